@@ -1,0 +1,49 @@
+// What every command shares: its input/output streams and environment, and the SPEC's common flags.
+import type { ArgsDef, CommandContext } from 'citty';
+import { resolveOptions, type RuntimeOptions } from '../config/options.js';
+import { formatProblem, type Problem } from '../errors.js';
+
+/** Streams and environment a command runs with; tests pass their own. */
+export interface CliIO {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+/** The flags of SPEC "Environment and flags"; each command spreads the ones it uses. */
+export const optionArgs = {
+  content: { type: 'string', valueHint: 'DIR', description: 'content folder (env GAZETTE_CONTENT, default ./content)' },
+  out: { type: 'string', valueHint: 'DIR', description: 'output folder (env GAZETTE_OUT, default ./public)' },
+  db: { type: 'string', valueHint: 'FILE', description: 'SQLite database (env GAZETTE_DB, default ./data/gazette.db)' },
+  outbox: {
+    type: 'string',
+    valueHint: 'DIR',
+    description: 'outbox folder when SMTP_URL is unset (env GAZETTE_OUTBOX, default ./data/outbox)',
+  },
+  port: { type: 'string', valueHint: 'N', description: 'HTTP port (env PORT, default 8080)' },
+} as const satisfies ArgsDef;
+
+/** The `--json` flag of commands that report a machine-readable result. */
+export const jsonArg = {
+  json: { type: 'boolean', description: 'print one JSON object on stdout instead of a summary' },
+} as const satisfies ArgsDef;
+
+/** The CliIO that `main` put in the command context. */
+export function ioOf(context: CommandContext): CliIO {
+  return context.data as CliIO;
+}
+
+/** Resolves the runtime options of a command from its parsed flags and the environment. */
+export function optionsOf(context: CommandContext): RuntimeOptions {
+  const args = context.args as Record<string, unknown>;
+  const flag = (name: string): string | undefined => (typeof args[name] === 'string' ? (args[name] as string) : undefined);
+  return resolveOptions(
+    { content: flag('content'), out: flag('out'), db: flag('db'), outbox: flag('outbox'), port: flag('port') },
+    ioOf(context).env,
+  );
+}
+
+/** Prints each input problem as `path:line: what — how to fix` on stderr. */
+export function writeProblems(io: CliIO, problems: readonly Problem[]): void {
+  for (const problem of problems) io.stderr.write(`${formatProblem(problem)}\n`);
+}

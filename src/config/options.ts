@@ -1,0 +1,77 @@
+// Flags and environment variables resolved in one place (SPEC "Environment and flags").
+import { UsageError } from '../errors.js';
+
+/** Command-line flags that override the environment. */
+export interface OptionFlags {
+  content?: string | undefined;
+  out?: string | undefined;
+  db?: string | undefined;
+  outbox?: string | undefined;
+  port?: string | undefined;
+}
+
+/** DKIM signing settings from `DKIM_*`; the key is inline or in a file read by the delivery stage. */
+export type DkimOptions = { domainName: string; keySelector: string } & (
+  | { privateKey: string; privateKeyFile: null }
+  | { privateKey: null; privateKeyFile: string }
+);
+
+/** Everything about where Gazette reads and writes, after flags, environment and defaults. */
+export interface RuntimeOptions {
+  contentDir: string;
+  outDir: string;
+  dbPath: string;
+  outboxDir: string;
+  port: number;
+  /** `smtp://…` or `smtps://…`; null sends to the outbox folder. */
+  smtpUrl: string | null;
+  /** HMAC secret for tokens; null means "generate once and keep in the database". */
+  secret: string | null;
+  dkim: DkimOptions | null;
+}
+
+function nonEmpty(value: string | undefined): string | null {
+  return value === undefined || value.trim() === '' ? null : value;
+}
+
+/** Resolves flags over environment over defaults; a malformed value is a UsageError naming its source. */
+export function resolveOptions(flags: OptionFlags, env: Readonly<Record<string, string | undefined>>): RuntimeOptions {
+  const portText = flags.port ?? nonEmpty(env.PORT) ?? '8080';
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port > 65535) {
+    throw new UsageError(`port "${portText}" is not a number from 0 to 65535 — fix --port or PORT`);
+  }
+  const smtpUrl = nonEmpty(env.SMTP_URL);
+  if (smtpUrl !== null && !/^smtps?:\/\/[^/]/.test(smtpUrl)) {
+    throw new UsageError('SMTP_URL must look like smtp://user:pass@host:587 or smtps://user:pass@host:465');
+  }
+  return {
+    contentDir: flags.content ?? nonEmpty(env.GAZETTE_CONTENT) ?? './content',
+    outDir: flags.out ?? nonEmpty(env.GAZETTE_OUT) ?? './public',
+    dbPath: flags.db ?? nonEmpty(env.GAZETTE_DB) ?? './data/gazette.db',
+    outboxDir: flags.outbox ?? nonEmpty(env.GAZETTE_OUTBOX) ?? './data/outbox',
+    port,
+    smtpUrl,
+    secret: nonEmpty(env.GAZETTE_SECRET),
+    dkim: resolveDkim(env),
+  };
+}
+
+function resolveDkim(env: Readonly<Record<string, string | undefined>>): DkimOptions | null {
+  const domainName = nonEmpty(env.DKIM_DOMAIN);
+  const keySelector = nonEmpty(env.DKIM_SELECTOR);
+  const privateKey = nonEmpty(env.DKIM_PRIVATE_KEY);
+  const privateKeyFile = nonEmpty(env.DKIM_PRIVATE_KEY_FILE);
+  if (!domainName && !keySelector && !privateKey && !privateKeyFile) return null;
+  if (!domainName || !keySelector || (!privateKey && !privateKeyFile)) {
+    throw new UsageError(
+      'DKIM is half configured — set all of DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY (or DKIM_PRIVATE_KEY_FILE), or none',
+    );
+  }
+  if (privateKey && privateKeyFile) {
+    throw new UsageError('both DKIM_PRIVATE_KEY and DKIM_PRIVATE_KEY_FILE are set — keep one');
+  }
+  return privateKey
+    ? { domainName, keySelector, privateKey: privateKey.replace(/\\n/g, '\n'), privateKeyFile: null }
+    : { domainName, keySelector, privateKey: null, privateKeyFile: privateKeyFile ?? '' };
+}

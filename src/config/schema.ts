@@ -1,0 +1,79 @@
+// The one schema of `content/site.json`: it gives the user type, the resolved type and every error at once.
+import cron from 'node-cron';
+import addressparser from 'nodemailer/lib/addressparser';
+import { z } from 'zod';
+
+/** True when `zone` is an IANA time zone this runtime knows. */
+export function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Parses `Name <address>` into its parts, or returns null when it is not exactly one named mailbox. */
+export function parseMailbox(value: string): { name: string; address: string } | null {
+  const parsed = addressparser(value);
+  const [first] = parsed;
+  if (parsed.length !== 1 || !first || !('address' in first) || !first.address || !first.name) return null;
+  if (!z.email().safeParse(first.address).success) return null;
+  return { name: first.name, address: first.address };
+}
+
+const httpUrl = z
+  .url({ protocol: /^https?$/, error: 'expected an absolute http(s) URL' })
+  .transform((u) => u.replace(/\/+$/, ''));
+
+const timeZone = z.string().refine(isTimeZone, { error: 'expected an IANA time zone such as "Europe/Paris" or "UTC"' });
+
+const cronExpression = z.string().refine((expr) => cron.validate(expr), {
+  error: 'expected a cron expression such as "0 7 * * 1" (minute hour day month weekday, seconds optional)',
+});
+
+const mailbox = z.string().refine((v) => parseMailbox(v) !== null, { error: 'expected "Name <address>"' });
+
+/** Schema of `content/site.json`, with every default filled in. */
+export const siteConfigSchema = z.strictObject({
+  title: z.string().trim().min(1, 'expected the site title'),
+  description: z.string().default(''),
+  baseUrl: httpUrl,
+  language: z
+    .string()
+    .regex(/^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/, 'expected a language tag such as "en" or "pt-BR"')
+    .default('en'),
+  /** Time zone in which article dates without an offset are read. */
+  timezone: timeZone.default('UTC'),
+  author: z.strictObject({
+    name: z.string().trim().min(1, 'expected the author or desk name'),
+    email: z.email('expected an email address').nullable().default(null),
+  }),
+  feeds: z
+    .strictObject({
+      limit: z.int().min(1).max(1000).default(50),
+      websubHub: httpUrl.nullable().default(null),
+      /** Optional cron schedule that rebuilds feeds and pages without sending mail. */
+      schedule: cronExpression.nullable().default(null),
+    })
+    .prefault({}),
+  newsletter: z.strictObject({
+    from: mailbox,
+    replyTo: mailbox.nullable().default(null),
+    postalAddress: z.string().trim().min(1, 'expected the postal address printed in every email (anti-spam law)'),
+    schedule: cronExpression.default('0 7 * * 1'),
+    /** Time zone of the schedule; defaults to the site's `timezone`. */
+    timezone: timeZone.nullable().default(null),
+    maxArticles: z.int().min(1).max(100).default(10),
+    /** Subject line; `{title}`, `{date}`, `{headline}` and `{number}` are filled in. */
+    subject: z.string().trim().min(1).nullable().default(null),
+  }),
+});
+
+/** `site.json` as the user writes it. */
+export type SiteConfigInput = z.input<typeof siteConfigSchema>;
+
+/** `site.json` after validation, with every default filled in: the type every stage uses. */
+export type SiteConfig = z.output<typeof siteConfigSchema> & {
+  newsletter: z.output<typeof siteConfigSchema>['newsletter'] & { timezone: string };
+};

@@ -1,0 +1,92 @@
+// The closed set of errors Gazette raises on purpose. Each has a stable code and the exit status the CLI
+// maps it to; anything else that reaches the CLI is our own bug and is printed with its stack.
+
+/** One problem in a user's file: where it is, what is wrong and how to fix it. */
+export interface Problem {
+  path: string;
+  line?: number;
+  message: string;
+  hint?: string;
+}
+
+/** Formats a problem as `path:line: what — how to fix`. */
+export function formatProblem(p: Problem): string {
+  const where = p.line === undefined ? p.path : `${p.path}:${p.line}`;
+  return `${where}: ${p.message}${p.hint ? ` — ${p.hint}` : ''}`;
+}
+
+/** Stable error codes, part of the CLI's contract. */
+export type ErrorCode =
+  | 'E_USAGE'
+  | 'E_CONFIG'
+  | 'E_CONTENT'
+  | 'E_NOT_BUILT'
+  | 'E_STORE'
+  | 'E_DELIVERY'
+  | 'E_PENDING'
+  | 'E_BUSY';
+
+/** Base class of every error Gazette raises for a reason the user can act on. */
+export abstract class GazetteError extends Error {
+  abstract readonly code: ErrorCode;
+  /** Exit status the CLI uses for this error. */
+  abstract readonly exitCode: number;
+}
+
+/** Wrong command line: unknown command or flag, missing or malformed argument (exit 2). */
+export class UsageError extends GazetteError {
+  override readonly name = 'UsageError';
+  readonly code = 'E_USAGE';
+  readonly exitCode = 2;
+}
+
+/** Invalid input files (site config, articles, CSV): every problem found, not just the first (exit 2). */
+export class InputError extends GazetteError {
+  override readonly name = 'InputError';
+  readonly exitCode = 2;
+  constructor(
+    readonly code: 'E_CONFIG' | 'E_CONTENT',
+    readonly problems: readonly Problem[],
+    options?: ErrorOptions,
+  ) {
+    super(problems.map(formatProblem).join('\n'), options);
+  }
+}
+
+/** A command whose pipeline stage does not exist yet (exit 1). */
+export class NotBuiltError extends GazetteError {
+  override readonly name = 'NotBuiltError';
+  readonly code = 'E_NOT_BUILT';
+  readonly exitCode = 1;
+  constructor(command: string) {
+    super(`"${command}" is not built yet in this version of Gazette; nothing was done.`);
+  }
+}
+
+/** The database cannot be opened, migrated or written (exit 1). */
+export class StoreError extends GazetteError {
+  override readonly name = 'StoreError';
+  readonly code = 'E_STORE';
+  readonly exitCode = 1;
+}
+
+/** Sending failed as a whole: the transport could not be set up or reached (exit 1). */
+export class DeliveryError extends GazetteError {
+  override readonly name = 'DeliveryError';
+  readonly code = 'E_DELIVERY';
+  readonly exitCode = 1;
+}
+
+/** Some deliveries are still pending after temporary failures; a later `send` finishes them (exit 75). */
+export class PendingError extends GazetteError {
+  override readonly name = 'PendingError';
+  readonly code = 'E_PENDING';
+  readonly exitCode = 75;
+}
+
+/** Another Gazette process holds the run lease for this database (exit 75: try again later). */
+export class BusyError extends GazetteError {
+  override readonly name = 'BusyError';
+  readonly code = 'E_BUSY';
+  readonly exitCode = 75;
+}
