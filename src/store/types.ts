@@ -1,0 +1,131 @@
+// The store interface: everything Gazette keeps between runs. SQLite implements it; a server database can too.
+
+/** Where a subscriber stands (SPEC "Commands"). */
+export type SubscriberStatus = 'pending' | 'active' | 'unsubscribed' | 'bounced';
+
+/** Every subscriber status, in display order. */
+export const subscriberStatuses: readonly SubscriberStatus[] = ['pending', 'active', 'unsubscribed', 'bounced'];
+
+/** One address on the list. */
+export interface Subscriber {
+  id: number;
+  /** As first given; uniqueness is case-insensitive. */
+  email: string;
+  name: string | null;
+  status: SubscriberStatus;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** An address to add or update. */
+export interface SubscriberInput {
+  email: string;
+  name: string | null;
+  status: 'pending' | 'active';
+}
+
+/** What adding an address did: `kept` means it had unsubscribed or bounced and was left that way. */
+export type UpsertOutcome = 'added' | 'updated' | 'unchanged' | 'kept';
+
+/** A digest as stored: rendered once, with per-reader placeholders, so `send` needs nothing else. */
+export interface DigestRecord {
+  number: number;
+  createdAt: Date;
+  subject: string;
+  html: string;
+  text: string;
+  /** Slugs of the articles it carries, in order. */
+  articleSlugs: string[];
+}
+
+/** A digest to store, with the articles it carries and those it passes over. */
+export interface DigestInput {
+  createdAt: Date;
+  subject: string;
+  html: string;
+  text: string;
+  carried: readonly string[];
+  passedOver: readonly string[];
+}
+
+/** A delivery's state: `skipped` when the reader left before it was sent. */
+export type DeliveryStatus = 'pending' | 'sent' | 'bounced' | 'failed' | 'skipped';
+
+/** One ledger row still to send, with what is needed to address it. */
+export interface PendingDelivery {
+  digestNumber: number;
+  subscriberId: number;
+  email: string;
+  name: string | null;
+  /** The subscriber's status now: a row whose reader is no longer active is skipped, not sent. */
+  subscriberStatus: SubscriberStatus;
+  attempts: number;
+}
+
+/** The outcome of one delivery attempt. `retry` keeps the row pending and counts the attempt. */
+export interface DeliveryOutcome {
+  digestNumber: number;
+  subscriberId: number;
+  result: 'sent' | 'bounced' | 'failed' | 'skipped' | 'retry';
+  /** The server's answer or the error, for the operator. */
+  detail: string | null;
+  at: Date;
+}
+
+/** Ledger rows by status. */
+export type DeliveryCounts = Record<DeliveryStatus, number>;
+
+/** Position after which to read the next page of pending rows. */
+export interface DeliveryCursor {
+  digestNumber: number;
+  subscriberId: number;
+}
+
+/** Everything Gazette keeps between runs. Methods are synchronous: SQLite is in-process. */
+export interface Store {
+  /** Returns the stored secret, storing `generate()` first when there is none. */
+  getOrCreateSecret(generate: () => string): string;
+  /** A small named value (schedule state and the like), or null. */
+  getState(key: string): string | null;
+  setState(key: string, value: string): void;
+
+  /** Adds or updates one address; `revive` lets a new opt-in bring back an unsubscribed or bounced one. */
+  upsertSubscriber(input: SubscriberInput, now: Date, options?: { revive?: boolean }): {
+    subscriber: Subscriber;
+    outcome: UpsertOutcome;
+  };
+  /** Adds or updates many addresses in one transaction; never revives. Outcomes in input order. */
+  upsertSubscribers(inputs: readonly SubscriberInput[], now: Date): UpsertOutcome[];
+  getSubscriber(id: number): Subscriber | null;
+  findSubscriber(email: string): Subscriber | null;
+  /** Sets a subscriber's status; returns the updated subscriber, or null when there is no such id. */
+  setSubscriberStatus(id: number, status: SubscriberStatus, now: Date): Subscriber | null;
+  /** Subscribers in id order, read page by page so a large list never sits in memory. */
+  listSubscribers(filter?: { status?: SubscriberStatus }): Iterable<Subscriber>;
+  countSubscribers(): Record<SubscriberStatus, number>;
+
+  /** Slugs carried or passed over by any digest. */
+  seenSlugs(): Set<string>;
+  /**
+   * Stores a digest with the next number, its article slugs, and one pending ledger row per active
+   * subscriber, in one transaction. Throws StoreError when a slug was already in a digest.
+   */
+  createDigest(input: DigestInput): DigestRecord;
+  getDigest(number: number): DigestRecord | null;
+  /** Every digest, newest first, without the rendered bodies. */
+  listDigests(): Omit<DigestRecord, 'html' | 'text'>[];
+
+  /** Up to `limit` pending rows after `after`, in (digest, subscriber) order, with current subscriber status. */
+  pendingDeliveries(limit: number, after?: DeliveryCursor): PendingDelivery[];
+  /** Records outcomes in one transaction; `bounced` also marks the subscriber bounced. */
+  recordDeliveries(outcomes: readonly DeliveryOutcome[]): void;
+  /** Ledger rows by status, for one digest or all. */
+  deliveryCounts(digestNumber?: number): DeliveryCounts;
+
+  /** Takes or renews the named lease for `holder` until now + ttlMs; false when another live holder has it. */
+  acquireLease(name: string, holder: string, ttlMs: number, now: Date): boolean;
+  /** Gives the lease up if `holder` has it. */
+  releaseLease(name: string, holder: string): void;
+
+  close(): void;
+}
