@@ -1,0 +1,36 @@
+// The one interface every way of sending implements (SMTP pool, outbox files), so one contract test covers all.
+
+/** A complete RFC 5322 message and its SMTP envelope. */
+export interface RawMessage {
+  envelope: { from: string; to: string };
+  /** `<…@…>`, as in the Message-ID header. */
+  messageId: string;
+  /** The whole message, headers and body, CRLF line endings. */
+  raw: Buffer;
+}
+
+/** Why a send failed: `temporary` may succeed later, `permanent` never will. */
+export class SendFailure extends Error {
+  override readonly name = 'SendFailure';
+  constructor(
+    message: string,
+    readonly kind: 'temporary' | 'permanent',
+    /** The SMTP reply code, when the server gave one. */
+    readonly responseCode: number | null,
+    /** The server asked us to slow down (421, 454). */
+    readonly slowDown: boolean,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** Sends one message at a time; may run several sends concurrently. */
+export interface Transport {
+  /** For logs and summaries: `smtp://host:port` or the outbox folder. */
+  readonly description: string;
+  /** Resolves with the server's answer, or rejects with a SendFailure. */
+  send(message: RawMessage): Promise<string>;
+  /** Finishes what is in flight and releases connections. */
+  close(): Promise<void>;
+}
