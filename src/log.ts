@@ -1,0 +1,13 @@
+// Structured logs for long runs (send, daemon): one JSON object a line when not on a terminal, readable lines on one.
+import { pino, type Logger } from 'pino';
+import pretty from 'pino-pretty';
+
+export type { Logger } from 'pino';
+
+/** A logger writing to `stream`: JSON lines, or human-readable lines when the stream is a terminal. */
+export function createLogger(stream: NodeJS.WritableStream & { isTTY?: boolean }, level = 'info'): Logger {
+  if (stream.isTTY) {
+    return pino({ level }, pretty({ destination: stream, sync: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss' }));
+  }
+  return pino({ level, base: null, timestamp: pino.stdTimeFunctions.isoTime }, stream);
+}
