@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { run } from './run.js';
+
+describe('main', () => {
+  it('lists every SPEC command in --help', async () => {
+    const { code, stdout } = await run(['--help']);
+    expect(code).toBe(0);
+    for (const command of ['build', 'preview', 'publish', 'send', 'subscribers', 'serve', 'daemon']) {
+      expect(stdout).toContain(command);
+    }
+    expect(stdout).not.toContain("\u001b[");
+  });
+
+  it('shows help for each command and subcommand', async () => {
+    for (const argv of [['build'], ['publish'], ['send'], ['preview'], ['serve'], ['daemon'], ['subscribers', 'import']]) {
+      const { code, stdout } = await run([...argv, '--help']);
+      expect(code).toBe(0);
+      expect(stdout).toContain('USAGE');
+    }
+    expect((await run(['publish', '--help'])).stdout).toContain('--json');
+    expect((await run(['subscribers', 'list', '--help'])).stdout).toContain('--status');
+  });
+
+  it('exits 2 on an unknown command, option or missing command', async () => {
+    expect(await run(['frobnicate'])).toMatchObject({ code: 2, stderr: expect.stringContaining('unknown command "frobnicate"') });
+    expect(await run(['build', '--contnet', 'x'])).toMatchObject({ code: 2, stderr: expect.stringContaining('unknown option "--contnet"') });
+    expect(await run([])).toMatchObject({ code: 2, stderr: expect.stringContaining('missing command') });
+    expect(await run(['subscribers'])).toMatchObject({ code: 2 });
+    expect(await run(['build', '--out'])).toMatchObject({ code: 2, stderr: expect.stringContaining('needs a value') });
+  });
+
+  it('exits 2 with the variable named when the environment is malformed', async () => {
+    const { code, stderr } = await run(['build'], { PORT: 'eighty' });
+    expect(code).toBe(2);
+    expect(stderr).toContain('fix --port or PORT');
+    expect(stderr).not.toContain('    at ');
+  });
+
+  it('prints its version', async () => {
+    expect((await run(['--version'])).stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+  });
+});

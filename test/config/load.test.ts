@@ -1,0 +1,96 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadSiteConfig, parseSiteConfig, parseSiteConfigText } from '../../src/config/load.js';
+import { InputError } from '../../src/errors.js';
+
+const minimal = {
+  title: 'Example News',
+  baseUrl: 'https://news.example.org/',
+  author: { name: 'Desk' },
+  newsletter: { from: 'Example News <news@example.org>', postalAddress: '1 Example Street' },
+};
+
+function problemsOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof InputError) return error.message.split('\n');
+    throw error;
+  }
+  throw new Error('expected an InputError');
+}
+
+describe('parseSiteConfig', () => {
+  it('fills in every default', () => {
+    const config = parseSiteConfig(minimal);
+    expect(config).toMatchObject({
+      baseUrl: 'https://news.example.org',
+      description: '',
+      language: 'en',
+      timezone: 'UTC',
+      author: { name: 'Desk', email: null },
+      feeds: { limit: 50, websubHub: null, schedule: null },
+      newsletter: { replyTo: null, schedule: '0 7 * * 1', timezone: 'UTC', maxArticles: 10, subject: null },
+    });
+  });
+
+  it('takes the newsletter timezone from the site when not set', () => {
+    expect(parseSiteConfig({ ...minimal, timezone: 'Europe/Paris' }).newsletter.timezone).toBe('Europe/Paris');
+  });
+
+  it('reports every problem at once with its key path', () => {
+    const lines = problemsOf(() =>
+      parseSiteConfig({
+        ...minimal,
+        baseUrl: 'news.example.org',
+        titel: 'typo',
+        feeds: { limit: 0 },
+        newsletter: { from: 'news@example.org', postalAddress: '', schedule: 'every monday', timezone: 'Mars/Base' },
+      }),
+    );
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        'site.json: baseUrl: expected an absolute http(s) URL',
+        'site.json: feeds.limit: Too small: expected number to be >=1',
+        'site.json: newsletter.from: expected "Name <address>"',
+        expect.stringMatching(/^site\.json: newsletter\.postalAddress: expected the postal address/),
+        expect.stringMatching(/^site\.json: newsletter\.schedule: expected a cron expression/),
+        expect.stringMatching(/^site\.json: newsletter\.timezone: expected an IANA time zone/),
+        'site.json: Unrecognized key: "titel"',
+      ]),
+    );
+    expect(lines).toHaveLength(7);
+  });
+
+  it('accepts cron expressions with seconds', () => {
+    expect(parseSiteConfig({ ...minimal, newsletter: { ...minimal.newsletter, schedule: '*/2 * * * * *' } }).newsletter.schedule).toBe(
+      '*/2 * * * * *',
+    );
+  });
+});
+
+describe('parseSiteConfigText', () => {
+  it('names the line of a JSON syntax error', () => {
+    const [line] = problemsOf(() => parseSiteConfigText('{\n  "title": "x",\n  oops\n}', 'content/site.json'));
+    expect(line).toMatch(/^content\/site\.json:3: not valid JSON/);
+  });
+});
+
+describe('loadSiteConfig', () => {
+  it('says how to fix a missing site.json', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gazette-config-'));
+    try {
+      await expect(loadSiteConfig(dir)).rejects.toThrow(/site\.json: cannot read the site config — create/);
+      await writeFile(join(dir, 'site.json'), JSON.stringify(minimal));
+      await expect(loadSiteConfig(dir)).resolves.toMatchObject({ title: 'Example News' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('loads the sample site.json shipped in content/', async () => {
+    await expect(loadSiteConfig('content')).resolves.toMatchObject({ baseUrl: 'https://news.example.org' });
+  });
+});

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { resolveOptions } from '../../src/config/options.js';
+import { UsageError } from '../../src/errors.js';
+
+describe('resolveOptions', () => {
+  it('uses the SPEC defaults when nothing is set', () => {
+    expect(resolveOptions({}, {})).toEqual({
+      contentDir: './content',
+      outDir: './public',
+      dbPath: './data/gazette.db',
+      outboxDir: './data/outbox',
+      port: 8080,
+      smtpUrl: null,
+      secret: null,
+      dkim: null,
+    });
+  });
+
+  it('prefers flags over the environment', () => {
+    const env = { GAZETTE_CONTENT: 'env-content', GAZETTE_OUT: 'env-out', PORT: '9000', GAZETTE_DB: 'env.db' };
+    expect(resolveOptions({ content: 'flag-content', port: '9001' }, env)).toMatchObject({
+      contentDir: 'flag-content',
+      outDir: 'env-out',
+      dbPath: 'env.db',
+      port: 9001,
+    });
+  });
+
+  it('reads SMTP, the secret and DKIM from the environment', () => {
+    const options = resolveOptions(
+      {},
+      {
+        SMTP_URL: 'smtps://u:p@mail.example.org:465',
+        GAZETTE_SECRET: 's3cret',
+        DKIM_DOMAIN: 'example.org',
+        DKIM_SELECTOR: 'news',
+        DKIM_PRIVATE_KEY_FILE: '/run/secrets/dkim.pem',
+      },
+    );
+    expect(options).toMatchObject({
+      smtpUrl: 'smtps://u:p@mail.example.org:465',
+      secret: 's3cret',
+      dkim: { domainName: 'example.org', keySelector: 'news', privateKey: null, privateKeyFile: '/run/secrets/dkim.pem' },
+    });
+  });
+
+  it('rejects a malformed port, SMTP URL or half-set DKIM with a UsageError', () => {
+    expect(() => resolveOptions({ port: 'eighty' }, {})).toThrow(UsageError);
+    expect(() => resolveOptions({}, { PORT: '70000' })).toThrow(/fix --port or PORT/);
+    expect(() => resolveOptions({}, { SMTP_URL: 'mail.example.org' })).toThrow(/SMTP_URL must look like/);
+    expect(() => resolveOptions({}, { DKIM_DOMAIN: 'example.org' })).toThrow(/DKIM is half configured/);
+  });
+
+  it('unescapes \\n in an inline DKIM key', () => {
+    const options = resolveOptions({}, { DKIM_DOMAIN: 'e.org', DKIM_SELECTOR: 's', DKIM_PRIVATE_KEY: 'line1\\nline2' });
+    expect(options.dkim?.privateKey).toBe('line1\nline2');
+  });
+});
