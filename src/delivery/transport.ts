@@ -29,7 +29,10 @@ export class SendFailure extends Error {
 export interface Transport {
   /** For logs and summaries: `smtp://host:port` or the outbox folder. */
   readonly description: string;
-  /** Resolves with the server's answer, or rejects with a SendFailure. */
+  /**
+   * Resolves with the server's answer once the message is accepted; rejects with a SendFailure for this message,
+   * or a DeliveryError when the transport itself cannot work (wrong login, unwritable outbox) and no message can.
+   */
   send(message: RawMessage): Promise<string>;
   /** Finishes what is in flight and releases connections. */
   close(): Promise<void>;

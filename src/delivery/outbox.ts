@@ -1,0 +1,51 @@
+// The outbox: each message a complete .eml file in a folder, for when no SMTP server is configured.
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { DeliveryError } from '../errors.js';
+import { SendFailure, type RawMessage, type Transport } from './transport.js';
+
+/** The file name of a message: its Message-ID made safe, so a resent message overwrites its earlier copy. */
+export function outboxFileName(messageId: string): string {
+  const bare = messageId.replace(/^<|>$/g, '');
+  const safe = bare.replace(/[^A-Za-z0-9._@+=-]/g, '_').replace(/^\.+/, '_').slice(0, 180);
+  // Two ids that differ only in replaced characters must not share a file.
+  const changed = safe !== bare;
+  const suffix = changed ? `-${createHash('sha256').update(bare).digest('hex').slice(0, 12)}` : '';
+  return `${safe}${suffix}.eml`;
+}
+
+/** Writes each message atomically (temporary file, then rename) as `<Message-ID>.eml` in `dir`. */
+export class OutboxTransport implements Transport {
+  readonly description: string;
+  private ready: Promise<void> | null = null;
+
+  constructor(private readonly dir: string) {
+    this.description = resolve(dir);
+  }
+
+  async send(message: RawMessage): Promise<string> {
+    this.ready ??= mkdir(this.dir, { recursive: true }).then(
+      () => undefined,
+      (error: unknown) => {
+        throw new DeliveryError(`cannot create the outbox folder ${this.description}: ${(error as Error).message}`, {
+          cause: error,
+        });
+      },
+    );
+    await this.ready;
+    const name = outboxFileName(message.messageId);
+    const temporary = join(this.dir, `.${name}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+    try {
+      await writeFile(temporary, message.raw);
+      await rename(temporary, join(this.dir, name));
+    } catch (error) {
+      await rm(temporary, { force: true });
+      // A full disk or a permission problem may pass; the row stays pending and a later send retries.
+      throw new SendFailure(`cannot write ${name}: ${(error as Error).message}`, 'temporary', null, false, { cause: error });
+    }
+    return `written ${name}`;
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,34 @@
+// Delivery tuning from the environment: how many SMTP connections, how fast, how many tries per run.
+import { UsageError } from '../errors.js';
+
+/** How a send run paces itself. */
+export interface DeliverySettings {
+  /** SMTP connections, which is also how many messages are in flight (`SMTP_MAX_CONNECTIONS`, default 5). */
+  maxConnections: number;
+  /** Messages per second at most; 0 means no limit (`SMTP_RATE_PER_SECOND`, default 0). */
+  ratePerSecond: number;
+  /** Attempts per row in one run before it is left pending for the next (`GAZETTE_SEND_ATTEMPTS`, default 5). */
+  maxAttempts: number;
+}
+
+/** The defaults: five connections, no rate limit, five attempts per run. */
+export const defaultDeliverySettings: DeliverySettings = { maxConnections: 5, ratePerSecond: 0, maxAttempts: 5 };
+
+function integer(env: Readonly<Record<string, string | undefined>>, name: string, fallback: number, min: number, max: number): number {
+  const text = env[name]?.trim();
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < min || value > max) {
+    throw new UsageError(`${name}="${text}" is not a whole number from ${min} to ${max}`);
+  }
+  return value;
+}
+
+/** Reads `SMTP_MAX_CONNECTIONS`, `SMTP_RATE_PER_SECOND` and `GAZETTE_SEND_ATTEMPTS`; a bad value is a UsageError. */
+export function resolveDeliverySettings(env: Readonly<Record<string, string | undefined>>): DeliverySettings {
+  return {
+    maxConnections: integer(env, 'SMTP_MAX_CONNECTIONS', defaultDeliverySettings.maxConnections, 1, 100),
+    ratePerSecond: integer(env, 'SMTP_RATE_PER_SECOND', defaultDeliverySettings.ratePerSecond, 0, 100_000),
+    maxAttempts: integer(env, 'GAZETTE_SEND_ATTEMPTS', defaultDeliverySettings.maxAttempts, 1, 100),
+  };
+}

@@ -1,0 +1,146 @@
+// One contract, run against every transport: what goes in as a RawMessage comes out byte for byte, once per send.
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { composeMessage } from '../../src/delivery/compose.js';
+import { DeliveryError } from '../../src/errors.js';
+import { createTransport } from '../../src/delivery/index.js';
+import { outboxFileName } from '../../src/delivery/outbox.js';
+import { SendFailure, type RawMessage, type Transport } from '../../src/delivery/transport.js';
+import { startSink, type Sink } from './smtp-sink.js';
+
+interface Harness {
+  transport: Transport;
+  /** Every delivered message, raw, in any order. */
+  delivered(): Promise<Buffer[]>;
+  stop(): Promise<void>;
+}
+
+const harnesses: Record<string, () => Promise<Harness>> = {
+  async outbox() {
+    const dir = await mkdtemp(join(tmpdir(), 'gazette-outbox-'));
+    const outboxDir = join(dir, 'outbox');
+    return {
+      transport: createTransport({ smtpUrl: null, outboxDir, dkim: null }),
+      async delivered() {
+        const names = (await readdir(outboxDir)).sort();
+        return Promise.all(names.map((name) => readFile(join(outboxDir, name))));
+      },
+      stop: () => rm(dir, { recursive: true, force: true }),
+    };
+  },
+  async smtp() {
+    const sink: Sink = await startSink();
+    return {
+      transport: createTransport({ smtpUrl: sink.url, outboxDir: '', dkim: null }, { maxConnections: 3 }),
+      delivered: async () => sink.received.map((m) => m.raw),
+      stop: () => sink.close(),
+    };
+  },
+};
+
+function message(i: number): Promise<RawMessage> {
+  return composeMessage({
+    from: 'Example News <news@example.org>',
+    to: { address: `reader${i}@example.net`, name: `Reader ${i}` },
+    subject: `Hello ${i}`,
+    html: `<p>Hello ${i}</p>\n<p>.starts with a dot</p>`,
+    text: `Hello ${i}\n.starts with a dot\n`,
+    messageId: `<test-${i}@example.org>`,
+  });
+}
+
+describe.each(Object.keys(harnesses))('the %s transport', (kind) => {
+  let harness: Harness;
+  beforeEach(async () => {
+    harness = await (harnesses[kind] as () => Promise<Harness>)();
+  });
+  afterEach(async () => {
+    await harness.transport.close();
+    await harness.stop();
+  });
+
+  it('delivers each message byte for byte, concurrently sent', async () => {
+    const messages = await Promise.all([1, 2, 3, 4, 5, 6, 7].map(message));
+    const answers = await Promise.all(messages.map((m) => harness.transport.send(m)));
+    expect(answers.every((a) => typeof a === 'string' && a.length > 0)).toBe(true);
+    const delivered = (await harness.delivered()).map((b) => b.toString('latin1').replace(/\r\n$/, ''));
+    expect(delivered.sort()).toEqual(messages.map((m) => m.raw.toString('latin1').replace(/\r\n$/, '')).sort());
+  });
+
+  it('describes where it sends without any password', () => {
+    expect(harness.transport.description).not.toMatch(/pass/);
+    expect(harness.transport.description.length).toBeGreaterThan(0);
+  });
+});
+
+describe('the outbox', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'gazette-outbox-'));
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  it('overwrites a resent message instead of keeping two copies, and leaves no temporary files', async () => {
+    const transport = createTransport({ smtpUrl: null, outboxDir: dir, dkim: null });
+    const m = await message(1);
+    await transport.send(m);
+    await transport.send(m);
+    expect(await readdir(dir)).toEqual([outboxFileName(m.messageId)]);
+  });
+
+  it('names files after the Message-ID, made safe for any file system', () => {
+    expect(outboxFileName('<digest-1.subscriber-2.abc@example.org>')).toBe('digest-1.subscriber-2.abc@example.org.eml');
+    const odd = outboxFileName('<../../etc/passwd@x>');
+    expect(odd).not.toContain('/');
+    expect(odd).not.toBe(outboxFileName('<.._.._etc_passwd@x>'));
+  });
+
+  it('refuses an outbox path that is a file, as a setup error', async () => {
+    const file = join(dir, 'not-a-folder');
+    await writeFile(file, '');
+    const transport = createTransport({ smtpUrl: null, outboxDir: file, dkim: null });
+    await expect(transport.send(await message(1))).rejects.toBeInstanceOf(DeliveryError);
+  });
+});
+
+describe('SMTP failures', () => {
+  let sink: Sink;
+  afterEach(() => sink.close());
+
+  it('reports a 4xx as temporary and 421 as a request to slow down', async () => {
+    sink = await startSink({ rcpt: (address) => (address.startsWith('reader1@') ? { code: 421, message: 'slow down' } : { code: 451, message: 'try later' }) });
+    const transport = createTransport({ smtpUrl: sink.url, outboxDir: '', dkim: null }, { maxConnections: 1 });
+    try {
+      const slow = await transport.send(await message(1)).catch((e: unknown) => e);
+      expect(slow).toMatchObject({ kind: 'temporary', responseCode: 421, slowDown: true });
+      const later = await transport.send(await message(2)).catch((e: unknown) => e);
+      expect(later).toBeInstanceOf(SendFailure);
+      expect(later).toMatchObject({ kind: 'temporary', responseCode: 451, slowDown: false });
+    } finally {
+      await transport.close();
+    }
+  });
+
+  it('reports a 5xx to the recipient as permanent', async () => {
+    sink = await startSink({ rcpt: () => ({ code: 550, message: 'no such user' }) });
+    const transport = createTransport({ smtpUrl: sink.url, outboxDir: '', dkim: null }, { maxConnections: 1 });
+    try {
+      await expect(transport.send(await message(1))).rejects.toMatchObject({ kind: 'permanent', responseCode: 550 });
+    } finally {
+      await transport.close();
+    }
+  });
+
+  it('reports a connection cut mid-message as temporary', async () => {
+    sink = await startSink({ cutData: (_address, attempt) => attempt === 1 });
+    const transport = createTransport({ smtpUrl: sink.url, outboxDir: '', dkim: null }, { maxConnections: 1 });
+    try {
+      await expect(transport.send(await message(1))).rejects.toMatchObject({ kind: 'temporary' });
+      expect(sink.received).toHaveLength(0);
+    } finally {
+      await transport.close();
+    }
+  });
+});
