@@ -1,0 +1,106 @@
+// The run lease: one row in the store that says which process may publish or send from a database right now.
+// Every path that sends (the daemon's schedules, `publish`, `send`) goes through here, so two never overlap.
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { BusyError } from '../errors.js';
+import type { Store } from '../store/index.js';
+
+/** Name of the lease held by whatever publishes, sends or rebuilds from a database. */
+export const runLeaseName = 'run';
+
+/** How long a silent holder keeps the lease before another process may take it over. */
+export const defaultLeaseTtlMs = 30_000;
+
+/** A holder id unique to this process and call: host, pid and a random suffix, for logs and takeover. */
+export function leaseHolder(): string {
+  return `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+}
+
+/** Options of a lease: its time to live and the clock (tests pin it). */
+export interface LeaseOptions {
+  ttlMs?: number;
+  now?: () => Date;
+}
+
+/** One named lease as seen by one holder. */
+export class Lease {
+  readonly ttlMs: number;
+  private readonly now: () => Date;
+
+  constructor(
+    private readonly store: Store,
+    readonly name: string,
+    readonly holder: string,
+    options: LeaseOptions = {},
+  ) {
+    this.ttlMs = options.ttlMs ?? defaultLeaseTtlMs;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** Takes the lease, or renews it when this holder has it; false when another live holder has it. */
+  acquire(): boolean {
+    return this.store.acquireLease(this.name, this.holder, this.ttlMs, this.now());
+  }
+
+  /** Gives the lease up; does nothing when another holder has it by now. */
+  release(): void {
+    this.store.releaseLease(this.name, this.holder);
+  }
+
+  /**
+   * Runs `fn` while renewing the lease every third of its time to live. If a renewal fails (this process
+   * stalled past the TTL and another took over, or the database could not be written), `fn`'s signal is
+   * aborted so it stops after what is in flight, and `keep` then throws a BusyError. The caller acquires
+   * before and releases after.
+   */
+  async keep<T>(fn: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const lost = new AbortController();
+    const timer = setInterval(() => {
+      let renewed = false;
+      try {
+        renewed = this.acquire();
+      } catch {
+        // An unwritable database is as good as a lost lease: stop rather than risk two senders.
+      }
+      if (!renewed) {
+        clearInterval(timer);
+        lost.abort(
+          new BusyError(`lost the "${this.name}" lease to another process; it finishes the work (nothing was sent twice)`),
+        );
+      }
+    }, Math.max(1, Math.floor(this.ttlMs / 3)));
+    timer.unref();
+    try {
+      const result = await fn(signal ? AbortSignal.any([signal, lost.signal]) : lost.signal);
+      if (lost.signal.aborted) throw lost.signal.reason as BusyError;
+      return result;
+    } finally {
+      clearInterval(timer);
+    }
+  }
+}
+
+/**
+ * Runs `fn` holding the named lease: takes it (BusyError when another live process has it), renews it while
+ * `fn` runs (see `Lease.keep`) and gives it up at the end. `publish` and `send` call this with `runLeaseName`.
+ */
+export async function withLease<T>(
+  store: Store,
+  name: string,
+  holder: string,
+  ttlMs: number,
+  fn: (signal: AbortSignal) => Promise<T>,
+  options: { signal?: AbortSignal; now?: () => Date } = {},
+): Promise<T> {
+  const lease = new Lease(store, name, holder, { ttlMs, ...(options.now ? { now: options.now } : {}) });
+  if (!lease.acquire()) {
+    throw new BusyError(
+      `another Gazette process (a daemon, publish or send) is working on this database — try again when it has finished; a crashed one is taken over after ${Math.ceil(lease.ttlMs / 1000)} s`,
+    );
+  }
+  try {
+    return await lease.keep(fn, options.signal);
+  } finally {
+    lease.release();
+  }
+}

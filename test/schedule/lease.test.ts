@@ -1,0 +1,123 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { BusyError } from '../../src/errors.js';
+import { Lease, leaseHolder, runLeaseName, withLease } from '../../src/schedule/lease.js';
+import { openStore, type Store } from '../../src/store/index.js';
+
+let dir: string;
+let store: Store;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'gazette-lease-'));
+  store = openStore({ dbPath: join(dir, 'gazette.db') });
+});
+
+afterEach(async () => {
+  vi.useRealTimers();
+  store.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('withLease', () => {
+  it('holds the lease while the work runs and gives it up after', async () => {
+    const other = new Lease(store, runLeaseName, 'other', { ttlMs: 10_000 });
+    const seen = await withLease(store, runLeaseName, 'me', 10_000, async () => other.acquire());
+    expect(seen).toBe(false);
+    expect(other.acquire()).toBe(true);
+  });
+
+  it('gives the lease up when the work throws', async () => {
+    await expect(
+      withLease(store, runLeaseName, 'me', 10_000, async () => {
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    expect(new Lease(store, runLeaseName, 'other').acquire()).toBe(true);
+  });
+
+  it('refuses with a BusyError while another live holder has it, and runs nothing', async () => {
+    expect(new Lease(store, runLeaseName, 'other', { ttlMs: 10_000 }).acquire()).toBe(true);
+    const work = vi.fn(async () => 1);
+    const attempt = withLease(store, runLeaseName, 'me', 10_000, work);
+    await expect(attempt).rejects.toBeInstanceOf(BusyError);
+    await expect(attempt).rejects.toThrow(/another Gazette process/);
+    expect(work).not.toHaveBeenCalled();
+  });
+
+  it('takes the lease over once a silent holder has let it expire', async () => {
+    const start = new Date('2026-11-27T07:00:00Z');
+    expect(new Lease(store, runLeaseName, 'crashed', { ttlMs: 5_000, now: () => start }).acquire()).toBe(true);
+    const later = new Date(start.getTime() + 5_001);
+    await expect(withLease(store, runLeaseName, 'me', 5_000, async () => 'done', { now: () => later })).resolves.toBe('done');
+  });
+
+  it('renews the lease while a long run goes on, so nobody takes it over', async () => {
+    vi.useFakeTimers({ now: new Date('2026-11-27T07:00:00Z') });
+    const other = new Lease(store, runLeaseName, 'other', { ttlMs: 3_000 });
+    let release = (): void => {};
+    const run = withLease(
+      store,
+      runLeaseName,
+      'me',
+      3_000,
+      () =>
+        new Promise<void>((resolve) => {
+          release = resolve;
+        }),
+    );
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(other.acquire()).toBe(false);
+    release();
+    await run;
+    expect(other.acquire()).toBe(true);
+  });
+
+  it('stops the work and throws a BusyError when the lease was lost', async () => {
+    vi.useFakeTimers({ now: new Date('2026-11-27T07:00:00Z') });
+    let aborted: unknown = null;
+    const run = withLease(store, runLeaseName, 'me', 3_000, (signal) =>
+      new Promise<string>((resolve) => {
+        signal.addEventListener('abort', () => {
+          aborted = signal.reason;
+          resolve('stopped after the messages in flight');
+        });
+      }),
+    );
+    // The process stalls past the TTL (the clock moves, no timer runs) and another process takes over.
+    vi.setSystemTime(Date.now() + 3_001);
+    expect(new Lease(store, runLeaseName, 'other', { ttlMs: 3_000 }).acquire()).toBe(true);
+    const outcome = run.then(
+      () => 'resolved',
+      (error: unknown) => error,
+    );
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(aborted).toBeInstanceOf(BusyError);
+    expect(await outcome).toBeInstanceOf(BusyError);
+    // The new holder keeps its lease: the loser's release does not touch it.
+    expect(new Lease(store, runLeaseName, 'third').acquire()).toBe(false);
+  });
+
+  it('passes the caller’s abort on to the work', async () => {
+    const stop = new AbortController();
+    const run = withLease(
+      store,
+      runLeaseName,
+      'me',
+      10_000,
+      (signal) => new Promise<boolean>((resolve) => signal.addEventListener('abort', () => resolve(signal.aborted))),
+      { signal: stop.signal },
+    );
+    stop.abort();
+    await expect(run).resolves.toBe(true);
+  });
+});
+
+describe('leaseHolder', () => {
+  it('gives each call its own id naming the process', () => {
+    const a = leaseHolder();
+    expect(a).toContain(`:${process.pid}:`);
+    expect(leaseHolder()).not.toBe(a);
+  });
+});
