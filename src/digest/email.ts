@@ -1,0 +1,69 @@
+// The one render path of every email: a Handlebars template (auto-escaping) makes MJML, MJML (strict)
+// makes responsive HTML, html-to-text makes the plain-text part from that same HTML.
+import { readdir, readFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Handlebars from 'handlebars';
+import { compile as compileHtmlToText } from 'html-to-text';
+import mjml2html from 'mjml';
+
+/** Where the email templates live: `templates/email/` at the package root (from `src/` and `dist/` alike). */
+export const emailTemplateDir = fileURLToPath(new URL('../../templates/email/', import.meta.url));
+
+/** The templates in `templates/email/`; partials (in `partials/`) are shared through `{{> name}}`. */
+export type EmailTemplate = 'digest' | 'confirm' | 'archive';
+
+// Partials are Handlebars partials rather than `mj-include`s: an included file would bypass Handlebars, and
+// with it the escaping of every value.
+async function loadTemplates(): Promise<Map<string, Handlebars.TemplateDelegate>> {
+  const handlebars = Handlebars.create();
+  const partialDir = join(emailTemplateDir, 'partials');
+  for (const file of (await readdir(partialDir)).filter((f) => f.endsWith('.mjml'))) {
+    handlebars.registerPartial(basename(file, '.mjml'), await readFile(join(partialDir, file), 'utf8'));
+  }
+  const templates = new Map<string, Handlebars.TemplateDelegate>();
+  for (const file of (await readdir(emailTemplateDir)).filter((f) => f.endsWith('.mjml'))) {
+    // strict: a misspelt field in a template throws instead of rendering as nothing.
+    templates.set(basename(file, '.mjml'), handlebars.compile(await readFile(join(emailTemplateDir, file), 'utf8'), { strict: true }));
+  }
+  return templates;
+}
+
+let templates: Promise<Map<string, Handlebars.TemplateDelegate>> | undefined;
+
+/** Renders a template with its view to HTML; the templates are read and compiled once per process. */
+export async function renderEmailHtml(name: EmailTemplate, view: object): Promise<string> {
+  templates ??= loadTemplates();
+  const template = (await templates).get(name);
+  if (!template) throw new Error(`missing email template ${join(emailTemplateDir, `${name}.mjml`)}`);
+  const { html } = await mjml2html(template(view), {
+    validationLevel: 'strict',
+    minify: true,
+    // cssnano 8 needs Node 22: without this, every render warns and skips CSS minification anyway.
+    minifyOptions: { minifyCss: false },
+    // Keeps the `<!--GZ:MAIL-->` markers that the web version cuts at (conditional comments stay either way).
+    keepComments: true,
+    // No web fonts: a system font stack loads nothing from a third party.
+    fonts: {},
+  });
+  return html;
+}
+
+/** The plain-text part of an email, made from its HTML: no preheader, no images, links as `text <url>`. */
+export const htmlToText = compileHtmlToText({
+  wordwrap: 76,
+  selectors: [
+    { selector: 'img', format: 'skip' },
+    // An article image's whole cell, so that its empty layout table leaves no blank lines.
+    { selector: '.gz-image', format: 'skip' },
+    // MJML's preheader (mj-preview) is a hidden div; inbox previews only.
+    { selector: 'div[style*="display:none"]', format: 'skip' },
+    // mj-divider: a rule between stories.
+    { selector: 'p[style*="border-top:solid"]', format: 'horizontalLine', options: { length: 24, leadingLineBreaks: 2, trailingLineBreaks: 2 } },
+    { selector: 'a', options: { hideLinkHrefIfSameAsText: true, linkBrackets: ['<', '>'] } },
+    // A headline links to its article; the read-more button under it prints that URL once.
+    { selector: 'a.gz-title', format: 'anchor', options: { ignoreHref: true } },
+    { selector: 'h1', options: { uppercase: false } },
+    { selector: 'h2', options: { uppercase: false, leadingLineBreaks: 1, trailingLineBreaks: 1 } },
+  ],
+});

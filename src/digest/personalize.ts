@@ -1,0 +1,105 @@
+// The per-reader parts of a digest. A digest is rendered once with placeholder tokens; each reader's copy is
+// made by splicing their values in, which costs microseconds instead of an MJML render per reader.
+
+/** The values that differ from one reader to the next. */
+export interface Reader {
+  name: string | null;
+  unsubscribeUrl: string;
+  webUrl: string;
+}
+
+/** A digest (or any email) with per-reader placeholders, as rendered once and stored. */
+export interface RenderedEmail {
+  subject: string;
+  html: string;
+  text: string;
+}
+
+/** One reader's copy of a rendered email. */
+export interface PersonalizedEmail {
+  html: string;
+  text: string;
+}
+
+/**
+ * The placeholder tokens, one per reader field. `%`, capitals and `_` pass through Handlebars, MJML and
+ * html-to-text unchanged and contain no space, so html-to-text never wraps inside one; content can never
+ * produce one because `neutralizeTokens` breaks every `%%` in it.
+ */
+export const placeholders = {
+  name: '%%GZ_NAME%%',
+  unsubscribeUrl: '%%GZ_UNSUBSCRIBE_URL%%',
+  webUrl: '%%GZ_WEB_URL%%',
+} as const satisfies Record<keyof Reader, string>;
+
+const tokenPattern = /%%GZ_[A-Z_]+%%/g;
+const fieldOfToken = new Map<string, keyof Reader>(Object.entries(placeholders).map(([field, token]) => [token, field as keyof Reader]));
+
+/** Makes `%%` in content harmless: a WORD JOINER (invisible, and not whitespace to html-to-text) splits it. */
+export function neutralizeTokens(content: string): string {
+  return content.replaceAll('%%', '%\u2060%');
+}
+
+/** The name in a greeting when a reader gave none: "Hi there,". */
+export const anonymousName = 'there';
+
+/** A template cut at its placeholders: `parts[i]` is followed by the value of `fields[i]`. */
+interface Spliced {
+  parts: string[];
+  fields: (keyof Reader)[];
+}
+
+function splitAtTokens(template: string): Spliced {
+  const parts: string[] = [];
+  const fields: (keyof Reader)[] = [];
+  let last = 0;
+  for (const match of template.matchAll(tokenPattern)) {
+    const field = fieldOfToken.get(match[0]);
+    if (field === undefined) throw new Error(`unknown placeholder ${match[0]} in a rendered email`);
+    parts.push(template.slice(last, match.index));
+    fields.push(field);
+    last = match.index + match[0].length;
+  }
+  parts.push(template.slice(last));
+  return { parts, fields };
+}
+
+function splice({ parts, fields }: Spliced, values: Readonly<Record<keyof Reader, string>>): string {
+  let out = parts[0] ?? '';
+  for (let i = 0; i < fields.length; i++) out += values[fields[i] as keyof Reader] + (parts[i + 1] ?? '');
+  return out;
+}
+
+const htmlEscapes: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/** Escapes text for HTML content and quoted attribute values. */
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (ch) => htmlEscapes[ch] ?? ch);
+}
+
+/** A value on one line: control characters (CR and LF above all) become spaces, runs of spaces one. */
+function oneLine(value: string): string {
+  // eslint-disable-next-line no-control-regex
+  return value.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').replace(/ {2,}/g, ' ').trim();
+}
+
+const compiled = new WeakMap<RenderedEmail, { html: Spliced; text: Spliced }>();
+
+/**
+ * One reader's copy: fills the placeholders in one pass over a split made once per rendered email.
+ * Values are HTML-escaped in the HTML part and kept plain (on one line) in the text part.
+ */
+export function personalize(rendered: RenderedEmail, reader: Reader): PersonalizedEmail {
+  let split = compiled.get(rendered);
+  if (!split) {
+    split = { html: splitAtTokens(rendered.html), text: splitAtTokens(rendered.text) };
+    compiled.set(rendered, split);
+  }
+  const plain = {
+    name: oneLine(reader.name ?? '') || anonymousName,
+    unsubscribeUrl: oneLine(reader.unsubscribeUrl),
+    webUrl: oneLine(reader.webUrl),
+  };
+  const escaped = { name: escapeHtml(plain.name), unsubscribeUrl: escapeHtml(plain.unsubscribeUrl), webUrl: escapeHtml(plain.webUrl) };
+  return { html: splice(split.html, escaped), text: splice(split.text, plain) };
+}

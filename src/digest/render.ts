@@ -1,0 +1,195 @@
+// A digest rendered once, with placeholders for the per-reader parts, plus its web (archive) version.
+import type { SiteConfig } from '../config/schema.js';
+import type { Article } from '../content/article.js';
+import { htmlToText, renderEmailHtml } from './email.js';
+import { escapeHtml, neutralizeTokens, placeholders, type RenderedEmail } from './personalize.js';
+
+/** What a digest is made of. */
+export interface DigestContent {
+  number: number;
+  date: Date;
+  /** Newest first; never empty. */
+  articles: readonly Article[];
+  config: SiteConfig;
+}
+
+/** A digest rendered once: subject, HTML and text with the placeholders of `personalize`. */
+export type RenderedDigest = RenderedEmail;
+
+/** The subject line when `newsletter.subject` is not set. */
+export const defaultSubject = '{title} — {date}: {headline}';
+
+/**
+ * Gmail clips HTML over about 102 KB, cutting off the footer with the unsubscribe link. A reader's copy
+ * must stay under this many bytes; the rendered digest keeps `readerAllowanceBytes` of it for their links.
+ */
+export const htmlBudgetBytes = 100_000;
+const readerAllowanceBytes = 2_000;
+
+/**
+ * How much of each article to show; each step is tried in turn until the digest fits the budget. The last
+ * one lists headlines only, which fits the most articles `newsletter.maxArticles` allows.
+ */
+interface Trim {
+  summary: number;
+  title: number;
+  compact: boolean;
+}
+const trims: readonly Trim[] = [
+  { summary: Infinity, title: Infinity, compact: false },
+  { summary: 300, title: Infinity, compact: false },
+  { summary: 160, title: Infinity, compact: false },
+  { summary: 80, title: Infinity, compact: false },
+  { summary: 0, title: Infinity, compact: false },
+  { summary: 0, title: 120, compact: true },
+];
+
+/** Text from content, safe to render: no control characters, and no `%%` that could pass for a placeholder. */
+function clean(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return neutralizeTokens(text.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, ''));
+}
+
+/** One line for a mail header: CR, LF and other control characters become spaces. */
+export function headerSafe(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').replace(/\s{2,}/g, ' ').trim();
+}
+
+/** Cuts `text` to at most `max` characters at a word boundary, marking the cut with an ellipsis. */
+export function shorten(text: string, max: number): string {
+  if (text.length <= max) return text;
+  if (max <= 0) return '';
+  const cut = text.slice(0, max - 1);
+  const space = cut.lastIndexOf(' ');
+  return `${(space > max / 2 ? cut.slice(0, space) : cut).replace(/[\s,;:.–—-]+$/, '')}…`;
+}
+
+/** The date as readers of the site's language write it, in the newsletter's time zone. */
+export function formatDigestDate(date: Date, config: SiteConfig): string {
+  return new Intl.DateTimeFormat(config.language, { dateStyle: 'long', timeZone: config.newsletter.timezone }).format(date);
+}
+
+/** The URL of a digest's web version. */
+export function digestWebUrl(config: SiteConfig, number: number): string {
+  return `${config.baseUrl}/digests/${number}/`;
+}
+
+/** The URL of an article's page. */
+export function articleUrl(config: SiteConfig, article: Pick<Article, 'slug'>): string {
+  return `${config.baseUrl}/articles/${encodeURIComponent(article.slug)}/`;
+}
+
+/** The subject: `newsletter.subject` (or the default) with `{title}`, `{date}`, `{headline}`, `{number}` filled in once. */
+export function digestSubject(content: DigestContent): string {
+  const { config, articles } = content;
+  const values: Record<string, string> = {
+    title: config.title,
+    date: formatDigestDate(content.date, config),
+    headline: articles[0]?.title ?? '',
+    number: String(content.number),
+  };
+  const template = config.newsletter.subject ?? defaultSubject;
+  return headerSafe(template.replace(/\{(title|date|headline|number)\}/g, (whole, key: string) => values[key] ?? whole));
+}
+
+/** Site-wide values every email template shows. */
+export function siteView(config: SiteConfig): Record<string, string> {
+  return {
+    lang: config.language,
+    title: clean(config.title),
+    url: `${config.baseUrl}/`,
+    host: new URL(config.baseUrl).host,
+    subscribeUrl: `${config.baseUrl}/subscribe/`,
+    archiveUrl: `${config.baseUrl}/digests/`,
+    rssUrl: `${config.baseUrl}/feed.xml`,
+    atomUrl: `${config.baseUrl}/atom.xml`,
+    jsonFeedUrl: `${config.baseUrl}/feed.json`,
+    postalAddress: clean(config.newsletter.postalAddress),
+  };
+}
+
+function imageView(article: Article, config: SiteConfig): { src: string; alt: string } | null {
+  if (!article.image?.url) return null;
+  let src: URL;
+  try {
+    src = new URL(article.image.url, `${config.baseUrl}/`);
+  } catch {
+    return null;
+  }
+  if (src.protocol !== 'https:' && src.protocol !== 'http:') return null;
+  return { src: src.href, alt: clean(article.image.alt || article.image.caption || '') };
+}
+
+function digestView(content: DigestContent, subject: string, trim: Trim): object {
+  const { config } = content;
+  const titles = content.articles.map((a) => clean(shorten(a.title, trim.title)));
+  const first = content.articles[0];
+  // The inbox preview line: the other headlines (the first is in the subject), or the lone story's summary.
+  const preheader = shorten(content.articles.length > 1 ? titles.slice(1).join(' · ') : clean(first?.summary ?? ''), 150);
+  return {
+    subject: clean(subject),
+    preheader,
+    site: siteView(config),
+    issueLine: `Issue ${content.number} · ${formatDigestDate(content.date, config)}`,
+    single: content.articles.length === 1,
+    count: content.articles.length,
+    compact: trim.compact,
+    reader: placeholders,
+    articles: content.articles.map((article, i) => ({
+      section: article.section === null ? null : clean(article.section),
+      title: titles[i],
+      url: articleUrl(config, article),
+      summary: clean(shorten(article.summary, trim.summary)) || null,
+      image: trim.compact ? null : imageView(article, config),
+    })),
+  };
+}
+
+/**
+ * Renders a digest once: MJML with strict validation, then the text part from the same HTML. Summaries are
+ * shortened step by step when the HTML would pass the size budget, so the footer is never clipped.
+ */
+export async function renderDigest(content: DigestContent): Promise<RenderedDigest> {
+  if (content.articles.length === 0) throw new Error('a digest needs at least one article');
+  const subject = digestSubject(content);
+  for (const trim of trims) {
+    const html = await renderEmailHtml('digest', digestView(content, subject, trim));
+    if (Buffer.byteLength(html) + readerAllowanceBytes <= htmlBudgetBytes) return { subject, html, text: htmlToText(html) };
+  }
+  throw new Error(
+    `digest ${content.number} does not fit in ${htmlBudgetBytes} bytes even as a list of headlines — lower newsletter.maxArticles`,
+  );
+}
+
+const mailOnly = /<!--GZ:MAIL-->[\s\S]*?<!--\/GZ:MAIL-->/g;
+
+/**
+ * The web version of a stored digest, for `digests/<number>/index.html`: the mail-only parts (greeting,
+ * unsubscribe link) cut out, the web-version links pointing at the page itself.
+ */
+export function renderWebDigest(digest: { number: number; html: string }, config: SiteConfig): string {
+  const html = digest.html.replace(mailOnly, '').replaceAll(placeholders.webUrl, escapeHtml(digestWebUrl(config, digest.number)));
+  const left = /%%GZ_[A-Z_]+%%|<!--\/?GZ:MAIL-->/.exec(html);
+  if (left) throw new Error(`digest ${digest.number}: ${left[0]} outside a mail-only part of the template`);
+  return html;
+}
+
+/** The `digests/index.html` page: every digest, newest first, linking to its web version. */
+export async function renderDigestIndex(
+  digests: readonly { number: number; createdAt: Date; subject: string }[],
+  config: SiteConfig,
+): Promise<string> {
+  const sorted = [...digests].sort((a, b) => b.number - a.number);
+  return renderEmailHtml('archive', {
+    title: clean(`${config.title} — newsletter archive`),
+    preheader: null,
+    site: siteView(config),
+    digests: sorted.map((d) => ({
+      url: digestWebUrl(config, d.number),
+      number: d.number,
+      date: formatDigestDate(d.createdAt, config),
+      subject: clean(d.subject),
+    })),
+  });
+}
