@@ -1,12 +1,48 @@
-import { defineCommand } from 'citty';
-import { NotBuiltError } from '../../errors.js';
-import { optionArgs } from '../context.js';
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { defineCommand, type CommandContext } from 'citty';
+import { loadSiteConfig } from '../../config/load.js';
+import { loadArticles, selectPublished } from '../../content/index.js';
+import { previewDigest, readDigestHistory } from '../../digest/index.js';
+import { openStore } from '../../store/index.js';
+import { ioOf, optionArgs, optionsOf, writeProblems } from '../context.js';
 
 /** `gazette preview`: Render the next digest to an HTML file; records and sends nothing */
 export default defineCommand({
   meta: { name: 'preview', description: 'Render the next digest to an HTML file; records and sends nothing' },
   args: { ...optionArgs, output: { type: 'string', valueHint: 'FILE', description: 'where to write the HTML (default: preview.html)' } },
-  run() {
-    throw new NotBuiltError('preview');
+  async run(typed) {
+    // ioOf/optionsOf take the untyped context; under exactOptionalPropertyTypes a typed one does not widen to it.
+    const context = typed as unknown as CommandContext;
+    const io = ioOf(context);
+    const options = optionsOf(context);
+    const output = typeof context.args.output === 'string' ? context.args.output : 'preview.html';
+    const now = new Date();
+    const config = await loadSiteConfig(options.contentDir);
+    const { articles, problems } = await loadArticles(options.contentDir, { timezone: config.timezone });
+    writeProblems(io, problems);
+    // No database yet means no digest yet; opening it would create one, and a preview records nothing.
+    let history = { seen: new Set<string>(), number: 1 };
+    if (existsSync(options.dbPath)) {
+      const store = openStore(options);
+      try {
+        history = readDigestHistory(store);
+      } finally {
+        store.close();
+      }
+    }
+    const preview = await previewDigest({ published: selectPublished(articles, now), ...history, config, now });
+    if (preview === null) {
+      io.stdout.write('Nothing new since the last digest: no preview written.\n');
+    } else {
+      await writeFile(output, preview.html);
+      const more = preview.passedOver > 0 ? ` (${preview.passedOver} older ones would be passed over)` : '';
+      io.stdout.write(
+        `Wrote ${resolve(output)}: digest ${preview.number} with ${preview.carried} ${preview.carried === 1 ? 'article' : 'articles'}${more}.\n` +
+          `Subject: ${preview.subject}\n`,
+      );
+    }
+    return problems.length > 0 ? 2 : 0;
   },
 });

@@ -1,0 +1,44 @@
+// The web archive of sent digests: `digests/<number>/index.html` and `digests/index.html` in the output folder.
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { SiteConfig } from '../config/schema.js';
+import { renderDigestIndex, renderWebDigest } from './render.js';
+
+/** What the archive needs of a stored digest (a store's DigestRecord has it). */
+export interface ArchivedDigest {
+  number: number;
+  createdAt: Date;
+  subject: string;
+  /** The rendered HTML with placeholders, as stored. */
+  html: string;
+}
+
+/** Writes `text` to `path` unless it already holds exactly that; a reader never sees a half-written file. */
+async function writeIfChanged(path: string, text: string): Promise<boolean> {
+  const current = await readFile(path, 'utf8').catch(() => null);
+  if (current === text) return false;
+  await mkdir(dirname(path), { recursive: true });
+  const temporary = `${path}.${process.pid}.tmp`;
+  await writeFile(temporary, text);
+  await rename(temporary, path);
+  return true;
+}
+
+/**
+ * Writes the web version of each digest and the archive's index page into `outDir`, rewriting only the
+ * files whose bytes change. Returns the paths written, relative to `outDir`.
+ */
+export async function writeDigestArchive(
+  outDir: string,
+  digests: readonly ArchivedDigest[],
+  config: SiteConfig,
+): Promise<string[]> {
+  const files: [string, string][] = digests.map((digest) => [
+    `digests/${digest.number}/index.html`,
+    renderWebDigest(digest, config),
+  ]);
+  files.push(['digests/index.html', await renderDigestIndex(digests, config)]);
+  const written: string[] = [];
+  for (const [path, text] of files) if (await writeIfChanged(join(outDir, path), text)) written.push(path);
+  return written;
+}

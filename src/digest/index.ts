@@ -1,0 +1,19 @@
+// The digest stage's public face: select, render once, personalize per reader, archive, store.
+export { writeDigestArchive, type ArchivedDigest } from './archive.js';
+export { renderConfirmation } from './confirm.js';
+export { makeDigest, readDigestHistory } from './make.js';
+export { personalize, placeholders, type PersonalizedEmail, type Reader, type RenderedEmail } from './personalize.js';
+export { previewDigest, type DigestPreview } from './preview.js';
+export {
+  articleUrl,
+  defaultSubject,
+  digestSubject,
+  digestWebUrl,
+  htmlBudgetBytes,
+  renderDigest,
+  renderDigestIndex,
+  renderWebDigest,
+  type DigestContent,
+  type RenderedDigest,
+} from './render.js';
+export { selectDigestArticles, type DigestSelection } from './select.js';

@@ -1,0 +1,36 @@
+// `gazette preview`: the next digest as one reader would get it, made without recording or sending anything.
+import type { SiteConfig } from '../config/schema.js';
+import type { Article } from '../content/article.js';
+import { personalize } from './personalize.js';
+import { digestWebUrl, renderDigest } from './render.js';
+import { selectDigestArticles } from './select.js';
+
+/** A previewed digest: a sample reader's HTML, and what it would carry. */
+export interface DigestPreview {
+  number: number;
+  subject: string;
+  html: string;
+  text: string;
+  carried: number;
+  passedOver: number;
+}
+
+/** Renders the next digest for a sample reader whose links are visibly fake; null when nothing is new. */
+export async function previewDigest(input: {
+  published: readonly Article[];
+  seen: ReadonlySet<string>;
+  number: number;
+  config: SiteConfig;
+  now: Date;
+}): Promise<DigestPreview | null> {
+  const { config, number } = input;
+  const { carried, passedOver } = selectDigestArticles(input.published, input.seen, config.newsletter.maxArticles);
+  if (carried.length === 0) return null;
+  const rendered = await renderDigest({ number, date: input.now, articles: carried, config });
+  const copy = personalize(rendered, {
+    name: 'Preview Reader',
+    unsubscribeUrl: `${config.baseUrl}/unsubscribe?token=PREVIEW-NOT-A-REAL-TOKEN`,
+    webUrl: `${digestWebUrl(config, number)}#preview`,
+  });
+  return { number, subject: rendered.subject, ...copy, carried: carried.length, passedOver: passedOver.length };
+}
