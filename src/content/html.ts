@@ -1,0 +1,41 @@
+// Article bodies as HTML and plain text: the Markdown renderer, the sanitizer's allow-list, escaping.
+import { compile } from 'html-to-text';
+import MarkdownIt from 'markdown-it';
+import sanitizeHtml from 'sanitize-html';
+
+/** The Markdown renderer of article bodies; raw HTML is allowed here and sanitized afterwards. */
+export const markdown = new MarkdownIt({ html: true, linkify: true });
+
+/** Escapes `& < > "` so any text can sit in HTML content or a double-quoted attribute. */
+export const escapeHtml: (text: string) => string = markdown.utils.escapeHtml;
+
+const HEADINGS = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'];
+
+// A strict allow-list: structure and inline emphasis only; links and images with http(s)/mailto or
+// relative URLs. Everything else (script, style, iframe, on* attributes, javascript: URLs) is dropped.
+const ALLOWED: sanitizeHtml.IOptions = {
+  allowedTags: [
+    ...HEADINGS,
+    ...['p', 'br', 'hr', 'blockquote', 'pre', 'code', 'ul', 'ol', 'li', 'a', 'img', 'figure', 'figcaption'],
+    ...['strong', 'em', 'b', 'i', 's', 'del', 'sub', 'sup', 'table', 'thead', 'tbody', 'tr', 'th', 'td'],
+  ],
+  allowedAttributes: { a: ['href', 'title'], img: ['src', 'alt', 'title'], ol: ['start'] },
+  allowedSchemes: ['http', 'https', 'mailto'],
+  allowedSchemesAppliedToAttributes: ['href', 'src'],
+  allowProtocolRelative: false,
+};
+
+/** Keeps only the allow-listed tags, attributes and URL schemes of `html`. */
+export function sanitizeBody(html: string): string {
+  return sanitizeHtml(html, ALLOWED);
+}
+
+/** Plain text of a body: blocks apart by one blank line, no images, headings as written, a link's URL only when it differs from its text. */
+export const htmlToPlainText: (html: string) => string = compile({
+  wordwrap: false,
+  selectors: [
+    { selector: 'a', options: { hideLinkHrefIfSameAsText: true } },
+    { selector: 'img', format: 'skip' },
+    ...HEADINGS.map((selector) => ({ selector, options: { uppercase: false, leadingLineBreaks: 2 } })),
+  ],
+});

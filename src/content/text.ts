@@ -1,0 +1,63 @@
+// Pure text helpers shared by the content loaders and by later stages (section slugs, summaries).
+
+/** Longest derived title, in characters. */
+export const TITLE_MAX = 120;
+/** Longest derived summary, in characters. */
+export const SUMMARY_MAX = 280;
+
+// Characters XML 1.0 forbids (C0 controls except tab/LF/CR, U+FFFE, U+FFFF, unpaired surrogates).
+const XML_ILLEGAL =
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+const words = new Intl.Segmenter('und', { granularity: 'word' });
+const sentences = new Intl.Segmenter('und', { granularity: 'sentence' });
+
+/** Lowercase ASCII slug: accents folded, every run of other characters becomes `-`; '' when nothing is left. */
+export function slugify(value: string): string {
+  return value
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
+}
+
+/** Removes the characters XML cannot carry, so no later stage can emit them. */
+export function stripControlChars(text: string): string {
+  return text.replace(XML_ILLEGAL, '');
+}
+
+/** Strips a byte-order mark, turns CRLF and CR into LF and removes XML-illegal characters. */
+export function normalizeText(text: string): string {
+  return stripControlChars(text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n'));
+}
+
+/** Collapses every run of whitespace to one space and trims. */
+export function collapseSpace(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+/** Cuts `text` to at most `max` characters at a word boundary, ending with `…`; never splits a character. */
+export function shorten(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let kept = '';
+  for (const { segment } of words.segment(text)) {
+    if (kept.length + segment.length > max - 1) break;
+    kept += segment;
+  }
+  // A first word longer than the limit (a URL, unsegmented script) is cut by code point instead.
+  const head = kept.replace(/[\s\p{P}]+$/u, '') || Array.from(text).slice(0, max - 1).join('');
+  return `${head}…`;
+}
+
+/** A summary from running text: whitespace collapsed, cut at a word boundary to SUMMARY_MAX. */
+export function deriveSummary(text: string): string {
+  return shorten(collapseSpace(text), SUMMARY_MAX);
+}
+
+/** A title from running text: its first sentence without the final full stop, cut to TITLE_MAX. */
+export function deriveTitle(text: string): string {
+  const [first] = sentences.segment(collapseSpace(text));
+  return shorten((first?.segment ?? '').trim().replace(/[.。]$/, ''), TITLE_MAX);
+}

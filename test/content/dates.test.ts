@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { parseArticleDate } from '../../src/content/dates.js';
+
+const iso = (value: string, zone: string): string => {
+  const result = parseArticleDate(value, zone);
+  if (!result.ok) throw new Error(result.message);
+  return result.date.toISOString();
+};
+
+describe('parseArticleDate', () => {
+  it('reads a date-only value as midnight in the site timezone', () => {
+    expect(iso('2022-10-19', 'UTC')).toBe('2022-10-19T00:00:00.000Z');
+    expect(iso('2022-10-19', 'Asia/Bishkek')).toBe('2022-10-18T18:00:00.000Z');
+    expect(iso('2022-10-19', 'America/New_York')).toBe('2022-10-19T04:00:00.000Z');
+  });
+
+  it('reads a date-time without an offset as local time, with the zone offset of that day', () => {
+    expect(iso('2026-07-01T10:00', 'Europe/Paris')).toBe('2026-07-01T08:00:00.000Z');
+    expect(iso('2026-11-24 10:00:30', 'Europe/Paris')).toBe('2026-11-24T09:00:30.000Z');
+  });
+
+  it('takes a date-time with an offset as given', () => {
+    expect(iso('2026-11-24T10:00:00+05:30', 'Europe/Paris')).toBe('2026-11-24T04:30:00.000Z');
+    expect(iso('2026-11-24T10:00Z', 'Asia/Tokyo')).toBe('2026-11-24T10:00:00.000Z');
+  });
+
+  it('refuses impossible dates and says so', () => {
+    expect(parseArticleDate('2022-02-30', 'UTC')).toEqual({
+      ok: false,
+      message: 'impossible date "2022-02-30"',
+      hint: 'use a real calendar date and time (you specified 30 (of type number) as a day, which is invalid)',
+    });
+    expect(parseArticleDate('2022-13-01', 'UTC').ok).toBe(false);
+    expect(parseArticleDate('2022-01-01T24:30', 'UTC').ok).toBe(false);
+  });
+
+  it('refuses values that are not ISO dates', () => {
+    for (const value of ['19/10/2022', 'October 19, 2022', '2022-1-9', 'yesterday', '']) {
+      expect(parseArticleDate(value, 'UTC')).toEqual({
+        ok: false,
+        message: `unreadable date "${value}"`,
+        hint: 'write YYYY-MM-DD, or YYYY-MM-DDTHH:MM with an optional offset such as +02:00',
+      });
+    }
+  });
+});

@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import {
+  collapseSpace,
+  deriveSummary,
+  deriveTitle,
+  normalizeText,
+  shorten,
+  slugify,
+  stripControlChars,
+  SUMMARY_MAX,
+  TITLE_MAX,
+} from '../../src/content/text.js';
+
+describe('slugify', () => {
+  it('lowercases and turns every run of other characters into one dash', () => {
+    expect(slugify('000_7e434e7f9160c0f8')).toBe('000-7e434e7f9160c0f8');
+    expect(slugify('  Middle East & Africa!  ')).toBe('middle-east-africa');
+    expect(slugify('WORLD')).toBe('world');
+  });
+
+  it('folds accents to ASCII', () => {
+    expect(slugify('Café Crème à Zürich')).toBe('cafe-creme-a-zurich');
+  });
+
+  it('gives an empty slug when nothing is a letter or digit', () => {
+    expect(slugify('العالم')).toBe('');
+    expect(slugify('---')).toBe('');
+  });
+});
+
+describe('stripControlChars', () => {
+  it('removes the characters XML forbids and keeps tab and line feed', () => {
+    expect(stripControlChars('a\u0000b\u0008c\u000Bd\u000Ce\u001Ff\uFFFEg\uFFFFh\ti\nj')).toBe('abcdefgh\ti\nj');
+  });
+
+  it('removes unpaired surrogates but keeps emoji', () => {
+    expect(stripControlChars('x\uD800y\uDC00z 🇰🇬')).toBe('xyz 🇰🇬');
+  });
+});
+
+describe('normalizeText', () => {
+  it('strips a BOM and turns CRLF and CR into LF', () => {
+    expect(normalizeText('\uFEFFone\r\ntwo\rthree\n')).toBe('one\ntwo\nthree\n');
+  });
+});
+
+describe('shorten', () => {
+  it('leaves short text alone', () => {
+    expect(shorten('short text', 20)).toBe('short text');
+  });
+
+  it('cuts at a word boundary and ends with an ellipsis', () => {
+    expect(shorten('The quick brown fox jumps over the lazy dog', 20)).toBe('The quick brown fox…');
+  });
+
+  it('drops punctuation left dangling at the cut', () => {
+    expect(shorten('One, two, three, four, five', 12)).toBe('One, two…');
+  });
+
+  it('never splits an emoji or a Chinese word', () => {
+    expect(shorten('Flags 🇰🇬🇹🇯 and more words here', 14)).toBe('Flags 🇰🇬…');
+    expect(shorten('我们今天去北京旅游', 6)).toBe('我们今天去…');
+  });
+
+  it('cuts one overlong word by characters', () => {
+    expect(shorten('x'.repeat(30), 10)).toBe(`${'x'.repeat(9)}…`);
+    expect(shorten('🌍'.repeat(10), 6)).toBe('🌍🌍…');
+  });
+});
+
+describe('deriveTitle and deriveSummary', () => {
+  const paragraph = 'Kyrgyzstan said peace was not possible.   It blamed its neighbour.';
+
+  it('takes the first sentence as the title, without its full stop', () => {
+    expect(deriveTitle(paragraph)).toBe('Kyrgyzstan said peace was not possible');
+    expect(deriveTitle('部长们周五举行了会谈。双方讨论了问题。')).toBe('部长们周五举行了会谈');
+  });
+
+  it('keeps a title question mark and shortens a long first sentence', () => {
+    expect(deriveTitle('Is this the end? Maybe.')).toBe('Is this the end?');
+    const title = deriveTitle(`${'word '.repeat(100)}end.`);
+    expect(title.length).toBeLessThanOrEqual(TITLE_MAX);
+    expect(title.endsWith('word…')).toBe(true);
+  });
+
+  it('collapses whitespace in a summary and shortens it at a word boundary', () => {
+    expect(deriveSummary(paragraph)).toBe('Kyrgyzstan said peace was not possible. It blamed its neighbour.');
+    const summary = deriveSummary('lorem ipsum '.repeat(50));
+    expect(summary.length).toBeLessThanOrEqual(SUMMARY_MAX);
+    expect(summary).toMatch(/(lorem|ipsum)…$/);
+  });
+
+  it('collapses newlines and non-breaking spaces', () => {
+    expect(collapseSpace(' a\n b\u00a0 c ')).toBe('a b c');
+  });
+});
