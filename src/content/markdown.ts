@@ -1,0 +1,158 @@
+// Markdown articles (`.md`): YAML front matter between `---` lines, then a Markdown body.
+import type { Token } from 'markdown-it';
+import { isMap, isNode, LineCounter, parseDocument } from 'yaml';
+import { z } from 'zod';
+import { parseArticleDate } from './dates.js';
+import { htmlToPlainText, markdown, sanitizeBody } from './html.js';
+import {
+  failure,
+  prepareText,
+  type ArticleContent,
+  type Failure,
+  type ParseOptions,
+  type ParseResult,
+} from './parsing.js';
+import { deriveSummary, deriveTitle } from './text.js';
+
+const OPENING = /^---[ \t]*$/;
+const CLOSING = /^(?:---|\.\.\.)[ \t]*$/;
+
+const textField = (expected: string) =>
+  z.string({ error: (issue) => (issue.input === undefined ? 'is missing' : `expected ${expected}`) }).trim();
+const optionalText = (expected: string) => textField(expected).nullish();
+// An image is an http(s) URL or a site-relative path; any other scheme (javascript:, data:) is refused.
+const imageUrl = optionalText('a URL or a path').refine(
+  (url) => url == null || /^https?:\/\//i.test(url) || !/^[a-z][a-z\d+.-]*:/i.test(url),
+  { error: 'expected an http(s) URL or a path such as /images/photo.jpg' },
+);
+
+/** Schema of an article's front matter. */
+const frontMatterSchema = z.strictObject(
+  {
+    title: optionalText('text'),
+    date: textField('a date'),
+    summary: optionalText('text'),
+    section: optionalText('text'),
+    tags: z.array(textField('text'), { error: 'expected a list' }).nullish(),
+    author: optionalText('text'),
+    image: imageUrl,
+    imageAlt: optionalText('text'),
+    draft: z.boolean({ error: 'expected true or false' }).nullish(),
+  },
+  { error: 'unknown key' },
+);
+
+type FrontMatter = z.output<typeof frontMatterSchema>;
+
+const HINTS = {
+  title: 'write title: The headline',
+  date: 'write date: YYYY-MM-DD, or YYYY-MM-DDTHH:MM with an optional offset such as +02:00',
+  summary: 'write summary: one or two sentences',
+  section: 'write section: WORLD',
+  tags: 'write tags: [news, politics]',
+  author: 'write author: A. Writer',
+  image: 'write image: https://… or a path such as /images/photo.jpg',
+  imageAlt: 'write imageAlt: what the image shows',
+  draft: 'write draft: true or draft: false, without quotes',
+} satisfies Record<keyof FrontMatter, string>;
+const KNOWN_KEYS = `the keys are ${Object.keys(HINTS).join(', ')}`;
+
+/** The file's front matter YAML and Markdown body, or why they cannot be told apart. */
+function splitFrontMatter(source: string, path: string): { ok: true; yaml: string; body: string } | Failure {
+  const lines = source.split('\n');
+  const hint = 'start the file with a "---" line, then "title: …" and "date: YYYY-MM-DD", then a "---" line';
+  if (!OPENING.test(lines[0] ?? '')) return failure(path, 1, 'no front matter', hint);
+  const end = lines.findIndex((line, index) => index > 0 && CLOSING.test(line));
+  if (end === -1) return failure(path, 1, 'the front matter is not closed', hint);
+  return { ok: true, yaml: lines.slice(1, end).join('\n'), body: lines.slice(end + 1).join('\n') };
+}
+
+/**
+ * Reads and validates the front matter YAML (which starts on file line 2); a problem names the file
+ * line, and `lineOf` finds the line of a key for later checks.
+ */
+function readFrontMatter(
+  yaml: string,
+  path: string,
+): { ok: true; data: FrontMatter; lineOf: (key: string) => number } | Failure {
+  const counter = new LineCounter();
+  const document = parseDocument(yaml, { lineCounter: counter });
+  const lineOf = (...key: readonly PropertyKey[]): number => {
+    const node: unknown = key.length > 0 ? document.getIn(key, true) : undefined;
+    const offset = isNode(node) ? node.range?.[0] : undefined;
+    return offset === undefined ? 1 : counter.linePos(offset).line + 1;
+  };
+  const [error] = document.errors;
+  if (error) {
+    const message = error.message.replace(/ at line \d+, column \d+:[\s\S]*$/, '');
+    const hint = 'fix the YAML; quote a value that contains ": " or starts with a special character';
+    return failure(path, (error.linePos?.[0].line ?? 0) + 1, `the front matter is not valid YAML (${message})`, hint);
+  }
+  if (document.contents !== null && !isMap(document.contents)) {
+    const hint = 'write one "key: value" per line, e.g. title: The headline';
+    return failure(path, 2, 'the front matter is not "key: value" lines', hint);
+  }
+  const result = frontMatterSchema.safeParse(document.toJS() ?? {});
+  if (result.success) return { ok: true, data: result.data, lineOf };
+  const located = result.error.issues.map((issue) => {
+    const key = issue.code === 'unrecognized_keys' ? issue.keys.slice(0, 1) : issue.path;
+    return { key, message: issue.message, line: lineOf(...key) };
+  });
+  const first = located.reduce((a, b) => (b.line < a.line ? b : a));
+  const name = String(first.key[0]);
+  const hint = Object.hasOwn(HINTS, name) ? HINTS[name as keyof typeof HINTS] : KNOWN_KEYS;
+  return failure(path, first.line, `front matter "${first.key.join('.')}": ${first.message}`, hint);
+}
+
+/** Plain text of the first visible block of type `open` (tight list items hide their paragraphs). */
+function firstInlineText(tokens: readonly Token[], open: string): string | undefined {
+  const index = tokens.findIndex((token) => token.type === open && !token.hidden);
+  const inline = index === -1 ? undefined : tokens[index + 1];
+  const textOf = (child: Token): string =>
+    child.type === 'text' || child.type === 'code_inline' ? child.content : child.type.endsWith('break') ? ' ' : '';
+  return inline?.children?.map(textOf).join('');
+}
+
+/**
+ * Parses a Markdown article: YAML front matter (title, date, summary, section, tags, author, image,
+ * imageAlt, draft) and a Markdown body, whose raw HTML is sanitized. A missing title comes from the first
+ * heading or paragraph, a missing summary from the first paragraph.
+ */
+export function parseMarkdownArticle(source: string, path: string, options: ParseOptions): ParseResult<ArticleContent> {
+  const prepared = prepareText(source, path);
+  if (!prepared.ok) return prepared;
+  const parts = splitFrontMatter(prepared.text, path);
+  if (!parts.ok) return parts;
+  const front = readFrontMatter(parts.yaml, path);
+  if (!front.ok) return front;
+  const data = front.data;
+  const date = parseArticleDate(data.date, options.timezone);
+  if (!date.ok) return failure(path, front.lineOf('date'), date.message, date.hint);
+
+  const tokens = markdown.parse(parts.body, {});
+  const html = sanitizeBody(markdown.renderer.render(tokens, markdown.options, {}));
+  const firstParagraph = firstInlineText(tokens, 'paragraph_open');
+  const title = data.title || deriveTitle(firstInlineText(tokens, 'heading_open') ?? firstParagraph ?? '');
+  if (title === '') {
+    return failure(path, 1, 'no title in the front matter and no heading or paragraph to take one from', HINTS.title);
+  }
+  return {
+    ok: true,
+    article: {
+      slug: prepared.slug,
+      title,
+      summary: data.summary || deriveSummary(firstParagraph ?? ''),
+      date: date.date,
+      section: data.section || null,
+      tags: [...new Set(data.tags ?? [])].filter((tag) => tag !== ''),
+      author: data.author || null,
+      source: null,
+      image: data.image ? { url: data.image, alt: data.imageAlt || title, caption: null, credit: null } : null,
+      html,
+      text: htmlToPlainText(html).trim(),
+      related: [],
+      draft: data.draft ?? false,
+      sourcePath: path,
+    },
+  };
+}

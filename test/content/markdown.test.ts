@@ -1,0 +1,188 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { formatProblem } from '../../src/errors.js';
+import { parseMarkdownArticle } from '../../src/content/markdown.js';
+import type { ArticleContent } from '../../src/content/parsing.js';
+
+const fixture = (name: string): string => readFileSync(new URL(`../fixtures/content/markdown/${name}`, import.meta.url), 'utf8');
+const options = { timezone: 'Europe/Paris' };
+
+function parsed(text: string, path = '2026/story.md'): ArticleContent {
+  const result = parseMarkdownArticle(text, path, options);
+  if (!result.ok) throw new Error(formatProblem(result.problem));
+  return result.article;
+}
+
+function problem(text: string, path = '2026/story.md'): string {
+  const result = parseMarkdownArticle(text, path, options);
+  if (result.ok) throw new Error('expected a problem');
+  return formatProblem(result.problem);
+}
+
+describe('parseMarkdownArticle', () => {
+  it('reads every front matter field', () => {
+    const article = parsed(fixture('full.md'), '2026/harbour-reopens.md');
+    expect(article).toMatchObject({
+      slug: 'harbour-reopens',
+      sourcePath: '2026/harbour-reopens.md',
+      title: 'Harbour reopens after storm repairs',
+      summary: 'The harbour is open again to ferries and fishing boats.',
+      section: 'Local News',
+      tags: ['harbour', 'storm', 'ferries'],
+      author: 'A. Reporter',
+      source: null,
+      image: {
+        url: 'https://www.example.org/photos/harbour.jpg',
+        alt: 'Ferries moored in the repaired harbour',
+        caption: null,
+        credit: null,
+      },
+      related: [],
+      draft: false,
+    });
+    expect(article.date.toISOString()).toBe('2026-11-22T13:30:00.000Z');
+  });
+
+  it('renders headings, lists, links and images as HTML', () => {
+    expect(parsed(fixture('full.md')).html).toBe(
+      [
+        '<p>The harbour reopened on <em>Sunday</em> after three weeks of repairs.</p>',
+        '<h2>What was repaired</h2>',
+        '<ul>',
+        '<li>The north pier</li>',
+        '<li>Two mooring posts &amp; a crane</li>',
+        '</ul>',
+        '<p>See the <a href="https://www.example.org/port" title="Port authority">port authority</a> for sailing times.</p>',
+        '<p><img src="/images/north-pier.jpg" alt="The north pier at dawn" /></p>',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('gives the body as plain text without markup or images', () => {
+    expect(parsed(fixture('full.md')).text).toBe(
+      [
+        'The harbour reopened on Sunday after three weeks of repairs.',
+        '',
+        'What was repaired',
+        '',
+        ' * The north pier',
+        ' * Two mooring posts & a crane',
+        '',
+        'See the port authority [https://www.example.org/port] for sailing times.',
+      ].join('\n'),
+    );
+  });
+
+  it('sanitizes raw HTML: no script, style, iframe, event handler or javascript: URL', () => {
+    const { html, text } = parsed(fixture('hostile.md'));
+    for (const banned of ['<script', 'alert("script")', '<style', 'display', '<iframe', 'evil', 'onerror', 'onclick', "alert('img')", 'href="javascript:', 'style=', 'target=']) {
+      expect(html).not.toContain(banned);
+      expect(text).not.toContain(banned);
+    }
+    expect(html).toContain("<p>[markdown link](javascript:alert('md'))</p>");
+    expect(html).toContain('<img src="/images/a.jpg" alt="fine" />');
+    expect(html).toContain('<a>a link</a>');
+    expect(html).toContain('<a href="https://www.example.org/">kept link</a>');
+    expect(text).toContain('Safe text before.');
+  });
+
+  it('derives a missing summary from the first paragraph, and a missing title from the first heading', () => {
+    const article = parsed('---\ndate: 2026-11-22\n---\n# Storm closes the harbour\n\nThe harbour **closed** on\nSunday, with `all` boats inside.\n\nMore.\n');
+    expect(article.title).toBe('Storm closes the harbour');
+    expect(article.summary).toBe('The harbour closed on Sunday, with all boats inside.');
+  });
+
+  it('derives a missing title from the first paragraph when there is no heading', () => {
+    expect(parsed('---\ndate: 2026-11-22\n---\nThe harbour closed on Sunday. Boats stayed in.\n').title).toBe('The harbour closed on Sunday');
+  });
+
+  it('reads dates in the site timezone unless they carry an offset', () => {
+    const at = (date: string): string => parsed(`---\ntitle: T\ndate: ${date}\n---\n`).date.toISOString();
+    expect(at('2026-11-22')).toBe('2026-11-21T23:00:00.000Z');
+    expect(at('2026-07-01T09:00')).toBe('2026-07-01T07:00:00.000Z');
+    expect(at('"2026-11-22T09:00:00-05:00"')).toBe('2026-11-22T14:00:00.000Z');
+  });
+
+  it('reads drafts, empty optional fields and duplicate tags', () => {
+    const article = parsed('---\ntitle: T\ndate: 2026-11-22\ndraft: true\nsection:\nauthor: ""\ntags: [a, b, a, " "]\n---\nBody.\n');
+    expect(article).toMatchObject({ draft: true, section: null, author: null, tags: ['a', 'b'] });
+  });
+
+  it('uses the title as image alt text when imageAlt is missing', () => {
+    expect(parsed('---\ntitle: T\ndate: 2026-11-22\nimage: photo.jpg\n---\n').image).toEqual({ url: 'photo.jpg', alt: 'T', caption: null, credit: null });
+  });
+
+  it('reads a file with Windows line endings and a BOM', () => {
+    const text = fixture('full.md');
+    expect(parsed(`\uFEFF${text.replaceAll('\n', '\r\n')}`)).toEqual(parsed(text));
+  });
+});
+
+describe('parseMarkdownArticle problems', () => {
+  it('reports broken YAML with its file line', () => {
+    expect(problem('---\ntitle: Fine\ndate: 2026-11-22\nsummary: one: two\n---\nBody.\n')).toBe(
+      '2026/story.md:4: the front matter is not valid YAML (Nested mappings are not allowed in compact mappings) — fix the YAML; quote a value that contains ": " or starts with a special character',
+    );
+  });
+
+  it('reports front matter fields of the wrong type at their line', () => {
+    expect(problem('---\ntitle: T\ndate: 2026-11-22\ntags: 5\n---\n')).toBe(
+      '2026/story.md:4: front matter "tags": expected a list — write tags: [news, politics]',
+    );
+    expect(problem('---\ntitle: T\ndate: 2026-11-22\ndraft: "yes"\n---\n')).toBe(
+      '2026/story.md:4: front matter "draft": expected true or false — write draft: true or draft: false, without quotes',
+    );
+    expect(problem('---\ntitle: T\ndate: 2026-11-22\ntags:\n  - ok\n  - 7\n---\n')).toBe(
+      '2026/story.md:6: front matter "tags.1": expected text — write tags: [news, politics]',
+    );
+    expect(problem('---\ntitle: [a]\ndate: 2026-11-22\n---\n')).toBe('2026/story.md:2: front matter "title": expected text — write title: The headline');
+  });
+
+  it('reports the first problem in file order', () => {
+    expect(problem('---\ndraft: no thanks\ntags: 5\ndate: 2026-11-22\n---\n')).toMatch(/^2026\/story\.md:2: front matter "draft"/);
+  });
+
+  it('reports an unknown key', () => {
+    expect(problem('---\ntitle: T\ndate: 2026-11-22\ntittle: typo\n---\n')).toBe(
+      '2026/story.md:4: front matter "tittle": unknown key — the keys are title, date, summary, section, tags, author, image, imageAlt, draft',
+    );
+  });
+
+  it('reports a missing date', () => {
+    expect(problem('---\ntitle: T\n---\nBody.\n')).toBe(
+      '2026/story.md:1: front matter "date": is missing — write date: YYYY-MM-DD, or YYYY-MM-DDTHH:MM with an optional offset such as +02:00',
+    );
+  });
+
+  it('reports an impossible or unreadable date at its line', () => {
+    expect(problem('---\ntitle: T\n\ndate: 2022-02-30\n---\n')).toBe(
+      '2026/story.md:4: impossible date "2022-02-30" — use a real calendar date and time (you specified 30 (of type number) as a day, which is invalid)',
+    );
+    expect(problem('---\ndate: 24/11/2026\n---\n')).toMatch(/^2026\/story\.md:2: unreadable date "24\/11\/2026" — /);
+  });
+
+  it('reports a missing title where none can be derived', () => {
+    expect(problem('---\ndate: 2026-11-22\n---\n\n- only a list\n')).toBe(
+      '2026/story.md:1: no title in the front matter and no heading or paragraph to take one from — write title: The headline',
+    );
+  });
+
+  it('reports a file without front matter, or with front matter never closed', () => {
+    const hint = 'start the file with a "---" line, then "title: …" and "date: YYYY-MM-DD", then a "---" line';
+    expect(problem('# Title\n\nText.\n')).toBe(`2026/story.md:1: no front matter — ${hint}`);
+    expect(problem('---\ntitle: T\ndate: 2026-11-22\n\nText.\n')).toBe(`2026/story.md:1: the front matter is not closed — ${hint}`);
+  });
+
+  it('reports front matter that is not key: value lines', () => {
+    expect(problem('---\n- a\n- b\n---\n')).toBe(
+      '2026/story.md:2: the front matter is not "key: value" lines — write one "key: value" per line, e.g. title: The headline',
+    );
+  });
+
+  it('refuses an image URL with a scheme other than http(s)', () => {
+    expect(problem('---\ntitle: T\ndate: 2026-11-22\nimage: javascript:alert(1)\n---\n')).toBe(
+      '2026/story.md:4: front matter "image": expected an http(s) URL or a path such as /images/photo.jpg — write image: https://… or a path such as /images/photo.jpg',
+    );
+  });
+});
