@@ -1,0 +1,117 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { formatProblem, InputError } from '../../src/errors.js';
+import { loadArticles } from '../../src/content/load.js';
+import { MAX_ARTICLE_BYTES } from '../../src/content/parse.js';
+
+const seed = await readFile(new URL('../fixtures/seed.txt', import.meta.url));
+const options = { timezone: 'UTC' };
+const markdown = (title: string, date = '2026-11-22'): string => `---\ntitle: ${title}\ndate: ${date}\n---\nBody of ${title}.\n`;
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'gazette-content-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function write(files: Record<string, string | Uint8Array>): Promise<void> {
+  for (const [path, content] of Object.entries(files)) {
+    await mkdir(dirname(join(dir, path)), { recursive: true });
+    await writeFile(join(dir, path), content);
+  }
+}
+
+describe('loadArticles', () => {
+  it('loads .txt and .md files at any depth, sorted by path, and skips everything else', async () => {
+    await write({
+      'site.json': '{}',
+      'readers.sample.csv': 'email\na@example.org\n',
+      'world/000_7e434e7f9160c0f8.txt': seed,
+      '2026/11/harbour.md': markdown('Harbour'),
+      'a-first.md': markdown('First'),
+      '.draft.md': markdown('Hidden'),
+      '.git/HEAD.txt': 'not content',
+      'notes/readme.rtf': 'not content',
+      'images/photo.jpg': new Uint8Array([0xff, 0xd8, 0]),
+    });
+    const { articles, problems } = await loadArticles(dir, options);
+    expect(problems).toEqual([]);
+    expect(articles.map((article) => article.sourcePath)).toEqual(['2026/11/harbour.md', 'a-first.md', 'world/000_7e434e7f9160c0f8.txt']);
+    expect(articles.map((article) => article.slug)).toEqual(['harbour', 'a-first', '000-7e434e7f9160c0f8']);
+  });
+
+  it('reports each invalid file and still loads the others', async () => {
+    await write({
+      'good.txt': seed,
+      'fine.md': markdown('Fine'),
+      'empty.txt': '',
+      'binary.txt': new Uint8Array([0x64, 0x61, 0x74, 0x65, 0x00, 0x0a]),
+      'latin1.txt': Buffer.from('date 2022-10-19\nCaf\xe9\n', 'latin1'),
+      'nodate.txt': 'Peace talks fail\n\nText.\n',
+      'impossible.txt': 'date 2022-02-30 WORLD\nTitle\n',
+      'broken.md': '---\ntitle: [unclosed\ndate: 2026-11-22\n---\n',
+      'notitle.txt': 'date 2022-10-19 WORLD\n',
+      'typed.md': '---\ntitle: T\ndate: 2026-11-22\ntags: 5\n---\n',
+      'huge.txt': new Uint8Array(MAX_ARTICLE_BYTES + 1).fill(0x61),
+    });
+    const { articles, problems } = await loadArticles(dir, options);
+    expect(articles.map((article) => article.sourcePath)).toEqual(['fine.md', 'good.txt']);
+    expect(problems.map(formatProblem)).toEqual([
+      'binary.txt:1: the file contains NUL bytes: it is binary, or UTF-16 text — save it as UTF-8 text, or move it out of the content folder',
+      'broken.md:3: the front matter is not valid YAML (Flow sequence in block collection must be sufficiently indented and end with a ]) — fix the YAML; quote a value that contains ": " or starts with a special character',
+      'empty.txt: the file is empty — write the article in it, or delete the file',
+      'huge.txt: the file is 1,048,577 bytes, over the 1 MiB limit for an article — an article is at most 1 MiB of text: split it, or move data files out of the content folder',
+      'impossible.txt:1: impossible date "2022-02-30" — use a real calendar date and time (you specified 30 (of type number) as a day, which is invalid)',
+      'latin1.txt:2: the file is not valid UTF-8 — save it as UTF-8, e.g. iconv -f WINDOWS-1252 -t UTF-8',
+      'nodate.txt:1: the first line is not "date YYYY-MM-DD" — start the file with a line such as "date 2026-11-24 WORLD"',
+      'notitle.txt:1: no title: the file has no line of text after the date — write the title on line 2, the standfirst on line 3, then a blank line and the article',
+      'typed.md:4: front matter "tags": expected a list — write tags: [news, politics]',
+    ]);
+  });
+
+  it('reports every file of a shared slug, naming the others, and loads none of them', async () => {
+    await write({
+      '2025/Story.txt': seed,
+      '2026/story.md': markdown('Story'),
+      'other.md': markdown('Other'),
+    });
+    const { articles, problems } = await loadArticles(dir, options);
+    expect(articles.map((article) => article.slug)).toEqual(['other']);
+    expect(problems.map(formatProblem)).toEqual([
+      '2025/Story.txt: the slug "story" is also used by 2026/story.md — rename one of the files: the slug (the article URL) comes from the file name',
+      '2026/story.md: the slug "story" is also used by 2025/Story.txt — rename one of the files: the slug (the article URL) comes from the file name',
+    ]);
+  });
+
+  it('gives the same result on every run', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 40; i++) files[`d${i % 3}/article-${(i * 7) % 40}.md`] = markdown(`Story ${i}`);
+    await write(files);
+    const first = await loadArticles(dir, options);
+    const second = await loadArticles(dir, options);
+    expect(first.articles).toHaveLength(40);
+    expect(second).toEqual(first);
+  });
+
+  it('throws an InputError when the content folder does not exist', async () => {
+    const missing = join(dir, 'missing');
+    await expect(loadArticles(missing, options)).rejects.toThrow(InputError);
+    await expect(loadArticles(missing, options)).rejects.toThrow(
+      `${missing}: cannot read the content folder (ENOENT) — create it, or pass --content DIR (env GAZETTE_CONTENT)`,
+    );
+  });
+
+  it('loads the sample articles shipped in content/ without problems', async () => {
+    const contentDir = new URL('../../content/', import.meta.url).pathname;
+    const { articles, problems } = await loadArticles(contentDir, options);
+    expect(problems).toEqual([]);
+    expect(articles.length).toBeGreaterThanOrEqual(4);
+    const samples = articles.filter((article) => article.sourcePath.endsWith('.md'));
+    expect(samples.every((article) => article.tags.length > 0 && article.html.includes('<a href="https://'))).toBe(true);
+    expect(samples.some((article) => article.html.includes('<img ') || article.image !== null)).toBe(true);
+  });
+});

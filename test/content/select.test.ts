@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import type { Article } from '../../src/content/article.js';
+import { selectPublished } from '../../src/content/select.js';
+
+const article = (slug: string, date: string, draft = false): Article => ({
+  slug,
+  title: slug,
+  summary: '',
+  date: new Date(date),
+  section: null,
+  tags: [],
+  author: null,
+  source: null,
+  image: null,
+  html: '',
+  text: '',
+  related: [],
+  draft,
+  sourcePath: `${slug}.md`,
+  hash: slug,
+});
+
+describe('selectPublished', () => {
+  const now = new Date('2026-11-27T07:00:00Z');
+
+  it('holds back drafts', () => {
+    const articles = [article('ready', '2026-11-20T00:00:00Z'), article('unfinished', '2026-11-21T00:00:00Z', true)];
+    expect(selectPublished(articles, now).map((a) => a.slug)).toEqual(['ready']);
+  });
+
+  it('holds back articles dated after now and publishes one dated exactly now', () => {
+    const articles = [
+      article('tomorrow', '2026-11-28T00:00:00Z'),
+      article('in-a-second', '2026-11-27T07:00:01Z'),
+      article('on-the-dot', '2026-11-27T07:00:00Z'),
+    ];
+    expect(selectPublished(articles, now).map((a) => a.slug)).toEqual(['on-the-dot']);
+  });
+
+  it('sorts newest first, ties broken by slug, without changing its input', () => {
+    const articles = [
+      article('old', '2022-10-19T00:00:00Z'),
+      article('b-same', '2026-11-25T00:00:00Z'),
+      article('new', '2026-11-26T00:00:00Z'),
+      article('a-same', '2026-11-25T00:00:00Z'),
+    ];
+    expect(selectPublished(articles, now).map((a) => a.slug)).toEqual(['new', 'a-same', 'b-same', 'old']);
+    expect(articles.map((a) => a.slug)).toEqual(['old', 'b-same', 'new', 'a-same']);
+  });
+});
