@@ -16,7 +16,7 @@ const transientCodes = new Set(['ECONNECTION', 'ESOCKET', 'ETIMEDOUT', 'EDNS', '
 
 /**
  * Sorts an SMTP error into a SendFailure for this one message (4xx and network: temporary; 5xx to the recipient
- * or the message: permanent), or a DeliveryError when the setup itself is wrong and no message can go out
+ * or the message, or an address nodemailer cannot send to: permanent), or a DeliveryError when the setup itself is wrong and no message can go out
  * (login refused, sender rejected, TLS or configuration problems).
  */
 export function classifySmtpError(error: unknown): SendFailure | DeliveryError {
@@ -31,6 +31,8 @@ export function classifySmtpError(error: unknown): SendFailure | DeliveryError {
     if (/^(RCPT|DATA)/.test(command)) return new SendFailure(e.message, 'permanent', code, false, options);
     return new DeliveryError(`the SMTP server refused ${command || 'the session'}: ${e.message} — check SMTP_URL and newsletter.from`, options);
   }
+  // Nodemailer refuses an address it cannot put in an envelope before talking to the server: that row never works.
+  if (e.code === 'EENVELOPE') return new SendFailure(e.message, 'permanent', null, false, options);
   if (e.code !== undefined && transientCodes.has(e.code)) return new SendFailure(e.message, 'temporary', null, false, options);
   return new DeliveryError(`cannot send through SMTP: ${e.message} — check SMTP_URL`, options);
 }

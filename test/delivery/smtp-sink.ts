@@ -15,6 +15,8 @@ export interface Received {
 export interface Faults {
   /** A reply code and text to refuse RCPT TO with, or null to accept. */
   rcpt?: (address: string, attempt: number) => { code: number; message: string } | null;
+  /** A reply code and text to refuse MAIL FROM with, or null to accept. */
+  mail?: (address: string) => { code: number; message: string } | null;
   /** True to cut the connection after the first bytes of the message, before the final reply. */
   cutData?: (address: string, attempt: number) => boolean;
 }
@@ -47,6 +49,11 @@ export async function startSink(faults: Faults = {}, options: SMTPServerOptions 
     logger: false,
     size: 10 * 1024 * 1024,
     ...options,
+    onMailFrom(address, _session, callback) {
+      const reply = faults.mail?.(address.address);
+      if (!reply) return callback();
+      callback(Object.assign(new Error(reply.message), { responseCode: reply.code }));
+    },
     onRcptTo(address, _session, callback) {
       const to = address.address.toLowerCase();
       const attempt = (attempts.get(to) ?? 0) + 1;

@@ -1,0 +1,193 @@
+// A digest's messages, composed once per digest: nodemailer's MailComposer builds the MIME skeleton (static headers,
+// boundaries, part headers) and quoted-printable encodes the bodies between the per-reader placeholders once.
+// Each reader's message is then a few small encoded values spliced between those prepared pieces.
+import MailComposer from 'nodemailer/lib/mail-composer';
+import { encodeWord, foldLines, quoteString } from 'nodemailer/lib/mime-funcs';
+import { encode as qpEncode, wrap as qpWrap } from 'nodemailer/lib/qp';
+import type { SiteConfig } from '../config/schema.js';
+import { personalize, placeholders, type Reader, type RenderedEmail } from '../digest/personalize.js';
+import { digestWebUrl } from '../digest/render.js';
+import type { DigestRecord } from '../store/types.js';
+import { createToken, unsubscribeUrl } from '../subscribers/tokens.js';
+import { headerSafe, messageIdFor, toMailbox, type Mailbox } from './compose.js';
+import type { RawMessage } from './transport.js';
+
+/** The reader a message is for. */
+export interface Recipient {
+  subscriberId: number;
+  email: string;
+  name: string | null;
+}
+
+/** Makes each reader's message of one digest. */
+export type DigestMessages = (recipient: Recipient, now: Date) => RawMessage;
+
+type Field = keyof Reader;
+const fields = Object.keys(placeholders) as Field[];
+const tokenPattern = new RegExp(fields.map((f) => placeholders[f]).join('|'), 'g');
+const fieldOfToken = new Map(fields.map((f) => [placeholders[f] as string, f]));
+
+// Values are separated by NUL in the probe: personalize turns control characters in values into spaces, so a
+// NUL in its output can only be one of these separators.
+const probe: RenderedEmail = {
+  subject: '',
+  html: fields.map((f) => placeholders[f]).join('\u0000'),
+  text: fields.map((f) => placeholders[f]).join('\u0000'),
+};
+
+/** The reader's values as personalize escapes them for each part: HTML-escaped for HTML, one line for text. */
+function readerValues(reader: Reader): { html: Record<Field, string>; text: Record<Field, string> } {
+  const { html, text } = personalize(probe, reader);
+  const pick = (joined: string): Record<Field, string> => {
+    const values = joined.split('\u0000');
+    return Object.fromEntries(fields.map((f, i) => [f, values[i] ?? ''])) as Record<Field, string>;
+  };
+  return { html: pick(html), text: pick(text) };
+}
+
+// Lines of 75 characters leave room for the `=` of the soft line break that joins two encoded pieces.
+const qpLine = 75;
+const softBreak = Buffer.from('=\r\n', 'latin1');
+
+function quotedPrintable(text: string): string {
+  return qpWrap(qpEncode(text), qpLine);
+}
+
+/** A body cut at its placeholders, each piece quoted-printable encoded once. */
+interface EncodedBody {
+  pieces: Buffer[];
+  /** `fields[i]` comes after `pieces[i]`. */
+  fields: Field[];
+}
+
+function encodeBody(template: string): EncodedBody {
+  const crlf = template.replace(/\r?\n/g, '\r\n');
+  const pieces: Buffer[] = [];
+  const bodyFields: Field[] = [];
+  let last = 0;
+  for (const match of crlf.matchAll(tokenPattern)) {
+    pieces.push(Buffer.from(quotedPrintable(crlf.slice(last, match.index)), 'latin1'));
+    bodyFields.push(fieldOfToken.get(match[0]) as Field);
+    last = match.index + match[0].length;
+  }
+  pieces.push(Buffer.from(quotedPrintable(crlf.slice(last)), 'latin1'));
+  return { pieces, fields: bodyFields };
+}
+
+/** Appends a body to `out`, pieces and values joined by soft line breaks (which decode to nothing). */
+function spliceBody(body: EncodedBody, values: Record<Field, string>, out: Buffer[]): void {
+  out.push(body.pieces[0] as Buffer);
+  for (let i = 0; i < body.fields.length; i++) {
+    const value = values[body.fields[i] as Field];
+    if (value !== '') out.push(softBreak, Buffer.from(quotedPrintable(value), 'latin1'));
+    const next = body.pieces[i + 1] as Buffer;
+    if (next.length > 0) out.push(softBreak, next);
+  }
+}
+
+/** A display name as a header phrase: bare when plain, quoted when ASCII with specials, else RFC 2047. */
+function phrase(name: string): string {
+  if (/^[\w ]*$/.test(name)) return name;
+  if (/^[\x20-\x7e]*$/.test(name)) return quoteString(name);
+  return encodeWord(name, 'Q', 52);
+}
+
+function mailboxHeader(mailbox: Mailbox): string {
+  const name = headerSafe(mailbox.name ?? '');
+  // The address is stored validated; angle brackets and controls are dropped anyway so none can end the field.
+  // eslint-disable-next-line no-control-regex
+  const address = mailbox.address.replace(/[\u0000-\u001f\u007f<>,;\s]+/g, '');
+  return name ? `${phrase(name)} <${address}>` : `<${address}>`;
+}
+
+function rfc5322Date(date: Date): string {
+  return date.toUTCString().replace(/GMT$/, '+0000');
+}
+
+/** `List-Id: "Title" <newsletter.host>`, the same for every issue. */
+export function listId(config: SiteConfig): string {
+  return `${phrase(headerSafe(config.title))} <newsletter.${new URL(config.baseUrl).hostname}>`;
+}
+
+/** The `mailto:` unsubscribe address: the sender, with the reader's token in the subject. */
+export function unsubscribeMailto(from: Mailbox, secret: string, subscriberId: number): string {
+  return `mailto:${from.address}?subject=${encodeURIComponent(`unsubscribe ${createToken(secret, subscriberId, 'unsubscribe')}`)}`;
+}
+
+/** The stable Message-ID of one reader's copy of a digest. */
+export function digestMessageId(digest: Pick<DigestRecord, 'number' | 'createdAt'>, subscriberId: number, from: Mailbox): string {
+  const label = `digest-${digest.number}.subscriber-${subscriberId}`;
+  return messageIdFor(label, `${digest.createdAt.toISOString()}:${label}`, from);
+}
+
+const textMark = 'GZTEXTBODYGZ';
+const htmlMark = 'GZHTMLBODYGZ';
+
+/** Splits a built message into its header block (without the fields set per reader) and the body around the marks. */
+function skeleton(built: Buffer): { head: Buffer; parts: [Buffer, Buffer, Buffer] } {
+  const source = built.toString('latin1');
+  const end = source.indexOf('\r\n\r\n');
+  const perReader = /^(date|message-id|to):/i;
+  const kept = source
+    .slice(0, end)
+    .split(/\r\n(?![ \t])/)
+    .filter((field) => !perReader.test(field));
+  const body = source.slice(end);
+  const textAt = body.indexOf(textMark);
+  const htmlAt = body.indexOf(htmlMark);
+  if (textAt < 0 || htmlAt < textAt) throw new Error('the message skeleton lost its body marks');
+  const part = (from: number, to?: number): Buffer => Buffer.from(body.slice(from, to), 'latin1');
+  return {
+    head: Buffer.from(`${kept.join('\r\n')}`, 'latin1'),
+    parts: [part(0, textAt), part(textAt + textMark.length, htmlAt), part(htmlAt + htmlMark.length)],
+  };
+}
+
+/**
+ * Prepares the messages of one stored digest: composed once here, then per reader only the To, Date,
+ * Message-ID and List-Unsubscribe fields and the reader's values in the bodies.
+ */
+export async function prepareDigestMessages(digest: DigestRecord, config: SiteConfig, secret: string): Promise<DigestMessages> {
+  const from = toMailbox(config.newsletter.from);
+  const replyTo = config.newsletter.replyTo ? toMailbox(config.newsletter.replyTo) : null;
+  const built = await new MailComposer({
+    from: { name: headerSafe(from.name ?? ''), address: from.address },
+    ...(replyTo ? { replyTo: { name: headerSafe(replyTo.name ?? ''), address: replyTo.address } } : {}),
+    subject: headerSafe(digest.subject),
+    headers: {
+      'List-Id': { prepared: true, foldLines: true, value: listId(config) },
+      'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+      Precedence: 'bulk',
+      'Auto-Submitted': 'auto-generated',
+    },
+    text: { content: textMark, contentType: 'text/plain; charset=utf-8', contentTransferEncoding: 'quoted-printable' },
+    html: { content: htmlMark, contentType: 'text/html; charset=utf-8', contentTransferEncoding: 'quoted-printable' },
+    newline: 'win',
+  })
+    .compile()
+    .build();
+  const { head, parts } = skeleton(built);
+  const text = encodeBody(digest.text);
+  const html = encodeBody(digest.html);
+  const webUrl = digestWebUrl(config, digest.number);
+
+  return (recipient, now) => {
+    const messageId = digestMessageId(digest, recipient.subscriberId, from);
+    const https = unsubscribeUrl(config.baseUrl, secret, recipient.subscriberId);
+    const values = readerValues({ name: recipient.name, unsubscribeUrl: https, webUrl });
+    const fieldsOfReader = [
+      foldLines(`To: ${mailboxHeader({ address: recipient.email, name: recipient.name })}`, 76),
+      `Date: ${rfc5322Date(now)}`,
+      `Message-ID: ${messageId}`,
+      foldLines(`List-Unsubscribe: <${https}>, <${unsubscribeMailto(from, secret, recipient.subscriberId)}>`, 76),
+      '',
+    ].join('\r\n');
+    const out: Buffer[] = [Buffer.from(fieldsOfReader, 'utf8'), head, parts[0]];
+    spliceBody(text, values.text, out);
+    out.push(parts[1]);
+    spliceBody(html, values.html, out);
+    out.push(parts[2]);
+    return { envelope: { from: from.address, to: recipient.email }, messageId, raw: Buffer.concat(out) };
+  };
+}
+

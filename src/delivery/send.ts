@@ -1,0 +1,361 @@
+// The send loop: every pending ledger row, read page by page, sent by a bounded number of workers, each result
+// written back in small batches. A row becomes `sent` only after the server accepted the message, so a crash
+// can only make a later run send again what was in flight or not yet committed — never lose a message.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { SiteConfig } from '../config/schema.js';
+import type { DeliveryCursor, DeliveryOutcome, PendingDelivery, Store } from '../store/types.js';
+import { prepareDigestMessages, type DigestMessages } from './message.js';
+import { defaultDeliverySettings, type DeliverySettings } from './settings.js';
+import { SendFailure, type Transport } from './transport.js';
+
+/** Results are committed when this many are waiting… */
+export const commitBatchSize = 50;
+/** …or when the oldest has waited this long (ms). */
+export const commitIntervalMs = 100;
+/** A row that failed temporarily this many times over all runs is given up as `failed`. */
+export const maxTotalAttempts = 30;
+const pageSize = 500;
+
+/** Where a run stands, for a progress bar or log line. */
+export interface SendProgress {
+  /** Rows pending when the run started. */
+  total: number;
+  /** Rows settled this run (sent, bounced, failed, skipped) or left pending after their last attempt. */
+  done: number;
+  sent: number;
+  bounced: number;
+  failed: number;
+  skipped: number;
+  /** Rows waiting for a retry. */
+  retrying: number;
+  /** Messages accepted per second so far. */
+  ratePerSecond: number;
+  /** Seconds left at the current rate, or null before there is a rate. */
+  etaSeconds: number | null;
+}
+
+/** What a run did. */
+export interface DeliverySummary {
+  sent: number;
+  bounced: number;
+  failed: number;
+  skipped: number;
+  /** Rows still pending in the ledger after the run; a later `send` delivers them. */
+  pending: number;
+  /** Temporary failures met (each one retried, or left pending). */
+  deferred: number;
+  durationMs: number;
+  ratePerSecond: number;
+  /** Stopped by a signal before every row was tried. */
+  interrupted: boolean;
+  /** Why the run stopped taking rows early, or null. */
+  stoppedEarly: string | null;
+  /** Messages per second the run was slowed to after a 421/454, or null. */
+  slowedTo: number | null;
+  /** Where the messages went. */
+  transport: string;
+}
+
+/** How `sendPending` runs. */
+export interface SendPendingOptions {
+  /** The token secret (`resolveSecret`). */
+  secret: string;
+  settings?: DeliverySettings;
+  /** Stops taking rows; what is in flight finishes and is recorded. */
+  signal?: AbortSignal;
+  onProgress?: (progress: SendProgress) => void;
+  /** Delay before the first retry and the cap (ms); each retry doubles it, with jitter. */
+  backoff?: { baseMs: number; maxMs: number };
+  clock?: () => Date;
+}
+
+interface Job {
+  row: PendingDelivery;
+  /** Attempts this run. */
+  tries: number;
+  dueAt: number;
+}
+
+/** Collects outcomes and commits them in one transaction per batch. */
+class LedgerWriter {
+  private batch: DeliveryOutcome[] = [];
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly store: Store,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  add(outcome: DeliveryOutcome): void {
+    this.batch.push(outcome);
+    if (this.batch.length >= commitBatchSize) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), commitIntervalMs);
+  }
+
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.batch.length === 0) return;
+    const batch = this.batch;
+    this.batch = [];
+    try {
+      this.store.recordDeliveries(batch);
+    } catch (error) {
+      this.onError(error);
+    }
+  }
+}
+
+/** Rows waiting for their retry, earliest first. */
+class RetryQueue {
+  private readonly jobs: Job[] = [];
+
+  get size(): number {
+    return this.jobs.length;
+  }
+
+  add(job: Job): void {
+    let low = 0;
+    let high = this.jobs.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if ((this.jobs[mid] as Job).dueAt <= job.dueAt) low = mid + 1;
+      else high = mid;
+    }
+    this.jobs.splice(low, 0, job);
+  }
+
+  /** The earliest job when it is due, else how long until it is (ms), or null when there is none. */
+  take(now: number): Job | number | null {
+    const first = this.jobs[0];
+    if (!first) return null;
+    if (first.dueAt > now) return first.dueAt - now;
+    return this.jobs.shift() ?? null;
+  }
+}
+
+class SendRun {
+  private readonly settings: DeliverySettings;
+  private readonly backoff: { baseMs: number; maxMs: number };
+  private readonly clock: () => Date;
+  private readonly stop = new AbortController();
+  private readonly signal: AbortSignal;
+  private readonly ledger: LedgerWriter;
+  private readonly retries = new RetryQueue();
+  private readonly digests = new Map<number, Promise<DigestMessages | null>>();
+  private page: PendingDelivery[] = [];
+  private pageAt = 0;
+  private cursor: DeliveryCursor | undefined;
+  private exhausted = false;
+  private fatal: unknown = null;
+  private readonly started = performance.now();
+  private rate: number;
+  private nextSlot = 0;
+  private lastSlowDown = -Infinity;
+  private failureStreak = 0;
+  private readonly total: number;
+  private readonly counts = { sent: 0, bounced: 0, failed: 0, skipped: 0, left: 0, deferred: 0 };
+  private slowedTo: number | null = null;
+  private stoppedEarly: string | null = null;
+
+  constructor(
+    private readonly store: Store,
+    private readonly transport: Transport,
+    private readonly config: SiteConfig,
+    private readonly options: SendPendingOptions,
+  ) {
+    this.settings = options.settings ?? defaultDeliverySettings;
+    this.backoff = options.backoff ?? { baseMs: 1000, maxMs: 60_000 };
+    this.clock = options.clock ?? (() => new Date());
+    this.rate = this.settings.ratePerSecond;
+    this.signal = options.signal ? AbortSignal.any([options.signal, this.stop.signal]) : this.stop.signal;
+    this.ledger = new LedgerWriter(store, (error) => this.fail(error));
+    this.total = store.deliveryCounts().pending;
+  }
+
+  async run(): Promise<DeliverySummary> {
+    const workers = Array.from({ length: Math.max(1, this.settings.maxConnections) }, () => this.work());
+    await Promise.all(workers);
+    this.ledger.flush();
+    if (this.fatal !== null) throw this.fatal;
+    const durationMs = performance.now() - this.started;
+    return {
+      sent: this.counts.sent,
+      bounced: this.counts.bounced,
+      failed: this.counts.failed,
+      skipped: this.counts.skipped,
+      pending: this.store.deliveryCounts().pending,
+      deferred: this.counts.deferred,
+      durationMs: Math.round(durationMs),
+      ratePerSecond: Math.round(this.acceptedPerSecond()),
+      interrupted: this.options.signal?.aborted ?? false,
+      stoppedEarly: this.stoppedEarly,
+      slowedTo: this.slowedTo,
+      transport: this.transport.description,
+    };
+  }
+
+  private fail(error: unknown): void {
+    this.fatal ??= error;
+    this.stop.abort();
+  }
+
+  private async work(): Promise<void> {
+    for (;;) {
+      const job = await this.next();
+      if (!job || !(await this.pace())) return;
+      await this.attempt(job);
+    }
+  }
+
+  /** The next row to try: a due retry first, then a fresh row; waits for a retry when only those are left. */
+  private async next(): Promise<Job | null> {
+    for (;;) {
+      if (this.signal.aborted) return null;
+      const retry = this.retries.take(performance.now());
+      if (retry !== null && typeof retry !== 'number') return retry;
+      const row = this.fresh();
+      if (row) return { row, tries: 0, dueAt: 0 };
+      if (retry === null) return null;
+      if (!(await this.wait(retry))) return null;
+    }
+  }
+
+  private fresh(): PendingDelivery | null {
+    if (this.pageAt >= this.page.length) {
+      if (this.exhausted) return null;
+      this.page = this.store.pendingDeliveries(pageSize, this.cursor);
+      this.pageAt = 0;
+      const last = this.page.at(-1);
+      if (!last || this.page.length < pageSize) this.exhausted = true;
+      if (last) this.cursor = { digestNumber: last.digestNumber, subscriberId: last.subscriberId };
+    }
+    return this.page[this.pageAt++] ?? null;
+  }
+
+  /** Sleeps unless the run is stopped; false when it was. */
+  private async wait(ms: number): Promise<boolean> {
+    try {
+      await sleep(ms, undefined, { signal: this.signal });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Keeps to the rate limit; false when the run was stopped while waiting. */
+  private async pace(): Promise<boolean> {
+    if (this.rate <= 0) return !this.signal.aborted;
+    const now = performance.now();
+    const at = Math.max(now, this.nextSlot);
+    this.nextSlot = at + 1000 / this.rate;
+    return at > now ? this.wait(at - now) : !this.signal.aborted;
+  }
+
+  private acceptedPerSecond(): number {
+    const seconds = (performance.now() - this.started) / 1000;
+    return seconds > 0 ? this.counts.sent / seconds : 0;
+  }
+
+  /** A 421/454 halves the pace of the whole run (at most once a second), down to one message a second. */
+  private slowDown(): void {
+    const now = performance.now();
+    if (now - this.lastSlowDown < 1000) return;
+    this.lastSlowDown = now;
+    const current = this.rate > 0 ? this.rate : Math.max(this.acceptedPerSecond(), this.settings.maxConnections);
+    this.rate = Math.max(1, current / 2);
+    this.slowedTo = Math.round(this.rate * 10) / 10;
+  }
+
+  private messagesFor(digestNumber: number): Promise<DigestMessages | null> {
+    let messages = this.digests.get(digestNumber);
+    if (!messages) {
+      const digest = this.store.getDigest(digestNumber);
+      messages = digest ? prepareDigestMessages(digest, this.config, this.options.secret) : Promise.resolve(null);
+      this.digests.set(digestNumber, messages);
+    }
+    return messages;
+  }
+
+  private record(job: Job, result: DeliveryOutcome['result'], detail: string | null): void {
+    this.ledger.add({ digestNumber: job.row.digestNumber, subscriberId: job.row.subscriberId, result, detail, at: this.clock() });
+    if (result === 'retry') return;
+    this.counts[result]++;
+    this.report();
+  }
+
+  private async attempt(job: Job): Promise<void> {
+    const { row } = job;
+    // The page may be minutes old by now: a reader who left since is skipped, not sent.
+    const status = this.store.getSubscriber(row.subscriberId)?.status ?? 'unsubscribed';
+    if (status !== 'active') return this.record(job, 'skipped', `subscriber is ${status}`);
+    try {
+      const messages = await this.messagesFor(row.digestNumber);
+      if (!messages) return this.record(job, 'failed', `digest ${row.digestNumber} is missing`);
+      const answer = await this.transport.send(messages(row, this.clock()));
+      this.failureStreak = 0;
+      this.record(job, 'sent', answer);
+    } catch (error) {
+      if (!(error instanceof SendFailure)) return this.fail(error);
+      if (error.kind === 'permanent') return this.record(job, error.responseCode === null ? 'failed' : 'bounced', error.message);
+      this.deferred(job, error);
+    }
+  }
+
+  private deferred(job: Job, error: SendFailure): void {
+    this.counts.deferred++;
+    job.tries++;
+    if (error.slowDown) this.slowDown();
+    if (job.row.attempts + job.tries >= maxTotalAttempts) {
+      return this.record(job, 'failed', `gave up after ${maxTotalAttempts} temporary failures: ${error.message}`);
+    }
+    this.record(job, 'retry', error.message);
+    if (++this.failureStreak >= Math.max(25, 5 * this.settings.maxConnections) && this.stoppedEarly === null) {
+      this.stoppedEarly = `${this.failureStreak} temporary failures in a row, the last: ${error.message}`;
+      this.stop.abort();
+    }
+    if (job.tries < this.settings.maxAttempts && !this.signal.aborted) {
+      const delay = Math.min(this.backoff.maxMs, this.backoff.baseMs * 2 ** (job.tries - 1));
+      job.dueAt = performance.now() + delay * (0.5 + Math.random() / 2);
+      this.retries.add(job);
+    } else {
+      this.counts.left++;
+    }
+    this.report();
+  }
+
+  private report(): void {
+    if (!this.options.onProgress) return;
+    const { sent, bounced, failed, skipped, left } = this.counts;
+    const done = sent + bounced + failed + skipped + left;
+    const seconds = (performance.now() - this.started) / 1000;
+    const rate = seconds > 0 ? done / seconds : 0;
+    this.options.onProgress({
+      total: this.total,
+      done,
+      sent,
+      bounced,
+      failed,
+      skipped,
+      retrying: this.retries.size,
+      ratePerSecond: this.acceptedPerSecond(),
+      etaSeconds: rate > 0 ? Math.max(0, this.total - done) / rate : null,
+    });
+  }
+}
+
+/**
+ * Delivers every pending ledger row: skips readers who are no longer active, retries temporary failures with
+ * exponential backoff and jitter (`maxAttempts` per run, the row stays pending after that), bounces the reader
+ * on a permanent 5xx, slows the whole run on 421/454. Resolves with what it did once every row was tried or the
+ * signal stopped it; rejects with the transport's DeliveryError (after recording what was done) when sending
+ * cannot work at all.
+ */
+export function sendPending(
+  store: Store,
+  transport: Transport,
+  config: SiteConfig,
+  options: SendPendingOptions,
+): Promise<DeliverySummary> {
+  return new SendRun(store, transport, config, options).run();
+}

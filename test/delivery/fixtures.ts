@@ -1,0 +1,37 @@
+// Shared set-up for delivery tests: the site config, a stored digest with the real per-reader placeholders, readers.
+import { readFileSync } from 'node:fs';
+import { parseSiteConfigText } from '../../src/config/load.js';
+import type { SiteConfig } from '../../src/config/schema.js';
+import type { DigestRecord, Store } from '../../src/store/types.js';
+
+const fixture = (name: string): string => readFileSync(new URL(`../fixtures/delivery/${name}`, import.meta.url), 'utf8');
+
+/** The fixed clock of these tests. */
+export const now = new Date('2026-11-20T07:00:00Z');
+
+/** The site config of test/fixtures/delivery/site.json. */
+export function deliveryConfig(): SiteConfig {
+  return parseSiteConfigText(fixture('site.json'));
+}
+
+/** The rendered digest fixture: HTML and text with the %%GZ_…%% placeholders. */
+export function renderedDigest(): { subject: string; html: string; text: string } {
+  return { subject: 'Example News — 20 November 2026: The bridge reopens', html: fixture('digest.html'), text: fixture('digest.txt') };
+}
+
+/** Adds `count` active readers r0…r{count-1} at `domain` (every third with a name), in one transaction. */
+export function addReaders(store: Store, count: number, domain = 'example.net', from = 0): void {
+  store.upsertSubscribers(
+    Array.from({ length: count }, (_, i) => ({
+      email: `r${from + i}@${domain}`,
+      name: (from + i) % 3 === 0 ? `Reader ${from + i}` : null,
+      status: 'active' as const,
+    })),
+    now,
+  );
+}
+
+/** Stores the fixture digest (one pending row per active reader) and returns it. */
+export function storeDigest(store: Store, slug = 'bridge'): DigestRecord {
+  return store.createDigest({ createdAt: now, ...renderedDigest(), carried: [slug], passedOver: [] });
+}

@@ -1,0 +1,122 @@
+// Each reader's copy of a digest, parsed back: headers of SPEC "Delivery rules", bodies, and no header injection.
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { composeMessage } from '../../src/delivery/compose.js';
+import { digestMessageId, prepareDigestMessages, type DigestMessages } from '../../src/delivery/message.js';
+import { personalize } from '../../src/digest/personalize.js';
+import type { DigestRecord } from '../../src/store/types.js';
+import { createToken, verifyToken } from '../../src/subscribers/tokens.js';
+import { deliveryConfig, now, renderedDigest } from './fixtures.js';
+
+const secret = 'test-secret';
+const config = deliveryConfig();
+const digest: DigestRecord = { number: 4, createdAt: now, articleSlugs: ['bridge'], ...renderedDigest() };
+let make: DigestMessages;
+
+beforeAll(async () => {
+  make = await prepareDigestMessages(digest, config, secret);
+});
+
+async function parsed(name: string | null, subscriberId = 7, email = 'zoe@example.net'): Promise<ParsedMail> {
+  return simpleParser(make({ subscriberId, email, name }, now).raw);
+}
+
+function header(mail: ParsedMail, key: string): string[] {
+  return mail.headerLines.filter((h) => h.key === key).map((h) => h.line);
+}
+
+describe('a digest message', () => {
+  it('carries the headers bulk senders must send, each exactly once', async () => {
+    const mail = await parsed('Zoë');
+    expect(mail.from?.value).toEqual([{ address: 'news@example.org', name: 'Example News' }]);
+    expect(mail.to).toMatchObject({ value: [{ address: 'zoe@example.net', name: 'Zoë' }] });
+    expect(mail.replyTo?.value).toEqual([{ address: 'desk@example.org', name: 'Example Desk' }]);
+    expect(mail.subject).toBe(digest.subject);
+    expect(mail.date?.toISOString()).toBe(now.toISOString());
+    expect(mail.messageId).toBe(digestMessageId(digest, 7, { address: 'news@example.org', name: null }));
+    expect(mail.messageId).toMatch(/^<digest-4\.subscriber-7\.[A-Za-z0-9]+@example\.org>$/);
+    expect(header(mail, 'list-id')).toEqual(['List-ID: Example News <newsletter.news.example.org>']);
+    expect(header(mail, 'list-unsubscribe-post')).toEqual(['List-Unsubscribe-Post: List-Unsubscribe=One-Click']);
+    expect(header(mail, 'precedence')).toEqual(['Precedence: bulk']);
+    expect(header(mail, 'auto-submitted')).toEqual(['Auto-Submitted: auto-generated']);
+    for (const key of ['from', 'to', 'subject', 'date', 'message-id', 'list-unsubscribe', 'mime-version', 'content-type']) {
+      expect(header(mail, key), key).toHaveLength(1);
+    }
+    expect(mail.headers.get('content-type')).toMatchObject({ value: 'multipart/alternative' });
+  });
+
+  it('has one https and one mailto List-Unsubscribe link, each with the reader’s unforgeable token', async () => {
+    const mail = await parsed(null);
+    const [line = ''] = header(mail, 'list-unsubscribe');
+    const urls = [...line.replace(/\r\n[ \t]/g, ' ').matchAll(/<([^>]+)>/g)].map((m) => m[1]);
+    expect(urls).toHaveLength(2);
+    const https = new URL(urls[0] ?? '');
+    expect(https.origin + https.pathname).toBe('https://news.example.org/unsubscribe');
+    expect(verifyToken(secret, https.searchParams.get('token') ?? '', 'unsubscribe')).toBe(7);
+    expect(urls[1]).toBe(`mailto:news@example.org?subject=unsubscribe%20${encodeURIComponent(createToken(secret, 7, 'unsubscribe'))}`);
+  });
+
+  it('has the same text and HTML as personalize gives for that reader', async () => {
+    const name = 'Zoë "Z" <O’Neil> & Co';
+    const mail = await parsed(name, 12, 'z@example.net');
+    const expected = personalize(digest, {
+      name,
+      unsubscribeUrl: `https://news.example.org/unsubscribe?token=${encodeURIComponent(createToken(secret, 12, 'unsubscribe'))}`,
+      webUrl: 'https://news.example.org/digests/4/',
+    });
+    expect(mail.text).toBe(expected.text.replace(/\r?\n/g, '\n'));
+    expect(mail.html).toBe(expected.html.replace(/\r?\n/g, '\n'));
+    expect(mail.html).toContain('Hello Zoë &quot;Z&quot; &lt;O’Neil&gt; &amp; Co,');
+    expect(mail.text).toContain('Hello Zoë "Z" <O’Neil> & Co,');
+  });
+
+  it('greets a reader without a name, and keeps a stable Message-ID per (digest, reader)', async () => {
+    const a = await parsed(null, 9);
+    const b = await parsed('Now named', 9);
+    expect(a.text).toContain('Hello there,');
+    expect(a.messageId).toBe(b.messageId);
+    expect((await parsed(null, 10)).messageId).not.toBe(a.messageId);
+  });
+
+  it('keeps a name with CR, LF, quotes or non-ASCII inside the To header', async () => {
+    const raw = make({ subscriberId: 3, email: 'eve@example.net', name: 'Eve\r\nBcc: victim@example.com\r\n"Q" Ünïcødé' }, now).raw;
+    const head = raw.subarray(0, raw.indexOf('\r\n\r\n')).toString('latin1');
+    expect(head).not.toMatch(/^Bcc:/im);
+    expect(Buffer.from(head, 'latin1').every((byte) => byte < 0x80)).toBe(true);
+    const mail = await simpleParser(raw);
+    expect(mail.bcc).toBeUndefined();
+    expect(mail.to).toMatchObject({ value: [{ address: 'eve@example.net', name: 'Eve Bcc: victim@example.com "Q" Ünïcødé' }] });
+  });
+
+  it('uses CRLF line ends, body lines of at most 76 characters and no header line over 998', () => {
+    const raw = make({ subscriberId: 5, email: 'long@example.net', name: 'A'.repeat(40) + ' ' + 'B'.repeat(60) }, now).raw.toString('latin1');
+    expect(/[^\r]\n|\r[^\n]/.test(raw)).toBe(false);
+    const end = raw.indexOf('\r\n\r\n');
+    const [head, body] = [raw.slice(0, end), raw.slice(end + 4)];
+    expect(Math.max(...head.split('\r\n').map((line) => line.length))).toBeLessThanOrEqual(998);
+    expect(Math.max(...body.split('\r\n').map((line) => line.length))).toBeLessThanOrEqual(76);
+  });
+
+  it('decodes like the same message built whole by nodemailer', async () => {
+    const fast = await parsed('Ann', 21, 'ann@example.net');
+    const reference = personalize(digest, {
+      name: 'Ann',
+      unsubscribeUrl: `https://news.example.org/unsubscribe?token=${encodeURIComponent(createToken(secret, 21, 'unsubscribe'))}`,
+      webUrl: 'https://news.example.org/digests/4/',
+    });
+    const whole = await simpleParser(
+      (
+        await composeMessage({
+          from: config.newsletter.from,
+          to: { address: 'ann@example.net', name: 'Ann' },
+          subject: digest.subject,
+          messageId: fast.messageId ?? '',
+          ...reference,
+        })
+      ).raw,
+    );
+    expect(fast.text).toBe(whole.text);
+    expect(fast.html).toBe(whole.html);
+    expect(fast.subject).toBe(whole.subject);
+  });
+});

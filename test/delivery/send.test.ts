@@ -1,0 +1,167 @@
+// The send loop against a real SMTP server with faults injected: temporary and permanent failures, cut
+// connections, readers who leave, a stop signal. Nothing is lost, nothing good is sent twice.
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createTransport } from '../../src/delivery/index.js';
+import { sendPending, type SendPendingOptions } from '../../src/delivery/send.js';
+import type { Transport } from '../../src/delivery/transport.js';
+import { DeliveryError } from '../../src/errors.js';
+import { openStore } from '../../src/store/index.js';
+import type { Store } from '../../src/store/types.js';
+import { addReaders, deliveryConfig, now, storeDigest } from './fixtures.js';
+import { startSink, type Faults, type Sink } from './smtp-sink.js';
+
+const config = deliveryConfig();
+let dir: string;
+let store: Store;
+let sink: Sink | null;
+let transports: Transport[];
+
+const fast: Omit<SendPendingOptions, 'settings'> = { secret: 'test-secret', backoff: { baseMs: 2, maxMs: 20 } };
+const settings = { maxConnections: 4, ratePerSecond: 0, maxAttempts: 4 };
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'gazette-send-'));
+  store = openStore({ dbPath: join(dir, 'gazette.db') });
+  sink = null;
+  transports = [];
+});
+afterEach(async () => {
+  for (const t of transports) await t.close();
+  store.close();
+  await sink?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function smtp(faults: Faults = {}): Promise<{ sink: Sink; transport: Transport }> {
+  sink = await startSink(faults);
+  const transport = createTransport({ smtpUrl: sink.url, outboxDir: '', dkim: null }, settings);
+  transports.push(transport);
+  return { sink, transport };
+}
+
+function send(transport: Transport, options: Partial<SendPendingOptions> = {}) {
+  return sendPending(store, transport, config, { ...fast, settings, ...options });
+}
+
+describe('sendPending', () => {
+  it('delivers every good address once, bounces 550s, and a second run sends nothing', async () => {
+    addReaders(store, 120, 'example.net');
+    addReaders(store, 30, 'greylist.example', 200);
+    addReaders(store, 10, 'gone.example', 300);
+    storeDigest(store);
+    const { sink, transport } = await smtp({
+      rcpt: (address, attempt) => {
+        if (address.endsWith('@gone.example')) return { code: 550, message: '5.1.1 no such user' };
+        if (address.endsWith('@greylist.example') && attempt <= 2) return { code: 451, message: '4.7.1 greylisted, try later' };
+        return null;
+      },
+      // Every seventh good address loses its connection in the middle of the message, once.
+      cutData: (address, attempt) => address.endsWith('@example.net') && Number(/\d+/.exec(address)?.[0]) % 7 === 0 && attempt === 1,
+    });
+
+    const first = await send(transport);
+    expect(first).toMatchObject({ sent: 150, bounced: 10, failed: 0, skipped: 0, pending: 0, interrupted: false });
+    expect(first.deferred).toBe(30 * 2 + 18);
+
+    const counts = sink.countByAddress();
+    for (let i = 0; i < 120; i++) expect(counts.get(`r${i}@example.net`), `r${i}`).toBe(1);
+    for (let i = 200; i < 230; i++) expect(counts.get(`r${i}@greylist.example`), `r${i}`).toBe(1);
+    for (let i = 300; i < 310; i++) {
+      expect(counts.has(`r${i}@gone.example`)).toBe(false);
+      expect(store.findSubscriber(`r${i}@gone.example`)?.status).toBe('bounced');
+    }
+    expect(new Set(sink.received.map((m) => m.messageId)).size).toBe(150);
+    expect(store.deliveryCounts()).toEqual({ pending: 0, sent: 150, bounced: 10, failed: 0, skipped: 0 });
+
+    const second = await send(transport);
+    expect(second).toMatchObject({ sent: 0, bounced: 0, pending: 0 });
+    expect(sink.received).toHaveLength(150);
+  });
+
+  it('skips a reader who left after the digest was made', async () => {
+    addReaders(store, 5);
+    storeDigest(store);
+    const leaver = store.findSubscriber('r2@example.net');
+    store.setSubscriberStatus(leaver?.id ?? 0, 'unsubscribed', now);
+    const { sink, transport } = await smtp();
+    expect(await send(transport)).toMatchObject({ sent: 4, skipped: 1, pending: 0 });
+    expect(sink.countByAddress().has('r2@example.net')).toBe(false);
+  });
+
+  it('leaves rows that keep failing temporarily pending, and a later run delivers them', async () => {
+    addReaders(store, 6);
+    storeDigest(store);
+    let refusing = true;
+    const { sink, transport } = await smtp({
+      rcpt: (address) => (refusing && address === 'r4@example.net' ? { code: 452, message: '4.2.2 mailbox full' } : null),
+    });
+    const first = await send(transport, { settings: { ...settings, maxAttempts: 3 } });
+    expect(first).toMatchObject({ sent: 5, pending: 1, deferred: 3 });
+    refusing = false;
+    expect(await send(transport)).toMatchObject({ sent: 1, pending: 0 });
+    expect(sink.countByAddress().get('r4@example.net')).toBe(1);
+    expect(sink.received).toHaveLength(6);
+  });
+
+  it('slows the whole run down when the server answers 421', async () => {
+    addReaders(store, 20);
+    storeDigest(store);
+    const { sink, transport } = await smtp({
+      rcpt: (address, attempt) => (address === 'r3@example.net' && attempt === 1 ? { code: 421, message: '4.7.0 too fast, slow down' } : null),
+    });
+    const summary = await send(transport, { settings: { ...settings, ratePerSecond: 400 } });
+    expect(summary).toMatchObject({ sent: 20, pending: 0, slowedTo: 200 });
+    expect(sink.received).toHaveLength(20);
+  });
+
+  it('stops taking rows on a signal, records what was in flight, and the next run sends only the rest', async () => {
+    addReaders(store, 200);
+    storeDigest(store);
+    const { sink, transport } = await smtp();
+    const stop = new AbortController();
+    sink.events.on('received', () => {
+      if (sink.received.length === 40) stop.abort();
+    });
+    const first = await send(transport, { signal: stop.signal });
+    expect(first.interrupted).toBe(true);
+    expect(first.sent).toBe(sink.received.length);
+    expect(first.pending).toBe(200 - first.sent);
+    expect(first.pending).toBeGreaterThan(0);
+    const second = await send(transport);
+    expect(second).toMatchObject({ sent: 200 - first.sent, pending: 0, interrupted: false });
+    expect([...sink.countByAddress().values()].every((n) => n === 1)).toBe(true);
+    expect(sink.countByAddress().size).toBe(200);
+  });
+
+  it('fails the run, keeping every row pending, when the server refuses the sender', async () => {
+    addReaders(store, 10);
+    storeDigest(store);
+    const { transport } = await smtp({ mail: () => ({ code: 553, message: '5.7.1 sender not allowed' }) });
+    await expect(send(transport)).rejects.toBeInstanceOf(DeliveryError);
+    expect(store.deliveryCounts()).toMatchObject({ pending: 10, sent: 0, bounced: 0 });
+    expect(store.countSubscribers().active).toBe(10);
+  });
+
+  it('writes one .eml per reader to the outbox, and a second run writes nothing', async () => {
+    addReaders(store, 25);
+    storeDigest(store);
+    const outboxDir = join(dir, 'outbox');
+    const transport = createTransport({ smtpUrl: null, outboxDir, dkim: null });
+    expect(await send(transport)).toMatchObject({ sent: 25, pending: 0 });
+    expect(await readdir(outboxDir)).toHaveLength(25);
+    expect(await send(transport)).toMatchObject({ sent: 0 });
+  });
+
+  it('reports progress up to every row', async () => {
+    addReaders(store, 30);
+    storeDigest(store);
+    const { transport } = await smtp();
+    const seen: number[] = [];
+    await send(transport, { onProgress: (p) => seen.push(p.done) });
+    expect(seen.at(-1)).toBe(30);
+    expect(seen).toEqual([...seen].sort((a, b) => a - b));
+  });
+});
