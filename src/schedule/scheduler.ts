@@ -1,0 +1,410 @@
+// The daemon's clock: node-cron fires the schedules of site.json; a run coordinator on the store's run lease
+// decides which process runs a fire; the stored next slot gives one catch-up run after an outage.
+import { randomUUID } from 'node:crypto';
+import cron, { type RunCoordinator, type ScheduledTask } from 'node-cron';
+import type { SiteConfig } from '../config/schema.js';
+import type { Logger } from '../log.js';
+import type { Store } from '../store/index.js';
+import { defaultLeaseTtlMs, Lease, leaseHolder, runLeaseName } from './lease.js';
+import {
+  readScheduleState,
+  writeScheduleState,
+  type RunReason,
+  type RunRecord,
+  type RunResult,
+  type ScheduleName,
+  type ScheduleState,
+} from './state.js';
+
+/** What a job is given for one run. */
+export interface RunContext {
+  /** Aborted on shutdown or when the run lease is lost: finish what is in flight, record it, return. */
+  signal: AbortSignal;
+  runId: string;
+  /** Carries `runId` and the schedule name on every line. */
+  logger: Logger;
+  /** The cron slot this run stands for. */
+  slot: Date;
+  reason: RunReason;
+}
+
+/** What a job reports: counts for logs and /healthz, and whether work is left for a later run. */
+export interface JobReport {
+  counts: Record<string, unknown>;
+  /** Deliveries left pending (temporary failures, or stopped by a signal): the next run resumes them. */
+  unfinished?: boolean;
+}
+
+/** A scheduled job. */
+export type Job = (run: RunContext) => Promise<JobReport>;
+
+/** The work the schedules run. */
+export interface SchedulerJobs {
+  /** `newsletter.schedule`: build feeds and site, make a digest if anything is new, deliver it. */
+  publish: Job;
+  /** `feeds.schedule`: rebuild feeds and pages, send nothing. */
+  build: Job;
+}
+
+/** Everything the scheduler needs; tests inject their own jobs and a short lease. */
+export interface SchedulerOptions {
+  config: Pick<SiteConfig, 'timezone' | 'newsletter' | 'feeds'>;
+  store: Store;
+  logger: Logger;
+  jobs: SchedulerJobs;
+  /** How long a silent holder of the run lease is waited for before a standby takes over. */
+  leaseTtlMs?: number;
+  /** This process's lease holder id; one is made when omitted. */
+  holder?: string;
+}
+
+/** A run in progress. */
+export interface RunningInfo {
+  schedule: ScheduleName;
+  slot: string;
+  reason: RunReason;
+  runId: string;
+  startedAt: string;
+}
+
+/** One schedule as /healthz shows it. */
+export interface ScheduleHealth {
+  name: ScheduleName;
+  pattern: string;
+  timezone: string;
+  /** Next cron fire, or null once stopped. */
+  next: string | null;
+  /** A slot waiting for the run lease (another process is running), or null. */
+  waiting: string | null;
+  /** The last finished run of this schedule by any process on this database. */
+  lastRun: RunRecord | null;
+}
+
+/** The scheduler's state for /healthz. */
+export interface HealthInfo {
+  holder: string;
+  running: RunningInfo | null;
+  schedules: ScheduleHealth[];
+}
+
+/** A started scheduler. */
+export interface Scheduler {
+  /** Stops the schedules, aborts the run in progress and resolves once it has finished and been recorded. */
+  stop(): Promise<void>;
+  health(): HealthInfo;
+}
+
+/** Starts the schedules of `config` (and a catch-up run for any slot missed while no daemon ran). */
+export function startScheduler(options: SchedulerOptions): Scheduler {
+  return new CronScheduler(options);
+}
+
+interface Schedule {
+  name: ScheduleName;
+  pattern: string;
+  timezone: string;
+  job: Job;
+  task: ScheduledTask;
+  /** A newsletter slot is never dropped for want of the lease: it waits. A feeds slot just skips. */
+  waits: boolean;
+}
+
+interface Current extends RunningInfo {
+  finished: Promise<void>;
+  resolveFinished: () => void;
+}
+
+type Refusal = 'stopped' | 'running' | 'behind-build' | 'lease-held' | 'done' | 'store-error';
+
+// A beat this late still runs its slot (if the next slot has not come): a busy event loop must not drop a digest.
+const missedTolerance = 60_000;
+
+class CronScheduler implements Scheduler {
+  private readonly store: Store;
+  private readonly logger: Logger;
+  private readonly holder: string;
+  private readonly lease: Lease;
+  private readonly schedules: Schedule[] = [];
+  private readonly stopping = new AbortController();
+  private readonly waiting = new Map<ScheduleName, { slot: Date; timer: NodeJS.Timeout | null }>();
+  private current: Current | null = null;
+
+  constructor(options: SchedulerOptions) {
+    this.store = options.store;
+    this.logger = options.logger;
+    this.holder = options.holder ?? leaseHolder();
+    this.lease = new Lease(this.store, runLeaseName, this.holder, { ttlMs: options.leaseTtlMs ?? defaultLeaseTtlMs });
+    const { config, jobs } = options;
+    this.add('newsletter', config.newsletter.schedule, config.newsletter.timezone, jobs.publish, true);
+    if (config.feeds.schedule !== null) this.add('feeds', config.feeds.schedule, config.timezone, jobs.build, false);
+
+    const due = this.schedules.filter((schedule) => this.prepareState(schedule));
+    for (const schedule of this.schedules) {
+      schedule.task.start();
+      this.logger.info({ schedule: schedule.name, pattern: schedule.pattern, timezone: schedule.timezone, next: this.nextFire(schedule) }, 'schedule started');
+    }
+    // Newsletter first: its publish rebuilds too, so a feeds catch-up behind it is skipped.
+    for (const schedule of due) {
+      const slot = new Date(this.state(schedule).nextSlot);
+      this.logger.info({ schedule: schedule.name, missedSince: slot.toISOString() }, 'slots were missed while no daemon ran: one catch-up run now');
+      void this.attempt(schedule, slot, 'catch-up');
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (!this.stopping.signal.aborted) {
+      for (const schedule of this.schedules) void schedule.task.destroy();
+      for (const wait of this.waiting.values()) if (wait.timer) clearTimeout(wait.timer);
+      this.waiting.clear();
+      this.stopping.abort();
+      this.logger.info({ running: this.current?.runId ?? null }, 'schedules stopped');
+    }
+    await this.current?.finished;
+  }
+
+  health(): HealthInfo {
+    const running = this.current && {
+      schedule: this.current.schedule,
+      slot: this.current.slot,
+      reason: this.current.reason,
+      runId: this.current.runId,
+      startedAt: this.current.startedAt,
+    };
+    return {
+      holder: this.holder,
+      running,
+      schedules: this.schedules.map((schedule) => ({
+        name: schedule.name,
+        pattern: schedule.pattern,
+        timezone: schedule.timezone,
+        next: this.stopping.signal.aborted ? null : this.nextFire(schedule),
+        waiting: this.waiting.get(schedule.name)?.slot.toISOString() ?? null,
+        lastRun: readScheduleState(this.store, schedule.name)?.lastRun ?? null,
+      })),
+    };
+  }
+
+  private add(name: ScheduleName, pattern: string, timezone: string, job: Job, waits: boolean): void {
+    const log = this.logger.child({ schedule: name });
+    const coordinator: RunCoordinator = {
+      // node-cron's key is `<task name>:<slot ISO>`.
+      shouldRun: (key) => {
+        const slot = new Date(key.slice(name.length + 1));
+        const refusal = this.claim(schedule, slot, 'scheduled');
+        if (refusal) this.refused(schedule, slot, refusal);
+        return refusal === null;
+      },
+      onComplete: () => this.finish(),
+    };
+    const task = cron.createTask(pattern, () => this.execute(), {
+      name,
+      timezone,
+      distributed: true,
+      runCoordinator: coordinator,
+      distributedLease: this.lease.ttlMs,
+      missedExecutionTolerance: missedTolerance,
+      logger: {
+        info: (message) => log.info(message),
+        warn: (message) => log.warn(message),
+        error: (message, error) => log.error({ err: error ?? message }, typeof message === 'string' ? message : 'node-cron error'),
+        debug: (message) => log.debug(typeof message === 'string' ? message : message.message),
+      },
+    });
+    task.on('execution:missed', (context) => {
+      if (!waits) return;
+      log.warn({ slot: context.date.toISOString() }, 'the event loop was too busy at the fire time: running the slot late');
+      void this.attempt(schedule, context.date, 'deferred');
+    });
+    const schedule: Schedule = { name, pattern, timezone, job, task, waits };
+    this.schedules.push(schedule);
+  }
+
+  /** Makes sure the schedule has state for its current pattern; true when a slot was missed meanwhile. */
+  private prepareState(schedule: Schedule): boolean {
+    const state = readScheduleState(this.store, schedule.name);
+    if (state && state.pattern === schedule.pattern && state.timezone === schedule.timezone) {
+      return new Date(state.nextSlot).getTime() <= Date.now();
+    }
+    if (state) this.logger.info({ schedule: schedule.name, was: state.pattern }, 'schedule changed: it starts afresh');
+    writeScheduleState(this.store, schedule.name, {
+      pattern: schedule.pattern,
+      timezone: schedule.timezone,
+      nextSlot: this.nextFire(schedule),
+      lastRun: state?.lastRun ?? null,
+    });
+    return false;
+  }
+
+  private state(schedule: Schedule): ScheduleState {
+    const state = readScheduleState(this.store, schedule.name);
+    if (!state) throw new Error(`the state of schedule ${schedule.name} vanished from the store`);
+    return state;
+  }
+
+  /** node-cron computes fires only forward from now, so the next slot is stored rather than derived. */
+  private nextFire(schedule: Schedule): string {
+    const [next] = schedule.task.getNextRuns(1);
+    if (!next) throw new Error(`schedule ${schedule.name} has no next fire`);
+    return next.toISOString();
+  }
+
+  /** Decides whether this process runs `slot` now; on yes, holds the run lease and marks the run current. */
+  private claim(schedule: Schedule, slot: Date, reason: RunReason): Refusal | null {
+    if (this.stopping.signal.aborted) return 'stopped';
+    if (this.current) return this.current.schedule === 'feeds' && schedule.waits ? 'behind-build' : 'running';
+    try {
+      if (!this.lease.acquire()) return 'lease-held';
+      // Read under the lease: a holder that just finished this slot recorded it before letting go.
+      if (slot.getTime() < new Date(this.state(schedule).nextSlot).getTime()) {
+        this.lease.release();
+        return 'done';
+      }
+    } catch (error) {
+      this.logger.error({ schedule: schedule.name, err: error }, 'cannot read or take the run lease');
+      return 'store-error';
+    }
+    const wait = this.waiting.get(schedule.name);
+    if (wait && wait.slot.getTime() <= slot.getTime()) this.stopWaiting(schedule.name);
+    let resolveFinished = (): void => {};
+    const finished = new Promise<void>((resolve) => {
+      resolveFinished = resolve;
+    });
+    this.current = {
+      schedule: schedule.name,
+      slot: slot.toISOString(),
+      reason,
+      runId: randomUUID(),
+      startedAt: new Date().toISOString(),
+      finished,
+      resolveFinished,
+    };
+    return null;
+  }
+
+  /** Logs why a slot was not run here and, for the newsletter, waits for its turn. */
+  private refused(schedule: Schedule, slot: Date, refusal: Refusal, quiet = false): void {
+    const fields = { schedule: schedule.name, slot: slot.toISOString() };
+    const waits = schedule.waits && (refusal === 'lease-held' || refusal === 'behind-build');
+    if (waits) this.waitFor(schedule, slot);
+    if (quiet) return;
+    switch (refusal) {
+      case 'running':
+        this.logger.warn({ ...fields, running: this.current?.runId }, 'skipped: a run is still in progress');
+        break;
+      case 'behind-build':
+        this.logger.info(fields, 'fire waits for the feeds rebuild in progress');
+        break;
+      case 'lease-held':
+        this.logger.info(fields, waits ? 'another process holds the run lease: waiting to take over' : 'fire skipped: another process holds the run lease');
+        break;
+      case 'done':
+        this.logger.debug(fields, 'slot already done by another process');
+        break;
+      case 'stopped':
+      case 'store-error':
+        break;
+    }
+  }
+
+  /** Retries a waiting slot every third of the lease TTL until it runs here or is done elsewhere. */
+  private waitFor(schedule: Schedule, slot: Date): void {
+    const wait = this.waiting.get(schedule.name);
+    if (wait?.timer) clearTimeout(wait.timer);
+    const timer = setTimeout(() => this.retry(schedule), Math.max(1, Math.floor(this.lease.ttlMs / 3)));
+    this.waiting.set(schedule.name, { slot: wait && wait.slot > slot ? wait.slot : slot, timer });
+  }
+
+  private retry(schedule: Schedule): void {
+    const wait = this.waiting.get(schedule.name);
+    if (!wait) return;
+    if (wait.timer) clearTimeout(wait.timer);
+    wait.timer = null;
+    void this.attempt(schedule, wait.slot, 'deferred', true);
+  }
+
+  private stopWaiting(name: ScheduleName): void {
+    const wait = this.waiting.get(name);
+    if (wait?.timer) clearTimeout(wait.timer);
+    this.waiting.delete(name);
+  }
+
+  /** Runs a slot outside node-cron's own fires (catch-up, deferred) through the same claim and finish. */
+  private async attempt(schedule: Schedule, slot: Date, reason: RunReason, quiet = false): Promise<void> {
+    const refusal = this.claim(schedule, slot, reason);
+    if (refusal) {
+      if (refusal === 'done') this.stopWaiting(schedule.name);
+      else this.refused(schedule, slot, refusal, quiet);
+      return;
+    }
+    try {
+      await this.execute();
+    } finally {
+      this.finish();
+    }
+  }
+
+  /** Runs the current run's job while keeping the lease, then records how it ended. */
+  private async execute(): Promise<void> {
+    const run = this.current;
+    const schedule = this.schedules.find((s) => s.name === run?.schedule);
+    if (!run || !schedule || this.stopping.signal.aborted) return;
+    const logger = this.logger.child({ runId: run.runId, schedule: schedule.name });
+    const slot = new Date(run.slot);
+    logger.info({ slot: run.slot, reason: run.reason }, 'run started');
+    let result: RunResult;
+    let counts: Record<string, unknown> | null = null;
+    let error: string | null = null;
+    try {
+      const report = await this.lease.keep(
+        (signal) => schedule.job({ signal, runId: run.runId, logger, slot, reason: run.reason }),
+        this.stopping.signal,
+      );
+      counts = report.counts;
+      result = !report.unfinished ? 'ok' : this.stopping.signal.aborted ? 'stopped' : 'unfinished';
+    } catch (caught) {
+      error = caught instanceof Error ? caught.message : String(caught);
+      result = this.stopping.signal.aborted ? 'stopped' : 'failed';
+      if (result === 'failed') logger.error({ err: caught }, 'run failed');
+    }
+    this.record(schedule, run, { result, counts, error });
+    const level = result === 'ok' ? 'info' : result === 'failed' ? 'error' : 'warn';
+    logger[level]({ result, counts, ...(error === null ? {} : { error }) }, 'run finished');
+  }
+
+  /** Stores the run; only a complete run moves the next slot on, so a restart catches up on anything else. */
+  private record(schedule: Schedule, run: Current, end: Pick<RunRecord, 'result' | 'counts' | 'error'>): void {
+    const state = this.state(schedule);
+    const next = this.nextFire(schedule);
+    const advance = end.result === 'ok' && next > state.nextSlot;
+    writeScheduleState(this.store, schedule.name, {
+      ...state,
+      nextSlot: advance ? next : state.nextSlot,
+      lastRun: {
+        slot: run.slot,
+        reason: run.reason,
+        runId: run.runId,
+        holder: this.holder,
+        startedAt: run.startedAt,
+        finishedAt: new Date().toISOString(),
+        ...end,
+      },
+    });
+  }
+
+  /** Ends the current run: lets the lease go and gives a waiting slot its turn at once. */
+  private finish(): void {
+    const run = this.current;
+    if (!run) return;
+    this.current = null;
+    try {
+      this.lease.release();
+    } catch (error) {
+      // The lease then expires on its own after its TTL.
+      this.logger.error({ err: error }, 'cannot release the run lease');
+    }
+    run.resolveFinished();
+    for (const schedule of this.schedules) {
+      if (this.waiting.has(schedule.name)) setImmediate(() => this.retry(schedule));
+    }
+  }
+}
