@@ -1,0 +1,131 @@
+// Reading CSV record by record with the physical line each starts on, so every bad line can be named and the
+// rest still read. Records are framed by quote balance (RFC 4180 doubles quotes inside a quoted field, so a
+// complete record has an even number of them) and parsed by csv-parse: framing first means a stray quote costs
+// one line, not the rest of the file, and line numbers stay exact with CRLF endings inside quoted fields.
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { parse, type Options } from 'csv-parse/sync';
+
+/** One record and where it is: its fields, or why it could not be read. */
+export type CsvRecord =
+  | { line: number; lastLine: number; fields: string[] }
+  | { line: number; lastLine: number; error: string; hint: string };
+
+/** A quoted field may span at most this many lines (or characters) before its quote counts as never closed. */
+const maxRecordLines = 20;
+const maxRecordChars = 64 * 1024;
+/** Records parsed in one csv-parse call; a batch with a malformed record is parsed again in halves. */
+const parseBatchSize = 500;
+
+// Lines are joined with \n (readline took the CRs off), so the delimiter need not be guessed per call.
+const parseOptions: Options = { relax_quotes: true, relax_column_count: true, trim: true, record_delimiter: '\n' };
+
+interface Framed {
+  line: number;
+  lastLine: number;
+  text: string;
+}
+
+function quoteCount(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf('"'); i !== -1; i = text.indexOf('"', i + 1)) n++;
+  return n;
+}
+
+function parseOne(record: Framed): CsvRecord {
+  try {
+    const [fields = []] = parse(record.text, parseOptions) as string[][];
+    return { line: record.line, lastLine: record.lastLine, fields };
+  } catch (error) {
+    const reason = (error as Error).message.replace(/\s*at line \d+\.?$/, '');
+    return {
+      line: record.line,
+      lastLine: record.lastLine,
+      error: `is not valid CSV (${reason})`,
+      hint: 'a quoted field is "like this", with nothing but spaces between its closing quote and the next comma',
+    };
+  }
+}
+
+function parseBatch(batch: readonly Framed[]): CsvRecord[] {
+  if (batch.length <= 1) return batch.map(parseOne);
+  try {
+    const rows = parse(batch.map((r) => r.text).join('\n'), parseOptions) as string[][];
+    if (rows.length === batch.length) {
+      return batch.map((r, i) => ({ line: r.line, lastLine: r.lastLine, fields: rows[i] ?? [] }));
+    }
+  } catch {
+    // A record is malformed: halve the batch until it stands alone and says which.
+  }
+  const half = batch.length >> 1;
+  return [...parseBatch(batch.slice(0, half)), ...parseBatch(batch.slice(half))];
+}
+
+/** Reads CSV records from a stream, in order, holding at most a few hundred in memory; blank lines are skipped. */
+export async function* readCsvRecords(input: Readable): AsyncGenerator<CsvRecord> {
+  const lines = createInterface({ input, crlfDelay: Infinity })[Symbol.asyncIterator]();
+  const replay: { text: string; line: number }[] = [];
+  let lineNumber = 0;
+  const nextLine = async (): Promise<{ text: string; line: number } | null> => {
+    const again = replay.shift();
+    if (again) return again;
+    const { value, done } = await lines.next();
+    if (done) return null;
+    lineNumber++;
+    return { text: lineNumber === 1 ? value.replace(/^\uFEFF/, '') : value, line: lineNumber };
+  };
+
+  let batch: Framed[] = [];
+  for (let first = await nextLine(); first; first = await nextLine()) {
+    if (first.text.trim() === '') continue;
+    const taken = [first];
+    let text = first.text;
+    while (quoteCount(text) % 2 === 1 && taken.length < maxRecordLines && text.length < maxRecordChars) {
+      const more = await nextLine();
+      if (!more) break;
+      taken.push(more);
+      text += `\n${more.text}`;
+    }
+    const record: Framed = { line: first.line, lastLine: taken.at(-1)?.line ?? first.line, text };
+    // A record over several lines is either a quoted field with line breaks (rare, valid) or a stray quote that
+    // swallowed the lines after it; the second shows as unbalanced or unparsable, and then only its first line is lost.
+    const spanning = taken.length > 1 ? parseOne(record) : null;
+    if (quoteCount(text) % 2 === 1 || (spanning && 'error' in spanning)) {
+      yield* parseBatch(batch);
+      batch = [];
+      yield {
+        line: first.line,
+        lastLine: first.line,
+        error: 'has a double quote (") that is never closed',
+        hint: 'remove the stray quote, or quote the whole field and double each quote inside it ("")',
+      };
+      replay.unshift(...taken.slice(1));
+      continue;
+    }
+    if (spanning) {
+      yield* parseBatch(batch);
+      batch = [];
+      yield spanning;
+      continue;
+    }
+    batch.push(record);
+    if (batch.length >= parseBatchSize) {
+      yield* parseBatch(batch);
+      batch = [];
+    }
+  }
+  yield* parseBatch(batch);
+}
+
+/** Cells that spreadsheets would run as formulas; exported with a leading `'` (OWASP "CSV injection"). */
+const formulaStart = /^[=+\-@\t\r]/;
+
+/** Makes a cell safe to open in a spreadsheet: a leading `'` before what would start a formula. */
+export function protectCell(value: string): string {
+  return formulaStart.test(value) ? `'${value}` : value;
+}
+
+/** Undoes `protectCell`, so an exported file imports back unchanged. */
+export function unprotectCell(value: string): string {
+  return value.startsWith("'") && formulaStart.test(value.slice(1)) ? value.slice(1) : value;
+}

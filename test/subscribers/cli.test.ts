@@ -1,0 +1,127 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { run } from '../cli/run.js';
+
+let dir: string;
+let db: string;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'gazette-subscribers-cli-'));
+  db = join(dir, 'gazette.db');
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const subscribers = (...args: string[]): ReturnType<typeof run> => run(['subscribers', ...args, '--db', db]);
+
+async function listJson(...args: string[]): Promise<{ email: string; name: string | null; status: string; createdAt: string }[]> {
+  const { code, stdout } = await subscribers('list', '--json', ...args);
+  expect(code).toBe(0);
+  return JSON.parse(stdout) as { email: string; name: string | null; status: string; createdAt: string }[];
+}
+
+describe('gazette subscribers', () => {
+  it('adds an active subscriber and lists it as JSON', async () => {
+    const added = await subscribers('add', 'Ada@Example.org', '--name', 'Ada Lovelace');
+    expect(added).toMatchObject({ code: 0, stdout: 'added Ada@Example.org (active)\n' });
+    const list = await listJson();
+    expect(list).toEqual([{ email: 'Ada@Example.org', name: 'Ada Lovelace', status: 'active', createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) }]);
+    expect(await listJson('--status', 'pending')).toEqual([]);
+  });
+
+  it('refuses an invalid address with exit 2 and a clear message', async () => {
+    for (const email of ['ada@example.org\r\nBcc: x@evil.test', 'ada lovelace@example.org', 'ada.example.org', `${'a'.repeat(250)}@example.org`]) {
+      const result = await subscribers('add', email);
+      expect(result.code, email).toBe(2);
+      expect(result.stderr).toMatch(/^gazette: ".*" .+ — .+\n$/);
+    }
+    expect(await listJson()).toEqual([]);
+  });
+
+  it('cleans a name so it cannot carry a header line', async () => {
+    await subscribers('add', 'ada@example.org', '--name', 'Ada\r\nBcc: x@evil.test');
+    expect((await listJson())[0]?.name).toBe('Ada Bcc: x@evil.test');
+  });
+
+  it('removes by marking unsubscribed, idempotently, and never re-adds a reader who left', async () => {
+    await subscribers('add', 'ada@example.org');
+    expect(await subscribers('remove', 'ADA@example.org')).toMatchObject({ code: 0, stdout: 'unsubscribed ada@example.org (was active)\n' });
+    expect(await subscribers('remove', 'ada@example.org')).toMatchObject({ code: 0, stdout: 'ada@example.org is already unsubscribed\n' });
+    expect((await listJson())[0]?.status).toBe('unsubscribed');
+    const again = await subscribers('add', 'ada@example.org');
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/is unsubscribed and stays so/);
+    expect(await subscribers('remove', 'nobody@example.org')).toMatchObject({ code: 1 });
+    expect(await subscribers('remove', 'not an address')).toMatchObject({ code: 2 });
+  });
+
+  it('lists as a table with the counts by status', async () => {
+    await subscribers('add', 'ada@example.org', '--name', 'Ada');
+    await subscribers('add', 'grace@example.org');
+    await subscribers('remove', 'grace@example.org');
+    const { code, stdout } = await subscribers('list', '--status', 'active');
+    expect(code).toBe(0);
+    const lines = stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^STATUS\s+CREATED\s+EMAIL\s+NAME$/);
+    expect(lines[1]).toMatch(/^active\s+\d{4}-\d\d-\d\d\s+ada@example\.org\s+Ada$/);
+    expect(lines.at(-1)).toBe('1 shown; on the list: 0 pending, 1 active, 1 unsubscribed, 0 bounced');
+  });
+
+  it('imports a CSV: bad lines on stderr as path:line, a summary, exit 2, and the good lines imported', async () => {
+    const file = join(dir, 'readers.csv');
+    await writeFile(file, 'email,name\nada@example.org,Ada\nbroken,B\ngrace@example.org,Grace\n');
+    const result = await subscribers('import', file);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(`${file}:3: "broken" has no @ — an address looks like name@example.org; fix the typo\n`);
+    expect(result.stdout).toBe('imported 2 (2 new, 0 updated, 0 unchanged), 1 rejected, 0 kept unsubscribed or bounced\n');
+    expect((await listJson()).map((s) => s.email)).toEqual(['ada@example.org', 'grace@example.org']);
+    await writeFile(file, 'email,name\nada@example.org,Ada\n');
+    expect(await subscribers('import', file)).toMatchObject({ code: 0, stdout: 'imported 1 (0 new, 0 updated, 1 unchanged), 0 rejected, 0 kept unsubscribed or bounced\n' });
+  });
+
+  it('refuses a missing file or a header without email with exit 2', async () => {
+    const missing = await subscribers('import', join(dir, 'missing.csv'));
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/cannot read .*missing\.csv/);
+    const file = join(dir, 'no-email.csv');
+    await writeFile(file, 'address,name\nada@example.org,Ada\n');
+    const noEmail = await subscribers('import', file);
+    expect(noEmail.code).toBe(2);
+    expect(noEmail.stderr).toMatch(/no-email\.csv:1: the header row has no "email" column/);
+  });
+
+  it('exports CSV to stdout or a file, which imports back unchanged (statuses and formula-like names included)', async () => {
+    await subscribers('add', 'ada@example.org', '--name', 'Lovelace, Ada');
+    await subscribers('add', 'eve@example.org', '--name', '=HYPERLINK("http://evil.test")');
+    await subscribers('add', 'grace@example.org');
+    await subscribers('remove', 'grace@example.org');
+
+    const { code, stdout } = await subscribers('export');
+    expect(code).toBe(0);
+    const rows = parse(stdout, { columns: true }) as Record<string, string>[];
+    expect(rows.map((r) => [r.email, r.name, r.status])).toEqual([
+      ['ada@example.org', 'Lovelace, Ada', 'active'],
+      ['eve@example.org', `'=HYPERLINK("http://evil.test")`, 'active'],
+      ['grace@example.org', '', 'unsubscribed'],
+    ]);
+
+    const file = join(dir, 'export.csv');
+    expect((await subscribers('export', file)).code).toBe(0);
+    expect(await readFile(file, 'utf8')).toBe(stdout);
+
+    db = join(dir, 'copy.db');
+    expect(await subscribers('import', file)).toMatchObject({
+      code: 0,
+      stdout: 'imported 2 (2 new, 0 updated, 0 unchanged), 0 rejected, 0 kept unsubscribed or bounced, 1 recorded as unsubscribed or bounced\n',
+    });
+    expect((await listJson()).map((s) => [s.email, s.name, s.status])).toEqual([
+      ['ada@example.org', 'Lovelace, Ada', 'active'],
+      ['eve@example.org', '=HYPERLINK("http://evil.test")', 'active'],
+      ['grace@example.org', null, 'unsubscribed'],
+    ]);
+  });
+});

@@ -1,0 +1,160 @@
+import { createReadStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { InputError, type Problem } from '../../src/errors.js';
+import { openSqliteStore } from '../../src/store/sqlite.js';
+import type { Store } from '../../src/store/types.js';
+import { readCsvRecords } from '../../src/subscribers/csv.js';
+import { formatImportSummary, importSubscribers } from '../../src/subscribers/import.js';
+import { writeMixedCsv } from '../fixtures/subscribers/generate.js';
+
+const now = new Date('2026-11-20T07:00:00Z');
+let dir: string;
+let store: Store;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'gazette-import-'));
+  store = openSqliteStore(join(dir, 'gazette.db'));
+});
+afterEach(async () => {
+  store.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function importText(text: string, batchSize?: number): Promise<{ problems: Problem[]; summary: Awaited<ReturnType<typeof importSubscribers>> }> {
+  const problems: Problem[] = [];
+  const summary = await importSubscribers(store, Readable.from([text]), {
+    path: 'readers.csv',
+    now,
+    onProblem: (p) => problems.push(p),
+    ...(batchSize === undefined ? {} : { batchSize }),
+  });
+  return { problems, summary };
+}
+
+async function records(text: string): Promise<unknown[]> {
+  const out: unknown[] = [];
+  for await (const record of readCsvRecords(Readable.from([text]))) out.push(record);
+  return out;
+}
+
+describe('readCsvRecords', () => {
+  it('numbers records by the physical line they start on, across CRLF, BOM, blank lines and quoted line breaks', async () => {
+    const text = '\uFEFFemail,name\r\na@example.org,A\r\n\r\nb@example.org,"B\r\nsecond line"\r\nc@example.org,C\r\n';
+    expect(await records(text)).toEqual([
+      { line: 1, lastLine: 1, fields: ['email', 'name'] },
+      { line: 2, lastLine: 2, fields: ['a@example.org', 'A'] },
+      { line: 4, lastLine: 5, fields: ['b@example.org', 'B\nsecond line'] },
+      { line: 6, lastLine: 6, fields: ['c@example.org', 'C'] },
+    ]);
+  });
+
+  it('loses only the line of a stray quote and reads the lines after it', async () => {
+    const text = 'email\n"a@example.org\nb@example.org\nc@example.org,"C, the third"\nd@example.org\n"e@example.org';
+    const got = await records(text);
+    expect(got).toEqual([
+      { line: 1, lastLine: 1, fields: ['email'] },
+      expect.objectContaining({ line: 2, error: expect.stringMatching(/never closed/) }),
+      { line: 3, lastLine: 3, fields: ['b@example.org'] },
+      { line: 4, lastLine: 4, fields: ['c@example.org', 'C, the third'] },
+      { line: 5, lastLine: 5, fields: ['d@example.org'] },
+      expect.objectContaining({ line: 6, error: expect.stringMatching(/never closed/) }),
+    ]);
+  });
+
+  it('reports text after a closing quote as invalid CSV on its own line', async () => {
+    const got = await records('email,name\n"a@example.org"x,A\nb@example.org,B\n');
+    expect(got[1]).toMatchObject({ line: 2, error: expect.stringMatching(/not valid CSV/) });
+    expect(got[2]).toEqual({ line: 3, lastLine: 3, fields: ['b@example.org', 'B'] });
+  });
+});
+
+describe('importSubscribers', () => {
+  it('imports as active, dedupes case-insensitively (also within the file) and reads columns in any order', async () => {
+    const { problems, summary } = await importText('Name, EMAIL ,extra\nAda,Ada@Example.org,x\n"Lovelace, Ada",ada@example.ORG,y\nGrace,grace@example.org,z\n');
+    expect(problems).toEqual([]);
+    expect(summary).toEqual({ added: 2, updated: 1, unchanged: 0, kept: 0, optedOut: 0, rejected: 0 });
+    expect(store.countSubscribers()).toMatchObject({ active: 2 });
+    expect(store.findSubscriber('ada@example.org')).toMatchObject({ email: 'Ada@Example.org', name: 'Lovelace, Ada', status: 'active' });
+  });
+
+  it('is idempotent: importing the same file again changes nothing', async () => {
+    const text = 'email,name\na@example.org,A\nb@example.org,\n';
+    await importText(text);
+    const again = await importText(text);
+    expect(again.summary).toEqual({ added: 0, updated: 0, unchanged: 2, kept: 0, optedOut: 0, rejected: 0 });
+    expect(store.countSubscribers()).toMatchObject({ active: 2 });
+  });
+
+  it('never revives an address that unsubscribed or bounced, and counts it as kept', async () => {
+    const { subscriber } = store.upsertSubscriber({ email: 'gone@example.org', name: null, status: 'active' }, now);
+    store.setSubscriberStatus(subscriber.id, 'unsubscribed', now);
+    const { summary } = await importText('email\nGONE@example.org\n');
+    expect(summary.kept).toBe(1);
+    expect(store.findSubscriber('gone@example.org')?.status).toBe('unsubscribed');
+    expect(formatImportSummary(summary)).toBe('imported 0 (0 new, 0 updated, 0 unchanged), 0 rejected, 1 kept unsubscribed or bounced');
+  });
+
+  it('honours a status column: pending stays pending, and an opt-out in the file is recorded even for a known address', async () => {
+    store.upsertSubscriber({ email: 'known@example.org', name: null, status: 'active' }, now);
+    const { problems, summary } = await importText(
+      'email,status\nnew@example.org,Unsubscribed\nknown@example.org,unsubscribed\nwait@example.org,pending\nbad@example.org,gone\nok@example.org,\n',
+    );
+    expect(problems.map((p) => [p.line, p.message])).toEqual([[5, 'has the status "gone"']]);
+    expect(summary).toMatchObject({ added: 2, optedOut: 2, rejected: 1 });
+    expect(['new', 'known', 'wait', 'ok'].map((n) => store.findSubscriber(`${n}@example.org`)?.status)).toEqual(['unsubscribed', 'unsubscribed', 'pending', 'active']);
+  });
+
+  it('reports each bad line as path:line with what and how to fix, and imports the rest', async () => {
+    const text = [
+      'email,name',
+      'ok@example.org,Fine',
+      'no-at.example.org,X',
+      'with space@example.org,X',
+      '"crlf@example.org\r\nBcc: victim@example.net",X',
+      ',Nobody',
+      'extra@example.org,Lovelace, Ada',
+      'ok2@example.org,"=HYPERLINK(""http://evil.test"")"',
+      '',
+    ].join('\n');
+    const { problems, summary } = await importText(text);
+    expect(problems.map((p) => [p.line, p.message])).toEqual([
+      [3, '"no-at.example.org" has no @'],
+      [4, '"with space@example.org" contains a space'],
+      [5, '"crlf@example.org\\nBcc: victim@example.net" contains a line break (lines 5–6 are one record: check the quotes)'],
+      [7, 'has no email address'],
+      [8, 'has 3 fields but the header names 2'],
+    ]);
+    expect(problems.every((p) => p.path === 'readers.csv' && typeof p.hint === 'string' && p.hint.length > 0)).toBe(true);
+    expect(summary).toMatchObject({ added: 2, rejected: 5 });
+    expect(store.findSubscriber('ok2@example.org')?.name).toBe('=HYPERLINK("http://evil.test")');
+  });
+
+  it('refuses a file without an email column with one clear error', async () => {
+    await expect(importText('mail,name\na@example.org,A\n')).rejects.toThrow(InputError);
+    await expect(importText('mail,name\na@example.org,A\n')).rejects.toThrow(/readers\.csv:1: the header row has no "email" column .* — make the first line name the columns/);
+    await expect(importText('\n\n')).rejects.toThrow(/the file is empty/);
+    expect(store.countSubscribers().active).toBe(0);
+  });
+
+  it('imports a generated file: every bad line reported once, every good address exactly once', async () => {
+    const path = join(dir, 'mixed.csv');
+    const expected = await writeMixedCsv(path, 5000, 40);
+    const { subscriber } = store.upsertSubscriber({ email: 'user1@example.org', name: null, status: 'active' }, now);
+    store.setSubscriberStatus(subscriber.id, 'unsubscribed', now);
+    const problems: Problem[] = [];
+    const summary = await importSubscribers(store, createReadStream(path), { path, now, onProblem: (p) => problems.push(p), batchSize: 300 });
+
+    expect(problems.map((p) => p.line)).toEqual([...expected.bad.keys()]);
+    expect(summary.rejected).toBe(expected.bad.size);
+    expect(summary.kept).toBe(1);
+    const active = new Set([...store.listSubscribers({ status: 'active' })].map((s) => s.email.toLowerCase()));
+    expect(active.size).toBe(expected.good.size - 1);
+    expect([...expected.good].filter((email) => !active.has(email))).toEqual(['user1@example.org']);
+    expect(summary.added).toBe(expected.good.size - 1);
+    expect(summary.added + summary.updated + summary.unchanged + summary.kept + summary.optedOut + summary.rejected).toBe(expected.rows);
+  });
+});

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { cleanName, validateEmail } from '../../src/subscribers/validate.js';
+
+function reason(value: string): string {
+  const check = validateEmail(value);
+  return check.ok ? 'ok' : check.message;
+}
+
+describe('validateEmail', () => {
+  it('accepts ordinary addresses and trims surrounding spaces', () => {
+    expect(validateEmail('ada@example.org')).toEqual({ ok: true, email: 'ada@example.org' });
+    expect(validateEmail('  Ada.Lovelace+news@mail.Example.org ')).toEqual({ ok: true, email: 'Ada.Lovelace+news@mail.Example.org' });
+  });
+
+  it('refuses line breaks anywhere, even at the end (header injection)', () => {
+    for (const value of ['a@example.org\r\nBcc: x@evil.test', 'a@example.org\n', '\ra@example.org', 'a@exa\u2028mple.org']) {
+      expect(reason(value)).toBe('contains a line break');
+    }
+  });
+
+  it('refuses spaces, missing or repeated @, and control characters', () => {
+    expect(reason('ada lovelace@example.org')).toBe('contains a space');
+    expect(reason('ada.example.org')).toBe('has no @');
+    expect(reason('ada@@example.org')).toBe('has more than one @');
+    expect(reason('@example.org')).toBe('has nothing before the @');
+    expect(reason('ada\u0000@example.org')).toBe('contains a control character');
+    expect(reason('')).toBe('is empty');
+  });
+
+  it('refuses addresses over 254 characters and local parts over 64', () => {
+    const label = 'a'.repeat(60);
+    const long = `x@${[label, label, label, label, label].join('.')}.org`;
+    expect(long.length).toBeGreaterThan(254);
+    expect(reason(long)).toBe('is longer than 254 characters');
+    expect(reason(`${'a'.repeat(65)}@example.org`)).toBe('has more than 64 characters before the @');
+    expect(validateEmail(`${'a'.repeat(64)}@example.org`).ok).toBe(true);
+  });
+
+  it('refuses bad domains', () => {
+    expect(reason('ada@localhost')).toMatch(/without a dot/);
+    expect(reason('ada@example..org')).toMatch(/invalid domain/);
+    expect(reason('ada@-example.org')).toMatch(/invalid domain/);
+    expect(reason('ada@example-.org')).toMatch(/invalid domain/);
+    expect(reason(`ada@${'a'.repeat(64)}.org`)).toMatch(/invalid domain/);
+    expect(reason('ada@example.o')).toBe('is not a valid email address');
+    expect(reason('ada@[127.0.0.1]')).toBe('is not a valid email address');
+  });
+
+  it('refuses what zod finds malformed', () => {
+    for (const value of ['.ada@example.org', 'ada.@example.org', 'a..b@example.org', 'a<b>@example.org', 'a"b@example.org']) {
+      expect(validateEmail(value).ok, value).toBe(false);
+    }
+  });
+
+  it('stores an internationalised domain in its punycode form, and refuses a non-ASCII local part', () => {
+    expect(validateEmail('ada@bücher.example')).toEqual({ ok: true, email: 'ada@xn--bcher-kva.example' });
+    expect(reason('adä@example.org')).toMatch(/non-ASCII/);
+  });
+});
+
+describe('cleanName', () => {
+  it('turns line breaks and controls into spaces so a name can never add a header line', () => {
+    expect(cleanName('Ada\r\nBcc: x@evil.test')).toBe('Ada Bcc: x@evil.test');
+    expect(cleanName('Ada\u0000\u001b[31m Lovelace')).toBe('Ada [31m Lovelace');
+    expect(cleanName('\u202eAda')).toBe('Ada');
+  });
+
+  it('trims, collapses spaces, caps at 100 characters and maps empty to null', () => {
+    expect(cleanName('  Ada   Lovelace  ')).toBe('Ada Lovelace');
+    expect(cleanName('   ')).toBeNull();
+    expect(cleanName(undefined)).toBeNull();
+    expect(Array.from(cleanName('😀'.repeat(150)) ?? '')).toHaveLength(100);
+  });
+
+  it('keeps markup as text: escaping is the templates’ job', () => {
+    expect(cleanName('<script>alert(1)</script>')).toBe('<script>alert(1)</script>');
+  });
+});
