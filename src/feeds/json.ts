@@ -1,0 +1,34 @@
+// JSON Feed 1.1 (https://jsonfeed.org/version/1.1).
+import { rfc3339 } from './dates.js';
+import type { FeedChannel, FeedItem } from './item.js';
+
+/** The JSON Feed 1.1 object of one item. */
+export function jsonFeedItem(item: FeedItem): Record<string, unknown> {
+  return {
+    id: item.id,
+    url: item.url,
+    title: item.title,
+    content_html: item.contentHtml,
+    ...(item.summary ? { summary: item.summary } : {}),
+    ...(item.image ? { image: item.image.url } : {}),
+    date_published: rfc3339(item.published),
+    authors: [{ name: item.author.name }],
+    ...(item.categories.length > 0 ? { tags: item.categories } : {}),
+  };
+}
+
+/** Renders a whole JSON Feed 1.1 document. */
+export function renderJsonFeed(channel: FeedChannel, items: readonly FeedItem[]): string {
+  const feed = {
+    version: 'https://jsonfeed.org/version/1.1',
+    title: channel.title,
+    home_page_url: channel.homeUrl,
+    feed_url: channel.selfUrls.json,
+    ...(channel.description ? { description: channel.description } : {}),
+    language: channel.language,
+    authors: [{ name: channel.author.name }],
+    ...(channel.websubHub ? { hubs: [{ type: 'WebSub', url: channel.websubHub }] } : {}),
+    items: items.map(jsonFeedItem),
+  };
+  return `${JSON.stringify(feed, null, 2)}\n`;
+}
