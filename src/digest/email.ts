@@ -31,16 +31,25 @@ async function loadTemplates(): Promise<Map<string, Handlebars.TemplateDelegate>
 
 let templates: Promise<Map<string, Handlebars.TemplateDelegate>> | undefined;
 
-/** Renders a template with its view to HTML; the templates are read and compiled once per process. */
-export async function renderEmailHtml(name: EmailTemplate, view: object): Promise<string> {
+/** Fills a template with its view: the MJML source of an email. Templates are compiled once per process. */
+export async function renderEmailMjml(name: EmailTemplate, view: object): Promise<string> {
   templates ??= loadTemplates();
   const template = (await templates).get(name);
   if (!template) throw new Error(`missing email template ${join(emailTemplateDir, `${name}.mjml`)}`);
-  const { html } = await mjml2html(template(view), {
+  return template(view);
+}
+
+// htmlnano options (MJML's types list only some of them). cssnano 8 needs Node 22: without minifyCss: false,
+// every render warns and skips CSS minification anyway. collapseBooleanAttributes would also turn alt=""
+// into a bare `alt`, which some checkers read as missing.
+const minifyOptions = { minifyCss: false, collapseBooleanAttributes: false };
+
+/** Renders a template with its view to HTML; invalid MJML throws (strict validation). */
+export async function renderEmailHtml(name: EmailTemplate, view: object): Promise<string> {
+  const { html } = await mjml2html(await renderEmailMjml(name, view), {
     validationLevel: 'strict',
     minify: true,
-    // cssnano 8 needs Node 22: without this, every render warns and skips CSS minification anyway.
-    minifyOptions: { minifyCss: false },
+    minifyOptions,
     // Keeps the `<!--GZ:MAIL-->` markers that the web version cuts at (conditional comments stay either way).
     keepComments: true,
     // No web fonts: a system font stack loads nothing from a third party.

@@ -30,13 +30,14 @@ const readerAllowanceBytes = 2_000;
  * How much of each article to show; each step is tried in turn until the digest fits the budget. The last
  * one lists headlines only, which fits the most articles `newsletter.maxArticles` allows.
  */
-interface Trim {
+export interface Trim {
   summary: number;
   title: number;
   compact: boolean;
 }
+const fullTrim: Trim = { summary: Infinity, title: Infinity, compact: false };
 const trims: readonly Trim[] = [
-  { summary: Infinity, title: Infinity, compact: false },
+  fullTrim,
   { summary: 300, title: Infinity, compact: false },
   { summary: 160, title: Infinity, compact: false },
   { summary: 80, title: Infinity, compact: false },
@@ -61,8 +62,9 @@ export function shorten(text: string, max: number): string {
   if (text.length <= max) return text;
   if (max <= 0) return '';
   const cut = text.slice(0, max - 1);
-  const space = cut.lastIndexOf(' ');
-  return `${(space > max / 2 ? cut.slice(0, space) : cut).replace(/[\s,;:.–—-]+$/, '')}…`;
+  // Keep the last word only when it ends right at the cut; otherwise cut before it, unless that loses half.
+  const end = /\s/.test(text.charAt(max - 1)) ? cut.length : cut.lastIndexOf(' ');
+  return `${(end > max / 2 ? cut.slice(0, end) : cut).replace(/[\s,;:.–—-]+$/, '')}…`;
 }
 
 /** The date as readers of the site's language write it, in the newsletter's time zone. */
@@ -121,14 +123,15 @@ function imageView(article: Article, config: SiteConfig): { src: string; alt: st
   return { src: src.href, alt: clean(article.image.alt || article.image.caption || '') };
 }
 
-function digestView(content: DigestContent, subject: string, trim: Trim): object {
+/** The view of the digest template: every content string cleaned, the reader fields as placeholders. */
+export function digestView(content: DigestContent, trim: Trim = fullTrim): object {
   const { config } = content;
   const titles = content.articles.map((a) => clean(shorten(a.title, trim.title)));
   const first = content.articles[0];
   // The inbox preview line: the other headlines (the first is in the subject), or the lone story's summary.
   const preheader = shorten(content.articles.length > 1 ? titles.slice(1).join(' · ') : clean(first?.summary ?? ''), 150);
   return {
-    subject: clean(subject),
+    subject: clean(digestSubject(content)),
     preheader,
     site: siteView(config),
     issueLine: `Issue ${content.number} · ${formatDigestDate(content.date, config)}`,
@@ -154,7 +157,7 @@ export async function renderDigest(content: DigestContent): Promise<RenderedDige
   if (content.articles.length === 0) throw new Error('a digest needs at least one article');
   const subject = digestSubject(content);
   for (const trim of trims) {
-    const html = await renderEmailHtml('digest', digestView(content, subject, trim));
+    const html = await renderEmailHtml('digest', digestView(content, trim));
     if (Buffer.byteLength(html) + readerAllowanceBytes <= htmlBudgetBytes) return { subject, html, text: htmlToText(html) };
   }
   throw new Error(
