@@ -1,0 +1,86 @@
+// Opens the rendered digest in Debian's Chromium at phone and desktop widths and checks the layout.
+import { existsSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { personalize } from '../../src/digest/personalize.js';
+import { renderDigest } from '../../src/digest/render.js';
+import { makeArticle, pinnedNow, sampleArticles, testConfig } from '../fixtures/digest/articles.js';
+
+const chromiumPath = '/usr/bin/chromium';
+const present = existsSync(chromiumPath);
+// In CI a missing browser fails the test below; only a local run without Chromium skips it.
+const skip = !present && !process.env.CI;
+if (skip) console.warn(`digest layout test skipped: no ${chromiumPath} (apt-get install chromium, or run .ci/run)`);
+
+const outputDir = new URL('../../test-output/', import.meta.url).pathname;
+const photo = readFile(new URL('../fixtures/digest/photo.png', import.meta.url));
+
+let browser: Browser | undefined;
+beforeAll(async () => {
+  if (skip) return;
+  expect(present, `${chromiumPath} is missing: .ci/run installs it with apt-get install chromium`).toBe(true);
+  browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  await mkdir(outputDir, { recursive: true });
+}, 60_000);
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe.skipIf(skip)('digest layout in Chromium', () => {
+  it.each([375, 800])('fits %i px without horizontal scroll, every headline visible', async (width) => {
+    const config = testConfig();
+    const articles = [
+      ...sampleArticles(config.newsletter.maxArticles - 1),
+      // One word longer than a phone is wide, as pasted URLs and German compounds are.
+      makeArticle({ slug: 'long-word', title: `Donaudampfschifffahrtsgesellschaftskapitänswitwenrentenreform${'x'.repeat(20)} debated` }),
+    ];
+    const rendered = await renderDigest({ number: 3, date: pinnedNow, articles, config });
+    const { html } = personalize(rendered, {
+      name: 'Ana',
+      unsubscribeUrl: 'https://news.example.org/unsubscribe?token=test',
+      webUrl: 'https://news.example.org/digests/3/',
+    });
+
+    const page = await browser!.newPage({ viewport: { width, height: 900 } });
+    try {
+      // No network: article images come from the fixture, everything else is refused.
+      await page.route('**/*', async (route) => {
+        if (route.request().url().endsWith('.png')) await route.fulfill({ contentType: 'image/png', body: await photo });
+        else await route.abort();
+      });
+      await page.setContent(html, { waitUntil: 'load' });
+      // Expressions as strings: they run in the page, and this project type-checks without the DOM library.
+      const innerWidth = await page.evaluate<number>('window.innerWidth');
+      const scrollWidth = await page.evaluate<number>('document.documentElement.scrollWidth');
+      const imagesLoaded = await page.evaluate<boolean>('[...document.images].every((img) => img.complete && img.naturalWidth > 0)');
+      await page.screenshot({ path: `${outputDir}digest-${width}.png`, fullPage: true });
+
+      expect(innerWidth).toBe(width);
+      expect(scrollWidth).toBeLessThanOrEqual(innerWidth);
+      const headlines = page.locator('h2 a');
+      expect(await headlines.allTextContents()).toEqual(articles.map((a) => a.title));
+      for (const headline of await headlines.all()) {
+        const label = (await headline.textContent()) ?? '';
+        expect(await headline.isVisible(), label).toBe(true);
+        const box = await headline.boundingBox();
+        expect(box, label).not.toBeNull();
+        expect(box!.x, label).toBeGreaterThanOrEqual(0);
+        expect(box!.x + box!.width, label).toBeLessThanOrEqual(innerWidth);
+      }
+      const images = await page.locator('img').all();
+      expect(images.length).toBeGreaterThan(0);
+      expect(imagesLoaded).toBe(true);
+      for (const image of images) {
+        const box = await image.boundingBox();
+        expect(box).not.toBeNull();
+        expect(box!.x + box!.width).toBeLessThanOrEqual(innerWidth);
+      }
+    } finally {
+      await page.close();
+    }
+  }, 60_000);
+});

@@ -1,0 +1,67 @@
+import { existsSync } from 'node:fs';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadSiteConfig } from '../../src/config/load.js';
+import { loadArticles, selectPublished } from '../../src/content/index.js';
+import { makeDigest } from '../../src/digest/make.js';
+import { openStore } from '../../src/store/index.js';
+import { run } from '../cli/run.js';
+
+const fixtureContent = new URL('../fixtures/digest/content/', import.meta.url).pathname;
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'gazette-preview-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('gazette preview', () => {
+  it('writes the next digest for a sample reader without creating the database', async () => {
+    const output = join(dir, 'next.html');
+    const db = join(dir, 'data', 'gazette.db');
+    const { code, stdout, stderr } = await run(['preview', '--content', fixtureContent, '--db', db, '--output', output]);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toContain(`Wrote ${output}: digest 1 with 1 article.`);
+    expect(stdout).toContain('Subject: Example News — ');
+    const html = await readFile(output, 'utf8');
+    expect(html).toContain('Peace with Tajikistan not possible under current situation: Kyrgyzstan');
+    expect(html).toContain('Hi Preview Reader,');
+    expect(html).toContain('href="https://news.example.org/unsubscribe?token=PREVIEW-NOT-A-REAL-TOKEN"');
+    expect(html).not.toContain('%%GZ_');
+    expect(existsSync(db)).toBe(false);
+  });
+
+  it('says so and writes nothing when every article is in a digest already', async () => {
+    const db = join(dir, 'gazette.db');
+    const config = await loadSiteConfig(fixtureContent);
+    const { articles } = await loadArticles(fixtureContent, { timezone: config.timezone });
+    const store = openStore({ dbPath: db });
+    try {
+      expect(await makeDigest(store, selectPublished(articles, new Date()), config, new Date())).not.toBeNull();
+    } finally {
+      store.close();
+    }
+    const output = join(dir, 'next.html');
+    const { code, stdout } = await run(['preview', '--content', fixtureContent, '--db', db, '--output', output]);
+    expect(code).toBe(0);
+    expect(stdout).toBe('Nothing new since the last digest: no preview written.\n');
+    expect(existsSync(output)).toBe(false);
+  });
+
+  it('reports a bad article file, still previews the others and exits 2', async () => {
+    const content = join(dir, 'content');
+    await cp(fixtureContent, content, { recursive: true });
+    await writeFile(join(content, 'empty.txt'), '');
+    const output = join(dir, 'next.html');
+    const { code, stdout, stderr } = await run(['preview', '--content', content, '--db', join(dir, 'none.db'), '--output', output]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('empty.txt');
+    expect(stdout).toContain('digest 1 with 1 article');
+    expect(existsSync(output)).toBe(true);
+  });
+});

@@ -1,0 +1,198 @@
+import mjml2html from 'mjml';
+import { describe, expect, it } from 'vitest';
+import { renderEmailMjml } from '../../src/digest/email.js';
+import { personalize, placeholders } from '../../src/digest/personalize.js';
+import {
+  digestSubject,
+  digestView,
+  htmlBudgetBytes,
+  renderDigest,
+  renderDigestIndex,
+  renderWebDigest,
+  shorten,
+} from '../../src/digest/render.js';
+import { hostileArticles, makeArticle, pinnedNow, sampleArticles, seedArticle, testConfig } from '../fixtures/digest/articles.js';
+
+const config = testConfig();
+const reader = {
+  name: 'Ana',
+  unsubscribeUrl: 'https://news.example.org/unsubscribe?token=abc.def&v=1',
+  webUrl: 'https://news.example.org/digests/7/',
+};
+
+/** The text with every run of whitespace as one space: html-to-text wraps long headlines. */
+function flat(text: string): string {
+  return text.replace(/\s+/g, ' ');
+}
+
+function imgTags(html: string): string[] {
+  return html.match(/<img\b[^>]*>/g) ?? [];
+}
+
+describe('renderDigest', () => {
+  it('renders the seed digest (HTML and text snapshots, pinned date)', async () => {
+    const rendered = await renderDigest({ number: 1, date: pinnedNow, articles: [seedArticle], config });
+    expect(rendered.subject).toBe(
+      'Example News — October 24, 2022: Peace with Tajikistan not possible under current situation: Kyrgyzstan',
+    );
+    await expect(rendered.html).toMatchFileSnapshot('__snapshots__/seed-digest.html');
+    await expect(rendered.text).toMatchFileSnapshot('__snapshots__/seed-digest.txt');
+  });
+
+  it('produces MJML that passes strict validation, for one article and for maxArticles with images', async () => {
+    for (const articles of [[seedArticle], sampleArticles(config.newsletter.maxArticles), hostileArticles]) {
+      const mjml = await renderEmailMjml('digest', digestView({ number: 3, date: pinnedNow, articles, config }));
+      const soft = await mjml2html(mjml, { validationLevel: 'soft' });
+      expect(soft.errors).toEqual([]);
+      await expect(mjml2html(mjml, { validationLevel: 'strict' })).resolves.toHaveProperty('html');
+    }
+  });
+
+  it('stays under the size budget with maxArticles seed-sized articles, for each reader', async () => {
+    const articles = sampleArticles(config.newsletter.maxArticles);
+    const rendered = await renderDigest({ number: 3, date: pinnedNow, articles, config });
+    const copy = personalize(rendered, { ...reader, unsubscribeUrl: `${reader.unsubscribeUrl}${'x'.repeat(200)}` });
+    expect(Buffer.byteLength(copy.html)).toBeLessThan(htmlBudgetBytes);
+    // Nothing was shortened to get there.
+    expect(rendered.html).toContain(seedArticle.summary);
+  });
+
+  it('shortens summaries rather than lose the footer when long articles would pass the budget', async () => {
+    const long = sampleArticles(40).map((a) => ({ ...a, summary: `${a.summary} ${'More detail on the border talks. '.repeat(60)}` }));
+    const rendered = await renderDigest({ number: 4, date: pinnedNow, articles: long, config: testConfig({ maxArticles: 40 }) });
+    expect(Buffer.byteLength(rendered.html)).toBeLessThan(htmlBudgetBytes);
+    expect(rendered.html).not.toContain(long[0]?.summary);
+    expect(rendered.html).toContain('…');
+    for (const article of long) expect(rendered.html).toContain(article.title);
+    expect(rendered.html).toContain(placeholders.unsubscribeUrl);
+    expect(rendered.html).toContain(config.newsletter.postalAddress);
+  });
+
+  it('lists headlines only when even that many bare articles would not fit', async () => {
+    const many = sampleArticles(100);
+    const rendered = await renderDigest({ number: 5, date: pinnedNow, articles: many, config: testConfig({ maxArticles: 100 }) });
+    expect(Buffer.byteLength(rendered.html)).toBeLessThan(htmlBudgetBytes);
+    for (const article of many) expect(flat(rendered.text)).toContain(article.title);
+    expect(rendered.html).toContain(placeholders.unsubscribeUrl);
+  });
+
+  it('gives every <img> an alt attribute', async () => {
+    const articles = [...sampleArticles(4), makeArticle({ slug: 'no-alt', image: { url: '/a.png', alt: '', caption: null, credit: null } })];
+    const { html } = await renderDigest({ number: 3, date: pinnedNow, articles, config });
+    const images = imgTags(html);
+    expect(images).toHaveLength(3);
+    for (const tag of images) expect(tag).toMatch(/\salt="[^"]*"/);
+    expect(html).toContain('alt="Border post near Batken, picture 1"');
+    expect(html).toContain('src="https://news.example.org/images/story-1.png"');
+  });
+
+  it('sets <html lang> from the site language', async () => {
+    const { html } = await renderDigest({ number: 1, date: pinnedNow, articles: [seedArticle], config: testConfig({}, { language: 'pt-BR' }) });
+    expect(html).toMatch(/^<!doctype html><html lang="pt-BR"/);
+    expect(html).toContain('Issue 1 · 24 de outubro de 2022');
+  });
+
+  it('escapes hostile titles, summaries, sections and image attributes', async () => {
+    const rendered = await renderDigest({ number: 2, date: pinnedNow, articles: hostileArticles, config });
+    const { html, text } = rendered;
+    expect(html).not.toMatch(/<script|<img src=x|<b>WORLD|onload="alert/);
+    expect(html).toContain('&lt;script&gt;alert(&quot;title&quot;)&lt;/script&gt; &amp; friends');
+    expect(html).toContain('&quot;&gt;&lt;img src&#x3D;x onerror&#x3D;alert(1)&gt; {{reader.name}} {{{site.title}}}');
+    expect(html).toContain('alt="&quot; onload&#x3D;&quot;alert(1)"');
+    expect(html).toContain('src="https://cdn.example.org/x.png?a&#x3D;1&amp;b&#x3D;%222%22"');
+    // A javascript: image never becomes an <img>.
+    expect(html).not.toContain('javascript:');
+    expect(flat(text)).toContain('<script>alert("title")</script> & friends');
+  });
+
+  it('never lets content pass for a placeholder or a mail-only marker', async () => {
+    const rendered = await renderDigest({ number: 2, date: pinnedNow, articles: hostileArticles, config });
+    const copy = personalize(rendered, reader);
+    for (const part of [copy.html, copy.text]) {
+      expect(part).not.toContain('Your link: https://');
+      expect(part).toContain('GZ_UNSUBSCRIBE_URL%');
+    }
+    expect(copy.text).toContain(`Unsubscribe <${reader.unsubscribeUrl}>`);
+    expect(rendered.html.match(/<!--GZ:MAIL-->/g)).toHaveLength(2);
+    expect(renderWebDigest({ number: 2, html: rendered.html }, config)).toContain('not a marker');
+  });
+
+  it('makes a text part with every headline, readable links, no image URL and no preheader', async () => {
+    const articles = sampleArticles(6);
+    const { text } = await renderDigest({ number: 3, date: pinnedNow, articles, config });
+    for (const article of articles) {
+      expect(flat(text).split(article.title)).toHaveLength(2);
+      expect(text).toContain(`Read more <https://news.example.org/articles/${article.slug}/>`);
+    }
+    expect(text).not.toMatch(/\.png|\/images\//);
+    expect(text).not.toMatch(/<(?!https?:\/\/|%%GZ_)/);
+  });
+
+  it('keeps the placeholders intact and unwrapped in both parts', async () => {
+    const { html, text } = await renderDigest({ number: 3, date: pinnedNow, articles: [seedArticle], config });
+    expect(html).toContain(`Hi ${placeholders.name},`);
+    expect(html).toContain(`href="${placeholders.unsubscribeUrl}"`);
+    expect(html).toContain(`href="${placeholders.webUrl}"`);
+    expect(text).toContain(`Hi ${placeholders.name},`);
+    expect(text).toContain(`Unsubscribe <${placeholders.unsubscribeUrl}>`);
+    expect(text).toContain(`View in your browser <${placeholders.webUrl}>`);
+  });
+
+  it('refuses to render an empty digest', async () => {
+    await expect(renderDigest({ number: 1, date: pinnedNow, articles: [], config })).rejects.toThrow(/at least one article/);
+  });
+});
+
+describe('digestSubject', () => {
+  const content = { number: 12, date: pinnedNow, articles: [seedArticle], config };
+
+  it('fills the configured subject once, so a headline cannot inject another field', () => {
+    const custom = { ...content, config: testConfig({ subject: '{title} #{number}: {headline} ({date})' }) };
+    expect(digestSubject(custom)).toBe(`Example News #12: ${seedArticle.title} (October 24, 2022)`);
+    const sneaky = { ...custom, articles: [makeArticle({ title: 'Read {number} and {date}' })] };
+    expect(digestSubject(sneaky)).toBe('Example News #12: Read {number} and {date} (October 24, 2022)');
+  });
+
+  it('never contains CR or LF', () => {
+    const subject = digestSubject({ ...content, articles: [makeArticle({ title: 'Line one\r\nBcc: victim@example.org\nthree' })] });
+    expect(subject).not.toMatch(/[\r\n]/);
+    expect(subject).toContain('Line one Bcc: victim@example.org three');
+  });
+});
+
+describe('renderWebDigest', () => {
+  it('cuts the greeting and unsubscribe link and offers a subscription instead', async () => {
+    const rendered = await renderDigest({ number: 7, date: pinnedNow, articles: [seedArticle], config });
+    const web = renderWebDigest({ number: 7, html: rendered.html }, config);
+    expect(web).not.toMatch(/%%GZ_|GZ:MAIL|Unsubscribe|Hi |View in your browser/);
+    expect(web).toContain('href="https://news.example.org/subscribe/"');
+    expect(web).toContain(seedArticle.title);
+    expect(web).toContain(config.newsletter.postalAddress);
+  });
+});
+
+describe('renderDigestIndex', () => {
+  it('lists every digest newest first, linking to its web version', async () => {
+    const html = await renderDigestIndex(
+      [
+        { number: 1, createdAt: new Date('2022-10-17T07:00:00Z'), subject: 'First <issue>' },
+        { number: 2, createdAt: pinnedNow, subject: 'Second issue' },
+      ],
+      config,
+    );
+    expect(html).toMatch(/digests\/2\/[\s\S]*Second issue[\s\S]*digests\/1\/[\s\S]*First &lt;issue&gt;/);
+    expect(html).toContain('Issue 2 · October 24, 2022');
+  });
+
+  it('says so when there is no digest yet', async () => {
+    expect(await renderDigestIndex([], config)).toContain('No issue has been sent yet.');
+  });
+});
+
+describe('shorten', () => {
+  it('cuts at a word boundary and marks the cut', () => {
+    expect(shorten('The council approved a budget that raises spending', 30)).toBe('The council approved a budget…');
+    expect(shorten('short', 30)).toBe('short');
+    expect(shorten('anything', 0)).toBe('');
+  });
+});
