@@ -1,0 +1,94 @@
+// `npm run bench -- digest`: rendering a digest once and splicing in each reader's parts, against rendering the
+// MJML for each reader (what Keila does), measured in the same run on the same digest.
+//
+//   gazette:  renderDigest once (Handlebars → MJML strict → html-to-text), then personalize for 100,000 readers;
+//             the time per reader includes that one render.
+//   baseline: for each of 1,000 readers, the whole render with that reader's values.
+// Each personalized copy is flattened (reading its last character makes V8 copy the spliced rope into one
+// string), so the cost of materialising both parts is counted. Goal: under 20 µs per reader. The load average
+// is printed: other processes on the machine slow both sides.
+import { loadavg } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { parseSiteConfig } from '../src/config/load.js';
+import type { Article } from '../src/content/article.js';
+import { personalize, type Reader } from '../src/digest/personalize.js';
+import { renderDigest } from '../src/digest/render.js';
+
+const FAST_READERS = 100_000;
+const SLOW_READERS = 1_000;
+const config = parseSiteConfig({
+  title: 'Bench News',
+  baseUrl: 'https://news.example.org',
+  author: { name: 'Bench desk' },
+  newsletter: { from: 'Bench <bench@example.org>', postalAddress: '1 Bench Street, Bench City' },
+});
+
+// maxArticles (10) articles the size of the seed: headline, one-sentence summary, every other one with a photo.
+const articles: Article[] = Array.from({ length: config.newsletter.maxArticles }, (_, i) => ({
+  slug: `story-${i}`,
+  title: `Peace with Tajikistan not possible under current situation: Kyrgyzstan (${i})`,
+  summary:
+    'Kyrgyz Defence Minister Baktybek Bekbolotov says there will be no peace until an arbitrator comes between the two countries.',
+  date: new Date(Date.UTC(2022, 9, 19) - i * 86_400_000),
+  section: 'WORLD',
+  tags: [],
+  author: null,
+  source: 'TRTWorld and agencies',
+  image: i % 2 === 0 ? { url: `/images/${i}.jpg`, alt: 'Border post near Batken', caption: null, credit: 'Reuters' } : null,
+  html: '<p>Body.</p>',
+  text: 'Body.',
+  related: [],
+  draft: false,
+  sourcePath: `story-${i}.txt`,
+  hash: '',
+}));
+const content = { number: 42, date: new Date(Date.UTC(2022, 9, 24, 7)), articles, config };
+
+function reader(i: number): Reader {
+  return {
+    name: i % 3 === 0 ? null : `Reader ${i} <r${i}@example.org>`,
+    unsubscribeUrl: `https://news.example.org/unsubscribe?token=${i.toString(36)}.${'a1b2c3d4e5f6'.repeat(4)}`,
+    webUrl: 'https://news.example.org/digests/42/',
+  };
+}
+
+let sink = 0;
+
+/** Materialises both parts of a copy, as a sender must before encoding it. */
+function flatten(copy: { html: string; text: string }): number {
+  return copy.html.charCodeAt(copy.html.length - 1) + copy.text.charCodeAt(copy.text.length - 1);
+}
+
+async function gazette(): Promise<number> {
+  const start = performance.now();
+  const rendered = await renderDigest(content);
+  for (let i = 0; i < FAST_READERS; i++) {
+    sink += flatten(personalize(rendered, reader(i)));
+  }
+  return performance.now() - start;
+}
+
+async function baseline(): Promise<number> {
+  const start = performance.now();
+  for (let i = 0; i < SLOW_READERS; i++) {
+    sink += flatten(personalize(await renderDigest(content), reader(i)));
+  }
+  return performance.now() - start;
+}
+
+// Warm up both paths (module loading, template compilation, JIT) before measuring.
+const warm = await renderDigest(content);
+for (let i = 0; i < 5; i++) await renderDigest(content);
+for (let i = 0; i < 10_000; i++) sink += flatten(personalize(warm, reader(i)));
+
+const baselineMs = await baseline();
+const gazetteMs = await gazette();
+const fastUs = (gazetteMs * 1000) / FAST_READERS;
+const slowUs = (baselineMs * 1000) / SLOW_READERS;
+const sample = await renderDigest(content);
+console.log(`load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+console.log(`digest of ${articles.length} articles, ${Buffer.byteLength(sample.html)} bytes of HTML, ${Buffer.byteLength(sample.text)} of text`);
+console.log(`MJML render per reader  ${SLOW_READERS} readers  ${baselineMs.toFixed(0)} ms  = ${slowUs.toFixed(1)} µs per reader`);
+console.log(`render once + splice    ${FAST_READERS} readers  ${gazetteMs.toFixed(0)} ms  = ${fastUs.toFixed(2)} µs per reader (goal < 20 µs)`);
+console.log(`ratio ${(slowUs / fastUs).toFixed(0)}× faster per reader${fastUs < 20 ? '' : '  — GOAL MISSED'}  (checksum ${sink % 1000})`);
+if (fastUs >= 20) process.exitCode = 1;
