@@ -5,10 +5,8 @@ export { makeDigest, readDigestHistory } from './make.js';
 export { personalize, placeholders, type PersonalizedEmail, type Reader, type RenderedEmail } from './personalize.js';
 export { previewDigest, type DigestPreview } from './preview.js';
 export {
-  articleUrl,
   defaultSubject,
   digestSubject,
-  digestWebUrl,
   htmlBudgetBytes,
   renderDigest,
   renderDigestIndex,
@@ -17,3 +15,4 @@ export {
   type RenderedDigest,
 } from './render.js';
 export { selectDigestArticles, type DigestSelection } from './select.js';
+export { articleUrl, digestWebUrl } from './urls.js';

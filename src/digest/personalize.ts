@@ -1,5 +1,6 @@
 // The per-reader parts of a digest. A digest is rendered once with placeholder tokens; each reader's copy is
 // made by splicing their values in, which costs microseconds instead of an MJML render per reader.
+// No imports: the delivery stage loads this module in every send without pulling in MJML.
 
 /** The values that differ from one reader to the next. */
 export interface Reader {

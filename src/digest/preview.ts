@@ -2,8 +2,9 @@
 import type { SiteConfig } from '../config/schema.js';
 import type { Article } from '../content/article.js';
 import { personalize } from './personalize.js';
-import { digestWebUrl, renderDigest } from './render.js';
+import { renderDigest } from './render.js';
 import { selectDigestArticles } from './select.js';
+import { digestWebUrl } from './urls.js';
 
 /** A previewed digest: a sample reader's HTML, and what it would carry. */
 export interface DigestPreview {

@@ -3,6 +3,10 @@ import type { SiteConfig } from '../config/schema.js';
 import type { Article } from '../content/article.js';
 import { htmlToText, renderEmailHtml } from './email.js';
 import { escapeHtml, neutralizeTokens, placeholders, type RenderedEmail } from './personalize.js';
+import { articleUrl, digestWebUrl, siteUrls } from './urls.js';
+
+// bench/delivery.bench.ts imports it from here; the light module is urls.ts.
+export { digestWebUrl } from './urls.js';
 
 /** What a digest is made of. */
 export interface DigestContent {
@@ -72,16 +76,6 @@ export function formatDigestDate(date: Date, config: SiteConfig): string {
   return new Intl.DateTimeFormat(config.language, { dateStyle: 'long', timeZone: config.newsletter.timezone }).format(date);
 }
 
-/** The URL of a digest's web version. */
-export function digestWebUrl(config: SiteConfig, number: number): string {
-  return `${config.baseUrl}/digests/${number}/`;
-}
-
-/** The URL of an article's page. */
-export function articleUrl(config: SiteConfig, article: Pick<Article, 'slug'>): string {
-  return `${config.baseUrl}/articles/${encodeURIComponent(article.slug)}/`;
-}
-
 /** The subject: `newsletter.subject` (or the default) with `{title}`, `{date}`, `{headline}`, `{number}` filled in once. */
 export function digestSubject(content: DigestContent): string {
   const { config, articles } = content;
@@ -97,16 +91,17 @@ export function digestSubject(content: DigestContent): string {
 
 /** Site-wide values every email template shows. */
 export function siteView(config: SiteConfig): Record<string, string> {
+  const urls = siteUrls(config);
   return {
     lang: config.language,
     title: clean(config.title),
-    url: `${config.baseUrl}/`,
+    url: urls.home,
     host: new URL(config.baseUrl).host,
-    subscribeUrl: `${config.baseUrl}/subscribe/`,
-    archiveUrl: `${config.baseUrl}/digests/`,
-    rssUrl: `${config.baseUrl}/feed.xml`,
-    atomUrl: `${config.baseUrl}/atom.xml`,
-    jsonFeedUrl: `${config.baseUrl}/feed.json`,
+    subscribeUrl: urls.subscribe,
+    archiveUrl: urls.archive,
+    rssUrl: urls.rss,
+    atomUrl: urls.atom,
+    jsonFeedUrl: urls.jsonFeed,
     postalAddress: clean(config.newsletter.postalAddress),
   };
 }

@@ -1,0 +1,25 @@
+// The public URLs a digest links to, from the site's output layout. Light on purpose: the delivery stage uses
+// them without loading MJML.
+import { articleDir, feedFiles, urlOf } from '../site/layout.js';
+
+/** The URL of a digest's web version, `digests/<number>/` under the site. */
+export function digestWebUrl(config: { baseUrl: string }, number: number): string {
+  return urlOf(config.baseUrl, `digests/${number}/`);
+}
+
+/** The URL of an article's page. */
+export function articleUrl(config: { baseUrl: string }, article: { slug: string }): string {
+  return urlOf(config.baseUrl, articleDir(article.slug));
+}
+
+/** The site's links every email shows: home, subscribe page, digest archive and the three feeds. */
+export function siteUrls(config: { baseUrl: string }): Record<'home' | 'subscribe' | 'archive' | 'rss' | 'atom' | 'jsonFeed', string> {
+  return {
+    home: `${config.baseUrl}/`,
+    subscribe: urlOf(config.baseUrl, 'subscribe/'),
+    archive: urlOf(config.baseUrl, 'digests/'),
+    rss: urlOf(config.baseUrl, feedFiles.rss),
+    atom: urlOf(config.baseUrl, feedFiles.atom),
+    jsonFeed: urlOf(config.baseUrl, feedFiles.json),
+  };
+}
