@@ -1,12 +1,31 @@
-import { defineCommand } from 'citty';
-import { NotBuiltError } from '../../errors.js';
-import { optionArgs } from '../context.js';
+import { defineCommand, type CommandContext } from 'citty';
+import { buildSite, type BuildResult } from '../../site/build.js';
+import { ioOf, optionArgs, optionsOf, writeProblems } from '../context.js';
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+/** The one-line summary: `12 articles, 3 sections → public/ (5 files written, 40 unchanged)`. */
+export function buildSummary(result: BuildResult, outDir: string): string {
+  const removed = result.removed.length > 0 ? `, ${result.removed.length} removed` : '';
+  return (
+    `${count(result.articles, 'article')}, ${count(result.sections, 'section')} → ${outDir.replace(/\/+$/, '')}/ ` +
+    `(${count(result.written.length, 'file')} written, ${result.unchanged} unchanged${removed})`
+  );
+}
 
 /** `gazette build`: Write the feeds and site pages into --out */
 export default defineCommand({
   meta: { name: 'build', description: 'Write the feeds and site pages into --out' },
   args: { ...optionArgs },
-  run() {
-    throw new NotBuiltError('build');
+  // The untyped context: under exactOptionalPropertyTypes the typed one does not widen to what ioOf/optionsOf take.
+  async run(context: CommandContext) {
+    const io = ioOf(context);
+    const options = optionsOf(context);
+    const result = await buildSite(options, new Date());
+    writeProblems(io, result.problems);
+    io.stdout.write(`${buildSummary(result, options.outDir)}\n`);
+    return result.problems.length > 0 ? 2 : 0;
   },
 });

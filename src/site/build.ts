@@ -1,0 +1,30 @@
+// `gazette build` as a library call, so `publish` runs exactly the same build.
+import type { SiteConfig } from '../config/schema.js';
+import { loadSiteConfig } from '../config/load.js';
+import type { RuntimeOptions } from '../config/options.js';
+import type { Article } from '../content/article.js';
+import { loadArticles } from '../content/load.js';
+import { selectPublished } from '../content/select.js';
+import type { Problem } from '../errors.js';
+import { writeSite, type WriteResult } from './write.js';
+
+/** A finished build: what was published, what changed on disk, and the content problems found on the way. */
+export interface BuildResult extends WriteResult {
+  config: SiteConfig;
+  /** The published articles, newest first (what the feeds and pages show). */
+  published: Article[];
+  /** Invalid content files; the valid articles were still built. */
+  problems: Problem[];
+}
+
+/**
+ * Loads the site config and the articles, keeps those published at `now`, and writes feeds and pages into
+ * `outDir`. A bad site config throws InputError; bad articles are returned as problems and left out.
+ */
+export async function buildSite(options: Pick<RuntimeOptions, 'contentDir' | 'outDir'>, now: Date): Promise<BuildResult> {
+  const config = await loadSiteConfig(options.contentDir);
+  const { articles, problems } = await loadArticles(options.contentDir, { timezone: config.timezone });
+  const published = selectPublished(articles, now);
+  const written = await writeSite(published, config, options.outDir);
+  return { ...written, config, published, problems };
+}

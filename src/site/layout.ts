@@ -1,0 +1,62 @@
+// Where everything goes in `--out` (SPEC "Output layout") and the URLs it is served at.
+import type { Article } from '../content/article.js';
+import { slugify } from '../content/text.js';
+
+/** File names of the three feed formats, the same at the root and in each section folder. */
+export const feedFiles = { rss: 'feed.xml', atom: 'atom.xml', json: 'feed.json' } as const;
+
+/** MIME types the feeds are announced and served with. */
+export const feedTypes = { rss: 'application/rss+xml', atom: 'application/atom+xml', json: 'application/feed+json' } as const;
+
+/** The feed format names. */
+export type FeedFormat = keyof typeof feedFiles;
+
+/** Folders other stages write into (digest archive, subscribe page): linked from every page, never touched here. */
+export const foreignDirs = ['digests/', 'subscribe/'] as const;
+
+/** The stylesheet every page links to. */
+export const stylesheetPath = 'assets/site.css';
+
+/** The folder of an article's page; the slug must be one safe path segment. */
+export function articleDir(slug: string): string {
+  if (slug === '' || slug === '.' || slug === '..' || /[/\\\0]/.test(slug)) {
+    throw new Error(`article slug ${JSON.stringify(slug)} cannot be a folder name`);
+  }
+  return `articles/${slug}/`;
+}
+
+/** The folder of a section's page and feeds. */
+export function sectionDir(sectionSlug: string): string {
+  return `sections/${sectionSlug}/`;
+}
+
+/** The absolute URL of an output path (a folder ends with `/`), each segment percent-encoded. */
+export function urlOf(baseUrl: string, path: string): string {
+  return `${baseUrl}/${path.split('/').map(encodeURIComponent).join('/')}`;
+}
+
+/** A section and its articles, newest first. */
+export interface Section {
+  slug: string;
+  /** The label as the newest article writes it. */
+  label: string;
+  articles: Article[];
+}
+
+/** Newest first; equal dates by slug, so the order never depends on input order. */
+export function sortArticles(articles: readonly Article[]): Article[] {
+  return [...articles].sort((a, b) => b.date.getTime() - a.date.getTime() || (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0));
+}
+
+/** Groups sorted articles by section slug (`WORLD` and `World` are one section), sections by slug. */
+export function groupSections(sorted: readonly Article[]): Section[] {
+  const bySlug = new Map<string, Section>();
+  for (const article of sorted) {
+    const slug = article.section === null ? '' : slugify(article.section);
+    if (slug === '' || article.section === null) continue;
+    const section = bySlug.get(slug);
+    if (section) section.articles.push(article);
+    else bySlug.set(slug, { slug, label: article.section.trim(), articles: [article] });
+  }
+  return [...bySlug.values()].sort((a, b) => (a.slug < b.slug ? -1 : 1));
+}

@@ -1,0 +1,181 @@
+// The HTML pages: pure renderers from articles, config and compiled templates to strings.
+import type { SiteConfig } from '../config/schema.js';
+import type { Article } from '../content/article.js';
+import { slugify, stripControlChars as clean } from '../content/text.js';
+import { rfc3339 } from '../feeds/dates.js';
+import { absoluteUrl } from '../feeds/item.js';
+import { articleDir, feedFiles, feedTypes, sectionDir, urlOf, type FeedFormat, type Section } from './layout.js';
+import type { SiteTemplates } from './templates.js';
+
+const rtlLanguages = new Set(['ar', 'arc', 'ckb', 'dv', 'fa', 'he', 'ks', 'ps', 'sd', 'ug', 'ur', 'yi']);
+const formatLabels: Record<FeedFormat, string> = { rss: 'RSS', atom: 'Atom', json: 'JSON Feed' };
+
+interface FeedLink {
+  type: string;
+  title: string;
+  label: string;
+  href: string;
+}
+
+interface Frame {
+  lang: string;
+  dir: 'ltr' | 'rtl';
+  /** Relative path from the page to the site root, so the output works under any path and from a local server. */
+  root: string;
+  siteTitle: string;
+  pageTitle: string;
+  description: string;
+  canonical: string;
+  meta: { property: string; content: string }[];
+  feeds: FeedLink[];
+  nav: { label: string; href: string; current: boolean }[];
+}
+
+/** Autodiscovery links of the feeds in `dir` (`''` for the site feeds). */
+function feedLinks(config: SiteConfig, dir: string, title: string): FeedLink[] {
+  return (Object.keys(feedFiles) as FeedFormat[]).map((format) => ({
+    type: feedTypes[format],
+    title: `${title} (${formatLabels[format]})`,
+    label: formatLabels[format],
+    href: urlOf(config.baseUrl, dir + feedFiles[format]),
+  }));
+}
+
+function frame(config: SiteConfig, page: Omit<Frame, 'lang' | 'dir' | 'siteTitle'>): Frame {
+  const primary = config.language.split('-')[0]?.toLowerCase() ?? '';
+  return { lang: config.language, dir: rtlLanguages.has(primary) ? 'rtl' : 'ltr', siteTitle: clean(config.title), ...page };
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/** The date as readers of the site's language expect it, on the site's calendar day. */
+function formatDate(date: Date, config: SiteConfig): string {
+  const key = `${config.language}\0${config.timezone}`;
+  let formatter = formatters.get(key);
+  if (!formatter) {
+    const options = { dateStyle: 'long', timeZone: config.timezone } as const;
+    formatter = Intl.DateTimeFormat.supportedLocalesOf(config.language).length > 0
+      ? new Intl.DateTimeFormat(config.language, options)
+      : new Intl.DateTimeFormat('en', options);
+    formatters.set(key, formatter);
+  }
+  return formatter.format(date);
+}
+
+function sectionNav(sections: readonly Section[], root: string, current: string | null): Frame['nav'] {
+  return sections.map((s) => ({ label: clean(s.label), href: `${root}${sectionDir(s.slug)}`, current: s.slug === current }));
+}
+
+function listItems(articles: readonly Article[], config: SiteConfig, root: string): object[] {
+  return articles.map((a) => ({
+    title: clean(a.title),
+    href: root + articleDir(a.slug),
+    dateIso: rfc3339(a.date),
+    dateText: formatDate(a.date, config),
+    section: a.section === null ? null : clean(a.section),
+    summary: clean(a.summary),
+  }));
+}
+
+/** `index.html`: the latest articles, the section list and autodiscovery of the site feeds. */
+export function renderIndexPage(latest: readonly Article[], sections: readonly Section[], config: SiteConfig, templates: SiteTemplates): string {
+  const root = '';
+  return templates.index({
+    ...frame(config, {
+      root,
+      pageTitle: clean(config.title),
+      description: clean(config.description),
+      canonical: `${config.baseUrl}/`,
+      meta: [
+        { property: 'og:type', content: 'website' },
+        { property: 'og:site_name', content: clean(config.title) },
+        { property: 'og:title', content: clean(config.title) },
+        { property: 'og:url', content: `${config.baseUrl}/` },
+      ],
+      feeds: feedLinks(config, '', clean(config.title)),
+      nav: sectionNav(sections, root, null),
+    }),
+    siteDescription: clean(config.description),
+    articles: listItems(latest, config, root),
+  });
+}
+
+/** `sections/<slug>/index.html`: every article of the section, with autodiscovery of its feeds. */
+export function renderSectionPage(section: Section, sections: readonly Section[], config: SiteConfig, templates: SiteTemplates): string {
+  const root = '../../';
+  const label = clean(section.label);
+  const title = `${label} — ${clean(config.title)}`;
+  const url = urlOf(config.baseUrl, sectionDir(section.slug));
+  return templates.section({
+    ...frame(config, {
+      root,
+      pageTitle: title,
+      description: '',
+      canonical: url,
+      meta: [
+        { property: 'og:type', content: 'website' },
+        { property: 'og:site_name', content: clean(config.title) },
+        { property: 'og:title', content: title },
+        { property: 'og:url', content: url },
+      ],
+      feeds: feedLinks(config, sectionDir(section.slug), title),
+      nav: sectionNav(sections, root, section.slug),
+    }),
+    section: label,
+    articles: listItems(section.articles, config, root),
+  });
+}
+
+/**
+ * `articles/<slug>/index.html`. It depends on the article, the config and the templates only (no list of
+ * other articles or sections), so an unchanged article never needs its page rendered again.
+ */
+export function renderArticlePage(article: Article, config: SiteConfig, templates: SiteTemplates): string {
+  const root = '../../';
+  const url = urlOf(config.baseUrl, articleDir(article.slug));
+  const title = clean(article.title);
+  const summary = clean(article.summary);
+  const sectionSlug = article.section === null ? '' : slugify(article.section);
+  const imageUrl = article.image?.url ? absoluteUrl(article.image.url, config.baseUrl) : null;
+  const image = article.image
+    ? { src: imageUrl, alt: clean(article.image.alt), caption: clean(article.image.caption ?? ''), credit: clean(article.image.credit ?? '') }
+    : null;
+  const meta = [
+    { property: 'og:type', content: 'article' },
+    { property: 'og:site_name', content: clean(config.title) },
+    { property: 'og:title', content: title },
+    ...(summary ? [{ property: 'og:description', content: summary }] : []),
+    { property: 'og:url', content: url },
+    ...(image?.src ? [{ property: 'og:image', content: image.src }, { property: 'og:image:alt', content: image.alt }] : []),
+    { property: 'article:published_time', content: rfc3339(article.date) },
+    ...(article.section ? [{ property: 'article:section', content: clean(article.section) }] : []),
+    ...article.tags.map((tag) => ({ property: 'article:tag', content: clean(tag) })),
+  ];
+  return templates.article({
+    ...frame(config, {
+      root,
+      pageTitle: `${title} — ${clean(config.title)}`,
+      description: summary,
+      canonical: url,
+      meta,
+      feeds: feedLinks(config, '', clean(config.title)),
+      nav: [],
+    }),
+    article: {
+      title,
+      summary,
+      dateIso: rfc3339(article.date),
+      dateText: formatDate(article.date, config),
+      section: sectionSlug ? { label: clean(article.section ?? ''), href: root + sectionDir(sectionSlug) } : null,
+      tags: article.tags.map(clean),
+      author: article.author === null ? '' : clean(article.author),
+      source: article.source === null ? '' : clean(article.source),
+      image: image && (image.src || image.caption) ? image : null,
+      html: clean(article.html),
+      related: article.related.map((ref) => ({
+        title: clean(ref.title),
+        href: ref.url === null ? null : absoluteUrl(ref.url, config.baseUrl),
+      })),
+    },
+  });
+}

@@ -1,0 +1,192 @@
+// Writes a planned site into the output folder: only files whose bytes change are written, pages of
+// unchanged articles are not even rendered, and files an earlier build wrote but this one does not are removed.
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rmdir, unlink, writeFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join, posix } from 'node:path';
+import type { SiteConfig } from '../config/schema.js';
+import type { Article } from '../content/article.js';
+import { foreignDirs } from './layout.js';
+import { planSite, type PlannedFile } from './plan.js';
+import { loadSiteTemplates } from './templates.js';
+
+/** What a build changed on disk. */
+export interface WriteResult {
+  /** Paths written (new or changed bytes), under the output folder, in plan order. */
+  written: string[];
+  /** Files left as they were. */
+  unchanged: number;
+  /** Files of an earlier build that this one no longer has (pages of removed articles, emptied sections). */
+  removed: string[];
+  /** Absolute URLs of the feeds whose bytes changed: the ones to announce to a WebSub hub. */
+  changedFeeds: string[];
+  articles: number;
+  sections: number;
+}
+
+/** Options of writeSite. */
+export interface WriteOptions {
+  /** Folder of the page templates (default: the installed `templates/site/`). */
+  templatesDir?: string;
+  /** How many files are read or written at once. */
+  concurrency?: number;
+}
+
+/** The build state kept in the output folder, so the next run (a new process) knows what it may skip or remove. */
+export const manifestFile = '.gazette-manifest.json';
+
+interface Manifest {
+  version: 1;
+  /** Hash of Gazette's version, the templates and the config: per-file keys are valid only under the same one. */
+  site: string;
+  /** Every file Gazette wrote, with its key ('' when it has none). */
+  files: Record<string, string>;
+}
+
+async function readManifest(outDir: string): Promise<Manifest | null> {
+  try {
+    const data = JSON.parse(await readFile(join(outDir, manifestFile), 'utf8')) as Partial<Manifest>;
+    return data.version === 1 && typeof data.site === 'string' && data.files && typeof data.files === 'object' ? (data as Manifest) : null;
+  } catch {
+    // Missing or damaged: every file is rendered and compared, and nothing is removed.
+    return null;
+  }
+}
+
+let gazetteVersion: Promise<string> | undefined;
+function readGazetteVersion(): Promise<string> {
+  gazetteVersion ??= readFile(new URL('../../package.json', import.meta.url), 'utf8').then(
+    (text) => String((JSON.parse(text) as { version?: unknown }).version),
+  );
+  return gazetteVersion;
+}
+
+function isMissing(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException).code === 'ENOENT';
+}
+
+/** Runs `task` over `items`, at most `limit` at a time. */
+async function eachLimit<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await task(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/** Writes `bytes` at `path` unless the file already holds exactly them; true when it wrote. */
+async function writeIfChanged(path: string, bytes: Buffer, madeDirs: Set<string>): Promise<boolean> {
+  try {
+    if (bytes.equals(await readFile(path))) return false;
+  } catch (error) {
+    if (!isMissing(error)) throw error;
+  }
+  const dir = dirname(path);
+  if (!madeDirs.has(dir)) {
+    await mkdir(dir, { recursive: true });
+    madeDirs.add(dir);
+  }
+  // Write then rename, so a server never sends a half-written feed or page.
+  const temporary = `${path}.${process.pid}.tmp`;
+  await writeFile(temporary, bytes);
+  await rename(temporary, path);
+  return true;
+}
+
+/**
+ * The folders (relative, `/`-separated) that exist among the parents of `paths`' folders: one directory
+ * listing for all 10,000 article folders, where a stat per page would cost more than the rebuild itself.
+ */
+async function existingFolders(outDir: string, paths: readonly string[]): Promise<Set<string>> {
+  const parents = new Set(paths.map((path) => posix.dirname(posix.dirname(path))));
+  const found = new Set<string>();
+  for (const parent of parents) {
+    try {
+      for (const name of await readdir(join(outDir, parent))) found.add(parent === '.' ? name : `${parent}/${name}`);
+    } catch (error) {
+      if (!isMissing(error)) throw error;
+    }
+  }
+  return found;
+}
+
+/** Whether a manifest path is one Gazette may remove: inside the output folder, not another stage's. */
+function isOurs(path: string): boolean {
+  return (
+    path !== manifestFile &&
+    !isAbsolute(path) &&
+    !path.split(/[/\\]/).includes('..') &&
+    !foreignDirs.some((dir) => path.startsWith(dir))
+  );
+}
+
+/** Removes `path` and then each parent folder up to `outDir` that it left empty. */
+async function removeWithEmptyParents(outDir: string, path: string): Promise<void> {
+  try {
+    await unlink(join(outDir, path));
+  } catch (error) {
+    if (!isMissing(error)) throw error;
+  }
+  for (let dir = dirname(path); dir !== '.' && dir !== ''; dir = dirname(dir)) {
+    try {
+      await rmdir(join(outDir, dir));
+    } catch {
+      return; // not empty (or already gone): parents are not empty either
+    }
+  }
+}
+
+/**
+ * Writes feeds and pages of the published articles into `outDir`. A page whose article hash, config, templates
+ * and Gazette version are those of the previous build (and whose folder still exists) is skipped unrendered;
+ * every other file is rendered and
+ * written only if its bytes differ. Pages and feeds of the previous build that are gone are removed; files
+ * Gazette did not write (its manifest says which) are never touched.
+ */
+export async function writeSite(
+  published: readonly Article[],
+  config: SiteConfig,
+  outDir: string,
+  options: WriteOptions = {},
+): Promise<WriteResult> {
+  const templates = await loadSiteTemplates(options.templatesDir);
+  const site = createHash('sha256')
+    .update(`${await readGazetteVersion()}\0${templates.hash}\0${JSON.stringify(config)}`)
+    .digest('hex');
+  const previous = await readManifest(outDir);
+  const previousKeys = previous?.site === site ? previous.files : {};
+  const plan = planSite(published, config, templates);
+
+  // A keyed file whose key is the previous build's and whose folder is still there is unchanged: not rendered.
+  const candidates = plan.files.filter((file) => file.key !== null && previousKeys[file.path] === file.key);
+  const folders = await existingFolders(outDir, candidates.map((file) => file.path));
+  const skipped = new Set(candidates.filter((file) => folders.has(posix.dirname(file.path))));
+  const changed = new Set<PlannedFile>();
+  const madeDirs = new Set<string>();
+  await eachLimit(
+    plan.files.filter((file) => !skipped.has(file)),
+    options.concurrency ?? 16,
+    async (file) => {
+      if (await writeIfChanged(join(outDir, file.path), Buffer.from(file.render()), madeDirs)) changed.add(file);
+    },
+  );
+
+  const files: Record<string, string> = {};
+  for (const file of plan.files) files[file.path] = file.key ?? '';
+  const removed = Object.keys(previous?.files ?? {}).filter((path) => !Object.hasOwn(files, path) && isOurs(path));
+  for (const path of removed) await removeWithEmptyParents(outDir, path);
+  const manifest: Manifest = { version: 1, site, files };
+  await writeIfChanged(join(outDir, manifestFile), Buffer.from(`${JSON.stringify(manifest)}\n`), madeDirs);
+
+  const written = plan.files.filter((file) => changed.has(file));
+  return {
+    written: written.map((file) => file.path),
+    unchanged: plan.files.length - written.length,
+    removed,
+    changedFeeds: written.flatMap((file) => (file.feedUrl === null ? [] : [file.feedUrl])),
+    articles: plan.articles.length,
+    sections: plan.sections.length,
+  };
+}

@@ -1,0 +1,96 @@
+// `gazette build` end to end: a real content folder, the loader, the CLI's exit status and summary.
+import { copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { buildSite } from '../../src/site/build.js';
+
+let root: string;
+let content: string;
+let out: string;
+
+const siteJson = {
+  title: 'Example News',
+  baseUrl: 'https://news.example.org',
+  language: 'en',
+  timezone: 'Europe/Paris',
+  author: { name: 'Example News desk', email: 'desk@example.org' },
+  newsletter: { from: 'Example News <news@example.org>', postalAddress: '1 Example Street' },
+};
+
+function markdown(front: Record<string, string>, body: string): string {
+  return `---\n${Object.entries(front).map(([k, v]) => `${k}: ${v}`).join('\n')}\n---\n${body}\n`;
+}
+
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'gazette-build-'));
+  content = join(root, 'content');
+  out = join(root, 'public');
+  await mkdir(join(content, 'local'), { recursive: true });
+  await writeFile(join(content, 'site.json'), JSON.stringify(siteJson));
+  await copyFile(new URL('../fixtures/seed.txt', import.meta.url), join(content, 'kyrgyzstan.txt'));
+  await writeFile(join(content, 'local', 'budget.md'), markdown({ title: 'Budget passes', date: '2026-11-23T21:30', section: 'Local', image: 'images/chamber.jpg', imageAlt: 'The chamber' }, 'The council **approved** it.'));
+  await writeFile(join(content, 'local', 'draft.md'), markdown({ title: 'Not yet', date: '2026-11-20', draft: 'true' }, 'Draft.'));
+  await writeFile(join(content, 'local', 'future.md'), markdown({ title: 'Tomorrow', date: '2026-12-01' }, 'Later.'));
+  await writeFile(join(content, 'broken.txt'), 'no date here\n');
+});
+
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const code = await main(argv, { stdout, stderr, env: {} });
+  return { code, stdout: out, stderr: err };
+}
+
+describe('buildSite', () => {
+  it('builds the published articles only, and returns the content problems', async () => {
+    const result = await buildSite({ contentDir: content, outDir: out }, new Date('2026-11-25T00:00:00Z'));
+    expect(result.published.map((a) => a.slug)).toEqual(['budget', 'kyrgyzstan']);
+    expect(result.problems.map((p) => p.path)).toEqual([expect.stringContaining('broken.txt')]);
+    expect(result.sections).toBe(2);
+    const feed = JSON.parse(await readFile(join(out, 'feed.json'), 'utf8')) as { items: { id: string; image?: string; date_published: string }[] };
+    expect(feed.items.map((i) => i.id)).toEqual(['https://news.example.org/articles/budget/', 'https://news.example.org/articles/kyrgyzstan/']);
+    expect(feed.items[0]?.image).toBe('https://news.example.org/images/chamber.jpg');
+    // 21:30 in Paris (UTC+1 in November) is 20:30 UTC.
+    expect(feed.items[0]?.date_published).toBe('2026-11-23T20:30:00Z');
+    await expect(stat(join(out, 'articles/draft'))).rejects.toThrow();
+    await expect(stat(join(out, 'articles/future'))).rejects.toThrow();
+  });
+});
+
+describe('gazette build', () => {
+  it('prints each problem and a summary, builds the valid articles and exits 2', async () => {
+    const { code, stdout, stderr } = await run(['build', '--content', content, '--out', out]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/broken\.txt(:\d+)?: .+ — .+/);
+    expect(stdout).toMatch(/^\d+ articles?, \d+ sections? → .+\/public\/ \(\d+ files written, 0 unchanged\)\n$/);
+    const page = await readFile(join(out, 'articles/kyrgyzstan/index.html'), 'utf8');
+    expect(page).toContain('Peace with Tajikistan not possible under current situation: Kyrgyzstan');
+  });
+
+  it('exits 0 with clean content, and a second run writes nothing', async () => {
+    await rm(join(content, 'broken.txt'));
+    expect((await run(['build', '--content', content, '--out', out])).code).toBe(0);
+    const second = await run(['build', '--content', content, '--out', out]);
+    expect(second).toMatchObject({ code: 0, stderr: '' });
+    expect(second.stdout).toMatch(/\(0 files written, \d+ unchanged\)/);
+  });
+
+  it('exits 2 and writes nothing when site.json is invalid', async () => {
+    await writeFile(join(content, 'site.json'), JSON.stringify({ ...siteJson, baseUrl: 'not a url' }));
+    const { code, stderr } = await run(['build', '--content', content, '--out', out]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('baseUrl');
+    await expect(stat(out)).rejects.toThrow();
+  });
+});

@@ -1,0 +1,205 @@
+// writeSite on real folders: the SPEC layout, identical bytes on rebuild, incremental rewrites, safe cleanup.
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Article } from '../../src/content/article.js';
+import { manifestFile, writeSite } from '../../src/site/write.js';
+import { makeArticle, makeArticles, makeSiteConfig } from '../fixtures/feeds/factory.js';
+
+let out: string;
+const config = makeSiteConfig();
+
+beforeEach(async () => {
+  out = await mkdtemp(join(tmpdir(), 'gazette-site-'));
+});
+
+afterEach(async () => {
+  await rm(out, { recursive: true, force: true });
+});
+
+/** Every file under `out` with its bytes (the manifest aside). */
+async function snapshot(): Promise<Map<string, string>> {
+  const files = new Map<string, string>();
+  for (const entry of await readdir(out, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath, entry.name).slice(out.length + 1).split('\\').join('/');
+    if (path !== manifestFile) files.set(path, await readFile(join(out, path), 'utf8'));
+  }
+  return files;
+}
+
+function changedPaths(before: Map<string, string>, after: Map<string, string>): string[] {
+  return [...after].filter(([path, text]) => before.get(path) !== text).map(([path]) => path).sort();
+}
+
+describe('writeSite', () => {
+  it('writes the SPEC output layout', async () => {
+    const result = await writeSite(makeArticles(4, ['WORLD', 'Business']), config, out);
+    expect([...(await snapshot()).keys()].sort()).toEqual([
+      'articles/article-00000/index.html',
+      'articles/article-00001/index.html',
+      'articles/article-00002/index.html',
+      'articles/article-00003/index.html',
+      'assets/site.css',
+      'atom.xml',
+      'feed.json',
+      'feed.xml',
+      'index.html',
+      'sections/business/atom.xml',
+      'sections/business/feed.json',
+      'sections/business/feed.xml',
+      'sections/business/index.html',
+      'sections/world/atom.xml',
+      'sections/world/feed.json',
+      'sections/world/feed.xml',
+      'sections/world/index.html',
+    ]);
+    expect(result).toMatchObject({ unchanged: 0, removed: [], articles: 4, sections: 2 });
+    expect(result.written).toHaveLength(17);
+  });
+
+  it('gives byte-identical files on a rebuild and writes nothing, not even the same bytes again', async () => {
+    const articles = makeArticles(30);
+    await writeSite(articles, config, out);
+    const first = await snapshot();
+    const mtime = (await stat(join(out, 'feed.xml'))).mtimeMs;
+    const again = await writeSite([...articles].reverse(), config, out);
+    expect(again).toMatchObject({ written: [], removed: [], changedFeeds: [], unchanged: first.size });
+    expect(await snapshot()).toEqual(first);
+    expect((await stat(join(out, 'feed.xml'))).mtimeMs).toBe(mtime);
+    // A separate output folder built from the same content holds the same bytes.
+    const other = await mkdtemp(join(tmpdir(), 'gazette-site-'));
+    try {
+      await writeSite(articles, config, other);
+      const [a, b] = await Promise.all([readFile(join(out, 'atom.xml')), readFile(join(other, 'atom.xml'))]);
+      expect(a.equals(b)).toBe(true);
+    } finally {
+      await rm(other, { recursive: true, force: true });
+    }
+  });
+
+  it('after touching one of 1,000 articles rewrites exactly the files whose bytes changed', async () => {
+    const articles = makeArticles(1000);
+    await writeSite(articles, config, out);
+    const before = await snapshot();
+
+    // An old article's body: only its page changes (it is in no feed and its listing shows no body).
+    const old = articles[700] as Article;
+    const edited = articles.map((a) => (a === old ? makeArticle({ ...old, html: '<p>Corrected.</p>' }) : a));
+    const quiet = await writeSite(edited, config, out);
+    expect(quiet.written).toEqual([`articles/${old.slug}/index.html`]);
+    expect(quiet.changedFeeds).toEqual([]);
+    expect(changedPaths(before, await snapshot())).toEqual(quiet.written);
+
+    // The newest article's title: its page, the listings and the feeds that carry it.
+    const middle = await snapshot();
+    const newest = edited[0] as Article;
+    const retitled = edited.map((a) => (a === newest ? makeArticle({ ...newest, title: 'A new headline' }) : a));
+    const loud = await writeSite(retitled, config, out);
+    expect([...loud.written].sort()).toEqual([
+      'articles/article-00000/index.html',
+      'atom.xml',
+      'feed.json',
+      'feed.xml',
+      'index.html',
+      'sections/world/atom.xml',
+      'sections/world/feed.json',
+      'sections/world/feed.xml',
+      'sections/world/index.html',
+    ]);
+    expect(changedPaths(middle, await snapshot())).toEqual([...loud.written].sort());
+    expect(loud.changedFeeds.sort()).toEqual(
+      ['atom.xml', 'feed.json', 'feed.xml', 'sections/world/atom.xml', 'sections/world/feed.json', 'sections/world/feed.xml']
+        .map((p) => `https://news.example.org/${p}`)
+        .sort(),
+    );
+    expect(loud.unchanged).toBe(before.size - loud.written.length);
+  });
+
+  it('does not render or read the pages of unchanged articles (the manifest says they are current)', async () => {
+    const articles = makeArticles(3);
+    await writeSite(articles, config, out);
+    // Only skipped pages keep bytes Gazette did not write; a page it rendered would be compared and rewritten.
+    await writeFile(join(out, 'articles/article-00001/index.html'), 'hand-edited');
+    await writeFile(join(out, 'index.html'), 'hand-edited');
+    const result = await writeSite(articles, config, out);
+    expect(result.written).toEqual(['index.html']);
+    expect(await readFile(join(out, 'articles/article-00001/index.html'), 'utf8')).toBe('hand-edited');
+  });
+
+  it('renders every page again when the config changes', async () => {
+    const articles = makeArticles(3);
+    await writeSite(articles, config, out);
+    const result = await writeSite(articles, makeSiteConfig({ title: 'Renamed News' }), out);
+    expect(result.written.filter((p) => p.startsWith('articles/'))).toHaveLength(3);
+    expect(await readFile(join(out, 'articles/article-00001/index.html'), 'utf8')).toContain('Renamed News');
+  });
+
+  it('writes a deleted article folder again', async () => {
+    const articles = makeArticles(3);
+    await writeSite(articles, config, out);
+    await rm(join(out, 'articles/article-00002'), { recursive: true });
+    expect((await writeSite(articles, config, out)).written).toEqual(['articles/article-00002/index.html']);
+  });
+
+  it('removes pages and sections that are gone, and never what it did not write', async () => {
+    const articles = makeArticles(6, ['WORLD', 'Sport']);
+    await writeSite(articles, config, out);
+    await mkdir(join(out, 'digests/1'), { recursive: true });
+    await mkdir(join(out, 'subscribe'), { recursive: true });
+    await writeFile(join(out, 'digests/1/index.html'), 'digest');
+    await writeFile(join(out, 'subscribe/index.html'), 'form');
+    await writeFile(join(out, 'robots.txt'), 'mine');
+    await writeFile(join(out, 'articles/article-00001/notes.txt'), 'mine too');
+
+    const remaining = articles.filter((a) => a.section === 'WORLD' && a.slug !== 'article-00002');
+    const result = await writeSite(remaining, config, out);
+    expect(result.removed.sort()).toEqual([
+      'articles/article-00001/index.html',
+      'articles/article-00002/index.html',
+      'articles/article-00003/index.html',
+      'articles/article-00005/index.html',
+      'sections/sport/atom.xml',
+      'sections/sport/feed.json',
+      'sections/sport/feed.xml',
+      'sections/sport/index.html',
+    ]);
+    const files = [...(await snapshot()).keys()];
+    expect(files).toEqual(expect.arrayContaining(['digests/1/index.html', 'subscribe/index.html', 'robots.txt', 'articles/article-00001/notes.txt']));
+    expect(files.filter((p) => p.startsWith('articles/')).sort()).toEqual([
+      'articles/article-00000/index.html',
+      'articles/article-00001/notes.txt',
+      'articles/article-00004/index.html',
+    ]);
+    await expect(stat(join(out, 'sections/sport'))).rejects.toThrow();
+    await expect(stat(join(out, 'articles/article-00002'))).rejects.toThrow();
+  });
+
+  it('removes nothing without a manifest, and rebuilds from a damaged one', async () => {
+    await mkdir(join(out, 'articles/old'), { recursive: true });
+    await writeFile(join(out, 'articles/old/index.html'), 'not ours');
+    await writeSite(makeArticles(2), config, out);
+    expect(await readFile(join(out, 'articles/old/index.html'), 'utf8')).toBe('not ours');
+
+    await writeFile(join(out, manifestFile), '{ broken');
+    const result = await writeSite(makeArticles(2), config, out);
+    expect(result).toMatchObject({ written: [], removed: [] });
+    expect(JSON.parse(await readFile(join(out, manifestFile), 'utf8'))).toMatchObject({ version: 1 });
+  });
+
+  it('ignores manifest entries that point outside the output folder', async () => {
+    const outside = join(out, '..', `${out.split(/[/\\]/).at(-1) ?? ''}-outside.txt`);
+    await writeFile(outside, 'keep');
+    try {
+      await writeSite(makeArticles(1), config, out);
+      const manifest = JSON.parse(await readFile(join(out, manifestFile), 'utf8')) as { files: Record<string, string> };
+      manifest.files[`../${outside.split(/[/\\]/).at(-1) ?? ''}`] = '';
+      await writeFile(join(out, manifestFile), JSON.stringify(manifest));
+      expect((await writeSite(makeArticles(1), config, out)).removed).toEqual([]);
+      expect(await readFile(outside, 'utf8')).toBe('keep');
+    } finally {
+      await rm(outside, { force: true });
+    }
+  });
+});
