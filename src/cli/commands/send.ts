@@ -1,12 +1,65 @@
-import { defineCommand } from 'citty';
-import { NotBuiltError } from '../../errors.js';
-import { jsonArg, optionArgs } from '../context.js';
+import { defineCommand, type CommandContext } from 'citty';
+import type { RuntimeOptions } from '../../config/options.js';
+import { createProgressReporter } from '../../delivery/progress.js';
+import { renderRunJson, renderRunSummary } from '../../delivery/report.js';
+import { send, type RunHooks, type RunReport } from '../../delivery/run.js';
+import { resolveDeliverySettings } from '../../delivery/settings.js';
+import { PendingError } from '../../errors.js';
+import { createLogger } from '../../log.js';
+import { buildSummary } from './build.js';
+import { ioOf, jsonArg, optionArgs, optionsOf, writeProblems, type CliIO } from '../context.js';
+
+/**
+ * Runs a publish or send for a command: progress on stderr, the first SIGINT/SIGTERM stops taking rows (a second
+ * one kills as usual: nothing is lost either way), then the summary or JSON on stdout. Exit 75 (PendingError) when
+ * rows stay pending, else 2 when content files had problems, else 0.
+ */
+export async function runDelivery(
+  context: CommandContext,
+  kind: 'publish' | 'send',
+  work: (options: RuntimeOptions, hooks: RunHooks) => Promise<RunReport>,
+): Promise<number> {
+  const io: CliIO = ioOf(context);
+  const options = optionsOf(context);
+  const settings = resolveDeliverySettings(io.env);
+  const progress = createProgressReporter(io.stderr, createLogger(io.stderr));
+  const stop = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    io.stderr.write(`\ngazette: ${signal}: finishing the messages in flight, then stopping (again to kill)\n`);
+    stop.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let report: RunReport;
+  try {
+    report = await work(options, { signal: stop.signal, settings, onProgress: (p) => progress.update(p) });
+  } finally {
+    progress.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  if (report.build) writeProblems(io, report.build.problems);
+  if (context.args.json === true) io.stdout.write(`${renderRunJson(report)}\n`);
+  else {
+    if (report.build) io.stdout.write(`${buildSummary(report.build, options.outDir)}\n`);
+    io.stdout.write(renderRunSummary(report, kind));
+  }
+  const { pending } = report.delivery;
+  if (pending > 0) {
+    const rows = pending === 1 ? '1 delivery is' : `${pending.toLocaleString('en')} deliveries are`;
+    throw new PendingError(`${rows} still pending after temporary failures — run "gazette send" later to finish them`);
+  }
+  return (report.build?.problems.length ?? 0) > 0 ? 2 : 0;
+}
 
 /** `gazette send`: Deliver whatever is pending (resume after a crash or a failed run) */
 export default defineCommand({
   meta: { name: 'send', description: 'Deliver whatever is pending (resume after a crash or a failed run)' },
   args: { ...optionArgs, ...jsonArg },
-  run() {
-    throw new NotBuiltError('send');
+  run(typed) {
+    // ioOf/optionsOf take the untyped context; under exactOptionalPropertyTypes a typed one does not widen to it.
+    return runDelivery(typed as unknown as CommandContext, 'send', (options, hooks) => send(options, hooks));
   },
 });

@@ -1,0 +1,95 @@
+// `gazette publish` and `gazette send` end to end through main(): JSON output, outbox files, exit codes.
+import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { openStore } from '../../src/store/index.js';
+import { addReaders } from './fixtures.js';
+import { startSink, type Sink } from './smtp-sink.js';
+
+const contentFixture = fileURLToPath(new URL('../fixtures/delivery/content/', import.meta.url));
+let dir: string;
+let sink: Sink | null = null;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'gazette-cli-delivery-'));
+  await cp(contentFixture, join(dir, 'content'), { recursive: true });
+  const store = openStore({ dbPath: join(dir, 'gazette.db') });
+  addReaders(store, 12);
+  store.close();
+});
+afterEach(async () => {
+  await sink?.close();
+  sink = null;
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function gazette(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  stdout.on('data', (c: Buffer) => out.push(c));
+  stderr.on('data', (c: Buffer) => err.push(c));
+  const flags = ['--content', join(dir, 'content'), '--out', join(dir, 'public'), '--db', join(dir, 'gazette.db'), '--outbox', join(dir, 'outbox')];
+  const code = await main([...args, ...flags], { stdout, stderr, env: { GAZETTE_SECRET: 'cli-secret', ...env } });
+  return { code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
+}
+
+describe('gazette publish', () => {
+  it('builds, makes a digest and writes one message per reader to the outbox; again, it makes nothing', async () => {
+    const first = await gazette(['publish', '--json']);
+    expect(first.code, first.stderr).toBe(0);
+    const report = JSON.parse(first.stdout) as { digest: unknown; delivery: Record<string, unknown> };
+    expect(report.digest).toEqual({ number: 1, articles: 2, recipients: 12 });
+    expect(report.delivery).toMatchObject({ sent: 12, bounced: 0, failed: 0, pending: 0 });
+    expect(await readdir(join(dir, 'outbox'))).toHaveLength(12);
+    expect(await readdir(join(dir, 'public'))).toContain('feed.xml');
+
+    const second = await gazette(['publish', '--json']);
+    expect(second.code).toBe(0);
+    expect(JSON.parse(second.stdout)).toMatchObject({ digest: null, delivery: { sent: 0, pending: 0 } });
+    expect(await readdir(join(dir, 'outbox'))).toHaveLength(12);
+  });
+
+  it('prints a readable summary without --json', async () => {
+    const { code, stdout } = await gazette(['publish']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/digest 1: 2 articles for 12 readers/);
+    expect(stdout).toMatch(/sent 12 · bounced 0 · failed 0 · skipped 0 · pending 0/);
+  });
+});
+
+describe('gazette send', () => {
+  it('prints the JSON and exits 75 when rows stay pending after temporary failures', async () => {
+    sink = await startSink({ rcpt: (address) => (address === 'r5@example.net' ? { code: 451, message: '4.3.0 try again later' } : null) });
+    const env = { SMTP_URL: sink.url, GAZETTE_SEND_ATTEMPTS: '1' };
+    const published = await gazette(['publish', '--json'], env);
+    expect(published.code).toBe(75);
+    expect(JSON.parse(published.stdout)).toMatchObject({ digest: { number: 1 }, delivery: { sent: 11, pending: 1 } });
+    expect(published.stderr).toMatch(/1 delivery is still pending/);
+
+    const sent = await gazette(['send', '--json'], env);
+    expect(sent.code).toBe(75);
+    expect(JSON.parse(sent.stdout)).toMatchObject({ digest: null, delivery: { sent: 0, pending: 1 } });
+    expect(sink.received).toHaveLength(11);
+  });
+
+  it('exits 75 without sending when another process holds the run lease', async () => {
+    const store = openStore({ dbPath: join(dir, 'gazette.db') });
+    store.acquireLease('run', 'someone-else', 60_000, new Date());
+    store.close();
+    const { code, stderr } = await gazette(['send']);
+    expect(code).toBe(75);
+    expect(stderr).toMatch(/another Gazette process/);
+  });
+
+  it('refuses a bad SMTP_MAX_CONNECTIONS with exit 2', async () => {
+    const { code, stderr } = await gazette(['send'], { SMTP_MAX_CONNECTIONS: 'lots' });
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/SMTP_MAX_CONNECTIONS/);
+  });
+});
