@@ -11,7 +11,11 @@ import { ioOf, optionArgs, optionsOf, writeProblems } from '../context.js';
 /** `gazette preview`: Render the next digest to an HTML file; records and sends nothing */
 export default defineCommand({
   meta: { name: 'preview', description: 'Render the next digest to an HTML file; records and sends nothing' },
-  args: { ...optionArgs, output: { type: 'string', valueHint: 'FILE', description: 'where to write the HTML (default: preview.html)' } },
+  args: {
+    content: optionArgs.content,
+    db: optionArgs.db,
+    output: { type: 'string', valueHint: 'FILE', description: 'where to write the HTML (default: preview.html)' },
+  },
   async run(typed) {
     // ioOf/optionsOf take the untyped context; under exactOptionalPropertyTypes a typed one does not widen to it.
     const context = typed as unknown as CommandContext;
