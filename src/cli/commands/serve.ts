@@ -1,12 +1,49 @@
-import { defineCommand } from 'citty';
-import { NotBuiltError } from '../../errors.js';
-import { optionArgs } from '../context.js';
+import { resolve } from 'node:path';
+import { defineCommand, type CommandContext } from 'citty';
+import { loadSiteConfig } from '../../config/load.js';
+import { createTransport } from '../../delivery/index.js';
+import { createLogger } from '../../log.js';
+import { startServer } from '../../server/index.js';
+import { openStore } from '../../store/index.js';
+import { ioOf, optionArgs, optionsOf } from '../context.js';
+
+/** Resolves on the first SIGINT or SIGTERM. */
+function untilStopped(): Promise<NodeJS.Signals> {
+  return new Promise((done) => {
+    const stop = (signal: NodeJS.Signals): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      done(signal);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
 
 /** `gazette serve`: Serve --out over HTTP with /subscribe, /confirm, /unsubscribe and /healthz */
 export default defineCommand({
   meta: { name: 'serve', description: 'Serve --out over HTTP with /subscribe, /confirm, /unsubscribe and /healthz' },
   args: { ...optionArgs },
-  run() {
-    throw new NotBuiltError('serve');
+  async run(typed) {
+    // ioOf/optionsOf take the untyped context; under exactOptionalPropertyTypes a typed one does not widen to it.
+    const context = typed as unknown as CommandContext;
+    const io = ioOf(context);
+    const options = optionsOf(context);
+    const config = await loadSiteConfig(options.contentDir);
+    const logger = createLogger(io.stderr);
+    const store = openStore(options);
+    const transport = createTransport(options);
+    try {
+      const trustProxy = /^(1|true|yes)$/i.test(io.env.GAZETTE_TRUST_PROXY ?? '');
+      const running = await startServer({ store, config, options, transport, logger, trustProxy, port: options.port });
+      io.stdout.write(`serving ${resolve(options.outDir)} at ${running.url} (mail through ${transport.description}); Ctrl-C stops\n`);
+      const signal = await untilStopped();
+      logger.info({ signal }, 'stopping');
+      await running.close();
+      return 0;
+    } finally {
+      await transport.close();
+      store.close();
+    }
   },
 });

@@ -1,0 +1,59 @@
+// Running the HTTP face: `serve` and the daemon start it here and stop it cleanly.
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createAdaptorServer } from '@hono/node-server';
+import { UsageError } from '../errors.js';
+import { BackgroundTasks, createApp, type AppDeps } from './app.js';
+
+export { BackgroundTasks, createApp, defaultSubscribeLimits, type AppDeps, type SubscribeLimits } from './app.js';
+
+/** How long `close` lets requests in progress finish before cutting their connections. */
+const closeGraceMs = 5000;
+
+/** A listening server and how to stop it. */
+export interface RunningServer {
+  server: Server;
+  /** `http://host:port` as bound (port 0 becomes the real port). */
+  url: string;
+  port: number;
+  /** Stops accepting, ends idle connections, and waits for confirmation mails still being sent. */
+  close(): Promise<void>;
+}
+
+/** Starts the app on `port` (0: any free one) and `hostname` (default: every interface). */
+export async function startServer(deps: AppDeps & { port: number; hostname?: string }): Promise<RunningServer> {
+  const background = deps.background ?? new BackgroundTasks();
+  const app = createApp({ ...deps, background });
+  // Keep the standard Request/Response globals: the daemon shares this process with other code.
+  const server = createAdaptorServer({ fetch: app.fetch, overrideGlobalObjects: false }) as Server;
+  await new Promise<void>((resolve, reject) => {
+    const failed = (error: NodeJS.ErrnoException): void => {
+      const hint = error.code === 'EADDRINUSE' ? 'another program uses it: pass --port N or set PORT' : 'check --port / PORT';
+      reject(new UsageError(`cannot listen on port ${deps.port}: ${error.message} — ${hint}`, { cause: error }));
+    };
+    server.once('error', failed);
+    server.listen(deps.port, deps.hostname, () => {
+      server.off('error', failed);
+      resolve();
+    });
+  });
+  const { address, port } = server.address() as AddressInfo;
+  const host = address.includes(':') ? `[${address === '::' ? '::1' : address}]` : address === '0.0.0.0' ? '127.0.0.1' : address;
+  return {
+    server,
+    url: `http://${host}:${port}`,
+    port,
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // close() only ends connections idle at that moment; a keep-alive connection finishing its answer would
+      // otherwise stay open until its timeout. Sweep until all are gone; cut what is still busy after a grace period.
+      server.closeIdleConnections();
+      const sweep = setInterval(() => server.closeIdleConnections(), 100);
+      const cut = setTimeout(() => server.closeAllConnections(), closeGraceMs);
+      await closed;
+      clearInterval(sweep);
+      clearTimeout(cut);
+      await background.settle();
+    },
+  };
+}

@@ -1,0 +1,61 @@
+// The server's own pages (subscribe form, notices, unsubscribe button), in the site's layout so they look like
+// the rest of the site. Handlebars escapes every value; none of these templates has a raw `{{{…}}}`.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Handlebars from 'handlebars';
+import type { SiteConfig } from '../config/schema.js';
+import { feedFiles, feedTypes, urlOf, type FeedFormat } from '../site/layout.js';
+import { defaultTemplatesDir as siteTemplatesDir } from '../site/templates.js';
+
+/** `templates/server/` of this installation (the same relative path from `src/` and from `dist/`). */
+export const serverTemplatesDir = fileURLToPath(new URL('../../templates/server/', import.meta.url));
+
+/** What each page shows. */
+export interface PageViews {
+  subscribe: { error: string | null; email: string; name: string };
+  notice: { heading: string; paragraphs: string[]; link: { href: string; label: string } | null };
+  unsubscribe: { email: string; action: string; already: boolean };
+}
+
+/** A page name. */
+export type PageName = keyof PageViews;
+
+/** Renders the server's pages for one site. */
+export type PageRenderer = <P extends PageName>(page: P, path: string, title: string, view: PageViews[P]) => string;
+
+const formatLabels: Record<FeedFormat, string> = { rss: 'RSS', atom: 'Atom', json: 'JSON Feed' };
+
+/** Compiles the server pages (once, at start-up) around the site's layout partial. */
+export function loadPages(config: SiteConfig, dirs = { server: serverTemplatesDir, site: siteTemplatesDir }): PageRenderer {
+  const hbs = Handlebars.create();
+  hbs.registerPartial('layout', readFileSync(join(dirs.site, 'layout.hbs'), 'utf8'));
+  const compile = (name: PageName): Handlebars.TemplateDelegate =>
+    hbs.compile(readFileSync(join(dirs.server, `${name}.hbs`), 'utf8'), { strict: true });
+  const templates: Record<PageName, Handlebars.TemplateDelegate> = {
+    subscribe: compile('subscribe'),
+    notice: compile('notice'),
+    unsubscribe: compile('unsubscribe'),
+  };
+  const feeds = (Object.keys(feedFiles) as FeedFormat[]).map((format) => ({
+    type: feedTypes[format],
+    title: `${config.title} (${formatLabels[format]})`,
+    label: formatLabels[format],
+    href: urlOf(config.baseUrl, feedFiles[format]),
+  }));
+  return (page, path, title, view) =>
+    templates[page]({
+      ...view,
+      lang: config.language,
+      // The site's pages pick ltr/rtl from the language; the browser can do the same from the text.
+      dir: 'auto',
+      root: '/',
+      siteTitle: config.title,
+      pageTitle: `${title} — ${config.title}`,
+      description: '',
+      canonical: `${config.baseUrl}${path}`,
+      meta: [],
+      feeds,
+      nav: [],
+    });
+}

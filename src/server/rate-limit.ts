@@ -1,0 +1,56 @@
+// Sliding-window limits on subscription requests, in memory: one process serves the endpoints, and a restart
+// forgetting the windows only gives a few requests back.
+import { isIPv4 } from 'node:net';
+
+/** At most `limit` requests per key in any `windowMs` span. */
+export interface RateLimit {
+  limit: number;
+  windowMs: number;
+}
+
+/** What the limiter decided; a refused request is not counted. */
+export type RateDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+
+/** Keys kept at most; past this the least recently used are dropped (bounds memory under a flood of addresses). */
+const maxKeys = 100_000;
+
+/** Counts requests per key over a sliding window (a log of timestamps, at most `limit` per key). */
+export class SlidingWindowLimiter {
+  private readonly hits = new Map<string, number[]>();
+
+  constructor(readonly rule: RateLimit) {}
+
+  /** Counts a request for `key` at `nowMs` if the window has room. */
+  hit(key: string, nowMs: number): RateDecision {
+    const since = nowMs - this.rule.windowMs;
+    const log = (this.hits.get(key) ?? []).filter((t) => t > since);
+    this.hits.delete(key);
+    if (log.length >= this.rule.limit) {
+      this.hits.set(key, log);
+      const oldest = log[0] ?? nowMs;
+      return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((oldest + this.rule.windowMs - nowMs) / 1000)) };
+    }
+    log.push(nowMs);
+    this.hits.set(key, log);
+    if (this.hits.size > maxKeys) this.hits.delete(this.hits.keys().next().value ?? '');
+    return { allowed: true };
+  }
+}
+
+/**
+ * The key a client address is limited by: IPv4 as is (also when IPv4-mapped), IPv6 by its /64 network, since
+ * one host usually holds a whole /64.
+ */
+export function clientKey(address: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
+  if (mapped) return mapped;
+  if (isIPv4(address) || !address.includes(':')) return address;
+  const [head = '', tail] = address.toLowerCase().split('%')[0]?.split('::') ?? [];
+  const left = head === '' ? [] : head.split(':');
+  const right = tail === undefined || tail === '' ? [] : tail.split(':');
+  const groups = tail === undefined ? left : [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
+}

@@ -1,0 +1,168 @@
+// Serving the built site (`--out`): feed and page types, strong ETags, Last-Modified, 304s and compression.
+// Each encoding is its own representation with its own strong tag (`"h"`, `"h-gzip"`, `"h-br"`): compressing a
+// file's bytes is deterministic, so a tag still names exactly one byte sequence, and feed readers keep the
+// strong validators they revalidate with. (Hono's compress middleware would weaken them to W/.)
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { realpath, stat } from 'node:fs/promises';
+import { basename, join, sep } from 'node:path';
+import { Readable, pipeline } from 'node:stream';
+import { constants, createBrotliCompress, createGzip } from 'node:zlib';
+import type { Context } from 'hono';
+import { parseAccept } from 'hono/utils/accept';
+import { COMPRESSIBLE_CONTENT_TYPE_REGEX } from 'hono/utils/compress';
+import { getMimeType } from 'hono/utils/mime';
+import { feedFiles, feedTypes } from '../site/layout.js';
+
+/** How long browsers and proxies may reuse a file before revalidating it (feeds and pages change when a build runs). */
+export const staticCacheControl = 'public, max-age=300';
+
+/** Smaller files go out as they are: compression would save less than its headers cost. */
+const compressFrom = 1024;
+
+/** Remembered hashes; the oldest are forgotten past this many files. */
+const maxCachedFiles = 10_000;
+
+const typeByName = new Map<string, string>([
+  [feedFiles.rss, `${feedTypes.rss}; charset=utf-8`],
+  [feedFiles.atom, `${feedTypes.atom}; charset=utf-8`],
+  [feedFiles.json, feedTypes.json],
+]);
+
+/** The Content-Type a file of `--out` is served with: feed types by name (root and `sections/`), else by extension. */
+export function contentTypeOf(path: string): string {
+  return typeByName.get(basename(path)) ?? getMimeType(path) ?? 'application/octet-stream';
+}
+
+/**
+ * The decoded path segments of a request path, or null when any could step outside the folder or reach a hidden
+ * file: `.` / `..` / dotfiles, encoded `/` or `\`, NUL and other controls, empty segments (`//`), bad escapes.
+ */
+export function safeSegments(pathname: string): string[] | null {
+  const parts = pathname.split('/').slice(1);
+  const segments: string[] = [];
+  for (const [i, raw] of parts.entries()) {
+    if (raw === '') {
+      if (i === parts.length - 1) break;
+      return null;
+    }
+    let segment: string;
+    try {
+      segment = decodeURIComponent(raw);
+    } catch {
+      return null;
+    }
+    // eslint-disable-next-line no-control-regex -- control characters never name a file we publish
+    if (segment.startsWith('.') || /[/\\\u0000-\u001f\u007f]/.test(segment)) return null;
+    segments.push(segment);
+  }
+  return segments;
+}
+
+type Encoding = 'br' | 'gzip';
+
+/** The encoding to send: the client's preferred among br and gzip (br on a tie), or null for identity. */
+export function chooseEncoding(acceptEncoding: string | undefined): Encoding | null {
+  if (!acceptEncoding) return null;
+  const accepts = parseAccept(acceptEncoding);
+  const q = (name: string): number => accepts.find((a) => a.type.toLowerCase() === name)?.q ?? accepts.find((a) => a.type === '*')?.q ?? 0;
+  const br = q('br');
+  const gzip = q('gzip');
+  if (br <= 0 && gzip <= 0) return null;
+  return br >= gzip ? 'br' : 'gzip';
+}
+
+interface FileVersion {
+  ino: number;
+  size: number;
+  mtimeMs: number;
+  hash: Promise<string>;
+}
+
+async function hashFile(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('base64url').slice(0, 27);
+}
+
+function matches(ifNoneMatch: string, etag: string): boolean {
+  if (ifNoneMatch.trim() === '*') return true;
+  // Weak comparison, as RFC 9110 asks of If-None-Match.
+  return (ifNoneMatch.match(/(?:W\/)?"[^"]*"/g) ?? []).some((tag) => tag.replace(/^W\//, '') === etag);
+}
+
+/** Serves the files of `root` for GET and HEAD; answers 404 for anything it will not or cannot serve. */
+export function createStaticHandler(root: string): (c: Context) => Promise<Response> {
+  const versions = new Map<string, FileVersion>();
+  let rootReal: string | null = null;
+
+  async function version(path: string, info: { ino: number; size: number; mtimeMs: number }): Promise<string> {
+    const known = versions.get(path);
+    if (known && known.ino === info.ino && known.size === info.size && known.mtimeMs === info.mtimeMs) return known.hash;
+    const hash = hashFile(path);
+    versions.delete(path);
+    versions.set(path, { ...info, hash });
+    if (versions.size > maxCachedFiles) versions.delete(versions.keys().next().value ?? '');
+    hash.catch(() => versions.delete(path));
+    return hash;
+  }
+
+  return async (c) => {
+    const url = new URL(c.req.url);
+    const segments = safeSegments(url.pathname);
+    if (!segments) return c.notFound();
+    let file: string;
+    let info: Awaited<ReturnType<typeof stat>>;
+    try {
+      rootReal ??= await realpath(root);
+      file = await realpath(join(rootReal, ...segments));
+      if (file !== rootReal && !file.startsWith(rootReal + sep)) return c.notFound();
+      info = await stat(file);
+      if (info.isDirectory()) {
+        if (!url.pathname.endsWith('/')) return c.redirect(`${url.pathname}/${url.search}`, 301);
+        file = join(file, 'index.html');
+        info = await stat(file);
+      }
+      if (!info.isFile()) return c.notFound();
+    } catch {
+      return c.notFound();
+    }
+
+    const type = contentTypeOf(file);
+    const compressible = COMPRESSIBLE_CONTENT_TYPE_REGEX.test(type);
+    const encoding = compressible && info.size >= compressFrom ? chooseEncoding(c.req.header('accept-encoding')) : null;
+    const hash = await version(file, info);
+    const etag = `"${hash}${encoding ? `-${encoding}` : ''}"`;
+    const headers = new Headers({
+      ETag: etag,
+      'Last-Modified': info.mtime.toUTCString(),
+      'Cache-Control': staticCacheControl,
+      'X-Content-Type-Options': 'nosniff',
+    });
+    if (compressible) headers.set('Vary', 'Accept-Encoding');
+
+    const ifNoneMatch = c.req.header('if-none-match');
+    const ifModifiedSince = c.req.header('if-modified-since');
+    const notModified =
+      ifNoneMatch !== undefined
+        ? matches(ifNoneMatch, etag)
+        : ifModifiedSince !== undefined && Math.floor(info.mtimeMs / 1000) * 1000 <= Date.parse(ifModifiedSince);
+    if (notModified) return new Response(null, { status: 304, headers });
+
+    headers.set('Content-Type', type);
+    if (encoding) headers.set('Content-Encoding', encoding);
+    else headers.set('Content-Length', String(info.size));
+    if (c.req.method === 'HEAD') return new Response(null, { status: 200, headers });
+    const source = createReadStream(file);
+    const body = encoding
+      ? pipeline(
+          source,
+          encoding === 'br'
+            ? createBrotliCompress({ params: { [constants.BROTLI_PARAM_QUALITY]: 5, [constants.BROTLI_PARAM_SIZE_HINT]: info.size } })
+            : createGzip(),
+          () => {},
+        )
+      : source;
+    return new Response(Readable.toWeb(body) as ReadableStream, { status: 200, headers });
+  };
+}

@@ -1,0 +1,31 @@
+// The double opt-in mail: the digest stage renders it, delivery composes it, the server sends it.
+import type { SiteConfig } from '../config/schema.js';
+import { composeMessage, messageIdFor } from '../delivery/compose.js';
+import type { RawMessage } from '../delivery/transport.js';
+import { renderConfirmation } from '../digest/confirm.js';
+import type { Subscriber } from '../store/types.js';
+import { confirmUrl } from './tokens.js';
+
+/** Composes the mail that asks `subscriber` to confirm, with a link carrying their confirm token. */
+export async function composeConfirmation(input: {
+  config: SiteConfig;
+  secret: string;
+  subscriber: Pick<Subscriber, 'id' | 'email' | 'name'>;
+  now: Date;
+}): Promise<RawMessage> {
+  const { config, subscriber, now } = input;
+  const link = confirmUrl(config.baseUrl, input.secret, subscriber.id);
+  const { subject, html, text } = await renderConfirmation({ config, confirmUrl: link, name: subscriber.name });
+  return composeMessage({
+    from: config.newsletter.from,
+    to: { address: subscriber.email, name: subscriber.name },
+    replyTo: config.newsletter.replyTo,
+    subject,
+    html,
+    text,
+    // Each request is a new message: the key holds the time, so a repeated request is not mistaken for a resend.
+    messageId: messageIdFor('confirm', `${subscriber.id}:${now.toISOString()}`, config.newsletter.from),
+    headers: { 'Auto-Submitted': 'auto-generated' },
+    date: now,
+  });
+}

@@ -1,0 +1,171 @@
+import { symlink, utimes, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chooseEncoding, safeSegments } from '../../src/server/static.js';
+import { longHtml, outsideMarker, rawRequest, startHarness, type Harness } from './harness.js';
+
+let h: Harness;
+
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h.stop();
+});
+
+describe('serving --out', () => {
+  it('serves each file with its type: feeds by name (also under sections/), pages as UTF-8 HTML', async () => {
+    const types: [string, string][] = [
+      ['/feed.xml', 'application/rss+xml; charset=utf-8'],
+      ['/atom.xml', 'application/atom+xml; charset=utf-8'],
+      ['/feed.json', 'application/feed+json'],
+      ['/sections/world/feed.xml', 'application/rss+xml; charset=utf-8'],
+      ['/', 'text/html; charset=utf-8'],
+      ['/articles/first/', 'text/html; charset=utf-8'],
+    ];
+    for (const [path, type] of types) {
+      const res = await fetch(h.url + path);
+      expect(res.status, path).toBe(200);
+      expect(res.headers.get('content-type'), path).toBe(type);
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    }
+  });
+
+  it('gives a strong ETag and Last-Modified, and answers 304 to If-None-Match and If-Modified-Since', async () => {
+    const first = await fetch(`${h.url}/feed.xml`);
+    const etag = first.headers.get('etag') ?? '';
+    const lastModified = first.headers.get('last-modified') ?? '';
+    expect(etag).toMatch(/^"[A-Za-z0-9_-]+"$/);
+    expect(first.headers.get('cache-control')).toMatch(/max-age=\d+/);
+    expect(new Date(lastModified).getTime()).not.toBeNaN();
+
+    const byTag = await fetch(`${h.url}/feed.xml`, { headers: { 'If-None-Match': etag } });
+    expect(byTag.status).toBe(304);
+    expect(byTag.headers.get('etag')).toBe(etag);
+    expect(await byTag.text()).toBe('');
+    expect((await fetch(`${h.url}/feed.xml`, { headers: { 'If-None-Match': `"other", W/${etag}` } })).status).toBe(304);
+    expect((await fetch(`${h.url}/feed.xml`, { headers: { 'If-Modified-Since': lastModified } })).status).toBe(304);
+    expect((await fetch(`${h.url}/feed.xml`, { headers: { 'If-None-Match': '"other"' } })).status).toBe(200);
+    expect((await fetch(`${h.url}/feed.xml`, { headers: { 'If-Modified-Since': 'Thu, 01 Jan 2015 00:00:00 GMT' } })).status).toBe(200);
+  });
+
+  it('changes the ETag when the bytes change, and then serves the new bytes', async () => {
+    const path = join(h.outDir, 'atom.xml');
+    const before = (await fetch(`${h.url}/atom.xml`)).headers.get('etag') ?? '';
+    await writeFile(path, '<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Changed</title></feed>');
+    await utimes(path, new Date(), new Date(Date.now() + 5000));
+    const after = await fetch(`${h.url}/atom.xml`, { headers: { 'If-None-Match': before } });
+    expect(after.status).toBe(200);
+    expect(after.headers.get('etag')).not.toBe(before);
+    expect(await after.text()).toContain('Changed');
+  });
+
+  it('compresses with gzip or br, each a representation with its own strong ETag', async () => {
+    const identity = await rawRequest(h.url, '/', { headers: {} });
+    const gzip = await rawRequest(h.url, '/', { headers: { 'Accept-Encoding': 'gzip' } });
+    const br = await rawRequest(h.url, '/', { headers: { 'Accept-Encoding': 'gzip;q=0.5, br' } });
+    expect(identity.headers['content-encoding']).toBeUndefined();
+    expect(identity.body.toString()).toBe(longHtml);
+    expect(gzip.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(gzip.body).toString()).toBe(longHtml);
+    expect(br.headers['content-encoding']).toBe('br');
+    expect(brotliDecompressSync(br.body).toString()).toBe(longHtml);
+    for (const res of [identity, gzip, br]) expect(res.headers.vary).toBe('Accept-Encoding');
+
+    const tags = [identity, gzip, br].map((r) => String(r.headers.etag));
+    expect(new Set(tags).size).toBe(3);
+    for (const tag of tags) expect(tag).toMatch(/^"/);
+    expect(tags[1]).toBe(`${tags[0]?.slice(0, -1)}-gzip"`);
+    // The same request with its tag revalidates; another representation's tag does not.
+    expect((await rawRequest(h.url, '/', { headers: { 'Accept-Encoding': 'gzip', 'If-None-Match': tags[1] ?? '' } })).status).toBe(304);
+    expect((await rawRequest(h.url, '/', { headers: { 'Accept-Encoding': 'gzip', 'If-None-Match': tags[0] ?? '' } })).status).toBe(200);
+    // A small file is not worth compressing.
+    expect((await rawRequest(h.url, '/feed.json', { headers: { 'Accept-Encoding': 'gzip' } })).headers['content-encoding']).toBeUndefined();
+  });
+
+  it('answers HEAD with the headers and no body', async () => {
+    const res = await rawRequest(h.url, '/feed.xml', { method: 'HEAD' });
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('application/rss+xml; charset=utf-8');
+    expect(Number(res.headers['content-length'])).toBeGreaterThan(0);
+    expect(res.body.length).toBe(0);
+  });
+
+  it('serves index.html for a folder and redirects a folder without its slash', async () => {
+    const res = await fetch(`${h.url}/articles/first`, { redirect: 'manual' });
+    expect(res.status).toBe(301);
+    expect(res.headers.get('location')).toBe('/articles/first/');
+    expect(await (await fetch(`${h.url}/articles/first/`)).text()).toContain('<title>First</title>');
+  });
+
+  it('never leaves the folder: plain and percent-encoded dot segments, encoded slashes and backslashes, NUL', async () => {
+    const attempts = [
+      '/../secret.txt',
+      '/articles/../../secret.txt',
+      '/%2e%2e/secret.txt',
+      '/%2E%2E/%2e%2e/secret.txt',
+      '/..%2fsecret.txt',
+      '/%2e%2e%2fsecret.txt',
+      '/articles/..%2f..%2fsecret.txt',
+      '/..%5csecret.txt',
+      '/%2e%2e%5csecret.txt',
+      '/..\\secret.txt',
+      '/%252e%252e/secret.txt',
+      '/index.html%00.txt',
+      '/%00',
+      '//secret.txt',
+      '/%c0%ae%c0%ae/secret.txt',
+    ];
+    for (const path of attempts) {
+      const res = await rawRequest(h.url, path);
+      expect(res.status, path).toBeGreaterThanOrEqual(400);
+      expect(res.status, path).toBeLessThan(500);
+      expect(res.body.toString(), path).not.toContain(outsideMarker);
+    }
+  });
+
+  it('never serves dotfiles such as the build manifest, plain or encoded', async () => {
+    for (const path of ['/.gazette-manifest.json', '/%2egazette-manifest.json', '/articles/../.gazette-manifest.json']) {
+      const res = await rawRequest(h.url, path);
+      expect(res.status, path).toBe(404);
+      expect(res.body.toString()).not.toContain(outsideMarker);
+    }
+  });
+
+  it('does not follow a symlink out of the folder', async () => {
+    await symlink(join(h.dir, 'secret.txt'), join(h.outDir, 'linked.txt'));
+    const res = await rawRequest(h.url, '/linked.txt');
+    expect(res.status).toBe(404);
+    expect(res.body.toString()).not.toContain(outsideMarker);
+  });
+
+  it('answers 404 with a page for what is not there', async () => {
+    const res = await fetch(`${h.url}/no/such/page`);
+    expect(res.status).toBe(404);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html; charset=utf-8$/i);
+    expect(await res.text()).toContain('Not found');
+  });
+});
+
+describe('safeSegments', () => {
+  it('decodes each segment and refuses any that could escape or hide', () => {
+    expect(safeSegments('/sections/world%20news/feed.xml')).toEqual(['sections', 'world news', 'feed.xml']);
+    expect(safeSegments('/')).toEqual([]);
+    for (const path of ['/..', '/a/../b', '/%2e%2e', '/a%2fb', '/a%5cb', '/a%00', '/.env', '/a//b', '/%E0%A4%A']) {
+      expect(safeSegments(path), path).toBeNull();
+    }
+  });
+});
+
+describe('chooseEncoding', () => {
+  it('picks the preferred of br and gzip, honouring q values and q=0', () => {
+    expect(chooseEncoding(undefined)).toBeNull();
+    expect(chooseEncoding('gzip, deflate')).toBe('gzip');
+    expect(chooseEncoding('gzip, deflate, br')).toBe('br');
+    expect(chooseEncoding('br;q=0.2, gzip')).toBe('gzip');
+    expect(chooseEncoding('br;q=0, gzip;q=0')).toBeNull();
+    expect(chooseEncoding('*')).toBe('br');
+    expect(chooseEncoding('identity')).toBeNull();
+  });
+});
