@@ -90,5 +90,5 @@ console.log(`load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 console.log(`digest of ${articles.length} articles, ${Buffer.byteLength(sample.html)} bytes of HTML, ${Buffer.byteLength(sample.text)} of text`);
 console.log(`MJML render per reader  ${SLOW_READERS} readers  ${baselineMs.toFixed(0)} ms  = ${slowUs.toFixed(1)} µs per reader`);
 console.log(`render once + splice    ${FAST_READERS} readers  ${gazetteMs.toFixed(0)} ms  = ${fastUs.toFixed(2)} µs per reader (goal < 20 µs)`);
-console.log(`ratio ${(slowUs / fastUs).toFixed(0)}× faster per reader${fastUs < 20 ? '' : '  — GOAL MISSED'}  (checksum ${sink % 1000})`);
+console.log(`ratio ${(slowUs / fastUs).toFixed(0)}× faster per reader${fastUs < 20 ? '' : '  — GOAL MISSED'}  (checksum ${sink})`);
 if (fastUs >= 20) process.exitCode = 1;
