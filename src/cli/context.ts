@@ -29,12 +29,12 @@ export const jsonArg = {
 } as const satisfies ArgsDef;
 
 /** The CliIO that `main` put in the command context. */
-export function ioOf(context: CommandContext): CliIO {
+export function ioOf<T extends ArgsDef>(context: CommandContext<T>): CliIO {
   return context.data as CliIO;
 }
 
 /** Resolves the runtime options of a command from its parsed flags and the environment. */
-export function optionsOf(context: CommandContext): RuntimeOptions {
+export function optionsOf<T extends ArgsDef>(context: CommandContext<T>): RuntimeOptions {
   const args = context.args as Record<string, unknown>;
   const flag = (name: string): string | undefined => (typeof args[name] === 'string' ? (args[name] as string) : undefined);
   return resolveOptions(

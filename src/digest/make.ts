@@ -1,15 +1,13 @@
 // Making the next digest: select, render once, store whole (SPEC "Digest rules").
 import type { SiteConfig } from '../config/schema.js';
 import type { Article } from '../content/article.js';
-import { StoreError } from '../errors.js';
 import type { DigestRecord, Store } from '../store/index.js';
 import { renderDigest } from './render.js';
 import { selectDigestArticles } from './select.js';
 
 /** What the next digest depends on: the slugs earlier digests saw, and its number (printed in it). */
-export function readDigestHistory(store: Pick<Store, 'seenSlugs' | 'listDigests'>): { seen: Set<string>; number: number } {
-  // listDigests() is newest first.
-  return { seen: store.seenSlugs(), number: (store.listDigests()[0]?.number ?? 0) + 1 };
+export function readDigestHistory(store: Pick<Store, 'seenSlugs' | 'nextDigestNumber'>): { seen: Set<string>; number: number } {
+  return { seen: store.seenSlugs(), number: store.nextDigestNumber() };
 }
 
 /**
@@ -26,16 +24,11 @@ export async function makeDigest(
   const { carried, passedOver } = selectDigestArticles(published, seen, config.newsletter.maxArticles);
   if (carried.length === 0) return null;
   const rendered = await renderDigest({ number, date: now, articles: carried, config });
-  const record = store.createDigest({
+  return store.createDigest({
+    number,
     createdAt: now,
     ...rendered,
     carried: carried.map((article) => article.slug),
     passedOver: passedOver.map((article) => article.slug),
   });
-  if (record.number !== number) {
-    throw new StoreError(
-      `digest ${record.number} was stored while rendered as number ${number}: another process made a digest at the same time`,
-    );
-  }
-  return record;
 }

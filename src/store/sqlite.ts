@@ -246,9 +246,16 @@ class SqliteStore implements Store {
     return new Set(this.sql.seenSlugs.all().map((row) => row.slug));
   }
 
+  nextDigestNumber(): number {
+    return this.sql.nextDigestNumber.get()?.n ?? 1;
+  }
+
   createDigest(input: DigestInput): DigestRecord {
     return this.db.transaction(() => {
-      const number = this.sql.nextDigestNumber.get()?.n ?? 1;
+      const { number } = input;
+      if (number !== this.nextDigestNumber()) {
+        throw new StoreError(`digest ${number} was made by another process meanwhile; nothing was stored — run publish again`);
+      }
       const at = input.createdAt.toISOString();
       this.sql.insertDigest.run(number, at, input.subject, input.html, input.text);
       try {

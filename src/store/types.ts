@@ -40,6 +40,8 @@ export interface DigestRecord {
 
 /** A digest to store, with the articles it carries and those it passes over. */
 export interface DigestInput {
+  /** The issue number printed in it: the next one, or the store refuses it. */
+  number: number;
   createdAt: Date;
   subject: string;
   html: string;
@@ -106,9 +108,12 @@ export interface Store {
 
   /** Slugs carried or passed over by any digest. */
   seenSlugs(): Set<string>;
+  /** The number the next digest gets. */
+  nextDigestNumber(): number;
   /**
-   * Stores a digest with the next number, its article slugs, and one pending ledger row per active
-   * subscriber, in one transaction. Throws StoreError when a slug was already in a digest.
+   * Stores a digest, its article slugs, and one pending ledger row per active subscriber, in one
+   * transaction. Throws StoreError, storing nothing, when its number is not the next one or a slug was
+   * already in a digest (another process made a digest meanwhile).
    */
   createDigest(input: DigestInput): DigestRecord;
   getDigest(number: number): DigestRecord | null;

@@ -33,5 +33,5 @@ export function addReaders(store: Store, count: number, domain = 'example.net', 
 
 /** Stores the fixture digest (one pending row per active reader) and returns it. */
 export function storeDigest(store: Store, slug = 'bridge'): DigestRecord {
-  return store.createDigest({ createdAt: now, ...renderedDigest(), carried: [slug], passedOver: [] });
+  return store.createDigest({ number: store.nextDigestNumber(), createdAt: now, ...renderedDigest(), carried: [slug], passedOver: [] });
 }

@@ -78,7 +78,7 @@ export class Newsroom {
         const digest =
           fresh.length === 0
             ? null
-            : store.createDigest({ createdAt: new Date(), subject: 'Issue', html: '', text: '', carried: fresh, passedOver: [] });
+            : store.createDigest({ number: store.nextDigestNumber(), createdAt: new Date(), subject: 'Issue', html: '', text: '', carried: fresh, passedOver: [] });
         run.logger.info({ digest: digest?.number ?? null }, 'digest made');
         let sent = 0;
         while (!run.signal.aborted) {

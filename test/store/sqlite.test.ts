@@ -22,7 +22,7 @@ afterEach(async () => {
 });
 
 function digest(carried: string[], passedOver: string[] = []): DigestInput {
-  return { createdAt: now, subject: 'Issue', html: '<p>x</p>', text: 'x', carried, passedOver };
+  return { number: store.nextDigestNumber(), createdAt: now, subject: 'Issue', html: '<p>x</p>', text: 'x', carried, passedOver };
 }
 
 describe('subscribers', () => {
@@ -87,6 +87,13 @@ describe('digests and the ledger', () => {
     expect(() => store.createDigest(digest(['two', 'one']))).toThrow(StoreError);
     expect(store.listDigests()).toHaveLength(1);
     expect(store.seenSlugs()).toEqual(new Set(['one']));
+  });
+
+  it('refuses a digest whose number another process took meanwhile', () => {
+    const late = digest(['two']);
+    store.createDigest(digest(['one']));
+    expect(() => store.createDigest(late)).toThrow(/made by another process meanwhile/);
+    expect(store.nextDigestNumber()).toBe(2);
   });
 
   it('pages through pending rows with a cursor and records outcomes', () => {
