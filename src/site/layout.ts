@@ -30,6 +30,19 @@ export function sectionDir(sectionSlug: string): string {
   return `sections/${sectionSlug}/`;
 }
 
+/** Articles per page of the home page and section pages; older ones are on `page/2/`, `page/3/`, … */
+export const listPageSize = 50;
+
+/** The folder of page `number` (from 1) of the article list whose first page is in `dir`. */
+export function listPageDir(dir: string, number: number): string {
+  return number === 1 ? dir : `${dir}page/${number}/`;
+}
+
+/** The relative path from a page in `dir` back to the site root (`''`, `../../`, …). */
+export function rootOf(dir: string): string {
+  return '../'.repeat(dir.split('/').filter(Boolean).length);
+}
+
 /** The absolute URL of an output path (a folder ends with `/`), each segment percent-encoded. */
 export function urlOf(baseUrl: string, path: string): string {
   return `${baseUrl}/${path.split('/').map(encodeURIComponent).join('/')}`;
@@ -51,9 +64,15 @@ export function sortArticles(articles: readonly Article[]): Article[] {
 /** Groups sorted articles by section slug (`WORLD` and `World` are one section), sections by slug. */
 export function groupSections(sorted: readonly Article[]): Section[] {
   const bySlug = new Map<string, Section>();
+  const slugs = new Map<string, string>();
   for (const article of sorted) {
-    const slug = article.section === null ? '' : slugify(article.section);
-    if (slug === '' || article.section === null) continue;
+    if (article.section === null) continue;
+    let slug = slugs.get(article.section);
+    if (slug === undefined) {
+      slug = slugify(article.section);
+      slugs.set(article.section, slug);
+    }
+    if (slug === '') continue;
     const section = bySlug.get(slug);
     if (section) section.articles.push(article);
     else bySlug.set(slug, { slug, label: article.section.trim(), articles: [article] });

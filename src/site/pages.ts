@@ -4,7 +4,7 @@ import type { Article } from '../content/article.js';
 import { slugify, stripControlChars as clean } from '../content/text.js';
 import { rfc3339 } from '../feeds/dates.js';
 import { absoluteUrl } from '../feeds/item.js';
-import { articleDir, feedFiles, feedTypes, sectionDir, urlOf, type FeedFormat, type Section } from './layout.js';
+import { articleDir, feedFiles, feedTypes, listPageDir, rootOf, sectionDir, urlOf, type FeedFormat, type Section } from './layout.js';
 import type { SiteTemplates } from './templates.js';
 
 const rtlLanguages = new Set(['ar', 'arc', 'ckb', 'dv', 'fa', 'he', 'ks', 'ps', 'sd', 'ug', 'ur', 'yi']);
@@ -77,52 +77,82 @@ function listItems(articles: readonly Article[], config: SiteConfig, root: strin
   }));
 }
 
-/** `index.html`: the latest articles, the section list and autodiscovery of the site feeds. */
-export function renderIndexPage(latest: readonly Article[], sections: readonly Section[], config: SiteConfig, templates: SiteTemplates): string {
-  const root = '';
+/** One page of a paginated article list. */
+export interface ListPage {
+  articles: readonly Article[];
+  /** From 1. */
+  number: number;
+  count: number;
+}
+
+/** Links to the neighbouring pages, or null when the list fits on one page. */
+function pagination(dir: string, page: ListPage, root: string): object | null {
+  if (page.count === 1) return null;
+  return {
+    number: page.number,
+    count: page.count,
+    newer: page.number > 1 ? root + listPageDir(dir, page.number - 1) : null,
+    older: page.number < page.count ? root + listPageDir(dir, page.number + 1) : null,
+  };
+}
+
+/** `index.html` and `page/<n>/index.html`: the latest articles, the sections and autodiscovery of the site feeds. */
+export function renderIndexPage(page: ListPage, sections: readonly Section[], config: SiteConfig, templates: SiteTemplates): string {
+  const dir = listPageDir('', page.number);
+  const root = rootOf(dir);
+  const title = page.number === 1 ? clean(config.title) : `${clean(config.title)} — page ${page.number}`;
   return templates.index({
     ...frame(config, {
       root,
-      pageTitle: clean(config.title),
+      pageTitle: title,
       description: clean(config.description),
-      canonical: `${config.baseUrl}/`,
+      canonical: urlOf(config.baseUrl, dir),
       meta: [
         { property: 'og:type', content: 'website' },
         { property: 'og:site_name', content: clean(config.title) },
-        { property: 'og:title', content: clean(config.title) },
-        { property: 'og:url', content: `${config.baseUrl}/` },
+        { property: 'og:title', content: title },
+        { property: 'og:url', content: urlOf(config.baseUrl, dir) },
       ],
       feeds: feedLinks(config, '', clean(config.title)),
       nav: sectionNav(sections, root, null),
     }),
-    siteDescription: clean(config.description),
-    articles: listItems(latest, config, root),
+    siteDescription: page.number === 1 ? clean(config.description) : '',
+    articles: listItems(page.articles, config, root),
+    pagination: pagination('', page, root),
   });
 }
 
-/** `sections/<slug>/index.html`: every article of the section, with autodiscovery of its feeds. */
-export function renderSectionPage(section: Section, sections: readonly Section[], config: SiteConfig, templates: SiteTemplates): string {
-  const root = '../../';
+/** `sections/<slug>/index.html` and its `page/<n>/`: the section's articles, with autodiscovery of its feeds. */
+export function renderSectionPage(
+  section: Section,
+  page: ListPage,
+  sections: readonly Section[],
+  config: SiteConfig,
+  templates: SiteTemplates,
+): string {
+  const first = sectionDir(section.slug);
+  const dir = listPageDir(first, page.number);
+  const root = rootOf(dir);
   const label = clean(section.label);
-  const title = `${label} — ${clean(config.title)}`;
-  const url = urlOf(config.baseUrl, sectionDir(section.slug));
+  const title = `${label} — ${clean(config.title)}${page.number === 1 ? '' : ` — page ${page.number}`}`;
   return templates.section({
     ...frame(config, {
       root,
       pageTitle: title,
       description: '',
-      canonical: url,
+      canonical: urlOf(config.baseUrl, dir),
       meta: [
         { property: 'og:type', content: 'website' },
         { property: 'og:site_name', content: clean(config.title) },
         { property: 'og:title', content: title },
-        { property: 'og:url', content: url },
+        { property: 'og:url', content: urlOf(config.baseUrl, dir) },
       ],
-      feeds: feedLinks(config, sectionDir(section.slug), title),
+      feeds: feedLinks(config, first, `${label} — ${clean(config.title)}`),
       nav: sectionNav(sections, root, section.slug),
     }),
     section: label,
-    articles: listItems(section.articles, config, root),
+    articles: listItems(page.articles, config, root),
+    pagination: pagination(first, page, root),
   });
 }
 
@@ -131,8 +161,9 @@ export function renderSectionPage(section: Section, sections: readonly Section[]
  * other articles or sections), so an unchanged article never needs its page rendered again.
  */
 export function renderArticlePage(article: Article, config: SiteConfig, templates: SiteTemplates): string {
-  const root = '../../';
-  const url = urlOf(config.baseUrl, articleDir(article.slug));
+  const dir = articleDir(article.slug);
+  const root = rootOf(dir);
+  const url = urlOf(config.baseUrl, dir);
   const title = clean(article.title);
   const summary = clean(article.summary);
   const sectionSlug = article.section === null ? '' : slugify(article.section);

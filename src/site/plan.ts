@@ -1,11 +1,24 @@
 // Every file of a build, described before anything is rendered: the writer renders only what it must.
+import { createHash } from 'node:crypto';
 import type { SiteConfig } from '../config/schema.js';
 import type { Article } from '../content/article.js';
 import { stripControlChars as clean } from '../content/text.js';
 import { toFeedItem, type FeedAuthor, type FeedChannel, type FeedItem } from '../feeds/item.js';
 import { renderFeeds } from '../feeds/render.js';
-import { articleDir, feedFiles, groupSections, sectionDir, sortArticles, stylesheetPath, urlOf, type FeedFormat, type Section } from './layout.js';
-import { renderArticlePage, renderIndexPage, renderSectionPage } from './pages.js';
+import {
+  articleDir,
+  feedFiles,
+  groupSections,
+  listPageDir,
+  listPageSize,
+  sectionDir,
+  sortArticles,
+  stylesheetPath,
+  urlOf,
+  type FeedFormat,
+  type Section,
+} from './layout.js';
+import { renderArticlePage, renderIndexPage, renderSectionPage, type ListPage } from './pages.js';
 import type { SiteTemplates } from './templates.js';
 
 /** One output file, not yet rendered. */
@@ -13,10 +26,10 @@ export interface PlannedFile {
   /** Path under the output folder, with `/` separators. */
   path: string;
   /**
-   * What the bytes are a function of, besides config, templates and Gazette's version: when it matches the
-   * previous build's key for this path, the file is unchanged without rendering. Null: render and compare.
+   * Everything the bytes depend on besides config, templates and Gazette's version (the writer hashes
+   * those once): when it equals the previous build's key for this path, the file is unchanged unrendered.
    */
-  key: string | null;
+  key: string;
   render: () => string;
   /** The absolute URL of a feed file (for WebSub pings), null for pages. */
   feedUrl: string | null;
@@ -29,21 +42,44 @@ export interface SitePlan {
   sections: Section[];
 }
 
+/** A key over the articles a file shows (their hashes cover every field) and whatever else it says. */
+function keyOf(articles: readonly Article[], ...parts: string[]): string {
+  const hash = createHash('sha256');
+  for (const part of parts) hash.update(part).update('\0');
+  for (const article of articles) hash.update(article.hash);
+  return hash.digest('hex');
+}
+
 /** The feeds of one folder (`''` for the site, `sections/<slug>/` for a section) as planned files. */
-function feedFilesOf(dir: string, channel: Omit<FeedChannel, 'selfUrls' | 'updated'>, items: readonly FeedItem[], baseUrl: string): PlannedFile[] {
+function feedFilesOf(
+  dir: string,
+  channel: Omit<FeedChannel, 'selfUrls' | 'updated'>,
+  articles: readonly Article[],
+  itemOf: (article: Article) => FeedItem,
+  baseUrl: string,
+): PlannedFile[] {
   const selfUrls = { rss: urlOf(baseUrl, dir + feedFiles.rss), atom: urlOf(baseUrl, dir + feedFiles.atom), json: urlOf(baseUrl, dir + feedFiles.json) };
-  // Dates come from the items, never the clock: same content, same bytes (and ETag). An empty feed says 1970.
-  const updated = new Date(Math.max(0, ...items.map((item) => item.published.getTime())));
+  const key = keyOf(articles, 'feed', channel.title, channel.description);
   let rendered: ReturnType<typeof renderFeeds> | undefined;
   const render = (format: FeedFormat) => (): string => {
-    rendered ??= renderFeeds(items, { ...channel, selfUrls, updated });
+    if (!rendered) {
+      const items = articles.map(itemOf);
+      // Dates come from the items, never the clock: same content, same bytes (and ETag). An empty feed says 1970.
+      const updated = new Date(Math.max(0, ...items.map((item) => item.published.getTime())));
+      rendered = renderFeeds(items, { ...channel, selfUrls, updated });
+    }
     return rendered[format];
   };
-  return (Object.keys(feedFiles) as FeedFormat[]).map((format) => ({
-    path: dir + feedFiles[format],
-    key: null,
-    render: render(format),
-    feedUrl: selfUrls[format],
+  return (Object.keys(feedFiles) as FeedFormat[]).map((format) => ({ path: dir + feedFiles[format], key, render: render(format), feedUrl: selfUrls[format] }));
+}
+
+/** An article list split into pages of `listPageSize` (one empty page when there is nothing). */
+function paginate(articles: readonly Article[]): ListPage[] {
+  const count = Math.max(1, Math.ceil(articles.length / listPageSize));
+  return Array.from({ length: count }, (_, i) => ({
+    articles: articles.slice(i * listPageSize, (i + 1) * listPageSize),
+    number: i + 1,
+    count,
   }));
 }
 
@@ -55,45 +91,45 @@ export function planSite(published: readonly Article[], config: SiteConfig, temp
   const sections = groupSections(articles);
   const limit = config.feeds.limit;
   const siteAuthor: FeedAuthor = { name: clean(config.author.name), email: config.author.email };
-  const items = new Map<Article, FeedItem>();
-  const itemOf = (article: Article): FeedItem => {
-    let item = items.get(article);
-    if (!item) {
-      item = toFeedItem(article, urlOf(config.baseUrl, articleDir(article.slug)), config.baseUrl, siteAuthor);
-      items.set(article, item);
-    }
-    return item;
-  };
-  const latest = articles.slice(0, limit);
+  const itemOf = (article: Article): FeedItem =>
+    toFeedItem(article, urlOf(config.baseUrl, articleDir(article.slug)), config.baseUrl, siteAuthor);
   const title = clean(config.title);
-  const description = clean(config.description);
+  const description = clean(config.description) || title;
   const common = { language: config.language, author: siteAuthor, websubHub: config.feeds.websubHub };
+  // Every list page shows the section navigation: a new or renamed section changes them all.
+  const nav = sections.map((s) => `${s.slug}\0${s.label}`).join('\0');
 
   const files: PlannedFile[] = [
-    { path: stylesheetPath, key: null, render: () => templates.css, feedUrl: null },
-    { path: 'index.html', key: null, render: () => renderIndexPage(latest, sections, config, templates), feedUrl: null },
-    ...feedFilesOf('', { ...common, title, description: description || title, homeUrl: `${config.baseUrl}/` }, latest.map(itemOf), config.baseUrl),
+    { path: stylesheetPath, key: 'css', render: () => templates.css, feedUrl: null },
+    ...paginate(articles).map((page) => ({
+      path: `${listPageDir('', page.number)}index.html`,
+      key: keyOf(page.articles, 'index', String(page.number), String(page.count), nav),
+      render: () => renderIndexPage(page, sections, config, templates),
+      feedUrl: null,
+    })),
+    ...feedFilesOf('', { ...common, title, description, homeUrl: `${config.baseUrl}/` }, articles.slice(0, limit), itemOf, config.baseUrl),
   ];
   for (const section of sections) {
     const dir = sectionDir(section.slug);
-    const sectionTitle = `${title} — ${clean(section.label)}`;
+    const label = clean(section.label);
     files.push(
-      { path: `${dir}index.html`, key: null, render: () => renderSectionPage(section, sections, config, templates), feedUrl: null },
+      ...paginate(section.articles).map((page) => ({
+        path: `${listPageDir(dir, page.number)}index.html`,
+        key: keyOf(page.articles, 'section', section.label, String(page.number), String(page.count), nav),
+        render: () => renderSectionPage(section, page, sections, config, templates),
+        feedUrl: null,
+      })),
       ...feedFilesOf(
         dir,
-        { ...common, title: sectionTitle, description: `${clean(section.label)}: ${description || title}`, homeUrl: urlOf(config.baseUrl, dir) },
-        section.articles.slice(0, limit).map(itemOf),
+        { ...common, title: `${title} — ${label}`, description: `${label}: ${description}`, homeUrl: urlOf(config.baseUrl, dir) },
+        section.articles.slice(0, limit),
+        itemOf,
         config.baseUrl,
       ),
     );
   }
   for (const article of articles) {
-    files.push({
-      path: `${articleDir(article.slug)}index.html`,
-      key: article.hash,
-      render: () => renderArticlePage(article, config, templates),
-      feedUrl: null,
-    });
+    files.push({ path: `${articleDir(article.slug)}index.html`, key: article.hash, render: () => renderArticlePage(article, config, templates), feedUrl: null });
   }
   return { files, articles, sections };
 }

@@ -38,7 +38,7 @@ interface Manifest {
   version: 1;
   /** Hash of Gazette's version, the templates and the config: per-file keys are valid only under the same one. */
   site: string;
-  /** Every file Gazette wrote, with its key ('' when it has none). */
+  /** Every file Gazette wrote, with its key. */
   files: Record<string, string>;
 }
 
@@ -96,20 +96,31 @@ async function writeIfChanged(path: string, bytes: Buffer, madeDirs: Set<string>
 }
 
 /**
- * The folders (relative, `/`-separated) that exist among the parents of `paths`' folders: one directory
- * listing for all 10,000 article folders, where a stat per page would cost more than the rebuild itself.
+ * Where to look for a file to know it is still there: its folder in the listing of the folder above, or a
+ * top-level file in the top-level listing. One listing of `articles/` thus covers 10,000 pages, where a
+ * stat per page would cost more than the rest of a rebuild.
  */
-async function existingFolders(outDir: string, paths: readonly string[]): Promise<Set<string>> {
-  const parents = new Set(paths.map((path) => posix.dirname(posix.dirname(path))));
-  const found = new Set<string>();
-  for (const parent of parents) {
+function witnessOf(path: string): { parent: string; name: string } {
+  const folder = posix.dirname(path);
+  return folder === '.' ? { parent: '.', name: path } : { parent: posix.dirname(folder), name: posix.basename(folder) };
+}
+
+/** The paths among `paths` whose witness is present, listing each parent folder once. */
+async function present(outDir: string, paths: readonly string[]): Promise<Set<string>> {
+  const listings = new Map<string, Set<string>>();
+  for (const parent of new Set(paths.map((path) => witnessOf(path).parent))) {
     try {
-      for (const name of await readdir(join(outDir, parent))) found.add(parent === '.' ? name : `${parent}/${name}`);
+      listings.set(parent, new Set(await readdir(join(outDir, parent))));
     } catch (error) {
       if (!isMissing(error)) throw error;
     }
   }
-  return found;
+  return new Set(
+    paths.filter((path) => {
+      const { parent, name } = witnessOf(path);
+      return listings.get(parent)?.has(name) === true;
+    }),
+  );
 }
 
 /** Whether a manifest path is one Gazette may remove: inside the output folder, not another stage's. */
@@ -159,10 +170,10 @@ export async function writeSite(
   const previousKeys = previous?.site === site ? previous.files : {};
   const plan = planSite(published, config, templates);
 
-  // A keyed file whose key is the previous build's and whose folder is still there is unchanged: not rendered.
-  const candidates = plan.files.filter((file) => file.key !== null && previousKeys[file.path] === file.key);
-  const folders = await existingFolders(outDir, candidates.map((file) => file.path));
-  const skipped = new Set(candidates.filter((file) => folders.has(posix.dirname(file.path))));
+  // A file whose key is the previous build's and which is still there is unchanged: it is not even rendered.
+  const candidates = plan.files.filter((file) => previousKeys[file.path] === file.key);
+  const there = await present(outDir, candidates.map((file) => file.path));
+  const skipped = new Set(candidates.filter((file) => there.has(file.path)));
   const changed = new Set<PlannedFile>();
   const madeDirs = new Set<string>();
   await eachLimit(
@@ -174,7 +185,7 @@ export async function writeSite(
   );
 
   const files: Record<string, string> = {};
-  for (const file of plan.files) files[file.path] = file.key ?? '';
+  for (const file of plan.files) files[file.path] = file.key;
   const removed = Object.keys(previous?.files ?? {}).filter((path) => !Object.hasOwn(files, path) && isOurs(path));
   for (const path of removed) await removeWithEmptyParents(outDir, path);
   const manifest: Manifest = { version: 1, site, files };

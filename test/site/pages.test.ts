@@ -113,7 +113,7 @@ describe('index and section pages', () => {
   const sections = groupSections(articles);
 
   it('index: latest articles, section navigation and autodiscovery of the three site feeds', () => {
-    const html = renderIndexPage(articles.slice(0, 3), sections, config, templates);
+    const html = renderIndexPage({ articles: articles.slice(0, 3), number: 1, count: 1 }, sections, config, templates);
     expect(alternates(html)).toEqual([
       `application/rss+xml ${base}/feed.xml`,
       `application/atom+xml ${base}/atom.xml`,
@@ -131,7 +131,7 @@ describe('index and section pages', () => {
   it('section page: all its articles and autodiscovery of its own feeds', () => {
     const world = sections.find((s) => s.slug === 'world');
     if (!world) throw new Error('no world section');
-    const html = renderSectionPage(world, sections, config, templates);
+    const html = renderSectionPage(world, { articles: world.articles, number: 1, count: 1 }, sections, config, templates);
     expect(html).toContain('<h1>WORLD</h1>');
     expect(html).toContain('<a href="../../sections/world/" aria-current="page">WORLD</a>');
     expect([...html.matchAll(/<h2 dir="auto"><a href="([^"]+)">/g)].map((m) => m[1])).toEqual([

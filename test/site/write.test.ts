@@ -117,15 +117,39 @@ describe('writeSite', () => {
     expect(loud.unchanged).toBe(before.size - loud.written.length);
   });
 
-  it('does not render or read the pages of unchanged articles (the manifest says they are current)', async () => {
+  it('does not render or read a file whose articles are unchanged (the manifest says it is current)', async () => {
     const articles = makeArticles(3);
     await writeSite(articles, config, out);
-    // Only skipped pages keep bytes Gazette did not write; a page it rendered would be compared and rewritten.
+    // Only a skipped file keeps bytes Gazette did not write; a rendered one would be compared and rewritten.
     await writeFile(join(out, 'articles/article-00001/index.html'), 'hand-edited');
-    await writeFile(join(out, 'index.html'), 'hand-edited');
-    const result = await writeSite(articles, config, out);
-    expect(result.written).toEqual(['index.html']);
+    await writeFile(join(out, 'feed.xml'), 'hand-edited');
+    const edited = articles.map((a, i) => (i === 0 ? makeArticle({ ...a, title: 'New title' }) : a));
+    const result = await writeSite(edited, config, out);
+    expect(result.written).toContain('feed.xml');
+    expect(result.written).not.toContain('articles/article-00001/index.html');
     expect(await readFile(join(out, 'articles/article-00001/index.html'), 'utf8')).toBe('hand-edited');
+  });
+
+  it('splits long lists into pages of 50 and removes the pages a shorter list no longer needs', async () => {
+    const articles = makeArticles(120, ['World']);
+    await writeSite(articles, config, out);
+    const files = [...(await snapshot()).keys()].filter((p) => p.endsWith('index.html') && !p.startsWith('articles/')).sort();
+    expect(files).toEqual([
+      'index.html',
+      'page/2/index.html',
+      'page/3/index.html',
+      'sections/world/index.html',
+      'sections/world/page/2/index.html',
+      'sections/world/page/3/index.html',
+    ]);
+    const page2 = await readFile(join(out, 'page/2/index.html'), 'utf8');
+    expect(page2).toContain('<a href="../../" rel="prev">');
+    expect(page2).toContain('<a href="../../page/3/" rel="next">');
+    expect(page2).toContain('<a href="../../articles/article-00050/">');
+    const result = await writeSite(articles.slice(0, 60), config, out);
+    expect(result.removed).toEqual(expect.arrayContaining(['page/3/index.html', 'sections/world/page/3/index.html']));
+    await expect(stat(join(out, 'page/3'))).rejects.toThrow();
+    expect(await readFile(join(out, 'page/2/index.html'), 'utf8')).not.toContain('rel="next"');
   });
 
   it('renders every page again when the config changes', async () => {
