@@ -111,7 +111,8 @@ export function createApp(deps: AppDeps): Hono {
   };
   const tooMany = (c: Context, decision: Extract<RateDecision, { allowed: false }>, json: boolean): Response => {
     c.header('Retry-After', String(decision.retryAfterSeconds));
-    const message = `Too many subscription requests. Please try again in ${Math.ceil(decision.retryAfterSeconds / 60)} minutes.`;
+    const minutes = Math.ceil(decision.retryAfterSeconds / 60);
+    const message = `Too many subscription requests. Please try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`;
     if (json) return c.json({ error: 'rate_limited', message, retryAfter: decision.retryAfterSeconds }, 429);
     return notice(c, 429, 'Please wait a little', [message]);
   };
