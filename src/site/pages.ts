@@ -10,7 +10,8 @@ import type { SiteTemplates } from './templates.js';
 const rtlLanguages = new Set(['ar', 'arc', 'ckb', 'dv', 'fa', 'he', 'ks', 'ps', 'sd', 'ug', 'ur', 'yi']);
 const formatLabels: Record<FeedFormat, string> = { rss: 'RSS', atom: 'Atom', json: 'JSON Feed' };
 
-interface FeedLink {
+/** A feed as pages announce it: `<link rel="alternate">` in the head and a link in the footer. */
+export interface FeedLink {
   type: string;
   title: string;
   label: string;
@@ -31,8 +32,8 @@ interface Frame {
   nav: { label: string; href: string; current: boolean }[];
 }
 
-/** Autodiscovery links of the feeds in `dir` (`''` for the site feeds). */
-function feedLinks(config: SiteConfig, dir: string, title: string): FeedLink[] {
+/** Autodiscovery links of the feeds in `dir` (`''` for the site feeds), as the layout template shows them. */
+export function feedLinks(config: SiteConfig, dir: string, title: string): FeedLink[] {
   return (Object.keys(feedFiles) as FeedFormat[]).map((format) => ({
     type: feedTypes[format],
     title: `${title} (${formatLabels[format]})`,
