@@ -1,19 +1,21 @@
-// The send loop: every pending ledger row, read page by page, sent by a bounded number of workers, each result
-// written back in small batches. A row becomes `sent` only after the server accepted the message, so a crash
-// can only make a later run send again what was in flight or not yet committed — never lose a message.
+// The send loop: every pending ledger row, read page by page, sent by a bounded number of workers, the results
+// committed in batches. A row becomes `sent` only after the server accepted the message, so a crash can only make
+// a later run send again what was in flight (one message per connection at most) — never lose one.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SiteConfig } from '../config/schema.js';
+import { DeliveryError } from '../errors.js';
 import type { DeliveryCursor, DeliveryOutcome, PendingDelivery, Store } from '../store/types.js';
 import { prepareDigestMessages, type DigestMessages } from './message.js';
 import { defaultDeliverySettings, type DeliverySettings } from './settings.js';
 import { SendFailure, type Transport } from './transport.js';
 
-/** Results are committed when this many are waiting… */
-export const commitBatchSize = 50;
-/** …or when the oldest has waited this long (ms). */
-export const commitIntervalMs = 100;
 /** A row that failed temporarily this many times over all runs is given up as `failed`. */
 export const maxTotalAttempts = 30;
+/**
+ * This many 5xx refusals in a row, with no message accepted in between, are not bad addresses but a server that
+ * refuses everyone (relay denied, sending quota): the run stops and nobody is marked bounced.
+ */
+export const bounceStreakLimit = 25;
 const pageSize = 500;
 
 /** Where a run stands, for a progress bar or log line. */
@@ -76,25 +78,35 @@ interface Job {
   dueAt: number;
 }
 
-/** Collects outcomes and commits them in one transaction per batch. */
+/**
+ * Commits outcomes in one transaction per turn of the event loop: every result that arrived in the same turn goes
+ * into the same batch. A worker waits for its result to be committed before it takes the next row, so at any
+ * moment a connection has at most one message that the ledger does not know was accepted: a crash re-sends at
+ * most one message per connection.
+ */
 class LedgerWriter {
   private batch: DeliveryOutcome[] = [];
-  private timer: NodeJS.Timeout | null = null;
+  private committed: Promise<void> | null = null;
 
   constructor(
     private readonly store: Store,
     private readonly onError: (error: unknown) => void,
   ) {}
 
-  add(outcome: DeliveryOutcome): void {
+  /** Resolves once the outcome is committed (or the commit failed, which stops the run). */
+  add(outcome: DeliveryOutcome): Promise<void> {
     this.batch.push(outcome);
-    if (this.batch.length >= commitBatchSize) this.flush();
-    else this.timer ??= setTimeout(() => this.flush(), commitIntervalMs);
+    this.committed ??= new Promise((resolve) =>
+      setImmediate(() => {
+        this.flush();
+        resolve();
+      }),
+    );
+    return this.committed;
   }
 
   flush(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
+    this.committed = null;
     if (this.batch.length === 0) return;
     const batch = this.batch;
     this.batch = [];
@@ -153,6 +165,8 @@ class SendRun {
   private nextSlot = 0;
   private lastSlowDown = -Infinity;
   private failureStreak = 0;
+  /** 5xx refusals not yet recorded: they become bounces once the server accepts another message. */
+  private refused: { job: Job; detail: string }[] = [];
   private readonly total: number;
   private readonly counts = { sent: 0, bounced: 0, failed: 0, skipped: 0, left: 0, deferred: 0 };
   private slowedTo: number | null = null;
@@ -176,6 +190,7 @@ class SendRun {
   async run(): Promise<DeliverySummary> {
     const workers = Array.from({ length: Math.max(1, this.settings.maxConnections) }, () => this.work());
     await Promise.all(workers);
+    if (this.fatal === null) await this.bounceRefused();
     this.ledger.flush();
     if (this.fatal !== null) throw this.fatal;
     const durationMs = performance.now() - this.started;
@@ -277,11 +292,13 @@ class SendRun {
     return messages;
   }
 
-  private record(job: Job, result: DeliveryOutcome['result'], detail: string | null): void {
-    this.ledger.add({ digestNumber: job.row.digestNumber, subscriberId: job.row.subscriberId, result, detail, at: this.clock() });
-    if (result === 'retry') return;
-    this.counts[result]++;
-    this.report();
+  private record(job: Job, result: DeliveryOutcome['result'], detail: string | null): Promise<void> {
+    const committed = this.ledger.add({ digestNumber: job.row.digestNumber, subscriberId: job.row.subscriberId, result, detail, at: this.clock() });
+    if (result !== 'retry') {
+      this.counts[result]++;
+      this.report();
+    }
+    return committed;
   }
 
   private async attempt(job: Job): Promise<void> {
@@ -294,22 +311,43 @@ class SendRun {
       if (!messages) return this.record(job, 'failed', `digest ${row.digestNumber} is missing`);
       const answer = await this.transport.send(messages(row, this.clock()));
       this.failureStreak = 0;
-      this.record(job, 'sent', answer);
+      await this.bounceRefused();
+      return this.record(job, 'sent', answer);
     } catch (error) {
       if (!(error instanceof SendFailure)) return this.fail(error);
-      if (error.kind === 'permanent') return this.record(job, error.responseCode === null ? 'failed' : 'bounced', error.message);
-      this.deferred(job, error);
+      if (error.kind === 'temporary') return this.deferred(job, error);
+      if (error.responseCode === null) return this.record(job, 'failed', error.message);
+      return this.refuse(job, error);
     }
   }
 
-  private deferred(job: Job, error: SendFailure): void {
+  /** Holds a 5xx back until the server shows it accepts mail at all; too many in a row stop the run. */
+  private refuse(job: Job, error: SendFailure): void {
+    this.refused.push({ job, detail: error.message });
+    if (this.refused.length >= bounceStreakLimit) {
+      this.fail(
+        new DeliveryError(
+          `the SMTP server refused ${this.refused.length} recipients in a row (the last: ${error.message}); that is the server ` +
+            'refusing everyone (relay, login or sending quota), not bad addresses, so nobody was marked bounced — fix it and run "gazette send" again',
+        ),
+      );
+    }
+  }
+
+  private async bounceRefused(): Promise<void> {
+    const refused = this.refused;
+    this.refused = [];
+    await Promise.all(refused.map(({ job, detail }) => this.record(job, 'bounced', detail)));
+  }
+
+  private deferred(job: Job, error: SendFailure): Promise<void> {
     this.counts.deferred++;
     job.tries++;
     if (error.slowDown) this.slowDown();
     if (job.row.attempts + job.tries >= maxTotalAttempts) {
       return this.record(job, 'failed', `gave up after ${maxTotalAttempts} temporary failures: ${error.message}`);
     }
-    this.record(job, 'retry', error.message);
+    const committed = this.record(job, 'retry', error.message);
     if (++this.failureStreak >= Math.max(25, 5 * this.settings.maxConnections) && this.stoppedEarly === null) {
       this.stoppedEarly = `${this.failureStreak} temporary failures in a row, the last: ${error.message}`;
       this.stop.abort();
@@ -322,6 +360,7 @@ class SendRun {
       this.counts.left++;
     }
     this.report();
+    return committed;
   }
 
   private report(): void {

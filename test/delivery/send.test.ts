@@ -145,6 +145,16 @@ describe('sendPending', () => {
     expect(store.countSubscribers().active).toBe(10);
   });
 
+  it('bounces nobody when the server refuses every recipient (relay denied), and stops the run', async () => {
+    addReaders(store, 40);
+    storeDigest(store);
+    const { sink, transport } = await smtp({ rcpt: () => ({ code: 550, message: '5.7.1 relaying denied' }) });
+    await expect(send(transport)).rejects.toThrow(/refused 25 recipients in a row/);
+    expect(store.countSubscribers()).toMatchObject({ active: 40, bounced: 0 });
+    expect(store.deliveryCounts()).toMatchObject({ pending: 40, bounced: 0 });
+    expect(sink.received).toHaveLength(0);
+  });
+
   it('writes one .eml per reader to the outbox, and a second run writes nothing', async () => {
     addReaders(store, 25);
     storeDigest(store);

@@ -1,0 +1,101 @@
+// DKIM: a digest sent through SMTP with DKIM_* set verifies with mailauth against a stub DNS resolver, and the
+// signature covers both List-Unsubscribe headers (RFC 8058); tampering with either breaks it.
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { dkimVerify } from 'mailauth';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DkimOptions } from '../../src/config/options.js';
+import { createTransport } from '../../src/delivery/index.js';
+import { sendPending } from '../../src/delivery/send.js';
+import { DeliveryError } from '../../src/errors.js';
+import { openStore } from '../../src/store/index.js';
+import type { Store } from '../../src/store/types.js';
+import { addReaders, deliveryConfig, storeDigest } from './fixtures.js';
+import { startSink, type Sink } from './smtp-sink.js';
+
+const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const dkim: DkimOptions = {
+  domainName: 'example.org',
+  keySelector: 'gz2026',
+  privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  privateKeyFile: null,
+};
+const txt = `v=DKIM1; k=rsa; p=${publicKey.export({ type: 'spki', format: 'der' }).toString('base64')}`;
+
+async function resolver(name: string, type: string): Promise<string[][]> {
+  if (type === 'TXT' && name === 'gz2026._domainkey.example.org') return [[txt]];
+  throw Object.assign(new Error(`no ${type} record for ${name}`), { code: 'ENOTFOUND' });
+}
+
+let dir: string;
+let store: Store;
+let sink: Sink;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'gazette-dkim-'));
+  store = openStore({ dbPath: join(dir, 'gazette.db') });
+  addReaders(store, 3);
+  storeDigest(store);
+  sink = await startSink();
+  const transport = createTransport({ smtpUrl: sink.url, outboxDir: '', dkim }, { maxConnections: 2 });
+  try {
+    await sendPending(store, transport, deliveryConfig(), { secret: 's', settings: { maxConnections: 2, ratePerSecond: 0, maxAttempts: 1 } });
+  } finally {
+    await transport.close();
+  }
+});
+afterAll(async () => {
+  store.close();
+  await sink.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+function signatureTags(raw: Buffer): Map<string, string> {
+  const head = raw.subarray(0, raw.indexOf('\r\n\r\n')).toString('latin1').replace(/\r\n[ \t]+/g, ' ');
+  const value = /^DKIM-Signature:(.*)$/im.exec(head)?.[1] ?? '';
+  return new Map(value.split(';').map((tag) => tag.trim().split('=', 2) as [string, string]));
+}
+
+describe('DKIM', () => {
+  it('signs every message so that it verifies, aligned with the From domain', async () => {
+    expect(sink.received).toHaveLength(3);
+    for (const message of sink.received) {
+      const { results } = await dkimVerify(message.raw, { resolver, sender: 'news@example.org' });
+      expect(results).toHaveLength(1);
+      expect(results[0]?.status.result, results[0]?.info).toBe('pass');
+      expect(results[0]?.signingDomain).toBe('example.org');
+      expect(results[0]?.status.aligned).toBe('example.org');
+    }
+  });
+
+  it('covers both List-Unsubscribe headers, so changing either breaks the signature', async () => {
+    const raw = (sink.received[0] as { raw: Buffer }).raw;
+    const signed = (signatureTags(raw).get('h') ?? '').toLowerCase().split(':').map((h) => h.trim());
+    expect(signed).toEqual(expect.arrayContaining(['from', 'to', 'subject', 'message-id', 'list-unsubscribe', 'list-unsubscribe-post']));
+    for (const [from, to] of [
+      ['List-Unsubscribe-Post: List-Unsubscribe=One-Click', 'List-Unsubscribe-Post: List-Unsubscribe=Two-Clicks'],
+      ['<https://news.example.org/unsubscribe', '<https://evil.example.com/unsubscribe'],
+    ] as const) {
+      // Only the header block changes, so a failure can only come from the signed headers.
+      const end = raw.indexOf('\r\n\r\n');
+      const head = raw.subarray(0, end).toString('latin1').replace(from, to);
+      const forged = Buffer.concat([Buffer.from(head, 'latin1'), raw.subarray(end)]);
+      expect(forged.equals(raw)).toBe(false);
+      const { results } = await dkimVerify(forged, { resolver, sender: 'news@example.org' });
+      expect(results[0]?.status.result).toBe('fail');
+    }
+  });
+
+  it('reads the key from DKIM_PRIVATE_KEY_FILE, and refuses a key that is not one', async () => {
+    const file = join(dir, 'dkim.pem');
+    await writeFile(file, dkim.privateKey ?? '');
+    expect(() => createTransport({ smtpUrl: null, outboxDir: dir, dkim: { ...dkim, privateKey: null, privateKeyFile: file } })).not.toThrow();
+    await writeFile(file, 'not a key');
+    expect(() => createTransport({ smtpUrl: null, outboxDir: dir, dkim: { ...dkim, privateKey: null, privateKeyFile: file } })).toThrow(DeliveryError);
+    expect(() => createTransport({ smtpUrl: null, outboxDir: dir, dkim: { ...dkim, privateKey: null, privateKeyFile: join(dir, 'missing.pem') } })).toThrow(
+      /DKIM_PRIVATE_KEY_FILE/,
+    );
+  });
+});
