@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Article } from '../../src/content/article.js';
 import { manifestFile, writeSite } from '../../src/site/write.js';
 import { makeArticle, makeArticles, makeSiteConfig } from '../fixtures/feeds/factory.js';
+import { parseXml } from '../fixtures/feeds/xml.js';
 
 let out: string;
 const config = makeSiteConfig();
@@ -57,6 +58,16 @@ describe('writeSite', () => {
     ]);
     expect(result).toMatchObject({ unchanged: 0, removed: [], articles: 4, sections: 2 });
     expect(result.written).toHaveLength(17);
+  });
+
+  it('builds a site with nothing published yet: a home page and empty, well-formed feeds', async () => {
+    const result = await writeSite([], config, out);
+    expect([...result.written].sort()).toEqual(['assets/site.css', 'atom.xml', 'feed.json', 'feed.xml', 'index.html']);
+    // parseXml throws on anything malformed.
+    expect(parseXml(await readFile(join(out, 'feed.xml'), 'utf8')).local).toBe('rss');
+    expect(parseXml(await readFile(join(out, 'atom.xml'), 'utf8')).local).toBe('feed');
+    expect(JSON.parse(await readFile(join(out, 'feed.json'), 'utf8'))).toMatchObject({ items: [] });
+    expect(await readFile(join(out, 'index.html'), 'utf8')).toContain('Nothing published yet.');
   });
 
   it('gives byte-identical files on a rebuild and writes nothing, not even the same bytes again', async () => {
