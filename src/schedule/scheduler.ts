@@ -141,7 +141,10 @@ class CronScheduler implements Scheduler {
     const due = this.schedules.filter((schedule) => this.prepareState(schedule));
     for (const schedule of this.schedules) {
       schedule.task.start();
-      this.logger.info({ schedule: schedule.name, pattern: schedule.pattern, timezone: schedule.timezone, next: this.nextFire(schedule) }, 'schedule started');
+      this.logger.info(
+        { schedule: schedule.name, pattern: schedule.pattern, timezone: schedule.timezone, next: this.nextFire(schedule), holder: this.holder },
+        'schedule started',
+      );
     }
     // Newsletter first: its publish rebuilds too, so a feeds catch-up behind it is skipped.
     for (const schedule of due) {
@@ -252,15 +255,18 @@ class CronScheduler implements Scheduler {
   private claim(schedule: Schedule, slot: Date, reason: RunReason): Refusal | null {
     if (this.stopping.signal.aborted) return 'stopped';
     if (this.current) return this.current.schedule === 'feeds' && schedule.waits ? 'behind-build' : 'running';
+    let acquired = false;
     try {
-      if (!this.lease.acquire()) return 'lease-held';
+      acquired = this.lease.acquire();
+      if (!acquired) return 'lease-held';
       // Read under the lease: a holder that just finished this slot recorded it before letting go.
       if (slot.getTime() < new Date(this.state(schedule).nextSlot).getTime()) {
         this.lease.release();
         return 'done';
       }
     } catch (error) {
-      this.logger.error({ schedule: schedule.name, err: error }, 'cannot read or take the run lease');
+      this.logger.error({ schedule: schedule.name, err: error }, 'cannot read the schedule or take the run lease');
+      if (acquired) this.releaseLease();
       return 'store-error';
     }
     const wait = this.waiting.get(schedule.name);
@@ -311,7 +317,7 @@ class CronScheduler implements Scheduler {
     const wait = this.waiting.get(schedule.name);
     if (wait?.timer) clearTimeout(wait.timer);
     const timer = setTimeout(() => this.retry(schedule), Math.max(1, Math.floor(this.lease.ttlMs / 3)));
-    this.waiting.set(schedule.name, { slot: wait && wait.slot > slot ? wait.slot : slot, timer });
+    this.waiting.set(schedule.name, { slot: wait && wait.slot.getTime() > slot.getTime() ? wait.slot : slot, timer });
   }
 
   private retry(schedule: Schedule): void {
@@ -366,7 +372,12 @@ class CronScheduler implements Scheduler {
       result = this.stopping.signal.aborted ? 'stopped' : 'failed';
       if (result === 'failed') logger.error({ err: caught }, 'run failed');
     }
-    this.record(schedule, run, { result, counts, error });
+    try {
+      this.record(schedule, run, { result, counts, error });
+    } catch (caught) {
+      // The run's work is in the ledger either way; an unrecorded slot only means one more catch-up run.
+      logger.error({ err: caught }, 'cannot record the run in the store');
+    }
     const level = result === 'ok' ? 'info' : result === 'failed' ? 'error' : 'warn';
     logger[level]({ result, counts, ...(error === null ? {} : { error }) }, 'run finished');
   }
@@ -391,17 +402,21 @@ class CronScheduler implements Scheduler {
     });
   }
 
-  /** Ends the current run: lets the lease go and gives a waiting slot its turn at once. */
-  private finish(): void {
-    const run = this.current;
-    if (!run) return;
-    this.current = null;
+  private releaseLease(): void {
     try {
       this.lease.release();
     } catch (error) {
       // The lease then expires on its own after its TTL.
       this.logger.error({ err: error }, 'cannot release the run lease');
     }
+  }
+
+  /** Ends the current run: lets the lease go and gives a waiting slot its turn at once. */
+  private finish(): void {
+    const run = this.current;
+    if (!run) return;
+    this.current = null;
+    this.releaseLease();
     run.resolveFinished();
     for (const schedule of this.schedules) {
       if (this.waiting.has(schedule.name)) setImmediate(() => this.retry(schedule));

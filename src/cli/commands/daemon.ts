@@ -1,12 +1,135 @@
-import { defineCommand } from 'citty';
-import { NotBuiltError } from '../../errors.js';
-import { optionArgs } from '../context.js';
+import { resolve } from 'node:path';
+import { defineCommand, type CommandContext } from 'citty';
+import { loadSiteConfig } from '../../config/load.js';
+import { createTransport } from '../../delivery/index.js';
+import { resolveDeliverySettings } from '../../delivery/settings.js';
+import { UsageError } from '../../errors.js';
+import { createLogger } from '../../log.js';
+import { pipelineJobs } from '../../schedule/jobs.js';
+import { defaultLeaseTtlMs } from '../../schedule/lease.js';
+import { startScheduler, type Scheduler } from '../../schedule/scheduler.js';
+import { startServer } from '../../server/index.js';
+import { openStore } from '../../store/index.js';
+import { ioOf, optionArgs, optionsOf } from '../context.js';
+
+/** How long a graceful stop may take before the daemon gives up waiting (exit 1). */
+export const shutdownTimeoutMs = 30_000;
+
+/** Exit status after a second signal: 128 + the signal number, as a shell reports a process killed by it. */
+const killedStatus = { SIGINT: 130, SIGTERM: 143 } as const;
+type StopSignal = keyof typeof killedStatus;
+
+/** The first and the second SIGINT/SIGTERM from now on. */
+function watchSignals(): { first: Promise<StopSignal>; second: Promise<StopSignal>; dispose(): void } {
+  const seen: ((signal: StopSignal) => void)[] = [];
+  const first = new Promise<StopSignal>((done) => seen.push(done));
+  const second = new Promise<StopSignal>((done) => seen.push(done));
+  const onSignal = (signal: StopSignal): void => {
+    seen.shift()?.(signal);
+  };
+  for (const name of Object.keys(killedStatus)) process.on(name, onSignal);
+  return {
+    first,
+    second,
+    dispose() {
+      for (const name of Object.keys(killedStatus)) process.off(name, onSignal);
+    },
+  };
+}
+
+function leaseMs(text: string | undefined): number {
+  if (text === undefined) return defaultLeaseTtlMs;
+  const seconds = Number(text);
+  if (!/^\d+$/.test(text) || seconds < 1 || seconds > 3600) {
+    throw new UsageError(`--lease "${text}" is not a whole number of seconds from 1 to 3600`);
+  }
+  return seconds * 1000;
+}
 
 /** `gazette daemon`: Run serve plus the schedules of site.json */
 export default defineCommand({
-  meta: { name: 'daemon', description: 'Run serve plus the schedules of site.json' },
-  args: { ...optionArgs },
-  run() {
-    throw new NotBuiltError('daemon');
+  meta: { name: 'daemon', description: 'Run serve plus the schedules of site.json (SIGTERM or Ctrl-C stops it cleanly)' },
+  args: {
+    ...optionArgs,
+    lease: {
+      type: 'string',
+      valueHint: 'SECONDS',
+      description: `how long a silent process (crashed mid-send) keeps the run lease before this daemon takes over (default ${defaultLeaseTtlMs / 1000})`,
+    },
+  },
+  async run(typed) {
+    // ioOf/optionsOf take the untyped context; under exactOptionalPropertyTypes a typed one does not widen to it.
+    const context = typed as unknown as CommandContext;
+    const io = ioOf(context);
+    const options = optionsOf(context);
+    const leaseTtlMs = leaseMs(typed.args.lease);
+    const settings = resolveDeliverySettings(io.env);
+    // An invalid schedule or time zone fails here, before anything starts (InputError, exit 2).
+    const config = await loadSiteConfig(options.contentDir);
+    const logger = createLogger(io.stderr);
+    const store = openStore(options);
+    const transport = createTransport(options, settings);
+    const signals = watchSignals();
+    let scheduler: Scheduler | null = null;
+    let server: Awaited<ReturnType<typeof startServer>> | null = null;
+    let graceful = false;
+    try {
+      const trustProxy = /^(1|true|yes)$/i.test(io.env.GAZETTE_TRUST_PROXY ?? '');
+      server = await startServer({
+        store,
+        config,
+        options,
+        transport,
+        logger,
+        trustProxy,
+        port: options.port,
+        health: () => ({ ...scheduler?.health() }),
+      });
+      scheduler = startScheduler({
+        config,
+        store,
+        logger,
+        leaseTtlMs,
+        jobs: pipelineJobs({ store, options, settings, progressStream: io.stderr }),
+      });
+      const next = scheduler.health().schedules.map((s) => `${s.name} "${s.pattern}" (${s.timezone}) next ${s.next ?? '—'}`);
+      io.stdout.write(`serving ${resolve(options.outDir)} at ${server.url}; schedules: ${next.join('; ')}; SIGTERM or Ctrl-C stops\n`);
+
+      const signal = await signals.first;
+      logger.info({ signal }, 'stopping: schedules off, messages in flight finish and are recorded (a second signal exits at once)');
+      const running = scheduler;
+      const listening = server;
+      const stopped = Promise.all([running.stop(), listening.close()]).then(() => 'stopped' as const);
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<'timeout'>((done) => {
+        timer = setTimeout(() => done('timeout'), shutdownTimeoutMs);
+      });
+      const outcome = await Promise.race([stopped, timedOut, signals.second]);
+      clearTimeout(timer);
+      if (outcome === 'stopped') {
+        graceful = true;
+        logger.info('stopped');
+        return 0;
+      }
+      if (outcome === 'timeout') {
+        logger.error({ afterMs: shutdownTimeoutMs }, 'could not stop in time: exiting with work in flight; the next run resumes from the ledger');
+        return 1;
+      }
+      logger.warn({ signal: outcome }, 'second signal: exiting at once; the next run resumes from the ledger');
+      return killedStatus[outcome];
+    } catch (error) {
+      // Startup failed (the port is taken, say): stop whatever did start.
+      await scheduler?.stop();
+      await server?.close();
+      graceful = true;
+      throw error;
+    } finally {
+      signals.dispose();
+      // After a forced exit the work in flight still uses these; the process ends right after anyway.
+      if (graceful) {
+        await transport.close();
+        store.close();
+      }
+    }
   },
 });

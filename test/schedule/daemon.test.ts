@@ -1,0 +1,337 @@
+// `gazette daemon` as operators run it: child processes on one SQLite file, mail to a real SMTP server.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readScheduleState } from '../../src/schedule/state.js';
+import { openStore, type Store } from '../../src/store/index.js';
+import { createToken } from '../../src/subscribers/tokens.js';
+import { run } from '../cli/run.js';
+import { startSink, type Sink } from '../delivery/smtp-sink.js';
+import { addReaders, until } from './helpers.js';
+
+const repo = fileURLToPath(new URL('../..', import.meta.url));
+const secret = 'daemon-test-secret';
+// Child processes start slowly on a busy machine (tsx compiles on the fly): generous waits, no timed assertions.
+const patience = 90_000;
+
+let dir: string;
+let contentDir: string;
+let dbPath: string;
+let store: Store;
+let sink: Sink;
+const children: ChildProcess[] = [];
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'gazette-daemon-'));
+  contentDir = join(dir, 'content');
+  dbPath = join(dir, 'gazette.db');
+  await mkdir(contentDir);
+  await writeSiteJson('*/2 * * * * *');
+  await writeArticle('first-story');
+  await writeArticle('second-story');
+  store = openStore({ dbPath });
+  sink = await startSink();
+});
+
+afterEach(async () => {
+  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  store.close();
+  await sink.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function writeSiteJson(schedule: string, timezone = 'UTC'): Promise<void> {
+  const site = {
+    title: 'Daemon Desk',
+    baseUrl: 'https://news.example.org',
+    author: { name: 'Desk' },
+    newsletter: { from: 'Desk <desk@example.org>', postalAddress: '1 Test Street', schedule, timezone },
+  };
+  await writeFile(join(contentDir, 'site.json'), JSON.stringify(site));
+}
+
+async function writeArticle(slug: string): Promise<void> {
+  const text = `---\ntitle: ${slug.replace(/-/g, ' ')}\ndate: 2026-01-15T08:00\nsummary: A story for the daemon tests.\n---\nThe body of ${slug}.\n`;
+  await writeFile(join(contentDir, `${slug}.md`), text);
+}
+
+/** A daemon child process: its JSON log lines, its URL once listening, and its exit. */
+class Daemon {
+  readonly child: ChildProcess;
+  readonly lines: Record<string, unknown>[] = [];
+  readonly url: Promise<string>;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  constructor(env: Record<string, string> = {}, args: string[] = []) {
+    this.child = spawnGazette(['daemon', '--port', '0', ...args], env);
+    children.push(this.child);
+    let stdout = '';
+    this.url = new Promise((resolve, reject) => {
+      this.child.stdout?.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString('utf8');
+        const url = / at (http:\/\/\S+);/.exec(stdout)?.[1];
+        if (url) resolve(url);
+      });
+      this.child.once('exit', () => reject(new Error(`the daemon exited before listening: ${stdout}`)));
+    });
+    let partial = '';
+    this.child.stderr?.on('data', (chunk: Buffer) => {
+      const text = partial + chunk.toString('utf8');
+      const parts = text.split('\n');
+      partial = parts.pop() ?? '';
+      for (const line of parts) if (line.startsWith('{')) this.lines.push(JSON.parse(line) as Record<string, unknown>);
+    });
+    this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
+  }
+
+  has(msg: string): boolean {
+    return this.lines.some((line) => line.msg === msg);
+  }
+
+  /** The id of a run that started and has not finished, if any. */
+  runInProgress(): string | null {
+    const finished = new Set(this.lines.filter((l) => l.msg === 'run finished').map((l) => l.runId));
+    const started = this.lines.filter((l) => l.msg === 'run started' && !finished.has(l.runId));
+    return (started.at(-1)?.runId as string | undefined) ?? null;
+  }
+}
+
+function childEnv(extra: Record<string, string>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of ['PATH', 'HOME', 'TMPDIR', 'LANG']) if (process.env[name]) env[name] = process.env[name] ?? '';
+  return {
+    ...env,
+    GAZETTE_CONTENT: contentDir,
+    GAZETTE_OUT: join(dir, 'public'),
+    GAZETTE_DB: dbPath,
+    GAZETTE_OUTBOX: join(dir, 'outbox'),
+    GAZETTE_SECRET: secret,
+    SMTP_URL: sink.url,
+    SMTP_MAX_CONNECTIONS: '2',
+    ...extra,
+  };
+}
+
+function spawnGazette(args: string[], env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', ...args], {
+    cwd: repo,
+    env: childEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+/** Runs a one-shot command (`send`) to completion. */
+async function gazette(args: string[], env: Record<string, string> = {}): Promise<number | null> {
+  const child = spawnGazette(args, env);
+  children.push(child);
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  const [code] = await new Promise<[number | null]>((resolve) => child.once('exit', (c) => resolve([c])));
+  if (code !== 0) throw new Error(`gazette ${args.join(' ')} exited ${code}: ${stderr}`);
+  return code;
+}
+
+/** Each reader's copies: address → Message-IDs received. */
+function copies(): Map<string, string[]> {
+  const byAddress = new Map<string, string[]>();
+  for (const message of sink.received) byAddress.set(message.to, [...(byAddress.get(message.to) ?? []), message.messageId]);
+  return byAddress;
+}
+
+/** Readers whose row of digest 1 is recorded as sent (in these tests no row is skipped, bounced or failed). */
+function recordedSent(): Set<string> {
+  const pending = new Set(store.pendingDeliveries(10_000).map((row) => row.email.toLowerCase()));
+  return new Set([...store.listSubscribers()].map((s) => s.email.toLowerCase()).filter((email) => !pending.has(email)));
+}
+
+describe('gazette daemon', () => {
+  it('exits 2 with a clear message on an invalid cron expression or time zone', async () => {
+    await writeSiteJson('61 7 * * 1', 'Mars/Olympus');
+    const result = await run(['daemon', '--content', contentDir, '--db', dbPath, '--port', '0']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('site.json: newsletter.schedule: expected a cron expression');
+    expect(result.stderr).toContain('site.json: newsletter.timezone: expected an IANA time zone');
+    expect(result.stderr).not.toContain('    at ');
+    expect((await run(['daemon', '--lease', 'soon'])).stderr).toContain('--lease "soon" is not a whole number of seconds');
+  });
+
+  it(
+    'with two daemons on one database, every reader gets exactly one copy of each digest',
+    async () => {
+      addReaders(store, 12);
+      const daemons = [new Daemon(), new Daemon()];
+      await Promise.all(daemons.map((d) => d.url));
+      await until('digest 1 delivered to every reader', () => sink.received.length >= 12 && store.deliveryCounts().sent === 12, patience);
+
+      await writeArticle('third-story');
+      await until('digest 2 delivered to every reader', () => sink.received.length >= 24 && store.deliveryCounts().sent === 24, patience);
+      // Give both daemons more fires in which a duplicate could go out.
+      const finished = daemons.map((d) => d.lines.filter((l) => l.msg === 'run finished').length);
+      await until('two more runs in each daemon', () => daemons.every((d, i) => d.lines.filter((l) => l.msg === 'run finished').length >= (finished[i] ?? 0) + 2), patience);
+
+      expect(store.listDigests()).toHaveLength(2);
+      expect(sink.received).toHaveLength(24);
+      for (const ids of copies().values()) expect(new Set(ids).size).toBe(2);
+      expect(copies().size).toBe(12);
+
+      for (const daemon of daemons) daemon.child.kill('SIGTERM');
+      const exits = await Promise.all(daemons.map((d) => d.exited));
+      expect(exits.map((e) => e.code)).toEqual([0, 0]);
+    },
+    patience * 3,
+  );
+
+  it(
+    'when the lease holder is killed mid-send, the other daemon takes over and finishes the rest',
+    async () => {
+      addReaders(store, 30);
+      const env = { SMTP_RATE_PER_SECOND: '5' };
+      const daemons = [new Daemon(env, ['--lease', '3']), new Daemon(env, ['--lease', '3'])];
+      await Promise.all(daemons.map((d) => d.url));
+      await until('a send under way', () => sink.received.length >= 5, patience);
+      const holder = daemons.find((d) => d.runInProgress() !== null);
+      const survivor = daemons.find((d) => d !== holder);
+      if (!holder || !survivor) throw new Error('no daemon is sending');
+      holder.child.kill('SIGKILL');
+      const atKill = sink.received.length;
+      expect(atKill).toBeLessThan(30);
+
+      await until('every reader served', () => copies().size === 30 && store.deliveryCounts().pending === 0, patience);
+      expect(store.deliveryCounts()).toMatchObject({ sent: 30, pending: 0, failed: 0 });
+      expect(survivor.lines.some((l) => l.msg === 'run finished' && (l.counts as { delivery?: { sent?: number } }).delivery?.sent)).toBe(true);
+      // At most the messages in flight (or accepted but not yet committed) at the kill go out twice, with one Message-ID.
+      const twice = [...copies().values()].filter((ids) => ids.length > 1);
+      expect(twice.length).toBeLessThanOrEqual(4);
+      for (const ids of twice) expect(new Set(ids).size).toBe(1);
+      expect(store.listDigests()).toHaveLength(1);
+    },
+    patience * 3,
+  );
+
+  it(
+    'on SIGTERM during a send, exits 0 with every message delivered and recorded or still pending',
+    async () => {
+      addReaders(store, 30);
+      const daemon = new Daemon({ SMTP_RATE_PER_SECOND: '5' });
+      await daemon.url;
+      await until('a send under way', () => sink.received.length >= 3, patience);
+      daemon.child.kill('SIGTERM');
+      const exit = await daemon.exited;
+
+      expect(exit.code).toBe(0);
+      const counts = store.deliveryCounts(1);
+      expect(counts.sent + counts.pending).toBe(30);
+      expect(counts.pending).toBeGreaterThan(0);
+      const received = new Set(sink.received.map((m) => m.to));
+      expect(recordedSent()).toEqual(received);
+      expect(sink.received).toHaveLength(received.size);
+      expect(daemon.lines.find((l) => l.msg === 'run finished')).toMatchObject({ result: 'stopped' });
+      expect(readScheduleState(store, 'newsletter')?.lastRun?.result).toBe('stopped');
+
+      // The next run resumes: everyone else gets their copy, nobody a second one.
+      await gazette(['send']);
+      expect(copies().size).toBe(30);
+      expect([...copies().values()].every((ids) => ids.length === 1)).toBe(true);
+    },
+    patience * 3,
+  );
+
+  it(
+    'keeps answering HTTP during a send, and a reader who unsubscribes meanwhile is not sent to',
+    async () => {
+      addReaders(store, 30);
+      const daemon = new Daemon({ SMTP_RATE_PER_SECOND: '5' });
+      const url = await daemon.url;
+      await until('a send under way', () => sink.received.length >= 2, patience);
+
+      const health = (await (await fetch(`${url}/healthz`)).json()) as { status: string; running: { schedule: string } | null };
+      expect(health).toMatchObject({ status: 'ok', running: { schedule: 'newsletter' } });
+      const last = store.findSubscriber('reader29@example.org');
+      if (!last) throw new Error('no reader29');
+      const response = await fetch(`${url}/unsubscribe?token=${encodeURIComponent(createToken(secret, last.id, 'unsubscribe'))}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'List-Unsubscribe=One-Click',
+      });
+      expect(response.status).toBe(200);
+
+      await until('the send to finish', () => store.deliveryCounts(1).pending === 0, patience);
+      expect(copies().has('reader29@example.org')).toBe(false);
+      expect(store.deliveryCounts(1)).toMatchObject({ sent: 29, skipped: 1 });
+      await until('the run recorded', () => readScheduleState(store, 'newsletter')?.lastRun !== null, patience);
+      const after = (await (await fetch(`${url}/healthz`)).json()) as {
+        schedules: { lastRun: { slot: string; result: string; counts: unknown } | null; next: string }[];
+      };
+      expect(after.schedules[0]?.lastRun).toMatchObject({ result: 'ok', counts: { delivery: { pending: 0 } } });
+      expect(new Date(after.schedules[0]?.next ?? 0).getTime()).toBeGreaterThan(new Date(after.schedules[0]?.lastRun?.slot ?? 0).getTime());
+      daemon.child.kill('SIGTERM');
+      expect((await daemon.exited).code).toBe(0);
+    },
+    patience * 3,
+  );
+
+  it(
+    'exits at once on a second signal, and the ledger lets the next run resume',
+    async () => {
+      addReaders(store, 30);
+      const daemon = new Daemon({ SMTP_RATE_PER_SECOND: '5' });
+      const url = new URL(await daemon.url);
+      await until('a send under way', () => sink.received.length >= 3, patience);
+      // A request that never completes keeps the graceful stop waiting for the server to close. The server's
+      // "100 Continue" says it has the request in hand.
+      const socket = connect(Number(url.port), url.hostname.replace(/^\[|\]$/g, ''));
+      const continued = new Promise<void>((resolve) => socket.on('data', (chunk: Buffer) => chunk.toString().includes('100 Continue') && resolve()));
+      socket.write('POST /subscribe HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\nExpect: 100-continue\r\n\r\n');
+      await continued;
+      daemon.child.kill('SIGTERM');
+      await until('the graceful stop to begin', () => daemon.lines.some((l) => typeof l.msg === 'string' && l.msg.startsWith('stopping')), patience);
+      daemon.child.kill('SIGTERM');
+      const exit = await daemon.exited;
+      socket.destroy();
+
+      expect(exit.code).toBe(143);
+      expect(daemon.has('second signal: exiting at once; the next run resumes from the ledger')).toBe(true);
+      const received = new Set(sink.received.map((m) => m.to));
+      for (const email of recordedSent()) expect(received.has(email)).toBe(true);
+
+      await gazette(['send']);
+      expect(copies().size).toBe(30);
+      const twice = [...copies().values()].filter((ids) => ids.length > 1);
+      expect(twice.length).toBeLessThanOrEqual(4);
+      for (const ids of twice) expect(new Set(ids).size).toBe(1);
+    },
+    patience * 3,
+  );
+
+  it(
+    'after an outage, catches up with one publish at start',
+    async () => {
+      addReaders(store, 3);
+      const first = new Daemon();
+      await first.url;
+      await until('digest 1 delivered', () => store.deliveryCounts().sent === 3, patience);
+      first.child.kill('SIGTERM');
+      expect((await first.exited).code).toBe(0);
+
+      const downSince = new Date(readScheduleState(store, 'newsletter')?.nextSlot ?? 0);
+      await writeArticle('news-during-the-outage');
+      await until('two slots missed', () => Date.now() > downSince.getTime() + 2_500, patience);
+      const second = new Daemon();
+      await second.url;
+      await until('the catch-up run to finish', () => second.has('run finished'), patience);
+      const catchUps = second.lines.filter((l) => l.msg === 'run started' && l.reason === 'catch-up');
+      expect(catchUps).toHaveLength(1);
+      expect(catchUps[0]?.slot).toBe(downSince.toISOString());
+      await until('digest 2 delivered', () => store.deliveryCounts().sent === 6, patience);
+      second.child.kill('SIGTERM');
+      expect((await second.exited).code).toBe(0);
+      expect(store.listDigests()).toHaveLength(2);
+      expect([...copies().values()].every((ids) => ids.length === 2)).toBe(true);
+    },
+    patience * 3,
+  );
+});
