@@ -1,7 +1,7 @@
 // `gazette daemon` as operators run it: child processes on one SQLite file, mail to a real SMTP server.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -157,6 +157,20 @@ describe('gazette daemon', () => {
     expect(result.stderr).toContain('site.json: newsletter.timezone: expected an IANA time zone');
     expect(result.stderr).not.toContain('    at ');
     expect((await run(['daemon', '--lease', 'soon'])).stderr).toContain('--lease "soon" is not a whole number of seconds');
+  });
+
+  it('exits 2 and starts no schedule when its port is taken', async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, resolve));
+    const { port } = busy.address() as AddressInfo;
+    try {
+      const result = await run(['daemon', '--content', contentDir, '--db', dbPath, '--port', String(port)]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(`cannot listen on port ${port}`);
+      expect(readScheduleState(store, 'newsletter')).toBeNull();
+    } finally {
+      busy.close();
+    }
   });
 
   it(
