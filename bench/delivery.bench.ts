@@ -50,6 +50,7 @@ async function runSink(): Promise<void> {
       stream.resume();
     },
   });
+  server.on('error', () => {});
   server.listen(0, '127.0.0.1', () => {
     const address = server.server.address();
     process.send?.({ port: typeof address === 'object' && address ? address.port : 0 });
@@ -173,8 +174,8 @@ async function gazette(sink: SinkHandle, store: Store, config: SiteConfig): Prom
 
 // ---- peak memory at 100,000 readers (child process) ----
 
-async function runRss(dbPath: string, url: string): Promise<void> {
-  const config = await loadSiteConfig(contentDir);
+async function runRss(dbPath: string, url: string, content: string): Promise<void> {
+  const config = await loadSiteConfig(content);
   const store = openStore({ dbPath });
   const transport = createTransport({ smtpUrl: url, outboxDir: '', dkim: null }, { maxConnections: connections });
   const started = performance.now();
@@ -215,7 +216,7 @@ async function measureRss(dir: string, config: SiteConfig, sink: SinkHandle): Pr
   await seed(store, bigList);
   await firstDigest(store, config);
   store.close();
-  const child = fork(await transpiled(), ['--rss', dbPath, sink.url], { execArgv: [] });
+  const child = fork(await transpiled(), ['--rss', dbPath, sink.url, contentDir], { execArgv: [] });
   const result = await new Promise<{ sent: number; seconds: number; maxRssKb: number }>((resolve, reject) => {
     child.once('message', resolve);
     child.once('exit', (code) => reject(new Error(`the 100k child exited with ${code}`)));
@@ -266,5 +267,5 @@ async function main(): Promise<void> {
 
 const mode = process.argv[2];
 if (mode === '--sink') await runSink();
-else if (mode === '--rss') await runRss(process.argv[3] ?? '', process.argv[4] ?? '');
+else if (mode === '--rss') await runRss(process.argv[3] ?? '', process.argv[4] ?? '', process.argv[5] ?? '');
 else await main();

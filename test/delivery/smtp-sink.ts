@@ -86,6 +86,8 @@ export async function startSink(faults: Faults = {}, options: SMTPServerOptions 
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
   });
+  // Clients that are killed or cut off reset their sockets; smtp-server reports that as a server 'error'.
+  server.on('error', () => {});
   const { port } = server.server.address() as AddressInfo;
   return {
     url: `smtp://127.0.0.1:${port}`,

@@ -9,13 +9,16 @@ import { createLogger } from '../../log.js';
 import { buildSummary } from './build.js';
 import { ioOf, jsonArg, optionArgs, optionsOf, writeProblems, type CliIO } from '../context.js';
 
+/** The flags of `publish` and `send`. */
+export const deliveryArgs = { ...optionArgs, ...jsonArg };
+
 /**
  * Runs a publish or send for a command: progress on stderr, the first SIGINT/SIGTERM stops taking rows (a second
  * one kills as usual: nothing is lost either way), then the summary or JSON on stdout. Exit 75 (PendingError) when
  * rows stay pending, else 2 when content files had problems, else 0.
  */
 export async function runDelivery(
-  context: CommandContext,
+  context: CommandContext<typeof deliveryArgs>,
   kind: 'publish' | 'send',
   work: (options: RuntimeOptions, hooks: RunHooks) => Promise<RunReport>,
 ): Promise<number> {
@@ -57,9 +60,8 @@ export async function runDelivery(
 /** `gazette send`: Deliver whatever is pending (resume after a crash or a failed run) */
 export default defineCommand({
   meta: { name: 'send', description: 'Deliver whatever is pending (resume after a crash or a failed run)' },
-  args: { ...optionArgs, ...jsonArg },
-  run(typed) {
-    // ioOf/optionsOf take the untyped context; under exactOptionalPropertyTypes a typed one does not widen to it.
-    return runDelivery(typed as unknown as CommandContext, 'send', (options, hooks) => send(options, hooks));
+  args: deliveryArgs,
+  run(context) {
+    return runDelivery(context, 'send', (options, hooks) => send(options, hooks));
   },
 });
