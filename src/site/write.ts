@@ -1,5 +1,5 @@
-// Writes a planned site into the output folder: only files whose bytes change are written, pages of
-// unchanged articles are not even rendered, and files an earlier build wrote but this one does not are removed.
+// Writes a planned site into the output folder: only files whose bytes change are written, files whose
+// articles are unchanged are not even rendered, and files an earlier build wrote but this one does not are removed.
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rmdir, unlink, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, posix } from 'node:path';
@@ -19,7 +19,9 @@ export interface WriteResult {
   removed: string[];
   /** Absolute URLs of the feeds whose bytes changed: the ones to announce to a WebSub hub. */
   changedFeeds: string[];
+  /** Published articles built (one page each). */
   articles: number;
+  /** Sections with a page and feeds of their own. */
   sections: number;
 }
 
@@ -150,11 +152,11 @@ async function removeWithEmptyParents(outDir: string, path: string): Promise<voi
 }
 
 /**
- * Writes feeds and pages of the published articles into `outDir`. A page whose article hash, config, templates
- * and Gazette version are those of the previous build (and whose folder still exists) is skipped unrendered;
- * every other file is rendered and
- * written only if its bytes differ. Pages and feeds of the previous build that are gone are removed; files
- * Gazette did not write (its manifest says which) are never touched.
+ * Writes feeds and pages of the published articles into `outDir`. A file whose inputs (the hashes of the
+ * articles it shows, the config, the templates, Gazette's version) are those of the previous build, and which
+ * is still there, is skipped unrendered; every other file is rendered and written only if its bytes differ.
+ * Files of the previous build that are gone are removed; files Gazette did not write (its manifest says
+ * which) are never touched.
  */
 export async function writeSite(
   published: readonly Article[],
