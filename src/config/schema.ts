@@ -28,8 +28,14 @@ const httpUrl = z
 
 const timeZone = z.string().refine(isTimeZone, { error: 'expected an IANA time zone such as "Europe/Paris" or "UTC"' });
 
-const cronExpression = z.string().refine((expr) => cron.validate(expr), {
-  error: 'expected a cron expression such as "0 7 * * 1" (minute hour day month weekday, seconds optional)',
+const cronExpression = z.string().superRefine((expr, ctx) => {
+  const { valid, errors = [] } = cron.validateDetailed(expr);
+  if (valid) return;
+  const why = errors.map((e) => e.message).join('; ');
+  ctx.addIssue({
+    code: 'custom',
+    message: `"${expr}" is not a cron expression (${why}) — expected e.g. "0 7 * * 1" (minute hour day month weekday, seconds optional)`,
+  });
 });
 
 const mailbox = z.string().refine((v) => parseMailbox(v) !== null, { error: 'expected "Name <address>"' });

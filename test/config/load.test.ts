@@ -56,7 +56,7 @@ describe('parseSiteConfig', () => {
         'site.json: feeds.limit: Too small: expected number to be >=1',
         'site.json: newsletter.from: expected "Name <address>"',
         expect.stringMatching(/^site\.json: newsletter\.postalAddress: expected the postal address/),
-        expect.stringMatching(/^site\.json: newsletter\.schedule: expected a cron expression/),
+        'site.json: newsletter.schedule: "every monday" is not a cron expression (expected 5 or 6 fields but got 2) — expected e.g. "0 7 * * 1" (minute hour day month weekday, seconds optional)',
         expect.stringMatching(/^site\.json: newsletter\.timezone: expected an IANA time zone/),
         'site.json: Unrecognized key: "titel"',
       ]),
