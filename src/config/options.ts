@@ -28,6 +28,8 @@ export interface RuntimeOptions {
   /** HMAC secret for tokens; null means "generate once and keep in the database". */
   secret: string | null;
   dkim: DkimOptions | null;
+  /** Behind a reverse proxy: take the client address from X-Forwarded-For (`GAZETTE_TRUST_PROXY=1`). */
+  trustProxy: boolean;
 }
 
 function nonEmpty(value: string | undefined): string | null {
@@ -54,6 +56,7 @@ export function resolveOptions(flags: OptionFlags, env: Readonly<Record<string, 
     smtpUrl,
     secret: nonEmpty(env.GAZETTE_SECRET),
     dkim: resolveDkim(env),
+    trustProxy: /^(1|true|yes)$/i.test(env.GAZETTE_TRUST_PROXY ?? ''),
   };
 }
 

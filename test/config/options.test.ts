@@ -13,6 +13,7 @@ describe('resolveOptions', () => {
       smtpUrl: null,
       secret: null,
       dkim: null,
+      trustProxy: false,
     });
   });
 
@@ -49,6 +50,11 @@ describe('resolveOptions', () => {
     expect(() => resolveOptions({}, { PORT: '70000' })).toThrow(/fix --port or PORT/);
     expect(() => resolveOptions({}, { SMTP_URL: 'mail.example.org' })).toThrow(/SMTP_URL must look like/);
     expect(() => resolveOptions({}, { DKIM_DOMAIN: 'example.org' })).toThrow(/DKIM is half configured/);
+  });
+
+  it('trusts a proxy only when GAZETTE_TRUST_PROXY says so', () => {
+    expect(resolveOptions({}, { GAZETTE_TRUST_PROXY: '1' }).trustProxy).toBe(true);
+    expect(resolveOptions({}, { GAZETTE_TRUST_PROXY: 'no' }).trustProxy).toBe(false);
   });
 
   it('unescapes \\n in an inline DKIM key', () => {

@@ -74,14 +74,13 @@ export default defineCommand({
     let server: Awaited<ReturnType<typeof startServer>> | null = null;
     let graceful = false;
     try {
-      const trustProxy = /^(1|true|yes)$/i.test(io.env.GAZETTE_TRUST_PROXY ?? '');
       server = await startServer({
         store,
         config,
         options,
         transport,
         logger,
-        trustProxy,
+        trustProxy: options.trustProxy,
         port: options.port,
         health: () => ({ ...scheduler?.health() }),
       });

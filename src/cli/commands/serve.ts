@@ -34,8 +34,7 @@ export default defineCommand({
     const store = openStore(options);
     const transport = createTransport(options);
     try {
-      const trustProxy = /^(1|true|yes)$/i.test(io.env.GAZETTE_TRUST_PROXY ?? '');
-      const running = await startServer({ store, config, options, transport, logger, trustProxy, port: options.port });
+      const running = await startServer({ store, config, options, transport, logger, trustProxy: options.trustProxy, port: options.port });
       io.stdout.write(`serving ${resolve(options.outDir)} at ${running.url} (mail through ${transport.description}); Ctrl-C stops\n`);
       const signal = await untilStopped();
       logger.info({ signal }, 'stopping');
