@@ -1,4 +1,4 @@
-import { defineCommand, type CommandContext } from 'citty';
+import { defineCommand } from 'citty';
 import { buildSite, type BuildResult } from '../../site/build.js';
 import { ioOf, optionArgs, optionsOf, writeProblems } from '../context.js';
 
@@ -19,8 +19,7 @@ export function buildSummary(result: BuildResult, outDir: string): string {
 export default defineCommand({
   meta: { name: 'build', description: 'Write the feeds and site pages into --out' },
   args: { ...optionArgs },
-  // The untyped context: under exactOptionalPropertyTypes the typed one does not widen to what ioOf/optionsOf take.
-  async run(context: CommandContext) {
+  async run(context) {
     const io = ioOf(context);
     const options = optionsOf(context);
     const result = await buildSite(options, new Date());
