@@ -1,4 +1,5 @@
-// The delivery stage: transports (SMTP pool or outbox), message composition and the send loop.
+// The delivery stage: transports (SMTP pool or outbox), message composition and the send loop. `publish` and
+// `send` with the run lease are in run.ts.
 import type { RuntimeOptions } from '../config/options.js';
 import { createSigner, signing } from './dkim.js';
 import { OutboxTransport } from './outbox.js';
@@ -6,7 +7,9 @@ import { defaultDeliverySettings, type DeliverySettings } from './settings.js';
 import { SmtpTransport } from './smtp.js';
 import type { Transport } from './transport.js';
 
-export { composeMessage, type Mailbox, type MailInput } from './compose.js';
+export { composeMessage, messageIdFor, type Mailbox, type MailInput } from './compose.js';
+export { prepareDigestMessages, type DigestMessages } from './message.js';
+export { sendPending, type DeliverySummary, type SendPendingOptions, type SendProgress } from './send.js';
 export { resolveDeliverySettings, defaultDeliverySettings, type DeliverySettings } from './settings.js';
 export { SendFailure, type RawMessage, type Transport } from './transport.js';
 

@@ -31,8 +31,11 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 }, 120_000);
 
-/** Runs `gazette send` in a child process; `killWhen` decides, per message received, when to SIGKILL it. */
-function send(killWhen: (received: number) => boolean = () => false): Promise<{ code: number | null; signal: string | null; stdout: string }> {
+/** Runs `gazette send` in a child process; `killWhen` decides, per message received, when to send it `signal`. */
+function send(
+  killWhen: (received: number) => boolean = () => false,
+  signal: NodeJS.Signals = 'SIGKILL',
+): Promise<{ code: number | null; signal: string | null; stdout: string }> {
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', 'src/cli/bin.ts', 'send', '--json', '--content', join(dir, 'content'), '--db', join(dir, 'gazette.db')],
@@ -41,7 +44,7 @@ function send(killWhen: (received: number) => boolean = () => false): Promise<{ 
   let stdout = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   const onReceived = (): void => {
-    if (killWhen(sink.received.length)) child.kill('SIGKILL');
+    if (killWhen(sink.received.length)) child.kill(signal);
   };
   sink.events.on('received', onReceived);
   return new Promise((resolve) => {
@@ -82,4 +85,24 @@ it('loses nothing to kill -9, and sends twice at most what was in flight', async
   // A connection takes its next row only after the last result is committed: at most one message each in flight.
   expect(duplicates).toBeLessThanOrEqual(defaultDeliverySettings.maxConnections);
   expect(summary.delivery.sent).toBe(readers - (beforeRestart - duplicates));
+}, 120_000);
+
+it('on SIGTERM finishes and records the messages in flight, exits 75, and the next send sends only the rest', async () => {
+  let signalled = false;
+  const stopped = await send((received) => {
+    if (signalled || received < 60) return false;
+    signalled = true;
+    return true;
+  }, 'SIGTERM');
+  expect(stopped.code).toBe(75);
+  const first = JSON.parse(stopped.stdout) as { delivery: { sent: number; pending: number; interrupted: boolean } };
+  expect(first.delivery.interrupted).toBe(true);
+  // Everything the server accepted is recorded as sent: nothing is left to arrive twice.
+  expect(first.delivery.sent).toBe(sink.received.length);
+  expect(first.delivery.pending).toBe(readers - sink.received.length);
+
+  const resumed = await send();
+  expect(resumed.code).toBe(0);
+  expect(sink.received).toHaveLength(readers);
+  expect(sink.countByAddress().size).toBe(readers);
 }, 120_000);
