@@ -145,6 +145,18 @@ describe('sendPending', () => {
     expect(store.countSubscribers().active).toBe(10);
   });
 
+  it('stops early, keeping every row pending, when the server cannot be reached at all', async () => {
+    addReaders(store, 300);
+    storeDigest(store);
+    const { sink: down, transport } = await smtp();
+    await down.close();
+    sink = null;
+    const summary = await send(transport);
+    expect(summary.stoppedEarly).toMatch(/temporary failures in a row/);
+    expect(summary).toMatchObject({ sent: 0, bounced: 0, pending: 300 });
+    expect(store.countSubscribers().active).toBe(300);
+  });
+
   it('bounces nobody when the server refuses every recipient (relay denied), and stops the run', async () => {
     addReaders(store, 40);
     storeDigest(store);

@@ -133,6 +133,31 @@ describe('SMTP failures', () => {
     }
   });
 
+  it('logs in with the credentials of SMTP_URL, and a refused login is a setup error, not a bounce', async () => {
+    sink = await startSink(
+      {},
+      {
+        disabledCommands: ['STARTTLS'],
+        authOptional: false,
+        allowInsecureAuth: true,
+        onAuth: (auth, _session, callback) =>
+          auth.username === 'desk' && auth.password === 's3cret' ? callback(null, { user: 'desk' }) : callback(new Error('5.7.8 bad credentials')),
+      },
+    );
+    const good = createTransport({ smtpUrl: sink.url.replace('//', '//desk:s3cret@'), outboxDir: '', dkim: null }, { maxConnections: 1 });
+    const bad = createTransport({ smtpUrl: sink.url.replace('//', '//desk:wrong@'), outboxDir: '', dkim: null }, { maxConnections: 1 });
+    try {
+      await good.send(await message(1));
+      expect(sink.received).toHaveLength(1);
+      expect(bad.description).not.toContain('wrong');
+      await expect(bad.send(await message(2))).rejects.toBeInstanceOf(DeliveryError);
+      expect(sink.received).toHaveLength(1);
+    } finally {
+      await good.close();
+      await bad.close();
+    }
+  });
+
   it('reports a connection cut mid-message as temporary', async () => {
     sink = await startSink({ cutData: (_address, attempt) => attempt === 1 });
     const transport = createTransport({ smtpUrl: sink.url, outboxDir: '', dkim: null }, { maxConnections: 1 });
