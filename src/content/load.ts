@@ -3,6 +3,7 @@ import type { Dirent } from 'node:fs';
 import { open, readdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { InputError, type Problem } from '../errors.js';
+import { mapLimit } from '../files.js';
 import type { Article } from './article.js';
 import { isArticlePath, MAX_ARTICLE_BYTES, parseArticle, tooLargeFailure } from './parse.js';
 import { failure, type ParseOptions, type ParseResult } from './parsing.js';
@@ -17,17 +18,6 @@ export interface LoadResult {
 }
 
 const byPath = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-
-/** Runs `task` on every item, at most `limit` at a time; results keep the items' order. */
-async function mapBounded<T, R>(items: readonly T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = [];
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    for (let index = next++; index < items.length; index = next++) results[index] = await task(items[index] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
 
 /** Paths (relative, with `/`) of the article files under `contentDir`, at any depth, dotfiles skipped. */
 async function findArticleFiles(contentDir: string): Promise<string[]> {
@@ -104,7 +94,7 @@ function rejectDuplicateSlugs(articles: readonly Article[]): LoadResult {
  */
 export async function loadArticles(contentDir: string, options: ParseOptions): Promise<LoadResult> {
   const paths = await findArticleFiles(contentDir);
-  const results = await mapBounded(paths, READ_CONCURRENCY, (path) => loadArticle(contentDir, path, options));
+  const results = await mapLimit(paths, READ_CONCURRENCY, (path) => loadArticle(contentDir, path, options));
   const unique = rejectDuplicateSlugs(results.flatMap((result) => (result.ok ? [result.article] : [])));
   const problems = [...results.flatMap((result) => (result.ok ? [] : [result.problem])), ...unique.problems];
   problems.sort((a, b) => byPath(a.path, b.path) || (a.line ?? 0) - (b.line ?? 0));

@@ -7,8 +7,9 @@ export const SUMMARY_MAX = 280;
 
 // Characters XML 1.0 forbids (C0 controls except tab/LF/CR, U+FFFE, U+FFFF, unpaired surrogates).
 const XML_ILLEGAL =
+  // With the u flag a surrogate range matches only lone surrogates: pairs are one code point.
   // eslint-disable-next-line no-control-regex -- matching control characters is the point
-  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF\uD800-\uDFFF]/gu;
 
 const words = new Intl.Segmenter('und', { granularity: 'word' });
 const sentences = new Intl.Segmenter('und', { granularity: 'sentence' });

@@ -1,7 +1,7 @@
 // The web archive of sent digests: `digests/<number>/index.html` and `digests/index.html` in the output folder.
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { SiteConfig } from '../config/schema.js';
+import { writeIfChanged } from '../files.js';
 import { renderDigestIndex, renderWebDigest } from './render.js';
 
 /** What the archive needs of a stored digest (a store's DigestRecord has it). */
@@ -11,17 +11,6 @@ export interface ArchivedDigest {
   subject: string;
   /** The rendered HTML with placeholders, as stored. */
   html: string;
-}
-
-/** Writes `text` to `path` unless it already holds exactly that; a reader never sees a half-written file. */
-async function writeIfChanged(path: string, text: string): Promise<boolean> {
-  const current = await readFile(path, 'utf8').catch(() => null);
-  if (current === text) return false;
-  await mkdir(dirname(path), { recursive: true });
-  const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, text);
-  await rename(temporary, path);
-  return true;
 }
 
 /**

@@ -1,10 +1,11 @@
 // Writes a planned site into the output folder: only files whose bytes change are written, files whose
 // articles are unchanged are not even rendered, and files an earlier build wrote but this one does not are removed.
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rmdir, unlink, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rmdir, unlink } from 'node:fs/promises';
 import { dirname, isAbsolute, join, posix } from 'node:path';
 import type { SiteConfig } from '../config/schema.js';
 import type { Article } from '../content/article.js';
+import { mapLimit, writeIfChanged } from '../files.js';
 import { foreignDirs } from './layout.js';
 import { planSite, type PlannedFile } from './plan.js';
 import { loadSiteTemplates } from './templates.js';
@@ -64,37 +65,6 @@ function readGazetteVersion(): Promise<string> {
 
 function isMissing(error: unknown): boolean {
   return (error as NodeJS.ErrnoException).code === 'ENOENT';
-}
-
-/** Runs `task` over `items`, at most `limit` at a time. */
-async function eachLimit<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await task(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
-/** Writes `bytes` at `path` unless the file already holds exactly them; true when it wrote. */
-async function writeIfChanged(path: string, bytes: Buffer, madeDirs: Set<string>): Promise<boolean> {
-  try {
-    if (bytes.equals(await readFile(path))) return false;
-  } catch (error) {
-    if (!isMissing(error)) throw error;
-  }
-  const dir = dirname(path);
-  if (!madeDirs.has(dir)) {
-    await mkdir(dir, { recursive: true });
-    madeDirs.add(dir);
-  }
-  // Write then rename, so a server never sends a half-written feed or page.
-  const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, bytes);
-  await rename(temporary, path);
-  return true;
 }
 
 /**
@@ -178,7 +148,7 @@ export async function writeSite(
   const skipped = new Set(candidates.filter((file) => there.has(file.path)));
   const changed = new Set<PlannedFile>();
   const madeDirs = new Set<string>();
-  await eachLimit(
+  await mapLimit(
     plan.files.filter((file) => !skipped.has(file)),
     options.concurrency ?? 16,
     async (file) => {
