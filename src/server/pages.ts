@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 import type { SiteConfig } from '../config/schema.js';
-import { feedFiles, feedTypes, urlOf, type FeedFormat } from '../site/layout.js';
+import { feedLinks, frame } from '../site/pages.js';
 import { defaultTemplatesDir as siteTemplatesDir } from '../site/templates.js';
 
 /** `templates/server/` of this installation (the same relative path from `src/` and from `dist/`). */
@@ -24,12 +24,11 @@ export type PageName = keyof PageViews;
 /** Renders the server's pages for one site. */
 export type PageRenderer = <P extends PageName>(page: P, path: string, title: string, view: PageViews[P]) => string;
 
-const formatLabels: Record<FeedFormat, string> = { rss: 'RSS', atom: 'Atom', json: 'JSON Feed' };
-
 /** Compiles the server pages (once, at start-up) around the site's layout partial. */
 export function loadPages(config: SiteConfig, dirs = { server: serverTemplatesDir, site: siteTemplatesDir }): PageRenderer {
   const hbs = Handlebars.create();
-  hbs.registerPartial('layout', readFileSync(join(dirs.site, 'layout.hbs'), 'utf8'));
+  // A compiled partial: a string partial would be compiled again on every render.
+  hbs.registerPartial('layout', hbs.compile(readFileSync(join(dirs.site, 'layout.hbs'), 'utf8'), { strict: true }));
   const compile = (name: PageName): Handlebars.TemplateDelegate =>
     hbs.compile(readFileSync(join(dirs.server, `${name}.hbs`), 'utf8'), { strict: true });
   const templates: Record<PageName, Handlebars.TemplateDelegate> = {
@@ -37,25 +36,18 @@ export function loadPages(config: SiteConfig, dirs = { server: serverTemplatesDi
     notice: compile('notice'),
     unsubscribe: compile('unsubscribe'),
   };
-  const feeds = (Object.keys(feedFiles) as FeedFormat[]).map((format) => ({
-    type: feedTypes[format],
-    title: `${config.title} (${formatLabels[format]})`,
-    label: formatLabels[format],
-    href: urlOf(config.baseUrl, feedFiles[format]),
-  }));
+  const feeds = feedLinks(config, '', config.title);
   return (page, path, title, view) =>
     templates[page]({
       ...view,
-      lang: config.language,
-      // The site's pages pick ltr/rtl from the language; the browser can do the same from the text.
-      dir: 'auto',
-      root: '/',
-      siteTitle: config.title,
-      pageTitle: `${title} — ${config.title}`,
-      description: '',
-      canonical: `${config.baseUrl}${path}`,
-      meta: [],
-      feeds,
-      nav: [],
+      ...frame(config, {
+        root: '/',
+        pageTitle: `${title} — ${config.title}`,
+        description: '',
+        canonical: `${config.baseUrl}${path}`,
+        meta: [],
+        feeds,
+        nav: [],
+      }),
     });
 }

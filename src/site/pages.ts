@@ -18,7 +18,8 @@ export interface FeedLink {
   href: string;
 }
 
-interface Frame {
+/** What the layout template needs around every page's content. */
+export interface Frame {
   lang: string;
   dir: 'ltr' | 'rtl';
   /** Relative path from the page to the site root, so the output works under any path and from a local server. */
@@ -42,7 +43,8 @@ export function feedLinks(config: SiteConfig, dir: string, title: string): FeedL
   }));
 }
 
-function frame(config: SiteConfig, page: Omit<Frame, 'lang' | 'dir' | 'siteTitle'>): Frame {
+/** The layout's frame for one page of the site: language, direction and site title from the config. */
+export function frame(config: SiteConfig, page: Omit<Frame, 'lang' | 'dir' | 'siteTitle'>): Frame {
   const primary = config.language.split('-')[0]?.toLowerCase() ?? '';
   return { lang: config.language, dir: rtlLanguages.has(primary) ? 'rtl' : 'ltr', siteTitle: clean(config.title), ...page };
 }
