@@ -187,7 +187,7 @@ describe('unsubscribing', () => {
       expect(res.status).toBe(200);
       const html = await res.text();
       // Handlebars escapes `=` as &#x3D; in attributes; browsers read it back as `=`.
-      expect(html).toContain(`<form method="post" action="/unsubscribe?token&#x3D;${token}">`);
+      expect(html).toContain(`<form class="unsubscribe" method="post" action="/unsubscribe?token&#x3D;${token}">`);
       expect(html).toContain('<input type="hidden" name="List-Unsubscribe" value="One-Click">');
     }
     expect((await fetch(`${h.url}/unsubscribe?token=${token}`, { method: 'HEAD' })).status).toBe(200);
