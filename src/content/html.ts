@@ -2,6 +2,7 @@
 import { compile } from 'html-to-text';
 import MarkdownIt from 'markdown-it';
 import sanitizeHtml from 'sanitize-html';
+import { absoluteUrl } from './url.js';
 
 /** The Markdown renderer of article bodies; raw HTML is allowed here and sanitized afterwards. */
 export const markdown = new MarkdownIt({ html: true, linkify: true });
@@ -25,9 +26,22 @@ const ALLOWED: sanitizeHtml.IOptions = {
   allowProtocolRelative: false,
 };
 
-/** Keeps only the allow-listed tags, attributes and URL schemes of `html`. */
-export function sanitizeBody(html: string): string {
-  return sanitizeHtml(html, ALLOWED);
+/** Makes one URL attribute absolute under `baseUrl`; fragments, mailto and unusable URLs are left to the allow-list. */
+function absolutize(attribute: string, baseUrl: string): sanitizeHtml.Transformer {
+  return (tagName, attribs) => {
+    const value = attribs[attribute];
+    const absolute = value && !value.startsWith('#') && !/^mailto:/i.test(value) ? absoluteUrl(value, baseUrl) : null;
+    return { tagName, attribs: absolute === null ? attribs : { ...attribs, [attribute]: absolute } };
+  };
+}
+
+/**
+ * Keeps only the allow-listed tags, attributes and URL schemes of `html`; with `baseUrl`, relative links and
+ * images become absolute, so the body reads the same in a feed reader, a mail client and the site.
+ */
+export function sanitizeBody(html: string, baseUrl?: string): string {
+  if (baseUrl === undefined) return sanitizeHtml(html, ALLOWED);
+  return sanitizeHtml(html, { ...ALLOWED, transformTags: { a: absolutize('href', baseUrl), img: absolutize('src', baseUrl) } });
 }
 
 /** Plain text of a body: blocks apart by one blank line, no images, headings as written, a link's URL only when it differs from its text. */

@@ -19,7 +19,10 @@ export interface LoadResult {
 
 const byPath = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-/** Paths (relative, with `/`) of the article files under `contentDir`, at any depth, dotfiles skipped. */
+/** The folder of `content/` that holds the articles' images, not articles (the site publishes it as it is). */
+export const imagesDir = 'images';
+
+/** Paths (relative, with `/`) of the article files under `contentDir`, at any depth, dotfiles and images skipped. */
 async function findArticleFiles(contentDir: string): Promise<string[]> {
   let entries: Dirent[];
   try {
@@ -41,7 +44,7 @@ async function findArticleFiles(contentDir: string): Promise<string[]> {
   return entries
     .filter((entry) => entry.isFile())
     .map((entry) => relative(contentDir, join(entry.parentPath, entry.name)).split(sep).join('/'))
-    .filter((path) => isArticlePath(path) && !path.split('/').some((part) => part.startsWith('.')))
+    .filter((path) => isArticlePath(path) && !path.startsWith(`${imagesDir}/`) && !path.split('/').some((part) => part.startsWith('.')))
     .sort(byPath);
 }
 

@@ -4,6 +4,7 @@ import { isMap, isNode, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { parseArticleDate } from './dates.js';
 import { htmlToPlainText, markdown, sanitizeBody } from './html.js';
+import { absoluteUrl } from './url.js';
 import {
   failure,
   prepareText,
@@ -130,7 +131,7 @@ export function parseMarkdownArticle(source: string, path: string, options: Pars
   if (!date.ok) return failure(path, front.lineOf('date'), date.message, date.hint);
 
   const tokens = markdown.parse(parts.body, {});
-  const html = sanitizeBody(markdown.renderer.render(tokens, markdown.options, {}));
+  const html = sanitizeBody(markdown.renderer.render(tokens, markdown.options, {}), options.baseUrl);
   const firstParagraph = firstInlineText(tokens, 'paragraph_open');
   const title = data.title || deriveTitle(firstInlineText(tokens, 'heading_open') ?? firstParagraph ?? '');
   if (title === '') {
@@ -147,7 +148,9 @@ export function parseMarkdownArticle(source: string, path: string, options: Pars
       tags: [...new Set(data.tags ?? [])].filter((tag) => tag !== ''),
       author: data.author || null,
       source: null,
-      image: data.image ? { url: data.image, alt: data.imageAlt || title, caption: null, credit: null } : null,
+      image: data.image
+        ? { url: options.baseUrl === undefined ? data.image : absoluteUrl(data.image, options.baseUrl), alt: data.imageAlt || title, caption: null, credit: null }
+        : null,
       html,
       text: htmlToPlainText(html).trim(),
       related: [],

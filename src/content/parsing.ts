@@ -7,6 +7,8 @@ import { normalizeText, slugify } from './text.js';
 /** How articles are read: the site timezone (IANA) gives meaning to dates without an offset. */
 export interface ParseOptions {
   timezone: string;
+  /** The site's baseUrl: when given, relative links and image URLs of a body become absolute under it. */
+  baseUrl?: string;
 }
 
 /** An article as read from its text: everything but the hash of the file bytes. */

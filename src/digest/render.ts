@@ -1,6 +1,7 @@
 // A digest rendered once, with placeholders for the per-reader parts, plus its web (archive) version.
 import type { SiteConfig } from '../config/schema.js';
 import type { Article } from '../content/article.js';
+import { absoluteUrl } from '../content/url.js';
 import { htmlToText, renderEmailHtml } from './email.js';
 import { escapeHtml, neutralizeTokens, placeholders, type RenderedEmail } from './personalize.js';
 import { articleUrl, digestWebUrl, siteUrls } from './urls.js';
@@ -107,15 +108,8 @@ export function siteView(config: SiteConfig): Record<string, string> {
 }
 
 function imageView(article: Article, config: SiteConfig): { src: string; alt: string } | null {
-  if (!article.image?.url) return null;
-  let src: URL;
-  try {
-    src = new URL(article.image.url, `${config.baseUrl}/`);
-  } catch {
-    return null;
-  }
-  if (src.protocol !== 'https:' && src.protocol !== 'http:') return null;
-  return { src: src.href, alt: clean(article.image.alt || article.image.caption || '') };
+  const src = article.image?.url ? absoluteUrl(article.image.url, config.baseUrl) : null;
+  return src === null ? null : { src, alt: clean(article.image?.alt || article.image?.caption || '') };
 }
 
 /** The view of the digest template: every content string cleaned, the reader fields as placeholders. */

@@ -3,6 +3,7 @@
 import { extname } from 'node:path/posix';
 import type { Article } from '../content/article.js';
 import { stripControlChars } from '../content/text.js';
+import { absoluteUrl } from '../content/url.js';
 
 /** A feed author: a name, and an email only when the site config gives one. */
 export interface FeedAuthor {
@@ -57,19 +58,6 @@ const imageTypes: Record<string, string> = {
 export function imageType(url: string): string | null {
   const path = new URL(url).pathname.toLowerCase();
   return imageTypes[extname(path)] ?? null;
-}
-
-/**
- * Makes `value` an absolute http(s) URL: absolute URLs are kept, anything else is a path under `baseUrl`
- * (a leading `/` included, so a site under a path prefix works). Returns null for what cannot be a web URL.
- */
-export function absoluteUrl(value: string, baseUrl: string): string | null {
-  const trimmed = value.trim();
-  if (trimmed === '') return null;
-  const isAbsolute = /^[a-z][a-z0-9+.-]*:/i.test(trimmed) || trimmed.startsWith('//');
-  const candidate = isAbsolute ? URL.parse(trimmed, `${baseUrl}/`) : URL.parse(trimmed.replace(/^\/+/, ''), `${baseUrl}/`);
-  if (!candidate || (candidate.protocol !== 'https:' && candidate.protocol !== 'http:')) return null;
-  return candidate.href;
 }
 
 /** Reduces an article to a feed item; `url` is its page, `siteAuthor` the fallback when it names nobody. */

@@ -6,6 +6,7 @@ import type { Article } from '../content/article.js';
 import { loadArticles } from '../content/load.js';
 import { selectPublished } from '../content/select.js';
 import type { Problem } from '../errors.js';
+import { planImages } from './images.js';
 import { writeSite, type WriteResult } from './write.js';
 
 /** A finished build: what was published, what changed on disk, and the content problems found on the way. */
@@ -18,13 +19,13 @@ export interface BuildResult extends WriteResult {
 }
 
 /**
- * Loads the site config and the articles, keeps those published at `now`, and writes feeds and pages into
- * `outDir`. A bad site config throws InputError; bad articles are returned as problems and left out.
+ * Loads the site config and the articles, keeps those published at `now`, and writes feeds, pages and the
+ * content's images into `outDir`. A bad site config throws InputError; bad articles are returned as problems and left out.
  */
 export async function buildSite(options: Pick<RuntimeOptions, 'contentDir' | 'outDir'>, now: Date): Promise<BuildResult> {
   const config = await loadSiteConfig(options.contentDir);
-  const { articles, problems } = await loadArticles(options.contentDir, { timezone: config.timezone });
+  const { articles, problems } = await loadArticles(options.contentDir, { timezone: config.timezone, baseUrl: config.baseUrl });
   const published = selectPublished(articles, now);
-  const written = await writeSite(published, config, options.outDir);
+  const written = await writeSite(published, config, options.outDir, { copies: await planImages(options.contentDir) });
   return { ...written, config, published, problems };
 }

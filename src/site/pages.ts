@@ -3,7 +3,7 @@ import type { SiteConfig } from '../config/schema.js';
 import type { Article } from '../content/article.js';
 import { slugify, stripControlChars as clean } from '../content/text.js';
 import { rfc3339 } from '../feeds/dates.js';
-import { absoluteUrl } from '../feeds/item.js';
+import { absoluteUrl } from '../content/url.js';
 import { articleDir, feedFiles, feedTypes, listPageDir, rootOf, sectionDir, urlOf, type FeedFormat, type Section } from './layout.js';
 import type { SiteTemplates } from './templates.js';
 

@@ -21,8 +21,8 @@ import {
 import { renderArticlePage, renderIndexPage, renderSectionPage, type ListPage } from './pages.js';
 import type { SiteTemplates } from './templates.js';
 
-/** One output file, not yet rendered. */
-export interface PlannedFile {
+/** One output file, not yet rendered: text by default, or bytes of a file copied as it is. */
+export interface PlannedFile<Bytes extends string | Promise<Buffer> = string> {
   /** Path under the output folder, with `/` separators. */
   path: string;
   /**
@@ -30,7 +30,7 @@ export interface PlannedFile {
    * those once): when it equals the previous build's key for this path, the file is unchanged unrendered.
    */
   key: string;
-  render: () => string;
+  render: () => Bytes;
   /** The absolute URL of a feed file (for WebSub pings), null for pages. */
   feedUrl: string | null;
 }

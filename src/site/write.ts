@@ -32,7 +32,12 @@ export interface WriteOptions {
   templatesDir?: string;
   /** How many files are read or written at once. */
   concurrency?: number;
+  /** Files copied besides the rendered ones (the content's images). */
+  copies?: readonly PlannedFile<Promise<Buffer>>[];
 }
+
+/** A planned file of either kind. */
+type AnyFile = PlannedFile<string | Promise<Buffer>>;
 
 /** The build state kept in the output folder, so the next run (a new process) knows what it may skip or remove. */
 export const manifestFile = '.gazette-manifest.json';
@@ -140,19 +145,21 @@ export async function writeSite(
     .digest('hex');
   const previous = await readManifest(outDir);
   const previousKeys = previous?.site === site ? previous.files : {};
-  const plan = planSite(published, config, templates);
+  const planned = planSite(published, config, templates);
+  const plan = { ...planned, files: [...planned.files, ...(options.copies ?? [])] as AnyFile[] };
 
   // A file whose key is the previous build's and which is still there is unchanged: it is not even rendered.
   const candidates = plan.files.filter((file) => previousKeys[file.path] === file.key);
   const there = await present(outDir, candidates.map((file) => file.path));
   const skipped = new Set(candidates.filter((file) => there.has(file.path)));
-  const changed = new Set<PlannedFile>();
+  const changed = new Set<AnyFile>();
   const madeDirs = new Set<string>();
   await mapLimit(
     plan.files.filter((file) => !skipped.has(file)),
     options.concurrency ?? 16,
     async (file) => {
-      if (await writeIfChanged(join(outDir, file.path), Buffer.from(file.render()), madeDirs)) changed.add(file);
+      const data = await file.render();
+      if (await writeIfChanged(join(outDir, file.path), data, madeDirs)) changed.add(file);
     },
   );
 

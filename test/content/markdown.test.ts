@@ -113,6 +113,19 @@ describe('parseMarkdownArticle', () => {
     expect(parsed('---\ntitle: T\ndate: 2026-11-22\nimage: photo.jpg\n---\n').image).toEqual({ url: 'photo.jpg', alt: 'T', caption: null, credit: null });
   });
 
+  it('makes relative links and images absolute under the baseUrl, leaving fragments and mailto alone', () => {
+    const text = '---\ntitle: T\ndate: 2026-11-22\nimage: /images/lead.svg\n---\n[map](/maps/batken/) [top](#top) [desk](mailto:desk@example.org) ![boats](images/boats.svg) [bad](javascript:alert(1))\n';
+    const result = parseMarkdownArticle(text, '2026/story.md', { ...options, baseUrl: 'https://example.org/news' });
+    if (!result.ok) throw new Error(formatProblem(result.problem));
+    const { html, image } = result.article;
+    expect(image?.url).toBe('https://example.org/news/images/lead.svg');
+    expect(html).toContain('<a href="https://example.org/news/maps/batken/">map</a>');
+    expect(html).toContain('<a href="#top">top</a>');
+    expect(html).toContain('<a href="mailto:desk@example.org">desk</a>');
+    expect(html).toContain('<img src="https://example.org/news/images/boats.svg" alt="boats" />');
+    expect(html).not.toContain('href="javascript');
+  });
+
   it('reads a file with Windows line endings and a BOM', () => {
     const text = fixture('full.md');
     expect(parsed(`\uFEFF${text.replaceAll('\n', '\r\n')}`)).toEqual(parsed(text));

@@ -2,7 +2,8 @@
 import Parser from 'rss-parser';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Article } from '../../src/content/article.js';
-import { absoluteUrl, toFeedItem, type FeedChannel } from '../../src/feeds/item.js';
+import { absoluteUrl } from '../../src/content/url.js';
+import { toFeedItem, type FeedChannel } from '../../src/feeds/item.js';
 import { renderFeeds, type RenderedFeeds } from '../../src/feeds/render.js';
 import { planSite } from '../../src/site/plan.js';
 import { loadSiteTemplates } from '../../src/site/templates.js';

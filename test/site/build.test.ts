@@ -2,10 +2,9 @@
 import { copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
 import { buildSite } from '../../src/site/build.js';
+import { run } from '../cli/run.js';
 
 let root: string;
 let content: string;
@@ -41,17 +40,6 @@ afterEach(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const code = await main(argv, { stdout, stderr, env: {} });
-  return { code, stdout: out, stderr: err };
-}
-
 describe('buildSite', () => {
   it('builds the published articles only, and returns the content problems', async () => {
     const result = await buildSite({ contentDir: content, outDir: out }, new Date('2026-11-25T00:00:00Z'));
@@ -65,6 +53,29 @@ describe('buildSite', () => {
     expect(feed.items[0]?.date_published).toBe('2026-11-23T20:30:00Z');
     await expect(stat(join(out, 'articles/draft'))).rejects.toThrow();
     await expect(stat(join(out, 'articles/future'))).rejects.toThrow();
+  });
+
+  it('publishes content/images as images/, and removes an image deleted from content', async () => {
+    const now = new Date('2026-11-25T00:00:00Z');
+    const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 1, 2, 3]);
+    await mkdir(join(content, 'images', 'maps'), { recursive: true });
+    await writeFile(join(content, 'images', 'chamber.jpg'), jpeg);
+    await writeFile(join(content, 'images', 'maps', 'batken.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
+    await writeFile(join(content, 'images', '.DS_Store'), 'x');
+    await writeFile(join(content, 'images', 'notes.txt'), 'not an image');
+
+    const first = await buildSite({ contentDir: content, outDir: out }, now);
+    expect(first.problems.map((p) => p.path)).not.toContainEqual(expect.stringContaining('notes.txt'));
+    expect(first.written).toEqual(expect.arrayContaining(['images/chamber.jpg', 'images/maps/batken.svg']));
+    expect(await readFile(join(out, 'images', 'chamber.jpg'))).toEqual(jpeg);
+    await expect(stat(join(out, 'images', '.DS_Store'))).rejects.toThrow();
+    await expect(stat(join(out, 'images', 'notes.txt'))).rejects.toThrow();
+
+    expect((await buildSite({ contentDir: content, outDir: out }, now)).written).toEqual([]);
+    await rm(join(content, 'images', 'maps'), { recursive: true });
+    const third = await buildSite({ contentDir: content, outDir: out }, now);
+    expect(third.removed).toEqual(['images/maps/batken.svg']);
+    await expect(stat(join(out, 'images', 'maps'))).rejects.toThrow();
   });
 });
 

@@ -1,0 +1,14 @@
+// Absolute links: every URL an article carries ends up absolute, so feeds, pages and mail agree.
+
+/**
+ * Makes `value` an absolute http(s) URL: absolute URLs are kept, anything else is a path under `baseUrl`
+ * (a leading `/` included, so a site under a path prefix works). Returns null for what cannot be a web URL.
+ */
+export function absoluteUrl(value: string, baseUrl: string): string | null {
+  const trimmed = value.trim();
+  if (trimmed === '') return null;
+  const isAbsolute = /^[a-z][a-z0-9+.-]*:/i.test(trimmed) || trimmed.startsWith('//');
+  const candidate = isAbsolute ? URL.parse(trimmed, `${baseUrl}/`) : URL.parse(trimmed.replace(/^\/+/, ''), `${baseUrl}/`);
+  if (!candidate || (candidate.protocol !== 'https:' && candidate.protocol !== 'http:')) return null;
+  return candidate.href;
+}
