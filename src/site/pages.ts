@@ -99,29 +99,41 @@ function pagination(dir: string, page: ListPage, root: string): object | null {
   };
 }
 
+/** The frame of a list page (home or section): Open Graph tags of a website, its feeds, the section navigation. */
+function listFrame(
+  config: SiteConfig,
+  sections: readonly Section[],
+  page: { dir: string; title: string; description: string; feedDir: string; feedTitle: string; current: string | null },
+): Frame {
+  const root = rootOf(page.dir);
+  const url = urlOf(config.baseUrl, page.dir);
+  return frame(config, {
+    root,
+    pageTitle: page.title,
+    description: page.description,
+    canonical: url,
+    meta: [
+      { property: 'og:type', content: 'website' },
+      { property: 'og:site_name', content: clean(config.title) },
+      { property: 'og:title', content: page.title },
+      { property: 'og:url', content: url },
+    ],
+    feeds: feedLinks(config, page.feedDir, page.feedTitle),
+    nav: sectionNav(sections, root, page.current),
+  });
+}
+
 /** `index.html` and `page/<n>/index.html`: the latest articles, the sections and autodiscovery of the site feeds. */
 export function renderIndexPage(page: ListPage, sections: readonly Section[], config: SiteConfig, templates: SiteTemplates): string {
-  const dir = listPageDir('', page.number);
-  const root = rootOf(dir);
-  const title = page.number === 1 ? clean(config.title) : `${clean(config.title)} — page ${page.number}`;
+  const site = clean(config.title);
+  const title = page.number === 1 ? site : `${site} — page ${page.number}`;
+  const description = clean(config.description);
+  const view = listFrame(config, sections, { dir: listPageDir('', page.number), title, description, feedDir: '', feedTitle: site, current: null });
   return templates.index({
-    ...frame(config, {
-      root,
-      pageTitle: title,
-      description: clean(config.description),
-      canonical: urlOf(config.baseUrl, dir),
-      meta: [
-        { property: 'og:type', content: 'website' },
-        { property: 'og:site_name', content: clean(config.title) },
-        { property: 'og:title', content: title },
-        { property: 'og:url', content: urlOf(config.baseUrl, dir) },
-      ],
-      feeds: feedLinks(config, '', clean(config.title)),
-      nav: sectionNav(sections, root, null),
-    }),
-    siteDescription: page.number === 1 ? clean(config.description) : '',
-    articles: listItems(page.articles, config, root),
-    pagination: pagination('', page, root),
+    ...view,
+    siteDescription: page.number === 1 ? description : '',
+    articles: listItems(page.articles, config, view.root),
+    pagination: pagination('', page, view.root),
   });
 }
 
@@ -134,28 +146,16 @@ export function renderSectionPage(
   templates: SiteTemplates,
 ): string {
   const first = sectionDir(section.slug);
-  const dir = listPageDir(first, page.number);
-  const root = rootOf(dir);
   const label = clean(section.label);
-  const title = `${label} — ${clean(config.title)}${page.number === 1 ? '' : ` — page ${page.number}`}`;
+  const feedTitle = `${label} — ${clean(config.title)}`;
+  const title = `${feedTitle}${page.number === 1 ? '' : ` — page ${page.number}`}`;
+  const dir = listPageDir(first, page.number);
+  const view = listFrame(config, sections, { dir, title, description: '', feedDir: first, feedTitle, current: section.slug });
   return templates.section({
-    ...frame(config, {
-      root,
-      pageTitle: title,
-      description: '',
-      canonical: urlOf(config.baseUrl, dir),
-      meta: [
-        { property: 'og:type', content: 'website' },
-        { property: 'og:site_name', content: clean(config.title) },
-        { property: 'og:title', content: title },
-        { property: 'og:url', content: urlOf(config.baseUrl, dir) },
-      ],
-      feeds: feedLinks(config, first, `${label} — ${clean(config.title)}`),
-      nav: sectionNav(sections, root, section.slug),
-    }),
+    ...view,
     section: label,
-    articles: listItems(page.articles, config, root),
-    pagination: pagination(first, page, root),
+    articles: listItems(page.articles, config, view.root),
+    pagination: pagination(first, page, view.root),
   });
 }
 
