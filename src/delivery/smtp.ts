@@ -18,8 +18,8 @@ const transientCodes = new Set(['ECONNECTION', 'ESOCKET', 'ETIMEDOUT', 'EDNS', '
 
 /**
  * Sorts an SMTP error into a SendFailure for this one message (4xx and network: temporary; 5xx to the recipient
- * or the message, or an address nodemailer cannot send to: permanent), or a DeliveryError when the setup itself is wrong and no message can go out
- * (login refused, sender rejected, TLS or configuration problems).
+ * or the message, or an address nodemailer cannot send to: permanent), or a DeliveryError when the setup itself
+ * is wrong and no message can go out (login refused, sender rejected, TLS or configuration problems).
  */
 export function classifySmtpError(error: unknown): SendFailure | DeliveryError {
   const e = error as Partial<NodemailerError> & Error;
