@@ -1,8 +1,9 @@
 // The outbox: each message a complete .eml file in a folder, for when no SMTP server is configured.
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { DeliveryError } from '../errors.js';
+import { writeFileAtomic } from '../files.js';
 import { SendFailure, type RawMessage, type Transport } from './transport.js';
 
 /** The file name of a message: its Message-ID made safe, so a resent message overwrites its earlier copy. */
@@ -35,12 +36,9 @@ export class OutboxTransport implements Transport {
     );
     await this.ready;
     const name = outboxFileName(message.messageId);
-    const temporary = join(this.dir, `.${name}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
     try {
-      await writeFile(temporary, message.raw);
-      await rename(temporary, join(this.dir, name));
+      await writeFileAtomic(join(this.dir, name), message.raw);
     } catch (error) {
-      await rm(temporary, { force: true });
       // A full disk or a permission problem may pass; the row stays pending and a later send retries.
       throw new SendFailure(`cannot write ${name}: ${(error as Error).message}`, 'temporary', null, false, { cause: error });
     }
