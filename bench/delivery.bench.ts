@@ -124,7 +124,7 @@ async function baseline(sink: SinkHandle, store: Store, config: SiteConfig, dige
       import('nodemailer'),
       import('../src/delivery/message.js'),
       import('../src/digest/personalize.js'),
-      import('../src/digest/render.js'),
+      import('../src/digest/urls.js'),
       import('../src/subscribers/tokens.js'),
     ]);
   const mailer = nodemailer.createTransport({ host: '127.0.0.1', port: sink.port, pool: true, maxConnections: connections, ignoreTLS: true });

@@ -6,6 +6,7 @@ import { encodeWord, foldLines, quoteString } from 'nodemailer/lib/mime-funcs';
 import { encode as qpEncode, wrap as qpWrap } from 'nodemailer/lib/qp';
 import type { SiteConfig } from '../config/schema.js';
 import { personalize, placeholders, type Reader, type RenderedEmail } from '../digest/personalize.js';
+import { digestWebUrl } from '../digest/urls.js';
 import type { DigestRecord } from '../store/types.js';
 import { createToken, unsubscribeUrl } from '../subscribers/tokens.js';
 import { headerSafe, messageIdFor, toMailbox, type Mailbox } from './compose.js';
@@ -168,8 +169,7 @@ export async function prepareDigestMessages(digest: DigestRecord, config: SiteCo
   const { head, parts } = skeleton(built);
   const text = encodeBody(digest.text);
   const html = encodeBody(digest.html);
-  // The same URL as digestWebUrl (src/digest/render.ts); importing that module would load MJML into every send.
-  const webUrl = `${config.baseUrl}/digests/${digest.number}/`;
+  const webUrl = digestWebUrl(config, digest.number);
 
   return (recipient, now) => {
     const messageId = digestMessageId(digest, recipient.subscriberId, from);

@@ -4,9 +4,9 @@ import type { RunReport } from './run.js';
 const n = (value: number): string => value.toLocaleString('en');
 
 /** The `--json` object: `digest`, `delivery` (SPEC fields first, then the details), and for publish `build`. */
-export function renderRunJson(report: RunReport): string {
+export function runJson(report: RunReport): Record<string, unknown> {
   const { delivery, build } = report;
-  return JSON.stringify({
+  return {
     digest: report.digest,
     delivery: {
       sent: delivery.sent,
@@ -35,7 +35,12 @@ export function renderRunJson(report: RunReport): string {
           websub: report.websub,
         }
       : {}),
-  });
+  };
+}
+
+/** The `--json` object as one line of JSON. */
+export function renderRunJson(report: RunReport): string {
+  return JSON.stringify(runJson(report));
 }
 
 /** The human summary: the digest made (publish), then what delivery did and where the messages went. */

@@ -7,7 +7,6 @@ import { escapeHtml, neutralizeTokens, placeholders, type RenderedEmail } from '
 import { articleUrl, digestWebUrl, siteUrls } from './urls.js';
 
 // bench/delivery.bench.ts imports it from here; the light module is urls.ts.
-export { digestWebUrl } from './urls.js';
 
 /** What a digest is made of. */
 export interface DigestContent {

@@ -2,7 +2,7 @@
 // scheduler already holds, reporting through the run's logger.
 import type { RuntimeOptions } from '../config/options.js';
 import { createProgressReporter } from '../delivery/progress.js';
-import { renderRunJson } from '../delivery/report.js';
+import { runJson } from '../delivery/report.js';
 import { publishWith } from '../delivery/run.js';
 import type { DeliverySettings } from '../delivery/settings.js';
 import { formatProblem, type Problem } from '../errors.js';
@@ -34,7 +34,7 @@ export function pipelineJobs(deps: PipelineDeps): SchedulerJobs {
         const report = await publishWith(store, options, new Date(), { signal, settings, onProgress: (p) => progress.update(p) });
         logProblems(logger, report.build?.problems ?? []);
         // The counts are what `publish --json` prints.
-        const counts = JSON.parse(renderRunJson(report)) as Record<string, unknown>;
+        const counts = runJson(report);
         return report.delivery.pending > 0 ? { counts, unfinished: true } : { counts };
       } finally {
         progress.stop();
