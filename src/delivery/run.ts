@@ -62,16 +62,23 @@ export async function deliver(
 
 /**
  * Publishes on an open store whose run lease the caller holds (the daemon): builds feeds and pages, pings the
- * WebSub hub for changed feeds, makes a digest of what is new (none → no digest) and delivers what is pending.
+ * WebSub hub for changed feeds, makes a digest of what is new (none → no digest), writes the digests' web
+ * archive and delivers what is pending.
  */
 export async function publishWith(store: Store, options: RuntimeOptions, now: Date, hooks: RunHooks = {}): Promise<RunReport> {
   // Imported here so that `send` never loads the site builder and MJML it does not need.
-  const [{ buildSite }, { makeDigest }] = await Promise.all([import('../site/build.js'), import('../digest/make.js')]);
+  const [{ buildSite }, { makeDigest }, { writeStoredArchive }] = await Promise.all([
+    import('../site/build.js'),
+    import('../digest/make.js'),
+    import('../digest/archive.js'),
+  ]);
   const build = await buildSite(options, now);
   const { config } = build;
   const websub =
     config.feeds.websubHub !== null && build.changedFeeds.length > 0 ? await pingWebSub(config.feeds.websubHub, build.changedFeeds) : [];
   const record = await makeDigest(store, build.published, config, now);
+  // The web archive goes up before delivery, so the "view in your browser" link works when the mail arrives.
+  await writeStoredArchive(store, options.outDir, config);
   const digest = record
     ? { number: record.number, articles: record.articleSlugs.length, recipients: store.deliveryCounts(record.number).pending }
     : null;

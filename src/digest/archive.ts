@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import type { SiteConfig } from '../config/schema.js';
 import { writeIfChanged } from '../files.js';
+import type { Store } from '../store/types.js';
 import { renderDigestIndex, renderWebDigest } from './render.js';
 
 /** What the archive needs of a stored digest (a store's DigestRecord has it). */
@@ -30,4 +31,14 @@ export async function writeDigestArchive(
   const written: string[] = [];
   for (const [path, text] of files) if (await writeIfChanged(join(outDir, path), text)) written.push(path);
   return written;
+}
+
+/** Writes the web archive of every digest in the store (see writeDigestArchive). */
+export async function writeStoredArchive(
+  store: Pick<Store, 'listDigests' | 'getDigest'>,
+  outDir: string,
+  config: SiteConfig,
+): Promise<string[]> {
+  const digests = store.listDigests().flatMap((summary) => store.getDigest(summary.number) ?? []);
+  return writeDigestArchive(outDir, digests, config);
 }

@@ -1,12 +1,11 @@
 // `gazette publish` and `gazette send` end to end through main(): JSON output, outbox files, exit codes.
-import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
 import { openStore } from '../../src/store/index.js';
+import { run } from '../cli/run.js';
 import { addReaders } from './fixtures.js';
 import { startSink, type Sink } from './smtp-sink.js';
 
@@ -27,16 +26,9 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function gazette(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  stdout.on('data', (c: Buffer) => out.push(c));
-  stderr.on('data', (c: Buffer) => err.push(c));
+function gazette(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   const flags = ['--content', join(dir, 'content'), '--out', join(dir, 'public'), '--db', join(dir, 'gazette.db'), '--outbox', join(dir, 'outbox')];
-  const code = await main([...args, ...flags], { stdout, stderr, env: { GAZETTE_SECRET: 'cli-secret', ...env } });
-  return { code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
+  return run([...args, ...flags], { GAZETTE_SECRET: 'cli-secret', ...env });
 }
 
 describe('gazette publish', () => {
@@ -48,6 +40,10 @@ describe('gazette publish', () => {
     expect(report.delivery).toMatchObject({ sent: 12, bounced: 0, failed: 0, pending: 0 });
     expect(await readdir(join(dir, 'outbox'))).toHaveLength(12);
     expect(await readdir(join(dir, 'public'))).toContain('feed.xml');
+    const web = await readFile(join(dir, 'public', 'digests', '1', 'index.html'), 'utf8');
+    expect(web).not.toContain('%%GZ_');
+    expect(web).not.toContain('unsubscribe?token');
+    expect(await readFile(join(dir, 'public', 'digests', 'index.html'), 'utf8')).toContain('digests/1/');
 
     const second = await gazette(['publish', '--json']);
     expect(second.code).toBe(0);
