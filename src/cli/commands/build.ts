@@ -18,7 +18,7 @@ export function buildSummary(result: BuildResult, outDir: string): string {
 /** `gazette build`: Write the feeds and site pages into --out */
 export default defineCommand({
   meta: { name: 'build', description: 'Write the feeds and site pages into --out' },
-  args: { ...optionArgs },
+  args: { content: optionArgs.content, out: optionArgs.out },
   async run(context) {
     const io = ioOf(context);
     const options = optionsOf(context);

@@ -10,7 +10,7 @@ import { buildSummary } from './build.js';
 import { ioOf, jsonArg, optionArgs, optionsOf, writeProblems, type CliIO } from '../context.js';
 
 /** The flags of `publish` and `send`. */
-export const deliveryArgs = { ...optionArgs, ...jsonArg };
+export const deliveryArgs = { content: optionArgs.content, out: optionArgs.out, db: optionArgs.db, outbox: optionArgs.outbox, ...jsonArg };
 
 /**
  * Runs a publish or send for a command: progress on stderr, the first SIGINT/SIGTERM stops taking rows (a second
