@@ -29,12 +29,13 @@ export function loadPages(config: SiteConfig, dirs = { server: serverTemplatesDi
   const hbs = Handlebars.create();
   // A compiled partial: a string partial would be compiled again on every render.
   hbs.registerPartial('layout', hbs.compile(readFileSync(join(dirs.site, 'layout.hbs'), 'utf8'), { strict: true }));
-  const compile = (name: PageName): Handlebars.TemplateDelegate =>
-    hbs.compile(readFileSync(join(dirs.server, `${name}.hbs`), 'utf8'), { strict: true });
+  const compile = (dir: string, name: PageName): Handlebars.TemplateDelegate =>
+    hbs.compile(readFileSync(join(dir, `${name}.hbs`), 'utf8'), { strict: true });
   const templates: Record<PageName, Handlebars.TemplateDelegate> = {
-    subscribe: compile('subscribe'),
-    notice: compile('notice'),
-    unsubscribe: compile('unsubscribe'),
+    // The site writes the same form as subscribe/index.html; the server shows it again with an error.
+    subscribe: compile(dirs.site, 'subscribe'),
+    notice: compile(dirs.server, 'notice'),
+    unsubscribe: compile(dirs.server, 'unsubscribe'),
   };
   const feeds = feedLinks(config, '', config.title);
   return (page, path, title, view) =>

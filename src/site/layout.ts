@@ -11,8 +11,8 @@ export const feedTypes = { rss: 'application/rss+xml', atom: 'application/atom+x
 /** The feed format names. */
 export type FeedFormat = keyof typeof feedFiles;
 
-/** Folders other stages write into (digest archive, subscribe page): linked from every page, never touched here. */
-export const foreignDirs = ['digests/', 'subscribe/'] as const;
+/** Folders another stage writes into (the digest archive): linked from every page, never touched here. */
+export const foreignDirs = ['digests/'] as const;
 
 /** The stylesheet every page links to. */
 export const stylesheetPath = 'assets/site.css';

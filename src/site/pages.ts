@@ -159,6 +159,27 @@ export function renderSectionPage(
   });
 }
 
+/** `subscribe/index.html`: the sign-up form, which posts to the server's `/subscribe`. */
+export function renderSubscribePage(sections: readonly Section[], config: SiteConfig, templates: SiteTemplates): string {
+  const dir = 'subscribe/';
+  const root = rootOf(dir);
+  const title = `Subscribe — ${clean(config.title)}`;
+  return templates.subscribe({
+    ...frame(config, {
+      root,
+      pageTitle: title,
+      description: clean(config.description),
+      canonical: urlOf(config.baseUrl, dir),
+      meta: [],
+      feeds: feedLinks(config, '', clean(config.title)),
+      nav: sectionNav(sections, root, null),
+    }),
+    error: null,
+    email: '',
+    name: '',
+  });
+}
+
 /**
  * `articles/<slug>/index.html`. It depends on the article, the config and the templates only (no list of
  * other articles or sections), so an unchanged article never needs its page rendered again.

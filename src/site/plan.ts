@@ -18,7 +18,7 @@ import {
   type FeedFormat,
   type Section,
 } from './layout.js';
-import { renderArticlePage, renderIndexPage, renderSectionPage, type ListPage } from './pages.js';
+import { renderArticlePage, renderIndexPage, renderSectionPage, renderSubscribePage, type ListPage } from './pages.js';
 import type { SiteTemplates } from './templates.js';
 
 /** One output file, not yet rendered: text by default, or bytes of a file copied as it is. */
@@ -101,6 +101,7 @@ export function planSite(published: readonly Article[], config: SiteConfig, temp
 
   const files: PlannedFile[] = [
     { path: stylesheetPath, key: 'css', render: () => templates.css, feedUrl: null },
+    { path: 'subscribe/index.html', key: keyOf([], 'subscribe', nav), render: () => renderSubscribePage(sections, config, templates), feedUrl: null },
     ...paginate(articles).map((page) => ({
       path: `${listPageDir('', page.number)}index.html`,
       key: keyOf(page.articles, 'index', String(page.number), String(page.count), nav),

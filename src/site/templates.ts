@@ -10,6 +10,8 @@ export interface SiteTemplates {
   index: Handlebars.TemplateDelegate;
   article: Handlebars.TemplateDelegate;
   section: Handlebars.TemplateDelegate;
+  /** The sign-up form; the server renders it too, with the error of a refused address. */
+  subscribe: Handlebars.TemplateDelegate;
   css: string;
   hash: string;
 }
@@ -17,16 +19,25 @@ export interface SiteTemplates {
 /** `templates/site/` of this installation (the same relative path from `src/` and from `dist/`). */
 export const defaultTemplatesDir = fileURLToPath(new URL('../../templates/site/', import.meta.url));
 
-const files = ['layout.hbs', 'list.hbs', 'index.hbs', 'article.hbs', 'section.hbs', 'site.css'] as const;
+const files = ['layout.hbs', 'list.hbs', 'index.hbs', 'article.hbs', 'section.hbs', 'subscribe.hbs', 'site.css'] as const;
 
 /** Reads and compiles the site templates; `{{x}}` escapes, only `{{{article.html}}}` is raw (already sanitized). */
 export async function loadSiteTemplates(dir: string = defaultTemplatesDir): Promise<SiteTemplates> {
-  const [layout = '', list = '', index = '', article = '', section = '', css = ''] = await Promise.all(files.map((name) => readFile(join(dir, name), 'utf8')));
+  const [layout = '', list = '', index = '', article = '', section = '', subscribe = '', css = ''] = await Promise.all(
+    files.map((name) => readFile(join(dir, name), 'utf8')),
+  );
   const hash = createHash('sha256');
-  for (const text of [layout, list, index, article, section, css]) hash.update(text).update('\0');
+  for (const text of [layout, list, index, article, section, subscribe, css]) hash.update(text).update('\0');
   const hbs = Handlebars.create();
   const compile = (source: string): Handlebars.TemplateDelegate => hbs.compile(source, { strict: true });
   // Compiled, not as strings: Handlebars would recompile a string partial on every render.
   hbs.registerPartial({ layout: compile(layout), list: compile(list) });
-  return { index: compile(index), article: compile(article), section: compile(section), css, hash: hash.digest('hex') };
+  return {
+    index: compile(index),
+    article: compile(article),
+    section: compile(section),
+    subscribe: compile(subscribe),
+    css,
+    hash: hash.digest('hex'),
+  };
 }

@@ -53,6 +53,9 @@ describe('buildSite', () => {
     expect(feed.items[0]?.date_published).toBe('2026-11-23T20:30:00Z');
     await expect(stat(join(out, 'articles/draft'))).rejects.toThrow();
     await expect(stat(join(out, 'articles/future'))).rejects.toThrow();
+    const form = await readFile(join(out, 'subscribe/index.html'), 'utf8');
+    expect(form).toContain('<form class="subscribe-form" method="post" action="/subscribe">');
+    expect(form).toContain('<link rel="stylesheet" href="../assets/site.css">');
   });
 
   it('publishes content/images as images/, and removes an image deleted from content', async () => {

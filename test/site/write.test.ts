@@ -55,14 +55,15 @@ describe('writeSite', () => {
       'sections/world/feed.json',
       'sections/world/feed.xml',
       'sections/world/index.html',
+      'subscribe/index.html',
     ]);
     expect(result).toMatchObject({ unchanged: 0, removed: [], articles: 4, sections: 2 });
-    expect(result.written).toHaveLength(17);
+    expect(result.written).toHaveLength(18);
   });
 
   it('builds a site with nothing published yet: a home page and empty, well-formed feeds', async () => {
     const result = await writeSite([], config, out);
-    expect([...result.written].sort()).toEqual(['assets/site.css', 'atom.xml', 'feed.json', 'feed.xml', 'index.html']);
+    expect([...result.written].sort()).toEqual(['assets/site.css', 'atom.xml', 'feed.json', 'feed.xml', 'index.html', 'subscribe/index.html']);
     // parseXml throws on anything malformed.
     expect(parseXml(await readFile(join(out, 'feed.xml'), 'utf8')).local).toBe('rss');
     expect(parseXml(await readFile(join(out, 'atom.xml'), 'utf8')).local).toBe('feed');
@@ -152,6 +153,7 @@ describe('writeSite', () => {
       'sections/world/index.html',
       'sections/world/page/2/index.html',
       'sections/world/page/3/index.html',
+      'subscribe/index.html',
     ]);
     const page2 = await readFile(join(out, 'page/2/index.html'), 'utf8');
     expect(page2).toContain('<a href="../../" rel="prev">');
@@ -182,9 +184,7 @@ describe('writeSite', () => {
     const articles = makeArticles(6, ['WORLD', 'Sport']);
     await writeSite(articles, config, out);
     await mkdir(join(out, 'digests/1'), { recursive: true });
-    await mkdir(join(out, 'subscribe'), { recursive: true });
     await writeFile(join(out, 'digests/1/index.html'), 'digest');
-    await writeFile(join(out, 'subscribe/index.html'), 'form');
     await writeFile(join(out, 'robots.txt'), 'mine');
     await writeFile(join(out, 'articles/article-00001/notes.txt'), 'mine too');
 
@@ -201,7 +201,7 @@ describe('writeSite', () => {
       'sections/sport/index.html',
     ]);
     const files = [...(await snapshot()).keys()];
-    expect(files).toEqual(expect.arrayContaining(['digests/1/index.html', 'subscribe/index.html', 'robots.txt', 'articles/article-00001/notes.txt']));
+    expect(files).toEqual(expect.arrayContaining(['digests/1/index.html', 'robots.txt', 'articles/article-00001/notes.txt']));
     expect(files.filter((p) => p.startsWith('articles/')).sort()).toEqual([
       'articles/article-00000/index.html',
       'articles/article-00001/notes.txt',
