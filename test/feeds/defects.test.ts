@@ -3,25 +3,16 @@ import Parser from 'rss-parser';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Article } from '../../src/content/article.js';
 import { absoluteUrl } from '../../src/content/url.js';
-import { toFeedItem, type FeedChannel } from '../../src/feeds/item.js';
+import { toFeedItem } from '../../src/feeds/item.js';
 import { renderFeeds, type RenderedFeeds } from '../../src/feeds/render.js';
 import { planSite } from '../../src/site/plan.js';
 import { loadSiteTemplates } from '../../src/site/templates.js';
-import { makeArticle, makeArticles, makeSiteConfig } from '../fixtures/feeds/factory.js';
+import { makeArticle, makeArticles, makeChannel, makeSiteConfig } from '../fixtures/feeds/factory.js';
 import { childOf, childrenOf, ns, parseXml } from '../fixtures/feeds/xml.js';
 
 const base = 'https://news.example.org';
 const desk = { name: 'Desk', email: 'desk@example.org' };
-const channel: FeedChannel = {
-  title: 'T',
-  description: 'D',
-  language: 'pt-BR',
-  homeUrl: `${base}/`,
-  selfUrls: { rss: `${base}/feed.xml`, atom: `${base}/atom.xml`, json: `${base}/feed.json` },
-  author: desk,
-  updated: new Date('2024-01-01T00:00:00Z'),
-  websubHub: null,
-};
+const channel = makeChannel({ title: 'T', description: 'D', language: 'pt-BR', author: desk, updated: new Date('2024-01-01T00:00:00Z') });
 
 function render(...articles: Article[]): RenderedFeeds {
   return renderFeeds(

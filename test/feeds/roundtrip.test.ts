@@ -2,23 +2,14 @@
 // for text that breaks naive feed writers.
 import Parser from 'rss-parser';
 import { describe, expect, it } from 'vitest';
-import { toFeedItem, type FeedChannel } from '../../src/feeds/item.js';
+import { toFeedItem } from '../../src/feeds/item.js';
 import { renderFeeds } from '../../src/feeds/render.js';
-import { makeArticle } from '../fixtures/feeds/factory.js';
+import { makeArticle, makeChannel } from '../fixtures/feeds/factory.js';
 import { childOf, childrenOf, ns, parseXml } from '../fixtures/feeds/xml.js';
 
 const base = 'https://news.example.org';
 const siteAuthor = { name: 'Example News desk', email: 'desk@example.org' };
-const channel: FeedChannel = {
-  title: 'Example News',
-  description: 'News & "views" <daily>',
-  language: 'en',
-  homeUrl: `${base}/`,
-  selfUrls: { rss: `${base}/feed.xml`, atom: `${base}/atom.xml`, json: `${base}/feed.json` },
-  author: siteAuthor,
-  updated: new Date('2022-10-19T08:00:00Z'),
-  websubHub: null,
-};
+const channel = makeChannel({ description: 'News & "views" <daily>', author: siteAuthor });
 
 // Everything a naive writer gets wrong, in one article.
 const hostile = makeArticle({
