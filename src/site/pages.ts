@@ -3,6 +3,7 @@ import type { SiteConfig } from '../config/schema.js';
 import type { Article } from '../content/article.js';
 import { slugify, stripControlChars as clean } from '../content/text.js';
 import { rfc3339 } from '../feeds/dates.js';
+import { escapeHtml } from '../content/html.js';
 import { absoluteUrl } from '../content/url.js';
 import { articleDir, feedFiles, feedTypes, listPageDir, rootOf, sectionDir, urlOf, type FeedFormat, type Section } from './layout.js';
 import type { SiteTemplates } from './templates.js';
@@ -159,6 +160,20 @@ export function renderSectionPage(
   });
 }
 
+/**
+ * Links to the site itself made relative to the page: the loader makes every URL absolute (feeds and mail need
+ * that), but a page should show its images and link its pages wherever the folder is served, a laptop included.
+ */
+function onSite(baseUrl: string, root: string): { url: (url: string) => string; html: (html: string) => string } {
+  const prefix = `${baseUrl}/`;
+  // The sanitizer writes every attribute double-quoted with `&` escaped, so the prefix appears exactly so.
+  const escaped = escapeHtml(prefix);
+  return {
+    url: (url) => (url.startsWith(prefix) ? root + url.slice(prefix.length) : url),
+    html: (html) => html.replaceAll(` href="${escaped}`, ` href="${root}`).replaceAll(` src="${escaped}`, ` src="${root}`),
+  };
+}
+
 /** `subscribe/index.html`: the sign-up form, which posts to the server's `/subscribe`. */
 export function renderSubscribePage(sections: readonly Section[], config: SiteConfig, templates: SiteTemplates): string {
   const dir = 'subscribe/';
@@ -195,6 +210,7 @@ export function renderArticlePage(article: Article, config: SiteConfig, template
   const image = article.image
     ? { src: imageUrl, alt: clean(article.image.alt), caption: clean(article.image.caption ?? ''), credit: clean(article.image.credit ?? '') }
     : null;
+  const local = onSite(config.baseUrl, root);
   const meta = [
     { property: 'og:type', content: 'article' },
     { property: 'og:site_name', content: clean(config.title) },
@@ -225,8 +241,8 @@ export function renderArticlePage(article: Article, config: SiteConfig, template
       tags: article.tags.map(clean),
       author: article.author === null ? '' : clean(article.author),
       source: article.source === null ? '' : clean(article.source),
-      image: image && (image.src || image.caption) ? image : null,
-      html: clean(article.html),
+      image: image && (image.src || image.caption) ? { ...image, src: image.src === null ? null : local.url(image.src) } : null,
+      html: local.html(clean(article.html)),
       related: article.related.map((ref) => ({
         title: clean(ref.title),
         href: ref.url === null ? null : absoluteUrl(ref.url, config.baseUrl),

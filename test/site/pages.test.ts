@@ -85,12 +85,20 @@ describe('article page', () => {
     ]);
   });
 
-  it('shows an image with its alt text and gives it to Open Graph, made absolute', () => {
+  it('shows a site image relative to the page, and gives it to Open Graph made absolute', () => {
     const photo = makeArticle({ image: { url: 'images/council.jpg', alt: 'The "chamber"', caption: null, credit: null } });
     const html = renderArticlePage(photo, config, templates);
-    expect(html).toContain(`<img src="${base}/images/council.jpg" alt="The &quot;chamber&quot;">`);
+    expect(html).toContain(`<img src="../../images/council.jpg" alt="The &quot;chamber&quot;">`);
     expect(metaOf(html)['og:image']).toEqual([`${base}/images/council.jpg`]);
     expect(html).not.toContain('<figcaption');
+  });
+
+  it('links the site itself relative to the page in the body, and other sites as they are', () => {
+    const body = `<p><a href="${base}/articles/other/">other</a> <img src="${base}/images/map.svg" alt="map" /> <a href="https://elsewhere.example.com/">elsewhere</a></p>`;
+    const html = renderArticlePage(makeArticle({ html: body }), config, templates);
+    expect(html).toContain('<a href="../../articles/other/">other</a>');
+    expect(html).toContain('<img src="../../images/map.svg" alt="map" />');
+    expect(html).toContain('<a href="https://elsewhere.example.com/">elsewhere</a>');
   });
 
   it('links the newsletter archive and the subscribe page, and needs no JavaScript', () => {
