@@ -26,7 +26,7 @@ export interface PlannedFile<Bytes extends string | Promise<Buffer> = string> {
   /** Path under the output folder, with `/` separators. */
   path: string;
   /**
-   * Everything the bytes depend on besides config, templates and Gazette's version (the writer hashes
+   * Everything the bytes depend on besides config, templates and Gazette's code (the writer hashes
    * those once): when it equals the previous build's key for this path, the file is unchanged unrendered.
    */
   key: string;

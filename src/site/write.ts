@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile, rmdir, unlink } from 'node:fs/promises';
 import { dirname, isAbsolute, join, posix } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { SiteConfig } from '../config/schema.js';
 import type { Article } from '../content/article.js';
 import { mapLimit, writeIfChanged } from '../files.js';
@@ -44,7 +45,7 @@ export const manifestFile = '.gazette-manifest.json';
 
 interface Manifest {
   version: 1;
-  /** Hash of Gazette's version, the templates and the config: per-file keys are valid only under the same one. */
+  /** Hash of Gazette's code, the templates and the config: per-file keys are valid only under the same one. */
   site: string;
   /** Every file Gazette wrote, with its key. */
   files: Record<string, string>;
@@ -60,12 +61,20 @@ async function readManifest(outDir: string): Promise<Manifest | null> {
   }
 }
 
-let gazetteVersion: Promise<string> | undefined;
-function readGazetteVersion(): Promise<string> {
-  gazetteVersion ??= readFile(new URL('../../package.json', import.meta.url), 'utf8').then(
-    (text) => String((JSON.parse(text) as { version?: unknown }).version),
-  );
-  return gazetteVersion;
+let gazetteCode: Promise<string> | undefined;
+/**
+ * A hash of Gazette's own code (the compiled or source modules beside this one): pages depend on how the
+ * loader parses and how the renderers write, so a new Gazette, even of the same version, rebuilds everything.
+ */
+function readGazetteCode(): Promise<string> {
+  gazetteCode ??= (async () => {
+    const root = fileURLToPath(new URL('..', import.meta.url));
+    const files = (await readdir(root, { recursive: true })).filter((name) => /\.(?:js|ts)$/.test(name)).sort();
+    const hash = createHash('sha256');
+    for (const name of files) hash.update(name).update('\0').update(await readFile(join(root, name))).update('\0');
+    return hash.digest('hex');
+  })();
+  return gazetteCode;
 }
 
 function isMissing(error: unknown): boolean {
@@ -128,7 +137,7 @@ async function removeWithEmptyParents(outDir: string, path: string): Promise<voi
 
 /**
  * Writes feeds and pages of the published articles into `outDir`. A file whose inputs (the hashes of the
- * articles it shows, the config, the templates, Gazette's version) are those of the previous build, and which
+ * articles it shows, the config, the templates, Gazette's code) are those of the previous build, and which
  * is still there, is skipped unrendered; every other file is rendered and written only if its bytes differ.
  * Files of the previous build that are gone are removed; files Gazette did not write (its manifest says
  * which) are never touched.
@@ -141,7 +150,7 @@ export async function writeSite(
 ): Promise<WriteResult> {
   const templates = await loadSiteTemplates(options.templatesDir);
   const site = createHash('sha256')
-    .update(`${await readGazetteVersion()}\0${templates.hash}\0${JSON.stringify(config)}`)
+    .update(`${await readGazetteCode()}\0${templates.hash}\0${JSON.stringify(config)}`)
     .digest('hex');
   const previous = await readManifest(outDir);
   const previousKeys = previous?.site === site ? previous.files : {};
