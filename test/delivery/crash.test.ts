@@ -48,7 +48,7 @@ function send(
   };
   sink.events.on('received', onReceived);
   return new Promise((resolve) => {
-    child.once('exit', (code, signal) => {
+    child.once('close', (code, signal) => {
       sink.events.off('received', onReceived);
       resolve({ code, signal, stdout });
     });

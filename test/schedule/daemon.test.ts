@@ -85,7 +85,8 @@ class Daemon {
       partial = parts.pop() ?? '';
       for (const line of parts) if (line.startsWith('{')) this.lines.push(JSON.parse(line) as Record<string, unknown>);
     });
-    this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
+    // 'close', not 'exit': by then every log line the child wrote has been read.
+    this.exited = new Promise((resolve) => this.child.once('close', (code, signal) => resolve({ code, signal })));
   }
 
   has(msg: string): boolean {
@@ -130,7 +131,7 @@ async function gazette(args: string[], env: Record<string, string> = {}): Promis
   children.push(child);
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  const [code] = await new Promise<[number | null]>((resolve) => child.once('exit', (c) => resolve([c])));
+  const [code] = await new Promise<[number | null]>((resolve) => child.once('close', (c) => resolve([c])));
   if (code !== 0) throw new Error(`gazette ${args.join(' ')} exited ${code}: ${stderr}`);
   return code;
 }
@@ -216,7 +217,10 @@ describe('gazette daemon', () => {
 
       await until('every reader served', () => copies().size === 30 && store.deliveryCounts().pending === 0, patience);
       expect(store.deliveryCounts()).toMatchObject({ sent: 30, pending: 0, failed: 0 });
-      expect(survivor.lines.some((l) => l.msg === 'run finished' && (l.counts as { delivery?: { sent?: number } }).delivery?.sent)).toBe(true);
+      // The ledger is committed before the run's last log line reaches us through the child's stderr pipe.
+      const survivorSent = (): boolean =>
+        survivor.lines.some((l) => l.msg === 'run finished' && Boolean((l.counts as { delivery?: { sent?: number } }).delivery?.sent));
+      await until('the survivor logs the run that sent the rest', survivorSent, patience);
       // At most the messages in flight (or accepted but not yet committed) at the kill go out twice, with one Message-ID.
       const twice = [...copies().values()].filter((ids) => ids.length > 1);
       expect(twice.length).toBeLessThanOrEqual(4);

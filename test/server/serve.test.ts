@@ -41,7 +41,7 @@ describe('gazette serve', () => {
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = once(child, 'exit');
+    const exited = once(child, 'close');
     try {
       const url = await waitFor(async () => {
         if (child.exitCode !== null) throw new Error(`serve exited with ${child.exitCode}: ${stderr}`);
