@@ -20,7 +20,6 @@ export type ErrorCode =
   | 'E_USAGE'
   | 'E_CONFIG'
   | 'E_CONTENT'
-  | 'E_NOT_BUILT'
   | 'E_STORE'
   | 'E_DELIVERY'
   | 'E_PENDING'
@@ -50,16 +49,6 @@ export class InputError extends GazetteError {
     options?: ErrorOptions,
   ) {
     super(problems.map(formatProblem).join('\n'), options);
-  }
-}
-
-/** A command whose pipeline stage does not exist yet (exit 1). */
-export class NotBuiltError extends GazetteError {
-  override readonly name = 'NotBuiltError';
-  readonly code = 'E_NOT_BUILT';
-  readonly exitCode = 1;
-  constructor(command: string) {
-    super(`"${command}" is not built yet in this version of Gazette; nothing was done.`);
   }
 }
 
