@@ -34,6 +34,12 @@ export function normalizeText(text: string): string {
   return stripControlChars(text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n'));
 }
 
+/** One line, as a mail header or a one-line field needs: control characters (CR, LF above all) and line separators become spaces. */
+export function oneLine(text: string): string {
+  // eslint-disable-next-line no-control-regex -- replacing control characters is the point
+  return text.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').replace(/ {2,}/g, ' ').trim();
+}
+
 /** Collapses every run of whitespace to one space and trims. */
 export function collapseSpace(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
@@ -42,6 +48,7 @@ export function collapseSpace(text: string): string {
 /** Cuts `text` to at most `max` characters at a word boundary, ending with `…`; never splits a character. */
 export function shorten(text: string, max: number): string {
   if (text.length <= max) return text;
+  if (max <= 0) return '';
   let kept = '';
   for (const { segment } of words.segment(text)) {
     if (kept.length + segment.length > max - 1) break;

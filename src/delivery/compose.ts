@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { parseMailbox } from '../config/schema.js';
+import { oneLine } from '../content/text.js';
 import { DeliveryError } from '../errors.js';
 import type { RawMessage } from './transport.js';
 
@@ -30,12 +31,6 @@ export interface MailInput {
 
 const headerName = /^[!-9;-~]+$/;
 
-/** Removes what could end a header line or smuggle another one in (CR, LF, other controls). */
-export function headerSafe(value: string): string {
-  // eslint-disable-next-line no-control-regex -- stripping control characters is the point
-  return value.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
-}
-
 /** Parses a `from` / `replyTo` value into a mailbox; a malformed one is a DeliveryError. */
 export function toMailbox(value: string | Mailbox): Mailbox {
   if (typeof value !== 'string') return value;
@@ -60,7 +55,7 @@ export function messageIdFor(label: string, key: string, from: string | Mailbox)
 }
 
 function nodemailerAddress(mailbox: Mailbox): { name: string; address: string } {
-  return { name: headerSafe(mailbox.name ?? ''), address: headerSafe(mailbox.address) };
+  return { name: oneLine(mailbox.name ?? ''), address: oneLine(mailbox.address) };
 }
 
 /** Composes one complete RFC 5322 message (multipart/alternative text + HTML) with its envelope. */
@@ -70,15 +65,15 @@ export async function composeMessage(mail: MailInput): Promise<RawMessage> {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(mail.headers ?? {})) {
     if (!headerName.test(name)) throw new DeliveryError(`"${name}" is not a valid header name`);
-    headers[name] = headerSafe(value);
+    headers[name] = oneLine(value);
   }
   const replyTo = mail.replyTo ? nodemailerAddress(toMailbox(mail.replyTo)) : undefined;
-  const messageId = headerSafe(mail.messageId);
+  const messageId = oneLine(mail.messageId);
   const node = new MailComposer({
     from,
     to,
     ...(replyTo ? { replyTo } : {}),
-    subject: headerSafe(mail.subject),
+    subject: oneLine(mail.subject),
     messageId,
     date: mail.date ?? new Date(),
     text: mail.text,

@@ -5,11 +5,12 @@ import MailComposer from 'nodemailer/lib/mail-composer';
 import { encodeWord, foldLines, quoteString } from 'nodemailer/lib/mime-funcs';
 import { encode as qpEncode, wrap as qpWrap } from 'nodemailer/lib/qp';
 import type { SiteConfig } from '../config/schema.js';
+import { oneLine } from '../content/text.js';
 import { personalize, placeholders, type Reader, type RenderedEmail } from '../digest/personalize.js';
 import { digestWebUrl } from '../digest/urls.js';
 import type { DigestRecord } from '../store/types.js';
 import { createToken, unsubscribeUrl } from '../subscribers/tokens.js';
-import { headerSafe, messageIdFor, toMailbox, type Mailbox } from './compose.js';
+import { messageIdFor, toMailbox, type Mailbox } from './compose.js';
 import type { RawMessage } from './transport.js';
 
 /** The reader a message is for. */
@@ -93,7 +94,7 @@ function phrase(name: string): string {
 }
 
 function mailboxHeader(mailbox: Mailbox): string {
-  const name = headerSafe(mailbox.name ?? '');
+  const name = oneLine(mailbox.name ?? '');
   // The address is stored validated; angle brackets and controls are dropped anyway so none can end the field.
   // eslint-disable-next-line no-control-regex
   const address = mailbox.address.replace(/[\u0000-\u001f\u007f<>,;\s]+/g, '');
@@ -106,7 +107,7 @@ function rfc5322Date(date: Date): string {
 
 /** `List-Id: "Title" <newsletter.host>`, the same for every issue. */
 export function listId(config: SiteConfig): string {
-  return `${phrase(headerSafe(config.title))} <newsletter.${new URL(config.baseUrl).hostname}>`;
+  return `${phrase(oneLine(config.title))} <newsletter.${new URL(config.baseUrl).hostname}>`;
 }
 
 /** The `mailto:` unsubscribe address: the sender, with the reader's token in the subject. */
@@ -151,9 +152,9 @@ export async function prepareDigestMessages(digest: DigestRecord, config: SiteCo
   const from = toMailbox(config.newsletter.from);
   const replyTo = config.newsletter.replyTo ? toMailbox(config.newsletter.replyTo) : null;
   const built = await new MailComposer({
-    from: { name: headerSafe(from.name ?? ''), address: from.address },
-    ...(replyTo ? { replyTo: { name: headerSafe(replyTo.name ?? ''), address: replyTo.address } } : {}),
-    subject: headerSafe(digest.subject),
+    from: { name: oneLine(from.name ?? ''), address: from.address },
+    ...(replyTo ? { replyTo: { name: oneLine(replyTo.name ?? ''), address: replyTo.address } } : {}),
+    subject: oneLine(digest.subject),
     headers: {
       'List-Id': { prepared: true, foldLines: true, value: listId(config) },
       'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',

@@ -1,8 +1,9 @@
 // The double opt-in email, through the same render path as the digest (it is rendered per subscriber).
 import type { SiteConfig } from '../config/schema.js';
+import { oneLine } from '../content/text.js';
 import { htmlToText, renderEmailHtml } from './email.js';
 import { anonymousName, type RenderedEmail } from './personalize.js';
-import { headerSafe, siteView } from './render.js';
+import { siteView } from './render.js';
 
 /** Renders the email that asks a new subscriber to confirm; every value is escaped by the template. */
 export async function renderConfirmation(input: {
@@ -10,13 +11,13 @@ export async function renderConfirmation(input: {
   confirmUrl: string;
   name: string | null;
 }): Promise<RenderedEmail> {
-  const subject = headerSafe(`Confirm your subscription to ${input.config.title}`);
+  const subject = oneLine(`Confirm your subscription to ${input.config.title}`);
   const html = await renderEmailHtml('confirm', {
     subject,
     preheader: 'One click and the next issue is yours.',
     site: siteView(input.config),
-    name: headerSafe(input.name ?? '') || anonymousName,
-    confirmUrl: headerSafe(input.confirmUrl),
+    name: oneLine(input.name ?? '') || anonymousName,
+    confirmUrl: oneLine(input.confirmUrl),
   });
   return { subject, html, text: htmlToText(html) };
 }

@@ -1,6 +1,7 @@
 // The per-reader parts of a digest. A digest is rendered once with placeholder tokens; each reader's copy is
 // made by splicing their values in, which costs microseconds instead of an MJML render per reader.
 // No imports: the delivery stage loads this module in every send without pulling in MJML.
+import { oneLine } from '../content/text.js';
 
 /** The values that differ from one reader to the next. */
 export interface Reader {
@@ -76,12 +77,6 @@ const htmlEscapes: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&
 /** Escapes text for HTML content and quoted attribute values. */
 export function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (ch) => htmlEscapes[ch] ?? ch);
-}
-
-/** A value on one line: control characters (CR and LF above all) become spaces, runs of spaces one. */
-function oneLine(value: string): string {
-  // eslint-disable-next-line no-control-regex
-  return value.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').replace(/ {2,}/g, ' ').trim();
 }
 
 const compiled = new WeakMap<RenderedEmail, { html: Spliced; text: Spliced }>();

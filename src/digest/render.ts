@@ -1,6 +1,8 @@
 // A digest rendered once, with placeholders for the per-reader parts, plus its web (archive) version.
 import type { SiteConfig } from '../config/schema.js';
 import type { Article } from '../content/article.js';
+import { oneLine, shorten } from '../content/text.js';
+import { InputError } from '../errors.js';
 import { absoluteUrl } from '../content/url.js';
 import { htmlToText, renderEmailHtml } from './email.js';
 import { escapeHtml, neutralizeTokens, placeholders, type RenderedEmail } from './personalize.js';
@@ -55,22 +57,6 @@ function clean(text: string): string {
   return neutralizeTokens(text.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, ''));
 }
 
-/** One line for a mail header: CR, LF and other control characters become spaces. */
-export function headerSafe(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').replace(/\s{2,}/g, ' ').trim();
-}
-
-/** Cuts `text` to at most `max` characters at a word boundary, marking the cut with an ellipsis. */
-export function shorten(text: string, max: number): string {
-  if (text.length <= max) return text;
-  if (max <= 0) return '';
-  const cut = text.slice(0, max - 1);
-  // Keep the last word only when it ends right at the cut; otherwise cut before it, unless that loses half.
-  const end = /\s/.test(text.charAt(max - 1)) ? cut.length : cut.lastIndexOf(' ');
-  return `${(end > max / 2 ? cut.slice(0, end) : cut).replace(/[\s,;:.–—-]+$/, '')}…`;
-}
-
 /** The date as readers of the site's language write it, in the newsletter's time zone. */
 export function formatDigestDate(date: Date, config: SiteConfig): string {
   return new Intl.DateTimeFormat(config.language, { dateStyle: 'long', timeZone: config.newsletter.timezone }).format(date);
@@ -86,7 +72,7 @@ export function digestSubject(content: DigestContent): string {
     number: String(content.number),
   };
   const template = config.newsletter.subject ?? defaultSubject;
-  return headerSafe(template.replace(/\{(title|date|headline|number)\}/g, (whole, key: string) => values[key] ?? whole));
+  return oneLine(template.replace(/\{(title|date|headline|number)\}/g, (whole, key: string) => values[key] ?? whole));
 }
 
 /** Site-wide values every email template shows. */
@@ -148,9 +134,13 @@ export async function renderDigest(content: DigestContent): Promise<RenderedDige
     const html = await renderEmailHtml('digest', digestView(content, trim));
     if (Buffer.byteLength(html) + readerAllowanceBytes <= htmlBudgetBytes) return { subject, html, text: htmlToText(html) };
   }
-  throw new Error(
-    `digest ${content.number} does not fit in ${htmlBudgetBytes} bytes even as a list of headlines — lower newsletter.maxArticles`,
-  );
+  throw new InputError('E_CONFIG', [
+    {
+      path: 'site.json',
+      message: `newsletter.maxArticles: digest ${content.number} does not fit in ${htmlBudgetBytes} bytes even as a list of headlines`,
+      hint: 'lower newsletter.maxArticles',
+    },
+  ]);
 }
 
 const mailOnly = /<!--GZ:MAIL-->[\s\S]*?<!--\/GZ:MAIL-->/g;

@@ -47,6 +47,7 @@ describe('normalizeText', () => {
 describe('shorten', () => {
   it('leaves short text alone', () => {
     expect(shorten('short text', 20)).toBe('short text');
+    expect(shorten('anything', 0)).toBe('');
   });
 
   it('cuts at a word boundary and ends with an ellipsis', () => {

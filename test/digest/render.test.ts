@@ -9,7 +9,6 @@ import {
   renderDigest,
   renderDigestIndex,
   renderWebDigest,
-  shorten,
 } from '../../src/digest/render.js';
 import { hostileArticles, makeArticle, pinnedNow, sampleArticles, seedArticle, testConfig } from '../fixtures/digest/articles.js';
 
@@ -186,13 +185,5 @@ describe('renderDigestIndex', () => {
 
   it('says so when there is no digest yet', async () => {
     expect(await renderDigestIndex([], config)).toContain('No issue has been sent yet.');
-  });
-});
-
-describe('shorten', () => {
-  it('cuts at a word boundary and marks the cut', () => {
-    expect(shorten('The council approved a budget that raises spending', 30)).toBe('The council approved a budget…');
-    expect(shorten('short', 30)).toBe('short');
-    expect(shorten('anything', 0)).toBe('');
   });
 });
