@@ -190,7 +190,7 @@ class SendRun {
   async run(): Promise<DeliverySummary> {
     const workers = Array.from({ length: Math.max(1, this.settings.maxConnections) }, () => this.work());
     await Promise.all(workers);
-    if (this.fatal === null) await this.bounceRefused();
+    if (this.fatal === null) await this.settleRefused();
     this.ledger.flush();
     if (this.fatal !== null) throw this.fatal;
     const durationMs = performance.now() - this.started;
@@ -332,6 +332,18 @@ class SendRun {
         ),
       );
     }
+  }
+
+  /**
+   * At the end of a run, refusals still held bounce only if the server accepted mail in this run: a small list
+   * on a server that refuses everyone never reaches the streak limit, and must not lose its readers to it.
+   */
+  private async settleRefused(): Promise<void> {
+    if (this.counts.sent > 0) return this.bounceRefused();
+    const refused = this.refused;
+    this.refused = [];
+    const why = 'kept pending: the server accepted no message in this run, so the refusal may not be about this address';
+    await Promise.all(refused.map(({ job, detail }) => this.record(job, 'retry', `${detail} (${why})`)));
   }
 
   private async bounceRefused(): Promise<void> {

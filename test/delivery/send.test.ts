@@ -167,6 +167,15 @@ describe('sendPending', () => {
     expect(sink.received).toHaveLength(0);
   });
 
+  it('bounces nobody on a list too small to reach the streak limit when the server accepts nothing', async () => {
+    addReaders(store, 3);
+    storeDigest(store);
+    const { sink, transport } = await smtp({ rcpt: () => ({ code: 550, message: '5.7.1 relaying denied' }) });
+    expect(await send(transport)).toMatchObject({ sent: 0, bounced: 0, pending: 3 });
+    expect(store.countSubscribers()).toMatchObject({ active: 3, bounced: 0 });
+    expect(sink.received).toHaveLength(0);
+  });
+
   it('writes one .eml per reader to the outbox, and a second run writes nothing', async () => {
     addReaders(store, 25);
     storeDigest(store);
