@@ -44,8 +44,10 @@ export function resolveOptions(flags: OptionFlags, env: Readonly<Record<string, 
     throw new UsageError(`port "${portText}" is not a number from 0 to 65535 — fix --port or PORT`);
   }
   const smtpUrl = nonEmpty(env.SMTP_URL);
-  if (smtpUrl !== null && !/^smtps?:\/\/[^/]/.test(smtpUrl)) {
-    throw new UsageError('SMTP_URL must look like smtp://user:pass@host:587 or smtps://user:pass@host:465');
+  if (smtpUrl !== null && (!/^smtps?:\/\/[^/]/.test(smtpUrl) || !URL.canParse(smtpUrl))) {
+    throw new UsageError(
+      'SMTP_URL must look like smtp://user:pass@host:587 or smtps://user:pass@host:465 (percent-encode @ : / # in the user and password)',
+    );
   }
   return {
     contentDir: flags.content ?? nonEmpty(env.GAZETTE_CONTENT) ?? './content',

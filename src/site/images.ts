@@ -3,6 +3,7 @@ import type { Dirent } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { imagesDir } from '../content/load.js';
+import { InputError } from '../errors.js';
 import type { PlannedFile } from './plan.js';
 
 const imageExtensions = /\.(avif|gif|ico|jpe?g|png|svg|webp)$/i;
@@ -14,8 +15,11 @@ export async function planImages(contentDir: string): Promise<PlannedFile<Promis
   try {
     entries = await readdir(root, { recursive: true, withFileTypes: true });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    if (code === 'ENOENT') return [];
+    throw new InputError('E_CONTENT', [{ path: root, message: `cannot read the images folder (${code})`, hint: 'make it a readable folder of image files' }], {
+      cause: error,
+    });
   }
   const files = entries
     .filter((entry) => entry.isFile() && imageExtensions.test(entry.name))

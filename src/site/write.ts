@@ -82,13 +82,16 @@ function isMissing(error: unknown): boolean {
 }
 
 /**
- * Where to look for a file to know it is still there: its folder in the listing of the folder above, or a
- * top-level file in the top-level listing. One listing of `articles/` thus covers 10,000 pages, where a
- * stat per page would cost more than the rest of a rebuild.
+ * Where to look for a file to know it is still there. An article page is alone in its folder, so its folder in
+ * the listing of `articles/` will do: one listing covers 10,000 pages, where a stat per page would cost more
+ * than the rest of a rebuild. Any other file shares its folder (feeds beside a section page, images), so it is
+ * looked for in its own folder's listing.
  */
 function witnessOf(path: string): { parent: string; name: string } {
   const folder = posix.dirname(path);
-  return folder === '.' ? { parent: '.', name: path } : { parent: posix.dirname(folder), name: posix.basename(folder) };
+  return folder.startsWith('articles/') && posix.basename(path) === 'index.html'
+    ? { parent: posix.dirname(folder), name: posix.basename(folder) }
+    : { parent: folder, name: posix.basename(path) };
 }
 
 /** The paths among `paths` whose witness is present, listing each parent folder once. */

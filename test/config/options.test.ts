@@ -49,6 +49,7 @@ describe('resolveOptions', () => {
     expect(() => resolveOptions({ port: 'eighty' }, {})).toThrow(UsageError);
     expect(() => resolveOptions({}, { PORT: '70000' })).toThrow(/fix --port or PORT/);
     expect(() => resolveOptions({}, { SMTP_URL: 'mail.example.org' })).toThrow(/SMTP_URL must look like/);
+    expect(() => resolveOptions({}, { SMTP_URL: 'smtp://u:p#x@mail.example.org:587' })).toThrow(/percent-encode/);
     expect(() => resolveOptions({}, { DKIM_DOMAIN: 'example.org' })).toThrow(/DKIM is half configured/);
   });
 

@@ -36,6 +36,14 @@ describe('gazette preview', () => {
     expect(existsSync(db)).toBe(false);
   });
 
+  it('exits 2 with a clear message when the output folder does not exist', async () => {
+    const output = join(dir, 'missing', 'preview.html');
+    const { code, stderr } = await run(['preview', '--content', fixtureContent, '--db', join(dir, 'none.db'), '--output', output]);
+    expect(code).toBe(2);
+    expect(stderr).toContain(`cannot write ${output}`);
+    expect(stderr).not.toContain('    at ');
+  });
+
   it('says so and writes nothing when every article is in a digest already', async () => {
     const db = join(dir, 'gazette.db');
     const config = await loadSiteConfig(fixtureContent);

@@ -180,6 +180,14 @@ describe('writeSite', () => {
     expect((await writeSite(articles, config, out)).written).toEqual(['articles/article-00002/index.html']);
   });
 
+  it('writes a deleted feed or stylesheet again though its folder is still there', async () => {
+    const articles = makeArticles(3, ['WORLD']);
+    await writeSite(articles, config, out);
+    await rm(join(out, 'sections/world/feed.xml'));
+    await rm(join(out, 'assets/site.css'));
+    expect((await writeSite(articles, config, out)).written.sort()).toEqual(['assets/site.css', 'sections/world/feed.xml']);
+  });
+
   it('removes pages and sections that are gone, and never what it did not write', async () => {
     const articles = makeArticles(6, ['WORLD', 'Sport']);
     await writeSite(articles, config, out);

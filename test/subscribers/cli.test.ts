@@ -92,6 +92,10 @@ describe('gazette subscribers', () => {
     const noEmail = await subscribers('import', file);
     expect(noEmail.code).toBe(2);
     expect(noEmail.stderr).toMatch(/no-email\.csv:1: the header row has no "email" column/);
+    const folder = await subscribers('import', dir);
+    expect(folder.code).toBe(2);
+    expect(folder.stderr).toMatch(/cannot read .*EISDIR/);
+    expect(folder.stderr).not.toContain('    at ');
   });
 
   it('exports CSV to stdout or a file, which imports back unchanged (statuses and formula-like names included)', async () => {

@@ -5,6 +5,7 @@ import { defineCommand, type CommandContext } from 'citty';
 import { loadSiteConfig } from '../../config/load.js';
 import { loadArticles, selectPublished } from '../../content/index.js';
 import { previewDigest, readDigestHistory } from '../../digest/index.js';
+import { UsageError } from '../../errors.js';
 import { openStore } from '../../store/index.js';
 import { ioOf, optionArgs, optionsOf, writeProblems } from '../context.js';
 
@@ -40,7 +41,9 @@ export default defineCommand({
     if (preview === null) {
       io.stdout.write('Nothing new since the last digest: no preview written.\n');
     } else {
-      await writeFile(output, preview.html);
+      await writeFile(output, preview.html).catch((error: unknown) => {
+        throw new UsageError(`cannot write ${output}: ${(error as Error).message} — check the folder exists and is writable`, { cause: error });
+      });
       const more = preview.passedOver > 0 ? ` (${preview.passedOver} older ones would be passed over)` : '';
       io.stdout.write(
         `Wrote ${resolve(output)}: digest ${preview.number} with ${preview.carried} ${preview.carried === 1 ? 'article' : 'articles'}${more}.\n` +

@@ -111,11 +111,12 @@ export default defineCommand({
         withStore(context, async (store, io) => {
           const path = context.args.file;
           const input = createReadStream(path);
-          const opened = new Promise<void>((resolve, reject) => {
-            input.once('open', () => resolve());
+          // Reading the first bytes, not only opening, so a folder (EISDIR) fails here as a usage error too.
+          const readable = new Promise<void>((resolve, reject) => {
+            input.once('readable', () => resolve());
             input.once('error', (error) => reject(new UsageError(`cannot read ${path}: ${error.message} — check the file name`, { cause: error })));
           });
-          await opened;
+          await readable;
           const summary = await importSubscribers(store, input, {
             path,
             now: new Date(),
