@@ -26,7 +26,7 @@ export function failure(path: string, line: number | undefined, message: string,
 }
 
 /** The slug of an article file: its name without folders or extension, slugified. */
-export function slugFromPath(path: string): string {
+function slugFromPath(path: string): string {
   return slugify(posix.parse(path).name);
 }
 

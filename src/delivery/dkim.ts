@@ -8,7 +8,7 @@ import { DeliveryError } from '../errors.js';
 import type { RawMessage, Transport } from './transport.js';
 
 /** The header fields the signature covers: both List-Unsubscribe headers among them (RFC 8058). */
-export const signedHeaderFields = [
+const signedHeaderFields = [
   'From',
   'Reply-To',
   'Subject',

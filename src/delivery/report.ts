@@ -1,4 +1,5 @@
 // What `publish` and `send` print: a short human summary, or the one JSON object of SPEC "Commands".
+import type { BuildResult } from '../site/build.js';
 import type { RunReport } from './run.js';
 
 const n = (value: number): string => value.toLocaleString('en');
@@ -24,14 +25,7 @@ export function runJson(report: RunReport): Record<string, unknown> {
     },
     ...(build
       ? {
-          build: {
-            articles: build.articles,
-            sections: build.sections,
-            written: build.written.length,
-            unchanged: build.unchanged,
-            removed: build.removed.length,
-            problems: build.problems.length,
-          },
+          build: buildCounts(build),
           websub: report.websub,
         }
       : {}),
@@ -69,4 +63,16 @@ export function renderRunSummary(report: RunReport, kind: 'publish' | 'send'): s
   if (d.stoppedEarly !== null) lines.push(`stopped early: ${d.stoppedEarly}`);
   if (d.interrupted) lines.push('stopped by a signal after the messages in flight were recorded');
   return `${lines.join('\n')}\n`;
+}
+
+/** What a build did, as counts (the `build` part of the JSON, and the daemon's record of a rebuild). */
+export function buildCounts(build: BuildResult): Record<'articles' | 'sections' | 'written' | 'unchanged' | 'removed' | 'problems', number> {
+  return {
+    articles: build.articles,
+    sections: build.sections,
+    written: build.written.length,
+    unchanged: build.unchanged,
+    removed: build.removed.length,
+    problems: build.problems.length,
+  };
 }

@@ -10,12 +10,12 @@ import { defaultDeliverySettings, type DeliverySettings } from './settings.js';
 import { SendFailure, type Transport } from './transport.js';
 
 /** A row that failed temporarily this many times over all runs is given up as `failed`. */
-export const maxTotalAttempts = 30;
+const maxTotalAttempts = 30;
 /**
  * This many 5xx refusals in a row, with no message accepted in between, are not bad addresses but a server that
  * refuses everyone (relay denied, sending quota): the run stops and nobody is marked bounced.
  */
-export const bounceStreakLimit = 25;
+const bounceStreakLimit = 25;
 const pageSize = 500;
 
 /** Where a run stands, for a progress bar or log line. */

@@ -21,7 +21,7 @@ const transientCodes = new Set(['ECONNECTION', 'ESOCKET', 'ETIMEDOUT', 'EDNS', '
  * or the message, or an address nodemailer cannot send to: permanent), or a DeliveryError when the setup itself
  * is wrong and no message can go out (login refused, sender rejected, TLS or configuration problems).
  */
-export function classifySmtpError(error: unknown): SendFailure | DeliveryError {
+function classifySmtpError(error: unknown): SendFailure | DeliveryError {
   const e = error as Partial<NodemailerError> & Error;
   const code = typeof e.responseCode === 'number' ? e.responseCode : null;
   const command = typeof e.command === 'string' ? e.command : '';
@@ -40,7 +40,7 @@ export function classifySmtpError(error: unknown): SendFailure | DeliveryError {
 }
 
 /** SMTP_URL without its password, for logs. */
-export function describeSmtpUrl(url: string): string {
+function describeSmtpUrl(url: string): string {
   const parsed = new URL(url);
   return `${parsed.protocol}//${parsed.hostname}:${parsed.port || (parsed.protocol === 'smtps:' ? '465' : '587')}`;
 }

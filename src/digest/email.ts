@@ -8,10 +8,10 @@ import { compile as compileHtmlToText } from 'html-to-text';
 import mjml2html from 'mjml';
 
 /** Where the email templates live: `templates/email/` at the package root (from `src/` and `dist/` alike). */
-export const emailTemplateDir = fileURLToPath(new URL('../../templates/email/', import.meta.url));
+const emailTemplateDir = fileURLToPath(new URL('../../templates/email/', import.meta.url));
 
 /** The templates in `templates/email/`; partials (in `partials/`) are shared through `{{> name}}`. */
-export type EmailTemplate = 'digest' | 'confirm' | 'archive';
+type EmailTemplate = 'digest' | 'confirm' | 'archive';
 
 // Partials are Handlebars partials rather than `mj-include`s: an included file would bypass Handlebars, and
 // with it the escaping of every value.

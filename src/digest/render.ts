@@ -36,7 +36,7 @@ const readerAllowanceBytes = 2_000;
  * How much of each article to show; each step is tried in turn until the digest fits the budget. The last
  * one lists headlines only, which fits the most articles `newsletter.maxArticles` allows.
  */
-export interface Trim {
+interface Trim {
   summary: number;
   title: number;
   compact: boolean;
@@ -58,7 +58,7 @@ function clean(text: string): string {
 }
 
 /** The date as readers of the site's language write it, in the newsletter's time zone. */
-export function formatDigestDate(date: Date, config: SiteConfig): string {
+function formatDigestDate(date: Date, config: SiteConfig): string {
   return new Intl.DateTimeFormat(config.language, { dateStyle: 'long', timeZone: config.newsletter.timezone }).format(date);
 }
 

@@ -16,7 +16,7 @@ function author(a: FeedAuthor): string {
 }
 
 /** Renders one `<entry>`. */
-export function renderAtomEntry(item: FeedItem): string {
+function renderAtomEntry(item: FeedItem): string {
   const date = rfc3339(item.published);
   const lines = [
     element('id', item.id),

@@ -55,7 +55,7 @@ const imageTypes: Record<string, string> = {
 };
 
 /** The MIME type of an image URL from its extension, or null when it is not a known image type. */
-export function imageType(url: string): string | null {
+function imageType(url: string): string | null {
   const path = new URL(url).pathname.toLowerCase();
   return imageTypes[extname(path)] ?? null;
 }

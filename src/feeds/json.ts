@@ -3,7 +3,7 @@ import { rfc3339 } from './dates.js';
 import type { FeedChannel, FeedItem } from './item.js';
 
 /** The JSON Feed 1.1 object of one item. */
-export function jsonFeedItem(item: FeedItem): Record<string, unknown> {
+function jsonFeedItem(item: FeedItem): Record<string, unknown> {
   return {
     id: item.id,
     url: item.url,

@@ -8,7 +8,7 @@ function element(name: string, text: string): string {
 }
 
 /** Renders one `<item>`; name-only authors become `dc:creator`, since RSS `<author>` must be an email. */
-export function renderRssItem(item: FeedItem): string {
+function renderRssItem(item: FeedItem): string {
   const lines = [
     element('title', item.title),
     element('link', item.url),

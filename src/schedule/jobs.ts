@@ -2,7 +2,7 @@
 // scheduler already holds, reporting through the run's logger.
 import type { RuntimeOptions } from '../config/options.js';
 import { createProgressReporter } from '../delivery/progress.js';
-import { runJson } from '../delivery/report.js';
+import { buildCounts, runJson } from '../delivery/report.js';
 import { publishWith } from '../delivery/run.js';
 import type { DeliverySettings } from '../delivery/settings.js';
 import { formatProblem, type Problem } from '../errors.js';
@@ -43,16 +43,7 @@ export function pipelineJobs(deps: PipelineDeps): SchedulerJobs {
     async build({ logger }) {
       const result = await buildSite(options, new Date());
       logProblems(logger, result.problems);
-      return {
-        counts: {
-          articles: result.articles,
-          sections: result.sections,
-          written: result.written.length,
-          unchanged: result.unchanged,
-          removed: result.removed.length,
-          problems: result.problems.length,
-        },
-      };
+      return { counts: buildCounts(result) };
     },
   };
 }

@@ -42,12 +42,12 @@ const scheduleStateSchema = z.object({
 export type ScheduleState = z.infer<typeof scheduleStateSchema>;
 
 /** Store key of a schedule's state. */
-export function scheduleStateKey(name: ScheduleName): string {
+function scheduleStateKey(name: ScheduleName): string {
   return `schedule:${name}`;
 }
 
 /** Parses stored state; null when absent or unreadable (the schedule then starts afresh). */
-export function parseScheduleState(text: string | null): ScheduleState | null {
+function parseScheduleState(text: string | null): ScheduleState | null {
   if (text === null) return null;
   try {
     const result = scheduleStateSchema.safeParse(JSON.parse(text));

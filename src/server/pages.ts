@@ -9,7 +9,7 @@ import { feedLinks, frame } from '../site/pages.js';
 import { defaultTemplatesDir as siteTemplatesDir } from '../site/templates.js';
 
 /** `templates/server/` of this installation (the same relative path from `src/` and from `dist/`). */
-export const serverTemplatesDir = fileURLToPath(new URL('../../templates/server/', import.meta.url));
+const serverTemplatesDir = fileURLToPath(new URL('../../templates/server/', import.meta.url));
 
 /** What each page shows. */
 export interface PageViews {

@@ -15,7 +15,7 @@ import { getMimeType } from 'hono/utils/mime';
 import { feedFiles, feedTypes } from '../site/layout.js';
 
 /** How long browsers and proxies may reuse a file before revalidating it (feeds and pages change when a build runs). */
-export const staticCacheControl = 'public, max-age=300';
+const staticCacheControl = 'public, max-age=300';
 
 /** Smaller files go out as they are: compression would save less than its headers cost. */
 const compressFrom = 1024;
@@ -30,7 +30,7 @@ const typeByName = new Map<string, string>([
 ]);
 
 /** The Content-Type a file of `--out` is served with: feed types by name (root and `sections/`), else by extension. */
-export function contentTypeOf(path: string): string {
+function contentTypeOf(path: string): string {
   return typeByName.get(basename(path)) ?? getMimeType(path) ?? 'application/octet-stream';
 }
 

@@ -28,7 +28,7 @@ export interface WriteResult {
 }
 
 /** Options of writeSite. */
-export interface WriteOptions {
+interface WriteOptions {
   /** Folder of the page templates (default: the installed `templates/site/`). */
   templatesDir?: string;
   /** How many files are read or written at once. */

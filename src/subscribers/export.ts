@@ -14,7 +14,7 @@ export interface SubscriberRecord {
 }
 
 /** The public shape of a subscriber (no internal id). */
-export function toRecord(subscriber: Subscriber): SubscriberRecord {
+function toRecord(subscriber: Subscriber): SubscriberRecord {
   return {
     email: subscriber.email,
     name: subscriber.name,

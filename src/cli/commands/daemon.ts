@@ -13,7 +13,7 @@ import { openStore } from '../../store/index.js';
 import { ioOf, optionArgs, optionsOf } from '../context.js';
 
 /** How long a graceful stop may take before the daemon gives up waiting (exit 1). */
-export const shutdownTimeoutMs = 30_000;
+const shutdownTimeoutMs = 30_000;
 
 /** Exit status after a second signal: 128 + the signal number, as a shell reports a process killed by it. */
 const killedStatus = { SIGINT: 130, SIGTERM: 143 } as const;

@@ -1,7 +1,7 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { defineCommand, type ArgsDef, type CommandContext } from 'citty';
 import { UsageError } from '../../errors.js';
-import { openStore, type Store, type SubscriberStatus } from '../../store/index.js';
+import { openStore, subscriberStatuses, type Store, type SubscriberStatus } from '../../store/index.js';
 import { exportSubscribers, writeSubscribersJson, writeSubscribersTable } from '../../subscribers/export.js';
 import { formatImportSummary, importSubscribers } from '../../subscribers/import.js';
 import { addSubscriber, unsubscribeSubscriber } from '../../subscribers/manage.js';
@@ -80,7 +80,7 @@ export default defineCommand({
     list: defineCommand({
       meta: { name: 'list', description: 'List subscribers as a table, or as JSON with --json' },
       args: {
-        status: { type: 'enum', options: ['pending', 'active', 'unsubscribed', 'bounced'], description: 'only this status' },
+        status: { type: 'enum', options: [...subscriberStatuses], description: 'only this status' },
         ...jsonArg,
         ...storeArgs,
       },
