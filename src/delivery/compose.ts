@@ -54,7 +54,8 @@ export function messageIdFor(label: string, key: string, from: string | Mailbox)
   return `<${safeLabel}.${hash}@${domainOf(toMailbox(from).address)}>`;
 }
 
-function nodemailerAddress(mailbox: Mailbox): { name: string; address: string } {
+/** A mailbox as nodemailer takes it, each part on one line. */
+export function nodemailerAddress(mailbox: Mailbox): { name: string; address: string } {
   return { name: oneLine(mailbox.name ?? ''), address: oneLine(mailbox.address) };
 }
 

@@ -10,7 +10,7 @@ import { personalize, placeholders, type Reader, type RenderedEmail } from '../d
 import { digestWebUrl } from '../digest/urls.js';
 import type { DigestRecord } from '../store/types.js';
 import { createToken, unsubscribeUrl } from '../subscribers/tokens.js';
-import { messageIdFor, toMailbox, type Mailbox } from './compose.js';
+import { messageIdFor, nodemailerAddress, toMailbox, type Mailbox } from './compose.js';
 import type { RawMessage } from './transport.js';
 
 /** The reader a message is for. */
@@ -152,8 +152,8 @@ export async function prepareDigestMessages(digest: DigestRecord, config: SiteCo
   const from = toMailbox(config.newsletter.from);
   const replyTo = config.newsletter.replyTo ? toMailbox(config.newsletter.replyTo) : null;
   const built = await new MailComposer({
-    from: { name: oneLine(from.name ?? ''), address: from.address },
-    ...(replyTo ? { replyTo: { name: oneLine(replyTo.name ?? ''), address: replyTo.address } } : {}),
+    from: nodemailerAddress(from),
+    ...(replyTo ? { replyTo: nodemailerAddress(replyTo) } : {}),
     subject: oneLine(digest.subject),
     headers: {
       'List-Id': { prepared: true, foldLines: true, value: listId(config) },

@@ -1,6 +1,7 @@
 // A digest rendered once, with placeholders for the per-reader parts, plus its web (archive) version.
 import type { SiteConfig } from '../config/schema.js';
 import type { Article } from '../content/article.js';
+import { formatLongDate } from '../content/dates.js';
 import { oneLine, shorten } from '../content/text.js';
 import { InputError } from '../errors.js';
 import { absoluteUrl } from '../content/url.js';
@@ -57,17 +58,13 @@ function clean(text: string): string {
   return neutralizeTokens(text.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, ''));
 }
 
-/** The date as readers of the site's language write it, in the newsletter's time zone. */
-function formatDigestDate(date: Date, config: SiteConfig): string {
-  return new Intl.DateTimeFormat(config.language, { dateStyle: 'long', timeZone: config.newsletter.timezone }).format(date);
-}
 
 /** The subject: `newsletter.subject` (or the default) with `{title}`, `{date}`, `{headline}`, `{number}` filled in once. */
 export function digestSubject(content: DigestContent): string {
   const { config, articles } = content;
   const values: Record<string, string> = {
     title: config.title,
-    date: formatDigestDate(content.date, config),
+    date: formatLongDate(content.date, config.language, config.newsletter.timezone),
     headline: articles[0]?.title ?? '',
     number: String(content.number),
   };
@@ -108,7 +105,7 @@ export function digestView(content: DigestContent, trim: Trim = fullTrim): objec
     subject: clean(digestSubject(content)),
     preheader,
     site: siteView(config),
-    issueLine: `Issue ${content.number} · ${formatDigestDate(content.date, config)}`,
+    issueLine: `Issue ${content.number} · ${formatLongDate(content.date, config.language, config.newsletter.timezone)}`,
     single: content.articles.length === 1,
     count: content.articles.length,
     compact: trim.compact,
@@ -169,7 +166,7 @@ export async function renderDigestIndex(
     digests: sorted.map((d) => ({
       url: digestWebUrl(config, d.number),
       number: d.number,
-      date: formatDigestDate(d.createdAt, config),
+      date: formatLongDate(d.createdAt, config.language, config.newsletter.timezone),
       subject: clean(d.subject),
     })),
   });

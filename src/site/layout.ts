@@ -1,5 +1,6 @@
 // Where everything goes in `--out` (SPEC "Output layout") and the URLs it is served at.
 import type { Article } from '../content/article.js';
+import { newestFirst } from '../content/select.js';
 import { slugify } from '../content/text.js';
 
 /** File names of the three feed formats, the same at the root and in each section folder. */
@@ -58,7 +59,7 @@ export interface Section {
 
 /** Newest first; equal dates by slug, so the order never depends on input order. */
 export function sortArticles(articles: readonly Article[]): Article[] {
-  return [...articles].sort((a, b) => b.date.getTime() - a.date.getTime() || (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0));
+  return [...articles].sort(newestFirst);
 }
 
 /** Groups sorted articles by section slug (`WORLD` and `World` are one section), sections by slug. */

@@ -3,6 +3,7 @@ import type { SiteConfig } from '../config/schema.js';
 import type { Article } from '../content/article.js';
 import { slugify, stripControlChars as clean } from '../content/text.js';
 import { rfc3339 } from '../feeds/dates.js';
+import { formatLongDate } from '../content/dates.js';
 import { escapeHtml } from '../content/html.js';
 import { absoluteUrl } from '../content/url.js';
 import { articleDir, feedFiles, feedTypes, listPageDir, rootOf, sectionDir, urlOf, type FeedFormat, type Section } from './layout.js';
@@ -50,21 +51,6 @@ export function frame(config: SiteConfig, page: Omit<Frame, 'lang' | 'dir' | 'si
   return { lang: config.language, dir: rtlLanguages.has(primary) ? 'rtl' : 'ltr', siteTitle: clean(config.title), ...page };
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-/** The date as readers of the site's language expect it, on the site's calendar day. */
-function formatDate(date: Date, config: SiteConfig): string {
-  const key = `${config.language}\0${config.timezone}`;
-  let formatter = formatters.get(key);
-  if (!formatter) {
-    const options = { dateStyle: 'long', timeZone: config.timezone } as const;
-    formatter = Intl.DateTimeFormat.supportedLocalesOf(config.language).length > 0
-      ? new Intl.DateTimeFormat(config.language, options)
-      : new Intl.DateTimeFormat('en', options);
-    formatters.set(key, formatter);
-  }
-  return formatter.format(date);
-}
 
 function sectionNav(sections: readonly Section[], root: string, current: string | null): Frame['nav'] {
   return sections.map((s) => ({ label: clean(s.label), href: `${root}${sectionDir(s.slug)}`, current: s.slug === current }));
@@ -75,7 +61,7 @@ function listItems(articles: readonly Article[], config: SiteConfig, root: strin
     title: clean(a.title),
     href: root + articleDir(a.slug),
     dateIso: rfc3339(a.date),
-    dateText: formatDate(a.date, config),
+    dateText: formatLongDate(a.date, config.language, config.timezone),
     section: a.section === null ? null : clean(a.section),
     summary: clean(a.summary),
   }));
@@ -236,7 +222,7 @@ export function renderArticlePage(article: Article, config: SiteConfig, template
       title,
       summary,
       dateIso: rfc3339(article.date),
-      dateText: formatDate(article.date, config),
+      dateText: formatLongDate(article.date, config.language, config.timezone),
       section: sectionSlug ? { label: clean(article.section ?? ''), href: root + sectionDir(sectionSlug) } : null,
       tags: article.tags.map(clean),
       author: article.author === null ? '' : clean(article.author),
