@@ -88,7 +88,7 @@ async function startSink(): Promise<SinkHandle> {
 async function seed(store: Store, count: number): Promise<void> {
   for (let from = 0; from < count; from += 10_000) {
     const size = Math.min(10_000, count - from);
-    store.upsertSubscribers(
+    await store.upsertSubscribers(
       Array.from({ length: size }, (_, i) => ({
         email: `reader${from + i}@example.net`,
         name: (from + i) % 3 === 0 ? `Reader ${from + i}` : null,
@@ -111,9 +111,9 @@ async function firstDigest(store: Store, config: SiteConfig): Promise<DigestReco
   return digest;
 }
 
-function anotherDigest(store: Store, digest: DigestRecord, round: number): DigestRecord {
+async function anotherDigest(store: Store, digest: DigestRecord, round: number): Promise<DigestRecord> {
   const { subject, html, text } = digest;
-  return store.createDigest({ number: store.nextDigestNumber(), createdAt: now, subject, html, text, carried: [`bench-round-${round}`], passedOver: [] });
+  return store.createDigest({ number: await store.nextDigestNumber(), createdAt: now, subject, html, text, carried: [`bench-round-${round}`], passedOver: [] });
 }
 
 // ---- the two senders ----
@@ -131,7 +131,7 @@ async function baseline(sink: SinkHandle, store: Store, config: SiteConfig, dige
   const from = { name: 'Example News', address: 'news@example.org' };
   const started = performance.now();
   const window = new Set<Promise<unknown>>();
-  for (const reader of store.listSubscribers({ status: 'active' })) {
+  for await (const reader of store.listSubscribers({ status: 'active' })) {
     const https = unsubscribeUrl(config.baseUrl, secret, reader.id);
     const body = personalize(digest, { name: reader.name, unsubscribeUrl: https, webUrl: digestWebUrl(config, digest.number) });
     const sending = mailer.sendMail({
@@ -176,7 +176,7 @@ async function gazette(sink: SinkHandle, store: Store, config: SiteConfig): Prom
 
 async function runRss(dbPath: string, url: string, content: string): Promise<void> {
   const config = await loadSiteConfig(content);
-  const store = openStore({ dbPath });
+  const store = await openStore({ dbPath });
   const transport = createTransport({ smtpUrl: url, outboxDir: '', dkim: null }, { maxConnections: connections });
   const started = performance.now();
   const summary = await sendPending(store, transport, config, {
@@ -184,7 +184,7 @@ async function runRss(dbPath: string, url: string, content: string): Promise<voi
     settings: { maxConnections: connections, ratePerSecond: 0, maxAttempts: 3 },
   });
   await transport.close();
-  store.close();
+  await store.close();
   const seconds = (performance.now() - started) / 1000;
   process.send?.({ sent: summary.sent, seconds, maxRssKb: process.resourceUsage().maxRSS });
 }
@@ -212,10 +212,10 @@ async function transpiled(): Promise<string> {
 
 async function measureRss(dir: string, config: SiteConfig, sink: SinkHandle): Promise<void> {
   const dbPath = join(dir, 'big.db');
-  const store = openStore({ dbPath });
+  const store = await openStore({ dbPath });
   await seed(store, bigList);
   await firstDigest(store, config);
-  store.close();
+  await store.close();
   const child = fork(await transpiled(), ['--rss', dbPath, sink.url, contentDir], { execArgv: [] });
   const result = await new Promise<{ sent: number; seconds: number; maxRssKb: number }>((resolve, reject) => {
     child.once('message', resolve);
@@ -234,7 +234,7 @@ async function main(): Promise<void> {
   const sink = await startSink();
   try {
     const config = await loadSiteConfig(contentDir);
-    const store = openStore({ dbPath: join(dir, 'gazette.db') });
+    const store = await openStore({ dbPath: join(dir, 'gazette.db') });
     await seed(store, readers);
     const digest = await firstDigest(store, config);
     console.log(
@@ -245,7 +245,7 @@ async function main(): Promise<void> {
     for (let round = 0; round < 2; round++) {
       const before = await sink.accepted();
       results.baseline.push(await baseline(sink, store, config, digest));
-      if (round > 0) anotherDigest(store, digest, round);
+      if (round > 0) await anotherDigest(store, digest, round);
       results.gazette.push(await gazette(sink, store, config));
       const accepted = (await sink.accepted()) - before;
       if (accepted !== 2 * readers) throw new Error(`the sink accepted ${accepted} messages, expected ${2 * readers}`);
@@ -253,7 +253,7 @@ async function main(): Promise<void> {
         `  round ${round + 1}: nodemailer pool ${results.baseline[round]?.toFixed(0)} msg/s, Gazette ${results.gazette[round]?.toFixed(0)} msg/s`,
       );
     }
-    store.close();
+    await store.close();
     const best = { baseline: Math.max(...results.baseline), gazette: Math.max(...results.gazette) };
     console.log(`nodemailer pool (baseline): ${best.baseline.toFixed(0)} msg/s`);
     console.log(`Gazette send with ledger:   ${best.gazette.toFixed(0)} msg/s`);

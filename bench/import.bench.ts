@@ -31,10 +31,10 @@ async function runPhase(phase: string, file: string, db: string): Promise<PhaseR
     }
     detail = `${rows.toLocaleString('en-US')} records parsed`;
   } else {
-    const store = openSqliteStore(db);
+    const store = await openSqliteStore(db);
     let rejected = 0;
     const summary = await importSubscribers(store, createReadStream(file), { path: file, now: new Date(), onProblem: () => rejected++ });
-    store.close();
+    await store.close();
     rows = summary.added + summary.updated + summary.unchanged + summary.kept + summary.optedOut + summary.rejected;
     detail = formatImportSummary(summary);
   }

@@ -50,7 +50,7 @@ export async function deliver(
   const transport = createTransport(options, settings);
   try {
     return await sendPending(store, transport, config, {
-      secret: resolveSecret(options.secret, store),
+      secret: await resolveSecret(options.secret, store),
       settings,
       ...(hooks.signal ? { signal: hooks.signal } : {}),
       ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
@@ -80,7 +80,7 @@ export async function publishWith(store: Store, options: RuntimeOptions, now: Da
   // The web archive goes up before delivery, so the "view in your browser" link works when the mail arrives.
   await writeStoredArchive(store, options.outDir, config);
   const digest = record
-    ? { number: record.number, articles: record.articleSlugs.length, recipients: store.deliveryCounts(record.number).pending }
+    ? { number: record.number, articles: record.articleSlugs.length, recipients: (await store.deliveryCounts(record.number)).pending }
     : null;
   return { build, digest, websub, delivery: await deliver(store, options, config, hooks) };
 }
@@ -96,13 +96,13 @@ async function underLease(
   hooks: RunHooks,
   work: (store: Store, hooks: RunHooks) => Promise<RunReport>,
 ): Promise<RunReport> {
-  const store = openStore(options);
+  const store = await openStore(options);
   try {
     return await withLease(store, runLeaseName, leaseHolder(), defaultLeaseTtlMs, (signal) => work(store, { ...hooks, signal }), {
       ...(hooks.signal ? { signal: hooks.signal } : {}),
     });
   } finally {
-    store.close();
+    await store.close();
   }
 }
 

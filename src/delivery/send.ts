@@ -96,22 +96,17 @@ class LedgerWriter {
   /** Resolves once the outcome is committed (or the commit failed, which stops the run). */
   add(outcome: DeliveryOutcome): Promise<void> {
     this.batch.push(outcome);
-    this.committed ??= new Promise((resolve) =>
-      setImmediate(() => {
-        this.flush();
-        resolve();
-      }),
-    );
+    this.committed ??= new Promise((resolve) => setImmediate(() => void this.flush().then(resolve)));
     return this.committed;
   }
 
-  flush(): void {
+  async flush(): Promise<void> {
     this.committed = null;
     if (this.batch.length === 0) return;
     const batch = this.batch;
     this.batch = [];
     try {
-      this.store.recordDeliveries(batch);
+      await this.store.recordDeliveries(batch);
     } catch (error) {
       this.onError(error);
     }
@@ -157,6 +152,8 @@ class SendRun {
   private readonly digests = new Map<number, Promise<DigestMessages | null>>();
   private page: PendingDelivery[] = [];
   private pageAt = 0;
+  /** The page being read, so that workers needing rows at once wait for one read instead of each reading it. */
+  private reading: Promise<void> | null = null;
   private cursor: DeliveryCursor | undefined;
   private exhausted = false;
   private fatal: unknown = null;
@@ -167,7 +164,7 @@ class SendRun {
   private failureStreak = 0;
   /** 5xx refusals not yet recorded: they become bounces once the server accepts another message. */
   private refused: { job: Job; detail: string }[] = [];
-  private readonly total: number;
+  private total = 0;
   private readonly counts = { sent: 0, bounced: 0, failed: 0, skipped: 0, left: 0, deferred: 0 };
   private slowedTo: number | null = null;
   private stoppedEarly: string | null = null;
@@ -184,14 +181,14 @@ class SendRun {
     this.rate = this.settings.ratePerSecond;
     this.signal = options.signal ? AbortSignal.any([options.signal, this.stop.signal]) : this.stop.signal;
     this.ledger = new LedgerWriter(store, (error) => this.fail(error));
-    this.total = store.deliveryCounts().pending;
   }
 
   async run(): Promise<DeliverySummary> {
+    this.total = (await this.store.deliveryCounts()).pending;
     const workers = Array.from({ length: Math.max(1, this.settings.maxConnections) }, () => this.work());
     await Promise.all(workers);
     if (this.fatal === null) await this.settleRefused();
-    this.ledger.flush();
+    await this.ledger.flush();
     if (this.fatal !== null) throw this.fatal;
     const durationMs = performance.now() - this.started;
     return {
@@ -199,7 +196,7 @@ class SendRun {
       bounced: this.counts.bounced,
       failed: this.counts.failed,
       skipped: this.counts.skipped,
-      pending: this.store.deliveryCounts().pending,
+      pending: (await this.store.deliveryCounts()).pending,
       deferred: this.counts.deferred,
       durationMs: Math.round(durationMs),
       ratePerSecond: Math.round(this.acceptedPerSecond()),
@@ -229,23 +226,30 @@ class SendRun {
       if (this.signal.aborted) return null;
       const retry = this.retries.take(performance.now());
       if (retry !== null && typeof retry !== 'number') return retry;
-      const row = this.fresh();
+      const row = await this.fresh();
       if (row) return { row, tries: 0, dueAt: 0 };
       if (retry === null) return null;
       if (!(await this.wait(retry))) return null;
     }
   }
 
-  private fresh(): PendingDelivery | null {
-    if (this.pageAt >= this.page.length) {
+  private async fresh(): Promise<PendingDelivery | null> {
+    while (this.pageAt >= this.page.length) {
       if (this.exhausted) return null;
-      this.page = this.store.pendingDeliveries(pageSize, this.cursor);
-      this.pageAt = 0;
-      const last = this.page.at(-1);
-      if (!last || this.page.length < pageSize) this.exhausted = true;
-      if (last) this.cursor = { digestNumber: last.digestNumber, subscriberId: last.subscriberId };
+      this.reading ??= this.readPage().finally(() => {
+        this.reading = null;
+      });
+      await this.reading;
     }
     return this.page[this.pageAt++] ?? null;
+  }
+
+  private async readPage(): Promise<void> {
+    this.page = await this.store.pendingDeliveries(pageSize, this.cursor);
+    this.pageAt = 0;
+    const last = this.page.at(-1);
+    if (!last || this.page.length < pageSize) this.exhausted = true;
+    if (last) this.cursor = { digestNumber: last.digestNumber, subscriberId: last.subscriberId };
   }
 
   /** Sleeps unless the run is stopped; false when it was. */
@@ -285,8 +289,9 @@ class SendRun {
   private messagesFor(digestNumber: number): Promise<DigestMessages | null> {
     let messages = this.digests.get(digestNumber);
     if (!messages) {
-      const digest = this.store.getDigest(digestNumber);
-      messages = digest ? prepareDigestMessages(digest, this.config, this.options.secret) : Promise.resolve(null);
+      messages = this.store
+        .getDigest(digestNumber)
+        .then((digest) => (digest ? prepareDigestMessages(digest, this.config, this.options.secret) : null));
       this.digests.set(digestNumber, messages);
     }
     return messages;
@@ -304,7 +309,7 @@ class SendRun {
   private async attempt(job: Job): Promise<void> {
     const { row } = job;
     // The page may be minutes old by now: a reader who left since is skipped, not sent.
-    const status = this.store.getSubscriber(row.subscriberId)?.status ?? 'unsubscribed';
+    const status = (await this.store.getSubscriber(row.subscriberId))?.status ?? 'unsubscribed';
     if (status !== 'active') return this.record(job, 'skipped', `subscriber is ${status}`);
     try {
       const messages = await this.messagesFor(row.digestNumber);

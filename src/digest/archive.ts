@@ -39,6 +39,10 @@ export async function writeStoredArchive(
   outDir: string,
   config: SiteConfig,
 ): Promise<string[]> {
-  const digests = store.listDigests().flatMap((summary) => store.getDigest(summary.number) ?? []);
+  const digests: ArchivedDigest[] = [];
+  for (const summary of await store.listDigests()) {
+    const digest = await store.getDigest(summary.number);
+    if (digest) digests.push(digest);
+  }
   return writeDigestArchive(outDir, digests, config);
 }

@@ -6,8 +6,10 @@ import { renderDigest } from './render.js';
 import { selectDigestArticles } from './select.js';
 
 /** What the next digest depends on: the slugs earlier digests saw, and its number (printed in it). */
-export function readDigestHistory(store: Pick<Store, 'seenSlugs' | 'nextDigestNumber'>): { seen: Set<string>; number: number } {
-  return { seen: store.seenSlugs(), number: store.nextDigestNumber() };
+export async function readDigestHistory(
+  store: Pick<Store, 'seenSlugs' | 'nextDigestNumber'>,
+): Promise<{ seen: Set<string>; number: number }> {
+  return { seen: await store.seenSlugs(), number: await store.nextDigestNumber() };
 }
 
 /**
@@ -20,7 +22,7 @@ export async function makeDigest(
   config: SiteConfig,
   now: Date,
 ): Promise<DigestRecord | null> {
-  const { seen, number } = readDigestHistory(store);
+  const { seen, number } = await readDigestHistory(store);
   const { carried, passedOver } = selectDigestArticles(published, seen, config.newsletter.maxArticles);
   if (carried.length === 0) return null;
   const rendered = await renderDigest({ number, date: now, articles: carried, config });

@@ -38,13 +38,13 @@ export class Lease {
   }
 
   /** Takes the lease, or renews it when this holder has it; false when another live holder has it. */
-  acquire(): boolean {
+  acquire(): Promise<boolean> {
     return this.store.acquireLease(this.name, this.holder, this.ttlMs, this.now());
   }
 
   /** Gives the lease up; does nothing when another holder has it by now. */
-  release(): void {
-    this.store.releaseLease(this.name, this.holder);
+  release(): Promise<void> {
+    return this.store.releaseLease(this.name, this.holder);
   }
 
   /**
@@ -55,19 +55,22 @@ export class Lease {
    */
   async keep<T>(fn: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
     const lost = new AbortController();
+    // One renewal at a time: a slow database must not pile renewals up behind each other.
+    let renewing = false;
     const timer = setInterval(() => {
-      let renewed = false;
-      try {
-        renewed = this.acquire();
-      } catch {
+      if (renewing) return;
+      renewing = true;
+      void this.acquire()
         // An unwritable database is as good as a lost lease: stop rather than risk two senders.
-      }
-      if (!renewed) {
-        clearInterval(timer);
-        lost.abort(
-          new BusyError(`lost the "${this.name}" lease to another process; it finishes the work (nothing was sent twice)`),
-        );
-      }
+        .catch(() => false)
+        .then((renewed) => {
+          renewing = false;
+          if (renewed || lost.signal.aborted) return;
+          clearInterval(timer);
+          lost.abort(
+            new BusyError(`lost the "${this.name}" lease to another process; it finishes the work (nothing was sent twice)`),
+          );
+        });
     }, Math.max(1, Math.floor(this.ttlMs / 3)));
     timer.unref();
     try {
@@ -93,7 +96,7 @@ export async function withLease<T>(
   options: { signal?: AbortSignal; now?: () => Date } = {},
 ): Promise<T> {
   const lease = new Lease(store, name, holder, { ttlMs, ...(options.now ? { now: options.now } : {}) });
-  if (!lease.acquire()) {
+  if (!(await lease.acquire())) {
     throw new BusyError(
       `another Gazette process (a daemon, publish or send) is working on this database — try again when it has finished; a crashed one is taken over after ${Math.ceil(lease.ttlMs / 1000)} s`,
     );
@@ -101,6 +104,6 @@ export async function withLease<T>(
   try {
     return await lease.keep(fn, options.signal);
   } finally {
-    lease.release();
+    await lease.release();
   }
 }

@@ -1,6 +1,7 @@
 // The daemon's clock: node-cron fires the schedules of site.json; a run coordinator on the store's run lease
 // decides which process runs a fire; the stored next slot gives one catch-up run after an outage.
 import { randomUUID } from 'node:crypto';
+import { Mutex } from 'async-mutex';
 import cron, { type RunCoordinator, type ScheduledTask } from 'node-cron';
 import type { SiteConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
@@ -91,12 +92,14 @@ export interface HealthInfo {
 export interface Scheduler {
   /** Stops the schedules, aborts the run in progress and resolves once it has finished and been recorded. */
   stop(): Promise<void>;
-  health(): HealthInfo;
+  health(): Promise<HealthInfo>;
 }
 
 /** Starts the schedules of `config` (and a catch-up run for any slot missed while no daemon ran). */
-export function startScheduler(options: SchedulerOptions): Scheduler {
-  return new CronScheduler(options);
+export async function startScheduler(options: SchedulerOptions): Promise<Scheduler> {
+  const scheduler = new CronScheduler(options);
+  await scheduler.start();
+  return scheduler;
 }
 
 interface Schedule {
@@ -128,6 +131,8 @@ class CronScheduler implements Scheduler {
   private readonly stopping = new AbortController();
   private readonly waiting = new Map<ScheduleName, { slot: Date; timer: NodeJS.Timeout | null }>();
   private current: Current | null = null;
+  // Claims are asynchronous now: one at a time, so two fires never both see no run in progress.
+  private readonly claiming = new Mutex();
 
   constructor(options: SchedulerOptions) {
     this.store = options.store;
@@ -137,10 +142,14 @@ class CronScheduler implements Scheduler {
     const { config, jobs } = options;
     this.add('newsletter', config.newsletter.schedule, config.newsletter.timezone, jobs.publish, true);
     if (config.feeds.schedule !== null) this.add('feeds', config.feeds.schedule, config.timezone, jobs.build, false);
+  }
 
-    const due = this.schedules.filter((schedule) => this.prepareState(schedule));
+  /** Starts the cron tasks, after bringing the stored state up to date, and the catch-up runs due. */
+  async start(): Promise<void> {
+    const due: Schedule[] = [];
+    for (const schedule of this.schedules) if (await this.prepareState(schedule)) due.push(schedule);
     for (const schedule of this.schedules) {
-      schedule.task.start();
+      void schedule.task.start();
       this.logger.info(
         { schedule: schedule.name, pattern: schedule.pattern, timezone: schedule.timezone, next: this.nextFire(schedule), holder: this.holder },
         'schedule started',
@@ -148,9 +157,10 @@ class CronScheduler implements Scheduler {
     }
     // Newsletter first: its publish rebuilds too, so a feeds catch-up behind it is skipped.
     for (const schedule of due) {
-      const slot = new Date(this.state(schedule).nextSlot);
+      const slot = new Date((await this.state(schedule)).nextSlot);
       this.logger.info({ schedule: schedule.name, missedSince: slot.toISOString() }, 'slots were missed while no daemon ran: one catch-up run now');
-      void this.attempt(schedule, slot, 'catch-up');
+      // Claimed before start resolves, so that the catch-up is the run in progress from then on.
+      if (await this.admit(schedule, slot, 'catch-up')) void this.runClaimed();
     }
   }
 
@@ -165,7 +175,9 @@ class CronScheduler implements Scheduler {
     await this.current?.finished;
   }
 
-  health(): HealthInfo {
+  async health(): Promise<HealthInfo> {
+    const lastRuns = new Map<ScheduleName, RunRecord | null>();
+    for (const schedule of this.schedules) lastRuns.set(schedule.name, (await readScheduleState(this.store, schedule.name))?.lastRun ?? null);
     const running = this.current && {
       schedule: this.current.schedule,
       slot: this.current.slot,
@@ -182,7 +194,7 @@ class CronScheduler implements Scheduler {
         timezone: schedule.timezone,
         next: this.stopping.signal.aborted ? null : this.nextFire(schedule),
         waiting: this.waiting.get(schedule.name)?.slot.toISOString() ?? null,
-        lastRun: readScheduleState(this.store, schedule.name)?.lastRun ?? null,
+        lastRun: lastRuns.get(schedule.name) ?? null,
       })),
     };
   }
@@ -191,9 +203,9 @@ class CronScheduler implements Scheduler {
     const log = this.logger.child({ schedule: name });
     const coordinator: RunCoordinator = {
       // node-cron's key is `<task name>:<slot ISO>`.
-      shouldRun: (key) => {
+      shouldRun: async (key) => {
         const slot = new Date(key.slice(name.length + 1));
-        const refusal = this.claim(schedule, slot, 'scheduled');
+        const refusal = await this.claim(schedule, slot, 'scheduled');
         if (refusal) this.refused(schedule, slot, refusal);
         return refusal === null;
       },
@@ -223,13 +235,13 @@ class CronScheduler implements Scheduler {
   }
 
   /** Makes sure the schedule has state for its current pattern; true when a slot was missed meanwhile. */
-  private prepareState(schedule: Schedule): boolean {
-    const state = readScheduleState(this.store, schedule.name);
+  private async prepareState(schedule: Schedule): Promise<boolean> {
+    const state = await readScheduleState(this.store, schedule.name);
     if (state && state.pattern === schedule.pattern && state.timezone === schedule.timezone) {
       return new Date(state.nextSlot).getTime() <= Date.now();
     }
     if (state) this.logger.info({ schedule: schedule.name, was: state.pattern }, 'schedule changed: it starts afresh');
-    writeScheduleState(this.store, schedule.name, {
+    await writeScheduleState(this.store, schedule.name, {
       pattern: schedule.pattern,
       timezone: schedule.timezone,
       nextSlot: this.nextFire(schedule),
@@ -238,8 +250,8 @@ class CronScheduler implements Scheduler {
     return false;
   }
 
-  private state(schedule: Schedule): ScheduleState {
-    const state = readScheduleState(this.store, schedule.name);
+  private async state(schedule: Schedule): Promise<ScheduleState> {
+    const state = await readScheduleState(this.store, schedule.name);
     if (!state) throw new Error(`the state of schedule ${schedule.name} vanished from the store`);
     return state;
   }
@@ -252,21 +264,25 @@ class CronScheduler implements Scheduler {
   }
 
   /** Decides whether this process runs `slot` now; on yes, holds the run lease and marks the run current. */
-  private claim(schedule: Schedule, slot: Date, reason: RunReason): Refusal | null {
+  private claim(schedule: Schedule, slot: Date, reason: RunReason): Promise<Refusal | null> {
+    return this.claiming.runExclusive(() => this.claimNow(schedule, slot, reason));
+  }
+
+  private async claimNow(schedule: Schedule, slot: Date, reason: RunReason): Promise<Refusal | null> {
     if (this.stopping.signal.aborted) return 'stopped';
     if (this.current) return this.current.schedule === 'feeds' && schedule.waits ? 'behind-build' : 'running';
     let acquired = false;
     try {
-      acquired = this.lease.acquire();
+      acquired = await this.lease.acquire();
       if (!acquired) return 'lease-held';
       // Read under the lease: a holder that just finished this slot recorded it before letting go.
-      if (slot.getTime() < new Date(this.state(schedule).nextSlot).getTime()) {
-        this.lease.release();
+      if (slot.getTime() < new Date((await this.state(schedule)).nextSlot).getTime()) {
+        await this.lease.release();
         return 'done';
       }
     } catch (error) {
       this.logger.error({ schedule: schedule.name, err: error }, 'cannot read the schedule or take the run lease');
-      if (acquired) this.releaseLease();
+      if (acquired) await this.releaseLease();
       return 'store-error';
     }
     const wait = this.waiting.get(schedule.name);
@@ -336,16 +352,23 @@ class CronScheduler implements Scheduler {
 
   /** Runs a slot outside node-cron's own fires (catch-up, deferred) through the same claim and finish. */
   private async attempt(schedule: Schedule, slot: Date, reason: RunReason, quiet = false): Promise<void> {
-    const refusal = this.claim(schedule, slot, reason);
-    if (refusal) {
-      if (refusal === 'done') this.stopWaiting(schedule.name);
-      else this.refused(schedule, slot, refusal, quiet);
-      return;
-    }
+    if (await this.admit(schedule, slot, reason, quiet)) await this.runClaimed();
+  }
+
+  /** Claims a slot outside node-cron's fires; on a refusal, logs or waits as `refused` says and returns false. */
+  private async admit(schedule: Schedule, slot: Date, reason: RunReason, quiet = false): Promise<boolean> {
+    const refusal = await this.claim(schedule, slot, reason);
+    if (refusal === 'done') this.stopWaiting(schedule.name);
+    else if (refusal) this.refused(schedule, slot, refusal, quiet);
+    return refusal === null;
+  }
+
+  /** Runs the claimed run and ends it. */
+  private async runClaimed(): Promise<void> {
     try {
       await this.execute();
     } finally {
-      this.finish();
+      await this.finish();
     }
   }
 
@@ -373,7 +396,7 @@ class CronScheduler implements Scheduler {
       if (result === 'failed') logger.error({ err: caught }, 'run failed');
     }
     try {
-      this.record(schedule, run, { result, counts, error });
+      await this.record(schedule, run, { result, counts, error });
     } catch (caught) {
       // The run's work is in the ledger either way; an unrecorded slot only means one more catch-up run.
       logger.error({ err: caught }, 'cannot record the run in the store');
@@ -383,11 +406,11 @@ class CronScheduler implements Scheduler {
   }
 
   /** Stores the run; only a complete run moves the next slot on, so a restart catches up on anything else. */
-  private record(schedule: Schedule, run: Current, end: Pick<RunRecord, 'result' | 'counts' | 'error'>): void {
-    const state = this.state(schedule);
+  private async record(schedule: Schedule, run: Current, end: Pick<RunRecord, 'result' | 'counts' | 'error'>): Promise<void> {
+    const state = await this.state(schedule);
     const next = this.nextFire(schedule);
     const advance = end.result === 'ok' && next > state.nextSlot;
-    writeScheduleState(this.store, schedule.name, {
+    await writeScheduleState(this.store, schedule.name, {
       ...state,
       nextSlot: advance ? next : state.nextSlot,
       lastRun: {
@@ -402,9 +425,9 @@ class CronScheduler implements Scheduler {
     });
   }
 
-  private releaseLease(): void {
+  private async releaseLease(): Promise<void> {
     try {
-      this.lease.release();
+      await this.lease.release();
     } catch (error) {
       // The lease then expires on its own after its TTL.
       this.logger.error({ err: error }, 'cannot release the run lease');
@@ -412,11 +435,11 @@ class CronScheduler implements Scheduler {
   }
 
   /** Ends the current run: lets the lease go and gives a waiting slot its turn at once. */
-  private finish(): void {
+  private async finish(): Promise<void> {
     const run = this.current;
     if (!run) return;
     this.current = null;
-    this.releaseLease();
+    await this.releaseLease();
     run.resolveFinished();
     for (const schedule of this.schedules) {
       if (this.waiting.has(schedule.name)) setImmediate(() => this.retry(schedule));

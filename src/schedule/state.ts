@@ -58,11 +58,11 @@ function parseScheduleState(text: string | null): ScheduleState | null {
 }
 
 /** Reads a schedule's state from the store. */
-export function readScheduleState(store: Store, name: ScheduleName): ScheduleState | null {
-  return parseScheduleState(store.getState(scheduleStateKey(name)));
+export async function readScheduleState(store: Store, name: ScheduleName): Promise<ScheduleState | null> {
+  return parseScheduleState(await store.getState(scheduleStateKey(name)));
 }
 
 /** Writes a schedule's state to the store. */
-export function writeScheduleState(store: Store, name: ScheduleName, state: ScheduleState): void {
-  store.setState(scheduleStateKey(name), JSON.stringify(state));
+export function writeScheduleState(store: Store, name: ScheduleName, state: ScheduleState): Promise<void> {
+  return store.setState(scheduleStateKey(name), JSON.stringify(state));
 }

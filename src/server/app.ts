@@ -8,7 +8,7 @@ import type { RuntimeOptions } from '../config/options.js';
 import type { SiteConfig } from '../config/schema.js';
 import type { Transport } from '../delivery/transport.js';
 import type { Logger } from '../log.js';
-import { emailKey } from '../store/sqlite.js';
+import { emailKey } from '../store/sql.js';
 import type { Store } from '../store/types.js';
 import { composeConfirmation } from '../subscribers/confirmation.js';
 import { confirmSubscriber, requestSubscription, unsubscribeSubscriber } from '../subscribers/manage.js';
@@ -57,7 +57,7 @@ export interface AppDeps {
   transport: Transport;
   now?: () => Date;
   /** Extra fields for /healthz (the scheduler's last run, say). */
-  health?: () => Record<string, unknown>;
+  health?: () => Promise<Record<string, unknown>>;
   limits?: SubscribeLimits;
   /** Behind a reverse proxy: take the client address from the last X-Forwarded-For entry. */
   trustProxy?: boolean;
@@ -86,10 +86,10 @@ function isJson(c: Context): boolean {
 }
 
 /** Builds the Hono app; `startServer` runs it, tests call it over real HTTP. */
-export function createApp(deps: AppDeps): Hono {
+export async function createApp(deps: AppDeps): Promise<Hono> {
   const { store, config, transport } = deps;
   const now = deps.now ?? (() => new Date());
-  const secret = resolveSecret(deps.options.secret, store);
+  const secret = await resolveSecret(deps.options.secret, store);
   const limits = deps.limits ?? defaultSubscribeLimits;
   const perClient = new SlidingWindowLimiter(limits.perClient);
   const perEmail = new SlidingWindowLimiter(limits.perEmail);
@@ -138,15 +138,15 @@ export function createApp(deps: AppDeps): Hono {
   // The dynamic pages are compressed here; the files of --out compress themselves, keeping strong ETags.
   for (const path of ['/subscribe', '/subscribe/', '/confirm', '/unsubscribe']) app.use(path, pageSecurity, compress());
 
-  app.get('/healthz', (c) => {
+  app.get('/healthz', async (c) => {
     c.header('Cache-Control', 'no-store');
     try {
-      store.getState('healthz');
+      await store.getState('healthz');
     } catch (error) {
       logger?.error({ err: error }, 'health check: the database does not answer');
       return c.json({ status: 'error', database: 'unavailable' }, 503);
     }
-    return c.json({ status: 'ok', ...deps.health?.() });
+    return c.json({ status: 'ok', ...(await deps.health?.()) });
   });
 
   const form = (c: Context): Response => page(c, 200, 'subscribe', 'Subscribe', { error: null, email: '', name: '' });
@@ -177,7 +177,7 @@ export function createApp(deps: AppDeps): Hono {
     }
     const byEmail = perEmail.hit(emailKey(check.email), now().getTime());
     if (!byEmail.allowed) return tooMany(c, byEmail, json);
-    const { subscriber } = requestSubscription(store, check, name, now());
+    const { subscriber } = await requestSubscription(store, check, name, now());
     if (subscriber.status === 'pending') sendConfirmation(subscriber);
 
     // The same answer whether the address was new, pending or already active (echoing the address as typed, not
@@ -189,9 +189,9 @@ export function createApp(deps: AppDeps): Hono {
   app.post('/subscribe', limitBody, subscribe);
   app.post('/subscribe/', limitBody, subscribe);
 
-  app.get('/confirm', (c) => {
+  app.get('/confirm', async (c) => {
     const id = verifyToken(secret, c.req.query('token') ?? '', 'confirm');
-    const { result } = id === null ? { result: 'unknown' as const } : confirmSubscriber(store, id, now());
+    const { result } = id === null ? { result: 'unknown' as const } : await confirmSubscriber(store, id, now());
     if (result === 'confirmed' || result === 'already') {
       return notice(c, 200, 'You are subscribed', [`Thank you: the next issue of ${config.title} will be in your inbox.`], { href: '/', label: `Read ${config.title}` });
     }
@@ -205,10 +205,10 @@ export function createApp(deps: AppDeps): Hono {
     notice(c, 400, 'This link does not work', ['It may have been cut or changed on its way. Use the unsubscribe link at the bottom of any issue, copied whole.']);
 
   // GET only shows the button: mail scanners open links, and must not unsubscribe anyone by doing so.
-  app.get('/unsubscribe', (c) => {
+  app.get('/unsubscribe', async (c) => {
     const token = c.req.query('token') ?? '';
     const id = verifyToken(secret, token, 'unsubscribe');
-    const subscriber = id === null ? null : store.getSubscriber(id);
+    const subscriber = id === null ? null : await store.getSubscriber(id);
     if (!subscriber) return badUnsubscribeLink(c);
     c.header('X-Robots-Tag', 'noindex');
     const already = subscriber.status === 'unsubscribed' || subscriber.status === 'bounced';
@@ -217,9 +217,9 @@ export function createApp(deps: AppDeps): Hono {
 
   // The button and RFC 8058 one-click (`List-Unsubscribe=One-Click`, urlencoded or multipart) both land here;
   // the token alone says who, so the body is not needed. 200 and a page, never a redirect; idempotent.
-  app.post('/unsubscribe', limitBody, (c) => {
+  app.post('/unsubscribe', limitBody, async (c) => {
     const id = verifyToken(secret, c.req.query('token') ?? '', 'unsubscribe');
-    const subscriber = id === null ? null : unsubscribeSubscriber(store, id, now());
+    const subscriber = id === null ? null : await unsubscribeSubscriber(store, id, now(), 'web');
     if (!subscriber) return badUnsubscribeLink(c);
     logger?.info({ subscriber: subscriber.id }, 'unsubscribed');
     return notice(c, 200, 'You are unsubscribed', [`${subscriber.email} will get no more mail from ${config.title}.`], subscribeAgain);

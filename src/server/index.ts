@@ -23,7 +23,7 @@ export interface RunningServer {
 /** Starts the app on `port` (0: any free one) and `hostname` (default: every interface). */
 export async function startServer(deps: AppDeps & { port: number; hostname?: string }): Promise<RunningServer> {
   const background = deps.background ?? new BackgroundTasks();
-  const app = createApp({ ...deps, background });
+  const app = await createApp({ ...deps, background });
   // Keep the standard Request/Response globals: the daemon shares this process with other code.
   const server = createAdaptorServer({ fetch: app.fetch, overrideGlobalObjects: false }) as Server;
   await new Promise<void>((resolve, reject) => {

@@ -7,6 +7,6 @@ export type * from './types.js';
 export { subscriberStatuses } from './types.js';
 
 /** Opens the store at `--db` / `GAZETTE_DB`. */
-export function openStore(options: Pick<RuntimeOptions, 'dbPath'>): Store {
+export function openStore(options: Pick<RuntimeOptions, 'dbPath'>): Promise<Store> {
   return openSqliteStore(options.dbPath);
 }

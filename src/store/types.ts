@@ -1,4 +1,4 @@
-// The store interface: everything Gazette keeps between runs. SQLite implements it; a server database can too.
+// The store interface: everything Gazette keeps between runs, one asynchronous contract for SQLite and PostgreSQL.
 
 /** Where a subscriber stands (SPEC "Commands"). */
 export type SubscriberStatus = 'pending' | 'active' | 'unsubscribed' | 'bounced';
@@ -83,54 +83,112 @@ export interface DeliveryCursor {
   subscriberId: number;
 }
 
-/** Everything Gazette keeps between runs. Methods are synchronous: SQLite is in-process. */
+/** What happened to a subscriber, as the journal records it. */
+export type SubscriberEventKind =
+  | 'subscribed'
+  | 'confirmed'
+  | 'unsubscribed'
+  | 'bounced'
+  | 'soft_bounce'
+  | 'complaint'
+  | 'preferences'
+  | 'imported';
+
+/** One entry of the subscriber journal. */
+export interface SubscriberEvent {
+  id: number;
+  subscriberId: number;
+  at: Date;
+  kind: SubscriberEventKind;
+  /** Who or what made it happen: `cli`, `web`, `import`, `delivery`, a webhook's provider… */
+  source: string;
+  digestNumber: number | null;
+  detail: string | null;
+  /** Set by sources that may report one event twice; a second event with the same key is not recorded. */
+  dedupeKey: string | null;
+}
+
+/** An event to append to the journal. */
+export interface SubscriberEventInput {
+  subscriberId: number;
+  at: Date;
+  kind: SubscriberEventKind;
+  source: string;
+  digestNumber?: number | null;
+  detail?: string | null;
+  dedupeKey?: string | null;
+}
+
+/** Why a status changes, recorded in the journal; the kind defaults to the one the new status implies. */
+export interface StatusChange {
+  kind?: SubscriberEventKind;
+  source: string;
+  detail?: string | null;
+  digestNumber?: number | null;
+}
+
+/** Everything Gazette keeps between runs, on SQLite or PostgreSQL: every method is asynchronous. */
 export interface Store {
   /** Returns the stored secret, storing `generate()` first when there is none. */
-  getOrCreateSecret(generate: () => string): string;
+  getOrCreateSecret(generate: () => string): Promise<string>;
   /** A small named value (schedule state and the like), or null. */
-  getState(key: string): string | null;
-  setState(key: string, value: string): void;
+  getState(key: string): Promise<string | null>;
+  setState(key: string, value: string): Promise<void>;
 
-  /** Adds or updates one address; `revive` lets a new opt-in bring back an unsubscribed or bounced one. */
-  upsertSubscriber(input: SubscriberInput, now: Date, options?: { revive?: boolean }): {
-    subscriber: Subscriber;
-    outcome: UpsertOutcome;
-  };
-  /** Adds or updates many addresses in one transaction; never revives. Outcomes in input order. */
-  upsertSubscribers(inputs: readonly SubscriberInput[], now: Date): UpsertOutcome[];
-  getSubscriber(id: number): Subscriber | null;
-  findSubscriber(email: string): Subscriber | null;
-  /** Sets a subscriber's status; returns the updated subscriber, or null when there is no such id. */
-  setSubscriberStatus(id: number, status: SubscriberStatus, now: Date): Subscriber | null;
+  /**
+   * Adds or updates one address; `revive` lets a new opt-in bring back an unsubscribed or bounced one. A
+   * status change is journalled with `source` (default `gazette`).
+   */
+  upsertSubscriber(
+    input: SubscriberInput,
+    now: Date,
+    options?: { revive?: boolean; source?: string },
+  ): Promise<{ subscriber: Subscriber; outcome: UpsertOutcome }>;
+  /** Adds or updates many addresses in one transaction; never revives. Outcomes in input order; journalled as `imported`. */
+  upsertSubscribers(inputs: readonly SubscriberInput[], now: Date, options?: { source?: string }): Promise<UpsertOutcome[]>;
+  getSubscriber(id: number): Promise<Subscriber | null>;
+  findSubscriber(email: string): Promise<Subscriber | null>;
+  /**
+   * Sets a subscriber's status and journals why (`change`; default source `gazette`); returns the updated
+   * subscriber, or null when there is no such id. Setting the status it already has changes and journals nothing.
+   */
+  setSubscriberStatus(id: number, status: SubscriberStatus, now: Date, change?: StatusChange): Promise<Subscriber | null>;
   /** Subscribers in id order, read page by page so a large list never sits in memory. */
-  listSubscribers(filter?: { status?: SubscriberStatus }): Iterable<Subscriber>;
-  countSubscribers(): Record<SubscriberStatus, number>;
+  listSubscribers(filter?: { status?: SubscriberStatus }): AsyncIterable<Subscriber>;
+  countSubscribers(): Promise<Record<SubscriberStatus, number>>;
+
+  /** Appends an event to the journal; false (nothing stored) when its dedupe key was recorded before. */
+  appendSubscriberEvent(event: SubscriberEventInput): Promise<boolean>;
+  /** A subscriber's journal, newest first, at most `limit` entries. */
+  subscriberEvents(subscriberId: number, limit: number): Promise<SubscriberEvent[]>;
+  /** Every event at or after `since`, oldest first, read page by page. */
+  subscriberEventsSince(since: Date): AsyncIterable<SubscriberEvent>;
 
   /** Slugs carried or passed over by any digest. */
-  seenSlugs(): Set<string>;
+  seenSlugs(): Promise<Set<string>>;
   /** The number the next digest gets. */
-  nextDigestNumber(): number;
+  nextDigestNumber(): Promise<number>;
   /**
    * Stores a digest, its article slugs, and one pending ledger row per active subscriber, in one
    * transaction. Throws StoreError, storing nothing, when its number is not the next one or a slug was
    * already in a digest (another process made a digest meanwhile).
    */
-  createDigest(input: DigestInput): DigestRecord;
-  getDigest(number: number): DigestRecord | null;
+  createDigest(input: DigestInput): Promise<DigestRecord>;
+  getDigest(number: number): Promise<DigestRecord | null>;
   /** Every digest, newest first, without the rendered bodies. */
-  listDigests(): Omit<DigestRecord, 'html' | 'text'>[];
+  listDigests(): Promise<Omit<DigestRecord, 'html' | 'text'>[]>;
 
   /** Up to `limit` pending rows after `after`, in (digest, subscriber) order, with current subscriber status. */
-  pendingDeliveries(limit: number, after?: DeliveryCursor): PendingDelivery[];
-  /** Records outcomes in one transaction; `bounced` also marks the subscriber bounced. */
-  recordDeliveries(outcomes: readonly DeliveryOutcome[]): void;
+  pendingDeliveries(limit: number, after?: DeliveryCursor): Promise<PendingDelivery[]>;
+  /** Records outcomes in one transaction; `bounced` also marks the subscriber bounced (and journals it). */
+  recordDeliveries(outcomes: readonly DeliveryOutcome[]): Promise<void>;
   /** Ledger rows by status, for one digest or all. */
-  deliveryCounts(digestNumber?: number): DeliveryCounts;
+  deliveryCounts(digestNumber?: number): Promise<DeliveryCounts>;
 
   /** Takes or renews the named lease for `holder` until now + ttlMs; false when another live holder has it. */
-  acquireLease(name: string, holder: string, ttlMs: number, now: Date): boolean;
+  acquireLease(name: string, holder: string, ttlMs: number, now: Date): Promise<boolean>;
   /** Gives the lease up if `holder` has it. */
-  releaseLease(name: string, holder: string): void;
+  releaseLease(name: string, holder: string): Promise<void>;
 
-  close(): void;
+  close(): Promise<void>;
 }

@@ -30,8 +30,8 @@ export async function exportSubscribers(
   options: { status?: SubscriberStatus; end?: boolean } = {},
 ): Promise<void> {
   const filter = options.status === undefined ? {} : { status: options.status };
-  function* rows(): Generator<string[]> {
-    for (const s of store.listSubscribers(filter)) {
+  async function* rows(): AsyncGenerator<string[]> {
+    for await (const s of store.listSubscribers(filter)) {
       yield [protectCell(s.email), protectCell(s.name ?? ''), s.status, s.createdAt.toISOString()];
     }
   }
@@ -45,10 +45,10 @@ export async function writeSubscribersJson(
   output: Writable | NodeJS.WritableStream,
   filter: { status?: SubscriberStatus } = {},
 ): Promise<void> {
-  function* chunks(): Generator<string> {
+  async function* chunks(): AsyncGenerator<string> {
     let first = true;
     yield '[';
-    for (const s of store.listSubscribers(filter)) {
+    for await (const s of store.listSubscribers(filter)) {
       yield `${first ? '\n' : ',\n'}  ${JSON.stringify(toRecord(s))}`;
       first = false;
     }
@@ -64,9 +64,9 @@ export async function writeSubscribersTable(
   filter: { status?: SubscriberStatus } = {},
 ): Promise<number> {
   let count = 0;
-  function* lines(): Generator<string> {
+  async function* lines(): AsyncGenerator<string> {
     yield `${'STATUS'.padEnd(13)}${'CREATED'.padEnd(12)}${'EMAIL'.padEnd(32)} NAME\n`;
-    for (const s of store.listSubscribers(filter)) {
+    for await (const s of store.listSubscribers(filter)) {
       count++;
       yield `${s.status.padEnd(13)}${s.createdAt.toISOString().slice(0, 10).padEnd(12)}${s.email.padEnd(32)} ${s.name ?? ''}\n`;
     }

@@ -64,9 +64,17 @@ function headerColumns(fields: readonly string[], path: string, line: number): C
 }
 
 /** Records a row that left: a new address goes in as pending (never mailed) and is then marked as it left. */
-function recordLeaver(store: Store, input: Omit<SubscriberInput, 'status'>, status: 'unsubscribed' | 'bounced', now: Date): void {
-  const { subscriber } = store.upsertSubscriber({ ...input, status: 'pending' }, now);
-  if (subscriber.status === 'pending' || subscriber.status === 'active') store.setSubscriberStatus(subscriber.id, status, now);
+async function recordLeaver(
+  store: Store,
+  input: Omit<SubscriberInput, 'status'>,
+  status: 'unsubscribed' | 'bounced',
+  now: Date,
+): Promise<void> {
+  const [outcome] = await store.upsertSubscribers([{ ...input, status: 'pending' }], now, { source: 'import' });
+  const subscriber = outcome === 'kept' ? null : await store.findSubscriber(input.email);
+  if (subscriber?.status === 'pending' || subscriber?.status === 'active') {
+    await store.setSubscriberStatus(subscriber.id, status, now, { kind: status, source: 'import' });
+  }
 }
 
 /** Imports subscribers from CSV; throws InputError only when the header itself is unusable. */
@@ -76,8 +84,8 @@ export async function importSubscribers(store: Store, input: Readable, options: 
   let columns: Columns | null = null;
   let batch: SubscriberInput[] = [];
 
-  const flush = (): void => {
-    for (const outcome of store.upsertSubscribers(batch, now)) summary[outcome]++;
+  const flush = async (): Promise<void> => {
+    for (const outcome of await store.upsertSubscribers(batch, now, { source: 'import' })) summary[outcome]++;
     batch = [];
   };
   const reject = (line: number, lastLine: number, message: string, hint: string): void => {
@@ -111,8 +119,8 @@ export async function importSubscribers(store: Store, input: Readable, options: 
     const name = columns.name === -1 ? null : cleanName(unprotectCell(fields[columns.name] ?? ''));
     const status = columns.status === -1 ? '' : (fields[columns.status] ?? '').toLowerCase();
     if (status === 'unsubscribed' || status === 'bounced') {
-      flush(); // the file's order decides when an address appears twice
-      recordLeaver(store, { email: check.email, name }, status, now);
+      await flush(); // the file's order decides when an address appears twice
+      await recordLeaver(store, { email: check.email, name }, status, now);
       summary.optedOut++;
       continue;
     }
@@ -121,12 +129,12 @@ export async function importSubscribers(store: Store, input: Readable, options: 
       continue;
     }
     batch.push({ email: check.email, name, status: status === 'pending' ? 'pending' : 'active' });
-    if (batch.length >= batchSize) flush();
+    if (batch.length >= batchSize) await flush();
   }
   if (!columns) {
     throw new InputError('E_CONTENT', [{ path, message: 'the file is empty', hint: 'the first line names the columns, e.g. "email,name"' }]);
   }
-  flush();
+  await flush();
   return summary;
 }
 

@@ -9,33 +9,45 @@ export interface Upserted {
 }
 
 /** Adds an address the operator vouches for as `active`; one that unsubscribed or bounced is kept as it is. */
-export function addSubscriber(store: Store, address: ValidEmail, name: string | null | undefined, now: Date): Upserted {
-  return store.upsertSubscriber({ email: address.email, name: cleanName(name), status: 'active' }, now);
+export function addSubscriber(store: Store, address: ValidEmail, name: string | null | undefined, now: Date): Promise<Upserted> {
+  return store.upsertSubscriber({ email: address.email, name: cleanName(name), status: 'active' }, now, { source: 'cli' });
 }
 
 /**
  * Records a reader's own request to subscribe: a new address, or one that had left, becomes `pending` until it
  * confirms (double opt-in). An active one is left exactly as it is: an unconfirmed request changes nothing of it.
  */
-export function requestSubscription(store: Store, address: ValidEmail, name: string | null | undefined, now: Date): Upserted {
-  const existing = store.findSubscriber(address.email);
+export async function requestSubscription(
+  store: Store,
+  address: ValidEmail,
+  name: string | null | undefined,
+  now: Date,
+): Promise<Upserted> {
+  const existing = await store.findSubscriber(address.email);
   if (existing?.status === 'active') return { subscriber: existing, outcome: 'unchanged' };
-  return store.upsertSubscriber({ email: address.email, name: cleanName(name), status: 'pending' }, now, { revive: true });
+  return store.upsertSubscriber({ email: address.email, name: cleanName(name), status: 'pending' }, now, { revive: true, source: 'web' });
 }
 
 /** Makes a pending subscriber active; `refused` when the reader has since left (an old link must not bring them back). */
-export function confirmSubscriber(store: Store, id: number, now: Date): { result: 'confirmed' | 'already' | 'refused' | 'unknown' } {
-  const subscriber = store.getSubscriber(id);
+export async function confirmSubscriber(
+  store: Store,
+  id: number,
+  now: Date,
+): Promise<{ result: 'confirmed' | 'already' | 'refused' | 'unknown' }> {
+  const subscriber = await store.getSubscriber(id);
   if (!subscriber) return { result: 'unknown' };
   if (subscriber.status === 'active') return { result: 'already' };
   if (subscriber.status !== 'pending') return { result: 'refused' };
-  store.setSubscriberStatus(id, 'active', now);
+  await store.setSubscriberStatus(id, 'active', now, { kind: 'confirmed', source: 'web' });
   return { result: 'confirmed' };
 }
 
-/** Unsubscribes a pending or active subscriber; idempotent, and a bounced one stays bounced. */
-export function unsubscribeSubscriber(store: Store, id: number, now: Date): Subscriber | null {
-  const subscriber = store.getSubscriber(id);
+/**
+ * Unsubscribes a pending or active subscriber, journalling `source` (`web`, `cli`…); idempotent, and a bounced
+ * one stays bounced.
+ */
+export async function unsubscribeSubscriber(store: Store, id: number, now: Date, source: string): Promise<Subscriber | null> {
+  const subscriber = await store.getSubscriber(id);
   if (!subscriber || subscriber.status === 'unsubscribed' || subscriber.status === 'bounced') return subscriber;
-  return store.setSubscriberStatus(id, 'unsubscribed', now);
+  return store.setSubscriberStatus(id, 'unsubscribed', now, { kind: 'unsubscribed', source });
 }

@@ -25,7 +25,7 @@ export function verifyToken(secret: string, token: string, purpose: TokenPurpose
 }
 
 /** The secret for tokens: `GAZETTE_SECRET` when set, else one generated on first use and kept in the store. */
-export function resolveSecret(configured: string | null, store: Store): string {
+export async function resolveSecret(configured: string | null, store: Store): Promise<string> {
   return configured ?? store.getOrCreateSecret(() => randomBytes(32).toString('base64url'));
 }
 

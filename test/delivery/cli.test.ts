@@ -16,9 +16,9 @@ let sink: Sink | null = null;
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gazette-cli-delivery-'));
   await cp(contentFixture, join(dir, 'content'), { recursive: true });
-  const store = openStore({ dbPath: join(dir, 'gazette.db') });
-  addReaders(store, 12);
-  store.close();
+  const store = await openStore({ dbPath: join(dir, 'gazette.db') });
+  await addReaders(store, 12);
+  await store.close();
 });
 afterEach(async () => {
   await sink?.close();
@@ -75,9 +75,9 @@ describe('gazette send', () => {
   });
 
   it('exits 75 without sending when another process holds the run lease', async () => {
-    const store = openStore({ dbPath: join(dir, 'gazette.db') });
-    store.acquireLease('run', 'someone-else', 60_000, new Date());
-    store.close();
+    const store = await openStore({ dbPath: join(dir, 'gazette.db') });
+    await store.acquireLease('run', 'someone-else', 60_000, new Date());
+    await store.close();
     const { code, stderr } = await gazette(['send']);
     expect(code).toBe(75);
     expect(stderr).toMatch(/another Gazette process/);

@@ -20,10 +20,10 @@ let sink: Sink;
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gazette-crash-'));
   await cp(fileURLToPath(new URL('../fixtures/delivery/content/', import.meta.url)), join(dir, 'content'), { recursive: true });
-  const store = openStore({ dbPath: join(dir, 'gazette.db') });
-  addReaders(store, readers);
-  storeDigest(store);
-  store.close();
+  const store = await openStore({ dbPath: join(dir, 'gazette.db') });
+  await addReaders(store, readers);
+  await storeDigest(store);
+  await store.close();
   sink = await startSink();
 }, 120_000);
 afterEach(async () => {

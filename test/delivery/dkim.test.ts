@@ -35,9 +35,9 @@ let sink: Sink;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gazette-dkim-'));
-  store = openStore({ dbPath: join(dir, 'gazette.db') });
-  addReaders(store, 3);
-  storeDigest(store);
+  store = await openStore({ dbPath: join(dir, 'gazette.db') });
+  await addReaders(store, 3);
+  await storeDigest(store);
   sink = await startSink();
   const transport = createTransport({ smtpUrl: sink.url, outboxDir: '', dkim }, { maxConnections: 2 });
   try {
@@ -47,7 +47,7 @@ beforeAll(async () => {
   }
 });
 afterAll(async () => {
-  store.close();
+  await store.close();
   await sink.close();
   await rm(dir, { recursive: true, force: true });
 });

@@ -20,8 +20,8 @@ export function renderedDigest(): { subject: string; html: string; text: string 
 }
 
 /** Adds `count` active readers r0…r{count-1} at `domain` (every third with a name), in one transaction. */
-export function addReaders(store: Store, count: number, domain = 'example.net', from = 0): void {
-  store.upsertSubscribers(
+export async function addReaders(store: Store, count: number, domain = 'example.net', from = 0): Promise<void> {
+  await store.upsertSubscribers(
     Array.from({ length: count }, (_, i) => ({
       email: `r${from + i}@${domain}`,
       name: (from + i) % 3 === 0 ? `Reader ${from + i}` : null,
@@ -32,6 +32,6 @@ export function addReaders(store: Store, count: number, domain = 'example.net', 
 }
 
 /** Stores the fixture digest (one pending row per active reader) and returns it. */
-export function storeDigest(store: Store, slug = 'bridge'): DigestRecord {
-  return store.createDigest({ number: store.nextDigestNumber(), createdAt: now, ...renderedDigest(), carried: [slug], passedOver: [] });
+export async function storeDigest(store: Store, slug = 'bridge'): Promise<DigestRecord> {
+  return await store.createDigest({ number: await store.nextDigestNumber(), createdAt: now, ...renderedDigest(), carried: [slug], passedOver: [] });
 }

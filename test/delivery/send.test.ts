@@ -24,13 +24,13 @@ const settings = { maxConnections: 4, ratePerSecond: 0, maxAttempts: 4 };
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gazette-send-'));
-  store = openStore({ dbPath: join(dir, 'gazette.db') });
+  store = await openStore({ dbPath: join(dir, 'gazette.db') });
   sink = null;
   transports = [];
 });
 afterEach(async () => {
   for (const t of transports) await t.close();
-  store.close();
+  await store.close();
   await sink?.close();
   await rm(dir, { recursive: true, force: true });
 });
@@ -48,10 +48,10 @@ function send(transport: Transport, options: Partial<SendPendingOptions> = {}) {
 
 describe('sendPending', () => {
   it('delivers every good address once, bounces 550s, and a second run sends nothing', async () => {
-    addReaders(store, 120, 'example.net');
-    addReaders(store, 30, 'greylist.example', 200);
-    addReaders(store, 10, 'gone.example', 300);
-    storeDigest(store);
+    await addReaders(store, 120, 'example.net');
+    await addReaders(store, 30, 'greylist.example', 200);
+    await addReaders(store, 10, 'gone.example', 300);
+    await storeDigest(store);
     const { sink, transport } = await smtp({
       rcpt: (address, attempt) => {
         if (address.endsWith('@gone.example')) return { code: 550, message: '5.1.1 no such user' };
@@ -71,10 +71,10 @@ describe('sendPending', () => {
     for (let i = 200; i < 230; i++) expect(counts.get(`r${i}@greylist.example`), `r${i}`).toBe(1);
     for (let i = 300; i < 310; i++) {
       expect(counts.has(`r${i}@gone.example`)).toBe(false);
-      expect(store.findSubscriber(`r${i}@gone.example`)?.status).toBe('bounced');
+      expect((await store.findSubscriber(`r${i}@gone.example`))?.status).toBe('bounced');
     }
     expect(new Set(sink.received.map((m) => m.messageId)).size).toBe(150);
-    expect(store.deliveryCounts()).toEqual({ pending: 0, sent: 150, bounced: 10, failed: 0, skipped: 0 });
+    expect(await store.deliveryCounts()).toEqual({ pending: 0, sent: 150, bounced: 10, failed: 0, skipped: 0 });
 
     const second = await send(transport);
     expect(second).toMatchObject({ sent: 0, bounced: 0, pending: 0 });
@@ -82,18 +82,18 @@ describe('sendPending', () => {
   });
 
   it('skips a reader who left after the digest was made', async () => {
-    addReaders(store, 5);
-    storeDigest(store);
-    const leaver = store.findSubscriber('r2@example.net');
-    store.setSubscriberStatus(leaver?.id ?? 0, 'unsubscribed', now);
+    await addReaders(store, 5);
+    await storeDigest(store);
+    const leaver = await store.findSubscriber('r2@example.net');
+    await store.setSubscriberStatus(leaver?.id ?? 0, 'unsubscribed', now);
     const { sink, transport } = await smtp();
     expect(await send(transport)).toMatchObject({ sent: 4, skipped: 1, pending: 0 });
     expect(sink.countByAddress().has('r2@example.net')).toBe(false);
   });
 
   it('leaves rows that keep failing temporarily pending, and a later run delivers them', async () => {
-    addReaders(store, 6);
-    storeDigest(store);
+    await addReaders(store, 6);
+    await storeDigest(store);
     let refusing = true;
     const { sink, transport } = await smtp({
       rcpt: (address) => (refusing && address === 'r4@example.net' ? { code: 452, message: '4.2.2 mailbox full' } : null),
@@ -107,8 +107,8 @@ describe('sendPending', () => {
   });
 
   it('slows the whole run down when the server answers 421', async () => {
-    addReaders(store, 20);
-    storeDigest(store);
+    await addReaders(store, 20);
+    await storeDigest(store);
     const { sink, transport } = await smtp({
       rcpt: (address, attempt) => (address === 'r3@example.net' && attempt === 1 ? { code: 421, message: '4.7.0 too fast, slow down' } : null),
     });
@@ -118,8 +118,8 @@ describe('sendPending', () => {
   });
 
   it('stops taking rows on a signal, records what was in flight, and the next run sends only the rest', async () => {
-    addReaders(store, 200);
-    storeDigest(store);
+    await addReaders(store, 200);
+    await storeDigest(store);
     const { sink, transport } = await smtp();
     const stop = new AbortController();
     sink.events.on('received', () => {
@@ -137,48 +137,48 @@ describe('sendPending', () => {
   });
 
   it('fails the run, keeping every row pending, when the server refuses the sender', async () => {
-    addReaders(store, 10);
-    storeDigest(store);
+    await addReaders(store, 10);
+    await storeDigest(store);
     const { transport } = await smtp({ mail: () => ({ code: 553, message: '5.7.1 sender not allowed' }) });
     await expect(send(transport)).rejects.toBeInstanceOf(DeliveryError);
-    expect(store.deliveryCounts()).toMatchObject({ pending: 10, sent: 0, bounced: 0 });
-    expect(store.countSubscribers().active).toBe(10);
+    expect(await store.deliveryCounts()).toMatchObject({ pending: 10, sent: 0, bounced: 0 });
+    expect((await store.countSubscribers()).active).toBe(10);
   });
 
   it('stops early, keeping every row pending, when the server cannot be reached at all', async () => {
-    addReaders(store, 300);
-    storeDigest(store);
+    await addReaders(store, 300);
+    await storeDigest(store);
     const { sink: down, transport } = await smtp();
     await down.close();
     sink = null;
     const summary = await send(transport);
     expect(summary.stoppedEarly).toMatch(/temporary failures in a row/);
     expect(summary).toMatchObject({ sent: 0, bounced: 0, pending: 300 });
-    expect(store.countSubscribers().active).toBe(300);
+    expect((await store.countSubscribers()).active).toBe(300);
   });
 
   it('bounces nobody when the server refuses every recipient (relay denied), and stops the run', async () => {
-    addReaders(store, 40);
-    storeDigest(store);
+    await addReaders(store, 40);
+    await storeDigest(store);
     const { sink, transport } = await smtp({ rcpt: () => ({ code: 550, message: '5.7.1 relaying denied' }) });
     await expect(send(transport)).rejects.toThrow(/refused 25 recipients in a row/);
-    expect(store.countSubscribers()).toMatchObject({ active: 40, bounced: 0 });
-    expect(store.deliveryCounts()).toMatchObject({ pending: 40, bounced: 0 });
+    expect(await store.countSubscribers()).toMatchObject({ active: 40, bounced: 0 });
+    expect(await store.deliveryCounts()).toMatchObject({ pending: 40, bounced: 0 });
     expect(sink.received).toHaveLength(0);
   });
 
   it('bounces nobody on a list too small to reach the streak limit when the server accepts nothing', async () => {
-    addReaders(store, 3);
-    storeDigest(store);
+    await addReaders(store, 3);
+    await storeDigest(store);
     const { sink, transport } = await smtp({ rcpt: () => ({ code: 550, message: '5.7.1 relaying denied' }) });
     expect(await send(transport)).toMatchObject({ sent: 0, bounced: 0, pending: 3 });
-    expect(store.countSubscribers()).toMatchObject({ active: 3, bounced: 0 });
+    expect(await store.countSubscribers()).toMatchObject({ active: 3, bounced: 0 });
     expect(sink.received).toHaveLength(0);
   });
 
   it('writes one .eml per reader to the outbox, and a second run writes nothing', async () => {
-    addReaders(store, 25);
-    storeDigest(store);
+    await addReaders(store, 25);
+    await storeDigest(store);
     const outboxDir = join(dir, 'outbox');
     const transport = createTransport({ smtpUrl: null, outboxDir, dkim: null });
     expect(await send(transport)).toMatchObject({ sent: 25, pending: 0 });
@@ -187,8 +187,8 @@ describe('sendPending', () => {
   });
 
   it('reports progress up to every row', async () => {
-    addReaders(store, 30);
-    storeDigest(store);
+    await addReaders(store, 30);
+    await storeDigest(store);
     const { transport } = await smtp();
     const seen: number[] = [];
     await send(transport, { onProgress: (p) => seen.push(p.done) });

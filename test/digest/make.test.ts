@@ -11,11 +11,11 @@ let dir: string;
 let store: Store;
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gazette-digest-'));
-  store = openStore({ dbPath: join(dir, 'gazette.db') });
-  store.upsertSubscriber({ email: 'ana@example.org', name: 'Ana', status: 'active' }, pinnedNow);
+  store = await openStore({ dbPath: join(dir, 'gazette.db') });
+  await store.upsertSubscriber({ email: 'ana@example.org', name: 'Ana', status: 'active' }, pinnedNow);
 });
 afterEach(async () => {
-  store.close();
+  await store.close();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -31,19 +31,19 @@ describe('makeDigest', () => {
     expect(digest?.html).toContain(placeholders.unsubscribeUrl);
     expect(digest?.text).toContain(placeholders.unsubscribeUrl);
     expect(digest?.subject).toContain(published[0]?.title);
-    expect(store.seenSlugs()).toEqual(new Set(published.map((a) => a.slug)));
+    expect(await store.seenSlugs()).toEqual(new Set(published.map((a) => a.slug)));
     // `send` works from the database alone.
-    const stored = store.getDigest(1);
+    const stored = await store.getDigest(1);
     expect(stored?.html).toBe(digest?.html);
     expect(personalize(stored!, { name: 'Ana', unsubscribeUrl: 'https://u', webUrl: 'https://w' }).text).toContain('Hi Ana,');
-    expect(store.deliveryCounts(1).pending).toBe(1);
+    expect((await store.deliveryCounts(1)).pending).toBe(1);
   });
 
   it('makes no digest when nothing is new', async () => {
     const published = sampleArticles(2);
     await makeDigest(store, published, config, pinnedNow);
     expect(await makeDigest(store, published, config, pinnedNow)).toBeNull();
-    expect(store.listDigests()).toHaveLength(1);
+    expect(await store.listDigests()).toHaveLength(1);
     expect(await makeDigest(store, [], config, pinnedNow)).toBeNull();
   });
 
@@ -60,7 +60,7 @@ describe('makeDigest', () => {
 });
 
 describe('readDigestHistory', () => {
-  it('starts at number 1 with nothing seen', () => {
-    expect(readDigestHistory(store)).toEqual({ seen: new Set(), number: 1 });
+  it('starts at number 1 with nothing seen', async () => {
+    expect(await readDigestHistory(store)).toEqual({ seen: new Set(), number: 1 });
   });
 });

@@ -48,11 +48,11 @@ describe('gazette preview', () => {
     const db = join(dir, 'gazette.db');
     const config = await loadSiteConfig(fixtureContent);
     const { articles } = await loadArticles(fixtureContent, { timezone: config.timezone });
-    const store = openStore({ dbPath: db });
+    const store = await openStore({ dbPath: db });
     try {
       expect(await makeDigest(store, selectPublished(articles, new Date()), config, new Date())).not.toBeNull();
     } finally {
-      store.close();
+      await store.close();
     }
     const output = join(dir, 'next.html');
     const { code, stdout } = await run(['preview', '--content', fixtureContent, '--db', db, '--output', output]);

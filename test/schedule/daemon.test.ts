@@ -33,13 +33,13 @@ beforeEach(async () => {
   await writeSiteJson('*/2 * * * * *');
   await writeArticle('first-story');
   await writeArticle('second-story');
-  store = openStore({ dbPath });
+  store = await openStore({ dbPath });
   sink = await startSink();
 });
 
 afterEach(async () => {
   for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  store.close();
+  await store.close();
   await sink.close();
   await rm(dir, { recursive: true, force: true });
 });
@@ -144,9 +144,11 @@ function copies(): Map<string, string[]> {
 }
 
 /** Readers whose row of digest 1 is recorded as sent (in these tests no row is skipped, bounced or failed). */
-function recordedSent(): Set<string> {
-  const pending = new Set(store.pendingDeliveries(10_000).map((row) => row.email.toLowerCase()));
-  return new Set([...store.listSubscribers()].map((s) => s.email.toLowerCase()).filter((email) => !pending.has(email)));
+async function recordedSent(): Promise<Set<string>> {
+  const pending = new Set((await store.pendingDeliveries(10_000)).map((row) => row.email.toLowerCase()));
+  const sent = new Set<string>();
+  for await (const s of store.listSubscribers()) if (!pending.has(s.email.toLowerCase())) sent.add(s.email.toLowerCase());
+  return sent;
 }
 
 describe('gazette daemon', () => {
@@ -168,7 +170,7 @@ describe('gazette daemon', () => {
       const result = await run(['daemon', '--content', contentDir, '--db', dbPath, '--port', String(port)]);
       expect(result.code).toBe(2);
       expect(result.stderr).toContain(`cannot listen on port ${port}`);
-      expect(readScheduleState(store, 'newsletter')).toBeNull();
+      expect(await readScheduleState(store, 'newsletter')).toBeNull();
     } finally {
       busy.close();
     }
@@ -177,18 +179,18 @@ describe('gazette daemon', () => {
   it(
     'with two daemons on one database, every reader gets exactly one copy of each digest',
     async () => {
-      addReaders(store, 12);
+      await addReaders(store, 12);
       const daemons = [new Daemon(), new Daemon()];
       await Promise.all(daemons.map((d) => d.url));
-      await until('digest 1 delivered to every reader', () => sink.received.length >= 12 && store.deliveryCounts().sent === 12, patience);
+      await until('digest 1 delivered to every reader', async () => sink.received.length >= 12 && (await store.deliveryCounts()).sent === 12, patience);
 
       await writeArticle('third-story');
-      await until('digest 2 delivered to every reader', () => sink.received.length >= 24 && store.deliveryCounts().sent === 24, patience);
+      await until('digest 2 delivered to every reader', async () => sink.received.length >= 24 && (await store.deliveryCounts()).sent === 24, patience);
       // Give both daemons more fires in which a duplicate could go out.
       const finished = daemons.map((d) => d.lines.filter((l) => l.msg === 'run finished').length);
       await until('two more runs in each daemon', () => daemons.every((d, i) => d.lines.filter((l) => l.msg === 'run finished').length >= (finished[i] ?? 0) + 2), patience);
 
-      expect(store.listDigests()).toHaveLength(2);
+      expect(await store.listDigests()).toHaveLength(2);
       expect(sink.received).toHaveLength(24);
       for (const ids of copies().values()) expect(new Set(ids).size).toBe(2);
       expect(copies().size).toBe(12);
@@ -203,7 +205,7 @@ describe('gazette daemon', () => {
   it(
     'when the lease holder is killed mid-send, the other daemon takes over and finishes the rest',
     async () => {
-      addReaders(store, 30);
+      await addReaders(store, 30);
       const env = { SMTP_RATE_PER_SECOND: '5' };
       const daemons = [new Daemon(env, ['--lease', '3']), new Daemon(env, ['--lease', '3'])];
       await Promise.all(daemons.map((d) => d.url));
@@ -215,8 +217,8 @@ describe('gazette daemon', () => {
       const atKill = sink.received.length;
       expect(atKill).toBeLessThan(30);
 
-      await until('every reader served', () => copies().size === 30 && store.deliveryCounts().pending === 0, patience);
-      expect(store.deliveryCounts()).toMatchObject({ sent: 30, pending: 0, failed: 0 });
+      await until('every reader served', async () => copies().size === 30 && (await store.deliveryCounts()).pending === 0, patience);
+      expect(await store.deliveryCounts()).toMatchObject({ sent: 30, pending: 0, failed: 0 });
       // The ledger is committed before the run's last log line reaches us through the child's stderr pipe.
       const survivorSent = (): boolean =>
         survivor.lines.some((l) => l.msg === 'run finished' && Boolean((l.counts as { delivery?: { sent?: number } }).delivery?.sent));
@@ -225,7 +227,7 @@ describe('gazette daemon', () => {
       const twice = [...copies().values()].filter((ids) => ids.length > 1);
       expect(twice.length).toBeLessThanOrEqual(4);
       for (const ids of twice) expect(new Set(ids).size).toBe(1);
-      expect(store.listDigests()).toHaveLength(1);
+      expect(await store.listDigests()).toHaveLength(1);
     },
     patience * 3,
   );
@@ -233,7 +235,7 @@ describe('gazette daemon', () => {
   it(
     'on SIGTERM during a send, exits 0 with every message delivered and recorded or still pending',
     async () => {
-      addReaders(store, 30);
+      await addReaders(store, 30);
       const daemon = new Daemon({ SMTP_RATE_PER_SECOND: '5' });
       await daemon.url;
       await until('a send under way', () => sink.received.length >= 3, patience);
@@ -241,14 +243,14 @@ describe('gazette daemon', () => {
       const exit = await daemon.exited;
 
       expect(exit.code).toBe(0);
-      const counts = store.deliveryCounts(1);
+      const counts = await store.deliveryCounts(1);
       expect(counts.sent + counts.pending).toBe(30);
       expect(counts.pending).toBeGreaterThan(0);
       const received = new Set(sink.received.map((m) => m.to));
-      expect(recordedSent()).toEqual(received);
+      expect(await recordedSent()).toEqual(received);
       expect(sink.received).toHaveLength(received.size);
       expect(daemon.lines.find((l) => l.msg === 'run finished')).toMatchObject({ result: 'stopped' });
-      expect(readScheduleState(store, 'newsletter')?.lastRun?.result).toBe('stopped');
+      expect((await readScheduleState(store, 'newsletter'))?.lastRun?.result).toBe('stopped');
 
       // The next run resumes: everyone else gets their copy, nobody a second one.
       await gazette(['send']);
@@ -261,14 +263,14 @@ describe('gazette daemon', () => {
   it(
     'keeps answering HTTP during a send, and a reader who unsubscribes meanwhile is not sent to',
     async () => {
-      addReaders(store, 30);
+      await addReaders(store, 30);
       const daemon = new Daemon({ SMTP_RATE_PER_SECOND: '5' });
       const url = await daemon.url;
       await until('a send under way', () => sink.received.length >= 2, patience);
 
       const health = (await (await fetch(`${url}/healthz`)).json()) as { status: string; running: { schedule: string } | null };
       expect(health).toMatchObject({ status: 'ok', running: { schedule: 'newsletter' } });
-      const last = store.findSubscriber('reader29@example.org');
+      const last = await store.findSubscriber('reader29@example.org');
       if (!last) throw new Error('no reader29');
       const response = await fetch(`${url}/unsubscribe?token=${encodeURIComponent(createToken(secret, last.id, 'unsubscribe'))}`, {
         method: 'POST',
@@ -277,10 +279,10 @@ describe('gazette daemon', () => {
       });
       expect(response.status).toBe(200);
 
-      await until('the send to finish', () => store.deliveryCounts(1).pending === 0, patience);
+      await until('the send to finish', async () => (await store.deliveryCounts(1)).pending === 0, patience);
       expect(copies().has('reader29@example.org')).toBe(false);
-      expect(store.deliveryCounts(1)).toMatchObject({ sent: 29, skipped: 1 });
-      await until('the run recorded', () => readScheduleState(store, 'newsletter')?.lastRun !== null, patience);
+      expect(await store.deliveryCounts(1)).toMatchObject({ sent: 29, skipped: 1 });
+      await until('the run recorded', async () => (await readScheduleState(store, 'newsletter'))?.lastRun !== null, patience);
       const after = (await (await fetch(`${url}/healthz`)).json()) as {
         schedules: { lastRun: { slot: string; result: string; counts: unknown } | null; next: string }[];
       };
@@ -295,7 +297,7 @@ describe('gazette daemon', () => {
   it(
     'exits at once on a second signal, and the ledger lets the next run resume',
     async () => {
-      addReaders(store, 30);
+      await addReaders(store, 30);
       const daemon = new Daemon({ SMTP_RATE_PER_SECOND: '5' });
       const url = new URL(await daemon.url);
       await until('a send under way', () => sink.received.length >= 3, patience);
@@ -314,7 +316,7 @@ describe('gazette daemon', () => {
       expect(exit.code).toBe(143);
       expect(daemon.has('second signal: exiting at once; the next run resumes from the ledger')).toBe(true);
       const received = new Set(sink.received.map((m) => m.to));
-      for (const email of recordedSent()) expect(received.has(email)).toBe(true);
+      for (const email of await recordedSent()) expect(received.has(email)).toBe(true);
 
       await gazette(['send']);
       expect(copies().size).toBe(30);
@@ -328,14 +330,14 @@ describe('gazette daemon', () => {
   it(
     'after an outage, catches up with one publish at start',
     async () => {
-      addReaders(store, 3);
+      await addReaders(store, 3);
       const first = new Daemon();
       await first.url;
-      await until('digest 1 delivered', () => store.deliveryCounts().sent === 3, patience);
+      await until('digest 1 delivered', async () => (await store.deliveryCounts()).sent === 3, patience);
       first.child.kill('SIGTERM');
       expect((await first.exited).code).toBe(0);
 
-      const downSince = new Date(readScheduleState(store, 'newsletter')?.nextSlot ?? 0);
+      const downSince = new Date((await readScheduleState(store, 'newsletter'))?.nextSlot ?? 0);
       await writeArticle('news-during-the-outage');
       await until('two slots missed', () => Date.now() > downSince.getTime() + 2_500, patience);
       const second = new Daemon();
@@ -344,10 +346,10 @@ describe('gazette daemon', () => {
       const catchUps = second.lines.filter((l) => l.msg === 'run started' && l.reason === 'catch-up');
       expect(catchUps).toHaveLength(1);
       expect(catchUps[0]?.slot).toBe(downSince.toISOString());
-      await until('digest 2 delivered', () => store.deliveryCounts().sent === 6, patience);
+      await until('digest 2 delivered', async () => (await store.deliveryCounts()).sent === 6, patience);
       second.child.kill('SIGTERM');
       expect((await second.exited).code).toBe(0);
-      expect(store.listDigests()).toHaveLength(2);
+      expect(await store.listDigests()).toHaveLength(2);
       expect([...copies().values()].every((ids) => ids.length === 2)).toBe(true);
     },
     patience * 3,

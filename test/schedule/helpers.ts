@@ -32,17 +32,17 @@ export function captureLogger(): { logger: Logger; lines: Record<string, unknown
 }
 
 /** Waits until `condition` holds, polling; fails with `what` after `timeoutMs`. */
-export async function until(what: string, condition: () => boolean, timeoutMs = 15_000): Promise<void> {
+export async function until(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(25);
   }
 }
 
 /** Adds `count` active readers. */
-export function addReaders(store: Store, count: number): void {
-  store.upsertSubscribers(
+export async function addReaders(store: Store, count: number): Promise<void> {
+  await store.upsertSubscribers(
     Array.from({ length: count }, (_, i) => ({ email: `reader${i}@example.org`, name: null, status: 'active' as const })),
     new Date(),
   );
@@ -73,26 +73,26 @@ export class Newsroom {
       this.maxActive = Math.max(this.maxActive, this.active);
       try {
         await this.gate;
-        const seen = store.seenSlugs();
+        const seen = await store.seenSlugs();
         const fresh = this.articles.filter((slug) => !seen.has(slug));
         const digest =
           fresh.length === 0
             ? null
-            : store.createDigest({ number: store.nextDigestNumber(), createdAt: new Date(), subject: 'Issue', html: '', text: '', carried: fresh, passedOver: [] });
+            : await store.createDigest({ number: await store.nextDigestNumber(), createdAt: new Date(), subject: 'Issue', html: '', text: '', carried: fresh, passedOver: [] });
         run.logger.info({ digest: digest?.number ?? null }, 'digest made');
         let sent = 0;
         while (!run.signal.aborted) {
-          const [row] = store.pendingDeliveries(1);
+          const [row] = await store.pendingDeliveries(1);
           if (!row) break;
           await sleep(this.sendDelay);
           const key = `${row.digestNumber}:${row.subscriberId}`;
           this.deliveries.set(key, (this.deliveries.get(key) ?? 0) + 1);
-          store.recordDeliveries([
+          await store.recordDeliveries([
             { digestNumber: row.digestNumber, subscriberId: row.subscriberId, result: 'sent', detail: '250 OK', at: new Date() },
           ]);
           sent++;
         }
-        const pending = store.deliveryCounts().pending;
+        const pending = (await store.deliveryCounts()).pending;
         const report: JobReport = { counts: { digest: digest?.number ?? null, sent, pending } };
         return pending > 0 ? { ...report, unfinished: true } : report;
       } finally {

@@ -11,21 +11,21 @@ let store: Store;
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gazette-lease-'));
-  store = openStore({ dbPath: join(dir, 'gazette.db') });
+  store = await openStore({ dbPath: join(dir, 'gazette.db') });
 });
 
 afterEach(async () => {
   vi.useRealTimers();
-  store.close();
+  await store.close();
   await rm(dir, { recursive: true, force: true });
 });
 
 describe('withLease', () => {
   it('holds the lease while the work runs and gives it up after', async () => {
     const other = new Lease(store, runLeaseName, 'other', { ttlMs: 10_000 });
-    const seen = await withLease(store, runLeaseName, 'me', 10_000, async () => other.acquire());
+    const seen = await withLease(store, runLeaseName, 'me', 10_000, () => other.acquire());
     expect(seen).toBe(false);
-    expect(other.acquire()).toBe(true);
+    expect(await other.acquire()).toBe(true);
   });
 
   it('gives the lease up when the work throws', async () => {
@@ -34,11 +34,11 @@ describe('withLease', () => {
         throw new Error('boom');
       }),
     ).rejects.toThrow('boom');
-    expect(new Lease(store, runLeaseName, 'other').acquire()).toBe(true);
+    expect(await new Lease(store, runLeaseName, 'other').acquire()).toBe(true);
   });
 
   it('refuses with a BusyError while another live holder has it, and runs nothing', async () => {
-    expect(new Lease(store, runLeaseName, 'other', { ttlMs: 10_000 }).acquire()).toBe(true);
+    expect(await new Lease(store, runLeaseName, 'other', { ttlMs: 10_000 }).acquire()).toBe(true);
     const work = vi.fn(async () => 1);
     const attempt = withLease(store, runLeaseName, 'me', 10_000, work);
     await expect(attempt).rejects.toBeInstanceOf(BusyError);
@@ -48,7 +48,7 @@ describe('withLease', () => {
 
   it('takes the lease over once a silent holder has let it expire', async () => {
     const start = new Date('2026-11-27T07:00:00Z');
-    expect(new Lease(store, runLeaseName, 'crashed', { ttlMs: 5_000, now: () => start }).acquire()).toBe(true);
+    expect(await new Lease(store, runLeaseName, 'crashed', { ttlMs: 5_000, now: () => start }).acquire()).toBe(true);
     const later = new Date(start.getTime() + 5_001);
     await expect(withLease(store, runLeaseName, 'me', 5_000, async () => 'done', { now: () => later })).resolves.toBe('done');
   });
@@ -68,10 +68,10 @@ describe('withLease', () => {
         }),
     );
     await vi.advanceTimersByTimeAsync(10_000);
-    expect(other.acquire()).toBe(false);
+    expect(await other.acquire()).toBe(false);
     release();
     await run;
-    expect(other.acquire()).toBe(true);
+    expect(await other.acquire()).toBe(true);
   });
 
   it('stops the work and throws a BusyError when the lease was lost', async () => {
@@ -87,7 +87,7 @@ describe('withLease', () => {
     );
     // The process stalls past the TTL (the clock moves, no timer runs) and another process takes over.
     vi.setSystemTime(Date.now() + 3_001);
-    expect(new Lease(store, runLeaseName, 'other', { ttlMs: 3_000 }).acquire()).toBe(true);
+    expect(await new Lease(store, runLeaseName, 'other', { ttlMs: 3_000 }).acquire()).toBe(true);
     const outcome = run.then(
       () => 'resolved',
       (error: unknown) => error,
@@ -96,7 +96,7 @@ describe('withLease', () => {
     expect(aborted).toBeInstanceOf(BusyError);
     expect(await outcome).toBeInstanceOf(BusyError);
     // The new holder keeps its lease: the loser's release does not touch it.
-    expect(new Lease(store, runLeaseName, 'third').acquire()).toBe(false);
+    expect(await new Lease(store, runLeaseName, 'third').acquire()).toBe(false);
   });
 
   it('passes the caller’s abort on to the work', async () => {
@@ -106,7 +106,11 @@ describe('withLease', () => {
       runLeaseName,
       'me',
       10_000,
-      (signal) => new Promise<boolean>((resolve) => signal.addEventListener('abort', () => resolve(signal.aborted))),
+      (signal) =>
+        new Promise<boolean>((resolve) => {
+          if (signal.aborted) resolve(true);
+          signal.addEventListener('abort', () => resolve(signal.aborted));
+        }),
       { signal: stop.signal },
     );
     stop.abort();

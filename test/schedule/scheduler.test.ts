@@ -26,117 +26,117 @@ beforeEach(async () => {
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) cleanup();
   await Promise.all(schedulers.splice(0).map((scheduler) => scheduler.stop()));
-  for (const store of stores.splice(0)) store.close();
+  for (const store of stores.splice(0)) await store.close();
   await rm(dir, { recursive: true, force: true });
 });
 
-function open(): Store {
-  const store = openStore({ dbPath });
+async function open(): Promise<Store> {
+  const store = await openStore({ dbPath });
   stores.push(store);
   return store;
 }
 
-function start(options: SchedulerOptions): Scheduler {
-  const scheduler = startScheduler(options);
+async function start(options: SchedulerOptions): Promise<Scheduler> {
+  const scheduler = await startScheduler(options);
   schedulers.push(scheduler);
   return scheduler;
 }
 
 /** Pretends a daemon last completed a slot long ago and has been down since. */
-function outage(store: Store, pattern: string): void {
-  writeScheduleState(store, 'newsletter', { pattern, timezone: 'UTC', nextSlot: '2023-01-01T00:00:00.000Z', lastRun: null });
+async function outage(store: Store, pattern: string): Promise<void> {
+  await writeScheduleState(store, 'newsletter', { pattern, timezone: 'UTC', nextSlot: '2023-01-01T00:00:00.000Z', lastRun: null });
 }
 
 describe('the newsletter schedule', () => {
   it('makes one digest per new batch of articles and sends nothing when nothing is new', async () => {
-    const store = open();
-    addReaders(store, 3);
+    const store = await open();
+    await addReaders(store, 3);
     const newsroom = new Newsroom();
     newsroom.articles.push('a1', 'a2');
     const { logger } = captureLogger();
-    start({ config: siteConfig(everySecond), store, logger, jobs: { publish: newsroom.publish(store), build: newsroom.build() } });
+    await start({ config: siteConfig(everySecond), store, logger, jobs: { publish: newsroom.publish(store), build: newsroom.build() } });
 
-    await until('the first digest', () => store.listDigests().length === 1);
+    await until('the first digest', async () => (await store.listDigests()).length === 1);
     const runsAfterFirst = newsroom.runs.length;
     await until('two more runs', () => newsroom.runs.length >= runsAfterFirst + 2);
-    expect(store.listDigests()).toHaveLength(1);
+    expect(await store.listDigests()).toHaveLength(1);
 
     newsroom.articles.push('b1');
-    await until('the second digest', () => store.listDigests().length === 2);
+    await until('the second digest', async () => (await store.listDigests()).length === 2);
     const runsAfterSecond = newsroom.runs.length;
     await until('two more runs', () => newsroom.runs.length >= runsAfterSecond + 2);
 
-    expect(store.listDigests().map((d) => d.articleSlugs)).toEqual([['b1'], ['a1', 'a2']]);
-    expect(store.deliveryCounts()).toMatchObject({ sent: 6, pending: 0 });
+    expect((await store.listDigests()).map((d) => d.articleSlugs)).toEqual([['b1'], ['a1', 'a2']]);
+    expect(await store.deliveryCounts()).toMatchObject({ sent: 6, pending: 0 });
     expect([...newsroom.deliveries.values()].every((n) => n === 1)).toBe(true);
     expect(newsroom.runs.every((run) => run.reason === 'scheduled')).toBe(true);
   });
 
   it('after an outage runs one catch-up publish at once, not one per missed slot', async () => {
-    let store = open();
-    addReaders(store, 2);
+    let store = await open();
+    await addReaders(store, 2);
     const newsroom = new Newsroom();
     const { logger } = captureLogger();
     const pattern = '*/2 * * * * *';
-    const first = start({ config: siteConfig(pattern), store, logger, jobs: { publish: newsroom.publish(store), build: newsroom.build() } });
-    await until('a completed run', () => readScheduleState(store, 'newsletter')?.lastRun?.result === 'ok');
+    const first = await start({ config: siteConfig(pattern), store, logger, jobs: { publish: newsroom.publish(store), build: newsroom.build() } });
+    await until('a completed run', async () => (await readScheduleState(store, 'newsletter'))?.lastRun?.result === 'ok');
     await first.stop();
-    store.close();
+    await store.close();
 
     // The outage: at least two slots pass with no daemon, and articles arrive meanwhile.
-    const downSince = new Date(readScheduleState(open(), 'newsletter')?.nextSlot ?? 0);
+    const downSince = new Date((await readScheduleState(await open(), 'newsletter'))?.nextSlot ?? 0);
     await until('two missed slots', () => Date.now() > downSince.getTime() + 2_500);
     newsroom.articles.push('late1', 'late2');
-    store = open();
+    store = await open();
     const runsBefore = newsroom.runs.length;
-    const second = start({ config: siteConfig(pattern), store, logger, jobs: { publish: newsroom.publish(store), build: newsroom.build() } });
+    const second = await start({ config: siteConfig(pattern), store, logger, jobs: { publish: newsroom.publish(store), build: newsroom.build() } });
 
-    expect(second.health().running).toMatchObject({ reason: 'catch-up', slot: downSince.toISOString() });
-    await until('the catch-up digest to be delivered', () => store.deliveryCounts().sent === 2);
+    expect((await second.health()).running).toMatchObject({ reason: 'catch-up', slot: downSince.toISOString() });
+    await until('the catch-up digest to be delivered', async () => (await store.deliveryCounts()).sent === 2);
     await until('a scheduled run after it', () => newsroom.runs.slice(runsBefore).some((run) => run.reason === 'scheduled'));
     await second.stop();
 
     const runs = newsroom.runs.slice(runsBefore);
     expect(runs.filter((run) => run.reason === 'catch-up')).toHaveLength(1);
-    expect(store.listDigests()).toHaveLength(1);
-    expect(store.deliveryCounts()).toMatchObject({ sent: 2, pending: 0 });
+    expect(await store.listDigests()).toHaveLength(1);
+    expect(await store.deliveryCounts()).toMatchObject({ sent: 2, pending: 0 });
     expect([...newsroom.deliveries.values()]).toEqual([1, 1]);
   });
 
   it('runs no catch-up on a first start, nor once the missed slot is done', async () => {
-    const store = open();
+    const store = await open();
     const newsroom = new Newsroom();
     const { logger } = captureLogger();
     const jobs = { publish: newsroom.publish(store), build: newsroom.build() };
-    const fresh = start({ config: siteConfig(yearly), store, logger, jobs });
-    expect(fresh.health().running).toBeNull();
+    const fresh = await start({ config: siteConfig(yearly), store, logger, jobs });
+    expect((await fresh.health()).running).toBeNull();
     await fresh.stop();
 
-    outage(store, yearly);
-    const caughtUp = start({ config: siteConfig(yearly), store, logger, jobs });
-    expect(caughtUp.health().running?.reason).toBe('catch-up');
-    await until('the catch-up run', () => readScheduleState(store, 'newsletter')?.lastRun?.result === 'ok');
+    await outage(store, yearly);
+    const caughtUp = await start({ config: siteConfig(yearly), store, logger, jobs });
+    expect((await caughtUp.health()).running?.reason).toBe('catch-up');
+    await until('the catch-up run', async () => (await readScheduleState(store, 'newsletter'))?.lastRun?.result === 'ok');
     await caughtUp.stop();
-    expect(new Date(readScheduleState(store, 'newsletter')?.nextSlot ?? 0).getTime()).toBeGreaterThan(Date.now());
+    expect(new Date((await readScheduleState(store, 'newsletter'))?.nextSlot ?? 0).getTime()).toBeGreaterThan(Date.now());
 
-    const again = start({ config: siteConfig(yearly), store, logger, jobs });
-    expect(again.health().running).toBeNull();
+    const again = await start({ config: siteConfig(yearly), store, logger, jobs });
+    expect((await again.health()).running).toBeNull();
     expect(newsroom.runs).toHaveLength(1);
   });
 
   it('starts afresh, without a catch-up, when the schedule was changed', async () => {
-    const store = open();
+    const store = await open();
     const newsroom = new Newsroom();
     const { logger, lines } = captureLogger();
-    outage(store, '0 7 * * 1');
-    const scheduler = start({ config: siteConfig(yearly), store, logger, jobs: { publish: newsroom.publish(store), build: newsroom.build() } });
-    expect(scheduler.health().running).toBeNull();
-    expect(readScheduleState(store, 'newsletter')?.pattern).toBe(yearly);
+    await outage(store, '0 7 * * 1');
+    const scheduler = await start({ config: siteConfig(yearly), store, logger, jobs: { publish: newsroom.publish(store), build: newsroom.build() } });
+    expect((await scheduler.health()).running).toBeNull();
+    expect((await readScheduleState(store, 'newsletter'))?.pattern).toBe(yearly);
     expect(lines.some((line) => line.msg === 'schedule changed: it starts afresh')).toBe(true);
   });
 
   it('skips and logs a fire that comes while a publish is still running', async () => {
-    const store = open();
+    const store = await open();
     const newsroom = new Newsroom();
     let open_ = (): void => {};
     newsroom.gate = new Promise((resolve) => {
@@ -144,7 +144,7 @@ describe('the newsletter schedule', () => {
     });
     cleanups.push(() => open_());
     const { logger, lines } = captureLogger();
-    start({ config: siteConfig(everySecond), store, logger, jobs: { publish: newsroom.publish(store), build: newsroom.build() } });
+    await start({ config: siteConfig(everySecond), store, logger, jobs: { publish: newsroom.publish(store), build: newsroom.build() } });
 
     const skipped = (): Record<string, unknown>[] => lines.filter((line) => line.msg === 'skipped: a run is still in progress');
     await until('two skipped fires', () => skipped().length >= 2);
@@ -156,10 +156,10 @@ describe('the newsletter schedule', () => {
   });
 
   it('records a failed run with its error and runs the slot again after a restart', async () => {
-    const store = open();
+    const store = await open();
     const { logger, lines } = captureLogger();
-    outage(store, yearly);
-    const scheduler = start({
+    await outage(store, yearly);
+    const scheduler = await start({
       config: siteConfig(yearly),
       store,
       logger,
@@ -170,9 +170,9 @@ describe('the newsletter schedule', () => {
         build: new Newsroom().build(),
       },
     });
-    await until('the failed run', () => readScheduleState(store, 'newsletter')?.lastRun !== null);
+    await until('the failed run', async () => (await readScheduleState(store, 'newsletter'))?.lastRun !== null);
     await scheduler.stop();
-    const state = readScheduleState(store, 'newsletter');
+    const state = await readScheduleState(store, 'newsletter');
     expect(state?.lastRun).toMatchObject({ result: 'failed', error: 'SMTP server unreachable', reason: 'catch-up' });
     expect(state?.nextSlot).toBe('2023-01-01T00:00:00.000Z');
     const failure = lines.find((line) => line.msg === 'run failed');
@@ -182,19 +182,19 @@ describe('the newsletter schedule', () => {
 
 describe('the feeds schedule', () => {
   it('rebuilds without publishing', async () => {
-    const store = open();
+    const store = await open();
     const newsroom = new Newsroom();
     newsroom.articles.push('a1');
     const { logger } = captureLogger();
-    start({ config: siteConfig(yearly, everySecond), store, logger, jobs: { publish: newsroom.publish(store), build: newsroom.build() } });
+    await start({ config: siteConfig(yearly, everySecond), store, logger, jobs: { publish: newsroom.publish(store), build: newsroom.build() } });
     await until('two rebuilds', () => newsroom.builds >= 2);
     expect(newsroom.runs).toHaveLength(0);
-    expect(store.listDigests()).toHaveLength(0);
-    expect(readScheduleState(store, 'feeds')?.lastRun).toMatchObject({ result: 'ok', counts: { pages: 1 } });
+    expect(await store.listDigests()).toHaveLength(0);
+    expect((await readScheduleState(store, 'feeds'))?.lastRun).toMatchObject({ result: 'ok', counts: { pages: 1 } });
   });
 
   it('skips its rebuilds while a publish runs', async () => {
-    const store = open();
+    const store = await open();
     const newsroom = new Newsroom();
     let openGate = (): void => {};
     newsroom.gate = new Promise((resolve) => {
@@ -202,8 +202,8 @@ describe('the feeds schedule', () => {
     });
     cleanups.push(() => openGate());
     const { logger, lines } = captureLogger();
-    outage(store, yearly);
-    start({ config: siteConfig(yearly, everySecond), store, logger, jobs: { publish: newsroom.publish(store), build: newsroom.build() } });
+    await outage(store, yearly);
+    await start({ config: siteConfig(yearly, everySecond), store, logger, jobs: { publish: newsroom.publish(store), build: newsroom.build() } });
     await until('a skipped rebuild', () =>
       lines.some((line) => line.schedule === 'feeds' && line.msg === 'skipped: a run is still in progress'),
     );
@@ -214,7 +214,7 @@ describe('the feeds schedule', () => {
   });
 
   it('makes a newsletter slot that comes during a rebuild wait for it instead of dropping it', async () => {
-    const store = open();
+    const store = await open();
     const newsroom = new Newsroom();
     const { logger, lines } = captureLogger();
     let releaseBuild = (): void => {};
@@ -224,7 +224,7 @@ describe('the feeds schedule', () => {
     cleanups.push(() => releaseBuild());
     let builds = 0;
     // Rebuilds on even seconds, the newsletter on odd ones: the first rebuild holds on until released.
-    const scheduler = start({
+    const scheduler = await start({
       config: siteConfig('1-59/2 * * * * *', '*/2 * * * * *'),
       store,
       logger,
@@ -238,7 +238,7 @@ describe('the feeds schedule', () => {
       },
     });
     await until('a rebuild in progress', () => builds === 1);
-    await until('a newsletter slot waiting', () => scheduler.health().schedules[0]?.waiting !== null);
+    await until('a newsletter slot waiting', async () => (await scheduler.health()).schedules[0]?.waiting !== null);
     const before = newsroom.runs.length;
     releaseBuild();
     await until('the waiting newsletter run', () => newsroom.runs.length > before);
@@ -249,44 +249,44 @@ describe('the feeds schedule', () => {
 
 describe('coordination through the run lease', () => {
   it('waits while another process holds the lease and takes over when that holder goes silent', async () => {
-    const store = open();
+    const store = await open();
     const newsroom = new Newsroom();
     const { logger, lines } = captureLogger();
-    outage(store, yearly);
-    expect(new Lease(store, runLeaseName, 'crashed-process', { ttlMs: 1_500 }).acquire()).toBe(true);
-    const scheduler = start({
+    await outage(store, yearly);
+    expect(await new Lease(store, runLeaseName, 'crashed-process', { ttlMs: 1_500 }).acquire()).toBe(true);
+    const scheduler = await start({
       config: siteConfig(yearly),
       store,
       logger,
       leaseTtlMs: 600,
       jobs: { publish: newsroom.publish(store), build: newsroom.build() },
     });
-    expect(scheduler.health().running).toBeNull();
-    expect(scheduler.health().schedules[0]?.waiting).toBe('2023-01-01T00:00:00.000Z');
+    expect((await scheduler.health()).running).toBeNull();
+    expect((await scheduler.health()).schedules[0]?.waiting).toBe('2023-01-01T00:00:00.000Z');
     expect(lines.some((line) => line.msg === 'another process holds the run lease: waiting to take over')).toBe(true);
 
-    await until('the takeover run', () => readScheduleState(store, 'newsletter')?.lastRun?.result === 'ok');
+    await until('the takeover run', async () => (await readScheduleState(store, 'newsletter'))?.lastRun?.result === 'ok');
     expect(newsroom.runs.map((run) => run.reason)).toEqual(['deferred']);
-    expect(scheduler.health().schedules[0]?.waiting).toBeNull();
+    expect((await scheduler.health()).schedules[0]?.waiting).toBeNull();
   });
 
   it('with two schedulers on one database, makes each digest once and delivers each copy once', async () => {
     const newsroom = new Newsroom(5);
-    const setup = open();
-    addReaders(setup, 20);
+    const setup = await open();
+    await addReaders(setup, 20);
     newsroom.articles.push('a1');
     const { logger } = captureLogger();
     for (const holder of ['daemon-a', 'daemon-b']) {
-      const store = open();
-      start({ config: siteConfig(everySecond), store, logger, holder, jobs: { publish: newsroom.publish(store), build: newsroom.build() } });
+      const store = await open();
+      await start({ config: siteConfig(everySecond), store, logger, holder, jobs: { publish: newsroom.publish(store), build: newsroom.build() } });
     }
-    await until('the first digest delivered', () => setup.listDigests().length === 1 && setup.deliveryCounts().sent === 20);
+    await until('the first digest delivered', async () => (await setup.listDigests()).length === 1 && (await setup.deliveryCounts()).sent === 20);
     newsroom.articles.push('b1', 'b2');
-    await until('the second digest delivered', () => setup.listDigests().length === 2 && setup.deliveryCounts().sent === 40);
+    await until('the second digest delivered', async () => (await setup.listDigests()).length === 2 && (await setup.deliveryCounts()).sent === 40);
     const runs = newsroom.runs.length;
     await until('both to have fired again', () => newsroom.runs.length >= runs + 2);
 
-    expect(setup.listDigests()).toHaveLength(2);
+    expect(await setup.listDigests()).toHaveLength(2);
     expect(newsroom.deliveries.size).toBe(40);
     expect([...newsroom.deliveries.values()].every((n) => n === 1)).toBe(true);
     expect(newsroom.maxActive).toBe(1);
@@ -295,40 +295,40 @@ describe('coordination through the run lease', () => {
 
 describe('stopping', () => {
   it('aborts the send in progress, waits for it and leaves the rest pending for the next run', async () => {
-    const store = open();
-    addReaders(store, 50);
+    const store = await open();
+    await addReaders(store, 50);
     const newsroom = new Newsroom(20);
     newsroom.articles.push('a1');
     const { logger } = captureLogger();
-    outage(store, yearly);
-    const scheduler = start({ config: siteConfig(yearly), store, logger, jobs: { publish: newsroom.publish(store), build: newsroom.build() } });
-    await until('a few messages sent', () => store.deliveryCounts().sent >= 3);
+    await outage(store, yearly);
+    const scheduler = await start({ config: siteConfig(yearly), store, logger, jobs: { publish: newsroom.publish(store), build: newsroom.build() } });
+    await until('a few messages sent', async () => (await store.deliveryCounts()).sent >= 3);
     await scheduler.stop();
 
     expect(newsroom.active).toBe(0);
-    const counts = store.deliveryCounts();
+    const counts = await store.deliveryCounts();
     expect(counts.sent + counts.pending).toBe(50);
     expect(counts.pending).toBeGreaterThan(0);
     expect(counts.sent).toBe(newsroom.deliveries.size);
-    const state = readScheduleState(store, 'newsletter');
+    const state = await readScheduleState(store, 'newsletter');
     expect(state?.lastRun).toMatchObject({ result: 'stopped', counts: { sent: counts.sent, pending: counts.pending } });
     // Not complete: the next start catches up and finishes the send.
     expect(state?.nextSlot).toBe('2023-01-01T00:00:00.000Z');
-    expect(new Lease(store, runLeaseName, 'someone-else').acquire()).toBe(true);
-    expect(scheduler.health().schedules[0]?.next).toBeNull();
+    expect(await new Lease(store, runLeaseName, 'someone-else').acquire()).toBe(true);
+    expect((await scheduler.health()).schedules[0]?.next).toBeNull();
   });
 });
 
 describe('health', () => {
   it('reports the next fire and the last run with its counts', async () => {
-    const store = open();
-    addReaders(store, 1);
+    const store = await open();
+    await addReaders(store, 1);
     const newsroom = new Newsroom();
     newsroom.articles.push('a1');
     const { logger } = captureLogger();
-    const scheduler = start({ config: siteConfig(everySecond, '*/5 * * * * *'), store, logger, jobs: { publish: newsroom.publish(store), build: newsroom.build() } });
-    await until('a run', () => readScheduleState(store, 'newsletter')?.lastRun !== null);
-    const health = scheduler.health();
+    const scheduler = await start({ config: siteConfig(everySecond, '*/5 * * * * *'), store, logger, jobs: { publish: newsroom.publish(store), build: newsroom.build() } });
+    await until('a run', async () => (await readScheduleState(store, 'newsletter'))?.lastRun !== null);
+    const health = await scheduler.health();
     const [newsletter, feeds] = health.schedules;
     expect(newsletter).toMatchObject({ name: 'newsletter', pattern: everySecond, timezone: 'UTC', waiting: null });
     expect(new Date(newsletter?.next ?? 0).getTime()).toBeGreaterThan(Date.now() - 1_000);
@@ -338,11 +338,11 @@ describe('health', () => {
   });
 
   it('puts the run id on every log line of a run', async () => {
-    const store = open();
+    const store = await open();
     const newsroom = new Newsroom();
     const { logger, lines } = captureLogger();
-    outage(store, yearly);
-    start({ config: siteConfig(yearly), store, logger, jobs: { publish: newsroom.publish(store), build: newsroom.build() } });
+    await outage(store, yearly);
+    await start({ config: siteConfig(yearly), store, logger, jobs: { publish: newsroom.publish(store), build: newsroom.build() } });
     await until('the run to finish', () => lines.some((line) => line.msg === 'run finished'));
     const runId = newsroom.runs[0]?.runId;
     const ofRun = lines.filter((line) => ['run started', 'digest made', 'run finished'].includes(String(line.msg)));

@@ -40,7 +40,7 @@ export interface Harness {
 export const longHtml = `<!doctype html><title>Home</title>${'<p>Readable news, every day.</p>\n'.repeat(100)}`;
 
 /** Starts a server over a fresh folder and database. */
-export async function startHarness(options: { limits?: SubscribeLimits; trustProxy?: boolean; health?: () => Record<string, unknown> } = {}): Promise<Harness> {
+export async function startHarness(options: { limits?: SubscribeLimits; trustProxy?: boolean; health?: () => Promise<Record<string, unknown>> } = {}): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'gazette-server-'));
   const outDir = join(dir, 'public');
   await mkdir(join(outDir, 'sections', 'world'), { recursive: true });
@@ -54,7 +54,7 @@ export async function startHarness(options: { limits?: SubscribeLimits; trustPro
   await writeFile(join(outDir, 'articles', 'first', 'index.html'), '<!doctype html><title>First</title>');
   await writeFile(join(outDir, '.gazette-manifest.json'), `{"note":"${outsideMarker}"}`);
 
-  const store = openSqliteStore(join(dir, 'gazette.db'));
+  const store = await openSqliteStore(join(dir, 'gazette.db'));
   const config = parseSiteConfig({
     title: 'Example News',
     baseUrl: 'https://news.example.org',
@@ -96,7 +96,7 @@ export async function startHarness(options: { limits?: SubscribeLimits; trustPro
       await server.close();
       await transport.close();
       await sink.close();
-      store.close();
+      await store.close();
       await rm(dir, { recursive: true, force: true });
     },
   };

@@ -29,8 +29,8 @@ function linkIn(text: string, path: string): URL {
   return new URL(found);
 }
 
-function addActive(h: Harness, email: string): number {
-  return h.store.upsertSubscriber({ email, name: null, status: 'active' }, new Date()).subscriber.id;
+async function addActive(h: Harness, email: string): Promise<number> {
+  return (await h.store.upsertSubscriber({ email, name: null, status: 'active' }, new Date())).subscriber.id;
 }
 
 describe('subscribing (double opt-in)', () => {
@@ -51,7 +51,7 @@ describe('subscribing (double opt-in)', () => {
     const res = await fetch(`${h.url}/subscribe`, form({ email: 'ada@example.org', name: 'Ada Lovelace' }));
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('Check your inbox');
-    expect(h.store.findSubscriber('ada@example.org')).toMatchObject({ status: 'pending', name: 'Ada Lovelace' });
+    expect(await h.store.findSubscriber('ada@example.org')).toMatchObject({ status: 'pending', name: 'Ada Lovelace' });
 
     const mail = await h.nextMail();
     expect(mail.to && !Array.isArray(mail.to) ? mail.to.value[0] : null).toMatchObject({ address: 'ada@example.org', name: 'Ada Lovelace' });
@@ -63,7 +63,7 @@ describe('subscribing (double opt-in)', () => {
     const confirmed = await fetch(`${h.url}${link.pathname}${link.search}`);
     expect(confirmed.status).toBe(200);
     expect(await confirmed.text()).toContain('You are subscribed');
-    expect(h.store.findSubscriber('ada@example.org')?.status).toBe('active');
+    expect((await h.store.findSubscriber('ada@example.org'))?.status).toBe('active');
     expect((await fetch(`${h.url}${link.pathname}${link.search}`)).status).toBe(200);
   });
 
@@ -72,7 +72,7 @@ describe('subscribing (double opt-in)', () => {
     const res = await fetch(`${h.url}/subscribe`, json({ email: 'grace@example.org', name: 'Grace' }));
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ status: 'check-your-inbox' });
-    expect(h.store.findSubscriber('grace@example.org')?.status).toBe('pending');
+    expect((await h.store.findSubscriber('grace@example.org'))?.status).toBe('pending');
     const mail = await h.nextMail();
     expect(mail.subject).toMatch(/^Confirm your subscription/);
   });
@@ -94,25 +94,25 @@ describe('subscribing (double opt-in)', () => {
 
     await h.background.settle();
     expect(h.sink.received.map((m) => m.to)).toEqual(['ada@example.org', 'new@example.org']);
-    expect(h.store.findSubscriber('ada@example.org')?.status).toBe('active');
+    expect((await h.store.findSubscriber('ada@example.org'))?.status).toBe('active');
   });
 
   it('does not let an unconfirmed request change an active reader’s name', async () => {
     const h = await harness();
-    h.store.upsertSubscriber({ email: 'ada@example.org', name: 'Ada', status: 'active' }, new Date());
+    await h.store.upsertSubscriber({ email: 'ada@example.org', name: 'Ada', status: 'active' }, new Date());
     await fetch(`${h.url}/subscribe`, form({ email: 'ADA@example.org', name: 'Mallory' }));
-    expect(h.store.findSubscriber('ada@example.org')).toMatchObject({ name: 'Ada', status: 'active' });
+    expect(await h.store.findSubscriber('ada@example.org')).toMatchObject({ name: 'Ada', status: 'active' });
   });
 
   it('lets a reader who left come back, through a new confirmation', async () => {
     const h = await harness();
-    const id = addActive(h, 'ada@example.org');
-    h.store.setSubscriberStatus(id, 'unsubscribed', new Date());
+    const id = await addActive(h, 'ada@example.org');
+    await h.store.setSubscriberStatus(id, 'unsubscribed', new Date());
     await fetch(`${h.url}/subscribe`, form({ email: 'ada@example.org' }));
-    expect(h.store.findSubscriber('ada@example.org')?.status).toBe('pending');
+    expect((await h.store.findSubscriber('ada@example.org'))?.status).toBe('pending');
     const link = linkIn((await h.nextMail()).text ?? '', '/confirm');
     await fetch(`${h.url}${link.pathname}${link.search}`);
-    expect(h.store.findSubscriber('ada@example.org')?.status).toBe('active');
+    expect((await h.store.findSubscriber('ada@example.org'))?.status).toBe('active');
   });
 
   it('refuses CRLF and malformed addresses with 400, storing and sending nothing', async () => {
@@ -129,7 +129,7 @@ describe('subscribing (double opt-in)', () => {
     expect((await fetch(`${h.url}/subscribe`, { method: 'POST', body: '{oops', headers: { 'Content-Type': 'application/json' } })).status).toBe(400);
     expect((await fetch(`${h.url}/subscribe`, { method: 'POST', body: 'email=a@example.org', headers: { 'Content-Type': 'text/plain' } })).status).toBe(415);
     await h.background.settle();
-    expect(h.store.countSubscribers()).toEqual({ pending: 0, active: 0, unsubscribed: 0, bounced: 0 });
+    expect(await h.store.countSubscribers()).toEqual({ pending: 0, active: 0, unsubscribed: 0, bounced: 0 });
     expect(h.sink.received).toEqual([]);
   });
 
@@ -147,7 +147,7 @@ describe('subscribing (double opt-in)', () => {
     const head = mail.raw.subarray(0, mail.raw.indexOf('\r\n\r\n')).toString('latin1');
     expect(head).not.toMatch(/^Bcc:/im);
     expect(String(mail.html)).not.toContain('<script>');
-    expect(h.store.findSubscriber('ada@example.org')?.name).toBe('Ada Bcc: victim@example.net <script>');
+    expect((await h.store.findSubscriber('ada@example.org'))?.name).toBe('Ada Bcc: victim@example.net <script>');
   });
 
   it('limits requests per client and per address with 429 and Retry-After', async () => {
@@ -160,7 +160,7 @@ describe('subscribing (double opt-in)', () => {
     const limited = await fetch(`${h.url}/subscribe`, form({ email: 'r9@example.org' }, from('192.0.2.1')));
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(h.store.findSubscriber('r9@example.org')).toBeNull();
+    expect(await h.store.findSubscriber('r9@example.org')).toBeNull();
     const limitedJson = await fetch(`${h.url}/subscribe`, json({ email: 'r9@example.org' }, from('192.0.2.1')));
     expect(limitedJson.status).toBe(429);
     expect(await limitedJson.json()).toMatchObject({ error: 'rate_limited' });
@@ -180,7 +180,7 @@ describe('subscribing (double opt-in)', () => {
 describe('unsubscribing', () => {
   it('GET shows a button and changes nothing (mail scanners prefetch links)', async () => {
     const h = await harness();
-    const id = addActive(h, 'ada@example.org');
+    const id = await addActive(h, 'ada@example.org');
     const token = createToken(secret, id, 'unsubscribe');
     for (let i = 0; i < 3; i++) {
       const res = await fetch(`${h.url}/unsubscribe?token=${encodeURIComponent(token)}`);
@@ -191,48 +191,48 @@ describe('unsubscribing', () => {
       expect(html).toContain('<input type="hidden" name="List-Unsubscribe" value="One-Click">');
     }
     expect((await fetch(`${h.url}/unsubscribe?token=${token}`, { method: 'HEAD' })).status).toBe(200);
-    expect(h.store.getSubscriber(id)?.status).toBe('active');
+    expect((await h.store.getSubscriber(id))?.status).toBe('active');
   });
 
   it('one-click POST, form-urlencoded: 200, no redirect, unsubscribed, idempotent', async () => {
     const h = await harness();
-    const id = addActive(h, 'ada@example.org');
+    const id = await addActive(h, 'ada@example.org');
     const url = `${h.url}/unsubscribe?token=${createToken(secret, id, 'unsubscribe')}`;
     for (let i = 0; i < 2; i++) {
       const res = await fetch(url, form({ 'List-Unsubscribe': 'One-Click' }));
       expect(res.status).toBe(200);
       expect(res.headers.get('location')).toBeNull();
       expect(await res.text()).toContain('You are unsubscribed');
-      expect(h.store.getSubscriber(id)?.status).toBe('unsubscribed');
+      expect((await h.store.getSubscriber(id))?.status).toBe('unsubscribed');
     }
   });
 
   it('one-click POST, multipart/form-data: unsubscribed', async () => {
     const h = await harness();
-    const id = addActive(h, 'ada@example.org');
+    const id = await addActive(h, 'ada@example.org');
     const body = new FormData();
     body.set('List-Unsubscribe', 'One-Click');
     const res = await fetch(`${h.url}/unsubscribe?token=${createToken(secret, id, 'unsubscribe')}`, { method: 'POST', body, redirect: 'manual' });
     expect(res.status).toBe(200);
     expect(res.headers.get('location')).toBeNull();
-    expect(h.store.getSubscriber(id)?.status).toBe('unsubscribed');
+    expect((await h.store.getSubscriber(id))?.status).toBe('unsubscribed');
   });
 
   it('keeps a bounced reader bounced', async () => {
     const h = await harness();
-    const id = addActive(h, 'ada@example.org');
-    h.store.setSubscriberStatus(id, 'bounced', new Date());
+    const id = await addActive(h, 'ada@example.org');
+    await h.store.setSubscriberStatus(id, 'bounced', new Date());
     const res = await fetch(`${h.url}/unsubscribe?token=${createToken(secret, id, 'unsubscribe')}`, form({ 'List-Unsubscribe': 'One-Click' }));
     expect(res.status).toBe(200);
-    expect(h.store.getSubscriber(id)?.status).toBe('bounced');
+    expect((await h.store.getSubscriber(id))?.status).toBe('bounced');
   });
 });
 
 describe('tokens', () => {
   it('refuses forged, swapped and wrong-purpose tokens with 400, changing nothing', async () => {
     const h = await harness();
-    const ada = addActive(h, 'ada@example.org');
-    const grace = h.store.upsertSubscriber({ email: 'grace@example.org', name: null, status: 'pending' }, new Date()).subscriber.id;
+    const ada = await addActive(h, 'ada@example.org');
+    const grace = (await h.store.upsertSubscriber({ email: 'grace@example.org', name: null, status: 'pending' }, new Date())).subscriber.id;
     const adaMac = createToken(secret, ada, 'unsubscribe').split('.')[1] ?? '';
     const forged = [
       `${grace}.${adaMac}`, // Ada's signature on Grace's id
@@ -252,23 +252,23 @@ describe('tokens', () => {
     for (const token of [createToken(secret, grace, 'unsubscribe'), `${ada}.${graceMac}`, createToken('another-secret', grace, 'confirm')]) {
       expect((await fetch(`${h.url}/confirm?token=${encodeURIComponent(token)}`)).status, token).toBe(400);
     }
-    expect(h.store.getSubscriber(ada)?.status).toBe('active');
-    expect(h.store.getSubscriber(grace)?.status).toBe('pending');
+    expect((await h.store.getSubscriber(ada))?.status).toBe('active');
+    expect((await h.store.getSubscriber(grace))?.status).toBe('pending');
   });
 
   it('does not let an old confirmation link bring back a reader who unsubscribed since', async () => {
     const h = await harness();
-    const id = h.store.upsertSubscriber({ email: 'ada@example.org', name: null, status: 'pending' }, new Date()).subscriber.id;
-    h.store.setSubscriberStatus(id, 'unsubscribed', new Date());
+    const id = (await h.store.upsertSubscriber({ email: 'ada@example.org', name: null, status: 'pending' }, new Date())).subscriber.id;
+    await h.store.setSubscriberStatus(id, 'unsubscribed', new Date());
     const res = await fetch(`${h.url}/confirm?token=${createToken(secret, id, 'confirm')}`);
     expect(res.status).toBe(400);
-    expect(h.store.getSubscriber(id)?.status).toBe('unsubscribed');
+    expect((await h.store.getSubscriber(id))?.status).toBe('unsubscribed');
   });
 });
 
 describe('/healthz', () => {
   it('answers ok as JSON, with what the health provider adds', async () => {
-    const h = await harness({ health: () => ({ lastRun: '2026-11-20T07:00:00.000Z' }) });
+    const h = await harness({ health: async () => ({ lastRun: '2026-11-20T07:00:00.000Z' }) });
     const res = await fetch(`${h.url}/healthz`);
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toBe('no-store');

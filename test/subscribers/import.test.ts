@@ -17,10 +17,10 @@ let store: Store;
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gazette-import-'));
-  store = openSqliteStore(join(dir, 'gazette.db'));
+  store = await openSqliteStore(join(dir, 'gazette.db'));
 });
 afterEach(async () => {
-  store.close();
+  await store.close();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -77,8 +77,8 @@ describe('importSubscribers', () => {
     const { problems, summary } = await importText('Name, EMAIL ,extra\nAda,Ada@Example.org,x\n"Lovelace, Ada",ada@example.ORG,y\nGrace,grace@example.org,z\n');
     expect(problems).toEqual([]);
     expect(summary).toEqual({ added: 2, updated: 1, unchanged: 0, kept: 0, optedOut: 0, rejected: 0 });
-    expect(store.countSubscribers()).toMatchObject({ active: 2 });
-    expect(store.findSubscriber('ada@example.org')).toMatchObject({ email: 'Ada@Example.org', name: 'Lovelace, Ada', status: 'active' });
+    expect(await store.countSubscribers()).toMatchObject({ active: 2 });
+    expect(await store.findSubscriber('ada@example.org')).toMatchObject({ email: 'Ada@Example.org', name: 'Lovelace, Ada', status: 'active' });
   });
 
   it('is idempotent: importing the same file again changes nothing', async () => {
@@ -86,26 +86,28 @@ describe('importSubscribers', () => {
     await importText(text);
     const again = await importText(text);
     expect(again.summary).toEqual({ added: 0, updated: 0, unchanged: 2, kept: 0, optedOut: 0, rejected: 0 });
-    expect(store.countSubscribers()).toMatchObject({ active: 2 });
+    expect(await store.countSubscribers()).toMatchObject({ active: 2 });
   });
 
   it('never revives an address that unsubscribed or bounced, and counts it as kept', async () => {
-    const { subscriber } = store.upsertSubscriber({ email: 'gone@example.org', name: null, status: 'active' }, now);
-    store.setSubscriberStatus(subscriber.id, 'unsubscribed', now);
+    const { subscriber } = await store.upsertSubscriber({ email: 'gone@example.org', name: null, status: 'active' }, now);
+    await store.setSubscriberStatus(subscriber.id, 'unsubscribed', now);
     const { summary } = await importText('email\nGONE@example.org\n');
     expect(summary.kept).toBe(1);
-    expect(store.findSubscriber('gone@example.org')?.status).toBe('unsubscribed');
+    expect((await store.findSubscriber('gone@example.org'))?.status).toBe('unsubscribed');
     expect(formatImportSummary(summary)).toBe('imported 0 (0 new, 0 updated, 0 unchanged), 0 rejected, 1 kept unsubscribed or bounced');
   });
 
   it('honours a status column: pending stays pending, and an opt-out in the file is recorded even for a known address', async () => {
-    store.upsertSubscriber({ email: 'known@example.org', name: null, status: 'active' }, now);
+    await store.upsertSubscriber({ email: 'known@example.org', name: null, status: 'active' }, now);
     const { problems, summary } = await importText(
       'email,status\nnew@example.org,Unsubscribed\nknown@example.org,unsubscribed\nwait@example.org,pending\nbad@example.org,gone\nok@example.org,\n',
     );
     expect(problems.map((p) => [p.line, p.message])).toEqual([[5, 'has the status "gone"']]);
     expect(summary).toMatchObject({ added: 2, optedOut: 2, rejected: 1 });
-    expect(['new', 'known', 'wait', 'ok'].map((n) => store.findSubscriber(`${n}@example.org`)?.status)).toEqual(['unsubscribed', 'unsubscribed', 'pending', 'active']);
+    const statuses = [];
+    for (const n of ['new', 'known', 'wait', 'ok']) statuses.push((await store.findSubscriber(`${n}@example.org`))?.status);
+    expect(statuses).toEqual(['unsubscribed', 'unsubscribed', 'pending', 'active']);
   });
 
   it('reports each bad line as path:line with what and how to fix, and imports the rest', async () => {
@@ -130,28 +132,29 @@ describe('importSubscribers', () => {
     ]);
     expect(problems.every((p) => p.path === 'readers.csv' && typeof p.hint === 'string' && p.hint.length > 0)).toBe(true);
     expect(summary).toMatchObject({ added: 2, rejected: 5 });
-    expect(store.findSubscriber('ok2@example.org')?.name).toBe('=HYPERLINK("http://evil.test")');
+    expect((await store.findSubscriber('ok2@example.org'))?.name).toBe('=HYPERLINK("http://evil.test")');
   });
 
   it('refuses a file without an email column with one clear error', async () => {
     await expect(importText('mail,name\na@example.org,A\n')).rejects.toThrow(InputError);
     await expect(importText('mail,name\na@example.org,A\n')).rejects.toThrow(/readers\.csv:1: the header row has no "email" column .* — make the first line name the columns/);
     await expect(importText('\n\n')).rejects.toThrow(/the file is empty/);
-    expect(store.countSubscribers().active).toBe(0);
+    expect((await store.countSubscribers()).active).toBe(0);
   });
 
   it('imports a generated file: every bad line reported once, every good address exactly once', async () => {
     const path = join(dir, 'mixed.csv');
     const expected = await writeMixedCsv(path, 5000, 40);
-    const { subscriber } = store.upsertSubscriber({ email: 'user1@example.org', name: null, status: 'active' }, now);
-    store.setSubscriberStatus(subscriber.id, 'unsubscribed', now);
+    const { subscriber } = await store.upsertSubscriber({ email: 'user1@example.org', name: null, status: 'active' }, now);
+    await store.setSubscriberStatus(subscriber.id, 'unsubscribed', now);
     const problems: Problem[] = [];
     const summary = await importSubscribers(store, createReadStream(path), { path, now, onProblem: (p) => problems.push(p), batchSize: 300 });
 
     expect(problems.map((p) => p.line)).toEqual([...expected.bad.keys()]);
     expect(summary.rejected).toBe(expected.bad.size);
     expect(summary.kept).toBe(1);
-    const active = new Set([...store.listSubscribers({ status: 'active' })].map((s) => s.email.toLowerCase()));
+    const active = new Set<string>();
+    for await (const s of store.listSubscribers({ status: 'active' })) active.add(s.email.toLowerCase());
     expect(active.size).toBe(expected.good.size - 1);
     expect([...expected.good].filter((email) => !active.has(email))).toEqual(['user1@example.org']);
     expect(summary.added).toBe(expected.good.size - 1);

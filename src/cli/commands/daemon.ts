@@ -67,7 +67,7 @@ export default defineCommand({
     // An invalid schedule or time zone fails here, before anything starts (InputError, exit 2).
     const config = await loadSiteConfig(options.contentDir);
     const logger = createLogger(io.stderr);
-    const store = openStore(options);
+    const store = await openStore(options);
     const transport = createTransport(options, settings);
     const signals = watchSignals();
     let scheduler: Scheduler | null = null;
@@ -82,16 +82,16 @@ export default defineCommand({
         logger,
         trustProxy: options.trustProxy,
         port: options.port,
-        health: () => ({ ...scheduler?.health() }),
+        health: async () => ({ ...(await scheduler?.health()) }),
       });
-      scheduler = startScheduler({
+      scheduler = await startScheduler({
         config,
         store,
         logger,
         leaseTtlMs,
         jobs: pipelineJobs({ store, options, settings, progressStream: io.stderr }),
       });
-      const next = scheduler.health().schedules.map((s) => `${s.name} "${s.pattern}" (${s.timezone}) next ${s.next ?? '—'}`);
+      const next = (await scheduler.health()).schedules.map((s) => `${s.name} "${s.pattern}" (${s.timezone}) next ${s.next ?? '—'}`);
       io.stdout.write(`serving ${resolve(options.outDir)} at ${server.url}; schedules: ${next.join('; ')}; SIGTERM or Ctrl-C stops\n`);
 
       const signal = await signals.first;
@@ -127,7 +127,7 @@ export default defineCommand({
       // After a forced exit the work in flight still uses these; the process ends right after anyway.
       if (graceful) {
         await transport.close();
-        store.close();
+        await store.close();
       }
     }
   },

@@ -30,11 +30,11 @@ export default defineCommand({
     // No database yet means no digest yet; opening it would create one, and a preview records nothing.
     let history = { seen: new Set<string>(), number: 1 };
     if (existsSync(options.dbPath)) {
-      const store = openStore(options);
+      const store = await openStore(options);
       try {
-        history = readDigestHistory(store);
+        history = await readDigestHistory(store);
       } finally {
-        store.close();
+        await store.close();
       }
     }
     const preview = await previewDigest({ published: selectPublished(articles, now), ...history, config, now });

@@ -31,7 +31,7 @@ export default defineCommand({
     const options = optionsOf(context);
     const config = await loadSiteConfig(options.contentDir);
     const logger = createLogger(io.stderr);
-    const store = openStore(options);
+    const store = await openStore(options);
     const transport = createTransport(options);
     try {
       const running = await startServer({ store, config, options, transport, logger, trustProxy: options.trustProxy, port: options.port });
@@ -42,7 +42,7 @@ export default defineCommand({
       return 0;
     } finally {
       await transport.close();
-      store.close();
+      await store.close();
     }
   },
 });

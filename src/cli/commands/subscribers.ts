@@ -17,11 +17,11 @@ async function withStore<A extends ArgsDef, T>(
 ): Promise<T> {
   // ioOf/optionsOf take the untyped context; under exactOptionalPropertyTypes a typed one does not widen to it.
   const context = typed as unknown as CommandContext;
-  const store = openStore(optionsOf(context));
+  const store = await openStore(optionsOf(context));
   try {
     return await work(store, ioOf(context));
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -41,11 +41,11 @@ export default defineCommand({
         ...storeArgs,
       },
       run: (context) =>
-        withStore(context, (store, io) => {
+        withStore(context, async (store, io) => {
           const { email, name } = context.args;
           const check = validateEmail(email);
           if (!check.ok) throw invalidEmail(email, check.message, check.hint);
-          const { subscriber, outcome } = addSubscriber(store, check, name, new Date());
+          const { subscriber, outcome } = await addSubscriber(store, check, name, new Date());
           if (outcome === 'kept') {
             io.stderr.write(
               `${subscriber.email} is ${subscriber.status} and stays so: Gazette never re-adds a reader who left — they can subscribe again at /subscribe/\n`,
@@ -60,17 +60,17 @@ export default defineCommand({
       meta: { name: 'remove', description: 'Unsubscribe an address (kept as unsubscribed: the delivery history stays)' },
       args: { email: { type: 'positional', description: 'email address', required: true }, ...storeArgs },
       run: (context) =>
-        withStore(context, (store, io) => {
+        withStore(context, async (store, io) => {
           const { email } = context.args;
           const check = validateEmail(email);
           if (!check.ok) throw invalidEmail(email, check.message, check.hint);
-          const found = store.findSubscriber(check.email);
+          const found = await store.findSubscriber(check.email);
           if (!found) {
             io.stderr.write(`no subscriber ${check.email}; nothing changed\n`);
             return 1;
           }
           const was = found.status;
-          const subscriber = unsubscribeSubscriber(store, found.id, new Date()) ?? found;
+          const subscriber = (await unsubscribeSubscriber(store, found.id, new Date(), 'cli')) ?? found;
           io.stdout.write(
             was === subscriber.status ? `${subscriber.email} is already ${was}\n` : `unsubscribed ${subscriber.email} (was ${was})\n`,
           );
@@ -92,7 +92,7 @@ export default defineCommand({
             return 0;
           }
           const count = await writeSubscribersTable(store, io.stdout, filter);
-          const counts = store.countSubscribers();
+          const counts = await store.countSubscribers();
           const byStatus = Object.entries(counts)
             .map(([status, n]) => `${n.toLocaleString('en-US')} ${status}`)
             .join(', ');

@@ -1,0 +1,437 @@
+// The store, written once in SQL that SQLite and PostgreSQL both run, over a driver (see driver.ts). Writes that
+// must see a consistent list (upserts, digests, the ledger) run in the driver's one-writer-at-a-time transaction.
+import { StoreError } from '../errors.js';
+import type { Driver, Queryable } from './driver.js';
+import { migrate } from './migrations.js';
+import {
+  subscriberStatuses,
+  type DeliveryCounts,
+  type DeliveryCursor,
+  type DeliveryOutcome,
+  type DigestInput,
+  type DigestRecord,
+  type PendingDelivery,
+  type StatusChange,
+  type Store,
+  type Subscriber,
+  type SubscriberEvent,
+  type SubscriberEventInput,
+  type SubscriberEventKind,
+  type SubscriberInput,
+  type SubscriberStatus,
+  type UpsertOutcome,
+} from './types.js';
+
+interface SubscriberRow {
+  id: number;
+  email: string;
+  name: string | null;
+  status: SubscriberStatus;
+  created_at: string;
+  updated_at: string;
+}
+
+interface DigestRow {
+  number: number;
+  created_at: string;
+  subject: string;
+  html: string;
+  text: string;
+}
+
+interface PendingRow {
+  digest_number: number;
+  subscriber_id: number;
+  attempts: number;
+  email: string;
+  name: string | null;
+  status: SubscriberStatus;
+}
+
+interface EventRow {
+  id: number;
+  subscriber_id: number;
+  at: string;
+  kind: SubscriberEventKind;
+  source: string;
+  digest_number: number | null;
+  detail: string | null;
+  dedupe_key: string | null;
+}
+
+/** A count as the engines return it: a number from SQLite, a bigint's decimal string from PostgreSQL. */
+type Count = number | string;
+
+const pageSize = 1000;
+const defaultSource = 'gazette';
+
+/** The journal kind a change to `status` implies when the caller names none. */
+const kindOfStatus: Record<SubscriberStatus, SubscriberEventKind> = {
+  pending: 'subscribed',
+  active: 'confirmed',
+  unsubscribed: 'unsubscribed',
+  bounced: 'bounced',
+};
+
+const sql = {
+  getMeta: 'SELECT value FROM meta WHERE key = ?',
+  setMeta: 'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+  insertMetaIfAbsent: 'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING',
+  subscriberById: 'SELECT * FROM subscribers WHERE id = ?',
+  subscriberByKey: 'SELECT * FROM subscribers WHERE email_key = ?',
+  insertSubscriber: `INSERT INTO subscribers (email, email_key, name, status, created_at, updated_at)
+    VALUES (?, ?, ?, ?, ?, ?) RETURNING *`,
+  updateSubscriber: 'UPDATE subscribers SET name = ?, status = ?, updated_at = ? WHERE id = ? RETURNING *',
+  subscribersPage: 'SELECT * FROM subscribers WHERE id > ? ORDER BY id LIMIT ?',
+  subscribersPageByStatus: 'SELECT * FROM subscribers WHERE status = ? AND id > ? ORDER BY id LIMIT ?',
+  countSubscribers: 'SELECT status, count(*) AS n FROM subscribers GROUP BY status',
+  insertEvent: `INSERT INTO subscriber_events (subscriber_id, at, kind, source, digest_number, detail, dedupe_key)
+    VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING`,
+  eventsOf: 'SELECT * FROM subscriber_events WHERE subscriber_id = ? ORDER BY id DESC LIMIT ?',
+  eventsSince: 'SELECT * FROM subscriber_events WHERE at >= ? AND id > ? ORDER BY id LIMIT ?',
+  seenSlugs: 'SELECT slug FROM digest_articles',
+  nextDigestNumber: 'SELECT coalesce(max(number), 0) + 1 AS n FROM digests',
+  insertDigest: 'INSERT INTO digests (number, created_at, subject, html, text) VALUES (?, ?, ?, ?, ?)',
+  insertDigestArticle: 'INSERT INTO digest_articles (slug, digest_number, role, position) VALUES (?, ?, ?, ?)',
+  insertLedger: `INSERT INTO deliveries (digest_number, subscriber_id, status, updated_at)
+    SELECT CAST(? AS INTEGER), id, 'pending', CAST(? AS TEXT) FROM subscribers WHERE status = 'active'`,
+  digest: 'SELECT * FROM digests WHERE number = ?',
+  digestSlugs: "SELECT slug FROM digest_articles WHERE digest_number = ? AND role = 'carried' ORDER BY position",
+  digests: 'SELECT number, created_at, subject FROM digests ORDER BY number DESC',
+  pending: `SELECT d.digest_number, d.subscriber_id, d.attempts, s.email, s.name, s.status
+    FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
+    WHERE d.status = 'pending' AND (d.digest_number, d.subscriber_id) > (?, ?)
+    ORDER BY d.digest_number, d.subscriber_id LIMIT ?`,
+  finish: `UPDATE deliveries SET status = ?, detail = ?, attempts = attempts + 1, updated_at = ?
+    WHERE digest_number = ? AND subscriber_id = ? AND status = 'pending'`,
+  skip: `UPDATE deliveries SET status = 'skipped', detail = ?, updated_at = ?
+    WHERE digest_number = ? AND subscriber_id = ? AND status = 'pending'`,
+  retry: `UPDATE deliveries SET attempts = attempts + 1, detail = ?, updated_at = ?
+    WHERE digest_number = ? AND subscriber_id = ? AND status = 'pending'`,
+  bounce: "UPDATE subscribers SET status = 'bounced', updated_at = ? WHERE id = ? AND status IN ('active', 'pending')",
+  countDeliveries: 'SELECT status, count(*) AS n FROM deliveries GROUP BY status',
+  countDigestDeliveries: 'SELECT status, count(*) AS n FROM deliveries WHERE digest_number = ? GROUP BY status',
+  takeLease: `INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?)
+    ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+    WHERE leases.holder = excluded.holder OR leases.expires_at <= ?`,
+  releaseLease: 'DELETE FROM leases WHERE name = ? AND holder = ?',
+} as const;
+
+function toSubscriber(row: SubscriberRow): Subscriber {
+  return {
+    id: row.id,
+    email: row.email,
+    name: row.name,
+    status: row.status,
+    createdAt: new Date(row.created_at),
+    updatedAt: new Date(row.updated_at),
+  };
+}
+
+function toEvent(row: EventRow): SubscriberEvent {
+  return {
+    id: row.id,
+    subscriberId: row.subscriber_id,
+    at: new Date(row.at),
+    kind: row.kind,
+    source: row.source,
+    digestNumber: row.digest_number,
+    detail: row.detail,
+    dedupeKey: row.dedupe_key,
+  };
+}
+
+/** The case-insensitive identity of an address. */
+export function emailKey(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+/** Brings the database behind `driver` up to date and returns the store over it; closes the driver on failure. */
+export async function openSqlStore(driver: Driver): Promise<Store> {
+  try {
+    await migrate(driver);
+  } catch (error) {
+    await driver.close();
+    throw error;
+  }
+  return new SqlStore(driver);
+}
+
+/** The one store implementation; `driver` decides the engine. */
+export class SqlStore implements Store {
+  constructor(readonly driver: Driver) {}
+
+  async getOrCreateSecret(generate: () => string): Promise<string> {
+    await this.driver.run(sql.insertMetaIfAbsent, ['secret', generate()]);
+    return (await this.getMeta(this.driver, 'secret')) ?? '';
+  }
+
+  getState(key: string): Promise<string | null> {
+    return this.getMeta(this.driver, `state:${key}`);
+  }
+
+  async setState(key: string, value: string): Promise<void> {
+    await this.driver.run(sql.setMeta, [`state:${key}`, value]);
+  }
+
+  upsertSubscriber(
+    input: SubscriberInput,
+    now: Date,
+    options: { revive?: boolean; source?: string } = {},
+  ): Promise<{ subscriber: Subscriber; outcome: UpsertOutcome }> {
+    return this.driver.transaction((tx) =>
+      this.upsertIn(tx, input, now, options.revive ?? false, { source: options.source ?? defaultSource }),
+    );
+  }
+
+  upsertSubscribers(inputs: readonly SubscriberInput[], now: Date, options: { source?: string } = {}): Promise<UpsertOutcome[]> {
+    const change: StatusChange = { kind: 'imported', source: options.source ?? defaultSource };
+    return this.driver.transaction(async (tx) => {
+      const outcomes: UpsertOutcome[] = [];
+      for (const input of inputs) outcomes.push((await this.upsertIn(tx, input, now, false, change)).outcome);
+      return outcomes;
+    });
+  }
+
+  async getSubscriber(id: number): Promise<Subscriber | null> {
+    const [row] = await this.driver.query<SubscriberRow>(sql.subscriberById, [id]);
+    return row ? toSubscriber(row) : null;
+  }
+
+  async findSubscriber(email: string): Promise<Subscriber | null> {
+    const [row] = await this.driver.query<SubscriberRow>(sql.subscriberByKey, [emailKey(email)]);
+    return row ? toSubscriber(row) : null;
+  }
+
+  setSubscriberStatus(
+    id: number,
+    status: SubscriberStatus,
+    now: Date,
+    change: StatusChange = { source: defaultSource },
+  ): Promise<Subscriber | null> {
+    return this.driver.transaction(async (tx) => {
+      const [existing] = await tx.query<SubscriberRow>(sql.subscriberById, [id]);
+      if (!existing) return null;
+      if (existing.status === status) return toSubscriber(existing);
+      const [row] = await tx.query<SubscriberRow>(sql.updateSubscriber, [existing.name, status, now.toISOString(), id]);
+      await this.journal(tx, id, status, now, change);
+      return row ? toSubscriber(row) : null;
+    });
+  }
+
+  async *listSubscribers(filter: { status?: SubscriberStatus } = {}): AsyncIterable<Subscriber> {
+    let after = 0;
+    for (;;) {
+      const rows =
+        filter.status === undefined
+          ? await this.driver.query<SubscriberRow>(sql.subscribersPage, [after, pageSize])
+          : await this.driver.query<SubscriberRow>(sql.subscribersPageByStatus, [filter.status, after, pageSize]);
+      for (const row of rows) yield toSubscriber(row);
+      const last = rows.at(-1);
+      if (!last || rows.length < pageSize) return;
+      after = last.id;
+    }
+  }
+
+  async countSubscribers(): Promise<Record<SubscriberStatus, number>> {
+    const counts = Object.fromEntries(subscriberStatuses.map((s) => [s, 0])) as Record<SubscriberStatus, number>;
+    const rows = await this.driver.query<{ status: SubscriberStatus; n: Count }>(sql.countSubscribers);
+    for (const { status, n } of rows) counts[status] = Number(n);
+    return counts;
+  }
+
+  async appendSubscriberEvent(event: SubscriberEventInput): Promise<boolean> {
+    return (await this.appendIn(this.driver, event)) === 1;
+  }
+
+  async subscriberEvents(subscriberId: number, limit: number): Promise<SubscriberEvent[]> {
+    return (await this.driver.query<EventRow>(sql.eventsOf, [subscriberId, limit])).map(toEvent);
+  }
+
+  async *subscriberEventsSince(since: Date): AsyncIterable<SubscriberEvent> {
+    let after = 0;
+    for (;;) {
+      const rows = await this.driver.query<EventRow>(sql.eventsSince, [since.toISOString(), after, pageSize]);
+      for (const row of rows) yield toEvent(row);
+      const last = rows.at(-1);
+      if (!last || rows.length < pageSize) return;
+      after = last.id;
+    }
+  }
+
+  async seenSlugs(): Promise<Set<string>> {
+    return new Set((await this.driver.query<{ slug: string }>(sql.seenSlugs)).map((row) => row.slug));
+  }
+
+  nextDigestNumber(): Promise<number> {
+    return this.nextNumberIn(this.driver);
+  }
+
+  createDigest(input: DigestInput): Promise<DigestRecord> {
+    return this.driver.transaction(async (tx) => {
+      const { number } = input;
+      if (number !== (await this.nextNumberIn(tx))) {
+        throw new StoreError(`digest ${number} was made by another process meanwhile; nothing was stored — run publish again`);
+      }
+      const at = input.createdAt.toISOString();
+      await tx.run(sql.insertDigest, [number, at, input.subject, input.html, input.text]);
+      const seen = new Set((await tx.query<{ slug: string }>(sql.seenSlugs)).map((row) => row.slug));
+      const articles = [
+        ...input.carried.map((slug, i) => [slug, 'carried', i] as const),
+        ...input.passedOver.map((slug, i) => [slug, 'passed_over', i] as const),
+      ];
+      // Checked before inserting: on PostgreSQL a failed statement would abort the whole transaction.
+      if (articles.some(([slug]) => seen.has(slug)) || new Set(articles.map(([slug]) => slug)).size < articles.length) {
+        throw new StoreError('an article of this digest was already in an earlier digest; nothing was stored');
+      }
+      for (const [slug, role, position] of articles) await tx.run(sql.insertDigestArticle, [slug, number, role, position]);
+      await tx.run(sql.insertLedger, [number, at]);
+      return { number, createdAt: input.createdAt, subject: input.subject, html: input.html, text: input.text, articleSlugs: [...input.carried] };
+    });
+  }
+
+  async getDigest(number: number): Promise<DigestRecord | null> {
+    const [row] = await this.driver.query<DigestRow>(sql.digest, [number]);
+    if (!row) return null;
+    return {
+      number: row.number,
+      createdAt: new Date(row.created_at),
+      subject: row.subject,
+      html: row.html,
+      text: row.text,
+      articleSlugs: await this.digestSlugs(row.number),
+    };
+  }
+
+  async listDigests(): Promise<Omit<DigestRecord, 'html' | 'text'>[]> {
+    const rows = await this.driver.query<Omit<DigestRow, 'html' | 'text'>>(sql.digests);
+    const digests: Omit<DigestRecord, 'html' | 'text'>[] = [];
+    for (const row of rows) {
+      digests.push({ number: row.number, createdAt: new Date(row.created_at), subject: row.subject, articleSlugs: await this.digestSlugs(row.number) });
+    }
+    return digests;
+  }
+
+  async pendingDeliveries(limit: number, after: DeliveryCursor = { digestNumber: 0, subscriberId: 0 }): Promise<PendingDelivery[]> {
+    const rows = await this.driver.query<PendingRow>(sql.pending, [after.digestNumber, after.subscriberId, limit]);
+    return rows.map((row) => ({
+      digestNumber: row.digest_number,
+      subscriberId: row.subscriber_id,
+      email: row.email,
+      name: row.name,
+      subscriberStatus: row.status,
+      attempts: row.attempts,
+    }));
+  }
+
+  recordDeliveries(outcomes: readonly DeliveryOutcome[]): Promise<void> {
+    return this.driver.transaction(async (tx) => {
+      for (const o of outcomes) {
+        const at = o.at.toISOString();
+        if (o.result === 'retry') await tx.run(sql.retry, [o.detail, at, o.digestNumber, o.subscriberId]);
+        else if (o.result === 'skipped') await tx.run(sql.skip, [o.detail, at, o.digestNumber, o.subscriberId]);
+        else {
+          const changes = await tx.run(sql.finish, [o.result, o.detail, at, o.digestNumber, o.subscriberId]);
+          // Only a row that was still pending may bounce its subscriber: a late duplicate outcome changes nothing.
+          if (o.result === 'bounced' && changes === 1 && (await tx.run(sql.bounce, [at, o.subscriberId])) === 1) {
+            await this.journal(tx, o.subscriberId, 'bounced', o.at, { source: 'delivery', detail: o.detail, digestNumber: o.digestNumber });
+          }
+        }
+      }
+    });
+  }
+
+  async deliveryCounts(digestNumber?: number): Promise<DeliveryCounts> {
+    const counts: DeliveryCounts = { pending: 0, sent: 0, bounced: 0, failed: 0, skipped: 0 };
+    const rows =
+      digestNumber === undefined
+        ? await this.driver.query<{ status: keyof DeliveryCounts; n: Count }>(sql.countDeliveries)
+        : await this.driver.query<{ status: keyof DeliveryCounts; n: Count }>(sql.countDigestDeliveries, [digestNumber]);
+    for (const { status, n } of rows) counts[status] = Number(n);
+    return counts;
+  }
+
+  async acquireLease(name: string, holder: string, ttlMs: number, now: Date): Promise<boolean> {
+    const at = now.getTime();
+    return (await this.driver.run(sql.takeLease, [name, holder, at + ttlMs, at])) === 1;
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    await this.driver.run(sql.releaseLease, [name, holder]);
+  }
+
+  close(): Promise<void> {
+    return this.driver.close();
+  }
+
+  private async getMeta(db: Queryable, key: string): Promise<string | null> {
+    const [row] = await db.query<{ value: string }>(sql.getMeta, [key]);
+    return row?.value ?? null;
+  }
+
+  private async nextNumberIn(db: Queryable): Promise<number> {
+    const [row] = await db.query<{ n: Count }>(sql.nextDigestNumber);
+    return Number(row?.n ?? 1);
+  }
+
+  private async digestSlugs(number: number): Promise<string[]> {
+    return (await this.driver.query<{ slug: string }>(sql.digestSlugs, [number])).map((r) => r.slug);
+  }
+
+  private appendIn(db: Queryable, event: SubscriberEventInput): Promise<number> {
+    return db.run(sql.insertEvent, [
+      event.subscriberId,
+      event.at.toISOString(),
+      event.kind,
+      event.source,
+      event.digestNumber ?? null,
+      event.detail ?? null,
+      event.dedupeKey ?? null,
+    ]);
+  }
+
+  private async journal(db: Queryable, subscriberId: number, status: SubscriberStatus, at: Date, change: StatusChange): Promise<void> {
+    await this.appendIn(db, {
+      subscriberId,
+      at,
+      kind: change.kind ?? kindOfStatus[status],
+      source: change.source,
+      digestNumber: change.digestNumber ?? null,
+      detail: change.detail ?? null,
+    });
+  }
+
+  private async upsertIn(
+    tx: Queryable,
+    input: SubscriberInput,
+    now: Date,
+    revive: boolean,
+    change: StatusChange,
+  ): Promise<{ subscriber: Subscriber; outcome: UpsertOutcome }> {
+    const at = now.toISOString();
+    const [existing] = await tx.query<SubscriberRow>(sql.subscriberByKey, [emailKey(input.email)]);
+    if (!existing) {
+      const [row] = await tx.query<SubscriberRow>(sql.insertSubscriber, [
+        input.email.trim(),
+        emailKey(input.email),
+        input.name,
+        input.status,
+        at,
+        at,
+      ]);
+      if (!row) throw new StoreError(`could not add ${input.email}`);
+      await this.journal(tx, row.id, row.status, now, { kind: 'subscribed', ...change });
+      return { subscriber: toSubscriber(row), outcome: 'added' };
+    }
+    const gone = existing.status === 'unsubscribed' || existing.status === 'bounced';
+    if (gone && !revive) return { subscriber: toSubscriber(existing), outcome: 'kept' };
+    // An address never steps back from active to pending: a repeated opt-in request must not unconfirm it.
+    const status = existing.status === 'active' ? 'active' : input.status;
+    const name = input.name ?? existing.name;
+    if (status === existing.status && name === existing.name) return { subscriber: toSubscriber(existing), outcome: 'unchanged' };
+    const [row] = await tx.query<SubscriberRow>(sql.updateSubscriber, [name, status, at, existing.id]);
+    if (!row) throw new StoreError(`could not update ${input.email}`);
+    if (status !== existing.status) await this.journal(tx, row.id, status, now, gone ? { kind: 'subscribed', ...change } : change);
+    return { subscriber: toSubscriber(row), outcome: 'updated' };
+  }
+}

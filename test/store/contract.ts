@@ -1,0 +1,258 @@
+// The store contract: every behaviour Gazette relies on, run against each implementation (SQLite, PostgreSQL)
+// by a small file per store that says how to open one.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { StoreError } from '../../src/errors.js';
+import type { DigestInput, Store, SubscriberEvent } from '../../src/store/types.js';
+
+/** A fresh, empty database for one test, which can be opened more than once. */
+export interface StoreFixture {
+  /** Opens a store on this fixture's database (the same one each call). */
+  open(): Promise<Store>;
+  /** Deletes the database. */
+  dispose(): Promise<void>;
+}
+
+const now = new Date('2026-11-20T07:00:00Z');
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const item of items) all.push(item);
+  return all;
+}
+
+/** Declares the contract suite for the store `name`; `create` makes a fresh database per test. */
+export function describeStoreContract(name: string, create: () => Promise<StoreFixture>): void {
+  describe(`store contract: ${name}`, () => {
+    let fixture: StoreFixture;
+    let store: Store;
+
+    beforeEach(async () => {
+      fixture = await create();
+      store = await fixture.open();
+    });
+    afterEach(async () => {
+      await store.close();
+      await fixture.dispose();
+    });
+
+    async function digest(carried: string[], passedOver: string[] = []): Promise<DigestInput> {
+      return { number: await store.nextDigestNumber(), createdAt: now, subject: 'Issue', html: '<p>x</p>', text: 'x', carried, passedOver };
+    }
+
+    describe('subscribers', () => {
+      it('dedupes addresses case-insensitively and keeps the first spelling', async () => {
+        expect((await store.upsertSubscriber({ email: 'Ann@Example.org', name: 'Ann', status: 'active' }, now)).outcome).toBe('added');
+        const again = await store.upsertSubscriber({ email: 'ann@example.ORG', name: null, status: 'active' }, now);
+        expect(again.outcome).toBe('unchanged');
+        expect(again.subscriber).toMatchObject({ email: 'Ann@Example.org', name: 'Ann', status: 'active' });
+        expect(await store.countSubscribers()).toEqual({ pending: 0, active: 1, unsubscribed: 0, bounced: 0 });
+      });
+
+      it('never revives an unsubscribed or bounced address unless asked to', async () => {
+        const { subscriber } = await store.upsertSubscriber({ email: 'a@example.org', name: null, status: 'active' }, now);
+        await store.setSubscriberStatus(subscriber.id, 'unsubscribed', now);
+        expect(await store.upsertSubscribers([{ email: 'A@example.org', name: 'A', status: 'active' }], now)).toEqual(['kept']);
+        expect((await store.findSubscriber('a@example.org'))?.status).toBe('unsubscribed');
+        const revived = await store.upsertSubscriber({ email: 'a@example.org', name: null, status: 'pending' }, now, { revive: true });
+        expect(revived).toMatchObject({ outcome: 'updated', subscriber: { status: 'pending' } });
+      });
+
+      it('does not turn an active subscriber back into a pending one', async () => {
+        await store.upsertSubscriber({ email: 'a@example.org', name: null, status: 'active' }, now);
+        const again = await store.upsertSubscriber({ email: 'a@example.org', name: null, status: 'pending' }, now, { revive: true });
+        expect(again.subscriber.status).toBe('active');
+      });
+
+      it('lists every subscriber across pages, filtered by status', async () => {
+        const inputs = Array.from({ length: 2500 }, (_, i) => ({
+          email: `r${i}@example.org`,
+          name: null,
+          status: i % 5 === 0 ? ('pending' as const) : ('active' as const),
+        }));
+        await store.upsertSubscribers(inputs, now);
+        const all = await collect(store.listSubscribers());
+        expect(all).toHaveLength(2500);
+        expect(all.map((s) => s.id)).toEqual([...all.map((s) => s.id)].sort((a, b) => a - b));
+        const pending = await collect(store.listSubscribers({ status: 'pending' }));
+        expect(pending).toHaveLength(500);
+        expect(pending.every((s) => s.status === 'pending')).toBe(true);
+      });
+
+      it('returns null for an unknown id or address', async () => {
+        expect(await store.getSubscriber(12345)).toBeNull();
+        expect(await store.findSubscriber('nobody@example.org')).toBeNull();
+        expect(await store.setSubscriberStatus(12345, 'active', now)).toBeNull();
+      });
+
+      it('runs concurrent upserts of one address one at a time', async () => {
+        const outcomes = await Promise.all(
+          Array.from({ length: 10 }, () => store.upsertSubscriber({ email: 'same@example.org', name: null, status: 'active' }, now)),
+        );
+        expect(outcomes.map((o) => o.outcome).sort()).toEqual(['added', ...Array<string>(9).fill('unchanged')]);
+        expect((await store.countSubscribers()).active).toBe(1);
+      });
+    });
+
+    describe('the subscriber journal', () => {
+      it('journals every status change with its kind and source, newest first', async () => {
+        const { subscriber } = await store.upsertSubscriber({ email: 'a@example.org', name: null, status: 'pending' }, now, { source: 'web' });
+        const later = new Date(now.getTime() + 60_000);
+        await store.setSubscriberStatus(subscriber.id, 'active', later, { source: 'web' });
+        await store.setSubscriberStatus(subscriber.id, 'active', later, { source: 'web' });
+        await store.setSubscriberStatus(subscriber.id, 'unsubscribed', later, { kind: 'complaint', source: 'ses', detail: 'abuse', digestNumber: 3 });
+        const events = await store.subscriberEvents(subscriber.id, 10);
+        expect(events.map((e) => [e.kind, e.source])).toEqual([
+          ['complaint', 'ses'],
+          ['confirmed', 'web'],
+          ['subscribed', 'web'],
+        ]);
+        expect(events[0]).toMatchObject({ subscriberId: subscriber.id, at: later, detail: 'abuse', digestNumber: 3, dedupeKey: null });
+        expect(await store.subscriberEvents(subscriber.id, 1)).toHaveLength(1);
+      });
+
+      it('journals imports, a revival and nothing for a change of name only', async () => {
+        await store.upsertSubscribers([{ email: 'a@example.org', name: null, status: 'active' }], now, { source: 'import' });
+        const a = await store.findSubscriber('a@example.org');
+        await store.upsertSubscriber({ email: 'a@example.org', name: 'Ann', status: 'active' }, now);
+        await store.setSubscriberStatus(a!.id, 'bounced', now, { source: 'smtp' });
+        await store.upsertSubscriber({ email: 'a@example.org', name: null, status: 'pending' }, now, { revive: true, source: 'web' });
+        const kinds = (await store.subscriberEvents(a!.id, 10)).map((e) => `${e.kind}/${e.source}`);
+        expect(kinds).toEqual(['subscribed/web', 'bounced/smtp', 'imported/import']);
+      });
+
+      it('records an event with a dedupe key once', async () => {
+        const { subscriber } = await store.upsertSubscriber({ email: 'a@example.org', name: null, status: 'active' }, now);
+        const event = { subscriberId: subscriber.id, at: now, kind: 'soft_bounce' as const, source: 'inbound', dedupeKey: 'msg-1' };
+        expect(await store.appendSubscriberEvent(event)).toBe(true);
+        expect(await store.appendSubscriberEvent({ ...event, detail: 'again' })).toBe(false);
+        expect(await store.appendSubscriberEvent({ ...event, dedupeKey: null })).toBe(true);
+        expect(await store.appendSubscriberEvent({ ...event, dedupeKey: null })).toBe(true);
+        const softs = (await store.subscriberEvents(subscriber.id, 10)).filter((e) => e.kind === 'soft_bounce');
+        expect(softs.map((e) => e.dedupeKey)).toEqual([null, null, 'msg-1']);
+      });
+
+      it('reads the events since a date, oldest first, across pages', async () => {
+        const { subscriber } = await store.upsertSubscriber({ email: 'a@example.org', name: null, status: 'active' }, now);
+        for (let i = 0; i < 1200; i++) {
+          await store.appendSubscriberEvent({ subscriberId: subscriber.id, at: new Date(now.getTime() + (i + 1) * 1000), kind: 'preferences', source: 'web' });
+        }
+        const since = await collect(store.subscriberEventsSince(new Date(now.getTime() + 101_000)));
+        expect(since).toHaveLength(1100);
+        expect(since[0]?.at).toEqual(new Date(now.getTime() + 101_000));
+        expect(since.every((e: SubscriberEvent, i) => i === 0 || e.id > (since[i - 1] as SubscriberEvent).id)).toBe(true);
+      });
+    });
+
+    describe('digests and the ledger', () => {
+      it('stores a digest with one pending row per active subscriber', async () => {
+        await store.upsertSubscribers(
+          [
+            { email: 'a@example.org', name: null, status: 'active' },
+            { email: 'b@example.org', name: null, status: 'pending' },
+            { email: 'c@example.org', name: 'C', status: 'active' },
+          ],
+          now,
+        );
+        const record = await store.createDigest(await digest(['one', 'two'], ['old']));
+        expect(record.number).toBe(1);
+        expect(await store.getDigest(1)).toMatchObject({ subject: 'Issue', createdAt: now, articleSlugs: ['one', 'two'] });
+        expect(await store.seenSlugs()).toEqual(new Set(['one', 'two', 'old']));
+        expect((await store.pendingDeliveries(10)).map((r) => r.email)).toEqual(['a@example.org', 'c@example.org']);
+        expect(await store.deliveryCounts(1)).toEqual({ pending: 2, sent: 0, bounced: 0, failed: 0, skipped: 0 });
+        expect((await store.createDigest(await digest(['three']))).number).toBe(2);
+        expect((await store.listDigests()).map((d) => [d.number, d.articleSlugs])).toEqual([
+          [2, ['three']],
+          [1, ['one', 'two']],
+        ]);
+      });
+
+      it('refuses a digest that repeats an article and stores nothing of it', async () => {
+        await store.createDigest(await digest(['one']));
+        await expect(store.createDigest(await digest(['two', 'one']))).rejects.toThrow(StoreError);
+        await expect(store.createDigest(await digest(['two', 'two']))).rejects.toThrow(StoreError);
+        expect(await store.listDigests()).toHaveLength(1);
+        expect(await store.seenSlugs()).toEqual(new Set(['one']));
+      });
+
+      it('refuses a digest whose number another process took meanwhile', async () => {
+        const late = await digest(['two']);
+        await store.createDigest(await digest(['one']));
+        await expect(store.createDigest(late)).rejects.toThrow(/made by another process meanwhile/);
+        expect(await store.nextDigestNumber()).toBe(2);
+      });
+
+      it('makes one digest of two made at once for the same number', async () => {
+        const [a, b] = [await digest(['one']), await digest(['two'])];
+        const results = await Promise.allSettled([store.createDigest(a), store.createDigest(b)]);
+        expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+        expect(await store.listDigests()).toHaveLength(1);
+      });
+
+      it('pages through pending rows with a cursor and records outcomes', async () => {
+        const inputs = Array.from({ length: 5 }, (_, i) => ({ email: `r${i}@example.org`, name: null, status: 'active' as const }));
+        await store.upsertSubscribers(inputs, now);
+        await store.createDigest(await digest(['one']));
+        const first = await store.pendingDeliveries(3);
+        const last = first.at(-1);
+        expect(first).toHaveLength(3);
+        const rest = await store.pendingDeliveries(3, last);
+        expect(rest.map((r) => r.email)).toEqual(['r3@example.org', 'r4@example.org']);
+
+        const [a, b, c, d] = first.concat(rest);
+        await store.recordDeliveries([
+          { digestNumber: 1, subscriberId: a!.subscriberId, result: 'sent', detail: '250 ok', at: now },
+          { digestNumber: 1, subscriberId: b!.subscriberId, result: 'bounced', detail: '550 no such user', at: now },
+          { digestNumber: 1, subscriberId: c!.subscriberId, result: 'retry', detail: '451 try later', at: now },
+          { digestNumber: 1, subscriberId: d!.subscriberId, result: 'skipped', detail: 'unsubscribed', at: now },
+        ]);
+        expect(await store.deliveryCounts()).toEqual({ pending: 2, sent: 1, bounced: 1, failed: 0, skipped: 1 });
+        expect((await store.getSubscriber(b!.subscriberId))?.status).toBe('bounced');
+        expect((await store.subscriberEvents(b!.subscriberId, 1))[0]).toMatchObject({
+          kind: 'bounced',
+          source: 'delivery',
+          digestNumber: 1,
+          detail: '550 no such user',
+        });
+        expect((await store.pendingDeliveries(10)).find((r) => r.subscriberId === c!.subscriberId)?.attempts).toBe(1);
+      });
+
+      it('never changes a row that is already sent', async () => {
+        await store.upsertSubscriber({ email: 'a@example.org', name: null, status: 'active' }, now);
+        await store.createDigest(await digest(['one']));
+        const [row] = await store.pendingDeliveries(1);
+        const outcome = { digestNumber: 1, subscriberId: row!.subscriberId, detail: null, at: now };
+        await store.recordDeliveries([{ ...outcome, result: 'sent' }]);
+        await store.recordDeliveries([{ ...outcome, result: 'bounced' }]);
+        expect((await store.deliveryCounts(1)).sent).toBe(1);
+        expect((await store.getSubscriber(row!.subscriberId))?.status).toBe('active');
+        expect((await store.subscriberEvents(row!.subscriberId, 10)).map((e) => e.kind)).toEqual(['subscribed']);
+      });
+    });
+
+    describe('leases, state and secret', () => {
+      it('gives a lease to one holder until it expires, then to another', async () => {
+        const at = (ms: number): Date => new Date(now.getTime() + ms);
+        expect(await store.acquireLease('send', 'a', 1000, now)).toBe(true);
+        expect(await store.acquireLease('send', 'b', 1000, now)).toBe(false);
+        expect(await store.acquireLease('send', 'a', 1000, at(500))).toBe(true);
+        expect(await store.acquireLease('send', 'b', 1000, at(1200))).toBe(false);
+        expect(await store.acquireLease('send', 'b', 1000, at(1600))).toBe(true);
+        await store.releaseLease('send', 'a');
+        expect(await store.acquireLease('send', 'a', 1000, at(1700))).toBe(false);
+        await store.releaseLease('send', 'b');
+        expect(await store.acquireLease('send', 'a', 1000, at(1700))).toBe(true);
+      });
+
+      it('keeps the generated secret and state across reopening', async () => {
+        const secret = await store.getOrCreateSecret(() => 'first');
+        expect(await store.getOrCreateSecret(() => 'second')).toBe(secret);
+        await store.setState('lastSlot', '2026-11-20T07:00:00Z');
+        await store.close();
+        store = await fixture.open();
+        expect(await store.getOrCreateSecret(() => 'third')).toBe('first');
+        expect(await store.getState('lastSlot')).toBe('2026-11-20T07:00:00Z');
+        expect(await store.getState('other')).toBeNull();
+      });
+    });
+  });
+}
