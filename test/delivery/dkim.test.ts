@@ -88,6 +88,31 @@ describe('DKIM', () => {
     }
   });
 
+  it('oversigns what a reader trusts: a second Subject, From or List-Unsubscribe, or an added Reply-To, breaks the signature', async () => {
+    const raw = (sink.received[0] as { raw: Buffer }).raw;
+    const signed = (signatureTags(raw).get('h') ?? '').toLowerCase().split(':').map((h) => h.trim());
+    // Each occurs once in the message, and is listed twice.
+    for (const name of ['from', 'to', 'subject', 'date', 'message-id', 'reply-to', 'list-unsubscribe', 'list-unsubscribe-post']) {
+      expect(signed.filter((h) => h === name), name).toHaveLength(2);
+    }
+    const added = [
+      'Subject: Your account is suspended',
+      'From: Bank <help@bank.example>',
+      'List-Unsubscribe: <https://evil.example.com/u>',
+      'Reply-To: <attacker@evil.example.com>',
+      'Date: Mon, 1 Jan 2024 00:00:00 +0000',
+    ];
+    for (const field of added) {
+      for (const where of ['top', 'bottom'] as const) {
+        const end = raw.indexOf('\r\n\r\n');
+        const head = raw.subarray(0, end).toString('latin1');
+        const forged = Buffer.from(where === 'top' ? `${field}\r\n${head}` : `${head}\r\n${field}`, 'latin1');
+        const { results } = await dkimVerify(Buffer.concat([forged, raw.subarray(end)]), { resolver, sender: 'news@example.org' });
+        expect(results[0]?.status.result, `${field} at the ${where}`).toBe('fail');
+      }
+    }
+  });
+
   it('reads the key from DKIM_PRIVATE_KEY_FILE, and refuses a key that is not one', async () => {
     const file = join(dir, 'dkim.pem');
     await writeFile(file, dkim.privateKey ?? '');
