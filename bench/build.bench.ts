@@ -126,6 +126,7 @@ async function gazetteFeeds(articles: readonly Article[], outDir: string): Promi
       selfUrls: { rss: urlOf(config.baseUrl, `${set.dir}feed.xml`), atom: urlOf(config.baseUrl, `${set.dir}atom.xml`), json: urlOf(config.baseUrl, `${set.dir}feed.json`) },
       author,
       updated: set.articles[0]?.date ?? null,
+      builtAt: null,
       websubHub: null,
       icon: null,
     });

@@ -41,8 +41,8 @@ function renderAtomEntry(item: FeedItem): string {
 }
 
 /**
- * Renders a whole Atom document, with `xml:lang` on the feed element. A feed without items has no date to
- * give, and gets no `<updated>` rather than an invented one (1970, or the clock, which would change its bytes).
+ * Renders a whole Atom document, with `xml:lang` on the feed element. Atom requires a feed `<updated>`: a
+ * feed without items says when it was built (never 1970), or, with no build time either, nothing.
  */
 export function renderAtom(channel: FeedChannel, items: readonly FeedItem[]): string {
   const head = [
@@ -50,7 +50,8 @@ export function renderAtom(channel: FeedChannel, items: readonly FeedItem[]): st
     element('title', channel.title, 'text'),
   ];
   if (channel.description) head.push(element('subtitle', channel.description, 'text'));
-  if (channel.updated) head.push(element('updated', rfc3339(channel.updated)));
+  const updated = channel.updated ?? channel.builtAt;
+  if (updated) head.push(element('updated', rfc3339(updated)));
   head.push(
     link('alternate', channel.homeUrl, 'text/html'),
     link('self', channel.selfUrls.atom, 'application/atom+xml'),

@@ -58,6 +58,8 @@ export interface FeedChannel {
    * gives identical bytes; null for a feed without items.
    */
   updated: Date | null;
+  /** When the feed was built: the date Atom, which requires one, gives a feed without items. */
+  builtAt: Date | null;
   websubHub: string | null;
   /** Absolute URL of the feed icon (`feeds.icon`), or null. */
   icon: string | null;

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { SiteConfig } from '../config/schema.js';
 import { lastModified, type Article } from '../content/article.js';
-import { stripControlChars as clean } from '../content/text.js';
+import { cleanLine } from '../content/text.js';
 import { absoluteUrl } from '../content/url.js';
 import { toFeedItem, type FeedAuthor, type FeedChannel, type FeedItem, type ImageFile } from '../feeds/item.js';
 import { renderFeeds } from '../feeds/render.js';
@@ -47,6 +47,8 @@ export interface SitePlan {
 export interface PlanFacts {
   /** The local image files by absolute URL: feeds give their real size and type. */
   images?: ReadonlyMap<string, ImageFile>;
+  /** The build's time: the date of an Atom feed without items (a file rendered again only when its inputs change). */
+  now?: Date;
 }
 
 /**
@@ -68,11 +70,12 @@ function imageKey(articles: readonly Article[], images: ReadonlyMap<string, Imag
 /** The feeds of one folder (`''` for the site, `sections/<slug>/` for a section) as planned files. */
 function feedFilesOf(
   dir: string,
-  channel: Omit<FeedChannel, 'selfUrls' | 'updated'>,
+  channel: Omit<FeedChannel, 'selfUrls' | 'updated' | 'builtAt'>,
   articles: readonly Article[],
   itemOf: (article: Article) => FeedItem,
   baseUrl: string,
   images: ReadonlyMap<string, ImageFile>,
+  now: Date | null,
 ): PlannedFile[] {
   const selfUrls = { rss: urlOf(baseUrl, dir + feedFiles.rss), atom: urlOf(baseUrl, dir + feedFiles.atom), json: urlOf(baseUrl, dir + feedFiles.json) };
   const key = keyOf(articles, 'feed', channel.title, channel.description, imageKey(articles, images));
@@ -82,7 +85,7 @@ function feedFilesOf(
       const items = articles.map(itemOf);
       // Dates come from the items, never the clock: same content, same bytes (and ETag). An empty feed has none.
       const newest = Math.max(...articles.map((article) => lastModified(article).getTime()));
-      rendered = renderFeeds(items, { ...channel, selfUrls, updated: articles.length > 0 ? new Date(newest) : null });
+      rendered = renderFeeds(items, { ...channel, selfUrls, updated: articles.length > 0 ? new Date(newest) : null, builtAt: now });
     }
     return rendered[format];
   };
@@ -107,11 +110,11 @@ export function planSite(published: readonly Article[], config: SiteConfig, temp
   const articles = sortArticles(published).filter((a) => !seen.has(a.slug) && seen.add(a.slug));
   const sections = groupSections(articles);
   const limit = config.feeds.limit;
-  const siteAuthor: FeedAuthor = { name: clean(config.author.name), email: config.author.email };
+  const siteAuthor: FeedAuthor = { name: cleanLine(config.author.name), email: config.author.email };
   const itemOf = (article: Article): FeedItem =>
     toFeedItem(article, urlOf(config.baseUrl, articleDir(article.slug)), config.baseUrl, siteAuthor, images);
-  const title = clean(config.title);
-  const description = clean(config.description) || title;
+  const title = cleanLine(config.title);
+  const description = cleanLine(config.description) || title;
   const icon = config.feeds.icon === null ? null : absoluteUrl(config.feeds.icon, config.baseUrl);
   const common = { language: config.language, author: siteAuthor, websubHub: config.feeds.websubHub, icon };
   // Every list page shows the section navigation: a new or renamed section changes them all.
@@ -126,11 +129,11 @@ export function planSite(published: readonly Article[], config: SiteConfig, temp
       render: () => renderIndexPage(page, sections, config, templates),
       feedUrl: null,
     })),
-    ...feedFilesOf('', { ...common, title, description, homeUrl: `${config.baseUrl}/` }, articles.slice(0, limit), itemOf, config.baseUrl, images),
+    ...feedFilesOf('', { ...common, title, description, homeUrl: `${config.baseUrl}/` }, articles.slice(0, limit), itemOf, config.baseUrl, images, facts.now ?? null),
   ];
   for (const section of sections) {
     const dir = sectionDir(section.slug);
-    const label = clean(section.label);
+    const label = cleanLine(section.label);
     files.push(
       ...paginate(section.articles).map((page) => ({
         path: `${listPageDir(dir, page.number)}index.html`,
@@ -145,6 +148,7 @@ export function planSite(published: readonly Article[], config: SiteConfig, temp
         itemOf,
         config.baseUrl,
         images,
+        facts.now ?? null,
       ),
     );
   }

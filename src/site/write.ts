@@ -186,8 +186,9 @@ export async function writeSite(
   const previous = await readManifest(outDir);
   const previousKeys = previous?.site === site ? previous.files : {};
   const history = previous?.articles && typeof previous.articles === 'object' ? previous.articles : {};
-  const dated = applyHistory(published, history, options.now ?? new Date());
-  const planned = planSite(dated.articles, config, templates, options.facts);
+  const now = options.now ?? new Date();
+  const dated = applyHistory(published, history, now);
+  const planned = planSite(dated.articles, config, templates, { ...options.facts, now });
   const plan = { ...planned, files: [...planned.files, ...(options.copies ?? [])] as AnyFile[] };
 
   // A file whose key is the previous build's and which is still there is unchanged: it is not even rendered.

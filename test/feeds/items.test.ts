@@ -83,6 +83,26 @@ describe('text in every script', () => {
   });
 });
 
+describe('what the W3C feed validator asks of RSS', () => {
+  it('writes & and < of plain text as hexadecimal references, and a description before content:encoded', () => {
+    const feeds = render([makeArticle({ title: 'R&D <lab>', summary: '', tags: ['a&b'], author: 'Tom & Jerry' })]);
+    expect(feeds.rss).toContain('<title>R&#x26;D &#x3C;lab&gt;</title>');
+    expect(feeds.rss).toContain('<category>a&#x26;b</category>');
+    expect(feeds.rss).toContain('<dc:creator>Tom &#x26; Jerry</dc:creator>');
+    const item = childOf(rssChannel(feeds), ns.none, 'item');
+    expect(childOf(item, ns.none, 'title').text).toBe('R&D <lab>');
+    const names = item.children.map((child) => child.local);
+    expect(names.indexOf('description')).toBeGreaterThanOrEqual(0);
+    expect(names.indexOf('description')).toBeLessThan(names.indexOf('encoded'));
+  });
+
+  it('cleans the site title and description like any other line', () => {
+    const feeds = siteFeeds([makeArticle()], makeSiteConfig({ title: 'News\u0085 \u202Enow', description: 'A\u2028B' }));
+    expect(childOf(rssChannel(feeds), ns.none, 'title').text).toBe('News now');
+    expect(childOf(rssChannel(feeds), ns.none, 'description').text).toBe('A B');
+  });
+});
+
 describe('images', () => {
   it('gives an enclosure the real length and type the build knows of a local image file', () => {
     const url = `${base}/images/chart`;
@@ -149,10 +169,12 @@ describe('languages and icon', () => {
 });
 
 describe('an empty site', () => {
-  it('writes no date at all rather than 1970', () => {
-    const feeds = siteFeeds([]);
+  it('writes no 1970 date: RSS and JSON Feed give none, Atom (which requires one) the build time', () => {
+    const plan = planSite([], makeSiteConfig(), templates, { now: new Date('2026-11-30T06:00:00Z') });
+    const text = (path: string): string => plan.files.find((f) => f.path === path)?.render() ?? '';
+    const feeds = { rss: text('feed.xml'), atom: text('atom.xml'), json: text('feed.json') };
     for (const document of [feeds.rss, feeds.atom, feeds.json]) expect(document).not.toMatch(/1970/);
     expect(childrenOf(rssChannel(feeds), ns.none, 'lastBuildDate')).toEqual([]);
-    expect(childrenOf(parseXml(feeds.atom), ns.atom, 'updated')).toEqual([]);
+    expect(childOf(parseXml(feeds.atom), ns.atom, 'updated').text).toBe('2026-11-30T06:00:00Z');
   });
 });
