@@ -68,6 +68,7 @@ function dkimSigner(domainName: string, selector: string, key: KeyObject): Signe
       const name = field.slice(0, field.indexOf(':')).trim().toLowerCase();
       byName.set(name, [...(byName.get(name) ?? []), field]);
     }
+    // Listed with a space after each colon (allowed whitespace), so the long list folds.
     const names: string[] = [];
     const signed: string[] = [];
     for (const name of signedHeaderFields.map((field) => field.toLowerCase())) {
@@ -82,12 +83,13 @@ function dkimSigner(domainName: string, selector: string, key: KeyObject): Signe
     const bodyHash = createHash('sha256').update(relaxedBody(body), 'latin1').digest('base64');
     const dkimHeader = foldLines(
       `DKIM-Signature: v=1; a=${ed25519 ? 'ed25519' : 'rsa'}-sha256; c=relaxed/relaxed; d=${tag(domainName)}; q=dns/txt; ` +
-        `s=${tag(selector)}; bh=${bodyHash}; h=${names.join(':')}; b=`,
+        `s=${tag(selector)}; bh=${bodyHash}; h=${names.join(': ')}; b=`,
       76,
     );
     const data = Buffer.from([...signed, relaxedHeader(dkimHeader)].join('\r\n'), 'latin1');
-    const signature = ed25519 ? sign(null, data, key) : sign('sha256', data, key);
-    const folded = signature.toString('base64').replace(/.{1,72}/g, (chunk, offset: number) => (offset === 0 ? chunk : `\r\n ${chunk}`));
+    // RFC 8463: Ed25519 signs the SHA-256 digest of the data, RSA the data with SHA-256.
+    const signature = ed25519 ? sign(null, createHash('sha256').update(data).digest(), key) : sign('sha256', data, key);
+    const folded = (signature.toString('base64').match(/.{1,72}/g) ?? []).map((chunk) => `\r\n ${chunk}`).join('');
     return Buffer.concat([Buffer.from(`${dkimHeader}${folded}\r\n`, 'latin1'), raw]);
   };
 }

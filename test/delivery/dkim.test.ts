@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { dkimVerify } from 'mailauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DkimOptions } from '../../src/config/options.js';
+import { createSigner } from '../../src/delivery/dkim.js';
 import { createTransport } from '../../src/delivery/index.js';
 import { sendPending } from '../../src/delivery/send.js';
 import { DeliveryError } from '../../src/errors.js';
@@ -111,6 +112,18 @@ describe('DKIM', () => {
         expect(results[0]?.status.result, `${field} at the ${where}`).toBe('fail');
       }
     }
+  });
+
+  it('signs with an Ed25519 key too', async () => {
+    const ed = generateKeyPairSync('ed25519');
+    const raw = (sink.received[0] as { raw: Buffer }).raw;
+    const unsigned = raw.subarray(raw.indexOf('\r\nFrom:') + 2);
+    const sign = createSigner({ ...dkim, keySelector: 'ed', privateKey: ed.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() });
+    const edTxt = `v=DKIM1; k=ed25519; p=${ed.publicKey.export({ type: 'spki', format: 'der' }).subarray(12).toString('base64')}`;
+    const edResolver = async (name: string, type: string): Promise<string[][]> =>
+      name === 'ed._domainkey.example.org' && type === 'TXT' ? [[edTxt]] : resolver(name, type);
+    const { results } = await dkimVerify(await sign(unsigned), { resolver: edResolver, sender: 'news@example.org' });
+    expect(results[0]?.status.result, results[0]?.info).toBe('pass');
   });
 
   it('reads the key from DKIM_PRIVATE_KEY_FILE, and refuses a key that is not one', async () => {
