@@ -6,6 +6,7 @@ import { fileTypeFromFile } from 'file-type';
 import type { Article } from '../content/article.js';
 import { imagesDir } from '../content/load.js';
 import { InputError, type Problem } from '../errors.js';
+import { mapLimit } from '../files.js';
 import { imageTypeOf, type ImageFile } from '../feeds/item.js';
 import type { PlannedFile } from './plan.js';
 
@@ -64,30 +65,29 @@ function unescapeAttr(value: string): string {
  */
 export async function readImageFacts(contentDir: string, articles: readonly Article[], baseUrl: string): Promise<ImageFacts> {
   const imagesUrl = `${baseUrl}/${imagesDir}/`;
+  // Each image once, with the first article that shows it (the one a missing file is reported for).
+  const shownBy = new Map<string, Article>();
+  for (const article of articles) for (const url of localImageUrls(article, imagesUrl)) if (!shownBy.has(url)) shownBy.set(url, article);
   const images = new Map<string, ImageFile>();
-  const problems: Problem[] = [];
-  for (const article of articles) {
-    for (const url of localImageUrls(article, imagesUrl)) {
-      if (images.has(url)) continue;
-      let relativePath: string;
-      try {
-        relativePath = decodeURIComponent(new URL(url).pathname.slice(new URL(imagesUrl).pathname.length));
-      } catch {
-        relativePath = '';
-      }
-      const file = join(contentDir, imagesDir, ...relativePath.split('/'));
-      const info = relativePath === '' || relativePath.split('/').includes('..') ? null : await stat(file).catch(() => null);
-      if (!info?.isFile()) {
-        problems.push({
-          path: article.sourcePath,
-          message: `the image ${url} is not a file in ${imagesDir}/ of the content folder: readers will see a broken image`,
-          hint: `add ${imagesDir}/${relativePath || '…'} to the content folder, or correct the image path`,
-        });
-        continue;
-      }
-      const sniffed = (await fileTypeFromFile(file))?.mime;
-      images.set(url, { length: info.size, type: sniffed?.startsWith('image/') ? sniffed : imageTypeOf(file) });
+  const found = await mapLimit([...shownBy], 16, async ([url, article]): Promise<Problem | null> => {
+    let relativePath: string;
+    try {
+      relativePath = decodeURIComponent(new URL(url).pathname.slice(new URL(imagesUrl).pathname.length));
+    } catch {
+      relativePath = '';
     }
-  }
-  return { images, problems };
+    const file = join(contentDir, imagesDir, ...relativePath.split('/'));
+    const info = relativePath === '' || relativePath.split('/').includes('..') ? null : await stat(file).catch(() => null);
+    if (!info?.isFile()) {
+      return {
+        path: article.sourcePath,
+        message: `the image ${url} is not a file in ${imagesDir}/ of the content folder: readers will see a broken image`,
+        hint: `add ${imagesDir}/${relativePath || '…'} to the content folder, or correct the image path`,
+      };
+    }
+    const sniffed = (await fileTypeFromFile(file))?.mime;
+    images.set(url, { length: info.size, type: sniffed?.startsWith('image/') ? sniffed : imageTypeOf(file) });
+    return null;
+  });
+  return { images, problems: found.filter((problem) => problem !== null) };
 }
