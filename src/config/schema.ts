@@ -61,6 +61,15 @@ export const siteConfigSchema = z.strictObject({
       websubHub: httpUrl.nullable().default(null),
       /** Optional cron schedule that rebuilds feeds and pages without sending mail. */
       schedule: cronExpression.nullable().default(null),
+      /** Optional feed icon (JSON Feed `icon`/`favicon`, RSS `<image>`, Atom `<icon>`): an http(s) URL or a path under baseUrl. */
+      icon: z
+        .string()
+        .trim()
+        .refine((url) => /^https?:\/\//i.test(url) || !/^[a-z][a-z\d+.-]*:/i.test(url), {
+          error: 'expected an http(s) URL or a path such as /images/icon.png',
+        })
+        .nullable()
+        .default(null),
     })
     .prefault({}),
   newsletter: z.strictObject({

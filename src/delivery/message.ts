@@ -6,7 +6,7 @@ import { encodeWord, foldLines, quoteString } from 'nodemailer/lib/mime-funcs';
 import { encode as qpEncode, wrap as qpWrap } from 'nodemailer/lib/qp';
 import type { SiteConfig } from '../config/schema.js';
 import { oneLine } from '../content/text.js';
-import { personalize, placeholders, type Reader, type RenderedEmail } from '../digest/personalize.js';
+import { mailHtml, personalize, placeholders, type Reader, type RenderedEmail } from '../digest/personalize.js';
 import { digestWebUrl } from '../digest/urls.js';
 import type { DigestRecord } from '../store/types.js';
 import { createToken, unsubscribeUrl } from '../subscribers/tokens.js';
@@ -169,7 +169,7 @@ export async function prepareDigestMessages(digest: DigestRecord, config: SiteCo
     .build();
   const { head, parts } = skeleton(built);
   const text = encodeBody(digest.text);
-  const html = encodeBody(digest.html);
+  const html = encodeBody(mailHtml(digest.html));
   const webUrl = digestWebUrl(config, digest.number);
 
   return (recipient, now) => {
