@@ -7,6 +7,8 @@ import { oneLine } from '../content/text.js';
 export interface Reader {
   name: string | null;
   unsubscribeUrl: string;
+  /** The reader's page of sections and editions. */
+  preferencesUrl: string;
   webUrl: string;
 }
 
@@ -31,6 +33,7 @@ export interface PersonalizedEmail {
 export const placeholders = {
   name: '%%GZ_NAME%%',
   unsubscribeUrl: '%%GZ_UNSUBSCRIBE_URL%%',
+  preferencesUrl: '%%GZ_PREFERENCES_URL%%',
   webUrl: '%%GZ_WEB_URL%%',
 } as const satisfies Record<keyof Reader, string>;
 
@@ -94,8 +97,14 @@ export function personalize(rendered: RenderedEmail, reader: Reader): Personaliz
   const plain = {
     name: oneLine(reader.name ?? '') || anonymousName,
     unsubscribeUrl: oneLine(reader.unsubscribeUrl),
+    preferencesUrl: oneLine(reader.preferencesUrl),
     webUrl: oneLine(reader.webUrl),
   };
-  const escaped = { name: escapeHtml(plain.name), unsubscribeUrl: escapeHtml(plain.unsubscribeUrl), webUrl: escapeHtml(plain.webUrl) };
+  const escaped = {
+    name: escapeHtml(plain.name),
+    unsubscribeUrl: escapeHtml(plain.unsubscribeUrl),
+    preferencesUrl: escapeHtml(plain.preferencesUrl),
+    webUrl: escapeHtml(plain.webUrl),
+  };
   return { html: splice(split.html, escaped), text: splice(split.text, plain) };
 }

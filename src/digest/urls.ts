@@ -2,9 +2,20 @@
 // them without loading MJML.
 import { articleDir, feedFiles, urlOf } from '../site/layout.js';
 
-/** The URL of a digest's web version, `digests/<number>/` under the site. */
-export function digestWebUrl(config: { baseUrl: string }, number: number): string {
-  return urlOf(config.baseUrl, `digests/${number}/`);
+/** A digest as its web version is found: its edition and issue number there. */
+export interface DigestAddress {
+  edition: string;
+  issue: number;
+}
+
+/** A digest's web version, `digests/<issue>/` (`digests/<edition>/<issue>/` when the site has editions). */
+export function digestWebPath(config: { newsletter: { editions: unknown } }, digest: DigestAddress): string {
+  return config.newsletter.editions === null ? `digests/${digest.issue}/` : `digests/${digest.edition}/${digest.issue}/`;
+}
+
+/** The URL of a digest's web version (see digestWebPath). */
+export function digestWebUrl(config: { baseUrl: string; newsletter: { editions: unknown } }, digest: DigestAddress): string {
+  return urlOf(config.baseUrl, digestWebPath(config, digest));
 }
 
 /** The URL of an article's page. */

@@ -19,7 +19,7 @@ const config = testConfig();
 async function storedDigest(number: number) {
   const articles = sampleArticles(2, new Date(pinnedNow.getTime() + number * 7 * 86_400_000));
   const rendered = await renderDigest({ number, date: pinnedNow, articles, config });
-  return { number, createdAt: pinnedNow, subject: rendered.subject, html: rendered.html };
+  return { number, edition: 'newsletter', issue: number, createdAt: pinnedNow, ...rendered };
 }
 
 describe('writeDigestArchive', () => {
