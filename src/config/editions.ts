@@ -26,13 +26,6 @@ export function editionsOf(config: Pick<SiteConfig, 'title' | 'newsletter'>): Ed
 }
 
 /** True when the site has editions of its own: their archives are `digests/<edition>/<n>/`, not `digests/<n>/`. */
-export function hasEditions(config: Pick<SiteConfig, 'newsletter'>): boolean {
+export function hasEditions(config: { newsletter: Pick<SiteConfig['newsletter'], 'editions'> }): boolean {
   return config.newsletter.editions !== null;
-}
-
-/** The edition with this id; an unknown id throws (callers resolve user input with resolveEditions first). */
-export function editionById(config: Pick<SiteConfig, 'title' | 'newsletter'>, id: string): Edition {
-  const edition = editionsOf(config).find((e) => e.id === id);
-  if (!edition) throw new Error(`no edition "${id}" in site.json`);
-  return edition;
 }

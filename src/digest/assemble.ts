@@ -40,7 +40,7 @@ export const regionKey = {
 };
 
 /** How a region is marked in the HTML (comments survive MJML) and in the text part (made from that HTML). */
-export const htmlMarks = { open: (key: string): string => `<!--GZ:IF ${key}-->`, close: '<!--/GZ:IF-->' };
+const htmlMarks = { open: (key: string): string => `<!--GZ:IF ${key}-->`, close: '<!--/GZ:IF-->' };
 // Each mark takes the one space the minifier leaves after it, so a copy's markup is exactly what the same
 // articles rendered without regions would give.
 const htmlRegion = /<!--GZ:IF ([a-z0-9]+)--> ?([\s\S]*?)<!--\/GZ:IF--> ?/g;
@@ -76,7 +76,7 @@ function segments(source: string, region: RegExp): Segment[] {
 }
 
 /** The inbox preview line of a copy: the other headlines (the first is in the subject), or a lone story's summary. */
-export function preheaderOf(blocks: readonly Pick<DigestBlock, 'title' | 'summary'>[]): string {
+function preheaderOf(blocks: readonly Pick<DigestBlock, 'title' | 'summary'>[]): string {
   const [first, ...others] = blocks;
   return shorten(others.length > 0 ? others.map((b) => b.title).join(' · ') : (first?.summary ?? ''), 150);
 }
@@ -90,7 +90,7 @@ interface Parsed {
 const parsedDigests = new WeakMap<MarkedDigest, Parsed>();
 
 /** The indices of the blocks a reader of `sections` gets (empty `sections`: all of them). */
-export function blocksFor(blocks: readonly DigestBlock[], sections: readonly string[]): number[] {
+function blocksFor(blocks: readonly DigestBlock[], sections: readonly string[]): number[] {
   const picked: number[] = [];
   blocks.forEach((block, i) => {
     if (sections.length === 0 || (block.section !== null && sections.includes(block.section))) picked.push(i);

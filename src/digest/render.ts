@@ -1,5 +1,5 @@
 // A digest rendered once, with placeholders for the per-reader parts, plus its web (archive) version.
-import type { Edition } from '../config/editions.js';
+import { hasEditions, type Edition } from '../config/editions.js';
 import type { SiteConfig } from '../config/schema.js';
 import type { Article } from '../content/article.js';
 import { formatLongDate } from '../content/dates.js';
@@ -133,7 +133,7 @@ export function digestView(content: DigestContent, trim: Trim = fullTrim): objec
     subject: copyPlaceholders.subject,
     preheader: copyPlaceholders.preheader,
     site: siteView(config),
-    issueLine: `${config.newsletter.editions !== null && content.edition ? `${clean(content.edition.name)} · ` : ''}Issue ${content.number} · ${formatLongDate(content.date, config.language, config.newsletter.timezone)}`,
+    issueLine: `${hasEditions(config) && content.edition ? `${clean(content.edition.name)} · ` : ''}Issue ${content.number} · ${formatLongDate(content.date, config.language, config.newsletter.timezone)}`,
     // One "N new stories" line for each N a copy can have; a copy keeps the one for its own count.
     intros: content.articles.map((_, i) => ({ region: regionKey.count(i + 1), single: i === 0, count: i + 1 })),
     compact: trim.compact,

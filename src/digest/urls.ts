@@ -1,5 +1,6 @@
 // The public URLs a digest links to, from the site's output layout. Light on purpose: the delivery stage uses
 // them without loading MJML.
+import { hasEditions } from '../config/editions.js';
 import { articleDir, feedFiles, urlOf } from '../site/layout.js';
 
 /** A digest as its web version is found: its edition and issue number there. */
@@ -9,12 +10,12 @@ export interface DigestAddress {
 }
 
 /** A digest's web version, `digests/<issue>/` (`digests/<edition>/<issue>/` when the site has editions). */
-export function digestWebPath(config: { newsletter: { editions: unknown } }, digest: DigestAddress): string {
-  return config.newsletter.editions === null ? `digests/${digest.issue}/` : `digests/${digest.edition}/${digest.issue}/`;
+export function digestWebPath(config: Parameters<typeof hasEditions>[0], digest: DigestAddress): string {
+  return hasEditions(config) ? `digests/${digest.edition}/${digest.issue}/` : `digests/${digest.issue}/`;
 }
 
 /** The URL of a digest's web version (see digestWebPath). */
-export function digestWebUrl(config: { baseUrl: string; newsletter: { editions: unknown } }, digest: DigestAddress): string {
+export function digestWebUrl(config: { baseUrl: string } & Parameters<typeof hasEditions>[0], digest: DigestAddress): string {
   return urlOf(config.baseUrl, digestWebPath(config, digest));
 }
 
