@@ -38,6 +38,31 @@ const cronExpression = z.string().superRefine((expr, ctx) => {
   });
 });
 
+/** An edition's id: it names the edition in flags, forms and CSV files and its archive folder `digests/<id>/`. */
+const editionId = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,39}$/, 'expected an id of lowercase letters, digits and "-", starting with a letter, such as "daily"');
+
+/** One edition of the newsletter (SPEC "Readers choose"): its own schedule, issue numbers and archive. */
+const editionSchema = z.strictObject({
+  id: editionId,
+  name: z.string().trim().min(1, 'expected the name readers see, such as "Daily briefing"'),
+  schedule: cronExpression,
+  /** Most articles in one issue; defaults to `newsletter.maxArticles`. */
+  maxArticles: z.int().min(1).max(100).nullable().default(null),
+});
+
+const editionsSchema = z
+  .array(editionSchema)
+  .min(1, 'expected at least one edition, or no "editions" key for the one newsletter')
+  .superRefine((editions, ctx) => {
+    const seen = new Set<string>();
+    editions.forEach((edition, i) => {
+      if (seen.has(edition.id)) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `"${edition.id}" is the id of an earlier edition — give each edition its own id` });
+      seen.add(edition.id);
+    });
+  });
+
 const mailbox = z.string().refine((v) => parseMailbox(v) !== null, { error: 'expected "Name <address>"' });
 
 /** Schema of `content/site.json`, with every default filled in. */
@@ -82,6 +107,8 @@ export const siteConfigSchema = z.strictObject({
     maxArticles: z.int().min(1).max(100).default(10),
     /** Subject line; `{title}`, `{date}`, `{headline}` and `{number}` are filled in. */
     subject: z.string().trim().min(1).nullable().default(null),
+    /** The editions readers choose from; null: one edition, the newsletter itself. */
+    editions: editionsSchema.nullable().default(null),
   }),
 });
 

@@ -1,4 +1,5 @@
 // What `publish` and `send` print: a short human summary, or the one JSON object of SPEC "Commands".
+import { defaultEditionId } from '../config/editions.js';
 import type { BuildResult } from '../site/build.js';
 import type { RunReport } from './run.js';
 
@@ -9,6 +10,7 @@ export function runJson(report: RunReport): Record<string, unknown> {
   const { delivery, build } = report;
   return {
     digest: report.digest,
+    digests: report.digests,
     delivery: {
       sent: delivery.sent,
       bounced: delivery.bounced,
@@ -42,11 +44,13 @@ export function renderRunSummary(report: RunReport, kind: 'publish' | 'send'): s
   const { digest, delivery: d } = report;
   const lines: string[] = [];
   if (kind === 'publish') {
-    lines.push(
-      digest
-        ? `digest ${digest.number}: ${n(digest.articles)} article${digest.articles === 1 ? '' : 's'} for ${n(digest.recipients)} reader${digest.recipients === 1 ? '' : 's'}`
-        : 'no new articles since the last digest: no digest made',
-    );
+    if (digest === null) lines.push('no new articles since the last digest: no digest made');
+    for (const made of report.digests) {
+      const edition = report.digests.length > 1 || made.edition !== defaultEditionId ? `${made.edition} ` : '';
+      lines.push(
+        `${edition}digest ${made.number}: ${n(made.articles)} article${made.articles === 1 ? '' : 's'} for ${n(made.recipients)} reader${made.recipients === 1 ? '' : 's'}`,
+      );
+    }
     for (const ping of report.websub) {
       if (!ping.ok) lines.push(`WebSub hub did not take ${ping.feedUrl}: ${ping.error ?? ping.status}`);
     }

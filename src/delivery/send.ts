@@ -4,7 +4,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SiteConfig } from '../config/schema.js';
 import { DeliveryError } from '../errors.js';
-import type { DeliveryCursor, DeliveryOutcome, PendingDelivery, Store } from '../store/types.js';
+import { nothingInSections, type DeliveryCursor, type DeliveryOutcome, type PendingDelivery, type Store } from '../store/types.js';
 import { prepareDigestMessages, type DigestMessages } from './message.js';
 import { defaultDeliverySettings, type DeliverySettings } from './settings.js';
 import { SendFailure, type Transport } from './transport.js';
@@ -309,12 +309,16 @@ class SendRun {
   private async attempt(job: Job): Promise<void> {
     const { row } = job;
     // The page may be minutes old by now: a reader who left since is skipped, not sent.
-    const status = (await this.store.getSubscriber(row.subscriberId))?.status ?? 'unsubscribed';
+    const subscriber = await this.store.getSubscriber(row.subscriberId);
+    const status = subscriber?.status ?? 'unsubscribed';
     if (status !== 'active') return this.record(job, 'skipped', `subscriber is ${status}`);
     try {
       const messages = await this.messagesFor(row.digestNumber);
       if (!messages) return this.record(job, 'failed', `digest ${row.digestNumber} is missing`);
-      const answer = await this.transport.send(messages(row, this.clock()));
+      const message = messages({ ...row, sections: subscriber?.sections ?? row.sections }, this.clock());
+      // The reader changed their sections since the digest was made, and none of its articles is in them now.
+      if (message === null) return this.record(job, 'skipped', nothingInSections);
+      const answer = await this.transport.send(message);
       this.failureStreak = 0;
       await this.bounceRefused();
       return this.record(job, 'sent', answer);

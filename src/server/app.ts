@@ -5,16 +5,19 @@ import { bodyLimit } from 'hono/body-limit';
 import { compress } from 'hono/compress';
 import { secureHeaders } from 'hono/secure-headers';
 import type { RuntimeOptions } from '../config/options.js';
+import { editionsOf } from '../config/editions.js';
 import type { SiteConfig } from '../config/schema.js';
 import type { Transport } from '../delivery/transport.js';
 import type { Logger } from '../log.js';
 import { emailKey } from '../store/sql.js';
 import type { Store } from '../store/types.js';
 import { composeConfirmation } from '../subscribers/confirmation.js';
+import { choiceBoxes, choicesFromForm, type KnownChoices } from '../subscribers/choices.js';
 import { confirmSubscriber, requestSubscription, unsubscribeSubscriber } from '../subscribers/manage.js';
 import { resolveSecret, verifyToken } from '../subscribers/tokens.js';
 import { quoteValue, validateEmail } from '../subscribers/validate.js';
 import { loadPages, type PageName, type PageViews } from './pages.js';
+import { formList, mountPreferences } from './preferences.js';
 import { clientKey, SlidingWindowLimiter, type RateDecision, type RateLimit } from './rate-limit.js';
 import { createStaticHandler } from './static.js';
 
@@ -63,6 +66,8 @@ export interface AppDeps {
   trustProxy?: boolean;
   logger?: Logger;
   background?: BackgroundTasks;
+  /** The sections and editions readers choose from; by default the editions of the config and no sections. */
+  choices?: () => Promise<KnownChoices>;
 }
 
 /** Largest request body accepted (a subscription is two short fields). */
@@ -96,6 +101,7 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
   const background = deps.background ?? new BackgroundTasks();
   const logger = deps.logger;
   const render = loadPages(config);
+  const choices = deps.choices ?? (() => Promise.resolve({ sections: [], editions: editionsOf(config) }));
 
   const page = <P extends PageName>(c: Context, status: 200 | 400 | 404 | 413 | 415 | 429 | 500, name: P, title: string, view: PageViews[P]): Response => {
     c.header('Cache-Control', 'no-store');
@@ -149,7 +155,8 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
     return c.json({ status: 'ok', ...(await deps.health?.()) });
   });
 
-  const form = (c: Context): Response => page(c, 200, 'subscribe', 'Subscribe', { error: null, email: '', name: '' });
+  const form = async (c: Context): Promise<Response> =>
+    page(c, 200, 'subscribe', 'Subscribe', { error: null, email: '', name: '', choices: choiceBoxes(await choices(), { sections: [], editions: [] }) });
   app.get('/subscribe', form);
   app.get('/subscribe/', form);
 
@@ -161,7 +168,7 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
     let fields: Record<string, unknown>;
     try {
       if (json) fields = (await c.req.json()) as Record<string, unknown>;
-      else if (/^(?:application\/x-www-form-urlencoded|multipart\/form-data)\b/i.test(c.req.header('content-type') ?? '')) fields = await c.req.parseBody();
+      else if (/^(?:application\/x-www-form-urlencoded|multipart\/form-data)\b/i.test(c.req.header('content-type') ?? '')) fields = await c.req.parseBody({ all: true });
       else return notice(c, 415, 'Unsupported request', ['Send the subscription form, or JSON {"email": …, "name": …}.']);
     } catch {
       return json ? c.json({ error: 'bad_request', message: 'the body is not valid JSON' }, 400) : notice(c, 400, 'Unreadable request', ['Please use the form.'], { href: '/subscribe/', label: 'Back to the form' });
@@ -169,15 +176,26 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
     const email = typeof fields?.email === 'string' ? fields.email : '';
     const name = typeof fields?.name === 'string' ? fields.name : '';
 
+    // Editions and sections: checkboxes, or JSON lists or comma-separated strings; none sent means all / the default.
+    const known = await choices();
+    const sent = { sections: formList(fields?.sections), editions: formList(fields?.editions) };
+    const offered = {
+      sections: fields?.sections === undefined ? known.sections.map((s) => s.key) : sent.sections,
+      editions: fields?.editions === undefined ? known.editions.slice(0, 1).map((e) => e.id) : sent.editions,
+    };
+    const chosen = fields?.sections === undefined && fields?.editions === undefined ? { ok: true as const, choices: {} } : choicesFromForm(known, offered);
+    const refuse = (error: 'invalid_email' | 'invalid_choice', message: string): Response => {
+      if (json) return c.json({ error, message }, 400);
+      const boxes = choiceBoxes(known, chosen?.ok ? { sections: [], editions: [], ...chosen.choices } : { sections: [], editions: [] });
+      return page(c, 400, 'subscribe', 'Subscribe', { error: message, email: email.slice(0, 254), name: name.slice(0, 100), choices: boxes });
+    };
     const check = validateEmail(email);
-    if (!check.ok) {
-      const message = email.trim() === '' ? 'Please enter your email address.' : `${quoteValue(email, 60)} ${check.message}: ${check.hint}.`;
-      if (json) return c.json({ error: 'invalid_email', message }, 400);
-      return page(c, 400, 'subscribe', 'Subscribe', { error: message, email: email.slice(0, 254), name: name.slice(0, 100) });
-    }
+    if (!check.ok) return refuse('invalid_email', email.trim() === '' ? 'Please enter your email address.' : `${quoteValue(email, 60)} ${check.message}: ${check.hint}.`);
+    if (chosen === null) return refuse('invalid_choice', 'Please choose at least one edition and one section.');
+    if (!chosen.ok) return refuse('invalid_choice', `${chosen.message}.`);
     const byEmail = perEmail.hit(emailKey(check.email), now().getTime());
     if (!byEmail.allowed) return tooMany(c, byEmail, json);
-    const { subscriber } = await requestSubscription(store, check, name, now());
+    const { subscriber } = await requestSubscription(store, check, name, now(), chosen.choices);
     if (subscriber.status === 'pending') sendConfirmation(subscriber);
 
     // The same answer whether the address was new, pending or already active (echoing the address as typed, not
@@ -224,6 +242,8 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
     logger?.info({ subscriber: subscriber.id }, 'unsubscribed');
     return notice(c, 200, 'You are unsubscribed', [`${subscriber.email} will get no more mail from ${config.title}.`], subscribeAgain);
   });
+
+  mountPreferences(app, { store, config, secret, now, choices, page, notice, limitBody, security: [pageSecurity, compress()], ...(logger ? { logger } : {}) });
 
   const serveOut = createStaticHandler(deps.options.outDir);
   app.get('*', (c) => serveOut(c));

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 import type { SiteConfig } from '../config/schema.js';
+import type { ChoiceBox } from '../subscribers/choices.js';
 import { feedLinks, frame } from '../site/pages.js';
 import { defaultTemplatesDir as siteTemplatesDir } from '../site/templates.js';
 
@@ -13,9 +14,16 @@ const serverTemplatesDir = fileURLToPath(new URL('../../templates/server/', impo
 
 /** What each page shows. */
 export interface PageViews {
-  subscribe: { error: string | null; email: string; name: string };
+  subscribe: { error: string | null; email: string; name: string; choices: ChoiceBoxes };
   notice: { heading: string; paragraphs: string[]; link: { href: string; label: string } | null };
   unsubscribe: { email: string; action: string; already: boolean };
+  preferences: { email: string; action: string; subscribed: boolean; error: string | null; choices: ChoiceBoxes };
+}
+
+/** The checkboxes of the editions and sections a reader can choose (`templates/site/choices.hbs`). */
+export interface ChoiceBoxes {
+  editions: ChoiceBox[];
+  sections: ChoiceBox[];
 }
 
 /** A page name. */
@@ -29,6 +37,7 @@ export function loadPages(config: SiteConfig, dirs = { server: serverTemplatesDi
   const hbs = Handlebars.create();
   // A compiled partial: a string partial would be compiled again on every render.
   hbs.registerPartial('layout', hbs.compile(readFileSync(join(dirs.site, 'layout.hbs'), 'utf8'), { strict: true }));
+  hbs.registerPartial('choices', hbs.compile(readFileSync(join(dirs.site, 'choices.hbs'), 'utf8'), { strict: true }));
   const compile = (dir: string, name: PageName): Handlebars.TemplateDelegate =>
     hbs.compile(readFileSync(join(dir, `${name}.hbs`), 'utf8'), { strict: true });
   const templates: Record<PageName, Handlebars.TemplateDelegate> = {
@@ -36,6 +45,7 @@ export function loadPages(config: SiteConfig, dirs = { server: serverTemplatesDi
     subscribe: compile(dirs.site, 'subscribe'),
     notice: compile(dirs.server, 'notice'),
     unsubscribe: compile(dirs.server, 'unsubscribe'),
+    preferences: compile(dirs.server, 'preferences'),
   };
   const feeds = feedLinks(config, '', config.title);
   return (page, path, title, view) =>

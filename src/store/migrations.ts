@@ -129,6 +129,43 @@ export const migrations: readonly Migration[] = [
    CREATE INDEX subscriber_events_by_subscriber ON subscriber_events (subscriber_id, id);
    CREATE INDEX subscriber_events_by_at ON subscriber_events (at, id);`,
   },
+
+  // 5 (issue 14, readers choose): each reader's sections and editions ('' = all sections / the default edition,
+  // which is what every reader of an older database gets); digests per edition with their own issue numbers
+  // and the blocks each reader's copy is assembled from; a slug once per edition rather than once overall.
+  {
+    sqlite: `ALTER TABLE subscribers ADD COLUMN sections TEXT NOT NULL DEFAULT '';
+   ALTER TABLE subscribers ADD COLUMN editions TEXT NOT NULL DEFAULT '';
+   ALTER TABLE digests ADD COLUMN edition TEXT NOT NULL DEFAULT 'newsletter';
+   ALTER TABLE digests ADD COLUMN issue INTEGER NOT NULL DEFAULT 0;
+   UPDATE digests SET issue = number;
+   ALTER TABLE digests ADD COLUMN blocks TEXT NOT NULL DEFAULT '[]';
+   CREATE UNIQUE INDEX digests_by_edition ON digests (edition, issue);
+   CREATE TABLE digest_articles_by_edition (
+     edition TEXT NOT NULL,
+     slug TEXT NOT NULL,
+     digest_number INTEGER NOT NULL REFERENCES digests (number),
+     role TEXT NOT NULL CHECK (role IN ('carried', 'passed_over')),
+     position INTEGER NOT NULL,
+     PRIMARY KEY (edition, slug)
+   ) STRICT;
+   INSERT INTO digest_articles_by_edition (edition, slug, digest_number, role, position)
+     SELECT 'newsletter', slug, digest_number, role, position FROM digest_articles;
+   DROP TABLE digest_articles;
+   ALTER TABLE digest_articles_by_edition RENAME TO digest_articles;
+   CREATE INDEX digest_articles_by_digest ON digest_articles (digest_number, role, position);`,
+    postgres: `ALTER TABLE subscribers ADD COLUMN sections TEXT NOT NULL DEFAULT '';
+   ALTER TABLE subscribers ADD COLUMN editions TEXT NOT NULL DEFAULT '';
+   ALTER TABLE digests ADD COLUMN edition TEXT NOT NULL DEFAULT 'newsletter';
+   ALTER TABLE digests ADD COLUMN issue INTEGER NOT NULL DEFAULT 0;
+   UPDATE digests SET issue = number;
+   ALTER TABLE digests ADD COLUMN blocks TEXT NOT NULL DEFAULT '[]';
+   CREATE UNIQUE INDEX digests_by_edition ON digests (edition, issue);
+   ALTER TABLE digest_articles ADD COLUMN edition TEXT NOT NULL DEFAULT 'newsletter';
+   ALTER TABLE digest_articles DROP CONSTRAINT digest_articles_pkey;
+   ALTER TABLE digest_articles ADD PRIMARY KEY (edition, slug);
+   ALTER TABLE digest_articles ALTER COLUMN edition DROP DEFAULT;`,
+  },
 ];
 
 /** The script of `migration` for `dialect`. */

@@ -10,13 +10,16 @@ import {
   type DeliveryOutcome,
   type DigestInput,
   type DigestRecord,
+  nothingInSections,
   type PendingDelivery,
   type StatusChange,
   type Store,
   type Subscriber,
   type SubscriberEvent,
   type SubscriberEventInput,
+  type SubscriberChoices,
   type SubscriberEventKind,
+  type SubscriberFilter,
   type SubscriberInput,
   type SubscriberStatus,
   type UpsertOutcome,
@@ -29,14 +32,19 @@ interface SubscriberRow {
   status: SubscriberStatus;
   created_at: string;
   updated_at: string;
+  sections: string;
+  editions: string;
 }
 
 interface DigestRow {
   number: number;
+  edition: string;
+  issue: number;
   created_at: string;
   subject: string;
   html: string;
   text: string;
+  blocks: string;
 }
 
 interface PendingRow {
@@ -46,6 +54,7 @@ interface PendingRow {
   email: string;
   name: string | null;
   status: SubscriberStatus;
+  sections: string;
 }
 
 interface EventRow {
@@ -79,26 +88,24 @@ const sql = {
   insertMetaIfAbsent: 'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING',
   subscriberById: 'SELECT * FROM subscribers WHERE id = ?',
   subscriberByKey: 'SELECT * FROM subscribers WHERE email_key = ?',
-  insertSubscriber: `INSERT INTO subscribers (email, email_key, name, status, created_at, updated_at)
-    VALUES (?, ?, ?, ?, ?, ?) RETURNING *`,
+  insertSubscriber: `INSERT INTO subscribers (email, email_key, name, status, created_at, updated_at, sections, editions)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
   updateSubscriber: 'UPDATE subscribers SET name = ?, status = ?, updated_at = ? WHERE id = ? RETURNING *',
-  subscribersPage: 'SELECT * FROM subscribers WHERE id > ? ORDER BY id LIMIT ?',
-  subscribersPageByStatus: 'SELECT * FROM subscribers WHERE status = ? AND id > ? ORDER BY id LIMIT ?',
+  updateChoices: 'UPDATE subscribers SET sections = ?, editions = ?, updated_at = ? WHERE id = ? RETURNING *',
   countSubscribers: 'SELECT status, count(*) AS n FROM subscribers GROUP BY status',
   insertEvent: `INSERT INTO subscriber_events (subscriber_id, at, kind, source, digest_number, detail, dedupe_key)
     VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING`,
   eventsOf: 'SELECT * FROM subscriber_events WHERE subscriber_id = ? ORDER BY id DESC LIMIT ?',
   eventsSince: 'SELECT * FROM subscriber_events WHERE at >= ? AND id > ? ORDER BY id LIMIT ?',
-  seenSlugs: 'SELECT slug FROM digest_articles',
+  seenSlugs: 'SELECT slug FROM digest_articles WHERE edition = ?',
   nextDigestNumber: 'SELECT coalesce(max(number), 0) + 1 AS n FROM digests',
-  insertDigest: 'INSERT INTO digests (number, created_at, subject, html, text) VALUES (?, ?, ?, ?, ?)',
-  insertDigestArticle: 'INSERT INTO digest_articles (slug, digest_number, role, position) VALUES (?, ?, ?, ?)',
-  insertLedger: `INSERT INTO deliveries (digest_number, subscriber_id, status, updated_at)
-    SELECT CAST(? AS INTEGER), id, 'pending', CAST(? AS TEXT) FROM subscribers WHERE status = 'active'`,
+  nextIssueNumber: 'SELECT coalesce(max(issue), 0) + 1 AS n FROM digests WHERE edition = ?',
+  insertDigest: 'INSERT INTO digests (number, edition, issue, created_at, subject, html, text, blocks) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+  insertDigestArticle: 'INSERT INTO digest_articles (edition, slug, digest_number, role, position) VALUES (?, ?, ?, ?, ?)',
   digest: 'SELECT * FROM digests WHERE number = ?',
   digestSlugs: "SELECT slug FROM digest_articles WHERE digest_number = ? AND role = 'carried' ORDER BY position",
-  digests: 'SELECT number, created_at, subject FROM digests ORDER BY number DESC',
-  pending: `SELECT d.digest_number, d.subscriber_id, d.attempts, s.email, s.name, s.status
+  digests: 'SELECT number, edition, issue, created_at, subject, blocks FROM digests ORDER BY number DESC',
+  pending: `SELECT d.digest_number, d.subscriber_id, d.attempts, s.email, s.name, s.status, s.sections
     FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
     WHERE d.status = 'pending' AND (d.digest_number, d.subscriber_id) > (?, ?)
     ORDER BY d.digest_number, d.subscriber_id LIMIT ?`,
@@ -125,6 +132,42 @@ function toSubscriber(row: SubscriberRow): Subscriber {
     status: row.status,
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),
+    sections: splitKeys(row.sections),
+    editions: splitKeys(row.editions),
+  };
+}
+
+// Issue 14: a reader's sections and editions are kept as one comma-separated column each ('' = none chosen),
+// so that a digest's audience is one WHERE clause both engines run.
+function splitKeys(stored: string): string[] {
+  return stored === '' ? [] : stored.split(',');
+}
+
+function joinKeys(keys: readonly string[]): string {
+  return keys.join(',');
+}
+
+/** A LIKE pattern that matches a key in a comma-separated column wrapped in commas. */
+function keyPattern(key: string): string {
+  return `%,${key},%`;
+}
+
+/** Readers who get a section: those of all sections and those who chose it. Takes one LIKE pattern. */
+const sectionClause = "(sections = '' OR (',' || sections || ',') LIKE ?)";
+
+/** Readers of an edition: those who chose it, and those who never chose when it is the default one. Takes one LIKE pattern. */
+function editionClause(defaultEdition: boolean): string {
+  return `(${defaultEdition ? "editions = '' OR " : ''}(',' || editions || ',') LIKE ?)`;
+}
+
+function toDigestSummary(row: Omit<DigestRow, 'html' | 'text'>): Omit<DigestRecord, 'html' | 'text' | 'articleSlugs'> {
+  return {
+    number: row.number,
+    edition: row.edition,
+    issue: row.issue,
+    createdAt: new Date(row.created_at),
+    subject: row.subject,
+    blocks: JSON.parse(row.blocks) as DigestRecord['blocks'],
   };
 }
 
@@ -219,13 +262,25 @@ export class SqlStore implements Store {
     });
   }
 
-  async *listSubscribers(filter: { status?: SubscriberStatus } = {}): AsyncIterable<Subscriber> {
+  async *listSubscribers(filter: SubscriberFilter = {}): AsyncIterable<Subscriber> {
+    const where: string[] = [];
+    const params: string[] = [];
+    if (filter.status !== undefined) {
+      where.push('status = ?');
+      params.push(filter.status);
+    }
+    if (filter.section !== undefined) {
+      where.push(sectionClause);
+      params.push(keyPattern(filter.section));
+    }
+    if (filter.edition !== undefined) {
+      where.push(editionClause(filter.edition.defaultEdition));
+      params.push(keyPattern(filter.edition.id));
+    }
+    const page = `SELECT * FROM subscribers WHERE ${[...where, 'id > ?'].join(' AND ')} ORDER BY id LIMIT ?`;
     let after = 0;
     for (;;) {
-      const rows =
-        filter.status === undefined
-          ? await this.driver.query<SubscriberRow>(sql.subscribersPage, [after, pageSize])
-          : await this.driver.query<SubscriberRow>(sql.subscribersPageByStatus, [filter.status, after, pageSize]);
+      const rows = await this.driver.query<SubscriberRow>(page, [...params, after, pageSize]);
       for (const row of rows) yield toSubscriber(row);
       const last = rows.at(-1);
       if (!last || rows.length < pageSize) return;
@@ -259,23 +314,41 @@ export class SqlStore implements Store {
     }
   }
 
-  async seenSlugs(): Promise<Set<string>> {
-    return new Set((await this.driver.query<{ slug: string }>(sql.seenSlugs)).map((row) => row.slug));
+  setSubscriberChoices(id: number, choices: SubscriberChoices, now: Date, source = defaultSource): Promise<Subscriber | null> {
+    return this.driver.transaction(async (tx) => {
+      const sections = joinKeys(choices.sections);
+      const editions = joinKeys(choices.editions);
+      const [row] = await tx.query<SubscriberRow>(sql.updateChoices, [sections, editions, now.toISOString(), id]);
+      if (!row) return null;
+      const detail = `sections: ${sections || 'all'}; editions: ${editions || 'default'}`;
+      await this.appendIn(tx, { subscriberId: id, at: now, kind: 'preferences', source, detail });
+      return toSubscriber(row);
+    });
+  }
+
+  async seenSlugs(edition: string): Promise<Set<string>> {
+    return new Set((await this.driver.query<{ slug: string }>(sql.seenSlugs, [edition])).map((row) => row.slug));
   }
 
   nextDigestNumber(): Promise<number> {
     return this.nextNumberIn(this.driver);
   }
 
+  async nextIssueNumber(edition: string): Promise<number> {
+    const [row] = await this.driver.query<{ n: Count }>(sql.nextIssueNumber, [edition]);
+    return Number(row?.n ?? 1);
+  }
+
   createDigest(input: DigestInput): Promise<DigestRecord> {
     return this.driver.transaction(async (tx) => {
-      const { number } = input;
-      if (number !== (await this.nextNumberIn(tx))) {
+      const { number, edition, issue } = input;
+      const [next] = await tx.query<{ n: Count }>(sql.nextIssueNumber, [edition]);
+      if (number !== (await this.nextNumberIn(tx)) || issue !== Number(next?.n ?? 1)) {
         throw new StoreError(`digest ${number} was made by another process meanwhile; nothing was stored — run publish again`);
       }
       const at = input.createdAt.toISOString();
-      await tx.run(sql.insertDigest, [number, at, input.subject, input.html, input.text]);
-      const seen = new Set((await tx.query<{ slug: string }>(sql.seenSlugs)).map((row) => row.slug));
+      await tx.run(sql.insertDigest, [number, edition, issue, at, input.subject, input.html, input.text, JSON.stringify(input.blocks)]);
+      const seen = new Set((await tx.query<{ slug: string }>(sql.seenSlugs, [edition])).map((row) => row.slug));
       const articles = [
         ...input.carried.map((slug, i) => [slug, 'carried', i] as const),
         ...input.passedOver.map((slug, i) => [slug, 'passed_over', i] as const),
@@ -284,31 +357,32 @@ export class SqlStore implements Store {
       if (articles.some(([slug]) => seen.has(slug)) || new Set(articles.map(([slug]) => slug)).size < articles.length) {
         throw new StoreError('an article of this digest was already in an earlier digest; nothing was stored');
       }
-      for (const [slug, role, position] of articles) await tx.run(sql.insertDigestArticle, [slug, number, role, position]);
-      await tx.run(sql.insertLedger, [number, at]);
-      return { number, createdAt: input.createdAt, subject: input.subject, html: input.html, text: input.text, articleSlugs: [...input.carried] };
+      for (const [slug, role, position] of articles) await tx.run(sql.insertDigestArticle, [edition, slug, number, role, position]);
+      await this.insertLedger(tx, input, at);
+      return {
+        number,
+        edition,
+        issue,
+        createdAt: input.createdAt,
+        subject: input.subject,
+        html: input.html,
+        text: input.text,
+        articleSlugs: [...input.carried],
+        blocks: [...input.blocks],
+      };
     });
   }
 
   async getDigest(number: number): Promise<DigestRecord | null> {
     const [row] = await this.driver.query<DigestRow>(sql.digest, [number]);
     if (!row) return null;
-    return {
-      number: row.number,
-      createdAt: new Date(row.created_at),
-      subject: row.subject,
-      html: row.html,
-      text: row.text,
-      articleSlugs: await this.digestSlugs(row.number),
-    };
+    return { ...toDigestSummary(row), html: row.html, text: row.text, articleSlugs: await this.digestSlugs(row.number) };
   }
 
   async listDigests(): Promise<Omit<DigestRecord, 'html' | 'text'>[]> {
     const rows = await this.driver.query<Omit<DigestRow, 'html' | 'text'>>(sql.digests);
     const digests: Omit<DigestRecord, 'html' | 'text'>[] = [];
-    for (const row of rows) {
-      digests.push({ number: row.number, createdAt: new Date(row.created_at), subject: row.subject, articleSlugs: await this.digestSlugs(row.number) });
-    }
+    for (const row of rows) digests.push({ ...toDigestSummary(row), articleSlugs: await this.digestSlugs(row.number) });
     return digests;
   }
 
@@ -319,6 +393,7 @@ export class SqlStore implements Store {
       subscriberId: row.subscriber_id,
       email: row.email,
       name: row.name,
+      sections: splitKeys(row.sections),
       subscriberStatus: row.status,
       attempts: row.attempts,
     }));
@@ -374,6 +449,20 @@ export class SqlStore implements Store {
     return Number(row?.n ?? 1);
   }
 
+  /** One row per active reader of the digest's edition: pending when a block is in their sections, else skipped. */
+  private async insertLedger(tx: Queryable, input: DigestInput, at: string): Promise<void> {
+    const sections = [...new Set(input.blocks.flatMap((b) => (b.section === null ? [] : [b.section])))];
+    const inSections = ["sections = ''", ...sections.map(() => "(',' || sections || ',') LIKE ?")].join(' OR ');
+    const patterns = sections.map(keyPattern);
+    await tx.run(
+      `INSERT INTO deliveries (digest_number, subscriber_id, status, detail, updated_at)
+       SELECT CAST(? AS INTEGER), id, CASE WHEN ${inSections} THEN 'pending' ELSE 'skipped' END,
+              CASE WHEN ${inSections} THEN NULL ELSE CAST(? AS TEXT) END, CAST(? AS TEXT)
+       FROM subscribers WHERE status = 'active' AND ${editionClause(input.defaultEdition)}`,
+      [input.number, ...patterns, ...patterns, nothingInSections, at, keyPattern(input.edition)],
+    );
+  }
+
   private async digestSlugs(number: number): Promise<string[]> {
     return (await this.driver.query<{ slug: string }>(sql.digestSlugs, [number])).map((r) => r.slug);
   }
@@ -409,6 +498,8 @@ export class SqlStore implements Store {
     change: StatusChange,
   ): Promise<{ subscriber: Subscriber; outcome: UpsertOutcome }> {
     const at = now.toISOString();
+    const sections = input.sections === undefined ? undefined : joinKeys(input.sections);
+    const editions = input.editions === undefined ? undefined : joinKeys(input.editions);
     const [existing] = await tx.query<SubscriberRow>(sql.subscriberByKey, [emailKey(input.email)]);
     if (!existing) {
       const [row] = await tx.query<SubscriberRow>(sql.insertSubscriber, [
@@ -418,6 +509,8 @@ export class SqlStore implements Store {
         input.status,
         at,
         at,
+        sections ?? '',
+        editions ?? '',
       ]);
       if (!row) throw new StoreError(`could not add ${input.email}`);
       await this.journal(tx, row.id, row.status, now, { kind: 'subscribed', ...change });
@@ -428,8 +521,15 @@ export class SqlStore implements Store {
     // An address never steps back from active to pending: a repeated opt-in request must not unconfirm it.
     const status = existing.status === 'active' ? 'active' : input.status;
     const name = input.name ?? existing.name;
-    if (status === existing.status && name === existing.name) return { subscriber: toSubscriber(existing), outcome: 'unchanged' };
-    const [row] = await tx.query<SubscriberRow>(sql.updateSubscriber, [name, status, at, existing.id]);
+    const choices = { sections: sections ?? existing.sections, editions: editions ?? existing.editions };
+    const sameChoices = choices.sections === existing.sections && choices.editions === existing.editions;
+    if (status === existing.status && name === existing.name && sameChoices) return { subscriber: toSubscriber(existing), outcome: 'unchanged' };
+    let [row] = await tx.query<SubscriberRow>(sql.updateSubscriber, [name, status, at, existing.id]);
+    if (row && !sameChoices) {
+      [row] = await tx.query<SubscriberRow>(sql.updateChoices, [choices.sections, choices.editions, at, existing.id]);
+      const detail = `sections: ${choices.sections || 'all'}; editions: ${choices.editions || 'default'}`;
+      await this.appendIn(tx, { subscriberId: existing.id, at: now, kind: 'preferences', source: change.source, detail });
+    }
     if (!row) throw new StoreError(`could not update ${input.email}`);
     if (status !== existing.status) await this.journal(tx, row.id, status, now, gone ? { kind: 'subscribed', ...change } : change);
     return { subscriber: toSubscriber(row), outcome: 'updated' };

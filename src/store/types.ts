@@ -1,4 +1,5 @@
 // The store interface: everything Gazette keeps between runs, one asynchronous contract for SQLite and PostgreSQL.
+import type { DigestBlock } from '../digest/assemble.js';
 
 /** Where a subscriber stands (SPEC "Commands"). */
 export type SubscriberStatus = 'pending' | 'active' | 'unsubscribed' | 'bounced';
@@ -15,6 +16,10 @@ export interface Subscriber {
   status: SubscriberStatus;
   createdAt: Date;
   updatedAt: Date;
+  /** Section keys the reader chose, in site order; empty: all sections. */
+  sections: string[];
+  /** Edition ids the reader chose; empty: the default edition. */
+  editions: string[];
 }
 
 /** An address to add or update. */
@@ -22,26 +27,59 @@ export interface SubscriberInput {
   email: string;
   name: string | null;
   status: 'pending' | 'active';
+  /** Replace the reader's choices; left out, a new reader gets all sections / the default edition and a known one keeps theirs. */
+  sections?: readonly string[];
+  editions?: readonly string[];
 }
+
+/** A reader's choices, as `setSubscriberChoices` stores them. */
+export interface SubscriberChoices {
+  sections: readonly string[];
+  editions: readonly string[];
+}
+
+/** Which subscribers to list: by status, and readers of a section or an edition (as the digests choose them). */
+export interface SubscriberFilter {
+  status?: SubscriberStatus;
+  /** A section key: readers of all sections and those who chose it. */
+  section?: string;
+  /** An edition id; `defaultEdition` says whether readers who never chose get it. */
+  edition?: { id: string; defaultEdition: boolean };
+}
+
+/** The detail of the ledger row of a reader whose sections had nothing in a digest. */
+export const nothingInSections = 'nothing new in their sections';
 
 /** What adding an address did: `kept` means it had unsubscribed or bounced and was left that way. */
 export type UpsertOutcome = 'added' | 'updated' | 'unchanged' | 'kept';
 
 /** A digest as stored: rendered once, with per-reader placeholders, so `send` needs nothing else. */
 export interface DigestRecord {
+  /** The key of the digest in the ledger, across editions. */
   number: number;
+  /** The edition it is an issue of, and its issue number there (for one edition, the same as `number`). */
+  edition: string;
+  issue: number;
   createdAt: Date;
   subject: string;
   html: string;
   text: string;
   /** Slugs of the articles it carries, in order. */
   articleSlugs: string[];
+  /** What each reader's copy is assembled from (empty for a digest made before readers chose sections). */
+  blocks: DigestBlock[];
 }
 
 /** A digest to store, with the articles it carries and those it passes over. */
 export interface DigestInput {
-  /** The issue number printed in it: the next one, or the store refuses it. */
+  /** The next digest number, or the store refuses it. */
   number: number;
+  /** Its edition; `issue` is the edition's next issue number (printed in it), or the store refuses it. */
+  edition: string;
+  issue: number;
+  /** True for the default edition: readers who never chose an edition get it. */
+  defaultEdition: boolean;
+  blocks: readonly DigestBlock[];
   createdAt: Date;
   subject: string;
   html: string;
@@ -50,7 +88,7 @@ export interface DigestInput {
   passedOver: readonly string[];
 }
 
-/** A delivery's state: `skipped` when the reader left before it was sent. */
+/** A delivery's state: `skipped` when the reader left before it was sent, or their sections had nothing new. */
 export type DeliveryStatus = 'pending' | 'sent' | 'bounced' | 'failed' | 'skipped';
 
 /** One ledger row still to send, with what is needed to address it. */
@@ -59,6 +97,8 @@ export interface PendingDelivery {
   subscriberId: number;
   email: string;
   name: string | null;
+  /** The reader's sections now (keys; empty: all). */
+  sections: string[];
   /** The subscriber's status now: a row whose reader is no longer active is skipped, not sent. */
   subscriberStatus: SubscriberStatus;
   attempts: number;
@@ -154,7 +194,7 @@ export interface Store {
    */
   setSubscriberStatus(id: number, status: SubscriberStatus, now: Date, change?: StatusChange): Promise<Subscriber | null>;
   /** Subscribers in id order, read page by page so a large list never sits in memory. */
-  listSubscribers(filter?: { status?: SubscriberStatus }): AsyncIterable<Subscriber>;
+  listSubscribers(filter?: SubscriberFilter): AsyncIterable<Subscriber>;
   countSubscribers(): Promise<Record<SubscriberStatus, number>>;
 
   /** Appends an event to the journal; false (nothing stored) when its dedupe key was recorded before. */
@@ -164,14 +204,23 @@ export interface Store {
   /** Every event at or after `since`, oldest first, read page by page. */
   subscriberEventsSince(since: Date): AsyncIterable<SubscriberEvent>;
 
-  /** Slugs carried or passed over by any digest. */
-  seenSlugs(): Promise<Set<string>>;
-  /** The number the next digest gets. */
-  nextDigestNumber(): Promise<number>;
+  // Issue 14 (readers choose): a reader's choices, and digests per edition.
   /**
-   * Stores a digest, its article slugs, and one pending ledger row per active subscriber, in one
-   * transaction. Throws StoreError, storing nothing, when its number is not the next one or a slug was
-   * already in a digest (another process made a digest meanwhile).
+   * Replaces a subscriber's sections and editions and journals a `preferences` event (`source`, default
+   * `gazette`); returns the updated subscriber, or null when there is no such id.
+   */
+  setSubscriberChoices(id: number, choices: SubscriberChoices, now: Date, source?: string): Promise<Subscriber | null>;
+  /** Slugs carried or passed over by any digest of the edition. */
+  seenSlugs(edition: string): Promise<Set<string>>;
+  /** The number the next digest gets (its key across editions). */
+  nextDigestNumber(): Promise<number>;
+  /** The issue number the next digest of the edition gets. */
+  nextIssueNumber(edition: string): Promise<number>;
+  /**
+   * Stores a digest, its article slugs, and one ledger row per active reader of its edition, in one
+   * transaction: pending when one of its articles is in the reader's sections, else skipped ("nothing new in
+   * their sections"). Throws StoreError, storing nothing, when its number or issue is not the next one or a
+   * slug was already in a digest of the edition (another process made a digest meanwhile).
    */
   createDigest(input: DigestInput): Promise<DigestRecord>;
   getDigest(number: number): Promise<DigestRecord | null>;

@@ -1,5 +1,5 @@
 // The changes a subscriber's status may go through, shared by the CLI and the public endpoints.
-import type { Store, Subscriber, UpsertOutcome } from '../store/types.js';
+import type { Store, Subscriber, SubscriberChoices, UpsertOutcome } from '../store/types.js';
 import { cleanName, type ValidEmail } from './validate.js';
 
 /** What adding or requesting an address did. */
@@ -8,9 +8,18 @@ export interface Upserted {
   outcome: UpsertOutcome;
 }
 
-/** Adds an address the operator vouches for as `active`; one that unsubscribed or bounced is kept as it is. */
-export function addSubscriber(store: Store, address: ValidEmail, name: string | null | undefined, now: Date): Promise<Upserted> {
-  return store.upsertSubscriber({ email: address.email, name: cleanName(name), status: 'active' }, now, { source: 'cli' });
+/**
+ * Adds an address the operator vouches for as `active`, with the choices given (others unchanged, or all
+ * sections and the default edition for a new one); one that unsubscribed or bounced is kept as it is.
+ */
+export function addSubscriber(
+  store: Store,
+  address: ValidEmail,
+  name: string | null | undefined,
+  now: Date,
+  choices: Partial<SubscriberChoices> = {},
+): Promise<Upserted> {
+  return store.upsertSubscriber({ email: address.email, name: cleanName(name), status: 'active', ...choices }, now, { source: 'cli' });
 }
 
 /**
@@ -22,10 +31,11 @@ export async function requestSubscription(
   address: ValidEmail,
   name: string | null | undefined,
   now: Date,
+  choices: Partial<SubscriberChoices> = {},
 ): Promise<Upserted> {
   const existing = await store.findSubscriber(address.email);
   if (existing?.status === 'active') return { subscriber: existing, outcome: 'unchanged' };
-  return store.upsertSubscriber({ email: address.email, name: cleanName(name), status: 'pending' }, now, { revive: true, source: 'web' });
+  return store.upsertSubscriber({ email: address.email, name: cleanName(name), status: 'pending', ...choices }, now, { revive: true, source: 'web' });
 }
 
 /** Makes a pending subscriber active; `refused` when the reader has since left (an old link must not bring them back). */

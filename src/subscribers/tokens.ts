@@ -3,7 +3,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Store } from '../store/types.js';
 
 /** What a token lets its bearer do. */
-export type TokenPurpose = 'confirm' | 'unsubscribe';
+export type TokenPurpose = 'confirm' | 'unsubscribe' | 'preferences';
 
 function mac(secret: string, subscriberId: number, purpose: TokenPurpose): Buffer {
   return createHmac('sha256', secret).update(`gazette:${purpose}:${subscriberId}`).digest();
@@ -32,6 +32,11 @@ export async function resolveSecret(configured: string | null, store: Store): Pr
 /** The https link that unsubscribes one reader (GET shows a button, POST unsubscribes). */
 export function unsubscribeUrl(baseUrl: string, secret: string, subscriberId: number): string {
   return `${baseUrl}/unsubscribe?token=${encodeURIComponent(createToken(secret, subscriberId, 'unsubscribe'))}`;
+}
+
+/** The link to a reader's page of sections and editions (`/preferences`, linked from every digest). */
+export function preferencesUrl(baseUrl: string, secret: string, subscriberId: number): string {
+  return `${baseUrl}/preferences?token=${encodeURIComponent(createToken(secret, subscriberId, 'preferences'))}`;
 }
 
 /** The link in the double opt-in mail that makes a pending reader active. */

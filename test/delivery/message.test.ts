@@ -10,7 +10,7 @@ import { deliveryConfig, now, renderedDigest } from './fixtures.js';
 
 const secret = 'test-secret';
 const config = deliveryConfig();
-const digest: DigestRecord = { number: 4, createdAt: now, articleSlugs: ['bridge'], ...renderedDigest() };
+const digest: DigestRecord = { number: 4, edition: 'newsletter', issue: 4, createdAt: now, articleSlugs: ['bridge'], ...renderedDigest() };
 let make: DigestMessages;
 
 beforeAll(async () => {
@@ -18,7 +18,7 @@ beforeAll(async () => {
 });
 
 async function parsed(name: string | null, subscriberId = 7, email = 'zoe@example.net'): Promise<ParsedMail> {
-  return simpleParser(make({ subscriberId, email, name }, now).raw);
+  return simpleParser(make({ subscriberId, email, name, sections: [] }, now)?.raw ?? Buffer.alloc(0));
 }
 
 function header(mail: ParsedMail, key: string): string[] {
@@ -62,6 +62,7 @@ describe('a digest message', () => {
     const expected = personalize(digest, {
       name,
       unsubscribeUrl: `https://news.example.org/unsubscribe?token=${encodeURIComponent(createToken(secret, 12, 'unsubscribe'))}`,
+      preferencesUrl: `https://news.example.org/preferences?token=${encodeURIComponent(createToken(secret, 12, 'preferences'))}`,
       webUrl: 'https://news.example.org/digests/4/',
     });
     expect(mail.text).toBe(expected.text.replace(/\r?\n/g, '\n'));
@@ -79,7 +80,7 @@ describe('a digest message', () => {
   });
 
   it('keeps a name with CR, LF, quotes or non-ASCII inside the To header', async () => {
-    const raw = make({ subscriberId: 3, email: 'eve@example.net', name: 'Eve\r\nBcc: victim@example.com\r\n"Q" Ünïcødé' }, now).raw;
+    const raw = make({ subscriberId: 3, email: 'eve@example.net', name: 'Eve\r\nBcc: victim@example.com\r\n"Q" Ünïcødé', sections: [] }, now)?.raw ?? Buffer.alloc(0);
     const head = raw.subarray(0, raw.indexOf('\r\n\r\n')).toString('latin1');
     expect(head).not.toMatch(/^Bcc:/im);
     expect(Buffer.from(head, 'latin1').every((byte) => byte < 0x80)).toBe(true);
@@ -92,13 +93,13 @@ describe('a digest message', () => {
     const html = digest.html.replace('<p>Hello %%GZ_NAME%%,</p>', '<!--GZ:MAIL--><p>Hello %%GZ_NAME%%,</p><!--/GZ:MAIL-->');
     expect(html).toContain('<!--GZ:MAIL-->');
     const marked = await prepareDigestMessages({ ...digest, html }, config, secret);
-    const mail = await simpleParser(marked({ subscriberId: 7, email: 'zoe@example.net', name: 'Zoë' }, now).raw);
+    const mail = await simpleParser(marked({ subscriberId: 7, email: 'zoe@example.net', name: 'Zoë', sections: [] }, now)?.raw ?? Buffer.alloc(0));
     expect(mail.html).not.toMatch(/GZ:MAIL/);
     expect(mail.html).toContain('<p>Hello Zoë,</p>');
   });
 
   it('uses CRLF line ends, body lines of at most 76 characters and no header line over 998', () => {
-    const raw = make({ subscriberId: 5, email: 'long@example.net', name: 'A'.repeat(40) + ' ' + 'B'.repeat(60) }, now).raw.toString('latin1');
+    const raw = make({ subscriberId: 5, email: 'long@example.net', name: 'A'.repeat(40) + ' ' + 'B'.repeat(60), sections: [] }, now)?.raw.toString('latin1') ?? '';
     expect(/[^\r]\n|\r[^\n]/.test(raw)).toBe(false);
     const end = raw.indexOf('\r\n\r\n');
     const [head, body] = [raw.slice(0, end), raw.slice(end + 4)];
@@ -111,6 +112,7 @@ describe('a digest message', () => {
     const reference = personalize(digest, {
       name: 'Ann',
       unsubscribeUrl: `https://news.example.org/unsubscribe?token=${encodeURIComponent(createToken(secret, 21, 'unsubscribe'))}`,
+      preferencesUrl: `https://news.example.org/preferences?token=${encodeURIComponent(createToken(secret, 21, 'preferences'))}`,
       webUrl: 'https://news.example.org/digests/4/',
     });
     const whole = await simpleParser(

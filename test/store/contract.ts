@@ -36,8 +36,74 @@ export function describeStoreContract(name: string, create: () => Promise<StoreF
     });
 
     async function digest(carried: string[], passedOver: string[] = []): Promise<DigestInput> {
-      return { number: await store.nextDigestNumber(), createdAt: now, subject: 'Issue', html: '<p>x</p>', text: 'x', carried, passedOver };
+      return {
+        number: await store.nextDigestNumber(),
+        edition: 'newsletter',
+        issue: await store.nextIssueNumber('newsletter'),
+        defaultEdition: true,
+        blocks: [],
+        createdAt: now,
+        subject: 'Issue',
+        html: '<p>x</p>',
+        text: 'x',
+        carried,
+        passedOver,
+      };
     }
+
+    describe('readers choose (issue 14)', () => {
+      const block = (slug: string, section: string | null) => ({ slug, section, subject: slug, title: slug, summary: '' });
+
+      it('keeps each reader’s sections and editions, journals a change, and lists readers by them', async () => {
+        const add = (email: string, sections?: string[], editions?: string[]) =>
+          store.upsertSubscriber({ email, name: null, status: 'active', ...(sections ? { sections } : {}), ...(editions ? { editions } : {}) }, now);
+        const { subscriber: all } = await add('all@example.org');
+        await add('world@example.org', ['local', 'world'], ['daily']);
+        expect(all).toMatchObject({ sections: [], editions: [] });
+        expect(await store.findSubscriber('world@example.org')).toMatchObject({ sections: ['local', 'world'], editions: ['daily'] });
+        const changed = await store.setSubscriberChoices(all.id, { sections: ['world'], editions: ['weekly', 'daily'] }, now, 'web');
+        expect(changed).toMatchObject({ sections: ['world'], editions: ['weekly', 'daily'] });
+        expect((await store.subscriberEvents(all.id, 5))[0]).toMatchObject({ kind: 'preferences', source: 'web' });
+        const emails = async (filter: Parameters<Store['listSubscribers']>[0]) => (await collect(store.listSubscribers(filter))).map((s) => s.email);
+        expect(await emails({ section: 'local' })).toEqual(['world@example.org']);
+        expect(await emails({ edition: { id: 'weekly', defaultEdition: false } })).toEqual(['all@example.org']);
+        await add('new@example.org');
+        expect(await emails({ edition: { id: 'weekly', defaultEdition: true }, section: 'world' })).toEqual(['all@example.org', 'new@example.org']);
+      });
+
+      it('writes ledger rows for the edition’s readers only: pending when a block is in their sections, else skipped', async () => {
+        const add = (email: string, sections: string[], editions: string[]) => store.upsertSubscriber({ email, name: null, status: 'active', sections, editions }, now);
+        await add('all@example.org', [], []);
+        await add('local@example.org', ['local'], []);
+        await add('sport@example.org', ['sport'], []);
+        await add('daily@example.org', [], ['daily']);
+        const made = await store.createDigest({
+          ...(await digest(['w', 'l'])),
+          edition: 'weekly',
+          issue: await store.nextIssueNumber('weekly'),
+          blocks: [block('w', 'world'), block('l', 'local')],
+        });
+        expect(made).toMatchObject({ edition: 'weekly', issue: 1, blocks: [{ slug: 'w' }, { slug: 'l' }] });
+        expect((await store.pendingDeliveries(10)).map((r) => [r.email, r.sections])).toEqual([
+          ['all@example.org', []],
+          ['local@example.org', ['local']],
+        ]);
+        expect(await store.deliveryCounts(made.number)).toEqual({ pending: 2, sent: 0, bounced: 0, failed: 0, skipped: 1 });
+        // Each edition has its own issue numbers and its own "since the last issue".
+        expect(await store.nextIssueNumber('weekly')).toBe(2);
+        expect(await store.nextIssueNumber('daily')).toBe(1);
+        expect(await store.seenSlugs('daily')).toEqual(new Set());
+        const daily = await store.createDigest({
+          ...(await digest(['w'])),
+          edition: 'daily',
+          issue: 1,
+          defaultEdition: false,
+          blocks: [block('w', 'world')],
+        });
+        expect((await store.pendingDeliveries(10, { digestNumber: made.number, subscriberId: 1e9 })).map((r) => r.email)).toEqual(['daily@example.org']);
+        expect(await store.getDigest(daily.number)).toMatchObject({ edition: 'daily', issue: 1, articleSlugs: ['w'] });
+      });
+    });
 
     describe('subscribers', () => {
       it('dedupes addresses case-insensitively and keeps the first spelling', async () => {
@@ -156,7 +222,7 @@ export function describeStoreContract(name: string, create: () => Promise<StoreF
         const record = await store.createDigest(await digest(['one', 'two'], ['old']));
         expect(record.number).toBe(1);
         expect(await store.getDigest(1)).toMatchObject({ subject: 'Issue', createdAt: now, articleSlugs: ['one', 'two'] });
-        expect(await store.seenSlugs()).toEqual(new Set(['one', 'two', 'old']));
+        expect(await store.seenSlugs('newsletter')).toEqual(new Set(['one', 'two', 'old']));
         expect((await store.pendingDeliveries(10)).map((r) => r.email)).toEqual(['a@example.org', 'c@example.org']);
         expect(await store.deliveryCounts(1)).toEqual({ pending: 2, sent: 0, bounced: 0, failed: 0, skipped: 0 });
         expect((await store.createDigest(await digest(['three']))).number).toBe(2);
@@ -171,7 +237,7 @@ export function describeStoreContract(name: string, create: () => Promise<StoreF
         await expect(store.createDigest(await digest(['two', 'one']))).rejects.toThrow(StoreError);
         await expect(store.createDigest(await digest(['two', 'two']))).rejects.toThrow(StoreError);
         expect(await store.listDigests()).toHaveLength(1);
-        expect(await store.seenSlugs()).toEqual(new Set(['one']));
+        expect(await store.seenSlugs('newsletter')).toEqual(new Set(['one']));
       });
 
       it('refuses a digest whose number another process took meanwhile', async () => {

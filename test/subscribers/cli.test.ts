@@ -27,9 +27,11 @@ async function listJson(...args: string[]): Promise<{ email: string; name: strin
 describe('gazette subscribers', () => {
   it('adds an active subscriber and lists it as JSON', async () => {
     const added = await subscribers('add', 'Ada@Example.org', '--name', 'Ada Lovelace');
-    expect(added).toMatchObject({ code: 0, stdout: 'added Ada@Example.org (active)\n' });
+    expect(added).toMatchObject({ code: 0, stdout: 'added Ada@Example.org (active; sections: all; editions: default)\n' });
     const list = await listJson();
-    expect(list).toEqual([{ email: 'Ada@Example.org', name: 'Ada Lovelace', status: 'active', createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) }]);
+    expect(list).toEqual([
+      { email: 'Ada@Example.org', name: 'Ada Lovelace', status: 'active', createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), sections: [], editions: [] },
+    ]);
     expect(await listJson('--status', 'pending')).toEqual([]);
   });
 
@@ -66,8 +68,8 @@ describe('gazette subscribers', () => {
     const { code, stdout } = await subscribers('list', '--status', 'active');
     expect(code).toBe(0);
     const lines = stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^STATUS\s+CREATED\s+EMAIL\s+NAME$/);
-    expect(lines[1]).toMatch(/^active\s+\d{4}-\d\d-\d\d\s+ada@example\.org\s+Ada$/);
+    expect(lines[0]).toMatch(/^STATUS\s+CREATED\s+EMAIL\s+SECTIONS\s+EDITIONS\s+NAME$/);
+    expect(lines[1]).toMatch(/^active\s+\d{4}-\d\d-\d\d\s+ada@example\.org\s+all\s+default\s+Ada$/);
     expect(lines.at(-1)).toBe('1 shown; on the list: 0 pending, 1 active, 1 unsubscribed, 0 bounced');
   });
 

@@ -9,6 +9,7 @@ import { pipelineJobs } from '../../schedule/jobs.js';
 import { defaultLeaseTtlMs } from '../../schedule/lease.js';
 import { startScheduler, type Scheduler } from '../../schedule/scheduler.js';
 import { startServer } from '../../server/index.js';
+import { knownChoicesLoader } from '../../subscribers/known.js';
 import { openStore } from '../../store/index.js';
 import { ioOf, optionArgs, optionsOf } from '../context.js';
 
@@ -78,6 +79,7 @@ export default defineCommand({
         store,
         config,
         options,
+        choices: knownChoicesLoader(options.contentDir),
         transport,
         logger,
         trustProxy: options.trustProxy,

@@ -5,6 +5,7 @@ import { createTransport } from '../../delivery/index.js';
 import { createLogger } from '../../log.js';
 import { startServer } from '../../server/index.js';
 import { openStore } from '../../store/index.js';
+import { knownChoicesLoader } from '../../subscribers/known.js';
 import { ioOf, optionArgs, optionsOf } from '../context.js';
 
 /** Resolves on the first SIGINT or SIGTERM. */
@@ -20,9 +21,9 @@ function untilStopped(): Promise<NodeJS.Signals> {
   });
 }
 
-/** `gazette serve`: Serve --out over HTTP with /subscribe, /confirm, /unsubscribe and /healthz */
+/** `gazette serve`: Serve --out over HTTP with /subscribe, /confirm, /unsubscribe, /preferences and /healthz */
 export default defineCommand({
-  meta: { name: 'serve', description: 'Serve --out over HTTP with /subscribe, /confirm, /unsubscribe and /healthz' },
+  meta: { name: 'serve', description: 'Serve --out over HTTP with /subscribe, /confirm, /unsubscribe, /preferences and /healthz' },
   args: { ...optionArgs },
   async run(typed) {
     // ioOf/optionsOf take the untyped context; under exactOptionalPropertyTypes a typed one does not widen to it.
@@ -34,7 +35,8 @@ export default defineCommand({
     const store = await openStore(options);
     const transport = createTransport(options);
     try {
-      const running = await startServer({ store, config, options, transport, logger, trustProxy: options.trustProxy, port: options.port });
+      const choices = knownChoicesLoader(options.contentDir);
+      const running = await startServer({ store, config, options, transport, logger, trustProxy: options.trustProxy, port: options.port, choices });
       io.stdout.write(`serving ${resolve(options.outDir)} at ${running.url} (mail through ${transport.description}); Ctrl-C stops\n`);
       const signal = await untilStopped();
       logger.info({ signal }, 'stopping');
