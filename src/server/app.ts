@@ -17,6 +17,7 @@ import { quoteValue, validateEmail } from '../subscribers/validate.js';
 import { loadPages, type PageName, type PageViews } from './pages.js';
 import { clientKey, SlidingWindowLimiter, type RateDecision, type RateLimit } from './rate-limit.js';
 import { createStaticHandler } from './static.js';
+import { createWebhooks, type WebhookDeps } from './webhooks.js';
 
 /** Limits on subscription requests: per client address (IPv6 per /64) and per email address. */
 export interface SubscribeLimits {
@@ -63,6 +64,8 @@ export interface AppDeps {
   trustProxy?: boolean;
   logger?: Logger;
   background?: BackgroundTasks;
+  /** The ESP webhooks (`/webhooks/*`): how events are recorded and the environment holding their secrets. */
+  webhooks?: Omit<WebhookDeps, 'logger' | 'now'>;
 }
 
 /** Largest request body accepted (a subscription is two short fields). */
@@ -224,6 +227,8 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
     logger?.info({ subscriber: subscriber.id }, 'unsubscribed');
     return notice(c, 200, 'You are unsubscribed', [`${subscriber.email} will get no more mail from ${config.title}.`], subscribeAgain);
   });
+
+  if (deps.webhooks) app.route('/webhooks', createWebhooks({ ...deps.webhooks, logger, now }));
 
   const serveOut = createStaticHandler(deps.options.outDir);
   app.get('*', (c) => serveOut(c));
