@@ -5,10 +5,10 @@ import type { InboundMessage } from './parse.js';
 import { readReturnAddress, type ReturnAddress } from './verp.js';
 
 /** What a return-path report does to a reader: `soft-bounce` is counted, the others end the subscription. */
-export type ReturnEventKind = 'bounce' | 'soft-bounce' | 'complaint' | 'unsubscribe';
+export type ReturnEventKind = 'bounced' | 'soft_bounce' | 'complaint' | 'unsubscribed';
 
-/** Where a report came from: the inbound SMTP listener or an ESP webhook. */
-export type ReturnEventSource = 'inbound' | 'ses' | 'mailgun' | 'postmark';
+/** Where a report came from: the inbound SMTP listener (`mailto` for a mailed unsubscribe) or an ESP webhook. */
+export type ReturnEventSource = 'inbound' | 'mailto' | 'ses' | 'mailgun' | 'postmark';
 
 /** One report about one reader, ready for the store. */
 export interface ReturnEvent {
@@ -39,7 +39,7 @@ export function bounceDetail(status: string | null, diagnostic: string | null): 
  * (when known), so a delay warning and the later expiry of one message count once.
  */
 export function dedupeKeyOf(kind: ReturnEventKind, reader: string, digestNumber: number | null, reportId: string): string {
-  const identity = kind === 'soft-bounce' && digestNumber !== null ? `digest-${digestNumber}` : reportId;
+  const identity = kind === 'soft_bounce' && digestNumber !== null ? `digest-${digestNumber}` : reportId;
   return `${kind}:${reader}:${identity}`;
 }
 
@@ -53,7 +53,7 @@ export function resolveInbound(message: InboundMessage, to: ReturnAddress | null
   const make = (kind: ReturnEventKind, detail: string | null): Resolution => ({
     event: {
       kind,
-      source: 'inbound',
+      source: message.kind === 'mailto-unsubscribe' ? 'mailto' : 'inbound',
       reader: { subscriberId: named.subscriberId },
       digestNumber,
       detail,
@@ -64,10 +64,10 @@ export function resolveInbound(message: InboundMessage, to: ReturnAddress | null
   switch (message.kind) {
     case 'dsn':
       if (message.verdict === 'delivered') return { ignored: 'the report says the message was delivered' };
-      return make(message.verdict === 'permanent' ? 'bounce' : 'soft-bounce', bounceDetail(message.status, message.diagnostic));
+      return make(message.verdict === 'permanent' ? 'bounced' : 'soft_bounce', bounceDetail(message.status, message.diagnostic));
     case 'arf':
       return make('complaint', `feedback-type ${message.feedbackType}`);
     case 'mailto-unsubscribe':
-      return make('unsubscribe', 'mailto unsubscribe');
+      return make('unsubscribed', 'mailto unsubscribe');
   }
 }

@@ -123,7 +123,7 @@ export function sesEvents(notification: Json, at: Date): ReturnEvent[] {
   const digest = digestOfMessageId(obj(mail.commonHeaders).messageId);
   if (type === 'Bounce') {
     const bounce = obj(notification.bounce);
-    const kind: ReturnEventKind = bounce.bounceType === 'Permanent' ? 'bounce' : 'soft-bounce';
+    const kind: ReturnEventKind = bounce.bounceType === 'Permanent' ? 'bounced' : 'soft_bounce';
     const id = str(bounce.feedbackId) ?? str(mail.messageId) ?? 'ses';
     return list(bounce.bouncedRecipients).flatMap((r) => {
       const recipient = obj(r);
@@ -158,12 +158,12 @@ export function mailgunEvent(data: Json, at: Date): ReturnEvent | null {
     case 'failed': {
       const status = obj(data['delivery-status']);
       const detail = bounceDetail(status.code === undefined ? null : String(status.code), str(status.message) ?? str(status.description) ?? str(data.reason));
-      return event('mailgun', data.severity === 'permanent' ? 'bounce' : 'soft-bounce', email, digest, detail, id, at);
+      return event('mailgun', data.severity === 'permanent' ? 'bounced' : 'soft_bounce', email, digest, detail, id, at);
     }
     case 'complained':
       return event('mailgun', 'complaint', email, digest, 'feedback-type abuse', id, at);
     case 'unsubscribed':
-      return event('mailgun', 'unsubscribe', email, digest, 'unsubscribed at Mailgun', id, at);
+      return event('mailgun', 'unsubscribed', email, digest, 'unsubscribed at Mailgun', id, at);
     default:
       return null;
   }
@@ -180,17 +180,17 @@ export function postmarkEvent(body: Json, at: Date): ReturnEvent | null {
     case 'Bounce': {
       const type = str(body.Type) ?? '';
       if (type === 'SpamComplaint') return event('postmark', 'complaint', email, null, 'feedback-type abuse', id, at);
-      if (type === 'Unsubscribe') return event('postmark', 'unsubscribe', email, null, 'unsubscribed at Postmark', id, at);
+      if (type === 'Unsubscribe') return event('postmark', 'unsubscribed', email, null, 'unsubscribed at Postmark', id, at);
       const hard = ['HardBounce', 'BadEmailAddress', 'ManuallyDeactivated', 'AddressChange', 'Blocked'].includes(type);
       const soft = ['SoftBounce', 'Transient', 'DnsError', 'MailFrontier'].includes(type);
       if (!hard && !soft) return null;
-      return event('postmark', hard ? 'bounce' : 'soft-bounce', email, null, `${type}: ${str(body.Details) ?? str(body.Description) ?? ''}`.trim(), id, at);
+      return event('postmark', hard ? 'bounced' : 'soft_bounce', email, null, `${type}: ${str(body.Details) ?? str(body.Description) ?? ''}`.trim(), id, at);
     }
     case 'SpamComplaint':
       return event('postmark', 'complaint', email, null, 'feedback-type abuse', id, at);
     case 'SubscriptionChange':
       if (body.SuppressSending !== true || body.SuppressionReason !== 'ManualSuppression') return null;
-      return event('postmark', 'unsubscribe', email, null, 'unsubscribed at Postmark', id, at);
+      return event('postmark', 'unsubscribed', email, null, 'unsubscribed at Postmark', id, at);
     default:
       return null;
   }

@@ -66,12 +66,12 @@ describe('the inbound listener', () => {
     ['yahoo-bounce', /^5\.0\.0 554: delivery error/],
   ] as const)('takes a %s bounce at the VERP address as a bounce of that reader and digest', async (name, detail) => {
     const event = await taken(name, 7);
-    expect(event).toMatchObject({ kind: 'bounce', source: 'inbound', reader: { subscriberId: 7 }, digestNumber: 3 });
+    expect(event).toMatchObject({ kind: 'bounced', source: 'inbound', reader: { subscriberId: 7 }, digestNumber: 3 });
     expect(event?.detail).toMatch(detail);
   });
 
   it('takes a delay warning as a soft bounce, keyed by digest', async () => {
-    expect(await taken('postfix-delay', 8)).toMatchObject({ kind: 'soft-bounce', reader: { subscriberId: 8 }, dedupeKey: 'soft-bounce:subscriber-8:digest-3' });
+    expect(await taken('postfix-delay', 8)).toMatchObject({ kind: 'soft_bounce', reader: { subscriberId: 8 }, dedupeKey: 'soft_bounce:subscriber-8:digest-3' });
   });
 
   it('takes an ARF report sent to the feedback-loop address as a complaint, naming the reader from the quoted original', async () => {
@@ -83,7 +83,7 @@ describe('the inbound listener', () => {
   it('takes a mail to the mailto unsubscribe address as an unsubscribe', async () => {
     const { text, unsubscribe } = fixture('mailto-unsubscribe', 10);
     expect((await deliver(listener.port, unsubscribe, text, reader)).code).toBe(250);
-    expect(events.at(-1)).toMatchObject({ kind: 'unsubscribe', reader: { subscriberId: 10 }, digestNumber: null });
+    expect(events.at(-1)).toMatchObject({ kind: 'unsubscribed', source: 'mailto', reader: { subscriberId: 10 }, digestNumber: null });
   });
 
   it('ignores an out-of-office reply, a forged token and a message that is not a report, with a log line each', async () => {
@@ -118,7 +118,7 @@ describe('the inbound listener', () => {
     const { text, verp } = fixture('gmail-bounce', 11);
     const reply = await deliver(listener.port, verp, text.slice(0, text.indexOf('Status: 5.1.1') + 8));
     expect(reply.code).toBe(250);
-    expect(events.at(-1)).toMatchObject({ kind: 'bounce', reader: { subscriberId: 11 } });
+    expect(events.at(-1)).toMatchObject({ kind: 'bounced', reader: { subscriberId: 11 } });
   });
 
   it('stays up through garbage and a burst of 200 connections, serving at most its limit at once', async () => {
@@ -141,6 +141,6 @@ describe('the inbound listener', () => {
       reply = await deliver(listener.port, verp, text);
     }
     expect(reply.code).toBe(250);
-    expect(events.at(-1)).toMatchObject({ kind: 'bounce', reader: { subscriberId: 12 } });
+    expect(events.at(-1)).toMatchObject({ kind: 'bounced', reader: { subscriberId: 12 } });
   });
 });

@@ -118,7 +118,7 @@ describe('/webhooks/ses', () => {
     const response = await post('/webhooks/ses', snsMessage(sesBounce, { version }));
     expect(response.status).toBe(200);
     expect(events).toEqual([
-      expect.objectContaining({ kind: 'bounce', source: 'ses', reader: { email: 'ann@example.net' }, digestNumber: 4, detail: 'smtp; 550 5.1.1 user unknown' }),
+      expect.objectContaining({ kind: 'bounced', source: 'ses', reader: { email: 'ann@example.net' }, digestNumber: 4, detail: 'smtp; 550 5.1.1 user unknown' }),
     ]);
     expect(fetched).toEqual([certUrl]);
   });
@@ -128,7 +128,7 @@ describe('/webhooks/ses', () => {
     expect((await post('/webhooks/ses', snsMessage(complaint))).status).toBe(200);
     const transient = { ...sesBounce, bounce: { ...sesBounce.bounce, bounceType: 'Transient', feedbackId: 'f-2' } };
     expect((await post('/webhooks/ses', snsMessage(transient))).status).toBe(200);
-    expect(events.map((e) => e.kind)).toEqual(['complaint', 'soft-bounce']);
+    expect(events.map((e) => e.kind)).toEqual(['complaint', 'soft_bounce']);
   });
 
   it('refuses an unsigned, forged, foreign-topic, stale or replayed message with 401, recording nothing', async () => {
@@ -191,10 +191,10 @@ describe('/webhooks/mailgun', () => {
       expect((await post('/webhooks/mailgun', mailgunBody(data))).status).toBe(200);
     }
     expect(events.map((e) => [e.kind, 'email' in e.reader ? e.reader.email : null, e.digestNumber])).toEqual([
-      ['bounce', 'ann@example.net', 5],
-      ['soft-bounce', 'ann@example.net', 5],
+      ['bounced', 'ann@example.net', 5],
+      ['soft_bounce', 'ann@example.net', 5],
       ['complaint', 'bob@example.net', null],
-      ['unsubscribe', 'cy@example.net', null],
+      ['unsubscribed', 'cy@example.net', null],
     ]);
   });
 
@@ -226,7 +226,7 @@ describe('/webhooks/postmark', () => {
     ]) {
       expect((await post('/webhooks/postmark', body, auth)).status).toBe(200);
     }
-    expect(events.map((e) => e.kind)).toEqual(['bounce', 'soft-bounce', 'complaint', 'unsubscribe']);
+    expect(events.map((e) => e.kind)).toEqual(['bounced', 'soft_bounce', 'complaint', 'unsubscribed']);
     expect(events[0]?.detail).toBe('HardBounce: smtp;550 5.1.1 user unknown');
   });
 
