@@ -1,29 +1,18 @@
 // From a classified message and the address it came to, the one event it means for one reader (or why it means
 // nothing). The reader is named only by a verified token: the VERP recipient first, else an address quoted
 // from the original message inside the report (feedback loops send to a fixed address, not the VERP one).
+import type { ReturnEventInput } from '../store/types.js';
 import type { InboundMessage } from './parse.js';
 import { readReturnAddress, type ReturnAddress } from './verp.js';
 
-/** What a return-path report does to a reader: `soft-bounce` is counted, the others end the subscription. */
-export type ReturnEventKind = 'bounced' | 'soft_bounce' | 'complaint' | 'unsubscribed';
+/** What a return-path report does to a reader: `soft_bounce` is counted, the others end the subscription. */
+export type ReturnEventKind = ReturnEventInput['kind'];
 
 /** Where a report came from: the inbound SMTP listener (`mailto` for a mailed unsubscribe) or an ESP webhook. */
 export type ReturnEventSource = 'inbound' | 'mailto' | 'ses' | 'mailgun' | 'postmark';
 
-/** One report about one reader, ready for the store. */
-export interface ReturnEvent {
-  kind: ReturnEventKind;
-  source: ReturnEventSource;
-  /** The reader: by id (a verified token) or, from an authenticated webhook, by address. */
-  reader: { subscriberId: number } | { email: string };
-  /** The digest the report is about, when known. */
-  digestNumber: number | null;
-  /** Status and the remote server's words (`5.1.1 550 … user unknown`), the feedback type, or null. */
-  detail: string | null;
-  /** The same report twice has the same key and counts once; a soft bounce counts once per digest. */
-  dedupeKey: string;
-  at: Date;
-}
+/** One report about one reader, ready for the store's `recordReturnEvent`. */
+export type ReturnEvent = ReturnEventInput & { source: ReturnEventSource };
 
 /** An event, or why the message changes nothing. */
 export type Resolution = { event: ReturnEvent } | { ignored: string };

@@ -31,7 +31,7 @@ const confirmed: string[] = [];
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gazette-webhooks-'));
-  store = openSqliteStore(join(dir, 'gazette.db'));
+  store = await openSqliteStore(join(dir, 'gazette.db'));
   const config = parseSiteConfig({
     title: 'Example News',
     baseUrl: 'https://news.example.org',
@@ -65,7 +65,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server.close();
-  store.close();
+  await store.close();
   await rm(dir, { recursive: true, force: true });
 });
 
