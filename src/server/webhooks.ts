@@ -5,6 +5,7 @@
 import { createHash, createHmac, createPublicKey, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { oneLine, shorten } from '../content/text.js';
 import { bounceDetail, dedupeKeyOf, type ReturnEvent, type ReturnEventKind, type ReturnEventSource } from '../inbound/events.js';
 import type { RecordEvent } from '../inbound/listener.js';
 import type { Logger } from '../log.js';
@@ -72,7 +73,9 @@ function digestOfMessageId(messageId: unknown): number | null {
 }
 
 function event(source: ReturnEventSource, kind: ReturnEventKind, email: string, digestNumber: number | null, detail: string | null, reportId: string, at: Date): ReturnEvent {
-  return { kind, source, reader: { email }, digestNumber, detail, dedupeKey: dedupeKeyOf(kind, `${source}:${email.toLowerCase()}`, digestNumber, reportId), at };
+  // The provider's words reach the journal and `subscribers list`: one line, no control characters, bounded.
+  const line = detail === null ? '' : oneLine(detail);
+  return { kind, source, reader: { email }, digestNumber, detail: line === '' ? null : shorten(line, 300), dedupeKey: dedupeKeyOf(kind, `${source}:${email.toLowerCase()}`, digestNumber, reportId), at };
 }
 
 type Json = Record<string, unknown>;

@@ -50,7 +50,7 @@ beforeAll(async () => {
       env: { GAZETTE_SES_TOPIC_ARNS: topic, GAZETTE_MAILGUN_SIGNING_KEY: mailgunKey, GAZETTE_POSTMARK_USER: 'pm', GAZETTE_POSTMARK_PASSWORD: 'pm-secret' },
       record: async (event) => {
         events.push(event);
-        return 'recorded';
+        return store.recordReturnEvent(event);
       },
       fetchCertificate: async (url) => {
         fetched.push(url);
@@ -198,6 +198,17 @@ describe('/webhooks/mailgun', () => {
     ]);
   });
 
+  it('bounces the reader in the store on a signed call, and leaves them alone on an unsigned one', async () => {
+    await store.upsertSubscriber({ email: 'zed@example.net', name: null, status: 'active' }, clock);
+    const failed = { ...mailgunFailed, id: 'mg-zed', recipient: 'Zed@example.net' };
+    expect((await post('/webhooks/mailgun', { 'event-data': failed })).status).toBe(401);
+    expect((await store.findSubscriber('zed@example.net'))?.status).toBe('active');
+    expect((await post('/webhooks/mailgun', mailgunBody(failed))).status).toBe(200);
+    expect((await store.findSubscriber('zed@example.net'))?.status).toBe('bounced');
+    const [journal] = await store.subscriberEvents((await store.findSubscriber('zed@example.net'))?.id ?? 0, 1);
+    expect(journal).toMatchObject({ kind: 'bounced', source: 'mailgun', digestNumber: 5, detail: '550 5.1.1 user unknown' });
+  });
+
   it('refuses an unsigned, wrongly signed, stale or replayed call with 401, recording nothing', async () => {
     const replayed = mailgunBody(mailgunFailed);
     expect((await post('/webhooks/mailgun', replayed)).status).toBe(200);
@@ -228,6 +239,11 @@ describe('/webhooks/postmark', () => {
     }
     expect(events.map((e) => e.kind)).toEqual(['bounced', 'soft_bounce', 'complaint', 'unsubscribed']);
     expect(events[0]?.detail).toBe('HardBounce: smtp;550 5.1.1 user unknown');
+  });
+
+  it('keeps a provider\'s words on one line without control characters', async () => {
+    await post('/webhooks/postmark', { ...postmarkBounce, ID: 45, Details: 'bad\r\nX-Injected: 1\u001b[31m red' }, basic('pm', 'pm-secret'));
+    expect(events[0]?.detail).toBe('HardBounce: bad X-Injected: 1 [31m red');
   });
 
   it('refuses a call without or with the wrong basic auth with 401, recording nothing', async () => {
