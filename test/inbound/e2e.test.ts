@@ -180,6 +180,11 @@ describe('the return path, end to end', () => {
         unsubscribed: 1,
       });
 
+      const table = (await run(['stats'], env())).stdout.split('\n');
+      expect(table[0]).toMatch(/^digest\s+date\s+recipients\s+sent\s+bounced at send\s+bounced after\s+soft bounces\s+complaints\s+unsubscribed since\s+failed\s+pending$/);
+      expect(table[2]).toMatch(/^1\s+\d{4}-\d\d-\d\d\s+7\s+6\s+1\s+1\s+1\s+1\s+1\s+0\s+0$/);
+      expect(table).toContain('list: 3 active, 0 pending, 2 unsubscribed, 2 bounced');
+
       const list = await run(['subscribers', 'list', '--json'], env());
       const why = Object.fromEntries((JSON.parse(list.stdout) as { email: string; reason: unknown }[]).map((s) => [s.email, s.reason]));
       expect(why['ann@example.net']).toMatchObject({ kind: 'bounced', source: 'inbound', detail: expect.stringMatching(/^550-5\.1\.1 The email account/) });
