@@ -109,6 +109,15 @@ export const siteConfigSchema = z.strictObject({
     subject: z.string().trim().min(1).nullable().default(null),
     /** The editions readers choose from; null: one edition, the newsletter itself. */
     editions: editionsSchema.nullable().default(null),
+    /**
+     * The address whose domain's MX points at Gazette's inbound listener: envelope senders (VERP) and the mailto
+     * unsubscribe are made at it. Null: no VERP and no mailto.
+     */
+    returnPath: z
+      .email('expected an address such as "bounces@mail.example.org" whose domain\'s MX points at "gazette inbound"')
+      .refine((v) => !v.includes('+'), { error: 'expected an address without "+" (Gazette adds "+…" to it for each message)' })
+      .nullable()
+      .default(null),
   }),
 });
 

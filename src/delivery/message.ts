@@ -11,7 +11,8 @@ import { copyFor } from '../digest/assemble.js';
 import { mailHtml, personalize, placeholders, type Reader, type RenderedEmail } from '../digest/personalize.js';
 import { digestWebUrl } from '../digest/urls.js';
 import type { DigestRecord } from '../store/types.js';
-import { createToken, preferencesUrl, unsubscribeUrl } from '../subscribers/tokens.js';
+import { bounceAddress, unsubscribeAddress } from '../inbound/verp.js';
+import { preferencesUrl, unsubscribeUrl } from '../subscribers/tokens.js';
 import { messageIdFor, nodemailerAddress, toMailbox, type Mailbox } from './compose.js';
 import type { RawMessage } from './transport.js';
 
@@ -114,9 +115,9 @@ export function listId(config: SiteConfig): string {
   return `${phrase(oneLine(config.title))} <newsletter.${new URL(config.baseUrl).hostname}>`;
 }
 
-/** The `mailto:` unsubscribe address: the sender, with the reader's token in the subject. */
-export function unsubscribeMailto(from: Mailbox, secret: string, subscriberId: number): string {
-  return `mailto:${from.address}?subject=${encodeURIComponent(`unsubscribe ${createToken(secret, subscriberId, 'unsubscribe')}`)}`;
+/** The `mailto:` unsubscribe: an address at the return path's domain that carries the reader's token itself. */
+export function unsubscribeMailto(returnPath: string, secret: string, subscriberId: number): string {
+  return `mailto:${unsubscribeAddress(returnPath, secret, subscriberId)}?subject=unsubscribe`;
 }
 
 /** The stable Message-ID of one reader's copy of a digest. */
@@ -164,8 +165,8 @@ interface EncodedCopy {
 
 /**
  * Prepares the messages of one stored digest: composed once here, each copy (combination of sections)
- * encoded once, then per reader only the To, Date, Message-ID and List-Unsubscribe fields and the reader's
- * values in the bodies.
+ * encoded once, then per reader only the To, Date, Message-ID and List-Unsubscribe fields, the envelope sender
+ * and the reader's values in the bodies.
  */
 export async function prepareDigestMessages(digest: DigestRecord, config: SiteConfig, secret: string): Promise<DigestMessages> {
   const from = toMailbox(config.newsletter.from);
@@ -188,6 +189,7 @@ export async function prepareDigestMessages(digest: DigestRecord, config: SiteCo
   const { head, parts } = skeleton(built);
   const copies = new Map<RenderedEmail, EncodedCopy>();
   const webUrl = digestWebUrl(config, digest);
+  const { returnPath } = config.newsletter;
 
   return (recipient, now) => {
     const copy = copyFor(digest, recipient.sections);
@@ -206,7 +208,7 @@ export async function prepareDigestMessages(digest: DigestRecord, config: SiteCo
       `Date: ${rfc5322Date(now)}`,
       `Message-ID: ${messageId}`,
       encoded.subject,
-      foldLines(`List-Unsubscribe: <${https}>, <${unsubscribeMailto(from, secret, recipient.subscriberId)}>`, 76),
+      foldLines(`List-Unsubscribe: <${https}>${returnPath ? `, <${unsubscribeMailto(returnPath, secret, recipient.subscriberId)}>` : ''}`, 76),
       '',
     ].join('\r\n');
     const out: Buffer[] = [Buffer.from(fieldsOfReader, 'utf8'), head, parts[0]];
@@ -214,7 +216,9 @@ export async function prepareDigestMessages(digest: DigestRecord, config: SiteCo
     out.push(parts[1]);
     spliceBody(encoded.html, values.html, out);
     out.push(parts[2]);
-    return { envelope: { from: from.address, to: recipient.email }, messageId, raw: Buffer.concat(out) };
+    // With a return path, bounces come back to a VERP address naming this digest and reader (SPEC "Return path").
+    const sender = returnPath ? bounceAddress(returnPath, secret, digest.number, recipient.subscriberId) : from.address;
+    return { envelope: { from: sender, to: recipient.email }, messageId, raw: Buffer.concat(out) };
   };
 }
 

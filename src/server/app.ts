@@ -20,6 +20,7 @@ import { loadPages, type PageName, type PageViews } from './pages.js';
 import { formList, mountPreferences } from './preferences.js';
 import { clientKey, SlidingWindowLimiter, type RateDecision, type RateLimit } from './rate-limit.js';
 import { createStaticHandler } from './static.js';
+import { createWebhooks, type WebhookDeps } from './webhooks.js';
 
 /** Limits on subscription requests: per client address (IPv6 per /64) and per email address. */
 export interface SubscribeLimits {
@@ -68,6 +69,8 @@ export interface AppDeps {
   background?: BackgroundTasks;
   /** The sections and editions readers choose from; by default the editions of the config and no sections. */
   choices?: () => Promise<KnownChoices>;
+  /** The ESP webhooks (`/webhooks/*`): how events are recorded and the environment holding their secrets. */
+  webhooks?: Omit<WebhookDeps, 'logger' | 'now'>;
 }
 
 /** Largest request body accepted (a subscription is two short fields). */
@@ -244,6 +247,7 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
   });
 
   mountPreferences(app, { store, config, secret, now, choices, page, notice, limitBody, security: [pageSecurity, compress()], ...(logger ? { logger } : {}) });
+  if (deps.webhooks) app.route('/webhooks', createWebhooks({ ...deps.webhooks, logger, now }));
 
   const serveOut = createStaticHandler(deps.options.outDir);
   app.get('*', (c) => serveOut(c));

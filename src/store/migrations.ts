@@ -166,6 +166,12 @@ export const migrations: readonly Migration[] = [
    ALTER TABLE digest_articles ADD PRIMARY KEY (edition, slug);
    ALTER TABLE digest_articles ALTER COLUMN edition DROP DEFAULT;`,
   },
+
+  // 6 (issue 11, the return path): what `stats` reads — journal events per digest and kind, those naming no
+  // digest by time, and ledger rows per digest and status without reading the rows themselves.
+  `CREATE INDEX subscriber_events_by_digest ON subscriber_events (digest_number, kind) WHERE digest_number IS NOT NULL;
+   CREATE INDEX subscriber_events_undated ON subscriber_events (kind, at) WHERE digest_number IS NULL;
+   CREATE INDEX deliveries_by_status ON deliveries (digest_number, status);`,
 ];
 
 /** The script of `migration` for `dialect`. */

@@ -5,6 +5,7 @@ import { composeMessage } from '../../src/delivery/compose.js';
 import { digestMessageId, prepareDigestMessages, type DigestMessages } from '../../src/delivery/message.js';
 import { personalize } from '../../src/digest/personalize.js';
 import type { DigestRecord } from '../../src/store/types.js';
+import { readReturnAddress } from '../../src/inbound/verp.js';
 import { createToken, verifyToken } from '../../src/subscribers/tokens.js';
 import { deliveryConfig, now, renderedDigest } from './fixtures.js';
 
@@ -45,15 +46,32 @@ describe('a digest message', () => {
     expect(mail.headers.get('content-type')).toMatchObject({ value: 'multipart/alternative' });
   });
 
-  it('has one https and one mailto List-Unsubscribe link, each with the reader’s unforgeable token', async () => {
+  it('has only the https List-Unsubscribe link, and the From address as envelope sender, without a return path', async () => {
     const mail = await parsed(null);
     const [line = ''] = header(mail, 'list-unsubscribe');
     const urls = [...line.replace(/\r\n[ \t]/g, ' ').matchAll(/<([^>]+)>/g)].map((m) => m[1]);
-    expect(urls).toHaveLength(2);
+    expect(urls).toHaveLength(1);
     const https = new URL(urls[0] ?? '');
     expect(https.origin + https.pathname).toBe('https://news.example.org/unsubscribe');
     expect(verifyToken(secret, https.searchParams.get('token') ?? '', 'unsubscribe')).toBe(7);
-    expect(urls[1]).toBe(`mailto:news@example.org?subject=unsubscribe%20${encodeURIComponent(createToken(secret, 7, 'unsubscribe'))}`);
+    expect(make({ subscriberId: 7, email: 'zoe@example.net', name: null, sections: [] }, now)?.envelope.from).toBe('news@example.org');
+  });
+
+  it('with a return path, sends from a VERP address naming digest and reader and adds a mailto unsubscribe there', async () => {
+    const withReturn = { ...config, newsletter: { ...config.newsletter, returnPath: 'bounces@mail.example.org' } };
+    const message = (await prepareDigestMessages(digest, withReturn, secret))({ subscriberId: 7, email: 'zoe@example.net', name: null, sections: [] }, now);
+    if (message === null) throw new Error('a reader of every section gets a copy');
+    expect(message.envelope.from).toMatch(/^bounces\+4-7-[0-9a-f]{32}@mail\.example\.org$/);
+    expect(message.envelope.from.split('@')[0]?.length).toBeLessThanOrEqual(64);
+    expect(readReturnAddress('bounces@mail.example.org', secret, message.envelope.from)).toEqual({ purpose: 'bounce', subscriberId: 7, digestNumber: 4 });
+    const mail = await simpleParser(message.raw);
+    const [line = ''] = header(mail, 'list-unsubscribe');
+    const urls = [...line.replace(/\r\n[ \t]/g, ' ').matchAll(/<([^>]+)>/g)].map((m) => m[1] ?? '');
+    expect(urls).toHaveLength(2);
+    expect(urls[0]).toMatch(/^https:\/\/news\.example\.org\/unsubscribe\?token=/);
+    const mailto = /^mailto:([^?]+)\?subject=unsubscribe$/.exec(urls[1] ?? '');
+    expect(mailto?.[1]).toMatch(/@mail\.example\.org$/);
+    expect(readReturnAddress('bounces@mail.example.org', secret, mailto?.[1] ?? '')).toEqual({ purpose: 'unsubscribe', subscriberId: 7 });
   });
 
   it('has the same text and HTML as personalize gives for that reader', async () => {

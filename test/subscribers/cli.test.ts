@@ -30,7 +30,15 @@ describe('gazette subscribers', () => {
     expect(added).toMatchObject({ code: 0, stdout: 'added Ada@Example.org (active; sections: all; editions: default)\n' });
     const list = await listJson();
     expect(list).toEqual([
-      { email: 'Ada@Example.org', name: 'Ada Lovelace', status: 'active', createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), sections: [], editions: [] },
+      {
+        email: 'Ada@Example.org',
+        name: 'Ada Lovelace',
+        status: 'active',
+        createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        sections: [],
+        editions: [],
+        reason: null,
+      },
     ]);
     expect(await listJson('--status', 'pending')).toEqual([]);
   });
@@ -53,7 +61,8 @@ describe('gazette subscribers', () => {
     await subscribers('add', 'ada@example.org');
     expect(await subscribers('remove', 'ADA@example.org')).toMatchObject({ code: 0, stdout: 'unsubscribed ada@example.org (was active)\n' });
     expect(await subscribers('remove', 'ada@example.org')).toMatchObject({ code: 0, stdout: 'ada@example.org is already unsubscribed\n' });
-    expect((await listJson())[0]?.status).toBe('unsubscribed');
+    expect((await listJson())[0]).toMatchObject({ status: 'unsubscribed', reason: { kind: 'unsubscribed', source: 'cli', detail: null } });
+    expect((await subscribers('list')).stdout).toMatch(/^unsubscribed\s+\S+\s+ada@example\.org\s+all\s+default\s+ \(unsubscribed via cli\)$/m);
     const again = await subscribers('add', 'ada@example.org');
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/is unsubscribed and stays so/);

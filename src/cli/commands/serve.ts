@@ -9,7 +9,7 @@ import { knownChoicesLoader } from '../../subscribers/known.js';
 import { ioOf, optionArgs, optionsOf } from '../context.js';
 
 /** Resolves on the first SIGINT or SIGTERM. */
-function untilStopped(): Promise<NodeJS.Signals> {
+export function untilStopped(): Promise<NodeJS.Signals> {
   return new Promise((done) => {
     const stop = (signal: NodeJS.Signals): void => {
       process.off('SIGINT', stop);
@@ -36,7 +36,17 @@ export default defineCommand({
     const transport = createTransport(options);
     try {
       const choices = knownChoicesLoader(options.contentDir);
-      const running = await startServer({ store, config, options, transport, logger, trustProxy: options.trustProxy, port: options.port, choices });
+      const running = await startServer({
+        store,
+        config,
+        options,
+        transport,
+        logger,
+        trustProxy: options.trustProxy,
+        port: options.port,
+        choices,
+        webhooks: { env: io.env, record: (event) => store.recordReturnEvent(event) },
+      });
       io.stdout.write(`serving ${resolve(options.outDir)} at ${running.url} (mail through ${transport.description}); Ctrl-C stops\n`);
       const signal = await untilStopped();
       logger.info({ signal }, 'stopping');
