@@ -10,15 +10,16 @@ import { confirmUrl } from './tokens.js';
 export async function composeConfirmation(input: {
   config: SiteConfig;
   secret: string;
-  subscriber: Pick<Subscriber, 'id' | 'email' | 'name'>;
+  subscriber: Pick<Subscriber, 'id' | 'email'>;
   now: Date;
 }): Promise<RawMessage> {
   const { config, subscriber, now } = input;
   const link = confirmUrl(config.baseUrl, input.secret, subscriber.id);
-  const { subject, html, text } = await renderConfirmation({ config, confirmUrl: link, name: subscriber.name });
+  const { subject, html, text } = await renderConfirmation({ config, confirmUrl: link });
   return composeMessage({
     from: config.newsletter.from,
-    to: { address: subscriber.email, name: subscriber.name },
+    // The address alone: a name typed into the form is the requester's text, not the reader's.
+    to: { address: subscriber.email, name: null },
     replyTo: config.newsletter.replyTo,
     subject,
     html,

@@ -14,7 +14,7 @@ import { startSink, type Sink } from '../delivery/smtp-sink.js';
 import { addReaders, until } from './helpers.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
-const secret = 'daemon-test-secret';
+const secret = 'daemon-test-secret-0123456789abcdefgh';
 // Child processes start slowly on a busy machine (tsx compiles on the fly): generous waits, no timed assertions.
 const patience = 90_000;
 
