@@ -1,7 +1,6 @@
 // The public HTTP face: the built site, subscribe (double opt-in), confirm, unsubscribe (RFC 8058) and /healthz.
 import { getConnInfo } from '@hono/node-server/conninfo';
-import { Hono, type Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { compress } from 'hono/compress';
 import { secureHeaders } from 'hono/secure-headers';
 import type { RuntimeOptions } from '../config/options.js';
@@ -81,6 +80,33 @@ const pageSecurity = secureHeaders({
   strictTransportSecurity: false,
 });
 
+/** The built site's pages: its own styles, images from anywhere over https (articles may link them), no scripts. */
+const staticSecurity = secureHeaders({
+  contentSecurityPolicy: {
+    defaultSrc: ["'none'"],
+    styleSrc: ["'self'"],
+    imgSrc: ["'self'", 'https:', 'data:'],
+    formAction: ["'self'"],
+    baseUri: ["'none'"],
+    frameAncestors: ["'none'"],
+  },
+  // Feed readers show the site's images inside their own pages.
+  crossOriginResourcePolicy: 'cross-origin',
+  strictTransportSecurity: false,
+});
+
+/**
+ * Whether a browser sent this POST from a page of another site (`Sec-Fetch-Site`, else `Origin`, is what browsers
+ * send with every form). A request with neither comes from no browser (curl, a mail provider's one-click), which
+ * no other site can make a reader's browser send.
+ */
+function isCrossOrigin(c: Context, siteOrigin: string): boolean {
+  const fetchSite = c.req.header('sec-fetch-site');
+  if (fetchSite !== undefined) return fetchSite !== 'same-origin' && fetchSite !== 'none';
+  const origin = c.req.header('origin');
+  return origin !== undefined && origin !== siteOrigin && origin !== new URL(c.req.url).origin;
+}
+
 function isJson(c: Context): boolean {
   return /^application\/(?:[\w.+-]+\+)?json\b/i.test(c.req.header('content-type') ?? '');
 }
@@ -97,11 +123,11 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
   const logger = deps.logger;
   const render = loadPages(config);
 
-  const page = <P extends PageName>(c: Context, status: 200 | 400 | 404 | 413 | 415 | 429 | 500, name: P, title: string, view: PageViews[P]): Response => {
+  const page = <P extends PageName>(c: Context, status: 200 | 400 | 403 | 404 | 413 | 415 | 429 | 500, name: P, title: string, view: PageViews[P]): Response => {
     c.header('Cache-Control', 'no-store');
     return c.html(render(name, c.req.path, title, view), status);
   };
-  const notice = (c: Context, status: 200 | 400 | 404 | 413 | 415 | 429 | 500, heading: string, paragraphs: string[], link: PageViews['notice']['link'] = null): Response =>
+  const notice = (c: Context, status: 200 | 400 | 403 | 404 | 413 | 415 | 429 | 500, heading: string, paragraphs: string[], link: PageViews['notice']['link'] = null): Response =>
     page(c, status, 'notice', heading, { heading, paragraphs, link });
   const subscribeAgain = { href: '/subscribe/', label: 'Subscribe again' };
 
@@ -129,10 +155,30 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
     );
   };
 
-  const limitBody = bodyLimit({
-    maxSize: maxBody,
-    onError: (c) => notice(c, 413, 'Request too large', ['A subscription needs only an email address and a name.']),
-  });
+  const tooLarge = (c: Context): Response => notice(c, 413, 'Request too large', ['A subscription needs only an email address and a name.']);
+  // Reads the whole body here, chunked or not, or none at all (RFC 8058 allows an empty one-click POST), at most
+  // maxBody bytes, into a plain Request for parseBody and json. (Hono's bodyLimit on node-server answered 500 to a
+  // chunked POST and to one without a body.)
+  const readBody: MiddlewareHandler = async (c, next) => {
+    if (Number(c.req.header('content-length') ?? 0) > maxBody) return tooLarge(c);
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for await (const chunk of c.req.raw.body ?? []) {
+      size += chunk.byteLength;
+      if (size > maxBody) return tooLarge(c);
+      chunks.push(chunk);
+    }
+    c.req.raw = new Request(c.req.url, { method: c.req.method, headers: c.req.raw.headers, body: Buffer.concat(chunks) });
+    await next();
+  };
+  const siteOrigin = new URL(config.baseUrl).origin;
+  // Forms post only from the site itself: another site cannot make its visitors' browsers subscribe (or confirm) anyone.
+  const sameOrigin: MiddlewareHandler = async (c, next) => {
+    if (!isCrossOrigin(c, siteOrigin)) return next();
+    logger?.warn({ origin: c.req.header('origin') ?? null, fetchSite: c.req.header('sec-fetch-site') ?? null, path: c.req.path }, 'cross-origin form post refused');
+    if (isJson(c)) return c.json({ error: 'cross_origin', message: `send this form from ${config.baseUrl}` }, 403);
+    return notice(c, 403, 'Please use the form on our site', [`This request came from another site. To subscribe to ${config.title}, use the form on ${config.baseUrl}.`], { href: '/subscribe/', label: 'Go to the form' });
+  };
 
   const app = new Hono();
   // The dynamic pages are compressed here; the files of --out compress themselves, keeping strong ETags.
@@ -186,8 +232,8 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
     if (json) return c.json({ status: 'check-your-inbox', message });
     return notice(c, 200, 'Check your inbox', [message, 'No mail? Look in your spam folder, or try again in a few minutes.']);
   };
-  app.post('/subscribe', limitBody, subscribe);
-  app.post('/subscribe/', limitBody, subscribe);
+  app.post('/subscribe', sameOrigin, readBody, subscribe);
+  app.post('/subscribe/', sameOrigin, readBody, subscribe);
 
   app.get('/confirm', async (c) => {
     const id = verifyToken(secret, c.req.query('token') ?? '', 'confirm');
@@ -217,7 +263,7 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
 
   // The button and RFC 8058 one-click (`List-Unsubscribe=One-Click`, urlencoded or multipart) both land here;
   // the token alone says who, so the body is not needed. 200 and a page, never a redirect; idempotent.
-  app.post('/unsubscribe', limitBody, async (c) => {
+  app.post('/unsubscribe', readBody, async (c) => {
     const id = verifyToken(secret, c.req.query('token') ?? '', 'unsubscribe');
     const subscriber = id === null ? null : await unsubscribeSubscriber(store, id, now(), 'web');
     if (!subscriber) return badUnsubscribeLink(c);
@@ -226,7 +272,7 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
   });
 
   const serveOut = createStaticHandler(deps.options.outDir);
-  app.get('*', (c) => serveOut(c));
+  app.get('*', staticSecurity, (c) => serveOut(c));
 
   app.notFound((c) => notice(c, 404, 'Not found', ['There is no page at this address.'], { href: '/', label: `Go to ${config.title}` }));
   app.onError((error, c) => {
