@@ -39,7 +39,7 @@ function child(args: string[], options: { stdout?: number; uid?: number; env?: R
     ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.uid }),
   });
   let stderr = '';
-  proc.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  proc.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const done = once(proc, 'close').then(([code]) => ({ code: code as number | null, stderr }));
   return { proc, done };
 }
