@@ -132,18 +132,18 @@ async function baseline(sink: SinkHandle, store: Store, config: SiteConfig, dige
   const started = performance.now();
   const window = new Set<Promise<unknown>>();
   for await (const reader of store.listSubscribers({ status: 'active' })) {
-    const https = unsubscribeUrl(config.baseUrl, secret, reader.id);
+    const https = unsubscribeUrl(config.baseUrl, secret, reader.publicId);
     const body = personalize(digest, { name: reader.name, unsubscribeUrl: https, webUrl: digestWebUrl(config, digest.number) });
     const sending = mailer.sendMail({
       from,
       to: { name: reader.name ?? '', address: reader.email },
       subject: digest.subject,
-      messageId: digestMessageId(digest, reader.id, from),
+      messageId: digestMessageId(digest, reader.publicId, from),
       html: body.html,
       text: body.text,
       headers: {
         'List-Id': listId(config),
-        'List-Unsubscribe': `<${https}>, <${unsubscribeMailto(from, secret, reader.id)}>`,
+        'List-Unsubscribe': `<${https}>, <${unsubscribeMailto(from, secret, reader.publicId)}>`,
         'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
         Precedence: 'bulk',
         'Auto-Submitted': 'auto-generated',

@@ -15,7 +15,8 @@ import type { RawMessage } from './transport.js';
 
 /** The reader a message is for. */
 export interface Recipient {
-  subscriberId: number;
+  /** The reader's opaque id (never the sequential one): tokens and the Message-ID carry it. */
+  publicId: string;
   email: string;
   name: string | null;
 }
@@ -111,13 +112,13 @@ export function listId(config: SiteConfig): string {
 }
 
 /** The `mailto:` unsubscribe address: the sender, with the reader's token in the subject. */
-export function unsubscribeMailto(from: Mailbox, secret: string, subscriberId: number): string {
-  return `mailto:${from.address}?subject=${encodeURIComponent(`unsubscribe ${createToken(secret, subscriberId, 'unsubscribe')}`)}`;
+export function unsubscribeMailto(from: Mailbox, secret: string, publicId: string): string {
+  return `mailto:${from.address}?subject=${encodeURIComponent(`unsubscribe ${createToken(secret, publicId, 'unsubscribe')}`)}`;
 }
 
 /** The stable Message-ID of one reader's copy of a digest. */
-export function digestMessageId(digest: Pick<DigestRecord, 'number' | 'createdAt'>, subscriberId: number, from: Mailbox): string {
-  const label = `digest-${digest.number}.subscriber-${subscriberId}`;
+export function digestMessageId(digest: Pick<DigestRecord, 'number' | 'createdAt'>, publicId: string, from: Mailbox): string {
+  const label = `digest-${digest.number}.reader-${publicId}`;
   return messageIdFor(label, `${digest.createdAt.toISOString()}:${label}`, from);
 }
 
@@ -173,14 +174,14 @@ export async function prepareDigestMessages(digest: DigestRecord, config: SiteCo
   const webUrl = digestWebUrl(config, digest.number);
 
   return (recipient, now) => {
-    const messageId = digestMessageId(digest, recipient.subscriberId, from);
-    const https = unsubscribeUrl(config.baseUrl, secret, recipient.subscriberId);
+    const messageId = digestMessageId(digest, recipient.publicId, from);
+    const https = unsubscribeUrl(config.baseUrl, secret, recipient.publicId);
     const values = readerValues({ name: recipient.name, unsubscribeUrl: https, webUrl });
     const fieldsOfReader = [
       foldLines(`To: ${mailboxHeader({ address: recipient.email, name: recipient.name })}`, 76),
       `Date: ${rfc5322Date(now)}`,
       `Message-ID: ${messageId}`,
-      foldLines(`List-Unsubscribe: <${https}>, <${unsubscribeMailto(from, secret, recipient.subscriberId)}>`, 76),
+      foldLines(`List-Unsubscribe: <${https}>, <${unsubscribeMailto(from, secret, recipient.publicId)}>`, 76),
       '',
     ].join('\r\n');
     const out: Buffer[] = [Buffer.from(fieldsOfReader, 'utf8'), head, parts[0]];

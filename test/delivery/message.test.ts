@@ -17,8 +17,11 @@ beforeAll(async () => {
   make = await prepareDigestMessages(digest, config, secret);
 });
 
-async function parsed(name: string | null, subscriberId = 7, email = 'zoe@example.net'): Promise<ParsedMail> {
-  return simpleParser(make({ subscriberId, email, name }, now).raw);
+/** A public id as the store makes them (32 hex digits), from a small number. */
+const pid = (n: number): string => n.toString(16).padStart(32, '0');
+
+async function parsed(name: string | null, publicId = pid(7), email = 'zoe@example.net'): Promise<ParsedMail> {
+  return simpleParser(make({ publicId, email, name }, now).raw);
 }
 
 function header(mail: ParsedMail, key: string): string[] {
@@ -33,8 +36,8 @@ describe('a digest message', () => {
     expect(mail.replyTo?.value).toEqual([{ address: 'desk@example.org', name: 'Example Desk' }]);
     expect(mail.subject).toBe(digest.subject);
     expect(mail.date?.toISOString()).toBe(now.toISOString());
-    expect(mail.messageId).toBe(digestMessageId(digest, 7, { address: 'news@example.org', name: null }));
-    expect(mail.messageId).toMatch(/^<digest-4\.subscriber-7\.[A-Za-z0-9]+@example\.org>$/);
+    expect(mail.messageId).toBe(digestMessageId(digest, pid(7), { address: 'news@example.org', name: null }));
+    expect(mail.messageId).toMatch(new RegExp(`^<digest-4\\.reader-${pid(7)}\\.[A-Za-z0-9]+@example\\.org>$`));
     expect(header(mail, 'list-id')).toEqual(['List-ID: Example News <newsletter.news.example.org>']);
     expect(header(mail, 'list-unsubscribe-post')).toEqual(['List-Unsubscribe-Post: List-Unsubscribe=One-Click']);
     expect(header(mail, 'precedence')).toEqual(['Precedence: bulk']);
@@ -52,16 +55,16 @@ describe('a digest message', () => {
     expect(urls).toHaveLength(2);
     const https = new URL(urls[0] ?? '');
     expect(https.origin + https.pathname).toBe('https://news.example.org/unsubscribe');
-    expect(verifyToken(secret, https.searchParams.get('token') ?? '', 'unsubscribe')).toBe(7);
-    expect(urls[1]).toBe(`mailto:news@example.org?subject=unsubscribe%20${encodeURIComponent(createToken(secret, 7, 'unsubscribe'))}`);
+    expect(verifyToken(secret, https.searchParams.get('token') ?? '', 'unsubscribe')).toEqual({ publicId: pid(7), nonce: '' });
+    expect(urls[1]).toBe(`mailto:news@example.org?subject=unsubscribe%20${encodeURIComponent(createToken(secret, pid(7), 'unsubscribe'))}`);
   });
 
   it('has the same text and HTML as personalize gives for that reader', async () => {
     const name = 'Zoë "Z" <O’Neil> & Co';
-    const mail = await parsed(name, 12, 'z@example.net');
+    const mail = await parsed(name, pid(12), 'z@example.net');
     const expected = personalize(digest, {
       name,
-      unsubscribeUrl: `https://news.example.org/unsubscribe?token=${encodeURIComponent(createToken(secret, 12, 'unsubscribe'))}`,
+      unsubscribeUrl: `https://news.example.org/unsubscribe?token=${encodeURIComponent(createToken(secret, pid(12), 'unsubscribe'))}`,
       webUrl: 'https://news.example.org/digests/4/',
     });
     expect(mail.text).toBe(expected.text.replace(/\r?\n/g, '\n'));
@@ -71,15 +74,15 @@ describe('a digest message', () => {
   });
 
   it('greets a reader without a name, and keeps a stable Message-ID per (digest, reader)', async () => {
-    const a = await parsed(null, 9);
-    const b = await parsed('Now named', 9);
+    const a = await parsed(null, pid(9));
+    const b = await parsed('Now named', pid(9));
     expect(a.text).toContain('Hello there,');
     expect(a.messageId).toBe(b.messageId);
-    expect((await parsed(null, 10)).messageId).not.toBe(a.messageId);
+    expect((await parsed(null, pid(10))).messageId).not.toBe(a.messageId);
   });
 
   it('keeps a name with CR, LF, quotes or non-ASCII inside the To header', async () => {
-    const raw = make({ subscriberId: 3, email: 'eve@example.net', name: 'Eve\r\nBcc: victim@example.com\r\n"Q" Ünïcødé' }, now).raw;
+    const raw = make({ publicId: pid(3), email: 'eve@example.net', name: 'Eve\r\nBcc: victim@example.com\r\n"Q" Ünïcødé' }, now).raw;
     const head = raw.subarray(0, raw.indexOf('\r\n\r\n')).toString('latin1');
     expect(head).not.toMatch(/^Bcc:/im);
     expect(Buffer.from(head, 'latin1').every((byte) => byte < 0x80)).toBe(true);
@@ -98,7 +101,7 @@ describe('a digest message', () => {
   });
 
   it('uses CRLF line ends, body lines of at most 76 characters and no header line over 998', () => {
-    const raw = make({ subscriberId: 5, email: 'long@example.net', name: 'A'.repeat(40) + ' ' + 'B'.repeat(60) }, now).raw.toString('latin1');
+    const raw = make({ publicId: pid(5), email: 'long@example.net', name: 'A'.repeat(40) + ' ' + 'B'.repeat(60) }, now).raw.toString('latin1');
     expect(/[^\r]\n|\r[^\n]/.test(raw)).toBe(false);
     const end = raw.indexOf('\r\n\r\n');
     const [head, body] = [raw.slice(0, end), raw.slice(end + 4)];
@@ -107,10 +110,10 @@ describe('a digest message', () => {
   });
 
   it('decodes like the same message built whole by nodemailer', async () => {
-    const fast = await parsed('Ann', 21, 'ann@example.net');
+    const fast = await parsed('Ann', pid(21), 'ann@example.net');
     const reference = personalize(digest, {
       name: 'Ann',
-      unsubscribeUrl: `https://news.example.org/unsubscribe?token=${encodeURIComponent(createToken(secret, 21, 'unsubscribe'))}`,
+      unsubscribeUrl: `https://news.example.org/unsubscribe?token=${encodeURIComponent(createToken(secret, pid(21), 'unsubscribe'))}`,
       webUrl: 'https://news.example.org/digests/4/',
     });
     const whole = await simpleParser(

@@ -272,7 +272,7 @@ describe('gazette daemon', () => {
       expect(health).toMatchObject({ status: 'ok', running: { schedule: 'newsletter' } });
       const last = await store.findSubscriber('reader29@example.org');
       if (!last) throw new Error('no reader29');
-      const response = await fetch(`${url}/unsubscribe?token=${encodeURIComponent(createToken(secret, last.id, 'unsubscribe'))}`, {
+      const response = await fetch(`${url}/unsubscribe?token=${encodeURIComponent(createToken(secret, last.publicId, 'unsubscribe'))}`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: 'List-Unsubscribe=One-Click',

@@ -64,7 +64,7 @@ describe('cross-origin form posts', () => {
     });
     expect(json.status).toBe(403);
     expect(await json.json()).toMatchObject({ error: 'cross_origin' });
-    expect(h.store.findSubscriber('ada@example.org')).toBeNull();
+    expect(await h.store.findSubscriber('ada@example.org')).toBeNull();
     await h.background.settle();
     expect(h.sink.received).toHaveLength(0);
   });
@@ -79,7 +79,7 @@ describe('cross-origin form posts', () => {
     ];
     for (const [email, headers] of cases) {
       expect((await fetch(`${h.url}/subscribe`, { ...subscription(email), headers })).status).toBe(200);
-      expect(h.store.findSubscriber(email)?.status).toBe('pending');
+      expect((await h.store.findSubscriber(email))?.status).toBe('pending');
     }
   });
 });
@@ -111,7 +111,7 @@ describe('slow clients', () => {
       'POST /subscribe HTTP/1.1\r\nHost: news.example.org\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nemail=',
     );
     expect(answer).toMatch(/^HTTP\/1\.1 408/);
-    expect(h.store.countSubscribers().pending).toBe(0);
+    expect((await h.store.countSubscribers()).pending).toBe(0);
   });
 });
 
@@ -133,28 +133,28 @@ describe('security headers', () => {
 describe('bodies RFC 8058 allows', () => {
   it('unsubscribes on a chunked one-click POST', async () => {
     const h = await harness();
-    const id = h.store.upsertSubscriber({ email: 'ada@example.org', name: null, status: 'active' }, new Date()).subscriber.id;
-    const token = encodeURIComponent(createToken(secret, id, 'unsubscribe'));
+    const { publicId } = (await h.store.upsertSubscriber({ email: 'ada@example.org', name: null, status: 'active' }, new Date())).subscriber;
+    const token = encodeURIComponent(createToken(secret, publicId, 'unsubscribe'));
     const res = await chunkedPost(h.url, `/unsubscribe?token=${token}`, 'application/x-www-form-urlencoded', ['List-Unsubscribe=', 'One-Click']);
     expect(res.status).toBe(200);
     expect(res.body).toContain('You are unsubscribed');
-    expect(h.store.findSubscriber('ada@example.org')?.status).toBe('unsubscribed');
+    expect((await h.store.findSubscriber('ada@example.org'))?.status).toBe('unsubscribed');
   });
 
   it('unsubscribes on a POST without any body (no Content-Length, no Transfer-Encoding)', async () => {
     const h = await harness();
-    const id = h.store.upsertSubscriber({ email: 'ada@example.org', name: null, status: 'active' }, new Date()).subscriber.id;
-    const token = encodeURIComponent(createToken(secret, id, 'unsubscribe'));
+    const { publicId } = (await h.store.upsertSubscriber({ email: 'ada@example.org', name: null, status: 'active' }, new Date())).subscriber;
+    const token = encodeURIComponent(createToken(secret, publicId, 'unsubscribe'));
     const answer = await rawExchange(h.url, `POST /unsubscribe?token=${token} HTTP/1.1\r\nHost: news.example.org\r\nConnection: close\r\n\r\n`);
     expect(answer).toMatch(/^HTTP\/1\.1 200/);
-    expect(h.store.findSubscriber('ada@example.org')?.status).toBe('unsubscribed');
+    expect((await h.store.findSubscriber('ada@example.org'))?.status).toBe('unsubscribed');
   });
 
   it('takes a chunked subscription, and answers a subscription without a body with 400, not 500', async () => {
     const h = await harness();
     const res = await chunkedPost(h.url, '/subscribe', 'application/x-www-form-urlencoded', ['email=ada%40', 'example.org']);
     expect(res.status).toBe(200);
-    expect(h.store.findSubscriber('ada@example.org')?.status).toBe('pending');
+    expect((await h.store.findSubscriber('ada@example.org'))?.status).toBe('pending');
     const empty = await rawExchange(
       h.url,
       'POST /subscribe HTTP/1.1\r\nHost: news.example.org\r\nContent-Type: application/x-www-form-urlencoded\r\nConnection: close\r\n\r\n',
@@ -167,6 +167,6 @@ describe('bodies RFC 8058 allows', () => {
     const h = await harness();
     const res = await chunkedPost(h.url, '/subscribe', 'application/x-www-form-urlencoded', ['email=a%40example.org&name=', ...Array<string>(20).fill('x'.repeat(1024))]);
     expect(res.status).toBe(413);
-    expect(h.store.findSubscriber('a@example.org')).toBeNull();
+    expect(await h.store.findSubscriber('a@example.org')).toBeNull();
   });
 });

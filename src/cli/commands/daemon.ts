@@ -8,7 +8,7 @@ import { createLogger } from '../../log.js';
 import { pipelineJobs } from '../../schedule/jobs.js';
 import { defaultLeaseTtlMs } from '../../schedule/lease.js';
 import { startScheduler, type Scheduler } from '../../schedule/scheduler.js';
-import { startServer } from '../../server/index.js';
+import { resolveSubscribeLimits, startServer } from '../../server/index.js';
 import { openStore } from '../../store/index.js';
 import { ioOf, optionArgs, optionsOf } from '../context.js';
 
@@ -64,6 +64,7 @@ export default defineCommand({
     const options = optionsOf(context);
     const leaseTtlMs = leaseMs(typed.args.lease);
     const settings = resolveDeliverySettings(io.env);
+    const limits = resolveSubscribeLimits(io.env);
     // An invalid schedule or time zone fails here, before anything starts (InputError, exit 2).
     const config = await loadSiteConfig(options.contentDir);
     const logger = createLogger(io.stderr);
@@ -80,6 +81,7 @@ export default defineCommand({
         options,
         transport,
         logger,
+        limits,
         trustProxy: options.trustProxy,
         port: options.port,
         health: async () => ({ ...(await scheduler?.health()) }),
