@@ -11,6 +11,7 @@ import { parseSiteConfig } from '../../src/config/load.js';
 import type { SiteConfig } from '../../src/config/schema.js';
 import { createTransport } from '../../src/delivery/index.js';
 import type { Transport } from '../../src/delivery/transport.js';
+import type { Logger } from '../../src/log.js';
 import { BackgroundTasks, startServer, type RunningServer, type ServerTimeouts, type SubscribeLimits } from '../../src/server/index.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import type { Store } from '../../src/store/types.js';
@@ -41,7 +42,14 @@ export const longHtml = `<!doctype html><title>Home</title>${'<p>Readable news, 
 
 /** Starts a server over a fresh folder and database. */
 export async function startHarness(
-  options: { limits?: SubscribeLimits; trustProxy?: boolean; health?: () => Promise<Record<string, unknown>>; timeouts?: ServerTimeouts } = {},
+  options: {
+    limits?: SubscribeLimits;
+    trustProxy?: boolean;
+    health?: () => Promise<Record<string, unknown>>;
+    timeouts?: ServerTimeouts;
+    now?: () => Date;
+    logger?: Logger;
+  } = {},
 ): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'gazette-server-'));
   const outDir = join(dir, 'public');
@@ -78,6 +86,8 @@ export async function startHarness(
     ...(options.trustProxy ? { trustProxy: true } : {}),
     ...(options.health ? { health: options.health } : {}),
     ...(options.timeouts ? { timeouts: options.timeouts } : {}),
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
   });
   let taken = 0;
   return {
