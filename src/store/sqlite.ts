@@ -41,7 +41,9 @@ export function openSqliteDriver(path: string): SqliteDriver {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
-    db.pragma('busy_timeout = 5000');
+    // Writers in other processes (serve, publish, an import) take turns; each holds the lock for one short
+    // transaction, and a busy one is waited for rather than failed.
+    db.pragma('busy_timeout = 30000');
   } catch (error) {
     db.close();
     throw error;
