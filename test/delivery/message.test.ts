@@ -95,7 +95,7 @@ describe('a digest message', () => {
     const html = digest.html.replace('<p>Hello %%GZ_NAME%%,</p>', '<!--GZ:MAIL--><p>Hello %%GZ_NAME%%,</p><!--/GZ:MAIL-->');
     expect(html).toContain('<!--GZ:MAIL-->');
     const marked = await prepareDigestMessages({ ...digest, html }, config, secret);
-    const mail = await simpleParser(marked({ subscriberId: 7, email: 'zoe@example.net', name: 'Zoë' }, now).raw);
+    const mail = await simpleParser(marked({ publicId: pid(7), email: 'zoe@example.net', name: 'Zoë' }, now).raw);
     expect(mail.html).not.toMatch(/GZ:MAIL/);
     expect(mail.html).toContain('<p>Hello Zoë,</p>');
   });
