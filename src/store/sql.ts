@@ -482,7 +482,7 @@ export class SqlStore implements Store {
       emailKey(input.email),
       input.name,
       input.status,
-      at,
+      (input.createdAt ?? now).toISOString(),
       at,
     ]);
     if (!row) throw new StoreError(`could not add ${input.email}`);

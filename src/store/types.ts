@@ -24,6 +24,8 @@ export interface SubscriberInput {
   email: string;
   name: string | null;
   status: 'pending' | 'active';
+  /** When a new address was first added, as an export gives it (default: now); a known address keeps its own. */
+  createdAt?: Date;
 }
 
 /** What adding an address did: `kept` means it had unsubscribed or bounced and was left that way. */

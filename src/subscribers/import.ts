@@ -38,6 +38,8 @@ interface Columns {
   email: number;
   name: number;
   status: number;
+  /** `createdAt`, as `export` writes it: a backup keeps when each reader joined. */
+  createdAt: number;
   width: number;
 }
 
@@ -54,13 +56,13 @@ function headerColumns(fields: readonly string[], path: string, line: number): C
       },
     ]);
   }
-  const repeated = names.find((n, i) => ['email', 'name', 'status'].includes(n) && names.indexOf(n) !== i);
+  const repeated = names.find((n, i) => ['email', 'name', 'status', 'createdat'].includes(n) && names.indexOf(n) !== i);
   if (repeated !== undefined) {
     throw new InputError('E_CONTENT', [
       { path, line, message: `the header row names the "${repeated}" column twice`, hint: 'keep one of them' },
     ]);
   }
-  return { email, name: names.indexOf('name'), status: names.indexOf('status'), width: fields.length };
+  return { email, name: names.indexOf('name'), status: names.indexOf('status'), createdAt: names.indexOf('createdat'), width: fields.length };
 }
 
 /** Records a row that left: a new address goes in as pending (never mailed) and is then marked as it left. */
@@ -118,9 +120,16 @@ export async function importSubscribers(store: Store, input: Readable, options: 
     }
     const name = columns.name === -1 ? null : cleanName(unprotectCell(fields[columns.name] ?? ''));
     const status = columns.status === -1 ? '' : (fields[columns.status] ?? '').toLowerCase();
+    const joined = columns.createdAt === -1 ? '' : (fields[columns.createdAt] ?? '');
+    const createdAt = new Date(joined);
+    if (joined !== '' && (!/^\d{4}-\d\d-\d\dT/.test(joined) || Number.isNaN(createdAt.getTime()))) {
+      reject(line, lastLine, `has the createdAt ${quoteValue(joined)}, which is not a date and time`, 'write it as export does (2026-11-20T07:00:00.000Z), or leave it empty');
+      continue;
+    }
+    const since = joined === '' ? {} : { createdAt };
     if (status === 'unsubscribed' || status === 'bounced') {
       await flush(); // the file's order decides when an address appears twice
-      await recordLeaver(store, { email: check.email, name }, status, now);
+      await recordLeaver(store, { email: check.email, name, ...since }, status, now);
       summary.optedOut++;
       continue;
     }
@@ -128,7 +137,7 @@ export async function importSubscribers(store: Store, input: Readable, options: 
       reject(line, lastLine, `has the status ${quoteValue(status)}`, 'use active, pending, unsubscribed or bounced, or leave it empty (active)');
       continue;
     }
-    batch.push({ email: check.email, name, status: status === 'pending' ? 'pending' : 'active' });
+    batch.push({ email: check.email, name, status: status === 'pending' ? 'pending' : 'active', ...since });
     if (batch.length >= batchSize) await flush();
   }
   if (!columns) {
