@@ -112,7 +112,7 @@ export default defineCommand({
       meta: {
         name: 'import',
         description:
-          'Import subscribers from a CSV file (header row; email, optional name) as active; never revives an address that left',
+          'Import subscribers from a CSV file (header row: email; optional name, status, createdAt as export writes them) as active; never revives an address that left',
       },
       args: { file: { type: 'positional', description: 'CSV file', required: true }, ...storeArgs },
       run: (context) =>
