@@ -131,7 +131,8 @@ export const migrations: readonly Migration[] = [
   },
 
   // 5 (issue 12): an opaque public id per reader for links and Message-IDs (random for the readers already there),
-  // and the newest request to subscribe: its nonce (the only confirm link that works), its time and the name given.
+  // and the newest request to subscribe: its nonce (the only confirm link that works), its time and the name given;
+  // journal indexes for counting confirmation mail in a window (the caps), in all and per mailbox.
   {
     sqlite: `ALTER TABLE subscribers ADD COLUMN public_id TEXT;
    UPDATE subscribers SET public_id = lower(hex(randomblob(16)));
@@ -139,14 +140,16 @@ export const migrations: readonly Migration[] = [
    ALTER TABLE subscribers ADD COLUMN confirm_nonce TEXT;
    ALTER TABLE subscribers ADD COLUMN confirm_requested_at TEXT;
    ALTER TABLE subscribers ADD COLUMN requested_name TEXT;
-   CREATE INDEX subscriber_events_by_kind ON subscriber_events (kind, detail, at);`,
+   CREATE INDEX subscriber_events_by_kind ON subscriber_events (kind, at);
+   CREATE INDEX subscriber_events_by_kind_detail ON subscriber_events (kind, detail, at);`,
     postgres: `ALTER TABLE subscribers ADD COLUMN public_id TEXT;
    UPDATE subscribers SET public_id = replace(gen_random_uuid()::text, '-', '');
    CREATE UNIQUE INDEX subscribers_by_public_id ON subscribers (public_id);
    ALTER TABLE subscribers ADD COLUMN confirm_nonce TEXT;
    ALTER TABLE subscribers ADD COLUMN confirm_requested_at TEXT;
    ALTER TABLE subscribers ADD COLUMN requested_name TEXT;
-   CREATE INDEX subscriber_events_by_kind ON subscriber_events (kind, detail, at);`,
+   CREATE INDEX subscriber_events_by_kind ON subscriber_events (kind, at);
+   CREATE INDEX subscriber_events_by_kind_detail ON subscriber_events (kind, detail, at);`,
   },
 ];
 
