@@ -134,13 +134,13 @@ async function baseline(sink: SinkHandle, store: Store, config: SiteConfig, dige
   const started = performance.now();
   const window = new Set<Promise<unknown>>();
   for await (const reader of store.listSubscribers({ status: 'active' })) {
-    const https = unsubscribeUrl(config.baseUrl, secret, reader.id);
+    const https = unsubscribeUrl(config.baseUrl, secret, reader.publicId);
     const body = personalize(fullCopy(digest), { name: reader.name, unsubscribeUrl: https, preferencesUrl: https, webUrl: digestWebUrl(config, digest) });
     const sending = mailer.sendMail({
       from,
       to: { name: reader.name ?? '', address: reader.email },
       subject: digest.subject,
-      messageId: digestMessageId(digest, reader.id, from),
+      messageId: digestMessageId(digest, reader.publicId, from),
       html: body.html,
       text: body.text,
       headers: {

@@ -26,6 +26,25 @@ const httpUrl = z
   .url({ protocol: /^https?$/, error: 'expected an absolute http(s) URL' })
   .transform((u) => u.replace(/\/+$/, ''));
 
+/** The site's address: every link and feed id starts with it, so it carries no fragment, query or credentials. */
+const baseUrl = z
+  .url({ protocol: /^https?$/, error: 'expected an absolute http(s) URL' })
+  .superRefine((value, ctx) => {
+    if (!URL.canParse(value)) return;
+    const url = new URL(value);
+    const found = [
+      url.username || url.password ? 'a user name or password (it would be published in every feed)' : '',
+      url.search || value.includes('?') ? 'a query (?…)' : '',
+      url.hash || value.includes('#') ? 'a fragment (#…)' : '',
+    ].filter(Boolean);
+    if (found.length === 0) return;
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected the bare site address, such as "https://news.example.org" or "https://example.org/news", but it has ${found.join(' and ')} — remove it`,
+    });
+  })
+  .transform((u) => u.replace(/\/+$/, ''));
+
 const timeZone = z.string().refine(isTimeZone, { error: 'expected an IANA time zone such as "Europe/Paris" or "UTC"' });
 
 const cronExpression = z.string().superRefine((expr, ctx) => {
@@ -69,7 +88,7 @@ const mailbox = z.string().refine((v) => parseMailbox(v) !== null, { error: 'exp
 export const siteConfigSchema = z.strictObject({
   title: z.string().trim().min(1, 'expected the site title'),
   description: z.string().default(''),
-  baseUrl: httpUrl,
+  baseUrl,
   language: z
     .string()
     .regex(/^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/, 'expected a language tag such as "en" or "pt-BR"')

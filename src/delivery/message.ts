@@ -18,6 +18,9 @@ import type { RawMessage } from './transport.js';
 
 /** The reader a message is for. */
 export interface Recipient {
+  /** The reader's opaque id: the links' tokens and the Message-ID carry it. */
+  publicId: string;
+  /** The sequential id: only the return-path addresses carry it (a public id and a MAC do not fit a local part). */
   subscriberId: number;
   email: string;
   name: string | null;
@@ -121,8 +124,8 @@ export function unsubscribeMailto(returnPath: string, secret: string, subscriber
 }
 
 /** The stable Message-ID of one reader's copy of a digest. */
-export function digestMessageId(digest: Pick<DigestRecord, 'number' | 'createdAt'>, subscriberId: number, from: Mailbox): string {
-  const label = `digest-${digest.number}.subscriber-${subscriberId}`;
+export function digestMessageId(digest: Pick<DigestRecord, 'number' | 'createdAt'>, publicId: string, from: Mailbox): string {
+  const label = `digest-${digest.number}.reader-${publicId}`;
   return messageIdFor(label, `${digest.createdAt.toISOString()}:${label}`, from);
 }
 
@@ -199,9 +202,9 @@ export async function prepareDigestMessages(digest: DigestRecord, config: SiteCo
       encoded = { subject: subjectField(copy.subject), text: encodeBody(copy.text), html: encodeBody(mailHtml(copy.html)) };
       copies.set(copy, encoded);
     }
-    const messageId = digestMessageId(digest, recipient.subscriberId, from);
-    const https = unsubscribeUrl(config.baseUrl, secret, recipient.subscriberId);
-    const preferences = preferencesUrl(config.baseUrl, secret, recipient.subscriberId);
+    const messageId = digestMessageId(digest, recipient.publicId, from);
+    const https = unsubscribeUrl(config.baseUrl, secret, recipient.publicId);
+    const preferences = preferencesUrl(config.baseUrl, secret, recipient.publicId);
     const values = readerValues({ name: recipient.name, unsubscribeUrl: https, preferencesUrl: preferences, webUrl });
     const fieldsOfReader = [
       foldLines(`To: ${mailboxHeader({ address: recipient.email, name: recipient.name })}`, 76),

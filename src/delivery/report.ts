@@ -23,6 +23,7 @@ export function runJson(report: RunReport): Record<string, unknown> {
       interrupted: delivery.interrupted,
       stoppedEarly: delivery.stoppedEarly,
       slowedTo: delivery.slowedTo,
+      lastFailure: delivery.lastFailure,
       transport: delivery.transport,
     },
     ...(build
@@ -65,6 +66,7 @@ export function renderRunSummary(report: RunReport, kind: 'publish' | 'send'): s
   );
   if (d.slowedTo !== null) lines.push(`the server asked to slow down: the run went down to ${d.slowedTo} msg/s`);
   if (d.stoppedEarly !== null) lines.push(`stopped early: ${d.stoppedEarly}`);
+  else if (d.lastFailure !== null && (d.failed > 0 || d.pending > 0)) lines.push(`the last failure: ${d.lastFailure}`);
   if (d.interrupted) lines.push('stopped by a signal after the messages in flight were recorded');
   return `${lines.join('\n')}\n`;
 }

@@ -54,6 +54,8 @@ export interface DeliverySummary {
   stoppedEarly: string | null;
   /** Messages per second the run was slowed to after a 421/454, or null. */
   slowedTo: number | null;
+  /** The cause of the last message that failed or must be retried (`ECONNRESET`, a 4xx answer), or null. */
+  lastFailure: string | null;
   /** Where the messages went. */
   transport: string;
 }
@@ -168,6 +170,7 @@ class SendRun {
   private readonly counts = { sent: 0, bounced: 0, failed: 0, skipped: 0, left: 0, deferred: 0 };
   private slowedTo: number | null = null;
   private stoppedEarly: string | null = null;
+  private lastFailure: string | null = null;
 
   constructor(
     private readonly store: Store,
@@ -203,6 +206,7 @@ class SendRun {
       interrupted: this.options.signal?.aborted ?? false,
       stoppedEarly: this.stoppedEarly,
       slowedTo: this.slowedTo,
+      lastFailure: this.lastFailure,
       transport: this.transport.description,
     };
   }
@@ -299,6 +303,7 @@ class SendRun {
 
   private record(job: Job, result: DeliveryOutcome['result'], detail: string | null): Promise<void> {
     const committed = this.ledger.add({ digestNumber: job.row.digestNumber, subscriberId: job.row.subscriberId, result, detail, at: this.clock() });
+    if (result === 'failed' || result === 'retry') this.lastFailure = detail;
     if (result !== 'retry') {
       this.counts[result]++;
       this.report();

@@ -18,6 +18,8 @@ export interface PageViews {
   notice: { heading: string; paragraphs: string[]; link: { href: string; label: string } | null };
   unsubscribe: { email: string; action: string; already: boolean };
   preferences: { email: string; action: string; subscribed: boolean; error: string | null; choices: ChoiceBoxes };
+  /** The confirm button, or (`resend`) why a link no longer confirms and a button that sends a new one. */
+  confirm: { heading: string; message: string; button: string; email: string; action: string; resend: boolean };
 }
 
 /** The checkboxes of the editions and sections a reader can choose (`templates/site/choices.hbs`). */
@@ -25,6 +27,15 @@ export interface ChoiceBoxes {
   editions: ChoiceBox[];
   sections: ChoiceBox[];
 }
+
+/** The words of the consent pages (issue 12), kept together for the message catalogues. */
+export const consentWords = {
+  confirm: { heading: 'Confirm your subscription', message: 'Send the newsletter to this address?', button: 'Yes, subscribe me' },
+  confirmed: { heading: 'You are subscribed', message: (title: string) => `Thank you: the next issue of ${title} will be in your inbox.` },
+  expired: { heading: 'This link has expired', message: 'Confirmation links work for 7 days. We can send a new one to this address.', button: 'Send me a new link' },
+  replaced: { heading: 'This link was replaced', message: 'A newer confirmation mail was sent after this one; only its link works. We can send another.', button: 'Send me a new link' },
+  badLink: { heading: 'This link does not work', confirm: 'It may have been cut or changed on its way. Copy the whole link from the email, or subscribe again.' },
+} as const;
 
 /** A page name. */
 export type PageName = keyof PageViews;
@@ -46,6 +57,7 @@ export function loadPages(config: SiteConfig, dirs = { server: serverTemplatesDi
     notice: compile(dirs.server, 'notice'),
     unsubscribe: compile(dirs.server, 'unsubscribe'),
     preferences: compile(dirs.server, 'preferences'),
+    confirm: compile(dirs.server, 'confirm'),
   };
   const feeds = feedLinks(config, '', config.title);
   return (page, path, title, view) =>

@@ -20,7 +20,8 @@ export interface PreferencesDeps {
   choices: () => Promise<KnownChoices>;
   page: <P extends PageName>(c: Context, status: Status, name: P, title: string, view: PageViews[P]) => Response;
   notice: (c: Context, status: Status, heading: string, paragraphs: string[], link?: PageViews['notice']['link']) => Response;
-  limitBody: MiddlewareHandler;
+  /** Reads the body (chunked or not, capped) before the form is parsed. */
+  readBody: MiddlewareHandler;
   /** Headers and compression of the other dynamic pages. */
   security: MiddlewareHandler[];
   logger?: Logger;
@@ -51,8 +52,8 @@ export function mountPreferences(app: Hono, deps: PreferencesDeps): void {
 
   const readerOf = async (c: Context): Promise<{ token: string; subscriber: Subscriber } | null> => {
     const token = c.req.query('token') ?? '';
-    const id = verifyToken(secret, token, 'preferences');
-    const subscriber = id === null ? null : await store.getSubscriber(id);
+    const subject = verifyToken(secret, token, 'preferences');
+    const subscriber = subject === null ? null : await store.findSubscriberByPublicId(subject.publicId);
     return subscriber ? { token, subscriber } : null;
   };
   const badLink = (c: Context): Response => notice(c, 400, words.badLink[0], [words.badLink[1]]);
@@ -73,7 +74,7 @@ export function mountPreferences(app: Hono, deps: PreferencesDeps): void {
     return form(c, 200, reader, choiceBoxes(await deps.choices(), reader.subscriber), null);
   });
 
-  app.post('/preferences', deps.limitBody, async (c) => {
+  app.post('/preferences', deps.readBody, async (c) => {
     const reader = await readerOf(c);
     if (!reader) return badLink(c);
     const fields = await c.req.parseBody({ all: true });

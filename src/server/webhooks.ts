@@ -65,9 +65,9 @@ class SeenIds {
   }
 }
 
-/** `<digest-N.subscriber-M.…@…>`, Gazette's own Message-ID, names the digest (the call is already authenticated). */
+/** `<digest-N.reader-P.…@…>`, Gazette's own Message-ID, names the digest (the call is already authenticated). */
 function digestOfMessageId(messageId: unknown): number | null {
-  const match = typeof messageId === 'string' ? /<?digest-(\d+)\.subscriber-\d+\./.exec(messageId) : null;
+  const match = typeof messageId === 'string' ? /<?digest-(\d+)\.reader-[0-9a-f]{32}\./.exec(messageId) : null;
   return match ? Number(match[1]) : null;
 }
 

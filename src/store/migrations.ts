@@ -172,6 +172,33 @@ export const migrations: readonly Migration[] = [
   `CREATE INDEX subscriber_events_by_digest ON subscriber_events (digest_number, kind) WHERE digest_number IS NOT NULL;
    CREATE INDEX subscriber_events_undated ON subscriber_events (kind, at) WHERE digest_number IS NULL;
    CREATE INDEX deliveries_by_status ON deliveries (digest_number, status);`,
+
+  // 7 (issue 12, consent): an opaque public id per reader for links and Message-IDs (random for the readers already
+  // there), and the newest request to subscribe: its nonce (the only confirm link that works), its time, and the name,
+  // sections and editions given (applied when it is confirmed);
+  // journal indexes for counting confirmation mail in a window (the caps), in all and per mailbox.
+  {
+    sqlite: `ALTER TABLE subscribers ADD COLUMN public_id TEXT;
+   UPDATE subscribers SET public_id = lower(hex(randomblob(16)));
+   CREATE UNIQUE INDEX subscribers_by_public_id ON subscribers (public_id);
+   ALTER TABLE subscribers ADD COLUMN confirm_nonce TEXT;
+   ALTER TABLE subscribers ADD COLUMN confirm_requested_at TEXT;
+   ALTER TABLE subscribers ADD COLUMN requested_name TEXT;
+   ALTER TABLE subscribers ADD COLUMN requested_sections TEXT;
+   ALTER TABLE subscribers ADD COLUMN requested_editions TEXT;
+   CREATE INDEX subscriber_events_by_kind ON subscriber_events (kind, at);
+   CREATE INDEX subscriber_events_by_kind_detail ON subscriber_events (kind, detail, at);`,
+    postgres: `ALTER TABLE subscribers ADD COLUMN public_id TEXT;
+   UPDATE subscribers SET public_id = replace(gen_random_uuid()::text, '-', '');
+   CREATE UNIQUE INDEX subscribers_by_public_id ON subscribers (public_id);
+   ALTER TABLE subscribers ADD COLUMN confirm_nonce TEXT;
+   ALTER TABLE subscribers ADD COLUMN confirm_requested_at TEXT;
+   ALTER TABLE subscribers ADD COLUMN requested_name TEXT;
+   ALTER TABLE subscribers ADD COLUMN requested_sections TEXT;
+   ALTER TABLE subscribers ADD COLUMN requested_editions TEXT;
+   CREATE INDEX subscriber_events_by_kind ON subscriber_events (kind, at);
+   CREATE INDEX subscriber_events_by_kind_detail ON subscriber_events (kind, detail, at);`,
+  },
 ];
 
 /** The script of `migration` for `dialect`. */

@@ -1,5 +1,6 @@
 // The store, written once in SQL that SQLite and PostgreSQL both run, over a driver (see driver.ts). Writes that
 // must see a consistent list (upserts, digests, the ledger) run in the driver's one-writer-at-a-time transaction.
+import { randomBytes } from 'node:crypto';
 import { StoreError } from '../errors.js';
 import type { Driver, Queryable } from './driver.js';
 import { migrate } from './migrations.js';
@@ -10,6 +11,8 @@ import {
   type DeliveryCursor,
   type DeliveryOutcome,
   type DigestInput,
+  type ConfirmLinkState,
+  type ConfirmOutcome,
   type DigestRecord,
   nothingInSections,
   type DigestStats,
@@ -19,6 +22,7 @@ import {
   type ReturnEventInput,
   type ReturnEventOutcome,
   type StatusChange,
+  type SubscribeRequestOutcome,
   type Store,
   type Subscriber,
   type SubscriberEvent,
@@ -33,6 +37,7 @@ import {
 
 interface SubscriberRow {
   id: number;
+  public_id: string;
   email: string;
   name: string | null;
   status: SubscriberStatus;
@@ -40,6 +45,11 @@ interface SubscriberRow {
   updated_at: string;
   sections: string;
   editions: string;
+  confirm_nonce: string | null;
+  confirm_requested_at: string | null;
+  requested_name: string | null;
+  requested_sections: string | null;
+  requested_editions: string | null;
 }
 
 interface DigestRow {
@@ -56,6 +66,7 @@ interface DigestRow {
 interface PendingRow {
   digest_number: number;
   subscriber_id: number;
+  public_id: string;
   attempts: number;
   email: string;
   name: string | null;
@@ -94,8 +105,16 @@ const sql = {
   insertMetaIfAbsent: 'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING',
   subscriberById: 'SELECT * FROM subscribers WHERE id = ?',
   subscriberByKey: 'SELECT * FROM subscribers WHERE email_key = ?',
-  insertSubscriber: `INSERT INTO subscribers (email, email_key, name, status, created_at, updated_at, sections, editions)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+  insertSubscriber: `INSERT INTO subscribers (public_id, email, email_key, name, status, created_at, updated_at, sections, editions)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+  subscriberByPublicId: 'SELECT * FROM subscribers WHERE public_id = ?',
+  recordRequest: `UPDATE subscribers SET confirm_nonce = ?, confirm_requested_at = ?, requested_name = ?,
+    requested_sections = ?, requested_editions = ? WHERE id = ?`,
+  confirmRequest: `UPDATE subscribers SET status = 'active', name = ?, sections = ?, editions = ?, updated_at = ?,
+    confirm_nonce = NULL, confirm_requested_at = NULL, requested_name = NULL, requested_sections = NULL, requested_editions = NULL
+    WHERE id = ? RETURNING *`,
+  countMail: "SELECT count(*) AS n FROM subscriber_events WHERE kind = 'confirmation_sent' AND at >= ?",
+  countMailTo: "SELECT count(*) AS n FROM subscriber_events WHERE kind = 'confirmation_sent' AND at >= ? AND detail = ?",
   updateSubscriber: 'UPDATE subscribers SET name = ?, status = ?, updated_at = ? WHERE id = ? RETURNING *',
   updateChoices: 'UPDATE subscribers SET sections = ?, editions = ?, updated_at = ? WHERE id = ? RETURNING *',
   countSubscribers: 'SELECT status, count(*) AS n FROM subscribers GROUP BY status',
@@ -111,7 +130,7 @@ const sql = {
   digest: 'SELECT * FROM digests WHERE number = ?',
   digestSlugs: "SELECT slug FROM digest_articles WHERE digest_number = ? AND role = 'carried' ORDER BY position",
   digests: 'SELECT number, edition, issue, created_at, subject, blocks FROM digests ORDER BY number DESC',
-  pending: `SELECT d.digest_number, d.subscriber_id, d.attempts, s.email, s.name, s.status, s.sections
+  pending: `SELECT d.digest_number, d.subscriber_id, d.attempts, s.public_id, s.email, s.name, s.status, s.sections
     FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
     WHERE d.status = 'pending' AND (d.digest_number, d.subscriber_id) > (?, ?)
     ORDER BY d.digest_number, d.subscriber_id LIMIT ?`,
@@ -234,6 +253,7 @@ function addEvents(s: DigestStats, row: EventCountRow): void {
 function toSubscriber(row: SubscriberRow): Subscriber {
   return {
     id: row.id,
+    publicId: row.public_id,
     email: row.email,
     name: row.name,
     status: row.status,
@@ -291,6 +311,17 @@ function toEvent(row: EventRow): SubscriberEvent {
   };
 }
 
+/** A new reader's public id: 128 random bits as 32 hex digits (migration 5 gives older readers the same kind). */
+function newPublicId(): string {
+  return randomBytes(16).toString('hex');
+}
+
+/** Only the newest request's link works, and only if that request was made after `notBefore`. */
+function linkState(row: SubscriberRow, nonce: string, notBefore: Date): ConfirmLinkState {
+  if (row.confirm_nonce !== nonce) return 'replaced';
+  return row.confirm_requested_at === null || new Date(row.confirm_requested_at) < notBefore ? 'expired' : 'current';
+}
+
 /** The case-insensitive identity of an address. */
 export function emailKey(email: string): string {
   return email.trim().toLowerCase();
@@ -324,21 +355,15 @@ export class SqlStore implements Store {
     await this.driver.run(sql.setMeta, [`state:${key}`, value]);
   }
 
-  upsertSubscriber(
-    input: SubscriberInput,
-    now: Date,
-    options: { revive?: boolean; source?: string } = {},
-  ): Promise<{ subscriber: Subscriber; outcome: UpsertOutcome }> {
-    return this.driver.transaction((tx) =>
-      this.upsertIn(tx, input, now, options.revive ?? false, { source: options.source ?? defaultSource }),
-    );
+  upsertSubscriber(input: SubscriberInput, now: Date, options: { source?: string } = {}): Promise<{ subscriber: Subscriber; outcome: UpsertOutcome }> {
+    return this.driver.transaction((tx) => this.upsertIn(tx, input, now, { source: options.source ?? defaultSource }));
   }
 
   upsertSubscribers(inputs: readonly SubscriberInput[], now: Date, options: { source?: string } = {}): Promise<UpsertOutcome[]> {
     const change: StatusChange = { kind: 'imported', source: options.source ?? defaultSource };
     return this.driver.transaction(async (tx) => {
       const outcomes: UpsertOutcome[] = [];
-      for (const input of inputs) outcomes.push((await this.upsertIn(tx, input, now, false, change)).outcome);
+      for (const input of inputs) outcomes.push((await this.upsertIn(tx, input, now, change)).outcome);
       return outcomes;
     });
   }
@@ -433,6 +458,65 @@ export class SqlStore implements Store {
     });
   }
 
+  // Issue 12 (consent): requests to subscribe, each with its own nonce, and their confirmation.
+
+  async findSubscriberByPublicId(publicId: string): Promise<Subscriber | null> {
+    const [row] = await this.driver.query<SubscriberRow>(sql.subscriberByPublicId, [publicId]);
+    return row ? toSubscriber(row) : null;
+  }
+
+  requestSubscription(
+    input: { email: string; name: string | null } & Partial<SubscriberChoices>,
+    now: Date,
+    request: { source: string; detail: string | null; mail: { nonce: string; mailbox: string } | null },
+  ): Promise<{ subscriber: Subscriber; outcome: SubscribeRequestOutcome }> {
+    return this.driver.transaction(async (tx) => {
+      const [existing] = await tx.query<SubscriberRow>(sql.subscriberByKey, [emailKey(input.email)]);
+      const row = existing ?? (await this.insertIn(tx, { ...input, status: 'pending' }, now, { source: request.source }));
+      const at = now.toISOString();
+      await this.appendIn(tx, { subscriberId: row.id, at: now, kind: 'requested', source: request.source, detail: request.detail });
+      if (request.mail) {
+        const choices = [input.sections, input.editions].map((keys) => (keys === undefined ? null : joinKeys(keys)));
+        await tx.run(sql.recordRequest, [request.mail.nonce, at, input.name, ...choices, row.id]);
+        await this.appendIn(tx, { subscriberId: row.id, at: now, kind: 'confirmation_sent', source: request.source, detail: request.mail.mailbox });
+      }
+      return { subscriber: toSubscriber(row), outcome: existing ? 'requested' : 'added' };
+    });
+  }
+
+  confirmSubscription(publicId: string, nonce: string, now: Date, notBefore: Date, source: string): Promise<ConfirmOutcome> {
+    return this.driver.transaction(async (tx): Promise<ConfirmOutcome> => {
+      const [row] = await tx.query<SubscriberRow>(sql.subscriberByPublicId, [publicId]);
+      if (!row) return 'unknown';
+      const state = linkState(row, nonce, notBefore);
+      if (state !== 'current') return row.status === 'active' ? 'already' : state;
+      const { requested_sections: sections, requested_editions: editions } = row;
+      await tx.query<SubscriberRow>(sql.confirmRequest, [
+        row.requested_name ?? row.name,
+        sections ?? row.sections,
+        editions ?? row.editions,
+        now.toISOString(),
+        row.id,
+      ]);
+      if (row.status === 'active') return 'already';
+      await this.journal(tx, row.id, 'active', now, { kind: 'confirmed', source, detail: row.status === 'pending' ? null : `was ${row.status}` });
+      return 'confirmed';
+    });
+  }
+
+  async confirmState(id: number, nonce: string, notBefore: Date): Promise<ConfirmLinkState> {
+    const [row] = await this.driver.query<SubscriberRow>(sql.subscriberById, [id]);
+    return row ? linkState(row, nonce, notBefore) : 'replaced';
+  }
+
+  async countConfirmationMail(since: Date, mailbox?: string): Promise<number> {
+    const [row] =
+      mailbox === undefined
+        ? await this.driver.query<{ n: Count }>(sql.countMail, [since.toISOString()])
+        : await this.driver.query<{ n: Count }>(sql.countMailTo, [since.toISOString(), mailbox]);
+    return Number(row?.n ?? 0);
+  }
+
   async seenSlugs(edition: string): Promise<Set<string>> {
     return new Set((await this.driver.query<{ slug: string }>(sql.seenSlugs, [edition])).map((row) => row.slug));
   }
@@ -498,6 +582,7 @@ export class SqlStore implements Store {
     return rows.map((row) => ({
       digestNumber: row.digest_number,
       subscriberId: row.subscriber_id,
+      publicId: row.public_id,
       email: row.email,
       name: row.name,
       sections: splitKeys(row.sections),
@@ -700,34 +785,36 @@ export class SqlStore implements Store {
     });
   }
 
+  private async insertIn(tx: Queryable, input: SubscriberInput, now: Date, change: StatusChange): Promise<SubscriberRow> {
+    const at = now.toISOString();
+    const [row] = await tx.query<SubscriberRow>(sql.insertSubscriber, [
+      newPublicId(),
+      input.email.trim(),
+      emailKey(input.email),
+      input.name,
+      input.status,
+      (input.createdAt ?? now).toISOString(),
+      at,
+      input.sections === undefined ? '' : joinKeys(input.sections),
+      input.editions === undefined ? '' : joinKeys(input.editions),
+    ]);
+    if (!row) throw new StoreError(`could not add ${input.email}`);
+    await this.journal(tx, row.id, row.status, now, { kind: 'subscribed', ...change });
+    return row;
+  }
+
   private async upsertIn(
     tx: Queryable,
     input: SubscriberInput,
     now: Date,
-    revive: boolean,
     change: StatusChange,
   ): Promise<{ subscriber: Subscriber; outcome: UpsertOutcome }> {
     const at = now.toISOString();
     const sections = input.sections === undefined ? undefined : joinKeys(input.sections);
     const editions = input.editions === undefined ? undefined : joinKeys(input.editions);
     const [existing] = await tx.query<SubscriberRow>(sql.subscriberByKey, [emailKey(input.email)]);
-    if (!existing) {
-      const [row] = await tx.query<SubscriberRow>(sql.insertSubscriber, [
-        input.email.trim(),
-        emailKey(input.email),
-        input.name,
-        input.status,
-        at,
-        at,
-        sections ?? '',
-        editions ?? '',
-      ]);
-      if (!row) throw new StoreError(`could not add ${input.email}`);
-      await this.journal(tx, row.id, row.status, now, { kind: 'subscribed', ...change });
-      return { subscriber: toSubscriber(row), outcome: 'added' };
-    }
-    const gone = existing.status === 'unsubscribed' || existing.status === 'bounced';
-    if (gone && !revive) return { subscriber: toSubscriber(existing), outcome: 'kept' };
+    if (!existing) return { subscriber: toSubscriber(await this.insertIn(tx, input, now, change)), outcome: 'added' };
+    if (existing.status === 'unsubscribed' || existing.status === 'bounced') return { subscriber: toSubscriber(existing), outcome: 'kept' };
     // An address never steps back from active to pending: a repeated opt-in request must not unconfirm it.
     const status = existing.status === 'active' ? 'active' : input.status;
     const name = input.name ?? existing.name;
@@ -741,7 +828,7 @@ export class SqlStore implements Store {
       await this.appendIn(tx, { subscriberId: existing.id, at: now, kind: 'preferences', source: change.source, detail });
     }
     if (!row) throw new StoreError(`could not update ${input.email}`);
-    if (status !== existing.status) await this.journal(tx, row.id, status, now, gone ? { kind: 'subscribed', ...change } : change);
+    if (status !== existing.status) await this.journal(tx, row.id, status, now, change);
     return { subscriber: toSubscriber(row), outcome: 'updated' };
   }
 }

@@ -10,6 +10,8 @@ export const subscriberStatuses: readonly SubscriberStatus[] = ['pending', 'acti
 /** One address on the list. */
 export interface Subscriber {
   id: number;
+  /** Random and opaque (32 hex digits): what links and Message-IDs carry instead of the sequential id. */
+  publicId: string;
   /** As first given; uniqueness is case-insensitive. */
   email: string;
   name: string | null;
@@ -30,6 +32,8 @@ export interface SubscriberInput {
   /** Replace the reader's choices; left out, a new reader gets all sections / the default edition and a known one keeps theirs. */
   sections?: readonly string[];
   editions?: readonly string[];
+  /** When a new address was first added, as an export gives it (default: now); a known address keeps its own. */
+  createdAt?: Date;
 }
 
 /** A reader's choices, as `setSubscriberChoices` stores them. */
@@ -52,6 +56,15 @@ export const nothingInSections = 'nothing new in their sections';
 
 /** What adding an address did: `kept` means it had unsubscribed or bounced and was left that way. */
 export type UpsertOutcome = 'added' | 'updated' | 'unchanged' | 'kept';
+
+/** What a reader's own request to subscribe did: `added` a new pending address, or `requested` on a known one. */
+export type SubscribeRequestOutcome = 'added' | 'requested';
+
+/** Where a confirmation link stands before it is followed: the newest request's and under 7 days old, or not. */
+export type ConfirmLinkState = 'current' | 'expired' | 'replaced';
+
+/** What a confirmation link did; `expired` and `replaced` (a newer request's link is the one that works) change nothing. */
+export type ConfirmOutcome = 'confirmed' | 'already' | 'expired' | 'replaced' | 'unknown';
 
 /** A digest as stored: rendered once, with per-reader placeholders, so `send` needs nothing else. */
 export interface DigestRecord {
@@ -95,6 +108,8 @@ export type DeliveryStatus = 'pending' | 'sent' | 'bounced' | 'failed' | 'skippe
 export interface PendingDelivery {
   digestNumber: number;
   subscriberId: number;
+  /** The subscriber's opaque id, for the tokens and the Message-ID. */
+  publicId: string;
   email: string;
   name: string | null;
   /** The reader's sections now (keys; empty: all). */
@@ -126,6 +141,8 @@ export interface DeliveryCursor {
 /** What happened to a subscriber, as the journal records it. */
 export type SubscriberEventKind =
   | 'subscribed'
+  | 'requested'
+  | 'confirmation_sent'
   | 'confirmed'
   | 'unsubscribed'
   | 'bounced'
@@ -176,14 +193,10 @@ export interface Store {
   setState(key: string, value: string): Promise<void>;
 
   /**
-   * Adds or updates one address; `revive` lets a new opt-in bring back an unsubscribed or bounced one. A
+   * Adds or updates one address the operator vouches for; an unsubscribed or bounced one is kept as it is. A
    * status change is journalled with `source` (default `gazette`).
    */
-  upsertSubscriber(
-    input: SubscriberInput,
-    now: Date,
-    options?: { revive?: boolean; source?: string },
-  ): Promise<{ subscriber: Subscriber; outcome: UpsertOutcome }>;
+  upsertSubscriber(input: SubscriberInput, now: Date, options?: { source?: string }): Promise<{ subscriber: Subscriber; outcome: UpsertOutcome }>;
   /** Adds or updates many addresses in one transaction; never revives. Outcomes in input order; journalled as `imported`. */
   upsertSubscribers(inputs: readonly SubscriberInput[], now: Date, options?: { source?: string }): Promise<UpsertOutcome[]>;
   getSubscriber(id: number): Promise<Subscriber | null>;
@@ -203,6 +216,32 @@ export interface Store {
   subscriberEvents(subscriberId: number, limit: number): Promise<SubscriberEvent[]>;
   /** Every event at or after `since`, oldest first, read page by page. */
   subscriberEventsSince(since: Date): AsyncIterable<SubscriberEvent>;
+
+  // Issue 12 (consent): a request to subscribe is recorded with its own nonce; only its link confirms.
+  /** The subscriber with this public id, or null. */
+  findSubscriberByPublicId(publicId: string): Promise<Subscriber | null>;
+  /**
+   * Records a reader's own request to subscribe and journals it (`requested`, with `detail`): a new address is
+   * added as pending with the choices given; a known one keeps its status (an unsubscribed or bounced reader stays so
+   * until the request is confirmed), its name and its choices. With `mail`, a confirmation goes out (journalled `confirmation_sent`, detail the
+   * mailbox): the request's nonce, time and name are kept and replace any earlier request's, whose link then stops
+   * working. Without it the earlier link stays as it was.
+   */
+  requestSubscription(
+    input: { email: string; name: string | null } & Partial<SubscriberChoices>,
+    now: Date,
+    request: { source: string; detail: string | null; mail: { nonce: string; mailbox: string } | null },
+  ): Promise<{ subscriber: Subscriber; outcome: SubscribeRequestOutcome }>;
+  /**
+   * Confirms the request whose nonce is `nonce`, if it is the newest one and was made after `notBefore`: the reader
+   * becomes active with the name, sections and editions given in the request (journalled `confirmed`), and the nonce
+   * is used up.
+   */
+  confirmSubscription(publicId: string, nonce: string, now: Date, notBefore: Date, source: string): Promise<ConfirmOutcome>;
+  /** Where the link of request `nonce` of subscriber `id` stands, changing nothing (GET /confirm). */
+  confirmState(id: number, nonce: string, notBefore: Date): Promise<ConfirmLinkState>;
+  /** Confirmation mails journalled at or after `since`, to `mailbox` or to anyone (the caps count them). */
+  countConfirmationMail(since: Date, mailbox?: string): Promise<number>;
 
   // Issue 14 (readers choose): a reader's choices, and digests per edition.
   /**

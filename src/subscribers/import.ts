@@ -43,10 +43,12 @@ interface Columns {
   status: number;
   sections: number;
   editions: number;
+  /** `createdAt`, as `export` writes it: a backup keeps when each reader joined. */
+  createdAt: number;
   width: number;
 }
 
-const columnNames = ['email', 'name', 'status', 'sections', 'editions'];
+const columnNames = ['email', 'name', 'status', 'createdat', 'sections', 'editions'];
 
 function headerColumns(fields: readonly string[], path: string, line: number): Columns {
   const names = fields.map((f) => f.trim().toLowerCase());
@@ -71,6 +73,7 @@ function headerColumns(fields: readonly string[], path: string, line: number): C
     email,
     name: names.indexOf('name'),
     status: names.indexOf('status'),
+    createdAt: names.indexOf('createdat'),
     sections: names.indexOf('sections'),
     editions: names.indexOf('editions'),
     width: fields.length,
@@ -137,6 +140,13 @@ export async function importSubscribers(store: Store, input: Readable, options: 
     }
     const name = columns.name === -1 ? null : cleanName(unprotectCell(fields[columns.name] ?? ''));
     const status = columns.status === -1 ? '' : (fields[columns.status] ?? '').toLowerCase();
+    const joined = columns.createdAt === -1 ? '' : (fields[columns.createdAt] ?? '');
+    const createdAt = new Date(joined);
+    if (joined !== '' && (!/^\d{4}-\d\d-\d\dT/.test(joined) || Number.isNaN(createdAt.getTime()))) {
+      reject(line, lastLine, `has the createdAt ${quoteValue(joined)}, which is not a date and time`, 'write it as export does (2026-11-20T07:00:00.000Z), or leave it empty');
+      continue;
+    }
+    const since = joined === '' ? {} : { createdAt };
     const cell = (index: number): string | undefined => (index === -1 ? undefined : (fields[index] ?? ''));
     const chosen = known ? resolveChoices({ sections: cell(columns.sections), editions: cell(columns.editions) }, known) : { ok: true as const, choices: {} };
     if (!chosen.ok) {
@@ -145,7 +155,7 @@ export async function importSubscribers(store: Store, input: Readable, options: 
     }
     if (status === 'unsubscribed' || status === 'bounced') {
       await flush(); // the file's order decides when an address appears twice
-      await recordLeaver(store, { email: check.email, name, ...chosen.choices }, status, now);
+      await recordLeaver(store, { email: check.email, name, ...chosen.choices, ...since }, status, now);
       summary.optedOut++;
       continue;
     }
@@ -153,7 +163,7 @@ export async function importSubscribers(store: Store, input: Readable, options: 
       reject(line, lastLine, `has the status ${quoteValue(status)}`, 'use active, pending, unsubscribed or bounced, or leave it empty (active)');
       continue;
     }
-    batch.push({ email: check.email, name, status: status === 'pending' ? 'pending' : 'active', ...chosen.choices });
+    batch.push({ email: check.email, name, status: status === 'pending' ? 'pending' : 'active', ...chosen.choices, ...since });
     if (batch.length >= batchSize) await flush();
   }
   if (!columns) {

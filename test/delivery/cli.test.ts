@@ -28,7 +28,7 @@ afterEach(async () => {
 
 function gazette(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   const flags = ['--content', join(dir, 'content'), '--out', join(dir, 'public'), '--db', join(dir, 'gazette.db'), '--outbox', join(dir, 'outbox')];
-  return run([...args, ...flags], { GAZETTE_SECRET: 'cli-secret', ...env });
+  return run([...args, ...flags], { GAZETTE_SECRET: 'cli-secret-0123456789abcdefghijklmnop', ...env });
 }
 
 describe('gazette publish', () => {

@@ -39,7 +39,7 @@ function send(
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', 'src/cli/bin.ts', 'send', '--json', '--content', join(dir, 'content'), '--db', join(dir, 'gazette.db')],
-    { cwd: root, env: { ...process.env, SMTP_URL: sink.url, GAZETTE_SECRET: 'crash-secret' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    { cwd: root, env: { ...process.env, SMTP_URL: sink.url, GAZETTE_SECRET: 'crash-secret-0123456789abcdefghijklm' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stdout = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

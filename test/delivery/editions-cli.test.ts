@@ -19,7 +19,7 @@ afterEach(async () => {
 });
 
 function gazette(...args: string[]): ReturnType<typeof run> {
-  return run([...args, '--content', content, '--db', join(dir, 'gazette.db')], { GAZETTE_OUT: join(dir, 'public'), GAZETTE_OUTBOX: join(dir, 'outbox'), GAZETTE_SECRET: 's' });
+  return run([...args, '--content', content, '--db', join(dir, 'gazette.db')], { GAZETTE_OUT: join(dir, 'public'), GAZETTE_OUTBOX: join(dir, 'outbox'), GAZETTE_SECRET: 'editions-cli-secret-0123456789abcdefghij' });
 }
 
 describe('publish and preview with editions', () => {

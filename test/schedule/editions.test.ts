@@ -66,7 +66,7 @@ describe('gazette daemon with two editions', () => {
           HOME: process.env.HOME ?? '',
           GAZETTE_OUT: join(dir, 'public'),
           GAZETTE_OUTBOX: join(dir, 'outbox'),
-          GAZETTE_SECRET: 'editions-test-secret',
+          GAZETTE_SECRET: 'editions-test-secret-0123456789abcdefghij',
           SMTP_URL: sink.url,
         },
         stdio: ['ignore', 'pipe', 'pipe'],

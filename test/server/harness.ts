@@ -11,7 +11,8 @@ import { parseSiteConfig } from '../../src/config/load.js';
 import type { SiteConfig } from '../../src/config/schema.js';
 import { createTransport } from '../../src/delivery/index.js';
 import type { Transport } from '../../src/delivery/transport.js';
-import { BackgroundTasks, startServer, type RunningServer, type SubscribeLimits } from '../../src/server/index.js';
+import type { Logger } from '../../src/log.js';
+import { BackgroundTasks, startServer, type RunningServer, type ServerTimeouts, type SubscribeLimits } from '../../src/server/index.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import type { Store } from '../../src/store/types.js';
 import { startSink, type Sink } from '../delivery/smtp-sink.js';
@@ -40,7 +41,16 @@ export interface Harness {
 export const longHtml = `<!doctype html><title>Home</title>${'<p>Readable news, every day.</p>\n'.repeat(100)}`;
 
 /** Starts a server over a fresh folder and database. */
-export async function startHarness(options: { limits?: SubscribeLimits; trustProxy?: boolean; health?: () => Promise<Record<string, unknown>> } = {}): Promise<Harness> {
+export async function startHarness(
+  options: {
+    limits?: SubscribeLimits;
+    trustProxy?: boolean;
+    health?: () => Promise<Record<string, unknown>>;
+    timeouts?: ServerTimeouts;
+    now?: () => Date;
+    logger?: Logger;
+  } = {},
+): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'gazette-server-'));
   const outDir = join(dir, 'public');
   await mkdir(join(outDir, 'sections', 'world'), { recursive: true });
@@ -75,6 +85,9 @@ export async function startHarness(options: { limits?: SubscribeLimits; trustPro
     ...(options.limits ? { limits: options.limits } : {}),
     ...(options.trustProxy ? { trustProxy: true } : {}),
     ...(options.health ? { health: options.health } : {}),
+    ...(options.timeouts ? { timeouts: options.timeouts } : {}),
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
   });
   let taken = 0;
   return {

@@ -64,7 +64,7 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const link = (id = reader.id, purpose: 'preferences' | 'unsubscribe' = 'preferences'): string =>
+const link = (id = reader.publicId, purpose: 'preferences' | 'unsubscribe' = 'preferences'): string =>
   `${server.url}/preferences?token=${encodeURIComponent(createToken(secret, id, purpose))}`;
 
 function post(url: string, fields: [string, string][]): Promise<Response> {
@@ -79,7 +79,7 @@ describe('GET /preferences', () => {
     const html = await response.text();
     expect(html).toContain('ana@example.org');
     expect(html).not.toMatch(/<script/i);
-    expect(html).toMatch(/<form class="subscribe-form" method="post" action="\/preferences\?token(=|&#x3D;)\d+\./);
+    expect(html).toMatch(/<form class="subscribe-form" method="post" action="\/preferences\?token(=|&#x3D;)[0-9a-f]{32}\./);
     // Never chose an edition: the first one is ticked; chose World: only World is ticked.
     expect(html).toContain('<input type="checkbox" name="editions" value="weekly" checked> Weekly digest');
     expect(html).toContain('<input type="checkbox" name="editions" value="daily"> Daily briefing');
@@ -90,8 +90,8 @@ describe('GET /preferences', () => {
 
   it('refuses a forged token, or one made for unsubscribing', async () => {
     expect((await fetch(`${server.url}/preferences?token=1.${'A'.repeat(43)}`)).status).toBe(400);
-    expect((await fetch(link(reader.id, 'unsubscribe'))).status).toBe(400);
-    expect((await post(link(reader.id, 'unsubscribe'), [['sections', 'local']])).status).toBe(400);
+    expect((await fetch(link(reader.publicId, 'unsubscribe'))).status).toBe(400);
+    expect((await post(link(reader.publicId, 'unsubscribe'), [['sections', 'local']])).status).toBe(400);
     expect((await store.getSubscriber(reader.id))?.sections).toEqual(['world']);
   });
 });

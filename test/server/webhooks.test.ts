@@ -112,7 +112,7 @@ const sesBounce = {
     feedbackId: 'feedback-1',
     bouncedRecipients: [{ emailAddress: 'ann@example.net', action: 'failed', status: '5.1.1', diagnosticCode: 'smtp; 550 5.1.1 user unknown' }],
   },
-  mail: { messageId: 'ses-1', commonHeaders: { messageId: '<digest-4.subscriber-7.abc@example.org>' } },
+  mail: { messageId: 'ses-1', commonHeaders: { messageId: '<digest-4.reader-00000000000000000000000000000007.abc@example.org>' } },
 };
 
 describe('/webhooks/ses', () => {
@@ -184,7 +184,7 @@ const mailgunFailed = {
   id: 'mg-1',
   recipient: 'ann@example.net',
   'delivery-status': { code: 550, message: '5.1.1 user unknown' },
-  message: { headers: { 'message-id': 'digest-5.subscriber-7.abc@example.org' } },
+  message: { headers: { 'message-id': 'digest-5.reader-00000000000000000000000000000007.abc@example.org' } },
 };
 
 describe('/webhooks/mailgun', () => {

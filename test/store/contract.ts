@@ -114,19 +114,30 @@ export function describeStoreContract(name: string, create: () => Promise<StoreF
         expect(await store.countSubscribers()).toEqual({ pending: 0, active: 1, unsubscribed: 0, bounced: 0 });
       });
 
-      it('never revives an unsubscribed or bounced address unless asked to', async () => {
+      it('never revives an unsubscribed or bounced address', async () => {
         const { subscriber } = await store.upsertSubscriber({ email: 'a@example.org', name: null, status: 'active' }, now);
         await store.setSubscriberStatus(subscriber.id, 'unsubscribed', now);
         expect(await store.upsertSubscribers([{ email: 'A@example.org', name: 'A', status: 'active' }], now)).toEqual(['kept']);
+        expect(await store.upsertSubscriber({ email: 'a@example.org', name: null, status: 'pending' }, now)).toMatchObject({ outcome: 'kept' });
         expect((await store.findSubscriber('a@example.org'))?.status).toBe('unsubscribed');
-        const revived = await store.upsertSubscriber({ email: 'a@example.org', name: null, status: 'pending' }, now, { revive: true });
-        expect(revived).toMatchObject({ outcome: 'updated', subscriber: { status: 'pending' } });
       });
 
       it('does not turn an active subscriber back into a pending one', async () => {
         await store.upsertSubscriber({ email: 'a@example.org', name: null, status: 'active' }, now);
-        const again = await store.upsertSubscriber({ email: 'a@example.org', name: null, status: 'pending' }, now, { revive: true });
+        const again = await store.upsertSubscriber({ email: 'a@example.org', name: null, status: 'pending' }, now);
         expect(again.subscriber.status).toBe('active');
+      });
+
+      it('gives each subscriber a random public id of 32 hex digits, found again by it', async () => {
+        const a = (await store.upsertSubscriber({ email: 'a@example.org', name: null, status: 'active' }, now)).subscriber;
+        const [b] = await store.upsertSubscribers([{ email: 'b@example.org', name: null, status: 'active' }], now);
+        expect(b).toBe('added');
+        const found = await store.findSubscriber('b@example.org');
+        expect(a.publicId).toMatch(/^[0-9a-f]{32}$/);
+        expect(found?.publicId).toMatch(/^[0-9a-f]{32}$/);
+        expect(found?.publicId).not.toBe(a.publicId);
+        expect(await store.findSubscriberByPublicId(a.publicId)).toMatchObject({ id: a.id, email: 'a@example.org' });
+        expect(await store.findSubscriberByPublicId(String(a.id))).toBeNull();
       });
 
       it('lists every subscriber across pages, filtered by status', async () => {
@@ -176,14 +187,16 @@ export function describeStoreContract(name: string, create: () => Promise<StoreF
         expect(await store.subscriberEvents(subscriber.id, 1)).toHaveLength(1);
       });
 
-      it('journals imports, a revival and nothing for a change of name only', async () => {
+      it('journals imports, a confirmed new opt-in and nothing for a change of name only', async () => {
         await store.upsertSubscribers([{ email: 'a@example.org', name: null, status: 'active' }], now, { source: 'import' });
         const a = await store.findSubscriber('a@example.org');
         await store.upsertSubscriber({ email: 'a@example.org', name: 'Ann', status: 'active' }, now);
         await store.setSubscriberStatus(a!.id, 'bounced', now, { source: 'smtp' });
-        await store.upsertSubscriber({ email: 'a@example.org', name: null, status: 'pending' }, now, { revive: true, source: 'web' });
+        const mail = { nonce: 'n1', mailbox: 'a@example.org' };
+        await store.requestSubscription({ email: 'a@example.org', name: null }, now, { source: 'web', detail: null, mail });
+        expect(await store.confirmSubscription(a!.publicId, 'n1', now, now, 'web')).toBe('confirmed');
         const kinds = (await store.subscriberEvents(a!.id, 10)).map((e) => `${e.kind}/${e.source}`);
-        expect(kinds).toEqual(['subscribed/web', 'bounced/smtp', 'imported/import']);
+        expect(kinds).toEqual(['confirmed/web', 'confirmation_sent/web', 'requested/web', 'bounced/smtp', 'imported/import']);
       });
 
       it('records an event with a dedupe key once', async () => {
@@ -206,6 +219,64 @@ export function describeStoreContract(name: string, create: () => Promise<StoreF
         expect(since).toHaveLength(1100);
         expect(since[0]?.at).toEqual(new Date(now.getTime() + 101_000));
         expect(since.every((e: SubscriberEvent, i) => i === 0 || e.id > (since[i - 1] as SubscriberEvent).id)).toBe(true);
+      });
+    });
+
+    describe('requests to subscribe (issue 12)', () => {
+      const weekAgo = new Date(now.getTime() - 7 * 86_400_000);
+      const request = (email: string, name: string | null, nonce: string | null, at = now) =>
+        store.requestSubscription({ email, name }, at, {
+          source: 'web',
+          detail: nonce === null ? 'no mail: test' : null,
+          mail: nonce === null ? null : { nonce, mailbox: email.toLowerCase() },
+        });
+
+      it('adds a new address as pending, and keeps a known one as it is until confirmed', async () => {
+        expect(await request('new@example.org', 'New', 'n1')).toMatchObject({ outcome: 'added', subscriber: { status: 'pending', name: 'New' } });
+        const { subscriber } = await store.upsertSubscriber({ email: 'left@example.org', name: 'Left', status: 'active' }, now);
+        await store.setSubscriberStatus(subscriber.id, 'unsubscribed', now);
+        expect(await request('left@example.org', 'Stranger', 'n2')).toMatchObject({ outcome: 'requested', subscriber: { status: 'unsubscribed', name: 'Left' } });
+        expect(await store.findSubscriber('left@example.org')).toMatchObject({ status: 'unsubscribed', name: 'Left' });
+        expect(await store.confirmSubscription(subscriber.publicId, 'n2', now, weekAgo, 'web')).toBe('confirmed');
+        expect(await store.findSubscriber('left@example.org')).toMatchObject({ status: 'active', name: 'Stranger' });
+        expect(await store.confirmSubscription(subscriber.publicId, 'n2', now, weekAgo, 'web')).toBe('already');
+      });
+
+      it('takes the sections and editions of a request: a new address at once, a known one only when confirmed', async () => {
+        const choices = { sections: ['world'], editions: ['daily'] };
+        const mail = (nonce: string, email: string) => ({ source: 'web', detail: null, mail: { nonce, mailbox: email } });
+        const added = await store.requestSubscription({ email: 'new@example.org', name: null, ...choices }, now, mail('n1', 'new@example.org'));
+        expect(added.subscriber).toMatchObject({ status: 'pending', ...choices });
+        const { subscriber } = await store.upsertSubscriber({ email: 'left@example.org', name: null, status: 'active', sections: ['local'] }, now);
+        await store.setSubscriberStatus(subscriber.id, 'unsubscribed', now);
+        await store.requestSubscription({ email: 'left@example.org', name: null, ...choices }, now, mail('n2', 'left@example.org'));
+        expect(await store.findSubscriber('left@example.org')).toMatchObject({ status: 'unsubscribed', sections: ['local'], editions: [] });
+        expect(await store.confirmSubscription(subscriber.publicId, 'n2', now, weekAgo, 'web')).toBe('confirmed');
+        expect(await store.findSubscriber('left@example.org')).toMatchObject({ status: 'active', ...choices });
+      });
+
+      it('lets only the newest request’s nonce confirm, and only within its time', async () => {
+        const { subscriber } = await request('a@example.org', null, 'old');
+        await request('a@example.org', null, 'new');
+        await request('a@example.org', null, null); // no mail: the newest link stays the one that works
+        expect(await store.confirmState(subscriber.id, 'old', weekAgo)).toBe('replaced');
+        expect(await store.confirmSubscription(subscriber.publicId, 'old', now, weekAgo, 'web')).toBe('replaced');
+        expect(await store.confirmState(subscriber.id, 'new', now)).toBe('current');
+        expect(await store.confirmState(subscriber.id, 'new', new Date(now.getTime() + 1))).toBe('expired');
+        expect(await store.confirmSubscription(subscriber.publicId, 'new', now, new Date(now.getTime() + 1), 'web')).toBe('expired');
+        expect((await store.findSubscriber('a@example.org'))?.status).toBe('pending');
+        expect(await store.confirmSubscription('0'.repeat(32), 'new', now, weekAgo, 'web')).toBe('unknown');
+      });
+
+      it('counts confirmation mail since a time, per mailbox or in all', async () => {
+        await request('a@example.org', null, 'n1', new Date(now.getTime() - 3_600_000));
+        await request('a+x@example.org', null, 'n2');
+        await request('b@example.org', null, 'n3');
+        await request('c@example.org', null, null);
+        expect(await store.countConfirmationMail(weekAgo)).toBe(3);
+        expect(await store.countConfirmationMail(new Date(now.getTime() - 60_000))).toBe(2);
+        expect(await store.countConfirmationMail(weekAgo, 'a@example.org')).toBe(1);
+        expect(await store.countConfirmationMail(weekAgo, 'c@example.org')).toBe(0);
       });
     });
 

@@ -10,7 +10,7 @@ import { createLogger } from '../../log.js';
 import { pipelineJobs } from '../../schedule/jobs.js';
 import { defaultLeaseTtlMs } from '../../schedule/lease.js';
 import { startScheduler, type Scheduler } from '../../schedule/scheduler.js';
-import { startServer } from '../../server/index.js';
+import { resolveSubscribeLimits, startServer } from '../../server/index.js';
 import { knownChoicesLoader } from '../../subscribers/known.js';
 import { openStore } from '../../store/index.js';
 import { resolveSecret } from '../../subscribers/tokens.js';
@@ -74,6 +74,7 @@ export default defineCommand({
     const leaseTtlMs = leaseMs(typed.args.lease);
     const inboundPort = resolveInboundPort(typed.args['smtp-port'], io.env);
     const settings = resolveDeliverySettings(io.env);
+    const limits = resolveSubscribeLimits(io.env);
     // An invalid schedule or time zone fails here, before anything starts (InputError, exit 2).
     const config = await loadSiteConfig(options.contentDir);
     const logger = createLogger(io.stderr);
@@ -92,6 +93,7 @@ export default defineCommand({
         choices: knownChoicesLoader(options.contentDir),
         transport,
         logger,
+        limits,
         trustProxy: options.trustProxy,
         port: options.port,
         health: async () => ({ ...(await scheduler?.health()) }),

@@ -3,7 +3,7 @@ import { defineCommand, type CommandContext } from 'citty';
 import { loadSiteConfig } from '../../config/load.js';
 import { createTransport } from '../../delivery/index.js';
 import { createLogger } from '../../log.js';
-import { startServer } from '../../server/index.js';
+import { resolveSubscribeLimits, startServer } from '../../server/index.js';
 import { openStore } from '../../store/index.js';
 import { knownChoicesLoader } from '../../subscribers/known.js';
 import { ioOf, optionArgs, optionsOf } from '../context.js';
@@ -31,6 +31,7 @@ export default defineCommand({
     const io = ioOf(context);
     const options = optionsOf(context);
     const config = await loadSiteConfig(options.contentDir);
+    const limits = resolveSubscribeLimits(io.env);
     const logger = createLogger(io.stderr);
     const store = await openStore(options);
     const transport = createTransport(options);
@@ -45,6 +46,7 @@ export default defineCommand({
         trustProxy: options.trustProxy,
         port: options.port,
         choices,
+        limits,
         webhooks: { env: io.env, record: (event) => store.recordReturnEvent(event) },
       });
       io.stdout.write(`serving ${resolve(options.outDir)} at ${running.url} (mail through ${transport.description}); Ctrl-C stops\n`);

@@ -1,6 +1,7 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { defineCommand, type ArgsDef, type CommandContext } from 'citty';
-import { UsageError } from '../../errors.js';
+import { fileErrorOf, UsageError } from '../../errors.js';
+import { replaceFile } from '../../files.js';
 import { openStore, subscriberStatuses, type Store, type SubscriberFilter, type SubscriberStatus } from '../../store/index.js';
 import { describeChoices, exportSubscribers, writeSubscribersJson, writeSubscribersTable } from '../../subscribers/export.js';
 import { formatImportSummary, importSubscribers } from '../../subscribers/import.js';
@@ -41,6 +42,13 @@ async function withStore<A extends ArgsDef, T>(
   } finally {
     await store.close();
   }
+}
+
+/** A missing folder or a folder in the way of an export file is the user's to fix; anything else goes on as it is. */
+function usageErrorOf(error: unknown, file: string): unknown {
+  const { code } = error as NodeJS.ErrnoException;
+  if (code === undefined || !['ENOENT', 'ENOTDIR', 'EISDIR'].includes(code)) return error;
+  return new UsageError(`cannot write ${file}: ${code === 'EISDIR' ? 'it is a folder' : 'its folder does not exist'} — name a file in an existing folder`, { cause: error });
 }
 
 function invalidEmail(email: string, message: string, hint: string): UsageError {
@@ -146,7 +154,7 @@ export default defineCommand({
       meta: {
         name: 'import',
         description:
-          'Import subscribers from a CSV file (header row; email, optional name, status, sections, editions) as active; never revives an address that left',
+          'Import subscribers from a CSV file (header row: email; optional name, status, createdAt, sections, editions as export writes them) as active; never revives an address that left',
       },
       args: { file: { type: 'positional', description: 'CSV file', required: true }, ...storeArgs, ...choiceArgs },
       run: (context) =>
@@ -180,10 +188,11 @@ export default defineCommand({
             return 0;
           }
           try {
-            await exportSubscribers(store, createWriteStream(file, { mode: 0o600 }));
+            // A new file beside the old one, renamed over it when complete: a failed export (a full disk) leaves the
+            // previous backup whole. Private (0600): it is a list of people.
+            await replaceFile(file, (temporary) => exportSubscribers(store, createWriteStream(temporary, { flags: 'wx', mode: 0o600 })));
           } catch (error) {
-            if ((error as NodeJS.ErrnoException).path !== file) throw error;
-            throw new UsageError(`cannot write ${file}: ${(error as Error).message} — check the folder exists and is writable`, { cause: error });
+            throw fileErrorOf(error, file) ?? usageErrorOf(error, file);
           }
           return 0;
         }),
