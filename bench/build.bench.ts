@@ -59,6 +59,7 @@ function makeArticle(i: number, edit = ''): Article {
     text: paragraphs.join('\n\n'),
     related: [{ title: sentence(i + 1, 8), url: null }],
     draft: false,
+    lang: null,
     sourcePath: `article-${i}.txt`,
   };
   return { ...content, hash: createHash('sha256').update(JSON.stringify(content)).digest('hex') };

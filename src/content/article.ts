@@ -30,6 +30,8 @@ export interface Article {
   author: string | null;
   /** Attribution (`SOURCE:` in wire text), or null. */
   source: string | null;
+  /** Its own language tag (front matter `lang`, else its folder's in site.json `languages`), or null: the site's. */
+  lang: string | null;
   image: ArticleImage | null;
   /** Body as safe HTML: all text escaped, raw HTML sanitized. */
   html: string;

@@ -7,6 +7,7 @@ import { htmlToPlainText, markdown, sanitizeBody } from './html.js';
 import { absoluteUrl } from './url.js';
 import {
   failure,
+  folderLanguage,
   prepareText,
   type ArticleContent,
   type Failure,
@@ -14,6 +15,7 @@ import {
   type ParseResult,
 } from './parsing.js';
 import { deriveSummary, deriveTitle } from './text.js';
+import { languageTagPattern } from '../i18n/catalogue.js';
 
 const OPENING = /^---[ \t]*$/;
 const CLOSING = /^(?:---|\.\.\.)[ \t]*$/;
@@ -39,6 +41,7 @@ const frontMatterSchema = z.strictObject(
     image: imageUrl,
     imageAlt: optionalText('text'),
     draft: z.boolean({ error: 'expected true or false' }).nullish(),
+    lang: optionalText('a language tag').refine((tag) => tag == null || languageTagPattern.test(tag), { error: 'expected a language tag such as "ar" or "pt-BR"' }),
   },
   { error: 'unknown key' },
 );
@@ -55,6 +58,7 @@ const HINTS = {
   image: 'write image: https://… or a path such as /images/photo.jpg',
   imageAlt: 'write imageAlt: what the image shows',
   draft: 'write draft: true or draft: false, without quotes',
+  lang: 'write lang: ar (the article\'s language, if not the site\'s)',
 } satisfies Record<keyof FrontMatter, string>;
 const KNOWN_KEYS = `the keys are ${Object.keys(HINTS).join(', ')}`;
 
@@ -148,6 +152,7 @@ export function parseMarkdownArticle(source: string, path: string, options: Pars
       tags: [...new Set(data.tags ?? [])].filter((tag) => tag !== ''),
       author: data.author || null,
       source: null,
+      lang: data.lang || folderLanguage(path, options.languages),
       image: data.image
         ? { url: options.baseUrl === undefined ? data.image : absoluteUrl(data.image, options.baseUrl), alt: data.imageAlt || title, caption: null, credit: null }
         : null,

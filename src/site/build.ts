@@ -24,7 +24,7 @@ export interface BuildResult extends WriteResult {
  */
 export async function buildSite(options: Pick<RuntimeOptions, 'contentDir' | 'outDir'>, now: Date): Promise<BuildResult> {
   const config = await loadSiteConfig(options.contentDir);
-  const { articles, problems } = await loadArticles(options.contentDir, { timezone: config.timezone, baseUrl: config.baseUrl });
+  const { articles, problems } = await loadArticles(options.contentDir, { timezone: config.timezone, baseUrl: config.baseUrl, languages: config.languages });
   const published = selectPublished(articles, now);
   const written = await writeSite(published, config, options.outDir, { copies: await planImages(options.contentDir) });
   return { ...written, config, published, problems };
