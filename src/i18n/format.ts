@@ -28,10 +28,17 @@ function formatterOf(locale: Locale, key: string): IntlMessageFormat {
   return formatter;
 }
 
-/** A message as plain text (subjects, page titles, JSON answers); `<tag>…</tag>` keeps only its text. */
-export function t(locale: Locale, key: string, params: MessageParams = {}): string {
+/**
+ * A message as plain text (subjects, page titles, notices, JSON answers); `<tag>…</tag>` keeps only its text. In a
+ * right-to-left language each text value is wrapped in Unicode isolates (FSI…PDI), the plain-text `<bdi>`, unless
+ * `isolate` is false (a subject line made only of values, which a mail client's first-strong rule must see).
+ */
+export function t(locale: Locale, key: string, params: MessageParams = {}, isolate = true): string {
   const tags = tagNames(locale, key);
-  const values: Record<string, unknown> = { ...params };
+  const values: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(params)) {
+    values[name] = typeof value === 'string' && isolate && locale.dir === 'rtl' ? `\u2068${value}\u2069` : value;
+  }
   for (const tag of tags) values[tag] = (chunks: unknown[]) => chunks.join('');
   const out = formatterOf(locale, key).format(values);
   return Array.isArray(out) ? out.join('') : String(out);
