@@ -1,6 +1,6 @@
 // Atom 1.0 (RFC 4287). Titles and summaries are `type="text"`, so markup-looking text stays text.
 import { rfc3339 } from './dates.js';
-import type { FeedAuthor, FeedChannel, FeedItem } from './item.js';
+import { itemLanguage, type FeedAuthor, type FeedChannel, type FeedItem } from './item.js';
 import { escapeAttr, escapeText } from './xml.js';
 
 function element(name: string, text: string, type?: 'text' | 'html'): string {
@@ -15,8 +15,8 @@ function author(a: FeedAuthor): string {
   return `<author>${element('name', a.name)}${a.email ? element('email', a.email) : ''}</author>`;
 }
 
-/** Renders one `<entry>`. */
-function renderAtomEntry(item: FeedItem): string {
+/** Renders one `<entry>`, with its own `xml:lang` when its article is in another language than the feed. */
+function renderAtomEntry(item: FeedItem, channel: FeedChannel): string {
   const date = rfc3339(item.published);
   const lines = [
     element('id', item.id),
@@ -30,7 +30,8 @@ function renderAtomEntry(item: FeedItem): string {
   if (item.summary) lines.push(element('summary', item.summary, 'text'));
   lines.push(element('content', item.contentHtml, 'html'));
   if (item.image) lines.push(link('enclosure', item.image.url, item.image.type));
-  return `  <entry>\n${lines.map((line) => `    ${line}\n`).join('')}  </entry>\n`;
+  const lang = itemLanguage(item, channel);
+  return `  <entry${lang === null ? '' : ` xml:lang="${escapeAttr(lang)}"`}>\n${lines.map((line) => `    ${line}\n`).join('')}  </entry>\n`;
 }
 
 /** Renders a whole Atom document, with `xml:lang` on the feed element. */
@@ -51,7 +52,7 @@ export function renderAtom(channel: FeedChannel, items: readonly FeedItem[]): st
     '<?xml version="1.0" encoding="utf-8"?>\n' +
     `<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="${escapeAttr(channel.language)}">\n` +
     head.map((line) => `  ${line}\n`).join('') +
-    items.map(renderAtomEntry).join('') +
+    items.map((item) => renderAtomEntry(item, channel)).join('') +
     '</feed>\n'
   );
 }

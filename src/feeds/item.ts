@@ -27,6 +27,13 @@ export interface FeedItem {
   /** Section first, then tags; plain text, no duplicates. */
   categories: string[];
   image: { url: string; type: string } | null;
+  /** The article's own language tag, or null: the feed's. */
+  lang: string | null;
+}
+
+/** The item's language when it is not the channel's (the only case a feed names it per item), or null. */
+export function itemLanguage(item: FeedItem, channel: FeedChannel): string | null {
+  return item.lang !== null && item.lang.toLowerCase() !== channel.language.toLowerCase() ? item.lang : null;
 }
 
 /** What a feed says about itself. */
@@ -78,5 +85,6 @@ export function toFeedItem(article: Article, url: string, baseUrl: string, siteA
     author: byline?.trim() ? { name: stripControlChars(byline).trim(), email: null } : siteAuthor,
     categories,
     image: imageUrl !== null && type !== null ? { url: imageUrl, type } : null,
+    lang: article.lang,
   };
 }

@@ -1,9 +1,10 @@
 // JSON Feed 1.1 (https://jsonfeed.org/version/1.1).
 import { rfc3339 } from './dates.js';
-import type { FeedChannel, FeedItem } from './item.js';
+import { itemLanguage, type FeedChannel, type FeedItem } from './item.js';
 
-/** The JSON Feed 1.1 object of one item. */
-function jsonFeedItem(item: FeedItem): Record<string, unknown> {
+/** The JSON Feed 1.1 object of one item; `language` only when its article's is not the feed's. */
+function jsonFeedItem(item: FeedItem, channel: FeedChannel): Record<string, unknown> {
+  const lang = itemLanguage(item, channel);
   return {
     id: item.id,
     url: item.url,
@@ -14,6 +15,7 @@ function jsonFeedItem(item: FeedItem): Record<string, unknown> {
     date_published: rfc3339(item.published),
     authors: [{ name: item.author.name }],
     ...(item.categories.length > 0 ? { tags: item.categories } : {}),
+    ...(lang === null ? {} : { language: lang }),
   };
 }
 
@@ -28,7 +30,7 @@ export function renderJsonFeed(channel: FeedChannel, items: readonly FeedItem[])
     language: channel.language,
     authors: [{ name: channel.author.name }],
     ...(channel.websubHub ? { hubs: [{ type: 'WebSub', url: channel.websubHub }] } : {}),
-    items: items.map(jsonFeedItem),
+    items: items.map((item) => jsonFeedItem(item, channel)),
   };
   return `${JSON.stringify(feed, null, 2)}\n`;
 }

@@ -1,14 +1,17 @@
 // RSS 2.0 with the content, Dublin Core and Atom namespaces bound on the root element.
 import { rfc822 } from './dates.js';
-import type { FeedChannel, FeedItem } from './item.js';
+import { itemLanguage, type FeedChannel, type FeedItem } from './item.js';
 import { escapeAttr, escapeText } from './xml.js';
 
 function element(name: string, text: string): string {
   return `<${name}>${escapeText(text)}</${name}>`;
 }
 
-/** Renders one `<item>`; name-only authors become `dc:creator`, since RSS `<author>` must be an email. */
-function renderRssItem(item: FeedItem): string {
+/**
+ * Renders one `<item>`; name-only authors become `dc:creator`, since RSS `<author>` must be an email, and an
+ * article in another language than the channel's says so in `dc:language` (RSS has no item language of its own).
+ */
+function renderRssItem(item: FeedItem, channel: FeedChannel): string {
   const lines = [
     element('title', item.title),
     element('link', item.url),
@@ -23,6 +26,8 @@ function renderRssItem(item: FeedItem): string {
       ? element('author', `${item.author.email} (${item.author.name})`)
       : element('dc:creator', item.author.name),
   );
+  const lang = itemLanguage(item, channel);
+  if (lang !== null) lines.push(element('dc:language', lang));
   for (const category of item.categories) lines.push(element('category', category));
   // Length 0 is what the RSS Best Practices Profile asks for when the size is unknown.
   if (item.image) {
@@ -49,7 +54,7 @@ export function renderRss(channel: FeedChannel, items: readonly FeedItem[]): str
     ' xmlns:dc="http://purl.org/dc/elements/1.1/">\n' +
     '  <channel>\n' +
     head.map((line) => `    ${line}\n`).join('') +
-    items.map(renderRssItem).join('') +
+    items.map((item) => renderRssItem(item, channel)).join('') +
     '  </channel>\n' +
     '</rss>\n'
   );

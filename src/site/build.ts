@@ -16,6 +16,8 @@ export interface BuildResult extends WriteResult {
   published: Article[];
   /** Invalid content files; the valid articles were still built. */
   problems: Problem[];
+  /** Things to mend that changed nothing (a catalogue's missing or unknown keys): reported once per build. */
+  warnings: Problem[];
 }
 
 /**
@@ -27,5 +29,5 @@ export async function buildSite(options: Pick<RuntimeOptions, 'contentDir' | 'ou
   const { articles, problems } = await loadArticles(options.contentDir, { timezone: config.timezone, baseUrl: config.baseUrl, languages: config.languages });
   const published = selectPublished(articles, now);
   const written = await writeSite(published, config, options.outDir, { copies: await planImages(options.contentDir) });
-  return { ...written, config, published, problems };
+  return { ...written, config, published, problems, warnings: config.locale.warnings };
 }
