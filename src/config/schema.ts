@@ -56,10 +56,12 @@ export const siteConfigSchema = z.strictObject({
    * longest matching folder wins; front matter `lang` wins over it; no match is the site's `language`.
    */
   languages: z
-    .record(
-      z.string().regex(/^(?:[^/\\]+\/)+$/, 'expected a folder of the content, ending with "/", such as "arabic/"'),
-      z.string().regex(languageTag, 'expected a language tag such as "ar" or "pt-BR"'),
-    )
+    .record(z.string(), z.string().regex(languageTag, 'expected a language tag such as "ar" or "pt-BR"'))
+    .superRefine((languages, ctx) => {
+      for (const folder of Object.keys(languages).filter((key) => !/^(?:[^/\\]+\/)+$/.test(key))) {
+        ctx.addIssue({ code: 'custom', path: [folder], message: 'expected a folder of the content, ending with "/", such as "arabic/"' });
+      }
+    })
     .default({}),
   /** Time zone in which article dates without an offset are read. */
   timezone: timeZone.default('UTC'),

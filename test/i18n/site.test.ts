@@ -3,11 +3,13 @@
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { simpleParser } from 'mailparser';
 import Parser from 'rss-parser';
 import { SaxesParser } from 'saxes';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadSiteConfig } from '../../src/config/load.js';
 import { loadArticles } from '../../src/content/load.js';
+import { prepareDigestMessages } from '../../src/delivery/message.js';
 import { renderDigest } from '../../src/digest/render.js';
 import { t } from '../../src/i18n/index.js';
 import { sortArticles } from '../../src/site/layout.js';
@@ -193,7 +195,7 @@ describe('a mixed-language desk', () => {
     expect(json.items.filter((item) => item.language !== undefined)).toHaveLength(2);
   });
 
-  it('labels an article\'s block in a digest with its language and direction', async () => {
+  it('labels an article\'s block in a digest with its language and direction, and greets a nameless reader in Arabic', async () => {
     const config = await loadSiteConfig(content);
     const { articles } = await loadArticles(content, { timezone: config.timezone, baseUrl: config.baseUrl, languages: config.languages });
     const digest = await renderDigest({ number: 1, date: pinnedNow, articles: sortArticles(articles), config });
@@ -203,5 +205,10 @@ describe('a mixed-language desk', () => {
     expect(digest.html.match(/<div lang=/g)).toHaveLength(2);
     expect(digest.text).toContain('في هذا العدد 6 أخبار جديدة.');
     expect(digest.subject).toBe('TRT عربي — 24 أكتوبر 2022: البنك المركزي يبقي سعر الفائدة عند 4.5 بالمئة للمرة الثالثة');
+
+    const messages = await prepareDigestMessages({ number: 1, createdAt: pinnedNow, articleSlugs: [], ...digest }, config, 'secret');
+    const mail = await simpleParser(messages({ subscriberId: 3, email: 'reader@example.org', name: null }, pinnedNow).raw);
+    expect(mail.text).toContain('مرحبًا بك،');
+    expect(mail.html).toContain('مرحبًا <bdi>بك</bdi>،');
   });
 });
