@@ -104,6 +104,11 @@ describe('a site\'s own catalogue', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toBe('');
     expect(await readFile(join(out, 'articles', 'ilk', 'index.html'), 'utf8')).toContain('<h2>Bunlar da ilginizi çekebilir</h2>');
+
+    // An edited catalogue is an input of every page: the next build rewrites them, unchanged articles included.
+    await writeFile(join(content, 'templates', 'locales', 'tr.json'), JSON.stringify({ 'article.readMore': 'Ayrıca okuyun' }));
+    expect((await run(['build', '--content', content, '--out', out])).code).toBe(0);
+    expect(await readFile(join(out, 'articles', 'ilk', 'index.html'), 'utf8')).toContain('<h2>Ayrıca okuyun</h2>');
   });
 
   it('adds a language: words it lacks are English, and build warns once however many pages use them', async () => {
