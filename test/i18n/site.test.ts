@@ -129,6 +129,11 @@ describe('a site\'s own catalogue', () => {
     expect(article).toContain('>Assine por e-mail</a>');
     expect(article).toContain('<p class="source">Source: Agencies</p>');
     expect(article).toContain('20 de outubro de 2022');
+
+    // publish runs the same build and says the same, once.
+    const published = await run(['publish', '--content', content, '--out', out, '--db', join(root, 'gazette.db'), '--outbox', join(root, 'outbox')]);
+    expect(published.code, published.stderr).toBe(0);
+    expect(published.stderr.split('\n').filter((line) => line.startsWith('warning: '))).toEqual(warnings);
   });
 
   it('cannot pick a language Gazette has no words for: exit 2, naming the built-in ones', async () => {
