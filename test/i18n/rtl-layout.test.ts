@@ -107,6 +107,11 @@ describe.skipIf(skip)('an Arabic site in Chromium', () => {
       await expectRtlFit(page, width, 'h1', [long.title]);
       expectOnTheRight(await boxOf(page, '.site-title'), width, 'site title');
       await page.screenshot({ path: `${outputDir}rtl-article-${width}.png`, fullPage: true });
+
+      // The Turkish story's own lang reaches the browser: its section label is upper-cased the Turkish way (i → İ).
+      await page.goto(pathToFileURL(join(out, 'articles', '2026-11-19-istanbul-ferries', 'index.html')).href);
+      expect(await page.evaluate<string>('document.querySelector(".kicker a").innerText')).toBe('TÜRKİYE');
+      expect(await page.evaluate<string>(directionOf('h1'))).toBe('ltr');
     } finally {
       await page.close();
     }
