@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 import { compile as compileHtmlToText } from 'html-to-text';
 import mjml2html from 'mjml';
-import { registerMessageHelper } from '../i18n/index.js';
+import { registerMessageHelpers } from '../i18n/index.js';
 
 /** Where the email templates live: `templates/email/` at the package root (from `src/` and `dist/` alike). */
 const emailTemplateDir = fileURLToPath(new URL('../../templates/email/', import.meta.url));
@@ -18,7 +18,7 @@ type EmailTemplate = 'digest' | 'confirm' | 'archive';
 // with it the escaping of every value.
 async function loadTemplates(): Promise<Map<string, Handlebars.TemplateDelegate>> {
   const handlebars = Handlebars.create();
-  registerMessageHelper(handlebars);
+  registerMessageHelpers(handlebars);
   const partialDir = join(emailTemplateDir, 'partials');
   for (const file of (await readdir(partialDir)).filter((f) => f.endsWith('.mjml'))) {
     handlebars.registerPartial(basename(file, '.mjml'), await readFile(join(partialDir, file), 'utf8'));

@@ -84,15 +84,25 @@ export function tHtml(locale: Locale, key: string, params: MessageParams = {}): 
   return toHtml(Array.isArray(out) ? out : [out]);
 }
 
+function localeOf(options: Handlebars.HelperOptions, helper: string): Locale {
+  const locale = (options.data as { root?: { locale?: Locale } } | undefined)?.root?.locale;
+  if (!locale) throw new Error(`{{${helper}}} needs a \`locale\` in the view it renders`);
+  return locale;
+}
+
 /**
- * Registers `{{t "key" name=value count=n}}` on a Handlebars instance: the message in the locale of the view
- * being rendered (its root's `locale`), as escaped HTML.
+ * Registers the helpers of the view's locale (its root's `locale`) on a Handlebars instance:
+ * `{{t "key" name=value count=n}}`, the message as escaped HTML, and `{{bdi value}}`, a value set among the
+ * page's words (a section, an address), isolated in `<bdi>` on a right-to-left page and merely escaped otherwise.
  */
-export function registerMessageHelper(hbs: typeof Handlebars): void {
+export function registerMessageHelpers(hbs: typeof Handlebars): void {
   hbs.registerHelper('t', function (key: unknown, options: Handlebars.HelperOptions) {
-    const locale = (options.data as { root?: { locale?: Locale } } | undefined)?.root?.locale;
-    if (!locale) throw new Error('{{t}} needs a `locale` in the view it renders');
+    const locale = localeOf(options, 't');
     if (typeof key !== 'string') throw new Error('{{t}} takes the message key as a string: {{t "site.readMore"}}');
     return new hbs.SafeString(tHtml(locale, key, options.hash as MessageParams));
+  });
+  hbs.registerHelper('bdi', function (value: unknown, options: Handlebars.HelperOptions) {
+    const text = hbs.escapeExpression(String(value));
+    return new hbs.SafeString(localeOf(options, 'bdi').dir === 'rtl' ? `<bdi>${text}</bdi>` : text);
   });
 }

@@ -24,8 +24,6 @@ export interface FeedLink {
 export interface Frame {
   lang: string;
   dir: 'ltr' | 'rtl';
-  /** Right to left: names and numbers beside the page's words are isolated (`<bdi>`). */
-  rtl: boolean;
   /** The words of the `{{t}}` helper. */
   locale: Locale;
   /** Relative path from the page to the site root, so the output works under any path and from a local server. */
@@ -50,9 +48,9 @@ export function feedLinks(config: SiteConfig, dir: string, title: string): FeedL
 }
 
 /** The layout's frame for one page of the site: language, direction and site title from the config. */
-export function frame(config: SiteConfig, page: Omit<Frame, 'lang' | 'dir' | 'rtl' | 'locale' | 'siteTitle'>): Frame {
+export function frame(config: SiteConfig, page: Omit<Frame, 'lang' | 'dir' | 'locale' | 'siteTitle'>): Frame {
   const { locale } = config;
-  return { lang: config.language, dir: locale.dir, rtl: locale.dir === 'rtl', locale, siteTitle: clean(config.title), ...page };
+  return { lang: config.language, dir: locale.dir, locale, siteTitle: clean(config.title), ...page };
 }
 
 /** An article's own language when it is not the site's (its page, list entry and digest block say so), or null. */

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
-import { registerMessageHelper } from '../i18n/index.js';
+import { registerMessageHelpers } from '../i18n/index.js';
 
 /** Compiled page templates and the stylesheet; `hash` changes whenever any of them does. */
 export interface SiteTemplates {
@@ -33,7 +33,7 @@ export async function loadSiteTemplates(dir: string = defaultTemplatesDir): Prom
   const hash = createHash('sha256');
   for (const text of [layout, list, index, article, section, subscribe, css]) hash.update(text).update('\0');
   const hbs = Handlebars.create();
-  registerMessageHelper(hbs);
+  registerMessageHelpers(hbs);
   const compile = (source: string): Handlebars.TemplateDelegate => hbs.compile(source, { strict: true });
   // Compiled, not as strings: Handlebars would recompile a string partial on every render.
   hbs.registerPartial({ layout: compile(layout), list: compile(list) });

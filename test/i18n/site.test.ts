@@ -213,6 +213,8 @@ describe('a mixed-language desk', () => {
     expect(digest.html).toContain('<div lang="en" dir="ltr" style="text-align:left">');
     expect(digest.html).toContain('<div lang="tr" dir="ltr" style="text-align:left">');
     expect(digest.html.match(/<div lang=/g)).toHaveLength(2);
+    // A Latin address that starts with a number keeps its order among Arabic words.
+    expect(digest.html).toContain('<bdi>TRT عربي</bdi> · <bdi>1 Example Street, Istanbul</bdi>');
     expect(digest.text).toContain('في هذا العدد 6 أخبار جديدة.');
     expect(digest.subject).toBe('TRT عربي — 24 أكتوبر 2022: البنك المركزي يبقي سعر الفائدة عند 4.5 بالمئة للمرة الثالثة');
 
