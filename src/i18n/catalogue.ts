@@ -9,10 +9,10 @@ import { IntlMessageFormat } from 'intl-messageformat';
 import { InputError, type Problem } from '../errors.js';
 
 /** `templates/locales/` of this installation (the same relative path from `src/` and from `dist/`). */
-export const builtInLocalesDir = fileURLToPath(new URL('../../templates/locales/', import.meta.url));
+const builtInLocalesDir = fileURLToPath(new URL('../../templates/locales/', import.meta.url));
 
 /** Where a site keeps its own catalogues, relative to the content folder. */
-export const siteLocalesDir = join('templates', 'locales');
+const siteLocalesDir = join('templates', 'locales');
 
 /** The language every key exists in, and the one a missing key falls back to. */
 export const fallbackLanguage = 'en';
@@ -55,7 +55,7 @@ function primarySubtag(tag: string): string {
 }
 
 /** Validates one catalogue file's text: a JSON object of ICU messages; every problem names the file. */
-export function parseCatalogue(text: string, path: string): { file: CatalogueFile; problems: Problem[] } {
+function parseCatalogue(text: string, path: string): { file: CatalogueFile; problems: Problem[] } {
   let data: unknown;
   try {
     data = JSON.parse(text.replace(/^\uFEFF/, ''));
