@@ -10,7 +10,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadSiteConfig } from '../../src/config/load.js';
 import { loadArticles } from '../../src/content/load.js';
 import { prepareDigestMessages } from '../../src/delivery/message.js';
-import { renderDigest } from '../../src/digest/render.js';
+import { renderEmailMjml } from '../../src/digest/email.js';
+import { digestView, renderDigest } from '../../src/digest/render.js';
 import { t } from '../../src/i18n/index.js';
 import { sortArticles } from '../../src/site/layout.js';
 import { renderIndexPage } from '../../src/site/pages.js';
@@ -213,6 +214,9 @@ describe('a mixed-language desk', () => {
     expect(digest.html).toContain('<div lang="en" dir="ltr" style="text-align:left">');
     expect(digest.html).toContain('<div lang="tr" dir="ltr" style="text-align:left">');
     expect(digest.html.match(/<div lang=/g)).toHaveLength(2);
+    // The headlines-only form a digest takes when it would pass the size budget says it too.
+    const compact = await renderEmailMjml('digest', digestView({ number: 1, date: pinnedNow, articles: sortArticles(articles), config }, { summary: 0, title: 120, compact: true }));
+    expect(compact).toContain('<p style="margin:0 0 12px;text-align:left" lang="en" dir="ltr">');
     // A Latin address that starts with a number keeps its order among Arabic words.
     expect(digest.html).toContain('<bdi>TRT عربي</bdi> · <bdi>1 Example Street, Istanbul</bdi>');
     expect(digest.text).toContain('في هذا العدد 6 أخبار جديدة.');
