@@ -7,13 +7,15 @@ import { htmlToPlainText, markdown, sanitizeBody } from './html.js';
 import { absoluteUrl } from './url.js';
 import {
   failure,
+  folderLanguage,
   prepareText,
   type ArticleContent,
   type Failure,
   type ParseOptions,
   type ParseResult,
 } from './parsing.js';
-import { deriveSummary, deriveTitle, isLanguageTag, titleText } from './text.js';
+import { deriveSummary, deriveTitle, titleText } from './text.js';
+import { languageTagPattern } from '../i18n/catalogue.js';
 
 const OPENING = /^---[ \t]*$/;
 const CLOSING = /^(?:---|\.\.\.)[ \t]*$/;
@@ -40,7 +42,7 @@ const frontMatterSchema = z.strictObject(
     imageAlt: optionalText('text'),
     draft: z.boolean({ error: 'expected true or false' }).nullish(),
     updated: optionalText('a date'),
-    lang: optionalText('a language tag').refine((tag) => tag == null || isLanguageTag(tag), {
+    lang: optionalText('a language tag').refine((tag) => tag == null || languageTagPattern.test(tag), {
       error: 'expected a language tag such as "ar" or "pt-BR"',
     }),
   },
@@ -60,7 +62,7 @@ const HINTS = {
   imageAlt: 'write imageAlt: what the image shows',
   draft: 'write draft: true or draft: false, without quotes',
   updated: 'write updated: YYYY-MM-DD or YYYY-MM-DDTHH:MM, the time of the last correction',
-  lang: 'write lang: ar (a language tag), when the article is not in the site language',
+  lang: 'write lang: ar (the article\'s language, if not the site\'s)',
 } satisfies Record<keyof FrontMatter, string>;
 const KNOWN_KEYS = `the keys are ${Object.keys(HINTS).join(', ')}`;
 
@@ -156,11 +158,11 @@ export function parseMarkdownArticle(source: string, path: string, options: Pars
       summary: data.summary || deriveSummary(firstParagraph ?? ''),
       date: date.date,
       ...(updated && updated.date > date.date ? { updated: updated.date } : {}),
-      ...(data.lang ? { lang: data.lang } : {}),
       section: data.section || null,
       tags: [...new Set(data.tags ?? [])].filter((tag) => tag !== ''),
       author: data.author || null,
       source: null,
+      lang: data.lang || folderLanguage(path, options.languages),
       image: data.image
         ? { url: options.baseUrl === undefined ? data.image : absoluteUrl(data.image, options.baseUrl), alt: data.imageAlt || title, caption: null, credit: null }
         : null,

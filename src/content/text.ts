@@ -50,11 +50,6 @@ export function titleText(text: string): string {
   return shorten(cleanLine(text), GIVEN_TITLE_MAX);
 }
 
-/** True for a BCP 47-shaped language tag such as `en`, `ar` or `pt-BR`. */
-export function isLanguageTag(tag: string): boolean {
-  return /^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/.test(tag);
-}
-
 /** Removes the characters XML cannot carry, so no later stage can emit them. */
 export function stripControlChars(text: string): string {
   return text.replace(XML_ILLEGAL, '');

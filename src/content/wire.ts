@@ -3,7 +3,7 @@ import { DateTime } from 'luxon';
 import type { ArticleImage, RelatedRef } from './article.js';
 import { parseArticleDate } from './dates.js';
 import { escapeHtml } from './html.js';
-import { failure, prepareText, type ArticleContent, type ParseOptions, type ParseResult } from './parsing.js';
+import { failure, folderLanguage, prepareText, type ArticleContent, type ParseOptions, type ParseResult } from './parsing.js';
 import { collapseSpace, deriveSummary, deriveTitle, titleText } from './text.js';
 
 /** One block of an article body. */
@@ -140,6 +140,7 @@ export function parseWireText(text: string, path: string, options: ParseOptions)
       tags: [],
       author: null,
       source: body.sources.length > 0 ? body.sources.join('; ') : null,
+      lang: folderLanguage(path, options.languages),
       image: head.image,
       html: body.blocks.map(renderBlock).join('\n'),
       text: body.blocks.map((block) => block.text).join('\n\n'),

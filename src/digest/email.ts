@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 import { compile as compileHtmlToText } from 'html-to-text';
 import mjml2html from 'mjml';
+import { registerMessageHelpers } from '../i18n/index.js';
 
 /** Where the email templates live: `templates/email/` at the package root (from `src/` and `dist/` alike). */
 const emailTemplateDir = fileURLToPath(new URL('../../templates/email/', import.meta.url));
@@ -17,6 +18,7 @@ type EmailTemplate = 'digest' | 'confirm' | 'archive';
 // with it the escaping of every value.
 async function loadTemplates(): Promise<Map<string, Handlebars.TemplateDelegate>> {
   const handlebars = Handlebars.create();
+  registerMessageHelpers(handlebars);
   const partialDir = join(emailTemplateDir, 'partials');
   for (const file of (await readdir(partialDir)).filter((f) => f.endsWith('.mjml'))) {
     handlebars.registerPartial(basename(file, '.mjml'), await readFile(join(partialDir, file), 'utf8'));
@@ -70,10 +72,10 @@ function readablePreheader(html: string): string {
 export const htmlToText = compileHtmlToText({
   wordwrap: 76,
   formatters: {
-    linkOnOwnLine: (elem, walk, builder) => {
+    // The line's words are the link's `data-gz-text` (the catalogue's, with the language's own colon).
+    linkOnOwnLine: (elem, _walk, builder) => {
       if ((elem as { prev?: unknown }).prev) builder.addLineBreak();
-      walk(elem.children, builder);
-      builder.addInline(':');
+      builder.addInline(String(elem.attribs?.['data-gz-text'] ?? ''));
       builder.addLineBreak();
       builder.addInline(`<${String(elem.attribs?.href ?? '')}>`, { noWordTransform: true });
     },

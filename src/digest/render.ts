@@ -6,6 +6,8 @@ import { oneLine, shorten } from '../content/text.js';
 import { encode as qpEncode, wrap as qpWrap } from 'nodemailer/lib/qp';
 import { InputError } from '../errors.js';
 import { absoluteUrl } from '../content/url.js';
+import { t } from '../i18n/index.js';
+import { articleLanguage } from '../site/pages.js';
 import { htmlToText, renderEmailHtml } from './email.js';
 import { escapeHtml, mailHtml, neutralizeTokens, placeholders, type RenderedEmail } from './personalize.js';
 import { articleUrl, digestWebUrl, siteUrls } from './urls.js';
@@ -23,12 +25,6 @@ export interface DigestContent {
 
 /** A digest rendered once: subject, HTML and text with the placeholders of `personalize`. */
 export type RenderedDigest = RenderedEmail;
-
-// Words the view adds (the template has the rest), kept together for the message catalogues.
-const words = { readMore: 'Read more' };
-
-/** The subject line when `newsletter.subject` is not set. */
-export const defaultSubject = '{title} — {date}: {headline}';
 
 /**
  * Gmail clips HTML over about 102 KB, cutting off the footer with the unsubscribe link, counting the HTML as
@@ -64,7 +60,10 @@ function clean(text: string): string {
 }
 
 
-/** The subject: `newsletter.subject` (or the default) with `{title}`, `{date}`, `{headline}`, `{number}` filled in once. */
+/**
+ * The subject: `newsletter.subject` with `{title}`, `{date}`, `{headline}`, `{number}` filled in once, or else the
+ * catalogue's `mail.digest.subject` with the same values.
+ */
 export function digestSubject(content: DigestContent): string {
   const { config, articles } = content;
   const values: Record<string, string> = {
@@ -73,15 +72,17 @@ export function digestSubject(content: DigestContent): string {
     headline: articles[0]?.title ?? '',
     number: String(content.number),
   };
-  const template = config.newsletter.subject ?? defaultSubject;
+  const template = config.newsletter.subject;
+  if (template === null) return oneLine(t(config.locale, 'mail.digest.subject', values, false));
   return oneLine(template.replace(/\{(title|date|headline|number)\}/g, (whole, key: string) => values[key] ?? whole));
 }
 
 /** Site-wide values every email template shows. */
-export function siteView(config: SiteConfig): Record<string, string> {
+export function siteView(config: SiteConfig): Record<string, string | boolean> {
   const urls = siteUrls(config);
   return {
     lang: config.language,
+    rtl: config.locale.dir === 'rtl',
     title: clean(config.title),
     url: urls.home,
     host: new URL(config.baseUrl).host,
@@ -99,6 +100,12 @@ function imageView(article: Article, config: SiteConfig): { src: string; alt: st
   return src === null ? null : { src, alt: clean(article.image?.alt || article.image?.caption || '') };
 }
 
+/** An article's own language for its block, when it is not the site's: `lang`, `dir` and the alignment that follows. */
+function blockLanguage(article: Article, config: SiteConfig): { tag: string; dir: string; align: string } | null {
+  const lang = articleLanguage(article, config);
+  return lang === null ? null : { ...lang, align: lang.dir === 'rtl' ? 'right' : 'left' };
+}
+
 /** The view of the digest template: every content string cleaned, the reader fields as placeholders. */
 export function digestView(content: DigestContent, trim: Trim = fullTrim): object {
   const { config } = content;
@@ -109,9 +116,11 @@ export function digestView(content: DigestContent, trim: Trim = fullTrim): objec
   return {
     subject: clean(digestSubject(content)),
     preheader,
+    locale: config.locale,
     site: siteView(config),
-    issueLine: `Issue ${content.number} · ${formatLongDate(content.date, config.language, config.newsletter.timezone)}`,
-    single: content.articles.length === 1,
+    // A string: an issue number is a name, not a quantity to group as 1,000.
+    number: String(content.number),
+    date: formatLongDate(content.date, config.language, config.newsletter.timezone),
     count: content.articles.length,
     compact: trim.compact,
     reader: placeholders,
@@ -119,7 +128,7 @@ export function digestView(content: DigestContent, trim: Trim = fullTrim): objec
     linkLabels: trim.compact
       ? []
       : content.articles.flatMap((article, i) => [
-          { selector: `.gz-read-${i} a`, label: `${words.readMore}: ${titles[i] ?? ''}` },
+          { selector: `.gz-read-${i} a`, label: t(config.locale, 'mail.digest.readMoreAbout', { title: titles[i] ?? '' }) },
           ...(imageView(article, config) ? [{ selector: `.gz-image-${i} a`, label: titles[i] ?? '' }] : []),
         ]),
     articles: content.articles.map((article, i) => ({
@@ -128,6 +137,7 @@ export function digestView(content: DigestContent, trim: Trim = fullTrim): objec
       url: articleUrl(config, article),
       summary: clean(shorten(article.summary, trim.summary)) || null,
       image: trim.compact ? null : imageView(article, config),
+      lang: blockLanguage(article, config),
     })),
   };
 }
@@ -178,12 +188,13 @@ export async function renderDigestIndex(
 ): Promise<string> {
   const sorted = [...digests].sort((a, b) => b.number - a.number);
   return renderEmailHtml('archive', {
-    title: clean(`${config.title} — newsletter archive`),
+    title: clean(t(config.locale, 'mail.archive.title', { site: config.title })),
     preheader: null,
+    locale: config.locale,
     site: siteView(config),
     digests: sorted.map((d) => ({
       url: digestWebUrl(config, d.number),
-      number: d.number,
+      number: String(d.number),
       date: formatLongDate(d.createdAt, config.language, config.newsletter.timezone),
       subject: clean(d.subject),
     })),

@@ -13,6 +13,8 @@ export interface BuildResult extends WriteResult {
   config: SiteConfig;
   /** Invalid content files; the valid articles were still built. */
   problems: Problem[];
+  /** Things to mend that changed nothing (a catalogue's missing or unknown keys): reported once per build. */
+  warnings: Problem[];
 }
 
 /**
@@ -21,9 +23,9 @@ export interface BuildResult extends WriteResult {
  */
 export async function buildSite(options: Pick<RuntimeOptions, 'contentDir' | 'outDir'>, now: Date): Promise<BuildResult> {
   const config = await loadSiteConfig(options.contentDir);
-  const { articles, problems } = await loadArticles(options.contentDir, { timezone: config.timezone, baseUrl: config.baseUrl });
+  const { articles, problems } = await loadArticles(options.contentDir, { timezone: config.timezone, baseUrl: config.baseUrl, languages: config.languages });
   const published = selectPublished(articles, now);
   const { images, problems: imageProblems } = await readImageFacts(options.contentDir, published, config.baseUrl);
   const written = await writeSite(published, config, options.outDir, { copies: await planImages(options.contentDir), facts: { images }, now });
-  return { ...written, config, problems: [...problems, ...imageProblems] };
+  return { ...written, config, problems: [...problems, ...imageProblems], warnings: config.locale.warnings };
 }

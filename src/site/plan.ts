@@ -112,7 +112,7 @@ export function planSite(published: readonly Article[], config: SiteConfig, temp
   const limit = config.feeds.limit;
   const siteAuthor: FeedAuthor = { name: cleanLine(config.author.name), email: config.author.email };
   const itemOf = (article: Article): FeedItem =>
-    toFeedItem(article, urlOf(config.baseUrl, articleDir(article.slug)), config.baseUrl, siteAuthor, images);
+    toFeedItem(article, urlOf(config.baseUrl, articleDir(article.slug)), config.baseUrl, siteAuthor, config.locale, images);
   const title = cleanLine(config.title);
   const description = cleanLine(config.description) || title;
   const icon = config.feeds.icon === null ? null : absoluteUrl(config.feeds.icon, config.baseUrl);

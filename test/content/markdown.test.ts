@@ -162,6 +162,25 @@ describe('parseMarkdownArticle problems', () => {
     );
   });
 
+  it('reads an article\'s own language, which wins over its folder\'s', () => {
+    const languages = { 'arabic/': 'ar', 'arabic/sport/': 'ar-MA' };
+    const read = (text: string, path: string): string | null => {
+      const result = parseMarkdownArticle(text, path, { ...options, languages });
+      if (!result.ok) throw new Error(formatProblem(result.problem));
+      return result.article.lang;
+    };
+    expect(read('---\ntitle: T\ndate: 2026-11-22\nlang: tr\n---\n', 'arabic/story.md')).toBe('tr');
+    expect(read('---\ntitle: T\ndate: 2026-11-22\n---\n', 'arabic/story.md')).toBe('ar');
+    expect(read('---\ntitle: T\ndate: 2026-11-22\n---\n', 'arabic/sport/story.md')).toBe('ar-MA');
+    expect(read('---\ntitle: T\ndate: 2026-11-22\n---\n', 'arabicnews/story.md')).toBeNull();
+  });
+
+  it('reports a language that is not a language tag', () => {
+    expect(problem('---\ntitle: T\ndate: 2026-11-22\nlang: Arabic please\n---\n')).toBe(
+      '2026/story.md:4: front matter "lang": expected a language tag such as "ar" or "pt-BR" — write lang: ar (the article\'s language, if not the site\'s)',
+    );
+  });
+
   it('reports a missing date', () => {
     expect(problem('---\ntitle: T\n---\nBody.\n')).toBe(
       '2026/story.md:1: front matter "date": is missing — write date: YYYY-MM-DD, or YYYY-MM-DDTHH:MM with an optional offset such as +02:00',

@@ -3,7 +3,7 @@ import { defineCommand, type CommandContext } from 'citty';
 import { loadSiteConfig } from '../../config/load.js';
 import { createTransport } from '../../delivery/index.js';
 import { resolveDeliverySettings } from '../../delivery/settings.js';
-import { UsageError } from '../../errors.js';
+import { formatProblem, UsageError } from '../../errors.js';
 import { createLogger } from '../../log.js';
 import { pipelineJobs } from '../../schedule/jobs.js';
 import { defaultLeaseTtlMs } from '../../schedule/lease.js';
@@ -67,6 +67,8 @@ export default defineCommand({
     // An invalid schedule or time zone fails here, before anything starts (InputError, exit 2).
     const config = await loadSiteConfig(options.contentDir);
     const logger = createLogger(io.stderr);
+    // Once at start: the scheduled builds read the same catalogues.
+    for (const warning of config.locale.warnings) logger.warn({ problem: formatProblem(warning) }, 'message catalogue');
     const store = await openStore(options);
     const transport = createTransport(options, settings);
     const signals = watchSignals();
