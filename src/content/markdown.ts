@@ -6,6 +6,7 @@ import { parseArticleDate } from './dates.js';
 import { htmlToPlainText, markdown, sanitizeBody } from './html.js';
 import { absoluteUrl } from './url.js';
 import {
+  articleKeys,
   failure,
   prepareText,
   type ArticleContent,
@@ -13,7 +14,7 @@ import {
   type ParseOptions,
   type ParseResult,
 } from './parsing.js';
-import { deriveSummary, deriveTitle } from './text.js';
+import { deriveSummary, deriveTitle, shortenSlug, slugify, SLUG_MAX } from './text.js';
 
 const OPENING = /^---[ \t]*$/;
 const CLOSING = /^(?:---|\.\.\.)[ \t]*$/;
@@ -33,12 +34,17 @@ const frontMatterSchema = z.strictObject(
     title: optionalText('text'),
     date: textField('a date'),
     summary: optionalText('text'),
-    section: optionalText('text'),
+    section: optionalText('text').refine((section) => !section || slugify(section) !== '', {
+      error: 'has no letter or digit to name its page and feeds',
+    }),
     tags: z.array(textField('text'), { error: 'expected a list' }).nullish(),
     author: optionalText('text'),
     image: imageUrl,
     imageAlt: optionalText('text'),
     draft: z.boolean({ error: 'expected true or false' }).nullish(),
+    slug: optionalText('text')
+      .refine((slug) => !slug || slugify(slug) !== '', { error: 'has no letter or digit' })
+      .refine((slug) => !slug || shortenSlug(slugify(slug)) === slugify(slug), { error: `is longer than ${SLUG_MAX} characters` }),
   },
   { error: 'unknown key' },
 );
@@ -55,6 +61,7 @@ const HINTS = {
   image: 'write image: https://… or a path such as /images/photo.jpg',
   imageAlt: 'write imageAlt: what the image shows',
   draft: 'write draft: true or draft: false, without quotes',
+  slug: 'write slug: election-results (the article URL becomes articles/election-results/)',
 } satisfies Record<keyof FrontMatter, string>;
 const KNOWN_KEYS = `the keys are ${Object.keys(HINTS).join(', ')}`;
 
@@ -116,7 +123,7 @@ function firstInlineText(tokens: readonly Token[], open: string): string | undef
 
 /**
  * Parses a Markdown article: YAML front matter (title, date, summary, section, tags, author, image,
- * imageAlt, draft) and a Markdown body, whose raw HTML is sanitized. A missing title comes from the first
+ * imageAlt, draft, slug) and a Markdown body, whose raw HTML is sanitized. A missing title comes from the first
  * heading or paragraph, a missing summary from the first paragraph.
  */
 export function parseMarkdownArticle(source: string, path: string, options: ParseOptions): ParseResult<ArticleContent> {
@@ -140,7 +147,7 @@ export function parseMarkdownArticle(source: string, path: string, options: Pars
   return {
     ok: true,
     article: {
-      slug: prepared.slug,
+      ...articleKeys(path, title, data.slug || null),
       title,
       summary: data.summary || deriveSummary(firstParagraph ?? ''),
       date: date.date,

@@ -47,8 +47,13 @@ export function feedLinks(config: SiteConfig, dir: string, title: string): FeedL
 
 /** The layout's frame for one page of the site: language, direction and site title from the config. */
 export function frame(config: SiteConfig, page: Omit<Frame, 'lang' | 'dir' | 'siteTitle'>): Frame {
-  const primary = config.language.split('-')[0]?.toLowerCase() ?? '';
-  return { lang: config.language, dir: rtlLanguages.has(primary) ? 'rtl' : 'ltr', siteTitle: clean(config.title), ...page };
+  return { lang: config.language, dir: directionOf(config.language), siteTitle: clean(config.title), ...page };
+}
+
+/** The writing direction of a language tag. */
+function directionOf(language: string): Frame['dir'] {
+  const primary = language.split('-')[0]?.toLowerCase() ?? '';
+  return rtlLanguages.has(primary) ? 'rtl' : 'ltr';
 }
 
 
@@ -234,5 +239,24 @@ export function renderArticlePage(article: Article, config: SiteConfig, template
         href: ref.url === null ? null : absoluteUrl(ref.url, config.baseUrl),
       })),
     },
+  });
+}
+
+/** The words of a redirect page (issue 15 moves them into the message catalogues). */
+const redirectWords = { moved: 'This article has moved:' };
+
+/**
+ * The page left in `fromDir`, an article's old folder: a meta refresh, a canonical link and a plain link to its
+ * current page (no script, so every browser and crawler follows it). `serve` answers the old URL with a 301 first.
+ */
+export function renderRedirectPage(article: Article, fromDir: string, config: SiteConfig, templates: SiteTemplates): string {
+  const target = articleDir(article.slug);
+  return templates.redirect({
+    lang: config.language,
+    dir: directionOf(config.language),
+    href: rootOf(fromDir) + target.split('/').map(encodeURIComponent).join('/'),
+    canonical: urlOf(config.baseUrl, target),
+    title: clean(article.title),
+    moved: redirectWords.moved,
   });
 }

@@ -7,10 +7,12 @@ import { toFeedItem, type FeedAuthor, type FeedChannel, type FeedItem } from '..
 import { renderFeeds } from '../feeds/render.js';
 import {
   articleDir,
+  articleIdUrl,
   feedFiles,
   groupSections,
   listPageDir,
   listPageSize,
+  redirectsFile,
   sectionDir,
   sortArticles,
   stylesheetPath,
@@ -18,7 +20,9 @@ import {
   type FeedFormat,
   type Section,
 } from './layout.js';
-import { renderArticlePage, renderIndexPage, renderSectionPage, renderSubscribePage, type ListPage } from './pages.js';
+import { renderArticlePage, renderIndexPage, renderRedirectPage, renderSectionPage, renderSubscribePage, type ListPage } from './pages.js';
+import { planRedirects, updateHistory, type UrlHistory } from './redirects.js';
+import { modifiedOf, newsArticles, planSitemap, renderNewsSitemap, renderRobots, sitemapFiles, type SitemapPage } from './sitemaps.js';
 import type { SiteTemplates } from './templates.js';
 
 /** One output file, not yet rendered: text by default, or bytes of a file copied as it is. */
@@ -40,13 +44,15 @@ export interface SitePlan {
   files: PlannedFile[];
   articles: Article[];
   sections: Section[];
+  /** Every URL each article has had, by id, after this build (the manifest keeps it for the next one). */
+  history: UrlHistory;
 }
 
-/** A key over the articles a file shows (their hashes cover every field) and whatever else it says. */
+/** A key over the articles a file shows (their hashes cover every field but the URL, which the file name may give) and whatever else it says. */
 function keyOf(articles: readonly Article[], ...parts: string[]): string {
   const hash = createHash('sha256');
   for (const part of parts) hash.update(part).update('\0');
-  for (const article of articles) hash.update(article.hash);
+  for (const article of articles) hash.update(article.hash).update(article.slug).update('\0');
   return hash.digest('hex');
 }
 
@@ -73,6 +79,17 @@ function feedFilesOf(
   return (Object.keys(feedFiles) as FeedFormat[]).map((format) => ({ path: dir + feedFiles[format], key, render: render(format), feedUrl: selfUrls[format] }));
 }
 
+/** The sitemaps and robots.txt; each key is what its bytes say (URLs and dates), so an unchanged one is not rewritten. */
+function planSearchFiles(articles: readonly Article[], pages: readonly SitemapPage[], config: SiteConfig): PlannedFile[] {
+  const pagesKey = JSON.stringify(pages.map((page) => [page.dir, ...page.articles.map((article) => modifiedOf(article).getTime())]));
+  const news = newsArticles(articles);
+  return [
+    ...planSitemap(config.baseUrl, pages).map((file) => ({ ...file, key: keyOf([], 'sitemap', pagesKey), feedUrl: null })),
+    { path: sitemapFiles.news, key: keyOf(news, 'news'), render: () => renderNewsSitemap(news, config), feedUrl: null },
+    { path: sitemapFiles.robots, key: 'robots', render: () => renderRobots(config.baseUrl), feedUrl: null },
+  ];
+}
+
 /** An article list split into pages of `listPageSize` (one empty page when there is nothing). */
 function paginate(articles: readonly Article[]): ListPage[] {
   const count = Math.max(1, Math.ceil(articles.length / listPageSize));
@@ -83,27 +100,36 @@ function paginate(articles: readonly Article[]): ListPage[] {
   }));
 }
 
-/** Plans every file Gazette writes for these published articles (in any order). */
-export function planSite(published: readonly Article[], config: SiteConfig, templates: SiteTemplates): SitePlan {
-  // The loader reports two files with one slug; should they still arrive, the newest one owns the page.
+/** Plans every file Gazette writes for these published articles (in any order); `history` is the previous build's record of URLs. */
+export function planSite(published: readonly Article[], config: SiteConfig, templates: SiteTemplates, previous: Readonly<UrlHistory> = {}): SitePlan {
+  // The loader reports two files with one slug or id; should they still arrive, the newest one owns the page.
   const seen = new Set<string>();
-  const articles = sortArticles(published).filter((a) => !seen.has(a.slug) && seen.add(a.slug));
+  const seenIds = new Set<string>();
+  const articles = sortArticles(published).filter((a) => !seen.has(a.slug) && !seenIds.has(a.id) && seen.add(a.slug) && seenIds.add(a.id));
   const sections = groupSections(articles);
   const limit = config.feeds.limit;
   const siteAuthor: FeedAuthor = { name: clean(config.author.name), email: config.author.email };
-  const itemOf = (article: Article): FeedItem =>
-    toFeedItem(article, urlOf(config.baseUrl, articleDir(article.slug)), config.baseUrl, siteAuthor);
+  // The item's id is not its page's URL: it never moves when the headline or slug does.
+  const itemOf = (article: Article): FeedItem => ({
+    ...toFeedItem(article, urlOf(config.baseUrl, articleDir(article.slug)), config.baseUrl, siteAuthor),
+    id: articleIdUrl(config.baseUrl, article),
+  });
   const title = clean(config.title);
   const description = clean(config.description) || title;
   const common = { language: config.language, author: siteAuthor, websubHub: config.feeds.websubHub };
   // Every list page shows the section navigation: a new or renamed section changes them all.
   const nav = sections.map((s) => `${s.slug}\0${s.label}`).join('\0');
 
+  const pages: SitemapPage[] = [{ dir: 'subscribe/', articles: [] }];
+  const listed = (dir: string, page: ListPage): string => {
+    pages.push({ dir, articles: page.articles });
+    return `${dir}index.html`;
+  };
   const files: PlannedFile[] = [
     { path: stylesheetPath, key: 'css', render: () => templates.css, feedUrl: null },
     { path: 'subscribe/index.html', key: keyOf([], 'subscribe', nav), render: () => renderSubscribePage(sections, config, templates), feedUrl: null },
     ...paginate(articles).map((page) => ({
-      path: `${listPageDir('', page.number)}index.html`,
+      path: listed(listPageDir('', page.number), page),
       key: keyOf(page.articles, 'index', String(page.number), String(page.count), nav),
       render: () => renderIndexPage(page, sections, config, templates),
       feedUrl: null,
@@ -115,7 +141,7 @@ export function planSite(published: readonly Article[], config: SiteConfig, temp
     const label = clean(section.label);
     files.push(
       ...paginate(section.articles).map((page) => ({
-        path: `${listPageDir(dir, page.number)}index.html`,
+        path: listed(listPageDir(dir, page.number), page),
         key: keyOf(page.articles, 'section', section.label, String(page.number), String(page.count), nav),
         render: () => renderSectionPage(section, page, sections, config, templates),
         feedUrl: null,
@@ -130,7 +156,16 @@ export function planSite(published: readonly Article[], config: SiteConfig, temp
     );
   }
   for (const article of articles) {
+    pages.push({ dir: articleDir(article.slug), articles: [article] });
     files.push({ path: `${articleDir(article.slug)}index.html`, key: article.hash, render: () => renderArticlePage(article, config, templates), feedUrl: null });
   }
-  return { files, articles, sections };
+  const history = updateHistory(previous, articles);
+  const redirects = planRedirects(history, articles);
+  for (const [dir, article] of redirects) {
+    files.push({ path: `${dir}index.html`, key: keyOf([article], 'redirect', article.slug), render: () => renderRedirectPage(article, dir, config, templates), feedUrl: null });
+  }
+  const redirectMap = Object.fromEntries([...redirects].map(([dir, article]) => [dir, articleDir(article.slug)]));
+  files.push({ path: redirectsFile, key: keyOf([], 'redirects', JSON.stringify(redirectMap)), render: () => `${JSON.stringify(redirectMap, null, 2)}\n`, feedUrl: null });
+  files.push(...planSearchFiles(articles, pages, config));
+  return { files, articles, sections, history };
 }

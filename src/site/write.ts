@@ -9,6 +9,7 @@ import type { Article } from '../content/article.js';
 import { mapLimit, writeIfChanged } from '../files.js';
 import { foreignDirs } from './layout.js';
 import { planSite, type PlannedFile } from './plan.js';
+import type { UrlHistory } from './redirects.js';
 import { loadSiteTemplates } from './templates.js';
 
 /** What a build changed on disk. */
@@ -49,6 +50,21 @@ interface Manifest {
   site: string;
   /** Every file Gazette wrote, with its key. */
   files: Record<string, string>;
+  /** What is kept of each article across builds, by its id (absent in manifests of Gazette before readable URLs). */
+  articles?: Record<string, ArticleRecord>;
+}
+
+/** The manifest's record of one article, by id. */
+interface ArticleRecord {
+  /** Every slug its page has had, oldest first, the current one last: their folders redirect to it. */
+  urls: string[];
+}
+
+/** The URL history kept in a manifest. */
+function historyOf(manifest: Manifest | null): UrlHistory {
+  const records = manifest?.articles;
+  if (!records || typeof records !== 'object') return {};
+  return Object.fromEntries(Object.entries(records).flatMap(([id, record]) => (Array.isArray(record?.urls) ? [[id, record.urls]] : [])));
 }
 
 async function readManifest(outDir: string): Promise<Manifest | null> {
@@ -157,7 +173,7 @@ export async function writeSite(
     .digest('hex');
   const previous = await readManifest(outDir);
   const previousKeys = previous?.site === site ? previous.files : {};
-  const planned = planSite(published, config, templates);
+  const planned = planSite(published, config, templates, historyOf(previous));
   const plan = { ...planned, files: [...planned.files, ...(options.copies ?? [])] as AnyFile[] };
 
   // A file whose key is the previous build's and which is still there is unchanged: it is not even rendered.
@@ -179,7 +195,8 @@ export async function writeSite(
   for (const file of plan.files) files[file.path] = file.key;
   const removed = Object.keys(previous?.files ?? {}).filter((path) => !Object.hasOwn(files, path) && isOurs(path));
   for (const path of removed) await removeWithEmptyParents(outDir, path);
-  const manifest: Manifest = { version: 1, site, files };
+  const articles = Object.fromEntries(Object.entries(planned.history).map(([id, urls]) => [id, { urls }]));
+  const manifest: Manifest = { version: 1, site, files, articles };
   await writeIfChanged(join(outDir, manifestFile), Buffer.from(`${JSON.stringify(manifest)}\n`), madeDirs);
 
   const written = plan.files.filter((file) => changed.has(file));
