@@ -119,10 +119,18 @@ function redirectsOf(root: string): () => Promise<ReadonlyMap<string, string>> {
   };
 }
 
-/** The folder path (`articles/x/`) a request for `segments` names, whether it asked for `x`, `x/` or `x/index.html`. */
-function folderOf(segments: readonly string[]): string {
-  const parts = segments.at(-1) === 'index.html' ? segments.slice(0, -1) : segments;
-  return parts.map((part) => `${part}/`).join('');
+/**
+ * Where a request for `segments` has moved: the deepest redirected folder that holds it, with the rest of the path
+ * kept (`sections/economie/feed.xml` → `sections/économie/feed.xml`); an old folder's `index.html` is the folder.
+ */
+function movedTo(redirects: ReadonlyMap<string, string>, segments: readonly string[]): string | undefined {
+  for (let depth = segments.length; depth > 0; depth--) {
+    const to = redirects.get(segments.slice(0, depth).map((segment) => `${segment}/`).join(''));
+    if (to === undefined) continue;
+    const rest = segments.slice(depth);
+    return to + (rest.length === 1 && rest[0] === 'index.html' ? '' : rest.join('/'));
+  }
+  return undefined;
 }
 
 /** Serves the files of `root` for GET and HEAD; answers 404 for anything it will not or cannot serve, 301 at an old URL. */
@@ -146,7 +154,7 @@ export function createStaticHandler(root: string): (c: Context) => Promise<Respo
     const url = new URL(c.req.url);
     const segments = safeSegments(url.pathname);
     if (!segments) return c.notFound();
-    const moved = segments.length > 0 ? (await redirects()).get(folderOf(segments)) : undefined;
+    const moved = segments.length > 0 ? movedTo(await redirects(), segments) : undefined;
     if (moved !== undefined) return c.redirect(`/${moved.split('/').map(encodeURIComponent).join('/')}${url.search}`, 301);
     let file: string;
     let info: Awaited<ReturnType<typeof stat>>;

@@ -243,20 +243,19 @@ export function renderArticlePage(article: Article, config: SiteConfig, template
 }
 
 /** The words of a redirect page (issue 15 moves them into the message catalogues). */
-const redirectWords = { moved: 'This article has moved:' };
+const redirectWords = { moved: 'This page has moved:' };
 
 /**
- * The page left in `fromDir`, an article's old folder: a meta refresh, a canonical link and a plain link to its
- * current page (no script, so every browser and crawler follows it). `serve` answers the old URL with a 301 first.
+ * The page left in `fromDir`, an old folder: a meta refresh, a canonical link and a plain link to the current page
+ * `target` titled `title` (no script, so every browser and crawler follows it). `serve` answers the old URL with a 301 first.
  */
-export function renderRedirectPage(article: Article, fromDir: string, config: SiteConfig, templates: SiteTemplates): string {
-  const target = articleDir(article.slug);
+export function renderRedirectPage(fromDir: string, target: string, title: string, config: SiteConfig, templates: SiteTemplates): string {
   return templates.redirect({
     lang: config.language,
     dir: directionOf(config.language),
     href: rootOf(fromDir) + target.split('/').map(encodeURIComponent).join('/'),
     canonical: urlOf(config.baseUrl, target),
-    title: clean(article.title),
+    title: clean(title),
     moved: redirectWords.moved,
   });
 }

@@ -160,11 +160,11 @@ export function planSite(published: readonly Article[], config: SiteConfig, temp
     files.push({ path: `${articleDir(article.slug)}index.html`, key: article.hash, render: () => renderArticlePage(article, config, templates), feedUrl: null });
   }
   const history = updateHistory(previous, articles);
-  const redirects = planRedirects(history, articles);
-  for (const [dir, article] of redirects) {
-    files.push({ path: `${dir}index.html`, key: keyOf([article], 'redirect', article.slug), render: () => renderRedirectPage(article, dir, config, templates), feedUrl: null });
+  const redirects = planRedirects(history, articles, sections);
+  for (const [dir, { to, title, articles: shown }] of redirects) {
+    files.push({ path: `${dir}index.html`, key: keyOf(shown, 'redirect', to, title), render: () => renderRedirectPage(dir, to, title, config, templates), feedUrl: null });
   }
-  const redirectMap = Object.fromEntries([...redirects].map(([dir, article]) => [dir, articleDir(article.slug)]));
+  const redirectMap = Object.fromEntries([...redirects].map(([dir, redirect]) => [dir, redirect.to]));
   files.push({ path: redirectsFile, key: keyOf([], 'redirects', JSON.stringify(redirectMap)), render: () => `${JSON.stringify(redirectMap, null, 2)}\n`, feedUrl: null });
   files.push(...planSearchFiles(articles, pages, config));
   return { files, articles, sections, history };

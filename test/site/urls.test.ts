@@ -194,6 +194,27 @@ describe('serve at an old URL', () => {
     expect(await followed.text()).toContain('<h1');
   });
 
+  it('moves a section whose folder was ASCII-folded before (Économie was economie): page, feeds and all', async () => {
+    const dir = join(h.dir, 'content3');
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'site.json'), siteJson);
+    await writeFile(join(dir, 'budget.md'), '---\ntitle: Budget\ndate: 2026-11-20\nsection: Économie\n---\nBody.\n');
+    await buildSite({ contentDir: dir, outDir: h.outDir }, now);
+    const html = await readFile(join(h.outDir, 'sections/economie/index.html'), 'utf8');
+    expect(html).toContain(`<link rel="canonical" href="${base}/sections/%C3%A9conomie/">`);
+    for (const [path, location] of [
+      ['/sections/economie/', '/sections/%C3%A9conomie/'],
+      ['/sections/economie/feed.xml', '/sections/%C3%A9conomie/feed.xml'],
+      ['/sections/economie/atom.xml', '/sections/%C3%A9conomie/atom.xml'],
+    ]) {
+      const res = await fetch(`${h.url}${path}`, { redirect: 'manual' });
+      expect(res.status, path).toBe(301);
+      expect(res.headers.get('location'), path).toBe(location);
+    }
+    expect((await fetch(`${h.url}/sections/%C3%A9conomie/feed.xml`)).status).toBe(200);
+    expect((await fetch(`${h.url}/sections/economie/missing.xml`, { redirect: 'manual' })).status).toBe(301);
+  });
+
   it('answers 301 with a percent-encoded Location for a URL in another script', async () => {
     const dir = join(h.dir, 'content2');
     await mkdir(dir, { recursive: true });
