@@ -56,15 +56,15 @@ interface Manifest {
 
 /** The manifest's record of one article, by id. */
 interface ArticleRecord {
-  /** Every slug its page has had, oldest first, the current one last: their folders redirect to it. */
-  urls: string[];
+  /** Every slug its page has had (its URLs are `articles/<slug>/`), oldest first, the current one last: their folders redirect to it. */
+  slugs: string[];
 }
 
 /** The URL history kept in a manifest. */
 function historyOf(manifest: Manifest | null): UrlHistory {
   const records = manifest?.articles;
   if (!records || typeof records !== 'object') return {};
-  return Object.fromEntries(Object.entries(records).flatMap(([id, record]) => (Array.isArray(record?.urls) ? [[id, record.urls]] : [])));
+  return Object.fromEntries(Object.entries(records).flatMap(([id, record]) => (Array.isArray(record?.slugs) ? [[id, record.slugs]] : [])));
 }
 
 async function readManifest(outDir: string): Promise<Manifest | null> {
@@ -195,7 +195,7 @@ export async function writeSite(
   for (const file of plan.files) files[file.path] = file.key;
   const removed = Object.keys(previous?.files ?? {}).filter((path) => !Object.hasOwn(files, path) && isOurs(path));
   for (const path of removed) await removeWithEmptyParents(outDir, path);
-  const articles = Object.fromEntries(Object.entries(planned.history).map(([id, urls]) => [id, { urls }]));
+  const articles = Object.fromEntries(Object.entries(planned.history).map(([id, slugs]) => [id, { slugs }]));
   const manifest: Manifest = { version: 1, site, files, articles };
   await writeIfChanged(join(outDir, manifestFile), Buffer.from(`${JSON.stringify(manifest)}\n`), madeDirs);
 

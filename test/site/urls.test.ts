@@ -91,8 +91,8 @@ describe('readable article URLs', () => {
     expect(await feedIds(out)).toEqual({ rss: [seedId], atom: [seedId], json: [seedId] });
     expect((await redirectOf(`articles/${seedSlug}/`)).canonical).toBe(`${base}/articles/${newSlug}/`);
     expect((await redirectOf('articles/000-7e434e7f9160c0f8/')).canonical).toBe(`${base}/articles/${newSlug}/`);
-    const manifest = JSON.parse(await readFile(join(out, manifestFile), 'utf8')) as { articles: Record<string, { urls: string[] }> };
-    expect(manifest.articles).toEqual({ '000-7e434e7f9160c0f8': { urls: [seedSlug, newSlug] } });
+    const manifest = JSON.parse(await readFile(join(out, manifestFile), 'utf8')) as { articles: Record<string, { slugs: string[] }> };
+    expect(manifest.articles).toEqual({ '000-7e434e7f9160c0f8': { slugs: [seedSlug, newSlug] } });
 
     // A second edit: both older URLs still lead to the article.
     await writeFile(join(content, '000_7e434e7f9160c0f8.txt'), seed.replace('Peace with Tajikistan', 'No peace'));
