@@ -25,6 +25,9 @@ const SLUG_MAX_BYTES = 240;
  * percent-encoded (as browsers send it).
  */
 export function slugify(value: string): string {
+  // ASCII (most file names and many headlines) needs neither normalization nor Unicode classes: same result, faster.
+  // eslint-disable-next-line no-control-regex -- the whole ASCII range is the point
+  if (/^[\u0000-\u007f]*$/.test(value)) return value.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
   return value
     .normalize('NFC')
     .toLowerCase()

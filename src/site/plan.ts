@@ -22,7 +22,7 @@ import {
 } from './layout.js';
 import { renderArticlePage, renderIndexPage, renderRedirectPage, renderSectionPage, renderSubscribePage, type ListPage } from './pages.js';
 import { planRedirects, updateHistory, type UrlHistory } from './redirects.js';
-import { modifiedOf, newsArticles, planSitemap, renderNewsSitemap, renderRobots, sitemapFiles, type SitemapPage } from './sitemaps.js';
+import { newsArticles, planSitemap, renderNewsSitemap, renderRobots, sitemapFiles, type SitemapPage } from './sitemaps.js';
 import type { SiteTemplates } from './templates.js';
 
 /** One output file, not yet rendered: text by default, or bytes of a file copied as it is. */
@@ -50,10 +50,11 @@ export interface SitePlan {
 
 /** A key over the articles a file shows (their hashes cover every field but the URL, which the file name may give) and whatever else it says. */
 function keyOf(articles: readonly Article[], ...parts: string[]): string {
-  const hash = createHash('sha256');
-  for (const part of parts) hash.update(part).update('\0');
-  for (const article of articles) hash.update(article.hash).update(article.slug).update('\0');
-  return hash.digest('hex');
+  // Two updates in all: a native call per part or article would cost more than the hashing.
+  return createHash('sha256')
+    .update(parts.map((part) => `${part}\0`).join(''))
+    .update(articles.map((article) => `${article.hash}${article.slug}`).join('\0'))
+    .digest('hex');
 }
 
 /** The feeds of one folder (`''` for the site, `sections/<slug>/` for a section) as planned files. */
@@ -79,12 +80,15 @@ function feedFilesOf(
   return (Object.keys(feedFiles) as FeedFormat[]).map((format) => ({ path: dir + feedFiles[format], key, render: render(format), feedUrl: selfUrls[format] }));
 }
 
-/** The sitemaps and robots.txt; each key is what its bytes say (URLs and dates), so an unchanged one is not rewritten. */
-function planSearchFiles(articles: readonly Article[], pages: readonly SitemapPage[], config: SiteConfig): PlannedFile[] {
-  const pagesKey = JSON.stringify(pages.map((page) => [page.dir, ...page.articles.map((article) => modifiedOf(article).getTime())]));
+/**
+ * The sitemaps and robots.txt. The sitemap's key is made of the list pages' keys: together they cover every
+ * article (hash and slug, so URL, section and date), and so every page and its date.
+ */
+function planSearchFiles(articles: readonly Article[], pages: readonly SitemapPage[], listKeys: readonly string[], config: SiteConfig): PlannedFile[] {
+  const sitemapKey = keyOf([], 'sitemap', ...listKeys);
   const news = newsArticles(articles);
   return [
-    ...planSitemap(config.baseUrl, pages).map((file) => ({ ...file, key: keyOf([], 'sitemap', pagesKey), feedUrl: null })),
+    ...planSitemap(config.baseUrl, pages).map((file) => ({ ...file, key: sitemapKey, feedUrl: null })),
     { path: sitemapFiles.news, key: keyOf(news, 'news'), render: () => renderNewsSitemap(news, config), feedUrl: null },
     { path: sitemapFiles.robots, key: 'robots', render: () => renderRobots(config.baseUrl), feedUrl: null },
   ];
@@ -101,7 +105,12 @@ function paginate(articles: readonly Article[]): ListPage[] {
 }
 
 /** Plans every file Gazette writes for these published articles (in any order); `history` is the previous build's record of URLs. */
-export function planSite(published: readonly Article[], config: SiteConfig, templates: SiteTemplates, previous: Readonly<UrlHistory> = {}): SitePlan {
+export function planSite(
+  published: readonly Article[],
+  config: SiteConfig,
+  templates: SiteTemplates,
+  previous: ReadonlyMap<string, unknown> = new Map(),
+): SitePlan {
   // The loader reports two files with one slug or id; should they still arrive, the newest one owns the page.
   const seen = new Set<string>();
   const seenIds = new Set<string>();
@@ -121,16 +130,17 @@ export function planSite(published: readonly Article[], config: SiteConfig, temp
   const nav = sections.map((s) => `${s.slug}\0${s.label}`).join('\0');
 
   const pages: SitemapPage[] = [{ dir: 'subscribe/', articles: [] }];
-  const listed = (dir: string, page: ListPage): string => {
+  const listKeys: string[] = [];
+  const listed = (dir: string, page: ListPage, key: string): Pick<PlannedFile, 'path' | 'key'> => {
     pages.push({ dir, articles: page.articles });
-    return `${dir}index.html`;
+    listKeys.push(key);
+    return { path: `${dir}index.html`, key };
   };
   const files: PlannedFile[] = [
     { path: stylesheetPath, key: 'css', render: () => templates.css, feedUrl: null },
     { path: 'subscribe/index.html', key: keyOf([], 'subscribe', nav), render: () => renderSubscribePage(sections, config, templates), feedUrl: null },
     ...paginate(articles).map((page) => ({
-      path: listed(listPageDir('', page.number), page),
-      key: keyOf(page.articles, 'index', String(page.number), String(page.count), nav),
+      ...listed(listPageDir('', page.number), page, keyOf(page.articles, 'index', String(page.number), String(page.count), nav)),
       render: () => renderIndexPage(page, sections, config, templates),
       feedUrl: null,
     })),
@@ -141,8 +151,7 @@ export function planSite(published: readonly Article[], config: SiteConfig, temp
     const label = clean(section.label);
     files.push(
       ...paginate(section.articles).map((page) => ({
-        path: listed(listPageDir(dir, page.number), page),
-        key: keyOf(page.articles, 'section', section.label, String(page.number), String(page.count), nav),
+        ...listed(listPageDir(dir, page.number), page, keyOf(page.articles, 'section', section.label, String(page.number), String(page.count), nav)),
         render: () => renderSectionPage(section, page, sections, config, templates),
         feedUrl: null,
       })),
@@ -156,8 +165,9 @@ export function planSite(published: readonly Article[], config: SiteConfig, temp
     );
   }
   for (const article of articles) {
-    pages.push({ dir: articleDir(article.slug), articles: [article] });
-    files.push({ path: `${articleDir(article.slug)}index.html`, key: article.hash, render: () => renderArticlePage(article, config, templates), feedUrl: null });
+    const dir = articleDir(article.slug);
+    pages.push({ dir, articles: [article] });
+    files.push({ path: `${dir}index.html`, key: article.hash, render: () => renderArticlePage(article, config, templates), feedUrl: null });
   }
   const history = updateHistory(previous, articles);
   const redirects = planRedirects(history, articles, sections);
@@ -166,6 +176,6 @@ export function planSite(published: readonly Article[], config: SiteConfig, temp
   }
   const redirectMap = Object.fromEntries([...redirects].map(([dir, redirect]) => [dir, redirect.to]));
   files.push({ path: redirectsFile, key: keyOf([], 'redirects', JSON.stringify(redirectMap)), render: () => `${JSON.stringify(redirectMap, null, 2)}\n`, feedUrl: null });
-  files.push(...planSearchFiles(articles, pages, config));
+  files.push(...planSearchFiles(articles, pages, listKeys, config));
   return { files, articles, sections, history };
 }

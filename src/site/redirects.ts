@@ -4,21 +4,34 @@ import type { Article } from '../content/article.js';
 import { legacySlugify, slugify } from '../content/text.js';
 import { articleDir, sectionDir, type Section } from './layout.js';
 
-/** Every slug each article has had, by article id: oldest first, the current one last. */
-export type UrlHistory = Record<string, string[]>;
+/**
+ * Every slug each article has had, by article id: oldest first, the current one last. An article whose only URL
+ * ever was its id's folder has no entry: that folder is always known.
+ */
+export type UrlHistory = ReadonlyMap<string, readonly string[]>;
+
+/** Whether a slug read back from the manifest (a file anyone can edit) is one: only real slugs become folder names. */
+function isSlug(value: unknown): value is string {
+  return typeof value === 'string' && value !== '' && slugify(value) === value;
+}
 
 /**
  * The history after a build of `articles`: each one's current slug moved to the end of its list. Ids that are not
  * published now (a draft again, a file taken away for a while) keep their list, so their redirects come back with them.
  */
-export function updateHistory(previous: Readonly<UrlHistory>, articles: readonly Article[]): UrlHistory {
-  const next: UrlHistory = {};
-  for (const [id, slugs] of Object.entries(previous)) {
-    // The manifest is a file anyone can edit: only real slugs become folder names.
-    if (Array.isArray(slugs)) next[id] = slugs.filter((slug): slug is string => typeof slug === 'string' && slug !== '' && slugify(slug) === slug);
+export function updateHistory(previous: ReadonlyMap<string, unknown>, articles: readonly Article[]): UrlHistory {
+  const next = new Map<string, string[]>();
+  for (const article of articles) {
+    const old = previous.get(article.id);
+    if (old === undefined && article.slug === article.id) continue;
+    // The current slug is dropped before it is checked: most articles have had no other.
+    const kept = Array.isArray(old) && old.length > 0 ? old.filter((slug: unknown): slug is string => slug !== article.slug && isSlug(slug)) : [];
+    next.set(article.id, kept.length === 0 ? [article.slug] : [...kept, article.slug]);
   }
-  for (const article of articles) next[article.id] = [...(next[article.id] ?? []).filter((slug) => slug !== article.slug), article.slug];
-  return Object.fromEntries(Object.entries(next).sort(byKey));
+  for (const [id, old] of previous) {
+    if (!next.has(id) && Array.isArray(old)) next.set(id, old.filter(isSlug));
+  }
+  return next;
 }
 
 /** Where an old folder leads: the current folder, the title of what is there and the articles it depends on. */
@@ -34,21 +47,28 @@ const byKey = <T>([a]: [string, T], [b]: [string, T]): number => (a < b ? -1 : a
  * The old folders that lead to a current page. For an article: its id's folder (its URL under the file-name rule,
  * which is also its feed id) and every slug in its history; for a section: its folder under the ASCII rule of
  * Gazette before readable URLs (`sections/economie/` for `Économie`). A folder a current page owns is never a
- * redirect; a folder two articles once had goes to the one whose id sorts first. Keys are folders (`articles/<slug>/`).
+ * redirect; a folder two articles once had goes to the first of them in `articles` (newest first: the newer one).
+ * Keys are folders (`articles/<slug>/`).
  */
-export function planRedirects(history: Readonly<UrlHistory>, articles: readonly Article[], sections: readonly Section[]): Map<string, Redirect> {
-  const current = new Set([...articles.map((article) => articleDir(article.slug)), ...sections.map((section) => sectionDir(section.slug))]);
+export function planRedirects(history: UrlHistory, articles: readonly Article[], sections: readonly Section[]): Map<string, Redirect> {
+  // Built only when an article has a folder other than its page's to claim (most never do).
+  let articleSlugs: Set<string> | undefined;
+  const sectionSlugs = new Set(sections.map((section) => section.slug));
   const redirects = new Map<string, Redirect>();
-  const add = (from: string, redirect: Redirect): void => {
-    if (!current.has(from) && !redirects.has(from)) redirects.set(from, redirect);
+  const claim = (slug: string, article: Article): void => {
+    if (slug === article.slug) return;
+    articleSlugs ??= new Set(articles.map((each) => each.slug));
+    if (articleSlugs.has(slug) || redirects.has(articleDir(slug))) return;
+    redirects.set(articleDir(slug), { to: articleDir(article.slug), title: article.title, articles: [article] });
   };
-  for (const article of [...articles].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
-    const redirect = { to: articleDir(article.slug), title: article.title, articles: [article] };
-    for (const slug of [article.id, ...(history[article.id] ?? [])]) add(articleDir(slug), redirect);
+  for (const article of articles) {
+    claim(article.id, article);
+    for (const slug of history.get(article.id) ?? []) claim(slug, article);
   }
   for (const section of sections) {
     const legacy = legacySlugify(section.label);
-    if (legacy !== '') add(sectionDir(legacy), { to: sectionDir(section.slug), title: section.label, articles: [] });
+    if (legacy === '' || sectionSlugs.has(legacy) || redirects.has(sectionDir(legacy))) continue;
+    redirects.set(sectionDir(legacy), { to: sectionDir(section.slug), title: section.label, articles: [] });
   }
   return new Map([...redirects].sort(byKey));
 }

@@ -21,7 +21,10 @@ const SITEMAP_NS = 'http://www.sitemaps.org/schemas/sitemap/0.9';
 const NEWS_NS = 'http://www.google.com/schemas/sitemap-news/0.9';
 const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
 
-/** An article's modified date: its publication date until articles carry one of their own (issue 13's `updated`). */
+/**
+ * An article's modified date: its publication date until articles carry one of their own (issue 13's `updated`).
+ * The sitemap's key in the build plan is the articles' hashes: whatever this returns must change only with them.
+ */
 export function modifiedOf(article: Article): Date {
   return article.date;
 }
@@ -80,9 +83,9 @@ export function planSitemap(baseUrl: string, pages: readonly SitemapPage[], maxU
 
 /** The articles a news sitemap lists: published within 48 hours of the newest one, newest first, at most NEWS_MAX_ARTICLES. */
 export function newsArticles(newestFirst: readonly Article[]): Article[] {
-  const newest = newestFirst[0]?.date.getTime();
-  if (newest === undefined) return [];
-  return newestFirst.filter((article) => article.date.getTime() > newest - NEWS_WINDOW_MS).slice(0, NEWS_MAX_ARTICLES);
+  const from = (newestFirst[0]?.date.getTime() ?? 0) - NEWS_WINDOW_MS;
+  const end = newestFirst.findIndex((article, i) => i === NEWS_MAX_ARTICLES || article.date.getTime() <= from);
+  return newestFirst.slice(0, end === -1 ? newestFirst.length : end);
 }
 
 /** The language as Google News wants it: an ISO 639 code, except `zh-cn` and `zh-tw`. */

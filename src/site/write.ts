@@ -9,7 +9,6 @@ import type { Article } from '../content/article.js';
 import { mapLimit, writeIfChanged } from '../files.js';
 import { foreignDirs } from './layout.js';
 import { planSite, type PlannedFile } from './plan.js';
-import type { UrlHistory } from './redirects.js';
 import { loadSiteTemplates } from './templates.js';
 
 /** What a build changed on disk. */
@@ -60,11 +59,11 @@ interface ArticleRecord {
   slugs: string[];
 }
 
-/** The URL history kept in a manifest. */
-function historyOf(manifest: Manifest | null): UrlHistory {
-  const records = manifest?.articles;
-  if (!records || typeof records !== 'object') return {};
-  return Object.fromEntries(Object.entries(records).flatMap(([id, record]) => (Array.isArray(record?.slugs) ? [[id, record.slugs]] : [])));
+/** The slugs of each article a manifest names, as read (planSite keeps only real slugs). */
+function historyOf(manifest: Manifest | null): Map<string, unknown> {
+  const records: unknown = manifest?.articles;
+  if (!records || typeof records !== 'object') return new Map();
+  return new Map(Object.entries(records as Record<string, Partial<ArticleRecord> | null>).map(([id, record]) => [id, record?.slugs]));
 }
 
 async function readManifest(outDir: string): Promise<Manifest | null> {
@@ -195,7 +194,8 @@ export async function writeSite(
   for (const file of plan.files) files[file.path] = file.key;
   const removed = Object.keys(previous?.files ?? {}).filter((path) => !Object.hasOwn(files, path) && isOurs(path));
   for (const path of removed) await removeWithEmptyParents(outDir, path);
-  const articles = Object.fromEntries(Object.entries(planned.history).map(([id, slugs]) => [id, { slugs }]));
+  const articles: Record<string, ArticleRecord> = {};
+  for (const [id, slugs] of planned.history) articles[id] = { slugs: [...slugs] };
   const manifest: Manifest = { version: 1, site, files, articles };
   await writeIfChanged(join(outDir, manifestFile), Buffer.from(`${JSON.stringify(manifest)}\n`), madeDirs);
 
