@@ -22,7 +22,7 @@ import {
 } from './layout.js';
 import { renderArticlePage, renderIndexPage, renderRedirectPage, renderSectionPage, renderSubscribePage, type ListPage } from './pages.js';
 import { planRedirects, updateHistory, type UrlHistory } from './redirects.js';
-import { newsArticles, planSitemap, renderNewsSitemap, renderRobots, sitemapFiles, type SitemapPage } from './sitemaps.js';
+import { modifiedOf, newsArticles, planSitemap, renderNewsSitemap, renderRobots, sitemapFiles, type SitemapPage } from './sitemaps.js';
 import type { SiteTemplates } from './templates.js';
 
 /** One output file, not yet rendered: text by default, or bytes of a file copied as it is. */
@@ -81,11 +81,11 @@ function feedFilesOf(
 }
 
 /**
- * The sitemaps and robots.txt. The sitemap's key is made of the list pages' keys: together they cover every
- * article (hash and slug, so URL, section and date), and so every page and its date.
+ * The sitemaps and robots.txt. The sitemap's key is what decides its pages and dates (each article's id, slug,
+ * section and modified date), not the articles' hashes: a corrected body does not render 10,000 URLs again.
  */
-function planSearchFiles(articles: readonly Article[], pages: readonly SitemapPage[], listKeys: readonly string[], config: SiteConfig): PlannedFile[] {
-  const sitemapKey = keyOf([], 'sitemap', ...listKeys);
+function planSearchFiles(articles: readonly Article[], pages: readonly SitemapPage[], config: SiteConfig): PlannedFile[] {
+  const sitemapKey = keyOf([], 'sitemap', articles.map((a) => `${a.id} ${a.slug} ${modifiedOf(a).getTime()} ${a.section ?? ''}`).join('\n'));
   const news = newsArticles(articles);
   return [
     ...planSitemap(config.baseUrl, pages).map((file) => ({ ...file, key: sitemapKey, feedUrl: null })),
@@ -130,17 +130,16 @@ export function planSite(
   const nav = sections.map((s) => `${s.slug}\0${s.label}`).join('\0');
 
   const pages: SitemapPage[] = [{ dir: 'subscribe/', articles: [] }];
-  const listKeys: string[] = [];
-  const listed = (dir: string, page: ListPage, key: string): Pick<PlannedFile, 'path' | 'key'> => {
+  const listed = (dir: string, page: ListPage): string => {
     pages.push({ dir, articles: page.articles });
-    listKeys.push(key);
-    return { path: `${dir}index.html`, key };
+    return `${dir}index.html`;
   };
   const files: PlannedFile[] = [
     { path: stylesheetPath, key: 'css', render: () => templates.css, feedUrl: null },
     { path: 'subscribe/index.html', key: keyOf([], 'subscribe', nav), render: () => renderSubscribePage(sections, config, templates), feedUrl: null },
     ...paginate(articles).map((page) => ({
-      ...listed(listPageDir('', page.number), page, keyOf(page.articles, 'index', String(page.number), String(page.count), nav)),
+      path: listed(listPageDir('', page.number), page),
+      key: keyOf(page.articles, 'index', String(page.number), String(page.count), nav),
       render: () => renderIndexPage(page, sections, config, templates),
       feedUrl: null,
     })),
@@ -151,7 +150,8 @@ export function planSite(
     const label = clean(section.label);
     files.push(
       ...paginate(section.articles).map((page) => ({
-        ...listed(listPageDir(dir, page.number), page, keyOf(page.articles, 'section', section.label, String(page.number), String(page.count), nav)),
+        path: listed(listPageDir(dir, page.number), page),
+        key: keyOf(page.articles, 'section', section.label, String(page.number), String(page.count), nav),
         render: () => renderSectionPage(section, page, sections, config, templates),
         feedUrl: null,
       })),
@@ -176,6 +176,6 @@ export function planSite(
   }
   const redirectMap = Object.fromEntries([...redirects].map(([dir, redirect]) => [dir, redirect.to]));
   files.push({ path: redirectsFile, key: keyOf([], 'redirects', JSON.stringify(redirectMap)), render: () => `${JSON.stringify(redirectMap, null, 2)}\n`, feedUrl: null });
-  files.push(...planSearchFiles(articles, pages, listKeys, config));
+  files.push(...planSearchFiles(articles, pages, config));
   return { files, articles, sections, history };
 }

@@ -21,10 +21,7 @@ const SITEMAP_NS = 'http://www.sitemaps.org/schemas/sitemap/0.9';
 const NEWS_NS = 'http://www.google.com/schemas/sitemap-news/0.9';
 const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
 
-/**
- * An article's modified date: its publication date until articles carry one of their own (issue 13's `updated`).
- * The sitemap's key in the build plan is the articles' hashes: whatever this returns must change only with them.
- */
+/** An article's modified date: its publication date until articles carry one of their own (issue 13's `updated`). */
 export function modifiedOf(article: Article): Date {
   return article.date;
 }
