@@ -46,6 +46,7 @@ function makeArticle(i: number, edit = ''): Article {
   const paragraphs = Array.from({ length: 5 }, (_, p) => Array.from({ length: 6 }, (_, s) => sentence(i + p * 7 + s, 18)).join(' '));
   const html = `${paragraphs.map((p, n) => (n === 2 ? `<h2>${sentence(i, 4)}</h2><p>${p}</p>` : `<p>${p}</p>`)).join('\n')}${edit}`;
   const content = {
+    id: `article-${i}`,
     slug: `article-${i}`,
     title: `${sentence(i, 9)} ${i}`,
     summary: sentence(i + 3, 30),

@@ -25,6 +25,7 @@ const config = parseSiteConfig({
 
 // maxArticles (10) articles the size of the seed: headline, one-sentence summary, every other one with a photo.
 const articles: Article[] = Array.from({ length: config.newsletter.maxArticles }, (_, i) => ({
+  id: `story-${i}`,
   slug: `story-${i}`,
   title: `Peace with Tajikistan not possible under current situation: Kyrgyzstan (${i})`,
   summary:

@@ -17,7 +17,9 @@ export interface RelatedRef {
 
 /** One article, as loaded from `content/`. */
 export interface Article {
-  /** Stable id and URL slug, from the file name; unchanged when the text is edited. */
+  /** Stable id from the file name: unchanged when the text, the headline or the slug is edited (README "URLs and ids"). */
+  id: string;
+  /** URL slug (`articles/<slug>/`): `slug:` front matter, else the file name when it has words, else the headline. */
   slug: string;
   title: string;
   summary: string;

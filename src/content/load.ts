@@ -72,23 +72,31 @@ async function loadArticle(contentDir: string, path: string, options: ParseOptio
   return parseArticle(read.bytes, path, options);
 }
 
-/** Keeps the articles whose slug no other file uses; each file of a shared slug gets a problem. */
+/** The problems of articles that share `keyOf` with another file (each file gets one naming the others). */
+function sharedKeyProblems(articles: readonly Article[], keyOf: (article: Article) => string, describe: (key: string, others: string) => Omit<Problem, 'path'>): Problem[] {
+  const byKey = new Map<string, Article[]>();
+  for (const article of articles) byKey.set(keyOf(article), [...(byKey.get(keyOf(article)) ?? []), article]);
+  return [...byKey].flatMap(([key, group]) =>
+    group.length < 2
+      ? []
+      : group.map((article) => ({ path: article.sourcePath, ...describe(key, group.filter((other) => other !== article).map((other) => other.sourcePath).join(', ')) })),
+  );
+}
+
+/** Keeps the articles whose URL and id no other file has; each file of a shared one gets a problem naming the others. */
 function rejectDuplicateSlugs(articles: readonly Article[]): LoadResult {
-  const bySlug = new Map<string, Article[]>();
-  for (const article of articles) bySlug.set(article.slug, [...(bySlug.get(article.slug) ?? []), article]);
-  const problems: Problem[] = [];
-  for (const [slug, group] of bySlug) {
-    if (group.length < 2) continue;
-    for (const article of group) {
-      const others = group.filter((other) => other !== article).map((other) => other.sourcePath);
-      problems.push({
-        path: article.sourcePath,
-        message: `the slug "${slug}" is also used by ${others.join(', ')}`,
-        hint: 'rename one of the files: the slug (the article URL) comes from the file name',
-      });
-    }
-  }
-  return { articles: articles.filter((article) => bySlug.get(article.slug)?.length === 1), problems };
+  const problems = [
+    ...sharedKeyProblems(articles, (article) => article.slug, (slug, others) => ({
+      message: `the URL articles/${slug}/ is also the URL of ${others}`,
+      hint: 'give one of them its own: rename the file (a name with words is the URL), change its headline, or set slug: in Markdown front matter',
+    })),
+    ...sharedKeyProblems(articles, (article) => article.id, (id, others) => ({
+      message: `the id "${id}" (made from the file name) is also the id of ${others}`,
+      hint: 'rename one of the files: each article\'s id comes from its file name',
+    })),
+  ];
+  const refused = new Set(problems.map((problem) => problem.path));
+  return { articles: articles.filter((article) => !refused.has(article.sourcePath)), problems };
 }
 
 /**

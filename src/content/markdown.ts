@@ -6,6 +6,7 @@ import { parseArticleDate } from './dates.js';
 import { htmlToPlainText, markdown, sanitizeBody } from './html.js';
 import { absoluteUrl } from './url.js';
 import {
+  articleKeys,
   failure,
   folderLanguage,
   prepareText,
@@ -14,7 +15,7 @@ import {
   type ParseOptions,
   type ParseResult,
 } from './parsing.js';
-import { deriveSummary, deriveTitle, titleText } from './text.js';
+import { deriveSummary, deriveTitle, shortenSlug, slugify, SLUG_MAX, titleText } from './text.js';
 import { languageTagPattern } from '../i18n/catalogue.js';
 
 const OPENING = /^---[ \t]*$/;
@@ -35,7 +36,9 @@ const frontMatterSchema = z.strictObject(
     title: optionalText('text'),
     date: textField('a date'),
     summary: optionalText('text'),
-    section: optionalText('text'),
+    section: optionalText('text').refine((section) => !section || slugify(section) !== '', {
+      error: 'has no letter or digit to name its page and feeds',
+    }),
     tags: z.array(textField('text'), { error: 'expected a list' }).nullish(),
     author: optionalText('text'),
     image: imageUrl,
@@ -45,6 +48,9 @@ const frontMatterSchema = z.strictObject(
     lang: optionalText('a language tag').refine((tag) => tag == null || languageTagPattern.test(tag), {
       error: 'expected a language tag such as "ar" or "pt-BR"',
     }),
+    slug: optionalText('text')
+      .refine((slug) => !slug || slugify(slug) !== '', { error: 'has no letter or digit' })
+      .refine((slug) => !slug || shortenSlug(slugify(slug)) === slugify(slug), { error: `is longer than ${SLUG_MAX} characters` }),
   },
   { error: 'unknown key' },
 );
@@ -63,6 +69,7 @@ const HINTS = {
   draft: 'write draft: true or draft: false, without quotes',
   updated: 'write updated: YYYY-MM-DD or YYYY-MM-DDTHH:MM, the time of the last correction',
   lang: 'write lang: ar (the article\'s language, if not the site\'s)',
+  slug: 'write slug: election-results (the article URL becomes articles/election-results/)',
 } satisfies Record<keyof FrontMatter, string>;
 const KNOWN_KEYS = `the keys are ${Object.keys(HINTS).join(', ')}`;
 
@@ -124,7 +131,7 @@ function firstInlineText(tokens: readonly Token[], open: string): string | undef
 
 /**
  * Parses a Markdown article: YAML front matter (title, date, summary, section, tags, author, image,
- * imageAlt, draft, updated, lang) and a Markdown body, whose raw HTML is sanitized. A missing title comes from the first
+ * imageAlt, draft, updated, lang, slug) and a Markdown body, whose raw HTML is sanitized. A missing title comes from the first
  * heading or paragraph, a missing summary from the first paragraph.
  */
 export function parseMarkdownArticle(source: string, path: string, options: ParseOptions): ParseResult<ArticleContent> {
@@ -153,7 +160,7 @@ export function parseMarkdownArticle(source: string, path: string, options: Pars
   return {
     ok: true,
     article: {
-      slug: prepared.slug,
+      ...articleKeys(path, title, data.slug || null),
       title,
       summary: data.summary || deriveSummary(firstParagraph ?? ''),
       date: date.date,

@@ -5,7 +5,7 @@ import type { DigestRecord, Store } from '../store/index.js';
 import { renderDigest } from './render.js';
 import { selectDigestArticles } from './select.js';
 
-/** What the next digest depends on: the slugs earlier digests saw, and its number (printed in it). */
+/** What the next digest depends on: the article ids earlier digests saw (the store's "slugs"), and its number (printed in it). */
 export async function readDigestHistory(
   store: Pick<Store, 'seenSlugs' | 'nextDigestNumber'>,
 ): Promise<{ seen: Set<string>; number: number }> {
@@ -30,7 +30,8 @@ export async function makeDigest(
     number,
     createdAt: now,
     ...rendered,
-    carried: carried.map((article) => article.slug),
-    passedOver: passedOver.map((article) => article.slug),
+    // The store's "slug" columns hold article ids: they never move when a headline, and so a URL, changes.
+    carried: carried.map((article) => article.id),
+    passedOver: passedOver.map((article) => article.id),
   });
 }

@@ -23,7 +23,7 @@ export interface ImageFile {
 
 /** One feed entry, format-neutral. */
 export interface FeedItem {
-  /** Stable id: the article's permanent URL (it depends on the slug only, never on the text or date). */
+  /** Stable id: the URL the article had under the file-name rule (README "URLs and ids"), never its text, headline or slug. */
   id: string;
   url: string;
   /** Plain text on one line, never HTML. */

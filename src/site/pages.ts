@@ -246,3 +246,19 @@ export function renderArticlePage(article: Article, config: SiteConfig, template
     },
   });
 }
+
+/**
+ * The page left in `fromDir`, an old folder: a meta refresh, a canonical link and a plain link to the current page
+ * `target` titled `title` (no script, so every browser and crawler follows it). `serve` answers the old URL with a 301 first.
+ */
+export function renderRedirectPage(fromDir: string, target: string, title: string, config: SiteConfig, templates: SiteTemplates): string {
+  const { locale } = config;
+  return templates.redirect({
+    lang: config.language,
+    dir: locale.dir,
+    locale,
+    href: rootOf(fromDir) + target.split('/').map(encodeURIComponent).join('/'),
+    canonical: urlOf(config.baseUrl, target),
+    title: clean(title),
+  });
+}

@@ -13,6 +13,8 @@ export interface SiteTemplates {
   section: Handlebars.TemplateDelegate;
   /** The sign-up form; the server renders it too, with the error of a refused address. */
   subscribe: Handlebars.TemplateDelegate;
+  /** The page left at an article's old URL: meta refresh, canonical link and a plain link (no script). */
+  redirect: Handlebars.TemplateDelegate;
   css: string;
   hash: string;
 }
@@ -20,18 +22,18 @@ export interface SiteTemplates {
 /** `templates/site/` of this installation (the same relative path from `src/` and from `dist/`). */
 export const defaultTemplatesDir = fileURLToPath(new URL('../../templates/site/', import.meta.url));
 
-const files = ['layout.hbs', 'list.hbs', 'index.hbs', 'article.hbs', 'section.hbs', 'subscribe.hbs', 'site.css'] as const;
+const files = ['layout.hbs', 'list.hbs', 'index.hbs', 'article.hbs', 'section.hbs', 'subscribe.hbs', 'site.css', 'redirect.hbs'] as const;
 
 /**
  * Reads and compiles the site templates; `{{x}}` escapes, only `{{{article.html}}}` is raw (already sanitized).
  * Words come from the catalogue through `{{t "key"}}`, in the view's `locale`.
  */
 export async function loadSiteTemplates(dir: string = defaultTemplatesDir): Promise<SiteTemplates> {
-  const [layout = '', list = '', index = '', article = '', section = '', subscribe = '', css = ''] = await Promise.all(
+  const [layout = '', list = '', index = '', article = '', section = '', subscribe = '', css = '', redirect = ''] = await Promise.all(
     files.map((name) => readFile(join(dir, name), 'utf8')),
   );
   const hash = createHash('sha256');
-  for (const text of [layout, list, index, article, section, subscribe, css]) hash.update(text).update('\0');
+  for (const text of [layout, list, index, article, section, subscribe, css, redirect]) hash.update(text).update('\0');
   const hbs = Handlebars.create();
   registerMessageHelpers(hbs);
   const compile = (source: string): Handlebars.TemplateDelegate => hbs.compile(source, { strict: true });
@@ -42,6 +44,7 @@ export async function loadSiteTemplates(dir: string = defaultTemplatesDir): Prom
     article: compile(article),
     section: compile(section),
     subscribe: compile(subscribe),
+    redirect: compile(redirect),
     css,
     hash: hash.digest('hex'),
   };

@@ -55,28 +55,44 @@ interface Manifest {
   site: string;
   /** Every file Gazette wrote, with its key. */
   files: Record<string, string>;
-  /** Each published article's file hash, and when a build first saw that hash change (absent: never). */
-  articles?: Record<string, { hash: string; changed?: string }>;
+  /** What is kept of each article across builds, by its id (absent in manifests of Gazette before corrections and readable URLs). */
+  articles?: Record<string, ArticleRecord>;
 }
 
-type History = NonNullable<Manifest['articles']>;
+/** The manifest's record of one article, by id; a part with nothing to keep is absent. */
+interface ArticleRecord {
+  /** The hash of its file when a build last published it. */
+  hash?: string;
+  /** When a build first saw that hash change (absent: never). */
+  changed?: string;
+  /** Every slug its page has had (its URLs are `articles/<slug>/`), oldest first, the current one last: their folders redirect to it. */
+  slugs?: string[];
+}
+
+type Records = Record<string, Partial<ArticleRecord> | null>;
+
+/** The records of a manifest as read: a file anyone can edit, so every part is checked where it is used. */
+function recordsOf(manifest: Manifest | null): Records {
+  const records: unknown = manifest?.articles;
+  return records && typeof records === 'object' ? (records as Records) : {};
+}
 
 /**
  * The articles with their `updated` date: front matter wins; else the time of the first build that saw the
  * file's bytes change, which the manifest keeps so later builds give the same bytes. New articles have none.
  */
-function applyHistory(published: readonly Article[], previous: History, now: Date): { articles: Article[]; history: History } {
-  const history: History = {};
+function applyHistory(published: readonly Article[], previous: Records, now: Date): { articles: Article[]; dates: Record<string, ArticleRecord> } {
+  const dates: Record<string, ArticleRecord> = {};
   const articles = published.map((article) => {
-    const before = Object.hasOwn(previous, article.slug) ? previous[article.slug] : undefined;
-    // A hand-edited or damaged entry counts as no history, never as a bad date.
+    const before = Object.hasOwn(previous, article.id) ? (previous[article.id] ?? undefined) : undefined;
+    // A hand-edited or damaged entry counts as no history, never as a bad date; a record with only slugs has no hash yet.
     const kept = typeof before?.changed === 'string' && !Number.isNaN(Date.parse(before.changed)) ? before.changed : undefined;
-    const changed = before === undefined ? undefined : before.hash === article.hash ? kept : now.toISOString();
-    history[article.slug] = { hash: article.hash, ...(changed === undefined ? {} : { changed }) };
+    const changed = typeof before?.hash !== 'string' ? undefined : before.hash === article.hash ? kept : now.toISOString();
+    dates[article.id] = { hash: article.hash, ...(changed === undefined ? {} : { changed }) };
     const since = changed === undefined ? undefined : new Date(changed);
     return article.updated !== undefined || since === undefined || since <= article.date ? article : { ...article, updated: since };
   });
-  return { articles, history };
+  return { articles, dates };
 }
 
 async function readManifest(outDir: string): Promise<Manifest | null> {
@@ -185,10 +201,11 @@ export async function writeSite(
     .digest('hex');
   const previous = await readManifest(outDir);
   const previousKeys = previous?.site === site ? previous.files : {};
-  const history = previous?.articles && typeof previous.articles === 'object' ? previous.articles : {};
+  const records = recordsOf(previous);
   const now = options.now ?? new Date();
-  const dated = applyHistory(published, history, now);
-  const planned = planSite(dated.articles, config, templates, { ...options.facts, now });
+  const dated = applyHistory(published, records, now);
+  const urls = new Map(Object.entries(records).map(([id, record]) => [id, record?.slugs]));
+  const planned = planSite(dated.articles, config, templates, { ...options.facts, now, urls });
   const plan = { ...planned, files: [...planned.files, ...(options.copies ?? [])] as AnyFile[] };
 
   // A file whose key is the previous build's and which is still there is unchanged: it is not even rendered.
@@ -210,7 +227,9 @@ export async function writeSite(
   for (const file of plan.files) files[file.path] = file.key;
   const removed = Object.keys(previous?.files ?? {}).filter((path) => !Object.hasOwn(files, path) && isOurs(path));
   for (const path of removed) await removeWithEmptyParents(outDir, path);
-  const manifest: Manifest = { version: 1, site, files, articles: dated.history };
+  const articles: Record<string, ArticleRecord> = dated.dates;
+  for (const [id, slugs] of planned.history) articles[id] = { ...articles[id], slugs: [...slugs] };
+  const manifest: Manifest = { version: 1, site, files, articles };
   await writeIfChanged(join(outDir, manifestFile), Buffer.from(`${JSON.stringify(manifest)}\n`), madeDirs);
 
   const written = plan.files.filter((file) => changed.has(file));

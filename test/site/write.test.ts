@@ -38,6 +38,7 @@ describe('writeSite', () => {
   it('writes the SPEC output layout', async () => {
     const result = await writeSite(makeArticles(4, ['WORLD', 'Business']), config, out);
     expect([...(await snapshot()).keys()].sort()).toEqual([
+      '.gazette-redirects.json',
       'articles/article-00000/index.html',
       'articles/article-00001/index.html',
       'articles/article-00002/index.html',
@@ -47,6 +48,7 @@ describe('writeSite', () => {
       'feed.json',
       'feed.xml',
       'index.html',
+      'robots.txt',
       'sections/business/atom.xml',
       'sections/business/feed.json',
       'sections/business/feed.xml',
@@ -55,15 +57,28 @@ describe('writeSite', () => {
       'sections/world/feed.json',
       'sections/world/feed.xml',
       'sections/world/index.html',
+      'sitemap-news.xml',
+      'sitemap.xml',
       'subscribe/index.html',
     ]);
     expect(result).toMatchObject({ unchanged: 0, removed: [], articles: 4, sections: 2 });
-    expect(result.written).toHaveLength(18);
+    expect(result.written).toHaveLength(22);
   });
 
   it('builds a site with nothing published yet: a home page and empty, well-formed feeds', async () => {
     const result = await writeSite([], config, out);
-    expect([...result.written].sort()).toEqual(['assets/site.css', 'atom.xml', 'feed.json', 'feed.xml', 'index.html', 'subscribe/index.html']);
+    expect([...result.written].sort()).toEqual([
+      '.gazette-redirects.json',
+      'assets/site.css',
+      'atom.xml',
+      'feed.json',
+      'feed.xml',
+      'index.html',
+      'robots.txt',
+      'sitemap-news.xml',
+      'sitemap.xml',
+      'subscribe/index.html',
+    ]);
     // parseXml throws on anything malformed.
     expect(parseXml(await readFile(join(out, 'feed.xml'), 'utf8')).local).toBe('rss');
     expect(parseXml(await readFile(join(out, 'atom.xml'), 'utf8')).local).toBe('feed');
@@ -119,6 +134,7 @@ describe('writeSite', () => {
       'sections/world/feed.json',
       'sections/world/feed.xml',
       'sections/world/index.html',
+      'sitemap-news.xml',
     ]);
     expect(changedPaths(middle, await snapshot())).toEqual([...loud.written].sort());
     expect(loud.changedFeeds.sort()).toEqual(

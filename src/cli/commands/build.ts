@@ -17,7 +17,7 @@ export function buildSummary(result: BuildResult, outDir: string): string {
 
 /** `gazette build`: Write the feeds and site pages into --out */
 export default defineCommand({
-  meta: { name: 'build', description: 'Write the feeds and site pages into --out' },
+  meta: { name: 'build', description: 'Write the feeds, site pages, sitemaps and robots.txt into --out' },
   args: { content: optionArgs.content, out: optionArgs.out },
   async run(context) {
     const io = ioOf(context);

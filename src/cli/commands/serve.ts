@@ -22,7 +22,7 @@ function untilStopped(): Promise<NodeJS.Signals> {
 
 /** `gazette serve`: Serve --out over HTTP with /subscribe, /confirm, /unsubscribe and /healthz */
 export default defineCommand({
-  meta: { name: 'serve', description: 'Serve --out over HTTP with /subscribe, /confirm, /unsubscribe and /healthz' },
+  meta: { name: 'serve', description: 'Serve --out over HTTP (301 from old article URLs) with /subscribe, /confirm, /unsubscribe and /healthz' },
   args: { ...optionArgs },
   async run(typed) {
     // ioOf/optionsOf take the untyped context; under exactOptionalPropertyTypes a typed one does not widen to it.
