@@ -15,7 +15,7 @@ import { digestView, renderDigest } from '../../src/digest/render.js';
 import { toFeedItem } from '../../src/feeds/item.js';
 import { resolveLocale, t } from '../../src/i18n/index.js';
 import { sortArticles } from '../../src/site/layout.js';
-import { renderIndexPage } from '../../src/site/pages.js';
+import { renderIndexPage, renderRedirectPage } from '../../src/site/pages.js';
 import { loadSiteTemplates } from '../../src/site/templates.js';
 import { run } from '../cli/run.js';
 import { makeArticle, pinnedNow, sampleArticles, testConfig } from '../fixtures/digest/articles.js';
@@ -113,6 +113,19 @@ describe('a Turkish site', () => {
     expect(t(config.locale, 'server.subscribe.rateLimited', { minutes: 1 })).toBe(
       'Çok fazla abonelik isteği gönderildi. Lütfen 1 dakika sonra yeniden deneyin.',
     );
+  });
+});
+
+describe('a redirect page at an old URL', () => {
+  it('says the page has moved in the site\'s language, the headline isolated on a right-to-left page', async () => {
+    const templates = await loadSiteTemplates();
+    const page = (language: string): string =>
+      renderRedirectPage('articles/old-slug/', 'articles/new-slug/', 'Talks & peace', testConfig({}, { language }), templates);
+    expect(page('de')).toContain('<p>Diese Seite ist umgezogen: <a href="../../articles/new-slug/">Talks &amp; peace</a></p>');
+    expect(page('fr')).toContain('<p>Cette page a été déplacée\u00a0: <a href="../../articles/new-slug/">Talks &amp; peace</a></p>');
+    const arabic = page('ar');
+    expect(arabic).toContain('<html lang="ar" dir="rtl">');
+    expect(arabic).toContain('<p>نُقلت هذه الصفحة إلى: <a href="../../articles/new-slug/"><bdi>Talks &amp; peace</bdi></a></p>');
   });
 });
 

@@ -68,7 +68,7 @@ describe('sitemap.xml', () => {
     const articles = [
       ...makeArticles(60, ['WORLD', 'Спорт']),
       at('2023-06-01T10:00:00Z', { slug: 'матч-года', id: 'match', section: 'Спорт' }),
-      at('2023-06-01T10:00:00Z', { slug: 'moved-headline', id: '000-1234' }),
+      at('2023-06-01T10:00:00Z', { slug: 'moved-headline', id: '000-1234', updated: new Date('2023-06-02T09:30:00Z') }),
     ];
     await writeSite(articles, config, out);
     const xml = await readFile(join(out, 'sitemap.xml'), 'utf8');
@@ -78,9 +78,10 @@ describe('sitemap.xml', () => {
     expect(urls.map((u) => u.loc)).toContain(`${config.baseUrl}/page/2/`);
     expect(urls.map((u) => u.loc)).not.toContain(`${config.baseUrl}/articles/000-1234/`);
     expect(xml).toContain('<loc>https://news.example.org/news&amp;views/</loc>');
-    // An article's lastmod is its modified date; a list's, the newest of the articles it shows.
+    // An article's lastmod is its modified date (a correction's `updated`); a list's, the newest of the articles it shows.
     const article = urls.find((u) => u.loc.endsWith('/articles/moved-headline/'));
-    expect(article?.lastmod).toBe('2023-06-01T10:00:00Z');
+    expect(article?.lastmod).toBe('2023-06-02T09:30:00Z');
+    expect(urls.find((u) => u.loc.endsWith(`/articles/${encodeURIComponent('матч-года')}/`))?.lastmod).toBe('2023-06-01T10:00:00Z');
     expect(urls.find((u) => u.loc === `${config.baseUrl}/`)?.lastmod).toBe('2024-01-01T00:00:00Z');
     expect(urls.find((u) => u.loc.endsWith('/subscribe/'))?.lastmod).toBeNull();
   });
@@ -114,11 +115,11 @@ describe('sitemap.xml', () => {
 });
 
 describe('sitemap-news.xml', () => {
-  it("follows Google's news sitemap: the last 48 hours before the newest article, publication name and language", async () => {
-    const config = makeSiteConfig({ title: 'Example & Co News', language: 'pt-BR' });
+  it("follows Google's news sitemap: the last 48 hours before the newest article, publication name and each article's language", async () => {
+    const config = makeSiteConfig({ title: 'Example & Co News', language: 'es-MX' });
     const articles = [
       at('2026-11-24T12:00:00Z', { slug: 'newest', title: 'Prices <rise> & fall' }),
-      at('2026-11-23T08:00:00Z', { slug: 'yesterday' }),
+      at('2026-11-23T08:00:00Z', { slug: 'yesterday', lang: 'ar' }),
       at('2026-11-22T12:00:01Z', { slug: 'just-inside' }),
       at('2026-11-22T12:00:00Z', { slug: 'just-outside' }),
       at('2026-11-01T00:00:00Z', { slug: 'old' }),
@@ -128,6 +129,7 @@ describe('sitemap-news.xml', () => {
     expect(xml).toContain(`xmlns:news="${NEWS}"`);
     const urls = readUrlset(xml);
     expect(urls.map((u) => u.loc)).toEqual(['newest', 'yesterday', 'just-inside'].map((s) => `https://news.example.org/articles/${s}/`));
+    const languages: string[] = [];
     for (const { element } of urls) {
       const news = only(element, NEWS, 'news');
       expect(news.children.map((c) => [c.uri, c.local])).toEqual([
@@ -137,9 +139,11 @@ describe('sitemap-news.xml', () => {
       ]);
       const publication = only(news, NEWS, 'publication');
       expect(only(publication, NEWS, 'name').text).toBe('Example & Co News');
-      expect(only(publication, NEWS, 'language').text).toBe('pt');
+      languages.push(only(publication, NEWS, 'language').text);
       expect(only(news, NEWS, 'publication_date').text).toMatch(W3C_DATETIME);
     }
+    // The site's language (`es-MX` as Google News names it), and an article's own where it has one.
+    expect(languages).toEqual(['es', 'ar', 'es']);
     const first = only(urls[0]?.element as XmlElement, NEWS, 'news');
     expect(only(first, NEWS, 'title').text).toBe('Prices <rise> & fall');
     expect(only(first, NEWS, 'publication_date').text).toBe('2026-11-24T12:00:00Z');

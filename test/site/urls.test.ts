@@ -91,8 +91,11 @@ describe('readable article URLs', () => {
     expect(await feedIds(out)).toEqual({ rss: [seedId], atom: [seedId], json: [seedId] });
     expect((await redirectOf(`articles/${seedSlug}/`)).canonical).toBe(`${base}/articles/${newSlug}/`);
     expect((await redirectOf('articles/000-7e434e7f9160c0f8/')).canonical).toBe(`${base}/articles/${newSlug}/`);
+    // The manifest's record by id holds the URL history beside the file's hash and when it changed (issue 13's `updated`).
     const manifest = JSON.parse(await readFile(join(out, manifestFile), 'utf8')) as { articles: Record<string, { slugs: string[] }> };
-    expect(manifest.articles).toEqual({ '000-7e434e7f9160c0f8': { slugs: [seedSlug, newSlug] } });
+    const changed = edited.published[0]?.updated?.toISOString();
+    expect(changed).toBeDefined();
+    expect(manifest.articles).toEqual({ '000-7e434e7f9160c0f8': { hash: edited.published[0]?.hash, changed, slugs: [seedSlug, newSlug] } });
 
     // A second edit: both older URLs still lead to the article.
     await writeFile(join(content, '000_7e434e7f9160c0f8.txt'), seed.replace('Peace with Tajikistan', 'No peace'));

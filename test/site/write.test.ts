@@ -111,15 +111,17 @@ describe('writeSite', () => {
     await writeSite(articles, config, out);
     const before = await snapshot();
 
-    // An old article's body: only its page changes (it is in no feed and its listing shows no body).
+    // An old article's body: only its page changes (it is in no feed and its listing shows no body), and the
+    // sitemap, whose lastmod for that page is now the correction's time (issue 13's `updated`, issue 18's sitemap).
     const old = articles[700] as Article;
     const edited = articles.map((a) => (a === old ? makeArticle({ ...old, html: '<p>Corrected.</p>' }) : a));
     const quiet = await writeSite(edited, config, out);
-    expect(quiet.written).toEqual([`articles/${old.slug}/index.html`]);
+    expect(quiet.written).toEqual([`articles/${old.slug}/index.html`, 'sitemap.xml']);
     expect(quiet.changedFeeds).toEqual([]);
     expect(changedPaths(before, await snapshot())).toEqual(quiet.written);
 
-    // The newest article's title: its page, the listings and the feeds that carry it.
+    // The newest article's title: its page, the listings and the feeds that carry it, and the sitemaps (its
+    // lastmod is the correction's time; the news sitemap shows the title).
     const middle = await snapshot();
     const newest = edited[0] as Article;
     const retitled = edited.map((a) => (a === newest ? makeArticle({ ...newest, title: 'A new headline' }) : a));
@@ -135,6 +137,7 @@ describe('writeSite', () => {
       'sections/world/feed.xml',
       'sections/world/index.html',
       'sitemap-news.xml',
+      'sitemap.xml',
     ]);
     expect(changedPaths(middle, await snapshot())).toEqual([...loud.written].sort());
     expect(loud.changedFeeds.sort()).toEqual(
