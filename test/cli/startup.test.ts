@@ -1,0 +1,22 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const probe = new URL('./loaded-packages.ts', import.meta.url).pathname;
+
+/** The npm packages a fresh `gazette ARGS` process loads (tsx and its esbuild aside). */
+async function packagesLoadedBy(...argv: string[]): Promise<string[]> {
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', probe, ...argv]);
+  return (JSON.parse(stdout) as string[]).filter((name) => name !== 'tsx' && name !== 'esbuild');
+}
+
+describe('start-up', () => {
+  it('loads no command library for --version', async () => {
+    expect(await packagesLoadedBy('--version')).toEqual([]);
+  });
+
+  it('lists the commands in --help without loading MJML, the Markdown and HTML stack or the logger', async () => {
+    const loaded = await packagesLoadedBy('--help');
+    for (const heavy of ['mjml', 'handlebars', 'sanitize-html', 'yaml', 'pino', 'cli-progress', 'nodemailer']) expect(loaded).not.toContain(heavy);
+  });
+});
