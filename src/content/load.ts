@@ -1,10 +1,12 @@
 // Reads every article under the content folder: files in parallel, each problem kept, the rest loaded.
+import { createHash } from 'node:crypto';
 import type { Dirent } from 'node:fs';
 import { open, readdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { InputError, type Problem } from '../errors.js';
 import { mapLimit } from '../files.js';
 import type { Article } from './article.js';
+import type { ArticleCache } from './cache.js';
 import { isArticlePath, MAX_ARTICLE_BYTES, parseArticle, tooLargeFailure } from './parse.js';
 import { failure, type ParseOptions, type ParseResult } from './parsing.js';
 
@@ -59,7 +61,7 @@ async function readLimited(file: string): Promise<{ bytes: Uint8Array } | { size
   }
 }
 
-async function loadArticle(contentDir: string, path: string, options: ParseOptions): Promise<ParseResult> {
+async function loadArticle(contentDir: string, path: string, options: ParseOptions, cache?: ArticleCache): Promise<ParseResult> {
   let read: Awaited<ReturnType<typeof readLimited>>;
   try {
     read = await readLimited(join(contentDir, path));
@@ -68,7 +70,12 @@ async function loadArticle(contentDir: string, path: string, options: ParseOptio
     return failure(path, undefined, `cannot read the file (${code})`, 'check that it exists and that Gazette may read it');
   }
   if ('size' in read) return tooLargeFailure(path, read.size);
-  return parseArticle(read.bytes, path, options);
+  if (!cache) return parseArticle(read.bytes, path, options);
+  const cached = cache.lookup(path, createHash('sha256').update(read.bytes).digest('hex'));
+  if (cached) return { ok: true, article: cached };
+  const result = parseArticle(read.bytes, path, options);
+  if (result.ok) cache.remember(result.article);
+  return result;
 }
 
 /** Keeps the articles whose slug no other file uses; each file of a shared slug gets a problem. */
@@ -92,12 +99,12 @@ function rejectDuplicateSlugs(articles: readonly Article[]): LoadResult {
 
 /**
  * Loads every `.txt` and `.md` article under `contentDir`. Each invalid file becomes a problem and the
- * others still load; articles come sorted by source path, problems by path. Throws InputError only when
- * the folder itself cannot be read.
+ * others still load; articles come sorted by source path, problems by path. With a cache, a file whose
+ * bytes it knows is not parsed again. Throws InputError only when the folder itself cannot be read.
  */
-export async function loadArticles(contentDir: string, options: ParseOptions): Promise<LoadResult> {
+export async function loadArticles(contentDir: string, options: ParseOptions, cache?: ArticleCache): Promise<LoadResult> {
   const paths = await findArticleFiles(contentDir);
-  const results = await mapLimit(paths, READ_CONCURRENCY, (path) => loadArticle(contentDir, path, options));
+  const results = await mapLimit(paths, READ_CONCURRENCY, (path) => loadArticle(contentDir, path, options, cache));
   const unique = rejectDuplicateSlugs(results.flatMap((result) => (result.ok ? [result.article] : [])));
   const problems = [...results.flatMap((result) => (result.ok ? [] : [result.problem])), ...unique.problems];
   problems.sort((a, b) => byPath(a.path, b.path) || (a.line ?? 0) - (b.line ?? 0));

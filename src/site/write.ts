@@ -9,7 +9,7 @@ import type { Article } from '../content/article.js';
 import { mapLimit, writeIfChanged } from '../files.js';
 import { foreignDirs } from './layout.js';
 import { planSite, type PlannedFile } from './plan.js';
-import { loadSiteTemplates } from './templates.js';
+import { loadSiteTemplates, type SiteTemplates } from './templates.js';
 
 /** What a build changed on disk. */
 export interface WriteResult {
@@ -35,6 +35,8 @@ interface WriteOptions {
   concurrency?: number;
   /** Files copied besides the rendered ones (the content's images). */
   copies?: readonly PlannedFile<Promise<Buffer>>[];
+  /** The page templates, when the caller has loaded them already (else read from `templatesDir`). */
+  templates?: SiteTemplates;
 }
 
 /** A planned file of either kind. */
@@ -75,6 +77,13 @@ function readGazetteCode(): Promise<string> {
     return hash.digest('hex');
   })();
   return gazetteCode;
+}
+
+/** A hash of everything every file depends on: Gazette's code, the templates and the config. */
+export async function siteKey(config: SiteConfig, templates: SiteTemplates): Promise<string> {
+  return createHash('sha256')
+    .update(`${await readGazetteCode()}\0${templates.hash}\0${JSON.stringify(config)}`)
+    .digest('hex');
 }
 
 function isMissing(error: unknown): boolean {
@@ -151,10 +160,8 @@ export async function writeSite(
   outDir: string,
   options: WriteOptions = {},
 ): Promise<WriteResult> {
-  const templates = await loadSiteTemplates(options.templatesDir);
-  const site = createHash('sha256')
-    .update(`${await readGazetteCode()}\0${templates.hash}\0${JSON.stringify(config)}`)
-    .digest('hex');
+  const templates = options.templates ?? (await loadSiteTemplates(options.templatesDir));
+  const site = await siteKey(config, templates);
   const previous = await readManifest(outDir);
   const previousKeys = previous?.site === site ? previous.files : {};
   const planned = planSite(published, config, templates);
