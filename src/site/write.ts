@@ -168,9 +168,9 @@ export async function writeSite(
   const plan = { ...planned, files: [...planned.files, ...(options.copies ?? [])] as AnyFile[] };
 
   // A file whose key is the previous build's and which is still there is unchanged: it is not even rendered.
-  const candidates = plan.files.filter((file) => previousKeys[file.path] === file.key);
-  const there = await present(outDir, candidates.map((file) => file.path));
-  const skipped = new Set(candidates.filter((file) => there.has(file.path)));
+  // One that is not there is written without reading first (in an empty folder, none is read).
+  const there = await present(outDir, plan.files.map((file) => file.path));
+  const skipped = new Set(plan.files.filter((file) => previousKeys[file.path] === file.key && there.has(file.path)));
   const changed = new Set<AnyFile>();
   const madeDirs = new Set<string>();
   await mapLimit(
@@ -178,7 +178,7 @@ export async function writeSite(
     options.concurrency ?? 16,
     async (file) => {
       const data = await file.render();
-      if (await writeIfChanged(join(outDir, file.path), data, madeDirs)) changed.add(file);
+      if (await writeIfChanged(join(outDir, file.path), data, madeDirs, !there.has(file.path))) changed.add(file);
     },
   );
 
