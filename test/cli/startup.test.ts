@@ -19,4 +19,12 @@ describe('start-up', () => {
     const loaded = await packagesLoadedBy('--help');
     for (const heavy of ['mjml', 'handlebars', 'sanitize-html', 'yaml', 'pino', 'cli-progress', 'nodemailer']) expect(loaded).not.toContain(heavy);
   });
+
+  it('leaves MJML unloaded in the server until a mail is rendered', async () => {
+    const server = new URL('../../src/server/index.ts', import.meta.url).href;
+    const script = `await import(${JSON.stringify(server)}); const { createRequire } = await import('node:module');
+      process.stdout.write(JSON.stringify(Object.keys(createRequire(import.meta.url).cache).filter((p) => p.includes('/node_modules/mjml'))));`;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '--eval', script]);
+    expect(JSON.parse(stdout)).toEqual([]);
+  });
 });
