@@ -17,7 +17,7 @@ describe('start-up', () => {
 
   it('lists the commands in --help without loading MJML, the Markdown and HTML stack or the logger', async () => {
     const loaded = await packagesLoadedBy('--help');
-    for (const heavy of ['mjml', 'handlebars', 'sanitize-html', 'yaml', 'pino', 'cli-progress', 'nodemailer']) expect(loaded).not.toContain(heavy);
+    for (const heavy of ['mjml', 'handlebars', 'sanitize-html', 'yaml', 'pino', 'cli-progress', 'nodemailer', 'better-sqlite3']) expect(loaded).not.toContain(heavy);
   });
 
   it('leaves MJML unloaded in the server until a mail is rendered', async () => {
