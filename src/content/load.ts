@@ -50,13 +50,21 @@ async function findArticleFiles(contentDir: string): Promise<string[]> {
     .sort(byPath);
 }
 
-/** The bytes of a file, or only its size when it is over the limit (so a huge file is never read). */
+// Files are read into one reused buffer: most are only hashed (the cache knows them), and a buffer per file
+// was most of a rebuild's garbage.
+let scratch = Buffer.allocUnsafe(64 * 1024);
+
+/**
+ * The bytes of a file, or only its size when it is over the limit (so a huge file is never read). The bytes are
+ * valid until the next call: copy them to keep them.
+ */
 function readLimited(file: string): { bytes: Uint8Array } | { size: number } {
   const fd = openSync(file, 'r');
   try {
     const { size } = fstatSync(fd);
     if (size > MAX_ARTICLE_BYTES) return { size };
-    const bytes = Buffer.allocUnsafe(size);
+    if (size > scratch.length) scratch = Buffer.allocUnsafe(Math.max(size, 2 * scratch.length));
+    const bytes = scratch;
     let read = 0;
     for (let n = -1; read < size && n !== 0; read += n) n = readSync(fd, bytes, read, size - read, null);
     return { bytes: bytes.subarray(0, read) };
@@ -81,7 +89,7 @@ async function readArticleFiles(contentDir: string, paths: readonly string[], ca
     if ('size' in read) outcomes.push(tooLargeFailure(path, read.size));
     else {
       const cached = cache?.lookup(path, createHash('sha256').update(read.bytes).digest('hex'));
-      outcomes.push(cached ? { ok: true, article: cached } : read.bytes);
+      outcomes.push(cached ? { ok: true, article: cached } : Buffer.from(read.bytes));
     }
   }
   return outcomes;
