@@ -2,7 +2,7 @@
 // 10,000 readers over loopback SMTP, against a bare nodemailer pool process sending the same digest HTML to the
 // same addresses, in the same run, paired and alternating (medians of RUNS). Goal: Gazette ≥ 2× the pool's rate.
 // Then peak RSS (GNU time) of `gazette publish` and of `gazette send` at 100,000 readers: budget 150 MB each (the
-// send resumes a publish stopped by SIGINT after its first messages). Both sides use 5 SMTP connections to one
+// send delivers the rows of a publish whose server refused every connection). Both sides use 5 SMTP connections to one
 // smtp-server sink in its own process. Readers are imported with `gazette subscribers import`.
 import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -72,20 +72,17 @@ interface Measured {
   status: number | null;
 }
 
-/** Runs a whole process under GNU time: wall time, peak RSS and exit status; `stopAfterMs` sends SIGINT then. */
-function measure(command: string, args: string[], env: Record<string, string>, stopAfterMs?: number): Promise<Measured> {
+/** Runs a whole process under GNU time: wall time, peak RSS and exit status (75, rows left pending, is accepted when `pendingOk`). */
+function measure(command: string, args: string[], env: Record<string, string>, pendingOk = false): Promise<Measured> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    // Its own process group, so a SIGINT reaches the command (GNU time itself ignores it while it waits).
-    const child = spawn(gnuTime, ['-f', '%M', command, ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+    const child = spawn(gnuTime, ['-f', '%M', command, ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = stopAfterMs === undefined ? undefined : setTimeout(() => process.kill(-(child.pid ?? 0), 'SIGINT'), stopAfterMs);
     child.on('error', reject);
     child.on('close', (status) => {
-      clearTimeout(timer);
       const kb = Number(/(\d+)\s*$/.exec(stderr)?.[1]);
-      if (status !== 0 && !(stopAfterMs !== undefined && status === 75)) reject(new Error(`${command} ${args.join(' ')} exited ${status}: ${stderr}`));
+      if (status !== 0 && !(pendingOk && status === 75)) reject(new Error(`${command} ${args.join(' ')} exited ${status}: ${stderr}`));
       else resolve({ ms: performance.now() - started, rssMb: kb / 1024, status });
     });
   });
@@ -152,14 +149,16 @@ async function main(): Promise<void> {
     if (bigList > 0) {
       const big = await seeded(bigList);
       const full = await measure(process.execPath, [gazetteBin, 'publish', '--db', big, '--out', join(work, 'out-big')], env);
+      // A publish whose server refuses connections leaves every row pending (exit 75); send then delivers them all.
       const resumeDb = join(work, 'resume.db');
       await cp(big, resumeDb);
-      const stopped = await measure(process.execPath, [gazetteBin, 'publish', '--db', resumeDb, '--out', join(work, 'out-resume')], env, 3_000);
+      const refused = { ...env, SMTP_URL: 'smtp://127.0.0.1:9', GAZETTE_SEND_ATTEMPTS: '1' };
+      const stopped = await measure(process.execPath, [gazetteBin, 'publish', '--db', resumeDb, '--out', join(work, 'out-resume')], refused, true);
       const resumed = await measure(process.execPath, [gazetteBin, 'send', '--db', resumeDb], env);
       const line = (label: string, m: Measured): string => `${label} ${(m.ms / 1000).toFixed(1).padStart(5)} s  peak RSS ${m.rssMb.toFixed(0)} MB ${m.rssMb <= 150 ? '(≤ 150 MB: ok)' : '(OVER 150 MB)'}`;
       console.log(`${bigList.toLocaleString('en')} readers:`);
       console.log(line('  gazette publish             ', full));
-      console.log(line(`  gazette send (resume; publish stopped with exit ${stopped.status})`, resumed));
+      console.log(line(`  gazette send (all pending: publish to a refused port exited ${stopped.status})`, resumed));
     }
   } finally {
     sinkProcess.disconnect();
