@@ -59,6 +59,7 @@ function makeArticle(i: number, edit = ''): Article {
     text: paragraphs.join('\n\n'),
     related: [{ title: sentence(i + 1, 8), url: null }],
     draft: false,
+    lang: null,
     sourcePath: `article-${i}.txt`,
   };
   return { ...content, hash: createHash('sha256').update(JSON.stringify(content)).digest('hex') };
@@ -117,7 +118,7 @@ async function bareFeeds(articles: readonly Article[], outDir: string): Promise<
 async function gazetteFeeds(articles: readonly Article[], outDir: string): Promise<void> {
   const author = { name: config.author.name, email: config.author.email };
   for (const set of feedSets(articles)) {
-    const items = set.articles.map((a) => toFeedItem(a, urlOf(config.baseUrl, articleDir(a.slug)), config.baseUrl, author));
+    const items = set.articles.map((a) => toFeedItem(a, urlOf(config.baseUrl, articleDir(a.slug)), config.baseUrl, author, config.locale));
     const feeds = renderFeeds(items, {
       title: config.title,
       description: config.description,
@@ -125,8 +126,10 @@ async function gazetteFeeds(articles: readonly Article[], outDir: string): Promi
       homeUrl: urlOf(config.baseUrl, set.dir),
       selfUrls: { rss: urlOf(config.baseUrl, `${set.dir}feed.xml`), atom: urlOf(config.baseUrl, `${set.dir}atom.xml`), json: urlOf(config.baseUrl, `${set.dir}feed.json`) },
       author,
-      updated: set.articles[0]?.date ?? new Date(0),
+      updated: set.articles[0]?.date ?? null,
+      builtAt: null,
       websubHub: null,
+      icon: null,
     });
     await writeBare(outDir, `${set.dir}feed.xml`, feeds.rss);
     await writeBare(outDir, `${set.dir}atom.xml`, feeds.atom);

@@ -34,6 +34,7 @@ const articles: Article[] = Array.from({ length: config.newsletter.maxArticles }
   tags: [],
   author: null,
   source: 'TRTWorld and agencies',
+  lang: null,
   image: i % 2 === 0 ? { url: `/images/${i}.jpg`, alt: 'Border post near Batken', caption: null, credit: 'Reuters' } : null,
   html: '<p>Body.</p>',
   text: 'Body.',

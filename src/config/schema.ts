@@ -2,6 +2,7 @@
 import cron from 'node-cron';
 import addressparser from 'nodemailer/lib/addressparser';
 import { z } from 'zod';
+import { languageTagPattern as languageTag, type Locale } from '../i18n/catalogue.js';
 
 /** True when `zone` is an IANA time zone this runtime knows. */
 export function isTimeZone(zone: string): boolean {
@@ -38,6 +39,7 @@ const cronExpression = z.string().superRefine((expr, ctx) => {
   });
 });
 
+
 const mailbox = z.string().refine((v) => parseMailbox(v) !== null, { error: 'expected "Name <address>"' });
 
 /** Schema of `content/site.json`, with every default filled in. */
@@ -47,8 +49,20 @@ export const siteConfigSchema = z.strictObject({
   baseUrl: httpUrl,
   language: z
     .string()
-    .regex(/^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/, 'expected a language tag such as "en" or "pt-BR"')
+    .regex(languageTag, 'expected a language tag such as "en" or "pt-BR"')
     .default('en'),
+  /**
+   * The language of articles under a folder, for wire text (which cannot say it): `{ "arabic/": "ar" }`. The
+   * longest matching folder wins; front matter `lang` wins over it; no match is the site's `language`.
+   */
+  languages: z
+    .record(z.string(), z.string().regex(languageTag, 'expected a language tag such as "ar" or "pt-BR"'))
+    .superRefine((languages, ctx) => {
+      for (const folder of Object.keys(languages).filter((key) => !/^(?:[^/\\]+\/)+$/.test(key))) {
+        ctx.addIssue({ code: 'custom', path: [folder], message: 'expected a folder of the content, ending with "/", such as "arabic/"' });
+      }
+    })
+    .default({}),
   /** Time zone in which article dates without an offset are read. */
   timezone: timeZone.default('UTC'),
   author: z.strictObject({
@@ -61,6 +75,15 @@ export const siteConfigSchema = z.strictObject({
       websubHub: httpUrl.nullable().default(null),
       /** Optional cron schedule that rebuilds feeds and pages without sending mail. */
       schedule: cronExpression.nullable().default(null),
+      /** Optional feed icon (JSON Feed `icon`/`favicon`, RSS `<image>`, Atom `<icon>`): an http(s) URL or a path under baseUrl. */
+      icon: z
+        .string()
+        .trim()
+        .refine((url) => /^https?:\/\//i.test(url) || !/^[a-z][a-z\d+.-]*:/i.test(url), {
+          error: 'expected an http(s) URL or a path such as /images/icon.png',
+        })
+        .nullable()
+        .default(null),
     })
     .prefault({}),
   newsletter: z.strictObject({
@@ -82,4 +105,6 @@ export type SiteConfigInput = z.input<typeof siteConfigSchema>;
 /** `site.json` after validation, with every default filled in: the type every stage uses. */
 export type SiteConfig = z.output<typeof siteConfigSchema> & {
   newsletter: z.output<typeof siteConfigSchema>['newsletter'] & { timezone: string };
+  /** The words of `language` (catalogues resolved at load), for pages and mail. */
+  locale: Locale;
 };

@@ -23,6 +23,12 @@ export interface Article {
   summary: string;
   /** Publication instant (a date-only value is midnight in the site timezone). */
   date: Date;
+  /**
+   * Last modification instant, only when the article was changed after `date`: front matter `updated`, else
+   * (set by the site build) the first build that saw the file's bytes change, kept in the output manifest.
+   * Absent means never modified; `lastModified(article)` gives the one date to show either way.
+   */
+  updated?: Date;
   /** Section label as written (e.g. `WORLD`), or null. */
   section: string | null;
   tags: string[];
@@ -30,6 +36,8 @@ export interface Article {
   author: string | null;
   /** Attribution (`SOURCE:` in wire text), or null. */
   source: string | null;
+  /** Its own language tag (front matter `lang`, else its folder's in site.json `languages`), or null: the site's. */
+  lang: string | null;
   image: ArticleImage | null;
   /** Body as safe HTML: all text escaped, raw HTML sanitized. */
   html: string;
@@ -41,4 +49,14 @@ export interface Article {
   sourcePath: string;
   /** SHA-256 of the source bytes: the key for incremental rebuilds. */
   hash: string;
+}
+
+/** When the article last changed: `updated` when known, else its publication `date` (sitemaps, feeds). */
+export function lastModified(article: Pick<Article, 'date' | 'updated'>): Date {
+  return article.updated ?? article.date;
+}
+
+/** The article's language when a page or feed must name it: its own tag when not the site's (`siteLanguage`), else null. */
+export function otherLanguage(article: Pick<Article, 'lang'>, siteLanguage: string): string | null {
+  return article.lang !== null && article.lang.toLowerCase() !== siteLanguage.toLowerCase() ? article.lang : null;
 }

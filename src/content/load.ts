@@ -8,6 +8,7 @@ import type { Article } from './article.js';
 import type { ArticleCache } from './cache.js';
 import { isArticlePath, MAX_ARTICLE_BYTES, tooLargeFailure } from './parse.js';
 import { parseArticles } from './parse-pool.js';
+import { distinctTimes } from './select.js';
 import { failure, type ParseOptions, type ParseResult } from './parsing.js';
 
 /** Files read between two turns of the event loop (reads are synchronous: a promise per call cost more than the read). */
@@ -130,8 +131,8 @@ function rejectDuplicateSlugs(articles: readonly Article[]): LoadResult {
 
 /**
  * Loads every `.txt` and `.md` article under `contentDir`. Each invalid file becomes a problem and the
- * others still load; articles come sorted by source path, problems by path. With a cache, a file whose
- * bytes it knows is not parsed again. Throws InputError only when the folder itself cannot be read.
+ * others still load; articles come sorted by source path, with distinct times (`distinctTimes`), problems by path. With a
+ * cache, a file whose bytes it knows is not parsed again. Throws InputError only when the folder itself cannot be read.
  */
 export async function loadArticles(contentDir: string, options: ParseOptions, cache?: ArticleCache): Promise<LoadResult> {
   const paths = await findArticleFiles(contentDir);
@@ -139,5 +140,5 @@ export async function loadArticles(contentDir: string, options: ParseOptions, ca
   const unique = rejectDuplicateSlugs(results.flatMap((result) => (result.ok ? [result.article] : [])));
   const problems = [...results.flatMap((result) => (result.ok ? [] : [result.problem])), ...unique.problems];
   problems.sort((a, b) => byPath(a.path, b.path) || (a.line ?? 0) - (b.line ?? 0));
-  return { articles: unique.articles, problems };
+  return { articles: distinctTimes(unique.articles), problems };
 }

@@ -9,6 +9,18 @@ export interface ParseOptions {
   timezone: string;
   /** The site's baseUrl: when given, relative links and image URLs of a body become absolute under it. */
   baseUrl?: string;
+  /** Language tags by content folder (`{ "arabic/": "ar" }`): the language of an article that does not name its own. */
+  languages?: Readonly<Record<string, string>>;
+}
+
+/** The language of the deepest folder in `languages` that holds `path`, or null. */
+export function folderLanguage(path: string, languages: Readonly<Record<string, string>> = {}): string | null {
+  let best: string | null = null;
+  let depth = -1;
+  for (const [folder, tag] of Object.entries(languages)) {
+    if (path.startsWith(folder) && folder.length > depth) [best, depth] = [tag, folder.length];
+  }
+  return best;
 }
 
 /** An article as read from its text: everything but the hash of the file bytes. */

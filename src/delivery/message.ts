@@ -6,8 +6,9 @@ import { encodeWord, foldLines, quoteString } from 'nodemailer/lib/mime-funcs';
 import { encode as qpEncode, wrap as qpWrap } from 'nodemailer/lib/qp';
 import type { SiteConfig } from '../config/schema.js';
 import { oneLine } from '../content/text.js';
-import { personalize, placeholders, type Reader, type RenderedEmail } from '../digest/personalize.js';
+import { mailHtml, personalize, placeholders, type Reader, type RenderedEmail } from '../digest/personalize.js';
 import { digestWebUrl } from '../digest/urls.js';
+import { t } from '../i18n/index.js';
 import type { DigestRecord } from '../store/types.js';
 import { createToken, unsubscribeUrl } from '../subscribers/tokens.js';
 import { messageIdFor, nodemailerAddress, toMailbox, type Mailbox } from './compose.js';
@@ -37,8 +38,8 @@ const probe: RenderedEmail = {
 };
 
 /** The reader's values as personalize escapes them for each part: HTML-escaped for HTML, one line for text. */
-function readerValues(reader: Reader): { html: Record<Field, string>; text: Record<Field, string> } {
-  const { html, text } = personalize(probe, reader);
+function readerValues(reader: Reader, anonymous: string): { html: Record<Field, string>; text: Record<Field, string> } {
+  const { html, text } = personalize(probe, reader, anonymous);
   const pick = (joined: string): Record<Field, string> => {
     const values = joined.split('\u0000');
     return Object.fromEntries(fields.map((f, i) => [f, values[i] ?? ''])) as Record<Field, string>;
@@ -169,13 +170,14 @@ export async function prepareDigestMessages(digest: DigestRecord, config: SiteCo
     .build();
   const { head, parts } = skeleton(built);
   const text = encodeBody(digest.text);
-  const html = encodeBody(digest.html);
+  const html = encodeBody(mailHtml(digest.html));
   const webUrl = digestWebUrl(config, digest.number);
+  const anonymous = t(config.locale, 'mail.greeting.anonymous');
 
   return (recipient, now) => {
     const messageId = digestMessageId(digest, recipient.subscriberId, from);
     const https = unsubscribeUrl(config.baseUrl, secret, recipient.subscriberId);
-    const values = readerValues({ name: recipient.name, unsubscribeUrl: https, webUrl });
+    const values = readerValues({ name: recipient.name, unsubscribeUrl: https, webUrl }, anonymous);
     const fieldsOfReader = [
       foldLines(`To: ${mailboxHeader({ address: recipient.email, name: recipient.name })}`, 76),
       `Date: ${rfc5322Date(now)}`,

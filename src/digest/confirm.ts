@@ -1,8 +1,9 @@
 // The double opt-in email, through the same render path as the digest (it is rendered per subscriber).
 import type { SiteConfig } from '../config/schema.js';
 import { oneLine } from '../content/text.js';
+import { t } from '../i18n/index.js';
 import { htmlToText, renderEmailHtml } from './email.js';
-import { anonymousName, type RenderedEmail } from './personalize.js';
+import type { RenderedEmail } from './personalize.js';
 import { siteView } from './render.js';
 
 /** Renders the email that asks a new subscriber to confirm; every value is escaped by the template. */
@@ -11,12 +12,14 @@ export async function renderConfirmation(input: {
   confirmUrl: string;
   name: string | null;
 }): Promise<RenderedEmail> {
-  const subject = oneLine(`Confirm your subscription to ${input.config.title}`);
+  const { locale } = input.config;
+  const subject = oneLine(t(locale, 'mail.confirm.subject', { site: input.config.title }));
   const html = await renderEmailHtml('confirm', {
     subject,
-    preheader: 'One click and the next issue is yours.',
+    preheader: t(locale, 'mail.confirm.preheader'),
+    locale,
     site: siteView(input.config),
-    name: oneLine(input.name ?? '') || anonymousName,
+    name: oneLine(input.name ?? '') || t(locale, 'mail.greeting.anonymous'),
     confirmUrl: oneLine(input.confirmUrl),
   });
   return { subject, html, text: htmlToText(html) };

@@ -42,7 +42,7 @@ export function neutralizeTokens(content: string): string {
   return content.replaceAll('%%', '%\u2060%');
 }
 
-/** The name in a greeting when a reader gave none: "Hi there,". */
+/** The name in an English greeting when a reader gave none ("Hi there,"); the catalogue has each language's. */
 export const anonymousName = 'there';
 
 /** A template cut at its placeholders: `parts[i]` is followed by the value of `fields[i]`. */
@@ -79,20 +79,29 @@ export function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (ch) => htmlEscapes[ch] ?? ch);
 }
 
+/** The markers around the mail-only parts of a rendered email (the web version cuts at them). */
+export const mailOnlyMarkers = /<!--\/?GZ:MAIL-->/g;
+
+/** The HTML a reader is sent: the mail-only markers, which only the web version needs, removed. */
+export function mailHtml(html: string): string {
+  return html.replace(mailOnlyMarkers, '');
+}
+
 const compiled = new WeakMap<RenderedEmail, { html: Spliced; text: Spliced }>();
 
 /**
  * One reader's copy: fills the placeholders in one pass over a split made once per rendered email.
- * Values are HTML-escaped in the HTML part and kept plain (on one line) in the text part.
+ * Values are HTML-escaped in the HTML part and kept plain (on one line) in the text part; `anonymous` is the
+ * name of a reader who gave none, in the email's language.
  */
-export function personalize(rendered: RenderedEmail, reader: Reader): PersonalizedEmail {
+export function personalize(rendered: RenderedEmail, reader: Reader, anonymous = anonymousName): PersonalizedEmail {
   let split = compiled.get(rendered);
   if (!split) {
-    split = { html: splitAtTokens(rendered.html), text: splitAtTokens(rendered.text) };
+    split = { html: splitAtTokens(mailHtml(rendered.html)), text: splitAtTokens(rendered.text) };
     compiled.set(rendered, split);
   }
   const plain = {
-    name: oneLine(reader.name ?? '') || anonymousName,
+    name: oneLine(reader.name ?? '') || anonymous,
     unsubscribeUrl: oneLine(reader.unsubscribeUrl),
     webUrl: oneLine(reader.webUrl),
   };

@@ -3,10 +3,13 @@ import type { SiteConfig } from '../config/schema.js';
 import type { Article } from '../content/article.js';
 import { formatLongDate } from '../content/dates.js';
 import { oneLine, shorten } from '../content/text.js';
+import { encode as qpEncode, wrap as qpWrap } from 'nodemailer/lib/qp';
 import { InputError } from '../errors.js';
 import { absoluteUrl } from '../content/url.js';
+import { t } from '../i18n/index.js';
+import { articleLanguage } from '../site/pages.js';
 import { htmlToText, renderEmailHtml } from './email.js';
-import { escapeHtml, neutralizeTokens, placeholders, type RenderedEmail } from './personalize.js';
+import { escapeHtml, mailHtml, neutralizeTokens, placeholders, type RenderedEmail } from './personalize.js';
 import { articleUrl, digestWebUrl, siteUrls } from './urls.js';
 
 // bench/delivery.bench.ts imports it from here; the light module is urls.ts.
@@ -23,12 +26,10 @@ export interface DigestContent {
 /** A digest rendered once: subject, HTML and text with the placeholders of `personalize`. */
 export type RenderedDigest = RenderedEmail;
 
-/** The subject line when `newsletter.subject` is not set. */
-export const defaultSubject = '{title} — {date}: {headline}';
-
 /**
- * Gmail clips HTML over about 102 KB, cutting off the footer with the unsubscribe link. A reader's copy
- * must stay under this many bytes; the rendered digest keeps `readerAllowanceBytes` of it for their links.
+ * Gmail clips HTML over about 102 KB, cutting off the footer with the unsubscribe link, counting the HTML as
+ * sent: quoted-printable encoded, which makes Cyrillic or Arabic text about 3 times its UTF-8 size. A reader's
+ * encoded copy must stay under this many bytes; the rendered digest keeps `readerAllowanceBytes` of it for their links.
  */
 export const htmlBudgetBytes = 100_000;
 const readerAllowanceBytes = 2_000;
@@ -59,7 +60,10 @@ function clean(text: string): string {
 }
 
 
-/** The subject: `newsletter.subject` (or the default) with `{title}`, `{date}`, `{headline}`, `{number}` filled in once. */
+/**
+ * The subject: `newsletter.subject` with `{title}`, `{date}`, `{headline}`, `{number}` filled in once, or else the
+ * catalogue's `mail.digest.subject` with the same values.
+ */
 export function digestSubject(content: DigestContent): string {
   const { config, articles } = content;
   const values: Record<string, string> = {
@@ -68,15 +72,17 @@ export function digestSubject(content: DigestContent): string {
     headline: articles[0]?.title ?? '',
     number: String(content.number),
   };
-  const template = config.newsletter.subject ?? defaultSubject;
+  const template = config.newsletter.subject;
+  if (template === null) return oneLine(t(config.locale, 'mail.digest.subject', values, false));
   return oneLine(template.replace(/\{(title|date|headline|number)\}/g, (whole, key: string) => values[key] ?? whole));
 }
 
 /** Site-wide values every email template shows. */
-export function siteView(config: SiteConfig): Record<string, string> {
+export function siteView(config: SiteConfig): Record<string, string | boolean> {
   const urls = siteUrls(config);
   return {
     lang: config.language,
+    rtl: config.locale.dir === 'rtl',
     title: clean(config.title),
     url: urls.home,
     host: new URL(config.baseUrl).host,
@@ -94,6 +100,12 @@ function imageView(article: Article, config: SiteConfig): { src: string; alt: st
   return src === null ? null : { src, alt: clean(article.image?.alt || article.image?.caption || '') };
 }
 
+/** An article's own language for its block, when it is not the site's: `lang`, `dir` and the alignment that follows. */
+function blockLanguage(article: Article, config: SiteConfig): { tag: string; dir: string; align: string } | null {
+  const lang = articleLanguage(article, config);
+  return lang === null ? null : { ...lang, align: lang.dir === 'rtl' ? 'right' : 'left' };
+}
+
 /** The view of the digest template: every content string cleaned, the reader fields as placeholders. */
 export function digestView(content: DigestContent, trim: Trim = fullTrim): object {
   const { config } = content;
@@ -104,20 +116,36 @@ export function digestView(content: DigestContent, trim: Trim = fullTrim): objec
   return {
     subject: clean(digestSubject(content)),
     preheader,
+    locale: config.locale,
     site: siteView(config),
-    issueLine: `Issue ${content.number} · ${formatLongDate(content.date, config.language, config.newsletter.timezone)}`,
-    single: content.articles.length === 1,
+    // A string: an issue number is a name, not a quantity to group as 1,000.
+    number: String(content.number),
+    date: formatLongDate(content.date, config.language, config.newsletter.timezone),
     count: content.articles.length,
     compact: trim.compact,
     reader: placeholders,
+    // Each article's links named after it, so a screen reader's list of links is not "Read more" ten times.
+    linkLabels: trim.compact
+      ? []
+      : content.articles.flatMap((article, i) => [
+          { selector: `.gz-read-${i} a`, label: t(config.locale, 'mail.digest.readMoreAbout', { title: titles[i] ?? '' }) },
+          ...(imageView(article, config) ? [{ selector: `.gz-image-${i} a`, label: titles[i] ?? '' }] : []),
+        ]),
     articles: content.articles.map((article, i) => ({
       section: article.section === null ? null : clean(article.section),
       title: titles[i],
       url: articleUrl(config, article),
       summary: clean(shorten(article.summary, trim.summary)) || null,
       image: trim.compact ? null : imageView(article, config),
+      lang: blockLanguage(article, config),
     })),
   };
+}
+
+/** The size of an email's HTML as sent: without the mail-only markers, quoted-printable encoded in 76-character lines with CRLF. */
+export function encodedBytes(html: string): number {
+  const encoded = qpWrap(qpEncode(mailHtml(html).replace(/\r?\n/g, '\r\n')), 76);
+  return encoded.length + (encoded.match(/\n/g)?.length ?? 0);
 }
 
 /**
@@ -129,7 +157,7 @@ export async function renderDigest(content: DigestContent): Promise<RenderedDige
   const subject = digestSubject(content);
   for (const trim of trims) {
     const html = await renderEmailHtml('digest', digestView(content, trim));
-    if (Buffer.byteLength(html) + readerAllowanceBytes <= htmlBudgetBytes) return { subject, html, text: htmlToText(html) };
+    if (encodedBytes(html) + readerAllowanceBytes <= htmlBudgetBytes) return { subject, html, text: htmlToText(html) };
   }
   throw new InputError('E_CONFIG', [
     {
@@ -160,12 +188,13 @@ export async function renderDigestIndex(
 ): Promise<string> {
   const sorted = [...digests].sort((a, b) => b.number - a.number);
   return renderEmailHtml('archive', {
-    title: clean(`${config.title} — newsletter archive`),
+    title: clean(t(config.locale, 'mail.archive.title', { site: config.title })),
     preheader: null,
+    locale: config.locale,
     site: siteView(config),
     digests: sorted.map((d) => ({
       url: digestWebUrl(config, d.number),
-      number: d.number,
+      number: String(d.number),
       date: formatLongDate(d.createdAt, config.language, config.newsletter.timezone),
       subject: clean(d.subject),
     })),

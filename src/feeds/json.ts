@@ -1,9 +1,11 @@
 // JSON Feed 1.1 (https://jsonfeed.org/version/1.1).
 import { rfc3339 } from './dates.js';
+import { otherLanguage } from '../content/article.js';
 import type { FeedChannel, FeedItem } from './item.js';
 
-/** The JSON Feed 1.1 object of one item. */
-function jsonFeedItem(item: FeedItem): Record<string, unknown> {
+/** The JSON Feed 1.1 object of one item; `language` only when its article's is not the feed's. */
+function jsonFeedItem(item: FeedItem, channel: FeedChannel): Record<string, unknown> {
+  const lang = otherLanguage(item, channel.language);
   return {
     id: item.id,
     url: item.url,
@@ -12,6 +14,8 @@ function jsonFeedItem(item: FeedItem): Record<string, unknown> {
     ...(item.summary ? { summary: item.summary } : {}),
     ...(item.image ? { image: item.image.url } : {}),
     date_published: rfc3339(item.published),
+    ...(item.updated ? { date_modified: rfc3339(item.updated) } : {}),
+    ...(lang === null ? {} : { language: lang }),
     authors: [{ name: item.author.name }],
     ...(item.categories.length > 0 ? { tags: item.categories } : {}),
   };
@@ -26,9 +30,10 @@ export function renderJsonFeed(channel: FeedChannel, items: readonly FeedItem[])
     feed_url: channel.selfUrls.json,
     ...(channel.description ? { description: channel.description } : {}),
     language: channel.language,
+    ...(channel.icon ? { icon: channel.icon, favicon: channel.icon } : {}),
     authors: [{ name: channel.author.name }],
     ...(channel.websubHub ? { hubs: [{ type: 'WebSub', url: channel.websubHub }] } : {}),
-    items: items.map(jsonFeedItem),
+    items: items.map((item) => jsonFeedItem(item, channel)),
   };
   return `${JSON.stringify(feed, null, 2)}\n`;
 }

@@ -7,6 +7,7 @@ import { secureHeaders } from 'hono/secure-headers';
 import type { RuntimeOptions } from '../config/options.js';
 import type { SiteConfig } from '../config/schema.js';
 import type { Transport } from '../delivery/transport.js';
+import { t } from '../i18n/index.js';
 import type { Logger } from '../log.js';
 import { emailKey } from '../store/sql.js';
 import type { Store } from '../store/types.js';
@@ -96,6 +97,7 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
   const background = deps.background ?? new BackgroundTasks();
   const logger = deps.logger;
   const render = loadPages(config);
+  const words = (key: string, params?: Record<string, string | number>): string => t(config.locale, key, params);
 
   const page = <P extends PageName>(c: Context, status: 200 | 400 | 404 | 413 | 415 | 429 | 500, name: P, title: string, view: PageViews[P]): Response => {
     c.header('Cache-Control', 'no-store');
@@ -103,7 +105,7 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
   };
   const notice = (c: Context, status: 200 | 400 | 404 | 413 | 415 | 429 | 500, heading: string, paragraphs: string[], link: PageViews['notice']['link'] = null): Response =>
     page(c, status, 'notice', heading, { heading, paragraphs, link });
-  const subscribeAgain = { href: '/subscribe/', label: 'Subscribe again' };
+  const subscribeAgain = { href: '/subscribe/', label: words('server.subscribe.again') };
 
   const clientOf = (c: Context): string => {
     const forwarded = deps.trustProxy ? c.req.header('x-forwarded-for')?.split(',').at(-1)?.trim() : undefined;
@@ -112,9 +114,9 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
   const tooMany = (c: Context, decision: Extract<RateDecision, { allowed: false }>, json: boolean): Response => {
     c.header('Retry-After', String(decision.retryAfterSeconds));
     const minutes = Math.ceil(decision.retryAfterSeconds / 60);
-    const message = `Too many subscription requests. Please try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`;
+    const message = words('server.subscribe.rateLimited', { minutes });
     if (json) return c.json({ error: 'rate_limited', message, retryAfter: decision.retryAfterSeconds }, 429);
-    return notice(c, 429, 'Please wait a little', [message]);
+    return notice(c, 429, words('server.subscribe.rateLimited.title'), [message]);
   };
 
   const sendConfirmation = (subscriber: { id: number; email: string; name: string | null }): void => {
@@ -131,7 +133,7 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
 
   const limitBody = bodyLimit({
     maxSize: maxBody,
-    onError: (c) => notice(c, 413, 'Request too large', ['A subscription needs only an email address and a name.']),
+    onError: (c) => notice(c, 413, words('server.subscribe.tooLarge.title'), [words('server.subscribe.tooLarge')]),
   });
 
   const app = new Hono();
@@ -149,7 +151,7 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
     return c.json({ status: 'ok', ...(await deps.health?.()) });
   });
 
-  const form = (c: Context): Response => page(c, 200, 'subscribe', 'Subscribe', { error: null, email: '', name: '' });
+  const form = (c: Context): Response => page(c, 200, 'subscribe', words('subscribe.title'), { error: null, email: '', name: '' });
   app.get('/subscribe', form);
   app.get('/subscribe/', form);
 
@@ -162,18 +164,19 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
     try {
       if (json) fields = (await c.req.json()) as Record<string, unknown>;
       else if (/^(?:application\/x-www-form-urlencoded|multipart\/form-data)\b/i.test(c.req.header('content-type') ?? '')) fields = await c.req.parseBody();
-      else return notice(c, 415, 'Unsupported request', ['Send the subscription form, or JSON {"email": …, "name": …}.']);
+      else return notice(c, 415, words('server.subscribe.unsupported.title'), [words('server.subscribe.unsupported')]);
     } catch {
-      return json ? c.json({ error: 'bad_request', message: 'the body is not valid JSON' }, 400) : notice(c, 400, 'Unreadable request', ['Please use the form.'], { href: '/subscribe/', label: 'Back to the form' });
+      const back = { href: '/subscribe/', label: words('server.subscribe.backToForm') };
+      return json ? c.json({ error: 'bad_request', message: 'the body is not valid JSON' }, 400) : notice(c, 400, words('server.subscribe.unreadable.title'), [words('server.subscribe.unreadable')], back);
     }
     const email = typeof fields?.email === 'string' ? fields.email : '';
     const name = typeof fields?.name === 'string' ? fields.name : '';
 
     const check = validateEmail(email);
     if (!check.ok) {
-      const message = email.trim() === '' ? 'Please enter your email address.' : `${quoteValue(email, 60)} ${check.message}: ${check.hint}.`;
+      const message = email.trim() === '' ? words('server.subscribe.emailMissing') : words('server.subscribe.emailInvalid', { address: quoteValue(email, 60) });
       if (json) return c.json({ error: 'invalid_email', message }, 400);
-      return page(c, 400, 'subscribe', 'Subscribe', { error: message, email: email.slice(0, 254), name: name.slice(0, 100) });
+      return page(c, 400, 'subscribe', words('subscribe.title'), { error: message, email: email.slice(0, 254), name: name.slice(0, 100) });
     }
     const byEmail = perEmail.hit(emailKey(check.email), now().getTime());
     if (!byEmail.allowed) return tooMany(c, byEmail, json);
@@ -182,9 +185,9 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
 
     // The same answer whether the address was new, pending or already active (echoing the address as typed, not
     // as stored): it tells nobody who is subscribed.
-    const message = `If ${check.email} is not subscribed yet, a link to confirm is on its way. Click it to start receiving ${config.title}.`;
+    const message = words('server.subscribe.checkInbox', { email: check.email, site: config.title });
     if (json) return c.json({ status: 'check-your-inbox', message });
-    return notice(c, 200, 'Check your inbox', [message, 'No mail? Look in your spam folder, or try again in a few minutes.']);
+    return notice(c, 200, words('server.subscribe.checkInbox.title'), [message, words('server.subscribe.checkInbox.spam')]);
   };
   app.post('/subscribe', limitBody, subscribe);
   app.post('/subscribe/', limitBody, subscribe);
@@ -193,16 +196,17 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
     const id = verifyToken(secret, c.req.query('token') ?? '', 'confirm');
     const { result } = id === null ? { result: 'unknown' as const } : await confirmSubscriber(store, id, now());
     if (result === 'confirmed' || result === 'already') {
-      return notice(c, 200, 'You are subscribed', [`Thank you: the next issue of ${config.title} will be in your inbox.`], { href: '/', label: `Read ${config.title}` });
+      const home = { href: '/', label: words('server.read', { site: config.title }) };
+      return notice(c, 200, words('server.confirm.done.title'), [words('server.confirm.done', { site: config.title })], home);
     }
     if (result === 'refused') {
-      return notice(c, 400, 'This link has expired', ['You unsubscribed after this link was sent, so it no longer subscribes you.'], subscribeAgain);
+      return notice(c, 400, words('server.confirm.refused.title'), [words('server.confirm.refused')], subscribeAgain);
     }
-    return notice(c, 400, 'This link does not work', ['It may have been cut or changed on its way. Copy the whole link from the email, or subscribe again.'], subscribeAgain);
+    return notice(c, 400, words('server.badLink.title'), [words('server.confirm.badLink')], subscribeAgain);
   });
 
   const badUnsubscribeLink = (c: Context): Response =>
-    notice(c, 400, 'This link does not work', ['It may have been cut or changed on its way. Use the unsubscribe link at the bottom of any issue, copied whole.']);
+    notice(c, 400, words('server.badLink.title'), [words('server.unsubscribe.badLink')]);
 
   // GET only shows the button: mail scanners open links, and must not unsubscribe anyone by doing so.
   app.get('/unsubscribe', async (c) => {
@@ -212,7 +216,7 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
     if (!subscriber) return badUnsubscribeLink(c);
     c.header('X-Robots-Tag', 'noindex');
     const already = subscriber.status === 'unsubscribed' || subscriber.status === 'bounced';
-    return page(c, 200, 'unsubscribe', 'Unsubscribe', { email: subscriber.email, action: `/unsubscribe?token=${encodeURIComponent(token)}`, already });
+    return page(c, 200, 'unsubscribe', words('server.unsubscribe.title'), { email: subscriber.email, action: `/unsubscribe?token=${encodeURIComponent(token)}`, already });
   });
 
   // The button and RFC 8058 one-click (`List-Unsubscribe=One-Click`, urlencoded or multipart) both land here;
@@ -222,16 +226,16 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
     const subscriber = id === null ? null : await unsubscribeSubscriber(store, id, now(), 'web');
     if (!subscriber) return badUnsubscribeLink(c);
     logger?.info({ subscriber: subscriber.id }, 'unsubscribed');
-    return notice(c, 200, 'You are unsubscribed', [`${subscriber.email} will get no more mail from ${config.title}.`], subscribeAgain);
+    return notice(c, 200, words('server.unsubscribe.done.title'), [words('server.unsubscribe.done', { email: subscriber.email, site: config.title })], subscribeAgain);
   });
 
   const serveOut = createStaticHandler(deps.options.outDir);
   app.get('*', (c) => serveOut(c));
 
-  app.notFound((c) => notice(c, 404, 'Not found', ['There is no page at this address.'], { href: '/', label: `Go to ${config.title}` }));
+  app.notFound((c) => notice(c, 404, words('server.notFound.title'), [words('server.notFound')], { href: '/', label: words('server.goTo', { site: config.title }) }));
   app.onError((error, c) => {
     logger?.error({ err: error, path: c.req.path }, 'request failed');
-    return notice(c, 500, 'Something went wrong', ['Please try again later.']);
+    return notice(c, 500, words('server.error.title'), [words('server.error')]);
   });
   return app;
 }

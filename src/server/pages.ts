@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 import type { SiteConfig } from '../config/schema.js';
+import { registerMessageHelpers } from '../i18n/index.js';
 import { feedLinks, frame } from '../site/pages.js';
 import { defaultTemplatesDir as siteTemplatesDir } from '../site/templates.js';
 
@@ -27,6 +28,7 @@ export type PageRenderer = <P extends PageName>(page: P, path: string, title: st
 /** Compiles the server pages (once, at start-up) around the site's layout partial. */
 export function loadPages(config: SiteConfig, dirs = { server: serverTemplatesDir, site: siteTemplatesDir }): PageRenderer {
   const hbs = Handlebars.create();
+  registerMessageHelpers(hbs);
   // A compiled partial: a string partial would be compiled again on every render.
   hbs.registerPartial('layout', hbs.compile(readFileSync(join(dirs.site, 'layout.hbs'), 'utf8'), { strict: true }));
   const compile = (dir: string, name: PageName): Handlebars.TemplateDelegate =>

@@ -3,12 +3,11 @@ import type { SiteConfig } from '../config/schema.js';
 import { loadSiteConfig } from '../config/load.js';
 import type { RuntimeOptions } from '../config/options.js';
 import { join } from 'node:path';
-import type { Article } from '../content/article.js';
 import { ArticleCache } from '../content/cache.js';
 import { loadArticles } from '../content/load.js';
 import { selectPublished } from '../content/select.js';
 import type { Problem } from '../errors.js';
-import { planImages } from './images.js';
+import { planImages, readImageFacts } from './images.js';
 import { loadSiteTemplates } from './templates.js';
 import { siteKey, writeSite, type WriteResult } from './write.js';
 
@@ -18,10 +17,10 @@ export const articleCacheFile = '.gazette-articles.cache';
 /** A finished build: what was published, what changed on disk, and the content problems found on the way. */
 export interface BuildResult extends WriteResult {
   config: SiteConfig;
-  /** The published articles, newest first (what the feeds and pages show). */
-  published: Article[];
   /** Invalid content files; the valid articles were still built. */
   problems: Problem[];
+  /** Things to mend that changed nothing (a catalogue's missing or unknown keys): reported once per build. */
+  warnings: Problem[];
 }
 
 /**
@@ -33,9 +32,11 @@ export async function buildSite(options: Pick<RuntimeOptions, 'contentDir' | 'ou
   const config = await loadSiteConfig(options.contentDir);
   const templates = await loadSiteTemplates();
   const cache = await ArticleCache.open(join(options.outDir, articleCacheFile), await siteKey(config, templates));
-  const { articles, problems } = await loadArticles(options.contentDir, { timezone: config.timezone, baseUrl: config.baseUrl }, cache);
+  const parseOptions = { timezone: config.timezone, baseUrl: config.baseUrl, languages: config.languages };
+  const { articles, problems } = await loadArticles(options.contentDir, parseOptions, cache);
   const published = selectPublished(articles, now);
-  const written = await writeSite(published, config, options.outDir, { copies: await planImages(options.contentDir), templates });
+  const { images, problems: imageProblems } = await readImageFacts(options.contentDir, published, config.baseUrl);
+  const written = await writeSite(published, config, options.outDir, { copies: await planImages(options.contentDir), facts: { images }, now, templates });
   await cache.save();
-  return { ...written, config, published, problems };
+  return { ...written, config, problems: [...problems, ...imageProblems], warnings: config.locale.warnings };
 }

@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
+import { registerMessageHelpers } from '../i18n/index.js';
 
 /** Compiled page templates and the stylesheet; `hash` changes whenever any of them does. */
 export interface SiteTemplates {
@@ -21,7 +22,10 @@ export const defaultTemplatesDir = fileURLToPath(new URL('../../templates/site/'
 
 const files = ['layout.hbs', 'list.hbs', 'index.hbs', 'article.hbs', 'section.hbs', 'subscribe.hbs', 'site.css'] as const;
 
-/** Reads and compiles the site templates; `{{x}}` escapes, only `{{{article.html}}}` is raw (already sanitized). */
+/**
+ * Reads and compiles the site templates; `{{x}}` escapes, only `{{{article.html}}}` is raw (already sanitized).
+ * Words come from the catalogue through `{{t "key"}}`, in the view's `locale`.
+ */
 export async function loadSiteTemplates(dir: string = defaultTemplatesDir): Promise<SiteTemplates> {
   const [layout = '', list = '', index = '', article = '', section = '', subscribe = '', css = ''] = await Promise.all(
     files.map((name) => readFile(join(dir, name), 'utf8')),
@@ -29,6 +33,7 @@ export async function loadSiteTemplates(dir: string = defaultTemplatesDir): Prom
   const hash = createHash('sha256');
   for (const text of [layout, list, index, article, section, subscribe, css]) hash.update(text).update('\0');
   const hbs = Handlebars.create();
+  registerMessageHelpers(hbs);
   const compile = (source: string): Handlebars.TemplateDelegate => hbs.compile(source, { strict: true });
   // Compiled, not as strings: Handlebars would recompile a string partial on every render.
   hbs.registerPartial({ layout: compile(layout), list: compile(list) });

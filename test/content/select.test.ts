@@ -11,6 +11,7 @@ const article = (slug: string, date: string, draft = false): Article => ({
   tags: [],
   author: null,
   source: null,
+  lang: null,
   image: null,
   html: '',
   text: '',

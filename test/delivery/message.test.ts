@@ -88,6 +88,15 @@ describe('a digest message', () => {
     expect(mail.to).toMatchObject({ value: [{ address: 'eve@example.net', name: 'Eve Bcc: victim@example.com "Q" Ünïcødé' }] });
   });
 
+  it('sends no mail-only markers: they are for cutting the web version, not for readers', async () => {
+    const html = digest.html.replace('<p>Hello %%GZ_NAME%%,</p>', '<!--GZ:MAIL--><p>Hello %%GZ_NAME%%,</p><!--/GZ:MAIL-->');
+    expect(html).toContain('<!--GZ:MAIL-->');
+    const marked = await prepareDigestMessages({ ...digest, html }, config, secret);
+    const mail = await simpleParser(marked({ subscriberId: 7, email: 'zoe@example.net', name: 'Zoë' }, now).raw);
+    expect(mail.html).not.toMatch(/GZ:MAIL/);
+    expect(mail.html).toContain('<p>Hello Zoë,</p>');
+  });
+
   it('uses CRLF line ends, body lines of at most 76 characters and no header line over 998', () => {
     const raw = make({ subscriberId: 5, email: 'long@example.net', name: 'A'.repeat(40) + ' ' + 'B'.repeat(60) }, now).raw.toString('latin1');
     expect(/[^\r]\n|\r[^\n]/.test(raw)).toBe(false);

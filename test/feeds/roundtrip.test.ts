@@ -3,9 +3,12 @@
 import Parser from 'rss-parser';
 import { describe, expect, it } from 'vitest';
 import { toFeedItem } from '../../src/feeds/item.js';
+import { resolveLocale } from '../../src/i18n/index.js';
 import { renderFeeds } from '../../src/feeds/render.js';
 import { makeArticle, makeChannel } from '../fixtures/feeds/factory.js';
 import { childOf, childrenOf, ns, parseXml } from '../fixtures/feeds/xml.js';
+
+const english = resolveLocale('en');
 
 const base = 'https://news.example.org';
 const siteAuthor = { name: 'Example News desk', email: 'desk@example.org' };
@@ -27,13 +30,17 @@ const plain = makeArticle({ slug: 'plain', date: new Date('2022-10-18T06:30:00Z'
 const expected = {
   id: `${base}/articles/hostile/`,
   title: 'Markets <b>rally</b> &amp; "quotes" ]]> then ]]> again 🎉',
-  summary: "Tab\there; it's ]]> and ]]> & <i>not italic</i> — مرحبا بالعالم, שלום עולם",
-  html: '<p dir="auto">Body ]]> once ]]> twice &amp; <b>bold</b> 👩🏽‍💻 مرحبا</p>\n<h2>Sub</h2>',
+  // One line: the tab is a space.
+  summary: "Tab here; it's ]]> and ]]> & <i>not italic</i> — مرحبا بالعالم, שלום עולם",
+  // What the page shows: the figure, the body and the source.
+  html:
+    '<figure><img src="https://cdn.example.org/photo.jpg?w=800&amp;h=600" alt="A &quot;photo&quot;"></figure>\n' +
+    '<p dir="auto">Body ]]> once ]]> twice &amp; <b>bold</b> 👩🏽‍💻 مرحبا</p>\n<h2>Sub</h2>\n<p>Source: Reuters</p>',
   categories: ['R&D "Lab"', 'a&b', "it's", '<tag>', 'עברית'],
   author: 'Zoë "Z" O\'Brien & co',
   image: 'https://cdn.example.org/photo.jpg?w=800&h=600',
 };
-const items = [hostile, plain].map((a) => toFeedItem(a, `${base}/articles/${a.slug}/`, base, siteAuthor));
+const items = [hostile, plain].map((a) => toFeedItem(a, `${base}/articles/${a.slug}/`, base, siteAuthor, english));
 const feeds = renderFeeds(items, channel);
 const reader = new Parser();
 

@@ -40,7 +40,9 @@ export interface Harness {
 export const longHtml = `<!doctype html><title>Home</title>${'<p>Readable news, every day.</p>\n'.repeat(100)}`;
 
 /** Starts a server over a fresh folder and database. */
-export async function startHarness(options: { limits?: SubscribeLimits; trustProxy?: boolean; health?: () => Promise<Record<string, unknown>> } = {}): Promise<Harness> {
+export async function startHarness(
+  options: { limits?: SubscribeLimits; trustProxy?: boolean; health?: () => Promise<Record<string, unknown>>; language?: string } = {},
+): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'gazette-server-'));
   const outDir = join(dir, 'public');
   await mkdir(join(outDir, 'sections', 'world'), { recursive: true });
@@ -60,6 +62,7 @@ export async function startHarness(options: { limits?: SubscribeLimits; trustPro
     baseUrl: 'https://news.example.org',
     author: { name: 'Desk' },
     newsletter: { from: 'Example News <news@example.org>', postalAddress: '1 Example Street' },
+    ...(options.language ? { language: options.language } : {}),
   });
   const sink = await startSink();
   const transport = createTransport({ smtpUrl: sink.url, outboxDir: join(dir, 'outbox'), dkim: null });

@@ -1,6 +1,6 @@
 import { defineCommand } from 'citty';
 import type { BuildResult } from '../../site/build.js';
-import { ioOf, optionArgs, optionsOf, writeProblems } from '../context.js';
+import { ioOf, optionArgs, optionsOf, writeProblems, writeWarnings } from '../context.js';
 
 function count(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
@@ -25,6 +25,7 @@ export default defineCommand({
     const { buildSite } = await import('../../site/build.js');
     const result = await buildSite(options, new Date());
     writeProblems(io, result.problems);
+    writeWarnings(io, result.warnings);
     io.stdout.write(`${buildSummary(result, options.outDir)}\n`);
     return result.problems.length > 0 ? 2 : 0;
   },

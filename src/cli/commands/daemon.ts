@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { defineCommand, type CommandContext } from 'citty';
 import { resolveDeliverySettings } from '../../delivery/settings.js';
-import { UsageError } from '../../errors.js';
+import { formatProblem, UsageError } from '../../errors.js';
 import { defaultLeaseTtlMs } from '../../schedule/lease.js';
 import type { Scheduler } from '../../schedule/scheduler.js';
 import type { RunningServer } from '../../server/index.js';
@@ -72,6 +72,8 @@ export default defineCommand({
     // An invalid schedule or time zone fails here, before anything starts (InputError, exit 2).
     const config = await loadSiteConfig(options.contentDir);
     const logger = createLogger(io.stderr);
+    // Once at start: the scheduled builds read the same catalogues.
+    for (const warning of config.locale.warnings) logger.warn({ problem: formatProblem(warning) }, 'message catalogue');
     const store = await openStore(options);
     const transport = createTransport(options, settings);
     const signals = watchSignals();

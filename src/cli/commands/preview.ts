@@ -27,7 +27,7 @@ export default defineCommand({
       import('../../store/index.js'),
     ]);
     const config = await loadSiteConfig(options.contentDir);
-    const { articles, problems } = await loadArticles(options.contentDir, { timezone: config.timezone, baseUrl: config.baseUrl });
+    const { articles, problems } = await loadArticles(options.contentDir, { timezone: config.timezone, baseUrl: config.baseUrl, languages: config.languages });
     writeProblems(io, problems);
     // No database yet means no digest yet; opening it would create one, and a preview records nothing.
     let history = { seen: new Set<string>(), number: 1 };

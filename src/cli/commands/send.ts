@@ -5,7 +5,7 @@ import type { RunHooks, RunReport } from '../../delivery/run.js';
 import { resolveDeliverySettings } from '../../delivery/settings.js';
 import { PendingError } from '../../errors.js';
 import { buildSummary } from './build.js';
-import { ioOf, jsonArg, optionArgs, optionsOf, writeProblems, type CliIO } from '../context.js';
+import { ioOf, jsonArg, optionArgs, optionsOf, writeProblems, writeWarnings, type CliIO } from '../context.js';
 
 /** The flags of `publish` and `send`. */
 export const deliveryArgs = { content: optionArgs.content, out: optionArgs.out, db: optionArgs.db, outbox: optionArgs.outbox, ...jsonArg };
@@ -42,7 +42,10 @@ export async function runDelivery(
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
-  if (report.build) writeProblems(io, report.build.problems);
+  if (report.build) {
+    writeProblems(io, report.build.problems);
+    writeWarnings(io, report.build.warnings);
+  }
   if (context.args.json === true) io.stdout.write(`${renderRunJson(report)}\n`);
   else {
     if (report.build) io.stdout.write(`${buildSummary(report.build, options.outDir)}\n`);
