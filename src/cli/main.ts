@@ -1,6 +1,6 @@
 // The command line: parses argv, runs one command, maps its outcome to an exit status.
 import { stripVTControlCharacters } from 'node:util';
-import { defineCommand, renderUsage, runCommand, type CommandDef } from 'citty';
+import { defineCommand, renderUsage, runCommand, type CommandDef, type SubCommandsDef } from 'citty';
 import { GazetteError, InputError, UsageError } from '../errors.js';
 import { commands } from './commands/index.js';
 import type { CliIO } from './context.js';
@@ -24,7 +24,7 @@ async function resolveCommand(argv: string[]): Promise<Resolved> {
   let parent: CommandDef = gazette as CommandDef;
   let rest = argv;
   for (;;) {
-    const subCommands = command.subCommands as Record<string, CommandDef> | undefined;
+    const subCommands = command.subCommands as SubCommandsDef | undefined;
     if (!subCommands) return { command, parent, rest };
     const index = rest.findIndex((arg) => !arg.startsWith('-'));
     const name = index === -1 ? undefined : rest[index];
@@ -32,7 +32,8 @@ async function resolveCommand(argv: string[]): Promise<Resolved> {
       if (rest.some(isHelpFlag)) return { command, parent, rest };
       throw new UsageError(`missing command — run "${await nameOf(command, parent)} --help" to see the commands`);
     }
-    const next = subCommands[name];
+    const entry = Object.hasOwn(subCommands, name) ? subCommands[name] : undefined;
+    const next = await (typeof entry === 'function' ? entry() : entry);
     if (!next) {
       throw new UsageError(
         `unknown command "${name}" — one of: ${Object.keys(subCommands).join(', ')} (see "${await nameOf(command, parent)} --help")`,

@@ -5,7 +5,6 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 import { compile as compileHtmlToText } from 'html-to-text';
-import mjml2html from 'mjml';
 import { registerMessageHelpers } from '../i18n/index.js';
 
 /** Where the email templates live: `templates/email/` at the package root (from `src/` and `dist/` alike). */
@@ -46,8 +45,12 @@ export async function renderEmailMjml(name: EmailTemplate, view: object): Promis
 // into a bare `alt`, which some checkers read as missing.
 const minifyOptions = { minifyCss: false, collapseBooleanAttributes: false };
 
-/** Renders a template with its view to HTML; invalid MJML throws (strict validation). */
+/**
+ * Renders a template with its view to HTML; invalid MJML throws (strict validation). MJML (about 60 MB with its
+ * dependencies) is loaded on the first render, so a server that renders no mail and a `send` never load it.
+ */
 export async function renderEmailHtml(name: EmailTemplate, view: object): Promise<string> {
+  const { default: mjml2html } = await import('mjml');
   const { html } = await mjml2html(await renderEmailMjml(name, view), {
     validationLevel: 'strict',
     minify: true,

@@ -9,7 +9,7 @@ import type { Article } from '../content/article.js';
 import { mapLimit, writeIfChanged } from '../files.js';
 import { foreignDirs } from './layout.js';
 import { planSite, type PlanFacts, type PlannedFile } from './plan.js';
-import { loadSiteTemplates } from './templates.js';
+import { loadSiteTemplates, type SiteTemplates } from './templates.js';
 
 /** What a build changed on disk. */
 export interface WriteResult {
@@ -41,6 +41,8 @@ interface WriteOptions {
   facts?: PlanFacts;
   /** The build's time: an article whose bytes changed since the last build counts as updated then. */
   now?: Date;
+  /** The page templates, when the caller has loaded them already (else read from `templatesDir`). */
+  templates?: SiteTemplates;
 }
 
 /** A planned file of either kind. */
@@ -121,6 +123,13 @@ function readGazetteCode(): Promise<string> {
   return gazetteCode;
 }
 
+/** A hash of everything every file depends on: Gazette's code, the templates and the config. */
+export async function siteKey(config: SiteConfig, templates: SiteTemplates): Promise<string> {
+  return createHash('sha256')
+    .update(`${await readGazetteCode()}\0${templates.hash}\0${JSON.stringify(config)}`)
+    .digest('hex');
+}
+
 function isMissing(error: unknown): boolean {
   return (error as NodeJS.ErrnoException).code === 'ENOENT';
 }
@@ -195,10 +204,8 @@ export async function writeSite(
   outDir: string,
   options: WriteOptions = {},
 ): Promise<WriteResult> {
-  const templates = await loadSiteTemplates(options.templatesDir);
-  const site = createHash('sha256')
-    .update(`${await readGazetteCode()}\0${templates.hash}\0${JSON.stringify(config)}`)
-    .digest('hex');
+  const templates = options.templates ?? (await loadSiteTemplates(options.templatesDir));
+  const site = await siteKey(config, templates);
   const previous = await readManifest(outDir);
   const previousKeys = previous?.site === site ? previous.files : {};
   const records = recordsOf(previous);
@@ -209,9 +216,9 @@ export async function writeSite(
   const plan = { ...planned, files: [...planned.files, ...(options.copies ?? [])] as AnyFile[] };
 
   // A file whose key is the previous build's and which is still there is unchanged: it is not even rendered.
-  const candidates = plan.files.filter((file) => previousKeys[file.path] === file.key);
-  const there = await present(outDir, candidates.map((file) => file.path));
-  const skipped = new Set(candidates.filter((file) => there.has(file.path)));
+  // One that is not there is written without reading first (in an empty folder, none is read).
+  const there = await present(outDir, plan.files.map((file) => file.path));
+  const skipped = new Set(plan.files.filter((file) => previousKeys[file.path] === file.key && there.has(file.path)));
   const changed = new Set<AnyFile>();
   const madeDirs = new Set<string>();
   await mapLimit(
@@ -219,7 +226,7 @@ export async function writeSite(
     options.concurrency ?? 16,
     async (file) => {
       const data = await file.render();
-      if (await writeIfChanged(join(outDir, file.path), data, madeDirs)) changed.add(file);
+      if (await writeIfChanged(join(outDir, file.path), data, madeDirs, !there.has(file.path))) changed.add(file);
     },
   );
 

@@ -1,5 +1,5 @@
 import { defineCommand } from 'citty';
-import { buildSite, type BuildResult } from '../../site/build.js';
+import type { BuildResult } from '../../site/build.js';
 import { ioOf, optionArgs, optionsOf, writeProblems, writeWarnings } from '../context.js';
 
 function count(n: number, noun: string): string {
@@ -22,6 +22,7 @@ export default defineCommand({
   async run(context) {
     const io = ioOf(context);
     const options = optionsOf(context);
+    const { buildSite } = await import('../../site/build.js');
     const result = await buildSite(options, new Date());
     writeProblems(io, result.problems);
     writeWarnings(io, result.warnings);

@@ -1,15 +1,10 @@
 import { resolve } from 'node:path';
 import { defineCommand, type CommandContext } from 'citty';
-import { loadSiteConfig } from '../../config/load.js';
-import { createTransport } from '../../delivery/index.js';
 import { resolveDeliverySettings } from '../../delivery/settings.js';
 import { formatProblem, UsageError } from '../../errors.js';
-import { createLogger } from '../../log.js';
-import { pipelineJobs } from '../../schedule/jobs.js';
 import { defaultLeaseTtlMs } from '../../schedule/lease.js';
-import { startScheduler, type Scheduler } from '../../schedule/scheduler.js';
-import { startServer } from '../../server/index.js';
-import { openStore } from '../../store/index.js';
+import type { Scheduler } from '../../schedule/scheduler.js';
+import type { RunningServer } from '../../server/index.js';
 import { ioOf, optionArgs, optionsOf } from '../context.js';
 
 /** How long a graceful stop may take before the daemon gives up waiting (exit 1). */
@@ -64,6 +59,16 @@ export default defineCommand({
     const options = optionsOf(context);
     const leaseTtlMs = leaseMs(typed.args.lease);
     const settings = resolveDeliverySettings(io.env);
+    const [{ loadSiteConfig }, { createTransport }, { createLogger }, { pipelineJobs }, { startScheduler }, { startServer }, { openStore }] =
+      await Promise.all([
+        import('../../config/load.js'),
+        import('../../delivery/index.js'),
+        import('../../log.js'),
+        import('../../schedule/jobs.js'),
+        import('../../schedule/scheduler.js'),
+        import('../../server/index.js'),
+        import('../../store/index.js'),
+      ]);
     // An invalid schedule or time zone fails here, before anything starts (InputError, exit 2).
     const config = await loadSiteConfig(options.contentDir);
     const logger = createLogger(io.stderr);
@@ -73,7 +78,7 @@ export default defineCommand({
     const transport = createTransport(options, settings);
     const signals = watchSignals();
     let scheduler: Scheduler | null = null;
-    let server: Awaited<ReturnType<typeof startServer>> | null = null;
+    let server: RunningServer | null = null;
     let graceful = false;
     try {
       server = await startServer({

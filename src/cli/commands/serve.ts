@@ -1,10 +1,5 @@
 import { resolve } from 'node:path';
 import { defineCommand, type CommandContext } from 'citty';
-import { loadSiteConfig } from '../../config/load.js';
-import { createTransport } from '../../delivery/index.js';
-import { createLogger } from '../../log.js';
-import { startServer } from '../../server/index.js';
-import { openStore } from '../../store/index.js';
 import { ioOf, optionArgs, optionsOf } from '../context.js';
 
 /** Resolves on the first SIGINT or SIGTERM. */
@@ -29,6 +24,13 @@ export default defineCommand({
     const context = typed as unknown as CommandContext;
     const io = ioOf(context);
     const options = optionsOf(context);
+    const [{ loadSiteConfig }, { createTransport }, { createLogger }, { startServer }, { openStore }] = await Promise.all([
+      import('../../config/load.js'),
+      import('../../delivery/index.js'),
+      import('../../log.js'),
+      import('../../server/index.js'),
+      import('../../store/index.js'),
+    ]);
     const config = await loadSiteConfig(options.contentDir);
     const logger = createLogger(io.stderr);
     const store = await openStore(options);

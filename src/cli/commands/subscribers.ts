@@ -1,7 +1,7 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { defineCommand, type ArgsDef, type CommandContext } from 'citty';
 import { UsageError } from '../../errors.js';
-import { openStore, subscriberStatuses, type Store, type SubscriberStatus } from '../../store/index.js';
+import { subscriberStatuses, type Store, type SubscriberStatus } from '../../store/types.js';
 import { exportSubscribers, writeSubscribersJson, writeSubscribersTable } from '../../subscribers/export.js';
 import { formatImportSummary, importSubscribers } from '../../subscribers/import.js';
 import { addSubscriber, unsubscribeSubscriber } from '../../subscribers/manage.js';
@@ -17,6 +17,7 @@ async function withStore<A extends ArgsDef, T>(
 ): Promise<T> {
   // ioOf/optionsOf take the untyped context; under exactOptionalPropertyTypes a typed one does not widen to it.
   const context = typed as unknown as CommandContext;
+  const { openStore } = await import('../../store/index.js');
   const store = await openStore(optionsOf(context));
   try {
     return await work(store, ioOf(context));
