@@ -106,6 +106,27 @@ describe('the article cache', () => {
     expect(second.problems.map((p) => p.path)).toEqual([expect.stringContaining('broken.txt')]);
   });
 
+  it('gives the same articles and bytes as parsing afresh: ids, headline URLs, languages, correction dates', async () => {
+    const wordless = markdown({ title: 'Talks resume in Bishkek', date: '2026-11-22T10:00', lang: 'ru' }, 'Talks.');
+    await writeFile(join(content, 'local', '2026-11-22.md'), wordless);
+    await buildSite({ contentDir: content, outDir: out }, now);
+    await writeFile(join(content, 'local', 'budget.md'), markdown({ title: 'Budget passes', date: '2026-11-23T21:30', section: 'Local' }, 'Corrected.'));
+    const corrected = await buildSite({ contentDir: content, outDir: out }, new Date('2026-11-26T00:00:00Z'));
+    const cached = await buildSite({ contentDir: content, outDir: out }, new Date('2026-11-27T00:00:00Z'));
+    const atom = await readFile(join(out, 'atom.xml'), 'utf8');
+    expect(cached.written).toEqual([]);
+    expect(cached.published).toEqual(corrected.published);
+    const talks = cached.published.find((a) => a.id === '2026-11-22');
+    expect(talks).toMatchObject({ slug: 'talks-resume-in-bishkek', lang: 'ru' });
+    expect(cached.published.find((a) => a.id === 'budget')?.updated).toEqual(new Date('2026-11-26T00:00:00Z'));
+
+    await rm(cacheFile());
+    const fresh = await buildSite({ contentDir: content, outDir: out }, new Date('2026-11-27T00:00:00Z'));
+    expect(fresh.published).toEqual(cached.published);
+    expect(fresh.written).toEqual([]);
+    expect(await readFile(join(out, 'atom.xml'), 'utf8')).toBe(atom);
+  });
+
   it('is not used after site.json changes', async () => {
     await buildSite({ contentDir: content, outDir: out }, now);
     await tamperWithCachedTitle('kyrgyzstan', 'Cached title');
