@@ -46,6 +46,7 @@ function makeArticle(i: number, edit = ''): Article {
   const paragraphs = Array.from({ length: 5 }, (_, p) => Array.from({ length: 6 }, (_, s) => sentence(i + p * 7 + s, 18)).join(' '));
   const html = `${paragraphs.map((p, n) => (n === 2 ? `<h2>${sentence(i, 4)}</h2><p>${p}</p>` : `<p>${p}</p>`)).join('\n')}${edit}`;
   const content = {
+    id: `article-${i}`,
     slug: `article-${i}`,
     title: `${sentence(i, 9)} ${i}`,
     summary: sentence(i + 3, 30),
@@ -59,6 +60,7 @@ function makeArticle(i: number, edit = ''): Article {
     text: paragraphs.join('\n\n'),
     related: [{ title: sentence(i + 1, 8), url: null }],
     draft: false,
+    lang: null,
     sourcePath: `article-${i}.txt`,
   };
   return { ...content, hash: createHash('sha256').update(JSON.stringify(content)).digest('hex') };
@@ -117,7 +119,7 @@ async function bareFeeds(articles: readonly Article[], outDir: string): Promise<
 async function gazetteFeeds(articles: readonly Article[], outDir: string): Promise<void> {
   const author = { name: config.author.name, email: config.author.email };
   for (const set of feedSets(articles)) {
-    const items = set.articles.map((a) => toFeedItem(a, urlOf(config.baseUrl, articleDir(a.slug)), config.baseUrl, author));
+    const items = set.articles.map((a) => toFeedItem(a, urlOf(config.baseUrl, articleDir(a.slug)), config.baseUrl, author, config.locale));
     const feeds = renderFeeds(items, {
       title: config.title,
       description: config.description,

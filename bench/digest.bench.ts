@@ -35,6 +35,7 @@ const config = parseSiteConfig({
 
 // maxArticles (10) articles the size of the seed: headline, one-sentence summary, every other one with a photo.
 const articles: Article[] = Array.from({ length: config.newsletter.maxArticles }, (_, i) => ({
+  id: `story-${i}`,
   slug: `story-${i}`,
   title: `Peace with Tajikistan not possible under current situation: Kyrgyzstan (${i})`,
   summary:
@@ -44,6 +45,7 @@ const articles: Article[] = Array.from({ length: config.newsletter.maxArticles }
   tags: [],
   author: null,
   source: 'TRTWorld and agencies',
+  lang: null,
   image: i % 2 === 0 ? { url: `/images/${i}.jpg`, alt: 'Border post near Batken', caption: null, credit: 'Reuters' } : null,
   html: '<p>Body.</p>',
   text: 'Body.',

@@ -26,12 +26,13 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, m
 
 /**
  * Writes `data` at `path` (creating folders) unless the file already holds exactly those bytes; true when it
- * wrote. `madeDirs` remembers folders already created, for callers writing thousands of files.
+ * wrote. `madeDirs` remembers folders already created, for callers writing thousands of files; `absent` says
+ * the caller knows there is no file yet (from a folder listing), so there is nothing to read and compare.
  */
-export async function writeIfChanged(path: string, data: string | Buffer, madeDirs?: Set<string>): Promise<boolean> {
+export async function writeIfChanged(path: string, data: string | Buffer, madeDirs?: Set<string>, absent = false): Promise<boolean> {
   const bytes = typeof data === 'string' ? Buffer.from(data) : data;
   try {
-    if (bytes.equals(await readFile(path))) return false;
+    if (!absent && bytes.equals(await readFile(path))) return false;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }

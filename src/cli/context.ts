@@ -63,3 +63,8 @@ export function optionsOf<T extends ArgsDef>(context: CommandContext<T>): Runtim
 export function writeProblems(io: CliIO, problems: readonly Problem[]): void {
   for (const problem of problems) io.stderr.write(`${formatProblem(problem)}\n`);
 }
+
+/** Prints each warning (something to mend that changed nothing) as `warning: path: what — how to fix` on stderr. */
+export function writeWarnings(io: CliIO, warnings: readonly Problem[]): void {
+  for (const warning of warnings) io.stderr.write(`warning: ${formatProblem(warning)}\n`);
+}

@@ -1,6 +1,6 @@
 // The command line: parses argv, runs one command, maps its outcome to an exit status.
 import { stripVTControlCharacters } from 'node:util';
-import { defineCommand, renderUsage, runCommand, type CommandDef } from 'citty';
+import { defineCommand, renderUsage, runCommand, type CommandDef, type SubCommandsDef } from 'citty';
 import { fileErrorOf, GazetteError, InputError, UsageError } from '../errors.js';
 import { quoteValue } from '../subscribers/validate.js';
 import { commands } from './commands/index.js';
@@ -28,7 +28,7 @@ async function resolveCommand(argv: string[]): Promise<Resolved> {
   let rest = argv;
   let name = 'gazette';
   for (;;) {
-    const subCommands = command.subCommands as Record<string, CommandDef> | undefined;
+    const subCommands = command.subCommands as SubCommandsDef | undefined;
     if (!subCommands) return { command, parent, rest, name };
     const index = rest.findIndex((arg) => !arg.startsWith('-'));
     const typed = index === -1 ? undefined : rest[index];
@@ -36,7 +36,8 @@ async function resolveCommand(argv: string[]): Promise<Resolved> {
       if (rest.some(isHelpFlag)) return { command, parent, rest, name };
       throw new UsageError(`missing command — run "${name} --help" to see the commands`);
     }
-    const next = subCommands[typed];
+    const entry = Object.hasOwn(subCommands, typed) ? subCommands[typed] : undefined;
+    const next = await (typeof entry === 'function' ? entry() : entry);
     if (!next) {
       throw new UsageError(`unknown command ${quoteValue(typed)} — one of: ${Object.keys(subCommands).join(', ')} (see "${name} --help")`);
     }

@@ -2,10 +2,14 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError, type Problem } from '../errors.js';
+import { loadSiteCatalogues, resolveLocale, type CatalogueFiles } from '../i18n/catalogue.js';
 import { siteConfigSchema, type SiteConfig } from './schema.js';
 
-/** Validates parsed site.json data; every problem is reported at once as `file: key.path: message`. */
-export function parseSiteConfig(data: unknown, path = 'site.json'): SiteConfig {
+/**
+ * Validates parsed site.json data; every problem is reported at once as `file: key.path: message`. `catalogues`
+ * are the site's own message catalogues (see loadSiteCatalogues), laid over the built-in ones.
+ */
+export function parseSiteConfig(data: unknown, path = 'site.json', catalogues: CatalogueFiles = {}): SiteConfig {
   const result = siteConfigSchema.safeParse(data);
   if (!result.success) {
     const problems: Problem[] = result.error.issues.map((issue) => {
@@ -15,11 +19,15 @@ export function parseSiteConfig(data: unknown, path = 'site.json'): SiteConfig {
     throw new InputError('E_CONFIG', problems, { cause: result.error });
   }
   const config = result.data;
-  return { ...config, newsletter: { ...config.newsletter, timezone: config.newsletter.timezone ?? config.timezone } };
+  return {
+    ...config,
+    newsletter: { ...config.newsletter, timezone: config.newsletter.timezone ?? config.timezone },
+    locale: resolveLocale(config.language, catalogues, path),
+  };
 }
 
 /** Parses the text of site.json; a syntax error names its line. */
-export function parseSiteConfigText(text: string, path = 'site.json'): SiteConfig {
+export function parseSiteConfigText(text: string, path = 'site.json', catalogues: CatalogueFiles = {}): SiteConfig {
   let data: unknown;
   try {
     // Editors on Windows save UTF-8 with a byte-order mark; JSON.parse refuses it.
@@ -34,10 +42,10 @@ export function parseSiteConfigText(text: string, path = 'site.json'): SiteConfi
       { cause: error },
     );
   }
-  return parseSiteConfig(data, path);
+  return parseSiteConfig(data, path, catalogues);
 }
 
-/** Loads `site.json` from the content folder. */
+/** Loads `site.json` from the content folder, with the site's catalogues in `templates/locales/`. */
 export async function loadSiteConfig(contentDir: string): Promise<SiteConfig> {
   const path = join(contentDir, 'site.json');
   let text: string;
@@ -50,5 +58,5 @@ export async function loadSiteConfig(contentDir: string): Promise<SiteConfig> {
       { cause: error },
     );
   }
-  return parseSiteConfigText(text, path);
+  return parseSiteConfigText(text, path, await loadSiteCatalogues(contentDir));
 }

@@ -2,6 +2,7 @@
 import cron from 'node-cron';
 import addressparser from 'nodemailer/lib/addressparser';
 import { z } from 'zod';
+import { languageTagPattern as languageTag, type Locale } from '../i18n/catalogue.js';
 
 /** True when `zone` is an IANA time zone this runtime knows. */
 export function isTimeZone(zone: string): boolean {
@@ -91,8 +92,20 @@ export const siteConfigSchema = z.strictObject({
   baseUrl,
   language: z
     .string()
-    .regex(/^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/, 'expected a language tag such as "en" or "pt-BR"')
+    .regex(languageTag, 'expected a language tag such as "en" or "pt-BR"')
     .default('en'),
+  /**
+   * The language of articles under a folder, for wire text (which cannot say it): `{ "arabic/": "ar" }`. The
+   * longest matching folder wins; front matter `lang` wins over it; no match is the site's `language`.
+   */
+  languages: z
+    .record(z.string(), z.string().regex(languageTag, 'expected a language tag such as "ar" or "pt-BR"'))
+    .superRefine((languages, ctx) => {
+      for (const folder of Object.keys(languages).filter((key) => !/^(?:[^/\\]+\/)+$/.test(key))) {
+        ctx.addIssue({ code: 'custom', path: [folder], message: 'expected a folder of the content, ending with "/", such as "arabic/"' });
+      }
+    })
+    .default({}),
   /** Time zone in which article dates without an offset are read. */
   timezone: timeZone.default('UTC'),
   author: z.strictObject({
@@ -146,4 +159,6 @@ export type SiteConfigInput = z.input<typeof siteConfigSchema>;
 /** `site.json` after validation, with every default filled in: the type every stage uses. */
 export type SiteConfig = z.output<typeof siteConfigSchema> & {
   newsletter: z.output<typeof siteConfigSchema>['newsletter'] & { timezone: string };
+  /** The words of `language` (catalogues resolved at load), for pages and mail. */
+  locale: Locale;
 };

@@ -17,7 +17,9 @@ export interface RelatedRef {
 
 /** One article, as loaded from `content/`. */
 export interface Article {
-  /** Stable id and URL slug, from the file name; unchanged when the text is edited. */
+  /** Stable id from the file name: unchanged when the text, the headline or the slug is edited (README "URLs and ids"). */
+  id: string;
+  /** URL slug (`articles/<slug>/`): `slug:` front matter, else the file name when it has words, else the headline. */
   slug: string;
   title: string;
   summary: string;
@@ -29,8 +31,6 @@ export interface Article {
    * Absent means never modified; `lastModified(article)` gives the one date to show either way.
    */
   updated?: Date;
-  /** Language tag of the article (front matter `lang`) when it differs from the site's; absent = site language. */
-  lang?: string;
   /** Section label as written (e.g. `WORLD`), or null. */
   section: string | null;
   tags: string[];
@@ -38,6 +38,8 @@ export interface Article {
   author: string | null;
   /** Attribution (`SOURCE:` in wire text), or null. */
   source: string | null;
+  /** Its own language tag (front matter `lang`, else its folder's in site.json `languages`), or null: the site's. */
+  lang: string | null;
   image: ArticleImage | null;
   /** Body as safe HTML: all text escaped, raw HTML sanitized. */
   html: string;
@@ -54,4 +56,9 @@ export interface Article {
 /** When the article last changed: `updated` when known, else its publication `date` (sitemaps, feeds). */
 export function lastModified(article: Pick<Article, 'date' | 'updated'>): Date {
   return article.updated ?? article.date;
+}
+
+/** The article's language when a page or feed must name it: its own tag when not the site's (`siteLanguage`), else null. */
+export function otherLanguage(article: Pick<Article, 'lang'>, siteLanguage: string): string | null {
+  return article.lang !== null && article.lang.toLowerCase() !== siteLanguage.toLowerCase() ? article.lang : null;
 }

@@ -1,16 +1,18 @@
 // Reads every article under the content folder: files in parallel, each problem kept, the rest loaded.
-import type { Dirent } from 'node:fs';
-import { open, readdir } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { closeSync, fstatSync, openSync, readSync, type Dirent } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError, type Problem } from '../errors.js';
-import { mapLimit } from '../files.js';
 import type { Article } from './article.js';
-import { isArticlePath, MAX_ARTICLE_BYTES, parseArticle, tooLargeFailure } from './parse.js';
+import type { ArticleCache } from './cache.js';
+import { isArticlePath, MAX_ARTICLE_BYTES, tooLargeFailure } from './parse.js';
+import { parseArticles } from './parse-pool.js';
 import { distinctTimes } from './select.js';
 import { failure, type ParseOptions, type ParseResult } from './parsing.js';
 
-/** Files read at once: enough to keep the disk busy, few enough to stay far from the descriptor limit. */
-const READ_CONCURRENCY = 16;
+/** Files read between two turns of the event loop (reads are synchronous: a promise per call cost more than the read). */
+const READ_CHUNK = 64;
 
 /** Articles and problems of a content folder. */
 export interface LoadResult {
@@ -67,56 +69,100 @@ async function findArticleFiles(contentDir: string): Promise<{ paths: string[]; 
   return { paths: paths.sort(byPath), problems };
 }
 
-/** The bytes of a file, or only its size when it is over the limit (so a huge file is never read). */
-async function readLimited(file: string): Promise<{ bytes: Uint8Array } | { size: number }> {
-  const handle = await open(file);
+// Files are read into one reused buffer: most are only hashed (the cache knows them), and a buffer per file
+// was most of a rebuild's garbage.
+let scratch = Buffer.allocUnsafe(64 * 1024);
+
+/**
+ * The bytes of a file, or only its size when it is over the limit (so a huge file is never read). The bytes are
+ * valid until the next call: copy them to keep them.
+ */
+function readLimited(file: string): { bytes: Uint8Array } | { size: number } {
+  const fd = openSync(file, 'r');
   try {
-    const { size } = await handle.stat();
-    return size > MAX_ARTICLE_BYTES ? { size } : { bytes: await handle.readFile() };
+    const { size } = fstatSync(fd);
+    if (size > MAX_ARTICLE_BYTES) return { size };
+    if (size > scratch.length) scratch = Buffer.allocUnsafe(Math.max(size, 2 * scratch.length));
+    const bytes = scratch;
+    let read = 0;
+    for (let n = -1; read < size && n !== 0; read += n) n = readSync(fd, bytes, read, size - read, null);
+    return { bytes: bytes.subarray(0, read) };
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 
-async function loadArticle(contentDir: string, path: string, options: ParseOptions): Promise<ParseResult> {
-  let read: Awaited<ReturnType<typeof readLimited>>;
-  try {
-    read = await readLimited(join(contentDir, path));
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    return failure(path, undefined, `cannot read the file (${code})`, 'check that it exists and that Gazette may read it');
-  }
-  if ('size' in read) return tooLargeFailure(path, read.size);
-  return parseArticle(read.bytes, path, options);
-}
-
-/** Keeps the articles whose slug no other file uses; each file of a shared slug gets a problem. */
-function rejectDuplicateSlugs(articles: readonly Article[]): LoadResult {
-  const bySlug = new Map<string, Article[]>();
-  for (const article of articles) bySlug.set(article.slug, [...(bySlug.get(article.slug) ?? []), article]);
-  const problems: Problem[] = [];
-  for (const [slug, group] of bySlug) {
-    if (group.length < 2) continue;
-    for (const article of group) {
-      const others = group.filter((other) => other !== article).map((other) => other.sourcePath);
-      problems.push({
-        path: article.sourcePath,
-        message: `the slug "${slug}" is also used by ${others.join(', ')}`,
-        hint: 'rename one of the files: the slug (the article URL) comes from the file name',
-      });
+/** Each file's outcome when it cannot be parsed (unreadable, too large) or is in the cache, else its bytes. */
+async function readArticleFiles(contentDir: string, paths: readonly string[], cache?: ArticleCache): Promise<(ParseResult | Uint8Array)[]> {
+  const outcomes: (ParseResult | Uint8Array)[] = [];
+  for (const [index, path] of paths.entries()) {
+    if (index % READ_CHUNK === READ_CHUNK - 1) await new Promise(setImmediate);
+    let read: ReturnType<typeof readLimited>;
+    try {
+      read = readLimited(join(contentDir, path));
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'error';
+      outcomes.push(failure(path, undefined, `cannot read the file (${code})`, 'check that it exists and that Gazette may read it'));
+      continue;
+    }
+    if ('size' in read) outcomes.push(tooLargeFailure(path, read.size));
+    else {
+      const cached = cache?.lookup(path, createHash('sha256').update(read.bytes).digest('hex'));
+      outcomes.push(cached ? { ok: true, article: cached } : Buffer.from(read.bytes));
     }
   }
-  return { articles: articles.filter((article) => bySlug.get(article.slug)?.length === 1), problems };
+  return outcomes;
+}
+
+/** Every file's outcome: read, then the ones the cache did not know parsed (on worker threads when there are many). */
+async function loadArticleFiles(contentDir: string, paths: readonly string[], options: ParseOptions, cache?: ArticleCache): Promise<ParseResult[]> {
+  const outcomes = await readArticleFiles(contentDir, paths, cache);
+  const pending = outcomes.flatMap((outcome, index) => (outcome instanceof Uint8Array ? [{ index, path: paths[index] ?? '', bytes: outcome }] : []));
+  const parsed = await parseArticles(pending, options);
+  const results = outcomes as ParseResult[];
+  for (const [i, file] of pending.entries()) {
+    const result = parsed[i] as ParseResult;
+    results[file.index] = result;
+    if (result.ok) cache?.remember(result.article);
+  }
+  return results;
+}
+
+/** The problems of articles that share `keyOf` with another file (each file gets one naming the others). */
+function sharedKeyProblems(articles: readonly Article[], keyOf: (article: Article) => string, describe: (key: string, others: string) => Omit<Problem, 'path'>): Problem[] {
+  const byKey = new Map<string, Article[]>();
+  for (const article of articles) byKey.set(keyOf(article), [...(byKey.get(keyOf(article)) ?? []), article]);
+  return [...byKey].flatMap(([key, group]) =>
+    group.length < 2
+      ? []
+      : group.map((article) => ({ path: article.sourcePath, ...describe(key, group.filter((other) => other !== article).map((other) => other.sourcePath).join(', ')) })),
+  );
+}
+
+/** Keeps the articles whose URL and id no other file has; each file of a shared one gets a problem naming the others. */
+function rejectDuplicateSlugs(articles: readonly Article[]): LoadResult {
+  const problems = [
+    ...sharedKeyProblems(articles, (article) => article.slug, (slug, others) => ({
+      message: `the URL articles/${slug}/ is also the URL of ${others}`,
+      hint: 'give one of them its own: rename the file (a name with words is the URL), change its headline, or set slug: in Markdown front matter',
+    })),
+    ...sharedKeyProblems(articles, (article) => article.id, (id, others) => ({
+      message: `the id "${id}" (made from the file name) is also the id of ${others}`,
+      hint: 'rename one of the files: each article\'s id comes from its file name',
+    })),
+  ];
+  const refused = new Set(problems.map((problem) => problem.path));
+  return { articles: articles.filter((article) => !refused.has(article.sourcePath)), problems };
 }
 
 /**
  * Loads every `.txt` and `.md` article under `contentDir`. Each invalid file becomes a problem and the
- * others still load; articles come sorted by source path, with distinct times (`distinctTimes`), problems by path. Throws InputError only when
- * the folder itself cannot be read.
+ * others still load; articles come sorted by source path, with distinct times (`distinctTimes`), problems by path. With a
+ * cache, a file whose bytes it knows is not parsed again. Throws InputError only when the folder itself cannot be read.
  */
-export async function loadArticles(contentDir: string, options: ParseOptions): Promise<LoadResult> {
+export async function loadArticles(contentDir: string, options: ParseOptions, cache?: ArticleCache): Promise<LoadResult> {
   const { paths, problems: unreadable } = await findArticleFiles(contentDir);
-  const results = await mapLimit(paths, READ_CONCURRENCY, (path) => loadArticle(contentDir, path, options));
+  const results = await loadArticleFiles(contentDir, paths, options, cache);
   const unique = rejectDuplicateSlugs(results.flatMap((result) => (result.ok ? [result.article] : [])));
   const problems = [...unreadable, ...results.flatMap((result) => (result.ok ? [] : [result.problem])), ...unique.problems];
   problems.sort((a, b) => byPath(a.path, b.path) || (a.line ?? 0) - (b.line ?? 0));

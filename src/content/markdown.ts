@@ -6,14 +6,17 @@ import { parseArticleDate } from './dates.js';
 import { htmlToPlainText, markdown, sanitizeBody } from './html.js';
 import { absoluteUrl } from './url.js';
 import {
+  articleKeys,
   failure,
+  folderLanguage,
   prepareText,
   type ArticleContent,
   type Failure,
   type ParseOptions,
   type ParseResult,
 } from './parsing.js';
-import { deriveSummary, deriveTitle, isLanguageTag, titleText } from './text.js';
+import { deriveSummary, deriveTitle, shortenSlug, slugify, SLUG_MAX, titleText } from './text.js';
+import { languageTagPattern } from '../i18n/catalogue.js';
 
 const OPENING = /^---[ \t]*$/;
 const CLOSING = /^(?:---|\.\.\.)[ \t]*$/;
@@ -33,16 +36,21 @@ const frontMatterSchema = z.strictObject(
     title: optionalText('text'),
     date: textField('a date'),
     summary: optionalText('text'),
-    section: optionalText('text'),
+    section: optionalText('text').refine((section) => !section || slugify(section) !== '', {
+      error: 'has no letter or digit to name its page and feeds',
+    }),
     tags: z.array(textField('text'), { error: 'expected a list' }).nullish(),
     author: optionalText('text'),
     image: imageUrl,
     imageAlt: optionalText('text'),
     draft: z.boolean({ error: 'expected true or false' }).nullish(),
     updated: optionalText('a date'),
-    lang: optionalText('a language tag').refine((tag) => tag == null || isLanguageTag(tag), {
+    lang: optionalText('a language tag').refine((tag) => tag == null || languageTagPattern.test(tag), {
       error: 'expected a language tag such as "ar" or "pt-BR"',
     }),
+    slug: optionalText('text')
+      .refine((slug) => !slug || slugify(slug) !== '', { error: 'has no letter or digit' })
+      .refine((slug) => !slug || shortenSlug(slugify(slug)) === slugify(slug), { error: `is longer than ${SLUG_MAX} characters` }),
   },
   { error: 'unknown key' },
 );
@@ -60,7 +68,8 @@ const HINTS = {
   imageAlt: 'write imageAlt: what the image shows',
   draft: 'write draft: true or draft: false, without quotes',
   updated: 'write updated: YYYY-MM-DD or YYYY-MM-DDTHH:MM, the time of the last correction',
-  lang: 'write lang: ar (a language tag), when the article is not in the site language',
+  lang: 'write lang: ar (the article\'s language, if not the site\'s)',
+  slug: 'write slug: election-results (the article URL becomes articles/election-results/)',
 } satisfies Record<keyof FrontMatter, string>;
 const KNOWN_KEYS = `the keys are ${Object.keys(HINTS).join(', ')}`;
 
@@ -122,7 +131,7 @@ function firstInlineText(tokens: readonly Token[], open: string): string | undef
 
 /**
  * Parses a Markdown article: YAML front matter (title, date, summary, section, tags, author, image,
- * imageAlt, draft, updated, lang) and a Markdown body, whose raw HTML is sanitized. A missing title comes from the first
+ * imageAlt, draft, updated, lang, slug) and a Markdown body, whose raw HTML is sanitized. A missing title comes from the first
  * heading or paragraph, a missing summary from the first paragraph.
  */
 export function parseMarkdownArticle(source: string, path: string, options: ParseOptions): ParseResult<ArticleContent> {
@@ -151,16 +160,16 @@ export function parseMarkdownArticle(source: string, path: string, options: Pars
   return {
     ok: true,
     article: {
-      slug: prepared.slug,
+      ...articleKeys(path, title, data.slug || null),
       title,
       summary: data.summary || deriveSummary(firstParagraph ?? ''),
       date: date.date,
       ...(updated && updated.date > date.date ? { updated: updated.date } : {}),
-      ...(data.lang ? { lang: data.lang } : {}),
       section: data.section || null,
       tags: [...new Set(data.tags ?? [])].filter((tag) => tag !== ''),
       author: data.author || null,
       source: null,
+      lang: data.lang || folderLanguage(path, options.languages),
       image: data.image
         ? { url: options.baseUrl === undefined ? data.image : absoluteUrl(data.image, options.baseUrl), alt: data.imageAlt || title, caption: null, credit: null }
         : null,

@@ -2,13 +2,25 @@
 import { posix } from 'node:path';
 import type { Problem } from '../errors.js';
 import type { Article } from './article.js';
-import { normalizeText, slugify } from './text.js';
+import { legacySlugify, normalizeText, shortenSlug, slugify } from './text.js';
 
 /** How articles are read: the site timezone (IANA) gives meaning to dates without an offset. */
 export interface ParseOptions {
   timezone: string;
   /** The site's baseUrl: when given, relative links and image URLs of a body become absolute under it. */
   baseUrl?: string;
+  /** Language tags by content folder (`{ "arabic/": "ar" }`): the language of an article that does not name its own. */
+  languages?: Readonly<Record<string, string>>;
+}
+
+/** The language of the deepest folder in `languages` that holds `path`, or null. */
+export function folderLanguage(path: string, languages: Readonly<Record<string, string>> = {}): string | null {
+  let best: string | null = null;
+  let depth = -1;
+  for (const [folder, tag] of Object.entries(languages)) {
+    if (path.startsWith(folder) && folder.length > depth) [best, depth] = [tag, folder.length];
+  }
+  return best;
 }
 
 /** An article as read from its text: everything but the hash of the file bytes. */
@@ -25,15 +37,32 @@ export function failure(path: string, line: number | undefined, message: string,
   return { ok: false, problem: { path, ...(line === undefined ? {} : { line }), message, hint } };
 }
 
-/** The slug of an article file: its name without folders or extension, slugified. */
-function slugFromPath(path: string): string {
-  return slugify(posix.parse(path).name);
+/** A file name that carries words (`election-results`, `経済`), not only a number, a date or a hash (`000_7e434e7f`). */
+function hasWords(nameSlug: string): boolean {
+  return nameSlug.split('-').some((part) => /^[\p{L}\p{M}]{2,}$/u.test(part));
 }
 
-/** Normalized text and slug of a file, or why it cannot be an article whatever its format. */
-export function prepareText(text: string, path: string): { ok: true; text: string; slug: string } | Failure {
-  const slug = slugFromPath(path);
-  if (slug === '') {
+/** The id and URL slug of an article (README "URLs and ids"). */
+export interface ArticleKeys {
+  /** Never moves: the file-name slug by the rule Gazette always used, so earlier feed ids keep their value. */
+  id: string;
+  /** The URL: `slug:` in front matter, else the file name when it has words, else the headline. */
+  slug: string;
+}
+
+/** The id and slug of the article in `path` titled `title`; `frontSlug` is front matter's `slug:` (already checked). */
+export function articleKeys(path: string, title: string, frontSlug: string | null): ArticleKeys {
+  const name = posix.parse(path).name;
+  const nameSlug = slugify(name);
+  const id = legacySlugify(name) || nameSlug;
+  const slug = frontSlug === null ? (hasWords(nameSlug) ? nameSlug : shortenSlug(slugify(title)) || nameSlug || id) : slugify(frontSlug);
+  return { id, slug };
+}
+
+/** Normalized text of a file, or why it cannot be an article whatever its format. */
+export function prepareText(text: string, path: string): { ok: true; text: string } | Failure {
+  const name = posix.parse(path).name;
+  if (slugify(name) === '' && legacySlugify(name) === '') {
     const hint = 'rename the file, e.g. 2026-11-24-election-results.md';
     return failure(path, undefined, 'the file name has no letter or digit to make a slug from', hint);
   }
@@ -41,5 +70,5 @@ export function prepareText(text: string, path: string): { ok: true; text: strin
   if (normalized.trim() === '') {
     return failure(path, undefined, 'the file is empty', 'write the article in it, or delete the file');
   }
-  return { ok: true, text: normalized, slug };
+  return { ok: true, text: normalized };
 }

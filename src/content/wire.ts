@@ -3,8 +3,8 @@ import { DateTime } from 'luxon';
 import type { ArticleImage, RelatedRef } from './article.js';
 import { parseArticleDate } from './dates.js';
 import { escapeHtml } from './html.js';
-import { failure, prepareText, type ArticleContent, type ParseOptions, type ParseResult } from './parsing.js';
-import { collapseSpace, deriveSummary, deriveTitle, titleText } from './text.js';
+import { articleKeys, failure, folderLanguage, prepareText, type ArticleContent, type ParseOptions, type ParseResult } from './parsing.js';
+import { collapseSpace, deriveSummary, deriveTitle, slugify, titleText } from './text.js';
 
 /** One block of an article body. */
 interface Block {
@@ -117,6 +117,10 @@ export function parseWireText(text: string, path: string, options: ParseOptions)
 
   const label = header[2] ?? '';
   const section = label !== '' && isLabel(label) ? label : null;
+  if (section !== null && slugify(section) === '') {
+    const hint = 'write a section with a letter or a digit, such as "date 2026-11-24 WORLD", or none';
+    return failure(path, 1, `the section "${section}" has no letter or digit to name its page and feeds`, hint);
+  }
   const blank = rest.indexOf('');
   const headLines = blank === -1 ? rest : rest.slice(0, blank);
   const head = readHead(section === null && label !== '' ? [label, ...headLines] : headLines);
@@ -132,7 +136,7 @@ export function parseWireText(text: string, path: string, options: ParseOptions)
   return {
     ok: true,
     article: {
-      slug: prepared.slug,
+      ...articleKeys(path, title, null),
       title,
       summary: standfirst ?? deriveSummary(firstParagraph ?? ''),
       date: date.date,
@@ -140,6 +144,7 @@ export function parseWireText(text: string, path: string, options: ParseOptions)
       tags: [],
       author: null,
       source: body.sources.length > 0 ? body.sources.join('; ') : null,
+      lang: folderLanguage(path, options.languages),
       image: head.image,
       html: body.blocks.map(renderBlock).join('\n'),
       text: body.blocks.map((block) => block.text).join('\n\n'),

@@ -10,6 +10,7 @@ import { oneLine } from '../content/text.js';
 import { copyFor } from '../digest/assemble.js';
 import { mailHtml, personalize, placeholders, type Reader, type RenderedEmail } from '../digest/personalize.js';
 import { digestWebUrl } from '../digest/urls.js';
+import { t } from '../i18n/index.js';
 import type { DigestRecord } from '../store/types.js';
 import { bounceAddress, unsubscribeAddress } from '../inbound/verp.js';
 import { preferencesUrl, unsubscribeUrl } from '../subscribers/tokens.js';
@@ -45,8 +46,8 @@ const probe: RenderedEmail = {
 };
 
 /** The reader's values as personalize escapes them for each part: HTML-escaped for HTML, one line for text. */
-function readerValues(reader: Reader): { html: Record<Field, string>; text: Record<Field, string> } {
-  const { html, text } = personalize(probe, reader);
+function readerValues(reader: Reader, anonymous: string): { html: Record<Field, string>; text: Record<Field, string> } {
+  const { html, text } = personalize(probe, reader, anonymous);
   const pick = (joined: string): Record<Field, string> => {
     const values = joined.split('\u0000');
     return Object.fromEntries(fields.map((f, i) => [f, values[i] ?? ''])) as Record<Field, string>;
@@ -193,6 +194,7 @@ export async function prepareDigestMessages(digest: DigestRecord, config: SiteCo
   const copies = new Map<RenderedEmail, EncodedCopy>();
   const webUrl = digestWebUrl(config, digest);
   const { returnPath } = config.newsletter;
+  const anonymous = t(config.locale, 'mail.greeting.anonymous');
 
   return (recipient, now) => {
     const copy = copyFor(digest, recipient.sections);
@@ -205,7 +207,7 @@ export async function prepareDigestMessages(digest: DigestRecord, config: SiteCo
     const messageId = digestMessageId(digest, recipient.publicId, from);
     const https = unsubscribeUrl(config.baseUrl, secret, recipient.publicId);
     const preferences = preferencesUrl(config.baseUrl, secret, recipient.publicId);
-    const values = readerValues({ name: recipient.name, unsubscribeUrl: https, preferencesUrl: preferences, webUrl });
+    const values = readerValues({ name: recipient.name, unsubscribeUrl: https, preferencesUrl: preferences, webUrl }, anonymous);
     const fieldsOfReader = [
       foldLines(`To: ${mailboxHeader({ address: recipient.email, name: recipient.name })}`, 76),
       `Date: ${rfc5322Date(now)}`,

@@ -1,6 +1,7 @@
 // The double opt-in email, through the same render path as the digest (it is rendered per subscriber).
 import type { SiteConfig } from '../config/schema.js';
 import { oneLine } from '../content/text.js';
+import { t } from '../i18n/index.js';
 import { htmlToText, renderEmailHtml } from './email.js';
 import type { RenderedEmail } from './personalize.js';
 import { siteView } from './render.js';
@@ -10,11 +11,15 @@ import { siteView } from './render.js';
  * nothing the requester typed (no name): only the site's own words and the link.
  */
 export async function renderConfirmation(input: { config: SiteConfig; confirmUrl: string }): Promise<RenderedEmail> {
-  const subject = oneLine(`Confirm your subscription to ${input.config.title}`);
+  const { locale } = input.config;
+  const subject = oneLine(t(locale, 'mail.confirm.subject', { site: input.config.title }));
   const html = await renderEmailHtml('confirm', {
     subject,
-    preheader: 'One click and the next issue is yours.',
+    preheader: t(locale, 'mail.confirm.preheader'),
+    locale,
     site: siteView(input.config),
+    // The greeting is the anonymous one: the requester's name is not theirs to put in someone's inbox.
+    name: t(locale, 'mail.greeting.anonymous'),
     confirmUrl: oneLine(input.confirmUrl),
   });
   return { subject, html, text: htmlToText(html) };

@@ -5,7 +5,7 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 import { compile as compileHtmlToText } from 'html-to-text';
-import mjml2html from 'mjml';
+import { registerMessageHelpers } from '../i18n/index.js';
 
 /** Where the email templates live: `templates/email/` at the package root (from `src/` and `dist/` alike). */
 const emailTemplateDir = fileURLToPath(new URL('../../templates/email/', import.meta.url));
@@ -17,6 +17,7 @@ type EmailTemplate = 'digest' | 'confirm' | 'archive';
 // with it the escaping of every value.
 async function loadTemplates(): Promise<Map<string, Handlebars.TemplateDelegate>> {
   const handlebars = Handlebars.create();
+  registerMessageHelpers(handlebars);
   const partialDir = join(emailTemplateDir, 'partials');
   for (const file of (await readdir(partialDir)).filter((f) => f.endsWith('.mjml'))) {
     handlebars.registerPartial(basename(file, '.mjml'), await readFile(join(partialDir, file), 'utf8'));
@@ -44,8 +45,12 @@ export async function renderEmailMjml(name: EmailTemplate, view: object): Promis
 // into a bare `alt`, which some checkers read as missing.
 const minifyOptions = { minifyCss: false, collapseBooleanAttributes: false };
 
-/** Renders a template with its view to HTML; invalid MJML throws (strict validation). */
+/**
+ * Renders a template with its view to HTML; invalid MJML throws (strict validation). MJML (about 60 MB with its
+ * dependencies) is loaded on the first render, so a server that renders no mail and a `send` never load it.
+ */
 export async function renderEmailHtml(name: EmailTemplate, view: object): Promise<string> {
+  const { default: mjml2html } = await import('mjml');
   const { html } = await mjml2html(await renderEmailMjml(name, view), {
     validationLevel: 'strict',
     minify: true,
@@ -70,10 +75,10 @@ function readablePreheader(html: string): string {
 export const htmlToText = compileHtmlToText({
   wordwrap: 76,
   formatters: {
-    linkOnOwnLine: (elem, walk, builder) => {
+    // The line's words are the link's `data-gz-text` (the catalogue's, with the language's own colon).
+    linkOnOwnLine: (elem, _walk, builder) => {
       if ((elem as { prev?: unknown }).prev) builder.addLineBreak();
-      walk(elem.children, builder);
-      builder.addInline(':');
+      builder.addInline(String(elem.attribs?.['data-gz-text'] ?? ''));
       builder.addLineBreak();
       builder.addInline(`<${String(elem.attribs?.href ?? '')}>`, { noWordTransform: true });
     },

@@ -5,7 +5,6 @@ export { makeDigest, readDigestHistory } from './make.js';
 export { personalize, placeholders, type PersonalizedEmail, type Reader, type RenderedEmail } from './personalize.js';
 export { previewDigest, type DigestPreview } from './preview.js';
 export {
-  defaultSubject,
   digestSubject,
   htmlBudgetBytes,
   renderDigest,

@@ -6,7 +6,7 @@ import type { DigestRecord, Store } from '../store/index.js';
 import { renderDigest } from './render.js';
 import { selectDigestArticles } from './select.js';
 
-/** What an edition's next digest depends on: the slugs its earlier digests saw, and its issue number (printed in it). */
+/** What an edition's next digest depends on: the article ids its earlier digests saw (the store's "slugs"), and its issue number (printed in it). */
 export async function readDigestHistory(
   store: Pick<Store, 'seenSlugs' | 'nextIssueNumber'>,
   edition: string,
@@ -37,7 +37,8 @@ export async function makeDigest(
     defaultEdition: edition.id === editionsOf(config)[0]?.id,
     createdAt: now,
     ...rendered,
-    carried: carried.map((article) => article.slug),
-    passedOver: passedOver.map((article) => article.slug),
+    // The store's "slug" columns hold article ids: they never move when a headline, and so a URL, changes.
+    carried: carried.map((article) => article.id),
+    passedOver: passedOver.map((article) => article.id),
   });
 }

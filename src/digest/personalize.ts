@@ -45,7 +45,7 @@ export function neutralizeTokens(content: string): string {
   return content.replaceAll('%%', '%\u2060%');
 }
 
-/** The name in a greeting when a reader gave none: "Hi there,". */
+/** The name in an English greeting when a reader gave none ("Hi there,"); the catalogue has each language's. */
 export const anonymousName = 'there';
 
 /** A template cut at its placeholders: `parts[i]` is followed by the value of `fields[i]`. */
@@ -97,16 +97,17 @@ const compiled = new WeakMap<RenderedEmail, { html: Spliced; text: Spliced }>();
 
 /**
  * One reader's copy: fills the placeholders in one pass over a split made once per rendered email.
- * Values are HTML-escaped in the HTML part and kept plain (on one line) in the text part.
+ * Values are HTML-escaped in the HTML part and kept plain (on one line) in the text part; `anonymous` is the
+ * name of a reader who gave none, in the email's language.
  */
-export function personalize(rendered: RenderedEmail, reader: Reader): PersonalizedEmail {
+export function personalize(rendered: RenderedEmail, reader: Reader, anonymous = anonymousName): PersonalizedEmail {
   let split = compiled.get(rendered);
   if (!split) {
     split = { html: splitAtTokens(mailHtml(rendered.html)), text: splitAtTokens(rendered.text) };
     compiled.set(rendered, split);
   }
   const plain = {
-    name: oneLine(reader.name ?? '') || anonymousName,
+    name: oneLine(reader.name ?? '') || anonymous,
     unsubscribeUrl: oneLine(reader.unsubscribeUrl),
     preferencesUrl: oneLine(reader.preferencesUrl),
     webUrl: oneLine(reader.webUrl),

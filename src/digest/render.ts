@@ -8,6 +8,8 @@ import { encode as qpEncode, wrap as qpWrap } from 'nodemailer/lib/qp';
 import { InputError } from '../errors.js';
 import { absoluteUrl } from '../content/url.js';
 import { copyPlaceholders, fullCopy, markTextRegions, regionKey, textMarkParagraphs, type DigestBlock, type MarkedDigest } from './assemble.js';
+import { t } from '../i18n/index.js';
+import { articleLanguage } from '../site/pages.js';
 import { htmlToText, renderEmailHtml } from './email.js';
 import { escapeHtml, mailHtml, neutralizeTokens, placeholders } from './personalize.js';
 import { articleUrl, digestWebUrl, siteUrls, type DigestAddress } from './urls.js';
@@ -31,12 +33,6 @@ export interface DigestContent {
  * reader's copy is assembled from (see assemble.ts), and its article blocks.
  */
 export type RenderedDigest = MarkedDigest;
-
-// Words the view adds (the template has the rest), kept together for the message catalogues.
-const words = { readMore: 'Read more' };
-
-/** The subject line when `newsletter.subject` is not set. */
-export const defaultSubject = '{title} — {date}: {headline}';
 
 /**
  * Gmail clips HTML over about 102 KB, cutting off the footer with the unsubscribe link, counting the HTML as
@@ -73,8 +69,9 @@ function clean(text: string): string {
 
 
 /**
- * The subject: `newsletter.subject` (or the default) with `{title}`, `{date}`, `{headline}`, `{number}` filled
- * in once; the headline is that of `lead`, by default the first article.
+ * The subject: `newsletter.subject` with `{title}`, `{date}`, `{headline}`, `{number}`, `{edition}` filled in once,
+ * or else the catalogue's `mail.digest.subject` with the same values; the headline is that of `lead`, by default
+ * the first article.
  */
 export function digestSubject(content: DigestContent, lead: Article | undefined = content.articles[0]): string {
   const { config } = content;
@@ -85,15 +82,17 @@ export function digestSubject(content: DigestContent, lead: Article | undefined 
     number: String(content.number),
     edition: content.edition?.name ?? config.title,
   };
-  const template = config.newsletter.subject ?? defaultSubject;
+  const template = config.newsletter.subject;
+  if (template === null) return oneLine(t(config.locale, 'mail.digest.subject', values, false));
   return oneLine(template.replace(/\{(title|date|headline|number|edition)\}/g, (whole, key: string) => values[key] ?? whole));
 }
 
 /** Site-wide values every email template shows. */
-export function siteView(config: SiteConfig): Record<string, string> {
+export function siteView(config: SiteConfig): Record<string, string | boolean> {
   const urls = siteUrls(config);
   return {
     lang: config.language,
+    rtl: config.locale.dir === 'rtl',
     title: clean(config.title),
     url: urls.home,
     host: new URL(config.baseUrl).host,
@@ -127,6 +126,12 @@ function digestBlocks(content: DigestContent, trim: Trim): DigestBlock[] {
   }));
 }
 
+/** An article's own language for its block, when it is not the site's: `lang`, `dir` and the alignment that follows. */
+function blockLanguage(article: Article, config: SiteConfig): { tag: string; dir: string; align: string } | null {
+  const lang = articleLanguage(article, config);
+  return lang === null ? null : { ...lang, align: lang.dir === 'rtl' ? 'right' : 'left' };
+}
+
 /**
  * The view of the digest template: every content string cleaned, the reader fields as placeholders, the
  * subject and preview line as copy placeholders, each article and each possible story count a region.
@@ -137,17 +142,23 @@ export function digestView(content: DigestContent, trim: Trim = fullTrim): objec
   return {
     subject: copyPlaceholders.subject,
     preheader: copyPlaceholders.preheader,
+    locale: config.locale,
     site: siteView(config),
-    issueLine: `${hasEditions(config) && content.edition ? `${clean(content.edition.name)} · ` : ''}Issue ${content.number} · ${formatLongDate(content.date, config.language, config.newsletter.timezone)}`,
+    // The masthead's line names the edition too when the site has several.
+    issueKey: hasEditions(config) && content.edition ? 'mail.digest.issue.edition' : 'mail.digest.issue',
+    edition: content.edition ? clean(content.edition.name) : null,
+    // A string: an issue number is a name, not a quantity to group as 1,000.
+    number: String(content.number),
+    date: formatLongDate(content.date, config.language, config.newsletter.timezone),
     // One "N new stories" line for each N a copy can have; a copy keeps the one for its own count.
-    intros: content.articles.map((_, i) => ({ region: regionKey.count(i + 1), single: i === 0, count: i + 1 })),
+    intros: content.articles.map((_, i) => ({ region: regionKey.count(i + 1), count: i + 1 })),
     compact: trim.compact,
     reader: placeholders,
     // Each article's links named after it, so a screen reader's list of links is not "Read more" ten times.
     linkLabels: trim.compact
       ? []
       : content.articles.flatMap((article, i) => [
-          { selector: `.gz-read-${i} a`, label: `${words.readMore}: ${titles[i] ?? ''}` },
+          { selector: `.gz-read-${i} a`, label: t(config.locale, 'mail.digest.readMoreAbout', { title: titles[i] ?? '' }) },
           ...(imageView(article, config) ? [{ selector: `.gz-image-${i} a`, label: titles[i] ?? '' }] : []),
         ]),
     articles: content.articles.map((article, i) => ({
@@ -157,6 +168,7 @@ export function digestView(content: DigestContent, trim: Trim = fullTrim): objec
       url: articleUrl(config, article),
       summary: clean(shorten(article.summary, trim.summary)) || null,
       image: trim.compact ? null : imageView(article, config),
+      lang: blockLanguage(article, config),
     })),
   };
 }
@@ -210,12 +222,13 @@ export async function renderDigestIndex(
 ): Promise<string> {
   const sorted = [...digests].sort((a, b) => b.number - a.number);
   return renderEmailHtml('archive', {
-    title: clean(`${config.title} — newsletter archive`),
+    title: clean(t(config.locale, 'mail.archive.title', { site: config.title })),
     preheader: null,
+    locale: config.locale,
     site: siteView(config),
     digests: sorted.map((d) => ({
       url: digestWebUrl(config, d),
-      number: d.issue,
+      number: String(d.issue),
       date: formatLongDate(d.createdAt, config.language, config.newsletter.timezone),
       subject: clean(d.subject),
     })),

@@ -1,5 +1,6 @@
 // Atom 1.0 (RFC 4287). Titles and summaries are `type="text"`, so markup-looking text stays text.
 import { rfc3339 } from './dates.js';
+import { otherLanguage } from '../content/article.js';
 import type { FeedAuthor, FeedChannel, FeedItem } from './item.js';
 import { escapeAttr, escapeText } from './xml.js';
 
@@ -22,8 +23,8 @@ function enclosure(image: NonNullable<FeedItem['image']>): string {
   return `<link rel="enclosure"${type}${length} href="${escapeAttr(image.url)}"/>`;
 }
 
-/** Renders one `<entry>`, with `xml:lang` when its language is not the feed's. */
-function renderAtomEntry(item: FeedItem): string {
+/** Renders one `<entry>`, with its own `xml:lang` when its article is in another language than the feed. */
+function renderAtomEntry(item: FeedItem, channel: FeedChannel): string {
   const lines = [
     element('id', item.id),
     element('title', item.title, 'text'),
@@ -36,8 +37,8 @@ function renderAtomEntry(item: FeedItem): string {
   if (item.summary) lines.push(element('summary', item.summary, 'text'));
   lines.push(element('content', item.contentHtml, 'html'));
   if (item.image) lines.push(enclosure(item.image));
-  const lang = item.lang === null ? '' : ` xml:lang="${escapeAttr(item.lang)}"`;
-  return `  <entry${lang}>\n${lines.map((line) => `    ${line}\n`).join('')}  </entry>\n`;
+  const lang = otherLanguage(item, channel.language);
+  return `  <entry${lang === null ? '' : ` xml:lang="${escapeAttr(lang)}"`}>\n${lines.map((line) => `    ${line}\n`).join('')}  </entry>\n`;
 }
 
 /**
@@ -63,7 +64,7 @@ export function renderAtom(channel: FeedChannel, items: readonly FeedItem[]): st
     '<?xml version="1.0" encoding="utf-8"?>\n' +
     `<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="${escapeAttr(channel.language)}">\n` +
     head.map((line) => `  ${line}\n`).join('') +
-    items.map(renderAtomEntry).join('') +
+    items.map((item) => renderAtomEntry(item, channel)).join('') +
     '</feed>\n'
   );
 }

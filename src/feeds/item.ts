@@ -1,10 +1,11 @@
 // The one item list every feed format is written from: an Article reduced to what a feed says, with
 // absolute URLs, an explicit author and clean text, so RSS, Atom and JSON cannot disagree.
 import { extname } from 'node:path/posix';
-import type { Article } from '../content/article.js';
+import { otherLanguage, type Article } from '../content/article.js';
 import { escapeHtml } from '../content/html.js';
 import { cleanBlock, cleanLine } from '../content/text.js';
 import { absoluteUrl } from '../content/url.js';
+import { tHtml, type Locale } from '../i18n/index.js';
 
 /** A feed author: a name, and an email only when the site config gives one. */
 export interface FeedAuthor {
@@ -22,7 +23,7 @@ export interface ImageFile {
 
 /** One feed entry, format-neutral. */
 export interface FeedItem {
-  /** Stable id: the article's permanent URL (it depends on the slug only, never on the text or date). */
+  /** Stable id: the URL the article had under the file-name rule (README "URLs and ids"), never its text, headline or slug. */
   id: string;
   url: string;
   /** Plain text on one line, never HTML. */
@@ -34,7 +35,7 @@ export interface FeedItem {
   published: Date;
   /** Last modification, when after `published`. */
   updated: Date | null;
-  /** The item's language when it is not the feed's, else null. */
+  /** The article's own language tag, or null: the feed's. A feed names it only when it is not the feed's (`otherLanguage`). */
   lang: string | null;
   author: FeedAuthor;
   /** Section first, then tags; plain text, no duplicates. */
@@ -82,9 +83,6 @@ export function imageTypeOf(url: string): string | null {
   return imageTypes[extname(path.toLowerCase())] ?? null;
 }
 
-// The words feed content adds around the body, as the article page shows them.
-const words = { readMore: 'Read more', source: 'Source:' };
-
 /** The page's figure: the image (when it has a URL), its caption and credit. */
 function figureHtml(image: NonNullable<Article['image']>, src: string | null): string {
   const img = src === null ? '' : `<img src="${escapeHtml(src)}" alt="${escapeHtml(cleanLine(image.alt))}">`;
@@ -96,9 +94,10 @@ function figureHtml(image: NonNullable<Article['image']>, src: string | null): s
 
 /**
  * The item's full content: what the article page shows (figure with caption and credit, the body, or the
- * summary when there is no body, the related articles and the source), with fragment links made absolute.
+ * summary when there is no body, the related articles and the source, in the site's words), with fragment
+ * links made absolute. As on the page, those words say they are in the site's language when the article is not.
  */
-function contentHtml(article: Article, url: string, imageUrl: string | null, baseUrl: string): string {
+function contentHtml(article: Article, url: string, imageUrl: string | null, baseUrl: string, locale: Locale): string {
   const body = cleanBlock(article.html).replaceAll(' href="#', ` href="${escapeHtml(url)}#`);
   const related = article.related.map((ref) => {
     const title = escapeHtml(cleanLine(ref.title));
@@ -106,11 +105,12 @@ function contentHtml(article: Article, url: string, imageUrl: string | null, bas
     return `<li>${href === null ? title : `<a href="${escapeHtml(href)}">${title}</a>`}</li>`;
   });
   const source = article.source === null ? '' : cleanLine(article.source);
+  const siteWords = otherLanguage(article, locale.tag) === null ? '' : ` lang="${escapeHtml(locale.tag)}" dir="${locale.dir}"`;
   return [
     article.image ? figureHtml(article.image, imageUrl) : '',
     body.trim() ? body : (article.summary.trim() ? `<p>${escapeHtml(cleanLine(article.summary))}</p>` : ''),
-    related.length > 0 ? `<h2>${words.readMore}</h2>\n<ul>${related.join('')}</ul>` : '',
-    source ? `<p>${words.source} ${escapeHtml(source)}</p>` : '',
+    related.length > 0 ? `<h2${siteWords}>${tHtml(locale, 'article.readMore')}</h2>\n<ul>${related.join('')}</ul>` : '',
+    source ? `<p${siteWords}>${tHtml(locale, 'article.source', { source })}</p>` : '',
   ]
     .filter((part) => part !== '')
     .join('\n');
@@ -118,13 +118,14 @@ function contentHtml(article: Article, url: string, imageUrl: string | null, bas
 
 /**
  * Reduces an article to a feed item; `url` is its page, `siteAuthor` the fallback when it names nobody,
- * `images` the local image files by absolute URL (their real size and type).
+ * `locale` the site's words, `images` the local image files by absolute URL (their real size and type).
  */
 export function toFeedItem(
   article: Article,
   url: string,
   baseUrl: string,
   siteAuthor: FeedAuthor,
+  locale: Locale,
   images: ReadonlyMap<string, ImageFile> = new Map(),
 ): FeedItem {
   const byline = article.author ?? article.source;
@@ -138,10 +139,10 @@ export function toFeedItem(
     url,
     title: cleanLine(article.title) || article.slug,
     summary: cleanLine(article.summary),
-    contentHtml: contentHtml(article, url, imageUrl, baseUrl),
+    contentHtml: contentHtml(article, url, imageUrl, baseUrl, locale),
     published: article.date,
     updated: article.updated && article.updated > article.date ? article.updated : null,
-    lang: article.lang ?? null,
+    lang: article.lang,
     author: byline && cleanLine(byline) ? { name: cleanLine(byline), email: null } : siteAuthor,
     categories,
     image: imageUrl === null ? null : { url: imageUrl, type: file?.type ?? imageTypeOf(imageUrl), length: file?.length ?? null },

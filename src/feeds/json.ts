@@ -1,9 +1,11 @@
 // JSON Feed 1.1 (https://jsonfeed.org/version/1.1).
 import { rfc3339 } from './dates.js';
+import { otherLanguage } from '../content/article.js';
 import type { FeedChannel, FeedItem } from './item.js';
 
-/** The JSON Feed 1.1 object of one item. */
-function jsonFeedItem(item: FeedItem): Record<string, unknown> {
+/** The JSON Feed 1.1 object of one item; `language` only when its article's is not the feed's. */
+function jsonFeedItem(item: FeedItem, channel: FeedChannel): Record<string, unknown> {
+  const lang = otherLanguage(item, channel.language);
   return {
     id: item.id,
     url: item.url,
@@ -13,7 +15,7 @@ function jsonFeedItem(item: FeedItem): Record<string, unknown> {
     ...(item.image ? { image: item.image.url } : {}),
     date_published: rfc3339(item.published),
     ...(item.updated ? { date_modified: rfc3339(item.updated) } : {}),
-    ...(item.lang ? { language: item.lang } : {}),
+    ...(lang === null ? {} : { language: lang }),
     authors: [{ name: item.author.name }],
     ...(item.categories.length > 0 ? { tags: item.categories } : {}),
   };
@@ -31,7 +33,7 @@ export function renderJsonFeed(channel: FeedChannel, items: readonly FeedItem[])
     ...(channel.icon ? { icon: channel.icon, favicon: channel.icon } : {}),
     authors: [{ name: channel.author.name }],
     ...(channel.websubHub ? { hubs: [{ type: 'WebSub', url: channel.websubHub }] } : {}),
-    items: items.map(jsonFeedItem),
+    items: items.map((item) => jsonFeedItem(item, channel)),
   };
   return `${JSON.stringify(feed, null, 2)}\n`;
 }

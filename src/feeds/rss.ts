@@ -1,5 +1,6 @@
 // RSS 2.0 with the content, Dublin Core and Atom namespaces bound on the root element.
 import { rfc822 } from './dates.js';
+import { otherLanguage } from '../content/article.js';
 import type { FeedChannel, FeedItem } from './item.js';
 import { escapeAttr, escapeRssText, escapeText } from './xml.js';
 
@@ -12,15 +13,17 @@ function plain(name: string, text: string): string {
   return `<${name}>${escapeRssText(text)}</${name}>`;
 }
 
-/** Renders one `<item>`; name-only authors become `dc:creator`, since RSS `<author>` must be an email. */
-function renderRssItem(item: FeedItem): string {
+/**
+ * Renders one `<item>`; name-only authors become `dc:creator`, since RSS `<author>` must be an email, and an
+ * article in another language than the channel's says so in `dc:language` (RSS has no item language of its own).
+ */
+function renderRssItem(item: FeedItem, channel: FeedChannel): string {
   const lines = [
     plain('title', item.title),
     element('link', item.url),
     `<guid isPermaLink="true">${escapeText(item.id)}</guid>`,
     element('pubDate', rfc822(item.published)),
   ];
-  if (item.lang) lines.push(element('dc:language', item.lang));
   // <description> holds HTML: the plain-text summary is HTML-escaped, then XML-escaped. Without a summary it
   // repeats the content, as validators want a description before content:encoded.
   lines.push(element('description', item.summary ? escapeText(item.summary) : item.contentHtml));
@@ -30,6 +33,8 @@ function renderRssItem(item: FeedItem): string {
       ? plain('author', `${item.author.email} (${item.author.name})`)
       : plain('dc:creator', item.author.name),
   );
+  const lang = otherLanguage(item, channel.language);
+  if (lang !== null) lines.push(element('dc:language', lang));
   for (const category of item.categories) lines.push(plain('category', category));
   // Length 0 is what the RSS Best Practices Profile asks for when the size is unknown. An enclosure needs a
   // type: an image of unknown type is a Media RSS item, whose type is optional.
@@ -61,7 +66,7 @@ export function renderRss(channel: FeedChannel, items: readonly FeedItem[]): str
     '>\n' +
     '  <channel>\n' +
     head.map((line) => `    ${line}\n`).join('') +
-    items.map(renderRssItem).join('') +
+    items.map((item) => renderRssItem(item, channel)).join('') +
     '  </channel>\n' +
     '</rss>\n'
   );

@@ -8,6 +8,7 @@ import { editionsOf } from '../config/editions.js';
 import type { SiteConfig } from '../config/schema.js';
 import { integer } from '../delivery/settings.js';
 import type { Transport } from '../delivery/transport.js';
+import { t } from '../i18n/index.js';
 import type { Logger } from '../log.js';
 import { emailKey } from '../store/sql.js';
 import type { Store, Subscriber, SubscriberChoices } from '../store/types.js';
@@ -16,7 +17,7 @@ import { choiceBoxes, choicesFromForm, type KnownChoices } from '../subscribers/
 import { confirmLinkLifetimeMs, confirmSubscription, requestSubscription, unsubscribeSubscriber } from '../subscribers/manage.js';
 import { resolveSecret, verifyToken } from '../subscribers/tokens.js';
 import { mailboxKey, quoteValue, validateEmail, type ValidEmail } from '../subscribers/validate.js';
-import { consentWords as words, loadPages, type PageName, type PageViews } from './pages.js';
+import { loadPages, type PageName, type PageViews } from './pages.js';
 import { formList, mountPreferences } from './preferences.js';
 import { clientKey, SlidingWindowLimiter, type RateDecision, type RateLimit } from './rate-limit.js';
 import { createStaticHandler } from './static.js';
@@ -152,6 +153,7 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
   const logger = deps.logger;
   const render = loadPages(config);
   const choices = deps.choices ?? (() => Promise.resolve({ sections: [], editions: editionsOf(config) }));
+  const words = (key: string, params?: Record<string, string | number>): string => t(config.locale, key, params);
 
   const page = <P extends PageName>(c: Context, status: 200 | 400 | 403 | 404 | 413 | 415 | 429 | 500, name: P, title: string, view: PageViews[P]): Response => {
     c.header('Cache-Control', 'no-store');
@@ -159,7 +161,7 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
   };
   const notice = (c: Context, status: 200 | 400 | 403 | 404 | 413 | 415 | 429 | 500, heading: string, paragraphs: string[], link: PageViews['notice']['link'] = null): Response =>
     page(c, status, 'notice', heading, { heading, paragraphs, link });
-  const subscribeAgain = { href: '/subscribe/', label: 'Subscribe again' };
+  const subscribeAgain = { href: '/subscribe/', label: words('server.subscribe.again') };
 
   const clientOf = (c: Context): string => {
     const forwarded = deps.trustProxy ? c.req.header('x-forwarded-for')?.split(',').at(-1)?.trim() : undefined;
@@ -168,9 +170,9 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
   const tooMany = (c: Context, decision: Extract<RateDecision, { allowed: false }>, json: boolean): Response => {
     c.header('Retry-After', String(decision.retryAfterSeconds));
     const minutes = Math.ceil(decision.retryAfterSeconds / 60);
-    const message = `Too many subscription requests. Please try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`;
+    const message = words('server.subscribe.rateLimited', { minutes });
     if (json) return c.json({ error: 'rate_limited', message, retryAfter: decision.retryAfterSeconds }, 429);
-    return notice(c, 429, 'Please wait a little', [message]);
+    return notice(c, 429, words('server.subscribe.rateLimited.title'), [message]);
   };
 
   const sendConfirmation = (subscriber: Subscriber, nonce: string): void => {
@@ -216,7 +218,7 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
     else if (bounced) logger?.info({ subscriber: subscriber.id }, 'subscribe request for a bounced address: recorded, no mail sent');
   };
 
-  const tooLarge = (c: Context): Response => notice(c, 413, 'Request too large', ['A subscription needs only an email address and a name.']);
+  const tooLarge = (c: Context): Response => notice(c, 413, words('server.subscribe.tooLarge.title'), [words('server.subscribe.tooLarge')]);
   // Reads the whole body here, chunked or not, or none at all (RFC 8058 allows an empty one-click POST), at most
   // maxBody bytes, into a plain Request for parseBody and json. (Hono's bodyLimit on node-server answered 500 to a
   // chunked POST and to one without a body.)
@@ -238,7 +240,10 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
     if (!isCrossOrigin(c, siteOrigin)) return next();
     logger?.warn({ origin: c.req.header('origin') ?? null, fetchSite: c.req.header('sec-fetch-site') ?? null, path: c.req.path }, 'cross-origin form post refused');
     if (isJson(c)) return c.json({ error: 'cross_origin', message: `send this form from ${config.baseUrl}` }, 403);
-    return notice(c, 403, 'Please use the form on our site', [`This request came from another site. To subscribe to ${config.title}, use the form on ${config.baseUrl}.`], { href: '/subscribe/', label: 'Go to the form' });
+    return notice(c, 403, words('server.crossOrigin.title'), [words('server.crossOrigin', { site: config.title, url: config.baseUrl })], {
+      href: '/subscribe/',
+      label: words('server.crossOrigin.link'),
+    });
   };
 
   const app = new Hono();
@@ -257,7 +262,7 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
   });
 
   const form = async (c: Context): Promise<Response> =>
-    page(c, 200, 'subscribe', 'Subscribe', { error: null, email: '', name: '', choices: choiceBoxes(await choices(), { sections: [], editions: [] }) });
+    page(c, 200, 'subscribe', words('subscribe.title'), { error: null, email: '', name: '', choices: choiceBoxes(await choices(), { sections: [], editions: [] }) });
   app.get('/subscribe', form);
   app.get('/subscribe/', form);
 
@@ -270,9 +275,10 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
     try {
       if (json) fields = (await c.req.json()) as Record<string, unknown>;
       else if (/^(?:application\/x-www-form-urlencoded|multipart\/form-data)\b/i.test(c.req.header('content-type') ?? '')) fields = await c.req.parseBody({ all: true });
-      else return notice(c, 415, 'Unsupported request', ['Send the subscription form, or JSON {"email": …, "name": …}.']);
+      else return notice(c, 415, words('server.subscribe.unsupported.title'), [words('server.subscribe.unsupported')]);
     } catch {
-      return json ? c.json({ error: 'bad_request', message: 'the body is not valid JSON' }, 400) : notice(c, 400, 'Unreadable request', ['Please use the form.'], { href: '/subscribe/', label: 'Back to the form' });
+      const back = { href: '/subscribe/', label: words('server.subscribe.backToForm') };
+      return json ? c.json({ error: 'bad_request', message: 'the body is not valid JSON' }, 400) : notice(c, 400, words('server.subscribe.unreadable.title'), [words('server.subscribe.unreadable')], back);
     }
     const email = typeof fields?.email === 'string' ? fields.email : '';
     const name = typeof fields?.name === 'string' ? fields.name : '';
@@ -288,11 +294,13 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
     const refuse = (error: 'invalid_email' | 'invalid_choice', message: string): Response => {
       if (json) return c.json({ error, message }, 400);
       const boxes = choiceBoxes(known, chosen?.ok ? { sections: [], editions: [], ...chosen.choices } : { sections: [], editions: [] });
-      return page(c, 400, 'subscribe', 'Subscribe', { error: message, email: email.slice(0, 254), name: name.slice(0, 100), choices: boxes });
+      return page(c, 400, 'subscribe', words('subscribe.title'), { error: message, email: email.slice(0, 254), name: name.slice(0, 100), choices: boxes });
     };
     const check = validateEmail(email);
-    if (!check.ok) return refuse('invalid_email', email.trim() === '' ? 'Please enter your email address.' : `${quoteValue(email, 60)} ${check.message}: ${check.hint}.`);
-    if (chosen === null) return refuse('invalid_choice', 'Please choose at least one edition and one section.');
+    if (!check.ok) {
+      return refuse('invalid_email', email.trim() === '' ? words('server.subscribe.emailMissing') : words('server.subscribe.emailInvalid', { address: quoteValue(email, 60) }));
+    }
+    if (chosen === null) return refuse('invalid_choice', words('server.subscribe.noChoice'));
     if (!chosen.ok) return refuse('invalid_choice', `${chosen.message}.`);
     const byEmail = perEmail.hit(emailKey(check.email), now().getTime());
     if (!byEmail.allowed) return tooMany(c, byEmail, json);
@@ -300,18 +308,22 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
 
     // The same answer whatever the address was (new, pending, active, unsubscribed, bounced, capped), echoing it as
     // typed, not as stored: it tells nobody who is subscribed.
-    const message = `If ${check.email} is not subscribed yet, a link to confirm is on its way. Click it to start receiving ${config.title}.`;
+    const message = words('server.subscribe.checkInbox', { email: check.email, site: config.title });
     if (json) return c.json({ status: 'check-your-inbox', message });
-    return notice(c, 200, 'Check your inbox', [message, 'No mail? Look in your spam folder, or try again in a few minutes.']);
+    return notice(c, 200, words('server.subscribe.checkInbox.title'), [message, words('server.subscribe.checkInbox.spam')]);
   };
   app.post('/subscribe', sameOrigin, readBody, subscribe);
   app.post('/subscribe/', sameOrigin, readBody, subscribe);
 
-  const badLink = (c: Context): Response =>
-    notice(c, 400, words.badLink.heading, [words.badLink.confirm], subscribeAgain);
+  const badLink = (c: Context): Response => notice(c, 400, words('server.badLink.title'), [words('server.confirm.badLink')], subscribeAgain);
   /** The page of a confirm link that no longer confirms: says why, and offers a new mail to the same address. */
-  const resend = (c: Context, outcome: 'expired' | 'replaced', email: string): Response =>
-    page(c, 400, 'confirm', words[outcome].heading, { ...words[outcome], email, action: '/subscribe', resend: true });
+  const resend = (c: Context, outcome: 'expired' | 'replaced', email: string): Response => {
+    const heading = words(`server.confirm.${outcome}.title`);
+    const view = { heading, message: words(`server.confirm.${outcome}`), button: words('server.confirm.resend'), email, action: '/subscribe', resend: true };
+    return page(c, 400, 'confirm', heading, view);
+  };
+  const confirmed = (c: Context): Response =>
+    notice(c, 200, words('server.confirm.done.title'), [words('server.confirm.done', { site: config.title })], { href: '/', label: words('server.read', { site: config.title }) });
 
   // GET and HEAD only show the button: link scanners open links, and must not subscribe anyone by doing so.
   app.get('/confirm', async (c) => {
@@ -320,10 +332,12 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
     const subscriber = subject && (await store.findSubscriberByPublicId(subject.publicId));
     if (!subject || !subscriber) return badLink(c);
     c.header('X-Robots-Tag', 'noindex');
-    if (subscriber.status === 'active') return notice(c, 200, words.confirmed.heading, [words.confirmed.message(config.title)], { href: '/', label: `Read ${config.title}` });
+    if (subscriber.status === 'active') return confirmed(c);
     const state = await store.confirmState(subscriber.id, subject.nonce, new Date(now().getTime() - confirmLinkLifetimeMs));
     if (state !== 'current') return resend(c, state, subscriber.email);
-    return page(c, 200, 'confirm', words.confirm.heading, { ...words.confirm, email: subscriber.email, action: `/confirm?token=${encodeURIComponent(token)}`, resend: false });
+    const heading = words('server.confirm.ask.title');
+    const view = { heading, message: words('server.confirm.ask'), button: words('server.confirm.ask.button'), email: subscriber.email, resend: false };
+    return page(c, 200, 'confirm', heading, { ...view, action: `/confirm?token=${encodeURIComponent(token)}` });
   });
 
   app.post('/confirm', sameOrigin, readBody, async (c) => {
@@ -333,14 +347,14 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
     const outcome = await confirmSubscription(store, subject.publicId, subject.nonce, now());
     if (outcome === 'confirmed' || outcome === 'already') {
       if (outcome === 'confirmed') logger?.info({ subscriber: subscriber.id }, 'subscription confirmed');
-      return notice(c, 200, words.confirmed.heading, [words.confirmed.message(config.title)], { href: '/', label: `Read ${config.title}` });
+      return confirmed(c);
     }
     if (outcome === 'unknown') return badLink(c);
     return resend(c, outcome, subscriber.email);
   });
 
   const badUnsubscribeLink = (c: Context): Response =>
-    notice(c, 400, 'This link does not work', ['It may have been cut or changed on its way. Use the unsubscribe link at the bottom of any issue, copied whole.']);
+    notice(c, 400, words('server.badLink.title'), [words('server.unsubscribe.badLink')]);
 
   // GET only shows the button: mail scanners open links, and must not unsubscribe anyone by doing so.
   app.get('/unsubscribe', async (c) => {
@@ -350,7 +364,7 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
     if (!subscriber) return badUnsubscribeLink(c);
     c.header('X-Robots-Tag', 'noindex');
     const already = subscriber.status === 'unsubscribed' || subscriber.status === 'bounced';
-    return page(c, 200, 'unsubscribe', 'Unsubscribe', { email: subscriber.email, action: `/unsubscribe?token=${encodeURIComponent(token)}`, already });
+    return page(c, 200, 'unsubscribe', words('server.unsubscribe.title'), { email: subscriber.email, action: `/unsubscribe?token=${encodeURIComponent(token)}`, already });
   });
 
   // The button and RFC 8058 one-click (`List-Unsubscribe=One-Click`, urlencoded or multipart) both land here;
@@ -361,7 +375,7 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
     const subscriber = found && (await unsubscribeSubscriber(store, found.id, now(), 'web'));
     if (!subscriber) return badUnsubscribeLink(c);
     logger?.info({ subscriber: subscriber.id }, 'unsubscribed');
-    return notice(c, 200, 'You are unsubscribed', [`${subscriber.email} will get no more mail from ${config.title}.`], subscribeAgain);
+    return notice(c, 200, words('server.unsubscribe.done.title'), [words('server.unsubscribe.done', { email: subscriber.email, site: config.title })], subscribeAgain);
   });
 
   mountPreferences(app, { store, config, secret, now, choices, page, notice, readBody, security: [pageSecurity, compress()], ...(logger ? { logger } : {}) });
@@ -370,10 +384,10 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
   const serveOut = createStaticHandler(deps.options.outDir);
   app.get('*', staticSecurity, (c) => serveOut(c));
 
-  app.notFound((c) => notice(c, 404, 'Not found', ['There is no page at this address.'], { href: '/', label: `Go to ${config.title}` }));
+  app.notFound((c) => notice(c, 404, words('server.notFound.title'), [words('server.notFound')], { href: '/', label: words('server.goTo', { site: config.title }) }));
   app.onError((error, c) => {
     logger?.error({ err: error, path: c.req.path }, 'request failed');
-    return notice(c, 500, 'Something went wrong', ['Please try again later.']);
+    return notice(c, 500, words('server.error.title'), [words('server.error')]);
   });
   return app;
 }

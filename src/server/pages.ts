@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 import type { SiteConfig } from '../config/schema.js';
+import { registerMessageHelpers } from '../i18n/index.js';
 import type { ChoiceBox } from '../subscribers/choices.js';
 import { feedLinks, frame } from '../site/pages.js';
 import { defaultTemplatesDir as siteTemplatesDir } from '../site/templates.js';
@@ -28,15 +29,6 @@ export interface ChoiceBoxes {
   sections: ChoiceBox[];
 }
 
-/** The words of the consent pages (issue 12), kept together for the message catalogues. */
-export const consentWords = {
-  confirm: { heading: 'Confirm your subscription', message: 'Send the newsletter to this address?', button: 'Yes, subscribe me' },
-  confirmed: { heading: 'You are subscribed', message: (title: string) => `Thank you: the next issue of ${title} will be in your inbox.` },
-  expired: { heading: 'This link has expired', message: 'Confirmation links work for 7 days. We can send a new one to this address.', button: 'Send me a new link' },
-  replaced: { heading: 'This link was replaced', message: 'A newer confirmation mail was sent after this one; only its link works. We can send another.', button: 'Send me a new link' },
-  badLink: { heading: 'This link does not work', confirm: 'It may have been cut or changed on its way. Copy the whole link from the email, or subscribe again.' },
-} as const;
-
 /** A page name. */
 export type PageName = keyof PageViews;
 
@@ -46,6 +38,7 @@ export type PageRenderer = <P extends PageName>(page: P, path: string, title: st
 /** Compiles the server pages (once, at start-up) around the site's layout partial. */
 export function loadPages(config: SiteConfig, dirs = { server: serverTemplatesDir, site: siteTemplatesDir }): PageRenderer {
   const hbs = Handlebars.create();
+  registerMessageHelpers(hbs);
   // A compiled partial: a string partial would be compiled again on every render.
   hbs.registerPartial('layout', hbs.compile(readFileSync(join(dirs.site, 'layout.hbs'), 'utf8'), { strict: true }));
   hbs.registerPartial('choices', hbs.compile(readFileSync(join(dirs.site, 'choices.hbs'), 'utf8'), { strict: true }));

@@ -2,6 +2,7 @@
 // shows it (mail scanners open links); POST saves it; ticking nothing unsubscribes, and the page says so.
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import type { SiteConfig } from '../config/schema.js';
+import { t } from '../i18n/index.js';
 import type { Logger } from '../log.js';
 import type { Store, Subscriber } from '../store/types.js';
 import { choiceBoxes, choicesFromForm, type KnownChoices } from '../subscribers/choices.js';
@@ -27,18 +28,6 @@ export interface PreferencesDeps {
   logger?: Logger;
 }
 
-// The words of these pages, together so that the message catalogues can take them over.
-const words = {
-  title: 'Your sections and editions',
-  badLink: ['This link does not work', 'It may have been cut or changed on its way. Use the link at the bottom of any issue, copied whole.'],
-  saved: 'Your choices are saved',
-  savedText: (email: string, title: string) => `${title} sends ${email} what you chose, from the next issue on.`,
-  unsubscribed: 'You chose nothing, so you are unsubscribed',
-  unsubscribedText: (email: string, title: string) => `${email} will get no more mail from ${title}.`,
-  change: 'Change your choices',
-  subscribeAgain: 'Subscribe again',
-} as const;
-
 /** A form field as a list of names: repeated checkboxes, a JSON list, or one comma-separated string. */
 export function formList(value: unknown): string[] {
   const values = Array.isArray(value) ? value : value === undefined ? [] : [value];
@@ -48,6 +37,7 @@ export function formList(value: unknown): string[] {
 /** Mounts GET and POST `/preferences` on the app. */
 export function mountPreferences(app: Hono, deps: PreferencesDeps): void {
   const { store, config, secret, now, page, notice } = deps;
+  const words = (key: string, params?: Record<string, string>): string => t(config.locale, key, params);
   app.use('/preferences', ...deps.security);
 
   const readerOf = async (c: Context): Promise<{ token: string; subscriber: Subscriber } | null> => {
@@ -56,10 +46,10 @@ export function mountPreferences(app: Hono, deps: PreferencesDeps): void {
     const subscriber = subject === null ? null : await store.findSubscriberByPublicId(subject.publicId);
     return subscriber ? { token, subscriber } : null;
   };
-  const badLink = (c: Context): Response => notice(c, 400, words.badLink[0], [words.badLink[1]]);
+  const badLink = (c: Context): Response => notice(c, 400, words('server.badLink.title'), [words('server.preferences.badLink')]);
   const form = (c: Context, status: 200 | 400, reader: { token: string; subscriber: Subscriber }, boxes: PageViews['preferences']['choices'], error: string | null): Response => {
     c.header('X-Robots-Tag', 'noindex');
-    return page(c, status, 'preferences', words.title, {
+    return page(c, status, 'preferences', words('server.preferences.title'), {
       email: reader.subscriber.email,
       action: `/preferences?token=${encodeURIComponent(reader.token)}`,
       subscribed: reader.subscriber.status === 'active' || reader.subscriber.status === 'pending',
@@ -84,7 +74,8 @@ export function mountPreferences(app: Hono, deps: PreferencesDeps): void {
     if (chosen === null) {
       await unsubscribeSubscriber(store, subscriber.id, now(), 'web');
       deps.logger?.info({ subscriber: subscriber.id }, 'unsubscribed on the preferences page');
-      return notice(c, 200, words.unsubscribed, [words.unsubscribedText(subscriber.email, config.title)], { href: '/subscribe/', label: words.subscribeAgain });
+      const text = words('server.unsubscribe.done', { email: subscriber.email, site: config.title });
+      return notice(c, 200, words('server.preferences.unsubscribed.title'), [text], { href: '/subscribe/', label: words('server.subscribe.again') });
     }
     if (!chosen.ok) {
       const boxes = choiceBoxes(known, subscriber);
@@ -92,9 +83,9 @@ export function mountPreferences(app: Hono, deps: PreferencesDeps): void {
     }
     await store.setSubscriberChoices(subscriber.id, chosen.choices, now(), 'web');
     deps.logger?.info({ subscriber: subscriber.id }, 'preferences saved');
-    return notice(c, 200, words.saved, [words.savedText(subscriber.email, config.title)], {
+    return notice(c, 200, words('server.preferences.saved.title'), [words('server.preferences.saved', { email: subscriber.email, site: config.title })], {
       href: `/preferences?token=${encodeURIComponent(reader.token)}`,
-      label: words.change,
+      label: words('server.preferences.change'),
     });
   });
 }

@@ -4,7 +4,7 @@
 // strong validators they revalidate with. (Hono's compress middleware would weaken them to W/.)
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { realpath, stat } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import { basename, join, sep } from 'node:path';
 import { Readable, pipeline } from 'node:stream';
 import { constants, createBrotliCompress, createGzip } from 'node:zlib';
@@ -12,7 +12,7 @@ import type { Context } from 'hono';
 import { parseAccept } from 'hono/utils/accept';
 import { COMPRESSIBLE_CONTENT_TYPE_REGEX } from 'hono/utils/compress';
 import { getMimeType } from 'hono/utils/mime';
-import { feedFiles, feedTypes } from '../site/layout.js';
+import { feedFiles, feedTypes, redirectsFile } from '../site/layout.js';
 
 /** How long browsers and proxies may reuse a file before revalidating it (feeds and pages change when a build runs). */
 const staticCacheControl = 'public, max-age=300';
@@ -91,10 +91,53 @@ function matches(ifNoneMatch: string, etag: string): boolean {
   return (ifNoneMatch.match(/(?:W\/)?"[^"]*"/g) ?? []).some((tag) => tag.replace(/^W\//, '') === etag);
 }
 
-/** Serves the files of `root` for GET and HEAD; answers 404 for anything it will not or cannot serve. */
+/** The redirects `build` left in `root` (old folder → current folder), read again whenever the file changes. */
+function redirectsOf(root: string): () => Promise<ReadonlyMap<string, string>> {
+  let known: { ino: number; size: number; mtimeMs: number; map: Promise<ReadonlyMap<string, string>> } | null = null;
+  return async () => {
+    let info;
+    try {
+      info = await stat(join(root, redirectsFile));
+    } catch {
+      return new Map();
+    }
+    if (known?.ino !== info.ino || known.size !== info.size || known.mtimeMs !== info.mtimeMs) {
+      const map = readFile(join(root, redirectsFile), 'utf8').then(
+        (text) => {
+          const data: unknown = JSON.parse(text);
+          const entries = data !== null && typeof data === 'object' ? Object.entries(data) : [];
+          // Only folder paths under the root: a Location of `//host/` would send readers to another site.
+          const isFolder = (value: unknown): value is string => typeof value === 'string' && value.endsWith('/') && safeSegments(`/${value}`) !== null;
+          return new Map(entries.filter((entry): entry is [string, string] => isFolder(entry[1])));
+        },
+        // A file caught half-written by a build: no redirects this once, the next request reads it again.
+        () => new Map<string, string>(),
+      );
+      known = { ino: info.ino, size: info.size, mtimeMs: info.mtimeMs, map };
+    }
+    return known.map;
+  };
+}
+
+/**
+ * Where a request for `segments` has moved: the deepest redirected folder that holds it, with the rest of the path
+ * kept (`sections/economie/feed.xml` → `sections/économie/feed.xml`); an old folder's `index.html` is the folder.
+ */
+function movedTo(redirects: ReadonlyMap<string, string>, segments: readonly string[]): string | undefined {
+  for (let depth = segments.length; depth > 0; depth--) {
+    const to = redirects.get(segments.slice(0, depth).map((segment) => `${segment}/`).join(''));
+    if (to === undefined) continue;
+    const rest = segments.slice(depth);
+    return to + (rest.length === 1 && rest[0] === 'index.html' ? '' : rest.join('/'));
+  }
+  return undefined;
+}
+
+/** Serves the files of `root` for GET and HEAD; answers 404 for anything it will not or cannot serve, 301 at an old URL. */
 export function createStaticHandler(root: string): (c: Context) => Promise<Response> {
   const versions = new Map<string, FileVersion>();
   let rootReal: string | null = null;
+  const redirects = redirectsOf(root);
 
   async function version(path: string, info: { ino: number; size: number; mtimeMs: number }): Promise<string> {
     const known = versions.get(path);
@@ -111,6 +154,8 @@ export function createStaticHandler(root: string): (c: Context) => Promise<Respo
     const url = new URL(c.req.url);
     const segments = safeSegments(url.pathname);
     if (!segments) return c.notFound();
+    const moved = segments.length > 0 ? movedTo(await redirects(), segments) : undefined;
+    if (moved !== undefined) return c.redirect(`/${moved.split('/').map(encodeURIComponent).join('/')}${url.search}`, 301);
     let file: string;
     let info: Awaited<ReturnType<typeof stat>>;
     try {

@@ -3,17 +3,25 @@ import { stat } from 'node:fs/promises';
 import type { SiteConfig } from '../config/schema.js';
 import { loadSiteConfig } from '../config/load.js';
 import type { RuntimeOptions } from '../config/options.js';
+import { join } from 'node:path';
+import { ArticleCache } from '../content/cache.js';
 import { loadArticles } from '../content/load.js';
 import { selectPublished } from '../content/select.js';
 import { UsageError, type Problem } from '../errors.js';
 import { planImages, readImageFacts } from './images.js';
-import { writeSite, type WriteResult } from './write.js';
+import { loadSiteTemplates } from './templates.js';
+import { siteKey, writeSite, type WriteResult } from './write.js';
+
+/** The parsed articles of the last build, beside its manifest in the output folder (hidden: never served). */
+export const articleCacheFile = '.gazette-articles.cache';
 
 /** A finished build: what was published, what changed on disk, and the content problems found on the way. */
 export interface BuildResult extends WriteResult {
   config: SiteConfig;
   /** Invalid content files; the valid articles were still built. */
   problems: Problem[];
+  /** Things to mend that changed nothing (a catalogue's missing or unknown keys): reported once per build. */
+  warnings: Problem[];
 }
 
 /** Refuses an output folder that is a file, or lies under one, before anything is written. */
@@ -33,13 +41,18 @@ async function checkOutDir(outDir: string): Promise<void> {
 /**
  * Loads the site config and the articles, keeps those published at `now`, and writes feeds, pages and the
  * content's images into `outDir`. A bad site config throws InputError; bad articles are returned as problems and left out.
+ * Articles parsed by the last build into `outDir` are reused while their bytes, the config, the templates and Gazette are the same.
  */
 export async function buildSite(options: Pick<RuntimeOptions, 'contentDir' | 'outDir'>, now: Date): Promise<BuildResult> {
   const config = await loadSiteConfig(options.contentDir);
   await checkOutDir(options.outDir);
-  const { articles, problems } = await loadArticles(options.contentDir, { timezone: config.timezone, baseUrl: config.baseUrl });
+  const templates = await loadSiteTemplates();
+  const cache = await ArticleCache.open(join(options.outDir, articleCacheFile), await siteKey(config, templates));
+  const parseOptions = { timezone: config.timezone, baseUrl: config.baseUrl, languages: config.languages };
+  const { articles, problems } = await loadArticles(options.contentDir, parseOptions, cache);
   const published = selectPublished(articles, now);
   const { images, problems: imageProblems } = await readImageFacts(options.contentDir, published, config.baseUrl);
-  const written = await writeSite(published, config, options.outDir, { copies: await planImages(options.contentDir), facts: { images }, now });
-  return { ...written, config, problems: [...problems, ...imageProblems] };
+  const written = await writeSite(published, config, options.outDir, { copies: await planImages(options.contentDir), facts: { images }, now, templates });
+  await cache.save();
+  return { ...written, config, problems: [...problems, ...imageProblems], warnings: config.locale.warnings };
 }

@@ -26,10 +26,22 @@ export function articleDir(slug: string): string {
   return `articles/${slug}/`;
 }
 
+/** The feed id of an article: the URL its page had under the file-name rule, which never moves (README "URLs and ids"). */
+export function articleIdUrl(baseUrl: string, article: Pick<Article, 'id'>): string {
+  return urlOf(baseUrl, articleDir(article.id));
+}
+
 /** The folder of a section's page and feeds. */
 export function sectionDir(sectionSlug: string): string {
+  if (sectionSlug === '') throw new Error('a section slug cannot be empty');
   return `sections/${sectionSlug}/`;
 }
+
+/**
+ * The redirects `build` writes and `serve` answers with 301 (a dotfile: never served itself). JSON: folder paths
+ * under the site root, decoded, old → current, e.g. `{ "articles/000-7e434e7f9160c0f8/": "articles/peace-with-…/" }`.
+ */
+export const redirectsFile = '.gazette-redirects.json';
 
 /** Articles per page of the home page and section pages; older ones are on `page/2/`, `page/3/`, … */
 export const listPageSize = 50;
@@ -62,7 +74,7 @@ export function sortArticles(articles: readonly Article[]): Article[] {
   return [...articles].sort(newestFirst);
 }
 
-/** Groups sorted articles by section slug (`WORLD` and `World` are one section), sections by slug. */
+/** Groups sorted articles by section slug (`WORLD` and `World` are one section), sections by slug; the loader refuses a section without a slug. */
 export function groupSections(sorted: readonly Article[]): Section[] {
   const bySlug = new Map<string, Section>();
   const slugs = new Map<string, string>();
@@ -73,7 +85,6 @@ export function groupSections(sorted: readonly Article[]): Section[] {
       slug = slugify(article.section);
       slugs.set(article.section, slug);
     }
-    if (slug === '') continue;
     const section = bySlug.get(slug);
     if (section) section.articles.push(article);
     else bySlug.set(slug, { slug, label: article.section.trim(), articles: [article] });

@@ -1,17 +1,17 @@
 // The HTML pages: pure renderers from articles, config and compiled templates to strings.
 import type { SiteConfig } from '../config/schema.js';
 import { editionsOf } from '../config/editions.js';
-import type { Article } from '../content/article.js';
+import { otherLanguage, type Article } from '../content/article.js';
 import { slugify, stripControlChars as clean } from '../content/text.js';
 import { rfc3339 } from '../feeds/dates.js';
 import { formatLongDate } from '../content/dates.js';
 import { escapeHtml } from '../content/html.js';
 import { absoluteUrl } from '../content/url.js';
+import { directionOf, t, type Locale } from '../i18n/index.js';
 import { articleDir, feedFiles, feedTypes, listPageDir, rootOf, sectionDir, urlOf, type FeedFormat, type Section } from './layout.js';
 import { choiceBoxes } from '../subscribers/choices.js';
 import type { SiteTemplates } from './templates.js';
 
-const rtlLanguages = new Set(['ar', 'arc', 'ckb', 'dv', 'fa', 'he', 'ks', 'ps', 'sd', 'ug', 'ur', 'yi']);
 const formatLabels: Record<FeedFormat, string> = { rss: 'RSS', atom: 'Atom', json: 'JSON Feed' };
 
 /** A feed as pages announce it: `<link rel="alternate">` in the head and a link in the footer. */
@@ -26,6 +26,8 @@ export interface FeedLink {
 export interface Frame {
   lang: string;
   dir: 'ltr' | 'rtl';
+  /** The words of the `{{t}}` helper. */
+  locale: Locale;
   /** Relative path from the page to the site root, so the output works under any path and from a local server. */
   root: string;
   siteTitle: string;
@@ -48,9 +50,15 @@ export function feedLinks(config: SiteConfig, dir: string, title: string): FeedL
 }
 
 /** The layout's frame for one page of the site: language, direction and site title from the config. */
-export function frame(config: SiteConfig, page: Omit<Frame, 'lang' | 'dir' | 'siteTitle'>): Frame {
-  const primary = config.language.split('-')[0]?.toLowerCase() ?? '';
-  return { lang: config.language, dir: rtlLanguages.has(primary) ? 'rtl' : 'ltr', siteTitle: clean(config.title), ...page };
+export function frame(config: SiteConfig, page: Omit<Frame, 'lang' | 'dir' | 'locale' | 'siteTitle'>): Frame {
+  const { locale } = config;
+  return { lang: config.language, dir: locale.dir, locale, siteTitle: clean(config.title), ...page };
+}
+
+/** An article's own language when it is not the site's (its page, list entry and digest block say so), or null. */
+export function articleLanguage(article: Pick<Article, 'lang'>, config: SiteConfig): { tag: string; dir: 'ltr' | 'rtl' } | null {
+  const tag = otherLanguage(article, config.language);
+  return tag === null ? null : { tag, dir: directionOf(tag) };
 }
 
 
@@ -66,6 +74,7 @@ function listItems(articles: readonly Article[], config: SiteConfig, root: strin
     dateText: formatLongDate(a.date, config.language, config.timezone),
     section: a.section === null ? null : clean(a.section),
     summary: clean(a.summary),
+    lang: articleLanguage(a, config),
   }));
 }
 
@@ -115,7 +124,7 @@ function listFrame(
 /** `index.html` and `page/<n>/index.html`: the latest articles, the sections and autodiscovery of the site feeds. */
 export function renderIndexPage(page: ListPage, sections: readonly Section[], config: SiteConfig, templates: SiteTemplates): string {
   const site = clean(config.title);
-  const title = page.number === 1 ? site : `${site} — page ${page.number}`;
+  const title = page.number === 1 ? site : t(config.locale, 'site.title.page', { title: site, number: page.number });
   const description = clean(config.description);
   const view = listFrame(config, sections, { dir: listPageDir('', page.number), title, description, feedDir: '', feedTitle: site, current: null });
   return templates.index({
@@ -137,7 +146,7 @@ export function renderSectionPage(
   const first = sectionDir(section.slug);
   const label = clean(section.label);
   const feedTitle = `${label} — ${clean(config.title)}`;
-  const title = `${feedTitle}${page.number === 1 ? '' : ` — page ${page.number}`}`;
+  const title = page.number === 1 ? feedTitle : t(config.locale, 'site.title.page', { title: feedTitle, number: page.number });
   const dir = listPageDir(first, page.number);
   const view = listFrame(config, sections, { dir, title, description: '', feedDir: first, feedTitle, current: section.slug });
   return templates.section({
@@ -166,7 +175,7 @@ function onSite(baseUrl: string, root: string): { url: (url: string) => string; 
 export function renderSubscribePage(sections: readonly Section[], config: SiteConfig, templates: SiteTemplates): string {
   const dir = 'subscribe/';
   const root = rootOf(dir);
-  const title = `Subscribe — ${clean(config.title)}`;
+  const title = `${t(config.locale, 'subscribe.title')} — ${clean(config.title)}`;
   return templates.subscribe({
     ...frame(config, {
       root,
@@ -224,6 +233,7 @@ export function renderArticlePage(article: Article, config: SiteConfig, template
     article: {
       title,
       summary,
+      lang: articleLanguage(article, config),
       dateIso: rfc3339(article.date),
       dateText: formatLongDate(article.date, config.language, config.timezone),
       section: sectionSlug ? { label: clean(article.section ?? ''), href: root + sectionDir(sectionSlug) } : null,
@@ -237,5 +247,21 @@ export function renderArticlePage(article: Article, config: SiteConfig, template
         href: ref.url === null ? null : absoluteUrl(ref.url, config.baseUrl),
       })),
     },
+  });
+}
+
+/**
+ * The page left in `fromDir`, an old folder: a meta refresh, a canonical link and a plain link to the current page
+ * `target` titled `title` (no script, so every browser and crawler follows it). `serve` answers the old URL with a 301 first.
+ */
+export function renderRedirectPage(fromDir: string, target: string, title: string, config: SiteConfig, templates: SiteTemplates): string {
+  const { locale } = config;
+  return templates.redirect({
+    lang: config.language,
+    dir: locale.dir,
+    locale,
+    href: rootOf(fromDir) + target.split('/').map(encodeURIComponent).join('/'),
+    canonical: urlOf(config.baseUrl, target),
+    title: clean(title),
   });
 }

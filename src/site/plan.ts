@@ -8,10 +8,12 @@ import { toFeedItem, type FeedAuthor, type FeedChannel, type FeedItem, type Imag
 import { renderFeeds } from '../feeds/render.js';
 import {
   articleDir,
+  articleIdUrl,
   feedFiles,
   groupSections,
   listPageDir,
   listPageSize,
+  redirectsFile,
   sectionDir,
   sortArticles,
   stylesheetPath,
@@ -19,7 +21,9 @@ import {
   type FeedFormat,
   type Section,
 } from './layout.js';
-import { renderArticlePage, renderIndexPage, renderSectionPage, renderSubscribePage, type ListPage } from './pages.js';
+import { renderArticlePage, renderIndexPage, renderRedirectPage, renderSectionPage, renderSubscribePage, type ListPage } from './pages.js';
+import { planRedirects, updateHistory, type UrlHistory } from './redirects.js';
+import { newsArticles, planSitemap, renderNewsSitemap, renderRobots, sitemapFiles, type SitemapPage } from './sitemaps.js';
 import type { SiteTemplates } from './templates.js';
 
 /** One output file, not yet rendered: text by default, or bytes of a file copied as it is. */
@@ -41,6 +45,8 @@ export interface SitePlan {
   files: PlannedFile[];
   articles: Article[];
   sections: Section[];
+  /** Every URL each article has had, by id, after this build (the manifest keeps it for the next one). */
+  history: UrlHistory;
 }
 
 /** What a plan knows besides the articles and the config. */
@@ -49,17 +55,20 @@ export interface PlanFacts {
   images?: ReadonlyMap<string, ImageFile>;
   /** The build's time: the date of an Atom feed without items (a file rendered again only when its inputs change). */
   now?: Date;
+  /** The previous build's record of every slug each article had, by id, as read from its manifest (checked here). */
+  urls?: ReadonlyMap<string, unknown>;
 }
 
 /**
- * A key over the articles a file shows (their hashes cover every field read from the file, `updated`
- * stands for the build that saw it change) and whatever else it says.
+ * A key over the articles a file shows (their hashes cover every field read from the file but the URL, which the
+ * file name may give; `updated` stands for the build that saw it change) and whatever else it says.
  */
 function keyOf(articles: readonly Article[], ...parts: string[]): string {
-  const hash = createHash('sha256');
-  for (const part of parts) hash.update(part).update('\0');
-  for (const article of articles) hash.update(article.hash).update(article.updated?.toISOString() ?? '');
-  return hash.digest('hex');
+  // Two updates in all: a native call per part or article would cost more than the hashing.
+  return createHash('sha256')
+    .update(parts.map((part) => `${part}\0`).join(''))
+    .update(articles.map((article) => `${article.hash}${article.slug}\0${article.updated?.toISOString() ?? ''}`).join('\0'))
+    .digest('hex');
 }
 
 /** The image facts feeds show of these articles, as a key part: a replaced image file changes the feed. */
@@ -92,6 +101,20 @@ function feedFilesOf(
   return (Object.keys(feedFiles) as FeedFormat[]).map((format) => ({ path: dir + feedFiles[format], key, render: render(format), feedUrl: selfUrls[format] }));
 }
 
+/**
+ * The sitemaps and robots.txt. The sitemap's key is what decides its pages and dates (each article's id, slug,
+ * section and modified date), not the articles' hashes: a corrected body does not render 10,000 URLs again.
+ */
+function planSearchFiles(articles: readonly Article[], pages: readonly SitemapPage[], config: SiteConfig): PlannedFile[] {
+  const sitemapKey = keyOf([], 'sitemap', articles.map((a) => `${a.id} ${a.slug} ${lastModified(a).getTime()} ${a.section ?? ''}`).join('\n'));
+  const news = newsArticles(articles);
+  return [
+    ...planSitemap(config.baseUrl, pages).map((file) => ({ ...file, key: sitemapKey, feedUrl: null })),
+    { path: sitemapFiles.news, key: keyOf(news, 'news'), render: () => renderNewsSitemap(news, config), feedUrl: null },
+    { path: sitemapFiles.robots, key: 'robots', render: () => renderRobots(config.baseUrl), feedUrl: null },
+  ];
+}
+
 /** An article list split into pages of `listPageSize` (one empty page when there is nothing). */
 function paginate(articles: readonly Article[]): ListPage[] {
   const count = Math.max(1, Math.ceil(articles.length / listPageSize));
@@ -105,14 +128,18 @@ function paginate(articles: readonly Article[]): ListPage[] {
 /** Plans every file Gazette writes for these published articles (in any order). */
 export function planSite(published: readonly Article[], config: SiteConfig, templates: SiteTemplates, facts: PlanFacts = {}): SitePlan {
   const images = facts.images ?? new Map<string, ImageFile>();
-  // The loader reports two files with one slug; should they still arrive, the newest one owns the page.
+  // The loader reports two files with one slug or id; should they still arrive, the newest one owns the page.
   const seen = new Set<string>();
-  const articles = sortArticles(published).filter((a) => !seen.has(a.slug) && seen.add(a.slug));
+  const seenIds = new Set<string>();
+  const articles = sortArticles(published).filter((a) => !seen.has(a.slug) && !seenIds.has(a.id) && seen.add(a.slug) && seenIds.add(a.id));
   const sections = groupSections(articles);
   const limit = config.feeds.limit;
   const siteAuthor: FeedAuthor = { name: cleanLine(config.author.name), email: config.author.email };
-  const itemOf = (article: Article): FeedItem =>
-    toFeedItem(article, urlOf(config.baseUrl, articleDir(article.slug)), config.baseUrl, siteAuthor, images);
+  // The item's id is not its page's URL: it never moves when the headline or slug does.
+  const itemOf = (article: Article): FeedItem => ({
+    ...toFeedItem(article, urlOf(config.baseUrl, articleDir(article.slug)), config.baseUrl, siteAuthor, config.locale, images),
+    id: articleIdUrl(config.baseUrl, article),
+  });
   const title = cleanLine(config.title);
   const description = cleanLine(config.description) || title;
   const icon = config.feeds.icon === null ? null : absoluteUrl(config.feeds.icon, config.baseUrl);
@@ -120,11 +147,16 @@ export function planSite(published: readonly Article[], config: SiteConfig, temp
   // Every list page shows the section navigation: a new or renamed section changes them all.
   const nav = sections.map((s) => `${s.slug}\0${s.label}`).join('\0');
 
+  const pages: SitemapPage[] = [{ dir: 'subscribe/', articles: [] }];
+  const listed = (dir: string, page: ListPage): string => {
+    pages.push({ dir, articles: page.articles });
+    return `${dir}index.html`;
+  };
   const files: PlannedFile[] = [
     { path: stylesheetPath, key: 'css', render: () => templates.css, feedUrl: null },
     { path: 'subscribe/index.html', key: keyOf([], 'subscribe', nav), render: () => renderSubscribePage(sections, config, templates), feedUrl: null },
     ...paginate(articles).map((page) => ({
-      path: `${listPageDir('', page.number)}index.html`,
+      path: listed(listPageDir('', page.number), page),
       key: keyOf(page.articles, 'index', String(page.number), String(page.count), nav),
       render: () => renderIndexPage(page, sections, config, templates),
       feedUrl: null,
@@ -136,7 +168,7 @@ export function planSite(published: readonly Article[], config: SiteConfig, temp
     const label = cleanLine(section.label);
     files.push(
       ...paginate(section.articles).map((page) => ({
-        path: `${listPageDir(dir, page.number)}index.html`,
+        path: listed(listPageDir(dir, page.number), page),
         key: keyOf(page.articles, 'section', section.label, String(page.number), String(page.count), nav),
         render: () => renderSectionPage(section, page, sections, config, templates),
         feedUrl: null,
@@ -153,7 +185,17 @@ export function planSite(published: readonly Article[], config: SiteConfig, temp
     );
   }
   for (const article of articles) {
-    files.push({ path: `${articleDir(article.slug)}index.html`, key: article.hash, render: () => renderArticlePage(article, config, templates), feedUrl: null });
+    const dir = articleDir(article.slug);
+    pages.push({ dir, articles: [article] });
+    files.push({ path: `${dir}index.html`, key: article.hash, render: () => renderArticlePage(article, config, templates), feedUrl: null });
   }
-  return { files, articles, sections };
+  const history = updateHistory(facts.urls ?? new Map(), articles);
+  const redirects = planRedirects(history, articles, sections);
+  for (const [dir, { to, title, articles: shown }] of redirects) {
+    files.push({ path: `${dir}index.html`, key: keyOf(shown, 'redirect', to, title), render: () => renderRedirectPage(dir, to, title, config, templates), feedUrl: null });
+  }
+  const redirectMap = Object.fromEntries([...redirects].map(([dir, redirect]) => [dir, redirect.to]));
+  files.push({ path: redirectsFile, key: keyOf([], 'redirects', JSON.stringify(redirectMap)), render: () => `${JSON.stringify(redirectMap, null, 2)}\n`, feedUrl: null });
+  files.push(...planSearchFiles(articles, pages, config));
+  return { files, articles, sections, history };
 }

@@ -9,7 +9,7 @@ import type { Article } from '../content/article.js';
 import { mapLimit, writeIfChanged } from '../files.js';
 import { foreignDirs } from './layout.js';
 import { planSite, type PlanFacts, type PlannedFile } from './plan.js';
-import { loadSiteTemplates } from './templates.js';
+import { loadSiteTemplates, type SiteTemplates } from './templates.js';
 
 /** What a build changed on disk. */
 export interface WriteResult {
@@ -41,6 +41,8 @@ interface WriteOptions {
   facts?: PlanFacts;
   /** The build's time: an article whose bytes changed since the last build counts as updated then. */
   now?: Date;
+  /** The page templates, when the caller has loaded them already (else read from `templatesDir`). */
+  templates?: SiteTemplates;
 }
 
 /** A planned file of either kind. */
@@ -55,28 +57,44 @@ interface Manifest {
   site: string;
   /** Every file Gazette wrote, with its key. */
   files: Record<string, string>;
-  /** Each published article's file hash, and when a build first saw that hash change (absent: never). */
-  articles?: Record<string, { hash: string; changed?: string }>;
+  /** What is kept of each article across builds, by its id (absent in manifests of Gazette before corrections and readable URLs). */
+  articles?: Record<string, ArticleRecord>;
 }
 
-type History = NonNullable<Manifest['articles']>;
+/** The manifest's record of one article, by id; a part with nothing to keep is absent. */
+interface ArticleRecord {
+  /** The hash of its file when a build last published it. */
+  hash?: string;
+  /** When a build first saw that hash change (absent: never). */
+  changed?: string;
+  /** Every slug its page has had (its URLs are `articles/<slug>/`), oldest first, the current one last: their folders redirect to it. */
+  slugs?: string[];
+}
+
+type Records = Record<string, Partial<ArticleRecord> | null>;
+
+/** The records of a manifest as read: a file anyone can edit, so every part is checked where it is used. */
+function recordsOf(manifest: Manifest | null): Records {
+  const records: unknown = manifest?.articles;
+  return records && typeof records === 'object' ? (records as Records) : {};
+}
 
 /**
  * The articles with their `updated` date: front matter wins; else the time of the first build that saw the
  * file's bytes change, which the manifest keeps so later builds give the same bytes. New articles have none.
  */
-function applyHistory(published: readonly Article[], previous: History, now: Date): { articles: Article[]; history: History } {
-  const history: History = {};
+function applyHistory(published: readonly Article[], previous: Records, now: Date): { articles: Article[]; dates: Record<string, ArticleRecord> } {
+  const dates: Record<string, ArticleRecord> = {};
   const articles = published.map((article) => {
-    const before = Object.hasOwn(previous, article.slug) ? previous[article.slug] : undefined;
-    // A hand-edited or damaged entry counts as no history, never as a bad date.
+    const before = Object.hasOwn(previous, article.id) ? (previous[article.id] ?? undefined) : undefined;
+    // A hand-edited or damaged entry counts as no history, never as a bad date; a record with only slugs has no hash yet.
     const kept = typeof before?.changed === 'string' && !Number.isNaN(Date.parse(before.changed)) ? before.changed : undefined;
-    const changed = before === undefined ? undefined : before.hash === article.hash ? kept : now.toISOString();
-    history[article.slug] = { hash: article.hash, ...(changed === undefined ? {} : { changed }) };
+    const changed = typeof before?.hash !== 'string' ? undefined : before.hash === article.hash ? kept : now.toISOString();
+    dates[article.id] = { hash: article.hash, ...(changed === undefined ? {} : { changed }) };
     const since = changed === undefined ? undefined : new Date(changed);
     return article.updated !== undefined || since === undefined || since <= article.date ? article : { ...article, updated: since };
   });
-  return { articles, history };
+  return { articles, dates };
 }
 
 async function readManifest(outDir: string): Promise<Manifest | null> {
@@ -103,6 +121,13 @@ function readGazetteCode(): Promise<string> {
     return hash.digest('hex');
   })();
   return gazetteCode;
+}
+
+/** A hash of everything every file depends on: Gazette's code, the templates and the config. */
+export async function siteKey(config: SiteConfig, templates: SiteTemplates): Promise<string> {
+  return createHash('sha256')
+    .update(`${await readGazetteCode()}\0${templates.hash}\0${JSON.stringify(config)}`)
+    .digest('hex');
 }
 
 function isMissing(error: unknown): boolean {
@@ -179,22 +204,21 @@ export async function writeSite(
   outDir: string,
   options: WriteOptions = {},
 ): Promise<WriteResult> {
-  const templates = await loadSiteTemplates(options.templatesDir);
-  const site = createHash('sha256')
-    .update(`${await readGazetteCode()}\0${templates.hash}\0${JSON.stringify(config)}`)
-    .digest('hex');
+  const templates = options.templates ?? (await loadSiteTemplates(options.templatesDir));
+  const site = await siteKey(config, templates);
   const previous = await readManifest(outDir);
   const previousKeys = previous?.site === site ? previous.files : {};
-  const history = previous?.articles && typeof previous.articles === 'object' ? previous.articles : {};
+  const records = recordsOf(previous);
   const now = options.now ?? new Date();
-  const dated = applyHistory(published, history, now);
-  const planned = planSite(dated.articles, config, templates, { ...options.facts, now });
+  const dated = applyHistory(published, records, now);
+  const urls = new Map(Object.entries(records).map(([id, record]) => [id, record?.slugs]));
+  const planned = planSite(dated.articles, config, templates, { ...options.facts, now, urls });
   const plan = { ...planned, files: [...planned.files, ...(options.copies ?? [])] as AnyFile[] };
 
   // A file whose key is the previous build's and which is still there is unchanged: it is not even rendered.
-  const candidates = plan.files.filter((file) => previousKeys[file.path] === file.key);
-  const there = await present(outDir, candidates.map((file) => file.path));
-  const skipped = new Set(candidates.filter((file) => there.has(file.path)));
+  // One that is not there is written without reading first (in an empty folder, none is read).
+  const there = await present(outDir, plan.files.map((file) => file.path));
+  const skipped = new Set(plan.files.filter((file) => previousKeys[file.path] === file.key && there.has(file.path)));
   const changed = new Set<AnyFile>();
   const madeDirs = new Set<string>();
   await mapLimit(
@@ -202,7 +226,7 @@ export async function writeSite(
     options.concurrency ?? 16,
     async (file) => {
       const data = await file.render();
-      if (await writeIfChanged(join(outDir, file.path), data, madeDirs)) changed.add(file);
+      if (await writeIfChanged(join(outDir, file.path), data, madeDirs, !there.has(file.path))) changed.add(file);
     },
   );
 
@@ -210,7 +234,9 @@ export async function writeSite(
   for (const file of plan.files) files[file.path] = file.key;
   const removed = Object.keys(previous?.files ?? {}).filter((path) => !Object.hasOwn(files, path) && isOurs(path));
   for (const path of removed) await removeWithEmptyParents(outDir, path);
-  const manifest: Manifest = { version: 1, site, files, articles: dated.history };
+  const articles: Record<string, ArticleRecord> = dated.dates;
+  for (const [id, slugs] of planned.history) articles[id] = { ...articles[id], slugs: [...slugs] };
+  const manifest: Manifest = { version: 1, site, files, articles };
   await writeIfChanged(join(outDir, manifestFile), Buffer.from(`${JSON.stringify(manifest)}\n`), madeDirs);
 
   const written = plan.files.filter((file) => changed.has(file));

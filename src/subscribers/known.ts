@@ -8,7 +8,7 @@ import { knownSections, type KnownChoices } from './choices.js';
 /** Loads the sections and editions readers can choose from `contentDir`. */
 export async function loadKnownChoices(contentDir: string, now: Date): Promise<KnownChoices> {
   const config = await loadSiteConfig(contentDir);
-  const { articles } = await loadArticles(contentDir, { timezone: config.timezone, baseUrl: config.baseUrl });
+  const { articles } = await loadArticles(contentDir, { timezone: config.timezone, baseUrl: config.baseUrl, languages: config.languages });
   return { sections: knownSections(selectPublished(articles, now)), editions: editionsOf(config) };
 }
 

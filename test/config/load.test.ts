@@ -71,6 +71,14 @@ describe('parseSiteConfig', () => {
     expect(lines).toHaveLength(7);
   });
 
+  it('reads the languages of content folders, and refuses a folder without a slash or a tag that is not one', () => {
+    expect(parseSiteConfig({ ...minimal, languages: { 'arabic/': 'ar', 'wire/tr/': 'tr' } }).languages).toEqual({ 'arabic/': 'ar', 'wire/tr/': 'tr' });
+    expect(problemsOf(() => parseSiteConfig({ ...minimal, languages: { arabic: 'ar', 'english/': 'English' } }))).toEqual([
+      'site.json: languages.english/: expected a language tag such as "ar" or "pt-BR"',
+      'site.json: languages.arabic: expected a folder of the content, ending with "/", such as "arabic/"',
+    ]);
+  });
+
   it('accepts cron expressions with seconds', () => {
     expect(parseSiteConfig({ ...minimal, newsletter: { ...minimal.newsletter, schedule: '*/2 * * * * *' } }).newsletter.schedule).toBe(
       '*/2 * * * * *',

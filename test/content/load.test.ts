@@ -41,7 +41,8 @@ describe('loadArticles', () => {
     const { articles, problems } = await loadArticles(dir, options);
     expect(problems).toEqual([]);
     expect(articles.map((article) => article.sourcePath)).toEqual(['2026/11/harbour.md', 'a-first.md', 'world/000_7e434e7f9160c0f8.txt']);
-    expect(articles.map((article) => article.slug)).toEqual(['harbour', 'a-first', '000-7e434e7f9160c0f8']);
+    expect(articles.map((article) => article.slug)).toEqual(['harbour', 'a-first', 'peace-with-tajikistan-not-possible-under-current-situation-kyrgyzstan']);
+    expect(articles.map((article) => article.id)).toEqual(['harbour', 'a-first', '000-7e434e7f9160c0f8']);
   });
 
   it('reports each invalid file and still loads the others', async () => {
@@ -81,9 +82,32 @@ describe('loadArticles', () => {
     });
     const { articles, problems } = await loadArticles(dir, options);
     expect(articles.map((article) => article.slug)).toEqual(['other']);
+    const hint = 'give one of them its own: rename the file (a name with words is the URL), change its headline, or set slug: in Markdown front matter';
+    const idHint = "rename one of the files: each article's id comes from its file name";
     expect(problems.map(formatProblem)).toEqual([
-      '2025/Story.txt: the slug "story" is also used by 2026/story.md — rename one of the files: the slug (the article URL) comes from the file name',
-      '2026/story.md: the slug "story" is also used by 2025/Story.txt — rename one of the files: the slug (the article URL) comes from the file name',
+      `2025/Story.txt: the URL articles/story/ is also the URL of 2026/story.md — ${hint}`,
+      `2025/Story.txt: the id "story" (made from the file name) is also the id of 2026/story.md — ${idHint}`,
+      `2026/story.md: the URL articles/story/ is also the URL of 2025/Story.txt — ${hint}`,
+      `2026/story.md: the id "story" (made from the file name) is also the id of 2025/Story.txt — ${idHint}`,
+    ]);
+  });
+
+  it('reports two scrape files whose headlines give one URL, naming both', async () => {
+    await write({ '000_aaaa1111.txt': seed, '001_bbbb2222.txt': seed, 'other.md': markdown('Other') });
+    const { articles, problems } = await loadArticles(dir, options);
+    expect(articles.map((article) => article.slug)).toEqual(['other']);
+    expect(problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
+      '000_aaaa1111.txt: the URL articles/peace-with-tajikistan-not-possible-under-current-situation-kyrgyzstan/ is also the URL of 001_bbbb2222.txt',
+      '001_bbbb2222.txt: the URL articles/peace-with-tajikistan-not-possible-under-current-situation-kyrgyzstan/ is also the URL of 000_aaaa1111.txt',
+    ]);
+  });
+
+  it('reports a slug: in front matter that takes another file\'s URL', async () => {
+    await write({ 'harbour.md': markdown('Harbour'), 'bridge.md': '---\ntitle: Bridge\ndate: 2026-11-22\nslug: Harbour\n---\nBody.\n' });
+    const { problems } = await loadArticles(dir, options);
+    expect(problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
+      'bridge.md: the URL articles/harbour/ is also the URL of harbour.md',
+      'harbour.md: the URL articles/harbour/ is also the URL of bridge.md',
     ]);
   });
 

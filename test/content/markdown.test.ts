@@ -139,6 +139,29 @@ describe('parseMarkdownArticle problems', () => {
     );
   });
 
+  it('takes slug: from front matter over the file name and the headline', () => {
+    const front = (extra: string): string => `---\ntitle: Harbour reopens\ndate: 2026-11-22\n${extra}---\nBody.\n`;
+    expect(parsed(front('slug: Harbour Storm 2026\n'), '2026/harbour-reopens.md')).toMatchObject({ id: 'harbour-reopens', slug: 'harbour-storm-2026' });
+    expect(parsed(front('slug: الميناء\n'), '2026/000_7e43.md')).toMatchObject({ id: '000-7e43', slug: 'الميناء' });
+    expect(parsed(front(''), '2026/000_7e43.md')).toMatchObject({ id: '000-7e43', slug: 'harbour-reopens' });
+  });
+
+  it('reports a slug: that has no letter or digit, or is too long', () => {
+    expect(problem('---\ntitle: T\ndate: 2026-11-22\nslug: "---"\n---\n')).toBe(
+      '2026/story.md:4: front matter "slug": has no letter or digit — write slug: election-results (the article URL becomes articles/election-results/)',
+    );
+    expect(problem(`---\ntitle: T\ndate: 2026-11-22\nslug: ${'word-'.repeat(20)}x\n---\n`)).toContain('front matter "slug": is longer than 80 characters');
+  });
+
+  it('gives sections in every script a slug, and reports one with no letter or digit at its line', () => {
+    for (const section of ['الأخبار', 'Спорт', '経済']) {
+      expect(parsed(`---\ntitle: T\ndate: 2026-11-22\nsection: ${section}\n---\nBody.\n`).section).toBe(section);
+    }
+    expect(problem('---\ntitle: T\ndate: 2026-11-22\nsection: "🌍"\n---\n')).toBe(
+      '2026/story.md:4: front matter "section": has no letter or digit to name its page and feeds — write section: WORLD',
+    );
+  });
+
   it('reports front matter fields of the wrong type at their line', () => {
     expect(problem('---\ntitle: T\ndate: 2026-11-22\ntags: 5\n---\n')).toBe(
       '2026/story.md:4: front matter "tags": expected a list — write tags: [news, politics]',
@@ -158,7 +181,26 @@ describe('parseMarkdownArticle problems', () => {
 
   it('reports an unknown key', () => {
     expect(problem('---\ntitle: T\ndate: 2026-11-22\ntittle: typo\n---\n')).toBe(
-      '2026/story.md:4: front matter "tittle": unknown key — the keys are title, date, summary, section, tags, author, image, imageAlt, draft, updated, lang',
+      '2026/story.md:4: front matter "tittle": unknown key — the keys are title, date, summary, section, tags, author, image, imageAlt, draft, updated, lang, slug',
+    );
+  });
+
+  it('reads an article\'s own language, which wins over its folder\'s', () => {
+    const languages = { 'arabic/': 'ar', 'arabic/sport/': 'ar-MA' };
+    const read = (text: string, path: string): string | null => {
+      const result = parseMarkdownArticle(text, path, { ...options, languages });
+      if (!result.ok) throw new Error(formatProblem(result.problem));
+      return result.article.lang;
+    };
+    expect(read('---\ntitle: T\ndate: 2026-11-22\nlang: tr\n---\n', 'arabic/story.md')).toBe('tr');
+    expect(read('---\ntitle: T\ndate: 2026-11-22\n---\n', 'arabic/story.md')).toBe('ar');
+    expect(read('---\ntitle: T\ndate: 2026-11-22\n---\n', 'arabic/sport/story.md')).toBe('ar-MA');
+    expect(read('---\ntitle: T\ndate: 2026-11-22\n---\n', 'arabicnews/story.md')).toBeNull();
+  });
+
+  it('reports a language that is not a language tag', () => {
+    expect(problem('---\ntitle: T\ndate: 2026-11-22\nlang: Arabic please\n---\n')).toBe(
+      '2026/story.md:4: front matter "lang": expected a language tag such as "ar" or "pt-BR" — write lang: ar (the article\'s language, if not the site\'s)',
     );
   });
 

@@ -34,13 +34,20 @@ describe('parseArticle', () => {
     expect(article.hash).toMatch(/^[0-9a-f]{64}$/);
   });
 
-  it('keeps the slug when the text is edited, while the hash changes', () => {
+  it('keeps the id when the headline is edited, while the slug follows the headline and the hash changes', () => {
     const edited = parsed(utf8(seedBytes.toString().replace('Peace with', 'No peace with')), '2022/000_7e434e7f9160c0f8.txt');
     const original = parsed(seedBytes, '2022/000_7e434e7f9160c0f8.txt');
     expect(edited.title).not.toBe(original.title);
-    expect(edited.slug).toBe(original.slug);
-    expect(edited.slug).toBe('000-7e434e7f9160c0f8');
+    expect(edited.id).toBe(original.id);
+    expect(edited.id).toBe('000-7e434e7f9160c0f8');
+    expect(original.slug).toBe('peace-with-tajikistan-not-possible-under-current-situation-kyrgyzstan');
+    expect(edited.slug).toBe('no-peace-with-tajikistan-not-possible-under-current-situation-kyrgyzstan');
     expect(edited.hash).not.toBe(original.hash);
+  });
+
+  it('keeps the slug of a file name with words when the headline is edited', () => {
+    const edited = parsed(utf8(seedBytes.toString().replace('Peace with', 'No peace with')), '2022/kyrgyz-talks.txt');
+    expect(edited).toMatchObject({ id: 'kyrgyz-talks', slug: 'kyrgyz-talks' });
   });
 
   it('strips a BOM, normalizes CRLF and removes control characters at load', () => {

@@ -3,6 +3,7 @@ import type { Article } from '../../src/content/article.js';
 import { selectPublished } from '../../src/content/select.js';
 
 const article = (slug: string, date: string, draft = false): Article => ({
+  id: slug,
   slug,
   title: slug,
   summary: '',
@@ -11,6 +12,7 @@ const article = (slug: string, date: string, draft = false): Article => ({
   tags: [],
   author: null,
   source: null,
+  lang: null,
   image: null,
   html: '',
   text: '',

@@ -5,6 +5,8 @@ import {
   deriveTitle,
   normalizeText,
   shorten,
+  legacySlugify,
+  shortenSlug,
   slugify,
   stripControlChars,
   SUMMARY_MAX,
@@ -18,13 +20,55 @@ describe('slugify', () => {
     expect(slugify('WORLD')).toBe('world');
   });
 
-  it('folds accents to ASCII', () => {
-    expect(slugify('Café Crème à Zürich')).toBe('cafe-creme-a-zurich');
+  it('keeps accented letters, composed (NFC)', () => {
+    expect(slugify('Café Crème à Zürich')).toBe('café-crème-à-zürich');
+    expect(slugify('Cafe\u0301')).toBe('caf\u00e9');
+  });
+
+  it('keeps the letters and digits of every script, lowercased', () => {
+    expect(slugify('الأخبار')).toBe('الأخبار');
+    expect(slugify('Спорт')).toBe('спорт');
+    expect(slugify('経済')).toBe('経済');
+    expect(slugify('Новости  — 2026!')).toBe('новости-2026');
+    expect(slugify('हिन्दी समाचार')).toBe('हिन्दी-समाचार');
+    expect(slugify('٢٠٢٦ العالم')).toBe('٢٠٢٦-العالم');
   });
 
   it('gives an empty slug when nothing is a letter or digit', () => {
-    expect(slugify('العالم')).toBe('');
     expect(slugify('---')).toBe('');
+    expect(slugify('🌍 ★')).toBe('');
+  });
+});
+
+describe('legacySlugify (ids of articles published before readable URLs)', () => {
+  it('folds accents to ASCII and drops other scripts, as Gazette always did', () => {
+    expect(legacySlugify('Café Crème à Zürich')).toBe('cafe-creme-a-zurich');
+    expect(legacySlugify('000_7e434e7f9160c0f8')).toBe('000-7e434e7f9160c0f8');
+    expect(legacySlugify('العالم')).toBe('');
+  });
+});
+
+describe('shortenSlug', () => {
+  it('keeps a slug of at most 80 characters whole', () => {
+    const seed = 'peace-with-tajikistan-not-possible-under-current-situation-kyrgyzstan';
+    expect(shortenSlug(seed)).toBe(seed);
+  });
+
+  it('cuts a longer one at a dash, never inside a word', () => {
+    const long = slugify('Ministers from twelve countries agree on a framework for the shared management of the river basin after years of talks');
+    const short = shortenSlug(long);
+    expect(Array.from(short).length).toBeLessThanOrEqual(80);
+    expect(short).toBe('ministers-from-twelve-countries-agree-on-a-framework-for-the-shared-management');
+    expect(long.startsWith(`${short}-`)).toBe(true);
+  });
+
+  it('cuts text without spaces between words, and stays under 240 bytes', () => {
+    const chinese = slugify('北京部长们周五举行了会谈双方讨论了重要问题'.repeat(5));
+    const short = shortenSlug(chinese);
+    expect(Array.from(short).length).toBeLessThanOrEqual(80);
+    expect(chinese.startsWith(short)).toBe(true);
+    const gothic = '𐌰'.repeat(100);
+    expect(Buffer.byteLength(shortenSlug(gothic))).toBeLessThanOrEqual(240);
   });
 });
 

@@ -87,9 +87,10 @@ describe('parseWireText on the seed article', () => {
     }
   });
 
-  it('takes the slug from the file name and fills the other fields', () => {
+  it('takes the slug from the headline (the file name is a scrape id), the id from the file name, and fills the other fields', () => {
     expect(article).toMatchObject({
-      slug: '000-7e434e7f9160c0f8',
+      id: '000-7e434e7f9160c0f8',
+      slug: 'peace-with-tajikistan-not-possible-under-current-situation-kyrgyzstan',
       sourcePath: '000_7e434e7f9160c0f8.txt',
       tags: [],
       author: null,
@@ -239,6 +240,26 @@ describe('parseWireText problems', () => {
 
   it('reports an empty or blank file', () => {
     expect(problem(parseWireText(' \n\n', 'a.txt', options))).toBe('a.txt: the file is empty — write the article in it, or delete the file');
+  });
+
+  it('accepts file names in every script, and gives sections in every script a slug', () => {
+    const arabic = parsed('date 2026-11-20 الأخبار\nعنوان الخبر\n\nنص الخبر.\n', 'الأخبار/تقرير-اليوم.txt');
+    expect(arabic).toMatchObject({ id: 'تقرير-اليوم', slug: 'تقرير-اليوم', section: 'الأخبار' });
+    const russian = parsed('date 2026-11-20 Спорт\nМатч года\n\nТекст.\n', 'Спорт/Итоги-Матча.txt');
+    expect(russian).toMatchObject({ id: 'итоги-матча', slug: 'итоги-матча', section: 'Спорт' });
+    const japanese = parsed('date 2026-11-20 経済\n円相場が急騰\n\n本文。\n', '経済.txt');
+    expect(japanese).toMatchObject({ id: '経済', slug: '経済', section: '経済' });
+  });
+
+  it('takes the slug from the headline in any script when the file name is a number', () => {
+    expect(parsed('date 2026-11-20\nМатч года: итоги\n\nТекст.\n', '12345.txt')).toMatchObject({ id: '12345', slug: 'матч-года-итоги' });
+    expect(parsed('date 2026-11-20\nعنوان الخبر اليوم\n\nنص.\n', '2026-11-20.txt')).toMatchObject({ id: '2026-11-20', slug: 'عنوان-الخبر-اليوم' });
+  });
+
+  it('reports a section with no letter or digit instead of dropping it', () => {
+    expect(problem(parseWireText('date 2026-11-20 ★★★\nA title\n\nText.\n', 'world/story.txt', options))).toBe(
+      'world/story.txt:1: the section "★★★" has no letter or digit to name its page and feeds — write a section with a letter or a digit, such as "date 2026-11-24 WORLD", or none',
+    );
   });
 
   it('reports a file name that gives no slug', () => {

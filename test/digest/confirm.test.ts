@@ -35,6 +35,7 @@ describe('renderConfirmation', () => {
     const mjml = await renderEmailMjml('confirm', {
       subject: 's',
       preheader: 'p',
+      locale: config.locale,
       site: siteView(config),
       confirmUrl,
     });

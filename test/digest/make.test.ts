@@ -1,7 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseArticle } from '../../src/content/parse.js';
+import type { Article } from '../../src/content/article.js';
 import { makeDigest, readDigestHistory } from '../../src/digest/make.js';
 import { fullCopy } from '../../src/digest/assemble.js';
 import { personalize, placeholders } from '../../src/digest/personalize.js';
@@ -63,5 +65,24 @@ describe('makeDigest', () => {
 describe('readDigestHistory', () => {
   it('starts at number 1 with nothing seen', async () => {
     expect(await readDigestHistory(store, 'newsletter')).toEqual({ seen: new Set(), number: 1 });
+  });
+
+  it('records article ids, so a database whose rows hold the slugs of Gazette before readable URLs still matches', async () => {
+    const seed = await readFile(new URL('../fixtures/seed.txt', import.meta.url));
+    const load = (bytes: Uint8Array): Article => {
+      const result = parseArticle(bytes, '2022/000_7e434e7f9160c0f8.txt', { timezone: 'UTC' });
+      if (!result.ok) throw new Error(result.problem.message);
+      return result.article;
+    };
+    // What the old Gazette stored for the seed: its file-name slug, today its id (its URL is now the headline).
+    await store.createDigest({ number: 1, edition: 'newsletter', issue: 1, defaultEdition: true, blocks: [], createdAt: pinnedNow, subject: 'Issue 1', html: '<p>1</p>', text: '1', carried: ['000-7e434e7f9160c0f8'], passedOver: [] });
+    const article = load(seed);
+    expect(article.slug).not.toBe('000-7e434e7f9160c0f8');
+    expect(await makeDigest(store, [article], config, pinnedNow)).toBeNull();
+    // A headline edit moves the URL again, never the record of what a digest carried.
+    const edited = load(Buffer.from(seed.toString().replace('Peace with', 'No peace with')));
+    expect(await makeDigest(store, [edited], config, pinnedNow)).toBeNull();
+    const fresh = makeArticle({ id: 'another-story', slug: 'a-new-headline' });
+    expect((await makeDigest(store, [fresh, edited], config, pinnedNow))?.articleSlugs).toEqual(['another-story']);
   });
 });

@@ -128,9 +128,9 @@ describe('renderDigest', () => {
   });
 
   it('sets <html lang> from the site language', async () => {
-    const { html } = await renderDigest({ number: 1, date: pinnedNow, articles: [seedArticle], config: testConfig({}, { language: 'pt-BR' }) });
-    expect(html).toMatch(/^<!doctype html><html lang="pt-BR"/);
-    expect(html).toContain('Issue 1 · 24 de outubro de 2022');
+    const { html } = await renderDigest({ number: 1, date: pinnedNow, articles: [seedArticle], config: testConfig({}, { language: 'es-MX' }) });
+    expect(html).toMatch(/^<!doctype html><html lang="es-MX"/);
+    expect(html).toContain('Número 1 · 24 de octubre de 2022');
   });
 
   it('escapes hostile titles, summaries, sections and image attributes', async () => {

@@ -4,11 +4,14 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Article } from '../../src/content/article.js';
 import { absoluteUrl } from '../../src/content/url.js';
 import { toFeedItem } from '../../src/feeds/item.js';
+import { resolveLocale } from '../../src/i18n/index.js';
 import { renderFeeds, type RenderedFeeds } from '../../src/feeds/render.js';
 import { planSite } from '../../src/site/plan.js';
 import { loadSiteTemplates } from '../../src/site/templates.js';
 import { makeArticle, makeArticles, makeChannel, makeSiteConfig } from '../fixtures/feeds/factory.js';
 import { childOf, childrenOf, ns, parseXml } from '../fixtures/feeds/xml.js';
+
+const english = resolveLocale('en');
 
 const base = 'https://news.example.org';
 const desk = { name: 'Desk', email: 'desk@example.org' };
@@ -16,7 +19,7 @@ const channel = makeChannel({ title: 'T', description: 'D', language: 'pt-BR', a
 
 function render(...articles: Article[]): RenderedFeeds {
   return renderFeeds(
-    articles.map((a) => toFeedItem(a, `${base}/articles/${a.slug}/`, base, desk)),
+    articles.map((a) => toFeedItem(a, `${base}/articles/${a.slug}/`, base, desk, english)),
     channel,
   );
 }

@@ -3,11 +3,14 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Article } from '../../src/content/article.js';
 import { toFeedItem } from '../../src/feeds/item.js';
+import { resolveLocale } from '../../src/i18n/index.js';
 import { renderFeeds, type RenderedFeeds } from '../../src/feeds/render.js';
 import { planSite } from '../../src/site/plan.js';
 import { loadSiteTemplates, type SiteTemplates } from '../../src/site/templates.js';
 import { makeArticle, makeChannel, makeSiteConfig } from '../fixtures/feeds/factory.js';
 import { childOf, childrenOf, ns, parseXml, type XmlElement } from '../fixtures/feeds/xml.js';
+
+const english = resolveLocale('en');
 
 const base = 'https://news.example.org';
 const desk = { name: 'Desk', email: 'desk@example.org' };
@@ -19,7 +22,7 @@ beforeAll(async () => {
 
 function render(articles: readonly Article[], channel = makeChannel()): RenderedFeeds {
   return renderFeeds(
-    articles.map((a) => toFeedItem(a, `${base}/articles/${a.slug}/`, base, desk)),
+    articles.map((a) => toFeedItem(a, `${base}/articles/${a.slug}/`, base, desk, english)),
     channel,
   );
 }

@@ -3,9 +3,12 @@
 import Parser from 'rss-parser';
 import { describe, expect, it } from 'vitest';
 import { toFeedItem } from '../../src/feeds/item.js';
+import { resolveLocale } from '../../src/i18n/index.js';
 import { renderFeeds } from '../../src/feeds/render.js';
 import { makeArticle, makeChannel } from '../fixtures/feeds/factory.js';
 import { childOf, childrenOf, ns, parseXml } from '../fixtures/feeds/xml.js';
+
+const english = resolveLocale('en');
 
 const base = 'https://news.example.org';
 const siteAuthor = { name: 'Example News desk', email: 'desk@example.org' };
@@ -37,7 +40,7 @@ const expected = {
   author: 'Zoë "Z" O\'Brien & co',
   image: 'https://cdn.example.org/photo.jpg?w=800&h=600',
 };
-const items = [hostile, plain].map((a) => toFeedItem(a, `${base}/articles/${a.slug}/`, base, siteAuthor));
+const items = [hostile, plain].map((a) => toFeedItem(a, `${base}/articles/${a.slug}/`, base, siteAuthor, english));
 const feeds = renderFeeds(items, channel);
 const reader = new Parser();
 

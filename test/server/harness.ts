@@ -49,6 +49,7 @@ export async function startHarness(
     timeouts?: ServerTimeouts;
     now?: () => Date;
     logger?: Logger;
+    language?: string;
   } = {},
 ): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'gazette-server-'));
@@ -70,6 +71,7 @@ export async function startHarness(
     baseUrl: 'https://news.example.org',
     author: { name: 'Desk' },
     newsletter: { from: 'Example News <news@example.org>', postalAddress: '1 Example Street' },
+    ...(options.language ? { language: options.language } : {}),
   });
   const sink = await startSink();
   const transport = createTransport({ smtpUrl: sink.url, outboxDir: join(dir, 'outbox'), dkim: null });

@@ -3,7 +3,9 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildSite } from '../../src/site/build.js';
+import { deserialize, serialize } from 'node:v8';
+import type { Article } from '../../src/content/article.js';
+import { articleCacheFile, buildSite } from '../../src/site/build.js';
 import { run } from '../cli/run.js';
 
 let root: string;
@@ -81,6 +83,71 @@ describe('buildSite', () => {
     const third = await buildSite({ contentDir: content, outDir: out }, now);
     expect(third.removed).toEqual(['images/maps/batken.svg']);
     await expect(stat(join(out, 'images', 'maps'))).rejects.toThrow();
+  });
+});
+
+describe('the article cache', () => {
+  const now = new Date('2026-11-25T00:00:00Z');
+  const cacheFile = (): string => join(out, articleCacheFile);
+  /** Rewrites the cached title of `slug`, so a build that shows it has reused the cache instead of parsing. */
+  async function tamperWithCachedTitle(slug: string, title: string): Promise<void> {
+    const data = deserialize(await readFile(cacheFile())) as { articles: Map<string, Article> };
+    for (const article of data.articles.values()) if (article.slug === slug) article.title = title;
+    await writeFile(cacheFile(), serialize(data));
+  }
+  const page = (slug: string): Promise<string> => readFile(join(out, 'articles', slug, 'index.html'), 'utf8');
+
+  it('keeps the parsed articles beside the manifest and parses again only the files whose bytes changed', async () => {
+    await buildSite({ contentDir: content, outDir: out }, now);
+    await tamperWithCachedTitle('kyrgyzstan', 'Cached title');
+    await writeFile(join(content, 'local', 'budget.md'), markdown({ title: 'Budget passes at last', date: '2026-11-23T21:30', section: 'Local' }, 'Approved.'));
+    const second = await buildSite({ contentDir: content, outDir: out }, now);
+    expect(second.published.map((a) => a.title)).toEqual(['Budget passes at last', 'Cached title']);
+    expect(second.problems.map((p) => p.path)).toEqual([expect.stringContaining('broken.txt')]);
+  });
+
+  it('gives the same articles and bytes as parsing afresh: ids, headline URLs, languages, correction dates', async () => {
+    const wordless = markdown({ title: 'Talks resume in Bishkek', date: '2026-11-22T10:00', lang: 'ru' }, 'Talks.');
+    await writeFile(join(content, 'local', '2026-11-22.md'), wordless);
+    await buildSite({ contentDir: content, outDir: out }, now);
+    await writeFile(join(content, 'local', 'budget.md'), markdown({ title: 'Budget passes', date: '2026-11-23T21:30', section: 'Local' }, 'Corrected.'));
+    const corrected = await buildSite({ contentDir: content, outDir: out }, new Date('2026-11-26T00:00:00Z'));
+    const cached = await buildSite({ contentDir: content, outDir: out }, new Date('2026-11-27T00:00:00Z'));
+    const atom = await readFile(join(out, 'atom.xml'), 'utf8');
+    expect(cached.written).toEqual([]);
+    expect(cached.published).toEqual(corrected.published);
+    const talks = cached.published.find((a) => a.id === '2026-11-22');
+    expect(talks).toMatchObject({ slug: 'talks-resume-in-bishkek', lang: 'ru' });
+    expect(cached.published.find((a) => a.id === 'budget')?.updated).toEqual(new Date('2026-11-26T00:00:00Z'));
+
+    await rm(cacheFile());
+    const fresh = await buildSite({ contentDir: content, outDir: out }, new Date('2026-11-27T00:00:00Z'));
+    expect(fresh.published).toEqual(cached.published);
+    expect(fresh.written).toEqual([]);
+    expect(await readFile(join(out, 'atom.xml'), 'utf8')).toBe(atom);
+  });
+
+  it('is not used after site.json changes', async () => {
+    await buildSite({ contentDir: content, outDir: out }, now);
+    await tamperWithCachedTitle('kyrgyzstan', 'Cached title');
+    await writeFile(join(content, 'site.json'), JSON.stringify({ ...siteJson, title: 'Example News Today' }));
+    await buildSite({ contentDir: content, outDir: out }, now);
+    expect(await page('kyrgyzstan')).not.toContain('Cached title');
+  });
+
+  it('is rebuilt silently when it is damaged or deleted, with the same pages', async () => {
+    await buildSite({ contentDir: content, outDir: out }, now);
+    const before = await page('kyrgyzstan');
+    await writeFile(cacheFile(), (await readFile(cacheFile())).subarray(0, 100));
+    await rm(join(out, 'articles'), { recursive: true });
+    const { code, stderr } = await run(['build', '--content', content, '--out', out]);
+    expect({ code, stderr: stderr.replace(/^.*broken\.txt.*\n/m, '') }).toEqual({ code: 2, stderr: '' });
+    expect(await page('kyrgyzstan')).toBe(before);
+    await rm(cacheFile());
+    await rm(join(out, 'articles'), { recursive: true });
+    await buildSite({ contentDir: content, outDir: out }, now);
+    expect(await page('kyrgyzstan')).toBe(before);
+    expect((await stat(cacheFile())).size).toBeGreaterThan(1000);
   });
 });
 

@@ -38,6 +38,7 @@ describe('writeSite', () => {
   it('writes the SPEC output layout', async () => {
     const result = await writeSite(makeArticles(4, ['WORLD', 'Business']), config, out);
     expect([...(await snapshot()).keys()].sort()).toEqual([
+      '.gazette-redirects.json',
       'articles/article-00000/index.html',
       'articles/article-00001/index.html',
       'articles/article-00002/index.html',
@@ -47,6 +48,7 @@ describe('writeSite', () => {
       'feed.json',
       'feed.xml',
       'index.html',
+      'robots.txt',
       'sections/business/atom.xml',
       'sections/business/feed.json',
       'sections/business/feed.xml',
@@ -55,15 +57,28 @@ describe('writeSite', () => {
       'sections/world/feed.json',
       'sections/world/feed.xml',
       'sections/world/index.html',
+      'sitemap-news.xml',
+      'sitemap.xml',
       'subscribe/index.html',
     ]);
     expect(result).toMatchObject({ unchanged: 0, removed: [], articles: 4, sections: 2 });
-    expect(result.written).toHaveLength(18);
+    expect(result.written).toHaveLength(22);
   });
 
   it('builds a site with nothing published yet: a home page and empty, well-formed feeds', async () => {
     const result = await writeSite([], config, out);
-    expect([...result.written].sort()).toEqual(['assets/site.css', 'atom.xml', 'feed.json', 'feed.xml', 'index.html', 'subscribe/index.html']);
+    expect([...result.written].sort()).toEqual([
+      '.gazette-redirects.json',
+      'assets/site.css',
+      'atom.xml',
+      'feed.json',
+      'feed.xml',
+      'index.html',
+      'robots.txt',
+      'sitemap-news.xml',
+      'sitemap.xml',
+      'subscribe/index.html',
+    ]);
     // parseXml throws on anything malformed.
     expect(parseXml(await readFile(join(out, 'feed.xml'), 'utf8')).local).toBe('rss');
     expect(parseXml(await readFile(join(out, 'atom.xml'), 'utf8')).local).toBe('feed');
@@ -96,15 +111,17 @@ describe('writeSite', () => {
     await writeSite(articles, config, out);
     const before = await snapshot();
 
-    // An old article's body: only its page changes (it is in no feed and its listing shows no body).
+    // An old article's body: only its page changes (it is in no feed and its listing shows no body), and the
+    // sitemap, whose lastmod for that page is now the correction's time (issue 13's `updated`, issue 18's sitemap).
     const old = articles[700] as Article;
     const edited = articles.map((a) => (a === old ? makeArticle({ ...old, html: '<p>Corrected.</p>' }) : a));
     const quiet = await writeSite(edited, config, out);
-    expect(quiet.written).toEqual([`articles/${old.slug}/index.html`]);
+    expect(quiet.written).toEqual([`articles/${old.slug}/index.html`, 'sitemap.xml']);
     expect(quiet.changedFeeds).toEqual([]);
     expect(changedPaths(before, await snapshot())).toEqual(quiet.written);
 
-    // The newest article's title: its page, the listings and the feeds that carry it.
+    // The newest article's title: its page, the listings and the feeds that carry it, and the sitemaps (its
+    // lastmod is the correction's time; the news sitemap shows the title).
     const middle = await snapshot();
     const newest = edited[0] as Article;
     const retitled = edited.map((a) => (a === newest ? makeArticle({ ...newest, title: 'A new headline' }) : a));
@@ -119,6 +136,8 @@ describe('writeSite', () => {
       'sections/world/feed.json',
       'sections/world/feed.xml',
       'sections/world/index.html',
+      'sitemap-news.xml',
+      'sitemap.xml',
     ]);
     expect(changedPaths(middle, await snapshot())).toEqual([...loud.written].sort());
     expect(loud.changedFeeds.sort()).toEqual(

@@ -1,6 +1,6 @@
 import { defineCommand } from 'citty';
-import { buildSite, type BuildResult } from '../../site/build.js';
-import { ioOf, optionArgs, optionsOf, writeProblems } from '../context.js';
+import type { BuildResult } from '../../site/build.js';
+import { ioOf, optionArgs, optionsOf, writeProblems, writeWarnings } from '../context.js';
 
 function count(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
@@ -17,13 +17,15 @@ export function buildSummary(result: BuildResult, outDir: string): string {
 
 /** `gazette build`: Write the feeds and site pages into --out */
 export default defineCommand({
-  meta: { name: 'build', description: 'Write the feeds and site pages into --out' },
+  meta: { name: 'build', description: 'Write the feeds, site pages, sitemaps and robots.txt into --out' },
   args: { content: optionArgs.content, out: optionArgs.out },
   async run(context) {
     const io = ioOf(context);
     const options = optionsOf(context);
+    const { buildSite } = await import('../../site/build.js');
     const result = await buildSite(options, new Date());
     writeProblems(io, result.problems);
+    writeWarnings(io, result.warnings);
     io.stdout.write(`${buildSummary(result, options.outDir)}\n`);
     return result.problems.length > 0 ? 2 : 0;
   },

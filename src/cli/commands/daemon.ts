@@ -1,18 +1,12 @@
 import { resolve } from 'node:path';
 import { defineCommand, type CommandContext } from 'citty';
-import { loadSiteConfig } from '../../config/load.js';
 import { resolveInboundPort } from '../../config/options.js';
-import { createTransport } from '../../delivery/index.js';
 import { resolveDeliverySettings } from '../../delivery/settings.js';
-import { UsageError } from '../../errors.js';
-import { startReturnPath, type RunningInbound } from '../../inbound/index.js';
-import { createLogger } from '../../log.js';
-import { pipelineJobs } from '../../schedule/jobs.js';
+import { formatProblem, UsageError } from '../../errors.js';
+import type { RunningInbound } from '../../inbound/index.js';
 import { defaultLeaseTtlMs } from '../../schedule/lease.js';
-import { startScheduler, type Scheduler } from '../../schedule/scheduler.js';
-import { resolveSubscribeLimits, startServer } from '../../server/index.js';
-import { knownChoicesLoader } from '../../subscribers/known.js';
-import { openStore } from '../../store/index.js';
+import type { Scheduler } from '../../schedule/scheduler.js';
+import type { RunningServer } from '../../server/index.js';
 import { resolveSecret } from '../../subscribers/tokens.js';
 import { ioOf, optionArgs, optionsOf } from '../context.js';
 import { smtpPortArg } from './inbound.js';
@@ -74,15 +68,38 @@ export default defineCommand({
     const leaseTtlMs = leaseMs(typed.args.lease);
     const inboundPort = resolveInboundPort(typed.args['smtp-port'], io.env);
     const settings = resolveDeliverySettings(io.env);
+    const [
+      { loadSiteConfig },
+      { createTransport },
+      { startReturnPath },
+      { createLogger },
+      { pipelineJobs },
+      { startScheduler },
+      { resolveSubscribeLimits, startServer },
+      { openStore },
+      { knownChoicesLoader },
+    ] = await Promise.all([
+      import('../../config/load.js'),
+      import('../../delivery/index.js'),
+      import('../../inbound/index.js'),
+      import('../../log.js'),
+      import('../../schedule/jobs.js'),
+      import('../../schedule/scheduler.js'),
+      import('../../server/index.js'),
+      import('../../store/index.js'),
+      import('../../subscribers/known.js'),
+    ]);
     const limits = resolveSubscribeLimits(io.env);
     // An invalid schedule or time zone fails here, before anything starts (InputError, exit 2).
     const config = await loadSiteConfig(options.contentDir);
     const logger = createLogger(io.stderr);
+    // Once at start: the scheduled builds read the same catalogues.
+    for (const warning of config.locale.warnings) logger.warn({ problem: formatProblem(warning) }, 'message catalogue');
     const store = await openStore(options);
     const transport = createTransport(options, settings);
     const signals = watchSignals();
     let scheduler: Scheduler | null = null;
-    let server: Awaited<ReturnType<typeof startServer>> | null = null;
+    let server: RunningServer | null = null;
     let inbound: RunningInbound | null = null;
     let graceful = false;
     try {

@@ -1,11 +1,7 @@
 import { defineCommand, type CommandContext } from 'citty';
-import { loadSiteConfig } from '../../config/load.js';
 import { resolveInboundPort } from '../../config/options.js';
 import { UsageError } from '../../errors.js';
-import { startReturnPath } from '../../inbound/index.js';
 import { returnDomain } from '../../inbound/verp.js';
-import { createLogger } from '../../log.js';
-import { openStore } from '../../store/index.js';
 import { resolveSecret } from '../../subscribers/tokens.js';
 import { ioOf, optionArgs, optionsOf } from '../context.js';
 import { untilStopped } from './serve.js';
@@ -25,6 +21,12 @@ export default defineCommand({
     const io = ioOf(context);
     const options = optionsOf(context);
     const port = resolveInboundPort(typed.args['smtp-port'], io.env);
+    const [{ loadSiteConfig }, { startReturnPath }, { createLogger }, { openStore }] = await Promise.all([
+      import('../../config/load.js'),
+      import('../../inbound/index.js'),
+      import('../../log.js'),
+      import('../../store/index.js'),
+    ]);
     const config = await loadSiteConfig(options.contentDir);
     const { returnPath } = config.newsletter;
     if (!returnPath) {

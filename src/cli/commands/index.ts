@@ -1,13 +1,15 @@
-// Every command of SPEC "Commands", one file each.
-import build from './build.js';
-import daemon from './daemon.js';
-import inbound from './inbound.js';
-import preview from './preview.js';
-import publish from './publish.js';
-import send from './send.js';
-import serve from './serve.js';
-import stats from './stats.js';
-import subscribers from './subscribers.js';
+// Every command of SPEC "Commands", one file each, loaded only when it runs or its help is shown: so
+// `gazette --version` and each command's start-up do not pay for the other commands' libraries.
 
 /** The subcommands of `gazette`. */
-export const commands = { build, preview, publish, send, subscribers, serve, daemon, inbound, stats };
+export const commands = {
+  build: () => import('./build.js').then((m) => m.default),
+  preview: () => import('./preview.js').then((m) => m.default),
+  publish: () => import('./publish.js').then((m) => m.default),
+  send: () => import('./send.js').then((m) => m.default),
+  subscribers: () => import('./subscribers.js').then((m) => m.default),
+  serve: () => import('./serve.js').then((m) => m.default),
+  daemon: () => import('./daemon.js').then((m) => m.default),
+  inbound: () => import('./inbound.js').then((m) => m.default),
+  stats: () => import('./stats.js').then((m) => m.default),
+};

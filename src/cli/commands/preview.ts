@@ -2,11 +2,7 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { defineCommand, type CommandContext } from 'citty';
-import { loadSiteConfig } from '../../config/load.js';
-import { loadArticles, selectPublished } from '../../content/index.js';
-import { previewDigest, readDigestHistory } from '../../digest/index.js';
 import { UsageError } from '../../errors.js';
-import { openStore } from '../../store/index.js';
 import { editionArg, editionOf, ioOf, optionArgs, optionsOf, writeProblems } from '../context.js';
 import { editionsOf, type Edition } from '../../config/editions.js';
 
@@ -26,9 +22,15 @@ export default defineCommand({
     const options = optionsOf(context);
     const output = typeof context.args.output === 'string' ? context.args.output : 'preview.html';
     const now = new Date();
+    const [{ loadSiteConfig }, { loadArticles, selectPublished }, { previewDigest, readDigestHistory }, { openStore }] = await Promise.all([
+      import('../../config/load.js'),
+      import('../../content/index.js'),
+      import('../../digest/index.js'),
+      import('../../store/index.js'),
+    ]);
     const config = await loadSiteConfig(options.contentDir);
     const edition = typeof context.args.edition === 'string' ? editionOf(context.args.edition, config) : (editionsOf(config)[0] as Edition);
-    const { articles, problems } = await loadArticles(options.contentDir, { timezone: config.timezone, baseUrl: config.baseUrl });
+    const { articles, problems } = await loadArticles(options.contentDir, { timezone: config.timezone, baseUrl: config.baseUrl, languages: config.languages });
     writeProblems(io, problems);
     // No database yet means no digest yet; opening it would create one, and a preview records nothing.
     let history = { seen: new Set<string>(), number: 1 };

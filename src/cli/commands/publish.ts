@@ -1,6 +1,4 @@
 import { defineCommand, type CommandContext } from 'citty';
-import { loadSiteConfig } from '../../config/load.js';
-import { publish } from '../../delivery/run.js';
 import { editionArg, editionOf } from '../context.js';
 import { deliveryArgs, runDelivery } from './send.js';
 
@@ -14,6 +12,7 @@ export default defineCommand({
     const { edition } = typed.args;
     return runDelivery(context, 'publish', async (options, hooks) => {
       // Checked before anything is built or sent: an unknown edition changes nothing.
+      const [{ loadSiteConfig }, { publish }] = await Promise.all([import('../../config/load.js'), import('../../delivery/run.js')]);
       const editions = typeof edition === 'string' ? [editionOf(edition, await loadSiteConfig(options.contentDir)).id] : undefined;
       return publish(options, new Date(), { ...hooks, ...(editions ? { editions } : {}) });
     });

@@ -1,13 +1,11 @@
 import { defineCommand, type CommandContext } from 'citty';
 import type { RuntimeOptions } from '../../config/options.js';
-import { createProgressReporter } from '../../delivery/progress.js';
 import { renderRunJson, renderRunSummary } from '../../delivery/report.js';
-import { send, type RunHooks, type RunReport } from '../../delivery/run.js';
+import type { RunHooks, RunReport } from '../../delivery/run.js';
 import { resolveDeliverySettings } from '../../delivery/settings.js';
 import { PendingError } from '../../errors.js';
-import { createLogger } from '../../log.js';
 import { buildSummary } from './build.js';
-import { ioOf, jsonArg, optionArgs, optionsOf, writeProblems, type CliIO } from '../context.js';
+import { ioOf, jsonArg, optionArgs, optionsOf, writeProblems, writeWarnings, type CliIO } from '../context.js';
 
 /** The flags of `publish` and `send`. */
 export const deliveryArgs = { content: optionArgs.content, out: optionArgs.out, db: optionArgs.db, outbox: optionArgs.outbox, ...jsonArg };
@@ -25,6 +23,7 @@ export async function runDelivery(
   const io: CliIO = ioOf(context);
   const options = optionsOf(context);
   const settings = resolveDeliverySettings(io.env);
+  const [{ createProgressReporter }, { createLogger }] = await Promise.all([import('../../delivery/progress.js'), import('../../log.js')]);
   const progress = createProgressReporter(io.stderr, createLogger(io.stderr));
   const stop = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -43,7 +42,10 @@ export async function runDelivery(
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
-  if (report.build) writeProblems(io, report.build.problems);
+  if (report.build) {
+    writeProblems(io, report.build.problems);
+    writeWarnings(io, report.build.warnings);
+  }
   if (context.args.json === true) io.stdout.write(`${renderRunJson(report)}\n`);
   else {
     if (report.build) io.stdout.write(`${buildSummary(report.build, options.outDir)}\n`);
@@ -63,6 +65,6 @@ export default defineCommand({
   meta: { name: 'send', description: 'Deliver whatever is pending (resume after a crash or a failed run)' },
   args: deliveryArgs,
   run(context) {
-    return runDelivery(context, 'send', (options, hooks) => send(options, hooks));
+    return runDelivery(context, 'send', async (options, hooks) => (await import('../../delivery/run.js')).send(options, hooks));
   },
 });

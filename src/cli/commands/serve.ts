@@ -1,11 +1,5 @@
 import { resolve } from 'node:path';
 import { defineCommand, type CommandContext } from 'citty';
-import { loadSiteConfig } from '../../config/load.js';
-import { createTransport } from '../../delivery/index.js';
-import { createLogger } from '../../log.js';
-import { resolveSubscribeLimits, startServer } from '../../server/index.js';
-import { openStore } from '../../store/index.js';
-import { knownChoicesLoader } from '../../subscribers/known.js';
 import { ioOf, optionArgs, optionsOf } from '../context.js';
 
 /** Resolves on the first SIGINT or SIGTERM. */
@@ -21,15 +15,27 @@ export function untilStopped(): Promise<NodeJS.Signals> {
   });
 }
 
-/** `gazette serve`: Serve --out over HTTP with /subscribe, /confirm, /unsubscribe, /preferences and /healthz */
+/** `gazette serve`: Serve --out over HTTP (301 from old article URLs) with /subscribe, /confirm, /unsubscribe, /preferences and /healthz */
 export default defineCommand({
-  meta: { name: 'serve', description: 'Serve --out over HTTP with /subscribe, /confirm, /unsubscribe, /preferences and /healthz' },
+  meta: {
+    name: 'serve',
+    description: 'Serve --out over HTTP (301 from old article URLs) with /subscribe, /confirm, /unsubscribe, /preferences and /healthz',
+  },
   args: { ...optionArgs },
   async run(typed) {
     // ioOf/optionsOf take the untyped context; under exactOptionalPropertyTypes a typed one does not widen to it.
     const context = typed as unknown as CommandContext;
     const io = ioOf(context);
     const options = optionsOf(context);
+    const [{ loadSiteConfig }, { createTransport }, { createLogger }, { resolveSubscribeLimits, startServer }, { openStore }, { knownChoicesLoader }] =
+      await Promise.all([
+        import('../../config/load.js'),
+        import('../../delivery/index.js'),
+        import('../../log.js'),
+        import('../../server/index.js'),
+        import('../../store/index.js'),
+        import('../../subscribers/known.js'),
+      ]);
     const config = await loadSiteConfig(options.contentDir);
     const limits = resolveSubscribeLimits(io.env);
     const logger = createLogger(io.stderr);

@@ -1,7 +1,6 @@
 import { defineCommand, type CommandContext } from 'citty';
 import { renderStats, statsJson } from '../../delivery/stats.js';
 import { UsageError } from '../../errors.js';
-import { openStore } from '../../store/index.js';
 import { ioOf, jsonArg, optionArgs, optionsOf } from '../context.js';
 
 function limitOf(text: string | undefined): number {
@@ -26,6 +25,7 @@ export default defineCommand({
     const context = typed as unknown as CommandContext;
     const io = ioOf(context);
     const limit = limitOf(typed.args.limit);
+    const { openStore } = await import('../../store/index.js');
     const store = await openStore(optionsOf(context));
     try {
       const [digests, totals] = await Promise.all([store.digestStats({ limit }), store.listTotals()]);

@@ -2,7 +2,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { defineCommand, type ArgsDef, type CommandContext } from 'citty';
 import { fileErrorOf, UsageError } from '../../errors.js';
 import { replaceFile } from '../../files.js';
-import { openStore, subscriberStatuses, type Store, type SubscriberFilter, type SubscriberStatus } from '../../store/index.js';
+import { subscriberStatuses, type Store, type SubscriberFilter, type SubscriberStatus } from '../../store/types.js';
 import { describeChoices, exportSubscribers, writeSubscribersJson, writeSubscribersTable } from '../../subscribers/export.js';
 import { formatImportSummary, importSubscribers } from '../../subscribers/import.js';
 import { resolveChoices, resolveEditions, resolveSections, type KnownChoices, type RawChoices } from '../../subscribers/choices.js';
@@ -36,6 +36,7 @@ async function withStore<A extends ArgsDef, T>(
 ): Promise<T> {
   // ioOf/optionsOf take the untyped context; under exactOptionalPropertyTypes a typed one does not widen to it.
   const context = typed as unknown as CommandContext;
+  const { openStore } = await import('../../store/index.js');
   const store = await openStore(optionsOf(context));
   try {
     return await work(store, ioOf(context));

@@ -1,0 +1,108 @@
+// Writing a message: ICU MessageFormat (plural, select, `#`) through intl-messageformat, whose plural rules are
+// the runtime's own Intl.PluralRules (Arabic's zero/one/two/few/many/other included).
+import Handlebars from 'handlebars';
+import { IntlMessageFormat } from 'intl-messageformat';
+import type { Locale } from './catalogue.js';
+import { fallbackLanguage } from './catalogue.js';
+
+/** Values a message is filled with: text, numbers (plural, `#`), and in HTML the link targets of `<tag>…</tag>`. */
+export type MessageParams = Readonly<Record<string, string | number>>;
+
+const compiled = new WeakMap<Locale, Map<string, IntlMessageFormat>>();
+
+function formatterOf(locale: Locale, key: string): IntlMessageFormat {
+  let cache = compiled.get(locale);
+  if (!cache) {
+    cache = new Map();
+    compiled.set(locale, cache);
+  }
+  let formatter = cache.get(key);
+  if (!formatter) {
+    const message = locale.messages[key];
+    if (message === undefined) throw new Error(`no message "${key}" in the catalogue (templates/locales/${fallbackLanguage}.json)`);
+    // A key shown in English takes English plural rules; a tag the runtime does not know, too.
+    const known = !locale.english.includes(key) && Intl.PluralRules.supportedLocalesOf(locale.tag).length > 0;
+    formatter = new IntlMessageFormat(message, known ? locale.tag : fallbackLanguage);
+    cache.set(key, formatter);
+  }
+  return formatter;
+}
+
+/**
+ * A message as plain text (subjects, page titles, notices, JSON answers); `<tag>…</tag>` keeps only its text. In a
+ * right-to-left language each text value is wrapped in Unicode isolates (FSI…PDI), the plain-text `<bdi>`, unless
+ * `isolate` is false (a subject line made only of values, which a mail client's first-strong rule must see).
+ */
+export function t(locale: Locale, key: string, params: MessageParams = {}, isolate = true): string {
+  const tags = tagNames(locale, key);
+  const values: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(params)) {
+    values[name] = typeof value === 'string' && isolate && locale.dir === 'rtl' ? `\u2068${value}\u2069` : value;
+  }
+  for (const tag of tags) values[tag] = (chunks: unknown[]) => chunks.join('');
+  const out = formatterOf(locale, key).format(values);
+  return Array.isArray(out) ? out.join('') : String(out);
+}
+
+/** HTML, already escaped; the parts that are values carry it. */
+interface Html {
+  html: string;
+}
+
+function isHtml(part: unknown): part is Html {
+  return typeof part === 'object' && part !== null && 'html' in part;
+}
+
+function toHtml(parts: readonly unknown[]): string {
+  return parts.map((part) => (isHtml(part) ? part.html : Handlebars.escapeExpression(String(part)))).join('');
+}
+
+function tagNames(locale: Locale, key: string): string[] {
+  return [...(locale.messages[key] ?? '').matchAll(/<([a-zA-Z][\w-]*)>/g)].map((m) => m[1] as string);
+}
+
+/**
+ * A message as HTML: its text and every value escaped; `<name>…</name>` in the message becomes a link to the
+ * param `name`. In a right-to-left language each text value is isolated in `<bdi>`, so a Latin name or an
+ * address next to punctuation keeps its reading order.
+ */
+export function tHtml(locale: Locale, key: string, params: MessageParams = {}): string {
+  const values: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(params)) {
+    if (typeof value === 'number') values[name] = value;
+    else {
+      const escaped = Handlebars.escapeExpression(value);
+      values[name] = { html: locale.dir === 'rtl' ? `<bdi>${escaped}</bdi>` : escaped } satisfies Html;
+    }
+  }
+  for (const tag of tagNames(locale, key)) {
+    const href = params[tag];
+    if (typeof href !== 'string') throw new Error(`message "${key}" links <${tag}>, but no ${tag}= URL was given`);
+    values[tag] = (chunks: unknown[]): Html => ({ html: `<a href="${Handlebars.escapeExpression(href)}">${toHtml(chunks)}</a>` });
+  }
+  const out = formatterOf(locale, key).format(values);
+  return toHtml(Array.isArray(out) ? out : [out]);
+}
+
+function localeOf(options: Handlebars.HelperOptions, helper: string): Locale {
+  const locale = (options.data as { root?: { locale?: Locale } } | undefined)?.root?.locale;
+  if (!locale) throw new Error(`{{${helper}}} needs a \`locale\` in the view it renders`);
+  return locale;
+}
+
+/**
+ * Registers the helpers of the view's locale (its root's `locale`) on a Handlebars instance:
+ * `{{t "key" name=value count=n}}`, the message as escaped HTML, and `{{bdi value}}`, a value set among the
+ * page's words (a section, an address), isolated in `<bdi>` on a right-to-left page and merely escaped otherwise.
+ */
+export function registerMessageHelpers(hbs: typeof Handlebars): void {
+  hbs.registerHelper('t', function (key: unknown, options: Handlebars.HelperOptions) {
+    const locale = localeOf(options, 't');
+    if (typeof key !== 'string') throw new Error('{{t}} takes the message key as a string: {{t "site.readMore"}}');
+    return new hbs.SafeString(tHtml(locale, key, options.hash as MessageParams));
+  });
+  hbs.registerHelper('bdi', function (value: unknown, options: Handlebars.HelperOptions) {
+    const text = hbs.escapeExpression(String(value));
+    return new hbs.SafeString(localeOf(options, 'bdi').dir === 'rtl' ? `<bdi>${text}</bdi>` : text);
+  });
+}

@@ -1,0 +1,3 @@
+// Every word Gazette writes for readers, in the site's language: catalogues, and writing a message.
+export { builtInLanguages, directionOf, loadSiteCatalogues, resolveLocale, type CatalogueFiles, type Locale } from './catalogue.js';
+export { registerMessageHelpers, t, tHtml, type MessageParams } from './format.js';

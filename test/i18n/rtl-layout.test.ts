@@ -1,0 +1,150 @@
+// An Arabic site and an Arabic digest in Debian's Chromium at phone and desktop widths: right to left,
+// mirrored, no horizontal scroll, every headline visible. Screenshots go to test-output/.
+import { existsSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SiteConfig } from '../../src/config/schema.js';
+import type { Article } from '../../src/content/article.js';
+import { personalize } from '../../src/digest/personalize.js';
+import { renderDigest } from '../../src/digest/render.js';
+import { buildSite } from '../../src/site/build.js';
+import { pinnedNow } from '../fixtures/digest/articles.js';
+
+const chromiumPath = '/usr/bin/chromium';
+const present = existsSync(chromiumPath);
+// In CI a missing browser fails the test below; only a local run without Chromium skips it.
+const skip = !present && !process.env.CI;
+if (skip) console.warn(`RTL layout test skipped: no ${chromiumPath} (apt-get install chromium, or run .ci/run)`);
+
+const outputDir = new URL('../../test-output/', import.meta.url).pathname;
+const fixture = new URL('../fixtures/i18n/mixed/', import.meta.url).pathname;
+
+let browser: Browser | undefined;
+let root: string;
+let out: string;
+let config: SiteConfig;
+let published: Article[];
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'gazette-rtl-'));
+  await cp(fixture, join(root, 'content'), { recursive: true });
+  out = join(root, 'public');
+  const build = await buildSite({ contentDir: join(root, 'content'), outDir: out }, new Date('2026-11-30T00:00:00Z'));
+  expect(build.problems).toEqual([]);
+  config = build.config;
+  published = build.published;
+  if (skip) return;
+  expect(present, `${chromiumPath} is missing: .ci/run installs it with apt-get install chromium`).toBe(true);
+  browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  await mkdir(outputDir, { recursive: true });
+}, 60_000);
+afterAll(async () => {
+  await browser?.close();
+  await rm(root, { recursive: true, force: true });
+});
+
+interface Box {
+  x: number;
+  width: number;
+}
+
+async function boxOf(page: Page, selector: string, index = 0): Promise<Box> {
+  const box = await page.locator(selector).nth(index).boundingBox();
+  expect(box, selector).not.toBeNull();
+  return box!;
+}
+
+/** The page reads right to left, fits the viewport, and shows every element of `headlines` inside it. */
+async function expectRtlFit(page: Page, width: number, headlines: string, titles: readonly string[]): Promise<void> {
+  // Expressions as strings: they run in the page, and this project type-checks without the DOM library.
+  expect(await page.evaluate<string>('document.documentElement.dir')).toBe('rtl');
+  expect(await page.evaluate<string>('getComputedStyle(document.body).direction')).toBe('rtl');
+  expect(await page.evaluate<number>('window.innerWidth')).toBe(width);
+  expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(width);
+  const links = page.locator(headlines);
+  expect(await links.allTextContents()).toEqual(titles);
+  for (const link of await links.all()) {
+    const label = (await link.textContent()) ?? '';
+    expect(await link.isVisible(), label).toBe(true);
+    const box = await link.boundingBox();
+    expect(box, label).not.toBeNull();
+    expect(box!.x, label).toBeGreaterThanOrEqual(0);
+    expect(box!.x + box!.width, label).toBeLessThanOrEqual(width);
+  }
+}
+
+/** An expression for the page: the computed direction of the first element `selector` matches. */
+function directionOf(selector: string): string {
+  return `getComputedStyle(document.querySelector(${JSON.stringify(selector)})).direction`;
+}
+
+/** Mirrored: the element sits nearer the right edge of the viewport than the left one. */
+function expectOnTheRight(box: Box, width: number, label: string): void {
+  expect(width - (box.x + box.width), label).toBeLessThan(box.x);
+}
+
+describe.skipIf(skip)('an Arabic site in Chromium', () => {
+  it.each([375, 800])('lays out the home page and an article right to left at %i px', async (width) => {
+    const page = await browser!.newPage({ viewport: { width, height: 900 } });
+    try {
+      await page.goto(pathToFileURL(join(out, 'index.html')).href);
+      await expectRtlFit(page, width, '.article-list h2 a', published.map((a) => a.title));
+      expectOnTheRight(await boxOf(page, '.site-title'), width, 'site title');
+      // The date line of an Arabic story starts on the right; an English story's headline reads left to right.
+      expectOnTheRight(await boxOf(page, '.article-list .meta time'), width, 'first date');
+      expect(await page.evaluate<string>(directionOf('.article-list article[lang="en"] h2'))).toBe('ltr');
+      await page.screenshot({ path: `${outputDir}rtl-site-${width}.png`, fullPage: true });
+
+      const long = published.find((a) => a.slug === '2026-11-21-transport-plan')!;
+      await page.goto(pathToFileURL(join(out, 'articles', long.slug, 'index.html')).href);
+      await expectRtlFit(page, width, 'h1', [long.title]);
+      expectOnTheRight(await boxOf(page, '.site-title'), width, 'site title');
+      await page.screenshot({ path: `${outputDir}rtl-article-${width}.png`, fullPage: true });
+
+      // The Turkish story's own lang reaches the browser: its section label is upper-cased the Turkish way (i → İ).
+      await page.goto(pathToFileURL(join(out, 'articles', '2026-11-19-istanbul-ferries', 'index.html')).href);
+      expect(await page.evaluate<string>('document.querySelector(".kicker a").innerText')).toBe('TÜRKİYE');
+      expect(await page.evaluate<string>(directionOf('h1'))).toBe('ltr');
+    } finally {
+      await page.close();
+    }
+  }, 60_000);
+});
+
+describe.skipIf(skip)('an Arabic digest in Chromium', () => {
+  it.each([375, 800])('fits %i px right to left, every headline visible, each read-more button on the right', async (width) => {
+    const rendered = await renderDigest({ number: 12, date: pinnedNow, articles: published, config });
+    const { html } = personalize(rendered, {
+      name: 'Ana María',
+      unsubscribeUrl: 'https://arabic.example.org/unsubscribe?token=test',
+      preferencesUrl: 'https://arabic.example.org/preferences?token=test',
+      webUrl: 'https://arabic.example.org/digests/12/',
+    });
+    const page = await browser!.newPage({ viewport: { width, height: 900 } });
+    try {
+      await page.route('**/*', (route) => route.abort());
+      await page.setContent(html, { waitUntil: 'load' });
+      await expectRtlFit(page, width, 'h2 a', published.map((a) => a.title));
+      const arabicButtons = page.getByRole('link', { name: 'تابع القراءة' });
+      expect(await arabicButtons.count()).toBe(published.length);
+      for (let i = 0; i < published.length; i++) {
+        const box = await arabicButtons.nth(i).boundingBox();
+        expect(box).not.toBeNull();
+        expectOnTheRight(box!, width, `button ${i + 1}`);
+      }
+      // An English story inside the Arabic digest keeps its own direction.
+      expect(await page.evaluate<string>(directionOf('div[lang="en"] h2'))).toBe('ltr');
+      expect(await page.evaluate<string>(directionOf('h2'))).toBe('rtl');
+      await page.screenshot({ path: `${outputDir}rtl-digest-${width}.png`, fullPage: true });
+    } finally {
+      await page.close();
+    }
+  }, 60_000);
+});

@@ -1,0 +1,48 @@
+// The record of every URL an article had, and which old folders redirect where.
+import { describe, expect, it } from 'vitest';
+import { groupSections } from '../../src/site/layout.js';
+import { planRedirects, updateHistory } from '../../src/site/redirects.js';
+import { makeArticle } from '../fixtures/feeds/factory.js';
+
+const a = makeArticle({ id: 'a-id', slug: 'a-now', title: 'A' });
+const b = makeArticle({ id: 'b-id', slug: 'b-now', title: 'B', section: 'Économie' });
+
+const map = (history: Record<string, unknown>): Map<string, never> => new Map(Object.entries(history)) as Map<string, never>;
+const targets = (redirects: ReturnType<typeof planRedirects>): Record<string, string> =>
+  Object.fromEntries([...redirects].map(([from, redirect]) => [from, redirect.to]));
+
+describe('updateHistory', () => {
+  it("appends each article's current slug, moves a slug used again to the end, and keeps articles not published now", () => {
+    const history = updateHistory(map({ 'a-id': ['a-now', 'a-old'], 'gone-id': ['gone'] }), [a]);
+    expect(Object.fromEntries(history)).toEqual({ 'a-id': ['a-old', 'a-now'], 'gone-id': ['gone'] });
+  });
+
+  it('ignores what a hand-edited manifest holds that is not a slug', () => {
+    const tampered = map({ 'a-id': ['../../etc', 'x/y', '', 'Upper', 'ok-old', 7], 'b-id': 'not-a-list' });
+    expect(Object.fromEntries(updateHistory(tampered, [a]))).toEqual({ 'a-id': ['ok-old', 'a-now'] });
+  });
+});
+
+describe('planRedirects', () => {
+  it("redirects each article's id folder and every earlier slug, and a section's old ASCII folder", () => {
+    const redirects = planRedirects(map({ 'a-id': ['a-old', 'a-now'] }), [a, b], groupSections([a, b]));
+    expect(targets(redirects)).toEqual({
+      'articles/a-id/': 'articles/a-now/',
+      'articles/a-old/': 'articles/a-now/',
+      'articles/b-id/': 'articles/b-now/',
+      'sections/economie/': 'sections/économie/',
+    });
+  });
+
+  it('never redirects a folder a current page owns, and gives a folder two articles had to the first (newest) one', () => {
+    const taker = makeArticle({ id: 'c-id', slug: 'a-old', title: 'C' });
+    const other = makeArticle({ id: 'd-id', slug: 'd-now', title: 'D' });
+    const redirects = planRedirects(map({ 'a-id': ['a-old', 'shared', 'a-now'], 'd-id': ['shared', 'd-now'] }), [a, taker, other], []);
+    expect(targets(redirects)).toEqual({
+      'articles/a-id/': 'articles/a-now/',
+      'articles/c-id/': 'articles/a-old/',
+      'articles/d-id/': 'articles/d-now/',
+      'articles/shared/': 'articles/a-now/',
+    });
+  });
+});
