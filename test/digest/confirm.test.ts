@@ -13,9 +13,10 @@ describe('renderConfirmation', () => {
     const email = await renderConfirmation({ config, confirmUrl });
     expect(email.subject).toBe('Confirm your subscription to Example News');
     expect(email.html).toMatch(/^<!doctype html><html lang="en"/);
-    expect(email.html).toContain('Hello,');
+    // The catalogue's anonymous greeting (issue 15's words): never a name the requester typed (issue 12).
+    expect(email.html).toContain('Hi there,');
     expect(email.html).toContain('href="https://news.example.org/confirm?token&#x3D;abc.def&amp;v&#x3D;1"');
-    expect(email.text).toContain('Hello,');
+    expect(email.text).toContain('Hi there,');
     expect(email.text).toContain(`Confirm my subscription <${confirmUrl}>`);
     expect(email.text).toContain(config.newsletter.postalAddress);
     expect(email.text).not.toContain('One click and the next issue is yours.');

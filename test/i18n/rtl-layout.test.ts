@@ -9,6 +9,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SiteConfig } from '../../src/config/schema.js';
 import type { Article } from '../../src/content/article.js';
+import { fullCopy } from '../../src/digest/assemble.js';
 import { personalize } from '../../src/digest/personalize.js';
 import { renderDigest } from '../../src/digest/render.js';
 import { buildSite } from '../../src/site/build.js';
@@ -121,7 +122,7 @@ describe.skipIf(skip)('an Arabic site in Chromium', () => {
 describe.skipIf(skip)('an Arabic digest in Chromium', () => {
   it.each([375, 800])('fits %i px right to left, every headline visible, each read-more button on the right', async (width) => {
     const rendered = await renderDigest({ number: 12, date: pinnedNow, articles: published, config });
-    const { html } = personalize(rendered, {
+    const { html } = personalize(fullCopy(rendered), {
       name: 'Ana María',
       unsubscribeUrl: 'https://arabic.example.org/unsubscribe?token=test',
       preferencesUrl: 'https://arabic.example.org/preferences?token=test',

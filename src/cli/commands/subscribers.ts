@@ -6,7 +6,6 @@ import { subscriberStatuses, type Store, type SubscriberFilter, type SubscriberS
 import { describeChoices, exportSubscribers, writeSubscribersJson, writeSubscribersTable } from '../../subscribers/export.js';
 import { formatImportSummary, importSubscribers } from '../../subscribers/import.js';
 import { resolveChoices, resolveEditions, resolveSections, type KnownChoices, type RawChoices } from '../../subscribers/choices.js';
-import { loadKnownChoices } from '../../subscribers/known.js';
 import { addSubscriber, unsubscribeSubscriber } from '../../subscribers/manage.js';
 import { quoteValue, validateEmail } from '../../subscribers/validate.js';
 import { ioOf, jsonArg, optionArgs, optionsOf, writeProblems, type CliIO } from '../context.js';
@@ -17,6 +16,7 @@ const choiceArgs = { content: optionArgs.content };
 
 /** The sections and editions of --content, read only when a command names some. */
 async function knownChoices<A extends ArgsDef>(typed: CommandContext<A>): Promise<KnownChoices> {
+  const { loadKnownChoices } = await import('../../subscribers/known.js');
   return loadKnownChoices(optionsOf(typed as unknown as CommandContext).contentDir, new Date());
 }
 
