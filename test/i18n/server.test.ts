@@ -58,3 +58,29 @@ describe('an Arabic site\'s server', () => {
     expect(await missing.text()).toContain('<h1>الصفحة غير موجودة</h1>');
   });
 });
+
+describe('a German site\'s consent and preferences pages', () => {
+  it('asks to confirm, confirms and shows a reader\'s choices in German', async () => {
+    h = await startHarness({ language: 'de' });
+    await fetch(`${h.url}/subscribe`, post({ email: 'jonas@example.org' }));
+    const link = /https:\/\/news\.example\.org(\/confirm\?token=[^\s<>()\]]+)/.exec((await h.nextMail()).text ?? '')?.[1];
+    if (link === undefined) throw new Error('no confirm link in the mail');
+    const ask = await (await fetch(`${h.url}${link}`)).text();
+    expect(ask).toContain('<h1>Abonnement bestätigen</h1>');
+    expect(ask).toContain('<p>Den Newsletter an diese Adresse senden?</p>');
+    expect(ask).toContain('<button type="submit">Ja, abonnieren</button>');
+    const done = await (await fetch(`${h.url}${link}`, { method: 'POST', headers: { Origin: 'https://news.example.org' } })).text();
+    expect(done).toContain('<h1>Ihr Abonnement ist bestätigt</h1>');
+    expect(done).not.toContain('You are subscribed');
+
+    const reader = await h.store.findSubscriber('jonas@example.org');
+    const token = encodeURIComponent(createToken(secret, reader!.publicId, 'preferences'));
+    const page = await (await fetch(`${h.url}/preferences?token=${token}`)).text();
+    expect(page).toContain('<h1>Ihre Rubriken und Ausgaben</h1>');
+    expect(page).toContain('<p>Was Example News an jonas@example.org sendet. Entfernen Sie alle Häkchen, um sich abzumelden.</p>');
+    expect(page).toContain('<button type="submit">Speichern</button>');
+    const broken = await fetch(`${h.url}/preferences?token=nonsense`);
+    expect(broken.status).toBe(400);
+    expect(await broken.text()).toContain('Nutzen Sie den Link am Ende einer beliebigen Ausgabe, vollständig kopiert.');
+  });
+});
