@@ -30,7 +30,12 @@ export interface RuntimeOptions {
   dkim: DkimOptions | null;
   /** Behind a reverse proxy: take the client address from X-Forwarded-For (`GAZETTE_TRUST_PROXY=1`). */
   trustProxy: boolean;
+  /** `GAZETTE_ADMIN_TOKEN`: turns on /admin for whoever shows it; null leaves the dashboard off. */
+  adminToken: string | null;
 }
+
+/** The shortest admin token accepted: long enough that the rate limit makes guessing hopeless. */
+export const minAdminTokenLength = 20;
 
 function nonEmpty(value: string | undefined): string | null {
   return value === undefined || value.trim() === '' ? null : value;
@@ -59,7 +64,18 @@ export function resolveOptions(flags: OptionFlags, env: Readonly<Record<string, 
     secret: nonEmpty(env.GAZETTE_SECRET),
     dkim: resolveDkim(env),
     trustProxy: /^(1|true|yes)$/i.test(env.GAZETTE_TRUST_PROXY ?? ''),
+    adminToken: resolveAdminToken(env),
   };
+}
+
+function resolveAdminToken(env: Readonly<Record<string, string | undefined>>): string | null {
+  const token = nonEmpty(env.GAZETTE_ADMIN_TOKEN);
+  if (token !== null && token.length < minAdminTokenLength) {
+    throw new UsageError(
+      `GAZETTE_ADMIN_TOKEN is ${token.length} characters; use at least ${minAdminTokenLength} random ones (e.g. \`openssl rand -base64 30\`) or unset it to keep /admin off`,
+    );
+  }
+  return token;
 }
 
 function resolveDkim(env: Readonly<Record<string, string | undefined>>): DkimOptions | null {

@@ -8,6 +8,7 @@ import type { RuntimeOptions } from '../config/options.js';
 import type { SiteConfig } from '../config/schema.js';
 import type { Transport } from '../delivery/transport.js';
 import type { Logger } from '../log.js';
+import { createAdminApp } from './admin.js';
 import { emailKey } from '../store/sql.js';
 import type { Store } from '../store/types.js';
 import { composeConfirmation } from '../subscribers/confirmation.js';
@@ -63,6 +64,8 @@ export interface AppDeps {
   trustProxy?: boolean;
   logger?: Logger;
   background?: BackgroundTasks;
+  /** GAZETTE_ADMIN_TOKEN: serves the dashboard under /admin to whoever shows it; unset, there is no /admin. */
+  adminToken?: string | null;
 }
 
 /** Largest request body accepted (a subscription is two short fields). */
@@ -224,6 +227,10 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
     logger?.info({ subscriber: subscriber.id }, 'unsubscribed');
     return notice(c, 200, 'You are unsubscribed', [`${subscriber.email} will get no more mail from ${config.title}.`], subscribeAgain);
   });
+
+  if (deps.adminToken) {
+    app.route('/admin', createAdminApp({ token: deps.adminToken, store, config, now, clientOf, logger }));
+  }
 
   const serveOut = createStaticHandler(deps.options.outDir);
   app.get('*', (c) => serveOut(c));

@@ -129,6 +129,11 @@ export const migrations: readonly Migration[] = [
    CREATE INDEX subscriber_events_by_subscriber ON subscriber_events (subscriber_id, id);
    CREATE INDEX subscriber_events_by_at ON subscriber_events (at, id);`,
   },
+
+  // 5: what the dashboard counts per day (joins, departures) and lists (the newest events of a kind).
+  `CREATE INDEX subscribers_by_created ON subscribers (created_at);
+   CREATE INDEX subscribers_by_status_updated ON subscribers (status, updated_at);
+   CREATE INDEX subscriber_events_by_kind_at ON subscriber_events (kind, at);`,
 ];
 
 /** The script of `migration` for `dialect`. */

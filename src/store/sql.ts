@@ -7,6 +7,9 @@ import {
   subscriberStatuses,
   type DeliveryCounts,
   type DeliveryCursor,
+  type DepartedDay,
+  type JoinedDay,
+  type RecentEvent,
   type DeliveryOutcome,
   type DigestInput,
   type DigestRecord,
@@ -89,6 +92,16 @@ const sql = {
     VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING`,
   eventsOf: 'SELECT * FROM subscriber_events WHERE subscriber_id = ? ORDER BY id DESC LIMIT ?',
   eventsSince: 'SELECT * FROM subscriber_events WHERE at >= ? AND id > ? ORDER BY id LIMIT ?',
+  joinedDays: `SELECT substr(created_at, 1, 10) AS day, status, count(*) AS n FROM subscribers
+    WHERE created_at >= ? GROUP BY substr(created_at, 1, 10), status`,
+  departedDays: `SELECT substr(updated_at, 1, 10) AS day, substr(created_at, 1, 10) AS joined, status, count(*) AS n
+    FROM subscribers WHERE status IN ('unsubscribed', 'bounced') AND updated_at >= ?
+    GROUP BY substr(updated_at, 1, 10), substr(created_at, 1, 10), status`,
+  sendingProgress: `SELECT d.digest_number, count(*) FILTER (WHERE d.status = 'pending') AS pending,
+    count(*) FILTER (WHERE d.status = 'sent') AS sent,
+    count(*) FILTER (WHERE d.status = 'sent' AND d.updated_at >= ?) AS sent_since
+    FROM deliveries d WHERE d.digest_number IN (SELECT DISTINCT digest_number FROM deliveries WHERE status = 'pending')
+    GROUP BY d.digest_number ORDER BY d.digest_number`,
   seenSlugs: 'SELECT slug FROM digest_articles',
   nextDigestNumber: 'SELECT coalesce(max(number), 0) + 1 AS n FROM digests',
   insertDigest: 'INSERT INTO digests (number, created_at, subject, html, text) VALUES (?, ?, ?, ?, ?)',
@@ -257,6 +270,35 @@ export class SqlStore implements Store {
       if (!last || rows.length < pageSize) return;
       after = last.id;
     }
+  }
+
+  async subscriberFlows(since: Date): Promise<{ joined: JoinedDay[]; departed: DepartedDay[] }> {
+    const at = since.toISOString();
+    const [joined, departed] = await Promise.all([
+      this.driver.query<{ day: string; status: SubscriberStatus; n: Count }>(sql.joinedDays, [at]),
+      this.driver.query<{ day: string; joined: string; status: 'unsubscribed' | 'bounced'; n: Count }>(sql.departedDays, [at]),
+    ]);
+    return {
+      joined: joined.map((r) => ({ day: r.day, status: r.status, count: Number(r.n) })),
+      departed: departed.map((r) => ({ day: r.day, joinedDay: r.joined, status: r.status, count: Number(r.n) })),
+    };
+  }
+
+  async recentEvents(kinds: readonly SubscriberEventKind[], limit: number): Promise<RecentEvent[]> {
+    if (kinds.length === 0) return [];
+    const rows = await this.driver.query<{ at: string; email: string; kind: SubscriberEventKind; source: string; detail: string | null }>(
+      `SELECT e.at, s.email, e.kind, e.source, e.detail FROM subscriber_events e JOIN subscribers s ON s.id = e.subscriber_id
+       WHERE e.kind IN (${kinds.map(() => '?').join(', ')}) ORDER BY e.at DESC, e.id DESC LIMIT ?`,
+      [...kinds, limit],
+    );
+    return rows.map((r) => ({ at: new Date(r.at), email: r.email, kind: r.kind, source: r.source, detail: r.detail }));
+  }
+
+  async sendingProgress(since: Date): Promise<{ digestNumber: number; pending: number; sent: number; sentSince: number }[]> {
+    const rows = await this.driver.query<{ digest_number: number; pending: Count; sent: Count; sent_since: Count }>(sql.sendingProgress, [
+      since.toISOString(),
+    ]);
+    return rows.map((r) => ({ digestNumber: Number(r.digest_number), pending: Number(r.pending), sent: Number(r.sent), sentSince: Number(r.sent_since) }));
   }
 
   async seenSlugs(): Promise<Set<string>> {

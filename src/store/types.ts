@@ -127,6 +127,30 @@ export interface StatusChange {
   digestNumber?: number | null;
 }
 
+/** Subscribers who joined on one UTC day (`YYYY-MM-DD`), by the status they have now. */
+export interface JoinedDay {
+  day: string;
+  status: SubscriberStatus;
+  count: number;
+}
+
+/** Subscribers who left on one UTC day, by how they left and the day they had joined. */
+export interface DepartedDay {
+  day: string;
+  joinedDay: string;
+  status: 'unsubscribed' | 'bounced';
+  count: number;
+}
+
+/** A journal entry with the address it concerns, for the operator's list of recent events. */
+export interface RecentEvent {
+  at: Date;
+  email: string;
+  kind: SubscriberEventKind;
+  source: string;
+  detail: string | null;
+}
+
 /** Everything Gazette keeps between runs, on SQLite or PostgreSQL: every method is asynchronous. */
 export interface Store {
   /** Returns the stored secret, storing `generate()` first when there is none. */
@@ -163,6 +187,13 @@ export interface Store {
   subscriberEvents(subscriberId: number, limit: number): Promise<SubscriberEvent[]>;
   /** Every event at or after `since`, oldest first, read page by page. */
   subscriberEventsSince(since: Date): AsyncIterable<SubscriberEvent>;
+
+  /** The list's movements since `since`, counted per day in the database: joins by current status, departures. */
+  subscriberFlows(since: Date): Promise<{ joined: JoinedDay[]; departed: DepartedDay[] }>;
+  /** The newest `limit` journal entries of the given kinds, with their addresses. */
+  recentEvents(kinds: readonly SubscriberEventKind[], limit: number): Promise<RecentEvent[]>;
+  /** Per digest with pending rows: how many are pending, sent in all, and sent at or after `since`. */
+  sendingProgress(since: Date): Promise<{ digestNumber: number; pending: number; sent: number; sentSince: number }[]>;
 
   /** Slugs carried or passed over by any digest. */
   seenSlugs(): Promise<Set<string>>;

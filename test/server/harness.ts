@@ -40,7 +40,9 @@ export interface Harness {
 export const longHtml = `<!doctype html><title>Home</title>${'<p>Readable news, every day.</p>\n'.repeat(100)}`;
 
 /** Starts a server over a fresh folder and database. */
-export async function startHarness(options: { limits?: SubscribeLimits; trustProxy?: boolean; health?: () => Promise<Record<string, unknown>> } = {}): Promise<Harness> {
+export async function startHarness(
+  options: { limits?: SubscribeLimits; trustProxy?: boolean; health?: () => Promise<Record<string, unknown>>; adminToken?: string; now?: () => Date } = {},
+): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'gazette-server-'));
   const outDir = join(dir, 'public');
   await mkdir(join(outDir, 'sections', 'world'), { recursive: true });
@@ -75,6 +77,8 @@ export async function startHarness(options: { limits?: SubscribeLimits; trustPro
     ...(options.limits ? { limits: options.limits } : {}),
     ...(options.trustProxy ? { trustProxy: true } : {}),
     ...(options.health ? { health: options.health } : {}),
+    ...(options.adminToken ? { adminToken: options.adminToken } : {}),
+    ...(options.now ? { now: options.now } : {}),
   });
   let taken = 0;
   return {
@@ -110,10 +114,10 @@ export interface RawResponse {
 }
 
 /** Sends a request with `path` exactly as given (no normalisation of `..` or percent-escapes). */
-export async function rawRequest(url: string, path: string, init: { method?: string; headers?: Record<string, string> } = {}): Promise<RawResponse> {
+export async function rawRequest(url: string, path: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<RawResponse> {
   const { hostname, port } = new URL(url);
   const req = request({ hostname, port, path, method: init.method ?? 'GET', headers: init.headers ?? {} });
-  req.end();
+  req.end(init.body);
   const [res] = (await once(req, 'response')) as [IncomingMessage];
   const chunks: Buffer[] = [];
   for await (const chunk of res) chunks.push(chunk as Buffer);

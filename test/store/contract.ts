@@ -229,6 +229,51 @@ export function describeStoreContract(name: string, create: () => Promise<StoreF
       });
     });
 
+    describe('what the dashboard counts', () => {
+      it('counts joins by current status and departures per day, in the window only', async () => {
+        const day = (d: string): Date => new Date(`${d}T12:00:00Z`);
+        const old = await store.upsertSubscriber({ email: 'old@example.org', name: null, status: 'active' }, day('2026-01-05'));
+        const a = await store.upsertSubscriber({ email: 'a@example.org', name: null, status: 'active' }, day('2026-11-02'));
+        await store.upsertSubscriber({ email: 'b@example.org', name: null, status: 'active' }, day('2026-11-02'));
+        await store.upsertSubscriber({ email: 'c@example.org', name: null, status: 'pending' }, day('2026-11-03'));
+        await store.setSubscriberStatus(a.subscriber.id, 'unsubscribed', day('2026-11-10'));
+        await store.setSubscriberStatus(old.subscriber.id, 'bounced', day('2026-11-11'), { source: 'dsn', detail: '5.1.1' });
+        const flows = await store.subscriberFlows(new Date('2026-11-01T00:00:00Z'));
+        const sort = <T extends { day: string; status: string }>(rows: T[]): T[] => [...rows].sort((x, y) => `${x.day}${x.status}`.localeCompare(`${y.day}${y.status}`));
+        expect(sort(flows.joined)).toEqual([
+          { day: '2026-11-02', status: 'active', count: 1 },
+          { day: '2026-11-02', status: 'unsubscribed', count: 1 },
+          { day: '2026-11-03', status: 'pending', count: 1 },
+        ]);
+        expect(sort(flows.departed)).toEqual([
+          { day: '2026-11-10', joinedDay: '2026-11-02', status: 'unsubscribed', count: 1 },
+          { day: '2026-11-11', joinedDay: '2026-01-05', status: 'bounced', count: 1 },
+        ]);
+      });
+
+      it('lists the newest events of the kinds asked for, with their addresses', async () => {
+        const { subscriber } = await store.upsertSubscriber({ email: 'x@example.org', name: null, status: 'active' }, now);
+        await store.appendSubscriberEvent({ subscriberId: subscriber.id, at: new Date(now.getTime() + 1000), kind: 'soft_bounce', source: 'dsn', detail: '4.2.2 mailbox full' });
+        await store.setSubscriberStatus(subscriber.id, 'bounced', new Date(now.getTime() + 2000), { source: 'dsn', detail: '5.1.1 no such user' });
+        const events = await store.recentEvents(['bounced', 'soft_bounce'], 10);
+        expect(events.map((e) => [e.email, e.kind, e.detail])).toEqual([
+          ['x@example.org', 'bounced', '5.1.1 no such user'],
+          ['x@example.org', 'soft_bounce', '4.2.2 mailbox full'],
+        ]);
+        expect(await store.recentEvents(['bounced'], 10)).toHaveLength(1);
+        expect(await store.recentEvents([], 10)).toEqual([]);
+      });
+
+      it('reports the progress of a digest still being sent', async () => {
+        for (const email of ['p@example.org', 'q@example.org', 'r@example.org']) await store.upsertSubscriber({ email, name: null, status: 'active' }, now);
+        const made = await store.createDigest(await digest(['one']));
+        const [first] = await store.pendingDeliveries(1);
+        await store.recordDeliveries([{ digestNumber: made.number, subscriberId: first!.subscriberId, result: 'sent', detail: '250 ok', at: new Date(now.getTime() + 5000) }]);
+        expect(await store.sendingProgress(now)).toEqual([{ digestNumber: made.number, pending: 2, sent: 1, sentSince: 1 }]);
+        expect((await store.sendingProgress(new Date(now.getTime() + 60_000)))[0]?.sentSince).toBe(0);
+      });
+    });
+
     describe('leases, state and secret', () => {
       it('gives a lease to one holder until it expires, then to another', async () => {
         const at = (ms: number): Date => new Date(now.getTime() + ms);

@@ -81,6 +81,7 @@ export default defineCommand({
         transport,
         logger,
         trustProxy: options.trustProxy,
+        adminToken: options.adminToken,
         port: options.port,
         health: async () => ({ ...(await scheduler?.health()) }),
       });

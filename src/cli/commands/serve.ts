@@ -34,7 +34,7 @@ export default defineCommand({
     const store = await openStore(options);
     const transport = createTransport(options);
     try {
-      const running = await startServer({ store, config, options, transport, logger, trustProxy: options.trustProxy, port: options.port });
+      const running = await startServer({ store, config, options, transport, logger, trustProxy: options.trustProxy, adminToken: options.adminToken, port: options.port });
       io.stdout.write(`serving ${resolve(options.outDir)} at ${running.url} (mail through ${transport.description}); Ctrl-C stops\n`);
       const signal = await untilStopped();
       logger.info({ signal }, 'stopping');
