@@ -125,8 +125,10 @@ async function gazetteFeeds(articles: readonly Article[], outDir: string): Promi
       homeUrl: urlOf(config.baseUrl, set.dir),
       selfUrls: { rss: urlOf(config.baseUrl, `${set.dir}feed.xml`), atom: urlOf(config.baseUrl, `${set.dir}atom.xml`), json: urlOf(config.baseUrl, `${set.dir}feed.json`) },
       author,
-      updated: set.articles[0]?.date ?? new Date(0),
+      updated: set.articles[0]?.date ?? null,
+      builtAt: null,
       websubHub: null,
+      icon: null,
     });
     await writeBare(outDir, `${set.dir}feed.xml`, feeds.rss);
     await writeBare(outDir, `${set.dir}atom.xml`, feeds.atom);

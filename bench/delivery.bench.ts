@@ -119,7 +119,7 @@ async function anotherDigest(store: Store, digest: DigestRecord, round: number):
 // ---- the two senders ----
 
 async function baseline(sink: SinkHandle, store: Store, config: SiteConfig, digest: DigestRecord): Promise<number> {
-  const [{ default: nodemailer }, { digestMessageId, listId, unsubscribeMailto }, { personalize }, { digestWebUrl }, { unsubscribeUrl }] =
+  const [{ default: nodemailer }, { digestMessageId, listId }, { personalize }, { digestWebUrl }, { unsubscribeUrl }] =
     await Promise.all([
       import('nodemailer'),
       import('../src/delivery/message.js'),
@@ -143,7 +143,7 @@ async function baseline(sink: SinkHandle, store: Store, config: SiteConfig, dige
       text: body.text,
       headers: {
         'List-Id': listId(config),
-        'List-Unsubscribe': `<${https}>, <${unsubscribeMailto(from, secret, reader.id)}>`,
+        'List-Unsubscribe': `<${https}>`,
         'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
         Precedence: 'bulk',
         'Auto-Submitted': 'auto-generated',

@@ -78,6 +78,16 @@ function resolveAdminToken(env: Readonly<Record<string, string | undefined>>): s
   return token;
 }
 
+/** The inbound listener's port: `--smtp-port`, else `GAZETTE_INBOUND_PORT`, else 2525. */
+export function resolveInboundPort(flag: string | undefined, env: Readonly<Record<string, string | undefined>>): number {
+  const text = flag ?? nonEmpty(env.GAZETTE_INBOUND_PORT) ?? '2525';
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port > 65535) {
+    throw new UsageError(`inbound port "${text}" is not a number from 0 to 65535 — fix --smtp-port or GAZETTE_INBOUND_PORT`);
+  }
+  return port;
+}
+
 function resolveDkim(env: Readonly<Record<string, string | undefined>>): DkimOptions | null {
   const domainName = nonEmpty(env.DKIM_DOMAIN);
   const keySelector = nonEmpty(env.DKIM_SELECTOR);

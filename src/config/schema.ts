@@ -61,6 +61,15 @@ export const siteConfigSchema = z.strictObject({
       websubHub: httpUrl.nullable().default(null),
       /** Optional cron schedule that rebuilds feeds and pages without sending mail. */
       schedule: cronExpression.nullable().default(null),
+      /** Optional feed icon (JSON Feed `icon`/`favicon`, RSS `<image>`, Atom `<icon>`): an http(s) URL or a path under baseUrl. */
+      icon: z
+        .string()
+        .trim()
+        .refine((url) => /^https?:\/\//i.test(url) || !/^[a-z][a-z\d+.-]*:/i.test(url), {
+          error: 'expected an http(s) URL or a path such as /images/icon.png',
+        })
+        .nullable()
+        .default(null),
     })
     .prefault({}),
   newsletter: z.strictObject({
@@ -73,6 +82,15 @@ export const siteConfigSchema = z.strictObject({
     maxArticles: z.int().min(1).max(100).default(10),
     /** Subject line; `{title}`, `{date}`, `{headline}` and `{number}` are filled in. */
     subject: z.string().trim().min(1).nullable().default(null),
+    /**
+     * The address whose domain's MX points at Gazette's inbound listener: envelope senders (VERP) and the mailto
+     * unsubscribe are made at it. Null: no VERP and no mailto.
+     */
+    returnPath: z
+      .email('expected an address such as "bounces@mail.example.org" whose domain\'s MX points at "gazette inbound"')
+      .refine((v) => !v.includes('+'), { error: 'expected an address without "+" (Gazette adds "+…" to it for each message)' })
+      .nullable()
+      .default(null),
   }),
 });
 

@@ -23,6 +23,14 @@ export interface Article {
   summary: string;
   /** Publication instant (a date-only value is midnight in the site timezone). */
   date: Date;
+  /**
+   * Last modification instant, only when the article was changed after `date`: front matter `updated`, else
+   * (set by the site build) the first build that saw the file's bytes change, kept in the output manifest.
+   * Absent means never modified; `lastModified(article)` gives the one date to show either way.
+   */
+  updated?: Date;
+  /** Language tag of the article (front matter `lang`) when it differs from the site's; absent = site language. */
+  lang?: string;
   /** Section label as written (e.g. `WORLD`), or null. */
   section: string | null;
   tags: string[];
@@ -41,4 +49,9 @@ export interface Article {
   sourcePath: string;
   /** SHA-256 of the source bytes: the key for incremental rebuilds. */
   hash: string;
+}
+
+/** When the article last changed: `updated` when known, else its publication `date` (sitemaps, feeds). */
+export function lastModified(article: Pick<Article, 'date' | 'updated'>): Date {
+  return article.updated ?? article.date;
 }

@@ -6,6 +6,7 @@ import { InputError, type Problem } from '../errors.js';
 import { mapLimit } from '../files.js';
 import type { Article } from './article.js';
 import { isArticlePath, MAX_ARTICLE_BYTES, parseArticle, tooLargeFailure } from './parse.js';
+import { distinctTimes } from './select.js';
 import { failure, type ParseOptions, type ParseResult } from './parsing.js';
 
 /** Files read at once: enough to keep the disk busy, few enough to stay far from the descriptor limit. */
@@ -92,7 +93,7 @@ function rejectDuplicateSlugs(articles: readonly Article[]): LoadResult {
 
 /**
  * Loads every `.txt` and `.md` article under `contentDir`. Each invalid file becomes a problem and the
- * others still load; articles come sorted by source path, problems by path. Throws InputError only when
+ * others still load; articles come sorted by source path, with distinct times (`distinctTimes`), problems by path. Throws InputError only when
  * the folder itself cannot be read.
  */
 export async function loadArticles(contentDir: string, options: ParseOptions): Promise<LoadResult> {
@@ -101,5 +102,5 @@ export async function loadArticles(contentDir: string, options: ParseOptions): P
   const unique = rejectDuplicateSlugs(results.flatMap((result) => (result.ok ? [result.article] : [])));
   const problems = [...results.flatMap((result) => (result.ok ? [] : [result.problem])), ...unique.problems];
   problems.sort((a, b) => byPath(a.path, b.path) || (a.line ?? 0) - (b.line ?? 0));
-  return { articles: unique.articles, problems };
+  return { articles: distinctTimes(unique.articles), problems };
 }

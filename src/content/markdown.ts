@@ -13,7 +13,7 @@ import {
   type ParseOptions,
   type ParseResult,
 } from './parsing.js';
-import { deriveSummary, deriveTitle } from './text.js';
+import { deriveSummary, deriveTitle, isLanguageTag, titleText } from './text.js';
 
 const OPENING = /^---[ \t]*$/;
 const CLOSING = /^(?:---|\.\.\.)[ \t]*$/;
@@ -39,6 +39,10 @@ const frontMatterSchema = z.strictObject(
     image: imageUrl,
     imageAlt: optionalText('text'),
     draft: z.boolean({ error: 'expected true or false' }).nullish(),
+    updated: optionalText('a date'),
+    lang: optionalText('a language tag').refine((tag) => tag == null || isLanguageTag(tag), {
+      error: 'expected a language tag such as "ar" or "pt-BR"',
+    }),
   },
   { error: 'unknown key' },
 );
@@ -55,6 +59,8 @@ const HINTS = {
   image: 'write image: https://… or a path such as /images/photo.jpg',
   imageAlt: 'write imageAlt: what the image shows',
   draft: 'write draft: true or draft: false, without quotes',
+  updated: 'write updated: YYYY-MM-DD or YYYY-MM-DDTHH:MM, the time of the last correction',
+  lang: 'write lang: ar (a language tag), when the article is not in the site language',
 } satisfies Record<keyof FrontMatter, string>;
 const KNOWN_KEYS = `the keys are ${Object.keys(HINTS).join(', ')}`;
 
@@ -116,7 +122,7 @@ function firstInlineText(tokens: readonly Token[], open: string): string | undef
 
 /**
  * Parses a Markdown article: YAML front matter (title, date, summary, section, tags, author, image,
- * imageAlt, draft) and a Markdown body, whose raw HTML is sanitized. A missing title comes from the first
+ * imageAlt, draft, updated, lang) and a Markdown body, whose raw HTML is sanitized. A missing title comes from the first
  * heading or paragraph, a missing summary from the first paragraph.
  */
 export function parseMarkdownArticle(source: string, path: string, options: ParseOptions): ParseResult<ArticleContent> {
@@ -129,11 +135,16 @@ export function parseMarkdownArticle(source: string, path: string, options: Pars
   const data = front.data;
   const date = parseArticleDate(data.date, options.timezone);
   if (!date.ok) return failure(path, front.lineOf('date'), date.message, date.hint);
+  const updated = data.updated ? parseArticleDate(data.updated, options.timezone) : null;
+  if (updated && !updated.ok) return failure(path, front.lineOf('updated'), updated.message, updated.hint);
+  if (updated && updated.date < date.date) {
+    return failure(path, front.lineOf('updated'), `updated "${data.updated}" is before date "${data.date}"`, HINTS.updated);
+  }
 
   const tokens = markdown.parse(parts.body, {});
   const html = sanitizeBody(markdown.renderer.render(tokens, markdown.options, {}), options.baseUrl);
   const firstParagraph = firstInlineText(tokens, 'paragraph_open');
-  const title = data.title || deriveTitle(firstInlineText(tokens, 'heading_open') ?? firstParagraph ?? '');
+  const title = (data.title && titleText(data.title)) || deriveTitle(firstInlineText(tokens, 'heading_open') ?? firstParagraph ?? '');
   if (title === '') {
     return failure(path, 1, 'no title in the front matter and no heading or paragraph to take one from', HINTS.title);
   }
@@ -144,6 +155,8 @@ export function parseMarkdownArticle(source: string, path: string, options: Pars
       title,
       summary: data.summary || deriveSummary(firstParagraph ?? ''),
       date: date.date,
+      ...(updated && updated.date > date.date ? { updated: updated.date } : {}),
+      ...(data.lang ? { lang: data.lang } : {}),
       section: data.section || null,
       tags: [...new Set(data.tags ?? [])].filter((tag) => tag !== ''),
       author: data.author || null,

@@ -4,6 +4,8 @@
 export const TITLE_MAX = 120;
 /** Longest derived summary, in characters. */
 export const SUMMARY_MAX = 280;
+/** Longest title an editor may give (front matter, a wire head line); longer ones are cut at a word. */
+export const GIVEN_TITLE_MAX = 300;
 
 // Characters XML 1.0 forbids (C0 controls except tab/LF/CR, U+FFFE, U+FFFF, unpaired surrogates).
 const XML_ILLEGAL =
@@ -22,6 +24,35 @@ export function slugify(value: string): string {
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-|-$/g, '');
+}
+
+// C1 controls and DEL (invisible, read as "…" by some parsers) and the bidi embeddings, overrides and isolates
+// (U+202A–U+202E, U+2066–U+2069), which reorder the text around them in readers that honour them. The bidi
+// marks (LRM, RLM, ALM) stay: they only give a neutral character a direction.
+const INVISIBLE = /[\u007F-\u009F\u202A-\u202E\u2066-\u2069]/g;
+const LINE_SEPARATORS = /[\u2028\u2029]/g;
+
+/**
+ * Text for a one-line field (a title, a summary, a category, a name): no control, C1 or bidi-override
+ * characters, line and paragraph separators and every other run of whitespace one space, trimmed.
+ */
+export function cleanLine(text: string): string {
+  return collapseSpace(stripControlChars(text).replace(INVISIBLE, '').replace(LINE_SEPARATORS, ' '));
+}
+
+/** HTML or multi-line text without C1 controls, DEL and bidi overrides; separators become newlines. */
+export function cleanBlock(text: string): string {
+  return stripControlChars(text).replace(INVISIBLE, '').replace(LINE_SEPARATORS, '\n');
+}
+
+/** An editor's title on one line (front matter may fold it over several), cut to GIVEN_TITLE_MAX. */
+export function titleText(text: string): string {
+  return shorten(cleanLine(text), GIVEN_TITLE_MAX);
+}
+
+/** True for a BCP 47-shaped language tag such as `en`, `ar` or `pt-BR`. */
+export function isLanguageTag(tag: string): boolean {
+  return /^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/.test(tag);
 }
 
 /** Removes the characters XML cannot carry, so no later stage can emit them. */

@@ -4,7 +4,7 @@ import type { ArticleImage, RelatedRef } from './article.js';
 import { parseArticleDate } from './dates.js';
 import { escapeHtml } from './html.js';
 import { failure, prepareText, type ArticleContent, type ParseOptions, type ParseResult } from './parsing.js';
-import { collapseSpace, deriveSummary, deriveTitle } from './text.js';
+import { collapseSpace, deriveSummary, deriveTitle, titleText } from './text.js';
 
 /** One block of an article body. */
 interface Block {
@@ -124,7 +124,7 @@ export function parseWireText(text: string, path: string, options: ParseOptions)
   const body = readBody([...extra.flatMap((line) => [line, '']), ...rest.slice(headLines.length)], head.image?.credit ?? null);
 
   const firstParagraph = body.blocks.find((block) => block.kind === 'paragraph')?.text;
-  const title = headTitle ?? deriveTitle(firstParagraph ?? body.blocks[0]?.text ?? '');
+  const title = (headTitle && titleText(headTitle)) || deriveTitle(firstParagraph ?? body.blocks[0]?.text ?? '');
   if (title === '') {
     const hint = 'write the title on line 2, the standfirst on line 3, then a blank line and the article';
     return failure(path, 1, 'no title: the file has no line of text after the date', hint);

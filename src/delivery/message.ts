@@ -6,10 +6,11 @@ import { encodeWord, foldLines, quoteString } from 'nodemailer/lib/mime-funcs';
 import { encode as qpEncode, wrap as qpWrap } from 'nodemailer/lib/qp';
 import type { SiteConfig } from '../config/schema.js';
 import { oneLine } from '../content/text.js';
-import { personalize, placeholders, type Reader, type RenderedEmail } from '../digest/personalize.js';
+import { mailHtml, personalize, placeholders, type Reader, type RenderedEmail } from '../digest/personalize.js';
 import { digestWebUrl } from '../digest/urls.js';
 import type { DigestRecord } from '../store/types.js';
-import { createToken, unsubscribeUrl } from '../subscribers/tokens.js';
+import { bounceAddress, unsubscribeAddress } from '../inbound/verp.js';
+import { unsubscribeUrl } from '../subscribers/tokens.js';
 import { messageIdFor, nodemailerAddress, toMailbox, type Mailbox } from './compose.js';
 import type { RawMessage } from './transport.js';
 
@@ -110,9 +111,9 @@ export function listId(config: SiteConfig): string {
   return `${phrase(oneLine(config.title))} <newsletter.${new URL(config.baseUrl).hostname}>`;
 }
 
-/** The `mailto:` unsubscribe address: the sender, with the reader's token in the subject. */
-export function unsubscribeMailto(from: Mailbox, secret: string, subscriberId: number): string {
-  return `mailto:${from.address}?subject=${encodeURIComponent(`unsubscribe ${createToken(secret, subscriberId, 'unsubscribe')}`)}`;
+/** The `mailto:` unsubscribe: an address at the return path's domain that carries the reader's token itself. */
+export function unsubscribeMailto(returnPath: string, secret: string, subscriberId: number): string {
+  return `mailto:${unsubscribeAddress(returnPath, secret, subscriberId)}?subject=unsubscribe`;
 }
 
 /** The stable Message-ID of one reader's copy of a digest. */
@@ -146,7 +147,7 @@ function skeleton(built: Buffer): { head: Buffer; parts: [Buffer, Buffer, Buffer
 
 /**
  * Prepares the messages of one stored digest: composed once here, then per reader only the To, Date,
- * Message-ID and List-Unsubscribe fields and the reader's values in the bodies.
+ * Message-ID and List-Unsubscribe fields, the envelope sender and the reader's values in the bodies.
  */
 export async function prepareDigestMessages(digest: DigestRecord, config: SiteConfig, secret: string): Promise<DigestMessages> {
   const from = toMailbox(config.newsletter.from);
@@ -169,8 +170,9 @@ export async function prepareDigestMessages(digest: DigestRecord, config: SiteCo
     .build();
   const { head, parts } = skeleton(built);
   const text = encodeBody(digest.text);
-  const html = encodeBody(digest.html);
+  const html = encodeBody(mailHtml(digest.html));
   const webUrl = digestWebUrl(config, digest.number);
+  const { returnPath } = config.newsletter;
 
   return (recipient, now) => {
     const messageId = digestMessageId(digest, recipient.subscriberId, from);
@@ -180,7 +182,7 @@ export async function prepareDigestMessages(digest: DigestRecord, config: SiteCo
       foldLines(`To: ${mailboxHeader({ address: recipient.email, name: recipient.name })}`, 76),
       `Date: ${rfc5322Date(now)}`,
       `Message-ID: ${messageId}`,
-      foldLines(`List-Unsubscribe: <${https}>, <${unsubscribeMailto(from, secret, recipient.subscriberId)}>`, 76),
+      foldLines(`List-Unsubscribe: <${https}>${returnPath ? `, <${unsubscribeMailto(returnPath, secret, recipient.subscriberId)}>` : ''}`, 76),
       '',
     ].join('\r\n');
     const out: Buffer[] = [Buffer.from(fieldsOfReader, 'utf8'), head, parts[0]];
@@ -188,7 +190,9 @@ export async function prepareDigestMessages(digest: DigestRecord, config: SiteCo
     out.push(parts[1]);
     spliceBody(html, values.html, out);
     out.push(parts[2]);
-    return { envelope: { from: from.address, to: recipient.email }, messageId, raw: Buffer.concat(out) };
+    // With a return path, bounces come back to a VERP address naming this digest and reader (SPEC "Return path").
+    const sender = returnPath ? bounceAddress(returnPath, secret, digest.number, recipient.subscriberId) : from.address;
+    return { envelope: { from: sender, to: recipient.email }, messageId, raw: Buffer.concat(out) };
   };
 }
 

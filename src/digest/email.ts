@@ -55,12 +55,29 @@ export async function renderEmailHtml(name: EmailTemplate, view: object): Promis
     // No web fonts: a system font stack loads nothing from a third party.
     fonts: {},
   });
-  return html;
+  return readablePreheader(html);
+}
+
+/**
+ * MJML writes the hidden preheader in white, which spam filters read as text hidden on a light background
+ * (SpamAssassin's HTML_FONT_LOW_CONTRAST). It is hidden by display:none already, so it gets the body's text colour.
+ */
+function readablePreheader(html: string): string {
+  return html.replace(/(<div style="display:none;[^"]*?color:)#ffffff;/, '$1#1f2328;');
 }
 
 /** The plain-text part of an email, made from its HTML: no preheader, no images, links as `text <url>`. */
 export const htmlToText = compileHtmlToText({
   wordwrap: 76,
+  formatters: {
+    linkOnOwnLine: (elem, walk, builder) => {
+      if ((elem as { prev?: unknown }).prev) builder.addLineBreak();
+      walk(elem.children, builder);
+      builder.addInline(':');
+      builder.addLineBreak();
+      builder.addInline(`<${String(elem.attribs?.href ?? '')}>`, { noWordTransform: true });
+    },
+  },
   selectors: [
     { selector: 'img', format: 'skip' },
     // An article image's whole cell, so that its empty layout table leaves no blank lines.
@@ -70,6 +87,9 @@ export const htmlToText = compileHtmlToText({
     // mj-divider: a rule between stories.
     { selector: 'p[style*="border-top:solid"]', format: 'horizontalLine', options: { length: 24, leadingLineBreaks: 2, trailingLineBreaks: 2 } },
     { selector: 'a', options: { hideLinkHrefIfSameAsText: true, linkBrackets: ['<', '>'] } },
+    // Footer links whose URL is filled in per reader, after wrapping: each on a line of its own.
+    { selector: 'a.gz-own-line', format: 'linkOnOwnLine' },
+    { selector: 'span.gz-separator', format: 'skip' },
     // A headline links to its article; the read-more button under it prints that URL once.
     { selector: 'a.gz-title', format: 'anchor', options: { ignoreHref: true } },
     { selector: 'h1', options: { uppercase: false } },

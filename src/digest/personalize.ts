@@ -79,6 +79,14 @@ export function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (ch) => htmlEscapes[ch] ?? ch);
 }
 
+/** The markers around the mail-only parts of a rendered email (the web version cuts at them). */
+export const mailOnlyMarkers = /<!--\/?GZ:MAIL-->/g;
+
+/** The HTML a reader is sent: the mail-only markers, which only the web version needs, removed. */
+export function mailHtml(html: string): string {
+  return html.replace(mailOnlyMarkers, '');
+}
+
 const compiled = new WeakMap<RenderedEmail, { html: Spliced; text: Spliced }>();
 
 /**
@@ -88,7 +96,7 @@ const compiled = new WeakMap<RenderedEmail, { html: Spliced; text: Spliced }>();
 export function personalize(rendered: RenderedEmail, reader: Reader): PersonalizedEmail {
   let split = compiled.get(rendered);
   if (!split) {
-    split = { html: splitAtTokens(rendered.html), text: splitAtTokens(rendered.text) };
+    split = { html: splitAtTokens(mailHtml(rendered.html)), text: splitAtTokens(rendered.text) };
     compiled.set(rendered, split);
   }
   const plain = {

@@ -3,10 +3,11 @@ import type { SiteConfig } from '../config/schema.js';
 import type { Article } from '../content/article.js';
 import { formatLongDate } from '../content/dates.js';
 import { oneLine, shorten } from '../content/text.js';
+import { encode as qpEncode, wrap as qpWrap } from 'nodemailer/lib/qp';
 import { InputError } from '../errors.js';
 import { absoluteUrl } from '../content/url.js';
 import { htmlToText, renderEmailHtml } from './email.js';
-import { escapeHtml, neutralizeTokens, placeholders, type RenderedEmail } from './personalize.js';
+import { escapeHtml, mailHtml, neutralizeTokens, placeholders, type RenderedEmail } from './personalize.js';
 import { articleUrl, digestWebUrl, siteUrls } from './urls.js';
 
 // bench/delivery.bench.ts imports it from here; the light module is urls.ts.
@@ -23,12 +24,16 @@ export interface DigestContent {
 /** A digest rendered once: subject, HTML and text with the placeholders of `personalize`. */
 export type RenderedDigest = RenderedEmail;
 
+// Words the view adds (the template has the rest), kept together for the message catalogues.
+const words = { readMore: 'Read more' };
+
 /** The subject line when `newsletter.subject` is not set. */
 export const defaultSubject = '{title} — {date}: {headline}';
 
 /**
- * Gmail clips HTML over about 102 KB, cutting off the footer with the unsubscribe link. A reader's copy
- * must stay under this many bytes; the rendered digest keeps `readerAllowanceBytes` of it for their links.
+ * Gmail clips HTML over about 102 KB, cutting off the footer with the unsubscribe link, counting the HTML as
+ * sent: quoted-printable encoded, which makes Cyrillic or Arabic text about 3 times its UTF-8 size. A reader's
+ * encoded copy must stay under this many bytes; the rendered digest keeps `readerAllowanceBytes` of it for their links.
  */
 export const htmlBudgetBytes = 100_000;
 const readerAllowanceBytes = 2_000;
@@ -110,6 +115,13 @@ export function digestView(content: DigestContent, trim: Trim = fullTrim): objec
     count: content.articles.length,
     compact: trim.compact,
     reader: placeholders,
+    // Each article's links named after it, so a screen reader's list of links is not "Read more" ten times.
+    linkLabels: trim.compact
+      ? []
+      : content.articles.flatMap((article, i) => [
+          { selector: `.gz-read-${i} a`, label: `${words.readMore}: ${titles[i] ?? ''}` },
+          ...(imageView(article, config) ? [{ selector: `.gz-image-${i} a`, label: titles[i] ?? '' }] : []),
+        ]),
     articles: content.articles.map((article, i) => ({
       section: article.section === null ? null : clean(article.section),
       title: titles[i],
@@ -118,6 +130,12 @@ export function digestView(content: DigestContent, trim: Trim = fullTrim): objec
       image: trim.compact ? null : imageView(article, config),
     })),
   };
+}
+
+/** The size of an email's HTML as sent: without the mail-only markers, quoted-printable encoded in 76-character lines with CRLF. */
+export function encodedBytes(html: string): number {
+  const encoded = qpWrap(qpEncode(mailHtml(html).replace(/\r?\n/g, '\r\n')), 76);
+  return encoded.length + (encoded.match(/\n/g)?.length ?? 0);
 }
 
 /**
@@ -129,7 +147,7 @@ export async function renderDigest(content: DigestContent): Promise<RenderedDige
   const subject = digestSubject(content);
   for (const trim of trims) {
     const html = await renderEmailHtml('digest', digestView(content, trim));
-    if (Buffer.byteLength(html) + readerAllowanceBytes <= htmlBudgetBytes) return { subject, html, text: htmlToText(html) };
+    if (encodedBytes(html) + readerAllowanceBytes <= htmlBudgetBytes) return { subject, html, text: htmlToText(html) };
   }
   throw new InputError('E_CONFIG', [
     {

@@ -15,38 +15,50 @@ function author(a: FeedAuthor): string {
   return `<author>${element('name', a.name)}${a.email ? element('email', a.email) : ''}</author>`;
 }
 
-/** Renders one `<entry>`. */
+/** An enclosure link; `type` and `length` are optional in Atom, so an image of unknown type is kept. */
+function enclosure(image: NonNullable<FeedItem['image']>): string {
+  const type = image.type === null ? '' : ` type="${escapeAttr(image.type)}"`;
+  const length = image.length === null ? '' : ` length="${image.length}"`;
+  return `<link rel="enclosure"${type}${length} href="${escapeAttr(image.url)}"/>`;
+}
+
+/** Renders one `<entry>`, with `xml:lang` when its language is not the feed's. */
 function renderAtomEntry(item: FeedItem): string {
-  const date = rfc3339(item.published);
   const lines = [
     element('id', item.id),
     element('title', item.title, 'text'),
     link('alternate', item.url, 'text/html'),
-    element('published', date),
-    element('updated', date),
+    element('published', rfc3339(item.published)),
+    element('updated', rfc3339(item.updated ?? item.published)),
     author(item.author),
     ...item.categories.map((category) => `<category term="${escapeAttr(category)}"/>`),
   ];
   if (item.summary) lines.push(element('summary', item.summary, 'text'));
   lines.push(element('content', item.contentHtml, 'html'));
-  if (item.image) lines.push(link('enclosure', item.image.url, item.image.type));
-  return `  <entry>\n${lines.map((line) => `    ${line}\n`).join('')}  </entry>\n`;
+  if (item.image) lines.push(enclosure(item.image));
+  const lang = item.lang === null ? '' : ` xml:lang="${escapeAttr(item.lang)}"`;
+  return `  <entry${lang}>\n${lines.map((line) => `    ${line}\n`).join('')}  </entry>\n`;
 }
 
-/** Renders a whole Atom document, with `xml:lang` on the feed element. */
+/**
+ * Renders a whole Atom document, with `xml:lang` on the feed element. Atom requires a feed `<updated>`: a
+ * feed without items says when it was built (never 1970), or, with no build time either, nothing.
+ */
 export function renderAtom(channel: FeedChannel, items: readonly FeedItem[]): string {
   const head = [
     element('id', channel.homeUrl),
     element('title', channel.title, 'text'),
   ];
   if (channel.description) head.push(element('subtitle', channel.description, 'text'));
+  const updated = channel.updated ?? channel.builtAt;
+  if (updated) head.push(element('updated', rfc3339(updated)));
   head.push(
-    element('updated', rfc3339(channel.updated)),
     link('alternate', channel.homeUrl, 'text/html'),
     link('self', channel.selfUrls.atom, 'application/atom+xml'),
   );
   if (channel.websubHub) head.push(link('hub', channel.websubHub));
   head.push(author(channel.author), element('generator', 'Gazette'));
+  if (channel.icon) head.push(element('icon', channel.icon));
   return (
     '<?xml version="1.0" encoding="utf-8"?>\n' +
     `<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="${escapeAttr(channel.language)}">\n` +

@@ -2,7 +2,8 @@
 // absolute URLs, an explicit author and clean text, so RSS, Atom and JSON cannot disagree.
 import { extname } from 'node:path/posix';
 import type { Article } from '../content/article.js';
-import { stripControlChars } from '../content/text.js';
+import { escapeHtml } from '../content/html.js';
+import { cleanBlock, cleanLine } from '../content/text.js';
 import { absoluteUrl } from '../content/url.js';
 
 /** A feed author: a name, and an email only when the site config gives one. */
@@ -11,22 +12,35 @@ export interface FeedAuthor {
   email: string | null;
 }
 
+/** What the build knows of a local image file (one under `content/images/`). */
+export interface ImageFile {
+  /** Size in bytes. */
+  length: number;
+  /** MIME type read from the file's first bytes (or its extension), null when neither tells. */
+  type: string | null;
+}
+
 /** One feed entry, format-neutral. */
 export interface FeedItem {
   /** Stable id: the article's permanent URL (it depends on the slug only, never on the text or date). */
   id: string;
   url: string;
-  /** Plain text, never HTML. */
+  /** Plain text on one line, never HTML. */
   title: string;
-  /** Plain text, possibly empty. */
+  /** Plain text on one line, possibly empty. */
   summary: string;
-  /** Safe HTML. */
+  /** Safe HTML: what the article page shows (image, caption, credit, body, related articles, source). */
   contentHtml: string;
   published: Date;
+  /** Last modification, when after `published`. */
+  updated: Date | null;
+  /** The item's language when it is not the feed's, else null. */
+  lang: string | null;
   author: FeedAuthor;
   /** Section first, then tags; plain text, no duplicates. */
   categories: string[];
-  image: { url: string; type: string } | null;
+  /** The article's image: `type` and `length` are null when unknown (a remote URL without a known extension). */
+  image: { url: string; type: string | null; length: number | null } | null;
 }
 
 /** What a feed says about itself. */
@@ -39,9 +53,16 @@ export interface FeedChannel {
   /** The URL each format is served at: every document's self link names its own. */
   selfUrls: { rss: string; atom: string; json: string };
   author: FeedAuthor;
-  /** Feed-level date: derived from the items (never the clock) so identical content gives identical bytes. */
-  updated: Date;
+  /**
+   * Feed-level date: the newest item's modification or publication (never the clock), so identical content
+   * gives identical bytes; null for a feed without items.
+   */
+  updated: Date | null;
+  /** When the feed was built: the date Atom, which requires one, gives a feed without items. */
+  builtAt: Date | null;
   websubHub: string | null;
+  /** Absolute URL of the feed icon (`feeds.icon`), or null. */
+  icon: string | null;
 }
 
 const imageTypes: Record<string, string> = {
@@ -52,31 +73,77 @@ const imageTypes: Record<string, string> = {
   '.webp': 'image/webp',
   '.avif': 'image/avif',
   '.svg': 'image/svg+xml',
+  '.ico': 'image/vnd.microsoft.icon',
 };
 
-/** The MIME type of an image URL from its extension, or null when it is not a known image type. */
-function imageType(url: string): string | null {
-  const path = new URL(url).pathname.toLowerCase();
-  return imageTypes[extname(path)] ?? null;
+/** The MIME type of an image URL or path from its extension, or null when it is not a known image type. */
+export function imageTypeOf(url: string): string | null {
+  const path = URL.canParse(url) ? new URL(url).pathname : url;
+  return imageTypes[extname(path.toLowerCase())] ?? null;
 }
 
-/** Reduces an article to a feed item; `url` is its page, `siteAuthor` the fallback when it names nobody. */
-export function toFeedItem(article: Article, url: string, baseUrl: string, siteAuthor: FeedAuthor): FeedItem {
+// The words feed content adds around the body, as the article page shows them.
+const words = { readMore: 'Read more', source: 'Source:' };
+
+/** The page's figure: the image (when it has a URL), its caption and credit. */
+function figureHtml(image: NonNullable<Article['image']>, src: string | null): string {
+  const img = src === null ? '' : `<img src="${escapeHtml(src)}" alt="${escapeHtml(cleanLine(image.alt))}">`;
+  const caption = cleanLine(image.caption ?? '');
+  const credit = cleanLine(image.credit ?? '');
+  const figcaption = caption || credit ? `<figcaption>${escapeHtml(caption)}${caption && credit ? ' ' : ''}${credit ? `<small>${escapeHtml(credit)}</small>` : ''}</figcaption>` : '';
+  return img || figcaption ? `<figure>${img}${figcaption}</figure>` : '';
+}
+
+/**
+ * The item's full content: what the article page shows (figure with caption and credit, the body, or the
+ * summary when there is no body, the related articles and the source), with fragment links made absolute.
+ */
+function contentHtml(article: Article, url: string, imageUrl: string | null, baseUrl: string): string {
+  const body = cleanBlock(article.html).replaceAll(' href="#', ` href="${escapeHtml(url)}#`);
+  const related = article.related.map((ref) => {
+    const title = escapeHtml(cleanLine(ref.title));
+    const href = ref.url === null ? null : absoluteUrl(ref.url, baseUrl);
+    return `<li>${href === null ? title : `<a href="${escapeHtml(href)}">${title}</a>`}</li>`;
+  });
+  const source = article.source === null ? '' : cleanLine(article.source);
+  return [
+    article.image ? figureHtml(article.image, imageUrl) : '',
+    body.trim() ? body : (article.summary.trim() ? `<p>${escapeHtml(cleanLine(article.summary))}</p>` : ''),
+    related.length > 0 ? `<h2>${words.readMore}</h2>\n<ul>${related.join('')}</ul>` : '',
+    source ? `<p>${words.source} ${escapeHtml(source)}</p>` : '',
+  ]
+    .filter((part) => part !== '')
+    .join('\n');
+}
+
+/**
+ * Reduces an article to a feed item; `url` is its page, `siteAuthor` the fallback when it names nobody,
+ * `images` the local image files by absolute URL (their real size and type).
+ */
+export function toFeedItem(
+  article: Article,
+  url: string,
+  baseUrl: string,
+  siteAuthor: FeedAuthor,
+  images: ReadonlyMap<string, ImageFile> = new Map(),
+): FeedItem {
   const byline = article.author ?? article.source;
   const categories = [article.section, ...article.tags]
-    .map((c) => (c === null ? '' : stripControlChars(c).trim()))
+    .map((c) => (c === null ? '' : cleanLine(c)))
     .filter((c, i, all) => c !== '' && all.indexOf(c) === i);
-  const imageUrl = article.image?.url ? absoluteUrl(stripControlChars(article.image.url), baseUrl) : null;
-  const type = imageUrl === null ? null : imageType(imageUrl);
+  const imageUrl = article.image?.url ? absoluteUrl(cleanLine(article.image.url), baseUrl) : null;
+  const file = imageUrl === null ? undefined : images.get(imageUrl);
   return {
     id: url,
     url,
-    title: stripControlChars(article.title).trim() || article.slug,
-    summary: stripControlChars(article.summary).trim(),
-    contentHtml: stripControlChars(article.html),
+    title: cleanLine(article.title) || article.slug,
+    summary: cleanLine(article.summary),
+    contentHtml: contentHtml(article, url, imageUrl, baseUrl),
     published: article.date,
-    author: byline?.trim() ? { name: stripControlChars(byline).trim(), email: null } : siteAuthor,
+    updated: article.updated && article.updated > article.date ? article.updated : null,
+    lang: article.lang ?? null,
+    author: byline && cleanLine(byline) ? { name: cleanLine(byline), email: null } : siteAuthor,
     categories,
-    image: imageUrl !== null && type !== null ? { url: imageUrl, type } : null,
+    image: imageUrl === null ? null : { url: imageUrl, type: file?.type ?? imageTypeOf(imageUrl), length: file?.length ?? null },
   };
 }

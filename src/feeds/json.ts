@@ -12,6 +12,8 @@ function jsonFeedItem(item: FeedItem): Record<string, unknown> {
     ...(item.summary ? { summary: item.summary } : {}),
     ...(item.image ? { image: item.image.url } : {}),
     date_published: rfc3339(item.published),
+    ...(item.updated ? { date_modified: rfc3339(item.updated) } : {}),
+    ...(item.lang ? { language: item.lang } : {}),
     authors: [{ name: item.author.name }],
     ...(item.categories.length > 0 ? { tags: item.categories } : {}),
   };
@@ -26,6 +28,7 @@ export function renderJsonFeed(channel: FeedChannel, items: readonly FeedItem[])
     feed_url: channel.selfUrls.json,
     ...(channel.description ? { description: channel.description } : {}),
     language: channel.language,
+    ...(channel.icon ? { icon: channel.icon, favicon: channel.icon } : {}),
     authors: [{ name: channel.author.name }],
     ...(channel.websubHub ? { hubs: [{ type: 'WebSub', url: channel.websubHub }] } : {}),
     items: items.map(jsonFeedItem),

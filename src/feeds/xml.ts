@@ -12,3 +12,13 @@ export function escapeText(text: string): string {
 export function escapeAttr(value: string): string {
   return value.replace(/[&<>"\t\n\r]/g, (c) => attrEntities[c] ?? c);
 }
+
+const plainEntities: Record<string, string> = { ...textEntities, '&': '&#x26;', '<': '&#x3C;' };
+
+/**
+ * Escapes plain text for an RSS element that readers may take for HTML (title, category, names): `&` and `<`
+ * as hexadecimal references, which the RSS Best Practices Profile asks for, so they read as text.
+ */
+export function escapeRssText(text: string): string {
+  return text.replace(/[&<>\r]/g, (c) => plainEntities[c] ?? c);
+}

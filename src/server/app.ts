@@ -18,6 +18,7 @@ import { quoteValue, validateEmail } from '../subscribers/validate.js';
 import { loadPages, type PageName, type PageViews } from './pages.js';
 import { clientKey, SlidingWindowLimiter, type RateDecision, type RateLimit } from './rate-limit.js';
 import { createStaticHandler } from './static.js';
+import { createWebhooks, type WebhookDeps } from './webhooks.js';
 
 /** Limits on subscription requests: per client address (IPv6 per /64) and per email address. */
 export interface SubscribeLimits {
@@ -64,6 +65,8 @@ export interface AppDeps {
   trustProxy?: boolean;
   logger?: Logger;
   background?: BackgroundTasks;
+  /** The ESP webhooks (`/webhooks/*`): how events are recorded and the environment holding their secrets. */
+  webhooks?: Omit<WebhookDeps, 'logger' | 'now'>;
   /** GAZETTE_ADMIN_TOKEN: serves the dashboard under /admin to whoever shows it; unset, there is no /admin. */
   adminToken?: string | null;
 }
@@ -228,6 +231,7 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
     return notice(c, 200, 'You are unsubscribed', [`${subscriber.email} will get no more mail from ${config.title}.`], subscribeAgain);
   });
 
+  if (deps.webhooks) app.route('/webhooks', createWebhooks({ ...deps.webhooks, logger, now }));
   if (deps.adminToken) {
     app.route('/admin', createAdminApp({ token: deps.adminToken, store, config, now, clientOf, logger }));
   }

@@ -2,18 +2,15 @@
 import type { SiteConfig } from '../config/schema.js';
 import { loadSiteConfig } from '../config/load.js';
 import type { RuntimeOptions } from '../config/options.js';
-import type { Article } from '../content/article.js';
 import { loadArticles } from '../content/load.js';
 import { selectPublished } from '../content/select.js';
 import type { Problem } from '../errors.js';
-import { planImages } from './images.js';
+import { planImages, readImageFacts } from './images.js';
 import { writeSite, type WriteResult } from './write.js';
 
 /** A finished build: what was published, what changed on disk, and the content problems found on the way. */
 export interface BuildResult extends WriteResult {
   config: SiteConfig;
-  /** The published articles, newest first (what the feeds and pages show). */
-  published: Article[];
   /** Invalid content files; the valid articles were still built. */
   problems: Problem[];
 }
@@ -26,6 +23,7 @@ export async function buildSite(options: Pick<RuntimeOptions, 'contentDir' | 'ou
   const config = await loadSiteConfig(options.contentDir);
   const { articles, problems } = await loadArticles(options.contentDir, { timezone: config.timezone, baseUrl: config.baseUrl });
   const published = selectPublished(articles, now);
-  const written = await writeSite(published, config, options.outDir, { copies: await planImages(options.contentDir) });
-  return { ...written, config, published, problems };
+  const { images, problems: imageProblems } = await readImageFacts(options.contentDir, published, config.baseUrl);
+  const written = await writeSite(published, config, options.outDir, { copies: await planImages(options.contentDir), facts: { images }, now });
+  return { ...written, config, problems: [...problems, ...imageProblems] };
 }

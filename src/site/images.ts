@@ -2,8 +2,12 @@
 import type { Dirent } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
+import { fileTypeFromFile } from 'file-type';
+import type { Article } from '../content/article.js';
 import { imagesDir } from '../content/load.js';
-import { InputError } from '../errors.js';
+import { InputError, type Problem } from '../errors.js';
+import { mapLimit } from '../files.js';
+import { imageTypeOf, type ImageFile } from '../feeds/item.js';
 import type { PlannedFile } from './plan.js';
 
 const imageExtensions = /\.(avif|gif|ico|jpe?g|png|svg|webp)$/i;
@@ -37,4 +41,53 @@ export async function planImages(contentDir: string): Promise<PlannedFile<Promis
       };
     }),
   );
+}
+
+/** The local image files the articles show, by absolute URL, and a problem for each one that does not exist. */
+export interface ImageFacts {
+  images: Map<string, ImageFile>;
+  problems: Problem[];
+}
+
+/** The absolute URLs of the site's own images an article shows: its image and those in its body. */
+function localImageUrls(article: Article, imagesUrl: string): string[] {
+  const inBody = [...article.html.matchAll(/<img [^>]*?src="([^"]+)"/g)].map((match) => unescapeAttr(match[1] ?? ''));
+  return [...new Set([article.image?.url ?? '', ...inBody])].filter((url) => url.startsWith(imagesUrl));
+}
+
+function unescapeAttr(value: string): string {
+  return value.replaceAll('&quot;', '"').replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&');
+}
+
+/**
+ * Reads size and type (from the first bytes; the extension for SVG) of every image under `content/images/`
+ * that the articles show. An image that is not there is a problem of the article (it is still published).
+ */
+export async function readImageFacts(contentDir: string, articles: readonly Article[], baseUrl: string): Promise<ImageFacts> {
+  const imagesUrl = `${baseUrl}/${imagesDir}/`;
+  // Each image once, with the first article that shows it (the one a missing file is reported for).
+  const shownBy = new Map<string, Article>();
+  for (const article of articles) for (const url of localImageUrls(article, imagesUrl)) if (!shownBy.has(url)) shownBy.set(url, article);
+  const images = new Map<string, ImageFile>();
+  const found = await mapLimit([...shownBy], 16, async ([url, article]): Promise<Problem | null> => {
+    let relativePath: string;
+    try {
+      relativePath = decodeURIComponent(new URL(url).pathname.slice(new URL(imagesUrl).pathname.length));
+    } catch {
+      relativePath = '';
+    }
+    const file = join(contentDir, imagesDir, ...relativePath.split('/'));
+    const info = relativePath === '' || relativePath.split('/').includes('..') ? null : await stat(file).catch(() => null);
+    if (!info?.isFile()) {
+      return {
+        path: article.sourcePath,
+        message: `the image ${url} is not a file in ${imagesDir}/ of the content folder: readers will see a broken image`,
+        hint: `add ${imagesDir}/${relativePath || '…'} to the content folder, or correct the image path`,
+      };
+    }
+    const sniffed = (await fileTypeFromFile(file))?.mime;
+    images.set(url, { length: info.size, type: sniffed?.startsWith('image/') ? sniffed : imageTypeOf(file) });
+    return null;
+  });
+  return { images, problems: found.filter((problem) => problem !== null) };
 }

@@ -1,9 +1,10 @@
 // Every file of a build, described before anything is rendered: the writer renders only what it must.
 import { createHash } from 'node:crypto';
 import type { SiteConfig } from '../config/schema.js';
-import type { Article } from '../content/article.js';
-import { stripControlChars as clean } from '../content/text.js';
-import { toFeedItem, type FeedAuthor, type FeedChannel, type FeedItem } from '../feeds/item.js';
+import { lastModified, type Article } from '../content/article.js';
+import { cleanLine } from '../content/text.js';
+import { absoluteUrl } from '../content/url.js';
+import { toFeedItem, type FeedAuthor, type FeedChannel, type FeedItem, type ImageFile } from '../feeds/item.js';
 import { renderFeeds } from '../feeds/render.js';
 import {
   articleDir,
@@ -42,31 +43,49 @@ export interface SitePlan {
   sections: Section[];
 }
 
-/** A key over the articles a file shows (their hashes cover every field) and whatever else it says. */
+/** What a plan knows besides the articles and the config. */
+export interface PlanFacts {
+  /** The local image files by absolute URL: feeds give their real size and type. */
+  images?: ReadonlyMap<string, ImageFile>;
+  /** The build's time: the date of an Atom feed without items (a file rendered again only when its inputs change). */
+  now?: Date;
+}
+
+/**
+ * A key over the articles a file shows (their hashes cover every field read from the file, `updated`
+ * stands for the build that saw it change) and whatever else it says.
+ */
 function keyOf(articles: readonly Article[], ...parts: string[]): string {
   const hash = createHash('sha256');
   for (const part of parts) hash.update(part).update('\0');
-  for (const article of articles) hash.update(article.hash);
+  for (const article of articles) hash.update(article.hash).update(article.updated?.toISOString() ?? '');
   return hash.digest('hex');
+}
+
+/** The image facts feeds show of these articles, as a key part: a replaced image file changes the feed. */
+function imageKey(articles: readonly Article[], images: ReadonlyMap<string, ImageFile>): string {
+  return articles.map((a) => JSON.stringify(images.get(a.image?.url ?? '') ?? null)).join(',');
 }
 
 /** The feeds of one folder (`''` for the site, `sections/<slug>/` for a section) as planned files. */
 function feedFilesOf(
   dir: string,
-  channel: Omit<FeedChannel, 'selfUrls' | 'updated'>,
+  channel: Omit<FeedChannel, 'selfUrls' | 'updated' | 'builtAt'>,
   articles: readonly Article[],
   itemOf: (article: Article) => FeedItem,
   baseUrl: string,
+  images: ReadonlyMap<string, ImageFile>,
+  now: Date | null,
 ): PlannedFile[] {
   const selfUrls = { rss: urlOf(baseUrl, dir + feedFiles.rss), atom: urlOf(baseUrl, dir + feedFiles.atom), json: urlOf(baseUrl, dir + feedFiles.json) };
-  const key = keyOf(articles, 'feed', channel.title, channel.description);
+  const key = keyOf(articles, 'feed', channel.title, channel.description, imageKey(articles, images));
   let rendered: ReturnType<typeof renderFeeds> | undefined;
   const render = (format: FeedFormat) => (): string => {
     if (!rendered) {
       const items = articles.map(itemOf);
-      // Dates come from the items, never the clock: same content, same bytes (and ETag). An empty feed says 1970.
-      const updated = new Date(Math.max(0, ...items.map((item) => item.published.getTime())));
-      rendered = renderFeeds(items, { ...channel, selfUrls, updated });
+      // Dates come from the items, never the clock: same content, same bytes (and ETag). An empty feed has none.
+      const newest = Math.max(...articles.map((article) => lastModified(article).getTime()));
+      rendered = renderFeeds(items, { ...channel, selfUrls, updated: articles.length > 0 ? new Date(newest) : null, builtAt: now });
     }
     return rendered[format];
   };
@@ -84,18 +103,20 @@ function paginate(articles: readonly Article[]): ListPage[] {
 }
 
 /** Plans every file Gazette writes for these published articles (in any order). */
-export function planSite(published: readonly Article[], config: SiteConfig, templates: SiteTemplates): SitePlan {
+export function planSite(published: readonly Article[], config: SiteConfig, templates: SiteTemplates, facts: PlanFacts = {}): SitePlan {
+  const images = facts.images ?? new Map<string, ImageFile>();
   // The loader reports two files with one slug; should they still arrive, the newest one owns the page.
   const seen = new Set<string>();
   const articles = sortArticles(published).filter((a) => !seen.has(a.slug) && seen.add(a.slug));
   const sections = groupSections(articles);
   const limit = config.feeds.limit;
-  const siteAuthor: FeedAuthor = { name: clean(config.author.name), email: config.author.email };
+  const siteAuthor: FeedAuthor = { name: cleanLine(config.author.name), email: config.author.email };
   const itemOf = (article: Article): FeedItem =>
-    toFeedItem(article, urlOf(config.baseUrl, articleDir(article.slug)), config.baseUrl, siteAuthor);
-  const title = clean(config.title);
-  const description = clean(config.description) || title;
-  const common = { language: config.language, author: siteAuthor, websubHub: config.feeds.websubHub };
+    toFeedItem(article, urlOf(config.baseUrl, articleDir(article.slug)), config.baseUrl, siteAuthor, images);
+  const title = cleanLine(config.title);
+  const description = cleanLine(config.description) || title;
+  const icon = config.feeds.icon === null ? null : absoluteUrl(config.feeds.icon, config.baseUrl);
+  const common = { language: config.language, author: siteAuthor, websubHub: config.feeds.websubHub, icon };
   // Every list page shows the section navigation: a new or renamed section changes them all.
   const nav = sections.map((s) => `${s.slug}\0${s.label}`).join('\0');
 
@@ -108,11 +129,11 @@ export function planSite(published: readonly Article[], config: SiteConfig, temp
       render: () => renderIndexPage(page, sections, config, templates),
       feedUrl: null,
     })),
-    ...feedFilesOf('', { ...common, title, description, homeUrl: `${config.baseUrl}/` }, articles.slice(0, limit), itemOf, config.baseUrl),
+    ...feedFilesOf('', { ...common, title, description, homeUrl: `${config.baseUrl}/` }, articles.slice(0, limit), itemOf, config.baseUrl, images, facts.now ?? null),
   ];
   for (const section of sections) {
     const dir = sectionDir(section.slug);
-    const label = clean(section.label);
+    const label = cleanLine(section.label);
     files.push(
       ...paginate(section.articles).map((page) => ({
         path: `${listPageDir(dir, page.number)}index.html`,
@@ -126,6 +147,8 @@ export function planSite(published: readonly Article[], config: SiteConfig, temp
         section.articles.slice(0, limit),
         itemOf,
         config.baseUrl,
+        images,
+        facts.now ?? null,
       ),
     );
   }

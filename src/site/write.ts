@@ -8,7 +8,7 @@ import type { SiteConfig } from '../config/schema.js';
 import type { Article } from '../content/article.js';
 import { mapLimit, writeIfChanged } from '../files.js';
 import { foreignDirs } from './layout.js';
-import { planSite, type PlannedFile } from './plan.js';
+import { planSite, type PlanFacts, type PlannedFile } from './plan.js';
 import { loadSiteTemplates } from './templates.js';
 
 /** What a build changed on disk. */
@@ -25,6 +25,8 @@ export interface WriteResult {
   articles: number;
   /** Sections with a page and feeds of their own. */
   sections: number;
+  /** The published articles as built, newest first, each with its `updated` date (from the manifest's history). */
+  published: Article[];
 }
 
 /** Options of writeSite. */
@@ -35,6 +37,10 @@ interface WriteOptions {
   concurrency?: number;
   /** Files copied besides the rendered ones (the content's images). */
   copies?: readonly PlannedFile<Promise<Buffer>>[];
+  /** What the plan knows besides articles and config (the image files). */
+  facts?: PlanFacts;
+  /** The build's time: an article whose bytes changed since the last build counts as updated then. */
+  now?: Date;
 }
 
 /** A planned file of either kind. */
@@ -49,6 +55,28 @@ interface Manifest {
   site: string;
   /** Every file Gazette wrote, with its key. */
   files: Record<string, string>;
+  /** Each published article's file hash, and when a build first saw that hash change (absent: never). */
+  articles?: Record<string, { hash: string; changed?: string }>;
+}
+
+type History = NonNullable<Manifest['articles']>;
+
+/**
+ * The articles with their `updated` date: front matter wins; else the time of the first build that saw the
+ * file's bytes change, which the manifest keeps so later builds give the same bytes. New articles have none.
+ */
+function applyHistory(published: readonly Article[], previous: History, now: Date): { articles: Article[]; history: History } {
+  const history: History = {};
+  const articles = published.map((article) => {
+    const before = Object.hasOwn(previous, article.slug) ? previous[article.slug] : undefined;
+    // A hand-edited or damaged entry counts as no history, never as a bad date.
+    const kept = typeof before?.changed === 'string' && !Number.isNaN(Date.parse(before.changed)) ? before.changed : undefined;
+    const changed = before === undefined ? undefined : before.hash === article.hash ? kept : now.toISOString();
+    history[article.slug] = { hash: article.hash, ...(changed === undefined ? {} : { changed }) };
+    const since = changed === undefined ? undefined : new Date(changed);
+    return article.updated !== undefined || since === undefined || since <= article.date ? article : { ...article, updated: since };
+  });
+  return { articles, history };
 }
 
 async function readManifest(outDir: string): Promise<Manifest | null> {
@@ -157,7 +185,10 @@ export async function writeSite(
     .digest('hex');
   const previous = await readManifest(outDir);
   const previousKeys = previous?.site === site ? previous.files : {};
-  const planned = planSite(published, config, templates);
+  const history = previous?.articles && typeof previous.articles === 'object' ? previous.articles : {};
+  const now = options.now ?? new Date();
+  const dated = applyHistory(published, history, now);
+  const planned = planSite(dated.articles, config, templates, { ...options.facts, now });
   const plan = { ...planned, files: [...planned.files, ...(options.copies ?? [])] as AnyFile[] };
 
   // A file whose key is the previous build's and which is still there is unchanged: it is not even rendered.
@@ -179,7 +210,7 @@ export async function writeSite(
   for (const file of plan.files) files[file.path] = file.key;
   const removed = Object.keys(previous?.files ?? {}).filter((path) => !Object.hasOwn(files, path) && isOurs(path));
   for (const path of removed) await removeWithEmptyParents(outDir, path);
-  const manifest: Manifest = { version: 1, site, files };
+  const manifest: Manifest = { version: 1, site, files, articles: dated.history };
   await writeIfChanged(join(outDir, manifestFile), Buffer.from(`${JSON.stringify(manifest)}\n`), madeDirs);
 
   const written = plan.files.filter((file) => changed.has(file));
@@ -190,5 +221,6 @@ export async function writeSite(
     changedFeeds: written.flatMap((file) => (file.feedUrl === null ? [] : [file.feedUrl])),
     articles: plan.articles.length,
     sections: plan.sections.length,
+    published: plan.articles,
   };
 }

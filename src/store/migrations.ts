@@ -130,7 +130,12 @@ export const migrations: readonly Migration[] = [
    CREATE INDEX subscriber_events_by_at ON subscriber_events (at, id);`,
   },
 
-  // 5: what the dashboard counts per day (joins, departures) and lists (the newest events of a kind).
+  // 5 (issue 11, the return path): what `stats` reads — journal events per digest and kind, those naming no
+  // digest by time, and ledger rows per digest and status without reading the rows themselves.
+  `CREATE INDEX subscriber_events_by_digest ON subscriber_events (digest_number, kind) WHERE digest_number IS NOT NULL;
+   CREATE INDEX subscriber_events_undated ON subscriber_events (kind, at) WHERE digest_number IS NULL;
+   CREATE INDEX deliveries_by_status ON deliveries (digest_number, status);`,
+  // 6 (issue 17, the dashboard): what it counts per day (joins, departures) and lists (the newest events of a kind).
   `CREATE INDEX subscribers_by_created ON subscribers (created_at);
    CREATE INDEX subscribers_by_status_updated ON subscribers (status, updated_at);
    CREATE INDEX subscriber_events_by_kind_at ON subscriber_events (kind, at);`,

@@ -4,6 +4,7 @@ import { StoreError } from '../errors.js';
 import type { Driver, Queryable } from './driver.js';
 import { migrate } from './migrations.js';
 import {
+  softBounceLimit,
   subscriberStatuses,
   type DeliveryCounts,
   type DeliveryCursor,
@@ -13,7 +14,12 @@ import {
   type DeliveryOutcome,
   type DigestInput,
   type DigestRecord,
+  type DigestStats,
+  type LeaveReason,
+  type ListTotals,
   type PendingDelivery,
+  type ReturnEventInput,
+  type ReturnEventOutcome,
   type StatusChange,
   type Store,
   type Subscriber,
@@ -129,6 +135,107 @@ const sql = {
     WHERE leases.holder = excluded.holder OR leases.expires_at <= ?`,
   releaseLease: 'DELETE FROM leases WHERE name = ? AND holder = ?',
 } as const;
+
+// ---- Issue 11: the return path and stats ----
+
+/** Journal kinds that count in stats: how readers left or were counted after a send. */
+const returnKinds = "('bounced', 'soft_bounce', 'complaint', 'unsubscribed')";
+
+const returnSql = {
+  seenDedupeKey: 'SELECT 1 AS one FROM subscriber_events WHERE dedupe_key = ?',
+  // Soft bounces since the reader last (re)joined, within the window.
+  recentSoftBounces: `SELECT count(*) AS n FROM subscriber_events
+    WHERE subscriber_id = ? AND kind = 'soft_bounce' AND at >= ?
+      AND id > coalesce((SELECT max(id) FROM subscriber_events WHERE subscriber_id = ? AND kind IN ('subscribed', 'confirmed', 'imported')), 0)`,
+  setStatus: "UPDATE subscribers SET status = ?, updated_at = ? WHERE id = ? AND status IN ('active', 'pending')",
+  // The newest digests before a number, each with the next one's date: the window its undated events fall in.
+  digestWindow: `SELECT d.number, d.created_at, d.subject,
+      (SELECT min(n.created_at) FROM digests n WHERE n.number > d.number) AS next_at
+    FROM digests d WHERE d.number < ? ORDER BY d.number DESC LIMIT ?`,
+  ledgerCounts: `SELECT digest_number, count(*) AS recipients,
+      sum(CASE WHEN status = 'sent' THEN 1 ELSE 0 END) AS sent,
+      sum(CASE WHEN status = 'bounced' THEN 1 ELSE 0 END) AS bounced,
+      sum(CASE WHEN status = 'failed' THEN 1 ELSE 0 END) AS failed,
+      sum(CASE WHEN status = 'pending' THEN 1 ELSE 0 END) AS pending,
+      sum(CASE WHEN status = 'skipped' THEN 1 ELSE 0 END) AS skipped
+    FROM deliveries WHERE digest_number BETWEEN ? AND ? GROUP BY digest_number`,
+  // Events that name their digest. Bounces at send time are the ledger's (source 'delivery'), not counted again.
+  digestEventCounts: `SELECT digest_number AS number, kind, count(*) AS n FROM subscriber_events
+    WHERE digest_number BETWEEN ? AND ? AND kind IN ${returnKinds} AND source <> 'delivery'
+    GROUP BY digest_number, kind`,
+  // Events that name no digest (an unsubscribe link, a mailto) belong to the newest digest made before them.
+  undatedEventCounts: `SELECT d.number, e.kind, count(*) AS n
+    FROM (SELECT number, created_at, (SELECT min(n.created_at) FROM digests n WHERE n.number > digests.number) AS next_at
+          FROM digests WHERE number BETWEEN ? AND ?) d
+    JOIN subscriber_events e ON e.digest_number IS NULL AND e.kind IN ${returnKinds} AND e.source <> 'delivery'
+      AND e.at >= d.created_at AND (d.next_at IS NULL OR e.at < d.next_at)
+    WHERE e.at >= ?
+    GROUP BY d.number, e.kind`,
+  countDigests: 'SELECT count(*) AS n FROM digests',
+  countReturnEvents: `SELECT kind, count(*) AS n FROM subscriber_events WHERE kind IN ${returnKinds} AND source <> 'delivery' GROUP BY kind`,
+  leaveReasons: (count: number): string => `SELECT * FROM subscriber_events WHERE id IN (
+      SELECT max(id) FROM subscriber_events
+      WHERE subscriber_id IN (${Array.from({ length: count }, () => '?').join(', ')}) AND kind IN ('bounced', 'complaint', 'unsubscribed')
+      GROUP BY subscriber_id)`,
+} as const;
+
+interface DigestWindowRow {
+  number: number;
+  created_at: string;
+  subject: string;
+  next_at: string | null;
+}
+
+interface LedgerCountRow {
+  digest_number: number;
+  recipients: Count;
+  sent: Count;
+  bounced: Count;
+  failed: Count;
+  pending: Count;
+  skipped: Count;
+}
+
+interface EventCountRow {
+  number: number;
+  kind: string;
+  n: Count;
+}
+
+function emptyDigestStats(d: DigestWindowRow): DigestStats {
+  return {
+    number: d.number,
+    createdAt: new Date(d.created_at),
+    subject: d.subject,
+    recipients: 0,
+    sent: 0,
+    bouncedDuringSend: 0,
+    bouncedAfter: 0,
+    softBounces: 0,
+    complaints: 0,
+    unsubscribedSince: 0,
+    failed: 0,
+    pending: 0,
+    skipped: 0,
+  };
+}
+
+function addLedger(s: DigestStats, row: LedgerCountRow): void {
+  s.recipients += Number(row.recipients);
+  s.sent += Number(row.sent);
+  s.bouncedDuringSend += Number(row.bounced);
+  s.failed += Number(row.failed);
+  s.pending += Number(row.pending);
+  s.skipped += Number(row.skipped);
+}
+
+function addEvents(s: DigestStats, row: EventCountRow): void {
+  const n = Number(row.n);
+  if (row.kind === 'bounced') s.bouncedAfter += n;
+  else if (row.kind === 'soft_bounce') s.softBounces += n;
+  else if (row.kind === 'complaint') s.complaints += n;
+  else if (row.kind === 'unsubscribed') s.unsubscribedSince += n;
+}
 
 function toSubscriber(row: SubscriberRow): Subscriber {
   return {
@@ -400,6 +507,109 @@ export class SqlStore implements Store {
 
   async releaseLease(name: string, holder: string): Promise<void> {
     await this.driver.run(sql.releaseLease, [name, holder]);
+  }
+
+  // ---- Issue 11: the return path (bounces, complaints, mailto unsubscribes) and stats ----
+
+  recordReturnEvent(event: ReturnEventInput): Promise<ReturnEventOutcome> {
+    return this.driver.transaction(async (tx) => {
+      const [reader] =
+        'subscriberId' in event.reader
+          ? await tx.query<SubscriberRow>(sql.subscriberById, [event.reader.subscriberId])
+          : await tx.query<SubscriberRow>(sql.subscriberByKey, [emailKey(event.reader.email)]);
+      if (!reader) return 'unknown-reader';
+      if (reader.status === 'unsubscribed' || reader.status === 'bounced') return 'already-left';
+      const [seen] = await tx.query<{ one: number }>(returnSql.seenDedupeKey, [event.dedupeKey]);
+      if (seen) return 'duplicate';
+      const at = event.at.toISOString();
+      const journalled = { subscriberId: reader.id, at: event.at, source: event.source, digestNumber: event.digestNumber, detail: event.detail, dedupeKey: event.dedupeKey };
+      if (event.kind === 'soft_bounce') {
+        await this.appendIn(tx, { ...journalled, kind: 'soft_bounce' });
+        const since = new Date(event.at.getTime() - softBounceLimit.withinDays * 86_400_000).toISOString();
+        const [row] = await tx.query<{ n: Count }>(returnSql.recentSoftBounces, [reader.id, since, reader.id]);
+        const count = Number(row?.n ?? 0);
+        if (count < softBounceLimit.count) return 'counted';
+        await tx.run(returnSql.setStatus, ['bounced', at, reader.id]);
+        const detail = `${count} soft bounces within ${softBounceLimit.withinDays} days; the last: ${event.detail ?? 'no detail'}`;
+        await this.appendIn(tx, { ...journalled, kind: 'bounced', detail, dedupeKey: null });
+        return 'bounced';
+      }
+      const status = event.kind === 'bounced' ? 'bounced' : 'unsubscribed';
+      await tx.run(returnSql.setStatus, [status, at, reader.id]);
+      await this.appendIn(tx, { ...journalled, kind: event.kind });
+      return status;
+    });
+  }
+
+  async digestStats(options: { limit?: number; before?: number } = {}): Promise<DigestStats[]> {
+    const digests = await this.driver.query<DigestWindowRow>(returnSql.digestWindow, [options.before ?? 2 ** 31 - 1, options.limit ?? 50]);
+    const first = digests.at(-1)?.number;
+    const last = digests[0]?.number;
+    if (first === undefined || last === undefined) return [];
+    const stats = new Map(digests.map((d) => [d.number, emptyDigestStats(d)]));
+    for (const row of await this.driver.query<LedgerCountRow>(returnSql.ledgerCounts, [first, last])) {
+      const s = stats.get(row.digest_number);
+      if (s) addLedger(s, row);
+    }
+    for (const row of await this.driver.query<EventCountRow>(returnSql.digestEventCounts, [first, last])) {
+      const s = stats.get(row.number);
+      if (s) addEvents(s, row);
+    }
+    const from = digests.at(-1)?.created_at ?? '';
+    for (const row of await this.driver.query<EventCountRow>(returnSql.undatedEventCounts, [first, last, from])) {
+      const s = stats.get(row.number);
+      if (s) addEvents(s, row);
+    }
+    return [...stats.values()];
+  }
+
+  async listTotals(): Promise<ListTotals> {
+    const [subscribers, [digests], ledger, events] = await Promise.all([
+      this.countSubscribers(),
+      this.driver.query<{ n: Count }>(returnSql.countDigests),
+      this.driver.query<{ status: string; n: Count }>(sql.countDeliveries),
+      this.driver.query<{ kind: string; n: Count }>(returnSql.countReturnEvents),
+    ]);
+    const totals: ListTotals = {
+      subscribers,
+      digests: Number(digests?.n ?? 0),
+      recipients: 0,
+      sent: 0,
+      bouncedDuringSend: 0,
+      bouncedAfter: 0,
+      softBounces: 0,
+      complaints: 0,
+      unsubscribed: 0,
+      failed: 0,
+      pending: 0,
+    };
+    for (const { status, n } of ledger) {
+      totals.recipients += Number(n);
+      if (status === 'sent') totals.sent = Number(n);
+      if (status === 'bounced') totals.bouncedDuringSend = Number(n);
+      if (status === 'failed') totals.failed = Number(n);
+      if (status === 'pending') totals.pending = Number(n);
+    }
+    for (const { kind, n } of events) {
+      if (kind === 'bounced') totals.bouncedAfter = Number(n);
+      if (kind === 'soft_bounce') totals.softBounces = Number(n);
+      if (kind === 'complaint') totals.complaints = Number(n);
+      if (kind === 'unsubscribed') totals.unsubscribed = Number(n);
+    }
+    return totals;
+  }
+
+  async leaveReasons(subscriberIds: readonly number[]): Promise<Map<number, LeaveReason>> {
+    const reasons = new Map<number, LeaveReason>();
+    for (let i = 0; i < subscriberIds.length; i += 500) {
+      const ids = subscriberIds.slice(i, i + 500);
+      if (ids.length === 0) continue;
+      const rows = await this.driver.query<EventRow>(returnSql.leaveReasons(ids.length), ids);
+      for (const row of rows) {
+        reasons.set(row.subscriber_id, { kind: row.kind, source: row.source, detail: row.detail, digestNumber: row.digest_number, at: new Date(row.at) });
+      }
+    }
+    return reasons;
   }
 
   close(): Promise<void> {

@@ -221,5 +221,92 @@ export interface Store {
   /** Gives the lease up if `holder` has it. */
   releaseLease(name: string, holder: string): Promise<void>;
 
+  // Issue 11: the return path and stats.
+  /**
+   * Records a return-path report in one transaction: a bounce, complaint or unsubscribe ends the reader's
+   * subscription (journalled with the report's dedupe key); a soft bounce is journalled and counted, and the
+   * `softBounceLimit`th bounces the reader. Never revives anybody; a reader who already left is left alone.
+   */
+  recordReturnEvent(event: ReturnEventInput): Promise<ReturnEventOutcome>;
+  /** Per digest, newest first: the `limit` (default 50) digests numbered below `before`. Aggregated in SQL. */
+  digestStats(options?: { limit?: number; before?: number }): Promise<DigestStats[]>;
+  /** The list's totals over every digest. */
+  listTotals(): Promise<ListTotals>;
+  /** Why each of these readers left (their last bounce, complaint or unsubscribe), for those who did. */
+  leaveReasons(subscriberIds: readonly number[]): Promise<Map<number, LeaveReason>>;
+
   close(): Promise<void>;
+}
+
+// ---- Issue 11: the return path and stats ----
+
+/** A return-path report about one reader (the inbound listener or an ESP webhook), for `recordReturnEvent`. */
+export interface ReturnEventInput {
+  /** `soft_bounce` is counted; the others end the subscription (`complaint` as `unsubscribed`). */
+  kind: 'bounced' | 'soft_bounce' | 'complaint' | 'unsubscribed';
+  /** `inbound`, `mailto`, or the webhook's provider (`ses`, `mailgun`, `postmark`). */
+  source: string;
+  /** By id (a verified token) or, from an authenticated webhook, by address. */
+  reader: { subscriberId: number } | { email: string };
+  digestNumber: number | null;
+  /** The status and the remote server's words, the feedback type, or null. */
+  detail: string | null;
+  /** The same report twice has the same key and counts once. */
+  dedupeKey: string;
+  at: Date;
+}
+
+/**
+ * What recording a return-path event did: the reader `bounced` or `unsubscribed`; a soft bounce `counted`;
+ * or nothing, because the report was seen before (`duplicate`), the reader had already left (`already-left`)
+ * or is not on the list (`unknown-reader`).
+ */
+export type ReturnEventOutcome = 'bounced' | 'unsubscribed' | 'counted' | 'duplicate' | 'already-left' | 'unknown-reader';
+
+/** This many soft bounces within this many days (since the reader last joined) make the reader bounced. */
+export const softBounceLimit = { count: 3, withinDays: 30 } as const;
+
+/** One digest's numbers, for `gazette stats` and the dashboard. */
+export interface DigestStats {
+  number: number;
+  createdAt: Date;
+  subject: string;
+  /** Ledger rows: the readers who were active when it was made. */
+  recipients: number;
+  sent: number;
+  /** Refused with a 5xx during the send (the ledger's `bounced`). */
+  bouncedDuringSend: number;
+  /** Bounced by a report that came back later (a DSN or webhook naming this digest, or 3 soft bounces). */
+  bouncedAfter: number;
+  softBounces: number;
+  complaints: number;
+  /** Unsubscribes (link, mailto, webhook, CLI) from this digest's send until the next digest. */
+  unsubscribedSince: number;
+  failed: number;
+  pending: number;
+  skipped: number;
+}
+
+/** The whole list's numbers: subscribers by status, and every digest's counts added up. */
+export interface ListTotals {
+  subscribers: Record<SubscriberStatus, number>;
+  digests: number;
+  recipients: number;
+  sent: number;
+  bouncedDuringSend: number;
+  bouncedAfter: number;
+  softBounces: number;
+  complaints: number;
+  unsubscribed: number;
+  failed: number;
+  pending: number;
+}
+
+/** Why a reader left: the journal entry that last bounced or unsubscribed them. */
+export interface LeaveReason {
+  kind: SubscriberEventKind;
+  source: string;
+  detail: string | null;
+  digestNumber: number | null;
+  at: Date;
 }

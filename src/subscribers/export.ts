@@ -2,7 +2,7 @@
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { stringify } from 'csv-stringify';
-import type { Store, Subscriber, SubscriberStatus } from '../store/types.js';
+import type { LeaveReason, Store, Subscriber, SubscriberStatus } from '../store/types.js';
 import { protectCell } from './csv.js';
 
 /** A subscriber as `list --json` and `export` show it. */
@@ -11,6 +11,35 @@ export interface SubscriberRecord {
   name: string | null;
   status: SubscriberStatus;
   createdAt: string;
+}
+
+/** Why a reader left, as `list` shows it: the journal entry that bounced or unsubscribed them. */
+export interface ReasonRecord {
+  kind: string;
+  source: string;
+  detail: string | null;
+  at: string;
+}
+
+const listPage = 500;
+
+/** The list page by page, each reader who left paired with the reason, the others with null. */
+async function* withReasons(store: Store, filter: { status?: SubscriberStatus }): AsyncGenerator<[Subscriber, ReasonRecord | null]> {
+  let page: Subscriber[] = [];
+  async function* flush(): AsyncGenerator<[Subscriber, ReasonRecord | null]> {
+    const left = page.filter((s) => s.status === 'unsubscribed' || s.status === 'bounced').map((s) => s.id);
+    const reasons = left.length > 0 ? await store.leaveReasons(left) : new Map<number, LeaveReason>();
+    for (const s of page) {
+      const r = reasons.get(s.id);
+      yield [s, r ? { kind: r.kind, source: r.source, detail: r.detail, at: r.at.toISOString() } : null];
+    }
+    page = [];
+  }
+  for await (const s of store.listSubscribers(filter)) {
+    page.push(s);
+    if (page.length >= listPage) yield* flush();
+  }
+  yield* flush();
 }
 
 /** The public shape of a subscriber (no internal id). */
@@ -39,7 +68,7 @@ export async function exportSubscribers(
   await pipeline(Readable.from(rows()), csv, output, { end: options.end ?? true });
 }
 
-/** Writes the list as one JSON array (`list --json`), one subscriber a line. */
+/** Writes the list as one JSON array (`list --json`), one subscriber a line, with `reason` (why they left, or null). */
 export async function writeSubscribersJson(
   store: Store,
   output: Writable | NodeJS.WritableStream,
@@ -48,8 +77,8 @@ export async function writeSubscribersJson(
   async function* chunks(): AsyncGenerator<string> {
     let first = true;
     yield '[';
-    for await (const s of store.listSubscribers(filter)) {
-      yield `${first ? '\n' : ',\n'}  ${JSON.stringify(toRecord(s))}`;
+    for await (const [s, reason] of withReasons(store, filter)) {
+      yield `${first ? '\n' : ',\n'}  ${JSON.stringify({ ...toRecord(s), reason })}`;
       first = false;
     }
     yield first ? ']\n' : '\n]\n';
@@ -66,9 +95,10 @@ export async function writeSubscribersTable(
   let count = 0;
   async function* lines(): AsyncGenerator<string> {
     yield `${'STATUS'.padEnd(13)}${'CREATED'.padEnd(12)}${'EMAIL'.padEnd(32)} NAME\n`;
-    for await (const s of store.listSubscribers(filter)) {
+    for await (const [s, reason] of withReasons(store, filter)) {
       count++;
-      yield `${s.status.padEnd(13)}${s.createdAt.toISOString().slice(0, 10).padEnd(12)}${s.email.padEnd(32)} ${s.name ?? ''}\n`;
+      const why = reason ? `  (${reason.kind === 'complaint' ? 'complained' : reason.kind} via ${reason.source}${reason.detail ? `: ${reason.detail}` : ''})` : '';
+      yield `${s.status.padEnd(13)}${s.createdAt.toISOString().slice(0, 10).padEnd(12)}${s.email.padEnd(32)} ${s.name ?? ''}${why}\n`;
     }
   }
   await pipeline(Readable.from(lines()), output, { end: false });

@@ -2,8 +2,8 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Store } from '../store/types.js';
 
-/** What a token lets its bearer do. */
-export type TokenPurpose = 'confirm' | 'unsubscribe';
+/** What a token lets its bearer do; `return-N` names the digest a VERP envelope sender was made for. */
+export type TokenPurpose = 'confirm' | 'unsubscribe' | `return-${number}`;
 
 function mac(secret: string, subscriberId: number, purpose: TokenPurpose): Buffer {
   return createHmac('sha256', secret).update(`gazette:${purpose}:${subscriberId}`).digest();
@@ -21,6 +21,24 @@ export function verifyToken(secret: string, token: string, purpose: TokenPurpose
   const id = Number(match[1]);
   const given = Buffer.from(match[2] ?? '', 'base64url');
   const expected = mac(secret, id, purpose);
+  return given.length === expected.length && timingSafeEqual(given, expected) ? id : null;
+}
+
+/**
+ * The token for an email local part, `<id>-<mac>`: the same HMAC as `createToken`, cut to 128 bits and written in
+ * lower-case hex, so it fits the 64-octet limit and survives a server that folds the address to lower case.
+ */
+export function createAddressToken(secret: string, subscriberId: number, purpose: TokenPurpose): string {
+  return `${subscriberId}-${mac(secret, subscriberId, purpose).subarray(0, 16).toString('hex')}`;
+}
+
+/** Returns the subscriber id of an address token (any case), or null when it is malformed, forged or for another purpose. */
+export function verifyAddressToken(secret: string, token: string, purpose: TokenPurpose): number | null {
+  const match = /^([1-9]\d{0,15})-([0-9a-f]{32})$/i.exec(token);
+  if (!match) return null;
+  const id = Number(match[1]);
+  const given = Buffer.from((match[2] ?? '').toLowerCase(), 'hex');
+  const expected = mac(secret, id, purpose).subarray(0, 16);
   return given.length === expected.length && timingSafeEqual(given, expected) ? id : null;
 }
 

@@ -32,8 +32,15 @@ describe('parseSiteConfig', () => {
       timezone: 'UTC',
       author: { name: 'Desk', email: null },
       feeds: { limit: 50, websubHub: null, schedule: null },
-      newsletter: { replyTo: null, schedule: '0 7 * * 1', timezone: 'UTC', maxArticles: 10, subject: null },
+      newsletter: { replyTo: null, schedule: '0 7 * * 1', timezone: 'UTC', maxArticles: 10, subject: null, returnPath: null },
     });
+  });
+
+  it('takes an optional newsletter.returnPath address, and refuses one that is not an address or has a "+"', () => {
+    const withReturn = (returnPath: string): unknown => ({ ...minimal, newsletter: { ...minimal.newsletter, returnPath } });
+    expect(parseSiteConfig(withReturn('bounces@mail.example.org')).newsletter.returnPath).toBe('bounces@mail.example.org');
+    expect(problemsOf(() => parseSiteConfig(withReturn('mail.example.org')))).toEqual([expect.stringMatching(/^site\.json: newsletter\.returnPath: expected an address/)]);
+    expect(problemsOf(() => parseSiteConfig(withReturn('b+x@mail.example.org')))).toEqual([expect.stringMatching(/^site\.json: newsletter\.returnPath: expected an address without "\+"/)]);
   });
 
   it('takes the newsletter timezone from the site when not set', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveOptions } from '../../src/config/options.js';
+import { resolveInboundPort, resolveOptions } from '../../src/config/options.js';
 import { UsageError } from '../../src/errors.js';
 
 describe('resolveOptions', () => {
@@ -61,5 +61,15 @@ describe('resolveOptions', () => {
   it('unescapes \\n in an inline DKIM key', () => {
     const options = resolveOptions({}, { DKIM_DOMAIN: 'e.org', DKIM_SELECTOR: 's', DKIM_PRIVATE_KEY: 'line1\\nline2' });
     expect(options.dkim?.privateKey).toBe('line1\nline2');
+  });
+});
+
+describe('resolveInboundPort', () => {
+  it('takes --smtp-port over GAZETTE_INBOUND_PORT over 2525, and refuses a non-number', () => {
+    expect(resolveInboundPort(undefined, {})).toBe(2525);
+    expect(resolveInboundPort(undefined, { GAZETTE_INBOUND_PORT: '25' })).toBe(25);
+    expect(resolveInboundPort('2600', { GAZETTE_INBOUND_PORT: '25' })).toBe(2600);
+    expect(() => resolveInboundPort('smtp', {})).toThrow(UsageError);
+    expect(() => resolveInboundPort(undefined, { GAZETTE_INBOUND_PORT: '70000' })).toThrow(/GAZETTE_INBOUND_PORT/);
   });
 });

@@ -114,4 +114,15 @@ describe('loadArticles', () => {
     expect(samples.every((article) => article.tags.length > 0 && article.html.includes('<a href="https://'))).toBe(true);
     expect(samples.some((article) => article.html.includes('<img ') || article.image !== null)).toBe(true);
   });
+
+  it('gives articles of one day distinct times in file order, so the later file is the newer one', async () => {
+    await write({ 'b-second.md': markdown('Second'), 'a-first.md': markdown('First'), 'c-timed.md': markdown('Timed', '2026-11-22T00:00:01Z') });
+    const { articles } = await loadArticles(dir, options);
+    const times = Object.fromEntries(articles.map((a) => [a.slug, a.date.toISOString()]));
+    expect(times).toEqual({
+      'a-first': '2026-11-22T00:00:00.000Z',
+      'b-second': '2026-11-22T00:00:01.000Z',
+      'c-timed': '2026-11-22T00:00:02.000Z',
+    });
+  });
 });

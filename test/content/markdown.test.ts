@@ -158,7 +158,7 @@ describe('parseMarkdownArticle problems', () => {
 
   it('reports an unknown key', () => {
     expect(problem('---\ntitle: T\ndate: 2026-11-22\ntittle: typo\n---\n')).toBe(
-      '2026/story.md:4: front matter "tittle": unknown key — the keys are title, date, summary, section, tags, author, image, imageAlt, draft',
+      '2026/story.md:4: front matter "tittle": unknown key — the keys are title, date, summary, section, tags, author, image, imageAlt, draft, updated, lang',
     );
   });
 
@@ -197,5 +197,20 @@ describe('parseMarkdownArticle problems', () => {
     expect(problem('---\ntitle: T\ndate: 2026-11-22\nimage: javascript:alert(1)\n---\n')).toBe(
       '2026/story.md:4: front matter "image": expected an http(s) URL or a path such as /images/photo.jpg — write image: https://… or a path such as /images/photo.jpg',
     );
+  });
+
+  it('reads updated and lang, and refuses an updated date before the date or a lang that is no language tag', () => {
+    const article = parsed('---\ntitle: T\ndate: 2026-11-22\nupdated: 2026-11-23T09:15\nlang: ar\n---\nنص.\n');
+    expect(article.updated?.toISOString()).toBe('2026-11-23T08:15:00.000Z');
+    expect(article.lang).toBe('ar');
+    expect(problem('---\ntitle: T\ndate: 2026-11-22\nupdated: 2026-11-21\n---\n')).toMatch(/^2026\/story\.md:4: updated "2026-11-21" is before date "2026-11-22" — /);
+    expect(problem('---\ntitle: T\ndate: 2026-11-22\nlang: not a tag\n---\n')).toMatch(/^2026\/story\.md:4: front matter "lang": expected a language tag/);
+  });
+
+  it('puts a title given on several lines on one, and cuts a very long one at a word', () => {
+    expect(parsed('---\ntitle: |\n  Harbour\n  reopens\ndate: 2026-11-22\n---\nText.\n').title).toBe('Harbour reopens');
+    const long = parsed(`---\ntitle: ${'word '.repeat(100)}\ndate: 2026-11-22\n---\nText.\n`).title;
+    expect(long.length).toBeLessThanOrEqual(300);
+    expect(long).toMatch(/^word word .*word…$/);
   });
 });

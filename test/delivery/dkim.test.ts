@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { dkimVerify } from 'mailauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DkimOptions } from '../../src/config/options.js';
+import { createSigner } from '../../src/delivery/dkim.js';
 import { createTransport } from '../../src/delivery/index.js';
 import { sendPending } from '../../src/delivery/send.js';
 import { DeliveryError } from '../../src/errors.js';
@@ -86,6 +87,43 @@ describe('DKIM', () => {
       const { results } = await dkimVerify(forged, { resolver, sender: 'news@example.org' });
       expect(results[0]?.status.result).toBe('fail');
     }
+  });
+
+  it('oversigns what a reader trusts: a second Subject, From or List-Unsubscribe, or an added Reply-To, breaks the signature', async () => {
+    const raw = (sink.received[0] as { raw: Buffer }).raw;
+    const signed = (signatureTags(raw).get('h') ?? '').toLowerCase().split(':').map((h) => h.trim());
+    // Each occurs once in the message, and is listed twice.
+    for (const name of ['from', 'to', 'subject', 'date', 'message-id', 'reply-to', 'list-unsubscribe', 'list-unsubscribe-post']) {
+      expect(signed.filter((h) => h === name), name).toHaveLength(2);
+    }
+    const added = [
+      'Subject: Your account is suspended',
+      'From: Bank <help@bank.example>',
+      'List-Unsubscribe: <https://evil.example.com/u>',
+      'Reply-To: <attacker@evil.example.com>',
+      'Date: Mon, 1 Jan 2024 00:00:00 +0000',
+    ];
+    for (const field of added) {
+      for (const where of ['top', 'bottom'] as const) {
+        const end = raw.indexOf('\r\n\r\n');
+        const head = raw.subarray(0, end).toString('latin1');
+        const forged = Buffer.from(where === 'top' ? `${field}\r\n${head}` : `${head}\r\n${field}`, 'latin1');
+        const { results } = await dkimVerify(Buffer.concat([forged, raw.subarray(end)]), { resolver, sender: 'news@example.org' });
+        expect(results[0]?.status.result, `${field} at the ${where}`).toBe('fail');
+      }
+    }
+  });
+
+  it('signs with an Ed25519 key too', async () => {
+    const ed = generateKeyPairSync('ed25519');
+    const raw = (sink.received[0] as { raw: Buffer }).raw;
+    const unsigned = raw.subarray(raw.indexOf('\r\nFrom:') + 2);
+    const sign = createSigner({ ...dkim, keySelector: 'ed', privateKey: ed.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() });
+    const edTxt = `v=DKIM1; k=ed25519; p=${ed.publicKey.export({ type: 'spki', format: 'der' }).subarray(12).toString('base64')}`;
+    const edResolver = async (name: string, type: string): Promise<string[][]> =>
+      name === 'ed._domainkey.example.org' && type === 'TXT' ? [[edTxt]] : resolver(name, type);
+    const { results } = await dkimVerify(await sign(unsigned), { resolver: edResolver, sender: 'news@example.org' });
+    expect(results[0]?.status.result, results[0]?.info).toBe('pass');
   });
 
   it('reads the key from DKIM_PRIVATE_KEY_FILE, and refuses a key that is not one', async () => {

@@ -5,6 +5,7 @@ import { composeMessage } from '../../src/delivery/compose.js';
 import { digestMessageId, prepareDigestMessages, type DigestMessages } from '../../src/delivery/message.js';
 import { personalize } from '../../src/digest/personalize.js';
 import type { DigestRecord } from '../../src/store/types.js';
+import { readReturnAddress } from '../../src/inbound/verp.js';
 import { createToken, verifyToken } from '../../src/subscribers/tokens.js';
 import { deliveryConfig, now, renderedDigest } from './fixtures.js';
 
@@ -45,15 +46,31 @@ describe('a digest message', () => {
     expect(mail.headers.get('content-type')).toMatchObject({ value: 'multipart/alternative' });
   });
 
-  it('has one https and one mailto List-Unsubscribe link, each with the reader’s unforgeable token', async () => {
+  it('has only the https List-Unsubscribe link, and the From address as envelope sender, without a return path', async () => {
     const mail = await parsed(null);
     const [line = ''] = header(mail, 'list-unsubscribe');
     const urls = [...line.replace(/\r\n[ \t]/g, ' ').matchAll(/<([^>]+)>/g)].map((m) => m[1]);
-    expect(urls).toHaveLength(2);
+    expect(urls).toHaveLength(1);
     const https = new URL(urls[0] ?? '');
     expect(https.origin + https.pathname).toBe('https://news.example.org/unsubscribe');
     expect(verifyToken(secret, https.searchParams.get('token') ?? '', 'unsubscribe')).toBe(7);
-    expect(urls[1]).toBe(`mailto:news@example.org?subject=unsubscribe%20${encodeURIComponent(createToken(secret, 7, 'unsubscribe'))}`);
+    expect(make({ subscriberId: 7, email: 'zoe@example.net', name: null }, now).envelope.from).toBe('news@example.org');
+  });
+
+  it('with a return path, sends from a VERP address naming digest and reader and adds a mailto unsubscribe there', async () => {
+    const withReturn = { ...config, newsletter: { ...config.newsletter, returnPath: 'bounces@mail.example.org' } };
+    const message = (await prepareDigestMessages(digest, withReturn, secret))({ subscriberId: 7, email: 'zoe@example.net', name: null }, now);
+    expect(message.envelope.from).toMatch(/^bounces\+4-7-[0-9a-f]{32}@mail\.example\.org$/);
+    expect(message.envelope.from.split('@')[0]?.length).toBeLessThanOrEqual(64);
+    expect(readReturnAddress('bounces@mail.example.org', secret, message.envelope.from)).toEqual({ purpose: 'bounce', subscriberId: 7, digestNumber: 4 });
+    const mail = await simpleParser(message.raw);
+    const [line = ''] = header(mail, 'list-unsubscribe');
+    const urls = [...line.replace(/\r\n[ \t]/g, ' ').matchAll(/<([^>]+)>/g)].map((m) => m[1] ?? '');
+    expect(urls).toHaveLength(2);
+    expect(urls[0]).toMatch(/^https:\/\/news\.example\.org\/unsubscribe\?token=/);
+    const mailto = /^mailto:([^?]+)\?subject=unsubscribe$/.exec(urls[1] ?? '');
+    expect(mailto?.[1]).toMatch(/@mail\.example\.org$/);
+    expect(readReturnAddress('bounces@mail.example.org', secret, mailto?.[1] ?? '')).toEqual({ purpose: 'unsubscribe', subscriberId: 7 });
   });
 
   it('has the same text and HTML as personalize gives for that reader', async () => {
@@ -86,6 +103,15 @@ describe('a digest message', () => {
     const mail = await simpleParser(raw);
     expect(mail.bcc).toBeUndefined();
     expect(mail.to).toMatchObject({ value: [{ address: 'eve@example.net', name: 'Eve Bcc: victim@example.com "Q" Ünïcødé' }] });
+  });
+
+  it('sends no mail-only markers: they are for cutting the web version, not for readers', async () => {
+    const html = digest.html.replace('<p>Hello %%GZ_NAME%%,</p>', '<!--GZ:MAIL--><p>Hello %%GZ_NAME%%,</p><!--/GZ:MAIL-->');
+    expect(html).toContain('<!--GZ:MAIL-->');
+    const marked = await prepareDigestMessages({ ...digest, html }, config, secret);
+    const mail = await simpleParser(marked({ subscriberId: 7, email: 'zoe@example.net', name: 'Zoë' }, now).raw);
+    expect(mail.html).not.toMatch(/GZ:MAIL/);
+    expect(mail.html).toContain('<p>Hello Zoë,</p>');
   });
 
   it('uses CRLF line ends, body lines of at most 76 characters and no header line over 998', () => {

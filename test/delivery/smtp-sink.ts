@@ -7,6 +7,8 @@ import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 /** A message the server accepted (answered 250 to its DATA). */
 export interface Received {
   to: string;
+  /** The envelope sender (MAIL FROM). */
+  from: string;
   messageId: string;
   raw: Buffer;
 }
@@ -75,7 +77,8 @@ export async function startSink(faults: Faults = {}, options: SMTPServerOptions 
       stream.on('end', () => {
         if (cut) return;
         const raw = Buffer.concat(chunks);
-        const message = { to, messageId: messageIdOf(raw), raw };
+        const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+        const message = { to, from, messageId: messageIdOf(raw), raw };
         received.push(message);
         callback(null, 'queued');
         events.emit('received', message);

@@ -1,11 +1,12 @@
 // Opens the rendered digest in Debian's Chromium at phone and desktop widths and checks the layout.
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { personalize } from '../../src/digest/personalize.js';
 import { renderDigest } from '../../src/digest/render.js';
 import { makeArticle, pinnedNow, sampleArticles, testConfig } from '../fixtures/digest/articles.js';
+import { contrast } from '../fixtures/digest/contrast.js';
 
 const chromiumPath = '/usr/bin/chromium';
 const present = existsSync(chromiumPath);
@@ -84,3 +85,80 @@ describe.skipIf(skip)('digest layout in Chromium', () => {
     }
   }, 60_000);
 });
+
+/** A digest of a few articles with images, one reader's copy. */
+async function readerCopy(): Promise<{ html: string; articles: ReturnType<typeof sampleArticles> }> {
+  const config = testConfig();
+  const articles = sampleArticles(3);
+  const rendered = await renderDigest({ number: 3, date: pinnedNow, articles, config });
+  const reader = { name: 'Ana', unsubscribeUrl: 'https://news.example.org/unsubscribe?token=test', webUrl: 'https://news.example.org/digests/3/' };
+  return { html: personalize(rendered, reader).html, articles };
+}
+
+async function open(html: string, width: number, colorScheme: 'light' | 'dark'): Promise<Page> {
+  const page = await browser!.newPage({ viewport: { width, height: 900 }, colorScheme });
+  await page.route('**/*', async (route) => {
+    if (route.request().url().endsWith('.png')) await route.fulfill({ contentType: 'image/png', body: await photo });
+    else await route.abort();
+  });
+  await page.setContent(html, { waitUntil: 'load' });
+  return page;
+}
+
+// The colours an element is drawn in: its text colour and the first opaque background behind it.
+const colorsOf = `(element) => {
+  const color = getComputedStyle(element).color;
+  for (let node = element; node; node = node.parentElement) {
+    const background = getComputedStyle(node).backgroundColor;
+    if (background !== 'rgba(0, 0, 0, 0)' && background !== 'transparent') return { color, background };
+  }
+  return { color, background: 'rgb(255, 255, 255)' };
+}`;
+
+describe.skipIf(skip)('digest accessibility in Chromium', () => {
+  it.each(['light', 'dark'] as const)('reads in %s mode: every text drawn at 4.5:1 contrast or more', async (scheme) => {
+    const { html } = await readerCopy();
+    expect(html).toContain('<meta name="color-scheme" content="light dark">');
+    const page = await open(html, 800, scheme);
+    try {
+      await page.screenshot({ path: `${outputDir}digest-${scheme}.png`, fullPage: true });
+      const body = await page.evaluate<string>('getComputedStyle(document.body).backgroundColor');
+      expect(contrast(body, '#000000') < contrast(body, '#ffffff'), `body ${body}`).toBe(scheme === 'dark');
+      const drawn = await page.evaluate<{ text: string; color: string; background: string }[]>(
+        `[...document.querySelectorAll('h1, h2, h2 a, p, a')]
+          .filter((e) => e.offsetParent !== null && e.textContent.trim() !== '')
+          .map((e) => ({ text: e.textContent.trim().slice(0, 40), ...(${colorsOf})(e) }))`,
+      );
+      expect(drawn.length).toBeGreaterThan(10);
+      for (const { text, color, background } of drawn) {
+        expect(contrast(color, background), `${text}: ${color} on ${background}`).toBeGreaterThanOrEqual(4.5);
+      }
+    } finally {
+      await page.close();
+    }
+  }, 60_000);
+
+  it('names each link after its article, makes each image a link to it, and gives links 24 px tap targets', async () => {
+    const { html, articles } = await readerCopy();
+    const page = await open(html, 375, 'light');
+    try {
+      for (const article of articles) {
+        await expect(page.getByRole('link', { name: `Read more: ${article.title}`, exact: true }).count()).resolves.toBe(1);
+      }
+      const readMore = await page.getByRole('link', { name: 'Read more', exact: true }).count();
+      expect(readMore).toBe(0);
+      const imageLinks = await page.evaluate<string[]>(`[...document.querySelectorAll('a')].filter((a) => a.querySelector('img')).map((a) => a.href)`);
+      expect(imageLinks).toEqual(articles.filter((a) => a.image?.url).map((a) => `https://news.example.org/articles/${a.slug}/`));
+      for (const link of await page.locator('.gz-links a, .gz-read a').all()) {
+        const box = await link.boundingBox();
+        const label = (await link.textContent()) ?? '';
+        expect(box, label).not.toBeNull();
+        expect(box!.height, label).toBeGreaterThanOrEqual(24);
+        expect(box!.width, label).toBeGreaterThanOrEqual(24);
+      }
+    } finally {
+      await page.close();
+    }
+  }, 60_000);
+});
+

@@ -56,7 +56,7 @@ describe('personalize', () => {
     expect(ana.html).toContain('Hi Ana,');
     expect(bo.html).toContain('Hi Bo,');
     expect(bo.html).toContain('href="https://news.example.org/unsubscribe?token=bo"');
-    expect(bo.text).toContain('Unsubscribe <https://news.example.org/unsubscribe?token=bo>');
+    expect(bo.text).toContain('Unsubscribe:\n<https://news.example.org/unsubscribe?token=bo>');
     for (const copy of [ana, bo]) expect(copy.html + copy.text).not.toContain('%%GZ_');
   });
 

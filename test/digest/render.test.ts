@@ -5,11 +5,14 @@ import { personalize, placeholders } from '../../src/digest/personalize.js';
 import {
   digestSubject,
   digestView,
+  encodedBytes,
   htmlBudgetBytes,
   renderDigest,
   renderDigestIndex,
   renderWebDigest,
 } from '../../src/digest/render.js';
+import { encode as qpEncode, wrap as qpWrap } from 'nodemailer/lib/qp';
+import { contrast } from '../fixtures/digest/contrast.js';
 import { hostileArticles, makeArticle, pinnedNow, sampleArticles, seedArticle, testConfig } from '../fixtures/digest/articles.js';
 
 const config = testConfig();
@@ -67,12 +70,47 @@ describe('renderDigest', () => {
     expect(rendered.html).toContain(config.newsletter.postalAddress);
   });
 
+  it('budgets the HTML as sent: a Cyrillic digest is shortened until its quoted-printable encoding fits', async () => {
+    const cyrillic = 'Переговоры о границе продолжаются в столице. ';
+    const articles = sampleArticles(10).map((a, i) => ({ ...a, title: `Новости дня номер ${i}`, summary: cyrillic.repeat(40) }));
+    const rendered = await renderDigest({ number: 6, date: pinnedNow, articles, config });
+    // Under the budget decoded, as the old measure had it, but far over it once encoded.
+    expect(encodedBytes(rendered.html)).toBeLessThanOrEqual(htmlBudgetBytes - 2_000);
+    const copy = personalize(rendered, reader);
+    const sent = qpWrap(qpEncode(copy.html.replace(/\r?\n/g, '\r\n')), 76);
+    expect(sent.length).toBeLessThan(htmlBudgetBytes);
+    expect(rendered.html).toContain(placeholders.unsubscribeUrl);
+    expect(rendered.html).not.toContain(cyrillic.repeat(40).trim());
+  });
+
   it('lists headlines only when even that many bare articles would not fit', async () => {
     const many = sampleArticles(100);
     const rendered = await renderDigest({ number: 5, date: pinnedNow, articles: many, config: testConfig({ maxArticles: 100 }) });
     expect(Buffer.byteLength(rendered.html)).toBeLessThan(htmlBudgetBytes);
     for (const article of many) expect(flat(rendered.text)).toContain(article.title);
     expect(rendered.html).toContain(placeholders.unsubscribeUrl);
+  });
+
+  it('writes the hidden preheader in a colour that contrasts with the background (no HTML_FONT_LOW_CONTRAST)', async () => {
+    const { html } = await renderDigest({ number: 3, date: pinnedNow, articles: sampleArticles(2), config });
+    const color = /<div style="display:none;[^"]*?color:(#[0-9a-f]{6});/.exec(html)?.[1];
+    const background = /<body[^>]*background-color:(#[0-9a-f]{6})/.exec(html)?.[1];
+    expect(color).toBeDefined();
+    expect(contrast(color ?? '', background ?? '')).toBeGreaterThanOrEqual(4.5);
+  });
+
+  it('sends no mail-only markers to a reader', async () => {
+    const rendered = await renderDigest({ number: 3, date: pinnedNow, articles: sampleArticles(2), config });
+    expect(rendered.html).toContain('<!--GZ:MAIL-->');
+    expect(personalize(rendered, reader).html).not.toMatch(/GZ:MAIL/);
+  });
+
+  it('keeps every line of the text part within 78 characters once a reader’s links are filled in, a lone link aside', async () => {
+    const rendered = await renderDigest({ number: 3, date: pinnedNow, articles: sampleArticles(3), config });
+    const long = { ...reader, unsubscribeUrl: `https://news.example.org/unsubscribe?token=123456.${'x'.repeat(43)}` };
+    const lines = personalize(rendered, long).text.split('\n');
+    expect(lines).toContain(`<${long.unsubscribeUrl}>`);
+    for (const line of lines) if (!/^<\S+>$/.test(line)) expect(line.length, line).toBeLessThanOrEqual(78);
   });
 
   it('gives every <img> an alt attribute', async () => {
@@ -111,7 +149,7 @@ describe('renderDigest', () => {
       expect(part).not.toContain('Your link: https://');
       expect(part).toContain('GZ_UNSUBSCRIBE_URL%');
     }
-    expect(copy.text).toContain(`Unsubscribe <${reader.unsubscribeUrl}>`);
+    expect(copy.text).toContain(`Unsubscribe:\n<${reader.unsubscribeUrl}>`);
     expect(rendered.html.match(/<!--GZ:MAIL-->/g)).toHaveLength(2);
     expect(renderWebDigest({ number: 2, html: rendered.html }, config)).toContain('not a marker');
   });
@@ -133,8 +171,8 @@ describe('renderDigest', () => {
     expect(html).toContain(`href="${placeholders.unsubscribeUrl}"`);
     expect(html).toContain(`href="${placeholders.webUrl}"`);
     expect(text).toContain(`Hi ${placeholders.name},`);
-    expect(text).toContain(`Unsubscribe <${placeholders.unsubscribeUrl}>`);
-    expect(text).toContain(`View in your browser <${placeholders.webUrl}>`);
+    expect(text).toContain(`Unsubscribe:\n<${placeholders.unsubscribeUrl}>`);
+    expect(text).toContain(`View in your browser:\n<${placeholders.webUrl}>`);
   });
 
   it('refuses to render an empty digest', async () => {

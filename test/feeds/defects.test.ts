@@ -46,7 +46,7 @@ afterEach(() => {
 describe('feed@6 defects kept out of the output', () => {
   it('1. splits no CDATA: any number of "]]>" in title, summary and content stays well-formed and exact', () => {
     const text = ']]>]]> a ]]> b ]]>';
-    const feeds = render(makeArticle({ title: text, summary: text, html: `<p>${text}</p>` }));
+    const feeds = render(makeArticle({ title: text, summary: text, html: `<p>${text}</p>`, source: null }));
     const { rssItem, atomEntry } = firstEntry(feeds);
     expect(childOf(rssItem, ns.content, 'encoded').text).toBe(`<p>${text}</p>`);
     expect(childOf(atomEntry, ns.atom, 'title').text).toBe(text);
@@ -59,7 +59,7 @@ describe('feed@6 defects kept out of the output', () => {
       .map((c) => String.fromCharCode(c))
       .join('');
     const dirty = `a${illegal}\uD800b`;
-    const feeds = render(makeArticle({ title: dirty, summary: dirty, html: `<p>${dirty}</p>`, author: dirty, tags: [dirty] }));
+    const feeds = render(makeArticle({ title: dirty, summary: dirty, html: `<p>${dirty}</p>`, author: dirty, tags: [dirty], source: null }));
     const { rssItem, atomEntry } = firstEntry(feeds);
     expect(childOf(rssItem, ns.none, 'title').text).toBe('ab');
     expect(childOf(rssItem, ns.dc, 'creator').text).toBe('ab');
@@ -71,12 +71,12 @@ describe('feed@6 defects kept out of the output', () => {
     }
   });
 
-  it('3. escapes every attribute value, tabs and newlines included', () => {
+  it('3. escapes every attribute value (a category is one line: tabs and newlines are spaces)', () => {
     const term = 'R&D <"lab"> it\'s\ta\nb';
     const feeds = render(makeArticle({ section: term, image: { url: 'https://x.example/a.png?a=1&b="2"', alt: '', caption: null, credit: null } }));
     const { rssItem, atomEntry } = firstEntry(feeds);
-    expect(childrenOf(atomEntry, ns.atom, 'category').map((c) => c.attributes.term)).toEqual([term]);
-    expect(childrenOf(rssItem, ns.none, 'category').map((c) => c.text)).toEqual([term]);
+    expect(childrenOf(atomEntry, ns.atom, 'category').map((c) => c.attributes.term)).toEqual(['R&D <"lab"> it\'s a b']);
+    expect(childrenOf(rssItem, ns.none, 'category').map((c) => c.text)).toEqual(['R&D <"lab"> it\'s a b']);
     // RSS categories carry no domain attribute at all; the URL attribute round-trips (quotes percent-encoded).
     expect(childOf(rssItem, ns.none, 'category').attributes).toEqual({});
     expect(childOf(rssItem, ns.none, 'enclosure').attributes.url).toBe('https://x.example/a.png?a=1&b=%222%22');
@@ -103,13 +103,13 @@ describe('feed@6 defects kept out of the output', () => {
   });
 
   it('6. gives Atom an xml:lang and JSON Feed version 1.1 with authors, language, ids and content', () => {
-    const feeds = render(makeArticle({ html: '' }));
+    const feeds = render(makeArticle({ html: '', source: null }));
     expect(parseXml(feeds.atom).attributes[`{${ns.xml}}lang`]).toBe('pt-BR');
     const feed = json(feeds);
     expect(feed.version).toBe('https://jsonfeed.org/version/1.1');
     expect(feed.language).toBe('pt-BR');
     expect(feed.authors).toEqual([{ name: 'Desk' }]);
-    expect(feed.items[0]).toMatchObject({ id: `${base}/articles/an-article/`, content_html: '' });
+    expect(feed.items[0]).toMatchObject({ id: `${base}/articles/an-article/`, content_html: '<p>Summary of an-article.</p>' });
   });
 
   it('7. never throws on a relative or broken URL: relative ones are made absolute, broken ones dropped', () => {
@@ -168,11 +168,13 @@ describe('feed@6 defects kept out of the output', () => {
       return enclosure.attributes.type;
     });
     expect(types).toEqual(['image/jpeg', 'image/jpeg', 'image/png', 'image/webp', 'image/svg+xml', 'image/gif', 'image/avif']);
-    // An unknown type is not guessed: the image is left out of all three formats alike.
-    const unknown = render(makeArticle({ image: image(`${base}/photo.php?id=1`) }));
+    // An unknown type is not guessed, and the image is kept: Atom's enclosure and Media RSS need no type.
+    const url = `${base}/photo.php?id=1`;
+    const unknown = render(makeArticle({ image: image(url) }));
     const { rssItem, atomEntry } = firstEntry(unknown);
     expect(childrenOf(rssItem, ns.none, 'enclosure')).toEqual([]);
-    expect(childrenOf(atomEntry, ns.atom, 'link').map((l) => l.attributes.rel)).toEqual(['alternate']);
-    expect(json(unknown).items[0]?.image).toBeUndefined();
+    expect(childOf(rssItem, 'http://search.yahoo.com/mrss/', 'content').attributes).toEqual({ url, medium: 'image' });
+    expect(childrenOf(atomEntry, ns.atom, 'link').map((l) => l.attributes)).toContainEqual({ rel: 'enclosure', href: url });
+    expect(json(unknown).items[0]?.image).toBe(url);
   });
 });

@@ -27,8 +27,12 @@ const plain = makeArticle({ slug: 'plain', date: new Date('2022-10-18T06:30:00Z'
 const expected = {
   id: `${base}/articles/hostile/`,
   title: 'Markets <b>rally</b> &amp; "quotes" ]]> then ]]> again 🎉',
-  summary: "Tab\there; it's ]]> and ]]> & <i>not italic</i> — مرحبا بالعالم, שלום עולם",
-  html: '<p dir="auto">Body ]]> once ]]> twice &amp; <b>bold</b> 👩🏽‍💻 مرحبا</p>\n<h2>Sub</h2>',
+  // One line: the tab is a space.
+  summary: "Tab here; it's ]]> and ]]> & <i>not italic</i> — مرحبا بالعالم, שלום עולם",
+  // What the page shows: the figure, the body and the source.
+  html:
+    '<figure><img src="https://cdn.example.org/photo.jpg?w=800&amp;h=600" alt="A &quot;photo&quot;"></figure>\n' +
+    '<p dir="auto">Body ]]> once ]]> twice &amp; <b>bold</b> 👩🏽‍💻 مرحبا</p>\n<h2>Sub</h2>\n<p>Source: Reuters</p>',
   categories: ['R&D "Lab"', 'a&b', "it's", '<tag>', 'עברית'],
   author: 'Zoë "Z" O\'Brien & co',
   image: 'https://cdn.example.org/photo.jpg?w=800&h=600',

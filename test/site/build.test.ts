@@ -34,6 +34,8 @@ beforeEach(async () => {
   await writeFile(join(content, 'local', 'draft.md'), markdown({ title: 'Not yet', date: '2026-11-20', draft: 'true' }, 'Draft.'));
   await writeFile(join(content, 'local', 'future.md'), markdown({ title: 'Tomorrow', date: '2026-12-01' }, 'Later.'));
   await writeFile(join(content, 'broken.txt'), 'no date here\n');
+  await mkdir(join(content, 'images'));
+  await writeFile(join(content, 'images', 'chamber.jpg'), Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 1, 2, 3]));
 });
 
 afterEach(async () => {

@@ -6,11 +6,20 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { migrate, migrations } from '../../src/store/migrations.js';
 import { openSqliteDriver, openSqliteStore } from '../../src/store/sqlite.js';
 import { describeStoreContract } from './contract.js';
+import { describeReturnPathContract } from './return-contract.js';
 
 describeStoreContract('SQLite', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'gazette-store-'));
   return {
     open: () => openSqliteStore(join(dir, 'nested', 'gazette.db')),
+    dispose: () => rm(dir, { recursive: true, force: true }),
+  };
+});
+
+describeReturnPathContract('SQLite', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'gazette-store-'));
+  return {
+    open: () => openSqliteStore(join(dir, 'gazette.db')),
     dispose: () => rm(dir, { recursive: true, force: true }),
   };
 });

@@ -29,7 +29,7 @@ describe('gazette subscribers', () => {
     const added = await subscribers('add', 'Ada@Example.org', '--name', 'Ada Lovelace');
     expect(added).toMatchObject({ code: 0, stdout: 'added Ada@Example.org (active)\n' });
     const list = await listJson();
-    expect(list).toEqual([{ email: 'Ada@Example.org', name: 'Ada Lovelace', status: 'active', createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) }]);
+    expect(list).toEqual([{ email: 'Ada@Example.org', name: 'Ada Lovelace', status: 'active', createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), reason: null }]);
     expect(await listJson('--status', 'pending')).toEqual([]);
   });
 
@@ -51,7 +51,8 @@ describe('gazette subscribers', () => {
     await subscribers('add', 'ada@example.org');
     expect(await subscribers('remove', 'ADA@example.org')).toMatchObject({ code: 0, stdout: 'unsubscribed ada@example.org (was active)\n' });
     expect(await subscribers('remove', 'ada@example.org')).toMatchObject({ code: 0, stdout: 'ada@example.org is already unsubscribed\n' });
-    expect((await listJson())[0]?.status).toBe('unsubscribed');
+    expect((await listJson())[0]).toMatchObject({ status: 'unsubscribed', reason: { kind: 'unsubscribed', source: 'cli', detail: null } });
+    expect((await subscribers('list')).stdout).toMatch(/^unsubscribed\s+\S+\s+ada@example\.org\s+ \(unsubscribed via cli\)$/m);
     const again = await subscribers('add', 'ada@example.org');
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/is unsubscribed and stays so/);

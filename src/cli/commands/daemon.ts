@@ -1,16 +1,20 @@
 import { resolve } from 'node:path';
 import { defineCommand, type CommandContext } from 'citty';
 import { loadSiteConfig } from '../../config/load.js';
+import { resolveInboundPort } from '../../config/options.js';
 import { createTransport } from '../../delivery/index.js';
 import { resolveDeliverySettings } from '../../delivery/settings.js';
 import { UsageError } from '../../errors.js';
+import { startReturnPath, type RunningInbound } from '../../inbound/index.js';
 import { createLogger } from '../../log.js';
 import { pipelineJobs } from '../../schedule/jobs.js';
 import { defaultLeaseTtlMs } from '../../schedule/lease.js';
 import { startScheduler, type Scheduler } from '../../schedule/scheduler.js';
 import { startServer } from '../../server/index.js';
 import { openStore } from '../../store/index.js';
+import { resolveSecret } from '../../subscribers/tokens.js';
 import { ioOf, optionArgs, optionsOf } from '../context.js';
+import { smtpPortArg } from './inbound.js';
 
 /** How long a graceful stop may take before the daemon gives up waiting (exit 1). */
 const shutdownTimeoutMs = 30_000;
@@ -48,9 +52,13 @@ function leaseMs(text: string | undefined): number {
 
 /** `gazette daemon`: Run serve plus the schedules of site.json */
 export default defineCommand({
-  meta: { name: 'daemon', description: 'Run serve plus the schedules of site.json (SIGTERM or Ctrl-C stops it cleanly)' },
+  meta: {
+    name: 'daemon',
+    description: 'Run serve plus the schedules of site.json, and the inbound listener when newsletter.returnPath is set (SIGTERM or Ctrl-C stops it cleanly)',
+  },
   args: {
     ...optionArgs,
+    ...smtpPortArg,
     lease: {
       type: 'string',
       valueHint: 'SECONDS',
@@ -63,6 +71,7 @@ export default defineCommand({
     const io = ioOf(context);
     const options = optionsOf(context);
     const leaseTtlMs = leaseMs(typed.args.lease);
+    const inboundPort = resolveInboundPort(typed.args['smtp-port'], io.env);
     const settings = resolveDeliverySettings(io.env);
     // An invalid schedule or time zone fails here, before anything starts (InputError, exit 2).
     const config = await loadSiteConfig(options.contentDir);
@@ -72,6 +81,7 @@ export default defineCommand({
     const signals = watchSignals();
     let scheduler: Scheduler | null = null;
     let server: Awaited<ReturnType<typeof startServer>> | null = null;
+    let inbound: RunningInbound | null = null;
     let graceful = false;
     try {
       server = await startServer({
@@ -84,7 +94,9 @@ export default defineCommand({
         adminToken: options.adminToken,
         port: options.port,
         health: async () => ({ ...(await scheduler?.health()) }),
+        webhooks: { env: io.env, record: (event) => store.recordReturnEvent(event) },
       });
+      inbound = await startReturnPath({ store, config, secret: await resolveSecret(options.secret, store), logger, port: inboundPort });
       scheduler = await startScheduler({
         config,
         store,
@@ -93,13 +105,15 @@ export default defineCommand({
         jobs: pipelineJobs({ store, options, settings, progressStream: io.stderr }),
       });
       const next = (await scheduler.health()).schedules.map((s) => `${s.name} "${s.pattern}" (${s.timezone}) next ${s.next ?? '—'}`);
-      io.stdout.write(`serving ${resolve(options.outDir)} at ${server.url}; schedules: ${next.join('; ')}; SIGTERM or Ctrl-C stops\n`);
+      const returnPath = inbound ? `; return-path mail on port ${inbound.port}` : '';
+      io.stdout.write(`serving ${resolve(options.outDir)} at ${server.url}; schedules: ${next.join('; ')}${returnPath}; SIGTERM or Ctrl-C stops\n`);
 
       const signal = await signals.first;
       logger.info({ signal }, 'stopping: schedules off, messages in flight finish and are recorded (a second signal exits at once)');
       const running = scheduler;
       const listening = server;
-      const stopped = Promise.all([running.stop(), listening.close()]).then(() => 'stopped' as const);
+      const listeningForMail = inbound;
+      const stopped = Promise.all([running.stop(), listening.close(), listeningForMail?.close()]).then(() => 'stopped' as const);
       let timer: NodeJS.Timeout | undefined;
       const timedOut = new Promise<'timeout'>((done) => {
         timer = setTimeout(() => done('timeout'), shutdownTimeoutMs);
@@ -121,6 +135,7 @@ export default defineCommand({
       // Startup failed (the port is taken, say): stop whatever did start.
       await scheduler?.stop();
       await server?.close();
+      await inbound?.close();
       graceful = true;
       throw error;
     } finally {

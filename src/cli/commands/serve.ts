@@ -8,7 +8,7 @@ import { openStore } from '../../store/index.js';
 import { ioOf, optionArgs, optionsOf } from '../context.js';
 
 /** Resolves on the first SIGINT or SIGTERM. */
-function untilStopped(): Promise<NodeJS.Signals> {
+export function untilStopped(): Promise<NodeJS.Signals> {
   return new Promise((done) => {
     const stop = (signal: NodeJS.Signals): void => {
       process.off('SIGINT', stop);
@@ -34,7 +34,17 @@ export default defineCommand({
     const store = await openStore(options);
     const transport = createTransport(options);
     try {
-      const running = await startServer({ store, config, options, transport, logger, trustProxy: options.trustProxy, adminToken: options.adminToken, port: options.port });
+      const running = await startServer({
+        store,
+        config,
+        options,
+        transport,
+        logger,
+        trustProxy: options.trustProxy,
+        adminToken: options.adminToken,
+        port: options.port,
+        webhooks: { env: io.env, record: (event) => store.recordReturnEvent(event) },
+      });
       io.stdout.write(`serving ${resolve(options.outDir)} at ${running.url} (mail through ${transport.description}); Ctrl-C stops\n`);
       const signal = await untilStopped();
       logger.info({ signal }, 'stopping');

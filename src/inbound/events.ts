@@ -1,0 +1,62 @@
+// From a classified message and the address it came to, the one event it means for one reader (or why it means
+// nothing). The reader is named only by a verified token: the VERP recipient first, else an address quoted
+// from the original message inside the report (feedback loops send to a fixed address, not the VERP one).
+import type { ReturnEventInput } from '../store/types.js';
+import type { InboundMessage } from './parse.js';
+import { readReturnAddress, type ReturnAddress } from './verp.js';
+
+/** What a return-path report does to a reader: `soft_bounce` is counted, the others end the subscription. */
+export type ReturnEventKind = ReturnEventInput['kind'];
+
+/** Where a report came from: the inbound SMTP listener (`mailto` for a mailed unsubscribe) or an ESP webhook. */
+export type ReturnEventSource = 'inbound' | 'mailto' | 'ses' | 'mailgun' | 'postmark';
+
+/** One report about one reader, ready for the store's `recordReturnEvent`. */
+export type ReturnEvent = ReturnEventInput & { source: ReturnEventSource };
+
+/** An event, or why the message changes nothing. */
+export type Resolution = { event: ReturnEvent } | { ignored: string };
+
+/** The detail kept for a bounce: the status code and the diagnostic, one line. */
+export function bounceDetail(status: string | null, diagnostic: string | null): string | null {
+  if (status && diagnostic) return diagnostic.includes(status) ? diagnostic : `${status} ${diagnostic}`;
+  return status ?? diagnostic;
+}
+
+/**
+ * The key that makes a report count once: its kind, reader and identity; a soft bounce's identity is its digest
+ * (when known), so a delay warning and the later expiry of one message count once.
+ */
+export function dedupeKeyOf(kind: ReturnEventKind, reader: string, digestNumber: number | null, reportId: string): string {
+  const identity = kind === 'soft_bounce' && digestNumber !== null ? `digest-${digestNumber}` : reportId;
+  return `${kind}:${reader}:${identity}`;
+}
+
+/** Resolves a message that reached the listener; `to` is what its envelope recipient named, verified. */
+export function resolveInbound(message: InboundMessage, to: ReturnAddress | null, returnPath: string, secret: string, at: Date): Resolution {
+  if (message.kind === 'auto-reply') return { ignored: 'auto-reply (RFC 3834)' };
+  if (message.kind === 'unknown') return { ignored: message.reason };
+  const named = to ?? message.references.map((address) => readReturnAddress(returnPath, secret, address)).find((r) => r !== null) ?? null;
+  if (!named) return { ignored: 'no valid Gazette token in the recipient or the quoted original' };
+  const digestNumber = named.purpose === 'bounce' ? named.digestNumber : null;
+  const make = (kind: ReturnEventKind, detail: string | null): Resolution => ({
+    event: {
+      kind,
+      source: message.kind === 'mailto-unsubscribe' ? 'mailto' : 'inbound',
+      reader: { subscriberId: named.subscriberId },
+      digestNumber,
+      detail,
+      dedupeKey: dedupeKeyOf(kind, `subscriber-${named.subscriberId}`, digestNumber, message.id),
+      at,
+    },
+  });
+  switch (message.kind) {
+    case 'dsn':
+      if (message.verdict === 'delivered') return { ignored: 'the report says the message was delivered' };
+      return make(message.verdict === 'permanent' ? 'bounced' : 'soft_bounce', bounceDetail(message.status, message.diagnostic));
+    case 'arf':
+      return make('complaint', `feedback-type ${message.feedbackType}`);
+    case 'mailto-unsubscribe':
+      return make('unsubscribed', 'mailto unsubscribe');
+  }
+}

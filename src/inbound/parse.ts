@@ -1,0 +1,221 @@
+// What a message that reached the return path is: a delivery status notification (RFC 3464, or one of the
+// non-standard bounces older servers still send), a complaint (ARF, RFC 5965), an auto-reply (RFC 3834), a
+// mailto unsubscribe, or nothing Gazette acts on. Pure: the bytes in, a plain object out; no store, no secret.
+import { createHash } from 'node:crypto';
+import PostalMime, { type Email } from 'postal-mime';
+import { oneLine, shorten } from '../content/text.js';
+
+/** How a delivery ended for the reader, as the report says or as guessed from a non-standard one. */
+export type DeliveryVerdict = 'permanent' | 'transient' | 'delivered';
+
+/** Fields every parsed message has. */
+interface Common {
+  /** The report's own identity (its Message-ID, else a hash of its bytes): the same report twice counts once. */
+  id: string;
+  /**
+   * Addresses quoted from the original message inside the report (its Return-Path and List-Unsubscribe mailtos,
+   * ARF's Original-Mail-From): they name the reader when the report did not come to a VERP address.
+   */
+  references: string[];
+}
+
+/** A delivery status notification. */
+export interface DsnReport extends Common {
+  kind: 'dsn';
+  verdict: DeliveryVerdict;
+  /** Enhanced status code (`5.1.1`), or null when none was given or found. */
+  status: string | null;
+  /** The remote server's words (Diagnostic-Code or the line that held the code), one line, at most 300 characters. */
+  diagnostic: string | null;
+  /** The recipient the report is about, when it says. */
+  recipient: string | null;
+  /** True for a multipart/report DSN; false when the verdict was guessed from a non-standard bounce. */
+  standard: boolean;
+}
+
+/** One message that arrived at the return path, classified. */
+export type InboundMessage =
+  | DsnReport
+  | (Common & { kind: 'arf'; feedbackType: string; recipient: string | null })
+  | (Common & { kind: 'auto-reply' })
+  | (Common & { kind: 'mailto-unsubscribe'; from: string | null })
+  | (Common & { kind: 'unknown'; reason: string });
+
+/** RFC 5965 feedback types that are a reader's complaint; `not-spam`, `auth-failure` and the like are not. */
+const complaintTypes = new Set(['abuse', 'fraud', 'virus', 'other']);
+
+type Fields = Map<string, string>;
+
+/** Reads header-style field groups (a delivery-status or feedback-report body): folded lines joined, groups split by blank lines. */
+export function parseFieldGroups(text: string): Fields[] {
+  const groups: Fields[] = [];
+  let current: Fields | null = null;
+  let last: string | null = null;
+  for (const line of text.split(/\r?\n/)) {
+    if (line.trim() === '') {
+      current = null;
+      last = null;
+      continue;
+    }
+    if (/^[ \t]/.test(line) && current && last) {
+      current.set(last, `${current.get(last) ?? ''} ${line.trim()}`);
+      continue;
+    }
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    if (!current) {
+      current = new Map();
+      groups.push(current);
+    }
+    last = line.slice(0, colon).trim().toLowerCase();
+    current.set(last, line.slice(colon + 1).trim());
+  }
+  return groups;
+}
+
+function header(email: Email, key: string): string | null {
+  return email.headers.find((h) => h.key === key)?.value ?? null;
+}
+
+function attachmentText(email: Email, types: readonly string[]): string | null {
+  const part = email.attachments.find((a) => types.includes(a.mimeType));
+  if (!part) return null;
+  return typeof part.content === 'string' ? part.content : Buffer.from(part.content as ArrayBuffer).toString('utf8');
+}
+
+/** `rfc822; ann@example.net` → `ann@example.net` */
+function addressField(value: string | undefined): string | null {
+  if (!value) return null;
+  const address = value.replace(/^[^;]*;/, '').trim().replace(/^<|>$/g, '');
+  return address.includes('@') ? address : null;
+}
+
+function clean(text: string | null | undefined): string | null {
+  if (!text) return null;
+  const line = oneLine(text);
+  return line === '' ? null : shorten(line, 300);
+}
+
+const statusPattern = /\b([245])\.(\d{1,3})\.(\d{1,3})\b/;
+
+function verdictOf(action: string, status: string | null): DeliveryVerdict {
+  if (/^(delivered|relayed|expanded)$/.test(action)) return 'delivered';
+  // Action "failed" with a 4.x.x status is a message given up after days of temporary errors: transient for the reader.
+  if (status) return status.startsWith('5') ? 'permanent' : 'transient';
+  return action === 'failed' ? 'permanent' : 'transient';
+}
+
+/** The verdict of a standard DSN from its message/delivery-status part, or null when it has no usable recipient group. */
+function readDeliveryStatus(text: string): Omit<DsnReport, 'kind' | keyof Common> | null {
+  const recipients = parseFieldGroups(text).filter((g) => g.has('action') && (g.has('final-recipient') || g.has('original-recipient')));
+  const chosen = recipients.find((g) => g.get('action')?.toLowerCase() === 'failed') ?? recipients[0];
+  if (!chosen) return null;
+  const action = (chosen.get('action') ?? '').toLowerCase().split(/\s/)[0] ?? '';
+  const status = statusPattern.exec(chosen.get('status') ?? '')?.[0] ?? null;
+  return {
+    verdict: verdictOf(action, status),
+    status,
+    diagnostic: clean(chosen.get('diagnostic-code')?.replace(/^[\w-]+;\s*/, '')),
+    recipient: addressField(chosen.get('final-recipient') ?? chosen.get('original-recipient')),
+    standard: true,
+  };
+}
+
+/** True for the bounces servers send without RFC 3464: from the mailer daemon, with X-Failed-Recipients, or so titled. */
+function looksLikeBounce(email: Email): boolean {
+  const from = email.from?.address ?? header(email, 'from') ?? '';
+  const subject = email.subject ?? '';
+  return (
+    /^(mailer-daemon|postmaster)@/i.test(from) ||
+    header(email, 'x-failed-recipients') !== null ||
+    /undeliver|returned mail|failure notice|delivery (status notification|failure|failed|has failed)|mail delivery (failed|subsystem)|delivery problem/i.test(subject)
+  );
+}
+
+/**
+ * Guesses the verdict of a non-standard bounce from its text: the first enhanced status code, else the first SMTP
+ * reply code, else the words "permanent" or "delayed"; with nothing to go on it is transient (counted, not fatal).
+ */
+function guessBounce(email: Email): Omit<DsnReport, 'kind' | keyof Common> {
+  const text = email.text ?? '';
+  const lines = text.split(/\r?\n/);
+  const enhanced = lines.find((l) => /\b[45]\.\d{1,3}\.\d{1,3}\b/.test(l));
+  const smtp = lines.find((l) => /(?:^|[\s:(])[45]\d\d(?:[\s:-]|$)/.test(l));
+  const recipient = header(email, 'x-failed-recipients')?.split(',')[0]?.trim() ?? null;
+  if (enhanced) {
+    const status = /\b[45]\.\d{1,3}\.\d{1,3}\b/.exec(enhanced)?.[0] ?? null;
+    return { verdict: status?.startsWith('5') ? 'permanent' : 'transient', status, diagnostic: clean(enhanced), recipient, standard: false };
+  }
+  if (smtp) {
+    const code = /(?:^|[\s:(])([45])\d\d(?:[\s:-]|$)/.exec(smtp)?.[1];
+    return { verdict: code === '5' ? 'permanent' : 'transient', status: code ? `${code}.0.0` : null, diagnostic: clean(smtp), recipient, standard: false };
+  }
+  const permanent = /permanent (error|failure)|does not exist|no such user|user unknown/i.test(text);
+  return { verdict: permanent ? 'permanent' : 'transient', status: null, diagnostic: clean(email.subject), recipient, standard: false };
+}
+
+/** RFC 3834 `Auto-Submitted` other than `no`, or the headers and subjects auto-responders use without it. */
+function isAutoReply(email: Email): boolean {
+  const autoSubmitted = (header(email, 'auto-submitted') ?? 'no').split(';')[0]?.trim().toLowerCase();
+  if (autoSubmitted !== 'no') return true;
+  if (header(email, 'x-autoreply') !== null || header(email, 'x-autorespond') !== null) return true;
+  if (/^auto_?reply$/i.test(header(email, 'precedence') ?? '')) return true;
+  return /^(auto(matic)? ?reply|autoreply|out of (the )?office|auto:)/i.test(email.subject ?? '');
+}
+
+/** Addresses of the original message quoted in a report: its Return-Path and List-Unsubscribe mailtos. */
+function quotedAddresses(email: Email): string[] {
+  const quoted = attachmentText(email, ['message/rfc822', 'text/rfc822-headers', 'message/global', 'message/global-headers']);
+  if (!quoted) return [];
+  const head = quoted.split(/\r?\n\r?\n/)[0] ?? '';
+  const fields = parseFieldGroups(head)[0] ?? new Map<string, string>();
+  const found: string[] = [];
+  const returnPath = addressField(fields.get('return-path'));
+  if (returnPath) found.push(returnPath);
+  for (const match of (fields.get('list-unsubscribe') ?? '').matchAll(/<mailto:([^?>]+)/gi)) if (match[1]) found.push(decodeURIComponent(match[1]));
+  return found;
+}
+
+function reportType(email: Email): string | null {
+  const contentType = header(email, 'content-type') ?? '';
+  if (!/^multipart\/report\b/i.test(contentType)) return null;
+  return /report-type\s*=\s*"?([\w-]+)/i.exec(contentType)?.[1]?.toLowerCase() ?? null;
+}
+
+/**
+ * Classifies one message that arrived at the return path. `addressedTo` is what its verified envelope recipient
+ * named (`unsubscribe` makes a plain message a mailto unsubscribe). Never throws: what cannot be read is `unknown`.
+ */
+export async function parseInboundMessage(raw: Buffer | string, addressedTo: 'bounce' | 'unsubscribe' | null): Promise<InboundMessage> {
+  const fallbackId = `sha256:${createHash('sha256').update(raw).digest('hex')}`;
+  let email: Email;
+  try {
+    email = await PostalMime.parse(raw, { forceRfc822Attachments: true, attachmentEncoding: 'utf8', maxNestingDepth: 20 });
+  } catch (error) {
+    return { kind: 'unknown', reason: `unreadable MIME: ${error instanceof Error ? error.message : String(error)}`, id: fallbackId, references: [] };
+  }
+  const id = email.messageId?.trim() || fallbackId;
+  const references = quotedAddresses(email);
+  const type = reportType(email);
+
+  if (type === 'feedback-report') {
+    const fields = parseFieldGroups(attachmentText(email, ['message/feedback-report']) ?? '')[0];
+    const feedbackType = fields?.get('feedback-type')?.toLowerCase() ?? '';
+    const mailFrom = addressField(fields?.get('original-mail-from'));
+    if (mailFrom) references.unshift(mailFrom);
+    if (complaintTypes.has(feedbackType)) {
+      return { kind: 'arf', feedbackType, recipient: addressField(fields?.get('original-rcpt-to')), id, references };
+    }
+    return { kind: 'unknown', reason: `feedback report of type "${feedbackType || 'missing'}" is not a complaint`, id, references };
+  }
+  if (type === 'delivery-status' || type === 'global-delivery-status') {
+    const status = readDeliveryStatus(attachmentText(email, ['message/delivery-status', 'message/global-delivery-status']) ?? '');
+    if (status) return { kind: 'dsn', ...status, id, references };
+  }
+  // Postfix, Gmail and Exim mark their bounces `Auto-Submitted: auto-replied` too: a bounce is not an out-of-office.
+  const bounce = looksLikeBounce(email) || type === 'delivery-status';
+  if (isAutoReply(email) && !bounce) return { kind: 'auto-reply', id, references };
+  if (bounce) return { kind: 'dsn', ...guessBounce(email), id, references };
+  if (addressedTo === 'unsubscribe') return { kind: 'mailto-unsubscribe', from: email.from?.address ?? null, id, references };
+  return { kind: 'unknown', reason: 'not a delivery report, complaint or unsubscribe', id, references };
+}

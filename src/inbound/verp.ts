@@ -1,0 +1,50 @@
+// Return-path addresses at `newsletter.returnPath`'s domain: `local+N-<token>` (VERP: digest N, one reader) is the
+// envelope sender of each message, `local+u-<token>` the mailto unsubscribe. The token says who; nothing else does.
+import { createAddressToken, verifyAddressToken } from '../subscribers/tokens.js';
+
+/** What a return-path address names, once its token is verified. */
+export type ReturnAddress =
+  | { purpose: 'bounce'; subscriberId: number; digestNumber: number }
+  | { purpose: 'unsubscribe'; subscriberId: number };
+
+function split(returnPath: string): { local: string; domain: string } {
+  const at = returnPath.lastIndexOf('@');
+  return { local: returnPath.slice(0, at), domain: returnPath.slice(at + 1).toLowerCase() };
+}
+
+/** The domain of the return path, lower-cased: the only one the inbound listener takes mail for. */
+export function returnDomain(returnPath: string): string {
+  return split(returnPath).domain;
+}
+
+/** The VERP envelope sender of one reader's copy of one digest. */
+export function bounceAddress(returnPath: string, secret: string, digestNumber: number, subscriberId: number): string {
+  const { local, domain } = split(returnPath);
+  return `${local}+${digestNumber}-${createAddressToken(secret, subscriberId, `return-${digestNumber}`)}@${domain}`;
+}
+
+/** The address a reader mails to unsubscribe (the mailto of List-Unsubscribe). */
+export function unsubscribeAddress(returnPath: string, secret: string, subscriberId: number): string {
+  const { local, domain } = split(returnPath);
+  return `${local}+u-${createAddressToken(secret, subscriberId, 'unsubscribe')}@${domain}`;
+}
+
+/** Reads a return-path address: who and what it names, or null when it is another address or its token is forged. */
+export function readReturnAddress(returnPath: string, secret: string, address: string): ReturnAddress | null {
+  const { local, domain } = split(returnPath);
+  const at = address.lastIndexOf('@');
+  if (at < 0 || address.slice(at + 1).toLowerCase() !== domain) return null;
+  const given = address.slice(0, at);
+  if (given.slice(0, local.length + 1).toLowerCase() !== `${local}+`.toLowerCase()) return null;
+  const tag = given.slice(local.length + 1);
+  const unsubscribe = /^u-(.+)$/i.exec(tag);
+  if (unsubscribe) {
+    const subscriberId = verifyAddressToken(secret, unsubscribe[1] ?? '', 'unsubscribe');
+    return subscriberId === null ? null : { purpose: 'unsubscribe', subscriberId };
+  }
+  const bounce = /^([1-9]\d{0,9})-(.+)$/.exec(tag);
+  if (!bounce) return null;
+  const digestNumber = Number(bounce[1]);
+  const subscriberId = verifyAddressToken(secret, bounce[2] ?? '', `return-${digestNumber}`);
+  return subscriberId === null ? null : { purpose: 'bounce', subscriberId, digestNumber };
+}

@@ -1,0 +1,93 @@
+// What a build remembers and checks across runs (issue 13): the time an article was first built changed, and
+// the local image files the feeds describe.
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buildSite } from '../../src/site/build.js';
+
+let root: string;
+let content: string;
+let out: string;
+
+const siteJson = {
+  title: 'Example News',
+  baseUrl: 'https://news.example.org',
+  author: { name: 'Example News desk' },
+  newsletter: { from: 'Example News <news@example.org>', postalAddress: '1 Example Street' },
+};
+const png = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201a3c1d3a30000000049454e44ae426082', 'hex');
+
+function story(body: string, front = ''): string {
+  return `---\ntitle: Harbour reopens\ndate: 2026-11-20T08:00Z\n${front}---\n${body}\n`;
+}
+
+interface JsonFeed {
+  items: { id: string; date_modified?: string; image?: string }[];
+}
+
+async function feed(): Promise<JsonFeed> {
+  return JSON.parse(await readFile(join(out, 'feed.json'), 'utf8')) as JsonFeed;
+}
+
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'gazette-history-'));
+  content = join(root, 'content');
+  out = join(root, 'public');
+  await mkdir(join(content, 'images'), { recursive: true });
+  await writeFile(join(content, 'site.json'), JSON.stringify(siteJson));
+});
+
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('modified dates kept in the manifest', () => {
+  it('dates an edited article at the first build that saw it change, and keeps that date in later builds', async () => {
+    await writeFile(join(content, 'harbour.md'), story('First version.'));
+    await buildSite({ contentDir: content, outDir: out }, new Date('2026-11-21T00:00:00Z'));
+    expect((await feed()).items[0]?.date_modified).toBeUndefined();
+
+    await writeFile(join(content, 'harbour.md'), story('Corrected version.'));
+    const edited = await buildSite({ contentDir: content, outDir: out }, new Date('2026-11-22T12:00:00Z'));
+    expect(edited.published[0]?.updated?.toISOString()).toBe('2026-11-22T12:00:00.000Z');
+    expect((await feed()).items[0]?.date_modified).toBe('2026-11-22T12:00:00Z');
+    const atom = await readFile(join(out, 'atom.xml'), 'utf8');
+    expect(atom).toContain('<updated>2026-11-22T12:00:00Z</updated>');
+
+    const later = await buildSite({ contentDir: content, outDir: out }, new Date('2026-11-30T00:00:00Z'));
+    expect(later.written).toEqual([]);
+    expect((await feed()).items[0]?.date_modified).toBe('2026-11-22T12:00:00Z');
+  });
+
+  it('lets front matter updated win over the build time', async () => {
+    await writeFile(join(content, 'harbour.md'), story('Text.'));
+    await buildSite({ contentDir: content, outDir: out }, new Date('2026-11-21T00:00:00Z'));
+    await writeFile(join(content, 'harbour.md'), story('Text.', 'updated: 2026-11-20T18:00Z\n'));
+    await buildSite({ contentDir: content, outDir: out }, new Date('2026-11-25T00:00:00Z'));
+    expect((await feed()).items[0]?.date_modified).toBe('2026-11-20T18:00:00Z');
+  });
+});
+
+describe('local images', () => {
+  it('gives the real size and the type read from the file, whatever its name says', async () => {
+    await writeFile(join(content, 'images', 'chart'), png);
+    await writeFile(join(content, 'harbour.md'), story('Text.', 'image: /images/chart\n'));
+    const result = await buildSite({ contentDir: content, outDir: out }, new Date('2026-11-21T00:00:00Z'));
+    expect(result.problems).toEqual([]);
+    expect((await feed()).items[0]?.image).toBe('https://news.example.org/images/chart');
+    const rss = await readFile(join(out, 'feed.xml'), 'utf8');
+    expect(rss).toContain(`<enclosure url="https://news.example.org/images/chart" length="${png.length}" type="image/png"/>`);
+  });
+
+  it('reports an image file that does not exist, and still publishes the article with it', async () => {
+    await writeFile(join(content, 'harbour.md'), story('Text with ![a map](/images/map.png).', 'image: /images/missing.jpg\n'));
+    const result = await buildSite({ contentDir: content, outDir: out }, new Date('2026-11-21T00:00:00Z'));
+    expect(result.problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
+      'harbour.md: the image https://news.example.org/images/missing.jpg is not a file in images/ of the content folder: readers will see a broken image',
+      'harbour.md: the image https://news.example.org/images/map.png is not a file in images/ of the content folder: readers will see a broken image',
+    ]);
+    expect(result.published.map((a) => a.slug)).toEqual(['harbour']);
+    expect((await feed()).items[0]?.image).toBe('https://news.example.org/images/missing.jpg');
+  });
+});
