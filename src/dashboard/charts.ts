@@ -31,7 +31,7 @@ const dashes = ['', '6 3', '2 3', '8 3 2 3', '1 2', '10 4'];
 
 const width = 640;
 const height = 260;
-const margin = { top: 16, right: 12, bottom: 52, left: 56 };
+const margin = { top: 16, right: 12, bottom: 60, left: 64 };
 const plotWidth = width - margin.left - margin.right;
 const plotHeight = height - margin.top - margin.bottom;
 
@@ -66,25 +66,25 @@ function frame(input: ChartInput, top: number, ticks: readonly number[], body: s
         `<text class="tick" x="${margin.left - 6}" y="${(y(t) + 4).toFixed(1)}" text-anchor="end">${escapeText(format(t))}</text>`,
     )
     .join('');
-  // At most ~8 category labels so they never overlap; every value is in the table beside the chart anyway.
-  const every = Math.max(1, Math.ceil(input.categories.length / 8));
+  // At most 6 category labels so they never overlap; every value is in the table beside the chart anyway.
+  const every = Math.max(1, Math.ceil(input.categories.length / 6));
   const step = plotWidth / Math.max(1, input.categories.length);
   const labels = input.categories
     .map((c, i) =>
       i % every === 0
-        ? `<text class="tick" x="${(margin.left + step * (i + 0.5)).toFixed(1)}" y="${height - margin.bottom + 16}" text-anchor="middle">${escapeText(c)}</text>`
+        ? `<text class="tick" x="${(margin.left + step * (i + 0.5)).toFixed(1)}" y="${height - margin.bottom + 20}" text-anchor="middle">${escapeText(c)}</text>`
         : '',
     )
     .join('');
   const legendItems = legend
     .map((item, i) => {
-      const x = margin.left + (i % 4) * 145;
-      const ly = height - 18 + Math.floor(i / 4) * 14;
+      const x = margin.left + (i % 3) * 190;
+      const ly = height - 16 + Math.floor(i / 3) * 22;
       return `<g transform="translate(${x} ${ly})">${item.mark}<text class="legend" x="22" y="4">${escapeText(item.label)}</text></g>`;
     })
     .join('');
-  const rows = Math.ceil(legend.length / 4);
-  const totalHeight = height + Math.max(0, rows - 1) * 14;
+  const rows = Math.ceil(legend.length / 3);
+  const totalHeight = height + Math.max(0, rows - 1) * 22;
   return (
     `<svg class="chart" role="img" viewBox="0 0 ${width} ${totalHeight}" preserveAspectRatio="xMidYMid meet" xmlns="http://www.w3.org/2000/svg">` +
     `<title>${escapeText(input.title)}</title>` +
@@ -119,9 +119,12 @@ export function renderLineChart(input: ChartInput & { thresholds?: readonly Thre
     .join('');
   const limits = thresholds
     .map(
-      (t) =>
+      (t, i) =>
         `<line class="threshold" x1="${margin.left}" x2="${width - margin.right}" y1="${y(t.value).toFixed(1)}" y2="${y(t.value).toFixed(1)}"/>` +
-        `<text class="threshold-label" x="${width - margin.right - 4}" y="${(y(t.value) - 4).toFixed(1)}" text-anchor="end">${escapeText(t.label)}</text>`,
+        // Alternate ends, so the labels of two close thresholds do not overlap.
+        (i % 2 === 0
+          ? `<text class="threshold-label" x="${margin.left + 4}" y="${(y(t.value) - 4).toFixed(1)}">${escapeText(t.label)}</text>`
+          : `<text class="threshold-label" x="${width - margin.right - 4}" y="${(y(t.value) - 4).toFixed(1)}" text-anchor="end">${escapeText(t.label)}</text>`),
     )
     .join('');
   const legend = input.series.map((s, i) => ({ label: s.label, mark: lineMark(i) }));

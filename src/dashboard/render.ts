@@ -20,7 +20,7 @@ export const bounceThreshold = 0.02;
 /** The compiled dashboard and sign-in pages and their stylesheet. */
 export interface DashboardTemplates {
   render(data: DashboardData, config: SiteConfig): string;
-  login: Handlebars.TemplateDelegate<{ title: string; error: string | null }>;
+  login: Handlebars.TemplateDelegate<{ title: string; css: string; error: string | null }>;
   css: string;
 }
 
@@ -52,13 +52,15 @@ export function loadDashboardTemplates(dir = adminTemplatesDir): DashboardTempla
     login,
     css,
     render(data, config) {
-      const weeks = data.weeks.map((w) => shortDate(w.start));
+      // Month and day on the charts' axes; the tables give the full dates.
+      const weeks = data.weeks.map((w) => shortDate(w.start).slice(5));
       const digests = [...data.digests].reverse(); // oldest first on the charts' time axis
       const recentDigests = digests.slice(-26);
       const complaintRate = data.rates.sent === 0 ? 0 : data.rates.complaints / data.rates.sent;
       const bounceRate = data.rates.sent === 0 ? 0 : data.rates.bounced / data.rates.sent;
       return dashboard({
         title: config.title,
+        css,
         generatedAt: dateTime(data.generatedAt),
         totals: subscriberStatuses.map((status) => ({ status, count: data.totals[status] })),
         // Charts are built from escaped text only (see charts.ts): the one raw insertion on the page.

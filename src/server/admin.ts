@@ -1,7 +1,7 @@
 // The operator's dashboard under /admin: off unless GAZETTE_ADMIN_TOKEN is set, and then only for whoever shows
 // that token (HTTP basic auth, or a login form that sets an HttpOnly SameSite=Strict session cookie). Failed
 // attempts are rate limited per client; every answer is private and never cached; nothing is ever written to --out.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { getCookie, setCookie, deleteCookie } from 'hono/cookie';
 import { secureHeaders } from 'hono/secure-headers';
@@ -55,6 +55,14 @@ function sessionValid(token: string, value: string | undefined, nowMs: number): 
   return expiresMs > nowMs && given.length === expected.length && timingSafeEqual(given, expected);
 }
 
+/** Whether a form post comes from this site: the browser's Sec-Fetch-Site, else its Origin, else (no browser) yes. */
+function sameOrigin(c: Context, baseUrl: string): boolean {
+  const site = c.req.header('sec-fetch-site');
+  if (site !== undefined) return site === 'same-origin' || site === 'none';
+  const origin = c.req.header('origin');
+  return origin === undefined || origin === new URL(c.req.url).origin || origin === new URL(baseUrl).origin;
+}
+
 /** The password of an HTTP basic `Authorization` header (any user name), or null. */
 function basicPassword(header: string | undefined): string | null {
   const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header ?? '');
@@ -64,31 +72,36 @@ function basicPassword(header: string | undefined): string | null {
   return colon < 0 ? null : decoded.slice(colon + 1);
 }
 
-const adminSecurity = secureHeaders({
-  contentSecurityPolicy: {
-    defaultSrc: ["'none'"],
-    styleSrc: ["'self'"],
-    imgSrc: ["'self'"],
-    formAction: ["'self'"],
-    baseUri: ["'none'"],
-    frameAncestors: ["'none'"],
-  },
-  strictTransportSecurity: false,
-  referrerPolicy: 'no-referrer',
-});
+/** Headers of every /admin answer; the one inline stylesheet is allowed by its hash, nothing else runs or loads. */
+function adminSecurity(css: string): ReturnType<typeof secureHeaders> {
+  return secureHeaders({
+    contentSecurityPolicy: {
+      defaultSrc: ["'none'"],
+      styleSrc: [`'sha256-${createHash('sha256').update(css).digest('base64')}'`],
+      formAction: ["'self'"],
+      baseUri: ["'none'"],
+      frameAncestors: ["'none'"],
+    },
+    strictTransportSecurity: false,
+    referrerPolicy: 'same-origin',
+  });
+}
 
 /** The /admin routes, to be mounted with `app.route('/admin', createAdminApp(deps))`. */
 export function createAdminApp(deps: AdminDeps): Hono {
   const failures = new SlidingWindowLimiter(deps.limit ?? defaultAdminLimit);
   const templates = loadDashboardTemplates();
-  const secure = deps.config.baseUrl.startsWith('https:');
+  // Secure on the site's https address; a loopback address (an operator's own machine, a test) is plain http.
+  const secureFor = (c: Context): boolean =>
+    deps.config.baseUrl.startsWith('https:') && !/^(?:localhost|127\.\d+\.\d+\.\d+|\[::1\])$/.test(new URL(c.req.url).hostname);
   const app = new Hono();
 
   const loginPage = (c: Context, status: 401 | 429, error: string | null): Response => {
-    // Browsers get the sign-in form; other clients learn that basic auth works.
-    const wantsHtml = /text\/html/i.test(c.req.header('accept') ?? '');
-    if (!wantsHtml) c.header('WWW-Authenticate', 'Basic realm="Gazette admin", charset="UTF-8"');
-    return c.html(templates.login({ title: deps.config.title, error }), status);
+    // Browsers get the sign-in form (a Basic challenge would pop up their own dialog instead); other clients
+    // learn that basic auth works.
+    const browser = c.req.header('sec-fetch-dest') !== undefined || /text\/html/i.test(c.req.header('accept') ?? '');
+    if (!browser) c.header('WWW-Authenticate', 'Basic realm="Gazette admin", charset="UTF-8"');
+    return c.html(templates.login({ title: deps.config.title, css: templates.css, error }), status);
   };
   const refuse = (c: Context, reason: string): Response => {
     const decision = failures.hit(deps.clientOf(c), deps.now().getTime());
@@ -108,7 +121,7 @@ export function createAdminApp(deps: AdminDeps): Hono {
     return loginPage(c, 429, 'Too many attempts. Please wait before trying again.');
   };
 
-  app.use('*', adminSecurity, async (c, next) => {
+  app.use('*', adminSecurity(templates.css), async (c, next) => {
     c.header('Cache-Control', 'no-store, private');
     c.header('X-Robots-Tag', 'noindex, nofollow');
     await next();
@@ -118,10 +131,7 @@ export function createAdminApp(deps: AdminDeps): Hono {
   app.post('/login', async (c) => {
     const blocked = limited(c);
     if (blocked) return blocked;
-    const origin = c.req.header('origin');
-    if (origin !== undefined && origin !== new URL(c.req.url).origin && origin !== new URL(deps.config.baseUrl).origin) {
-      return refuse(c, 'cross-origin sign-in');
-    }
+    if (!sameOrigin(c, deps.config.baseUrl)) return refuse(c, 'cross-origin sign-in');
     const body = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
     const presented = typeof body.token === 'string' ? body.token : '';
     if (!tokenMatches(deps.token, presented)) return refuse(c, 'wrong token');
@@ -129,7 +139,7 @@ export function createAdminApp(deps: AdminDeps): Hono {
     setCookie(c, cookieName, sessionValue(deps.token, expires), {
       httpOnly: true,
       sameSite: 'Strict',
-      secure,
+      secure: secureFor(c),
       path: '/admin',
       maxAge: sessionMs / 1000,
     });
@@ -150,11 +160,9 @@ export function createAdminApp(deps: AdminDeps): Hono {
   });
 
   app.post('/logout', (c) => {
-    deleteCookie(c, cookieName, { path: '/admin', secure, httpOnly: true, sameSite: 'Strict' });
+    deleteCookie(c, cookieName, { path: '/admin', secure: secureFor(c), httpOnly: true, sameSite: 'Strict' });
     return c.redirect('/admin', 303);
   });
-
-  app.get('/admin.css', (c) => c.body(templates.css, 200, { 'Content-Type': 'text/css; charset=utf-8' }));
 
   app.get('/', async (c) => {
     const data = await readDashboard(deps.store, deps.now());

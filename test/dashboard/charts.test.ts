@@ -30,7 +30,7 @@ describe('charts', () => {
     expect(lines).toHaveLength(2);
     const ys = lines.flatMap((l) => (l.attributes.points ?? '').split(' ').map((p) => Number(p.split(',')[1])));
     expect(Math.min(...ys)).toBeGreaterThanOrEqual(16);
-    expect(Math.max(...ys)).toBeLessThanOrEqual(260 - 52);
+    expect(Math.max(...ys)).toBeLessThanOrEqual(260 - 60);
     // Different dash patterns, so the series differ without colour too.
     expect(new Set(lines.map((l) => l.attributes['stroke-dasharray'])).size).toBe(2);
   });
@@ -57,7 +57,7 @@ describe('charts', () => {
     expect(rects).toHaveLength(2);
     const heights = rects.map((r) => Number(r.attributes.height));
     // 100 on a nice axis of 100: the two parts fill the plot height exactly.
-    expect(heights.reduce((a, b) => a + b, 0)).toBeCloseTo(260 - 16 - 52, 0);
+    expect(heights.reduce((a, b) => a + b, 0)).toBeCloseTo(260 - 16 - 60, 0);
     expect(heights[0]! / heights[1]!).toBeCloseTo(9, 1);
   });
 

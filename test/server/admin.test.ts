@@ -23,7 +23,6 @@ describe('/admin', () => {
       ['GET', '/admin'],
       ['HEAD', '/admin'],
       ['GET', '/admin/'],
-      ['GET', '/admin/admin.css'],
       ['GET', '/admin/anything/else'],
       ['POST', '/admin/logout'],
     ] as const) {
@@ -42,9 +41,9 @@ describe('/admin', () => {
   it('refuses a wrong token, a forged cookie and an expired session', async () => {
     let now = new Date('2026-11-30T08:00:00Z');
     harness = await startHarness({ adminToken: token, now: () => now });
-    expect((await rawRequest(harness.url, '/admin/admin.css', { headers: { authorization: basic(`${token}x`) } })).status).toBe(401);
+    expect((await rawRequest(harness.url, '/admin', { headers: { authorization: basic(`${token}x`) } })).status).toBe(401);
     const forged = `gazette_admin=${Date.now() + 3_600_000}.${'A'.repeat(43)}`;
-    expect((await rawRequest(harness.url, '/admin/admin.css', { headers: { cookie: forged } })).status).toBe(401);
+    expect((await rawRequest(harness.url, '/admin', { headers: { cookie: forged } })).status).toBe(401);
 
     const login = await rawRequest(harness.url, '/admin/login', {
       method: 'POST',
@@ -57,9 +56,9 @@ describe('/admin', () => {
     expect(cookie).toMatch(/SameSite=Strict/i);
     expect(cookie).toMatch(/Path=\/admin/);
     const session = cookie.split(';')[0] ?? '';
-    expect((await rawRequest(harness.url, '/admin/admin.css', { headers: { cookie: session } })).status).toBe(200);
+    expect((await rawRequest(harness.url, '/admin', { headers: { cookie: session } })).status).toBe(200);
     now = new Date(now.getTime() + 13 * 3_600_000);
-    expect((await rawRequest(harness.url, '/admin/admin.css', { headers: { cookie: session } })).status).toBe(401);
+    expect((await rawRequest(harness.url, '/admin', { headers: { cookie: session } })).status).toBe(401);
   });
 
   it('refuses a cross-origin sign-in', async () => {
@@ -79,14 +78,14 @@ describe('/admin', () => {
     for (let i = 0; i < 11; i++) statuses.push((await rawRequest(harness.url, '/admin', { headers: { authorization: basic(`guess-${i}`) } })).status);
     expect(statuses.slice(0, 9).every((s) => s === 401)).toBe(true);
     expect(statuses.at(-1)).toBe(429);
-    const right = await rawRequest(harness.url, '/admin/admin.css', { headers: { authorization: basic(token) } });
+    const right = await rawRequest(harness.url, '/admin', { headers: { authorization: basic(token) } });
     expect(right.status).toBe(429);
     expect(Number(right.headers['retry-after'])).toBeGreaterThan(0);
   });
 
   it('sends private, uncacheable, unframeable answers to a signed-in operator', async () => {
     harness = await startHarness({ adminToken: token });
-    const css = await rawRequest(harness.url, '/admin/admin.css', { headers: { authorization: basic(token) } });
+    const css = await rawRequest(harness.url, '/admin', { headers: { authorization: basic(token) } });
     expect(css.status).toBe(200);
     expect(css.headers['cache-control']).toBe('no-store, private');
     expect(css.headers['x-robots-tag']).toContain('noindex');
