@@ -16,6 +16,24 @@ export function leaseHolder(): string {
   return `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 }
 
+/**
+ * True when `holder` names a process of this host that no longer exists: its lease can be taken over at once
+ * rather than after its time to live. A reused pid or another user's process counts as alive (the safe side).
+ */
+export function isDeadLocalHolder(holder: string): boolean {
+  const parts = holder.split(':');
+  const pid = Number(parts.at(-2));
+  if (parts.length < 3 || parts.slice(0, -2).join(':') !== hostname() || !Number.isInteger(pid) || pid <= 0 || pid === process.pid) {
+    return false;
+  }
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
 /** Options of a lease: its time to live and the clock (tests pin it). */
 export interface LeaseOptions {
   ttlMs?: number;
@@ -37,9 +55,15 @@ export class Lease {
     this.now = options.now ?? (() => new Date());
   }
 
-  /** Takes the lease, or renews it when this holder has it; false when another live holder has it. */
-  acquire(): Promise<boolean> {
-    return this.store.acquireLease(this.name, this.holder, this.ttlMs, this.now());
+  /**
+   * Takes the lease, or renews it when this holder has it; takes it over at once from a dead process of this
+   * host; false when another live holder has it.
+   */
+  async acquire(): Promise<boolean> {
+    if (await this.store.acquireLease(this.name, this.holder, this.ttlMs, this.now())) return true;
+    const current = await this.store.getLease(this.name);
+    if (!current || !isDeadLocalHolder(current.holder)) return false;
+    return this.store.takeOverLease(this.name, current.holder, this.holder, this.ttlMs, this.now());
   }
 
   /** Gives the lease up; does nothing when another holder has it by now. */
@@ -98,7 +122,7 @@ export async function withLease<T>(
   const lease = new Lease(store, name, holder, { ttlMs, ...(options.now ? { now: options.now } : {}) });
   if (!(await lease.acquire())) {
     throw new BusyError(
-      `another Gazette process (a daemon, publish or send) is working on this database — try again when it has finished; a crashed one is taken over after ${Math.ceil(lease.ttlMs / 1000)} s`,
+      `another Gazette process (a daemon, publish or send) is working on this database — try again when it has finished; one that crashed on another machine is taken over after ${Math.ceil(lease.ttlMs / 1000)} s`,
     );
   }
   try {

@@ -100,7 +100,7 @@ export class PostgresDriver extends PgQueryable implements Driver {
   }
 
   close(): Promise<void> {
-    return this.pool.end();
+    return this.pool.ended ? Promise.resolve() : this.pool.end();
   }
 }
 
@@ -112,8 +112,8 @@ function cause(error: unknown): string {
   return code ?? String(error);
 }
 
-/** Opens a pool on `url`, checks that the server answers and brings the schema up to date. */
-export async function openPostgresStore(url: string, options: { max?: number } = {}): Promise<Store> {
+/** Opens a pool on `url` and checks that the server answers; StoreError naming host and cause when it does not. */
+export async function openPostgresDriver(url: string, options: { max?: number } = {}): Promise<PostgresDriver> {
   const pool = new pg.Pool({ connectionString: url, max: options.max ?? 4, connectionTimeoutMillis: 10_000 });
   // An idle client that loses its server emits 'error' on the pool; the next query reports it instead.
   pool.on('error', () => undefined);
@@ -126,5 +126,10 @@ export async function openPostgresStore(url: string, options: { max?: number } =
       cause: error,
     });
   }
-  return openSqlStore(driver);
+  return driver;
+}
+
+/** Opens the PostgreSQL store at `url` and brings its schema up to date. */
+export async function openPostgresStore(url: string, options: { max?: number } = {}): Promise<Store> {
+  return openSqlStore(await openPostgresDriver(url, options));
 }

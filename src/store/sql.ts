@@ -115,6 +115,8 @@ const sql = {
     ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
     WHERE leases.holder = excluded.holder OR leases.expires_at <= ?`,
   releaseLease: 'DELETE FROM leases WHERE name = ? AND holder = ?',
+  getLease: 'SELECT holder, expires_at FROM leases WHERE name = ?',
+  takeOverLease: 'UPDATE leases SET holder = ?, expires_at = ? WHERE name = ? AND holder = ?',
 } as const;
 
 function toSubscriber(row: SubscriberRow): Subscriber {
@@ -358,6 +360,15 @@ export class SqlStore implements Store {
 
   async releaseLease(name: string, holder: string): Promise<void> {
     await this.driver.run(sql.releaseLease, [name, holder]);
+  }
+
+  async getLease(name: string): Promise<{ holder: string; expiresAt: number } | null> {
+    const [row] = await this.driver.query<{ holder: string; expires_at: Count }>(sql.getLease, [name]);
+    return row ? { holder: row.holder, expiresAt: Number(row.expires_at) } : null;
+  }
+
+  async takeOverLease(name: string, from: string, holder: string, ttlMs: number, now: Date): Promise<boolean> {
+    return (await this.driver.run(sql.takeOverLease, [holder, now.getTime() + ttlMs, name, from])) === 1;
   }
 
   close(): Promise<void> {

@@ -189,6 +189,10 @@ export interface Store {
   acquireLease(name: string, holder: string, ttlMs: number, now: Date): Promise<boolean>;
   /** Gives the lease up if `holder` has it. */
   releaseLease(name: string, holder: string): Promise<void>;
+  /** Who holds the named lease and until when (ms since the epoch), or null when nobody does. */
+  getLease(name: string): Promise<{ holder: string; expiresAt: number } | null>;
+  /** Moves the named lease from `from` to `holder` until now + ttlMs; false when `from` no longer holds it. */
+  takeOverLease(name: string, from: string, holder: string, ttlMs: number, now: Date): Promise<boolean>;
 
   close(): Promise<void>;
 }

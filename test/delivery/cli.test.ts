@@ -8,26 +8,30 @@ import { openStore } from '../../src/store/index.js';
 import { run } from '../cli/run.js';
 import { addReaders } from './fixtures.js';
 import { startSink, type Sink } from './smtp-sink.js';
+import { createTestDatabase, type TestDatabase } from '../store/databases.js';
 
 const contentFixture = fileURLToPath(new URL('../fixtures/delivery/content/', import.meta.url));
 let dir: string;
+let database: TestDatabase;
 let sink: Sink | null = null;
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gazette-cli-delivery-'));
+  database = await createTestDatabase(dir);
   await cp(contentFixture, join(dir, 'content'), { recursive: true });
-  const store = await openStore({ dbPath: join(dir, 'gazette.db') });
+  const store = await openStore({ dbPath: database.db });
   await addReaders(store, 12);
   await store.close();
 });
 afterEach(async () => {
   await sink?.close();
   sink = null;
+  await database.dispose();
   await rm(dir, { recursive: true, force: true });
 });
 
 function gazette(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const flags = ['--content', join(dir, 'content'), '--out', join(dir, 'public'), '--db', join(dir, 'gazette.db'), '--outbox', join(dir, 'outbox')];
+  const flags = ['--content', join(dir, 'content'), '--out', join(dir, 'public'), '--db', database.db, '--outbox', join(dir, 'outbox')];
   return run([...args, ...flags], { GAZETTE_SECRET: 'cli-secret', ...env });
 }
 
@@ -75,7 +79,7 @@ describe('gazette send', () => {
   });
 
   it('exits 75 without sending when another process holds the run lease', async () => {
-    const store = await openStore({ dbPath: join(dir, 'gazette.db') });
+    const store = await openStore({ dbPath: database.db });
     await store.acquireLease('run', 'someone-else', 60_000, new Date());
     await store.close();
     const { code, stderr } = await gazette(['send']);

@@ -243,6 +243,15 @@ export function describeStoreContract(name: string, create: () => Promise<StoreF
         expect(await store.acquireLease('send', 'a', 1000, at(1700))).toBe(true);
       });
 
+      it('shows who holds a lease and moves it only from the holder named', async () => {
+        expect(await store.getLease('run')).toBeNull();
+        await store.acquireLease('run', 'host:1:a', 1000, now);
+        expect(await store.getLease('run')).toEqual({ holder: 'host:1:a', expiresAt: now.getTime() + 1000 });
+        expect(await store.takeOverLease('run', 'host:2:b', 'host:3:c', 1000, now)).toBe(false);
+        expect(await store.takeOverLease('run', 'host:1:a', 'host:3:c', 5000, now)).toBe(true);
+        expect(await store.getLease('run')).toEqual({ holder: 'host:3:c', expiresAt: now.getTime() + 5000 });
+      });
+
       it('keeps the generated secret and state across reopening', async () => {
         const secret = await store.getOrCreateSecret(() => 'first');
         expect(await store.getOrCreateSecret(() => 'second')).toBe(secret);

@@ -6,6 +6,15 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { inject } from 'vitest';
 
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** URL of the `postgres` database on the test server, as its superuser (test/postgres-server.ts). */
+    postgresAdminUrl: string;
+    /** The store the tests of this vitest project run on (vitest.config.ts). */
+    storeKind: 'sqlite' | 'postgres';
+  }
+}
+
 /** A database made for one test: the `--db` value naming it, and how to remove it. */
 export interface TestDatabase {
   db: string;
@@ -52,3 +61,13 @@ export const postgresKind: StoreKind = { name: 'PostgreSQL', create: () => creat
 
 /** Every store Gazette runs on. */
 export const storeKinds: readonly StoreKind[] = [sqliteKind, postgresKind];
+
+/** The store this test run is on: the tests of `onBothStores` in vitest.config.ts run once per store. */
+export function testStoreKind(): StoreKind {
+  return inject('storeKind') === 'postgres' ? postgresKind : sqliteKind;
+}
+
+/** A fresh database of this run's store; a SQLite file goes into `dir`. */
+export function createTestDatabase(dir: string): Promise<TestDatabase> {
+  return testStoreKind().create(dir);
+}

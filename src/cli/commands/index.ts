@@ -1,6 +1,7 @@
 // Every command of SPEC "Commands", one file each.
 import build from './build.js';
 import daemon from './daemon.js';
+import db from './db.js';
 import preview from './preview.js';
 import publish from './publish.js';
 import send from './send.js';
@@ -8,4 +9,4 @@ import serve from './serve.js';
 import subscribers from './subscribers.js';
 
 /** The subcommands of `gazette`. */
-export const commands = { build, preview, publish, send, subscribers, serve, daemon };
+export const commands = { build, preview, publish, send, subscribers, serve, daemon, db };
