@@ -8,8 +8,8 @@ const onBothStores = [
   'test/delivery/dkim.test.ts',
   'test/delivery/send.test.ts',
   'test/schedule/daemon.test.ts',
-  'test/schedule/lease.test.ts',
   'test/schedule/scheduler.test.ts',
+  'test/store/lease.test.ts',
 ];
 const postgresOnly = ['test/store/postgres.test.ts', 'test/store/copy.test.ts'];
 

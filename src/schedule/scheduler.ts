@@ -6,7 +6,7 @@ import cron, { type RunCoordinator, type ScheduledTask } from 'node-cron';
 import type { SiteConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/index.js';
-import { defaultLeaseTtlMs, Lease, leaseHolder, runLeaseName } from './lease.js';
+import { defaultLeaseTtlMs, Lease, leaseHolder, runLeaseName } from '../store/lease.js';
 import {
   readScheduleState,
   writeScheduleState,

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Lease, runLeaseName } from '../../src/schedule/lease.js';
+import { Lease, runLeaseName } from '../../src/store/lease.js';
 import { startScheduler, type Scheduler, type SchedulerOptions } from '../../src/schedule/scheduler.js';
 import { readScheduleState, writeScheduleState } from '../../src/schedule/state.js';
 import { openStore, type Store } from '../../src/store/index.js';

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { BusyError } from '../errors.js';
-import type { Store } from '../store/index.js';
+import type { Store } from './types.js';
 
 /** Name of the lease held by whatever publishes, sends or rebuilds from a database. */
 export const runLeaseName = 'run';

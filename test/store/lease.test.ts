@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BusyError } from '../../src/errors.js';
-import { isDeadLocalHolder, Lease, leaseHolder, runLeaseName, withLease } from '../../src/schedule/lease.js';
+import { isDeadLocalHolder, Lease, leaseHolder, runLeaseName, withLease } from '../../src/store/lease.js';
 import { openStore, type Store } from '../../src/store/index.js';
-import { createTestDatabase, type TestDatabase } from '../store/databases.js';
+import { createTestDatabase, type TestDatabase } from './databases.js';
 
 let dir: string;
 let database: TestDatabase;

@@ -4,14 +4,14 @@ import { loadSiteConfig } from '../config/load.js';
 import type { RuntimeOptions } from '../config/options.js';
 import type { SiteConfig } from '../config/schema.js';
 import { pingWebSub, type WebSubPing } from '../feeds/websub.js';
-import { defaultLeaseTtlMs, leaseHolder, runLeaseName, withLease } from '../schedule/lease.js';
+import { defaultLeaseTtlMs, leaseHolder, runLeaseName, withLease } from '../store/lease.js';
 import type { BuildResult } from '../site/build.js';
 import { openStore } from '../store/index.js';
 import type { Store } from '../store/types.js';
 import { resolveSecret } from '../subscribers/tokens.js';
-import { createTransport } from './index.js';
-import { sendPending, type DeliverySummary, type SendProgress } from './send.js';
-import { defaultDeliverySettings, type DeliverySettings } from './settings.js';
+import { createTransport } from '../delivery/index.js';
+import { sendPending, type DeliverySummary, type SendProgress } from '../delivery/send.js';
+import { defaultDeliverySettings, type DeliverySettings } from '../delivery/settings.js';
 
 /** How a run is driven from outside: a stop signal, progress, pace. */
 export interface RunHooks {
