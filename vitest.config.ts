@@ -11,7 +11,7 @@ const onBothStores = [
   'test/schedule/scheduler.test.ts',
   'test/store/lease.test.ts',
 ];
-const postgresOnly = ['test/store/postgres.test.ts', 'test/store/copy.test.ts'];
+const postgresOnly = ['test/store/postgres.test.ts', 'test/store/copy.test.ts', 'test/jobs/fleet.test.ts'];
 
 export default defineConfig({
   test: {

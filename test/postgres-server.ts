@@ -19,7 +19,14 @@ function freePort(): Promise<number> {
   });
 }
 
-export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+/** A running test server: the URL of its `postgres` database as superuser, and how to stop it. */
+export interface TestPostgres {
+  adminUrl: string;
+  stop(): Promise<void>;
+}
+
+/** Starts a throwaway PostgreSQL server (tests and benches); throws with its log when it cannot start. */
+export async function startTestPostgres(): Promise<TestPostgres> {
   const dir = await mkdtemp(join(tmpdir(), 'gazette-pg-'));
   // The server runs as the `postgres` user, which must reach its data folder inside this one.
   await chmod(dir, 0o755);
@@ -48,9 +55,17 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await rm(dir, { recursive: true, force: true }).catch(() => undefined);
     throw new Error(`the test PostgreSQL server did not start (${String(error)}):\n${log.join('').slice(-4000)}`);
   }
-  project.provide('postgresAdminUrl', `postgres://postgres:${password}@127.0.0.1:${port}/postgres`);
-  return async () => {
-    await server.stop();
-    await rm(dir, { recursive: true, force: true });
+  return {
+    adminUrl: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
+    stop: async () => {
+      await server.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
   };
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const server = await startTestPostgres();
+  project.provide('postgresAdminUrl', server.adminUrl);
+  return server.stop;
 }

@@ -73,6 +73,8 @@ export const siteConfigSchema = z.strictObject({
     maxArticles: z.int().min(1).max(100).default(10),
     /** Subject line; `{title}`, `{date}`, `{headline}` and `{number}` are filled in. */
     subject: z.string().trim().min(1).nullable().default(null),
+    /** Messages per second for every sender on the database together (PostgreSQL fleet); null: no limit. */
+    rate: z.number().positive().max(100_000).nullable().default(null),
   }),
 });
 

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { BusyError } from '../errors.js';
-import type { Store } from './types.js';
+import type { PendingDelivery, Store } from './types.js';
 
 /** Name of the lease held by whatever publishes, sends or rebuilds from a database. */
 export const runLeaseName = 'run';
@@ -129,5 +129,32 @@ export async function withLease<T>(
     return await lease.keep(fn, options.signal);
   } finally {
     await lease.release();
+  }
+}
+
+/** How long a sender's claim on ledger rows lasts unless renewed (`GAZETTE_CLAIM_SECONDS`). */
+export const defaultClaimTtlMs = 60_000;
+
+/**
+ * Runs `fn` with a way to claim ledger rows for `holder` (PostgreSQL's cooperative sending): the claims are
+ * renewed every third of their time to live while `fn` runs, and given back when it ends, so that only a
+ * process that dies leaves rows claimed, and only until the claims expire.
+ */
+export async function withClaims<T>(
+  store: Store,
+  holder: string,
+  ttlMs: number,
+  fn: (claim: (limit: number) => Promise<PendingDelivery[]>) => Promise<T>,
+): Promise<T> {
+  const timer = setInterval(() => {
+    // A failed renewal only lets the claims expire: the rows then go to another sender, at worst twice.
+    store.renewClaims(holder, ttlMs, new Date()).catch(() => undefined);
+  }, Math.max(1, Math.floor(ttlMs / 3)));
+  timer.unref();
+  try {
+    return await fn((limit) => store.claimDeliveries(holder, limit, ttlMs, new Date()));
+  } finally {
+    clearInterval(timer);
+    await store.releaseClaims(holder);
   }
 }

@@ -129,6 +129,16 @@ export const migrations: readonly Migration[] = [
    CREATE INDEX subscriber_events_by_subscriber ON subscriber_events (subscriber_id, id);
    CREATE INDEX subscriber_events_by_at ON subscriber_events (at, id);`,
   },
+
+  // 5: cooperative sending on PostgreSQL: a ledger row claimed by one sender until a time (ms since the epoch),
+  // and the fleet's send-rate schedule (the next free slot of each named rate).
+  {
+    sqlite: `ALTER TABLE deliveries ADD COLUMN claimed_by TEXT;
+   ALTER TABLE deliveries ADD COLUMN claimed_until INTEGER;
+   CREATE TABLE rate_slots (name TEXT PRIMARY KEY, next_at INTEGER NOT NULL) STRICT;`,
+    postgres: `ALTER TABLE deliveries ADD COLUMN claimed_by TEXT, ADD COLUMN claimed_until BIGINT;
+   CREATE TABLE rate_slots (name TEXT PRIMARY KEY, next_at BIGINT NOT NULL);`,
+  },
 ];
 
 /** The script of `migration` for `dialect`. */

@@ -180,6 +180,20 @@ export interface Store {
 
   /** Up to `limit` pending rows after `after`, in (digest, subscriber) order, with current subscriber status. */
   pendingDeliveries(limit: number, after?: DeliveryCursor): Promise<PendingDelivery[]>;
+  /**
+   * Claims up to `limit` pending rows nobody holds (or whose claim expired) for `holder` until now + ttlMs, in
+   * (digest, subscriber) order, skipping rows another sender is claiming at this moment (PostgreSQL).
+   */
+  claimDeliveries(holder: string, limit: number, ttlMs: number, now: Date): Promise<PendingDelivery[]>;
+  /** Extends `holder`'s claims on rows still pending to now + ttlMs; returns how many it holds. */
+  renewClaims(holder: string, ttlMs: number, now: Date): Promise<number>;
+  /** Gives back `holder`'s claims on rows still pending. */
+  releaseClaims(holder: string): Promise<void>;
+  /**
+   * Reserves the next slot of the named fleet-wide rate (one slot every `intervalMs`) and returns when it
+   * starts (ms since the epoch): now when the rate is idle, else after every slot reserved before.
+   */
+  reserveRateSlot(name: string, intervalMs: number, now: Date): Promise<number>;
   /** Records outcomes in one transaction; `bounced` also marks the subscriber bounced (and journals it). */
   recordDeliveries(outcomes: readonly DeliveryOutcome[]): Promise<void>;
   /** Ledger rows by status, for one digest or all. */
