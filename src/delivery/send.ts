@@ -76,6 +76,8 @@ export interface SendPendingOptions {
    * run ends when nothing is left to claim. See `withClaims`.
    */
   claim?: (limit: number) => Promise<PendingDelivery[]>;
+  /** With `claim`: how many rows are left for a later send (the summary's `pending`); others' claims excluded. */
+  pending?: () => Promise<number>;
   /** `newsletter.rate`: messages per second for the whole fleet, paced through the store; null: no limit. */
   fleetRate?: number | null;
 }
@@ -205,7 +207,7 @@ class SendRun {
       bounced: this.counts.bounced,
       failed: this.counts.failed,
       skipped: this.counts.skipped,
-      pending: (await this.store.deliveryCounts()).pending,
+      pending: this.options.pending ? await this.options.pending() : (await this.store.deliveryCounts()).pending,
       deferred: this.counts.deferred,
       durationMs: Math.round(durationMs),
       ratePerSecond: Math.round(this.acceptedPerSecond()),

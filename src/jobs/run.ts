@@ -59,7 +59,7 @@ export async function deliver(
     };
     if (!cooperative(options)) return await sendPending(store, transport, config, run);
     const ttlMs = settings.claimSeconds === undefined ? defaultClaimTtlMs : settings.claimSeconds * 1000;
-    return await withClaims(store, leaseHolder(), ttlMs, (claim) => sendPending(store, transport, config, { ...run, claim }));
+    return await withClaims(store, leaseHolder(), ttlMs, ({ claim, pending }) => sendPending(store, transport, config, { ...run, claim, pending }));
   } finally {
     await transport.close();
   }

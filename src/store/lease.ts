@@ -144,7 +144,7 @@ export async function withClaims<T>(
   store: Store,
   holder: string,
   ttlMs: number,
-  fn: (claim: (limit: number) => Promise<PendingDelivery[]>) => Promise<T>,
+  fn: (claims: { claim: (limit: number) => Promise<PendingDelivery[]>; pending: () => Promise<number> }) => Promise<T>,
 ): Promise<T> {
   const timer = setInterval(() => {
     // A failed renewal only lets the claims expire: the rows then go to another sender, at worst twice.
@@ -152,7 +152,11 @@ export async function withClaims<T>(
   }, Math.max(1, Math.floor(ttlMs / 3)));
   timer.unref();
   try {
-    return await fn((limit) => store.claimDeliveries(holder, limit, ttlMs, new Date()));
+    return await fn({
+      claim: (limit) => store.claimDeliveries(holder, limit, ttlMs, new Date()),
+      // What is left for a later send: rows other live senders hold are theirs to finish.
+      pending: () => store.countUnclaimed(holder, new Date()),
+    });
   } finally {
     clearInterval(timer);
     await store.releaseClaims(holder);

@@ -152,7 +152,11 @@ export async function schemaVersion(db: Queryable): Promise<number> {
     const [row] = await db.query<{ user_version: number }>('PRAGMA user_version');
     return row?.user_version ?? 0;
   }
-  await db.exec('CREATE TABLE IF NOT EXISTS gazette_schema (version INTEGER NOT NULL)');
+  // Only looked at here: it is created under the writer lock (setSchemaVersion), where processes take turns.
+  // A catalog query, not to_regclass: that one may answer from this connection's cache, missing a table
+  // another process has just created.
+  const tables = await db.query("SELECT 1 FROM pg_tables WHERE schemaname = current_schema() AND tablename = 'gazette_schema'");
+  if (tables.length === 0) return 0;
   const [row] = await db.query<{ version: number }>('SELECT version FROM gazette_schema');
   return row?.version ?? 0;
 }
@@ -162,6 +166,7 @@ async function setSchemaVersion(db: Queryable, version: number): Promise<void> {
     await db.exec(`PRAGMA user_version = ${version}`);
     return;
   }
+  await db.exec('CREATE TABLE IF NOT EXISTS gazette_schema (version INTEGER NOT NULL)');
   if ((await db.run('UPDATE gazette_schema SET version = ?', [version])) === 0) {
     await db.run('INSERT INTO gazette_schema (version) VALUES (?)', [version]);
   }

@@ -109,6 +109,8 @@ const sql = {
       ORDER BY digest_number, subscriber_id LIMIT ? %LOCK%)
     RETURNING digest_number, subscriber_id, attempts`,
   subscriberStatusesOf: 'SELECT id, email, name, status FROM subscribers WHERE id IN (%IDS%)',
+  countUnclaimed: `SELECT count(*) AS n FROM deliveries
+    WHERE status = 'pending' AND (claimed_until IS NULL OR claimed_until <= ? OR claimed_by = ?)`,
   renewClaims: "UPDATE deliveries SET claimed_until = ? WHERE claimed_by = ? AND status = 'pending'",
   releaseClaims: "UPDATE deliveries SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ? AND status = 'pending'",
   reserveRateSlot: `INSERT INTO rate_slots (name, next_at) VALUES (?, ?)
@@ -367,6 +369,11 @@ export class SqlStore implements Store {
 
   renewClaims(holder: string, ttlMs: number, now: Date): Promise<number> {
     return this.driver.run(sql.renewClaims, [now.getTime() + ttlMs, holder]);
+  }
+
+  async countUnclaimed(holder: string, now: Date): Promise<number> {
+    const [row] = await this.driver.query<{ n: Count }>(sql.countUnclaimed, [now.getTime(), holder]);
+    return Number(row?.n ?? 0);
   }
 
   async releaseClaims(holder: string): Promise<void> {

@@ -187,6 +187,8 @@ export interface Store {
   claimDeliveries(holder: string, limit: number, ttlMs: number, now: Date): Promise<PendingDelivery[]>;
   /** Extends `holder`'s claims on rows still pending to now + ttlMs; returns how many it holds. */
   renewClaims(holder: string, ttlMs: number, now: Date): Promise<number>;
+  /** Pending rows no other sender is working on: unclaimed, claims expired, or claimed by `holder`. */
+  countUnclaimed(holder: string, now: Date): Promise<number>;
   /** Gives back `holder`'s claims on rows still pending. */
   releaseClaims(holder: string): Promise<void>;
   /**

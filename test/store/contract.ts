@@ -243,6 +243,8 @@ export function describeStoreContract(name: string, create: () => Promise<StoreF
         // a renews; b's claims expire; a gives its claims back.
         const later = new Date(now.getTime() + 800);
         expect(await store.renewClaims('a', 1000, later)).toBe(3);
+        // What is left for a later send: b's live claims are b's to finish.
+        expect(await store.countUnclaimed('a', later)).toBe(3 + 2);
         const afterExpiry = new Date(now.getTime() + 1500);
         const c = await store.claimDeliveries('c', 10, 1000, afterExpiry);
         expect(c.map((r) => r.email)).toEqual(['r4@example.org', 'r5@example.org', 'r6@example.org', 'r7@example.org', 'r8@example.org', 'r9@example.org']);
