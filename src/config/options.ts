@@ -54,10 +54,17 @@ export function resolveOptions(flags: OptionFlags, env: Readonly<Record<string, 
       'SMTP_URL must look like smtp://user:pass@host:587 or smtps://user:pass@host:465 (percent-encode @ : / # in the user and password)',
     );
   }
+  const dbPath = flags.db ?? nonEmpty(env.GAZETTE_DB) ?? './data/gazette.db';
+  // The URL is not echoed: it may hold a password.
+  if (/^postgres(?:ql)?:\/\//i.test(dbPath) && !URL.canParse(dbPath)) {
+    throw new UsageError(
+      '--db / GAZETTE_DB is not a valid PostgreSQL URL — write postgres://user:password@host:5432/database (percent-encode @ : / # in the user and password)',
+    );
+  }
   return {
     contentDir: flags.content ?? nonEmpty(env.GAZETTE_CONTENT) ?? './content',
     outDir: flags.out ?? nonEmpty(env.GAZETTE_OUT) ?? './public',
-    dbPath: flags.db ?? nonEmpty(env.GAZETTE_DB) ?? './data/gazette.db',
+    dbPath,
     outboxDir: flags.outbox ?? nonEmpty(env.GAZETTE_OUTBOX) ?? './data/outbox',
     port,
     smtpUrl,

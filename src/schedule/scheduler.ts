@@ -6,7 +6,7 @@ import cron, { type RunCoordinator, type ScheduledTask } from 'node-cron';
 import type { SiteConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/index.js';
-import { defaultLeaseTtlMs, Lease, leaseHolder, runLeaseName } from './lease.js';
+import { defaultLeaseTtlMs, Lease, leaseHolder, runLeaseName } from '../store/lease.js';
 import {
   readScheduleState,
   writeScheduleState,
@@ -176,8 +176,7 @@ class CronScheduler implements Scheduler {
   }
 
   async health(): Promise<HealthInfo> {
-    const lastRuns = new Map<ScheduleName, RunRecord | null>();
-    for (const schedule of this.schedules) lastRuns.set(schedule.name, (await readScheduleState(this.store, schedule.name))?.lastRun ?? null);
+    // What runs now is taken before reading the store, which may take long enough for the run to end.
     const running = this.current && {
       schedule: this.current.schedule,
       slot: this.current.slot,
@@ -185,6 +184,8 @@ class CronScheduler implements Scheduler {
       runId: this.current.runId,
       startedAt: this.current.startedAt,
     };
+    const lastRuns = new Map<ScheduleName, RunRecord | null>();
+    for (const schedule of this.schedules) lastRuns.set(schedule.name, (await readScheduleState(this.store, schedule.name))?.lastRun ?? null);
     return {
       holder: this.holder,
       running,

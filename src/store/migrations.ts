@@ -139,6 +139,15 @@ export const migrations: readonly Migration[] = [
   `CREATE INDEX subscribers_by_created ON subscribers (created_at);
    CREATE INDEX subscribers_by_status_updated ON subscribers (status, updated_at);
    CREATE INDEX subscriber_events_by_kind_at ON subscriber_events (kind, at);`,
+  // 7 (issue 10): cooperative sending on PostgreSQL: a ledger row claimed by one sender until a time (ms since the
+  // epoch), and the fleet's send-rate schedule (the next free slot of each named rate).
+  {
+    sqlite: `ALTER TABLE deliveries ADD COLUMN claimed_by TEXT;
+   ALTER TABLE deliveries ADD COLUMN claimed_until INTEGER;
+   CREATE TABLE rate_slots (name TEXT PRIMARY KEY, next_at INTEGER NOT NULL) STRICT;`,
+    postgres: `ALTER TABLE deliveries ADD COLUMN claimed_by TEXT, ADD COLUMN claimed_until BIGINT;
+   CREATE TABLE rate_slots (name TEXT PRIMARY KEY, next_at BIGINT NOT NULL);`,
+  },
 ];
 
 /** The script of `migration` for `dialect`. */
@@ -152,7 +161,11 @@ export async function schemaVersion(db: Queryable): Promise<number> {
     const [row] = await db.query<{ user_version: number }>('PRAGMA user_version');
     return row?.user_version ?? 0;
   }
-  await db.exec('CREATE TABLE IF NOT EXISTS gazette_schema (version INTEGER NOT NULL)');
+  // Only looked at here: it is created under the writer lock (setSchemaVersion), where processes take turns.
+  // A catalog query, not to_regclass: that one may answer from this connection's cache, missing a table
+  // another process has just created.
+  const tables = await db.query("SELECT 1 FROM pg_tables WHERE schemaname = current_schema() AND tablename = 'gazette_schema'");
+  if (tables.length === 0) return 0;
   const [row] = await db.query<{ version: number }>('SELECT version FROM gazette_schema');
   return row?.version ?? 0;
 }
@@ -162,6 +175,7 @@ async function setSchemaVersion(db: Queryable, version: number): Promise<void> {
     await db.exec(`PRAGMA user_version = ${version}`);
     return;
   }
+  await db.exec('CREATE TABLE IF NOT EXISTS gazette_schema (version INTEGER NOT NULL)');
   if ((await db.run('UPDATE gazette_schema SET version = ?', [version])) === 0) {
     await db.run('INSERT INTO gazette_schema (version) VALUES (?)', [version]);
   }

@@ -121,6 +121,20 @@ const sql = {
     FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
     WHERE d.status = 'pending' AND (d.digest_number, d.subscriber_id) > (?, ?)
     ORDER BY d.digest_number, d.subscriber_id LIMIT ?`,
+  claim: `UPDATE deliveries SET claimed_by = ?, claimed_until = ?
+    WHERE (digest_number, subscriber_id) IN (
+      SELECT digest_number, subscriber_id FROM deliveries
+      WHERE status = 'pending' AND (claimed_until IS NULL OR claimed_until <= ?)
+      ORDER BY digest_number, subscriber_id LIMIT ? %LOCK%)
+    RETURNING digest_number, subscriber_id, attempts`,
+  subscriberStatusesOf: 'SELECT id, email, name, status FROM subscribers WHERE id IN (%IDS%)',
+  countUnclaimed: `SELECT count(*) AS n FROM deliveries
+    WHERE status = 'pending' AND (claimed_until IS NULL OR claimed_until <= ? OR claimed_by = ?)`,
+  renewClaims: "UPDATE deliveries SET claimed_until = ? WHERE claimed_by = ? AND status = 'pending'",
+  releaseClaims: "UPDATE deliveries SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ? AND status = 'pending'",
+  reserveRateSlot: `INSERT INTO rate_slots (name, next_at) VALUES (?, ?)
+    ON CONFLICT (name) DO UPDATE SET next_at = (CASE WHEN rate_slots.next_at > ? THEN rate_slots.next_at ELSE ? END) + ?
+    RETURNING next_at`,
   finish: `UPDATE deliveries SET status = ?, detail = ?, attempts = attempts + 1, updated_at = ?
     WHERE digest_number = ? AND subscriber_id = ? AND status = 'pending'`,
   skip: `UPDATE deliveries SET status = 'skipped', detail = ?, updated_at = ?
@@ -134,6 +148,8 @@ const sql = {
     ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
     WHERE leases.holder = excluded.holder OR leases.expires_at <= ?`,
   releaseLease: 'DELETE FROM leases WHERE name = ? AND holder = ?',
+  getLease: 'SELECT holder, expires_at FROM leases WHERE name = ?',
+  takeOverLease: 'UPDATE leases SET holder = ?, expires_at = ? WHERE name = ? AND holder = ?',
 } as const;
 
 // ---- Issue 11: the return path and stats ----
@@ -473,6 +489,52 @@ export class SqlStore implements Store {
     }));
   }
 
+  async claimDeliveries(holder: string, limit: number, ttlMs: number, now: Date): Promise<PendingDelivery[]> {
+    const at = now.getTime();
+    // PostgreSQL: rows another sender is claiming right now are skipped, not waited for. SQLite has one writer.
+    const claim = sql.claim.replace('%LOCK%', this.driver.dialect === 'postgres' ? 'FOR UPDATE SKIP LOCKED' : '');
+    const rows = await this.driver.query<{ digest_number: number; subscriber_id: number; attempts: number }>(claim, [
+      holder,
+      at + ttlMs,
+      at,
+      limit,
+    ]);
+    if (rows.length === 0) return [];
+    const ids = [...new Set(rows.map((r) => r.subscriber_id))];
+    const people = await this.driver.query<Pick<SubscriberRow, 'id' | 'email' | 'name' | 'status'>>(
+      sql.subscriberStatusesOf.replace('%IDS%', ids.map(() => '?').join(', ')),
+      ids,
+    );
+    const byId = new Map(people.map((p) => [p.id, p]));
+    return rows
+      .sort((a, b) => a.digest_number - b.digest_number || a.subscriber_id - b.subscriber_id)
+      .flatMap((row) => {
+        const person = byId.get(row.subscriber_id);
+        return person
+          ? [{ digestNumber: row.digest_number, subscriberId: row.subscriber_id, email: person.email, name: person.name, subscriberStatus: person.status, attempts: row.attempts }]
+          : [];
+      });
+  }
+
+  renewClaims(holder: string, ttlMs: number, now: Date): Promise<number> {
+    return this.driver.run(sql.renewClaims, [now.getTime() + ttlMs, holder]);
+  }
+
+  async countUnclaimed(holder: string, now: Date): Promise<number> {
+    const [row] = await this.driver.query<{ n: Count }>(sql.countUnclaimed, [now.getTime(), holder]);
+    return Number(row?.n ?? 0);
+  }
+
+  async releaseClaims(holder: string): Promise<void> {
+    await this.driver.run(sql.releaseClaims, [holder]);
+  }
+
+  async reserveRateSlot(name: string, intervalMs: number, now: Date): Promise<number> {
+    const at = now.getTime();
+    const [row] = await this.driver.query<{ next_at: Count }>(sql.reserveRateSlot, [name, at + intervalMs, at, at, intervalMs]);
+    return Number(row?.next_at ?? at + intervalMs) - intervalMs;
+  }
+
   recordDeliveries(outcomes: readonly DeliveryOutcome[]): Promise<void> {
     return this.driver.transaction(async (tx) => {
       for (const o of outcomes) {
@@ -507,6 +569,15 @@ export class SqlStore implements Store {
 
   async releaseLease(name: string, holder: string): Promise<void> {
     await this.driver.run(sql.releaseLease, [name, holder]);
+  }
+
+  async getLease(name: string): Promise<{ holder: string; expiresAt: number } | null> {
+    const [row] = await this.driver.query<{ holder: string; expires_at: Count }>(sql.getLease, [name]);
+    return row ? { holder: row.holder, expiresAt: Number(row.expires_at) } : null;
+  }
+
+  async takeOverLease(name: string, from: string, holder: string, ttlMs: number, now: Date): Promise<boolean> {
+    return (await this.driver.run(sql.takeOverLease, [holder, now.getTime() + ttlMs, name, from])) === 1;
   }
 
   // ---- Issue 11: the return path (bounces, complaints, mailto unsubscribes) and stats ----

@@ -211,6 +211,22 @@ export interface Store {
 
   /** Up to `limit` pending rows after `after`, in (digest, subscriber) order, with current subscriber status. */
   pendingDeliveries(limit: number, after?: DeliveryCursor): Promise<PendingDelivery[]>;
+  /**
+   * Claims up to `limit` pending rows nobody holds (or whose claim expired) for `holder` until now + ttlMs, in
+   * (digest, subscriber) order, skipping rows another sender is claiming at this moment (PostgreSQL).
+   */
+  claimDeliveries(holder: string, limit: number, ttlMs: number, now: Date): Promise<PendingDelivery[]>;
+  /** Extends `holder`'s claims on rows still pending to now + ttlMs; returns how many it holds. */
+  renewClaims(holder: string, ttlMs: number, now: Date): Promise<number>;
+  /** Pending rows no other sender is working on: unclaimed, claims expired, or claimed by `holder`. */
+  countUnclaimed(holder: string, now: Date): Promise<number>;
+  /** Gives back `holder`'s claims on rows still pending. */
+  releaseClaims(holder: string): Promise<void>;
+  /**
+   * Reserves the next slot of the named fleet-wide rate (one slot every `intervalMs`) and returns when it
+   * starts (ms since the epoch): now when the rate is idle, else after every slot reserved before.
+   */
+  reserveRateSlot(name: string, intervalMs: number, now: Date): Promise<number>;
   /** Records outcomes in one transaction; `bounced` also marks the subscriber bounced (and journals it). */
   recordDeliveries(outcomes: readonly DeliveryOutcome[]): Promise<void>;
   /** Ledger rows by status, for one digest or all. */
@@ -220,6 +236,10 @@ export interface Store {
   acquireLease(name: string, holder: string, ttlMs: number, now: Date): Promise<boolean>;
   /** Gives the lease up if `holder` has it. */
   releaseLease(name: string, holder: string): Promise<void>;
+  /** Who holds the named lease and until when (ms since the epoch), or null when nobody does. */
+  getLease(name: string): Promise<{ holder: string; expiresAt: number } | null>;
+  /** Moves the named lease from `from` to `holder` until now + ttlMs; false when `from` no longer holds it. */
+  takeOverLease(name: string, from: string, holder: string, ttlMs: number, now: Date): Promise<boolean>;
 
   // Issue 11: the return path and stats.
   /**

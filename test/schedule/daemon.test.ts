@@ -12,6 +12,7 @@ import { createToken } from '../../src/subscribers/tokens.js';
 import { run } from '../cli/run.js';
 import { startSink, type Sink } from '../delivery/smtp-sink.js';
 import { addReaders, until } from './helpers.js';
+import { createTestDatabase, type TestDatabase } from '../store/databases.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const secret = 'daemon-test-secret';
@@ -19,6 +20,7 @@ const secret = 'daemon-test-secret';
 const patience = 90_000;
 
 let dir: string;
+let database: TestDatabase;
 let contentDir: string;
 let dbPath: string;
 let store: Store;
@@ -27,8 +29,9 @@ const children: ChildProcess[] = [];
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gazette-daemon-'));
+  database = await createTestDatabase(dir);
   contentDir = join(dir, 'content');
-  dbPath = join(dir, 'gazette.db');
+  dbPath = database.db;
   await mkdir(contentDir);
   await writeSiteJson('*/2 * * * * *');
   await writeArticle('first-story');
@@ -41,6 +44,7 @@ afterEach(async () => {
   for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   await store.close();
   await sink.close();
+  await database.dispose();
   await rm(dir, { recursive: true, force: true });
 });
 

@@ -274,6 +274,54 @@ export function describeStoreContract(name: string, create: () => Promise<StoreF
       });
     });
 
+    describe('claims and the fleet rate', () => {
+      it('gives each pending row to one claimer until its claim expires or is given back', async () => {
+        const readers = Array.from({ length: 10 }, (_, i) => ({ email: `r${i}@example.org`, name: null, status: 'active' as const }));
+        await store.upsertSubscribers(readers, now);
+        await store.createDigest(await digest(['one']));
+        const a = await store.claimDeliveries('a', 4, 1000, now);
+        const b = await store.claimDeliveries('b', 4, 1000, now);
+        expect(a.map((r) => r.email)).toEqual(['r0@example.org', 'r1@example.org', 'r2@example.org', 'r3@example.org']);
+        expect(b.map((r) => r.email)).toEqual(['r4@example.org', 'r5@example.org', 'r6@example.org', 'r7@example.org']);
+        expect(a[0]).toMatchObject({ digestNumber: 1, subscriberStatus: 'active', attempts: 0 });
+        await store.recordDeliveries([{ digestNumber: 1, subscriberId: a[0]!.subscriberId, result: 'sent', detail: null, at: now }]);
+        // a renews; b's claims expire; a gives its claims back.
+        const later = new Date(now.getTime() + 800);
+        expect(await store.renewClaims('a', 1000, later)).toBe(3);
+        // What is left for a later send: b's live claims are b's to finish.
+        expect(await store.countUnclaimed('a', later)).toBe(3 + 2);
+        const afterExpiry = new Date(now.getTime() + 1500);
+        const c = await store.claimDeliveries('c', 10, 1000, afterExpiry);
+        expect(c.map((r) => r.email)).toEqual(['r4@example.org', 'r5@example.org', 'r6@example.org', 'r7@example.org', 'r8@example.org', 'r9@example.org']);
+        await store.releaseClaims('a');
+        expect((await store.claimDeliveries('d', 10, 1000, afterExpiry)).map((r) => r.email)).toEqual([
+          'r1@example.org',
+          'r2@example.org',
+          'r3@example.org',
+        ]);
+        expect(await store.claimDeliveries('e', 10, 1000, afterExpiry)).toEqual([]);
+      });
+
+      it('never gives one row to two claimers claiming at once', async () => {
+        const readers = Array.from({ length: 300 }, (_, i) => ({ email: `r${i}@example.org`, name: null, status: 'active' as const }));
+        await store.upsertSubscribers(readers, now);
+        await store.createDigest(await digest(['one']));
+        const claims = await Promise.all(Array.from({ length: 6 }, (_, i) => store.claimDeliveries(`h${i}`, 60, 60_000, now)));
+        const ids = claims.flat().map((r) => r.subscriberId);
+        expect(new Set(ids).size).toBe(ids.length);
+        expect(ids).toHaveLength(300);
+      });
+
+      it('hands out the slots of a rate one after another, from now when it was idle', async () => {
+        expect(await store.reserveRateSlot('newsletter', 10, now)).toBe(now.getTime());
+        expect(await store.reserveRateSlot('newsletter', 10, now)).toBe(now.getTime() + 10);
+        expect(await store.reserveRateSlot('newsletter', 10, now)).toBe(now.getTime() + 20);
+        const idle = new Date(now.getTime() + 5000);
+        expect(await store.reserveRateSlot('newsletter', 10, idle)).toBe(idle.getTime());
+        expect(await store.reserveRateSlot('other', 10, now)).toBe(now.getTime());
+      });
+    });
+
     describe('leases, state and secret', () => {
       it('gives a lease to one holder until it expires, then to another', async () => {
         const at = (ms: number): Date => new Date(now.getTime() + ms);
@@ -286,6 +334,15 @@ export function describeStoreContract(name: string, create: () => Promise<StoreF
         expect(await store.acquireLease('send', 'a', 1000, at(1700))).toBe(false);
         await store.releaseLease('send', 'b');
         expect(await store.acquireLease('send', 'a', 1000, at(1700))).toBe(true);
+      });
+
+      it('shows who holds a lease and moves it only from the holder named', async () => {
+        expect(await store.getLease('run')).toBeNull();
+        await store.acquireLease('run', 'host:1:a', 1000, now);
+        expect(await store.getLease('run')).toEqual({ holder: 'host:1:a', expiresAt: now.getTime() + 1000 });
+        expect(await store.takeOverLease('run', 'host:2:b', 'host:3:c', 1000, now)).toBe(false);
+        expect(await store.takeOverLease('run', 'host:1:a', 'host:3:c', 5000, now)).toBe(true);
+        expect(await store.getLease('run')).toEqual({ holder: 'host:3:c', expiresAt: now.getTime() + 5000 });
       });
 
       it('keeps the generated secret and state across reopening', async () => {

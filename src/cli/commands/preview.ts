@@ -6,7 +6,7 @@ import { loadSiteConfig } from '../../config/load.js';
 import { loadArticles, selectPublished } from '../../content/index.js';
 import { previewDigest, readDigestHistory } from '../../digest/index.js';
 import { UsageError } from '../../errors.js';
-import { openStore } from '../../store/index.js';
+import { isPostgresUrl, openStore } from '../../store/index.js';
 import { ioOf, optionArgs, optionsOf, writeProblems } from '../context.js';
 
 /** `gazette preview`: Render the next digest to an HTML file; records and sends nothing */
@@ -29,7 +29,7 @@ export default defineCommand({
     writeProblems(io, problems);
     // No database yet means no digest yet; opening it would create one, and a preview records nothing.
     let history = { seen: new Set<string>(), number: 1 };
-    if (existsSync(options.dbPath)) {
+    if (isPostgresUrl(options.dbPath) || existsSync(options.dbPath)) {
       const store = await openStore(options);
       try {
         history = await readDigestHistory(store);

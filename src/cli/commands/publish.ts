@@ -1,5 +1,5 @@
 import { defineCommand } from 'citty';
-import { publish } from '../../delivery/run.js';
+import { publish } from '../../jobs/run.js';
 import { deliveryArgs, runDelivery } from './send.js';
 
 /** `gazette publish`: Build, make a digest of the articles not yet in any digest, then deliver it */

@@ -1,8 +1,8 @@
 import { defineCommand, type CommandContext } from 'citty';
 import type { RuntimeOptions } from '../../config/options.js';
 import { createProgressReporter } from '../../delivery/progress.js';
-import { renderRunJson, renderRunSummary } from '../../delivery/report.js';
-import { send, type RunHooks, type RunReport } from '../../delivery/run.js';
+import { renderRunJson, renderRunSummary } from '../../jobs/report.js';
+import { send, type RunHooks, type RunReport } from '../../jobs/run.js';
 import { resolveDeliverySettings } from '../../delivery/settings.js';
 import { PendingError } from '../../errors.js';
 import { createLogger } from '../../log.js';
