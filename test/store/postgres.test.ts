@@ -6,8 +6,14 @@ import { numberPlaceholders, openPostgresStore, PostgresDriver } from '../../src
 import { run } from '../cli/run.js';
 import { describeStoreContract } from './contract.js';
 import { createPostgresDatabase, type TestDatabase } from './databases.js';
+import { describeReturnPathContract } from './return-contract.js';
 
 describeStoreContract('PostgreSQL', async () => {
+  const database = await createPostgresDatabase();
+  return { open: () => openPostgresStore(database.db), dispose: () => database.dispose() };
+});
+
+describeReturnPathContract('PostgreSQL', async () => {
   const database = await createPostgresDatabase();
   return { open: () => openPostgresStore(database.db), dispose: () => database.dispose() };
 });
