@@ -7,6 +7,7 @@ const onBothStores = [
   'test/delivery/crash.test.ts',
   'test/delivery/dkim.test.ts',
   'test/delivery/send.test.ts',
+  'test/inbound/e2e.test.ts',
   'test/schedule/daemon.test.ts',
   'test/schedule/scheduler.test.ts',
   'test/store/lease.test.ts',
