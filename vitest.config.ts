@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 // Tests that open a store run twice: on SQLite and on PostgreSQL (a real server started once per run by
 // test/postgres-server.ts). The rest run once. test/store/databases.ts gives each test its database.
 const onBothStores = [
+  'test/dashboard/page.test.ts',
   'test/delivery/cli.test.ts',
   'test/delivery/crash.test.ts',
   'test/delivery/dkim.test.ts',

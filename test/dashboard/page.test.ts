@@ -13,6 +13,7 @@ import { startServer, type RunningServer } from '../../src/server/index.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { run } from '../cli/run.js';
 import { startSink, type Sink } from '../delivery/smtp-sink.js';
+import { createTestDatabase, testStoreKind, type TestDatabase } from '../store/databases.js';
 
 const token = 'dashboard-test-token-0123456789';
 const secret = 'dashboard-test-secret-0123456789-abcdefgh';
@@ -28,6 +29,7 @@ let store: Store;
 let server: RunningServer;
 let transport: ReturnType<typeof createTransport>;
 let env: Record<string, string>;
+let database: TestDatabase | undefined;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gazette-dashboard-'));
@@ -45,11 +47,12 @@ beforeAll(async () => {
   for (const slug of ['first-story', 'second-story']) {
     await writeFile(join(content, `${slug}.md`), `---\ntitle: ${slug}\ndate: 2026-01-15T08:00\nsummary: A story.\n---\nThe body of ${slug}.\n`);
   }
+  database = await createTestDatabase(dir);
   sink = await startSink({ rcpt: (address) => (address === 'gus@example.net' ? { code: 550, message: '5.1.1 no such user' } : null) });
   env = {
     GAZETTE_CONTENT: content,
     GAZETTE_OUT: join(dir, 'public'),
-    GAZETTE_DB: join(dir, 'gazette.db'),
+    GAZETTE_DB: database.db,
     GAZETTE_OUTBOX: join(dir, 'outbox'),
     GAZETTE_SECRET: secret,
     GAZETTE_ADMIN_TOKEN: token,
@@ -78,6 +81,7 @@ afterAll(async () => {
   await transport?.close();
   await store?.close();
   await sink?.close();
+  await database?.dispose();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -175,7 +179,7 @@ describe('the dashboard page', () => {
           expect(chart.height).toBeGreaterThan(100);
           expect(chart.right).toBeLessThanOrEqual(width);
         }
-        await page.screenshot({ path: `${outputDir}admin-${width}.png`, fullPage: true });
+        await page.screenshot({ path: `${outputDir}admin-${width}${testStoreKind().name === 'SQLite' ? '' : '-postgres'}.png`, fullPage: true });
       } finally {
         await context.close();
       }
