@@ -112,33 +112,35 @@ async function firstDigest(store: Store, config: SiteConfig): Promise<DigestReco
 }
 
 async function anotherDigest(store: Store, digest: DigestRecord, round: number): Promise<DigestRecord> {
-  const { subject, html, text } = digest;
-  return store.createDigest({ number: await store.nextDigestNumber(), createdAt: now, subject, html, text, carried: [`bench-round-${round}`], passedOver: [] });
+  const { subject, html, text, blocks, edition } = digest;
+  const next = { number: await store.nextDigestNumber(), edition, issue: await store.nextIssueNumber(edition), defaultEdition: true };
+  return store.createDigest({ ...next, createdAt: now, subject, html, text, blocks, carried: [`bench-round-${round}`], passedOver: [] });
 }
 
 // ---- the two senders ----
 
 async function baseline(sink: SinkHandle, store: Store, config: SiteConfig, digest: DigestRecord): Promise<number> {
-  const [{ default: nodemailer }, { digestMessageId, listId }, { personalize }, { digestWebUrl }, { unsubscribeUrl }] =
+  const [{ default: nodemailer }, { digestMessageId, listId }, { personalize }, { digestWebUrl }, { unsubscribeUrl }, { fullCopy }] =
     await Promise.all([
       import('nodemailer'),
       import('../src/delivery/message.js'),
       import('../src/digest/personalize.js'),
       import('../src/digest/urls.js'),
       import('../src/subscribers/tokens.js'),
+      import('../src/digest/assemble.js'),
     ]);
   const mailer = nodemailer.createTransport({ host: '127.0.0.1', port: sink.port, pool: true, maxConnections: connections, ignoreTLS: true });
   const from = { name: 'Example News', address: 'news@example.org' };
   const started = performance.now();
   const window = new Set<Promise<unknown>>();
   for await (const reader of store.listSubscribers({ status: 'active' })) {
-    const https = unsubscribeUrl(config.baseUrl, secret, reader.id);
-    const body = personalize(digest, { name: reader.name, unsubscribeUrl: https, webUrl: digestWebUrl(config, digest.number) });
+    const https = unsubscribeUrl(config.baseUrl, secret, reader.publicId);
+    const body = personalize(fullCopy(digest), { name: reader.name, unsubscribeUrl: https, preferencesUrl: https, webUrl: digestWebUrl(config, digest) });
     const sending = mailer.sendMail({
       from,
       to: { name: reader.name ?? '', address: reader.email },
       subject: digest.subject,
-      messageId: digestMessageId(digest, reader.id, from),
+      messageId: digestMessageId(digest, reader.publicId, from),
       html: body.html,
       text: body.text,
       headers: {

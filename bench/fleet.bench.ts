@@ -150,7 +150,7 @@ async function main(): Promise<void> {
       if (n > 1) {
         const { subject, html, text } = first;
         const number = await store.nextDigestNumber();
-        await store.createDigest({ number, createdAt: now, subject, html, text, carried: [`fleet-${n}`], passedOver: [] });
+        await store.createDigest({ number, edition: 'newsletter', issue: number, defaultEdition: true, blocks: [], createdAt: now, subject, html, text, carried: [`fleet-${n}`], passedOver: [] });
       }
       const before = await sink.accepted();
       const { seconds, rssMb, sent } = await sendFleet(n, db, contentDir, sink);
@@ -178,7 +178,7 @@ async function main(): Promise<void> {
       now,
     );
     const { subject, html, text } = first;
-    await rateStore.createDigest({ number: 1, createdAt: now, subject, html, text, carried: ['rate'], passedOver: [] });
+    await rateStore.createDigest({ number: 1, edition: 'newsletter', issue: 1, defaultEdition: true, blocks: [], createdAt: now, subject, html, text, carried: ['rate'], passedOver: [] });
     await rateStore.close();
     sink.mark();
     const { seconds, sent } = await sendFleet(3, rateDb, rateContent, sink);

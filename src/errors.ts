@@ -23,7 +23,8 @@ export type ErrorCode =
   | 'E_STORE'
   | 'E_DELIVERY'
   | 'E_PENDING'
-  | 'E_BUSY';
+  | 'E_BUSY'
+  | 'E_FILE';
 
 /** Base class of every error Gazette raises for a reason the user can act on. */
 export abstract class GazetteError extends Error {
@@ -78,4 +79,34 @@ export class BusyError extends GazetteError {
   override readonly name = 'BusyError';
   readonly code = 'E_BUSY';
   readonly exitCode = 75;
+}
+
+/** File-system failures the machine causes, not Gazette: what happened and what to do, by error code. */
+const systemProblems: Record<string, [what: string, hint: string]> = {
+  ENOSPC: ['no space left on the device', 'free some space, then run the command again'],
+  EDQUOT: ['the disk quota is used up', 'free some space or raise the quota, then run the command again'],
+  EROFS: ['the file system is read-only', 'write somewhere else, or remount it writable'],
+  EACCES: ['permission denied', 'check the owner and permissions of the file and its folder'],
+  EPERM: ['operation not permitted', 'check the owner and permissions of the file and its folder'],
+  EIO: ['an input/output error', 'check the disk'],
+  EMFILE: ['too many open files', 'raise the limit (ulimit -n), then run the command again'],
+};
+
+/** The machine refused a file operation: a full disk, a read-only file system, permissions (exit 1). */
+export class FileError extends GazetteError {
+  override readonly name = 'FileError';
+  readonly code = 'E_FILE';
+  readonly exitCode = 1;
+}
+
+/**
+ * A FileError for a full disk, a read-only file system or the like (`path: no space left on the device (ENOSPC) —
+ * free some space…`), naming `path` when given (else the error's own path), or null for any other error.
+ */
+export function fileErrorOf(error: unknown, path?: string): FileError | null {
+  const { code, path: own } = (error ?? {}) as NodeJS.ErrnoException;
+  const problem = code === undefined ? undefined : systemProblems[code];
+  if (!problem) return null;
+  const where = path ?? own;
+  return new FileError(`${where === undefined ? '' : `${where}: `}${problem[0]} (${code}) — ${problem[1]}`, { cause: error });
 }

@@ -4,18 +4,24 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /**
- * Writes `data` at `path` through a hidden temporary file in the same folder and a rename, so a reader (the
- * HTTP server, a feed reader, a mail pickup) never sees half a file, and the server never serves the temporary.
+ * Makes the file at `path` by `write(temporary)` into a hidden temporary file in the same folder and a rename, so a
+ * reader (the HTTP server, a feed reader, a mail pickup) never sees half a file, the server never serves the
+ * temporary, and a failed write (a full disk) leaves the old file whole.
  */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+export async function replaceFile(path: string, write: (temporary: string) => Promise<void>): Promise<void> {
   const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    await writeFile(temporary, data);
+    await write(temporary);
     await rename(temporary, path);
   } catch (error) {
     await rm(temporary, { force: true });
     throw error;
   }
+}
+
+/** Writes `data` at `path` through `replaceFile`; `mode` 0o600 keeps a private file (a message, a list) private. */
+export async function writeFileAtomic(path: string, data: string | Uint8Array, mode?: number): Promise<void> {
+  await replaceFile(path, (temporary) => writeFile(temporary, data, mode === undefined ? {} : { mode }));
 }
 
 /**

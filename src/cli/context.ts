@@ -1,7 +1,10 @@
 // What every command shares: its input/output streams and environment, and the SPEC's common flags.
 import type { ArgsDef, CommandContext } from 'citty';
+import { editionsOf, type Edition } from '../config/editions.js';
 import { resolveOptions, type RuntimeOptions } from '../config/options.js';
-import { formatProblem, type Problem } from '../errors.js';
+import type { SiteConfig } from '../config/schema.js';
+import { formatProblem, UsageError, type Problem } from '../errors.js';
+import { resolveEditions } from '../subscribers/choices.js';
 
 /** Streams and environment a command runs with; tests pass their own. */
 export interface CliIO {
@@ -31,6 +34,19 @@ export const optionArgs = {
 export const jsonArg = {
   json: { type: 'boolean', description: 'print one JSON object on stdout instead of a summary' },
 } as const satisfies ArgsDef;
+
+/** The `--edition ID` flag of `publish` and `preview`. */
+export const editionArg = {
+  edition: { type: 'string', valueHint: 'ID', description: 'only this edition of newsletter.editions (by id or name)' },
+} as const satisfies ArgsDef;
+
+/** The edition an `--edition` value names; an unknown one is a UsageError naming the editions. */
+export function editionOf(value: string, config: SiteConfig): Edition {
+  const editions = editionsOf(config);
+  const resolved = resolveEditions([value], editions);
+  if (!resolved.ok) throw new UsageError(`--edition: ${resolved.message}`);
+  return editions.find((e) => e.id === resolved.keys[0]) as Edition;
+}
 
 /** The CliIO that `main` put in the command context. */
 export function ioOf<T extends ArgsDef>(context: CommandContext<T>): CliIO {

@@ -1,7 +1,8 @@
 // The command line: parses argv, runs one command, maps its outcome to an exit status.
 import { stripVTControlCharacters } from 'node:util';
 import { defineCommand, renderUsage, runCommand, type CommandDef } from 'citty';
-import { GazetteError, InputError, UsageError } from '../errors.js';
+import { fileErrorOf, GazetteError, InputError, UsageError } from '../errors.js';
+import { quoteValue } from '../subscribers/validate.js';
 import { commands } from './commands/index.js';
 import type { CliIO } from './context.js';
 
@@ -17,71 +18,80 @@ interface Resolved {
   command: CommandDef;
   parent: CommandDef;
   rest: string[];
+  /** How the user names this command: `gazette subscribers add`. */
+  name: string;
 }
 
 async function resolveCommand(argv: string[]): Promise<Resolved> {
   let command: CommandDef = gazette as CommandDef;
   let parent: CommandDef = gazette as CommandDef;
   let rest = argv;
+  let name = 'gazette';
   for (;;) {
     const subCommands = command.subCommands as Record<string, CommandDef> | undefined;
-    if (!subCommands) return { command, parent, rest };
+    if (!subCommands) return { command, parent, rest, name };
     const index = rest.findIndex((arg) => !arg.startsWith('-'));
-    const name = index === -1 ? undefined : rest[index];
-    if (name === undefined) {
-      if (rest.some(isHelpFlag)) return { command, parent, rest };
-      throw new UsageError(`missing command — run "${await nameOf(command, parent)} --help" to see the commands`);
+    const typed = index === -1 ? undefined : rest[index];
+    if (typed === undefined) {
+      if (rest.some(isHelpFlag)) return { command, parent, rest, name };
+      throw new UsageError(`missing command — run "${name} --help" to see the commands`);
     }
-    const next = subCommands[name];
+    const next = subCommands[typed];
     if (!next) {
-      throw new UsageError(
-        `unknown command "${name}" — one of: ${Object.keys(subCommands).join(', ')} (see "${await nameOf(command, parent)} --help")`,
-      );
+      throw new UsageError(`unknown command ${quoteValue(typed)} — one of: ${Object.keys(subCommands).join(', ')} (see "${name} --help")`);
     }
     parent = command;
     command = next;
+    name = `${name} ${typed}`;
     rest = [...rest.slice(0, index), ...rest.slice(index + 1)];
   }
-}
-
-async function nameOf(command: CommandDef, parent: CommandDef): Promise<string> {
-  const meta = await (typeof command.meta === 'function' ? command.meta() : command.meta);
-  const parentMeta = await (typeof parent.meta === 'function' ? parent.meta() : parent.meta);
-  return command === parent ? (meta?.name ?? 'gazette') : `${parentMeta?.name ?? 'gazette'} ${meta?.name ?? ''}`;
 }
 
 function isHelpFlag(arg: string): boolean {
   return arg === '--help' || arg === '-h';
 }
 
-/** Rejects flags the command does not declare, so a typo never silently falls back to a default. */
-async function checkFlags(command: CommandDef, rest: string[]): Promise<void> {
+/**
+ * Checks the arguments against what the command declares before citty parses them, so each mistake names the
+ * argument at fault: unknown flags, missing values, enum values, missing or extra positionals (also after `--`).
+ */
+async function checkArgs(command: CommandDef, rest: string[], name: string): Promise<void> {
   const args = (await (typeof command.args === 'function' ? command.args() : command.args)) ?? {};
   const known = new Set<string>();
-  for (const [name, def] of Object.entries(args)) {
-    known.add(name);
-    if (def.type === 'boolean') known.add(`no-${name}`);
+  for (const [flag, def] of Object.entries(args)) {
+    known.add(flag);
+    if (def.type === 'boolean') known.add(`no-${flag}`);
     if ('alias' in def && def.alias !== undefined) for (const alias of [def.alias].flat()) known.add(alias);
   }
-  const positionals = Object.values(args).filter((def) => def.type === 'positional').length;
-  let given = 0;
+  const declared = Object.entries(args).filter(([, def]) => def.type === 'positional');
+  const positionals: string[] = [];
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i] ?? '';
-    if (arg === '--') break;
+    if (arg === '--') {
+      positionals.push(...rest.slice(i + 1));
+      break;
+    }
     if (!arg.startsWith('-') || arg === '-') {
-      given++;
+      positionals.push(arg);
       continue;
     }
-    const name = arg.replace(/^--?/, '').split('=')[0] ?? '';
-    if (!known.has(name)) throw new UsageError(`unknown option "${arg}" — see --help for the options of this command`);
-    const def = args[name];
-    if (def && (def.type === 'string' || def.type === 'enum') && !arg.includes('=')) {
-      const value = rest[i + 1];
-      if (value === undefined || value.startsWith('--')) throw new UsageError(`option "${arg}" needs a value`);
-      i++;
+    const [flag = '', inline] = arg.replace(/^--?/, '').split(/=(.*)/s);
+    if (!known.has(flag)) throw new UsageError(`unknown option ${quoteValue(arg)} — see "${name} --help" for the options of this command`);
+    const def = args[flag];
+    if (!def || (def.type !== 'string' && def.type !== 'enum')) continue;
+    const value = inline ?? rest[++i];
+    if (value === undefined || (inline === undefined && value.startsWith('--'))) throw new UsageError(`option ${quoteValue(arg)} needs a value`);
+    if (def.type === 'enum' && !(def.options ?? []).includes(value)) {
+      throw new UsageError(`option --${flag} does not take ${quoteValue(value)} — use one of: ${(def.options ?? []).join(', ')}`);
     }
   }
-  if (given > positionals) throw new UsageError(`unexpected argument "${rest.filter((a) => !a.startsWith('-')).at(-1)}"`);
+  const extra = positionals[declared.length];
+  if (extra !== undefined) throw new UsageError(`unexpected argument ${quoteValue(extra)} — see "${name} --help"`);
+  const missing = declared.find(([, def], i) => positionals[i] === undefined && def.required !== false && def.default === undefined);
+  if (missing) {
+    const [arg, def] = missing;
+    throw new UsageError(`missing ${def.valueHint ?? arg.toUpperCase()}${def.description ? ` (${def.description})` : ''} — see "${name} --help"`);
+  }
 }
 
 const defaultIO: CliIO = { stdout: process.stdout, stderr: process.stderr, env: process.env };
@@ -94,13 +104,13 @@ export async function main(argv: string[], io: Partial<CliIO> = {}): Promise<num
       cli.stdout.write(`${version}\n`);
       return 0;
     }
-    const { command, parent, rest } = await resolveCommand(argv);
+    const { command, parent, rest, name } = await resolveCommand(argv);
     if (argv.some(isHelpFlag)) {
       const usage = await renderUsage(command, command === parent ? undefined : parent);
       cli.stdout.write(`${cli.stdout.isTTY ? usage : stripVTControlCharacters(usage)}\n`);
       return 0;
     }
-    await checkFlags(command, rest);
+    await checkArgs(command, rest, name);
     const { result } = await runCommand(command, { rawArgs: rest, data: cli });
     return typeof result === 'number' ? result : 0;
   } catch (error) {
@@ -117,6 +127,10 @@ function reportError(error: unknown, io: CliIO): number {
     io.stderr.write(`gazette: ${error.message}\n`);
     return error.exitCode;
   }
+  // The reader of our output went away (`gazette subscribers export | head`): nothing is wrong, nothing to say.
+  if ((error as NodeJS.ErrnoException | null)?.code === 'EPIPE') return 0;
+  const file = fileErrorOf(error);
+  if (file !== null) return reportError(file, io);
   const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
   io.stderr.write(`gazette: internal error — this is a bug in Gazette, please report it with this trace:\n${detail}\n`);
   return 1;

@@ -22,7 +22,8 @@ export function parseSiteConfig(data: unknown, path = 'site.json'): SiteConfig {
 export function parseSiteConfigText(text: string, path = 'site.json'): SiteConfig {
   let data: unknown;
   try {
-    data = JSON.parse(text);
+    // Editors on Windows save UTF-8 with a byte-order mark; JSON.parse refuses it.
+    data = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const position = /position (\d+)/.exec(message)?.[1];

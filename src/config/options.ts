@@ -41,6 +41,23 @@ function nonEmpty(value: string | undefined): string | null {
   return value === undefined || value.trim() === '' ? null : value;
 }
 
+/** The shortest `GAZETTE_SECRET` accepted: 32 characters of `openssl rand -base64 32` carry 192 bits. */
+export const minSecretLength = 32;
+
+/** `GAZETTE_SECRET`, refused when short or repetitive enough to guess (every token is an HMAC under it). */
+function strongSecret(value: string | undefined): string | null {
+  const secret = nonEmpty(value);
+  if (secret === null) return null;
+  const distinct = new Set(secret).size;
+  if (secret.length < minSecretLength || distinct < 8) {
+    const why = secret.length < minSecretLength ? `${secret.length} characters` : `only ${distinct} different characters`;
+    throw new UsageError(
+      `GAZETTE_SECRET is too weak (${why}) — set at least ${minSecretLength} random characters, e.g. the output of "openssl rand -base64 32", or unset it to let Gazette generate one and keep it in the database`,
+    );
+  }
+  return secret;
+}
+
 /** Resolves flags over environment over defaults; a malformed value is a UsageError naming its source. */
 export function resolveOptions(flags: OptionFlags, env: Readonly<Record<string, string | undefined>>): RuntimeOptions {
   const portText = flags.port ?? nonEmpty(env.PORT) ?? '8080';
@@ -68,7 +85,7 @@ export function resolveOptions(flags: OptionFlags, env: Readonly<Record<string, 
     outboxDir: flags.outbox ?? nonEmpty(env.GAZETTE_OUTBOX) ?? './data/outbox',
     port,
     smtpUrl,
-    secret: nonEmpty(env.GAZETTE_SECRET),
+    secret: strongSecret(env.GAZETTE_SECRET),
     dkim: resolveDkim(env),
     trustProxy: /^(1|true|yes)$/i.test(env.GAZETTE_TRUST_PROXY ?? ''),
     adminToken: resolveAdminToken(env),

@@ -26,6 +26,25 @@ const httpUrl = z
   .url({ protocol: /^https?$/, error: 'expected an absolute http(s) URL' })
   .transform((u) => u.replace(/\/+$/, ''));
 
+/** The site's address: every link and feed id starts with it, so it carries no fragment, query or credentials. */
+const baseUrl = z
+  .url({ protocol: /^https?$/, error: 'expected an absolute http(s) URL' })
+  .superRefine((value, ctx) => {
+    if (!URL.canParse(value)) return;
+    const url = new URL(value);
+    const found = [
+      url.username || url.password ? 'a user name or password (it would be published in every feed)' : '',
+      url.search || value.includes('?') ? 'a query (?…)' : '',
+      url.hash || value.includes('#') ? 'a fragment (#…)' : '',
+    ].filter(Boolean);
+    if (found.length === 0) return;
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected the bare site address, such as "https://news.example.org" or "https://example.org/news", but it has ${found.join(' and ')} — remove it`,
+    });
+  })
+  .transform((u) => u.replace(/\/+$/, ''));
+
 const timeZone = z.string().refine(isTimeZone, { error: 'expected an IANA time zone such as "Europe/Paris" or "UTC"' });
 
 const cronExpression = z.string().superRefine((expr, ctx) => {
@@ -38,13 +57,38 @@ const cronExpression = z.string().superRefine((expr, ctx) => {
   });
 });
 
+/** An edition's id: it names the edition in flags, forms and CSV files and its archive folder `digests/<id>/`. */
+const editionId = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,39}$/, 'expected an id of lowercase letters, digits and "-", starting with a letter, such as "daily"');
+
+/** One edition of the newsletter (SPEC "Readers choose"): its own schedule, issue numbers and archive. */
+const editionSchema = z.strictObject({
+  id: editionId,
+  name: z.string().trim().min(1, 'expected the name readers see, such as "Daily briefing"'),
+  schedule: cronExpression,
+  /** Most articles in one issue; defaults to `newsletter.maxArticles`. */
+  maxArticles: z.int().min(1).max(100).nullable().default(null),
+});
+
+const editionsSchema = z
+  .array(editionSchema)
+  .min(1, 'expected at least one edition, or no "editions" key for the one newsletter')
+  .superRefine((editions, ctx) => {
+    const seen = new Set<string>();
+    editions.forEach((edition, i) => {
+      if (seen.has(edition.id)) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `"${edition.id}" is the id of an earlier edition — give each edition its own id` });
+      seen.add(edition.id);
+    });
+  });
+
 const mailbox = z.string().refine((v) => parseMailbox(v) !== null, { error: 'expected "Name <address>"' });
 
 /** Schema of `content/site.json`, with every default filled in. */
 export const siteConfigSchema = z.strictObject({
   title: z.string().trim().min(1, 'expected the site title'),
   description: z.string().default(''),
-  baseUrl: httpUrl,
+  baseUrl,
   language: z
     .string()
     .regex(/^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/, 'expected a language tag such as "en" or "pt-BR"')
@@ -82,6 +126,8 @@ export const siteConfigSchema = z.strictObject({
     maxArticles: z.int().min(1).max(100).default(10),
     /** Subject line; `{title}`, `{date}`, `{headline}` and `{number}` are filled in. */
     subject: z.string().trim().min(1).nullable().default(null),
+    /** The editions readers choose from; null: one edition, the newsletter itself. */
+    editions: editionsSchema.nullable().default(null),
     /**
      * The address whose domain's MX points at Gazette's inbound listener: envelope senders (VERP) and the mailto
      * unsubscribe are made at it. Null: no VERP and no mailto.

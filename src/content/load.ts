@@ -1,7 +1,7 @@
 // Reads every article under the content folder: files in parallel, each problem kept, the rest loaded.
 import type { Dirent } from 'node:fs';
 import { open, readdir } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { join } from 'node:path';
 import { InputError, type Problem } from '../errors.js';
 import { mapLimit } from '../files.js';
 import type { Article } from './article.js';
@@ -23,30 +23,48 @@ const byPath = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 /** The folder of `content/` that holds the articles' images, not articles (the site publishes it as it is). */
 export const imagesDir = 'images';
 
-/** Paths (relative, with `/`) of the article files under `contentDir`, at any depth, dotfiles and images skipped. */
-async function findArticleFiles(contentDir: string): Promise<string[]> {
-  let entries: Dirent[];
-  try {
-    entries = await readdir(contentDir, { recursive: true, withFileTypes: true });
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    throw new InputError(
-      'E_CONTENT',
-      [
-        {
-          path: contentDir,
-          message: `cannot read the content folder (${code})`,
-          hint: 'create it, or pass --content DIR (env GAZETTE_CONTENT)',
-        },
-      ],
-      { cause: error },
-    );
+/** Whether a relative path (with `/`) is one of the folders or files the loader skips: dotfiles and the images. */
+function isSkipped(path: string): boolean {
+  return path === imagesDir || path.startsWith(`${imagesDir}/`) || path.split('/').some((part) => part.startsWith('.'));
+}
+
+/**
+ * Paths (relative, with `/`) of the article files under `contentDir`, at any depth, dotfiles and images skipped,
+ * and a problem for each subfolder that cannot be read (the rest is still found). Throws InputError only when
+ * `contentDir` itself cannot be read.
+ */
+async function findArticleFiles(contentDir: string): Promise<{ paths: string[]; problems: Problem[] }> {
+  const paths: string[] = [];
+  const problems: Problem[] = [];
+  const folders = [''];
+  for (let folder = folders.pop(); folder !== undefined; folder = folders.pop()) {
+    let entries: Dirent[];
+    try {
+      entries = await readdir(join(contentDir, folder), { withFileTypes: true });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'error';
+      if (folder === '') {
+        throw new InputError(
+          'E_CONTENT',
+          [{ path: contentDir, message: `cannot read the content folder (${code})`, hint: 'create it, or pass --content DIR (env GAZETTE_CONTENT)' }],
+          { cause: error },
+        );
+      }
+      problems.push({
+        path: `${folder}/`,
+        message: `cannot read this folder (${code}); its articles were left out`,
+        hint: 'give Gazette permission to read it, or move it out of the content folder',
+      });
+      continue;
+    }
+    for (const entry of entries) {
+      const path = folder === '' ? entry.name : `${folder}/${entry.name}`;
+      if (isSkipped(path)) continue;
+      if (entry.isDirectory()) folders.push(path);
+      else if (entry.isFile() && isArticlePath(path)) paths.push(path);
+    }
   }
-  return entries
-    .filter((entry) => entry.isFile())
-    .map((entry) => relative(contentDir, join(entry.parentPath, entry.name)).split(sep).join('/'))
-    .filter((path) => isArticlePath(path) && !path.startsWith(`${imagesDir}/`) && !path.split('/').some((part) => part.startsWith('.')))
-    .sort(byPath);
+  return { paths: paths.sort(byPath), problems };
 }
 
 /** The bytes of a file, or only its size when it is over the limit (so a huge file is never read). */
@@ -97,10 +115,10 @@ function rejectDuplicateSlugs(articles: readonly Article[]): LoadResult {
  * the folder itself cannot be read.
  */
 export async function loadArticles(contentDir: string, options: ParseOptions): Promise<LoadResult> {
-  const paths = await findArticleFiles(contentDir);
+  const { paths, problems: unreadable } = await findArticleFiles(contentDir);
   const results = await mapLimit(paths, READ_CONCURRENCY, (path) => loadArticle(contentDir, path, options));
   const unique = rejectDuplicateSlugs(results.flatMap((result) => (result.ok ? [result.article] : [])));
-  const problems = [...results.flatMap((result) => (result.ok ? [] : [result.problem])), ...unique.problems];
+  const problems = [...unreadable, ...results.flatMap((result) => (result.ok ? [] : [result.problem])), ...unique.problems];
   problems.sort((a, b) => byPath(a.path, b.path) || (a.line ?? 0) - (b.line ?? 0));
   return { articles: distinctTimes(unique.articles), problems };
 }

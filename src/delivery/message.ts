@@ -2,27 +2,34 @@
 // boundaries, part headers) and quoted-printable encodes the bodies between the per-reader placeholders once.
 // Each reader's message is then a few small encoded values spliced between those prepared pieces.
 import MailComposer from 'nodemailer/lib/mail-composer';
+import MimeNode from 'nodemailer/lib/mime-node';
 import { encodeWord, foldLines, quoteString } from 'nodemailer/lib/mime-funcs';
 import { encode as qpEncode, wrap as qpWrap } from 'nodemailer/lib/qp';
 import type { SiteConfig } from '../config/schema.js';
 import { oneLine } from '../content/text.js';
+import { copyFor } from '../digest/assemble.js';
 import { mailHtml, personalize, placeholders, type Reader, type RenderedEmail } from '../digest/personalize.js';
 import { digestWebUrl } from '../digest/urls.js';
 import type { DigestRecord } from '../store/types.js';
 import { bounceAddress, unsubscribeAddress } from '../inbound/verp.js';
-import { unsubscribeUrl } from '../subscribers/tokens.js';
+import { preferencesUrl, unsubscribeUrl } from '../subscribers/tokens.js';
 import { messageIdFor, nodemailerAddress, toMailbox, type Mailbox } from './compose.js';
 import type { RawMessage } from './transport.js';
 
 /** The reader a message is for. */
 export interface Recipient {
+  /** The reader's opaque id: the links' tokens and the Message-ID carry it. */
+  publicId: string;
+  /** The sequential id: only the return-path addresses carry it (a public id and a MAC do not fit a local part). */
   subscriberId: number;
   email: string;
   name: string | null;
+  /** The sections the reader chose (keys); empty: all. */
+  sections: readonly string[];
 }
 
-/** Makes each reader's message of one digest. */
-export type DigestMessages = (recipient: Recipient, now: Date) => RawMessage;
+/** Makes each reader's message of one digest; null when none of its articles is in the reader's sections. */
+export type DigestMessages = (recipient: Recipient, now: Date) => RawMessage | null;
 
 type Field = keyof Reader;
 const fields = Object.keys(placeholders) as Field[];
@@ -117,8 +124,8 @@ export function unsubscribeMailto(returnPath: string, secret: string, subscriber
 }
 
 /** The stable Message-ID of one reader's copy of a digest. */
-export function digestMessageId(digest: Pick<DigestRecord, 'number' | 'createdAt'>, subscriberId: number, from: Mailbox): string {
-  const label = `digest-${digest.number}.subscriber-${subscriberId}`;
+export function digestMessageId(digest: Pick<DigestRecord, 'number' | 'createdAt'>, publicId: string, from: Mailbox): string {
+  const label = `digest-${digest.number}.reader-${publicId}`;
   return messageIdFor(label, `${digest.createdAt.toISOString()}:${label}`, from);
 }
 
@@ -129,7 +136,7 @@ const htmlMark = 'GZHTMLBODYGZ';
 function skeleton(built: Buffer): { head: Buffer; parts: [Buffer, Buffer, Buffer] } {
   const source = built.toString('latin1');
   const end = source.indexOf('\r\n\r\n');
-  const perReader = /^(date|message-id|to):/i;
+  const perReader = /^(date|message-id|to|subject):/i;
   const kept = source
     .slice(0, end)
     .split(/\r\n(?![ \t])/)
@@ -145,9 +152,24 @@ function skeleton(built: Buffer): { head: Buffer; parts: [Buffer, Buffer, Buffer
   };
 }
 
+/** The Subject field of a copy, encoded and folded as MailComposer does it. */
+function subjectField(subject: string): string {
+  const node = new MimeNode('text/plain', { newline: 'win' });
+  node.setHeader('Subject', oneLine(subject));
+  return node.buildHeaders().split(/\r\n(?![ \t])/)[0] ?? '';
+}
+
+/** A copy's parts that are the same for each of its readers. */
+interface EncodedCopy {
+  subject: string;
+  text: EncodedBody;
+  html: EncodedBody;
+}
+
 /**
- * Prepares the messages of one stored digest: composed once here, then per reader only the To, Date,
- * Message-ID and List-Unsubscribe fields, the envelope sender and the reader's values in the bodies.
+ * Prepares the messages of one stored digest: composed once here, each copy (combination of sections)
+ * encoded once, then per reader only the To, Date, Message-ID and List-Unsubscribe fields, the envelope sender
+ * and the reader's values in the bodies.
  */
 export async function prepareDigestMessages(digest: DigestRecord, config: SiteConfig, secret: string): Promise<DigestMessages> {
   const from = toMailbox(config.newsletter.from);
@@ -155,7 +177,6 @@ export async function prepareDigestMessages(digest: DigestRecord, config: SiteCo
   const built = await new MailComposer({
     from: nodemailerAddress(from),
     ...(replyTo ? { replyTo: nodemailerAddress(replyTo) } : {}),
-    subject: oneLine(digest.subject),
     headers: {
       'List-Id': { prepared: true, foldLines: true, value: listId(config) },
       'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
@@ -169,26 +190,34 @@ export async function prepareDigestMessages(digest: DigestRecord, config: SiteCo
     .compile()
     .build();
   const { head, parts } = skeleton(built);
-  const text = encodeBody(digest.text);
-  const html = encodeBody(mailHtml(digest.html));
-  const webUrl = digestWebUrl(config, digest.number);
+  const copies = new Map<RenderedEmail, EncodedCopy>();
+  const webUrl = digestWebUrl(config, digest);
   const { returnPath } = config.newsletter;
 
   return (recipient, now) => {
-    const messageId = digestMessageId(digest, recipient.subscriberId, from);
-    const https = unsubscribeUrl(config.baseUrl, secret, recipient.subscriberId);
-    const values = readerValues({ name: recipient.name, unsubscribeUrl: https, webUrl });
+    const copy = copyFor(digest, recipient.sections);
+    if (copy === null) return null;
+    let encoded = copies.get(copy);
+    if (!encoded) {
+      encoded = { subject: subjectField(copy.subject), text: encodeBody(copy.text), html: encodeBody(mailHtml(copy.html)) };
+      copies.set(copy, encoded);
+    }
+    const messageId = digestMessageId(digest, recipient.publicId, from);
+    const https = unsubscribeUrl(config.baseUrl, secret, recipient.publicId);
+    const preferences = preferencesUrl(config.baseUrl, secret, recipient.publicId);
+    const values = readerValues({ name: recipient.name, unsubscribeUrl: https, preferencesUrl: preferences, webUrl });
     const fieldsOfReader = [
       foldLines(`To: ${mailboxHeader({ address: recipient.email, name: recipient.name })}`, 76),
       `Date: ${rfc5322Date(now)}`,
       `Message-ID: ${messageId}`,
+      encoded.subject,
       foldLines(`List-Unsubscribe: <${https}>${returnPath ? `, <${unsubscribeMailto(returnPath, secret, recipient.subscriberId)}>` : ''}`, 76),
       '',
     ].join('\r\n');
     const out: Buffer[] = [Buffer.from(fieldsOfReader, 'utf8'), head, parts[0]];
-    spliceBody(text, values.text, out);
+    spliceBody(encoded.text, values.text, out);
     out.push(parts[1]);
-    spliceBody(html, values.html, out);
+    spliceBody(encoded.html, values.html, out);
     out.push(parts[2]);
     // With a return path, bounces come back to a VERP address naming this digest and reader (SPEC "Return path").
     const sender = returnPath ? bounceAddress(returnPath, secret, digest.number, recipient.subscriberId) : from.address;

@@ -26,7 +26,8 @@ export class OutboxTransport implements Transport {
   }
 
   async send(message: RawMessage): Promise<string> {
-    this.ready ??= mkdir(this.dir, { recursive: true }).then(
+    // Messages carry addresses and personal unsubscribe tokens: only the owner may read them.
+    this.ready ??= mkdir(this.dir, { recursive: true, mode: 0o700 }).then(
       () => undefined,
       (error: unknown) => {
         throw new DeliveryError(`cannot create the outbox folder ${this.description}: ${(error as Error).message}`, {
@@ -37,7 +38,7 @@ export class OutboxTransport implements Transport {
     await this.ready;
     const name = outboxFileName(message.messageId);
     try {
-      await writeFileAtomic(join(this.dir, name), message.raw);
+      await writeFileAtomic(join(this.dir, name), message.raw, 0o600);
     } catch (error) {
       // A full disk or a permission problem may pass; the row stays pending and a later send retries.
       throw new SendFailure(`cannot write ${name}: ${(error as Error).message}`, 'temporary', null, false, { cause: error });

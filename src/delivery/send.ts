@@ -4,7 +4,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SiteConfig } from '../config/schema.js';
 import { DeliveryError } from '../errors.js';
-import type { DeliveryCursor, DeliveryOutcome, PendingDelivery, Store } from '../store/types.js';
+import { nothingInSections, type DeliveryCursor, type DeliveryOutcome, type PendingDelivery, type Store } from '../store/types.js';
 import { prepareDigestMessages, type DigestMessages } from './message.js';
 import { defaultDeliverySettings, type DeliverySettings } from './settings.js';
 import { SendFailure, type Transport } from './transport.js';
@@ -56,6 +56,8 @@ export interface DeliverySummary {
   stoppedEarly: string | null;
   /** Messages per second the run was slowed to after a 421/454, or null. */
   slowedTo: number | null;
+  /** The cause of the last message that failed or must be retried (`ECONNRESET`, a 4xx answer), or null. */
+  lastFailure: string | null;
   /** Where the messages went. */
   transport: string;
 }
@@ -179,6 +181,7 @@ class SendRun {
   private readonly counts = { sent: 0, bounced: 0, failed: 0, skipped: 0, left: 0, deferred: 0 };
   private slowedTo: number | null = null;
   private stoppedEarly: string | null = null;
+  private lastFailure: string | null = null;
 
   constructor(
     private readonly store: Store,
@@ -214,6 +217,7 @@ class SendRun {
       interrupted: this.options.signal?.aborted ?? false,
       stoppedEarly: this.stoppedEarly,
       slowedTo: this.slowedTo,
+      lastFailure: this.lastFailure,
       transport: this.transport.description,
     };
   }
@@ -325,6 +329,7 @@ class SendRun {
 
   private record(job: Job, result: DeliveryOutcome['result'], detail: string | null): Promise<void> {
     const committed = this.ledger.add({ digestNumber: job.row.digestNumber, subscriberId: job.row.subscriberId, result, detail, at: this.clock() });
+    if (result === 'failed' || result === 'retry') this.lastFailure = detail;
     if (result !== 'retry') {
       this.counts[result]++;
       this.report();
@@ -335,12 +340,16 @@ class SendRun {
   private async attempt(job: Job): Promise<void> {
     const { row } = job;
     // The page may be minutes old by now: a reader who left since is skipped, not sent.
-    const status = (await this.store.getSubscriber(row.subscriberId))?.status ?? 'unsubscribed';
+    const subscriber = await this.store.getSubscriber(row.subscriberId);
+    const status = subscriber?.status ?? 'unsubscribed';
     if (status !== 'active') return this.record(job, 'skipped', `subscriber is ${status}`);
     try {
       const messages = await this.messagesFor(row.digestNumber);
       if (!messages) return this.record(job, 'failed', `digest ${row.digestNumber} is missing`);
-      const answer = await this.transport.send(messages(row, this.clock()));
+      const message = messages({ ...row, sections: subscriber?.sections ?? row.sections }, this.clock());
+      // The reader changed their sections since the digest was made, and none of its articles is in them now.
+      if (message === null) return this.record(job, 'skipped', nothingInSections);
+      const answer = await this.transport.send(message);
       this.failureStreak = 0;
       await this.bounceRefused();
       return this.record(job, 'sent', answer);

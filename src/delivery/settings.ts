@@ -16,7 +16,8 @@ export interface DeliverySettings {
 /** The defaults: five connections, no rate limit, five attempts per run. */
 export const defaultDeliverySettings: DeliverySettings = { maxConnections: 5, ratePerSecond: 0, maxAttempts: 5 };
 
-function integer(env: Readonly<Record<string, string | undefined>>, name: string, fallback: number, min: number, max: number): number {
+/** A whole number from `min` to `max` in environment variable `name`, or `fallback` when unset; else a UsageError. */
+export function integer(env: Readonly<Record<string, string | undefined>>, name: string, fallback: number, min: number, max: number): number {
   const text = env[name]?.trim();
   if (text === undefined || text === '') return fallback;
   const value = Number(text);

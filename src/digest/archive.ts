@@ -3,20 +3,20 @@ import { join } from 'node:path';
 import type { SiteConfig } from '../config/schema.js';
 import { writeIfChanged } from '../files.js';
 import type { Store } from '../store/types.js';
+import type { MarkedDigest } from './assemble.js';
 import { renderDigestIndex, renderWebDigest } from './render.js';
+import { digestWebPath, type DigestAddress } from './urls.js';
 
-/** What the archive needs of a stored digest (a store's DigestRecord has it). */
-export interface ArchivedDigest {
+/** What the archive needs of a stored digest (a store's DigestRecord has it): the rendered parts as stored. */
+export interface ArchivedDigest extends MarkedDigest, DigestAddress {
   number: number;
   createdAt: Date;
-  subject: string;
-  /** The rendered HTML with placeholders, as stored. */
-  html: string;
 }
 
 /**
- * Writes the web version of each digest and the archive's index page into `outDir`, rewriting only the
- * files whose bytes change. Returns the paths written, relative to `outDir`.
+ * Writes the web version of each digest (`digests/<n>/`, or `digests/<edition>/<n>/` when the site has
+ * editions) and the archive's index page into `outDir`, rewriting only the files whose bytes change.
+ * Returns the paths written, relative to `outDir`.
  */
 export async function writeDigestArchive(
   outDir: string,
@@ -24,7 +24,7 @@ export async function writeDigestArchive(
   config: SiteConfig,
 ): Promise<string[]> {
   const files: [string, string][] = digests.map((digest) => [
-    `digests/${digest.number}/index.html`,
+    `${digestWebPath(config, digest)}index.html`,
     renderWebDigest(digest, config),
   ]);
   files.push(['digests/index.html', await renderDigestIndex(digests, config)]);

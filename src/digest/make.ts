@@ -1,33 +1,40 @@
-// Making the next digest: select, render once, store whole (SPEC "Digest rules").
+// Making the next digest of an edition: select, render once, store whole (SPEC "Digest rules", "Readers choose").
+import { editionsOf, type Edition } from '../config/editions.js';
 import type { SiteConfig } from '../config/schema.js';
 import type { Article } from '../content/article.js';
 import type { DigestRecord, Store } from '../store/index.js';
 import { renderDigest } from './render.js';
 import { selectDigestArticles } from './select.js';
 
-/** What the next digest depends on: the slugs earlier digests saw, and its number (printed in it). */
+/** What an edition's next digest depends on: the slugs its earlier digests saw, and its issue number (printed in it). */
 export async function readDigestHistory(
-  store: Pick<Store, 'seenSlugs' | 'nextDigestNumber'>,
+  store: Pick<Store, 'seenSlugs' | 'nextIssueNumber'>,
+  edition: string,
 ): Promise<{ seen: Set<string>; number: number }> {
-  return { seen: await store.seenSlugs(), number: await store.nextDigestNumber() };
+  return { seen: await store.seenSlugs(edition), number: await store.nextIssueNumber(edition) };
 }
 
 /**
- * Makes the next digest from the published articles (newest first) that no digest carried or passed over,
- * and stores it with its passed-over slugs in one store call. Returns null, storing nothing, when nothing is new.
+ * Makes the edition's next digest (by default the first edition's) from the published articles (newest first)
+ * that none of its digests carried or passed over, and stores it with its passed-over slugs in one store call.
+ * Returns null, storing nothing, when nothing is new.
  */
 export async function makeDigest(
   store: Store,
   published: readonly Article[],
   config: SiteConfig,
   now: Date,
+  edition: Edition = editionsOf(config)[0] as Edition,
 ): Promise<DigestRecord | null> {
-  const { seen, number } = await readDigestHistory(store);
-  const { carried, passedOver } = selectDigestArticles(published, seen, config.newsletter.maxArticles);
+  const { seen, number: issue } = await readDigestHistory(store, edition.id);
+  const { carried, passedOver } = selectDigestArticles(published, seen, edition.maxArticles);
   if (carried.length === 0) return null;
-  const rendered = await renderDigest({ number, date: now, articles: carried, config });
+  const rendered = await renderDigest({ number: issue, date: now, articles: carried, config, edition });
   return store.createDigest({
-    number,
+    number: await store.nextDigestNumber(),
+    edition: edition.id,
+    issue,
+    defaultEdition: edition.id === editionsOf(config)[0]?.id,
     createdAt: now,
     ...rendered,
     carried: carried.map((article) => article.slug),

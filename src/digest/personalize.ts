@@ -7,6 +7,8 @@ import { oneLine } from '../content/text.js';
 export interface Reader {
   name: string | null;
   unsubscribeUrl: string;
+  /** The reader's page of sections and editions. */
+  preferencesUrl: string;
   webUrl: string;
 }
 
@@ -31,6 +33,7 @@ export interface PersonalizedEmail {
 export const placeholders = {
   name: '%%GZ_NAME%%',
   unsubscribeUrl: '%%GZ_UNSUBSCRIBE_URL%%',
+  preferencesUrl: '%%GZ_PREFERENCES_URL%%',
   webUrl: '%%GZ_WEB_URL%%',
 } as const satisfies Record<keyof Reader, string>;
 
@@ -79,12 +82,15 @@ export function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (ch) => htmlEscapes[ch] ?? ch);
 }
 
-/** The markers around the mail-only parts of a rendered email (the web version cuts at them). */
-export const mailOnlyMarkers = /<!--\/?GZ:MAIL-->/g;
+/**
+ * Gazette's markers in a rendered email: around the mail-only parts (the web version cuts at them) and around
+ * the regions of a digest (assemble.ts keeps or drops them per copy).
+ */
+export const gazetteMarkers = /<!--\/?GZ:(?:MAIL|IF(?: [a-z0-9]+)?)-->/g;
 
-/** The HTML a reader is sent: the mail-only markers, which only the web version needs, removed. */
+/** The HTML a reader is sent: no marker of any kind, as only the web version and the assembly need them. */
 export function mailHtml(html: string): string {
-  return html.replace(mailOnlyMarkers, '');
+  return html.replace(gazetteMarkers, '');
 }
 
 const compiled = new WeakMap<RenderedEmail, { html: Spliced; text: Spliced }>();
@@ -102,8 +108,14 @@ export function personalize(rendered: RenderedEmail, reader: Reader): Personaliz
   const plain = {
     name: oneLine(reader.name ?? '') || anonymousName,
     unsubscribeUrl: oneLine(reader.unsubscribeUrl),
+    preferencesUrl: oneLine(reader.preferencesUrl),
     webUrl: oneLine(reader.webUrl),
   };
-  const escaped = { name: escapeHtml(plain.name), unsubscribeUrl: escapeHtml(plain.unsubscribeUrl), webUrl: escapeHtml(plain.webUrl) };
+  const escaped = {
+    name: escapeHtml(plain.name),
+    unsubscribeUrl: escapeHtml(plain.unsubscribeUrl),
+    preferencesUrl: escapeHtml(plain.preferencesUrl),
+    webUrl: escapeHtml(plain.webUrl),
+  };
   return { html: splice(split.html, escaped), text: splice(split.text, plain) };
 }

@@ -1,28 +1,36 @@
 // A digest rendered once, with placeholders for the per-reader parts, plus its web (archive) version.
+import { hasEditions, type Edition } from '../config/editions.js';
 import type { SiteConfig } from '../config/schema.js';
 import type { Article } from '../content/article.js';
 import { formatLongDate } from '../content/dates.js';
-import { oneLine, shorten } from '../content/text.js';
+import { oneLine, shorten, slugify } from '../content/text.js';
 import { encode as qpEncode, wrap as qpWrap } from 'nodemailer/lib/qp';
 import { InputError } from '../errors.js';
 import { absoluteUrl } from '../content/url.js';
+import { copyPlaceholders, fullCopy, markTextRegions, regionKey, textMarkParagraphs, type DigestBlock, type MarkedDigest } from './assemble.js';
 import { htmlToText, renderEmailHtml } from './email.js';
-import { escapeHtml, mailHtml, neutralizeTokens, placeholders, type RenderedEmail } from './personalize.js';
-import { articleUrl, digestWebUrl, siteUrls } from './urls.js';
+import { escapeHtml, mailHtml, neutralizeTokens, placeholders } from './personalize.js';
+import { articleUrl, digestWebUrl, siteUrls, type DigestAddress } from './urls.js';
 
 // bench/delivery.bench.ts imports it from here; the light module is urls.ts.
 
 /** What a digest is made of. */
 export interface DigestContent {
+  /** The issue number in its edition. */
   number: number;
+  /** Its edition, named in the digest when the site has editions of its own. */
+  edition?: Pick<Edition, 'name'>;
   date: Date;
   /** Newest first; never empty. */
   articles: readonly Article[];
   config: SiteConfig;
 }
 
-/** A digest rendered once: subject, HTML and text with the placeholders of `personalize`. */
-export type RenderedDigest = RenderedEmail;
+/**
+ * A digest rendered once: subject, HTML and text with the placeholders of `personalize` and the regions each
+ * reader's copy is assembled from (see assemble.ts), and its article blocks.
+ */
+export type RenderedDigest = MarkedDigest;
 
 // Words the view adds (the template has the rest), kept together for the message catalogues.
 const words = { readMore: 'Read more' };
@@ -64,17 +72,21 @@ function clean(text: string): string {
 }
 
 
-/** The subject: `newsletter.subject` (or the default) with `{title}`, `{date}`, `{headline}`, `{number}` filled in once. */
-export function digestSubject(content: DigestContent): string {
-  const { config, articles } = content;
+/**
+ * The subject: `newsletter.subject` (or the default) with `{title}`, `{date}`, `{headline}`, `{number}` filled
+ * in once; the headline is that of `lead`, by default the first article.
+ */
+export function digestSubject(content: DigestContent, lead: Article | undefined = content.articles[0]): string {
+  const { config } = content;
   const values: Record<string, string> = {
     title: config.title,
     date: formatLongDate(content.date, config.language, config.newsletter.timezone),
-    headline: articles[0]?.title ?? '',
+    headline: lead?.title ?? '',
     number: String(content.number),
+    edition: content.edition?.name ?? config.title,
   };
   const template = config.newsletter.subject ?? defaultSubject;
-  return oneLine(template.replace(/\{(title|date|headline|number)\}/g, (whole, key: string) => values[key] ?? whole));
+  return oneLine(template.replace(/\{(title|date|headline|number|edition)\}/g, (whole, key: string) => values[key] ?? whole));
 }
 
 /** Site-wide values every email template shows. */
@@ -99,20 +111,36 @@ function imageView(article: Article, config: SiteConfig): { src: string; alt: st
   return src === null ? null : { src, alt: clean(article.image?.alt || article.image?.caption || '') };
 }
 
-/** The view of the digest template: every content string cleaned, the reader fields as placeholders. */
+/** The key of an article's section (the slug of `sections/<key>/`), null when it has none. */
+export function sectionKey(article: Pick<Article, 'section'>): string | null {
+  return article.section === null ? null : slugify(article.section) || null;
+}
+
+/** What each reader's copy is assembled from: per article its section, and the subject and preview line it leads to. */
+function digestBlocks(content: DigestContent, trim: Trim): DigestBlock[] {
+  return content.articles.map((article) => ({
+    slug: article.slug,
+    section: sectionKey(article),
+    subject: digestSubject(content, article),
+    title: clean(shorten(article.title, trim.title)),
+    summary: clean(article.summary),
+  }));
+}
+
+/**
+ * The view of the digest template: every content string cleaned, the reader fields as placeholders, the
+ * subject and preview line as copy placeholders, each article and each possible story count a region.
+ */
 export function digestView(content: DigestContent, trim: Trim = fullTrim): object {
   const { config } = content;
   const titles = content.articles.map((a) => clean(shorten(a.title, trim.title)));
-  const first = content.articles[0];
-  // The inbox preview line: the other headlines (the first is in the subject), or the lone story's summary.
-  const preheader = shorten(content.articles.length > 1 ? titles.slice(1).join(' · ') : clean(first?.summary ?? ''), 150);
   return {
-    subject: clean(digestSubject(content)),
-    preheader,
+    subject: copyPlaceholders.subject,
+    preheader: copyPlaceholders.preheader,
     site: siteView(config),
-    issueLine: `Issue ${content.number} · ${formatLongDate(content.date, config.language, config.newsletter.timezone)}`,
-    single: content.articles.length === 1,
-    count: content.articles.length,
+    issueLine: `${hasEditions(config) && content.edition ? `${clean(content.edition.name)} · ` : ''}Issue ${content.number} · ${formatLongDate(content.date, config.language, config.newsletter.timezone)}`,
+    // One "N new stories" line for each N a copy can have; a copy keeps the one for its own count.
+    intros: content.articles.map((_, i) => ({ region: regionKey.count(i + 1), single: i === 0, count: i + 1 })),
     compact: trim.compact,
     reader: placeholders,
     // Each article's links named after it, so a screen reader's list of links is not "Read more" ten times.
@@ -123,6 +151,7 @@ export function digestView(content: DigestContent, trim: Trim = fullTrim): objec
           ...(imageView(article, config) ? [{ selector: `.gz-image-${i} a`, label: titles[i] ?? '' }] : []),
         ]),
     articles: content.articles.map((article, i) => ({
+      region: regionKey.article(i),
       section: article.section === null ? null : clean(article.section),
       title: titles[i],
       url: articleUrl(config, article),
@@ -147,7 +176,9 @@ export async function renderDigest(content: DigestContent): Promise<RenderedDige
   const subject = digestSubject(content);
   for (const trim of trims) {
     const html = await renderEmailHtml('digest', digestView(content, trim));
-    if (encodedBytes(html) + readerAllowanceBytes <= htmlBudgetBytes) return { subject, html, text: htmlToText(html) };
+    const digest = { subject, html, text: markTextRegions(htmlToText(textMarkParagraphs(html))), blocks: digestBlocks(content, trim) };
+    // The copy with every article is the largest any reader gets.
+    if (encodedBytes(fullCopy(digest).html) + readerAllowanceBytes <= htmlBudgetBytes) return digest;
   }
   throw new InputError('E_CONFIG', [
     {
@@ -161,19 +192,20 @@ export async function renderDigest(content: DigestContent): Promise<RenderedDige
 const mailOnly = /<!--GZ:MAIL-->[\s\S]*?<!--\/GZ:MAIL-->/g;
 
 /**
- * The web version of a stored digest, for `digests/<number>/index.html`: the mail-only parts (greeting,
- * unsubscribe link) cut out, the web-version links pointing at the page itself.
+ * The web version of a stored digest, for `digests/<number>/index.html`: every article, the mail-only parts
+ * (greeting, unsubscribe link) cut out, the web-version links pointing at the page itself.
  */
-export function renderWebDigest(digest: { number: number; html: string }, config: SiteConfig): string {
-  const html = digest.html.replace(mailOnly, '').replaceAll(placeholders.webUrl, escapeHtml(digestWebUrl(config, digest.number)));
+export function renderWebDigest(digest: MarkedDigest & DigestAddress, config: SiteConfig): string {
+  const html = fullCopy(digest)
+    .html.replace(mailOnly, '').replaceAll(placeholders.webUrl, escapeHtml(digestWebUrl(config, digest)));
   const left = /%%GZ_[A-Z_]+%%|<!--\/?GZ:MAIL-->/.exec(html);
-  if (left) throw new Error(`digest ${digest.number}: ${left[0]} outside a mail-only part of the template`);
+  if (left) throw new Error(`digest ${digest.edition} ${digest.issue}: ${left[0]} outside a mail-only part of the template`);
   return html;
 }
 
 /** The `digests/index.html` page: every digest, newest first, linking to its web version. */
 export async function renderDigestIndex(
-  digests: readonly { number: number; createdAt: Date; subject: string }[],
+  digests: readonly (DigestAddress & { number: number; createdAt: Date; subject: string })[],
   config: SiteConfig,
 ): Promise<string> {
   const sorted = [...digests].sort((a, b) => b.number - a.number);
@@ -182,8 +214,8 @@ export async function renderDigestIndex(
     preheader: null,
     site: siteView(config),
     digests: sorted.map((d) => ({
-      url: digestWebUrl(config, d.number),
-      number: d.number,
+      url: digestWebUrl(config, d),
+      number: d.issue,
       date: formatLongDate(d.createdAt, config.language, config.newsletter.timezone),
       subject: clean(d.subject),
     })),

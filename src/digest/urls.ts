@@ -1,10 +1,22 @@
 // The public URLs a digest links to, from the site's output layout. Light on purpose: the delivery stage uses
 // them without loading MJML.
+import { hasEditions } from '../config/editions.js';
 import { articleDir, feedFiles, urlOf } from '../site/layout.js';
 
-/** The URL of a digest's web version, `digests/<number>/` under the site. */
-export function digestWebUrl(config: { baseUrl: string }, number: number): string {
-  return urlOf(config.baseUrl, `digests/${number}/`);
+/** A digest as its web version is found: its edition and issue number there. */
+export interface DigestAddress {
+  edition: string;
+  issue: number;
+}
+
+/** A digest's web version, `digests/<issue>/` (`digests/<edition>/<issue>/` when the site has editions). */
+export function digestWebPath(config: Parameters<typeof hasEditions>[0], digest: DigestAddress): string {
+  return hasEditions(config) ? `digests/${digest.edition}/${digest.issue}/` : `digests/${digest.issue}/`;
+}
+
+/** The URL of a digest's web version (see digestWebPath). */
+export function digestWebUrl(config: { baseUrl: string } & Parameters<typeof hasEditions>[0], digest: DigestAddress): string {
+  return urlOf(config.baseUrl, digestWebPath(config, digest));
 }
 
 /** The URL of an article's page. */

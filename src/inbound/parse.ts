@@ -154,9 +154,14 @@ function guessBounce(email: Email): Omit<DsnReport, 'kind' | keyof Common> {
   return { verdict: permanent ? 'permanent' : 'transient', status: null, diagnostic: clean(email.subject), recipient, standard: false };
 }
 
-/** RFC 3834 `Auto-Submitted` other than `no`, or the headers and subjects auto-responders use without it. */
-function isAutoReply(email: Email): boolean {
+/**
+ * RFC 3834 `Auto-Submitted` other than `no` (but `auto-generated` at the unsubscribe address), or the headers and
+ * subjects auto-responders use without it.
+ */
+function isAutoReply(email: Email, addressedTo: 'bounce' | 'unsubscribe' | null): boolean {
   const autoSubmitted = (header(email, 'auto-submitted') ?? 'no').split(';')[0]?.trim().toLowerCase();
+  // A mail client that unsubscribes for its user may mark the mail auto-generated; only a reply is not a request.
+  if (autoSubmitted === 'auto-generated' && addressedTo === 'unsubscribe') return false;
   if (autoSubmitted !== 'no') return true;
   if (header(email, 'x-autoreply') !== null || header(email, 'x-autorespond') !== null) return true;
   if (/^auto_?reply$/i.test(header(email, 'precedence') ?? '')) return true;
@@ -214,7 +219,7 @@ export async function parseInboundMessage(raw: Buffer | string, addressedTo: 'bo
   }
   // Postfix, Gmail and Exim mark their bounces `Auto-Submitted: auto-replied` too: a bounce is not an out-of-office.
   const bounce = looksLikeBounce(email) || type === 'delivery-status';
-  if (isAutoReply(email) && !bounce) return { kind: 'auto-reply', id, references };
+  if (isAutoReply(email, addressedTo) && !bounce) return { kind: 'auto-reply', id, references };
   if (bounce) return { kind: 'dsn', ...guessBounce(email), id, references };
   if (addressedTo === 'unsubscribe') return { kind: 'mailto-unsubscribe', from: email.from?.address ?? null, id, references };
   return { kind: 'unknown', reason: 'not a delivery report, complaint or unsubscribe', id, references };

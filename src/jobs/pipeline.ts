@@ -4,6 +4,7 @@ import type { RuntimeOptions } from '../config/options.js';
 import { createProgressReporter } from '../delivery/progress.js';
 import { buildCounts, runJson } from './report.js';
 import { publishWith } from './run.js';
+import type { SendProgress } from '../delivery/send.js';
 import type { DeliverySettings } from '../delivery/settings.js';
 import { formatProblem, type Problem } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -28,10 +29,11 @@ function logProblems(logger: Logger, problems: readonly Problem[]): void {
 export function pipelineJobs(deps: PipelineDeps): SchedulerJobs {
   const { store, options, settings } = deps;
   return {
-    async publish({ signal, logger }) {
+    async publish({ signal, logger }, edition) {
       const progress = createProgressReporter(deps.progressStream, logger);
       try {
-        const report = await publishWith(store, options, new Date(), { signal, settings, onProgress: (p) => progress.update(p) });
+        const hooks = { signal, settings, editions: [edition], onProgress: (p: SendProgress) => progress.update(p) };
+        const report = await publishWith(store, options, new Date(), hooks);
         logProblems(logger, report.build?.problems ?? []);
         // The counts are what `publish --json` prints.
         const counts = runJson(report);

@@ -1,4 +1,5 @@
 // What `publish` and `send` print: a short human summary, or the one JSON object of SPEC "Commands".
+import { defaultEditionId } from '../config/editions.js';
 import type { BuildResult } from '../site/build.js';
 import type { RunReport } from './run.js';
 
@@ -9,6 +10,7 @@ export function runJson(report: RunReport): Record<string, unknown> {
   const { delivery, build } = report;
   return {
     digest: report.digest,
+    digests: report.digests,
     delivery: {
       sent: delivery.sent,
       bounced: delivery.bounced,
@@ -21,6 +23,7 @@ export function runJson(report: RunReport): Record<string, unknown> {
       interrupted: delivery.interrupted,
       stoppedEarly: delivery.stoppedEarly,
       slowedTo: delivery.slowedTo,
+      lastFailure: delivery.lastFailure,
       transport: delivery.transport,
     },
     ...(build
@@ -42,11 +45,13 @@ export function renderRunSummary(report: RunReport, kind: 'publish' | 'send'): s
   const { digest, delivery: d } = report;
   const lines: string[] = [];
   if (kind === 'publish') {
-    lines.push(
-      digest
-        ? `digest ${digest.number}: ${n(digest.articles)} article${digest.articles === 1 ? '' : 's'} for ${n(digest.recipients)} reader${digest.recipients === 1 ? '' : 's'}`
-        : 'no new articles since the last digest: no digest made',
-    );
+    if (digest === null) lines.push('no new articles since the last digest: no digest made');
+    for (const made of report.digests) {
+      const edition = report.digests.length > 1 || made.edition !== defaultEditionId ? `${made.edition} ` : '';
+      lines.push(
+        `${edition}digest ${made.number}: ${n(made.articles)} article${made.articles === 1 ? '' : 's'} for ${n(made.recipients)} reader${made.recipients === 1 ? '' : 's'}`,
+      );
+    }
     for (const ping of report.websub) {
       if (!ping.ok) lines.push(`WebSub hub did not take ${ping.feedUrl}: ${ping.error ?? ping.status}`);
     }
@@ -61,6 +66,7 @@ export function renderRunSummary(report: RunReport, kind: 'publish' | 'send'): s
   );
   if (d.slowedTo !== null) lines.push(`the server asked to slow down: the run went down to ${d.slowedTo} msg/s`);
   if (d.stoppedEarly !== null) lines.push(`stopped early: ${d.stoppedEarly}`);
+  else if (d.lastFailure !== null && (d.failed > 0 || d.pending > 0)) lines.push(`the last failure: ${d.lastFailure}`);
   if (d.interrupted) lines.push('stopped by a signal after the messages in flight were recorded');
   return `${lines.join('\n')}\n`;
 }

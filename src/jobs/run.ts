@@ -3,6 +3,7 @@
 // ledger together: rows are claimed (store/lease.ts withClaims), and only the digest is made under the lease.
 import { loadSiteConfig } from '../config/load.js';
 import type { RuntimeOptions } from '../config/options.js';
+import { editionsOf } from '../config/editions.js';
 import type { SiteConfig } from '../config/schema.js';
 import { pingWebSub, type WebSubPing } from '../feeds/websub.js';
 import { defaultClaimTtlMs, defaultLeaseTtlMs, Lease, leaseHolder, runLeaseName, withClaims, withLease } from '../store/lease.js';
@@ -20,11 +21,14 @@ export interface RunHooks {
   signal?: AbortSignal;
   onProgress?: (progress: SendProgress) => void;
   settings?: DeliverySettings;
+  /** The editions a publish makes digests of (ids, resolved); all of them when left out. */
+  editions?: readonly string[];
 }
 
-/** The digest a publish made. */
+/** A digest a publish made: its issue number in its edition, its articles, and the readers it goes to. */
 export interface DigestMade {
   number: number;
+  edition: string;
   articles: number;
   recipients: number;
 }
@@ -33,8 +37,10 @@ export interface DigestMade {
 export interface RunReport {
   /** The build of a publish; null for send. */
   build: BuildResult | null;
-  /** The digest made by this run, or null (nothing new, or a send). */
+  /** The (first) digest made by this run, or null (nothing new, or a send). */
   digest: DigestMade | null;
+  /** Every digest made by this run, one per edition with something new. */
+  digests: DigestMade[];
   delivery: DeliverySummary;
   /** Hub pings for the feeds that changed (publish with `feeds.websubHub`). */
   websub: WebSubPing[];
@@ -67,8 +73,8 @@ export async function deliver(
 
 /**
  * Publishes on an open store whose run lease the caller holds (the daemon): builds feeds and pages, pings the
- * WebSub hub for changed feeds, makes a digest of what is new (none → no digest), writes the digests' web
- * archive and delivers what is pending.
+ * WebSub hub for changed feeds, makes a digest of what is new for each edition (`hooks.editions`, default all;
+ * none new → no digest), writes the digests' web archive and delivers what is pending.
  */
 export function publishWith(store: Store, options: RuntimeOptions, now: Date, hooks: RunHooks = {}): Promise<RunReport> {
   return publishOn(store, options, now, hooks, (make) => make());
@@ -107,19 +113,23 @@ async function publishOn(
   const { config } = build;
   const websub =
     config.feeds.websubHub !== null && build.changedFeeds.length > 0 ? await pingWebSub(config.feeds.websubHub, build.changedFeeds) : [];
-  const record = await gate(() => makeDigest(store, build.published, config, now));
+  const digests: DigestMade[] = [];
+  for (const edition of editionsOf(config).filter((e) => hooks.editions?.includes(e.id) ?? true)) {
+    const record = await gate(() => makeDigest(store, build.published, config, now, edition));
+    if (record) {
+      const recipients = (await store.deliveryCounts(record.number)).pending;
+      digests.push({ number: record.issue, edition: record.edition, articles: record.articleSlugs.length, recipients });
+    }
+  }
   // The web archive goes up before delivery, so the "view in your browser" link works when the mail arrives.
   await writeStoredArchive(store, options.outDir, config);
-  const digest = record
-    ? { number: record.number, articles: record.articleSlugs.length, recipients: (await store.deliveryCounts(record.number)).pending }
-    : null;
-  return { build, digest, websub, delivery: await deliver(store, options, config, hooks) };
+  return { build, digest: digests[0] ?? null, digests, websub, delivery: await deliver(store, options, config, hooks) };
 }
 
 /** Sends what is pending on an open store whose run lease the caller holds. */
 export async function sendWith(store: Store, options: RuntimeOptions, hooks: RunHooks = {}): Promise<RunReport> {
   const config = await loadSiteConfig(options.contentDir);
-  return { build: null, digest: null, websub: [], delivery: await deliver(store, options, config, hooks) };
+  return { build: null, digest: null, digests: [], websub: [], delivery: await deliver(store, options, config, hooks) };
 }
 
 async function underLease(

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { Mutex } from 'async-mutex';
 import cron, { type RunCoordinator, type ScheduledTask } from 'node-cron';
+import { editionsOf, hasEditions } from '../config/editions.js';
 import type { SiteConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/index.js';
@@ -41,15 +42,15 @@ export type Job = (run: RunContext) => Promise<JobReport>;
 
 /** The work the schedules run. */
 export interface SchedulerJobs {
-  /** `newsletter.schedule`: build feeds and site, make a digest if anything is new, deliver it. */
-  publish: Job;
+  /** Each edition's schedule: build feeds and site, make a digest of the edition if anything is new, deliver it. */
+  publish: (run: RunContext, edition: string) => Promise<JobReport>;
   /** `feeds.schedule`: rebuild feeds and pages, send nothing. */
   build: Job;
 }
 
 /** Everything the scheduler needs; tests inject their own jobs and a short lease. */
 export interface SchedulerOptions {
-  config: Pick<SiteConfig, 'timezone' | 'newsletter' | 'feeds'>;
+  config: Pick<SiteConfig, 'title' | 'timezone' | 'newsletter' | 'feeds'>;
   store: Store;
   logger: Logger;
   jobs: SchedulerJobs;
@@ -140,7 +141,11 @@ class CronScheduler implements Scheduler {
     this.holder = options.holder ?? leaseHolder();
     this.lease = new Lease(this.store, runLeaseName, this.holder, { ttlMs: options.leaseTtlMs ?? defaultLeaseTtlMs });
     const { config, jobs } = options;
-    this.add('newsletter', config.newsletter.schedule, config.newsletter.timezone, jobs.publish, true);
+    // One schedule per edition; the one edition of a site without editions keeps the name (and state) `newsletter`.
+    for (const edition of editionsOf(config)) {
+      const name = hasEditions(config) ? (`newsletter:${edition.id}` as const) : 'newsletter';
+      this.add(name, edition.schedule, config.newsletter.timezone, (run) => jobs.publish(run, edition.id), true);
+    }
     if (config.feeds.schedule !== null) this.add('feeds', config.feeds.schedule, config.timezone, jobs.build, false);
   }
 
@@ -271,7 +276,8 @@ class CronScheduler implements Scheduler {
 
   private async claimNow(schedule: Schedule, slot: Date, reason: RunReason): Promise<Refusal | null> {
     if (this.stopping.signal.aborted) return 'stopped';
-    if (this.current) return this.current.schedule === 'feeds' && schedule.waits ? 'behind-build' : 'running';
+    // A newsletter slot waits behind a rebuild or another edition's run; a second fire of the running schedule is skipped.
+    if (this.current) return schedule.waits && this.current.schedule !== schedule.name ? 'behind-build' : 'running';
     let acquired = false;
     try {
       acquired = await this.lease.acquire();
@@ -315,7 +321,7 @@ class CronScheduler implements Scheduler {
         this.logger.warn({ ...fields, running: this.current?.runId }, 'skipped: a run is still in progress');
         break;
       case 'behind-build':
-        this.logger.info(fields, 'fire waits for the feeds rebuild in progress');
+        this.logger.info(fields, this.current?.schedule === 'feeds' ? 'fire waits for the feeds rebuild in progress' : 'fire waits for the run in progress');
         break;
       case 'lease-held':
         this.logger.info(fields, waits ? 'another process holds the run lease: waiting to take over' : 'fire skipped: another process holds the run lease');

@@ -3,8 +3,11 @@
 import { z } from 'zod';
 import type { Store } from '../store/index.js';
 
-/** The schedules of `site.json`: `newsletter` publishes and sends, `feeds` only rebuilds. */
-export type ScheduleName = 'newsletter' | 'feeds';
+/**
+ * The schedules of `site.json`: `newsletter` publishes and sends (`newsletter:<id>` for each edition of
+ * `newsletter.editions`), `feeds` only rebuilds.
+ */
+export type ScheduleName = 'newsletter' | `newsletter:${string}` | 'feeds';
 
 /** Why a run started: its cron fire, a catch-up at start, or a fire deferred until the run lease was free. */
 export type RunReason = 'scheduled' | 'catch-up' | 'deferred';

@@ -1,36 +1,59 @@
 // The public HTTP face: the built site, subscribe (double opt-in), confirm, unsubscribe (RFC 8058) and /healthz.
 import { getConnInfo } from '@hono/node-server/conninfo';
-import { Hono, type Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { compress } from 'hono/compress';
 import { secureHeaders } from 'hono/secure-headers';
 import type { RuntimeOptions } from '../config/options.js';
+import { editionsOf } from '../config/editions.js';
 import type { SiteConfig } from '../config/schema.js';
+import { integer } from '../delivery/settings.js';
 import type { Transport } from '../delivery/transport.js';
 import type { Logger } from '../log.js';
 import { createAdminApp } from './admin.js';
 import { emailKey } from '../store/sql.js';
-import type { Store } from '../store/types.js';
+import type { Store, Subscriber, SubscriberChoices } from '../store/types.js';
 import { composeConfirmation } from '../subscribers/confirmation.js';
-import { confirmSubscriber, requestSubscription, unsubscribeSubscriber } from '../subscribers/manage.js';
+import { choiceBoxes, choicesFromForm, type KnownChoices } from '../subscribers/choices.js';
+import { confirmLinkLifetimeMs, confirmSubscription, requestSubscription, unsubscribeSubscriber } from '../subscribers/manage.js';
 import { resolveSecret, verifyToken } from '../subscribers/tokens.js';
-import { quoteValue, validateEmail } from '../subscribers/validate.js';
-import { loadPages, type PageName, type PageViews } from './pages.js';
+import { mailboxKey, quoteValue, validateEmail, type ValidEmail } from '../subscribers/validate.js';
+import { consentWords as words, loadPages, type PageName, type PageViews } from './pages.js';
+import { formList, mountPreferences } from './preferences.js';
 import { clientKey, SlidingWindowLimiter, type RateDecision, type RateLimit } from './rate-limit.js';
 import { createStaticHandler } from './static.js';
 import { createWebhooks, type WebhookDeps } from './webhooks.js';
 
-/** Limits on subscription requests: per client address (IPv6 per /64) and per email address. */
+/**
+ * Limits on subscription requests, per client address (IPv6 per /64) and per email address (answered 429), and
+ * caps on the confirmation mail they send, per mailbox (plus-tags and case folded) and for the whole site (past a
+ * cap the request is answered as usual, nothing is sent, and the log says so).
+ */
 export interface SubscribeLimits {
   perClient: RateLimit;
   perEmail: RateLimit;
+  mailPerMailbox: RateLimit;
+  mailPerSite: RateLimit;
 }
 
-/** 20 requests per client per 10 minutes; 5 per address per hour (each may send a confirmation mail). */
+const hour = 60 * 60_000;
+
+/** 20 requests per client per 10 minutes, 5 per address per hour; 3 mails per mailbox a day, 100 per hour in all. */
 export const defaultSubscribeLimits: SubscribeLimits = {
   perClient: { limit: 20, windowMs: 10 * 60_000 },
-  perEmail: { limit: 5, windowMs: 60 * 60_000 },
+  perEmail: { limit: 5, windowMs: hour },
+  mailPerMailbox: { limit: 3, windowMs: 24 * hour },
+  mailPerSite: { limit: 100, windowMs: hour },
 };
+
+/** The limits, with the mail caps from `GAZETTE_CONFIRM_PER_MAILBOX` (a day) and `GAZETTE_CONFIRM_PER_HOUR`. */
+export function resolveSubscribeLimits(env: Readonly<Record<string, string | undefined>>): SubscribeLimits {
+  const { mailPerMailbox, mailPerSite } = defaultSubscribeLimits;
+  return {
+    ...defaultSubscribeLimits,
+    mailPerMailbox: { ...mailPerMailbox, limit: integer(env, 'GAZETTE_CONFIRM_PER_MAILBOX', mailPerMailbox.limit, 1, 100) },
+    mailPerSite: { ...mailPerSite, limit: integer(env, 'GAZETTE_CONFIRM_PER_HOUR', mailPerSite.limit, 1, 1_000_000) },
+  };
+}
 
 /** Work that runs after the answer is sent (confirmation mails), so its duration tells a client nothing. */
 export class BackgroundTasks {
@@ -65,6 +88,8 @@ export interface AppDeps {
   trustProxy?: boolean;
   logger?: Logger;
   background?: BackgroundTasks;
+  /** The sections and editions readers choose from; by default the editions of the config and no sections. */
+  choices?: () => Promise<KnownChoices>;
   /** The ESP webhooks (`/webhooks/*`): how events are recorded and the environment holding their secrets. */
   webhooks?: Omit<WebhookDeps, 'logger' | 'now'>;
   /** GAZETTE_ADMIN_TOKEN: serves the dashboard under /admin to whoever shows it; unset, there is no /admin. */
@@ -87,6 +112,33 @@ const pageSecurity = secureHeaders({
   strictTransportSecurity: false,
 });
 
+/** The built site's pages: its own styles, images from anywhere over https (articles may link them), no scripts. */
+const staticSecurity = secureHeaders({
+  contentSecurityPolicy: {
+    defaultSrc: ["'none'"],
+    styleSrc: ["'self'"],
+    imgSrc: ["'self'", 'https:', 'data:'],
+    formAction: ["'self'"],
+    baseUri: ["'none'"],
+    frameAncestors: ["'none'"],
+  },
+  // Feed readers show the site's images inside their own pages.
+  crossOriginResourcePolicy: 'cross-origin',
+  strictTransportSecurity: false,
+});
+
+/**
+ * Whether a browser sent this POST from a page of another site (`Sec-Fetch-Site`, else `Origin`, is what browsers
+ * send with every form). A request with neither comes from no browser (curl, a mail provider's one-click), which
+ * no other site can make a reader's browser send.
+ */
+function isCrossOrigin(c: Context, siteOrigin: string): boolean {
+  const fetchSite = c.req.header('sec-fetch-site');
+  if (fetchSite !== undefined) return fetchSite !== 'same-origin' && fetchSite !== 'none';
+  const origin = c.req.header('origin');
+  return origin !== undefined && origin !== siteOrigin && origin !== new URL(c.req.url).origin;
+}
+
 function isJson(c: Context): boolean {
   return /^application\/(?:[\w.+-]+\+)?json\b/i.test(c.req.header('content-type') ?? '');
 }
@@ -102,12 +154,13 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
   const background = deps.background ?? new BackgroundTasks();
   const logger = deps.logger;
   const render = loadPages(config);
+  const choices = deps.choices ?? (() => Promise.resolve({ sections: [], editions: editionsOf(config) }));
 
-  const page = <P extends PageName>(c: Context, status: 200 | 400 | 404 | 413 | 415 | 429 | 500, name: P, title: string, view: PageViews[P]): Response => {
+  const page = <P extends PageName>(c: Context, status: 200 | 400 | 403 | 404 | 413 | 415 | 429 | 500, name: P, title: string, view: PageViews[P]): Response => {
     c.header('Cache-Control', 'no-store');
     return c.html(render(name, c.req.path, title, view), status);
   };
-  const notice = (c: Context, status: 200 | 400 | 404 | 413 | 415 | 429 | 500, heading: string, paragraphs: string[], link: PageViews['notice']['link'] = null): Response =>
+  const notice = (c: Context, status: 200 | 400 | 403 | 404 | 413 | 415 | 429 | 500, heading: string, paragraphs: string[], link: PageViews['notice']['link'] = null): Response =>
     page(c, status, 'notice', heading, { heading, paragraphs, link });
   const subscribeAgain = { href: '/subscribe/', label: 'Subscribe again' };
 
@@ -123,11 +176,11 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
     return notice(c, 429, 'Please wait a little', [message]);
   };
 
-  const sendConfirmation = (subscriber: { id: number; email: string; name: string | null }): void => {
+  const sendConfirmation = (subscriber: Subscriber, nonce: string): void => {
     const at = now();
     background.run(
       async () => {
-        const message = await composeConfirmation({ config, secret, subscriber, now: at });
+        const message = await composeConfirmation({ config, secret, subscriber, nonce, now: at });
         await transport.send(message);
         logger?.info({ subscriber: subscriber.id }, 'confirmation mail sent');
       },
@@ -135,10 +188,61 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
     );
   };
 
-  const limitBody = bodyLimit({
-    maxSize: maxBody,
-    onError: (c) => notice(c, 413, 'Request too large', ['A subscription needs only an email address and a name.']),
-  });
+  /** The cap on confirmation mail (journalled, so shared by every replica) that `email` has reached, or null. */
+  const capReached = async (email: string): Promise<{ cap: 'site' | 'mailbox'; rule: RateLimit } | null> => {
+    const at = now().getTime();
+    const { mailPerSite: site, mailPerMailbox: mailbox } = limits;
+    if ((await store.countConfirmationMail(new Date(at - site.windowMs))) >= site.limit) return { cap: 'site', rule: site };
+    if ((await store.countConfirmationMail(new Date(at - mailbox.windowMs), mailboxKey(email))) >= mailbox.limit) return { cap: 'mailbox', rule: mailbox };
+    return null;
+  };
+
+  /**
+   * A reader's request (SPEC "Consent"): it never changes an unsubscribed or bounced reader, only records the
+   * request; a confirmation goes to a new, pending or unsubscribed address within the caps, never to a bounced one.
+   */
+  const takeRequest = async (address: ValidEmail, name: string, choices: Partial<SubscriberChoices>): Promise<void> => {
+    const existing = await store.findSubscriber(address.email);
+    if (existing?.status === 'active') return;
+    const bounced = existing?.status === 'bounced';
+    const full = bounced ? null : await capReached(address.email);
+    if (full) {
+      const { cap, rule } = full;
+      logger?.warn(
+        { cap, limit: rule.limit, windowMinutes: rule.windowMs / 60_000, ...(cap === 'mailbox' ? { mailbox: mailboxKey(address.email) } : {}) },
+        'confirmation mail cap reached: request recorded, no mail sent',
+      );
+    }
+    const noMail = bounced ? 'the address bounced' : full ? `the ${full.cap} cap is reached` : null;
+    const { subscriber, nonce } = await requestSubscription(store, address, name, now(), noMail, choices);
+    if (nonce !== null) sendConfirmation(subscriber, nonce);
+    else if (bounced) logger?.info({ subscriber: subscriber.id }, 'subscribe request for a bounced address: recorded, no mail sent');
+  };
+
+  const tooLarge = (c: Context): Response => notice(c, 413, 'Request too large', ['A subscription needs only an email address and a name.']);
+  // Reads the whole body here, chunked or not, or none at all (RFC 8058 allows an empty one-click POST), at most
+  // maxBody bytes, into a plain Request for parseBody and json. (Hono's bodyLimit on node-server answered 500 to a
+  // chunked POST and to one without a body.)
+  const readBody: MiddlewareHandler = async (c, next) => {
+    if (Number(c.req.header('content-length') ?? 0) > maxBody) return tooLarge(c);
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for await (const chunk of c.req.raw.body ?? []) {
+      size += chunk.byteLength;
+      if (size > maxBody) return tooLarge(c);
+      chunks.push(chunk);
+    }
+    c.req.raw = new Request(c.req.url, { method: c.req.method, headers: c.req.raw.headers, body: Buffer.concat(chunks) });
+    await next();
+  };
+  const siteOrigin = new URL(config.baseUrl).origin;
+  // Forms post only from the site itself: another site cannot make its visitors' browsers subscribe (or confirm) anyone.
+  const sameOrigin: MiddlewareHandler = async (c, next) => {
+    if (!isCrossOrigin(c, siteOrigin)) return next();
+    logger?.warn({ origin: c.req.header('origin') ?? null, fetchSite: c.req.header('sec-fetch-site') ?? null, path: c.req.path }, 'cross-origin form post refused');
+    if (isJson(c)) return c.json({ error: 'cross_origin', message: `send this form from ${config.baseUrl}` }, 403);
+    return notice(c, 403, 'Please use the form on our site', [`This request came from another site. To subscribe to ${config.title}, use the form on ${config.baseUrl}.`], { href: '/subscribe/', label: 'Go to the form' });
+  };
 
   const app = new Hono();
   // The dynamic pages are compressed here; the files of --out compress themselves, keeping strong ETags.
@@ -155,7 +259,8 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
     return c.json({ status: 'ok', ...(await deps.health?.()) });
   });
 
-  const form = (c: Context): Response => page(c, 200, 'subscribe', 'Subscribe', { error: null, email: '', name: '' });
+  const form = async (c: Context): Promise<Response> =>
+    page(c, 200, 'subscribe', 'Subscribe', { error: null, email: '', name: '', choices: choiceBoxes(await choices(), { sections: [], editions: [] }) });
   app.get('/subscribe', form);
   app.get('/subscribe/', form);
 
@@ -167,7 +272,7 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
     let fields: Record<string, unknown>;
     try {
       if (json) fields = (await c.req.json()) as Record<string, unknown>;
-      else if (/^(?:application\/x-www-form-urlencoded|multipart\/form-data)\b/i.test(c.req.header('content-type') ?? '')) fields = await c.req.parseBody();
+      else if (/^(?:application\/x-www-form-urlencoded|multipart\/form-data)\b/i.test(c.req.header('content-type') ?? '')) fields = await c.req.parseBody({ all: true });
       else return notice(c, 415, 'Unsupported request', ['Send the subscription form, or JSON {"email": …, "name": …}.']);
     } catch {
       return json ? c.json({ error: 'bad_request', message: 'the body is not valid JSON' }, 400) : notice(c, 400, 'Unreadable request', ['Please use the form.'], { href: '/subscribe/', label: 'Back to the form' });
@@ -175,36 +280,66 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
     const email = typeof fields?.email === 'string' ? fields.email : '';
     const name = typeof fields?.name === 'string' ? fields.name : '';
 
+    // Editions and sections: checkboxes, or JSON lists or comma-separated strings; none sent means all / the default.
+    const known = await choices();
+    const sent = { sections: formList(fields?.sections), editions: formList(fields?.editions) };
+    const offered = {
+      sections: fields?.sections === undefined ? known.sections.map((s) => s.key) : sent.sections,
+      editions: fields?.editions === undefined ? known.editions.slice(0, 1).map((e) => e.id) : sent.editions,
+    };
+    const chosen = fields?.sections === undefined && fields?.editions === undefined ? { ok: true as const, choices: {} } : choicesFromForm(known, offered);
+    const refuse = (error: 'invalid_email' | 'invalid_choice', message: string): Response => {
+      if (json) return c.json({ error, message }, 400);
+      const boxes = choiceBoxes(known, chosen?.ok ? { sections: [], editions: [], ...chosen.choices } : { sections: [], editions: [] });
+      return page(c, 400, 'subscribe', 'Subscribe', { error: message, email: email.slice(0, 254), name: name.slice(0, 100), choices: boxes });
+    };
     const check = validateEmail(email);
-    if (!check.ok) {
-      const message = email.trim() === '' ? 'Please enter your email address.' : `${quoteValue(email, 60)} ${check.message}: ${check.hint}.`;
-      if (json) return c.json({ error: 'invalid_email', message }, 400);
-      return page(c, 400, 'subscribe', 'Subscribe', { error: message, email: email.slice(0, 254), name: name.slice(0, 100) });
-    }
+    if (!check.ok) return refuse('invalid_email', email.trim() === '' ? 'Please enter your email address.' : `${quoteValue(email, 60)} ${check.message}: ${check.hint}.`);
+    if (chosen === null) return refuse('invalid_choice', 'Please choose at least one edition and one section.');
+    if (!chosen.ok) return refuse('invalid_choice', `${chosen.message}.`);
     const byEmail = perEmail.hit(emailKey(check.email), now().getTime());
     if (!byEmail.allowed) return tooMany(c, byEmail, json);
-    const { subscriber } = await requestSubscription(store, check, name, now());
-    if (subscriber.status === 'pending') sendConfirmation(subscriber);
+    await takeRequest(check, name, chosen.choices);
 
-    // The same answer whether the address was new, pending or already active (echoing the address as typed, not
-    // as stored): it tells nobody who is subscribed.
+    // The same answer whatever the address was (new, pending, active, unsubscribed, bounced, capped), echoing it as
+    // typed, not as stored: it tells nobody who is subscribed.
     const message = `If ${check.email} is not subscribed yet, a link to confirm is on its way. Click it to start receiving ${config.title}.`;
     if (json) return c.json({ status: 'check-your-inbox', message });
     return notice(c, 200, 'Check your inbox', [message, 'No mail? Look in your spam folder, or try again in a few minutes.']);
   };
-  app.post('/subscribe', limitBody, subscribe);
-  app.post('/subscribe/', limitBody, subscribe);
+  app.post('/subscribe', sameOrigin, readBody, subscribe);
+  app.post('/subscribe/', sameOrigin, readBody, subscribe);
 
+  const badLink = (c: Context): Response =>
+    notice(c, 400, words.badLink.heading, [words.badLink.confirm], subscribeAgain);
+  /** The page of a confirm link that no longer confirms: says why, and offers a new mail to the same address. */
+  const resend = (c: Context, outcome: 'expired' | 'replaced', email: string): Response =>
+    page(c, 400, 'confirm', words[outcome].heading, { ...words[outcome], email, action: '/subscribe', resend: true });
+
+  // GET and HEAD only show the button: link scanners open links, and must not subscribe anyone by doing so.
   app.get('/confirm', async (c) => {
-    const id = verifyToken(secret, c.req.query('token') ?? '', 'confirm');
-    const { result } = id === null ? { result: 'unknown' as const } : await confirmSubscriber(store, id, now());
-    if (result === 'confirmed' || result === 'already') {
-      return notice(c, 200, 'You are subscribed', [`Thank you: the next issue of ${config.title} will be in your inbox.`], { href: '/', label: `Read ${config.title}` });
+    const token = c.req.query('token') ?? '';
+    const subject = verifyToken(secret, token, 'confirm');
+    const subscriber = subject && (await store.findSubscriberByPublicId(subject.publicId));
+    if (!subject || !subscriber) return badLink(c);
+    c.header('X-Robots-Tag', 'noindex');
+    if (subscriber.status === 'active') return notice(c, 200, words.confirmed.heading, [words.confirmed.message(config.title)], { href: '/', label: `Read ${config.title}` });
+    const state = await store.confirmState(subscriber.id, subject.nonce, new Date(now().getTime() - confirmLinkLifetimeMs));
+    if (state !== 'current') return resend(c, state, subscriber.email);
+    return page(c, 200, 'confirm', words.confirm.heading, { ...words.confirm, email: subscriber.email, action: `/confirm?token=${encodeURIComponent(token)}`, resend: false });
+  });
+
+  app.post('/confirm', sameOrigin, readBody, async (c) => {
+    const subject = verifyToken(secret, c.req.query('token') ?? '', 'confirm');
+    const subscriber = subject && (await store.findSubscriberByPublicId(subject.publicId));
+    if (!subject || !subscriber) return badLink(c);
+    const outcome = await confirmSubscription(store, subject.publicId, subject.nonce, now());
+    if (outcome === 'confirmed' || outcome === 'already') {
+      if (outcome === 'confirmed') logger?.info({ subscriber: subscriber.id }, 'subscription confirmed');
+      return notice(c, 200, words.confirmed.heading, [words.confirmed.message(config.title)], { href: '/', label: `Read ${config.title}` });
     }
-    if (result === 'refused') {
-      return notice(c, 400, 'This link has expired', ['You unsubscribed after this link was sent, so it no longer subscribes you.'], subscribeAgain);
-    }
-    return notice(c, 400, 'This link does not work', ['It may have been cut or changed on its way. Copy the whole link from the email, or subscribe again.'], subscribeAgain);
+    if (outcome === 'unknown') return badLink(c);
+    return resend(c, outcome, subscriber.email);
   });
 
   const badUnsubscribeLink = (c: Context): Response =>
@@ -213,8 +348,8 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
   // GET only shows the button: mail scanners open links, and must not unsubscribe anyone by doing so.
   app.get('/unsubscribe', async (c) => {
     const token = c.req.query('token') ?? '';
-    const id = verifyToken(secret, token, 'unsubscribe');
-    const subscriber = id === null ? null : await store.getSubscriber(id);
+    const subject = verifyToken(secret, token, 'unsubscribe');
+    const subscriber = subject && (await store.findSubscriberByPublicId(subject.publicId));
     if (!subscriber) return badUnsubscribeLink(c);
     c.header('X-Robots-Tag', 'noindex');
     const already = subscriber.status === 'unsubscribed' || subscriber.status === 'bounced';
@@ -223,21 +358,23 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
 
   // The button and RFC 8058 one-click (`List-Unsubscribe=One-Click`, urlencoded or multipart) both land here;
   // the token alone says who, so the body is not needed. 200 and a page, never a redirect; idempotent.
-  app.post('/unsubscribe', limitBody, async (c) => {
-    const id = verifyToken(secret, c.req.query('token') ?? '', 'unsubscribe');
-    const subscriber = id === null ? null : await unsubscribeSubscriber(store, id, now(), 'web');
+  app.post('/unsubscribe', readBody, async (c) => {
+    const subject = verifyToken(secret, c.req.query('token') ?? '', 'unsubscribe');
+    const found = subject && (await store.findSubscriberByPublicId(subject.publicId));
+    const subscriber = found && (await unsubscribeSubscriber(store, found.id, now(), 'web'));
     if (!subscriber) return badUnsubscribeLink(c);
     logger?.info({ subscriber: subscriber.id }, 'unsubscribed');
     return notice(c, 200, 'You are unsubscribed', [`${subscriber.email} will get no more mail from ${config.title}.`], subscribeAgain);
   });
 
+  mountPreferences(app, { store, config, secret, now, choices, page, notice, readBody, security: [pageSecurity, compress()], ...(logger ? { logger } : {}) });
   if (deps.webhooks) app.route('/webhooks', createWebhooks({ ...deps.webhooks, logger, now }));
   if (deps.adminToken) {
     app.route('/admin', createAdminApp({ token: deps.adminToken, store, config, now, clientOf, logger }));
   }
 
   const serveOut = createStaticHandler(deps.options.outDir);
-  app.get('*', (c) => serveOut(c));
+  app.get('*', staticSecurity, (c) => serveOut(c));
 
   app.notFound((c) => notice(c, 404, 'Not found', ['There is no page at this address.'], { href: '/', label: `Go to ${config.title}` }));
   app.onError((error, c) => {

@@ -5,7 +5,20 @@ import { createAdaptorServer } from '@hono/node-server';
 import { UsageError } from '../errors.js';
 import { BackgroundTasks, createApp, type AppDeps } from './app.js';
 
-export { BackgroundTasks, createApp, defaultSubscribeLimits, type AppDeps, type SubscribeLimits } from './app.js';
+export { BackgroundTasks, createApp, defaultSubscribeLimits, resolveSubscribeLimits, type AppDeps, type SubscribeLimits } from './app.js';
+
+/** How long a client may take: a slow or stalled one cannot hold a connection open (Node's default is 300 s). */
+export interface ServerTimeouts {
+  /** To send the request line and headers. */
+  headersMs: number;
+  /** To send the whole request, body included. */
+  requestMs: number;
+  /** How often connections are checked against the two limits above. */
+  checkEveryMs: number;
+}
+
+/** 10 s for the headers, 30 s for a whole request (a subscription is two short fields), checked every second. */
+export const defaultTimeouts: ServerTimeouts = { headersMs: 10_000, requestMs: 30_000, checkEveryMs: 1000 };
 
 /** How long `close` lets requests in progress finish before cutting their connections. */
 const closeGraceMs = 5000;
@@ -21,11 +34,20 @@ export interface RunningServer {
 }
 
 /** Starts the app on `port` (0: any free one) and `hostname` (default: every interface). */
-export async function startServer(deps: AppDeps & { port: number; hostname?: string }): Promise<RunningServer> {
+export async function startServer(deps: AppDeps & { port: number; hostname?: string; timeouts?: ServerTimeouts }): Promise<RunningServer> {
   const background = deps.background ?? new BackgroundTasks();
   const app = await createApp({ ...deps, background });
+  const timeouts = deps.timeouts ?? defaultTimeouts;
   // Keep the standard Request/Response globals: the daemon shares this process with other code.
-  const server = createAdaptorServer({ fetch: app.fetch, overrideGlobalObjects: false }) as Server;
+  const server = createAdaptorServer({
+    fetch: app.fetch,
+    overrideGlobalObjects: false,
+    serverOptions: {
+      headersTimeout: timeouts.headersMs,
+      requestTimeout: timeouts.requestMs,
+      connectionsCheckingInterval: timeouts.checkEveryMs,
+    },
+  }) as Server;
   await new Promise<void>((resolve, reject) => {
     const failed = (error: NodeJS.ErrnoException): void => {
       const hint = error.code === 'EADDRINUSE' ? 'another program uses it: pass --port N or set PORT' : 'check --port / PORT';

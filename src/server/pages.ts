@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 import type { SiteConfig } from '../config/schema.js';
+import type { ChoiceBox } from '../subscribers/choices.js';
 import { feedLinks, frame } from '../site/pages.js';
 import { defaultTemplatesDir as siteTemplatesDir } from '../site/templates.js';
 
@@ -13,10 +14,28 @@ const serverTemplatesDir = fileURLToPath(new URL('../../templates/server/', impo
 
 /** What each page shows. */
 export interface PageViews {
-  subscribe: { error: string | null; email: string; name: string };
+  subscribe: { error: string | null; email: string; name: string; choices: ChoiceBoxes };
   notice: { heading: string; paragraphs: string[]; link: { href: string; label: string } | null };
   unsubscribe: { email: string; action: string; already: boolean };
+  preferences: { email: string; action: string; subscribed: boolean; error: string | null; choices: ChoiceBoxes };
+  /** The confirm button, or (`resend`) why a link no longer confirms and a button that sends a new one. */
+  confirm: { heading: string; message: string; button: string; email: string; action: string; resend: boolean };
 }
+
+/** The checkboxes of the editions and sections a reader can choose (`templates/site/choices.hbs`). */
+export interface ChoiceBoxes {
+  editions: ChoiceBox[];
+  sections: ChoiceBox[];
+}
+
+/** The words of the consent pages (issue 12), kept together for the message catalogues. */
+export const consentWords = {
+  confirm: { heading: 'Confirm your subscription', message: 'Send the newsletter to this address?', button: 'Yes, subscribe me' },
+  confirmed: { heading: 'You are subscribed', message: (title: string) => `Thank you: the next issue of ${title} will be in your inbox.` },
+  expired: { heading: 'This link has expired', message: 'Confirmation links work for 7 days. We can send a new one to this address.', button: 'Send me a new link' },
+  replaced: { heading: 'This link was replaced', message: 'A newer confirmation mail was sent after this one; only its link works. We can send another.', button: 'Send me a new link' },
+  badLink: { heading: 'This link does not work', confirm: 'It may have been cut or changed on its way. Copy the whole link from the email, or subscribe again.' },
+} as const;
 
 /** A page name. */
 export type PageName = keyof PageViews;
@@ -29,6 +48,7 @@ export function loadPages(config: SiteConfig, dirs = { server: serverTemplatesDi
   const hbs = Handlebars.create();
   // A compiled partial: a string partial would be compiled again on every render.
   hbs.registerPartial('layout', hbs.compile(readFileSync(join(dirs.site, 'layout.hbs'), 'utf8'), { strict: true }));
+  hbs.registerPartial('choices', hbs.compile(readFileSync(join(dirs.site, 'choices.hbs'), 'utf8'), { strict: true }));
   const compile = (dir: string, name: PageName): Handlebars.TemplateDelegate =>
     hbs.compile(readFileSync(join(dir, `${name}.hbs`), 'utf8'), { strict: true });
   const templates: Record<PageName, Handlebars.TemplateDelegate> = {
@@ -36,6 +56,8 @@ export function loadPages(config: SiteConfig, dirs = { server: serverTemplatesDi
     subscribe: compile(dirs.site, 'subscribe'),
     notice: compile(dirs.server, 'notice'),
     unsubscribe: compile(dirs.server, 'unsubscribe'),
+    preferences: compile(dirs.server, 'preferences'),
+    confirm: compile(dirs.server, 'confirm'),
   };
   const feeds = feedLinks(config, '', config.title);
   return (page, path, title, view) =>

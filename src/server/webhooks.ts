@@ -4,7 +4,6 @@
 // A provider whose secret is not in the environment is switched off (404).
 import { createHash, createHmac, createPublicKey, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
 import { Hono, type Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { oneLine, shorten } from '../content/text.js';
 import { bounceDetail, dedupeKeyOf, type ReturnEvent, type ReturnEventKind, type ReturnEventSource } from '../inbound/events.js';
 import type { RecordEvent } from '../inbound/listener.js';
@@ -66,9 +65,9 @@ class SeenIds {
   }
 }
 
-/** `<digest-N.subscriber-M.…@…>`, Gazette's own Message-ID, names the digest (the call is already authenticated). */
+/** `<digest-N.reader-P.…@…>`, Gazette's own Message-ID, names the digest (the call is already authenticated). */
 function digestOfMessageId(messageId: unknown): number | null {
-  const match = typeof messageId === 'string' ? /<?digest-(\d+)\.subscriber-\d+\./.exec(messageId) : null;
+  const match = typeof messageId === 'string' ? /<?digest-(\d+)\.reader-[0-9a-f]{32}\./.exec(messageId) : null;
   return match ? Number(match[1]) : null;
 }
 
@@ -199,6 +198,23 @@ export function postmarkEvent(body: Json, at: Date): ReturnEvent | null {
   }
 }
 
+/**
+ * The body as text, or null when it is over `maxBody`. Read here rather than through Hono's bodyLimit, which
+ * answers 500 to a chunked request on @hono/node-server.
+ */
+async function readText(c: Context): Promise<string | null> {
+  const body = c.req.raw.body;
+  if (!body) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+    size += chunk.length;
+    if (size > maxBody) return null;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 /** Builds the `/webhooks/*` routes; mounted by the app under `/webhooks`. */
 export function createWebhooks(deps: WebhookDeps): Hono {
   const now = deps.now ?? (() => new Date());
@@ -231,15 +247,16 @@ export function createWebhooks(deps: WebhookDeps): Hono {
     return c.json({ status: 'ok', events: outcomes.length });
   };
   const readJson = async (c: Context): Promise<Json | null> => {
+    const text = await readText(c);
+    if (text === null) return null;
     try {
-      return obj(JSON.parse(await c.req.text()));
+      return obj(JSON.parse(text));
     } catch {
       return null;
     }
   };
 
   const app = new Hono();
-  app.use('*', bodyLimit({ maxSize: maxBody, onError: (c) => c.json({ error: 'too_large' }, 413) }));
 
   app.post('/ses', async (c) => {
     const topics = (deps.env[webhookEnv.sesTopics] ?? '').split(',').map((t) => t.trim()).filter(Boolean);

@@ -1,5 +1,6 @@
 // The HTML pages: pure renderers from articles, config and compiled templates to strings.
 import type { SiteConfig } from '../config/schema.js';
+import { editionsOf } from '../config/editions.js';
 import type { Article } from '../content/article.js';
 import { slugify, stripControlChars as clean } from '../content/text.js';
 import { rfc3339 } from '../feeds/dates.js';
@@ -7,6 +8,7 @@ import { formatLongDate } from '../content/dates.js';
 import { escapeHtml } from '../content/html.js';
 import { absoluteUrl } from '../content/url.js';
 import { articleDir, feedFiles, feedTypes, listPageDir, rootOf, sectionDir, urlOf, type FeedFormat, type Section } from './layout.js';
+import { choiceBoxes } from '../subscribers/choices.js';
 import type { SiteTemplates } from './templates.js';
 
 const rtlLanguages = new Set(['ar', 'arc', 'ckb', 'dv', 'fa', 'he', 'ks', 'ps', 'sd', 'ug', 'ur', 'yi']);
@@ -178,6 +180,7 @@ export function renderSubscribePage(sections: readonly Section[], config: SiteCo
     error: null,
     email: '',
     name: '',
+    choices: choiceBoxes({ sections: sections.map((s) => ({ key: s.slug, label: s.label })), editions: editionsOf(config) }, { sections: [], editions: [] }),
   });
 }
 

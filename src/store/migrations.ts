@@ -148,6 +148,69 @@ export const migrations: readonly Migration[] = [
     postgres: `ALTER TABLE deliveries ADD COLUMN claimed_by TEXT, ADD COLUMN claimed_until BIGINT;
    CREATE TABLE rate_slots (name TEXT PRIMARY KEY, next_at BIGINT NOT NULL);`,
   },
+
+  // 8 (issue 14, readers choose): each reader's sections and editions ('' = all sections / the default edition,
+  // which is what every reader of an older database gets); digests per edition with their own issue numbers
+  // and the blocks each reader's copy is assembled from; a slug once per edition rather than once overall.
+  {
+    sqlite: `ALTER TABLE subscribers ADD COLUMN sections TEXT NOT NULL DEFAULT '';
+   ALTER TABLE subscribers ADD COLUMN editions TEXT NOT NULL DEFAULT '';
+   ALTER TABLE digests ADD COLUMN edition TEXT NOT NULL DEFAULT 'newsletter';
+   ALTER TABLE digests ADD COLUMN issue INTEGER NOT NULL DEFAULT 0;
+   UPDATE digests SET issue = number;
+   ALTER TABLE digests ADD COLUMN blocks TEXT NOT NULL DEFAULT '[]';
+   CREATE UNIQUE INDEX digests_by_edition ON digests (edition, issue);
+   CREATE TABLE digest_articles_by_edition (
+     edition TEXT NOT NULL,
+     slug TEXT NOT NULL,
+     digest_number INTEGER NOT NULL REFERENCES digests (number),
+     role TEXT NOT NULL CHECK (role IN ('carried', 'passed_over')),
+     position INTEGER NOT NULL,
+     PRIMARY KEY (edition, slug)
+   ) STRICT;
+   INSERT INTO digest_articles_by_edition (edition, slug, digest_number, role, position)
+     SELECT 'newsletter', slug, digest_number, role, position FROM digest_articles;
+   DROP TABLE digest_articles;
+   ALTER TABLE digest_articles_by_edition RENAME TO digest_articles;
+   CREATE INDEX digest_articles_by_digest ON digest_articles (digest_number, role, position);`,
+    postgres: `ALTER TABLE subscribers ADD COLUMN sections TEXT NOT NULL DEFAULT '';
+   ALTER TABLE subscribers ADD COLUMN editions TEXT NOT NULL DEFAULT '';
+   ALTER TABLE digests ADD COLUMN edition TEXT NOT NULL DEFAULT 'newsletter';
+   ALTER TABLE digests ADD COLUMN issue INTEGER NOT NULL DEFAULT 0;
+   UPDATE digests SET issue = number;
+   ALTER TABLE digests ADD COLUMN blocks TEXT NOT NULL DEFAULT '[]';
+   CREATE UNIQUE INDEX digests_by_edition ON digests (edition, issue);
+   ALTER TABLE digest_articles ADD COLUMN edition TEXT NOT NULL DEFAULT 'newsletter';
+   ALTER TABLE digest_articles DROP CONSTRAINT digest_articles_pkey;
+   ALTER TABLE digest_articles ADD PRIMARY KEY (edition, slug);
+   ALTER TABLE digest_articles ALTER COLUMN edition DROP DEFAULT;`,
+  },
+
+  // 9 (issue 12, consent): an opaque public id per reader for links and Message-IDs (random for the readers already
+  // there), and the newest request to subscribe: its nonce (the only confirm link that works), its time, and the name,
+  // sections and editions given (applied when it is confirmed);
+  // a journal index for counting confirmation mail per mailbox in a window (the caps; counting them in all uses
+  // migration 6's (kind, at)).
+  {
+    sqlite: `ALTER TABLE subscribers ADD COLUMN public_id TEXT;
+   UPDATE subscribers SET public_id = lower(hex(randomblob(16)));
+   CREATE UNIQUE INDEX subscribers_by_public_id ON subscribers (public_id);
+   ALTER TABLE subscribers ADD COLUMN confirm_nonce TEXT;
+   ALTER TABLE subscribers ADD COLUMN confirm_requested_at TEXT;
+   ALTER TABLE subscribers ADD COLUMN requested_name TEXT;
+   ALTER TABLE subscribers ADD COLUMN requested_sections TEXT;
+   ALTER TABLE subscribers ADD COLUMN requested_editions TEXT;
+   CREATE INDEX subscriber_events_by_kind_detail ON subscriber_events (kind, detail, at);`,
+    postgres: `ALTER TABLE subscribers ADD COLUMN public_id TEXT;
+   UPDATE subscribers SET public_id = replace(gen_random_uuid()::text, '-', '');
+   CREATE UNIQUE INDEX subscribers_by_public_id ON subscribers (public_id);
+   ALTER TABLE subscribers ADD COLUMN confirm_nonce TEXT;
+   ALTER TABLE subscribers ADD COLUMN confirm_requested_at TEXT;
+   ALTER TABLE subscribers ADD COLUMN requested_name TEXT;
+   ALTER TABLE subscribers ADD COLUMN requested_sections TEXT;
+   ALTER TABLE subscribers ADD COLUMN requested_editions TEXT;
+   CREATE INDEX subscriber_events_by_kind_detail ON subscriber_events (kind, detail, at);`,
+  },
 ];
 
 /** The script of `migration` for `dialect`. */

@@ -1,5 +1,6 @@
 // The store, written once in SQL that SQLite and PostgreSQL both run, over a driver (see driver.ts). Writes that
 // must see a consistent list (upserts, digests, the ledger) run in the driver's one-writer-at-a-time transaction.
+import { randomBytes } from 'node:crypto';
 import { StoreError } from '../errors.js';
 import type { Driver, Queryable } from './driver.js';
 import { migrate } from './migrations.js';
@@ -13,7 +14,10 @@ import {
   type RecentEvent,
   type DeliveryOutcome,
   type DigestInput,
+  type ConfirmLinkState,
+  type ConfirmOutcome,
   type DigestRecord,
+  nothingInSections,
   type DigestStats,
   type LeaveReason,
   type ListTotals,
@@ -21,11 +25,14 @@ import {
   type ReturnEventInput,
   type ReturnEventOutcome,
   type StatusChange,
+  type SubscribeRequestOutcome,
   type Store,
   type Subscriber,
   type SubscriberEvent,
   type SubscriberEventInput,
+  type SubscriberChoices,
   type SubscriberEventKind,
+  type SubscriberFilter,
   type SubscriberInput,
   type SubscriberStatus,
   type UpsertOutcome,
@@ -33,28 +40,41 @@ import {
 
 interface SubscriberRow {
   id: number;
+  public_id: string;
   email: string;
   name: string | null;
   status: SubscriberStatus;
   created_at: string;
   updated_at: string;
+  sections: string;
+  editions: string;
+  confirm_nonce: string | null;
+  confirm_requested_at: string | null;
+  requested_name: string | null;
+  requested_sections: string | null;
+  requested_editions: string | null;
 }
 
 interface DigestRow {
   number: number;
+  edition: string;
+  issue: number;
   created_at: string;
   subject: string;
   html: string;
   text: string;
+  blocks: string;
 }
 
 interface PendingRow {
   digest_number: number;
   subscriber_id: number;
+  public_id: string;
   attempts: number;
   email: string;
   name: string | null;
   status: SubscriberStatus;
+  sections: string;
 }
 
 interface EventRow {
@@ -88,11 +108,18 @@ const sql = {
   insertMetaIfAbsent: 'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING',
   subscriberById: 'SELECT * FROM subscribers WHERE id = ?',
   subscriberByKey: 'SELECT * FROM subscribers WHERE email_key = ?',
-  insertSubscriber: `INSERT INTO subscribers (email, email_key, name, status, created_at, updated_at)
-    VALUES (?, ?, ?, ?, ?, ?) RETURNING *`,
+  insertSubscriber: `INSERT INTO subscribers (public_id, email, email_key, name, status, created_at, updated_at, sections, editions)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+  subscriberByPublicId: 'SELECT * FROM subscribers WHERE public_id = ?',
+  recordRequest: `UPDATE subscribers SET confirm_nonce = ?, confirm_requested_at = ?, requested_name = ?,
+    requested_sections = ?, requested_editions = ? WHERE id = ?`,
+  confirmRequest: `UPDATE subscribers SET status = 'active', name = ?, sections = ?, editions = ?, updated_at = ?,
+    confirm_nonce = NULL, confirm_requested_at = NULL, requested_name = NULL, requested_sections = NULL, requested_editions = NULL
+    WHERE id = ? RETURNING *`,
+  countMail: "SELECT count(*) AS n FROM subscriber_events WHERE kind = 'confirmation_sent' AND at >= ?",
+  countMailTo: "SELECT count(*) AS n FROM subscriber_events WHERE kind = 'confirmation_sent' AND at >= ? AND detail = ?",
   updateSubscriber: 'UPDATE subscribers SET name = ?, status = ?, updated_at = ? WHERE id = ? RETURNING *',
-  subscribersPage: 'SELECT * FROM subscribers WHERE id > ? ORDER BY id LIMIT ?',
-  subscribersPageByStatus: 'SELECT * FROM subscribers WHERE status = ? AND id > ? ORDER BY id LIMIT ?',
+  updateChoices: 'UPDATE subscribers SET sections = ?, editions = ?, updated_at = ? WHERE id = ? RETURNING *',
   countSubscribers: 'SELECT status, count(*) AS n FROM subscribers GROUP BY status',
   insertEvent: `INSERT INTO subscriber_events (subscriber_id, at, kind, source, digest_number, detail, dedupe_key)
     VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING`,
@@ -108,16 +135,15 @@ const sql = {
     count(*) FILTER (WHERE d.status = 'sent' AND d.updated_at >= ?) AS sent_since
     FROM deliveries d WHERE d.digest_number IN (SELECT DISTINCT digest_number FROM deliveries WHERE status = 'pending')
     GROUP BY d.digest_number ORDER BY d.digest_number`,
-  seenSlugs: 'SELECT slug FROM digest_articles',
+  seenSlugs: 'SELECT slug FROM digest_articles WHERE edition = ?',
   nextDigestNumber: 'SELECT coalesce(max(number), 0) + 1 AS n FROM digests',
-  insertDigest: 'INSERT INTO digests (number, created_at, subject, html, text) VALUES (?, ?, ?, ?, ?)',
-  insertDigestArticle: 'INSERT INTO digest_articles (slug, digest_number, role, position) VALUES (?, ?, ?, ?)',
-  insertLedger: `INSERT INTO deliveries (digest_number, subscriber_id, status, updated_at)
-    SELECT CAST(? AS INTEGER), id, 'pending', CAST(? AS TEXT) FROM subscribers WHERE status = 'active'`,
+  nextIssueNumber: 'SELECT coalesce(max(issue), 0) + 1 AS n FROM digests WHERE edition = ?',
+  insertDigest: 'INSERT INTO digests (number, edition, issue, created_at, subject, html, text, blocks) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+  insertDigestArticle: 'INSERT INTO digest_articles (edition, slug, digest_number, role, position) VALUES (?, ?, ?, ?, ?)',
   digest: 'SELECT * FROM digests WHERE number = ?',
   digestSlugs: "SELECT slug FROM digest_articles WHERE digest_number = ? AND role = 'carried' ORDER BY position",
-  digests: 'SELECT number, created_at, subject FROM digests ORDER BY number DESC',
-  pending: `SELECT d.digest_number, d.subscriber_id, d.attempts, s.email, s.name, s.status
+  digests: 'SELECT number, edition, issue, created_at, subject, blocks FROM digests ORDER BY number DESC',
+  pending: `SELECT d.digest_number, d.subscriber_id, d.attempts, s.public_id, s.email, s.name, s.status, s.sections
     FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
     WHERE d.status = 'pending' AND (d.digest_number, d.subscriber_id) > (?, ?)
     ORDER BY d.digest_number, d.subscriber_id LIMIT ?`,
@@ -127,7 +153,7 @@ const sql = {
       WHERE status = 'pending' AND (claimed_until IS NULL OR claimed_until <= ?)
       ORDER BY digest_number, subscriber_id LIMIT ? %LOCK%)
     RETURNING digest_number, subscriber_id, attempts`,
-  subscriberStatusesOf: 'SELECT id, email, name, status FROM subscribers WHERE id IN (%IDS%)',
+  subscriberStatusesOf: 'SELECT id, public_id, email, name, status, sections FROM subscribers WHERE id IN (%IDS%)',
   countUnclaimed: `SELECT count(*) AS n FROM deliveries
     WHERE status = 'pending' AND (claimed_until IS NULL OR claimed_until <= ? OR claimed_by = ?)`,
   renewClaims: "UPDATE deliveries SET claimed_until = ? WHERE claimed_by = ? AND status = 'pending'",
@@ -256,11 +282,48 @@ function addEvents(s: DigestStats, row: EventCountRow): void {
 function toSubscriber(row: SubscriberRow): Subscriber {
   return {
     id: row.id,
+    publicId: row.public_id,
     email: row.email,
     name: row.name,
     status: row.status,
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),
+    sections: splitKeys(row.sections),
+    editions: splitKeys(row.editions),
+  };
+}
+
+// Issue 14: a reader's sections and editions are kept as one comma-separated column each ('' = none chosen),
+// so that a digest's audience is one WHERE clause both engines run.
+function splitKeys(stored: string): string[] {
+  return stored === '' ? [] : stored.split(',');
+}
+
+function joinKeys(keys: readonly string[]): string {
+  return keys.join(',');
+}
+
+/** A LIKE pattern that matches a key in a comma-separated column wrapped in commas. */
+function keyPattern(key: string): string {
+  return `%,${key},%`;
+}
+
+/** Readers who get a section: those of all sections and those who chose it. Takes one LIKE pattern. */
+const sectionClause = "(sections = '' OR (',' || sections || ',') LIKE ?)";
+
+/** Readers of an edition: those who chose it, and those who never chose when it is the default one. Takes one LIKE pattern. */
+function editionClause(defaultEdition: boolean): string {
+  return `(${defaultEdition ? "editions = '' OR " : ''}(',' || editions || ',') LIKE ?)`;
+}
+
+function toDigestSummary(row: Omit<DigestRow, 'html' | 'text'>): Omit<DigestRecord, 'html' | 'text' | 'articleSlugs'> {
+  return {
+    number: row.number,
+    edition: row.edition,
+    issue: row.issue,
+    createdAt: new Date(row.created_at),
+    subject: row.subject,
+    blocks: JSON.parse(row.blocks) as DigestRecord['blocks'],
   };
 }
 
@@ -275,6 +338,17 @@ function toEvent(row: EventRow): SubscriberEvent {
     detail: row.detail,
     dedupeKey: row.dedupe_key,
   };
+}
+
+/** A new reader's public id: 128 random bits as 32 hex digits (migration 5 gives older readers the same kind). */
+function newPublicId(): string {
+  return randomBytes(16).toString('hex');
+}
+
+/** Only the newest request's link works, and only if that request was made after `notBefore`. */
+function linkState(row: SubscriberRow, nonce: string, notBefore: Date): ConfirmLinkState {
+  if (row.confirm_nonce !== nonce) return 'replaced';
+  return row.confirm_requested_at === null || new Date(row.confirm_requested_at) < notBefore ? 'expired' : 'current';
 }
 
 /** The case-insensitive identity of an address. */
@@ -310,21 +384,15 @@ export class SqlStore implements Store {
     await this.driver.run(sql.setMeta, [`state:${key}`, value]);
   }
 
-  upsertSubscriber(
-    input: SubscriberInput,
-    now: Date,
-    options: { revive?: boolean; source?: string } = {},
-  ): Promise<{ subscriber: Subscriber; outcome: UpsertOutcome }> {
-    return this.driver.transaction((tx) =>
-      this.upsertIn(tx, input, now, options.revive ?? false, { source: options.source ?? defaultSource }),
-    );
+  upsertSubscriber(input: SubscriberInput, now: Date, options: { source?: string } = {}): Promise<{ subscriber: Subscriber; outcome: UpsertOutcome }> {
+    return this.driver.transaction((tx) => this.upsertIn(tx, input, now, { source: options.source ?? defaultSource }));
   }
 
   upsertSubscribers(inputs: readonly SubscriberInput[], now: Date, options: { source?: string } = {}): Promise<UpsertOutcome[]> {
     const change: StatusChange = { kind: 'imported', source: options.source ?? defaultSource };
     return this.driver.transaction(async (tx) => {
       const outcomes: UpsertOutcome[] = [];
-      for (const input of inputs) outcomes.push((await this.upsertIn(tx, input, now, false, change)).outcome);
+      for (const input of inputs) outcomes.push((await this.upsertIn(tx, input, now, change)).outcome);
       return outcomes;
     });
   }
@@ -355,13 +423,25 @@ export class SqlStore implements Store {
     });
   }
 
-  async *listSubscribers(filter: { status?: SubscriberStatus } = {}): AsyncIterable<Subscriber> {
+  async *listSubscribers(filter: SubscriberFilter = {}): AsyncIterable<Subscriber> {
+    const where: string[] = [];
+    const params: string[] = [];
+    if (filter.status !== undefined) {
+      where.push('status = ?');
+      params.push(filter.status);
+    }
+    if (filter.section !== undefined) {
+      where.push(sectionClause);
+      params.push(keyPattern(filter.section));
+    }
+    if (filter.edition !== undefined) {
+      where.push(editionClause(filter.edition.defaultEdition));
+      params.push(keyPattern(filter.edition.id));
+    }
+    const page = `SELECT * FROM subscribers WHERE ${[...where, 'id > ?'].join(' AND ')} ORDER BY id LIMIT ?`;
     let after = 0;
     for (;;) {
-      const rows =
-        filter.status === undefined
-          ? await this.driver.query<SubscriberRow>(sql.subscribersPage, [after, pageSize])
-          : await this.driver.query<SubscriberRow>(sql.subscribersPageByStatus, [filter.status, after, pageSize]);
+      const rows = await this.driver.query<SubscriberRow>(page, [...params, after, pageSize]);
       for (const row of rows) yield toSubscriber(row);
       const last = rows.at(-1);
       if (!last || rows.length < pageSize) return;
@@ -424,23 +504,100 @@ export class SqlStore implements Store {
     return rows.map((r) => ({ digestNumber: Number(r.digest_number), pending: Number(r.pending), sent: Number(r.sent), sentSince: Number(r.sent_since) }));
   }
 
-  async seenSlugs(): Promise<Set<string>> {
-    return new Set((await this.driver.query<{ slug: string }>(sql.seenSlugs)).map((row) => row.slug));
+  setSubscriberChoices(id: number, choices: SubscriberChoices, now: Date, source = defaultSource): Promise<Subscriber | null> {
+    return this.driver.transaction(async (tx) => {
+      const sections = joinKeys(choices.sections);
+      const editions = joinKeys(choices.editions);
+      const [row] = await tx.query<SubscriberRow>(sql.updateChoices, [sections, editions, now.toISOString(), id]);
+      if (!row) return null;
+      const detail = `sections: ${sections || 'all'}; editions: ${editions || 'default'}`;
+      await this.appendIn(tx, { subscriberId: id, at: now, kind: 'preferences', source, detail });
+      return toSubscriber(row);
+    });
+  }
+
+  // Issue 12 (consent): requests to subscribe, each with its own nonce, and their confirmation.
+
+  async findSubscriberByPublicId(publicId: string): Promise<Subscriber | null> {
+    const [row] = await this.driver.query<SubscriberRow>(sql.subscriberByPublicId, [publicId]);
+    return row ? toSubscriber(row) : null;
+  }
+
+  requestSubscription(
+    input: { email: string; name: string | null } & Partial<SubscriberChoices>,
+    now: Date,
+    request: { source: string; detail: string | null; mail: { nonce: string; mailbox: string } | null },
+  ): Promise<{ subscriber: Subscriber; outcome: SubscribeRequestOutcome }> {
+    return this.driver.transaction(async (tx) => {
+      const [existing] = await tx.query<SubscriberRow>(sql.subscriberByKey, [emailKey(input.email)]);
+      const row = existing ?? (await this.insertIn(tx, { ...input, status: 'pending' }, now, { source: request.source }));
+      const at = now.toISOString();
+      await this.appendIn(tx, { subscriberId: row.id, at: now, kind: 'requested', source: request.source, detail: request.detail });
+      if (request.mail) {
+        const choices = [input.sections, input.editions].map((keys) => (keys === undefined ? null : joinKeys(keys)));
+        await tx.run(sql.recordRequest, [request.mail.nonce, at, input.name, ...choices, row.id]);
+        await this.appendIn(tx, { subscriberId: row.id, at: now, kind: 'confirmation_sent', source: request.source, detail: request.mail.mailbox });
+      }
+      return { subscriber: toSubscriber(row), outcome: existing ? 'requested' : 'added' };
+    });
+  }
+
+  confirmSubscription(publicId: string, nonce: string, now: Date, notBefore: Date, source: string): Promise<ConfirmOutcome> {
+    return this.driver.transaction(async (tx): Promise<ConfirmOutcome> => {
+      const [row] = await tx.query<SubscriberRow>(sql.subscriberByPublicId, [publicId]);
+      if (!row) return 'unknown';
+      const state = linkState(row, nonce, notBefore);
+      if (state !== 'current') return row.status === 'active' ? 'already' : state;
+      const { requested_sections: sections, requested_editions: editions } = row;
+      await tx.query<SubscriberRow>(sql.confirmRequest, [
+        row.requested_name ?? row.name,
+        sections ?? row.sections,
+        editions ?? row.editions,
+        now.toISOString(),
+        row.id,
+      ]);
+      if (row.status === 'active') return 'already';
+      await this.journal(tx, row.id, 'active', now, { kind: 'confirmed', source, detail: row.status === 'pending' ? null : `was ${row.status}` });
+      return 'confirmed';
+    });
+  }
+
+  async confirmState(id: number, nonce: string, notBefore: Date): Promise<ConfirmLinkState> {
+    const [row] = await this.driver.query<SubscriberRow>(sql.subscriberById, [id]);
+    return row ? linkState(row, nonce, notBefore) : 'replaced';
+  }
+
+  async countConfirmationMail(since: Date, mailbox?: string): Promise<number> {
+    const [row] =
+      mailbox === undefined
+        ? await this.driver.query<{ n: Count }>(sql.countMail, [since.toISOString()])
+        : await this.driver.query<{ n: Count }>(sql.countMailTo, [since.toISOString(), mailbox]);
+    return Number(row?.n ?? 0);
+  }
+
+  async seenSlugs(edition: string): Promise<Set<string>> {
+    return new Set((await this.driver.query<{ slug: string }>(sql.seenSlugs, [edition])).map((row) => row.slug));
   }
 
   nextDigestNumber(): Promise<number> {
     return this.nextNumberIn(this.driver);
   }
 
+  async nextIssueNumber(edition: string): Promise<number> {
+    const [row] = await this.driver.query<{ n: Count }>(sql.nextIssueNumber, [edition]);
+    return Number(row?.n ?? 1);
+  }
+
   createDigest(input: DigestInput): Promise<DigestRecord> {
     return this.driver.transaction(async (tx) => {
-      const { number } = input;
-      if (number !== (await this.nextNumberIn(tx))) {
+      const { number, edition, issue } = input;
+      const [next] = await tx.query<{ n: Count }>(sql.nextIssueNumber, [edition]);
+      if (number !== (await this.nextNumberIn(tx)) || issue !== Number(next?.n ?? 1)) {
         throw new StoreError(`digest ${number} was made by another process meanwhile; nothing was stored — run publish again`);
       }
       const at = input.createdAt.toISOString();
-      await tx.run(sql.insertDigest, [number, at, input.subject, input.html, input.text]);
-      const seen = new Set((await tx.query<{ slug: string }>(sql.seenSlugs)).map((row) => row.slug));
+      await tx.run(sql.insertDigest, [number, edition, issue, at, input.subject, input.html, input.text, JSON.stringify(input.blocks)]);
+      const seen = new Set((await tx.query<{ slug: string }>(sql.seenSlugs, [edition])).map((row) => row.slug));
       const articles = [
         ...input.carried.map((slug, i) => [slug, 'carried', i] as const),
         ...input.passedOver.map((slug, i) => [slug, 'passed_over', i] as const),
@@ -449,31 +606,32 @@ export class SqlStore implements Store {
       if (articles.some(([slug]) => seen.has(slug)) || new Set(articles.map(([slug]) => slug)).size < articles.length) {
         throw new StoreError('an article of this digest was already in an earlier digest; nothing was stored');
       }
-      for (const [slug, role, position] of articles) await tx.run(sql.insertDigestArticle, [slug, number, role, position]);
-      await tx.run(sql.insertLedger, [number, at]);
-      return { number, createdAt: input.createdAt, subject: input.subject, html: input.html, text: input.text, articleSlugs: [...input.carried] };
+      for (const [slug, role, position] of articles) await tx.run(sql.insertDigestArticle, [edition, slug, number, role, position]);
+      await this.insertLedger(tx, input, at);
+      return {
+        number,
+        edition,
+        issue,
+        createdAt: input.createdAt,
+        subject: input.subject,
+        html: input.html,
+        text: input.text,
+        articleSlugs: [...input.carried],
+        blocks: [...input.blocks],
+      };
     });
   }
 
   async getDigest(number: number): Promise<DigestRecord | null> {
     const [row] = await this.driver.query<DigestRow>(sql.digest, [number]);
     if (!row) return null;
-    return {
-      number: row.number,
-      createdAt: new Date(row.created_at),
-      subject: row.subject,
-      html: row.html,
-      text: row.text,
-      articleSlugs: await this.digestSlugs(row.number),
-    };
+    return { ...toDigestSummary(row), html: row.html, text: row.text, articleSlugs: await this.digestSlugs(row.number) };
   }
 
   async listDigests(): Promise<Omit<DigestRecord, 'html' | 'text'>[]> {
     const rows = await this.driver.query<Omit<DigestRow, 'html' | 'text'>>(sql.digests);
     const digests: Omit<DigestRecord, 'html' | 'text'>[] = [];
-    for (const row of rows) {
-      digests.push({ number: row.number, createdAt: new Date(row.created_at), subject: row.subject, articleSlugs: await this.digestSlugs(row.number) });
-    }
+    for (const row of rows) digests.push({ ...toDigestSummary(row), articleSlugs: await this.digestSlugs(row.number) });
     return digests;
   }
 
@@ -482,8 +640,10 @@ export class SqlStore implements Store {
     return rows.map((row) => ({
       digestNumber: row.digest_number,
       subscriberId: row.subscriber_id,
+      publicId: row.public_id,
       email: row.email,
       name: row.name,
+      sections: splitKeys(row.sections),
       subscriberStatus: row.status,
       attempts: row.attempts,
     }));
@@ -501,7 +661,7 @@ export class SqlStore implements Store {
     ]);
     if (rows.length === 0) return [];
     const ids = [...new Set(rows.map((r) => r.subscriber_id))];
-    const people = await this.driver.query<Pick<SubscriberRow, 'id' | 'email' | 'name' | 'status'>>(
+    const people = await this.driver.query<Pick<SubscriberRow, 'id' | 'public_id' | 'email' | 'name' | 'status' | 'sections'>>(
       sql.subscriberStatusesOf.replace('%IDS%', ids.map(() => '?').join(', ')),
       ids,
     );
@@ -511,7 +671,18 @@ export class SqlStore implements Store {
       .flatMap((row) => {
         const person = byId.get(row.subscriber_id);
         return person
-          ? [{ digestNumber: row.digest_number, subscriberId: row.subscriber_id, email: person.email, name: person.name, subscriberStatus: person.status, attempts: row.attempts }]
+          ? [
+              {
+                digestNumber: row.digest_number,
+                subscriberId: row.subscriber_id,
+                publicId: person.public_id,
+                email: person.email,
+                name: person.name,
+                sections: splitKeys(person.sections),
+                subscriberStatus: person.status,
+                attempts: row.attempts,
+              },
+            ]
           : [];
       });
   }
@@ -697,6 +868,20 @@ export class SqlStore implements Store {
     return Number(row?.n ?? 1);
   }
 
+  /** One row per active reader of the digest's edition: pending when a block is in their sections, else skipped. */
+  private async insertLedger(tx: Queryable, input: DigestInput, at: string): Promise<void> {
+    const sections = [...new Set(input.blocks.flatMap((b) => (b.section === null ? [] : [b.section])))];
+    const inSections = ["sections = ''", ...sections.map(() => "(',' || sections || ',') LIKE ?")].join(' OR ');
+    const patterns = sections.map(keyPattern);
+    await tx.run(
+      `INSERT INTO deliveries (digest_number, subscriber_id, status, detail, updated_at)
+       SELECT CAST(? AS INTEGER), id, CASE WHEN ${inSections} THEN 'pending' ELSE 'skipped' END,
+              CASE WHEN ${inSections} THEN NULL ELSE CAST(? AS TEXT) END, CAST(? AS TEXT)
+       FROM subscribers WHERE status = 'active' AND ${editionClause(input.defaultEdition)}`,
+      [input.number, ...patterns, ...patterns, nothingInSections, at, keyPattern(input.edition)],
+    );
+  }
+
   private async digestSlugs(number: number): Promise<string[]> {
     return (await this.driver.query<{ slug: string }>(sql.digestSlugs, [number])).map((r) => r.slug);
   }
@@ -724,37 +909,50 @@ export class SqlStore implements Store {
     });
   }
 
+  private async insertIn(tx: Queryable, input: SubscriberInput, now: Date, change: StatusChange): Promise<SubscriberRow> {
+    const at = now.toISOString();
+    const [row] = await tx.query<SubscriberRow>(sql.insertSubscriber, [
+      newPublicId(),
+      input.email.trim(),
+      emailKey(input.email),
+      input.name,
+      input.status,
+      (input.createdAt ?? now).toISOString(),
+      at,
+      input.sections === undefined ? '' : joinKeys(input.sections),
+      input.editions === undefined ? '' : joinKeys(input.editions),
+    ]);
+    if (!row) throw new StoreError(`could not add ${input.email}`);
+    await this.journal(tx, row.id, row.status, now, { kind: 'subscribed', ...change });
+    return row;
+  }
+
   private async upsertIn(
     tx: Queryable,
     input: SubscriberInput,
     now: Date,
-    revive: boolean,
     change: StatusChange,
   ): Promise<{ subscriber: Subscriber; outcome: UpsertOutcome }> {
     const at = now.toISOString();
+    const sections = input.sections === undefined ? undefined : joinKeys(input.sections);
+    const editions = input.editions === undefined ? undefined : joinKeys(input.editions);
     const [existing] = await tx.query<SubscriberRow>(sql.subscriberByKey, [emailKey(input.email)]);
-    if (!existing) {
-      const [row] = await tx.query<SubscriberRow>(sql.insertSubscriber, [
-        input.email.trim(),
-        emailKey(input.email),
-        input.name,
-        input.status,
-        at,
-        at,
-      ]);
-      if (!row) throw new StoreError(`could not add ${input.email}`);
-      await this.journal(tx, row.id, row.status, now, { kind: 'subscribed', ...change });
-      return { subscriber: toSubscriber(row), outcome: 'added' };
-    }
-    const gone = existing.status === 'unsubscribed' || existing.status === 'bounced';
-    if (gone && !revive) return { subscriber: toSubscriber(existing), outcome: 'kept' };
+    if (!existing) return { subscriber: toSubscriber(await this.insertIn(tx, input, now, change)), outcome: 'added' };
+    if (existing.status === 'unsubscribed' || existing.status === 'bounced') return { subscriber: toSubscriber(existing), outcome: 'kept' };
     // An address never steps back from active to pending: a repeated opt-in request must not unconfirm it.
     const status = existing.status === 'active' ? 'active' : input.status;
     const name = input.name ?? existing.name;
-    if (status === existing.status && name === existing.name) return { subscriber: toSubscriber(existing), outcome: 'unchanged' };
-    const [row] = await tx.query<SubscriberRow>(sql.updateSubscriber, [name, status, at, existing.id]);
+    const choices = { sections: sections ?? existing.sections, editions: editions ?? existing.editions };
+    const sameChoices = choices.sections === existing.sections && choices.editions === existing.editions;
+    if (status === existing.status && name === existing.name && sameChoices) return { subscriber: toSubscriber(existing), outcome: 'unchanged' };
+    let [row] = await tx.query<SubscriberRow>(sql.updateSubscriber, [name, status, at, existing.id]);
+    if (row && !sameChoices) {
+      [row] = await tx.query<SubscriberRow>(sql.updateChoices, [choices.sections, choices.editions, at, existing.id]);
+      const detail = `sections: ${choices.sections || 'all'}; editions: ${choices.editions || 'default'}`;
+      await this.appendIn(tx, { subscriberId: existing.id, at: now, kind: 'preferences', source: change.source, detail });
+    }
     if (!row) throw new StoreError(`could not update ${input.email}`);
-    if (status !== existing.status) await this.journal(tx, row.id, status, now, gone ? { kind: 'subscribed', ...change } : change);
+    if (status !== existing.status) await this.journal(tx, row.id, status, now, change);
     return { subscriber: toSubscriber(row), outcome: 'updated' };
   }
 }

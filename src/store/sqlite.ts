@@ -1,6 +1,6 @@
 // The SQLite driver: one better-sqlite3 connection in WAL mode, so the server reads while a send writes. Other
 // processes' writers wait their turn through busy_timeout; this process's own transactions through a mutex.
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Mutex } from 'async-mutex';
 import Database from 'better-sqlite3';
@@ -34,13 +34,20 @@ function cannotOpen(path: string, error: unknown): StoreError {
 
 /** Opens (creating when needed) the SQLite file at `path`; throws what better-sqlite3 throws. */
 export function openSqliteDriver(path: string): SqliteDriver {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  if (path !== ':memory:') {
+    // Addresses and the token secret live here: a new database (and the folders made for it) is the owner's
+    // alone; SQLite gives its -wal and -shm files the database file's mode.
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    closeSync(openSync(path, 'a', 0o600));
+  }
   const db = new Database(path);
   try {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
-    db.pragma('busy_timeout = 5000');
+    // Writers in other processes (serve, publish, an import) take turns; each holds the lock for one short
+    // transaction, and a busy one is waited for rather than failed.
+    db.pragma('busy_timeout = 30000');
   } catch (error) {
     db.close();
     throw error;

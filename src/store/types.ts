@@ -1,4 +1,5 @@
 // The store interface: everything Gazette keeps between runs, one asynchronous contract for SQLite and PostgreSQL.
+import type { DigestBlock } from '../digest/assemble.js';
 
 /** Where a subscriber stands (SPEC "Commands"). */
 export type SubscriberStatus = 'pending' | 'active' | 'unsubscribed' | 'bounced';
@@ -9,12 +10,18 @@ export const subscriberStatuses: readonly SubscriberStatus[] = ['pending', 'acti
 /** One address on the list. */
 export interface Subscriber {
   id: number;
+  /** Random and opaque (32 hex digits): what links and Message-IDs carry instead of the sequential id. */
+  publicId: string;
   /** As first given; uniqueness is case-insensitive. */
   email: string;
   name: string | null;
   status: SubscriberStatus;
   createdAt: Date;
   updatedAt: Date;
+  /** Section keys the reader chose, in site order; empty: all sections. */
+  sections: string[];
+  /** Edition ids the reader chose; empty: the default edition. */
+  editions: string[];
 }
 
 /** An address to add or update. */
@@ -22,26 +29,70 @@ export interface SubscriberInput {
   email: string;
   name: string | null;
   status: 'pending' | 'active';
+  /** Replace the reader's choices; left out, a new reader gets all sections / the default edition and a known one keeps theirs. */
+  sections?: readonly string[];
+  editions?: readonly string[];
+  /** When a new address was first added, as an export gives it (default: now); a known address keeps its own. */
+  createdAt?: Date;
 }
+
+/** A reader's choices, as `setSubscriberChoices` stores them. */
+export interface SubscriberChoices {
+  sections: readonly string[];
+  editions: readonly string[];
+}
+
+/** Which subscribers to list: by status, and readers of a section or an edition (as the digests choose them). */
+export interface SubscriberFilter {
+  status?: SubscriberStatus;
+  /** A section key: readers of all sections and those who chose it. */
+  section?: string;
+  /** An edition id; `defaultEdition` says whether readers who never chose get it. */
+  edition?: { id: string; defaultEdition: boolean };
+}
+
+/** The detail of the ledger row of a reader whose sections had nothing in a digest. */
+export const nothingInSections = 'nothing new in their sections';
 
 /** What adding an address did: `kept` means it had unsubscribed or bounced and was left that way. */
 export type UpsertOutcome = 'added' | 'updated' | 'unchanged' | 'kept';
 
+/** What a reader's own request to subscribe did: `added` a new pending address, or `requested` on a known one. */
+export type SubscribeRequestOutcome = 'added' | 'requested';
+
+/** Where a confirmation link stands before it is followed: the newest request's and under 7 days old, or not. */
+export type ConfirmLinkState = 'current' | 'expired' | 'replaced';
+
+/** What a confirmation link did; `expired` and `replaced` (a newer request's link is the one that works) change nothing. */
+export type ConfirmOutcome = 'confirmed' | 'already' | 'expired' | 'replaced' | 'unknown';
+
 /** A digest as stored: rendered once, with per-reader placeholders, so `send` needs nothing else. */
 export interface DigestRecord {
+  /** The key of the digest in the ledger, across editions. */
   number: number;
+  /** The edition it is an issue of, and its issue number there (for one edition, the same as `number`). */
+  edition: string;
+  issue: number;
   createdAt: Date;
   subject: string;
   html: string;
   text: string;
   /** Slugs of the articles it carries, in order. */
   articleSlugs: string[];
+  /** What each reader's copy is assembled from (empty for a digest made before readers chose sections). */
+  blocks: DigestBlock[];
 }
 
 /** A digest to store, with the articles it carries and those it passes over. */
 export interface DigestInput {
-  /** The issue number printed in it: the next one, or the store refuses it. */
+  /** The next digest number, or the store refuses it. */
   number: number;
+  /** Its edition; `issue` is the edition's next issue number (printed in it), or the store refuses it. */
+  edition: string;
+  issue: number;
+  /** True for the default edition: readers who never chose an edition get it. */
+  defaultEdition: boolean;
+  blocks: readonly DigestBlock[];
   createdAt: Date;
   subject: string;
   html: string;
@@ -50,15 +101,19 @@ export interface DigestInput {
   passedOver: readonly string[];
 }
 
-/** A delivery's state: `skipped` when the reader left before it was sent. */
+/** A delivery's state: `skipped` when the reader left before it was sent, or their sections had nothing new. */
 export type DeliveryStatus = 'pending' | 'sent' | 'bounced' | 'failed' | 'skipped';
 
 /** One ledger row still to send, with what is needed to address it. */
 export interface PendingDelivery {
   digestNumber: number;
   subscriberId: number;
+  /** The subscriber's opaque id, for the tokens and the Message-ID. */
+  publicId: string;
   email: string;
   name: string | null;
+  /** The reader's sections now (keys; empty: all). */
+  sections: string[];
   /** The subscriber's status now: a row whose reader is no longer active is skipped, not sent. */
   subscriberStatus: SubscriberStatus;
   attempts: number;
@@ -86,6 +141,8 @@ export interface DeliveryCursor {
 /** What happened to a subscriber, as the journal records it. */
 export type SubscriberEventKind =
   | 'subscribed'
+  | 'requested'
+  | 'confirmation_sent'
   | 'confirmed'
   | 'unsubscribed'
   | 'bounced'
@@ -160,14 +217,10 @@ export interface Store {
   setState(key: string, value: string): Promise<void>;
 
   /**
-   * Adds or updates one address; `revive` lets a new opt-in bring back an unsubscribed or bounced one. A
+   * Adds or updates one address the operator vouches for; an unsubscribed or bounced one is kept as it is. A
    * status change is journalled with `source` (default `gazette`).
    */
-  upsertSubscriber(
-    input: SubscriberInput,
-    now: Date,
-    options?: { revive?: boolean; source?: string },
-  ): Promise<{ subscriber: Subscriber; outcome: UpsertOutcome }>;
+  upsertSubscriber(input: SubscriberInput, now: Date, options?: { source?: string }): Promise<{ subscriber: Subscriber; outcome: UpsertOutcome }>;
   /** Adds or updates many addresses in one transaction; never revives. Outcomes in input order; journalled as `imported`. */
   upsertSubscribers(inputs: readonly SubscriberInput[], now: Date, options?: { source?: string }): Promise<UpsertOutcome[]>;
   getSubscriber(id: number): Promise<Subscriber | null>;
@@ -178,7 +231,7 @@ export interface Store {
    */
   setSubscriberStatus(id: number, status: SubscriberStatus, now: Date, change?: StatusChange): Promise<Subscriber | null>;
   /** Subscribers in id order, read page by page so a large list never sits in memory. */
-  listSubscribers(filter?: { status?: SubscriberStatus }): AsyncIterable<Subscriber>;
+  listSubscribers(filter?: SubscriberFilter): AsyncIterable<Subscriber>;
   countSubscribers(): Promise<Record<SubscriberStatus, number>>;
 
   /** Appends an event to the journal; false (nothing stored) when its dedupe key was recorded before. */
@@ -195,14 +248,49 @@ export interface Store {
   /** Per digest with pending rows: how many are pending, sent in all, and sent at or after `since`. */
   sendingProgress(since: Date): Promise<{ digestNumber: number; pending: number; sent: number; sentSince: number }[]>;
 
-  /** Slugs carried or passed over by any digest. */
-  seenSlugs(): Promise<Set<string>>;
-  /** The number the next digest gets. */
-  nextDigestNumber(): Promise<number>;
+  // Issue 12 (consent): a request to subscribe is recorded with its own nonce; only its link confirms.
+  /** The subscriber with this public id, or null. */
+  findSubscriberByPublicId(publicId: string): Promise<Subscriber | null>;
   /**
-   * Stores a digest, its article slugs, and one pending ledger row per active subscriber, in one
-   * transaction. Throws StoreError, storing nothing, when its number is not the next one or a slug was
-   * already in a digest (another process made a digest meanwhile).
+   * Records a reader's own request to subscribe and journals it (`requested`, with `detail`): a new address is
+   * added as pending with the choices given; a known one keeps its status (an unsubscribed or bounced reader stays so
+   * until the request is confirmed), its name and its choices. With `mail`, a confirmation goes out (journalled `confirmation_sent`, detail the
+   * mailbox): the request's nonce, time and name are kept and replace any earlier request's, whose link then stops
+   * working. Without it the earlier link stays as it was.
+   */
+  requestSubscription(
+    input: { email: string; name: string | null } & Partial<SubscriberChoices>,
+    now: Date,
+    request: { source: string; detail: string | null; mail: { nonce: string; mailbox: string } | null },
+  ): Promise<{ subscriber: Subscriber; outcome: SubscribeRequestOutcome }>;
+  /**
+   * Confirms the request whose nonce is `nonce`, if it is the newest one and was made after `notBefore`: the reader
+   * becomes active with the name, sections and editions given in the request (journalled `confirmed`), and the nonce
+   * is used up.
+   */
+  confirmSubscription(publicId: string, nonce: string, now: Date, notBefore: Date, source: string): Promise<ConfirmOutcome>;
+  /** Where the link of request `nonce` of subscriber `id` stands, changing nothing (GET /confirm). */
+  confirmState(id: number, nonce: string, notBefore: Date): Promise<ConfirmLinkState>;
+  /** Confirmation mails journalled at or after `since`, to `mailbox` or to anyone (the caps count them). */
+  countConfirmationMail(since: Date, mailbox?: string): Promise<number>;
+
+  // Issue 14 (readers choose): a reader's choices, and digests per edition.
+  /**
+   * Replaces a subscriber's sections and editions and journals a `preferences` event (`source`, default
+   * `gazette`); returns the updated subscriber, or null when there is no such id.
+   */
+  setSubscriberChoices(id: number, choices: SubscriberChoices, now: Date, source?: string): Promise<Subscriber | null>;
+  /** Slugs carried or passed over by any digest of the edition. */
+  seenSlugs(edition: string): Promise<Set<string>>;
+  /** The number the next digest gets (its key across editions). */
+  nextDigestNumber(): Promise<number>;
+  /** The issue number the next digest of the edition gets. */
+  nextIssueNumber(edition: string): Promise<number>;
+  /**
+   * Stores a digest, its article slugs, and one ledger row per active reader of its edition, in one
+   * transaction: pending when one of its articles is in the reader's sections, else skipped ("nothing new in
+   * their sections"). Throws StoreError, storing nothing, when its number or issue is not the next one or a
+   * slug was already in a digest of the edition (another process made a digest meanwhile).
    */
   createDigest(input: DigestInput): Promise<DigestRecord>;
   getDigest(number: number): Promise<DigestRecord | null>;

@@ -6,25 +6,27 @@ import { renderConfirmation } from '../digest/confirm.js';
 import type { Subscriber } from '../store/types.js';
 import { confirmUrl } from './tokens.js';
 
-/** Composes the mail that asks `subscriber` to confirm, with a link carrying their confirm token. */
+/** Composes the mail that asks `subscriber` to confirm request `nonce`, with a link carrying its confirm token. */
 export async function composeConfirmation(input: {
   config: SiteConfig;
   secret: string;
-  subscriber: Pick<Subscriber, 'id' | 'email' | 'name'>;
+  subscriber: Pick<Subscriber, 'publicId' | 'email'>;
+  nonce: string;
   now: Date;
 }): Promise<RawMessage> {
   const { config, subscriber, now } = input;
-  const link = confirmUrl(config.baseUrl, input.secret, subscriber.id);
-  const { subject, html, text } = await renderConfirmation({ config, confirmUrl: link, name: subscriber.name });
+  const link = confirmUrl(config.baseUrl, input.secret, subscriber.publicId, input.nonce);
+  const { subject, html, text } = await renderConfirmation({ config, confirmUrl: link });
   return composeMessage({
     from: config.newsletter.from,
-    to: { address: subscriber.email, name: subscriber.name },
+    // The address alone: a name typed into the form is the requester's text, not the reader's.
+    to: { address: subscriber.email, name: null },
     replyTo: config.newsletter.replyTo,
     subject,
     html,
     text,
-    // Each request is a new message: the key holds the time, so a repeated request is not mistaken for a resend.
-    messageId: messageIdFor('confirm', `${subscriber.id}:${now.toISOString()}`, config.newsletter.from),
+    // Each request is a new message (its nonce is new), so a repeated request is not mistaken for a resend.
+    messageId: messageIdFor('confirm', `${subscriber.publicId}:${input.nonce}`, config.newsletter.from),
     headers: { 'Auto-Submitted': 'auto-generated' },
     date: now,
   });

@@ -117,15 +117,18 @@ export async function* readCsvRecords(input: Readable): AsyncGenerator<CsvRecord
   yield* parseBatch(batch);
 }
 
-/** Cells that spreadsheets would run as formulas; exported with a leading `'` (OWASP "CSV injection"). */
-const formulaStart = /^[=+\-@\t\r]/;
+/**
+ * Cells that spreadsheets would run as formulas (OWASP "CSV injection"), and cells that already start with the
+ * guard's `'` before such a character: those get one more `'`, so that stripping one always gives the value back.
+ */
+const formulaStart = /^'*[=+\-@\t\r]/;
 
 /** Makes a cell safe to open in a spreadsheet: a leading `'` before what would start a formula. */
 export function protectCell(value: string): string {
   return formulaStart.test(value) ? `'${value}` : value;
 }
 
-/** Undoes `protectCell`, so an exported file imports back unchanged. */
+/** Undoes `protectCell` exactly, so an exported file imports back unchanged. */
 export function unprotectCell(value: string): string {
   return value.startsWith("'") && formulaStart.test(value.slice(1)) ? value.slice(1) : value;
 }

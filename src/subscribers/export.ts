@@ -2,7 +2,7 @@
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { stringify } from 'csv-stringify';
-import type { LeaveReason, Store, Subscriber, SubscriberStatus } from '../store/types.js';
+import type { LeaveReason, Store, Subscriber, SubscriberFilter, SubscriberStatus } from '../store/types.js';
 import { protectCell } from './csv.js';
 
 /** A subscriber as `list --json` and `export` show it. */
@@ -11,6 +11,9 @@ export interface SubscriberRecord {
   name: string | null;
   status: SubscriberStatus;
   createdAt: string;
+  /** Section keys (empty: all) and edition ids (empty: the default edition). */
+  sections: string[];
+  editions: string[];
 }
 
 /** Why a reader left, as `list` shows it: the journal entry that bounced or unsubscribed them. */
@@ -24,7 +27,7 @@ export interface ReasonRecord {
 const listPage = 500;
 
 /** The list page by page, each reader who left paired with the reason, the others with null. */
-async function* withReasons(store: Store, filter: { status?: SubscriberStatus }): AsyncGenerator<[Subscriber, ReasonRecord | null]> {
+async function* withReasons(store: Store, filter: SubscriberFilter): AsyncGenerator<[Subscriber, ReasonRecord | null]> {
   let page: Subscriber[] = [];
   async function* flush(): AsyncGenerator<[Subscriber, ReasonRecord | null]> {
     const left = page.filter((s) => s.status === 'unsubscribed' || s.status === 'bounced').map((s) => s.id);
@@ -49,10 +52,15 @@ function toRecord(subscriber: Subscriber): SubscriberRecord {
     name: subscriber.name,
     status: subscriber.status,
     createdAt: subscriber.createdAt.toISOString(),
+    sections: subscriber.sections,
+    editions: subscriber.editions,
   };
 }
 
-/** Writes the list as CSV (email,name,status,createdAt) to `output`; `end: false` leaves it open (stdout). */
+/**
+ * Writes the list as CSV (email,name,status,createdAt,sections,editions; a reader's sections or editions in one
+ * cell, comma-separated, empty for all / the default) to `output`; `end: false` leaves it open (stdout).
+ */
 export async function exportSubscribers(
   store: Store,
   output: Writable | NodeJS.WritableStream,
@@ -61,10 +69,13 @@ export async function exportSubscribers(
   const filter = options.status === undefined ? {} : { status: options.status };
   async function* rows(): AsyncGenerator<string[]> {
     for await (const s of store.listSubscribers(filter)) {
-      yield [protectCell(s.email), protectCell(s.name ?? ''), s.status, s.createdAt.toISOString()];
+      // Names are free text and guarded. Addresses are not: a valid one has only letters, digits, `_ ' + - .` before
+      // its @ (validateEmail), which can start but never call a formula, and a guard would change the address.
+      yield [s.email, protectCell(s.name ?? ''), s.status, s.createdAt.toISOString(), s.sections.join(','), s.editions.join(',')];
     }
   }
-  const csv = stringify({ header: true, columns: ['email', 'name', 'status', 'createdAt'], record_delimiter: 'unix' });
+  const columns = ['email', 'name', 'status', 'createdAt', 'sections', 'editions'];
+  const csv = stringify({ header: true, columns, record_delimiter: 'unix' });
   await pipeline(Readable.from(rows()), csv, output, { end: options.end ?? true });
 }
 
@@ -72,7 +83,7 @@ export async function exportSubscribers(
 export async function writeSubscribersJson(
   store: Store,
   output: Writable | NodeJS.WritableStream,
-  filter: { status?: SubscriberStatus } = {},
+  filter: SubscriberFilter = {},
 ): Promise<void> {
   async function* chunks(): AsyncGenerator<string> {
     let first = true;
@@ -86,19 +97,25 @@ export async function writeSubscribersJson(
   await pipeline(Readable.from(chunks()), output, { end: false });
 }
 
+/** A reader's sections or editions as the list shows them: comma-separated, or `none` when they chose none (all / default). */
+export function describeChoices(keys: readonly string[], none: string): string {
+  return keys.length === 0 ? none : keys.join(',');
+}
+
 /** Writes the list as an aligned table: status and date first (fixed width), so no pass over the list is needed to align. */
 export async function writeSubscribersTable(
   store: Store,
   output: Writable | NodeJS.WritableStream,
-  filter: { status?: SubscriberStatus } = {},
+  filter: SubscriberFilter = {},
 ): Promise<number> {
   let count = 0;
   async function* lines(): AsyncGenerator<string> {
-    yield `${'STATUS'.padEnd(13)}${'CREATED'.padEnd(12)}${'EMAIL'.padEnd(32)} NAME\n`;
+    yield `${'STATUS'.padEnd(13)}${'CREATED'.padEnd(12)}${'EMAIL'.padEnd(32)} ${'SECTIONS'.padEnd(20)} ${'EDITIONS'.padEnd(16)} NAME\n`;
     for await (const [s, reason] of withReasons(store, filter)) {
       count++;
+      const choices = `${describeChoices(s.sections, 'all').padEnd(20)} ${describeChoices(s.editions, 'default').padEnd(16)}`;
       const why = reason ? `  (${reason.kind === 'complaint' ? 'complained' : reason.kind} via ${reason.source}${reason.detail ? `: ${reason.detail}` : ''})` : '';
-      yield `${s.status.padEnd(13)}${s.createdAt.toISOString().slice(0, 10).padEnd(12)}${s.email.padEnd(32)} ${s.name ?? ''}${why}\n`;
+      yield `${s.status.padEnd(13)}${s.createdAt.toISOString().slice(0, 10).padEnd(12)}${s.email.padEnd(32)} ${choices} ${s.name ?? ''}${why}\n`;
     }
   }
   await pipeline(Readable.from(lines()), output, { end: false });

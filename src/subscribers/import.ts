@@ -6,6 +6,7 @@
 import type { Readable } from 'node:stream';
 import { InputError, type Problem } from '../errors.js';
 import type { Store, SubscriberInput, UpsertOutcome } from '../store/types.js';
+import { resolveChoices, type KnownChoices } from './choices.js';
 import { readCsvRecords, unprotectCell } from './csv.js';
 import { cleanName, quoteValue, validateEmail } from './validate.js';
 
@@ -32,14 +33,22 @@ export interface ImportOptions {
   onProblem: (problem: Problem) => void;
   /** Rows written per transaction. */
   batchSize?: number;
+  /** The sections and editions readers can choose, read only when the file has a `sections` or `editions` column. */
+  known?: () => Promise<KnownChoices>;
 }
 
 interface Columns {
   email: number;
   name: number;
   status: number;
+  sections: number;
+  editions: number;
+  /** `createdAt`, as `export` writes it: a backup keeps when each reader joined. */
+  createdAt: number;
   width: number;
 }
+
+const columnNames = ['email', 'name', 'status', 'createdat', 'sections', 'editions'];
 
 function headerColumns(fields: readonly string[], path: string, line: number): Columns {
   const names = fields.map((f) => f.trim().toLowerCase());
@@ -54,13 +63,21 @@ function headerColumns(fields: readonly string[], path: string, line: number): C
       },
     ]);
   }
-  const repeated = names.find((n, i) => ['email', 'name', 'status'].includes(n) && names.indexOf(n) !== i);
+  const repeated = names.find((n, i) => columnNames.includes(n) && names.indexOf(n) !== i);
   if (repeated !== undefined) {
     throw new InputError('E_CONTENT', [
       { path, line, message: `the header row names the "${repeated}" column twice`, hint: 'keep one of them' },
     ]);
   }
-  return { email, name: names.indexOf('name'), status: names.indexOf('status'), width: fields.length };
+  return {
+    email,
+    name: names.indexOf('name'),
+    status: names.indexOf('status'),
+    createdAt: names.indexOf('createdat'),
+    sections: names.indexOf('sections'),
+    editions: names.indexOf('editions'),
+    width: fields.length,
+  };
 }
 
 /** Records a row that left: a new address goes in as pending (never mailed) and is then marked as it left. */
@@ -82,6 +99,7 @@ export async function importSubscribers(store: Store, input: Readable, options: 
   const { path, now, onProblem, batchSize = 1000 } = options;
   const summary: ImportSummary = { added: 0, updated: 0, unchanged: 0, kept: 0, optedOut: 0, rejected: 0 };
   let columns: Columns | null = null;
+  let known: KnownChoices | null = null;
   let batch: SubscriberInput[] = [];
 
   const flush = async (): Promise<void> => {
@@ -103,6 +121,10 @@ export async function importSubscribers(store: Store, input: Readable, options: 
     const { fields, line, lastLine } = record;
     if (!columns) {
       columns = headerColumns(fields, path, line);
+      if (columns.sections !== -1 || columns.editions !== -1) {
+        if (!options.known) throw new Error('importing sections or editions needs the known choices');
+        known = await options.known();
+      }
       continue;
     }
     if (fields.every((f) => f === '')) continue;
@@ -118,9 +140,22 @@ export async function importSubscribers(store: Store, input: Readable, options: 
     }
     const name = columns.name === -1 ? null : cleanName(unprotectCell(fields[columns.name] ?? ''));
     const status = columns.status === -1 ? '' : (fields[columns.status] ?? '').toLowerCase();
+    const joined = columns.createdAt === -1 ? '' : (fields[columns.createdAt] ?? '');
+    const createdAt = new Date(joined);
+    if (joined !== '' && (!/^\d{4}-\d\d-\d\dT/.test(joined) || Number.isNaN(createdAt.getTime()))) {
+      reject(line, lastLine, `has the createdAt ${quoteValue(joined)}, which is not a date and time`, 'write it as export does (2026-11-20T07:00:00.000Z), or leave it empty');
+      continue;
+    }
+    const since = joined === '' ? {} : { createdAt };
+    const cell = (index: number): string | undefined => (index === -1 ? undefined : (fields[index] ?? ''));
+    const chosen = known ? resolveChoices({ sections: cell(columns.sections), editions: cell(columns.editions) }, known) : { ok: true as const, choices: {} };
+    if (!chosen.ok) {
+      reject(line, lastLine, chosen.message, 'use the names the site gives them, comma-separated, or leave the cell empty (all sections, the default edition)');
+      continue;
+    }
     if (status === 'unsubscribed' || status === 'bounced') {
       await flush(); // the file's order decides when an address appears twice
-      await recordLeaver(store, { email: check.email, name }, status, now);
+      await recordLeaver(store, { email: check.email, name, ...chosen.choices, ...since }, status, now);
       summary.optedOut++;
       continue;
     }
@@ -128,7 +163,7 @@ export async function importSubscribers(store: Store, input: Readable, options: 
       reject(line, lastLine, `has the status ${quoteValue(status)}`, 'use active, pending, unsubscribed or bounced, or leave it empty (active)');
       continue;
     }
-    batch.push({ email: check.email, name, status: status === 'pending' ? 'pending' : 'active' });
+    batch.push({ email: check.email, name, status: status === 'pending' ? 'pending' : 'active', ...chosen.choices, ...since });
     if (batch.length >= batchSize) await flush();
   }
   if (!columns) {

@@ -1,6 +1,7 @@
 // The changes a subscriber's status may go through, shared by the CLI and the public endpoints.
-import type { Store, Subscriber, UpsertOutcome } from '../store/types.js';
-import { cleanName, type ValidEmail } from './validate.js';
+import type { ConfirmOutcome, Store, Subscriber, SubscriberChoices, UpsertOutcome } from '../store/types.js';
+import { newNonce } from './tokens.js';
+import { cleanName, mailboxKey, type ValidEmail } from './validate.js';
 
 /** What adding or requesting an address did. */
 export interface Upserted {
@@ -8,38 +9,48 @@ export interface Upserted {
   outcome: UpsertOutcome;
 }
 
-/** Adds an address the operator vouches for as `active`; one that unsubscribed or bounced is kept as it is. */
-export function addSubscriber(store: Store, address: ValidEmail, name: string | null | undefined, now: Date): Promise<Upserted> {
-  return store.upsertSubscriber({ email: address.email, name: cleanName(name), status: 'active' }, now, { source: 'cli' });
+/**
+ * Adds an address the operator vouches for as `active`, with the choices given (others unchanged, or all
+ * sections and the default edition for a new one); one that unsubscribed or bounced is kept as it is.
+ */
+export function addSubscriber(
+  store: Store,
+  address: ValidEmail,
+  name: string | null | undefined,
+  now: Date,
+  choices: Partial<SubscriberChoices> = {},
+): Promise<Upserted> {
+  return store.upsertSubscriber({ email: address.email, name: cleanName(name), status: 'active', ...choices }, now, { source: 'cli' });
 }
 
+/** How long a confirmation link works. */
+export const confirmLinkLifetimeMs = 7 * 24 * 60 * 60_000;
+
 /**
- * Records a reader's own request to subscribe: a new address, or one that had left, becomes `pending` until it
- * confirms (double opt-in). An active one is left exactly as it is: an unconfirmed request changes nothing of it.
+ * Records a reader's own request to subscribe (SPEC "Consent"), with the sections and editions chosen on the form.
+ * Unless `noMail` says why not, the request gets a new nonce, the only one whose link will confirm it, for the
+ * confirmation mail. A new address becomes `pending`; a known one keeps its status and choices until the link is followed.
  */
 export async function requestSubscription(
   store: Store,
   address: ValidEmail,
   name: string | null | undefined,
   now: Date,
-): Promise<Upserted> {
-  const existing = await store.findSubscriber(address.email);
-  if (existing?.status === 'active') return { subscriber: existing, outcome: 'unchanged' };
-  return store.upsertSubscriber({ email: address.email, name: cleanName(name), status: 'pending' }, now, { revive: true, source: 'web' });
+  noMail: string | null,
+  choices: Partial<SubscriberChoices> = {},
+): Promise<{ subscriber: Subscriber; nonce: string | null }> {
+  const nonce = noMail === null ? newNonce() : null;
+  const { subscriber } = await store.requestSubscription({ email: address.email, name: cleanName(name), ...choices }, now, {
+    source: 'web',
+    detail: noMail === null ? null : `no mail: ${noMail}`,
+    mail: nonce === null ? null : { nonce, mailbox: mailboxKey(address.email) },
+  });
+  return { subscriber, nonce };
 }
 
-/** Makes a pending subscriber active; `refused` when the reader has since left (an old link must not bring them back). */
-export async function confirmSubscriber(
-  store: Store,
-  id: number,
-  now: Date,
-): Promise<{ result: 'confirmed' | 'already' | 'refused' | 'unknown' }> {
-  const subscriber = await store.getSubscriber(id);
-  if (!subscriber) return { result: 'unknown' };
-  if (subscriber.status === 'active') return { result: 'already' };
-  if (subscriber.status !== 'pending') return { result: 'refused' };
-  await store.setSubscriberStatus(id, 'active', now, { kind: 'confirmed', source: 'web' });
-  return { result: 'confirmed' };
+/** Follows a confirmation link: confirms the newest request of that reader, if it is under 7 days old. */
+export function confirmSubscription(store: Store, publicId: string, nonce: string, now: Date): Promise<ConfirmOutcome> {
+  return store.confirmSubscription(publicId, nonce, now, new Date(now.getTime() - confirmLinkLifetimeMs), 'web');
 }
 
 /**

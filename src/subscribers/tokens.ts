@@ -1,35 +1,63 @@
-// Unforgeable links: a token names one subscriber and one purpose, signed with HMAC-SHA256 over both.
+// Unforgeable links: a token names one reader by their opaque public id, one purpose and (to confirm) one request,
+// signed with HMAC-SHA256 over all of them.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Store } from '../store/types.js';
 
 /** What a token lets its bearer do; `return-N` names the digest a VERP envelope sender was made for. */
-export type TokenPurpose = 'confirm' | 'unsubscribe' | `return-${number}`;
+export type TokenPurpose = 'confirm' | 'unsubscribe' | 'preferences' | `return-${number}`;
 
-function mac(secret: string, subscriberId: number, purpose: TokenPurpose): Buffer {
-  return createHmac('sha256', secret).update(`gazette:${purpose}:${subscriberId}`).digest();
+/** What a valid token names: the reader's public id and, for a confirm token, the request's nonce (else ''). */
+export interface TokenSubject {
+  publicId: string;
+  nonce: string;
 }
 
-/** Makes the token `<id>.<mac>` for a subscriber and purpose. */
-export function createToken(secret: string, subscriberId: number, purpose: TokenPurpose): string {
-  return `${subscriberId}.${mac(secret, subscriberId, purpose).toString('base64url')}`;
+function mac(secret: string, purpose: TokenPurpose, { publicId, nonce }: TokenSubject): Buffer {
+  return createHmac('sha256', secret).update(`gazette:${purpose}:${publicId}:${nonce}`).digest();
 }
 
-/** Returns the subscriber id a token was made for, or null when it is malformed, forged or for another purpose. */
-export function verifyToken(secret: string, token: string, purpose: TokenPurpose): number | null {
-  const match = /^([1-9]\d{0,15})\.([A-Za-z0-9_-]{43})$/.exec(token);
+/** Makes the token `<publicId>.<mac>` (unsubscribe) or `<publicId>.<nonce>.<mac>` (confirm one request). */
+export function createToken(secret: string, publicId: string, purpose: TokenPurpose, nonce = ''): string {
+  const signature = mac(secret, purpose, { publicId, nonce }).toString('base64url');
+  return nonce === '' ? `${publicId}.${signature}` : `${publicId}.${nonce}.${signature}`;
+}
+
+const shapes = {
+  plain: /^([0-9a-f]{32})\.()([A-Za-z0-9_-]{43})$/,
+  confirm: /^([0-9a-f]{32})\.([0-9a-f]{32})\.([A-Za-z0-9_-]{43})$/,
+};
+
+/**
+ * What a token names, or null when it is malformed, forged or for another purpose. One spelling only: the MAC must
+ * be the canonical base64url of its bytes (the last character of 43 carries 2 spare bits, which decoding ignores).
+ */
+export function verifyToken(secret: string, token: string, purpose: TokenPurpose): TokenSubject | null {
+  const match = (purpose === 'confirm' ? shapes.confirm : shapes.plain).exec(token);
   if (!match) return null;
-  const id = Number(match[1]);
-  const given = Buffer.from(match[2] ?? '', 'base64url');
-  const expected = mac(secret, id, purpose);
-  return given.length === expected.length && timingSafeEqual(given, expected) ? id : null;
+  const subject = { publicId: match[1] ?? '', nonce: match[2] ?? '' };
+  const text = match[3] ?? '';
+  const given = Buffer.from(text, 'base64url');
+  if (given.toString('base64url') !== text) return null;
+  const expected = mac(secret, purpose, subject);
+  return given.length === expected.length && timingSafeEqual(given, expected) ? subject : null;
+}
+
+/** A new request's nonce: 128 random bits as 32 hex digits. */
+export function newNonce(): string {
+  return randomBytes(16).toString('hex');
+}
+
+// An address token still names the sequential id: the public id and a MAC would not fit the 64-octet local part.
+function addressMac(secret: string, subscriberId: number, purpose: TokenPurpose): Buffer {
+  return createHmac('sha256', secret).update(`gazette:${purpose}:${subscriberId}`).digest().subarray(0, 16);
 }
 
 /**
- * The token for an email local part, `<id>-<mac>`: the same HMAC as `createToken`, cut to 128 bits and written in
+ * The token for an email local part, `<id>-<mac>`: an HMAC over purpose and id, cut to 128 bits and written in
  * lower-case hex, so it fits the 64-octet limit and survives a server that folds the address to lower case.
  */
 export function createAddressToken(secret: string, subscriberId: number, purpose: TokenPurpose): string {
-  return `${subscriberId}-${mac(secret, subscriberId, purpose).subarray(0, 16).toString('hex')}`;
+  return `${subscriberId}-${addressMac(secret, subscriberId, purpose).toString('hex')}`;
 }
 
 /** Returns the subscriber id of an address token (any case), or null when it is malformed, forged or for another purpose. */
@@ -38,7 +66,7 @@ export function verifyAddressToken(secret: string, token: string, purpose: Token
   if (!match) return null;
   const id = Number(match[1]);
   const given = Buffer.from((match[2] ?? '').toLowerCase(), 'hex');
-  const expected = mac(secret, id, purpose).subarray(0, 16);
+  const expected = addressMac(secret, id, purpose);
   return given.length === expected.length && timingSafeEqual(given, expected) ? id : null;
 }
 
@@ -48,11 +76,16 @@ export async function resolveSecret(configured: string | null, store: Store): Pr
 }
 
 /** The https link that unsubscribes one reader (GET shows a button, POST unsubscribes). */
-export function unsubscribeUrl(baseUrl: string, secret: string, subscriberId: number): string {
-  return `${baseUrl}/unsubscribe?token=${encodeURIComponent(createToken(secret, subscriberId, 'unsubscribe'))}`;
+export function unsubscribeUrl(baseUrl: string, secret: string, publicId: string): string {
+  return `${baseUrl}/unsubscribe?token=${encodeURIComponent(createToken(secret, publicId, 'unsubscribe'))}`;
 }
 
-/** The link in the double opt-in mail that makes a pending reader active. */
-export function confirmUrl(baseUrl: string, secret: string, subscriberId: number): string {
-  return `${baseUrl}/confirm?token=${encodeURIComponent(createToken(secret, subscriberId, 'confirm'))}`;
+/** The link to a reader's page of sections and editions (`/preferences`, linked from every digest). */
+export function preferencesUrl(baseUrl: string, secret: string, publicId: string): string {
+  return `${baseUrl}/preferences?token=${encodeURIComponent(createToken(secret, publicId, 'preferences'))}`;
+}
+
+/** The link in the double opt-in mail that confirms one request (GET shows a button, POST confirms). */
+export function confirmUrl(baseUrl: string, secret: string, publicId: string, nonce: string): string {
+  return `${baseUrl}/confirm?token=${encodeURIComponent(createToken(secret, publicId, 'confirm', nonce))}`;
 }

@@ -53,6 +53,15 @@ export function validateEmail(value: string): EmailCheck {
   return { ok: true, email };
 }
 
+/**
+ * The mailbox an address delivers to, for limits: lower case, without a `+tag` (`Ada+x@Example.org` and
+ * `ada@example.org` reach the same person).
+ */
+export function mailboxKey(email: string): string {
+  const at = email.lastIndexOf('@');
+  return `${email.slice(0, at).split('+')[0] ?? ''}${email.slice(at)}`.trim().toLowerCase();
+}
+
 /** Cleans a display name: control and line-break characters become spaces, runs of space shrink, at most 100 characters; empty → null. */
 export function cleanName(value: string | null | undefined): string | null {
   if (value == null) return null;

@@ -39,7 +39,7 @@ describe('resolveOptions', () => {
       {},
       {
         SMTP_URL: 'smtps://u:p@mail.example.org:465',
-        GAZETTE_SECRET: 's3cret',
+        GAZETTE_SECRET: 's3cret-0123456789abcdefghijklmnopqrstuv',
         DKIM_DOMAIN: 'example.org',
         DKIM_SELECTOR: 'news',
         DKIM_PRIVATE_KEY_FILE: '/run/secrets/dkim.pem',
@@ -47,7 +47,7 @@ describe('resolveOptions', () => {
     );
     expect(options).toMatchObject({
       smtpUrl: 'smtps://u:p@mail.example.org:465',
-      secret: 's3cret',
+      secret: 's3cret-0123456789abcdefghijklmnopqrstuv',
       dkim: { domainName: 'example.org', keySelector: 'news', privateKey: null, privateKeyFile: '/run/secrets/dkim.pem' },
     });
   });

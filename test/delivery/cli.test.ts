@@ -32,7 +32,7 @@ afterEach(async () => {
 
 function gazette(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   const flags = ['--content', join(dir, 'content'), '--out', join(dir, 'public'), '--db', database.db, '--outbox', join(dir, 'outbox')];
-  return run([...args, ...flags], { GAZETTE_SECRET: 'cli-secret', ...env });
+  return run([...args, ...flags], { GAZETTE_SECRET: 'cli-secret-0123456789abcdefghijklmnop', ...env });
 }
 
 describe('gazette publish', () => {
@@ -40,7 +40,7 @@ describe('gazette publish', () => {
     const first = await gazette(['publish', '--json']);
     expect(first.code, first.stderr).toBe(0);
     const report = JSON.parse(first.stdout) as { digest: unknown; delivery: Record<string, unknown> };
-    expect(report.digest).toEqual({ number: 1, articles: 2, recipients: 12 });
+    expect(report.digest).toEqual({ number: 1, edition: 'newsletter', articles: 2, recipients: 12 });
     expect(report.delivery).toMatchObject({ sent: 12, bounced: 0, failed: 0, pending: 0 });
     expect(await readdir(join(dir, 'outbox'))).toHaveLength(12);
     expect(await readdir(join(dir, 'public'))).toContain('feed.xml');

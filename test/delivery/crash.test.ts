@@ -46,7 +46,7 @@ function send(
     ['--import', 'tsx', 'src/cli/bin.ts', 'send', '--json', '--content', join(dir, 'content'), '--db', database.db],
     {
       cwd: root,
-      env: { ...process.env, SMTP_URL: sink.url, GAZETTE_SECRET: 'crash-secret', GAZETTE_CLAIM_SECONDS: String(claimSeconds) },
+      env: { ...process.env, SMTP_URL: sink.url, GAZETTE_SECRET: 'crash-secret-0123456789abcdefghijklm', GAZETTE_CLAIM_SECONDS: String(claimSeconds) },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

@@ -15,8 +15,8 @@ export function deliveryConfig(): SiteConfig {
 }
 
 /** The rendered digest fixture: HTML and text with the %%GZ_…%% placeholders. */
-export function renderedDigest(): { subject: string; html: string; text: string } {
-  return { subject: 'Example News — 20 November 2026: The bridge reopens', html: fixture('digest.html'), text: fixture('digest.txt') };
+export function renderedDigest(): { subject: string; html: string; text: string; blocks: [] } {
+  return { subject: 'Example News — 20 November 2026: The bridge reopens', html: fixture('digest.html'), text: fixture('digest.txt'), blocks: [] };
 }
 
 /** Adds `count` active readers r0…r{count-1} at `domain` (every third with a name), in one transaction. */
@@ -33,5 +33,10 @@ export async function addReaders(store: Store, count: number, domain = 'example.
 
 /** Stores the fixture digest (one pending row per active reader) and returns it. */
 export async function storeDigest(store: Store, slug = 'bridge'): Promise<DigestRecord> {
-  return await store.createDigest({ number: await store.nextDigestNumber(), createdAt: now, ...renderedDigest(), carried: [slug], passedOver: [] });
+  return await store.createDigest({ ...(await editionOf(store)), createdAt: now, ...renderedDigest(), carried: [slug], passedOver: [] });
+}
+
+/** The number, edition and issue of the next digest of the one edition, with no blocks (everyone gets all of it). */
+export async function editionOf(store: Store): Promise<{ number: number; edition: string; issue: number; defaultEdition: true; blocks: [] }> {
+  return { number: await store.nextDigestNumber(), edition: 'newsletter', issue: await store.nextIssueNumber('newsletter'), defaultEdition: true, blocks: [] };
 }

@@ -11,15 +11,21 @@ import { deliveryConfig, now, renderedDigest } from './fixtures.js';
 
 const secret = 'test-secret';
 const config = deliveryConfig();
-const digest: DigestRecord = { number: 4, createdAt: now, articleSlugs: ['bridge'], ...renderedDigest() };
+const digest: DigestRecord = { number: 4, edition: 'newsletter', issue: 4, createdAt: now, articleSlugs: ['bridge'], ...renderedDigest() };
 let make: DigestMessages;
 
 beforeAll(async () => {
   make = await prepareDigestMessages(digest, config, secret);
 });
 
+/** A public id as the store makes them (32 hex digits), from a small number. */
+const pid = (n: number): string => n.toString(16).padStart(32, '0');
+
+/** The recipient with sequential id `id` (its public id made from it), of every section. */
+const recipient = (id: number, email: string, name: string | null) => ({ subscriberId: id, publicId: pid(id), email, name, sections: [] });
+
 async function parsed(name: string | null, subscriberId = 7, email = 'zoe@example.net'): Promise<ParsedMail> {
-  return simpleParser(make({ subscriberId, email, name }, now).raw);
+  return simpleParser(make(recipient(subscriberId, email, name), now)?.raw ?? Buffer.alloc(0));
 }
 
 function header(mail: ParsedMail, key: string): string[] {
@@ -34,8 +40,8 @@ describe('a digest message', () => {
     expect(mail.replyTo?.value).toEqual([{ address: 'desk@example.org', name: 'Example Desk' }]);
     expect(mail.subject).toBe(digest.subject);
     expect(mail.date?.toISOString()).toBe(now.toISOString());
-    expect(mail.messageId).toBe(digestMessageId(digest, 7, { address: 'news@example.org', name: null }));
-    expect(mail.messageId).toMatch(/^<digest-4\.subscriber-7\.[A-Za-z0-9]+@example\.org>$/);
+    expect(mail.messageId).toBe(digestMessageId(digest, pid(7), { address: 'news@example.org', name: null }));
+    expect(mail.messageId).toMatch(new RegExp(`^<digest-4\\.reader-${pid(7)}\\.[A-Za-z0-9]+@example\\.org>$`));
     expect(header(mail, 'list-id')).toEqual(['List-ID: Example News <newsletter.news.example.org>']);
     expect(header(mail, 'list-unsubscribe-post')).toEqual(['List-Unsubscribe-Post: List-Unsubscribe=One-Click']);
     expect(header(mail, 'precedence')).toEqual(['Precedence: bulk']);
@@ -53,13 +59,14 @@ describe('a digest message', () => {
     expect(urls).toHaveLength(1);
     const https = new URL(urls[0] ?? '');
     expect(https.origin + https.pathname).toBe('https://news.example.org/unsubscribe');
-    expect(verifyToken(secret, https.searchParams.get('token') ?? '', 'unsubscribe')).toBe(7);
-    expect(make({ subscriberId: 7, email: 'zoe@example.net', name: null }, now).envelope.from).toBe('news@example.org');
+    expect(verifyToken(secret, https.searchParams.get('token') ?? '', 'unsubscribe')).toEqual({ publicId: pid(7), nonce: '' });
+    expect(make(recipient(7, 'zoe@example.net', null), now)?.envelope.from).toBe('news@example.org');
   });
 
   it('with a return path, sends from a VERP address naming digest and reader and adds a mailto unsubscribe there', async () => {
     const withReturn = { ...config, newsletter: { ...config.newsletter, returnPath: 'bounces@mail.example.org' } };
-    const message = (await prepareDigestMessages(digest, withReturn, secret))({ subscriberId: 7, email: 'zoe@example.net', name: null }, now);
+    const message = (await prepareDigestMessages(digest, withReturn, secret))(recipient(7, 'zoe@example.net', null), now);
+    if (message === null) throw new Error('a reader of every section gets a copy');
     expect(message.envelope.from).toMatch(/^bounces\+4-7-[0-9a-f]{32}@mail\.example\.org$/);
     expect(message.envelope.from.split('@')[0]?.length).toBeLessThanOrEqual(64);
     expect(readReturnAddress('bounces@mail.example.org', secret, message.envelope.from)).toEqual({ purpose: 'bounce', subscriberId: 7, digestNumber: 4 });
@@ -78,7 +85,8 @@ describe('a digest message', () => {
     const mail = await parsed(name, 12, 'z@example.net');
     const expected = personalize(digest, {
       name,
-      unsubscribeUrl: `https://news.example.org/unsubscribe?token=${encodeURIComponent(createToken(secret, 12, 'unsubscribe'))}`,
+      unsubscribeUrl: `https://news.example.org/unsubscribe?token=${encodeURIComponent(createToken(secret, pid(12), 'unsubscribe'))}`,
+      preferencesUrl: `https://news.example.org/preferences?token=${encodeURIComponent(createToken(secret, pid(12), 'preferences'))}`,
       webUrl: 'https://news.example.org/digests/4/',
     });
     expect(mail.text).toBe(expected.text.replace(/\r?\n/g, '\n'));
@@ -96,7 +104,7 @@ describe('a digest message', () => {
   });
 
   it('keeps a name with CR, LF, quotes or non-ASCII inside the To header', async () => {
-    const raw = make({ subscriberId: 3, email: 'eve@example.net', name: 'Eve\r\nBcc: victim@example.com\r\n"Q" Ünïcødé' }, now).raw;
+    const raw = make(recipient(3, 'eve@example.net', 'Eve\r\nBcc: victim@example.com\r\n"Q" Ünïcødé'), now)?.raw ?? Buffer.alloc(0);
     const head = raw.subarray(0, raw.indexOf('\r\n\r\n')).toString('latin1');
     expect(head).not.toMatch(/^Bcc:/im);
     expect(Buffer.from(head, 'latin1').every((byte) => byte < 0x80)).toBe(true);
@@ -109,13 +117,13 @@ describe('a digest message', () => {
     const html = digest.html.replace('<p>Hello %%GZ_NAME%%,</p>', '<!--GZ:MAIL--><p>Hello %%GZ_NAME%%,</p><!--/GZ:MAIL-->');
     expect(html).toContain('<!--GZ:MAIL-->');
     const marked = await prepareDigestMessages({ ...digest, html }, config, secret);
-    const mail = await simpleParser(marked({ subscriberId: 7, email: 'zoe@example.net', name: 'Zoë' }, now).raw);
+    const mail = await simpleParser(marked(recipient(7, 'zoe@example.net', 'Zoë'), now)?.raw ?? Buffer.alloc(0));
     expect(mail.html).not.toMatch(/GZ:MAIL/);
     expect(mail.html).toContain('<p>Hello Zoë,</p>');
   });
 
   it('uses CRLF line ends, body lines of at most 76 characters and no header line over 998', () => {
-    const raw = make({ subscriberId: 5, email: 'long@example.net', name: 'A'.repeat(40) + ' ' + 'B'.repeat(60) }, now).raw.toString('latin1');
+    const raw = make(recipient(5, 'long@example.net', 'A'.repeat(40) + ' ' + 'B'.repeat(60)), now)?.raw.toString('latin1') ?? '';
     expect(/[^\r]\n|\r[^\n]/.test(raw)).toBe(false);
     const end = raw.indexOf('\r\n\r\n');
     const [head, body] = [raw.slice(0, end), raw.slice(end + 4)];
@@ -127,7 +135,8 @@ describe('a digest message', () => {
     const fast = await parsed('Ann', 21, 'ann@example.net');
     const reference = personalize(digest, {
       name: 'Ann',
-      unsubscribeUrl: `https://news.example.org/unsubscribe?token=${encodeURIComponent(createToken(secret, 21, 'unsubscribe'))}`,
+      unsubscribeUrl: `https://news.example.org/unsubscribe?token=${encodeURIComponent(createToken(secret, pid(21), 'unsubscribe'))}`,
+      preferencesUrl: `https://news.example.org/preferences?token=${encodeURIComponent(createToken(secret, pid(21), 'preferences'))}`,
       webUrl: 'https://news.example.org/digests/4/',
     });
     const whole = await simpleParser(

@@ -19,7 +19,7 @@ const config = testConfig();
 async function storedDigest(number: number) {
   const articles = sampleArticles(2, new Date(pinnedNow.getTime() + number * 7 * 86_400_000));
   const rendered = await renderDigest({ number, date: pinnedNow, articles, config });
-  return { number, createdAt: pinnedNow, subject: rendered.subject, html: rendered.html };
+  return { number, edition: 'newsletter', issue: number, createdAt: pinnedNow, ...rendered };
 }
 
 describe('writeDigestArchive', () => {
@@ -43,5 +43,30 @@ describe('writeDigestArchive', () => {
 
     const third = await storedDigest(3);
     expect(await writeDigestArchive(outDir, [...digests, third], config)).toEqual(['digests/3/index.html', 'digests/index.html']);
+  });
+});
+
+describe('writeDigestArchive with editions', () => {
+  it('writes each edition’s issues under digests/<edition>/<n>/, and one index of them all', async () => {
+    const withEditions = testConfig({
+      editions: [
+        { id: 'weekly', name: 'Weekly digest', schedule: '0 7 * * 1' },
+        { id: 'daily', name: 'Daily briefing', schedule: '0 6 * * *' },
+      ],
+    });
+    const render = async (edition: string, number: number, issue: number) => {
+      const rendered = await renderDigest({ number: issue, date: pinnedNow, articles: sampleArticles(1), config: withEditions });
+      return { number, edition, issue, createdAt: pinnedNow, ...rendered };
+    };
+    const digests = [await render('weekly', 1, 1), await render('daily', 2, 1), await render('daily', 3, 2)];
+    expect(await writeDigestArchive(outDir, digests, withEditions)).toEqual([
+      'digests/weekly/1/index.html',
+      'digests/daily/1/index.html',
+      'digests/daily/2/index.html',
+      'digests/index.html',
+    ]);
+    const index = await readFile(join(outDir, 'digests', 'index.html'), 'utf8');
+    expect(index).toContain('https://news.example.org/digests/daily/2/');
+    expect(index).toContain('https://news.example.org/digests/weekly/1/');
   });
 });

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fullCopy } from '../../src/digest/assemble.js';
 import { personalize } from '../../src/digest/personalize.js';
 import { renderDigest } from '../../src/digest/render.js';
 import { makeArticle, pinnedNow, sampleArticles, testConfig } from '../fixtures/digest/articles.js';
@@ -40,9 +41,10 @@ describe.skipIf(skip)('digest layout in Chromium', () => {
       makeArticle({ slug: 'long-word', title: `Donaudampfschifffahrtsgesellschaftskapitänswitwenrentenreform${'x'.repeat(20)} debated` }),
     ];
     const rendered = await renderDigest({ number: 3, date: pinnedNow, articles, config });
-    const { html } = personalize(rendered, {
+    const { html } = personalize(fullCopy(rendered), {
       name: 'Ana',
       unsubscribeUrl: 'https://news.example.org/unsubscribe?token=test',
+      preferencesUrl: 'https://news.example.org/preferences?token=test',
       webUrl: 'https://news.example.org/digests/3/',
     });
 
@@ -91,8 +93,13 @@ async function readerCopy(): Promise<{ html: string; articles: ReturnType<typeof
   const config = testConfig();
   const articles = sampleArticles(3);
   const rendered = await renderDigest({ number: 3, date: pinnedNow, articles, config });
-  const reader = { name: 'Ana', unsubscribeUrl: 'https://news.example.org/unsubscribe?token=test', webUrl: 'https://news.example.org/digests/3/' };
-  return { html: personalize(rendered, reader).html, articles };
+  const reader = {
+    name: 'Ana',
+    unsubscribeUrl: 'https://news.example.org/unsubscribe?token=test',
+    preferencesUrl: 'https://news.example.org/preferences?token=test',
+    webUrl: 'https://news.example.org/digests/3/',
+  };
+  return { html: personalize(fullCopy(rendered), reader).html, articles };
 }
 
 async function open(html: string, width: number, colorScheme: 'light' | 'dark'): Promise<Page> {

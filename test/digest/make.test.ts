@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeDigest, readDigestHistory } from '../../src/digest/make.js';
+import { fullCopy } from '../../src/digest/assemble.js';
 import { personalize, placeholders } from '../../src/digest/personalize.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { makeArticle, pinnedNow, sampleArticles, testConfig } from '../fixtures/digest/articles.js';
@@ -31,11 +32,11 @@ describe('makeDigest', () => {
     expect(digest?.html).toContain(placeholders.unsubscribeUrl);
     expect(digest?.text).toContain(placeholders.unsubscribeUrl);
     expect(digest?.subject).toContain(published[0]?.title);
-    expect(await store.seenSlugs()).toEqual(new Set(published.map((a) => a.slug)));
+    expect(await store.seenSlugs('newsletter')).toEqual(new Set(published.map((a) => a.slug)));
     // `send` works from the database alone.
     const stored = await store.getDigest(1);
     expect(stored?.html).toBe(digest?.html);
-    expect(personalize(stored!, { name: 'Ana', unsubscribeUrl: 'https://u', webUrl: 'https://w' }).text).toContain('Hi Ana,');
+    expect(personalize(fullCopy(stored!), { name: 'Ana', unsubscribeUrl: 'https://u', preferencesUrl: 'https://p', webUrl: 'https://w' }).text).toContain('Hi Ana,');
     expect((await store.deliveryCounts(1)).pending).toBe(1);
   });
 
@@ -61,6 +62,6 @@ describe('makeDigest', () => {
 
 describe('readDigestHistory', () => {
   it('starts at number 1 with nothing seen', async () => {
-    expect(await readDigestHistory(store)).toEqual({ seen: new Set(), number: 1 });
+    expect(await readDigestHistory(store, 'newsletter')).toEqual({ seen: new Set(), number: 1 });
   });
 });

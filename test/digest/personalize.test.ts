@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { fullCopy } from '../../src/digest/assemble.js';
 import { anonymousName, neutralizeTokens, personalize, placeholders } from '../../src/digest/personalize.js';
 import { renderDigest } from '../../src/digest/render.js';
 import { pinnedNow, seedArticle, testConfig } from '../fixtures/digest/articles.js';
@@ -8,7 +9,12 @@ const rendered = {
   html: `<p>Hi ${placeholders.name},</p><a href="${placeholders.unsubscribeUrl}">Unsubscribe</a> <a href="${placeholders.webUrl}">web</a> ${placeholders.name}`,
   text: `Hi ${placeholders.name},\nUnsubscribe <${placeholders.unsubscribeUrl}>\nWeb <${placeholders.webUrl}>`,
 };
-const reader = { name: 'Ana', unsubscribeUrl: 'https://news.example.org/unsubscribe?token=a.b&x=1', webUrl: 'https://news.example.org/digests/1/' };
+const reader = {
+  name: 'Ana',
+  unsubscribeUrl: 'https://news.example.org/unsubscribe?token=a.b&x=1',
+  preferencesUrl: 'https://news.example.org/preferences?token=a.b',
+  webUrl: 'https://news.example.org/digests/1/',
+};
 
 describe('personalize', () => {
   it('fills every placeholder of both parts', () => {
@@ -51,8 +57,8 @@ describe('personalize', () => {
 
   it('gives each reader their own copy from one rendered digest', async () => {
     const digest = await renderDigest({ number: 1, date: pinnedNow, articles: [seedArticle], config: testConfig() });
-    const ana = personalize(digest, reader);
-    const bo = personalize(digest, { name: 'Bo', unsubscribeUrl: 'https://news.example.org/unsubscribe?token=bo', webUrl: reader.webUrl });
+    const ana = personalize(fullCopy(digest), reader);
+    const bo = personalize(fullCopy(digest), { ...reader, name: 'Bo', unsubscribeUrl: 'https://news.example.org/unsubscribe?token=bo' });
     expect(ana.html).toContain('Hi Ana,');
     expect(bo.html).toContain('Hi Bo,');
     expect(bo.html).toContain('href="https://news.example.org/unsubscribe?token=bo"');

@@ -16,7 +16,7 @@ import { inboundFixture, type FixtureName } from './fixtures.js';
 import { deliver } from './smtp-client.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
-const secret = 'e2e-return-secret';
+const secret = 'e2e-return-secret-0123456789abcdefghijkl';
 const returnPath = 'bounces@mail.example.org';
 const patience = 90_000;
 

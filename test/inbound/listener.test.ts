@@ -143,4 +143,24 @@ describe('the inbound listener', () => {
     expect(reply.code).toBe(250);
     expect(events.at(-1)).toMatchObject({ kind: 'bounced', reader: { subscriberId: 12 } });
   });
+
+  it('answers 451 when the event cannot be recorded, so the sender tries again later', async () => {
+    const failing = await startInboundListener({
+      returnPath,
+      secret,
+      logger: createLogger(logStream),
+      port: 0,
+      hostname: '127.0.0.1',
+      record: () => Promise.reject(new Error('database is locked')),
+    });
+    try {
+      const { text, verp } = fixture('postfix-bounce', 13);
+      const reply = await deliver(failing.port, verp, text);
+      expect(reply.code).toBe(451);
+      expect(logLines.at(-1)).toMatchObject({ msg: 'inbound message not recorded: the sender will retry' });
+    } finally {
+      await failing.close();
+    }
+  });
 });
+

@@ -66,6 +66,9 @@ describe('parseInboundMessage', () => {
   it('reads a plain message to the unsubscribe address as a mailto unsubscribe, and the same to a VERP address as nothing', async () => {
     expect(await parse('mailto-unsubscribe', 'unsubscribe')).toMatchObject({ kind: 'mailto-unsubscribe', from: 'ann@example.net', id: '<CAunsub20261130080000@mail.gmail.com>' });
     expect(await parse('mailto-unsubscribe', 'bounce')).toMatchObject({ kind: 'unknown' });
+    const generated = inboundFixture('mailto-unsubscribe', values).replace('Subject: unsubscribe', 'Subject: unsubscribe\r\nAuto-Submitted: auto-generated');
+    expect(await parseInboundMessage(generated, 'unsubscribe')).toMatchObject({ kind: 'mailto-unsubscribe' });
+    expect(await parseInboundMessage(generated.replace('auto-generated', 'auto-replied'), 'unsubscribe')).toMatchObject({ kind: 'auto-reply' });
     expect(await parse('not-a-report')).toMatchObject({ kind: 'unknown', reason: 'not a delivery report, complaint or unsubscribe' });
   });
 

@@ -48,7 +48,7 @@ function startSend(): Sender {
     env: {
       ...process.env,
       SMTP_URL: sink.url,
-      GAZETTE_SECRET: 'fleet-secret',
+      GAZETTE_SECRET: 'fleet-secret-0123456789abcdefghijklmn',
       GAZETTE_CLAIM_SECONDS: String(claimSeconds),
       SMTP_MAX_CONNECTIONS: String(connections),
     },

@@ -16,7 +16,7 @@ import { addReaders, until } from './helpers.js';
 import { createTestDatabase, testStoreKind, type TestDatabase } from '../store/databases.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
-const secret = 'daemon-test-secret';
+const secret = 'daemon-test-secret-0123456789abcdefgh';
 // Child processes start slowly on a busy machine (tsx compiles on the fly): generous waits, no timed assertions.
 const patience = 90_000;
 
@@ -282,7 +282,7 @@ describe('gazette daemon', () => {
       expect(health).toMatchObject({ status: 'ok', running: { schedule: 'newsletter' } });
       const last = await store.findSubscriber('reader29@example.org');
       if (!last) throw new Error('no reader29');
-      const response = await fetch(`${url}/unsubscribe?token=${encodeURIComponent(createToken(secret, last.id, 'unsubscribe'))}`, {
+      const response = await fetch(`${url}/unsubscribe?token=${encodeURIComponent(createToken(secret, last.publicId, 'unsubscribe'))}`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: 'List-Unsubscribe=One-Click',

@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { parseSiteConfig } from '../../src/config/load.js';
 import type { SiteConfig } from '../../src/config/schema.js';
 import { createLogger, type Logger } from '../../src/log.js';
-import type { Job, JobReport, RunContext } from '../../src/schedule/scheduler.js';
+import type { Job, JobReport, RunContext, SchedulerJobs } from '../../src/schedule/scheduler.js';
 import type { Store } from '../../src/store/index.js';
 
 /** A site config with the given schedules, parsed by the real schema. */
@@ -65,20 +65,35 @@ export class Newsroom {
 
   constructor(private readonly sendDelay = 0) {}
 
-  /** The publish job on `store`. */
-  publish(store: Store): Job {
-    return async (run) => {
+  /** The publish job on `store`; `editions` records which edition each run was for. */
+  readonly editions: string[] = [];
+
+  publish(store: Store): SchedulerJobs['publish'] {
+    return async (run, edition) => {
       this.runs.push(run);
+      this.editions.push(edition);
       this.active++;
       this.maxActive = Math.max(this.maxActive, this.active);
       try {
         await this.gate;
-        const seen = await store.seenSlugs();
+        const seen = await store.seenSlugs(edition);
         const fresh = this.articles.filter((slug) => !seen.has(slug));
         const digest =
           fresh.length === 0
             ? null
-            : await store.createDigest({ number: await store.nextDigestNumber(), createdAt: new Date(), subject: 'Issue', html: '', text: '', carried: fresh, passedOver: [] });
+            : await store.createDigest({
+                number: await store.nextDigestNumber(),
+                edition,
+                issue: await store.nextIssueNumber(edition),
+                defaultEdition: true,
+                blocks: [],
+                createdAt: new Date(),
+                subject: 'Issue',
+                html: '',
+                text: '',
+                carried: fresh,
+                passedOver: [],
+              });
         run.logger.info({ digest: digest?.number ?? null }, 'digest made');
         let sent = 0;
         while (!run.signal.aborted) {

@@ -11,7 +11,8 @@ import { parseSiteConfig } from '../../src/config/load.js';
 import type { SiteConfig } from '../../src/config/schema.js';
 import { createTransport } from '../../src/delivery/index.js';
 import type { Transport } from '../../src/delivery/transport.js';
-import { BackgroundTasks, startServer, type RunningServer, type SubscribeLimits } from '../../src/server/index.js';
+import type { Logger } from '../../src/log.js';
+import { BackgroundTasks, startServer, type RunningServer, type ServerTimeouts, type SubscribeLimits } from '../../src/server/index.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import type { Store } from '../../src/store/types.js';
 import { startSink, type Sink } from '../delivery/smtp-sink.js';
@@ -41,7 +42,15 @@ export const longHtml = `<!doctype html><title>Home</title>${'<p>Readable news, 
 
 /** Starts a server over a fresh folder and database. */
 export async function startHarness(
-  options: { limits?: SubscribeLimits; trustProxy?: boolean; health?: () => Promise<Record<string, unknown>>; adminToken?: string; now?: () => Date } = {},
+  options: {
+    limits?: SubscribeLimits;
+    trustProxy?: boolean;
+    health?: () => Promise<Record<string, unknown>>;
+    timeouts?: ServerTimeouts;
+    adminToken?: string;
+    now?: () => Date;
+    logger?: Logger;
+  } = {},
 ): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'gazette-server-'));
   const outDir = join(dir, 'public');
@@ -78,7 +87,9 @@ export async function startHarness(
     ...(options.trustProxy ? { trustProxy: true } : {}),
     ...(options.health ? { health: options.health } : {}),
     ...(options.adminToken ? { adminToken: options.adminToken } : {}),
+    ...(options.timeouts ? { timeouts: options.timeouts } : {}),
     ...(options.now ? { now: options.now } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
   });
   let taken = 0;
   return {

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { defaultSubscribeLimits } from '../../src/server/index.js';
 import { createToken } from '../../src/subscribers/tokens.js';
 import { secret, startHarness, type Harness } from './harness.js';
 
@@ -29,8 +30,16 @@ function linkIn(text: string, path: string): URL {
   return new URL(found);
 }
 
-async function addActive(h: Harness, email: string): Promise<number> {
-  return (await h.store.upsertSubscriber({ email, name: null, status: 'active' }, new Date())).subscriber.id;
+async function addActive(h: Harness, email: string): Promise<{ id: number; publicId: string }> {
+  return (await h.store.upsertSubscriber({ email, name: null, status: 'active' }, new Date())).subscriber;
+}
+
+/** Follows a confirmation link as a reader does: GET shows the button, the button POSTs. */
+async function confirmVia(h: Harness, link: URL): Promise<Response> {
+  const shown = await fetch(`${h.url}${link.pathname}${link.search}`);
+  expect(shown.status).toBe(200);
+  expect(await shown.text()).toContain('<form class="confirm" method="post"');
+  return fetch(`${h.url}${link.pathname}${link.search}`, { method: 'POST', headers: { Origin: 'https://news.example.org' } });
 }
 
 describe('subscribing (double opt-in)', () => {
@@ -54,17 +63,17 @@ describe('subscribing (double opt-in)', () => {
     expect(await h.store.findSubscriber('ada@example.org')).toMatchObject({ status: 'pending', name: 'Ada Lovelace' });
 
     const mail = await h.nextMail();
-    expect(mail.to && !Array.isArray(mail.to) ? mail.to.value[0] : null).toMatchObject({ address: 'ada@example.org', name: 'Ada Lovelace' });
+    expect(mail.to && !Array.isArray(mail.to) ? mail.to.value[0] : null).toMatchObject({ address: 'ada@example.org', name: '' });
     expect(mail.from?.value[0]).toMatchObject({ address: 'news@example.org' });
     expect(mail.subject).toBe('Confirm your subscription to Example News');
     const link = linkIn(mail.text ?? '', '/confirm');
     expect(String(mail.html)).toContain(link.searchParams.get('token'));
 
-    const confirmed = await fetch(`${h.url}${link.pathname}${link.search}`);
+    const confirmed = await confirmVia(h, link);
     expect(confirmed.status).toBe(200);
     expect(await confirmed.text()).toContain('You are subscribed');
     expect((await h.store.findSubscriber('ada@example.org'))?.status).toBe('active');
-    expect((await fetch(`${h.url}${link.pathname}${link.search}`)).status).toBe(200);
+    expect((await fetch(`${h.url}${link.pathname}${link.search}`, { method: 'POST' })).status).toBe(200);
   });
 
   it('takes JSON too, and answers in JSON', async () => {
@@ -81,8 +90,7 @@ describe('subscribing (double opt-in)', () => {
     const h = await harness();
     const unknown = await fetch(`${h.url}/subscribe`, form({ email: 'ada@example.org' }));
     const unknownBody = await unknown.text();
-    const link = linkIn((await h.nextMail()).text ?? '', '/confirm');
-    await fetch(`${h.url}${link.pathname}${link.search}`);
+    await confirmVia(h, linkIn((await h.nextMail()).text ?? '', '/confirm'));
 
     const active = await fetch(`${h.url}/subscribe`, form({ email: 'ada@example.org' }));
     expect(active.status).toBe(unknown.status);
@@ -106,12 +114,11 @@ describe('subscribing (double opt-in)', () => {
 
   it('lets a reader who left come back, through a new confirmation', async () => {
     const h = await harness();
-    const id = await addActive(h, 'ada@example.org');
+    const { id } = await addActive(h, 'ada@example.org');
     await h.store.setSubscriberStatus(id, 'unsubscribed', new Date());
     await fetch(`${h.url}/subscribe`, form({ email: 'ada@example.org' }));
-    expect((await h.store.findSubscriber('ada@example.org'))?.status).toBe('pending');
-    const link = linkIn((await h.nextMail()).text ?? '', '/confirm');
-    await fetch(`${h.url}${link.pathname}${link.search}`);
+    expect((await h.store.findSubscriber('ada@example.org'))?.status).toBe('unsubscribed');
+    await confirmVia(h, linkIn((await h.nextMail()).text ?? '', '/confirm'));
     expect((await h.store.findSubscriber('ada@example.org'))?.status).toBe('active');
   });
 
@@ -153,7 +160,7 @@ describe('subscribing (double opt-in)', () => {
   it('limits requests per client and per address with 429 and Retry-After', async () => {
     const h = await harness({
       trustProxy: true,
-      limits: { perClient: { limit: 3, windowMs: 600_000 }, perEmail: { limit: 2, windowMs: 3_600_000 } },
+      limits: { ...defaultSubscribeLimits, perClient: { limit: 3, windowMs: 600_000 }, perEmail: { limit: 2, windowMs: 3_600_000 } },
     });
     const from = (ip: string): Record<string, string> => ({ 'X-Forwarded-For': ip });
     for (let i = 0; i < 3; i++) expect((await fetch(`${h.url}/subscribe`, form({ email: `r${i}@example.org` }, from('192.0.2.1')))).status).toBe(200);
@@ -180,8 +187,8 @@ describe('subscribing (double opt-in)', () => {
 describe('unsubscribing', () => {
   it('GET shows a button and changes nothing (mail scanners prefetch links)', async () => {
     const h = await harness();
-    const id = await addActive(h, 'ada@example.org');
-    const token = createToken(secret, id, 'unsubscribe');
+    const { id, publicId } = await addActive(h, 'ada@example.org');
+    const token = createToken(secret, publicId, 'unsubscribe');
     for (let i = 0; i < 3; i++) {
       const res = await fetch(`${h.url}/unsubscribe?token=${encodeURIComponent(token)}`);
       expect(res.status).toBe(200);
@@ -196,8 +203,8 @@ describe('unsubscribing', () => {
 
   it('one-click POST, form-urlencoded: 200, no redirect, unsubscribed, idempotent', async () => {
     const h = await harness();
-    const id = await addActive(h, 'ada@example.org');
-    const url = `${h.url}/unsubscribe?token=${createToken(secret, id, 'unsubscribe')}`;
+    const { id, publicId } = await addActive(h, 'ada@example.org');
+    const url = `${h.url}/unsubscribe?token=${createToken(secret, publicId, 'unsubscribe')}`;
     for (let i = 0; i < 2; i++) {
       const res = await fetch(url, form({ 'List-Unsubscribe': 'One-Click' }));
       expect(res.status).toBe(200);
@@ -209,10 +216,10 @@ describe('unsubscribing', () => {
 
   it('one-click POST, multipart/form-data: unsubscribed', async () => {
     const h = await harness();
-    const id = await addActive(h, 'ada@example.org');
+    const { id, publicId } = await addActive(h, 'ada@example.org');
     const body = new FormData();
     body.set('List-Unsubscribe', 'One-Click');
-    const res = await fetch(`${h.url}/unsubscribe?token=${createToken(secret, id, 'unsubscribe')}`, { method: 'POST', body, redirect: 'manual' });
+    const res = await fetch(`${h.url}/unsubscribe?token=${createToken(secret, publicId, 'unsubscribe')}`, { method: 'POST', body, redirect: 'manual' });
     expect(res.status).toBe(200);
     expect(res.headers.get('location')).toBeNull();
     expect((await h.store.getSubscriber(id))?.status).toBe('unsubscribed');
@@ -220,9 +227,9 @@ describe('unsubscribing', () => {
 
   it('keeps a bounced reader bounced', async () => {
     const h = await harness();
-    const id = await addActive(h, 'ada@example.org');
+    const { id, publicId } = await addActive(h, 'ada@example.org');
     await h.store.setSubscriberStatus(id, 'bounced', new Date());
-    const res = await fetch(`${h.url}/unsubscribe?token=${createToken(secret, id, 'unsubscribe')}`, form({ 'List-Unsubscribe': 'One-Click' }));
+    const res = await fetch(`${h.url}/unsubscribe?token=${createToken(secret, publicId, 'unsubscribe')}`, form({ 'List-Unsubscribe': 'One-Click' }));
     expect(res.status).toBe(200);
     expect((await h.store.getSubscriber(id))?.status).toBe('bounced');
   });
@@ -232,13 +239,15 @@ describe('tokens', () => {
   it('refuses forged, swapped and wrong-purpose tokens with 400, changing nothing', async () => {
     const h = await harness();
     const ada = await addActive(h, 'ada@example.org');
-    const grace = (await h.store.upsertSubscriber({ email: 'grace@example.org', name: null, status: 'pending' }, new Date())).subscriber.id;
-    const adaMac = createToken(secret, ada, 'unsubscribe').split('.')[1] ?? '';
+    const grace = (await h.store.upsertSubscriber({ email: 'grace@example.org', name: null, status: 'pending' }, new Date())).subscriber;
+    const nonce = 'abcdef0123456789abcdef0123456789';
+    const adaMac = createToken(secret, ada.publicId, 'unsubscribe').split('.')[1] ?? '';
     const forged = [
-      `${grace}.${adaMac}`, // Ada's signature on Grace's id
-      createToken('another-secret', ada, 'unsubscribe'),
-      createToken(secret, ada, 'confirm'), // a confirm token is not an unsubscribe token
-      `${ada}.${'A'.repeat(43)}`,
+      `${grace.publicId}.${adaMac}`, // Ada's signature on Grace's id
+      createToken('another-secret', ada.publicId, 'unsubscribe'),
+      createToken(secret, ada.publicId, 'confirm', nonce), // a confirm token is not an unsubscribe token
+      `${ada.publicId}.${'A'.repeat(43)}`,
+      `${ada.id}.${adaMac}`, // the sequential id
       'garbage',
       '',
     ];
@@ -248,21 +257,25 @@ describe('tokens', () => {
       expect((await fetch(`${h.url}/unsubscribe?${q}`, form({ 'List-Unsubscribe': 'One-Click' }))).status, token).toBe(400);
     }
     expect((await fetch(`${h.url}/unsubscribe`, form({ 'List-Unsubscribe': 'One-Click' }))).status).toBe(400);
-    const graceMac = createToken(secret, grace, 'confirm').split('.')[1] ?? '';
-    for (const token of [createToken(secret, grace, 'unsubscribe'), `${ada}.${graceMac}`, createToken('another-secret', grace, 'confirm')]) {
+    const graceMac = createToken(secret, grace.publicId, 'confirm', nonce).split('.')[2] ?? '';
+    for (const token of [createToken(secret, grace.publicId, 'unsubscribe'), `${ada.publicId}.${nonce}.${graceMac}`, createToken('another-secret', grace.publicId, 'confirm', nonce)]) {
       expect((await fetch(`${h.url}/confirm?token=${encodeURIComponent(token)}`)).status, token).toBe(400);
+      expect((await fetch(`${h.url}/confirm?token=${encodeURIComponent(token)}`, { method: 'POST' })).status, token).toBe(400);
     }
-    expect((await h.store.getSubscriber(ada))?.status).toBe('active');
-    expect((await h.store.getSubscriber(grace))?.status).toBe('pending');
+    expect((await h.store.getSubscriber(ada.id))?.status).toBe('active');
+    expect((await h.store.getSubscriber(grace.id))?.status).toBe('pending');
   });
 
   it('does not let an old confirmation link bring back a reader who unsubscribed since', async () => {
     const h = await harness();
-    const id = (await h.store.upsertSubscriber({ email: 'ada@example.org', name: null, status: 'pending' }, new Date())).subscriber.id;
-    await h.store.setSubscriberStatus(id, 'unsubscribed', new Date());
-    const res = await fetch(`${h.url}/confirm?token=${createToken(secret, id, 'confirm')}`);
+    await fetch(`${h.url}/subscribe`, form({ email: 'ada@example.org' }));
+    const link = linkIn((await h.nextMail()).text ?? '', '/confirm');
+    expect((await confirmVia(h, link)).status).toBe(200);
+    const ada = await h.store.findSubscriber('ada@example.org');
+    await h.store.setSubscriberStatus(ada?.id ?? 0, 'unsubscribed', new Date());
+    const res = await fetch(`${h.url}${link.pathname}${link.search}`, { method: 'POST' });
     expect(res.status).toBe(400);
-    expect((await h.store.getSubscriber(id))?.status).toBe('unsubscribed');
+    expect((await h.store.findSubscriber('ada@example.org'))?.status).toBe('unsubscribed');
   });
 });
 

@@ -1,6 +1,8 @@
 // The ESP webhooks over real HTTP: each provider's signed call becomes events; unsigned, forged, stale or
 // replayed calls are 401 and record nothing.
 import { createHmac, createSign } from 'node:crypto';
+import { once } from 'node:events';
+import { request, type IncomingMessage } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -110,7 +112,7 @@ const sesBounce = {
     feedbackId: 'feedback-1',
     bouncedRecipients: [{ emailAddress: 'ann@example.net', action: 'failed', status: '5.1.1', diagnosticCode: 'smtp; 550 5.1.1 user unknown' }],
   },
-  mail: { messageId: 'ses-1', commonHeaders: { messageId: '<digest-4.subscriber-7.abc@example.org>' } },
+  mail: { messageId: 'ses-1', commonHeaders: { messageId: '<digest-4.reader-00000000000000000000000000000007.abc@example.org>' } },
 };
 
 describe('/webhooks/ses', () => {
@@ -182,7 +184,7 @@ const mailgunFailed = {
   id: 'mg-1',
   recipient: 'ann@example.net',
   'delivery-status': { code: 550, message: '5.1.1 user unknown' },
-  message: { headers: { 'message-id': 'digest-5.subscriber-7.abc@example.org' } },
+  message: { headers: { 'message-id': 'digest-5.reader-00000000000000000000000000000007.abc@example.org' } },
 };
 
 describe('/webhooks/mailgun', () => {
@@ -250,6 +252,28 @@ describe('/webhooks/postmark', () => {
     expect((await post('/webhooks/postmark', postmarkBounce)).status).toBe(401);
     expect((await post('/webhooks/postmark', postmarkBounce, basic('pm', 'guess'))).status).toBe(401);
     expect((await post('/webhooks/postmark', postmarkBounce, { authorization: 'Bearer pm-secret' })).status).toBe(401);
+    expect(events).toEqual([]);
+  });
+});
+
+describe('webhook requests in odd shapes', () => {
+  async function raw(path: string, chunks: string[], headers: Record<string, string> = {}): Promise<number> {
+    const { hostname, port } = new URL(server.url);
+    const req = request({ hostname, port, path, method: 'POST', headers: { 'content-type': 'application/json', ...headers } });
+    for (const chunk of chunks) req.write(chunk);
+    req.end();
+    const [res] = (await once(req, 'response')) as [IncomingMessage];
+    res.resume();
+    return res.statusCode ?? 0;
+  }
+
+  it('answers a chunked or empty unsigned call 401, never 500', async () => {
+    const body = JSON.stringify({ 'event-data': mailgunFailed });
+    expect(await raw('/webhooks/mailgun', [body.slice(0, 20), body.slice(20)])).toBe(401);
+    expect(await raw('/webhooks/mailgun', [])).toBe(401);
+    expect(await raw('/webhooks/postmark', [], { authorization: 'Basic cG06cG0tc2VjcmV0' })).toBe(400);
+    expect(await raw('/webhooks/ses', ['{"Type":'])).toBe(401);
+    expect(await raw('/webhooks/mailgun', ['{"x":"', 'y'.repeat(300 * 1024), '"}'])).toBe(401);
     expect(events).toEqual([]);
   });
 });

@@ -36,8 +36,74 @@ export function describeStoreContract(name: string, create: () => Promise<StoreF
     });
 
     async function digest(carried: string[], passedOver: string[] = []): Promise<DigestInput> {
-      return { number: await store.nextDigestNumber(), createdAt: now, subject: 'Issue', html: '<p>x</p>', text: 'x', carried, passedOver };
+      return {
+        number: await store.nextDigestNumber(),
+        edition: 'newsletter',
+        issue: await store.nextIssueNumber('newsletter'),
+        defaultEdition: true,
+        blocks: [],
+        createdAt: now,
+        subject: 'Issue',
+        html: '<p>x</p>',
+        text: 'x',
+        carried,
+        passedOver,
+      };
     }
+
+    describe('readers choose (issue 14)', () => {
+      const block = (slug: string, section: string | null) => ({ slug, section, subject: slug, title: slug, summary: '' });
+
+      it('keeps each reader’s sections and editions, journals a change, and lists readers by them', async () => {
+        const add = (email: string, sections?: string[], editions?: string[]) =>
+          store.upsertSubscriber({ email, name: null, status: 'active', ...(sections ? { sections } : {}), ...(editions ? { editions } : {}) }, now);
+        const { subscriber: all } = await add('all@example.org');
+        await add('world@example.org', ['local', 'world'], ['daily']);
+        expect(all).toMatchObject({ sections: [], editions: [] });
+        expect(await store.findSubscriber('world@example.org')).toMatchObject({ sections: ['local', 'world'], editions: ['daily'] });
+        const changed = await store.setSubscriberChoices(all.id, { sections: ['world'], editions: ['weekly', 'daily'] }, now, 'web');
+        expect(changed).toMatchObject({ sections: ['world'], editions: ['weekly', 'daily'] });
+        expect((await store.subscriberEvents(all.id, 5))[0]).toMatchObject({ kind: 'preferences', source: 'web' });
+        const emails = async (filter: Parameters<Store['listSubscribers']>[0]) => (await collect(store.listSubscribers(filter))).map((s) => s.email);
+        expect(await emails({ section: 'local' })).toEqual(['world@example.org']);
+        expect(await emails({ edition: { id: 'weekly', defaultEdition: false } })).toEqual(['all@example.org']);
+        await add('new@example.org');
+        expect(await emails({ edition: { id: 'weekly', defaultEdition: true }, section: 'world' })).toEqual(['all@example.org', 'new@example.org']);
+      });
+
+      it('writes ledger rows for the edition’s readers only: pending when a block is in their sections, else skipped', async () => {
+        const add = (email: string, sections: string[], editions: string[]) => store.upsertSubscriber({ email, name: null, status: 'active', sections, editions }, now);
+        await add('all@example.org', [], []);
+        await add('local@example.org', ['local'], []);
+        await add('sport@example.org', ['sport'], []);
+        await add('daily@example.org', [], ['daily']);
+        const made = await store.createDigest({
+          ...(await digest(['w', 'l'])),
+          edition: 'weekly',
+          issue: await store.nextIssueNumber('weekly'),
+          blocks: [block('w', 'world'), block('l', 'local')],
+        });
+        expect(made).toMatchObject({ edition: 'weekly', issue: 1, blocks: [{ slug: 'w' }, { slug: 'l' }] });
+        expect((await store.pendingDeliveries(10)).map((r) => [r.email, r.sections])).toEqual([
+          ['all@example.org', []],
+          ['local@example.org', ['local']],
+        ]);
+        expect(await store.deliveryCounts(made.number)).toEqual({ pending: 2, sent: 0, bounced: 0, failed: 0, skipped: 1 });
+        // Each edition has its own issue numbers and its own "since the last issue".
+        expect(await store.nextIssueNumber('weekly')).toBe(2);
+        expect(await store.nextIssueNumber('daily')).toBe(1);
+        expect(await store.seenSlugs('daily')).toEqual(new Set());
+        const daily = await store.createDigest({
+          ...(await digest(['w'])),
+          edition: 'daily',
+          issue: 1,
+          defaultEdition: false,
+          blocks: [block('w', 'world')],
+        });
+        expect((await store.pendingDeliveries(10, { digestNumber: made.number, subscriberId: 1e9 })).map((r) => r.email)).toEqual(['daily@example.org']);
+        expect(await store.getDigest(daily.number)).toMatchObject({ edition: 'daily', issue: 1, articleSlugs: ['w'] });
+      });
+    });
 
     describe('subscribers', () => {
       it('dedupes addresses case-insensitively and keeps the first spelling', async () => {
@@ -48,19 +114,30 @@ export function describeStoreContract(name: string, create: () => Promise<StoreF
         expect(await store.countSubscribers()).toEqual({ pending: 0, active: 1, unsubscribed: 0, bounced: 0 });
       });
 
-      it('never revives an unsubscribed or bounced address unless asked to', async () => {
+      it('never revives an unsubscribed or bounced address', async () => {
         const { subscriber } = await store.upsertSubscriber({ email: 'a@example.org', name: null, status: 'active' }, now);
         await store.setSubscriberStatus(subscriber.id, 'unsubscribed', now);
         expect(await store.upsertSubscribers([{ email: 'A@example.org', name: 'A', status: 'active' }], now)).toEqual(['kept']);
+        expect(await store.upsertSubscriber({ email: 'a@example.org', name: null, status: 'pending' }, now)).toMatchObject({ outcome: 'kept' });
         expect((await store.findSubscriber('a@example.org'))?.status).toBe('unsubscribed');
-        const revived = await store.upsertSubscriber({ email: 'a@example.org', name: null, status: 'pending' }, now, { revive: true });
-        expect(revived).toMatchObject({ outcome: 'updated', subscriber: { status: 'pending' } });
       });
 
       it('does not turn an active subscriber back into a pending one', async () => {
         await store.upsertSubscriber({ email: 'a@example.org', name: null, status: 'active' }, now);
-        const again = await store.upsertSubscriber({ email: 'a@example.org', name: null, status: 'pending' }, now, { revive: true });
+        const again = await store.upsertSubscriber({ email: 'a@example.org', name: null, status: 'pending' }, now);
         expect(again.subscriber.status).toBe('active');
+      });
+
+      it('gives each subscriber a random public id of 32 hex digits, found again by it', async () => {
+        const a = (await store.upsertSubscriber({ email: 'a@example.org', name: null, status: 'active' }, now)).subscriber;
+        const [b] = await store.upsertSubscribers([{ email: 'b@example.org', name: null, status: 'active' }], now);
+        expect(b).toBe('added');
+        const found = await store.findSubscriber('b@example.org');
+        expect(a.publicId).toMatch(/^[0-9a-f]{32}$/);
+        expect(found?.publicId).toMatch(/^[0-9a-f]{32}$/);
+        expect(found?.publicId).not.toBe(a.publicId);
+        expect(await store.findSubscriberByPublicId(a.publicId)).toMatchObject({ id: a.id, email: 'a@example.org' });
+        expect(await store.findSubscriberByPublicId(String(a.id))).toBeNull();
       });
 
       it('lists every subscriber across pages, filtered by status', async () => {
@@ -110,14 +187,16 @@ export function describeStoreContract(name: string, create: () => Promise<StoreF
         expect(await store.subscriberEvents(subscriber.id, 1)).toHaveLength(1);
       });
 
-      it('journals imports, a revival and nothing for a change of name only', async () => {
+      it('journals imports, a confirmed new opt-in and nothing for a change of name only', async () => {
         await store.upsertSubscribers([{ email: 'a@example.org', name: null, status: 'active' }], now, { source: 'import' });
         const a = await store.findSubscriber('a@example.org');
         await store.upsertSubscriber({ email: 'a@example.org', name: 'Ann', status: 'active' }, now);
         await store.setSubscriberStatus(a!.id, 'bounced', now, { source: 'smtp' });
-        await store.upsertSubscriber({ email: 'a@example.org', name: null, status: 'pending' }, now, { revive: true, source: 'web' });
+        const mail = { nonce: 'n1', mailbox: 'a@example.org' };
+        await store.requestSubscription({ email: 'a@example.org', name: null }, now, { source: 'web', detail: null, mail });
+        expect(await store.confirmSubscription(a!.publicId, 'n1', now, now, 'web')).toBe('confirmed');
         const kinds = (await store.subscriberEvents(a!.id, 10)).map((e) => `${e.kind}/${e.source}`);
-        expect(kinds).toEqual(['subscribed/web', 'bounced/smtp', 'imported/import']);
+        expect(kinds).toEqual(['confirmed/web', 'confirmation_sent/web', 'requested/web', 'bounced/smtp', 'imported/import']);
       });
 
       it('records an event with a dedupe key once', async () => {
@@ -143,6 +222,64 @@ export function describeStoreContract(name: string, create: () => Promise<StoreF
       });
     });
 
+    describe('requests to subscribe (issue 12)', () => {
+      const weekAgo = new Date(now.getTime() - 7 * 86_400_000);
+      const request = (email: string, name: string | null, nonce: string | null, at = now) =>
+        store.requestSubscription({ email, name }, at, {
+          source: 'web',
+          detail: nonce === null ? 'no mail: test' : null,
+          mail: nonce === null ? null : { nonce, mailbox: email.toLowerCase() },
+        });
+
+      it('adds a new address as pending, and keeps a known one as it is until confirmed', async () => {
+        expect(await request('new@example.org', 'New', 'n1')).toMatchObject({ outcome: 'added', subscriber: { status: 'pending', name: 'New' } });
+        const { subscriber } = await store.upsertSubscriber({ email: 'left@example.org', name: 'Left', status: 'active' }, now);
+        await store.setSubscriberStatus(subscriber.id, 'unsubscribed', now);
+        expect(await request('left@example.org', 'Stranger', 'n2')).toMatchObject({ outcome: 'requested', subscriber: { status: 'unsubscribed', name: 'Left' } });
+        expect(await store.findSubscriber('left@example.org')).toMatchObject({ status: 'unsubscribed', name: 'Left' });
+        expect(await store.confirmSubscription(subscriber.publicId, 'n2', now, weekAgo, 'web')).toBe('confirmed');
+        expect(await store.findSubscriber('left@example.org')).toMatchObject({ status: 'active', name: 'Stranger' });
+        expect(await store.confirmSubscription(subscriber.publicId, 'n2', now, weekAgo, 'web')).toBe('already');
+      });
+
+      it('takes the sections and editions of a request: a new address at once, a known one only when confirmed', async () => {
+        const choices = { sections: ['world'], editions: ['daily'] };
+        const mail = (nonce: string, email: string) => ({ source: 'web', detail: null, mail: { nonce, mailbox: email } });
+        const added = await store.requestSubscription({ email: 'new@example.org', name: null, ...choices }, now, mail('n1', 'new@example.org'));
+        expect(added.subscriber).toMatchObject({ status: 'pending', ...choices });
+        const { subscriber } = await store.upsertSubscriber({ email: 'left@example.org', name: null, status: 'active', sections: ['local'] }, now);
+        await store.setSubscriberStatus(subscriber.id, 'unsubscribed', now);
+        await store.requestSubscription({ email: 'left@example.org', name: null, ...choices }, now, mail('n2', 'left@example.org'));
+        expect(await store.findSubscriber('left@example.org')).toMatchObject({ status: 'unsubscribed', sections: ['local'], editions: [] });
+        expect(await store.confirmSubscription(subscriber.publicId, 'n2', now, weekAgo, 'web')).toBe('confirmed');
+        expect(await store.findSubscriber('left@example.org')).toMatchObject({ status: 'active', ...choices });
+      });
+
+      it('lets only the newest request’s nonce confirm, and only within its time', async () => {
+        const { subscriber } = await request('a@example.org', null, 'old');
+        await request('a@example.org', null, 'new');
+        await request('a@example.org', null, null); // no mail: the newest link stays the one that works
+        expect(await store.confirmState(subscriber.id, 'old', weekAgo)).toBe('replaced');
+        expect(await store.confirmSubscription(subscriber.publicId, 'old', now, weekAgo, 'web')).toBe('replaced');
+        expect(await store.confirmState(subscriber.id, 'new', now)).toBe('current');
+        expect(await store.confirmState(subscriber.id, 'new', new Date(now.getTime() + 1))).toBe('expired');
+        expect(await store.confirmSubscription(subscriber.publicId, 'new', now, new Date(now.getTime() + 1), 'web')).toBe('expired');
+        expect((await store.findSubscriber('a@example.org'))?.status).toBe('pending');
+        expect(await store.confirmSubscription('0'.repeat(32), 'new', now, weekAgo, 'web')).toBe('unknown');
+      });
+
+      it('counts confirmation mail since a time, per mailbox or in all', async () => {
+        await request('a@example.org', null, 'n1', new Date(now.getTime() - 3_600_000));
+        await request('a+x@example.org', null, 'n2');
+        await request('b@example.org', null, 'n3');
+        await request('c@example.org', null, null);
+        expect(await store.countConfirmationMail(weekAgo)).toBe(3);
+        expect(await store.countConfirmationMail(new Date(now.getTime() - 60_000))).toBe(2);
+        expect(await store.countConfirmationMail(weekAgo, 'a@example.org')).toBe(1);
+        expect(await store.countConfirmationMail(weekAgo, 'c@example.org')).toBe(0);
+      });
+    });
+
     describe('digests and the ledger', () => {
       it('stores a digest with one pending row per active subscriber', async () => {
         await store.upsertSubscribers(
@@ -156,7 +293,7 @@ export function describeStoreContract(name: string, create: () => Promise<StoreF
         const record = await store.createDigest(await digest(['one', 'two'], ['old']));
         expect(record.number).toBe(1);
         expect(await store.getDigest(1)).toMatchObject({ subject: 'Issue', createdAt: now, articleSlugs: ['one', 'two'] });
-        expect(await store.seenSlugs()).toEqual(new Set(['one', 'two', 'old']));
+        expect(await store.seenSlugs('newsletter')).toEqual(new Set(['one', 'two', 'old']));
         expect((await store.pendingDeliveries(10)).map((r) => r.email)).toEqual(['a@example.org', 'c@example.org']);
         expect(await store.deliveryCounts(1)).toEqual({ pending: 2, sent: 0, bounced: 0, failed: 0, skipped: 0 });
         expect((await store.createDigest(await digest(['three']))).number).toBe(2);
@@ -171,7 +308,7 @@ export function describeStoreContract(name: string, create: () => Promise<StoreF
         await expect(store.createDigest(await digest(['two', 'one']))).rejects.toThrow(StoreError);
         await expect(store.createDigest(await digest(['two', 'two']))).rejects.toThrow(StoreError);
         expect(await store.listDigests()).toHaveLength(1);
-        expect(await store.seenSlugs()).toEqual(new Set(['one']));
+        expect(await store.seenSlugs('newsletter')).toEqual(new Set(['one']));
       });
 
       it('refuses a digest whose number another process took meanwhile', async () => {

@@ -42,16 +42,29 @@ async function populate(store: Store, readers = 1200): Promise<void> {
   );
   await store.setSubscriberStatus(2, 'unsubscribed', now, { kind: 'complaint', source: 'ses', detail: 'abuse' });
   await store.upsertSubscriber({ email: 'waiting@example.org', name: null, status: 'pending' }, now, { source: 'web' });
+  await store.upsertSubscriber({ email: 'local@example.org', name: null, status: 'active', sections: ['local'], editions: ['newsletter'] }, now);
+  await store.requestSubscription({ email: 'asked@example.org', name: 'Asked', sections: ['world'] }, now, {
+    source: 'web',
+    detail: null,
+    mail: { nonce: 'n1', mailbox: 'asked@example.org' },
+  });
   await store.getOrCreateSecret(() => 'the-secret');
   await store.setState('schedule:newsletter', '{"nextSlot":"2026-11-21T07:00:00.000Z"}');
-  await store.createDigest({ number: 1, createdAt: now, subject: 'One', html: '<p>1</p>', text: '1', carried: ['a', 'b'], passedOver: ['old'] });
+  const world = { slug: 'a', section: 'world', subject: 'A', title: 'A', summary: '' };
+  await store.createDigest({
+    ...{ number: 1, edition: 'newsletter', issue: 1, defaultEdition: true, blocks: [world] },
+    ...{ createdAt: now, subject: 'One', html: '<p>1</p>', text: '1', carried: ['a', 'b'], passedOver: ['old'] },
+  });
   const rows = await store.pendingDeliveries(3);
   await store.recordDeliveries([
     { digestNumber: 1, subscriberId: rows[0]!.subscriberId, result: 'sent', detail: '250 ok', at: now },
     { digestNumber: 1, subscriberId: rows[1]!.subscriberId, result: 'bounced', detail: '550 gone', at: now },
     { digestNumber: 1, subscriberId: rows[2]!.subscriberId, result: 'retry', detail: '451 later', at: now },
   ]);
-  await store.createDigest({ number: 2, createdAt: now, subject: 'Two', html: '<p>2</p>', text: '2', carried: ['c'], passedOver: [] });
+  await store.createDigest({
+    ...{ number: 2, edition: 'weekly', issue: 1, defaultEdition: false, blocks: [] },
+    ...{ createdAt: now, subject: 'Two', html: '<p>2</p>', text: '2', carried: ['c'], passedOver: [] },
+  });
 }
 
 /** Everything a store holds, read through the store contract. */
@@ -65,7 +78,9 @@ async function snapshot(store: Store): Promise<unknown> {
     secret: await store.getOrCreateSecret(() => 'a new one'),
     state: await store.getState('schedule:newsletter'),
     digests,
-    seen: [...(await store.seenSlugs())].sort(),
+    seen: [...(await store.seenSlugs('newsletter'))].sort(),
+    seenWeekly: [...(await store.seenSlugs('weekly'))].sort(),
+    confirm: await store.confirmState((await store.findSubscriber('asked@example.org'))?.id ?? 0, 'n1', new Date(0)),
     counts: await store.deliveryCounts(),
     pending: await store.pendingDeliveries(10_000),
   };

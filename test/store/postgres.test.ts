@@ -46,7 +46,7 @@ describe('PostgreSQL migrations', () => {
       expect(found).toMatchObject({ name: 'Old', status: 'active' });
       const added = await store.upsertSubscriber({ email: 'new@example.org', name: null, status: 'active' }, now);
       expect(added.subscriber.id).toBeGreaterThan(found!.id);
-      await store.createDigest({ number: 1, createdAt: now, subject: 'Issue', html: '', text: '', carried: ['one'], passedOver: [] });
+      await store.createDigest({ number: 1, edition: 'newsletter', issue: 1, defaultEdition: true, blocks: [], createdAt: now, subject: 'Issue', html: '', text: '', carried: ['one'], passedOver: [] });
       expect((await store.deliveryCounts(1)).pending).toBe(2);
     } finally {
       await store.close();

@@ -37,7 +37,8 @@ export function describeReturnPathContract(name: string, create: () => Promise<S
     });
     async function digest(createdAt: Date, slug: string): Promise<number> {
       const number = await store.nextDigestNumber();
-      await store.createDigest({ number, createdAt, subject: `Issue ${number}`, html: 'x', text: 'x', carried: [slug], passedOver: [] });
+      const edition = { edition: 'newsletter', issue: await store.nextIssueNumber('newsletter'), defaultEdition: true, blocks: [] };
+      await store.createDigest({ number, ...edition, createdAt, subject: `Issue ${number}`, html: 'x', text: 'x', carried: [slug], passedOver: [] });
       return number;
     }
 

@@ -55,7 +55,7 @@ describe('SQLite migrations', () => {
       const found = await upgraded.findSubscriber('old@example.org');
       expect(found).toMatchObject({ name: 'Old', status: 'active' });
       expect(await upgraded.getOrCreateSecret(() => 'new')).toBe('kept');
-      const digest = { number: 1, createdAt: now, subject: 'Issue', html: '<p>x</p>', text: 'x', carried: ['one'], passedOver: [] };
+      const digest = { number: 1, edition: 'newsletter', issue: 1, defaultEdition: true, blocks: [], createdAt: now, subject: 'Issue', html: '<p>x</p>', text: 'x', carried: ['one'], passedOver: [] };
       expect((await upgraded.createDigest(digest)).number).toBe(1);
       expect((await upgraded.deliveryCounts(1)).pending).toBe(1);
       expect(await upgraded.acquireLease('send', 'x', 1000, now)).toBe(true);

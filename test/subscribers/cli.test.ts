@@ -27,9 +27,19 @@ async function listJson(...args: string[]): Promise<{ email: string; name: strin
 describe('gazette subscribers', () => {
   it('adds an active subscriber and lists it as JSON', async () => {
     const added = await subscribers('add', 'Ada@Example.org', '--name', 'Ada Lovelace');
-    expect(added).toMatchObject({ code: 0, stdout: 'added Ada@Example.org (active)\n' });
+    expect(added).toMatchObject({ code: 0, stdout: 'added Ada@Example.org (active; sections: all; editions: default)\n' });
     const list = await listJson();
-    expect(list).toEqual([{ email: 'Ada@Example.org', name: 'Ada Lovelace', status: 'active', createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), reason: null }]);
+    expect(list).toEqual([
+      {
+        email: 'Ada@Example.org',
+        name: 'Ada Lovelace',
+        status: 'active',
+        createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        sections: [],
+        editions: [],
+        reason: null,
+      },
+    ]);
     expect(await listJson('--status', 'pending')).toEqual([]);
   });
 
@@ -52,7 +62,7 @@ describe('gazette subscribers', () => {
     expect(await subscribers('remove', 'ADA@example.org')).toMatchObject({ code: 0, stdout: 'unsubscribed ada@example.org (was active)\n' });
     expect(await subscribers('remove', 'ada@example.org')).toMatchObject({ code: 0, stdout: 'ada@example.org is already unsubscribed\n' });
     expect((await listJson())[0]).toMatchObject({ status: 'unsubscribed', reason: { kind: 'unsubscribed', source: 'cli', detail: null } });
-    expect((await subscribers('list')).stdout).toMatch(/^unsubscribed\s+\S+\s+ada@example\.org\s+ \(unsubscribed via cli\)$/m);
+    expect((await subscribers('list')).stdout).toMatch(/^unsubscribed\s+\S+\s+ada@example\.org\s+all\s+default\s+ \(unsubscribed via cli\)$/m);
     const again = await subscribers('add', 'ada@example.org');
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/is unsubscribed and stays so/);
@@ -67,8 +77,8 @@ describe('gazette subscribers', () => {
     const { code, stdout } = await subscribers('list', '--status', 'active');
     expect(code).toBe(0);
     const lines = stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^STATUS\s+CREATED\s+EMAIL\s+NAME$/);
-    expect(lines[1]).toMatch(/^active\s+\d{4}-\d\d-\d\d\s+ada@example\.org\s+Ada$/);
+    expect(lines[0]).toMatch(/^STATUS\s+CREATED\s+EMAIL\s+SECTIONS\s+EDITIONS\s+NAME$/);
+    expect(lines[1]).toMatch(/^active\s+\d{4}-\d\d-\d\d\s+ada@example\.org\s+all\s+default\s+Ada$/);
     expect(lines.at(-1)).toBe('1 shown; on the list: 0 pending, 1 active, 1 unsubscribed, 0 bounced');
   });
 

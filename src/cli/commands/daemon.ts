@@ -10,7 +10,8 @@ import { createLogger } from '../../log.js';
 import { pipelineJobs } from '../../jobs/pipeline.js';
 import { defaultLeaseTtlMs } from '../../store/lease.js';
 import { startScheduler, type Scheduler } from '../../schedule/scheduler.js';
-import { startServer } from '../../server/index.js';
+import { resolveSubscribeLimits, startServer } from '../../server/index.js';
+import { knownChoicesLoader } from '../../subscribers/known.js';
 import { openStore } from '../../store/index.js';
 import { resolveSecret } from '../../subscribers/tokens.js';
 import { ioOf, optionArgs, optionsOf } from '../context.js';
@@ -73,6 +74,7 @@ export default defineCommand({
     const leaseTtlMs = leaseMs(typed.args.lease);
     const inboundPort = resolveInboundPort(typed.args['smtp-port'], io.env);
     const settings = resolveDeliverySettings(io.env);
+    const limits = resolveSubscribeLimits(io.env);
     // An invalid schedule or time zone fails here, before anything starts (InputError, exit 2).
     const config = await loadSiteConfig(options.contentDir);
     const logger = createLogger(io.stderr);
@@ -88,8 +90,10 @@ export default defineCommand({
         store,
         config,
         options,
+        choices: knownChoicesLoader(options.contentDir),
         transport,
         logger,
+        limits,
         trustProxy: options.trustProxy,
         adminToken: options.adminToken,
         port: options.port,

@@ -7,7 +7,8 @@ import { loadArticles, selectPublished } from '../../content/index.js';
 import { previewDigest, readDigestHistory } from '../../digest/index.js';
 import { UsageError } from '../../errors.js';
 import { isPostgresUrl, openStore } from '../../store/index.js';
-import { ioOf, optionArgs, optionsOf, writeProblems } from '../context.js';
+import { editionArg, editionOf, ioOf, optionArgs, optionsOf, writeProblems } from '../context.js';
+import { editionsOf, type Edition } from '../../config/editions.js';
 
 /** `gazette preview`: Render the next digest to an HTML file; records and sends nothing */
 export default defineCommand({
@@ -16,6 +17,7 @@ export default defineCommand({
     content: optionArgs.content,
     db: optionArgs.db,
     output: { type: 'string', valueHint: 'FILE', description: 'where to write the HTML (default: preview.html)' },
+    ...editionArg,
   },
   async run(typed) {
     // ioOf/optionsOf take the untyped context; under exactOptionalPropertyTypes a typed one does not widen to it.
@@ -25,6 +27,7 @@ export default defineCommand({
     const output = typeof context.args.output === 'string' ? context.args.output : 'preview.html';
     const now = new Date();
     const config = await loadSiteConfig(options.contentDir);
+    const edition = typeof context.args.edition === 'string' ? editionOf(context.args.edition, config) : (editionsOf(config)[0] as Edition);
     const { articles, problems } = await loadArticles(options.contentDir, { timezone: config.timezone, baseUrl: config.baseUrl });
     writeProblems(io, problems);
     // No database yet means no digest yet; opening it would create one, and a preview records nothing.
@@ -32,12 +35,12 @@ export default defineCommand({
     if (isPostgresUrl(options.dbPath) || existsSync(options.dbPath)) {
       const store = await openStore(options);
       try {
-        history = await readDigestHistory(store);
+        history = await readDigestHistory(store, edition.id);
       } finally {
         await store.close();
       }
     }
-    const preview = await previewDigest({ published: selectPublished(articles, now), ...history, config, now });
+    const preview = await previewDigest({ published: selectPublished(articles, now), ...history, config, edition, now });
     if (preview === null) {
       io.stdout.write('Nothing new since the last digest: no preview written.\n');
     } else {

@@ -1,12 +1,21 @@
-import { defineCommand } from 'citty';
+import { defineCommand, type CommandContext } from 'citty';
+import { loadSiteConfig } from '../../config/load.js';
 import { publish } from '../../jobs/run.js';
+import { editionArg, editionOf } from '../context.js';
 import { deliveryArgs, runDelivery } from './send.js';
 
 /** `gazette publish`: Build, make a digest of the articles not yet in any digest, then deliver it */
 export default defineCommand({
-  meta: { name: 'publish', description: 'Build, make a digest of the articles not yet in any digest, then deliver it' },
-  args: deliveryArgs,
-  run(context) {
-    return runDelivery(context, 'publish', (options, hooks) => publish(options, new Date(), hooks));
+  meta: { name: 'publish', description: 'Build, make a digest of the articles not yet in any digest (of each edition), then deliver it' },
+  args: { ...deliveryArgs, ...editionArg },
+  run(typed) {
+    // runDelivery takes the context of the shared delivery flags; under exactOptionalPropertyTypes this one does not widen to it.
+    const context = typed as unknown as CommandContext<typeof deliveryArgs>;
+    const { edition } = typed.args;
+    return runDelivery(context, 'publish', async (options, hooks) => {
+      // Checked before anything is built or sent: an unknown edition changes nothing.
+      const editions = typeof edition === 'string' ? [editionOf(edition, await loadSiteConfig(options.contentDir)).id] : undefined;
+      return publish(options, new Date(), { ...hooks, ...(editions ? { editions } : {}) });
+    });
   },
 });

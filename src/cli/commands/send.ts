@@ -52,7 +52,8 @@ export async function runDelivery(
   const { pending } = report.delivery;
   if (pending > 0) {
     const rows = pending === 1 ? '1 delivery is' : `${pending.toLocaleString('en')} deliveries are`;
-    throw new PendingError(`${rows} still pending after temporary failures — run "gazette send" later to finish them`);
+    const cause = report.delivery.lastFailure === null ? '' : ` (the last: ${report.delivery.lastFailure})`;
+    throw new PendingError(`${rows} still pending after temporary failures${cause} — run "gazette send" later to finish them`);
   }
   return (report.build?.problems.length ?? 0) > 0 ? 2 : 0;
 }

@@ -3,8 +3,9 @@ import { defineCommand, type CommandContext } from 'citty';
 import { loadSiteConfig } from '../../config/load.js';
 import { createTransport } from '../../delivery/index.js';
 import { createLogger } from '../../log.js';
-import { startServer } from '../../server/index.js';
+import { resolveSubscribeLimits, startServer } from '../../server/index.js';
 import { openStore } from '../../store/index.js';
+import { knownChoicesLoader } from '../../subscribers/known.js';
 import { ioOf, optionArgs, optionsOf } from '../context.js';
 
 /** Resolves on the first SIGINT or SIGTERM. */
@@ -20,9 +21,9 @@ export function untilStopped(): Promise<NodeJS.Signals> {
   });
 }
 
-/** `gazette serve`: Serve --out over HTTP with /subscribe, /confirm, /unsubscribe and /healthz */
+/** `gazette serve`: Serve --out over HTTP with /subscribe, /confirm, /unsubscribe, /preferences and /healthz */
 export default defineCommand({
-  meta: { name: 'serve', description: 'Serve --out over HTTP with /subscribe, /confirm, /unsubscribe and /healthz' },
+  meta: { name: 'serve', description: 'Serve --out over HTTP with /subscribe, /confirm, /unsubscribe, /preferences and /healthz' },
   args: { ...optionArgs },
   async run(typed) {
     // ioOf/optionsOf take the untyped context; under exactOptionalPropertyTypes a typed one does not widen to it.
@@ -30,10 +31,12 @@ export default defineCommand({
     const io = ioOf(context);
     const options = optionsOf(context);
     const config = await loadSiteConfig(options.contentDir);
+    const limits = resolveSubscribeLimits(io.env);
     const logger = createLogger(io.stderr);
     const store = await openStore(options);
     const transport = createTransport(options);
     try {
+      const choices = knownChoicesLoader(options.contentDir);
       const running = await startServer({
         store,
         config,
@@ -43,6 +46,8 @@ export default defineCommand({
         trustProxy: options.trustProxy,
         adminToken: options.adminToken,
         port: options.port,
+        choices,
+        limits,
         webhooks: { env: io.env, record: (event) => store.recordReturnEvent(event) },
       });
       io.stdout.write(`serving ${resolve(options.outDir)} at ${running.url} (mail through ${transport.description}); Ctrl-C stops\n`);

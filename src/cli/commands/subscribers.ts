@@ -1,14 +1,33 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { defineCommand, type ArgsDef, type CommandContext } from 'citty';
-import { UsageError } from '../../errors.js';
-import { openStore, subscriberStatuses, type Store, type SubscriberStatus } from '../../store/index.js';
-import { exportSubscribers, writeSubscribersJson, writeSubscribersTable } from '../../subscribers/export.js';
+import { fileErrorOf, UsageError } from '../../errors.js';
+import { replaceFile } from '../../files.js';
+import { openStore, subscriberStatuses, type Store, type SubscriberFilter, type SubscriberStatus } from '../../store/index.js';
+import { describeChoices, exportSubscribers, writeSubscribersJson, writeSubscribersTable } from '../../subscribers/export.js';
 import { formatImportSummary, importSubscribers } from '../../subscribers/import.js';
+import { resolveChoices, resolveEditions, resolveSections, type KnownChoices, type RawChoices } from '../../subscribers/choices.js';
+import { loadKnownChoices } from '../../subscribers/known.js';
 import { addSubscriber, unsubscribeSubscriber } from '../../subscribers/manage.js';
 import { quoteValue, validateEmail } from '../../subscribers/validate.js';
 import { ioOf, jsonArg, optionArgs, optionsOf, writeProblems, type CliIO } from '../context.js';
 
 const storeArgs = { db: optionArgs.db };
+// --content only for what names sections or editions: they are read from site.json and the articles.
+const choiceArgs = { content: optionArgs.content };
+
+/** The sections and editions of --content, read only when a command names some. */
+async function knownChoices<A extends ArgsDef>(typed: CommandContext<A>): Promise<KnownChoices> {
+  return loadKnownChoices(optionsOf(typed as unknown as CommandContext).contentDir, new Date());
+}
+
+/** Resolves --sections / --editions; an unknown name is a UsageError naming the known ones, and nothing is saved. */
+async function choicesOf<A extends ArgsDef>(typed: CommandContext<A>, raw: RawChoices): Promise<{ sections?: string[]; editions?: string[] }> {
+  if (raw.sections === undefined && raw.editions === undefined) return {};
+  const resolved = resolveChoices(raw, await knownChoices(typed));
+  if (!resolved.ok) throw new UsageError(resolved.message);
+  return resolved.choices;
+}
+
 
 /** Runs `work` with the store at --db and the command's streams, closing the store after. */
 async function withStore<A extends ArgsDef, T>(
@@ -25,6 +44,13 @@ async function withStore<A extends ArgsDef, T>(
   }
 }
 
+/** A missing folder or a folder in the way of an export file is the user's to fix; anything else goes on as it is. */
+function usageErrorOf(error: unknown, file: string): unknown {
+  const { code } = error as NodeJS.ErrnoException;
+  if (code === undefined || !['ENOENT', 'ENOTDIR', 'EISDIR'].includes(code)) return error;
+  return new UsageError(`cannot write ${file}: ${code === 'EISDIR' ? 'it is a folder' : 'its folder does not exist'} — name a file in an existing folder`, { cause: error });
+}
+
 function invalidEmail(email: string, message: string, hint: string): UsageError {
   return new UsageError(`${quoteValue(email)} ${message} — ${hint}`);
 }
@@ -38,23 +64,29 @@ export default defineCommand({
       args: {
         email: { type: 'positional', description: 'email address', required: true },
         name: { type: 'string', valueHint: 'NAME', description: 'display name' },
+        sections: { type: 'string', valueHint: 'A,B', description: 'only these sections, by label or slug (default: all)' },
+        editions: { type: 'string', valueHint: 'ID,…', description: 'these editions of newsletter.editions (default: the first)' },
         ...storeArgs,
+        ...choiceArgs,
       },
-      run: (context) =>
-        withStore(context, async (store, io) => {
-          const { email, name } = context.args;
-          const check = validateEmail(email);
-          if (!check.ok) throw invalidEmail(email, check.message, check.hint);
-          const { subscriber, outcome } = await addSubscriber(store, check, name, new Date());
+      run: async (context) => {
+        const { email, name, sections, editions } = context.args;
+        const check = validateEmail(email);
+        if (!check.ok) throw invalidEmail(email, check.message, check.hint);
+        const choices = await choicesOf(context, { sections, editions });
+        return withStore(context, async (store, io) => {
+          const { subscriber, outcome } = await addSubscriber(store, check, name, new Date(), choices);
           if (outcome === 'kept') {
             io.stderr.write(
               `${subscriber.email} is ${subscriber.status} and stays so: Gazette never re-adds a reader who left — they can subscribe again at /subscribe/\n`,
             );
             return 1;
           }
-          io.stdout.write(`${outcome === 'added' ? 'added' : outcome === 'updated' ? 'updated' : 'already on the list:'} ${subscriber.email} (active)\n`);
+          const chosen = `sections: ${describeChoices(subscriber.sections, 'all')}; editions: ${describeChoices(subscriber.editions, 'default')}`;
+          io.stdout.write(`${outcome === 'added' ? 'added' : outcome === 'updated' ? 'updated' : 'already on the list:'} ${subscriber.email} (active; ${chosen})\n`);
           return 0;
-        }),
+        });
+      },
     }),
     remove: defineCommand({
       meta: { name: 'remove', description: 'Unsubscribe an address (kept as unsubscribed: the delivery history stays)' },
@@ -81,12 +113,29 @@ export default defineCommand({
       meta: { name: 'list', description: 'List subscribers as a table, or as JSON with --json' },
       args: {
         status: { type: 'enum', options: [...subscriberStatuses], description: 'only this status' },
+        section: { type: 'string', valueHint: 'S', description: 'only readers who get this section (by label or slug)' },
+        edition: { type: 'string', valueHint: 'ID', description: 'only readers who get this edition' },
         ...jsonArg,
         ...storeArgs,
+        ...choiceArgs,
       },
-      run: (context) =>
-        withStore(context, async (store, io) => {
-          const filter = context.args.status === undefined ? {} : { status: context.args.status as SubscriberStatus };
+      run: async (context) => {
+        const { section, edition } = context.args;
+        const filter: SubscriberFilter = context.args.status === undefined ? {} : { status: context.args.status as SubscriberStatus };
+        if (section !== undefined || edition !== undefined) {
+          const known = await knownChoices(context);
+          if (section !== undefined) {
+            const resolved = resolveSections([section], known.sections);
+            if (!resolved.ok) throw new UsageError(`--section: ${resolved.message}`);
+            filter.section = resolved.keys[0] as string;
+          }
+          if (edition !== undefined) {
+            const resolved = resolveEditions([edition], known.editions);
+            if (!resolved.ok) throw new UsageError(`--edition: ${resolved.message}`);
+            filter.edition = { id: resolved.keys[0] as string, defaultEdition: resolved.keys[0] === known.editions[0]?.id };
+          }
+        }
+        return withStore(context, async (store, io) => {
           if (context.args.json) {
             await writeSubscribersJson(store, io.stdout, filter);
             return 0;
@@ -98,15 +147,16 @@ export default defineCommand({
             .join(', ');
           io.stdout.write(`${count.toLocaleString('en-US')} shown; on the list: ${byStatus}\n`);
           return 0;
-        }),
+        });
+      },
     }),
     import: defineCommand({
       meta: {
         name: 'import',
         description:
-          'Import subscribers from a CSV file (header row; email, optional name) as active; never revives an address that left',
+          'Import subscribers from a CSV file (header row: email; optional name, status, createdAt, sections, editions as export writes them) as active; never revives an address that left',
       },
-      args: { file: { type: 'positional', description: 'CSV file', required: true }, ...storeArgs },
+      args: { file: { type: 'positional', description: 'CSV file', required: true }, ...storeArgs, ...choiceArgs },
       run: (context) =>
         withStore(context, async (store, io) => {
           const path = context.args.file;
@@ -121,13 +171,14 @@ export default defineCommand({
             path,
             now: new Date(),
             onProblem: (problem) => writeProblems(io, [problem]),
+            known: () => knownChoices(context),
           });
           io.stdout.write(`${formatImportSummary(summary)}\n`);
           return summary.rejected > 0 ? 2 : 0;
         }),
     }),
     export: defineCommand({
-      meta: { name: 'export', description: 'Export subscribers as CSV (email,name,status,createdAt) to FILE or stdout' },
+      meta: { name: 'export', description: 'Export subscribers as CSV (email,name,status,createdAt,sections,editions) to FILE or stdout' },
       args: { file: { type: 'positional', description: 'CSV file (default: stdout)', required: false }, ...storeArgs },
       run: (context) =>
         withStore(context, async (store, io) => {
@@ -137,10 +188,11 @@ export default defineCommand({
             return 0;
           }
           try {
-            await exportSubscribers(store, createWriteStream(file, { mode: 0o600 }));
+            // A new file beside the old one, renamed over it when complete: a failed export (a full disk) leaves the
+            // previous backup whole. Private (0600): it is a list of people.
+            await replaceFile(file, (temporary) => exportSubscribers(store, createWriteStream(temporary, { flags: 'wx', mode: 0o600 })));
           } catch (error) {
-            if ((error as NodeJS.ErrnoException).path !== file) throw error;
-            throw new UsageError(`cannot write ${file}: ${(error as Error).message} — check the folder exists and is writable`, { cause: error });
+            throw fileErrorOf(error, file) ?? usageErrorOf(error, file);
           }
           return 0;
         }),

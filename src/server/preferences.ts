@@ -1,0 +1,100 @@
+// `/preferences?token=…` (SPEC "Readers choose"): a reader's editions and sections as a plain form. GET only
+// shows it (mail scanners open links); POST saves it; ticking nothing unsubscribes, and the page says so.
+import type { Context, Hono, MiddlewareHandler } from 'hono';
+import type { SiteConfig } from '../config/schema.js';
+import type { Logger } from '../log.js';
+import type { Store, Subscriber } from '../store/types.js';
+import { choiceBoxes, choicesFromForm, type KnownChoices } from '../subscribers/choices.js';
+import { unsubscribeSubscriber } from '../subscribers/manage.js';
+import { verifyToken } from '../subscribers/tokens.js';
+import type { PageName, PageViews } from './pages.js';
+
+type Status = 200 | 400 | 404 | 413 | 415 | 429 | 500;
+
+/** What the preferences routes need of the app. */
+export interface PreferencesDeps {
+  store: Store;
+  config: SiteConfig;
+  secret: string;
+  now: () => Date;
+  choices: () => Promise<KnownChoices>;
+  page: <P extends PageName>(c: Context, status: Status, name: P, title: string, view: PageViews[P]) => Response;
+  notice: (c: Context, status: Status, heading: string, paragraphs: string[], link?: PageViews['notice']['link']) => Response;
+  /** Reads the body (chunked or not, capped) before the form is parsed. */
+  readBody: MiddlewareHandler;
+  /** Headers and compression of the other dynamic pages. */
+  security: MiddlewareHandler[];
+  logger?: Logger;
+}
+
+// The words of these pages, together so that the message catalogues can take them over.
+const words = {
+  title: 'Your sections and editions',
+  badLink: ['This link does not work', 'It may have been cut or changed on its way. Use the link at the bottom of any issue, copied whole.'],
+  saved: 'Your choices are saved',
+  savedText: (email: string, title: string) => `${title} sends ${email} what you chose, from the next issue on.`,
+  unsubscribed: 'You chose nothing, so you are unsubscribed',
+  unsubscribedText: (email: string, title: string) => `${email} will get no more mail from ${title}.`,
+  change: 'Change your choices',
+  subscribeAgain: 'Subscribe again',
+} as const;
+
+/** A form field as a list of names: repeated checkboxes, a JSON list, or one comma-separated string. */
+export function formList(value: unknown): string[] {
+  const values = Array.isArray(value) ? value : value === undefined ? [] : [value];
+  return values.filter((v): v is string => typeof v === 'string').flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+}
+
+/** Mounts GET and POST `/preferences` on the app. */
+export function mountPreferences(app: Hono, deps: PreferencesDeps): void {
+  const { store, config, secret, now, page, notice } = deps;
+  app.use('/preferences', ...deps.security);
+
+  const readerOf = async (c: Context): Promise<{ token: string; subscriber: Subscriber } | null> => {
+    const token = c.req.query('token') ?? '';
+    const subject = verifyToken(secret, token, 'preferences');
+    const subscriber = subject === null ? null : await store.findSubscriberByPublicId(subject.publicId);
+    return subscriber ? { token, subscriber } : null;
+  };
+  const badLink = (c: Context): Response => notice(c, 400, words.badLink[0], [words.badLink[1]]);
+  const form = (c: Context, status: 200 | 400, reader: { token: string; subscriber: Subscriber }, boxes: PageViews['preferences']['choices'], error: string | null): Response => {
+    c.header('X-Robots-Tag', 'noindex');
+    return page(c, status, 'preferences', words.title, {
+      email: reader.subscriber.email,
+      action: `/preferences?token=${encodeURIComponent(reader.token)}`,
+      subscribed: reader.subscriber.status === 'active' || reader.subscriber.status === 'pending',
+      error,
+      choices: boxes,
+    });
+  };
+
+  app.get('/preferences', async (c) => {
+    const reader = await readerOf(c);
+    if (!reader) return badLink(c);
+    return form(c, 200, reader, choiceBoxes(await deps.choices(), reader.subscriber), null);
+  });
+
+  app.post('/preferences', deps.readBody, async (c) => {
+    const reader = await readerOf(c);
+    if (!reader) return badLink(c);
+    const fields = await c.req.parseBody({ all: true });
+    const known = await deps.choices();
+    const chosen = choicesFromForm(known, { sections: formList(fields.sections), editions: formList(fields.editions) });
+    const { subscriber } = reader;
+    if (chosen === null) {
+      await unsubscribeSubscriber(store, subscriber.id, now(), 'web');
+      deps.logger?.info({ subscriber: subscriber.id }, 'unsubscribed on the preferences page');
+      return notice(c, 200, words.unsubscribed, [words.unsubscribedText(subscriber.email, config.title)], { href: '/subscribe/', label: words.subscribeAgain });
+    }
+    if (!chosen.ok) {
+      const boxes = choiceBoxes(known, subscriber);
+      return form(c, 400, reader, boxes, `${chosen.message}.`);
+    }
+    await store.setSubscriberChoices(subscriber.id, chosen.choices, now(), 'web');
+    deps.logger?.info({ subscriber: subscriber.id }, 'preferences saved');
+    return notice(c, 200, words.saved, [words.savedText(subscriber.email, config.title)], {
+      href: `/preferences?token=${encodeURIComponent(reader.token)}`,
+      label: words.change,
+    });
+  });
+}

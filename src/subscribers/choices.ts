@@ -1,0 +1,140 @@
+// A reader's choices (SPEC "Readers choose"): sections and editions named as a person would name them,
+// resolved to the keys the store keeps. Pure: the callers say where a name came from (flag, form, CSV line).
+import type { Edition } from '../config/editions.js';
+import type { Article } from '../content/article.js';
+import { groupSections, sortArticles } from '../site/layout.js';
+
+/** A section readers can choose: its key (the slug of `sections/<key>/`) and its label as the site prints it. */
+export interface SectionChoice {
+  key: string;
+  label: string;
+}
+
+/** The outcome of resolving names: the keys, or what is wrong (naming the known ones). */
+export type Resolved = { ok: true; keys: string[] } | { ok: false; message: string };
+
+// The words of this module, together so that the message catalogues can take them over.
+const words = {
+  unknownSection: (name: string, known: string) => `unknown section "${name}" — the sections are: ${known}`,
+  unknownEdition: (name: string, known: string) => `unknown edition "${name}" — the editions are: ${known}`,
+  none: '(none yet)',
+};
+
+/** The sections of the published articles, by key; the label is the newest article's spelling. */
+export function knownSections(published: readonly Article[]): SectionChoice[] {
+  return groupSections(sortArticles(published)).map((s) => ({ key: s.slug, label: s.label }));
+}
+
+/** Splits a comma-separated list (a flag or a CSV cell): names trimmed, empty ones dropped. */
+export function splitNames(value: string): string[] {
+  return value
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+}
+
+/**
+ * Resolves names against choices that each answer to several spellings, in any case. The keys come back
+ * once each, in the order of the choices; an unknown name is an error that lists the known ones.
+ */
+function resolve<T>(
+  names: readonly string[],
+  choices: readonly T[],
+  spellings: (choice: T) => string[],
+  keyOf: (choice: T) => string,
+  unknown: (name: string, known: string) => string,
+  shown: (choice: T) => string,
+): Resolved {
+  const byName = new Map<string, string>();
+  for (const choice of choices) for (const spelling of spellings(choice)) byName.set(spelling.toLowerCase(), keyOf(choice));
+  const wanted = new Set<string>();
+  for (const name of names) {
+    const key = byName.get(name.trim().toLowerCase());
+    if (key === undefined) return { ok: false, message: unknown(name, choices.map(shown).join(', ') || words.none) };
+    wanted.add(key);
+  }
+  return { ok: true, keys: choices.map(keyOf).filter((key) => wanted.has(key)) };
+}
+
+/** Resolves section names (label or slug, any case: `WORLD`, `world`) to keys; none means all sections. */
+export function resolveSections(names: readonly string[], known: readonly SectionChoice[]): Resolved {
+  return resolve(names, known, (s) => [s.key, s.label], (s) => s.key, words.unknownSection, (s) => s.label);
+}
+
+/** Resolves edition names (id or name, any case) to ids; none means the default edition. */
+export function resolveEditions(names: readonly string[], editions: readonly Edition[]): Resolved {
+  return resolve(names, editions, (e) => [e.id, e.name], (e) => e.id, words.unknownEdition, (e) => `${e.id} (${e.name})`);
+}
+
+/** The sections and editions a reader can choose from. */
+export interface KnownChoices {
+  sections: readonly SectionChoice[];
+  editions: readonly Edition[];
+}
+
+/** Choices as a flag, a form field or a CSV cell gives them: comma-separated names, or a list; left out: unchanged. */
+export interface RawChoices {
+  sections?: string | readonly string[] | undefined;
+  editions?: string | readonly string[] | undefined;
+}
+
+/** Resolves both choices at once; the first unknown name is the error, and then nothing is to be saved. */
+export function resolveChoices(
+  raw: RawChoices,
+  known: KnownChoices,
+): { ok: true; choices: { sections?: string[]; editions?: string[] } } | { ok: false; message: string } {
+  const names = (value: string | readonly string[]): string[] => (typeof value === 'string' ? splitNames(value) : value.flatMap(splitNames));
+  const choices: { sections?: string[]; editions?: string[] } = {};
+  if (raw.sections !== undefined) {
+    const sections = resolveSections(names(raw.sections), known.sections);
+    if (!sections.ok) return sections;
+    choices.sections = sections.keys;
+  }
+  if (raw.editions !== undefined) {
+    const editions = resolveEditions(names(raw.editions), known.editions);
+    if (!editions.ok) return editions;
+    choices.editions = editions.keys;
+  }
+  return { ok: true, choices };
+}
+
+/** One checkbox of a choices form. */
+export interface ChoiceBox {
+  value: string;
+  label: string;
+  checked: boolean;
+}
+
+/**
+ * The checkboxes of the sign-up and preferences forms for a reader's choices (empty: all sections, the default
+ * edition). Editions are offered only when there is more than one.
+ */
+export function choiceBoxes(known: KnownChoices, chosen: { sections: readonly string[]; editions: readonly string[] }): {
+  editions: ChoiceBox[];
+  sections: ChoiceBox[];
+} {
+  const editions = chosen.editions.length === 0 ? known.editions.slice(0, 1).map((e) => e.id) : chosen.editions;
+  return {
+    editions: known.editions.length < 2 ? [] : known.editions.map((e) => ({ value: e.id, label: e.name, checked: editions.includes(e.id) })),
+    sections: known.sections.map((s) => ({ value: s.key, label: s.label, checked: chosen.sections.length === 0 || chosen.sections.includes(s.key) })),
+  };
+}
+
+/**
+ * Reads the boxes a form sent back: null when the reader ticked no edition or no section (nothing to send them);
+ * every section ticked is stored as none chosen, which also takes in sections added later.
+ */
+export function choicesFromForm(
+  known: KnownChoices,
+  form: { sections: readonly string[]; editions: readonly string[] },
+): ({ ok: true; choices: { sections: string[]; editions: string[] } } | { ok: false; message: string }) | null {
+  const editions = known.editions.length < 2 ? [] : form.editions;
+  if ((known.editions.length >= 2 && editions.length === 0) || (known.sections.length > 0 && form.sections.length === 0)) return null;
+  const resolved = resolveChoices({ sections: form.sections, editions }, known);
+  if (!resolved.ok) return resolved;
+  const sections = resolved.choices.sections ?? [];
+  return {
+    ok: true,
+    choices: { sections: sections.length === known.sections.length ? [] : sections, editions: resolved.choices.editions ?? [] },
+  };
+}

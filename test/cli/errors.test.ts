@@ -1,0 +1,153 @@
+// User mistakes and a hostile machine through the real CLI: each ends with a message that says what and how to
+// fix it, the right exit status, and never a stack trace.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { chmod, chown, cp, mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startSink, type Sink } from '../delivery/smtp-sink.js';
+import { run } from './run.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const deliveryContent = fileURLToPath(new URL('../fixtures/delivery/content/', import.meta.url));
+const secret = 'errors-test-secret-0123456789abcdefghij';
+let dir: string;
+let sink: Sink | null = null;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'gazette-cli-errors-'));
+});
+afterEach(async () => {
+  await sink?.close();
+  sink = null;
+  await rm(dir, { recursive: true, force: true });
+});
+
+const noTrace = (text: string): void => {
+  expect(text).not.toContain('    at ');
+  expect(text).not.toContain('internal error');
+};
+
+/** Runs bin.ts in a child process with stdout going to `stdout` (a file descriptor) or a pipe. */
+function child(args: string[], options: { stdout?: number; uid?: number; env?: Record<string, string> } = {}) {
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/cli/bin.ts'), ...args], {
+    cwd: root,
+    env: { ...process.env, GAZETTE_SECRET: secret, SMTP_URL: '', ...options.env },
+    stdio: ['ignore', options.stdout ?? 'pipe', 'pipe'],
+    ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.uid }),
+  });
+  let stderr = '';
+  proc.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const done = once(proc, 'close').then(([code]) => ({ code: code as number | null, stderr }));
+  return { proc, done };
+}
+
+describe('command-line mistakes', () => {
+  it('says which argument is missing when "subscribers add" gets no address (exit 2)', async () => {
+    const { code, stderr } = await run(['subscribers', 'add', '--db', join(dir, 'g.db')]);
+    expect(code).toBe(2);
+    expect(stderr).toBe('gazette: missing EMAIL (email address) — see "gazette subscribers add --help"\n');
+  });
+
+  it('refuses a --status that is no status, showing control characters escaped, not run by the terminal', async () => {
+    const { code, stderr } = await run(['subscribers', 'list', '--status', '\u001b[31mweird', '--db', join(dir, 'g.db')]);
+    expect(code).toBe(2);
+    expect(stderr).toBe('gazette: option --status does not take "\\u001b[31mweird" — use one of: pending, active, unsubscribed, bounced\n');
+  });
+
+  it('hints the command as it is typed: "gazette subscribers --help"', async () => {
+    const { code, stderr } = await run(['subscribers']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('run "gazette subscribers --help"');
+    expect(stderr).not.toContain('gazette gazette');
+  });
+
+  it('names the argument that is one too many, not the value of a flag after it', async () => {
+    const { code, stderr } = await run(['subscribers', 'add', 'a@example.org', 'b@example.org', '--db', join(dir, 'g.db')]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('unexpected argument "b@example.org"');
+  });
+
+  it('counts the arguments after "--": one too many is refused, not dropped; one that looks like a flag is taken', async () => {
+    const db = join(dir, 'g.db');
+    const extra = await run(['subscribers', 'add', '--db', db, '--', 'a@example.org', 'b@example.org']);
+    expect(extra.code).toBe(2);
+    expect(extra.stderr).toContain('unexpected argument "b@example.org"');
+    expect((await run(['subscribers', 'list', '--json', '--db', db])).stdout).toBe('[]\n');
+    expect(await run(['subscribers', 'add', '--db', db, '--', '-dash@example.org'])).toMatchObject({ code: 0, stdout: 'added -dash@example.org (active; sections: all; editions: default)\n' });
+  });
+
+  it('refuses --out naming a file, before writing anything (exit 2)', async () => {
+    await writeFile(join(dir, 'public'), 'not a folder');
+    const { code, stderr } = await run(['build', '--content', deliveryContent, '--out', join(dir, 'public')]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/--out .*public is not a folder .* — pass --out DIR/);
+    noTrace(stderr);
+    expect(await readFile(join(dir, 'public'), 'utf8')).toBe('not a folder');
+  });
+});
+
+describe('what the machine does', () => {
+  it('ends with a clear message and exit 1 on a full disk (ENOSPC)', async () => {
+    const db = join(dir, 'g.db');
+    await run(['subscribers', 'add', 'ada@example.org', '--db', db]);
+    const full = await open('/dev/full', 'w');
+    try {
+      const { code, stderr } = await child(['subscribers', 'export', '--db', db], { stdout: full.fd }).done;
+      expect(code).toBe(1);
+      expect(stderr).toBe('gazette: no space left on the device (ENOSPC) — free some space, then run the command again\n');
+    } finally {
+      await full.close();
+    }
+  });
+
+  it('ends quietly when the reader of its output goes away (export | head)', async () => {
+    const db = join(dir, 'g.db');
+    const csv = ['email', ...Array.from({ length: 20_000 }, (_, i) => `r${i}@example.org`)].join('\n');
+    await writeFile(join(dir, 'many.csv'), csv);
+    expect((await run(['subscribers', 'import', join(dir, 'many.csv'), '--db', db])).code).toBe(0);
+    const { proc, done } = child(['subscribers', 'export', '--db', db]);
+    // Like `head -1`: read the first chunk, then close the pipe.
+    await once(proc.stdout!, 'data');
+    proc.stdout!.destroy();
+    const { code, stderr } = await done;
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+
+  it('prints the cause of the SMTP failures that leave deliveries pending', async () => {
+    sink = await startSink({ rcpt: () => ({ code: 451, message: '4.7.1 greylisted by policy, come back later' }) });
+    const content = join(dir, 'content');
+    await cp(deliveryContent, content, { recursive: true });
+    const db = join(dir, 'g.db');
+    for (const email of ['a@example.org', 'b@example.org']) await run(['subscribers', 'add', email, '--db', db]);
+    const env = { GAZETTE_SECRET: secret, SMTP_URL: sink.url, GAZETTE_SEND_ATTEMPTS: '1' };
+    const { code, stdout, stderr } = await run(['publish', '--content', content, '--out', join(dir, 'public'), '--db', db], env);
+    expect(code).toBe(75);
+    expect(stdout).toMatch(/the last failure: .*451 .*greylisted by policy/);
+    expect(stderr).toMatch(/2 deliveries are still pending after temporary failures \(the last: .*greylisted by policy.*\) — run "gazette send"/);
+  });
+});
+
+describe('content', () => {
+  it('reports an unreadable subfolder by its own path and still builds the rest (exit 2)', async () => {
+    const content = join(dir, 'content');
+    await cp(deliveryContent, content, { recursive: true });
+    await mkdir(join(content, 'locked'));
+    await writeFile(join(content, 'locked', '2026-11-20-hidden.md'), '---\ntitle: Hidden\ndate: 2026-11-20\n---\nHidden.\n');
+    await chmod(join(content, 'locked'), 0o000);
+    const out = join(dir, 'public');
+    // root reads any folder: run as nobody then, in a folder nobody may write.
+    const asRoot = process.getuid?.() === 0;
+    if (asRoot) await chown(dir, 65534, 65534);
+    const { code, stderr } = await child(['build', '--content', content, '--out', out], asRoot ? { uid: 65534 } : {}).done;
+    await chmod(join(content, 'locked'), 0o755);
+    expect(stderr).toBe('locked/: cannot read this folder (EACCES); its articles were left out — give Gazette permission to read it, or move it out of the content folder\n');
+    expect(code).toBe(2);
+    const feed = await readFile(join(out, 'feed.xml'), 'utf8');
+    expect(feed).toContain('bridge');
+    expect(feed).not.toContain('Hidden');
+  });
+});

@@ -1,0 +1,172 @@
+// The HTTP face against hostile or unusual clients: other sites' forms, slow connections, chunked and empty bodies.
+import { once } from 'node:events';
+import { request, type IncomingMessage } from 'node:http';
+import { connect } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createToken } from '../../src/subscribers/tokens.js';
+import { secret, startHarness, type Harness } from './harness.js';
+
+let h: Harness | undefined;
+
+afterEach(async () => {
+  await h?.stop();
+  h = undefined;
+});
+
+async function harness(options: Parameters<typeof startHarness>[0] = {}): Promise<Harness> {
+  h = await startHarness(options);
+  return h;
+}
+
+/** A POST whose body goes out in `chunks` with Transfer-Encoding: chunked (no Content-Length). */
+async function chunkedPost(url: string, path: string, contentType: string, chunks: string[]): Promise<{ status: number; body: string }> {
+  const { hostname, port } = new URL(url);
+  const req = request({ hostname, port, path, method: 'POST', headers: { 'Content-Type': contentType, 'Transfer-Encoding': 'chunked' } });
+  for (const chunk of chunks) req.write(chunk);
+  req.end();
+  const [res] = (await once(req, 'response')) as [IncomingMessage];
+  let body = '';
+  for await (const chunk of res) body += String(chunk);
+  return { status: res.statusCode ?? 0, body };
+}
+
+/** Writes `text` on a raw connection and returns everything the server sends until it closes the connection. */
+async function rawExchange(url: string, text: string): Promise<string> {
+  const { hostname, port } = new URL(url);
+  const socket = connect(Number(port), hostname);
+  await once(socket, 'connect');
+  socket.write(text);
+  let answer = '';
+  socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+  await once(socket, 'close');
+  return answer;
+}
+
+const subscription = (email: string): RequestInit => ({ method: 'POST', body: new URLSearchParams({ email }), redirect: 'manual' });
+
+describe('cross-origin form posts', () => {
+  it('refuses a subscription posted from another site, by Origin or Sec-Fetch-Site, storing and sending nothing', async () => {
+    const h = await harness();
+    for (const headers of [
+      { Origin: 'https://evil.example' },
+      { Origin: 'null' },
+      { 'Sec-Fetch-Site': 'cross-site', Origin: 'https://evil.example' },
+      { 'Sec-Fetch-Site': 'same-site', Origin: 'https://blog.example.org' },
+    ]) {
+      const res = await fetch(`${h.url}/subscribe`, { ...subscription('ada@example.org'), headers });
+      expect(res.status).toBe(403);
+      expect(await res.text()).toContain('use the form on https://news.example.org');
+    }
+    const json = await fetch(`${h.url}/subscribe`, {
+      method: 'POST',
+      body: JSON.stringify({ email: 'ada@example.org' }),
+      headers: { 'Content-Type': 'application/json', 'Sec-Fetch-Site': 'cross-site' },
+    });
+    expect(json.status).toBe(403);
+    expect(await json.json()).toMatchObject({ error: 'cross_origin' });
+    expect(await h.store.findSubscriber('ada@example.org')).toBeNull();
+    await h.background.settle();
+    expect(h.sink.received).toHaveLength(0);
+  });
+
+  it('takes the form from the site itself, through a proxy, and from clients that are no browser', async () => {
+    const h = await harness();
+    const cases: [string, Record<string, string>][] = [
+      ['a@example.org', { Origin: 'https://news.example.org' }],
+      ['b@example.org', { Origin: new URL(h.url).origin }],
+      ['c@example.org', { 'Sec-Fetch-Site': 'same-origin', Origin: 'https://news.example.org' }],
+      ['d@example.org', {}],
+    ];
+    for (const [email, headers] of cases) {
+      expect((await fetch(`${h.url}/subscribe`, { ...subscription(email), headers })).status).toBe(200);
+      expect((await h.store.findSubscriber(email))?.status).toBe('pending');
+    }
+  });
+});
+
+describe('the confirmation mail', () => {
+  it('carries no text the requester typed beyond the address: not in To, the subject or the body', async () => {
+    const h = await harness();
+    const spam = 'WIN $1000 at https://spam.example/claim';
+    expect((await fetch(`${h.url}/subscribe`, { method: 'POST', body: new URLSearchParams({ email: 'ada@example.org', name: spam }) })).status).toBe(200);
+    const mail = await h.nextMail();
+    expect(mail.to && !Array.isArray(mail.to) ? mail.to.value : null).toEqual([{ address: 'ada@example.org', name: '' }]);
+    const raw = mail.raw.toString('utf8');
+    for (const fragment of ['WIN', '1000', 'spam.example']) expect(raw).not.toContain(fragment);
+    expect(mail.text).not.toContain('WIN');
+  });
+});
+
+describe('slow clients', () => {
+  it('answers 408 and closes a connection whose headers never finish', async () => {
+    const h = await harness({ timeouts: { headersMs: 300, requestMs: 600, checkEveryMs: 50 } });
+    const answer = await rawExchange(h.url, 'GET /index.html HTTP/1.1\r\nHost: news.example.org\r\nX-Slow: ');
+    expect(answer).toMatch(/^HTTP\/1\.1 408/);
+  });
+
+  it('answers 408 and closes a connection whose body never finishes', async () => {
+    const h = await harness({ timeouts: { headersMs: 300, requestMs: 600, checkEveryMs: 50 } });
+    const answer = await rawExchange(
+      h.url,
+      'POST /subscribe HTTP/1.1\r\nHost: news.example.org\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nemail=',
+    );
+    expect(answer).toMatch(/^HTTP\/1\.1 408/);
+    expect((await h.store.countSubscribers()).pending).toBe(0);
+  });
+});
+
+describe('security headers', () => {
+  it('sends them with the built site’s pages and feeds too, not only the server’s own pages', async () => {
+    const h = await harness();
+    for (const path of ['/', '/index.html', '/articles/first/', '/feed.xml']) {
+      const res = await fetch(`${h.url}${path}`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
+      expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+      expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+    }
+  });
+});
+
+describe('bodies RFC 8058 allows', () => {
+  it('unsubscribes on a chunked one-click POST', async () => {
+    const h = await harness();
+    const { publicId } = (await h.store.upsertSubscriber({ email: 'ada@example.org', name: null, status: 'active' }, new Date())).subscriber;
+    const token = encodeURIComponent(createToken(secret, publicId, 'unsubscribe'));
+    const res = await chunkedPost(h.url, `/unsubscribe?token=${token}`, 'application/x-www-form-urlencoded', ['List-Unsubscribe=', 'One-Click']);
+    expect(res.status).toBe(200);
+    expect(res.body).toContain('You are unsubscribed');
+    expect((await h.store.findSubscriber('ada@example.org'))?.status).toBe('unsubscribed');
+  });
+
+  it('unsubscribes on a POST without any body (no Content-Length, no Transfer-Encoding)', async () => {
+    const h = await harness();
+    const { publicId } = (await h.store.upsertSubscriber({ email: 'ada@example.org', name: null, status: 'active' }, new Date())).subscriber;
+    const token = encodeURIComponent(createToken(secret, publicId, 'unsubscribe'));
+    const answer = await rawExchange(h.url, `POST /unsubscribe?token=${token} HTTP/1.1\r\nHost: news.example.org\r\nConnection: close\r\n\r\n`);
+    expect(answer).toMatch(/^HTTP\/1\.1 200/);
+    expect((await h.store.findSubscriber('ada@example.org'))?.status).toBe('unsubscribed');
+  });
+
+  it('takes a chunked subscription, and answers a subscription without a body with 400, not 500', async () => {
+    const h = await harness();
+    const res = await chunkedPost(h.url, '/subscribe', 'application/x-www-form-urlencoded', ['email=ada%40', 'example.org']);
+    expect(res.status).toBe(200);
+    expect((await h.store.findSubscriber('ada@example.org'))?.status).toBe('pending');
+    const empty = await rawExchange(
+      h.url,
+      'POST /subscribe HTTP/1.1\r\nHost: news.example.org\r\nContent-Type: application/x-www-form-urlencoded\r\nConnection: close\r\n\r\n',
+    );
+    expect(empty).toMatch(/^HTTP\/1\.1 400/);
+    expect(empty).toContain('Please enter your email address.');
+  });
+
+  it('still refuses a chunked body over the size limit with 413', async () => {
+    const h = await harness();
+    const res = await chunkedPost(h.url, '/subscribe', 'application/x-www-form-urlencoded', ['email=a%40example.org&name=', ...Array<string>(20).fill('x'.repeat(1024))]);
+    expect(res.status).toBe(413);
+    expect(await h.store.findSubscriber('a@example.org')).toBeNull();
+  });
+});

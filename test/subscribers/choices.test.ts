@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { knownSections, resolveEditions, resolveSections, splitNames } from '../../src/subscribers/choices.js';
+import { makeArticle } from '../fixtures/digest/articles.js';
+
+const sections = knownSections([
+  makeArticle({ slug: 'a', section: 'WORLD', date: new Date('2026-11-20T00:00:00Z') }),
+  makeArticle({ slug: 'b', section: 'World', date: new Date('2026-11-21T00:00:00Z') }),
+  makeArticle({ slug: 'c', section: 'Local news', date: new Date('2026-11-19T00:00:00Z') }),
+  makeArticle({ slug: 'd', section: null }),
+]);
+const editions = [
+  { id: 'daily', name: 'Daily briefing', schedule: '0 6 * * *', maxArticles: 5 },
+  { id: 'weekly', name: 'Weekly digest', schedule: '0 7 * * 1', maxArticles: 10 },
+];
+
+describe('knownSections', () => {
+  it('lists each section once by key, labelled as the newest article writes it', () => {
+    expect(sections).toEqual([
+      { key: 'local-news', label: 'Local news' },
+      { key: 'world', label: 'World' },
+    ]);
+  });
+});
+
+describe('resolveSections', () => {
+  it('takes a label or a slug in any case, and gives each key once in the site order', () => {
+    expect(resolveSections(['WORLD', 'local-NEWS', 'world', ' Local News '], sections)).toEqual({ ok: true, keys: ['local-news', 'world'] });
+  });
+
+  it('takes no names as all sections', () => {
+    expect(resolveSections([], sections)).toEqual({ ok: true, keys: [] });
+  });
+
+  it('names the known sections when a name is unknown', () => {
+    expect(resolveSections(['world', 'sport'], sections)).toEqual({
+      ok: false,
+      message: 'unknown section "sport" — the sections are: Local news, World',
+    });
+  });
+});
+
+describe('resolveEditions', () => {
+  it('takes an id or a name in any case', () => {
+    expect(resolveEditions(['WEEKLY', 'daily briefing'], editions)).toEqual({ ok: true, keys: ['daily', 'weekly'] });
+  });
+
+  it('names the known editions when a name is unknown', () => {
+    expect(resolveEditions(['monthly'], editions)).toEqual({
+      ok: false,
+      message: 'unknown edition "monthly" — the editions are: daily (Daily briefing), weekly (Weekly digest)',
+    });
+  });
+});
+
+describe('splitNames', () => {
+  it('splits on commas, trims and drops empty names', () => {
+    expect(splitNames(' world, local ,,')).toEqual(['world', 'local']);
+    expect(splitNames('')).toEqual([]);
+  });
+});
