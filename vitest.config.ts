@@ -7,6 +7,8 @@ const onBothStores = [
   'test/delivery/cli.test.ts',
   'test/delivery/crash.test.ts',
   'test/delivery/dkim.test.ts',
+  'test/delivery/editions-cli.test.ts',
+  'test/delivery/sections.test.ts',
   'test/delivery/send.test.ts',
   'test/inbound/e2e.test.ts',
   'test/schedule/daemon.test.ts',
