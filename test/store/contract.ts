@@ -420,7 +420,10 @@ export function describeStoreContract(name: string, create: () => Promise<StoreF
         const b = await store.claimDeliveries('b', 4, 1000, now);
         expect(a.map((r) => r.email)).toEqual(['r0@example.org', 'r1@example.org', 'r2@example.org', 'r3@example.org']);
         expect(b.map((r) => r.email)).toEqual(['r4@example.org', 'r5@example.org', 'r6@example.org', 'r7@example.org']);
-        expect(a[0]).toMatchObject({ digestNumber: 1, subscriberStatus: 'active', attempts: 0 });
+        expect(a[0]).toMatchObject({ digestNumber: 1, subscriberStatus: 'active', attempts: 0, sections: [] });
+        // A claimed row names its reader as pendingDeliveries does: by public id, for the tokens and the Message-ID.
+        expect(a[0]?.publicId).toBe((await store.findSubscriber('r0@example.org'))?.publicId);
+        expect(a[0]?.publicId).toMatch(/^[0-9a-f]{32}$/);
         await store.recordDeliveries([{ digestNumber: 1, subscriberId: a[0]!.subscriberId, result: 'sent', detail: null, at: now }]);
         // a renews; b's claims expire; a gives its claims back.
         const later = new Date(now.getTime() + 800);
@@ -437,6 +440,17 @@ export function describeStoreContract(name: string, create: () => Promise<StoreF
           'r3@example.org',
         ]);
         expect(await store.claimDeliveries('e', 10, 1000, afterExpiry)).toEqual([]);
+      });
+
+      it('claims only the edition readers’ pending rows: a reader whose sections had nothing new is skipped, not claimed', async () => {
+        await store.upsertSubscriber({ email: 'world@example.org', name: null, status: 'active', sections: ['world'] }, now);
+        await store.upsertSubscriber({ email: 'local@example.org', name: null, status: 'active', sections: ['local'] }, now);
+        await store.upsertSubscriber({ email: 'weekly@example.org', name: null, status: 'active', editions: ['weekly'] }, now);
+        const input = await digest(['w']);
+        await store.createDigest({ ...input, blocks: [{ slug: 'w', section: 'world', subject: 'w', title: 'w', summary: '' }] });
+        const claimed = await store.claimDeliveries('a', 10, 1000, now);
+        expect(claimed.map((r) => [r.email, r.sections])).toEqual([['world@example.org', ['world']]]);
+        expect(await store.deliveryCounts(input.number)).toMatchObject({ pending: 1, skipped: 1 });
       });
 
       it('never gives one row to two claimers claiming at once', async () => {
