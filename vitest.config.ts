@@ -12,6 +12,7 @@ const onBothStores = [
   'test/delivery/send.test.ts',
   'test/inbound/e2e.test.ts',
   'test/schedule/daemon.test.ts',
+  'test/schedule/editions.test.ts',
   'test/schedule/scheduler.test.ts',
   'test/store/lease.test.ts',
 ];
