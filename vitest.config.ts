@@ -14,6 +14,7 @@ const onBothStores = [
   'test/schedule/daemon.test.ts',
   'test/schedule/editions.test.ts',
   'test/schedule/scheduler.test.ts',
+  'test/server/consent.test.ts',
   'test/store/lease.test.ts',
 ];
 const postgresOnly = ['test/store/postgres.test.ts', 'test/store/copy.test.ts', 'test/jobs/fleet.test.ts'];

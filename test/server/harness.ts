@@ -13,9 +13,10 @@ import { createTransport } from '../../src/delivery/index.js';
 import type { Transport } from '../../src/delivery/transport.js';
 import type { Logger } from '../../src/log.js';
 import { BackgroundTasks, startServer, type RunningServer, type ServerTimeouts, type SubscribeLimits } from '../../src/server/index.js';
-import { openSqliteStore } from '../../src/store/sqlite.js';
+import { openStore } from '../../src/store/index.js';
 import type { Store } from '../../src/store/types.js';
 import { startSink, type Sink } from '../delivery/smtp-sink.js';
+import { createTestDatabase } from '../store/databases.js';
 
 /** Text that only the file outside --out contains: a response carrying it escaped the folder. */
 export const outsideMarker = 'OUTSIDE-THE-OUT-FOLDER';
@@ -24,6 +25,8 @@ export const secret = 'server-test-secret';
 /** Everything a server test needs, and `stop()` to tear it down. */
 export interface Harness {
   dir: string;
+  /** The `--db` value of the test's database (SQLite or PostgreSQL, as the vitest project runs). */
+  db: string;
   outDir: string;
   store: Store;
   config: SiteConfig;
@@ -65,7 +68,8 @@ export async function startHarness(
   await writeFile(join(outDir, 'articles', 'first', 'index.html'), '<!doctype html><title>First</title>');
   await writeFile(join(outDir, '.gazette-manifest.json'), `{"note":"${outsideMarker}"}`);
 
-  const store = await openSqliteStore(join(dir, 'gazette.db'));
+  const database = await createTestDatabase(dir);
+  const store = await openStore({ dbPath: database.db });
   const config = parseSiteConfig({
     title: 'Example News',
     baseUrl: 'https://news.example.org',
@@ -94,6 +98,7 @@ export async function startHarness(
   let taken = 0;
   return {
     dir,
+    db: database.db,
     outDir,
     store,
     config,
@@ -112,6 +117,7 @@ export async function startHarness(
       await transport.close();
       await sink.close();
       await store.close();
+      await database.dispose();
       await rm(dir, { recursive: true, force: true });
     },
   };
