@@ -15,6 +15,7 @@ const onBothStores = [
   'test/schedule/editions.test.ts',
   'test/schedule/scheduler.test.ts',
   'test/server/consent.test.ts',
+  'test/server/preferences.test.ts',
   'test/store/lease.test.ts',
 ];
 const postgresOnly = ['test/store/postgres.test.ts', 'test/store/copy.test.ts', 'test/jobs/fleet.test.ts'];
