@@ -17,6 +17,7 @@ const onBothStores = [
   'test/server/consent.test.ts',
   'test/server/preferences.test.ts',
   'test/store/lease.test.ts',
+  'test/subscribers/choices-cli.test.ts',
 ];
 const postgresOnly = ['test/store/postgres.test.ts', 'test/store/copy.test.ts', 'test/jobs/fleet.test.ts'];
 
