@@ -17,7 +17,11 @@ export interface CliIO {
 export const optionArgs = {
   content: { type: 'string', valueHint: 'DIR', description: 'content folder (env GAZETTE_CONTENT, default ./content)' },
   out: { type: 'string', valueHint: 'DIR', description: 'output folder (env GAZETTE_OUT, default ./public)' },
-  db: { type: 'string', valueHint: 'FILE', description: 'SQLite database (env GAZETTE_DB, default ./data/gazette.db)' },
+  db: {
+    type: 'string',
+    valueHint: 'FILE|URL',
+    description: 'SQLite file or postgres:// URL (env GAZETTE_DB, default ./data/gazette.db)',
+  },
   outbox: {
     type: 'string',
     valueHint: 'DIR',

@@ -30,7 +30,12 @@ export interface RuntimeOptions {
   dkim: DkimOptions | null;
   /** Behind a reverse proxy: take the client address from X-Forwarded-For (`GAZETTE_TRUST_PROXY=1`). */
   trustProxy: boolean;
+  /** `GAZETTE_ADMIN_TOKEN`: turns on /admin for whoever shows it; null leaves the dashboard off. */
+  adminToken: string | null;
 }
+
+/** The shortest admin token accepted: long enough that the rate limit makes guessing hopeless. */
+export const minAdminTokenLength = 20;
 
 function nonEmpty(value: string | undefined): string | null {
   return value === undefined || value.trim() === '' ? null : value;
@@ -66,17 +71,35 @@ export function resolveOptions(flags: OptionFlags, env: Readonly<Record<string, 
       'SMTP_URL must look like smtp://user:pass@host:587 or smtps://user:pass@host:465 (percent-encode @ : / # in the user and password)',
     );
   }
+  const dbPath = flags.db ?? nonEmpty(env.GAZETTE_DB) ?? './data/gazette.db';
+  // The URL is not echoed: it may hold a password.
+  if (/^postgres(?:ql)?:\/\//i.test(dbPath) && !URL.canParse(dbPath)) {
+    throw new UsageError(
+      '--db / GAZETTE_DB is not a valid PostgreSQL URL — write postgres://user:password@host:5432/database (percent-encode @ : / # in the user and password)',
+    );
+  }
   return {
     contentDir: flags.content ?? nonEmpty(env.GAZETTE_CONTENT) ?? './content',
     outDir: flags.out ?? nonEmpty(env.GAZETTE_OUT) ?? './public',
-    dbPath: flags.db ?? nonEmpty(env.GAZETTE_DB) ?? './data/gazette.db',
+    dbPath,
     outboxDir: flags.outbox ?? nonEmpty(env.GAZETTE_OUTBOX) ?? './data/outbox',
     port,
     smtpUrl,
     secret: strongSecret(env.GAZETTE_SECRET),
     dkim: resolveDkim(env),
     trustProxy: /^(1|true|yes)$/i.test(env.GAZETTE_TRUST_PROXY ?? ''),
+    adminToken: resolveAdminToken(env),
   };
+}
+
+function resolveAdminToken(env: Readonly<Record<string, string | undefined>>): string | null {
+  const token = nonEmpty(env.GAZETTE_ADMIN_TOKEN);
+  if (token !== null && token.length < minAdminTokenLength) {
+    throw new UsageError(
+      `GAZETTE_ADMIN_TOKEN is ${token.length} characters; use at least ${minAdminTokenLength} random ones (e.g. \`openssl rand -base64 30\`) or unset it to keep /admin off`,
+    );
+  }
+  return token;
 }
 
 /** The inbound listener's port: `--smtp-port`, else `GAZETTE_INBOUND_PORT`, else 2525. */

@@ -150,6 +150,8 @@ export const siteConfigSchema = z.strictObject({
       .refine((v) => !v.includes('+'), { error: 'expected an address without "+" (Gazette adds "+…" to it for each message)' })
       .nullable()
       .default(null),
+    /** Messages per second for every sender on the database together (PostgreSQL fleet); null: no limit. */
+    rate: z.number().positive().max(100_000).nullable().default(null),
   }),
 });
 

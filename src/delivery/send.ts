@@ -17,6 +17,8 @@ const maxTotalAttempts = 30;
  */
 const bounceStreakLimit = 25;
 const pageSize = 500;
+/** The store's name of `newsletter.rate`, shared by every sender on a database. */
+const fleetRateName = 'newsletter';
 
 /** Where a run stands, for a progress bar or log line. */
 export interface SendProgress {
@@ -71,6 +73,15 @@ export interface SendPendingOptions {
   /** Delay before the first retry and the cap (ms); each retry doubles it, with jitter. */
   backoff?: { baseMs: number; maxMs: number };
   clock?: () => Date;
+  /**
+   * Cooperative sending (PostgreSQL): rows come from claims rather than from reading every pending row, and the
+   * run ends when nothing is left to claim. See `withClaims`.
+   */
+  claim?: (limit: number) => Promise<PendingDelivery[]>;
+  /** With `claim`: how many rows are left for a later send (the summary's `pending`); others' claims excluded. */
+  pending?: () => Promise<number>;
+  /** `newsletter.rate`: messages per second for the whole fleet, paced through the store; null: no limit. */
+  fleetRate?: number | null;
 }
 
 interface Job {
@@ -199,7 +210,7 @@ class SendRun {
       bounced: this.counts.bounced,
       failed: this.counts.failed,
       skipped: this.counts.skipped,
-      pending: (await this.store.deliveryCounts()).pending,
+      pending: this.options.pending ? await this.options.pending() : (await this.store.deliveryCounts()).pending,
       deferred: this.counts.deferred,
       durationMs: Math.round(durationMs),
       ratePerSecond: Math.round(this.acceptedPerSecond()),
@@ -249,6 +260,13 @@ class SendRun {
   }
 
   private async readPage(): Promise<void> {
+    if (this.options.claim) {
+      // A claim per few rows a connection: the fleet shares out the end of a send evenly.
+      this.page = await this.options.claim(Math.min(pageSize, 10 * this.settings.maxConnections));
+      this.pageAt = 0;
+      if (this.page.length === 0) this.exhausted = true;
+      return;
+    }
     this.page = await this.store.pendingDeliveries(pageSize, this.cursor);
     this.pageAt = 0;
     const last = this.page.at(-1);
@@ -266,13 +284,21 @@ class SendRun {
     }
   }
 
-  /** Keeps to the rate limit; false when the run was stopped while waiting. */
+  /** Keeps to the rate limits, this process's and the fleet's; false when the run was stopped while waiting. */
   private async pace(): Promise<boolean> {
-    if (this.rate <= 0) return !this.signal.aborted;
-    const now = performance.now();
-    const at = Math.max(now, this.nextSlot);
-    this.nextSlot = at + 1000 / this.rate;
-    return at > now ? this.wait(at - now) : !this.signal.aborted;
+    if (this.rate > 0) {
+      const now = performance.now();
+      const at = Math.max(now, this.nextSlot);
+      this.nextSlot = at + 1000 / this.rate;
+      if (at > now && !(await this.wait(at - now))) return false;
+    }
+    const fleetRate = this.options.fleetRate ?? null;
+    if (fleetRate !== null && fleetRate > 0 && !this.signal.aborted) {
+      const start = await this.store.reserveRateSlot(fleetRateName, 1000 / fleetRate, new Date());
+      const delay = start - Date.now();
+      if (delay > 0) return this.wait(delay);
+    }
+    return !this.signal.aborted;
   }
 
   private acceptedPerSecond(): number {

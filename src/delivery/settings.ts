@@ -9,6 +9,8 @@ export interface DeliverySettings {
   ratePerSecond: number;
   /** Attempts per row in one run before it is left pending for the next (`GAZETTE_SEND_ATTEMPTS`, default 5). */
   maxAttempts: number;
+  /** On PostgreSQL, how long a sender's claim on rows lasts unless renewed (`GAZETTE_CLAIM_SECONDS`, default 60). */
+  claimSeconds?: number;
 }
 
 /** The defaults: five connections, no rate limit, five attempts per run. */
@@ -25,11 +27,12 @@ export function integer(env: Readonly<Record<string, string | undefined>>, name:
   return value;
 }
 
-/** Reads `SMTP_MAX_CONNECTIONS`, `SMTP_RATE_PER_SECOND` and `GAZETTE_SEND_ATTEMPTS`; a bad value is a UsageError. */
+/** Reads `SMTP_MAX_CONNECTIONS`, `SMTP_RATE_PER_SECOND`, `GAZETTE_SEND_ATTEMPTS` and `GAZETTE_CLAIM_SECONDS`; a bad value is a UsageError. */
 export function resolveDeliverySettings(env: Readonly<Record<string, string | undefined>>): DeliverySettings {
   return {
     maxConnections: integer(env, 'SMTP_MAX_CONNECTIONS', defaultDeliverySettings.maxConnections, 1, 100),
     ratePerSecond: integer(env, 'SMTP_RATE_PER_SECOND', defaultDeliverySettings.ratePerSecond, 0, 100_000),
     maxAttempts: integer(env, 'GAZETTE_SEND_ATTEMPTS', defaultDeliverySettings.maxAttempts, 1, 100),
+    claimSeconds: integer(env, 'GAZETTE_CLAIM_SECONDS', 60, 1, 86_400),
   };
 }

@@ -7,7 +7,7 @@ import { editionsOf, hasEditions } from '../config/editions.js';
 import type { SiteConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/index.js';
-import { defaultLeaseTtlMs, Lease, leaseHolder, runLeaseName } from './lease.js';
+import { defaultLeaseTtlMs, Lease, leaseHolder, runLeaseName } from '../store/lease.js';
 import {
   readScheduleState,
   writeScheduleState,
@@ -181,8 +181,7 @@ class CronScheduler implements Scheduler {
   }
 
   async health(): Promise<HealthInfo> {
-    const lastRuns = new Map<ScheduleName, RunRecord | null>();
-    for (const schedule of this.schedules) lastRuns.set(schedule.name, (await readScheduleState(this.store, schedule.name))?.lastRun ?? null);
+    // What runs now is taken before reading the store, which may take long enough for the run to end.
     const running = this.current && {
       schedule: this.current.schedule,
       slot: this.current.slot,
@@ -190,6 +189,8 @@ class CronScheduler implements Scheduler {
       runId: this.current.runId,
       startedAt: this.current.startedAt,
     };
+    const lastRuns = new Map<ScheduleName, RunRecord | null>();
+    for (const schedule of this.schedules) lastRuns.set(schedule.name, (await readScheduleState(this.store, schedule.name))?.lastRun ?? null);
     return {
       holder: this.holder,
       running,

@@ -10,6 +10,7 @@ import { integer } from '../delivery/settings.js';
 import type { Transport } from '../delivery/transport.js';
 import { t } from '../i18n/index.js';
 import type { Logger } from '../log.js';
+import { createAdminApp } from './admin.js';
 import { emailKey } from '../store/sql.js';
 import type { Store, Subscriber, SubscriberChoices } from '../store/types.js';
 import { composeConfirmation } from '../subscribers/confirmation.js';
@@ -92,6 +93,8 @@ export interface AppDeps {
   choices?: () => Promise<KnownChoices>;
   /** The ESP webhooks (`/webhooks/*`): how events are recorded and the environment holding their secrets. */
   webhooks?: Omit<WebhookDeps, 'logger' | 'now'>;
+  /** GAZETTE_ADMIN_TOKEN: serves the dashboard under /admin to whoever shows it; unset, there is no /admin. */
+  adminToken?: string | null;
 }
 
 /** Largest request body accepted (a subscription is two short fields). */
@@ -380,6 +383,9 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
 
   mountPreferences(app, { store, config, secret, now, choices, page, notice, readBody, security: [pageSecurity, compress()], ...(logger ? { logger } : {}) });
   if (deps.webhooks) app.route('/webhooks', createWebhooks({ ...deps.webhooks, logger, now }));
+  if (deps.adminToken) {
+    app.route('/admin', createAdminApp({ token: deps.adminToken, store, config, now, clientOf, logger }));
+  }
 
   const serveOut = createStaticHandler(deps.options.outDir);
   app.get('*', staticSecurity, (c) => serveOut(c));

@@ -20,15 +20,30 @@ export class SlidingWindowLimiter {
 
   constructor(readonly rule: RateLimit) {}
 
+  private recent(key: string, nowMs: number): number[] {
+    const since = nowMs - this.rule.windowMs;
+    return (this.hits.get(key) ?? []).filter((t) => t > since);
+  }
+
+  private decide(log: readonly number[], nowMs: number): RateDecision {
+    if (log.length < this.rule.limit) return { allowed: true };
+    const oldest = log[0] ?? nowMs;
+    return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((oldest + this.rule.windowMs - nowMs) / 1000)) };
+  }
+
+  /** Whether a request for `key` at `nowMs` would be allowed, without counting it. */
+  peek(key: string, nowMs: number): RateDecision {
+    return this.decide(this.recent(key, nowMs), nowMs);
+  }
+
   /** Counts a request for `key` at `nowMs` if the window has room. */
   hit(key: string, nowMs: number): RateDecision {
-    const since = nowMs - this.rule.windowMs;
-    const log = (this.hits.get(key) ?? []).filter((t) => t > since);
+    const log = this.recent(key, nowMs);
+    const decision = this.decide(log, nowMs);
     this.hits.delete(key);
-    if (log.length >= this.rule.limit) {
+    if (!decision.allowed) {
       this.hits.set(key, log);
-      const oldest = log[0] ?? nowMs;
-      return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((oldest + this.rule.windowMs - nowMs) / 1000)) };
+      return decision;
     }
     log.push(nowMs);
     this.hits.set(key, log);

@@ -1,12 +1,25 @@
 // Opening the store named by the runtime options; the one place that picks an implementation.
 import type { RuntimeOptions } from '../config/options.js';
-import { openSqliteStore } from './sqlite.js';
+import type { Driver } from './driver.js';
+import { describePostgresUrl, isPostgresUrl, openPostgresDriver, openPostgresStore } from './postgres.js';
+import { openSqliteFile, openSqliteStore } from './sqlite.js';
 import type { Store } from './types.js';
 
 export type * from './types.js';
 export { subscriberStatuses } from './types.js';
+export { isPostgresUrl } from './postgres.js';
 
-/** Opens the store at `--db` / `GAZETTE_DB`. */
+/** Connects to the database `db` names (a `postgres://` URL, else a SQLite file), without migrating it. */
+export function openDriver(db: string): Promise<Driver> {
+  return isPostgresUrl(db) ? openPostgresDriver(db) : Promise.resolve(openSqliteFile(db));
+}
+
+/** Opens the store at `--db` / `GAZETTE_DB`: a `postgres://` URL on PostgreSQL, anything else as a SQLite file. */
 export function openStore(options: Pick<RuntimeOptions, 'dbPath'>): Promise<Store> {
-  return openSqliteStore(options.dbPath);
+  return isPostgresUrl(options.dbPath) ? openPostgresStore(options.dbPath) : openSqliteStore(options.dbPath);
+}
+
+/** The database `db` names, for messages: a URL without its user and password, or the file's path. */
+export function describeDatabase(db: string): string {
+  return isPostgresUrl(db) ? `postgres://${describePostgresUrl(db)}` : db;
 }

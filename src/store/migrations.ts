@@ -130,7 +130,26 @@ export const migrations: readonly Migration[] = [
    CREATE INDEX subscriber_events_by_at ON subscriber_events (at, id);`,
   },
 
-  // 5 (issue 14, readers choose): each reader's sections and editions ('' = all sections / the default edition,
+  // 5 (issue 11, the return path): what `stats` reads — journal events per digest and kind, those naming no
+  // digest by time, and ledger rows per digest and status without reading the rows themselves.
+  `CREATE INDEX subscriber_events_by_digest ON subscriber_events (digest_number, kind) WHERE digest_number IS NOT NULL;
+   CREATE INDEX subscriber_events_undated ON subscriber_events (kind, at) WHERE digest_number IS NULL;
+   CREATE INDEX deliveries_by_status ON deliveries (digest_number, status);`,
+  // 6 (issue 17, the dashboard): what it counts per day (joins, departures) and lists (the newest events of a kind).
+  `CREATE INDEX subscribers_by_created ON subscribers (created_at);
+   CREATE INDEX subscribers_by_status_updated ON subscribers (status, updated_at);
+   CREATE INDEX subscriber_events_by_kind_at ON subscriber_events (kind, at);`,
+  // 7 (issue 10): cooperative sending on PostgreSQL: a ledger row claimed by one sender until a time (ms since the
+  // epoch), and the fleet's send-rate schedule (the next free slot of each named rate).
+  {
+    sqlite: `ALTER TABLE deliveries ADD COLUMN claimed_by TEXT;
+   ALTER TABLE deliveries ADD COLUMN claimed_until INTEGER;
+   CREATE TABLE rate_slots (name TEXT PRIMARY KEY, next_at INTEGER NOT NULL) STRICT;`,
+    postgres: `ALTER TABLE deliveries ADD COLUMN claimed_by TEXT, ADD COLUMN claimed_until BIGINT;
+   CREATE TABLE rate_slots (name TEXT PRIMARY KEY, next_at BIGINT NOT NULL);`,
+  },
+
+  // 8 (issue 14, readers choose): each reader's sections and editions ('' = all sections / the default edition,
   // which is what every reader of an older database gets); digests per edition with their own issue numbers
   // and the blocks each reader's copy is assembled from; a slug once per edition rather than once overall.
   {
@@ -167,16 +186,11 @@ export const migrations: readonly Migration[] = [
    ALTER TABLE digest_articles ALTER COLUMN edition DROP DEFAULT;`,
   },
 
-  // 6 (issue 11, the return path): what `stats` reads — journal events per digest and kind, those naming no
-  // digest by time, and ledger rows per digest and status without reading the rows themselves.
-  `CREATE INDEX subscriber_events_by_digest ON subscriber_events (digest_number, kind) WHERE digest_number IS NOT NULL;
-   CREATE INDEX subscriber_events_undated ON subscriber_events (kind, at) WHERE digest_number IS NULL;
-   CREATE INDEX deliveries_by_status ON deliveries (digest_number, status);`,
-
-  // 7 (issue 12, consent): an opaque public id per reader for links and Message-IDs (random for the readers already
+  // 9 (issue 12, consent): an opaque public id per reader for links and Message-IDs (random for the readers already
   // there), and the newest request to subscribe: its nonce (the only confirm link that works), its time, and the name,
   // sections and editions given (applied when it is confirmed);
-  // journal indexes for counting confirmation mail in a window (the caps), in all and per mailbox.
+  // a journal index for counting confirmation mail per mailbox in a window (the caps; counting them in all uses
+  // migration 6's (kind, at)).
   {
     sqlite: `ALTER TABLE subscribers ADD COLUMN public_id TEXT;
    UPDATE subscribers SET public_id = lower(hex(randomblob(16)));
@@ -186,7 +200,6 @@ export const migrations: readonly Migration[] = [
    ALTER TABLE subscribers ADD COLUMN requested_name TEXT;
    ALTER TABLE subscribers ADD COLUMN requested_sections TEXT;
    ALTER TABLE subscribers ADD COLUMN requested_editions TEXT;
-   CREATE INDEX subscriber_events_by_kind ON subscriber_events (kind, at);
    CREATE INDEX subscriber_events_by_kind_detail ON subscriber_events (kind, detail, at);`,
     postgres: `ALTER TABLE subscribers ADD COLUMN public_id TEXT;
    UPDATE subscribers SET public_id = replace(gen_random_uuid()::text, '-', '');
@@ -196,7 +209,6 @@ export const migrations: readonly Migration[] = [
    ALTER TABLE subscribers ADD COLUMN requested_name TEXT;
    ALTER TABLE subscribers ADD COLUMN requested_sections TEXT;
    ALTER TABLE subscribers ADD COLUMN requested_editions TEXT;
-   CREATE INDEX subscriber_events_by_kind ON subscriber_events (kind, at);
    CREATE INDEX subscriber_events_by_kind_detail ON subscriber_events (kind, detail, at);`,
   },
 ];
@@ -212,7 +224,11 @@ export async function schemaVersion(db: Queryable): Promise<number> {
     const [row] = await db.query<{ user_version: number }>('PRAGMA user_version');
     return row?.user_version ?? 0;
   }
-  await db.exec('CREATE TABLE IF NOT EXISTS gazette_schema (version INTEGER NOT NULL)');
+  // Only looked at here: it is created under the writer lock (setSchemaVersion), where processes take turns.
+  // A catalog query, not to_regclass: that one may answer from this connection's cache, missing a table
+  // another process has just created.
+  const tables = await db.query("SELECT 1 FROM pg_tables WHERE schemaname = current_schema() AND tablename = 'gazette_schema'");
+  if (tables.length === 0) return 0;
   const [row] = await db.query<{ version: number }>('SELECT version FROM gazette_schema');
   return row?.version ?? 0;
 }
@@ -222,6 +238,7 @@ async function setSchemaVersion(db: Queryable, version: number): Promise<void> {
     await db.exec(`PRAGMA user_version = ${version}`);
     return;
   }
+  await db.exec('CREATE TABLE IF NOT EXISTS gazette_schema (version INTEGER NOT NULL)');
   if ((await db.run('UPDATE gazette_schema SET version = ?', [version])) === 0) {
     await db.run('INSERT INTO gazette_schema (version) VALUES (?)', [version]);
   }

@@ -9,6 +9,9 @@ import {
   subscriberStatuses,
   type DeliveryCounts,
   type DeliveryCursor,
+  type DepartedDay,
+  type JoinedDay,
+  type RecentEvent,
   type DeliveryOutcome,
   type DigestInput,
   type ConfirmLinkState,
@@ -122,6 +125,16 @@ const sql = {
     VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING`,
   eventsOf: 'SELECT * FROM subscriber_events WHERE subscriber_id = ? ORDER BY id DESC LIMIT ?',
   eventsSince: 'SELECT * FROM subscriber_events WHERE at >= ? AND id > ? ORDER BY id LIMIT ?',
+  joinedDays: `SELECT substr(created_at, 1, 10) AS day, status, count(*) AS n FROM subscribers
+    WHERE created_at >= ? GROUP BY substr(created_at, 1, 10), status`,
+  departedDays: `SELECT substr(updated_at, 1, 10) AS day, substr(created_at, 1, 10) AS joined, status, count(*) AS n
+    FROM subscribers WHERE status IN ('unsubscribed', 'bounced') AND updated_at >= ?
+    GROUP BY substr(updated_at, 1, 10), substr(created_at, 1, 10), status`,
+  sendingProgress: `SELECT d.digest_number, count(*) FILTER (WHERE d.status = 'pending') AS pending,
+    count(*) FILTER (WHERE d.status = 'sent') AS sent,
+    count(*) FILTER (WHERE d.status = 'sent' AND d.updated_at >= ?) AS sent_since
+    FROM deliveries d WHERE d.digest_number IN (SELECT DISTINCT digest_number FROM deliveries WHERE status = 'pending')
+    GROUP BY d.digest_number ORDER BY d.digest_number`,
   seenSlugs: 'SELECT slug FROM digest_articles WHERE edition = ?',
   nextDigestNumber: 'SELECT coalesce(max(number), 0) + 1 AS n FROM digests',
   nextIssueNumber: 'SELECT coalesce(max(issue), 0) + 1 AS n FROM digests WHERE edition = ?',
@@ -134,6 +147,20 @@ const sql = {
     FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
     WHERE d.status = 'pending' AND (d.digest_number, d.subscriber_id) > (?, ?)
     ORDER BY d.digest_number, d.subscriber_id LIMIT ?`,
+  claim: `UPDATE deliveries SET claimed_by = ?, claimed_until = ?
+    WHERE (digest_number, subscriber_id) IN (
+      SELECT digest_number, subscriber_id FROM deliveries
+      WHERE status = 'pending' AND (claimed_until IS NULL OR claimed_until <= ?)
+      ORDER BY digest_number, subscriber_id LIMIT ? %LOCK%)
+    RETURNING digest_number, subscriber_id, attempts`,
+  subscriberStatusesOf: 'SELECT id, public_id, email, name, status, sections FROM subscribers WHERE id IN (%IDS%)',
+  countUnclaimed: `SELECT count(*) AS n FROM deliveries
+    WHERE status = 'pending' AND (claimed_until IS NULL OR claimed_until <= ? OR claimed_by = ?)`,
+  renewClaims: "UPDATE deliveries SET claimed_until = ? WHERE claimed_by = ? AND status = 'pending'",
+  releaseClaims: "UPDATE deliveries SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ? AND status = 'pending'",
+  reserveRateSlot: `INSERT INTO rate_slots (name, next_at) VALUES (?, ?)
+    ON CONFLICT (name) DO UPDATE SET next_at = (CASE WHEN rate_slots.next_at > ? THEN rate_slots.next_at ELSE ? END) + ?
+    RETURNING next_at`,
   finish: `UPDATE deliveries SET status = ?, detail = ?, attempts = attempts + 1, updated_at = ?
     WHERE digest_number = ? AND subscriber_id = ? AND status = 'pending'`,
   skip: `UPDATE deliveries SET status = 'skipped', detail = ?, updated_at = ?
@@ -147,6 +174,8 @@ const sql = {
     ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
     WHERE leases.holder = excluded.holder OR leases.expires_at <= ?`,
   releaseLease: 'DELETE FROM leases WHERE name = ? AND holder = ?',
+  getLease: 'SELECT holder, expires_at FROM leases WHERE name = ?',
+  takeOverLease: 'UPDATE leases SET holder = ?, expires_at = ? WHERE name = ? AND holder = ?',
 } as const;
 
 // ---- Issue 11: the return path and stats ----
@@ -446,6 +475,35 @@ export class SqlStore implements Store {
     }
   }
 
+  async subscriberFlows(since: Date): Promise<{ joined: JoinedDay[]; departed: DepartedDay[] }> {
+    const at = since.toISOString();
+    const [joined, departed] = await Promise.all([
+      this.driver.query<{ day: string; status: SubscriberStatus; n: Count }>(sql.joinedDays, [at]),
+      this.driver.query<{ day: string; joined: string; status: 'unsubscribed' | 'bounced'; n: Count }>(sql.departedDays, [at]),
+    ]);
+    return {
+      joined: joined.map((r) => ({ day: r.day, status: r.status, count: Number(r.n) })),
+      departed: departed.map((r) => ({ day: r.day, joinedDay: r.joined, status: r.status, count: Number(r.n) })),
+    };
+  }
+
+  async recentEvents(kinds: readonly SubscriberEventKind[], limit: number): Promise<RecentEvent[]> {
+    if (kinds.length === 0) return [];
+    const rows = await this.driver.query<{ at: string; email: string; kind: SubscriberEventKind; source: string; detail: string | null }>(
+      `SELECT e.at, s.email, e.kind, e.source, e.detail FROM subscriber_events e JOIN subscribers s ON s.id = e.subscriber_id
+       WHERE e.kind IN (${kinds.map(() => '?').join(', ')}) ORDER BY e.at DESC, e.id DESC LIMIT ?`,
+      [...kinds, limit],
+    );
+    return rows.map((r) => ({ at: new Date(r.at), email: r.email, kind: r.kind, source: r.source, detail: r.detail }));
+  }
+
+  async sendingProgress(since: Date): Promise<{ digestNumber: number; pending: number; sent: number; sentSince: number }[]> {
+    const rows = await this.driver.query<{ digest_number: number; pending: Count; sent: Count; sent_since: Count }>(sql.sendingProgress, [
+      since.toISOString(),
+    ]);
+    return rows.map((r) => ({ digestNumber: Number(r.digest_number), pending: Number(r.pending), sent: Number(r.sent), sentSince: Number(r.sent_since) }));
+  }
+
   setSubscriberChoices(id: number, choices: SubscriberChoices, now: Date, source = defaultSource): Promise<Subscriber | null> {
     return this.driver.transaction(async (tx) => {
       const sections = joinKeys(choices.sections);
@@ -591,6 +649,63 @@ export class SqlStore implements Store {
     }));
   }
 
+  async claimDeliveries(holder: string, limit: number, ttlMs: number, now: Date): Promise<PendingDelivery[]> {
+    const at = now.getTime();
+    // PostgreSQL: rows another sender is claiming right now are skipped, not waited for. SQLite has one writer.
+    const claim = sql.claim.replace('%LOCK%', this.driver.dialect === 'postgres' ? 'FOR UPDATE SKIP LOCKED' : '');
+    const rows = await this.driver.query<{ digest_number: number; subscriber_id: number; attempts: number }>(claim, [
+      holder,
+      at + ttlMs,
+      at,
+      limit,
+    ]);
+    if (rows.length === 0) return [];
+    const ids = [...new Set(rows.map((r) => r.subscriber_id))];
+    const people = await this.driver.query<Pick<SubscriberRow, 'id' | 'public_id' | 'email' | 'name' | 'status' | 'sections'>>(
+      sql.subscriberStatusesOf.replace('%IDS%', ids.map(() => '?').join(', ')),
+      ids,
+    );
+    const byId = new Map(people.map((p) => [p.id, p]));
+    return rows
+      .sort((a, b) => a.digest_number - b.digest_number || a.subscriber_id - b.subscriber_id)
+      .flatMap((row) => {
+        const person = byId.get(row.subscriber_id);
+        return person
+          ? [
+              {
+                digestNumber: row.digest_number,
+                subscriberId: row.subscriber_id,
+                publicId: person.public_id,
+                email: person.email,
+                name: person.name,
+                sections: splitKeys(person.sections),
+                subscriberStatus: person.status,
+                attempts: row.attempts,
+              },
+            ]
+          : [];
+      });
+  }
+
+  renewClaims(holder: string, ttlMs: number, now: Date): Promise<number> {
+    return this.driver.run(sql.renewClaims, [now.getTime() + ttlMs, holder]);
+  }
+
+  async countUnclaimed(holder: string, now: Date): Promise<number> {
+    const [row] = await this.driver.query<{ n: Count }>(sql.countUnclaimed, [now.getTime(), holder]);
+    return Number(row?.n ?? 0);
+  }
+
+  async releaseClaims(holder: string): Promise<void> {
+    await this.driver.run(sql.releaseClaims, [holder]);
+  }
+
+  async reserveRateSlot(name: string, intervalMs: number, now: Date): Promise<number> {
+    const at = now.getTime();
+    const [row] = await this.driver.query<{ next_at: Count }>(sql.reserveRateSlot, [name, at + intervalMs, at, at, intervalMs]);
+    return Number(row?.next_at ?? at + intervalMs) - intervalMs;
+  }
+
   recordDeliveries(outcomes: readonly DeliveryOutcome[]): Promise<void> {
     return this.driver.transaction(async (tx) => {
       for (const o of outcomes) {
@@ -625,6 +740,15 @@ export class SqlStore implements Store {
 
   async releaseLease(name: string, holder: string): Promise<void> {
     await this.driver.run(sql.releaseLease, [name, holder]);
+  }
+
+  async getLease(name: string): Promise<{ holder: string; expiresAt: number } | null> {
+    const [row] = await this.driver.query<{ holder: string; expires_at: Count }>(sql.getLease, [name]);
+    return row ? { holder: row.holder, expiresAt: Number(row.expires_at) } : null;
+  }
+
+  async takeOverLease(name: string, from: string, holder: string, ttlMs: number, now: Date): Promise<boolean> {
+    return (await this.driver.run(sql.takeOverLease, [holder, now.getTime() + ttlMs, name, from])) === 1;
   }
 
   // ---- Issue 11: the return path (bounces, complaints, mailto unsubscribes) and stats ----

@@ -11,16 +11,20 @@ import type { Store } from './types.js';
 
 /** Opens (creating when needed) the SQLite store at `path` and brings its schema up to date. */
 export async function openSqliteStore(path: string): Promise<Store> {
-  let driver: SqliteDriver;
-  try {
-    driver = openSqliteDriver(path);
-  } catch (error) {
-    throw cannotOpen(path, error);
-  }
+  const driver = openSqliteFile(path);
   try {
     return await openSqlStore(driver);
   } catch (error) {
     throw error instanceof StoreError ? error : cannotOpen(path, error);
+  }
+}
+
+/** Opens the SQLite file at `path` (creating it when needed); StoreError when it cannot be opened. */
+export function openSqliteFile(path: string): SqliteDriver {
+  try {
+    return openSqliteDriver(path);
+  } catch (error) {
+    throw cannotOpen(path, error);
   }
 }
 

@@ -184,6 +184,30 @@ export interface StatusChange {
   digestNumber?: number | null;
 }
 
+/** Subscribers who joined on one UTC day (`YYYY-MM-DD`), by the status they have now. */
+export interface JoinedDay {
+  day: string;
+  status: SubscriberStatus;
+  count: number;
+}
+
+/** Subscribers who left on one UTC day, by how they left and the day they had joined. */
+export interface DepartedDay {
+  day: string;
+  joinedDay: string;
+  status: 'unsubscribed' | 'bounced';
+  count: number;
+}
+
+/** A journal entry with the address it concerns, for the operator's list of recent events. */
+export interface RecentEvent {
+  at: Date;
+  email: string;
+  kind: SubscriberEventKind;
+  source: string;
+  detail: string | null;
+}
+
 /** Everything Gazette keeps between runs, on SQLite or PostgreSQL: every method is asynchronous. */
 export interface Store {
   /** Returns the stored secret, storing `generate()` first when there is none. */
@@ -216,6 +240,13 @@ export interface Store {
   subscriberEvents(subscriberId: number, limit: number): Promise<SubscriberEvent[]>;
   /** Every event at or after `since`, oldest first, read page by page. */
   subscriberEventsSince(since: Date): AsyncIterable<SubscriberEvent>;
+
+  /** The list's movements since `since`, counted per day in the database: joins by current status, departures. */
+  subscriberFlows(since: Date): Promise<{ joined: JoinedDay[]; departed: DepartedDay[] }>;
+  /** The newest `limit` journal entries of the given kinds, with their addresses. */
+  recentEvents(kinds: readonly SubscriberEventKind[], limit: number): Promise<RecentEvent[]>;
+  /** Per digest with pending rows: how many are pending, sent in all, and sent at or after `since`. */
+  sendingProgress(since: Date): Promise<{ digestNumber: number; pending: number; sent: number; sentSince: number }[]>;
 
   // Issue 12 (consent): a request to subscribe is recorded with its own nonce; only its link confirms.
   /** The subscriber with this public id, or null. */
@@ -268,6 +299,22 @@ export interface Store {
 
   /** Up to `limit` pending rows after `after`, in (digest, subscriber) order, with current subscriber status. */
   pendingDeliveries(limit: number, after?: DeliveryCursor): Promise<PendingDelivery[]>;
+  /**
+   * Claims up to `limit` pending rows nobody holds (or whose claim expired) for `holder` until now + ttlMs, in
+   * (digest, subscriber) order, skipping rows another sender is claiming at this moment (PostgreSQL).
+   */
+  claimDeliveries(holder: string, limit: number, ttlMs: number, now: Date): Promise<PendingDelivery[]>;
+  /** Extends `holder`'s claims on rows still pending to now + ttlMs; returns how many it holds. */
+  renewClaims(holder: string, ttlMs: number, now: Date): Promise<number>;
+  /** Pending rows no other sender is working on: unclaimed, claims expired, or claimed by `holder`. */
+  countUnclaimed(holder: string, now: Date): Promise<number>;
+  /** Gives back `holder`'s claims on rows still pending. */
+  releaseClaims(holder: string): Promise<void>;
+  /**
+   * Reserves the next slot of the named fleet-wide rate (one slot every `intervalMs`) and returns when it
+   * starts (ms since the epoch): now when the rate is idle, else after every slot reserved before.
+   */
+  reserveRateSlot(name: string, intervalMs: number, now: Date): Promise<number>;
   /** Records outcomes in one transaction; `bounced` also marks the subscriber bounced (and journals it). */
   recordDeliveries(outcomes: readonly DeliveryOutcome[]): Promise<void>;
   /** Ledger rows by status, for one digest or all. */
@@ -277,6 +324,10 @@ export interface Store {
   acquireLease(name: string, holder: string, ttlMs: number, now: Date): Promise<boolean>;
   /** Gives the lease up if `holder` has it. */
   releaseLease(name: string, holder: string): Promise<void>;
+  /** Who holds the named lease and until when (ms since the epoch), or null when nobody does. */
+  getLease(name: string): Promise<{ holder: string; expiresAt: number } | null>;
+  /** Moves the named lease from `from` to `holder` until now + ttlMs; false when `from` no longer holds it. */
+  takeOverLease(name: string, from: string, holder: string, ttlMs: number, now: Date): Promise<boolean>;
 
   // Issue 11: the return path and stats.
   /**

@@ -14,7 +14,14 @@ describe('resolveOptions', () => {
       secret: null,
       dkim: null,
       trustProxy: false,
+      adminToken: null,
     });
+  });
+
+  it('takes GAZETTE_ADMIN_TOKEN, and refuses one too short to withstand guessing', () => {
+    expect(resolveOptions({}, { GAZETTE_ADMIN_TOKEN: 'a'.repeat(20) }).adminToken).toBe('a'.repeat(20));
+    expect(() => resolveOptions({}, { GAZETTE_ADMIN_TOKEN: 'short-token' })).toThrow(/at least 20/);
+    expect(() => resolveOptions({}, { GAZETTE_ADMIN_TOKEN: 'short-token' })).toThrow(UsageError);
   });
 
   it('prefers flags over the environment', () => {

@@ -15,6 +15,7 @@ import { openStore } from '../../src/store/index.js';
 import type { Store } from '../../src/store/types.js';
 import { addReaders, deliveryConfig, storeDigest } from './fixtures.js';
 import { startSink, type Sink } from './smtp-sink.js';
+import { createTestDatabase, type TestDatabase } from '../store/databases.js';
 
 const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const dkim: DkimOptions = {
@@ -31,12 +32,14 @@ async function resolver(name: string, type: string): Promise<string[][]> {
 }
 
 let dir: string;
+let database: TestDatabase;
 let store: Store;
 let sink: Sink;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gazette-dkim-'));
-  store = await openStore({ dbPath: join(dir, 'gazette.db') });
+  database = await createTestDatabase(dir);
+  store = await openStore({ dbPath: database.db });
   await addReaders(store, 3);
   await storeDigest(store);
   sink = await startSink();
@@ -50,6 +53,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await store.close();
   await sink.close();
+  await database.dispose();
   await rm(dir, { recursive: true, force: true });
 });
 

@@ -7,19 +7,23 @@ import { fileURLToPath } from 'node:url';
 import { simpleParser } from 'mailparser';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { run } from '../cli/run.js';
+import { createTestDatabase, type TestDatabase } from '../store/databases.js';
 
 const content = fileURLToPath(new URL('../fixtures/readers/content/', import.meta.url));
 let dir: string;
+let database: TestDatabase;
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gazette-editions-cli-'));
+  database = await createTestDatabase(dir);
 });
 afterEach(async () => {
+  await database.dispose();
   await rm(dir, { recursive: true, force: true });
 });
 
 function gazette(...args: string[]): ReturnType<typeof run> {
-  return run([...args, '--content', content, '--db', join(dir, 'gazette.db')], { GAZETTE_OUT: join(dir, 'public'), GAZETTE_OUTBOX: join(dir, 'outbox'), GAZETTE_SECRET: 'editions-cli-secret-0123456789abcdefghij' });
+  return run([...args, '--content', content, '--db', database.db], { GAZETTE_OUT: join(dir, 'public'), GAZETTE_OUTBOX: join(dir, 'outbox'), GAZETTE_SECRET: 'editions-cli-secret-0123456789abcdefghij' });
 }
 
 describe('publish and preview with editions', () => {

@@ -12,9 +12,11 @@ import { makeDigest } from '../../src/digest/make.js';
 import { openStore } from '../../src/store/index.js';
 import type { Store } from '../../src/store/types.js';
 import { makeArticle, testConfig } from '../fixtures/digest/articles.js';
+import { createTestDatabase, type TestDatabase } from '../store/databases.js';
 import { startSink, type Sink } from './smtp-sink.js';
 
 let dir: string;
+let database: TestDatabase;
 let store: Store;
 let sink: Sink;
 const now = new Date('2022-10-24T07:00:00Z');
@@ -22,12 +24,14 @@ const settings = { maxConnections: 2, ratePerSecond: 0, maxAttempts: 2 };
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gazette-sections-'));
-  store = await openStore({ dbPath: join(dir, 'gazette.db') });
+  database = await createTestDatabase(dir);
+  store = await openStore({ dbPath: database.db });
   sink = await startSink();
 });
 afterEach(async () => {
   await store.close();
   await sink.close();
+  await database.dispose();
   await rm(dir, { recursive: true, force: true });
 });
 

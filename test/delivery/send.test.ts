@@ -12,9 +12,11 @@ import { openStore } from '../../src/store/index.js';
 import type { Store } from '../../src/store/types.js';
 import { addReaders, deliveryConfig, now, storeDigest } from './fixtures.js';
 import { startSink, type Faults, type Sink } from './smtp-sink.js';
+import { createTestDatabase, type TestDatabase } from '../store/databases.js';
 
 const config = deliveryConfig();
 let dir: string;
+let database: TestDatabase;
 let store: Store;
 let sink: Sink | null;
 let transports: Transport[];
@@ -24,7 +26,8 @@ const settings = { maxConnections: 4, ratePerSecond: 0, maxAttempts: 4 };
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gazette-send-'));
-  store = await openStore({ dbPath: join(dir, 'gazette.db') });
+  database = await createTestDatabase(dir);
+  store = await openStore({ dbPath: database.db });
   sink = null;
   transports = [];
 });
@@ -32,6 +35,7 @@ afterEach(async () => {
   for (const t of transports) await t.close();
   await store.close();
   await sink?.close();
+  await database.dispose();
   await rm(dir, { recursive: true, force: true });
 });
 

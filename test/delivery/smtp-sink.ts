@@ -21,6 +21,8 @@ export interface Faults {
   mail?: (address: string) => { code: number; message: string } | null;
   /** True to cut the connection after the first bytes of the message, before the final reply. */
   cutData?: (address: string, attempt: number) => boolean;
+  /** Milliseconds to wait before accepting each message (a distant relay). */
+  delayMs?: number;
 }
 
 /** A running sink: where to send, what arrived, and a `received` event per accepted message. */
@@ -77,11 +79,15 @@ export async function startSink(faults: Faults = {}, options: SMTPServerOptions 
       stream.on('end', () => {
         if (cut) return;
         const raw = Buffer.concat(chunks);
-        const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
-        const message = { to, from, messageId: messageIdOf(raw), raw };
-        received.push(message);
-        callback(null, 'queued');
-        events.emit('received', message);
+        const accept = (): void => {
+          const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+          const message = { to, from, messageId: messageIdOf(raw), raw };
+          received.push(message);
+          callback(null, 'queued');
+          events.emit('received', message);
+        };
+        if (faults.delayMs) setTimeout(accept, faults.delayMs);
+        else accept();
       });
     },
   });

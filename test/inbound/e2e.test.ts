@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/store/index.js';
 import { run } from '../cli/run.js';
 import { startSink, type Sink } from '../delivery/smtp-sink.js';
+import { createTestDatabase, type TestDatabase } from '../store/databases.js';
 import { inboundFixture, type FixtureName } from './fixtures.js';
 import { deliver } from './smtp-client.js';
 
@@ -21,7 +22,7 @@ const patience = 90_000;
 
 let dir: string;
 let contentDir: string;
-let dbPath: string;
+let database: TestDatabase;
 let sink: Sink;
 let inbound: ChildProcess;
 let inboundPort: number;
@@ -33,7 +34,7 @@ function env(): Record<string, string> {
   return {
     GAZETTE_CONTENT: contentDir,
     GAZETTE_OUT: join(dir, 'public'),
-    GAZETTE_DB: dbPath,
+    GAZETTE_DB: database.db,
     GAZETTE_OUTBOX: join(dir, 'outbox'),
     GAZETTE_SECRET: secret,
     SMTP_URL: sink.url,
@@ -45,7 +46,7 @@ async function writeArticle(slug: string): Promise<void> {
 }
 
 async function withStore<T>(fn: (store: Store) => Promise<T>): Promise<T> {
-  const store = await openStore({ dbPath });
+  const store = await openStore({ dbPath: database.db });
   try {
     return await fn(store);
   } finally {
@@ -56,7 +57,7 @@ async function withStore<T>(fn: (store: Store) => Promise<T>): Promise<T> {
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gazette-return-'));
   contentDir = join(dir, 'content');
-  dbPath = join(dir, 'gazette.db');
+  database = await createTestDatabase(dir);
   await mkdir(contentDir);
   const site = {
     title: 'Return Desk',
@@ -99,6 +100,7 @@ afterAll(async () => {
     await closed;
   }
   await sink.close();
+  await database.dispose();
   await rm(dir, { recursive: true, force: true });
 });
 

@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readScheduleState } from '../../src/schedule/state.js';
@@ -12,13 +13,16 @@ import { createToken } from '../../src/subscribers/tokens.js';
 import { run } from '../cli/run.js';
 import { startSink, type Sink } from '../delivery/smtp-sink.js';
 import { addReaders, until } from './helpers.js';
+import { createTestDatabase, testStoreKind, type TestDatabase } from '../store/databases.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const secret = 'daemon-test-secret-0123456789abcdefgh';
 // Child processes start slowly on a busy machine (tsx compiles on the fly): generous waits, no timed assertions.
 const patience = 90_000;
 
+const claimSeconds = 2;
 let dir: string;
+let database: TestDatabase;
 let contentDir: string;
 let dbPath: string;
 let store: Store;
@@ -27,8 +31,9 @@ const children: ChildProcess[] = [];
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gazette-daemon-'));
+  database = await createTestDatabase(dir);
   contentDir = join(dir, 'content');
-  dbPath = join(dir, 'gazette.db');
+  dbPath = database.db;
   await mkdir(contentDir);
   await writeSiteJson('*/2 * * * * *');
   await writeArticle('first-story');
@@ -41,6 +46,7 @@ afterEach(async () => {
   for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   await store.close();
   await sink.close();
+  await database.dispose();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -113,6 +119,8 @@ function childEnv(extra: Record<string, string>): Record<string, string> {
     GAZETTE_SECRET: secret,
     SMTP_URL: sink.url,
     SMTP_MAX_CONNECTIONS: '2',
+    // PostgreSQL: a process that exits at once leaves its claimed rows to others after this long.
+    GAZETTE_CLAIM_SECONDS: String(claimSeconds),
     ...extra,
   };
 }
@@ -253,6 +261,8 @@ describe('gazette daemon', () => {
       expect((await readScheduleState(store, 'newsletter'))?.lastRun?.result).toBe('stopped');
 
       // The next run resumes: everyone else gets their copy, nobody a second one.
+      // SQLite: the lease of the dead daemon is taken over at once. PostgreSQL: its claims expire first.
+      if (testStoreKind().name === 'PostgreSQL') await sleep(claimSeconds * 1000 + 200);
       await gazette(['send']);
       expect(copies().size).toBe(30);
       expect([...copies().values()].every((ids) => ids.length === 1)).toBe(true);
@@ -318,6 +328,8 @@ describe('gazette daemon', () => {
       const received = new Set(sink.received.map((m) => m.to));
       for (const email of await recordedSent()) expect(received.has(email)).toBe(true);
 
+      // SQLite: the lease of the dead daemon is taken over at once. PostgreSQL: its claims expire first.
+      if (testStoreKind().name === 'PostgreSQL') await sleep(claimSeconds * 1000 + 200);
       await gazette(['send']);
       expect(copies().size).toBe(30);
       const twice = [...copies().values()].filter((ids) => ids.length > 1);

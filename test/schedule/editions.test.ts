@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/store/index.js';
 import { run } from '../cli/run.js';
 import { startSink, type Sink } from '../delivery/smtp-sink.js';
+import { createTestDatabase, type TestDatabase } from '../store/databases.js';
 import { until } from './helpers.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
@@ -17,12 +18,14 @@ const repo = fileURLToPath(new URL('../..', import.meta.url));
 const patience = 90_000;
 
 let dir: string;
+let database: TestDatabase;
 let sink: Sink;
 let child: ChildProcess | null = null;
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gazette-editions-'));
   await mkdir(join(dir, 'content'));
+  database = await createTestDatabase(dir);
   const site = {
     title: 'Editions Desk',
     baseUrl: 'https://news.example.org',
@@ -46,10 +49,11 @@ beforeEach(async () => {
 afterEach(async () => {
   if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   await sink.close();
+  await database.dispose();
   await rm(dir, { recursive: true, force: true });
 });
 
-const flags = (): string[] => ['--content', join(dir, 'content'), '--db', join(dir, 'gazette.db')];
+const flags = (): string[] => ['--content', join(dir, 'content'), '--db', database.db];
 
 describe('gazette daemon with two editions', () => {
   it(
@@ -93,7 +97,7 @@ describe('gazette daemon with two editions', () => {
       expect(mails.find((m) => m.text.includes('Daily briefing · Issue 1'))?.text).not.toContain('talks story');
       expect(mails.find((m) => m.text.includes('Weekly digest · Issue 1'))?.text).toContain('talks story');
 
-      const store: Store = await openStore({ dbPath: join(dir, 'gazette.db') });
+      const store: Store = await openStore({ dbPath: database.db });
       try {
         const digests = await store.listDigests();
         expect(digests.map((d) => [d.edition, d.issue]).sort()).toEqual([

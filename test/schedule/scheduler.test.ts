@@ -2,16 +2,18 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Lease, runLeaseName } from '../../src/schedule/lease.js';
+import { Lease, runLeaseName } from '../../src/store/lease.js';
 import { startScheduler, type Scheduler, type SchedulerOptions } from '../../src/schedule/scheduler.js';
 import { readScheduleState, writeScheduleState } from '../../src/schedule/state.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { addReaders, captureLogger, Newsroom, siteConfig, until } from './helpers.js';
+import { createTestDatabase, type TestDatabase } from '../store/databases.js';
 
 const everySecond = '*/1 * * * * *';
 const yearly = '0 0 0 1 1 *';
 
 let dir: string;
+let database: TestDatabase;
 let dbPath: string;
 const stores: Store[] = [];
 const schedulers: Scheduler[] = [];
@@ -20,13 +22,15 @@ const cleanups: (() => void)[] = [];
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gazette-schedule-'));
-  dbPath = join(dir, 'gazette.db');
+  database = await createTestDatabase(dir);
+  dbPath = database.db;
 });
 
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) cleanup();
   await Promise.all(schedulers.splice(0).map((scheduler) => scheduler.stop()));
   for (const store of stores.splice(0)) await store.close();
+  await database.dispose();
   await rm(dir, { recursive: true, force: true });
 });
 

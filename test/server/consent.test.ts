@@ -59,7 +59,7 @@ describe('a request to subscribe', () => {
     const mail = await h.nextMail();
 
     await writeFile(join(h.dir, 'routine.csv'), 'email\nada@example.org\nnew@example.org\n');
-    const imported = await run(['subscribers', 'import', join(h.dir, 'routine.csv'), '--db', join(h.dir, 'gazette.db')]);
+    const imported = await run(['subscribers', 'import', join(h.dir, 'routine.csv'), '--db', h.db]);
     expect(imported.stdout).toContain('1 kept unsubscribed or bounced');
     expect((await h.store.findSubscriber('ada@example.org'))?.status).toBe('unsubscribed');
 

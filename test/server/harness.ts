@@ -13,9 +13,10 @@ import { createTransport } from '../../src/delivery/index.js';
 import type { Transport } from '../../src/delivery/transport.js';
 import type { Logger } from '../../src/log.js';
 import { BackgroundTasks, startServer, type RunningServer, type ServerTimeouts, type SubscribeLimits } from '../../src/server/index.js';
-import { openSqliteStore } from '../../src/store/sqlite.js';
+import { openStore } from '../../src/store/index.js';
 import type { Store } from '../../src/store/types.js';
 import { startSink, type Sink } from '../delivery/smtp-sink.js';
+import { createTestDatabase } from '../store/databases.js';
 
 /** Text that only the file outside --out contains: a response carrying it escaped the folder. */
 export const outsideMarker = 'OUTSIDE-THE-OUT-FOLDER';
@@ -24,6 +25,8 @@ export const secret = 'server-test-secret';
 /** Everything a server test needs, and `stop()` to tear it down. */
 export interface Harness {
   dir: string;
+  /** The `--db` value of the test's database (SQLite or PostgreSQL, as the vitest project runs). */
+  db: string;
   outDir: string;
   store: Store;
   config: SiteConfig;
@@ -47,6 +50,7 @@ export async function startHarness(
     trustProxy?: boolean;
     health?: () => Promise<Record<string, unknown>>;
     timeouts?: ServerTimeouts;
+    adminToken?: string;
     now?: () => Date;
     logger?: Logger;
     language?: string;
@@ -65,7 +69,8 @@ export async function startHarness(
   await writeFile(join(outDir, 'articles', 'first', 'index.html'), '<!doctype html><title>First</title>');
   await writeFile(join(outDir, '.gazette-manifest.json'), `{"note":"${outsideMarker}"}`);
 
-  const store = await openSqliteStore(join(dir, 'gazette.db'));
+  const database = await createTestDatabase(dir);
+  const store = await openStore({ dbPath: database.db });
   const config = parseSiteConfig({
     title: 'Example News',
     baseUrl: 'https://news.example.org',
@@ -87,6 +92,7 @@ export async function startHarness(
     ...(options.limits ? { limits: options.limits } : {}),
     ...(options.trustProxy ? { trustProxy: true } : {}),
     ...(options.health ? { health: options.health } : {}),
+    ...(options.adminToken ? { adminToken: options.adminToken } : {}),
     ...(options.timeouts ? { timeouts: options.timeouts } : {}),
     ...(options.now ? { now: options.now } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
@@ -94,6 +100,7 @@ export async function startHarness(
   let taken = 0;
   return {
     dir,
+    db: database.db,
     outDir,
     store,
     config,
@@ -112,6 +119,7 @@ export async function startHarness(
       await transport.close();
       await sink.close();
       await store.close();
+      await database.dispose();
       await rm(dir, { recursive: true, force: true });
     },
   };
@@ -125,10 +133,10 @@ export interface RawResponse {
 }
 
 /** Sends a request with `path` exactly as given (no normalisation of `..` or percent-escapes). */
-export async function rawRequest(url: string, path: string, init: { method?: string; headers?: Record<string, string> } = {}): Promise<RawResponse> {
+export async function rawRequest(url: string, path: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<RawResponse> {
   const { hostname, port } = new URL(url);
   const req = request({ hostname, port, path, method: init.method ?? 'GET', headers: init.headers ?? {} });
-  req.end();
+  req.end(init.body);
   const [res] = (await once(req, 'response')) as [IncomingMessage];
   const chunks: Buffer[] = [];
   for await (const chunk of res) chunks.push(chunk as Buffer);

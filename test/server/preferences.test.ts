@@ -10,10 +10,11 @@ import { parseSiteConfig } from '../../src/config/load.js';
 import { createTransport } from '../../src/delivery/index.js';
 import type { Transport } from '../../src/delivery/transport.js';
 import { startServer, type RunningServer } from '../../src/server/index.js';
-import { openSqliteStore } from '../../src/store/sqlite.js';
+import { openStore } from '../../src/store/index.js';
 import type { Store, Subscriber } from '../../src/store/types.js';
 import { createToken } from '../../src/subscribers/tokens.js';
 import { startSink, type Sink } from '../delivery/smtp-sink.js';
+import { createTestDatabase, type TestDatabase } from '../store/databases.js';
 
 const secret = 'preferences-test-secret';
 const config = parseSiteConfig({
@@ -43,6 +44,7 @@ let store: Store;
 let sink: Sink;
 let transport: Transport;
 let server: RunningServer;
+let database: TestDatabase;
 let reader: Subscriber;
 
 beforeEach(async () => {
@@ -50,7 +52,8 @@ beforeEach(async () => {
   const outDir = join(dir, 'public');
   await mkdir(join(outDir, 'assets'), { recursive: true });
   await copyFile(new URL('../../templates/site/site.css', import.meta.url), join(outDir, 'assets', 'site.css'));
-  store = await openSqliteStore(join(dir, 'gazette.db'));
+  database = await createTestDatabase(dir);
+  store = await openStore({ dbPath: database.db });
   sink = await startSink();
   transport = createTransport({ smtpUrl: sink.url, outboxDir: join(dir, 'outbox'), dkim: null });
   server = await startServer({ store, config, options: { outDir, secret }, transport, port: 0, hostname: '127.0.0.1', choices: async () => known });
@@ -61,6 +64,7 @@ afterEach(async () => {
   await transport.close();
   await sink.close();
   await store.close();
+  await database.dispose();
   await rm(dir, { recursive: true, force: true });
 });
 

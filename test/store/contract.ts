@@ -366,6 +366,113 @@ export function describeStoreContract(name: string, create: () => Promise<StoreF
       });
     });
 
+    describe('what the dashboard counts', () => {
+      it('counts joins by current status and departures per day, in the window only', async () => {
+        const day = (d: string): Date => new Date(`${d}T12:00:00Z`);
+        const old = await store.upsertSubscriber({ email: 'old@example.org', name: null, status: 'active' }, day('2026-01-05'));
+        const a = await store.upsertSubscriber({ email: 'a@example.org', name: null, status: 'active' }, day('2026-11-02'));
+        await store.upsertSubscriber({ email: 'b@example.org', name: null, status: 'active' }, day('2026-11-02'));
+        await store.upsertSubscriber({ email: 'c@example.org', name: null, status: 'pending' }, day('2026-11-03'));
+        await store.setSubscriberStatus(a.subscriber.id, 'unsubscribed', day('2026-11-10'));
+        await store.setSubscriberStatus(old.subscriber.id, 'bounced', day('2026-11-11'), { source: 'dsn', detail: '5.1.1' });
+        const flows = await store.subscriberFlows(new Date('2026-11-01T00:00:00Z'));
+        const sort = <T extends { day: string; status: string }>(rows: T[]): T[] => [...rows].sort((x, y) => `${x.day}${x.status}`.localeCompare(`${y.day}${y.status}`));
+        expect(sort(flows.joined)).toEqual([
+          { day: '2026-11-02', status: 'active', count: 1 },
+          { day: '2026-11-02', status: 'unsubscribed', count: 1 },
+          { day: '2026-11-03', status: 'pending', count: 1 },
+        ]);
+        expect(sort(flows.departed)).toEqual([
+          { day: '2026-11-10', joinedDay: '2026-11-02', status: 'unsubscribed', count: 1 },
+          { day: '2026-11-11', joinedDay: '2026-01-05', status: 'bounced', count: 1 },
+        ]);
+      });
+
+      it('lists the newest events of the kinds asked for, with their addresses', async () => {
+        const { subscriber } = await store.upsertSubscriber({ email: 'x@example.org', name: null, status: 'active' }, now);
+        await store.appendSubscriberEvent({ subscriberId: subscriber.id, at: new Date(now.getTime() + 1000), kind: 'soft_bounce', source: 'dsn', detail: '4.2.2 mailbox full' });
+        await store.setSubscriberStatus(subscriber.id, 'bounced', new Date(now.getTime() + 2000), { source: 'dsn', detail: '5.1.1 no such user' });
+        const events = await store.recentEvents(['bounced', 'soft_bounce'], 10);
+        expect(events.map((e) => [e.email, e.kind, e.detail])).toEqual([
+          ['x@example.org', 'bounced', '5.1.1 no such user'],
+          ['x@example.org', 'soft_bounce', '4.2.2 mailbox full'],
+        ]);
+        expect(await store.recentEvents(['bounced'], 10)).toHaveLength(1);
+        expect(await store.recentEvents([], 10)).toEqual([]);
+      });
+
+      it('reports the progress of a digest still being sent', async () => {
+        for (const email of ['p@example.org', 'q@example.org', 'r@example.org']) await store.upsertSubscriber({ email, name: null, status: 'active' }, now);
+        const made = await store.createDigest(await digest(['one']));
+        const [first] = await store.pendingDeliveries(1);
+        await store.recordDeliveries([{ digestNumber: made.number, subscriberId: first!.subscriberId, result: 'sent', detail: '250 ok', at: new Date(now.getTime() + 5000) }]);
+        expect(await store.sendingProgress(now)).toEqual([{ digestNumber: made.number, pending: 2, sent: 1, sentSince: 1 }]);
+        expect((await store.sendingProgress(new Date(now.getTime() + 60_000)))[0]?.sentSince).toBe(0);
+      });
+    });
+
+    describe('claims and the fleet rate', () => {
+      it('gives each pending row to one claimer until its claim expires or is given back', async () => {
+        const readers = Array.from({ length: 10 }, (_, i) => ({ email: `r${i}@example.org`, name: null, status: 'active' as const }));
+        await store.upsertSubscribers(readers, now);
+        await store.createDigest(await digest(['one']));
+        const a = await store.claimDeliveries('a', 4, 1000, now);
+        const b = await store.claimDeliveries('b', 4, 1000, now);
+        expect(a.map((r) => r.email)).toEqual(['r0@example.org', 'r1@example.org', 'r2@example.org', 'r3@example.org']);
+        expect(b.map((r) => r.email)).toEqual(['r4@example.org', 'r5@example.org', 'r6@example.org', 'r7@example.org']);
+        expect(a[0]).toMatchObject({ digestNumber: 1, subscriberStatus: 'active', attempts: 0, sections: [] });
+        // A claimed row names its reader as pendingDeliveries does: by public id, for the tokens and the Message-ID.
+        expect(a[0]?.publicId).toBe((await store.findSubscriber('r0@example.org'))?.publicId);
+        expect(a[0]?.publicId).toMatch(/^[0-9a-f]{32}$/);
+        await store.recordDeliveries([{ digestNumber: 1, subscriberId: a[0]!.subscriberId, result: 'sent', detail: null, at: now }]);
+        // a renews; b's claims expire; a gives its claims back.
+        const later = new Date(now.getTime() + 800);
+        expect(await store.renewClaims('a', 1000, later)).toBe(3);
+        // What is left for a later send: b's live claims are b's to finish.
+        expect(await store.countUnclaimed('a', later)).toBe(3 + 2);
+        const afterExpiry = new Date(now.getTime() + 1500);
+        const c = await store.claimDeliveries('c', 10, 1000, afterExpiry);
+        expect(c.map((r) => r.email)).toEqual(['r4@example.org', 'r5@example.org', 'r6@example.org', 'r7@example.org', 'r8@example.org', 'r9@example.org']);
+        await store.releaseClaims('a');
+        expect((await store.claimDeliveries('d', 10, 1000, afterExpiry)).map((r) => r.email)).toEqual([
+          'r1@example.org',
+          'r2@example.org',
+          'r3@example.org',
+        ]);
+        expect(await store.claimDeliveries('e', 10, 1000, afterExpiry)).toEqual([]);
+      });
+
+      it('claims only the edition readers’ pending rows: a reader whose sections had nothing new is skipped, not claimed', async () => {
+        await store.upsertSubscriber({ email: 'world@example.org', name: null, status: 'active', sections: ['world'] }, now);
+        await store.upsertSubscriber({ email: 'local@example.org', name: null, status: 'active', sections: ['local'] }, now);
+        await store.upsertSubscriber({ email: 'weekly@example.org', name: null, status: 'active', editions: ['weekly'] }, now);
+        const input = await digest(['w']);
+        await store.createDigest({ ...input, blocks: [{ slug: 'w', section: 'world', subject: 'w', title: 'w', summary: '' }] });
+        const claimed = await store.claimDeliveries('a', 10, 1000, now);
+        expect(claimed.map((r) => [r.email, r.sections])).toEqual([['world@example.org', ['world']]]);
+        expect(await store.deliveryCounts(input.number)).toMatchObject({ pending: 1, skipped: 1 });
+      });
+
+      it('never gives one row to two claimers claiming at once', async () => {
+        const readers = Array.from({ length: 300 }, (_, i) => ({ email: `r${i}@example.org`, name: null, status: 'active' as const }));
+        await store.upsertSubscribers(readers, now);
+        await store.createDigest(await digest(['one']));
+        const claims = await Promise.all(Array.from({ length: 6 }, (_, i) => store.claimDeliveries(`h${i}`, 60, 60_000, now)));
+        const ids = claims.flat().map((r) => r.subscriberId);
+        expect(new Set(ids).size).toBe(ids.length);
+        expect(ids).toHaveLength(300);
+      });
+
+      it('hands out the slots of a rate one after another, from now when it was idle', async () => {
+        expect(await store.reserveRateSlot('newsletter', 10, now)).toBe(now.getTime());
+        expect(await store.reserveRateSlot('newsletter', 10, now)).toBe(now.getTime() + 10);
+        expect(await store.reserveRateSlot('newsletter', 10, now)).toBe(now.getTime() + 20);
+        const idle = new Date(now.getTime() + 5000);
+        expect(await store.reserveRateSlot('newsletter', 10, idle)).toBe(idle.getTime());
+        expect(await store.reserveRateSlot('other', 10, now)).toBe(now.getTime());
+      });
+    });
+
     describe('leases, state and secret', () => {
       it('gives a lease to one holder until it expires, then to another', async () => {
         const at = (ms: number): Date => new Date(now.getTime() + ms);
@@ -378,6 +485,15 @@ export function describeStoreContract(name: string, create: () => Promise<StoreF
         expect(await store.acquireLease('send', 'a', 1000, at(1700))).toBe(false);
         await store.releaseLease('send', 'b');
         expect(await store.acquireLease('send', 'a', 1000, at(1700))).toBe(true);
+      });
+
+      it('shows who holds a lease and moves it only from the holder named', async () => {
+        expect(await store.getLease('run')).toBeNull();
+        await store.acquireLease('run', 'host:1:a', 1000, now);
+        expect(await store.getLease('run')).toEqual({ holder: 'host:1:a', expiresAt: now.getTime() + 1000 });
+        expect(await store.takeOverLease('run', 'host:2:b', 'host:3:c', 1000, now)).toBe(false);
+        expect(await store.takeOverLease('run', 'host:1:a', 'host:3:c', 5000, now)).toBe(true);
+        expect(await store.getLease('run')).toEqual({ holder: 'host:3:c', expiresAt: now.getTime() + 5000 });
       });
 
       it('keeps the generated secret and state across reopening', async () => {

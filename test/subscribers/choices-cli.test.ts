@@ -4,16 +4,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { run } from '../cli/run.js';
+import { createTestDatabase, type TestDatabase } from '../store/databases.js';
 
 const content = new URL('../fixtures/readers/content/', import.meta.url).pathname;
 let dir: string;
 let db: string;
+let database: TestDatabase;
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gazette-choices-cli-'));
-  db = join(dir, 'gazette.db');
+  database = await createTestDatabase(dir);
+  db = database.db;
 });
 afterEach(async () => {
+  await database.dispose();
   await rm(dir, { recursive: true, force: true });
 });
 

@@ -4,7 +4,7 @@ import { resolveInboundPort } from '../../config/options.js';
 import { resolveDeliverySettings } from '../../delivery/settings.js';
 import { formatProblem, UsageError } from '../../errors.js';
 import type { RunningInbound } from '../../inbound/index.js';
-import { defaultLeaseTtlMs } from '../../schedule/lease.js';
+import { defaultLeaseTtlMs } from '../../store/lease.js';
 import type { Scheduler } from '../../schedule/scheduler.js';
 import type { RunningServer } from '../../server/index.js';
 import { resolveSecret } from '../../subscribers/tokens.js';
@@ -83,7 +83,7 @@ export default defineCommand({
       import('../../delivery/index.js'),
       import('../../inbound/index.js'),
       import('../../log.js'),
-      import('../../schedule/jobs.js'),
+      import('../../jobs/pipeline.js'),
       import('../../schedule/scheduler.js'),
       import('../../server/index.js'),
       import('../../store/index.js'),
@@ -112,6 +112,7 @@ export default defineCommand({
         logger,
         limits,
         trustProxy: options.trustProxy,
+        adminToken: options.adminToken,
         port: options.port,
         health: async () => ({ ...(await scheduler?.health()) }),
         webhooks: { env: io.env, record: (event) => store.recordReturnEvent(event) },

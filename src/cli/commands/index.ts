@@ -12,4 +12,5 @@ export const commands = {
   daemon: () => import('./daemon.js').then((m) => m.default),
   inbound: () => import('./inbound.js').then((m) => m.default),
   stats: () => import('./stats.js').then((m) => m.default),
+  db: () => import('./db.js').then((m) => m.default),
 };

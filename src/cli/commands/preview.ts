@@ -22,7 +22,7 @@ export default defineCommand({
     const options = optionsOf(context);
     const output = typeof context.args.output === 'string' ? context.args.output : 'preview.html';
     const now = new Date();
-    const [{ loadSiteConfig }, { loadArticles, selectPublished }, { previewDigest, readDigestHistory }, { openStore }] = await Promise.all([
+    const [{ loadSiteConfig }, { loadArticles, selectPublished }, { previewDigest, readDigestHistory }, { openStore, isPostgresUrl }] = await Promise.all([
       import('../../config/load.js'),
       import('../../content/index.js'),
       import('../../digest/index.js'),
@@ -34,7 +34,7 @@ export default defineCommand({
     writeProblems(io, problems);
     // No database yet means no digest yet; opening it would create one, and a preview records nothing.
     let history = { seen: new Set<string>(), number: 1 };
-    if (existsSync(options.dbPath)) {
+    if (isPostgresUrl(options.dbPath) || existsSync(options.dbPath)) {
       const store = await openStore(options);
       try {
         history = await readDigestHistory(store, edition.id);

@@ -12,7 +12,7 @@ export default defineCommand({
     const { edition } = typed.args;
     return runDelivery(context, 'publish', async (options, hooks) => {
       // Checked before anything is built or sent: an unknown edition changes nothing.
-      const [{ loadSiteConfig }, { publish }] = await Promise.all([import('../../config/load.js'), import('../../delivery/run.js')]);
+      const [{ loadSiteConfig }, { publish }] = await Promise.all([import('../../config/load.js'), import('../../jobs/run.js')]);
       const editions = typeof edition === 'string' ? [editionOf(edition, await loadSiteConfig(options.contentDir)).id] : undefined;
       return publish(options, new Date(), { ...hooks, ...(editions ? { editions } : {}) });
     });

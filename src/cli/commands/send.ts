@@ -1,7 +1,7 @@
 import { defineCommand, type CommandContext } from 'citty';
 import type { RuntimeOptions } from '../../config/options.js';
-import { renderRunJson, renderRunSummary } from '../../delivery/report.js';
-import type { RunHooks, RunReport } from '../../delivery/run.js';
+import { renderRunJson, renderRunSummary } from '../../jobs/report.js';
+import type { RunHooks, RunReport } from '../../jobs/run.js';
 import { resolveDeliverySettings } from '../../delivery/settings.js';
 import { PendingError } from '../../errors.js';
 import { buildSummary } from './build.js';
@@ -65,6 +65,6 @@ export default defineCommand({
   meta: { name: 'send', description: 'Deliver whatever is pending (resume after a crash or a failed run)' },
   args: deliveryArgs,
   run(context) {
-    return runDelivery(context, 'send', async (options, hooks) => (await import('../../delivery/run.js')).send(options, hooks));
+    return runDelivery(context, 'send', async (options, hooks) => (await import('../../jobs/run.js')).send(options, hooks));
   },
 });

@@ -50,6 +50,7 @@ export default defineCommand({
         transport,
         logger,
         trustProxy: options.trustProxy,
+        adminToken: options.adminToken,
         port: options.port,
         choices,
         limits,

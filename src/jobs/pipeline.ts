@@ -2,15 +2,15 @@
 // scheduler already holds, reporting through the run's logger.
 import type { RuntimeOptions } from '../config/options.js';
 import { createProgressReporter } from '../delivery/progress.js';
-import { buildCounts, runJson } from '../delivery/report.js';
-import { publishWith } from '../delivery/run.js';
+import { buildCounts, runJson } from './report.js';
+import { publishWith } from './run.js';
 import type { SendProgress } from '../delivery/send.js';
 import type { DeliverySettings } from '../delivery/settings.js';
 import { formatProblem, type Problem } from '../errors.js';
 import type { Logger } from '../log.js';
 import { buildSite } from '../site/build.js';
 import type { Store } from '../store/index.js';
-import type { SchedulerJobs } from './scheduler.js';
+import type { SchedulerJobs } from '../schedule/scheduler.js';
 
 /** What the pipeline jobs run on. */
 export interface PipelineDeps {

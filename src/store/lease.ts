@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { BusyError } from '../errors.js';
-import type { Store } from '../store/index.js';
+import type { PendingDelivery, Store } from './types.js';
 
 /** Name of the lease held by whatever publishes, sends or rebuilds from a database. */
 export const runLeaseName = 'run';
@@ -14,6 +14,24 @@ export const defaultLeaseTtlMs = 30_000;
 /** A holder id unique to this process and call: host, pid and a random suffix, for logs and takeover. */
 export function leaseHolder(): string {
   return `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+}
+
+/**
+ * True when `holder` names a process of this host that no longer exists: its lease can be taken over at once
+ * rather than after its time to live. A reused pid or another user's process counts as alive (the safe side).
+ */
+export function isDeadLocalHolder(holder: string): boolean {
+  const parts = holder.split(':');
+  const pid = Number(parts.at(-2));
+  if (parts.length < 3 || parts.slice(0, -2).join(':') !== hostname() || !Number.isInteger(pid) || pid <= 0 || pid === process.pid) {
+    return false;
+  }
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
 }
 
 /** Options of a lease: its time to live and the clock (tests pin it). */
@@ -37,9 +55,15 @@ export class Lease {
     this.now = options.now ?? (() => new Date());
   }
 
-  /** Takes the lease, or renews it when this holder has it; false when another live holder has it. */
-  acquire(): Promise<boolean> {
-    return this.store.acquireLease(this.name, this.holder, this.ttlMs, this.now());
+  /**
+   * Takes the lease, or renews it when this holder has it; takes it over at once from a dead process of this
+   * host; false when another live holder has it.
+   */
+  async acquire(): Promise<boolean> {
+    if (await this.store.acquireLease(this.name, this.holder, this.ttlMs, this.now())) return true;
+    const current = await this.store.getLease(this.name);
+    if (!current || !isDeadLocalHolder(current.holder)) return false;
+    return this.store.takeOverLease(this.name, current.holder, this.holder, this.ttlMs, this.now());
   }
 
   /** Gives the lease up; does nothing when another holder has it by now. */
@@ -98,12 +122,43 @@ export async function withLease<T>(
   const lease = new Lease(store, name, holder, { ttlMs, ...(options.now ? { now: options.now } : {}) });
   if (!(await lease.acquire())) {
     throw new BusyError(
-      `another Gazette process (a daemon, publish or send) is working on this database — try again when it has finished; a crashed one is taken over after ${Math.ceil(lease.ttlMs / 1000)} s`,
+      `another Gazette process (a daemon, publish or send) is working on this database — try again when it has finished; one that crashed on another machine is taken over after ${Math.ceil(lease.ttlMs / 1000)} s`,
     );
   }
   try {
     return await lease.keep(fn, options.signal);
   } finally {
     await lease.release();
+  }
+}
+
+/** How long a sender's claim on ledger rows lasts unless renewed (`GAZETTE_CLAIM_SECONDS`). */
+export const defaultClaimTtlMs = 60_000;
+
+/**
+ * Runs `fn` with a way to claim ledger rows for `holder` (PostgreSQL's cooperative sending): the claims are
+ * renewed every third of their time to live while `fn` runs, and given back when it ends, so that only a
+ * process that dies leaves rows claimed, and only until the claims expire.
+ */
+export async function withClaims<T>(
+  store: Store,
+  holder: string,
+  ttlMs: number,
+  fn: (claims: { claim: (limit: number) => Promise<PendingDelivery[]>; pending: () => Promise<number> }) => Promise<T>,
+): Promise<T> {
+  const timer = setInterval(() => {
+    // A failed renewal only lets the claims expire: the rows then go to another sender, at worst twice.
+    store.renewClaims(holder, ttlMs, new Date()).catch(() => undefined);
+  }, Math.max(1, Math.floor(ttlMs / 3)));
+  timer.unref();
+  try {
+    return await fn({
+      claim: (limit) => store.claimDeliveries(holder, limit, ttlMs, new Date()),
+      // What is left for a later send: rows other live senders hold are theirs to finish.
+      pending: () => store.countUnclaimed(holder, new Date()),
+    });
+  } finally {
+    clearInterval(timer);
+    await store.releaseClaims(holder);
   }
 }

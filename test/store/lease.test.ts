@@ -1,22 +1,28 @@
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BusyError } from '../../src/errors.js';
-import { Lease, leaseHolder, runLeaseName, withLease } from '../../src/schedule/lease.js';
+import { isDeadLocalHolder, Lease, leaseHolder, runLeaseName, withLease } from '../../src/store/lease.js';
 import { openStore, type Store } from '../../src/store/index.js';
+import { createTestDatabase, type TestDatabase } from './databases.js';
 
 let dir: string;
+let database: TestDatabase;
 let store: Store;
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gazette-lease-'));
-  store = await openStore({ dbPath: join(dir, 'gazette.db') });
+  database = await createTestDatabase(dir);
+  store = await openStore({ dbPath: database.db });
 });
 
 afterEach(async () => {
   vi.useRealTimers();
   await store.close();
+  await database.dispose();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -54,7 +60,7 @@ describe('withLease', () => {
   });
 
   it('renews the lease while a long run goes on, so nobody takes it over', async () => {
-    vi.useFakeTimers({ now: new Date('2026-11-27T07:00:00Z') });
+    vi.useFakeTimers({ now: new Date('2026-11-27T07:00:00Z'), toFake: ['setInterval', 'clearInterval', 'Date'] });
     const other = new Lease(store, runLeaseName, 'other', { ttlMs: 3_000 });
     let release = (): void => {};
     const run = withLease(
@@ -67,7 +73,11 @@ describe('withLease', () => {
           release = resolve;
         }),
     );
-    await vi.advanceTimersByTimeAsync(10_000);
+    // A second at a time, with real time between for the renewals to reach the database.
+    for (let second = 0; second < 10; second++) {
+      await vi.advanceTimersByTimeAsync(1_000);
+      await sleep(50);
+    }
     expect(await other.acquire()).toBe(false);
     release();
     await run;
@@ -75,7 +85,7 @@ describe('withLease', () => {
   });
 
   it('stops the work and throws a BusyError when the lease was lost', async () => {
-    vi.useFakeTimers({ now: new Date('2026-11-27T07:00:00Z') });
+    vi.useFakeTimers({ now: new Date('2026-11-27T07:00:00Z'), toFake: ['setInterval', 'clearInterval', 'Date'] });
     let aborted: unknown = null;
     const run = withLease(store, runLeaseName, 'me', 3_000, (signal) =>
       new Promise<string>((resolve) => {
@@ -93,7 +103,7 @@ describe('withLease', () => {
       (error: unknown) => error,
     );
     await vi.advanceTimersByTimeAsync(1_000);
-    expect(aborted).toBeInstanceOf(BusyError);
+    await vi.waitFor(() => expect(aborted).toBeInstanceOf(BusyError));
     expect(await outcome).toBeInstanceOf(BusyError);
     // The new holder keeps its lease: the loser's release does not touch it.
     expect(await new Lease(store, runLeaseName, 'third').acquire()).toBe(false);
@@ -115,6 +125,36 @@ describe('withLease', () => {
     );
     stop.abort();
     await expect(run).resolves.toBe(true);
+  });
+});
+
+describe('a lease left by a dead process', () => {
+  /** The pid of a child process that has exited: a process that no longer exists on this host. */
+  function deadPid(): Promise<number> {
+    const child = spawn(process.execPath, ['-e', '']);
+    return new Promise((resolve) => child.on('exit', () => resolve(child.pid ?? 0)));
+  }
+
+  it('is taken over at once when its holder was a process of this host that no longer exists', async () => {
+    const pid = await deadPid();
+    const crashed = `${hostname()}:${pid}:deadbeef`;
+    expect(await new Lease(store, runLeaseName, crashed, { ttlMs: 60_000 }).acquire()).toBe(true);
+    expect(isDeadLocalHolder(crashed)).toBe(true);
+    await expect(withLease(store, runLeaseName, leaseHolder(), 60_000, async () => 'sent')).resolves.toBe('sent');
+  });
+
+  it('is waited for while its holder lives, or lived on another host', async () => {
+    const sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)']);
+    try {
+      const alive = `${hostname()}:${sleeper.pid}:cafe`;
+      expect(isDeadLocalHolder(alive)).toBe(false);
+      expect(await new Lease(store, runLeaseName, alive, { ttlMs: 60_000 }).acquire()).toBe(true);
+      expect(await new Lease(store, runLeaseName, leaseHolder()).acquire()).toBe(false);
+      const elsewhere = `another-host.example:${await deadPid()}:beef`;
+      expect(isDeadLocalHolder(elsewhere)).toBe(false);
+    } finally {
+      sleeper.kill();
+    }
   });
 });
 

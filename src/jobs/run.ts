@@ -1,18 +1,19 @@
-// `publish` and `send` as library calls: what the commands and the daemon run. Each holds the store's run lease,
-// so two processes never send from one database at once.
+// `publish` and `send` as library calls: what the commands and the daemon run. On SQLite each holds the store's
+// run lease, so two processes never send from one database at once. On PostgreSQL any number of senders work one
+// ledger together: rows are claimed (store/lease.ts withClaims), and only the digest is made under the lease.
 import { loadSiteConfig } from '../config/load.js';
 import type { RuntimeOptions } from '../config/options.js';
 import { editionsOf } from '../config/editions.js';
 import type { SiteConfig } from '../config/schema.js';
 import { pingWebSub, type WebSubPing } from '../feeds/websub.js';
-import { defaultLeaseTtlMs, leaseHolder, runLeaseName, withLease } from '../schedule/lease.js';
+import { defaultClaimTtlMs, defaultLeaseTtlMs, Lease, leaseHolder, runLeaseName, withClaims, withLease } from '../store/lease.js';
 import type { BuildResult } from '../site/build.js';
-import { openStore } from '../store/index.js';
-import type { Store } from '../store/types.js';
+import { isPostgresUrl, openStore } from '../store/index.js';
+import type { DigestRecord, Store } from '../store/types.js';
 import { resolveSecret } from '../subscribers/tokens.js';
-import { createTransport } from './index.js';
-import { sendPending, type DeliverySummary, type SendProgress } from './send.js';
-import { defaultDeliverySettings, type DeliverySettings } from './settings.js';
+import { createTransport } from '../delivery/index.js';
+import { sendPending, type DeliverySummary, type SendProgress } from '../delivery/send.js';
+import { defaultDeliverySettings, type DeliverySettings } from '../delivery/settings.js';
 
 /** How a run is driven from outside: a stop signal, progress, pace. */
 export interface RunHooks {
@@ -55,12 +56,16 @@ export async function deliver(
   const settings = hooks.settings ?? defaultDeliverySettings;
   const transport = createTransport(options, settings);
   try {
-    return await sendPending(store, transport, config, {
+    const run = {
       secret: await resolveSecret(options.secret, store),
       settings,
+      fleetRate: config.newsletter.rate,
       ...(hooks.signal ? { signal: hooks.signal } : {}),
       ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
-    });
+    };
+    if (!cooperative(options)) return await sendPending(store, transport, config, run);
+    const ttlMs = settings.claimSeconds === undefined ? defaultClaimTtlMs : settings.claimSeconds * 1000;
+    return await withClaims(store, leaseHolder(), ttlMs, ({ claim, pending }) => sendPending(store, transport, config, { ...run, claim, pending }));
   } finally {
     await transport.close();
   }
@@ -71,7 +76,33 @@ export async function deliver(
  * WebSub hub for changed feeds, makes a digest of what is new for each edition (`hooks.editions`, default all;
  * none new → no digest), writes the digests' web archive and delivers what is pending.
  */
-export async function publishWith(store: Store, options: RuntimeOptions, now: Date, hooks: RunHooks = {}): Promise<RunReport> {
+export function publishWith(store: Store, options: RuntimeOptions, now: Date, hooks: RunHooks = {}): Promise<RunReport> {
+  return publishOn(store, options, now, hooks, (make) => make());
+}
+
+/** On PostgreSQL, senders share the ledger (claims) instead of taking turns under the run lease. */
+function cooperative(options: RuntimeOptions): boolean {
+  return isPostgresUrl(options.dbPath);
+}
+
+/** Makes the digest only if the run lease is free: another process holding it is making this digest. */
+async function underLeaseIfFree(store: Store, make: () => Promise<DigestRecord | null>): Promise<DigestRecord | null> {
+  const lease = new Lease(store, runLeaseName, leaseHolder());
+  if (!(await lease.acquire())) return null;
+  try {
+    return await make();
+  } finally {
+    await lease.release();
+  }
+}
+
+async function publishOn(
+  store: Store,
+  options: RuntimeOptions,
+  now: Date,
+  hooks: RunHooks,
+  gate: (make: () => Promise<DigestRecord | null>) => Promise<DigestRecord | null>,
+): Promise<RunReport> {
   // Imported here so that `send` never loads the site builder and MJML it does not need.
   const [{ buildSite }, { makeDigest }, { writeStoredArchive }] = await Promise.all([
     import('../site/build.js'),
@@ -84,7 +115,7 @@ export async function publishWith(store: Store, options: RuntimeOptions, now: Da
     config.feeds.websubHub !== null && build.changedFeeds.length > 0 ? await pingWebSub(config.feeds.websubHub, build.changedFeeds) : [];
   const digests: DigestMade[] = [];
   for (const edition of editionsOf(config).filter((e) => hooks.editions?.includes(e.id) ?? true)) {
-    const record = await makeDigest(store, build.published, config, now, edition);
+    const record = await gate(() => makeDigest(store, build.published, config, now, edition));
     if (record) {
       const recipients = (await store.deliveryCounts(record.number)).pending;
       digests.push({ number: record.issue, edition: record.edition, articles: record.articleSlugs.length, recipients });
@@ -116,12 +147,31 @@ async function underLease(
   }
 }
 
-/** `gazette publish`: opens the store, takes the run lease (BusyError when another process has it), publishes. */
+/** Opens the store and runs `work` on it, with no lease: PostgreSQL's cooperative senders. */
+async function together(options: RuntimeOptions, work: (store: Store) => Promise<RunReport>): Promise<RunReport> {
+  const store = await openStore(options);
+  try {
+    return await work(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/**
+ * `gazette publish`: on SQLite takes the run lease (BusyError when another process has it) and publishes; on
+ * PostgreSQL builds, makes the digest unless another process holds the lease (it is making it), and sends
+ * together with every other sender.
+ */
 export function publish(options: RuntimeOptions, now: Date, hooks: RunHooks = {}): Promise<RunReport> {
+  if (cooperative(options)) return together(options, (store) => publishOn(store, options, now, hooks, (make) => underLeaseIfFree(store, make)));
   return underLease(options, hooks, (store, held) => publishWith(store, options, now, held));
 }
 
-/** `gazette send`: opens the store, takes the run lease, delivers every row not confirmed sent. */
+/**
+ * `gazette send`: delivers every row not confirmed sent; on SQLite under the run lease, on PostgreSQL together
+ * with any other senders, until nothing is left to claim.
+ */
 export function send(options: RuntimeOptions, hooks: RunHooks = {}): Promise<RunReport> {
+  if (cooperative(options)) return together(options, (store) => sendWith(store, options, hooks));
   return underLease(options, hooks, (store, held) => sendWith(store, options, held));
 }

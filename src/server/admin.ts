@@ -1,0 +1,172 @@
+// The operator's dashboard under /admin: off unless GAZETTE_ADMIN_TOKEN is set, and then only for whoever shows
+// that token (HTTP basic auth, or a login form that sets an HttpOnly SameSite=Strict session cookie). Failed
+// attempts are rate limited per client; every answer is private and never cached; nothing is ever written to --out.
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { Hono, type Context } from 'hono';
+import { getCookie, setCookie, deleteCookie } from 'hono/cookie';
+import { secureHeaders } from 'hono/secure-headers';
+import type { SiteConfig } from '../config/schema.js';
+import { readDashboard } from '../dashboard/read.js';
+import { loadDashboardTemplates } from '../dashboard/render.js';
+import type { Logger } from '../log.js';
+import type { Store } from '../store/types.js';
+import { SlidingWindowLimiter, type RateLimit } from './rate-limit.js';
+
+/** Failed sign-in attempts a client may make before it must wait. */
+export const defaultAdminLimit: RateLimit = { limit: 10, windowMs: 15 * 60_000 };
+
+/** A session lasts a working day; signing in again is cheap. */
+const sessionMs = 12 * 60 * 60_000;
+const cookieName = 'gazette_admin';
+
+/** What the dashboard is built from. */
+export interface AdminDeps {
+  /** GAZETTE_ADMIN_TOKEN; the routes exist only when it is set. */
+  token: string;
+  store: Store;
+  config: SiteConfig;
+  now: () => Date;
+  /** The client key of a request (the same one the subscribe limits use). */
+  clientOf: (c: Context) => string;
+  limit?: RateLimit;
+  logger?: Logger | undefined;
+}
+
+function mac(key: string, text: string): Buffer {
+  return createHmac('sha256', key).update(text).digest();
+}
+
+/** Compares a presented token with the real one in constant time (both are MACed first, so lengths match). */
+function tokenMatches(token: string, presented: string): boolean {
+  return timingSafeEqual(mac(token, `gazette:admin-token:${presented}`), mac(token, `gazette:admin-token:${token}`));
+}
+
+/** A session cookie value: its expiry and a MAC over it under the admin token (a new token ends every session). */
+function sessionValue(token: string, expiresMs: number): string {
+  return `${expiresMs}.${mac(token, `gazette:admin-session:${expiresMs}`).toString('base64url')}`;
+}
+
+function sessionValid(token: string, value: string | undefined, nowMs: number): boolean {
+  const match = /^(\d{13})\.([A-Za-z0-9_-]{43})$/.exec(value ?? '');
+  if (!match) return false;
+  const expiresMs = Number(match[1]);
+  const given = Buffer.from(match[2] ?? '', 'base64url');
+  const expected = mac(token, `gazette:admin-session:${expiresMs}`);
+  return expiresMs > nowMs && given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/** Whether a form post comes from this site: the browser's Sec-Fetch-Site, else its Origin, else (no browser) yes. */
+function sameOrigin(c: Context, baseUrl: string): boolean {
+  const site = c.req.header('sec-fetch-site');
+  if (site !== undefined) return site === 'same-origin' || site === 'none';
+  const origin = c.req.header('origin');
+  return origin === undefined || origin === new URL(c.req.url).origin || origin === new URL(baseUrl).origin;
+}
+
+/** The password of an HTTP basic `Authorization` header (any user name), or null. */
+function basicPassword(header: string | undefined): string | null {
+  const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header ?? '');
+  if (!match) return null;
+  const decoded = Buffer.from(match[1] ?? '', 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon < 0 ? null : decoded.slice(colon + 1);
+}
+
+/** Headers of every /admin answer; the one inline stylesheet is allowed by its hash, nothing else runs or loads. */
+function adminSecurity(css: string): ReturnType<typeof secureHeaders> {
+  return secureHeaders({
+    contentSecurityPolicy: {
+      defaultSrc: ["'none'"],
+      styleSrc: [`'sha256-${createHash('sha256').update(css).digest('base64')}'`],
+      formAction: ["'self'"],
+      baseUri: ["'none'"],
+      frameAncestors: ["'none'"],
+    },
+    strictTransportSecurity: false,
+    referrerPolicy: 'same-origin',
+  });
+}
+
+/** The /admin routes, to be mounted with `app.route('/admin', createAdminApp(deps))`. */
+export function createAdminApp(deps: AdminDeps): Hono {
+  const failures = new SlidingWindowLimiter(deps.limit ?? defaultAdminLimit);
+  const templates = loadDashboardTemplates();
+  // Secure on the site's https address; a loopback address (an operator's own machine, a test) is plain http.
+  const secureFor = (c: Context): boolean =>
+    deps.config.baseUrl.startsWith('https:') && !/^(?:localhost|127\.\d+\.\d+\.\d+|\[::1\])$/.test(new URL(c.req.url).hostname);
+  const app = new Hono();
+
+  const loginPage = (c: Context, status: 401 | 429, error: string | null): Response => {
+    // Browsers get the sign-in form (a Basic challenge would pop up their own dialog instead); other clients
+    // learn that basic auth works.
+    const browser = c.req.header('sec-fetch-dest') !== undefined || /text\/html/i.test(c.req.header('accept') ?? '');
+    if (!browser) c.header('WWW-Authenticate', 'Basic realm="Gazette admin", charset="UTF-8"');
+    return c.html(templates.login({ title: deps.config.title, css: templates.css, error }), status);
+  };
+  const refuse = (c: Context, reason: string): Response => {
+    const decision = failures.hit(deps.clientOf(c), deps.now().getTime());
+    deps.logger?.warn({ client: deps.clientOf(c), path: c.req.path, reason }, 'admin: access refused');
+    if (!decision.allowed) {
+      c.header('Retry-After', String(decision.retryAfterSeconds));
+      return loginPage(c, 429, 'Too many attempts. Please wait before trying again.');
+    }
+    return loginPage(c, 401, reason === 'wrong token' ? 'That token is not right.' : null);
+  };
+  const limited = (c: Context): Response | null => {
+    // A client over its limit is refused even with the right token, so guessing cannot go on in parallel.
+    const key = deps.clientOf(c);
+    const peek = failures.peek(key, deps.now().getTime());
+    if (peek.allowed) return null;
+    c.header('Retry-After', String(peek.retryAfterSeconds));
+    return loginPage(c, 429, 'Too many attempts. Please wait before trying again.');
+  };
+
+  app.use('*', adminSecurity(templates.css), async (c, next) => {
+    c.header('Cache-Control', 'no-store, private');
+    c.header('X-Robots-Tag', 'noindex, nofollow');
+    await next();
+    c.header('Cache-Control', 'no-store, private');
+  });
+
+  app.post('/login', async (c) => {
+    const blocked = limited(c);
+    if (blocked) return blocked;
+    if (!sameOrigin(c, deps.config.baseUrl)) return refuse(c, 'cross-origin sign-in');
+    const body = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
+    const presented = typeof body.token === 'string' ? body.token : '';
+    if (!tokenMatches(deps.token, presented)) return refuse(c, 'wrong token');
+    const expires = deps.now().getTime() + sessionMs;
+    setCookie(c, cookieName, sessionValue(deps.token, expires), {
+      httpOnly: true,
+      sameSite: 'Strict',
+      secure: secureFor(c),
+      path: '/admin',
+      maxAge: sessionMs / 1000,
+    });
+    deps.logger?.info({ client: deps.clientOf(c) }, 'admin: signed in');
+    return c.redirect('/admin', 303);
+  });
+
+  app.use('*', async (c, next) => {
+    const blocked = limited(c);
+    if (blocked) return blocked;
+    const nowMs = deps.now().getTime();
+    const password = basicPassword(c.req.header('authorization'));
+    if (password !== null ? tokenMatches(deps.token, password) : sessionValid(deps.token, getCookie(c, cookieName), nowMs)) {
+      await next();
+      return;
+    }
+    return refuse(c, password !== null ? 'wrong token' : 'not signed in');
+  });
+
+  app.post('/logout', (c) => {
+    deleteCookie(c, cookieName, { path: '/admin', secure: secureFor(c), httpOnly: true, sameSite: 'Strict' });
+    return c.redirect('/admin', 303);
+  });
+
+  app.get('/', async (c) => {
+    const data = await readDashboard(deps.store, deps.now());
+    return c.html(templates.render(data, deps.config));
+  });
+  return app;
+}

@@ -1,0 +1,152 @@
+// `gazette db copy`: everything one store keeps, copied into another (SQLite → PostgreSQL, or back). Rows go in
+// batches in key order, each batch upserted by its primary key in one transaction, so an interrupted copy run
+// again completes without duplicates. Leases are not copied: they belong to the processes of the source.
+import { StoreError } from '../errors.js';
+import type { Driver, Params } from './driver.js';
+import { migrate } from './migrations.js';
+
+interface Table {
+  name: string;
+  /** What the summary calls its rows. */
+  label: string;
+  columns: readonly string[];
+  /** The primary key, in the order rows are read. */
+  key: readonly string[];
+}
+
+/** The tables copied, parents before children (foreign keys). */
+const tables: readonly Table[] = [
+  { name: 'meta', label: 'settings (secret, schedule state)', columns: ['key', 'value'], key: ['key'] },
+  {
+    name: 'subscribers',
+    label: 'subscribers',
+    columns: [
+      'id',
+      'public_id',
+      'email',
+      'email_key',
+      'name',
+      'status',
+      'created_at',
+      'updated_at',
+      'sections',
+      'editions',
+      'confirm_nonce',
+      'confirm_requested_at',
+      'requested_name',
+      'requested_sections',
+      'requested_editions',
+    ],
+    key: ['id'],
+  },
+  {
+    name: 'subscriber_events',
+    label: 'subscriber events',
+    columns: ['id', 'subscriber_id', 'at', 'kind', 'source', 'digest_number', 'detail', 'dedupe_key'],
+    key: ['id'],
+  },
+  {
+    name: 'digests',
+    label: 'digests',
+    columns: ['number', 'edition', 'issue', 'created_at', 'subject', 'html', 'text', 'blocks'],
+    key: ['number'],
+  },
+  {
+    name: 'digest_articles',
+    label: 'digest articles',
+    columns: ['edition', 'slug', 'digest_number', 'role', 'position'],
+    key: ['edition', 'slug'],
+  },
+  {
+    name: 'deliveries',
+    label: 'ledger rows',
+    columns: ['digest_number', 'subscriber_id', 'status', 'attempts', 'detail', 'updated_at'],
+    key: ['digest_number', 'subscriber_id'],
+  },
+];
+
+/** Marks a target whose copy has begun, so that a rerun of the same copy may go on without --force. */
+const copyMarker = 'copy:from';
+
+/** Rows per batch: well under SQLite's limit of variables per statement. */
+const batchSize = 500;
+
+/** How many rows of each table the target holds after the copy. */
+export type CopySummary = { table: string; label: string; rows: number }[];
+
+async function count(db: Driver, table: string): Promise<number> {
+  const [row] = await db.query<{ n: number | string }>(`SELECT count(*) AS n FROM ${table}`);
+  return Number(row?.n ?? 0);
+}
+
+function upsertSql(table: Table, rows: number): string {
+  const one = `(${table.columns.map(() => '?').join(', ')})`;
+  const update = table.columns.filter((c) => !table.key.includes(c)).map((c) => `${c} = excluded.${c}`);
+  return (
+    `INSERT INTO ${table.name} (${table.columns.join(', ')}) VALUES ${Array.from({ length: rows }, () => one).join(', ')} ` +
+    `ON CONFLICT (${table.key.join(', ')}) DO UPDATE SET ${update.join(', ')}`
+  );
+}
+
+async function copyTable(from: Driver, to: Driver, table: Table): Promise<void> {
+  const keys = table.key.join(', ');
+  const after = `(${keys}) > (${table.key.map(() => '?').join(', ')})`;
+  let cursor: Params | null = null;
+  for (;;) {
+    const rows: Record<string, string | number | null>[] = await from.query(
+      `SELECT ${table.columns.join(', ')} FROM ${table.name} ${cursor ? `WHERE ${after}` : ''} ORDER BY ${keys} LIMIT ?`,
+      [...(cursor ?? []), batchSize],
+    );
+    if (rows.length === 0) return;
+    const params = rows.flatMap((row) => table.columns.map((c) => row[c] ?? null));
+    await to.transaction((tx) => tx.run(upsertSql(table, rows.length), params));
+    const last = rows.at(-1) ?? {};
+    cursor = table.key.map((k) => last[k] ?? null);
+    if (rows.length < batchSize) return;
+  }
+}
+
+/** PostgreSQL's identity columns do not follow ids inserted explicitly: move them past the copied ones. */
+async function resetIdentities(to: Driver): Promise<void> {
+  if (to.dialect !== 'postgres') return;
+  for (const table of ['subscribers', 'subscriber_events']) {
+    await to.query(`SELECT setval(pg_get_serial_sequence('${table}', 'id'), coalesce(max(id), 0) + 1, false) FROM ${table}`);
+  }
+}
+
+/**
+ * Copies every table of `from` into `to`, both brought to the newest schema first. Refuses (StoreError) a target
+ * that holds data unless `force` or it is the unfinished copy of the same source (`sourceName`), then checks that
+ * the target holds at least every row of the source.
+ */
+export async function copyDatabase(from: Driver, to: Driver, options: { force: boolean; sourceName: string }): Promise<CopySummary> {
+  await migrate(from);
+  await migrate(to);
+  const [marker] = await to.query<{ value: string }>('SELECT value FROM meta WHERE key = ?', [copyMarker]);
+  const resuming = marker?.value === options.sourceName;
+  const held = await Promise.all(tables.map(async (t) => [t.name, await count(to, t.name)] as const));
+  const nonEmpty = held.filter(([name, n]) => n > (name === 'meta' && marker ? 1 : 0));
+  if (nonEmpty.length > 0 && !options.force && !resuming) {
+    throw new StoreError(
+      `the target database already holds data (${nonEmpty.map(([name, n]) => `${n} in ${name}`).join(', ')}); nothing was copied — ` +
+        'copy into an empty database, or pass --force to merge into it (rows with the same keys are overwritten)',
+    );
+  }
+  await to.run('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [
+    copyMarker,
+    options.sourceName,
+  ]);
+  for (const table of tables) await copyTable(from, to, table);
+  await resetIdentities(to);
+  await to.run('DELETE FROM meta WHERE key = ?', [copyMarker]);
+
+  const summary: CopySummary = [];
+  for (const table of tables) {
+    const [source, target] = [await count(from, table.name), await count(to, table.name)];
+    if (target < source) {
+      throw new StoreError(`the copy is incomplete: ${table.name} has ${source} rows in the source but ${target} in the target — run db copy again`);
+    }
+    summary.push({ table: table.name, label: table.label, rows: target });
+  }
+  return summary;
+}

