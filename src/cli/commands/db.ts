@@ -3,13 +3,21 @@ import { existsSync } from 'node:fs';
 import { defineCommand, type CommandContext } from 'citty';
 import { resolveOptions } from '../../config/options.js';
 import { UsageError } from '../../errors.js';
-import { copyDatabase } from '../../store/copy.js';
 import type { Driver } from '../../store/driver.js';
-import { describeDatabase, isPostgresUrl, openDriver } from '../../store/index.js';
-import { migrate, migrations } from '../../store/migrations.js';
 import { ioOf, optionArgs, optionsOf } from '../context.js';
 
+// The database drivers load when a subcommand runs, not when `gazette --help` lists this one.
+const storeModules = async () => {
+  const [store, copy, migrations] = await Promise.all([
+    import('../../store/index.js'),
+    import('../../store/copy.js'),
+    import('../../store/migrations.js'),
+  ]);
+  return { ...store, ...copy, ...migrations };
+};
+
 async function withDriver<T>(db: string, work: (driver: Driver) => Promise<T>): Promise<T> {
+  const { openDriver } = await storeModules();
   const driver = await openDriver(db);
   try {
     return await work(driver);
@@ -25,6 +33,7 @@ const migrateCommand = defineCommand({
     const context = typed as unknown as CommandContext;
     const io = ioOf(context);
     const { dbPath } = optionsOf(context);
+    const { migrate, migrations, describeDatabase } = await storeModules();
     const { from, to } = await withDriver(dbPath, (driver) => migrate(driver));
     const where = describeDatabase(dbPath);
     io.stdout.write(
@@ -49,6 +58,7 @@ const copyCommand = defineCommand({
     const io = ioOf(context);
     const from = resolveOptions({ db: typed.args.from }, io.env).dbPath;
     const to = resolveOptions({ db: typed.args.to }, io.env).dbPath;
+    const { isPostgresUrl, describeDatabase, copyDatabase } = await storeModules();
     if (!isPostgresUrl(from) && !existsSync(from)) throw new UsageError(`--from ${from}: no such database file — name the SQLite file to copy`);
     if (describeDatabase(from) === describeDatabase(to)) throw new UsageError('--from and --to name the same database — name another one to copy into');
     const summary = await withDriver(from, (source) =>
