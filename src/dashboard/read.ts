@@ -1,6 +1,6 @@
 // What the dashboard shows, read from the store in a few aggregate queries (the database counts, not Node), so
 // the page stays fast with a million subscribers and hundreds of digests.
-import { readScheduleState } from '../schedule/state.js';
+import { readScheduleState, type ScheduleName } from '../schedule/state.js';
 import type { Store, SubscriberStatus } from '../store/types.js';
 
 /** One week of the list: who joined and left, and how many stood in each status at its end. */
@@ -95,11 +95,8 @@ export function foldWeeks(
   return rows;
 }
 
-/** The schedules whose state the daemon keeps in the store. */
-const scheduleNames = ['newsletter', 'feeds'] as const;
-
-/** Reads the dashboard's figures at `now`. */
-export async function readDashboard(store: Store, now: Date): Promise<DashboardData> {
+/** Reads the dashboard's figures at `now`, with the state of the named schedules. */
+export async function readDashboard(store: Store, now: Date, scheduleNames: readonly ScheduleName[]): Promise<DashboardData> {
   const since = weekStart(new Date(weekStart(now).getTime() - (dashboardWeeks - 1) * 7 * dayMs));
   const rateSince = new Date(now.getTime() - rateWindowDays * dayMs);
   const minuteAgo = new Date(now.getTime() - 60_000);

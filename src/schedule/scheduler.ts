@@ -3,12 +3,13 @@
 import { randomUUID } from 'node:crypto';
 import { Mutex } from 'async-mutex';
 import cron, { type RunCoordinator, type ScheduledTask } from 'node-cron';
-import { editionsOf, hasEditions } from '../config/editions.js';
+import { editionsOf } from '../config/editions.js';
 import type { SiteConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/index.js';
 import { defaultLeaseTtlMs, Lease, leaseHolder, runLeaseName } from '../store/lease.js';
 import {
+  editionScheduleName,
   readScheduleState,
   writeScheduleState,
   type RunReason,
@@ -143,8 +144,7 @@ class CronScheduler implements Scheduler {
     const { config, jobs } = options;
     // One schedule per edition; the one edition of a site without editions keeps the name (and state) `newsletter`.
     for (const edition of editionsOf(config)) {
-      const name = hasEditions(config) ? (`newsletter:${edition.id}` as const) : 'newsletter';
-      this.add(name, edition.schedule, config.newsletter.timezone, (run) => jobs.publish(run, edition.id), true);
+      this.add(editionScheduleName(config, edition.id), edition.schedule, config.newsletter.timezone, (run) => jobs.publish(run, edition.id), true);
     }
     if (config.feeds.schedule !== null) this.add('feeds', config.feeds.schedule, config.timezone, jobs.build, false);
   }

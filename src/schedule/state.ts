@@ -1,6 +1,8 @@
 // What a schedule remembers across restarts (node-cron keeps nothing): the first slot no completed run has
 // covered yet, and the last run for /healthz. Kept in the store, so every daemon on a database shares it.
 import { z } from 'zod';
+import { hasEditions } from '../config/editions.js';
+import type { SiteConfig } from '../config/schema.js';
 import type { Store } from '../store/index.js';
 
 /**
@@ -8,6 +10,11 @@ import type { Store } from '../store/index.js';
  * `newsletter.editions`), `feeds` only rebuilds.
  */
 export type ScheduleName = 'newsletter' | `newsletter:${string}` | 'feeds';
+
+/** An edition's schedule: `newsletter` on a site without editions (its state keeps that name), else `newsletter:<id>`. */
+export function editionScheduleName(config: { newsletter: Pick<SiteConfig['newsletter'], 'editions'> }, editionId: string): ScheduleName {
+  return hasEditions(config) ? `newsletter:${editionId}` : 'newsletter';
+}
 
 /** Why a run started: its cron fire, a catch-up at start, or a fire deferred until the run lease was free. */
 export type RunReason = 'scheduled' | 'catch-up' | 'deferred';

@@ -5,10 +5,12 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { getCookie, setCookie, deleteCookie } from 'hono/cookie';
 import { secureHeaders } from 'hono/secure-headers';
+import { editionsOf } from '../config/editions.js';
 import type { SiteConfig } from '../config/schema.js';
 import { readDashboard } from '../dashboard/read.js';
 import { loadDashboardTemplates } from '../dashboard/render.js';
 import type { Logger } from '../log.js';
+import { editionScheduleName } from '../schedule/state.js';
 import type { Store } from '../store/types.js';
 import { SlidingWindowLimiter, type RateLimit } from './rate-limit.js';
 
@@ -91,6 +93,7 @@ function adminSecurity(css: string): ReturnType<typeof secureHeaders> {
 export function createAdminApp(deps: AdminDeps): Hono {
   const failures = new SlidingWindowLimiter(deps.limit ?? defaultAdminLimit);
   const templates = loadDashboardTemplates();
+  const schedules = [...editionsOf(deps.config).map((e) => editionScheduleName(deps.config, e.id)), 'feeds' as const];
   // Secure on the site's https address; a loopback address (an operator's own machine, a test) is plain http.
   const secureFor = (c: Context): boolean =>
     deps.config.baseUrl.startsWith('https:') && !/^(?:localhost|127\.\d+\.\d+\.\d+|\[::1\])$/.test(new URL(c.req.url).hostname);
@@ -165,7 +168,7 @@ export function createAdminApp(deps: AdminDeps): Hono {
   });
 
   app.get('/', async (c) => {
-    const data = await readDashboard(deps.store, deps.now());
+    const data = await readDashboard(deps.store, deps.now(), schedules);
     return c.html(templates.render(data, deps.config));
   });
   return app;
