@@ -35,11 +35,11 @@ function fill(path: string): void {
       const email = `reader${id}@example.org`;
       add.run(id, email, email, status, created.toISOString(), (updated > now ? now : updated).toISOString());
     }
-    const digest = db.prepare("INSERT INTO digests (number, created_at, subject, html, text) VALUES (?, ?, ?, '', '')");
+    const digest = db.prepare("INSERT INTO digests (number, created_at, subject, html, text, issue) VALUES (?, ?, ?, '', '', ?)");
     const ledger = db.prepare('INSERT INTO deliveries (digest_number, subscriber_id, status, attempts, detail, updated_at) VALUES (?, ?, ?, 1, NULL, ?)');
     for (let n = 1; n <= digests; n++) {
       const at = new Date(now.getTime() - (digests - n) * 7 * dayMs);
-      digest.run(n, at.toISOString(), `Issue ${n}`);
+      digest.run(n, at.toISOString(), `Issue ${n}`, n);
       const recipients = n === digests ? subscribers : olderRecipients;
       for (let i = 1; i <= recipients; i++) {
         const status = n === digests && i > subscribers / 2 ? 'pending' : i % 97 === 0 ? 'bounced' : 'sent';
