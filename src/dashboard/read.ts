@@ -1,7 +1,7 @@
 // What the dashboard shows, read from the store in a few aggregate queries (the database counts, not Node), so
 // the page stays fast with a million subscribers and hundreds of digests.
 import { readScheduleState, type ScheduleName } from '../schedule/state.js';
-import type { Store, SubscriberStatus } from '../store/types.js';
+import type { DigestStats, Store, SubscriberStatus } from '../store/types.js';
 
 /** One week of the list: who joined and left, and how many stood in each status at its end. */
 export interface WeekRow {
@@ -13,29 +13,14 @@ export interface WeekRow {
   byStatus: Record<SubscriberStatus, number>;
 }
 
-/** What became of one digest (the same figures as `gazette stats`). */
-export interface DigestRow {
-  number: number;
-  createdAt: Date;
-  subject: string;
-  recipients: number;
-  sent: number;
-  bouncedDuringSend: number;
-  bouncedAfter: number;
-  complaints: number;
-  unsubscribedAfter: number;
-  failed: number;
-  pending: number;
-}
-
 /** Everything on the page. */
 export interface DashboardData {
   generatedAt: Date;
   totals: Record<SubscriberStatus, number>;
   /** Oldest first. */
   weeks: WeekRow[];
-  /** Newest first. */
-  digests: DigestRow[];
+  /** Newest first: the figures of `gazette stats`. */
+  digests: DigestStats[];
   /** Messages sent, complaints and bounces over the last `windowDays`. */
   rates: { windowDays: number; sent: number; complaints: number; bounced: number };
   /** The digest being sent now, if any, with its rate over the last minute. */
@@ -114,19 +99,7 @@ export async function readDashboard(store: Store, now: Date, scheduleNames: read
     generatedAt: now,
     totals,
     weeks: foldWeeks(totals, flows, now),
-    digests: stats.map((d) => ({
-      number: d.number,
-      createdAt: d.createdAt,
-      subject: d.subject,
-      recipients: d.recipients,
-      sent: d.sent,
-      bouncedDuringSend: d.bouncedDuringSend,
-      bouncedAfter: d.bouncedAfter,
-      complaints: d.complaints,
-      unsubscribedAfter: d.unsubscribedSince,
-      failed: d.failed,
-      pending: d.pending,
-    })),
+    digests: stats,
     rates: {
       windowDays: rateWindowDays,
       sent: recent.reduce((n, d) => n + d.sent, 0),
