@@ -1,11 +1,10 @@
 // The dashboard as an operator sees it: after a real publish through a real SMTP server (one reader refused
 // during the send) and bounces, a complaint and unsubscribes recorded afterwards, the page's figures equal
 // `gazette stats --json`, and Chromium shows it at phone and desktop widths with its charts and no sideways scroll.
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSiteConfig } from '../../src/config/load.js';
 import { createTransport } from '../../src/delivery/index.js';
@@ -14,12 +13,11 @@ import { openStore, type Store } from '../../src/store/index.js';
 import { run } from '../cli/run.js';
 import { startSink, type Sink } from '../delivery/smtp-sink.js';
 import { createTestDatabase, testStoreKind, type TestDatabase } from '../store/databases.js';
+import { launchChromium, skipWithoutChromium } from '../fixtures/chromium.js';
 
 const token = 'dashboard-test-token-0123456789';
 const secret = 'dashboard-test-secret-0123456789-abcdefgh';
-const chromiumPath = '/usr/bin/chromium';
-const present = existsSync(chromiumPath);
-const skipBrowser = !present && !process.env.CI;
+const skipBrowser = skipWithoutChromium;
 const outputDir = new URL('../../test-output/', import.meta.url).pathname;
 const readers = ['ann', 'bob', 'cy', 'dee', 'eve', 'fay', 'gus'].map((name) => `${name}@example.net`);
 
@@ -140,11 +138,7 @@ describe('the dashboard page', () => {
   describe.skipIf(skipBrowser)('in Chromium', () => {
     let browser: Browser | undefined;
     beforeAll(async () => {
-      expect(present, `${chromiumPath} is missing: .ci/run installs it with apt-get install chromium`).toBe(true);
-      browser = await chromium.launch({
-        executablePath: chromiumPath,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-      });
+      browser = await launchChromium();
       await mkdir(outputDir, { recursive: true });
     }, 60_000);
     afterAll(async () => {

@@ -1,18 +1,15 @@
 // Opens the rendered digest in Debian's Chromium at phone and desktop widths and checks the layout.
-import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fullCopy } from '../../src/digest/assemble.js';
 import { personalize } from '../../src/digest/personalize.js';
 import { renderDigest } from '../../src/digest/render.js';
 import { makeArticle, pinnedNow, sampleArticles, testConfig } from '../fixtures/digest/articles.js';
 import { contrast } from '../fixtures/digest/contrast.js';
+import { chromiumPath, launchChromium, skipWithoutChromium } from '../fixtures/chromium.js';
 
-const chromiumPath = '/usr/bin/chromium';
-const present = existsSync(chromiumPath);
-// In CI a missing browser fails the test below; only a local run without Chromium skips it.
-const skip = !present && !process.env.CI;
+const skip = skipWithoutChromium;
 if (skip) console.warn(`digest layout test skipped: no ${chromiumPath} (apt-get install chromium, or run .ci/run)`);
 
 const outputDir = new URL('../../test-output/', import.meta.url).pathname;
@@ -21,11 +18,7 @@ const photo = readFile(new URL('../fixtures/digest/photo.png', import.meta.url))
 let browser: Browser | undefined;
 beforeAll(async () => {
   if (skip) return;
-  expect(present, `${chromiumPath} is missing: .ci/run installs it with apt-get install chromium`).toBe(true);
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
   await mkdir(outputDir, { recursive: true });
 }, 60_000);
 afterAll(async () => {

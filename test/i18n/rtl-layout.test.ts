@@ -1,11 +1,10 @@
 // An Arabic site and an Arabic digest in Debian's Chromium at phone and desktop widths: right to left,
 // mirrored, no horizontal scroll, every headline visible. Screenshots go to test-output/.
-import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SiteConfig } from '../../src/config/schema.js';
 import type { Article } from '../../src/content/article.js';
@@ -14,11 +13,9 @@ import { personalize } from '../../src/digest/personalize.js';
 import { renderDigest } from '../../src/digest/render.js';
 import { buildSite } from '../../src/site/build.js';
 import { pinnedNow } from '../fixtures/digest/articles.js';
+import { chromiumPath, launchChromium, skipWithoutChromium } from '../fixtures/chromium.js';
 
-const chromiumPath = '/usr/bin/chromium';
-const present = existsSync(chromiumPath);
-// In CI a missing browser fails the test below; only a local run without Chromium skips it.
-const skip = !present && !process.env.CI;
+const skip = skipWithoutChromium;
 if (skip) console.warn(`RTL layout test skipped: no ${chromiumPath} (apt-get install chromium, or run .ci/run)`);
 
 const outputDir = new URL('../../test-output/', import.meta.url).pathname;
@@ -39,11 +36,7 @@ beforeAll(async () => {
   config = build.config;
   published = build.published;
   if (skip) return;
-  expect(present, `${chromiumPath} is missing: .ci/run installs it with apt-get install chromium`).toBe(true);
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
   await mkdir(outputDir, { recursive: true });
 }, 60_000);
 afterAll(async () => {

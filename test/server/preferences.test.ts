@@ -1,9 +1,8 @@
 // `/preferences?token=…` and sign-up with choices, through real HTTP and in Chromium at phone width.
-import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { editionsOf } from '../../src/config/editions.js';
 import { parseSiteConfig } from '../../src/config/load.js';
@@ -15,6 +14,7 @@ import type { Store, Subscriber } from '../../src/store/types.js';
 import { createToken } from '../../src/subscribers/tokens.js';
 import { startSink, type Sink } from '../delivery/smtp-sink.js';
 import { createTestDatabase, type TestDatabase } from '../store/databases.js';
+import { launchChromium, skipWithoutChromium } from '../fixtures/chromium.js';
 
 const secret = 'preferences-test-secret';
 const config = parseSiteConfig({
@@ -168,15 +168,11 @@ describe('POST /subscribe with choices', () => {
   });
 });
 
-const chromiumPath = '/usr/bin/chromium';
-const skip = !existsSync(chromiumPath) && !process.env.CI;
+const skip = skipWithoutChromium;
 
 describe.skipIf(skip)('the preferences page in Chromium', () => {
   it('fits 375 px, and ticking boxes and saving works without JavaScript', async () => {
-    const browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    const browser = await launchChromium();
     try {
       const context = await browser.newContext({ viewport: { width: 375, height: 800 }, javaScriptEnabled: false });
       const page = await context.newPage();
