@@ -91,7 +91,7 @@ async function sendFleet(n: number, db: string, contentDir: string, sink: Sink):
   const started = performance.now();
   const runs = Array.from({ length: n }, () => {
     const child = spawn(process.execPath, ['--import', rssHook, join(root, 'dist/cli/bin.js'), 'send', '--json', '--content', contentDir, '--db', db], {
-      env: { ...process.env, SMTP_URL: sink.url, GAZETTE_SECRET: 'bench-secret' },
+      env: { ...process.env, SMTP_URL: sink.url, GAZETTE_SECRET: 'bench-secret-0123456789abcdefghijklmnop' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

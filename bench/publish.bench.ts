@@ -112,7 +112,7 @@ async function main(): Promise<void> {
   try {
     const content = join(work, 'content');
     await cp(join(root, 'content'), content, { recursive: true });
-    const env = { GAZETTE_CONTENT: content, GAZETTE_SECRET: 'bench-secret', SMTP_URL: `smtp://127.0.0.1:${port}`, SMTP_MAX_CONNECTIONS: String(connections) };
+    const env = { GAZETTE_CONTENT: content, GAZETTE_SECRET: 'bench-secret-0123456789abcdefghijklmnop', SMTP_URL: `smtp://127.0.0.1:${port}`, SMTP_MAX_CONNECTIONS: String(connections) };
     /** A database with `count` active readers, imported as a user would. */
     const seeded = async (count: number): Promise<string> => {
       const csv = join(work, `readers-${count}.csv`);

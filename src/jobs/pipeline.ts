@@ -3,7 +3,7 @@
 import type { RuntimeOptions } from '../config/options.js';
 import { createProgressReporter } from '../delivery/progress.js';
 import { buildCounts, runJson } from './report.js';
-import { publishWith } from './run.js';
+import { cooperative, publishWith, sendWith, type RunHooks } from './run.js';
 import type { SendProgress } from '../delivery/send.js';
 import type { DeliverySettings } from '../delivery/settings.js';
 import { formatProblem, type Problem } from '../errors.js';
@@ -25,27 +25,40 @@ function logProblems(logger: Logger, problems: readonly Problem[]): void {
   for (const problem of problems) logger.warn({ problem: formatProblem(problem) }, 'content file left out');
 }
 
+/** Runs `work` with delivery hooks whose progress goes to the run's logger (or a bar on a terminal). */
+async function withProgress<T>(deps: PipelineDeps, logger: Logger, signal: AbortSignal, work: (hooks: RunHooks) => Promise<T>): Promise<T> {
+  const progress = createProgressReporter(deps.progressStream, logger);
+  try {
+    return await work({ signal, settings: deps.settings, onProgress: (p: SendProgress) => progress.update(p) });
+  } finally {
+    progress.stop();
+  }
+}
+
 /** `publish` (build, digest if anything is new, deliver) and `build` as scheduler jobs. */
 export function pipelineJobs(deps: PipelineDeps): SchedulerJobs {
-  const { store, options, settings } = deps;
+  const { store, options } = deps;
   return {
     async publish({ signal, logger }, edition) {
-      const progress = createProgressReporter(deps.progressStream, logger);
-      try {
-        const hooks = { signal, settings, editions: [edition], onProgress: (p: SendProgress) => progress.update(p) };
-        const report = await publishWith(store, options, new Date(), hooks);
-        logProblems(logger, report.build?.problems ?? []);
-        // The counts are what `publish --json` prints.
-        const counts = runJson(report);
-        return report.delivery.pending > 0 ? { counts, unfinished: true } : { counts };
-      } finally {
-        progress.stop();
-      }
+      const report = await withProgress(deps, logger, signal, (hooks) => publishWith(store, options, new Date(), { ...hooks, editions: [edition] }));
+      logProblems(logger, report.build?.problems ?? []);
+      // The counts are what `publish --json` prints.
+      const counts = runJson(report);
+      return report.delivery.pending > 0 ? { counts, unfinished: true } : { counts };
     },
     async build({ logger }) {
       const result = await buildSite(options, new Date());
       logProblems(logger, result.problems);
       return { counts: buildCounts(result) };
     },
+    ...(cooperative(options)
+      ? {
+          async help({ signal, logger }) {
+            const report = await withProgress(deps, logger, signal, (hooks) => sendWith(store, options, hooks));
+            const { sent, bounced, failed, skipped } = report.delivery;
+            return sent + bounced + failed + skipped === 0 ? null : { counts: runJson(report) };
+          },
+        }
+      : {}),
   };
 }

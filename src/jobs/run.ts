@@ -81,7 +81,7 @@ export function publishWith(store: Store, options: RuntimeOptions, now: Date, ho
 }
 
 /** On PostgreSQL, senders share the ledger (claims) instead of taking turns under the run lease. */
-function cooperative(options: RuntimeOptions): boolean {
+export function cooperative(options: RuntimeOptions): boolean {
   return isPostgresUrl(options.dbPath);
 }
 

@@ -47,6 +47,11 @@ export interface SchedulerJobs {
   publish: (run: RunContext, edition: string) => Promise<JobReport>;
   /** `feeds.schedule`: rebuild feeds and pages, send nothing. */
   build: Job;
+  /**
+   * Sends what is pending alongside the process that holds the run lease (PostgreSQL's claims), without making a
+   * digest or recording the slot; null when it found nothing to send. Absent where one process sends at a time (SQLite).
+   */
+  help?: (run: Pick<RunContext, 'signal' | 'logger'>) => Promise<JobReport | null>;
 }
 
 /** Everything the scheduler needs; tests inject their own jobs and a short lease. */
@@ -133,6 +138,9 @@ class CronScheduler implements Scheduler {
   private readonly stopping = new AbortController();
   private readonly waiting = new Map<ScheduleName, { slot: Date; timer: NodeJS.Timeout | null }>();
   private current: Current | null = null;
+  /** The send this process is helping another process's run with, or null. */
+  private helping: Promise<void> | null = null;
+  private readonly help: SchedulerJobs['help'];
   // Claims are asynchronous now: one at a time, so two fires never both see no run in progress.
   private readonly claiming = new Mutex();
 
@@ -142,6 +150,7 @@ class CronScheduler implements Scheduler {
     this.holder = options.holder ?? leaseHolder();
     this.lease = new Lease(this.store, runLeaseName, this.holder, { ttlMs: options.leaseTtlMs ?? defaultLeaseTtlMs });
     const { config, jobs } = options;
+    this.help = jobs.help;
     // One schedule per edition; the one edition of a site without editions keeps the name (and state) `newsletter`.
     for (const edition of editionsOf(config)) {
       this.add(editionScheduleName(config, edition.id), edition.schedule, config.newsletter.timezone, (run) => jobs.publish(run, edition.id), true);
@@ -177,7 +186,7 @@ class CronScheduler implements Scheduler {
       this.stopping.abort();
       this.logger.info({ running: this.current?.runId ?? null }, 'schedules stopped');
     }
-    await this.current?.finished;
+    await Promise.all([this.current?.finished, this.helping]);
   }
 
   async health(): Promise<HealthInfo> {
@@ -315,6 +324,7 @@ class CronScheduler implements Scheduler {
     const fields = { schedule: schedule.name, slot: slot.toISOString() };
     const waits = schedule.waits && (refusal === 'lease-held' || refusal === 'behind-build');
     if (waits) this.waitFor(schedule, slot);
+    if (waits && refusal === 'lease-held') this.helpSend(schedule, slot);
     if (quiet) return;
     switch (refusal) {
       case 'running':
@@ -333,6 +343,28 @@ class CronScheduler implements Scheduler {
       case 'store-error':
         break;
     }
+  }
+
+  /**
+   * While another process holds the run lease for a slot this one waits for, sends the pending rows with it (when the
+   * store lets senders share the ledger). Each retry of the wait helps again, so a digest made after this help
+   * found nothing is helped with at the next retry.
+   */
+  private helpSend(schedule: Schedule, slot: Date): void {
+    const help = this.help;
+    if (!help || this.helping || this.stopping.signal.aborted) return;
+    const logger = this.logger.child({ schedule: schedule.name, helping: slot.toISOString() });
+    this.helping = (async () => {
+      try {
+        const report = await help({ signal: this.stopping.signal, logger });
+        if (report) logger.info({ counts: report.counts }, 'helped another process send');
+      } catch (error) {
+        // The holder's run still sends everything: a failed help costs only speed.
+        logger.error({ err: error }, 'helping another process send failed');
+      } finally {
+        this.helping = null;
+      }
+    })();
   }
 
   /** Retries a waiting slot every third of the lease TTL until it runs here or is done elsewhere. */
