@@ -20,6 +20,39 @@ function problem(text: string, path = '2026/story.md'): string {
 }
 
 describe('parseMarkdownArticle', () => {
+  it('reads YAML quoting, folding, comments, block lists and aliases as YAML 1.2 does', () => {
+    const text = [
+      '---',
+      "# a comment line",
+      "title: 'The mayor''s plan: a #1 priority'   # trailing comment",
+      'summary: >',
+      '  Folded onto',
+      '  one line.',
+      'date: "2026-03-01"',
+      'section: &desk Local News',
+      'tags:',
+      '  - "yes"',
+      '  - 2026 budget',
+      'author: *desk',
+      'draft: false',
+      '---',
+      'Body.',
+    ].join('\n');
+    expect(parsed(text)).toMatchObject({
+      title: 'The mayor\'s plan: a #1 priority',
+      summary: 'Folded onto one line.',
+      section: 'Local News',
+      tags: ['yes', '2026 budget'],
+      author: 'Local News',
+      draft: false,
+      date: new Date('2026-02-28T23:00:00Z'),
+    });
+  });
+
+  it('reports the line of a front matter key whose value the later checks refuse', () => {
+    expect(problem('---\ntitle: T\nsummary: S\ndate: 2026-02-30\n---\nBody.\n')).toMatch(/^2026\/story\.md:4: /);
+  });
+
   it('reads every front matter field', () => {
     const article = parsed(fixture('full.md'), '2026/harbour-reopens.md');
     expect(article).toMatchObject({
