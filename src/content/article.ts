@@ -41,10 +41,8 @@ export interface Article {
   /** Its own language tag (front matter `lang`, else its folder's in site.json `languages`), or null: the site's. */
   lang: string | null;
   image: ArticleImage | null;
-  /** Body as safe HTML: all text escaped, raw HTML sanitized. */
+  /** Body as safe HTML: all text escaped, raw HTML sanitized (as plain text: `articleText`, made only when asked for). */
   html: string;
-  /** Body as plain text, paragraphs separated by blank lines. */
-  text: string;
   related: RelatedRef[];
   draft: boolean;
   /** Path of the source file relative to the content folder, with `/` separators. */

@@ -45,7 +45,7 @@ export function sanitizeBody(html: string, baseUrl?: string): string {
 }
 
 /** Plain text of a body: blocks apart by one blank line, no images, headings as written, a link's URL only when it differs from its text. */
-export const htmlToPlainText: (html: string) => string = compile({
+const htmlToPlainText: (html: string) => string = compile({
   wordwrap: false,
   selectors: [
     { selector: 'a', options: { hideLinkHrefIfSameAsText: true } },
@@ -53,3 +53,11 @@ export const htmlToPlainText: (html: string) => string = compile({
     ...HEADINGS.map((selector) => ({ selector, options: { uppercase: false, leadingLineBreaks: 2 } })),
   ],
 });
+
+/**
+ * An article body as plain text, paragraphs apart by one blank line. Made on demand from the safe HTML: no output
+ * reads it yet, and making it for every article took a sixth of a build's parse time.
+ */
+export function articleText(article: { html: string }): string {
+  return htmlToPlainText(article.html).trim();
+}

@@ -4,7 +4,7 @@ import { CORE_SCHEMA, load as loadYaml } from 'js-yaml';
 import { isMap, isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import { parseArticleDate } from './dates.js';
-import { htmlToPlainText, markdown, sanitizeBody } from './html.js';
+import { markdown, sanitizeBody } from './html.js';
 import { absoluteUrl } from './url.js';
 import {
   articleKeys,
@@ -197,7 +197,6 @@ export function parseMarkdownArticle(source: string, path: string, options: Pars
         ? { url: options.baseUrl === undefined ? data.image : absoluteUrl(data.image, options.baseUrl), alt: data.imageAlt || title, caption: null, credit: null }
         : null,
       html,
-      text: htmlToPlainText(html).trim(),
       related: [],
       draft: data.draft ?? false,
       sourcePath: path,

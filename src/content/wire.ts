@@ -147,7 +147,6 @@ export function parseWireText(text: string, path: string, options: ParseOptions)
       lang: folderLanguage(path, options.languages),
       image: head.image,
       html: body.blocks.map(renderBlock).join('\n'),
-      text: body.blocks.map((block) => block.text).join('\n\n'),
       related: body.related,
       draft: false,
       sourcePath: path,

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { formatProblem } from '../../src/errors.js';
+import { articleText } from '../../src/content/html.js';
 import { parseMarkdownArticle } from '../../src/content/markdown.js';
 import type { ArticleContent } from '../../src/content/parsing.js';
 
@@ -93,7 +94,7 @@ describe('parseMarkdownArticle', () => {
   });
 
   it('gives the body as plain text without markup or images', () => {
-    expect(parsed(fixture('full.md')).text).toBe(
+    expect(articleText(parsed(fixture('full.md')))).toBe(
       [
         'The harbour reopened on Sunday after three weeks of repairs.',
         '',
@@ -108,7 +109,9 @@ describe('parseMarkdownArticle', () => {
   });
 
   it('sanitizes raw HTML: no script, style, iframe, event handler or javascript: URL', () => {
-    const { html, text } = parsed(fixture('hostile.md'));
+    const article = parsed(fixture('hostile.md'));
+    const { html } = article;
+    const text = articleText(article);
     for (const banned of ['<script', 'alert("script")', '<style', 'display', '<iframe', 'evil', 'onerror', 'onclick', "alert('img')", 'href="javascript:', 'style=', 'target=']) {
       expect(html).not.toContain(banned);
       expect(text).not.toContain(banned);

@@ -1,3 +1,4 @@
+import { articleText } from '../../src/content/html.js';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -53,7 +54,8 @@ describe('parseArticle', () => {
   it('strips a BOM, normalizes CRLF and removes control characters at load', () => {
     const text = `\uFEFFdate 2022-10-19 WORLD\r\nA\u0001 title\u000B\r\n\r\nBody\u001F text.\r\n`;
     const article = parsed(utf8(text), 'a.txt');
-    expect(article).toMatchObject({ title: 'A title', section: 'WORLD', html: '<p>Body text.</p>', text: 'Body text.' });
+    expect(article).toMatchObject({ title: 'A title', section: 'WORLD', html: '<p>Body text.</p>' });
+    expect(articleText(article)).toBe('Body text.');
   });
 
   it('only accepts .txt and .md files', () => {

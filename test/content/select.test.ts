@@ -15,7 +15,6 @@ const article = (slug: string, date: string, draft = false): Article => ({
   lang: null,
   image: null,
   html: '',
-  text: '',
   related: [],
   draft,
   sourcePath: `${slug}.md`,

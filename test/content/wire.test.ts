@@ -1,3 +1,4 @@
+import { articleText } from '../../src/content/html.js';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { formatProblem } from '../../src/errors.js';
@@ -64,7 +65,7 @@ describe('parseWireText on the seed article', () => {
   it('keeps every paragraph and the subheading in order', () => {
     expect(blocks(article.html)).toEqual(SEED_BLOCKS);
     expect(article.html).toContain('<h2>Kyrgyzstan buying missiles from Belarus</h2>');
-    expect(article.text).toBe(SEED_BLOCKS.map(([, text]) => text).join('\n\n'));
+    expect(articleText(article)).toBe(SEED_BLOCKS.map(([, text]) => text).join('\n\n'));
   });
 
   it('escapes the body text', () => {
@@ -80,7 +81,7 @@ describe('parseWireText on the seed article', () => {
   });
 
   it('never puts the header line, printed date, credit, references or source in the body', () => {
-    for (const body of [article.html, article.text]) {
+    for (const body of [article.html, articleText(article)]) {
       for (const absent of ['date 2022-10-19', 'WORLD', 'October 19, 2022', 'Reuters Archive', ' / ', 'READ MORE', 'SOURCE', 'TRTWorld', TITLE, STANDFIRST]) {
         expect(body).not.toContain(absent);
       }
@@ -119,14 +120,14 @@ describe('parseWireText on variants of real files', () => {
     expect(article.title).toBe(TITLE);
     expect(article.summary).toBe(STANDFIRST);
     expect(article.section).toBeNull();
-    expect(article.text).toBe('First paragraph.');
+    expect(articleText(article)).toBe('First paragraph.');
   });
 
   it('derives title and summary from the first paragraph when there are no head lines', () => {
     const article = parsed('date 2022-10-19 WORLD\n\nTalks ended without a deal. Both sides blamed the other.\n\nMore talks are planned.\n');
     expect(article.title).toBe('Talks ended without a deal');
     expect(article.summary).toBe('Talks ended without a deal. Both sides blamed the other.');
-    expect(article.text).toBe('Talks ended without a deal. Both sides blamed the other.\n\nMore talks are planned.');
+    expect(articleText(article)).toBe('Talks ended without a deal. Both sides blamed the other.\n\nMore talks are planned.');
     expect(article.image).toBeNull();
   });
 
@@ -157,7 +158,7 @@ describe('parseWireText on variants of real files', () => {
   });
 
   it('drops a printed date that stands alone in the body', () => {
-    expect(parsed('date 2022-10-19\nTitle\n\n19 October 2022\n\nText.\n').text).toBe('Text.');
+    expect(articleText(parsed('date 2022-10-19\nTitle\n\n19 October 2022\n\nText.\n'))).toBe('Text.');
   });
 
   it('cuts the credit from a caption repeated in the body', () => {
@@ -183,7 +184,7 @@ describe('parseWireText on variants of real files', () => {
     const article = parsed('date 2022-10-19\nTitle\n\nText.\n\nRead more: Another story\n\nsource: Agencies\n');
     expect(article.source).toBe('Agencies');
     expect(article.related).toEqual([{ title: 'Another story', url: null }]);
-    expect(article.text).toBe('Text.');
+    expect(articleText(article)).toBe('Text.');
   });
 
   it('tells subheadings from short paragraphs by their closing punctuation', () => {
@@ -198,12 +199,12 @@ describe('parseWireText on variants of real files', () => {
   it('joins the lines of one block into one paragraph and ignores trailing spaces', () => {
     const article = parsed('date 2022-10-19  \nTitle  \n\nOne line   \ncontinued here.\u00a0 \n');
     expect(article.title).toBe('Title');
-    expect(article.text).toBe('One line continued here.');
+    expect(articleText(article)).toBe('One line continued here.');
   });
 
   it('keeps head lines after the standfirst as the first paragraphs', () => {
     const article = parsed('date 2022-10-19\nTitle\nStandfirst.\nAn extra line of text.\n\nBody.\n');
-    expect(article.text).toBe('An extra line of text.\n\nBody.');
+    expect(articleText(article)).toBe('An extra line of text.\n\nBody.');
   });
 
   it('escapes markup in the text and removes control characters', () => {

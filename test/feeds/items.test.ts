@@ -138,7 +138,7 @@ describe('content', () => {
   });
 
   it('uses the summary as content when the article has no body', () => {
-    const feeds = render([makeArticle({ html: '', text: '', summary: 'Only a summary.', source: null })]);
+    const feeds = render([makeArticle({ html: '', summary: 'Only a summary.', source: null })]);
     expect(childOf(atomEntries(feeds)[0] as XmlElement, ns.atom, 'content').text).toBe('<p>Only a summary.</p>');
     expect(jsonItems(feeds)[0]?.content_html).toBe('<p>Only a summary.</p>');
   });
