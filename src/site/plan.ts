@@ -38,6 +38,8 @@ export interface PlannedFile<Bytes extends string | Promise<Buffer> = string> {
   render: () => Bytes;
   /** The absolute URL of a feed file (for WebSub pings), null for pages. */
   feedUrl: string | null;
+  /** An article page's article: the page depends on nothing else, so the writer may render it on a worker thread. */
+  article?: Article;
 }
 
 /** The plan of a whole site, and what it is made of. */
@@ -187,7 +189,7 @@ export function planSite(published: readonly Article[], config: SiteConfig, temp
   for (const article of articles) {
     const dir = articleDir(article.slug);
     pages.push({ dir, articles: [article] });
-    files.push({ path: `${dir}index.html`, key: article.hash, render: () => renderArticlePage(article, config, templates), feedUrl: null });
+    files.push({ path: `${dir}index.html`, key: article.hash, render: () => renderArticlePage(article, config, templates), feedUrl: null, article });
   }
   const history = updateHistory(facts.urls ?? new Map(), articles);
   const redirects = planRedirects(history, articles, sections);

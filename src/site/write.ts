@@ -9,7 +9,15 @@ import type { Article } from '../content/article.js';
 import { mapLimit, writeIfChanged } from '../files.js';
 import { foreignDirs } from './layout.js';
 import { planSite, type PlanFacts, type PlannedFile } from './plan.js';
-import { loadSiteTemplates, type SiteTemplates } from './templates.js';
+import type { PageContext, PageJob } from './page-worker.js';
+import { defaultTemplatesDir, loadSiteTemplates, type SiteTemplates } from './templates.js';
+import { mapOnWorkers, workerModule, workersFor } from '../threads.js';
+
+/** Article pages per message to a page worker. */
+const PAGE_BATCH = 64;
+
+/** Below this many article pages per thread, a worker's start-up (loading the renderers again) costs more than it saves. */
+const MIN_PAGES_PER_WORKER = 500;
 
 /** What a build changed on disk. */
 export interface WriteResult {
@@ -43,6 +51,8 @@ interface WriteOptions {
   now?: Date;
   /** The page templates, when the caller has loaded them already (else read from `templatesDir`). */
   templates?: SiteTemplates;
+  /** Worker threads for article pages (fewer than 2: none); by default as many as the number of pages is worth. */
+  pageWorkers?: number;
 }
 
 /** A planned file of either kind. */
@@ -221,14 +231,29 @@ export async function writeSite(
   const skipped = new Set(plan.files.filter((file) => previousKeys[file.path] === file.key && there.has(file.path)));
   const changed = new Set<AnyFile>();
   const madeDirs = new Set<string>();
-  await mapLimit(
-    plan.files.filter((file) => !skipped.has(file)),
-    options.concurrency ?? 16,
-    async (file) => {
-      const data = await file.render();
-      if (await writeIfChanged(join(outDir, file.path), data, madeDirs, !there.has(file.path))) changed.add(file);
-    },
-  );
+  const toWrite = plan.files.filter((file) => !skipped.has(file));
+  // Thousands of article pages (a first build) are rendered and written on worker threads while this one does the rest.
+  const pages = toWrite.filter((file): file is AnyFile & { article: Article } => file.article !== undefined);
+  const workers = options.pageWorkers ?? workersFor(pages.length, MIN_PAGES_PER_WORKER);
+  const offThread = workers < 2 ? [] : pages;
+  const context: PageContext = { outDir, config, templatesDir: options.templatesDir ?? defaultTemplatesDir, templatesHash: templates.hash };
+  const jobs: PageJob[] = offThread.map((file) => ({ path: file.path, article: file.article, absent: !there.has(file.path) }));
+  const onThread = new Set<AnyFile>(toWrite);
+  for (const file of offThread) onThread.delete(file);
+  await Promise.all([
+    jobs.length > 0 &&
+      mapOnWorkers<PageContext, PageJob, boolean>(workerModule('page-worker', import.meta.url), context, jobs, workers, PAGE_BATCH).then((wrote) =>
+        offThread.forEach((file, i) => wrote[i] && changed.add(file)),
+      ),
+    mapLimit(
+      [...onThread],
+      options.concurrency ?? 16,
+      async (file) => {
+        const data = await file.render();
+        if (await writeIfChanged(join(outDir, file.path), data, madeDirs, !there.has(file.path))) changed.add(file);
+      },
+    ),
+  ]);
 
   const files: Record<string, string> = {};
   for (const file of plan.files) files[file.path] = file.key;

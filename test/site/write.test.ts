@@ -35,6 +35,17 @@ function changedPaths(before: Map<string, string>, after: Map<string, string>): 
 }
 
 describe('writeSite', () => {
+  it('writes the same bytes when worker threads render the article pages, and reports the same files written', async () => {
+    const articles = makeArticles(300, ['WORLD', 'Business']);
+    const inline = await writeSite(articles, config, out, { pageWorkers: 0 });
+    const expected = await snapshot();
+    await rm(out, { recursive: true, force: true });
+    const threaded = await writeSite(articles, config, out, { pageWorkers: 2 });
+    expect(await snapshot()).toEqual(expected);
+    expect(threaded.written).toEqual(inline.written);
+    expect(threaded.written.filter((path) => path.startsWith('articles/'))).toHaveLength(300);
+  });
+
   it('writes the SPEC output layout', async () => {
     const result = await writeSite(makeArticles(4, ['WORLD', 'Business']), config, out);
     expect([...(await snapshot()).keys()].sort()).toEqual([

@@ -1,0 +1,70 @@
+// Work spread over worker threads in batches: the build's CPU-bound stages (parsing articles, rendering and writing
+// their pages) use every core this way, each thread with its own copy of the modules it needs.
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parentPort, Worker } from 'node:worker_threads';
+
+/** One message to a worker: the batch's shared context and its items. */
+interface Batch<C, I> {
+  context: C;
+  items: I[];
+}
+
+/** How many threads `count` items are worth when a thread pays for itself from `perThread` items: none for a few items or a single core. */
+export function workersFor(count: number, perThread: number): number {
+  return Math.min(availableParallelism(), 4, Math.floor(count / perThread));
+}
+
+/** A worker running `module`: compiled, the JS file itself; from source (tests, benches), the TypeScript through tsx. */
+function startWorker(module: URL): Worker {
+  if (!module.pathname.endsWith('.ts')) return new Worker(module);
+  const tsx = createRequire(import.meta.url).resolve('tsx/cjs');
+  return new Worker(`require(${JSON.stringify(tsx)}); require(${JSON.stringify(fileURLToPath(module))});`, { eval: true });
+}
+
+/**
+ * The worker module's `.js` URL beside `base` (a module's `import.meta.url`), or its `.ts` source when `base` is one:
+ * the same call works compiled and under tsx.
+ */
+export function workerModule(name: string, base: string): URL {
+  return new URL(`./${name}${base.endsWith('.ts') ? '.ts' : '.js'}`, base);
+}
+
+/**
+ * Runs `items` through the worker module `module` (which calls `serveBatches`) on `workers` threads, `batch` items
+ * per message, all with the same `context`; the results come in the order of `items`.
+ */
+export async function mapOnWorkers<C, I, O>(module: URL, context: C, items: readonly I[], workers: number, batch: number): Promise<O[]> {
+  const results = new Array<O>(items.length);
+  let next = 0;
+  const run = async (): Promise<void> => {
+    const worker = startWorker(module);
+    try {
+      for (let start = next; start < items.length; start = next) {
+        next = start + batch;
+        const message: Batch<C, I> = { context, items: items.slice(start, next) };
+        const done = await new Promise<O[]>((resolve, reject) => {
+          worker.once('message', resolve);
+          worker.once('error', reject);
+          worker.postMessage(message);
+        });
+        worker.removeAllListeners('error');
+        done.forEach((result, i) => (results[start + i] = result));
+      }
+    } finally {
+      await worker.terminate();
+    }
+  };
+  await Promise.all(Array.from({ length: workers }, run));
+  return results;
+}
+
+/** In a worker module: answers each batch `mapOnWorkers` sends with `work`'s results, one per item, in order. */
+export function serveBatches<C, I, O>(work: (items: I[], context: C) => O[] | Promise<O[]>): void {
+  const port = parentPort;
+  if (!port) throw new Error('serveBatches runs in a worker thread');
+  port.on('message', ({ context, items }: Batch<C, I>) => {
+    void Promise.resolve(work(items, context)).then((results) => port.postMessage(results));
+  });
+}
