@@ -1,5 +1,4 @@
-// Article bodies as HTML and plain text: the Markdown renderer, the sanitizer's allow-list, escaping.
-import { compile } from 'html-to-text';
+// Article bodies as HTML: the Markdown renderer, the sanitizer's allow-list, escaping.
 import MarkdownIt from 'markdown-it';
 import sanitizeHtml from 'sanitize-html';
 import { absoluteUrl } from './url.js';
@@ -10,7 +9,8 @@ export const markdown = new MarkdownIt({ html: true, linkify: true });
 /** Escapes `& < > "` so any text can sit in HTML content or a double-quoted attribute. */
 export const escapeHtml: (text: string) => string = markdown.utils.escapeHtml;
 
-const HEADINGS = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'];
+/** The heading elements, h1 to h6. */
+export const HEADINGS = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'];
 
 // A strict allow-list: structure and inline emphasis only; links and images with http(s)/mailto or
 // relative URLs. Everything else (script, style, iframe, on* attributes, javascript: URLs) is dropped.
@@ -42,22 +42,4 @@ function absolutize(attribute: string, baseUrl: string): sanitizeHtml.Transforme
 export function sanitizeBody(html: string, baseUrl?: string): string {
   if (baseUrl === undefined) return sanitizeHtml(html, ALLOWED);
   return sanitizeHtml(html, { ...ALLOWED, transformTags: { a: absolutize('href', baseUrl), img: absolutize('src', baseUrl) } });
-}
-
-/** Plain text of a body: blocks apart by one blank line, no images, headings as written, a link's URL only when it differs from its text. */
-const htmlToPlainText: (html: string) => string = compile({
-  wordwrap: false,
-  selectors: [
-    { selector: 'a', options: { hideLinkHrefIfSameAsText: true } },
-    { selector: 'img', format: 'skip' },
-    ...HEADINGS.map((selector) => ({ selector, options: { uppercase: false, leadingLineBreaks: 2 } })),
-  ],
-});
-
-/**
- * An article body as plain text, paragraphs apart by one blank line. Made on demand from the safe HTML: no output
- * reads it yet, and making it for every article took a sixth of a build's parse time.
- */
-export function articleText(article: { html: string }): string {
-  return htmlToPlainText(article.html).trim();
 }

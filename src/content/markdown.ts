@@ -1,7 +1,8 @@
 // Markdown articles (`.md`): YAML front matter between `---` lines, then a Markdown body.
 import type { Token } from 'markdown-it';
 import { CORE_SCHEMA, load as loadYaml } from 'js-yaml';
-import { isMap, isNode, LineCounter, parseDocument, type Document } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as Yaml from 'yaml';
 import { z } from 'zod';
 import { parseArticleDate } from './dates.js';
 import { markdown, sanitizeBody } from './html.js';
@@ -84,6 +85,16 @@ function splitFrontMatter(source: string, path: string): { ok: true; yaml: strin
   return { ok: true, yaml: lines.slice(1, end).join('\n'), body: lines.slice(end + 1).join('\n') };
 }
 
+const require = createRequire(import.meta.url);
+
+/**
+ * The `yaml` library, loaded on the first front matter problem rather than with this module: most builds have none,
+ * and every parse thread would load it.
+ */
+function yamlLibrary(): typeof Yaml {
+  return require('yaml') as typeof Yaml;
+}
+
 /** Front matter as js-yaml reads it when it passes the schema, else null (then `yaml` says what and where). */
 function quickFrontMatter(yaml: string): FrontMatter | null {
   let value: unknown;
@@ -115,7 +126,7 @@ function readFrontMatter(
     const hint = 'fix the YAML; quote a value that contains ": " or starts with a special character';
     return failure(path, (error.linePos?.[0].line ?? 0) + 1, `the front matter is not valid YAML (${message})`, hint);
   }
-  if (document.contents !== null && !isMap(document.contents)) {
+  if (document.contents !== null && !yamlLibrary().isMap(document.contents)) {
     const hint = 'write one "key: value" per line, e.g. title: The headline';
     return failure(path, 2, 'the front matter is not "key: value" lines', hint);
   }
@@ -132,7 +143,8 @@ function readFrontMatter(
 }
 
 /** The front matter as `yaml`'s document, and the file line of a key in it (line 1 when it has none). */
-function locateFrontMatter(yaml: string): { document: Document; lineOf: (...key: readonly PropertyKey[]) => number } {
+function locateFrontMatter(yaml: string): { document: Yaml.Document; lineOf: (...key: readonly PropertyKey[]) => number } {
+  const { isNode, LineCounter, parseDocument } = yamlLibrary();
   const counter = new LineCounter();
   const document = parseDocument(yaml, { lineCounter: counter });
   const lineOf = (...key: readonly PropertyKey[]): number => {

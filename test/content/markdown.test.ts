@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { formatProblem } from '../../src/errors.js';
-import { articleText } from '../../src/content/html.js';
+import { articleText } from '../../src/content/plain-text.js';
 import { parseMarkdownArticle } from '../../src/content/markdown.js';
 import type { ArticleContent } from '../../src/content/parsing.js';
 

@@ -1,4 +1,4 @@
-import { articleText } from '../../src/content/html.js';
+import { articleText } from '../../src/content/plain-text.js';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { formatProblem } from '../../src/errors.js';
