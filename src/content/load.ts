@@ -1,12 +1,11 @@
 // Reads every article under the content folder: files in parallel, each problem kept, the rest loaded.
-import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync, type Dirent } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError, type Problem } from '../errors.js';
 import type { Article } from './article.js';
 import type { ArticleCache } from './cache.js';
-import { isArticlePath, MAX_ARTICLE_BYTES, tooLargeFailure } from './parse.js';
+import { hashArticleBytes, isArticlePath, MAX_ARTICLE_BYTES, tooLargeFailure } from './parse.js';
 import { parseArticles } from './parse-pool.js';
 import { distinctTimes } from './select.js';
 import { failure, type ParseOptions, type ParseResult } from './parsing.js';
@@ -107,7 +106,7 @@ async function readArticleFiles(contentDir: string, paths: readonly string[], ca
     }
     if ('size' in read) outcomes.push(tooLargeFailure(path, read.size));
     else {
-      const cached = cache?.lookup(path, createHash('sha256').update(read.bytes).digest('hex'));
+      const cached = cache?.lookup(path, hashArticleBytes(read.bytes));
       outcomes.push(cached ? { ok: true, article: cached } : Buffer.from(read.bytes));
     }
   }

@@ -1,5 +1,5 @@
 // One article file's bytes to an Article: byte-level checks, then the parser of its format.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { parseMarkdownArticle } from './markdown.js';
 import { failure, type Failure, type ParseOptions, type ParseResult } from './parsing.js';
 import { parseWireText } from './wire.js';
@@ -14,6 +14,11 @@ export function tooLargeFailure(path: string, size: number): Failure {
   const bytes = size.toLocaleString('en');
   const hint = 'an article is at most 1 MiB of text: split it, or move data files out of the content folder';
   return failure(path, undefined, `the file is ${bytes} bytes, over the 1 MiB limit for an article`, hint);
+}
+
+/** The hex SHA-256 of an article file's bytes: the key of its parse cache entry and of its page. */
+export function hashArticleBytes(bytes: Uint8Array): string {
+  return hash('sha256', bytes, 'hex');
 }
 
 /** True for the file names parseArticle reads: `.txt` (wire text) and `.md` (Markdown). */
@@ -72,5 +77,5 @@ export function parseArticle(bytes: Uint8Array, path: string, options: ParseOpti
   const parse = /\.md$/i.test(path) ? parseMarkdownArticle : parseWireText;
   const result = parse(decoded.text, path, options);
   if (!result.ok) return result;
-  return { ok: true, article: { ...result.article, hash: createHash('sha256').update(bytes).digest('hex') } };
+  return { ok: true, article: { ...result.article, hash: hashArticleBytes(bytes) } };
 }

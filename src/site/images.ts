@@ -2,7 +2,6 @@
 import type { Dirent } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { fileTypeFromFile } from 'file-type';
 import type { Article } from '../content/article.js';
 import { imagesDir } from '../content/load.js';
 import { InputError, type Problem } from '../errors.js';
@@ -85,6 +84,8 @@ export async function readImageFacts(contentDir: string, articles: readonly Arti
         hint: `add ${imagesDir}/${relativePath || '…'} to the content folder, or correct the image path`,
       };
     }
+    // Loaded for the first local image only: a site without any does not pay for the sniffer at every build.
+    const { fileTypeFromFile } = await import('file-type');
     const sniffed = (await fileTypeFromFile(file))?.mime;
     images.set(url, { length: info.size, type: sniffed?.startsWith('image/') ? sniffed : imageTypeOf(file) });
     return null;
