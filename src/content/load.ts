@@ -5,10 +5,9 @@ import { join } from 'node:path';
 import { InputError, type Problem } from '../errors.js';
 import type { Article } from './article.js';
 import type { ArticleCache } from './cache.js';
-import { hashArticleBytes, isArticlePath, MAX_ARTICLE_BYTES, tooLargeFailure } from './parse.js';
 import { parseArticles } from './parse-pool.js';
 import { distinctTimes } from './select.js';
-import { failure, type ParseOptions, type ParseResult } from './parsing.js';
+import { failure, hashArticleBytes, isArticlePath, MAX_ARTICLE_BYTES, tooLargeFailure, type ParseOptions, type ParseResult } from './parsing.js';
 
 /** Files read between two turns of the event loop (reads are synchronous: a promise per call cost more than the read). */
 const READ_CHUNK = 64;

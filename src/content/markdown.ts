@@ -5,7 +5,8 @@ import { createRequire } from 'node:module';
 import type * as Yaml from 'yaml';
 import { z } from 'zod';
 import { parseArticleDate } from './dates.js';
-import { markdown, sanitizeBody } from './html.js';
+import { markdown } from './html.js';
+import { sanitizeBody } from './sanitize.js';
 import { absoluteUrl } from './url.js';
 import {
   articleKeys,

@@ -1,7 +1,6 @@
 // Parsing many article files on worker threads: Markdown, YAML, sanitizing and plain text are CPU work that
 // one thread does at about 1 ms a file, so a full build of thousands of files spreads it over the cores.
 import { mapOnWorkers, workerModule, workersFor } from '../threads.js';
-import { parseArticle } from './parse.js';
 import type { ParseOptions, ParseResult } from './parsing.js';
 
 /** Files per message: large enough that messaging costs little, small enough that the threads finish together. */
@@ -24,6 +23,11 @@ export async function parseArticles(
   options: ParseOptions,
   workers = parseWorkersFor(files.length),
 ): Promise<ParseResult[]> {
-  if (workers < 2) return files.map((file) => parseArticle(file.bytes, file.path, options));
+  if (files.length === 0) return [];
+  if (workers < 2) {
+    // Loaded only when a file is to be parsed here: a rebuild whose articles are all in the cache never loads the parsers.
+    const { parseArticle } = await import('./parse.js');
+    return files.map((file) => parseArticle(file.bytes, file.path, options));
+  }
   return mapOnWorkers(workerModule('parse-worker', import.meta.url), options, files, workers, BATCH);
 }

@@ -1,30 +1,9 @@
 // One article file's bytes to an Article: byte-level checks, then the parser of its format.
-import { hash } from 'node:crypto';
 import { parseMarkdownArticle } from './markdown.js';
-import { failure, type Failure, type ParseOptions, type ParseResult } from './parsing.js';
+import { failure, hashArticleBytes, isArticlePath, MAX_ARTICLE_BYTES, tooLargeFailure, type Failure, type ParseOptions, type ParseResult } from './parsing.js';
 import { parseWireText } from './wire.js';
 
-/** Largest article file accepted, in bytes (1 MiB). */
-export const MAX_ARTICLE_BYTES = 1024 * 1024;
-
 const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-/** The failure of a file of `size` bytes, over MAX_ARTICLE_BYTES. */
-export function tooLargeFailure(path: string, size: number): Failure {
-  const bytes = size.toLocaleString('en');
-  const hint = 'an article is at most 1 MiB of text: split it, or move data files out of the content folder';
-  return failure(path, undefined, `the file is ${bytes} bytes, over the 1 MiB limit for an article`, hint);
-}
-
-/** The hex SHA-256 of an article file's bytes: the key of its parse cache entry and of its page. */
-export function hashArticleBytes(bytes: Uint8Array): string {
-  return hash('sha256', bytes, 'hex');
-}
-
-/** True for the file names parseArticle reads: `.txt` (wire text) and `.md` (Markdown). */
-export function isArticlePath(path: string): boolean {
-  return /\.(?:txt|md)$/i.test(path);
-}
 
 /** 1-based line of the byte at `index`. */
 function lineAt(bytes: Uint8Array, index: number): number {

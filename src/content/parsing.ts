@@ -1,4 +1,5 @@
 // What every article format shares: its options, its result and the checks made before any format rule.
+import { hash } from 'node:crypto';
 import { posix } from 'node:path';
 import type { Problem } from '../errors.js';
 import type { Article } from './article.js';
@@ -71,4 +72,24 @@ export function prepareText(text: string, path: string): { ok: true; text: strin
     return failure(path, undefined, 'the file is empty', 'write the article in it, or delete the file');
   }
   return { ok: true, text: normalized };
+}
+
+/** Largest article file accepted, in bytes (1 MiB). */
+export const MAX_ARTICLE_BYTES = 1024 * 1024;
+
+/** The failure of a file of `size` bytes, over MAX_ARTICLE_BYTES. */
+export function tooLargeFailure(path: string, size: number): Failure {
+  const bytes = size.toLocaleString('en');
+  const hint = 'an article is at most 1 MiB of text: split it, or move data files out of the content folder';
+  return failure(path, undefined, `the file is ${bytes} bytes, over the 1 MiB limit for an article`, hint);
+}
+
+/** The hex SHA-256 of an article file's bytes: the key of its parse cache entry and of its page. */
+export function hashArticleBytes(bytes: Uint8Array): string {
+  return hash('sha256', bytes, 'hex');
+}
+
+/** True for the file names parseArticle reads: `.txt` (wire text) and `.md` (Markdown). */
+export function isArticlePath(path: string): boolean {
+  return /\.(?:txt|md)$/i.test(path);
 }

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { formatProblem, InputError } from '../../src/errors.js';
 import { loadArticles } from '../../src/content/load.js';
-import { MAX_ARTICLE_BYTES } from '../../src/content/parse.js';
+import { MAX_ARTICLE_BYTES } from '../../src/content/parsing.js';
 
 const seed = await readFile(new URL('../fixtures/seed.txt', import.meta.url));
 const options = { timezone: 'UTC' };

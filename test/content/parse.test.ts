@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { formatProblem } from '../../src/errors.js';
 import type { Article } from '../../src/content/article.js';
-import { isArticlePath, MAX_ARTICLE_BYTES, parseArticle } from '../../src/content/parse.js';
+import { parseArticle } from '../../src/content/parse.js';
+import { isArticlePath, MAX_ARTICLE_BYTES } from '../../src/content/parsing.js';
 import type { ParseResult } from '../../src/content/parsing.js';
 
 const seedBytes = readFileSync(new URL('../fixtures/seed.txt', import.meta.url));
