@@ -7,12 +7,12 @@ import { describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-/** The npm packages imported (statically or dynamically) by the modules under src/. */
+/** The npm packages imported (statically, dynamically or through `require`) by the modules under src/. */
 async function importedBySrc(): Promise<Set<string>> {
   const names = new Set<string>();
   for (const file of (await readdir(join(root, 'src'), { recursive: true })).filter((name) => name.endsWith('.ts'))) {
     const source = await readFile(join(root, 'src', file), 'utf8');
-    const imports = source.matchAll(/^(?:import|export)(?! type)[^';]*?from '([^'.][^']*)'|\bimport\('([^'.][^']*)'\)/gm);
+    const imports = source.matchAll(/^(?:import|export)(?! type)[^';]*?from '([^'.][^']*)'|\b(?:import|require)\('([^'.][^']*)'\)/gm);
     for (const match of imports) {
       const specifier = match[1] ?? match[2] ?? '';
       const name = specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : (specifier.split('/')[0] ?? '');

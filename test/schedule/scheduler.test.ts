@@ -274,6 +274,33 @@ describe('coordination through the run lease', () => {
     expect((await scheduler.health()).schedules[0]?.waiting).toBeNull();
   });
 
+  it('helps the holder send while it waits for the lease, without publishing or recording the slot', async () => {
+    const store = await open();
+    const newsroom = new Newsroom();
+    const { logger, lines } = captureLogger();
+    await outage(store, yearly);
+    expect(await new Lease(store, runLeaseName, 'busy-process', { ttlMs: 60_000 }).acquire()).toBe(true);
+    let helped = 0;
+    await start({
+      config: siteConfig(yearly),
+      store,
+      logger,
+      leaseTtlMs: 300,
+      jobs: {
+        publish: newsroom.publish(store),
+        build: newsroom.build(),
+        help: async () => {
+          helped++;
+          return helped === 1 ? { counts: { delivery: { sent: 3 } } } : null;
+        },
+      },
+    });
+    await until('two helps, one per retry of the wait', () => helped >= 2);
+    expect(newsroom.runs).toHaveLength(0);
+    expect(lines.filter((line) => line.msg === 'helped another process send')).toHaveLength(1);
+    expect((await readScheduleState(store, 'newsletter'))?.lastRun).toBeNull();
+  });
+
   it('with two schedulers on one database, makes each digest once and delivers each copy once', async () => {
     const newsroom = new Newsroom(5);
     const setup = await open();
