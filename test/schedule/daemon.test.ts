@@ -144,6 +144,15 @@ async function gazette(args: string[], env: Record<string, string> = {}): Promis
   return code;
 }
 
+/** `readers` readers and two daemons sending 5 messages a second each with a 3 s lease, once both listen. */
+async function twoSlowDaemons(readers: number): Promise<Daemon[]> {
+  await addReaders(store, readers);
+  const env = { SMTP_RATE_PER_SECOND: '5' };
+  const daemons = [new Daemon(env, ['--lease', '3']), new Daemon(env, ['--lease', '3'])];
+  await Promise.all(daemons.map((d) => d.url));
+  return daemons;
+}
+
 /** Messages a daemon's log lines of one kind (`run finished`, `helped another process send`) say it sent. */
 function sentBy(daemon: Daemon, msg: string): number {
   return daemon.lines
@@ -220,10 +229,7 @@ describe('gazette daemon', () => {
   it(
     'when the lease holder is killed mid-send, the other daemon takes over and finishes the rest',
     async () => {
-      await addReaders(store, 30);
-      const env = { SMTP_RATE_PER_SECOND: '5' };
-      const daemons = [new Daemon(env, ['--lease', '3']), new Daemon(env, ['--lease', '3'])];
-      await Promise.all(daemons.map((d) => d.url));
+      const daemons = await twoSlowDaemons(30);
       await until('a send under way', () => sink.received.length >= 5, patience);
       const holder = daemons.find((d) => d.runInProgress() !== null);
       const survivor = daemons.find((d) => d !== holder);
@@ -250,10 +256,7 @@ describe('gazette daemon', () => {
   it(
     'the daemon waiting for the lease helps its holder send on PostgreSQL (on SQLite it only waits); one copy each',
     async () => {
-      await addReaders(store, 30);
-      const env = { SMTP_RATE_PER_SECOND: '5' };
-      const daemons = [new Daemon(env, ['--lease', '3']), new Daemon(env, ['--lease', '3'])];
-      await Promise.all(daemons.map((d) => d.url));
+      const daemons = await twoSlowDaemons(30);
       await until('every reader served', async () => copies().size === 30 && (await store.deliveryCounts()).pending === 0, patience);
       await until('the holder logs its run', () => daemons.some((d) => sentBy(d, 'run finished') > 0), patience);
       const holder = daemons.find((d) => sentBy(d, 'run finished') > 0);

@@ -251,13 +251,17 @@ describe('the feeds schedule', () => {
   });
 });
 
+/** A store whose newsletter missed a slot while another process holds the run lease for `ttlMs`. */
+async function leaseHeldElsewhere(ttlMs: number): Promise<{ store: Store; newsroom: Newsroom } & ReturnType<typeof captureLogger>> {
+  const store = await open();
+  await outage(store, yearly);
+  expect(await new Lease(store, runLeaseName, 'other-process', { ttlMs }).acquire()).toBe(true);
+  return { store, newsroom: new Newsroom(), ...captureLogger() };
+}
+
 describe('coordination through the run lease', () => {
   it('waits while another process holds the lease and takes over when that holder goes silent', async () => {
-    const store = await open();
-    const newsroom = new Newsroom();
-    const { logger, lines } = captureLogger();
-    await outage(store, yearly);
-    expect(await new Lease(store, runLeaseName, 'crashed-process', { ttlMs: 1_500 }).acquire()).toBe(true);
+    const { store, newsroom, logger, lines } = await leaseHeldElsewhere(1_500);
     const scheduler = await start({
       config: siteConfig(yearly),
       store,
@@ -275,11 +279,7 @@ describe('coordination through the run lease', () => {
   });
 
   it('helps the holder send while it waits for the lease, without publishing or recording the slot', async () => {
-    const store = await open();
-    const newsroom = new Newsroom();
-    const { logger, lines } = captureLogger();
-    await outage(store, yearly);
-    expect(await new Lease(store, runLeaseName, 'busy-process', { ttlMs: 60_000 }).acquire()).toBe(true);
+    const { store, newsroom, logger, lines } = await leaseHeldElsewhere(60_000);
     let helped = 0;
     await start({
       config: siteConfig(yearly),
