@@ -13,8 +13,8 @@ export interface EmailThread {
 }
 
 /**
- * A small young generation: the thread lives for a few renders, and V8's default (up to 16 MB semi-spaces) would
- * add tens of MB to the peak of a publish for no gain (measured: 2 MB keeps a render as fast).
+ * A small young generation: the thread lives for a few renders, and V8's default (up to 16 MB semi-spaces) adds to
+ * the peak of a publish for nothing (measured at 20,000 readers: 191 MB with the default, 173 with 8 MB, 167 with 2).
  */
 const limits = { resourceLimits: { maxYoungGenerationSizeMb: 2 } };
 

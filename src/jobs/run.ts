@@ -115,7 +115,7 @@ async function publishOn(
   const websub =
     config.feeds.websubHub !== null && build.changedFeeds.length > 0 ? await pingWebSub(config.feeds.websubHub, build.changedFeeds) : [];
   const digests: DigestMade[] = [];
-  // MJML renders on a thread that ends before delivery, so the send does not carry it (issue 16: peak memory).
+  // MJML renders on a thread that ends before delivery: the send does not carry its tens of MB.
   const mjml = startEmailThread();
   try {
     for (const edition of editionsOf(config).filter((e) => hooks.editions?.includes(e.id) ?? true)) {
