@@ -4,6 +4,7 @@ import type { SiteConfig } from '../config/schema.js';
 import { writeIfChanged } from '../files.js';
 import type { Store } from '../store/types.js';
 import type { MarkedDigest } from './assemble.js';
+import type { RenderHtml } from './email.js';
 import { renderDigestIndex, renderWebDigest } from './render.js';
 import { digestWebPath, type DigestAddress } from './urls.js';
 
@@ -15,19 +16,20 @@ export interface ArchivedDigest extends MarkedDigest, DigestAddress {
 
 /**
  * Writes the web version of each digest (`digests/<n>/`, or `digests/<edition>/<n>/` when the site has
- * editions) and the archive's index page into `outDir`, rewriting only the files whose bytes change.
- * Returns the paths written, relative to `outDir`.
+ * editions) and the archive's index page (rendered by `renderHtml`) into `outDir`, rewriting only the files whose
+ * bytes change. Returns the paths written, relative to `outDir`.
  */
 export async function writeDigestArchive(
   outDir: string,
   digests: readonly ArchivedDigest[],
   config: SiteConfig,
+  renderHtml?: RenderHtml,
 ): Promise<string[]> {
   const files: [string, string][] = digests.map((digest) => [
     `${digestWebPath(config, digest)}index.html`,
     renderWebDigest(digest, config),
   ]);
-  files.push(['digests/index.html', await renderDigestIndex(digests, config)]);
+  files.push(['digests/index.html', await renderDigestIndex(digests, config, renderHtml)]);
   const written: string[] = [];
   for (const [path, text] of files) if (await writeIfChanged(join(outDir, path), text)) written.push(path);
   return written;
@@ -38,11 +40,12 @@ export async function writeStoredArchive(
   store: Pick<Store, 'listDigests' | 'getDigest'>,
   outDir: string,
   config: SiteConfig,
+  renderHtml?: RenderHtml,
 ): Promise<string[]> {
   const digests: ArchivedDigest[] = [];
   for (const summary of await store.listDigests()) {
     const digest = await store.getDigest(summary.number);
     if (digest) digests.push(digest);
   }
-  return writeDigestArchive(outDir, digests, config);
+  return writeDigestArchive(outDir, digests, config, renderHtml);
 }

@@ -11,7 +11,10 @@ import { registerMessageHelpers } from '../i18n/index.js';
 const emailTemplateDir = fileURLToPath(new URL('../../templates/email/', import.meta.url));
 
 /** The templates in `templates/email/`; partials (in `partials/`) are shared through `{{> name}}`. */
-type EmailTemplate = 'digest' | 'confirm' | 'archive';
+export type EmailTemplate = 'digest' | 'confirm' | 'archive';
+
+/** Renders an email template with its view to HTML: `renderEmailHtml` here, or on a thread (render-thread.ts). */
+export type RenderHtml = (name: EmailTemplate, view: object) => Promise<string>;
 
 // Partials are Handlebars partials rather than `mj-include`s: an included file would bypass Handlebars, and
 // with it the escaping of every value.
@@ -42,8 +45,9 @@ export async function renderEmailMjml(name: EmailTemplate, view: object): Promis
 
 // htmlnano options (MJML's types list only some of them). cssnano 8 needs Node 22: without minifyCss: false,
 // every render warns and skips CSS minification anyway. collapseBooleanAttributes would also turn alt=""
-// into a bare `alt`, which some checkers read as missing.
-const minifyOptions = { minifyCss: false, collapseBooleanAttributes: false };
+// into a bare `alt`, which some checkers read as missing. The templates have no SVG: minifySvg would only load
+// svgo (about 18 MB resident) to find none.
+const minifyOptions = { minifyCss: false, collapseBooleanAttributes: false, minifySvg: false };
 
 /**
  * Renders a template with its view to HTML; invalid MJML throws (strict validation). MJML (about 60 MB with its

@@ -3,6 +3,7 @@ import { editionsOf, type Edition } from '../config/editions.js';
 import type { SiteConfig } from '../config/schema.js';
 import type { Article } from '../content/article.js';
 import type { DigestRecord, Store } from '../store/index.js';
+import type { RenderHtml } from './email.js';
 import { renderDigest } from './render.js';
 import { selectDigestArticles } from './select.js';
 
@@ -17,7 +18,7 @@ export async function readDigestHistory(
 /**
  * Makes the edition's next digest (by default the first edition's) from the published articles (newest first)
  * that none of its digests carried or passed over, and stores it with its passed-over slugs in one store call.
- * Returns null, storing nothing, when nothing is new.
+ * Returns null, storing nothing, when nothing is new. `renderHtml` renders the MJML (see renderDigest).
  */
 export async function makeDigest(
   store: Store,
@@ -25,11 +26,12 @@ export async function makeDigest(
   config: SiteConfig,
   now: Date,
   edition: Edition = editionsOf(config)[0] as Edition,
+  renderHtml?: RenderHtml,
 ): Promise<DigestRecord | null> {
   const { seen, number: issue } = await readDigestHistory(store, edition.id);
   const { carried, passedOver } = selectDigestArticles(published, seen, edition.maxArticles);
   if (carried.length === 0) return null;
-  const rendered = await renderDigest({ number: issue, date: now, articles: carried, config, edition });
+  const rendered = await renderDigest({ number: issue, date: now, articles: carried, config, edition }, renderHtml);
   return store.createDigest({
     number: await store.nextDigestNumber(),
     edition: edition.id,

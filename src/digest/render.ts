@@ -10,7 +10,7 @@ import { absoluteUrl } from '../content/url.js';
 import { copyPlaceholders, fullCopy, markTextRegions, regionKey, textMarkParagraphs, type DigestBlock, type MarkedDigest } from './assemble.js';
 import { t } from '../i18n/index.js';
 import { articleLanguage } from '../site/pages.js';
-import { htmlToText, renderEmailHtml } from './email.js';
+import { htmlToText, renderEmailHtml, type RenderHtml } from './email.js';
 import { escapeHtml, mailHtml, neutralizeTokens, placeholders } from './personalize.js';
 import { articleUrl, digestWebUrl, siteUrls, type DigestAddress } from './urls.js';
 
@@ -181,13 +181,14 @@ export function encodedBytes(html: string): number {
 
 /**
  * Renders a digest once: MJML with strict validation, then the text part from the same HTML. Summaries are
- * shortened step by step when the HTML would pass the size budget, so the footer is never clipped.
+ * shortened step by step when the HTML would pass the size budget, so the footer is never clipped. `renderHtml`
+ * renders the MJML (on a thread of its own in a publish, see render-thread.ts).
  */
-export async function renderDigest(content: DigestContent): Promise<RenderedDigest> {
+export async function renderDigest(content: DigestContent, renderHtml: RenderHtml = renderEmailHtml): Promise<RenderedDigest> {
   if (content.articles.length === 0) throw new Error('a digest needs at least one article');
   const subject = digestSubject(content);
   for (const trim of trims) {
-    const html = await renderEmailHtml('digest', digestView(content, trim));
+    const html = await renderHtml('digest', digestView(content, trim));
     const digest = { subject, html, text: markTextRegions(htmlToText(textMarkParagraphs(html))), blocks: digestBlocks(content, trim) };
     // The copy with every article is the largest any reader gets.
     if (encodedBytes(fullCopy(digest).html) + readerAllowanceBytes <= htmlBudgetBytes) return digest;
@@ -219,9 +220,10 @@ export function renderWebDigest(digest: MarkedDigest & DigestAddress, config: Si
 export async function renderDigestIndex(
   digests: readonly (DigestAddress & { number: number; createdAt: Date; subject: string })[],
   config: SiteConfig,
+  renderHtml: RenderHtml = renderEmailHtml,
 ): Promise<string> {
   const sorted = [...digests].sort((a, b) => b.number - a.number);
-  return renderEmailHtml('archive', {
+  return renderHtml('archive', {
     title: clean(t(config.locale, 'mail.archive.title', { site: config.title })),
     preheader: null,
     locale: config.locale,

@@ -104,25 +104,32 @@ async function publishOn(
   gate: (make: () => Promise<DigestRecord | null>) => Promise<DigestRecord | null>,
 ): Promise<RunReport> {
   // Imported here so that `send` never loads the site builder and MJML it does not need.
-  const [{ buildSite }, { makeDigest }, { writeStoredArchive }] = await Promise.all([
+  const [{ buildSite }, { makeDigest }, { writeStoredArchive }, { startEmailThread }] = await Promise.all([
     import('../site/build.js'),
     import('../digest/make.js'),
     import('../digest/archive.js'),
+    import('../digest/render-thread.js'),
   ]);
   const build = await buildSite(options, now);
   const { config } = build;
   const websub =
     config.feeds.websubHub !== null && build.changedFeeds.length > 0 ? await pingWebSub(config.feeds.websubHub, build.changedFeeds) : [];
   const digests: DigestMade[] = [];
-  for (const edition of editionsOf(config).filter((e) => hooks.editions?.includes(e.id) ?? true)) {
-    const record = await gate(() => makeDigest(store, build.published, config, now, edition));
-    if (record) {
-      const recipients = (await store.deliveryCounts(record.number)).pending;
-      digests.push({ number: record.issue, edition: record.edition, articles: record.articleSlugs.length, recipients });
+  // MJML renders on a thread that ends before delivery: the send does not carry its tens of MB.
+  const mjml = startEmailThread();
+  try {
+    for (const edition of editionsOf(config).filter((e) => hooks.editions?.includes(e.id) ?? true)) {
+      const record = await gate(() => makeDigest(store, build.published, config, now, edition, mjml.render));
+      if (record) {
+        const recipients = (await store.deliveryCounts(record.number)).pending;
+        digests.push({ number: record.issue, edition: record.edition, articles: record.articleSlugs.length, recipients });
+      }
     }
+    // The web archive goes up before delivery, so the "view in your browser" link works when the mail arrives.
+    await writeStoredArchive(store, options.outDir, config, mjml.render);
+  } finally {
+    await mjml.close();
   }
-  // The web archive goes up before delivery, so the "view in your browser" link works when the mail arrives.
-  await writeStoredArchive(store, options.outDir, config);
   return { build, digest: digests[0] ?? null, digests, websub, delivery: await deliver(store, options, config, hooks) };
 }
 

@@ -98,3 +98,16 @@ describe('SQLite migrations', () => {
     }
   });
 });
+
+describe('SQLite connection', () => {
+  it("keeps SQLite's 2 MB page cache rather than better-sqlite3's 16 MB, which a large send would fill", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gazette-store-'));
+    try {
+      const driver = openSqliteDriver(join(dir, 'gazette.db'));
+      expect(driver.db.pragma('cache_size', { simple: true })).toBe(-2000);
+      driver.db.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
