@@ -3,7 +3,7 @@
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { parentPort, Worker } from 'node:worker_threads';
+import { parentPort, Worker, type WorkerOptions } from 'node:worker_threads';
 
 /** One message to a worker: the batch's shared context and its items. */
 interface Batch<C, I> {
@@ -16,11 +16,11 @@ export function workersFor(count: number, perThread: number): number {
   return Math.min(availableParallelism(), 4, Math.floor(count / perThread));
 }
 
-/** A worker running `module`: compiled, the JS file itself; from source (tests, benches), the TypeScript through tsx. */
-function startWorker(module: URL): Worker {
-  if (!module.pathname.endsWith('.ts')) return new Worker(module);
+/** A worker running `module` (see `workerModule`): compiled, the JS file itself; from source (tests, benches), the TypeScript through tsx. */
+export function startWorker(module: URL, options: WorkerOptions = {}): Worker {
+  if (!module.pathname.endsWith('.ts')) return new Worker(module, options);
   const tsx = createRequire(import.meta.url).resolve('tsx/cjs');
-  return new Worker(`require(${JSON.stringify(tsx)}); require(${JSON.stringify(fileURLToPath(module))});`, { eval: true });
+  return new Worker(`require(${JSON.stringify(tsx)}); require(${JSON.stringify(fileURLToPath(module))});`, { ...options, eval: true });
 }
 
 /**

@@ -1,8 +1,7 @@
 // MJML on a thread of its own for a publish: MJML and its minifier (tens of MB resident, see email.ts) load on the
 // thread, and leave with it when it ends, before the send; the main thread only sends views and receives HTML.
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker, workerModule } from '../threads.js';
 import type { EmailTemplate, RenderHtml } from './email.js';
 import type { RenderAnswer, RenderRequest } from './render-worker.js';
 
@@ -18,13 +17,6 @@ export interface EmailThread {
  */
 const limits = { resourceLimits: { maxYoungGenerationSizeMb: 2 } };
 
-/** The render thread: compiled, the JS beside this module; from source (tests, benches), the TypeScript through tsx. */
-function startWorker(): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./render-worker.js', import.meta.url), limits);
-  const tsx = createRequire(import.meta.url).resolve('tsx/cjs');
-  const source = fileURLToPath(new URL('./render-worker.ts', import.meta.url));
-  return new Worker(`require(${JSON.stringify(tsx)}); require(${JSON.stringify(source)});`, { eval: true, ...limits });
-}
 
 /** Starts (lazily) a thread that renders emails as `renderEmailHtml` does; a thread that fails or exits rejects every render waiting on it. */
 export function startEmailThread(): EmailThread {
@@ -32,7 +24,7 @@ export function startEmailThread(): EmailThread {
   let nextId = 0;
   const waiting = new Map<number, { resolve: (html: string) => void; reject: (error: unknown) => void }>();
   const start = (): Worker => {
-    const thread = startWorker();
+    const thread = startWorker(workerModule('render-worker', import.meta.url), limits);
     const failAll = (error: Error): void => {
       if (worker !== thread) return;
       worker = null;
