@@ -22,6 +22,7 @@ import {
   type LeaveReason,
   type ListTotals,
   type PendingDelivery,
+  type ReaderState,
   type ReturnEventInput,
   type ReturnEventOutcome,
   type StatusChange,
@@ -153,10 +154,13 @@ const sql = {
       WHERE status = 'pending' AND (claimed_until IS NULL OR claimed_until <= ?)
       ORDER BY digest_number, subscriber_id LIMIT ? %LOCK%)
     RETURNING digest_number, subscriber_id, attempts`,
+  readerStatesOf: 'SELECT id, status, sections FROM subscribers WHERE id IN (%IDS%)',
   subscriberStatusesOf: 'SELECT id, public_id, email, name, status, sections FROM subscribers WHERE id IN (%IDS%)',
   countUnclaimed: `SELECT count(*) AS n FROM deliveries
     WHERE status = 'pending' AND (claimed_until IS NULL OR claimed_until <= ? OR claimed_by = ?)`,
-  renewClaims: "UPDATE deliveries SET claimed_until = ? WHERE claimed_by = ? AND status = 'pending'",
+  renewClaims: `UPDATE deliveries SET claimed_until = ?
+    WHERE (digest_number, subscriber_id) IN (
+      SELECT digest_number, subscriber_id FROM deliveries WHERE claimed_by = ? AND status = 'pending' %LOCK%)`,
   releaseClaims: "UPDATE deliveries SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ? AND status = 'pending'",
   reserveRateSlot: `INSERT INTO rate_slots (name, next_at) VALUES (?, ?)
     ON CONFLICT (name) DO UPDATE SET next_at = (CASE WHEN rate_slots.next_at > ? THEN rate_slots.next_at ELSE ? END) + ?
@@ -422,6 +426,19 @@ export class SqlStore implements Store {
     return row ? toSubscriber(row) : null;
   }
 
+  async readerStates(ids: readonly number[]): Promise<Map<number, ReaderState>> {
+    const states = new Map<number, ReaderState>();
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500);
+      const rows = await this.driver.query<Pick<SubscriberRow, 'id' | 'status' | 'sections'>>(
+        sql.readerStatesOf.replace('%IDS%', chunk.map(() => '?').join(', ')),
+        chunk,
+      );
+      for (const row of rows) states.set(row.id, { status: row.status, sections: splitKeys(row.sections) });
+    }
+    return states;
+  }
+
   async findSubscriber(email: string): Promise<Subscriber | null> {
     const [row] = await this.driver.query<SubscriberRow>(sql.subscriberByKey, [emailKey(email)]);
     return row ? toSubscriber(row) : null;
@@ -671,9 +688,8 @@ export class SqlStore implements Store {
 
   async claimDeliveries(holder: string, limit: number, ttlMs: number, now: Date): Promise<PendingDelivery[]> {
     const at = now.getTime();
-    // PostgreSQL: rows another sender is claiming right now are skipped, not waited for. SQLite has one writer.
-    const claim = sql.claim.replace('%LOCK%', this.driver.dialect === 'postgres' ? 'FOR UPDATE SKIP LOCKED' : '');
-    const rows = await this.driver.query<{ digest_number: number; subscriber_id: number; attempts: number }>(claim, [
+    // PostgreSQL: rows another sender is claiming right now are skipped, not waited for.
+    const rows = await this.driver.query<{ digest_number: number; subscriber_id: number; attempts: number }>(this.locking(sql.claim), [
       holder,
       at + ttlMs,
       at,
@@ -708,7 +724,10 @@ export class SqlStore implements Store {
   }
 
   renewClaims(holder: string, ttlMs: number, now: Date): Promise<number> {
-    return this.driver.run(sql.renewClaims, [now.getTime() + ttlMs, holder]);
+    // PostgreSQL: a row being recorded right now is passed over, not waited for. Waiting, the renewal held the
+    // rows it had renewed so far while the recording transaction waited for one of them: a deadlock that stopped
+    // the sender. The row passed over is settled by that transaction, or renewed next time.
+    return this.driver.run(this.locking(sql.renewClaims), [now.getTime() + ttlMs, holder]);
   }
 
   async countUnclaimed(holder: string, now: Date): Promise<number> {
@@ -886,6 +905,11 @@ export class SqlStore implements Store {
 
   close(): Promise<void> {
     return this.driver.close();
+  }
+
+  /** The statement with its subquery's rows locked, skipping those another transaction holds (PostgreSQL; SQLite has one writer). */
+  private locking(statement: string): string {
+    return statement.replace('%LOCK%', this.driver.dialect === 'postgres' ? 'FOR UPDATE SKIP LOCKED' : '');
   }
 
   private async getMeta(db: Queryable, key: string): Promise<string | null> {
