@@ -1,5 +1,7 @@
 // The store, written once in SQL that SQLite and PostgreSQL both run, over a driver (see driver.ts). Writes that
-// must see a consistent list (upserts, digests, the ledger) run in the driver's one-writer-at-a-time transaction.
+// must see a consistent list (upserts, digests, bounces) run in the driver's one-writer-at-a-time transaction;
+// the send loop's hot writes (claims, their renewal, a batch of outcomes) are single statements on rows the
+// sender has claimed, which need no such lock.
 import { randomBytes } from 'node:crypto';
 import { StoreError } from '../errors.js';
 import type { Driver, Queryable } from './driver.js';
