@@ -4,7 +4,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SiteConfig } from '../config/schema.js';
 import { DeliveryError } from '../errors.js';
-import { nothingInSections, type DeliveryCursor, type DeliveryOutcome, type PendingDelivery, type Store } from '../store/types.js';
+import { nothingInSections, type DeliveryCursor, type DeliveryOutcome, type PendingDelivery, type ReaderState, type Store } from '../store/types.js';
 import { prepareDigestMessages, type DigestMessages } from './message.js';
 import { defaultDeliverySettings, type DeliverySettings } from './settings.js';
 import { SendFailure, type Transport } from './transport.js';
@@ -126,6 +126,29 @@ class LedgerWriter {
   }
 }
 
+/**
+ * Reads readers' status just before their messages go out, for every worker that asks in the same turn of the
+ * event loop in one query (workers whose results were committed together ask together).
+ */
+class ReaderCheck {
+  private ids: number[] = [];
+  private reading: Promise<Map<number, ReaderState>> | null = null;
+
+  constructor(private readonly store: Store) {}
+
+  /** The reader's state now, or undefined when there is no such subscriber. */
+  async read(id: number): Promise<ReaderState | undefined> {
+    this.ids.push(id);
+    this.reading ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      const ids = this.ids;
+      this.ids = [];
+      this.reading = null;
+      return this.store.readerStates(ids);
+    });
+    return (await this.reading).get(id);
+  }
+}
+
 /** Rows waiting for their retry, earliest first. */
 class RetryQueue {
   private readonly jobs: Job[] = [];
@@ -161,6 +184,7 @@ class SendRun {
   private readonly stop = new AbortController();
   private readonly signal: AbortSignal;
   private readonly ledger: LedgerWriter;
+  private readonly readers: ReaderCheck;
   private readonly retries = new RetryQueue();
   private readonly digests = new Map<number, Promise<DigestMessages | null>>();
   private page: PendingDelivery[] = [];
@@ -195,6 +219,7 @@ class SendRun {
     this.rate = this.settings.ratePerSecond;
     this.signal = options.signal ? AbortSignal.any([options.signal, this.stop.signal]) : this.stop.signal;
     this.ledger = new LedgerWriter(store, (error) => this.fail(error));
+    this.readers = new ReaderCheck(store);
   }
 
   async run(): Promise<DeliverySummary> {
@@ -340,7 +365,7 @@ class SendRun {
   private async attempt(job: Job): Promise<void> {
     const { row } = job;
     // The page may be minutes old by now: a reader who left since is skipped, not sent.
-    const subscriber = await this.store.getSubscriber(row.subscriberId);
+    const subscriber = await this.readers.read(row.subscriberId);
     const status = subscriber?.status ?? 'unsubscribed';
     if (status !== 'active') return this.record(job, 'skipped', `subscriber is ${status}`);
     try {

@@ -43,34 +43,51 @@ export function numberPlaceholders(sql: string): string {
   return out;
 }
 
-/** Runs statements on a pool or on one client, with the placeholders rewritten once per statement. */
+/** Runs of one statement text after which it becomes a named prepared statement (parsed and planned once a connection). */
+const prepareAfter = 5;
+
+/** A statement as PostgreSQL gets it: `$n` placeholders, and the name it is prepared under once it runs often. */
+interface Statement {
+  text: string;
+  name: string;
+  runs: number;
+}
+
+/**
+ * Runs statements on a pool or on one client, with the placeholders rewritten once per statement. A statement run
+ * often (the send loop's) is prepared on each connection, so the server parses and plans it once there rather than
+ * on every run; one whose result columns come from `*` never is, since a migration adding a column would make
+ * its prepared form fail.
+ */
 class PgQueryable implements Queryable {
   readonly dialect = 'postgres' as const;
 
   constructor(
     private readonly target: pg.Pool | pg.PoolClient,
-    private readonly texts: Map<string, string>,
+    private readonly statements: Map<string, Statement>,
   ) {}
 
   async query<T>(sql: string, params: Params = []): Promise<T[]> {
-    return (await this.target.query(this.text(sql), params as unknown[])).rows as T[];
+    return (await this.target.query(this.config(sql, params))).rows as T[];
   }
 
   async run(sql: string, params: Params = []): Promise<number> {
-    return (await this.target.query(this.text(sql), params as unknown[])).rowCount ?? 0;
+    return (await this.target.query(this.config(sql, params))).rowCount ?? 0;
   }
 
   async exec(sql: string): Promise<void> {
     await this.target.query(sql);
   }
 
-  private text(sql: string): string {
-    let text = this.texts.get(sql);
-    if (text === undefined) {
-      text = numberPlaceholders(sql);
-      this.texts.set(sql, text);
+  private config(sql: string, params: Params): pg.QueryConfig {
+    let statement = this.statements.get(sql);
+    if (statement === undefined) {
+      statement = { text: numberPlaceholders(sql), name: `gazette_${this.statements.size}`, runs: 0 };
+      this.statements.set(sql, statement);
     }
-    return text;
+    const values = params as unknown[];
+    if (++statement.runs < prepareAfter || sql.includes('*')) return { text: statement.text, values };
+    return { name: statement.name, text: statement.text, values };
   }
 }
 
@@ -78,9 +95,9 @@ class PgQueryable implements Queryable {
 export class PostgresDriver extends PgQueryable implements Driver {
   constructor(
     readonly pool: pg.Pool,
-    private readonly statementTexts = new Map<string, string>(),
+    private readonly shared = new Map<string, Statement>(),
   ) {
-    super(pool, statementTexts);
+    super(pool, shared);
   }
 
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
@@ -88,7 +105,7 @@ export class PostgresDriver extends PgQueryable implements Driver {
     try {
       await client.query('BEGIN');
       await client.query(`SELECT pg_advisory_xact_lock(${writerLockKey})`);
-      const result = await fn(new PgQueryable(client, this.statementTexts));
+      const result = await fn(new PgQueryable(client, this.shared));
       await client.query('COMMIT');
       return result;
     } catch (error) {

@@ -1,5 +1,7 @@
 // The store, written once in SQL that SQLite and PostgreSQL both run, over a driver (see driver.ts). Writes that
-// must see a consistent list (upserts, digests, the ledger) run in the driver's one-writer-at-a-time transaction.
+// must see a consistent list (upserts, digests, bounces) run in the driver's one-writer-at-a-time transaction;
+// the send loop's hot writes (claims, their renewal, a batch of outcomes) are single statements on rows the
+// sender has claimed, which need no such lock.
 import { randomBytes } from 'node:crypto';
 import { StoreError } from '../errors.js';
 import type { Driver, Queryable } from './driver.js';
@@ -22,6 +24,7 @@ import {
   type LeaveReason,
   type ListTotals,
   type PendingDelivery,
+  type ReaderState,
   type ReturnEventInput,
   type ReturnEventOutcome,
   type StatusChange,
@@ -153,10 +156,13 @@ const sql = {
       WHERE status = 'pending' AND (claimed_until IS NULL OR claimed_until <= ?)
       ORDER BY digest_number, subscriber_id LIMIT ? %LOCK%)
     RETURNING digest_number, subscriber_id, attempts`,
+  readerStatesOf: 'SELECT id, status, sections FROM subscribers WHERE id IN (%IDS%)',
   subscriberStatusesOf: 'SELECT id, public_id, email, name, status, sections FROM subscribers WHERE id IN (%IDS%)',
   countUnclaimed: `SELECT count(*) AS n FROM deliveries
     WHERE status = 'pending' AND (claimed_until IS NULL OR claimed_until <= ? OR claimed_by = ?)`,
-  renewClaims: "UPDATE deliveries SET claimed_until = ? WHERE claimed_by = ? AND status = 'pending'",
+  renewClaims: `UPDATE deliveries SET claimed_until = ?
+    WHERE (digest_number, subscriber_id) IN (
+      SELECT digest_number, subscriber_id FROM deliveries WHERE claimed_by = ? AND status = 'pending' %LOCK%)`,
   releaseClaims: "UPDATE deliveries SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ? AND status = 'pending'",
   reserveRateSlot: `INSERT INTO rate_slots (name, next_at) VALUES (?, ?)
     ON CONFLICT (name) DO UPDATE SET next_at = (CASE WHEN rate_slots.next_at > ? THEN rate_slots.next_at ELSE ? END) + ?
@@ -177,6 +183,26 @@ const sql = {
   getLease: 'SELECT holder, expires_at FROM leases WHERE name = ?',
   takeOverLease: 'UPDATE leases SET holder = ?, expires_at = ? WHERE name = ? AND holder = ?',
 } as const;
+
+/** Outcomes settled by one statement at most: 6 parameters each stays far below both engines' limits. */
+const outcomeChunk = 500;
+
+/**
+ * Settles `count` ledger rows still pending in one statement, each from a row of values (digest, subscriber,
+ * status, detail, attempts to add, updated_at): a retry stays pending and counts an attempt, a skip does not.
+ */
+function settleDeliveries(count: number): string {
+  const row = '(CAST(? AS INTEGER), CAST(? AS INTEGER), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS INTEGER), CAST(? AS TEXT))';
+  return `UPDATE deliveries SET status = v.column3, detail = v.column4, attempts = deliveries.attempts + v.column5, updated_at = v.column6
+    FROM (VALUES ${Array.from({ length: count }, () => row).join(', ')}) AS v
+    WHERE deliveries.digest_number = v.column1 AND deliveries.subscriber_id = v.column2 AND deliveries.status = 'pending'`;
+}
+
+/** The values `settleDeliveries` takes for one outcome that bounces nobody. */
+function outcomeValues(o: DeliveryOutcome): (string | number | null)[] {
+  const status = o.result === 'retry' ? 'pending' : o.result;
+  return [o.digestNumber, o.subscriberId, status, o.detail, o.result === 'skipped' ? 0 : 1, o.at.toISOString()];
+}
 
 // ---- Issue 11: the return path and stats ----
 
@@ -400,6 +426,19 @@ export class SqlStore implements Store {
   async getSubscriber(id: number): Promise<Subscriber | null> {
     const [row] = await this.driver.query<SubscriberRow>(sql.subscriberById, [id]);
     return row ? toSubscriber(row) : null;
+  }
+
+  async readerStates(ids: readonly number[]): Promise<Map<number, ReaderState>> {
+    const states = new Map<number, ReaderState>();
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500);
+      const rows = await this.driver.query<Pick<SubscriberRow, 'id' | 'status' | 'sections'>>(
+        sql.readerStatesOf.replace('%IDS%', chunk.map(() => '?').join(', ')),
+        chunk,
+      );
+      for (const row of rows) states.set(row.id, { status: row.status, sections: splitKeys(row.sections) });
+    }
+    return states;
   }
 
   async findSubscriber(email: string): Promise<Subscriber | null> {
@@ -651,9 +690,8 @@ export class SqlStore implements Store {
 
   async claimDeliveries(holder: string, limit: number, ttlMs: number, now: Date): Promise<PendingDelivery[]> {
     const at = now.getTime();
-    // PostgreSQL: rows another sender is claiming right now are skipped, not waited for. SQLite has one writer.
-    const claim = sql.claim.replace('%LOCK%', this.driver.dialect === 'postgres' ? 'FOR UPDATE SKIP LOCKED' : '');
-    const rows = await this.driver.query<{ digest_number: number; subscriber_id: number; attempts: number }>(claim, [
+    // PostgreSQL: rows another sender is claiming right now are skipped, not waited for.
+    const rows = await this.driver.query<{ digest_number: number; subscriber_id: number; attempts: number }>(this.locking(sql.claim), [
       holder,
       at + ttlMs,
       at,
@@ -688,7 +726,10 @@ export class SqlStore implements Store {
   }
 
   renewClaims(holder: string, ttlMs: number, now: Date): Promise<number> {
-    return this.driver.run(sql.renewClaims, [now.getTime() + ttlMs, holder]);
+    // PostgreSQL: a row being recorded right now is passed over, not waited for. Waiting, the renewal held the
+    // rows it had renewed so far while the recording transaction waited for one of them: a deadlock that stopped
+    // the sender. The row passed over is settled by that transaction, or renewed next time.
+    return this.driver.run(this.locking(sql.renewClaims), [now.getTime() + ttlMs, holder]);
   }
 
   async countUnclaimed(holder: string, now: Date): Promise<number> {
@@ -706,7 +747,17 @@ export class SqlStore implements Store {
     return Number(row?.next_at ?? at + intervalMs) - intervalMs;
   }
 
-  recordDeliveries(outcomes: readonly DeliveryOutcome[]): Promise<void> {
+  async recordDeliveries(outcomes: readonly DeliveryOutcome[]): Promise<void> {
+    // The usual batch (no bounce, each row once) is one statement: atomic on its own, one round trip, and on
+    // PostgreSQL without the writer lock, which rows claimed by one sender alone do not need.
+    const keys = new Set(outcomes.map((o) => `${o.digestNumber}:${o.subscriberId}`));
+    if (keys.size === outcomes.length && !outcomes.some((o) => o.result === 'bounced')) {
+      for (let i = 0; i < outcomes.length; i += outcomeChunk) {
+        const chunk = outcomes.slice(i, i + outcomeChunk);
+        await this.driver.run(settleDeliveries(chunk.length), chunk.flatMap(outcomeValues));
+      }
+      return;
+    }
     return this.driver.transaction(async (tx) => {
       for (const o of outcomes) {
         const at = o.at.toISOString();
@@ -856,6 +907,11 @@ export class SqlStore implements Store {
 
   close(): Promise<void> {
     return this.driver.close();
+  }
+
+  /** The statement with its subquery's rows locked, skipping those another transaction holds (PostgreSQL; SQLite has one writer). */
+  private locking(statement: string): string {
+    return statement.replace('%LOCK%', this.driver.dialect === 'postgres' ? 'FOR UPDATE SKIP LOCKED' : '');
   }
 
   private async getMeta(db: Queryable, key: string): Promise<string | null> {

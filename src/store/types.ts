@@ -119,6 +119,13 @@ export interface PendingDelivery {
   attempts: number;
 }
 
+/** What decides, just before a message goes out, whether it goes and what it holds. */
+export interface ReaderState {
+  status: SubscriberStatus;
+  /** The reader's sections (keys; empty: all). */
+  sections: string[];
+}
+
 /** The outcome of one delivery attempt. `retry` keeps the row pending and counts the attempt. */
 export interface DeliveryOutcome {
   digestNumber: number;
@@ -224,6 +231,8 @@ export interface Store {
   /** Adds or updates many addresses in one transaction; never revives. Outcomes in input order; journalled as `imported`. */
   upsertSubscribers(inputs: readonly SubscriberInput[], now: Date, options?: { source?: string }): Promise<UpsertOutcome[]>;
   getSubscriber(id: number): Promise<Subscriber | null>;
+  /** The status and sections of each of these subscribers that exists, as they are now (the send loop's last check). */
+  readerStates(ids: readonly number[]): Promise<Map<number, ReaderState>>;
   findSubscriber(email: string): Promise<Subscriber | null>;
   /**
    * Sets a subscriber's status and journals why (`change`; default source `gazette`); returns the updated
@@ -304,7 +313,10 @@ export interface Store {
    * (digest, subscriber) order, skipping rows another sender is claiming at this moment (PostgreSQL).
    */
   claimDeliveries(holder: string, limit: number, ttlMs: number, now: Date): Promise<PendingDelivery[]>;
-  /** Extends `holder`'s claims on rows still pending to now + ttlMs; returns how many it holds. */
+  /**
+   * Extends `holder`'s claims on rows still pending to now + ttlMs and returns how many it renewed; a row another
+   * transaction is writing at that moment (its outcome being recorded) is passed over rather than waited for.
+   */
   renewClaims(holder: string, ttlMs: number, now: Date): Promise<number>;
   /** Pending rows no other sender is working on: unclaimed, claims expired, or claimed by `holder`. */
   countUnclaimed(holder: string, now: Date): Promise<number>;

@@ -364,6 +364,39 @@ export function describeStoreContract(name: string, create: () => Promise<StoreF
         expect((await store.getSubscriber(row!.subscriberId))?.status).toBe('active');
         expect((await store.subscriberEvents(row!.subscriberId, 10)).map((e) => e.kind)).toEqual(['subscribed']);
       });
+
+      it('records a batch of outcomes without a bounce, each on its own row, and leaves settled rows as they are', async () => {
+        const inputs = Array.from({ length: 5 }, (_, i) => ({ email: `r${i}@example.org`, name: null, status: 'active' as const }));
+        await store.upsertSubscribers(inputs, now);
+        await store.createDigest(await digest(['one']));
+        const [a, b, c, d, e] = await store.pendingDeliveries(5);
+        const at = (row: typeof a) => ({ digestNumber: 1, subscriberId: row!.subscriberId, at: now });
+        await store.recordDeliveries([
+          { ...at(a), result: 'sent', detail: '250 ok' },
+          { ...at(b), result: 'failed', detail: 'gave up' },
+          { ...at(c), result: 'retry', detail: '451 try later' },
+          { ...at(d), result: 'skipped', detail: 'subscriber is unsubscribed' },
+        ]);
+        expect(await store.deliveryCounts(1)).toEqual({ pending: 2, sent: 1, bounced: 0, failed: 1, skipped: 1 });
+        await store.recordDeliveries([
+          { ...at(a), result: 'failed', detail: 'late' },
+          { ...at(c), result: 'retry', detail: '451 again' },
+          { ...at(e), result: 'sent', detail: '250 ok' },
+        ]);
+        expect(await store.deliveryCounts(1)).toEqual({ pending: 1, sent: 2, bounced: 0, failed: 1, skipped: 1 });
+        expect(await store.pendingDeliveries(10)).toMatchObject([{ subscriberId: c!.subscriberId, attempts: 2 }]);
+      });
+
+      it('reads the status and sections of many readers at once, leaving out ids nobody has', async () => {
+        const kept = await store.upsertSubscriber({ email: 'kept@example.org', name: null, status: 'active', sections: ['world', 'local'] }, now);
+        const gone = await store.upsertSubscriber({ email: 'gone@example.org', name: null, status: 'active' }, now);
+        await store.setSubscriberStatus(gone.subscriber.id, 'unsubscribed', now);
+        const states = await store.readerStates([kept.subscriber.id, gone.subscriber.id, 999_999]);
+        expect([...states]).toEqual([
+          [kept.subscriber.id, { status: 'active', sections: ['world', 'local'] }],
+          [gone.subscriber.id, { status: 'unsubscribed', sections: [] }],
+        ]);
+      });
     });
 
     describe('what the dashboard counts', () => {

@@ -76,6 +76,58 @@ describe('PostgreSQL migrations', () => {
   });
 });
 
+describe('PostgreSQL under concurrent senders', () => {
+  const now = new Date('2026-11-20T07:00:00Z');
+  let database: TestDatabase;
+  beforeEach(async () => {
+    database = await createPostgresDatabase();
+  });
+  afterEach(async () => {
+    await database.dispose();
+  });
+
+  it('renews a sender’s claims without waiting for a row whose outcome another transaction is writing', async () => {
+    const store = await openPostgresStore(database.db);
+    const writer = new pg.Client({ connectionString: database.db });
+    await writer.connect();
+    try {
+      await store.upsertSubscribers(
+        ['a', 'b', 'c'].map((name) => ({ email: `${name}@example.org`, name: null, status: 'active' as const })),
+        now,
+      );
+      await store.createDigest({ number: 1, edition: 'newsletter', issue: 1, defaultEdition: true, blocks: [], createdAt: now, subject: 'Issue', html: '', text: '', carried: ['one'], passedOver: [] });
+      const [first] = await store.claimDeliveries('a', 3, 60_000, now);
+      await writer.query('BEGIN');
+      await writer.query('SELECT 1 FROM deliveries WHERE digest_number = 1 AND subscriber_id = $1 FOR UPDATE', [first!.subscriberId]);
+      // Waiting for that row instead, the renewal could hold the others while the writer waits for one of them.
+      expect(await store.renewClaims('a', 60_000, new Date(now.getTime() + 20_000))).toBe(2);
+      await writer.query('ROLLBACK');
+      expect(await store.renewClaims('a', 60_000, new Date(now.getTime() + 40_000))).toBe(3);
+    } finally {
+      await writer.end();
+      await store.close();
+    }
+  });
+
+  it('keeps reading whole rows after another process adds a column, though it prepares the statements it runs often', async () => {
+    const store = await openPostgresStore(database.db);
+    const other = new pg.Client({ connectionString: database.db });
+    await other.connect();
+    try {
+      const { subscriber } = await store.upsertSubscriber({ email: 'a@example.org', name: 'A', status: 'active' }, now);
+      for (let i = 0; i < 20; i++) await store.getSubscriber(subscriber.id);
+      await other.query('ALTER TABLE subscribers ADD COLUMN added_later TEXT');
+      expect(await store.getSubscriber(subscriber.id)).toMatchObject({ email: 'a@example.org', name: 'A' });
+      for (let i = 0; i < 20; i++) await store.readerStates([subscriber.id]);
+      await other.query('ALTER TABLE subscribers ADD COLUMN added_later_still TEXT');
+      expect(await store.readerStates([subscriber.id])).toEqual(new Map([[subscriber.id, { status: 'active', sections: [] }]]));
+    } finally {
+      await other.end();
+      await store.close();
+    }
+  });
+});
+
 describe('numberPlaceholders', () => {
   it('numbers each ? outside quoted text', () => {
     expect(numberPlaceholders("SELECT '?', \"a?\" FROM t WHERE a = ? AND b IN (?, ?)")).toBe("SELECT '?', \"a?\" FROM t WHERE a = $1 AND b IN ($2, $3)");
