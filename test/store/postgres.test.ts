@@ -8,28 +8,36 @@ import { describeStoreContract } from './contract.js';
 import { createPostgresDatabase, type TestDatabase } from './databases.js';
 import { describeReturnPathContract } from './return-contract.js';
 
-describeStoreContract('PostgreSQL', async () => {
+/** A store on a fresh database, for the shared contracts. */
+async function freshStore(): Promise<{ open: () => ReturnType<typeof openPostgresStore>; dispose: () => Promise<void> }> {
   const database = await createPostgresDatabase();
   return { open: () => openPostgresStore(database.db), dispose: () => database.dispose() };
-});
+}
 
-describeReturnPathContract('PostgreSQL', async () => {
-  const database = await createPostgresDatabase();
-  return { open: () => openPostgresStore(database.db), dispose: () => database.dispose() };
-});
+describeStoreContract('PostgreSQL', freshStore);
+describeReturnPathContract('PostgreSQL', freshStore);
 
-describe('PostgreSQL migrations', () => {
-  const now = new Date('2026-11-20T07:00:00Z');
-  let database: TestDatabase;
+/** A fresh database for each test of the enclosing describe block: `fresh().db` is its URL. */
+function freshDatabase(): () => TestDatabase {
+  let database: TestDatabase | undefined;
   beforeEach(async () => {
     database = await createPostgresDatabase();
   });
   afterEach(async () => {
-    await database.dispose();
+    await database?.dispose();
   });
+  return () => {
+    if (!database) throw new Error('no database outside a test');
+    return database;
+  };
+}
+
+describe('PostgreSQL migrations', () => {
+  const now = new Date('2026-11-20T07:00:00Z');
+  const fresh = freshDatabase();
 
   it('upgrades a database made by the first schema version in place, with its data', async () => {
-    const old = new PostgresDriver(new pg.Pool({ connectionString: database.db }));
+    const old = new PostgresDriver(new pg.Pool({ connectionString: fresh().db }));
     await migrate(old, 1);
     await old.run('INSERT INTO subscribers (email, email_key, name, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)', [
       'Old@example.org',
@@ -40,7 +48,7 @@ describe('PostgreSQL migrations', () => {
       '2025-01-01T00:00:00.000Z',
     ]);
     await old.close();
-    const store = await openPostgresStore(database.db);
+    const store = await openPostgresStore(fresh().db);
     try {
       const found = await store.findSubscriber('old@example.org');
       expect(found).toMatchObject({ name: 'Old', status: 'active' });
@@ -54,11 +62,11 @@ describe('PostgreSQL migrations', () => {
   });
 
   it('refuses a database from a newer Gazette and changes nothing in it', async () => {
-    const client = new pg.Client({ connectionString: database.db });
+    const client = new pg.Client({ connectionString: fresh().db });
     await client.connect();
     try {
       await client.query(`CREATE TABLE gazette_schema (version INTEGER NOT NULL); INSERT INTO gazette_schema VALUES (${migrations.length + 1})`);
-      await expect(openPostgresStore(database.db)).rejects.toThrow(/newer than this Gazette knows/);
+      await expect(openPostgresStore(fresh().db)).rejects.toThrow(/newer than this Gazette knows/);
       const tables = await client.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'");
       expect(tables.rows).toEqual([{ table_name: 'gazette_schema' }]);
     } finally {
@@ -67,9 +75,9 @@ describe('PostgreSQL migrations', () => {
   });
 
   it('migrates once when several processes open a new database at the same moment', async () => {
-    const stores = await Promise.all(Array.from({ length: 4 }, () => openPostgresStore(database.db)));
+    const stores = await Promise.all(Array.from({ length: 4 }, () => openPostgresStore(fresh().db)));
     await Promise.all(stores.map((store) => store.close()));
-    const check = new pg.Client({ connectionString: database.db });
+    const check = new pg.Client({ connectionString: fresh().db });
     await check.connect();
     expect((await check.query('SELECT version FROM gazette_schema')).rows).toEqual([{ version: migrations.length }]);
     await check.end();
@@ -78,17 +86,11 @@ describe('PostgreSQL migrations', () => {
 
 describe('PostgreSQL under concurrent senders', () => {
   const now = new Date('2026-11-20T07:00:00Z');
-  let database: TestDatabase;
-  beforeEach(async () => {
-    database = await createPostgresDatabase();
-  });
-  afterEach(async () => {
-    await database.dispose();
-  });
+  const fresh = freshDatabase();
 
   it('renews a sender’s claims without waiting for a row whose outcome another transaction is writing', async () => {
-    const store = await openPostgresStore(database.db);
-    const writer = new pg.Client({ connectionString: database.db });
+    const store = await openPostgresStore(fresh().db);
+    const writer = new pg.Client({ connectionString: fresh().db });
     await writer.connect();
     try {
       await store.upsertSubscribers(
@@ -110,8 +112,8 @@ describe('PostgreSQL under concurrent senders', () => {
   });
 
   it('keeps reading whole rows after another process adds a column, though it prepares the statements it runs often', async () => {
-    const store = await openPostgresStore(database.db);
-    const other = new pg.Client({ connectionString: database.db });
+    const store = await openPostgresStore(fresh().db);
+    const other = new pg.Client({ connectionString: fresh().db });
     await other.connect();
     try {
       const { subscriber } = await store.upsertSubscriber({ email: 'a@example.org', name: 'A', status: 'active' }, now);
