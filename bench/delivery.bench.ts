@@ -12,7 +12,7 @@
 // process runs this file and src/ transpiled to plain JavaScript (TypeScript's transpileModule, into
 // node_modules/.cache), as `gazette send` runs from dist/: under tsx the loader alone adds about 37 MB.
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -209,6 +209,8 @@ async function transpiled(): Promise<string> {
     await writeFile(target, outputText);
   }
   await writeFile(join(out, 'package.json'), '{ "type": "module" }\n');
+  // The code finds its message catalogues and templates beside src/, as in the package.
+  await cp(join(root, 'templates'), join(out, 'templates'), { recursive: true });
   return join(out, relative(root, here)).replace(/\.ts$/, '.js');
 }
 

@@ -8,6 +8,8 @@ import type { RenderAnswer, RenderRequest } from './render-worker.js';
 /** Email rendering on a worker thread, started by the first render; `close` ends the thread and its memory. */
 export interface EmailThread {
   render: RenderHtml;
+  /** Starts the thread now, so that MJML loads there while the caller does other work. */
+  warm(): void;
   close(): Promise<void>;
 }
 
@@ -52,6 +54,10 @@ export function startEmailThread(): EmailThread {
         worker.ref();
         worker.postMessage({ id, name, view } satisfies RenderRequest);
       }),
+    warm() {
+      worker ??= start();
+      if (waiting.size === 0) worker.unref();
+    },
     async close() {
       // Its exit rejects whatever still waits on it.
       await worker?.terminate();

@@ -12,6 +12,9 @@ export interface RenderRequest {
 /** The answer to a RenderRequest. */
 export type RenderAnswer = { id: number; html: string } | { id: number; error: unknown };
 
+// The thread exists to render: MJML starts loading as soon as it starts, before the first request.
+void import('mjml');
+
 parentPort?.on('message', ({ id, name, view }: RenderRequest) => {
   renderEmailHtml(name, view).then(
     (html) => parentPort?.postMessage({ id, html } satisfies RenderAnswer),

@@ -110,14 +110,16 @@ async function publishOn(
     import('../digest/archive.js'),
     import('../digest/render-thread.js'),
   ]);
-  const build = await buildSite(options, now);
-  const { config } = build;
-  const websub =
-    config.feeds.websubHub !== null && build.changedFeeds.length > 0 ? await pingWebSub(config.feeds.websubHub, build.changedFeeds) : [];
-  const digests: DigestMade[] = [];
-  // MJML renders on a thread that ends before delivery: the send does not carry its tens of MB.
+  // MJML renders on a thread that ends before delivery (the send does not carry its tens of MB), and loads there
+  // while this thread builds.
   const mjml = startEmailThread();
-  try {
+  mjml.warm();
+  const made = async (): Promise<{ build: BuildResult; digests: DigestMade[]; websub: WebSubPing[] }> => {
+    const build = await buildSite(options, now);
+    const { config } = build;
+    const websub =
+      config.feeds.websubHub !== null && build.changedFeeds.length > 0 ? await pingWebSub(config.feeds.websubHub, build.changedFeeds) : [];
+    const digests: DigestMade[] = [];
     for (const edition of editionsOf(config).filter((e) => hooks.editions?.includes(e.id) ?? true)) {
       const record = await gate(() => makeDigest(store, build.published, config, now, edition, mjml.render));
       if (record) {
@@ -127,10 +129,10 @@ async function publishOn(
     }
     // The web archive goes up before delivery, so the "view in your browser" link works when the mail arrives.
     await writeStoredArchive(store, options.outDir, config, mjml.render);
-  } finally {
-    await mjml.close();
-  }
-  return { build, digest: digests[0] ?? null, digests, websub, delivery: await deliver(store, options, config, hooks) };
+    return { build, digests, websub };
+  };
+  const { build, digests, websub } = await made().finally(() => mjml.close());
+  return { build, digest: digests[0] ?? null, digests, websub, delivery: await deliver(store, options, build.config, hooks) };
 }
 
 /** Sends what is pending on an open store whose run lease the caller holds. */
