@@ -92,61 +92,55 @@ interface Job {
 }
 
 /**
+ * Gathers what is asked for in one turn of the event loop and hands it all to `run` at once: one commit, or one
+ * query, a turn instead of one per message.
+ */
+class TurnBatch<I, R> {
+  private items: I[] = [];
+  private running: Promise<R> | null = null;
+
+  constructor(private readonly run: (items: I[]) => Promise<R>) {}
+
+  /** Resolves with `run`'s result for the batch `item` went into. */
+  add(item: I): Promise<R> {
+    this.items.push(item);
+    this.running ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      const items = this.items;
+      this.items = [];
+      this.running = null;
+      return this.run(items);
+    });
+    return this.running;
+  }
+
+  /** Resolves once the batch being gathered, if any, has run. */
+  async settled(): Promise<void> {
+    await this.running;
+  }
+}
+
+/**
  * Commits outcomes in one transaction per turn of the event loop: every result that arrived in the same turn goes
  * into the same batch. A worker waits for its result to be committed before it takes the next row, so at any
  * moment a connection has at most one message that the ledger does not know was accepted: a crash re-sends at
- * most one message per connection.
+ * most one message per connection. A failed commit stops the run (`onError`); the promise still resolves.
  */
-class LedgerWriter {
-  private batch: DeliveryOutcome[] = [];
-  private committed: Promise<void> | null = null;
-
-  constructor(
-    private readonly store: Store,
-    private readonly onError: (error: unknown) => void,
-  ) {}
-
-  /** Resolves once the outcome is committed (or the commit failed, which stops the run). */
-  add(outcome: DeliveryOutcome): Promise<void> {
-    this.batch.push(outcome);
-    this.committed ??= new Promise((resolve) => setImmediate(() => void this.flush().then(resolve)));
-    return this.committed;
-  }
-
-  async flush(): Promise<void> {
-    this.committed = null;
-    if (this.batch.length === 0) return;
-    const batch = this.batch;
-    this.batch = [];
+function ledgerWriter(store: Store, onError: (error: unknown) => void): TurnBatch<DeliveryOutcome, void> {
+  return new TurnBatch(async (batch) => {
     try {
-      await this.store.recordDeliveries(batch);
+      await store.recordDeliveries(batch);
     } catch (error) {
-      this.onError(error);
+      onError(error);
     }
-  }
+  });
 }
 
 /**
  * Reads readers' status just before their messages go out, for every worker that asks in the same turn of the
  * event loop in one query (workers whose results were committed together ask together).
  */
-class ReaderCheck {
-  private ids: number[] = [];
-  private reading: Promise<Map<number, ReaderState>> | null = null;
-
-  constructor(private readonly store: Store) {}
-
-  /** The reader's state now, or undefined when there is no such subscriber. */
-  async read(id: number): Promise<ReaderState | undefined> {
-    this.ids.push(id);
-    this.reading ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
-      const ids = this.ids;
-      this.ids = [];
-      this.reading = null;
-      return this.store.readerStates(ids);
-    });
-    return (await this.reading).get(id);
-  }
+function readerCheck(store: Store): TurnBatch<number, Map<number, ReaderState>> {
+  return new TurnBatch((ids) => store.readerStates(ids));
 }
 
 /** Rows waiting for their retry, earliest first. */
@@ -183,8 +177,8 @@ class SendRun {
   private readonly clock: () => Date;
   private readonly stop = new AbortController();
   private readonly signal: AbortSignal;
-  private readonly ledger: LedgerWriter;
-  private readonly readers: ReaderCheck;
+  private readonly ledger: TurnBatch<DeliveryOutcome, void>;
+  private readonly readers: TurnBatch<number, Map<number, ReaderState>>;
   private readonly retries = new RetryQueue();
   private readonly digests = new Map<number, Promise<DigestMessages | null>>();
   private page: PendingDelivery[] = [];
@@ -218,8 +212,8 @@ class SendRun {
     this.clock = options.clock ?? (() => new Date());
     this.rate = this.settings.ratePerSecond;
     this.signal = options.signal ? AbortSignal.any([options.signal, this.stop.signal]) : this.stop.signal;
-    this.ledger = new LedgerWriter(store, (error) => this.fail(error));
-    this.readers = new ReaderCheck(store);
+    this.ledger = ledgerWriter(store, (error) => this.fail(error));
+    this.readers = readerCheck(store);
   }
 
   async run(): Promise<DeliverySummary> {
@@ -227,7 +221,7 @@ class SendRun {
     const workers = Array.from({ length: Math.max(1, this.settings.maxConnections) }, () => this.work());
     await Promise.all(workers);
     if (this.fatal === null) await this.settleRefused();
-    await this.ledger.flush();
+    await this.ledger.settled();
     if (this.fatal !== null) throw this.fatal;
     const durationMs = performance.now() - this.started;
     return {
@@ -365,7 +359,7 @@ class SendRun {
   private async attempt(job: Job): Promise<void> {
     const { row } = job;
     // The page may be minutes old by now: a reader who left since is skipped, not sent.
-    const subscriber = await this.readers.read(row.subscriberId);
+    const subscriber = (await this.readers.add(row.subscriberId)).get(row.subscriberId);
     const status = subscriber?.status ?? 'unsubscribed';
     if (status !== 'active') return this.record(job, 'skipped', `subscriber is ${status}`);
     try {
