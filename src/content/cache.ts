@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { deserialize, serialize } from 'node:v8';
 import { writeFileAtomic } from '../files.js';
 import type { Article } from './article.js';
+import { hashArticleBytes } from './parsing.js';
 
 /** What a cache file holds: the key it was made under and the articles by source path. */
 interface CacheData {
@@ -40,10 +41,13 @@ export class ArticleCache {
     return new ArticleCache(file, key, new Map(), true);
   }
 
-  /** The article parsed earlier from `path` when its bytes hashed to `hash`; it is kept for the next build. */
-  lookup(path: string, hash: string): Article | undefined {
+  /**
+   * The article parsed earlier from `path` when it was parsed from these `bytes`; it is kept for the next build. The
+   * bytes are hashed only when there is such an article (the parser hashes the others itself).
+   */
+  lookup(path: string, bytes: Uint8Array): Article | undefined {
     const article = this.#previous.get(path);
-    if (article?.hash !== hash || !(article.date instanceof Date)) return undefined;
+    if (!article || article.hash !== hashArticleBytes(bytes) || !(article.date instanceof Date)) return undefined;
     this.#current.set(path, article);
     return article;
   }

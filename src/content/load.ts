@@ -7,7 +7,7 @@ import type { Article } from './article.js';
 import type { ArticleCache } from './cache.js';
 import { parseArticles } from './parse-pool.js';
 import { distinctTimes } from './select.js';
-import { failure, hashArticleBytes, isArticlePath, MAX_ARTICLE_BYTES, tooLargeFailure, type ParseOptions, type ParseResult } from './parsing.js';
+import { failure, isArticlePath, MAX_ARTICLE_BYTES, tooLargeFailure, type ParseOptions, type ParseResult } from './parsing.js';
 
 /** Files read between two turns of the event loop (reads are synchronous: a promise per call cost more than the read). */
 const READ_CHUNK = 64;
@@ -105,7 +105,7 @@ async function readArticleFiles(contentDir: string, paths: readonly string[], ca
     }
     if ('size' in read) outcomes.push(tooLargeFailure(path, read.size));
     else {
-      const cached = cache?.lookup(path, hashArticleBytes(read.bytes));
+      const cached = cache?.lookup(path, read.bytes);
       outcomes.push(cached ? { ok: true, article: cached } : Buffer.from(read.bytes));
     }
   }
