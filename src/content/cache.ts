@@ -5,25 +5,33 @@ import { writeFileAtomic } from '../files.js';
 import type { Article } from './article.js';
 import { hashArticleBytes } from './parsing.js';
 
-/** What a cache file holds: the key it was made under and the articles by source path. */
-interface CacheData {
-  version: 1;
-  key: string;
+/** The articles by source path and their files' fingerprints. */
+interface Entries {
   articles: Map<string, Article>;
+  /** Per source path, the fingerprint (see `fileFingerprint` in load.ts) of the file the article was read from. */
+  files: Map<string, string>;
+}
+
+/** What a cache file holds: the key it was made under and the entries. */
+interface CacheData extends Entries {
+  version: 2;
+  key: string;
 }
 
 /**
  * Articles parsed by an earlier build, valid under one key (a hash of whatever else parsing depends on:
- * Gazette's code, the site config). An article is reused only for the same source path and the same bytes.
+ * Gazette's code, the site config). An article is reused only for the same source path and the same bytes,
+ * which a file's fingerprint (inode, size, change and modification times) vouches for without reading them,
+ * as git's index does.
  */
 export class ArticleCache {
   readonly #file: string;
   readonly #key: string;
-  readonly #previous: ReadonlyMap<string, Article>;
-  readonly #current = new Map<string, Article>();
+  readonly #previous: Entries;
+  readonly #current: Entries = { articles: new Map(), files: new Map() };
   #changed: boolean;
 
-  private constructor(file: string, key: string, previous: ReadonlyMap<string, Article>, changed: boolean) {
+  private constructor(file: string, key: string, previous: Entries, changed: boolean) {
     this.#file = file;
     this.#key = key;
     this.#previous = previous;
@@ -34,34 +42,61 @@ export class ArticleCache {
   static async open(file: string, key: string): Promise<ArticleCache> {
     try {
       const data = deserialize(await readFile(file)) as Partial<CacheData>;
-      if (data.version === 1 && data.key === key && data.articles instanceof Map) return new ArticleCache(file, key, data.articles, false);
+      if (data.version === 2 && data.key === key && data.articles instanceof Map && data.files instanceof Map) {
+        return new ArticleCache(file, key, { articles: data.articles, files: data.files }, false);
+      }
     } catch {
       // Missing or unreadable: start empty, and write a good one at the end of the build.
     }
-    return new ArticleCache(file, key, new Map(), true);
+    return new ArticleCache(file, key, { articles: new Map(), files: new Map() }, true);
   }
 
-  /**
-   * The article parsed earlier from `path` when it was parsed from these `bytes`; it is kept for the next build. The
-   * bytes are hashed only when there is such an article (the parser hashes the others itself).
-   */
-  lookup(path: string, bytes: Uint8Array): Article | undefined {
-    const article = this.#previous.get(path);
-    if (!article || article.hash !== hashArticleBytes(bytes) || !(article.date instanceof Date)) return undefined;
-    this.#current.set(path, article);
+  /** Whether the last build recorded a fingerprint for `path` (then `unchanged` can tell without reading the file). */
+  hasFingerprint(path: string): boolean {
+    return this.#previous.files.has(path);
+  }
+
+  /** The article parsed earlier from `path` when its file still has the `fingerprint` recorded then; it is kept for the next build. */
+  unchanged(path: string, fingerprint: string | null): Article | undefined {
+    const article = this.#reusable(path);
+    if (!article || fingerprint === null || this.#previous.files.get(path) !== fingerprint) return undefined;
+    this.#keep(article, fingerprint);
     return article;
   }
 
-  /** Records a freshly parsed article for the next build. */
-  remember(article: Article): void {
-    this.#current.set(article.sourcePath, article);
+  /**
+   * The article parsed earlier from `path` when it was parsed from these `bytes`; it is kept for the next build, with
+   * the file's `fingerprint` now. The bytes are hashed only when there is such an article (the parser hashes the others itself).
+   */
+  lookup(path: string, bytes: Uint8Array, fingerprint: string | null): Article | undefined {
+    const article = this.#reusable(path);
+    if (!article || article.hash !== hashArticleBytes(bytes)) return undefined;
+    this.#keep(article, fingerprint);
+    return article;
+  }
+
+  /** Records a freshly parsed article, and its file's fingerprint when it has one, for the next build. */
+  remember(article: Article, fingerprint: string | null): void {
+    this.#keep(article, fingerprint);
     this.#changed = true;
   }
 
-  /** Writes the articles looked up or remembered in this build, unless they are exactly the ones read. */
+  /** The earlier article of `path`, unless the cache file was tampered with so that it is no article (its date not a Date). */
+  #reusable(path: string): Article | undefined {
+    const article = this.#previous.articles.get(path);
+    return article?.date instanceof Date ? article : undefined;
+  }
+
+  #keep(article: Article, fingerprint: string | null): void {
+    this.#current.articles.set(article.sourcePath, article);
+    if (fingerprint !== null) this.#current.files.set(article.sourcePath, fingerprint);
+    if (fingerprint !== (this.#previous.files.get(article.sourcePath) ?? null)) this.#changed = true;
+  }
+
+  /** Writes the articles looked up or remembered in this build, unless they and their fingerprints are exactly the ones read. */
   async save(): Promise<void> {
-    if (!this.#changed && this.#current.size === this.#previous.size) return;
-    const data: CacheData = { version: 1, key: this.#key, articles: this.#current };
+    if (!this.#changed && this.#current.articles.size === this.#previous.articles.size) return;
+    const data: CacheData = { version: 2, key: this.#key, ...this.#current };
     await writeFileAtomic(this.#file, serialize(data));
   }
 }

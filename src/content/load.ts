@@ -1,5 +1,5 @@
 // Reads every article under the content folder: files in parallel, each problem kept, the rest loaded.
-import { closeSync, fstatSync, openSync, readSync, type Dirent } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync, type Dirent, type Stats } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError, type Problem } from '../errors.js';
@@ -71,43 +71,73 @@ async function findArticleFiles(contentDir: string): Promise<{ paths: string[]; 
 // was most of a rebuild's garbage.
 let scratch = Buffer.allocUnsafe(64 * 1024);
 
+/** How recent a file's times may be and still vouch for its bytes: a file written twice within a clock tick, or while a build read it, keeps its times. */
+const SETTLE_MS = 2000;
+
+/** A file's device, inode, size and change and modification times as one string; null while they are too recent to vouch for its bytes. */
+function fileFingerprint(stats: Stats, now: number): string | null {
+  if (Math.max(stats.mtimeMs, stats.ctimeMs) > now - SETTLE_MS) return null;
+  return `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}`;
+}
+
 /**
- * The bytes of a file, or only its size when it is over the limit (so a huge file is never read). The bytes are
- * valid until the next call: copy them to keep them.
+ * The bytes of a file and its stats, or only its size when it is over the limit (so a huge file is never read). The
+ * bytes are valid until the next call: copy them to keep them.
  */
-function readLimited(file: string): { bytes: Uint8Array } | { size: number } {
+function readLimited(file: string): { bytes: Uint8Array; stats: Stats } | { size: number } {
   const fd = openSync(file, 'r');
   try {
-    const { size } = fstatSync(fd);
-    if (size > MAX_ARTICLE_BYTES) return { size };
-    if (size > scratch.length) scratch = Buffer.allocUnsafe(Math.max(size, 2 * scratch.length));
+    const stats = fstatSync(fd);
+    if (stats.size > MAX_ARTICLE_BYTES) return { size: stats.size };
+    if (stats.size > scratch.length) scratch = Buffer.allocUnsafe(Math.max(stats.size, 2 * scratch.length));
     const bytes = scratch;
     let read = 0;
-    for (let n = -1; read < size && n !== 0; read += n) n = readSync(fd, bytes, read, size - read, null);
-    return { bytes: bytes.subarray(0, read) };
+    for (let n = -1; read < stats.size && n !== 0; read += n) n = readSync(fd, bytes, read, stats.size - read, null);
+    return { bytes: bytes.subarray(0, read), stats };
   } finally {
     closeSync(fd);
   }
 }
 
-/** Each file's outcome when it cannot be parsed (unreadable, too large) or is in the cache, else its bytes. */
-async function readArticleFiles(contentDir: string, paths: readonly string[], cache?: ArticleCache): Promise<(ParseResult | Uint8Array)[]> {
-  const outcomes: (ParseResult | Uint8Array)[] = [];
+/** A file to parse: its bytes, and its fingerprint for the cache. */
+interface Unparsed {
+  bytes: Uint8Array;
+  fingerprint: string | null;
+}
+
+/**
+ * Each file's outcome when it cannot be parsed (unreadable, too large) or is in the cache, else its bytes. A file whose
+ * fingerprint is the one the cache recorded is not even read.
+ */
+async function readArticleFiles(contentDir: string, paths: readonly string[], cache?: ArticleCache): Promise<(ParseResult | Unparsed)[]> {
+  const outcomes: (ParseResult | Unparsed)[] = [];
+  const now = Date.now();
   for (const [index, path] of paths.entries()) {
     if (index % READ_CHUNK === READ_CHUNK - 1) await new Promise(setImmediate);
+    const file = join(contentDir, path);
+    if (cache?.hasFingerprint(path)) {
+      const stats = statSync(file, { throwIfNoEntry: false });
+      const known = stats && cache.unchanged(path, fileFingerprint(stats, now));
+      if (known) {
+        outcomes.push({ ok: true, article: known });
+        continue;
+      }
+    }
     let read: ReturnType<typeof readLimited>;
     try {
-      read = readLimited(join(contentDir, path));
+      read = readLimited(file);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? 'error';
       outcomes.push(failure(path, undefined, `cannot read the file (${code})`, 'check that it exists and that Gazette may read it'));
       continue;
     }
-    if ('size' in read) outcomes.push(tooLargeFailure(path, read.size));
-    else {
-      const cached = cache?.lookup(path, read.bytes);
-      outcomes.push(cached ? { ok: true, article: cached } : Buffer.from(read.bytes));
+    if ('size' in read) {
+      outcomes.push(tooLargeFailure(path, read.size));
+      continue;
     }
+    const fingerprint = fileFingerprint(read.stats, now);
+    const cached = cache?.lookup(path, read.bytes, fingerprint);
+    outcomes.push(cached ? { ok: true, article: cached } : { bytes: Buffer.from(read.bytes), fingerprint });
   }
   return outcomes;
 }
@@ -115,13 +145,13 @@ async function readArticleFiles(contentDir: string, paths: readonly string[], ca
 /** Every file's outcome: read, then the ones the cache did not know parsed (on worker threads when there are many). */
 async function loadArticleFiles(contentDir: string, paths: readonly string[], options: ParseOptions, cache?: ArticleCache): Promise<ParseResult[]> {
   const outcomes = await readArticleFiles(contentDir, paths, cache);
-  const pending = outcomes.flatMap((outcome, index) => (outcome instanceof Uint8Array ? [{ index, path: paths[index] ?? '', bytes: outcome }] : []));
+  const pending = outcomes.flatMap((outcome, index) => ('bytes' in outcome ? [{ index, path: paths[index] ?? '', ...outcome }] : []));
   const parsed = await parseArticles(pending, options);
   const results = outcomes as ParseResult[];
   for (const [i, file] of pending.entries()) {
     const result = parsed[i] as ParseResult;
     results[file.index] = result;
-    if (result.ok) cache?.remember(result.article);
+    if (result.ok) cache?.remember(result.article, file.fingerprint);
   }
   return results;
 }

@@ -1,8 +1,8 @@
 // `gazette build` end to end: a real content folder, the loader, the CLI's exit status and summary.
-import { copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { deserialize, serialize } from 'node:v8';
 import type { Article } from '../../src/content/article.js';
 import { articleCacheFile, buildSite } from '../../src/site/build.js';
@@ -89,11 +89,24 @@ describe('buildSite', () => {
 describe('the article cache', () => {
   const now = new Date('2026-11-25T00:00:00Z');
   const cacheFile = (): string => join(out, articleCacheFile);
-  /** Rewrites the cached title of `slug`, so a build that shows it has reused the cache instead of parsing. */
-  async function tamperWithCachedTitle(slug: string, title: string): Promise<void> {
+  /**
+   * Rewrites the cached title of `slug`, so a build that shows it has reused the cache instead of parsing; with
+   * `hash`, also the hash of the bytes it was parsed from, so only a build that did not read the file reuses it.
+   */
+  async function tamperWithCachedTitle(slug: string, title: string, hash?: string): Promise<void> {
     const data = deserialize(await readFile(cacheFile())) as { articles: Map<string, Article> };
-    for (const article of data.articles.values()) if (article.slug === slug) article.title = title;
+    for (const article of data.articles.values()) if (article.slug === slug) Object.assign(article, { title }, hash === undefined ? {} : { hash });
     await writeFile(cacheFile(), serialize(data));
+  }
+  /** Builds with the clock a minute ahead: the content files, written by the test just now, are old enough to vouch for their bytes by their times. */
+  async function buildLater(): Promise<Article[]> {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() + 60_000);
+    try {
+      return (await buildSite({ contentDir: content, outDir: out }, now)).published;
+    } finally {
+      vi.useRealTimers();
+    }
   }
   const page = (slug: string): Promise<string> => readFile(join(out, 'articles', slug, 'index.html'), 'utf8');
 
@@ -125,6 +138,32 @@ describe('the article cache', () => {
     expect(fresh.published).toEqual(cached.published);
     expect(fresh.written).toEqual([]);
     expect(await readFile(join(out, 'atom.xml'), 'utf8')).toBe(atom);
+  });
+
+  it('reuses an article without reading its file while the file keeps its inode, size and times', async () => {
+    await buildLater();
+    await tamperWithCachedTitle('kyrgyzstan', 'Cached title', 'not the hash of the file');
+    expect((await buildLater()).map((a) => a.title)).toContain('Cached title');
+  });
+
+  it('reads a file again when it was rewritten with the same size and modification time', async () => {
+    const file = join(content, 'kyrgyzstan.txt');
+    const mtime = new Date(Math.floor(Date.now() / 1000) * 1000 - 10_000);
+    await utimes(file, mtime, mtime);
+    await buildLater();
+    await tamperWithCachedTitle('kyrgyzstan', 'Cached title', 'not the hash of the file');
+    const text = await readFile(file, 'utf8');
+    await writeFile(file, text.replace('Kyrgyzstan', 'Kyrgyzstam'));
+    await utimes(file, mtime, mtime);
+    const titles = (await buildLater()).map((a) => a.title);
+    expect(titles).not.toContain('Cached title');
+    expect(await page('kyrgyzstan')).toContain('Kyrgyzstam');
+  });
+
+  it('reads a file again whose times are too recent to vouch for its bytes (written during or just before the last build)', async () => {
+    await buildSite({ contentDir: content, outDir: out }, now);
+    await tamperWithCachedTitle('kyrgyzstan', 'Cached title', 'not the hash of the file');
+    expect((await buildLater()).map((a) => a.title)).not.toContain('Cached title');
   });
 
   it('is not used after site.json changes', async () => {
