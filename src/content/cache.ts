@@ -1,22 +1,41 @@
 // Parsed articles kept between builds, so a rebuild parses only the files whose bytes changed.
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import { writeFileAtomic } from '../files.js';
 import type { Article } from './article.js';
 import { hashArticleBytes } from './parsing.js';
 
-/** The articles by source path and their files' fingerprints. */
+/**
+ * Shard files the cache is split into: a rebuild after one edit writes one of them again, not the whole cache (tens of
+ * megabytes for 10,000 articles).
+ */
+const SHARDS = 16;
+
+/** The articles of one shard by source path, and their files' fingerprints. */
 interface Entries {
   articles: Map<string, Article>;
   /** Per source path, the fingerprint (see `fileFingerprint` in load.ts) of the file the article was read from. */
   files: Map<string, string>;
 }
 
-/** What a cache file holds: the key it was made under and the entries. */
-interface CacheData extends Entries {
+/** What a shard file holds: the key it was made under and its entries. */
+interface ShardData extends Entries {
   version: 2;
   key: string;
 }
+
+const emptyShards = (): Entries[] => Array.from({ length: SHARDS }, () => ({ articles: new Map(), files: new Map() }));
+
+/** The shard of a source path (a string hash: it needs only to stay the same while the cache's key does). */
+function shardOf(path: string): number {
+  let hash = 0;
+  for (let i = 0; i < path.length; i++) hash = (Math.imul(hash, 31) + path.charCodeAt(i)) | 0;
+  return (hash >>> 0) % SHARDS;
+}
+
+/** The file of shard `shard` in the cache folder `dir`. */
+const shardFile = (dir: string, shard: number): string => join(dir, `articles-${shard}.v8`);
 
 /**
  * Articles parsed by an earlier build, valid under one key (a hash of whatever else parsing depends on:
@@ -25,41 +44,50 @@ interface CacheData extends Entries {
  * as git's index does.
  */
 export class ArticleCache {
-  readonly #file: string;
+  readonly #dir: string;
   readonly #key: string;
-  readonly #previous: Entries;
-  readonly #current: Entries = { articles: new Map(), files: new Map() };
-  #changed: boolean;
+  readonly #previous: Entries[];
+  readonly #current = emptyShards();
+  /** Shards to write: missing, damaged or of another key when read, or changed since. */
+  readonly #dirty: Set<number>;
 
-  private constructor(file: string, key: string, previous: Entries, changed: boolean) {
-    this.#file = file;
+  private constructor(dir: string, key: string, previous: Entries[], dirty: Set<number>) {
+    this.#dir = dir;
     this.#key = key;
     this.#previous = previous;
-    this.#changed = changed;
+    this.#dirty = dirty;
   }
 
-  /** The cache in `file` when it was made under `key`; an empty one when it is missing, damaged or of another key. */
-  static async open(file: string, key: string): Promise<ArticleCache> {
-    try {
-      const data = deserialize(await readFile(file)) as Partial<CacheData>;
-      if (data.version === 2 && data.key === key && data.articles instanceof Map && data.files instanceof Map) {
-        return new ArticleCache(file, key, { articles: data.articles, files: data.files }, false);
-      }
-    } catch {
-      // Missing or unreadable: start empty, and write a good one at the end of the build.
-    }
-    return new ArticleCache(file, key, { articles: new Map(), files: new Map() }, true);
+  /** The cache in the folder `dir` as far as it was made under `key`: a shard missing, damaged or of another key counts as empty. */
+  static async open(dir: string, key: string): Promise<ArticleCache> {
+    const previous = emptyShards();
+    const dirty = new Set<number>();
+    await Promise.all(
+      previous.map(async (entries, shard) => {
+        try {
+          const data = deserialize(await readFile(shardFile(dir, shard))) as Partial<ShardData>;
+          if (data.version === 2 && data.key === key && data.articles instanceof Map && data.files instanceof Map) {
+            previous[shard] = { articles: data.articles, files: data.files };
+            return;
+          }
+        } catch {
+          // Missing or unreadable: the shard starts empty, and a good one is written at the end of the build.
+        }
+        dirty.add(shard);
+      }),
+    );
+    return new ArticleCache(dir, key, previous, dirty);
   }
 
   /** Whether the last build recorded a fingerprint for `path` (then `unchanged` can tell without reading the file). */
   hasFingerprint(path: string): boolean {
-    return this.#previous.files.has(path);
+    return this.#previous[shardOf(path)]?.files.has(path) === true;
   }
 
   /** The article parsed earlier from `path` when its file still has the `fingerprint` recorded then; it is kept for the next build. */
   unchanged(path: string, fingerprint: string | null): Article | undefined {
     const article = this.#reusable(path);
-    if (!article || fingerprint === null || this.#previous.files.get(path) !== fingerprint) return undefined;
+    if (!article || fingerprint === null || this.#previous[shardOf(path)]?.files.get(path) !== fingerprint) return undefined;
     this.#keep(article, fingerprint);
     return article;
   }
@@ -78,25 +106,35 @@ export class ArticleCache {
   /** Records a freshly parsed article, and its file's fingerprint when it has one, for the next build. */
   remember(article: Article, fingerprint: string | null): void {
     this.#keep(article, fingerprint);
-    this.#changed = true;
+    this.#dirty.add(shardOf(article.sourcePath));
   }
 
   /** The earlier article of `path`, unless the cache file was tampered with so that it is no article (its date not a Date). */
   #reusable(path: string): Article | undefined {
-    const article = this.#previous.articles.get(path);
+    const article = this.#previous[shardOf(path)]?.articles.get(path);
     return article?.date instanceof Date ? article : undefined;
   }
 
   #keep(article: Article, fingerprint: string | null): void {
-    this.#current.articles.set(article.sourcePath, article);
-    if (fingerprint !== null) this.#current.files.set(article.sourcePath, fingerprint);
-    if (fingerprint !== (this.#previous.files.get(article.sourcePath) ?? null)) this.#changed = true;
+    const shard = shardOf(article.sourcePath);
+    const current = this.#current[shard] as Entries;
+    current.articles.set(article.sourcePath, article);
+    if (fingerprint !== null) current.files.set(article.sourcePath, fingerprint);
+    if (fingerprint !== (this.#previous[shard]?.files.get(article.sourcePath) ?? null)) this.#dirty.add(shard);
   }
 
-  /** Writes the articles looked up or remembered in this build, unless they and their fingerprints are exactly the ones read. */
+  /** Writes each shard whose articles or fingerprints are not exactly the ones read (an article gone counts too). */
   async save(): Promise<void> {
-    if (!this.#changed && this.#current.articles.size === this.#previous.articles.size) return;
-    const data: CacheData = { version: 2, key: this.#key, ...this.#current };
-    await writeFileAtomic(this.#file, serialize(data));
+    const changed = this.#current.flatMap((entries, shard) =>
+      this.#dirty.has(shard) || entries.articles.size !== this.#previous[shard]?.articles.size ? [shard] : [],
+    );
+    if (changed.length === 0) return;
+    await mkdir(this.#dir, { recursive: true });
+    await Promise.all(
+      changed.map((shard) => {
+        const data: ShardData = { version: 2, key: this.#key, ...(this.#current[shard] as Entries) };
+        return writeFileAtomic(shardFile(this.#dir, shard), serialize(data));
+      }),
+    );
   }
 }

@@ -12,8 +12,8 @@ import { planImages, readImageFacts } from './images.js';
 import { loadSiteTemplates } from './templates.js';
 import { siteKey, writeSite, type WriteResult } from './write.js';
 
-/** The parsed articles of the last build, beside its manifest in the output folder (hidden: never served). */
-export const articleCacheFile = '.gazette-articles.cache';
+/** The folder of the parsed articles of the last build, beside its manifest in the output folder (hidden: never served). */
+export const articleCacheDir = '.gazette-cache';
 
 /** A finished build: what was published, what changed on disk, and the content problems found on the way. */
 export interface BuildResult extends WriteResult {
@@ -47,7 +47,7 @@ export async function buildSite(options: Pick<RuntimeOptions, 'contentDir' | 'ou
   const config = await loadSiteConfig(options.contentDir);
   await checkOutDir(options.outDir);
   const templates = await loadSiteTemplates();
-  const cache = await ArticleCache.open(join(options.outDir, articleCacheFile), await siteKey(config, templates));
+  const cache = await ArticleCache.open(join(options.outDir, articleCacheDir), await siteKey(config, templates));
   const parseOptions = { timezone: config.timezone, baseUrl: config.baseUrl, languages: config.languages };
   const { articles, problems } = await loadArticles(options.contentDir, parseOptions, cache);
   const published = selectPublished(articles, now);

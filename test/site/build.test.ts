@@ -1,11 +1,11 @@
 // `gazette build` end to end: a real content folder, the loader, the CLI's exit status and summary.
-import { copyFile, mkdir, mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { deserialize, serialize } from 'node:v8';
 import type { Article } from '../../src/content/article.js';
-import { articleCacheFile, buildSite } from '../../src/site/build.js';
+import { articleCacheDir, buildSite } from '../../src/site/build.js';
 import { run } from '../cli/run.js';
 
 let root: string;
@@ -88,15 +88,18 @@ describe('buildSite', () => {
 
 describe('the article cache', () => {
   const now = new Date('2026-11-25T00:00:00Z');
-  const cacheFile = (): string => join(out, articleCacheFile);
+  const cacheDir = (): string => join(out, articleCacheDir);
+  const cacheFiles = async (): Promise<string[]> => (await readdir(cacheDir())).sort().map((name) => join(cacheDir(), name));
   /**
    * Rewrites the cached title of `slug`, so a build that shows it has reused the cache instead of parsing; with
    * `hash`, also the hash of the bytes it was parsed from, so only a build that did not read the file reuses it.
    */
   async function tamperWithCachedTitle(slug: string, title: string, hash?: string): Promise<void> {
-    const data = deserialize(await readFile(cacheFile())) as { articles: Map<string, Article> };
-    for (const article of data.articles.values()) if (article.slug === slug) Object.assign(article, { title }, hash === undefined ? {} : { hash });
-    await writeFile(cacheFile(), serialize(data));
+    for (const file of await cacheFiles()) {
+      const data = deserialize(await readFile(file)) as { articles: Map<string, Article> };
+      for (const article of data.articles.values()) if (article.slug === slug) Object.assign(article, { title }, hash === undefined ? {} : { hash });
+      await writeFile(file, serialize(data));
+    }
   }
   /** Builds with the clock a minute ahead: the content files, written by the test just now, are old enough to vouch for their bytes by their times. */
   async function buildLater(): Promise<Article[]> {
@@ -133,7 +136,7 @@ describe('the article cache', () => {
     expect(talks).toMatchObject({ slug: 'talks-resume-in-bishkek', lang: 'ru' });
     expect(cached.published.find((a) => a.id === 'budget')?.updated).toEqual(new Date('2026-11-26T00:00:00Z'));
 
-    await rm(cacheFile());
+    await rm(cacheDir(), { recursive: true });
     const fresh = await buildSite({ contentDir: content, outDir: out }, new Date('2026-11-27T00:00:00Z'));
     expect(fresh.published).toEqual(cached.published);
     expect(fresh.written).toEqual([]);
@@ -177,16 +180,28 @@ describe('the article cache', () => {
   it('is rebuilt silently when it is damaged or deleted, with the same pages', async () => {
     await buildSite({ contentDir: content, outDir: out }, now);
     const before = await page('kyrgyzstan');
-    await writeFile(cacheFile(), (await readFile(cacheFile())).subarray(0, 100));
+    for (const file of await cacheFiles()) await writeFile(file, 'damaged');
     await rm(join(out, 'articles'), { recursive: true });
     const { code, stderr } = await run(['build', '--content', content, '--out', out]);
     expect({ code, stderr: stderr.replace(/^.*broken\.txt.*\n/m, '') }).toEqual({ code: 2, stderr: '' });
     expect(await page('kyrgyzstan')).toBe(before);
-    await rm(cacheFile());
+    await rm(cacheDir(), { recursive: true });
     await rm(join(out, 'articles'), { recursive: true });
     await buildSite({ contentDir: content, outDir: out }, now);
     expect(await page('kyrgyzstan')).toBe(before);
-    expect((await stat(cacheFile())).size).toBeGreaterThan(1000);
+    const sizes = await Promise.all((await cacheFiles()).map(async (file) => (await stat(file)).size));
+    expect(sizes.reduce((a, b) => a + b)).toBeGreaterThan(1000);
+  });
+
+  it('writes again only the shard of an edited article', async () => {
+    await buildSite({ contentDir: content, outDir: out }, now);
+    const read = async (): Promise<string[]> => Promise.all((await cacheFiles()).map((file) => readFile(file, 'base64')));
+    const before = await read();
+    await writeFile(join(content, 'local', 'budget.md'), markdown({ title: 'Budget passes', date: '2026-11-23T21:30', section: 'Local' }, 'Corrected.'));
+    await buildSite({ contentDir: content, outDir: out }, now);
+    const after = await read();
+    expect(after).toHaveLength(16);
+    expect(after.filter((bytes, i) => bytes !== before[i])).toHaveLength(1);
   });
 });
 
