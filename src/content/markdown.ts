@@ -5,8 +5,8 @@ import { createRequire } from 'node:module';
 import type * as Yaml from 'yaml';
 import { z } from 'zod';
 import { parseArticleDate } from './dates.js';
+import { renderMarkdownBody } from './body.js';
 import { markdown } from './html.js';
-import { sanitizeBody } from './sanitize.js';
 import { absoluteUrl } from './url.js';
 import {
   articleKeys,
@@ -187,7 +187,7 @@ export function parseMarkdownArticle(source: string, path: string, options: Pars
   }
 
   const tokens = markdown.parse(parts.body, {});
-  const html = sanitizeBody(markdown.renderer.render(tokens, markdown.options, {}), options.baseUrl);
+  const html = renderMarkdownBody(tokens, options.baseUrl);
   const firstParagraph = firstInlineText(tokens, 'paragraph_open');
   const title = (data.title && titleText(data.title)) || deriveTitle(firstInlineText(tokens, 'heading_open') ?? firstParagraph ?? '');
   if (title === '') {

@@ -1,6 +1,7 @@
-// The sanitizer's allow-list for raw HTML in article bodies, in a module of its own: sanitize-html (and the CSS
-// parser it brings) loads only where articles are parsed, not in every process that renders pages.
-import sanitizeHtml from 'sanitize-html';
+// The sanitizer's allow-list for raw HTML in article bodies. sanitize-html (and the CSS parser it brings) loads on the
+// first body that needs it: most have no raw HTML (see body.ts), and a rebuild that parses one such file need not load it.
+import { createRequire } from 'node:module';
+import type sanitizeHtml from 'sanitize-html';
 import { HEADINGS } from './html.js';
 import { absoluteUrl } from './url.js';
 
@@ -27,11 +28,15 @@ function absolutize(attribute: string, baseUrl: string): sanitizeHtml.Transforme
   };
 }
 
+const require = createRequire(import.meta.url);
+let sanitizer: typeof sanitizeHtml | undefined;
+
 /**
  * Keeps only the allow-listed tags, attributes and URL schemes of `html`; with `baseUrl`, relative links and
  * images become absolute, so the body reads the same in a feed reader, a mail client and the site.
  */
 export function sanitizeBody(html: string, baseUrl?: string): string {
-  if (baseUrl === undefined) return sanitizeHtml(html, ALLOWED);
-  return sanitizeHtml(html, { ...ALLOWED, transformTags: { a: absolutize('href', baseUrl), img: absolutize('src', baseUrl) } });
+  sanitizer ??= require('sanitize-html') as typeof sanitizeHtml;
+  if (baseUrl === undefined) return sanitizer(html, ALLOWED);
+  return sanitizer(html, { ...ALLOWED, transformTags: { a: absolutize('href', baseUrl), img: absolutize('src', baseUrl) } });
 }

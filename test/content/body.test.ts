@@ -1,0 +1,73 @@
+// The body renderer's shortcut past the sanitizer must give the sanitizer's bytes exactly, or step aside.
+import { describe, expect, it } from 'vitest';
+import { renderMarkdownBody, renderPlainMarkdown } from '../../src/content/body.js';
+import { markdown } from '../../src/content/html.js';
+import { sanitizeBody } from '../../src/content/sanitize.js';
+
+const base = 'https://news.example.org/desk';
+
+/** What the sanitizer makes of markdown-it's HTML: the reference. */
+const sanitized = (source: string, baseUrl: string | undefined): string => sanitizeBody(markdown.render(source), baseUrl);
+const plain = (source: string, baseUrl: string | undefined): string | null => renderPlainMarkdown(markdown.parse(source, {}), baseUrl);
+
+// Every construct markdown-it writes without raw HTML, and the characters escaping treats differently.
+const plainBodies = [
+  'Plain text with "quotes", \'apostrophes\', & ampersands, < and >, &amp; &copy; &nbsp; &#0; &#x1F600; and `code "x" <y> & z`.',
+  '# One\n## Two\n### Three\n#### Four\n##### Five\n###### Six\n\nSetext\n======',
+  '*em* _em_ **strong** __strong__ ~~struck~~ ***both***\\\nhard break  \nanother\nsoft break',
+  '- tight\n- list\n  1. nested\n  2. ordered\n\n3. starts\n4. at three\n\n- loose\n\n- list\n\n> quote\n> > nested "quote"\n\n---\n\n***',
+  '```js\nconst a = "<b>" && 1 > 0;\n```\n\n```\nno info & <tags>\n```\n\n    indented <code> & "block"\n\n~~~ python extra words\nx\n~~~',
+  '| left | centre | right | none |\n|:-----|:------:|------:|------|\n| a & "b" | \\<c> | `d` | [e](/e) |',
+  '[relative](articles/x/) [rooted](/about) [up](../up) [query](?q=1&r=2) [fragment](#notes) [absolute](https://example.org/a?b=1&c="d") [http](HTTP://EXAMPLE.ORG/X)',
+  '[mail](mailto:desk@example.org) <mailto:a@b.c> <desk@example.org> <https://auto.example.org/x?y=1&z=2> www.linkify.example.org and https://bare.example.org/path.',
+  '[titled](/t "A \\"title\\" & more") ![alt & "text" *em* `c`](images/photo.jpg "Photo title") ![](/empty-alt.png) ![x](https://cdn.example.org/i.png)',
+  '[link with spaces](<a b c.html>) [unicode](/caf%C3%A9) [raw unicode](/café/ü) [encoded](/a%20b)',
+  'Entities in links: [a](/x?a=1&amp;b=2) and text &lt;script&gt;alert(1)&lt;/script&gt; stays text.',
+  '\u0000 null, \u00a0 no-break, \u200f rtl mark, emoji 😀, Arabic عربي and Hebrew עברית.',
+  'markdown-it refuses these as links, so they stay text: [js](javascript:alert(1)) [vb](vbscript:x) [file](file:///etc/passwd)',
+  '1) paren list\n2) second\n\n* star\n+ plus\n\n[ref link][r] and [collapsed][]\n\n[r]: /ref "Ref title"\n[collapsed]: https://example.org/c',
+];
+
+describe('renderMarkdownBody', () => {
+  for (const baseUrl of [base, undefined]) {
+    it(`writes what the sanitizer would, without it, for Markdown without raw HTML (${baseUrl ? 'with' : 'without'} a base URL)`, () => {
+      for (const source of plainBodies) {
+        const tokens = markdown.parse(source, {});
+        expect(renderPlainMarkdown(tokens, baseUrl), source).not.toBeNull();
+        expect(renderMarkdownBody(markdown.parse(source, {}), baseUrl), source).toBe(sanitized(source, baseUrl));
+      }
+    });
+  }
+
+  it('leaves raw HTML, and links the sanitizer would change or drop, to the sanitizer', () => {
+    const sanitizerOnly = [
+      'Raw <b>inline</b> HTML',
+      '<div onclick="x()">block</div>',
+      '<script>alert(1)</script>',
+      '[ftp](ftp://example.org/f) link',
+      '[tel](tel:+123) link',
+      '[empty]() link',
+      '![data](data:image/png;base64,AAAA)',
+      '[protocol-relative](//evil.example.org/x)',
+      '![alt <b>raw</b>](/i.png)',
+    ];
+    for (const source of sanitizerOnly) {
+      for (const baseUrl of [base, undefined]) {
+        if (source.includes('//evil') && baseUrl !== undefined) continue; // made absolute, so plain
+        expect(plain(source, baseUrl), source).toBeNull();
+        expect(renderMarkdownBody(markdown.parse(source, {}), baseUrl), source).toBe(sanitized(source, baseUrl));
+      }
+    }
+  });
+
+  it('makes links and images absolute under the base URL, and keeps fragments and mailto as they are', () => {
+    expect(plain('[a](x/) [b](#n) [c](mailto:d@e.f) ![i](/img.png)', base)).toBe(
+      '<p><a href="https://news.example.org/desk/x/">a</a> <a href="#n">b</a> <a href="mailto:d@e.f">c</a> <img src="https://news.example.org/desk/img.png" alt="i" /></p>\n',
+    );
+  });
+
+  it('drops the language class of a fenced block and the alignment style of table cells, as the sanitizer does', () => {
+    expect(plain('```js\nx\n```', base)).toBe('<pre><code>x\n</code></pre>\n');
+    expect(plain('|a|\n|:-:|\n|b|', base)).toBe('<table>\n<thead>\n<tr>\n<th>a</th>\n</tr>\n</thead>\n<tbody>\n<tr>\n<td>b</td>\n</tr>\n</tbody>\n</table>\n');
+  });
+});
