@@ -79,16 +79,17 @@ export class ArticleCache {
     return new ArticleCache(dir, key, previous, dirty);
   }
 
-  /** Whether the last build recorded a fingerprint for `path` (then `unchanged` can tell without reading the file). */
-  hasFingerprint(path: string): boolean {
-    return this.#previous[shardOf(path)]?.files.has(path) === true;
-  }
-
-  /** The article parsed earlier from `path` when its file still has the `fingerprint` recorded then; it is kept for the next build. */
-  unchanged(path: string, fingerprint: string | null): Article | undefined {
-    const article = this.#reusable(path);
-    if (!article || fingerprint === null || this.#previous[shardOf(path)]?.files.get(path) !== fingerprint) return undefined;
-    this.#keep(article, fingerprint);
+  /**
+   * The article parsed earlier from `path` when its file still has the fingerprint recorded then, as `fingerprintNow`
+   * gives it (called only when there is one to compare, so a file the cache does not know is not even looked at); it is
+   * kept for the next build.
+   */
+  unchanged(path: string, fingerprintNow: () => string | null): Article | undefined {
+    const shard = shardOf(path);
+    const recorded = this.#previous[shard]?.files.get(path);
+    const article = recorded === undefined ? undefined : this.#reusable(path, shard);
+    if (!article || fingerprintNow() !== recorded) return undefined;
+    this.#keep(article, recorded, shard);
     return article;
   }
 
@@ -97,26 +98,27 @@ export class ArticleCache {
    * the file's `fingerprint` now. The bytes are hashed only when there is such an article (the parser hashes the others itself).
    */
   lookup(path: string, bytes: Uint8Array, fingerprint: string | null): Article | undefined {
-    const article = this.#reusable(path);
+    const shard = shardOf(path);
+    const article = this.#reusable(path, shard);
     if (!article || article.hash !== hashArticleBytes(bytes)) return undefined;
-    this.#keep(article, fingerprint);
+    this.#keep(article, fingerprint, shard);
     return article;
   }
 
   /** Records a freshly parsed article, and its file's fingerprint when it has one, for the next build. */
   remember(article: Article, fingerprint: string | null): void {
-    this.#keep(article, fingerprint);
-    this.#dirty.add(shardOf(article.sourcePath));
+    const shard = shardOf(article.sourcePath);
+    this.#keep(article, fingerprint, shard);
+    this.#dirty.add(shard);
   }
 
   /** The earlier article of `path`, unless the cache file was tampered with so that it is no article (its date not a Date). */
-  #reusable(path: string): Article | undefined {
-    const article = this.#previous[shardOf(path)]?.articles.get(path);
+  #reusable(path: string, shard: number): Article | undefined {
+    const article = this.#previous[shard]?.articles.get(path);
     return article?.date instanceof Date ? article : undefined;
   }
 
-  #keep(article: Article, fingerprint: string | null): void {
-    const shard = shardOf(article.sourcePath);
+  #keep(article: Article, fingerprint: string | null, shard: number): void {
     const current = this.#current[shard] as Entries;
     current.articles.set(article.sourcePath, article);
     if (fingerprint !== null) current.files.set(article.sourcePath, fingerprint);

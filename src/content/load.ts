@@ -115,13 +115,13 @@ async function readArticleFiles(contentDir: string, paths: readonly string[], ca
   for (const [index, path] of paths.entries()) {
     if (index % READ_CHUNK === READ_CHUNK - 1) await new Promise(setImmediate);
     const file = join(contentDir, path);
-    if (cache?.hasFingerprint(path)) {
+    const known = cache?.unchanged(path, () => {
       const stats = statSync(file, { throwIfNoEntry: false });
-      const known = stats && cache.unchanged(path, fileFingerprint(stats, now));
-      if (known) {
-        outcomes.push({ ok: true, article: known });
-        continue;
-      }
+      return stats ? fileFingerprint(stats, now) : null;
+    });
+    if (known) {
+      outcomes.push({ ok: true, article: known });
+      continue;
     }
     let read: ReturnType<typeof readLimited>;
     try {

@@ -3,6 +3,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { IntlMessageFormat } from 'intl-messageformat';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
 import { builtInCatalogues } from '../../src/i18n/catalogue.js';
@@ -21,6 +22,12 @@ describe('built-in catalogues', () => {
 
   it('are en, tr, ar, de, fr and es', () => {
     expect(builtInLanguages()).toEqual(['en', 'ar', 'de', 'es', 'fr', 'tr']);
+  });
+
+  it.each(['en', 'tr', 'ar', 'de', 'fr', 'es'])('%s has only messages that parse (Gazette does not parse them at run time)', (lang) => {
+    for (const [key, message] of Object.entries(catalogues[lang]!.messages)) {
+      expect(() => new IntlMessageFormat(message, lang), `${lang} ${key}`).not.toThrow();
+    }
   });
 
   it.each(['tr', 'ar', 'de', 'fr', 'es'])('%s has every English key, no other, with the same values and links', (lang) => {
