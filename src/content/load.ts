@@ -1,5 +1,6 @@
 // Reads every article under the content folder: files in parallel, each problem kept, the rest loaded.
-import { closeSync, fstatSync, openSync, readSync, statSync, type Dirent, type Stats } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, type Dirent, type Stats } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError, type Problem } from '../errors.js';
@@ -7,7 +8,8 @@ import type { Article } from './article.js';
 import type { ArticleCache } from './cache.js';
 import { parseArticles } from './parse-pool.js';
 import { distinctTimes } from './select.js';
-import { failure, isArticlePath, MAX_ARTICLE_BYTES, tooLargeFailure, type ParseOptions, type ParseResult } from './parsing.js';
+import { failure, fileFingerprint, isArticlePath, MAX_ARTICLE_BYTES, statFingerprint, tooLargeFailure, type ParseOptions, type ParseResult } from './parsing.js';
+import { mapOnWorkers, workerModule } from '../threads.js';
 
 /** Files read between two turns of the event loop (reads are synchronous: a promise per call cost more than the read). */
 const READ_CHUNK = 64;
@@ -28,12 +30,38 @@ function isSkipped(path: string): boolean {
   return path === imagesDir || path.startsWith(`${imagesDir}/`) || path.split('/').some((part) => part.startsWith('.'));
 }
 
+/** The article files of a content folder, as `listArticleFiles` finds them. */
+export interface ArticleFiles {
+  /** Paths relative to the content folder, with `/`, sorted. */
+  paths: string[];
+  /** A problem for each subfolder that cannot be read (the rest is still found). */
+  problems: Problem[];
+  /** Per path, its file's fingerprint (see `fileFingerprint`) when read ahead, at `now`. */
+  fingerprints?: (string | null)[];
+}
+
+/** Below this many files, a thread's start costs more than reading their fingerprints here. */
+const MIN_FILES_TO_STAT_AHEAD = 1000;
+
 /**
- * Paths (relative, with `/`) of the article files under `contentDir`, at any depth, dotfiles and images skipped,
- * and a problem for each subfolder that cannot be read (the rest is still found). Throws InputError only when
- * `contentDir` itself cannot be read.
+ * The article files under `contentDir`, at any depth, dotfiles and images skipped. With `statAhead` (a rebuild: the
+ * cache will ask), each file's fingerprint is read too: for thousands of files on a worker thread when there are cores
+ * to spare, so the stats run while this thread reads the cache (git preloads its index the same way). Throws InputError
+ * only when `contentDir` itself cannot be read.
  */
-async function findArticleFiles(contentDir: string): Promise<{ paths: string[]; problems: Problem[] }> {
+export async function listArticleFiles(contentDir: string, statAhead = false): Promise<ArticleFiles> {
+  const found = await findArticleFiles(contentDir);
+  if (!statAhead) return found;
+  const context = { contentDir, now: Date.now() };
+  const fingerprints =
+    availableParallelism() < 2 || found.paths.length < MIN_FILES_TO_STAT_AHEAD
+      ? found.paths.map((path) => statFingerprint(join(contentDir, path), context.now))
+      : await mapOnWorkers<typeof context, string, string | null>(workerModule('stat-worker', import.meta.url), context, found.paths, 1, found.paths.length);
+  return { ...found, fingerprints };
+}
+
+/** Paths and problems of `listArticleFiles`, without fingerprints. */
+async function findArticleFiles(contentDir: string): Promise<ArticleFiles> {
   const paths: string[] = [];
   const problems: Problem[] = [];
   const folders = [''];
@@ -71,15 +99,6 @@ async function findArticleFiles(contentDir: string): Promise<{ paths: string[]; 
 // was most of a rebuild's garbage.
 let scratch = Buffer.allocUnsafe(64 * 1024);
 
-/** How recent a file's times may be and still vouch for its bytes: a file written twice within a clock tick, or while a build read it, keeps its times. */
-const SETTLE_MS = 2000;
-
-/** A file's device, inode, size and change and modification times as one string; null while they are too recent to vouch for its bytes. */
-function fileFingerprint(stats: Stats, now: number): string | null {
-  if (Math.max(stats.mtimeMs, stats.ctimeMs) > now - SETTLE_MS) return null;
-  return `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}`;
-}
-
 /**
  * The bytes of a file and its stats, or only its size when it is over the limit (so a huge file is never read). The
  * bytes are valid until the next call: copy them to keep them.
@@ -109,16 +128,14 @@ interface Unparsed {
  * Each file's outcome when it cannot be parsed (unreadable, too large) or is in the cache, else its bytes. A file whose
  * fingerprint is the one the cache recorded is not even read.
  */
-async function readArticleFiles(contentDir: string, paths: readonly string[], cache?: ArticleCache): Promise<(ParseResult | Unparsed)[]> {
+async function readArticleFiles(contentDir: string, files: ArticleFiles, cache?: ArticleCache): Promise<(ParseResult | Unparsed)[]> {
   const outcomes: (ParseResult | Unparsed)[] = [];
   const now = Date.now();
+  const { paths, fingerprints } = files;
   for (const [index, path] of paths.entries()) {
     if (index % READ_CHUNK === READ_CHUNK - 1) await new Promise(setImmediate);
     const file = join(contentDir, path);
-    const known = cache?.unchanged(path, () => {
-      const stats = statSync(file, { throwIfNoEntry: false });
-      return stats ? fileFingerprint(stats, now) : null;
-    });
+    const known = cache?.unchanged(path, () => (fingerprints ? (fingerprints[index] ?? null) : statFingerprint(file, now)));
     if (known) {
       outcomes.push({ ok: true, article: known });
       continue;
@@ -143,8 +160,9 @@ async function readArticleFiles(contentDir: string, paths: readonly string[], ca
 }
 
 /** Every file's outcome: read, then the ones the cache did not know parsed (on worker threads when there are many). */
-async function loadArticleFiles(contentDir: string, paths: readonly string[], options: ParseOptions, cache?: ArticleCache): Promise<ParseResult[]> {
-  const outcomes = await readArticleFiles(contentDir, paths, cache);
+async function loadArticleFiles(contentDir: string, files: ArticleFiles, options: ParseOptions, cache?: ArticleCache): Promise<ParseResult[]> {
+  const { paths } = files;
+  const outcomes = await readArticleFiles(contentDir, files, cache);
   const pending = outcomes.flatMap((outcome, index) => ('bytes' in outcome ? [{ index, path: paths[index] ?? '', ...outcome }] : []));
   const parsed = await parseArticles(pending, options);
   const results = outcomes as ParseResult[];
@@ -186,11 +204,18 @@ function rejectDuplicateSlugs(articles: readonly Article[]): LoadResult {
 /**
  * Loads every `.txt` and `.md` article under `contentDir`. Each invalid file becomes a problem and the
  * others still load; articles come sorted by source path, with distinct times (`distinctTimes`), problems by path. With a
- * cache, a file whose bytes it knows is not parsed again. Throws InputError only when the folder itself cannot be read.
+ * cache, a file whose bytes it knows is not parsed again. `listing` is the folder's files when the caller started
+ * listing them already. Throws InputError only when the folder itself cannot be read.
  */
-export async function loadArticles(contentDir: string, options: ParseOptions, cache?: ArticleCache): Promise<LoadResult> {
-  const { paths, problems: unreadable } = await findArticleFiles(contentDir);
-  const results = await loadArticleFiles(contentDir, paths, options, cache);
+export async function loadArticles(
+  contentDir: string,
+  options: ParseOptions,
+  cache?: ArticleCache,
+  listing: Promise<ArticleFiles> = listArticleFiles(contentDir),
+): Promise<LoadResult> {
+  const files = await listing;
+  const unreadable = files.problems;
+  const results = await loadArticleFiles(contentDir, files, options, cache);
   const unique = rejectDuplicateSlugs(results.flatMap((result) => (result.ok ? [result.article] : [])));
   const problems = [...unreadable, ...results.flatMap((result) => (result.ok ? [] : [result.problem])), ...unique.problems];
   problems.sort((a, b) => byPath(a.path, b.path) || (a.line ?? 0) - (b.line ?? 0));

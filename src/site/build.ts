@@ -1,11 +1,12 @@
 // `gazette build` as a library call, so `publish` runs exactly the same build.
+import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { SiteConfig } from '../config/schema.js';
 import { loadSiteConfig } from '../config/load.js';
 import type { RuntimeOptions } from '../config/options.js';
 import { join } from 'node:path';
 import { ArticleCache } from '../content/cache.js';
-import { loadArticles } from '../content/load.js';
+import { listArticleFiles, loadArticles } from '../content/load.js';
 import { selectPublished } from '../content/select.js';
 import { UsageError, type Problem } from '../errors.js';
 import { planImages, readImageFacts } from './images.js';
@@ -44,12 +45,17 @@ async function checkOutDir(outDir: string): Promise<void> {
  * Articles parsed by the last build into `outDir` are reused while their bytes, the config, the templates and Gazette are the same.
  */
 export async function buildSite(options: Pick<RuntimeOptions, 'contentDir' | 'outDir'>, now: Date): Promise<BuildResult> {
+  const cacheDir = join(options.outDir, articleCacheDir);
+  // Listed (and, on a rebuild, the files' fingerprints read on another thread) while the config and cache load here;
+  // awaited after the config, so a bad site.json is what is reported first.
+  const listing = listArticleFiles(options.contentDir, existsSync(cacheDir));
+  listing.catch(() => undefined);
   const config = await loadSiteConfig(options.contentDir);
   await checkOutDir(options.outDir);
   const templates = await loadSiteTemplates();
-  const cache = await ArticleCache.open(join(options.outDir, articleCacheDir), await siteKey(config, templates));
+  const cache = await ArticleCache.open(cacheDir, await siteKey(config, templates));
   const parseOptions = { timezone: config.timezone, baseUrl: config.baseUrl, languages: config.languages };
-  const { articles, problems } = await loadArticles(options.contentDir, parseOptions, cache);
+  const { articles, problems } = await loadArticles(options.contentDir, parseOptions, cache, listing);
   const published = selectPublished(articles, now);
   const { images, problems: imageProblems } = await readImageFacts(options.contentDir, published, config.baseUrl);
   const written = await writeSite(published, config, options.outDir, { copies: await planImages(options.contentDir), facts: { images }, now, templates });

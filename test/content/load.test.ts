@@ -1,10 +1,10 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { formatProblem, InputError } from '../../src/errors.js';
-import { loadArticles } from '../../src/content/load.js';
-import { MAX_ARTICLE_BYTES } from '../../src/content/parsing.js';
+import { listArticleFiles, loadArticles } from '../../src/content/load.js';
+import { MAX_ARTICLE_BYTES, statFingerprint } from '../../src/content/parsing.js';
 
 const seed = await readFile(new URL('../fixtures/seed.txt', import.meta.url));
 const options = { timezone: 'UTC' };
@@ -148,5 +148,22 @@ describe('loadArticles', () => {
       'b-second': '2026-11-22T00:00:01.000Z',
       'c-timed': '2026-11-22T00:00:02.000Z',
     });
+  });
+});
+
+describe('listArticleFiles', () => {
+  it('reads ahead the fingerprints of many files on another thread, the same as reading them here', async () => {
+    await write(Object.fromEntries(Array.from({ length: 1200 }, (_, i) => [`s${i % 7}/a-${i}.md`, markdown(`A ${i}`)])));
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() + 60_000); // the files just written are old enough to vouch for their bytes
+    try {
+      const ahead = await listArticleFiles(dir, true);
+      expect(ahead.paths).toHaveLength(1200);
+      expect(ahead.fingerprints).toEqual(ahead.paths.map((path) => statFingerprint(join(dir, path), Date.now())));
+      expect(ahead.fingerprints?.every((fingerprint) => fingerprint !== null)).toBe(true);
+      expect((await listArticleFiles(dir)).fingerprints).toBeUndefined();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
