@@ -1,47 +1,73 @@
 // Small file and concurrency helpers shared by the stages that write output (site, digest archive, outbox).
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+
+/** The file operations the writers below use, as promises or synchronous. */
+export interface FileOps {
+  readFile(path: string): Buffer | Promise<Buffer>;
+  mkdir(path: string, options: { recursive: true }): unknown;
+  writeFile(path: string, data: string | Uint8Array, options: { mode?: number }): unknown;
+  rename(from: string, to: string): unknown;
+  rm(path: string, options: { force: true }): unknown;
+}
+
+/** node:fs/promises: what a thread that serves anything else uses. */
+export const promiseOps: FileOps = { readFile, mkdir, writeFile, rename, rm };
+
+/**
+ * Synchronous operations, for a worker thread whose only work is writing: thousands of small files were written twice
+ * as fast as with promises, which go through the thread pool and back for each call.
+ */
+export const syncOps: FileOps = { readFile: readFileSync, mkdir: mkdirSync, writeFile: writeFileSync, rename: renameSync, rm: rmSync };
 
 /**
  * Makes the file at `path` by `write(temporary)` into a hidden temporary file in the same folder and a rename, so a
  * reader (the HTTP server, a feed reader, a mail pickup) never sees half a file, the server never serves the
  * temporary, and a failed write (a full disk) leaves the old file whole.
  */
-export async function replaceFile(path: string, write: (temporary: string) => Promise<void>): Promise<void> {
+export async function replaceFile(path: string, write: (temporary: string) => unknown, ops = promiseOps): Promise<void> {
   const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
     await write(temporary);
-    await rename(temporary, path);
+    await ops.rename(temporary, path);
   } catch (error) {
-    await rm(temporary, { force: true });
+    await ops.rm(temporary, { force: true });
     throw error;
   }
 }
 
 /** Writes `data` at `path` through `replaceFile`; `mode` 0o600 keeps a private file (a message, a list) private. */
-export async function writeFileAtomic(path: string, data: string | Uint8Array, mode?: number): Promise<void> {
-  await replaceFile(path, (temporary) => writeFile(temporary, data, mode === undefined ? {} : { mode }));
+export async function writeFileAtomic(path: string, data: string | Uint8Array, mode?: number, ops = promiseOps): Promise<void> {
+  await replaceFile(path, (temporary) => ops.writeFile(temporary, data, mode === undefined ? {} : { mode }), ops);
 }
 
-/**
- * Writes `data` at `path` (creating folders) unless the file already holds exactly those bytes; true when it
- * wrote. `madeDirs` remembers folders already created, for callers writing thousands of files; `absent` says
- * the caller knows there is no file yet (from a folder listing), so there is nothing to read and compare.
- */
-export async function writeIfChanged(path: string, data: string | Buffer, madeDirs?: Set<string>, absent = false): Promise<boolean> {
+/** Options of writeIfChanged. */
+export interface WriteIfChangedOptions {
+  /** Folders already created, for callers writing thousands of files. */
+  madeDirs?: Set<string>;
+  /** The caller knows there is no file yet (from a folder listing): there is nothing to read and compare. */
+  absent?: boolean;
+  /** The file operations (default: promises). */
+  ops?: FileOps;
+}
+
+/** Writes `data` at `path` (creating folders) unless the file already holds exactly those bytes; true when it wrote. */
+export async function writeIfChanged(path: string, data: string | Buffer, options: WriteIfChangedOptions = {}): Promise<boolean> {
+  const { madeDirs, absent = false, ops = promiseOps } = options;
   const bytes = typeof data === 'string' ? Buffer.from(data) : data;
   try {
-    if (!absent && bytes.equals(await readFile(path))) return false;
+    if (!absent && bytes.equals(await ops.readFile(path))) return false;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
   const dir = dirname(path);
   if (!madeDirs?.has(dir)) {
-    await mkdir(dir, { recursive: true });
+    await ops.mkdir(dir, { recursive: true });
     madeDirs?.add(dir);
   }
-  await writeFileAtomic(path, bytes);
+  await writeFileAtomic(path, bytes, undefined, ops);
   return true;
 }
 

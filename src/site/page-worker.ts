@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import type { SiteConfig } from '../config/schema.js';
 import type { Article } from '../content/article.js';
-import { mapLimit, writeIfChanged } from '../files.js';
+import { syncOps, writeIfChanged } from '../files.js';
 import { serveBatches } from '../threads.js';
 import { renderArticlePage } from './pages.js';
 import { loadSiteTemplates, type SiteTemplates } from './templates.js';
@@ -30,7 +30,11 @@ serveBatches(async (jobs: PageJob[], context: PageContext) => {
   templates ??= loadSiteTemplates(context.templatesDir);
   const loaded = await templates;
   if (loaded.hash !== context.templatesHash) throw new Error(`the templates in ${context.templatesDir} changed during the build`);
-  return mapLimit(jobs, 16, (job) =>
-    writeIfChanged(join(context.outDir, job.path), renderArticlePage(job.article, context.config, loaded), madeDirs, job.absent),
-  );
+  // One at a time, synchronously: this thread does nothing else, and promises cost more than the small writes.
+  const wrote: boolean[] = [];
+  for (const job of jobs) {
+    const html = renderArticlePage(job.article, context.config, loaded);
+    wrote.push(await writeIfChanged(join(context.outDir, job.path), html, { madeDirs, absent: job.absent, ops: syncOps }));
+  }
+  return wrote;
 });

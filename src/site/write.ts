@@ -250,7 +250,7 @@ export async function writeSite(
       options.concurrency ?? 16,
       async (file) => {
         const data = await file.render();
-        if (await writeIfChanged(join(outDir, file.path), data, madeDirs, !there.has(file.path))) changed.add(file);
+        if (await writeIfChanged(join(outDir, file.path), data, { madeDirs, absent: !there.has(file.path) })) changed.add(file);
       },
     ),
   ]);
@@ -262,7 +262,7 @@ export async function writeSite(
   const articles: Record<string, ArticleRecord> = dated.dates;
   for (const [id, slugs] of planned.history) articles[id] = { ...articles[id], slugs: [...slugs] };
   const manifest: Manifest = { version: 1, site, files, articles };
-  await writeIfChanged(join(outDir, manifestFile), Buffer.from(`${JSON.stringify(manifest)}\n`), madeDirs);
+  await writeIfChanged(join(outDir, manifestFile), Buffer.from(`${JSON.stringify(manifest)}\n`), { madeDirs });
 
   const written = plan.files.filter((file) => changed.has(file));
   return {
