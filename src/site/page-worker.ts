@@ -7,11 +7,12 @@ import { serveBatches } from '../threads.js';
 import { renderArticlePage } from './pages.js';
 import { loadSiteTemplates, type SiteTemplates } from './templates.js';
 
-/** One article page to write: where, from which article, and whether the writer knows no file is there yet. */
+/** One article page to write: where, from which article, whether the writer knows no file is there yet, and may write it in place (see writeIfChanged). */
 export interface PageJob {
   path: string;
   article: Article;
   absent: boolean;
+  inPlace: boolean;
 }
 
 /** What every page of a build shares: the output folder, the config, and the templates the main thread loaded. */
@@ -34,7 +35,7 @@ serveBatches(async (jobs: PageJob[], context: PageContext) => {
   const wrote: boolean[] = [];
   for (const job of jobs) {
     const html = renderArticlePage(job.article, context.config, loaded);
-    wrote.push(await writeIfChanged(join(context.outDir, job.path), html, { madeDirs, absent: job.absent, ops: syncOps }));
+    wrote.push(await writeIfChanged(join(context.outDir, job.path), html, { madeDirs, absent: job.absent, inPlace: job.inPlace, ops: syncOps }));
   }
   return wrote;
 });

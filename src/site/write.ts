@@ -237,7 +237,9 @@ export async function writeSite(
   const workers = options.pageWorkers ?? workersFor(pages.length, MIN_PAGES_PER_WORKER);
   const offThread = workers < 2 ? [] : pages;
   const context: PageContext = { outDir, config, templatesDir: options.templatesDir ?? defaultTemplatesDir, templatesHash: templates.hash };
-  const jobs: PageJob[] = offThread.map((file) => ({ path: file.path, article: file.article, absent: !there.has(file.path) }));
+  // Into a folder no build has written (no manifest), new files are written in place: nothing is there to replace.
+  const inPlace = previous === null;
+  const jobs: PageJob[] = offThread.map((file) => ({ path: file.path, article: file.article, absent: !there.has(file.path), inPlace }));
   const onThread = new Set<AnyFile>(toWrite);
   for (const file of offThread) onThread.delete(file);
   await Promise.all([
@@ -250,7 +252,7 @@ export async function writeSite(
       options.concurrency ?? 16,
       async (file) => {
         const data = await file.render();
-        if (await writeIfChanged(join(outDir, file.path), data, { madeDirs, absent: !there.has(file.path) })) changed.add(file);
+        if (await writeIfChanged(join(outDir, file.path), data, { madeDirs, absent: !there.has(file.path), inPlace })) changed.add(file);
       },
     ),
   ]);

@@ -46,6 +46,29 @@ describe('writeSite', () => {
     expect(threaded.written.filter((path) => path.startsWith('articles/'))).toHaveLength(300);
   });
 
+  it('mends the half-written files a first build stopped midway left, in threads or not', async () => {
+    const articles = makeArticles(300, ['WORLD', 'Business']);
+    for (const pageWorkers of [0, 2]) {
+      await writeSite(articles, config, out, { pageWorkers });
+      const expected = await snapshot();
+      // What a first build killed while writing leaves: no manifest, some pages cut short, others missing.
+      await rm(join(out, manifestFile));
+      await writeFile(join(out, 'articles/article-00007/index.html'), '<!doctype html><html><he');
+      await writeFile(join(out, 'feed.xml'), '');
+      await rm(join(out, 'articles/article-00008'), { recursive: true });
+      await writeSite(articles, config, out, { pageWorkers });
+      expect(await snapshot()).toEqual(expected);
+      await rm(out, { recursive: true, force: true });
+    }
+  });
+
+  it('leaves no temporary file behind', async () => {
+    const articles = makeArticles(300, ['WORLD', 'Business']);
+    await writeSite(articles, config, out, { pageWorkers: 2 });
+    await writeSite(articles.map((article) => ({ ...article, title: `${article.title}, corrected` })), config, out, { pageWorkers: 2 });
+    expect([...(await snapshot()).keys()].filter((path) => path.endsWith('.tmp'))).toEqual([]);
+  });
+
   it('writes the SPEC output layout', async () => {
     const result = await writeSite(makeArticles(4, ['WORLD', 'Business']), config, out);
     expect([...(await snapshot()).keys()].sort()).toEqual([
