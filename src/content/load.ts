@@ -177,7 +177,12 @@ async function loadArticleFiles(contentDir: string, files: ArticleFiles, options
 /** The problems of articles that share `keyOf` with another file (each file gets one naming the others). */
 function sharedKeyProblems(articles: readonly Article[], keyOf: (article: Article) => string, describe: (key: string, others: string) => Omit<Problem, 'path'>): Problem[] {
   const byKey = new Map<string, Article[]>();
-  for (const article of articles) byKey.set(keyOf(article), [...(byKey.get(keyOf(article)) ?? []), article]);
+  for (const article of articles) {
+    const key = keyOf(article);
+    const group = byKey.get(key);
+    if (group) group.push(article);
+    else byKey.set(key, [article]);
+  }
   return [...byKey].flatMap(([key, group]) =>
     group.length < 2
       ? []
