@@ -24,27 +24,71 @@ export const defaultTemplatesDir = fileURLToPath(new URL('../../templates/site/'
 
 const files = ['layout.hbs', 'list.hbs', 'index.hbs', 'article.hbs', 'section.hbs', 'subscribe.hbs', 'site.css', 'redirect.hbs', 'choices.hbs'] as const;
 
+/** Per template file name, its text's hash and the code Handlebars compiled it to (`npm run build` writes them: see renderPrecompiledTemplates). */
+export type PrecompiledTemplates = Partial<Record<string, { hash: string; spec: Parameters<typeof Handlebars.template>[0] }>>;
+
+/** The file the build writes beside this module's compiled code (absent when running from source). */
+export const precompiledFile = 'templates.precompiled.js';
+
+const compileOptions = { strict: true } as const;
+
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+let precompiled: Promise<PrecompiledTemplates> | undefined;
+
+/** The shipped templates as `npm run build` compiled them; none when running from source. */
+function loadPrecompiled(): Promise<PrecompiledTemplates> {
+  precompiled ??= import(new URL(`./${precompiledFile}`, import.meta.url).href).then(
+    (module: { default: PrecompiledTemplates }) => module.default,
+    () => ({}),
+  );
+  return precompiled;
+}
+
+/**
+ * The module `npm run build` writes as `precompiledFile`: each site template of `dir` compiled by Handlebars ahead of
+ * time, with the hash of its text. Every thread that renders pages would otherwise compile them again (and load
+ * Handlebars' compiler) in every build.
+ */
+export async function renderPrecompiledTemplates(dir: string = defaultTemplatesDir): Promise<string> {
+  const entries = await Promise.all(
+    files
+      .filter((name) => name.endsWith('.hbs'))
+      .map(async (name) => {
+        const text = await readFile(join(dir, name), 'utf8');
+        return `  ${JSON.stringify(name)}: { hash: ${JSON.stringify(sha256(text))}, spec: ${Handlebars.precompile(text, compileOptions)} },`;
+      }),
+  );
+  return `// Made by \`npm run build\` from templates/site/: the templates compiled ahead of time (see src/site/templates.ts).\nexport default {\n${entries.join('\n')}\n};\n`;
+}
+
 /**
  * Reads and compiles the site templates; `{{x}}` escapes, only `{{{article.html}}}` is raw (already sanitized).
- * Words come from the catalogue through `{{t "key"}}`, in the view's `locale`.
+ * Words come from the catalogue through `{{t "key"}}`, in the view's `locale`. A template whose text is the one
+ * `npm run build` precompiled (`precompiledTemplates`) is not compiled again.
  */
-export async function loadSiteTemplates(dir: string = defaultTemplatesDir): Promise<SiteTemplates> {
-  const [layout = '', list = '', index = '', article = '', section = '', subscribe = '', css = '', redirect = '', choices = ''] = await Promise.all(
-    files.map((name) => readFile(join(dir, name), 'utf8')),
-  );
+export async function loadSiteTemplates(
+  dir: string = defaultTemplatesDir,
+  precompiledTemplates: Promise<PrecompiledTemplates> = loadPrecompiled(),
+): Promise<SiteTemplates> {
+  const [texts, ready] = await Promise.all([Promise.all(files.map((name) => readFile(join(dir, name), 'utf8'))), precompiledTemplates]);
+  const [layout = '', list = '', index = '', article = '', section = '', subscribe = '', css = '', redirect = '', choices = ''] = texts;
   const hash = createHash('sha256');
   for (const text of [layout, list, index, article, section, subscribe, css, redirect, choices]) hash.update(text).update('\0');
   const hbs = Handlebars.create();
   registerMessageHelpers(hbs);
-  const compile = (source: string): Handlebars.TemplateDelegate => hbs.compile(source, { strict: true });
+  const compile = (name: (typeof files)[number], source: string): Handlebars.TemplateDelegate => {
+    const known = ready[name];
+    return known?.hash === sha256(source) ? hbs.template(known.spec) : hbs.compile(source, compileOptions);
+  };
   // Compiled, not as strings: Handlebars would recompile a string partial on every render.
-  hbs.registerPartial({ layout: compile(layout), list: compile(list), choices: compile(choices) });
+  hbs.registerPartial({ layout: compile('layout.hbs', layout), list: compile('list.hbs', list), choices: compile('choices.hbs', choices) });
   return {
-    index: compile(index),
-    article: compile(article),
-    section: compile(section),
-    subscribe: compile(subscribe),
-    redirect: compile(redirect),
+    index: compile('index.hbs', index),
+    article: compile('article.hbs', article),
+    section: compile('section.hbs', section),
+    subscribe: compile('subscribe.hbs', subscribe),
+    redirect: compile('redirect.hbs', redirect),
     css,
     hash: hash.digest('hex'),
   };
