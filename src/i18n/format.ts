@@ -1,6 +1,7 @@
 // Writing a message: ICU MessageFormat (plural, select, `#`) through intl-messageformat, whose plural rules are
 // the runtime's own Intl.PluralRules (Arabic's zero/one/two/few/many/other included).
-import Handlebars from 'handlebars';
+import type Handlebars from 'handlebars';
+import { handlebarsRuntime } from '../handlebars.js';
 import { IntlMessageFormat } from 'intl-messageformat';
 import type { Locale } from './catalogue.js';
 import { fallbackLanguage } from './catalogue.js';
@@ -54,7 +55,7 @@ function isHtml(part: unknown): part is Html {
 }
 
 function toHtml(parts: readonly unknown[]): string {
-  return parts.map((part) => (isHtml(part) ? part.html : Handlebars.escapeExpression(String(part)))).join('');
+  return parts.map((part) => (isHtml(part) ? part.html : handlebarsRuntime.escapeExpression(String(part)))).join('');
 }
 
 function tagNames(locale: Locale, key: string): string[] {
@@ -71,14 +72,14 @@ export function tHtml(locale: Locale, key: string, params: MessageParams = {}): 
   for (const [name, value] of Object.entries(params)) {
     if (typeof value === 'number') values[name] = value;
     else {
-      const escaped = Handlebars.escapeExpression(value);
+      const escaped = handlebarsRuntime.escapeExpression(value);
       values[name] = { html: locale.dir === 'rtl' ? `<bdi>${escaped}</bdi>` : escaped } satisfies Html;
     }
   }
   for (const tag of tagNames(locale, key)) {
     const href = params[tag];
     if (typeof href !== 'string') throw new Error(`message "${key}" links <${tag}>, but no ${tag}= URL was given`);
-    values[tag] = (chunks: unknown[]): Html => ({ html: `<a href="${Handlebars.escapeExpression(href)}">${toHtml(chunks)}</a>` });
+    values[tag] = (chunks: unknown[]): Html => ({ html: `<a href="${handlebarsRuntime.escapeExpression(href)}">${toHtml(chunks)}</a>` });
   }
   const out = formatterOf(locale, key).format(values);
   return toHtml(Array.isArray(out) ? out : [out]);

@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Handlebars from 'handlebars';
+import type Handlebars from 'handlebars';
+import { handlebarsRuntime, loadHandlebarsCompiler } from '../handlebars.js';
 import { registerMessageHelpers } from '../i18n/index.js';
 
 /** Compiled page templates and the stylesheet; `hash` changes whenever any of them does. */
@@ -56,7 +57,7 @@ export async function renderPrecompiledTemplates(dir: string = defaultTemplatesD
       .filter((name) => name.endsWith('.hbs'))
       .map(async (name) => {
         const text = await readFile(join(dir, name), 'utf8');
-        return `  ${JSON.stringify(name)}: { hash: ${JSON.stringify(sha256(text))}, spec: ${Handlebars.precompile(text, compileOptions)} },`;
+        return `  ${JSON.stringify(name)}: { hash: ${JSON.stringify(sha256(text))}, spec: ${loadHandlebarsCompiler().precompile(text, compileOptions)} },`;
       }),
   );
   return `// Made by \`npm run build\` from templates/site/: the templates compiled ahead of time (see src/site/templates.ts).\nexport default {\n${entries.join('\n')}\n};\n`;
@@ -75,20 +76,23 @@ export async function loadSiteTemplates(
   const [layout = '', list = '', index = '', article = '', section = '', subscribe = '', css = '', redirect = '', choices = ''] = texts;
   const hash = createHash('sha256');
   for (const text of [layout, list, index, article, section, subscribe, css, redirect, choices]) hash.update(text).update('\0');
-  const hbs = Handlebars.create();
+  const sources = { 'layout.hbs': layout, 'list.hbs': list, 'index.hbs': index, 'article.hbs': article, 'section.hbs': section, 'subscribe.hbs': subscribe, 'redirect.hbs': redirect, 'choices.hbs': choices };
+  // A template whose text is the one precompiled needs only Handlebars' runtime; one edited since is compiled here.
+  const specs = new Map(Object.entries(sources).map(([name, source]) => [name, ready[name]?.hash === sha256(source) ? ready[name]?.spec : undefined]));
+  const hbs = ([...specs.values()].every((spec) => spec !== undefined) ? handlebarsRuntime : loadHandlebarsCompiler()).create();
   registerMessageHelpers(hbs);
-  const compile = (name: (typeof files)[number], source: string): Handlebars.TemplateDelegate => {
-    const known = ready[name];
-    return known?.hash === sha256(source) ? hbs.template(known.spec) : hbs.compile(source, compileOptions);
+  const compile = (name: keyof typeof sources): Handlebars.TemplateDelegate => {
+    const spec = specs.get(name);
+    return spec === undefined ? hbs.compile(sources[name], compileOptions) : hbs.template(spec);
   };
   // Compiled, not as strings: Handlebars would recompile a string partial on every render.
-  hbs.registerPartial({ layout: compile('layout.hbs', layout), list: compile('list.hbs', list), choices: compile('choices.hbs', choices) });
+  hbs.registerPartial({ layout: compile('layout.hbs'), list: compile('list.hbs'), choices: compile('choices.hbs') });
   return {
-    index: compile('index.hbs', index),
-    article: compile('article.hbs', article),
-    section: compile('section.hbs', section),
-    subscribe: compile('subscribe.hbs', subscribe),
-    redirect: compile('redirect.hbs', redirect),
+    index: compile('index.hbs'),
+    article: compile('article.hbs'),
+    section: compile('section.hbs'),
+    subscribe: compile('subscribe.hbs'),
+    redirect: compile('redirect.hbs'),
     css,
     hash: hash.digest('hex'),
   };
