@@ -56,9 +56,12 @@ export async function buildSite(options: Pick<RuntimeOptions, 'contentDir' | 'ou
   const cache = await ArticleCache.open(cacheDir, await siteKey(config, templates));
   const parseOptions = { timezone: config.timezone, baseUrl: config.baseUrl, languages: config.languages };
   const { articles, problems } = await loadArticles(options.contentDir, parseOptions, cache, listing);
+  // Written while the pages are: the cache already holds what it will keep.
+  const saved = cache.save();
+  saved.catch(() => undefined);
   const published = selectPublished(articles, now);
   const { images, problems: imageProblems } = await readImageFacts(options.contentDir, published, config.baseUrl);
   const written = await writeSite(published, config, options.outDir, { copies: await planImages(options.contentDir), facts: { images }, now, templates });
-  await cache.save();
+  await saved;
   return { ...written, config, problems: [...problems, ...imageProblems], warnings: config.locale.warnings };
 }
