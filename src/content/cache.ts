@@ -93,6 +93,11 @@ export class ArticleCache {
     return article;
   }
 
+  /** Whether the last build parsed an article from `path` (else there is nothing to compare its bytes with). */
+  knows(path: string): boolean {
+    return this.#reusable(path, shardOf(path)) !== undefined;
+  }
+
   /**
    * The article parsed earlier from `path` when it was parsed from these `bytes`; it is kept for the next build, with
    * the file's `fingerprint` now. The bytes are hashed only when there is such an article (the parser hashes the others itself).

@@ -1,5 +1,5 @@
 // Reads every article under the content folder: files in parallel, each problem kept, the rest loaded.
-import { closeSync, fstatSync, openSync, readSync, type Dirent, type Stats } from 'node:fs';
+import type { Dirent } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -8,7 +8,9 @@ import type { Article } from './article.js';
 import type { ArticleCache } from './cache.js';
 import { parseArticles } from './parse-pool.js';
 import { distinctTimes } from './select.js';
-import { failure, fileFingerprint, isArticlePath, MAX_ARTICLE_BYTES, statFingerprint, tooLargeFailure, type ParseOptions, type ParseResult } from './parsing.js';
+import type { ParsedFile, PendingFile } from './parse-file.js';
+import { isArticlePath, type ParseOptions, type ParseResult } from './parsing.js';
+import { readArticleFile, statFingerprint } from './read.js';
 import { mapOnWorkers, workerModule } from '../threads.js';
 
 /** Files read between two turns of the event loop (reads are synchronous: a promise per call cost more than the read). */
@@ -95,81 +97,51 @@ async function findArticleFiles(contentDir: string): Promise<ArticleFiles> {
   return { paths: paths.sort(byPath), problems };
 }
 
-// Files are read into one reused buffer: most are only hashed (the cache knows them), and a buffer per file
-// was most of a rebuild's garbage.
-let scratch = Buffer.allocUnsafe(64 * 1024);
-
 /**
- * The bytes of a file and its stats, or only its size when it is over the limit (so a huge file is never read). The
- * bytes are valid until the next call: copy them to keep them.
+ * Each file's outcome when the cache knows its article or it cannot be parsed (unreadable, too large), else what the
+ * parser needs: a file the cache does not know is left for the parse threads to read, a changed one comes with its
+ * bytes (read here, to compare them with the cache's). A file whose fingerprint is the one the cache recorded is not
+ * even read.
  */
-function readLimited(file: string): { bytes: Uint8Array; stats: Stats } | { size: number } {
-  const fd = openSync(file, 'r');
-  try {
-    const stats = fstatSync(fd);
-    if (stats.size > MAX_ARTICLE_BYTES) return { size: stats.size };
-    if (stats.size > scratch.length) scratch = Buffer.allocUnsafe(Math.max(stats.size, 2 * scratch.length));
-    const bytes = scratch;
-    let read = 0;
-    for (let n = -1; read < stats.size && n !== 0; read += n) n = readSync(fd, bytes, read, stats.size - read, null);
-    return { bytes: bytes.subarray(0, read), stats };
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** A file to parse: its bytes, and its fingerprint for the cache. */
-interface Unparsed {
-  bytes: Uint8Array;
-  fingerprint: string | null;
-}
-
-/**
- * Each file's outcome when it cannot be parsed (unreadable, too large) or is in the cache, else its bytes. A file whose
- * fingerprint is the one the cache recorded is not even read.
- */
-async function readArticleFiles(contentDir: string, files: ArticleFiles, cache?: ArticleCache): Promise<(ParseResult | Unparsed)[]> {
-  const outcomes: (ParseResult | Unparsed)[] = [];
-  const now = Date.now();
+async function readArticleFiles(contentDir: string, files: ArticleFiles, now: number, cache?: ArticleCache): Promise<(ParseResult | PendingFile)[]> {
+  const outcomes: (ParseResult | PendingFile)[] = [];
   const { paths, fingerprints } = files;
   for (const [index, path] of paths.entries()) {
     if (index % READ_CHUNK === READ_CHUNK - 1) await new Promise(setImmediate);
-    const file = join(contentDir, path);
-    const known = cache?.unchanged(path, () => (fingerprints ? (fingerprints[index] ?? null) : statFingerprint(file, now)));
+    const known = cache?.unchanged(path, () => (fingerprints ? (fingerprints[index] ?? null) : statFingerprint(join(contentDir, path), now)));
     if (known) {
       outcomes.push({ ok: true, article: known });
       continue;
     }
-    let read: ReturnType<typeof readLimited>;
-    try {
-      read = readLimited(file);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? 'error';
-      outcomes.push(failure(path, undefined, `cannot read the file (${code})`, 'check that it exists and that Gazette may read it'));
+    if (!cache?.knows(path)) {
+      outcomes.push({ path });
       continue;
     }
-    if ('size' in read) {
-      outcomes.push(tooLargeFailure(path, read.size));
+    const read = readArticleFile(contentDir, path, now);
+    if ('ok' in read) {
+      outcomes.push(read);
       continue;
     }
-    const fingerprint = fileFingerprint(read.stats, now);
-    const cached = cache?.lookup(path, read.bytes, fingerprint);
-    outcomes.push(cached ? { ok: true, article: cached } : { bytes: Buffer.from(read.bytes), fingerprint });
+    const cached = cache.lookup(path, read.bytes, read.fingerprint);
+    outcomes.push(cached ? { ok: true, article: cached } : { path, bytes: Buffer.from(read.bytes), fingerprint: read.fingerprint });
   }
   return outcomes;
 }
 
-/** Every file's outcome: read, then the ones the cache did not know parsed (on worker threads when there are many). */
+/** Every file's outcome: looked up in the cache, then the others read and parsed (on worker threads when there are many). */
 async function loadArticleFiles(contentDir: string, files: ArticleFiles, options: ParseOptions, cache?: ArticleCache): Promise<ParseResult[]> {
-  const { paths } = files;
-  const outcomes = await readArticleFiles(contentDir, files, cache);
-  const pending = outcomes.flatMap((outcome, index) => ('bytes' in outcome ? [{ index, path: paths[index] ?? '', ...outcome }] : []));
-  const parsed = await parseArticles(pending, options);
+  const now = Date.now();
+  const outcomes = await readArticleFiles(contentDir, files, now, cache);
+  const pending = outcomes.flatMap((outcome, index) => ('path' in outcome ? [{ index, file: outcome }] : []));
+  const parsed = await parseArticles(
+    pending.map(({ file }) => file),
+    { options, contentDir, now },
+  );
   const results = outcomes as ParseResult[];
-  for (const [i, file] of pending.entries()) {
-    const result = parsed[i] as ParseResult;
-    results[file.index] = result;
-    if (result.ok) cache?.remember(result.article, file.fingerprint);
+  for (const [i, { index }] of pending.entries()) {
+    const { result, fingerprint } = parsed[i] as ParsedFile;
+    results[index] = result;
+    if (result.ok) cache?.remember(result.article, fingerprint);
   }
   return results;
 }

@@ -1,7 +1,8 @@
 // Parsing many article files on worker threads: Markdown, YAML, sanitizing and plain text are CPU work that
-// one thread does at about 1 ms a file, so a full build of thousands of files spreads it over the cores.
+// one thread does at about 1 ms a file, so a full build of thousands of files spreads it over the cores, and each
+// thread reads the files it parses.
 import { mapOnWorkers, workerModule, workersFor } from '../threads.js';
-import type { ParseOptions, ParseResult } from './parsing.js';
+import type { ParseContext, ParsedFile, PendingFile } from './parse-file.js';
 
 /** Files per message: large enough that messaging costs little, small enough that the threads finish together. */
 const BATCH = 64;
@@ -15,19 +16,15 @@ export function parseWorkersFor(count: number): number {
 }
 
 /**
- * Parses each file as parseArticle does, on `workers` threads (on this one when fewer than 2 are asked for);
- * results come in the order of `files`.
+ * Parses each file as parsePendingFile does (reading the ones that came without their bytes), on `workers` threads
+ * (on this one when fewer than 2 are asked for); results come in the order of `files`.
  */
-export async function parseArticles(
-  files: readonly { path: string; bytes: Uint8Array }[],
-  options: ParseOptions,
-  workers = parseWorkersFor(files.length),
-): Promise<ParseResult[]> {
+export async function parseArticles(files: readonly PendingFile[], context: ParseContext, workers = parseWorkersFor(files.length)): Promise<ParsedFile[]> {
   if (files.length === 0) return [];
   if (workers < 2) {
     // Loaded only when a file is to be parsed here: a rebuild whose articles are all in the cache never loads the parsers.
-    const { parseArticle } = await import('./parse.js');
-    return files.map((file) => parseArticle(file.bytes, file.path, options));
+    const { parsePendingFile } = await import('./parse-file.js');
+    return files.map((file) => parsePendingFile(file, context));
   }
-  return mapOnWorkers(workerModule('parse-worker', import.meta.url), options, files, workers, BATCH);
+  return mapOnWorkers(workerModule('parse-worker', import.meta.url), context, files, workers, BATCH);
 }

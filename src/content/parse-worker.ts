@@ -1,6 +1,5 @@
-// A worker thread of the parse pool: parses the batches of article files it is sent, in order.
+// A worker thread of the parse pool: reads (when it must) and parses the batches of article files it is sent, in order.
 import { serveBatches } from '../threads.js';
-import { parseArticle } from './parse.js';
-import type { ParseOptions } from './parsing.js';
+import { parsePendingFile, type ParseContext, type PendingFile } from './parse-file.js';
 
-serveBatches((files: { path: string; bytes: Uint8Array }[], options: ParseOptions) => files.map((file) => parseArticle(file.bytes, file.path, options)));
+serveBatches((files: PendingFile[], context: ParseContext) => files.map((file) => parsePendingFile(file, context)));

@@ -1,6 +1,5 @@
 // What every article format shares: its options, its result and the checks made before any format rule.
 import { hash } from 'node:crypto';
-import { statSync, type Stats } from 'node:fs';
 import { posix } from 'node:path';
 import type { Problem } from '../errors.js';
 import type { Article } from './article.js';
@@ -95,17 +94,3 @@ export function isArticlePath(path: string): boolean {
   return /\.(?:txt|md)$/i.test(path);
 }
 
-/** How recent a file's times may be and still vouch for its bytes: a file written twice within a clock tick, or while a build read it, keeps its times. */
-const SETTLE_MS = 2000;
-
-/** A file's device, inode, size and change and modification times as one string; null while they are too recent (at `now`) to vouch for its bytes. */
-export function fileFingerprint(stats: Stats, now: number): string | null {
-  if (Math.max(stats.mtimeMs, stats.ctimeMs) > now - SETTLE_MS) return null;
-  return `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}`;
-}
-
-/** The fingerprint of the file at `file` (null when it is missing or too recent). */
-export function statFingerprint(file: string, now: number): string | null {
-  const stats = statSync(file, { throwIfNoEntry: false });
-  return stats ? fileFingerprint(stats, now) : null;
-}

@@ -4,7 +4,8 @@ import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { formatProblem, InputError } from '../../src/errors.js';
 import { listArticleFiles, loadArticles } from '../../src/content/load.js';
-import { MAX_ARTICLE_BYTES, statFingerprint } from '../../src/content/parsing.js';
+import { MAX_ARTICLE_BYTES } from '../../src/content/parsing.js';
+import { statFingerprint } from '../../src/content/read.js';
 
 const seed = await readFile(new URL('../fixtures/seed.txt', import.meta.url));
 const options = { timezone: 'UTC' };

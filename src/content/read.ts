@@ -1,0 +1,57 @@
+// Article files read synchronously (thousands of small reads cost less than a promise each): by the loader, and by the
+// parse threads, which read the files the cache does not know themselves.
+import { closeSync, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
+import { join } from 'node:path';
+import { failure, MAX_ARTICLE_BYTES, tooLargeFailure, type Failure } from './parsing.js';
+
+/** How recent a file's times may be and still vouch for its bytes: a file written twice within a clock tick, or while a build read it, keeps its times. */
+const SETTLE_MS = 2000;
+
+/** A file's device, inode, size and change and modification times as one string; null while they are too recent (at `now`) to vouch for its bytes. */
+export function fileFingerprint(stats: Stats, now: number): string | null {
+  if (Math.max(stats.mtimeMs, stats.ctimeMs) > now - SETTLE_MS) return null;
+  return `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}`;
+}
+
+/** The fingerprint of the file at `file` (null when it is missing or too recent). */
+export function statFingerprint(file: string, now: number): string | null {
+  const stats = statSync(file, { throwIfNoEntry: false });
+  return stats ? fileFingerprint(stats, now) : null;
+}
+
+// Files are read into one reused buffer: most are only hashed (the cache knows them), and a buffer per file
+// was most of a rebuild's garbage.
+let scratch = Buffer.allocUnsafe(64 * 1024);
+
+/** An article file's bytes, valid until the next read (copy them to keep them), and its fingerprint. */
+export interface ArticleBytes {
+  bytes: Uint8Array;
+  fingerprint: string | null;
+}
+
+/**
+ * The article file `path` of `contentDir` and its fingerprint at `now`, or why it cannot be parsed: unreadable, or over
+ * the size limit (a huge file is never read).
+ */
+export function readArticleFile(contentDir: string, path: string, now: number): ArticleBytes | Failure {
+  let fd: number;
+  try {
+    fd = openSync(join(contentDir, path), 'r');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    return failure(path, undefined, `cannot read the file (${code})`, 'check that it exists and that Gazette may read it');
+  }
+  try {
+    const stats = fstatSync(fd);
+    if (stats.size > MAX_ARTICLE_BYTES) return tooLargeFailure(path, stats.size);
+    if (stats.size > scratch.length) scratch = Buffer.allocUnsafe(Math.max(stats.size, 2 * scratch.length));
+    let read = 0;
+    for (let n = -1; read < stats.size && n !== 0; read += n) n = readSync(fd, scratch, read, stats.size - read, null);
+    return { bytes: scratch.subarray(0, read), fingerprint: fileFingerprint(stats, now) };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    return failure(path, undefined, `cannot read the file (${code})`, 'check that it exists and that Gazette may read it');
+  } finally {
+    closeSync(fd);
+  }
+}
