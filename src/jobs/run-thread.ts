@@ -68,7 +68,7 @@ export function fromThreadError(error: ThreadError): Error {
  * finishes and is recorded), `hooks.onProgress` hears its progress. Resolves with its report, rejects with its error.
  */
 export function runOnThread(request: RunRequest, hooks: Pick<RunHooks, 'signal' | 'onProgress'> = {}): Promise<RunReport> {
-  const worker: Worker = startWorker(workerModule('run-worker', import.meta.url), limits);
+  const worker: Worker = startWorker(workerModule('run-worker', import.meta.url), { ...limits, workerData: request });
   const stop = (): void => worker.postMessage('stop');
   hooks.signal?.addEventListener('abort', stop, { once: true });
   return new Promise<RunReport>((resolve, reject) => {
@@ -79,7 +79,6 @@ export function runOnThread(request: RunRequest, hooks: Pick<RunHooks, 'signal' 
     });
     worker.once('error', reject);
     worker.once('exit', (code) => reject(new Error(`the ${request.kind} thread stopped (exit code ${code}) before it reported`)));
-    worker.postMessage(request);
     if (hooks.signal?.aborted) stop();
   }).finally(async () => {
     hooks.signal?.removeEventListener('abort', stop);
