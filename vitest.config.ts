@@ -11,6 +11,7 @@ const onBothStores = [
   'test/delivery/sections.test.ts',
   'test/delivery/send.test.ts',
   'test/inbound/e2e.test.ts',
+  'test/jobs/run-thread.test.ts',
   'test/schedule/daemon.test.ts',
   'test/schedule/editions.test.ts',
   'test/schedule/scheduler.test.ts',

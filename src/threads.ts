@@ -2,7 +2,7 @@
 // their pages) use every core this way, each thread with its own copy of the modules it needs.
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { parentPort, Worker, type WorkerOptions } from 'node:worker_threads';
 
 /** One message to a worker: the batch's shared context and its items. */
@@ -19,8 +19,12 @@ export function workersFor(count: number, perThread: number): number {
 /** A worker running `module` (see `workerModule`): compiled, the JS file itself; from source (tests, benches), the TypeScript through tsx. */
 export function startWorker(module: URL, options: WorkerOptions = {}): Worker {
   if (!module.pathname.endsWith('.ts')) return new Worker(module, options);
-  const tsx = createRequire(import.meta.url).resolve('tsx/cjs');
-  return new Worker(`require(${JSON.stringify(tsx)}); require(${JSON.stringify(fileURLToPath(module))});`, { ...options, eval: true });
+  // tsx's ESM hooks, registered in the thread itself (its --import entry registers on the main thread only), so that
+  // the module's own dynamic imports of `.js` paths find their `.ts` sources too. Its ESM API is the `.mjs` beside
+  // the `.cjs` that require resolves.
+  const api = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api')).href.replace(/\.cjs$/, '.mjs');
+  const source = `const { register } = await import(${JSON.stringify(api)}); register(); await import(${JSON.stringify(module.href)});`;
+  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(source)}`), options);
 }
 
 /**

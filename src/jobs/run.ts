@@ -10,6 +10,7 @@ import { defaultClaimTtlMs, defaultLeaseTtlMs, Lease, leaseHolder, runLeaseName,
 import type { BuildResult } from '../site/build.js';
 import { isPostgresUrl, openStore } from '../store/index.js';
 import type { DigestRecord, Store } from '../store/types.js';
+import type { EmailThread } from '../digest/render-thread.js';
 import { resolveSecret } from '../subscribers/tokens.js';
 import { createTransport } from '../delivery/index.js';
 import { sendPending, type DeliverySummary, type SendProgress } from '../delivery/send.js';
@@ -23,6 +24,8 @@ export interface RunHooks {
   settings?: DeliverySettings;
   /** The editions a publish makes digests of (ids, resolved); all of them when left out. */
   editions?: readonly string[];
+  /** A publish's email render thread, started early by the caller (run-worker.ts); else the publish starts one. */
+  emailThread?: EmailThread;
 }
 
 /** A digest a publish made: its issue number in its edition, its articles, and the readers it goes to. */
@@ -112,7 +115,7 @@ async function publishOn(
   ]);
   // MJML renders on a thread that ends before delivery (the send does not carry its tens of MB), and loads there
   // while this thread builds.
-  const mjml = startEmailThread();
+  const mjml = hooks.emailThread ?? startEmailThread();
   mjml.warm();
   const made = async (): Promise<{ build: BuildResult; digests: DigestMade[]; websub: WebSubPing[] }> => {
     const build = await buildSite(options, now);

@@ -7,6 +7,7 @@ import { composeMessage } from '../../src/delivery/compose.js';
 import { DeliveryError } from '../../src/errors.js';
 import { createTransport } from '../../src/delivery/index.js';
 import { outboxFileName } from '../../src/delivery/outbox.js';
+import { smtpDataChunk } from '../../src/delivery/smtp.js';
 import { SendFailure, type RawMessage, type Transport } from '../../src/delivery/transport.js';
 import { startSink, type Sink } from './smtp-sink.js';
 
@@ -102,6 +103,44 @@ describe('the outbox', () => {
     await writeFile(file, '');
     const transport = createTransport({ smtpUrl: null, outboxDir: file, dkim: null });
     await expect(transport.send(await message(1))).rejects.toBeInstanceOf(DeliveryError);
+  });
+});
+
+describe('SMTP DATA', () => {
+  const bytes = (text: string): Buffer => Buffer.from(text, 'latin1');
+
+  it('stuffs a dot before each line that starts with one, at the start of a message and of a chunk too', () => {
+    expect(smtpDataChunk(bytes('.a\r\nb\r\n.\r\n..c\r\nd.e'), false)?.toString('latin1')).toBe('..a\r\nb\r\n..\r\n...c\r\nd.e');
+    expect(smtpDataChunk(bytes('.x\r\n'), 0x0a)?.toString('latin1')).toBe('..x\r\n');
+    expect(smtpDataChunk(bytes('.x\r\n'), 0x61)?.toString('latin1')).toBe('.x\r\n');
+    expect(smtpDataChunk(bytes('\n.x'), 0x0d)?.toString('latin1')).toBe('\n..x');
+    const plain = bytes('no dots\r\nat all\r');
+    expect(smtpDataChunk(plain, false)).toBe(plain);
+  });
+
+  it('leaves a chunk with a bare CR or LF to nodemailer, which makes it CRLF', () => {
+    for (const [text, previous] of [['a\nb', false], ['a\rb', false], ['\nb', 0x61], ['b', 0x0d], ['a\r.\r\n', false]] as const) {
+      expect(smtpDataChunk(bytes(text), previous)).toBeNull();
+    }
+  });
+
+  it('delivers lines starting with dots and bare line breaks as nodemailer encodes them', async () => {
+    const sink = await startSink();
+    const transport = createTransport({ smtpUrl: sink.url, outboxDir: '', dkim: null }, { maxConnections: 1 });
+    const bodies = ['.first\r\n.\r\n..two\r\nlast', 'bare\nlf\n.dot\r\n', 'bare\rcr\r.\r\nend\r\n', '.'];
+    try {
+      for (const [i, body] of bodies.entries()) {
+        const raw = bytes(`Message-ID: <dots-${i}@example.org>\r\n\r\n${body}`);
+        await transport.send({ envelope: { from: 'news@example.org', to: `reader${i}@example.net` }, messageId: `<dots-${i}@example.org>`, raw });
+      }
+      const crlf = (text: string): string => text.replace(/\r\n|\r|\n/g, '\r\n').replace(/\r\n$/, '');
+      expect(sink.received.map((m) => m.raw.toString('latin1').replace(/\r\n$/, ''))).toEqual(
+        bodies.map((body, i) => crlf(`Message-ID: <dots-${i}@example.org>\r\n\r\n${body}`)),
+      );
+    } finally {
+      await transport.close();
+      await sink.close();
+    }
   });
 });
 

@@ -12,9 +12,10 @@ export default defineCommand({
     const { edition } = typed.args;
     return runDelivery(context, 'publish', async (options, hooks) => {
       // Checked before anything is built or sent: an unknown edition changes nothing.
-      const [{ loadSiteConfig }, { publish }] = await Promise.all([import('../../config/load.js'), import('../../jobs/run.js')]);
-      const editions = typeof edition === 'string' ? [editionOf(edition, await loadSiteConfig(options.contentDir)).id] : undefined;
-      return publish(options, new Date(), { ...hooks, ...(editions ? { editions } : {}) });
+      const { runOnThread } = await import('../../jobs/run-thread.js');
+      const editions =
+        typeof edition === 'string' ? [editionOf(edition, await (await import('../../config/load.js')).loadSiteConfig(options.contentDir)).id] : undefined;
+      return runOnThread({ kind: 'publish', options, now: new Date(), ...(hooks.settings ? { settings: hooks.settings } : {}), ...(editions ? { editions } : {}) }, hooks);
     });
   },
 });

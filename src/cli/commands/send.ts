@@ -65,6 +65,8 @@ export default defineCommand({
   meta: { name: 'send', description: 'Deliver whatever is pending (resume after a crash or a failed run)' },
   args: deliveryArgs,
   run(context) {
-    return runDelivery(context, 'send', async (options, hooks) => (await import('../../jobs/run.js')).send(options, hooks));
+    return runDelivery(context, 'send', async (options, hooks) =>
+      (await import('../../jobs/run-thread.js')).runOnThread({ kind: 'send', options, now: new Date(), ...(hooks.settings ? { settings: hooks.settings } : {}) }, hooks),
+    );
   },
 });
