@@ -9,12 +9,13 @@
 // connections each) work the ledger together: 1, 2 and 4 at once, a fresh digest each round. Reported: messages
 // per second of the fleet, the speed-up over one process (the baseline, same run), and each process's peak RSS.
 // Last, `newsletter.rate: 100` with three senders: the measured fleet rate against the configured one.
-import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { buildGazette } from './compile.js';
 
 const here = fileURLToPath(import.meta.url);
 const root = fileURLToPath(new URL('../', import.meta.url));
@@ -197,8 +198,7 @@ async function sendFleet(n: number, db: string, contentDir: string, sink: Sink):
 }
 
 async function main(): Promise<void> {
-  const build = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
-  if (build.status !== 0) throw new Error('the build failed');
+  buildGazette();
   const { startTestPostgres } = await import('../test/postgres-server.js');
   const { openStore } = await import('../src/store/index.js');
   const { loadSiteConfig } = await import('../src/config/load.js');

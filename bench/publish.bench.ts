@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { buildGazette } from './compile.js';
 
 const readers = Number(process.env.BENCH_READERS ?? 10_000);
 const bigList = Number(process.env.BENCH_BIG_LIST ?? 100_000);
@@ -99,8 +100,7 @@ function median(values: number[]): number {
 }
 
 async function main(): Promise<void> {
-  const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
-  if (tsc.status !== 0) throw new Error('tsc failed');
+  buildGazette();
   const sinkProcess: ChildProcess = fork(here, ['--sink'], { execArgv: ['--import', 'tsx'] });
   const port = await new Promise<number>((resolve) => sinkProcess.once('message', (m: { port: number }) => resolve(m.port)));
   const accepted = (): Promise<number> =>
