@@ -110,3 +110,12 @@ export function fileErrorOf(error: unknown, path?: string): FileError | null {
   const where = path ?? own;
   return new FileError(`${where === undefined ? '' : `${where}: `}${problem[0]} (${code}) — ${problem[1]}`, { cause: error });
 }
+
+/**
+ * A value from the user (an address, a name, a command) quoted for a message or a terminal: JSON escapes line breaks
+ * and controls; long values are cut.
+ */
+export function quoteValue(value: string, max = 80): string {
+  const chars = Array.from(value);
+  return JSON.stringify(chars.length <= max ? value : `${chars.slice(0, max).join('')}…`);
+}

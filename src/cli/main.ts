@@ -1,8 +1,7 @@
 // The command line: parses argv, runs one command, maps its outcome to an exit status.
 import { stripVTControlCharacters } from 'node:util';
 import { defineCommand, renderUsage, runCommand, type CommandDef, type SubCommandsDef } from 'citty';
-import { fileErrorOf, GazetteError, InputError, UsageError } from '../errors.js';
-import { quoteValue } from '../subscribers/validate.js';
+import { fileErrorOf, GazetteError, InputError, quoteValue, UsageError } from '../errors.js';
 import { commands } from './commands/index.js';
 import type { CliIO } from './context.js';
 

@@ -4,11 +4,11 @@
 // `subscribers export`: an unsubscribed or bounced row is recorded as such, so a backup never revives anyone.
 // Running the same import twice changes nothing.
 import type { Readable } from 'node:stream';
-import { InputError, type Problem } from '../errors.js';
+import { InputError, quoteValue, type Problem } from '../errors.js';
 import type { Store, SubscriberInput, UpsertOutcome } from '../store/types.js';
 import { resolveChoices, type KnownChoices } from './choices.js';
 import { readCsvRecords, unprotectCell } from './csv.js';
-import { cleanName, quoteValue, validateEmail } from './validate.js';
+import { cleanName, validateEmail } from './validate.js';
 
 /** What an import did, line by line counted; the first four are the store's upsert outcomes. */
 export interface ImportSummary extends Record<UpsertOutcome, number> {

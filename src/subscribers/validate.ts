@@ -75,9 +75,3 @@ export function cleanName(value: string | null | undefined): string | null {
   const chars = Array.from(cleaned);
   return chars.length <= maxName ? cleaned : chars.slice(0, maxName).join('').trimEnd();
 }
-
-/** An address or name quoted for a message or a terminal: JSON escapes line breaks and controls; long values are cut. */
-export function quoteValue(value: string, max = 80): string {
-  const chars = Array.from(value);
-  return JSON.stringify(chars.length <= max ? value : `${chars.slice(0, max).join('')}…`);
-}

@@ -1,13 +1,13 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { defineCommand, type ArgsDef, type CommandContext } from 'citty';
-import { fileErrorOf, UsageError } from '../../errors.js';
+import { fileErrorOf, quoteValue, UsageError } from '../../errors.js';
 import { replaceFile } from '../../files.js';
 import { subscriberStatuses, type Store, type SubscriberFilter, type SubscriberStatus } from '../../store/types.js';
 import { describeChoices, exportSubscribers, writeSubscribersJson, writeSubscribersTable } from '../../subscribers/export.js';
 import { formatImportSummary, importSubscribers } from '../../subscribers/import.js';
 import { resolveChoices, resolveEditions, resolveSections, type KnownChoices, type RawChoices } from '../../subscribers/choices.js';
 import { addSubscriber, unsubscribeSubscriber } from '../../subscribers/manage.js';
-import { quoteValue, validateEmail } from '../../subscribers/validate.js';
+import { validateEmail } from '../../subscribers/validate.js';
 import { ioOf, jsonArg, optionArgs, optionsOf, writeProblems, type CliIO } from '../context.js';
 
 const storeArgs = { db: optionArgs.db };
