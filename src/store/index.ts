@@ -1,22 +1,26 @@
 // Opening the store named by the runtime options; the one place that picks an implementation.
 import type { RuntimeOptions } from '../config/options.js';
 import type { Driver } from './driver.js';
-import { describePostgresUrl, isPostgresUrl, openPostgresDriver, openPostgresStore } from './postgres.js';
+import type * as PostgresModule from './postgres.js';
 import { openSqliteFile, openSqliteStore } from './sqlite.js';
 import type { Store } from './types.js';
+import { describePostgresUrl, isPostgresUrl } from './url.js';
 
 export type * from './types.js';
 export { subscriberStatuses } from './types.js';
-export { isPostgresUrl } from './postgres.js';
+export { isPostgresUrl } from './url.js';
+
+// node-postgres loads only for a PostgreSQL URL: a SQLite process (the default) never pays for it.
+const postgres = (): Promise<typeof PostgresModule> => import('./postgres.js');
 
 /** Connects to the database `db` names (a `postgres://` URL, else a SQLite file), without migrating it. */
 export function openDriver(db: string): Promise<Driver> {
-  return isPostgresUrl(db) ? openPostgresDriver(db) : Promise.resolve(openSqliteFile(db));
+  return isPostgresUrl(db) ? postgres().then((driver) => driver.openPostgresDriver(db)) : Promise.resolve(openSqliteFile(db));
 }
 
 /** Opens the store at `--db` / `GAZETTE_DB`: a `postgres://` URL on PostgreSQL, anything else as a SQLite file. */
 export function openStore(options: Pick<RuntimeOptions, 'dbPath'>): Promise<Store> {
-  return isPostgresUrl(options.dbPath) ? openPostgresStore(options.dbPath) : openSqliteStore(options.dbPath);
+  return isPostgresUrl(options.dbPath) ? postgres().then((driver) => driver.openPostgresStore(options.dbPath)) : openSqliteStore(options.dbPath);
 }
 
 /** The database `db` names, for messages: a URL without its user and password, or the file's path. */

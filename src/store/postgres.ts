@@ -5,24 +5,10 @@ import { StoreError } from '../errors.js';
 import type { Driver, Params, Queryable } from './driver.js';
 import { openSqlStore } from './sql.js';
 import type { Store } from './types.js';
+import { describePostgresUrl } from './url.js';
 
 /** Key of the advisory lock every writing transaction holds ("gaze" in ASCII). */
 const writerLockKey = 0x67617a65;
-
-/** True when `--db` / `GAZETTE_DB` names a PostgreSQL database rather than a SQLite file. */
-export function isPostgresUrl(db: string): boolean {
-  return /^postgres(?:ql)?:\/\//i.test(db);
-}
-
-/** `host:port/database` of a URL, for messages: never the user's password. */
-export function describePostgresUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.hostname || 'localhost'}:${parsed.port || '5432'}${parsed.pathname}`;
-  } catch {
-    return 'the PostgreSQL URL';
-  }
-}
 
 /** Rewrites `?` placeholders to `$1, $2, …`, leaving quoted text alone. */
 export function numberPlaceholders(sql: string): string {
