@@ -3,16 +3,17 @@ import { defineCommand, type ArgsDef, type CommandContext } from 'citty';
 import { fileErrorOf, quoteValue, UsageError } from '../../errors.js';
 import { replaceFile } from '../../files.js';
 import { subscriberStatuses, type Store, type SubscriberFilter, type SubscriberStatus } from '../../store/types.js';
-import { describeChoices, exportSubscribers, writeSubscribersJson, writeSubscribersTable } from '../../subscribers/export.js';
-import { formatImportSummary, importSubscribers } from '../../subscribers/import.js';
 import { resolveChoices, resolveEditions, resolveSections, type KnownChoices, type RawChoices } from '../../subscribers/choices.js';
-import { addSubscriber, unsubscribeSubscriber } from '../../subscribers/manage.js';
-import { validateEmail } from '../../subscribers/validate.js';
+import type * as Validate from '../../subscribers/validate.js';
 import { ioOf, jsonArg, optionArgs, optionsOf, writeProblems, type CliIO } from '../context.js';
 
 const storeArgs = { db: optionArgs.db };
 // --content only for what names sections or editions: they are read from site.json and the articles.
 const choiceArgs = { content: optionArgs.content };
+
+// The address validator (zod), CSV and the subscriber writers load when a subcommand runs: `gazette --help` loads
+// every command's file for its description, and these were most of its time.
+const validator = (): Promise<typeof Validate> => import('../../subscribers/validate.js');
 
 /** The sections and editions of --content, read only when a command names some. */
 async function knownChoices<A extends ArgsDef>(typed: CommandContext<A>): Promise<KnownChoices> {
@@ -72,6 +73,11 @@ export default defineCommand({
       },
       run: async (context) => {
         const { email, name, sections, editions } = context.args;
+        const [{ validateEmail }, { addSubscriber }, { describeChoices }] = await Promise.all([
+          validator(),
+          import('../../subscribers/manage.js'),
+          import('../../subscribers/export.js'),
+        ]);
         const check = validateEmail(email);
         if (!check.ok) throw invalidEmail(email, check.message, check.hint);
         const choices = await choicesOf(context, { sections, editions });
@@ -95,6 +101,7 @@ export default defineCommand({
       run: (context) =>
         withStore(context, async (store, io) => {
           const { email } = context.args;
+          const [{ validateEmail }, { unsubscribeSubscriber }] = await Promise.all([validator(), import('../../subscribers/manage.js')]);
           const check = validateEmail(email);
           if (!check.ok) throw invalidEmail(email, check.message, check.hint);
           const found = await store.findSubscriber(check.email);
@@ -136,6 +143,7 @@ export default defineCommand({
             filter.edition = { id: resolved.keys[0] as string, defaultEdition: resolved.keys[0] === known.editions[0]?.id };
           }
         }
+        const { writeSubscribersJson, writeSubscribersTable } = await import('../../subscribers/export.js');
         return withStore(context, async (store, io) => {
           if (context.args.json) {
             await writeSubscribersJson(store, io.stdout, filter);
@@ -168,6 +176,7 @@ export default defineCommand({
             input.once('error', (error) => reject(new UsageError(`cannot read ${path}: ${error.message} — check the file name`, { cause: error })));
           });
           await readable;
+          const { formatImportSummary, importSubscribers } = await import('../../subscribers/import.js');
           const summary = await importSubscribers(store, input, {
             path,
             now: new Date(),
@@ -184,6 +193,7 @@ export default defineCommand({
       run: (context) =>
         withStore(context, async (store, io) => {
           const file = context.args.file;
+          const { exportSubscribers } = await import('../../subscribers/export.js');
           if (file === undefined) {
             await exportSubscribers(store, io.stdout, { end: false });
             return 0;
