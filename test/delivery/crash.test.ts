@@ -1,40 +1,28 @@
 // kill -9 in the middle of a send loses nothing: a second `send` delivers every row not confirmed sent, and only
 // messages that were in flight at the kill (one per connection at most) arrive twice, with the same Message-ID.
 import { spawn } from 'node:child_process';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { defaultDeliverySettings } from '../../src/delivery/settings.js';
-import { openStore } from '../../src/store/index.js';
-import { addReaders, storeDigest } from './fixtures.js';
-import { startSink, type Sink } from './smtp-sink.js';
+import { setUpSend, type SendSetup } from './fixtures.js';
+import { type Sink } from './smtp-sink.js';
 import { createTestDatabase, testStoreKind, type TestDatabase } from '../store/databases.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const readers = 400;
 const claimSeconds = 2;
+let setup: SendSetup;
 let dir: string;
 let database: TestDatabase;
 let sink: Sink;
 
 beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'gazette-crash-'));
-  database = await createTestDatabase(dir);
-  await cp(fileURLToPath(new URL('../fixtures/delivery/content/', import.meta.url)), join(dir, 'content'), { recursive: true });
-  const store = await openStore({ dbPath: database.db });
-  await addReaders(store, readers);
-  await storeDigest(store);
-  await store.close();
-  sink = await startSink();
+  setup = await setUpSend('gazette-crash-', readers, createTestDatabase);
+  ({ dir, database, sink } = setup);
 }, 120_000);
-afterEach(async () => {
-  await sink.close();
-  await database.dispose();
-  await rm(dir, { recursive: true, force: true });
-}, 120_000);
+afterEach(() => setup.dispose(), 120_000);
 
 /** Runs `gazette send` in a child process; `killWhen` decides, per message received, when to send it `signal`. */
 function send(

@@ -1,41 +1,29 @@
 // Cooperative sending on PostgreSQL: several `gazette send` processes work one ledger; one killed with SIGKILL
 // midway loses nothing, repeats at most its in-flight messages, and its rows come back when its claims expire.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { openStore } from '../../src/store/index.js';
-import { addReaders, storeDigest } from '../delivery/fixtures.js';
-import { startSink, type Sink } from '../delivery/smtp-sink.js';
+import { setUpSend, type SendSetup } from '../delivery/fixtures.js';
+import { type Sink } from '../delivery/smtp-sink.js';
 import { createPostgresDatabase, type TestDatabase } from '../store/databases.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const readers = 600;
 const claimSeconds = 3;
 const connections = 2;
+let setup: SendSetup;
 let dir: string;
 let database: TestDatabase;
 let sink: Sink;
 
 beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'gazette-fleet-'));
-  await cp(fileURLToPath(new URL('../fixtures/delivery/content/', import.meta.url)), join(dir, 'content'), { recursive: true });
-  database = await createPostgresDatabase();
-  const store = await openStore({ dbPath: database.db });
-  await addReaders(store, readers);
-  await storeDigest(store);
-  await store.close();
-  sink = await startSink({ delayMs: 20 });
+  setup = await setUpSend('gazette-fleet-', readers, () => createPostgresDatabase(), { delayMs: 20 });
+  ({ dir, database, sink } = setup);
 }, 120_000);
-afterEach(async () => {
-  await sink.close();
-  await database.dispose();
-  await rm(dir, { recursive: true, force: true });
-}, 120_000);
+afterEach(() => setup.dispose(), 120_000);
 
 interface Sender {
   child: ChildProcess;

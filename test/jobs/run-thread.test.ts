@@ -1,41 +1,29 @@
 // publish and send on a thread of their own (run-thread.ts): progress comes back, a stop finishes what is in
 // flight and records it, and errors come back as the classes the CLI reports.
-import { cp, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resolveOptions } from '../../src/config/options.js';
 import type { SendProgress } from '../../src/delivery/send.js';
 import { BusyError, DeliveryError, fileErrorOf, InputError } from '../../src/errors.js';
 import { fromThreadError, runOnThread, toThreadError } from '../../src/jobs/run-thread.js';
 import { openStore } from '../../src/store/index.js';
-import { addReaders, storeDigest } from '../delivery/fixtures.js';
-import { startSink, type Sink } from '../delivery/smtp-sink.js';
+import { setUpSend, type SendSetup } from '../delivery/fixtures.js';
+import { type Sink } from '../delivery/smtp-sink.js';
 import { createTestDatabase, type TestDatabase } from '../store/databases.js';
 
 const readers = 200;
 const secret = 'thread-secret-0123456789abcdefghijklm';
 
 describe('a send on its own thread', () => {
+  let setup: SendSetup;
   let dir: string;
   let database: TestDatabase;
   let sink: Sink;
   beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'gazette-run-thread-'));
-    database = await createTestDatabase(dir);
-    await cp(fileURLToPath(new URL('../fixtures/delivery/content/', import.meta.url)), join(dir, 'content'), { recursive: true });
-    const store = await openStore({ dbPath: database.db });
-    await addReaders(store, readers);
-    await storeDigest(store);
-    await store.close();
-    sink = await startSink({ delayMs: 5 });
+    setup = await setUpSend('gazette-run-thread-', readers, createTestDatabase, { delayMs: 5 });
+    ({ dir, database, sink } = setup);
   }, 120_000);
-  afterEach(async () => {
-    await sink.close();
-    await database.dispose();
-    await rm(dir, { recursive: true, force: true });
-  }, 120_000);
+  afterEach(() => setup.dispose(), 120_000);
 
   const options = () => resolveOptions({ content: join(dir, 'content'), db: database.db }, { SMTP_URL: sink.url, GAZETTE_SECRET: secret });
 
