@@ -15,7 +15,7 @@ const SHARDS = 16;
 /** The articles of one shard by source path, and their files' fingerprints. */
 interface Entries {
   articles: Map<string, Article>;
-  /** Per source path, the fingerprint (see `fileFingerprint` in load.ts) of the file the article was read from. */
+  /** Per source path, the fingerprint (see `fileFingerprint` in read.ts) of the file the article was read from. */
   files: Map<string, string>;
 }
 

@@ -29,6 +29,12 @@ export interface ArticleBytes {
   fingerprint: string | null;
 }
 
+/** The problem of a file that cannot be opened or read. */
+function unreadable(path: string, error: unknown): Failure {
+  const code = (error as NodeJS.ErrnoException).code ?? 'error';
+  return failure(path, undefined, `cannot read the file (${code})`, 'check that it exists and that Gazette may read it');
+}
+
 /**
  * The article file `path` of `contentDir` and its fingerprint at `now`, or why it cannot be parsed: unreadable, or over
  * the size limit (a huge file is never read).
@@ -38,8 +44,7 @@ export function readArticleFile(contentDir: string, path: string, now: number): 
   try {
     fd = openSync(join(contentDir, path), 'r');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    return failure(path, undefined, `cannot read the file (${code})`, 'check that it exists and that Gazette may read it');
+    return unreadable(path, error);
   }
   try {
     const stats = fstatSync(fd);
@@ -49,8 +54,7 @@ export function readArticleFile(contentDir: string, path: string, now: number): 
     for (let n = -1; read < stats.size && n !== 0; read += n) n = readSync(fd, scratch, read, stats.size - read, null);
     return { bytes: scratch.subarray(0, read), fingerprint: fileFingerprint(stats, now) };
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    return failure(path, undefined, `cannot read the file (${code})`, 'check that it exists and that Gazette may read it');
+    return unreadable(path, error);
   } finally {
     closeSync(fd);
   }

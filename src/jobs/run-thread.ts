@@ -65,10 +65,12 @@ export function fromThreadError(error: ThreadError): Error {
 
 /**
  * Runs a publish or send on a thread of its own: `hooks.signal` stops it as it stops the loop (what is in flight
- * finishes and is recorded), `hooks.onProgress` hears its progress. Resolves with its report, rejects with its error.
+ * finishes and is recorded), `hooks.onProgress` hears its progress, `hooks.settings` go with the request. Resolves
+ * with its report, rejects with its error.
  */
-export function runOnThread(request: RunRequest, hooks: Pick<RunHooks, 'signal' | 'onProgress'> = {}): Promise<RunReport> {
-  const worker: Worker = startWorker(workerModule('run-worker', import.meta.url), { ...limits, workerData: request });
+export function runOnThread(request: Omit<RunRequest, 'settings'>, hooks: Pick<RunHooks, 'signal' | 'onProgress' | 'settings'> = {}): Promise<RunReport> {
+  const workerData: RunRequest = { ...request, ...(hooks.settings ? { settings: hooks.settings } : {}) };
+  const worker: Worker = startWorker(workerModule('run-worker', import.meta.url), { ...limits, workerData });
   const stop = (): void => worker.postMessage('stop');
   hooks.signal?.addEventListener('abort', stop, { once: true });
   return new Promise<RunReport>((resolve, reject) => {

@@ -25,6 +25,9 @@ export const defaultTemplatesDir = fileURLToPath(new URL('../../templates/site/'
 
 const files = ['layout.hbs', 'list.hbs', 'index.hbs', 'article.hbs', 'section.hbs', 'subscribe.hbs', 'site.css', 'redirect.hbs', 'choices.hbs'] as const;
 
+/** The Handlebars templates among `files`. */
+const templateFiles = files.filter((name) => name.endsWith('.hbs'));
+
 /** Per template file name, its text's hash and the code Handlebars compiled it to (`npm run build` writes them: see renderPrecompiledTemplates). */
 export type PrecompiledTemplates = Partial<Record<string, { hash: string; spec: Parameters<typeof Handlebars.template>[0] }>>;
 
@@ -53,12 +56,10 @@ function loadPrecompiled(): Promise<PrecompiledTemplates> {
  */
 export async function renderPrecompiledTemplates(dir: string = defaultTemplatesDir): Promise<string> {
   const entries = await Promise.all(
-    files
-      .filter((name) => name.endsWith('.hbs'))
-      .map(async (name) => {
-        const text = await readFile(join(dir, name), 'utf8');
-        return `  ${JSON.stringify(name)}: { hash: ${JSON.stringify(sha256(text))}, spec: ${loadHandlebarsCompiler().precompile(text, compileOptions)} },`;
-      }),
+    templateFiles.map(async (name) => {
+      const text = await readFile(join(dir, name), 'utf8');
+      return `  ${JSON.stringify(name)}: { hash: ${JSON.stringify(sha256(text))}, spec: ${loadHandlebarsCompiler().precompile(text, compileOptions)} },`;
+    }),
   );
   return `// Made by \`npm run build\` from templates/site/: the templates compiled ahead of time (see src/site/templates.ts).\nexport default {\n${entries.join('\n')}\n};\n`;
 }
@@ -73,17 +74,16 @@ export async function loadSiteTemplates(
   precompiledTemplates: Promise<PrecompiledTemplates> = loadPrecompiled(),
 ): Promise<SiteTemplates> {
   const [texts, ready] = await Promise.all([Promise.all(files.map((name) => readFile(join(dir, name), 'utf8'))), precompiledTemplates]);
-  const [layout = '', list = '', index = '', article = '', section = '', subscribe = '', css = '', redirect = '', choices = ''] = texts;
   const hash = createHash('sha256');
-  for (const text of [layout, list, index, article, section, subscribe, css, redirect, choices]) hash.update(text).update('\0');
-  const sources = { 'layout.hbs': layout, 'list.hbs': list, 'index.hbs': index, 'article.hbs': article, 'section.hbs': section, 'subscribe.hbs': subscribe, 'redirect.hbs': redirect, 'choices.hbs': choices };
+  for (const text of texts) hash.update(text).update('\0');
+  const sources = new Map(files.map((name, i) => [name, texts[i] ?? '']));
   // A template whose text is the one precompiled needs only Handlebars' runtime; one edited since is compiled here.
-  const specs = new Map(Object.entries(sources).map(([name, source]) => [name, ready[name]?.hash === sha256(source) ? ready[name]?.spec : undefined]));
+  const specs = new Map(templateFiles.map((name) => [name, ready[name]?.hash === sha256(sources.get(name) ?? '') ? ready[name]?.spec : undefined]));
   const hbs = ([...specs.values()].every((spec) => spec !== undefined) ? handlebarsRuntime : loadHandlebarsCompiler()).create();
   registerMessageHelpers(hbs);
-  const compile = (name: keyof typeof sources): Handlebars.TemplateDelegate => {
+  const compile = (name: (typeof files)[number]): Handlebars.TemplateDelegate => {
     const spec = specs.get(name);
-    return spec === undefined ? hbs.compile(sources[name], compileOptions) : hbs.template(spec);
+    return spec === undefined ? hbs.compile(sources.get(name) ?? '', compileOptions) : hbs.template(spec);
   };
   // Compiled, not as strings: Handlebars would recompile a string partial on every render.
   hbs.registerPartial({ layout: compile('layout.hbs'), list: compile('list.hbs'), choices: compile('choices.hbs') });
@@ -93,7 +93,7 @@ export async function loadSiteTemplates(
     section: compile('section.hbs'),
     subscribe: compile('subscribe.hbs'),
     redirect: compile('redirect.hbs'),
-    css,
+    css: sources.get('site.css') ?? '',
     hash: hash.digest('hex'),
   };
 }

@@ -15,7 +15,7 @@ export default defineCommand({
       const { runOnThread } = await import('../../jobs/run-thread.js');
       const editions =
         typeof edition === 'string' ? [editionOf(edition, await (await import('../../config/load.js')).loadSiteConfig(options.contentDir)).id] : undefined;
-      return runOnThread({ kind: 'publish', options, now: new Date(), ...(hooks.settings ? { settings: hooks.settings } : {}), ...(editions ? { editions } : {}) }, hooks);
+      return runOnThread({ kind: 'publish', options, now: new Date(), ...(editions ? { editions } : {}) }, hooks);
     });
   },
 });

@@ -66,7 +66,7 @@ export default defineCommand({
   args: deliveryArgs,
   run(context) {
     return runDelivery(context, 'send', async (options, hooks) =>
-      (await import('../../jobs/run-thread.js')).runOnThread({ kind: 'send', options, now: new Date(), ...(hooks.settings ? { settings: hooks.settings } : {}) }, hooks),
+      (await import('../../jobs/run-thread.js')).runOnThread({ kind: 'send', options, now: new Date() }, hooks),
     );
   },
 });
