@@ -184,8 +184,13 @@ const sql = {
   takeOverLease: 'UPDATE leases SET holder = ?, expires_at = ? WHERE name = ? AND holder = ?',
 } as const;
 
-/** Outcomes settled by one statement at most: 6 parameters each stays far below both engines' limits. */
-const outcomeChunk = 500;
+/** Rows (or ids) one statement carries at most: with 6 parameters a row this stays far below both engines' limits. */
+const chunkSize = 500;
+
+/** `items` in slices of `chunkSize`, for statements with one placeholder (or row of them) per item. */
+function* chunks<T>(items: readonly T[]): Generator<T[]> {
+  for (let i = 0; i < items.length; i += chunkSize) yield items.slice(i, i + chunkSize);
+}
 
 /**
  * Settles `count` ledger rows still pending in one statement, each from a row of values (digest, subscriber,
@@ -430,8 +435,7 @@ export class SqlStore implements Store {
 
   async readerStates(ids: readonly number[]): Promise<Map<number, ReaderState>> {
     const states = new Map<number, ReaderState>();
-    for (let i = 0; i < ids.length; i += 500) {
-      const chunk = ids.slice(i, i + 500);
+    for (const chunk of chunks(ids)) {
       const rows = await this.driver.query<Pick<SubscriberRow, 'id' | 'status' | 'sections'>>(
         sql.readerStatesOf.replace('%IDS%', chunk.map(() => '?').join(', ')),
         chunk,
@@ -752,8 +756,7 @@ export class SqlStore implements Store {
     // PostgreSQL without the writer lock, which rows claimed by one sender alone do not need.
     const keys = new Set(outcomes.map((o) => `${o.digestNumber}:${o.subscriberId}`));
     if (keys.size === outcomes.length && !outcomes.some((o) => o.result === 'bounced')) {
-      for (let i = 0; i < outcomes.length; i += outcomeChunk) {
-        const chunk = outcomes.slice(i, i + outcomeChunk);
+      for (const chunk of chunks(outcomes)) {
         await this.driver.run(settleDeliveries(chunk.length), chunk.flatMap(outcomeValues));
       }
       return;
@@ -894,9 +897,7 @@ export class SqlStore implements Store {
 
   async leaveReasons(subscriberIds: readonly number[]): Promise<Map<number, LeaveReason>> {
     const reasons = new Map<number, LeaveReason>();
-    for (let i = 0; i < subscriberIds.length; i += 500) {
-      const ids = subscriberIds.slice(i, i + 500);
-      if (ids.length === 0) continue;
+    for (const ids of chunks(subscriberIds)) {
       const rows = await this.driver.query<EventRow>(returnSql.leaveReasons(ids.length), ids);
       for (const row of rows) {
         reasons.set(row.subscriber_id, { kind: row.kind, source: row.source, detail: row.detail, digestNumber: row.digest_number, at: new Date(row.at) });
