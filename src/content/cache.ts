@@ -1,5 +1,5 @@
 // Parsed articles kept between builds, so a rebuild parses only the files whose bytes changed.
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import { writeFileAtomic } from '../files.js';
@@ -136,7 +136,12 @@ export class ArticleCache {
       this.#dirty.has(shard) || entries.articles.size !== this.#previous[shard]?.articles.size ? [shard] : [],
     );
     if (changed.length === 0) return;
-    await mkdir(this.#dir, { recursive: true });
+    await mkdir(this.#dir, { recursive: true }).catch(async (error: unknown) => {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      // A file stands where the cache's folder goes: the path is Gazette's own, so it is damage like any other.
+      await rm(this.#dir, { force: true });
+      await mkdir(this.#dir);
+    });
     await Promise.all(
       changed.map((shard) => {
         const data: ShardData = { version: 2, key: this.#key, ...(this.#current[shard] as Entries) };

@@ -193,6 +193,13 @@ describe('the article cache', () => {
     expect(sizes.reduce((a, b) => a + b)).toBeGreaterThan(1000);
   });
 
+  it('replaces a file standing where its folder goes', async () => {
+    await mkdir(out, { recursive: true });
+    await writeFile(cacheDir(), 'not a folder');
+    await buildSite({ contentDir: content, outDir: out }, now);
+    expect(await cacheFiles()).toHaveLength(16);
+  });
+
   it('writes again only the shard of an edited article', async () => {
     await buildSite({ contentDir: content, outDir: out }, now);
     const read = async (): Promise<string[]> => Promise.all((await cacheFiles()).map((file) => readFile(file, 'base64')));
