@@ -53,7 +53,7 @@ export async function buildSite(options: Pick<RuntimeOptions, 'contentDir' | 'ou
   const config = await loadSiteConfig(options.contentDir);
   await checkOutDir(options.outDir);
   const templates = await loadSiteTemplates();
-  const cache = await ArticleCache.open(cacheDir, await siteKey(config, templates));
+  const cache = await ArticleCache.open(cacheDir, siteKey(config, templates));
   const parseOptions = { timezone: config.timezone, baseUrl: config.baseUrl, languages: config.languages };
   const { articles, problems } = await loadArticles(options.contentDir, parseOptions, cache, listing);
   // Written while the pages are: the cache already holds what it will keep.

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile, rmdir, unlink } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { gazetteRoot, readCodeHash } from '../code-hash.js';
 import type { SiteConfig } from '../config/schema.js';
 import type { Article } from '../content/article.js';
 import { mapLimit, writeIfChanged } from '../files.js';
@@ -117,26 +117,12 @@ async function readManifest(outDir: string): Promise<Manifest | null> {
   }
 }
 
-let gazetteCode: Promise<string> | undefined;
-/**
- * A hash of Gazette's own code (the compiled or source modules beside this one): pages depend on how the
- * loader parses and how the renderers write, so a new Gazette, even of the same version, rebuilds everything.
- */
-function readGazetteCode(): Promise<string> {
-  gazetteCode ??= (async () => {
-    const root = fileURLToPath(new URL('..', import.meta.url));
-    const files = (await readdir(root, { recursive: true })).filter((name) => /\.(?:js|ts)$/.test(name)).sort();
-    const hash = createHash('sha256');
-    for (const name of files) hash.update(name).update('\0').update(await readFile(join(root, name))).update('\0');
-    return hash.digest('hex');
-  })();
-  return gazetteCode;
-}
+let gazetteCode: string | undefined;
 
 /** A hash of everything every file depends on: Gazette's code, the templates and the config. */
-export async function siteKey(config: SiteConfig, templates: SiteTemplates): Promise<string> {
+export function siteKey(config: SiteConfig, templates: SiteTemplates): string {
   return createHash('sha256')
-    .update(`${await readGazetteCode()}\0${templates.hash}\0${JSON.stringify(config)}`)
+    .update(`${(gazetteCode ??= readCodeHash(gazetteRoot))}\0${templates.hash}\0${JSON.stringify(config)}`)
     .digest('hex');
 }
 
@@ -218,7 +204,7 @@ export async function writeSite(
   options: WriteOptions = {},
 ): Promise<WriteResult> {
   const templates = options.templates ?? (await loadSiteTemplates(options.templatesDir));
-  const site = await siteKey(config, templates);
+  const site = siteKey(config, templates);
   const previous = await readManifest(outDir);
   const previousKeys = previous?.site === site ? previous.files : {};
   const records = recordsOf(previous);

@@ -1,0 +1,56 @@
+import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { codeHashFile, computeCodeHash, readCodeHash } from '../src/code-hash.js';
+
+let root: string;
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'gazette-code-'));
+  await mkdir(join(root, 'site'));
+  await writeFile(join(root, 'main.js'), 'export const a = 1;\n');
+  await writeFile(join(root, 'site/pages.js'), 'export const b = 2;\n');
+  await writeFile(join(root, 'main.js.map'), '{}');
+});
+afterEach(() => rm(root, { recursive: true, force: true }));
+
+const record = (): Promise<void> => writeFile(join(root, codeHashFile), JSON.stringify(computeCodeHash(root)));
+
+describe('readCodeHash', () => {
+  it('hashes the bytes of every module, in every folder, and nothing else', async () => {
+    const before = readCodeHash(root);
+    await writeFile(join(root, 'main.js.map'), '{"changed":true}');
+    expect(readCodeHash(root)).toBe(before);
+    await writeFile(join(root, 'site/pages.js'), 'export const b = 3;\n');
+    expect(readCodeHash(root)).not.toBe(before);
+  });
+
+  it('trusts the recorded hash while every module keeps its size and time', async () => {
+    await writeFile(join(root, codeHashFile), JSON.stringify({ ...computeCodeHash(root), hash: 'recorded' }));
+    expect(readCodeHash(root)).toBe('recorded');
+  });
+
+  it('hashes the bytes again when a module changed, was added or was removed since the hash was recorded', async () => {
+    await record();
+    const recorded = readCodeHash(root);
+    await writeFile(join(root, 'main.js'), 'export const a = 9;\n');
+    await utimes(join(root, 'main.js'), new Date('2020-01-01'), new Date('2020-01-01'));
+    expect(readCodeHash(root)).not.toBe(recorded);
+
+    await record();
+    await writeFile(join(root, 'site/extra.js'), '');
+    expect(readCodeHash(root)).toBe(computeCodeHash(root).hash);
+    expect(readCodeHash(root)).not.toBe(recorded);
+
+    await record();
+    const withExtra = readCodeHash(root);
+    await rm(join(root, 'site/extra.js'));
+    expect(readCodeHash(root)).toBe(computeCodeHash(root).hash);
+    expect(readCodeHash(root)).not.toBe(withExtra);
+  });
+
+  it('hashes the bytes when the recorded file is damaged', async () => {
+    await writeFile(join(root, codeHashFile), '{"hash": 3');
+    expect(readCodeHash(root)).toBe(computeCodeHash(root).hash);
+  });
+});
