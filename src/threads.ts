@@ -37,13 +37,20 @@ export function workerModule(name: string, base: string): URL {
 
 /**
  * Runs `items` through the worker module `module` (which calls `serveBatches`) on `workers` threads, `batch` items
- * per message, all with the same `context`; the results come in the order of `items`.
+ * per message, all with the same `context`; the results come in the order of `items`. Threads of `module` the caller
+ * started ahead (`started`) are used first; every thread is terminated at the end.
  */
-export async function mapOnWorkers<C, I, O>(module: URL, context: C, items: readonly I[], workers: number, batch: number): Promise<O[]> {
+export async function mapOnWorkers<C, I, O>(
+  module: URL,
+  context: C,
+  items: readonly I[],
+  workers: number,
+  batch: number,
+  started: readonly Worker[] = [],
+): Promise<O[]> {
   const results = new Array<O>(items.length);
   let next = 0;
-  const run = async (): Promise<void> => {
-    const worker = startWorker(module);
+  const run = async (worker: Worker): Promise<void> => {
     try {
       for (let start = next; start < items.length; start = next) {
         next = start + batch;
@@ -60,7 +67,7 @@ export async function mapOnWorkers<C, I, O>(module: URL, context: C, items: read
       await worker.terminate();
     }
   };
-  await Promise.all(Array.from({ length: workers }, run));
+  await Promise.all(Array.from({ length: Math.max(workers, started.length) }, (_, i) => run(started[i] ?? startWorker(module))));
   return results;
 }
 

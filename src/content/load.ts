@@ -1,12 +1,13 @@
 // Reads every article under the content folder: files in parallel, each problem kept, the rest loaded.
 import type { Dirent } from 'node:fs';
+import type { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError, type Problem } from '../errors.js';
 import type { Article } from './article.js';
 import type { ArticleCache } from './cache.js';
-import { parseArticles } from './parse-pool.js';
+import { parseArticles, parseWorkersFor } from './parse-pool.js';
 import { distinctTimes } from './select.js';
 import type { ParsedFile, PendingFile } from './parse-file.js';
 import { isArticlePath, type ParseOptions, type ParseResult } from './parsing.js';
@@ -20,6 +21,19 @@ const READ_CHUNK = 64;
 export interface LoadResult {
   articles: Article[];
   problems: Problem[];
+}
+
+/** Options of loadArticles. */
+export interface LoadOptions {
+  /** Articles parsed earlier: a file whose bytes it knows is not parsed again. */
+  cache?: ArticleCache;
+  /** The folder's files, when the caller started listing them already. */
+  listing?: Promise<ArticleFiles>;
+  /**
+   * A parse thread the caller starts ahead (see startParseThread), once `listing` is done: used, or ended, by the time
+   * the articles are loaded.
+   */
+  parseThread?: Promise<Worker | undefined>;
 }
 
 const byPath = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -129,13 +143,18 @@ async function readArticleFiles(contentDir: string, files: ArticleFiles, now: nu
 }
 
 /** Every file's outcome: looked up in the cache, then the others read and parsed (on worker threads when there are many). */
-async function loadArticleFiles(contentDir: string, files: ArticleFiles, options: ParseOptions, cache?: ArticleCache): Promise<ParseResult[]> {
+async function loadArticleFiles(contentDir: string, files: ArticleFiles, options: ParseOptions, { cache, parseThread }: LoadOptions): Promise<ParseResult[]> {
   const now = Date.now();
-  const outcomes = await readArticleFiles(contentDir, files, now, cache);
+  const outcomes = await readArticleFiles(contentDir, files, now, cache).catch(async (error: unknown) => {
+    await (await parseThread)?.terminate();
+    throw error;
+  });
   const pending = outcomes.flatMap((outcome, index) => ('path' in outcome ? [{ index, file: outcome }] : []));
   const parsed = await parseArticles(
     pending.map(({ file }) => file),
     { options, contentDir, now },
+    parseWorkersFor(pending.length),
+    await parseThread,
   );
   const results = outcomes as ParseResult[];
   for (const [i, { index }] of pending.entries()) {
@@ -180,19 +199,13 @@ function rejectDuplicateSlugs(articles: readonly Article[]): LoadResult {
 
 /**
  * Loads every `.txt` and `.md` article under `contentDir`. Each invalid file becomes a problem and the
- * others still load; articles come sorted by source path, with distinct times (`distinctTimes`), problems by path. With a
- * cache, a file whose bytes it knows is not parsed again. `listing` is the folder's files when the caller started
- * listing them already. Throws InputError only when the folder itself cannot be read.
+ * others still load; articles come sorted by source path, with distinct times (`distinctTimes`), problems by path.
+ * Throws InputError only when the folder itself cannot be read.
  */
-export async function loadArticles(
-  contentDir: string,
-  options: ParseOptions,
-  cache?: ArticleCache,
-  listing: Promise<ArticleFiles> = listArticleFiles(contentDir),
-): Promise<LoadResult> {
-  const files = await listing;
+export async function loadArticles(contentDir: string, options: ParseOptions, load: LoadOptions = {}): Promise<LoadResult> {
+  const files = await (load.listing ?? listArticleFiles(contentDir));
   const unreadable = files.problems;
-  const results = await loadArticleFiles(contentDir, files, options, cache);
+  const results = await loadArticleFiles(contentDir, files, options, load);
   const unique = rejectDuplicateSlugs(results.flatMap((result) => (result.ok ? [result.article] : [])));
   const problems = [...unreadable, ...results.flatMap((result) => (result.ok ? [] : [result.problem])), ...unique.problems];
   problems.sort((a, b) => byPath(a.path, b.path) || (a.line ?? 0) - (b.line ?? 0));

@@ -1,7 +1,8 @@
 // Parsing many article files on worker threads: Markdown, YAML, sanitizing and plain text are CPU work that
 // one thread does at about 1 ms a file, so a full build of thousands of files spreads it over the cores, and each
 // thread reads the files it parses.
-import { mapOnWorkers, workerModule, workersFor } from '../threads.js';
+import type { Worker } from 'node:worker_threads';
+import { mapOnWorkers, startWorker, workerModule, workersFor } from '../threads.js';
 import type { ParseContext, ParsedFile, PendingFile } from './parse-file.js';
 
 /** Files per message: large enough that messaging costs little, small enough that the threads finish together. */
@@ -16,11 +17,29 @@ export function parseWorkersFor(count: number): number {
 }
 
 /**
- * Parses each file as parsePendingFile does (reading the ones that came without their bytes), on `workers` threads
- * (on this one when fewer than 2 are asked for); results come in the order of `files`.
+ * A parse thread started ahead, to be handed to parseArticles: it loads the parsers (about 100 ms) on another core while
+ * a rebuild opens its cache, so the few files found changed then are parsed without loading them on this thread.
  */
-export async function parseArticles(files: readonly PendingFile[], context: ParseContext, workers = parseWorkersFor(files.length)): Promise<ParsedFile[]> {
-  if (files.length === 0) return [];
+export function startParseThread(): Worker {
+  return startWorker(workerModule('parse-worker', import.meta.url));
+}
+
+/**
+ * Parses each file as parsePendingFile does (reading the ones that came without their bytes), on `workers` threads
+ * (on this one when fewer than 2 are asked for, and no thread was started ahead); results come in the order of
+ * `files`. The thread started ahead, if any, is used or ended, never left running.
+ */
+export async function parseArticles(
+  files: readonly PendingFile[],
+  context: ParseContext,
+  workers = parseWorkersFor(files.length),
+  started?: Worker,
+): Promise<ParsedFile[]> {
+  if (files.length === 0) {
+    await started?.terminate();
+    return [];
+  }
+  if (started) return mapOnWorkers(workerModule('parse-worker', import.meta.url), context, files, workers, BATCH, [started]);
   if (workers < 2) {
     // Loaded only when a file is to be parsed here: a rebuild whose articles are all in the cache never loads the parsers.
     const { parsePendingFile } = await import('./parse-file.js');

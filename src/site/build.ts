@@ -1,16 +1,18 @@
 // `gazette build` as a library call, so `publish` runs exactly the same build.
 import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import type { SiteConfig } from '../config/schema.js';
 import { loadSiteConfig } from '../config/load.js';
 import type { RuntimeOptions } from '../config/options.js';
 import { join } from 'node:path';
 import { ArticleCache } from '../content/cache.js';
 import { listArticleFiles, loadArticles } from '../content/load.js';
+import { startParseThread } from '../content/parse-pool.js';
 import { selectPublished } from '../content/select.js';
 import { UsageError, type Problem } from '../errors.js';
 import { planImages, readImageFacts } from './images.js';
-import { loadSiteTemplates } from './templates.js';
+import { loadSiteTemplates, type SiteTemplates } from './templates.js';
 import { siteKey, writeSite, type WriteResult } from './write.js';
 
 /** The folder of the parsed articles of the last build, beside its manifest in the output folder (hidden: never served). */
@@ -39,6 +41,14 @@ async function checkOutDir(outDir: string): Promise<void> {
   if (!isFolder) throw new UsageError(`--out ${outDir} is not a folder (it, or a folder above it, is a file) — pass --out DIR (env GAZETTE_OUT) naming a folder`);
 }
 
+/** The site config, the output folder checked, the templates, and the article cache under their key. */
+async function openBuild(options: Pick<RuntimeOptions, 'contentDir' | 'outDir'>, cacheDir: string): Promise<{ config: SiteConfig; templates: SiteTemplates; cache: ArticleCache }> {
+  const config = await loadSiteConfig(options.contentDir);
+  await checkOutDir(options.outDir);
+  const templates = await loadSiteTemplates();
+  return { config, templates, cache: await ArticleCache.open(cacheDir, siteKey(config, templates)) };
+}
+
 /**
  * Loads the site config and the articles, keeps those published at `now`, and writes feeds, pages and the
  * content's images into `outDir`. A bad site config throws InputError; bad articles are returned as problems and left out.
@@ -46,16 +56,19 @@ async function checkOutDir(outDir: string): Promise<void> {
  */
 export async function buildSite(options: Pick<RuntimeOptions, 'contentDir' | 'outDir'>, now: Date): Promise<BuildResult> {
   const cacheDir = join(options.outDir, articleCacheDir);
+  const rebuild = existsSync(cacheDir);
   // Listed (and, on a rebuild, the files' fingerprints read on another thread) while the config and cache load here;
   // awaited after the config, so a bad site.json is what is reported first.
-  const listing = listArticleFiles(options.contentDir, existsSync(cacheDir));
+  const listing = listArticleFiles(options.contentDir, rebuild);
   listing.catch(() => undefined);
-  const config = await loadSiteConfig(options.contentDir);
-  await checkOutDir(options.outDir);
-  const templates = await loadSiteTemplates();
-  const cache = await ArticleCache.open(cacheDir, siteKey(config, templates));
+  // A rebuild parses the few files that changed on a thread that loads the parsers meanwhile, once the stats are read.
+  const parseThread = rebuild && availableParallelism() > 1 ? listing.then(() => startParseThread(), () => undefined) : undefined;
+  const { config, templates, cache } = await openBuild(options, cacheDir).catch(async (error: unknown) => {
+    await (await parseThread)?.terminate();
+    throw error;
+  });
   const parseOptions = { timezone: config.timezone, baseUrl: config.baseUrl, languages: config.languages };
-  const { articles, problems } = await loadArticles(options.contentDir, parseOptions, cache, listing);
+  const { articles, problems } = await loadArticles(options.contentDir, parseOptions, { cache, listing, ...(parseThread && { parseThread }) });
   // Written while the pages are: the cache already holds what it will keep.
   const saved = cache.save();
   saved.catch(() => undefined);

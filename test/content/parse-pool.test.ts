@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseArticle } from '../../src/content/parse.js';
-import { parseArticles, parseWorkersFor } from '../../src/content/parse-pool.js';
+import { parseArticles, parseWorkersFor, startParseThread } from '../../src/content/parse-pool.js';
 import { MAX_ARTICLE_BYTES } from '../../src/content/parsing.js';
 
 const seed = await readFile(new URL('../fixtures/seed.txt', import.meta.url));
@@ -54,6 +54,22 @@ describe('parseArticles', () => {
         'cannot read the file (ENOENT)',
       ]);
     }
+  });
+
+  it('parses a few files on a thread started ahead, and ends the thread', async () => {
+    const thread = startParseThread();
+    const exited = new Promise<number>((resolve) => thread.once('exit', resolve));
+    const few = files.slice(0, 3);
+    const parsed = (await parseArticles(few, context(), parseWorkersFor(few.length), thread)).map((file) => file.result);
+    expect(parsed).toEqual(few.map((file) => parseArticle(file.bytes, file.path, options)));
+    expect(typeof (await exited)).toBe('number');
+  });
+
+  it('ends a thread started ahead when no file is to be parsed', async () => {
+    const thread = startParseThread();
+    const exited = new Promise<number>((resolve) => thread.once('exit', resolve));
+    expect(await parseArticles([], context(), 0, thread)).toEqual([]);
+    expect(typeof (await exited)).toBe('number');
   });
 
   it('uses no worker for a few files', () => {
