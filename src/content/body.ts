@@ -1,12 +1,14 @@
 // A Markdown article's body as HTML. Most bodies have no raw HTML: markdown-it's own output, with the few changes the
 // sanitizer would make, is then already what the sanitizer returns, and the HTML is not parsed a second time (a
 // quarter of a build's parsing). Raw HTML, and any link or attribute this module cannot vouch for, goes through it.
-import type { Renderer as MarkdownRenderer, Token } from 'markdown-it';
-import { markdown } from './html.js';
+import MarkdownIt, { type Renderer as MarkdownRenderer, type Token } from 'markdown-it';
 import { sanitizeBody } from './sanitize.js';
 import { absoluteUrl } from './url.js';
 
 type Attributes = NonNullable<Token['attrs']>;
+
+/** The Markdown renderer of article bodies; raw HTML is allowed here and sanitized afterwards. */
+export const markdown = new MarkdownIt({ html: true, linkify: true });
 
 /** Escapes text as the sanitizer writes text (`"` stays: only attribute values escape it). */
 const escapeText = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');

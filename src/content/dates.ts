@@ -1,4 +1,4 @@
-// Article dates: read in the site timezone, and written out in full for readers.
+// Article dates, read in the site timezone (written out for readers by i18n/dates.ts).
 import { DateTime } from 'luxon';
 
 /** A date read from an article, or what is wrong with it and how to write it. */
@@ -31,18 +31,4 @@ export function parseArticleDate(value: string, timezone: string): DateResult {
     };
   }
   return { ok: true, date: parsed.toJSDate() };
-}
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-/** A date as readers of `language` write it in full, on its calendar day in `timeZone` (English when the language is unknown here). */
-export function formatLongDate(date: Date, language: string, timeZone: string): string {
-  const key = `${language}\0${timeZone}`;
-  let formatter = formatters.get(key);
-  if (!formatter) {
-    const options = { dateStyle: 'long', timeZone } as const;
-    formatter = new Intl.DateTimeFormat(Intl.DateTimeFormat.supportedLocalesOf(language).length > 0 ? language : 'en', options);
-    formatters.set(key, formatter);
-  }
-  return formatter.format(date);
 }

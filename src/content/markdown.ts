@@ -5,8 +5,7 @@ import { createRequire } from 'node:module';
 import type * as Yaml from 'yaml';
 import { z } from 'zod';
 import { parseArticleDate } from './dates.js';
-import { renderMarkdownBody } from './body.js';
-import { markdown } from './html.js';
+import { markdown, renderMarkdownBody } from './body.js';
 import { absoluteUrl } from './url.js';
 import {
   articleKeys,

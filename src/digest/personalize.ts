@@ -2,6 +2,7 @@
 // made by splicing their values in, which costs microseconds instead of an MJML render per reader.
 // No imports: the delivery stage loads this module in every send without pulling in MJML.
 import { oneLine } from '../content/text.js';
+import { escapeHtml as escapeForDoubleQuotes } from '../content/html.js';
 
 /** The values that differ from one reader to the next. */
 export interface Reader {
@@ -75,11 +76,9 @@ function splice({ parts, fields }: Spliced, values: Readonly<Record<keyof Reader
   return out;
 }
 
-const htmlEscapes: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-/** Escapes text for HTML content and quoted attribute values. */
+/** Escapes text for HTML content and quoted attribute values, single-quoted ones too. */
 export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (ch) => htmlEscapes[ch] ?? ch);
+  return escapeForDoubleQuotes(value).replace(/'/g, '&#39;');
 }
 
 /**

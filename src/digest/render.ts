@@ -2,13 +2,12 @@
 import { hasEditions, type Edition } from '../config/editions.js';
 import type { SiteConfig } from '../config/schema.js';
 import type { Article } from '../content/article.js';
-import { formatLongDate } from '../content/dates.js';
 import { oneLine, shorten, slugify } from '../content/text.js';
 import { encode as qpEncode, wrap as qpWrap } from 'nodemailer/lib/qp';
 import { InputError } from '../errors.js';
 import { absoluteUrl } from '../content/url.js';
 import { copyPlaceholders, fullCopy, markTextRegions, regionKey, textMarkParagraphs, type DigestBlock, type MarkedDigest } from './assemble.js';
-import { t } from '../i18n/index.js';
+import { formatLongDate, t } from '../i18n/index.js';
 import { articleLanguage } from '../site/pages.js';
 import { htmlToText, renderEmailHtml, type RenderHtml } from './email.js';
 import { escapeHtml, mailHtml, neutralizeTokens, placeholders } from './personalize.js';

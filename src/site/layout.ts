@@ -18,12 +18,15 @@ export const foreignDirs = ['digests/'] as const;
 /** The stylesheet every page links to. */
 export const stylesheetPath = 'assets/site.css';
 
+/** The folder of the article pages' folders. */
+export const articlesDir = 'articles/';
+
 /** The folder of an article's page; the slug must be one safe path segment. */
 export function articleDir(slug: string): string {
   if (slug === '' || slug === '.' || slug === '..' || /[/\\\0]/.test(slug)) {
     throw new Error(`article slug ${JSON.stringify(slug)} cannot be a folder name`);
   }
-  return `articles/${slug}/`;
+  return `${articlesDir}${slug}/`;
 }
 
 /** The feed id of an article: the URL its page had under the file-name rule, which never moves (README "URLs and ids"). */

@@ -7,7 +7,7 @@ import { gazetteRoot, readCodeHash } from '../code-hash.js';
 import type { SiteConfig } from '../config/schema.js';
 import type { Article } from '../content/article.js';
 import { mapLimit, writeIfChanged } from '../files.js';
-import { foreignDirs } from './layout.js';
+import { articlesDir, foreignDirs } from './layout.js';
 import { planSite, type PlanFacts, type PlannedFile } from './plan.js';
 import type { PageContext, PageJob } from './page-worker.js';
 import { defaultTemplatesDir, loadSiteTemplates, type SiteTemplates } from './templates.js';
@@ -126,22 +126,25 @@ export function siteKey(config: SiteConfig, templates: SiteTemplates): string {
     .digest('hex');
 }
 
+/** The folder of a list page after the first, which holds nothing else (see listPageDir). */
+const ALONE_LIST_PAGE = /(?:^|\/)page\/\d+$/;
+
 function isMissing(error: unknown): boolean {
   return (error as NodeJS.ErrnoException).code === 'ENOENT';
 }
 
 /**
- * Where to look for a file to know it is still there. An article page is alone in its folder, so its folder in
- * the listing of `articles/` will do: one listing covers 10,000 pages, where a stat per page would cost more
- * than the rest of a rebuild. Any other file shares its folder (feeds beside a section page, images), so it is
- * looked for in its own folder's listing.
+ * Where to look for a file to know it is still there. An article page is alone in its folder, and so is a list page
+ * after the first (`page/2/`), so its folder in the listing of `articles/` (or `page/`) will do: one listing covers
+ * 10,000 pages, where a stat per page would cost more than the rest of a rebuild. Any other file shares its folder
+ * (feeds beside a section page, images), so it is looked for in its own folder's listing.
  */
 function witnessOf(path: string): { parent: string; name: string } {
   // String slicing, not posix.dirname and basename: this runs for every file of a build.
   const slash = path.lastIndexOf('/');
   const folder = slash === -1 ? '.' : path.slice(0, slash);
   const name = path.slice(slash + 1);
-  if (!folder.startsWith('articles/') || name !== 'index.html') return { parent: folder, name };
+  if (name !== 'index.html' || !(folder.startsWith(articlesDir) || ALONE_LIST_PAGE.test(folder))) return { parent: folder, name };
   const up = folder.lastIndexOf('/');
   return { parent: folder.slice(0, up), name: folder.slice(up + 1) };
 }

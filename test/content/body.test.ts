@@ -1,7 +1,6 @@
 // The body renderer's shortcut past the sanitizer must give the sanitizer's bytes exactly, or step aside.
 import { describe, expect, it } from 'vitest';
-import { renderMarkdownBody, renderPlainMarkdown } from '../../src/content/body.js';
-import { markdown } from '../../src/content/html.js';
+import { markdown, renderMarkdownBody, renderPlainMarkdown } from '../../src/content/body.js';
 import { sanitizeBody } from '../../src/content/sanitize.js';
 
 const base = 'https://news.example.org/desk';

@@ -233,6 +233,14 @@ describe('writeSite', () => {
     expect((await writeSite(articles, config, out)).written).toEqual(['articles/article-00002/index.html']);
   });
 
+  it('writes a deleted list page folder again, of the site or of a section', async () => {
+    const articles = makeArticles(120, ['World']);
+    await writeSite(articles, config, out);
+    await rm(join(out, 'page/2'), { recursive: true });
+    await rm(join(out, 'sections/world/page/3'), { recursive: true });
+    expect((await writeSite(articles, config, out)).written.sort()).toEqual(['page/2/index.html', 'sections/world/page/3/index.html']);
+  });
+
   it('writes a deleted feed or stylesheet again though its folder is still there', async () => {
     const articles = makeArticles(3, ['WORLD']);
     await writeSite(articles, config, out);
