@@ -71,6 +71,14 @@ export async function mapOnWorkers<C, I, O>(
   return results;
 }
 
+/** A rejection handler that ends `worker` (when there is one) and rethrows: for work that fails before the worker is handed on. */
+export function endingOnError(worker: Worker | undefined): (error: unknown) => Promise<never> {
+  return async (error) => {
+    await worker?.terminate();
+    throw error;
+  };
+}
+
 /** In a worker module: answers each batch `mapOnWorkers` sends with `work`'s results, one per item, in order. */
 export function serveBatches<C, I, O>(work: (items: I[], context: C) => O[] | Promise<O[]>): void {
   const port = parentPort;

@@ -12,7 +12,7 @@ import { distinctTimes } from './select.js';
 import type { ParsedFile, PendingFile } from './parse-file.js';
 import { isArticlePath, type ParseOptions, type ParseResult } from './parsing.js';
 import { readArticleFile, statFingerprint } from './read.js';
-import { mapOnWorkers, workerModule } from '../threads.js';
+import { endingOnError, mapOnWorkers, workerModule } from '../threads.js';
 
 /** Files read between two turns of the event loop (reads are synchronous: a promise per call cost more than the read). */
 const READ_CHUNK = 64;
@@ -29,11 +29,8 @@ export interface LoadOptions {
   cache?: ArticleCache;
   /** The folder's files, when the caller started listing them already. */
   listing?: Promise<ArticleFiles>;
-  /**
-   * A parse thread the caller starts ahead (see startParseThread), once `listing` is done: used, or ended, by the time
-   * the articles are loaded.
-   */
-  parseThread?: Promise<Worker | undefined>;
+  /** A parse thread the caller started ahead (see startParseThread): used, or ended, by the time the articles are loaded. */
+  parseThread?: Worker;
 }
 
 const byPath = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -145,16 +142,13 @@ async function readArticleFiles(contentDir: string, files: ArticleFiles, now: nu
 /** Every file's outcome: looked up in the cache, then the others read and parsed (on worker threads when there are many). */
 async function loadArticleFiles(contentDir: string, files: ArticleFiles, options: ParseOptions, { cache, parseThread }: LoadOptions): Promise<ParseResult[]> {
   const now = Date.now();
-  const outcomes = await readArticleFiles(contentDir, files, now, cache).catch(async (error: unknown) => {
-    await (await parseThread)?.terminate();
-    throw error;
-  });
+  const outcomes = await readArticleFiles(contentDir, files, now, cache).catch(endingOnError(parseThread));
   const pending = outcomes.flatMap((outcome, index) => ('path' in outcome ? [{ index, file: outcome }] : []));
   const parsed = await parseArticles(
     pending.map(({ file }) => file),
     { options, contentDir, now },
     parseWorkersFor(pending.length),
-    await parseThread,
+    parseThread,
   );
   const results = outcomes as ParseResult[];
   for (const [i, { index }] of pending.entries()) {
@@ -203,7 +197,7 @@ function rejectDuplicateSlugs(articles: readonly Article[]): LoadResult {
  * Throws InputError only when the folder itself cannot be read.
  */
 export async function loadArticles(contentDir: string, options: ParseOptions, load: LoadOptions = {}): Promise<LoadResult> {
-  const files = await (load.listing ?? listArticleFiles(contentDir));
+  const files = await (load.listing ?? listArticleFiles(contentDir)).catch(endingOnError(load.parseThread));
   const unreadable = files.problems;
   const results = await loadArticleFiles(contentDir, files, options, load);
   const unique = rejectDuplicateSlugs(results.flatMap((result) => (result.ok ? [result.article] : [])));

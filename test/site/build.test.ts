@@ -193,6 +193,15 @@ describe('the article cache', () => {
     expect(sizes.reduce((a, b) => a + b)).toBeGreaterThan(1000);
   });
 
+  it.skipIf(process.platform !== 'linux')('ends the parse thread it started when a rebuild fails before parsing (a bad site.json)', async () => {
+    await buildSite({ contentDir: content, outDir: out }, now);
+    const threads = async (): Promise<number> => (await readdir('/proc/self/task')).length;
+    const before = await threads();
+    await writeFile(join(content, 'site.json'), '{ "title": ');
+    for (let i = 0; i < 3; i++) await expect(buildSite({ contentDir: content, outDir: out }, now)).rejects.toThrow(/not valid JSON/);
+    expect(await threads()).toBeLessThanOrEqual(before);
+  });
+
   it('replaces a file standing where its folder goes', async () => {
     await mkdir(out, { recursive: true });
     await writeFile(cacheDir(), 'not a folder');
