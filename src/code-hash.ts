@@ -60,3 +60,11 @@ export function readCodeHash(root: string): string {
 
 /** The folder of Gazette's own modules: `dist/` compiled, `src/` from source. */
 export const gazetteRoot = fileURLToPath(new URL('.', import.meta.url));
+
+let gazetteCode: string | undefined;
+
+/** The hash of Gazette's own modules (`readCodeHash` of `gazetteRoot`), read once per process. */
+export function gazetteCodeHash(): string {
+  gazetteCode ??= readCodeHash(gazetteRoot);
+  return gazetteCode;
+}

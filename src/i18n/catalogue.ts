@@ -9,10 +9,10 @@ import { IntlMessageFormat } from 'intl-messageformat';
 import { InputError, type Problem } from '../errors.js';
 
 /** `templates/locales/` of this installation (the same relative path from `src/` and from `dist/`). */
-const builtInLocalesDir = fileURLToPath(new URL('../../templates/locales/', import.meta.url));
+export const builtInLocalesDir = fileURLToPath(new URL('../../templates/locales/', import.meta.url));
 
 /** Where a site keeps its own catalogues, relative to the content folder. */
-const siteLocalesDir = join('templates', 'locales');
+export const siteLocalesDir = join('templates', 'locales');
 
 /** The language every key exists in, and the one a missing key falls back to. */
 export const fallbackLanguage = 'en';

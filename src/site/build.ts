@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import type { SiteConfig } from '../config/schema.js';
-import { loadSiteConfig } from '../config/load.js';
+import { loadSiteConfigCached, type CachedConfig } from '../config/cache.js';
 import type { RuntimeOptions } from '../config/options.js';
 import { join } from 'node:path';
 import { ArticleCache } from '../content/cache.js';
@@ -43,11 +43,14 @@ async function checkOutDir(outDir: string): Promise<void> {
 }
 
 /** The site config, the output folder checked, the templates, and the article cache under their key. */
-async function openBuild(options: Pick<RuntimeOptions, 'contentDir' | 'outDir'>, cacheDir: string): Promise<{ config: SiteConfig; templates: SiteTemplates; cache: ArticleCache }> {
-  const config = await loadSiteConfig(options.contentDir);
+async function openBuild(
+  options: Pick<RuntimeOptions, 'contentDir' | 'outDir'>,
+  cacheDir: string,
+): Promise<{ site: CachedConfig; templates: SiteTemplates; cache: ArticleCache }> {
+  const site = await loadSiteConfigCached(options.contentDir, cacheDir);
   await checkOutDir(options.outDir);
   const templates = await loadSiteTemplates();
-  return { config, templates, cache: await ArticleCache.open(cacheDir, siteKey(config, templates)) };
+  return { site, templates, cache: await ArticleCache.open(cacheDir, siteKey(site.config, templates)) };
 }
 
 /**
@@ -65,11 +68,12 @@ export async function buildSite(options: Pick<RuntimeOptions, 'contentDir' | 'ou
   // A rebuild parses the few files that changed on a thread that loads the parsers meanwhile (started after the
   // stats were read, the parsers were not loaded in time; a rebuild with nothing changed pays ~40 ms for it).
   const parseThread = rebuild && availableParallelism() > 1 ? startParseThread() : undefined;
-  const { config, templates, cache } = await openBuild(options, cacheDir).catch(endingOnError(parseThread));
+  const { site, templates, cache } = await openBuild(options, cacheDir).catch(endingOnError(parseThread));
+  const { config } = site;
   const parseOptions = { timezone: config.timezone, baseUrl: config.baseUrl, languages: config.languages };
   const { articles, problems } = await loadArticles(options.contentDir, parseOptions, { cache, listing, ...(parseThread && { parseThread }) });
   // Written while the pages are: the cache already holds what it will keep.
-  const saved = cache.save();
+  const saved = cache.save().then(() => site.save());
   saved.catch(() => undefined);
   const published = selectPublished(articles, now);
   const { images, problems: imageProblems } = await readImageFacts(options.contentDir, published, config.baseUrl);

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile, rmdir, unlink } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
-import { gazetteRoot, readCodeHash } from '../code-hash.js';
+import { gazetteCodeHash } from '../code-hash.js';
 import type { SiteConfig } from '../config/schema.js';
 import type { Article } from '../content/article.js';
 import { mapLimit, writeIfChanged } from '../files.js';
@@ -117,12 +117,10 @@ async function readManifest(outDir: string): Promise<Manifest | null> {
   }
 }
 
-let gazetteCode: string | undefined;
-
 /** A hash of everything every file depends on: Gazette's code, the templates and the config. */
 export function siteKey(config: SiteConfig, templates: SiteTemplates): string {
   return createHash('sha256')
-    .update(`${(gazetteCode ??= readCodeHash(gazetteRoot))}\0${templates.hash}\0${JSON.stringify(config)}`)
+    .update(`${gazetteCodeHash()}\0${templates.hash}\0${JSON.stringify(config)}`)
     .digest('hex');
 }
 

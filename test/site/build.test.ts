@@ -89,7 +89,8 @@ describe('buildSite', () => {
 describe('the article cache', () => {
   const now = new Date('2026-11-25T00:00:00Z');
   const cacheDir = (): string => join(out, articleCacheDir);
-  const cacheFiles = async (): Promise<string[]> => (await readdir(cacheDir())).sort().map((name) => join(cacheDir(), name));
+  const cacheFiles = async (): Promise<string[]> =>
+    (await readdir(cacheDir())).filter((name) => name.startsWith('articles-')).sort().map((name) => join(cacheDir(), name));
   /**
    * Rewrites the cached title of `slug`, so a build that shows it has reused the cache instead of parsing; with
    * `hash`, also the hash of the bytes it was parsed from, so only a build that did not read the file reuses it.
