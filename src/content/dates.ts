@@ -9,11 +9,39 @@ const DATE_SHAPE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:
 // A date-time of DATE_SHAPE that ends in an offset (a date alone never has one).
 const WITH_OFFSET = /[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)$/;
 
+// A date-time with an offset, its parts captured (no fraction: those are left to luxon).
+const OFFSET_PARTS = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?(?:Z|([+-])(\d{2})(?::?(\d{2}))?)$/;
+
+/**
+ * The instant of a date-time with an offset whose every part is in its everyday range, as luxon gives it, computed
+ * directly (luxon cost a build of 10,000 articles a fifth of a second a thread); null for any other value, which luxon reads.
+ */
+function offsetInstant(value: string): Date | null {
+  const parts = OFFSET_PARTS.exec(value);
+  if (!parts) return null;
+  const part = (i: number): number => Number(parts[i] ?? 0);
+  const [year, month, day, hour, minute, second] = [part(1), part(2), part(3), part(4), part(5), part(6)];
+  const [offsetHours, offsetMinutes] = [part(8), part(9)];
+  const lastDay = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  const inRange = year >= 1000 && month >= 1 && month <= 12 && day >= 1 && day <= lastDay && hour <= 23 && minute <= 59 && second <= 59;
+  if (!inRange || offsetHours > 23 || offsetMinutes > 59) return null;
+  const offset = (parts[7] === '-' ? -1 : 1) * (offsetHours * 60 + offsetMinutes);
+  return new Date(Date.UTC(year, month - 1, day, hour, minute, second) - offset * 60_000);
+}
+
+/** Instants of values read in a time zone, by value and zone: a desk's articles share days, and luxon's zone rules cost. */
+const zoned = new Map<string, number>();
+
 /**
  * Reads an article date: `YYYY-MM-DD` is midnight in `timezone`; a date-time without an offset is local
  * to `timezone`; one with an offset (or `Z`) is taken as given.
  */
 export function parseArticleDate(value: string, timezone: string): DateResult {
+  const direct = offsetInstant(value);
+  if (direct) return { ok: true, date: direct };
+  const key = `${value}\0${timezone}`;
+  const known = zoned.get(key);
+  if (known !== undefined) return { ok: true, date: new Date(known) };
   if (!DATE_SHAPE.test(value)) {
     return {
       ok: false,
@@ -30,5 +58,7 @@ export function parseArticleDate(value: string, timezone: string): DateResult {
       hint: `use a real calendar date and time (${parsed.invalidExplanation ?? parsed.invalidReason})`,
     };
   }
-  return { ok: true, date: parsed.toJSDate() };
+  const date = parsed.toJSDate();
+  if (!WITH_OFFSET.test(value)) zoned.set(key, date.getTime());
+  return { ok: true, date };
 }

@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import { parseArticleDate } from '../../src/content/dates.js';
 
@@ -22,6 +23,38 @@ describe('parseArticleDate', () => {
   it('takes a date-time with an offset as given', () => {
     expect(iso('2026-11-24T10:00:00+05:30', 'Europe/Paris')).toBe('2026-11-24T04:30:00.000Z');
     expect(iso('2026-11-24T10:00Z', 'Asia/Tokyo')).toBe('2026-11-24T10:00:00.000Z');
+  });
+
+  it('reads every date-time with an offset to the instant luxon reads, and refuses the ones luxon refuses', () => {
+    const offsets = ['Z', '+00:00', '-00:30', '+05:45', '+1400', '-12', '+23:59', '-0000'];
+    let compared = 0;
+    for (const year of ['1000', '1969', '1970', '2000', '2023', '2024', '2100', '9999']) {
+      for (let month = 0; month <= 13; month++) {
+        for (const day of ['00', '01', '28', '29', '30', '31', '32']) {
+          for (const time of ['00:00', '23:59:59', '12:30:00', '24:00', '23:60', '10:00:60']) {
+            for (const [i, offset] of offsets.entries()) {
+              const value = `${year}-${String(month).padStart(2, '0')}-${day}${i % 2 === 0 ? 'T' : ' '}${time}${offset}`;
+              const luxon = DateTime.fromISO(value.replace(' ', 'T'), { setZone: true });
+              const ours = parseArticleDate(value, 'Asia/Tokyo');
+              expect({ value, ok: ours.ok, time: ours.ok ? ours.date.getTime() : null }).toEqual({
+                value,
+                ok: luxon.isValid,
+                time: luxon.isValid ? luxon.toMillis() : null,
+              });
+              compared++;
+            }
+          }
+        }
+      }
+    }
+    expect(compared).toBe(8 * 14 * 7 * 6 * 8);
+  });
+
+  it('reads a value again in its time zone, whatever became of the date it gave the first time', () => {
+    const first = parseArticleDate('2022-10-19', 'Asia/Bishkek');
+    if (first.ok) first.date.setTime(0);
+    expect(iso('2022-10-19', 'Asia/Bishkek')).toBe('2022-10-18T18:00:00.000Z');
+    expect(iso('2022-10-19', 'America/New_York')).toBe('2022-10-19T04:00:00.000Z');
   });
 
   it('refuses impossible dates and says so', () => {
