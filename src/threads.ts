@@ -54,13 +54,7 @@ export async function mapOnWorkers<C, I, O>(
     try {
       for (let start = next; start < items.length; start = next) {
         next = start + batch;
-        const message: Batch<C, I> = { context, items: items.slice(start, next) };
-        const done = await new Promise<O[]>((resolve, reject) => {
-          worker.once('message', resolve);
-          worker.once('error', reject);
-          worker.postMessage(message);
-        });
-        worker.removeAllListeners('error');
+        const done = await askWorker<C, I, O>(worker, context, items.slice(start, next));
         done.forEach((result, i) => (results[start + i] = result));
       }
     } finally {
@@ -69,6 +63,18 @@ export async function mapOnWorkers<C, I, O>(
   };
   await Promise.all(Array.from({ length: Math.max(workers, started.length) }, (_, i) => run(started[i] ?? startWorker(module))));
   return results;
+}
+
+/** Sends `items` with `context` as one batch to a worker that serves batches (see serveBatches); its results, in order. */
+export async function askWorker<C, I, O>(worker: Worker, context: C, items: readonly I[]): Promise<O[]> {
+  const message: Batch<C, I> = { context, items: items as I[] };
+  const done = await new Promise<O[]>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+    worker.postMessage(message);
+  });
+  worker.removeAllListeners('error');
+  return done;
 }
 
 /** A rejection handler that ends `worker` (when there is one) and rethrows: for work that fails before the worker is handed on. */

@@ -1,7 +1,6 @@
 // Reads every article under the content folder: files in parallel, each problem kept, the rest loaded.
 import type { Dirent } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
-import { availableParallelism } from 'node:os';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError, type Problem } from '../errors.js';
@@ -11,8 +10,8 @@ import { parseArticles, parseWorkersFor } from './parse-pool.js';
 import { distinctTimes } from './select.js';
 import type { ParsedFile, PendingFile } from './parse-file.js';
 import { isArticlePath, type ParseOptions, type ParseResult } from './parsing.js';
-import { readArticleFile, statFingerprint } from './read.js';
-import { endingOnError, mapOnWorkers, workerModule } from '../threads.js';
+import { readArticleFile, statFingerprint, type StatContext } from './read.js';
+import { askWorker, endingOnError } from '../threads.js';
 
 /** Files read between two turns of the event loop (reads are synchronous: a promise per call cost more than the read). */
 const READ_CHUNK = 64;
@@ -53,23 +52,20 @@ export interface ArticleFiles {
   fingerprints?: (string | null)[];
 }
 
-/** Below this many files, a thread's start costs more than reading their fingerprints here. */
-const MIN_FILES_TO_STAT_AHEAD = 1000;
-
 /**
  * The article files under `contentDir`, at any depth, dotfiles and images skipped. With `statAhead` (a rebuild: the
- * cache will ask), each file's fingerprint is read too: for thousands of files on a worker thread when there are cores
- * to spare, so the stats run while this thread reads the cache (git preloads its index the same way). Throws InputError
- * only when `contentDir` itself cannot be read.
+ * cache will ask), each file's fingerprint is read too: on the thread given (a parse thread started ahead), so the stats
+ * run while this thread reads the cache (git preloads its index the same way), or here. Throws InputError only when
+ * `contentDir` itself cannot be read.
  */
-export async function listArticleFiles(contentDir: string, statAhead = false): Promise<ArticleFiles> {
+export async function listArticleFiles(contentDir: string, statAhead: boolean | Worker = false): Promise<ArticleFiles> {
   const found = await findArticleFiles(contentDir);
-  if (!statAhead) return found;
-  const context = { contentDir, now: Date.now() };
+  if (statAhead === false) return found;
+  const context: StatContext = { contentDir, now: Date.now() };
   const fingerprints =
-    availableParallelism() < 2 || found.paths.length < MIN_FILES_TO_STAT_AHEAD
+    statAhead === true
       ? found.paths.map((path) => statFingerprint(join(contentDir, path), context.now))
-      : await mapOnWorkers<typeof context, string, string | null>(workerModule('stat-worker', import.meta.url), context, found.paths, 1, found.paths.length);
+      : await askWorker<StatContext, string, string | null>(statAhead, context, found.paths);
   return { ...found, fingerprints };
 }
 

@@ -1,5 +1,21 @@
 // A worker thread of the parse pool: reads (when it must) and parses the batches of article files it is sent, in order.
+// A rebuild's thread (see startParseThread) is first sent every file's path, and answers with their fingerprints (see
+// read.ts) before it loads the parsers: one thread reads the stats and then waits, parsers loaded, for the changed files.
+import { join } from 'node:path';
 import { serveBatches } from '../threads.js';
-import { parsePendingFile, type ParseContext, type PendingFile } from './parse-file.js';
+import type * as ParseFile from './parse-file.js';
+import type { ParseContext, ParsedFile, PendingFile } from './parse-file.js';
+import { statFingerprint, type StatContext } from './read.js';
 
-serveBatches((files: PendingFile[], context: ParseContext) => files.map((file) => parsePendingFile(file, context)));
+let parsers: Promise<typeof ParseFile> | undefined;
+const loadParsers = (): Promise<typeof ParseFile> => (parsers ??= import('./parse-file.js'));
+
+serveBatches<ParseContext | StatContext, PendingFile | string, ParsedFile | string | null>(async (items, context) => {
+  if ('options' in context) {
+    const { parsePendingFile } = await loadParsers();
+    return (items as PendingFile[]).map((file) => parsePendingFile(file, context));
+  }
+  // Loaded once the fingerprints are on their way: the stats come first.
+  setImmediate(() => void loadParsers());
+  return (items as string[]).map((path) => statFingerprint(join(context.contentDir, path), context.now));
+});

@@ -13,6 +13,12 @@ export function fileFingerprint(stats: Stats, now: number): string | null {
   return `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}`;
 }
 
+/** Where and when fingerprints are read: the content folder, and the time (ms) a file must have settled by. */
+export interface StatContext {
+  contentDir: string;
+  now: number;
+}
+
 /** The fingerprint of the file at `file` (null when it is missing or too recent). */
 export function statFingerprint(file: string, now: number): string | null {
   const stats = statSync(file, { throwIfNoEntry: false });

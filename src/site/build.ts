@@ -61,13 +61,12 @@ async function openBuild(
 export async function buildSite(options: Pick<RuntimeOptions, 'contentDir' | 'outDir'>, now: Date): Promise<BuildResult> {
   const cacheDir = join(options.outDir, articleCacheDir);
   const rebuild = existsSync(cacheDir);
-  // Listed (and, on a rebuild, the files' fingerprints read on another thread) while the config and cache load here;
-  // awaited after the config, so a bad site.json is what is reported first.
-  const listing = listArticleFiles(options.contentDir, rebuild);
-  listing.catch(() => undefined);
-  // A rebuild parses the few files that changed on a thread that loads the parsers meanwhile (started after the
-  // stats were read, the parsers were not loaded in time; a rebuild with nothing changed pays ~40 ms for it).
+  // A rebuild reads the files' fingerprints on another thread, which then loads the parsers for the few files found
+  // changed, while this one loads the config and the cache. The listing is awaited after the config, so a bad site.json
+  // is what is reported first.
   const parseThread = rebuild && availableParallelism() > 1 ? startParseThread() : undefined;
+  const listing = listArticleFiles(options.contentDir, rebuild && (parseThread ?? true));
+  listing.catch(() => undefined);
   const { site, templates, cache } = await openBuild(options, cacheDir).catch(endingOnError(parseThread));
   const { config } = site;
   const parseOptions = { timezone: config.timezone, baseUrl: config.baseUrl, languages: config.languages };

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { formatProblem, InputError } from '../../src/errors.js';
 import { listArticleFiles, loadArticles } from '../../src/content/load.js';
+import { startParseThread } from '../../src/content/parse-pool.js';
 import { MAX_ARTICLE_BYTES } from '../../src/content/parsing.js';
 import { statFingerprint } from '../../src/content/read.js';
 
@@ -153,18 +154,24 @@ describe('loadArticles', () => {
 });
 
 describe('listArticleFiles', () => {
-  it('reads ahead the fingerprints of many files on another thread, the same as reading them here', async () => {
+  it('reads ahead the fingerprints of many files, on a parse thread or here, the same as reading them one by one', async () => {
     await write(Object.fromEntries(Array.from({ length: 1200 }, (_, i) => [`s${i % 7}/a-${i}.md`, markdown(`A ${i}`)])));
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(Date.now() + 60_000); // the files just written are old enough to vouch for their bytes
+    const thread = startParseThread();
     try {
-      const ahead = await listArticleFiles(dir, true);
+      const ahead = await listArticleFiles(dir, thread);
       expect(ahead.paths).toHaveLength(1200);
       expect(ahead.fingerprints).toEqual(ahead.paths.map((path) => statFingerprint(join(dir, path), Date.now())));
       expect(ahead.fingerprints?.every((fingerprint) => fingerprint !== null)).toBe(true);
+      expect((await listArticleFiles(dir, true)).fingerprints).toEqual(ahead.fingerprints);
       expect((await listArticleFiles(dir)).fingerprints).toBeUndefined();
+      // The same thread then parses.
+      const { articles } = await loadArticles(dir, options, { parseThread: thread });
+      expect(articles).toHaveLength(1200);
     } finally {
       vi.useRealTimers();
+      await thread.terminate();
     }
   });
 });
