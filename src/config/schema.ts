@@ -2,7 +2,8 @@
 import cron from 'node-cron';
 import addressparser from 'nodemailer/lib/addressparser';
 import { z } from 'zod';
-import { languageTagPattern as languageTag, type Locale } from '../i18n/catalogue.js';
+import type { Locale } from '../i18n/catalogue.js';
+import { languageTagPattern as languageTag } from '../i18n/tags.js';
 
 /** True when `zone` is an IANA time zone this runtime knows. */
 export function isTimeZone(zone: string): boolean {

@@ -3,7 +3,7 @@ import type { Token } from 'markdown-it';
 import { CORE_SCHEMA, load as loadYaml } from 'js-yaml';
 import { createRequire } from 'node:module';
 import type * as Yaml from 'yaml';
-import { z } from 'zod';
+import type * as Zod from 'zod';
 import { parseArticleDate } from './dates.js';
 import { markdown, renderMarkdownBody } from './body.js';
 import { absoluteUrl } from './url.js';
@@ -18,46 +18,46 @@ import {
   type ParseResult,
 } from './parsing.js';
 import { deriveSummary, deriveTitle, shortenSlug, slugify, SLUG_MAX, titleText } from './text.js';
-import { languageTagPattern } from '../i18n/catalogue.js';
+import { languageTagPattern } from '../i18n/tags.js';
 
 const OPENING = /^---[ \t]*$/;
 const CLOSING = /^(?:---|\.\.\.)[ \t]*$/;
 
-const textField = (expected: string) =>
-  z.string({ error: (issue) => (issue.input === undefined ? 'is missing' : `expected ${expected}`) }).trim();
-const optionalText = (expected: string) => textField(expected).nullish();
+// The rules on values beyond their types, shared by the schema and the quick check below.
+const sectionNamesPage = (section: string | null | undefined): boolean => !section || slugify(section) !== '';
 // An image is an http(s) URL or a site-relative path; any other scheme (javascript:, data:) is refused.
-const imageUrl = optionalText('a URL or a path').refine(
-  (url) => url == null || /^https?:\/\//i.test(url) || !/^[a-z][a-z\d+.-]*:/i.test(url),
-  { error: 'expected an http(s) URL or a path such as /images/photo.jpg' },
-);
+const isImageUrl = (url: string | null | undefined): boolean => url == null || /^https?:\/\//i.test(url) || !/^[a-z][a-z\d+.-]*:/i.test(url);
+const isLanguageTag = (tag: string | null | undefined): boolean => tag == null || languageTagPattern.test(tag);
+const slugHasWord = (slug: string | null | undefined): boolean => !slug || slugify(slug) !== '';
+const slugFits = (slug: string | null | undefined): boolean => !slug || shortenSlug(slugify(slug)) === slugify(slug);
 
-/** Schema of an article's front matter. */
-const frontMatterSchema = z.strictObject(
-  {
-    title: optionalText('text'),
-    date: textField('a date'),
-    summary: optionalText('text'),
-    section: optionalText('text').refine((section) => !section || slugify(section) !== '', {
-      error: 'has no letter or digit to name its page and feeds',
-    }),
-    tags: z.array(textField('text'), { error: 'expected a list' }).nullish(),
-    author: optionalText('text'),
-    image: imageUrl,
-    imageAlt: optionalText('text'),
-    draft: z.boolean({ error: 'expected true or false' }).nullish(),
-    updated: optionalText('a date'),
-    lang: optionalText('a language tag').refine((tag) => tag == null || languageTagPattern.test(tag), {
-      error: 'expected a language tag such as "ar" or "pt-BR"',
-    }),
-    slug: optionalText('text')
-      .refine((slug) => !slug || slugify(slug) !== '', { error: 'has no letter or digit' })
-      .refine((slug) => !slug || shortenSlug(slugify(slug)) === slugify(slug), { error: `is longer than ${SLUG_MAX} characters` }),
-  },
-  { error: 'unknown key' },
-);
+/** The schema of an article's front matter, made with zod (given: it is loaded only for front matter the quick check refuses). */
+export function frontMatterSchema({ z }: typeof Zod) {
+  const textField = (expected: string) =>
+    z.string({ error: (issue) => (issue.input === undefined ? 'is missing' : `expected ${expected}`) }).trim();
+  const optionalText = (expected: string) => textField(expected).nullish();
+  return z.strictObject(
+    {
+      title: optionalText('text'),
+      date: textField('a date'),
+      summary: optionalText('text'),
+      section: optionalText('text').refine(sectionNamesPage, { error: 'has no letter or digit to name its page and feeds' }),
+      tags: z.array(textField('text'), { error: 'expected a list' }).nullish(),
+      author: optionalText('text'),
+      image: optionalText('a URL or a path').refine(isImageUrl, { error: 'expected an http(s) URL or a path such as /images/photo.jpg' }),
+      imageAlt: optionalText('text'),
+      draft: z.boolean({ error: 'expected true or false' }).nullish(),
+      updated: optionalText('a date'),
+      lang: optionalText('a language tag').refine(isLanguageTag, { error: 'expected a language tag such as "ar" or "pt-BR"' }),
+      slug: optionalText('text')
+        .refine(slugHasWord, { error: 'has no letter or digit' })
+        .refine(slugFits, { error: `is longer than ${SLUG_MAX} characters` }),
+    },
+    { error: 'unknown key' },
+  );
+}
 
-type FrontMatter = z.output<typeof frontMatterSchema>;
+type FrontMatter = Zod.z.output<ReturnType<typeof frontMatterSchema>>;
 
 const HINTS = {
   title: 'write title: The headline',
@@ -95,6 +95,35 @@ function yamlLibrary(): typeof Yaml {
   return require('yaml') as typeof Yaml;
 }
 
+let schema: ReturnType<typeof frontMatterSchema> | undefined;
+
+/** The front matter schema, with zod loaded on the first use (a front matter problem, or a form the quick check leaves to it). */
+function loadFrontMatterSchema(): ReturnType<typeof frontMatterSchema> {
+  schema ??= frontMatterSchema(require('zod') as typeof Zod);
+  return schema;
+}
+
+/**
+ * Front matter that passes the schema, as the schema gives it (strings trimmed), checked by hand: zod cost each parse
+ * thread 50–80 ms to load and as much again to check 5,000 files. Null for anything else, which the schema then judges.
+ */
+export function checkFrontMatter(value: unknown): FrontMatter | null {
+  const data = value ?? {};
+  if (typeof data !== 'object' || Array.isArray(data)) return null;
+  const checked: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(data)) {
+    if (!Object.hasOwn(HINTS, key)) return null;
+    if (field == null || (key === 'draft' && typeof field === 'boolean')) checked[key] = field;
+    else if (typeof field === 'string') checked[key] = field.trim();
+    else if (key === 'tags' && Array.isArray(field) && field.every((tag) => typeof tag === 'string')) checked[key] = field.map((tag: string) => tag.trim());
+    else return null;
+  }
+  const front = checked as FrontMatter;
+  const types = typeof front.date === 'string' && (front.tags == null || Array.isArray(front.tags)) && (front.draft == null || typeof front.draft === 'boolean');
+  const rules = sectionNamesPage(front.section) && isImageUrl(front.image) && isLanguageTag(front.lang) && slugHasWord(front.slug) && slugFits(front.slug);
+  return types && rules ? front : null;
+}
+
 /** Front matter as js-yaml reads it when it passes the schema, else null (then `yaml` says what and where). */
 function quickFrontMatter(yaml: string): FrontMatter | null {
   let value: unknown;
@@ -103,7 +132,9 @@ function quickFrontMatter(yaml: string): FrontMatter | null {
   } catch {
     return null;
   }
-  const result = frontMatterSchema.safeParse(value ?? {});
+  const checked = checkFrontMatter(value);
+  if (checked) return checked;
+  const result = loadFrontMatterSchema().safeParse(value ?? {});
   return result.success ? result.data : null;
 }
 
@@ -130,7 +161,7 @@ function readFrontMatter(
     const hint = 'write one "key: value" per line, e.g. title: The headline';
     return failure(path, 2, 'the front matter is not "key: value" lines', hint);
   }
-  const result = frontMatterSchema.safeParse(document.toJS() ?? {});
+  const result = loadFrontMatterSchema().safeParse(document.toJS() ?? {});
   if (result.success) return { ok: true, data: result.data, lineOf };
   const located = result.error.issues.map((issue) => {
     const key = issue.code === 'unrecognized_keys' ? issue.keys.slice(0, 1) : issue.path;

@@ -1,7 +1,6 @@
 // Wire text (`.txt`): a `date` header line, a head of title/standfirst/caption/printed date, then blocks.
-import { DateTime } from 'luxon';
 import type { ArticleImage, RelatedRef } from './article.js';
-import { parseArticleDate } from './dates.js';
+import { loadLuxon, parseArticleDate } from './dates.js';
 import { escapeHtml } from './html.js';
 import { articleKeys, failure, folderLanguage, prepareText, type ArticleContent, type ParseOptions, type ParseResult } from './parsing.js';
 import { collapseSpace, deriveSummary, deriveTitle, slugify, titleText } from './text.js';
@@ -32,8 +31,9 @@ function isLabel(text: string): boolean {
 
 /** A line that only prints the date, such as `October 19, 2022`. */
 function isPrintedDate(line: string): boolean {
-  const parses = (format: string): boolean => DateTime.fromFormat(line, format, { locale: 'en' }).isValid;
-  return line.length <= 20 && /\d{4}$/.test(line) && PRINTED_DATE_FORMATS.some(parses);
+  if (line.length > 20 || !/\d{4}$/.test(line)) return false;
+  const { DateTime } = loadLuxon();
+  return PRINTED_DATE_FORMATS.some((format) => DateTime.fromFormat(line, format, { locale: 'en' }).isValid);
 }
 
 /** A one-line block of a few words with no closing punctuation. */

@@ -17,8 +17,6 @@ export const siteLocalesDir = join('templates', 'locales');
 /** The language every key exists in, and the one a missing key falls back to. */
 export const fallbackLanguage = 'en';
 
-/** A BCP 47 language tag as site.json and front matter take it: `en`, `ar`, `pt-BR`, `zh-Hant-TW`. */
-export const languageTagPattern = /^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/;
 
 /** Primary language subtags written right to left. */
 const rtlLanguages = new Set(['ar', 'arc', 'ckb', 'dv', 'fa', 'he', 'ks', 'ps', 'sd', 'ug', 'ur', 'yi']);

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { formatProblem } from '../../src/errors.js';
 import { articleText } from '../../src/content/plain-text.js';
-import { parseMarkdownArticle } from '../../src/content/markdown.js';
+import * as zod from 'zod';
+import { checkFrontMatter, frontMatterSchema, parseMarkdownArticle } from '../../src/content/markdown.js';
 import type { ArticleContent } from '../../src/content/parsing.js';
 
 const fixture = (name: string): string => readFileSync(new URL(`../fixtures/content/markdown/${name}`, import.meta.url), 'utf8');
@@ -290,5 +291,49 @@ describe('parseMarkdownArticle problems', () => {
     const long = parsed(`---\ntitle: ${'word '.repeat(100)}\ndate: 2026-11-22\n---\nText.\n`).title;
     expect(long.length).toBeLessThanOrEqual(300);
     expect(long).toMatch(/^word word .*word…$/);
+  });
+});
+
+describe('checkFrontMatter', () => {
+  const schema = frontMatterSchema(zod);
+  const valid: unknown[] = [
+    { date: '2026-11-24' },
+    { title: '  Budget passes  ', date: ' 2026-11-24T10:00+01:00 ', summary: 'S', section: 'World', tags: [' a ', 'b', ''], author: 'A', draft: false },
+    { date: '2026-11-24', image: 'https://example.org/x.jpg', imageAlt: 'alt', updated: '2026-11-25', lang: 'pt-BR', slug: 'election-results' },
+    { date: '2026-11-24', image: '/images/x.jpg', title: null, summary: null, tags: null, draft: null, section: '' },
+    { date: '2026-11-24', draft: true, tags: [] },
+  ];
+  const refused: unknown[] = [
+    null,
+    [],
+    'text',
+    {},
+    { date: null },
+    { date: 20261124 },
+    { date: '2026-11-24', title: 42 },
+    { date: '2026-11-24', draft: 'true' },
+    { date: '2026-11-24', tags: 'news' },
+    { date: '2026-11-24', tags: ['a', 3] },
+    { date: '2026-11-24', image: 'javascript:alert(1)' },
+    { date: '2026-11-24', lang: 'not a tag' },
+    { date: '2026-11-24', section: '!!!' },
+    { date: '2026-11-24', slug: '---' },
+    { date: '2026-11-24', slug: 'x'.repeat(200) },
+    { date: '2026-11-24', colour: 'red' },
+  ];
+
+  it('gives what the schema gives for front matter the schema accepts', () => {
+    for (const value of valid) {
+      const result = schema.safeParse(value ?? {});
+      expect(result.success).toBe(true);
+      expect(checkFrontMatter(value)).toEqual(result.data);
+    }
+  });
+
+  it('leaves to the schema every front matter the schema refuses', () => {
+    for (const value of refused) {
+      expect(schema.safeParse(value ?? {}).success).toBe(false);
+      expect(checkFrontMatter(value)).toBeNull();
+    }
   });
 });
