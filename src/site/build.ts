@@ -50,7 +50,7 @@ async function openBuild(
   const site = await loadSiteConfigCached(options.contentDir, cacheDir);
   await checkOutDir(options.outDir);
   const templates = await loadSiteTemplates();
-  return { site, templates, cache: await ArticleCache.open(cacheDir, siteKey(site.config, templates)) };
+  return { site, templates, cache: ArticleCache.open(cacheDir, siteKey(site.config, templates)) };
 }
 
 /**
