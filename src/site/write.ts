@@ -1,7 +1,8 @@
 // Writes a planned site into the output folder: only files whose bytes change are written, files whose
 // articles are unchanged are not even rendered, and files an earlier build wrote but this one does not are removed.
 import { createHash } from 'node:crypto';
-import { readdir, readFile, rmdir, unlink } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
+import { rmdir, unlink } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
 import { gazetteCodeHash } from '../code-hash.js';
 import type { SiteConfig } from '../config/schema.js';
@@ -107,9 +108,10 @@ function applyHistory(published: readonly Article[], previous: Records, now: Dat
   return { articles, dates };
 }
 
-async function readManifest(outDir: string): Promise<Manifest | null> {
+/** The manifest of the last build into `outDir`, read synchronously (a rebuild does nothing else meanwhile), or null. */
+function readManifest(outDir: string): Manifest | null {
   try {
-    const data = JSON.parse(await readFile(join(outDir, manifestFile), 'utf8')) as Partial<Manifest>;
+    const data = JSON.parse(readFileSync(join(outDir, manifestFile), 'utf8')) as Partial<Manifest>;
     return data.version === 1 && typeof data.site === 'string' && data.files && typeof data.files === 'object' ? (data as Manifest) : null;
   } catch {
     // Missing or damaged: every file is rendered and compared, and nothing is removed.
@@ -148,18 +150,21 @@ function witnessOf(path: string): { parent: string; name: string } {
 }
 
 /** The paths among `paths` whose witness is present, listing each parent folder once. */
-async function present(outDir: string, paths: readonly string[]): Promise<Set<string>> {
-  const listings = new Map<string, Set<string>>();
-  for (const parent of new Set(paths.map((path) => witnessOf(path).parent))) {
+function present(outDir: string, paths: readonly string[]): Set<string> {
+  const listings = new Map<string, Set<string> | null>();
+  const listing = (parent: string): Set<string> | null => {
     try {
-      listings.set(parent, new Set(await readdir(join(outDir, parent))));
+      // Synchronously: a listing a turn of the event loop cost a rebuild more than the listing.
+      return new Set(readdirSync(join(outDir, parent)));
     } catch (error) {
       if (!isMissing(error)) throw error;
+      return null;
     }
-  }
+  };
   return new Set(
     paths.filter((path) => {
       const { parent, name } = witnessOf(path);
+      if (!listings.has(parent)) listings.set(parent, listing(parent));
       return listings.get(parent)?.has(name) === true;
     }),
   );
@@ -206,7 +211,7 @@ export async function writeSite(
 ): Promise<WriteResult> {
   const templates = options.templates ?? (await loadSiteTemplates(options.templatesDir));
   const site = siteKey(config, templates);
-  const previous = await readManifest(outDir);
+  const previous = readManifest(outDir);
   const previousKeys = previous?.site === site ? previous.files : {};
   const records = recordsOf(previous);
   const now = options.now ?? new Date();
@@ -217,7 +222,7 @@ export async function writeSite(
 
   // A file whose key is the previous build's and which is still there is unchanged: it is not even rendered.
   // One that is not there is written without reading first (in an empty folder, none is read).
-  const there = await present(outDir, plan.files.map((file) => file.path));
+  const there = present(outDir, plan.files.map((file) => file.path));
   const skipped = new Set(plan.files.filter((file) => previousKeys[file.path] === file.key && there.has(file.path)));
   const changed = new Set<AnyFile>();
   const madeDirs = new Set<string>();
