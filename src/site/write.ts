@@ -7,7 +7,7 @@ import { dirname, isAbsolute, join } from 'node:path';
 import { gazetteCodeHash } from '../code-hash.js';
 import type { SiteConfig } from '../config/schema.js';
 import type { Article } from '../content/article.js';
-import { mapLimit, writeIfChanged } from '../files.js';
+import { mapLimit, syncOps, writeIfChanged } from '../files.js';
 import { articlesDir, foreignDirs } from './layout.js';
 import { planSite, type PlanFacts, type PlannedFile } from './plan.js';
 import type { PageContext, PageJob } from './page-worker.js';
@@ -259,7 +259,7 @@ export async function writeSite(
   const articles: Record<string, ArticleRecord> = dated.dates;
   for (const [id, slugs] of planned.history) articles[id] = { ...articles[id], slugs: [...slugs] };
   const manifest: Manifest = { version: 1, site, files, articles };
-  await writeIfChanged(join(outDir, manifestFile), Buffer.from(`${JSON.stringify(manifest)}\n`), { madeDirs });
+  await writeIfChanged(join(outDir, manifestFile), Buffer.from(`${JSON.stringify(manifest)}\n`), { madeDirs, ops: syncOps });
 
   const written = plan.files.filter((file) => changed.has(file));
   return {
