@@ -6,15 +6,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { configCacheFile, loadSiteConfigCached } from '../../src/config/cache.js';
 import { loadSiteConfig } from '../../src/config/load.js';
 import { InputError } from '../../src/errors.js';
+import { siteInput } from '../fixtures/feeds/factory.js';
 
-const siteJson = {
-  title: 'Example News',
-  baseUrl: 'https://news.example.org',
-  language: 'fr',
-  timezone: 'Europe/Paris',
-  author: { name: 'Desk', email: 'desk@example.org' },
-  newsletter: { from: 'News <news@example.org>', postalAddress: '1 Example Street' },
-};
+const siteJson = { ...siteInput, language: 'fr', timezone: 'Europe/Paris' };
 
 let content: string;
 let cacheDir: string;

@@ -6,20 +6,14 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { deserialize, serialize } from 'node:v8';
 import type { Article } from '../../src/content/article.js';
 import { articleCacheDir, buildSite } from '../../src/site/build.js';
+import { siteInput } from '../fixtures/feeds/factory.js';
 import { run } from '../cli/run.js';
 
 let root: string;
 let content: string;
 let out: string;
 
-const siteJson = {
-  title: 'Example News',
-  baseUrl: 'https://news.example.org',
-  language: 'en',
-  timezone: 'Europe/Paris',
-  author: { name: 'Example News desk', email: 'desk@example.org' },
-  newsletter: { from: 'Example News <news@example.org>', postalAddress: '1 Example Street' },
-};
+const siteJson = { ...siteInput, timezone: 'Europe/Paris' };
 
 function markdown(front: Record<string, string>, body: string): string {
   return `---\n${Object.entries(front).map(([k, v]) => `${k}: ${v}`).join('\n')}\n---\n${body}\n`;
