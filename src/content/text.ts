@@ -13,8 +13,11 @@ const XML_ILLEGAL =
   // eslint-disable-next-line no-control-regex -- matching control characters is the point
   /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF\uD800-\uDFFF]/gu;
 
-const words = new Intl.Segmenter('und', { granularity: 'word' });
-const sentences = new Intl.Segmenter('und', { granularity: 'sentence' });
+// Made on first use: the word segmenter takes ~18 ms to make, and the pages, which load this module, never segment.
+let wordSegmenter: Intl.Segmenter | undefined;
+let sentenceSegmenter: Intl.Segmenter | undefined;
+const words = (): Intl.Segmenter => (wordSegmenter ??= new Intl.Segmenter('und', { granularity: 'word' }));
+const sentences = (): Intl.Segmenter => (sentenceSegmenter ??= new Intl.Segmenter('und', { granularity: 'sentence' }));
 
 /** Longest slug made from a headline (and longest `slug:` accepted), in characters. */
 export const SLUG_MAX = 80;
@@ -80,7 +83,7 @@ export function shortenSlug(slug: string, max: number = SLUG_MAX): string {
   const fits = (text: string): boolean => Array.from(text).length <= max && Buffer.byteLength(text) <= SLUG_MAX_BYTES;
   if (fits(slug)) return slug;
   let kept = '';
-  for (const { segment } of words.segment(slug)) {
+  for (const { segment } of words().segment(slug)) {
     if (!fits(kept + segment)) break;
     kept += segment;
   }
@@ -118,7 +121,7 @@ export function shorten(text: string, max: number): string {
   if (text.length <= max) return text;
   if (max <= 0) return '';
   let kept = '';
-  for (const { segment } of words.segment(text)) {
+  for (const { segment } of words().segment(text)) {
     if (kept.length + segment.length > max - 1) break;
     kept += segment;
   }
@@ -134,6 +137,6 @@ export function deriveSummary(text: string): string {
 
 /** A title from running text: its first sentence without the final full stop, cut to TITLE_MAX. */
 export function deriveTitle(text: string): string {
-  const [first] = sentences.segment(collapseSpace(text));
+  const [first] = sentences().segment(collapseSpace(text));
   return shorten((first?.segment ?? '').trim().replace(/[.。]$/, ''), TITLE_MAX);
 }
