@@ -151,11 +151,18 @@ export async function withClaims<T>(
     store.renewClaims(holder, ttlMs, new Date()).catch(() => undefined);
   }, Math.max(1, Math.floor(ttlMs / 3)));
   timer.unref();
+  // When this sender last looked for rows: what it leaves is counted as of then.
+  let lookedAt = new Date();
   try {
     return await fn({
-      claim: (limit) => store.claimDeliveries(holder, limit, ttlMs, new Date()),
-      // What is left for a later send: rows other live senders hold are theirs to finish.
-      pending: () => store.countUnclaimed(holder, new Date()),
+      claim: (limit) => {
+        lookedAt = new Date();
+        return store.claimDeliveries(holder, limit, ttlMs, lookedAt);
+      },
+      // What is left for a later send: rows other senders held when this one last looked are theirs to finish (a dead
+      // sender's, the next send's once its claims expire). Counted at that time, not now: a claim that expired since
+      // would count as left behind by a sender that found nothing to take, and make it exit 75.
+      pending: () => store.countUnclaimed(holder, lookedAt),
     });
   } finally {
     clearInterval(timer);

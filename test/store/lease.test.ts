@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BusyError } from '../../src/errors.js';
-import { isDeadLocalHolder, Lease, leaseHolder, runLeaseName, withLease } from '../../src/store/lease.js';
+import { isDeadLocalHolder, Lease, leaseHolder, runLeaseName, withClaims, withLease } from '../../src/store/lease.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { createTestDatabase, type TestDatabase } from './databases.js';
 
@@ -163,5 +163,39 @@ describe('leaseHolder', () => {
     const a = leaseHolder();
     expect(a).toContain(`:${process.pid}:`);
     expect(leaseHolder()).not.toBe(a);
+  });
+});
+
+describe('withClaims', () => {
+  it('counts what it leaves as of its last look for rows, so a claim that expires after it found none is not its to report', async () => {
+    const start = new Date('2026-11-30T08:00:00Z');
+    vi.useFakeTimers({ now: start, toFake: ['Date'] });
+    await store.upsertSubscribers(
+      Array.from({ length: 4 }, (_, i) => ({ email: `r${i}@example.org`, name: null, status: 'active' as const })),
+      start,
+    );
+    await store.createDigest({
+      number: await store.nextDigestNumber(),
+      edition: 'newsletter',
+      issue: await store.nextIssueNumber('newsletter'),
+      defaultEdition: true,
+      blocks: [],
+      createdAt: start,
+      subject: 'Issue',
+      html: '<p>x</p>',
+      text: 'x',
+      carried: [],
+      passedOver: [],
+    });
+    // Another sender holds every row for a second.
+    expect(await store.claimDeliveries('dead', 10, 1000, start)).toHaveLength(4);
+    const left = await withClaims(store, 'me', 1000, async ({ claim, pending }) => {
+      expect(await claim(10)).toEqual([]);
+      vi.setSystemTime(start.getTime() + 5000); // the other sender's claims have expired since
+      return pending();
+    });
+    expect(left).toBe(0);
+    // The next sender to look finds them.
+    expect(await withClaims(store, 'next', 1000, async ({ claim }) => (await claim(10)).length)).toBe(4);
   });
 });
