@@ -2,12 +2,12 @@
 // the bytes they were (under the same Gazette) takes it as it is, without validating them again, which loads zod and
 // the schema's libraries (60–80 ms of a rebuild).
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import { gazetteCodeHash } from '../code-hash.js';
 import { writeFileAtomic } from '../files.js';
-import { builtInLocalesDir, siteLocalesDir } from '../i18n/catalogue.js';
+import { builtInLocalesDir, catalogueNames, siteLocalesDir } from '../i18n/catalogue.js';
 import type { SiteConfig } from './schema.js';
 
 /** The file of the kept config in a cache folder. */
@@ -27,15 +27,9 @@ export interface CachedConfig {
   save(): Promise<void>;
 }
 
-/** The `.json` files of a folder, by name, each name and its bytes; none when there is no folder. */
-async function jsonFiles(dir: string): Promise<Buffer[]> {
-  let names: string[];
-  try {
-    names = (await readdir(dir)).filter((name) => name.endsWith('.json')).sort();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
+/** The catalogue files of a folder, each name and its bytes; none when there is no folder. */
+async function catalogueBytes(dir: string): Promise<Buffer[]> {
+  const names = await catalogueNames(dir);
   return (await Promise.all(names.map(async (name) => [Buffer.from(`${name}\0`), await readFile(join(dir, name)), Buffer.from('\0')]))).flat();
 }
 
@@ -45,7 +39,7 @@ async function keyOf(contentDir: string): Promise<string> {
   hash.update(await readFile(join(contentDir, 'site.json')));
   for (const dir of [builtInLocalesDir, join(contentDir, siteLocalesDir)]) {
     hash.update(`\0${dir === builtInLocalesDir ? 'built-in' : 'site'}\0`);
-    for (const bytes of await jsonFiles(dir)) hash.update(bytes);
+    for (const bytes of await catalogueBytes(dir)) hash.update(bytes);
   }
   return hash.digest('hex');
 }

@@ -24,11 +24,11 @@ const OPENING = /^---[ \t]*$/;
 const CLOSING = /^(?:---|\.\.\.)[ \t]*$/;
 
 // The rules on values beyond their types, shared by the schema and the quick check below.
-const sectionNamesPage = (section: string | null | undefined): boolean => !section || slugify(section) !== '';
+// A section names its page and feeds, a slug its URL: either needs a letter or digit.
+const hasWord = (text: string | null | undefined): boolean => !text || slugify(text) !== '';
 // An image is an http(s) URL or a site-relative path; any other scheme (javascript:, data:) is refused.
 const isImageUrl = (url: string | null | undefined): boolean => url == null || /^https?:\/\//i.test(url) || !/^[a-z][a-z\d+.-]*:/i.test(url);
 const isLanguageTag = (tag: string | null | undefined): boolean => tag == null || languageTagPattern.test(tag);
-const slugHasWord = (slug: string | null | undefined): boolean => !slug || slugify(slug) !== '';
 const slugFits = (slug: string | null | undefined): boolean => !slug || shortenSlug(slugify(slug)) === slugify(slug);
 
 /** The schema of an article's front matter, made with zod (given: it is loaded only for front matter the quick check refuses). */
@@ -41,7 +41,7 @@ export function frontMatterSchema({ z }: typeof Zod) {
       title: optionalText('text'),
       date: textField('a date'),
       summary: optionalText('text'),
-      section: optionalText('text').refine(sectionNamesPage, { error: 'has no letter or digit to name its page and feeds' }),
+      section: optionalText('text').refine(hasWord, { error: 'has no letter or digit to name its page and feeds' }),
       tags: z.array(textField('text'), { error: 'expected a list' }).nullish(),
       author: optionalText('text'),
       image: optionalText('a URL or a path').refine(isImageUrl, { error: 'expected an http(s) URL or a path such as /images/photo.jpg' }),
@@ -50,7 +50,7 @@ export function frontMatterSchema({ z }: typeof Zod) {
       updated: optionalText('a date'),
       lang: optionalText('a language tag').refine(isLanguageTag, { error: 'expected a language tag such as "ar" or "pt-BR"' }),
       slug: optionalText('text')
-        .refine(slugHasWord, { error: 'has no letter or digit' })
+        .refine(hasWord, { error: 'has no letter or digit' })
         .refine(slugFits, { error: `is longer than ${SLUG_MAX} characters` }),
     },
     { error: 'unknown key' },
@@ -113,15 +113,19 @@ export function checkFrontMatter(value: unknown): FrontMatter | null {
   const checked: Record<string, unknown> = {};
   for (const [key, field] of Object.entries(data)) {
     if (!Object.hasOwn(HINTS, key)) return null;
-    if (field == null || (key === 'draft' && typeof field === 'boolean')) checked[key] = field;
-    else if (typeof field === 'string') checked[key] = field.trim();
-    else if (key === 'tags' && Array.isArray(field) && field.every((tag) => typeof tag === 'string')) checked[key] = field.map((tag: string) => tag.trim());
+    if (field == null) checked[key] = field;
+    else if (key === 'draft') {
+      if (typeof field !== 'boolean') return null;
+      checked[key] = field;
+    } else if (key === 'tags') {
+      if (!Array.isArray(field) || !field.every((tag) => typeof tag === 'string')) return null;
+      checked[key] = field.map((tag: string) => tag.trim());
+    } else if (typeof field === 'string') checked[key] = field.trim();
     else return null;
   }
   const front = checked as FrontMatter;
-  const types = typeof front.date === 'string' && (front.tags == null || Array.isArray(front.tags)) && (front.draft == null || typeof front.draft === 'boolean');
-  const rules = sectionNamesPage(front.section) && isImageUrl(front.image) && isLanguageTag(front.lang) && slugHasWord(front.slug) && slugFits(front.slug);
-  return types && rules ? front : null;
+  const rules = hasWord(front.section) && isImageUrl(front.image) && isLanguageTag(front.lang) && hasWord(front.slug) && slugFits(front.slug);
+  return typeof front.date === 'string' && rules ? front : null;
 }
 
 /** Front matter as js-yaml reads it when it passes the schema, else null (then `yaml` says what and where). */

@@ -16,12 +16,15 @@ export function parseWorkersFor(count: number): number {
   return workersFor(count, MIN_FILES_PER_WORKER);
 }
 
+/** The worker module of the parse threads. */
+const parseWorker = workerModule('parse-worker', import.meta.url);
+
 /**
  * A parse thread started ahead, to be handed to parseArticles: it loads the parsers (about 100 ms) on another core while
  * a rebuild opens its cache, so the few files found changed then are parsed without loading them on this thread.
  */
 export function startParseThread(): Worker {
-  return startWorker(workerModule('parse-worker', import.meta.url));
+  return startWorker(parseWorker);
 }
 
 /**
@@ -39,11 +42,10 @@ export async function parseArticles(
     await started?.terminate();
     return [];
   }
-  if (started) return mapOnWorkers(workerModule('parse-worker', import.meta.url), context, files, workers, BATCH, [started]);
-  if (workers < 2) {
+  if (!started && workers < 2) {
     // Loaded only when a file is to be parsed here: a rebuild whose articles are all in the cache never loads the parsers.
     const { parsePendingFile } = await import('./parse-file.js');
     return files.map((file) => parsePendingFile(file, context));
   }
-  return mapOnWorkers(workerModule('parse-worker', import.meta.url), context, files, workers, BATCH);
+  return mapOnWorkers(parseWorker, context, files, workers, BATCH, started ? [started] : []);
 }

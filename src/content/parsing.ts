@@ -93,4 +93,3 @@ export function hashArticleBytes(bytes: Uint8Array): string {
 export function isArticlePath(path: string): boolean {
   return /\.(?:txt|md)$/i.test(path);
 }
-

@@ -17,7 +17,6 @@ export const siteLocalesDir = join('templates', 'locales');
 /** The language every key exists in, and the one a missing key falls back to. */
 export const fallbackLanguage = 'en';
 
-
 /** Primary language subtags written right to left. */
 const rtlLanguages = new Set(['ar', 'arc', 'ckb', 'dv', 'fa', 'he', 'ks', 'ps', 'sd', 'ug', 'ur', 'yi']);
 
@@ -112,19 +111,23 @@ export function builtInLanguages(): string[] {
   return [fallbackLanguage, ...tags.filter((t) => t !== fallbackLanguage)];
 }
 
+/** The names of the catalogue files (`*.json`) in `dir`, sorted; none when there is no such folder. */
+export async function catalogueNames(dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir)).filter((n) => n.endsWith('.json')).sort();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+}
+
 /**
  * Reads a site's catalogues from `<contentDir>/templates/locales/*.json`; no such folder is no catalogue.
  * An invalid file throws InputError naming it.
  */
 export async function loadSiteCatalogues(contentDir: string): Promise<CatalogueFiles> {
   const dir = join(contentDir, siteLocalesDir);
-  let names: string[];
-  try {
-    names = (await readdir(dir)).filter((n) => n.endsWith('.json')).sort();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw error;
-  }
+  const names = await catalogueNames(dir);
   const files: CatalogueFiles = {};
   const problems: Problem[] = [];
   for (const name of names) {

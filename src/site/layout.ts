@@ -49,6 +49,9 @@ export const redirectsFile = '.gazette-redirects.json';
 /** Articles per page of the home page and section pages; older ones are on `page/2/`, `page/3/`, … */
 export const listPageSize = 50;
 
+/** A folder `listPageDir` gives for a page after the first (without its `/`): it holds that page alone. */
+export const laterListPageDir = /(?:^|\/)page\/\d+$/;
+
 /** The folder of page `number` (from 1) of the article list whose first page is in `dir`. */
 export function listPageDir(dir: string, number: number): string {
   return number === 1 ? dir : `${dir}page/${number}/`;

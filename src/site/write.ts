@@ -8,7 +8,7 @@ import { gazetteCodeHash } from '../code-hash.js';
 import type { SiteConfig } from '../config/schema.js';
 import type { Article } from '../content/article.js';
 import { mapLimit, syncOps, writeIfChanged } from '../files.js';
-import { articlesDir, foreignDirs } from './layout.js';
+import { articlesDir, foreignDirs, laterListPageDir } from './layout.js';
 import { planSite, type PlanFacts, type PlannedFile } from './plan.js';
 import type { PageContext, PageJob } from './page-worker.js';
 import { defaultTemplatesDir, loadSiteTemplates, type SiteTemplates } from './templates.js';
@@ -126,9 +126,6 @@ export function siteKey(config: SiteConfig, templates: SiteTemplates): string {
     .digest('hex');
 }
 
-/** The folder of a list page after the first, which holds nothing else (see listPageDir). */
-const ALONE_LIST_PAGE = /(?:^|\/)page\/\d+$/;
-
 function isMissing(error: unknown): boolean {
   return (error as NodeJS.ErrnoException).code === 'ENOENT';
 }
@@ -144,7 +141,7 @@ function witnessOf(path: string): { parent: string; name: string } {
   const slash = path.lastIndexOf('/');
   const folder = slash === -1 ? '.' : path.slice(0, slash);
   const name = path.slice(slash + 1);
-  if (name !== 'index.html' || !(folder.startsWith(articlesDir) || ALONE_LIST_PAGE.test(folder))) return { parent: folder, name };
+  if (name !== 'index.html' || !(folder.startsWith(articlesDir) || laterListPageDir.test(folder))) return { parent: folder, name };
   const up = folder.lastIndexOf('/');
   return { parent: folder.slice(0, up), name: folder.slice(up + 1) };
 }

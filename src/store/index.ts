@@ -15,12 +15,12 @@ const postgres = (): Promise<typeof PostgresModule> => import('./postgres.js');
 
 /** Connects to the database `db` names (a `postgres://` URL, else a SQLite file), without migrating it. */
 export function openDriver(db: string): Promise<Driver> {
-  return isPostgresUrl(db) ? postgres().then((driver) => driver.openPostgresDriver(db)) : Promise.resolve(openSqliteFile(db));
+  return isPostgresUrl(db) ? postgres().then((module) => module.openPostgresDriver(db)) : Promise.resolve(openSqliteFile(db));
 }
 
 /** Opens the store at `--db` / `GAZETTE_DB`: a `postgres://` URL on PostgreSQL, anything else as a SQLite file. */
 export function openStore(options: Pick<RuntimeOptions, 'dbPath'>): Promise<Store> {
-  return isPostgresUrl(options.dbPath) ? postgres().then((driver) => driver.openPostgresStore(options.dbPath)) : openSqliteStore(options.dbPath);
+  return isPostgresUrl(options.dbPath) ? postgres().then((module) => module.openPostgresStore(options.dbPath)) : openSqliteStore(options.dbPath);
 }
 
 /** The database `db` names, for messages: a URL without its user and password, or the file's path. */
