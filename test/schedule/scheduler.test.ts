@@ -356,14 +356,18 @@ describe('health', () => {
     await addReaders(store, 1);
     const newsroom = new Newsroom();
     newsroom.articles.push('a1');
-    const { logger } = captureLogger();
+    const { logger, lines } = captureLogger();
     const scheduler = await start({ config: siteConfig(everySecond, '*/5 * * * * *'), store, logger, jobs: { publish: newsroom.publish(store), build: newsroom.build() } });
     await until('a run', async () => (await readScheduleState(store, 'newsletter'))?.lastRun !== null);
     const health = await scheduler.health();
     const [newsletter, feeds] = health.schedules;
     expect(newsletter).toMatchObject({ name: 'newsletter', pattern: everySecond, timezone: 'UTC', waiting: null });
     expect(new Date(newsletter?.next ?? 0).getTime()).toBeGreaterThan(Date.now() - 1_000);
-    expect(newsletter?.lastRun).toMatchObject({ result: 'ok', reason: 'scheduled', counts: { digest: 1, sent: 1, pending: 0 } });
+    // The run's reason is the one it started with: 'scheduled' at its fire time, 'deferred' when a loaded machine's
+    // event loop made it late or it waited for the feeds build (both seen in CI).
+    const started = lines.find((line) => line.msg === 'run started' && line.runId === newsletter?.lastRun?.runId);
+    expect(['scheduled', 'deferred']).toContain(started?.reason);
+    expect(newsletter?.lastRun).toMatchObject({ result: 'ok', reason: started?.reason, counts: { digest: 1, sent: 1, pending: 0 } });
     expect(feeds).toMatchObject({ name: 'feeds', pattern: '*/5 * * * * *' });
     expect(health.holder).toContain(`:${process.pid}:`);
   });
