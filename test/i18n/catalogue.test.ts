@@ -165,6 +165,18 @@ describe('tHtml', () => {
     expect(t(en, 'server.read', { site: 'Example News' })).toBe('Read Example News');
   });
 
+  it('writes each locale its own words, a copy of one (as a worker thread gets it) the same, and values afresh on every call', () => {
+    const copy = structuredClone(en);
+    const overridden = { ...en, messages: { ...en.messages, 'site.subscribeByEmail': 'Get it by mail & post' } };
+    expect(tHtml(en, 'site.subscribeByEmail')).toBe('Subscribe by email');
+    expect(tHtml(copy, 'site.subscribeByEmail')).toBe('Subscribe by email');
+    expect(tHtml(overridden, 'site.subscribeByEmail')).toBe('Get it by mail &amp; post');
+    expect(t(overridden, 'site.subscribeByEmail')).toBe('Get it by mail & post');
+    expect(tHtml(en, 'site.subscribeByEmail')).toBe('Subscribe by email');
+    expect(t(copy, 'server.read', { site: 'A' })).toBe('Read A');
+    expect(t(copy, 'server.read', { site: 'B' })).toBe('Read B');
+  });
+
   it('refuses an unknown key, so a misspelt template fails loudly', () => {
     expect(() => tHtml(en, 'site.nope')).toThrow(/no message "site\.nope"/);
   });
