@@ -227,26 +227,27 @@ export function parseMarkdownArticle(source: string, path: string, options: Pars
   if (title === '') {
     return failure(path, 1, 'no title in the front matter and no heading or paragraph to take one from', HINTS.title);
   }
-  return {
-    ok: true,
-    article: {
-      ...articleKeys(path, title, data.slug || null),
-      title,
-      summary: data.summary || deriveSummary(firstParagraph ?? ''),
-      date: date.date,
-      ...(updated && updated.date > date.date ? { updated: updated.date } : {}),
-      section: data.section || null,
-      tags: [...new Set(data.tags ?? [])].filter((tag) => tag !== ''),
-      author: data.author || null,
-      source: null,
-      lang: data.lang || folderLanguage(path, options.languages),
-      image: data.image
-        ? { url: options.baseUrl === undefined ? data.image : absoluteUrl(data.image, options.baseUrl), alt: data.imageAlt || title, caption: null, credit: null }
-        : null,
-      html,
-      related: [],
-      draft: data.draft ?? false,
-      sourcePath: path,
-    },
+  const { id, slug } = articleKeys(path, title, data.slug || null);
+  // Property by property, no spreads: a literal with spreads in it took a fifth of this function's time.
+  const article: ArticleContent = {
+    id,
+    slug,
+    title,
+    summary: data.summary || deriveSummary(firstParagraph ?? ''),
+    date: date.date,
+    section: data.section || null,
+    tags: [...new Set(data.tags ?? [])].filter((tag) => tag !== ''),
+    author: data.author || null,
+    source: null,
+    lang: data.lang || folderLanguage(path, options.languages),
+    image: data.image
+      ? { url: options.baseUrl === undefined ? data.image : absoluteUrl(data.image, options.baseUrl), alt: data.imageAlt || title, caption: null, credit: null }
+      : null,
+    html,
+    related: [],
+    draft: data.draft ?? false,
+    sourcePath: path,
   };
+  if (updated && updated.date > date.date) article.updated = updated.date;
+  return { ok: true, article };
 }

@@ -56,5 +56,5 @@ export function parseArticle(bytes: Uint8Array, path: string, options: ParseOpti
   const parse = /\.md$/i.test(path) ? parseMarkdownArticle : parseWireText;
   const result = parse(decoded.text, path, options);
   if (!result.ok) return result;
-  return { ok: true, article: { ...result.article, hash: hashArticleBytes(bytes) } };
+  return { ok: true, article: Object.assign(result.article, { hash: hashArticleBytes(bytes) }) };
 }
