@@ -10,7 +10,8 @@ import { absoluteUrl } from './url.js';
 // markdown-it 14, not 15: the same parser and the same tokens, but 15's build turns every class field into a helper
 // call, a sixth of each article's parsing. Its CommonJS bundle loads in a third of the time of its ES modules (files
 // of their own), which a rebuild's parse thread waits for.
-const MarkdownIt = createRequire(import.meta.url)('markdown-it') as typeof MarkdownItClass;
+const require = createRequire(import.meta.url);
+const MarkdownIt = require('markdown-it') as typeof MarkdownItClass;
 
 type Attributes = NonNullable<Token['attrs']>;
 
