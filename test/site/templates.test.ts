@@ -56,4 +56,13 @@ describe('precompiled site templates', () => {
     const [page] = pages(await loadSiteTemplates(edited, Promise.resolve(ready)));
     expect(page).toContain('data-edited="yes"');
   });
+
+  it('refuse an edited template that calls a helper Gazette does not have, naming it', async () => {
+    const edited = join(dir, 'site');
+    await cp(defaultTemplatesDir, edited, { recursive: true });
+    const article = join(edited, 'article.hbs');
+    await writeFile(article, (await readFile(article, 'utf8')).replace('{{article.title}}', '{{shout article.title}}'));
+    const templates = await loadSiteTemplates(edited, Promise.resolve({}));
+    expect(() => renderArticlePage(articles[0]!, config, templates)).toThrow(/helper shout/);
+  });
 });
