@@ -1,6 +1,6 @@
 // The per-reader parts of a digest. A digest is rendered once with placeholder tokens; each reader's copy is
 // made by splicing their values in, which costs microseconds instead of an MJML render per reader.
-// No imports: the delivery stage loads this module in every send without pulling in MJML.
+// Only small text helpers are imported: the delivery stage loads this module in every send without pulling in MJML.
 import { oneLine } from '../content/text.js';
 import { escapeHtml as escapeForDoubleQuotes } from '../content/html.js';
 
