@@ -77,10 +77,10 @@ export async function askWorker<C, I, O>(worker: Worker, context: C, items: read
   return done;
 }
 
-/** A rejection handler that ends `worker` (when there is one) and rethrows: for work that fails before the worker is handed on. */
-export function endingOnError(worker: Worker | undefined): (error: unknown) => Promise<never> {
+/** A rejection handler that ends `workers` and rethrows: for work that fails before the workers are handed on. */
+export function endingOnError(workers: readonly Worker[] | Promise<readonly Worker[]>): (error: unknown) => Promise<never> {
   return async (error) => {
-    await worker?.terminate();
+    await Promise.all((await workers).map((worker) => worker.terminate()));
     throw error;
   };
 }

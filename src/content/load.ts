@@ -28,8 +28,8 @@ export interface LoadOptions {
   cache?: ArticleCache;
   /** The folder's files, when the caller started listing them already. */
   listing?: Promise<ArticleFiles>;
-  /** A parse thread the caller started ahead (see startParseThread): used, or ended, by the time the articles are loaded. */
-  parseThread?: Worker;
+  /** Parse threads the caller started ahead (see startParseThread): used, or ended, by the time the articles are loaded. */
+  parseThreads?: readonly Worker[];
 }
 
 const byPath = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -136,15 +136,15 @@ async function readArticleFiles(contentDir: string, files: ArticleFiles, now: nu
 }
 
 /** Every file's outcome: looked up in the cache, then the others read and parsed (on worker threads when there are many). */
-async function loadArticleFiles(contentDir: string, files: ArticleFiles, options: ParseOptions, { cache, parseThread }: LoadOptions): Promise<ParseResult[]> {
+async function loadArticleFiles(contentDir: string, files: ArticleFiles, options: ParseOptions, { cache, parseThreads = [] }: LoadOptions): Promise<ParseResult[]> {
   const now = Date.now();
-  const outcomes = await readArticleFiles(contentDir, files, now, cache).catch(endingOnError(parseThread));
+  const outcomes = await readArticleFiles(contentDir, files, now, cache).catch(endingOnError(parseThreads));
   const pending = outcomes.flatMap((outcome, index) => ('path' in outcome ? [{ index, file: outcome }] : []));
   const parsed = await parseArticles(
     pending.map(({ file }) => file),
     { options, contentDir, now },
     parseWorkersFor(pending.length),
-    parseThread,
+    parseThreads,
   );
   const results = outcomes as ParseResult[];
   for (const [i, { index }] of pending.entries()) {
@@ -193,7 +193,7 @@ function rejectDuplicateSlugs(articles: readonly Article[]): LoadResult {
  * Throws InputError only when the folder itself cannot be read.
  */
 export async function loadArticles(contentDir: string, options: ParseOptions, load: LoadOptions = {}): Promise<LoadResult> {
-  const files = await (load.listing ?? listArticleFiles(contentDir)).catch(endingOnError(load.parseThread));
+  const files = await (load.listing ?? listArticleFiles(contentDir)).catch(endingOnError(load.parseThreads ?? []));
   const unreadable = files.problems;
   const results = await loadArticleFiles(contentDir, files, options, load);
   const unique = rejectDuplicateSlugs(results.flatMap((result) => (result.ok ? [result.article] : [])));

@@ -19,33 +19,42 @@ export function parseWorkersFor(count: number): number {
 /** The worker module of the parse threads. */
 const parseWorker = workerModule('parse-worker', import.meta.url);
 
+/** What a parse thread started ahead is for. */
+export interface ParseThreadData {
+  /**
+   * Load the parsers at once: a full build's threads, which load them while this thread reads the config. Without it,
+   * the thread waits for its first batch, which in a rebuild is the files to stat (see parse-worker.ts).
+   */
+  loadParsers: boolean;
+}
+
 /**
  * A parse thread started ahead, to be handed to parseArticles: it loads the parsers (about 100 ms) on another core while
- * a rebuild opens its cache, so the few files found changed then are parsed without loading them on this thread.
+ * this thread loads the config, or a rebuild opens its cache, so the files are then parsed without waiting for them.
  */
-export function startParseThread(): Worker {
-  return startWorker(parseWorker);
+export function startParseThread(data: ParseThreadData = { loadParsers: false }): Worker {
+  return startWorker(parseWorker, { workerData: data });
 }
 
 /**
  * Parses each file as parsePendingFile does (reading the ones that came without their bytes), on `workers` threads
  * (on this one when fewer than 2 are asked for, and no thread was started ahead); results come in the order of
- * `files`. The thread started ahead, if any, is used or ended, never left running.
+ * `files`. The threads started ahead are used or ended, never left running.
  */
 export async function parseArticles(
   files: readonly PendingFile[],
   context: ParseContext,
   workers = parseWorkersFor(files.length),
-  started?: Worker,
+  started: readonly Worker[] = [],
 ): Promise<ParsedFile[]> {
   if (files.length === 0) {
-    await started?.terminate();
+    await Promise.all(started.map((thread) => thread.terminate()));
     return [];
   }
-  if (!started && workers < 2) {
+  if (started.length === 0 && workers < 2) {
     // Loaded only when a file is to be parsed here: a rebuild whose articles are all in the cache never loads the parsers.
     const { parsePendingFile } = await import('./parse-file.js');
     return files.map((file) => parsePendingFile(file, context));
   }
-  return mapOnWorkers(parseWorker, context, files, workers, BATCH, started ? [started] : []);
+  return mapOnWorkers(parseWorker, context, files, workers, BATCH, started);
 }

@@ -1,14 +1,18 @@
 // A worker thread of the parse pool: reads (when it must) and parses the batches of article files it is sent, in order.
 // A rebuild's thread (see startParseThread) is first sent every file's path, and answers with their fingerprints (see
 // read.ts) before it loads the parsers: one thread reads the stats and then waits, parsers loaded, for the changed files.
+// A full build's threads load the parsers as they start, while the main thread is still loading the config.
 import { join } from 'node:path';
+import { workerData } from 'node:worker_threads';
 import { serveBatches } from '../threads.js';
 import type * as ParseFile from './parse-file.js';
 import type { ParseContext, ParsedFile, PendingFile } from './parse-file.js';
+import type { ParseThreadData } from './parse-pool.js';
 import { statFingerprint, type StatContext } from './read.js';
 
 let parsers: Promise<typeof ParseFile> | undefined;
 const loadParsers = (): Promise<typeof ParseFile> => (parsers ??= import('./parse-file.js'));
+if ((workerData as ParseThreadData | null)?.loadParsers === true) void loadParsers();
 
 serveBatches<ParseContext | StatContext, PendingFile | string, ParsedFile | string | null>(async (items, context) => {
   if ('options' in context) {

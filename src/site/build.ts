@@ -2,13 +2,14 @@
 import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
+import type { Worker } from 'node:worker_threads';
 import type { SiteConfig } from '../config/schema.js';
 import { loadSiteConfigCached, type CachedConfig } from '../config/cache.js';
 import type { RuntimeOptions } from '../config/options.js';
 import { join } from 'node:path';
 import { ArticleCache } from '../content/cache.js';
 import { listArticleFiles, loadArticles } from '../content/load.js';
-import { startParseThread } from '../content/parse-pool.js';
+import { parseWorkersFor, startParseThread } from '../content/parse-pool.js';
 import { selectPublished } from '../content/select.js';
 import { UsageError, type Problem } from '../errors.js';
 import { planImages, readImageFacts } from './images.js';
@@ -62,15 +63,22 @@ export async function buildSite(options: Pick<RuntimeOptions, 'contentDir' | 'ou
   const cacheDir = join(options.outDir, articleCacheDir);
   const rebuild = existsSync(cacheDir);
   // A rebuild reads the files' fingerprints on another thread, which then loads the parsers for the few files found
-  // changed, while this one loads the config and the cache. The listing is awaited after the config, so a bad site.json
-  // is what is reported first.
-  const parseThread = rebuild && availableParallelism() > 1 ? startParseThread() : undefined;
-  const listing = listArticleFiles(options.contentDir, rebuild && (parseThread ?? true));
+  // changed, while this one loads the config and the cache. A full build starts the parse threads its files are worth
+  // as soon as they are listed: they load the parsers while this thread loads the config. The listing is awaited after
+  // the config, so a bad site.json is what is reported first.
+  const statThread = rebuild && availableParallelism() > 1 ? startParseThread() : undefined;
+  const listing = listArticleFiles(options.contentDir, rebuild && (statThread ?? true));
   listing.catch(() => undefined);
-  const { site, templates, cache } = await openBuild(options, cacheDir).catch(endingOnError(parseThread));
+  const threads: Promise<Worker[]> = statThread
+    ? Promise.resolve([statThread])
+    : listing.then(
+        (files) => Array.from({ length: rebuild ? 0 : parseWorkersFor(files.paths.length) }, () => startParseThread({ loadParsers: true })),
+        () => [],
+      );
+  const { site, templates, cache } = await openBuild(options, cacheDir).catch(endingOnError(threads));
   const { config } = site;
   const parseOptions = { timezone: config.timezone, baseUrl: config.baseUrl, languages: config.languages };
-  const { articles, problems } = await loadArticles(options.contentDir, parseOptions, { cache, listing, ...(parseThread && { parseThread }) });
+  const { articles, problems } = await loadArticles(options.contentDir, parseOptions, { cache, listing, parseThreads: await threads });
   // Written while the pages are: the cache already holds what it will keep.
   const saved = cache.save().then(() => site.save());
   saved.catch(() => undefined);

@@ -167,7 +167,7 @@ describe('listArticleFiles', () => {
       expect((await listArticleFiles(dir, true)).fingerprints).toEqual(ahead.fingerprints);
       expect((await listArticleFiles(dir)).fingerprints).toBeUndefined();
       // The same thread then parses.
-      const { articles } = await loadArticles(dir, options, { parseThread: thread });
+      const { articles } = await loadArticles(dir, options, { parseThreads: [thread] });
       expect(articles).toHaveLength(1200);
     } finally {
       vi.useRealTimers();

@@ -56,11 +56,11 @@ describe('parseArticles', () => {
     }
   });
 
-  it('parses a few files on a thread started ahead, and ends the thread', async () => {
-    const thread = startParseThread();
+  it.each([false, true])('parses a few files on a thread started ahead (parsers loaded at once: %s), and ends the thread', async (loadParsers) => {
+    const thread = startParseThread({ loadParsers });
     const exited = new Promise<number>((resolve) => thread.once('exit', resolve));
     const few = files.slice(0, 3);
-    const parsed = (await parseArticles(few, context(), parseWorkersFor(few.length), thread)).map((file) => file.result);
+    const parsed = (await parseArticles(few, context(), parseWorkersFor(few.length), [thread])).map((file) => file.result);
     expect(parsed).toEqual(few.map((file) => parseArticle(file.bytes, file.path, options)));
     expect(typeof (await exited)).toBe('number');
   });
@@ -68,7 +68,7 @@ describe('parseArticles', () => {
   it('ends a thread started ahead when no file is to be parsed', async () => {
     const thread = startParseThread();
     const exited = new Promise<number>((resolve) => thread.once('exit', resolve));
-    expect(await parseArticles([], context(), 0, thread)).toEqual([]);
+    expect(await parseArticles([], context(), 0, [thread])).toEqual([]);
     expect(typeof (await exited)).toBe('number');
   });
 
