@@ -70,3 +70,37 @@ describe('renderMarkdownBody', () => {
     expect(plain('|a|\n|:-:|\n|b|', base)).toBe('<table>\n<thead>\n<tr>\n<th>a</th>\n</tr>\n</thead>\n<tbody>\n<tr>\n<td>b</td>\n</tr>\n</tbody>\n</table>\n');
   });
 });
+
+describe('the linkify pretest', () => {
+  // linkify-it's own pretest, the one body.ts replaces: the reference.
+  const reference = (text: string): boolean => (Object.getPrototypeOf(markdown.linkify) as typeof markdown.linkify).pretest.call(markdown.linkify, text);
+  const texts = [
+    '',
+    'No link in this sentence, only words.',
+    'Two sentences. And a third one.',
+    'Time: 10:30, ratio 3:1 and a colon at the end:',
+    'see http://example.org and HTTPS://EXAMPLE.ORG/X',
+    'ftp:files mailto:desk FTP: MAILTO:',
+    'protocol-relative //cdn.example.org/x and a path a//b',
+    'a comment //here, without a dot',
+    'a//b',
+    'under_http://example.org >https://example.org ｜http://example.org',
+    'desk@example.org and a lone @ sign',
+    'www.example.org WWW.EXAMPLE.ORG localhost LOCALHOST:3000',
+    'example.com, example.co.uk., news.рф, xn--p1ai.test, 192.168.0.1 and version 1.2.3',
+    'e.g. U.S. i.e. a.b .com at the start',
+    'Arabic عربي. Hebrew עברית: and emoji 😀.',
+    ...plainBodies,
+  ];
+
+  it('answers as linkify-it does, for schemes, fuzzy hosts and addresses in any case', () => {
+    for (const text of texts) expect(markdown.linkify.pretest(text), text).toBe(reference(text));
+    expect(texts.filter(reference).length).toBeGreaterThan(8);
+    expect(texts.filter((text) => !reference(text)).length).toBeGreaterThan(3);
+  });
+
+  it('is tried on every scheme linkify-it knows, each of which has a colon or two slashes', () => {
+    const schemes = /\)\(([^()]*)\)$/.exec(markdown.linkify.re.schema_test?.source ?? '')?.[1]?.split('|') ?? [];
+    expect(schemes.map((scheme) => scheme.replaceAll('\\/', '/'))).toEqual(['http:', 'https:', 'ftp:', '//', 'mailto:']);
+  });
+});
