@@ -11,9 +11,13 @@ interface Batch<C, I> {
   items: I[];
 }
 
-/** How many threads `count` items are worth when a thread pays for itself from `perThread` items: none for a few items or a single core. */
+/**
+ * How many threads `count` items are worth when a thread pays for itself from `perThread` items: none for a few items
+ * or a single core, and none rather than one (a lone thread leaves this one idle and adds the copying).
+ */
 export function workersFor(count: number, perThread: number): number {
-  return Math.min(availableParallelism(), 4, Math.floor(count / perThread));
+  const threads = Math.min(availableParallelism(), 4, Math.floor(count / perThread));
+  return threads < 2 ? 0 : threads;
 }
 
 /** A worker running `module` (see `workerModule`): compiled, the JS file itself; from source (tests, benches), the TypeScript through tsx. */

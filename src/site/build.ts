@@ -72,7 +72,7 @@ export async function buildSite(options: Pick<RuntimeOptions, 'contentDir' | 'ou
   const threads: Promise<Worker[]> = statThread
     ? Promise.resolve([statThread])
     : listing.then(
-        (files) => Array.from({ length: rebuild ? 0 : parseWorkersFor(files.paths.length) }, () => startParseThread({ loadParsers: true })),
+        (files) => Array.from({ length: parseWorkersFor(files.paths.length) }, () => startParseThread({ loadParsers: true })),
         () => [],
       );
   const { site, templates, cache } = await openBuild(options, cacheDir).catch(endingOnError(threads));

@@ -74,5 +74,7 @@ describe('parseArticles', () => {
 
   it('uses no worker for a few files', () => {
     expect(parseWorkersFor(10)).toBe(0);
+    // Enough for one thread but not two: parsing stays here rather than on a lone thread beside an idle one.
+    expect(parseWorkersFor(4500)).toBe(0);
   });
 });
