@@ -1,11 +1,11 @@
 // Parsed articles kept between builds, so a rebuild parses only the files whose bytes changed.
-import { readFileSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import { writeFileAtomic } from '../files.js';
 import type { Article } from './article.js';
 import { hashArticleBytes } from './parsing.js';
+import { readFileReused } from './read.js';
 
 /**
  * Shard files the cache is split into: a rebuild after one edit writes one of them again, not the whole cache (tens of
@@ -69,7 +69,7 @@ export class ArticleCache {
     const dirty = new Set<number>();
     for (const shard of previous.keys()) {
       try {
-        const data = deserialize(readFileSync(shardFile(dir, shard))) as Partial<ShardData>;
+        const data = deserialize(readFileReused(shardFile(dir, shard))) as Partial<ShardData>;
         if (data.version === 2 && data.key === key && data.articles instanceof Map && data.files instanceof Map) {
           previous[shard] = { articles: data.articles, files: data.files };
           continue;
