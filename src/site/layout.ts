@@ -62,9 +62,13 @@ export function rootOf(dir: string): string {
   return '../'.repeat(dir.split('/').filter(Boolean).length);
 }
 
+/** A path of the characters encodeURIComponent leaves as they are, and `/`. */
+const unreserved = /^[\w\-.!~*'()/]*$/;
+
 /** The absolute URL of an output path (a folder ends with `/`), each segment percent-encoded. */
 export function urlOf(baseUrl: string, path: string): string {
-  return `${baseUrl}/${path.split('/').map(encodeURIComponent).join('/')}`;
+  // Most paths have nothing to encode (a slug is made of letters, digits and hyphens): they skip the split and join.
+  return unreserved.test(path) ? `${baseUrl}/${path}` : `${baseUrl}/${path.split('/').map(encodeURIComponent).join('/')}`;
 }
 
 /** A section and its articles, newest first. */
