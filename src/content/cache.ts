@@ -69,6 +69,8 @@ export class ArticleCache {
     const dirty = new Set<number>();
     for (const shard of previous.keys()) {
       try {
+        // Deserializing copies every string and object out of the reused buffer (only a typed array would point into it,
+        // and an article holds none), so the next read may overwrite it.
         const data = deserialize(readFileReused(shardFile(dir, shard))) as Partial<ShardData>;
         if (data.version === 2 && data.key === key && data.articles instanceof Map && data.files instanceof Map) {
           previous[shard] = { articles: data.articles, files: data.files };
