@@ -32,15 +32,10 @@ export interface SitemapPage {
 /** The newest modified date of `articles`, or null. */
 function newestModified(articles: readonly Article[]): Date | null {
   let newest: Date | null = null;
-  // Compared as numbers: `>` on two Dates converts each through valueOf, a third of a sitemap's rendering at 10,000 pages.
-  let newestTime = 0;
   for (const article of articles) {
     const modified = lastModified(article);
-    const time = modified.getTime();
-    if (newest === null || time > newestTime) {
-      newest = modified;
-      newestTime = time;
-    }
+    // Compared as numbers: `>` on two Dates converts each through valueOf, a third of a sitemap's rendering at 10,000 pages.
+    if (newest === null || modified.getTime() > newest.getTime()) newest = modified;
   }
   return newest;
 }
