@@ -43,6 +43,23 @@ export async function replaceFile(path: string, write: (temporary: string) => un
   }
 }
 
+/** Errors of making a file or folder where one of the other kind stands (mkdir over a file, a rename over a folder). */
+const inTheWay = new Set(['EEXIST', 'EISDIR', 'ENOTEMPTY']);
+
+/**
+ * Runs `make`, which makes the file or folder `path`; when it fails because something of the other kind stands there,
+ * removes that and runs `make` again. Only for paths that are Gazette's own (its caches), where whatever stands there is damage.
+ */
+export async function clearingTheWay(path: string, make: () => Promise<unknown>): Promise<void> {
+  try {
+    await make();
+  } catch (error) {
+    if (!inTheWay.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
+    await rm(path, { recursive: true, force: true });
+    await make();
+  }
+}
+
 /** Writes `data` at `path` through `replaceFile`; `mode` 0o600 keeps a private file (a message, a list) private. */
 export async function writeFileAtomic(path: string, data: string | Uint8Array, mode?: number, ops = promiseOps): Promise<void> {
   await replaceFile(path, (temporary) => ops.writeFile(temporary, data, mode === undefined ? {} : { mode }), ops);

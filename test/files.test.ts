@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mapLimit, replaceFile, syncOps, writeFileAtomic, writeIfChanged } from '../src/files.js';
+import { clearingTheWay, mapLimit, replaceFile, syncOps, writeFileAtomic, writeIfChanged } from '../src/files.js';
 
 let dir: string;
 
@@ -108,5 +108,30 @@ describe('mapLimit', () => {
     });
     expect(results).toEqual([60, 20, 40, 0, 10]);
     expect(most).toBe(2);
+  });
+});
+
+describe('clearingTheWay', () => {
+  it('replaces a folder standing where a file is written', async () => {
+    const path = join(dir, 'cache.v8');
+    await mkdir(join(path, 'inside'), { recursive: true });
+    await clearingTheWay(path, () => writeFileAtomic(path, 'bytes'));
+    expect(await readFile(path, 'utf8')).toBe('bytes');
+  });
+
+  it('replaces a file standing where a folder is made', async () => {
+    const path = join(dir, 'cache');
+    await writeFile(path, 'not a folder');
+    await clearingTheWay(path, () => mkdir(path, { recursive: true }));
+    expect((await stat(path)).isDirectory()).toBe(true);
+  });
+
+  it('leaves what stands there when the failure is another one, and rethrows it', async () => {
+    const path = join(dir, 'missing', 'cache.v8');
+    await expect(clearingTheWay(path, () => writeFile(path, 'bytes'))).rejects.toThrow(/ENOENT/);
+    const kept = join(dir, 'kept');
+    await writeFile(kept, 'mine');
+    await expect(clearingTheWay(kept, () => Promise.reject(Object.assign(new Error('no space'), { code: 'ENOSPC' })))).rejects.toThrow('no space');
+    expect(await readFile(kept, 'utf8')).toBe('mine');
   });
 });

@@ -6,7 +6,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import { gazetteCodeHash } from '../code-hash.js';
-import { writeFileAtomic } from '../files.js';
+import { clearingTheWay, writeFileAtomic } from '../files.js';
 import { builtInLocalesDir, catalogueNames, siteLocalesDir } from '../i18n/catalogue.js';
 import type { SiteConfig } from './schema.js';
 
@@ -69,7 +69,7 @@ export async function loadSiteConfigCached(contentDir: string, cacheDir: string)
       // Kept only under the key of the bytes it was made from: a site.json saved during the build is read again next time.
       if (made === undefined || made !== (await keyOf(contentDir).catch(() => undefined))) return;
       await mkdir(cacheDir, { recursive: true })
-        .then(() => writeFileAtomic(file, serialize({ version: 1, key: made, config } satisfies Kept)))
+        .then(() => clearingTheWay(file, () => writeFileAtomic(file, serialize({ version: 1, key: made, config } satisfies Kept))))
         .catch(() => undefined);
     },
   };

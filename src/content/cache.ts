@@ -1,8 +1,8 @@
 // Parsed articles kept between builds, so a rebuild parses only the files whose bytes changed.
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
-import { writeFileAtomic } from '../files.js';
+import { clearingTheWay, writeFileAtomic } from '../files.js';
 import type { Article } from './article.js';
 import { hashArticleBytes } from './parsing.js';
 import { readFileReused } from './read.js';
@@ -141,16 +141,14 @@ export class ArticleCache {
       this.#dirty.has(shard) || entries.articles.size !== this.#previous[shard]?.articles.size ? [shard] : [],
     );
     if (changed.length === 0) return;
-    await mkdir(this.#dir, { recursive: true }).catch(async (error: unknown) => {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      // A file stands where the cache's folder goes: the path is Gazette's own, so it is damage like any other.
-      await rm(this.#dir, { force: true });
-      await mkdir(this.#dir);
-    });
+    // The cache's paths are Gazette's own: a file where the folder goes, or a folder where a shard goes, is damage like any other.
+    await clearingTheWay(this.#dir, () => mkdir(this.#dir, { recursive: true }));
     await Promise.all(
       changed.map((shard) => {
         const data: ShardData = { version: 2, key: this.#key, ...(this.#current[shard] as Entries) };
-        return writeFileAtomic(shardFile(this.#dir, shard), serialize(data));
+        const file = shardFile(this.#dir, shard);
+        const bytes = serialize(data);
+        return clearingTheWay(file, () => writeFileAtomic(file, bytes));
       }),
     );
   }

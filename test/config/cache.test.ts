@@ -81,4 +81,11 @@ describe('loadSiteConfigCached', () => {
     await tamperKeptTitle('Kept title');
     expect((await build()).title).toBe('Kept title');
   });
+
+  it('keeps the config again when a folder stands where its file goes', async () => {
+    await mkdir(join(cacheDir, configCacheFile, 'inside'), { recursive: true });
+    expect((await build()).title).toBe('Example News');
+    await tamperKeptTitle('Kept title');
+    expect((await build()).title).toBe('Kept title');
+  });
 });

@@ -224,6 +224,19 @@ describe('the article cache', () => {
     expect(await cacheFiles()).toHaveLength(16);
   });
 
+  it('replaces a folder standing where a shard goes, and is then used again', async () => {
+    await buildSite({ contentDir: content, outDir: out }, now);
+    const [first = '', second = ''] = await cacheFiles();
+    await rm(first);
+    await mkdir(join(first, 'inside'), { recursive: true });
+    await writeFile(second, 'damaged');
+    const { code, stderr } = await run(['build', '--content', content, '--out', out]);
+    expect({ code, stderr: stderr.replace(/^.*broken\.txt.*\n/m, '') }).toEqual({ code: 2, stderr: '' });
+    expect((await stat(first)).isFile()).toBe(true);
+    await tamperWithCachedTitle('kyrgyzstan', 'Cached title');
+    expect((await buildSite({ contentDir: content, outDir: out }, now)).published.map((a) => a.title)).toContain('Cached title');
+  });
+
   it('writes again only the shard of an edited article', async () => {
     await buildSite({ contentDir: content, outDir: out }, now);
     const read = async (): Promise<string[]> => Promise.all((await cacheFiles()).map((file) => readFile(file, 'base64')));
