@@ -1,7 +1,6 @@
 // Reads every article under the content folder: files in parallel, each problem kept, the rest loaded.
-import type { Dirent } from 'node:fs';
+import { readdirSync, type Dirent } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
-import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError, type Problem } from '../errors.js';
 import type { Article } from './article.js';
@@ -59,7 +58,8 @@ export interface ArticleFiles {
  * `contentDir` itself cannot be read.
  */
 export async function listArticleFiles(contentDir: string, statAhead: boolean | Worker = false): Promise<ArticleFiles> {
-  const found = await findArticleFiles(contentDir);
+  // Listed before the first await: the thread gets the paths to stat before this one blocks on the cache.
+  const found = findArticleFiles(contentDir);
   if (statAhead === false) return found;
   const context: StatContext = { contentDir, now: Date.now() };
   const fingerprints =
@@ -69,15 +69,18 @@ export async function listArticleFiles(contentDir: string, statAhead: boolean | 
   return { ...found, fingerprints };
 }
 
-/** Paths and problems of `listArticleFiles`, without fingerprints. */
-async function findArticleFiles(contentDir: string): Promise<ArticleFiles> {
+/**
+ * Paths and problems of `listArticleFiles`, without fingerprints. Read synchronously: listed a folder per turn of the
+ * event loop, a rebuild's listing waited behind the cache (read synchronously), and the stats behind the listing.
+ */
+function findArticleFiles(contentDir: string): ArticleFiles {
   const paths: string[] = [];
   const problems: Problem[] = [];
   const folders = [''];
   for (let folder = folders.pop(); folder !== undefined; folder = folders.pop()) {
     let entries: Dirent[];
     try {
-      entries = await readdir(join(contentDir, folder), { withFileTypes: true });
+      entries = readdirSync(join(contentDir, folder), { withFileTypes: true });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? 'error';
       if (folder === '') {
