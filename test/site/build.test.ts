@@ -247,6 +247,20 @@ describe('the article cache', () => {
     expect(after).toHaveLength(16);
     expect(after.filter((bytes, i) => bytes !== before[i])).toHaveLength(1);
   });
+
+  it('forgets a deleted article: its shard is written again without it, the others are kept', async () => {
+    await buildSite({ contentDir: content, outDir: out }, now);
+    const cached = async (): Promise<string[]> => {
+      const paths = await Promise.all((await cacheFiles()).map(async (file) => [...(deserialize(await readFile(file)) as { articles: Map<string, Article> }).articles.keys()]));
+      return paths.flat().sort();
+    };
+    expect(await cached()).toEqual(['kyrgyzstan.txt', 'local/budget.md', 'local/draft.md', 'local/future.md']);
+    await rm(join(content, 'local', 'draft.md'));
+    await buildSite({ contentDir: content, outDir: out }, now);
+    expect(await cached()).toEqual(['kyrgyzstan.txt', 'local/budget.md', 'local/future.md']);
+    await tamperWithCachedTitle('kyrgyzstan', 'Cached title');
+    expect((await buildSite({ contentDir: content, outDir: out }, now)).published.map((a) => a.title)).toContain('Cached title');
+  });
 });
 
 describe('gazette build', () => {
