@@ -104,6 +104,18 @@ describe('loadArticles', () => {
     ]);
   });
 
+  it('reports each of three files with one URL, naming the other two', async () => {
+    const front = (title: string): string => `---\ntitle: ${title}\ndate: 2026-11-22\nslug: harbour\n---\nBody.\n`;
+    await write({ 'a.md': front('A'), 'b.md': front('B'), 'c.md': front('C'), 'other.md': markdown('Other') });
+    const { articles, problems } = await loadArticles(dir, options);
+    expect(articles.map((article) => article.slug)).toEqual(['other']);
+    expect(problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
+      'a.md: the URL articles/harbour/ is also the URL of b.md, c.md',
+      'b.md: the URL articles/harbour/ is also the URL of a.md, c.md',
+      'c.md: the URL articles/harbour/ is also the URL of a.md, b.md',
+    ]);
+  });
+
   it('reports a slug: in front matter that takes another file\'s URL', async () => {
     await write({ 'harbour.md': markdown('Harbour'), 'bridge.md': '---\ntitle: Bridge\ndate: 2026-11-22\nslug: Harbour\n---\nBody.\n' });
     const { problems } = await loadArticles(dir, options);
