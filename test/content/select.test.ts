@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Article } from '../../src/content/article.js';
-import { selectPublished } from '../../src/content/select.js';
+import { distinctTimes, selectPublished } from '../../src/content/select.js';
 
 const article = (slug: string, date: string, draft = false): Article => ({
   id: slug,
@@ -47,5 +47,22 @@ describe('selectPublished', () => {
     ];
     expect(selectPublished(articles, now).map((a) => a.slug)).toEqual(['new', 'a-same', 'b-same', 'old']);
     expect(articles.map((a) => a.slug)).toEqual(['old', 'b-same', 'new', 'a-same']);
+  });
+});
+
+describe('distinctTimes', () => {
+  it('moves each article not later than the one before it (by time, then file) one second past it, keeping the list order', () => {
+    const articles = [article('c', '2026-11-22T00:00:00Z'), article('a', '2026-11-22T00:00:00Z'), article('b', '2026-11-22T00:00:01Z')];
+    const times = distinctTimes(articles).map((a) => `${a.slug} ${a.date.toISOString()}`);
+    expect(times).toEqual(['c 2026-11-22T00:00:01.000Z', 'a 2026-11-22T00:00:00.000Z', 'b 2026-11-22T00:00:02.000Z']);
+    expect(articles.map((a) => a.date.toISOString())).toEqual(['2026-11-22T00:00:00.000Z', '2026-11-22T00:00:00.000Z', '2026-11-22T00:00:01.000Z']);
+  });
+
+  it('gives back the same articles, in a new list, when no two share an instant', () => {
+    const articles = [article('b', '2026-11-23T00:00:00Z'), article('a', '2026-11-22T00:00:00Z')];
+    const spread = distinctTimes(articles);
+    expect(spread).not.toBe(articles);
+    expect(spread).toHaveLength(2);
+    expect(spread.every((a, i) => a === articles[i])).toBe(true);
   });
 });
