@@ -30,8 +30,8 @@ const emptyShards = (): Entries[] => Array.from({ length: SHARDS }, () => ({ art
 
 /**
  * What this build keeps of one shard. Most of a rebuild's articles are the shard's own, kept as they were: only their
- * paths are listed, and the shard's maps are made again only when it is to be written (a map entry per article cost
- * a rebuild of 10,000 articles more than the list).
+ * paths are listed, and the shard's maps are made again only when it is to be written (two map entries per article
+ * cost a rebuild of 10,000 articles about 10 ms).
  */
 interface Kept {
   /** Paths whose article and fingerprint are the ones read. */
