@@ -1,4 +1,6 @@
 // The body renderer's shortcut past the sanitizer must give the sanitizer's bytes exactly, or step aside.
+import type MarkdownItClass from 'markdown-it';
+import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { markdown, renderMarkdownBody, renderPlainMarkdown } from '../../src/content/body.js';
 import { sanitizeBody } from '../../src/content/sanitize.js';
@@ -102,5 +104,46 @@ describe('the linkify pretest', () => {
   it('is tried on every scheme linkify-it knows, each of which has a colon or two slashes', () => {
     const schemes = /\)\(([^()]*)\)$/.exec(markdown.linkify.re.schema_test?.source ?? '')?.[1]?.split('|') ?? [];
     expect(schemes.map((scheme) => scheme.replaceAll('\\/', '/'))).toEqual(['http:', 'https:', 'ftp:', '//', 'mailto:']);
+  });
+});
+
+describe('the faster text rule and line index', () => {
+  // markdown-it as it ships, with the options of body.ts: the reference for every token.
+  const stock = new (createRequire(import.meta.url)('markdown-it') as typeof MarkdownItClass)({ html: true, linkify: true });
+  const parsedAlike = (source: string): void => expect(markdown.parse(source, {}), JSON.stringify(source)).toEqual(stock.parse(source, {}));
+
+  it('gives the tokens markdown-it gives, for every construct and the whitespace around lines', () => {
+    const edges = [
+      '',
+      '\n',
+      '   ',
+      'text',
+      'last line without a newline',
+      'a\n   ',
+      'a\n\t \t',
+      '```\nan unclosed fence\n   ',
+      '    indented code\n      ',
+      'a\n  b  \n\t\tc\n \t d',
+      '\tcode after a tab\n  \tmixed\n    four spaces\n     five',
+      '- item\n\t- tabbed sub\n   - three spaces\n\n  continued',
+      '> quote\n>\tafter a tab\n> > nested',
+      'a\r\nb\rc\n\n\n',
+      'run of text with every terminator: \\ ! # $ % & * + - : < = > @ [ ] ^ _ ` { } ~ and then more',
+      '[link *em* text](/x) and ![img](/i.png "t") www.example.org desk@example.org https://a.example.org/b',
+    ];
+    for (const source of [...edges, ...plainBodies]) parsedAlike(source);
+  });
+
+  it('gives the tokens markdown-it gives for thousands of random sources of Markdown characters and whitespace', () => {
+    const alphabet = ['a', 'b', 'w', ' ', ' ', '\t', '\n', '\n', '*', '_', '-', '#', '>', '`', '[', ']', '(', ')', '!', '<', '&', ':', '|', '~', '\\', '1', '.', '/', '@', '😀', 'é', '"'];
+    let seed = 42;
+    const random = (): number => {
+      seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+      return seed / 2 ** 32;
+    };
+    for (let i = 0; i < 3000; i++) {
+      const length = Math.floor(random() * 120);
+      parsedAlike(Array.from({ length }, () => alphabet[Math.floor(random() * alphabet.length)]).join(''));
+    }
   });
 });
