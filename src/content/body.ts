@@ -26,6 +26,13 @@ if (!schemeTest || !fuzzyHostTest) throw new Error('linkify-it has no schema_tes
 markdown.linkify.pretest = (text) =>
   text.includes('@') || ((text.includes(':') || text.includes('//')) && schemeTest.test(text)) || fuzzyHostTest.test(text);
 
+// markdown-it's first rule rewrites every newline, a regular expression's match each, to turn `\r\n` and `\r` into
+// `\n`; NUL becomes U+FFFD. Sources without either are left as they are.
+markdown.core.ruler.at('normalize', (state) => {
+  if (state.src.includes('\r')) state.src = state.src.replace(/\r\n?/g, '\n');
+  if (state.src.includes('\0')) state.src = state.src.replaceAll('\0', '\uFFFD');
+});
+
 // markdown-it's inline `text` rule steps over the characters that cannot start any other rule one at a time, a
 // function call each: a tenth of rendering a body. One sticky pattern of the same characters (those not among its
 // terminators) finds where the run ends, and the run, as there, stops at posMax.

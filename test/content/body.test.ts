@@ -107,7 +107,7 @@ describe('the linkify pretest', () => {
   });
 });
 
-describe('the faster text rule and line index', () => {
+describe('the faster newline, text and line rules', () => {
   // markdown-it as it ships, with the options of body.ts: the reference for every token.
   const stock = new (createRequire(import.meta.url)('markdown-it') as typeof MarkdownItClass)({ html: true, linkify: true });
   const parsedAlike = (source: string): void => expect(markdown.parse(source, {}), JSON.stringify(source)).toEqual(stock.parse(source, {}));
@@ -128,6 +128,7 @@ describe('the faster text rule and line index', () => {
       '- item\n\t- tabbed sub\n   - three spaces\n\n  continued',
       '> quote\n>\tafter a tab\n> > nested',
       'a\r\nb\rc\n\n\n',
+      'NUL \0 in a line, \r\r\n\n and a lone \r at the end\r',
       'run of text with every terminator: \\ ! # $ % & * + - : < = > @ [ ] ^ _ ` { } ~ and then more',
       '[link *em* text](/x) and ![img](/i.png "t") www.example.org desk@example.org https://a.example.org/b',
     ];
@@ -135,7 +136,7 @@ describe('the faster text rule and line index', () => {
   });
 
   it('gives the tokens markdown-it gives for thousands of random sources of Markdown characters and whitespace', () => {
-    const alphabet = ['a', 'b', 'w', ' ', ' ', '\t', '\n', '\n', '*', '_', '-', '#', '>', '`', '[', ']', '(', ')', '!', '<', '&', ':', '|', '~', '\\', '1', '.', '/', '@', '😀', 'é', '"'];
+    const alphabet = ['a', 'b', 'w', ' ', ' ', '\t', '\n', '\n', '\r', '\0', '*', '_', '-', '#', '>', '`', '[', ']', '(', ')', '!', '<', '&', ':', '|', '~', '\\', '1', '.', '/', '@', '😀', 'é', '"'];
     let seed = 42;
     const random = (): number => {
       seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
