@@ -266,6 +266,18 @@ describe('parseMarkdownArticle problems', () => {
     expect(problem('---\ntitle: T\ndate: 2026-11-22\n\nText.\n')).toBe(`2026/story.md:1: the front matter is not closed — ${hint}`);
   });
 
+  it('finds the closing line wherever it is: "..." too, the last line without a newline, and a body that is empty', () => {
+    expect(parsed('---\ntitle: Dots\ndate: 2026-11-22\n...\nBody.\n')).toMatchObject({ title: 'Dots', html: '<p>Body.</p>\n' });
+    expect(parsed('---\ntitle: Last\ndate: 2026-11-22\n---')).toMatchObject({ title: 'Last', html: '' });
+    expect(parsed('---  \ntitle: Spaces\ndate: 2026-11-22\n--- \t\n\nBody with --- inside.\n---\nMore.')).toMatchObject({
+      title: 'Spaces',
+      html: '<h2>Body with --- inside.</h2>\n<p>More.</p>\n',
+    });
+    const hint = 'start the file with a "---" line, then "title: …" and "date: YYYY-MM-DD", then a "---" line';
+    expect(problem('---')).toBe(`2026/story.md:1: the front matter is not closed — ${hint}`);
+    expect(problem('---\n')).toBe(`2026/story.md:1: the front matter is not closed — ${hint}`);
+  });
+
   it('reports front matter that is not key: value lines', () => {
     expect(problem('---\n- a\n- b\n---\n')).toBe(
       '2026/story.md:2: the front matter is not "key: value" lines — write one "key: value" per line, e.g. title: The headline',
