@@ -77,12 +77,20 @@ const KNOWN_KEYS = `the keys are ${Object.keys(HINTS).join(', ')}`;
 
 /** The file's front matter YAML and Markdown body, or why they cannot be told apart. */
 function splitFrontMatter(source: string, path: string): { ok: true; yaml: string; body: string } | Failure {
-  const lines = source.split('\n');
   const hint = 'start the file with a "---" line, then "title: …" and "date: YYYY-MM-DD", then a "---" line';
-  if (!OPENING.test(lines[0] ?? '')) return failure(path, 1, 'no front matter', hint);
-  const end = lines.findIndex((line, index) => index > 0 && CLOSING.test(line));
-  if (end === -1) return failure(path, 1, 'the front matter is not closed', hint);
-  return { ok: true, yaml: lines.slice(1, end).join('\n'), body: lines.slice(end + 1).join('\n') };
+  const lineAt = (start: number): { text: string; next: number } => {
+    const end = source.indexOf('\n', start);
+    return end === -1 ? { text: source.slice(start), next: source.length + 1 } : { text: source.slice(start, end), next: end + 1 };
+  };
+  const opening = lineAt(0);
+  if (!OPENING.test(opening.text)) return failure(path, 1, 'no front matter', hint);
+  // Line by line up to the closing one, without splitting the body into lines only to join them again.
+  for (let start = opening.next; start <= source.length; ) {
+    const line = lineAt(start);
+    if (CLOSING.test(line.text)) return { ok: true, yaml: source.slice(opening.next, Math.max(opening.next, start - 1)), body: source.slice(line.next) };
+    start = line.next;
+  }
+  return failure(path, 1, 'the front matter is not closed', hint);
 }
 
 const require = createRequire(import.meta.url);
