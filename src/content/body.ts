@@ -77,9 +77,9 @@ markdown.block.State = function lineIndexedState(src: string, md: MarkdownItClas
   return state;
 } as unknown as typeof BlockState;
 
+const textEntities: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
 /** Escapes text as the sanitizer writes text (`"` stays: only attribute values escape it). */
 const escapeText = (text: string): string => (/[&<>]/.test(text) ? text.replace(/[&<>]/g, (c) => textEntities[c] ?? c) : text);
-const textEntities: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
 
 const Renderer = markdown.renderer.constructor as new () => MarkdownRenderer;
 const plain = new Renderer();

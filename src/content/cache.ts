@@ -129,9 +129,7 @@ export class ArticleCache {
 
   /** Records a freshly parsed article, and its file's fingerprint when it has one, for the next build. */
   remember(article: Article, fingerprint: string | null): void {
-    const shard = shardOf(article.sourcePath);
-    this.#keep(article, fingerprint, shard);
-    this.#dirty.add(shard);
+    this.#keep(article, fingerprint, shardOf(article.sourcePath));
   }
 
   /** The earlier article of `path`, unless the cache file was tampered with so that it is no article (its date not a Date). */

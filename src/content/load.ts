@@ -166,9 +166,12 @@ function sharedKeyProblems(articles: readonly Article[], keyOf: (article: Articl
   for (const article of articles) {
     const key = keyOf(article);
     const earlier = first.get(key);
+    if (earlier === undefined) {
+      first.set(key, article);
+      continue;
+    }
     const group = shared.get(key);
-    if (earlier === undefined) first.set(key, article);
-    else if (group) group.push(article);
+    if (group) group.push(article);
     else shared.set(key, [earlier, article]);
   }
   return [...shared].flatMap(([key, group]) =>

@@ -87,7 +87,7 @@ function splitFrontMatter(source: string, path: string): { ok: true; yaml: strin
   // Line by line up to the closing one, without splitting the body into lines only to join them again.
   for (let start = opening.next; start <= source.length; ) {
     const line = lineAt(start);
-    if (CLOSING.test(line.text)) return { ok: true, yaml: source.slice(opening.next, Math.max(opening.next, start - 1)), body: source.slice(line.next) };
+    if (CLOSING.test(line.text)) return { ok: true, yaml: source.slice(opening.next, start - 1), body: source.slice(line.next) };
     start = line.next;
   }
   return failure(path, 1, 'the front matter is not closed', hint);
