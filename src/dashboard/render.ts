@@ -1,15 +1,15 @@
 // The dashboard page: the numbers of `readDashboard` as tables, and the same numbers as SVG charts beside them.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 import type { SiteConfig } from '../config/schema.js';
 import { subscriberStatuses } from '../store/types.js';
 import { renderLineChart, renderStackedBarChart } from './charts.js';
 import type { DashboardData } from './read.js';
+import { templatesDirOf } from '../paths.js';
 
-/** `templates/admin/` of this installation (the same relative path from `src/` and from `dist/`). */
-const adminTemplatesDir = fileURLToPath(new URL('../../templates/admin/', import.meta.url));
+/** `templates/admin/` of this installation (see templatesDirOf). */
+const adminTemplatesDir = templatesDirOf('admin');
 
 /** Gmail's bulk-sender thresholds for the spam-complaint rate: keep under 0.1 %, never reach 0.3 %. */
 export const complaintThresholds = { warning: 0.001, limit: 0.003 } as const;

@@ -2,13 +2,13 @@
 // makes responsive HTML, html-to-text makes the plain-text part from that same HTML.
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 import { compile as compileHtmlToText } from 'html-to-text';
 import { registerMessageHelpers } from '../i18n/index.js';
+import { templatesDirOf } from '../paths.js';
 
-/** Where the email templates live: `templates/email/` at the package root (from `src/` and `dist/` alike). */
-const emailTemplateDir = fileURLToPath(new URL('../../templates/email/', import.meta.url));
+/** Where the email templates live: `templates/email/` at the package root (see templatesDirOf). */
+const emailTemplateDir = templatesDirOf('email');
 
 /** The templates in `templates/email/`; partials (in `partials/`) are shared through `{{> name}}`. */
 export type EmailTemplate = 'digest' | 'confirm' | 'archive';

@@ -4,12 +4,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { IntlMessageFormat } from 'intl-messageformat';
 import { InputError, type Problem } from '../errors.js';
+import { templatesDirOf } from '../paths.js';
 
-/** `templates/locales/` of this installation (the same relative path from `src/` and from `dist/`). */
-export const builtInLocalesDir = fileURLToPath(new URL('../../templates/locales/', import.meta.url));
+/** `templates/locales/` of this installation (see templatesDirOf). */
+export const builtInLocalesDir = templatesDirOf('locales');
 
 /** Where a site keeps its own catalogues, relative to the content folder. */
 export const siteLocalesDir = join('templates', 'locales');

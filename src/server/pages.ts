@@ -2,16 +2,16 @@
 // the rest of the site. Handlebars escapes every value; none of these templates has a raw `{{{…}}}`.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 import type { SiteConfig } from '../config/schema.js';
 import { registerMessageHelpers } from '../i18n/index.js';
 import type { ChoiceBox } from '../subscribers/choices.js';
 import { feedLinks, frame } from '../site/pages.js';
 import { defaultTemplatesDir as siteTemplatesDir } from '../site/templates.js';
+import { templatesDirOf } from '../paths.js';
 
-/** `templates/server/` of this installation (the same relative path from `src/` and from `dist/`). */
-const serverTemplatesDir = fileURLToPath(new URL('../../templates/server/', import.meta.url));
+/** `templates/server/` of this installation (see templatesDirOf). */
+const serverTemplatesDir = templatesDirOf('server');
 
 /** What each page shows. */
 export interface PageViews {

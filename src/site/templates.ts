@@ -2,10 +2,10 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type Handlebars from 'handlebars';
 import { handlebarsRuntime, loadHandlebarsCompiler } from '../handlebars.js';
 import { registerMessageHelpers } from '../i18n/index.js';
+import { templatesDirOf } from '../paths.js';
 
 /** Compiled page templates and the stylesheet; `hash` changes whenever any of them does. */
 export interface SiteTemplates {
@@ -20,8 +20,8 @@ export interface SiteTemplates {
   hash: string;
 }
 
-/** `templates/site/` of this installation (the same relative path from `src/` and from `dist/`). */
-export const defaultTemplatesDir = fileURLToPath(new URL('../../templates/site/', import.meta.url));
+/** `templates/site/` of this installation (see templatesDirOf). */
+export const defaultTemplatesDir = templatesDirOf('site');
 
 const files = ['layout.hbs', 'list.hbs', 'index.hbs', 'article.hbs', 'section.hbs', 'subscribe.hbs', 'site.css', 'redirect.hbs', 'choices.hbs'] as const;
 
