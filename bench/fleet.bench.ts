@@ -177,7 +177,7 @@ const rssHook = `data:text/javascript,process.on('exit',()=>process.stderr.write
 async function sendFleet(n: number, db: string, contentDir: string, sink: Sink): Promise<{ seconds: number; rssMb: number[]; sent: number[] }> {
   const started = performance.now();
   const runs = Array.from({ length: n }, () => {
-    const child = spawn(process.execPath, ['--import', rssHook, join(root, 'dist/cli/bin.js'), 'send', '--json', '--content', contentDir, '--db', db], {
+    const child = spawn(process.execPath, ['--import', rssHook, join(root, 'dist/bin.js'), 'send', '--json', '--content', contentDir, '--db', db], {
       env: { ...process.env, SMTP_URL: sink.url, GAZETTE_SECRET: 'bench-secret-0123456789abcdefghijklmnop' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

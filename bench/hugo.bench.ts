@@ -1,7 +1,7 @@
 // `npm run bench -- hugo`: `gazette build` against Hugo, as a user runs them: whole processes, same machine.
 //
 // The same generated 10,000 Markdown articles (5 sections, front matter, ~2 KB of Markdown each) are built by
-// `gazette build` (the compiled dist/cli/bin.js) and by `hugo` (pages, paginated home and section lists, RSS and
+// `gazette build` (the compiled dist/bin.js) and by `hugo` (pages, paginated home and section lists, RSS and
 // JSON of the newest 50, like Gazette's) into empty folders; runs are paired and alternate which goes first.
 // Medians of RUNS (and their spread), and the peak RSS of each process (GNU time). Goal: Gazette ≤ 1.0× Hugo's wall
 // time (0.5× stretch). The disk is synced before each run, and the built folders are removed only at the end (about
@@ -151,7 +151,7 @@ function median(values: number[]): number {
 
 // The bench measures the `gazette` a user runs: the compiled one, built from this tree first (`npm run build`).
 buildGazette();
-const gazetteBin = join(root, 'dist/cli/bin.js');
+const gazetteBin = join(root, 'dist/bin.js');
 
 const work = await mkdtemp(join(tmpdir(), 'gazette-hugo-bench-'));
 try {

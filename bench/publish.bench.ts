@@ -18,7 +18,7 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const connections = 5;
 const here = fileURLToPath(import.meta.url);
 const root = fileURLToPath(new URL('..', import.meta.url));
-const gazetteBin = join(root, 'dist/cli/bin.js');
+const gazetteBin = join(root, 'dist/bin.js');
 const gnuTime = '/usr/bin/time';
 
 // ---- the SMTP sink (child process) ----

@@ -58,7 +58,7 @@ export function readCodeHash(root: string): string {
   return recordedHash(root) ?? computeCodeHash(root).hash;
 }
 
-/** The folder of Gazette's own modules: `dist/` compiled, `src/` from source. */
+/** The folder of Gazette's own modules: `dist/` bundled, `src/` from source. */
 export const gazetteRoot = fileURLToPath(new URL('.', import.meta.url));
 
 let gazetteCode: string | undefined;

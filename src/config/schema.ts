@@ -1,7 +1,7 @@
 // The one schema of `content/site.json`: it gives the user type, the resolved type and every error at once.
 import cron from 'node-cron';
 import addressparser from 'nodemailer/lib/addressparser';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Locale } from '../i18n/catalogue.js';
 import { languageTagPattern as languageTag } from '../i18n/tags.js';
 

@@ -1,6 +1,6 @@
 // What a schedule remembers across restarts (node-cron keeps nothing): the first slot no completed run has
 // covered yet, and the last run for /healthz. Kept in the store, so every daemon on a database shares it.
-import { z } from 'zod';
+import * as z from 'zod';
 import { hasEditions } from '../config/editions.js';
 import type { SiteConfig } from '../config/schema.js';
 import type { Store } from '../store/index.js';

@@ -1,6 +1,6 @@
 // What may enter the subscriber list: one rule for the CLI, the CSV import and the public form.
 import { domainToASCII } from 'node:url';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** An address that passed `validateEmail`. */
 export type ValidEmail = { ok: true; email: string };
