@@ -1,5 +1,5 @@
-// The benches that run `gazette` as a user does build it first, as `npm ci` does: `npm run build` (tsc, then the
-// precompiled site templates).
+// The benches that run `gazette` as a user does build it first, as `npm ci` does: `npm run build` (the esbuild
+// bundle in dist/, the precompiled site templates and the code's hash).
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 

@@ -4,6 +4,6 @@
 import { fileURLToPath } from 'node:url';
 
 /** A folder of `templates/` in this installation (`site`, `email`, `server`, `admin`, `locales`), with a trailing slash. */
-export function templatesDirOf(kind: string): string {
+export function templatesDirOf(kind: 'site' | 'email' | 'server' | 'admin' | 'locales'): string {
   return fileURLToPath(new URL(`../templates/${kind}/`, import.meta.url));
 }

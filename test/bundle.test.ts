@@ -1,38 +1,65 @@
-// The bundle `npm run build` makes in dist/ (what the `gazette` command runs): the same site as the sources build, from
-// every thread it starts, and the sample digest delivered. Built again first, so it is the bundle of these sources.
+// The bundle `npm run build` makes (what the `gazette` command runs): the same site as the sources build, its worker
+// modules serving their threads, and the sample digest delivered. Made from these sources into a folder of its own
+// beside dist/ (one level below the package, as dist/ is), so that whatever runs from dist/ meanwhile keeps it.
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { basename, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Worker } from 'node:worker_threads';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { computeCodeHash } from '../src/code-hash.js';
+import { loadSiteConfig } from '../src/config/load.js';
+import { parseArticle } from '../src/content/parse.js';
 import { buildSite } from '../src/site/build.js';
+import { defaultTemplatesDir, loadSiteTemplates, type PrecompiledTemplates } from '../src/site/templates.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const bin = join(root, 'dist', 'bin.js');
 const run = promisify(execFile);
+
+let bundle: string;
+let temp: string;
 
 /** `gazette ARGS` from the bundle, in `cwd`, with no Gazette or SMTP settings from this environment. */
 function gazette(cwd: string, ...args: string[]): Promise<{ stdout: string; stderr: string }> {
-  return run(process.execPath, [bin, ...args], { cwd, env: { PATH: process.env.PATH ?? '' } });
+  return run(process.execPath, [join(bundle, 'bin.js'), ...args], { cwd, env: { PATH: process.env.PATH ?? '' } });
 }
 
-/** Every file under `dir` but the build's own state (its manifest names the code's hash), with its bytes. */
-async function filesOf(dir: string): Promise<Map<string, Buffer>> {
+/** Every file under `dir` but the build's own state (its manifest names the code's hash), with the hash of its bytes. */
+async function filesOf(dir: string): Promise<Record<string, string>> {
   const names = (await readdir(dir, { recursive: true, withFileTypes: true }))
     .filter((entry) => entry.isFile())
     .map((entry) => join(entry.parentPath, entry.name).slice(dir.length + 1))
     .filter((name) => !name.startsWith('.gazette-'))
     .sort();
-  return new Map(await Promise.all(names.map(async (name) => [name, await readFile(join(dir, name))] as const)));
+  const hashes = await Promise.all(names.map(async (name) => createHash('sha256').update(await readFile(join(dir, name))).digest('hex')));
+  return Object.fromEntries(names.map((name, i) => [name, hashes[i] as string]));
 }
 
-let temp: string;
+/** One batch answered by a thread of the bundle's worker module `name` (see serveBatches). */
+async function askBundleWorker(name: string, context: unknown, items: unknown[]): Promise<unknown[]> {
+  const worker = new Worker(new URL(`${name}.js`, pathToFileURL(`${bundle}/`)));
+  try {
+    return await new Promise<unknown[]>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+      worker.postMessage({ context, items });
+    });
+  } finally {
+    await worker.terminate();
+  }
+}
 
 beforeAll(async () => {
-  await run(process.execPath, ['--import', 'tsx', join(root, 'scripts', 'build.mjs')], { cwd: root });
+  bundle = await mkdtemp(join(root, '.bundle-test-'));
+  await run(process.execPath, ['--import', 'tsx', join(root, 'scripts', 'build.mjs'), basename(bundle)], { cwd: root });
 }, 120_000);
+
+afterAll(async () => {
+  await rm(bundle, { recursive: true, force: true });
+});
 
 beforeEach(async () => {
   temp = await mkdtemp(join(tmpdir(), 'gazette-bundle-'));
@@ -42,22 +69,21 @@ afterEach(async () => {
   await rm(temp, { recursive: true, force: true });
 });
 
-describe('the bundle in dist/', () => {
-  it('builds the bytes the sources build, on page threads, and again on a stat thread after an edit', async () => {
+describe('the bundle of npm run build', () => {
+  it('builds the bytes the sources build, and again after an edit', async () => {
     const content = join(temp, 'content');
     await cp(join(root, 'content'), content, { recursive: true });
-    // Enough pages for the page threads (500 each), and a rebuild reads the files' fingerprints on a parse thread.
+    // Enough pages for the page threads (500 each) where there are two cores; a rebuild then stats on a parse thread.
     await mkdir(join(content, 'wire'));
     for (let i = 0; i < 1200; i++) {
       const day = String((i % 28) + 1).padStart(2, '0');
       await writeFile(join(content, 'wire', `story-${i}.md`), `---\ntitle: Story ${i}\ndate: 2026-10-${day}T0${i % 10}:00\nsection: Wire\n---\nItem **${i}** of the [wire](https://example.org/${i}).\n`);
     }
-    const now = new Date();
     const fromBundle = join(temp, 'bundle');
     const fromSources = join(temp, 'sources');
     const first = await gazette(temp, 'build', '--content', content, '--out', fromBundle);
-    expect(first.stdout).toMatch(/^1204 articles, 4 sections → .*\(\d+ files written, 0 unchanged\)\n$/);
-    await buildSite({ contentDir: content, outDir: fromSources }, now);
+    expect(first.stdout).toMatch(/^\d+ articles, \d+ sections → .*\(\d+ files written, 0 unchanged\)\n$/);
+    await buildSite({ contentDir: content, outDir: fromSources }, new Date());
     expect(await filesOf(fromBundle)).toEqual(await filesOf(fromSources));
 
     // Dated in its front matter: else each build would date the correction by its own clock.
@@ -68,6 +94,28 @@ describe('the bundle in dist/', () => {
     await buildSite({ contentDir: content, outDir: fromSources }, new Date());
     expect(await filesOf(fromBundle)).toEqual(await filesOf(fromSources));
   }, 120_000);
+
+  it('serves the parse and page threads from its worker modules, whatever the number of cores', async () => {
+    const content = join(root, 'content');
+    const [fingerprint] = await askBundleWorker('parse-worker', { contentDir: content, now: Date.now() }, ['000_7e434e7f9160c0f8.txt']);
+    expect(fingerprint).toMatch(/\d/);
+
+    const config = await loadSiteConfig(content);
+    const source = '2026/2026-11-23-council-passes-budget.md';
+    const parsed = parseArticle(await readFile(join(content, source)), source, { timezone: config.timezone, baseUrl: config.baseUrl, languages: config.languages });
+    if (!parsed.ok) throw new Error(parsed.problem.message);
+    const context = { outDir: temp, config, templatesDir: defaultTemplatesDir, templatesHash: (await loadSiteTemplates()).hash };
+    const wrote = await askBundleWorker('page-worker', context, [{ path: 'articles/budget/index.html', article: parsed.article, absent: true, inPlace: true }]);
+    expect(wrote).toEqual([true]);
+    expect(await readFile(join(temp, 'articles', 'budget', 'index.html'), 'utf8')).toContain('<h1 dir="auto">City council passes next year&#x27;s budget after late-night session</h1>');
+  });
+
+  it('holds the precompiled site templates and the hash of its own modules', async () => {
+    const precompiled = (await import(pathToFileURL(join(bundle, 'templates.precompiled.js')).href)) as { default: PrecompiledTemplates };
+    expect(Object.keys(precompiled.default)).toEqual(expect.arrayContaining(['layout.hbs', 'article.hbs', 'index.hbs', 'section.hbs']));
+    const recorded = JSON.parse(await readFile(join(bundle, 'code-hash.json'), 'utf8')) as { hash: string };
+    expect(recorded.hash).toBe(computeCodeHash(bundle).hash);
+  });
 
   it('publishes the sample digest to every sample reader, into the outbox', async () => {
     await gazette(temp, 'subscribers', 'import', join(root, 'content', 'readers.sample.csv'));

@@ -3,10 +3,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
 import type { SiteConfig } from '../config/schema.js';
+import { templatesDirOf } from '../paths.js';
 import { subscriberStatuses } from '../store/types.js';
 import { renderLineChart, renderStackedBarChart } from './charts.js';
 import type { DashboardData } from './read.js';
-import { templatesDirOf } from '../paths.js';
 
 /** `templates/admin/` of this installation (see templatesDirOf). */
 const adminTemplatesDir = templatesDirOf('admin');

@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import Handlebars from 'handlebars';
 import type { SiteConfig } from '../config/schema.js';
 import { registerMessageHelpers } from '../i18n/index.js';
+import { templatesDirOf } from '../paths.js';
 import type { ChoiceBox } from '../subscribers/choices.js';
 import { feedLinks, frame } from '../site/pages.js';
 import { defaultTemplatesDir as siteTemplatesDir } from '../site/templates.js';
-import { templatesDirOf } from '../paths.js';
 
 /** `templates/server/` of this installation (see templatesDirOf). */
 const serverTemplatesDir = templatesDirOf('server');
