@@ -15,6 +15,7 @@ import { loadSiteConfig } from '../src/config/load.js';
 import { parseArticle } from '../src/content/parse.js';
 import { buildSite } from '../src/site/build.js';
 import { defaultTemplatesDir, loadSiteTemplates, type PrecompiledTemplates } from '../src/site/templates.js';
+import { askWorker } from '../src/threads.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const run = promisify(execFile);
@@ -38,15 +39,11 @@ async function filesOf(dir: string): Promise<Record<string, string>> {
   return Object.fromEntries(names.map((name, i) => [name, hashes[i] as string]));
 }
 
-/** One batch answered by a thread of the bundle's worker module `name` (see serveBatches). */
+/** One batch answered by a thread of the bundle's worker module `name`, as the build asks one (see askWorker). */
 async function askBundleWorker(name: string, context: unknown, items: unknown[]): Promise<unknown[]> {
   const worker = new Worker(new URL(`${name}.js`, pathToFileURL(`${bundle}/`)));
   try {
-    return await new Promise<unknown[]>((resolve, reject) => {
-      worker.once('message', resolve);
-      worker.once('error', reject);
-      worker.postMessage({ context, items });
-    });
+    return await askWorker(worker, context, items);
   } finally {
     await worker.terminate();
   }
