@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { syncOps, writeFileAtomic } from './files.js';
 
 /** The file `npm run build` writes beside the compiled modules (see `computeCodeHash`). */
 export const codeHashFile = 'code-hash.json';
@@ -36,27 +37,42 @@ export function computeCodeHash(root: string): CodeHash {
   return { hash: hash.digest('hex'), files };
 }
 
-/** The hash recorded in `root` while the same modules are there with the same stamps; null when there is none or anything differs. */
-function recordedHash(root: string): string | null {
-  let recorded: Partial<CodeHash>;
+/** What `root` holds of a recorded hash: none (no file: running from source), or the record as read (null when damaged). */
+function readRecord(root: string): Partial<CodeHash> | null | undefined {
+  let text: string;
   try {
-    recorded = JSON.parse(readFileSync(join(root, codeHashFile), 'utf8')) as Partial<CodeHash>;
+    text = readFileSync(join(root, codeHashFile), 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    return JSON.parse(text) as Partial<CodeHash>;
   } catch {
     return null;
   }
-  const { hash, files } = recorded;
-  if (typeof hash !== 'string' || !files || typeof files !== 'object') return null;
+}
+
+/** Whether the same modules are in `root` with the stamps recorded. */
+function stampsMatch(root: string, files: Record<string, string>): boolean {
   const names = codeFiles(root);
-  return names.length === Object.keys(files).length && names.every((name) => files[name] === stamp(root, name)) ? hash : null;
+  return names.length === Object.keys(files).length && names.every((name) => files[name] === stamp(root, name));
 }
 
 /**
- * The hash of the modules in `root`: the one `npm run build` recorded while every module is as it was then (reading the
- * 150 modules tsc emitted cost a rebuild 60–80 ms; the bundle's hundred, 16 ms), else hashed from their bytes (running
- * from source, or modules built since).
+ * The hash of the modules in `root`: the one recorded while every module is as it was then (reading the 150 modules tsc
+ * emitted cost a rebuild 60–80 ms; the bundle's hundred, 16 ms), else hashed from their bytes. Where a record stands
+ * but no longer matches, it is written again: an installed package's modules carry the time npm unpacked them, not the
+ * time they were built, so the first run records that and the later ones skip the hashing. Running from source (no
+ * record), nothing is written.
  */
 export function readCodeHash(root: string): string {
-  return recordedHash(root) ?? computeCodeHash(root).hash;
+  const recorded = readRecord(root);
+  const { hash, files } = recorded ?? {};
+  if (typeof hash === 'string' && files && typeof files === 'object' && stampsMatch(root, files)) return hash;
+  const computed = computeCodeHash(root);
+  // Best effort: a package installed read-only is hashed at every run, as before.
+  if (recorded !== undefined) void writeFileAtomic(join(root, codeHashFile), `${JSON.stringify(computed)}\n`, undefined, syncOps).catch(() => undefined);
+  return computed.hash;
 }
 
 /** The folder of Gazette's own modules: `dist/` bundled, `src/` from source. */

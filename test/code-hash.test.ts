@@ -1,4 +1,5 @@
-import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -47,6 +48,26 @@ describe('readCodeHash', () => {
     await rm(join(root, 'site/extra.js'));
     expect(readCodeHash(root)).toBe(computeCodeHash(root).hash);
     expect(readCodeHash(root)).not.toBe(withExtra);
+  });
+
+  it('records the stamps again when the modules are the same but their times are not (a package npm unpacked)', async () => {
+    await record();
+    const recorded = readCodeHash(root);
+    await utimes(join(root, 'main.js'), new Date('2020-01-01'), new Date('2020-01-01'));
+    await utimes(join(root, 'site/pages.js'), new Date('2020-01-01'), new Date('2020-01-01'));
+    expect(readCodeHash(root)).toBe(recorded);
+    await new Promise(setImmediate);
+    const rewritten = JSON.parse(await readFile(join(root, codeHashFile), 'utf8')) as unknown;
+    expect(rewritten).toEqual(computeCodeHash(root));
+    // Trusted from now on: a recorded hash that the modules' bytes would not give is returned as it is.
+    await writeFile(join(root, codeHashFile), JSON.stringify({ ...computeCodeHash(root), hash: 'recorded' }));
+    expect(readCodeHash(root)).toBe('recorded');
+  });
+
+  it('records nothing where no hash was recorded (running from source)', async () => {
+    readCodeHash(root);
+    await new Promise(setImmediate);
+    expect(existsSync(join(root, codeHashFile))).toBe(false);
   });
 
   it('hashes the bytes when the recorded file is damaged', async () => {
