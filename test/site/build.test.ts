@@ -192,6 +192,23 @@ describe('the article cache', () => {
     expect(await page('kyrgyzstan')).not.toContain('Cached title');
   });
 
+  it('keeps the bodies apart from the articles, and parses again the articles of a shard whose bodies do not fit them', async () => {
+    await buildSite({ contentDir: content, outDir: out }, now);
+    const before = await page('kyrgyzstan');
+    const shards = await Promise.all((await cacheFiles()).map(async (file) => ({ file, data: deserialize(await readFile(file)) as { articles: Map<string, Article>; bodies: string; ends: number[] } })));
+    const shard = shards.find(({ data }) => [...data.articles.values()].some((article) => article.slug === 'kyrgyzstan'));
+    if (!shard) throw new Error('no shard holds kyrgyzstan');
+    expect([...shard.data.articles.values()].map((article) => article.html)).toEqual(shard.data.ends.map(() => ''));
+    expect(shard.data.bodies).toContain('Kyrgyzstan');
+    await tamperWithCachedTitle('kyrgyzstan', 'Cached title');
+    expect(await buildLater()).toContainEqual(expect.objectContaining({ title: 'Cached title', html: expect.stringContaining('Kyrgyzstan') }));
+    const tampered = deserialize(await readFile(shard.file)) as { ends: number[]; bodies: string };
+    tampered.ends = tampered.ends.map(() => tampered.bodies.length + 1);
+    await writeFile(shard.file, serialize(tampered));
+    expect((await buildLater()).map((a) => a.title)).not.toContain('Cached title');
+    expect(await page('kyrgyzstan')).toBe(before);
+  });
+
   it('is rebuilt silently when it is damaged or deleted, with the same pages', async () => {
     await buildSite({ contentDir: content, outDir: out }, now);
     const before = await page('kyrgyzstan');
