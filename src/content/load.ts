@@ -38,7 +38,8 @@ export const imagesDir = 'images';
 
 /** Whether a relative path (with `/`) is one of the folders or files the loader skips: dotfiles and the images. */
 function isSkipped(path: string): boolean {
-  return path === imagesDir || path.startsWith(`${imagesDir}/`) || path.split('/').some((part) => part.startsWith('.'));
+  // A part that starts with a dot starts the path or follows a slash (no split: this runs for every file of a build).
+  return path === imagesDir || path.startsWith(`${imagesDir}/`) || path.startsWith('.') || path.includes('/.');
 }
 
 /** The article files of a content folder, as `listArticleFiles` finds them. */

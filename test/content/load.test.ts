@@ -37,14 +37,17 @@ describe('loadArticles', () => {
       'a-first.md': markdown('First'),
       '.draft.md': markdown('Hidden'),
       '.git/HEAD.txt': 'not content',
+      'world/.wip.md': markdown('Hidden'),
+      'v1.2/.notes/old.md': markdown('Hidden'),
+      'v1.2/c.md': markdown('Versioned'),
       'notes/readme.rtf': 'not content',
       'images/photo.jpg': new Uint8Array([0xff, 0xd8, 0]),
     });
     const { articles, problems } = await loadArticles(dir, options);
     expect(problems).toEqual([]);
-    expect(articles.map((article) => article.sourcePath)).toEqual(['2026/11/harbour.md', 'a-first.md', 'world/000_7e434e7f9160c0f8.txt']);
-    expect(articles.map((article) => article.slug)).toEqual(['harbour', 'a-first', 'peace-with-tajikistan-not-possible-under-current-situation-kyrgyzstan']);
-    expect(articles.map((article) => article.id)).toEqual(['harbour', 'a-first', '000-7e434e7f9160c0f8']);
+    expect(articles.map((article) => article.sourcePath)).toEqual(['2026/11/harbour.md', 'a-first.md', 'v1.2/c.md', 'world/000_7e434e7f9160c0f8.txt']);
+    expect(articles.map((article) => article.slug)).toEqual(['harbour', 'a-first', 'versioned', 'peace-with-tajikistan-not-possible-under-current-situation-kyrgyzstan']);
+    expect(articles.map((article) => article.id)).toEqual(['harbour', 'a-first', 'c', '000-7e434e7f9160c0f8']);
   });
 
   it('reports each invalid file and still loads the others', async () => {
