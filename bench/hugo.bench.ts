@@ -126,22 +126,24 @@ async function writeAll(files: Record<string, string>, dir: string): Promise<voi
 interface Measured {
   ms: number;
   rssMb: number;
+  /** User and system CPU time of every thread, in seconds: what the work cost, whatever the other core was doing. */
+  cpuS: number;
 }
 
 /**
- * Runs a whole process, its output discarded; wall time and peak RSS (from GNU time, NaN without it). The disk is
- * synced first, so no run pays for the writeback of the one before.
+ * Runs a whole process, its output discarded; wall time, and peak RSS and CPU time (from GNU time, NaN without it).
+ * The disk is synced first, so no run pays for the writeback of the one before.
  */
 function measure(command: string, args: string[], cwd: string): Measured {
   spawnSync('sync');
   const start = performance.now();
   const result = gnuTime
-    ? spawnSync(gnuTime, ['-f', '%M', command, ...args], { cwd, encoding: 'utf8' })
+    ? spawnSync(gnuTime, ['-f', '%M %U %S', command, ...args], { cwd, encoding: 'utf8' })
     : spawnSync(command, args, { cwd, encoding: 'utf8' });
   const ms = performance.now() - start;
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.status}: ${result.stderr}`);
-  const kb = gnuTime ? Number(result.stderr.trim().split('\n').at(-1)) : NaN;
-  return { ms, rssMb: kb / 1024 };
+  const [kb = NaN, user = NaN, system = NaN] = gnuTime ? (result.stderr.trim().split('\n').at(-1) ?? '').split(' ').map(Number) : [];
+  return { ms, rssMb: kb / 1024, cpuS: user + system };
 }
 
 function median(values: number[]): number {
@@ -182,12 +184,13 @@ try {
     const times = list.map((m) => m.ms / 1000);
     return `${Math.min(...times).toFixed(2)}–${Math.max(...times).toFixed(2)} s`;
   };
+  const cpu = (list: Measured[]): number => median(list.map((m) => m.cpuS));
   const line = (label: string, list: Measured[]): string =>
-    `${label} ${(ms(list) / 1000).toFixed(2).padStart(6)} s (runs ${spread(list)})   peak RSS ${rss(list)}`;
+    `${label} ${(ms(list) / 1000).toFixed(2).padStart(6)} s (runs ${spread(list)})   peak RSS ${rss(list)}   CPU ${cpu(list).toFixed(2)} s`;
   const full = ms(results.gazette);
   console.log(`${COUNT.toLocaleString('en')} Markdown articles, ${sections.length} sections; whole processes, median of ${RUNS} paired runs (alternating order)`);
   console.log(line('hugo            ', results.hugo));
-  console.log(`${line('gazette build   ', results.gazette)}   ratio ${(full / ms(results.hugo)).toFixed(2)}× Hugo (goal ≤ 1.00×, stretch 0.50×)`);
+  console.log(`${line('gazette build   ', results.gazette)}   ratio ${(full / ms(results.hugo)).toFixed(2)}× Hugo (goal ≤ 1.00×, stretch 0.50×); CPU ${(cpu(results.gazette) / cpu(results.hugo)).toFixed(2)}×`);
   console.log(`${line('rebuild, 1 edit ', results.rebuild)}   = ${((100 * ms(results.rebuild)) / full).toFixed(1)}% of the full build (goal ≤ 10%)`);
   console.log(`${line('rebuild, no edit', results.noop)}   = ${((100 * ms(results.noop)) / full).toFixed(1)}% of the full build`);
 } finally {
