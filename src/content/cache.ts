@@ -21,47 +21,67 @@ interface Entries {
 }
 
 /**
- * What a shard file holds: the key it was made under and its entries, each article's body taken out into one string.
+ * What a shard file holds: the key it was made under and its entries, the articles' bodies taken out into one string.
  * Read back, the bodies are slices of it (V8 keeps a slice as a pointer into the string): 625 bodies of a kilobyte or
  * two, deserialized one by one, were most of the bytes the garbage collector copied while a rebuild opened its cache.
  */
-interface ShardData extends Entries {
+export interface ShardData extends Entries {
   version: 3;
   key: string;
-  /** The articles' `html`, in the order of `articles` (where each holds `''`). */
+  /** The `html` of the articles whose `ends` entry is a number, one after the other in the order of `articles` (each holds `''`). */
   bodies: string;
-  /** Where each body ends in `bodies`. */
-  ends: number[];
+  /**
+   * Per article, where its body ends in `bodies`; null for a body kept in the article: one with a character past
+   * U+00FF, which would make the whole string (and every slice of it) two bytes a character.
+   */
+  ends: (number | null)[];
 }
+
+/** Whether `text` has a character past U+00FF (V8 then stores it two bytes a character). */
+const isWide = (text: string): boolean => /[\u0100-\uffff]/.test(text);
 
 /** A shard's data for its file: the bodies put together in `bodies`, the articles copied without theirs. */
-function packShard(key: string, { articles, files }: Entries): ShardData {
+export function packShard(key: string, { articles, files }: Entries): ShardData {
   const bodies: string[] = [];
-  const ends: number[] = [];
-  const stripped = new Map<string, Article>();
+  const ends: (number | null)[] = [];
+  const packed = new Map<string, Article>();
   let end = 0;
   for (const [path, article] of articles) {
+    if (isWide(article.html)) {
+      ends.push(null);
+      packed.set(path, article);
+      continue;
+    }
     bodies.push(article.html);
     ends.push((end += article.html.length));
-    stripped.set(path, { ...article, html: '' });
+    packed.set(path, { ...article, html: '' });
   }
-  return { version: 3, key, articles: stripped, files, bodies: bodies.join(''), ends };
+  return { version: 3, key, articles: packed, files, bodies: bodies.join(''), ends };
 }
 
-/** The entries of a shard file's data when it was made under `key`, each article given its body back; else undefined. */
-function unpackShard(key: string, data: Partial<ShardData>): Entries | undefined {
+/**
+ * The entries of a shard file's data when it was made under `key`, each article given its body back; undefined when
+ * anything does not fit (a damaged or edited file): the shard then counts as empty.
+ */
+export function unpackShard(key: string, data: Partial<ShardData>): Entries | undefined {
   const { articles, files, bodies, ends } = data;
   if (data.version !== 3 || data.key !== key || !(articles instanceof Map) || !(files instanceof Map) || typeof bodies !== 'string') return undefined;
   if (!Array.isArray(ends) || ends.length !== articles.size) return undefined;
   let start = 0;
   let index = 0;
-  for (const article of articles.values()) {
+  for (const [path, article] of articles as Map<unknown, Partial<Article> | null>) {
     const end: unknown = ends[index++];
-    if (typeof end !== 'number' || end < start || end > bodies.length || typeof article !== 'object' || article === null) return undefined;
+    // One object under two paths would get the second path's body: each article must be its own path's.
+    if (typeof article !== 'object' || article === null || article.sourcePath !== path) return undefined;
+    if (end === null) {
+      if (typeof article.html !== 'string') return undefined;
+      continue;
+    }
+    if (typeof end !== 'number' || !Number.isSafeInteger(end) || end < start || end > bodies.length) return undefined;
     article.html = bodies.slice(start, end);
     start = end;
   }
-  return { articles, files };
+  return start === bodies.length ? { articles, files } : undefined;
 }
 
 const emptyShards = (): Entries[] => Array.from({ length: SHARDS }, () => ({ articles: new Map(), files: new Map() }));
