@@ -31,8 +31,10 @@ export function computeCodeHash(root: string): CodeHash {
   const hash = createHash('sha256');
   const files: Record<string, string> = {};
   for (const name of codeFiles(root)) {
-    hash.update(name).update('\0').update(readFileSync(join(root, name))).update('\0');
+    // Stamped before it is read: a module rewritten in between then fails its stamp next time, instead of a new
+    // stamp vouching for the old bytes' hash.
     files[name] = stamp(root, name);
+    hash.update(name).update('\0').update(readFileSync(join(root, name))).update('\0');
   }
   return { hash: hash.digest('hex'), files };
 }

@@ -70,8 +70,16 @@ describe('readCodeHash', () => {
     expect(existsSync(join(root, codeHashFile))).toBe(false);
   });
 
-  it('hashes the bytes when the recorded file is damaged', async () => {
+  it('hashes the bytes when the recorded file is damaged, and records them again', async () => {
     await writeFile(join(root, codeHashFile), '{"hash": 3');
     expect(readCodeHash(root)).toBe(computeCodeHash(root).hash);
+    await new Promise(setImmediate);
+    expect(JSON.parse(await readFile(join(root, codeHashFile), 'utf8'))).toEqual(computeCodeHash(root));
+  });
+
+  it('is not thrown off by a temporary file a killed run left behind', async () => {
+    await writeFile(join(root, codeHashFile), JSON.stringify({ ...computeCodeHash(root), hash: 'recorded' }));
+    await writeFile(join(root, `.${codeHashFile}.123.abcd0.tmp`), '{"hash":');
+    expect(readCodeHash(root)).toBe('recorded');
   });
 });
