@@ -60,5 +60,5 @@ export async function parseArticles(
     const { parsePendingFile } = await import('./parse-file.js');
     return files.map((file) => parsePendingFile(file, context));
   }
-  return mapOnWorkers(parseWorker, context, files, workers, BATCH, started);
+  return mapOnWorkers(parseWorker, context, files, workers, BATCH, { started });
 }
