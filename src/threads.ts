@@ -58,8 +58,11 @@ export interface MapOptions<I, O> {
   here?: { after: Promise<unknown>; work: (items: I[]) => O[] | Promise<O[]> };
 }
 
-/** Batches a thread is sent ahead of its answers: it starts the next one while this thread, busy, has yet to send another. */
-const IN_FLIGHT = 2;
+/**
+ * Batches a thread is sent ahead of its answers: it starts the next one while this thread, busy, has yet to send another
+ * (a page thread idled with two, as this one rendered list pages between two turns of its event loop).
+ */
+const IN_FLIGHT = 4;
 
 /**
  * Runs `items` through the worker module `module` (which calls `serveBatches`) on `workers` threads, `batch` items

@@ -15,7 +15,7 @@ import { UsageError, type Problem } from '../errors.js';
 import { planImages, readImageFacts } from './images.js';
 import { loadSiteTemplates, type SiteTemplates } from './templates.js';
 import { endingOnError } from '../threads.js';
-import { siteKey, writeSite, type WriteResult } from './write.js';
+import { siteKey, startPageThreads, writeSite, type WriteResult } from './write.js';
 
 /** The folder of the parsed articles of the last build, beside its manifest in the output folder (hidden: never served). */
 export const articleCacheDir = '.gazette-cache';
@@ -79,12 +79,17 @@ export async function buildSite(options: Pick<RuntimeOptions, 'contentDir' | 'ou
   const { config } = site;
   const parseOptions = { timezone: config.timezone, baseUrl: config.baseUrl, languages: config.languages };
   const { articles, problems } = await loadArticles(options.contentDir, parseOptions, { cache, listing, parseThreads: await threads });
-  // Written while the pages are: the cache already holds what it will keep.
+  const published = selectPublished(articles, now);
+  // A first build writes every page: its page threads load the renderers while this thread plans the site.
+  const pageThreads = rebuild ? [] : startPageThreads(published.length);
+  const facts = Promise.all([readImageFacts(options.contentDir, published, config.baseUrl), planImages(options.contentDir)]);
+  const [{ images, problems: imageProblems }, copies] = await facts.catch(endingOnError(pageThreads));
+  const writing = writeSite(published, config, options.outDir, { copies, facts: { images }, now, templates, pageThreads });
+  // Saved while the pages are written, once the page threads have their first batches: the cache already holds what it
+  // will keep, and packing it is 70 ms of this thread that the other cores need not wait for.
   const saved = cache.save().then(() => site.save());
   saved.catch(() => undefined);
-  const published = selectPublished(articles, now);
-  const { images, problems: imageProblems } = await readImageFacts(options.contentDir, published, config.baseUrl);
-  const written = await writeSite(published, config, options.outDir, { copies: await planImages(options.contentDir), facts: { images }, now, templates });
+  const written = await writing;
   await saved;
   return { ...written, config, problems: [...problems, ...imageProblems], warnings: config.locale.warnings };
 }

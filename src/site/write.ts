@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { rmdir, unlink } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
+import type { Worker } from 'node:worker_threads';
 import { gazetteCodeHash } from '../code-hash.js';
 import type { SiteConfig } from '../config/schema.js';
 import type { Article } from '../content/article.js';
@@ -12,13 +13,24 @@ import { articlesDir, foreignDirs, laterListPageDir } from './layout.js';
 import { planSite, type PlanFacts, type PlannedFile } from './plan.js';
 import { writeArticlePages, type PageContext, type PageJob } from './article-pages.js';
 import { defaultTemplatesDir, loadSiteTemplates, type SiteTemplates } from './templates.js';
-import { helpersFor, mapOnWorkers, workerModule } from '../threads.js';
+import { endingOnError, helpersFor, mapOnWorkers, startWorker, workerModule } from '../threads.js';
 
 /** Article pages per message to a page worker. */
 const PAGE_BATCH = 64;
 
 /** Below this many article pages per thread, a worker's start-up (loading the renderers again) costs more than it saves. */
 const MIN_PAGES_PER_WORKER = 500;
+
+/** The worker module of the page threads. */
+const pageWorker = workerModule('page-worker', import.meta.url);
+
+/**
+ * Page threads for a build that will write `count` article pages, started ahead (see `WriteOptions.pageThreads`): each
+ * loads the renderers, about 70 ms, on a core the parse threads left while this thread plans the site.
+ */
+export function startPageThreads(count: number): Worker[] {
+  return Array.from({ length: helpersFor(count, MIN_PAGES_PER_WORKER) }, () => startWorker(pageWorker));
+}
 
 /** What a build changed on disk. */
 export interface WriteResult {
@@ -57,6 +69,8 @@ interface WriteOptions {
    * this thread writes them all); by default one per other core, as many as the number of pages is worth.
    */
   pageWorkers?: number;
+  /** Page threads the caller started ahead (see startPageThreads): used, or ended, by the time the site is written. */
+  pageThreads?: readonly Worker[];
 }
 
 /** A planned file of either kind. */
@@ -203,12 +217,12 @@ async function removeWithEmptyParents(outDir: string, path: string): Promise<voi
  * Files of the previous build that are gone are removed; files Gazette did not write (its manifest says
  * which) are never touched.
  */
-export async function writeSite(
-  published: readonly Article[],
-  config: SiteConfig,
-  outDir: string,
-  options: WriteOptions = {},
-): Promise<WriteResult> {
+export async function writeSite(published: readonly Article[], config: SiteConfig, outDir: string, options: WriteOptions = {}): Promise<WriteResult> {
+  return writeFiles(published, config, outDir, options).catch(endingOnError(options.pageThreads ?? []));
+}
+
+/** writeSite, but for the page threads started ahead, which it ends only once it hands them their pages. */
+async function writeFiles(published: readonly Article[], config: SiteConfig, outDir: string, options: WriteOptions): Promise<WriteResult> {
   const templates = options.templates ?? (await loadSiteTemplates(options.templatesDir));
   const site = siteKey(config, templates);
   const previous = readManifest(outDir);
@@ -235,16 +249,18 @@ export async function writeSite(
   // Into a folder no build has written (no manifest), new files are written in place: nothing is there to replace.
   const inPlace = previous === null;
   const jobs: PageJob[] = pages.map((file) => ({ path: file.path, article: file.article, absent: !there.has(file.path), inPlace }));
-  const own = mapLimit(others, options.concurrency ?? 16, async (file) => {
+  // Begun a turn later, once the page threads are started and sent their first batches: they load while this one renders.
+  const own = Promise.resolve().then(() => mapLimit(others, options.concurrency ?? 16, async (file) => {
     const data = await file.render();
     if (await writeIfChanged(join(outDir, file.path), data, { madeDirs, absent: !there.has(file.path), inPlace })) changed.add(file);
-  });
+  }));
   const workers = options.pageWorkers ?? helpersFor(pages.length, MIN_PAGES_PER_WORKER);
   const here = { after: own, work: (batch: PageJob[]) => writeArticlePages(batch, context, templates, madeDirs) };
+  const started = options.pageThreads ?? [];
   await Promise.all([
     own,
-    jobs.length > 0 &&
-      mapOnWorkers<PageContext, PageJob, boolean>(workerModule('page-worker', import.meta.url), context, jobs, workers, PAGE_BATCH, { here }).then((wrote) =>
+    (jobs.length > 0 || started.length > 0) &&
+      mapOnWorkers<PageContext, PageJob, boolean>(pageWorker, context, jobs, workers, PAGE_BATCH, { here, started }).then((wrote) =>
         pages.forEach((file, i) => wrote[i] && changed.add(file)),
       ),
   ]);

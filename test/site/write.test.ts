@@ -1,10 +1,13 @@
 // writeSite on real folders: the SPEC layout, identical bytes on rebuild, incremental rewrites, safe cleanup.
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { once } from 'node:events';
 import { join } from 'node:path';
+import type { Worker } from 'node:worker_threads';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Article } from '../../src/content/article.js';
 import { manifestFile, writeSite } from '../../src/site/write.js';
+import { startWorker, workerModule } from '../../src/threads.js';
 import { makeArticle, makeArticles, makeSiteConfig } from '../fixtures/feeds/factory.js';
 import { parseXml } from '../fixtures/feeds/xml.js';
 
@@ -30,6 +33,12 @@ async function snapshot(): Promise<Map<string, string>> {
   return files;
 }
 
+/** A page thread started as a build starts one ahead (see startPageThreads), and a promise of its exit. */
+function startPageThread(): { thread: Worker; exited: Promise<unknown> } {
+  const thread = startWorker(workerModule('page-worker', new URL('../../src/site/write.ts', import.meta.url).href));
+  return { thread, exited: once(thread, 'exit') };
+}
+
 function changedPaths(before: Map<string, string>, after: Map<string, string>): string[] {
   return [...after].filter(([path, text]) => before.get(path) !== text).map(([path]) => path).sort();
 }
@@ -46,6 +55,24 @@ describe('writeSite', () => {
       expect(threaded.written).toEqual(inline.written);
       expect(threaded.written.filter((path) => path.startsWith('articles/'))).toHaveLength(300);
     }
+  });
+
+  it('writes pages on the page threads started ahead, and ends them, also when no page is left to write or the build fails', async () => {
+    const articles = makeArticles(300, ['WORLD', 'Business']);
+    await writeSite(articles, config, out, { pageWorkers: 0 });
+    const expected = await snapshot();
+    await rm(out, { recursive: true, force: true });
+    const first = startPageThread();
+    const written = await writeSite(articles, config, out, { pageWorkers: 1, pageThreads: [first.thread] });
+    expect(written.written.filter((path) => path.startsWith('articles/'))).toHaveLength(300);
+    expect(await snapshot()).toEqual(expected);
+    await first.exited;
+    const idle = startPageThread();
+    expect((await writeSite(articles, config, out, { pageWorkers: 1, pageThreads: [idle.thread] })).written).toEqual([]);
+    await idle.exited;
+    const failing = startPageThread();
+    await expect(writeSite(articles, config, out, { templatesDir: join(out, 'no-templates'), pageThreads: [failing.thread] })).rejects.toThrow(/ENOENT/);
+    await failing.exited;
   });
 
   it('mends the half-written files a first build stopped midway left, in threads or not', async () => {
