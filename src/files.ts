@@ -13,12 +13,13 @@ export interface FileOps {
   rm(path: string, options: { force: true }): unknown;
 }
 
-/** node:fs/promises: what a thread that serves anything else uses. */
+/** node:fs/promises: for files written while a thread serves other work. */
 export const promiseOps: FileOps = { readFile, mkdir, writeFile, rename, rm };
 
 /**
- * Synchronous operations, for a worker thread whose only work is writing: thousands of small files were written twice
- * as fast as with promises, which go through the thread pool and back for each call.
+ * Synchronous operations, for a thread whose work is writing a batch of small files (a page thread's, or the main
+ * thread's share of the pages between two turns of its event loop): thousands were written twice as fast as with
+ * promises, which go through the thread pool and back for each call.
  */
 export const syncOps: FileOps = { readFile: readFileSync, mkdir: mkdirSync, writeFile: writeFileSync, rename: renameSync, rm: rmSync };
 

@@ -1,5 +1,6 @@
 // Batches on worker threads: answers matched to their batches when several are in flight, failures heard by every
 // asker, and this thread's share. The worker is the parse threads' module, asked for file fingerprints (see read.ts).
+import { once } from 'node:events';
 import { mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,17 +41,32 @@ describe('askWorker', () => {
     }
   });
 
-  it('rejects every batch in flight when the thread fails', async () => {
+  it('rejects a batch with the error it failed with, and the thread goes on to the next', async () => {
     const worker = startWorker(statModule);
     try {
       // A path that is not a string makes the thread's work throw.
-      const asked = [askWorker(worker, context, [42]), askWorker(worker, context, names.slice(0, 1))];
-      const settled = await Promise.allSettled(asked);
-      expect(settled.map((outcome) => outcome.status)).toEqual(['rejected', 'rejected']);
-      expect(String((settled[0] as PromiseRejectedResult).reason)).toMatch(/path/);
+      const [failed, next] = await Promise.allSettled([askWorker(worker, context, [42]), askWorker(worker, context, names.slice(0, 2))]);
+      expect(failed.status).toBe('rejected');
+      expect(String((failed as PromiseRejectedResult).reason)).toMatch(/path/);
+      expect(next).toEqual({ status: 'fulfilled', value: expected().slice(0, 2) });
     } finally {
       await worker.terminate();
     }
+  });
+
+  it('rejects the batches in flight when the thread ends before it answers, and at once any batch asked after', async () => {
+    const worker = startWorker(statModule);
+    const asked = askWorker(worker, context, names);
+    await worker.terminate();
+    await expect(asked).rejects.toThrow(/ended/);
+    await expect(askWorker(worker, context, names)).rejects.toThrow(/ended/);
+  });
+
+  it('keeps the error of a thread that fails before it is asked anything for the first asker, not ending this process', async () => {
+    const worker = startWorker(new URL(`data:text/javascript,${encodeURIComponent('throw new Error("cannot load the parsers")')}`));
+    // (events.once would reject at the 'error' event: this waits for the exit that follows it.)
+    await new Promise((resolve) => worker.on('exit', resolve));
+    await expect(askWorker(worker, context, names)).rejects.toThrow(/cannot load the parsers/);
   });
 });
 
@@ -68,7 +84,26 @@ describe('mapOnWorkers', () => {
     expect(here).toBeLessThan(names.length);
   });
 
-  it('starts this thread\'s share only once `after` settles, and with no thread does all of it', async () => {
+  it('stops sharing out batches at the first failure, and rejects with it once every thread has ended', async () => {
+    const thread = startWorker(statModule);
+    let answers = 0;
+    thread.on('message', () => answers++);
+    let exited = false;
+    const exit = once(thread, 'exit').then(() => (exited = true));
+    let here = 0;
+    // This thread's share begins only once the thread has ended: by then no batch is left to begin.
+    const work = (batch: unknown[]): null[] => batch.map(() => (here++, null));
+    // 1,000 batches of 10; the fourth fails.
+    const items: unknown[] = Array.from({ length: 10_000 }, (_, i) => (i === 35 ? 42 : names[i % names.length]));
+    const mapped = mapOnWorkers<StatContext, unknown, string | null>(statModule, context, items, 1, 10, { started: [thread], here: { after: exit, work } });
+    await expect(mapped).rejects.toThrow(/path/);
+    expect(exited).toBe(true);
+    expect(here).toBe(0);
+    // The four sent first, and those sent as the first three were answered.
+    expect(answers).toBeLessThanOrEqual(7);
+  });
+
+  it('starts this thread\'s share only once `after` fulfils, and with no thread does all of it', async () => {
     let release = (): void => undefined;
     const after = new Promise<void>((resolve) => (release = resolve));
     const done: number[] = [];

@@ -14,8 +14,8 @@ import { selectPublished } from '../content/select.js';
 import { UsageError, type Problem } from '../errors.js';
 import { planImages, readImageFacts } from './images.js';
 import { loadSiteTemplates, type SiteTemplates } from './templates.js';
-import { endingOnError } from '../threads.js';
-import { siteKey, startPageThreads, writeSite, type WriteResult } from './write.js';
+import { endingOnError, startWorkers } from '../threads.js';
+import { manifestFile, siteKey, startPageThreads, writeSite, type WriteResult } from './write.js';
 
 /** The folder of the parsed articles of the last build, beside its manifest in the output folder (hidden: never served). */
 export const articleCacheDir = '.gazette-cache';
@@ -72,24 +72,23 @@ export async function buildSite(options: Pick<RuntimeOptions, 'contentDir' | 'ou
   const threads: Promise<Worker[]> = statThread
     ? Promise.resolve([statThread])
     : listing.then(
-        (files) => Array.from({ length: parseWorkersFor(files.paths.length) }, () => startParseThread({ loadParsers: true })),
+        (files) => startWorkers(parseWorkersFor(files.paths.length), () => startParseThread({ loadParsers: true })),
         () => [],
       );
   const { site, templates, cache } = await openBuild(options, cacheDir).catch(endingOnError(threads));
   const { config } = site;
   const parseOptions = { timezone: config.timezone, baseUrl: config.baseUrl, languages: config.languages };
   const { articles, problems } = await loadArticles(options.contentDir, parseOptions, { cache, listing, parseThreads: await threads });
-  const published = selectPublished(articles, now);
-  // A first build writes every page: its page threads load the renderers while this thread plans the site.
-  const pageThreads = rebuild ? [] : startPageThreads(published.length);
-  const facts = Promise.all([readImageFacts(options.contentDir, published, config.baseUrl), planImages(options.contentDir)]);
-  const [{ images, problems: imageProblems }, copies] = await facts.catch(endingOnError(pageThreads));
-  const writing = writeSite(published, config, options.outDir, { copies, facts: { images }, now, templates, pageThreads });
-  // Saved while the pages are written, once the page threads have their first batches: the cache already holds what it
-  // will keep, and packing it is 70 ms of this thread that the other cores need not wait for.
+  // Written while the pages are (a shard a turn): the cache already holds what it will keep.
   const saved = cache.save().then(() => site.save());
   saved.catch(() => undefined);
-  const written = await writing;
+  const published = selectPublished(articles, now);
+  // A first build writes every page: its page threads load the renderers while this thread plans the site.
+  const firstBuild = !rebuild && !existsSync(join(options.outDir, manifestFile));
+  const pageThreads = firstBuild ? startPageThreads(published.length) : [];
+  const facts = Promise.all([readImageFacts(options.contentDir, published, config.baseUrl), planImages(options.contentDir)]);
+  const [{ images, problems: imageProblems }, copies] = await facts.catch(endingOnError(pageThreads));
+  const written = await writeSite(published, config, options.outDir, { copies, facts: { images }, now, templates, pageThreads });
   await saved;
   return { ...written, config, problems: [...problems, ...imageProblems], warnings: config.locale.warnings };
 }

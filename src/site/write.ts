@@ -13,7 +13,7 @@ import { articlesDir, foreignDirs, laterListPageDir } from './layout.js';
 import { planSite, type PlanFacts, type PlannedFile } from './plan.js';
 import { writeArticlePages, type PageContext, type PageJob } from './article-pages.js';
 import { defaultTemplatesDir, loadSiteTemplates, type SiteTemplates } from './templates.js';
-import { endingOnError, helpersFor, mapOnWorkers, startWorker, workerModule } from '../threads.js';
+import { endingOnError, helpersFor, mapOnWorkers, startWorker, startWorkers, workerModule } from '../threads.js';
 
 /** Article pages per message to a page worker. */
 const PAGE_BATCH = 64;
@@ -29,7 +29,7 @@ const pageWorker = workerModule('page-worker', import.meta.url);
  * loads the renderers, about 70 ms, on a core the parse threads left while this thread plans the site.
  */
 export function startPageThreads(count: number): Worker[] {
-  return Array.from({ length: helpersFor(count, MIN_PAGES_PER_WORKER) }, () => startWorker(pageWorker));
+  return startWorkers(helpersFor(count, MIN_PAGES_PER_WORKER), () => startWorker(pageWorker));
 }
 
 /** What a build changed on disk. */
@@ -65,11 +65,12 @@ interface WriteOptions {
   /** The page templates, when the caller has loaded them already (else read from `templatesDir`). */
   templates?: SiteTemplates;
   /**
-   * Worker threads for article pages besides this thread, which takes its share once the other files are written (0:
-   * this thread writes them all); by default one per other core, as many as the number of pages is worth.
+   * Worker threads for article pages besides this thread, which takes its share once the other files are written (0
+   * and no `pageThreads`: this thread writes them all); by default one per other core, up to 3, as many as the number
+   * of pages is worth. Threads started ahead count among them.
    */
   pageWorkers?: number;
-  /** Page threads the caller started ahead (see startPageThreads): used, or ended, by the time the site is written. */
+  /** Page threads the caller started ahead (see startPageThreads): used, and ended by the time writeSite settles. */
   pageThreads?: readonly Worker[];
 }
 
@@ -221,7 +222,7 @@ export async function writeSite(published: readonly Article[], config: SiteConfi
   return writeFiles(published, config, outDir, options).catch(endingOnError(options.pageThreads ?? []));
 }
 
-/** writeSite, but for the page threads started ahead, which it ends only once it hands them their pages. */
+/** writeSite, which ends the page threads started ahead should this fail before it hands them to mapOnWorkers. */
 async function writeFiles(published: readonly Article[], config: SiteConfig, outDir: string, options: WriteOptions): Promise<WriteResult> {
   const templates = options.templates ?? (await loadSiteTemplates(options.templatesDir));
   const site = siteKey(config, templates);
@@ -249,7 +250,8 @@ async function writeFiles(published: readonly Article[], config: SiteConfig, out
   // Into a folder no build has written (no manifest), new files are written in place: nothing is there to replace.
   const inPlace = previous === null;
   const jobs: PageJob[] = pages.map((file) => ({ path: file.path, article: file.article, absent: !there.has(file.path), inPlace }));
-  // Begun a turn later, once the page threads are started and sent their first batches: they load while this one renders.
+  // Begun a microtask later, once the page threads are started and sent their first batches (synchronously, below): they
+  // start on them while this one renders.
   const own = Promise.resolve().then(() => mapLimit(others, options.concurrency ?? 16, async (file) => {
     const data = await file.render();
     if (await writeIfChanged(join(outDir, file.path), data, { madeDirs, absent: !there.has(file.path), inPlace })) changed.add(file);
@@ -257,13 +259,15 @@ async function writeFiles(published: readonly Article[], config: SiteConfig, out
   const workers = options.pageWorkers ?? helpersFor(pages.length, MIN_PAGES_PER_WORKER);
   const here = { after: own, work: (batch: PageJob[]) => writeArticlePages(batch, context, templates, madeDirs) };
   const started = options.pageThreads ?? [];
-  await Promise.all([
+  // Both settled before anything is reported: a failure of one stops the other's next batch, not the batches under way.
+  const outcomes = await Promise.allSettled([
     own,
     (jobs.length > 0 || started.length > 0) &&
       mapOnWorkers<PageContext, PageJob, boolean>(pageWorker, context, jobs, workers, PAGE_BATCH, { here, started }).then((wrote) =>
         pages.forEach((file, i) => wrote[i] && changed.add(file)),
       ),
   ]);
+  for (const outcome of outcomes) if (outcome.status === 'rejected') throw outcome.reason;
 
   const files: Record<string, string> = {};
   for (const file of plan.files) files[file.path] = file.key;

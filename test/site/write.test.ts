@@ -75,6 +75,19 @@ describe('writeSite', () => {
     await failing.exited;
   });
 
+  it('stops writing pages when another file cannot be written, and settles with that error once its threads have ended', async () => {
+    const articles = makeArticles(2000, ['WORLD', 'Business']);
+    // A folder where the RSS feed goes: reading it to compare fails while the page threads are at work.
+    await mkdir(join(out, 'feed.xml'), { recursive: true });
+    const ahead = startPageThread();
+    let exited = false;
+    void ahead.exited.then(() => (exited = true));
+    await expect(writeSite(articles, config, out, { pageWorkers: 1, pageThreads: [ahead.thread] })).rejects.toThrow(/EISDIR/);
+    expect(exited).toBe(true);
+    const pagesWritten = (await readdir(join(out, 'articles'))).length;
+    expect(pagesWritten).toBeLessThan(2000);
+  });
+
   it('mends the half-written files a first build stopped midway left, in threads or not', async () => {
     const articles = makeArticles(300, ['WORLD', 'Business']);
     for (const pageWorkers of [0, 2]) {
