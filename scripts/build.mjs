@@ -3,7 +3,7 @@
 // another folder of the package instead (the bundle's test does, leaving dist/ to whatever runs from it).
 //
 // Why a bundle: a process loading its modules one file at a time spent much of its start finding and reading them,
-// and every thread of a build loads its own (two parse threads, two page threads). The packages the sources load
+// and every thread of a build loads its own (on 2 cores, two parse threads and a page thread). The packages the sources load
 // lazily (`createRequire`, for the few files or commands that need them) stay in node_modules: bundled too, they
 // made a full build of 10,000 articles 2% slower, not faster.
 import { rm, writeFile } from 'node:fs/promises';
