@@ -19,7 +19,7 @@ export { SendFailure, type RawMessage, type Transport } from './transport.js';
  */
 export function createTransport(
   options: Pick<RuntimeOptions, 'smtpUrl' | 'outboxDir' | 'dkim'>,
-  settings: Pick<DeliverySettings, 'maxConnections'> = defaultDeliverySettings,
+  settings: Pick<DeliverySettings, 'maxConnections' | 'messagesPerConnection'> = defaultDeliverySettings,
 ): Transport {
   const transport =
     options.smtpUrl !== null ? new SmtpTransport(options.smtpUrl, settings) : new OutboxTransport(options.outboxDir);

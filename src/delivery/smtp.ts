@@ -6,12 +6,15 @@ import { parseConnectionUrl } from 'nodemailer/lib/shared';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { NodemailerError } from 'nodemailer';
 import { DeliveryError } from '../errors.js';
+import { defaultMessagesPerConnection } from './settings.js';
 import { SendFailure, type RawMessage, type Transport } from './transport.js';
 
 /** How hard to push the SMTP server. */
 export interface SmtpSettings {
   /** Connections open at once, which is also how many messages are in flight. */
   maxConnections: number;
+  /** Messages a session sends before it is replaced (default `defaultMessagesPerConnection`). */
+  messagesPerConnection?: number;
 }
 
 /** Network failures that may pass: the row stays pending and is tried again. */
@@ -45,9 +48,6 @@ function describeSmtpUrl(url: string): string {
   const parsed = new URL(url);
   return `${parsed.protocol}//${parsed.hostname}:${parsed.port || (parsed.protocol === 'smtps:' ? '465' : '587')}`;
 }
-
-/** Messages one session sends before it is replaced, as nodemailer's pool does. */
-const messagesPerConnection = 100;
 
 const cr = 0x0d;
 const lf = 0x0a;
@@ -181,7 +181,7 @@ export class SmtpTransport implements Transport {
   private release(connection: SMTPConnection, reusable: boolean): void {
     const count = (this.sent.get(connection) ?? 0) + 1;
     this.sent.set(connection, count);
-    if (reusable && !this.closed && !connection.destroyed && count < messagesPerConnection) {
+    if (reusable && !this.closed && !connection.destroyed && count < (this.settings.messagesPerConnection ?? defaultMessagesPerConnection)) {
       this.idle.push(connection);
       this.waiting.shift()?.();
     } else connection.quit();

@@ -144,6 +144,31 @@ describe('SMTP DATA', () => {
   });
 });
 
+describe('SMTP sessions', () => {
+  /** Sends `count` messages one after the other and returns how many sessions the server saw. */
+  async function sessionsFor(count: number, settings: { maxConnections: number; messagesPerConnection?: number }): Promise<number> {
+    let sessions = 0;
+    const sink = await startSink({}, { onConnect: (_session, callback) => (sessions++, callback()) });
+    const transport = createTransport({ smtpUrl: sink.url, outboxDir: '', dkim: null }, settings);
+    try {
+      for (let i = 0; i < count; i++) await transport.send(await message(i));
+      expect(sink.received).toHaveLength(count);
+      return sessions;
+    } finally {
+      await transport.close();
+      await sink.close();
+    }
+  }
+
+  it('replaces a session once it has sent its messagesPerConnection messages', async () => {
+    expect(await sessionsFor(7, { maxConnections: 1, messagesPerConnection: 3 })).toBe(3);
+  });
+
+  it('keeps one session for 500 messages by default (nodemailer\'s pool replaces it after 100)', async () => {
+    expect(await sessionsFor(150, { maxConnections: 1 })).toBe(1);
+  });
+});
+
 describe('SMTP failures', () => {
   let sink: Sink;
   afterEach(() => sink.close());
