@@ -129,13 +129,22 @@ function refusedOnly(error: unknown, connection: SMTPConnection): boolean {
   return (e.code === 'EENVELOPE' || e.code === 'EMESSAGE') && e.responseCode !== 421 && !connection.destroyed;
 }
 
+/** A 421 to MAIL FROM: the server ends the session before the message begins (Exim and KumoMTA at their limit of messages a session). */
+function endsSession(error: unknown): boolean {
+  const e = error as Partial<NodemailerError>;
+  return e.responseCode === 421 && typeof e.command === 'string' && e.command.startsWith('MAIL');
+}
+
 /** Sends raw messages over up to `maxConnections` SMTP sessions, opened on demand and reused. */
 export class SmtpTransport implements Transport {
   readonly description: string;
   private readonly options: ReturnType<typeof parseConnectionUrl>;
   private readonly idle: SMTPConnection[] = [];
   private readonly waiting: (() => void)[] = [];
+  /** Messages each session has carried (tried, whatever the answer). */
   private readonly sent = new WeakMap<SMTPConnection, number>();
+  /** Messages a session carries before it is replaced: the setting, or fewer once the server showed its own limit. */
+  private perSession: number;
   private open = 0;
   private closed = false;
 
@@ -145,10 +154,30 @@ export class SmtpTransport implements Transport {
   ) {
     this.description = describeSmtpUrl(url);
     this.options = parseConnectionUrl(url);
+    this.perSession = settings.messagesPerConnection ?? defaultMessagesPerConnection;
   }
 
   async send(message: RawMessage): Promise<string> {
-    const connection = await this.acquire();
+    const connection = await this.acquire(this.perSession);
+    const carried = this.sent.get(connection) ?? 0;
+    try {
+      return await this.sendOn(connection, message);
+    } catch (error) {
+      if (carried === 0 || !endsSession(error)) throw classifySmtpError(error);
+    }
+    // A relay that ends a session after so many messages (SocketLabs allows 50, ReachMail 25) answers the next MAIL FROM
+    // with a 421: the message goes at once on a session that carried fewer, and once one takes it, sessions end at that
+    // count for the rest of the run. Were it a busy server's 421, the second try fails as the first did.
+    const fresher = await this.acquire(carried);
+    const response = await this.sendOn(fresher, message).catch((error: unknown) => {
+      throw classifySmtpError(error);
+    });
+    this.perSession = Math.min(this.perSession, carried);
+    return response;
+  }
+
+  /** Sends on `connection` and gives it back: to the idle sessions when it can carry more, else it is ended. */
+  private async sendOn(connection: SMTPConnection, message: RawMessage): Promise<string> {
     let reusable = false;
     try {
       const envelope = { from: message.envelope.from, to: [message.envelope.to], size: message.raw.length };
@@ -157,7 +186,7 @@ export class SmtpTransport implements Transport {
       return info.response;
     } catch (error) {
       reusable = refusedOnly(error, connection) && (await settle(connection, (done) => connection.reset(done)).then(() => true, () => false));
-      throw classifySmtpError(error);
+      throw error;
     } finally {
       this.release(connection, reusable);
     }
@@ -168,11 +197,16 @@ export class SmtpTransport implements Transport {
     for (const connection of this.idle.splice(0)) connection.quit();
   }
 
-  private async acquire(): Promise<SMTPConnection> {
+  /** An idle session that has carried fewer than `fewerThan` messages (the others are ended), else a new one, else waits. */
+  private async acquire(fewerThan: number): Promise<SMTPConnection> {
     for (;;) {
       if (this.closed) throw new DeliveryError('the SMTP transport is closed');
       const idle = this.idle.pop();
-      if (idle) return idle;
+      if (idle && (this.sent.get(idle) ?? 0) < fewerThan) return idle;
+      if (idle) {
+        idle.quit();
+        continue;
+      }
       if (this.open < this.settings.maxConnections) return this.connect();
       await new Promise<void>((resolve) => this.waiting.push(resolve));
     }
@@ -181,7 +215,7 @@ export class SmtpTransport implements Transport {
   private release(connection: SMTPConnection, reusable: boolean): void {
     const count = (this.sent.get(connection) ?? 0) + 1;
     this.sent.set(connection, count);
-    if (reusable && !this.closed && !connection.destroyed && count < (this.settings.messagesPerConnection ?? defaultMessagesPerConnection)) {
+    if (reusable && !this.closed && !connection.destroyed && count < this.perSession) {
       this.idle.push(connection);
       this.waiting.shift()?.();
     } else connection.quit();

@@ -121,6 +121,15 @@ describe('sendPending', () => {
     expect(sink.received).toHaveLength(20);
   });
 
+  it('meets a relay that ends each session after 7 messages without a retry or a slowdown', async () => {
+    await addReaders(store, 60);
+    await storeDigest(store);
+    const { sink, transport } = await smtp({ messagesPerSession: 7 });
+    const summary = await send(transport);
+    expect(summary).toMatchObject({ sent: 60, pending: 0, deferred: 0, slowedTo: null, lastFailure: null });
+    expect([...sink.countByAddress().values()]).toEqual(Array.from({ length: 60 }, () => 1));
+  });
+
   it('stops taking rows on a signal, records what was in flight, and the next run sends only the rest', async () => {
     await addReaders(store, 200);
     await storeDigest(store);

@@ -23,6 +23,8 @@ export interface Faults {
   cutData?: (address: string, attempt: number) => boolean;
   /** Milliseconds to wait before accepting each message (a distant relay). */
   delayMs?: number;
+  /** Messages one session may carry: the next MAIL FROM is answered 421 and the session ends (a relay's limit). */
+  messagesPerSession?: number;
 }
 
 /** A running sink: where to send, what arrived, and a `received` event per accepted message. */
@@ -53,7 +55,10 @@ export async function startSink(faults: Faults = {}, options: SMTPServerOptions 
     logger: false,
     size: 10 * 1024 * 1024,
     ...options,
-    onMailFrom(address, _session, callback) {
+    onMailFrom(address, session, callback) {
+      if (faults.messagesPerSession !== undefined && session.transaction > faults.messagesPerSession) {
+        return callback(Object.assign(new Error('4.7.0 too many messages in this session'), { responseCode: 421 }));
+      }
       const reply = faults.mail?.(address.address);
       if (!reply) return callback();
       callback(Object.assign(new Error(reply.message), { responseCode: reply.code }));

@@ -9,7 +9,7 @@ import { createTransport } from '../../src/delivery/index.js';
 import { outboxFileName } from '../../src/delivery/outbox.js';
 import { smtpDataChunk } from '../../src/delivery/smtp.js';
 import { SendFailure, type RawMessage, type Transport } from '../../src/delivery/transport.js';
-import { startSink, type Sink } from './smtp-sink.js';
+import { startSink, type Faults, type Sink } from './smtp-sink.js';
 
 interface Harness {
   transport: Transport;
@@ -146,9 +146,9 @@ describe('SMTP DATA', () => {
 
 describe('SMTP sessions', () => {
   /** Sends `count` messages one after the other and returns how many sessions the server saw. */
-  async function sessionsFor(count: number, settings: { maxConnections: number; messagesPerConnection?: number }): Promise<number> {
+  async function sessionsFor(count: number, settings: { maxConnections: number; messagesPerConnection?: number }, faults: Faults = {}): Promise<number> {
     let sessions = 0;
-    const sink = await startSink({}, { onConnect: (_session, callback) => (sessions++, callback()) });
+    const sink = await startSink(faults, { onConnect: (_session, callback) => (sessions++, callback()) });
     const transport = createTransport({ smtpUrl: sink.url, outboxDir: '', dkim: null }, settings);
     try {
       for (let i = 0; i < count; i++) await transport.send(await message(i));
@@ -166,6 +166,27 @@ describe('SMTP sessions', () => {
 
   it('keeps one session for 500 messages by default (nodemailer\'s pool replaces it after 100)', async () => {
     expect(await sessionsFor(150, { maxConnections: 1 })).toBe(1);
+  });
+
+  it('sends again at once on a new session when a relay ends one at its own limit, and ends later sessions there', async () => {
+    // Sessions of 4, 4 and 2: one 421, met by the first session alone (each later one is replaced before it).
+    expect(await sessionsFor(10, { maxConnections: 1 }, { messagesPerSession: 4 })).toBe(3);
+  });
+
+  it('still reports a 421 as temporary when a new session gets it too (a busy server, not a session limit)', async () => {
+    let mails = 0;
+    const sink = await startSink({ mail: () => (++mails > 2 ? { code: 421, message: '4.7.0 try again later' } : null) });
+    const transport = createTransport({ smtpUrl: sink.url, outboxDir: '', dkim: null }, { maxConnections: 1 });
+    try {
+      await transport.send(await message(1));
+      await transport.send(await message(2));
+      await expect(transport.send(await message(3))).rejects.toMatchObject({ kind: 'temporary', responseCode: 421, slowDown: true });
+      expect(mails).toBe(4);
+      expect(sink.received).toHaveLength(2);
+    } finally {
+      await transport.close();
+      await sink.close();
+    }
   });
 });
 
