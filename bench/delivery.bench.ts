@@ -7,7 +7,9 @@
 //             and the same List-* headers, at most 2 × connections messages queued; no ledger, no status checks.
 //   gazette:  sendPending over the SQLite ledger — reads rows page by page, re-checks each reader, composes from
 //             the per-digest template, commits results in batches.
-// The two run alternately, twice each, to 20,000 readers; the best run of each is reported with the ratio.
+// The two run alternately, twice each, to 20,000 readers; the best run of each is reported with the ratio. The pool
+// replaces a session after 100 messages (its default `maxMessages`), Gazette after 500 (`SMTP_MESSAGES_PER_CONNECTION`),
+// and the sink, like any smtp-server, holds its greeting 100 ms: so the pool also runs with 500, for the like-for-like ratio.
 // Then a fresh process sends a digest to 100,000 readers (same kind of SMTP sink) and reports its peak RSS. That
 // process runs this file and src/ transpiled to plain JavaScript (TypeScript's transpileModule, into
 // node_modules/.cache), as `gazette send` runs from dist/: under tsx the loader alone adds about 37 MB.
@@ -19,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { loadSiteConfig } from '../src/config/load.js';
 import type { SiteConfig } from '../src/config/schema.js';
 import { createTransport } from '../src/delivery/index.js';
+import { defaultMessagesPerConnection } from '../src/delivery/settings.js';
 import { sendPending } from '../src/delivery/send.js';
 import { openStore } from '../src/store/index.js';
 import type { DigestRecord, Store } from '../src/store/types.js';
@@ -119,7 +122,7 @@ async function anotherDigest(store: Store, digest: DigestRecord, round: number):
 
 // ---- the two senders ----
 
-async function baseline(sink: SinkHandle, store: Store, config: SiteConfig, digest: DigestRecord): Promise<number> {
+async function baseline(sink: SinkHandle, store: Store, config: SiteConfig, digest: DigestRecord, maxMessages: number): Promise<number> {
   const [{ default: nodemailer }, { digestMessageId, listId }, { personalize }, { digestWebUrl }, { unsubscribeUrl }, { fullCopy }] =
     await Promise.all([
       import('nodemailer'),
@@ -129,7 +132,7 @@ async function baseline(sink: SinkHandle, store: Store, config: SiteConfig, dige
       import('../src/subscribers/tokens.js'),
       import('../src/digest/assemble.js'),
     ]);
-  const mailer = nodemailer.createTransport({ host: '127.0.0.1', port: sink.port, pool: true, maxConnections: connections, ignoreTLS: true });
+  const mailer = nodemailer.createTransport({ host: '127.0.0.1', port: sink.port, pool: true, maxConnections: connections, maxMessages, ignoreTLS: true });
   const from = { name: 'Example News', address: 'news@example.org' };
   const started = performance.now();
   const window = new Set<Promise<unknown>>();
@@ -245,23 +248,27 @@ async function main(): Promise<void> {
       `${readers.toLocaleString('en')} readers, digest of ${digest.articleSlugs.length} articles ` +
         `(${(Buffer.byteLength(digest.html) / 1024).toFixed(1)} KB HTML), ${connections} SMTP connections, sink in a child process`,
     );
-    const results = { baseline: [] as number[], gazette: [] as number[] };
+    const results = { baseline: [] as number[], matched: [] as number[], gazette: [] as number[] };
     for (let round = 0; round < 2; round++) {
       const before = await sink.accepted();
-      results.baseline.push(await baseline(sink, store, config, digest));
+      results.baseline.push(await baseline(sink, store, config, digest, 100));
+      results.matched.push(await baseline(sink, store, config, digest, defaultMessagesPerConnection));
       if (round > 0) await anotherDigest(store, digest, round);
       results.gazette.push(await gazette(sink, store, config));
       const accepted = (await sink.accepted()) - before;
-      if (accepted !== 2 * readers) throw new Error(`the sink accepted ${accepted} messages, expected ${2 * readers}`);
+      if (accepted !== 3 * readers) throw new Error(`the sink accepted ${accepted} messages, expected ${3 * readers}`);
       console.log(
-        `  round ${round + 1}: nodemailer pool ${results.baseline[round]?.toFixed(0)} msg/s, Gazette ${results.gazette[round]?.toFixed(0)} msg/s`,
+        `  round ${round + 1}: nodemailer pool ${results.baseline[round]?.toFixed(0)} msg/s (${results.matched[round]?.toFixed(0)} with ` +
+          `${defaultMessagesPerConnection} messages a session), Gazette ${results.gazette[round]?.toFixed(0)} msg/s`,
       );
     }
     await store.close();
-    const best = { baseline: Math.max(...results.baseline), gazette: Math.max(...results.gazette) };
-    console.log(`nodemailer pool (baseline): ${best.baseline.toFixed(0)} msg/s`);
-    console.log(`Gazette send with ledger:   ${best.gazette.toFixed(0)} msg/s`);
-    console.log(`ratio: ${(best.gazette / best.baseline).toFixed(2)}× (must be ≥ 1, goal 2)`);
+    const best = { baseline: Math.max(...results.baseline), matched: Math.max(...results.matched), gazette: Math.max(...results.gazette) };
+    console.log(`nodemailer pool (baseline):  ${best.baseline.toFixed(0)} msg/s (${best.matched.toFixed(0)} with ${defaultMessagesPerConnection} messages a session)`);
+    console.log(`Gazette send with ledger:    ${best.gazette.toFixed(0)} msg/s`);
+    console.log(
+      `ratio: ${(best.gazette / best.baseline).toFixed(2)}× (goal: keep ≥ 2.7×); ${(best.gazette / best.matched).toFixed(2)}× the pool with Gazette's session length`,
+    );
     await measureRss(dir, config, sink);
   } finally {
     sink.stop();
