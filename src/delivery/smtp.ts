@@ -143,8 +143,8 @@ export class SmtpTransport implements Transport {
   private readonly waiting: (() => void)[] = [];
   /** Messages each session has carried (tried, whatever the answer). */
   private readonly sent = new WeakMap<SMTPConnection, number>();
-  /** Messages a session carries before it is replaced: the setting, or fewer once the server showed its own limit. */
-  private perSession: number;
+  /** Messages a session carries before it is replaced. */
+  private readonly perSession: number;
   private open = 0;
   private closed = false;
 
@@ -166,14 +166,13 @@ export class SmtpTransport implements Transport {
       if (carried === 0 || !endsSession(error)) throw classifySmtpError(error);
     }
     // A relay that ends a session after so many messages (SocketLabs allows 50, ReachMail 25) answers the next MAIL FROM
-    // with a 421: the message goes at once on a session that carried fewer, and once one takes it, sessions end at that
-    // count for the rest of the run. Were it a busy server's 421, the second try fails as the first did.
+    // with a 421: the message goes again at once, on a session that carried fewer. Were it a busy server's 421, the
+    // second try fails as the first did, and is reported. (No limit is learnt from it: one busy moment at the second
+    // message of a session would have made every later message open a session of its own.)
     const fresher = await this.acquire(carried);
-    const response = await this.sendOn(fresher, message).catch((error: unknown) => {
+    return this.sendOn(fresher, message).catch((error: unknown) => {
       throw classifySmtpError(error);
     });
-    this.perSession = Math.min(this.perSession, carried);
-    return response;
   }
 
   /** Sends on `connection` and gives it back: to the idle sessions when it can carry more, else it is ended. */

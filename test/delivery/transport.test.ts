@@ -168,8 +168,8 @@ describe('SMTP sessions', () => {
     expect(await sessionsFor(150, { maxConnections: 1 })).toBe(1);
   });
 
-  it('sends again at once on a new session when a relay ends one at its own limit, and ends later sessions there', async () => {
-    // Sessions of 4, 4 and 2: one 421, met by the first session alone (each later one is replaced before it).
+  it('sends again at once on a new session when a relay ends one at its own limit', async () => {
+    // Sessions of 4, 4 and 2, each of the first two ended by a 421 to its fifth MAIL FROM.
     expect(await sessionsFor(10, { maxConnections: 1 }, { messagesPerSession: 4 })).toBe(3);
   });
 
