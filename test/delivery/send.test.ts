@@ -121,7 +121,7 @@ describe('sendPending', () => {
     expect(sink.received).toHaveLength(20);
   });
 
-  it('meets a relay that ends each session after 7 messages without a retry or a slowdown', async () => {
+  it('meets a relay that ends each session after 7 messages with no deferral and no slowdown', async () => {
     await addReaders(store, 60);
     await storeDigest(store);
     const { sink, transport } = await smtp({ messagesPerSession: 7 });

@@ -173,6 +173,80 @@ describe('SMTP sessions', () => {
     expect(await sessionsFor(10, { maxConnections: 1 }, { messagesPerSession: 4 })).toBe(3);
   });
 
+  it('sends again on a session that carried fewer messages, never on an idle one already at the relay\'s limit', async () => {
+    let sessions = 0;
+    const sink = await startSink({ messagesPerSession: 3 }, { onConnect: (_session, callback) => (sessions++, callback()) });
+    const transport = createTransport({ smtpUrl: sink.url, outboxDir: '', dkim: null }, { maxConnections: 2 });
+    try {
+      // Two messages at a time, three times: two sessions that have both carried 3.
+      for (let i = 0; i < 6; i += 2) await Promise.all((await Promise.all([message(i), message(i + 1)])).map((m) => transport.send(m)));
+      // The seventh is refused by the session it went to; the other idle one has carried 3 too: a third session takes it.
+      await transport.send(await message(6));
+      expect(sink.received).toHaveLength(7);
+      expect(sessions).toBe(3);
+    } finally {
+      await transport.close();
+      await sink.close();
+    }
+  });
+
+  it('keeps the healthy idle sessions when one message is sent again', async () => {
+    let sessions = 0;
+    let mails = 0;
+    const sink = await startSink(
+      { mail: () => (++mails === 3 ? { code: 421, message: '4.7.0 busy, closing' } : null) },
+      { onConnect: (_session, callback) => (sessions++, callback()) },
+    );
+    const transport = createTransport({ smtpUrl: sink.url, outboxDir: '', dkim: null }, { maxConnections: 2 });
+    try {
+      await Promise.all((await Promise.all([message(0), message(1)])).map((m) => transport.send(m)));
+      // The third MAIL is refused: its session ends and a new one takes the message; the other session stays, so two
+      // messages at once need no fourth session.
+      await transport.send(await message(2));
+      await Promise.all((await Promise.all([message(3), message(4)])).map((m) => transport.send(m)));
+      expect(sink.received).toHaveLength(5);
+      expect(sessions).toBe(3);
+    } finally {
+      await transport.close();
+      await sink.close();
+    }
+  });
+
+  it('does not send again after a 421 to the first MAIL FROM of a session, or to RCPT TO', async () => {
+    let mails = 0;
+    const sink = await startSink({
+      mail: () => (++mails === 1 ? { code: 421, message: '4.7.0 busy' } : null),
+      rcpt: (address) => (address === 'reader3@example.net' ? { code: 421, message: '4.7.0 busy' } : null),
+    });
+    const transport = createTransport({ smtpUrl: sink.url, outboxDir: '', dkim: null }, { maxConnections: 1 });
+    try {
+      await expect(transport.send(await message(1))).rejects.toMatchObject({ kind: 'temporary', slowDown: true });
+      expect(mails).toBe(1);
+      await transport.send(await message(2));
+      await expect(transport.send(await message(3))).rejects.toMatchObject({ kind: 'temporary', slowDown: true });
+      expect(mails).toBe(3);
+      expect(sink.received.map((m) => m.to)).toEqual(['reader2@example.net']);
+    } finally {
+      await transport.close();
+      await sink.close();
+    }
+  });
+
+  it('wakes the senders waiting for a session when it is closed, before the message in flight is answered', async () => {
+    const sink = await startSink({ delayMs: 300 });
+    const transport = createTransport({ smtpUrl: sink.url, outboxDir: '', dkim: null }, { maxConnections: 1 });
+    try {
+      const settled: string[] = [];
+      const first = transport.send(await message(1)).then(() => settled.push('in flight'));
+      const waiting = transport.send(await message(2)).catch((error: unknown) => settled.push(error instanceof DeliveryError ? 'waiting' : 'other'));
+      await transport.close();
+      await Promise.all([first, waiting]);
+      expect(settled).toEqual(['waiting', 'in flight']);
+    } finally {
+      await sink.close();
+    }
+  });
+
   it('still reports a 421 as temporary when a new session gets it too (a busy server, not a session limit)', async () => {
     let mails = 0;
     const sink = await startSink({ mail: () => (++mails > 2 ? { code: 421, message: '4.7.0 try again later' } : null) });
