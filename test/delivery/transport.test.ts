@@ -145,20 +145,33 @@ describe('SMTP DATA', () => {
 });
 
 describe('SMTP sessions', () => {
-  /** Sends `count` messages one after the other and returns how many sessions the server saw. */
-  async function sessionsFor(count: number, settings: { maxConnections: number; messagesPerConnection?: number }, faults: Faults = {}): Promise<number> {
+  type Settings = { maxConnections: number; messagesPerConnection?: number };
+
+  /** Runs `use` against a sink that counts its sessions, and returns how many it saw. */
+  async function countSessions(faults: Faults, settings: Settings, use: (transport: Transport, sink: Sink) => Promise<void>): Promise<number> {
     let sessions = 0;
     const sink = await startSink(faults, { onConnect: (_session, callback) => (sessions++, callback()) });
     const transport = createTransport({ smtpUrl: sink.url, outboxDir: '', dkim: null }, settings);
     try {
-      for (let i = 0; i < count; i++) await transport.send(await message(i));
-      expect(sink.received).toHaveLength(count);
+      await use(transport, sink);
       return sessions;
     } finally {
       await transport.close();
       await sink.close();
     }
   }
+
+  /** Sends `count` messages one after the other and returns how many sessions the server saw. */
+  const sessionsFor = (count: number, settings: Settings, faults: Faults = {}): Promise<number> =>
+    countSessions(faults, settings, async (transport, sink) => {
+      for (let i = 0; i < count; i++) await transport.send(await message(i));
+      expect(sink.received).toHaveLength(count);
+    });
+
+  /** Sends the messages numbered `numbers` at once. */
+  const sendAtOnce = async (transport: Transport, ...numbers: number[]): Promise<void> => {
+    await Promise.all((await Promise.all(numbers.map(message))).map((m) => transport.send(m)));
+  };
 
   it('replaces a session once it has sent its messagesPerConnection messages', async () => {
     expect(await sessionsFor(7, { maxConnections: 1, messagesPerConnection: 3 })).toBe(3);
@@ -174,42 +187,28 @@ describe('SMTP sessions', () => {
   });
 
   it('sends again on a session that carried fewer messages, never on an idle one already at the relay\'s limit', async () => {
-    let sessions = 0;
-    const sink = await startSink({ messagesPerSession: 3 }, { onConnect: (_session, callback) => (sessions++, callback()) });
-    const transport = createTransport({ smtpUrl: sink.url, outboxDir: '', dkim: null }, { maxConnections: 2 });
-    try {
+    const sessions = await countSessions({ messagesPerSession: 3 }, { maxConnections: 2 }, async (transport, sink) => {
       // Two messages at a time, three times: two sessions that have both carried 3.
-      for (let i = 0; i < 6; i += 2) await Promise.all((await Promise.all([message(i), message(i + 1)])).map((m) => transport.send(m)));
+      for (let i = 0; i < 6; i += 2) await sendAtOnce(transport, i, i + 1);
       // The seventh is refused by the session it went to; the other idle one has carried 3 too: a third session takes it.
       await transport.send(await message(6));
       expect(sink.received).toHaveLength(7);
-      expect(sessions).toBe(3);
-    } finally {
-      await transport.close();
-      await sink.close();
-    }
+    });
+    expect(sessions).toBe(3);
   });
 
   it('keeps the healthy idle sessions when one message is sent again', async () => {
-    let sessions = 0;
     let mails = 0;
-    const sink = await startSink(
-      { mail: () => (++mails === 3 ? { code: 421, message: '4.7.0 busy, closing' } : null) },
-      { onConnect: (_session, callback) => (sessions++, callback()) },
-    );
-    const transport = createTransport({ smtpUrl: sink.url, outboxDir: '', dkim: null }, { maxConnections: 2 });
-    try {
-      await Promise.all((await Promise.all([message(0), message(1)])).map((m) => transport.send(m)));
+    const busyOnce = { mail: () => (++mails === 3 ? { code: 421, message: '4.7.0 busy, closing' } : null) };
+    const sessions = await countSessions(busyOnce, { maxConnections: 2 }, async (transport, sink) => {
+      await sendAtOnce(transport, 0, 1);
       // The third MAIL is refused: its session ends and a new one takes the message; the other session stays, so two
       // messages at once need no fourth session.
       await transport.send(await message(2));
-      await Promise.all((await Promise.all([message(3), message(4)])).map((m) => transport.send(m)));
+      await sendAtOnce(transport, 3, 4);
       expect(sink.received).toHaveLength(5);
-      expect(sessions).toBe(3);
-    } finally {
-      await transport.close();
-      await sink.close();
-    }
+    });
+    expect(sessions).toBe(3);
   });
 
   it('does not send again after a 421 to the first MAIL FROM of a session, or to RCPT TO', async () => {
