@@ -1,6 +1,7 @@
 // SMTP over a small pool of nodemailer's SMTPConnection sessions. Messages are already complete RFC 5322 bytes,
 // so the Mail/MailComposer layers of a nodemailer transport would only add work (measured: about 2.5× slower
-// on loopback); the send loop, not the pool, decides about retries and pace.
+// on loopback); the send loop decides about retries and pace. The pool itself sends a message once more only when a
+// relay ends a session at its own limit of messages (see `send`).
 import type { Transform, TransformCallback } from 'node:stream';
 import { parseConnectionUrl } from 'nodemailer/lib/shared';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
@@ -11,7 +12,7 @@ import { SendFailure, type RawMessage, type Transport } from './transport.js';
 
 /** How hard to push the SMTP server. */
 export interface SmtpSettings {
-  /** Connections open at once, which is also how many messages are in flight. */
+  /** Sessions at work at once (one told to QUIT no longer counts), which is also how many messages are in flight. */
   maxConnections: number;
   /** Messages a session sends before it is replaced (default `defaultMessagesPerConnection`). */
   messagesPerConnection?: number;
@@ -168,9 +169,10 @@ export class SmtpTransport implements Transport {
       if (carried === 0 || !endsSession(error)) throw classifySmtpError(error);
     }
     // Relays limit the messages a session carries (SocketLabs documents 50, ReachMail 25; Exim answers the next MAIL
-    // FROM with a 421): the message goes again at once, on a session that carried fewer. A busy server's 421 may pass
-    // the same way, or fail the second try, which is then reported as before. No limit is learnt: one busy moment at a
-    // session's second message would have made every later message open a session of its own.
+    // FROM with a 421): the message goes again straight away (after any sender already waiting for a session), on a
+    // session that carried fewer. A busy server's 421 may pass the same way, or fail the second try, which is then
+    // reported as before. No limit is learnt: one busy moment at a session's second message would have made every
+    // later message open a session of its own.
     const fresher = await this.acquire(carried);
     return this.sendOn(fresher, message).catch((error: unknown) => {
       throw classifySmtpError(error);
