@@ -98,8 +98,13 @@ describe('gazette send', () => {
     expect(JSON.parse(published.stdout)).toMatchObject({ digest: null, delivery: { sent: 0, pending: 0 } });
   });
 
-  it.each(['SMTP_MAX_CONNECTIONS', 'SMTP_MESSAGES_PER_CONNECTION'])('refuses a bad %s with exit 2', async (name) => {
-    const { code, stderr } = await gazette(['send'], { [name]: 'lots' });
+  it.each([
+    ['send', 'SMTP_MAX_CONNECTIONS'],
+    ['send', 'SMTP_MESSAGES_PER_CONNECTION'],
+    ['serve', 'SMTP_MESSAGES_PER_CONNECTION'],
+  ])('%s refuses a bad %s with exit 2', async (command, name) => {
+    // serve on a free port: were the value not checked, it would start serving instead of exiting.
+    const { code, stderr } = await gazette(command === 'serve' ? ['serve', '--port', '0'] : [command], { [name]: 'lots' });
     expect(code).toBe(2);
     expect(stderr).toContain(name);
   });

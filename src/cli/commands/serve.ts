@@ -27,7 +27,7 @@ export default defineCommand({
     const context = typed as unknown as CommandContext;
     const io = ioOf(context);
     const options = optionsOf(context);
-    const [{ loadSiteConfig }, { createTransport }, { createLogger }, { resolveSubscribeLimits, startServer }, { openStore }, { knownChoicesLoader }] =
+    const [{ loadSiteConfig }, { createTransport, resolveDeliverySettings }, { createLogger }, { resolveSubscribeLimits, startServer }, { openStore }, { knownChoicesLoader }] =
       await Promise.all([
         import('../../config/load.js'),
         import('../../delivery/index.js'),
@@ -38,9 +38,11 @@ export default defineCommand({
       ]);
     const config = await loadSiteConfig(options.contentDir);
     const limits = resolveSubscribeLimits(io.env);
+    // The mail it sends (confirmations, notices) goes through the same SMTP settings as a send's.
+    const settings = resolveDeliverySettings(io.env);
     const logger = createLogger(io.stderr);
     const store = await openStore(options);
-    const transport = createTransport(options);
+    const transport = createTransport(options, settings);
     try {
       const choices = knownChoicesLoader(options.contentDir);
       const running = await startServer({
