@@ -3,8 +3,8 @@
 import type { RuntimeOptions } from '../config/options.js';
 import { createSigner, signing } from './dkim.js';
 import { OutboxTransport } from './outbox.js';
-import { defaultDeliverySettings, type DeliverySettings } from './settings.js';
-import { SmtpTransport } from './smtp.js';
+import { defaultDeliverySettings } from './settings.js';
+import { SmtpTransport, type SmtpSettings } from './smtp.js';
 import type { Transport } from './transport.js';
 
 export { composeMessage, messageIdFor, type Mailbox, type MailInput } from './compose.js';
@@ -19,7 +19,7 @@ export { SendFailure, type RawMessage, type Transport } from './transport.js';
  */
 export function createTransport(
   options: Pick<RuntimeOptions, 'smtpUrl' | 'outboxDir' | 'dkim'>,
-  settings: Pick<DeliverySettings, 'maxConnections' | 'messagesPerConnection'> = defaultDeliverySettings,
+  settings: SmtpSettings = defaultDeliverySettings,
 ): Transport {
   const transport =
     options.smtpUrl !== null ? new SmtpTransport(options.smtpUrl, settings) : new OutboxTransport(options.outboxDir);

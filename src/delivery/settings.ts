@@ -3,7 +3,10 @@ import { UsageError } from '../errors.js';
 
 /** How a send run paces itself. */
 export interface DeliverySettings {
-  /** SMTP connections, which is also how many messages are in flight (`SMTP_MAX_CONNECTIONS`, default 5). */
+  /**
+   * SMTP sessions at work at once (one told to QUIT no longer counts), which is also how many messages are in flight
+   * (`SMTP_MAX_CONNECTIONS`, default 5).
+   */
   maxConnections: number;
   /** Messages per second at most; 0 means no limit (`SMTP_RATE_PER_SECOND`, default 0). */
   ratePerSecond: number;

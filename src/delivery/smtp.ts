@@ -7,16 +7,11 @@ import { parseConnectionUrl } from 'nodemailer/lib/shared';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { NodemailerError } from 'nodemailer';
 import { DeliveryError } from '../errors.js';
-import { defaultMessagesPerConnection } from './settings.js';
+import { defaultMessagesPerConnection, type DeliverySettings } from './settings.js';
 import { SendFailure, type RawMessage, type Transport } from './transport.js';
 
-/** How hard to push the SMTP server. */
-export interface SmtpSettings {
-  /** Sessions at work at once (one told to QUIT no longer counts), which is also how many messages are in flight. */
-  maxConnections: number;
-  /** Messages a session sends before it is replaced (default `defaultMessagesPerConnection`). */
-  messagesPerConnection?: number;
-}
+/** How hard to push the SMTP server: the delivery settings the pool reads. */
+export type SmtpSettings = Pick<DeliverySettings, 'maxConnections' | 'messagesPerConnection'>;
 
 /** Network failures that may pass: the row stays pending and is tried again. */
 const transientCodes = new Set(['ECONNECTION', 'ESOCKET', 'ETIMEDOUT', 'EDNS', 'EPROTOCOL', 'ESTREAM', 'EMAXLIMIT']);
