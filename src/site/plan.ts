@@ -62,14 +62,20 @@ export interface PlanFacts {
 }
 
 /**
- * A key over the articles a file shows (their hashes cover every field read from the file but the URL, which the
- * file name may give; `updated` stands for the build that saw it change) and whatever else it says.
+ * What an article's files depend on besides config, templates and Gazette's code: its bytes (the hash), its path (the
+ * id, the URL when the file name gives it, and the language of its folder come from it), and the two dates the build
+ * gives it: a time moved one second by `distinctTimes` when another file shares it, and `updated` from the history.
  */
+function articleKey(article: Article): string {
+  return `${article.hash}\0${article.sourcePath}\0${article.date.getTime()}\0${article.updated?.getTime() ?? ''}`;
+}
+
+/** A key over the articles a file shows (see articleKey) and whatever else it says. */
 function keyOf(articles: readonly Article[], ...parts: string[]): string {
   // Two updates in all: a native call per part or article would cost more than the hashing.
   return createHash('sha256')
     .update(parts.map((part) => `${part}\0`).join(''))
-    .update(articles.map((article) => `${article.hash}${article.slug}\0${article.updated?.toISOString() ?? ''}`).join('\0'))
+    .update(articles.map(articleKey).join('\0'))
     .digest('hex');
 }
 
@@ -189,7 +195,7 @@ export function planSite(published: readonly Article[], config: SiteConfig, temp
   for (const article of articles) {
     const dir = articleDir(article.slug);
     pages.push({ dir, articles: [article] });
-    files.push({ path: `${dir}index.html`, key: article.hash, render: () => renderArticlePage(article, config, templates), feedUrl: null, article });
+    files.push({ path: `${dir}index.html`, key: articleKey(article), render: () => renderArticlePage(article, config, templates), feedUrl: null, article });
   }
   const history = updateHistory(facts.urls ?? new Map(), articles);
   const redirects = planRedirects(history, articles, sections);

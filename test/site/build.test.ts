@@ -137,6 +137,25 @@ describe('the article cache', () => {
     expect(second.problems.map((p) => p.path)).toEqual([expect.stringContaining('broken.txt')]);
   });
 
+  it('moves the times of a tie as a fresh build does when a draft of the same day arrives', async () => {
+    await writeFile(join(content, 'b-story.md'), markdown({ title: 'B story', date: '2026-11-20', section: 'World' }, 'B.'));
+    await writeFile(join(content, 'c-story.md'), markdown({ title: 'C story', date: '2026-11-20', section: 'Local' }, 'C.'));
+    await buildSite({ contentDir: content, outDir: out }, now);
+    // Ties are broken in path order, drafts included: the draft takes midnight (Paris) and moves the other two a second on.
+    await writeFile(join(content, 'a-draft.md'), markdown({ title: 'A draft', date: '2026-11-20', draft: 'true' }, 'A.'));
+    await buildSite({ contentDir: content, outDir: out }, now);
+    const fresh = join(root, 'fresh');
+    await buildSite({ contentDir: content, outDir: fresh }, now);
+    const files = async (dir: string): Promise<Map<string, string>> => {
+      const found = await readdir(dir, { recursive: true, withFileTypes: true });
+      const paths = found.filter((entry) => entry.isFile() && !entry.parentPath.includes(articleCacheDir) && entry.name !== '.gazette-manifest.json');
+      return new Map(await Promise.all(paths.map(async (entry) => [join(entry.parentPath, entry.name).slice(dir.length), await readFile(join(entry.parentPath, entry.name), 'utf8')] as const)));
+    };
+    const built = await files(out);
+    expect(built.get('/articles/c-story/index.html')).toContain('2026-11-19T23:00:02Z');
+    expect(built).toEqual(await files(fresh));
+  });
+
   it('gives the same articles and bytes as parsing afresh: ids, headline URLs, languages, correction dates', async () => {
     const wordless = markdown({ title: 'Talks resume in Bishkek', date: '2026-11-22T10:00', lang: 'ru' }, 'Talks.');
     await writeFile(join(content, 'local', '2026-11-22.md'), wordless);

@@ -22,13 +22,13 @@ afterEach(async () => {
   await rm(out, { recursive: true, force: true });
 });
 
-/** Every file under `out` with its bytes (the manifest aside). */
-async function snapshot(): Promise<Map<string, string>> {
+/** Every file under `dir` with its bytes (the manifest aside). */
+async function snapshot(dir = out): Promise<Map<string, string>> {
   const files = new Map<string, string>();
-  for (const entry of await readdir(out, { recursive: true, withFileTypes: true })) {
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
     if (!entry.isFile()) continue;
-    const path = join(entry.parentPath, entry.name).slice(out.length + 1).split('\\').join('/');
-    if (path !== manifestFile) files.set(path, await readFile(join(out, path), 'utf8'));
+    const path = join(entry.parentPath, entry.name).slice(dir.length + 1).split('\\').join('/');
+    if (path !== manifestFile) files.set(path, await readFile(join(dir, path), 'utf8'));
   }
   return files;
 }
@@ -222,6 +222,25 @@ describe('writeSite', () => {
         .sort(),
     );
     expect(loud.unchanged).toBe(before.size - loud.written.length);
+  });
+
+  it.each([
+    ['its time moves a second (a tie with another file broken again)', (a: Article) => ({ ...a, date: new Date(a.date.getTime() + 1000) })],
+    ['its file is renamed (a new id in the feeds)', (a: Article) => ({ ...a, id: 'renamed', sourcePath: 'renamed.txt' })],
+    ['it moves into a folder with a language', (a: Article) => ({ ...a, lang: 'ar', sourcePath: `arabic/${a.sourcePath}` })],
+  ])('writes the bytes of a fresh build when %s, though the file bytes are the same', async (_, move) => {
+    const articles = makeArticles(4);
+    await writeSite(articles, config, out);
+    // The same hash: only what the build or the path gives the article changes.
+    const moved = articles.map((a, i) => (i === 1 ? move(a) : a));
+    await writeSite(moved, config, out);
+    const fresh = await mkdtemp(join(tmpdir(), 'gazette-site-'));
+    try {
+      await writeSite(moved, config, fresh);
+      expect(await snapshot()).toEqual(await snapshot(fresh));
+    } finally {
+      await rm(fresh, { recursive: true, force: true });
+    }
   });
 
   it('does not render or read a file whose articles are unchanged (the manifest says it is current)', async () => {
