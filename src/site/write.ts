@@ -1,7 +1,7 @@
 // Writes a planned site into the output folder: only files whose bytes change are written, files whose
 // articles are unchanged are not even rendered, and files an earlier build wrote but this one does not are removed.
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { rmdir, unlink } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
@@ -80,6 +80,13 @@ type AnyFile = PlannedFile<string | Promise<Buffer>>;
 /** The build state kept in the output folder, so the next run (a new process) knows what it may skip or remove. */
 export const manifestFile = '.gazette-manifest.json';
 
+/**
+ * Beside the manifest while a build rewrites files: their paths. The manifest is written last, so a build that stops
+ * midway leaves files with new bytes under their old keys; with this list the next build renders them again, even when
+ * their articles are back as they were (an edit undone).
+ */
+export const pendingFile = '.gazette-manifest.pending.json';
+
 interface Manifest {
   version: 1;
   /** Hash of Gazette's code, the templates and the config: per-file keys are valid only under the same one. */
@@ -137,6 +144,20 @@ function readManifest(outDir: string): Manifest | null {
   }
 }
 
+/** `keys` without those of the files a stopped build was rewriting (see pendingFile); none when the list is damaged. */
+function vouchedKeys(outDir: string, keys: Record<string, string>): Record<string, string> {
+  let pending: unknown;
+  try {
+    pending = JSON.parse(readFileSync(join(outDir, pendingFile), 'utf8'));
+  } catch (error) {
+    return isMissing(error) ? keys : {};
+  }
+  if (!Array.isArray(pending)) return {};
+  const kept = { ...keys };
+  for (const path of pending) if (typeof path === 'string') delete kept[path];
+  return kept;
+}
+
 /** A hash of everything every file depends on: Gazette's code, the templates and the config. */
 export function siteKey(config: SiteConfig, templates: SiteTemplates): string {
   return createHash('sha256')
@@ -189,6 +210,7 @@ function present(outDir: string, paths: readonly string[]): Set<string> {
 function isOurs(path: string): boolean {
   return (
     path !== manifestFile &&
+    path !== pendingFile &&
     !isAbsolute(path) &&
     !path.split(/[/\\]/).includes('..') &&
     !foreignDirs.some((dir) => path.startsWith(dir))
@@ -227,7 +249,7 @@ async function writeFiles(published: readonly Article[], config: SiteConfig, out
   const templates = options.templates ?? (await loadSiteTemplates(options.templatesDir));
   const site = siteKey(config, templates);
   const previous = readManifest(outDir);
-  const previousKeys = previous?.site === site ? previous.files : {};
+  const previousKeys = previous?.site === site ? vouchedKeys(outDir, previous.files) : {};
   const records = recordsOf(previous);
   const now = options.now ?? new Date();
   const dated = applyHistory(published, records, now);
@@ -242,6 +264,10 @@ async function writeFiles(published: readonly Article[], config: SiteConfig, out
   const changed = new Set<AnyFile>();
   const madeDirs = new Set<string>();
   const toWrite = plan.files.filter((file) => !skipped.has(file));
+  // Synchronously, before any of them is written. Without a manifest no key vouches for anything: nothing to list.
+  if (previous !== null && toWrite.length > 0) {
+    await writeIfChanged(join(outDir, pendingFile), Buffer.from(JSON.stringify(toWrite.map((file) => file.path))), { ops: syncOps });
+  }
   // Article pages (thousands in a first build) are rendered and written on worker threads while this one renders the
   // other files, and then by this one too: a second page thread on 2 cores cost 12% more CPU for the same time.
   const pages = toWrite.filter((file): file is AnyFile & { article: Article } => file.article !== undefined);
@@ -277,6 +303,7 @@ async function writeFiles(published: readonly Article[], config: SiteConfig, out
   for (const [id, slugs] of planned.history) articles[id] = { ...articles[id], slugs: [...slugs] };
   const manifest: Manifest = { version: 1, site, files, articles };
   await writeIfChanged(join(outDir, manifestFile), Buffer.from(`${JSON.stringify(manifest)}\n`), { madeDirs, ops: syncOps });
+  rmSync(join(outDir, pendingFile), { force: true });
 
   const written = plan.files.filter((file) => changed.has(file));
   return {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Article } from '../../src/content/article.js';
-import { manifestFile, writeSite } from '../../src/site/write.js';
+import { manifestFile, pendingFile, writeSite } from '../../src/site/write.js';
 import { startWorker, workerModule } from '../../src/threads.js';
 import { makeArticle, makeArticles, makeSiteConfig } from '../fixtures/feeds/factory.js';
 import { parseXml } from '../fixtures/feeds/xml.js';
@@ -102,6 +102,32 @@ describe('writeSite', () => {
       expect(await snapshot()).toEqual(expected);
       await rm(out, { recursive: true, force: true });
     }
+  });
+
+  it('renders again the files a stopped rebuild was rewriting, also once their articles are back as they were', async () => {
+    const articles = makeArticles(30);
+    await writeSite(articles, config, out, { pageWorkers: 0 });
+    const expected = await snapshot();
+    // A folder where the article's page goes stops the rebuild once the listings and feeds have the new headline.
+    const page = join(out, 'articles/article-00000/index.html');
+    await rm(page);
+    await mkdir(page);
+    const retitled = articles.map((a, i) => (i === 0 ? makeArticle({ ...a, title: 'A headline taken back' }) : a));
+    await expect(writeSite(retitled, config, out, { pageWorkers: 0 })).rejects.toThrow(/EISDIR/);
+    expect(await readFile(join(out, 'index.html'), 'utf8')).toContain('A headline taken back');
+    await rm(page, { recursive: true });
+    await writeSite(articles, config, out, { pageWorkers: 0 });
+    expect(await readFile(join(out, 'feed.xml'), 'utf8')).not.toContain('A headline taken back');
+    expect(await snapshot()).toEqual(expected);
+  });
+
+  it('renders every file again when the list of files being rewritten is damaged', async () => {
+    const articles = makeArticles(3);
+    await writeSite(articles, config, out);
+    await writeFile(join(out, 'feed.xml'), 'hand-edited');
+    await writeFile(join(out, pendingFile), '["feed.x');
+    expect((await writeSite(articles, config, out)).written).toEqual(['feed.xml']);
+    await expect(stat(join(out, pendingFile))).rejects.toThrow(/ENOENT/);
   });
 
   it('leaves no temporary file behind', async () => {
