@@ -4,6 +4,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { Article } from '../content/article.js';
 import { imagesDir } from '../content/load.js';
+import { fileFingerprint } from '../content/read.js';
 import { InputError, type Problem } from '../errors.js';
 import { mapLimit } from '../files.js';
 import { imageTypeOf, type ImageFile } from '../feeds/item.js';
@@ -11,8 +12,12 @@ import type { PlannedFile } from './plan.js';
 
 const imageExtensions = /\.(avif|gif|ico|jpe?g|png|svg|webp)$/i;
 
-/** Plans a copy of every image under `content/images/` (dotfiles skipped), keyed by size and modification time. */
-export async function planImages(contentDir: string): Promise<PlannedFile<Promise<Buffer>>[]> {
+/**
+ * Plans a copy of every image under `content/images/` (dotfiles skipped), keyed by its file's fingerprint as the article
+ * cache reads it (inode, size, change and modification times, which a rewrite keeping size and mtime still changes);
+ * an image whose times are too recent at `now` to vouch for its bytes gets a key no later build repeats.
+ */
+export async function planImages(contentDir: string, now = Date.now()): Promise<PlannedFile<Promise<Buffer>>[]> {
   const root = join(contentDir, imagesDir);
   let entries: Dirent[];
   try {
@@ -34,7 +39,7 @@ export async function planImages(contentDir: string): Promise<PlannedFile<Promis
       const info = await stat(path);
       return {
         path: `${imagesDir}/${relative(root, path).split(sep).join('/')}`,
-        key: `image\0${info.size}\0${info.mtimeMs}`,
+        key: `image\0${fileFingerprint(info, now) ?? `unsettled at ${now}`}`,
         render: () => readFile(path),
         feedUrl: null,
       };

@@ -197,6 +197,18 @@ describe('the article cache', () => {
     expect(await page('kyrgyzstan')).toContain('Kyrgyzstam');
   });
 
+  it('copies an image again that was rewritten with the same size and modification time', async () => {
+    const file = join(content, 'images', 'chamber.jpg');
+    const mtime = new Date(Math.floor(Date.now() / 1000) * 1000 - 10_000);
+    await utimes(file, mtime, mtime);
+    await buildLater();
+    const replaced = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 9, 9, 9, 9]);
+    await writeFile(file, replaced);
+    await utimes(file, mtime, mtime);
+    await buildLater();
+    expect(await readFile(join(out, 'images', 'chamber.jpg'))).toEqual(replaced);
+  });
+
   it('reads a file again whose times are too recent to vouch for its bytes (written during or just before the last build)', async () => {
     await buildSite({ contentDir: content, outDir: out }, now);
     await tamperWithCachedTitle('kyrgyzstan', 'Cached title', 'not the hash of the file');
