@@ -19,7 +19,7 @@ export const foreignDirs = ['digests/'] as const;
 export const stylesheetPath = 'assets/site.css';
 
 /** The folder of the article pages' folders. */
-export const articlesDir = 'articles/';
+const articlesDir = 'articles/';
 
 /** The folder of an article's page; the slug must be one safe path segment. */
 export function articleDir(slug: string): string {
@@ -48,9 +48,6 @@ export const redirectsFile = '.gazette-redirects.json';
 
 /** Articles per page of the home page and section pages; older ones are on `page/2/`, `page/3/`, … */
 export const listPageSize = 50;
-
-/** A folder `listPageDir` gives for a page after the first (without its `/`): it holds that page alone. */
-export const laterListPageDir = /(?:^|\/)page\/\d+$/;
 
 /** The folder of page `number` (from 1) of the article list whose first page is in `dir`. */
 export function listPageDir(dir: string, number: number): string {

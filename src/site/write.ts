@@ -1,7 +1,7 @@
 // Writes a planned site into the output folder: only files whose bytes change are written, files whose
 // articles are unchanged are not even rendered, and files an earlier build wrote but this one does not are removed.
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { rmdir, unlink } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
@@ -9,7 +9,7 @@ import { gazetteCodeHash } from '../code-hash.js';
 import type { SiteConfig } from '../config/schema.js';
 import type { Article } from '../content/article.js';
 import { mapLimit, syncOps, writeIfChanged } from '../files.js';
-import { articlesDir, foreignDirs, laterListPageDir } from './layout.js';
+import { foreignDirs } from './layout.js';
 import { planSite, type PlanFacts, type PlannedFile } from './plan.js';
 import { writeArticlePages, type PageContext, type PageJob } from './article-pages.js';
 import { defaultTemplatesDir, loadSiteTemplates, type SiteTemplates } from './templates.js';
@@ -170,40 +170,14 @@ function isMissing(error: unknown): boolean {
 }
 
 /**
- * Where to look for a file to know it is still there. An article page is alone in its folder, and so is a list page
- * after the first (`page/2/`), so its folder in the listing of `articles/` (or `page/`) will do: one listing covers
- * 10,000 pages, where a stat per page would cost more than the rest of a rebuild. Any other file shares its folder
- * (feeds beside a section page, images), so it is looked for in its own folder's listing.
+ * The paths among `paths` that are there, each looked for itself: a page's file can go while its folder stays. For
+ * 10,000 pages that is 20–25 ms of a rebuild, where listing their folders (the witness this replaced) took 12–17 ms
+ * and missed such a file.
  */
-function witnessOf(path: string): { parent: string; name: string } {
-  // String slicing, not posix.dirname and basename: this runs for every file of a build.
-  const slash = path.lastIndexOf('/');
-  const folder = slash === -1 ? '.' : path.slice(0, slash);
-  const name = path.slice(slash + 1);
-  if (name !== 'index.html' || !(folder.startsWith(articlesDir) || laterListPageDir.test(folder))) return { parent: folder, name };
-  const up = folder.lastIndexOf('/');
-  return { parent: folder.slice(0, up), name: folder.slice(up + 1) };
-}
-
-/** The paths among `paths` whose witness is present, listing each parent folder once. */
 function present(outDir: string, paths: readonly string[]): Set<string> {
-  const listings = new Map<string, Set<string> | null>();
-  const listing = (parent: string): Set<string> | null => {
-    try {
-      // Synchronously: a listing a turn of the event loop cost a rebuild more than the listing.
-      return new Set(readdirSync(join(outDir, parent)));
-    } catch (error) {
-      if (!isMissing(error)) throw error;
-      return null;
-    }
-  };
-  return new Set(
-    paths.filter((path) => {
-      const { parent, name } = witnessOf(path);
-      if (!listings.has(parent)) listings.set(parent, listing(parent));
-      return listings.get(parent)?.has(name) === true;
-    }),
-  );
+  // Joined once: path.join for each of 10,000 files cost more than the lookups.
+  const base = join(outDir, '/');
+  return new Set(paths.filter((path) => existsSync(base + path)));
 }
 
 /** Whether a manifest path is one Gazette may remove: inside the output folder, not another stage's. */

@@ -328,6 +328,16 @@ describe('writeSite', () => {
     expect((await writeSite(articles, config, out)).written.sort()).toEqual(['page/2/index.html', 'sections/world/page/3/index.html']);
   });
 
+  it('writes a deleted page again though its folder is still there: an article, a list page, a redirect', async () => {
+    const articles = makeArticles(60, ['World']);
+    await writeSite(articles, config, out);
+    const moved = articles.map((a, i) => (i === 1 ? makeArticle({ ...a, slug: 'a-new-headline', id: a.id }) : a));
+    await writeSite(moved, config, out);
+    const pages = ['articles/article-00002/index.html', 'page/2/index.html', 'sections/world/page/2/index.html', 'articles/article-00001/index.html'];
+    for (const page of pages) await rm(join(out, page));
+    expect((await writeSite(moved, config, out)).written.sort()).toEqual([...pages].sort());
+  });
+
   it('writes a deleted feed or stylesheet again though its folder is still there', async () => {
     const articles = makeArticles(3, ['WORLD']);
     await writeSite(articles, config, out);
