@@ -28,6 +28,12 @@ export const syncOps: FileOps = { readFile: readFileSync, mkdir: mkdirSync, writ
 const temporaryToken = randomBytes(4).toString('hex');
 let temporaries = 0;
 
+/** The process that made `name`, when it is one of replaceFile's temporaries (a process killed mid-write leaves it); else null. */
+export function temporaryOwner(name: string): number | null {
+  const match = /^\..+\.(\d+)\.[0-9a-f]{8}[0-9a-z]+\.tmp$/.exec(name);
+  return match ? Number(match[1]) : null;
+}
+
 /**
  * Makes the file at `path` by `write(temporary)` into a hidden temporary file in the same folder and a rename, so a
  * reader (the HTTP server, a feed reader, a mail pickup) never sees half a file, the server never serves the

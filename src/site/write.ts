@@ -1,14 +1,14 @@
 // Writes a planned site into the output folder: only files whose bytes change are written, files whose
 // articles are unchanged are not even rendered, and files an earlier build wrote but this one does not are removed.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { rmdir, unlink } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { gazetteCodeHash } from '../code-hash.js';
 import type { SiteConfig } from '../config/schema.js';
 import type { Article } from '../content/article.js';
-import { mapLimit, syncOps, writeIfChanged } from '../files.js';
+import { mapLimit, syncOps, temporaryOwner, writeIfChanged } from '../files.js';
 import { foreignDirs } from './layout.js';
 import { planSite, type PlanFacts, type PlannedFile } from './plan.js';
 import { writeArticlePages, type PageContext, type PageJob } from './article-pages.js';
@@ -144,18 +144,55 @@ function readManifest(outDir: string): Manifest | null {
   }
 }
 
-/** `keys` without those of the files a stopped build was rewriting (see pendingFile); none when the list is damaged. */
-function vouchedKeys(outDir: string, keys: Record<string, string>): Record<string, string> {
+/** The paths a stopped build was rewriting (see pendingFile): null when its list is damaged, undefined when none stopped. */
+function readPending(outDir: string): string[] | null | undefined {
   let pending: unknown;
   try {
     pending = JSON.parse(readFileSync(join(outDir, pendingFile), 'utf8'));
   } catch (error) {
-    return isMissing(error) ? keys : {};
+    return isMissing(error) ? undefined : null;
   }
-  if (!Array.isArray(pending)) return {};
+  return Array.isArray(pending) ? pending.filter((path): path is string => typeof path === 'string') : null;
+}
+
+/** `keys` without those of the files a stopped build was rewriting; none when its list is damaged. */
+function vouchedKeys(keys: Record<string, string>, pending: readonly string[] | null | undefined): Record<string, string> {
+  if (pending === undefined) return keys;
+  if (pending === null) return {};
   const kept = { ...keys };
-  for (const path of pending) if (typeof path === 'string') delete kept[path];
+  for (const path of pending) delete kept[path];
   return kept;
+}
+
+/** Whether the process `pid` is running (a signal 0 only asks; EPERM: it runs as another user). */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the hidden temporaries (see replaceFile) that builds killed mid-write left at the root (the manifest's, the
+ * pending list's) and beside the files a stopped build was rewriting. One of a process still running (a build into the
+ * same folder at the same time) is its file in the making, and is left alone.
+ */
+function removeTemporaries(outDir: string, pending: readonly string[]): void {
+  const folders = new Set(['', ...pending.filter(isOurs).map((path) => path.slice(0, path.lastIndexOf('/') + 1))]);
+  for (const folder of folders) {
+    let names: string[];
+    try {
+      names = readdirSync(join(outDir, folder));
+    } catch {
+      continue; // gone with the stopped build's files, or never made
+    }
+    for (const name of names) {
+      const owner = temporaryOwner(name);
+      if (owner !== null && owner !== process.pid && !isRunning(owner)) rmSync(join(outDir, folder, name), { force: true });
+    }
+  }
 }
 
 /** A hash of everything every file depends on: Gazette's code, the templates and the config. */
@@ -223,7 +260,9 @@ async function writeFiles(published: readonly Article[], config: SiteConfig, out
   const templates = options.templates ?? (await loadSiteTemplates(options.templatesDir));
   const site = siteKey(config, templates);
   const previous = readManifest(outDir);
-  const previousKeys = previous?.site === site ? vouchedKeys(outDir, previous.files) : {};
+  const pending = readPending(outDir);
+  removeTemporaries(outDir, pending ?? []);
+  const previousKeys = previous?.site === site ? vouchedKeys(previous.files, pending) : {};
   const records = recordsOf(previous);
   const now = options.now ?? new Date();
   const dated = applyHistory(published, records, now);

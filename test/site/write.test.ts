@@ -1,6 +1,7 @@
 // writeSite on real folders: the SPEC layout, identical bytes on rebuild, incremental rewrites, safe cleanup.
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
@@ -128,6 +129,19 @@ describe('writeSite', () => {
     await writeFile(join(out, pendingFile), '["feed.x');
     expect((await writeSite(articles, config, out)).written).toEqual(['feed.xml']);
     await expect(stat(join(out, pendingFile))).rejects.toThrow(/ENOENT/);
+  });
+
+  it('removes the temporaries killed builds left at the root and beside the files being rewritten, not those of a running one', async () => {
+    const articles = makeArticles(3);
+    await writeSite(articles, config, out);
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid;
+    const left = [`articles/article-00001/.index.html.${dead}.0123abcd0.tmp`, `.${manifestFile}.${dead}.0123abcd1.tmp`];
+    const running = `.${manifestFile}.${process.ppid}.0123abcd2.tmp`;
+    for (const path of [...left, running]) await writeFile(join(out, path), 'half');
+    await writeFile(join(out, pendingFile), JSON.stringify(['articles/article-00001/index.html']));
+    await writeSite(articles, config, out);
+    const files = [...(await snapshot()).keys()];
+    expect(files.filter((path) => path.endsWith('.tmp'))).toEqual([running]);
   });
 
   it('leaves no temporary file behind', async () => {
