@@ -8,7 +8,7 @@ import type { Worker } from 'node:worker_threads';
 import { gazetteCodeHash } from '../code-hash.js';
 import type { SiteConfig } from '../config/schema.js';
 import type { Article } from '../content/article.js';
-import { mapLimit, syncOps, temporaryOwner, writeIfChanged } from '../files.js';
+import { clearingTheWay, mapLimit, syncOps, temporaryOwner, writeIfChanged } from '../files.js';
 import { foreignDirs } from './layout.js';
 import { planSite, type PlanFacts, type PlannedFile } from './plan.js';
 import { writeArticlePages, type PageContext, type PageJob } from './article-pages.js';
@@ -217,6 +217,11 @@ function present(outDir: string, paths: readonly string[]): Set<string> {
   return new Set(paths.filter((path) => existsSync(base + path)));
 }
 
+/** Writes one of the build's own files (manifest, pending list) synchronously; whatever stands in its place is damage, and goes. */
+function writeOwnFile(path: string, text: string): Promise<void> {
+  return clearingTheWay(path, () => writeIfChanged(path, Buffer.from(text), { ops: syncOps }));
+}
+
 /** Whether a manifest path is one Gazette may remove: inside the output folder, not another stage's. */
 function isOurs(path: string): boolean {
   return (
@@ -277,9 +282,13 @@ async function writeFiles(published: readonly Article[], config: SiteConfig, out
   const changed = new Set<AnyFile>();
   const madeDirs = new Set<string>();
   const toWrite = plan.files.filter((file) => !skipped.has(file));
-  // Synchronously, before any of them is written. Without a manifest no key vouches for anything: nothing to list.
+  // Before any of them is written. Without a manifest no key vouches for anything: nothing to list. The list of a build
+  // that stopped is kept in it (all the manifest's paths when that list is damaged): a file it was rewriting that this
+  // plan does not have (its article now a draft) keeps its old key until it is removed, and the article may come back.
   if (previous !== null && toWrite.length > 0) {
-    await writeIfChanged(join(outDir, pendingFile), Buffer.from(JSON.stringify(toWrite.map((file) => file.path))), { ops: syncOps });
+    const stopped = pending === null ? Object.keys(previous.files) : (pending ?? []);
+    const paths = [...new Set([...stopped, ...toWrite.map((file) => file.path)])];
+    await writeOwnFile(join(outDir, pendingFile), JSON.stringify(paths));
   }
   // Article pages (thousands in a first build) are rendered and written on worker threads while this one renders the
   // other files, and then by this one too: a second page thread on 2 cores cost 12% more CPU for the same time.
@@ -315,8 +324,8 @@ async function writeFiles(published: readonly Article[], config: SiteConfig, out
   const articles: Record<string, ArticleRecord> = dated.dates;
   for (const [id, slugs] of planned.history) articles[id] = { ...articles[id], slugs: [...slugs] };
   const manifest: Manifest = { version: 1, site, files, articles };
-  await writeIfChanged(join(outDir, manifestFile), Buffer.from(`${JSON.stringify(manifest)}\n`), { madeDirs, ops: syncOps });
-  rmSync(join(outDir, pendingFile), { force: true });
+  await writeOwnFile(join(outDir, manifestFile), `${JSON.stringify(manifest)}\n`);
+  rmSync(join(outDir, pendingFile), { force: true, recursive: true });
 
   const written = plan.files.filter((file) => changed.has(file));
   return {
