@@ -74,7 +74,7 @@ export class PendingError extends GazetteError {
   readonly exitCode = 75;
 }
 
-/** Another Gazette process holds the run lease for this database (exit 75: try again later). */
+/** Another Gazette process holds the run lease for this database, or an output folder's build lock (exit 75: try again later). */
 export class BusyError extends GazetteError {
   override readonly name = 'BusyError';
   readonly code = 'E_BUSY';

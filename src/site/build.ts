@@ -1,7 +1,8 @@
 // `gazette build` as a library call, so `publish` runs exactly the same build.
 import { existsSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
+import { lock } from 'proper-lockfile';
 import type { Worker } from 'node:worker_threads';
 import type { SiteConfig } from '../config/schema.js';
 import { loadSiteConfigCached, type CachedConfig } from '../config/cache.js';
@@ -11,7 +12,7 @@ import { ArticleCache } from '../content/cache.js';
 import { listArticleFiles, loadArticles } from '../content/load.js';
 import { parseWorkersFor, startParseThread } from '../content/parse-pool.js';
 import { selectPublished } from '../content/select.js';
-import { UsageError, type Problem } from '../errors.js';
+import { BusyError, UsageError, type Problem } from '../errors.js';
 import { planImages, readImageFacts } from './images.js';
 import { loadSiteTemplates, type SiteTemplates } from './templates.js';
 import { endingOnError, startWorkers } from '../threads.js';
@@ -29,6 +30,34 @@ export interface BuildResult extends WriteResult {
   warnings: Problem[];
 }
 
+/** The lock a build holds on its output folder (a folder in it, made by proper-lockfile): a second build into it waits. */
+export const buildLockDir = '.gazette-build.lock';
+
+/** How a build waits for another one into the same folder: a try every 200 ms, for up to 10 minutes. */
+const lockRetries = { retries: 3000, factor: 1, minTimeout: 200, maxTimeout: 200 };
+
+/**
+ * Takes the build lock of `outDir` (made if need be), waiting while another build holds it, so two builds never
+ * interleave their writes and manifests: each would vouch for files with its own view of the content. The lock is
+ * stale 10 s after its holder stops renewing it (a killed build). The returned function releases it, and throws
+ * BusyError when the lock was taken over meanwhile (this build held the event loop too long).
+ */
+export async function lockOutDir(outDir: string, retries: number | typeof lockRetries = lockRetries): Promise<() => Promise<void>> {
+  await mkdir(outDir, { recursive: true });
+  let compromised: Error | undefined;
+  let release: () => Promise<void>;
+  try {
+    release = await lock(outDir, { lockfilePath: join(outDir, buildLockDir), realpath: false, retries, onCompromised: (error) => (compromised = error) });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
+    throw new BusyError(`another Gazette build is writing into ${outDir} and has not finished in 10 minutes — wait for it, or stop it, then build again`, { cause: error });
+  }
+  return async () => {
+    if (compromised) throw new BusyError(`the build lock of ${outDir} was lost while this build wrote it — build again`, { cause: compromised });
+    await release();
+  };
+}
+
 /** Refuses an output folder that is a file, or lies under one, before anything is written. */
 async function checkOutDir(outDir: string): Promise<void> {
   let isFolder: boolean;
@@ -43,15 +72,21 @@ async function checkOutDir(outDir: string): Promise<void> {
   if (!isFolder) throw new UsageError(`--out ${outDir} is not a folder (it, or a folder above it, is a file) — pass --out DIR (env GAZETTE_OUT) naming a folder`);
 }
 
-/** The site config, the output folder checked, the templates, and the article cache under their key. */
+/** The site config, the output folder checked and locked, the templates, and the article cache under their key. */
 async function openBuild(
   options: Pick<RuntimeOptions, 'contentDir' | 'outDir'>,
   cacheDir: string,
-): Promise<{ site: CachedConfig; templates: SiteTemplates; cache: ArticleCache }> {
+): Promise<{ site: CachedConfig; templates: SiteTemplates; cache: ArticleCache; unlock: () => Promise<void> }> {
   const site = await loadSiteConfigCached(options.contentDir, cacheDir);
   await checkOutDir(options.outDir);
-  const templates = await loadSiteTemplates();
-  return { site, templates, cache: ArticleCache.open(cacheDir, siteKey(site.config, templates)) };
+  const unlock = await lockOutDir(options.outDir);
+  try {
+    const templates = await loadSiteTemplates();
+    return { site, templates, cache: ArticleCache.open(cacheDir, siteKey(site.config, templates)), unlock };
+  } catch (error) {
+    await unlock();
+    throw error;
+  }
 }
 
 /**
@@ -75,20 +110,24 @@ export async function buildSite(options: Pick<RuntimeOptions, 'contentDir' | 'ou
         (files) => startWorkers(parseWorkersFor(files.paths.length), () => startParseThread({ loadParsers: true })),
         () => [],
       );
-  const { site, templates, cache } = await openBuild(options, cacheDir).catch(endingOnError(threads));
-  const { config } = site;
-  const parseOptions = { timezone: config.timezone, baseUrl: config.baseUrl, languages: config.languages };
-  const { articles, problems } = await loadArticles(options.contentDir, parseOptions, { cache, listing, parseThreads: await threads });
-  // Written while the pages are (a shard a turn): the cache already holds what it will keep.
-  const saved = cache.save().then(() => site.save());
-  saved.catch(() => undefined);
-  const published = selectPublished(articles, now);
-  // A first build writes every page: its page threads load the renderers while this thread plans the site.
-  const firstBuild = !rebuild && !existsSync(join(options.outDir, manifestFile));
-  const pageThreads = firstBuild ? startPageThreads(published.length) : [];
-  const facts = Promise.all([readImageFacts(options.contentDir, published, config.baseUrl), planImages(options.contentDir)]);
-  const [{ images, problems: imageProblems }, copies] = await facts.catch(endingOnError(pageThreads));
-  const written = await writeSite(published, config, options.outDir, { copies, facts: { images }, now, templates, pageThreads });
-  await saved;
-  return { ...written, config, problems: [...problems, ...imageProblems], warnings: config.locale.warnings };
+  const { site, templates, cache, unlock } = await openBuild(options, cacheDir).catch(endingOnError(threads));
+  try {
+    const { config } = site;
+    const parseOptions = { timezone: config.timezone, baseUrl: config.baseUrl, languages: config.languages };
+    const { articles, problems } = await loadArticles(options.contentDir, parseOptions, { cache, listing, parseThreads: await threads });
+    // Written while the pages are (a shard a turn): the cache already holds what it will keep.
+    const saved = cache.save().then(() => site.save());
+    saved.catch(() => undefined);
+    const published = selectPublished(articles, now);
+    // A first build writes every page: its page threads load the renderers while this thread plans the site.
+    const firstBuild = !rebuild && !existsSync(join(options.outDir, manifestFile));
+    const pageThreads = firstBuild ? startPageThreads(published.length) : [];
+    const facts = Promise.all([readImageFacts(options.contentDir, published, config.baseUrl), planImages(options.contentDir)]);
+    const [{ images, problems: imageProblems }, copies] = await facts.catch(endingOnError(pageThreads));
+    const written = await writeSite(published, config, options.outDir, { copies, facts: { images }, now, templates, pageThreads });
+    await saved;
+    return { ...written, config, problems: [...problems, ...imageProblems], warnings: config.locale.warnings };
+  } finally {
+    await unlock();
+  }
 }

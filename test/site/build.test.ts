@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { deserialize, serialize } from 'node:v8';
 import type { Article } from '../../src/content/article.js';
-import { articleCacheDir, buildSite } from '../../src/site/build.js';
+import { articleCacheDir, buildLockDir, buildSite, lockOutDir } from '../../src/site/build.js';
 import { siteInput } from '../fixtures/feeds/factory.js';
 import { run } from '../cli/run.js';
 
@@ -64,6 +64,38 @@ describe('buildSite', () => {
     expect(result.articles).toBe(6002);
     expect(result.problems.map((p) => p.path)).toEqual([expect.stringContaining('broken.txt')]);
     expect(await readFile(join(out, 'articles/item-5999/index.html'), 'utf8')).toContain('<p>Body of item 5999.</p>');
+  });
+
+  it('waits for another build into the same folder, writing nothing until that one has finished', async () => {
+    const release = await lockOutDir(out);
+    let settled = false;
+    const build = buildSite({ contentDir: content, outDir: out }, new Date('2026-11-25T00:00:00Z')).finally(() => (settled = true));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(settled).toBe(false);
+    await expect(stat(join(out, 'index.html'))).rejects.toThrow(/ENOENT/);
+    await release();
+    expect((await build).articles).toBe(2);
+    await expect(stat(join(out, buildLockDir))).rejects.toThrow(/ENOENT/);
+  });
+
+  it('gives up with a BusyError (exit 75) when the other build does not finish in time', async () => {
+    const release = await lockOutDir(out);
+    try {
+      await expect(lockOutDir(out, 0)).rejects.toMatchObject({ code: 'E_BUSY', exitCode: 75, message: expect.stringContaining('another Gazette build is writing into') });
+    } finally {
+      await release();
+    }
+  });
+
+  it('leaves the folder as one build would when two start together, the content edited in between', async () => {
+    const at = new Date('2026-11-25T00:00:00Z');
+    await buildSite({ contentDir: content, outDir: out }, at);
+    const first = buildSite({ contentDir: content, outDir: out }, at);
+    await writeFile(join(content, 'local', 'budget.md'), markdown({ title: 'Budget passes at last', date: '2026-11-23T21:30', section: 'Local' }, 'Approved.'));
+    const second = buildSite({ contentDir: content, outDir: out }, at);
+    await Promise.all([first, second]);
+    expect((await buildSite({ contentDir: content, outDir: out }, at)).written).toEqual([]);
+    expect(await readFile(join(out, 'articles/budget/index.html'), 'utf8')).toContain('Budget passes at last');
   });
 
   it('ends the parse threads started ahead when site.json is invalid', async () => {
