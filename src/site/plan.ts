@@ -67,7 +67,8 @@ export interface PlanFacts {
  * gives it: a time moved one second by `distinctTimes` when another file shares it, and `updated` from the history.
  */
 function articleKey(article: Article): string {
-  return `${article.hash}\0${article.sourcePath}\0${article.date.getTime()}\0${article.updated?.getTime() ?? ''}`;
+  // The path last, after parts without a colon, so no two articles share a key; no NUL, which the manifest's JSON writes as six characters.
+  return `${article.hash}:${article.date.getTime()}:${article.updated?.getTime() ?? ''}:${article.sourcePath}`;
 }
 
 /** A key over the articles a file shows (see articleKey) and whatever else it says. */
