@@ -40,6 +40,19 @@ function startPageThread(): { thread: Worker; exited: Promise<unknown> } {
   return { thread, exited: once(thread, 'exit') };
 }
 
+/**
+ * Builds `articles` on this thread alone, then puts a folder where the page `path` goes, so a rebuild that renders that
+ * page stops there (EISDIR) once the other files are written. The bytes built, and the folder's full path.
+ */
+async function buildAndBlock(articles: readonly Article[], path: string): Promise<{ expected: Map<string, string>; blocked: string }> {
+  await writeSite(articles, config, out, { pageWorkers: 0 });
+  const expected = await snapshot();
+  const blocked = join(out, path);
+  await rm(blocked);
+  await mkdir(blocked);
+  return { expected, blocked };
+}
+
 function changedPaths(before: Map<string, string>, after: Map<string, string>): string[] {
   return [...after].filter(([path, text]) => before.get(path) !== text).map(([path]) => path).sort();
 }
@@ -107,12 +120,8 @@ describe('writeSite', () => {
 
   it('renders again the files a stopped rebuild was rewriting, also once their articles are back as they were', async () => {
     const articles = makeArticles(30);
-    await writeSite(articles, config, out, { pageWorkers: 0 });
-    const expected = await snapshot();
-    // A folder where the article's page goes stops the rebuild once the listings and feeds have the new headline.
-    const page = join(out, 'articles/article-00000/index.html');
-    await rm(page);
-    await mkdir(page);
+    // The rebuild stops at the article's page, once the listings and feeds have the new headline.
+    const { expected, blocked: page } = await buildAndBlock(articles, 'articles/article-00000/index.html');
     const retitled = articles.map((a, i) => (i === 0 ? makeArticle({ ...a, title: 'A headline taken back' }) : a));
     await expect(writeSite(retitled, config, out, { pageWorkers: 0 })).rejects.toThrow(/EISDIR/);
     expect(await readFile(join(out, 'index.html'), 'utf8')).toContain('A headline taken back');
@@ -124,12 +133,8 @@ describe('writeSite', () => {
 
   it('keeps a stopped rebuild\'s files listed when the next rebuild stops too without them in its plan', async () => {
     const articles = makeArticles(30);
-    await writeSite(articles, config, out, { pageWorkers: 0 });
-    const expected = await snapshot();
-    // Each rebuild stops at a folder where a later edited article's page goes, after the pages before it.
-    const blocked = join(out, 'articles/article-00020/index.html');
-    await rm(blocked);
-    await mkdir(blocked);
+    // Each rebuild stops at a later edited article's page, after the pages before it.
+    const { expected, blocked } = await buildAndBlock(articles, 'articles/article-00020/index.html');
     const edit = (i: number, change: Partial<Article>): Article[] => articles.map((a, j) => (j === i || j === 20 ? makeArticle({ ...a, ...change }) : a));
     await expect(writeSite(edit(5, { html: '<p>Edited.</p>' }), config, out, { pageWorkers: 0 })).rejects.toThrow(/EISDIR/);
     expect(await readFile(join(out, 'articles/article-00005/index.html'), 'utf8')).toContain('Edited.');
