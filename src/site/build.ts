@@ -1,6 +1,7 @@
 // `gazette build` as a library call, so `publish` runs exactly the same build.
 import { existsSync } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { availableParallelism } from 'node:os';
 import { lock } from 'proper-lockfile';
 import type { Worker } from 'node:worker_threads';
@@ -33,24 +34,35 @@ export interface BuildResult extends WriteResult {
 /** The lock a build holds on its output folder (a folder in it, made by proper-lockfile): a second build into it waits. */
 export const buildLockDir = '.gazette-build.lock';
 
-/** How a build waits for another one into the same folder: a try every 200 ms, for up to 10 minutes. */
-const lockRetries = { retries: 3000, factor: 1, minTimeout: 200, maxTimeout: 200 };
+/** How long a build waits for another one into the same folder, and how often it looks. */
+const lockWait = { ms: 10 * 60_000, every: 200 };
 
 /**
- * Takes the build lock of `outDir` (made if need be), waiting while another build holds it, so two builds never
- * interleave their writes and manifests: each would vouch for files with its own view of the content. The lock is
- * stale 10 s after its holder stops renewing it (a killed build). The returned function releases it, and throws
- * BusyError when the lock was taken over meanwhile (this build held the event loop too long).
+ * Takes the build lock of `outDir` (made if need be), waiting up to `waitMs` while another build holds it, so two
+ * builds never interleave their writes and manifests: each would vouch for files with its own view of the content. The
+ * lock is stale 10 s after its holder stops renewing it (a killed build). Any other failure (a read-only folder) is
+ * thrown at once. The returned function releases the lock, and throws BusyError when it was taken over meanwhile
+ * (this build held the event loop too long).
  */
-export async function lockOutDir(outDir: string, retries: number | typeof lockRetries = lockRetries): Promise<() => Promise<void>> {
+export async function lockOutDir(outDir: string, waitMs = lockWait.ms): Promise<() => Promise<void>> {
   await mkdir(outDir, { recursive: true });
   let compromised: Error | undefined;
+  const options = { lockfilePath: join(outDir, buildLockDir), realpath: false, onCompromised: (error: Error) => (compromised = error) };
+  const deadline = Date.now() + waitMs;
   let release: () => Promise<void>;
-  try {
-    release = await lock(outDir, { lockfilePath: join(outDir, buildLockDir), realpath: false, retries, onCompromised: (error) => (compromised = error) });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
-    throw new BusyError(`another Gazette build is writing into ${outDir} and has not finished in 10 minutes — wait for it, or stop it, then build again`, { cause: error });
+  for (;;) {
+    try {
+      // proper-lockfile's own retries would retry any error, a permission denied too, for the whole wait.
+      release = await lock(outDir, options);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
+      if (Date.now() >= deadline) {
+        const waited = `${Math.round(waitMs / 60_000)} minutes`;
+        throw new BusyError(`another Gazette build is writing into ${outDir} and has not finished in ${waited} — wait for it, or stop it, then build again`, { cause: error });
+      }
+      await sleep(lockWait.every);
+    }
   }
   return async () => {
     if (compromised) throw new BusyError(`the build lock of ${outDir} was lost while this build wrote it — build again`, { cause: compromised });

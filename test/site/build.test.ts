@@ -87,6 +87,14 @@ describe('buildSite', () => {
     }
   });
 
+  it('fails at once, not after the wait, when the lock cannot be made for another reason', async () => {
+    // A folder whose path leaves no room for the lock's name (Linux: 4,095 characters at most): ENAMETOOLONG, as root too.
+    let dir = root;
+    while (dir.length + 201 < 4070) dir = join(dir, 'd'.repeat(200));
+    dir = join(dir, 'e'.repeat(4085 - dir.length - 1));
+    await expect(lockOutDir(dir)).rejects.toMatchObject({ code: 'ENAMETOOLONG' });
+  });
+
   it('leaves the folder as one build would when two start together, the content edited in between', async () => {
     const at = new Date('2026-11-25T00:00:00Z');
     await buildSite({ contentDir: content, outDir: out }, at);
