@@ -87,6 +87,13 @@ describe('buildSite', () => {
     }
   });
 
+  it('replaces a file standing where the lock goes', async () => {
+    await mkdir(out, { recursive: true });
+    await writeFile(join(out, buildLockDir), 'not a lock');
+    expect((await buildSite({ contentDir: content, outDir: out }, new Date('2026-11-25T00:00:00Z'))).articles).toBe(2);
+    await expect(stat(join(out, buildLockDir))).rejects.toThrow(/ENOENT/);
+  });
+
   it('fails at once, not after the wait, when the lock cannot be made for another reason', async () => {
     // A folder whose path leaves no room for the lock's name (Linux: 4,095 characters at most): ENAMETOOLONG, as root too.
     let dir = root;
