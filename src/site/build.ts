@@ -1,6 +1,6 @@
 // `gazette build` as a library call, so `publish` runs exactly the same build.
 import { existsSync } from 'node:fs';
-import { lstat, mkdir, rm, stat } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { availableParallelism } from 'node:os';
 import { lock } from 'proper-lockfile';
@@ -47,9 +47,10 @@ const lockWait = { ms: 10 * 60_000, every: 200 };
 export async function lockOutDir(outDir: string, waitMs = lockWait.ms): Promise<() => Promise<void>> {
   await mkdir(outDir, { recursive: true });
   const lockfilePath = join(outDir, buildLockDir);
-  // A lock is a folder: anything else standing there is damage, and goes (a file read as a lock, then failed its removal).
+  // A lock is an empty folder: anything else standing there (a file, a folder a file manager wrote into) is damage, and
+  // goes; proper-lockfile would read it as a lock, then fail to remove it once stale.
   const standing = await lstat(lockfilePath).catch(() => null);
-  if (standing && !standing.isDirectory()) await rm(lockfilePath, { force: true });
+  if (standing && (!standing.isDirectory() || (await readdir(lockfilePath)).length > 0)) await rm(lockfilePath, { recursive: true, force: true });
   let compromised: Error | undefined;
   const options = { lockfilePath, realpath: false, onCompromised: (error: Error) => (compromised = error) };
   const deadline = Date.now() + waitMs;

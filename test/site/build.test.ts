@@ -87,9 +87,12 @@ describe('buildSite', () => {
     }
   });
 
-  it('replaces a file standing where the lock goes', async () => {
+  it.each([
+    ['a file', async (lock: string) => writeFile(lock, 'not a lock')],
+    ['a folder with something in it', async (lock: string) => mkdir(join(lock, '.DS_Store'), { recursive: true })],
+  ])('replaces %s standing where the lock goes', async (_, damage) => {
     await mkdir(out, { recursive: true });
-    await writeFile(join(out, buildLockDir), 'not a lock');
+    await damage(join(out, buildLockDir));
     expect((await buildSite({ contentDir: content, outDir: out }, new Date('2026-11-25T00:00:00Z'))).articles).toBe(2);
     await expect(stat(join(out, buildLockDir))).rejects.toThrow(/ENOENT/);
   });
