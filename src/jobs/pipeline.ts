@@ -46,8 +46,8 @@ export function pipelineJobs(deps: PipelineDeps): SchedulerJobs {
       const counts = runJson(report);
       return report.delivery.pending > 0 ? { counts, unfinished: true } : { counts };
     },
-    async build({ logger }) {
-      const result = await buildSite(options, new Date());
+    async build({ signal, logger }) {
+      const result = await buildSite(options, new Date(), signal);
       logProblems(logger, result.problems);
       return { counts: buildCounts(result) };
     },

@@ -118,7 +118,7 @@ async function publishOn(
   const mjml = hooks.emailThread ?? startEmailThread();
   mjml.warm();
   const made = async (): Promise<{ build: BuildResult; digests: DigestMade[]; websub: WebSubPing[] }> => {
-    const build = await buildSite(options, now);
+    const build = await buildSite(options, now, hooks.signal);
     const { config } = build;
     const websub =
       config.feeds.websubHub !== null && build.changedFeeds.length > 0 ? await pingWebSub(config.feeds.websubHub, build.changedFeeds) : [];

@@ -41,10 +41,10 @@ const lockWait = { ms: 10 * 60_000, every: 200 };
  * Takes the build lock of `outDir` (made if need be), waiting up to `waitMs` while another build holds it, so two
  * builds never interleave their writes and manifests: each would vouch for files with its own view of the content. The
  * lock is stale 10 s after its holder stops renewing it (a killed build). Any other failure (a read-only folder) is
- * thrown at once. The returned function releases the lock, and throws BusyError when it was taken over meanwhile
+ * thrown at once, and `signal` ends the wait (BusyError). The returned function releases the lock, and throws BusyError when it was taken over meanwhile
  * (this build held the event loop too long).
  */
-export async function lockOutDir(outDir: string, waitMs = lockWait.ms): Promise<() => Promise<void>> {
+export async function lockOutDir(outDir: string, waitMs = lockWait.ms, signal?: AbortSignal): Promise<() => Promise<void>> {
   await mkdir(outDir, { recursive: true });
   const lockfilePath = join(outDir, buildLockDir);
   // A lock is an empty folder: anything else standing there (a file, a folder a file manager wrote into) is damage, and
@@ -66,7 +66,12 @@ export async function lockOutDir(outDir: string, waitMs = lockWait.ms): Promise<
         const waited = `${Math.round(waitMs / 60_000)} minutes`;
         throw new BusyError(`another Gazette build is writing into ${outDir} and has not finished in ${waited} — wait for it, or stop it, then build again`, { cause: error });
       }
-      await sleep(lockWait.every);
+      // A stop (Ctrl-C, the daemon's SIGTERM) ends the wait: nothing is in flight yet.
+      const stopped = (): BusyError => new BusyError(`stopped while another Gazette build was writing into ${outDir}; nothing was built`, { cause: error });
+      if (signal?.aborted) throw stopped();
+      await sleep(lockWait.every, undefined, signal ? { signal } : {}).catch(() => {
+        throw stopped();
+      });
     }
   }
   return async () => {
@@ -93,10 +98,11 @@ async function checkOutDir(outDir: string): Promise<void> {
 async function openBuild(
   options: Pick<RuntimeOptions, 'contentDir' | 'outDir'>,
   cacheDir: string,
+  signal: AbortSignal | undefined,
 ): Promise<{ site: CachedConfig; templates: SiteTemplates; cache: ArticleCache; unlock: () => Promise<void> }> {
   const site = await loadSiteConfigCached(options.contentDir, cacheDir);
   await checkOutDir(options.outDir);
-  const unlock = await lockOutDir(options.outDir);
+  const unlock = await lockOutDir(options.outDir, undefined, signal);
   try {
     const templates = await loadSiteTemplates();
     return { site, templates, cache: ArticleCache.open(cacheDir, siteKey(site.config, templates)), unlock };
@@ -110,8 +116,9 @@ async function openBuild(
  * Loads the site config and the articles, keeps those published at `now`, and writes feeds, pages and the
  * content's images into `outDir`. A bad site config throws InputError; bad articles are returned as problems and left out.
  * Articles parsed by the last build into `outDir` are reused while their bytes, the config, the templates and Gazette are the same.
+ * Another build into `outDir` is waited for (see lockOutDir); `signal` ends that wait with a BusyError.
  */
-export async function buildSite(options: Pick<RuntimeOptions, 'contentDir' | 'outDir'>, now: Date): Promise<BuildResult> {
+export async function buildSite(options: Pick<RuntimeOptions, 'contentDir' | 'outDir'>, now: Date, signal?: AbortSignal): Promise<BuildResult> {
   const cacheDir = join(options.outDir, articleCacheDir);
   const rebuild = existsSync(cacheDir);
   // A rebuild reads the files' fingerprints on another thread, which then loads the parsers for the few files found
@@ -127,7 +134,7 @@ export async function buildSite(options: Pick<RuntimeOptions, 'contentDir' | 'ou
         (files) => startWorkers(parseWorkersFor(files.paths.length), () => startParseThread({ loadParsers: true })),
         () => [],
       );
-  const { site, templates, cache, unlock } = await openBuild(options, cacheDir).catch(endingOnError(threads));
+  const { site, templates, cache, unlock } = await openBuild(options, cacheDir, signal).catch(endingOnError(threads));
   try {
     const { config } = site;
     const parseOptions = { timezone: config.timezone, baseUrl: config.baseUrl, languages: config.languages };

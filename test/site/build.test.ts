@@ -97,6 +97,20 @@ describe('buildSite', () => {
     await expect(stat(join(out, buildLockDir))).rejects.toThrow(/ENOENT/);
   });
 
+  it('stops waiting for another build when told to stop, having built nothing', async () => {
+    const release = await lockOutDir(out);
+    try {
+      const stop = new AbortController();
+      const build = buildSite({ contentDir: content, outDir: out }, new Date('2026-11-25T00:00:00Z'), stop.signal);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      stop.abort();
+      await expect(build).rejects.toMatchObject({ code: 'E_BUSY', message: expect.stringContaining('nothing was built') });
+      await expect(stat(join(out, 'index.html'))).rejects.toThrow(/ENOENT/);
+    } finally {
+      await release();
+    }
+  });
+
   it('fails at once, not after the wait, when the lock cannot be made for another reason', async () => {
     // A folder whose path leaves no room for the lock's name (Linux: 4,095 characters at most): ENAMETOOLONG, as root too.
     let dir = root;
