@@ -41,8 +41,8 @@ const lockWait = { ms: 10 * 60_000, every: 200 };
  * Takes the build lock of `outDir` (made if need be), waiting up to `waitMs` while another build holds it, so two
  * builds never interleave their writes and manifests: each would vouch for files with its own view of the content. The
  * lock is stale 10 s after its holder stops renewing it (a killed build). Any other failure (a read-only folder) is
- * thrown at once, and `signal` ends the wait (BusyError). The returned function releases the lock, and throws BusyError when it was taken over meanwhile
- * (this build held the event loop too long).
+ * thrown at once, and `signal` ends the wait (BusyError). The returned function releases the lock, and throws
+ * BusyError when it was taken over meanwhile (this build held the event loop too long).
  */
 export async function lockOutDir(outDir: string, waitMs = lockWait.ms, signal?: AbortSignal): Promise<() => Promise<void>> {
   await mkdir(outDir, { recursive: true });
