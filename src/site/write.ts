@@ -10,6 +10,7 @@ import type { SiteConfig } from '../config/schema.js';
 import type { Article } from '../content/article.js';
 import { clearingTheWay, mapLimit, syncOps, temporaryOwner, writeIfChanged } from '../files.js';
 import { foreignDirs } from './layout.js';
+import { isProcessGone } from '../processes.js';
 import { planSite, type PlanFacts, type PlannedFile } from './plan.js';
 import { writeArticlePages, type PageContext, type PageJob } from './article-pages.js';
 import { defaultTemplatesDir, loadSiteTemplates, type SiteTemplates } from './templates.js';
@@ -164,16 +165,6 @@ function vouchedKeys(keys: Record<string, string>, pending: readonly string[] | 
   return kept;
 }
 
-/** Whether the process `pid` is running (a signal 0 only asks; EPERM: it runs as another user). */
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * Removes the hidden temporaries (see replaceFile) that builds killed mid-write left at the root (the manifest's, the
  * pending list's) and beside the files a stopped build was rewriting. One of a process still running (a build into the
@@ -190,7 +181,7 @@ function removeTemporaries(outDir: string, pending: readonly string[]): void {
     }
     for (const name of names) {
       const owner = temporaryOwner(name);
-      if (owner !== null && owner !== process.pid && !isRunning(owner)) rmSync(join(outDir, folder, name), { force: true });
+      if (owner !== null && owner !== process.pid && isProcessGone(owner)) rmSync(join(outDir, folder, name), { force: true });
     }
   }
 }

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { BusyError } from '../errors.js';
+import { isProcessGone } from '../processes.js';
 import type { PendingDelivery, Store } from './types.js';
 
 /** Name of the lease held by whatever publishes, sends or rebuilds from a database. */
@@ -26,12 +27,7 @@ export function isDeadLocalHolder(holder: string): boolean {
   if (parts.length < 3 || parts.slice(0, -2).join(':') !== hostname() || !Number.isInteger(pid) || pid <= 0 || pid === process.pid) {
     return false;
   }
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH';
-  }
+  return isProcessGone(pid);
 }
 
 /** Options of a lease: its time to live and the clock (tests pin it). */
