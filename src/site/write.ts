@@ -145,23 +145,22 @@ function readManifest(outDir: string): Manifest | null {
   }
 }
 
-/** The paths a stopped build was rewriting (see pendingFile): null when its list is damaged, undefined when none stopped. */
-function readPending(outDir: string): string[] | null | undefined {
+/** The paths a stopped build was rewriting (see pendingFile): none when no build stopped, null when its list is damaged. */
+function readPending(outDir: string): string[] | null {
   let pending: unknown;
   try {
     pending = JSON.parse(readFileSync(join(outDir, pendingFile), 'utf8'));
   } catch (error) {
-    return isMissing(error) ? undefined : null;
+    return isMissing(error) ? [] : null;
   }
   return Array.isArray(pending) ? pending.filter((path): path is string => typeof path === 'string') : null;
 }
 
-/** `keys` without those of the files a stopped build was rewriting; none when its list is damaged. */
-function vouchedKeys(keys: Record<string, string>, pending: readonly string[] | null | undefined): Record<string, string> {
-  if (pending === undefined) return keys;
-  if (pending === null) return {};
+/** `keys` without those of the files in flux (`inFlux`). */
+function vouchedKeys(keys: Record<string, string>, inFlux: readonly string[]): Record<string, string> {
+  if (inFlux.length === 0) return keys;
   const kept = { ...keys };
-  for (const path of pending) delete kept[path];
+  for (const path of inFlux) delete kept[path];
   return kept;
 }
 
@@ -258,7 +257,9 @@ async function writeFiles(published: readonly Article[], config: SiteConfig, out
   const previous = readManifest(outDir);
   const pending = readPending(outDir);
   removeTemporaries(outDir, pending ?? []);
-  const previousKeys = previous?.site === site ? vouchedKeys(previous.files, pending) : {};
+  // The files a stopped build was rewriting, all the manifest's when its list is damaged: no key vouches for them.
+  const inFlux = pending ?? Object.keys(previous?.files ?? {});
+  const previousKeys = previous?.site === site ? vouchedKeys(previous.files, inFlux) : {};
   const records = recordsOf(previous);
   const now = options.now ?? new Date();
   const dated = applyHistory(published, records, now);
@@ -273,12 +274,11 @@ async function writeFiles(published: readonly Article[], config: SiteConfig, out
   const changed = new Set<AnyFile>();
   const madeDirs = new Set<string>();
   const toWrite = plan.files.filter((file) => !skipped.has(file));
-  // Before any of them is written. Without a manifest no key vouches for anything: nothing to list. The list of a build
-  // that stopped is kept in it (all the manifest's paths when that list is damaged): a file it was rewriting that this
-  // plan does not have (its article now a draft) keeps its old key until it is removed, and the article may come back.
+  // Before any of them is written. Without a manifest no key vouches for anything: nothing to list. The files already in
+  // flux stay listed: one that this plan does not have (its article now a draft) keeps its old key until it is
+  // removed, and the article may come back.
   if (previous !== null && toWrite.length > 0) {
-    const stopped = pending === null ? Object.keys(previous.files) : (pending ?? []);
-    const paths = [...new Set([...stopped, ...toWrite.map((file) => file.path)])];
+    const paths = [...new Set([...inFlux, ...toWrite.map((file) => file.path)])];
     await writeOwnFile(join(outDir, pendingFile), JSON.stringify(paths));
   }
   // Article pages (thousands in a first build) are rendered and written on worker threads while this one renders the
