@@ -66,11 +66,9 @@ export async function lockOutDir(outDir: string, waitMs = lockWait.ms, signal?: 
         const waited = `${Math.round(waitMs / 60_000)} minutes`;
         throw new BusyError(`another Gazette build is writing into ${outDir} and has not finished in ${waited} — wait for it, or stop it, then build again`, { cause: error });
       }
-      // A stop (Ctrl-C, the daemon's SIGTERM) ends the wait: nothing is in flight yet.
-      const stopped = (): BusyError => new BusyError(`stopped while another Gazette build was writing into ${outDir}; nothing was built`, { cause: error });
-      if (signal?.aborted) throw stopped();
+      // A stop (Ctrl-C, the daemon's SIGTERM) ends the wait, at once when it came before: nothing is in flight yet.
       await sleep(lockWait.every, undefined, signal ? { signal } : {}).catch(() => {
-        throw stopped();
+        throw new BusyError(`stopped while another Gazette build was writing into ${outDir}; nothing was built`, { cause: error });
       });
     }
   }
