@@ -47,7 +47,7 @@ export function pipelineJobs(deps: PipelineDeps): SchedulerJobs {
       return report.delivery.pending > 0 ? { counts, unfinished: true } : { counts };
     },
     async build({ signal, logger }) {
-      const result = await buildSite(options, new Date(), signal);
+      const result = await buildSite(options, new Date(), { signal });
       logProblems(logger, result.problems);
       return { counts: buildCounts(result) };
     },

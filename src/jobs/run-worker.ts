@@ -35,6 +35,7 @@ const hooks: RunHooks = {
     if (latest === null) setTimeout(flush, progressMs).unref();
     latest = progress;
   },
+  onBuildLock: (lockDir) => post({ buildLock: lockDir }),
   ...(settings ? { settings } : {}),
   ...(editions ? { editions } : {}),
   ...(emailThread ? { emailThread } : {}),

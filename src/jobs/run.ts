@@ -7,7 +7,7 @@ import { editionsOf } from '../config/editions.js';
 import type { SiteConfig } from '../config/schema.js';
 import { pingWebSub, type WebSubPing } from '../feeds/websub.js';
 import { defaultClaimTtlMs, defaultLeaseTtlMs, Lease, leaseHolder, runLeaseName, withClaims, withLease } from '../store/lease.js';
-import type { BuildResult } from '../site/build.js';
+import type { BuildHooks, BuildResult } from '../site/build.js';
 import { isPostgresUrl, openStore } from '../store/index.js';
 import type { DigestRecord, Store } from '../store/types.js';
 import type { EmailThread } from '../digest/render-thread.js';
@@ -26,6 +26,8 @@ export interface RunHooks {
   editions?: readonly string[];
   /** A publish's email render thread, started early by the caller (run-worker.ts); else the publish starts one. */
   emailThread?: EmailThread;
+  /** Hears the build's lock on the output folder as it is taken and given up (see BuildHooks). */
+  onBuildLock?: BuildHooks['onLock'];
 }
 
 /** A digest a publish made: its issue number in its edition, its articles, and the readers it goes to. */
@@ -118,7 +120,7 @@ async function publishOn(
   const mjml = hooks.emailThread ?? startEmailThread();
   mjml.warm();
   const made = async (): Promise<{ build: BuildResult; digests: DigestMade[]; websub: WebSubPing[] }> => {
-    const build = await buildSite(options, now, hooks.signal);
+    const build = await buildSite(options, now, { signal: hooks.signal, onLock: hooks.onBuildLock });
     const { config } = build;
     const websub =
       config.feeds.websubHub !== null && build.changedFeeds.length > 0 ? await pingWebSub(config.feeds.websubHub, build.changedFeeds) : [];

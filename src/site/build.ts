@@ -34,6 +34,14 @@ export interface BuildResult extends WriteResult {
 /** The lock a build holds on its output folder (a folder in it, made by proper-lockfile): a second build into it waits. */
 export const buildLockDir = '.gazette-build.lock';
 
+/** What a build's caller tells it and hears from it while it holds the output folder. */
+export interface BuildHooks {
+  /** Ends a wait for another build's lock with a BusyError: nothing is built. */
+  signal?: AbortSignal | undefined;
+  /** Hears the lock's folder once it is held, and null just before it is given up (so a thread's parent can remove it should the thread be ended first). */
+  onLock?: ((lockDir: string | null) => void) | undefined;
+}
+
 /** How long a build waits for another one into the same folder, and how often it looks. */
 const lockWait = { ms: 10 * 60_000, every: 200 };
 
@@ -41,10 +49,11 @@ const lockWait = { ms: 10 * 60_000, every: 200 };
  * Takes the build lock of `outDir` (made if need be), waiting up to `waitMs` while another build holds it, so two
  * builds never interleave their writes and manifests: each would vouch for files with its own view of the content. The
  * lock is stale 10 s after its holder stops renewing it (a killed build). Any other failure (a read-only folder) is
- * thrown at once, and `signal` ends the wait (BusyError). The returned function releases the lock, and throws
+ * thrown at once, and `hooks.signal` ends the wait (BusyError). The returned function releases the lock, and throws
  * BusyError when it was taken over meanwhile (this build held the event loop too long).
  */
-export async function lockOutDir(outDir: string, waitMs = lockWait.ms, signal?: AbortSignal): Promise<() => Promise<void>> {
+export async function lockOutDir(outDir: string, waitMs = lockWait.ms, hooks: BuildHooks = {}): Promise<() => Promise<void>> {
+  const { signal, onLock } = hooks;
   await mkdir(outDir, { recursive: true });
   const lockfilePath = join(outDir, buildLockDir);
   // A lock is an empty folder: anything else standing there (a file, a folder a file manager wrote into) is damage, and
@@ -59,6 +68,7 @@ export async function lockOutDir(outDir: string, waitMs = lockWait.ms, signal?: 
     try {
       // proper-lockfile's own retries would retry any error, a permission denied too, for the whole wait.
       release = await lock(outDir, options);
+      onLock?.(lockfilePath);
       break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
@@ -73,6 +83,8 @@ export async function lockOutDir(outDir: string, waitMs = lockWait.ms, signal?: 
     }
   }
   return async () => {
+    // Said first: once taken over, or about to go, the folder is no longer this build's to remove.
+    onLock?.(null);
     if (compromised) throw new BusyError(`the build lock of ${outDir} was lost while this build wrote it — build again`, { cause: compromised });
     await release();
   };
@@ -96,11 +108,11 @@ async function checkOutDir(outDir: string): Promise<void> {
 async function openBuild(
   options: Pick<RuntimeOptions, 'contentDir' | 'outDir'>,
   cacheDir: string,
-  signal: AbortSignal | undefined,
+  hooks: BuildHooks,
 ): Promise<{ site: CachedConfig; templates: SiteTemplates; cache: ArticleCache; unlock: () => Promise<void> }> {
   const site = await loadSiteConfigCached(options.contentDir, cacheDir);
   await checkOutDir(options.outDir);
-  const unlock = await lockOutDir(options.outDir, undefined, signal);
+  const unlock = await lockOutDir(options.outDir, undefined, hooks);
   try {
     const templates = await loadSiteTemplates();
     return { site, templates, cache: ArticleCache.open(cacheDir, siteKey(site.config, templates)), unlock };
@@ -114,9 +126,9 @@ async function openBuild(
  * Loads the site config and the articles, keeps those published at `now`, and writes feeds, pages and the
  * content's images into `outDir`. A bad site config throws InputError; bad articles are returned as problems and left out.
  * Articles parsed by the last build into `outDir` are reused while their bytes, the config, the templates and Gazette are the same.
- * Another build into `outDir` is waited for (see lockOutDir); `signal` ends that wait with a BusyError.
+ * Another build into `outDir` is waited for (see lockOutDir and its hooks).
  */
-export async function buildSite(options: Pick<RuntimeOptions, 'contentDir' | 'outDir'>, now: Date, signal?: AbortSignal): Promise<BuildResult> {
+export async function buildSite(options: Pick<RuntimeOptions, 'contentDir' | 'outDir'>, now: Date, hooks: BuildHooks = {}): Promise<BuildResult> {
   const cacheDir = join(options.outDir, articleCacheDir);
   const rebuild = existsSync(cacheDir);
   // A rebuild reads the files' fingerprints on another thread, which then loads the parsers for the few files found
@@ -132,7 +144,7 @@ export async function buildSite(options: Pick<RuntimeOptions, 'contentDir' | 'ou
         (files) => startWorkers(parseWorkersFor(files.paths.length), () => startParseThread({ loadParsers: true })),
         () => [],
       );
-  const { site, templates, cache, unlock } = await openBuild(options, cacheDir, signal).catch(endingOnError(threads));
+  const { site, templates, cache, unlock } = await openBuild(options, cacheDir, hooks).catch(endingOnError(threads));
   try {
     const { config } = site;
     const parseOptions = { timezone: config.timezone, baseUrl: config.baseUrl, languages: config.languages };

@@ -1,12 +1,22 @@
 // publish and send on a thread of their own (run-thread.ts): progress comes back, a stop finishes what is in
-// flight and records it, and errors come back as the classes the CLI reports.
+// flight and records it, errors come back as the classes the CLI reports, and a signal that ends the process does
+// not leave the thread's build lock behind.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resolveOptions } from '../../src/config/options.js';
 import type { SendProgress } from '../../src/delivery/send.js';
 import { BusyError, DeliveryError, fileErrorOf, InputError } from '../../src/errors.js';
 import { fromThreadError, runOnThread, toThreadError } from '../../src/jobs/run-thread.js';
+import { buildLockDir } from '../../src/site/build.js';
+import { manifestFile } from '../../src/site/write.js';
 import { openStore } from '../../src/store/index.js';
+import { siteInput } from '../fixtures/feeds/factory.js';
 import { setUpSend, type SendSetup } from '../delivery/fixtures.js';
 import { type Sink } from '../delivery/smtp-sink.js';
 import { createTestDatabase, type TestDatabase } from '../store/databases.js';
@@ -81,4 +91,33 @@ describe('errors crossing from the thread', () => {
     expect(back.name).toBe('TypeError');
     expect(back.stack).toBe(bug.stack);
   });
+});
+
+describe('a publish ended by a signal while its thread builds', () => {
+  let root: string;
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'gazette-run-thread-lock-'));
+  });
+  afterEach(() => rm(root, { recursive: true, force: true }));
+
+  it('leaves no build lock for the next build to wait out', async () => {
+    const content = join(root, 'content');
+    const out = join(root, 'public');
+    await mkdir(content);
+    await writeFile(join(content, 'site.json'), JSON.stringify(siteInput));
+    // Enough articles that the build still holds its lock when the signal comes.
+    for (let i = 0; i < 2000; i++) await writeFile(join(content, `story-${i}.md`), `---\ntitle: Story ${i}\ndate: 2026-11-20\n---\nBody ${i}.\n`);
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/bin.ts', 'publish', '--content', content, '--out', out, '--db', join(root, 'gazette.db'), '--outbox', join(root, 'outbox')],
+      { cwd: fileURLToPath(new URL('../../', import.meta.url)), env: { ...process.env, GAZETTE_SECRET: secret }, stdio: 'ignore' },
+    );
+    const ended = new Promise((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
+    while (!existsSync(join(out, buildLockDir)) && child.exitCode === null) await sleep(5);
+    child.kill('SIGHUP');
+    expect(await ended).toEqual({ code: null, signal: 'SIGHUP' });
+    // The manifest is written before the lock goes: its absence shows the signal came mid-build.
+    expect(existsSync(join(out, manifestFile))).toBe(false);
+    expect(existsSync(join(out, buildLockDir))).toBe(false);
+  }, 60_000);
 });

@@ -101,7 +101,7 @@ describe('buildSite', () => {
     const release = await lockOutDir(out);
     try {
       const stop = new AbortController();
-      const build = buildSite({ contentDir: content, outDir: out }, new Date('2026-11-25T00:00:00Z'), stop.signal);
+      const build = buildSite({ contentDir: content, outDir: out }, new Date('2026-11-25T00:00:00Z'), { signal: stop.signal });
       await new Promise((resolve) => setTimeout(resolve, 300));
       stop.abort();
       await expect(build).rejects.toMatchObject({ code: 'E_BUSY', message: expect.stringContaining('nothing was built') });
