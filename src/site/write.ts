@@ -274,10 +274,11 @@ async function writeFiles(published: readonly Article[], config: SiteConfig, out
   const changed = new Set<AnyFile>();
   const madeDirs = new Set<string>();
   const toWrite = plan.files.filter((file) => !skipped.has(file));
-  // Before any of them is written. Without a manifest no key vouches for anything: nothing to list. The files already in
-  // flux stay listed: one that this plan does not have (its article now a draft) keeps its old key until it is
-  // removed, and the article may come back.
-  if (previous !== null && toWrite.length > 0) {
+  // Before any of them is written: should this build stop, the next renders them again whatever their keys, and removes
+  // those its plan no longer has (a first build's too, which no key vouches for). The files already in flux stay
+  // listed: one that this plan does not have (its article now a draft) keeps its old key until it is removed, and the
+  // article may come back.
+  if (toWrite.length > 0) {
     const paths = [...new Set([...inFlux, ...toWrite.map((file) => file.path)])];
     await writeOwnFile(join(outDir, pendingFile), JSON.stringify(paths));
   }
@@ -310,7 +311,8 @@ async function writeFiles(published: readonly Article[], config: SiteConfig, out
 
   const files: Record<string, string> = {};
   for (const file of plan.files) files[file.path] = file.key;
-  const removed = Object.keys(previous?.files ?? {}).filter((path) => !Object.hasOwn(files, path) && isOurs(path));
+  // A stopped build's files count too: a page it wrote for an article deleted since was never in a manifest.
+  const removed = [...new Set([...Object.keys(previous?.files ?? {}), ...inFlux])].filter((path) => !Object.hasOwn(files, path) && isOurs(path));
   for (const path of removed) await removeWithEmptyParents(outDir, path);
   const articles: Record<string, ArticleRecord> = dated.dates;
   for (const [id, slugs] of planned.history) articles[id] = { ...articles[id], slugs: [...slugs] };

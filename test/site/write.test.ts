@@ -146,6 +146,33 @@ describe('writeSite', () => {
     expect(await snapshot()).toEqual(expected);
   });
 
+  it('removes the page a stopped rebuild wrote for an article deleted since', async () => {
+    const articles = makeArticles(30);
+    const { expected, blocked } = await buildAndBlock(articles, 'articles/article-00020/index.html');
+    // The rebuild writes the new article's page, then stops: no manifest has ever listed that page.
+    const added = makeArticle({ slug: 'taken-down', date: new Date(Date.UTC(2024, 0, 2)) });
+    const withIt = [added, ...articles.map((a, i) => (i === 20 ? makeArticle({ ...a, title: 'Edited' }) : a))];
+    await expect(writeSite(withIt, config, out, { pageWorkers: 0 })).rejects.toThrow(/EISDIR/);
+    expect((await snapshot()).has('articles/taken-down/index.html')).toBe(true);
+    await rm(blocked, { recursive: true });
+    await writeSite(articles, config, out, { pageWorkers: 0 });
+    expect(await snapshot()).toEqual(expected);
+  });
+
+  it('removes the page a stopped first build wrote for an article deleted since', async () => {
+    const articles = makeArticles(30);
+    await writeSite(articles, config, out, { pageWorkers: 0 });
+    const expected = await snapshot();
+    await rm(out, { recursive: true });
+    await mkdir(join(out, 'articles/article-00020/index.html'), { recursive: true });
+    const added = makeArticle({ slug: 'taken-down', date: new Date(Date.UTC(2024, 0, 2)) });
+    await expect(writeSite([added, ...articles], config, out, { pageWorkers: 0 })).rejects.toThrow(/EISDIR/);
+    expect((await snapshot()).has('articles/taken-down/index.html')).toBe(true);
+    await rm(join(out, 'articles/article-00020/index.html'), { recursive: true });
+    await writeSite(articles, config, out, { pageWorkers: 0 });
+    expect(await snapshot()).toEqual(expected);
+  });
+
   it('replaces a folder standing where its manifest or its list of files being rewritten goes', async () => {
     const articles = makeArticles(3);
     await writeSite(articles, config, out);
