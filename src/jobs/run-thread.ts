@@ -2,13 +2,13 @@
 // young generation, and the main thread keeps the terminal: signals, progress, the summary. V8 grows a thread's
 // young generation up to 16 MB semi-spaces under the send loop's allocation rate, tens of MB of a process's peak
 // that buy no speed here (`--max-semi-space-size` would cap it, but a program cannot set it on itself once started).
-import { rmSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
 import { onExit } from 'signal-exit';
 import type { RuntimeOptions } from '../config/options.js';
 import type { SendProgress } from '../delivery/send.js';
 import type { DeliverySettings } from '../delivery/settings.js';
 import { BusyError, DeliveryError, FileError, InputError, PendingError, StoreError, UsageError, type Problem } from '../errors.js';
+import { removeLockFolder, type LockFolder } from '../site/lock.js';
 import { startWorker, workerModule } from '../threads.js';
 import type { RunHooks, RunReport } from './run.js';
 
@@ -32,7 +32,7 @@ export interface ThreadError {
 }
 
 /** What the thread posts: the build lock it holds (null once given up), progress while it sends, then its report or its error. */
-export type RunAnswer = { buildLock: string | null } | { progress: SendProgress } | { report: RunReport } | { error: ThreadError };
+export type RunAnswer = { buildLock: LockFolder | null } | { progress: SendProgress } | { report: RunReport } | { error: ThreadError };
 
 /** Measured at 100,000 readers (`gazette send`): 175 MB peak with V8's default, 154 with 8 MB, 145 with 4, at the same rate. */
 const limits = { resourceLimits: { maxYoungGenerationSizeMb: 4 } };
@@ -76,9 +76,9 @@ export function runOnThread(request: Omit<RunRequest, 'settings'>, hooks: Pick<R
   const worker: Worker = startWorker(workerModule('run-worker', import.meta.url), { ...limits, workerData });
   const stop = (): void => worker.postMessage('stop');
   hooks.signal?.addEventListener('abort', stop, { once: true });
-  let buildLock: string | null = null;
+  let buildLock: LockFolder | null = null;
   const removeBuildLock = (): void => {
-    if (buildLock !== null) rmSync(buildLock, { recursive: true, force: true });
+    if (buildLock !== null) removeLockFolder(buildLock);
     buildLock = null;
   };
   const offExit = onExit(removeBuildLock);

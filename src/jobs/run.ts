@@ -7,7 +7,8 @@ import { editionsOf } from '../config/editions.js';
 import type { SiteConfig } from '../config/schema.js';
 import { pingWebSub, type WebSubPing } from '../feeds/websub.js';
 import { defaultClaimTtlMs, defaultLeaseTtlMs, Lease, leaseHolder, runLeaseName, withClaims, withLease } from '../store/lease.js';
-import type { BuildHooks, BuildResult } from '../site/build.js';
+import type { BuildResult } from '../site/build.js';
+import type { LockHooks } from '../site/lock.js';
 import { isPostgresUrl, openStore } from '../store/index.js';
 import type { DigestRecord, Store } from '../store/types.js';
 import type { EmailThread } from '../digest/render-thread.js';
@@ -26,8 +27,8 @@ export interface RunHooks {
   editions?: readonly string[];
   /** A publish's email render thread, started early by the caller (run-worker.ts); else the publish starts one. */
   emailThread?: EmailThread;
-  /** Hears the build's lock on the output folder as it is taken and given up (see BuildHooks). */
-  onBuildLock?: BuildHooks['onLock'];
+  /** Hears the build's lock on the output folder as it is taken and given up (see LockHooks). */
+  onBuildLock?: LockHooks['onLock'];
 }
 
 /** A digest a publish made: its issue number in its edition, its articles, and the readers it goes to. */

@@ -1,9 +1,7 @@
 // `gazette build` as a library call, so `publish` runs exactly the same build.
 import { existsSync } from 'node:fs';
-import { lstat, mkdir, readdir, rm, stat } from 'node:fs/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { lock } from 'proper-lockfile';
 import type { Worker } from 'node:worker_threads';
 import type { SiteConfig } from '../config/schema.js';
 import { loadSiteConfigCached, type CachedConfig } from '../config/cache.js';
@@ -17,7 +15,8 @@ import { BusyError, UsageError, type Problem } from '../errors.js';
 import { planImages, readImageFacts } from './images.js';
 import { loadSiteTemplates, type SiteTemplates } from './templates.js';
 import { endingOnError, startWorkers } from '../threads.js';
-import { manifestFile, siteKey, startPageThreads, writeSite, type WriteResult } from './write.js';
+import { lockOutDir, type LockHooks, type OutDirLock } from './lock.js';
+import { addPending, manifestFile, siteKey, startPageThreads, writeSite, type WriteResult } from './write.js';
 
 /** The folder of the parsed articles of the last build, beside its manifest in the output folder (hidden: never served). */
 export const articleCacheDir = '.gazette-cache';
@@ -29,65 +28,6 @@ export interface BuildResult extends WriteResult {
   problems: Problem[];
   /** Things to mend that changed nothing (a catalogue's missing or unknown keys): reported once per build. */
   warnings: Problem[];
-}
-
-/** The lock a build holds on its output folder (a folder in it, made by proper-lockfile): a second build into it waits. */
-export const buildLockDir = '.gazette-build.lock';
-
-/** What a build's caller tells it and hears from it while it holds the output folder. */
-export interface BuildHooks {
-  /** Ends a wait for another build's lock with a BusyError: nothing is built. */
-  signal?: AbortSignal | undefined;
-  /** Hears the lock's folder once it is held, and null just before it is given up (so a thread's parent can remove it should the thread be ended first). */
-  onLock?: ((lockDir: string | null) => void) | undefined;
-}
-
-/** How long a build waits for another one into the same folder, and how often it looks. */
-const lockWait = { ms: 10 * 60_000, every: 200 };
-
-/**
- * Takes the build lock of `outDir` (made if need be), waiting up to `waitMs` while another build holds it, so two
- * builds never interleave their writes and manifests: each would vouch for files with its own view of the content. The
- * lock is stale 10 s after its holder stops renewing it (a killed build). Any other failure (a read-only folder) is
- * thrown at once, and `hooks.signal` ends the wait (BusyError). The returned function releases the lock, and throws
- * BusyError when it was taken over meanwhile (this build held the event loop too long).
- */
-export async function lockOutDir(outDir: string, waitMs = lockWait.ms, hooks: BuildHooks = {}): Promise<() => Promise<void>> {
-  const { signal, onLock } = hooks;
-  await mkdir(outDir, { recursive: true });
-  const lockfilePath = join(outDir, buildLockDir);
-  // A lock is an empty folder: anything else standing there (a file, a folder a file manager wrote into) is damage, and
-  // goes; proper-lockfile would read it as a lock, then fail to remove it once stale.
-  const standing = await lstat(lockfilePath).catch(() => null);
-  if (standing && (!standing.isDirectory() || (await readdir(lockfilePath)).length > 0)) await rm(lockfilePath, { recursive: true, force: true });
-  let compromised: Error | undefined;
-  const options = { lockfilePath, realpath: false, onCompromised: (error: Error) => (compromised = error) };
-  const deadline = Date.now() + waitMs;
-  let release: () => Promise<void>;
-  for (;;) {
-    try {
-      // proper-lockfile's own retries would retry any error, a permission denied too, for the whole wait.
-      release = await lock(outDir, options);
-      onLock?.(lockfilePath);
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
-      if (Date.now() >= deadline) {
-        const waited = `${Math.round(waitMs / 60_000)} minutes`;
-        throw new BusyError(`another Gazette build is writing into ${outDir} and has not finished in ${waited} — wait for it, or stop it, then build again`, { cause: error });
-      }
-      // A stop (Ctrl-C, the daemon's SIGTERM) ends the wait, at once when it came before: nothing is in flight yet.
-      await sleep(lockWait.every, undefined, signal ? { signal } : {}).catch(() => {
-        throw new BusyError(`stopped while another Gazette build was writing into ${outDir}; nothing was built`, { cause: error });
-      });
-    }
-  }
-  return async () => {
-    // Said first: once taken over, or about to go, the folder is no longer this build's to remove.
-    onLock?.(null);
-    if (compromised) throw new BusyError(`the build lock of ${outDir} was lost while this build wrote it — build again`, { cause: compromised });
-    await release();
-  };
 }
 
 /** Refuses an output folder that is a file, or lies under one, before anything is written. */
@@ -108,16 +48,16 @@ async function checkOutDir(outDir: string): Promise<void> {
 async function openBuild(
   options: Pick<RuntimeOptions, 'contentDir' | 'outDir'>,
   cacheDir: string,
-  hooks: BuildHooks,
-): Promise<{ site: CachedConfig; templates: SiteTemplates; cache: ArticleCache; unlock: () => Promise<void> }> {
+  hooks: LockHooks,
+): Promise<{ site: CachedConfig; templates: SiteTemplates; cache: ArticleCache; held: OutDirLock }> {
   const site = await loadSiteConfigCached(options.contentDir, cacheDir);
   await checkOutDir(options.outDir);
-  const unlock = await lockOutDir(options.outDir, undefined, hooks);
+  const held = await lockOutDir(options.outDir, undefined, hooks);
   try {
     const templates = await loadSiteTemplates();
-    return { site, templates, cache: ArticleCache.open(cacheDir, siteKey(site.config, templates)), unlock };
+    return { site, templates, cache: ArticleCache.open(cacheDir, siteKey(site.config, templates)), held };
   } catch (error) {
-    await unlock();
+    await held.release();
     throw error;
   }
 }
@@ -128,7 +68,7 @@ async function openBuild(
  * Articles parsed by the last build into `outDir` are reused while their bytes, the config, the templates and Gazette are the same.
  * Another build into `outDir` is waited for (see lockOutDir and its hooks).
  */
-export async function buildSite(options: Pick<RuntimeOptions, 'contentDir' | 'outDir'>, now: Date, hooks: BuildHooks = {}): Promise<BuildResult> {
+export async function buildSite(options: Pick<RuntimeOptions, 'contentDir' | 'outDir'>, now: Date, hooks: LockHooks = {}): Promise<BuildResult> {
   const cacheDir = join(options.outDir, articleCacheDir);
   const rebuild = existsSync(cacheDir);
   // A rebuild reads the files' fingerprints on another thread, which then loads the parsers for the few files found
@@ -144,7 +84,7 @@ export async function buildSite(options: Pick<RuntimeOptions, 'contentDir' | 'ou
         (files) => startWorkers(parseWorkersFor(files.paths.length), () => startParseThread({ loadParsers: true })),
         () => [],
       );
-  const { site, templates, cache, unlock } = await openBuild(options, cacheDir, hooks).catch(endingOnError(threads));
+  const { site, templates, cache, held } = await openBuild(options, cacheDir, hooks).catch(endingOnError(threads));
   try {
     const { config } = site;
     const parseOptions = { timezone: config.timezone, baseUrl: config.baseUrl, languages: config.languages };
@@ -158,10 +98,28 @@ export async function buildSite(options: Pick<RuntimeOptions, 'contentDir' | 'ou
     const pageThreads = firstBuild ? startPageThreads(published.length) : [];
     const facts = Promise.all([readImageFacts(options.contentDir, published, config.baseUrl), planImages(options.contentDir)]);
     const [{ images, problems: imageProblems }, copies] = await facts.catch(endingOnError(pageThreads));
-    const written = await writeSite(published, config, options.outDir, { copies, facts: { images }, now, templates, pageThreads });
+    const beforeManifest = (rendered: readonly string[]): Promise<void> => checkStillHeld(held, options.outDir, rendered, hooks);
+    const written = await writeSite(published, config, options.outDir, { copies, facts: { images }, now, templates, pageThreads, beforeManifest });
     await saved;
     return { ...written, config, problems: [...problems, ...imageProblems], warnings: config.locale.warnings };
   } finally {
-    await unlock();
+    await held.release();
   }
+}
+
+/**
+ * Throws BusyError when another build took `held` over while this one wrote (it was stopped for over 10 s), once the
+ * files this one rendered are listed for the next build to render again: the other one's manifest may vouch for them.
+ */
+async function checkStillHeld(held: OutDirLock, outDir: string, rendered: readonly string[], hooks: LockHooks): Promise<void> {
+  if (!(await held.lost())) return;
+  await held.release().catch(() => undefined);
+  const again = await lockOutDir(outDir, undefined, hooks);
+  try {
+    await addPending(outDir, rendered);
+  } finally {
+    await again.release();
+  }
+  const files = rendered.length === 1 ? '1 file' : `${rendered.length.toLocaleString('en')} files`;
+  throw new BusyError(`another Gazette build took over ${outDir} while this one was stopped; the next build renders again the ${files} this one wrote — build again`);
 }

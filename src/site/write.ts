@@ -73,6 +73,8 @@ interface WriteOptions {
   pageWorkers?: number;
   /** Page threads the caller started ahead (see startPageThreads): used, and ended by the time writeSite settles. */
   pageThreads?: readonly Worker[];
+  /** Told the paths rendered once they are written, before anything is removed or the manifest written: it throws to stop there. */
+  beforeManifest?: (rendered: readonly string[]) => Promise<void>;
 }
 
 /** A planned file of either kind. */
@@ -154,6 +156,16 @@ function readPending(outDir: string): string[] | null {
     return isMissing(error) ? [] : null;
   }
   return Array.isArray(pending) ? pending.filter((path): path is string => typeof path === 'string') : null;
+}
+
+/** Lists `paths` in the pending list (see pendingFile) after those already in flux. */
+async function writePending(outDir: string, inFlux: readonly string[], paths: readonly string[]): Promise<void> {
+  await writeOwnFile(join(outDir, pendingFile), JSON.stringify([...new Set([...inFlux, ...paths])]));
+}
+
+/** Adds `paths` to the pending list of `outDir`: the next build renders them again whatever the manifest's keys say. */
+export async function addPending(outDir: string, paths: readonly string[]): Promise<void> {
+  await writePending(outDir, readPending(outDir) ?? Object.keys(readManifest(outDir)?.files ?? {}), paths);
 }
 
 /** `keys` without those of the files in flux (`inFlux`). */
@@ -278,10 +290,7 @@ async function writeFiles(published: readonly Article[], config: SiteConfig, out
   // those its plan no longer has (a first build's too, which no key vouches for). The files already in flux stay
   // listed: one that this plan does not have (its article now a draft) keeps its old key until it is removed, and the
   // article may come back.
-  if (toWrite.length > 0) {
-    const paths = [...new Set([...inFlux, ...toWrite.map((file) => file.path)])];
-    await writeOwnFile(join(outDir, pendingFile), JSON.stringify(paths));
-  }
+  if (toWrite.length > 0) await writePending(outDir, inFlux, toWrite.map((file) => file.path));
   // Article pages (thousands in a first build) are rendered and written on worker threads while this one renders the
   // other files, and then by this one too: a second page thread on 2 cores cost 12% more CPU for the same time.
   const pages = toWrite.filter((file): file is AnyFile & { article: Article } => file.article !== undefined);
@@ -308,6 +317,7 @@ async function writeFiles(published: readonly Article[], config: SiteConfig, out
       ),
   ]);
   for (const outcome of outcomes) if (outcome.status === 'rejected') throw outcome.reason;
+  await options.beforeManifest?.(toWrite.map((file) => file.path));
 
   const files: Record<string, string> = {};
   for (const file of plan.files) files[file.path] = file.key;

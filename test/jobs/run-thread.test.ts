@@ -13,7 +13,7 @@ import { resolveOptions } from '../../src/config/options.js';
 import type { SendProgress } from '../../src/delivery/send.js';
 import { BusyError, DeliveryError, fileErrorOf, InputError } from '../../src/errors.js';
 import { fromThreadError, runOnThread, toThreadError } from '../../src/jobs/run-thread.js';
-import { buildLockDir } from '../../src/site/build.js';
+import { buildLockDir } from '../../src/site/lock.js';
 import { manifestFile } from '../../src/site/write.js';
 import { openStore } from '../../src/store/index.js';
 import { siteInput } from '../fixtures/feeds/factory.js';

@@ -1,12 +1,14 @@
 // `gazette build` end to end: a real content folder, the loader, the CLI's exit status and summary.
-import { writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmdirSync, writeFileSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { deserialize, serialize } from 'node:v8';
 import type { Article } from '../../src/content/article.js';
-import { articleCacheDir, buildLockDir, buildSite, lockOutDir } from '../../src/site/build.js';
+import { articleCacheDir, buildSite } from '../../src/site/build.js';
+import { buildLockDir, lockOutDir, type LockFolder } from '../../src/site/lock.js';
+import { manifestFile, pendingFile } from '../../src/site/write.js';
 import { siteInput } from '../fixtures/feeds/factory.js';
 import { run } from '../cli/run.js';
 
@@ -15,6 +17,13 @@ let content: string;
 let out: string;
 
 const siteJson = { ...siteInput, timezone: 'Europe/Paris' };
+
+/** What a build does to a lock its holder has not renewed for 10 s: removes it and makes its own (a folder with another inode). */
+function takeOver(lock: string): void {
+  renameSync(lock, `${lock}.taken`);
+  mkdirSync(lock);
+  rmdirSync(`${lock}.taken`);
+}
 
 function markdown(front: Record<string, string>, body: string): string {
   return `---\n${Object.entries(front).map(([k, v]) => `${k}: ${v}`).join('\n')}\n---\n${body}\n`;
@@ -67,7 +76,7 @@ describe('buildSite', () => {
   });
 
   it('waits for another build into the same folder, writing nothing until that one has finished', async () => {
-    const release = await lockOutDir(out);
+    const { release } = await lockOutDir(out);
     let settled = false;
     const build = buildSite({ contentDir: content, outDir: out }, new Date('2026-11-25T00:00:00Z')).finally(() => (settled = true));
     await new Promise((resolve) => setTimeout(resolve, 500));
@@ -79,7 +88,7 @@ describe('buildSite', () => {
   });
 
   it('gives up with a BusyError (exit 75) when the other build does not finish in time', async () => {
-    const release = await lockOutDir(out);
+    const { release } = await lockOutDir(out);
     try {
       await expect(lockOutDir(out, 0)).rejects.toMatchObject({ code: 'E_BUSY', exitCode: 75, message: expect.stringContaining('another Gazette build is writing into') });
     } finally {
@@ -98,7 +107,7 @@ describe('buildSite', () => {
   });
 
   it('stops waiting for another build when told to stop, having built nothing', async () => {
-    const release = await lockOutDir(out);
+    const { release } = await lockOutDir(out);
     try {
       const stop = new AbortController();
       const build = buildSite({ contentDir: content, outDir: out }, new Date('2026-11-25T00:00:00Z'), { signal: stop.signal });
@@ -109,6 +118,34 @@ describe('buildSite', () => {
     } finally {
       await release();
     }
+  });
+
+  it('leaves alone a lock another build took over from it, and says to build again', async () => {
+    const held = await lockOutDir(out);
+    const lock = join(out, buildLockDir);
+    takeOver(lock);
+    expect(await held.lost()).toBe(true);
+    await expect(held.release()).rejects.toMatchObject({ code: 'E_BUSY', message: expect.stringContaining('taken over by another build') });
+    expect((await stat(lock)).isDirectory()).toBe(true);
+  });
+
+  it('leaves the manifest to the build that took its lock over, and lists the files it wrote for the next build', async () => {
+    const at = new Date('2026-11-25T00:00:00Z');
+    await buildSite({ contentDir: content, outDir: out }, at);
+    const manifest = await readFile(join(out, manifestFile), 'utf8');
+    await writeFile(join(content, 'local', 'budget.md'), markdown({ title: 'Budget passes at last', date: '2026-11-23T21:30', section: 'Local' }, 'Approved.'));
+    let other: Promise<boolean> | undefined;
+    const onLock = (folder: LockFolder | null): void => {
+      if (folder === null || other) return;
+      // Another build finds this one's lock stale (this one stopped for over 10 s) and holds it for a while.
+      takeOver(folder.path);
+      other = new Promise((resolve) => setTimeout(() => resolve(existsSync(folder.path) && (rmdirSync(folder.path), true)), 300));
+    };
+    await expect(buildSite({ contentDir: content, outDir: out }, at, { onLock })).rejects.toMatchObject({ code: 'E_BUSY', message: expect.stringContaining('took over') });
+    expect(await other).toBe(true);
+    expect(await readFile(join(out, manifestFile), 'utf8')).toBe(manifest);
+    expect(JSON.parse(await readFile(join(out, pendingFile), 'utf8'))).toContain('articles/budget/index.html');
+    await expect(stat(join(out, buildLockDir))).rejects.toThrow(/ENOENT/);
   });
 
   it('fails at once, not after the wait, when the lock cannot be made for another reason', async () => {

@@ -1,0 +1,121 @@
+// The lock a build holds on its output folder, so that two builds into it (the daemon's and an editor's) take turns.
+import * as fs from 'node:fs';
+import { lstat, mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { lock } from 'proper-lockfile';
+import { BusyError } from '../errors.js';
+
+/** The lock's folder in the output folder (made by proper-lockfile, its mtime renewed while held). */
+export const buildLockDir = '.gazette-build.lock';
+
+/** A lock folder as made by one build: a folder made anew at the same path (a takeover) has another inode or birth time. */
+export interface LockFolder {
+  path: string;
+  ino: number;
+  birthtimeMs: number;
+}
+
+/** What a build's caller tells it and hears from it while it holds the output folder. */
+export interface LockHooks {
+  /** Ends a wait for another build's lock with a BusyError: nothing is built. */
+  signal?: AbortSignal | undefined;
+  /** Hears the lock's folder once it is held, and null just before it is given up (so a thread's parent can remove it should the thread be ended first). */
+  onLock?: ((folder: LockFolder | null) => void) | undefined;
+}
+
+/** A build's hold on its output folder. */
+export interface OutDirLock {
+  /** Whether another build has taken the lock over: this one was stopped (Ctrl-Z) or stalled for over 10 s. */
+  lost(): Promise<boolean>;
+  /** Gives the lock up (once; again does nothing); a lost lock, now another build's, is left alone, and BusyError says this build must run again. */
+  release(): Promise<void>;
+}
+
+/** How long a build waits for another one into the same folder, and how often it looks. */
+const lockWait = { ms: 10 * 60_000, every: 200 };
+
+/** Whether `stats` are those of `folder`, as it was made. */
+function isFolder(folder: LockFolder | undefined, stats: fs.Stats | undefined): boolean {
+  return folder !== undefined && stats !== undefined && stats.ino === folder.ino && stats.birthtimeMs === folder.birthtimeMs;
+}
+
+/** Removes `folder` if it is still the one its build made, not another build's that took it over. */
+export function removeLockFolder(folder: LockFolder): void {
+  try {
+    if (isFolder(folder, fs.statSync(folder.path, { throwIfNoEntry: false }))) fs.rmdirSync(folder.path);
+  } catch {
+    // On the way out: what is left goes stale in 10 s.
+  }
+}
+
+/**
+ * Takes the build lock of `outDir` (made if need be), waiting up to `waitMs` while another build holds it, so two
+ * builds never interleave their writes and manifests: each would vouch for files with its own view of the content. The
+ * lock is stale 10 s after its holder stops renewing it (a killed build). Any other failure (a read-only folder) is
+ * thrown at once, and `hooks.signal` ends the wait (BusyError).
+ */
+export async function lockOutDir(outDir: string, waitMs = lockWait.ms, hooks: LockHooks = {}): Promise<OutDirLock> {
+  const { signal, onLock } = hooks;
+  await mkdir(outDir, { recursive: true });
+  const lockfilePath = join(outDir, buildLockDir);
+  // A lock is an empty folder: anything else standing there (a file, a folder a file manager wrote into) is damage, and
+  // goes; proper-lockfile would read it as a lock, then fail to remove it once stale.
+  const standing = await lstat(lockfilePath).catch(() => null);
+  if (standing && (!standing.isDirectory() || (await readdir(lockfilePath)).length > 0)) await rm(lockfilePath, { recursive: true, force: true });
+  let held: LockFolder | undefined;
+  // proper-lockfile removes its folder on release and at exit without looking whose it is: after a takeover it would
+  // remove the other build's. Before this build holds one, its removals are of stale locks, as they should be.
+  const guardedFs = {
+    ...fs,
+    rmdir(path: string, callback: (error: NodeJS.ErrnoException | null) => void): void {
+      if (held === undefined) return fs.rmdir(path, callback);
+      fs.stat(path, (error, stats) => (error === null && isFolder(held, stats) ? fs.rmdir(path, callback) : callback(null)));
+    },
+    rmdirSync(path: string): void {
+      if (held === undefined) fs.rmdirSync(path);
+      else removeLockFolder({ ...held, path });
+    },
+  };
+  let compromised: Error | undefined;
+  const options = { lockfilePath, realpath: false, fs: guardedFs, onCompromised: (error: Error) => (compromised = error) };
+  const deadline = Date.now() + waitMs;
+  let release: () => Promise<void>;
+  for (;;) {
+    try {
+      // proper-lockfile's own retries would retry any error, a permission denied too, for the whole wait.
+      release = await lock(outDir, options);
+      const { ino, birthtimeMs } = await stat(lockfilePath);
+      held = { path: lockfilePath, ino, birthtimeMs };
+      onLock?.(held);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
+      if (Date.now() >= deadline) {
+        const waited = `${Math.round(waitMs / 60_000)} minutes`;
+        throw new BusyError(`another Gazette build is writing into ${outDir} and has not finished in ${waited} — wait for it, or stop it, then build again`, { cause: error });
+      }
+      // A stop (Ctrl-C, the daemon's SIGTERM) ends the wait, at once when it came before: nothing is in flight yet.
+      await sleep(lockWait.every, undefined, signal ? { signal } : {}).catch(() => {
+        throw new BusyError(`stopped while another Gazette build was writing into ${outDir}; nothing was built`, { cause: error });
+      });
+    }
+  }
+  const lost = async (): Promise<boolean> => compromised !== undefined || !isFolder(held, await stat(lockfilePath).catch(() => undefined));
+  let released = false;
+  return {
+    lost,
+    async release() {
+      if (released) return;
+      released = true;
+      // Said first: once taken over, or about to go, the folder is no longer this build's to remove.
+      onLock?.(null);
+      const wasLost = await lost();
+      // Also when lost: proper-lockfile forgets the lock and stops renewing it (its removal is guarded, above).
+      await release().catch((error: unknown) => {
+        if (!wasLost) throw error;
+      });
+      if (wasLost) throw new BusyError(`the build lock of ${outDir} was taken over by another build while this one was stopped — build again`, { cause: compromised });
+    },
+  };
+}
