@@ -14,7 +14,7 @@ import type { SendProgress } from '../../src/delivery/send.js';
 import { BusyError, DeliveryError, fileErrorOf, InputError } from '../../src/errors.js';
 import { fromThreadError, runOnThread, toThreadError } from '../../src/jobs/run-thread.js';
 import { buildLockDir } from '../../src/site/lock.js';
-import { manifestFile } from '../../src/site/write.js';
+import { manifestFile, pendingFile } from '../../src/site/write.js';
 import { openStore } from '../../src/store/index.js';
 import { siteInput } from '../fixtures/feeds/factory.js';
 import { setUpSend, type SendSetup } from '../delivery/fixtures.js';
@@ -113,7 +113,9 @@ describe('a publish ended by a signal while its thread builds', () => {
       { cwd: fileURLToPath(new URL('../../', import.meta.url)), env: { ...process.env, GAZETTE_SECRET: secret }, stdio: 'ignore' },
     );
     const ended = new Promise((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
-    while (!existsSync(join(out, buildLockDir)) && child.exitCode === null) await sleep(5);
+    // The list of files about to be written comes well after the lock, whose holding the thread has told by then.
+    while (!existsSync(join(out, pendingFile)) && child.exitCode === null) await sleep(5);
+    expect(existsSync(join(out, buildLockDir))).toBe(true);
     child.kill('SIGHUP');
     expect(await ended).toEqual({ code: null, signal: 'SIGHUP' });
     // The manifest is written before the lock goes: its absence shows the signal came mid-build.

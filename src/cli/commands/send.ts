@@ -27,8 +27,14 @@ export async function runDelivery(
   const progress = createProgressReporter(io.stderr, createLogger(io.stderr));
   const stop = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    if (stop.signal.aborted) {
+      // Raised again with this handler gone, so the process ends as killed, after the exit handlers heard it (the
+      // build lock's). Removing the handler at the first signal would tell those handlers nobody else listens.
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      process.kill(process.pid, signal);
+      return;
+    }
     io.stderr.write(`\ngazette: ${signal}: finishing the messages in flight, then stopping (again to kill)\n`);
     stop.abort();
   };
