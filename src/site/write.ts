@@ -39,7 +39,7 @@ export interface WriteResult {
   written: string[];
   /** Files left as they were. */
   unchanged: number;
-  /** Files of an earlier build that this one no longer has (pages of removed articles, emptied sections). */
+  /** Files of an earlier build that this one no longer has and removed (pages of removed articles, emptied sections). */
   removed: string[];
   /** Absolute URLs of the feeds whose bytes changed: the ones to announce to a WebSub hub. */
   changedFeeds: string[];
@@ -235,20 +235,23 @@ function isOurs(path: string): boolean {
   );
 }
 
-/** Removes `path` and then each parent folder up to `outDir` that it left empty. */
-async function removeWithEmptyParents(outDir: string, path: string): Promise<void> {
+/** Removes `path` and then each parent folder up to `outDir` that it left empty; whether the file was there. */
+async function removeWithEmptyParents(outDir: string, path: string): Promise<boolean> {
+  let wasThere = true;
   try {
     await unlink(join(outDir, path));
   } catch (error) {
     if (!isMissing(error)) throw error;
+    wasThere = false;
   }
   for (let dir = dirname(path); dir !== '.' && dir !== ''; dir = dirname(dir)) {
     try {
       await rmdir(join(outDir, dir));
     } catch {
-      return; // not empty (or already gone): parents are not empty either
+      break; // not empty (or already gone): parents are not empty either
     }
   }
+  return wasThere;
 }
 
 /**
@@ -322,8 +325,10 @@ async function writeFiles(published: readonly Article[], config: SiteConfig, out
   const files: Record<string, string> = {};
   for (const file of plan.files) files[file.path] = file.key;
   // A stopped build's files count too: a page it wrote for an article deleted since was never in a manifest.
-  const removed = [...new Set([...Object.keys(previous?.files ?? {}), ...inFlux])].filter((path) => !Object.hasOwn(files, path) && isOurs(path));
-  for (const path of removed) await removeWithEmptyParents(outDir, path);
+  const removed: string[] = [];
+  for (const path of new Set([...Object.keys(previous?.files ?? {}), ...inFlux])) {
+    if (!Object.hasOwn(files, path) && isOurs(path) && (await removeWithEmptyParents(outDir, path))) removed.push(path);
+  }
   const articles: Record<string, ArticleRecord> = dated.dates;
   for (const [id, slugs] of planned.history) articles[id] = { ...articles[id], slugs: [...slugs] };
   const manifest: Manifest = { version: 1, site, files, articles };

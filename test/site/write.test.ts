@@ -155,7 +155,7 @@ describe('writeSite', () => {
     await expect(writeSite(withIt, config, out, { pageWorkers: 0 })).rejects.toThrow(/EISDIR/);
     expect((await snapshot()).has('articles/taken-down/index.html')).toBe(true);
     await rm(blocked, { recursive: true });
-    await writeSite(articles, config, out, { pageWorkers: 0 });
+    expect((await writeSite(articles, config, out, { pageWorkers: 0 })).removed).toEqual(['articles/taken-down/index.html']);
     expect(await snapshot()).toEqual(expected);
   });
 
