@@ -78,7 +78,13 @@ export async function lockOutDir(outDir: string, waitMs = lockWait.ms, hooks: Lo
     },
   };
   let compromised: Error | undefined;
-  const options = { lockfilePath, realpath: false, fs: guardedFs, onCompromised: (error: Error) => (compromised = error) };
+  // Where the file system keeps no birth times (0), a lock made anew may have this one's inode: proper-lockfile's own
+  // check (the mtime it renews) is then what tells, and the thread's parent must forget the lock at once.
+  const onCompromised = (error: Error): void => {
+    compromised = error;
+    onLock?.(null);
+  };
+  const options = { lockfilePath, realpath: false, fs: guardedFs, onCompromised };
   const deadline = Date.now() + waitMs;
   let release: () => Promise<void>;
   for (;;) {

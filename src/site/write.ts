@@ -73,7 +73,7 @@ interface WriteOptions {
   pageWorkers?: number;
   /** Page threads the caller started ahead (see startPageThreads): used, and ended by the time writeSite settles. */
   pageThreads?: readonly Worker[];
-  /** Told the paths rendered once they are written, before anything is removed or the manifest written: it throws to stop there. */
+  /** Told the paths rendered once they are written and the old files removed, right before the manifest is written: it throws to stop there. */
   beforeManifest?: (rendered: readonly string[]) => Promise<void>;
 }
 
@@ -320,7 +320,6 @@ async function writeFiles(published: readonly Article[], config: SiteConfig, out
       ),
   ]);
   for (const outcome of outcomes) if (outcome.status === 'rejected') throw outcome.reason;
-  await options.beforeManifest?.(toWrite.map((file) => file.path));
 
   const files: Record<string, string> = {};
   for (const file of plan.files) files[file.path] = file.key;
@@ -332,6 +331,9 @@ async function writeFiles(published: readonly Article[], config: SiteConfig, out
   const articles: Record<string, ArticleRecord> = dated.dates;
   for (const [id, slugs] of planned.history) articles[id] = { ...articles[id], slugs: [...slugs] };
   const manifest: Manifest = { version: 1, site, files, articles };
+  // Last, right before the manifest: a build stopped during its removals may have lost its lock meanwhile too. (The
+  // other build's files it removed are written again by the next build, which finds them missing.)
+  await options.beforeManifest?.(toWrite.map((file) => file.path));
   await writeOwnFile(join(outDir, manifestFile), `${JSON.stringify(manifest)}\n`);
   rmSync(join(outDir, pendingFile), { force: true, recursive: true });
 

@@ -129,6 +129,15 @@ describe('buildSite', () => {
     expect((await stat(lock)).isDirectory()).toBe(true);
   });
 
+  it('tells its caller at once when proper-lockfile finds its lock taken over (its renewal, every 5 s)', async () => {
+    const heard: (LockFolder | null)[] = [];
+    const held = await lockOutDir(out, undefined, { onLock: (folder) => heard.push(folder) });
+    takeOver(join(out, buildLockDir));
+    await new Promise((resolve) => setTimeout(resolve, 5500));
+    expect(heard).toEqual([expect.objectContaining({ path: join(out, buildLockDir) }), null]);
+    await expect(held.release()).rejects.toMatchObject({ code: 'E_BUSY' });
+  }, 15_000);
+
   it('leaves the manifest to the build that took its lock over, and lists the files it wrote for the next build', async () => {
     const at = new Date('2026-11-25T00:00:00Z');
     await buildSite({ contentDir: content, outDir: out }, at);

@@ -1,4 +1,5 @@
 // writeSite on real folders: the SPEC layout, identical bytes on rebuild, incremental rewrites, safe cleanup.
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
@@ -171,6 +172,21 @@ describe('writeSite', () => {
     await rm(join(out, 'articles/article-00020/index.html'), { recursive: true });
     await writeSite(articles, config, out, { pageWorkers: 0 });
     expect(await snapshot()).toEqual(expected);
+  });
+
+  it('tells beforeManifest the rendered files once the old ones are removed, and writes no manifest when it throws', async () => {
+    const articles = makeArticles(3);
+    await writeSite(articles, config, out);
+    const manifest = await readFile(join(out, manifestFile), 'utf8');
+    const gone = 'articles/article-00002/index.html';
+    const seen: { rendered: readonly string[]; stillThere: boolean }[] = [];
+    const beforeManifest = async (rendered: readonly string[]): Promise<void> => {
+      seen.push({ rendered, stillThere: existsSync(join(out, gone)) });
+      throw new Error('lock lost');
+    };
+    await expect(writeSite(articles.slice(0, 2), config, out, { beforeManifest })).rejects.toThrow('lock lost');
+    expect(seen).toEqual([{ rendered: expect.arrayContaining(['index.html', 'feed.xml']), stillThere: false }]);
+    expect(await readFile(join(out, manifestFile), 'utf8')).toBe(manifest);
   });
 
   it('replaces a folder standing where its manifest or its list of files being rewritten goes', async () => {
