@@ -28,6 +28,8 @@ export interface LockHooks {
 export interface OutDirLock {
   /** Whether another build has taken the lock over: this one was stopped (Ctrl-Z) or stalled for over 10 s. */
   lost(): Promise<boolean>;
+  /** Aborted once proper-lockfile finds the lock taken over: at its renewal (every 5 s), so at once after a long stop. */
+  signal: AbortSignal;
   /** Gives the lock up (once; again does nothing); a lost lock, now another build's, is left alone, and BusyError says this build must run again. */
   release(): Promise<void>;
 }
@@ -80,9 +82,11 @@ export async function lockOutDir(outDir: string, waitMs = lockWait.ms, hooks: Lo
   let compromised: Error | undefined;
   // Where the file system keeps no birth times (0), a lock made anew may have this one's inode: proper-lockfile's own
   // check (the mtime it renews) is then what tells, and the thread's parent must forget the lock at once.
+  const taken = new AbortController();
   const onCompromised = (error: Error): void => {
     compromised = error;
     onLock?.(null);
+    taken.abort(new BusyError(`another Gazette build took over ${outDir} while this one was stopped — build again`, { cause: error }));
   };
   const options = { lockfilePath, realpath: false, fs: guardedFs, onCompromised };
   const deadline = Date.now() + waitMs;
@@ -111,6 +115,7 @@ export async function lockOutDir(outDir: string, waitMs = lockWait.ms, hooks: Lo
   let released = false;
   return {
     lost,
+    signal: taken.signal,
     async release() {
       if (released) return;
       released = true;

@@ -75,6 +75,8 @@ interface WriteOptions {
   pageThreads?: readonly Worker[];
   /** Told the paths rendered once they are written and the old files removed, right before the manifest is written: it throws to stop there. */
   beforeManifest?: (rendered: readonly string[]) => Promise<void>;
+  /** Ends the writing at this thread's next file (the page threads' next batch) and the removing at the next file; beforeManifest is told then too. */
+  stop?: AbortSignal;
 }
 
 /** A planned file of either kind. */
@@ -293,7 +295,8 @@ async function writeFiles(published: readonly Article[], config: SiteConfig, out
   // those its plan no longer has (a first build's too, which no key vouches for). The files already in flux stay
   // listed: one that this plan does not have (its article now a draft) keeps its old key until it is removed, and the
   // article may come back.
-  if (toWrite.length > 0) await writePending(outDir, inFlux, toWrite.map((file) => file.path));
+  const rendered = toWrite.map((file) => file.path);
+  if (rendered.length > 0) await writePending(outDir, inFlux, rendered);
   // Article pages (thousands in a first build) are rendered and written on worker threads while this one renders the
   // other files, and then by this one too: a second page thread on 2 cores cost 12% more CPU for the same time.
   const pages = toWrite.filter((file): file is AnyFile & { article: Article } => file.article !== undefined);
@@ -305,11 +308,18 @@ async function writeFiles(published: readonly Article[], config: SiteConfig, out
   // Begun a microtask later, once the page threads are started and sent their first batches (synchronously, below): they
   // start on them while this one renders.
   const own = Promise.resolve().then(() => mapLimit(others, options.concurrency ?? 16, async (file) => {
+    options.stop?.throwIfAborted();
     const data = await file.render();
     if (await writeIfChanged(join(outDir, file.path), data, { madeDirs, absent: !there.has(file.path), inPlace })) changed.add(file);
   }));
   const workers = options.pageWorkers ?? helpersFor(pages.length, MIN_PAGES_PER_WORKER);
-  const here = { after: own, work: (batch: PageJob[]) => writeArticlePages(batch, context, templates, madeDirs) };
+  const here = {
+    after: own,
+    work: (batch: PageJob[]) => {
+      options.stop?.throwIfAborted();
+      return writeArticlePages(batch, context, templates, madeDirs);
+    },
+  };
   const started = options.pageThreads ?? [];
   // Both settled before anything is reported: a failure of one stops the other's next batch, not the batches under way.
   const outcomes = await Promise.allSettled([
@@ -319,13 +329,18 @@ async function writeFiles(published: readonly Article[], config: SiteConfig, out
         pages.forEach((file, i) => wrote[i] && changed.add(file)),
       ),
   ]);
-  for (const outcome of outcomes) if (outcome.status === 'rejected') throw outcome.reason;
+  const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+  if (failed) {
+    if (options.stop?.aborted) await options.beforeManifest?.(rendered);
+    throw failed.reason;
+  }
 
   const files: Record<string, string> = {};
   for (const file of plan.files) files[file.path] = file.key;
   // A stopped build's files count too: a page it wrote for an article deleted since was never in a manifest.
   const removed: string[] = [];
   for (const path of new Set([...Object.keys(previous?.files ?? {}), ...inFlux])) {
+    if (options.stop?.aborted) break;
     if (!Object.hasOwn(files, path) && isOurs(path) && (await removeWithEmptyParents(outDir, path))) removed.push(path);
   }
   const articles: Record<string, ArticleRecord> = dated.dates;
@@ -333,7 +348,8 @@ async function writeFiles(published: readonly Article[], config: SiteConfig, out
   const manifest: Manifest = { version: 1, site, files, articles };
   // Last, right before the manifest: a build stopped during its removals may have lost its lock meanwhile too. (The
   // other build's files it removed are written again by the next build, which finds them missing.)
-  await options.beforeManifest?.(toWrite.map((file) => file.path));
+  await options.beforeManifest?.(rendered);
+  options.stop?.throwIfAborted();
   await writeOwnFile(join(outDir, manifestFile), `${JSON.stringify(manifest)}\n`);
   rmSync(join(outDir, pendingFile), { force: true, recursive: true });
 

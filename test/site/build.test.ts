@@ -129,12 +129,13 @@ describe('buildSite', () => {
     expect((await stat(lock)).isDirectory()).toBe(true);
   });
 
-  it('tells its caller at once when proper-lockfile finds its lock taken over (its renewal, every 5 s)', async () => {
+  it('tells its caller and aborts its signal at once when proper-lockfile finds its lock taken over (its renewal, every 5 s)', async () => {
     const heard: (LockFolder | null)[] = [];
     const held = await lockOutDir(out, undefined, { onLock: (folder) => heard.push(folder) });
     takeOver(join(out, buildLockDir));
     await new Promise((resolve) => setTimeout(resolve, 5500));
     expect(heard).toEqual([expect.objectContaining({ path: join(out, buildLockDir) }), null]);
+    expect(held.signal.aborted).toBe(true);
     await expect(held.release()).rejects.toMatchObject({ code: 'E_BUSY' });
   }, 15_000);
 

@@ -189,6 +189,23 @@ describe('writeSite', () => {
     expect(await readFile(join(out, manifestFile), 'utf8')).toBe(manifest);
   });
 
+  it('writes nothing more once told to stop, tells beforeManifest what it was to render, and writes no manifest', async () => {
+    const articles = makeArticles(30);
+    await writeSite(articles, config, out, { pageWorkers: 0 });
+    const before = await snapshot();
+    const manifest = await readFile(join(out, manifestFile), 'utf8');
+    const told: (readonly string[])[] = [];
+    const taken = new Error('lock taken over');
+    const corrected = articles.map((a) => makeArticle({ ...a, title: `${a.title}, corrected` }));
+    const options = { pageWorkers: 0, stop: AbortSignal.abort(taken), beforeManifest: async (rendered: readonly string[]) => void told.push(rendered) };
+    await expect(writeSite(corrected, config, out, options)).rejects.toBe(taken);
+    expect(told).toEqual([expect.arrayContaining(['index.html', 'articles/article-00000/index.html'])]);
+    const after = await snapshot();
+    after.delete(pendingFile);
+    expect(after).toEqual(before);
+    expect(await readFile(join(out, manifestFile), 'utf8')).toBe(manifest);
+  });
+
   it('replaces a folder standing where its manifest or its list of files being rewritten goes', async () => {
     const articles = makeArticles(3);
     await writeSite(articles, config, out);
