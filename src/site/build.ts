@@ -99,7 +99,7 @@ export async function buildSite(options: Pick<RuntimeOptions, 'contentDir' | 'ou
     const facts = Promise.all([readImageFacts(options.contentDir, published, config.baseUrl), planImages(options.contentDir)]);
     const [{ images, problems: imageProblems }, copies] = await facts.catch(endingOnError(pageThreads));
     const beforeManifest = (rendered: readonly string[]): Promise<void> => checkStillHeld(held, options.outDir, rendered, hooks);
-    const written = await writeSite(published, config, options.outDir, { copies, facts: { images }, now, templates, pageThreads, beforeManifest, stop: held.signal });
+    const written = await writeSite(published, config, options.outDir, { copies, facts: { images }, now, templates, pageThreads, beforeManifest, stop: held.signal, keepPending: held.tookOver });
     await saved;
     return { ...written, config, problems: [...problems, ...imageProblems], warnings: config.locale.warnings };
   } finally {

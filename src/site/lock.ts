@@ -30,6 +30,8 @@ export interface OutDirLock {
   lost(): Promise<boolean>;
   /** Aborted once proper-lockfile finds the lock taken over: at its renewal (every 5 s), so at once after a long stop. */
   signal: AbortSignal;
+  /** Whether this build took the lock over from one that stopped renewing it (killed, or stopped and perhaps to resume). */
+  tookOver: boolean;
   /** Gives the lock up (once; again does nothing); a lost lock, now another build's, is left alone, and BusyError says this build must run again. */
   release(): Promise<void>;
 }
@@ -66,12 +68,17 @@ export async function lockOutDir(outDir: string, waitMs = lockWait.ms, hooks: Lo
   const standing = await lstat(lockfilePath).catch(() => null);
   if (standing && (!standing.isDirectory() || (await readdir(lockfilePath)).length > 0)) await rm(lockfilePath, { recursive: true, force: true });
   let held: LockFolder | undefined;
+  let tookOver = false;
   // proper-lockfile removes its folder on release and at exit without looking whose it is: after a takeover it would
   // remove the other build's. Before this build holds one, its removals are of stale locks, as they should be.
   const guardedFs = {
     ...fs,
     rmdir(path: string, callback: (error: NodeJS.ErrnoException | null) => void): void {
-      if (held === undefined) return fs.rmdir(path, callback);
+      if (held === undefined) {
+        // Before this build holds the lock, proper-lockfile removes only a stale one.
+        tookOver = true;
+        return fs.rmdir(path, callback);
+      }
       fs.stat(path, (error, stats) => (error === null && isFolder(held, stats) ? fs.rmdir(path, callback) : callback(null)));
     },
     rmdirSync(path: string): void {
@@ -116,6 +123,9 @@ export async function lockOutDir(outDir: string, waitMs = lockWait.ms, hooks: Lo
   return {
     lost,
     signal: taken.signal,
+    get tookOver() {
+      return tookOver;
+    },
     async release() {
       if (released) return;
       released = true;

@@ -77,6 +77,8 @@ interface WriteOptions {
   beforeManifest?: (rendered: readonly string[]) => Promise<void>;
   /** Ends the writing at this thread's next file (the page threads' next batch) and the removing at the next file; beforeManifest is told then too. */
   stop?: AbortSignal;
+  /** Leaves the pending list for the next build to render again: an earlier build, stopped rather than killed, may resume and write its files. */
+  keepPending?: boolean;
 }
 
 /** A planned file of either kind. */
@@ -351,7 +353,7 @@ async function writeFiles(published: readonly Article[], config: SiteConfig, out
   await options.beforeManifest?.(rendered);
   options.stop?.throwIfAborted();
   await writeOwnFile(join(outDir, manifestFile), `${JSON.stringify(manifest)}\n`);
-  rmSync(join(outDir, pendingFile), { force: true, recursive: true });
+  if (options.keepPending !== true) rmSync(join(outDir, pendingFile), { force: true, recursive: true });
 
   const written = plan.files.filter((file) => changed.has(file));
   return {

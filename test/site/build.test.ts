@@ -139,6 +139,19 @@ describe('buildSite', () => {
     await expect(held.release()).rejects.toMatchObject({ code: 'E_BUSY' });
   }, 15_000);
 
+  it('leaves the list of files being written for the next build when it took over a stale lock: its holder may resume', async () => {
+    const at = new Date('2026-11-25T00:00:00Z');
+    await buildSite({ contentDir: content, outDir: out }, at);
+    const lock = join(out, buildLockDir);
+    await mkdir(lock);
+    await utimes(lock, new Date(Date.now() - 20_000), new Date(Date.now() - 20_000));
+    await writeFile(join(out, pendingFile), JSON.stringify(['articles/budget/index.html']));
+    await buildSite({ contentDir: content, outDir: out }, at);
+    expect(JSON.parse(await readFile(join(out, pendingFile), 'utf8'))).toContain('articles/budget/index.html');
+    await buildSite({ contentDir: content, outDir: out }, at);
+    await expect(stat(join(out, pendingFile))).rejects.toThrow(/ENOENT/);
+  });
+
   it('leaves the manifest to the build that took its lock over, and lists the files it wrote for the next build', async () => {
     const at = new Date('2026-11-25T00:00:00Z');
     await buildSite({ contentDir: content, outDir: out }, at);
