@@ -75,7 +75,7 @@ export async function lockOutDir(outDir: string, waitMs = lockWait.ms, hooks: Lo
     ...fs,
     rmdir(path: string, callback: (error: NodeJS.ErrnoException | null) => void): void {
       if (held === undefined) {
-        // Before this build holds the lock, proper-lockfile removes only a stale one.
+        // A stale lock: its build may have been stopped rather than killed, and resume (see OutDirLock.tookOver).
         tookOver = true;
         return fs.rmdir(path, callback);
       }
