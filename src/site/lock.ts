@@ -39,6 +39,11 @@ export interface OutDirLock {
 /** How long a build waits for another one into the same folder, and how often it looks. */
 const lockWait = { ms: 10 * 60_000, every: 200 };
 
+/** What a build whose lock another build took over (it was stopped for over 10 s) is told. */
+function takenOver(outDir: string, cause: Error | undefined): BusyError {
+  return new BusyError(`the build lock of ${outDir} was taken over by another build while this one was stopped — build again`, { cause });
+}
+
 /** Whether `stats` are those of `folder`, as it was made. */
 function isFolder(folder: LockFolder | undefined, stats: fs.Stats | undefined): boolean {
   return folder !== undefined && stats !== undefined && stats.ino === folder.ino && stats.birthtimeMs === folder.birthtimeMs;
@@ -83,7 +88,7 @@ export async function lockOutDir(outDir: string, waitMs = lockWait.ms, hooks: Lo
     },
     rmdirSync(path: string): void {
       if (held === undefined) fs.rmdirSync(path);
-      else removeLockFolder({ ...held, path });
+      else removeLockFolder(held);
     },
   };
   let compromised: Error | undefined;
@@ -93,7 +98,7 @@ export async function lockOutDir(outDir: string, waitMs = lockWait.ms, hooks: Lo
   const onCompromised = (error: Error): void => {
     compromised = error;
     onLock?.(null);
-    taken.abort(new BusyError(`another Gazette build took over ${outDir} while this one was stopped — build again`, { cause: error }));
+    taken.abort(takenOver(outDir, error));
   };
   const options = { lockfilePath, realpath: false, fs: guardedFs, onCompromised };
   const deadline = Date.now() + waitMs;
@@ -123,9 +128,8 @@ export async function lockOutDir(outDir: string, waitMs = lockWait.ms, hooks: Lo
   return {
     lost,
     signal: taken.signal,
-    get tookOver() {
-      return tookOver;
-    },
+    // Settled by now: proper-lockfile removes a stale lock only while this build takes it.
+    tookOver,
     async release() {
       if (released) return;
       released = true;
@@ -136,7 +140,7 @@ export async function lockOutDir(outDir: string, waitMs = lockWait.ms, hooks: Lo
       await release().catch((error: unknown) => {
         if (!wasLost) throw error;
       });
-      if (wasLost) throw new BusyError(`the build lock of ${outDir} was taken over by another build while this one was stopped — build again`, { cause: compromised });
+      if (wasLost) throw takenOver(outDir, compromised);
     },
   };
 }
