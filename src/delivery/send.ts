@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { SiteConfig } from '../config/schema.js';
 import { DeliveryError } from '../errors.js';
 import { nothingInSections, type DeliveryCursor, type DeliveryOutcome, type PendingDelivery, type ReaderState, type Store } from '../store/types.js';
+import { watchHeap } from './heap.js';
 import { prepareDigestMessages, type DigestMessages } from './message.js';
 import { defaultDeliverySettings, type DeliverySettings } from './settings.js';
 import { SendFailure, type Transport } from './transport.js';
@@ -218,8 +219,12 @@ class SendRun {
 
   async run(): Promise<DeliverySummary> {
     this.total = (await this.store.deliveryCounts()).pending;
-    const workers = Array.from({ length: Math.max(1, this.settings.maxConnections) }, () => this.work());
-    await Promise.all(workers);
+    const unwatch = watchHeap();
+    try {
+      await Promise.all(Array.from({ length: Math.max(1, this.settings.maxConnections) }, () => this.work()));
+    } finally {
+      unwatch();
+    }
     if (this.fatal === null) await this.settleRefused();
     await this.ledger.settled();
     if (this.fatal !== null) throw this.fatal;
