@@ -19,7 +19,7 @@ function scripted(readings: number[], collected = 20 * MB): HeapProbe & { collec
 }
 
 describe('HeapWatch', () => {
-  it('collects once the heap grew 8 MB over its lowest reading', () => {
+  it('collects once the old generation grew 8 MB over its lowest reading', () => {
     const probe = scripted([20 * MB, 24 * MB, 27.9 * MB, 28 * MB]);
     const watch = new HeapWatch(probe);
     expect([watch.check(), watch.check(), watch.check()]).toEqual([false, false, false]);
