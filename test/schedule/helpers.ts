@@ -33,9 +33,11 @@ export function captureLogger(): { logger: Logger; lines: Record<string, unknown
 
 /** Waits until `condition` holds, polling; fails with `what` after `timeoutMs`. */
 export async function until(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+  // A monotonic clock: the wall clock jumped 13 s ahead while a test waited (the VM was paused and resumed), and
+  // the wait failed after 2.4 s.
+  const deadline = performance.now() + timeoutMs;
   while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(25);
   }
 }
