@@ -167,9 +167,14 @@ async function writePending(outDir: string, inFlux: readonly string[], paths: re
   await writeOwnFile(join(outDir, pendingFile), JSON.stringify([...new Set([...inFlux, ...paths])]));
 }
 
+/** The files a stopped build was rewriting, all the manifest's when its list is damaged: no key vouches for them. */
+function filesInFlux(pending: string[] | null, manifest: Manifest | null): string[] {
+  return pending ?? Object.keys(manifest?.files ?? {});
+}
+
 /** Adds `paths` to the pending list of `outDir`: the next build renders them again whatever the manifest's keys say. */
 export async function addPending(outDir: string, paths: readonly string[]): Promise<void> {
-  await writePending(outDir, readPending(outDir) ?? Object.keys(readManifest(outDir)?.files ?? {}), paths);
+  await writePending(outDir, filesInFlux(readPending(outDir), readManifest(outDir)), paths);
 }
 
 /** `keys` without those of the files in flux (`inFlux`). */
@@ -276,8 +281,7 @@ async function writeFiles(published: readonly Article[], config: SiteConfig, out
   const previous = readManifest(outDir);
   const pending = readPending(outDir);
   removeTemporaries(outDir, pending ?? []);
-  // The files a stopped build was rewriting, all the manifest's when its list is damaged: no key vouches for them.
-  const inFlux = pending ?? Object.keys(previous?.files ?? {});
+  const inFlux = filesInFlux(pending, previous);
   const previousKeys = previous?.site === site ? vouchedKeys(previous.files, inFlux) : {};
   const records = recordsOf(previous);
   const now = options.now ?? new Date();
