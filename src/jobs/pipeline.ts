@@ -29,7 +29,7 @@ function logProblems(logger: Logger, problems: readonly Problem[]): void {
 async function withProgress<T>(deps: PipelineDeps, logger: Logger, signal: AbortSignal, work: (hooks: RunHooks) => Promise<T>): Promise<T> {
   const progress = createProgressReporter(deps.progressStream, logger);
   try {
-    return await work({ signal, settings: deps.settings, onProgress: (p: SendProgress) => progress.update(p) });
+    return await work({ signal, settings: deps.settings, onProgress: (p: SendProgress) => progress.update(p), onBuildWait: (notice) => logger.info(notice) });
   } finally {
     progress.stop();
   }
@@ -47,7 +47,7 @@ export function pipelineJobs(deps: PipelineDeps): SchedulerJobs {
       return report.delivery.pending > 0 ? { counts, unfinished: true } : { counts };
     },
     async build({ signal, logger }) {
-      const result = await buildSite(options, new Date(), { signal });
+      const result = await buildSite(options, new Date(), { signal, onWait: (notice) => logger.info(notice) });
       logProblems(logger, result.problems);
       return { counts: buildCounts(result) };
     },

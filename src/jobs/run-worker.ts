@@ -36,6 +36,7 @@ const hooks: RunHooks = {
     latest = progress;
   },
   onBuildLock: (lockDir) => post({ buildLock: lockDir }),
+  onBuildWait: (notice) => post({ buildWait: notice }),
   ...(settings ? { settings } : {}),
   ...(editions ? { editions } : {}),
   ...(emailThread ? { emailThread } : {}),

@@ -29,6 +29,8 @@ export interface RunHooks {
   emailThread?: EmailThread;
   /** Hears the build's lock on the output folder as it is taken and given up (see LockHooks). */
   onBuildLock?: LockHooks['onLock'];
+  /** Hears, once, that the build waits for another build's lock on the output folder (see LockHooks). */
+  onBuildWait?: LockHooks['onWait'];
 }
 
 /** A digest a publish made: its issue number in its edition, its articles, and the readers it goes to. */
@@ -121,7 +123,7 @@ async function publishOn(
   const mjml = hooks.emailThread ?? startEmailThread();
   mjml.warm();
   const made = async (): Promise<{ build: BuildResult; digests: DigestMade[]; websub: WebSubPing[] }> => {
-    const build = await buildSite(options, now, { signal: hooks.signal, onLock: hooks.onBuildLock });
+    const build = await buildSite(options, now, { signal: hooks.signal, onLock: hooks.onBuildLock, onWait: hooks.onBuildWait });
     const { config } = build;
     const websub =
       config.feeds.websubHub !== null && build.changedFeeds.length > 0 ? await pingWebSub(config.feeds.websubHub, build.changedFeeds) : [];

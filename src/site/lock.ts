@@ -22,6 +22,8 @@ export interface LockHooks {
   signal?: AbortSignal | undefined;
   /** Hears the lock's folder once it is held, and null just before it is given up (so a thread's parent can remove it should the thread be ended first). */
   onLock?: ((folder: LockFolder | null) => void) | undefined;
+  /** Hears, once, that another build holds the lock and this one waits, with what to tell the user (who would otherwise see nothing happen for up to 10 s). */
+  onWait?: ((notice: string) => void) | undefined;
 }
 
 /** A build's hold on its output folder. */
@@ -65,7 +67,7 @@ export function removeLockFolder(folder: LockFolder): void {
  * thrown at once, and `hooks.signal` ends the wait (BusyError).
  */
 export async function lockOutDir(outDir: string, waitMs = lockWait.ms, hooks: LockHooks = {}): Promise<OutDirLock> {
-  const { signal, onLock } = hooks;
+  const { signal, onLock, onWait } = hooks;
   await mkdir(outDir, { recursive: true });
   const lockfilePath = join(outDir, buildLockDir);
   // A lock is an empty folder: anything else standing there (a file, a folder a file manager wrote into) is damage, and
@@ -103,6 +105,7 @@ export async function lockOutDir(outDir: string, waitMs = lockWait.ms, hooks: Lo
   const options = { lockfilePath, realpath: false, fs: guardedFs, onCompromised };
   const deadline = Date.now() + waitMs;
   let release: () => Promise<void>;
+  let waiting = false;
   for (;;) {
     try {
       // proper-lockfile's own retries would retry any error, a permission denied too, for the whole wait.
@@ -117,6 +120,8 @@ export async function lockOutDir(outDir: string, waitMs = lockWait.ms, hooks: Lo
         const waited = `${Math.round(waitMs / 60_000)} minutes`;
         throw new BusyError(`another Gazette build is writing into ${outDir} and has not finished in ${waited} — wait for it, or stop it, then build again`, { cause: error });
       }
+      if (!waiting) onWait?.(`another Gazette build is writing into ${outDir}: waiting for it to finish (a lock left by a killed build goes stale after 10 s)`);
+      waiting = true;
       // A stop (Ctrl-C, the daemon's SIGTERM) ends the wait, at once when it came before: nothing is in flight yet.
       await sleep(lockWait.every, undefined, signal ? { signal } : {}).catch(() => {
         throw new BusyError(`stopped while another Gazette build was writing into ${outDir}; nothing was built`, { cause: error });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { lockOutDir } from '../../src/site/lock.js';
 import { openStore } from '../../src/store/index.js';
 import { run } from '../cli/run.js';
 import { addReaders } from './fixtures.js';
@@ -53,6 +54,17 @@ describe('gazette publish', () => {
     expect(second.code).toBe(0);
     expect(JSON.parse(second.stdout)).toMatchObject({ digest: null, delivery: { sent: 0, pending: 0 } });
     expect(await readdir(join(dir, 'outbox'))).toHaveLength(12);
+  });
+
+  it('says on stderr that its build waits for another build into the same folder, then publishes', async () => {
+    const { release } = await lockOutDir(join(dir, 'public'));
+    const publishing = gazette(['publish', '--json']);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await release();
+    const { code, stdout, stderr } = await publishing;
+    expect(code, stderr).toBe(0);
+    expect(stderr).toContain(`gazette: another Gazette build is writing into ${join(dir, 'public')}: waiting for it to finish`);
+    expect(JSON.parse(stdout)).toMatchObject({ digest: { number: 1 }, delivery: { sent: 12 } });
   });
 
   it('prints a readable summary without --json', async () => {

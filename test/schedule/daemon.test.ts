@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readScheduleState } from '../../src/schedule/state.js';
+import { lockOutDir } from '../../src/site/lock.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { createToken } from '../../src/subscribers/tokens.js';
 import { run } from '../cli/run.js';
@@ -372,6 +373,25 @@ describe('gazette daemon', () => {
       const twice = [...copies().values()].filter((ids) => ids.length > 1);
       expect(twice.length).toBeLessThanOrEqual(4);
       for (const ids of twice) expect(new Set(ids).size).toBe(1);
+    },
+    patience * 3,
+  );
+
+  it(
+    'logs that its publish waits for another build into its output folder, then delivers once that one is done',
+    async () => {
+      await addReaders(store, 3);
+      const held = await lockOutDir(join(dir, 'public'));
+      const daemon = new Daemon();
+      await daemon.url;
+      const waits = (): Record<string, unknown>[] => daemon.lines.filter((l) => String(l.msg).startsWith(`another Gazette build is writing into ${join(dir, 'public')}: waiting`));
+      await until('the daemon logs its wait', () => waits().length > 0, patience);
+      expect(await store.listDigests()).toHaveLength(0);
+      await held.release();
+      await until('digest 1 delivered', async () => (await store.deliveryCounts()).sent === 3, patience);
+      expect(waits()).toHaveLength(1);
+      daemon.child.kill('SIGTERM');
+      expect((await daemon.exited).code).toBe(0);
     },
     patience * 3,
   );

@@ -75,16 +75,38 @@ describe('buildSite', () => {
     expect(await readFile(join(out, 'articles/item-5999/index.html'), 'utf8')).toContain('<p>Body of item 5999.</p>');
   });
 
-  it('waits for another build into the same folder, writing nothing until that one has finished', async () => {
+  it('waits for another build into the same folder, writing nothing until that one has finished, and says so once', async () => {
     const { release } = await lockOutDir(out);
     let settled = false;
-    const build = buildSite({ contentDir: content, outDir: out }, new Date('2026-11-25T00:00:00Z')).finally(() => (settled = true));
+    const notices: string[] = [];
+    const build = buildSite({ contentDir: content, outDir: out }, new Date('2026-11-25T00:00:00Z'), { onWait: (notice) => notices.push(notice) }).finally(
+      () => (settled = true),
+    );
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(settled).toBe(false);
+    expect(notices).toEqual([`another Gazette build is writing into ${out}: waiting for it to finish (a lock left by a killed build goes stale after 10 s)`]);
     await expect(stat(join(out, 'index.html'))).rejects.toThrow(/ENOENT/);
     await release();
     expect((await build).articles).toBe(2);
     await expect(stat(join(out, buildLockDir))).rejects.toThrow(/ENOENT/);
+  });
+
+  it('says nothing of waiting when no other build holds the folder', async () => {
+    const notices: string[] = [];
+    await buildSite({ contentDir: content, outDir: out }, new Date('2026-11-25T00:00:00Z'), { onWait: (notice) => notices.push(notice) });
+    await buildSite({ contentDir: content, outDir: out }, new Date('2026-11-25T00:00:00Z'), { onWait: (notice) => notices.push(notice) });
+    expect(notices).toEqual([]);
+  });
+
+  it('tells the user of `gazette build` on stderr that it waits for another build', async () => {
+    await rm(join(content, 'broken.txt'));
+    const { release } = await lockOutDir(out);
+    const build = run(['build', '--content', content, '--out', out]);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await release();
+    const { code, stderr } = await build;
+    expect(code).toBe(0);
+    expect(stderr).toContain(`gazette: another Gazette build is writing into ${out}: waiting for it to finish`);
   });
 
   it('gives up with a BusyError (exit 75) when the other build does not finish in time', async () => {

@@ -23,7 +23,7 @@ export default defineCommand({
     const io = ioOf(context);
     const options = optionsOf(context);
     const { buildSite } = await import('../../site/build.js');
-    const result = await buildSite(options, new Date());
+    const result = await buildSite(options, new Date(), { onWait: (notice) => io.stderr.write(`gazette: ${notice}\n`) });
     writeProblems(io, result.problems);
     writeWarnings(io, result.warnings);
     io.stdout.write(`${buildSummary(result, options.outDir)}\n`);

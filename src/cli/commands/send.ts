@@ -42,7 +42,8 @@ export async function runDelivery(
   process.on('SIGTERM', onSignal);
   let report: RunReport;
   try {
-    report = await work(options, { signal: stop.signal, settings, onProgress: (p) => progress.update(p) });
+    const onBuildWait = (notice: string): void => void io.stderr.write(`gazette: ${notice}\n`);
+    report = await work(options, { signal: stop.signal, settings, onProgress: (p) => progress.update(p), onBuildWait });
   } finally {
     progress.stop();
     process.off('SIGINT', onSignal);
