@@ -28,6 +28,21 @@ function absolutize(attribute: string, baseUrl: string): sanitizeHtml.Transforme
   };
 }
 
+// Tags whose content the parser reads as raw text (script, style, title, textarea, xmp) or the sanitizer drops (option):
+// opened and never closed, each would take the rest of the article with it.
+const SWALLOWING = /<(script|style|title|textarea|xmp|option)(?=[\s/>]|$)/gi;
+
+/**
+ * `html` with the `<` of each swallowing tag that is not closed after it written as `&lt;`, so a tag named in prose
+ * ("a <script> tag on the checkout page") stays text instead of removing everything after it; a closed element is left
+ * to the sanitizer, which removes it whole.
+ */
+function escapeUnclosedTags(html: string): string {
+  return html.replace(SWALLOWING, (tag, name: string, offset: number) =>
+    new RegExp(`</${name}(?=[\\s/>]|$)`, 'i').test(html.slice(offset + tag.length)) ? tag : `&lt;${tag.slice(1)}`,
+  );
+}
+
 const require = createRequire(import.meta.url);
 let sanitizer: typeof sanitizeHtml | undefined;
 
@@ -37,6 +52,7 @@ let sanitizer: typeof sanitizeHtml | undefined;
  */
 export function sanitizeBody(html: string, baseUrl?: string): string {
   sanitizer ??= require('sanitize-html') as typeof sanitizeHtml;
-  if (baseUrl === undefined) return sanitizer(html, ALLOWED);
-  return sanitizer(html, { ...ALLOWED, transformTags: { a: absolutize('href', baseUrl), img: absolutize('src', baseUrl) } });
+  const kept = escapeUnclosedTags(html);
+  if (baseUrl === undefined) return sanitizer(kept, ALLOWED);
+  return sanitizer(kept, { ...ALLOWED, transformTags: { a: absolutize('href', baseUrl), img: absolutize('src', baseUrl) } });
 }

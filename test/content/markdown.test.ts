@@ -109,6 +109,16 @@ describe('parseMarkdownArticle', () => {
     );
   });
 
+  it.each(['script', 'style', 'title', 'textarea', 'xmp', 'option', 'SCRIPT src=x'])('keeps the rest of the article when it names <%s> in prose', (tag) => {
+    const { html } = parsed(`---\ntitle: T\ndate: 2026-11-22\n---\nAttackers added a <${tag}> tag to the page.\n\nThe code sent every card number.\n\n## What to do\n\nCall the bank.\n`);
+    expect(html).toBe(`<p>Attackers added a &lt;${tag}&gt; tag to the page.</p>\n<p>The code sent every card number.</p>\n<h2>What to do</h2>\n<p>Call the bank.</p>\n`);
+  });
+
+  it('still removes a closed script or style element whole, the text around it kept', () => {
+    const { html } = parsed('---\ntitle: T\ndate: 2026-11-22\n---\nBefore <script>alert(1)</script> and <style >p{}</STYLE> after.\n\n<script>\nsteal()\n</script>\n\nLast.\n');
+    expect(html).toBe('<p>Before  and  after.</p>\n\n<p>Last.</p>\n');
+  });
+
   it('sanitizes raw HTML: no script, style, iframe, event handler or javascript: URL', () => {
     const article = parsed(fixture('hostile.md'));
     const { html } = article;
