@@ -41,7 +41,9 @@ export function frontMatterSchema({ z }: typeof Zod) {
       title: optionalText('text'),
       date: textField('a date'),
       summary: optionalText('text'),
-      section: optionalText('text').refine(hasWord, { error: 'has no letter or digit to name its page and feeds' }),
+      section: optionalText('text')
+        .refine(hasWord, { error: 'has no letter or digit to name its page and feeds' })
+        .refine(slugFits, { error: `is too long to name its page and feeds: over ${SLUG_MAX} characters in its URL` }),
       tags: z.array(textField('text'), { error: 'expected a list' }).nullish(),
       author: optionalText('text'),
       image: optionalText('a URL or a path').refine(isImageUrl, { error: 'expected an http(s) URL or a path such as /images/photo.jpg' }),
@@ -132,7 +134,7 @@ export function checkFrontMatter(value: unknown): FrontMatter | null {
     else return null;
   }
   const front = checked as FrontMatter;
-  const rules = hasWord(front.section) && isImageUrl(front.image) && isLanguageTag(front.lang) && hasWord(front.slug) && slugFits(front.slug);
+  const rules = hasWord(front.section) && slugFits(front.section) && isImageUrl(front.image) && isLanguageTag(front.lang) && hasWord(front.slug) && slugFits(front.slug);
   return typeof front.date === 'string' && rules ? front : null;
 }
 

@@ -209,6 +209,15 @@ describe('parseMarkdownArticle problems', () => {
     );
   });
 
+  it('reports a section too long to name a folder at its line, and takes one of 80 characters', () => {
+    const cyrillic = Array.from({ length: 30 }, () => 'Спорт').join(' ');
+    expect(problem(`---\ntitle: T\ndate: 2026-11-22\nsection: ${cyrillic}\n---\n`)).toBe(
+      '2026/story.md:4: front matter "section": is too long to name its page and feeds: over 80 characters in its URL — write section: WORLD',
+    );
+    const longest = `${'a'.repeat(39)} ${'b'.repeat(40)}`;
+    expect(parsed(`---\ntitle: T\ndate: 2026-11-22\nsection: ${longest}\n---\nBody.\n`).section).toBe(longest);
+  });
+
   it('reports front matter fields of the wrong type at their line', () => {
     expect(problem('---\ntitle: T\ndate: 2026-11-22\ntags: 5\n---\n')).toBe(
       '2026/story.md:4: front matter "tags": expected a list — write tags: [news, politics]',
@@ -341,6 +350,7 @@ describe('checkFrontMatter', () => {
     { date: '2026-11-24', section: '!!!' },
     { date: '2026-11-24', slug: '---' },
     { date: '2026-11-24', slug: 'x'.repeat(200) },
+    { date: '2026-11-24', section: 'x'.repeat(200) },
     { date: '2026-11-24', colour: 'red' },
   ];
 
