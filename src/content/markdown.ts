@@ -175,7 +175,16 @@ function readFrontMatter(
     const hint = 'write one "key: value" per line, e.g. title: The headline';
     return failure(path, 2, 'the front matter is not "key: value" lines', hint);
   }
-  const result = loadFrontMatterSchema().safeParse(document.toJS() ?? {});
+  let value: unknown;
+  try {
+    value = document.toJS();
+  } catch (error) {
+    // yaml refuses to expand aliases past a limit (a "billion laughs" file): the file's fault; anything else is a bug here.
+    if (!(error instanceof ReferenceError)) throw error;
+    const hint = 'write the values out instead of repeating them with aliases (&name, *name)';
+    return failure(path, 2, `the front matter expands its aliases too often to be read (${error.message})`, hint);
+  }
+  const result = loadFrontMatterSchema().safeParse(value ?? {});
   if (result.success) return { ok: true, data: result.data, lineOf };
   const located = result.error.issues.map((issue) => {
     const key = issue.code === 'unrecognized_keys' ? issue.keys.slice(0, 1) : issue.path;

@@ -218,6 +218,13 @@ describe('parseMarkdownArticle problems', () => {
     expect(parsed(`---\ntitle: T\ndate: 2026-11-22\nsection: ${longest}\n---\nBody.\n`).section).toBe(longest);
   });
 
+  it('reports front matter whose aliases expand past yaml\'s limit, instead of failing the build', () => {
+    const bomb = '---\ntitle: T\ndate: 2026-11-10\nx: &a [a, b, c, d, e, f, g, h, i, j]\ny: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\ntags: [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n---\nBody.\n';
+    expect(problem(bomb)).toBe(
+      '2026/story.md:2: the front matter expands its aliases too often to be read (Excessive alias count indicates a resource exhaustion attack) — write the values out instead of repeating them with aliases (&name, *name)',
+    );
+  });
+
   it('reports front matter fields of the wrong type at their line', () => {
     expect(problem('---\ntitle: T\ndate: 2026-11-22\ntags: 5\n---\n')).toBe(
       '2026/story.md:4: front matter "tags": expected a list — write tags: [news, politics]',
