@@ -159,41 +159,55 @@ async function loadArticleFiles(contentDir: string, files: ArticleFiles, options
   return results;
 }
 
-/** The problems of articles that share `keyOf` with another file (each file gets one naming the others). */
-function sharedKeyProblems(articles: readonly Article[], keyOf: (article: Article) => string, describe: (key: string, others: string) => Omit<Problem, 'path'>): Problem[] {
-  // A group only for a key seen twice: a group made for every article was half of this check's time in a rebuild.
-  const first = new Map<string, Article>();
-  const shared = new Map<string, Article[]>();
-  for (const article of articles) {
-    const key = keyOf(article);
-    const earlier = first.get(key);
-    if (earlier === undefined) {
-      first.set(key, article);
-      continue;
-    }
-    const group = shared.get(key);
-    if (group) group.push(article);
-    else shared.set(key, [earlier, article]);
+/** The folders under `articles/` an article takes: its page's (its slug) and, when that differs, its id's redirect. */
+const foldersOf = (article: Article): string[] => (article.id === article.slug ? [article.slug] : [article.slug, article.id]);
+
+/** Which of two articles wanting one folder came first: a published one before a draft, then the earlier date, then the path. */
+const cameFirst = (a: Article, b: Article): number =>
+  Number(a.draft) - Number(b.draft) || a.date.getTime() - b.date.getTime() || byPath(a.sourcePath, b.sourcePath);
+
+/** Why `article` cannot have `folder`, which `owner` (the article that came first) keeps. */
+function clashProblem(article: Article, folder: string, owner: Article): Problem {
+  const owned = owner.slug === folder ? `the URL of ${owner.sourcePath}` : `the address of the id of ${owner.sourcePath} (made from its file name)`;
+  if (folder === article.slug) {
+    return {
+      path: article.sourcePath,
+      message: `the URL articles/${folder}/ is already ${owned}, which came first and keeps it`,
+      hint: 'give this article its own: rename the file (a name with words is the URL), change its headline, or set slug: in Markdown front matter',
+    };
   }
-  return [...shared].flatMap(([key, group]) =>
-    group.map((article) => ({ path: article.sourcePath, ...describe(key, group.filter((other) => other !== article).map((other) => other.sourcePath).join(', ')) })),
-  );
+  return {
+    path: article.sourcePath,
+    message: `the id "${folder}" (made from the file name) would lead articles/${folder}/ here, but that is already ${owned}, which came first and keeps it`,
+    hint: "rename this file: an article's id comes from its file name, and articles/<id>/ must lead to the article",
+  };
 }
 
-/** Keeps the articles whose URL and id no other file has; each file of a shared one gets a problem naming the others. */
+/**
+ * Keeps the articles whose page (`articles/<slug>/`) and id (`articles/<id>/`, the feed id) are their own. Where files
+ * want one folder, the one that came first keeps it (see cameFirst) and each other gets a problem naming it: a new
+ * file whose headline gives a live article's URL is reported, and the live article stays.
+ */
 function rejectDuplicateSlugs(articles: readonly Article[]): LoadResult {
-  const problems = [
-    ...sharedKeyProblems(articles, (article) => article.slug, (slug, others) => ({
-      message: `the URL articles/${slug}/ is also the URL of ${others}`,
-      hint: 'give one of them its own: rename the file (a name with words is the URL), change its headline, or set slug: in Markdown front matter',
-    })),
-    ...sharedKeyProblems(articles, (article) => article.id, (id, others) => ({
-      message: `the id "${id}" (made from the file name) is also the id of ${others}`,
-      hint: 'rename one of the files: each article\'s id comes from its file name',
-    })),
-  ];
-  const refused = new Set(problems.map((problem) => problem.path));
-  return { articles: articles.filter((article) => !refused.has(article.sourcePath)), problems };
+  const taken = new Set<string>();
+  // Nearly every build has no clash: one pass finds that, and only a clash sorts the articles.
+  const clash = articles.some((article) => foldersOf(article).some((folder) => taken.size === taken.add(folder).size));
+  if (!clash) return { articles: [...articles], problems: [] };
+  const owners = new Map<string, Article>();
+  const problems: Problem[] = [];
+  const refused = new Set<Article>();
+  for (const article of [...articles].sort(cameFirst)) {
+    const folders = foldersOf(article);
+    const clashes = folders.flatMap((folder) => {
+      const owner = owners.get(folder);
+      return owner ? [clashProblem(article, folder, owner)] : [];
+    });
+    if (clashes.length > 0) {
+      refused.add(article);
+      problems.push(...clashes);
+    } else for (const folder of folders) owners.set(folder, article);
+  }
+  return { articles: articles.filter((article) => !refused.has(article)), problems };
 }
 
 /**

@@ -79,52 +79,58 @@ describe('loadArticles', () => {
     ]);
   });
 
-  it('reports every file of a shared slug, naming the others, and loads none of them', async () => {
+  it('keeps a shared URL for the article that came first, and reports the other naming it', async () => {
     await write({
       '2025/Story.txt': seed,
       '2026/story.md': markdown('Story'),
       'other.md': markdown('Other'),
     });
     const { articles, problems } = await loadArticles(dir, options);
-    expect(articles.map((article) => article.slug)).toEqual(['other']);
-    const hint = 'give one of them its own: rename the file (a name with words is the URL), change its headline, or set slug: in Markdown front matter';
-    const idHint = "rename one of the files: each article's id comes from its file name";
-    expect(problems.map(formatProblem)).toEqual([
-      `2025/Story.txt: the URL articles/story/ is also the URL of 2026/story.md — ${hint}`,
-      `2025/Story.txt: the id "story" (made from the file name) is also the id of 2026/story.md — ${idHint}`,
-      `2026/story.md: the URL articles/story/ is also the URL of 2025/Story.txt — ${hint}`,
-      `2026/story.md: the id "story" (made from the file name) is also the id of 2025/Story.txt — ${idHint}`,
-    ]);
+    // The wire story is dated 2022: it came first.
+    expect(articles.map((article) => article.sourcePath)).toEqual(['2025/Story.txt', 'other.md']);
+    const hint = 'give this article its own: rename the file (a name with words is the URL), change its headline, or set slug: in Markdown front matter';
+    expect(problems.map(formatProblem)).toEqual([`2026/story.md: the URL articles/story/ is already the URL of 2025/Story.txt, which came first and keeps it — ${hint}`]);
   });
 
-  it('reports two scrape files whose headlines give one URL, naming both', async () => {
+  it('reports the later of two scrape files whose headlines give one URL, and keeps the first by path when they share a date', async () => {
     await write({ '000_aaaa1111.txt': seed, '001_bbbb2222.txt': seed, 'other.md': markdown('Other') });
     const { articles, problems } = await loadArticles(dir, options);
-    expect(articles.map((article) => article.slug)).toEqual(['other']);
+    expect(articles.map((article) => article.sourcePath)).toEqual(['000_aaaa1111.txt', 'other.md']);
     expect(problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
-      '000_aaaa1111.txt: the URL articles/peace-with-tajikistan-not-possible-under-current-situation-kyrgyzstan/ is also the URL of 001_bbbb2222.txt',
-      '001_bbbb2222.txt: the URL articles/peace-with-tajikistan-not-possible-under-current-situation-kyrgyzstan/ is also the URL of 000_aaaa1111.txt',
+      '001_bbbb2222.txt: the URL articles/peace-with-tajikistan-not-possible-under-current-situation-kyrgyzstan/ is already the URL of 000_aaaa1111.txt, which came first and keeps it',
     ]);
   });
 
-  it('reports each of three files with one URL, naming the other two', async () => {
-    const front = (title: string): string => `---\ntitle: ${title}\ndate: 2026-11-22\nslug: harbour\n---\nBody.\n`;
-    await write({ 'a.md': front('A'), 'b.md': front('B'), 'c.md': front('C'), 'other.md': markdown('Other') });
+  it('gives one URL of three files to the earliest, a published article before a draft, and reports the others', async () => {
+    const front = (date: string, draft = false): string => `---\ntitle: T\ndate: ${date}\nslug: harbour\ndraft: ${draft}\n---\nBody.\n`;
+    await write({ 'a.md': front('2026-11-24'), 'b.md': front('2026-11-20'), 'c.md': front('2026-11-01', true), 'other.md': markdown('Other') });
     const { articles, problems } = await loadArticles(dir, options);
-    expect(articles.map((article) => article.slug)).toEqual(['other']);
+    expect(articles.map((article) => article.sourcePath)).toEqual(['b.md', 'other.md']);
     expect(problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
-      'a.md: the URL articles/harbour/ is also the URL of b.md, c.md',
-      'b.md: the URL articles/harbour/ is also the URL of a.md, c.md',
-      'c.md: the URL articles/harbour/ is also the URL of a.md, b.md',
+      'a.md: the URL articles/harbour/ is already the URL of b.md, which came first and keeps it',
+      'c.md: the URL articles/harbour/ is already the URL of b.md, which came first and keeps it',
     ]);
   });
 
-  it('reports a slug: in front matter that takes another file\'s URL', async () => {
-    await write({ 'harbour.md': markdown('Harbour'), 'bridge.md': '---\ntitle: Bridge\ndate: 2026-11-22\nslug: Harbour\n---\nBody.\n' });
-    const { problems } = await loadArticles(dir, options);
+  it('reports a slug: in front matter that takes the URL of an earlier article, which stays', async () => {
+    await write({ 'harbour.md': markdown('Harbour'), 'bridge.md': '---\ntitle: Bridge\ndate: 2026-11-23\nslug: Harbour\n---\nBody.\n' });
+    const { articles, problems } = await loadArticles(dir, options);
+    expect(articles.map((article) => article.sourcePath)).toEqual(['harbour.md']);
+    expect(problems.map((p) => `${p.path}: ${p.message}`)).toEqual(['bridge.md: the URL articles/harbour/ is already the URL of harbour.md, which came first and keeps it']);
+  });
+
+  it('refuses a URL that is the address of an earlier article\'s id, and an id whose address is an earlier article\'s URL', async () => {
+    await write({
+      'election.md': '---\ntitle: Election results\ndate: 2026-11-20\nslug: election-2026\n---\nThe first.\n',
+      'follow-up.md': '---\ntitle: Follow-up\ndate: 2026-11-24\nslug: election\n---\nTakes the first one\'s id address.\n',
+      'budget.md': '---\ntitle: Budget\ndate: 2026-11-20\n---\nThe first.\n',
+      'later/budget.md': '---\ntitle: Budget again\ndate: 2026-11-25\nslug: budget-2026\n---\nAnother id "budget".\n',
+    });
+    const { articles, problems } = await loadArticles(dir, options);
+    expect(articles.map((article) => article.sourcePath)).toEqual(['budget.md', 'election.md']);
     expect(problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
-      'bridge.md: the URL articles/harbour/ is also the URL of harbour.md',
-      'harbour.md: the URL articles/harbour/ is also the URL of bridge.md',
+      'follow-up.md: the URL articles/election/ is already the address of the id of election.md (made from its file name), which came first and keeps it',
+      'later/budget.md: the id "budget" (made from the file name) would lead articles/budget/ here, but that is already the URL of budget.md, which came first and keeps it',
     ]);
   });
 
