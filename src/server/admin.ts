@@ -2,7 +2,7 @@
 // that token (HTTP basic auth, or a login form that sets an HttpOnly SameSite=Strict session cookie). Failed
 // attempts are rate limited per client; every answer is private and never cached; nothing is ever written to --out.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { Hono, type Context } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { getCookie, setCookie, deleteCookie } from 'hono/cookie';
 import { secureHeaders } from 'hono/secure-headers';
 import { editionsOf } from '../config/editions.js';
@@ -30,6 +30,8 @@ export interface AdminDeps {
   now: () => Date;
   /** The client key of a request (the same one the subscribe limits use). */
   clientOf: (c: Context) => string;
+  /** Reads a form body of at most the server's limit (413 past it), as the reader forms do. */
+  readBody: MiddlewareHandler;
   limit?: RateLimit;
   logger?: Logger | undefined;
 }
@@ -131,7 +133,7 @@ export function createAdminApp(deps: AdminDeps): Hono {
     c.header('Cache-Control', 'no-store, private');
   });
 
-  app.post('/login', async (c) => {
+  app.post('/login', deps.readBody, async (c) => {
     const blocked = limited(c);
     if (blocked) return blocked;
     if (!sameOrigin(c, deps.config.baseUrl)) return refuse(c, 'cross-origin sign-in');
@@ -159,7 +161,10 @@ export function createAdminApp(deps: AdminDeps): Hono {
       await next();
       return;
     }
-    return refuse(c, password !== null ? 'wrong token' : 'not signed in');
+    // Showing no credential is not an attempt: counting it would let anyone behind the operator's address (or a
+    // reload of an expired session) lock the operator out without guessing anything.
+    if (password === null) return loginPage(c, 401, null);
+    return refuse(c, 'wrong token');
   });
 
   app.post('/logout', (c) => {

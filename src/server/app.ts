@@ -385,7 +385,7 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
   mountPreferences(app, { store, config, secret, now, choices, page, notice, readBody, security: [pageSecurity, compress()], ...(logger ? { logger } : {}) });
   if (deps.webhooks) app.route('/webhooks', createWebhooks({ ...deps.webhooks, logger, now }));
   if (deps.adminToken) {
-    app.route('/admin', createAdminApp({ token: deps.adminToken, store, config, now, clientOf, logger }));
+    app.route('/admin', createAdminApp({ token: deps.adminToken, store, config, now, clientOf, readBody, logger }));
   }
 
   const serveOut = createStaticHandler(deps.options.outDir);

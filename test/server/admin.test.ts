@@ -83,6 +83,28 @@ describe('/admin', () => {
     expect(Number(right.headers['retry-after'])).toBeGreaterThan(0);
   });
 
+  it('counts no visit without credentials as an attempt: the operator is not locked out by page loads', async () => {
+    harness = await startHarness({ adminToken: token });
+    for (let i = 0; i < 15; i++) expect((await rawRequest(harness.url, '/admin', { headers: { accept: 'text/html' } })).status).toBe(401);
+    expect((await rawRequest(harness.url, '/admin', { headers: { authorization: basic(token) } })).status).toBe(200);
+  });
+
+  it('refuses a sign-in body over 16 KiB with 413, without reading it all', async () => {
+    harness = await startHarness({ adminToken: token });
+    const big = await rawRequest(harness.url, '/admin/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `token=${'a'.repeat(17 * 1024)}`,
+    });
+    expect(big.status).toBe(413);
+    const login = await rawRequest(harness.url, '/admin/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `token=${encodeURIComponent(token)}`,
+    });
+    expect(login.status).toBe(303);
+  });
+
   it('sends private, uncacheable, unframeable answers to a signed-in operator', async () => {
     harness = await startHarness({ adminToken: token });
     const css = await rawRequest(harness.url, '/admin', { headers: { authorization: basic(token) } });
