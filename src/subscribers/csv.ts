@@ -32,6 +32,18 @@ function quoteCount(text: string): number {
   return n;
 }
 
+/**
+ * Whether a line with an odd number of quotes is a record by itself: its quotes sit inside unquoted fields
+ * (`Screen 5" wide`), which csv-parse's relax_quotes keeps as they are, rather than open a field that goes on.
+ */
+function isWholeRecord(text: string): boolean {
+  try {
+    return parse(text, parseOptions).length === 1;
+  } catch {
+    return false;
+  }
+}
+
 function parseOne(record: Framed): CsvRecord {
   try {
     const [fields = []] = parse(record.text, parseOptions) as string[][];
@@ -80,7 +92,8 @@ export async function* readCsvRecords(input: Readable): AsyncGenerator<CsvRecord
     if (first.text.trim() === '') continue;
     const taken = [first];
     let text = first.text;
-    while (quoteCount(text) % 2 === 1 && taken.length < maxRecordLines && text.length < maxRecordChars) {
+    const unbalanced = (): boolean => quoteCount(text) % 2 === 1 && !(taken.length === 1 && isWholeRecord(text));
+    while (unbalanced() && taken.length < maxRecordLines && text.length < maxRecordChars) {
       const more = await nextLine();
       if (!more) break;
       taken.push(more);
@@ -90,7 +103,7 @@ export async function* readCsvRecords(input: Readable): AsyncGenerator<CsvRecord
     // A record over several lines is either a quoted field with line breaks (rare, valid) or a stray quote that
     // swallowed the lines after it; the second shows as unbalanced or unparsable, and then only its first line is lost.
     const spanning = taken.length > 1 ? parseOne(record) : null;
-    if (quoteCount(text) % 2 === 1 || (spanning && 'error' in spanning)) {
+    if (unbalanced() || (spanning && 'error' in spanning)) {
       yield* parseBatch(batch);
       batch = [];
       yield {

@@ -49,6 +49,27 @@ interface Columns {
 }
 
 const columnNames = ['email', 'name', 'status', 'createdat', 'sections', 'editions'];
+const columnList = 'email, name, status, createdAt, sections, editions';
+
+/** Whether `a` becomes `b` by one edit: a character inserted, removed or replaced, or two neighbours swapped. */
+function oneEditApart(a: string, b: string): boolean {
+  if (Math.abs(a.length - b.length) > 1 || a === b) return false;
+  let i = 0;
+  while (i < a.length && a[i] === b[i]) i++;
+  if (a.length === b.length && a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2)) return true;
+  return a.slice(i + (a.length >= b.length ? 1 : 0)) === b.slice(i + (b.length >= a.length ? 1 : 0));
+}
+
+/**
+ * The column Gazette reads that an unknown header cell looks like a misspelling of (one edit away, or naming a
+ * status), else null: other columns (a tool's own) are ignored, but a misspelt `status` would make readers who left
+ * active again, and a misspelt `name` or `sections` would drop what the file says.
+ */
+function misspeltColumn(cell: string): string | null {
+  if (columnNames.includes(cell)) return null;
+  if (/\bstatus\b/.test(cell)) return 'status';
+  return columnNames.find((name) => oneEditApart(cell, name)) ?? null;
+}
 
 function headerColumns(fields: readonly string[], path: string, line: number): Columns {
   const names = fields.map((f) => f.trim().toLowerCase());
@@ -62,6 +83,21 @@ function headerColumns(fields: readonly string[], path: string, line: number): C
         hint: 'make the first line name the columns, e.g. "email,name"',
       },
     ]);
+  }
+  const misspelt = names.flatMap((cell, i) => {
+    const meant = misspeltColumn(cell);
+    return meant === null ? [] : [{ cell: fields[i] ?? cell, meant: meant === 'createdat' ? 'createdAt' : meant }];
+  });
+  if (misspelt.length > 0) {
+    throw new InputError(
+      'E_CONTENT',
+      misspelt.map(({ cell, meant }) => ({
+        path,
+        line,
+        message: `the header row has a column ${quoteValue(cell, 40)}, which Gazette does not read: is it "${meant}"?`,
+        hint: `rename it to ${meant}, or remove it (the columns read are ${columnList}; nothing was imported)`,
+      })),
+    );
   }
   const repeated = names.find((n, i) => columnNames.includes(n) && names.indexOf(n) !== i);
   if (repeated !== undefined) {

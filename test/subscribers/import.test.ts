@@ -142,6 +142,33 @@ describe('importSubscribers', () => {
     expect((await store.countSubscribers()).active).toBe(0);
   });
 
+  it.each([
+    ['subscription status', 'status'],
+    ['satus', 'status'],
+    ['nmae', 'name'],
+    ['section', 'sections'],
+    ['edition', 'editions'],
+  ])('refuses a header column %j that looks like "%s", importing nothing: a misspelt status would revive readers who left', async (cell, meant) => {
+    await expect(importText(`email,${cell}\nleft@example.org,unsubscribed\n`)).rejects.toThrow(
+      `readers.csv:1: the header row has a column "${cell}", which Gazette does not read: is it "${meant}"? — rename it to ${meant}, or remove it`,
+    );
+    expect((await store.countSubscribers()).active).toBe(0);
+  });
+
+  it('ignores columns of other tools that look like none it reads', async () => {
+    const { problems, summary } = await importText('email,first name,date,member_rating\na@example.org,A,2026-01-01,4\n');
+    expect(problems).toEqual([]);
+    expect(summary.added).toBe(1);
+  });
+
+  it('keeps a quote inside an unquoted field as it is, losing no line after it', async () => {
+    const lines = ['email,name', 'a@example.org,Screen 5" wide', ...Array.from({ length: 15 }, (_, i) => `clean${i}@example.org,C${i}`), 'z@example.org,The 6" guy', 'last@example.org,L'];
+    const { problems, summary } = await importText(`${lines.join('\n')}\n`);
+    expect(problems).toEqual([]);
+    expect(summary).toMatchObject({ added: 18, rejected: 0 });
+    expect((await store.findSubscriber('z@example.org'))?.name).toBe('The 6" guy');
+  });
+
   it('imports a generated file: every bad line reported once, every good address exactly once', async () => {
     const path = join(dir, 'mixed.csv');
     const expected = await writeMixedCsv(path, 5000, 40);
