@@ -20,7 +20,7 @@ import { confirmLinkLifetimeMs, confirmSubscription, requestSubscription, unsubs
 import { resolveSecret, verifyToken } from '../subscribers/tokens.js';
 import { mailboxKey, validateEmail, type ValidEmail } from '../subscribers/validate.js';
 import { loadPages, type PageName, type PageViews } from './pages.js';
-import { formList, mountPreferences } from './preferences.js';
+import { formList, isForm, mountPreferences } from './preferences.js';
 import { clientKey, SlidingWindowLimiter, type RateDecision, type RateLimit } from './rate-limit.js';
 import { createStaticHandler } from './static.js';
 import { createWebhooks, type WebhookDeps } from './webhooks.js';
@@ -278,7 +278,7 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
     let fields: Record<string, unknown>;
     try {
       if (json) fields = (await c.req.json()) as Record<string, unknown>;
-      else if (/^(?:application\/x-www-form-urlencoded|multipart\/form-data)\b/i.test(c.req.header('content-type') ?? '')) fields = await c.req.parseBody({ all: true });
+      else if (isForm(c)) fields = await c.req.parseBody({ all: true });
       else return notice(c, 415, words('server.subscribe.unsupported.title'), [words('server.subscribe.unsupported')]);
     } catch {
       const back = { href: '/subscribe/', label: words('server.subscribe.backToForm') };

@@ -34,6 +34,11 @@ export function formList(value: unknown): string[] {
   return values.filter((v): v is string => typeof v === 'string').flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
 }
 
+/** Whether a request's body is a browser form (urlencoded or multipart), as `/subscribe` and `/preferences` take. */
+export function isForm(c: Context): boolean {
+  return /^(?:application\/x-www-form-urlencoded|multipart\/form-data)\b/i.test(c.req.header('content-type') ?? '');
+}
+
 /** Mounts GET and POST `/preferences` on the app. */
 export function mountPreferences(app: Hono, deps: PreferencesDeps): void {
   const { store, config, secret, now, page, notice } = deps;
@@ -67,7 +72,15 @@ export function mountPreferences(app: Hono, deps: PreferencesDeps): void {
   app.post('/preferences', deps.readBody, async (c) => {
     const reader = await readerOf(c);
     if (!reader) return badLink(c);
-    const fields = await c.req.parseBody({ all: true });
+    // A body in another form (JSON, text, none) would read as nothing ticked, which unsubscribes: refused instead.
+    const back = { href: `/preferences?token=${encodeURIComponent(reader.token)}`, label: words('server.preferences.change') };
+    if (!isForm(c)) return notice(c, 415, words('server.subscribe.unsupported.title'), [words('server.subscribe.unreadable')], back);
+    let fields: Record<string, unknown>;
+    try {
+      fields = await c.req.parseBody({ all: true });
+    } catch {
+      return notice(c, 400, words('server.subscribe.unreadable.title'), [words('server.subscribe.unreadable')], back);
+    }
     const known = await deps.choices();
     const chosen = choicesFromForm(known, { sections: formList(fields.sections), editions: formList(fields.editions) });
     const { subscriber } = reader;

@@ -125,6 +125,18 @@ describe('POST /preferences', () => {
     expect(await store.getSubscriber(reader.id)).toMatchObject({ status: 'unsubscribed', sections: ['world'] });
   });
 
+  it('refuses a body that is not a form with 415 and an unreadable form with 400, changing nothing', async () => {
+    const sent = [
+      await fetch(link(), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sections: ['local'] }) }),
+      await fetch(link(), { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'sections=local' }),
+      await fetch(link(), { method: 'POST' }),
+      await fetch(link(), { method: 'POST', headers: { 'content-type': 'multipart/form-data' }, body: 'sections=local' }),
+    ];
+    expect(sent.map((response) => response.status)).toEqual([415, 415, 415, 400]);
+    expect(await sent[0]?.text()).toContain('Unsupported request');
+    expect(await store.getSubscriber(reader.id)).toMatchObject({ status: 'active', sections: ['world'] });
+  });
+
   it('refuses an unknown section, naming the known ones, and saves nothing', async () => {
     const response = await post(link(), [['editions', 'daily'], ['sections', 'sport']]);
     expect(response.status).toBe(400);
