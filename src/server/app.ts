@@ -321,7 +321,7 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
 
   const badLink = (c: Context): Response => notice(c, 400, words('server.badLink.title'), [words('server.confirm.badLink')], subscribeAgain);
   /** The page of a confirm link that no longer confirms: says why, and offers a new mail to the same address. */
-  const resend = (c: Context, outcome: 'expired' | 'replaced', email: string): Response => {
+  const resend = (c: Context, outcome: 'expired' | 'replaced' | 'refused', email: string): Response => {
     const heading = words(`server.confirm.${outcome}.title`);
     const view = { heading, message: words(`server.confirm.${outcome}`), button: words('server.confirm.resend'), email, action: '/subscribe', resend: true };
     return page(c, 400, 'confirm', heading, view);

@@ -122,6 +122,8 @@ const sql = {
   countMail: "SELECT count(*) AS n FROM subscriber_events WHERE kind = 'confirmation_sent' AND at >= ?",
   countMailTo: "SELECT count(*) AS n FROM subscriber_events WHERE kind = 'confirmation_sent' AND at >= ? AND detail = ?",
   updateSubscriber: 'UPDATE subscribers SET name = ?, status = ?, updated_at = ? WHERE id = ? RETURNING *',
+  dropRequest: `UPDATE subscribers SET confirm_nonce = NULL, confirm_requested_at = NULL, requested_name = NULL,
+    requested_sections = NULL, requested_editions = NULL WHERE id = ?`,
   updateChoices: 'UPDATE subscribers SET sections = ?, editions = ?, updated_at = ? WHERE id = ? RETURNING *',
   countSubscribers: 'SELECT status, count(*) AS n FROM subscribers GROUP BY status',
   insertEvent: `INSERT INTO subscriber_events (subscriber_id, at, kind, source, digest_number, detail, dedupe_key)
@@ -376,9 +378,12 @@ function newPublicId(): string {
   return randomBytes(16).toString('hex');
 }
 
-/** Only the newest request's link works, and only if that request was made after `notBefore`. */
+/**
+ * Only the newest request's link works, and only if that request was made after `notBefore`; an unsubscribe drops
+ * the request (setSubscriberStatus), so a link older than it is refused.
+ */
 function linkState(row: SubscriberRow, nonce: string, notBefore: Date): ConfirmLinkState {
-  if (row.confirm_nonce !== nonce) return 'replaced';
+  if (row.confirm_nonce !== nonce) return row.confirm_nonce === null && row.status === 'unsubscribed' ? 'refused' : 'replaced';
   return row.confirm_requested_at === null || new Date(row.confirm_requested_at) < notBefore ? 'expired' : 'current';
 }
 
@@ -459,6 +464,8 @@ export class SqlStore implements Store {
     return this.driver.transaction(async (tx) => {
       const [existing] = await tx.query<SubscriberRow>(sql.subscriberById, [id]);
       if (!existing) return null;
+      // The reader's latest decision wins: a confirmation link sent before they left must not bring them back.
+      if (status === 'unsubscribed' && existing.confirm_nonce !== null) await tx.run(sql.dropRequest, [id]);
       if (existing.status === status) return toSubscriber(existing);
       const [row] = await tx.query<SubscriberRow>(sql.updateSubscriber, [existing.name, status, now.toISOString(), id]);
       await this.journal(tx, id, status, now, change);

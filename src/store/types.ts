@@ -60,11 +60,14 @@ export type UpsertOutcome = 'added' | 'updated' | 'unchanged' | 'kept';
 /** What a reader's own request to subscribe did: `added` a new pending address, or `requested` on a known one. */
 export type SubscribeRequestOutcome = 'added' | 'requested';
 
-/** Where a confirmation link stands before it is followed: the newest request's and under 7 days old, or not. */
-export type ConfirmLinkState = 'current' | 'expired' | 'replaced';
+/**
+ * Where a confirmation link stands before it is followed: the newest request's and under 7 days old, or not:
+ * `refused` when the reader unsubscribed after it was sent (their latest decision).
+ */
+export type ConfirmLinkState = 'current' | 'expired' | 'replaced' | 'refused';
 
-/** What a confirmation link did; `expired` and `replaced` (a newer request's link is the one that works) change nothing. */
-export type ConfirmOutcome = 'confirmed' | 'already' | 'expired' | 'replaced' | 'unknown';
+/** What a confirmation link did; `expired`, `replaced` (a newer request's link is the one that works) and `refused` change nothing. */
+export type ConfirmOutcome = 'confirmed' | 'already' | 'expired' | 'replaced' | 'refused' | 'unknown';
 
 /** A digest as stored: rendered once, with per-reader placeholders, so `send` needs nothing else. */
 export interface DigestRecord {
@@ -237,6 +240,7 @@ export interface Store {
   /**
    * Sets a subscriber's status and journals why (`change`; default source `gazette`); returns the updated
    * subscriber, or null when there is no such id. Setting the status it already has changes and journals nothing.
+   * Unsubscribing (again or not) voids the reader's pending request: its confirmation link no longer subscribes.
    */
   setSubscriberStatus(id: number, status: SubscriberStatus, now: Date, change?: StatusChange): Promise<Subscriber | null>;
   /** Subscribers in id order, read page by page so a large list never sits in memory. */

@@ -167,6 +167,40 @@ describe('confirming', () => {
     expect((await h.store.findSubscriber('ada@example.org'))?.status).toBe('active');
   });
 
+  it('refuses a link sent before the reader unsubscribed: removed by the operator, or by their own one-click', async () => {
+    const h = await harness();
+    await subscribe(h, 'ada@example.org');
+    const link = confirmLink((await h.nextMail()).text);
+    expect((await run(['subscribers', 'remove', 'ada@example.org', '--db', h.db])).code).toBe(0);
+    const shown = await at(h, link);
+    expect(shown.status).toBe(400);
+    expect(await shown.text()).toContain('You unsubscribed after this link was sent, so it no longer subscribes you.');
+    const refused = await at(h, link, 'POST');
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain('You unsubscribed after this link was sent');
+    expect((await h.store.findSubscriber('ada@example.org'))?.status).toBe('unsubscribed');
+
+    // Confirmed, then unsubscribed: the old link says why it fails (no newer mail was sent).
+    await subscribe(h, 'ada@example.org');
+    const again = confirmLink((await h.nextMail()).text);
+    expect((await at(h, again, 'POST')).status).toBe(200);
+    const id = (await h.store.findSubscriber('ada@example.org'))?.id ?? 0;
+    await h.store.setSubscriberStatus(id, 'unsubscribed', new Date());
+    const old = await at(h, again, 'POST');
+    expect(await old.text()).toContain('You unsubscribed after this link was sent');
+    expect((await h.store.findSubscriber('ada@example.org'))?.status).toBe('unsubscribed');
+  });
+
+  it('refuses the link of a request an unsubscribed reader made before unsubscribing again', async () => {
+    const h = await harness();
+    const id = await addReader(h, 'ada@example.org', 'unsubscribed');
+    await subscribe(h, 'ada@example.org');
+    const link = confirmLink((await h.nextMail()).text);
+    await h.store.setSubscriberStatus(id, 'unsubscribed', new Date());
+    expect((await at(h, link, 'POST')).status).toBe(400);
+    expect((await h.store.findSubscriber('ada@example.org'))?.status).toBe('unsubscribed');
+  });
+
   it('accepts one spelling of a token: the same link with other spare bits is refused', async () => {
     const h = await harness();
     await subscribe(h, 'ada@example.org');
