@@ -29,6 +29,10 @@ function classifySmtpError(error: unknown): SendFailure | DeliveryError {
   if (code !== null && code >= 400 && code < 500) {
     return new SendFailure(e.message, 'temporary', code, code === 421 || code === 454, options);
   }
+  if (command === 'STARTTLS') {
+    const hint = 'use smtps:// (port 465) or a server that offers STARTTLS, or add ?requireTLS=false to SMTP_URL for a relay on a network you trust';
+    return new DeliveryError(`the SMTP server offers no STARTTLS (${e.message}), and Gazette does not send SMTP_URL's password in the clear — ${hint}`, options);
+  }
   if (code !== null && code >= 500) {
     if (/^(RCPT|DATA)/.test(command)) return new SendFailure(e.message, 'permanent', code, false, options);
     return new DeliveryError(`the SMTP server refused ${command || 'the session'}: ${e.message} — check SMTP_URL and newsletter.from`, options);
@@ -131,6 +135,20 @@ function endsSession(error: unknown): boolean {
   return e.responseCode === 421 && typeof e.command === 'string' && e.command.startsWith('MAIL');
 }
 
+/** Whether `host` is this machine (a local relay): credentials sent to it never cross a network. */
+const isLoopback = (host: string | undefined): boolean => host === undefined || /^(?:localhost|127(?:\.\d+){3}|::1|\[::1\])$/i.test(host);
+
+/**
+ * nodemailer's options for an SMTP URL. `smtp://` with credentials to another machine requires STARTTLS (RFC 8314):
+ * a server that does not offer it, or a network that strips it from the greeting, would otherwise get the password
+ * and every message in the clear. `?requireTLS=false` in the URL opts out.
+ */
+export function smtpOptionsOf(url: string): ReturnType<typeof parseConnectionUrl> {
+  const options = parseConnectionUrl(url);
+  if (options.auth && options.secure !== true && options.requireTLS === undefined && !isLoopback(options.host)) options.requireTLS = true;
+  return options;
+}
+
 /** Sends raw messages over up to `maxConnections` SMTP sessions, opened on demand and reused. */
 export class SmtpTransport implements Transport {
   readonly description: string;
@@ -151,7 +169,7 @@ export class SmtpTransport implements Transport {
     private readonly settings: SmtpSettings,
   ) {
     this.description = describeSmtpUrl(url);
-    this.options = parseConnectionUrl(url);
+    this.options = smtpOptionsOf(url);
     this.perSession = settings.messagesPerConnection ?? defaultMessagesPerConnection;
   }
 

@@ -44,8 +44,8 @@ export function messageIdOf(raw: Buffer): string {
   return /^Message-ID:\s*(<[^>\r\n]+>)/im.exec(head)?.[1] ?? '';
 }
 
-/** Starts a sink on 127.0.0.1 at a free port. */
-export async function startSink(faults: Faults = {}, options: SMTPServerOptions = {}): Promise<Sink> {
+/** Starts a sink on 127.0.0.1 (or `host`) at a free port. */
+export async function startSink(faults: Faults = {}, options: SMTPServerOptions = {}, host = '127.0.0.1'): Promise<Sink> {
   const received: Received[] = [];
   const events = new EventEmitter();
   const attempts = new Map<string, number>();
@@ -98,13 +98,13 @@ export async function startSink(faults: Faults = {}, options: SMTPServerOptions 
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(0, host, () => resolve());
   });
   // Clients that are killed or cut off reset their sockets; smtp-server reports that as a server 'error'.
   server.on('error', () => {});
   const { port } = server.server.address() as AddressInfo;
   return {
-    url: `smtp://127.0.0.1:${port}`,
+    url: `smtp://${host}:${port}`,
     port,
     received,
     events,

@@ -1,13 +1,13 @@
 // One contract, run against every transport: what goes in as a RawMessage comes out byte for byte, once per send.
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { composeMessage } from '../../src/delivery/compose.js';
 import { DeliveryError } from '../../src/errors.js';
 import { createTransport } from '../../src/delivery/index.js';
 import { outboxFileName } from '../../src/delivery/outbox.js';
-import { smtpDataChunk } from '../../src/delivery/smtp.js';
+import { smtpDataChunk, smtpOptionsOf } from '../../src/delivery/smtp.js';
 import { SendFailure, type RawMessage, type Transport } from '../../src/delivery/transport.js';
 import { startSink, type Faults, type Sink } from './smtp-sink.js';
 
@@ -17,6 +17,9 @@ interface Harness {
   delivered(): Promise<Buffer[]>;
   stop(): Promise<void>;
 }
+
+/** This machine's first address that is not loopback, to reach a sink as another machine would. */
+const remote = Object.values(networkInterfaces()).flat().find((address) => address && !address.internal && address.family === 'IPv4')?.address;
 
 const harnesses: Record<string, () => Promise<Harness>> = {
   async outbox() {
@@ -314,6 +317,29 @@ describe('SMTP failures', () => {
       await good.close();
       await bad.close();
     }
+  });
+
+  // A machine with no address but loopback skips it: the options test below covers the rule.
+  it.skipIf(remote === undefined)('requires STARTTLS of smtp:// with credentials to another machine, so no password goes out in the clear', async () => {
+    let logins = 0;
+    sink = await startSink({}, { disabledCommands: ['STARTTLS'], authOptional: false, allowInsecureAuth: true, onAuth: (_auth, _session, callback) => (logins++, callback(null, { user: 'desk' })) }, remote ?? '');
+    const transport = createTransport({ smtpUrl: sink.url.replace('//', '//desk:s3cret@'), outboxDir: '', dkim: null }, { maxConnections: 1 });
+    try {
+      await expect(transport.send(await message(1))).rejects.toThrow(/offers no STARTTLS .* does not send SMTP_URL's password in the clear — use smtps:\/\//);
+      expect(logins).toBe(0);
+      expect(sink.received).toHaveLength(0);
+    } finally {
+      await transport.close();
+    }
+  });
+
+  it('requires STARTTLS only where a password would cross a network, unless the URL opts out', () => {
+    expect(smtpOptionsOf('smtp://desk:s3cret@mail.example.org:587').requireTLS).toBe(true);
+    expect(smtpOptionsOf('smtp://desk:s3cret@mail.example.org:587?requireTLS=false').requireTLS).toBe(false);
+    expect(smtpOptionsOf('smtp://mail.example.org:25').requireTLS).toBeUndefined();
+    expect(smtpOptionsOf('smtp://desk:s3cret@127.0.0.1:2525').requireTLS).toBeUndefined();
+    expect(smtpOptionsOf('smtp://desk:s3cret@localhost:2525').requireTLS).toBeUndefined();
+    expect(smtpOptionsOf('smtps://desk:s3cret@mail.example.org').requireTLS).toBeUndefined();
   });
 
   it('reports a connection cut mid-message as temporary', async () => {
