@@ -9,6 +9,7 @@ import type { NodemailerError } from 'nodemailer';
 import { DeliveryError } from '../errors.js';
 import { defaultMessagesPerConnection, type DeliverySettings } from './settings.js';
 import { SendFailure, type RawMessage, type Transport } from './transport.js';
+import { enhancedStatusOf, isBadAddressStatus } from './status.js';
 
 /** How hard to push the SMTP server: the delivery settings the pool reads. */
 export type SmtpSettings = Pick<DeliverySettings, 'maxConnections' | 'messagesPerConnection'>;
@@ -34,7 +35,13 @@ function classifySmtpError(error: unknown): SendFailure | DeliveryError {
     return new DeliveryError(`the SMTP server offers no STARTTLS (${e.message}), and Gazette does not send SMTP_URL's password in the clear — ${hint}`, options);
   }
   if (code !== null && code >= 500) {
-    if (/^(RCPT|DATA)/.test(command)) return new SendFailure(e.message, 'permanent', code, false, options);
+    if (/^(RCPT|DATA)/.test(command)) {
+      // Only a refusal of the address bounces the reader; a quota, policy or content refusal is retried like a 4xx
+      // (and stops the run when every message gets it), so no reader is lost to it.
+      const status = enhancedStatusOf(typeof e.response === 'string' ? e.response : e.message) ?? enhancedStatusOf(e.message);
+      const badAddress = status === null ? command.startsWith('RCPT') && [550, 551, 553].includes(code) : isBadAddressStatus(status);
+      return new SendFailure(e.message, badAddress ? 'permanent' : 'temporary', code, false, options);
+    }
     return new DeliveryError(`the SMTP server refused ${command || 'the session'}: ${e.message} — check SMTP_URL and newsletter.from`, options);
   }
   // Nodemailer refuses an address it cannot put in an envelope before talking to the server: that row never works.

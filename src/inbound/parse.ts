@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import PostalMime, { type Email } from 'postal-mime';
 import { oneLine, shorten } from '../content/text.js';
+import { isBadAddressStatus } from '../delivery/status.js';
 
 /** How a delivery ended for the reader, as the report says or as guessed from a non-standard one. */
 export type DeliveryVerdict = 'permanent' | 'transient' | 'delivered';
@@ -100,8 +101,9 @@ const statusPattern = /\b([245])\.(\d{1,3})\.(\d{1,3})\b/;
 
 function verdictOf(action: string, status: string | null): DeliveryVerdict {
   if (/^(delivered|relayed|expanded)$/.test(action)) return 'delivered';
-  // Action "failed" with a 4.x.x status is a message given up after days of temporary errors: transient for the reader.
-  if (status) return status.startsWith('5') ? 'permanent' : 'transient';
+  // Action "failed" with a 4.x.x status is a message given up after days of temporary errors: transient for the reader;
+  // so is a 5.x.x that refuses the message or the sender (a DMARC policy, a filter) rather than the address.
+  if (status) return isBadAddressStatus(status) ? 'permanent' : 'transient';
   return action === 'failed' ? 'permanent' : 'transient';
 }
 
@@ -122,33 +124,46 @@ function readDeliveryStatus(text: string): Omit<DsnReport, 'kind' | keyof Common
 }
 
 /** True for the bounces servers send without RFC 3464: from the mailer daemon, with X-Failed-Recipients, or so titled. */
-function looksLikeBounce(email: Email): boolean {
+function looksLikeBounce(email: Email, bySubject: boolean): boolean {
   const from = email.from?.address ?? header(email, 'from') ?? '';
   const subject = email.subject ?? '';
   return (
     /^(mailer-daemon|postmaster)@/i.test(from) ||
     header(email, 'x-failed-recipients') !== null ||
-    /undeliver|returned mail|failure notice|delivery (status notification|failure|failed|has failed)|mail delivery (failed|subsystem)|delivery problem/i.test(subject)
+    (bySubject && /undeliver|returned mail|failure notice|delivery (status notification|failure|failed|has failed)|mail delivery (failed|subsystem)|delivery problem/i.test(subject))
   );
 }
 
+/** What a server says of an address that does not exist. */
+const noSuchMailbox = /does not exist|doesn't exist|no such (user|mailbox|recipient)|user unknown|unknown user|(doesn't|does not) have an? [\w.]* ?account|mailbox (unavailable|not found|disabled)|invalid (recipient|mailbox)/i;
+
 /**
- * Guesses the verdict of a non-standard bounce from its text: the first enhanced status code, else the first SMTP
- * reply code, else the words "permanent" or "delayed"; with nothing to go on it is transient (counted, not fatal).
+ * Guesses the verdict of a non-standard bounce from its text before the quoted message, IP addresses left out: the
+ * first enhanced status code, else the first SMTP reply code, else the words "permanent" or "delayed"; permanent only
+ * when it names the address as bad (isBadAddressStatus); with nothing to go on it is transient (counted, not fatal).
  */
 function guessBounce(email: Email): Omit<DsnReport, 'kind' | keyof Common> {
   const text = email.text ?? '';
-  const lines = text.split(/\r?\n/);
-  const enhanced = lines.find((l) => /\b[45]\.\d{1,3}\.\d{1,3}\b/.test(l));
-  const smtp = lines.find((l) => /(?:^|[\s:(])[45]\d\d(?:[\s:-]|$)/.test(l));
+  // IP addresses (`[5.9.20.30]`) look like status codes, and the quoted original message is not the report.
+  const lines = text.split(/\r?\n/).map((line) => line.replace(/\[?\b\d{1,3}(?:\.\d{1,3}){3}\b\]?/g, ' '));
+  const quoted = lines.findIndex((line) => /^-+ ?(original message|this is a copy of the message)/i.test(line.trim()));
+  const report = quoted === -1 ? lines : lines.slice(0, quoted);
+  const enhancedCode = /\b[45]\.\d{1,3}\.\d{1,3}\b/;
+  // A reply code stands alone or before an enhanced code (`550-5.1.1`); `555-0100` is a phone number.
+  const replyCode = /(?:^|[\s:(])([45])(\d\d)(?=[\s:]|$|-[45]\.\d)/;
+  const enhanced = report.find((l) => enhancedCode.test(l));
+  const smtp = report.find((l) => replyCode.test(l));
   const recipient = header(email, 'x-failed-recipients')?.split(',')[0]?.trim() ?? null;
   if (enhanced) {
-    const status = /\b[45]\.\d{1,3}\.\d{1,3}\b/.exec(enhanced)?.[0] ?? null;
-    return { verdict: status?.startsWith('5') ? 'permanent' : 'transient', status, diagnostic: clean(enhanced), recipient, standard: false };
+    const status = enhancedCode.exec(enhanced)?.[0] ?? null;
+    return { verdict: status !== null && isBadAddressStatus(status) ? 'permanent' : 'transient', status, diagnostic: clean(enhanced), recipient, standard: false };
   }
   if (smtp) {
-    const code = /(?:^|[\s:(])([45])\d\d(?:[\s:-]|$)/.exec(smtp)?.[1];
-    return { verdict: code === '5' ? 'permanent' : 'transient', status: code ? `${code}.0.0` : null, diagnostic: clean(smtp), recipient, standard: false };
+    const [, klass, rest] = replyCode.exec(smtp) ?? [];
+    // Without an enhanced code, only the replies that refuse a mailbox, or say in words that it is not there, name the
+    // address as bad.
+    const permanent = klass === '5' && (['50', '51', '53'].includes(rest ?? '') || noSuchMailbox.test(smtp));
+    return { verdict: permanent ? 'permanent' : 'transient', status: klass ? `${klass}.0.0` : null, diagnostic: clean(smtp), recipient, standard: false };
   }
   const permanent = /permanent (error|failure)|does not exist|no such user|user unknown/i.test(text);
   return { verdict: permanent ? 'permanent' : 'transient', status: null, diagnostic: clean(email.subject), recipient, standard: false };
@@ -218,8 +233,10 @@ export async function parseInboundMessage(raw: Buffer | string, addressedTo: 'bo
     if (status) return { kind: 'dsn', ...status, id, references };
   }
   // Postfix, Gmail and Exim mark their bounces `Auto-Submitted: auto-replied` too: a bounce is not an out-of-office.
-  const bounce = looksLikeBounce(email) || type === 'delivery-status';
-  if (isAutoReply(email, addressedTo) && !bounce) return { kind: 'auto-reply', id, references };
+  // A subject is no sign of a bounce in an auto-reply: an out-of-office quotes the digest's subject ("… undelivered").
+  const autoReply = isAutoReply(email, addressedTo);
+  const bounce = looksLikeBounce(email, !autoReply) || type === 'delivery-status';
+  if (autoReply && !bounce) return { kind: 'auto-reply', id, references };
   if (bounce) return { kind: 'dsn', ...guessBounce(email), id, references };
   if (addressedTo === 'unsubscribe') return { kind: 'mailto-unsubscribe', from: email.from?.address ?? null, id, references };
   return { kind: 'unknown', reason: 'not a delivery report, complaint or unsubscribe', id, references };

@@ -173,11 +173,35 @@ describe('sendPending', () => {
   it('bounces nobody when the server refuses every recipient (relay denied), and stops the run', async () => {
     await addReaders(store, 40);
     await storeDigest(store);
-    const { sink, transport } = await smtp({ rcpt: () => ({ code: 550, message: '5.7.1 relaying denied' }) });
+    const { sink, transport } = await smtp({ rcpt: () => ({ code: 550, message: 'relaying denied' }) });
     await expect(send(transport)).rejects.toThrow(/refused 25 recipients in a row/);
     expect(await store.countSubscribers()).toMatchObject({ active: 40, bounced: 0 });
     expect(await store.deliveryCounts()).toMatchObject({ pending: 40, bounced: 0 });
     expect(sink.received).toHaveLength(0);
+  });
+
+  it.each([
+    ['a sending quota at RCPT', { rcpt: (address: string) => (Number(/\d+/.exec(address)?.[0]) >= 20 ? { code: 550, message: '5.4.5 Daily user sending quota exceeded.' } : null) }],
+    ['a policy refusal (DMARC) at RCPT', { rcpt: (address: string) => (Number(/\d+/.exec(address)?.[0]) >= 20 ? { code: 550, message: '5.7.26 Unauthenticated email is not accepted' } : null) }],
+  ])('bounces nobody for %s: the rows stay pending for a later send', async (_, faults) => {
+    await addReaders(store, 30);
+    await storeDigest(store);
+    const { sink, transport } = await smtp(faults);
+    const summary = await send(transport);
+    expect(summary).toMatchObject({ sent: 20, bounced: 0 });
+    expect(summary.pending + summary.failed).toBe(10);
+    expect(await store.countSubscribers()).toMatchObject({ active: 30, bounced: 0 });
+    expect(sink.received).toHaveLength(20);
+  });
+
+  it('bounces a reader whose address the server names as bad (5.1.1), or refuses at RCPT with 550 and no status', async () => {
+    await addReaders(store, 6);
+    await storeDigest(store);
+    const { transport } = await smtp({
+      rcpt: (address) => (address.startsWith('r1@') ? { code: 550, message: '5.1.1 User unknown' } : address.startsWith('r2@') ? { code: 550, message: 'No such user here' } : null),
+    });
+    expect(await send(transport)).toMatchObject({ sent: 4, bounced: 2 });
+    expect(await store.countSubscribers()).toMatchObject({ active: 4, bounced: 2 });
   });
 
   it('bounces nobody on a list too small to reach the streak limit when the server accepts nothing', async () => {

@@ -47,6 +47,30 @@ describe('parseInboundMessage', () => {
     expect(report.kind === 'dsn' && report.diagnostic).toMatch(/^554: delivery error: dd This user doesn't have a yahoo\.com account/);
   });
 
+  it('reads an Exim delay warning as transient, not the IP address in it as a status', async () => {
+    const text = inboundFixture('exim-bounce', values)
+      .replace('This is a permanent error. The following address(es) failed:', 'Delivery attempts will continue. The following address(es) are delayed:')
+      .replace('550 No such user here', 'host mx.example.org [5.9.20.30]: 451 4.7.1 Greylisted, please try again later');
+    expect(await parseInboundMessage(text, 'bounce')).toMatchObject({ kind: 'dsn', verdict: 'transient', status: '4.7.1' });
+  });
+
+  it('reads the status of an Exim bounce after the host\'s IP address, not the address', async () => {
+    const text = inboundFixture('exim-bounce', values).replace('550 No such user here', 'host mx1.example.org [4.31.198.44]\n    550 5.1.1 <ann@example.net>: User unknown');
+    expect(await parseInboundMessage(text, 'bounce')).toMatchObject({ kind: 'dsn', verdict: 'permanent', status: '5.1.1' });
+  });
+
+  it('takes an out-of-office that quotes a headline with "undelivered" in it for an auto-reply, not a bounce', async () => {
+    const text = inboundFixture('out-of-office', values)
+      .replace('Subject: Automatic reply: Example News: The bridge reopens', 'Subject: Automatic reply: Example News: Postal strike leaves letters undelivered')
+      .replace('please contact the desk.', 'please call our front desk on 555-0100.');
+    expect(await parseInboundMessage(text, 'bounce')).toMatchObject({ kind: 'auto-reply' });
+  });
+
+  it('reads a DSN that refuses the sender by policy (5.7.26 DMARC) as transient: the address is fine', async () => {
+    const text = inboundFixture('gmail-bounce', values).replace('Status: 5.1.1', 'Status: 5.7.26');
+    expect(await parseInboundMessage(text, 'bounce')).toMatchObject({ kind: 'dsn', verdict: 'transient', status: '5.7.26' });
+  });
+
   it('reads an ARF abuse report as a complaint, naming the VERP sender and the mailto from the quoted headers', async () => {
     const report = await parse('arf-complaint', null);
     expect(report).toMatchObject({ kind: 'arf', feedbackType: 'abuse', recipient: 'ann@example.net' });
