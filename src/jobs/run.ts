@@ -4,6 +4,7 @@
 import { loadSiteConfig } from '../config/load.js';
 import type { RuntimeOptions } from '../config/options.js';
 import { editionsOf } from '../config/editions.js';
+import { BusyError } from '../errors.js';
 import type { SiteConfig } from '../config/schema.js';
 import { pingWebSub, type WebSubPing } from '../feeds/websub.js';
 import { defaultClaimTtlMs, defaultLeaseTtlMs, Lease, leaseHolder, runLeaseName, withClaims, withLease } from '../store/lease.js';
@@ -129,6 +130,12 @@ async function publishOn(
       config.feeds.websubHub !== null && build.changedFeeds.length > 0 ? await pingWebSub(config.feeds.websubHub, build.changedFeeds) : [];
     const digests: DigestMade[] = [];
     for (const edition of editionsOf(config).filter((e) => hooks.editions?.includes(e.id) ?? true)) {
+      // A stop (Ctrl-C, SIGTERM) before a digest is made makes none: its articles would be used up for a send that
+      // was asked not to happen. Digests made before the stop are sent as usual (their rows are the ledger's).
+      if (hooks.signal?.aborted) {
+        if (digests.length > 0) break;
+        throw new BusyError('stopped (Ctrl-C or SIGTERM) after the build, before any digest was made: nothing was recorded or sent — publish again');
+      }
       const record = await gate(() => makeDigest(store, build.published, config, now, edition, mjml.render));
       if (record) {
         const recipients = (await store.deliveryCounts(record.number)).pending;

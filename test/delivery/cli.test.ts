@@ -67,6 +67,22 @@ describe('gazette publish', () => {
     expect(JSON.parse(stdout)).toMatchObject({ digest: { number: 1 }, delivery: { sent: 12 } });
   });
 
+  it('makes no digest when stopped (Ctrl-C) before one is made, and says so with exit 75', async () => {
+    const listeners = process.listenerCount('SIGINT');
+    const publishing = gazette(['publish', '--json']);
+    while (process.listenerCount('SIGINT') === listeners) await new Promise((resolve) => setTimeout(resolve, 5));
+    process.emit('SIGINT', 'SIGINT');
+    const { code, stderr } = await publishing;
+    expect(code, stderr).toBe(75);
+    expect(stderr).toContain('before any digest was made: nothing was recorded or sent');
+    const store = await openStore({ dbPath: database.db });
+    try {
+      expect(await store.listDigests()).toHaveLength(0);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('prints a readable summary without --json', async () => {
     const { code, stdout } = await gazette(['publish']);
     expect(code).toBe(0);

@@ -62,7 +62,8 @@ export async function runDelivery(
   if (pending > 0) {
     const rows = pending === 1 ? '1 delivery is' : `${pending.toLocaleString('en')} deliveries are`;
     const cause = report.delivery.lastFailure === null ? '' : ` (the last: ${report.delivery.lastFailure})`;
-    throw new PendingError(`${rows} still pending after temporary failures${cause} — run "gazette send" later to finish them`);
+    const why = report.delivery.interrupted ? 'after the stop (Ctrl-C or SIGTERM)' : `after temporary failures${cause}`;
+    throw new PendingError(`${rows} still pending ${why} — run "gazette send" later to finish them`);
   }
   return (report.build?.problems.length ?? 0) > 0 ? 2 : 0;
 }
