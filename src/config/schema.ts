@@ -45,7 +45,9 @@ const baseUrl = z
       message: `expected the bare site address, such as "https://news.example.org" or "https://example.org/news", but it has ${found.join(' and ')} — remove it`,
     });
   })
-  .transform((u) => u.replace(/\/+$/, ''));
+  // As a URL spells it (host lowercased and in punycode, default port dropped, spaces escaped), so the links the
+  // site makes from it and the ones it makes absolute with `new URL` (bodies, images) agree, and without the final slash.
+  .transform((u) => new URL(u).href.replace(/\/+$/, ''));
 
 const timeZone = z.string().refine(isTimeZone, { error: 'expected an IANA time zone such as "Europe/Paris" or "UTC"' });
 

@@ -36,6 +36,16 @@ describe('parseSiteConfig', () => {
     });
   });
 
+  it.each([
+    ['https://News.Example.org', 'https://news.example.org'],
+    ['https://news.example.org:443/', 'https://news.example.org'],
+    ['http://news.example.org:80/News/', 'http://news.example.org/News'],
+    ['https://bücher.example', 'https://xn--bcher-kva.example'],
+    ['https://news.example.org/a b', 'https://news.example.org/a%20b'],
+  ])('spells baseUrl %s as a URL does: %s, so links and images made from it agree', (given, spelled) => {
+    expect(parseSiteConfig({ ...minimal, baseUrl: given }).baseUrl).toBe(spelled);
+  });
+
   it('takes an optional newsletter.returnPath address, and refuses one that is not an address or has a "+"', () => {
     const withReturn = (returnPath: string): unknown => ({ ...minimal, newsletter: { ...minimal.newsletter, returnPath } });
     expect(parseSiteConfig(withReturn('bounces@mail.example.org')).newsletter.returnPath).toBe('bounces@mail.example.org');
