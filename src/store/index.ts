@@ -1,5 +1,7 @@
 // Opening the store named by the runtime options; the one place that picks an implementation.
+import { existsSync } from 'node:fs';
 import type { RuntimeOptions } from '../config/options.js';
+import { UsageError } from '../errors.js';
 import type { Driver } from './driver.js';
 import type * as PostgresModule from './postgres.js';
 import { openSqliteFile, openSqliteStore } from './sqlite.js';
@@ -16,6 +18,18 @@ const postgres = (): Promise<typeof PostgresModule> => import('./postgres.js');
 /** Connects to the database `db` names (a `postgres://` URL, else a SQLite file), without migrating it. */
 export function openDriver(db: string): Promise<Driver> {
   return isPostgresUrl(db) ? postgres().then((module) => module.openPostgresDriver(db)) : Promise.resolve(openSqliteFile(db));
+}
+
+/**
+ * Opens the store at `--db` / `GAZETTE_DB` only when it exists: a command that reads the list (or removes a reader)
+ * would otherwise make an empty SQLite file at a mistyped path, and report on it (an export would replace a good
+ * backup with an empty one).
+ */
+export function openExistingStore(options: Pick<RuntimeOptions, 'dbPath'>): Promise<Store> {
+  if (!isPostgresUrl(options.dbPath) && !existsSync(options.dbPath)) {
+    throw new UsageError(`--db ${options.dbPath}: no such database file — check --db or GAZETTE_DB (publish, subscribers add and import make one)`);
+  }
+  return openStore(options);
 }
 
 /** Opens the store at `--db` / `GAZETTE_DB`: a `postgres://` URL on PostgreSQL, anything else as a SQLite file. */

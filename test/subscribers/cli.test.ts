@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,12 +45,27 @@ describe('gazette subscribers', () => {
   });
 
   it('refuses an invalid address with exit 2 and a clear message', async () => {
+    await subscribers('add', 'grace@example.org');
     for (const email of ['ada@example.org\r\nBcc: x@evil.test', 'ada lovelace@example.org', 'ada.example.org', `${'a'.repeat(250)}@example.org`]) {
       const result = await subscribers('add', email);
       expect(result.code, email).toBe(2);
       expect(result.stderr).toMatch(/^gazette: ".*" .+ — .+\n$/);
     }
-    expect(await listJson()).toEqual([]);
+    expect((await listJson()).map((reader) => reader.email)).toEqual(['grace@example.org']);
+  });
+
+  it('refuses to list, export or remove on a database file that does not exist, and makes none', async () => {
+    await subscribers('add', 'ada@example.org');
+    await writeFile(join(dir, 'backup.csv'), 'kept');
+    const typo = join(dir, 'typo', 'gazete.db');
+    for (const args of [['list'], ['export', join(dir, 'backup.csv')], ['remove', 'ada@example.org']]) {
+      const result = await run(['subscribers', ...args, '--db', typo]);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr).toBe(`gazette: --db ${typo}: no such database file — check --db or GAZETTE_DB (publish, subscribers add and import make one)\n`);
+    }
+    expect((await run(['stats', '--db', typo])).code).toBe(2);
+    expect(existsSync(join(dir, 'typo'))).toBe(false);
+    expect(await readFile(join(dir, 'backup.csv'), 'utf8')).toBe('kept');
   });
 
   it('cleans a name so it cannot carry a header line', async () => {

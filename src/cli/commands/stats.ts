@@ -25,8 +25,8 @@ export default defineCommand({
     const context = typed as unknown as CommandContext;
     const io = ioOf(context);
     const limit = limitOf(typed.args.limit);
-    const { openStore } = await import('../../store/index.js');
-    const store = await openStore(optionsOf(context));
+    const { openExistingStore } = await import('../../store/index.js');
+    const store = await openExistingStore(optionsOf(context));
     try {
       const [digests, totals] = await Promise.all([store.digestStats({ limit }), store.listTotals()]);
       io.stdout.write(typed.args.json === true ? `${JSON.stringify(statsJson(digests, totals))}\n` : renderStats(digests, totals));

@@ -34,11 +34,12 @@ async function choicesOf<A extends ArgsDef>(typed: CommandContext<A>, raw: RawCh
 async function withStore<A extends ArgsDef, T>(
   typed: CommandContext<A>,
   work: (store: Store, io: CliIO) => Promise<T> | T,
+  { existing = false } = {},
 ): Promise<T> {
   // ioOf/optionsOf take the untyped context; under exactOptionalPropertyTypes a typed one does not widen to it.
   const context = typed as unknown as CommandContext;
-  const { openStore } = await import('../../store/index.js');
-  const store = await openStore(optionsOf(context));
+  const { openExistingStore, openStore } = await import('../../store/index.js');
+  const store = await (existing ? openExistingStore : openStore)(optionsOf(context));
   try {
     return await work(store, ioOf(context));
   } finally {
@@ -115,7 +116,7 @@ export default defineCommand({
             was === subscriber.status ? `${subscriber.email} is already ${was}\n` : `unsubscribed ${subscriber.email} (was ${was})\n`,
           );
           return 0;
-        }),
+        }, { existing: true }),
     }),
     list: defineCommand({
       meta: { name: 'list', description: 'List subscribers as a table, or as JSON with --json' },
@@ -156,7 +157,7 @@ export default defineCommand({
             .join(', ');
           io.stdout.write(`${count.toLocaleString('en-US')} shown; on the list: ${byStatus}\n`);
           return 0;
-        });
+        }, { existing: true });
       },
     }),
     import: defineCommand({
@@ -206,7 +207,7 @@ export default defineCommand({
             throw fileErrorOf(error, file) ?? usageErrorOf(error, file);
           }
           return 0;
-        }),
+        }, { existing: true }),
     }),
   },
 });
