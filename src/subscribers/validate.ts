@@ -13,7 +13,8 @@ const maxLocalPart = 64;
 const maxLabel = 63;
 const maxName = 100;
 
-const practicalEmail = z.email();
+// zod's practical pattern, with a top-level domain that may also be an IDN one in punycode (`.xn--p1ai` is `.рф`).
+const practicalEmail = z.email({ pattern: new RegExp(z.regexes.email.source.replace('[A-Za-z]{2,}$', '(?:[A-Za-z]{2,}|xn--[A-Za-z0-9-]{2,59})$')) });
 const typoHint = 'an address looks like name@example.org; fix the typo';
 
 function refuse(message: string, hint = typoHint): EmailCheck {

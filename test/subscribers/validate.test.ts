@@ -56,6 +56,13 @@ describe('validateEmail', () => {
     expect(validateEmail('ada@bücher.example')).toEqual({ ok: true, email: 'ada@xn--bcher-kva.example' });
     expect(reason('adä@example.org')).toMatch(/non-ASCII/);
   });
+
+  it('takes a domain under an internationalised top-level domain (.рф, .中国, .مصر), in punycode', () => {
+    expect(validateEmail('ivan@пример.рф')).toEqual({ ok: true, email: 'ivan@xn--e1afmkfd.xn--p1ai' });
+    expect(validateEmail('user@例え.中国')).toEqual({ ok: true, email: 'user@xn--r8jz45g.xn--fiqs8s' });
+    expect(validateEmail('a@xn--mgbh0fb.xn--wgbh1c')).toEqual({ ok: true, email: 'a@xn--mgbh0fb.xn--wgbh1c' });
+    expect(reason('a@example.c')).toMatch(/not a valid email address/);
+  });
 });
 
 describe('cleanName', () => {
