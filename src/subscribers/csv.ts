@@ -100,6 +100,14 @@ export async function* readCsvRecords(input: Readable): AsyncGenerator<CsvRecord
       text += `\n${more.text}`;
     }
     const record: Framed = { line: first.line, lastLine: taken.at(-1)?.line ?? first.line, text };
+    // readline decodes as UTF-8, putting U+FFFD for bytes that are not: a file saved as Windows-1252 (Excel's "CSV")
+    // or UTF-16 would otherwise import "José" as "Jos\uFFFD".
+    if (text.includes('\uFFFD')) {
+      yield* parseBatch(batch);
+      batch = [];
+      yield { ...record, error: 'is not valid UTF-8 text', hint: 'save the file as UTF-8 (Excel: "CSV UTF-8"), e.g. iconv -f WINDOWS-1252 -t UTF-8' };
+      continue;
+    }
     // A record over several lines is either a quoted field with line breaks (rare, valid) or a stray quote that
     // swallowed the lines after it; the second shows as unbalanced or unparsable, and then only its first line is lost.
     const spanning = taken.length > 1 ? parseOne(record) : null;

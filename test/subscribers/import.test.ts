@@ -161,6 +161,15 @@ describe('importSubscribers', () => {
     expect(summary.added).toBe(1);
   });
 
+  it('refuses a line that is not UTF-8 (a Windows-1252 "José") with how to convert the file, and imports the rest', async () => {
+    const problems: Problem[] = [];
+    const bytes = Buffer.concat([Buffer.from('email,name\njose@example.org,Jos'), Buffer.from([0xe9]), Buffer.from('\nann@example.org,Ann\n')]);
+    const summary = await importSubscribers(store, Readable.from([bytes]), { path: 'readers.csv', now, onProblem: (p) => problems.push(p) });
+    expect(problems).toEqual([expect.objectContaining({ line: 2, message: 'is not valid UTF-8 text', hint: expect.stringContaining('iconv -f WINDOWS-1252 -t UTF-8') })]);
+    expect(summary).toMatchObject({ added: 1, rejected: 1 });
+    expect(await store.findSubscriber('jose@example.org')).toBeNull();
+  });
+
   it('keeps a quote inside an unquoted field as it is, losing no line after it', async () => {
     const lines = ['email,name', 'a@example.org,Screen 5" wide', ...Array.from({ length: 15 }, (_, i) => `clean${i}@example.org,C${i}`), 'z@example.org,The 6" guy', 'last@example.org,L'];
     const { problems, summary } = await importText(`${lines.join('\n')}\n`);
