@@ -19,6 +19,8 @@ export const fallbackLanguage = 'en';
 
 /** Primary language subtags written right to left. */
 const rtlLanguages = new Set(['ar', 'arc', 'ckb', 'dv', 'fa', 'he', 'ks', 'ps', 'sd', 'ug', 'ur', 'yi']);
+/** Right-to-left scripts (ISO 15924), which a tag's script subtag names: `pa-Arab` is Punjabi in Arabic script. */
+const rtlScripts = new Set(['adlm', 'arab', 'hebr', 'mand', 'mend', 'nkoo', 'rohg', 'samr', 'syrc', 'thaa', 'yezi']);
 
 /** A catalogue file as read: where it is (for messages) and its messages. */
 export interface CatalogueFile {
@@ -42,8 +44,13 @@ export interface Locale {
   warnings: Problem[];
 }
 
-/** `rtl` for a right-to-left language tag (`ar`, `he-IL`, `fa`, `ur`), else `ltr`. */
+/**
+ * `rtl` for a right-to-left language tag (`ar`, `he-IL`, `fa`, `ur`, `pa-Arab`), else `ltr` (`ur-Latn` too): a script
+ * subtag, when there is one, decides.
+ */
 export function directionOf(tag: string): 'ltr' | 'rtl' {
+  const script = tag.split('-').slice(1).find((subtag) => /^[A-Za-z]{4}$/.test(subtag));
+  if (script !== undefined) return rtlScripts.has(script.toLowerCase()) ? 'rtl' : 'ltr';
   return rtlLanguages.has(primarySubtag(tag)) ? 'rtl' : 'ltr';
 }
 

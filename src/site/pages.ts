@@ -2,7 +2,9 @@
 import type { SiteConfig } from '../config/schema.js';
 import { editionsOf } from '../config/editions.js';
 import { otherLanguage, type Article } from '../content/article.js';
-import { slugify, stripControlChars as clean } from '../content/text.js';
+// The feeds' rules for text (content/text.ts): one-line fields lose controls, line separators and bidi overrides (an
+// unclosed override in a byline turned the date after it around), and the body its C1 controls and overrides.
+import { cleanBlock, cleanLine as clean, slugify } from '../content/text.js';
 import { rfc3339 } from '../feeds/dates.js';
 import { escapeHtml } from '../content/html.js';
 import { absoluteUrl } from '../content/url.js';
@@ -242,7 +244,7 @@ export function renderArticlePage(article: Article, config: SiteConfig, template
       author: article.author === null ? '' : clean(article.author),
       source: article.source === null ? '' : clean(article.source),
       image: image && (image.src || image.caption) ? { ...image, src: image.src === null ? null : local.url(image.src) } : null,
-      html: local.html(clean(article.html)),
+      html: local.html(cleanBlock(article.html)),
       related: article.related.map((ref) => ({
         title: clean(ref.title),
         href: ref.url === null ? null : absoluteUrl(ref.url, config.baseUrl),

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { IntlMessageFormat } from 'intl-messageformat';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
-import { builtInCatalogues } from '../../src/i18n/catalogue.js';
+import { builtInCatalogues, directionOf } from '../../src/i18n/catalogue.js';
 import { builtInLanguages, loadSiteCatalogues, resolveLocale, t, tHtml } from '../../src/i18n/index.js';
 
 /** The `{value}` names and `<tag>` names of a message, without the plural branches' own text. */
@@ -85,6 +85,10 @@ describe('resolveLocale', () => {
       'ltr',
       'ltr',
     ]);
+  });
+
+  it('lets a script subtag decide the direction: pa-Arab and az-Arab right to left, ur-Latn left to right', () => {
+    expect(['pa-Arab', 'az-Arab', 'ms-arab-MY', 'ur-Latn', 'sr-Cyrl', 'yi-Hebr'].map(directionOf)).toEqual(['rtl', 'rtl', 'rtl', 'ltr', 'ltr', 'rtl']);
   });
 });
 

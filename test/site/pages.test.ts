@@ -54,6 +54,14 @@ describe('article page', () => {
     expect(html).toContain('<li dir="auto">Tensions &lt;spiral&gt;</li>');
   });
 
+  it('keeps no bidi override, line separator, DEL or C1 control in the page, as the feeds keep none', () => {
+    const hostile = makeArticle({ slug: 'bidi', summary: 'Refund approved: \u202E10.99 USD\u202C total \u2028 line', author: 'Jo\u202EReporter', html: '<p>Body with DEL\u007F and NEL\u0085 here.</p>' });
+    const html = renderArticlePage(hostile, config, templates);
+    expect(html).not.toMatch(/[\u007F-\u009F\u202A-\u202E\u2066-\u2069\u2028\u2029]/);
+    expect(html).toContain('JoReporter');
+    expect(html).toContain('Refund approved: 10.99 USD total line');
+  });
+
   it('shows the caption and credit without an image, related references and the source', () => {
     const html = page();
     expect(html).toContain('<figcaption dir="auto">Fighting last month in Batken <span class="credit">Reuters Archive</span></figcaption>');
