@@ -101,7 +101,7 @@ export interface AppDeps {
 /** Largest request body accepted (a subscription is two short fields). */
 const maxBody = 16 * 1024;
 
-const pageSecurity = secureHeaders({
+const pagePolicy = {
   contentSecurityPolicy: {
     defaultSrc: ["'none'"],
     styleSrc: ["'self'"],
@@ -112,7 +112,10 @@ const pageSecurity = secureHeaders({
   },
   // HSTS belongs to the TLS-terminating proxy in front of Gazette.
   strictTransportSecurity: false,
-});
+};
+const pageSecurity = secureHeaders(pagePolicy);
+/** The dynamic pages' headers for every answer that has none of its own: /healthz, webhooks, a 404 to a POST, a 500. */
+const baseSecurity = secureHeaders({ ...pagePolicy, overwrite: false });
 
 /** The built site's pages: its own styles, images from anywhere over https (articles may link them), no scripts. */
 const staticSecurity = secureHeaders({
@@ -251,6 +254,8 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
   };
 
   const app = new Hono();
+  // Outermost, so it runs last and only fills in what a route's own headers left out.
+  app.use('*', baseSecurity);
   // The dynamic pages are compressed here; the files of --out compress themselves, keeping strong ETags.
   for (const path of ['/subscribe', '/subscribe/', '/confirm', '/unsubscribe']) app.use(path, pageSecurity, compress());
 

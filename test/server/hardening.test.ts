@@ -128,6 +128,16 @@ describe('security headers', () => {
       expect(res.headers.get('referrer-policy')).toBe('no-referrer');
     }
   });
+
+  it('sends them with every other answer too: /healthz, a webhook, a 404 to a POST', async () => {
+    const h = await harness();
+    for (const [method, path] of [['GET', '/healthz'], ['POST', '/feed.xml'], ['POST', '/nowhere'], ['POST', '/webhooks/mailgun']] as const) {
+      const res = await fetch(`${h.url}${path}`, { method });
+      expect(res.headers.get('content-security-policy'), `${method} ${path}`).toContain("frame-ancestors 'none'");
+      expect(res.headers.get('x-content-type-options'), `${method} ${path}`).toBe('nosniff');
+      expect(res.headers.get('referrer-policy'), `${method} ${path}`).toBe('no-referrer');
+    }
+  });
 });
 
 describe('bodies RFC 8058 allows', () => {
