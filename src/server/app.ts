@@ -1,4 +1,5 @@
 // The public HTTP face: the built site, subscribe (double opt-in), confirm, unsubscribe (RFC 8058) and /healthz.
+import type { ServerResponse } from 'node:http';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { compress } from 'hono/compress';
@@ -61,9 +62,9 @@ export function resolveSubscribeLimits(env: Readonly<Record<string, string | und
 export class BackgroundTasks {
   private readonly running = new Set<Promise<void>>();
 
-  /** Starts `task` once the current answer has gone out; a failure goes to `onError`. */
-  run(task: () => Promise<void>, onError: (error: unknown) => void): void {
-    const done: Promise<void> = new Promise<void>((resolve) => setImmediate(resolve))
+  /** Starts `task` once `sent` resolves (the answer has gone out; by default, the next turn); a failure goes to `onError`. */
+  run(task: () => Promise<void>, onError: (error: unknown) => void, sent: Promise<void> = new Promise<void>((resolve) => setImmediate(resolve))): void {
+    const done: Promise<void> = sent
       .then(task)
       .catch(onError)
       .finally(() => this.running.delete(done));
@@ -74,6 +75,21 @@ export class BackgroundTasks {
   async settle(): Promise<void> {
     while (this.running.size > 0) await Promise.allSettled([...this.running]);
   }
+}
+
+/**
+ * Resolves once the whole answer to `c` has been handed to the socket, or the connection closed (on node-server; on
+ * the next turn elsewhere). A compressed answer is still streaming when the handler returns: a confirmation mail
+ * rendered on this thread meanwhile held its end back about 8 ms, which told a client whether an address was new.
+ */
+function answerSent(c: Context): Promise<void> {
+  const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
+  if (!outgoing) return new Promise<void>((resolve) => setImmediate(resolve));
+  return new Promise<void>((resolve) => {
+    if (outgoing.writableFinished || outgoing.destroyed) return resolve();
+    outgoing.once('finish', resolve);
+    outgoing.once('close', resolve);
+  });
 }
 
 /** What the server is built from; tests pass their own clock, limits and transport. */
@@ -182,7 +198,7 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
     return notice(c, 429, words('server.subscribe.rateLimited.title'), [message]);
   };
 
-  const sendConfirmation = (subscriber: Subscriber, nonce: string): void => {
+  const sendConfirmation = (subscriber: Subscriber, nonce: string, sent: Promise<void>): void => {
     const at = now();
     background.run(
       async () => {
@@ -191,6 +207,7 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
         logger?.info({ subscriber: subscriber.id }, 'confirmation mail sent');
       },
       (error) => logger?.warn({ subscriber: subscriber.id, err: error }, 'confirmation mail not sent'),
+      sent,
     );
   };
 
@@ -207,7 +224,7 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
    * A reader's request (SPEC "Consent"): it never changes an unsubscribed or bounced reader, only records the
    * request; a confirmation goes to a new, pending or unsubscribed address within the caps, never to a bounced one.
    */
-  const takeRequest = async (address: ValidEmail, name: string, choices: Partial<SubscriberChoices>): Promise<void> => {
+  const takeRequest = async (address: ValidEmail, name: string, choices: Partial<SubscriberChoices>, sent: Promise<void>): Promise<void> => {
     const existing = await store.findSubscriber(address.email);
     if (existing?.status === 'active') return;
     const bounced = existing?.status === 'bounced';
@@ -221,7 +238,7 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
     }
     const noMail = bounced ? 'the address bounced' : full ? `the ${full.cap} cap is reached` : null;
     const { subscriber, nonce } = await requestSubscription(store, address, name, now(), noMail, choices);
-    if (nonce !== null) sendConfirmation(subscriber, nonce);
+    if (nonce !== null) sendConfirmation(subscriber, nonce, sent);
     else if (bounced) logger?.info({ subscriber: subscriber.id }, 'subscribe request for a bounced address: recorded, no mail sent');
   };
 
@@ -313,7 +330,7 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
     if (!chosen.ok) return refuse('invalid_choice', `${chosen.message}.`);
     const byEmail = perEmail.hit(emailKey(check.email), now().getTime());
     if (!byEmail.allowed) return tooMany(c, byEmail, json);
-    await takeRequest(check, name, chosen.choices);
+    await takeRequest(check, name, chosen.choices, answerSent(c));
 
     // The same answer whatever the address was (new, pending, active, unsubscribed, bounced, capped), echoing it as
     // typed, not as stored: it tells nobody who is subscribed.
