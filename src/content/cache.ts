@@ -168,6 +168,19 @@ export class ArticleCache {
     return article;
   }
 
+  /** The articles the last build parsed from files under `folder` (ending in `/`), kept for the next build as they were. */
+  keepUnder(folder: string): Article[] {
+    const kept: Article[] = [];
+    for (const [shard, { articles, files }] of this.#previous.entries()) {
+      for (const [path, article] of articles) {
+        if (!path.startsWith(folder) || this.#reusable(path, shard) === undefined) continue;
+        this.#keep(article, files.get(path) ?? null, shard);
+        kept.push(article);
+      }
+    }
+    return kept;
+  }
+
   /** Whether the last build parsed an article from `path` (else there is nothing to compare its bytes with). */
   knows(path: string): boolean {
     return this.#reusable(path, shardOf(path)) !== undefined;

@@ -48,6 +48,8 @@ export interface ArticleFiles {
   paths: string[];
   /** A problem for each subfolder that cannot be read (the rest is still found). */
   problems: Problem[];
+  /** Those subfolders, each with a final `/`. */
+  unreadable: string[];
   /** Per path, its file's fingerprint (see `fileFingerprint`) when read ahead, at `now`. */
   fingerprints?: (string | null)[];
 }
@@ -77,6 +79,7 @@ export async function listArticleFiles(contentDir: string, statAhead: boolean | 
 function findArticleFiles(contentDir: string): ArticleFiles {
   const paths: string[] = [];
   const problems: Problem[] = [];
+  const unreadable: string[] = [];
   const folders = [''];
   for (let folder = folders.pop(); folder !== undefined; folder = folders.pop()) {
     let entries: Dirent[];
@@ -91,9 +94,10 @@ function findArticleFiles(contentDir: string): ArticleFiles {
           { cause: error },
         );
       }
+      unreadable.push(`${folder}/`);
       problems.push({
         path: `${folder}/`,
-        message: `cannot read this folder (${code}); its articles were left out`,
+        message: `cannot read this folder (${code}); its articles stay as the last build made them, and nothing new in it is published`,
         hint: 'give Gazette permission to read it, or move it out of the content folder',
       });
       continue;
@@ -105,7 +109,7 @@ function findArticleFiles(contentDir: string): ArticleFiles {
       else if (entry.isFile() && isArticlePath(path)) paths.push(path);
     }
   }
-  return { paths: paths.sort(byPath), problems };
+  return { paths: paths.sort(byPath), problems, unreadable };
 }
 
 /**
@@ -219,7 +223,11 @@ export async function loadArticles(contentDir: string, options: ParseOptions, lo
   const files = await (load.listing ?? listArticleFiles(contentDir)).catch(endingOnError(load.parseThreads ?? []));
   const unreadable = files.problems;
   const results = await loadArticleFiles(contentDir, files, options, load);
-  const unique = rejectDuplicateSlugs(results.flatMap((result) => (result.ok ? [result.article] : [])));
+  // A folder that could not be read (a deploy's passing permissions) was not deleted: the articles the last build read
+  // from it stay, rather than vanish from the site, the feeds and the sitemap.
+  const kept = files.unreadable.flatMap((folder) => load.cache?.keepUnder(folder) ?? []);
+  const read = results.flatMap((result) => (result.ok ? [result.article] : []));
+  const unique = rejectDuplicateSlugs(kept.length === 0 ? read : [...read, ...kept].sort((a, b) => byPath(a.sourcePath, b.sourcePath)));
   const problems = [...unreadable, ...results.flatMap((result) => (result.ok ? [] : [result.problem])), ...unique.problems];
   problems.sort((a, b) => byPath(a.path, b.path) || (a.line ?? 0) - (b.line ?? 0));
   return { articles: distinctTimes(unique.articles), problems };

@@ -133,22 +133,36 @@ describe('what the machine does', () => {
 });
 
 describe('content', () => {
-  it('reports an unreadable subfolder by its own path and still builds the rest (exit 2)', async () => {
+  it('reports an unreadable subfolder by its own path and still builds the rest (exit 2), keeping what the last build read from it', async () => {
     const content = join(dir, 'content');
     await cp(deliveryContent, content, { recursive: true });
     await mkdir(join(content, 'locked'));
     await writeFile(join(content, 'locked', '2026-11-20-hidden.md'), '---\ntitle: Hidden\ndate: 2026-11-20\n---\nHidden.\n');
-    await chmod(join(content, 'locked'), 0o000);
     const out = join(dir, 'public');
     // root reads any folder: run as nobody then, in a folder nobody may write.
     const asRoot = process.getuid?.() === 0;
     if (asRoot) await chown(dir, 65534, 65534);
-    const { code, stderr } = await child(['build', '--content', content, '--out', out], asRoot ? { uid: 65534 } : {}).done;
+    const build = () => child(['build', '--content', content, '--out', out], asRoot ? { uid: 65534 } : {}).done;
+    const message =
+      'locked/: cannot read this folder (EACCES); its articles stay as the last build made them, and nothing new in it is published — give Gazette permission to read it, or move it out of the content folder\n';
+
+    // The first build cannot read it: nothing from it is published.
+    await chmod(join(content, 'locked'), 0o000);
+    const first = await build();
     await chmod(join(content, 'locked'), 0o755);
-    expect(stderr).toBe('locked/: cannot read this folder (EACCES); its articles were left out — give Gazette permission to read it, or move it out of the content folder\n');
-    expect(code).toBe(2);
-    const feed = await readFile(join(out, 'feed.xml'), 'utf8');
-    expect(feed).toContain('bridge');
-    expect(feed).not.toContain('Hidden');
+    expect(first.stderr).toBe(message);
+    expect(first.code).toBe(2);
+    expect(await readFile(join(out, 'feed.xml'), 'utf8')).toContain('bridge');
+    expect(await readFile(join(out, 'feed.xml'), 'utf8')).not.toContain('Hidden');
+
+    // Read once, then unreadable again (a deploy's passing permissions): its article stays on the site and in the feeds.
+    expect((await build()).code).toBe(0);
+    await chmod(join(content, 'locked'), 0o000);
+    const again = await build();
+    await chmod(join(content, 'locked'), 0o755);
+    expect(again.stderr).toBe(message);
+    expect(again.code).toBe(2);
+    expect(await readFile(join(out, 'feed.xml'), 'utf8')).toContain('Hidden');
+    expect(await readFile(join(out, 'articles', '2026-11-20-hidden', 'index.html'), 'utf8')).toContain('Hidden.');
   });
 });
