@@ -126,6 +126,14 @@ function resolveDkim(env: Readonly<Record<string, string | undefined>>): DkimOpt
   if (privateKey && privateKeyFile) {
     throw new UsageError('both DKIM_PRIVATE_KEY and DKIM_PRIVATE_KEY_FILE are set — keep one');
   }
+  // Both go into the signature's tags as they are: a `;` or a space would be dropped there, and the signature name
+  // a domain or selector other than the one in DNS.
+  if (!/^(?!-)[A-Za-z0-9-]{1,63}(?<!-)(?:\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))+$/.test(domainName)) {
+    throw new UsageError(`DKIM_DOMAIN "${domainName}" is not a domain name — write the domain of newsletter.from, e.g. example.org`);
+  }
+  if (!/^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/.test(keySelector)) {
+    throw new UsageError(`DKIM_SELECTOR "${keySelector}" is not a selector — write the name the key's DNS record has before ._domainkey, e.g. s1`);
+  }
   return privateKey
     ? { domainName, keySelector, privateKey: privateKey.replace(/\\n/g, '\n'), privateKeyFile: null }
     : { domainName, keySelector, privateKey: null, privateKeyFile: privateKeyFile ?? '' };

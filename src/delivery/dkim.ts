@@ -3,7 +3,7 @@ import { createHash, createPrivateKey, sign, type KeyObject } from 'node:crypto'
 import { readFileSync } from 'node:fs';
 import { foldLines } from 'nodemailer/lib/mime-funcs';
 import type { DkimOptions } from '../config/options.js';
-import { DeliveryError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import type { RawMessage, Transport } from './transport.js';
 
 /** The header fields the signature covers: both List-Unsubscribe headers among them (RFC 8058). */
@@ -94,7 +94,7 @@ function dkimSigner(domainName: string, selector: string, key: KeyObject): Signe
   };
 }
 
-/** Makes a signer from the `DKIM_*` settings; an unreadable or invalid key is a DeliveryError. */
+/** Makes a signer from the `DKIM_*` settings; an unreadable, invalid or weak key is a UsageError (a setup mistake, exit 2). */
 export function createSigner(options: DkimOptions): Signer {
   let privateKey: string;
   if (options.privateKey !== null) privateKey = options.privateKey;
@@ -102,7 +102,7 @@ export function createSigner(options: DkimOptions): Signer {
     try {
       privateKey = readFileSync(options.privateKeyFile, 'utf8');
     } catch (error) {
-      throw new DeliveryError(`cannot read DKIM_PRIVATE_KEY_FILE ${options.privateKeyFile}: ${(error as Error).message}`, {
+      throw new UsageError(`cannot read DKIM_PRIVATE_KEY_FILE ${options.privateKeyFile}: ${(error as Error).message} — check the path`, {
         cause: error,
       });
     }
@@ -111,10 +111,15 @@ export function createSigner(options: DkimOptions): Signer {
   try {
     key = createPrivateKey(privateKey);
   } catch (error) {
-    throw new DeliveryError(`the DKIM private key is not a PEM private key: ${(error as Error).message}`, { cause: error });
+    throw new UsageError(`the DKIM private key is not a PEM private key: ${(error as Error).message} — give the "-----BEGIN PRIVATE KEY-----" text`, { cause: error });
   }
   if (key.asymmetricKeyType !== 'rsa' && key.asymmetricKeyType !== 'ed25519') {
-    throw new DeliveryError(`the DKIM private key is ${key.asymmetricKeyType ?? 'of an unknown type'}: DKIM signs with RSA or Ed25519 keys`);
+    throw new UsageError(`the DKIM private key is ${key.asymmetricKeyType ?? 'of an unknown type'}: DKIM signs with RSA or Ed25519 keys`);
+  }
+  const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+  if (key.asymmetricKeyType === 'rsa' && bits < 1024) {
+    // RFC 8301: verifiers must not accept RSA keys under 1024 bits; the signature would only make mail fail DKIM.
+    throw new UsageError(`the DKIM private key is a ${bits}-bit RSA key, which verifiers refuse (RFC 8301) — make a 2048-bit one: openssl genrsa 2048`);
   }
   return dkimSigner(options.domainName, options.keySelector, key);
 }

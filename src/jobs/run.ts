@@ -15,6 +15,7 @@ import type { DigestRecord, Store } from '../store/types.js';
 import type { EmailThread } from '../digest/render-thread.js';
 import { resolveSecret } from '../subscribers/tokens.js';
 import { createTransport } from '../delivery/index.js';
+import type { Transport } from '../delivery/transport.js';
 import { sendPending, type DeliverySummary, type SendProgress } from '../delivery/send.js';
 import { defaultDeliverySettings, type DeliverySettings } from '../delivery/settings.js';
 
@@ -55,15 +56,16 @@ export interface RunReport {
   websub: WebSubPing[];
 }
 
-/** Delivers every pending row through the transport the options name (SMTP or outbox). */
+/** Delivers every pending row through the transport the options name (SMTP or outbox), or `made` earlier; closes it. */
 export async function deliver(
   store: Store,
   options: RuntimeOptions,
   config: SiteConfig,
   hooks: RunHooks = {},
+  made?: Transport,
 ): Promise<DeliverySummary> {
   const settings = hooks.settings ?? defaultDeliverySettings;
-  const transport = createTransport(options, settings);
+  const transport = made ?? createTransport(options, settings);
   try {
     const run = {
       secret: await resolveSecret(options.secret, store),
@@ -146,8 +148,15 @@ async function publishOn(
     await writeStoredArchive(store, options.outDir, config, mjml.render);
     return { build, digests, websub };
   };
-  const { build, digests, websub } = await made().finally(() => mjml.close());
-  return { build, digest: digests[0] ?? null, digests, websub, delivery: await deliver(store, options, build.config, hooks) };
+  // Made before anything is built or recorded: a bad DKIM key is a setup error then, not after a digest that waits.
+  const transport = createTransport(options, hooks.settings ?? defaultDeliverySettings);
+  const { build, digests, websub } = await made()
+    .finally(() => mjml.close())
+    .catch(async (error: unknown) => {
+      await transport.close();
+      throw error;
+    });
+  return { build, digest: digests[0] ?? null, digests, websub, delivery: await deliver(store, options, build.config, hooks, transport) };
 }
 
 /** Sends what is pending on an open store whose run lease the caller holds. */

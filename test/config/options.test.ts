@@ -60,6 +60,13 @@ describe('resolveOptions', () => {
     expect(() => resolveOptions({}, { DKIM_DOMAIN: 'example.org' })).toThrow(/DKIM is half configured/);
   });
 
+  it('refuses a DKIM domain or selector its signature tags could not carry as written', () => {
+    const key = { DKIM_PRIVATE_KEY: 'k' };
+    expect(() => resolveOptions({}, { ...key, DKIM_DOMAIN: 'example.org;x', DKIM_SELECTOR: 's1' })).toThrow(/DKIM_DOMAIN "example.org;x" is not a domain name/);
+    expect(() => resolveOptions({}, { ...key, DKIM_DOMAIN: 'example.org', DKIM_SELECTOR: 's 1' })).toThrow(/DKIM_SELECTOR "s 1" is not a selector/);
+    expect(resolveOptions({}, { ...key, DKIM_DOMAIN: 'mail.example.org', DKIM_SELECTOR: 'news-2026.a' }).dkim).toMatchObject({ domainName: 'mail.example.org', keySelector: 'news-2026.a' });
+  });
+
   it('trusts a proxy only when GAZETTE_TRUST_PROXY says so', () => {
     expect(resolveOptions({}, { GAZETTE_TRUST_PROXY: '1' }).trustProxy).toBe(true);
     expect(resolveOptions({}, { GAZETTE_TRUST_PROXY: 'no' }).trustProxy).toBe(false);

@@ -83,6 +83,18 @@ describe('gazette publish', () => {
     }
   });
 
+  it('refuses a DKIM key that is not one before any digest is made (exit 2)', async () => {
+    const { code, stderr } = await gazette(['publish', '--json'], { DKIM_DOMAIN: 'example.org', DKIM_SELECTOR: 's1', DKIM_PRIVATE_KEY: 'garbage' });
+    expect(code).toBe(2);
+    expect(stderr).toContain('the DKIM private key is not a PEM private key');
+    const store = await openStore({ dbPath: database.db });
+    try {
+      expect(await store.listDigests()).toHaveLength(0);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('prints a readable summary without --json', async () => {
     const { code, stdout } = await gazette(['publish']);
     expect(code).toBe(0);

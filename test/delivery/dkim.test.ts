@@ -10,7 +10,7 @@ import type { DkimOptions } from '../../src/config/options.js';
 import { createSigner } from '../../src/delivery/dkim.js';
 import { createTransport } from '../../src/delivery/index.js';
 import { sendPending } from '../../src/delivery/send.js';
-import { DeliveryError } from '../../src/errors.js';
+import { UsageError } from '../../src/errors.js';
 import { openStore } from '../../src/store/index.js';
 import type { Store } from '../../src/store/types.js';
 import { addReaders, deliveryConfig, storeDigest } from './fixtures.js';
@@ -130,12 +130,18 @@ describe('DKIM', () => {
     expect(results[0]?.status.result, results[0]?.info).toBe('pass');
   });
 
+  it('refuses an RSA key under 1024 bits, which verifiers refuse (RFC 8301), as a setup error', () => {
+    const weak = generateKeyPairSync('rsa', { modulusLength: 512 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    expect(() => createSigner({ ...dkim, privateKey: weak })).toThrow(UsageError);
+    expect(() => createSigner({ ...dkim, privateKey: weak })).toThrow(/512-bit RSA key, which verifiers refuse \(RFC 8301\) — make a 2048-bit one/);
+  });
+
   it('reads the key from DKIM_PRIVATE_KEY_FILE, and refuses a key that is not one', async () => {
     const file = join(dir, 'dkim.pem');
     await writeFile(file, dkim.privateKey ?? '');
     expect(() => createTransport({ smtpUrl: null, outboxDir: dir, dkim: { ...dkim, privateKey: null, privateKeyFile: file } })).not.toThrow();
     await writeFile(file, 'not a key');
-    expect(() => createTransport({ smtpUrl: null, outboxDir: dir, dkim: { ...dkim, privateKey: null, privateKeyFile: file } })).toThrow(DeliveryError);
+    expect(() => createTransport({ smtpUrl: null, outboxDir: dir, dkim: { ...dkim, privateKey: null, privateKeyFile: file } })).toThrow(UsageError);
     expect(() => createTransport({ smtpUrl: null, outboxDir: dir, dkim: { ...dkim, privateKey: null, privateKeyFile: join(dir, 'missing.pem') } })).toThrow(
       /DKIM_PRIVATE_KEY_FILE/,
     );
