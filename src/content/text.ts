@@ -59,17 +59,25 @@ export function legacySlugify(value: string): string {
 // marks (LRM, RLM, ALM) stay: they only give a neutral character a direction.
 const INVISIBLE = /[\u007F-\u009F\u202A-\u202E\u2066-\u2069]/g;
 const LINE_SEPARATORS = /[\u2028\u2029]/g;
+// What cleanBlock changes (XML_ILLEGAL, INVISIBLE, LINE_SEPARATORS), and for cleanLine also whitespace other than
+// single inner spaces: text without any of it is returned as it is.
+// eslint-disable-next-line no-control-regex -- control characters are what it looks for
+const BLOCK_WORK = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u2028\u2029\u202A-\u202E\u2066-\u2069\uFFFE\uFFFF]|[\uD800-\uDFFF]/u;
+const LINE_WORK = new RegExp(`${BLOCK_WORK.source}|[^\\S ]|  |^ | $`, 'u');
 
 /**
  * Text for a one-line field (a title, a summary, a category, a name): no control, C1 or bidi-override
  * characters, line and paragraph separators and every other run of whitespace one space, trimmed.
  */
 export function cleanLine(text: string): string {
+  // Nearly every field has nothing to clean: one test rather than four passes (pages clean ~100,000 fields a build).
+  if (!LINE_WORK.test(text)) return text;
   return collapseSpace(stripControlChars(text).replace(INVISIBLE, '').replace(LINE_SEPARATORS, ' '));
 }
 
 /** HTML or multi-line text without C1 controls, DEL and bidi overrides; separators become newlines. */
 export function cleanBlock(text: string): string {
+  if (!BLOCK_WORK.test(text)) return text;
   return stripControlChars(text).replace(INVISIBLE, '').replace(LINE_SEPARATORS, '\n');
 }
 
