@@ -71,6 +71,12 @@ describe('parseInboundMessage', () => {
     expect(await parseInboundMessage(text, 'bounce')).toMatchObject({ kind: 'dsn', verdict: 'transient', status: '5.7.26' });
   });
 
+  it('leaves a message of thousands of MIME parts unread, as no report has them', async () => {
+    const parts = Array.from({ length: 2000 }, () => '--b\r\n\r\n').join('');
+    const raw = `From: x@example.net\r\nSubject: Undelivered\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n${parts}--b--\r\n`;
+    expect(await parseInboundMessage(raw, 'bounce')).toMatchObject({ kind: 'unknown', reason: 'over 500 MIME part delimiters: no report has that many' });
+  });
+
   it('reads an ARF abuse report as a complaint, naming the VERP sender and the mailto from the quoted headers', async () => {
     const report = await parse('arf-complaint', null);
     expect(report).toMatchObject({ kind: 'arf', feedbackType: 'abuse', recipient: 'ann@example.net' });
