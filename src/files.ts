@@ -1,7 +1,7 @@
 // Small file and concurrency helpers shared by the stages that write output (site, digest archive, outbox).
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /** The file operations the writers below use, as promises or synchronous. */
@@ -48,6 +48,17 @@ export async function replaceFile(path: string, write: (temporary: string) => un
     await ops.rm(temporary, { force: true });
     throw error;
   }
+}
+
+/**
+ * Where a file the user named is to be written: through a symbolic link to its target (replacing the link would leave
+ * the target, a backup mount say, as it was), and directly, not replaced, when it is a pipe, a device or a socket
+ * (`>(gzip …)`, `/dev/stdout`): replacing those would cut off their reader.
+ */
+export async function userFileTarget(path: string): Promise<{ path: string; direct: boolean }> {
+  const target = await realpath(path).catch(() => path);
+  const stats = await stat(target).catch(() => null);
+  return { path: target, direct: stats !== null && !stats.isFile() && !stats.isDirectory() };
 }
 
 /** Errors of making a file or folder where one of the other kind stands (mkdir over a file, a rename over a folder). */

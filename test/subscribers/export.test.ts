@@ -1,6 +1,6 @@
 // `subscribers export` as a backup: it imports back exactly, and writing it never destroys the previous one.
 import { execFileSync } from 'node:child_process';
-import { link, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { link, lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -72,6 +72,28 @@ describe('subscribers export', () => {
     expect(await readFile(backup, 'utf8')).toContain('ada@example.org');
     expect((await stat(backup)).mode & 0o777).toBe(0o600);
     expect((await readdir(dir)).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('writes through a symbolic link to its target, into a named pipe as it is, and to stdout for "-"', async () => {
+    const db = join(dir, 'a.db');
+    await run(['subscribers', 'add', 'ada@example.org', '--db', db]);
+    await mkdir(join(dir, 'mount'));
+    await writeFile(join(dir, 'mount', 'backup.csv'), 'old\n');
+    await symlink(join('mount', 'backup.csv'), join(dir, 'link.csv'));
+    expect((await run(['subscribers', 'export', join(dir, 'link.csv'), '--db', db])).code).toBe(0);
+    expect((await lstat(join(dir, 'link.csv'))).isSymbolicLink()).toBe(true);
+    expect(await readFile(join(dir, 'mount', 'backup.csv'), 'utf8')).toContain('ada@example.org');
+
+    const pipe = join(dir, 'pipe');
+    execFileSync('mkfifo', [pipe]);
+    const read = readFile(pipe, 'utf8');
+    expect((await run(['subscribers', 'export', pipe, '--db', db])).code).toBe(0);
+    expect(await read).toContain('ada@example.org');
+    expect((await lstat(pipe)).isFIFO()).toBe(true);
+
+    const stdout = await run(['subscribers', 'export', '-', '--db', db]);
+    expect(stdout.stdout).toContain('ada@example.org');
+    await expect(stat(join(dir, '-'))).rejects.toThrow(/ENOENT/);
   });
 
   // A real full disk: a 64 KiB tmpfs, which only root may mount.

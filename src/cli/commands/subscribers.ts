@@ -1,7 +1,7 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { defineCommand, type ArgsDef, type CommandContext } from 'citty';
 import { fileErrorOf, quoteValue, UsageError } from '../../errors.js';
-import { replaceFile } from '../../files.js';
+import { replaceFile, userFileTarget } from '../../files.js';
 import { subscriberStatuses, type Store, type SubscriberFilter, type SubscriberStatus } from '../../store/types.js';
 import { resolveChoices, resolveEditions, resolveSections, type KnownChoices, type RawChoices } from '../../subscribers/choices.js';
 import type * as Validate from '../../subscribers/validate.js';
@@ -195,14 +195,16 @@ export default defineCommand({
         withStore(context, async (store, io) => {
           const file = context.args.file;
           const { exportSubscribers } = await import('../../subscribers/export.js');
-          if (file === undefined) {
+          if (file === undefined || file === '-') {
             await exportSubscribers(store, io.stdout, { end: false });
             return 0;
           }
           try {
-            // A new file beside the old one, renamed over it when complete: a failed export (a full disk) leaves the
-            // previous backup whole. Private (0600): it is a list of people.
-            await replaceFile(file, (temporary) => exportSubscribers(store, createWriteStream(temporary, { flags: 'wx', mode: 0o600 })));
+            const target = await userFileTarget(file);
+            // A pipe or device is written as it is; a file gets a new one beside it, renamed over it when complete: a
+            // failed export (a full disk) leaves the previous backup whole. Private (0600): it is a list of people.
+            if (target.direct) await exportSubscribers(store, createWriteStream(target.path));
+            else await replaceFile(target.path, (temporary) => exportSubscribers(store, createWriteStream(temporary, { flags: 'wx', mode: 0o600 })));
           } catch (error) {
             throw fileErrorOf(error, file) ?? usageErrorOf(error, file);
           }
