@@ -15,7 +15,6 @@ export const gazette = defineCommand({
 
 interface Resolved {
   command: CommandDef;
-  parent: CommandDef;
   rest: string[];
   /** How the user names this command: `gazette subscribers add`. */
   name: string;
@@ -23,16 +22,15 @@ interface Resolved {
 
 async function resolveCommand(argv: string[]): Promise<Resolved> {
   let command: CommandDef = gazette as CommandDef;
-  let parent: CommandDef = gazette as CommandDef;
   let rest = argv;
   let name = 'gazette';
   for (;;) {
     const subCommands = command.subCommands as SubCommandsDef | undefined;
-    if (!subCommands) return { command, parent, rest, name };
+    if (!subCommands) return { command, rest, name };
     const index = rest.findIndex((arg) => !arg.startsWith('-'));
     const typed = index === -1 ? undefined : rest[index];
     if (typed === undefined) {
-      if (rest.some(isHelpFlag)) return { command, parent, rest, name };
+      if (rest.some(isHelpFlag)) return { command, rest, name };
       throw new UsageError(`missing command — run "${name} --help" to see the commands`);
     }
     const entry = Object.hasOwn(subCommands, typed) ? subCommands[typed] : undefined;
@@ -40,7 +38,6 @@ async function resolveCommand(argv: string[]): Promise<Resolved> {
     if (!next) {
       throw new UsageError(`unknown command ${quoteValue(typed)} — one of: ${Object.keys(subCommands).join(', ')} (see "${name} --help")`);
     }
-    parent = command;
     command = next;
     name = `${name} ${typed}`;
     rest = [...rest.slice(0, index), ...rest.slice(index + 1)];
@@ -104,9 +101,12 @@ export async function main(argv: string[], io: Partial<CliIO> = {}): Promise<num
       cli.stdout.write(`${version}\n`);
       return 0;
     }
-    const { command, parent, rest, name } = await resolveCommand(argv);
+    const { command, rest, name } = await resolveCommand(argv);
     if (argv.some(isHelpFlag)) {
-      const usage = await renderUsage(command, command === parent ? undefined : parent);
+      // citty names a command after its parent's name only: given the whole path instead, `gazette db migrate --help`
+      // says `gazette db migrate`, not `db migrate`.
+      const path = name.split(' ').slice(0, -1).join(' ');
+      const usage = await renderUsage(command, path === '' ? undefined : defineCommand({ meta: { name: path, version } }));
       cli.stdout.write(`${cli.stdout.isTTY ? usage : stripVTControlCharacters(usage)}\n`);
       return 0;
     }

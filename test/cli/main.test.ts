@@ -21,6 +21,14 @@ describe('main', () => {
     expect((await run(['subscribers', 'list', '--help'])).stdout).toContain('--status');
   });
 
+  it('names each command in its help as it is typed, with the version', async () => {
+    for (const argv of [['build'], ['subscribers'], ['subscribers', 'list'], ['db'], ['db', 'migrate']]) {
+      const { stdout } = await run([...argv, '--help']);
+      expect(stdout).toContain(`(gazette ${argv.join(' ')} v0.1.0)`);
+      expect(stdout).toMatch(new RegExp(`USAGE gazette ${argv.join(' ')}\\b`));
+    }
+  });
+
   it('exits 2 on an unknown command, option or missing command', async () => {
     expect(await run(['frobnicate'])).toMatchObject({ code: 2, stderr: expect.stringContaining('unknown command "frobnicate"') });
     expect(await run(['build', '--contnet', 'x'])).toMatchObject({ code: 2, stderr: expect.stringContaining('unknown option "--contnet"') });

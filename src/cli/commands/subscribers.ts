@@ -60,7 +60,7 @@ function invalidEmail(email: string, message: string, hint: string): UsageError 
 
 /** `gazette subscribers`: manage the subscriber list. */
 export default defineCommand({
-  meta: { name: 'gazette subscribers', description: 'Manage the subscriber list' },
+  meta: { name: 'subscribers', description: 'Manage the subscriber list' },
   subCommands: {
     add: defineCommand({
       meta: { name: 'add', description: 'Add an active subscriber (you vouch for the address: no confirmation mail)' },
@@ -119,7 +119,7 @@ export default defineCommand({
         }, { existing: true }),
     }),
     list: defineCommand({
-      meta: { name: 'list', description: 'List subscribers as a table, or as JSON with --json' },
+      meta: { name: 'list', description: 'List subscribers as a table, or as a JSON array with --json' },
       args: {
         status: { type: 'enum', options: [...subscriberStatuses], description: 'only this status' },
         section: { type: 'string', valueHint: 'S', description: 'only readers who get this section (by label or slug)' },
