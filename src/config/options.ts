@@ -60,6 +60,9 @@ function strongSecret(value: string | undefined): string | null {
 
 /** Resolves flags over environment over defaults; a malformed value is a UsageError naming its source. */
 export function resolveOptions(flags: OptionFlags, env: Readonly<Record<string, string | undefined>>): RuntimeOptions {
+  // An empty path (`--out ""`, an unset shell variable) names no folder: it would be mkdir('') deep inside a command.
+  const empty = (['content', 'out', 'db', 'outbox'] as const).find((flag) => flags[flag] === '');
+  if (empty !== undefined) throw new UsageError(`--${empty} is empty — give it a path, or leave it out for the default`);
   const portText = flags.port ?? nonEmpty(env.PORT) ?? '8080';
   const port = Number(portText);
   if (!/^\d+$/.test(portText) || port > 65535) {

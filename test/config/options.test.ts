@@ -60,6 +60,12 @@ describe('resolveOptions', () => {
     expect(() => resolveOptions({}, { DKIM_DOMAIN: 'example.org' })).toThrow(/DKIM is half configured/);
   });
 
+  it('refuses an empty path flag (--out "") rather than fail deep inside a command', () => {
+    for (const flag of ['content', 'out', 'db', 'outbox'] as const) {
+      expect(() => resolveOptions({ [flag]: '' }, {})).toThrow(`--${flag} is empty — give it a path, or leave it out for the default`);
+    }
+  });
+
   it('refuses a DKIM domain or selector its signature tags could not carry as written', () => {
     const key = { DKIM_PRIVATE_KEY: 'k' };
     expect(() => resolveOptions({}, { ...key, DKIM_DOMAIN: 'example.org;x', DKIM_SELECTOR: 's1' })).toThrow(/DKIM_DOMAIN "example.org;x" is not a domain name/);
