@@ -180,7 +180,8 @@ export async function prepareDigestMessages(digest: DigestRecord, config: SiteCo
     ...(replyTo ? { replyTo: nodemailerAddress(replyTo) } : {}),
     headers: {
       'List-Id': { prepared: true, foldLines: true, value: listId(config) },
-      'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+      // RFC 8058 one-click needs an https unsubscribe URI: a site on http (a trial on a laptop) offers the link only.
+      ...(config.baseUrl.startsWith('https:') ? { 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } : {}),
       Precedence: 'bulk',
       'Auto-Submitted': 'auto-generated',
     },

@@ -52,6 +52,13 @@ describe('a digest message', () => {
     expect(mail.headers.get('content-type')).toMatchObject({ value: 'multipart/alternative' });
   });
 
+  it('offers no one-click unsubscribe (RFC 8058 needs an https link) when the site is on http', async () => {
+    const onHttp = await prepareDigestMessages(digest, { ...config, baseUrl: 'http://localhost:8080' }, secret);
+    const mail = await simpleParser(onHttp(recipient(7, 'zoe@example.net', null), now)?.raw ?? Buffer.alloc(0));
+    expect(header(mail, 'list-unsubscribe-post')).toEqual([]);
+    expect(header(mail, 'list-unsubscribe')[0]).toContain('http://localhost:8080/unsubscribe?token=');
+  });
+
   it('has only the https List-Unsubscribe link, and the From address as envelope sender, without a return path', async () => {
     const mail = await parsed(null);
     const [line = ''] = header(mail, 'list-unsubscribe');
