@@ -74,6 +74,15 @@ export function resolveOptions(flags: OptionFlags, env: Readonly<Record<string, 
       'SMTP_URL must look like smtp://user:pass@host:587 or smtps://user:pass@host:465 (percent-encode @ : / # in the user and password)',
     );
   }
+  // The ports whose TLS is fixed (RFC 8314): the other scheme fails in OpenSSL's words ("wrong version number"), or
+  // waits 30 s for a greeting, and either looked like a server to try again later.
+  const smtpPort = smtpUrl === null ? null : new URL(smtpUrl).port;
+  if (smtpUrl?.startsWith('smtp:') && smtpPort === '465') {
+    throw new UsageError('SMTP_URL: port 465 speaks TLS from the first byte — write smtps://…:465 (smtp:// is for 587 and 25, which upgrade with STARTTLS)');
+  }
+  if (smtpUrl?.startsWith('smtps:') && (smtpPort === '587' || smtpPort === '25')) {
+    throw new UsageError(`SMTP_URL: port ${smtpPort} starts plain and upgrades with STARTTLS — write smtp://…:${smtpPort} (smtps:// is for 465)`);
+  }
   const dbPath = flags.db ?? nonEmpty(env.GAZETTE_DB) ?? './data/gazette.db';
   // The URL is not echoed: it may hold a password.
   if (/^postgres(?:ql)?:\/\//i.test(dbPath) && !URL.canParse(dbPath)) {

@@ -60,6 +60,13 @@ describe('resolveOptions', () => {
     expect(() => resolveOptions({}, { DKIM_DOMAIN: 'example.org' })).toThrow(/DKIM is half configured/);
   });
 
+  it('refuses an SMTP_URL whose scheme is not the TLS its well-known port speaks', () => {
+    expect(() => resolveOptions({}, { SMTP_URL: 'smtp://u:p@mail.example.org:465' })).toThrow(/port 465 speaks TLS from the first byte — write smtps:/);
+    expect(() => resolveOptions({}, { SMTP_URL: 'smtps://u:p@mail.example.org:587' })).toThrow(/port 587 starts plain and upgrades with STARTTLS — write smtp:/);
+    expect(resolveOptions({}, { SMTP_URL: 'smtps://u:p@mail.example.org:465' }).smtpUrl).toBe('smtps://u:p@mail.example.org:465');
+    expect(resolveOptions({}, { SMTP_URL: 'smtp://mail.example.org:2525' }).smtpUrl).toBe('smtp://mail.example.org:2525');
+  });
+
   it('refuses an empty path flag (--out "") rather than fail deep inside a command', () => {
     for (const flag of ['content', 'out', 'db', 'outbox'] as const) {
       expect(() => resolveOptions({ [flag]: '' }, {})).toThrow(`--${flag} is empty — give it a path, or leave it out for the default`);
