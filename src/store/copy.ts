@@ -1,7 +1,7 @@
 // `gazette db copy`: everything one store keeps, copied into another (SQLite → PostgreSQL, or back). Rows go in
 // batches in key order, each batch upserted by its primary key in one transaction, so an interrupted copy run
 // again completes without duplicates. Leases are not copied: they belong to the processes of the source.
-import { StoreError } from '../errors.js';
+import { StoreError, UsageError } from '../errors.js';
 import type { Driver, Params } from './driver.js';
 import { migrate } from './migrations.js';
 
@@ -115,7 +115,7 @@ async function resetIdentities(to: Driver): Promise<void> {
 }
 
 /**
- * Copies every table of `from` into `to`, both brought to the newest schema first. Refuses (StoreError) a target
+ * Copies every table of `from` into `to`, both brought to the newest schema first. Refuses (UsageError) a target
  * that holds data unless `force` or it is the unfinished copy of the same source (`sourceName`), then checks that
  * the target holds at least every row of the source.
  */
@@ -127,7 +127,8 @@ export async function copyDatabase(from: Driver, to: Driver, options: { force: b
   const held = await Promise.all(tables.map(async (t) => [t.name, await count(to, t.name)] as const));
   const nonEmpty = held.filter(([name, n]) => n > (name === 'meta' && marker ? 1 : 0));
   if (nonEmpty.length > 0 && !options.force && !resuming) {
-    throw new StoreError(
+    // A choice the user makes with a flag, so a usage error (exit 2), not a failure.
+    throw new UsageError(
       `the target database already holds data (${nonEmpty.map(([name, n]) => `${n} in ${name}`).join(', ')}); nothing was copied — ` +
         'copy into an empty database, or pass --force to merge into it (rows with the same keys are overwritten)',
     );

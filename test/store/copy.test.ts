@@ -118,7 +118,7 @@ describe('gazette db copy', () => {
     await withStore(postgres.db, (store) => store.upsertSubscriber({ email: 'someone@example.org', name: null, status: 'active' }, now));
 
     const refused = await run(['db', 'copy', '--from', sqlite, '--to', postgres.db]);
-    expect(refused.code).toBe(1);
+    expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/already holds data \(1 in subscribers.*pass --force/);
     expect(await withStore(postgres.db, (store) => store.countSubscribers())).toEqual({ pending: 0, active: 1, unsubscribed: 0, bounced: 0 });
 
@@ -153,7 +153,7 @@ describe('gazette db copy', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(await withStore(postgres.db, snapshot)).toEqual(original);
     // Finished: the target now counts as holding data.
-    expect((await run(['db', 'copy', '--from', sqlite, '--to', postgres.db])).code).toBe(1);
+    expect((await run(['db', 'copy', '--from', sqlite, '--to', postgres.db])).code).toBe(2);
   });
 
   it('says which file is missing rather than copy an empty database', async () => {
