@@ -1,13 +1,14 @@
 // User mistakes and a hostile machine through the real CLI: each ends with a message that says what and how to
 // fix it, the right exit status, and never a stack trace.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { once } from 'node:events';
 import { chmod, chown, cp, mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openSqliteStore } from '../../src/store/sqlite.js';
 import { startSink, type Sink } from '../delivery/smtp-sink.js';
 import { run } from './run.js';
 
@@ -130,6 +131,28 @@ describe('what the machine does', () => {
     expect(stdout).toMatch(/the last failure: .*451 .*greylisted by policy/);
     expect(stderr).toMatch(/2 deliveries are still pending after temporary failures \(the last: .*greylisted by policy.*\) — run "gazette send"/);
   });
+});
+
+describe('signals', () => {
+  it('leaves no partial copy of the list behind when an export to a file is stopped with Ctrl-C', async () => {
+    const db = join(dir, 'g.db');
+    const store = await openSqliteStore(db);
+    try {
+      for (let batch = 0; batch < 5; batch++) {
+        const readers = Array.from({ length: 20_000 }, (_, i) => ({ email: `r${batch}-${i}@example.org`, name: `Reader ${i}`, status: 'active' as const }));
+        await store.upsertSubscribers(readers, new Date());
+      }
+    } finally {
+      await store.close();
+    }
+    const exporting = child(['subscribers', 'export', join(dir, 'backup.csv'), '--db', db]);
+    const temporary = (): boolean => readdirSync(dir).some((name) => name.endsWith('.tmp'));
+    while (!temporary() && exporting.proc.exitCode === null) await new Promise((resolve) => setTimeout(resolve, 2));
+    expect(temporary(), 'the export finished before its temporary file was seen').toBe(true);
+    exporting.proc.kill('SIGINT');
+    await exporting.done;
+    expect(readdirSync(dir).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+  }, 60_000);
 });
 
 describe('content', () => {

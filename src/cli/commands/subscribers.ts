@@ -1,4 +1,5 @@
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, rmSync } from 'node:fs';
+import { onExit } from 'signal-exit';
 import { defineCommand, type ArgsDef, type CommandContext } from 'citty';
 import { fileErrorOf, quoteValue, UsageError } from '../../errors.js';
 import { replaceFile, userFileTarget } from '../../files.js';
@@ -204,7 +205,17 @@ export default defineCommand({
             // A pipe or device is written as it is; a file gets a new one beside it, renamed over it when complete: a
             // failed export (a full disk) leaves the previous backup whole. Private (0600): it is a list of people.
             if (target.direct) await exportSubscribers(store, createWriteStream(target.path));
-            else await replaceFile(target.path, (temporary) => exportSubscribers(store, createWriteStream(temporary, { flags: 'wx', mode: 0o600 })));
+            else {
+              await replaceFile(target.path, async (temporary) => {
+                // A Ctrl-C mid-export would leave a hidden partial copy of the list that nothing removes.
+                const off = onExit(() => rmSync(temporary, { force: true }));
+                try {
+                  await exportSubscribers(store, createWriteStream(temporary, { flags: 'wx', mode: 0o600 }));
+                } finally {
+                  off();
+                }
+              });
+            }
           } catch (error) {
             throw fileErrorOf(error, file) ?? usageErrorOf(error, file);
           }
