@@ -1,6 +1,6 @@
 // `gazette db migrate` and `gazette db copy` through main(): SQLite → PostgreSQL and back, refusing a target
 // with data, and a copy interrupted midway completed by running it again.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { link, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -154,6 +154,17 @@ describe('gazette db copy', () => {
     expect(await withStore(postgres.db, snapshot)).toEqual(original);
     // Finished: the target now counts as holding data.
     expect((await run(['db', 'copy', '--from', sqlite, '--to', postgres.db])).code).toBe(2);
+  });
+
+  it('refuses to copy a SQLite file onto itself, however it is spelled: a symbolic link, a hard link', async () => {
+    const sqlite = join(dir, 'gazette.db');
+    await withStore(sqlite, (store) => populate(store, 3));
+    await symlink(sqlite, join(dir, 'soft.db'));
+    await link(sqlite, join(dir, 'hard.db'));
+    for (const to of [join(dir, 'soft.db'), join(dir, 'hard.db'), `${dir}/./gazette.db`]) {
+      const result = await run(['db', 'copy', '--from', sqlite, '--to', to, '--force']);
+      expect(result, to).toMatchObject({ code: 2, stderr: 'gazette: --from and --to name the same database — name another one to copy into\n' });
+    }
   });
 
   it('says which file is missing rather than copy an empty database', async () => {

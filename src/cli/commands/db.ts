@@ -1,5 +1,5 @@
 // `gazette db migrate` and `gazette db copy`: the schema, and moving a whole store (SQLite → PostgreSQL or back).
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { defineCommand, type CommandContext } from 'citty';
 import { resolveOptions } from '../../config/options.js';
 import { UsageError } from '../../errors.js';
@@ -60,7 +60,15 @@ const copyCommand = defineCommand({
     const to = resolveOptions({ db: typed.args.to }, io.env).dbPath;
     const { isPostgresUrl, describeDatabase, copyDatabase } = await storeModules();
     if (!isPostgresUrl(from) && !existsSync(from)) throw new UsageError(`--from ${from}: no such database file — name the SQLite file to copy`);
-    if (describeDatabase(from) === describeDatabase(to)) throw new UsageError('--from and --to name the same database — name another one to copy into');
+    // Spelled differently, a symbolic or hard link to it is still the same file: copied onto itself, SQLite failed
+    // with "disk I/O error".
+    const sameFile = (): boolean => {
+      const [a, b] = [from, to].map((path) => statSync(path, { throwIfNoEntry: false }));
+      return a !== undefined && b !== undefined && a.dev === b.dev && a.ino === b.ino;
+    };
+    if (describeDatabase(from) === describeDatabase(to) || (!isPostgresUrl(to) && !isPostgresUrl(from) && sameFile())) {
+      throw new UsageError('--from and --to name the same database — name another one to copy into');
+    }
     const summary = await withDriver(from, (source) =>
       withDriver(to, (target) => copyDatabase(source, target, { force: typed.args.force === true, sourceName: describeDatabase(from) })),
     );
