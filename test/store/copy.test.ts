@@ -158,7 +158,7 @@ describe('gazette db copy', () => {
 
   it('refuses to copy a SQLite file onto itself, however it is spelled: a symbolic link, a hard link', async () => {
     const sqlite = join(dir, 'gazette.db');
-    await withStore(sqlite, (store) => populate(store, 3));
+    await withStore(sqlite, (store) => populate(store, 10));
     await symlink(sqlite, join(dir, 'soft.db'));
     await link(sqlite, join(dir, 'hard.db'));
     for (const to of [join(dir, 'soft.db'), join(dir, 'hard.db'), `${dir}/./gazette.db`]) {
