@@ -821,6 +821,9 @@ export class SqlStore implements Store {
           ? await tx.query<SubscriberRow>(sql.subscriberById, [event.reader.subscriberId])
           : await tx.query<SubscriberRow>(sql.subscriberByKey, [emailKey(event.reader.email)]);
       if (!reader) return 'unknown-reader';
+      // A complaint or an unsubscribe is the reader's latest decision: a confirmation link sent before it (even to a
+      // reader who had left and asked again) must no longer subscribe them.
+      if (event.kind !== 'soft_bounce' && event.kind !== 'bounced' && reader.confirm_nonce !== null) await tx.run(sql.dropRequest, [reader.id]);
       if (reader.status === 'unsubscribed' || reader.status === 'bounced') return 'already-left';
       const [seen] = await tx.query<{ one: number }>(returnSql.seenDedupeKey, [event.dedupeKey]);
       if (seen) return 'duplicate';

@@ -55,10 +55,11 @@ export function confirmSubscription(store: Store, publicId: string, nonce: strin
 
 /**
  * Unsubscribes a pending or active subscriber, journalling `source` (`web`, `cli`…); idempotent, and a bounced
- * one stays bounced.
+ * one stays bounced. An unsubscribed one stays so too, but loses any request made since (setSubscriberStatus): the
+ * confirmation link it sent no longer subscribes them.
  */
 export async function unsubscribeSubscriber(store: Store, id: number, now: Date, source: string): Promise<Subscriber | null> {
   const subscriber = await store.getSubscriber(id);
-  if (!subscriber || subscriber.status === 'unsubscribed' || subscriber.status === 'bounced') return subscriber;
+  if (!subscriber || subscriber.status === 'bounced') return subscriber;
   return store.setSubscriberStatus(id, 'unsubscribed', now, { kind: 'unsubscribed', source });
 }

@@ -191,14 +191,28 @@ describe('confirming', () => {
     expect((await h.store.findSubscriber('ada@example.org'))?.status).toBe('unsubscribed');
   });
 
-  it('refuses the link of a request an unsubscribed reader made before unsubscribing again', async () => {
+  it('refuses the link of a request an unsubscribed reader made before being removed again (subscribers remove)', async () => {
     const h = await harness();
-    const id = await addReader(h, 'ada@example.org', 'unsubscribed');
+    await addReader(h, 'ada@example.org', 'unsubscribed');
     await subscribe(h, 'ada@example.org');
     const link = confirmLink((await h.nextMail()).text);
-    await h.store.setSubscriberStatus(id, 'unsubscribed', new Date());
+    expect((await run(['subscribers', 'remove', 'ada@example.org', '--db', h.db])).stdout).toContain('is already unsubscribed');
     expect((await at(h, link, 'POST')).status).toBe(400);
     expect((await h.store.findSubscriber('ada@example.org'))?.status).toBe('unsubscribed');
+  });
+
+  it.each(['complaint', 'unsubscribed'] as const)('refuses the link once the return path records a %s about the reader', async (kind) => {
+    const h = await harness();
+    for (const email of ['new@example.org', 'left@example.org']) {
+      if (email === 'left@example.org') await addReader(h, email, 'unsubscribed');
+      await subscribe(h, email);
+      const link = confirmLink((await h.nextMail()).text);
+      const reader = await h.store.findSubscriber(email);
+      const detail = kind === 'complaint' ? 'abuse' : null;
+      await h.store.recordReturnEvent({ kind, source: 'inbound', reader: { subscriberId: reader?.id ?? 0 }, digestNumber: null, detail, dedupeKey: `${kind}-${email}`, at: new Date() });
+      expect((await at(h, link, 'POST')).status, email).toBe(400);
+      expect((await h.store.findSubscriber(email))?.status, email).toBe('unsubscribed');
+    }
   });
 
   it('accepts one spelling of a token: the same link with other spare bits is refused', async () => {
