@@ -9,7 +9,7 @@ import type { NodemailerError } from 'nodemailer';
 import { DeliveryError } from '../errors.js';
 import { defaultMessagesPerConnection, type DeliverySettings } from './settings.js';
 import { SendFailure, type RawMessage, type Transport } from './transport.js';
-import { enhancedStatusOf, isBadAddressStatus } from './status.js';
+import { enhancedStatusOf, isBadAddress } from './status.js';
 
 /** How hard to push the SMTP server: the delivery settings the pool reads. */
 export type SmtpSettings = Pick<DeliverySettings, 'maxConnections' | 'messagesPerConnection'>;
@@ -27,19 +27,23 @@ function classifySmtpError(error: unknown): SendFailure | DeliveryError {
   const code = typeof e.responseCode === 'number' ? e.responseCode : null;
   const command = typeof e.command === 'string' ? e.command : '';
   const options = { cause: error };
-  if (code !== null && code >= 400 && code < 500) {
-    return new SendFailure(e.message, 'temporary', code, code === 421 || code === 454, options);
-  }
+  // Before the 4xx rule: a 454 to STARTTLS would be retried until it failed, the reason never said.
   if (command === 'STARTTLS') {
+    if (code === null) {
+      return new DeliveryError(`the TLS handshake with the SMTP server failed (${e.message}) — check that its certificate is valid for the host in SMTP_URL`, options);
+    }
     const hint = 'use smtps:// (port 465) or a server that offers STARTTLS, or add ?requireTLS=false to SMTP_URL for a relay on a network you trust';
     return new DeliveryError(`the SMTP server offers no STARTTLS (${e.message}), and Gazette does not send SMTP_URL's password in the clear — ${hint}`, options);
+  }
+  if (code !== null && code >= 400 && code < 500) {
+    return new SendFailure(e.message, 'temporary', code, code === 421 || code === 454, options);
   }
   if (code !== null && code >= 500) {
     if (/^(RCPT|DATA)/.test(command)) {
       // Only a refusal of the address bounces the reader; a quota, policy or content refusal is retried like a 4xx
       // (and stops the run when every message gets it), so no reader is lost to it.
-      const status = enhancedStatusOf(typeof e.response === 'string' ? e.response : e.message) ?? enhancedStatusOf(e.message);
-      const badAddress = status === null ? command.startsWith('RCPT') && [550, 551, 553].includes(code) : isBadAddressStatus(status);
+      const words = typeof e.response === 'string' ? e.response : e.message;
+      const badAddress = isBadAddress({ status: enhancedStatusOf(words) ?? enhancedStatusOf(e.message), words, rcptCode: command.startsWith('RCPT') ? code : null });
       return new SendFailure(e.message, badAddress ? 'permanent' : 'temporary', code, false, options);
     }
     return new DeliveryError(`the SMTP server refused ${command || 'the session'}: ${e.message} — check SMTP_URL and newsletter.from`, options);

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import PostalMime, { type Email } from 'postal-mime';
 import { oneLine, shorten } from '../content/text.js';
-import { isBadAddressStatus } from '../delivery/status.js';
+import { isBadAddress } from '../delivery/status.js';
 
 /** How a delivery ended for the reader, as the report says or as guessed from a non-standard one. */
 export type DeliveryVerdict = 'permanent' | 'transient' | 'delivered';
@@ -99,11 +99,12 @@ function clean(text: string | null | undefined): string | null {
 
 const statusPattern = /\b([245])\.(\d{1,3})\.(\d{1,3})\b/;
 
-function verdictOf(action: string, status: string | null): DeliveryVerdict {
+function verdictOf(action: string, status: string | null, diagnostic: string): DeliveryVerdict {
   if (/^(delivered|relayed|expanded)$/.test(action)) return 'delivered';
   // Action "failed" with a 4.x.x status is a message given up after days of temporary errors: transient for the reader;
-  // so is a 5.x.x that refuses the message or the sender (a DMARC policy, a filter) rather than the address.
-  if (status) return isBadAddressStatus(status) ? 'permanent' : 'transient';
+  // so is a 5.x.x that refuses the message or the sender (a DMARC policy, a filter) rather than the address. The
+  // generic 5.0.0 (Postfix's when the remote reply had no enhanced code) is judged by the remote's words.
+  if (status) return status.startsWith('5') && isBadAddress({ status, words: diagnostic }) ? 'permanent' : 'transient';
   return action === 'failed' ? 'permanent' : 'transient';
 }
 
@@ -115,7 +116,7 @@ function readDeliveryStatus(text: string): Omit<DsnReport, 'kind' | keyof Common
   const action = (chosen.get('action') ?? '').toLowerCase().split(/\s/)[0] ?? '';
   const status = statusPattern.exec(chosen.get('status') ?? '')?.[0] ?? null;
   return {
-    verdict: verdictOf(action, status),
+    verdict: verdictOf(action, status, chosen.get('diagnostic-code') ?? ''),
     status,
     diagnostic: clean(chosen.get('diagnostic-code')?.replace(/^[\w-]+;\s*/, '')),
     recipient: addressField(chosen.get('final-recipient') ?? chosen.get('original-recipient')),
@@ -133,9 +134,6 @@ function looksLikeBounce(email: Email, bySubject: boolean): boolean {
     (bySubject && /undeliver|returned mail|failure notice|delivery (status notification|failure|failed|has failed)|mail delivery (failed|subsystem)|delivery problem/i.test(subject))
   );
 }
-
-/** What a server says of an address that does not exist. */
-const noSuchMailbox = /does not exist|doesn't exist|no such (user|mailbox|recipient)|user unknown|unknown user|(doesn't|does not) have an? [\w.]* ?account|mailbox (unavailable|not found|disabled)|invalid (recipient|mailbox)/i;
 
 /**
  * Guesses the verdict of a non-standard bounce from its text before the quoted message, IP addresses left out: the
@@ -156,16 +154,18 @@ function guessBounce(email: Email): Omit<DsnReport, 'kind' | keyof Common> {
   const recipient = header(email, 'x-failed-recipients')?.split(',')[0]?.trim() ?? null;
   if (enhanced) {
     const status = enhancedCode.exec(enhanced)?.[0] ?? null;
-    return { verdict: status !== null && isBadAddressStatus(status) ? 'permanent' : 'transient', status, diagnostic: clean(enhanced), recipient, standard: false };
+    const permanent = status !== null && status.startsWith('5') && isBadAddress({ status, words: enhanced });
+    return { verdict: permanent ? 'permanent' : 'transient', status, diagnostic: clean(enhanced), recipient, standard: false };
   }
   if (smtp) {
     const [, klass, rest] = replyCode.exec(smtp) ?? [];
     // Without an enhanced code, only the replies that refuse a mailbox, or say in words that it is not there, name the
     // address as bad.
-    const permanent = klass === '5' && (['50', '51', '53'].includes(rest ?? '') || noSuchMailbox.test(smtp));
+    const permanent = klass === '5' && isBadAddress({ status: null, words: smtp, rcptCode: Number(`${klass}${rest}`) });
     return { verdict: permanent ? 'permanent' : 'transient', status: klass ? `${klass}.0.0` : null, diagnostic: clean(smtp), recipient, standard: false };
   }
-  const permanent = /permanent (error|failure)|does not exist|no such user|user unknown/i.test(text);
+  // Nothing coded: the report's own words (never the quoted digest's: an article may say "does not exist").
+  const permanent = /permanent (error|failure)|does not exist|no such user|user unknown/i.test(report.join('\n'));
   return { verdict: permanent ? 'permanent' : 'transient', status: null, diagnostic: clean(email.subject), recipient, standard: false };
 }
 

@@ -194,6 +194,26 @@ describe('sendPending', () => {
     expect(sink.received).toHaveLength(20);
   });
 
+  it('judges a refusal by its status and words: 5.4.1 "recipient address rejected" bounces, 5.1.8 (our sender) does not', async () => {
+    await addReaders(store, 4);
+    await storeDigest(store);
+    const { transport } = await smtp({
+      rcpt: (address) =>
+        address.startsWith('r1@')
+          ? { code: 550, message: '5.4.1 Recipient address rejected: Access denied. AS(201806281)' }
+          : address.startsWith('r2@')
+            ? { code: 553, message: '5.1.8 Sender address domain does not resolve' }
+            : address.startsWith('r3@')
+              ? { code: 554, message: '5.0.0 This user does not have a yahoo.com account' }
+              : null,
+    });
+    const summary = await send(transport);
+    expect(summary).toMatchObject({ sent: 1, bounced: 2 });
+    expect((await store.findSubscriber('r2@example.net'))?.status).toBe('active');
+    expect((await store.findSubscriber('r1@example.net'))?.status).toBe('bounced');
+    expect((await store.findSubscriber('r3@example.net'))?.status).toBe('bounced');
+  });
+
   it('bounces a reader whose address the server names as bad (5.1.1), or refuses at RCPT with 550 and no status', async () => {
     await addReaders(store, 6);
     await storeDigest(store);

@@ -1,5 +1,6 @@
 // One contract, run against every transport: what goes in as a RawMessage comes out byte for byte, once per send.
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -330,6 +331,29 @@ describe('SMTP failures', () => {
       expect(sink.received).toHaveLength(0);
     } finally {
       await transport.close();
+    }
+  });
+
+  it.skipIf(remote === undefined)('says why when the server answers STARTTLS with 454, rather than retry it as a 4xx', async () => {
+    // A server that offers STARTTLS and then cannot start it (a missing certificate): a plain socket speaking SMTP.
+    const server = createServer((socket) => {
+      socket.write('220 mail.example.org ESMTP\r\n');
+      socket.on('data', (data: Buffer) => {
+        const line = data.toString().trim().toUpperCase();
+        if (line.startsWith('EHLO')) socket.write('250-mail.example.org\r\n250-STARTTLS\r\n250 AUTH PLAIN\r\n');
+        else if (line.startsWith('STARTTLS')) socket.write('454 4.7.0 TLS not available due to local problem\r\n');
+        else if (line.startsWith('QUIT')) socket.end('221 bye\r\n');
+        else socket.write('502 not here\r\n');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, remote, resolve));
+    const { port } = server.address() as AddressInfo;
+    const transport = createTransport({ smtpUrl: `smtp://desk:s3cret@${remote ?? ''}:${port}`, outboxDir: '', dkim: null }, { maxConnections: 1 });
+    try {
+      await expect(transport.send(await message(1))).rejects.toThrow(/offers no STARTTLS .*454 4\.7\.0/);
+    } finally {
+      await transport.close();
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 

@@ -71,6 +71,26 @@ describe('parseInboundMessage', () => {
     expect(await parseInboundMessage(text, 'bounce')).toMatchObject({ kind: 'dsn', verdict: 'transient', status: '5.7.26' });
   });
 
+  it.each([
+    ['5.0.0', 'smtp; 550 User unknown', 'permanent'],
+    ['5.0.0', 'smtp; 550 5.7.1 Message rejected as spam', 'transient'],
+    ['5.4.1', 'smtp; 550 5.4.1 Recipient address rejected: Access denied. AS(201806281)', 'permanent'],
+    ['5.1.8', 'smtp; 553 5.1.8 Sender address domain does not resolve', 'transient'],
+  ] as const)('reads a DSN with status %s and the diagnostic "%s" as %s', async (status, diagnostic, verdict) => {
+    const text = inboundFixture('postfix-bounce', values)
+      .replace('Status: 5.1.1', `Status: ${status}`)
+      .replace(/Diagnostic-Code: .*(\r?\n[ \t].*)*/, `Diagnostic-Code: ${diagnostic}`);
+    expect(await parseInboundMessage(text, 'bounce')).toMatchObject({ kind: 'dsn', verdict, status });
+  });
+
+  it('takes a bounce without any code as transient when only the quoted digest says "does not exist"', async () => {
+    const text = inboundFixture('exim-bounce', values)
+      .replace('This is a permanent error. The following address(es) failed:', 'The mailbox is full. The following address(es) failed:')
+      .replace(/ +SMTP error from remote mail server after RCPT TO:<[^>]+>:\r?\n +550 No such user here\r?\n/, '')
+      .replace('Hello there,', 'Hello there, the bridge that does not exist yet,');
+    expect(await parseInboundMessage(text, 'bounce')).toMatchObject({ kind: 'dsn', verdict: 'transient', status: null });
+  });
+
   it('leaves a message of thousands of MIME parts unread, as no report has them', async () => {
     const parts = Array.from({ length: 2000 }, () => '--b\r\n\r\n').join('');
     const raw = `From: x@example.net\r\nSubject: Undelivered\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n${parts}--b--\r\n`;
