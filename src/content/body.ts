@@ -3,6 +3,7 @@
 // quarter of a build's parsing). Raw HTML, and any link or attribute this module cannot vouch for, goes through it.
 import type MarkdownItClass from 'markdown-it';
 import type { Renderer as MarkdownRenderer, Token } from 'markdown-it';
+import type { RuleBlock } from 'markdown-it/lib/parser_block.mjs';
 import { createRequire } from 'node:module';
 import { sanitizeBody } from './sanitize.js';
 import { absoluteUrl } from './url.js';
@@ -25,6 +26,27 @@ const { schema_test: schemeTest, host_fuzzy_test: fuzzyHostTest } = markdown.lin
 if (!schemeTest || !fuzzyHostTest) throw new Error('linkify-it has no schema_test or host_fuzzy_test');
 markdown.linkify.pretest = (text) =>
   text.includes('@') || ((text.includes(':') || text.includes('//')) && schemeTest.test(text)) || fuzzyHostTest.test(text);
+
+// A line that starts with <script>, <style> or <textarea> opens an HTML block that CommonMark ends only at the closing
+// tag, or at the end of the article when there is none: a line naming the tag in prose ("<style> sheets are…") made
+// the rest of the article raw HTML, its Markdown unread. Without a closing tag ahead, the line is a paragraph (and the
+// sanitizer keeps the tag as text).
+const blockRules = (markdown.block.ruler as unknown as { __rules__: { name: string; fn: RuleBlock; alt: string[] }[] }).__rules__;
+const htmlBlock = blockRules.find((rule) => rule.name === 'html_block');
+if (!htmlBlock) throw new Error('markdown-it has no html_block rule');
+const htmlBlockRule = htmlBlock.fn;
+markdown.block.ruler.at(
+  'html_block',
+  (state, startLine, endLine, silent) => {
+    const start = (state.bMarks[startLine] ?? 0) + (state.tShift[startLine] ?? 0);
+    if (state.src.charCodeAt(start) === 0x3c) {
+      const opening = /^<(script|style|textarea)(?=[\s>]|$)/i.exec(state.src.slice(start, state.eMarks[startLine]));
+      if (opening && !new RegExp(`</${opening[1]}>`, 'i').test(state.src.slice(start))) return false;
+    }
+    return htmlBlockRule(state, startLine, endLine, silent);
+  },
+  { alt: htmlBlock.alt },
+);
 
 // markdown-it's first rule rewrites every newline, a regular expression's match each, to turn `\r\n` and `\r` into
 // `\n`; NUL becomes U+FFFD. Sources without either are left as they are.
@@ -136,7 +158,8 @@ export function renderPlainMarkdown(tokens: readonly Token[], baseUrl: string | 
       if (attributes === null) return null;
       changes.push([token, attributes]);
     }
-    if (token.children) pending.push(...token.children);
+    // One by one: spread into push, ~100,000 inline tokens (an article under 1 MiB) overflowed the stack.
+    if (token.children) for (const child of token.children) pending.push(child);
   }
   for (const [token, attributes] of changes) token.attrs = attributes.length > 0 ? attributes : null;
   return plain.render(tokens as Token[], plainOptions, {});

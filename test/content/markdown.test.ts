@@ -114,6 +114,21 @@ describe('parseMarkdownArticle', () => {
     expect(html).toBe(`<p>Attackers added a &lt;${tag}&gt; tag to the page.</p>\n<p>The code sent every card number.</p>\n<h2>What to do</h2>\n<p>Call the bank.</p>\n`);
   });
 
+  it('keeps what lies between a tag named in prose and a real element of the same name further on', () => {
+    const { html } = parsed('---\ntitle: T\ndate: 2026-11-22\n---\nWe quoted <script> in prose.\n\nMiddle paragraph stays.\n\n<script src="https://platform.twitter.com/widgets.js"></script>\n\nAfter.\n');
+    expect(html).toBe('<p>We quoted &lt;script&gt; in prose.</p>\n<p>Middle paragraph stays.</p>\n\n<p>After.</p>\n');
+  });
+
+  it('reads the Markdown after a line that starts by naming <style> or <script> without closing it', () => {
+    const { html } = parsed('---\ntitle: T\ndate: 2026-11-22\n---\n<style> sheets are how pages get their looks.\n\n**Bold** and\n\n## Heading\n');
+    expect(html).toBe('<p>&lt;style&gt; sheets are how pages get their looks.</p>\n<p><strong>Bold</strong> and</p>\n<h2>Heading</h2>\n');
+  });
+
+  it('parses a paragraph of hundreds of thousands of inline tokens (an article under 1 MiB) without overflowing the stack', () => {
+    const { html } = parsed(`---\ntitle: T\ndate: 2026-11-22\n---\n${'*a* '.repeat(120_000)}\n`);
+    expect(html.length).toBeGreaterThan(1_000_000);
+  });
+
   it('still removes a closed script or style element whole, the text around it kept', () => {
     const { html } = parsed('---\ntitle: T\ndate: 2026-11-22\n---\nBefore <script>alert(1)</script> and <style >p{}</STYLE> after.\n\n<script>\nsteal()\n</script>\n\nLast.\n');
     expect(html).toBe('<p>Before  and  after.</p>\n\n<p>Last.</p>\n');
