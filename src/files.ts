@@ -1,8 +1,9 @@
 // Small file and concurrency helpers shared by the stages that write output (site, digest archive, outbox).
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { mkdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { lstat, mkdir, readFile, readlink, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { UsageError } from './errors.js';
 
 /** The file operations the writers below use, as promises or synchronous. */
 export interface FileOps {
@@ -56,7 +57,18 @@ export async function replaceFile(path: string, write: (temporary: string) => un
  * (`>(gzip …)`, `/dev/stdout`): replacing those would cut off their reader.
  */
 export async function userFileTarget(path: string): Promise<{ path: string; direct: boolean }> {
-  const target = await realpath(path).catch(() => path);
+  let target = path;
+  const link = await lstat(path).catch(() => null);
+  if (link?.isSymbolicLink()) {
+    // In a folder anyone may write to (/tmp), a link another user planted would aim the write at any file this
+    // process may write (root: /etc/shadow). The kernel refuses to follow such links on open; so does this.
+    const folder = await stat(dirname(path));
+    if ((folder.mode & 0o1002) === 0o1002 && link.uid !== process.getuid?.()) {
+      throw new UsageError(`${path} is a symbolic link another user made in a shared folder — name the file itself`);
+    }
+    // A link to a file not made yet (a first export, a backup folder's new name) is written through as well.
+    target = await realpath(path).catch(async () => resolve(dirname(path), await readlink(path)));
+  }
   const stats = await stat(target).catch(() => null);
   return { path: target, direct: stats !== null && !stats.isFile() && !stats.isDirectory() };
 }

@@ -1,6 +1,6 @@
 // `subscribers export` as a backup: it imports back exactly, and writing it never destroys the previous one.
 import { execFileSync } from 'node:child_process';
-import { link, lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, lchown, link, lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -94,6 +94,31 @@ describe('subscribers export', () => {
     const stdout = await run(['subscribers', 'export', '-', '--db', db]);
     expect(stdout.stdout).toContain('ada@example.org');
     await expect(stat(join(dir, '-'))).rejects.toThrow(/ENOENT/);
+  });
+
+  it('writes through a link to a file not made yet', async () => {
+    const db = join(dir, 'a.db');
+    await run(['subscribers', 'add', 'ada@example.org', '--db', db]);
+    await mkdir(join(dir, 'mount'));
+    await symlink(join('mount', 'first.csv'), join(dir, 'link.csv'));
+    expect((await run(['subscribers', 'export', join(dir, 'link.csv'), '--db', db])).code).toBe(0);
+    expect((await lstat(join(dir, 'link.csv'))).isSymbolicLink()).toBe(true);
+    expect(await readFile(join(dir, 'mount', 'first.csv'), 'utf8')).toContain('ada@example.org');
+  });
+
+  // Only root can make a link another user owns.
+  it.runIf(process.getuid?.() === 0)('refuses a link another user made in a shared folder (/tmp), which could aim it at any file', async () => {
+    const db = join(dir, 'a.db');
+    await run(['subscribers', 'add', 'ada@example.org', '--db', db]);
+    const shared = join(dir, 'shared');
+    await mkdir(shared);
+    await chmod(shared, 0o1777);
+    await writeFile(join(dir, 'precious'), 'keep me\n');
+    await symlink(join(dir, 'precious'), join(shared, 'list.csv'));
+    await lchown(join(shared, 'list.csv'), 65534, 65534);
+    const result = await run(['subscribers', 'export', join(shared, 'list.csv'), '--db', db]);
+    expect(result).toMatchObject({ code: 2, stderr: `gazette: ${join(shared, 'list.csv')} is a symbolic link another user made in a shared folder — name the file itself\n` });
+    expect(await readFile(join(dir, 'precious'), 'utf8')).toBe('keep me\n');
   });
 
   // A real full disk: a 64 KiB tmpfs, which only root may mount.
