@@ -2,8 +2,9 @@
 // rest still read. Records are framed by quote balance (RFC 4180 doubles quotes inside a quoted field, so a
 // complete record has an even number of them) and parsed by csv-parse: framing first means a stray quote costs
 // one line, not the rest of the file, and line numbers stay exact with CRLF endings inside quoted fields.
+import { isUtf8 } from 'node:buffer';
 import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { parse, type Options } from 'csv-parse/sync';
 
 /** One record and where it is: its fields, or why it could not be read. */
@@ -19,6 +20,13 @@ const parseBatchSize = 500;
 
 // Lines are joined with \n (readline took the CRs off), so the delimiter need not be guessed per call.
 const parseOptions: Options = { relax_quotes: true, relax_column_count: true, trim: true, record_delimiter: '\n' };
+
+/** A physical line: its text, its number, and whether its bytes were not UTF-8 (then `text` is them as latin1). */
+interface Line {
+  text: string;
+  line: number;
+  notUtf8: boolean;
+}
 
 interface Framed {
   line: number;
@@ -75,16 +83,27 @@ function parseBatch(batch: readonly Framed[]): CsvRecord[] {
 
 /** Reads CSV records from a stream, in order, holding at most a few hundred in memory; blank lines are skipped. */
 export async function* readCsvRecords(input: Readable): AsyncGenerator<CsvRecord> {
-  const lines = createInterface({ input, crlfDelay: Infinity })[Symbol.asyncIterator]();
-  const replay: { text: string; line: number }[] = [];
+  // Lines are split as latin1 (a character per byte) and each checked to be UTF-8 before it is decoded: readline's
+  // own UTF-8 decoding puts U+FFFD for bytes that are not, which cannot be told from a U+FFFD the file really holds.
+  const bytes = Readable.from(
+    (async function* () {
+      for await (const chunk of input) yield typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    })(),
+  );
+  bytes.setEncoding('latin1');
+  const lines = createInterface({ input: bytes, crlfDelay: Infinity })[Symbol.asyncIterator]();
+  const replay: Line[] = [];
   let lineNumber = 0;
-  const nextLine = async (): Promise<{ text: string; line: number } | null> => {
+  const nextLine = async (): Promise<Line | null> => {
     const again = replay.shift();
     if (again) return again;
     const { value, done } = await lines.next();
     if (done) return null;
     lineNumber++;
-    return { text: lineNumber === 1 ? value.replace(/^\uFEFF/, '') : value, line: lineNumber };
+    const raw = Buffer.from(value, 'latin1');
+    if (!isUtf8(raw)) return { text: value, line: lineNumber, notUtf8: true };
+    const text = raw.toString('utf8');
+    return { text: lineNumber === 1 ? text.replace(/^\uFEFF/, '') : text, line: lineNumber, notUtf8: false };
   };
 
   let batch: Framed[] = [];
@@ -100,9 +119,8 @@ export async function* readCsvRecords(input: Readable): AsyncGenerator<CsvRecord
       text += `\n${more.text}`;
     }
     const record: Framed = { line: first.line, lastLine: taken.at(-1)?.line ?? first.line, text };
-    // readline decodes as UTF-8, putting U+FFFD for bytes that are not: a file saved as Windows-1252 (Excel's "CSV")
-    // or UTF-16 would otherwise import "José" as "Jos\uFFFD".
-    if (text.includes('\uFFFD')) {
+    // A file saved as Windows-1252 (Excel's "CSV") or UTF-16 would otherwise import "José" as "Jos\uFFFD".
+    if (taken.some((line) => line.notUtf8)) {
       yield* parseBatch(batch);
       batch = [];
       yield { ...record, error: 'is not valid UTF-8 text', hint: 'save the file as UTF-8 (Excel: "CSV UTF-8"), e.g. iconv -f WINDOWS-1252 -t UTF-8' };

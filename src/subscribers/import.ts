@@ -31,6 +31,8 @@ export interface ImportOptions {
   path: string;
   now: Date;
   onProblem: (problem: Problem) => void;
+  /** Where to say what was left out without rejecting a line (a header column that looks misspelt). */
+  onWarning?: ((warning: Problem) => void) | undefined;
   /** Rows written per transaction. */
   batchSize?: number;
   /** The sections and editions readers can choose, read only when the file has a `sections` or `editions` column. */
@@ -60,18 +62,20 @@ function oneEditApart(a: string, b: string): boolean {
   return a.slice(i + (a.length >= b.length ? 1 : 0)) === b.slice(i + (b.length >= a.length ? 1 : 0));
 }
 
+/** A column a tool names for the state of a subscription (`subscription status`, `Opt-in status`), not of a payment. */
+const subscriptionStatus = /^(?:subscription|subscriber|member|membership|list|email|contact|newsletter|opt[ _-]?in)[ _-]?status$/;
+
 /**
- * The column Gazette reads that an unknown header cell looks like a misspelling of (one edit away, or naming a
- * status), else null: other columns (a tool's own) are ignored, but a misspelt `status` would make readers who left
- * active again, and a misspelt `name` or `sections` would drop what the file says.
+ * The column Gazette reads that an unknown header cell looks like a misspelling of (one edit away, or a
+ * subscription's status), else null. Other columns (a tool's own) are ignored.
  */
 function misspeltColumn(cell: string): string | null {
   if (columnNames.includes(cell)) return null;
-  if (/\bstatus\b/.test(cell)) return 'status';
+  if (subscriptionStatus.test(cell)) return 'status';
   return columnNames.find((name) => oneEditApart(cell, name)) ?? null;
 }
 
-function headerColumns(fields: readonly string[], path: string, line: number): Columns {
+function headerColumns(fields: readonly string[], path: string, line: number, onWarning: ImportOptions['onWarning']): Columns {
   const names = fields.map((f) => f.trim().toLowerCase());
   const email = names.indexOf('email');
   if (email === -1) {
@@ -88,17 +92,17 @@ function headerColumns(fields: readonly string[], path: string, line: number): C
     const meant = misspeltColumn(cell);
     return meant === null ? [] : [{ cell: fields[i] ?? cell, meant: meant === 'createdat' ? 'createdAt' : meant }];
   });
-  if (misspelt.length > 0) {
-    throw new InputError(
-      'E_CONTENT',
-      misspelt.map(({ cell, meant }) => ({
-        path,
-        line,
-        message: `the header row has a column ${quoteValue(cell, 40)}, which Gazette does not read: is it "${meant}"?`,
-        hint: `rename it to ${meant}, or remove it (the columns read are ${columnList}; nothing was imported)`,
-      })),
-    );
-  }
+  const told = (cell: string, meant: string): Problem => ({
+    path,
+    line,
+    message: `the header row has a column ${quoteValue(cell, 40)}, which Gazette does not read: is it "${meant}"?`,
+    hint: `rename it to ${meant}, or remove it (the columns read are ${columnList})`,
+  });
+  // A misspelt status would make readers who left active again: nothing is imported. Any other near miss (`nmae`,
+  // `section`) loses only that column, which the operator is told of.
+  const status = misspelt.filter(({ meant }) => meant === 'status');
+  if (status.length > 0) throw new InputError('E_CONTENT', status.map(({ cell, meant }) => ({ ...told(cell, meant), hint: `${told(cell, meant).hint}; nothing was imported` })));
+  for (const { cell, meant } of misspelt) onWarning?.({ ...told(cell, meant), message: `${told(cell, meant).message} Its values were not imported` });
   const repeated = names.find((n, i) => columnNames.includes(n) && names.indexOf(n) !== i);
   if (repeated !== undefined) {
     throw new InputError('E_CONTENT', [
@@ -156,7 +160,7 @@ export async function importSubscribers(store: Store, input: Readable, options: 
     }
     const { fields, line, lastLine } = record;
     if (!columns) {
-      columns = headerColumns(fields, path, line);
+      columns = headerColumns(fields, path, line, options.onWarning);
       if (columns.sections !== -1 || columns.editions !== -1) {
         if (!options.known) throw new Error('importing sections or editions needs the known choices');
         known = await options.known();

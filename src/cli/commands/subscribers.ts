@@ -6,7 +6,7 @@ import { replaceFile, userFileTarget } from '../../files.js';
 import { subscriberStatuses, type Store, type SubscriberFilter, type SubscriberStatus } from '../../store/types.js';
 import { resolveChoices, resolveEditions, resolveSections, type KnownChoices, type RawChoices } from '../../subscribers/choices.js';
 import type * as Validate from '../../subscribers/validate.js';
-import { ioOf, jsonArg, optionArgs, optionsOf, writeProblems, type CliIO } from '../context.js';
+import { ioOf, jsonArg, optionArgs, optionsOf, writeProblems, writeWarnings, type CliIO } from '../context.js';
 
 const storeArgs = { db: optionArgs.db };
 // --content only for what names sections or editions: they are read from site.json and the articles.
@@ -183,6 +183,7 @@ export default defineCommand({
             path,
             now: new Date(),
             onProblem: (problem) => writeProblems(io, [problem]),
+            onWarning: (warning) => writeWarnings(io, [warning]),
             known: () => knownChoices(context),
           });
           io.stdout.write(`${formatImportSummary(summary)}\n`);
