@@ -17,7 +17,7 @@ import {
   type ParseOptions,
   type ParseResult,
 } from './parsing.js';
-import { deriveSummary, deriveTitle, shortenSlug, slugify, SLUG_MAX, titleText } from './text.js';
+import { deriveSummary, deriveTitle, shortenSlug, slugify, SLUG_MAX, SLUG_MAX_BYTES, titleText } from './text.js';
 import { languageTagPattern } from '../i18n/tags.js';
 
 const OPENING = /^---[ \t]*$/;
@@ -30,6 +30,8 @@ const hasWord = (text: string | null | undefined): boolean => !text || slugify(t
 const isImageUrl = (url: string | null | undefined): boolean => url == null || /^https?:\/\//i.test(url) || !/^[a-z][a-z\d+.-]*:/i.test(url);
 const isLanguageTag = (tag: string | null | undefined): boolean => tag == null || languageTagPattern.test(tag);
 const slugFits = (slug: string | null | undefined): boolean => !slug || shortenSlug(slugify(slug)) === slugify(slug);
+// A section's folder need only fit the file system: sections of 80 to 120 characters built before, and must go on doing so.
+const sectionFits = (section: string | null | undefined): boolean => !section || Buffer.byteLength(slugify(section)) <= SLUG_MAX_BYTES;
 
 /** The schema of an article's front matter, made with zod (given: it is loaded only for front matter the quick check refuses). */
 export function frontMatterSchema({ z }: typeof Zod) {
@@ -43,7 +45,7 @@ export function frontMatterSchema({ z }: typeof Zod) {
       summary: optionalText('text'),
       section: optionalText('text')
         .refine(hasWord, { error: 'has no letter or digit to name its page and feeds' })
-        .refine(slugFits, { error: `is too long to name its page and feeds: over ${SLUG_MAX} characters in its URL` }),
+        .refine(sectionFits, { error: `is too long to name its page and feeds: over ${SLUG_MAX_BYTES} bytes in its URL` }),
       tags: z.array(textField('text'), { error: 'expected a list' }).nullish(),
       author: optionalText('text'),
       image: optionalText('a URL or a path').refine(isImageUrl, { error: 'expected an http(s) URL or a path such as /images/photo.jpg' }),
@@ -134,7 +136,7 @@ export function checkFrontMatter(value: unknown): FrontMatter | null {
     else return null;
   }
   const front = checked as FrontMatter;
-  const rules = hasWord(front.section) && slugFits(front.section) && isImageUrl(front.image) && isLanguageTag(front.lang) && hasWord(front.slug) && slugFits(front.slug);
+  const rules = hasWord(front.section) && sectionFits(front.section) && isImageUrl(front.image) && isLanguageTag(front.lang) && hasWord(front.slug) && slugFits(front.slug);
   return typeof front.date === 'string' && rules ? front : null;
 }
 

@@ -22,7 +22,7 @@ const sentences = (): Intl.Segmenter => (sentenceSegmenter ??= new Intl.Segmente
 /** Longest slug made from a headline (and longest `slug:` accepted), in characters. */
 export const SLUG_MAX = 80;
 /** Longest slug in UTF-8 bytes: a slug is a folder name, and file systems stop at 255 bytes. */
-const SLUG_MAX_BYTES = 240;
+export const SLUG_MAX_BYTES = 240;
 
 /**
  * The one slug rule of articles, sections and headlines: NFC, lowercase, the letters, combining marks and
