@@ -123,6 +123,9 @@ async function publishOn(
   ]);
   // MJML renders on a thread that ends before delivery (the send does not carry its tens of MB), and loads there
   // while this thread builds.
+  // Made before anything is built, recorded or started: a bad DKIM key is a setup error then, not after a digest that
+  // waits, and leaves no MJML thread behind.
+  const transport = createTransport(options, hooks.settings ?? defaultDeliverySettings);
   const mjml = hooks.emailThread ?? startEmailThread();
   mjml.warm();
   const made = async (): Promise<{ build: BuildResult; digests: DigestMade[]; websub: WebSubPing[] }> => {
@@ -148,8 +151,6 @@ async function publishOn(
     await writeStoredArchive(store, options.outDir, config, mjml.render);
     return { build, digests, websub };
   };
-  // Made before anything is built or recorded: a bad DKIM key is a setup error then, not after a digest that waits.
-  const transport = createTransport(options, hooks.settings ?? defaultDeliverySettings);
   const { build, digests, websub } = await made()
     .finally(() => mjml.close())
     .catch(async (error: unknown) => {
