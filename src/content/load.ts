@@ -29,6 +29,8 @@ export interface LoadOptions {
   listing?: Promise<ArticleFiles>;
   /** Parse threads the caller started ahead (see startParseThread): used, or ended, by the time the articles are loaded. */
   parseThreads?: readonly Worker[];
+  /** Which article id held each folder under `articles/` in the last build (see urlHolders): it keeps it against a newcomer. */
+  heldBy?: ReadonlyMap<string, string>;
 }
 
 const byPath = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -167,16 +169,15 @@ async function loadArticleFiles(contentDir: string, files: ArticleFiles, options
 const foldersOf = (article: Article): string[] => (article.id === article.slug ? [article.slug] : [article.slug, article.id]);
 
 /**
- * Which of two articles wanting one folder came first: a published one before a draft, then one the last build had
- * before a new file (a new file dated in the past must not take a live article's URL), then the earlier date, then the path.
+ * Which of two articles wanting one folder came first: a published one before a draft, then one that held its URL in
+ * the last build (by the manifest: a new file, even dated in the past, must not take a live article's URL), then the
+ * earlier date, then the path.
  */
-const cameFirst =
-  (existed: (path: string) => boolean) =>
-  (a: Article, b: Article): number =>
-    Number(a.draft) - Number(b.draft) ||
-    Number(!existed(a.sourcePath)) - Number(!existed(b.sourcePath)) ||
-    a.date.getTime() - b.date.getTime() ||
-    byPath(a.sourcePath, b.sourcePath);
+const cameFirst = (heldBy: ReadonlyMap<string, string>) => {
+  const held = (article: Article): boolean => foldersOf(article).some((folder) => heldBy.get(folder) === article.id);
+  return (a: Article, b: Article): number =>
+    Number(a.draft) - Number(b.draft) || Number(!held(a)) - Number(!held(b)) || a.date.getTime() - b.date.getTime() || byPath(a.sourcePath, b.sourcePath);
+};
 
 /** Why `article` cannot have `folder`, which `owner` (the article that came first) keeps. */
 function clashProblem(article: Article, folder: string, owner: Article): Problem {
@@ -200,7 +201,7 @@ function clashProblem(article: Article, folder: string, owner: Article): Problem
  * want one folder, the one that came first keeps it (see cameFirst) and each other gets a problem naming it: a new
  * file whose headline gives a live article's URL is reported, and the live article stays.
  */
-function rejectDuplicateSlugs(articles: readonly Article[], existed: (path: string) => boolean): LoadResult {
+function rejectDuplicateSlugs(articles: readonly Article[], heldBy: ReadonlyMap<string, string>): LoadResult {
   const taken = new Set<string>();
   // Nearly every build has no clash: one pass finds that, and only a clash sorts the articles.
   const clash = articles.some((article) => foldersOf(article).some((folder) => taken.size === taken.add(folder).size));
@@ -208,7 +209,7 @@ function rejectDuplicateSlugs(articles: readonly Article[], existed: (path: stri
   const owners = new Map<string, Article>();
   const problems: Problem[] = [];
   const refused = new Set<Article>();
-  for (const article of [...articles].sort(cameFirst(existed))) {
+  for (const article of [...articles].sort(cameFirst(heldBy))) {
     const folders = foldersOf(article);
     const clashes = folders.flatMap((folder) => {
       const owner = owners.get(folder);
@@ -235,8 +236,7 @@ export async function loadArticles(contentDir: string, options: ParseOptions, lo
   // from it stay, rather than vanish from the site, the feeds and the sitemap.
   const kept = files.unreadable.flatMap((folder) => load.cache?.keepUnder(folder) ?? []);
   const read = results.flatMap((result) => (result.ok ? [result.article] : []));
-  const existed = (path: string): boolean => load.cache?.knows(path) ?? false;
-  const unique = rejectDuplicateSlugs(kept.length === 0 ? read : [...read, ...kept].sort((a, b) => byPath(a.sourcePath, b.sourcePath)), existed);
+  const unique = rejectDuplicateSlugs(kept.length === 0 ? read : [...read, ...kept].sort((a, b) => byPath(a.sourcePath, b.sourcePath)), load.heldBy ?? new Map());
   const problems = [...unreadable, ...results.flatMap((result) => (result.ok ? [] : [result.problem])), ...unique.problems];
   problems.sort((a, b) => byPath(a.path, b.path) || (a.line ?? 0) - (b.line ?? 0));
   return { articles: distinctTimes(unique.articles), problems };

@@ -16,7 +16,7 @@ import { planImages, readImageFacts } from './images.js';
 import { loadSiteTemplates, type SiteTemplates } from './templates.js';
 import { endingOnError, startWorkers } from '../threads.js';
 import { lockOutDir, type LockHooks, type OutDirLock } from './lock.js';
-import { addPending, manifestFile, siteKey, startPageThreads, writeSite, type WriteResult } from './write.js';
+import { addPending, manifestFile, readManifest, siteKey, startPageThreads, urlHolders, writeSite, type WriteResult } from './write.js';
 
 /** The folder of the parsed articles of the last build, beside its manifest in the output folder (hidden: never served). */
 export const articleCacheDir = '.gazette-cache';
@@ -88,7 +88,9 @@ export async function buildSite(options: Pick<RuntimeOptions, 'contentDir' | 'ou
   try {
     const { config } = site;
     const parseOptions = { timezone: config.timezone, baseUrl: config.baseUrl, languages: config.languages };
-    const { articles, problems } = await loadArticles(options.contentDir, parseOptions, { cache, listing, parseThreads: await threads });
+    const previous = readManifest(options.outDir);
+    const heldBy = urlHolders(previous);
+    const { articles, problems } = await loadArticles(options.contentDir, parseOptions, { cache, listing, parseThreads: await threads, heldBy });
     // Written while the pages are (a shard a turn): the cache already holds what it will keep.
     const saved = cache.save().then(() => site.save());
     saved.catch(() => undefined);
@@ -99,7 +101,7 @@ export async function buildSite(options: Pick<RuntimeOptions, 'contentDir' | 'ou
     const facts = Promise.all([readImageFacts(options.contentDir, published, config.baseUrl), planImages(options.contentDir)]);
     const [{ images, problems: imageProblems }, copies] = await facts.catch(endingOnError(pageThreads));
     const beforeManifest = (rendered: readonly string[]): Promise<void> => checkStillHeld(held, options.outDir, rendered, hooks);
-    const written = await writeSite(published, config, options.outDir, { copies, facts: { images }, now, templates, pageThreads, beforeManifest, stop: held.signal, keepPending: held.tookOver });
+    const written = await writeSite(published, config, options.outDir, { copies, facts: { images }, now, templates, pageThreads, beforeManifest, stop: held.signal, keepPending: held.tookOver, previous });
     await saved;
     return { ...written, config, problems: [...problems, ...imageProblems], warnings: config.locale.warnings };
   } finally {

@@ -77,6 +77,8 @@ interface WriteOptions {
   beforeManifest?: (rendered: readonly string[]) => Promise<void>;
   /** Ends the writing at this thread's next file (the page threads' next batch) and the removing at the next file; beforeManifest is told then too. */
   stop?: AbortSignal;
+  /** The manifest of the last build, when the caller read it already (undefined: read here). */
+  previous?: Manifest | null;
   /** Leaves the pending list for the next build to render again: an earlier build, stopped rather than killed, may resume and write its files. */
   keepPending?: boolean;
 }
@@ -94,7 +96,7 @@ export const manifestFile = '.gazette-manifest.json';
  */
 export const pendingFile = '.gazette-manifest.pending.json';
 
-interface Manifest {
+export interface Manifest {
   version: 1;
   /** Hash of Gazette's code, the templates and the config: per-file keys are valid only under the same one. */
   site: string;
@@ -115,6 +117,21 @@ interface ArticleRecord {
 }
 
 type Records = Record<string, Partial<ArticleRecord> | null>;
+
+/**
+ * Which article (by id) held each folder under `articles/` in the last build: its current slug's page, and its id's
+ * folder. A URL two files ask for stays with the article that held it (see loadArticles).
+ */
+export function urlHolders(manifest: Manifest | null): Map<string, string> {
+  const holders = new Map<string, string>();
+  for (const [id, record] of Object.entries(recordsOf(manifest))) {
+    const slugs = record?.slugs;
+    const current = Array.isArray(slugs) ? slugs.at(-1) : undefined;
+    holders.set(typeof current === 'string' ? current : id, id);
+    if (!holders.has(id)) holders.set(id, id);
+  }
+  return holders;
+}
 
 /** The records of a manifest as read: a file anyone can edit, so every part is checked where it is used. */
 function recordsOf(manifest: Manifest | null): Records {
@@ -141,7 +158,7 @@ function applyHistory(published: readonly Article[], previous: Records, now: Dat
 }
 
 /** The manifest of the last build into `outDir`, read synchronously (a rebuild does nothing else meanwhile), or null. */
-function readManifest(outDir: string): Manifest | null {
+export function readManifest(outDir: string): Manifest | null {
   try {
     const data = JSON.parse(readFileSync(join(outDir, manifestFile), 'utf8')) as Partial<Manifest>;
     return data.version === 1 && typeof data.site === 'string' && data.files && typeof data.files === 'object' ? (data as Manifest) : null;
@@ -278,7 +295,7 @@ export async function writeSite(published: readonly Article[], config: SiteConfi
 async function writeFiles(published: readonly Article[], config: SiteConfig, outDir: string, options: WriteOptions): Promise<WriteResult> {
   const templates = options.templates ?? (await loadSiteTemplates(options.templatesDir));
   const site = siteKey(config, templates);
-  const previous = readManifest(outDir);
+  const previous = options.previous !== undefined ? options.previous : readManifest(outDir);
   const pending = readPending(outDir);
   removeTemporaries(outDir, pending ?? []);
   const inFlux = filesInFlux(pending, previous);
