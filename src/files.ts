@@ -1,7 +1,7 @@
 // Small file and concurrency helpers shared by the stages that write output (site, digest archive, outbox).
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { lstat, mkdir, readFile, readlink, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, readlink, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError } from './errors.js';
 
@@ -52,25 +52,30 @@ export async function replaceFile(path: string, write: (temporary: string) => un
 }
 
 /**
- * Where a file the user named is to be written: through a symbolic link to its target (replacing the link would leave
- * the target, a backup mount say, as it was), and directly, not replaced, when it is a pipe, a device or a socket
- * (`>(gzip …)`, `/dev/stdout`): replacing those would cut off their reader.
+ * Where a file the user named is to be written: through symbolic links to their last target (replacing a link would
+ * leave its target, a backup mount say, as it was), made if need be; and directly, not replaced, when it is a pipe, a
+ * device or a socket (`>(gzip …)`, `/dev/stdout`): replacing those would cut off their reader. Links are followed one
+ * by one, as the kernel does, so that each is checked: in a folder anyone may write to (/tmp) only the caller's or the
+ * folder owner's are followed (the kernel's protected_symlinks), else a link another user planted could aim the write
+ * at any file this process may write (root: /etc/shadow).
  */
 export async function userFileTarget(path: string): Promise<{ path: string; direct: boolean }> {
-  let target = path;
-  const link = await lstat(path).catch(() => null);
-  if (link?.isSymbolicLink()) {
-    // In a folder anyone may write to (/tmp), a link another user planted would aim the write at any file this
-    // process may write (root: /etc/shadow). The kernel refuses to follow such links on open; so does this.
-    const folder = await stat(dirname(path));
-    if ((folder.mode & 0o1002) === 0o1002 && link.uid !== process.getuid?.()) {
-      throw new UsageError(`${path} is a symbolic link another user made in a shared folder — name the file itself`);
+  let current = path;
+  for (let hops = 0; ; hops++) {
+    const link = await lstat(current).catch(() => null);
+    if (!link?.isSymbolicLink()) break;
+    if (hops === 40) throw new UsageError(`${path}: too many symbolic links — name the file itself`);
+    const folder = await stat(dirname(current));
+    if ((folder.mode & 0o1002) === 0o1002 && link.uid !== process.getuid?.() && link.uid !== folder.uid) {
+      throw new UsageError(`${path}: ${current} is a symbolic link another user made in a shared folder — name the file itself`);
     }
-    // A link to a file not made yet (a first export, a backup folder's new name) is written through as well.
-    target = await realpath(path).catch(async () => resolve(dirname(path), await readlink(path)));
+    const target = await readlink(current);
+    // `/dev/fd/N` of a pipe points at `pipe:[1234]`, no path: opened as it is, the link reaches the pipe.
+    if (/^[\w-]+:\[\d+\]$/.test(target)) return { path: current, direct: true };
+    current = resolve(dirname(current), target);
   }
-  const stats = await stat(target).catch(() => null);
-  return { path: target, direct: stats !== null && !stats.isFile() && !stats.isDirectory() };
+  const stats = await stat(current).catch(() => null);
+  return { path: current, direct: stats !== null && !stats.isFile() && !stats.isDirectory() };
 }
 
 /** Errors of making a file or folder where one of the other kind stands (mkdir over a file, a rename over a folder). */

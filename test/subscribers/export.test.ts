@@ -1,10 +1,14 @@
 // `subscribers export` as a backup: it imports back exactly, and writing it never destroys the previous one.
 import { execFileSync } from 'node:child_process';
 import { chmod, lchown, link, lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
 import { run } from '../cli/run.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
 
 let dir: string;
 
@@ -96,14 +100,24 @@ describe('subscribers export', () => {
     await expect(stat(join(dir, '-'))).rejects.toThrow(/ENOENT/);
   });
 
-  it('writes through a link to a file not made yet', async () => {
+  it('writes through a chain of links to a file not made yet', async () => {
     const db = join(dir, 'a.db');
     await run(['subscribers', 'add', 'ada@example.org', '--db', db]);
     await mkdir(join(dir, 'mount'));
-    await symlink(join('mount', 'first.csv'), join(dir, 'link.csv'));
+    await symlink('hop.csv', join(dir, 'link.csv'));
+    await symlink(join('mount', 'first.csv'), join(dir, 'hop.csv'));
     expect((await run(['subscribers', 'export', join(dir, 'link.csv'), '--db', db])).code).toBe(0);
     expect((await lstat(join(dir, 'link.csv'))).isSymbolicLink()).toBe(true);
+    expect((await lstat(join(dir, 'hop.csv'))).isSymbolicLink()).toBe(true);
     expect(await readFile(join(dir, 'mount', 'first.csv'), 'utf8')).toContain('ada@example.org');
+  });
+
+  it('writes into a process substitution, >(gzip …), which is a /dev/fd link to a pipe', () => {
+    const db = join(dir, 'a.db');
+    execFileSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/bin.ts'), 'subscribers', 'add', 'ada@example.org', '--db', db], { cwd: root });
+    const out = join(dir, 'list.csv');
+    execFileSync('bash', ['-c', `"$0" --import tsx src/cli/bin.ts subscribers export >(cat > '${out}') --db '${db}'; wait`, process.execPath], { cwd: root });
+    expect(readFileSync(out, 'utf8')).toContain('ada@example.org');
   });
 
   // Only root can make a link another user owns.
@@ -117,7 +131,12 @@ describe('subscribers export', () => {
     await symlink(join(dir, 'precious'), join(shared, 'list.csv'));
     await lchown(join(shared, 'list.csv'), 65534, 65534);
     const result = await run(['subscribers', 'export', join(shared, 'list.csv'), '--db', db]);
-    expect(result).toMatchObject({ code: 2, stderr: `gazette: ${join(shared, 'list.csv')} is a symbolic link another user made in a shared folder — name the file itself\n` });
+    expect(result).toMatchObject({ code: 2, stderr: `gazette: ${join(shared, 'list.csv')}: ${join(shared, 'list.csv')} is a symbolic link another user made in a shared folder — name the file itself\n` });
+
+    // Behind a link of the caller's own, the planted one is found too.
+    await symlink(join(shared, 'list.csv'), join(dir, 'mine.csv'));
+    expect((await run(['subscribers', 'export', join(dir, 'mine.csv'), '--db', db])).code).toBe(2);
+    expect(await readFile(join(dir, 'precious'), 'utf8')).toBe('keep me\n');
     expect(await readFile(join(dir, 'precious'), 'utf8')).toBe('keep me\n');
   });
 
