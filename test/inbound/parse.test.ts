@@ -76,6 +76,8 @@ describe('parseInboundMessage', () => {
     ['5.0.0', 'smtp; 550 5.7.1 Message rejected as spam', 'transient'],
     ['5.4.1', 'smtp; 550 5.4.1 Recipient address rejected: Access denied. AS(201806281)', 'permanent'],
     ['5.1.8', 'smtp; 553 5.1.8 Sender address domain does not resolve', 'transient'],
+    ['5.1.0', 'smtp; 554 5.1.0 Sender denied', 'transient'],
+    ['5.1.0', 'smtp; 550 5.1.0 <bounces@mail.example.org>: Sender address rejected: User unknown in virtual alias table', 'transient'],
   ] as const)('reads a DSN with status %s and the diagnostic "%s" as %s', async (status, diagnostic, verdict) => {
     const text = inboundFixture('postfix-bounce', values)
       .replace('Status: 5.1.1', `Status: ${status}`)
