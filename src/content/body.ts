@@ -27,21 +27,69 @@ if (!schemeTest || !fuzzyHostTest) throw new Error('linkify-it has no schema_tes
 markdown.linkify.pretest = (text) =>
   text.includes('@') || ((text.includes(':') || text.includes('//')) && schemeTest.test(text)) || fuzzyHostTest.test(text);
 
-// A line that starts with <script>, <style> or <textarea> opens an HTML block that CommonMark ends only at the closing
-// tag, or at the end of the article when there is none: a line naming the tag in prose ("<style> sheets are…") made
-// the rest of the article raw HTML, its Markdown unread. Without a closing tag ahead, the line is a paragraph (and the
-// sanitizer keeps the tag as text).
+// A line that starts with <script>, <style>, <textarea> or <pre> opens an HTML block that CommonMark ends only at the
+// closing tag, or at the end of the article when there is none; so does one that starts with <!-- (the sanitizer then
+// drops it all): a line naming the tag in prose ("<style> sheets are…") made the rest of the article raw HTML, its
+// Markdown unread. Such a line opens a block only when the next tag of its name after it closes it (as
+// escapeUnclosedTags pairs them), or a --> follows it; else it is a paragraph. The tags are indexed once per source.
 const blockRules = (markdown.block.ruler as unknown as { __rules__: { name: string; fn: RuleBlock; alt: string[] }[] }).__rules__;
 const htmlBlock = blockRules.find((rule) => rule.name === 'html_block');
 if (!htmlBlock) throw new Error('markdown-it has no html_block rule');
 const htmlBlockRule = htmlBlock.fn;
+
+/** Where the block-opening tags of one source are, by name (sorted, and whether each is a closing one), and its `-->`. */
+interface TagIndex {
+  src: string;
+  tags: Map<string, { at: number[]; closing: boolean[] }>;
+  commentEnds: number[];
+}
+let tagIndex: TagIndex | null = null;
+
+function indexTags(src: string): TagIndex {
+  if (tagIndex?.src === src) return tagIndex;
+  const tags = new Map<string, { at: number[]; closing: boolean[] }>();
+  const commentEnds: number[] = [];
+  for (const match of src.matchAll(/<(\/?)(script|style|textarea|pre)(?=[\s/>]|$)|-->/gi)) {
+    const [, slash, name] = match;
+    if (name === undefined) commentEnds.push(match.index);
+    else {
+      const key = name.toLowerCase();
+      const list = tags.get(key) ?? { at: [], closing: [] };
+      list.at.push(match.index);
+      list.closing.push(slash === '/');
+      tags.set(key, list);
+    }
+  }
+  tagIndex = { src, tags, commentEnds };
+  return tagIndex;
+}
+
+/** The index of the first of the sorted `positions` after `start`, or their length. */
+function firstAfter(positions: readonly number[], start: number): number {
+  let low = 0;
+  let high = positions.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if ((positions[middle] ?? 0) > start) high = middle;
+    else low = middle + 1;
+  }
+  return low;
+}
+
 markdown.block.ruler.at(
   'html_block',
   (state, startLine, endLine, silent) => {
     const start = (state.bMarks[startLine] ?? 0) + (state.tShift[startLine] ?? 0);
     if (state.src.charCodeAt(start) === 0x3c) {
-      const opening = /^<(script|style|textarea)(?=[\s>]|$)/i.exec(state.src.slice(start, state.eMarks[startLine]));
-      if (opening && !new RegExp(`</${opening[1]}>`, 'i').test(state.src.slice(start))) return false;
+      const line = state.src.slice(start, state.eMarks[startLine]);
+      const opening = /^<(script|style|textarea|pre)(?=[\s>]|$)/i.exec(line)?.[1];
+      if (opening !== undefined) {
+        const named = indexTags(state.src).tags.get(opening.toLowerCase());
+        if (!named?.closing[firstAfter(named.at, start)]) return false;
+      } else if (line.startsWith('<!--')) {
+        const { commentEnds } = indexTags(state.src);
+        if (firstAfter(commentEnds, start + 3) === commentEnds.length) return false;
+      }
     }
     return htmlBlockRule(state, startLine, endLine, silent);
   },
@@ -165,7 +213,46 @@ export function renderPlainMarkdown(tokens: readonly Token[], baseUrl: string | 
   return plain.render(tokens as Token[], plainOptions, {});
 }
 
+// Tags whose content the parser reads as raw text (script, style, title, textarea, xmp), that the sanitizer drops
+// (option) or that runs on to the end (pre): opened and never closed, each takes the rest of the article with it.
+const SWALLOWING = /^<(\/?)(script|style|title|textarea|xmp|option|pre)(?=[\s/>]|$)/i;
+
+/**
+ * `tags` (the raw HTML of one block, or one paragraph's tags) with the `<` of each swallowing opening tag that no
+ * closing tag of its name follows written as `&lt;`: as HTML pairs them, the first closing tag ends the element, and
+ * one that never comes leaves the tag a word of prose ("added a <script> tag"). One pass, from the last tag.
+ */
+function escapeUnclosed(tags: readonly { text: string; set: (text: string) => void }[]): void {
+  const closedAfter = new Set<string>();
+  for (let i = tags.length - 1; i >= 0; i--) {
+    const tag = tags[i] as (typeof tags)[number];
+    const [, slash, name = ''] = SWALLOWING.exec(tag.text) ?? [];
+    if (slash === '/') closedAfter.add(name.toLowerCase());
+    else if (slash === '' && !closedAfter.has(name.toLowerCase())) tag.set(`&lt;${tag.text.slice(1)}`);
+  }
+}
+
+/**
+ * Keeps as text the swallowing tags no closing tag follows within their own HTML block or paragraph: a tag named in
+ * prose can then never pair with an element elsewhere (an embed further on), and a real element is removed whole.
+ */
+function escapeUnclosedTags(tokens: readonly Token[]): void {
+  for (const token of tokens) {
+    if (token.type === 'html_block') {
+      const parts = token.content.split(/(?=<)/);
+      escapeUnclosed(parts.map((text, i) => ({ text, set: (escaped: string) => void (parts[i] = escaped) })));
+      token.content = parts.join('');
+    } else if (token.type === 'inline') {
+      const raw = (token.children ?? []).filter((child) => child.type === 'html_inline');
+      escapeUnclosed(raw.map((child) => ({ text: child.content, set: (escaped: string) => void (child.content = escaped) })));
+    }
+  }
+}
+
 /** The body's HTML: Markdown with only the allow-listed tags, attributes and URL schemes, links and images absolute under `baseUrl`. */
 export function renderMarkdownBody(tokens: Token[], baseUrl: string | undefined): string {
-  return renderPlainMarkdown(tokens, baseUrl) ?? sanitizeBody(markdown.renderer.render(tokens, markdown.options, {}), baseUrl);
+  const plain = renderPlainMarkdown(tokens, baseUrl);
+  if (plain !== null) return plain;
+  escapeUnclosedTags(tokens);
+  return sanitizeBody(markdown.renderer.render(tokens, markdown.options, {}), baseUrl);
 }

@@ -28,37 +28,6 @@ function absolutize(attribute: string, baseUrl: string): sanitizeHtml.Transforme
   };
 }
 
-// Opening and closing tags whose content the parser reads as raw text (script, style, title, textarea, xmp) or the
-// sanitizer drops (option): opened and never closed, each would take the rest of the article with it.
-const SWALLOWING = /<(\/?)(script|style|title|textarea|xmp|option)(?=[\s/>]|$)/gi;
-
-/**
- * `html` with the `<` of each swallowing opening tag that its next tag of the same name does not close written as
- * `&lt;`, so a tag named in prose ("a <script> tag on the checkout page") stays text instead of removing what follows
- * it, up to the end or to a real element further on; a closed element is left to the sanitizer, which removes it
- * whole. One pass over the tags, from the last.
- */
-function escapeUnclosedTags(html: string): string {
-  const tags = [...html.matchAll(SWALLOWING)];
-  const next = new Map<string, 'open' | 'close'>();
-  const unclosed: number[] = [];
-  for (let i = tags.length - 1; i >= 0; i--) {
-    const tag = tags[i] as RegExpExecArray;
-    const name = (tag[2] ?? '').toLowerCase();
-    const closing = tag[1] === '/';
-    if (!closing && next.get(name) !== 'close') unclosed.push(tag.index);
-    next.set(name, closing ? 'close' : 'open');
-  }
-  if (unclosed.length === 0) return html;
-  let escaped = '';
-  let from = 0;
-  for (const at of unclosed.reverse()) {
-    escaped += `${html.slice(from, at)}&lt;`;
-    from = at + 1;
-  }
-  return escaped + html.slice(from);
-}
-
 const require = createRequire(import.meta.url);
 let sanitizer: typeof sanitizeHtml | undefined;
 
@@ -68,7 +37,6 @@ let sanitizer: typeof sanitizeHtml | undefined;
  */
 export function sanitizeBody(html: string, baseUrl?: string): string {
   sanitizer ??= require('sanitize-html') as typeof sanitizeHtml;
-  const kept = escapeUnclosedTags(html);
-  if (baseUrl === undefined) return sanitizer(kept, ALLOWED);
-  return sanitizer(kept, { ...ALLOWED, transformTags: { a: absolutize('href', baseUrl), img: absolutize('src', baseUrl) } });
+  if (baseUrl === undefined) return sanitizer(html, ALLOWED);
+  return sanitizer(html, { ...ALLOWED, transformTags: { a: absolutize('href', baseUrl), img: absolutize('src', baseUrl) } });
 }

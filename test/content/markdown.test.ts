@@ -124,6 +124,32 @@ describe('parseMarkdownArticle', () => {
     expect(html).toBe('<p>&lt;style&gt; sheets are how pages get their looks.</p>\n<p><strong>Bold</strong> and</p>\n<h2>Heading</h2>\n');
   });
 
+  it('removes an embed that writes a script from a script whole, showing none of its code', () => {
+    const { html } = parsed(
+      '---\ntitle: T\ndate: 2026-11-22\n---\nBefore.\n\n<script type="text/javascript">\ndocument.write("<script src=\'https://ads.example.com/a.js\'></scr" + "ipt>");\n</script>\n\nAfter.\n',
+    );
+    expect(html).not.toMatch(/document|script/);
+    expect(html).toContain('<p>Before.</p>');
+    expect(html).toContain('<p>After.</p>');
+  });
+
+  it('reads the Markdown after a line that starts a tag named in prose before a real element of its name', () => {
+    const { html } = parsed(
+      '---\ntitle: T\ndate: 2026-11-22\n---\n<script> is how pages run code.\n\nMiddle with **bold**.\n\n<script src="https://platform.twitter.com/widgets.js"></script>\n\nAfter.\n',
+    );
+    expect(html).toBe('<p>&lt;script&gt; is how pages run code.</p>\n<p>Middle with <strong>bold</strong>.</p>\n\n<p>After.</p>\n');
+  });
+
+  it('keeps the rest of the article after a line that opens <pre> or a comment and never closes it', () => {
+    expect(parsed('---\ntitle: T\ndate: 2026-11-22\n---\nFirst.\n\n<pre> is for code\n\nSecond **bold**.\n').html).toBe(
+      '<p>First.</p>\n<p>&lt;pre&gt; is for code</p>\n<p>Second <strong>bold</strong>.</p>\n',
+    );
+    expect(parsed('---\ntitle: T\ndate: 2026-11-22\n---\nFirst.\n\n<!-- TODO: check the figures\n\nSecond **bold**.\n').html).toBe(
+      '<p>First.</p>\n<p>&lt;!-- TODO: check the figures</p>\n<p>Second <strong>bold</strong>.</p>\n',
+    );
+    expect(parsed('---\ntitle: T\ndate: 2026-11-22\n---\nFirst.\n\n<!-- a real comment -->\n\n<pre>\ncode\n</pre>\n').html).toBe('<p>First.</p>\n\n<pre>\ncode\n</pre>\n');
+  });
+
   it('parses a paragraph of hundreds of thousands of inline tokens (an article under 1 MiB) without overflowing the stack', () => {
     const { html } = parsed(`---\ntitle: T\ndate: 2026-11-22\n---\n${'*a* '.repeat(120_000)}\n`);
     expect(html.length).toBeGreaterThan(1_000_000);
