@@ -33,7 +33,7 @@ function classifySmtpError(error: unknown): SendFailure | DeliveryError {
       return new DeliveryError(`the TLS handshake with the SMTP server failed (${e.message}) — check that its certificate is valid for the host in SMTP_URL`, options);
     }
     const hint = 'use smtps:// (port 465) or a server that offers STARTTLS, or add ?requireTLS=false to SMTP_URL for a relay on a network you trust';
-    return new DeliveryError(`the SMTP server offers no STARTTLS (${e.message}), and Gazette does not send SMTP_URL's password in the clear — ${hint}`, options);
+    return new DeliveryError(`the SMTP server would not start TLS (${e.message}), and Gazette does not send SMTP_URL's password in the clear — ${hint}`, options);
   }
   if (code !== null && code >= 400 && code < 500) {
     return new SendFailure(e.message, 'temporary', code, code === 421 || code === 454, options);

@@ -326,7 +326,7 @@ describe('SMTP failures', () => {
     sink = await startSink({}, { disabledCommands: ['STARTTLS'], authOptional: false, allowInsecureAuth: true, onAuth: (_auth, _session, callback) => (logins++, callback(null, { user: 'desk' })) }, remote ?? '');
     const transport = createTransport({ smtpUrl: sink.url.replace('//', '//desk:s3cret@'), outboxDir: '', dkim: null }, { maxConnections: 1 });
     try {
-      await expect(transport.send(await message(1))).rejects.toThrow(/offers no STARTTLS .* does not send SMTP_URL's password in the clear — use smtps:\/\//);
+      await expect(transport.send(await message(1))).rejects.toThrow(/would not start TLS .* does not send SMTP_URL's password in the clear — use smtps:\/\//);
       expect(logins).toBe(0);
       expect(sink.received).toHaveLength(0);
     } finally {
@@ -350,7 +350,7 @@ describe('SMTP failures', () => {
     const { port } = server.address() as AddressInfo;
     const transport = createTransport({ smtpUrl: `smtp://desk:s3cret@${remote ?? ''}:${port}`, outboxDir: '', dkim: null }, { maxConnections: 1 });
     try {
-      await expect(transport.send(await message(1))).rejects.toThrow(/offers no STARTTLS .*454 4\.7\.0/);
+      await expect(transport.send(await message(1))).rejects.toThrow(/would not start TLS .*454 4\.7\.0/);
     } finally {
       await transport.close();
       await new Promise((resolve) => server.close(resolve));
