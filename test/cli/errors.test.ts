@@ -169,10 +169,18 @@ describe('content', () => {
     const message =
       'locked/: cannot read this folder (EACCES); its articles stay as the last build made them, and nothing new in it is published — give Gazette permission to read it, or move it out of the content folder\n';
 
+    /** A build while the folder cannot be read. */
+    const lockedBuild = async (): Promise<{ code: number | null; stderr: string }> => {
+      await chmod(join(content, 'locked'), 0o000);
+      try {
+        return await build();
+      } finally {
+        await chmod(join(content, 'locked'), 0o755);
+      }
+    };
+
     // The first build cannot read it: nothing from it is published.
-    await chmod(join(content, 'locked'), 0o000);
-    const first = await build();
-    await chmod(join(content, 'locked'), 0o755);
+    const first = await lockedBuild();
     expect(first.stderr).toBe(message);
     expect(first.code).toBe(2);
     expect(await readFile(join(out, 'feed.xml'), 'utf8')).toContain('bridge');
@@ -180,9 +188,7 @@ describe('content', () => {
 
     // Read once, then unreadable again (a deploy's passing permissions): its article stays on the site and in the feeds.
     expect((await build()).code).toBe(0);
-    await chmod(join(content, 'locked'), 0o000);
-    const again = await build();
-    await chmod(join(content, 'locked'), 0o755);
+    const again = await lockedBuild();
     expect(again.stderr).toBe(message);
     expect(again.code).toBe(2);
     expect(await readFile(join(out, 'feed.xml'), 'utf8')).toContain('Hidden');

@@ -36,6 +36,16 @@ function gazette(args: string[], env: Record<string, string> = {}): Promise<{ co
   return run([...args, ...flags], { GAZETTE_SECRET: 'cli-secret-0123456789abcdefghijklmnop', ...env });
 }
 
+/** How many digests the database holds. */
+async function digestsMade(): Promise<number> {
+  const store = await openStore({ dbPath: database.db });
+  try {
+    return (await store.listDigests()).length;
+  } finally {
+    await store.close();
+  }
+}
+
 describe('gazette publish', () => {
   it('builds, makes a digest and writes one message per reader to the outbox; again, it makes nothing', async () => {
     const first = await gazette(['publish', '--json']);
@@ -75,24 +85,14 @@ describe('gazette publish', () => {
     const { code, stderr } = await publishing;
     expect(code, stderr).toBe(75);
     expect(stderr).toContain('before any digest was made: nothing was recorded or sent');
-    const store = await openStore({ dbPath: database.db });
-    try {
-      expect(await store.listDigests()).toHaveLength(0);
-    } finally {
-      await store.close();
-    }
+    expect(await digestsMade()).toBe(0);
   });
 
   it('refuses a DKIM key that is not one before any digest is made (exit 2)', async () => {
     const { code, stderr } = await gazette(['publish', '--json'], { DKIM_DOMAIN: 'example.org', DKIM_SELECTOR: 's1', DKIM_PRIVATE_KEY: 'garbage' });
     expect(code).toBe(2);
     expect(stderr).toContain('the DKIM private key is not a PEM private key');
-    const store = await openStore({ dbPath: database.db });
-    try {
-      expect(await store.listDigests()).toHaveLength(0);
-    } finally {
-      await store.close();
-    }
+    expect(await digestsMade()).toBe(0);
   });
 
   it('prints a readable summary without --json', async () => {
