@@ -123,7 +123,10 @@ export async function* readCsvRecords(input: Readable): AsyncGenerator<CsvRecord
     if (taken.some((line) => line.notUtf8)) {
       yield* parseBatch(batch);
       batch = [];
-      yield { ...record, error: 'is not valid UTF-8 text', hint: 'save the file as UTF-8 (Excel: "CSV UTF-8"), e.g. iconv -f WINDOWS-1252 -t UTF-8' };
+      // A UTF-16 file (Excel's "Unicode text") starts with its byte-order mark, FF FE or FE FF.
+      const utf16 = first.line === 1 && /^(?:\xff\xfe|\xfe\xff)/.test(first.text);
+      const hint = `save the file as UTF-8 (Excel: "CSV UTF-8"), e.g. iconv -f ${utf16 ? 'UTF-16' : 'WINDOWS-1252'} -t UTF-8`;
+      yield { ...record, error: 'is not valid UTF-8 text', hint };
       continue;
     }
     // A record over several lines is either a quoted field with line breaks (rare, valid) or a stray quote that

@@ -62,8 +62,11 @@ function oneEditApart(a: string, b: string): boolean {
   return a.slice(i + (a.length >= b.length ? 1 : 0)) === b.slice(i + (b.length >= a.length ? 1 : 0));
 }
 
-/** A column a tool names for the state of a subscription (`subscription status`, `Opt-in status`), not of a payment. */
-const subscriptionStatus = /^(?:subscription|subscriber|member|membership|list|email|contact|newsletter|opt[ _-]?in)[ _-]?status$/;
+/**
+ * A column a tool names for the state of a subscription (`subscription status`, `Opt-in status`), not of a payment or
+ * of an address's deliverability (a list cleaner's `Email Status`: valid, invalid).
+ */
+const subscriptionStatus = /^(?:subscription|subscriber|member|membership|list|contact|newsletter|opt[ _-]?in)[ _-]?status$/;
 
 /**
  * The column Gazette reads that an unknown header cell looks like a misspelling of (one edit away, or a

@@ -167,7 +167,7 @@ describe('importSubscribers', () => {
   });
 
   it('ignores columns of other tools that look like none it reads', async () => {
-    const { problems, summary } = await importText('email,first name,date,member_rating,Payment Status\na@example.org,A,2026-01-01,4,paid\n');
+    const { problems, summary } = await importText('email,first name,date,member_rating,Payment Status,Email Status\na@example.org,A,2026-01-01,4,paid,valid\n');
     expect(problems).toEqual([]);
     expect(summary.added).toBe(1);
   });
@@ -179,6 +179,13 @@ describe('importSubscribers', () => {
     expect(problems).toEqual([expect.objectContaining({ line: 2, message: 'is not valid UTF-8 text', hint: expect.stringContaining('iconv -f WINDOWS-1252 -t UTF-8') })]);
     expect(summary).toMatchObject({ added: 1, rejected: 1 });
     expect(await store.findSubscriber('jose@example.org')).toBeNull();
+  });
+
+  it('names UTF-16 in the hint for a file that starts with its byte-order mark', async () => {
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('email\na@example.org\n', 'utf16le')]);
+    await expect(importSubscribers(store, Readable.from([utf16]), { path: 'readers.csv', now, onProblem: () => undefined })).rejects.toThrow(
+      'readers.csv:1: the header row is not valid UTF-8 text — save the file as UTF-8 (Excel: "CSV UTF-8"), e.g. iconv -f UTF-16 -t UTF-8',
+    );
   });
 
   it('keeps a U+FFFD that a UTF-8 file really holds (a name an older import stored so), so export and import round-trip', async () => {
