@@ -29,8 +29,11 @@ export interface LoadOptions {
   listing?: Promise<ArticleFiles>;
   /** Parse threads the caller started ahead (see startParseThread): used, or ended, by the time the articles are loaded. */
   parseThreads?: readonly Worker[];
-  /** Which article id held each folder under `articles/` in the last build (see urlHolders): it keeps it against a newcomer. */
-  heldBy?: ReadonlyMap<string, string>;
+  /**
+   * Which article id held each folder under `articles/` in the last build (see urlHolders): it keeps it against a
+   * newcomer. Asked for only when files clash, which nearly no build has.
+   */
+  heldBy?: () => ReadonlyMap<string, string>;
 }
 
 const byPath = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -48,10 +51,8 @@ function isSkipped(path: string): boolean {
 export interface ArticleFiles {
   /** Paths relative to the content folder, with `/`, sorted. */
   paths: string[];
-  /** A problem for each subfolder that cannot be read (the rest is still found). */
+  /** A problem for each subfolder that cannot be read (the rest is still found), by its path with a final `/`. */
   problems: Problem[];
-  /** Those subfolders, each with a final `/`. */
-  unreadable: string[];
   /** Per path, its file's fingerprint (see `fileFingerprint`) when read ahead, at `now`. */
   fingerprints?: (string | null)[];
 }
@@ -81,7 +82,6 @@ export async function listArticleFiles(contentDir: string, statAhead: boolean | 
 function findArticleFiles(contentDir: string): ArticleFiles {
   const paths: string[] = [];
   const problems: Problem[] = [];
-  const unreadable: string[] = [];
   const folders = [''];
   for (let folder = folders.pop(); folder !== undefined; folder = folders.pop()) {
     let entries: Dirent[];
@@ -96,7 +96,6 @@ function findArticleFiles(contentDir: string): ArticleFiles {
           { cause: error },
         );
       }
-      unreadable.push(`${folder}/`);
       problems.push({
         path: `${folder}/`,
         message: `cannot read this folder (${code}); its articles stay as the last build made them, and nothing new in it is published`,
@@ -111,7 +110,7 @@ function findArticleFiles(contentDir: string): ArticleFiles {
       else if (entry.isFile() && isArticlePath(path)) paths.push(path);
     }
   }
-  return { paths: paths.sort(byPath), problems, unreadable };
+  return { paths: paths.sort(byPath), problems };
 }
 
 /**
@@ -201,7 +200,7 @@ function clashProblem(article: Article, folder: string, owner: Article): Problem
  * want one folder, the one that came first keeps it (see cameFirst) and each other gets a problem naming it: a new
  * file whose headline gives a live article's URL is reported, and the live article stays.
  */
-function rejectDuplicateSlugs(articles: readonly Article[], heldBy: ReadonlyMap<string, string>): LoadResult {
+function rejectDuplicateSlugs(articles: readonly Article[], heldBy: () => ReadonlyMap<string, string>): LoadResult {
   const taken = new Set<string>();
   // Nearly every build has no clash: one pass finds that, and only a clash sorts the articles.
   const clash = articles.some((article) => foldersOf(article).some((folder) => taken.size === taken.add(folder).size));
@@ -209,7 +208,7 @@ function rejectDuplicateSlugs(articles: readonly Article[], heldBy: ReadonlyMap<
   const owners = new Map<string, Article>();
   const problems: Problem[] = [];
   const refused = new Set<Article>();
-  for (const article of [...articles].sort(cameFirst(heldBy))) {
+  for (const article of [...articles].sort(cameFirst(heldBy()))) {
     const folders = foldersOf(article);
     const clashes = folders.flatMap((folder) => {
       const owner = owners.get(folder);
@@ -234,9 +233,9 @@ export async function loadArticles(contentDir: string, options: ParseOptions, lo
   const results = await loadArticleFiles(contentDir, files, options, load);
   // A folder that could not be read (a deploy's passing permissions) was not deleted: the articles the last build read
   // from it stay, rather than vanish from the site, the feeds and the sitemap.
-  const kept = files.unreadable.flatMap((folder) => load.cache?.keepUnder(folder) ?? []);
+  const kept = unreadable.flatMap((problem) => load.cache?.keepUnder(problem.path) ?? []);
   const read = results.flatMap((result) => (result.ok ? [result.article] : []));
-  const unique = rejectDuplicateSlugs(kept.length === 0 ? read : [...read, ...kept].sort((a, b) => byPath(a.sourcePath, b.sourcePath)), load.heldBy ?? new Map());
+  const unique = rejectDuplicateSlugs(kept.length === 0 ? read : [...read, ...kept].sort((a, b) => byPath(a.sourcePath, b.sourcePath)), load.heldBy ?? (() => new Map()));
   const problems = [...unreadable, ...results.flatMap((result) => (result.ok ? [] : [result.problem])), ...unique.problems];
   problems.sort((a, b) => byPath(a.path, b.path) || (a.line ?? 0) - (b.line ?? 0));
   return { articles: distinctTimes(unique.articles), problems };

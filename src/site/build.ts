@@ -89,7 +89,7 @@ export async function buildSite(options: Pick<RuntimeOptions, 'contentDir' | 'ou
     const { config } = site;
     const parseOptions = { timezone: config.timezone, baseUrl: config.baseUrl, languages: config.languages };
     const previous = readManifest(options.outDir);
-    const heldBy = urlHolders(previous);
+    const heldBy = (): Map<string, string> => urlHolders(previous);
     const { articles, problems } = await loadArticles(options.contentDir, parseOptions, { cache, listing, parseThreads: await threads, heldBy });
     // Written while the pages are (a shard a turn): the cache already holds what it will keep.
     const saved = cache.save().then(() => site.save());
