@@ -218,18 +218,21 @@ export function renderPlainMarkdown(tokens: readonly Token[], baseUrl: string | 
 const SWALLOWING = /^<(\/?)(script|style|title|textarea|xmp|option|pre)(?=[\s/>]|$)/i;
 
 /**
- * `tags` (the raw HTML of one block, or one paragraph's tags) with the `<` of each swallowing opening tag that no
- * closing tag of its name follows written as `&lt;`: as HTML pairs them, the first closing tag ends the element, and
- * one that never comes leaves the tag a word of prose ("added a <script> tag"). One pass, from the last tag.
+ * `tags` (the pieces of one HTML block, each from a `<`, or one paragraph's tags) with the `<` of each swallowing
+ * opening tag that no closing tag of its name follows written as `&lt;`: as HTML pairs them, the first closing tag
+ * ends the element, and one that never comes leaves the tag a word of prose ("added a <script> tag"). One pass, from
+ * the last tag.
  */
-function escapeUnclosed(tags: readonly { text: string; set: (text: string) => void }[]): void {
+function escapeUnclosed(tags: readonly string[]): string[] {
+  const escaped = [...tags];
   const closedAfter = new Set<string>();
   for (let i = tags.length - 1; i >= 0; i--) {
-    const tag = tags[i] as (typeof tags)[number];
-    const [, slash, name = ''] = SWALLOWING.exec(tag.text) ?? [];
+    const tag = tags[i] ?? '';
+    const [, slash, name = ''] = SWALLOWING.exec(tag) ?? [];
     if (slash === '/') closedAfter.add(name.toLowerCase());
-    else if (slash === '' && !closedAfter.has(name.toLowerCase())) tag.set(`&lt;${tag.text.slice(1)}`);
+    else if (slash === '' && !closedAfter.has(name.toLowerCase())) escaped[i] = `&lt;${tag.slice(1)}`;
   }
+  return escaped;
 }
 
 /**
@@ -238,13 +241,11 @@ function escapeUnclosed(tags: readonly { text: string; set: (text: string) => vo
  */
 function escapeUnclosedTags(tokens: readonly Token[]): void {
   for (const token of tokens) {
-    if (token.type === 'html_block') {
-      const parts = token.content.split(/(?=<)/);
-      escapeUnclosed(parts.map((text, i) => ({ text, set: (escaped: string) => void (parts[i] = escaped) })));
-      token.content = parts.join('');
-    } else if (token.type === 'inline') {
+    if (token.type === 'html_block') token.content = escapeUnclosed(token.content.split(/(?=<)/)).join('');
+    else if (token.type === 'inline') {
       const raw = (token.children ?? []).filter((child) => child.type === 'html_inline');
-      escapeUnclosed(raw.map((child) => ({ text: child.content, set: (escaped: string) => void (child.content = escaped) })));
+      const escaped = escapeUnclosed(raw.map((child) => child.content));
+      for (const [i, child] of raw.entries()) child.content = escaped[i] ?? child.content;
     }
   }
 }
