@@ -58,12 +58,15 @@ export function resolveSubscribeLimits(env: Readonly<Record<string, string | und
   };
 }
 
+/** Resolves on the next turn of the event loop, once the I/O now due has run. */
+const nextTurn = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** Work that runs after the answer is sent (confirmation mails), so its duration tells a client nothing. */
 export class BackgroundTasks {
   private readonly running = new Set<Promise<void>>();
 
   /** Starts `task` once `sent` resolves (the answer has gone out; by default, the next turn); a failure goes to `onError`. */
-  run(task: () => Promise<void>, onError: (error: unknown) => void, sent: Promise<void> = new Promise<void>((resolve) => setImmediate(resolve))): void {
+  run(task: () => Promise<void>, onError: (error: unknown) => void, sent: Promise<void> = nextTurn()): void {
     const done: Promise<void> = sent
       .then(task)
       .catch(onError)
@@ -84,7 +87,7 @@ export class BackgroundTasks {
  */
 function answerSent(c: Context): Promise<void> {
   const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
-  if (!outgoing) return new Promise<void>((resolve) => setImmediate(resolve));
+  if (!outgoing) return nextTurn();
   return new Promise<void>((resolve) => {
     if (outgoing.writableFinished || outgoing.destroyed) return resolve();
     outgoing.once('finish', resolve);
