@@ -138,7 +138,7 @@ function looksLikeBounce(email: Email, bySubject: boolean): boolean {
 /**
  * Guesses the verdict of a non-standard bounce from its text before the quoted message, IP addresses left out: the
  * first enhanced status code, else the first SMTP reply code, else the words "permanent" or "delayed"; permanent only
- * when it names the address as bad (isBadAddressStatus); with nothing to go on it is transient (counted, not fatal).
+ * when it names the address as bad (isBadAddress); with nothing to go on it is transient (counted, not fatal).
  */
 function guessBounce(email: Email): Omit<DsnReport, 'kind' | keyof Common> {
   const text = email.text ?? '';

@@ -121,11 +121,11 @@ async function publishOn(
     import('../digest/archive.js'),
     import('../digest/render-thread.js'),
   ]);
-  // MJML renders on a thread that ends before delivery (the send does not carry its tens of MB), and loads there
-  // while this thread builds.
   // Made before anything is built, recorded or started: a bad DKIM key is a setup error then, not after a digest that
   // waits, and leaves no MJML thread behind.
   const transport = createTransport(options, hooks.settings ?? defaultDeliverySettings);
+  // MJML renders on a thread that ends before delivery (the send does not carry its tens of MB), and loads there
+  // while this thread builds.
   const mjml = hooks.emailThread ?? startEmailThread();
   mjml.warm();
   const made = async (): Promise<{ build: BuildResult; digests: DigestMade[]; websub: WebSubPing[] }> => {
