@@ -1,6 +1,6 @@
 // The digest stage's public face: select, render once, personalize per reader, archive, store.
 export { writeDigestArchive, type ArchivedDigest } from './archive.js';
-export { renderConfirmation } from './confirm.js';
+export { fillConfirmation, renderConfirmationTemplate, type ConfirmationTemplate } from './confirm.js';
 export { makeDigest, readDigestHistory } from './make.js';
 export { personalize, placeholders, type PersonalizedEmail, type Reader, type RenderedEmail } from './personalize.js';
 export { previewDigest, type DigestPreview } from './preview.js';

@@ -15,7 +15,7 @@ import type { Logger } from '../log.js';
 import { createAdminApp } from './admin.js';
 import { emailKey } from '../store/sql.js';
 import type { Store, Subscriber, SubscriberChoices } from '../store/types.js';
-import { composeConfirmation } from '../subscribers/confirmation.js';
+import { createConfirmationComposer } from '../subscribers/confirmation.js';
 import { choiceBoxes, choicesFromForm, type KnownChoices } from '../subscribers/choices.js';
 import { confirmLinkLifetimeMs, confirmSubscription, requestSubscription, unsubscribeSubscriber } from '../subscribers/manage.js';
 import { resolveSecret, verifyToken } from '../subscribers/tokens.js';
@@ -83,7 +83,8 @@ export class BackgroundTasks {
 /**
  * Resolves once the whole answer to `c` has been handed to the socket, or the connection closed (on node-server; on
  * the next turn elsewhere). A compressed answer is still streaming when the handler returns: a confirmation mail
- * rendered on this thread meanwhile held its end back about 8 ms, which told a client whether an address was new.
+ * made on this thread meanwhile (then an 8 ms MJML render each) held its end back, which told a client whether an
+ * address was new.
  */
 function answerSent(c: Context): Promise<void> {
   const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
@@ -201,11 +202,12 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
     return notice(c, 429, words('server.subscribe.rateLimited.title'), [message]);
   };
 
+  const composeConfirmation = createConfirmationComposer(config, secret);
   const sendConfirmation = (subscriber: Subscriber, nonce: string, sent: Promise<void>): void => {
     const at = now();
     background.run(
       async () => {
-        const message = await composeConfirmation({ config, secret, subscriber, nonce, now: at });
+        const message = await composeConfirmation(subscriber, nonce, at);
         await transport.send(message);
         logger?.info({ subscriber: subscriber.id }, 'confirmation mail sent');
       },

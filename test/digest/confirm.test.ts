@@ -1,14 +1,16 @@
 import mjml2html from 'mjml';
 import { describe, expect, it } from 'vitest';
-import { renderConfirmation } from '../../src/digest/confirm.js';
-import { renderEmailMjml } from '../../src/digest/email.js';
+import { fillConfirmation, renderConfirmationTemplate } from '../../src/digest/confirm.js';
+import { htmlToText, renderEmailHtml, renderEmailMjml } from '../../src/digest/email.js';
 import { siteView } from '../../src/digest/render.js';
 import { testConfig } from '../fixtures/digest/articles.js';
 
 const config = testConfig();
 const confirmUrl = 'https://news.example.org/confirm?token=abc.def&v=1';
+const renderConfirmation = async (input: { config: typeof config; confirmUrl: string }) =>
+  fillConfirmation(await renderConfirmationTemplate(input.config), input.confirmUrl);
 
-describe('renderConfirmation', () => {
+describe('the confirmation mail', () => {
   it('asks the reader to confirm, with the link in both parts', async () => {
     const email = await renderConfirmation({ config, confirmUrl });
     expect(email.subject).toBe('Confirm your subscription to Example News');
@@ -30,6 +32,19 @@ describe('renderConfirmation', () => {
   it('keeps a site title with a line break out of the subject header', async () => {
     const email = await renderConfirmation({ config: testConfig({}, { title: 'Example\r\nBcc: x@example.org' }), confirmUrl });
     expect(email.subject).toBe('Confirm your subscription to Example Bcc: x@example.org');
+  });
+
+  it('fills the template with the bytes a render with the link gives, a link long enough to wrap included', async () => {
+    const views: object[] = [];
+    const template = await renderConfirmationTemplate(config, (name, view) => {
+      views.push(view);
+      return renderEmailHtml(name, view);
+    });
+    for (const link of [confirmUrl, `https://news.example.org/confirm?token=${'a'.repeat(20)}.${'n'.repeat(22)}.${'s'.repeat(43)}`]) {
+      const html = await renderEmailHtml('confirm', { ...views[0], confirmUrl: link });
+      expect(fillConfirmation(template, link)).toEqual({ subject: template.subject, html, text: htmlToText(html) });
+    }
+    expect(views).toHaveLength(1);
   });
 
   it('produces MJML that passes strict validation', async () => {
