@@ -67,8 +67,10 @@ function sameOrigin(c: Context, baseUrl: string): boolean {
   return origin === undefined || origin === new URL(c.req.url).origin || origin === new URL(baseUrl).origin;
 }
 
-/** The password of an HTTP basic `Authorization` header (any user name), or null. */
-function basicPassword(header: string | undefined): string | null {
+/** The token an `Authorization` header presents: a bearer token, or the password of basic auth (any user name); else null. */
+function presentedToken(header: string | undefined): string | null {
+  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  if (bearer) return bearer[1] ?? null;
   const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header ?? '');
   if (!match) return null;
   const decoded = Buffer.from(match[1] ?? '', 'base64').toString('utf8');
@@ -102,10 +104,11 @@ export function createAdminApp(deps: AdminDeps): Hono {
   const app = new Hono();
 
   const loginPage = (c: Context, status: 401 | 429, error: string | null): Response => {
-    // Browsers get the sign-in form (a Basic challenge would pop up their own dialog instead); other clients
-    // learn that basic auth works.
+    // A 401 names how to authenticate (RFC 9110). Browsers get the sign-in form and only the Bearer challenge, which
+    // they leave to the page (a Basic one would pop up their own dialog instead); other clients learn both.
     const browser = c.req.header('sec-fetch-dest') !== undefined || /text\/html/i.test(c.req.header('accept') ?? '');
     if (!browser) c.header('WWW-Authenticate', 'Basic realm="Gazette admin", charset="UTF-8"');
+    c.header('WWW-Authenticate', 'Bearer realm="Gazette admin"', { append: true });
     return c.html(templates.login({ title: deps.config.title, css: templates.css, error }), status);
   };
   const refuse = (c: Context, reason: string): Response => {
@@ -156,7 +159,7 @@ export function createAdminApp(deps: AdminDeps): Hono {
     const blocked = limited(c);
     if (blocked) return blocked;
     const nowMs = deps.now().getTime();
-    const password = basicPassword(c.req.header('authorization'));
+    const password = presentedToken(c.req.header('authorization'));
     if (password !== null ? tokenMatches(deps.token, password) : sessionValid(deps.token, getCookie(c, cookieName), nowMs)) {
       await next();
       return;

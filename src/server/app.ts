@@ -13,6 +13,7 @@ import { quoteValue } from '../errors.js';
 import { t } from '../i18n/index.js';
 import type { Logger } from '../log.js';
 import { createAdminApp } from './admin.js';
+import { readBodyUpTo } from './body.js';
 import { emailKey } from '../store/sql.js';
 import type { Store, Subscriber, SubscriberChoices } from '../store/types.js';
 import { createConfirmationComposer } from '../subscribers/confirmation.js';
@@ -23,7 +24,7 @@ import { mailboxKey, validateEmail, type ValidEmail } from '../subscribers/valid
 import { loadPages, type PageName, type PageViews } from './pages.js';
 import { formList, isForm, mountPreferences } from './preferences.js';
 import { clientKey, SlidingWindowLimiter, type RateDecision, type RateLimit } from './rate-limit.js';
-import { createStaticHandler } from './static.js';
+import { createStaticSite } from './static.js';
 import { createWebhooks, type WebhookDeps } from './webhooks.js';
 
 /**
@@ -182,11 +183,11 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
   const choices = deps.choices ?? (() => Promise.resolve({ sections: [], editions: editionsOf(config) }));
   const words = (key: string, params?: Record<string, string | number>): string => t(config.locale, key, params);
 
-  const page = <P extends PageName>(c: Context, status: 200 | 400 | 403 | 404 | 413 | 415 | 429 | 500, name: P, title: string, view: PageViews[P]): Response => {
+  const page = <P extends PageName>(c: Context, status: 200 | 400 | 403 | 404 | 405 | 413 | 415 | 429 | 500, name: P, title: string, view: PageViews[P]): Response => {
     c.header('Cache-Control', 'no-store');
     return c.html(render(name, c.req.path, title, view), status);
   };
-  const notice = (c: Context, status: 200 | 400 | 403 | 404 | 413 | 415 | 429 | 500, heading: string, paragraphs: string[], link: PageViews['notice']['link'] = null): Response =>
+  const notice = (c: Context, status: 200 | 400 | 403 | 404 | 405 | 413 | 415 | 429 | 500, heading: string, paragraphs: string[], link: PageViews['notice']['link'] = null): Response =>
     page(c, status, 'notice', heading, { heading, paragraphs, link });
   const subscribeAgain = { href: '/subscribe/', label: words('server.subscribe.again') };
 
@@ -248,21 +249,7 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
   };
 
   const tooLarge = (c: Context): Response => notice(c, 413, words('server.subscribe.tooLarge.title'), [words('server.subscribe.tooLarge')]);
-  // Reads the whole body here, chunked or not, or none at all (RFC 8058 allows an empty one-click POST), at most
-  // maxBody bytes, into a plain Request for parseBody and json. (Hono's bodyLimit on node-server answered 500 to a
-  // chunked POST and to one without a body.)
-  const readBody: MiddlewareHandler = async (c, next) => {
-    if (Number(c.req.header('content-length') ?? 0) > maxBody) return tooLarge(c);
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    for await (const chunk of c.req.raw.body ?? []) {
-      size += chunk.byteLength;
-      if (size > maxBody) return tooLarge(c);
-      chunks.push(chunk);
-    }
-    c.req.raw = new Request(c.req.url, { method: c.req.method, headers: c.req.raw.headers, body: Buffer.concat(chunks) });
-    await next();
-  };
+  const readBody = readBodyUpTo(maxBody, tooLarge);
   const siteOrigin = new URL(config.baseUrl).origin;
   // Forms post only from the site itself: another site cannot make its visitors' browsers subscribe (or confirm) anyone.
   const sameOrigin: MiddlewareHandler = async (c, next) => {
@@ -415,10 +402,30 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
     app.route('/admin', createAdminApp({ token: deps.adminToken, store, config, now, clientOf, readBody, logger }));
   }
 
-  const serveOut = createStaticHandler(deps.options.outDir);
-  app.get('*', staticSecurity, (c) => serveOut(c));
+  const site = createStaticSite(deps.options.outDir);
+  app.get('*', staticSecurity, (c) => site.serve(c));
 
-  app.notFound((c) => notice(c, 404, words('server.notFound.title'), [words('server.notFound')], { href: '/', label: words('server.goTo', { site: config.title }) }));
+  /**
+   * The methods the resource at `c`'s path answers (RFC 9110 `Allow`): its routes', else GET and HEAD where it names
+   * a file of the site. Empty when there is no resource there.
+   */
+  const allowedMethods = async (c: Context): Promise<string[]> => {
+    const methods = new Set(app.routes.filter((route) => route.path === c.req.path && route.method !== 'ALL').map((route) => route.method));
+    if (methods.size === 0 && c.req.method !== 'GET' && c.req.method !== 'HEAD' && (await site.serves(new URL(c.req.url)))) methods.add('GET');
+    if (methods.has('GET')) methods.add('HEAD');
+    return ['GET', 'HEAD', 'POST'].filter((method) => methods.has(method));
+  };
+  // A path that exists but not for this method is a 405 with what it allows (an OPTIONS request gets just that);
+  // a path that is not there at all, or that a route found empty, is a 404.
+  app.notFound(async (c) => {
+    const allowed = await allowedMethods(c);
+    if (allowed.length > 0 && !allowed.includes(c.req.method)) {
+      c.header('Allow', allowed.join(', '));
+      if (c.req.method === 'OPTIONS') return c.body(null, 204);
+      return notice(c, 405, words('server.methodNotAllowed.title'), [words('server.methodNotAllowed', { methods: allowed.join(', ') })]);
+    }
+    return notice(c, 404, words('server.notFound.title'), [words('server.notFound')], { href: '/', label: words('server.goTo', { site: config.title }) });
+  });
   app.onError((error, c) => {
     logger?.error({ err: error, path: c.req.path }, 'request failed');
     return notice(c, 500, words('server.error.title'), [words('server.error')]);

@@ -3,7 +3,7 @@
 // file's bytes is deterministic, so a tag still names exactly one byte sequence, and feed readers keep the
 // strong validators they revalidate with. (Hono's compress middleware would weaken them to W/.)
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, type Stats } from 'node:fs';
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { basename, join, sep } from 'node:path';
 import { Readable, pipeline } from 'node:stream';
@@ -133,8 +133,18 @@ function movedTo(redirects: ReadonlyMap<string, string>, segments: readonly stri
   return undefined;
 }
 
-/** Serves the files of `root` for GET and HEAD; answers 404 for anything it will not or cannot serve, 301 at an old URL. */
-export function createStaticHandler(root: string): (c: Context) => Promise<Response> {
+/** The built site as the server serves it. */
+export interface StaticSite {
+  /** Answers GET and HEAD with a file of the site; 404 for anything it will not or cannot serve, 301 at an old URL. */
+  serve(c: Context): Promise<Response>;
+  /** Whether GET at `url` finds something: a file, or a redirect to one. */
+  serves(url: URL): Promise<boolean>;
+}
+
+type Found = { moved: string } | { file: string; info: Stats } | null;
+
+/** Serves the files of `root` (see StaticSite). */
+export function createStaticSite(root: string): StaticSite {
   const versions = new Map<string, FileVersion>();
   let rootReal: string | null = null;
   const redirects = redirectsOf(root);
@@ -150,28 +160,33 @@ export function createStaticHandler(root: string): (c: Context) => Promise<Respo
     return hash;
   }
 
-  return async (c) => {
-    const url = new URL(c.req.url);
+  /** The file `url` names, where it moved (a Location), or null. */
+  async function find(url: URL): Promise<Found> {
     const segments = safeSegments(url.pathname);
-    if (!segments) return c.notFound();
+    if (!segments) return null;
     const moved = segments.length > 0 ? movedTo(await redirects(), segments) : undefined;
-    if (moved !== undefined) return c.redirect(`/${moved.split('/').map(encodeURIComponent).join('/')}${url.search}`, 301);
-    let file: string;
-    let info: Awaited<ReturnType<typeof stat>>;
+    if (moved !== undefined) return { moved: `/${moved.split('/').map(encodeURIComponent).join('/')}${url.search}` };
     try {
       rootReal ??= await realpath(root);
-      file = await realpath(join(rootReal, ...segments));
-      if (file !== rootReal && !file.startsWith(rootReal + sep)) return c.notFound();
-      info = await stat(file);
+      let file = await realpath(join(rootReal, ...segments));
+      if (file !== rootReal && !file.startsWith(rootReal + sep)) return null;
+      let info = await stat(file);
       if (info.isDirectory()) {
-        if (!url.pathname.endsWith('/')) return c.redirect(`${url.pathname}/${url.search}`, 301);
+        if (!url.pathname.endsWith('/')) return { moved: `${url.pathname}/${url.search}` };
         file = join(file, 'index.html');
         info = await stat(file);
       }
-      if (!info.isFile()) return c.notFound();
+      return info.isFile() ? { file, info } : null;
     } catch {
-      return c.notFound();
+      return null;
     }
+  }
+
+  const serve = async (c: Context): Promise<Response> => {
+    const found = await find(new URL(c.req.url));
+    if (found === null) return c.notFound();
+    if ('moved' in found) return c.redirect(found.moved, 301);
+    const { file, info } = found;
 
     const type = contentTypeOf(file);
     const compressible = COMPRESSIBLE_CONTENT_TYPE_REGEX.test(type);
@@ -210,4 +225,6 @@ export function createStaticHandler(root: string): (c: Context) => Promise<Respo
       : source;
     return new Response(Readable.toWeb(body) as ReadableStream, { status: 200, headers });
   };
+
+  return { serve, serves: async (url) => (await find(url)) !== null };
 }

@@ -8,6 +8,7 @@ import { oneLine, shorten } from '../content/text.js';
 import { bounceDetail, dedupeKeyOf, type ReturnEvent, type ReturnEventKind, type ReturnEventSource } from '../inbound/events.js';
 import type { RecordEvent } from '../inbound/listener.js';
 import type { Logger } from '../log.js';
+import { readBodyUpTo } from './body.js';
 
 /** The environment variables that switch each webhook on (README "Webhooks"). */
 export const webhookEnv = {
@@ -198,23 +199,6 @@ export function postmarkEvent(body: Json, at: Date): ReturnEvent | null {
   }
 }
 
-/**
- * The body as text, or null when it is over `maxBody`. Read here rather than through Hono's bodyLimit, which
- * answers 500 to a chunked request on @hono/node-server.
- */
-async function readText(c: Context): Promise<string | null> {
-  const body = c.req.raw.body;
-  if (!body) return '';
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
-    size += chunk.length;
-    if (size > maxBody) return null;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 /** Builds the `/webhooks/*` routes; mounted by the app under `/webhooks`. */
 export function createWebhooks(deps: WebhookDeps): Hono {
   const now = deps.now ?? (() => new Date());
@@ -247,20 +231,25 @@ export function createWebhooks(deps: WebhookDeps): Hono {
     return c.json({ status: 'ok', events: outcomes.length });
   };
   const readJson = async (c: Context): Promise<Json | null> => {
-    const text = await readText(c);
-    if (text === null) return null;
     try {
-      return obj(JSON.parse(text));
+      return obj(JSON.parse(await c.req.text()));
     } catch {
       return null;
     }
   };
 
   const app = new Hono();
+  app.use(
+    '*',
+    readBodyUpTo(maxBody, (c) => {
+      logger?.warn({ path: c.req.path, contentLength: c.req.header('content-length') ?? null }, 'webhook refused: the body is too large');
+      return c.json({ error: 'too_large', message: `the body is over ${maxBody / 1024} KiB` }, 413);
+    }),
+  );
 
-  app.post('/ses', async (c) => {
-    const topics = (deps.env[webhookEnv.sesTopics] ?? '').split(',').map((t) => t.trim()).filter(Boolean);
-    if (topics.length === 0) return c.notFound();
+  // A provider's route exists only when its secrets are set: elsewhere its path is an unknown page (404).
+  const topics = (deps.env[webhookEnv.sesTopics] ?? '').split(',').map((t) => t.trim()).filter(Boolean);
+  if (topics.length > 0) app.post('/ses', async (c) => {
     const message = await readJson(c);
     if (!message) return refuse(c, 'ses', 'the body is not an SNS message');
     let problem: string | null;
@@ -295,9 +284,8 @@ export function createWebhooks(deps: WebhookDeps): Hono {
     return record(c, 'ses', sesEvents(notification, now()));
   });
 
-  app.post('/mailgun', async (c) => {
-    const key = deps.env[webhookEnv.mailgunKey];
-    if (!key) return c.notFound();
+  const key = deps.env[webhookEnv.mailgunKey];
+  if (key) app.post('/mailgun', async (c) => {
     const body = await readJson(c);
     const signature = obj(body?.signature);
     const timestamp = str(signature.timestamp) ?? '';
@@ -311,10 +299,9 @@ export function createWebhooks(deps: WebhookDeps): Hono {
     return record(c, 'mailgun', e ? [e] : []);
   });
 
-  app.post('/postmark', async (c) => {
-    const user = deps.env[webhookEnv.postmarkUser];
-    const password = deps.env[webhookEnv.postmarkPassword];
-    if (!user || !password) return c.notFound();
+  const user = deps.env[webhookEnv.postmarkUser];
+  const password = deps.env[webhookEnv.postmarkPassword];
+  if (user && password) app.post('/postmark', async (c) => {
     const authorization = c.req.header('authorization') ?? '';
     const credentials = /^Basic ([A-Za-z0-9+/=]+)$/i.exec(authorization)?.[1];
     const decoded = credentials ? Buffer.from(credentials, 'base64').toString('utf8') : '';

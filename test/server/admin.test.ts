@@ -31,10 +31,11 @@ describe('/admin', () => {
       expect(response.headers['cache-control']).toContain('no-store');
       expect(response.body.toString()).not.toContain('Digests');
     }
-    // A client that is not a browser learns that basic auth works; a browser gets the form.
-    expect((await rawRequest(harness.url, '/admin')).headers['www-authenticate']).toMatch(/^Basic realm="Gazette admin"/);
+    // A client that is not a browser learns that basic auth and bearer tokens work; a browser gets the form, and
+    // only the challenge that pops up no dialog of its own.
+    expect((await rawRequest(harness.url, '/admin')).headers['www-authenticate']).toBe('Basic realm="Gazette admin", charset="UTF-8", Bearer realm="Gazette admin"');
     const page = await rawRequest(harness.url, '/admin', { headers: { accept: 'text/html' } });
-    expect(page.headers['www-authenticate']).toBeUndefined();
+    expect(page.headers['www-authenticate']).toBe('Bearer realm="Gazette admin"');
     expect(page.body.toString()).toContain('action="/admin/login"');
   });
 
@@ -42,6 +43,7 @@ describe('/admin', () => {
     let now = new Date('2026-11-30T08:00:00Z');
     harness = await startHarness({ adminToken: token, now: () => now });
     expect((await rawRequest(harness.url, '/admin', { headers: { authorization: basic(`${token}x`) } })).status).toBe(401);
+    expect((await rawRequest(harness.url, '/admin', { headers: { authorization: `Bearer ${token}x` } })).status).toBe(401);
     const forged = `gazette_admin=${Date.now() + 3_600_000}.${'A'.repeat(43)}`;
     expect((await rawRequest(harness.url, '/admin', { headers: { cookie: forged } })).status).toBe(401);
 
@@ -87,6 +89,7 @@ describe('/admin', () => {
     harness = await startHarness({ adminToken: token });
     for (let i = 0; i < 15; i++) expect((await rawRequest(harness.url, '/admin', { headers: { accept: 'text/html' } })).status).toBe(401);
     expect((await rawRequest(harness.url, '/admin', { headers: { authorization: basic(token) } })).status).toBe(200);
+    expect((await rawRequest(harness.url, '/admin', { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
   });
 
   it('refuses a sign-in body over 16 KiB with 413, without reading it all', async () => {

@@ -140,6 +140,41 @@ describe('security headers', () => {
   });
 });
 
+describe('methods', () => {
+  it('answers a method a page or feed does not take with 405 and what it allows', async () => {
+    const h = await harness();
+    for (const [method, path, allow] of [
+      ['POST', '/feed.xml', 'GET, HEAD'],
+      ['PUT', '/', 'GET, HEAD'],
+      ['DELETE', '/articles/first/', 'GET, HEAD'],
+      ['POST', '/healthz', 'GET, HEAD'],
+      ['PUT', '/subscribe', 'GET, HEAD, POST'],
+      ['DELETE', '/unsubscribe', 'GET, HEAD, POST'],
+    ] as const) {
+      const res = await fetch(`${h.url}${path}`, { method });
+      expect(res.status, `${method} ${path}`).toBe(405);
+      expect(res.headers.get('allow'), `${method} ${path}`).toBe(allow);
+      expect(await res.text()).toContain(`This address answers ${allow} requests only.`);
+    }
+  });
+
+  it('answers OPTIONS with what a path allows', async () => {
+    const h = await harness();
+    const res = await fetch(`${h.url}/subscribe/`, { method: 'OPTIONS' });
+    expect(res.status).toBe(204);
+    expect(res.headers.get('allow')).toBe('GET, HEAD, POST');
+  });
+
+  it('keeps 404 for a path with nothing at it, whatever the method, and for a webhook that is not configured', async () => {
+    const h = await harness();
+    for (const [method, path] of [['POST', '/nowhere'], ['OPTIONS', '/nowhere'], ['GET', '/nowhere'], ['POST', '/webhooks/mailgun'], ['GET', '/webhooks/mailgun'], ['POST', '/.gazette-manifest.json']] as const) {
+      const res = await fetch(`${h.url}${path}`, { method });
+      expect(res.status, `${method} ${path}`).toBe(404);
+      expect(res.headers.get('allow'), `${method} ${path}`).toBeNull();
+    }
+  });
+});
+
 describe('bodies RFC 8058 allows', () => {
   it('unsubscribes on a chunked one-click POST', async () => {
     const h = await harness();
