@@ -91,21 +91,32 @@ function headerColumns(fields: readonly string[], path: string, line: number, on
       },
     ]);
   }
-  const misspelt = names.flatMap((cell, i) => {
+  // Near misses by the column they look like. One whose column the header already has is a column of its own
+  // (`fname` beside `name`); several that look like one column (`fname`, `lname`) are named together, as only one
+  // of them can be renamed to it.
+  const misspelt = new Map<string, string[]>();
+  for (const [i, cell] of names.entries()) {
     const meant = misspeltColumn(cell);
-    return meant === null ? [] : [{ cell: fields[i] ?? cell, meant: meant === 'createdat' ? 'createdAt' : meant }];
-  });
-  const told = (cell: string, meant: string): Problem => ({
-    path,
-    line,
-    message: `the header row has a column ${quoteValue(cell, 40)}, which Gazette does not read: is it "${meant}"?`,
-    hint: `rename it to ${meant}, or remove it (the columns read are ${columnList})`,
-  });
+    if (meant === null || names.includes(meant)) continue;
+    misspelt.set(meant, [...(misspelt.get(meant) ?? []), fields[i] ?? cell]);
+  }
+  const told = (meant: string, cells: readonly string[]): Problem => {
+    const column = meant === 'createdat' ? 'createdAt' : meant;
+    const quoted = cells.map((cell) => quoteValue(cell, 40)).join(' and ');
+    return cells.length === 1
+      ? { path, line, message: `the header row has a column ${quoted}, which Gazette does not read: is it "${column}"?`, hint: `rename it to ${column}, or remove it (the columns read are ${columnList})` }
+      : {
+          path,
+          line,
+          message: `the header row has columns ${quoted}, which Gazette does not read: is one of them "${column}"?`,
+          hint: `Gazette reads one ${column} column: rename the one you mean to ${column}, or join them into one (the columns read are ${columnList})`,
+        };
+  };
   // A misspelt status would make readers who left active again: nothing is imported. Any other near miss (`nmae`,
   // `section`) loses only that column, which the operator is told of.
-  const status = misspelt.filter(({ meant }) => meant === 'status');
-  if (status.length > 0) throw new InputError('E_CONTENT', status.map(({ cell, meant }) => ({ ...told(cell, meant), hint: `${told(cell, meant).hint}; nothing was imported` })));
-  for (const { cell, meant } of misspelt) onWarning?.({ ...told(cell, meant), message: `${told(cell, meant).message} Its values were not imported` });
+  const status = misspelt.get('status');
+  if (status) throw new InputError('E_CONTENT', [{ ...told('status', status), hint: `${told('status', status).hint}; nothing was imported` }]);
+  for (const [meant, cells] of misspelt) onWarning?.({ ...told(meant, cells), message: `${told(meant, cells).message} ${cells.length === 1 ? 'Its' : 'Their'} values were not imported` });
   const repeated = names.find((n, i) => columnNames.includes(n) && names.indexOf(n) !== i);
   if (repeated !== undefined) {
     throw new InputError('E_CONTENT', [

@@ -166,6 +166,21 @@ describe('importSubscribers', () => {
     expect(warnings).toEqual([expect.objectContaining({ line: 1, message: `the header row has a column "${cell}", which Gazette does not read: is it "${meant}"? Its values were not imported` })]);
   });
 
+  it('names two columns that look like one it reads together, and none beside the one it reads', async () => {
+    const warnings: Problem[] = [];
+    const options = { path: 'readers.csv', now, onProblem: () => undefined, onWarning: (w: Problem) => warnings.push(w) };
+    await importSubscribers(store, Readable.from(['email,fname,lname\nada@example.org,Ada,Lovelace\n']), options);
+    expect(warnings).toEqual([
+      expect.objectContaining({
+        message: 'the header row has columns "fname" and "lname", which Gazette does not read: is one of them "name"? Their values were not imported',
+        hint: expect.stringMatching(/^Gazette reads one name column: rename the one you mean to name, or join them into one/),
+      }),
+    ]);
+    warnings.length = 0;
+    await importSubscribers(store, Readable.from(['email,name,fname,nmae\nbob@example.org,Bob,B,x\n']), options);
+    expect(warnings).toEqual([]);
+  });
+
   it('ignores columns of other tools that look like none it reads', async () => {
     const { problems, summary } = await importText('email,first name,date,member_rating,Payment Status,Email Status\na@example.org,A,2026-01-01,4,paid,valid\n');
     expect(problems).toEqual([]);
