@@ -13,18 +13,40 @@ const ALLOWED: sanitizeHtml.IOptions = {
     ...['p', 'br', 'hr', 'blockquote', 'pre', 'code', 'ul', 'ol', 'li', 'a', 'img', 'figure', 'figcaption'],
     ...['strong', 'em', 'b', 'i', 's', 'del', 'sub', 'sup', 'table', 'thead', 'tbody', 'tr', 'th', 'td'],
   ],
-  allowedAttributes: { a: ['href', 'title'], img: ['src', 'alt', 'title'], ol: ['start'] },
+  // `id` on any kept tag: the targets of an article's own `#fragment` links (a live blog's updates, a table of
+  // contents). The site's templates use no ids, so none can clash with the page around the body.
+  allowedAttributes: { '*': ['id'], a: ['href', 'title', 'id'], img: ['src', 'alt', 'title', 'id'], ol: ['start', 'id'] },
   allowedSchemes: ['http', 'https', 'mailto'],
   allowedSchemesAppliedToAttributes: ['href', 'src'],
   allowProtocolRelative: false,
 };
 
+type Attributes = Record<string, string>;
+const keptTags = new Set(ALLOWED.allowedTags || []);
+
 /** Makes one URL attribute absolute under `baseUrl`; fragments, mailto and unusable URLs are left to the allow-list. */
-function absolutize(attribute: string, baseUrl: string): sanitizeHtml.Transformer {
-  return (tagName, attribs) => {
+function absolutize(attribute: string, baseUrl: string | undefined): (attribs: Attributes) => Attributes {
+  return (attribs) => {
     const value = attribs[attribute];
-    const absolute = value && !value.startsWith('#') && !/^mailto:/i.test(value) ? absoluteUrl(value, baseUrl) : null;
-    return { tagName, attribs: absolute === null ? attribs : { ...attribs, [attribute]: absolute } };
+    const absolute = baseUrl !== undefined && value && !value.startsWith('#') && !/^mailto:/i.test(value) ? absoluteUrl(value, baseUrl) : null;
+    return absolute === null ? attribs : { ...attribs, [attribute]: absolute };
+  };
+}
+
+/**
+ * Keeps an id that HTML allows and that the body has not used yet (an old `<a name>` becomes the id it stands for,
+ * as `name` is obsolete on links); any other is dropped, so every id left is a valid, unique target.
+ */
+function uniqueIds(): (tagName: string, attribs: Attributes) => Attributes {
+  const seen = new Set<string>();
+  return (tagName, attribs) => {
+    const id = attribs.id ?? (tagName === 'a' ? attribs.name : undefined);
+    if (id === undefined) return attribs;
+    const { id: _given, ...rest } = attribs;
+    // A tag the allow-list drops takes no id with it.
+    if (id === '' || /[\t\n\f\r ]/.test(id) || seen.has(id) || !keptTags.has(tagName)) return rest;
+    seen.add(id);
+    return { ...rest, id };
   };
 }
 
@@ -37,6 +59,14 @@ let sanitizer: typeof sanitizeHtml | undefined;
  */
 export function sanitizeBody(html: string, baseUrl?: string): string {
   sanitizer ??= require('sanitize-html') as typeof sanitizeHtml;
-  if (baseUrl === undefined) return sanitizer(html, ALLOWED);
-  return sanitizer(html, { ...ALLOWED, transformTags: { a: absolutize('href', baseUrl), img: absolutize('src', baseUrl) } });
+  const ids = uniqueIds();
+  const link = absolutize('href', baseUrl);
+  const image = absolutize('src', baseUrl);
+  // sanitize-html runs a tag's own transform, then the one of '*'.
+  const transformTags: Record<string, sanitizeHtml.Transformer> = {
+    a: (tagName, attribs) => ({ tagName, attribs: link(attribs) }),
+    img: (tagName, attribs) => ({ tagName, attribs: image(attribs) }),
+    '*': (tagName, attribs) => ({ tagName, attribs: ids(tagName, attribs) }),
+  };
+  return sanitizer(html, { ...ALLOWED, transformTags });
 }

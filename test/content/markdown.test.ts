@@ -175,6 +175,31 @@ describe('parseMarkdownArticle', () => {
     expect(text).toContain('Safe text before.');
   });
 
+  it('keeps the targets of an article\'s own fragment links: valid, unique ids, and an old <a name> as an id', () => {
+    const { html } = parsed(
+      [
+        '---\ntitle: Live\ndate: 2026-03-01\n---',
+        '<nav><a href="#update-1430">14:30</a> <a href="#top">top</a></nav>',
+        '<a name="top"></a>',
+        '<h3 id="update-1430">14:30 update</h3>',
+        '<p id="update-1430">a second one</p>',
+        '<p id="two words">spaced</p>',
+        '<div id="wrapper"><p id="wrapper">inner</p></div>',
+        '<script id="s">x()</script><p id="s">after</p>',
+        '<p id=\'"><script>alert(1)</script>\'>quoted</p>',
+      ].join('\n\n'),
+    );
+    expect(html).toContain('<a href="#update-1430">14:30</a> <a href="#top">top</a>');
+    expect(html).toContain('<a id="top"></a>');
+    expect(html).not.toContain('name=');
+    expect(html).toContain('<h3 id="update-1430">14:30 update</h3>');
+    expect(html).toContain('<p>a second one</p>');
+    expect(html).toContain('<p>spaced</p>');
+    expect(html).toContain('<p id="wrapper">inner</p>');
+    expect(html).toContain('<p id="s">after</p>');
+    expect(html).toContain('<p id="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;">quoted</p>');
+  });
+
   it('derives a missing summary from the first paragraph, and a missing title from the first heading', () => {
     const article = parsed('---\ndate: 2026-11-22\n---\n# Storm closes the harbour\n\nThe harbour **closed** on\nSunday, with `all` boats inside.\n\nMore.\n');
     expect(article.title).toBe('Storm closes the harbour');
