@@ -4,7 +4,7 @@
 // combination of sections and cached; per reader only `personalize` runs.
 // Light on purpose, like personalize.ts: the delivery stage loads it without MJML.
 import { shorten } from '../content/text.js';
-import { escapeHtml, type RenderedEmail } from './personalize.js';
+import { escapeHtml, neutralizeTokens, type RenderedEmail } from './personalize.js';
 
 /** One article of a stored digest: what choosing it for a copy needs. */
 export interface DigestBlock {
@@ -107,8 +107,10 @@ function assemble(digest: MarkedDigest, parsed: Parsed, picked: readonly number[
     .filter((s) => s.key === null || keys.has(s.key))
     .map((s) => s.text)
     .join('')
-    .replaceAll(copyPlaceholders.subject, escapeHtml(subject))
-    .replaceAll(copyPlaceholders.preheader, escapeHtml(preheaderOf(chosen)));
+    // The subject holds a headline as written (it is the mail's Subject too): in the HTML its `%%` are broken like
+    // any content's. Replacer functions, as a `$'` in a headline is a replacement pattern in a string.
+    .replaceAll(copyPlaceholders.subject, () => escapeHtml(neutralizeTokens(subject)))
+    .replaceAll(copyPlaceholders.preheader, () => escapeHtml(preheaderOf(chosen)));
   const text = parsed.text
     .filter((s) => s.key === null || keys.has(s.key))
     .map((s) => s.text)

@@ -106,7 +106,9 @@ export function siteView(config: SiteConfig): Record<string, string | boolean> {
 
 function imageView(article: Article, config: SiteConfig): { src: string; alt: string } | null {
   const src = article.image?.url ? absoluteUrl(article.image.url, config.baseUrl) : null;
-  return src === null ? null : { src, alt: clean(article.image?.alt || article.image?.caption || '') };
+  // `%%` is no escape in a URL; written as the escapes of two `%`, it cannot pass for a reader placeholder either
+  // (an image URL of `?u=%%GZ_UNSUBSCRIBE_URL%%` would hand every reader's unsubscribe link to the image's host).
+  return src === null ? null : { src: src.replaceAll('%%', '%25%25'), alt: clean(article.image?.alt || article.image?.caption || '') };
 }
 
 /** The key of an article's section (the slug of `sections/<key>/`), null when it has none. */
@@ -209,7 +211,7 @@ const mailOnly = /<!--GZ:MAIL-->[\s\S]*?<!--\/GZ:MAIL-->/g;
  */
 export function renderWebDigest(digest: MarkedDigest & DigestAddress, config: SiteConfig): string {
   const html = fullCopy(digest)
-    .html.replace(mailOnly, '').replaceAll(placeholders.webUrl, escapeHtml(digestWebUrl(config, digest)));
+    .html.replace(mailOnly, '').replaceAll(placeholders.webUrl, () => escapeHtml(digestWebUrl(config, digest)));
   const left = /%%GZ_[A-Z_]+%%|<!--\/?GZ:MAIL-->/.exec(html);
   if (left) throw new Error(`digest ${digest.edition} ${digest.issue}: ${left[0]} outside a mail-only part of the template`);
   return html;

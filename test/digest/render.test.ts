@@ -158,6 +158,22 @@ describe('renderDigest', () => {
     expect(renderWebDigest({ ...rendered, edition: 'newsletter', issue: 2 }, config)).toContain('not a marker');
   });
 
+  it('never lets a headline or an image URL pass for a placeholder, in any reader\'s copy or the web version', async () => {
+    const forged = makeArticle({
+      slug: 'forged',
+      title: 'Rates up 50%%GZ_UNSUBSCRIBE_URL%% and %%GZ_NAME%% with $\' and $& %%GZ_PREHEADER%%',
+      image: { url: 'https://tracker.example/p.png?u=%%GZ_UNSUBSCRIBE_URL%%&n=%%GZ_NAME%%', alt: 'a', caption: null, credit: null },
+    });
+    const rendered = await renderDigest({ number: 3, date: pinnedNow, articles: [forged, seedArticle], config });
+    const copy = personalize(fullCopy(rendered), reader);
+    expect(copy.html).not.toContain(reader.unsubscribeUrl.replaceAll('=', '&#x3D;'));
+    expect(copy.html.match(/token/g)?.length).toBe(personalize(fullCopy(await renderDigest({ number: 3, date: pinnedNow, articles: [seedArticle], config })), reader).html.match(/token/g)?.length);
+    expect(copy.html).toContain('src="https://tracker.example/p.png?u&#x3D;%25%25GZ_UNSUBSCRIBE_URL%25%25&amp;n&#x3D;%25%25GZ_NAME%25%25"');
+    expect(copy.html).toContain('2022: Rates up 50%\u2060%GZ_UNSUBSCRIBE_URL%\u2060% and %\u2060%GZ_NAME%\u2060% with $&#39; and $&amp; %\u2060%GZ_PREHEADER%\u2060%</title>');
+    expect(copy.html).not.toContain('Ada');
+    expect(renderWebDigest({ ...rendered, edition: 'newsletter', issue: 3 }, config)).toContain('GZ_UNSUBSCRIBE_URL%');
+  });
+
   it('makes a text part with every headline, readable links, no image URL and no preheader', async () => {
     const articles = sampleArticles(6);
     const { text } = await renderDigest({ number: 3, date: pinnedNow, articles, config });
