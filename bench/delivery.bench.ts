@@ -149,7 +149,7 @@ async function baseline(sink: SinkHandle, store: Store, config: SiteConfig, dige
       html: body.html,
       text: body.text,
       headers: {
-        'List-Id': listId(config),
+        'List-Id': listId(config, digest.edition),
         'List-Unsubscribe': `<${https}>`,
         'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
         Precedence: 'bulk',

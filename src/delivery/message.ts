@@ -5,6 +5,7 @@ import MailComposer from 'nodemailer/lib/mail-composer';
 import MimeNode from 'nodemailer/lib/mime-node';
 import { encodeWord, foldLines, quoteString } from 'nodemailer/lib/mime-funcs';
 import { encode as qpEncode, wrap as qpWrap } from 'nodemailer/lib/qp';
+import { editionsOf, hasEditions } from '../config/editions.js';
 import type { SiteConfig } from '../config/schema.js';
 import { oneLine } from '../content/text.js';
 import { copyFor } from '../digest/assemble.js';
@@ -95,10 +96,14 @@ function spliceBody(body: EncodedBody, values: Record<Field, string>, out: Buffe
   }
 }
 
-/** A display name as a header phrase: bare when plain, quoted when ASCII with specials, else RFC 2047. */
+/**
+ * A display name as a header phrase: bare when plain, quoted when ASCII with specials, else RFC 2047. A name with
+ * `=?` is encoded too: RFC 2047 forbids encoded words inside quotes, yet clients decode them there, so a quoted
+ * `=?utf-8?B?…?=` showed as a name of the sender's choosing ("Admin <admin@evil.org>").
+ */
 function phrase(name: string): string {
   if (/^[\w ]*$/.test(name)) return name;
-  if (/^[\x20-\x7e]*$/.test(name)) return quoteString(name);
+  if (/^[\x20-\x7e]*$/.test(name) && !name.includes('=?')) return quoteString(name);
   return encodeWord(name, 'Q', 52);
 }
 
@@ -114,9 +119,15 @@ function rfc5322Date(date: Date): string {
   return date.toUTCString().replace(/GMT$/, '+0000');
 }
 
-/** `List-Id: "Title" <newsletter.host>`, the same for every issue. */
-export function listId(config: SiteConfig): string {
-  return `${phrase(oneLine(config.title))} <newsletter.${new URL(config.baseUrl).hostname}>`;
+/**
+ * `List-Id: "Title" <newsletter.host>`, the same for every issue; on a site with editions each edition is a list
+ * of its own (RFC 2919), `"Title: Edition" <edition.newsletter.host>`, so a reader can file each apart.
+ */
+export function listId(config: SiteConfig, editionId: string): string {
+  const host = new URL(config.baseUrl).hostname;
+  const edition = hasEditions(config) ? editionsOf(config).find((e) => e.id === editionId) : undefined;
+  if (edition === undefined) return `${phrase(oneLine(config.title))} <newsletter.${host}>`;
+  return `${phrase(oneLine(`${config.title}: ${edition.name}`))} <${edition.id}.newsletter.${host}>`;
 }
 
 /** The `mailto:` unsubscribe: an address at the return path's domain that carries the reader's token itself. */
@@ -179,7 +190,7 @@ export async function prepareDigestMessages(digest: DigestRecord, config: SiteCo
     from: nodemailerAddress(from),
     ...(replyTo ? { replyTo: nodemailerAddress(replyTo) } : {}),
     headers: {
-      'List-Id': { prepared: true, foldLines: true, value: listId(config) },
+      'List-Id': { prepared: true, foldLines: true, value: listId(config, digest.edition) },
       // RFC 8058 one-click needs an https unsubscribe URI: a site on http (a trial on a laptop) offers the link only.
       ...(config.baseUrl.startsWith('https:') ? { 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } : {}),
       Precedence: 'bulk',

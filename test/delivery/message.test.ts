@@ -120,6 +120,27 @@ describe('a digest message', () => {
     expect(mail.to).toMatchObject({ value: [{ address: 'eve@example.net', name: 'Eve Bcc: victim@example.com "Q" Ünïcødé' }] });
   });
 
+  it('encodes a name holding an encoded word, so no client shows it as a name of the sender\'s choosing', async () => {
+    const forged = '=?utf-8?B?QWRtaW4gPGFkbWluQGV2aWwub3JnPg==?=';
+    const raw = make(recipient(4, 'b@example.org', forged), now)?.raw ?? Buffer.alloc(0);
+    const head = raw.subarray(0, raw.indexOf('\r\n\r\n')).toString('latin1');
+    expect(head).not.toContain(`"${forged}"`);
+    const mail = await simpleParser(raw);
+    expect(mail.to).toMatchObject({ value: [{ address: 'b@example.org', name: forged }] });
+  });
+
+  it('gives each edition of a site with editions a List-Id of its own', async () => {
+    const withEditions = { ...config, newsletter: { ...config.newsletter, editions: [
+      { id: 'daily', name: 'Daily briefing', schedule: '0 6 * * *', maxArticles: null },
+      { id: 'weekly', name: 'Weekly', schedule: '0 7 * * 1', maxArticles: null },
+    ] } };
+    const ids = await Promise.all(['daily', 'weekly'].map(async (edition) => {
+      const messages = await prepareDigestMessages({ ...digest, edition }, withEditions, secret);
+      return header(await simpleParser(messages(recipient(7, 'zoe@example.net', null), now)?.raw ?? Buffer.alloc(0)), 'list-id');
+    }));
+    expect(ids).toEqual([['List-ID: "Example News: Daily briefing" <daily.newsletter.news.example.org>'], ['List-ID: "Example News: Weekly" <weekly.newsletter.news.example.org>']]);
+  });
+
   it('sends no mail-only markers: they are for cutting the web version, not for readers', async () => {
     const html = digest.html.replace('<p>Hello %%GZ_NAME%%,</p>', '<!--GZ:MAIL--><p>Hello %%GZ_NAME%%,</p><!--/GZ:MAIL-->');
     expect(html).toContain('<!--GZ:MAIL-->');
