@@ -1,5 +1,5 @@
 // A digest rendered once, with placeholders for the per-reader parts, plus its web (archive) version.
-import { hasEditions, type Edition } from '../config/editions.js';
+import { editionsOf, hasEditions, type Edition } from '../config/editions.js';
 import type { SiteConfig } from '../config/schema.js';
 import type { Article } from '../content/article.js';
 import { oneLine, shorten, slugify } from '../content/text.js';
@@ -111,6 +111,12 @@ function imageView(article: Article, config: SiteConfig): { src: string; alt: st
   return src === null ? null : { src: src.replaceAll('%%', '%25%25'), alt: clean(article.image?.alt || article.image?.caption || '') };
 }
 
+/** The catalogue key and edition name of an issue's line ("Issue 4 · date"): it names the edition on a site with editions. */
+function issueLine(config: SiteConfig, edition: Pick<Edition, 'name'> | undefined): { issueKey: string; edition: string | null } {
+  const named = hasEditions(config) && edition !== undefined;
+  return { issueKey: named ? 'mail.digest.issue.edition' : 'mail.digest.issue', edition: edition ? clean(edition.name) : null };
+}
+
 /** The key of an article's section (the slug of `sections/<key>/`), null when it has none. */
 export function sectionKey(article: Pick<Article, 'section'>): string | null {
   return article.section === null ? null : slugify(article.section) || null;
@@ -146,8 +152,7 @@ export function digestView(content: DigestContent, trim: Trim = fullTrim): objec
     locale: config.locale,
     site: siteView(config),
     // The masthead's line names the edition too when the site has several.
-    issueKey: hasEditions(config) && content.edition ? 'mail.digest.issue.edition' : 'mail.digest.issue',
-    edition: content.edition ? clean(content.edition.name) : null,
+    ...issueLine(config, content.edition),
     // A string: an issue number is a name, not a quantity to group as 1,000.
     number: String(content.number),
     date: formatLongDate(content.date, config.language, config.newsletter.timezone),
@@ -231,6 +236,8 @@ export async function renderDigestIndex(
     site: siteView(config),
     digests: sorted.map((d) => ({
       url: digestWebUrl(config, d),
+      // Two editions' issues of one day can share a lead headline: each line names its edition.
+      ...issueLine(config, editionsOf(config).find((e) => e.id === d.edition)),
       number: String(d.issue),
       date: formatLongDate(d.createdAt, config.language, config.newsletter.timezone),
       subject: clean(d.subject),

@@ -241,6 +241,23 @@ describe('renderDigestIndex', () => {
     expect(html).toContain('Issue 2 · October 24, 2022');
   });
 
+  it('names each issue\'s edition on a site with editions', async () => {
+    const withEditions = testConfig({
+      editions: [
+        { id: 'daily', name: 'Daily briefing', schedule: '0 6 * * *' },
+        { id: 'weekly', name: 'The Weekly', schedule: '0 7 * * 1' },
+      ],
+    });
+    const html = await renderDigestIndex(
+      [
+        { number: 1, edition: 'daily', issue: 1, createdAt: pinnedNow, subject: 'Same lead' },
+        { number: 2, edition: 'weekly', issue: 1, createdAt: pinnedNow, subject: 'Same lead' },
+      ],
+      withEditions,
+    );
+    expect(html).toMatch(/digests\/weekly\/1\/[\s\S]*The Weekly · Issue 1 · October 24, 2022[\s\S]*digests\/daily\/1\/[\s\S]*Daily briefing · Issue 1 · October 24, 2022/);
+  });
+
   it('says so when there is no digest yet', async () => {
     expect(await renderDigestIndex([], config)).toContain('No issue has been sent yet.');
   });
