@@ -90,6 +90,15 @@ interface Parsed {
 const parsedDigests = new WeakMap<MarkedDigest, Parsed>();
 
 /** The indices of the blocks a reader of `sections` gets (empty `sections`: all of them). */
+function parsedOf(digest: MarkedDigest): Parsed {
+  let parsed = parsedDigests.get(digest);
+  if (!parsed) {
+    parsed = { html: segments(digest.html, htmlRegion), text: segments(digest.text, textRegion), copies: new Map() };
+    parsedDigests.set(digest, parsed);
+  }
+  return parsed;
+}
+
 function blocksFor(blocks: readonly DigestBlock[], sections: readonly string[]): number[] {
   const picked: number[] = [];
   blocks.forEach((block, i) => {
@@ -98,11 +107,21 @@ function blocksFor(blocks: readonly DigestBlock[], sections: readonly string[]):
   return picked;
 }
 
-function assemble(digest: MarkedDigest, parsed: Parsed, picked: readonly number[]): RenderedEmail {
+/** A copy's subject and preview line: those of its lead article and the others. */
+interface Heading {
+  subject: string;
+  preheader: string;
+}
+
+function headingOf(digest: MarkedDigest, chosen: readonly DigestBlock[]): Heading {
+  return { subject: chosen[0]?.subject ?? digest.subject, preheader: preheaderOf(chosen) };
+}
+
+function assemble(digest: MarkedDigest, parsed: Parsed, picked: readonly number[], heading?: Heading): RenderedEmail {
   const keys = new Set(picked.map(regionKey.article));
   keys.add(regionKey.count(picked.length));
   const chosen = picked.map((i) => digest.blocks[i] as DigestBlock);
-  const subject = chosen[0]?.subject ?? digest.subject;
+  const { subject, preheader } = heading ?? headingOf(digest, chosen);
   const html = parsed.html
     .filter((s) => s.key === null || keys.has(s.key))
     .map((s) => s.text)
@@ -110,7 +129,7 @@ function assemble(digest: MarkedDigest, parsed: Parsed, picked: readonly number[
     // The subject holds a headline as written (it is the mail's Subject too): in the HTML its `%%` are broken like
     // any content's. Replacer functions, as a `$'` in a headline is a replacement pattern in a string.
     .replaceAll(copyPlaceholders.subject, () => escapeHtml(neutralizeTokens(subject)))
-    .replaceAll(copyPlaceholders.preheader, () => escapeHtml(preheaderOf(chosen)));
+    .replaceAll(copyPlaceholders.preheader, () => escapeHtml(preheader));
   const text = parsed.text
     .filter((s) => s.key === null || keys.has(s.key))
     .map((s) => s.text)
@@ -125,11 +144,7 @@ function assemble(digest: MarkedDigest, parsed: Parsed, picked: readonly number[
  * digest object and combination of sections, so the same copy object comes back for the same sections.
  */
 export function copyFor(digest: MarkedDigest, sections: readonly string[]): RenderedEmail | null {
-  let parsed = parsedDigests.get(digest);
-  if (!parsed) {
-    parsed = { html: segments(digest.html, htmlRegion), text: segments(digest.text, textRegion), copies: new Map() };
-    parsedDigests.set(digest, parsed);
-  }
+  const parsed = parsedOf(digest);
   const cacheKey = sections.join(',');
   let copy = parsed.copies.get(cacheKey);
   if (copy === undefined) {
@@ -146,4 +161,21 @@ export function copyFor(digest: MarkedDigest, sections: readonly string[]): Rend
 /** The copy with every article: what readers of all sections get, and what the web version shows. */
 export function fullCopy(digest: MarkedDigest): RenderedEmail {
   return copyFor(digest, []) as RenderedEmail;
+}
+
+/**
+ * The largest copy a reader can get, for the size budget: every article, under the longest subject and preview
+ * line (by `size`) that any copy has. A copy's lead article gives it its subject, written twice in its HTML, so a
+ * copy of one section can outgrow the copy of all.
+ */
+export function largestCopy(digest: MarkedDigest, size: (text: string) => number): RenderedEmail {
+  if (digest.blocks.length === 0) return fullCopy(digest);
+  const longest = (texts: readonly string[]): string => texts.reduce((a, b) => (size(b) > size(a) ? b : a));
+  const all = digest.blocks.map((_, i) => i);
+  const heading = {
+    subject: longest(digest.blocks.map((b) => b.subject)),
+    // A lone story's preview line is its summary; a longer copy's, the other headlines: each at most 150 characters.
+    preheader: longest([preheaderOf(digest.blocks), ...digest.blocks.map((b) => preheaderOf([b]))]),
+  };
+  return assemble(digest, parsedOf(digest), all, heading);
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { copyFor, fullCopy } from '../../src/digest/assemble.js';
-import { personalize, placeholders } from '../../src/digest/personalize.js';
-import { renderDigest } from '../../src/digest/render.js';
+import { copyFor, fullCopy, largestCopy } from '../../src/digest/assemble.js';
+import { escapeHtml, personalize, placeholders } from '../../src/digest/personalize.js';
+import { encodedBytes, renderDigest } from '../../src/digest/render.js';
 import { makeArticle, pinnedNow, testConfig } from '../fixtures/digest/articles.js';
 
 const config = testConfig();
@@ -67,5 +67,22 @@ describe('copyFor', () => {
     const legacy = { subject: 'Old', html: `<p>Hi ${placeholders.name}</p>`, text: `Hi ${placeholders.name}`, blocks: [] };
     expect(copyFor(legacy, ['world'])).toEqual({ subject: 'Old', html: legacy.html, text: legacy.text });
     expect(personalize(copyFor(legacy, [])!, { name: 'Ana', unsubscribeUrl: 'u', preferencesUrl: 'p', webUrl: 'w' }).text).toBe('Hi Ana');
+  });
+});
+
+describe('largestCopy', () => {
+  it('is at least as large as every reader\'s copy, one led by a far longer headline than the full copy\'s included', async () => {
+    const long = [
+      makeArticle({ slug: 's0', title: 'Short', summary: 'x', section: 'A' }),
+      makeArticle({ slug: 's1', title: '経済'.repeat(150), summary: 'A lone story\'s summary is its preview line. '.repeat(5), section: 'B' }),
+      makeArticle({ slug: 's2', title: 'Another', summary: 'y', section: 'C' }),
+    ];
+    const digest = await renderDigest({ number: 1, date: pinnedNow, articles: long, config });
+    const size = (html: string): number => encodedBytes(html);
+    const largest = size(largestCopy(digest, (text) => size(escapeHtml(text))).html);
+    const copies = [[], ['a'], ['b'], ['c'], ['a', 'c'], ['b', 'c']].map((sections) => size(copyFor(digest, sections)?.html ?? ''));
+    for (const copy of copies) expect(copy).toBeLessThanOrEqual(largest);
+    // The copy of section B alone, led by the long headline, outgrows the copy of all.
+    expect(copies[2]).toBeGreaterThan(copies[0] ?? Infinity);
   });
 });

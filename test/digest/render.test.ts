@@ -1,8 +1,8 @@
 import mjml2html from 'mjml';
 import { describe, expect, it } from 'vitest';
-import { fullCopy } from '../../src/digest/assemble.js';
+import { copyFor, fullCopy } from '../../src/digest/assemble.js';
 import { renderEmailMjml } from '../../src/digest/email.js';
-import { personalize, placeholders } from '../../src/digest/personalize.js';
+import { personalize, placeholders, type RenderedEmail } from '../../src/digest/personalize.js';
 import {
   digestSubject,
   digestView,
@@ -84,6 +84,14 @@ describe('renderDigest', () => {
     expect(sent.length).toBeLessThan(htmlBudgetBytes);
     expect(rendered.html).toContain(placeholders.unsubscribeUrl);
     expect(rendered.html).not.toContain(cyrillic.repeat(40).trim());
+  });
+
+  it('shortens headlines further when 100 long Arabic headlines would not fit even alone, for every reader\'s copy', async () => {
+    const headline = 'أعلنت وزارة الدفاع أن محادثات السلام مع الجارة لن تكون ممكنة في ظل الظروف الحالية على الحدود الجنوبية للبلاد';
+    const many = sampleArticles(100).map((a, i) => ({ ...a, title: `${headline} ${i}`, section: i % 2 === 0 ? 'A' : 'B' }));
+    const rendered = await renderDigest({ number: 5, date: pinnedNow, articles: many, config: testConfig({ maxArticles: 100 }) });
+    for (const sections of [[], ['a'], ['b']]) expect(encodedBytes(personalize(copyFor(rendered, sections) as RenderedEmail, reader).html)).toBeLessThan(htmlBudgetBytes);
+    expect(rendered.html).toContain('أعلنت وزارة الدفاع أن محادثات');
   });
 
   it('lists headlines only when even that many bare articles would not fit', async () => {
