@@ -49,6 +49,24 @@ function compiledOf(locale: Locale, key: string): Compiled {
   return entry;
 }
 
+/** Per right-to-left Locale, the keys it shows in English (a catalogue without them). */
+const englishKeys = new WeakMap<Locale, ReadonlySet<string>>();
+
+/**
+ * The message in Unicode isolates (LRI…PDI) when a right-to-left page shows it in English: left bare, its words
+ * and punctuation took the page's direction (".new stories in this issue 2"). Isolates, not a `<span dir>`, as
+ * messages are written into attributes too.
+ */
+function inEnglishIsolate(locale: Locale, key: string, message: string): string {
+  if (locale.dir !== 'rtl' || locale.english.length === 0) return message;
+  let keys = englishKeys.get(locale);
+  if (!keys) {
+    keys = new Set(locale.english);
+    englishKeys.set(locale, keys);
+  }
+  return keys.has(key) ? `\u2066${message}\u2069` : message;
+}
+
 const hasValues = (params: MessageParams): boolean => {
   for (const _ in params) return true;
   return false;
@@ -56,10 +74,16 @@ const hasValues = (params: MessageParams): boolean => {
 
 /**
  * A message as plain text (subjects, page titles, notices, JSON answers); `<tag>…</tag>` keeps only its text. In a
- * right-to-left language each text value is wrapped in Unicode isolates (FSI…PDI), the plain-text `<bdi>`, unless
- * `isolate` is false (a subject line made only of values, which a mail client's first-strong rule must see).
+ * right-to-left language each text value is wrapped in Unicode isolates (FSI…PDI), the plain-text `<bdi>`, and so
+ * is a message shown in English, unless `isolate` is false (a subject line made only of values, which a mail
+ * client's first-strong rule must see).
  */
 export function t(locale: Locale, key: string, params: MessageParams = {}, isolate = true): string {
+  const text = messageText(locale, key, params, isolate);
+  return isolate ? inEnglishIsolate(locale, key, text) : text;
+}
+
+function messageText(locale: Locale, key: string, params: MessageParams, isolate: boolean): string {
   const message = compiledOf(locale, key);
   const fixed = !hasValues(params);
   if (fixed && message.text !== undefined) return message.text;
@@ -93,6 +117,10 @@ function toHtml(parts: readonly unknown[]): string {
  * address next to punctuation keeps its reading order.
  */
 export function tHtml(locale: Locale, key: string, params: MessageParams = {}): string {
+  return inEnglishIsolate(locale, key, messageHtml(locale, key, params));
+}
+
+function messageHtml(locale: Locale, key: string, params: MessageParams): string {
   const message = compiledOf(locale, key);
   const fixed = !hasValues(params);
   if (fixed && message.html !== undefined) return message.html;

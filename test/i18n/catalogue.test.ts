@@ -127,6 +127,20 @@ describe('the site catalogues', () => {
     expect(pt.warnings[0]!.message).not.toContain('article.readMore');
   });
 
+  it('isolate the English words of a right-to-left language left to right, in text and HTML, values and all', async () => {
+    await write('fa.json', { 'article.readMore': 'بیشتر بخوانید' });
+    await write('pt.json', { 'article.readMore': 'Leia também' });
+    const fa = resolveLocale('fa', await loadSiteCatalogues(content));
+    expect(t(fa, 'article.readMore')).toBe('بیشتر بخوانید');
+    expect(t(fa, 'subscribe.button')).toBe('\u2066Subscribe\u2069');
+    expect(t(fa, 'mail.digest.count', { count: 2 })).toBe('\u20662 new stories in this issue.\u2069');
+    expect(tHtml(fa, 'server.read', { site: 'A & B' })).toBe('\u2066Read <bdi>A &amp; B</bdi>\u2069');
+    // A subject made of values alone is left to the mail client's first-strong rule.
+    expect(t(fa, 'server.read', { site: 'اخبار' }, false)).toBe('Read اخبار');
+    const pt = resolveLocale('pt', await loadSiteCatalogues(content));
+    expect(t(pt, 'subscribe.button')).toBe('Subscribe');
+  });
+
   it('warn about a key no template uses', async () => {
     await write('tr.json', { 'article.readMoar': 'x' });
     const tr = resolveLocale('tr', await loadSiteCatalogues(content));
