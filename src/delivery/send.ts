@@ -373,6 +373,8 @@ class SendRun {
       const message = messages({ ...row, sections: subscriber?.sections ?? row.sections }, this.clock());
       // The reader changed their sections since the digest was made, and none of its articles is in them now.
       if (message === null) return this.record(job, 'skipped', nothingInSections);
+      // Stopped while this row waited (a lapsed lease or claim above all): it stays pending, for whoever holds it now.
+      if (this.signal.aborted) return;
       const answer = await this.transport.send(message);
       this.failureStreak = 0;
       await this.bounceRefused();

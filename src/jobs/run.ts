@@ -76,7 +76,9 @@ export async function deliver(
     };
     if (!cooperative(options)) return await sendPending(store, transport, config, run);
     const ttlMs = settings.claimSeconds === undefined ? defaultClaimTtlMs : settings.claimSeconds * 1000;
-    return await withClaims(store, leaseHolder(), ttlMs, ({ claim, pending }) => sendPending(store, transport, config, { ...run, claim, pending }));
+    return await withClaims(store, leaseHolder(), ttlMs, ({ claim, pending, signal }) =>
+      sendPending(store, transport, config, { ...run, claim, pending, signal: hooks.signal ? AbortSignal.any([hooks.signal, signal]) : signal }),
+    );
   } finally {
     await transport.close();
   }

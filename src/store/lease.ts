@@ -30,6 +30,59 @@ export function isDeadLocalHolder(holder: string): boolean {
   return isProcessGone(pid);
 }
 
+/**
+ * How long this process may trust that a lease or claims are still its own, on its own monotonic clock: until
+ * nine tenths of `ttlMs` after the last renewal began (the tenth covers the time that renewal took to land). A
+ * process frozen past it (SIGSTOP, a paused VM, swapping) hears so from its first timer on waking, before it sends
+ * what it read while it held them; a renewal that lands after that cannot revive it, as another process may have
+ * taken the rows meanwhile.
+ */
+class Hold {
+  private timer: NodeJS.Timeout | null = null;
+  private over = false;
+  private until: number;
+
+  constructor(
+    private readonly ttlMs: number,
+    private readonly onLapse: () => void,
+  ) {
+    this.until = performance.now() + ttlMs * 0.9;
+    this.renewed(performance.now());
+  }
+
+  /**
+   * A renewal that began at `startedAt` (performance.now()) succeeded. One that began after the hold lapsed
+   * revives nothing, though its timer has not fired yet (a renewal that a frozen process's overdue interval
+   * started on waking, and that SQLite answered at once).
+   */
+  renewed(startedAt: number): void {
+    if (this.over) return;
+    if (startedAt >= this.until) return this.lapse();
+    this.stop();
+    this.until = startedAt + this.ttlMs * 0.9;
+    const left = this.until - performance.now();
+    if (left <= 0) return this.lapse();
+    this.timer = setTimeout(() => this.lapse(), left);
+    this.timer.unref();
+  }
+
+  /** True once the hold lapsed: whatever it covered may be another process's by now. */
+  get lapsed(): boolean {
+    return this.over;
+  }
+
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private lapse(): void {
+    this.over = true;
+    this.stop();
+    this.onLapse();
+  }
+}
+
 /** Options of a lease: its time to live and the clock (tests pin it). */
 export interface LeaseOptions {
   ttlMs?: number;
@@ -62,34 +115,42 @@ export class Lease {
     return this.store.takeOverLease(this.name, current.holder, this.holder, this.ttlMs, this.now());
   }
 
+  /** Extends the lease while this holder still has it; false once another holder took it (or it was given up). */
+  renew(): Promise<boolean> {
+    return this.store.takeOverLease(this.name, this.holder, this.holder, this.ttlMs, this.now());
+  }
+
   /** Gives the lease up; does nothing when another holder has it by now. */
   release(): Promise<void> {
     return this.store.releaseLease(this.name, this.holder);
   }
 
   /**
-   * Runs `fn` while renewing the lease every third of its time to live. If a renewal fails (this process
-   * stalled past the TTL and another took over, or the database could not be written), `fn`'s signal is
-   * aborted so it stops after what is in flight, and `keep` then throws a BusyError. The caller acquires
-   * before and releases after.
+   * Runs `fn` while renewing the lease every third of its time to live. If a renewal fails (another process took
+   * the lease over, or the database could not be written) or comes too late (this process was frozen past the
+   * lease, see Hold), `fn`'s signal is aborted so it stops after what is in flight, and `keep` then throws a
+   * BusyError. The caller acquires before and releases after.
    */
   async keep<T>(fn: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
     const lost = new AbortController();
+    const lose = (why: string): void => {
+      if (!lost.signal.aborted) lost.abort(new BusyError(`${why}; the work is left to whoever holds the lease now (at most the messages that were in flight may reach their readers twice)`));
+    };
+    const hold = new Hold(this.ttlMs, () => lose(`this process stalled past its "${this.name}" lease (${Math.round(this.ttlMs / 1000)} s)`));
     // One renewal at a time: a slow database must not pile renewals up behind each other.
     let renewing = false;
     const timer = setInterval(() => {
       if (renewing) return;
       renewing = true;
-      void this.acquire()
+      const startedAt = performance.now();
+      void this.renew()
         // An unwritable database is as good as a lost lease: stop rather than risk two senders.
         .catch(() => false)
         .then((renewed) => {
           renewing = false;
-          if (renewed || lost.signal.aborted) return;
+          if (renewed) return hold.renewed(startedAt);
           clearInterval(timer);
-          lost.abort(
-            new BusyError(`lost the "${this.name}" lease to another process; it finishes the work (nothing was sent twice)`),
-          );
+          lose(`lost the "${this.name}" lease to another process`);
         });
     }, Math.max(1, Math.floor(this.ttlMs / 3)));
     timer.unref();
@@ -99,6 +160,7 @@ export class Lease {
       return result;
     } finally {
       clearInterval(timer);
+      hold.stop();
     }
   }
 }
@@ -131,26 +193,48 @@ export async function withLease<T>(
 /** How long a sender's claim on ledger rows lasts unless renewed (`GAZETTE_CLAIM_SECONDS`). */
 export const defaultClaimTtlMs = 60_000;
 
+/** What a sender gets from `withClaims`. */
+export interface Claims {
+  /** Claims up to `limit` pending rows that no live sender holds. */
+  claim: (limit: number) => Promise<PendingDelivery[]>;
+  /** How many rows are left for a later send, others' live claims excluded. */
+  pending: () => Promise<number>;
+  /** Aborted when this sender's claims lapsed (see Hold): it must stop before sending another row it claimed. */
+  signal: AbortSignal;
+}
+
 /**
  * Runs `fn` with a way to claim ledger rows for `holder` (PostgreSQL's cooperative sending): the claims are
  * renewed every third of their time to live while `fn` runs, and given back when it ends, so that only a
- * process that dies leaves rows claimed, and only until the claims expire.
+ * process that dies leaves rows claimed, and only until the claims expire. A sender whose claims lapse (its
+ * renewals failing, or the process frozen past them) is stopped through `signal`, and `withClaims` then throws
+ * a BusyError: the rows it read go to the other senders, not out twice.
  */
-export async function withClaims<T>(
-  store: Store,
-  holder: string,
-  ttlMs: number,
-  fn: (claims: { claim: (limit: number) => Promise<PendingDelivery[]>; pending: () => Promise<number> }) => Promise<T>,
-): Promise<T> {
+export async function withClaims<T>(store: Store, holder: string, ttlMs: number, fn: (claims: Claims) => Promise<T>): Promise<T> {
+  const lapsed = new AbortController();
+  const hold = new Hold(ttlMs, () =>
+    lapsed.abort(
+      new BusyError(
+        `this sender's claims on the ledger lapsed (${Math.round(ttlMs / 1000)} s without a renewal: the database did not answer, or the process was frozen); it stopped, and the rows it held go to the other senders`,
+      ),
+    ),
+  );
+  let renewing = false;
   const timer = setInterval(() => {
-    // A failed renewal only lets the claims expire: the rows then go to another sender, at worst twice.
-    store.renewClaims(holder, ttlMs, new Date()).catch(() => undefined);
+    if (renewing) return;
+    renewing = true;
+    const startedAt = performance.now();
+    // A failed renewal lets the hold lapse, which stops this sender before the rows go to another.
+    store
+      .renewClaims(holder, ttlMs, new Date())
+      .then(() => hold.renewed(startedAt), () => undefined)
+      .finally(() => (renewing = false));
   }, Math.max(1, Math.floor(ttlMs / 3)));
   timer.unref();
   // When this sender last looked for rows: what it leaves is counted as of then.
   let lookedAt = new Date();
   try {
-    return await fn({
+    const result = await fn({
       claim: (limit) => {
         lookedAt = new Date();
         return store.claimDeliveries(holder, limit, ttlMs, lookedAt);
@@ -159,9 +243,13 @@ export async function withClaims<T>(
       // sender's, the next send's once its claims expire). Counted at that time, not now: a claim that expired since
       // would count as left behind by a sender that found nothing to take, and make it exit 75.
       pending: () => store.countUnclaimed(holder, lookedAt),
+      signal: lapsed.signal,
     });
+    if (hold.lapsed) throw lapsed.signal.reason as BusyError;
+    return result;
   } finally {
     clearInterval(timer);
+    hold.stop();
     await store.releaseClaims(holder);
   }
 }

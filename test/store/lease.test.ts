@@ -109,6 +109,39 @@ describe('withLease', () => {
     expect(await new Lease(store, runLeaseName, 'third').acquire()).toBe(false);
   });
 
+  it('fails the renewal once another process took the lease over and gave it up, rather than take it back', async () => {
+    vi.useFakeTimers({ now: new Date('2026-11-27T07:00:00Z'), toFake: ['setInterval', 'clearInterval', 'Date'] });
+    let aborted: unknown = null;
+    const run = withLease(store, runLeaseName, 'me', 3_000, (signal) =>
+      new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(void (aborted = signal.reason)))),
+    );
+    const outcome = run.then(
+      () => 'resolved',
+      (error: unknown) => error,
+    );
+    // This process stalls; another takes the expired lease, does the work and gives the lease up.
+    vi.setSystemTime(Date.now() + 3_001);
+    const other = new Lease(store, runLeaseName, 'other', { ttlMs: 3_000 });
+    expect(await other.acquire()).toBe(true);
+    await other.release();
+    await vi.advanceTimersByTimeAsync(1_000);
+    await vi.waitFor(() => expect(aborted).toBeInstanceOf(BusyError));
+    expect(String((await outcome) as Error)).toContain('lost the "run" lease to another process');
+    expect(await store.getLease(runLeaseName)).toBeNull();
+  });
+
+  it('stops the work as soon as this process wakes from a freeze past its lease, before any renewal answers', async () => {
+    let stopped: unknown = null;
+    const run = withLease(store, runLeaseName, 'me', 300, async (signal) => {
+      frozen(400);
+      // The first turn after waking: the signal already says so.
+      await sleep(0);
+      stopped = signal.reason;
+    });
+    await expect(run).rejects.toThrow(/this process stalled past its "run" lease/);
+    expect(stopped).toBeInstanceOf(BusyError);
+  });
+
   it('passes the caller’s abort on to the work', async () => {
     const stop = new AbortController();
     const run = withLease(
@@ -166,7 +199,23 @@ describe('leaseHolder', () => {
   });
 });
 
+/** Blocks this thread for `ms`, as SIGSTOP or a paused machine would: no timer or I/O runs meanwhile. */
+function frozen(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
 describe('withClaims', () => {
+  it('stops a sender that wakes from a freeze past its claims, and throws a BusyError: its rows are others\' by now', async () => {
+    let stopped: unknown = null;
+    const run = withClaims(store, 'me', 300, async ({ signal }) => {
+      frozen(400);
+      await sleep(0);
+      stopped = signal.reason;
+    });
+    await expect(run).rejects.toThrow(/this sender's claims on the ledger lapsed/);
+    expect(stopped).toBeInstanceOf(BusyError);
+  });
+
   it('counts what it leaves as of its last look for rows, so a claim that expires after it found none is not its to report', async () => {
     const start = new Date('2026-11-30T08:00:00Z');
     vi.useFakeTimers({ now: start, toFake: ['Date'] });
