@@ -11,6 +11,7 @@ import { describePostgresUrl, isPostgresUrl } from './url.js';
 export type * from './types.js';
 export { subscriberStatuses } from './types.js';
 export { isPostgresUrl } from './url.js';
+export { checkClock } from './lease.js';
 
 // node-postgres loads only for a PostgreSQL URL: a SQLite process (the default) never pays for it.
 const postgres = (): Promise<typeof PostgresModule> => import('./postgres.js');

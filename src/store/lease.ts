@@ -2,7 +2,7 @@
 // Every path that sends (the daemon's schedules, `publish`, `send`) goes through here, so two never overlap.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { BusyError } from '../errors.js';
+import { BusyError, StoreError } from '../errors.js';
 import { isProcessGone } from '../processes.js';
 import type { PendingDelivery, Store } from './types.js';
 
@@ -81,6 +81,22 @@ class Hold {
     this.stop();
     this.onLapse();
   }
+}
+
+/**
+ * Refuses to work on a database whose server's clock is far from this machine's. Leases and claims are written with
+ * the clock of the machine that takes them and read by every other, and a holder trusts them for nine tenths of
+ * their time to live: a sender a minute ahead took live claims as expired and sent their rows twice. The limit is
+ * a tenth of `ttlMs`, at most 2 s; machines kept by NTP are within milliseconds.
+ */
+export async function checkClock(store: Store, ttlMs: number): Promise<void> {
+  const offset = await store.clockOffsetMs();
+  const limit = Math.min(2_000, ttlMs / 10);
+  if (Math.abs(offset) <= limit) return;
+  const by = `${(Math.abs(offset) / 1000).toFixed(1)} s ${offset > 0 ? 'behind' : 'ahead of'}`;
+  throw new StoreError(
+    `this machine's clock is ${by} the database server's; senders time their leases and ledger claims by their clocks, which must agree with the server's within ${limit} ms — set this machine's time (timedatectl set-ntp true), then run the command again`,
+  );
 }
 
 /** Options of a lease: its time to live and the clock (tests pin it). */
@@ -166,8 +182,9 @@ export class Lease {
 }
 
 /**
- * Runs `fn` holding the named lease: takes it (BusyError when another live process has it), renews it while
- * `fn` runs (see `Lease.keep`) and gives it up at the end. `publish` and `send` call this with `runLeaseName`.
+ * Runs `fn` holding the named lease: takes it (BusyError when another live process has it; StoreError when this
+ * machine's clock is far from the database server's, see checkClock), renews it while `fn` runs (see `Lease.keep`)
+ * and gives it up at the end. `publish` and `send` call this with `runLeaseName`.
  */
 export async function withLease<T>(
   store: Store,
@@ -177,6 +194,7 @@ export async function withLease<T>(
   fn: (signal: AbortSignal) => Promise<T>,
   options: { signal?: AbortSignal; now?: () => Date } = {},
 ): Promise<T> {
+  await checkClock(store, ttlMs);
   const lease = new Lease(store, name, holder, { ttlMs, ...(options.now ? { now: options.now } : {}) });
   if (!(await lease.acquire())) {
     throw new BusyError(
@@ -211,6 +229,7 @@ export interface Claims {
  * a BusyError: the rows it read go to the other senders, not out twice.
  */
 export async function withClaims<T>(store: Store, holder: string, ttlMs: number, fn: (claims: Claims) => Promise<T>): Promise<T> {
+  await checkClock(store, ttlMs);
   const lapsed = new AbortController();
   const hold = new Hold(ttlMs, () =>
     lapsed.abort(

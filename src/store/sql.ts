@@ -812,6 +812,14 @@ export class SqlStore implements Store {
     return (await this.driver.run(sql.takeOverLease, [holder, now.getTime() + ttlMs, name, from])) === 1;
   }
 
+  async clockOffsetMs(): Promise<number> {
+    if (this.driver.dialect !== 'postgres') return 0;
+    const before = Date.now();
+    const [row] = await this.driver.query<{ now: Count }>('SELECT floor(extract(epoch FROM clock_timestamp()) * 1000) AS now');
+    // The server read its clock about halfway through the round trip.
+    return Number(row?.now) - (before + Date.now()) / 2;
+  }
+
   // ---- Issue 11: the return path (bounces, complaints, mailto unsubscribes) and stats ----
 
   recordReturnEvent(event: ReturnEventInput): Promise<ReturnEventOutcome> {

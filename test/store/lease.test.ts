@@ -4,10 +4,10 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { BusyError } from '../../src/errors.js';
+import { BusyError, StoreError } from '../../src/errors.js';
 import { isDeadLocalHolder, Lease, leaseHolder, runLeaseName, withClaims, withLease } from '../../src/store/lease.js';
 import { openStore, type Store } from '../../src/store/index.js';
-import { createTestDatabase, type TestDatabase } from './databases.js';
+import { createTestDatabase, postgresKind, testStoreKind, type TestDatabase } from './databases.js';
 
 let dir: string;
 let database: TestDatabase;
@@ -25,6 +25,11 @@ afterEach(async () => {
   await database.dispose();
   await rm(dir, { recursive: true, force: true });
 });
+
+/** Resolves once `holder` holds the run lease (a run checks the clock first, then takes it). */
+async function heldBy(holder: string): Promise<void> {
+  await vi.waitFor(async () => expect((await store.getLease(runLeaseName))?.holder).toBe(holder), { interval: 5 });
+}
 
 describe('withLease', () => {
   it('holds the lease while the work runs and gives it up after', async () => {
@@ -60,7 +65,7 @@ describe('withLease', () => {
   });
 
   it('renews the lease while a long run goes on, so nobody takes it over', async () => {
-    vi.useFakeTimers({ now: new Date('2026-11-27T07:00:00Z'), toFake: ['setInterval', 'clearInterval', 'Date'] });
+    vi.useFakeTimers({ now: Date.now(), toFake: ['setInterval', 'clearInterval', 'Date'] });
     const other = new Lease(store, runLeaseName, 'other', { ttlMs: 3_000 });
     let release = (): void => {};
     const run = withLease(
@@ -73,6 +78,7 @@ describe('withLease', () => {
           release = resolve;
         }),
     );
+    await heldBy('me');
     // A second at a time, with real time between for the renewals to reach the database.
     for (let second = 0; second < 10; second++) {
       await vi.advanceTimersByTimeAsync(1_000);
@@ -85,7 +91,7 @@ describe('withLease', () => {
   });
 
   it('stops the work and throws a BusyError when the lease was lost', async () => {
-    vi.useFakeTimers({ now: new Date('2026-11-27T07:00:00Z'), toFake: ['setInterval', 'clearInterval', 'Date'] });
+    vi.useFakeTimers({ now: Date.now(), toFake: ['setInterval', 'clearInterval', 'Date'] });
     let aborted: unknown = null;
     const run = withLease(store, runLeaseName, 'me', 3_000, (signal) =>
       new Promise<string>((resolve) => {
@@ -95,6 +101,7 @@ describe('withLease', () => {
         });
       }),
     );
+    await heldBy('me');
     // The process stalls past the TTL (the clock moves, no timer runs) and another process takes over.
     vi.setSystemTime(Date.now() + 3_001);
     expect(await new Lease(store, runLeaseName, 'other', { ttlMs: 3_000 }).acquire()).toBe(true);
@@ -110,11 +117,12 @@ describe('withLease', () => {
   });
 
   it('fails the renewal once another process took the lease over and gave it up, rather than take it back', async () => {
-    vi.useFakeTimers({ now: new Date('2026-11-27T07:00:00Z'), toFake: ['setInterval', 'clearInterval', 'Date'] });
+    vi.useFakeTimers({ now: Date.now(), toFake: ['setInterval', 'clearInterval', 'Date'] });
     let aborted: unknown = null;
     const run = withLease(store, runLeaseName, 'me', 3_000, (signal) =>
       new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(void (aborted = signal.reason)))),
     );
+    await heldBy('me');
     const outcome = run.then(
       () => 'resolved',
       (error: unknown) => error,
@@ -199,6 +207,21 @@ describe('leaseHolder', () => {
   });
 });
 
+describe('clocks', () => {
+  it('refuses a lease or claims to a machine whose clock is far from the database server\'s; SQLite runs on this one', async () => {
+    vi.useFakeTimers({ now: Date.now() + 120_000, toFake: ['Date'] });
+    const take = withLease(store, runLeaseName, 'me', 30_000, async () => 'ran');
+    const claims = withClaims(store, 'me', 60_000, async () => 'ran');
+    if (testStoreKind() === postgresKind) {
+      await expect(take).rejects.toThrow(/^this machine's clock is 1\d\d\.\d s ahead of the database server's; .* within 2000 ms .*timedatectl set-ntp true/);
+      await expect(claims).rejects.toThrow(StoreError);
+    } else {
+      await expect(take).resolves.toBe('ran');
+      await expect(claims).resolves.toBe('ran');
+    }
+  });
+});
+
 /** Blocks this thread for `ms`, as SIGSTOP or a paused machine would: no timer or I/O runs meanwhile. */
 function frozen(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
@@ -217,7 +240,8 @@ describe('withClaims', () => {
   });
 
   it('counts what it leaves as of its last look for rows, so a claim that expires after it found none is not its to report', async () => {
-    const start = new Date('2026-11-30T08:00:00Z');
+    // The real time to start from: the run checks this machine's clock against the database server's.
+    const start = new Date();
     vi.useFakeTimers({ now: start, toFake: ['Date'] });
     await store.upsertSubscribers(
       Array.from({ length: 4 }, (_, i) => ({ email: `r${i}@example.org`, name: null, status: 'active' as const })),
@@ -245,6 +269,6 @@ describe('withClaims', () => {
     });
     expect(left).toBe(0);
     // The next sender to look finds them.
-    expect(await withClaims(store, 'next', 1000, async ({ claim }) => (await claim(10)).length)).toBe(4);
+    expect(await store.claimDeliveries('next', 10, 1000, new Date(start.getTime() + 5000))).toHaveLength(4);
   });
 });

@@ -76,7 +76,7 @@ export default defineCommand({
       { pipelineJobs },
       { startScheduler },
       { resolveSubscribeLimits, startServer },
-      { openStore },
+      { checkClock, openStore },
       { knownChoicesLoader },
     ] = await Promise.all([
       import('../../config/load.js'),
@@ -96,6 +96,11 @@ export default defineCommand({
     // Once at start: the scheduled builds read the same catalogues.
     for (const warning of config.locale.warnings) logger.warn({ problem: formatProblem(warning) }, 'message catalogue');
     const store = await openStore(options);
+    // Every run takes the lease or claims rows by this machine's clock: a skewed one is refused before anything starts.
+    await checkClock(store, leaseTtlMs).catch(async (error: unknown) => {
+      await store.close();
+      throw error;
+    });
     const transport = createTransport(options, settings);
     const signals = watchSignals();
     let scheduler: Scheduler | null = null;
