@@ -1,9 +1,11 @@
 // `gazette db copy`: everything one store keeps, copied into another (SQLite → PostgreSQL, or back). Rows go in
 // batches in key order, each batch upserted by its primary key in one transaction, so an interrupted copy run
 // again completes without duplicates. Leases are not copied: they belong to the processes of the source.
-import { StoreError, UsageError } from '../errors.js';
+import { BusyError, StoreError, UsageError } from '../errors.js';
 import type { Driver, Params } from './driver.js';
+import { defaultLeaseTtlMs, leaseHolder, runLeaseName, withLease } from './lease.js';
 import { migrate } from './migrations.js';
+import { SqlStore } from './sql.js';
 
 interface Table {
   name: string;
@@ -119,9 +121,23 @@ async function resetIdentities(to: Driver): Promise<void> {
  * that holds data unless `force` or it is the unfinished copy of the same source (`sourceName`), then checks that
  * the target holds at least every row of the source.
  */
-export async function copyDatabase(from: Driver, to: Driver, options: { force: boolean; sourceName: string }): Promise<CopySummary> {
+export async function copyDatabase(from: Driver, to: Driver, options: { force: boolean; sourceName: string; targetName: string }): Promise<CopySummary> {
   await migrate(from);
   await migrate(to);
+  // Under the run lease of both: a send working on the source meanwhile left a copy whose ledger was behind, and
+  // sending from it sent thousands of readers the digest again.
+  const holder = leaseHolder();
+  const underLease = <T>(driver: Driver, name: string, fn: () => Promise<T>): Promise<T> =>
+    withLease(new SqlStore(driver), runLeaseName, holder, defaultLeaseTtlMs, fn).catch((error: unknown) => {
+      if (error instanceof BusyError && !(error.cause instanceof BusyError)) {
+        throw new BusyError(`${name}: ${error.message}; stop the daemon and every publish or send on it before copying`, { cause: error });
+      }
+      throw error;
+    });
+  return underLease(from, options.sourceName, () => underLease(to, options.targetName, () => copyAll(from, to, options)));
+}
+
+async function copyAll(from: Driver, to: Driver, options: { force: boolean; sourceName: string }): Promise<CopySummary> {
   const [marker] = await to.query<{ value: string }>('SELECT value FROM meta WHERE key = ?', [copyMarker]);
   const resuming = marker?.value === options.sourceName;
   const held = await Promise.all(tables.map(async (t) => [t.name, await count(to, t.name)] as const));

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { copyDatabase } from '../../src/store/copy.js';
 import type { Driver } from '../../src/store/driver.js';
 import { describeDatabase, openDriver, openStore } from '../../src/store/index.js';
+import { Lease, runLeaseName } from '../../src/store/lease.js';
 import { migrations } from '../../src/store/migrations.js';
 import type { Store } from '../../src/store/types.js';
 import { run } from '../cli/run.js';
@@ -145,7 +146,7 @@ describe('gazette db copy', () => {
         return target.transaction(fn) as Promise<T>;
       },
     });
-    await expect(copyDatabase(source, failing, { force: false, sourceName: describeDatabase(sqlite) })).rejects.toThrow('connection lost');
+    await expect(copyDatabase(source, failing, { force: false, sourceName: describeDatabase(sqlite), targetName: describeDatabase(postgres.db) })).rejects.toThrow('connection lost');
     await source.close();
     await target.close();
 
@@ -154,6 +155,24 @@ describe('gazette db copy', () => {
     expect(await withStore(postgres.db, snapshot)).toEqual(original);
     // Finished: the target now counts as holding data.
     expect((await run(['db', 'copy', '--from', sqlite, '--to', postgres.db])).code).toBe(2);
+  });
+
+  it('refuses to copy while a daemon, publish or send works on the source or the target, copying nothing', async () => {
+    const sqlite = join(dir, 'gazette.db');
+    await withStore(sqlite, populate);
+    for (const busy of [sqlite, postgres.db]) {
+      const lease = await withStore(busy, async (store) => {
+        const held = new Lease(store, runLeaseName, 'sender.example.org:4242:abcd1234', { ttlMs: 60_000 });
+        expect(await held.acquire()).toBe(true);
+        return held;
+      });
+      const copy = await run(['db', 'copy', '--from', sqlite, '--to', postgres.db]);
+      expect(copy.code).toBe(75);
+      expect(copy.stderr).toContain(`${describeDatabase(busy)}: another Gazette process (a daemon, publish or send) is working on this database`);
+      expect(copy.stderr).toContain('stop the daemon and every publish or send on it before copying');
+      await withStore(busy, (store) => store.releaseLease(runLeaseName, lease.holder));
+    }
+    expect(await withStore(postgres.db, (store) => store.countSubscribers())).toMatchObject({ active: 0 });
   });
 
   it('refuses to copy a SQLite file onto itself, however it is spelled: a symbolic link, a hard link', async () => {

@@ -70,7 +70,7 @@ const copyCommand = defineCommand({
       throw new UsageError('--from and --to name the same database — name another one to copy into');
     }
     const summary = await withDriver(from, (source) =>
-      withDriver(to, (target) => copyDatabase(source, target, { force: typed.args.force === true, sourceName: describeDatabase(from) })),
+      withDriver(to, (target) => copyDatabase(source, target, { force: typed.args.force === true, sourceName: describeDatabase(from), targetName: describeDatabase(to) })),
     );
     const counts = summary.map(({ label, rows }) => `${rows.toLocaleString('en-US')} ${label}`).join(', ');
     io.stdout.write(`copied ${describeDatabase(from)} into ${describeDatabase(to)}: ${counts}\n`);
