@@ -51,9 +51,26 @@ const baseUrl = z
 
 const timeZone = z.string().refine(isTimeZone, { error: 'expected an IANA time zone such as "Europe/Paris" or "UTC"' });
 
+/** Whether a valid cron expression names any time at all: `0 0 L-30 2 *` (the 30th day before February's last) does not. */
+function firesAtAll(expr: string): boolean {
+  const task = cron.createTask(expr, () => undefined, { timezone: 'UTC' });
+  try {
+    return task.getNextRuns(1).length > 0;
+  } catch {
+    return false;
+  } finally {
+    void task.destroy();
+  }
+}
+
 const cronExpression = z.string().superRefine((expr, ctx) => {
   const { valid, errors = [] } = cron.validateDetailed(expr);
-  if (valid) return;
+  if (valid) {
+    if (!firesAtAll(expr)) {
+      ctx.addIssue({ code: 'custom', message: `"${expr}" never fires: no date matches it — expected e.g. "0 7 * * 1" (minute hour day month weekday)` });
+    }
+    return;
+  }
   const why = errors.map((e) => e.message).join('; ');
   ctx.addIssue({
     code: 'custom',

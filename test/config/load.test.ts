@@ -81,6 +81,22 @@ describe('parseSiteConfig', () => {
     expect(lines).toHaveLength(7);
   });
 
+  it('refuses a schedule that never fires, which node-cron takes as valid, for the newsletter, an edition and the feeds', () => {
+    const lines = problemsOf(() =>
+      parseSiteConfig({
+        ...minimal,
+        feeds: { schedule: '0 0 31W 2 *' },
+        newsletter: { ...minimal.newsletter, schedule: '0 0 L-30 2 *', editions: [{ id: 'daily', name: 'Daily', schedule: '0 0 L-30 2 *' }] },
+      }),
+    );
+    expect(lines).toEqual([
+      'site.json: feeds.schedule: "0 0 31W 2 *" never fires: no date matches it — expected e.g. "0 7 * * 1" (minute hour day month weekday)',
+      'site.json: newsletter.schedule: "0 0 L-30 2 *" never fires: no date matches it — expected e.g. "0 7 * * 1" (minute hour day month weekday)',
+      'site.json: newsletter.editions.0.schedule: "0 0 L-30 2 *" never fires: no date matches it — expected e.g. "0 7 * * 1" (minute hour day month weekday)',
+    ]);
+    expect(parseSiteConfig({ ...minimal, newsletter: { ...minimal.newsletter, schedule: '0 0 29 2 *' } }).newsletter.schedule).toBe('0 0 29 2 *');
+  });
+
   it('reads the languages of content folders, and refuses a folder without a slash or a tag that is not one', () => {
     expect(parseSiteConfig({ ...minimal, languages: { 'arabic/': 'ar', 'wire/tr/': 'tr' } }).languages).toEqual({ 'arabic/': 'ar', 'wire/tr/': 'tr' });
     expect(problemsOf(() => parseSiteConfig({ ...minimal, languages: { arabic: 'ar', 'english/': 'English' } }))).toEqual([
