@@ -1,5 +1,5 @@
 // Making the next digest of an edition: select, render once, store whole (SPEC "Digest rules", "Readers choose").
-import { editionsOf, type Edition } from '../config/editions.js';
+import { defaultEditionId, editionsOf, hasEditions, type Edition } from '../config/editions.js';
 import type { SiteConfig } from '../config/schema.js';
 import type { Article } from '../content/article.js';
 import type { DigestRecord, Store } from '../store/index.js';
@@ -7,12 +7,22 @@ import type { RenderHtml } from './email.js';
 import { renderDigest } from './render.js';
 import { selectDigestArticles } from './select.js';
 
-/** What an edition's next digest depends on: the article ids its earlier digests saw (the store's "slugs"), and its issue number (printed in it). */
+/**
+ * What an edition's next digest depends on: the article ids its earlier digests saw (the store's "slugs"), and its
+ * issue number (printed in it). On a site that took up editions, what the one newsletter sent before counts as seen
+ * by every edition: its readers had those articles (adding a daily and a weekly sent them all again).
+ */
 export async function readDigestHistory(
   store: Pick<Store, 'seenSlugs' | 'nextIssueNumber'>,
+  config: Pick<SiteConfig, 'title' | 'newsletter'>,
   edition: string,
 ): Promise<{ seen: Set<string>; number: number }> {
-  return { seen: await store.seenSlugs(edition), number: await store.nextIssueNumber(edition) };
+  const seen = await store.seenSlugs(edition);
+  const editions = editionsOf(config);
+  if (hasEditions(config) && !editions.some((e) => e.id === defaultEditionId)) {
+    for (const id of await store.seenSlugs(defaultEditionId)) seen.add(id);
+  }
+  return { seen, number: await store.nextIssueNumber(edition) };
 }
 
 /**
@@ -28,7 +38,7 @@ export async function makeDigest(
   edition: Edition = editionsOf(config)[0] as Edition,
   renderHtml?: RenderHtml,
 ): Promise<DigestRecord | null> {
-  const { seen, number: issue } = await readDigestHistory(store, edition.id);
+  const { seen, number: issue } = await readDigestHistory(store, config, edition.id);
   const { carried, passedOver } = selectDigestArticles(published, seen, edition.maxArticles);
   if (carried.length === 0) return null;
   const rendered = await renderDigest({ number: issue, date: now, articles: carried, config, edition }, renderHtml);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseArticle } from '../../src/content/parse.js';
 import type { Article } from '../../src/content/article.js';
+import { editionsOf, type Edition } from '../../src/config/editions.js';
 import { makeDigest, readDigestHistory } from '../../src/digest/make.js';
 import { fullCopy } from '../../src/digest/assemble.js';
 import { personalize, placeholders } from '../../src/digest/personalize.js';
@@ -64,7 +65,28 @@ describe('makeDigest', () => {
 
 describe('readDigestHistory', () => {
   it('starts at number 1 with nothing seen', async () => {
-    expect(await readDigestHistory(store, 'newsletter')).toEqual({ seen: new Set(), number: 1 });
+    expect(await readDigestHistory(store, config, 'newsletter')).toEqual({ seen: new Set(), number: 1 });
+  });
+
+  it('counts what the one newsletter sent as seen by every edition a site takes up later, each numbering its own issues', async () => {
+    const published = sampleArticles(5);
+    await makeDigest(store, published.slice(1), config, pinnedNow);
+    const withEditions = testConfig({
+      maxArticles: 3,
+      editions: [
+        { id: 'daily', name: 'Daily', schedule: '0 6 * * *' },
+        { id: 'weekly', name: 'Weekly', schedule: '0 7 * * 1' },
+      ],
+    });
+    const [daily, weekly] = editionsOf(withEditions) as [Edition, Edition];
+    for (const edition of [daily, weekly]) {
+      const digest = await makeDigest(store, published, withEditions, pinnedNow, edition);
+      expect(digest?.articleSlugs).toEqual([published[0]?.slug]);
+      expect(digest?.issue).toBe(1);
+    }
+    // A site whose editions keep the newsletter's id has its history there, and no other edition takes it up.
+    const keeping = testConfig({ editions: [{ id: 'newsletter', name: 'Daily', schedule: '0 6 * * *' }, { id: 'weekly2', name: 'Weekly', schedule: '0 7 * * 1' }] });
+    expect((await readDigestHistory(store, keeping, 'weekly2')).seen).toEqual(new Set());
   });
 
   it('records article ids, so a database whose rows hold the slugs of Gazette before readable URLs still matches', async () => {

@@ -37,7 +37,7 @@ export default defineCommand({
     if (isPostgresUrl(options.dbPath) || existsSync(options.dbPath)) {
       const store = await openStore(options);
       try {
-        history = await readDigestHistory(store, edition.id);
+        history = await readDigestHistory(store, config, edition.id);
       } finally {
         await store.close();
       }
