@@ -169,6 +169,9 @@ describe('withLease', () => {
   });
 });
 
+/** Where this process's pid counts, as its lease holder ids name it (host, boot, PID namespace). */
+const here = leaseHolder().split(':').slice(0, -2).join(':');
+
 describe('a lease left by a dead process', () => {
   /** The pid of a child process that has exited: a process that no longer exists on this host. */
   function deadPid(): Promise<number> {
@@ -178,7 +181,7 @@ describe('a lease left by a dead process', () => {
 
   it('is taken over at once when its holder was a process of this host that no longer exists', async () => {
     const pid = await deadPid();
-    const crashed = `${hostname()}:${pid}:deadbeef`;
+    const crashed = `${here}:${pid}:deadbeef`;
     expect(await new Lease(store, runLeaseName, crashed, { ttlMs: 60_000 }).acquire()).toBe(true);
     expect(isDeadLocalHolder(crashed)).toBe(true);
     await expect(withLease(store, runLeaseName, leaseHolder(), 60_000, async () => 'sent')).resolves.toBe('sent');
@@ -187,12 +190,14 @@ describe('a lease left by a dead process', () => {
   it('is waited for while its holder lives, or lived on another host', async () => {
     const sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)']);
     try {
-      const alive = `${hostname()}:${sleeper.pid}:cafe`;
+      const alive = `${here}:${sleeper.pid}:cafe`;
       expect(isDeadLocalHolder(alive)).toBe(false);
       expect(await new Lease(store, runLeaseName, alive, { ttlMs: 60_000 }).acquire()).toBe(true);
       expect(await new Lease(store, runLeaseName, leaseHolder()).acquire()).toBe(false);
-      const elsewhere = `another-host.example:${await deadPid()}:beef`;
-      expect(isDeadLocalHolder(elsewhere)).toBe(false);
+      const gone = await deadPid();
+      // Another host; this host name in another container (PID namespace) or boot; an earlier Gazette's id.
+      for (const where of ['another-host.example', `${hostname()}/00000000.1`, hostname()]) expect(isDeadLocalHolder(`${where}:${gone}:beef`), where).toBe(false);
+      expect(isDeadLocalHolder(`${here}:${gone}:beef`)).toBe(true);
     } finally {
       sleeper.kill();
     }
@@ -200,9 +205,10 @@ describe('a lease left by a dead process', () => {
 });
 
 describe('leaseHolder', () => {
-  it('gives each call its own id naming the process', () => {
+  it('gives each call its own id naming the process, its host, boot and PID namespace', () => {
     const a = leaseHolder();
     expect(a).toContain(`:${process.pid}:`);
+    expect(a).toMatch(new RegExp(`^${hostname().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/[0-9a-f]{8}\\.\\d+:`));
     expect(leaseHolder()).not.toBe(a);
   });
 });
