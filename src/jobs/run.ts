@@ -1,10 +1,11 @@
 // `publish` and `send` as library calls: what the commands and the daemon run. On SQLite each holds the store's
 // run lease, so two processes never send from one database at once. On PostgreSQL any number of senders work one
 // ledger together: rows are claimed (store/lease.ts withClaims), and only the digest is made under the lease.
+import { join } from 'node:path';
 import { loadSiteConfig } from '../config/load.js';
 import type { RuntimeOptions } from '../config/options.js';
 import { editionsOf } from '../config/editions.js';
-import { BusyError } from '../errors.js';
+import { BusyError, InputError } from '../errors.js';
 import type { SiteConfig } from '../config/schema.js';
 import { pingWebSub, type WebSubPing } from '../feeds/websub.js';
 import { defaultClaimTtlMs, defaultLeaseTtlMs, Lease, leaseHolder, runLeaseName, withClaims, withLease } from '../store/lease.js';
@@ -136,6 +137,17 @@ async function publishOn(
     const websub =
       config.feeds.websubHub !== null && build.changedFeeds.length > 0 ? await pingWebSub(config.feeds.websubHub, build.changedFeeds) : [];
     const digests: DigestMade[] = [];
+    // The daemon's schedules are those of site.json when it started; each run reads site.json again.
+    const gone = (hooks.editions ?? []).filter((id) => !editionsOf(config).some((e) => e.id === id));
+    if (gone.length > 0) {
+      throw new InputError('E_CONFIG', [
+        {
+          path: join(options.contentDir, 'site.json'),
+          message: `newsletter.editions: no edition "${gone.join('", "')}" any more, yet a schedule of it ran: nothing was made for it`,
+          hint: 'restart the daemon to take up the editions site.json names now',
+        },
+      ]);
+    }
     for (const edition of editionsOf(config).filter((e) => hooks.editions?.includes(e.id) ?? true)) {
       // A stop (Ctrl-C, SIGTERM) before a digest is made makes none: its articles would be used up for a send that
       // was asked not to happen. Digests made before the stop are sent as usual (their rows are the ledger's).

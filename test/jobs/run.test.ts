@@ -1,0 +1,40 @@
+// A publish as the daemon runs it (src/jobs/run.ts): a schedule of an edition that site.json no longer has.
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { resolveOptions } from '../../src/config/options.js';
+import { InputError } from '../../src/errors.js';
+import { publishWith } from '../../src/jobs/run.js';
+import { openStore, type Store } from '../../src/store/index.js';
+
+let dir: string;
+let store: Store;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'gazette-run-'));
+  await mkdir(join(dir, 'content'));
+  const site = {
+    title: 'Editions Desk',
+    baseUrl: 'https://news.example.org',
+    author: { name: 'Desk' },
+    newsletter: { from: 'Desk <desk@example.org>', postalAddress: '1 Test Street', editions: [{ id: 'morning', name: 'Morning', schedule: '0 6 * * *' }] },
+  };
+  await writeFile(join(dir, 'content', 'site.json'), JSON.stringify(site));
+  await writeFile(join(dir, 'content', 'harbour.md'), '---\ntitle: Harbour story\ndate: 2026-01-15T08:00\n---\nThe body.\n');
+  store = await openStore({ dbPath: join(dir, 'gazette.db') });
+  await store.upsertSubscriber({ email: 'ana@example.org', name: null, status: 'active' }, new Date());
+});
+
+afterEach(async () => {
+  await store.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+it('fails, saying to restart the daemon, when a schedule runs for an edition that site.json no longer has', async () => {
+  const options = resolveOptions({ content: join(dir, 'content'), out: join(dir, 'public'), outbox: join(dir, 'outbox'), db: join(dir, 'gazette.db') }, {});
+  const run = publishWith(store, options, new Date('2026-02-01T06:00:00Z'), { editions: ['daily'] });
+  await expect(run).rejects.toThrow(InputError);
+  await expect(run).rejects.toThrow(`${join(dir, 'content', 'site.json')}: newsletter.editions: no edition "daily" any more, yet a schedule of it ran: nothing was made for it — restart the daemon`);
+  expect(await store.listDigests()).toEqual([]);
+});
