@@ -111,6 +111,27 @@ export function fileErrorOf(error: unknown, path?: string): FileError | null {
   return new FileError(`${where === undefined ? '' : `${where}: `}${problem[0]} (${code}) — ${problem[1]}`, { cause: error });
 }
 
+/** Database engine failures the machine or another program causes, by SQLite result code or PostgreSQL SQLSTATE. */
+const databaseProblems: readonly [code: RegExp, what: string, hint: string][] = [
+  [/^SQLITE_FULL$|^53100$/, 'the disk under the database is full', 'free some space, then run the command again'],
+  [/^SQLITE_(?:BUSY|LOCKED)|^55P03$/, 'another program holds the database locked', 'close it (an sqlite3 shell, a backup tool), then run the command again'],
+  [/^SQLITE_READONLY|^25006$/, 'the database cannot be written', 'check the permissions of the file and its folder (or the database user’s rights)'],
+  [/^SQLITE_(?:CORRUPT|NOTADB)/, 'the database file is damaged', 'restore it from a backup'],
+  [/^SQLITE_IOERR/, 'an input/output error on the database file', 'check the disk'],
+  [/^22021$/, 'the database cannot store a text (a NUL byte, or bytes that are not UTF-8)', 'remove it where it came from (a file edited by hand, another tool)'],
+  [/^08|^57P0[1-3]$/, 'the connection to the database was lost', 'check that the server runs, then run the command again: what was done is recorded'],
+];
+
+/** The StoreError for a database failure that is no bug of Gazette's (a full disk, a lock another program holds), or null. */
+export function databaseErrorOf(error: unknown): StoreError | null {
+  const { code } = (error ?? {}) as { code?: unknown };
+  if (typeof code !== 'string') return null;
+  const problem = databaseProblems.find(([pattern]) => pattern.test(code));
+  if (!problem) return null;
+  const message = error instanceof Error ? error.message : String(error);
+  return new StoreError(`${problem[1]} (${code}: ${message}) — ${problem[2]}`, { cause: error });
+}
+
 /**
  * A value from the user (an address, a name, a command) quoted for a message or a terminal: JSON escapes line breaks
  * and controls; long values are cut.

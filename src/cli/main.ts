@@ -1,7 +1,7 @@
 // The command line: parses argv, runs one command, maps its outcome to an exit status.
 import { stripVTControlCharacters } from 'node:util';
 import { defineCommand, renderUsage, runCommand, type CommandDef, type SubCommandsDef } from 'citty';
-import { fileErrorOf, GazetteError, InputError, quoteValue, UsageError } from '../errors.js';
+import { databaseErrorOf, fileErrorOf, GazetteError, InputError, quoteValue, UsageError } from '../errors.js';
 import { commands } from './commands/index.js';
 import type { CliIO } from './context.js';
 
@@ -129,8 +129,8 @@ function reportError(error: unknown, io: CliIO): number {
   }
   // The reader of our output went away (`gazette subscribers export | head`): nothing is wrong, nothing to say.
   if ((error as NodeJS.ErrnoException | null)?.code === 'EPIPE') return 0;
-  const file = fileErrorOf(error);
-  if (file !== null) return reportError(file, io);
+  const known = fileErrorOf(error) ?? databaseErrorOf(error);
+  if (known !== null) return reportError(known, io);
   const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
   io.stderr.write(`gazette: internal error — this is a bug in Gazette, please report it with this trace:\n${detail}\n`);
   return 1;

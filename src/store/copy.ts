@@ -108,6 +108,24 @@ async function copyTable(from: Driver, to: Driver, table: Table): Promise<void> 
   }
 }
 
+/**
+ * Refuses a merge (`--force`) that would put a reader of the source in the place of another reader of the target:
+ * rows are merged by id, ids are the databases' own, and carol@ of the target was silently replaced by alice@.
+ */
+async function refuseOtherReaders(from: Driver, to: Driver): Promise<void> {
+  const target = new Map((await to.query<{ id: number; email: string }>('SELECT id, email FROM subscribers')).map((r) => [Number(r.id), r.email]));
+  const clashes: string[] = [];
+  for (const { id, email } of await from.query<{ id: number; email: string }>('SELECT id, email FROM subscribers')) {
+    const theirs = target.get(Number(id));
+    if (theirs !== undefined && theirs !== email) clashes.push(`id ${id}: ${theirs} there, ${email} here`);
+  }
+  if (clashes.length === 0) return;
+  throw new UsageError(
+    `the target holds ${clashes.length} other reader${clashes.length === 1 ? '' : 's'} under ids the source uses (${clashes.slice(0, 3).join('; ')}${clashes.length > 3 ? '; …' : ''}); ` +
+      'merging would replace them, so nothing was copied — copy into an empty database, or move those readers with subscribers export and import',
+  );
+}
+
 /** PostgreSQL's identity columns do not follow ids inserted explicitly: move them past the copied ones. */
 async function resetIdentities(to: Driver): Promise<void> {
   if (to.dialect !== 'postgres') return;
@@ -149,6 +167,7 @@ async function copyAll(from: Driver, to: Driver, options: { force: boolean; sour
         'copy into an empty database, or pass --force to merge into it (rows with the same keys are overwritten)',
     );
   }
+  if (nonEmpty.length > 0 && !resuming) await refuseOtherReaders(from, to);
   await to.run('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [
     copyMarker,
     options.sourceName,

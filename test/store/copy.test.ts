@@ -123,11 +123,19 @@ describe('gazette db copy', () => {
     expect(refused.stderr).toMatch(/already holds data \(1 in subscribers.*pass --force/);
     expect(await withStore(postgres.db, (store) => store.countSubscribers())).toEqual({ pending: 0, active: 1, unsubscribed: 0, bounced: 0 });
 
-    const forced = await run(['db', 'copy', '--from', sqlite, '--to', postgres.db, '--force']);
+    // Its one subscriber has id 1, as the source's first one, another reader: merging would replace them.
+    const clash = await run(['db', 'copy', '--from', sqlite, '--to', postgres.db, '--force']);
+    expect(clash.code).toBe(2);
+    expect(clash.stderr).toContain('the target holds 1 other reader under ids the source uses (id 1: someone@example.org there, r0@example.org here)');
+    expect(await withStore(postgres.db, (store) => store.findSubscriber('someone@example.org'))).not.toBeNull();
+
+    // The same reader under the same id merges: with --force, their row is brought up to the source's.
+    const other = join(dir, 'other.db');
+    await withStore(other, (store) => store.upsertSubscriber({ email: 'r0@example.org', name: null, status: 'pending' }, now));
+    const forced = await run(['db', 'copy', '--from', sqlite, '--to', other, '--force']);
     expect(forced.code, forced.stderr).toBe(0);
-    // Its one subscriber had id 1, as the source's first one: that row is overwritten.
     const counts = await withStore(sqlite, (store) => store.countSubscribers());
-    expect(await withStore(postgres.db, (store) => store.countSubscribers())).toEqual(counts);
+    expect(await withStore(other, (store) => store.countSubscribers())).toEqual(counts);
   });
 
   it('completes a copy interrupted midway when run again, without duplicates', async () => {
