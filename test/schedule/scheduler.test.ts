@@ -128,15 +128,26 @@ describe('the newsletter schedule', () => {
     expect(newsroom.runs).toHaveLength(1);
   });
 
-  it('starts afresh, without a catch-up, when the schedule was changed', async () => {
+  it('starts afresh when the schedule was changed, after one catch-up of a slot the old one left due', async () => {
     const store = await open();
     const newsroom = new Newsroom();
     const { logger, lines } = captureLogger();
+    const jobs = { publish: newsroom.publish(store), build: newsroom.build() };
     await outage(store, '0 7 * * 1');
-    const scheduler = await start({ config: siteConfig(yearly), store, logger, jobs: { publish: newsroom.publish(store), build: newsroom.build() } });
-    expect((await scheduler.health()).running).toBeNull();
-    expect((await readScheduleState(store, 'newsletter'))?.pattern).toBe(yearly);
+    const changed = await start({ config: siteConfig(yearly), store, logger, jobs });
+    expect((await changed.health()).running).toMatchObject({ reason: 'catch-up', slot: '2023-01-01T00:00:00.000Z' });
+    expect(lines.some((line) => line.msg === 'schedule changed: the slot the old one left due is caught up first')).toBe(true);
+    await until('the catch-up run', async () => (await readScheduleState(store, 'newsletter'))?.lastRun?.result === 'ok');
+    await changed.stop();
+    const state = await readScheduleState(store, 'newsletter');
+    expect(state?.pattern).toBe(yearly);
+    expect(new Date(state?.nextSlot ?? 0).getTime()).toBeGreaterThan(Date.now());
+
+    // Nothing left due: a change starts afresh, no run.
+    const again = await start({ config: siteConfig('0 7 * * 1'), store, logger, jobs });
+    expect((await again.health()).running).toBeNull();
     expect(lines.some((line) => line.msg === 'schedule changed: it starts afresh')).toBe(true);
+    expect(newsroom.runs).toHaveLength(1);
   });
 
   it('skips and logs a fire that comes while a publish is still running', async () => {
