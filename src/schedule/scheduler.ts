@@ -256,7 +256,7 @@ class CronScheduler implements Scheduler {
    * stopped run pending until the new schedule's first fire, a week on.
    */
   private async prepareState(schedule: Schedule): Promise<boolean> {
-    const state = await readScheduleState(this.store, schedule.name);
+    const state = await this.checkedState(schedule, await readScheduleState(this.store, schedule.name));
     const due = state !== null && new Date(state.nextSlot).getTime() <= Date.now();
     if (state && state.pattern === schedule.pattern && state.timezone === schedule.timezone) return due;
     if (state) {
@@ -270,6 +270,21 @@ class CronScheduler implements Scheduler {
       lastRun: state?.lastRun ?? null,
     });
     return due;
+  }
+
+  /**
+   * The stored state, with a next slot beyond the schedule's next fire set back to that fire. Only a clock that ran
+   * ahead when a run was recorded puts it there (a run stores the fire after its end), and left so every slot
+   * until the wall clock caught up was refused as done, at debug level, across restarts.
+   */
+  private async checkedState<S extends ScheduleState | null>(schedule: Schedule, state: S): Promise<S> {
+    if (state === null || state.pattern !== schedule.pattern || state.timezone !== schedule.timezone) return state;
+    const next = this.nextFire(schedule);
+    if (new Date(state.nextSlot).getTime() <= new Date(next).getTime()) return state;
+    this.logger.warn({ schedule: schedule.name, stored: state.nextSlot, next }, 'the stored next slot lies beyond the next fire (a clock ran ahead): set back to it');
+    const fixed = { ...state, nextSlot: next };
+    await writeScheduleState(this.store, schedule.name, fixed);
+    return fixed;
   }
 
   private async state(schedule: Schedule): Promise<ScheduleState> {
@@ -299,7 +314,7 @@ class CronScheduler implements Scheduler {
       acquired = await this.lease.acquire();
       if (!acquired) return 'lease-held';
       // Read under the lease: a holder that just finished this slot recorded it before letting go.
-      if (slot.getTime() < new Date((await this.state(schedule)).nextSlot).getTime()) {
+      if (slot.getTime() < new Date((await this.checkedState(schedule, await this.state(schedule))).nextSlot).getTime()) {
         await this.lease.release();
         return 'done';
       }

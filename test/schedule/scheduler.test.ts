@@ -150,6 +150,17 @@ describe('the newsletter schedule', () => {
     expect(newsroom.runs).toHaveLength(1);
   });
 
+  it('sets back a stored next slot that a clock running ahead put beyond the next fire, and runs the slots again', async () => {
+    const store = await open();
+    const newsroom = new Newsroom();
+    const { logger, lines } = captureLogger();
+    // A run recorded while this machine's clock was a week ahead.
+    await writeScheduleState(store, 'newsletter', { pattern: everySecond, timezone: 'UTC', nextSlot: new Date(Date.now() + 7 * 86_400_000).toISOString(), lastRun: null });
+    await start({ config: siteConfig(everySecond), store, logger, jobs: { publish: newsroom.publish(store), build: newsroom.build() } });
+    await until('a scheduled run', () => newsroom.runs.some((run) => run.reason === 'scheduled'));
+    expect(lines.find((line) => line.msg === 'the stored next slot lies beyond the next fire (a clock ran ahead): set back to it')).toMatchObject({ schedule: 'newsletter' });
+  });
+
   it('skips and logs a fire that comes while a publish is still running', async () => {
     const store = await open();
     const newsroom = new Newsroom();
