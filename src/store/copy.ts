@@ -3,7 +3,7 @@
 // again completes without duplicates. Leases are not copied: they belong to the processes of the source.
 import { BusyError, StoreError, UsageError } from '../errors.js';
 import type { Driver, Params } from './driver.js';
-import { defaultLeaseTtlMs, leaseHolder, runLeaseName, withLease } from './lease.js';
+import { defaultClaimTtlMs, defaultLeaseTtlMs, leaseHolder, runLeaseName, withClaims, withLease } from './lease.js';
 import { migrate } from './migrations.js';
 import { SqlStore } from './sql.js';
 
@@ -145,14 +145,43 @@ export async function copyDatabase(from: Driver, to: Driver, options: { force: b
   // Under the run lease of both: a send working on the source meanwhile left a copy whose ledger was behind, and
   // sending from it sent thousands of readers the digest again.
   const holder = leaseHolder();
-  const underLease = <T>(driver: Driver, name: string, fn: () => Promise<T>): Promise<T> =>
-    withLease(new SqlStore(driver), runLeaseName, holder, defaultLeaseTtlMs, fn).catch((error: unknown) => {
-      if (error instanceof BusyError && !(error.cause instanceof BusyError)) {
+  const underLease = <T>(driver: Driver, name: string, fn: () => Promise<T>): Promise<T> => {
+    let taken = false;
+    const work = (): Promise<T> => {
+      taken = true;
+      return fn();
+    };
+    return withLease(new SqlStore(driver), runLeaseName, holder, defaultLeaseTtlMs, work).catch((error: unknown) => {
+      // The lease refused: say which database, and what to do.
+      if (!taken && error instanceof BusyError) {
         throw new BusyError(`${name}: ${error.message}; stop the daemon and every publish or send on it before copying`, { cause: error });
       }
       throw error;
     });
-  return underLease(from, options.sourceName, () => underLease(to, options.targetName, () => copyAll(from, to, options)));
+  };
+  const held = <T>(driver: Driver, name: string, fn: () => Promise<T>): Promise<T> => underLease(driver, name, () => holdLedger(driver, name, holder, fn));
+  return held(from, options.sourceName, () => held(to, options.targetName, () => copyAll(from, to, options)));
+}
+
+/**
+ * On PostgreSQL senders take rows by claims, under no lease (`gazette send`, a daemon helping): the copy claims
+ * every pending row itself, so none starts sending meanwhile, and refuses while a sender holds some.
+ */
+async function holdLedger<T>(driver: Driver, name: string, holder: string, fn: () => Promise<T>): Promise<T> {
+  if (driver.dialect !== 'postgres') return fn();
+  return withClaims(new SqlStore(driver), holder, defaultClaimTtlMs, async () => {
+    const now = Date.now();
+    await driver.run("UPDATE deliveries SET claimed_by = ?, claimed_until = ? WHERE status = 'pending' AND (claimed_until IS NULL OR claimed_until <= ?)", [
+      holder,
+      now + defaultClaimTtlMs,
+      now,
+    ]);
+    const [busy] = await driver.query<{ n: number | string }>("SELECT count(*) AS n FROM deliveries WHERE status = 'pending' AND claimed_by <> ? AND claimed_until > ?", [holder, now]);
+    if (Number(busy?.n ?? 0) > 0) {
+      throw new BusyError(`${name}: senders are sending ${Number(busy?.n)} of its ledger rows (gazette send, or a daemon helping); stop them before copying`);
+    }
+    return fn();
+  });
 }
 
 async function copyAll(from: Driver, to: Driver, options: { force: boolean; sourceName: string }): Promise<CopySummary> {

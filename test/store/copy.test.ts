@@ -183,6 +183,23 @@ describe('gazette db copy', () => {
     expect(await withStore(postgres.db, (store) => store.countSubscribers())).toMatchObject({ active: 0 });
   });
 
+  it('refuses to copy from PostgreSQL while senders hold ledger rows by claims, and leaves no claim of its own', async () => {
+    await withStore(postgres.db, populate);
+    const pending = (await withStore(postgres.db, (store) => store.deliveryCounts())).pending;
+    expect(pending).toBeGreaterThan(5);
+    await withStore(postgres.db, (store) => store.claimDeliveries('fleet-sender', 5, 60_000, new Date()));
+    const sqlite = join(dir, 'copy.db');
+    const refused = await run(['db', 'copy', '--from', postgres.db, '--to', sqlite]);
+    expect(refused.code).toBe(75);
+    expect(refused.stderr).toContain(`${describeDatabase(postgres.db)}: senders are sending 5 of its ledger rows (gazette send, or a daemon helping); stop them before copying`);
+
+    await withStore(postgres.db, (store) => store.releaseClaims('fleet-sender'));
+    const copied = await run(['db', 'copy', '--from', postgres.db, '--to', sqlite, '--force']);
+    expect(copied.code, copied.stderr).toBe(0);
+    // Every pending row is free to claim again: the copy gave its claims back.
+    expect(await withStore(postgres.db, (store) => store.claimDeliveries('next', pending + 1, 60_000, new Date()))).toHaveLength(pending);
+  });
+
   it('refuses to copy a SQLite file onto itself, however it is spelled: a symbolic link, a hard link', async () => {
     const sqlite = join(dir, 'gazette.db');
     await withStore(sqlite, (store) => populate(store, 10));
