@@ -499,8 +499,10 @@ class CronScheduler implements Scheduler {
   private async finish(): Promise<void> {
     const run = this.current;
     if (!run) return;
-    this.current = null;
+    // The lease goes before the run is cleared: a fire that came between would take the lease this run still held
+    // (a renewal of its own), and the release meant for this run would then delete it under the new one.
     await this.releaseLease();
+    this.current = null;
     run.resolveFinished();
     for (const schedule of this.schedules) {
       if (this.waiting.has(schedule.name)) setImmediate(() => this.retry(schedule));

@@ -53,11 +53,10 @@ export function isDeadLocalHolder(holder: string): boolean {
 }
 
 /**
- * How long this process may trust that a lease or claims are still its own, on its own monotonic clock: until
- * nine tenths of `ttlMs` after the last renewal began (the tenth covers the time that renewal took to land). A
- * process frozen past it (SIGSTOP, a paused VM, swapping) hears so from its first timer on waking, before it sends
- * what it read while it held them; a renewal that lands after that cannot revive it, as another process may have
- * taken the rows meanwhile.
+ * How long this process may trust that its ledger claims are still its own, on its own monotonic clock: until nine
+ * tenths of `ttlMs` after the last renewal began (the tenth covers the time that renewal took to land). A process
+ * frozen past it (SIGSTOP, swapping) hears so from its first timer on waking, before it sends what it read while it
+ * held them; a renewal that lands after that cannot revive it, as other senders may have taken some of the rows.
  */
 class Hold {
   private timer: NodeJS.Timeout | null = null;
@@ -165,30 +164,30 @@ export class Lease {
 
   /**
    * Runs `fn` while renewing the lease every third of its time to live. If a renewal fails (another process took
-   * the lease over, or the database could not be written) or comes too late (this process was frozen past the
-   * lease, see Hold), `fn`'s signal is aborted so it stops after what is in flight, and `keep` then throws a
-   * BusyError. The caller acquires before and releases after.
+   * the lease over, or gave it up after taking it, or the database could not be written), `fn`'s signal is aborted
+   * so it stops after what is in flight, and `keep` then throws a BusyError. The caller acquires before and
+   * releases after. A renewal that comes late succeeds while nobody took the lease meanwhile: a run that waited on
+   * another program's SQLite lock goes on. (Claims, which are taken row by row, lapse by time: see withClaims.)
    */
   async keep<T>(fn: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
     const lost = new AbortController();
-    const lose = (why: string): void => {
-      if (!lost.signal.aborted) lost.abort(new BusyError(`${why}; the work is left to whoever holds the lease now (at most the messages that were in flight may reach their readers twice)`));
-    };
-    const hold = new Hold(this.ttlMs, () => lose(`this process stalled past its "${this.name}" lease (${Math.round(this.ttlMs / 1000)} s)`));
     // One renewal at a time: a slow database must not pile renewals up behind each other.
     let renewing = false;
     const timer = setInterval(() => {
       if (renewing) return;
       renewing = true;
-      const startedAt = performance.now();
       void this.renew()
         // An unwritable database is as good as a lost lease: stop rather than risk two senders.
         .catch(() => false)
         .then((renewed) => {
           renewing = false;
-          if (renewed) return hold.renewed(startedAt);
+          if (renewed || lost.signal.aborted) return;
           clearInterval(timer);
-          lose(`lost the "${this.name}" lease to another process`);
+          lost.abort(
+            new BusyError(
+              `lost the "${this.name}" lease to another process; the work is left to whoever holds it now (at most the messages that were in flight may reach their readers twice)`,
+            ),
+          );
         });
     }, Math.max(1, Math.floor(this.ttlMs / 3)));
     timer.unref();
@@ -198,7 +197,6 @@ export class Lease {
       return result;
     } finally {
       clearInterval(timer);
-      hold.stop();
     }
   }
 }
