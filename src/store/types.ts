@@ -344,7 +344,10 @@ export interface Store {
   getLease(name: string): Promise<{ holder: string; expiresAt: number } | null>;
   /** Moves the named lease from `from` to `holder` until now + ttlMs; false when `from` no longer holds it. */
   takeOverLease(name: string, from: string, holder: string, ttlMs: number, now: Date): Promise<boolean>;
-  /** How far the database server's clock is ahead of this machine's, in ms (negative: behind; 0 on SQLite, which runs here). */
+  /**
+   * How far the database server's clock is at least ahead of this machine's, in ms (negative: behind), what the
+   * round trip cannot explain; 0 on SQLite, which runs here.
+   */
   clockOffsetMs(): Promise<number>;
 
   // Issue 11: the return path and stats.

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BusyError, StoreError } from '../../src/errors.js';
-import { isDeadLocalHolder, Lease, leaseHolder, runLeaseName, withClaims, withLease } from '../../src/store/lease.js';
+import { checkClock, isDeadLocalHolder, Lease, leaseHolder, runLeaseName, withClaims, withLease } from '../../src/store/lease.js';
+import type { SqlStore } from '../../src/store/sql.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { createTestDatabase, postgresKind, testStoreKind, type TestDatabase } from './databases.js';
 
@@ -211,6 +212,15 @@ describe('leaseHolder', () => {
 });
 
 describe('clocks', () => {
+  it('takes no wait for a busy connection pool for a wrong clock', async () => {
+    if (testStoreKind() !== postgresKind) return;
+    const { driver } = store as SqlStore;
+    // Every connection of the pool busy for 5 s: the first reading waits that long before the server reads its clock.
+    const busy = Array.from({ length: 4 }, () => driver.query('SELECT pg_sleep(5)'));
+    await expect(checkClock(store, 30_000)).resolves.toBeUndefined();
+    await Promise.all(busy);
+  });
+
   it('refuses a lease or claims to a machine whose clock is far from the database server\'s; SQLite runs on this one', async () => {
     vi.useFakeTimers({ now: Date.now() + 120_000, toFake: ['Date'] });
     const take = withLease(store, runLeaseName, 'me', 30_000, async () => 'ran');
