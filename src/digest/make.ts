@@ -13,14 +13,15 @@ import { selectDigestArticles } from './select.js';
  * by every edition: its readers had those articles (adding a daily and a weekly sent them all again).
  */
 export async function readDigestHistory(
-  store: Pick<Store, 'seenSlugs' | 'nextIssueNumber'>,
+  store: Pick<Store, 'seenSlugs' | 'seenSlugsBefore' | 'nextIssueNumber'>,
   config: Pick<SiteConfig, 'title' | 'newsletter'>,
   edition: string,
 ): Promise<{ seen: Set<string>; number: number }> {
   const seen = await store.seenSlugs(edition);
-  const editions = editionsOf(config);
-  if (hasEditions(config) && !editions.some((e) => e.id === defaultEditionId)) {
-    for (const id of await store.seenSlugs(defaultEditionId)) seen.add(id);
+  // Only what it sent before this edition's first issue: an edition that kept the id "newsletter" and was renamed
+  // later made issues of its own meanwhile, which are no other edition's history.
+  if (hasEditions(config) && !editionsOf(config).some((e) => e.id === defaultEditionId)) {
+    for (const id of await store.seenSlugsBefore(defaultEditionId, edition)) seen.add(id);
   }
   return { seen, number: await store.nextIssueNumber(edition) };
 }

@@ -141,6 +141,8 @@ const sql = {
     FROM deliveries d WHERE d.digest_number IN (SELECT DISTINCT digest_number FROM deliveries WHERE status = 'pending')
     GROUP BY d.digest_number ORDER BY d.digest_number`,
   seenSlugs: 'SELECT slug FROM digest_articles WHERE edition = ?',
+  seenSlugsBefore: `SELECT slug FROM digest_articles
+    WHERE edition = ? AND digest_number < coalesce((SELECT min(number) FROM digests WHERE edition = ?), 2147483647)`,
   nextDigestNumber: 'SELECT coalesce(max(number), 0) + 1 AS n FROM digests',
   nextIssueNumber: 'SELECT coalesce(max(issue), 0) + 1 AS n FROM digests WHERE edition = ?',
   insertDigest: 'INSERT INTO digests (number, edition, issue, created_at, subject, html, text, blocks) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
@@ -627,6 +629,10 @@ export class SqlStore implements Store {
 
   async seenSlugs(edition: string): Promise<Set<string>> {
     return new Set((await this.driver.query<{ slug: string }>(sql.seenSlugs, [edition])).map((row) => row.slug));
+  }
+
+  async seenSlugsBefore(from: string, edition: string): Promise<Set<string>> {
+    return new Set((await this.driver.query<{ slug: string }>(sql.seenSlugsBefore, [from, edition])).map((row) => row.slug));
   }
 
   nextDigestNumber(): Promise<number> {

@@ -295,6 +295,8 @@ export interface Store {
   setSubscriberChoices(id: number, choices: SubscriberChoices, now: Date, source?: string): Promise<Subscriber | null>;
   /** Slugs carried or passed over by any digest of the edition. */
   seenSlugs(edition: string): Promise<Set<string>>;
+  /** The article ids edition `from` carried or passed over before `edition`'s first digest (all of them while it has none). */
+  seenSlugsBefore(from: string, edition: string): Promise<Set<string>>;
   /** The number the next digest gets (its key across editions). */
   nextDigestNumber(): Promise<number>;
   /** The issue number the next digest of the edition gets. */

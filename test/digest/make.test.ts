@@ -87,6 +87,11 @@ describe('readDigestHistory', () => {
     // A site whose editions keep the newsletter's id has its history there, and no other edition takes it up.
     const keeping = testConfig({ editions: [{ id: 'newsletter', name: 'Daily', schedule: '0 6 * * *' }, { id: 'weekly2', name: 'Weekly', schedule: '0 7 * * 1' }] });
     expect((await readDigestHistory(store, keeping, 'weekly2')).seen).toEqual(new Set());
+    // Once an edition has issues of its own, what edition "newsletter" sends later is not its history: after that
+    // edition was renamed away, the weekly's next issue still carries what is new to it.
+    const later = makeArticle({ slug: 'later', title: 'Later story', date: new Date('2022-10-30T07:00:00Z') });
+    await makeDigest(store, [later, ...published], keeping, pinnedNow, editionsOf(keeping)[0] as Edition);
+    expect((await makeDigest(store, [later, ...published], withEditions, pinnedNow, weekly))?.articleSlugs).toEqual(['later']);
   });
 
   it('records article ids, so a database whose rows hold the slugs of Gazette before readable URLs still matches', async () => {

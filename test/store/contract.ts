@@ -102,6 +102,10 @@ export function describeStoreContract(name: string, create: () => Promise<StoreF
         });
         expect((await store.pendingDeliveries(10, { digestNumber: made.number, subscriberId: 1e9 })).map((r) => r.email)).toEqual(['daily@example.org']);
         expect(await store.getDigest(daily.number)).toMatchObject({ edition: 'daily', issue: 1, articleSlugs: ['w'] });
+        // What an edition sent before another's first issue: all of it while that one has none.
+        expect(await store.seenSlugsBefore('weekly', 'daily')).toEqual(new Set(['w', 'l']));
+        expect(await store.seenSlugsBefore('weekly', 'monthly')).toEqual(new Set(['w', 'l']));
+        expect(await store.seenSlugsBefore('daily', 'weekly')).toEqual(new Set());
       });
     });
 
