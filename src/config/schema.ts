@@ -52,14 +52,16 @@ const baseUrl = z
 const timeZone = z.string().refine(isTimeZone, { error: 'expected an IANA time zone such as "Europe/Paris" or "UTC"' });
 
 /** Whether a valid cron expression names any time at all: `0 0 L-30 2 *` (the 30th day before February's last) does not. */
-function firesAtAll(expr: string): boolean {
-  const task = cron.createTask(expr, () => undefined, { timezone: 'UTC' });
+function firesAtAll(expr: string, timezone = 'UTC'): boolean {
   try {
-    return task.getNextRuns(1).length > 0;
+    const task = cron.createTask(expr, () => undefined, { timezone });
+    try {
+      return task.getNextRuns(1).length > 0;
+    } finally {
+      void task.destroy();
+    }
   } catch {
     return false;
-  } finally {
-    void task.destroy();
   }
 }
 
@@ -173,6 +175,21 @@ export const siteConfigSchema = z.strictObject({
     /** Messages per second for every sender on the database together (PostgreSQL fleet); null: no limit. */
     rate: z.number().positive().max(100_000).nullable().default(null),
   }),
+}).superRefine((config, ctx) => {
+  // A schedule that fires in UTC may still never fire in its own zone: `30 2 31 3 0` in Europe/Berlin names only a
+  // time the clocks skip. (Run after problems elsewhere too, so what those left out may be missing.)
+  if (!(config.newsletter as typeof config.newsletter | undefined) || !(config.feeds as typeof config.feeds | undefined)) return;
+  const zone = config.newsletter.timezone ?? config.timezone;
+  const schedules: [path: (string | number)[], expr: string | null, timezone: string][] = [
+    [['feeds', 'schedule'], config.feeds.schedule, config.timezone],
+    [['newsletter', 'schedule'], config.newsletter.schedule, zone],
+    ...(config.newsletter.editions ?? []).map((e, i): [(string | number)[], string, string] => [['newsletter', 'editions', i, 'schedule'], e.schedule, zone]),
+  ];
+  for (const [path, expr, timezone] of schedules) {
+    // An invalid pattern or zone is reported at its own key already.
+    if (expr === null || timezone === 'UTC' || !isTimeZone(timezone) || !firesAtAll(expr) || firesAtAll(expr, timezone)) continue;
+    ctx.addIssue({ code: 'custom', path, message: `"${expr}" never fires in ${timezone}: each time it names is one the clocks skip there — pick another hour` });
+  }
 });
 
 /** `site.json` as the user writes it. */

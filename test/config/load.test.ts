@@ -97,6 +97,17 @@ describe('parseSiteConfig', () => {
     expect(parseSiteConfig({ ...minimal, newsletter: { ...minimal.newsletter, schedule: '0 0 29 2 *' } }).newsletter.schedule).toBe('0 0 29 2 *');
   });
 
+  it('refuses a schedule that fires in UTC but never in its own time zone (a time the clocks skip there)', () => {
+    const lines = problemsOf(() =>
+      parseSiteConfig({ ...minimal, timezone: 'Europe/Berlin', feeds: { schedule: '30 2 31 3 0' }, newsletter: { ...minimal.newsletter, schedule: '30 2 8-14 3 0', timezone: 'America/New_York' } }),
+    );
+    expect(lines).toEqual([
+      'site.json: feeds.schedule: "30 2 31 3 0" never fires in Europe/Berlin: each time it names is one the clocks skip there — pick another hour',
+      'site.json: newsletter.schedule: "30 2 8-14 3 0" never fires in America/New_York: each time it names is one the clocks skip there — pick another hour',
+    ]);
+    expect(parseSiteConfig({ ...minimal, timezone: 'Europe/Berlin', newsletter: { ...minimal.newsletter, schedule: '30 2 * * 0' } }).newsletter.schedule).toBe('30 2 * * 0');
+  });
+
   it('reads the languages of content folders, and refuses a folder without a slash or a tag that is not one', () => {
     expect(parseSiteConfig({ ...minimal, languages: { 'arabic/': 'ar', 'wire/tr/': 'tr' } }).languages).toEqual({ 'arabic/': 'ar', 'wire/tr/': 'tr' });
     expect(problemsOf(() => parseSiteConfig({ ...minimal, languages: { arabic: 'ar', 'english/': 'English' } }))).toEqual([
