@@ -137,17 +137,6 @@ async function publishOn(
     const websub =
       config.feeds.websubHub !== null && build.changedFeeds.length > 0 ? await pingWebSub(config.feeds.websubHub, build.changedFeeds) : [];
     const digests: DigestMade[] = [];
-    // The daemon's schedules are those of site.json when it started; each run reads site.json again.
-    const gone = (hooks.editions ?? []).filter((id) => !editionsOf(config).some((e) => e.id === id));
-    if (gone.length > 0) {
-      throw new InputError('E_CONFIG', [
-        {
-          path: join(options.contentDir, 'site.json'),
-          message: `newsletter.editions: no edition "${gone.join('", "')}" any more, yet a schedule of it ran: nothing was made for it`,
-          hint: 'restart the daemon to take up the editions site.json names now',
-        },
-      ]);
-    }
     for (const edition of editionsOf(config).filter((e) => hooks.editions?.includes(e.id) ?? true)) {
       // A stop (Ctrl-C, SIGTERM) before a digest is made makes none: its articles would be used up for a send that
       // was asked not to happen. Digests made before the stop are sent as usual (their rows are the ledger's).
@@ -171,7 +160,20 @@ async function publishOn(
       await transport.close();
       throw error;
     });
-  return { build, digest: digests[0] ?? null, digests, websub, delivery: await deliver(store, options, build.config, hooks, transport) };
+  const delivery = await deliver(store, options, build.config, hooks, transport);
+  // The daemon's schedules are those of site.json when it started, yet each run reads it again: a run of an
+  // edition it no longer has made nothing (what was pending is sent all the same) and fails, saying what to do.
+  const gone = (hooks.editions ?? []).filter((id) => !editionsOf(build.config).some((e) => e.id === id));
+  if (gone.length > 0) {
+    throw new InputError('E_CONFIG', [
+      {
+        path: join(options.contentDir, 'site.json'),
+        message: `newsletter.editions: no edition "${gone.join('", "')}" any more, yet a schedule of it ran: nothing was made for it`,
+        hint: 'restart the daemon to take up the editions site.json names now',
+      },
+    ]);
+  }
+  return { build, digest: digests[0] ?? null, digests, websub, delivery };
 }
 
 /** Sends what is pending on an open store whose run lease the caller holds. */

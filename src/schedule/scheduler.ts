@@ -7,7 +7,7 @@ import { editionsOf } from '../config/editions.js';
 import type { SiteConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/index.js';
-import { defaultLeaseTtlMs, Lease, leaseHolder, runLeaseName } from '../store/lease.js';
+import { clockToleranceMs, defaultLeaseTtlMs, Lease, leaseHolder, runLeaseName } from '../store/lease.js';
 import {
   editionScheduleName,
   readScheduleState,
@@ -280,7 +280,9 @@ class CronScheduler implements Scheduler {
   private async checkedState<S extends ScheduleState | null>(schedule: Schedule, state: S): Promise<S> {
     if (state === null || state.pattern !== schedule.pattern || state.timezone !== schedule.timezone) return state;
     const next = this.nextFire(schedule);
-    if (new Date(state.nextSlot).getTime() <= new Date(next).getTime()) return state;
+    // Beyond by more than the clocks of a fleet may differ (checkClock): a daemon a second behind claiming just
+    // before a fire sees the slot another recorded just after it.
+    if (new Date(state.nextSlot).getTime() <= new Date(next).getTime() + clockToleranceMs) return state;
     this.logger.warn({ schedule: schedule.name, stored: state.nextSlot, next }, 'the stored next slot lies beyond the next fire (a clock ran ahead): set back to it');
     const fixed = { ...state, nextSlot: next };
     await writeScheduleState(this.store, schedule.name, fixed);

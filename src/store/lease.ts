@@ -104,6 +104,9 @@ class Hold {
   }
 }
 
+/** How far apart the clocks of the machines sharing a database may be (see checkClock). */
+export const clockToleranceMs = 2_000;
+
 /**
  * Refuses to work on a database whose server's clock is far from this machine's. Leases and claims are written with
  * the clock of the machine that takes them and read by every other, and a holder trusts them for nine tenths of
@@ -112,7 +115,7 @@ class Hold {
  */
 export async function checkClock(store: Store, ttlMs: number): Promise<void> {
   const offset = await store.clockOffsetMs();
-  const limit = Math.min(2_000, ttlMs / 10);
+  const limit = Math.min(clockToleranceMs, ttlMs / 10);
   if (Math.abs(offset) <= limit) return;
   const by = `${(Math.abs(offset) / 1000).toFixed(1)} s ${offset > 0 ? 'behind' : 'ahead of'}`;
   throw new StoreError(

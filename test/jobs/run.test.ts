@@ -31,10 +31,25 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-it('fails, saying to restart the daemon, when a schedule runs for an edition that site.json no longer has', async () => {
+it('fails, saying to restart the daemon, when a schedule runs for an edition that site.json no longer has, after sending what was pending', async () => {
   const options = resolveOptions({ content: join(dir, 'content'), out: join(dir, 'public'), outbox: join(dir, 'outbox'), db: join(dir, 'gazette.db') }, {});
+  // A digest of the edition before it was renamed, its copy still pending.
+  await store.createDigest({
+    number: await store.nextDigestNumber(),
+    edition: 'daily',
+    issue: 1,
+    defaultEdition: true,
+    blocks: [],
+    createdAt: new Date('2026-01-31T06:00:00Z'),
+    subject: 'Daily 1',
+    html: '<p>Daily 1</p><!--GZ:MAIL--><p>Hi %%GZ_NAME%%, <a href="%%GZ_UNSUBSCRIBE_URL%%">unsubscribe</a></p><!--/GZ:MAIL-->',
+    text: 'Hi %%GZ_NAME%%, unsubscribe: %%GZ_UNSUBSCRIBE_URL%%',
+    carried: ['harbour'],
+    passedOver: [],
+  });
   const run = publishWith(store, options, new Date('2026-02-01T06:00:00Z'), { editions: ['daily'] });
   await expect(run).rejects.toThrow(InputError);
   await expect(run).rejects.toThrow(`${join(dir, 'content', 'site.json')}: newsletter.editions: no edition "daily" any more, yet a schedule of it ran: nothing was made for it — restart the daemon`);
-  expect(await store.listDigests()).toEqual([]);
+  expect(await store.listDigests()).toHaveLength(1);
+  expect(await store.deliveryCounts()).toMatchObject({ pending: 0, sent: 1 });
 });
