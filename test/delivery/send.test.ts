@@ -243,6 +243,20 @@ describe('sendPending', () => {
     expect(await send(transport)).toMatchObject({ sent: 0 });
   });
 
+  it('hands no row to the transport once stopped, though it had taken it (a lapsed claim: the row is another sender\'s by now)', async () => {
+    await addReaders(store, 8);
+    await storeDigest(store);
+    const outboxDir = join(dir, 'outbox');
+    const outbox = createTransport({ smtpUrl: null, outboxDir, dkim: null });
+    const stop = new AbortController();
+    let handed = 0;
+    // The stop comes as the first message is handed over, while the other connections' rows wait their turn.
+    const transport: Transport = { ...outbox, send: (message) => (handed++ === 0 && stop.abort(), outbox.send(message)) };
+    const summary = await send(transport, { signal: stop.signal });
+    expect(handed).toBe(1);
+    expect(summary).toMatchObject({ sent: 1, pending: 7, interrupted: true });
+  });
+
   it('reports progress up to every row', async () => {
     await addReaders(store, 30);
     await storeDigest(store);
