@@ -40,7 +40,7 @@ function absolutize(attribute: string, baseUrl: string | undefined): (attribs: A
 function uniqueIds(): (tagName: string, attribs: Attributes) => Attributes {
   const seen = new Set<string>();
   return (tagName, attribs) => {
-    const id = attribs.id ?? (tagName === 'a' ? attribs.name : undefined);
+    const id = attribs.id || (tagName === 'a' ? attribs.name : undefined);
     if (id === undefined) return attribs;
     const { id: _given, ...rest } = attribs;
     // A tag the allow-list drops takes no id with it.

@@ -164,10 +164,14 @@ function skeleton(built: Buffer): { head: Buffer; parts: [Buffer, Buffer, Buffer
   };
 }
 
-/** The Subject field of a copy, encoded and folded as MailComposer does it. */
+/**
+ * The Subject field of a copy, encoded and folded as MailComposer does it. One holding `=?` is encoded whole, as a
+ * name is (see phrase): a headline spelt as an encoded word showed decoded, as words the desk never wrote.
+ */
 function subjectField(subject: string): string {
+  const line = oneLine(subject);
   const node = new MimeNode('text/plain', { newline: 'win' });
-  node.setHeader('Subject', oneLine(subject));
+  node.setHeader('Subject', line.includes('=?') ? { prepared: true, foldLines: true, value: encodeWord(line, 'Q', 52) } : line);
   return node.buildHeaders().split(/\r\n(?![ \t])/)[0] ?? '';
 }
 

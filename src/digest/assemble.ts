@@ -165,17 +165,18 @@ export function fullCopy(digest: MarkedDigest): RenderedEmail {
 
 /**
  * The largest copy a reader can get, for the size budget: every article, under the longest subject and preview
- * line (by `size`) that any copy has. A copy's lead article gives it its subject, written twice in its HTML, so a
+ * line (by `size`, of the text as a copy writes it: neutralized and escaped) that any copy has. A copy's lead article gives it its subject, written twice in its HTML, so a
  * copy of one section can outgrow the copy of all.
  */
 export function largestCopy(digest: MarkedDigest, size: (text: string) => number): RenderedEmail {
   if (digest.blocks.length === 0) return fullCopy(digest);
-  const longest = (texts: readonly string[]): string => texts.reduce((a, b) => (size(b) > size(a) ? b : a));
+  const written = (text: string): number => size(escapeHtml(neutralizeTokens(text)));
+  const longest = (texts: readonly string[]): string => texts.reduce((a, b) => (written(b) > written(a) ? b : a));
   const all = digest.blocks.map((_, i) => i);
   const heading = {
     subject: longest(digest.blocks.map((b) => b.subject)),
     // A lone story's preview line is its summary; a longer copy's, the other headlines: each at most 150 characters.
-    preheader: longest([preheaderOf(digest.blocks), ...digest.blocks.map((b) => preheaderOf([b]))]),
+    preheader: longest([preheaderOf(digest.blocks), ...digest.blocks.flatMap((b) => [preheaderOf([b]), preheaderOf([b, b])])]),
   };
   return assemble(digest, parsedOf(digest), all, heading);
 }

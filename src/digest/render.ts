@@ -200,7 +200,7 @@ export async function renderDigest(content: DigestContent, renderHtml: RenderHtm
   for (const trim of trims) {
     const html = await renderHtml('digest', digestView(content, trim));
     const digest = { subject, html, text: markTextRegions(htmlToText(textMarkParagraphs(html))), blocks: digestBlocks(content, trim) };
-    if (encodedBytes(largestCopy(digest, (text) => encodedBytes(escapeHtml(text))).html) + readerAllowanceBytes <= htmlBudgetBytes) return digest;
+    if (encodedBytes(largestCopy(digest, encodedBytes).html) + readerAllowanceBytes <= htmlBudgetBytes) return digest;
   }
   throw new InputError('E_CONFIG', [
     {

@@ -239,17 +239,15 @@ export function createWebhooks(deps: WebhookDeps): Hono {
   };
 
   const app = new Hono();
-  app.use(
-    '*',
-    readBodyUpTo(maxBody, (c) => {
-      logger?.warn({ path: c.req.path, contentLength: c.req.header('content-length') ?? null }, 'webhook refused: the body is too large');
-      return c.json({ error: 'too_large', message: `the body is over ${maxBody / 1024} KiB` }, 413);
-    }),
-  );
+  // On each provider's route, not on the folder: a webhook that is off stays a 404, and reads no body.
+  const capped = readBodyUpTo(maxBody, (c) => {
+    logger?.warn({ path: c.req.path, contentLength: c.req.header('content-length') ?? null }, 'webhook refused: the body is too large');
+    return c.json({ error: 'too_large', message: `the body is over ${maxBody / 1024} KiB` }, 413);
+  });
 
   // A provider's route exists only when its secrets are set: elsewhere its path is an unknown page (404).
   const topics = (deps.env[webhookEnv.sesTopics] ?? '').split(',').map((t) => t.trim()).filter(Boolean);
-  if (topics.length > 0) app.post('/ses', async (c) => {
+  if (topics.length > 0) app.post('/ses', capped, async (c) => {
     const message = await readJson(c);
     if (!message) return refuse(c, 'ses', 'the body is not an SNS message');
     let problem: string | null;
@@ -285,7 +283,7 @@ export function createWebhooks(deps: WebhookDeps): Hono {
   });
 
   const key = deps.env[webhookEnv.mailgunKey];
-  if (key) app.post('/mailgun', async (c) => {
+  if (key) app.post('/mailgun', capped, async (c) => {
     const body = await readJson(c);
     const signature = obj(body?.signature);
     const timestamp = str(signature.timestamp) ?? '';
@@ -301,7 +299,7 @@ export function createWebhooks(deps: WebhookDeps): Hono {
 
   const user = deps.env[webhookEnv.postmarkUser];
   const password = deps.env[webhookEnv.postmarkPassword];
-  if (user && password) app.post('/postmark', async (c) => {
+  if (user && password) app.post('/postmark', capped, async (c) => {
     const authorization = c.req.header('authorization') ?? '';
     const credentials = /^Basic ([A-Za-z0-9+/=]+)$/i.exec(authorization)?.[1];
     const decoded = credentials ? Buffer.from(credentials, 'base64').toString('utf8') : '';

@@ -11,12 +11,21 @@ import { confirmUrl } from './tokens.js';
 /** Composes the mail that asks `subscriber` to confirm request `nonce`, with a link carrying its confirm token. */
 export type ComposeConfirmation = (subscriber: Pick<Subscriber, 'publicId' | 'email'>, nonce: string, now: Date) => Promise<RawMessage>;
 
+/** How long the one render may take (MJML's first load included) before the mail fails and the next tries again. */
+const renderTimeoutMs = 60_000;
+
 /** Renders once on a thread of its own, which ends with the render: MJML never loads on the caller's thread. */
 const renderOnThread: RenderHtml = async (name, view) => {
   const thread = startEmailThread();
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the confirmation mail's render took over ${renderTimeoutMs / 1000} s`)), renderTimeoutMs);
+  });
   try {
-    return await thread.render(name, view);
+    // A hung render would hold every later confirmation mail behind the one template.
+    return await Promise.race([thread.render(name, view), late]);
   } finally {
+    clearTimeout(timer);
     await thread.close();
   }
 };

@@ -180,7 +180,7 @@ describe('parseMarkdownArticle', () => {
       [
         '---\ntitle: Live\ndate: 2026-03-01\n---',
         '<nav><a href="#update-1430">14:30</a> <a href="#top">top</a></nav>',
-        '<a name="top"></a>',
+        '<a name="top" id=""></a>',
         '<h3 id="update-1430">14:30 update</h3>',
         '<p id="update-1430">a second one</p>',
         '<p id="two words">spaced</p>',

@@ -129,6 +129,13 @@ describe('a digest message', () => {
     expect(mail.to).toMatchObject({ value: [{ address: 'b@example.org', name: forged }] });
   });
 
+  it('encodes a subject holding an encoded word, so it reads as the headline was written', async () => {
+    const subject = 'Markets: =?utf-8?B?QmFuayBvZiBFbmdsYW5kIGNvbGxhcHNlcw==?= and more';
+    const messages = await prepareDigestMessages({ ...digest, subject }, config, secret);
+    const mail = await simpleParser(messages(recipient(7, 'zoe@example.net', null), now)?.raw ?? Buffer.alloc(0));
+    expect(mail.subject).toBe(subject);
+  });
+
   it('gives each edition of a site with editions a List-Id of its own', async () => {
     const withEditions = { ...config, newsletter: { ...config.newsletter, editions: [
       { id: 'daily', name: 'Daily briefing', schedule: '0 6 * * *', maxArticles: null },

@@ -276,6 +276,27 @@ describe('webhook requests in odd shapes', () => {
     expect(events).toEqual([]);
   });
 
+  it('keeps a provider that is off a 404 for any body, reading none of it', async () => {
+    const only = await startServer({
+      store,
+      config: parseSiteConfig({ title: 'T', baseUrl: 'https://news.example.org', author: { name: 'D' }, newsletter: { from: 'T <t@example.org>', postalAddress: '1 Street' } }),
+      options: { outDir: join(dir, 'public'), secret: 'webhook-test-secret' },
+      transport: createTransport({ smtpUrl: null, outboxDir: join(dir, 'outbox'), dkim: null }),
+      port: 0,
+      hostname: '127.0.0.1',
+      webhooks: { env: { GAZETTE_MAILGUN_SIGNING_KEY: mailgunKey }, record: async () => 'recorded' },
+    });
+    try {
+      for (const path of ['/webhooks/ses', '/webhooks/postmark', '/webhooks/nothing']) {
+        const response = await fetch(`${only.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: 'y'.repeat(300 * 1024) });
+        expect(response.status, path).toBe(404);
+      }
+      expect((await fetch(`${only.url}/webhooks/mailgun`, { method: 'POST', body: 'y'.repeat(300 * 1024) })).status).toBe(413);
+    } finally {
+      await only.close();
+    }
+  });
+
   it('answers another method than POST with 405 and Allow: POST', async () => {
     for (const path of ['/webhooks/mailgun', '/webhooks/ses', '/webhooks/postmark']) {
       const response = await fetch(`${server.url}${path}`);
