@@ -14,6 +14,7 @@ import type { LockHooks } from '../site/lock.js';
 import { isPostgresUrl, openStore } from '../store/index.js';
 import type { DigestRecord, Store } from '../store/types.js';
 import type { EmailThread } from '../digest/render-thread.js';
+import { unknownEditionsWarning } from '../subscribers/choices.js';
 import { resolveSecret } from '../subscribers/tokens.js';
 import { createTransport } from '../delivery/index.js';
 import type { Transport } from '../delivery/transport.js';
@@ -132,8 +133,10 @@ async function publishOn(
   const mjml = hooks.emailThread ?? startEmailThread();
   mjml.warm();
   const made = async (): Promise<{ build: BuildResult; digests: DigestMade[]; websub: WebSubPing[] }> => {
-    const build = await buildSite(options, now, { signal: hooks.signal, onLock: hooks.onBuildLock, onWait: hooks.onBuildWait });
-    const { config } = build;
+    const built = await buildSite(options, now, { signal: hooks.signal, onLock: hooks.onBuildLock, onWait: hooks.onBuildWait });
+    const { config } = built;
+    const orphans = unknownEditionsWarning(await store.countByEditions(), editionsOf(config), join(options.contentDir, 'site.json'));
+    const build = orphans === null ? built : { ...built, warnings: [...built.warnings, orphans] };
     const websub =
       config.feeds.websubHub !== null && build.changedFeeds.length > 0 ? await pingWebSub(config.feeds.websubHub, build.changedFeeds) : [];
     const digests: DigestMade[] = [];

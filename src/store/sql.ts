@@ -126,6 +126,7 @@ const sql = {
     requested_sections = NULL, requested_editions = NULL WHERE id = ?`,
   updateChoices: 'UPDATE subscribers SET sections = ?, editions = ?, updated_at = ? WHERE id = ? RETURNING *',
   countSubscribers: 'SELECT status, count(*) AS n FROM subscribers GROUP BY status',
+  countByEditions: "SELECT editions, count(*) AS n FROM subscribers WHERE status IN ('active', 'pending') GROUP BY editions",
   insertEvent: `INSERT INTO subscriber_events (subscriber_id, at, kind, source, digest_number, detail, dedupe_key)
     VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING`,
   eventsOf: 'SELECT * FROM subscriber_events WHERE subscriber_id = ? ORDER BY id DESC LIMIT ?',
@@ -499,6 +500,11 @@ export class SqlStore implements Store {
       if (!last || rows.length < pageSize) return;
       after = last.id;
     }
+  }
+
+  async countByEditions(): Promise<{ editions: string[]; count: number }[]> {
+    const rows = await this.driver.query<{ editions: string; n: Count }>(sql.countByEditions);
+    return rows.map((row) => ({ editions: splitKeys(row.editions), count: Number(row.n) }));
   }
 
   async countSubscribers(): Promise<Record<SubscriberStatus, number>> {

@@ -246,6 +246,8 @@ export interface Store {
   /** Subscribers in id order, read page by page so a large list never sits in memory. */
   listSubscribers(filter?: SubscriberFilter): AsyncIterable<Subscriber>;
   countSubscribers(): Promise<Record<SubscriberStatus, number>>;
+  /** Readers who may still get digests (active or pending), by the editions they chose (ids; empty: never chose). */
+  countByEditions(): Promise<{ editions: string[]; count: number }[]>;
 
   /** Appends an event to the journal; false (nothing stored) when its dedupe key was recorded before. */
   appendSubscriberEvent(event: SubscriberEventInput): Promise<boolean>;

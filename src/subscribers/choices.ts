@@ -1,6 +1,7 @@
 // A reader's choices (SPEC "Readers choose"): sections and editions named as a person would name them,
 // resolved to the keys the store keeps. Pure: the callers say where a name came from (flag, form, CSV line).
 import type { Edition } from '../config/editions.js';
+import type { Problem } from '../errors.js';
 import type { Article } from '../content/article.js';
 import { groupSections, sortArticles } from '../site/layout.js';
 
@@ -136,5 +137,28 @@ export function choicesFromForm(
   return {
     ok: true,
     choices: { sections: sections.length === known.sections.length ? [] : sections, editions: resolved.choices.editions ?? [] },
+  };
+}
+
+/**
+ * A warning when readers chose editions the site no longer has (an edition renamed or removed in site.json): they
+ * get nothing of them, and those who chose no other edition get no digest at all. Null when there are none.
+ */
+export function unknownEditionsWarning(byEditions: readonly { editions: readonly string[]; count: number }[], editions: readonly Edition[], path: string): Problem | null {
+  const known = new Set(editions.map((e) => e.id));
+  const unknown = new Map<string, number>();
+  let orphaned = 0;
+  for (const { editions: chosen, count } of byEditions) {
+    const gone = chosen.filter((id) => !known.has(id));
+    for (const id of gone) unknown.set(id, (unknown.get(id) ?? 0) + count);
+    if (gone.length > 0 && gone.length === chosen.length) orphaned += count;
+  }
+  if (unknown.size === 0) return null;
+  const readers = (n: number): string => `${n.toLocaleString('en')} reader${n === 1 ? '' : 's'}`;
+  const list = [...unknown].map(([id, n]) => `"${id}" (${readers(n)})`).join(', ');
+  return {
+    path,
+    message: `readers chose editions site.json no longer has: ${list}; ${readers(orphaned)} of them chose no other edition and ${orphaned === 1 ? 'gets' : 'get'} no digest`,
+    hint: 'put the edition back under its id, or give those readers another one (subscribers export, edit the editions column, subscribers import)',
   };
 }

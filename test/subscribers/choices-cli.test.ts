@@ -1,5 +1,5 @@
 // Readers' sections and editions through the CLI: add, list and its filters, CSV import and export.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -28,6 +28,23 @@ async function listJson(...args: string[]): Promise<{ email: string; sections: s
   expect(code, stderr).toBe(0);
   return JSON.parse(stdout) as { email: string; sections: string[]; editions: string[] }[];
 }
+
+describe('readers of an edition site.json no longer has', () => {
+  it('are named in a warning of publish, with those who get no digest at all', async () => {
+    expect((await subscribers('add', 'only@example.org', '--editions', 'daily')).code).toBe(0);
+    expect((await subscribers('add', 'both@example.org', '--editions', 'daily,weekly')).code).toBe(0);
+    expect((await subscribers('add', 'never@example.org')).code).toBe(0);
+    const renamed = join(dir, 'content');
+    await cp(content, renamed, { recursive: true });
+    const site = (await readFile(join(renamed, 'site.json'), 'utf8')).replace('"id": "daily"', '"id": "morning"');
+    await writeFile(join(renamed, 'site.json'), site);
+    const published = await run(['publish', '--db', db, '--content', renamed, '--out', join(dir, 'public'), '--outbox', join(dir, 'outbox')]);
+    expect(published.code, published.stderr).toBe(0);
+    expect(published.stderr).toContain(
+      `warning: ${join(renamed, 'site.json')}: readers chose editions site.json no longer has: "daily" (2 readers); 1 reader of them chose no other edition and gets no digest — put the edition back under its id`,
+    );
+  });
+});
 
 describe('gazette subscribers with sections and editions', () => {
   it('adds a reader with sections by label or slug in any case, and editions by id or name', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { knownSections, resolveEditions, resolveSections, splitNames } from '../../src/subscribers/choices.js';
+import { knownSections, resolveEditions, resolveSections, splitNames, unknownEditionsWarning } from '../../src/subscribers/choices.js';
 import { makeArticle } from '../fixtures/digest/articles.js';
 
 const sections = knownSections([
@@ -56,5 +56,25 @@ describe('splitNames', () => {
   it('splits on commas, trims and drops empty names', () => {
     expect(splitNames(' world, local ,,')).toEqual(['world', 'local']);
     expect(splitNames('')).toEqual([]);
+  });
+});
+
+describe('unknownEditionsWarning', () => {
+  const editions = [{ id: 'weekly', name: 'Weekly', schedule: '0 7 * * 1', maxArticles: 10 }];
+  it('says nothing while every reader chose editions the site has, or none', () => {
+    expect(unknownEditionsWarning([{ editions: [], count: 5 }, { editions: ['weekly'], count: 2 }], editions, 'site.json')).toBeNull();
+  });
+
+  it('counts the readers of each edition gone, and those it leaves with none', () => {
+    const warning = unknownEditionsWarning(
+      [
+        { editions: ['daily'], count: 3 },
+        { editions: ['daily', 'weekly'], count: 1 },
+        { editions: ['daily', 'morning'], count: 1 },
+      ],
+      editions,
+      'site.json',
+    );
+    expect(warning?.message).toBe('readers chose editions site.json no longer has: "daily" (5 readers), "morning" (1 reader); 4 readers of them chose no other edition and get no digest');
   });
 });

@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { defineCommand, type CommandContext } from 'citty';
 import { resolveInboundPort } from '../../config/options.js';
 import { resolveDeliverySettings } from '../../delivery/settings.js';
@@ -78,6 +78,8 @@ export default defineCommand({
       { resolveSubscribeLimits, startServer },
       { checkClock, openStore },
       { knownChoicesLoader },
+      { unknownEditionsWarning },
+      { editionsOf },
     ] = await Promise.all([
       import('../../config/load.js'),
       import('../../delivery/index.js'),
@@ -88,6 +90,8 @@ export default defineCommand({
       import('../../server/index.js'),
       import('../../store/index.js'),
       import('../../subscribers/known.js'),
+      import('../../subscribers/choices.js'),
+      import('../../config/editions.js'),
     ]);
     const limits = resolveSubscribeLimits(io.env);
     // An invalid schedule or time zone fails here, before anything starts (InputError, exit 2).
@@ -101,6 +105,9 @@ export default defineCommand({
       await store.close();
       throw error;
     });
+    // Once at start, as the catalogues: readers whose editions site.json no longer names.
+    const orphans = unknownEditionsWarning(await store.countByEditions(), editionsOf(config), join(options.contentDir, 'site.json'));
+    if (orphans) logger.warn({ problem: formatProblem(orphans) }, 'readers and editions');
     const transport = createTransport(options, settings);
     const signals = watchSignals();
     let scheduler: Scheduler | null = null;
