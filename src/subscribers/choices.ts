@@ -46,15 +46,29 @@ function resolve<T>(
   unknown: (name: string, known: string) => string,
   shown: (choice: T) => string,
 ): Resolved {
-  const byName = new Map<string, string>();
-  for (const choice of choices) for (const spelling of spellings(choice)) byName.set(spelling.toLowerCase(), keyOf(choice));
+  const byName = new Map<string, Set<string>>();
+  for (const choice of choices) {
+    for (const spelling of spellings(choice)) {
+      const keys = byName.get(foldCase(spelling)) ?? new Set<string>();
+      byName.set(foldCase(spelling), keys.add(keyOf(choice)));
+    }
+  }
   const wanted = new Set<string>();
   for (const name of names) {
-    const key = byName.get(name.trim().toLowerCase());
-    if (key === undefined) return { ok: false, message: unknown(name, choices.map(shown).join(', ') || words.none) };
-    wanted.add(key);
+    const keys = byName.get(foldCase(name.trim()));
+    if (keys === undefined) return { ok: false, message: unknown(name, choices.map(shown).join(', ') || words.none) };
+    for (const key of keys) wanted.add(key);
   }
   return { ok: true, keys: choices.map(keyOf).filter((key) => wanted.has(key)) };
+}
+
+/**
+ * A name in any case, Turkish's too: lowercased, with I, İ, ı and i one letter. `toLowerCase` makes `DIŞ` `diş` and
+ * `İÇ` `i̇ç` (a dot above), so a reader's `dış haberler` or `iç haberler` matched no section; and a desk that wrote
+ * both `DIŞ HABERLER` and `Dış Haberler` has two, which one name now chooses together.
+ */
+function foldCase(name: string): string {
+  return name.toLowerCase().replaceAll('i\u0307', 'i').replaceAll('ı', 'i');
 }
 
 /** Resolves section names (label or slug, any case: `WORLD`, `world`) to keys; none means all sections. */

@@ -27,6 +27,17 @@ describe('resolveSections', () => {
     expect(resolveSections(['WORLD', 'local-NEWS', 'world', ' Local News '], sections)).toEqual({ ok: true, keys: ['local-news', 'world'] });
   });
 
+  it('takes Turkish names in any case, and one name for sections a desk wrote in two cases', () => {
+    const turkish = [
+      { key: 'diş-haberler', label: 'DIŞ HABERLER' },
+      { key: 'dış-haberler', label: 'Dış Haberler' },
+      { key: 'i̇ç-haberler', label: 'İÇ HABERLER' },
+    ];
+    expect(resolveSections(['dış haberler'], turkish)).toEqual({ ok: true, keys: ['diş-haberler', 'dış-haberler'] });
+    expect(resolveSections(['iç haberler', 'İç Haberler'], turkish)).toEqual({ ok: true, keys: ['i̇ç-haberler'] });
+    expect(resolveSections(['ic haberler'], turkish)).toMatchObject({ ok: false });
+  });
+
   it('takes no names as all sections', () => {
     expect(resolveSections([], sections)).toEqual({ ok: true, keys: [] });
   });
