@@ -61,20 +61,19 @@ export function isDeadLocalHolder(holder: string): boolean {
 class Hold {
   private timer: NodeJS.Timeout | null = null;
   private over = false;
-  private until: number;
+  private until = Infinity;
 
   constructor(
     private readonly ttlMs: number,
     private readonly onLapse: () => void,
   ) {
-    this.until = performance.now() + ttlMs * 0.9;
     this.renewed(performance.now());
   }
 
   /**
    * A renewal that began at `startedAt` (performance.now()) succeeded. One that began after the hold lapsed
    * revives nothing, though its timer has not fired yet (a renewal that a frozen process's overdue interval
-   * started on waking, and that SQLite answered at once).
+   * started on waking).
    */
   renewed(startedAt: number): void {
     if (this.over) return;
@@ -87,11 +86,6 @@ class Hold {
     this.timer.unref();
   }
 
-  /** True once the hold lapsed: whatever it covered may be another process's by now. */
-  get lapsed(): boolean {
-    return this.over;
-  }
-
   stop(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
@@ -102,6 +96,21 @@ class Hold {
     this.stop();
     this.onLapse();
   }
+}
+
+/**
+ * Runs `task` every `periodMs`, one run at a time (a slow database must not pile renewals up behind each other);
+ * the timer keeps no process alive. Returns how to stop it. `task` handles its own failures.
+ */
+function everyInTurn(periodMs: number, task: () => Promise<void>): () => void {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    void task().finally(() => (running = false));
+  }, Math.max(1, Math.floor(periodMs)));
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 /** How far apart the clocks of the machines sharing a database may be (see checkClock). */
@@ -174,32 +183,23 @@ export class Lease {
    */
   async keep<T>(fn: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
     const lost = new AbortController();
-    // One renewal at a time: a slow database must not pile renewals up behind each other.
-    let renewing = false;
-    const timer = setInterval(() => {
-      if (renewing) return;
-      renewing = true;
-      void this.renew()
-        // An unwritable database is as good as a lost lease: stop rather than risk two senders.
-        .catch(() => false)
-        .then((renewed) => {
-          renewing = false;
-          if (renewed || lost.signal.aborted) return;
-          clearInterval(timer);
-          lost.abort(
-            new BusyError(
-              `lost the "${this.name}" lease to another process; the work is left to whoever holds it now (at most the messages that were in flight may reach their readers twice)`,
-            ),
-          );
-        });
-    }, Math.max(1, Math.floor(this.ttlMs / 3)));
-    timer.unref();
+    const stop = everyInTurn(this.ttlMs / 3, async () => {
+      // An unwritable database is as good as a lost lease: stop rather than risk two senders.
+      const renewed = await this.renew().catch(() => false);
+      if (renewed || lost.signal.aborted) return;
+      stop();
+      lost.abort(
+        new BusyError(
+          `lost the "${this.name}" lease to another process; the work is left to whoever holds it now (at most the messages that were in flight may reach their readers twice)`,
+        ),
+      );
+    });
     try {
       const result = await fn(signal ? AbortSignal.any([signal, lost.signal]) : lost.signal);
       if (lost.signal.aborted) throw lost.signal.reason as BusyError;
       return result;
     } finally {
-      clearInterval(timer);
+      stop();
     }
   }
 }
@@ -261,18 +261,14 @@ export async function withClaims<T>(store: Store, holder: string, ttlMs: number,
       ),
     ),
   );
-  let renewing = false;
-  const timer = setInterval(() => {
-    if (renewing) return;
-    renewing = true;
+  const stop = everyInTurn(ttlMs / 3, async () => {
     const startedAt = performance.now();
     // A failed renewal lets the hold lapse, which stops this sender before the rows go to another.
-    store
-      .renewClaims(holder, ttlMs, new Date())
-      .then(() => hold.renewed(startedAt), () => undefined)
-      .finally(() => (renewing = false));
-  }, Math.max(1, Math.floor(ttlMs / 3)));
-  timer.unref();
+    await store.renewClaims(holder, ttlMs, new Date()).then(
+      () => hold.renewed(startedAt),
+      () => undefined,
+    );
+  });
   // When this sender last looked for rows: what it leaves is counted as of then.
   let lookedAt = new Date();
   try {
@@ -287,10 +283,10 @@ export async function withClaims<T>(store: Store, holder: string, ttlMs: number,
       pending: () => store.countUnclaimed(holder, lookedAt),
       signal: lapsed.signal,
     });
-    if (hold.lapsed) throw lapsed.signal.reason as BusyError;
+    if (lapsed.signal.aborted) throw lapsed.signal.reason as BusyError;
     return result;
   } finally {
-    clearInterval(timer);
+    stop();
     hold.stop();
     await store.releaseClaims(holder);
   }
