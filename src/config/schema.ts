@@ -3,6 +3,7 @@ import cron from 'node-cron';
 import addressparser from 'nodemailer/lib/addressparser';
 import * as z from 'zod';
 import type { Locale } from '../i18n/catalogue.js';
+import { maxReturnLocalPart } from '../inbound/verp.js';
 import { languageTagPattern as languageTag } from '../i18n/tags.js';
 
 /** True when `zone` is an IANA time zone this runtime knows. */
@@ -170,6 +171,9 @@ export const siteConfigSchema = z.strictObject({
     returnPath: z
       .email('expected an address such as "bounces@mail.example.org" whose domain\'s MX points at "gazette inbound"')
       .refine((v) => !v.includes('+'), { error: 'expected an address without "+" (Gazette adds "+…" to it for each message)' })
+      .refine((v) => Buffer.byteLength(v.slice(0, v.lastIndexOf('@'))) <= maxReturnLocalPart, {
+        error: `expected at most ${maxReturnLocalPart} characters before "@": Gazette adds up to ${64 - maxReturnLocalPart} ("+<digest>-<reader>-<code>") for each message, and mail servers may refuse an address whose part before "@" is over 64`,
+      })
       .nullable()
       .default(null),
     /** Messages per second for every sender on the database together (PostgreSQL fleet); null: no limit. */

@@ -1,11 +1,18 @@
 // Return-path addresses at `newsletter.returnPath`'s domain: `local+N-<token>` (VERP: digest N, one reader) is the
 // envelope sender of each message, `local+u-<token>` the mailto unsubscribe. The token says who; nothing else does.
-import { createAddressToken, verifyAddressToken } from '../subscribers/tokens.js';
+import { addressTokenLength, createAddressToken, verifyAddressToken } from '../subscribers/tokens.js';
 
 /** What a return-path address names, once its token is verified. */
 export type ReturnAddress =
   | { purpose: 'bounce'; subscriberId: number; digestNumber: number }
   | { purpose: 'unsubscribe'; subscriberId: number };
+
+/**
+ * The longest local part `newsletter.returnPath` may have: RFC 5321 allows 64 octets, and a VERP address adds
+ * `+<digest>-<reader>-<token>`, 36 characters up to digest 99,999 and reader 99,999,999 (a server may refuse a longer
+ * envelope sender, and with it the message).
+ */
+export const maxReturnLocalPart = 64 - (1 + 5 + 1 + addressTokenLength(8));
 
 function split(returnPath: string): { local: string; domain: string } {
   const at = returnPath.lastIndexOf('@');

@@ -49,25 +49,36 @@ export function newNonce(): string {
 
 // An address token still names the sequential id: the public id and a MAC would not fit the 64-octet local part.
 function addressMac(secret: string, subscriberId: number, purpose: TokenPurpose): Buffer {
-  return createHmac('sha256', secret).update(`gazette:${purpose}:${subscriberId}`).digest().subarray(0, 16);
+  return createHmac('sha256', secret).update(`gazette:${purpose}:${subscriberId}`).digest();
 }
 
 /**
- * The token for an email local part, `<id>-<mac>`: an HMAC over purpose and id, cut to 128 bits and written in
- * lower-case hex, so it fits the 64-octet limit and survives a server that folds the address to lower case.
+ * Bytes of an address token's MAC: 80 bits, the least RFC 2104 allows a truncated HMAC, so that a VERP address with
+ * room for its digest and reader numbers keeps to 64 octets. Gazette wrote 128 bits before: tokens in mail already
+ * out (a mailto unsubscribe, a late bounce) are read as well.
+ */
+const ADDRESS_MAC_BYTES = 10;
+
+/**
+ * The token for an email local part, `<id>-<mac>`: an HMAC over purpose and id, cut to 80 bits and written in
+ * lower-case hex (20 digits), which survives a server that folds the address to lower case.
  */
 export function createAddressToken(secret: string, subscriberId: number, purpose: TokenPurpose): string {
-  return `${subscriberId}-${addressMac(secret, subscriberId, purpose).toString('hex')}`;
+  return `${subscriberId}-${addressMac(secret, subscriberId, purpose).subarray(0, ADDRESS_MAC_BYTES).toString('hex')}`;
 }
 
-/** Returns the subscriber id of an address token (any case), or null when it is malformed, forged or for another purpose. */
+/** The longest address token for a reader id of `idDigits` digits: what a return-path local part must leave room for. */
+export function addressTokenLength(idDigits: number): number {
+  return idDigits + 1 + 2 * ADDRESS_MAC_BYTES;
+}
+
+/** Returns the subscriber id of an address token (any case, 80 or 128 bits), or null when it is malformed, forged or for another purpose. */
 export function verifyAddressToken(secret: string, token: string, purpose: TokenPurpose): number | null {
-  const match = /^([1-9]\d{0,15})-([0-9a-f]{32})$/i.exec(token);
+  const match = /^([1-9]\d{0,15})-([0-9a-f]{20}|[0-9a-f]{32})$/i.exec(token);
   if (!match) return null;
   const id = Number(match[1]);
   const given = Buffer.from((match[2] ?? '').toLowerCase(), 'hex');
-  const expected = addressMac(secret, id, purpose);
-  return given.length === expected.length && timingSafeEqual(given, expected) ? id : null;
+  return timingSafeEqual(given, addressMac(secret, id, purpose).subarray(0, given.length)) ? id : null;
 }
 
 /** The secret for tokens: `GAZETTE_SECRET` when set, else one generated on first use and kept in the store. */

@@ -53,6 +53,14 @@ describe('parseSiteConfig', () => {
     expect(problemsOf(() => parseSiteConfig(withReturn('b+x@mail.example.org')))).toEqual([expect.stringMatching(/^site\.json: newsletter\.returnPath: expected an address without "\+"/)]);
   });
 
+  it('refuses a returnPath whose part before "@" leaves a VERP address no room within 64 octets', () => {
+    const withReturn = (returnPath: string): unknown => ({ ...minimal, newsletter: { ...minimal.newsletter, returnPath } });
+    expect(parseSiteConfig(withReturn(`${'b'.repeat(28)}@mail.example.org`)).newsletter.returnPath).toBe(`${'b'.repeat(28)}@mail.example.org`);
+    expect(problemsOf(() => parseSiteConfig(withReturn(`${'b'.repeat(29)}@mail.example.org`)))).toEqual([
+      expect.stringMatching(/^site\.json: newsletter\.returnPath: expected at most 28 characters before "@": Gazette adds up to 36/),
+    ]);
+  });
+
   it('takes the newsletter timezone from the site when not set', () => {
     expect(parseSiteConfig({ ...minimal, timezone: 'Europe/Paris' }).newsletter.timezone).toBe('Europe/Paris');
   });

@@ -121,7 +121,7 @@ describe('the return path, end to end', () => {
     async () => {
       const first = await run(['publish', '--json'], env());
       expect(JSON.parse(first.stdout)).toMatchObject({ digest: { number: 1, recipients: 7 }, delivery: { sent: 6, bounced: 1 } });
-      for (const email of readers.slice(0, 6)) expect(verpOf(email)).toMatch(/^bounces\+1-\d+-[0-9a-f]{32}@mail\.example\.org$/);
+      for (const email of readers.slice(0, 6)) expect(verpOf(email)).toMatch(/^bounces\+1-\d+-[0-9a-f]{20}@mail\.example\.org$/);
 
       // ann: a hard bounce (Gmail); bob: a soft one, delivered twice (counted once); cy: a complaint;
       // dee: a mailto unsubscribe; eve: an out-of-office reply; fay: nothing.
@@ -131,7 +131,7 @@ describe('the return path, end to end', () => {
       }
       expect((await deliver(inboundPort, 'fbl@mail.example.org', report('arf-complaint', 'cy@example.net'))).code).toBe(250);
       const mailto = /<mailto:([^?>]+)/.exec(sink.received.find((m) => m.to === 'dee@example.net')?.raw.toString('latin1').replace(/\r\n[ \t]/g, ' ') ?? '')?.[1] ?? '';
-      expect(mailto).toMatch(/^bounces\+u-\d+-[0-9a-f]{32}@mail\.example\.org$/);
+      expect(mailto).toMatch(/^bounces\+u-\d+-[0-9a-f]{20}@mail\.example\.org$/);
       expect((await deliver(inboundPort, mailto, report('mailto-unsubscribe', 'dee@example.net', mailto), 'dee@example.net')).code).toBe(250);
       expect((await deliver(inboundPort, verpOf('eve@example.net'), report('out-of-office', 'eve@example.net'))).code).toBe(250);
       // The same hard bounce again changes nothing: ann already left.

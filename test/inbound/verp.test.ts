@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { bounceAddress, readReturnAddress, unsubscribeAddress } from '../../src/inbound/verp.js';
+import { createHmac } from 'node:crypto';
+import { bounceAddress, maxReturnLocalPart, readReturnAddress, unsubscribeAddress } from '../../src/inbound/verp.js';
 
 const secret = 'test-secret';
 const returnPath = 'bounces@mail.example.org';
@@ -14,15 +15,31 @@ describe('return-path addresses', () => {
 
   it('refuse a forged token, a token moved to another digest or reader, and another domain', () => {
     const address = bounceAddress(returnPath, secret, 12, 345);
-    const [, token = ''] = /-([0-9a-f]{32})@/.exec(address) ?? [];
+    const [, token = ''] = /-([0-9a-f]{20})@/.exec(address) ?? [];
     expect(readReturnAddress(returnPath, secret, `bounces+13-345-${token}@mail.example.org`)).toBeNull();
     expect(readReturnAddress(returnPath, secret, `bounces+12-346-${token}@mail.example.org`)).toBeNull();
-    expect(readReturnAddress(returnPath, secret, `bounces+12-345-${'0'.repeat(32)}@mail.example.org`)).toBeNull();
+    expect(readReturnAddress(returnPath, secret, `bounces+12-345-${'0'.repeat(20)}@mail.example.org`)).toBeNull();
     expect(readReturnAddress(returnPath, 'another-secret', address)).toBeNull();
     expect(readReturnAddress(returnPath, secret, address.replace('mail.example.org', 'example.org'))).toBeNull();
     expect(readReturnAddress(returnPath, secret, `bounces+u-345-${token}@mail.example.org`)).toBeNull();
     for (const bad of ['', 'bounces@mail.example.org', 'bounces+@mail.example.org', 'other+12-345-x@mail.example.org']) {
       expect(readReturnAddress(returnPath, secret, bad)).toBeNull();
     }
+  });
+
+  it('keep to 64 octets before "@" with the longest local part site.json takes, up to digest 99,999 and reader 99,999,999', () => {
+    const longest = `${'b'.repeat(maxReturnLocalPart)}@mail.example.org`;
+    for (const address of [bounceAddress(longest, secret, 99_999, 99_999_999), unsubscribeAddress(longest, secret, 99_999_999)]) {
+      expect(address.indexOf('@')).toBeLessThanOrEqual(64);
+    }
+    expect(bounceAddress(longest, secret, 99_999, 99_999_999).indexOf('@')).toBe(64);
+  });
+
+  it('still read the 128-bit tokens of mail sent by an earlier Gazette, and refuse them forged', () => {
+    const oldToken = (purpose: string, id: number): string => createHmac('sha256', secret).update(`gazette:${purpose}:${id}`).digest().subarray(0, 16).toString('hex');
+    expect(readReturnAddress(returnPath, secret, `bounces+12-345-${oldToken('return-12', 345)}@mail.example.org`)).toEqual({ purpose: 'bounce', subscriberId: 345, digestNumber: 12 });
+    expect(readReturnAddress(returnPath, secret, `bounces+u-9-${oldToken('unsubscribe', 9)}@mail.example.org`)).toEqual({ purpose: 'unsubscribe', subscriberId: 9 });
+    expect(readReturnAddress(returnPath, secret, `bounces+u-9-${oldToken('unsubscribe', 10)}@mail.example.org`)).toBeNull();
+    expect(readReturnAddress(returnPath, secret, `bounces+u-9-${oldToken('unsubscribe', 9).slice(0, 24)}@mail.example.org`)).toBeNull();
   });
 });
