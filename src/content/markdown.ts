@@ -17,7 +17,7 @@ import {
   type ParseOptions,
   type ParseResult,
 } from './parsing.js';
-import { deriveSummary, deriveTitle, shortenSlug, slugify, SLUG_MAX, SLUG_MAX_BYTES, titleText } from './text.js';
+import { deriveSummary, deriveTitle, sectionSlug, shortenSlug, slugify, SLUG_MAX, SLUG_MAX_BYTES, titleText } from './text.js';
 import { languageTagPattern } from '../i18n/tags.js';
 
 const OPENING = /^---[ \t]*$/;
@@ -31,7 +31,7 @@ const isImageUrl = (url: string | null | undefined): boolean => url == null || /
 const isLanguageTag = (tag: string | null | undefined): boolean => tag == null || languageTagPattern.test(tag);
 const slugFits = (slug: string | null | undefined): boolean => !slug || shortenSlug(slugify(slug)) === slugify(slug);
 // A section's folder need only fit the file system: sections of 80 to 120 characters built before, and must go on doing so.
-const sectionFits = (section: string | null | undefined): boolean => !section || Buffer.byteLength(slugify(section)) <= SLUG_MAX_BYTES;
+const sectionFits = (section: string | null | undefined): boolean => !section || Buffer.byteLength(sectionSlug(section)) <= SLUG_MAX_BYTES;
 
 /** The schema of an article's front matter, made with zod (given: it is loaded only for front matter the quick check refuses). */
 export function frontMatterSchema({ z }: typeof Zod) {

@@ -24,21 +24,37 @@ export const SLUG_MAX = 80;
 /** Longest slug in UTF-8 bytes: a slug is a folder name, and file systems stop at 255 bytes. */
 export const SLUG_MAX_BYTES = 240;
 
+/** `İ` lowercased outside Turkish: `i` and a combining dot above. */
+const dottedI = 'i\u0307';
+
 /**
  * The one slug rule of articles, sections and headlines: NFC, lowercase, the letters, combining marks and
  * digits of every script kept, every other run of characters one `-`; '' when nothing is left. URLs carry it
- * percent-encoded (as browsers send it).
+ * percent-encoded (as browsers send it). `İ` is `i`: lowercased outside Turkish it is `i` and a combining dot above,
+ * which Gazette kept in slugs before this release (`keepDottedI`: the folders it made then, for their redirects).
  */
-export function slugify(value: string): string {
+export function slugify(value: string, keepDottedI = false): string {
   // ASCII (most file names and many headlines) needs neither normalization nor Unicode classes: same result, faster.
   // eslint-disable-next-line no-control-regex -- the whole ASCII range is the point
   if (/^[\u0000-\u007f]*$/.test(value)) return value.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
-  return value
-    .normalize('NFC')
-    .toLowerCase()
-    .normalize('NFC')
-    .replace(/[^\p{L}\p{M}\p{Nd}]+/gu, '-')
-    .replace(/^-+|-+$/g, '');
+  const lower = value.normalize('NFC').toLowerCase().normalize('NFC');
+  return (keepDottedI ? lower : lower.replaceAll(dottedI, 'i')).replace(/[^\p{L}\p{M}\p{Nd}]+/gu, '-').replace(/^-+|-+$/g, '');
+}
+
+/**
+ * Lower-case text with Turkish's four i's as one letter: `ı` and `i̇` (`İ` lowercased) are `i`. `DIŞ` lowercases
+ * to `diş` and `Dış` to `dış`: folded, the two spellings of one section name are one.
+ */
+export function foldTurkishI(lower: string): string {
+  return lower.replaceAll(dottedI, 'i').replaceAll('ı', 'i');
+}
+
+/**
+ * The key of a section: the name of its folder `sections/<key>/` and of the readers' choice of it. The label's slug
+ * with the Turkish i's folded, so that `DIŞ HABERLER` and `Dış Haberler` (wire copy and the desk's own) are one section.
+ */
+export function sectionSlug(label: string): string {
+  return foldTurkishI(slugify(label));
 }
 
 /**

@@ -3,7 +3,7 @@
 // regions of the one rendered HTML and text, and a copy keeps the regions it needs. A copy is made once per
 // combination of sections and cached; per reader only `personalize` runs.
 // Light on purpose, like personalize.ts: the delivery stage loads it without MJML.
-import { shorten } from '../content/text.js';
+import { foldTurkishI, shorten } from '../content/text.js';
 import { escapeHtml, neutralizeTokens, type RenderedEmail } from './personalize.js';
 
 /** One article of a stored digest: what choosing it for a copy needs. */
@@ -102,7 +102,8 @@ function parsedOf(digest: MarkedDigest): Parsed {
 function blocksFor(blocks: readonly DigestBlock[], sections: readonly string[]): number[] {
   const picked: number[] = [];
   blocks.forEach((block, i) => {
-    if (sections.length === 0 || (block.section !== null && sections.includes(block.section))) picked.push(i);
+    // Folded: a digest stored before section keys folded their i's (see sectionSlug) keeps its blocks' keys as they were.
+    if (sections.length === 0 || (block.section !== null && sections.includes(foldTurkishI(block.section)))) picked.push(i);
   });
   return picked;
 }

@@ -2,7 +2,7 @@
 import { editionsOf, hasEditions, type Edition } from '../config/editions.js';
 import type { SiteConfig } from '../config/schema.js';
 import type { Article } from '../content/article.js';
-import { oneLine, shorten, slugify } from '../content/text.js';
+import { oneLine, sectionSlug, shorten } from '../content/text.js';
 import { encode as qpEncode, wrap as qpWrap } from 'nodemailer/lib/qp';
 import { InputError } from '../errors.js';
 import { absoluteUrl } from '../content/url.js';
@@ -123,7 +123,7 @@ function issueLine(config: SiteConfig, edition: Pick<Edition, 'name'> | undefine
 
 /** The key of an article's section (the slug of `sections/<key>/`), null when it has none. */
 export function sectionKey(article: Pick<Article, 'section'>): string | null {
-  return article.section === null ? null : slugify(article.section) || null;
+  return article.section === null ? null : sectionSlug(article.section) || null;
 }
 
 /** What each reader's copy is assembled from: per article its section, and the subject and preview line it leads to. */

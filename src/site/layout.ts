@@ -1,7 +1,7 @@
 // Where everything goes in `--out` (SPEC "Output layout") and the URLs it is served at.
 import type { Article } from '../content/article.js';
 import { newestFirst } from '../content/select.js';
-import { slugify } from '../content/text.js';
+import { sectionSlug } from '../content/text.js';
 
 /** File names of the three feed formats, the same at the root and in each section folder. */
 export const feedFiles = { rss: 'feed.xml', atom: 'atom.xml', json: 'feed.json' } as const;
@@ -81,7 +81,7 @@ export function sortArticles(articles: readonly Article[]): Article[] {
   return [...articles].sort(newestFirst);
 }
 
-/** Groups sorted articles by section slug (`WORLD` and `World` are one section), sections by slug; the loader refuses a section without a slug. */
+/** Groups sorted articles by section key (`WORLD` and `World` are one section, and so are `DIŞ` and `Dış`; see sectionSlug), sections by slug; the loader refuses a section without a slug. */
 export function groupSections(sorted: readonly Article[]): Section[] {
   const bySlug = new Map<string, Section>();
   const slugs = new Map<string, string>();
@@ -89,7 +89,7 @@ export function groupSections(sorted: readonly Article[]): Section[] {
     if (article.section === null) continue;
     let slug = slugs.get(article.section);
     if (slug === undefined) {
-      slug = slugify(article.section);
+      slug = sectionSlug(article.section);
       slugs.set(article.section, slug);
     }
     const section = bySlug.get(slug);

@@ -4,7 +4,7 @@ import { editionsOf } from '../config/editions.js';
 import { otherLanguage, type Article } from '../content/article.js';
 // The feeds' rules for text (content/text.ts): one-line fields lose controls, line separators and bidi overrides (an
 // unclosed override in a byline turned the date after it around), and the body its C1 controls and overrides.
-import { cleanBlock, cleanLine as clean, slugify } from '../content/text.js';
+import { cleanBlock, cleanLine as clean, sectionSlug } from '../content/text.js';
 import { rfc3339 } from '../feeds/dates.js';
 import { escapeHtml } from '../content/html.js';
 import { absoluteUrl } from '../content/url.js';
@@ -204,7 +204,7 @@ export function renderArticlePage(article: Article, config: SiteConfig, template
   const url = urlOf(config.baseUrl, dir);
   const title = clean(article.title);
   const summary = clean(article.summary);
-  const sectionSlug = article.section === null ? '' : slugify(article.section);
+  const sectionKey = article.section === null ? '' : sectionSlug(article.section);
   const imageUrl = article.image?.url ? absoluteUrl(article.image.url, config.baseUrl) : null;
   const image = article.image
     ? { src: imageUrl, alt: clean(article.image.alt), caption: clean(article.image.caption ?? ''), credit: clean(article.image.credit ?? '') }
@@ -239,7 +239,7 @@ export function renderArticlePage(article: Article, config: SiteConfig, template
       lang: articleLanguage(article, config),
       dateIso: rfc3339(article.date),
       dateText: formatLongDate(article.date, config.language, config.timezone),
-      section: sectionSlug ? { label: clean(article.section ?? ''), href: root + sectionDir(sectionSlug) } : null,
+      section: sectionKey ? { label: clean(article.section ?? ''), href: root + sectionDir(sectionKey) } : null,
       tags: article.tags.map(clean),
       author: article.author === null ? '' : clean(article.author),
       source: article.source === null ? '' : clean(article.source),

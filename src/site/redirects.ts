@@ -10,9 +10,12 @@ import { articleDir, sectionDir, type Section } from './layout.js';
  */
 export type UrlHistory = ReadonlyMap<string, readonly string[]>;
 
-/** Whether a slug read back from the manifest (a file anyone can edit) is one: only real slugs become folder names. */
+/**
+ * Whether a slug read back from the manifest (a file anyone can edit) is one: only real slugs become folder names.
+ * A slug made before `İ` became `i` (see slugify) is one too: its folder redirects to the article.
+ */
 function isSlug(value: unknown): value is string {
-  return typeof value === 'string' && value !== '' && slugify(value) === value;
+  return typeof value === 'string' && value !== '' && slugify(value, true) === value;
 }
 
 /**
@@ -45,8 +48,9 @@ const byKey = <T>([a]: [string, T], [b]: [string, T]): number => (a < b ? -1 : a
 
 /**
  * The old folders that lead to a current page. For an article: its id's folder (its URL under the file-name rule,
- * which is also its feed id) and every slug in its history; for a section: its folder under the ASCII rule of
- * Gazette before readable URLs (`sections/economie/` for `Économie`). A folder a current page owns is never a
+ * which is also its feed id) and every slug in its history; for a section: the folders its spellings had under the
+ * ASCII rule of Gazette before readable URLs (`sections/economie/` for `Économie`) and before its i's were folded
+ * (`sections/dış-haberler/` for `Dış Haberler`, now `sections/diş-haberler/`). A folder a current page owns is never a
  * redirect; a folder two articles once had goes to the first of them in `articles` (newest first: the newer one).
  * Keys are folders (`articles/<slug>/`).
  */
@@ -66,9 +70,13 @@ export function planRedirects(history: UrlHistory, articles: readonly Article[],
     for (const slug of history.get(article.id) ?? []) claim(slug, article);
   }
   for (const section of sections) {
-    const legacy = legacySlugify(section.label);
-    if (legacy === '' || sectionSlugs.has(legacy) || redirects.has(sectionDir(legacy))) continue;
-    redirects.set(sectionDir(legacy), { to: sectionDir(section.slug), title: section.label, articles: [] });
+    // Each spelling of the section in its articles named a folder of its own before its i's were folded (`Dış` and `DIŞ`).
+    for (const spelling of new Set(section.articles.map((article) => article.section ?? section.label))) {
+      for (const old of [legacySlugify(spelling), slugify(spelling, true)]) {
+        if (old === '' || sectionSlugs.has(old) || redirects.has(sectionDir(old))) continue;
+        redirects.set(sectionDir(old), { to: sectionDir(section.slug), title: section.label, articles: [] });
+      }
+    }
   }
   return new Map([...redirects].sort(byKey));
 }

@@ -7,6 +7,9 @@ import type { Dialect, Driver, Queryable } from './driver.js';
 /** One migration: a script for both engines, or one per engine where their DDL differs. */
 export type Migration = string | Readonly<Record<Dialect, string>>;
 
+/** `İ` lowercased outside Turkish: `i` and a combining dot above (migration 10). */
+const dottedI = 'i\u0307';
+
 /** The schema migrations, in order; version N is the database after migrations[0..N-1]. */
 export const migrations: readonly Migration[] = [
   // 1: the subscriber list and small named values (the token secret).
@@ -211,6 +214,14 @@ export const migrations: readonly Migration[] = [
    ALTER TABLE subscribers ADD COLUMN requested_editions TEXT;
    CREATE INDEX subscriber_events_by_kind_detail ON subscriber_events (kind, detail, at);`,
   },
+
+  // 10: section keys fold Turkish's i's (see sectionSlug): `dış-haberler` and `i\u0307ç-haberler` (an `İ` lowercased) are
+  // now `diş-haberler` and `iç-haberler`, so the readers' choices (and those of requests still to confirm) follow.
+  // Digests stored before keep their blocks' keys; copies fold those when they compare (see blocksFor).
+  `UPDATE subscribers SET sections = replace(replace(sections, '${dottedI}', 'i'), 'ı', 'i')
+     WHERE sections LIKE '%ı%' OR sections LIKE '%${dottedI}%';
+   UPDATE subscribers SET requested_sections = replace(replace(requested_sections, '${dottedI}', 'i'), 'ı', 'i')
+     WHERE requested_sections LIKE '%ı%' OR requested_sections LIKE '%${dottedI}%';`,
 ];
 
 /** The script of `migration` for `dialect`. */

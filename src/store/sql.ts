@@ -332,7 +332,8 @@ function toSubscriber(row: SubscriberRow): Subscriber {
 // Issue 14: a reader's sections and editions are kept as one comma-separated column each ('' = none chosen),
 // so that a digest's audience is one WHERE clause both engines run.
 function splitKeys(stored: string): string[] {
-  return stored === '' ? [] : stored.split(',');
+  // Once each: migration 10 folded two keys of one section (`dış-…` and `diş-…`) into one.
+  return stored === '' ? [] : [...new Set(stored.split(','))];
 }
 
 function joinKeys(keys: readonly string[]): string {

@@ -3,6 +3,7 @@
 import type { Edition } from '../config/editions.js';
 import type { Problem } from '../errors.js';
 import type { Article } from '../content/article.js';
+import { foldTurkishI } from '../content/text.js';
 import { groupSections, sortArticles } from '../site/layout.js';
 
 /** A section readers can choose: its key (the slug of `sections/<key>/`) and its label as the site prints it. */
@@ -64,11 +65,10 @@ function resolve<T>(
 
 /**
  * A name in any case, Turkish's too: lowercased, with I, İ, ı and i one letter. `toLowerCase` makes `DIŞ` `diş` and
- * `İÇ` `i̇ç` (a dot above), so a reader's `dış haberler` or `iç haberler` matched no section; and a desk that wrote
- * both `DIŞ HABERLER` and `Dış Haberler` has two, which one name now chooses together.
+ * `İÇ` `i̇ç` (a dot above), so a reader's `dış haberler` or `iç haberler` matched no section.
  */
 function foldCase(name: string): string {
-  return name.toLowerCase().replaceAll('i\u0307', 'i').replaceAll('ı', 'i');
+  return foldTurkishI(name.toLowerCase());
 }
 
 /** Resolves section names (label or slug, any case: `WORLD`, `world`) to keys; none means all sections. */

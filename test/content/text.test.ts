@@ -7,6 +7,7 @@ import {
   shorten,
   legacySlugify,
   shortenSlug,
+  sectionSlug,
   slugify,
   stripControlChars,
   SUMMARY_MAX,
@@ -32,6 +33,13 @@ describe('slugify', () => {
     expect(slugify('Новости  — 2026!')).toBe('новости-2026');
     expect(slugify('हिन्दी समाचार')).toBe('हिन्दी-समाचार');
     expect(slugify('٢٠٢٦ العالم')).toBe('٢٠٢٦-العالم');
+  });
+
+  it('makes `İ` an `i`, not an `i` with a combining dot above (kept only when asked, for the folders made that way before)', () => {
+    expect(slugify('İSTANBUL')).toBe('istanbul');
+    expect(slugify('İç Haberler')).toBe('iç-haberler');
+    expect(slugify('İç Haberler', true)).toBe('i\u0307ç-haberler');
+    expect(slugify('Dış Haberler')).toBe('dış-haberler');
   });
 
   it('gives an empty slug when nothing is a letter or digit', () => {
@@ -137,5 +145,16 @@ describe('deriveTitle and deriveSummary', () => {
 
   it('collapses newlines and non-breaking spaces', () => {
     expect(collapseSpace(' a\n b\u00a0 c ')).toBe('a b c');
+  });
+});
+
+describe('sectionSlug', () => {
+  it('gives every spelling of a Turkish section name one key, its i\'s folded', () => {
+    expect(new Set(['DIŞ HABERLER', 'Dış Haberler', 'dış haberler', 'Diş Haberler'].map(sectionSlug))).toEqual(new Set(['diş-haberler']));
+    expect(new Set(['İÇ HABERLER', 'İç Haberler', 'iç haberler', 'IÇ HABERLER'].map(sectionSlug))).toEqual(new Set(['iç-haberler']));
+  });
+
+  it('is the slug for names without a Turkish i', () => {
+    for (const name of ['WORLD', 'Économie', 'Спорт', 'الأخبار']) expect(sectionSlug(name)).toBe(slugify(name));
   });
 });

@@ -9,7 +9,8 @@ import { editionsOf } from '../../src/config/editions.js';
 import { createTransport } from '../../src/delivery/index.js';
 import { sendPending } from '../../src/delivery/send.js';
 import { makeDigest } from '../../src/digest/make.js';
-import { openStore } from '../../src/store/index.js';
+import { openDriver, openStore } from '../../src/store/index.js';
+import { migrate } from '../../src/store/migrations.js';
 import type { Store } from '../../src/store/types.js';
 import { makeArticle, testConfig } from '../fixtures/digest/articles.js';
 import { createTestDatabase, type TestDatabase } from '../store/databases.js';
@@ -140,5 +141,63 @@ describe('digests per edition', () => {
     expect(sink.received).toHaveLength(4);
     expect(recipients('Daily briefing · Issue 1')).toEqual(['both@example.net', 'daily@example.net']);
     expect(recipients('Weekly digest · Issue 1')).toEqual(['both@example.net', 'default@example.net']);
+  });
+});
+
+describe('Turkish section names', () => {
+  // Wire copy writes sections in capitals, a desk in title case: `DIŞ` lowercases to `diş`, `Dış` to `dış`.
+  const wire = makeArticle({ slug: 't1', title: 'Ankara talks', section: 'DIŞ HABERLER', date: new Date('2022-10-23T09:00:00Z') });
+  const desk = makeArticle({ slug: 't2', title: 'Border reopens', section: 'Dış Haberler', date: new Date('2022-10-22T09:00:00Z') });
+  const home = makeArticle({ slug: 't3', title: 'Budget vote', section: 'İÇ HABERLER', date: new Date('2022-10-21T09:00:00Z') });
+  const titles = [wire.title, desk.title, home.title];
+
+  it('gives the reader of a section the articles of each of its spellings', async () => {
+    await store.upsertSubscriber({ email: 'dis@example.net', name: null, status: 'active', sections: ['diş-haberler'] }, now);
+    await store.upsertSubscriber({ email: 'ic@example.net', name: null, status: 'active', sections: ['iç-haberler'] }, now);
+    const config = testConfig();
+    await makeDigest(store, [wire, desk, home], config, now);
+    await sendAll(config);
+    const got = await inboxes(titles);
+    expect(got.get('dis@example.net')?.headlines).toEqual([wire.title, desk.title]);
+    expect(got.get('ic@example.net')?.headlines).toEqual([home.title]);
+  });
+
+  it('keeps the choices readers made before section keys folded their i, once each, requests to confirm included', async () => {
+    const old = await createTestDatabase(await mkdtemp(join(dir, 'old-')));
+    try {
+      const driver = await openDriver(old.db);
+      await migrate(driver, 9);
+      const add = `INSERT INTO subscribers (email, email_key, name, status, created_at, updated_at, public_id, sections, requested_sections)
+                   VALUES (?, ?, NULL, ?, '2022-10-01T00:00:00.000Z', '2022-10-01T00:00:00.000Z', ?, ?, ?)`;
+      // Keys as the release before made them: `Dış` gave `dış-…`, `DIŞ` `diş-…` and `İÇ` an i with a dot above.
+      await driver.run(add, ['both@example.net', 'both@example.net', 'active', 'a'.repeat(32), 'dış-haberler,diş-haberler', null]);
+      await driver.run(add, ['ic@example.net', 'ic@example.net', 'active', 'b'.repeat(32), 'i\u0307ç-haberler,world', null]);
+      await driver.run(add, ['asked@example.net', 'asked@example.net', 'pending', 'c'.repeat(32), '', 'dış-haberler']);
+      await driver.close();
+
+      const upgraded = await openStore({ dbPath: old.db });
+      try {
+        const readers = new Map<string, readonly string[]>();
+        for await (const reader of upgraded.listSubscribers()) readers.set(reader.email, reader.sections);
+        expect(readers.get('both@example.net')).toEqual(['diş-haberler']);
+        expect(readers.get('ic@example.net')).toEqual(['iç-haberler', 'world']);
+        const check = await openDriver(old.db);
+        const [asked] = await check.query<{ requested_sections: string }>("SELECT requested_sections FROM subscribers WHERE email = 'asked@example.net'");
+        await check.close();
+        expect(asked?.requested_sections).toBe('diş-haberler');
+
+        const config = testConfig();
+        await makeDigest(upgraded, [wire, desk, home], config, now);
+        const transport = createTransport({ smtpUrl: sink.url, outboxDir: '', dkim: null }, settings);
+        await sendPending(upgraded, transport, config, { secret: 'test-secret', settings }).finally(() => transport.close());
+        const got = await inboxes(titles);
+        expect(got.get('both@example.net')?.headlines).toEqual([wire.title, desk.title]);
+        expect(got.get('ic@example.net')?.headlines).toEqual([home.title]);
+      } finally {
+        await upgraded.close();
+      }
+    } finally {
+      await old.dispose();
+    }
   });
 });

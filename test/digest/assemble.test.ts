@@ -38,6 +38,15 @@ describe('copyFor', () => {
     expect(world.html).toMatch(/display:none[^>]*>World two<\/div>/);
   });
 
+  it('gives the reader of a Turkish section, stored with its i folded, the blocks a digest made before stored unfolded', async () => {
+    // Before migration 10, a digest's blocks named `Dış Haberler` `dış-haberler`; the reader's choice is now `diş-haberler`.
+    const dis = makeArticle({ slug: 'd1', title: 'Dış one', section: 'Dış Haberler', date: new Date('2022-10-23T09:00:00Z') });
+    const older = await renderDigest({ number: 9, date: pinnedNow, articles: [dis, ...articles], config });
+    const stored = { ...older, blocks: older.blocks.map((block) => (block.slug === 'd1' ? { ...block, section: 'dış-haberler' } : block)) };
+    expect(older.blocks.find((block) => block.slug === 'd1')?.section).toBe('diş-haberler');
+    expect(copyFor(stored, ['diş-haberler'])?.text).toContain('Dış one');
+  });
+
   it('gives a reader of all sections every article, unfiled ones included, and nothing to a reader whose sections have none', () => {
     const all = fullCopy(rendered);
     expect(headlinesIn(all.html)).toEqual(['World one', 'Local one', 'World two', 'Unfiled one']);

@@ -34,6 +34,25 @@ describe('planRedirects', () => {
     });
   });
 
+  it("redirects the folder each spelling of a section had before its i's were folded, and an article's slug with a dotted i", () => {
+    const wire = makeArticle({ id: 'w-id', slug: 'w-id', title: 'W', section: 'DIŞ HABERLER' });
+    const desk = makeArticle({ id: 'd-id', slug: 'd-id', title: 'D', section: 'Dış Haberler' });
+    const home = makeArticle({ id: 'h-id', slug: 'istanbul', title: 'H', section: 'İÇ HABERLER' });
+    const history = updateHistory(map({ 'h-id': ['i\u0307stanbul'] }), [home]);
+    expect(history.get('h-id')).toEqual(['i\u0307stanbul', 'istanbul']);
+    const sections = groupSections([wire, desk, home]);
+    expect(sections.map((section) => section.slug)).toEqual(['diş-haberler', 'iç-haberler']);
+    expect(targets(planRedirects(history, [wire, desk, home], sections))).toEqual({
+      'articles/h-id/': 'articles/istanbul/',
+      'articles/i\u0307stanbul/': 'articles/istanbul/',
+      'sections/d-s-haberler/': 'sections/diş-haberler/',
+      'sections/dis-haberler/': 'sections/diş-haberler/',
+      'sections/dış-haberler/': 'sections/diş-haberler/',
+      'sections/i\u0307ç-haberler/': 'sections/iç-haberler/',
+      'sections/ic-haberler/': 'sections/iç-haberler/',
+    });
+  });
+
   it('never redirects a folder a current page owns, and gives a folder two articles had to the first (newest) one', () => {
     const taker = makeArticle({ id: 'c-id', slug: 'a-old', title: 'C' });
     const other = makeArticle({ id: 'd-id', slug: 'd-now', title: 'D' });

@@ -218,6 +218,24 @@ describe('serve at an old URL', () => {
     expect((await fetch(`${h.url}/sections/economie/missing.xml`, { redirect: 'manual' })).status).toBe(301);
   });
 
+  it('builds one section of a Turkish name in capitals and in title case, and moves the folder each had before', async () => {
+    const dir = join(h.dir, 'content4');
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'site.json'), siteJson);
+    await writeFile(join(dir, 'wire.md'), '---\ntitle: Ankara talks\ndate: 2026-11-20\nsection: DIŞ HABERLER\n---\nBody.\n');
+    await writeFile(join(dir, 'desk.md'), '---\ntitle: Border reopens\ndate: 2026-11-19\nsection: Dış Haberler\n---\nBody.\n');
+    const built = await buildSite({ contentDir: dir, outDir: h.outDir }, now);
+    expect(built.sections).toBe(1);
+    const page = await fetch(`${h.url}/sections/di%C5%9F-haberler/`);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('Ankara talks');
+    expect(html).toContain('Border reopens');
+    const moved = await fetch(`${h.url}/sections/d%C4%B1%C5%9F-haberler/feed.xml`, { redirect: 'manual' });
+    expect(moved.status).toBe(301);
+    expect(moved.headers.get('location')).toBe('/sections/di%C5%9F-haberler/feed.xml');
+  });
+
   it('answers 301 with a percent-encoded Location for a URL in another script', async () => {
     const dir = join(h.dir, 'content2');
     await mkdir(dir, { recursive: true });
