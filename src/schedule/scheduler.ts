@@ -1,5 +1,6 @@
-// The daemon's clock: node-cron fires the schedules of site.json; a run coordinator on the store's run lease
-// decides which process runs a fire; the stored next slot gives one catch-up run after an outage.
+// The daemon's clock: node-cron fires the schedules of site.json (and a timer the slots in a gap the clocks skip,
+// which node-cron never fires: see gaps.ts); a run coordinator on the store's run lease decides which process runs a
+// fire; the stored next slot gives one catch-up run after an outage.
 import { randomUUID } from 'node:crypto';
 import { Mutex } from 'async-mutex';
 import cron, { type RunCoordinator, type ScheduledTask } from 'node-cron';
@@ -8,6 +9,7 @@ import type { SiteConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/index.js';
 import { clockToleranceMs, defaultLeaseTtlMs, Lease, leaseHolder, runLeaseName } from '../store/lease.js';
+import { nextGapFire } from './gaps.js';
 import {
   editionScheduleName,
   readScheduleState,
@@ -129,6 +131,9 @@ type Refusal = 'stopped' | 'running' | 'behind-build' | 'lease-held' | 'done' | 
 // A beat this late still runs its slot (if the next slot has not come): a busy event loop must not drop a digest.
 const missedTolerance = 60_000;
 
+// How long a gap timer waits at most before it looks again (a timer cannot wait past 24.8 days).
+const gapLookAgain = 24 * 60 * 60 * 1000;
+
 class CronScheduler implements Scheduler {
   private readonly store: Store;
   private readonly logger: Logger;
@@ -137,6 +142,7 @@ class CronScheduler implements Scheduler {
   private readonly schedules: Schedule[] = [];
   private readonly stopping = new AbortController();
   private readonly waiting = new Map<ScheduleName, { slot: Date; timer: NodeJS.Timeout | null }>();
+  private readonly gapTimers = new Map<ScheduleName, NodeJS.Timeout>();
   private current: Current | null = null;
   /** The send this process is helping another process's run with, or null. */
   private helping: Promise<void> | null = null;
@@ -164,6 +170,7 @@ class CronScheduler implements Scheduler {
     for (const schedule of this.schedules) if (await this.prepareState(schedule)) due.push(schedule);
     for (const schedule of this.schedules) {
       void schedule.task.start();
+      this.armGap(schedule);
       this.logger.info(
         { schedule: schedule.name, pattern: schedule.pattern, timezone: schedule.timezone, next: this.nextFire(schedule), holder: this.holder },
         'schedule started',
@@ -181,6 +188,7 @@ class CronScheduler implements Scheduler {
   async stop(): Promise<void> {
     if (!this.stopping.signal.aborted) {
       for (const schedule of this.schedules) void schedule.task.destroy();
+      for (const timer of this.gapTimers.values()) clearTimeout(timer);
       for (const wait of this.waiting.values()) if (wait.timer) clearTimeout(wait.timer);
       this.waiting.clear();
       this.stopping.abort();
@@ -295,11 +303,31 @@ class CronScheduler implements Scheduler {
     return state;
   }
 
-  /** node-cron computes fires only forward from now, so the next slot is stored rather than derived. */
+  /**
+   * node-cron computes fires only forward from now, so the next slot is stored rather than derived. It is node-cron's
+   * next fire, or the end of a gap before it that holds a time the pattern names (see gaps.ts).
+   */
   private nextFire(schedule: Schedule): string {
     const [next] = schedule.task.getNextRuns(1);
     if (!next) throw new Error(`schedule ${schedule.name} has no next fire`);
-    return next.toISOString();
+    return (nextGapFire(schedule.pattern, schedule.timezone, new Date(), next) ?? next).toISOString();
+  }
+
+  /** Runs the next slot node-cron skips in a gap (see gaps.ts) when the gap ends, through the same claim as the others. */
+  private armGap(schedule: Schedule): void {
+    clearTimeout(this.gapTimers.get(schedule.name));
+    if (this.stopping.signal.aborted) return;
+    const now = Date.now();
+    const [next] = schedule.task.getNextRuns(1);
+    const gap = next ? nextGapFire(schedule.pattern, schedule.timezone, new Date(now), next) : null;
+    const timer = setTimeout(
+      () => {
+        if (gap === null || Date.now() < gap.getTime()) this.armGap(schedule);
+        else void this.attempt(schedule, gap, 'scheduled').finally(() => this.armGap(schedule));
+      },
+      Math.min(gap === null ? gapLookAgain : gap.getTime() - now, gapLookAgain),
+    );
+    this.gapTimers.set(schedule.name, timer);
   }
 
   /** Decides whether this process runs `slot` now; on yes, holds the run lease and marks the run current. */

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Lease, runLeaseName } from '../../src/store/lease.js';
 import { startScheduler, type Scheduler, type SchedulerOptions } from '../../src/schedule/scheduler.js';
 import { readScheduleState, writeScheduleState } from '../../src/schedule/state.js';
@@ -392,6 +392,27 @@ describe('health', () => {
     expect(newsletter?.lastRun).toMatchObject({ result: 'ok', reason: started?.reason, counts: { digest: 1, sent: 1, pending: 0 } });
     expect(feeds).toMatchObject({ name: 'feeds', pattern: '*/5 * * * * *' });
     expect(health.holder).toContain(`:${process.pid}:`);
+  });
+
+  it('runs a slot the clocks skip when the gap ends, and reports it as the next fire before', async () => {
+    // One second before summer time starts in Europe/Berlin (29 March 2026, 02:00 CET → 03:00 CEST): node-cron never
+    // fires 02:30 that night, and its next fire is the 30th's.
+    vi.useFakeTimers({ toFake: ['Date'], now: new Date('2026-03-29T00:59:59Z'), shouldAdvanceTime: true });
+    try {
+      const store = await open();
+      await addReaders(store, 1);
+      const newsroom = new Newsroom();
+      newsroom.articles.push('a1');
+      const { logger } = captureLogger();
+      const scheduler = await start({ config: siteConfig('30 2 * * *', null, 'Europe/Berlin'), store, logger, jobs: { publish: newsroom.publish(store), build: newsroom.build() } });
+      expect((await scheduler.health()).schedules[0]?.next).toBe('2026-03-29T01:00:00.000Z');
+      await until('the run at the end of the gap', async () => (await readScheduleState(store, 'newsletter'))?.lastRun !== null);
+      expect(newsroom.runs.map((run) => [run.slot.toISOString(), run.reason])).toEqual([['2026-03-29T01:00:00.000Z', 'scheduled']]);
+      expect(await readScheduleState(store, 'newsletter')).toMatchObject({ nextSlot: '2026-03-30T00:30:00.000Z', lastRun: { result: 'ok' } });
+      expect((await store.listDigests()).map((d) => d.articleSlugs)).toEqual([['a1']]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('puts the run id on every log line of a run', async () => {
