@@ -11,8 +11,8 @@ const hour = 60 * minute;
 const horizon = 400 * 24 * hour;
 
 /**
- * The first end of a gap (clocks set forward) in `timezone` after `from` and at or before `until` such that `pattern`
- * names a local time inside the gap; null when there is none. A gap of an hour holding `30 2 * * *`'s 02:30 gives the
+ * The first end of a gap (clocks set forward) in `timezone` after `from` and before `until` (node-cron's next fire,
+ * which runs anything skipped before it) such that `pattern` names a local time inside the gap; null when there is none. A gap of an hour holding `30 2 * * *`'s 02:30 gives the
  * instant the clocks jump to (03:00 local): one fire, however many skipped minutes the pattern names.
  */
 export function nextGapFire(pattern: string, timezone: string, from: Date, until: Date): Date | null {
@@ -43,7 +43,7 @@ export function nextGapFire(pattern: string, timezone: string, from: Date, until
         else low = mid;
       }
       const after = offset(high);
-      if (high <= from.getTime() || high > end) continue;
+      if (high <= from.getTime() || high >= end) continue;
       // Wall times from (local time at the jump − its size) up to the local time at the jump never happened.
       const wall = high + after * minute;
       for (let skipped = wall - (after - before) * minute; skipped < wall; skipped += minute) {

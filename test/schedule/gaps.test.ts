@@ -23,8 +23,10 @@ describe('nextGapFire', () => {
     expect(gap('30 2 * * *', 'Europe/Berlin', '2026-03-29T01:00:00Z', '2026-03-30T00:30:00Z')).toBeNull();
   });
 
-  it('looks no further than the fire node-cron gives', () => {
+  it('looks no further than the fire node-cron gives, and leaves a gap ending at that fire to it', () => {
     expect(gap('30 2 * * *', 'Europe/Berlin', '2026-03-27T12:00:00Z', '2026-03-28T01:30:00Z')).toBeNull();
+    // Every five minutes: node-cron fires at 03:00 CEST itself, the instant the gap ends.
+    expect(gap('*/5 * * * *', 'Europe/Berlin', '2026-03-29T00:56:00Z', '2026-03-29T01:00:00Z')).toBeNull();
   });
 
   it("finds a yearly schedule's gap months ahead, on the weekday and last day node-cron's own rules give", () => {
