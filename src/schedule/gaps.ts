@@ -11,20 +11,22 @@ const hour = 60 * minute;
 const horizon = 400 * 24 * hour;
 
 /**
- * The first end of a gap (clocks set forward) in `timezone` after `from` and before `until` (node-cron's next fire,
- * which runs anything skipped before it) such that `pattern` names a local time inside the gap; null when there is none. A gap of an hour holding `30 2 * * *`'s 02:30 gives the
- * instant the clocks jump to (03:00 local): one fire, however many skipped minutes the pattern names.
+ * The first end of a gap (clocks set forward) in `timezone` after `from`, within 400 days, such that `pattern` names a
+ * local time inside the gap and not the instant the gap ends (node-cron fires that one itself); null when there is
+ * none. A gap of an hour holding `30 2 * * *`'s 02:30 gives the instant the clocks jump to (03:00 local): one fire,
+ * however many skipped minutes the pattern names.
  */
-export function nextGapFire(pattern: string, timezone: string, from: Date, until: Date): Date | null {
+export function nextGapFire(pattern: string, timezone: string, from: Date): Date | null {
   if (timezone === 'UTC') return null;
   const { DateTime } = loadLuxon();
   const offset = (ms: number): number => DateTime.fromMillis(ms, { zone: timezone }).offset;
   // Matched against a UTC date carrying the local wall time: the weekday and the month's last day of a calendar date
   // are the same in every zone, so node-cron's own matcher decides, for a time that never happened in the zone.
-  const matcher = cron.createTask(pattern, () => undefined, { timezone: 'UTC' });
+  const wallMatcher = cron.createTask(pattern, () => undefined, { timezone: 'UTC' });
+  const zoneMatcher = cron.createTask(pattern, () => undefined, { timezone });
   try {
     const second = cron.parse(pattern).second[0] ?? 0;
-    const end = Math.min(until.getTime(), from.getTime() + horizon);
+    const end = from.getTime() + horizon;
     // A day at a time, then its hours: clocks change at most once a day (400 days an hour at a time took 80 ms).
     const hours = function* (): Generator<number> {
       for (let day = Math.floor(from.getTime() / hour) * hour; day < end; day += 24 * hour) {
@@ -43,15 +45,16 @@ export function nextGapFire(pattern: string, timezone: string, from: Date, until
         else low = mid;
       }
       const after = offset(high);
-      if (high <= from.getTime() || high >= end) continue;
+      if (high <= from.getTime() || zoneMatcher.match(new Date(high + second * 1000))) continue;
       // Wall times from (local time at the jump − its size) up to the local time at the jump never happened.
       const wall = high + after * minute;
       for (let skipped = wall - (after - before) * minute; skipped < wall; skipped += minute) {
-        if (matcher.match(new Date(skipped + second * 1000))) return new Date(high);
+        if (wallMatcher.match(new Date(skipped + second * 1000))) return new Date(high);
       }
     }
     return null;
   } finally {
-    void matcher.destroy();
+    void wallMatcher.destroy();
+    void zoneMatcher.destroy();
   }
 }

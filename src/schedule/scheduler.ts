@@ -143,6 +143,8 @@ class CronScheduler implements Scheduler {
   private readonly stopping = new AbortController();
   private readonly waiting = new Map<ScheduleName, { slot: Date; timer: NodeJS.Timeout | null }>();
   private readonly gapTimers = new Map<ScheduleName, NodeJS.Timeout>();
+  /** Each schedule's next gap fire (see gaps.ts) and from when it was looked for: /healthz asks often. */
+  private readonly gapFires = new Map<ScheduleName, { from: number; fire: Date | null }>();
   private current: Current | null = null;
   /** The send this process is helping another process's run with, or null. */
   private helping: Promise<void> | null = null;
@@ -291,7 +293,8 @@ class CronScheduler implements Scheduler {
     // Beyond by more than the clocks of a fleet may differ (checkClock): a daemon a second behind claiming just
     // before a fire sees the slot another recorded just after it.
     if (new Date(state.nextSlot).getTime() <= new Date(next).getTime() + clockToleranceMs) return state;
-    this.logger.warn({ schedule: schedule.name, stored: state.nextSlot, next }, 'the stored next slot lies beyond the next fire (a clock ran ahead): set back to it');
+    const why = 'a clock ran ahead, or an earlier Gazette passed over a time the clocks skip';
+    this.logger.warn({ schedule: schedule.name, stored: state.nextSlot, next }, `the stored next slot lies beyond the next fire (${why}): set back to it`);
     const fixed = { ...state, nextSlot: next };
     await writeScheduleState(this.store, schedule.name, fixed);
     return fixed;
@@ -310,16 +313,28 @@ class CronScheduler implements Scheduler {
   private nextFire(schedule: Schedule): string {
     const [next] = schedule.task.getNextRuns(1);
     if (!next) throw new Error(`schedule ${schedule.name} has no next fire`);
-    return (nextGapFire(schedule.pattern, schedule.timezone, new Date(), next) ?? next).toISOString();
+    const gap = this.gapFire(schedule, Date.now());
+    return (gap !== null && gap < next ? gap : next).toISOString();
   }
 
-  /** Runs the next slot node-cron skips in a gap (see gaps.ts) when the gap ends, through the same claim as the others. */
+  /** The next gap fire after `now`, looked for again once it has passed (or, when there is none, a day later). */
+  private gapFire(schedule: Schedule, now: number): Date | null {
+    const known = this.gapFires.get(schedule.name);
+    if (known && now >= known.from && (known.fire === null ? now < known.from + gapLookAgain : now < known.fire.getTime())) return known.fire;
+    const fire = nextGapFire(schedule.pattern, schedule.timezone, new Date(now));
+    this.gapFires.set(schedule.name, { from: now, fire });
+    return fire;
+  }
+
+  /**
+   * Runs the next slot node-cron skips in a gap (see gaps.ts) when the gap ends, through the same claim as the others;
+   * node-cron's own fires in between change nothing.
+   */
   private armGap(schedule: Schedule): void {
     clearTimeout(this.gapTimers.get(schedule.name));
     if (this.stopping.signal.aborted) return;
     const now = Date.now();
-    const [next] = schedule.task.getNextRuns(1);
-    const gap = next ? nextGapFire(schedule.pattern, schedule.timezone, new Date(now), next) : null;
+    const gap = this.gapFire(schedule, now);
     const timer = setTimeout(
       () => {
         if (gap === null || Date.now() < gap.getTime()) this.armGap(schedule);

@@ -158,7 +158,7 @@ describe('the newsletter schedule', () => {
     await writeScheduleState(store, 'newsletter', { pattern: everySecond, timezone: 'UTC', nextSlot: new Date(Date.now() + 7 * 86_400_000).toISOString(), lastRun: null });
     await start({ config: siteConfig(everySecond), store, logger, jobs: { publish: newsroom.publish(store), build: newsroom.build() } });
     await until('a scheduled run', () => newsroom.runs.some((run) => run.reason === 'scheduled'));
-    expect(lines.find((line) => line.msg === 'the stored next slot lies beyond the next fire (a clock ran ahead): set back to it')).toMatchObject({ schedule: 'newsletter' });
+    expect(lines.find((line) => line.msg === 'the stored next slot lies beyond the next fire (a clock ran ahead, or an earlier Gazette passed over a time the clocks skip): set back to it')).toMatchObject({ schedule: 'newsletter' });
   });
 
   it('skips and logs a fire that comes while a publish is still running', async () => {
