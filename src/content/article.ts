@@ -21,6 +21,8 @@ export interface Article {
   id: string;
   /** URL slug (`articles/<slug>/`): `slug:` front matter, else the file name when it has words, else the headline. */
   slug: string;
+  /** The slug Gazette gave it before `İ` became `i` (see slugify), when that was another: its folder redirects here. */
+  formerSlug?: string;
   title: string;
   summary: string;
   /** Publication instant (a date-only value is midnight in the site timezone). */

@@ -248,7 +248,7 @@ export function parseMarkdownArticle(source: string, path: string, options: Pars
   if (title === '') {
     return failure(path, 1, 'no title in the front matter and no heading or paragraph to take one from', HINTS.title);
   }
-  const { id, slug } = articleKeys(path, title, data.slug || null);
+  const { id, slug, formerSlug } = articleKeys(path, title, data.slug || null);
   // Property by property, no spreads: a literal with spreads in it took a fifth of this function's time.
   const article: ArticleContent = {
     id,
@@ -270,5 +270,6 @@ export function parseMarkdownArticle(source: string, path: string, options: Pars
     sourcePath: path,
   };
   if (updated && updated.date > date.date) article.updated = updated.date;
+  if (formerSlug !== undefined) article.formerSlug = formerSlug;
   return { ok: true, article };
 }

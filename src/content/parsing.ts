@@ -49,15 +49,22 @@ export interface ArticleKeys {
   id: string;
   /** The URL: `slug:` in front matter, else the file name when it has words, else the headline. */
   slug: string;
+  /** The slug Gazette gave it before `İ` became `i` (see slugify), when that was another. */
+  formerSlug?: string;
 }
 
 /** The id and slug of the article in `path` titled `title`; `frontSlug` is front matter's `slug:` (already checked). */
 export function articleKeys(path: string, title: string, frontSlug: string | null): ArticleKeys {
   const name = posix.parse(path).name;
-  const nameSlug = slugify(name);
-  const id = legacySlugify(name) || nameSlug;
-  const slug = frontSlug === null ? (hasWords(nameSlug) ? nameSlug : shortenSlug(slugify(title)) || nameSlug || id) : slugify(frontSlug);
-  return { id, slug };
+  const id = legacySlugify(name) || slugify(name);
+  const slugOf = (keepDottedI: boolean): string => {
+    const nameSlug = slugify(name, keepDottedI);
+    return frontSlug === null ? (hasWords(nameSlug) ? nameSlug : shortenSlug(slugify(title, keepDottedI)) || nameSlug || id) : slugify(frontSlug, keepDottedI);
+  };
+  const slug = slugOf(false);
+  // Only a capital dotted I made another slug: most articles skip the second pass.
+  const former = `${name}${title}${frontSlug ?? ''}`.includes('İ') ? slugOf(true) : slug;
+  return former === slug ? { id, slug } : { id, slug, formerSlug: former };
 }
 
 /** Normalized text of a file, or why it cannot be an article whatever its format. */

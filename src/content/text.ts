@@ -28,9 +28,9 @@ export const SLUG_MAX_BYTES = 240;
 const dottedI = 'i\u0307';
 
 /**
- * The one slug rule of articles, sections and headlines: NFC, lowercase, the letters, combining marks and
- * digits of every script kept, every other run of characters one `-`; '' when nothing is left. URLs carry it
- * percent-encoded (as browsers send it). `İ` is `i`: lowercased outside Turkish it is `i` and a combining dot above,
+ * The slug rule of articles and headlines (and of sections, whose key then folds its i's: see sectionSlug): NFC,
+ * lowercase, the letters, combining marks and digits of every script kept, every other run of characters one `-`; ''
+ * when nothing is left. URLs carry it percent-encoded (as browsers send it). `İ` is `i`: lowercased outside Turkish it is `i` and a combining dot above,
  * which Gazette kept in slugs before this release (`keepDottedI`: the folders it made then, for their redirects).
  */
 export function slugify(value: string, keepDottedI = false): string {
@@ -46,7 +46,8 @@ export function slugify(value: string, keepDottedI = false): string {
  * to `diş` and `Dış` to `dış`: folded, the two spellings of one section name are one.
  */
 export function foldTurkishI(lower: string): string {
-  return lower.replaceAll(dottedI, 'i').replaceAll('ı', 'i');
+  // `ı` first: a `ı` with a combining dot above (`ı̇`) becomes `i̇`, which the second step then folds too.
+  return lower.replaceAll('ı', 'i').replaceAll(dottedI, 'i');
 }
 
 /**

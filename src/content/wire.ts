@@ -133,12 +133,13 @@ export function parseWireText(text: string, path: string, options: ParseOptions)
     const hint = 'write the title on line 2, the standfirst on line 3, then a blank line and the article';
     return failure(path, 1, 'no title: the file has no line of text after the date', hint);
   }
-  const { id, slug } = articleKeys(path, title, null);
+  const { id, slug, formerSlug } = articleKeys(path, title, null);
   return {
     ok: true,
     article: {
       id,
       slug,
+      ...(formerSlug === undefined ? {} : { formerSlug }),
       title,
       summary: standfirst ?? deriveSummary(firstParagraph ?? ''),
       date: date.date,

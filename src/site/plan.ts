@@ -172,9 +172,20 @@ export function planSite(published: readonly Article[], config: SiteConfig, temp
     })),
     ...feedFilesOf('', { ...common, title, description, homeUrl: `${config.baseUrl}/` }, articles.slice(0, limit), itemOf, config.baseUrl, images, facts.now ?? null),
   ];
+  const sectionFeeds = new Map<string, PlannedFile[]>();
   for (const section of sections) {
     const dir = sectionDir(section.slug);
     const label = cleanLine(section.label);
+    const feeds = feedFilesOf(
+      dir,
+      { ...common, title: `${title} — ${label}`, description: `${label}: ${description}`, homeUrl: urlOf(config.baseUrl, dir) },
+      section.articles.slice(0, limit),
+      itemOf,
+      config.baseUrl,
+      images,
+      facts.now ?? null,
+    );
+    sectionFeeds.set(section.slug, feeds);
     files.push(
       ...paginate(section.articles).map((page) => ({
         path: listed(listPageDir(dir, page.number), page),
@@ -182,15 +193,7 @@ export function planSite(published: readonly Article[], config: SiteConfig, temp
         render: () => renderSectionPage(section, page, sections, config, templates),
         feedUrl: null,
       })),
-      ...feedFilesOf(
-        dir,
-        { ...common, title: `${title} — ${label}`, description: `${label}: ${description}`, homeUrl: urlOf(config.baseUrl, dir) },
-        section.articles.slice(0, limit),
-        itemOf,
-        config.baseUrl,
-        images,
-        facts.now ?? null,
-      ),
+      ...feeds,
     );
   }
   for (const article of articles) {
@@ -200,8 +203,13 @@ export function planSite(published: readonly Article[], config: SiteConfig, temp
   }
   const history = updateHistory(facts.urls ?? new Map(), articles);
   const redirects = planRedirects(history, articles, sections);
-  for (const [dir, { to, title, articles: shown }] of redirects) {
+  for (const [dir, { to, title, articles: shown, section }] of redirects) {
     files.push({ path: `${dir}index.html`, key: keyOf(shown, 'redirect', to, title), render: () => renderRedirectPage(dir, to, title, config, templates), feedUrl: null });
+    // A feed reader follows no meta refresh: on a static host, a section's old folder goes on serving its feeds, as
+    // copies whose self links name the new folder (`serve` answers the old ones with a 301 before any file).
+    for (const feed of (section === undefined ? undefined : sectionFeeds.get(section)) ?? []) {
+      files.push({ ...feed, path: dir + feed.path.slice(to.length), feedUrl: null });
+    }
   }
   const redirectMap = Object.fromEntries([...redirects].map(([dir, redirect]) => [dir, redirect.to]));
   files.push({ path: redirectsFile, key: keyOf([], 'redirects', JSON.stringify(redirectMap)), render: () => `${JSON.stringify(redirectMap, null, 2)}\n`, feedUrl: null });

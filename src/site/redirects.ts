@@ -42,13 +42,15 @@ export interface Redirect {
   to: string;
   title: string;
   articles: readonly Article[];
+  /** The slug of the section whose old folder this is (its feeds are copied there: see planSite). */
+  section?: string;
 }
 
 const byKey = <T>([a]: [string, T], [b]: [string, T]): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * The old folders that lead to a current page. For an article: its id's folder (its URL under the file-name rule,
- * which is also its feed id) and every slug in its history; for a section: the folders its spellings had under the
+ * which is also its feed id), the slug it had before `İ` became `i` and every slug in its history; for a section: the folders its spellings had under the
  * ASCII rule of Gazette before readable URLs (`sections/economie/` for `Économie`) and before its i's were folded
  * (`sections/dış-haberler/` for `Dış Haberler`, now `sections/diş-haberler/`). A folder a current page owns is never a
  * redirect; a folder two articles once had goes to the first of them in `articles` (newest first: the newer one).
@@ -67,6 +69,8 @@ export function planRedirects(history: UrlHistory, articles: readonly Article[],
   };
   for (const article of articles) {
     claim(article.id, article);
+    // Known without the manifest: a site built from a clean checkout keeps the URLs its `İ` headlines had.
+    if (article.formerSlug !== undefined) claim(article.formerSlug, article);
     for (const slug of history.get(article.id) ?? []) claim(slug, article);
   }
   for (const section of sections) {
@@ -74,7 +78,7 @@ export function planRedirects(history: UrlHistory, articles: readonly Article[],
     for (const spelling of new Set(section.articles.map((article) => article.section ?? section.label))) {
       for (const old of [legacySlugify(spelling), slugify(spelling, true)]) {
         if (old === '' || sectionSlugs.has(old) || redirects.has(sectionDir(old))) continue;
-        redirects.set(sectionDir(old), { to: sectionDir(section.slug), title: section.label, articles: [] });
+        redirects.set(sectionDir(old), { to: sectionDir(section.slug), title: section.label, articles: [], section: section.slug });
       }
     }
   }

@@ -218,9 +218,9 @@ export const migrations: readonly Migration[] = [
   // 10: section keys fold Turkish's i's (see sectionSlug): `dış-haberler` and `i\u0307ç-haberler` (an `İ` lowercased) are
   // now `diş-haberler` and `iç-haberler`, so the readers' choices (and those of requests still to confirm) follow.
   // Digests stored before keep their blocks' keys; copies fold those when they compare (see blocksFor).
-  `UPDATE subscribers SET sections = replace(replace(sections, '${dottedI}', 'i'), 'ı', 'i')
+  `UPDATE subscribers SET sections = replace(replace(sections, 'ı', 'i'), '${dottedI}', 'i')
      WHERE sections LIKE '%ı%' OR sections LIKE '%${dottedI}%';
-   UPDATE subscribers SET requested_sections = replace(replace(requested_sections, '${dottedI}', 'i'), 'ı', 'i')
+   UPDATE subscribers SET requested_sections = replace(replace(requested_sections, 'ı', 'i'), '${dottedI}', 'i')
      WHERE requested_sections LIKE '%ı%' OR requested_sections LIKE '%${dottedI}%';`,
 ];
 

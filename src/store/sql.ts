@@ -1037,8 +1037,10 @@ export class SqlStore implements Store {
     // An address never steps back from active to pending: a repeated opt-in request must not unconfirm it.
     const status = existing.status === 'active' ? 'active' : input.status;
     const name = input.name ?? existing.name;
-    const choices = { sections: sections ?? existing.sections, editions: editions ?? existing.editions };
-    const sameChoices = choices.sections === existing.sections && choices.editions === existing.editions;
+    // Read as splitKeys reads them: migration 10 may have left a key twice, which is still the same choice.
+    const stored = { sections: joinKeys(splitKeys(existing.sections)), editions: existing.editions };
+    const choices = { sections: sections ?? stored.sections, editions: editions ?? stored.editions };
+    const sameChoices = choices.sections === stored.sections && choices.editions === stored.editions;
     if (status === existing.status && name === existing.name && sameChoices) return { subscriber: toSubscriber(existing), outcome: 'unchanged' };
     let [row] = await tx.query<SubscriberRow>(sql.updateSubscriber, [name, status, at, existing.id]);
     if (row && !sameChoices) {

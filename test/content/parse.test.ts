@@ -52,6 +52,15 @@ describe('parseArticle', () => {
     expect(edited).toMatchObject({ id: 'kyrgyz-talks', slug: 'kyrgyz-talks' });
   });
 
+  it('gives an İ headline, file name or slug: its i, and records the slug the dotted i made before, in both formats', () => {
+    const wire = parsed(utf8('date 2026-03-01 GÜNDEM\nİstanbul seçimi yarın\n\nMetin.\n'), '2026/001.txt');
+    expect(wire).toMatchObject({ slug: 'istanbul-seçimi-yarın', formerSlug: 'i\u0307stanbul-seçimi-yarın' });
+    const markdown = parsed(utf8('---\ntitle: Seçim\ndate: 2026-03-01\nslug: İzmir sonuçları\n---\nMetin.\n'), '2026/002.md');
+    expect(markdown).toMatchObject({ slug: 'izmir-sonuçları', formerSlug: 'i\u0307zmir-sonuçları' });
+    expect(parsed(utf8('---\ntitle: Seçim\ndate: 2026-03-01\n---\nMetin.\n'), '2026/İzmir.md')).toMatchObject({ slug: 'izmir', formerSlug: 'i\u0307zmir' });
+    expect(parsed(seedBytes, '2022/000_7e434e7f9160c0f8.txt').formerSlug).toBeUndefined();
+  });
+
   it('strips a BOM, normalizes CRLF and removes control characters at load', () => {
     const text = `\uFEFFdate 2022-10-19 WORLD\r\nA\u0001 title\u000B\r\n\r\nBody\u001F text.\r\n`;
     const article = parsed(utf8(text), 'a.txt');

@@ -7,6 +7,7 @@ import {
   shorten,
   legacySlugify,
   shortenSlug,
+  foldTurkishI,
   sectionSlug,
   slugify,
   stripControlChars,
@@ -152,6 +153,11 @@ describe('sectionSlug', () => {
   it('gives every spelling of a Turkish section name one key, its i\'s folded', () => {
     expect(new Set(['DIŞ HABERLER', 'Dış Haberler', 'dış haberler', 'Diş Haberler'].map(sectionSlug))).toEqual(new Set(['diş-haberler']));
     expect(new Set(['İÇ HABERLER', 'İç Haberler', 'iç haberler', 'IÇ HABERLER'].map(sectionSlug))).toEqual(new Set(['iç-haberler']));
+  });
+
+  it('folds an i whatever marks it carries, in one pass', () => {
+    expect(sectionSlug('Dı\u0307ş')).toBe('diş');
+    expect(foldTurkishI('dı\u0307ş')).toBe('diş');
   });
 
   it('is the slug for names without a Turkish i', () => {

@@ -185,6 +185,9 @@ describe('Turkish section names', () => {
         const [asked] = await check.query<{ requested_sections: string }>("SELECT requested_sections FROM subscribers WHERE email = 'asked@example.net'");
         await check.close();
         expect(asked?.requested_sections).toBe('diş-haberler');
+        // The key the migration left twice is one choice: choosing it again changes nothing, and journals nothing.
+        const again = await upgraded.upsertSubscriber({ email: 'both@example.net', name: null, status: 'active', sections: ['diş-haberler'] }, now);
+        expect(again.outcome).toBe('unchanged');
 
         const config = testConfig();
         await makeDigest(upgraded, [wire, desk, home], config, now);

@@ -53,6 +53,14 @@ describe('planRedirects', () => {
     });
   });
 
+  it('redirects the slug an article had before İ became i without any history (a clean checkout keeps it)', () => {
+    const article = makeArticle({ id: '000-1', slug: 'istanbul-secimi', formerSlug: 'i\u0307stanbul-secimi', title: 'İstanbul secimi' });
+    expect(targets(planRedirects(new Map(), [article], []))).toEqual({
+      'articles/000-1/': 'articles/istanbul-secimi/',
+      'articles/i\u0307stanbul-secimi/': 'articles/istanbul-secimi/',
+    });
+  });
+
   it('never redirects a folder a current page owns, and gives a folder two articles had to the first (newest) one', () => {
     const taker = makeArticle({ id: 'c-id', slug: 'a-old', title: 'C' });
     const other = makeArticle({ id: 'd-id', slug: 'd-now', title: 'D' });

@@ -234,6 +234,12 @@ describe('serve at an old URL', () => {
     const moved = await fetch(`${h.url}/sections/d%C4%B1%C5%9F-haberler/feed.xml`, { redirect: 'manual' });
     expect(moved.status).toBe(301);
     expect(moved.headers.get('location')).toBe('/sections/di%C5%9F-haberler/feed.xml');
+    // A static host serves files, and feed readers follow no meta refresh: the old folder's feeds are the new ones' bytes.
+    for (const feed of ['feed.xml', 'atom.xml', 'feed.json']) {
+      const copy = await readFile(join(h.outDir, 'sections/dış-haberler', feed), 'utf8');
+      expect(copy, feed).toBe(await readFile(join(h.outDir, 'sections/diş-haberler', feed), 'utf8'));
+    }
+    expect(await readFile(join(h.outDir, 'sections/dış-haberler/feed.xml'), 'utf8')).toContain(`${base}/sections/di%C5%9F-haberler/feed.xml`);
   });
 
   it('answers 301 with a percent-encoded Location for a URL in another script', async () => {
