@@ -19,7 +19,7 @@ import type { Store, Subscriber, SubscriberChoices } from '../store/types.js';
 import { createConfirmationComposer } from '../subscribers/confirmation.js';
 import { choiceBoxes, choicesFromForm, type KnownChoices } from '../subscribers/choices.js';
 import { confirmLinkLifetimeMs, confirmSubscription, requestSubscription, unsubscribeSubscriber } from '../subscribers/manage.js';
-import { resolveSecret, verifyToken } from '../subscribers/tokens.js';
+import { resolveSecret, verifyLegacyUnsubscribeToken, verifyToken } from '../subscribers/tokens.js';
 import { mailboxKey, validateEmail, type ValidEmail } from '../subscribers/validate.js';
 import { loadPages, type PageName, type PageViews } from './pages.js';
 import { formList, isForm, mountPreferences } from './preferences.js';
@@ -374,11 +374,18 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
   const badUnsubscribeLink = (c: Context): Response =>
     notice(c, 400, words('server.badLink.title'), [words('server.unsubscribe.badLink')]);
 
+  /** The reader an unsubscribe link names: by public id, or by the sequential id of a link in mail sent before those. */
+  const unsubscribing = async (token: string): Promise<Subscriber | null> => {
+    const subject = verifyToken(secret, token, 'unsubscribe');
+    if (subject) return store.findSubscriberByPublicId(subject.publicId);
+    const legacy = verifyLegacyUnsubscribeToken(secret, token);
+    return legacy === null ? null : store.getSubscriber(legacy);
+  };
+
   // GET only shows the button: mail scanners open links, and must not unsubscribe anyone by doing so.
   app.get('/unsubscribe', async (c) => {
     const token = c.req.query('token') ?? '';
-    const subject = verifyToken(secret, token, 'unsubscribe');
-    const subscriber = subject && (await store.findSubscriberByPublicId(subject.publicId));
+    const subscriber = await unsubscribing(token);
     if (!subscriber) return badUnsubscribeLink(c);
     c.header('X-Robots-Tag', 'noindex');
     const already = subscriber.status === 'unsubscribed' || subscriber.status === 'bounced';
@@ -388,8 +395,7 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
   // The button and RFC 8058 one-click (`List-Unsubscribe=One-Click`, urlencoded or multipart) both land here;
   // the token alone says who, so the body is not needed. 200 and a page, never a redirect; idempotent.
   app.post('/unsubscribe', readBody, async (c) => {
-    const subject = verifyToken(secret, c.req.query('token') ?? '', 'unsubscribe');
-    const found = subject && (await store.findSubscriberByPublicId(subject.publicId));
+    const found = await unsubscribing(c.req.query('token') ?? '');
     const subscriber = found && (await unsubscribeSubscriber(store, found.id, now(), 'web'));
     if (!subscriber) return badUnsubscribeLink(c);
     logger?.info({ subscriber: subscriber.id }, 'unsubscribed');

@@ -42,6 +42,22 @@ export function verifyToken(secret: string, token: string, purpose: TokenPurpose
   return given.length === expected.length && timingSafeEqual(given, expected) ? subject : null;
 }
 
+/**
+ * The sequential id an unsubscribe link in mail sent before readers had public ids names (`<id>.<mac>`, the MAC over
+ * `gazette:unsubscribe:<id>`), or null. Unsubscribing only: a reader must be able to leave from any mail ever sent,
+ * and a link that can do nothing else needs no nonce. (Today's MACs cover a `:` and a nonce after the public id, so
+ * neither kind can pass for the other.)
+ */
+export function verifyLegacyUnsubscribeToken(secret: string, token: string): number | null {
+  const match = /^([1-9]\d{0,15})\.([A-Za-z0-9_-]{43})$/.exec(token);
+  const text = match?.[2] ?? '';
+  const given = Buffer.from(text, 'base64url');
+  if (!match || given.toString('base64url') !== text) return null;
+  const id = Number(match[1]);
+  const expected = createHmac('sha256', secret).update(`gazette:unsubscribe:${id}`).digest();
+  return timingSafeEqual(given, expected) ? id : null;
+}
+
 /** A new request's nonce: 128 random bits as 32 hex digits. */
 export function newNonce(): string {
   return randomBytes(16).toString('hex');

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultSubscribeLimits } from '../../src/server/index.js';
 import { createToken } from '../../src/subscribers/tokens.js';
@@ -264,6 +265,24 @@ describe('tokens', () => {
     }
     expect((await h.store.getSubscriber(ada.id))?.status).toBe('active');
     expect((await h.store.getSubscriber(grace.id))?.status).toBe('pending');
+  });
+
+  it('takes the unsubscribe link of mail sent before readers had public ids, and no other link of that kind', async () => {
+    const h = await harness();
+    const ada = await addActive(h, 'ada@example.org');
+    const grace = await addActive(h, 'grace@example.org');
+    // The first release's link: `<sequential id>.<HMAC over gazette:<purpose>:<id>>`.
+    const released = (id: number, purpose: string, key = secret): string => `${id}.${createHmac('sha256', key).update(`gazette:${purpose}:${id}`).digest('base64url')}`;
+    for (const token of [released(ada.id, 'confirm'), released(ada.id, 'unsubscribe', 'another-secret'), `${grace.id}.${released(ada.id, 'unsubscribe').split('.')[1] ?? ''}`]) {
+      expect((await fetch(`${h.url}/unsubscribe?token=${encodeURIComponent(token)}`, form({ 'List-Unsubscribe': 'One-Click' }))).status, token).toBe(400);
+    }
+    expect((await fetch(`${h.url}/confirm?token=${encodeURIComponent(released(grace.id, 'confirm'))}`, { method: 'POST' })).status).toBe(400);
+    expect((await h.store.getSubscriber(grace.id))?.status).toBe('active');
+    const link = `${h.url}/unsubscribe?token=${encodeURIComponent(released(ada.id, 'unsubscribe'))}`;
+    expect(await (await fetch(link)).text()).toContain('ada@example.org');
+    expect((await fetch(link, form({ 'List-Unsubscribe': 'One-Click' }))).status).toBe(200);
+    expect((await h.store.getSubscriber(ada.id))?.status).toBe('unsubscribed');
+    expect((await h.store.getSubscriber(grace.id))?.status).toBe('active');
   });
 
   it('does not let an old confirmation link bring back a reader who unsubscribed since', async () => {
