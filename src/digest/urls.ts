@@ -1,7 +1,7 @@
 // The public URLs a digest links to, from the site's output layout. Light on purpose: the delivery stage uses
 // them without loading MJML.
 import { hasEditions } from '../config/editions.js';
-import { articleDir, feedFiles, urlOf } from '../site/layout.js';
+import { archiveDir, articleDir, feedFiles, urlOf } from '../site/layout.js';
 
 /** A digest as its web version is found: its edition and issue number there. */
 export interface DigestAddress {
@@ -11,7 +11,7 @@ export interface DigestAddress {
 
 /** A digest's web version, `digests/<issue>/` (`digests/<edition>/<issue>/` when the site has editions). */
 export function digestWebPath(config: Parameters<typeof hasEditions>[0], digest: DigestAddress): string {
-  return hasEditions(config) ? `digests/${digest.edition}/${digest.issue}/` : `digests/${digest.issue}/`;
+  return hasEditions(config) ? `${archiveDir}${digest.edition}/${digest.issue}/` : `${archiveDir}${digest.issue}/`;
 }
 
 /** The URL of a digest's web version (see digestWebPath). */
@@ -29,7 +29,7 @@ export function siteUrls(config: { baseUrl: string }): Record<'home' | 'subscrib
   return {
     home: `${config.baseUrl}/`,
     subscribe: urlOf(config.baseUrl, 'subscribe/'),
-    archive: urlOf(config.baseUrl, 'digests/'),
+    archive: urlOf(config.baseUrl, archiveDir),
     rss: urlOf(config.baseUrl, feedFiles.rss),
     atom: urlOf(config.baseUrl, feedFiles.atom),
     jsonFeed: urlOf(config.baseUrl, feedFiles.json),

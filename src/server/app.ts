@@ -14,6 +14,7 @@ import { t } from '../i18n/index.js';
 import type { Logger } from '../log.js';
 import { createAdminApp } from './admin.js';
 import { readBodyUpTo } from './body.js';
+import { archiveDir } from '../site/layout.js';
 import { emailKey } from '../store/sql.js';
 import type { Store, Subscriber, SubscriberChoices } from '../store/types.js';
 import { createConfirmationComposer } from '../subscribers/confirmation.js';
@@ -138,20 +139,27 @@ const pageSecurity = secureHeaders(pagePolicy);
 /** The dynamic pages' headers for every answer that has none of its own: /healthz, webhooks, a 404 to a POST, a 500. */
 const baseSecurity = secureHeaders({ ...pagePolicy, overwrite: false });
 
-/** The built site's pages: its own styles, images from anywhere over https (articles may link them), no scripts. */
-const staticSecurity = secureHeaders({
-  contentSecurityPolicy: {
-    defaultSrc: ["'none'"],
-    styleSrc: ["'self'"],
-    imgSrc: ["'self'", 'https:', 'data:'],
-    formAction: ["'self'"],
-    baseUri: ["'none'"],
-    frameAncestors: ["'none'"],
-  },
-  // Feed readers show the site's images inside their own pages.
-  crossOriginResourcePolicy: 'cross-origin',
-  strictTransportSecurity: false,
-});
+/** The built site's pages: `styles` (its own stylesheet), images from anywhere over https (articles may link them), no scripts. */
+const staticSecurityWith = (styles: string[]): ReturnType<typeof secureHeaders> =>
+  secureHeaders({
+    contentSecurityPolicy: {
+      defaultSrc: ["'none'"],
+      styleSrc: styles,
+      imgSrc: ["'self'", 'https:', 'data:'],
+      formAction: ["'self'"],
+      baseUri: ["'none'"],
+      frameAncestors: ["'none'"],
+    },
+    // Feed readers show the site's images inside their own pages.
+    crossOriginResourcePolicy: 'cross-origin',
+    strictTransportSecurity: false,
+  });
+const staticSecurity = staticSecurityWith(["'self'"]);
+/**
+ * The digest archive (`digests/`, the mail's "View in your browser"): its pages are the mail's HTML, whose styles
+ * are inline as mail clients need them. Without them a phone showed the page 1,184 px wide and the hidden preview line.
+ */
+const archiveSecurity = staticSecurityWith(["'self'", "'unsafe-inline'"]);
 
 /**
  * Whether a browser sent this POST from a page of another site (`Sec-Fetch-Site`, else `Origin`, is what browsers
@@ -409,7 +417,7 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
   }
 
   const site = createStaticSite(deps.options.outDir);
-  app.get('*', staticSecurity, (c) => site.serve(c));
+  app.get('*', (c, next) => (c.req.path.startsWith(`/${archiveDir}`) ? archiveSecurity : staticSecurity)(c, next), (c) => site.serve(c));
 
   /**
    * The methods the resource at `c`'s path answers (RFC 9110 `Allow`): its routes', else GET and HEAD where it names

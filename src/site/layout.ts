@@ -12,8 +12,11 @@ export const feedTypes = { rss: 'application/rss+xml', atom: 'application/atom+x
 /** The feed format names. */
 export type FeedFormat = keyof typeof feedFiles;
 
+/** The folder of the digest archive (the mail's "View in your browser"), which `publish` writes. */
+export const archiveDir = 'digests/';
+
 /** Folders another stage writes into (the digest archive): linked from every page, never touched here. */
-export const foreignDirs = ['digests/'] as const;
+export const foreignDirs = [archiveDir] as const;
 
 /** The stylesheet every page links to. */
 export const stylesheetPath = 'assets/site.css';

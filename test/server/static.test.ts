@@ -1,8 +1,9 @@
-import { symlink, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chooseEncoding, safeSegments } from '../../src/server/static.js';
+import { launchChromium, skipWithoutChromium } from '../fixtures/chromium.js';
 import { longHtml, outsideMarker, rawRequest, startHarness, type Harness } from './harness.js';
 
 let h: Harness;
@@ -138,6 +139,26 @@ describe('serving --out', () => {
     const res = await rawRequest(h.url, '/linked.txt');
     expect(res.status).toBe(404);
     expect(res.body.toString()).not.toContain(outsideMarker);
+  });
+
+  it.skipIf(skipWithoutChromium)("applies the digest archive's inline styles (the mail's HTML) and no other page's", async () => {
+    const html = '<!doctype html><html><head><style>#styled{color:rgb(1, 2, 3)}</style></head><body><div id="hidden" style="display:none">Preview line</div><p id="styled">Text</p></body></html>';
+    for (const dir of ['digests/1', 'articles/inline']) {
+      await mkdir(join(h.outDir, dir), { recursive: true });
+      await writeFile(join(h.outDir, dir, 'index.html'), html);
+    }
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      const seen = async (path: string): Promise<[string, string]> => {
+        await page.goto(`${h.url}${path}`);
+        return page.evaluate<[string, string]>("[getComputedStyle(document.getElementById('hidden')).display, getComputedStyle(document.getElementById('styled')).color]");
+      };
+      expect(await seen('/digests/1/')).toEqual(['none', 'rgb(1, 2, 3)']);
+      expect(await seen('/articles/inline/')).toEqual(['block', 'rgb(0, 0, 0)']);
+    } finally {
+      await browser.close();
+    }
   });
 
   it('answers 404 with a page for what is not there', async () => {
