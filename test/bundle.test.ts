@@ -104,7 +104,7 @@ describe('the bundle of npm run build', () => {
     const context = { outDir: temp, config, templatesDir: defaultTemplatesDir, templatesHash: (await loadSiteTemplates()).hash };
     const wrote = await askBundleWorker('page-worker', context, [{ path: 'articles/budget/index.html', article: parsed.article, absent: true, inPlace: true }]);
     expect(wrote).toEqual([true]);
-    expect(await readFile(join(temp, 'articles', 'budget', 'index.html'), 'utf8')).toContain('<h1 dir="auto">City council passes next year&#x27;s budget after late-night session</h1>');
+    expect(await readFile(join(temp, 'articles', 'budget', 'index.html'), 'utf8')).toContain('<h1>City council passes next year&#x27;s budget after late-night session</h1>');
   });
 
   it('holds the precompiled site templates and the hash of its own modules', async () => {

@@ -102,6 +102,13 @@ describe.skipIf(skip)('an Arabic site in Chromium', () => {
       expectOnTheRight(await boxOf(page, '.site-title'), width, 'site title');
       await page.screenshot({ path: `${outputDir}rtl-article-${width}.png`, fullPage: true });
 
+      // An Arabic story whose headline, standfirst and body start with a Latin name still reads right to left.
+      await page.goto(pathToFileURL(join(out, 'index.html')).href);
+      const brand = '.article-list article:has(a[href*="2026-11-18-phone-launch"])';
+      expect(await page.evaluate<string>(directionOf(`${brand} h2`)) + (await page.evaluate<string>(directionOf(`${brand} .summary`)))).toBe('rtlrtl');
+      await page.goto(pathToFileURL(join(out, 'articles', '2026-11-18-phone-launch', 'index.html')).href);
+      for (const part of ['h1', '.standfirst', '.body']) expect(await page.evaluate<string>(directionOf(part)), part).toBe('rtl');
+
       // The Turkish story's own lang reaches the browser: its section label is upper-cased the Turkish way (i → İ).
       await page.goto(pathToFileURL(join(out, 'articles', '2026-11-19-istanbul-ferries', 'index.html')).href);
       expect(await page.evaluate<string>('document.querySelector(".kicker a").innerText')).toBe('TÜRKİYE');

@@ -48,7 +48,7 @@ describe('article page', () => {
   it('escapes every text field, keeping only the article body as HTML', () => {
     const html = page();
     expect(html).not.toContain('<script');
-    expect(html).toContain('<h1 dir="auto">Peace &lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;talks&quot; 🎉</h1>');
+    expect(html).toContain('<h1>Peace &lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;talks&quot; 🎉</h1>');
     expect(html).toContain('Leaders &lt;b&gt;meet&lt;/b&gt; &amp; talk');
     expect(html).toContain('<h2>A subheading</h2>');
     expect(html).toContain('<li dir="auto">Tensions &lt;spiral&gt;</li>');
@@ -64,7 +64,7 @@ describe('article page', () => {
 
   it('shows the caption and credit without an image, related references and the source', () => {
     const html = page();
-    expect(html).toContain('<figcaption dir="auto">Fighting last month in Batken <span class="credit">Reuters Archive</span></figcaption>');
+    expect(html).toContain('<figcaption>Fighting last month in Batken <span class="credit">Reuters Archive</span></figcaption>');
     expect(html).not.toContain('<img');
     expect(html).toContain(`<a href="${base}/articles/linked/">Linked story</a>`);
     expect(html).toContain('<p class="source">Source: TRTWorld and agencies</p>');
@@ -135,7 +135,7 @@ describe('index and section pages', () => {
       `application/atom+xml ${base}/atom.xml`,
       `application/feed+json ${base}/feed.json`,
     ]);
-    expect([...html.matchAll(/<h2 dir="auto"><a href="([^"]+)">/g)].map((m) => m[1])).toEqual([
+    expect([...html.matchAll(/<h2><a href="([^"]+)">/g)].map((m) => m[1])).toEqual([
       'articles/article-00000/',
       'articles/article-00001/',
       'articles/article-00002/',
@@ -150,7 +150,7 @@ describe('index and section pages', () => {
     const html = renderSectionPage(world, { articles: world.articles, number: 1, count: 1 }, sections, config, templates);
     expect(html).toContain('<h1>WORLD</h1>');
     expect(html).toContain('<a href="../../sections/world/" aria-current="page">WORLD</a>');
-    expect([...html.matchAll(/<h2 dir="auto"><a href="([^"]+)">/g)].map((m) => m[1])).toEqual([
+    expect([...html.matchAll(/<h2><a href="([^"]+)">/g)].map((m) => m[1])).toEqual([
       '../../articles/article-00000/',
       '../../articles/article-00002/',
       '../../articles/article-00004/',
