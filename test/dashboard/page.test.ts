@@ -121,6 +121,8 @@ describe('the dashboard page', () => {
     expect(html).toContain('feedback-type abuse');
     expect(html).toMatch(/data-rate="complaints">[\d.]+%/);
     expect(html.match(/<svg class="chart"/g)).toHaveLength(4);
+    // A subject in a right-to-left language reads right to left in the English page's table.
+    expect(html).toMatch(/<td class="subject" dir="auto">[^<]+<\/td>/);
   });
 
   it('writes nothing of the dashboard into the public folder', async () => {

@@ -1,7 +1,9 @@
 import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultSubscribeLimits } from '../../src/server/index.js';
+import { buildSite } from '../../src/site/build.js';
 import { createToken } from '../../src/subscribers/tokens.js';
+import { launchChromium, skipWithoutChromium } from '../fixtures/chromium.js';
 import { secret, startHarness, type Harness } from './harness.js';
 
 let h: Harness | undefined;
@@ -233,6 +235,33 @@ describe('unsubscribing', () => {
     const res = await fetch(`${h.url}/unsubscribe?token=${createToken(secret, publicId, 'unsubscribe')}`, form({ 'List-Unsubscribe': 'One-Click' }));
     expect(res.status).toBe(200);
     expect((await h.store.getSubscriber(id))?.status).toBe('bounced');
+  });
+});
+
+describe.skipIf(skipWithoutChromium)('the forms in a browser', () => {
+  it('styles the confirmation button, and shows an error readable in dark mode', async () => {
+    const h = await harness();
+    // The built site's stylesheet and sign-up page, which the server's own pages share.
+    await buildSite({ contentDir: new URL('../fixtures/site/wide/', import.meta.url).pathname, outDir: h.outDir }, new Date('2026-11-30T00:00:00Z'));
+    await fetch(`${h.url}/subscribe`, form({ email: 'ada@example.org' }));
+    const link = linkIn((await h.nextMail()).text ?? '', '/confirm');
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage({ viewport: { width: 375, height: 800 }, colorScheme: 'dark' });
+      await page.goto(`${h.url}${link.pathname}${link.search}`);
+      const button = await page.evaluate<[number, string]>("(b => [b.getBoundingClientRect().height, getComputedStyle(b).backgroundColor])(document.querySelector('form.confirm button'))");
+      // At least 24 px tall (WCAG 2.2 target size), in the site's link colour rather than the browser's grey.
+      expect(button[0]).toBeGreaterThanOrEqual(24);
+      expect(button[1]).toBe('rgb(138, 180, 248)');
+      await page.goto(`${h.url}/subscribe/`);
+      await page.fill('input[name=email]', 'someone@localhost');
+      await page.click('.subscribe-form button');
+      await page.waitForSelector('.form-error');
+      // #f28b82 on #121212: 7.5:1, where the light theme's #c5221f gave 3.2:1.
+      expect(await page.evaluate<string>("getComputedStyle(document.querySelector('.form-error')).color")).toBe('rgb(242, 139, 130)');
+    } finally {
+      await browser.close();
+    }
   });
 });
 
