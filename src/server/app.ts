@@ -320,7 +320,14 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
     const refuse = (error: 'invalid_email' | 'invalid_choice', message: string): Response => {
       if (json) return c.json({ error, message }, 400);
       const boxes = choiceBoxes(known, chosen?.ok ? { sections: [], editions: [], ...chosen.choices } : { sections: [], editions: [] });
-      return page(c, 400, 'subscribe', words('subscribe.title'), { error: message, email: email.slice(0, 254), name: name.slice(0, 100), choices: boxes });
+      return page(c, 400, 'subscribe', words('subscribe.title'), {
+        error: message,
+        // Only an address error marks the address field invalid: a screen reader would say the address was wrong.
+        invalidEmail: error === 'invalid_email',
+        email: email.slice(0, 254),
+        name: name.slice(0, 100),
+        choices: boxes,
+      });
     };
     const check = validateEmail(email);
     if (!check.ok) {

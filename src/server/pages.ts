@@ -15,7 +15,7 @@ const serverTemplatesDir = templatesDirOf('server');
 
 /** What each page shows. */
 export interface PageViews {
-  subscribe: { error: string | null; email: string; name: string; choices: ChoiceBoxes };
+  subscribe: { error: string | null; invalidEmail?: boolean; email: string; name: string; choices: ChoiceBoxes };
   notice: { heading: string; paragraphs: string[]; link: { href: string; label: string } | null };
   unsubscribe: { email: string; action: string; already: boolean };
   preferences: { email: string; action: string; subscribed: boolean; error: string | null; choices: ChoiceBoxes };

@@ -209,4 +209,21 @@ describe.skipIf(skip)('the preferences page in Chromium', () => {
       await browser.close();
     }
   }, 60_000);
+
+  it('refuses a sign-up with every section unticked, saying so, without marking the address wrong', async () => {
+    const browser = await launchChromium();
+    try {
+      const page = await (await browser.newContext({ javaScriptEnabled: false })).newPage();
+      await page.goto(`${server.url}/subscribe/`);
+      await page.getByLabel('Email address').fill('none@example.org');
+      for (const section of ['Business', 'Local', 'World']) await page.getByLabel(section).uncheck();
+      await page.getByRole('button', { name: 'Subscribe' }).click();
+      await page.waitForLoadState('load');
+      expect(await page.locator('.form-error').textContent()).toBe('Please choose at least one edition and one section.');
+      expect(await page.getByLabel('Email address').getAttribute('aria-invalid')).toBeNull();
+      expect(await store.findSubscriber('none@example.org')).toBeNull();
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
 });
