@@ -121,14 +121,16 @@ function redirectsOf(root: string): () => Promise<ReadonlyMap<string, string>> {
 
 /**
  * Where a request for `segments` has moved: the deepest redirected folder that holds it, with the rest of the path
- * kept (`sections/economie/feed.xml` → `sections/économie/feed.xml`); an old folder's `index.html` is the folder.
+ * kept (`sections/economie/feed.xml` → `sections/économie/feed.xml`, and a folder as a folder:
+ * `sections/economie/page/2/` → `sections/économie/page/2/`, in one hop); an old folder's `index.html` is the folder.
  */
-function movedTo(redirects: ReadonlyMap<string, string>, segments: readonly string[]): string | undefined {
+function movedTo(redirects: ReadonlyMap<string, string>, segments: readonly string[], folder: boolean): string | undefined {
   for (let depth = segments.length; depth > 0; depth--) {
     const to = redirects.get(segments.slice(0, depth).map((segment) => `${segment}/`).join(''));
     if (to === undefined) continue;
     const rest = segments.slice(depth);
-    return to + (rest.length === 1 && rest[0] === 'index.html' ? '' : rest.join('/'));
+    if (rest.length === 1 && rest[0] === 'index.html') return to;
+    return to + rest.join('/') + (folder && rest.length > 0 ? '/' : '');
   }
   return undefined;
 }
@@ -164,7 +166,7 @@ export function createStaticSite(root: string): StaticSite {
   async function find(url: URL): Promise<Found> {
     const segments = safeSegments(url.pathname);
     if (!segments) return null;
-    const moved = segments.length > 0 ? movedTo(await redirects(), segments) : undefined;
+    const moved = segments.length > 0 ? movedTo(await redirects(), segments, url.pathname.endsWith('/')) : undefined;
     if (moved !== undefined) return { moved: `/${moved.split('/').map(encodeURIComponent).join('/')}${url.search}` };
     try {
       rootReal ??= await realpath(root);

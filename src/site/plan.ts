@@ -173,6 +173,7 @@ export function planSite(published: readonly Article[], config: SiteConfig, temp
     ...feedFilesOf('', { ...common, title, description, homeUrl: `${config.baseUrl}/` }, articles.slice(0, limit), itemOf, config.baseUrl, images, facts.now ?? null),
   ];
   const sectionFeeds = new Map<string, PlannedFile[]>();
+  const sectionPages = new Map<string, number>();
   for (const section of sections) {
     const dir = sectionDir(section.slug);
     const label = cleanLine(section.label);
@@ -186,8 +187,10 @@ export function planSite(published: readonly Article[], config: SiteConfig, temp
       facts.now ?? null,
     );
     sectionFeeds.set(section.slug, feeds);
+    const pages = paginate(section.articles);
+    sectionPages.set(section.slug, pages.length);
     files.push(
-      ...paginate(section.articles).map((page) => ({
+      ...pages.map((page) => ({
         path: listed(listPageDir(dir, page.number), page),
         key: keyOf(page.articles, 'section', section.label, String(page.number), String(page.count), nav),
         render: () => renderSectionPage(section, page, sections, config, templates),
@@ -205,10 +208,14 @@ export function planSite(published: readonly Article[], config: SiteConfig, temp
   const redirects = planRedirects(history, articles, sections);
   for (const [dir, { to, title, articles: shown, section }] of redirects) {
     files.push({ path: `${dir}index.html`, key: keyOf(shown, 'redirect', to, title), render: () => renderRedirectPage(dir, to, title, config, templates), feedUrl: null });
+    if (section === undefined) continue;
     // A feed reader follows no meta refresh: on a static host, a section's old folder goes on serving its feeds, as
     // copies whose self links name the new folder (`serve` answers the old ones with a 301 before any file).
-    for (const feed of (section === undefined ? undefined : sectionFeeds.get(section)) ?? []) {
-      files.push({ ...feed, path: dir + feed.path.slice(to.length), feedUrl: null });
+    for (const feed of sectionFeeds.get(section) ?? []) files.push({ ...feed, path: dir + feed.path.slice(to.length), feedUrl: null });
+    // Its later pages lead to the same pages of the new folder.
+    for (let number = 2; number <= (sectionPages.get(section) ?? 1); number++) {
+      const [from, target] = [listPageDir(dir, number), listPageDir(to, number)];
+      files.push({ path: `${from}index.html`, key: keyOf([], 'redirect', target, title), render: () => renderRedirectPage(from, target, title, config, templates), feedUrl: null });
     }
   }
   const redirectMap = Object.fromEntries([...redirects].map(([dir, redirect]) => [dir, redirect.to]));

@@ -242,6 +242,20 @@ describe('serve at an old URL', () => {
     expect(await readFile(join(h.outDir, 'sections/dış-haberler/feed.xml'), 'utf8')).toContain(`${base}/sections/di%C5%9F-haberler/feed.xml`);
   });
 
+  it("moves an old section folder's later pages too: a page for a static host, one 301 keeping the slash from serve", async () => {
+    const dir = join(h.dir, 'content5');
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'site.json'), siteJson);
+    for (let i = 10; i < 61; i++) await writeFile(join(dir, `story-${i}.md`), `---\ntitle: Story ${i}\ndate: 2026-10-${String((i % 28) + 1).padStart(2, '0')}T${String(i % 24).padStart(2, '0')}:00:00Z\nsection: Dış Haberler\n---\nBody.\n`);
+    expect((await buildSite({ contentDir: dir, outDir: h.outDir }, now)).problems).toEqual([]);
+    const page = await readFile(join(h.outDir, 'sections/dış-haberler/page/2/index.html'), 'utf8');
+    expect(page).toContain('<link rel="canonical" href="https://news.example.org/sections/di%C5%9F-haberler/page/2/">');
+    const moved = await fetch(`${h.url}/sections/d%C4%B1%C5%9F-haberler/page/2/`, { redirect: 'manual' });
+    expect(moved.status).toBe(301);
+    expect(moved.headers.get('location')).toBe('/sections/di%C5%9F-haberler/page/2/');
+    expect((await fetch(`${h.url}${moved.headers.get('location')}`)).status).toBe(200);
+  });
+
   it('answers 301 with a percent-encoded Location for a URL in another script', async () => {
     const dir = join(h.dir, 'content2');
     await mkdir(dir, { recursive: true });
