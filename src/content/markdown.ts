@@ -262,7 +262,7 @@ export function parseMarkdownArticle(source: string, path: string, options: Pars
     source: null,
     lang: data.lang || folderLanguage(path, options.languages),
     image: data.image
-      ? { url: options.baseUrl === undefined ? data.image : absoluteUrl(data.image, options.baseUrl), alt: data.imageAlt || title, caption: null, credit: null }
+      ? { url: options.baseUrl === undefined ? data.image : absoluteUrl(data.image, options.baseUrl), alt: data.imageAlt ?? title, caption: null, credit: null }
       : null,
     html,
     related: [],

@@ -222,8 +222,11 @@ describe('parseMarkdownArticle', () => {
     expect(article).toMatchObject({ draft: true, section: null, author: null, tags: ['a', 'b'] });
   });
 
-  it('uses the title as image alt text when imageAlt is missing', () => {
+  it('uses the title as image alt text when imageAlt is missing, and none when it is empty (an image that only decorates)', () => {
     expect(parsed('---\ntitle: T\ndate: 2026-11-22\nimage: photo.jpg\n---\n').image).toEqual({ url: 'photo.jpg', alt: 'T', caption: null, credit: null });
+    expect(parsed('---\ntitle: T\ndate: 2026-11-22\nimage: photo.jpg\nimageAlt:\n---\n').image?.alt).toBe('T');
+    // A screen reader would read the headline twice: above the image, and as its text.
+    expect(parsed('---\ntitle: T\ndate: 2026-11-22\nimage: photo.jpg\nimageAlt: ""\n---\n').image?.alt).toBe('');
   });
 
   it('makes relative links and images absolute under the baseUrl, leaving fragments and mailto alone', () => {
