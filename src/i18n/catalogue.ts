@@ -54,6 +54,20 @@ export function directionOf(tag: string): 'ltr' | 'rtl' {
   return rtlLanguages.has(primarySubtag(tag)) ? 'rtl' : 'ltr';
 }
 
+// Letters of the right-to-left scripts of rtlScripts, and letters of any other script.
+const rtlLetter = /(?=\p{L})[\p{Script=Adlam}\p{Script=Arabic}\p{Script=Hebrew}\p{Script=Mandaic}\p{Script=Mende_Kikakui}\p{Script=Nko}\p{Script=Hanifi_Rohingya}\p{Script=Samaritan}\p{Script=Syriac}\p{Script=Thaana}\p{Script=Yezidi}]/gu;
+const letter = /\p{L}/gu;
+
+/**
+ * The direction most of the letters of `text` read in, or null when it has none (or as many of each). Unlike `dir="auto"`,
+ * which takes the first letter's, an Arabic headline that starts with `Apple` is right to left.
+ */
+export function textDirection(text: string): 'ltr' | 'rtl' | null {
+  const rtl = text.match(rtlLetter)?.length ?? 0;
+  const ltr = (text.match(letter)?.length ?? 0) - rtl;
+  return rtl > ltr ? 'rtl' : ltr > rtl ? 'ltr' : null;
+}
+
 function primarySubtag(tag: string): string {
   return tag.split('-')[0]?.toLowerCase() ?? '';
 }

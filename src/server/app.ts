@@ -319,7 +319,8 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
     const chosen = fields?.sections === undefined && fields?.editions === undefined ? { ok: true as const, choices: {} } : choicesFromForm(known, offered);
     const refuse = (error: 'invalid_email' | 'invalid_choice', message: string): Response => {
       if (json) return c.json({ error, message }, 400);
-      const boxes = choiceBoxes(known, chosen?.ok ? { sections: [], editions: [], ...chosen.choices } : { sections: [], editions: [] });
+      // Boxes the reader unticked stay unticked: shown ticked, a second submit would choose everything.
+      const boxes = chosen === null ? choiceBoxes(known, offered, true) : choiceBoxes(known, chosen.ok ? { sections: [], editions: [], ...chosen.choices } : { sections: [], editions: [] });
       return page(c, 400, 'subscribe', words('subscribe.title'), {
         error: message,
         // Only an address error marks the address field invalid: a screen reader would say the address was wrong.

@@ -8,7 +8,7 @@ import { cleanBlock, cleanLine as clean, sectionSlug } from '../content/text.js'
 import { rfc3339 } from '../feeds/dates.js';
 import { escapeHtml } from '../content/html.js';
 import { absoluteUrl } from '../content/url.js';
-import { directionOf, formatLongDate, t, type Locale } from '../i18n/index.js';
+import { directionOf, formatLongDate, t, textDirection, type Locale } from '../i18n/index.js';
 import { articleDir, feedFiles, feedTypes, listPageDir, rootOf, sectionDir, urlOf, type FeedFormat, type Section } from './layout.js';
 import { choiceBoxes } from '../subscribers/choices.js';
 import type { SiteTemplates } from './templates.js';
@@ -56,10 +56,17 @@ export function frame(config: SiteConfig, page: Omit<Frame, 'lang' | 'dir' | 'lo
   return { lang: config.language, dir: locale.dir, locale, siteTitle: clean(config.title), ...page };
 }
 
-/** An article's own language when it is not the site's (its page, list entry and digest block say so), or null. */
-export function articleLanguage(article: Pick<Article, 'lang'>, config: SiteConfig): { tag: string; dir: 'ltr' | 'rtl' } | null {
+/**
+ * An article's own language when it is not the site's (its page, list entry and digest block say so), or null. An
+ * article that names no language but whose headline and summary read the other way than the site's is of an unknown
+ * language (`lang=""`) in that direction: an English wire story on an Arabic site reads left to right.
+ */
+export function articleLanguage(article: Pick<Article, 'lang' | 'title' | 'summary'>, config: SiteConfig): { tag: string; dir: 'ltr' | 'rtl' } | null {
   const tag = otherLanguage(article, config.language);
-  return tag === null ? null : { tag, dir: directionOf(tag) };
+  if (tag !== null) return { tag, dir: directionOf(tag) };
+  if (article.lang !== null) return null;
+  const dir = textDirection(`${article.title} ${article.summary}`);
+  return dir === null || dir === config.locale.dir ? null : { tag: '', dir };
 }
 
 

@@ -122,16 +122,19 @@ export interface ChoiceBox {
 
 /**
  * The checkboxes of the sign-up and preferences forms for a reader's choices (empty: all sections, the default
- * edition). Editions are offered only when there is more than one.
+ * edition), or, `asSent`, for the boxes a form sent back (empty: none ticked, shown again as the reader left them).
+ * Editions are offered only when there is more than one.
  */
-export function choiceBoxes(known: KnownChoices, chosen: { sections: readonly string[]; editions: readonly string[] }): {
-  editions: ChoiceBox[];
-  sections: ChoiceBox[];
-} {
-  const editions = chosen.editions.length === 0 ? known.editions.slice(0, 1).map((e) => e.id) : chosen.editions;
+export function choiceBoxes(
+  known: KnownChoices,
+  chosen: { sections: readonly string[]; editions: readonly string[] },
+  asSent = false,
+): { editions: ChoiceBox[]; sections: ChoiceBox[] } {
+  const editions = chosen.editions.length === 0 && !asSent ? known.editions.slice(0, 1).map((e) => e.id) : chosen.editions;
+  const allSections = chosen.sections.length === 0 && !asSent;
   return {
     editions: known.editions.length < 2 ? [] : known.editions.map((e) => ({ value: e.id, label: e.name, checked: editions.includes(e.id) })),
-    sections: known.sections.map((s) => ({ value: s.key, label: s.label, checked: chosen.sections.length === 0 || chosen.sections.includes(s.key) })),
+    sections: known.sections.map((s) => ({ value: s.key, label: s.label, checked: allSections || chosen.sections.includes(s.key) })),
   };
 }
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { IntlMessageFormat } from 'intl-messageformat';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
-import { builtInCatalogues, directionOf } from '../../src/i18n/catalogue.js';
+import { builtInCatalogues, directionOf, textDirection } from '../../src/i18n/catalogue.js';
 import { builtInLanguages, loadSiteCatalogues, resolveLocale, t, tHtml } from '../../src/i18n/index.js';
 
 /** The `{value}` names and `<tag>` names of a message, without the plural branches' own text. */
@@ -89,6 +89,16 @@ describe('resolveLocale', () => {
 
   it('lets a script subtag decide the direction: pa-Arab and az-Arab right to left, ur-Latn left to right', () => {
     expect(['pa-Arab', 'az-Arab', 'ms-arab-MY', 'ur-Latn', 'sr-Cyrl', 'yi-Hebr'].map(directionOf)).toEqual(['rtl', 'rtl', 'rtl', 'ltr', 'ltr', 'rtl']);
+  });
+});
+
+describe('textDirection', () => {
+  it('follows most of the letters, not the first: an Arabic headline that starts with a brand is right to left', () => {
+    expect(textDirection('Apple تطلق هاتفا جديدا')).toBe('rtl');
+    expect(textDirection('BBC: שביתה בנמלים')).toBe('rtl');
+    expect(textDirection('Reuters: markets rallied (after a slow week).')).toBe('ltr');
+    expect(textDirection('東京 株価 上昇')).toBe('ltr');
+    expect(textDirection('٢٠٢٦ — 42 %')).toBeNull();
   });
 });
 

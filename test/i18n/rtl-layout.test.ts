@@ -108,6 +108,9 @@ describe.skipIf(skip)('an Arabic site in Chromium', () => {
       expect(await page.evaluate<string>(directionOf(`${brand} h2`)) + (await page.evaluate<string>(directionOf(`${brand} .summary`)))).toBe('rtlrtl');
       await page.goto(pathToFileURL(join(out, 'articles', '2026-11-18-phone-launch', 'index.html')).href);
       for (const part of ['h1', '.standfirst', '.body']) expect(await page.evaluate<string>(directionOf(part)), part).toBe('rtl');
+      // An English wire story that names no language reads left to right all through, its last bracket included.
+      await page.goto(pathToFileURL(join(out, 'articles', '2026-11-17-wire-english', 'index.html')).href);
+      for (const part of ['h1', '.standfirst', '.body']) expect(await page.evaluate<string>(directionOf(part)), part).toBe('ltr');
 
       // The Turkish story's own lang reaches the browser: its section label is upper-cased the Turkish way (i → İ).
       await page.goto(pathToFileURL(join(out, 'articles', '2026-11-19-istanbul-ferries', 'index.html')).href);

@@ -221,6 +221,8 @@ describe.skipIf(skip)('the preferences page in Chromium', () => {
       await page.waitForLoadState('load');
       expect(await page.locator('.form-error').textContent()).toBe('Please choose at least one edition and one section.');
       expect(await page.getByLabel('Email address').getAttribute('aria-invalid')).toBeNull();
+      // Shown as the reader left them: ticked again, a second submit would choose every section.
+      for (const section of ['Business', 'Local', 'World']) expect(await page.getByLabel(section).isChecked(), section).toBe(false);
       expect(await store.findSubscriber('none@example.org')).toBeNull();
     } finally {
       await browser.close();
