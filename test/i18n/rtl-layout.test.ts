@@ -1,7 +1,6 @@
 // An Arabic site and an Arabic digest in Debian's Chromium at phone and desktop widths: right to left,
 // mirrored, no horizontal scroll, every headline visible. Screenshots go to test-output/.
-import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
@@ -11,7 +10,7 @@ import type { Article } from '../../src/content/article.js';
 import { fullCopy } from '../../src/digest/assemble.js';
 import { personalize } from '../../src/digest/personalize.js';
 import { renderDigest } from '../../src/digest/render.js';
-import { buildSite } from '../../src/site/build.js';
+import { buildFixtureSite, type BuiltSite } from '../fixtures/built-site.js';
 import { pinnedNow } from '../fixtures/digest/articles.js';
 import { chromiumPath, launchChromium, skipWithoutChromium } from '../fixtures/chromium.js';
 
@@ -19,29 +18,25 @@ const skip = skipWithoutChromium;
 if (skip) console.warn(`RTL layout test skipped: no ${chromiumPath} (apt-get install chromium, or run .ci/run)`);
 
 const outputDir = new URL('../../test-output/', import.meta.url).pathname;
-const fixture = new URL('../fixtures/i18n/mixed/', import.meta.url).pathname;
+const fixture = new URL('../fixtures/i18n/mixed/', import.meta.url);
 
 let browser: Browser | undefined;
-let root: string;
+let site: BuiltSite;
 let out: string;
 let config: SiteConfig;
 let published: Article[];
 
 beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'gazette-rtl-'));
-  await cp(fixture, join(root, 'content'), { recursive: true });
-  out = join(root, 'public');
-  const build = await buildSite({ contentDir: join(root, 'content'), outDir: out }, new Date('2026-11-30T00:00:00Z'));
-  expect(build.problems).toEqual([]);
-  config = build.config;
-  published = build.published;
+  site = await buildFixtureSite(fixture);
+  ({ out } = site);
+  ({ config, published } = site.build);
   if (skip) return;
   browser = await launchChromium();
   await mkdir(outputDir, { recursive: true });
 }, 60_000);
 afterAll(async () => {
   await browser?.close();
-  await rm(root, { recursive: true, force: true });
+  await site.remove();
 });
 
 interface Box {

@@ -1,31 +1,28 @@
 // What a reader sees of the built site on a phone, in Debian's Chromium: long German words, a wide table, a line of
 // code and a long URL stay inside the page (each scrolls in its own box where it must). Screenshots go to test-output/.
-import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSite } from '../../src/site/build.js';
+import { buildFixtureSite, type BuiltSite } from '../fixtures/built-site.js';
 import { launchChromium, skipWithoutChromium } from '../fixtures/chromium.js';
 
 const outputDir = new URL('../../test-output/', import.meta.url).pathname;
 let browser: Browser | undefined;
-let root: string;
+let site: BuiltSite;
 let out: string;
 
 beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'gazette-layout-'));
-  await cp(new URL('../fixtures/site/wide/', import.meta.url).pathname, join(root, 'content'), { recursive: true });
-  out = join(root, 'public');
-  expect((await buildSite({ contentDir: join(root, 'content'), outDir: out }, new Date('2026-11-30T00:00:00Z'))).problems).toEqual([]);
+  site = await buildFixtureSite(new URL('../fixtures/site/wide/', import.meta.url));
+  out = site.out;
   if (skipWithoutChromium) return;
   browser = await launchChromium();
   await mkdir(outputDir, { recursive: true });
 }, 60_000);
 afterAll(async () => {
   await browser?.close();
-  await rm(root, { recursive: true, force: true });
+  await site.remove();
 });
 
 describe.skipIf(skipWithoutChromium)('the site on a phone', () => {
