@@ -168,15 +168,28 @@ async function loadArticleFiles(contentDir: string, files: ArticleFiles, options
 const foldersOf = (article: Article): string[] => (article.id === article.slug ? [article.slug] : [article.slug, article.id]);
 
 /**
- * Which of two articles wanting one folder came first: a published one before a draft, then one that held its URL in
+ * Which of two articles wanting one folder came first: a published one before a draft, then one whose URL did not just
+ * change with the `İ` rule (the other keeps the URL it had: see rejectDuplicateSlugs), then one that held its URL in
  * the last build (by the manifest: a new file, even dated in the past, must not take a live article's URL), then the
  * earlier date, then the path.
  */
 const cameFirst = (heldBy: ReadonlyMap<string, string>) => {
   const held = (article: Article): boolean => foldersOf(article).some((folder) => heldBy.get(folder) === article.id);
+  const moved = (article: Article): boolean => article.formerSlug !== undefined;
   return (a: Article, b: Article): number =>
-    Number(a.draft) - Number(b.draft) || Number(!held(a)) - Number(!held(b)) || a.date.getTime() - b.date.getTime() || byPath(a.sourcePath, b.sourcePath);
+    Number(a.draft) - Number(b.draft) ||
+    Number(moved(a)) - Number(moved(b)) ||
+    Number(!held(a)) - Number(!held(b)) ||
+    a.date.getTime() - b.date.getTime() ||
+    byPath(a.sourcePath, b.sourcePath);
 };
+
+/** The article at the URL it had before `İ` became `i` (see slugify), which it keeps when another article has the new one. */
+function atFormerSlug(article: Article): Article | null {
+  if (article.formerSlug === undefined) return null;
+  const { formerSlug, ...rest } = article;
+  return { ...rest, slug: formerSlug };
+}
 
 /** Why `article` cannot have `folder`, which `owner` (the article that came first) keeps. */
 function clashProblem(article: Article, folder: string, owner: Article): Problem {
@@ -198,7 +211,8 @@ function clashProblem(article: Article, folder: string, owner: Article): Problem
 /**
  * Keeps the articles whose page (`articles/<slug>/`) and id (`articles/<id>/`, the feed id) are their own. Where files
  * want one folder, the one that came first keeps it (see cameFirst) and each other gets a problem naming it: a new
- * file whose headline gives a live article's URL is reported, and the live article stays.
+ * file whose headline gives a live article's URL is reported, and the live article stays. An article whose new URL
+ * (its `İ` now `i`) another one has keeps the URL it had, when that is free.
  */
 function rejectDuplicateSlugs(articles: readonly Article[], heldBy: () => ReadonlyMap<string, string>): LoadResult {
   const taken = new Set<string>();
@@ -207,19 +221,24 @@ function rejectDuplicateSlugs(articles: readonly Article[], heldBy: () => Readon
   if (!clash) return { articles: [...articles], problems: [] };
   const owners = new Map<string, Article>();
   const problems: Problem[] = [];
-  const refused = new Set<Article>();
-  for (const article of [...articles].sort(cameFirst(heldBy()))) {
-    const folders = foldersOf(article);
-    const clashes = folders.flatMap((folder) => {
+  const kept = new Map<Article, Article>();
+  const clashesOf = (article: Article): Problem[] =>
+    foldersOf(article).flatMap((folder) => {
       const owner = owners.get(folder);
       return owner ? [clashProblem(article, folder, owner)] : [];
     });
-    if (clashes.length > 0) {
-      refused.add(article);
+  for (const article of [...articles].sort(cameFirst(heldBy()))) {
+    const clashes = clashesOf(article);
+    const former = clashes.length > 0 ? atFormerSlug(article) : null;
+    const placed = clashes.length === 0 ? article : former !== null && clashesOf(former).length === 0 ? former : null;
+    if (placed === null) {
       problems.push(...clashes);
-    } else for (const folder of folders) owners.set(folder, article);
+      continue;
+    }
+    kept.set(article, placed);
+    for (const folder of foldersOf(placed)) owners.set(folder, placed);
   }
-  return { articles: articles.filter((article) => !refused.has(article)), problems };
+  return { articles: articles.flatMap((article) => kept.get(article) ?? []), problems };
 }
 
 /**

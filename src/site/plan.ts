@@ -63,12 +63,13 @@ export interface PlanFacts {
 
 /**
  * What an article's files depend on besides config, templates and Gazette's code: its bytes (the hash), its path (the
- * id, the URL when the file name gives it, and the language of its folder come from it), and the two dates the build
- * gives it: a time moved one second by `distinctTimes` when another file shares it, and `updated` from the history.
+ * id, the URL when the file name gives it, and the language of its folder come from it), and what the build gives it:
+ * a time moved one second by `distinctTimes` when another file shares it, `updated` from the history, and its slug
+ * (the URL it had before, when another article has its new one: see loadArticles).
  */
 function articleKey(article: Article): string {
-  // The path last, after parts without a colon, so no two articles share a key; no NUL, which the manifest's JSON writes as six characters.
-  return `${article.hash}:${article.date.getTime()}:${article.updated?.getTime() ?? ''}:${article.sourcePath}`;
+  // The path last, after parts without a colon (a slug has none), so no two articles share a key; no NUL, which the manifest's JSON writes as six characters.
+  return `${article.hash}:${article.date.getTime()}:${article.updated?.getTime() ?? ''}:${article.slug}:${article.sourcePath}`;
 }
 
 /** A key over the articles a file shows (see articleKey) and whatever else it says. */

@@ -112,6 +112,19 @@ describe('loadArticles', () => {
     ]);
   });
 
+  it('lets an İ headline keep the URL it had when its new one (its İ now i) is another article\'s, whatever their dates', async () => {
+    await write({
+      'izmir-belediyesi.md': '---\ntitle: Council news\ndate: 2026-11-24\n---\nBody.\n',
+      '000_7e434e7f.md': '---\ntitle: İzmir Belediyesi\ndate: 2026-11-20\n---\nBody.\n',
+    });
+    const { articles, problems } = await loadArticles(dir, options);
+    expect(problems).toEqual([]);
+    expect(articles.map((article) => [article.sourcePath, article.slug, article.formerSlug])).toEqual([
+      ['000_7e434e7f.md', 'i\u0307zmir-belediyesi', undefined],
+      ['izmir-belediyesi.md', 'izmir-belediyesi', undefined],
+    ]);
+  });
+
   it('reports a slug: in front matter that takes the URL of an earlier article, which stays', async () => {
     await write({ 'harbour.md': markdown('Harbour'), 'bridge.md': '---\ntitle: Bridge\ndate: 2026-11-23\nslug: Harbour\n---\nBody.\n' });
     const { articles, problems } = await loadArticles(dir, options);

@@ -256,6 +256,21 @@ describe('serve at an old URL', () => {
     expect((await fetch(`${h.url}${moved.headers.get('location')}`)).status).toBe(200);
   });
 
+  it('links an İ article at the URL it keeps once another article takes its new one, on every page that lists it', async () => {
+    const dir = join(h.dir, 'content6');
+    const out = join(h.dir, 'out6');
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'site.json'), siteJson);
+    await writeFile(join(dir, '000_7e434e7f.md'), '---\ntitle: İzmir Belediyesi\ndate: 2026-11-20\nsection: Yerel\n---\nBody.\n');
+    await buildSite({ contentDir: dir, outDir: out }, now);
+    expect(await readFile(join(out, 'sections/yerel/index.html'), 'utf8')).toContain('href="../../articles/izmir-belediyesi/"');
+    // Its bytes unchanged, its URL moves back to the one the dotted i gave: the section page must say so.
+    // Without a section, so the section page's navigation, and with it its key, stays as it was.
+    await writeFile(join(dir, 'izmir-belediyesi.md'), '---\ntitle: Council news\ndate: 2026-11-24\n---\nBody.\n');
+    expect((await buildSite({ contentDir: dir, outDir: out }, now)).problems).toEqual([]);
+    expect(await readFile(join(out, 'sections/yerel/index.html'), 'utf8')).toContain('href="../../articles/i\u0307zmir-belediyesi/"');
+  });
+
   it('answers 301 with a percent-encoded Location for a URL in another script', async () => {
     const dir = join(h.dir, 'content2');
     await mkdir(dir, { recursive: true });
