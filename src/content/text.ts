@@ -30,8 +30,9 @@ const dottedI = 'i\u0307';
 /**
  * The slug rule of articles and headlines (and of sections, whose key then folds its i's: see sectionSlug): NFC,
  * lowercase, the letters, combining marks and digits of every script kept, every other run of characters one `-`; ''
- * when nothing is left. URLs carry it percent-encoded (as browsers send it). `İ` is `i`: lowercased outside Turkish it is `i` and a combining dot above,
- * which Gazette kept in slugs before this release (`keepDottedI`: the folders it made then, for their redirects).
+ * when nothing is left. URLs carry it percent-encoded (as browsers send it). `İ` is `i`: lowercased outside Turkish
+ * it is `i` and a combining dot above, which Gazette kept in slugs before this release (`keepDottedI`: the folders it
+ * made then, for their redirects).
  */
 export function slugify(value: string, keepDottedI = false): string {
   // ASCII (most file names and many headlines) needs neither normalization nor Unicode classes: same result, faster.

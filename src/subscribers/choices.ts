@@ -49,10 +49,7 @@ function resolve<T>(
 ): Resolved {
   const byName = new Map<string, Set<string>>();
   for (const choice of choices) {
-    for (const spelling of spellings(choice)) {
-      const keys = byName.get(foldCase(spelling)) ?? new Set<string>();
-      byName.set(foldCase(spelling), keys.add(keyOf(choice)));
-    }
+    for (const spelling of spellings(choice).map(foldCase)) byName.set(spelling, (byName.get(spelling) ?? new Set<string>()).add(keyOf(choice)));
   }
   const wanted = new Set<string>();
   for (const name of names) {

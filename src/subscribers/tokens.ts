@@ -43,8 +43,8 @@ export function verifyToken(secret: string, token: string, purpose: TokenPurpose
 }
 
 /**
- * The sequential id an unsubscribe link in mail sent before readers had public ids names (`<id>.<mac>`, the MAC over
- * `gazette:unsubscribe:<id>`), or null. Unsubscribing only: a reader must be able to leave from any mail ever sent,
+ * The sequential id an unsubscribe link in mail sent before readers had public ids names (`<id>.<mac>`, the whole
+ * address MAC of its mailto unsubscribe), or null. Unsubscribing only: a reader must be able to leave from any mail ever sent,
  * and a link that can do nothing else needs no nonce. (Today's MACs cover a `:` and a nonce after the public id, so
  * neither kind can pass for the other.)
  */
@@ -54,8 +54,7 @@ export function verifyLegacyUnsubscribeToken(secret: string, token: string): num
   const given = Buffer.from(text, 'base64url');
   if (!match || given.toString('base64url') !== text) return null;
   const id = Number(match[1]);
-  const expected = createHmac('sha256', secret).update(`gazette:unsubscribe:${id}`).digest();
-  return timingSafeEqual(given, expected) ? id : null;
+  return timingSafeEqual(given, addressMac(secret, id, 'unsubscribe')) ? id : null;
 }
 
 /** A new request's nonce: 128 random bits as 32 hex digits. */
