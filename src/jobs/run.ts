@@ -14,7 +14,7 @@ import type { LockHooks } from '../site/lock.js';
 import { isPostgresUrl, openStore } from '../store/index.js';
 import type { DigestRecord, Store } from '../store/types.js';
 import type { EmailThread } from '../digest/render-thread.js';
-import { unknownEditionsWarning } from '../subscribers/choices.js';
+import { readUnknownEditions } from '../subscribers/known.js';
 import { resolveSecret } from '../subscribers/tokens.js';
 import { createTransport } from '../delivery/index.js';
 import type { Transport } from '../delivery/transport.js';
@@ -135,7 +135,7 @@ async function publishOn(
   const made = async (): Promise<{ build: BuildResult; digests: DigestMade[]; websub: WebSubPing[] }> => {
     const built = await buildSite(options, now, { signal: hooks.signal, onLock: hooks.onBuildLock, onWait: hooks.onBuildWait });
     const { config } = built;
-    const orphans = unknownEditionsWarning(await store.countByEditions(), editionsOf(config), join(options.contentDir, 'site.json'));
+    const orphans = await readUnknownEditions(store, config, options.contentDir);
     const build = orphans === null ? built : { ...built, warnings: [...built.warnings, orphans] };
     const websub =
       config.feeds.websubHub !== null && build.changedFeeds.length > 0 ? await pingWebSub(config.feeds.websubHub, build.changedFeeds) : [];

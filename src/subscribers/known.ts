@@ -1,9 +1,13 @@
 // What readers can choose, read from the content folder: the editions of site.json and the sections of the
 // published articles.
+import { join } from 'node:path';
 import { editionsOf } from '../config/editions.js';
 import { loadSiteConfig } from '../config/load.js';
+import type { SiteConfig } from '../config/schema.js';
 import { loadArticles, selectPublished } from '../content/index.js';
-import { knownSections, type KnownChoices } from './choices.js';
+import type { Problem } from '../errors.js';
+import type { Store } from '../store/types.js';
+import { knownSections, unknownEditionsWarning, type KnownChoices } from './choices.js';
 
 /** Loads the sections and editions readers can choose from `contentDir`. */
 export async function loadKnownChoices(contentDir: string, now: Date): Promise<KnownChoices> {
@@ -27,4 +31,9 @@ export function knownChoicesLoader(contentDir: string, ttlMs = 60_000): () => Pr
     }
     return cached.choices;
   };
+}
+
+/** The warning about readers who chose editions the `site.json` of `contentDir` no longer names (see unknownEditionsWarning), or null. */
+export async function readUnknownEditions(store: Pick<Store, 'countByEditions'>, config: SiteConfig, contentDir: string): Promise<Problem | null> {
+  return unknownEditionsWarning(await store.countByEditions(), editionsOf(config), join(contentDir, 'site.json'));
 }

@@ -1,4 +1,4 @@
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { defineCommand, type CommandContext } from 'citty';
 import { resolveInboundPort } from '../../config/options.js';
 import { resolveDeliverySettings } from '../../delivery/settings.js';
@@ -77,9 +77,7 @@ export default defineCommand({
       { startScheduler },
       { resolveSubscribeLimits, startServer },
       { checkClock, openStore },
-      { knownChoicesLoader },
-      { unknownEditionsWarning },
-      { editionsOf },
+      { knownChoicesLoader, readUnknownEditions },
     ] = await Promise.all([
       import('../../config/load.js'),
       import('../../delivery/index.js'),
@@ -90,8 +88,6 @@ export default defineCommand({
       import('../../server/index.js'),
       import('../../store/index.js'),
       import('../../subscribers/known.js'),
-      import('../../subscribers/choices.js'),
-      import('../../config/editions.js'),
     ]);
     const limits = resolveSubscribeLimits(io.env);
     // An invalid schedule or time zone fails here, before anything starts (InputError, exit 2).
@@ -106,7 +102,7 @@ export default defineCommand({
       throw error;
     });
     // Once at start, as the catalogues: readers whose editions site.json no longer names.
-    const orphans = unknownEditionsWarning(await store.countByEditions(), editionsOf(config), join(options.contentDir, 'site.json'));
+    const orphans = await readUnknownEditions(store, config, options.contentDir);
     if (orphans) logger.warn({ problem: formatProblem(orphans) }, 'readers and editions');
     const transport = createTransport(options, settings);
     const signals = watchSignals();
