@@ -119,8 +119,9 @@ async function publishOn(
   gate: (make: () => Promise<DigestRecord | null>) => Promise<DigestRecord | null>,
 ): Promise<RunReport> {
   // Imported here so that `send` never loads the site builder and MJML it does not need.
-  const [{ buildSite }, { makeDigest }, { writeStoredArchive }, { startEmailThread }] = await Promise.all([
+  const [{ buildSite }, { lockOutDir }, { makeDigest }, { writeStoredArchive }, { startEmailThread }] = await Promise.all([
     import('../site/build.js'),
+    import('../site/lock.js'),
     import('../digest/make.js'),
     import('../digest/archive.js'),
     import('../digest/render-thread.js'),
@@ -154,7 +155,14 @@ async function publishOn(
       }
     }
     // The web archive goes up before delivery, so the "view in your browser" link works when the mail arrives.
-    await writeStoredArchive(store, options.outDir, config, mjml.render);
+    // Under the build lock, as every write into the output folder: a build that found its own archive page there (no
+    // digest yet) writes it again, and must not do so over the archive written since it looked.
+    const held = await lockOutDir(options.outDir, undefined, { onLock: hooks.onBuildLock, onWait: hooks.onBuildWait });
+    try {
+      await writeStoredArchive(store, options.outDir, config, mjml.render);
+    } finally {
+      await held.release();
+    }
     return { build, digests, websub };
   };
   const { build, digests, websub } = await made()

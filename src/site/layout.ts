@@ -15,7 +15,7 @@ export type FeedFormat = keyof typeof feedFiles;
 /** The folder of the digest archive (the mail's "View in your browser"), which `publish` writes. */
 export const archiveDir = 'digests/';
 
-/** Folders another stage writes into (the digest archive): linked from every page, never touched here. */
+/** Folders another stage writes into (the digest archive): a build removes nothing there, and writes only the archive's page before there is one (see writeEmptyArchive). */
 export const foreignDirs = [archiveDir] as const;
 
 /** The stylesheet every page links to. */

@@ -9,7 +9,7 @@ import { rfc3339 } from '../feeds/dates.js';
 import { escapeHtml } from '../content/html.js';
 import { absoluteUrl } from '../content/url.js';
 import { directionOf, formatLongDate, t, textDirection, type Locale } from '../i18n/index.js';
-import { articleDir, feedFiles, feedTypes, listPageDir, rootOf, sectionDir, urlOf, type FeedFormat, type Section } from './layout.js';
+import { archiveDir, articleDir, feedFiles, feedTypes, listPageDir, rootOf, sectionDir, urlOf, type FeedFormat, type Section } from './layout.js';
 import { choiceBoxes } from '../subscribers/choices.js';
 import type { SiteTemplates } from './templates.js';
 
@@ -199,6 +199,28 @@ export function renderSubscribePage(sections: readonly Section[], config: SiteCo
     name: '',
     choices: choiceBoxes({ sections: sections.map((s) => ({ key: s.slug, label: s.label })), editions: editionsOf(config) }, { sections: [], editions: [] }),
   });
+}
+
+/** The line in the head of the archive page a build writes (see renderEmptyArchivePage): `publish`'s archive has none. */
+export const emptyArchiveMarker = '<meta property="gazette:archive" content="empty">';
+
+/**
+ * `digests/index.html` until `publish` writes the archive: every page's footer links to it, so a site that has sent no
+ * digest yet says so there rather than answering 404.
+ */
+export function renderEmptyArchivePage(sections: readonly Section[], config: SiteConfig, templates: SiteTemplates): string {
+  const root = rootOf(archiveDir);
+  return templates.archive(
+    frame(config, {
+      root,
+      pageTitle: `${t(config.locale, 'site.newsletterArchive')} — ${clean(config.title)}`,
+      description: '',
+      canonical: urlOf(config.baseUrl, archiveDir),
+      meta: [{ property: 'gazette:archive', content: 'empty' }],
+      feeds: feedLinks(config, '', clean(config.title)),
+      nav: sectionNav(sections, root, null),
+    }),
+  );
 }
 
 /**

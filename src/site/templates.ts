@@ -16,6 +16,8 @@ export interface SiteTemplates {
   subscribe: Handlebars.TemplateDelegate;
   /** The page left at an article's old URL: meta refresh, canonical link and a plain link (no script). */
   redirect: Handlebars.TemplateDelegate;
+  /** The newsletter archive's page until `publish` writes the archive: no issue sent yet. */
+  archive: Handlebars.TemplateDelegate;
   css: string;
   hash: string;
 }
@@ -23,7 +25,7 @@ export interface SiteTemplates {
 /** `templates/site/` of this installation (see templatesDirOf). */
 export const defaultTemplatesDir = templatesDirOf('site');
 
-const files = ['layout.hbs', 'list.hbs', 'index.hbs', 'article.hbs', 'section.hbs', 'subscribe.hbs', 'site.css', 'redirect.hbs', 'choices.hbs'] as const;
+const files = ['layout.hbs', 'list.hbs', 'index.hbs', 'article.hbs', 'section.hbs', 'subscribe.hbs', 'site.css', 'redirect.hbs', 'choices.hbs', 'archive.hbs'] as const;
 
 /** The Handlebars templates among `files`. */
 const templateFiles = files.filter((name) => name.endsWith('.hbs'));
@@ -96,6 +98,7 @@ export async function loadSiteTemplates(
     section: compile('section.hbs'),
     subscribe: compile('subscribe.hbs'),
     redirect: compile('redirect.hbs'),
+    archive: compile('archive.hbs'),
     css: sources.get('site.css') ?? '',
     hash: hash.digest('hex'),
   };

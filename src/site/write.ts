@@ -13,6 +13,8 @@ import { foreignDirs } from './layout.js';
 import { isProcessGone } from '../processes.js';
 import { planSite, type PlanFacts, type PlannedFile } from './plan.js';
 import { writeArticlePages, type PageContext, type PageJob } from './article-pages.js';
+import { archiveIndexPath, writeEmptyArchive } from './empty-archive.js';
+import { renderEmptyArchivePage } from './pages.js';
 import { defaultTemplatesDir, loadSiteTemplates, type SiteTemplates } from './templates.js';
 import { endingOnError, helpersFor, mapOnWorkers, startWorker, startWorkers, workerModule } from '../threads.js';
 
@@ -358,6 +360,9 @@ async function writeFiles(published: readonly Article[], config: SiteConfig, out
     throw failed.reason;
   }
 
+  // Not a planned file: publish's archive replaces it, and the manifest never lists it (nothing removes it).
+  const archive = options.stop?.aborted ? null : await writeEmptyArchive(outDir, () => renderEmptyArchivePage(plan.sections, config, templates), madeDirs);
+
   const files: Record<string, string> = {};
   for (const file of plan.files) files[file.path] = file.key;
   // A stopped build's files count too: a page it wrote for an article deleted since was never in a manifest.
@@ -378,8 +383,8 @@ async function writeFiles(published: readonly Article[], config: SiteConfig, out
 
   const written = plan.files.filter((file) => changed.has(file));
   return {
-    written: written.map((file) => file.path),
-    unchanged: plan.files.length - written.length,
+    written: [...written.map((file) => file.path), ...(archive === true ? [archiveIndexPath] : [])],
+    unchanged: plan.files.length - written.length + (archive === false ? 1 : 0),
     removed,
     changedFeeds: written.flatMap((file) => (file.feedUrl === null ? [] : [file.feedUrl])),
     articles: plan.articles.length,

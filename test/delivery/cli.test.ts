@@ -48,6 +48,11 @@ async function digestsMade(): Promise<number> {
 
 describe('gazette publish', () => {
   it('builds, makes a digest and writes one message per reader to the outbox; again, it makes nothing', async () => {
+    // Before any digest, the archive every page links to is the build's page saying so.
+    const build = (): Promise<{ code: number }> => run(['build', '--content', join(dir, 'content'), '--out', join(dir, 'public')]);
+    expect((await build()).code).toBe(0);
+    const archive = (): Promise<string> => readFile(join(dir, 'public', 'digests', 'index.html'), 'utf8');
+    expect(await archive()).toContain('No issue of the newsletter has been sent yet.');
     const first = await gazette(['publish', '--json']);
     expect(first.code, first.stderr).toBe(0);
     const report = JSON.parse(first.stdout) as { digest: unknown; delivery: Record<string, unknown> };
@@ -58,7 +63,11 @@ describe('gazette publish', () => {
     const web = await readFile(join(dir, 'public', 'digests', '1', 'index.html'), 'utf8');
     expect(web).not.toContain('%%GZ_');
     expect(web).not.toContain('unsubscribe?token');
-    expect(await readFile(join(dir, 'public', 'digests', 'index.html'), 'utf8')).toContain('digests/1/');
+    expect(await archive()).toContain('digests/1/');
+    expect(await archive()).not.toContain('No issue');
+    // A build leaves publish's archive as it is.
+    expect((await build()).code).toBe(0);
+    expect(await archive()).toContain('digests/1/');
 
     const second = await gazette(['publish', '--json']);
     expect(second.code).toBe(0);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Article } from '../../src/content/article.js';
 import { newsArticles, newsLanguage, planSitemap, renderNewsSitemap } from '../../src/site/sitemaps.js';
+import { emptyArchiveMarker } from '../../src/site/pages.js';
 import { writeSite } from '../../src/site/write.js';
 import { makeArticle, makeArticles, makeSiteConfig } from '../fixtures/feeds/factory.js';
 import { parseXml, type XmlElement } from '../fixtures/feeds/xml.js';
@@ -54,7 +55,8 @@ async function publishedPages(baseUrl: string): Promise<string[]> {
     if (!entry.isFile() || entry.name !== 'index.html') continue;
     const dir = join(entry.parentPath).slice(out.length + 1).split('\\').join('/');
     const html = await readFile(join(entry.parentPath, entry.name), 'utf8');
-    if (html.includes('http-equiv="refresh"')) continue;
+    // Redirects, and the newsletter archive's page until the first digest: nothing to index.
+    if (html.includes('http-equiv="refresh"') || html.includes(emptyArchiveMarker)) continue;
     pages.push(`${baseUrl}/${dir === '' ? '' : `${dir.split('/').map(encodeURIComponent).join('/')}/`}`);
   }
   return pages.sort();

@@ -43,7 +43,7 @@ describe('precompiled site templates', () => {
   it('render every page byte for byte as the templates compiled at load', async () => {
     const compiled = await loadSiteTemplates(defaultTemplatesDir, Promise.resolve({}));
     const ready = await precompile(defaultTemplatesDir);
-    expect(Object.keys(ready).sort()).toEqual(['article.hbs', 'choices.hbs', 'index.hbs', 'layout.hbs', 'list.hbs', 'redirect.hbs', 'section.hbs', 'subscribe.hbs']);
+    expect(Object.keys(ready).sort()).toEqual(['archive.hbs', 'article.hbs', 'choices.hbs', 'index.hbs', 'layout.hbs', 'list.hbs', 'redirect.hbs', 'section.hbs', 'subscribe.hbs']);
     expect(pages(await loadSiteTemplates(defaultTemplatesDir, Promise.resolve(ready)))).toEqual(pages(compiled));
   });
 

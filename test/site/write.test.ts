@@ -259,6 +259,7 @@ describe('writeSite', () => {
       'articles/article-00003/index.html',
       'assets/site.css',
       'atom.xml',
+      'digests/index.html',
       'feed.json',
       'feed.xml',
       'index.html',
@@ -276,7 +277,7 @@ describe('writeSite', () => {
       'subscribe/index.html',
     ]);
     expect(result).toMatchObject({ unchanged: 0, removed: [], articles: 4, sections: 2 });
-    expect(result.written).toHaveLength(22);
+    expect(result.written).toHaveLength(23);
   });
 
   it('builds a site with nothing published yet: a home page and empty, well-formed feeds', async () => {
@@ -285,6 +286,7 @@ describe('writeSite', () => {
       '.gazette-redirects.json',
       'assets/site.css',
       'atom.xml',
+      'digests/index.html',
       'feed.json',
       'feed.xml',
       'index.html',
@@ -399,6 +401,7 @@ describe('writeSite', () => {
     await writeSite(articles, config, out);
     const files = [...(await snapshot()).keys()].filter((p) => p.endsWith('index.html') && !p.startsWith('articles/')).sort();
     expect(files).toEqual([
+      'digests/index.html',
       'index.html',
       'page/2/index.html',
       'page/3/index.html',
@@ -456,6 +459,36 @@ describe('writeSite', () => {
     await rm(join(out, 'sections/world/feed.xml'));
     await rm(join(out, 'assets/site.css'));
     expect((await writeSite(articles, config, out)).written.sort()).toEqual(['assets/site.css', 'sections/world/feed.xml']);
+  });
+
+  it('writes the newsletter archive page every footer links to, saying no issue has been sent yet', async () => {
+    const result = await writeSite(makeArticles(3, ['WORLD']), config, out);
+    expect(result.written).toContain('digests/index.html');
+    const archive = await readFile(join(out, 'digests/index.html'), 'utf8');
+    expect(archive).toContain('<h1>Newsletter archive</h1>');
+    expect(archive).toContain('No issue of the newsletter has been sent yet.');
+    expect(archive).toContain('<a href="../subscribe/">');
+    expect(archive).toContain('<link rel="canonical" href="https://news.example.org/digests/">');
+    // Every page's footer link leads to a file.
+    for (const [path, html] of await snapshot()) {
+      if (!path.endsWith('.html') || path.startsWith('digests/')) continue;
+      const link = /<a href="([^"]*)digests\/">/.exec(html)?.[1];
+      expect(link, path).toBeDefined();
+      expect(existsSync(join(out, path, '..', link ?? '', 'digests/index.html')), path).toBe(true);
+    }
+  });
+
+  it('renders its archive page again as the config changes, and leaves the archive publish wrote as it is', async () => {
+    const articles = makeArticles(3);
+    await writeSite(articles, config, out);
+    const renamed = await writeSite(articles, { ...config, title: 'The Evening Post' }, out);
+    expect(renamed.written).toContain('digests/index.html');
+    expect(await readFile(join(out, 'digests/index.html'), 'utf8')).toContain('<title>Newsletter archive — The Evening Post</title>');
+    const published = '<!doctype html><title>Archive</title><a href="1/">Issue 1</a>';
+    await writeFile(join(out, 'digests/index.html'), published);
+    const again = await writeSite(articles, { ...config, title: 'The Morning Post' }, out);
+    expect(again.written).not.toContain('digests/index.html');
+    expect(await readFile(join(out, 'digests/index.html'), 'utf8')).toBe(published);
   });
 
   it('removes pages and sections that are gone, and never what it did not write', async () => {
