@@ -36,8 +36,14 @@ export function dedupeKeyOf(kind: ReturnEventKind, reader: string, digestNumber:
 export function resolveInbound(message: InboundMessage, to: ReturnAddress | null, returnPath: string, secret: string, at: Date): Resolution {
   if (message.kind === 'auto-reply') return { ignored: 'auto-reply (RFC 3834)' };
   if (message.kind === 'unknown') return { ignored: message.reason };
-  const named = to ?? message.references.map((address) => readReturnAddress(returnPath, secret, address)).find((r) => r !== null) ?? null;
-  if (!named) return { ignored: 'no valid Gazette token in the recipient or the quoted original' };
+  const tokens = [to, ...message.references.map((address) => readReturnAddress(returnPath, secret, address))].filter((r) => r !== null);
+  // A mailto unsubscribe address (`+u-`) is in every digest's List-Unsubscribe header, for anyone the mail is forwarded
+  // to: it may unsubscribe its reader, never report them bounced (never mailed again, not even a confirmation) or complaining.
+  // Reports name their reader by the VERP return path of one digest's message.
+  const named = tokens.find((token) => message.kind === 'mailto-unsubscribe' || token.purpose === 'bounce');
+  if (!named) {
+    return { ignored: tokens.length > 0 ? `${message.kind === 'arf' ? 'a complaint' : 'a bounce'} that names its reader only by a mailto unsubscribe address, which may only unsubscribe` : 'no valid Gazette token in the recipient or the quoted original' };
+  }
   const digestNumber = named.purpose === 'bounce' ? named.digestNumber : null;
   const make = (kind: ReturnEventKind, detail: string | null): Resolution => ({
     event: {

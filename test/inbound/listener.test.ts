@@ -86,6 +86,20 @@ describe('the inbound listener', () => {
     expect(events.at(-1)).toMatchObject({ kind: 'unsubscribed', source: 'mailto', reader: { subscriberId: 10 }, digestNumber: null });
   });
 
+  it('takes no bounce or complaint that names its reader only by the mailto unsubscribe address, which every forwarded digest shows', async () => {
+    const before = events.length;
+    const bounce = fixture('postfix-bounce', 11);
+    expect((await deliver(listener.port, bounce.unsubscribe, bounce.text.replaceAll(bounce.verp, bounce.unsubscribe))).code).toBe(250);
+    const complaint = fixture('arf-complaint', 11);
+    expect((await deliver(listener.port, 'fbl@mail.example.org', complaint.text.replaceAll(complaint.verp, complaint.unsubscribe))).code).toBe(250);
+    expect(events.length).toBe(before);
+    const ignored = logLines.filter((l) => l.outcome === 'ignored').map((l) => l.reason);
+    expect(ignored).toEqual(expect.arrayContaining([
+        'a bounce that names its reader only by a mailto unsubscribe address, which may only unsubscribe',
+        'a complaint that names its reader only by a mailto unsubscribe address, which may only unsubscribe',
+      ]));
+  });
+
   it('ignores an out-of-office reply, a forged token and a message that is not a report, with a log line each', async () => {
     const before = events.length;
     expect(await taken('out-of-office')).toBeUndefined();

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openStore } from '../../src/store/index.js';
 import { run } from '../cli/run.js';
 
 let dir: string;
@@ -84,6 +85,19 @@ describe('gazette subscribers', () => {
     expect(again.stderr).toMatch(/is unsubscribed and stays so/);
     expect(await subscribers('remove', 'nobody@example.org')).toMatchObject({ code: 1 });
     expect(await subscribers('remove', 'not an address')).toMatchObject({ code: 2 });
+  });
+
+  it('keeps a bounced reader bounced, saying Gazette sends the address nothing (no sign-up form can bring it back)', async () => {
+    await subscribers('add', 'ada@example.org');
+    const store = await openStore({ dbPath: db });
+    try {
+      const reader = { email: 'ada@example.org' };
+      await store.recordReturnEvent({ kind: 'bounced', source: 'ses', reader, digestNumber: null, detail: '5.1.1', dedupeKey: 'b1', at: new Date() });
+    } finally {
+      await store.close();
+    }
+    const again = await subscribers('add', 'ada@example.org');
+    expect(again).toMatchObject({ code: 1, stderr: 'ada@example.org is bounced and stays so: Gazette sends a bounced address nothing\n' });
   });
 
   it('lists as a table with the counts by status', async () => {

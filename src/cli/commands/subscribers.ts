@@ -86,9 +86,9 @@ export default defineCommand({
         return withStore(context, async (store, io) => {
           const { subscriber, outcome } = await addSubscriber(store, check, name, new Date(), choices);
           if (outcome === 'kept') {
-            io.stderr.write(
-              `${subscriber.email} is ${subscriber.status} and stays so: Gazette never re-adds a reader who left — they can subscribe again at /subscribe/\n`,
-            );
+            // A bounced address gets no mail at all, not even the confirmation of a new request.
+            const how = subscriber.status === 'bounced' ? 'Gazette sends a bounced address nothing' : 'Gazette never re-adds a reader who left — they can subscribe again at /subscribe/';
+            io.stderr.write(`${subscriber.email} is ${subscriber.status} and stays so: ${how}\n`);
             return 1;
           }
           const chosen = `sections: ${describeChoices(subscriber.sections, 'all')}; editions: ${describeChoices(subscriber.editions, 'default')}`;
