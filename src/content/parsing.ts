@@ -70,9 +70,17 @@ export function articleKeys(path: string, title: string, frontSlug: string | nul
 /** Normalized text of a file, or why it cannot be an article whatever its format. */
 export function prepareText(text: string, path: string): { ok: true; text: string } | Failure {
   const name = posix.parse(path).name;
-  if (slugify(name) === '' && legacySlugify(name) === '') {
+  const [slug, id] = [slugify(name), legacySlugify(name)];
+  if (slug === '' && id === '') {
     const hint = 'rename the file, e.g. 2026-11-24-election-results.md';
     return failure(path, undefined, 'the file name has no letter or digit to make a slug from', hint);
+  }
+  // Lower case and the old ASCII fold can lengthen a name (`Ⱥ` is 2 bytes, `ⱥ` 3; `½` becomes `1-2`): its folders
+  // under `articles/` would be names no file system takes.
+  const longest = Math.max(Buffer.byteLength(slug), Buffer.byteLength(id));
+  if (longest > MAX_FOLDER_NAME_BYTES) {
+    const hint = 'rename the file with a shorter name (the headline can stay as long as it is)';
+    return failure(path, undefined, `the file name makes a URL folder of ${longest} bytes, over the ${MAX_FOLDER_NAME_BYTES} a folder name may have`, hint);
   }
   const normalized = normalizeText(text);
   if (normalized.trim() === '') {
@@ -80,6 +88,9 @@ export function prepareText(text: string, path: string): { ok: true; text: strin
   }
   return { ok: true, text: normalized };
 }
+
+/** The longest folder name, in bytes, that common file systems take (ext4, XFS, APFS). */
+const MAX_FOLDER_NAME_BYTES = 255;
 
 /** Largest article file accepted, in bytes (1 MiB). */
 export const MAX_ARTICLE_BYTES = 1024 * 1024;

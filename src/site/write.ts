@@ -233,7 +233,9 @@ export function siteKey(config: SiteConfig, templates: SiteTemplates): string {
 }
 
 function isMissing(error: unknown): boolean {
-  return (error as NodeJS.ErrnoException).code === 'ENOENT';
+  // A name too long for the file system cannot be there (an earlier Gazette let a file name make one).
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ENAMETOOLONG';
 }
 
 /**

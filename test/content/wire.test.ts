@@ -263,6 +263,15 @@ describe('parseWireText problems', () => {
     );
   });
 
+  it('reports a file name whose URL folder no file system would take, as lower case and the ASCII fold lengthen it', () => {
+    const name = `${'Ⱥ'.repeat(126)}.txt`; // 252 bytes; lower case, `ⱥ` is 3
+    expect(problem(parseWireText(seed, `world/${name}`, options))).toBe(
+      `world/${name}: the file name makes a URL folder of 378 bytes, over the 255 a folder name may have — rename the file with a shorter name (the headline can stay as long as it is)`,
+    );
+    expect(problem(parseWireText(seed, `world/${'½'.repeat(126)}.txt`, options))).toContain('makes a URL folder of 378 bytes');
+    expect(parseWireText(seed, `world/${'a'.repeat(251)}.txt`, options).ok).toBe(true);
+  });
+
   it('reports a file name that gives no slug', () => {
     expect(problem(parseWireText(seed, 'world/---.txt', options))).toBe(
       'world/---.txt: the file name has no letter or digit to make a slug from — rename the file, e.g. 2026-11-24-election-results.md',

@@ -220,6 +220,16 @@ describe('writeSite', () => {
     await expect(stat(join(out, pendingFile))).rejects.toThrow(/ENOENT/);
   });
 
+  it('builds on when the list of files being rewritten names one too long for the file system (an earlier Gazette wrote it)', async () => {
+    const articles = makeArticles(3);
+    await writeSite(articles, config, out);
+    const tooLong = `articles/${'ⱥ'.repeat(126)}/index.html`;
+    await writeFile(join(out, pendingFile), JSON.stringify([tooLong]));
+    const result = await writeSite(articles, config, out);
+    expect(result.removed).toEqual([]);
+    expect(existsSync(join(out, pendingFile))).toBe(false);
+  });
+
   it('renders every file again when the list of files being rewritten is damaged', async () => {
     const articles = makeArticles(3);
     await writeSite(articles, config, out);
