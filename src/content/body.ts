@@ -257,3 +257,31 @@ export function renderMarkdownBody(tokens: Token[], baseUrl: string | undefined)
   escapeUnclosedTags(tokens);
   return sanitizeBody(markdown.renderer.render(tokens, markdown.options, {}), baseUrl);
 }
+
+/** Most tags a body's raw HTML may leave open at once: sanitize-html's parser slows with the square of it (20,000 took 0.3 s, 340,000 over a minute). */
+export const MAX_OPEN_TAGS = 5000;
+
+/** Most Markdown tokens, blocks and their inline parts, a body may make: 1.5 million (a MiB of `#` lines) took over 1 GB to render, 480,000 330 MB. */
+export const MAX_BODY_TOKENS = 600_000;
+
+const VOID_TAGS = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'source', 'track', 'wbr']);
+
+/** Where in `body` its raw HTML first has more than MAX_OPEN_TAGS tags open (an index), or -1. */
+export function overOpenTags(body: string): number {
+  if (!body.includes('<')) return -1;
+  let open = 0;
+  for (const match of body.matchAll(/<(\/?)([a-z][a-z0-9-]*)\b[^<>]*?(\/?)>/gi)) {
+    const [, closing, name = '', selfClosing] = match;
+    if (closing) open = Math.max(0, open - 1);
+    else if (selfClosing === '' && !VOID_TAGS.has(name.toLowerCase())) open++;
+    if (open > MAX_OPEN_TAGS) return match.index;
+  }
+  return -1;
+}
+
+/** How many tokens markdown-it made of a body: its blocks and their inline parts. */
+export function tokenCount(tokens: readonly Token[]): number {
+  let count = tokens.length;
+  for (const token of tokens) count += token.children?.length ?? 0;
+  return count;
+}

@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import type * as Yaml from 'yaml';
 import type * as Zod from 'zod';
 import { parseArticleDate } from './dates.js';
-import { markdown, renderMarkdownBody } from './body.js';
+import { markdown, MAX_BODY_TOKENS, MAX_OPEN_TAGS, overOpenTags, renderMarkdownBody, tokenCount } from './body.js';
 import { absoluteUrl } from './url.js';
 import {
   articleKeys,
@@ -241,7 +241,19 @@ export function parseMarkdownArticle(source: string, path: string, options: Pars
     return failure(path, front.lineOf('updated'), `updated "${data.updated}" is before date "${data.date}"`, HINTS.updated);
   }
 
+  // The line of the body's character `at` (its first by default), for its problems.
+  const bodyLine = (at = 0): number => prepared.text.slice(0, prepared.text.length - parts.body.length + at).split('\n').length;
+  const deep = overOpenTags(parts.body);
+  if (deep !== -1) {
+    const hint = 'close the tags the HTML opens, or write the body in Markdown';
+    return failure(path, bodyLine(deep), `the body's HTML has more than ${MAX_OPEN_TAGS.toLocaleString('en')} tags open at once here`, hint);
+  }
   const tokens = markdown.parse(parts.body, {});
+  const count = tokenCount(tokens);
+  if (count > MAX_BODY_TOKENS) {
+    const hint = 'split it into several articles, or move the data into a file of its own';
+    return failure(path, bodyLine(), `the body makes ${count.toLocaleString('en')} Markdown blocks and parts, over the ${MAX_BODY_TOKENS.toLocaleString('en')} an article may have`, hint);
+  }
   const html = renderMarkdownBody(tokens, options.baseUrl);
   const firstParagraph = firstInlineText(tokens, 'paragraph_open');
   const title = (data.title && titleText(data.title)) || deriveTitle(firstInlineText(tokens, 'heading_open') ?? firstParagraph ?? '');

@@ -269,6 +269,22 @@ describe('parseMarkdownArticle problems', () => {
     expect(problem(`---\ntitle: T\ndate: 2026-11-22\nslug: ${'word-'.repeat(20)}x\n---\n`)).toContain('front matter "slug": is longer than 80 characters');
   });
 
+  it('refuses a body whose HTML leaves thousands of tags open, which the sanitizer takes quadratic time over, naming the line', () => {
+    const text = `---\ntitle: T\ndate: 2026-11-22\n---\n\nIntro.\n\n${'<b>'.repeat(6000)}\n`;
+    expect(problem(text)).toBe(
+      "2026/story.md:8: the body's HTML has more than 5,000 tags open at once here — close the tags the HTML opens, or write the body in Markdown",
+    );
+    // Closed, void and self-closed tags leave nothing open.
+    const fine = `---\ntitle: T\ndate: 2026-11-22\n---\n${'<b>x</b><br><img src="a.png"/>'.repeat(6000)}\n`;
+    expect(parseMarkdownArticle(fine, '2026/story.md', options).ok).toBe(true);
+  });
+
+  it('refuses a body of more Markdown blocks and parts than an article has, before rendering them', () => {
+    expect(problem(`---\ntitle: T\ndate: 2026-11-22\n---\n${'#\n'.repeat(200_001)}`)).toBe(
+      '2026/story.md:5: the body makes 600,003 Markdown blocks and parts, over the 600,000 an article may have — split it into several articles, or move the data into a file of its own',
+    );
+  });
+
   it('gives sections in every script a slug, and reports one with no letter or digit at its line', () => {
     for (const section of ['الأخبار', 'Спорт', '経済']) {
       expect(parsed(`---\ntitle: T\ndate: 2026-11-22\nsection: ${section}\n---\nBody.\n`).section).toBe(section);
