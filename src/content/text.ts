@@ -93,6 +93,18 @@ export function cleanLine(text: string): string {
   return collapseSpace(stripControlChars(text).replace(INVISIBLE, '').replace(LINE_SEPARATORS, ' '));
 }
 
+/** Characters no reader sees in a one-line label besides cleanLine's: soft hyphen, zero-width space, LRM, RLM, word joiner, BOM. */
+const UNSEEN = /[\u00AD\u200B\u200E\u200F\u2060\uFEFF]/g;
+
+/**
+ * A section as written, without what no reader sees (cleanLine's controls and overrides, zero-width spaces and the
+ * like), so a label pasted with one is the section it looks like, not a second one beside it. ZWNJ and ZWJ stay:
+ * they spell words (Persian) and emoji.
+ */
+export function cleanSection(label: string): string {
+  return cleanLine(label).replace(UNSEEN, '');
+}
+
 /** HTML or multi-line text without C1 controls, DEL and bidi overrides; separators become newlines. */
 export function cleanBlock(text: string): string {
   if (!BLOCK_WORK.test(text)) return text;

@@ -4,6 +4,7 @@ import { formatProblem } from '../../src/errors.js';
 import { articleText } from '../../src/content/plain-text.js';
 import * as zod from 'zod';
 import { checkFrontMatter, frontMatterSchema, parseMarkdownArticle } from '../../src/content/markdown.js';
+import { parseWireText } from '../../src/content/wire.js';
 import type { ArticleContent } from '../../src/content/parsing.js';
 
 const fixture = (name: string): string => readFileSync(new URL(`../fixtures/content/markdown/${name}`, import.meta.url), 'utf8');
@@ -283,6 +284,15 @@ describe('parseMarkdownArticle problems', () => {
     expect(problem(`---\ntitle: T\ndate: 2026-11-22\n---\n${'#\n'.repeat(200_001)}`)).toBe(
       '2026/story.md:5: the body makes 600,003 Markdown blocks and parts, over the 600,000 an article may have — split it into several articles, or move the data into a file of its own',
     );
+  });
+
+  it('reads a section pasted with a zero-width space or a bidi override as the one it looks like, keeping ZWNJ', () => {
+    const section = (value: string): string | null => parsed(`---\ntitle: T\ndate: 2026-11-22\nsection: "${value}"\n---\nBody.\n`).section;
+    expect(section('Wor\u200bld')).toBe('World');
+    expect(section('\u202eWORLD\u202c\ufeff')).toBe('WORLD');
+    expect(section('Wor\u00adld\u200e')).toBe('World');
+    expect(section('بین\u200cالملل')).toBe('بین\u200cالملل');
+    expect(parseWireText('date 2026-11-20 WOR\u200bLD\nA title\n\nText.\n', 'world/story.txt', options)).toMatchObject({ article: { section: 'WORLD' } });
   });
 
   it('gives sections in every script a slug, and reports one with no letter or digit at its line', () => {
