@@ -1,5 +1,5 @@
 // Reads every article under the content folder: files in parallel, each problem kept, the rest loaded.
-import { readdirSync, type Dirent } from 'node:fs';
+import { readdirSync, statSync, type Dirent } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { InputError, type Problem } from '../errors.js';
@@ -107,10 +107,29 @@ function findArticleFiles(contentDir: string): ArticleFiles {
       const path = folder === '' ? entry.name : `${folder}/${entry.name}`;
       if (isSkipped(path)) continue;
       if (entry.isDirectory()) folders.push(path);
-      else if (entry.isFile() && isArticlePath(path)) paths.push(path);
+      else if (entry.isFile()) {
+        if (isArticlePath(path)) paths.push(path);
+      } else if (isArticlePath(path) || (entry.isSymbolicLink() && isFolder(join(contentDir, path)))) {
+        problems.push(notFollowed(path, entry));
+      }
     }
   }
   return { paths: paths.sort(byPath), problems };
+}
+
+/** Whether `path` leads to a folder (through a link). */
+function isFolder(path: string): boolean {
+  return statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
+}
+
+/**
+ * The problem of an article name or a link to a folder that is no file of the content folder: a link is not followed,
+ * as the content folder is all that is published (a link to /etc/passwd must not be), yet the desk is told.
+ */
+function notFollowed(path: string, entry: Dirent): Problem {
+  return entry.isSymbolicLink()
+    ? { path, message: 'a symbolic link: Gazette does not follow links, so nothing is published from it', hint: 'put the file or folder itself in the content folder' }
+    : { path, message: 'not a regular file (a pipe, socket or device): nothing is published from it', hint: 'replace it with the article file, or move it out of the content folder' };
 }
 
 /**

@@ -1,4 +1,5 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -77,6 +78,27 @@ describe('loadArticles', () => {
       'notitle.txt:1: no title: the file has no line of text after the date — write the title on line 2, the standfirst on line 3, then a blank line and the article',
       'typed.md:4: front matter "tags": expected a list — write tags: [news, politics]',
     ]);
+  });
+
+  it('reports a link (to an article, or to a folder) and a pipe named like an article, following none, and loads the rest', async () => {
+    const elsewhere = await mkdtemp(join(tmpdir(), 'gazette-elsewhere-'));
+    try {
+      await writeFile(join(elsewhere, 'shared.md'), markdown('Shared'));
+      await write({ 'fine.md': markdown('Fine') });
+      await symlink(join(elsewhere, 'shared.md'), join(dir, 'shared.md'));
+      await symlink(elsewhere, join(dir, 'wire'));
+      await symlink('/etc/passwd', join(dir, 'notes'));
+      expect(spawnSync('mkfifo', [join(dir, 'pipe.md')]).status).toBe(0);
+      const { articles, problems } = await loadArticles(dir, options);
+      expect(articles.map((article) => article.sourcePath)).toEqual(['fine.md']);
+      expect(problems.map(formatProblem).sort()).toEqual([
+        'pipe.md: not a regular file (a pipe, socket or device): nothing is published from it — replace it with the article file, or move it out of the content folder',
+        'shared.md: a symbolic link: Gazette does not follow links, so nothing is published from it — put the file or folder itself in the content folder',
+        'wire: a symbolic link: Gazette does not follow links, so nothing is published from it — put the file or folder itself in the content folder',
+      ]);
+    } finally {
+      await rm(elsewhere, { recursive: true, force: true });
+    }
   });
 
   it('keeps a shared URL for the article that came first, and reports the other naming it', async () => {
