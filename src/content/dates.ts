@@ -60,6 +60,8 @@ export function parseArticleDate(value: string, timezone: string): DateResult {
       hint: 'write YYYY-MM-DD, or YYYY-MM-DDTHH:MM with an optional offset such as +02:00',
     };
   }
+  // A year before 1000 is a slip of the keyboard (0000, 0206), which feeds and pages would print as it is.
+  if (value < '1000') return { ok: false, message: `the year of "${value}" is before 1000`, hint: 'write the four-digit year, e.g. 2026-11-24' };
   // An offset says the instant: keeping it spares looking up the time zone's rules (4x faster to read).
   const withOffset = WITH_OFFSET.test(value);
   const parsed = loadLuxon().DateTime.fromISO(value.replace(' ', 'T'), withOffset ? { setZone: true } : { zone: timezone });

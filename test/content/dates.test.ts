@@ -67,6 +67,13 @@ describe('parseArticleDate', () => {
     expect(parseArticleDate('2022-01-01T24:30', 'UTC').ok).toBe(false);
   });
 
+  it('refuses a year before 1000, a slip of the keyboard that feeds would print as it is', () => {
+    for (const value of ['0000-01-01', '0206-11-24', '0999-12-31T23:59Z']) {
+      expect(parseArticleDate(value, 'UTC')).toEqual({ ok: false, message: `the year of "${value}" is before 1000`, hint: 'write the four-digit year, e.g. 2026-11-24' });
+    }
+    expect(parseArticleDate('1000-01-01', 'UTC').ok).toBe(true);
+  });
+
   it('refuses values that are not ISO dates', () => {
     for (const value of ['19/10/2022', 'October 19, 2022', '2022-1-9', 'yesterday', '']) {
       expect(parseArticleDate(value, 'UTC')).toEqual({
