@@ -98,9 +98,10 @@ export function createAdminApp(deps: AdminDeps): Hono {
   const failures = new SlidingWindowLimiter(deps.limit ?? defaultAdminLimit);
   const templates = loadDashboardTemplates();
   const schedules = [...editionsOf(deps.config).map((e) => editionScheduleName(deps.config, e.id)), 'feeds' as const];
-  // Secure on the site's https address; a loopback address (an operator's own machine, a test) is plain http.
-  const secureFor = (c: Context): boolean =>
-    deps.config.baseUrl.startsWith('https:') && !/^(?:localhost|127\.\d+\.\d+\.\d+|\[::1\])$/.test(new URL(c.req.url).hostname);
+  // Secure when the site is https, whatever the request's Host says: a reverse proxy as nginx is set up by default
+  // forwards `Host: 127.0.0.1:8080`, which made the cookie go out without it. Browsers keep a Secure cookie over
+  // plain http on a loopback address, so an operator's own machine still signs in.
+  const secure = deps.config.baseUrl.startsWith('https:');
   const app = new Hono();
 
   const loginPage = (c: Context, status: 401 | 429, error: string | null): Response => {
@@ -147,7 +148,7 @@ export function createAdminApp(deps: AdminDeps): Hono {
     setCookie(c, cookieName, sessionValue(deps.token, expires), {
       httpOnly: true,
       sameSite: 'Strict',
-      secure: secureFor(c),
+      secure,
       path: '/admin',
       maxAge: sessionMs / 1000,
     });
@@ -171,7 +172,7 @@ export function createAdminApp(deps: AdminDeps): Hono {
   });
 
   app.post('/logout', (c) => {
-    deleteCookie(c, cookieName, { path: '/admin', secure: secureFor(c), httpOnly: true, sameSite: 'Strict' });
+    deleteCookie(c, cookieName, { path: '/admin', secure, httpOnly: true, sameSite: 'Strict' });
     return c.redirect('/admin', 303);
   });
 

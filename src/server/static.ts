@@ -169,13 +169,22 @@ export function createStaticSite(root: string): StaticSite {
     const moved = segments.length > 0 ? movedTo(await redirects(), segments, url.pathname.endsWith('/')) : undefined;
     if (moved !== undefined) return { moved: `/${moved.split('/').map(encodeURIComponent).join('/')}${url.search}` };
     try {
-      rootReal ??= await realpath(root);
-      let file = await realpath(join(rootReal, ...segments));
-      if (file !== rootReal && !file.startsWith(rootReal + sep)) return null;
+      const base = (rootReal ??= await realpath(root));
+      // Where a path leads once every link is followed, if that is a file the site publishes: inside the folder, and
+      // not hidden (a link to the manifest or the cache is no way to them).
+      const published = async (path: string): Promise<string | null> => {
+        const real = await realpath(path);
+        if (real === base) return real;
+        return real.startsWith(base + sep) && !real.slice(base.length + 1).split(sep).some((part) => part.startsWith('.')) ? real : null;
+      };
+      let file = await published(join(base, ...segments));
+      if (file === null) return null;
       let info = await stat(file);
       if (info.isDirectory()) {
         if (!url.pathname.endsWith('/')) return { moved: `${url.pathname}/${url.search}` };
-        file = join(file, 'index.html');
+        // The folder's index.html may be a link too.
+        file = await published(join(file, 'index.html'));
+        if (file === null) return null;
         info = await stat(file);
       }
       return info.isFile() ? { file, info } : null;

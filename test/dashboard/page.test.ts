@@ -191,7 +191,8 @@ describe('the dashboard page', () => {
         await Promise.all([page.waitForURL(`${server.url}/admin`), page.click('button[type="submit"]')]);
         expect(await page.locator('h1').textContent()).toBe('Dashboard Desk — dashboard');
         const cookie = (await context.cookies()).find((c) => c.name === 'gazette_admin');
-        expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/admin' });
+        // Secure, as the site is https: Chromium keeps it over plain http on a loopback address.
+        expect(cookie).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Strict', path: '/admin' });
         expect(await page.evaluate<string>('document.cookie')).toBe('');
       } finally {
         await context.close();

@@ -57,6 +57,8 @@ describe('/admin', () => {
     expect(cookie).toMatch(/HttpOnly/i);
     expect(cookie).toMatch(/SameSite=Strict/i);
     expect(cookie).toMatch(/Path=\/admin/);
+    // The site is https: Secure, though the request came to a loopback address (as from a reverse proxy).
+    expect(cookie).toMatch(/; Secure/);
     const session = cookie.split(';')[0] ?? '';
     expect((await rawRequest(harness.url, '/admin', { headers: { cookie: session } })).status).toBe(200);
     now = new Date(now.getTime() + 13 * 3_600_000);

@@ -134,11 +134,19 @@ describe('serving --out', () => {
     }
   });
 
-  it('does not follow a symlink out of the folder', async () => {
+  it('does not follow a symlink out of the folder, nor to a hidden file, also as a folder\'s index.html', async () => {
     await symlink(join(h.dir, 'secret.txt'), join(h.outDir, 'linked.txt'));
-    const res = await rawRequest(h.url, '/linked.txt');
-    expect(res.status).toBe(404);
-    expect(res.body.toString()).not.toContain(outsideMarker);
+    await mkdir(join(h.outDir, 'leak'));
+    await symlink(join(h.dir, 'secret.txt'), join(h.outDir, 'leak', 'index.html'));
+    await writeFile(join(h.outDir, '.gazette-manifest.json'), outsideMarker);
+    await mkdir(join(h.outDir, 'manifest'));
+    await symlink(join(h.outDir, '.gazette-manifest.json'), join(h.outDir, 'manifest', 'index.html'));
+    await symlink(join(h.outDir, '.gazette-manifest.json'), join(h.outDir, 'manifest.json'));
+    for (const path of ['/linked.txt', '/leak/', '/manifest/', '/manifest.json']) {
+      const res = await rawRequest(h.url, path);
+      expect(res.status, path).toBe(404);
+      expect(res.body.toString(), path).not.toContain(outsideMarker);
+    }
   });
 
   it.skipIf(skipWithoutChromium)("applies the digest archive's inline styles (the mail's HTML) and no other page's", async () => {
