@@ -54,13 +54,19 @@ export function validateEmail(value: string): EmailCheck {
   return { ok: true, email };
 }
 
+/** Domains whose mailboxes ignore dots before `@` and which are one another's aliases: Gmail's. */
+const dotlessDomains = new Set(['gmail.com', 'googlemail.com']);
+
 /**
  * The mailbox an address delivers to, for limits: lower case, without a `+tag` (`Ada+x@Example.org` and
- * `ada@example.org` reach the same person).
+ * `ada@example.org` reach the same person); at Gmail also without dots, and `googlemail.com` is `gmail.com`
+ * (`a.d.a@googlemail.com` is `ada@gmail.com`'s inbox).
  */
 export function mailboxKey(email: string): string {
   const at = email.lastIndexOf('@');
-  return `${email.slice(0, at).split('+')[0] ?? ''}${email.slice(at)}`.trim().toLowerCase();
+  const domain = email.slice(at + 1).trim().toLowerCase();
+  const local = (email.slice(0, at).split('+')[0] ?? '').trim().toLowerCase();
+  return dotlessDomains.has(domain) ? `${local.replaceAll('.', '')}@gmail.com` : `${local}@${domain}`;
 }
 
 /** Cleans a display name: control and line-break characters become spaces, runs of space shrink, at most 100 characters; empty → null. */

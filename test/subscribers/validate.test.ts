@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cleanName, validateEmail } from '../../src/subscribers/validate.js';
+import { cleanName, mailboxKey, validateEmail } from '../../src/subscribers/validate.js';
 
 function reason(value: string): string {
   const check = validateEmail(value);
@@ -62,6 +62,16 @@ describe('validateEmail', () => {
     expect(validateEmail('user@例え.中国')).toEqual({ ok: true, email: 'user@xn--r8jz45g.xn--fiqs8s' });
     expect(validateEmail('a@xn--mgbh0fb.xn--wgbh1c')).toEqual({ ok: true, email: 'a@xn--mgbh0fb.xn--wgbh1c' });
     expect(reason('a@example.c')).toMatch(/not a valid email address/);
+  });
+});
+
+describe('mailboxKey', () => {
+  it('names the inbox an address reaches: lower case, no +tag, and at Gmail no dots, googlemail.com as gmail.com', () => {
+    expect(mailboxKey('Ada+news@Example.org')).toBe('ada@example.org');
+    expect(mailboxKey('a.da@example.org')).toBe('a.da@example.org');
+    for (const email of ['victim@gmail.com', 'v.ictim@gmail.com', 'V.I.C.T.I.M@Gmail.com', 'victim@googlemail.com', 'vic.tim+1@googlemail.com']) {
+      expect(mailboxKey(email), email).toBe('victim@gmail.com');
+    }
   });
 });
 
