@@ -13,6 +13,10 @@ import { readReturnAddress, returnDomain, type ReturnAddress } from './verp.js';
 export const maxInboundBytes = 1024 * 1024;
 /** Connections served at once; more are answered 421 and closed. */
 export const maxInboundConnections = 100;
+/** Connections served at once from one address: one client cannot take every slot (a mail server sends a few at a time). */
+export const maxInboundPerAddress = 10;
+/** Longest a connection is kept, however busy: a client that sends NOOP forever keeps its slot no longer. */
+export const maxInboundSessionMs = 5 * 60_000;
 
 /** What recording an event did, as the store says (`bounced`, `counted`, `duplicate`, `already left`…). */
 export type RecordEvent = (event: ReturnEvent) => Promise<string>;
@@ -27,6 +31,10 @@ export interface InboundDeps {
   port: number;
   hostname?: string;
   maxConnections?: number;
+  /** Connections from one address at once (default maxInboundPerAddress). */
+  maxPerAddress?: number;
+  /** Longest a connection is kept, in ms (default maxInboundSessionMs). */
+  maxSessionMs?: number;
   clock?: () => Date;
 }
 
@@ -63,6 +71,12 @@ async function handle(raw: Buffer, recipients: string[], deps: InboundDeps): Pro
 export async function startInboundListener(deps: InboundDeps): Promise<RunningInbound> {
   const domain = returnDomain(deps.returnPath);
   const { logger } = deps;
+  const perAddress = deps.maxPerAddress ?? maxInboundPerAddress;
+  const sessionMs = deps.maxSessionMs ?? maxInboundSessionMs;
+  // Connections served, by session id (the connection's id too): their address and when they came. A refused one is
+  // not among them, though it is closed like the others.
+  const served = new Map<string, { address: string; since: number }>();
+  const open = new Map<string, number>();
   const server = new SMTPServer({
     name: domain,
     banner: 'Gazette return path',
@@ -75,6 +89,25 @@ export async function startInboundListener(deps: InboundDeps): Promise<RunningIn
     closeTimeout: 5_000,
     disableReverseLookup: true,
     logger: false,
+    onConnect(session, callback) {
+      const address = session.remoteAddress;
+      const count = open.get(address) ?? 0;
+      if (count >= perAddress) {
+        logger.info({ outcome: 'refused', remote: address, limit: perAddress }, 'inbound connection refused: too many from one address');
+        return callback(smtpError(421, `4.7.0 too many connections from your address, at most ${perAddress} at once`));
+      }
+      open.set(address, count + 1);
+      served.set(session.id, { address, since: Date.now() });
+      callback();
+    },
+    onClose(session) {
+      const { address } = served.get(session.id) ?? {};
+      if (address === undefined) return;
+      served.delete(session.id);
+      const count = (open.get(address) ?? 1) - 1;
+      if (count > 0) open.set(address, count);
+      else open.delete(address);
+    },
     onRcptTo(address, session, callback) {
       const at = address.address.lastIndexOf('@');
       if (at < 0 || address.address.slice(at + 1).toLowerCase() !== domain) {
@@ -121,9 +154,24 @@ export async function startInboundListener(deps: InboundDeps): Promise<RunningIn
       resolve();
     });
   });
+  const sweep = setInterval(
+    () => {
+      const now = Date.now();
+      for (const connection of server.connections as Set<{ id: string; close(): void }>) {
+        const since = served.get(connection.id)?.since;
+        if (since !== undefined && now - since >= sessionMs) connection.close();
+      }
+    },
+    Math.min(sessionMs / 4, 30_000),
+  );
+  sweep.unref();
   const { port } = server.server.address() as AddressInfo;
   return {
     port,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        clearInterval(sweep);
+        server.close(() => resolve());
+      }),
   };
 }

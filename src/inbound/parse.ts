@@ -203,13 +203,16 @@ function reportType(email: Email): string | null {
 }
 
 /** More lines starting with `--` than any delivery report, complaint or unsubscribe has (each part starts with one). */
-const maxPartDelimiters = 500;
+const maxPartLines = 500;
 
-/** Lines of `raw` that start with `--` (MIME boundary delimiters among them), counted up to just past `limit`. */
-function countPartDelimiters(raw: Buffer | string, limit: number): number {
-  const bytes = typeof raw === 'string' ? Buffer.from(raw, 'latin1') : raw;
-  let count = bytes.subarray(0, 2).toString('latin1') === '--' ? 1 : 0;
-  for (let at = bytes.indexOf('\n--'); at !== -1 && count <= limit; at = bytes.indexOf('\n--', at + 3)) count++;
+/**
+ * Lines of `raw` that start with `--` (MIME boundary delimiters among them) or a `Content-Type:` field (each
+ * `message/rfc822` one starts a message within), counted up to just past `limit`.
+ */
+function countPartLines(raw: Buffer | string, limit: number): number {
+  const text = typeof raw === 'string' ? raw : raw.toString('latin1');
+  let count = 0;
+  for (const _line of text.matchAll(/^(?:--|content-type:)/gim)) if (++count > limit) break;
   return count;
 }
 
@@ -220,9 +223,10 @@ function countPartDelimiters(raw: Buffer | string, limit: number): number {
 export async function parseInboundMessage(raw: Buffer | string, addressedTo: 'bounce' | 'unsubscribe' | null): Promise<InboundMessage> {
   const fallbackId = `sha256:${createHash('sha256').update(raw).digest('hex')}`;
   // A report has a handful of MIME parts; 80,000 empty ones (800 KB, under the size limit) held this thread 2 s in
-  // postal-mime, and the daemon's web server with it. Lines that start a part are counted before anything is parsed.
-  const delimiters = countPartDelimiters(raw, maxPartDelimiters);
-  if (delimiters > maxPartDelimiters) return { kind: 'unknown', reason: `over ${maxPartDelimiters} MIME part delimiters: no report has that many`, id: fallbackId, references: [] };
+  // postal-mime, and the daemon's web server with it, as did 31,000 nested `message/rfc822` headers (1.1 s). Lines that
+  // start a part or name its type are counted before anything is parsed.
+  const partLines = countPartLines(raw, maxPartLines);
+  if (partLines > maxPartLines) return { kind: 'unknown', reason: `over ${maxPartLines} MIME part delimiters and types: no report has that many`, id: fallbackId, references: [] };
   let email: Email;
   try {
     email = await PostalMime.parse(raw, { forceRfc822Attachments: true, attachmentEncoding: 'utf8', maxNestingDepth: 20 });

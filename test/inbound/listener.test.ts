@@ -158,6 +158,35 @@ describe('the inbound listener', () => {
     expect(events.at(-1)).toMatchObject({ kind: 'bounced', reader: { subscriberId: 12 } });
   });
 
+  it('serves a few connections per address, so one client cannot take every slot, and none of them for ever', async () => {
+    const limited = await startInboundListener({ returnPath, secret, logger: createLogger(logStream), port: 0, hostname: '127.0.0.1', maxPerAddress: 2, maxSessionMs: 600, record: async () => 'recorded' });
+    try {
+      const first = await Promise.all([SmtpClient.open(limited.port), SmtpClient.open(limited.port)]);
+      expect(first.map(({ greeting }) => greeting.code)).toEqual([220, 220]);
+      const third = await SmtpClient.open(limited.port);
+      expect(third.greeting).toMatchObject({ code: 421, text: expect.stringContaining('too many connections from your address, at most 2 at once') });
+      // Another address is served meanwhile.
+      const other = await SmtpClient.open(limited.port, '127.0.0.2');
+      expect(other.greeting.code).toBe(220);
+      other.client.socket.destroy();
+      // A client that keeps its connection busy with NOOP is closed once it has had it long enough.
+      const busy = first[0]!.client;
+      let noops = 0;
+      while ((await busy.command('NOOP')).code === 250) {
+        noops++;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      await busy.closed;
+      expect(noops).toBeGreaterThan(5);
+      // Its slot is free again.
+      const again = await SmtpClient.open(limited.port);
+      expect(again.greeting.code).toBe(220);
+      for (const { client } of [...first, third, again]) client.socket.destroy();
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('answers 451 when the event cannot be recorded, so the sender tries again later', async () => {
     const failing = await startInboundListener({
       returnPath,

@@ -93,10 +93,15 @@ describe('parseInboundMessage', () => {
     expect(await parseInboundMessage(text, 'bounce')).toMatchObject({ kind: 'dsn', verdict: 'transient', status: null });
   });
 
-  it('leaves a message of thousands of MIME parts unread, as no report has them', async () => {
+  it('leaves a message of thousands of MIME parts, or of nested messages, unread, as no report has them', async () => {
+    const reason = 'over 500 MIME part delimiters and types: no report has that many';
     const parts = Array.from({ length: 2000 }, () => '--b\r\n\r\n').join('');
     const raw = `From: x@example.net\r\nSubject: Undelivered\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n${parts}--b--\r\n`;
-    expect(await parseInboundMessage(raw, 'bounce')).toMatchObject({ kind: 'unknown', reason: 'over 500 MIME part delimiters: no report has that many' });
+    expect(await parseInboundMessage(raw, 'bounce')).toMatchObject({ kind: 'unknown', reason });
+    const nested = `Message-ID: <cpu@example.net>\r\n${'Content-Type: message/rfc822\r\n\r\n'.repeat(31_000)}`;
+    expect(await parseInboundMessage(nested, null)).toMatchObject({ kind: 'unknown', reason });
+    // A bounce that quotes a whole digest is far from the limit.
+    expect(await parse('postfix-bounce')).toMatchObject({ kind: 'dsn' });
   });
 
   it('reads an ARF abuse report as a complaint, naming the VERP sender and the mailto from the quoted headers', async () => {

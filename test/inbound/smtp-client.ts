@@ -36,9 +36,9 @@ export class SmtpClient {
     this.closed = new Promise((resolve) => socket.on('close', () => resolve()));
   }
 
-  /** Connects and reads the greeting. */
-  static async open(port: number): Promise<{ client: SmtpClient; greeting: Reply }> {
-    const socket = connect(port, '127.0.0.1');
+  /** Connects (from `localAddress`, another loopback address, if given) and reads the greeting. */
+  static async open(port: number, localAddress?: string): Promise<{ client: SmtpClient; greeting: Reply }> {
+    const socket = connect({ port, host: '127.0.0.1', ...(localAddress ? { localAddress } : {}) });
     const client = new SmtpClient(socket);
     return { client, greeting: await client.reply() };
   }
