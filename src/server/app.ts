@@ -30,23 +30,26 @@ import { createWebhooks, type WebhookDeps } from './webhooks.js';
 
 /**
  * Limits on subscription requests, per client address (IPv6 per /64) and per email address (answered 429), and
- * caps on the confirmation mail they send, per mailbox (plus-tags and case folded) and for the whole site (past a
- * cap the request is answered as usual, nothing is sent, and the log says so).
+ * caps on the confirmation mail they send, per mailbox (plus-tags and case folded), per client address and for the
+ * whole site (past a cap the request is answered as usual, nothing is sent, and the log says so).
  */
 export interface SubscribeLimits {
   perClient: RateLimit;
   perEmail: RateLimit;
   mailPerMailbox: RateLimit;
+  /** A client's share of the site's cap: a few addresses cannot use it all up and shut sign-ups for everyone. */
+  mailPerClient: RateLimit;
   mailPerSite: RateLimit;
 }
 
 const hour = 60 * 60_000;
 
-/** 20 requests per client per 10 minutes, 5 per address per hour; 3 mails per mailbox a day, 100 per hour in all. */
+/** 20 requests per client per 10 minutes, 5 per address per hour; 3 mails per mailbox a day, 10 per client an hour, 100 per hour in all. */
 export const defaultSubscribeLimits: SubscribeLimits = {
   perClient: { limit: 20, windowMs: 10 * 60_000 },
   perEmail: { limit: 5, windowMs: hour },
   mailPerMailbox: { limit: 3, windowMs: 24 * hour },
+  mailPerClient: { limit: 10, windowMs: hour },
   mailPerSite: { limit: 100, windowMs: hour },
 };
 
@@ -185,6 +188,7 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
   const limits = deps.limits ?? defaultSubscribeLimits;
   const perClient = new SlidingWindowLimiter(limits.perClient);
   const perEmail = new SlidingWindowLimiter(limits.perEmail);
+  const mailByClient = new SlidingWindowLimiter(limits.mailPerClient);
   const background = deps.background ?? new BackgroundTasks();
   const logger = deps.logger;
   const render = loadPages(config);
@@ -225,10 +229,14 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
     );
   };
 
-  /** The cap on confirmation mail (journalled, so shared by every replica) that `email` has reached, or null. */
-  const capReached = async (email: string): Promise<{ cap: 'site' | 'mailbox'; rule: RateLimit } | null> => {
+  /**
+   * The cap on confirmation mail that a request for `email` from `client` has reached, or null: the site's and the
+   * mailbox's are journalled (shared by every replica), the client's is this process's.
+   */
+  const capReached = async (email: string, client: string): Promise<{ cap: 'site' | 'mailbox' | 'client'; rule: RateLimit } | null> => {
     const at = now().getTime();
-    const { mailPerSite: site, mailPerMailbox: mailbox } = limits;
+    const { mailPerSite: site, mailPerMailbox: mailbox, mailPerClient } = limits;
+    if (!mailByClient.peek(client, at).allowed) return { cap: 'client', rule: mailPerClient };
     if ((await store.countConfirmationMail(new Date(at - site.windowMs))) >= site.limit) return { cap: 'site', rule: site };
     if ((await store.countConfirmationMail(new Date(at - mailbox.windowMs), mailboxKey(email))) >= mailbox.limit) return { cap: 'mailbox', rule: mailbox };
     return null;
@@ -238,11 +246,11 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
    * A reader's request (SPEC "Consent"): it never changes an unsubscribed or bounced reader, only records the
    * request; a confirmation goes to a new, pending or unsubscribed address within the caps, never to a bounced one.
    */
-  const takeRequest = async (address: ValidEmail, name: string, choices: Partial<SubscriberChoices>, sent: Promise<void>): Promise<void> => {
+  const takeRequest = async (address: ValidEmail, name: string, choices: Partial<SubscriberChoices>, sent: Promise<void>, client: string): Promise<void> => {
     const existing = await store.findSubscriber(address.email);
     if (existing?.status === 'active') return;
     const bounced = existing?.status === 'bounced';
-    const full = bounced ? null : await capReached(address.email);
+    const full = bounced ? null : await capReached(address.email, client);
     if (full) {
       const { cap, rule } = full;
       logger?.warn(
@@ -252,7 +260,10 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
     }
     const noMail = bounced ? 'the address bounced' : full ? `the ${full.cap} cap is reached` : null;
     const { subscriber, nonce } = await requestSubscription(store, address, name, now(), noMail, choices);
-    if (nonce !== null) sendConfirmation(subscriber, nonce, sent);
+    if (nonce !== null) {
+      mailByClient.hit(client, now().getTime());
+      sendConfirmation(subscriber, nonce, sent);
+    }
     else if (bounced) logger?.info({ subscriber: subscriber.id }, 'subscribe request for a bounced address: recorded, no mail sent');
   };
 
@@ -338,7 +349,7 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
     if (!chosen.ok) return refuse('invalid_choice', `${chosen.message}.`);
     const byEmail = perEmail.hit(emailKey(check.email), now().getTime());
     if (!byEmail.allowed) return tooMany(c, byEmail, json);
-    await takeRequest(check, name, chosen.choices, answerSent(c));
+    await takeRequest(check, name, chosen.choices, answerSent(c), clientOf(c));
 
     // The same answer whatever the address was (new, pending, active, unsubscribed, bounced, capped), echoing it as
     // typed, not as stored: it tells nobody who is subscribed.

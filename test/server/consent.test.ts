@@ -253,6 +253,25 @@ describe('caps on confirmation mail', () => {
       ['site', undefined],
     ]);
   });
+
+  it('gives each client a share of the site cap, so a few addresses cannot use it up and shut sign-ups for everyone', async () => {
+    const log = new PassThrough();
+    const lines: string[] = [];
+    log.on('data', (chunk: Buffer) => lines.push(...chunk.toString().trim().split('\n')));
+    const h = await harness({
+      logger: createLogger(log),
+      trustProxy: true,
+      limits: { ...defaultSubscribeLimits, mailPerClient: { limit: 2, windowMs: 3_600_000 }, mailPerSite: { limit: 5, windowMs: 3_600_000 } },
+    });
+    const from = (client: string, email: string): Promise<Response> =>
+      fetch(`${h.url}/subscribe`, { method: 'POST', body: new URLSearchParams({ email }), headers: { 'x-forwarded-for': client } });
+    for (const n of [1, 2, 3, 4]) expect((await from('198.51.100.7', `flood${n}@example.net`)).status).toBe(200);
+    expect((await from('203.0.113.9', 'reader@example.org')).status).toBe(200);
+    await h.background.settle();
+    expect(h.sink.received.map((m) => m.to).sort()).toEqual(['flood1@example.net', 'flood2@example.net', 'reader@example.org']);
+    const caps = lines.map((line) => JSON.parse(line) as { msg: string; cap?: string }).filter((e) => e.msg.startsWith('confirmation mail cap reached'));
+    expect(caps.map((e) => e.cap)).toEqual(['client', 'client']);
+  });
 });
 
 describe('opaque reader ids', () => {
