@@ -54,12 +54,14 @@ function isHelpFlag(arg: string): boolean {
  */
 async function checkArgs(command: CommandDef, rest: string[], name: string): Promise<void> {
   const args = (await (typeof command.args === 'function' ? command.args() : command.args)) ?? {};
-  const known = new Set<string>();
+  // Each name a flag may be given by, and the flag it is.
+  const known = new Map<string, string>();
   for (const [flag, def] of Object.entries(args)) {
-    known.add(flag);
-    if (def.type === 'boolean') known.add(`no-${flag}`);
-    if ('alias' in def && def.alias !== undefined) for (const alias of [def.alias].flat()) known.add(alias);
+    known.set(flag, flag);
+    if (def.type === 'boolean') known.set(`no-${flag}`, flag);
+    if ('alias' in def && def.alias !== undefined) for (const alias of [def.alias].flat()) known.set(alias, flag);
   }
+  const given = new Set<string>();
   const declared = Object.entries(args).filter(([, def]) => def.type === 'positional');
   const positionals: string[] = [];
   for (let i = 0; i < rest.length; i++) {
@@ -73,8 +75,10 @@ async function checkArgs(command: CommandDef, rest: string[], name: string): Pro
       continue;
     }
     const [flag = '', inline] = arg.replace(/^--?/, '').split(/=(.*)/s);
-    if (!known.has(flag)) throw new UsageError(`unknown option ${quoteValue(arg)} — see "${name} --help" for the options of this command`);
-    const def = args[flag];
+    const canonical = known.get(flag);
+    if (canonical === undefined) throw new UsageError(`unknown option ${quoteValue(arg)} — see "${name} --help" for the options of this command`);
+    given.add(canonical);
+    const def = args[canonical];
     if (!def || (def.type !== 'string' && def.type !== 'enum')) continue;
     const value = inline ?? rest[++i];
     if (value === undefined || (inline === undefined && value.startsWith('--'))) throw new UsageError(`option ${quoteValue(arg)} needs a value`);
@@ -88,6 +92,12 @@ async function checkArgs(command: CommandDef, rest: string[], name: string): Pro
   if (missing) {
     const [arg, def] = missing;
     throw new UsageError(`missing ${def.valueHint ?? arg.toUpperCase()}${def.description ? ` (${def.description})` : ''} — see "${name} --help"`);
+  }
+  const unset = Object.entries(args).find(([flag, def]) => def.type !== 'positional' && def.required === true && !given.has(flag));
+  if (unset) {
+    const [flag, def] = unset;
+    const value = 'valueHint' in def && def.valueHint !== undefined ? ` ${def.valueHint}` : '';
+    throw new UsageError(`missing option --${flag}${value}${def.description ? `: ${def.description}` : ''} — see "${name} --help"`);
   }
 }
 

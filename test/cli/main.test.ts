@@ -37,6 +37,15 @@ describe('main', () => {
     expect(await run(['build', '--out'])).toMatchObject({ code: 2, stderr: expect.stringContaining('needs a value') });
   });
 
+  it('exits 2 naming a required option left out, with no trace', async () => {
+    expect(await run(['db', 'copy', '--to', 'b.db'])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'gazette: missing option --from FILE|URL: the database to copy (SQLite file or postgres:// URL) — see "gazette db copy --help"\n',
+    });
+    expect(await run(['db', 'copy', '--from=a.db'])).toMatchObject({ code: 2, stderr: expect.stringContaining('missing option --to FILE|URL') });
+  });
+
   it('exits 2 with the variable named when the environment is malformed', async () => {
     const { code, stderr } = await run(['build'], { PORT: 'eighty' });
     expect(code).toBe(2);

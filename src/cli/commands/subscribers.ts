@@ -6,7 +6,7 @@ import { replaceFile, userFileTarget } from '../../files.js';
 import { subscriberStatuses, type Store, type SubscriberFilter, type SubscriberStatus } from '../../store/types.js';
 import { resolveChoices, resolveEditions, resolveSections, type KnownChoices, type RawChoices } from '../../subscribers/choices.js';
 import type * as Validate from '../../subscribers/validate.js';
-import { ioOf, jsonArg, optionArgs, optionsOf, writeProblems, writeWarnings, type CliIO } from '../context.js';
+import { ioOf, optionArgs, optionsOf, writeProblems, writeWarnings, type CliIO } from '../context.js';
 
 const storeArgs = { db: optionArgs.db };
 // --content only for what names sections or editions: they are read from site.json and the articles.
@@ -125,7 +125,7 @@ export default defineCommand({
         status: { type: 'enum', options: [...subscriberStatuses], description: 'only this status' },
         section: { type: 'string', valueHint: 'S', description: 'only readers who get this section (by label or slug)' },
         edition: { type: 'string', valueHint: 'ID', description: 'only readers who get this edition' },
-        ...jsonArg,
+        json: { type: 'boolean', description: 'print a JSON array of the subscribers on stdout instead of a table' },
         ...storeArgs,
         ...choiceArgs,
       },
