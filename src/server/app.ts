@@ -364,8 +364,25 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
   /** The page of a confirm link that no longer confirms: says why, and offers a new mail to the same address. */
   const resend = (c: Context, outcome: 'expired' | 'replaced' | 'refused', email: string): Response => {
     const heading = words(`server.confirm.${outcome}.title`);
-    const view = { heading, message: words(`server.confirm.${outcome}`), button: words('server.confirm.resend'), email, action: '/subscribe', resend: true };
+    const view = { heading, message: words(`server.confirm.${outcome}`), button: words('server.confirm.resend'), email, action: '/subscribe', resend: true, request: null };
     return page(c, 400, 'confirm', heading, view);
+  };
+  /**
+   * The name and choices a confirm link gives, as the page shows them: anyone may ask for an address, and the newest
+   * request's link is the one that works, so the reader sees what they confirm.
+   */
+  const requestShown = async (id: number): Promise<PageViews['confirm']['request']> => {
+    const [asked, known] = await Promise.all([store.readRequest(id), choices()]);
+    if (!asked) return null;
+    // A key no longer published (a section without articles now) is shown as it is kept.
+    const sections = asked.sections.map((key) => known.sections.find((s) => s.key === key)?.label ?? key);
+    // None chosen is the first edition; one edition is no choice, and not shown.
+    const editions = (asked.editions.length > 0 ? asked.editions : known.editions.slice(0, 1).map((e) => e.id)).map((id) => known.editions.find((e) => e.id === id)?.name ?? id);
+    return {
+      name: asked.name,
+      sections: sections.length === 0 ? words('server.confirm.allSections') : sections.join(', '),
+      editions: known.editions.length < 2 ? null : editions.join(', '),
+    };
   };
   const confirmed = (c: Context): Response =>
     notice(c, 200, words('server.confirm.done.title'), [words('server.confirm.done', { site: config.title })], { href: '/', label: words('server.read', { site: config.title }) });
@@ -381,7 +398,7 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
     const state = await store.confirmState(subscriber.id, subject.nonce, new Date(now().getTime() - confirmLinkLifetimeMs));
     if (state !== 'current') return resend(c, state, subscriber.email);
     const heading = words('server.confirm.ask.title');
-    const view = { heading, message: words('server.confirm.ask'), button: words('server.confirm.ask.button'), email: subscriber.email, resend: false };
+    const view = { heading, message: words('server.confirm.ask'), button: words('server.confirm.ask.button'), email: subscriber.email, resend: false, request: await requestShown(subscriber.id) };
     return page(c, 200, 'confirm', heading, { ...view, action: `/confirm?token=${encodeURIComponent(token)}` });
   });
 

@@ -20,7 +20,16 @@ export interface PageViews {
   unsubscribe: { email: string; action: string; already: boolean };
   preferences: { email: string; action: string; subscribed: boolean; error: string | null; choices: ChoiceBoxes };
   /** The confirm button, or (`resend`) why a link no longer confirms and a button that sends a new one. */
-  confirm: { heading: string; message: string; button: string; email: string; action: string; resend: boolean };
+  confirm: {
+    heading: string;
+    message: string;
+    button: string;
+    email: string;
+    action: string;
+    resend: boolean;
+    /** What confirming gives the reader (the request's name and choices, as labels), so one made by someone else shows; null on a resend page. */
+    request: { name: string | null; sections: string; editions: string | null } | null;
+  };
 }
 
 /** The checkboxes of the editions and sections a reader can choose (`templates/site/choices.hbs`). */

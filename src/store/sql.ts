@@ -386,6 +386,11 @@ function newPublicId(): string {
  * Only the newest request's link works, and only if that request was made after `notBefore`; an unsubscribe drops
  * the request (setSubscriberStatus), so a link older than it is refused.
  */
+/** The name and stored choices a reader has once their newest request is confirmed: what it asked for, else theirs. */
+function requested(row: SubscriberRow): { name: string | null; sections: string; editions: string } {
+  return { name: row.requested_name ?? row.name, sections: row.requested_sections ?? row.sections, editions: row.requested_editions ?? row.editions };
+}
+
 function linkState(row: SubscriberRow, nonce: string, notBefore: Date): ConfirmLinkState {
   if (row.confirm_nonce !== nonce) return row.confirm_nonce === null && row.status === 'unsubscribed' ? 'refused' : 'replaced';
   return row.confirm_requested_at === null || new Date(row.confirm_requested_at) < notBefore ? 'expired' : 'current';
@@ -607,14 +612,8 @@ export class SqlStore implements Store {
       if (!row) return 'unknown';
       const state = linkState(row, nonce, notBefore);
       if (state !== 'current') return row.status === 'active' ? 'already' : state;
-      const { requested_sections: sections, requested_editions: editions } = row;
-      await tx.query<SubscriberRow>(sql.confirmRequest, [
-        row.requested_name ?? row.name,
-        sections ?? row.sections,
-        editions ?? row.editions,
-        now.toISOString(),
-        row.id,
-      ]);
+      const asked = requested(row);
+      await tx.query<SubscriberRow>(sql.confirmRequest, [asked.name, asked.sections, asked.editions, now.toISOString(), row.id]);
       if (row.status === 'active') return 'already';
       await this.journal(tx, row.id, 'active', now, { kind: 'confirmed', source, detail: row.status === 'pending' ? null : `was ${row.status}` });
       return 'confirmed';
@@ -624,6 +623,13 @@ export class SqlStore implements Store {
   async confirmState(id: number, nonce: string, notBefore: Date): Promise<ConfirmLinkState> {
     const [row] = await this.driver.query<SubscriberRow>(sql.subscriberById, [id]);
     return row ? linkState(row, nonce, notBefore) : 'replaced';
+  }
+
+  async readRequest(id: number): Promise<({ name: string | null } & SubscriberChoices) | null> {
+    const [row] = await this.driver.query<SubscriberRow>(sql.subscriberById, [id]);
+    if (!row) return null;
+    const { name, sections, editions } = requested(row);
+    return { name, sections: splitKeys(sections), editions: splitKeys(editions) };
   }
 
   async countConfirmationMail(since: Date, mailbox?: string): Promise<number> {

@@ -286,6 +286,11 @@ export interface Store {
   confirmSubscription(publicId: string, nonce: string, now: Date, notBefore: Date, source: string): Promise<ConfirmOutcome>;
   /** Where the link of request `nonce` of subscriber `id` stands, changing nothing (GET /confirm). */
   confirmState(id: number, nonce: string, notBefore: Date): Promise<ConfirmLinkState>;
+  /**
+   * The name, sections and editions subscriber `id` will have once their newest request is confirmed (what it asked
+   * for, else what they have), so the confirm page can show them; null when there is no such subscriber.
+   */
+  readRequest(id: number): Promise<({ name: string | null } & SubscriberChoices) | null>;
   /** Confirmation mails journalled at or after `since`, to `mailbox` or to anyone (the caps count them). */
   countConfirmationMail(since: Date, mailbox?: string): Promise<number>;
 

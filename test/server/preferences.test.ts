@@ -3,6 +3,7 @@ import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import PostalMime from 'postal-mime';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { editionsOf } from '../../src/config/editions.js';
 import { parseSiteConfig } from '../../src/config/load.js';
@@ -171,6 +172,30 @@ describe('POST /subscribe with choices', () => {
       message: 'unknown edition "monthly" — the editions are: weekly (Weekly digest), daily (Daily briefing).',
     });
     expect(await store.findSubscriber('dee@example.org')).toBeNull();
+  });
+
+  it('shows on the confirm page the name and choices the newest request gives, so one that someone else made shows', async () => {
+    expect((await post(`${server.url}/subscribe`, [['email', 'pat@example.org'], ['name', 'Pat'], ['editions', 'daily'], ['sections', 'local']])).status).toBe(200);
+    // Mail by mail: they go out in the background, and the second would not always arrive second.
+    while (sink.received.length < 1) await new Promise((resolve) => setTimeout(resolve, 20));
+    const forged = '<b>Your account is locked</b> - call +1 555 0100';
+    expect((await post(`${server.url}/subscribe`, [['email', 'pat@example.org'], ['name', forged], ['sections', 'world']])).status).toBe(200);
+    while (sink.received.length < 2) await new Promise((resolve) => setTimeout(resolve, 20));
+    const newest = await PostalMime.parse(sink.received[1]!.raw);
+    const confirm = /https:\/\/news\.example\.org(\/confirm\?token=[^\s<>()\]]+)/.exec(newest.text ?? '')?.[1] ?? '';
+    const html = await (await fetch(`${server.url}${confirm}`)).text();
+    expect(html).toContain('<dd>&lt;b&gt;Your account is locked&lt;/b&gt; - call +1 555 0100</dd>');
+    expect(html).toContain('<dt>Sections</dt>\n<dd>World</dd>');
+    expect(html).toContain('<dt>Editions</dt>\n<dd>Weekly digest</dd>');
+    expect(html).toContain('Not what you asked for? Do not confirm');
+    // Confirming gives what the page showed; a request with no choices shows all sections.
+    expect((await store.findSubscriber('pat@example.org'))?.status).toBe('pending');
+    expect((await post(`${server.url}/subscribe`, [['email', 'lee@example.org']])).status).toBe(200);
+    while (sink.received.length < 3) await new Promise((resolve) => setTimeout(resolve, 20));
+    const lee = /https:\/\/news\.example\.org(\/confirm\?token=[^\s<>()\]]+)/.exec((await PostalMime.parse(sink.received[2]!.raw)).text ?? '')?.[1] ?? '';
+    const leePage = await (await fetch(`${server.url}${lee}`)).text();
+    expect(leePage).toContain('<dd>All sections</dd>');
+    expect(leePage).not.toContain('<dt>Name</dt>');
   });
 
   it('shows the choices on the sign-up form', async () => {

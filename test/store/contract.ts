@@ -259,6 +259,17 @@ export function describeStoreContract(name: string, create: () => Promise<StoreF
         expect(await store.findSubscriber('left@example.org')).toMatchObject({ status: 'active', ...choices });
       });
 
+      it('reads the name and choices a request will confirm: what it asked for, else what the reader has', async () => {
+        const { subscriber } = await store.upsertSubscriber({ email: 'left@example.org', name: 'Left', status: 'active', sections: ['local'] }, now);
+        await store.setSubscriberStatus(subscriber.id, 'unsubscribed', now);
+        expect(await store.readRequest(subscriber.id)).toEqual({ name: 'Left', sections: ['local'], editions: [] });
+        const mail = { source: 'web', detail: null, mail: { nonce: 'n1', mailbox: 'left@example.org' } };
+        await store.requestSubscription({ email: 'left@example.org', name: 'Stranger', sections: ['world', 'sport'], editions: ['daily'] }, now, mail);
+        expect(await store.readRequest(subscriber.id)).toEqual({ name: 'Stranger', sections: ['world', 'sport'], editions: ['daily'] });
+        expect(await store.findSubscriber('left@example.org')).toMatchObject({ name: 'Left', sections: ['local'] });
+        expect(await store.readRequest(subscriber.id + 1000)).toBeNull();
+      });
+
       it('lets only the newest request’s nonce confirm, and only within its time', async () => {
         const { subscriber } = await request('a@example.org', null, 'old');
         await request('a@example.org', null, 'new');
