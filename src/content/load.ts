@@ -212,7 +212,9 @@ function atFormerSlug(article: Article): Article | null {
 
 /** Why `article` cannot have `folder`, which `owner` (the article that came first) keeps. */
 function clashProblem(article: Article, folder: string, owner: Article): Problem {
-  const owned = owner.slug === folder ? `the URL of ${owner.sourcePath}` : `the address of the id of ${owner.sourcePath} (made from its file name)`;
+  // `café.md` beside `café.md`: one composed é, one e and a combining accent (as macOS writes names), alike on screen.
+  const twin = article.sourcePath.normalize('NFC') === owner.sourcePath.normalize('NFC') ? ' (the two file names differ only in how their accents are encoded, NFC and NFD: keep one file)' : '';
+  const owned = owner.slug === folder ? `the URL of ${owner.sourcePath}${twin}` : `the address of the id of ${owner.sourcePath} (made from its file name)${twin}`;
   if (folder === article.slug) {
     return {
       path: article.sourcePath,

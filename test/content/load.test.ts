@@ -114,6 +114,13 @@ describe('loadArticles', () => {
     expect(problems.map(formatProblem)).toEqual([`2026/story.md: the URL articles/story/ is already the URL of 2025/Story.txt, which came first and keeps it — ${hint}`]);
   });
 
+  it('says so when two file names differ only in how an accent is encoded (NFC and NFD)', async () => {
+    await write({ 'caf\u00e9.md': markdown('Café', '2026-11-21'), 'cafe\u0301.md': markdown('Café', '2026-11-22') });
+    const { articles, problems } = await loadArticles(dir, options);
+    expect(articles.map((article) => article.sourcePath)).toEqual(['caf\u00e9.md']);
+    expect(problems.map(formatProblem)[0]).toContain('(the two file names differ only in how their accents are encoded, NFC and NFD: keep one file)');
+  });
+
   it('reports the later of two scrape files whose headlines give one URL, and keeps the first by path when they share a date', async () => {
     await write({ '000_aaaa1111.txt': seed, '001_bbbb2222.txt': seed, 'other.md': markdown('Other') });
     const { articles, problems } = await loadArticles(dir, options);
