@@ -81,7 +81,10 @@ async function checkArgs(command: CommandDef, rest: string[], name: string): Pro
     const def = args[canonical];
     if (!def || (def.type !== 'string' && def.type !== 'enum')) continue;
     const value = inline ?? rest[++i];
-    if (value === undefined || (inline === undefined && value.startsWith('--'))) throw new UsageError(`option ${quoteValue(arg)} needs a value`);
+    // An empty value of a required option (`--from "$SRC"` with SRC unset) is as missing as the option.
+    if (value === undefined || (inline === undefined && value.startsWith('--')) || (def.required === true && value.trim() === '')) {
+      throw new UsageError(`option ${quoteValue(arg)} needs a value`);
+    }
     if (def.type === 'enum' && !(def.options ?? []).includes(value)) {
       throw new UsageError(`option --${flag} does not take ${quoteValue(value)} — use one of: ${(def.options ?? []).join(', ')}`);
     }

@@ -265,6 +265,9 @@ export const MAX_OPEN_TAGS = 5000;
 export const MAX_BODY_TOKENS = 600_000;
 
 const VOID_TAGS = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'source', 'track', 'wbr']);
+// Elements whose end tag HTML lets one leave out: the next of their kind closes them (a table of 2,000 rows of
+// `<tr><td>…<td>…`, as valid as any), and the sanitizer's parser does so, so they are never open together.
+const SELF_ENDING_TAGS = new Set(['p', 'li', 'dt', 'dd', 'tr', 'td', 'th', 'thead', 'tbody', 'tfoot', 'option', 'optgroup', 'rb', 'rt', 'rp', 'rtc']);
 
 /** Where in `body` its raw HTML first has more than MAX_OPEN_TAGS tags open (an index), or -1. */
 export function overOpenTags(body: string): number {
@@ -272,8 +275,10 @@ export function overOpenTags(body: string): number {
   let open = 0;
   for (const match of body.matchAll(/<(\/?)([a-z][a-z0-9-]*)\b[^<>]*?(\/?)>/gi)) {
     const [, closing, name = '', selfClosing] = match;
+    const tag = name.toLowerCase();
+    if (VOID_TAGS.has(tag) || SELF_ENDING_TAGS.has(tag)) continue;
     if (closing) open = Math.max(0, open - 1);
-    else if (selfClosing === '' && !VOID_TAGS.has(name.toLowerCase())) open++;
+    else if (selfClosing === '') open++;
     if (open > MAX_OPEN_TAGS) return match.index;
   }
   return -1;

@@ -109,7 +109,7 @@ function findArticleFiles(contentDir: string): ArticleFiles {
       if (entry.isDirectory()) folders.push(path);
       else if (entry.isFile()) {
         if (isArticlePath(path)) paths.push(path);
-      } else if (isArticlePath(path) || (entry.isSymbolicLink() && isFolder(join(contentDir, path)))) {
+      } else if (isArticlePath(path) || (entry.isSymbolicLink() && !leadsToFile(join(contentDir, path)))) {
         problems.push(notFollowed(path, entry));
       }
     }
@@ -117,13 +117,17 @@ function findArticleFiles(contentDir: string): ArticleFiles {
   return { paths: paths.sort(byPath), problems };
 }
 
-/** Whether `path` leads to a folder (through a link). */
-function isFolder(path: string): boolean {
-  return statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
+/** Whether the link `path` leads to a file: not to a folder, nowhere (broken), round in a loop or where Gazette may not look. */
+function leadsToFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
 /**
- * The problem of an article name or a link to a folder that is no file of the content folder: a link is not followed,
+ * The problem of an article name, or of a link that leads to no file (a folder, nowhere), that is no file of the content folder: a link is not followed,
  * as the content folder is all that is published (a link to /etc/passwd must not be), yet the desk is told.
  */
 function notFollowed(path: string, entry: Dirent): Problem {

@@ -77,7 +77,9 @@ export function prepareText(text: string, path: string): { ok: true; text: strin
   }
   // Lower case and the old ASCII fold can lengthen a name (`Ⱥ` is 2 bytes, `ⱥ` 3; `½` becomes `1-2`): its folders
   // under `articles/` would be names no file system takes.
-  const longest = Math.max(Buffer.byteLength(slug), Buffer.byteLength(id));
+  // With a capital dotted I, also the slug Gazette made before `İ` became `i`, whose folder stays as a redirect.
+  const former = name.includes('İ') ? slugify(name, true) : '';
+  const longest = Math.max(Buffer.byteLength(slug), Buffer.byteLength(id), Buffer.byteLength(former));
   if (longest > MAX_FOLDER_NAME_BYTES) {
     const hint = 'rename the file with a shorter name (the headline can stay as long as it is)';
     return failure(path, undefined, `the file name makes a URL folder of ${longest} bytes, over the ${MAX_FOLDER_NAME_BYTES} a folder name may have`, hint);

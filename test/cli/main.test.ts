@@ -44,6 +44,9 @@ describe('main', () => {
       stderr: 'gazette: missing option --from FILE|URL: the database to copy (SQLite file or postgres:// URL) — see "gazette db copy --help"\n',
     });
     expect(await run(['db', 'copy', '--from=a.db'])).toMatchObject({ code: 2, stderr: expect.stringContaining('missing option --to FILE|URL') });
+    // Given empty (`--from "$SRC"` with SRC unset), it is named, not taken for --db.
+    expect(await run(['db', 'copy', '--from=', '--to', 'b.db'])).toMatchObject({ code: 2, stderr: 'gazette: option "--from=" needs a value\n' });
+    expect(await run(['db', 'copy', '--from', '', '--to', 'b.db'])).toMatchObject({ code: 2, stderr: 'gazette: option "--from" needs a value\n' });
   });
 
   it('exits 2 with the variable named when the environment is malformed', async () => {

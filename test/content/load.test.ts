@@ -88,10 +88,12 @@ describe('loadArticles', () => {
       await symlink(join(elsewhere, 'shared.md'), join(dir, 'shared.md'));
       await symlink(elsewhere, join(dir, 'wire'));
       await symlink('/etc/passwd', join(dir, 'notes'));
+      await symlink(join(dir, 'loop'), join(dir, 'loop'));
       expect(spawnSync('mkfifo', [join(dir, 'pipe.md')]).status).toBe(0);
       const { articles, problems } = await loadArticles(dir, options);
       expect(articles.map((article) => article.sourcePath)).toEqual(['fine.md']);
       expect(problems.map(formatProblem).sort()).toEqual([
+        'loop: a symbolic link: Gazette does not follow links, so nothing is published from it — put the file or folder itself in the content folder',
         'pipe.md: not a regular file (a pipe, socket or device): nothing is published from it — replace it with the article file, or move it out of the content folder',
         'shared.md: a symbolic link: Gazette does not follow links, so nothing is published from it — put the file or folder itself in the content folder',
         'wire: a symbolic link: Gazette does not follow links, so nothing is published from it — put the file or folder itself in the content folder',

@@ -270,6 +270,8 @@ describe('parseWireText problems', () => {
     );
     expect(problem(parseWireText(seed, `world/${'½'.repeat(126)}.txt`, options))).toContain('makes a URL folder of 378 bytes');
     expect(parseWireText(seed, `world/${'a'.repeat(251)}.txt`, options).ok).toBe(true);
+    // A capital dotted I: the slug made before it became `i` (3 bytes each), whose folder redirects, counts too.
+    expect(problem(parseWireText(seed, `world/2026-${'İ'.repeat(100)}.txt`, options))).toContain('makes a URL folder of 305 bytes');
   });
 
   it('reports a file name that gives no slug', () => {
