@@ -17,7 +17,7 @@ import {
   type ParseOptions,
   type ParseResult,
 } from './parsing.js';
-import { cleanSection, deriveSummary, deriveTitle, sectionSlug, shortenSlug, slugify, SLUG_MAX, SLUG_MAX_BYTES, titleText } from './text.js';
+import { deriveSummary, deriveTitle, sectionSlug, shortenSlug, slugify, SLUG_MAX, SLUG_MAX_BYTES, titleText } from './text.js';
 import { languageTagPattern } from '../i18n/tags.js';
 
 const OPENING = /^---[ \t]*$/;
@@ -268,7 +268,7 @@ export function parseMarkdownArticle(source: string, path: string, options: Pars
     title,
     summary: data.summary || deriveSummary(firstParagraph ?? ''),
     date: date.date,
-    section: cleanSection(data.section ?? '') || null,
+    section: data.section || null,
     tags: [...new Set(data.tags ?? [])].filter((tag) => tag !== ''),
     author: data.author || null,
     source: null,

@@ -52,12 +52,21 @@ export function foldTurkishI(lower: string): string {
 }
 
 /**
- * The key of a section: the name of its folder `sections/<key>/` and of the readers' choice of it. The label's slug
- * with the Turkish i's folded, so that `DIŞ HABERLER` and `Dış Haberler` (wire copy and the desk's own) are one section.
+ * What no reader sees in a label: C1 controls, bidi overrides and isolates, soft hyphen, zero-width space, LRM, RLM,
+ * word joiner, BOM. A section pasted with one is the section it looks like, not a second one beside it; ZWNJ and ZWJ
+ * are not among them: they spell words (Persian) and emoji.
+ */
+const UNSEEN = /[\u007F-\u009F\u00AD\u200B\u200E\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]/g;
+
+/**
+ * The key of a section: the name of its folder `sections/<key>/` and of the readers' choice of it. The slug of the
+ * label without what no reader sees, with the Turkish i's folded, so that `DIŞ HABERLER` and `Dış Haberler` (wire copy
+ * and the desk's own) are one section, and `Wor\u200Bld` is `World`'s.
  */
 export function sectionSlug(label: string): string {
-  return foldTurkishI(slugify(label));
+  return foldTurkishI(slugify(label.replace(UNSEEN, '')));
 }
+
 
 /**
  * The slug rule of Gazette before readable URLs (ASCII only, accents folded). Article ids are made with it,
@@ -91,18 +100,6 @@ export function cleanLine(text: string): string {
   // Nearly every field has nothing to clean: one test rather than four passes (pages clean ~100,000 fields a build).
   if (!LINE_WORK.test(text)) return text;
   return collapseSpace(stripControlChars(text).replace(INVISIBLE, '').replace(LINE_SEPARATORS, ' '));
-}
-
-/** Characters no reader sees in a one-line label besides cleanLine's: soft hyphen, zero-width space, LRM, RLM, word joiner, BOM. */
-const UNSEEN = /[\u00AD\u200B\u200E\u200F\u2060\uFEFF]/g;
-
-/**
- * A section as written, without what no reader sees (cleanLine's controls and overrides, zero-width spaces and the
- * like), so a label pasted with one is the section it looks like, not a second one beside it. ZWNJ and ZWJ stay:
- * they spell words (Persian) and emoji.
- */
-export function cleanSection(label: string): string {
-  return cleanLine(label).replace(UNSEEN, '');
 }
 
 /** HTML or multi-line text without C1 controls, DEL and bidi overrides; separators become newlines. */

@@ -3,7 +3,7 @@ import type { ArticleImage, RelatedRef } from './article.js';
 import { loadLuxon, parseArticleDate } from './dates.js';
 import { escapeHtml } from './html.js';
 import { articleKeys, failure, folderLanguage, prepareText, type ArticleContent, type ParseOptions, type ParseResult } from './parsing.js';
-import { cleanSection, collapseSpace, deriveSummary, deriveTitle, sectionSlug, titleText } from './text.js';
+import { collapseSpace, deriveSummary, deriveTitle, sectionSlug, titleText } from './text.js';
 
 /** One block of an article body. */
 interface Block {
@@ -116,7 +116,7 @@ export function parseWireText(text: string, path: string, options: ParseOptions)
   if (!date.ok) return failure(path, 1, date.message, date.hint);
 
   const label = header[2] ?? '';
-  const section = label !== '' && isLabel(label) ? cleanSection(label) || null : null;
+  const section = label !== '' && isLabel(label) ? label : null;
   if (section !== null && sectionSlug(section) === '') {
     const hint = 'write a section with a letter or a digit, such as "date 2026-11-24 WORLD", or none';
     return failure(path, 1, `the section "${section}" has no letter or digit to name its page and feeds`, hint);

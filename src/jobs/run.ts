@@ -14,6 +14,7 @@ import type { LockHooks } from '../site/lock.js';
 import { isPostgresUrl, openStore } from '../store/index.js';
 import type { DigestRecord, Store } from '../store/types.js';
 import type { EmailThread } from '../digest/render-thread.js';
+import { formerSectionKeys } from '../subscribers/choices.js';
 import { readUnknownEditions } from '../subscribers/known.js';
 import { resolveSecret } from '../subscribers/tokens.js';
 import { createTransport } from '../delivery/index.js';
@@ -137,6 +138,8 @@ async function publishOn(
     const built = await buildSite(options, now, { signal: hooks.signal, onLock: hooks.onBuildLock, onWait: hooks.onBuildWait });
     const { config } = built;
     const orphans = await readUnknownEditions(store, config, options.contentDir);
+    // Before the digests choose their readers: choices kept under a section's former key are its readers too.
+    await store.renameSectionKeys(formerSectionKeys(built.published));
     const build = orphans === null ? built : { ...built, warnings: [...built.warnings, orphans] };
     const websub =
       config.feeds.websubHub !== null && build.changedFeeds.length > 0 ? await pingWebSub(config.feeds.websubHub, build.changedFeeds) : [];

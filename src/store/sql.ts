@@ -122,6 +122,7 @@ const sql = {
   countMail: "SELECT count(*) AS n FROM subscriber_events WHERE kind = 'confirmation_sent' AND at >= ?",
   countMailTo: "SELECT count(*) AS n FROM subscriber_events WHERE kind = 'confirmation_sent' AND at >= ? AND detail = ?",
   updateSubscriber: 'UPDATE subscribers SET name = ?, status = ?, updated_at = ? WHERE id = ? RETURNING *',
+  renameSectionKeys: 'UPDATE subscribers SET sections = ?, requested_sections = ? WHERE id = ?',
   dropRequest: `UPDATE subscribers SET confirm_nonce = NULL, confirm_requested_at = NULL, requested_name = NULL,
     requested_sections = NULL, requested_editions = NULL WHERE id = ?`,
   updateChoices: 'UPDATE subscribers SET sections = ?, editions = ?, updated_at = ? WHERE id = ? RETURNING *',
@@ -638,6 +639,18 @@ export class SqlStore implements Store {
         ? await this.driver.query<{ n: Count }>(sql.countMail, [since.toISOString()])
         : await this.driver.query<{ n: Count }>(sql.countMailTo, [since.toISOString(), mailbox]);
     return Number(row?.n ?? 0);
+  }
+
+  async renameSectionKeys(renames: ReadonlyMap<string, string>): Promise<number> {
+    if (renames.size === 0) return 0;
+    const patterns = [...renames.keys()].flatMap((key) => [keyPattern(key), keyPattern(key)]);
+    const where = [...renames.keys()].map(() => "(',' || sections || ',') LIKE ? OR (',' || COALESCE(requested_sections, '') || ',') LIKE ?").join(' OR ');
+    const moved = (stored: string): string => joinKeys([...new Set(splitKeys(stored).map((key) => renames.get(key) ?? key))]);
+    return this.driver.transaction(async (tx) => {
+      const rows = await tx.query<Pick<SubscriberRow, 'id' | 'sections' | 'requested_sections'>>(`SELECT id, sections, requested_sections FROM subscribers WHERE ${where}`, patterns);
+      for (const row of rows) await tx.run(sql.renameSectionKeys, [moved(row.sections), row.requested_sections === null ? null : moved(row.requested_sections), row.id]);
+      return rows.length;
+    });
   }
 
   async seenSlugs(edition: string): Promise<Set<string>> {

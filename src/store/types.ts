@@ -300,6 +300,11 @@ export interface Store {
    * `gazette`); returns the updated subscriber, or null when there is no such id.
    */
   setSubscriberChoices(id: number, choices: SubscriberChoices, now: Date, source?: string): Promise<Subscriber | null>;
+  /**
+   * Replaces section keys in every reader's choices (and in their pending request's), old key → new, once each;
+   * how many readers had one. For keys a change of the key rule moved (see formerSectionKeys).
+   */
+  renameSectionKeys(renames: ReadonlyMap<string, string>): Promise<number>;
   /** Slugs carried or passed over by any digest of the edition. */
   seenSlugs(edition: string): Promise<Set<string>>;
   /** The article ids edition `from` carried or passed over before `edition`'s first digest (all of them while it has none). */

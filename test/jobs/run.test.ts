@@ -53,3 +53,13 @@ it('fails, saying to restart the daemon, when a schedule runs for an edition tha
   expect(await store.listDigests()).toHaveLength(1);
   expect(await store.deliveryCounts()).toMatchObject({ pending: 0, sent: 1 });
 });
+
+it('sends a reader who chose a section under the key its invisible character gave it the articles of that section', async () => {
+  const options = resolveOptions({ content: join(dir, 'content'), out: join(dir, 'public'), outbox: join(dir, 'outbox'), db: join(dir, 'gazette.db') }, {});
+  await writeFile(join(dir, 'content', 'harbour.md'), '---\ntitle: Harbour story\ndate: 2026-01-15T08:00\nsection: "Wo\u200bRLD"\n---\nThe body.\n');
+  // Chosen when the label's zero-width space made a section `wo-rld` of its own.
+  await store.upsertSubscriber({ email: 'bo@example.org', name: null, status: 'active', sections: ['wo-rld'] }, new Date());
+  const report = await publishWith(store, options, new Date('2026-02-01T06:00:00Z'), { editions: ['morning'] });
+  expect(report.digest).toMatchObject({ articles: 1, recipients: 2 });
+  expect((await store.findSubscriber('bo@example.org'))?.sections).toEqual(['world']);
+});

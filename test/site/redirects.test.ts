@@ -53,6 +53,14 @@ describe('planRedirects', () => {
     });
   });
 
+  it('makes a section pasted with an invisible character one with the section it looks like, its old folder redirecting', () => {
+    const typed = makeArticle({ id: 't-id', slug: 't-id', title: 'T', section: 'World' });
+    const pasted = makeArticle({ id: 'p-id', slug: 'p-id', title: 'P', section: 'Wo\u200bRLD\u00ad' });
+    const sections = groupSections([typed, pasted]);
+    expect(sections.map((section) => [section.slug, section.articles.length])).toEqual([['world', 2]]);
+    expect(targets(planRedirects(new Map(), [typed, pasted], sections))).toEqual({ 'sections/wo-rld/': 'sections/world/' });
+  });
+
   it('redirects the slug an article had before İ became i without any history (a clean checkout keeps it)', () => {
     const article = makeArticle({ id: '000-1', slug: 'istanbul-secimi', formerSlug: 'i\u0307stanbul-secimi', title: 'İstanbul secimi' });
     expect(targets(planRedirects(new Map(), [article], []))).toEqual({

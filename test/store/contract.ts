@@ -259,6 +259,22 @@ export function describeStoreContract(name: string, create: () => Promise<StoreF
         expect(await store.findSubscriber('left@example.org')).toMatchObject({ status: 'active', ...choices });
       });
 
+      it('renames section keys in readers\' choices and pending requests, once each, touching no other reader', async () => {
+        const both = (await store.upsertSubscriber({ email: 'both@example.org', name: null, status: 'active', sections: ['wo-rld', 'world', 'sport'] }, now)).subscriber;
+        await store.upsertSubscriber({ email: 'other@example.org', name: null, status: 'active', sections: ['sport', 'wo-rld-news'] }, now);
+        const asked = (await store.upsertSubscriber({ email: 'asked@example.org', name: null, status: 'active', sections: ['sport'] }, now)).subscriber;
+        await store.setSubscriberStatus(asked.id, 'unsubscribed', now);
+        await store.requestSubscription({ email: 'asked@example.org', name: null, sections: ['wo-rld'] }, now, { source: 'web', detail: null, mail: { nonce: 'n', mailbox: 'asked@example.org' } });
+        expect(await store.renameSectionKeys(new Map([['wo-rld', 'world']]))).toBe(2);
+        expect((await store.findSubscriber('both@example.org'))?.sections).toEqual(['world', 'sport']);
+        expect((await store.findSubscriber('other@example.org'))?.sections).toEqual(['sport', 'wo-rld-news']);
+        expect((await store.findSubscriber('asked@example.org'))?.sections).toEqual(['sport']);
+        expect((await store.readRequest(asked.id))?.sections).toEqual(['world']);
+        expect(await store.renameSectionKeys(new Map([['wo-rld', 'world']]))).toBe(0);
+        expect(await store.renameSectionKeys(new Map())).toBe(0);
+        expect(both.sections).toEqual(['wo-rld', 'world', 'sport']);
+      });
+
       it('reads the name and choices a request will confirm: what it asked for, else what the reader has', async () => {
         const { subscriber } = await store.upsertSubscriber({ email: 'left@example.org', name: 'Left', status: 'active', sections: ['local'] }, now);
         await store.setSubscriberStatus(subscriber.id, 'unsubscribed', now);

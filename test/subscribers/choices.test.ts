@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { knownSections, resolveEditions, resolveSections, splitNames, unknownEditionsWarning } from '../../src/subscribers/choices.js';
+import { formerSectionKeys, knownSections, resolveEditions, resolveSections, splitNames, unknownEditionsWarning } from '../../src/subscribers/choices.js';
 import { makeArticle } from '../fixtures/digest/articles.js';
 
 const sections = knownSections([
@@ -12,6 +12,15 @@ const editions = [
   { id: 'daily', name: 'Daily briefing', schedule: '0 6 * * *', maxArticles: 5 },
   { id: 'weekly', name: 'Weekly digest', schedule: '0 7 * * 1', maxArticles: 10 },
 ];
+
+describe('formerSectionKeys', () => {
+  it('maps the key a label with an invisible character had to its section now, leaving keys of current sections alone', () => {
+    const at = (section: string | null) => makeArticle({ section });
+    // An override at either end made no key of its own (a slug trims its dashes); DIŞ's fold is migration 10's.
+    expect(formerSectionKeys([at('World'), at('Wo\u200bRLD'), at('\u202eSport\u202c'), at('DIŞ HABERLER'), at(null)])).toEqual(new Map([['wo-rld', 'world']]));
+    expect(formerSectionKeys([at('World'), at('Wo-rld')])).toEqual(new Map());
+  });
+});
 
 describe('knownSections', () => {
   it('lists each section once by key, labelled as the newest article writes it', () => {
