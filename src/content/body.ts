@@ -264,22 +264,58 @@ export const MAX_OPEN_TAGS = 5000;
 /** Most Markdown tokens, blocks and their inline parts, a body may make: 1.5 million (a MiB of `#` lines) took over 1 GB to render, 480,000 330 MB. */
 export const MAX_BODY_TOKENS = 600_000;
 
-const VOID_TAGS = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'source', 'track', 'wbr']);
-// Elements whose end tag HTML lets one leave out: the next of their kind closes them (a table of 2,000 rows of
-// `<tr><td>…<td>…`, as valid as any), and the sanitizer's parser does so, so they are never open together.
-const SELF_ENDING_TAGS = new Set(['p', 'li', 'dt', 'dd', 'tr', 'td', 'th', 'thead', 'tbody', 'tfoot', 'option', 'optgroup', 'rb', 'rt', 'rp', 'rtc']);
+const VOID_TAGS = new Set(['area', 'base', 'basefont', 'br', 'col', 'command', 'embed', 'frame', 'hr', 'image', 'img', 'input', 'isindex', 'keygen', 'link', 'meta', 'param', 'source', 'track', 'wbr']);
 
-/** Where in `body` its raw HTML first has more than MAX_OPEN_TAGS tags open (an index), or -1. */
+// Which open elements a new one closes when it is the innermost (htmlparser2's rule, which the sanitizer parses by):
+// `<tr><td>a<td>b` leaves one row and one cell open, `<li><p>x<li><p>x` one more of each per item.
+const P = ['p'];
+const IMPLIES_CLOSE = new Map<string, readonly string[]>([
+  ['tr', ['tr', 'th', 'td']],
+  ['th', ['th']],
+  ['td', ['thead', 'th', 'td']],
+  ['li', ['li']],
+  ['option', ['option']],
+  ['optgroup', ['optgroup', 'option']],
+  ['dd', ['dd', 'dt']],
+  ['dt', ['dd', 'dt']],
+  ['rt', ['rt', 'rp']],
+  ['rp', ['rt', 'rp']],
+  ['tbody', ['thead', 'tbody']],
+  ['tfoot', ['thead', 'tbody']],
+  ...['select', 'input', 'output', 'button', 'datalist', 'textarea'].map((tag): [string, string[]] => [tag, ['input', 'option', 'optgroup', 'select', 'button', 'datalist', 'textarea']]),
+  ...['p', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'address', 'article', 'aside', 'blockquote', 'details', 'div', 'dl', 'fieldset', 'figcaption', 'figure', 'footer', 'form', 'header', 'hr', 'main', 'nav', 'ol', 'pre', 'section', 'table', 'ul'].map((tag): [string, string[]] => [tag, P]),
+]);
+
+/**
+ * Where in `body` its raw HTML first has more than MAX_OPEN_TAGS elements open at once (an index), or -1: the open
+ * elements followed as the sanitizer's parser keeps them, an end tag closing up to its element, `/>` only inside SVG or MathML.
+ */
 export function overOpenTags(body: string): number {
   if (!body.includes('<')) return -1;
-  let open = 0;
+  const stack: string[] = [];
+  const open = new Map<string, number>();
+  const push = (tag: string): void => {
+    stack.push(tag);
+    open.set(tag, (open.get(tag) ?? 0) + 1);
+  };
+  const pop = (): string | undefined => {
+    const tag = stack.pop();
+    if (tag !== undefined) open.set(tag, (open.get(tag) ?? 1) - 1);
+    return tag;
+  };
   for (const match of body.matchAll(/<(\/?)([a-z][a-z0-9-]*)\b[^<>]*?(\/?)>/gi)) {
     const [, closing, name = '', selfClosing] = match;
     const tag = name.toLowerCase();
-    if (VOID_TAGS.has(tag) || SELF_ENDING_TAGS.has(tag)) continue;
-    if (closing) open = Math.max(0, open - 1);
-    else if (selfClosing === '') open++;
-    if (open > MAX_OPEN_TAGS) return match.index;
+    if (VOID_TAGS.has(tag)) continue;
+    if (closing) {
+      if ((open.get(tag) ?? 0) > 0) while (pop() !== tag);
+      continue;
+    }
+    const closes = IMPLIES_CLOSE.get(tag);
+    while (closes && stack.length > 0 && closes.includes(stack[stack.length - 1] ?? '')) pop();
+    if (selfClosing !== '' && ((open.get('svg') ?? 0) > 0 || (open.get('math') ?? 0) > 0)) continue;
+    push(tag);
+    if (stack.length > MAX_OPEN_TAGS) return match.index;
   }
   return -1;
 }

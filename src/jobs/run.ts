@@ -7,6 +7,7 @@ import type { RuntimeOptions } from '../config/options.js';
 import { editionsOf } from '../config/editions.js';
 import { BusyError, InputError } from '../errors.js';
 import type { SiteConfig } from '../config/schema.js';
+import type { Article } from '../content/article.js';
 import { pingWebSub, type WebSubPing } from '../feeds/websub.js';
 import { defaultClaimTtlMs, defaultLeaseTtlMs, Lease, leaseHolder, runLeaseName, withClaims, withLease } from '../store/lease.js';
 import type { BuildResult } from '../site/build.js';
@@ -101,6 +102,33 @@ export function cooperative(options: RuntimeOptions): boolean {
   return isPostgresUrl(options.dbPath);
 }
 
+/** The keys a state value lists as JSON; none when it is missing or damaged. */
+function readKeys(text: string | null): string[] {
+  try {
+    const keys: unknown = JSON.parse(text ?? '[]');
+    return Array.isArray(keys) ? keys.filter((key): key is string => typeof key === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+/** The state key of the former section keys moved already (see moveFormerSectionKeys). */
+const movedSectionKeys = 'section-keys-moved';
+
+/**
+ * Moves readers' choices kept under a section's former key to its key now (see formerSectionKeys), once a key: the
+ * label keeps its spelling, so each publish would find the key again, and scan the list under the writer's lock.
+ */
+async function moveFormerSectionKeys(store: Store, loaded: readonly Article[]): Promise<void> {
+  const renames = formerSectionKeys(loaded);
+  if (renames.size === 0) return;
+  const moved = new Set(readKeys(await store.getState(movedSectionKeys)));
+  for (const key of moved) renames.delete(key);
+  if (renames.size === 0) return;
+  await store.renameSectionKeys(renames);
+  await store.setState(movedSectionKeys, JSON.stringify([...moved, ...renames.keys()]));
+}
+
 /** Makes the digest only if the run lease is free: another process holding it is making this digest. */
 async function underLeaseIfFree(store: Store, make: () => Promise<DigestRecord | null>): Promise<DigestRecord | null> {
   const lease = new Lease(store, runLeaseName, leaseHolder());
@@ -139,7 +167,7 @@ async function publishOn(
     const { config } = built;
     const orphans = await readUnknownEditions(store, config, options.contentDir);
     // Before the digests choose their readers: choices kept under a section's former key are its readers too.
-    await store.renameSectionKeys(formerSectionKeys(built.published));
+    await moveFormerSectionKeys(store, built.loaded);
     const build = orphans === null ? built : { ...built, warnings: [...built.warnings, orphans] };
     const websub =
       config.feeds.websubHub !== null && build.changedFeeds.length > 0 ? await pingWebSub(config.feeds.websubHub, build.changedFeeds) : [];

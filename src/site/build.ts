@@ -4,6 +4,7 @@ import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import type { SiteConfig } from '../config/schema.js';
+import type { Article } from '../content/article.js';
 import { loadSiteConfigCached, type CachedConfig } from '../config/cache.js';
 import type { RuntimeOptions } from '../config/options.js';
 import { join } from 'node:path';
@@ -28,6 +29,8 @@ export interface BuildResult extends WriteResult {
   problems: Problem[];
   /** Things to mend that changed nothing (a catalogue's missing or unknown keys): reported once per build. */
   warnings: Problem[];
+  /** Every article loaded, drafts and those dated later included (`published` has the ones built). */
+  loaded: Article[];
 }
 
 /** Refuses an output folder that is a file, or lies under one, before anything is written. */
@@ -103,7 +106,7 @@ export async function buildSite(options: Pick<RuntimeOptions, 'contentDir' | 'ou
     const beforeManifest = (rendered: readonly string[]): Promise<void> => checkStillHeld(held, options.outDir, rendered, hooks);
     const written = await writeSite(published, config, options.outDir, { copies, facts: { images }, now, templates, pageThreads, beforeManifest, stop: held.signal, keepPending: held.tookOver, previous });
     await saved;
-    return { ...written, config, problems: [...problems, ...imageProblems], warnings: config.locale.warnings };
+    return { ...written, config, problems: [...problems, ...imageProblems], warnings: config.locale.warnings, loaded: articles };
   } finally {
     await held.release();
   }

@@ -3,7 +3,7 @@
 import type { Edition } from '../config/editions.js';
 import type { Problem } from '../errors.js';
 import type { Article } from '../content/article.js';
-import { foldTurkishI, sectionSlug, slugify } from '../content/text.js';
+import { cleanLine, foldTurkishI, sectionSlug, slugify } from '../content/text.js';
 import { groupSections, sortArticles } from '../site/layout.js';
 
 /** A section readers can choose: its key (the slug of `sections/<key>/`) and its label as the site prints it. */
@@ -24,16 +24,18 @@ const words = {
 
 /** The sections of the published articles, by key; the label is the newest article's spelling. */
 export function knownSections(published: readonly Article[]): SectionChoice[] {
-  return groupSections(sortArticles(published)).map((s) => ({ key: s.slug, label: s.label }));
+  // The label as the site's pages print it: without the controls and bidi overrides it may have been written with.
+  return groupSections(sortArticles(published)).map((s) => ({ key: s.slug, label: cleanLine(s.label) }));
 }
 
 /**
  * Section keys readers may have kept that name a section now keyed otherwise, old key → the key now: a label with a
  * character no reader sees (`Wo\u200Brld`) had a key of its own (`wo-rld`) before such characters stopped counting.
- * A key another section has now is left alone.
+ * A key a section of `articles` has now is left alone: pass every article loaded, drafts and those dated later too,
+ * so a section whose articles are all held back keeps its readers.
  */
-export function formerSectionKeys(published: readonly Article[]): Map<string, string> {
-  const labels = new Set(published.flatMap((article) => (article.section === null ? [] : [article.section])));
+export function formerSectionKeys(articles: readonly Article[]): Map<string, string> {
+  const labels = new Set(articles.flatMap((article) => (article.section === null ? [] : [article.section])));
   const current = new Set([...labels].map(sectionSlug));
   const renames = new Map<string, string>();
   for (const label of labels) {

@@ -282,6 +282,11 @@ describe('parseMarkdownArticle problems', () => {
     const table = `---\ntitle: Results\ndate: 2026-11-22\n---\n<table>\n${'<tr><td>Precinct<td>412<td>388\n'.repeat(2000)}</table>\n`;
     const parsedTable = parsed(table);
     expect(parsedTable.html.match(/<tr>/g)).toHaveLength(2000);
+    // Unless one of another kind is innermost: `<li><p>` leaves both open, item after item.
+    expect(problem(`---\ntitle: T\ndate: 2026-11-22\n---\n<ul>${'<li><p>x'.repeat(3000)}</ul>\n`)).toContain('more than 5,000 tags open at once');
+    // An end tag closes what is inside its element too; `/>` closes only inside SVG.
+    expect(parseMarkdownArticle(`---\ntitle: T\ndate: 2026-11-22\n---\n${'<div><b><i>x</div>'.repeat(3000)}<svg>${'<path d="M0"/>'.repeat(6000)}</svg>\n`, '2026/story.md', options).ok).toBe(true);
+    expect(problem(`---\ntitle: T\ndate: 2026-11-22\n---\n${'<span/>'.repeat(6000)}\n`)).toContain('more than 5,000 tags open at once');
   });
 
   it('refuses a body of more Markdown blocks and parts than an article has, before rendering them', () => {

@@ -62,4 +62,18 @@ it('sends a reader who chose a section under the key its invisible character gav
   const report = await publishWith(store, options, new Date('2026-02-01T06:00:00Z'), { editions: ['morning'] });
   expect(report.digest).toMatchObject({ articles: 1, recipients: 2 });
   expect((await store.findSubscriber('bo@example.org'))?.sections).toEqual(['world']);
+  // Once a key: a later choice of `wo-rld` (an old export imported again) is left as it is.
+  await store.upsertSubscriber({ email: 'cy@example.org', name: null, status: 'active', sections: ['wo-rld'] }, new Date());
+  await writeFile(join(dir, 'content', 'later.md'), '---\ntitle: Later story\ndate: 2026-02-01T05:00\nsection: "Wo\u200bRLD"\n---\nThe body.\n');
+  await publishWith(store, options, new Date('2026-02-02T06:00:00Z'), { editions: ['morning'] });
+  expect((await store.findSubscriber('cy@example.org'))?.sections).toEqual(['wo-rld']);
+});
+
+it('leaves the readers of a section whose articles are all drafts for now, though an invisible character gives another its key', async () => {
+  const options = resolveOptions({ content: join(dir, 'content'), out: join(dir, 'public'), outbox: join(dir, 'outbox'), db: join(dir, 'gazette.db') }, {});
+  await writeFile(join(dir, 'content', 'harbour.md'), '---\ntitle: Harbour story\ndate: 2026-01-15T08:00\nsection: "Wo\u200bRLD"\n---\nThe body.\n');
+  await writeFile(join(dir, 'content', 'held.md'), '---\ntitle: Held story\ndate: 2026-01-15T09:00\nsection: Wo Rld\ndraft: true\n---\nThe body.\n');
+  await store.upsertSubscriber({ email: 'bo@example.org', name: null, status: 'active', sections: ['wo-rld'] }, new Date());
+  await publishWith(store, options, new Date('2026-02-01T06:00:00Z'), { editions: ['morning'] });
+  expect((await store.findSubscriber('bo@example.org'))?.sections).toEqual(['wo-rld']);
 });

@@ -19,10 +19,16 @@ describe('formerSectionKeys', () => {
     // An override at either end made no key of its own (a slug trims its dashes); DIŞ's fold is migration 10's.
     expect(formerSectionKeys([at('World'), at('Wo\u200bRLD'), at('\u202eSport\u202c'), at('DIŞ HABERLER'), at(null)])).toEqual(new Map([['wo-rld', 'world']]));
     expect(formerSectionKeys([at('World'), at('Wo-rld')])).toEqual(new Map());
+    // A section of its own with that key, its articles all drafts for now, keeps it.
+    expect(formerSectionKeys([at('Wo\u200bRLD'), makeArticle({ section: 'Wo Rld', draft: true })])).toEqual(new Map());
   });
 });
 
 describe('knownSections', () => {
+  it('labels a section as the pages print it, without a bidi override it was written with', () => {
+    expect(knownSections([makeArticle({ section: '\u202eSport\u202c' })])).toEqual([{ key: 'sport', label: 'Sport' }]);
+  });
+
   it('lists each section once by key, labelled as the newest article writes it', () => {
     expect(sections).toEqual([
       { key: 'local-news', label: 'Local news' },
