@@ -287,37 +287,51 @@ const IMPLIES_CLOSE = new Map<string, readonly string[]>([
 ]);
 
 /**
- * Where in `body` its raw HTML first has more than MAX_OPEN_TAGS elements open at once (an index), or -1: the open
- * elements followed as the sanitizer's parser keeps them, an end tag closing up to its element, `/>` only inside SVG or MathML.
+ * The elements open at once as the sanitizer's parser follows HTML fed to it piece by piece: an end tag closes up to
+ * its element, a start tag first closes what it implies (IMPLIES_CLOSE), `/>` closes only inside SVG or MathML.
+ * `feed` says whether more than MAX_OPEN_TAGS are open after the piece.
  */
-export function overOpenTags(body: string): number {
-  if (!body.includes('<')) return -1;
+function openElements(): { feed(html: string): boolean } {
   const stack: string[] = [];
   const open = new Map<string, number>();
-  const push = (tag: string): void => {
-    stack.push(tag);
-    open.set(tag, (open.get(tag) ?? 0) + 1);
-  };
   const pop = (): string | undefined => {
     const tag = stack.pop();
     if (tag !== undefined) open.set(tag, (open.get(tag) ?? 1) - 1);
     return tag;
   };
-  for (const match of body.matchAll(/<(\/?)([a-z][a-z0-9-]*)\b[^<>]*?(\/?)>/gi)) {
-    const [, closing, name = '', selfClosing] = match;
-    const tag = name.toLowerCase();
-    if (VOID_TAGS.has(tag)) continue;
-    if (closing) {
-      if ((open.get(tag) ?? 0) > 0) while (pop() !== tag);
-      continue;
-    }
-    const closes = IMPLIES_CLOSE.get(tag);
-    while (closes && stack.length > 0 && closes.includes(stack[stack.length - 1] ?? '')) pop();
-    if (selfClosing !== '' && ((open.get('svg') ?? 0) > 0 || (open.get('math') ?? 0) > 0)) continue;
-    push(tag);
-    if (stack.length > MAX_OPEN_TAGS) return match.index;
+  return {
+    feed(html) {
+      for (const [, closing, name = '', selfClosing] of html.matchAll(/<(\/?)([a-z][a-z0-9-]*)\b[^<>]*?(\/?)>/gi)) {
+        const tag = name.toLowerCase();
+        if (VOID_TAGS.has(tag)) continue;
+        if (closing) {
+          if ((open.get(tag) ?? 0) > 0) while (pop() !== tag);
+          continue;
+        }
+        const closes = IMPLIES_CLOSE.get(tag);
+        while (closes && stack.length > 0 && closes.includes(stack[stack.length - 1] ?? '')) pop();
+        if (selfClosing !== '' && ((open.get('svg') ?? 0) > 0 || (open.get('math') ?? 0) > 0)) continue;
+        stack.push(tag);
+        open.set(tag, (open.get(tag) ?? 0) + 1);
+        if (stack.length > MAX_OPEN_TAGS) return true;
+      }
+      return false;
+    },
+  };
+}
+
+/**
+ * The line of the body (from 0) where its raw HTML first has more than MAX_OPEN_TAGS elements open at once, or null.
+ * Only the raw HTML counts: what Markdown makes is closed and nests at most 100 deep, and code is text.
+ */
+export function overOpenTags(tokens: readonly Token[]): number | null {
+  const elements = openElements();
+  for (const token of tokens) {
+    if (token.type === 'html_block' && elements.feed(token.content)) return token.map?.[0] ?? 0;
+    if (token.type !== 'inline') continue;
+    for (const child of token.children ?? []) if (child.type === 'html_inline' && elements.feed(child.content)) return token.map?.[0] ?? 0;
   }
-  return -1;
+  return null;
 }
 
 /** How many tokens markdown-it made of a body: its blocks and their inline parts. */

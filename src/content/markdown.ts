@@ -241,18 +241,18 @@ export function parseMarkdownArticle(source: string, path: string, options: Pars
     return failure(path, front.lineOf('updated'), `updated "${data.updated}" is before date "${data.date}"`, HINTS.updated);
   }
 
-  // The line of the body's character `at` (its first by default), for its problems.
-  const bodyLine = (at = 0): number => prepared.text.slice(0, prepared.text.length - parts.body.length + at).split('\n').length;
-  const deep = overOpenTags(parts.body);
-  if (deep !== -1) {
-    const hint = 'close the tags the HTML opens, or write the body in Markdown';
-    return failure(path, bodyLine(deep), `the body's HTML has more than ${MAX_OPEN_TAGS.toLocaleString('en')} tags open at once here`, hint);
-  }
+  // The file's line of the body's line `at` (from 0; its first by default), for its problems.
+  const bodyLine = (at = 0): number => prepared.text.slice(0, prepared.text.length - parts.body.length).split('\n').length + at;
   const tokens = markdown.parse(parts.body, {});
   const count = tokenCount(tokens);
   if (count > MAX_BODY_TOKENS) {
     const hint = 'split it into several articles, or move the data into a file of its own';
     return failure(path, bodyLine(), `the body makes ${count.toLocaleString('en')} Markdown blocks and parts, over the ${MAX_BODY_TOKENS.toLocaleString('en')} an article may have`, hint);
+  }
+  const deep = overOpenTags(tokens);
+  if (deep !== null) {
+    const hint = 'close the tags the HTML opens, or write the body in Markdown';
+    return failure(path, bodyLine(deep), `the body's HTML has more than ${MAX_OPEN_TAGS.toLocaleString('en')} tags open at once here`, hint);
   }
   const html = renderMarkdownBody(tokens, options.baseUrl);
   const firstParagraph = firstInlineText(tokens, 'paragraph_open');
