@@ -4,6 +4,7 @@
 import type MarkdownItClass from 'markdown-it';
 import type { Renderer as MarkdownRenderer, Token } from 'markdown-it';
 import type { RuleBlock } from 'markdown-it/lib/parser_block.mjs';
+import type * as HtmlParser from 'htmlparser2';
 import { createRequire } from 'node:module';
 import { sanitizeBody } from './sanitize.js';
 import { absoluteUrl } from './url.js';
@@ -264,72 +265,41 @@ export const MAX_OPEN_TAGS = 5000;
 /** Most Markdown tokens, blocks and their inline parts, a body may make: 1.5 million (a MiB of `#` lines) took over 1 GB to render, 480,000 330 MB. */
 export const MAX_BODY_TOKENS = 600_000;
 
-const VOID_TAGS = new Set(['area', 'base', 'basefont', 'br', 'col', 'command', 'embed', 'frame', 'hr', 'image', 'img', 'input', 'isindex', 'keygen', 'link', 'meta', 'param', 'source', 'track', 'wbr']);
-
-// Which open elements a new one closes when it is the innermost (htmlparser2's rule, which the sanitizer parses by):
-// `<tr><td>a<td>b` leaves one row and one cell open, `<li><p>x<li><p>x` one more of each per item.
-const P = ['p'];
-const IMPLIES_CLOSE = new Map<string, readonly string[]>([
-  ['tr', ['tr', 'th', 'td']],
-  ['th', ['th']],
-  ['td', ['thead', 'th', 'td']],
-  ['li', ['li']],
-  ['option', ['option']],
-  ['optgroup', ['optgroup', 'option']],
-  ['dd', ['dd', 'dt']],
-  ['dt', ['dd', 'dt']],
-  ['rt', ['rt', 'rp']],
-  ['rp', ['rt', 'rp']],
-  ['tbody', ['thead', 'tbody']],
-  ['tfoot', ['thead', 'tbody']],
-  ...['select', 'input', 'output', 'button', 'datalist', 'textarea'].map((tag): [string, string[]] => [tag, ['input', 'option', 'optgroup', 'select', 'button', 'datalist', 'textarea']]),
-  ...['p', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'address', 'article', 'aside', 'blockquote', 'details', 'div', 'dl', 'fieldset', 'figcaption', 'figure', 'footer', 'form', 'header', 'hr', 'main', 'nav', 'ol', 'pre', 'section', 'table', 'ul'].map((tag): [string, string[]] => [tag, P]),
-]);
-
-/**
- * The elements open at once as the sanitizer's parser follows HTML fed to it piece by piece: an end tag closes up to
- * its element, a start tag first closes what it implies (IMPLIES_CLOSE), `/>` closes only inside SVG or MathML.
- * `feed` says whether more than MAX_OPEN_TAGS are open after the piece.
- */
-function openElements(): { feed(html: string): boolean } {
-  const stack: string[] = [];
-  const open = new Map<string, number>();
-  const pop = (): string | undefined => {
-    const tag = stack.pop();
-    if (tag !== undefined) open.set(tag, (open.get(tag) ?? 1) - 1);
-    return tag;
-  };
-  return {
-    feed(html) {
-      for (const [, closing, name = '', selfClosing] of html.matchAll(/<(\/?)([a-z][a-z0-9-]*)\b[^<>]*?(\/?)>/gi)) {
-        const tag = name.toLowerCase();
-        if (VOID_TAGS.has(tag)) continue;
-        if (closing) {
-          if ((open.get(tag) ?? 0) > 0) while (pop() !== tag);
-          continue;
-        }
-        const closes = IMPLIES_CLOSE.get(tag);
-        while (closes && stack.length > 0 && closes.includes(stack[stack.length - 1] ?? '')) pop();
-        if (selfClosing !== '' && ((open.get('svg') ?? 0) > 0 || (open.get('math') ?? 0) > 0)) continue;
-        stack.push(tag);
-        open.set(tag, (open.get(tag) ?? 0) + 1);
-        if (stack.length > MAX_OPEN_TAGS) return true;
-      }
-      return false;
-    },
-  };
-}
+/** Thrown from the parser's callback to stop it once too many elements are open. */
+const tooDeep = new Error('too many elements open');
 
 /**
  * The line of the body (from 0) where its raw HTML first has more than MAX_OPEN_TAGS elements open at once, or null.
- * Only the raw HTML counts: what Markdown makes is closed and nests at most 100 deep, and code is text.
+ * The raw HTML is read by the sanitizer's own parser (htmlparser2), as it will be, stopped once past the limit: a
+ * guess at which elements it keeps open missed SVG's foreign content and quoted `<`. What Markdown makes is closed and
+ * nests at most 100 deep, and code is text: only raw HTML counts.
  */
 export function overOpenTags(tokens: readonly Token[]): number | null {
-  const elements = openElements();
+  const pieces: { html: string; line: number }[] = [];
   for (const token of tokens) {
-    if (token.type === 'html_block' && elements.feed(token.content)) return token.map?.[0] ?? 0;
-    if (token.type !== 'inline') continue;
-    for (const child of token.children ?? []) if (child.type === 'html_inline' && elements.feed(child.content)) return token.map?.[0] ?? 0;
+    const line = token.map?.[0] ?? 0;
+    if (token.type === 'html_block') pieces.push({ html: token.content, line });
+    else if (token.type === 'inline') for (const child of token.children ?? []) if (child.type === 'html_inline') pieces.push({ html: child.content, line });
+  }
+  if (pieces.length === 0) return null;
+  let open = 0;
+  const { Parser } = require('htmlparser2') as typeof HtmlParser;
+  const parser = new Parser(
+    {
+      onopentagname: () => {
+        if (++open > MAX_OPEN_TAGS) throw tooDeep;
+      },
+      onclosetag: () => void open--,
+    },
+    { decodeEntities: true },
+  );
+  for (const { html, line } of pieces) {
+    try {
+      parser.write(html);
+    } catch (error) {
+      if (error === tooDeep) return line;
+      throw error;
+    }
   }
   return null;
 }

@@ -287,6 +287,10 @@ describe('parseMarkdownArticle problems', () => {
     // An end tag closes what is inside its element too; `/>` closes only inside SVG.
     expect(parseMarkdownArticle(`---\ntitle: T\ndate: 2026-11-22\n---\n${'<div><b><i>x</div>'.repeat(3000)}<svg>${'<path d="M0"/>'.repeat(6000)}</svg>\n`, '2026/story.md', options).ok).toBe(true);
     expect(problem(`---\ntitle: T\ndate: 2026-11-22\n---\n${'<span/>'.repeat(6000)}\n`)).toContain('more than 5,000 tags open at once');
+    // As the sanitizer's parser reads it: `/>` in SVG's foreign content but not inside its foreignObject, a `<` in quotes.
+    expect(problem(`---\ntitle: T\ndate: 2026-11-22\n---\n<svg><foreignObject>${'<i/>'.repeat(6000)}\n`)).toContain('more than 5,000 tags open at once');
+    expect(problem(`---\ntitle: T\ndate: 2026-11-22\n---\n${'<b title="<">'.repeat(6000)}\n`)).toContain('more than 5,000 tags open at once');
+    expect(parseMarkdownArticle(`---\ntitle: T\ndate: 2026-11-22\n---\n<ul>\n${'<li><p>Item<hr>\n'.repeat(5001)}</ul>\n`, '2026/story.md', options).ok).toBe(true);
     // Code is text, not HTML: an HTML tutorial's fenced or indented example is never counted.
     const tutorial = `---\ntitle: T\ndate: 2026-11-22\n---\n\`\`\`html\n${'<div>\n'.repeat(6000)}\`\`\`\n\n${'    <div>\n'.repeat(6000)}\nText \`${'<b>'.repeat(6000)}\`.\n`;
     expect(parseMarkdownArticle(tutorial, '2026/story.md', options).ok).toBe(true);
