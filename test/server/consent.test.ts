@@ -7,7 +7,7 @@ import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { simpleParser } from 'mailparser';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/log.js';
+import { createLogger, type Logger } from '../../src/log.js';
 import { defaultSubscribeLimits } from '../../src/server/index.js';
 import { migrate } from '../../src/store/migrations.js';
 import { openSqliteDriver } from '../../src/store/sqlite.js';
@@ -230,12 +230,20 @@ describe('confirming', () => {
 });
 
 describe('caps on confirmation mail', () => {
-  it('caps mail per mailbox, plus-tags and case folded, and per hour for the site; answers as usual and logs the cap', async () => {
+  /** A logger whose lines are kept, and the lines among them that say a cap was reached. */
+  const capLog = (): { logger: Logger; caps: () => { cap?: string; mailbox?: string }[] } => {
     const log = new PassThrough();
     const lines: string[] = [];
     log.on('data', (chunk: Buffer) => lines.push(...chunk.toString().trim().split('\n')));
+    const caps = (): { msg: string; cap?: string; mailbox?: string }[] =>
+      lines.map((line) => JSON.parse(line) as { msg: string; cap?: string; mailbox?: string }).filter((e) => e.msg.startsWith('confirmation mail cap reached'));
+    return { logger: createLogger(log), caps };
+  };
+
+  it('caps mail per mailbox, plus-tags and case folded, and per hour for the site; answers as usual and logs the cap', async () => {
+    const { logger, caps } = capLog();
     const h = await harness({
-      logger: createLogger(log),
+      logger,
       limits: { ...defaultSubscribeLimits, mailPerMailbox: { limit: 2, windowMs: 24 * 3_600_000 }, mailPerSite: { limit: 4, windowMs: 3_600_000 } },
     });
     for (const email of ['ada@example.org', 'Ada+news@example.org', 'ADA+x@Example.org', 'ada+y@example.org']) {
@@ -246,8 +254,7 @@ describe('caps on confirmation mail', () => {
     for (const email of ['b@example.org', 'c@example.org', 'd@example.org']) expect((await subscribe(h, email)).status).toBe(200);
     await h.background.settle();
     expect(h.sink.received.map((m) => m.to).sort()).toEqual(['ada+news@example.org', 'ada@example.org', 'b@example.org', 'c@example.org']);
-    const caps = lines.map((line) => JSON.parse(line) as { msg: string; cap?: string; mailbox?: string }).filter((e) => e.msg.startsWith('confirmation mail cap reached'));
-    expect(caps.map((e) => [e.cap, e.mailbox])).toEqual([
+    expect(caps().map((e) => [e.cap, e.mailbox])).toEqual([
       ['mailbox', 'ada@example.org'],
       ['mailbox', 'ada@example.org'],
       ['site', undefined],
@@ -255,11 +262,9 @@ describe('caps on confirmation mail', () => {
   });
 
   it('gives each client a share of the site cap, so a few addresses cannot use it up and shut sign-ups for everyone', async () => {
-    const log = new PassThrough();
-    const lines: string[] = [];
-    log.on('data', (chunk: Buffer) => lines.push(...chunk.toString().trim().split('\n')));
+    const { logger, caps } = capLog();
     const h = await harness({
-      logger: createLogger(log),
+      logger,
       trustProxy: true,
       limits: { ...defaultSubscribeLimits, mailPerClient: { limit: 2, windowMs: 3_600_000 }, mailPerSite: { limit: 5, windowMs: 3_600_000 } },
     });
@@ -269,8 +274,7 @@ describe('caps on confirmation mail', () => {
     expect((await from('203.0.113.9', 'reader@example.org')).status).toBe(200);
     await h.background.settle();
     expect(h.sink.received.map((m) => m.to).sort()).toEqual(['flood1@example.net', 'flood2@example.net', 'reader@example.org']);
-    const caps = lines.map((line) => JSON.parse(line) as { msg: string; cap?: string }).filter((e) => e.msg.startsWith('confirmation mail cap reached'));
-    expect(caps.map((e) => e.cap)).toEqual(['client', 'client']);
+    expect(caps().map((e) => e.cap)).toEqual(['client', 'client']);
   });
 });
 
