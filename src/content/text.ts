@@ -108,9 +108,11 @@ export function cleanBlock(text: string): string {
   return stripControlChars(text).replace(INVISIBLE, '').replace(LINE_SEPARATORS, '\n');
 }
 
-/** An editor's title on one line (front matter may fold it over several), cut to GIVEN_TITLE_MAX. */
+/** An editor's title on one line (front matter may fold it over several), cut to GIVEN_TITLE_MAX; '' when a reader would see nothing of it. */
 export function titleText(text: string): string {
-  return shorten(cleanLine(text), GIVEN_TITLE_MAX);
+  const title = shorten(cleanLine(text), GIVEN_TITLE_MAX);
+  // Only zero-width and other format characters is no headline a reader can see: as good as none.
+  return /[^\p{Cf}\p{Z}\p{Cc}]/u.test(title) ? title : '';
 }
 
 /** Fits a slug into SLUG_MAX characters (and SLUG_MAX_BYTES), cut at a word boundary: a `-` or, in scripts without spaces, between words. */

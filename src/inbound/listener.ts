@@ -4,6 +4,7 @@
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { UsageError } from '../errors.js';
+import { clientKey } from '../server/rate-limit.js';
 import type { Logger } from '../log.js';
 import { resolveInbound, type ReturnEvent } from './events.js';
 import { parseInboundMessage } from './parse.js';
@@ -90,7 +91,8 @@ export async function startInboundListener(deps: InboundDeps): Promise<RunningIn
     disableReverseLookup: true,
     logger: false,
     onConnect(session, callback) {
-      const address = session.remoteAddress;
+      // An IPv6 client has a /64 to connect from, as the web server's limits count it.
+      const address = clientKey(session.remoteAddress);
       const count = open.get(address) ?? 0;
       if (count >= perAddress) {
         logger.info({ outcome: 'refused', remote: address, limit: perAddress }, 'inbound connection refused: too many from one address');

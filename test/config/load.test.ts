@@ -89,6 +89,13 @@ describe('parseSiteConfig', () => {
     expect(lines).toHaveLength(7);
   });
 
+  it('gives one bound a key, the schema\'s, and says what a site.json that is no object must hold', () => {
+    expect(problemsOf(() => parseSiteConfig({ ...minimal, feeds: { limit: 2 ** 60 } }))).toEqual(['site.json: feeds.limit: Too big: expected number to be <=1000']);
+    expect(problemsOf(() => parseSiteConfig(null))).toEqual([
+      'site.json: Invalid input: expected object, received null — site.json holds one JSON object: { "title": …, "baseUrl": …, "author": …, "newsletter": … } (README "Site config")',
+    ]);
+  });
+
   it('refuses a schedule that never fires, which node-cron takes as valid, for the newsletter, an edition and the feeds', () => {
     const lines = problemsOf(() =>
       parseSiteConfig({

@@ -302,6 +302,11 @@ describe('parseMarkdownArticle problems', () => {
     );
   });
 
+  it('takes a title of zero-width characters for none, and the headline from the body', () => {
+    expect(parsed('---\ntitle: "\u200b\u200b\u2060"\ndate: 2026-11-22\n---\n# Harbour reopens\n\nBody.\n').title).toBe('Harbour reopens');
+    expect(problem('---\ntitle: "\u200b"\ndate: 2026-11-22\n---\n')).toContain('no title in the front matter');
+  });
+
   it('keys a section pasted with a zero-width space or a bidi override as the one it looks like, keeping ZWNJ', () => {
     const key = (value: string): string => sectionSlug(parsed(`---\ntitle: T\ndate: 2026-11-22\nsection: "${value}"\n---\nBody.\n`).section ?? '');
     expect(key('Wor\u200bld')).toBe('world');
