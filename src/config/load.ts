@@ -12,16 +12,19 @@ import { siteConfigSchema, type SiteConfig } from './schema.js';
 export function parseSiteConfig(data: unknown, path = 'site.json', catalogues: CatalogueFiles = {}): SiteConfig {
   const result = siteConfigSchema.safeParse(data);
   if (!result.success) {
-    // One bound a key: zod reports `z.int()`'s own (2^53) beside the schema's, and the schema's, last, is the one to heed.
-    const problems = new Map<string, Problem>();
-    for (const [index, issue] of result.error.issues.entries()) {
-      const keys = issue.path.map(String).join('.');
-      const bound = issue.code === 'too_big' || issue.code === 'too_small';
-      if (issue.path.length === 0 && issue.code === 'invalid_type') {
-        problems.set(String(index), { path, message: issue.message, hint: 'site.json holds one JSON object: { "title": …, "baseUrl": …, "author": …, "newsletter": … } (README "Site config")' });
-      } else problems.set(bound ? `${keys}\0${issue.code}` : String(index), { path, message: keys ? `${keys}: ${issue.message}` : issue.message });
-    }
-    throw new InputError('E_CONFIG', [...problems.values()], { cause: result.error });
+    const keysOf = (issue: { path: readonly PropertyKey[] }): string => issue.path.map(String).join('.');
+    // One bound a key: zod reports `z.int()`'s own (2^53) beside the schema's, which comes last and is the one to heed.
+    const issues = result.error.issues.filter(
+      (issue, i, all) => (issue.code !== 'too_big' && issue.code !== 'too_small') || !all.slice(i + 1).some((later) => later.code === issue.code && keysOf(later) === keysOf(issue)),
+    );
+    const problems: Problem[] = issues.map((issue) => {
+      const keys = keysOf(issue);
+      if (keys === '' && issue.code === 'invalid_type') {
+        return { path, message: issue.message, hint: 'site.json holds one JSON object: { "title": …, "baseUrl": …, "author": …, "newsletter": … } (README "Site config")' };
+      }
+      return { path, message: keys ? `${keys}: ${issue.message}` : issue.message };
+    });
+    throw new InputError('E_CONFIG', problems, { cause: result.error });
   }
   const config = result.data;
   return {

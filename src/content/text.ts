@@ -52,13 +52,6 @@ export function foldTurkishI(lower: string): string {
 }
 
 /**
- * What no reader sees in a label: C1 controls, bidi overrides and isolates, soft hyphen, zero-width space, LRM, RLM,
- * word joiner, BOM. A section pasted with one is the section it looks like, not a second one beside it; ZWNJ and ZWJ
- * are not among them: they spell words (Persian) and emoji.
- */
-const UNSEEN = /[\u007F-\u009F\u00AD\u200B\u200E\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]/g;
-
-/**
  * The key of a section: the name of its folder `sections/<key>/` and of the readers' choice of it. The slug of the
  * label without what no reader sees, with the Turkish i's folded, so that `DIŞ HABERLER` and `Dış Haberler` (wire copy
  * and the desk's own) are one section, and `Wor\u200Bld` is `World`'s.
@@ -66,7 +59,6 @@ const UNSEEN = /[\u007F-\u009F\u00AD\u200B\u200E\u200F\u202A-\u202E\u2060\u2066-
 export function sectionSlug(label: string): string {
   return foldTurkishI(slugify(label.replace(UNSEEN, '')));
 }
-
 
 /**
  * The slug rule of Gazette before readable URLs (ASCII only, accents folded). Article ids are made with it,
@@ -84,7 +76,14 @@ export function legacySlugify(value: string): string {
 // C1 controls and DEL (invisible, read as "…" by some parsers) and the bidi embeddings, overrides and isolates
 // (U+202A–U+202E, U+2066–U+2069), which reorder the text around them in readers that honour them. The bidi
 // marks (LRM, RLM, ALM) stay: they only give a neutral character a direction.
-const INVISIBLE = /[\u007F-\u009F\u202A-\u202E\u2066-\u2069]/g;
+const INVISIBLE_CHARS = '\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069';
+const INVISIBLE = new RegExp(`[${INVISIBLE_CHARS}]`, 'g');
+/**
+ * What no reader sees in a label: INVISIBLE's, and soft hyphen, zero-width space, LRM, RLM, word joiner, BOM. A
+ * section pasted with one is the section it looks like, not a second one beside it; ZWNJ and ZWJ are not among them:
+ * they spell words (Persian) and emoji.
+ */
+const UNSEEN = new RegExp(`[${INVISIBLE_CHARS}\\u00AD\\u200B\\u200E\\u200F\\u2060\\uFEFF]`, 'g');
 const LINE_SEPARATORS = /[\u2028\u2029]/g;
 // What cleanBlock changes (XML_ILLEGAL, INVISIBLE, LINE_SEPARATORS), and for cleanLine also whitespace other than
 // single inner spaces: text without any of it is returned as it is.

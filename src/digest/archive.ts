@@ -5,7 +5,7 @@ import { writeIfChanged } from '../files.js';
 import type { Store } from '../store/types.js';
 import type { MarkedDigest } from './assemble.js';
 import type { RenderHtml } from './email.js';
-import { archiveDir } from '../site/layout.js';
+import { archiveIndexPath } from '../site/layout.js';
 import { renderDigestIndex, renderWebDigest } from './render.js';
 import { digestWebPath, type DigestAddress } from './urls.js';
 
@@ -30,7 +30,7 @@ export async function writeDigestArchive(
     `${digestWebPath(config, digest)}index.html`,
     renderWebDigest(digest, config),
   ]);
-  files.push([`${archiveDir}index.html`, await renderDigestIndex(digests, config, renderHtml)]);
+  files.push([archiveIndexPath, await renderDigestIndex(digests, config, renderHtml)]);
   const written: string[] = [];
   for (const [path, text] of files) if (await writeIfChanged(join(outDir, path), text)) written.push(path);
   return written;

@@ -77,7 +77,6 @@ export async function startInboundListener(deps: InboundDeps): Promise<RunningIn
   // Connections served, by session id (the connection's id too): their address and when they came. A refused one is
   // not among them, though it is closed like the others.
   const served = new Map<string, { address: string; since: number }>();
-  const open = new Map<string, number>();
   const server = new SMTPServer({
     name: domain,
     banner: 'Gazette return path',
@@ -93,22 +92,17 @@ export async function startInboundListener(deps: InboundDeps): Promise<RunningIn
     onConnect(session, callback) {
       // An IPv6 client has a /64 to connect from, as the web server's limits count it.
       const address = clientKey(session.remoteAddress);
-      const count = open.get(address) ?? 0;
+      // Counted among at most maxConnections: no tally to keep in step.
+      const count = [...served.values()].filter((connection) => connection.address === address).length;
       if (count >= perAddress) {
         logger.info({ outcome: 'refused', remote: address, limit: perAddress }, 'inbound connection refused: too many from one address');
         return callback(smtpError(421, `4.7.0 too many connections from your address, at most ${perAddress} at once`));
       }
-      open.set(address, count + 1);
       served.set(session.id, { address, since: Date.now() });
       callback();
     },
     onClose(session) {
-      const { address } = served.get(session.id) ?? {};
-      if (address === undefined) return;
       served.delete(session.id);
-      const count = (open.get(address) ?? 1) - 1;
-      if (count > 0) open.set(address, count);
-      else open.delete(address);
     },
     onRcptTo(address, session, callback) {
       const at = address.address.lastIndexOf('@');

@@ -2,11 +2,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeIfChanged } from '../files.js';
-import { archiveDir } from './layout.js';
+import { archiveIndexPath } from './layout.js';
 import { emptyArchiveMarker } from './pages.js';
-
-/** Where the archive's index page goes, under the output folder. */
-export const archiveIndexPath = `${archiveDir}index.html`;
 
 /**
  * Writes the archive's index page of `outDir` as `render` gives it (see renderEmptyArchivePage) when there is none, or

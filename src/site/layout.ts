@@ -15,6 +15,9 @@ export type FeedFormat = keyof typeof feedFiles;
 /** The folder of the digest archive (the mail's "View in your browser"), which `publish` writes. */
 export const archiveDir = 'digests/';
 
+/** The archive's index page, under the output folder. */
+export const archiveIndexPath = `${archiveDir}index.html`;
+
 /** Folders another stage writes into (the digest archive): a build removes nothing there, and writes only the archive's page before there is one (see writeEmptyArchive). */
 export const foreignDirs = [archiveDir] as const;
 

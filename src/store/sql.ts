@@ -346,12 +346,15 @@ function keyPattern(key: string): string {
   return `%,${key},%`;
 }
 
+/** Rows whose comma-separated `column` holds a key. Takes one keyPattern. */
+const hasKey = (column: string): string => `(',' || ${column} || ',') LIKE ?`;
+
 /** Readers who get a section: those of all sections and those who chose it. Takes one LIKE pattern. */
-const sectionClause = "(sections = '' OR (',' || sections || ',') LIKE ?)";
+const sectionClause = `(sections = '' OR ${hasKey('sections')})`;
 
 /** Readers of an edition: those who chose it, and those who never chose when it is the default one. Takes one LIKE pattern. */
 function editionClause(defaultEdition: boolean): string {
-  return `(${defaultEdition ? "editions = '' OR " : ''}(',' || editions || ',') LIKE ?)`;
+  return `(${defaultEdition ? "editions = '' OR " : ''}${hasKey('editions')})`;
 }
 
 function toDigestSummary(row: Omit<DigestRow, 'html' | 'text'>): Omit<DigestRecord, 'html' | 'text' | 'articleSlugs'> {
@@ -644,7 +647,7 @@ export class SqlStore implements Store {
   async renameSectionKeys(renames: ReadonlyMap<string, string>): Promise<number> {
     if (renames.size === 0) return 0;
     const patterns = [...renames.keys()].flatMap((key) => [keyPattern(key), keyPattern(key)]);
-    const where = [...renames.keys()].map(() => "(',' || sections || ',') LIKE ? OR (',' || COALESCE(requested_sections, '') || ',') LIKE ?").join(' OR ');
+    const where = [...renames.keys()].map(() => `${hasKey('sections')} OR ${hasKey("COALESCE(requested_sections, '')")}`).join(' OR ');
     const moved = (stored: string): string => joinKeys([...new Set(splitKeys(stored).map((key) => renames.get(key) ?? key))]);
     return this.driver.transaction(async (tx) => {
       const rows = await tx.query<Pick<SubscriberRow, 'id' | 'sections' | 'requested_sections'>>(`SELECT id, sections, requested_sections FROM subscribers WHERE ${where}`, patterns);
@@ -985,7 +988,7 @@ export class SqlStore implements Store {
   /** One row per active reader of the digest's edition: pending when a block is in their sections, else skipped. */
   private async insertLedger(tx: Queryable, input: DigestInput, at: string): Promise<void> {
     const sections = [...new Set(input.blocks.flatMap((b) => (b.section === null ? [] : [b.section])))];
-    const inSections = ["sections = ''", ...sections.map(() => "(',' || sections || ',') LIKE ?")].join(' OR ');
+    const inSections = ["sections = ''", ...sections.map(() => hasKey('sections'))].join(' OR ');
     const patterns = sections.map(keyPattern);
     await tx.run(
       `INSERT INTO deliveries (digest_number, subscriber_id, status, detail, updated_at)
