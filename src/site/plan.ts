@@ -72,13 +72,29 @@ function articleKey(article: Article): string {
   return `${article.hash}:${article.date.getTime()}:${article.updated?.getTime() ?? ''}:${article.slug}:${article.sourcePath}`;
 }
 
-/** A key over the articles a file shows (see articleKey) and whatever else it says. */
-function keyOf(articles: readonly Article[], ...parts: string[]): string {
+/** The keys of one plan's files. */
+interface PlanKeys {
+  /** A key over the articles a file shows (see articleKey) and whatever else it says. */
+  of: (articles: readonly Article[], ...parts: string[]) => string;
+  /** articleKey, made once per article: most articles are on three files (their page, the home list, their section's list). */
+  article: (article: Article) => string;
+}
+
+/** The PlanKeys of one plan. */
+function planKeys(): PlanKeys {
+  const keys = new Map<Article, string>();
+  const article = (each: Article): string => {
+    let key = keys.get(each);
+    if (key === undefined) keys.set(each, (key = articleKey(each)));
+    return key;
+  };
   // Two updates in all: a native call per part or article would cost more than the hashing.
-  return createHash('sha256')
-    .update(parts.map((part) => `${part}\0`).join(''))
-    .update(articles.map(articleKey).join('\0'))
-    .digest('hex');
+  const of = (articles: readonly Article[], ...parts: string[]): string =>
+    createHash('sha256')
+      .update(parts.map((part) => `${part}\0`).join(''))
+      .update(articles.map(article).join('\0'))
+      .digest('hex');
+  return { of, article };
 }
 
 /** The image facts feeds show of these articles, as a key part: a replaced image file changes the feed. */
@@ -95,9 +111,10 @@ function feedFilesOf(
   baseUrl: string,
   images: ReadonlyMap<string, ImageFile>,
   now: Date | null,
+  keys: PlanKeys,
 ): PlannedFile[] {
   const selfUrls = { rss: urlOf(baseUrl, dir + feedFiles.rss), atom: urlOf(baseUrl, dir + feedFiles.atom), json: urlOf(baseUrl, dir + feedFiles.json) };
-  const key = keyOf(articles, 'feed', channel.title, channel.description, imageKey(articles, images));
+  const key = keys.of(articles, 'feed', channel.title, channel.description, imageKey(articles, images));
   let rendered: ReturnType<typeof renderFeeds> | undefined;
   const render = (format: FeedFormat) => (): string => {
     if (!rendered) {
@@ -115,12 +132,12 @@ function feedFilesOf(
  * The sitemaps and robots.txt. The sitemap's key is what decides its pages and dates (each article's id, slug,
  * section and modified date), not the articles' hashes: a corrected body does not render 10,000 URLs again.
  */
-function planSearchFiles(articles: readonly Article[], pages: readonly SitemapPage[], config: SiteConfig): PlannedFile[] {
-  const sitemapKey = keyOf([], 'sitemap', articles.map((a) => `${a.id} ${a.slug} ${lastModified(a).getTime()} ${a.section ?? ''}`).join('\n'));
+function planSearchFiles(articles: readonly Article[], pages: readonly SitemapPage[], config: SiteConfig, keys: PlanKeys): PlannedFile[] {
+  const sitemapKey = keys.of([], 'sitemap', articles.map((a) => `${a.id} ${a.slug} ${lastModified(a).getTime()} ${a.section ?? ''}`).join('\n'));
   const news = newsArticles(articles);
   return [
     ...planSitemap(config.baseUrl, pages).map((file) => ({ ...file, key: sitemapKey, feedUrl: null })),
-    { path: sitemapFiles.news, key: keyOf(news, 'news'), render: () => renderNewsSitemap(news, config), feedUrl: null },
+    { path: sitemapFiles.news, key: keys.of(news, 'news'), render: () => renderNewsSitemap(news, config), feedUrl: null },
     { path: sitemapFiles.robots, key: 'robots', render: () => renderRobots(config.baseUrl), feedUrl: null },
   ];
 }
@@ -138,6 +155,7 @@ function paginate(articles: readonly Article[]): ListPage[] {
 /** Plans every file Gazette writes for these published articles (in any order). */
 export function planSite(published: readonly Article[], config: SiteConfig, templates: SiteTemplates, facts: PlanFacts = {}): SitePlan {
   const images = facts.images ?? new Map<string, ImageFile>();
+  const keys = planKeys();
   // The loader reports two files with one slug or id; should they still arrive, the newest one owns the page.
   const seen = new Set<string>();
   const seenIds = new Set<string>();
@@ -164,14 +182,14 @@ export function planSite(published: readonly Article[], config: SiteConfig, temp
   };
   const files: PlannedFile[] = [
     { path: stylesheetPath, key: 'css', render: () => templates.css, feedUrl: null },
-    { path: 'subscribe/index.html', key: keyOf([], 'subscribe', nav), render: () => renderSubscribePage(sections, config, templates), feedUrl: null },
+    { path: 'subscribe/index.html', key: keys.of([], 'subscribe', nav), render: () => renderSubscribePage(sections, config, templates), feedUrl: null },
     ...paginate(articles).map((page) => ({
       path: listed(listPageDir('', page.number), page),
-      key: keyOf(page.articles, 'index', String(page.number), String(page.count), nav),
+      key: keys.of(page.articles, 'index', String(page.number), String(page.count), nav),
       render: () => renderIndexPage(page, sections, config, templates),
       feedUrl: null,
     })),
-    ...feedFilesOf('', { ...common, title, description, homeUrl: `${config.baseUrl}/` }, articles.slice(0, limit), itemOf, config.baseUrl, images, facts.now ?? null),
+    ...feedFilesOf('', { ...common, title, description, homeUrl: `${config.baseUrl}/` }, articles.slice(0, limit), itemOf, config.baseUrl, images, facts.now ?? null, keys),
   ];
   const sectionFeeds = new Map<string, PlannedFile[]>();
   const sectionPages = new Map<string, number>();
@@ -186,6 +204,7 @@ export function planSite(published: readonly Article[], config: SiteConfig, temp
       config.baseUrl,
       images,
       facts.now ?? null,
+      keys,
     );
     sectionFeeds.set(section.slug, feeds);
     const pages = paginate(section.articles);
@@ -193,7 +212,7 @@ export function planSite(published: readonly Article[], config: SiteConfig, temp
     files.push(
       ...pages.map((page) => ({
         path: listed(listPageDir(dir, page.number), page),
-        key: keyOf(page.articles, 'section', section.label, String(page.number), String(page.count), nav),
+        key: keys.of(page.articles, 'section', section.label, String(page.number), String(page.count), nav),
         render: () => renderSectionPage(section, page, sections, config, templates),
         feedUrl: null,
       })),
@@ -203,12 +222,12 @@ export function planSite(published: readonly Article[], config: SiteConfig, temp
   for (const article of articles) {
     const dir = articleDir(article.slug);
     pages.push({ dir, articles: [article] });
-    files.push({ path: `${dir}index.html`, key: articleKey(article), render: () => renderArticlePage(article, config, templates), feedUrl: null, article });
+    files.push({ path: `${dir}index.html`, key: keys.article(article), render: () => renderArticlePage(article, config, templates), feedUrl: null, article });
   }
   const history = updateHistory(facts.urls ?? new Map(), articles);
   const redirects = planRedirects(history, articles, sections);
   for (const [dir, { to, title, articles: shown, section }] of redirects) {
-    files.push({ path: `${dir}index.html`, key: keyOf(shown, 'redirect', to, title), render: () => renderRedirectPage(dir, to, title, config, templates), feedUrl: null });
+    files.push({ path: `${dir}index.html`, key: keys.of(shown, 'redirect', to, title), render: () => renderRedirectPage(dir, to, title, config, templates), feedUrl: null });
     if (section === undefined) continue;
     // A feed reader follows no meta refresh: on a static host, a section's old folder goes on serving its feeds, as
     // copies whose self links name the new folder (`serve` answers the old ones with a 301 before any file).
@@ -216,11 +235,11 @@ export function planSite(published: readonly Article[], config: SiteConfig, temp
     // Its later pages lead to the same pages of the new folder.
     for (let number = 2; number <= (sectionPages.get(section) ?? 1); number++) {
       const [from, target] = [listPageDir(dir, number), listPageDir(to, number)];
-      files.push({ path: `${from}index.html`, key: keyOf([], 'redirect', target, title), render: () => renderRedirectPage(from, target, title, config, templates), feedUrl: null });
+      files.push({ path: `${from}index.html`, key: keys.of([], 'redirect', target, title), render: () => renderRedirectPage(from, target, title, config, templates), feedUrl: null });
     }
   }
   const redirectMap = Object.fromEntries([...redirects].map(([dir, redirect]) => [dir, redirect.to]));
-  files.push({ path: redirectsFile, key: keyOf([], 'redirects', JSON.stringify(redirectMap)), render: () => `${JSON.stringify(redirectMap, null, 2)}\n`, feedUrl: null });
-  files.push(...planSearchFiles(articles, pages, config));
+  files.push({ path: redirectsFile, key: keys.of([], 'redirects', JSON.stringify(redirectMap)), render: () => `${JSON.stringify(redirectMap, null, 2)}\n`, feedUrl: null });
+  files.push(...planSearchFiles(articles, pages, config, keys));
   return { files, articles, sections, history };
 }

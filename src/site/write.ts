@@ -106,6 +106,8 @@ export interface Manifest {
   files: Record<string, string>;
   /** What is kept of each article across builds, by its id (absent in manifests of Gazette before corrections and readable URLs). */
   articles?: Record<string, ArticleRecord>;
+  /** The key of the archive's page before the first digest (see writeEmptyArchive), when the build wrote it or found it. */
+  archive?: string;
 }
 
 /** The manifest's record of one article, by id; a part with nothing to keep is absent. */
@@ -152,7 +154,8 @@ function applyHistory(published: readonly Article[], previous: Records, now: Dat
     // A hand-edited or damaged entry counts as no history, never as a bad date; a record with only slugs has no hash yet.
     const kept = typeof before?.changed === 'string' && !Number.isNaN(Date.parse(before.changed)) ? before.changed : undefined;
     const changed = typeof before?.hash !== 'string' ? undefined : before.hash === article.hash ? kept : now.toISOString();
-    dates[article.id] = { hash: article.hash, ...(changed === undefined ? {} : { changed }) };
+    // Written out rather than spread: this runs for every article of every build.
+    dates[article.id] = changed === undefined ? { hash: article.hash } : { hash: article.hash, changed };
     const since = changed === undefined ? undefined : new Date(changed);
     return article.updated !== undefined || since === undefined || since <= article.date ? article : { ...article, updated: since };
   });
@@ -307,7 +310,8 @@ async function writeFiles(published: readonly Article[], config: SiteConfig, out
   const records = recordsOf(previous);
   const now = options.now ?? new Date();
   const dated = applyHistory(published, records, now);
-  const urls = new Map(Object.entries(records).map(([id, record]) => [id, record?.slugs]));
+  const urls = new Map<string, unknown>();
+  for (const id of Object.keys(records)) urls.set(id, records[id]?.slugs);
   const planned = planSite(dated.articles, config, templates, { ...options.facts, now, urls });
   const plan = { ...planned, files: [...planned.files, ...(options.copies ?? [])] as AnyFile[] };
 
@@ -363,7 +367,14 @@ async function writeFiles(published: readonly Article[], config: SiteConfig, out
   }
 
   // Not a planned file: publish's archive replaces it, and the manifest never lists it (nothing removes it).
-  const archive = options.stop?.aborted ? null : await writeEmptyArchive(outDir, () => renderEmptyArchivePage(plan.sections, config, templates), madeDirs);
+  // It shows the section navigation; config, templates and Gazette's code are in the site key.
+  const archiveKey = createHash('sha256')
+    .update(`${site}\0${plan.sections.map((section) => `${section.slug}\0${section.label}`).join('\0')}`)
+    .digest('hex');
+  const previousArchiveKey = previous?.site === site && typeof previous.archive === 'string' ? previous.archive : undefined;
+  const archive = options.stop?.aborted
+    ? null
+    : await writeEmptyArchive(outDir, () => renderEmptyArchivePage(plan.sections, config, templates), { key: archiveKey, previous: previousArchiveKey }, madeDirs);
 
   const files: Record<string, string> = {};
   for (const file of plan.files) files[file.path] = file.key;
@@ -375,7 +386,7 @@ async function writeFiles(published: readonly Article[], config: SiteConfig, out
   }
   const articles: Record<string, ArticleRecord> = dated.dates;
   for (const [id, slugs] of planned.history) articles[id] = { ...articles[id], slugs: [...slugs] };
-  const manifest: Manifest = { version: 1, site, files, articles };
+  const manifest: Manifest = { version: 1, site, files, articles, ...(archive === null ? {} : { archive: archiveKey }) };
   // Last, right before the manifest: a build stopped during its removals may have lost its lock meanwhile too. (The
   // other build's files it removed are written again by the next build, which finds them missing.)
   await options.beforeManifest?.(rendered);

@@ -501,6 +501,21 @@ describe('writeSite', () => {
     expect(await readFile(join(out, 'digests/index.html'), 'utf8')).toBe(published);
   });
 
+  it('renders its archive page again only when what it shows changed: the sections, the config', async () => {
+    await writeSite(makeArticles(3, ['WORLD']), config, out);
+    // A build's page with its marker, but other words: only a build that renders it puts the words back.
+    const page = join(out, 'digests/index.html');
+    const touched = (await readFile(page, 'utf8')).replace('No issue of the newsletter has been sent yet.', 'Touched.');
+    await writeFile(page, touched);
+    expect((await writeSite(makeArticles(3, ['WORLD']), config, out)).written).toEqual([]);
+    expect(await readFile(page, 'utf8')).toBe(touched);
+    const grown = await writeSite(makeArticles(4, ['WORLD', 'Sport']), config, out);
+    expect(grown.written).toContain('digests/index.html');
+    const archive = await readFile(page, 'utf8');
+    expect(archive).toContain('No issue of the newsletter has been sent yet.');
+    expect(archive).toContain('href="../sections/sport/"');
+  });
+
   it('removes pages and sections that are gone, and never what it did not write', async () => {
     const articles = makeArticles(6, ['WORLD', 'Sport']);
     await writeSite(articles, config, out);
