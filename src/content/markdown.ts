@@ -169,9 +169,14 @@ function readFrontMatter(
   const { document, lineOf } = locateFrontMatter(yaml);
   const [error] = document.errors;
   if (error) {
+    const line = (error.linePos?.[0].line ?? 0) + 1;
+    // The parser runs out of stack on lists or maps nested thousands deep, and says only that: no quoting mends it.
+    if (error.message.includes('call stack')) {
+      return failure(path, line, 'the front matter nests lists or maps too deeply to read', 'front matter needs no nesting: write one "key: value" per line, e.g. tags: [politics, economy]');
+    }
     const message = error.message.replace(/ at line \d+, column \d+:[\s\S]*$/, '');
     const hint = 'fix the YAML; quote a value that contains ": " or starts with a special character';
-    return failure(path, (error.linePos?.[0].line ?? 0) + 1, `the front matter is not valid YAML (${message})`, hint);
+    return failure(path, line, `the front matter is not valid YAML (${message})`, hint);
   }
   if (document.contents !== null && !yamlLibrary().isMap(document.contents)) {
     const hint = 'write one "key: value" per line, e.g. title: The headline';

@@ -257,6 +257,14 @@ describe('parseMarkdownArticle problems', () => {
     );
   });
 
+  it('says that front matter nested thousands deep is too deep, not that a value wants quoting', () => {
+    for (const depth of [5_000, 100_000]) {
+      expect(problem(`---\ntitle: Deep\ndate: 2026-11-22\ntags: ${'['.repeat(depth)}${']'.repeat(depth)}\n---\nBody.\n`)).toBe(
+        '2026/story.md:4: the front matter nests lists or maps too deeply to read — front matter needs no nesting: write one "key: value" per line, e.g. tags: [politics, economy]',
+      );
+    }
+  });
+
   it('takes slug: from front matter over the file name and the headline', () => {
     const front = (extra: string): string => `---\ntitle: Harbour reopens\ndate: 2026-11-22\n${extra}---\nBody.\n`;
     expect(parsed(front('slug: Harbour Storm 2026\n'), '2026/harbour-reopens.md')).toMatchObject({ id: 'harbour-reopens', slug: 'harbour-storm-2026' });
