@@ -61,6 +61,18 @@ function localImageUrls(article: Article, imagesUrl: string): string[] {
   return [...new Set([article.image?.url ?? '', ...inBody])].filter((url) => url.startsWith(imagesUrl));
 }
 
+/**
+ * The line of the article file `file` that first names the image `relativePath` of images/ (as written, or
+ * percent-encoded): the parsed article no longer knows where its image came from. Undefined when no line does, or the
+ * file cannot be read (it changed since it was parsed).
+ */
+async function lineNaming(file: string, relativePath: string): Promise<number | undefined> {
+  if (relativePath === '') return undefined;
+  const text = await readFile(file, 'utf8').catch(() => null);
+  const at = [relativePath, encodeURI(relativePath)].map((name) => text?.indexOf(`${imagesDir}/${name}`) ?? -1).find((index) => index >= 0);
+  return at === undefined || text === null ? undefined : text.slice(0, at).split('\n').length;
+}
+
 function unescapeAttr(value: string): string {
   return value.replaceAll('&quot;', '"').replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&');
 }
@@ -85,8 +97,10 @@ export async function readImageFacts(contentDir: string, articles: readonly Arti
     const file = join(contentDir, imagesDir, ...relativePath.split('/'));
     const info = relativePath === '' || relativePath.split('/').includes('..') ? null : await stat(file).catch(() => null);
     if (!info?.isFile()) {
+      const line = await lineNaming(join(contentDir, article.sourcePath), relativePath);
       return {
         path: article.sourcePath,
+        ...(line === undefined ? {} : { line }),
         message: `the image ${url} is not a file in ${imagesDir}/ of the content folder: readers will see a broken image`,
         hint: `add ${imagesDir}/${relativePath || '…'} to the content folder, or correct the image path`,
       };
