@@ -171,7 +171,7 @@ function readFrontMatter(
   if (error) {
     const line = (error.linePos?.[0].line ?? 0) + 1;
     // The parser runs out of stack on lists or maps nested thousands deep, and says only that: no quoting mends it.
-    if (error.message.includes('call stack')) {
+    if (error.message.startsWith('Maximum call stack size exceeded')) {
       return failure(path, line, 'the front matter nests lists or maps too deeply to read', 'front matter needs no nesting: write one "key: value" per line, e.g. tags: [politics, economy]');
     }
     const message = error.message.replace(/ at line \d+, column \d+:[\s\S]*$/, '');

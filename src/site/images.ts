@@ -61,16 +61,43 @@ function localImageUrls(article: Article, imagesUrl: string): string[] {
   return [...new Set([article.image?.url ?? '', ...inBody])].filter((url) => url.startsWith(imagesUrl));
 }
 
+/** Whether a link to `images/…` may start at `at` of `text`: after a delimiter, `/` or `./` after one, or the site's own URL. */
+function startsLink(text: string, at: number, siteUrl: string): boolean {
+  const delimiter = (index: number): boolean => index < 0 || /[\s("'<=:[]/.test(text[index] ?? '');
+  if (delimiter(at - 1)) return true;
+  if (text[at - 1] !== '/') return false;
+  return delimiter(at - 2) || (text[at - 2] === '.' && delimiter(at - 3)) || text.slice(0, at - 1).endsWith(siteUrl);
+}
+
 /**
- * The line of the article file `file` that first names the image `relativePath` of images/ (as written, or
- * percent-encoded): the parsed article no longer knows where its image came from. Undefined when no line does, or the
- * file cannot be read (it changed since it was parsed).
+ * The line of the article file `file` that first links to the image `url` (of `imagesUrl`, the site's images/): as
+ * written, decoded, percent-encoded or with `&amp;`, and only where a link starts and ends (not the tail of another
+ * site's URL). The parsed article no longer knows where its image came from. Undefined when no line does, or the file
+ * cannot be read (it changed since it was parsed).
  */
-async function lineNaming(file: string, relativePath: string): Promise<number | undefined> {
-  if (relativePath === '') return undefined;
+async function lineNaming(file: string, url: string, imagesUrl: string): Promise<number | undefined> {
   const text = await readFile(file, 'utf8').catch(() => null);
-  const at = [relativePath, encodeURI(relativePath)].map((name) => text?.indexOf(`${imagesDir}/${name}`) ?? -1).find((index) => index >= 0);
-  return at === undefined || text === null ? undefined : text.slice(0, at).split('\n').length;
+  if (text === null) return undefined;
+  const written = url.slice(imagesUrl.length);
+  let decoded = written;
+  try {
+    decoded = decodeURIComponent(written);
+  } catch {
+    // kept as written
+  }
+  const names = new Set([written, decoded, encodeURI(decoded)].flatMap((name) => [name, name.replaceAll('&', '&amp;')]));
+  const siteUrl = imagesUrl.slice(0, -`${imagesDir}/`.length - 1);
+  let first = -1;
+  for (const name of names) {
+    const link = `${imagesDir}/${name}`;
+    for (let at = text.indexOf(link); at >= 0 && (first < 0 || at < first); at = text.indexOf(link, at + 1)) {
+      if (startsLink(text, at, siteUrl) && !/[\w%./-]/.test(text[at + link.length] ?? ' ')) {
+        first = at;
+        break;
+      }
+    }
+  }
+  return first < 0 ? undefined : text.slice(0, first).split('\n').length;
 }
 
 function unescapeAttr(value: string): string {
@@ -97,7 +124,7 @@ export async function readImageFacts(contentDir: string, articles: readonly Arti
     const file = join(contentDir, imagesDir, ...relativePath.split('/'));
     const info = relativePath === '' || relativePath.split('/').includes('..') ? null : await stat(file).catch(() => null);
     if (!info?.isFile()) {
-      const line = await lineNaming(join(contentDir, article.sourcePath), relativePath);
+      const line = await lineNaming(join(contentDir, article.sourcePath), url, imagesUrl);
       return {
         path: article.sourcePath,
         ...(line === undefined ? {} : { line }),

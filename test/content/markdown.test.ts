@@ -263,6 +263,8 @@ describe('parseMarkdownArticle problems', () => {
         '2026/story.md:4: the front matter nests lists or maps too deeply to read — front matter needs no nesting: write one "key: value" per line, e.g. tags: [politics, economy]',
       );
     }
+    // The parser quotes the line in its message: a line about call stacks is still only bad YAML.
+    expect(problem('---\ntitle: Fine\ndate: 2026-11-22\nsummary: The call stack: a primer\n---\nBody.\n')).toContain('is not valid YAML (Nested mappings are not allowed');
   });
 
   it('takes slug: from front matter over the file name and the headline', () => {

@@ -81,11 +81,13 @@ describe('local images', () => {
   });
 
   it('reports an image file that does not exist at the line that names it, and still publishes the article with it', async () => {
-    await writeFile(join(content, 'harbour.md'), story('Text.\n\nWith ![a map](/images/map%20of%20the%20bay.png).', 'image: /images/missing.jpg\n'));
+    const body = 'Source: <https://cdn.example.com/images/map%20of%20the%20bay.png>\n\nWith ![a map](/images/map%20of%20the%20bay.png).\n\n<img src="/images/tides&amp;winds.png" alt="Tides">';
+    await writeFile(join(content, 'harbour.md'), story(body, 'image: /images/missing.jpg\n'));
     const result = await buildSite({ contentDir: content, outDir: out }, new Date('2026-11-21T00:00:00Z'));
     expect(result.problems.map((p) => `${p.path}:${p.line}: ${p.message}`)).toEqual([
       'harbour.md:4: the image https://news.example.org/images/missing.jpg is not a file in images/ of the content folder: readers will see a broken image',
       'harbour.md:8: the image https://news.example.org/images/map%20of%20the%20bay.png is not a file in images/ of the content folder: readers will see a broken image',
+      'harbour.md:10: the image https://news.example.org/images/tides&winds.png is not a file in images/ of the content folder: readers will see a broken image',
     ]);
     expect(result.published.map((a) => a.slug)).toEqual(['harbour']);
     expect((await feed()).items[0]?.image).toBe('https://news.example.org/images/missing.jpg');
