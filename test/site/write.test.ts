@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Article } from '../../src/content/article.js';
-import { manifestFile, pendingFile, writeSite } from '../../src/site/write.js';
+import { lookForFiles, manifestFile, pendingFile, readManifest, writeSite } from '../../src/site/write.js';
 import { startWorker, workerModule } from '../../src/threads.js';
 import { makeArticle, makeArticles, makeSiteConfig } from '../fixtures/feeds/factory.js';
 import { parseXml } from '../fixtures/feeds/xml.js';
@@ -463,6 +463,38 @@ describe('writeSite', () => {
     expect((await writeSite(moved, config, out)).written.sort()).toEqual([...pages].sort());
   });
 
+  it('looks for the files of the last build between turns of the event loop, and hands what it found to the next build', async () => {
+    const articles = makeArticles(3, ['WORLD']);
+    await writeSite(articles, config, out);
+    const manifest = readManifest(out);
+    const paths = Object.keys(manifest?.files ?? {});
+    await rm(join(out, 'feed.json'));
+    const lookout = lookForFiles(out, manifest);
+    expect(lookout.seen.size).toBe(0);
+    await new Promise(setImmediate);
+    expect([...lookout.seen.keys()].sort()).toEqual(paths.sort());
+    expect([...lookout.seen].filter(([, there]) => !there).map(([path]) => path)).toEqual(['feed.json']);
+    // What it found is what the build skips: the page it saw gone is written again.
+    expect((await writeSite(articles, config, out, { lookout, previous: manifest })).written).toEqual(['feed.json']);
+  });
+
+  it('stops looking when asked, and the build looks for the rest itself', async () => {
+    const articles = makeArticles(300, ['WORLD']);
+    await writeSite(articles, config, out);
+    const manifest = readManifest(out);
+    const lookout = lookForFiles(out, manifest);
+    await new Promise(setImmediate);
+    const after = lookout.seen.size;
+    expect(after).toBeGreaterThan(0);
+    expect(after).toBeLessThan(Object.keys(manifest?.files ?? {}).length);
+    lookout.stop();
+    await new Promise(setImmediate);
+    expect(lookout.seen.size).toBe(after);
+    const unseen = Object.keys(manifest?.files ?? {}).find((path) => !lookout.seen.has(path) && path.endsWith('index.html')) ?? '';
+    await rm(join(out, unseen));
+    expect((await writeSite(articles, config, out, { lookout, previous: manifest })).written).toEqual([unseen]);
+  });
+
   it('writes a deleted feed or stylesheet again though its folder is still there', async () => {
     const articles = makeArticles(3, ['WORLD']);
     await writeSite(articles, config, out);
@@ -514,6 +546,18 @@ describe('writeSite', () => {
     const archive = await readFile(page, 'utf8');
     expect(archive).toContain('No issue of the newsletter has been sent yet.');
     expect(archive).toContain('href="../sections/sport/"');
+  });
+
+  it('renders its archive page again after a build that stopped before its manifest', async () => {
+    const articles = makeArticles(3);
+    await writeSite(articles, config, out);
+    const stopped = writeSite(articles, { ...config, title: 'The Evening Post' }, out, {
+      beforeManifest: () => Promise.reject(new Error('lock lost')),
+    });
+    await expect(stopped).rejects.toThrow('lock lost');
+    expect(await readFile(join(out, 'digests/index.html'), 'utf8')).toContain('The Evening Post');
+    expect((await writeSite(articles, config, out)).written).toContain('digests/index.html');
+    expect(await readFile(join(out, 'digests/index.html'), 'utf8')).not.toContain('The Evening Post');
   });
 
   it('removes pages and sections that are gone, and never what it did not write', async () => {
