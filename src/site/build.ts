@@ -17,7 +17,7 @@ import { planImages, readImageFacts } from './images.js';
 import { loadSiteTemplates, type SiteTemplates } from './templates.js';
 import { endingOnError, startWorkers } from '../threads.js';
 import { lockOutDir, type LockHooks, type OutDirLock } from './lock.js';
-import { addPending, lookForFiles, manifestFile, readManifest, siteKey, startPageThreads, urlHolders, writeSite, type Lookout, type WriteResult } from './write.js';
+import { addPending, manifestFile, readManifest, siteKey, startPageThreads, urlHolders, writeSite, type WriteResult } from './write.js';
 
 /** The folder of the parsed articles of the last build, beside its manifest in the output folder (hidden: never served). */
 export const articleCacheDir = '.gazette-cache';
@@ -88,12 +88,10 @@ export async function buildSite(options: Pick<RuntimeOptions, 'contentDir' | 'ou
         () => [],
       );
   const { site, templates, cache, held } = await openBuild(options, cacheDir, hooks).catch(endingOnError(threads));
-  let lookout: Lookout | undefined;
   try {
     const { config } = site;
     const parseOptions = { timezone: config.timezone, baseUrl: config.baseUrl, languages: config.languages };
     const previous = readManifest(options.outDir);
-    lookout = lookForFiles(options.outDir, previous);
     const heldBy = (): Map<string, string> => urlHolders(previous);
     const { articles, problems } = await loadArticles(options.contentDir, parseOptions, { cache, listing, parseThreads: await threads, heldBy });
     // Written while the pages are (a shard a turn): the cache already holds what it will keep.
@@ -106,11 +104,10 @@ export async function buildSite(options: Pick<RuntimeOptions, 'contentDir' | 'ou
     const facts = Promise.all([readImageFacts(options.contentDir, published, config.baseUrl), planImages(options.contentDir)]);
     const [{ images, problems: imageProblems }, copies] = await facts.catch(endingOnError(pageThreads));
     const beforeManifest = (rendered: readonly string[]): Promise<void> => checkStillHeld(held, options.outDir, rendered, hooks);
-    const written = await writeSite(published, config, options.outDir, { copies, facts: { images }, now, templates, pageThreads, beforeManifest, stop: held.signal, keepPending: held.tookOver, previous, lookout });
+    const written = await writeSite(published, config, options.outDir, { copies, facts: { images }, now, templates, pageThreads, beforeManifest, stop: held.signal, keepPending: held.tookOver, previous });
     await saved;
     return { ...written, config, problems: [...problems, ...imageProblems], warnings: config.locale.warnings, loaded: articles };
   } finally {
-    lookout?.stop();
     await held.release();
   }
 }

@@ -81,8 +81,6 @@ interface WriteOptions {
   stop?: AbortSignal;
   /** The manifest of the last build, when the caller read it already (undefined: read here). */
   previous?: Manifest | null;
-  /** The last build's files looked for already (see lookForFiles): stopped, and the rest looked for here. */
-  lookout?: Lookout;
   /** Leaves the pending list for the next build to render again: an earlier build, stopped rather than killed, may resume and write its files. */
   keepPending?: boolean;
 }
@@ -243,45 +241,15 @@ function isMissing(error: unknown): boolean {
   return code === 'ENOENT' || code === 'ENAMETOOLONG';
 }
 
-/** Whether each of the last build's files is there, as far as lookForFiles has looked, by path. */
-export interface Lookout {
-  seen: ReadonlyMap<string, boolean>;
-  /** Ends the looking: whatever is left is looked for when it is needed. */
-  stop: () => void;
-}
-
 /**
- * Looks for the files of the last build (`previous`) in `outDir`, a chunk a turn of the event loop: a rebuild waits on
- * its other threads (the stats, the parse of the edited files) meanwhile, and the 20–25 ms these lookups cost at
- * 10,000 pages fill that wait instead of coming after it.
+ * The paths among `paths` that are there, each looked for itself: a page's file can go while its folder stays. For
+ * 10,000 pages that is 20–25 ms of a rebuild, where listing their folders (the witness this replaced) took 12–17 ms
+ * and missed such a file.
  */
-export function lookForFiles(outDir: string, previous: Manifest | null): Lookout {
-  const seen = new Map<string, boolean>();
-  const paths = Object.keys(previous?.files ?? {});
-  const base = join(outDir, '/');
-  let next = 0;
-  let timer: NodeJS.Immediate | undefined;
-  const chunk = (): void => {
-    for (const end = Math.min(next + 256, paths.length); next < end; next++) {
-      const path = paths[next] as string;
-      seen.set(path, existsSync(base + path));
-    }
-    timer = next < paths.length ? setImmediate(chunk) : undefined;
-  };
-  timer = setImmediate(chunk);
-  return { seen, stop: () => clearImmediate(timer) };
-}
-
-/**
- * The paths among `paths` that are there, each looked for itself (unless `lookout` has): a page's file can go while its
- * folder stays. For 10,000 pages that is 20–25 ms of a rebuild, where listing their folders (the witness this replaced)
- * took 12–17 ms and missed such a file.
- */
-function present(outDir: string, paths: readonly string[], lookout?: Lookout): Set<string> {
-  lookout?.stop();
+function present(outDir: string, paths: readonly string[]): Set<string> {
   // Joined once: path.join for each of 10,000 files cost more than the lookups.
   const base = join(outDir, '/');
-  return new Set(paths.filter((path) => lookout?.seen.get(path) ?? existsSync(base + path)));
+  return new Set(paths.filter((path) => existsSync(base + path)));
 }
 
 /** Writes one of the build's own files (manifest, pending list) synchronously; whatever stands in its place is damage, and goes. */
@@ -349,7 +317,7 @@ async function writeFiles(published: readonly Article[], config: SiteConfig, out
 
   // A file whose key is the previous build's and which is still there is unchanged: it is not even rendered.
   // One that is not there is written without reading first (in an empty folder, none is read).
-  const there = present(outDir, plan.files.map((file) => file.path), options.lookout);
+  const there = present(outDir, plan.files.map((file) => file.path));
   const skipped = new Set(plan.files.filter((file) => previousKeys[file.path] === file.key && there.has(file.path)));
   const changed = new Set<AnyFile>();
   const madeDirs = new Set<string>();

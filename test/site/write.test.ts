@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Article } from '../../src/content/article.js';
-import { lookForFiles, manifestFile, pendingFile, readManifest, writeSite } from '../../src/site/write.js';
+import { manifestFile, pendingFile, writeSite } from '../../src/site/write.js';
 import { startWorker, workerModule } from '../../src/threads.js';
 import { makeArticle, makeArticles, makeSiteConfig } from '../fixtures/feeds/factory.js';
 import { parseXml } from '../fixtures/feeds/xml.js';
@@ -461,38 +461,6 @@ describe('writeSite', () => {
     const pages = ['articles/article-00002/index.html', 'page/2/index.html', 'sections/world/page/2/index.html', 'articles/article-00001/index.html'];
     for (const page of pages) await rm(join(out, page));
     expect((await writeSite(moved, config, out)).written.sort()).toEqual([...pages].sort());
-  });
-
-  it('looks for the files of the last build between turns of the event loop, and hands what it found to the next build', async () => {
-    const articles = makeArticles(3, ['WORLD']);
-    await writeSite(articles, config, out);
-    const manifest = readManifest(out);
-    const paths = Object.keys(manifest?.files ?? {});
-    await rm(join(out, 'feed.json'));
-    const lookout = lookForFiles(out, manifest);
-    expect(lookout.seen.size).toBe(0);
-    await new Promise(setImmediate);
-    expect([...lookout.seen.keys()].sort()).toEqual(paths.sort());
-    expect([...lookout.seen].filter(([, there]) => !there).map(([path]) => path)).toEqual(['feed.json']);
-    // What it found is what the build skips: the page it saw gone is written again.
-    expect((await writeSite(articles, config, out, { lookout, previous: manifest })).written).toEqual(['feed.json']);
-  });
-
-  it('stops looking when asked, and the build looks for the rest itself', async () => {
-    const articles = makeArticles(300, ['WORLD']);
-    await writeSite(articles, config, out);
-    const manifest = readManifest(out);
-    const lookout = lookForFiles(out, manifest);
-    await new Promise(setImmediate);
-    const after = lookout.seen.size;
-    expect(after).toBeGreaterThan(0);
-    expect(after).toBeLessThan(Object.keys(manifest?.files ?? {}).length);
-    lookout.stop();
-    await new Promise(setImmediate);
-    expect(lookout.seen.size).toBe(after);
-    const unseen = Object.keys(manifest?.files ?? {}).find((path) => !lookout.seen.has(path) && path.endsWith('index.html')) ?? '';
-    await rm(join(out, unseen));
-    expect((await writeSite(articles, config, out, { lookout, previous: manifest })).written).toEqual([unseen]);
   });
 
   it('writes a deleted feed or stylesheet again though its folder is still there', async () => {
