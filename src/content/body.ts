@@ -265,6 +265,53 @@ export const MAX_OPEN_TAGS = 5000;
 /** Most Markdown tokens, blocks and their inline parts, a body may make: 1.5 million (a MiB of `#` lines) took over 1 GB to render, 480,000 330 MB. */
 export const MAX_BODY_TOKENS = 600_000;
 
+/** The parse's environment: how many tokens it has made so far (see spend). */
+interface TokenBudget {
+  bodyTokens: number;
+}
+
+/** Thrown from the parser once a body has made more than MAX_BODY_TOKENS tokens. */
+const overBudget = new Error('too many tokens');
+
+/** Counts a token against the parse's budget, throwing overBudget past it; a parse without a budget counts nothing. */
+function spend(env: Partial<TokenBudget> | undefined): void {
+  if (env?.bodyTokens !== undefined && ++env.bodyTokens > MAX_BODY_TOKENS) throw overBudget;
+}
+
+// Each token is counted as it is made, so a body over the limit is stopped there: counted once parsed, a MiB of list
+// items had made 1.5 million tokens first, and the build peaked at 510 MB. The states' own methods are wrapped, not
+// subclassed: a subclass of the block state (made by lineIndexedState) slowed all parsing by a fifth. Text tokens are
+// made by pushPending. Another parser of this process counts nothing: its parse has no budget.
+for (const State of [BlockState, markdown.inline.State]) {
+  const { push } = State.prototype;
+  State.prototype.push = function countedPush(this: InstanceType<typeof State>, type: string, tag: string, nesting: Token['nesting']): Token {
+    spend(this.env as Partial<TokenBudget>);
+    return push.call(this, type, tag, nesting);
+  };
+}
+const { pushPending } = markdown.inline.State.prototype;
+markdown.inline.State.prototype.pushPending = function countedPushPending(): Token {
+  spend(this.env as Partial<TokenBudget>);
+  return pushPending.call(this);
+};
+
+/**
+ * The tokens of a Markdown body, or, when it makes more than MAX_BODY_TOKENS, how many (null: the parse was stopped
+ * there, so more than that).
+ */
+export function parseMarkdownBody(body: string): { ok: true; tokens: Token[] } | { ok: false; count: number | null } {
+  let tokens: Token[];
+  try {
+    tokens = markdown.parse(body, { bodyTokens: 0 } satisfies TokenBudget);
+  } catch (error) {
+    if (error === overBudget) return { ok: false, count: null };
+    throw error;
+  }
+  // Tokens the core rules make after the parse (linkify's links) are not counted as they are made.
+  const count = tokenCount(tokens);
+  return count > MAX_BODY_TOKENS ? { ok: false, count } : { ok: true, tokens };
+}
+
 /** Thrown from the parser's callback to stop it once too many elements are open. */
 const tooDeep = new Error('too many elements open');
 
@@ -305,7 +352,7 @@ export function overOpenTags(tokens: readonly Token[]): number | null {
 }
 
 /** How many tokens markdown-it made of a body: its blocks and their inline parts. */
-export function tokenCount(tokens: readonly Token[]): number {
+function tokenCount(tokens: readonly Token[]): number {
   let count = tokens.length;
   for (const token of tokens) count += token.children?.length ?? 0;
   return count;

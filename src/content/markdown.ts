@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import type * as Yaml from 'yaml';
 import type * as Zod from 'zod';
 import { parseArticleDate } from './dates.js';
-import { markdown, MAX_BODY_TOKENS, MAX_OPEN_TAGS, overOpenTags, renderMarkdownBody, tokenCount } from './body.js';
+import { MAX_BODY_TOKENS, MAX_OPEN_TAGS, overOpenTags, parseMarkdownBody, renderMarkdownBody } from './body.js';
 import { absoluteUrl } from './url.js';
 import {
   articleKeys,
@@ -248,12 +248,17 @@ export function parseMarkdownArticle(source: string, path: string, options: Pars
 
   // The file's line of the body's line `at` (from 0; its first by default), for its problems.
   const bodyLine = (at = 0): number => prepared.text.slice(0, prepared.text.length - parts.body.length).split('\n').length + at;
-  const tokens = markdown.parse(parts.body, {});
-  const count = tokenCount(tokens);
-  if (count > MAX_BODY_TOKENS) {
+  const parsed = parseMarkdownBody(parts.body);
+  if (!parsed.ok) {
     const hint = 'split it into several articles, or move the data into a file of its own';
-    return failure(path, bodyLine(), `the body makes ${count.toLocaleString('en')} Markdown blocks and parts, over the ${MAX_BODY_TOKENS.toLocaleString('en')} an article may have`, hint);
+    const limit = MAX_BODY_TOKENS.toLocaleString('en');
+    const what =
+      parsed.count === null
+        ? `the body makes more than ${limit} Markdown blocks and parts, the most an article may have`
+        : `the body makes ${parsed.count.toLocaleString('en')} Markdown blocks and parts, over the ${limit} an article may have`;
+    return failure(path, bodyLine(), what, hint);
   }
+  const { tokens } = parsed;
   const deep = overOpenTags(tokens);
   if (deep !== null) {
     const hint = 'close the tags the HTML opens, or write the body in Markdown';

@@ -306,10 +306,15 @@ describe('parseMarkdownArticle problems', () => {
     expect(parseMarkdownArticle(tutorial, '2026/story.md', options).ok).toBe(true);
   });
 
-  it('refuses a body of more Markdown blocks and parts than an article has, before rendering them', () => {
-    expect(problem(`---\ntitle: T\ndate: 2026-11-22\n---\n${'#\n'.repeat(200_001)}`)).toBe(
-      '2026/story.md:5: the body makes 600,003 Markdown blocks and parts, over the 600,000 an article may have — split it into several articles, or move the data into a file of its own',
-    );
+  it('stops parsing a body at the most Markdown blocks and parts an article may have, and refuses it', () => {
+    // Stopped as the parser makes them, whether blocks, their inline parts or the text between those: not after the whole MiB.
+    for (const body of ['#\n'.repeat(200_001), '- a\n'.repeat(250_000), '*a* '.repeat(250_000)]) {
+      expect(problem(`---\ntitle: T\ndate: 2026-11-22\n---\n${body}`)).toBe(
+        '2026/story.md:5: the body makes more than 600,000 Markdown blocks and parts, the most an article may have — split it into several articles, or move the data into a file of its own',
+      );
+    }
+    // One under the limit is read.
+    expect(parseMarkdownArticle(`---\ntitle: T\ndate: 2026-11-22\n---\n${'#\n'.repeat(199_999)}`, '2026/story.md', options).ok).toBe(true);
   });
 
   it('takes a title of zero-width characters for none, and the headline from the body', () => {
