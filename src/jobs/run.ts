@@ -9,7 +9,8 @@ import { BusyError, InputError } from '../errors.js';
 import type { SiteConfig } from '../config/schema.js';
 import type { Article } from '../content/article.js';
 import { pingWebSub, type WebSubPing } from '../feeds/websub.js';
-import { defaultClaimTtlMs, defaultLeaseTtlMs, Lease, leaseHolder, runLeaseName, withClaims, withLease } from '../store/lease.js';
+import { holderId } from '../processes.js';
+import { defaultClaimTtlMs, defaultLeaseTtlMs, Lease, runLeaseName, withClaims, withLease } from '../store/lease.js';
 import type { BuildResult } from '../site/build.js';
 import type { LockHooks } from '../site/lock.js';
 import { isPostgresUrl, openStore } from '../store/index.js';
@@ -80,7 +81,7 @@ export async function deliver(
     };
     if (!cooperative(options)) return await sendPending(store, transport, config, run);
     const ttlMs = settings.claimSeconds === undefined ? defaultClaimTtlMs : settings.claimSeconds * 1000;
-    return await withClaims(store, leaseHolder(), ttlMs, ({ claim, pending, signal }) =>
+    return await withClaims(store, holderId(), ttlMs, ({ claim, pending, signal }) =>
       sendPending(store, transport, config, { ...run, claim, pending, signal: hooks.signal ? AbortSignal.any([hooks.signal, signal]) : signal }),
     );
   } finally {
@@ -131,7 +132,7 @@ async function moveFormerSectionKeys(store: Store, loaded: readonly Article[]): 
 
 /** Makes the digest only if the run lease is free: another process holding it is making this digest. */
 async function underLeaseIfFree(store: Store, make: () => Promise<DigestRecord | null>): Promise<DigestRecord | null> {
-  const lease = new Lease(store, runLeaseName, leaseHolder());
+  const lease = new Lease(store, runLeaseName, holderId());
   if (!(await lease.acquire())) return null;
   try {
     return await make();
@@ -231,7 +232,7 @@ async function underLease(
 ): Promise<RunReport> {
   const store = await openStore(options);
   try {
-    return await withLease(store, runLeaseName, leaseHolder(), defaultLeaseTtlMs, (signal) => work(store, { ...hooks, signal }), {
+    return await withLease(store, runLeaseName, holderId(), defaultLeaseTtlMs, (signal) => work(store, { ...hooks, signal }), {
       ...(hooks.signal ? { signal: hooks.signal } : {}),
     });
   } finally {

@@ -8,7 +8,8 @@ import { editionsOf } from '../config/editions.js';
 import type { SiteConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/index.js';
-import { clockToleranceMs, defaultLeaseTtlMs, Lease, leaseHolder, runLeaseName } from '../store/lease.js';
+import { holderId } from '../processes.js';
+import { clockToleranceMs, defaultLeaseTtlMs, Lease, runLeaseName } from '../store/lease.js';
 import { nextGapFire } from './gaps.js';
 import {
   editionScheduleName,
@@ -155,7 +156,7 @@ class CronScheduler implements Scheduler {
   constructor(options: SchedulerOptions) {
     this.store = options.store;
     this.logger = options.logger;
-    this.holder = options.holder ?? leaseHolder();
+    this.holder = options.holder ?? holderId();
     this.lease = new Lease(this.store, runLeaseName, this.holder, { ttlMs: options.leaseTtlMs ?? defaultLeaseTtlMs });
     const { config, jobs } = options;
     this.help = jobs.help;

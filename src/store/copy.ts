@@ -3,7 +3,8 @@
 // again completes without duplicates. Leases are not copied: they belong to the processes of the source.
 import { BusyError, StoreError, UsageError } from '../errors.js';
 import type { Driver, Params } from './driver.js';
-import { defaultClaimTtlMs, defaultLeaseTtlMs, leaseHolder, runLeaseName, withClaims, withLease } from './lease.js';
+import { holderId } from '../processes.js';
+import { defaultClaimTtlMs, defaultLeaseTtlMs, runLeaseName, withClaims, withLease } from './lease.js';
 import { migrate } from './migrations.js';
 import { SqlStore } from './sql.js';
 
@@ -144,7 +145,7 @@ export async function copyDatabase(from: Driver, to: Driver, options: { force: b
   await migrate(to);
   // Under the run lease of both: a send working on the source meanwhile left a copy whose ledger was behind, and
   // sending from it sent thousands of readers the digest again.
-  const holder = leaseHolder();
+  const holder = holderId();
   const underLease = <T>(driver: Driver, name: string, fn: () => Promise<T>): Promise<T> => {
     let taken = false;
     const work = (): Promise<T> => {

@@ -1,10 +1,7 @@
 // The run lease: one row in the store that says which process may publish or send from a database right now.
 // Every path that sends (the daemon's schedules, `publish`, `send`) goes through here, so two never overlap.
-import { randomUUID } from 'node:crypto';
-import { readFileSync, readlinkSync } from 'node:fs';
-import { hostname } from 'node:os';
 import { BusyError, StoreError } from '../errors.js';
-import { isProcessGone } from '../processes.js';
+import { isDeadLocalHolder } from '../processes.js';
 import type { PendingDelivery, Store } from './types.js';
 
 /** Name of the lease held by whatever publishes, sends or rebuilds from a database. */
@@ -12,45 +9,6 @@ export const runLeaseName = 'run';
 
 /** How long a silent holder keeps the lease before another process may take it over. */
 export const defaultLeaseTtlMs = 30_000;
-
-let space: string | undefined;
-
-/**
- * Where this process's pid means this process: the host name and, on Linux, the boot and the PID namespace. Two
- * containers with one host name on one data volume (`--network host`) each have a pid 7; by the host name alone,
- * one took the other's live lease at once, as its pid 7 did not exist there.
- */
-function pidSpace(): string {
-  if (space === undefined) {
-    try {
-      const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim().slice(0, 8);
-      const namespace = readlinkSync('/proc/self/ns/pid').replace(/\D/g, '');
-      space = `${hostname()}/${boot}.${namespace}`;
-    } catch {
-      space = hostname();
-    }
-  }
-  return space;
-}
-
-/** A holder id unique to this process and call: where its pid counts (see pidSpace), pid and a random suffix, for logs and takeover. */
-export function leaseHolder(): string {
-  return `${pidSpace()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-}
-
-/**
- * True when `holder` names a process of this host, boot and PID namespace that no longer exists: its lease can be
- * taken over at once rather than after its time to live. A reused pid, another user's process, or a holder named
- * by the host alone (an earlier Gazette) counts as alive (the safe side).
- */
-export function isDeadLocalHolder(holder: string): boolean {
-  const parts = holder.split(':');
-  const pid = Number(parts.at(-2));
-  if (parts.length < 3 || parts.slice(0, -2).join(':') !== pidSpace() || !Number.isInteger(pid) || pid <= 0 || pid === process.pid) {
-    return false;
-  }
-  return isProcessGone(pid);
-}
 
 /**
  * How long this process may trust that its ledger claims are still its own, on its own monotonic clock: until nine

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BusyError, StoreError } from '../../src/errors.js';
-import { checkClock, isDeadLocalHolder, Lease, leaseHolder, runLeaseName, withClaims, withLease } from '../../src/store/lease.js';
+import { holderId, isDeadLocalHolder } from '../../src/processes.js';
+import { checkClock, Lease, runLeaseName, withClaims, withLease } from '../../src/store/lease.js';
 import type { SqlStore } from '../../src/store/sql.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { createTestDatabase, postgresKind, testStoreKind, type TestDatabase } from './databases.js';
@@ -168,7 +169,7 @@ describe('withLease', () => {
 });
 
 /** Where this process's pid counts, as its lease holder ids name it (host, boot, PID namespace). */
-const here = leaseHolder().split(':').slice(0, -2).join(':');
+const here = holderId().split(':').slice(0, -2).join(':');
 
 describe('a lease left by a dead process', () => {
   /** The pid of a child process that has exited: a process that no longer exists on this host. */
@@ -182,7 +183,7 @@ describe('a lease left by a dead process', () => {
     const crashed = `${here}:${pid}:deadbeef`;
     expect(await new Lease(store, runLeaseName, crashed, { ttlMs: 60_000 }).acquire()).toBe(true);
     expect(isDeadLocalHolder(crashed)).toBe(true);
-    await expect(withLease(store, runLeaseName, leaseHolder(), 60_000, async () => 'sent')).resolves.toBe('sent');
+    await expect(withLease(store, runLeaseName, holderId(), 60_000, async () => 'sent')).resolves.toBe('sent');
   });
 
   it('is waited for while its holder lives, or lived on another host', async () => {
@@ -191,7 +192,7 @@ describe('a lease left by a dead process', () => {
       const alive = `${here}:${sleeper.pid}:cafe`;
       expect(isDeadLocalHolder(alive)).toBe(false);
       expect(await new Lease(store, runLeaseName, alive, { ttlMs: 60_000 }).acquire()).toBe(true);
-      expect(await new Lease(store, runLeaseName, leaseHolder()).acquire()).toBe(false);
+      expect(await new Lease(store, runLeaseName, holderId()).acquire()).toBe(false);
       const gone = await deadPid();
       // Another host; this host name in another container (PID namespace) or boot; an earlier Gazette's id.
       for (const where of ['another-host.example', `${hostname()}/00000000.1`, hostname()]) expect(isDeadLocalHolder(`${where}:${gone}:beef`), where).toBe(false);
@@ -199,15 +200,6 @@ describe('a lease left by a dead process', () => {
     } finally {
       sleeper.kill();
     }
-  });
-});
-
-describe('leaseHolder', () => {
-  it('gives each call its own id naming the process, its host, boot and PID namespace', () => {
-    const a = leaseHolder();
-    expect(a).toContain(`:${process.pid}:`);
-    expect(a).toMatch(new RegExp(`^${hostname().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/[0-9a-f]{8}\\.\\d+:`));
-    expect(leaseHolder()).not.toBe(a);
   });
 });
 
