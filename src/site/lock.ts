@@ -5,9 +5,23 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { lock } from 'proper-lockfile';
 import { BusyError } from '../errors.js';
+import { holderId, isDeadLocalHolder } from '../processes.js';
 
 /** The lock's folder in the output folder (made by proper-lockfile, its mtime renewed while held). */
 export const buildLockDir = '.gazette-build.lock';
+
+/**
+ * Beside the lock's folder while a build holds it: its holder (see holderId) and the folder it made, so that a lock
+ * whose build was killed on this machine is taken at once rather than once it goes stale (10 s).
+ */
+export const buildLockOwnerFile = `${buildLockDir}.owner`;
+
+/** What the owner file says. */
+interface LockOwner {
+  holder: string;
+  ino: number;
+  birthtimeMs: number;
+}
 
 /** A lock folder as made by one build: a folder made anew at the same path (a takeover) has another inode or birth time. */
 export interface LockFolder {
@@ -51,13 +65,42 @@ function isFolder(folder: LockFolder | undefined, stats: fs.Stats | undefined): 
   return folder !== undefined && stats !== undefined && stats.ino === folder.ino && stats.birthtimeMs === folder.birthtimeMs;
 }
 
-/** Removes `folder` if it is still the one its build made, not another build's that took it over. */
+/** The owner file beside the lock folder at `lockPath`. */
+const ownerPath = (lockPath: string): string => join(lockPath, '..', buildLockOwnerFile);
+
+/** Removes `folder` if it is still the one its build made, not another build's that took it over, and its owner file. */
 export function removeLockFolder(folder: LockFolder): void {
   try {
-    if (isFolder(folder, fs.statSync(folder.path, { throwIfNoEntry: false }))) fs.rmdirSync(folder.path);
+    if (!isFolder(folder, fs.statSync(folder.path, { throwIfNoEntry: false }))) return;
+    fs.rmdirSync(folder.path);
+    const owner = ownerOf(folder.path);
+    if (owner?.ino === folder.ino && owner.birthtimeMs === folder.birthtimeMs) fs.rmSync(ownerPath(folder.path), { force: true });
   } catch {
     // On the way out: what is left goes stale in 10 s.
   }
+}
+
+/** The owner file of the lock folder at `lockPath` as read, or null when there is none or it is damaged. */
+function ownerOf(lockPath: string): LockOwner | null {
+  let owner: Partial<LockOwner> | null;
+  try {
+    owner = JSON.parse(fs.readFileSync(ownerPath(lockPath), 'utf8')) as Partial<LockOwner> | null;
+  } catch {
+    return null;
+  }
+  const { holder, ino, birthtimeMs } = owner ?? {};
+  return typeof holder === 'string' && typeof ino === 'number' && typeof birthtimeMs === 'number' ? { holder, ino, birthtimeMs } : null;
+}
+
+/**
+ * The lock folder at `lockPath` when its owner file names this very folder (inode and birth time, which a file system
+ * without birth times cannot vouch for) and a process of this machine that is gone; else null: the lock is waited for.
+ */
+function orphanedLock(lockPath: string): LockFolder | null {
+  const owner = ownerOf(lockPath);
+  if (owner === null || owner.birthtimeMs === 0) return null;
+  const folder = { path: lockPath, ino: owner.ino, birthtimeMs: owner.birthtimeMs };
+  return isFolder(folder, fs.statSync(lockPath, { throwIfNoEntry: false })) && isDeadLocalHolder(owner.holder) ? folder : null;
 }
 
 /**
@@ -106,21 +149,35 @@ export async function lockOutDir(outDir: string, waitMs = lockWait.ms, hooks: Lo
   const deadline = Date.now() + waitMs;
   let release: () => Promise<void>;
   let waiting = false;
+  let clearedOrphan = false;
+  const holder = holderId();
   for (;;) {
     try {
       // proper-lockfile's own retries would retry any error, a permission denied too, for the whole wait.
       release = await lock(outDir, options);
       const { ino, birthtimeMs } = await stat(lockfilePath);
       held = { path: lockfilePath, ino, birthtimeMs };
+      try {
+        fs.writeFileSync(ownerPath(lockfilePath), JSON.stringify({ holder, ino, birthtimeMs } satisfies LockOwner));
+      } catch {
+        // Without it, a lock this build leaves behind goes stale in 10 s, as before.
+      }
       onLock?.(held);
       break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
+      // A killed build's lock: taken at once (once: should it not go, it goes stale as any other).
+      const orphan = clearedOrphan ? null : orphanedLock(lockfilePath);
+      if (orphan !== null) {
+        clearedOrphan = true;
+        removeLockFolder(orphan);
+        continue;
+      }
       if (Date.now() >= deadline) {
         const waited = `${Math.round(waitMs / 60_000)} minutes`;
         throw new BusyError(`another Gazette build is writing into ${outDir} and has not finished in ${waited} — wait for it, or stop it, then build again`, { cause: error });
       }
-      if (!waiting) onWait?.(`another Gazette build is writing into ${outDir}: waiting for it to finish (a lock left by a killed build goes stale after 10 s)`);
+      if (!waiting) onWait?.(`another Gazette build is writing into ${outDir}: waiting for it to finish (a lock whose build was stopped, or runs on another machine, goes stale after 10 s)`);
       waiting = true;
       // A stop (Ctrl-C, the daemon's SIGTERM) ends the wait, at once when it came before: nothing is in flight yet.
       await sleep(lockWait.every, undefined, signal ? { signal } : {}).catch(() => {
@@ -141,6 +198,8 @@ export async function lockOutDir(outDir: string, waitMs = lockWait.ms, hooks: Lo
       // Said first: once taken over, or about to go, the folder is no longer this build's to remove.
       onLock?.(null);
       const wasLost = await lost();
+      // Before the folder goes: once it has, the file may be the next build's.
+      if (!wasLost && ownerOf(lockfilePath)?.holder === holder) fs.rmSync(ownerPath(lockfilePath), { force: true });
       // Also when lost: proper-lockfile forgets the lock and stops renewing it (its removal is guarded, above).
       await release().catch((error: unknown) => {
         if (!wasLost) throw error;

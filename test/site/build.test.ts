@@ -1,4 +1,6 @@
 // `gazette build` end to end: a real content folder, the loader, the CLI's exit status and summary.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdirSync, renameSync, rmdirSync, writeFileSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { deserialize, serialize } from 'node:v8';
 import type { Article } from '../../src/content/article.js';
 import { articleCacheDir, buildSite } from '../../src/site/build.js';
-import { buildLockDir, lockOutDir, type LockFolder } from '../../src/site/lock.js';
+import { buildLockDir, buildLockOwnerFile, lockOutDir, type LockFolder } from '../../src/site/lock.js';
 import { manifestFile, pendingFile } from '../../src/site/write.js';
 import { siteInput } from '../fixtures/feeds/factory.js';
 import { run } from '../cli/run.js';
@@ -84,7 +86,7 @@ describe('buildSite', () => {
     );
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(settled).toBe(false);
-    expect(notices).toEqual([`another Gazette build is writing into ${out}: waiting for it to finish (a lock left by a killed build goes stale after 10 s)`]);
+    expect(notices).toEqual([`another Gazette build is writing into ${out}: waiting for it to finish (a lock whose build was stopped, or runs on another machine, goes stale after 10 s)`]);
     await expect(stat(join(out, 'index.html'))).rejects.toThrow(/ENOENT/);
     await release();
     expect((await build).articles).toBe(2);
@@ -176,6 +178,51 @@ describe('buildSite', () => {
     expect(held.signal.aborted).toBe(true);
     await expect(held.release()).rejects.toMatchObject({ code: 'E_BUSY' });
   }, 15_000);
+
+  describe('a lock left by a build of this machine', () => {
+    /** A process that takes the build lock of `out` and holds it until it is killed; resolved once it holds it. */
+    async function holdLock(): Promise<ChildProcess> {
+      const script = join(root, 'hold.mts');
+      await writeFile(script, `import { lockOutDir } from ${JSON.stringify(new URL('../../src/site/lock.ts', import.meta.url).href)};\nawait lockOutDir(${JSON.stringify(out)});\nconsole.log('held');\nsetInterval(() => {}, 1000);\n`);
+      // cwd: the project, where `--import tsx` resolves.
+      const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: new URL('../..', import.meta.url), stdio: ['ignore', 'pipe', 'inherit'] });
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('held') && resolve());
+        child.on('exit', (code) => reject(new Error(`the holder exited ${code}`)));
+      });
+      return child;
+    }
+
+    it('is taken at once, not after 10 s, when its build was killed', async () => {
+      const holder = await holdLock();
+      const owner = JSON.parse(await readFile(join(out, buildLockOwnerFile), 'utf8')) as { holder: string };
+      expect(owner.holder).toContain(`:${holder.pid}:`);
+      holder.kill('SIGKILL');
+      await once(holder, 'exit');
+      const notices: string[] = [];
+      const held = await lockOutDir(out, 60_000, { onWait: (notice) => notices.push(notice) });
+      expect(notices).toEqual([]);
+      // A killed build cannot resume: nothing to leave for the build after this one.
+      expect(held.tookOver).toBe(false);
+      await held.release();
+      await expect(stat(join(out, buildLockOwnerFile))).rejects.toThrow(/ENOENT/);
+      await expect(stat(join(out, buildLockDir))).rejects.toThrow(/ENOENT/);
+    }, 30_000);
+
+    it('is waited for while its build lives, or when its owner file names another folder', async () => {
+      const holder = await holdLock();
+      try {
+        await expect(lockOutDir(out, 0)).rejects.toMatchObject({ code: 'E_BUSY' });
+      } finally {
+        holder.kill('SIGKILL');
+        await once(holder, 'exit');
+      }
+      // The folder made again after the owner file was written (another build's): the file vouches for nothing.
+      rmdirSync(join(out, buildLockDir));
+      mkdirSync(join(out, buildLockDir));
+      await expect(lockOutDir(out, 0)).rejects.toMatchObject({ code: 'E_BUSY' });
+    }, 30_000);
+  });
 
   it('leaves the list of files being written for the next build when it took over a stale lock: its holder may resume', async () => {
     const at = new Date('2026-11-25T00:00:00Z');
