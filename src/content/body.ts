@@ -145,6 +145,14 @@ markdown.block.State = function lineIndexedState(src: string, md: MarkdownItClas
   }
   push(src.length, src.length, 0, 0);
   Object.assign(state, lines, { lineMax: lines.bMarks.length - 1 });
+  // A body's blocks are counted as they are made (see spend): blocks are never merged afterwards.
+  if (isBudget(env)) {
+    const pushBlock = state.push;
+    state.push = function countedPush(type, tag, nesting) {
+      spend(env, 1);
+      return pushBlock.call(this, type, tag, nesting);
+    };
+  }
   return state;
 } as unknown as typeof BlockState;
 
@@ -270,29 +278,39 @@ interface TokenBudget {
   bodyTokens: number;
 }
 
+const isBudget = (env: unknown): env is TokenBudget => typeof (env as Partial<TokenBudget> | null)?.bodyTokens === 'number';
+
 /** Thrown from the parser once a body has made more than MAX_BODY_TOKENS tokens. */
 const overBudget = new Error('too many tokens');
 
-/** Counts a token against the parse's budget, throwing overBudget past it; a parse without a budget counts nothing. */
-function spend(env: Partial<TokenBudget> | undefined): void {
-  if (env?.bodyTokens !== undefined && ++env.bodyTokens > MAX_BODY_TOKENS) throw overBudget;
+/**
+ * Counts `count` tokens against the parse's budget, throwing overBudget past it: a body over the limit is stopped while
+ * it is parsed (counted once parsed, a MiB of list items had made 1.5 million tokens first, and the build peaked at
+ * 510 MB). The count never passes the tokens the parse keeps, so a body it stops is over the limit.
+ */
+function spend(budget: TokenBudget, count: number): void {
+  budget.bodyTokens += count;
+  if (budget.bodyTokens > MAX_BODY_TOKENS) throw overBudget;
 }
 
-// Each token is counted as it is made, so a body over the limit is stopped there: counted once parsed, a MiB of list
-// items had made 1.5 million tokens first, and the build peaked at 510 MB. The states' own methods are wrapped, not
-// subclassed: a subclass of the block state (made by lineIndexedState) slowed all parsing by a fifth. Text tokens are
-// made by pushPending. Another parser of this process counts nothing: its parse has no budget.
-for (const State of [BlockState, markdown.inline.State]) {
-  const { push } = State.prototype;
-  State.prototype.push = function countedPush(this: InstanceType<typeof State>, type: string, tag: string, nesting: Token['nesting']): Token {
-    spend(this.env as Partial<TokenBudget>);
-    return push.call(this, type, tag, nesting);
-  };
+/** The tokens of one inline run as text_join leaves them: a run of text and text_special tokens becomes one. */
+function joinedCount(tokens: readonly Token[]): number {
+  let count = 0;
+  let inText = false;
+  for (const token of tokens) {
+    const text = token.type === 'text' || token.type === 'text_special';
+    if (!text || !inText) count++;
+    inText = text;
+  }
+  return count;
 }
-const { pushPending } = markdown.inline.State.prototype;
-markdown.inline.State.prototype.pushPending = function countedPushPending(): Token {
-  spend(this.env as Partial<TokenBudget>);
-  return pushPending.call(this);
+
+// A body's inline parts are counted once each block's are parsed, after their own merges (`a_` makes a text token per
+// `_` until fragments_join joins them): counted as they were made, a valid body of 400,000 of them was refused.
+const parseInline = markdown.inline.parse.bind(markdown.inline);
+markdown.inline.parse = (source, md, env, tokens): void => {
+  parseInline(source, md, env, tokens);
+  if (isBudget(env)) spend(env, joinedCount(tokens));
 };
 
 /**
