@@ -100,7 +100,37 @@ function orphanedLock(lockPath: string): LockFolder | null {
   const owner = ownerOf(lockPath);
   if (owner === null || owner.birthtimeMs === 0) return null;
   const folder = { path: lockPath, ino: owner.ino, birthtimeMs: owner.birthtimeMs };
-  return isFolder(folder, fs.statSync(lockPath, { throwIfNoEntry: false })) && isDeadLocalHolder(owner.holder) ? folder : null;
+  // And the file was written after the folder was made: a file left by a lock that is gone does not vouch for a folder
+  // made anew with its inode within the same clock tick.
+  const written = fs.statSync(ownerPath(lockPath), { throwIfNoEntry: false })?.mtimeMs ?? 0;
+  return isFolder(folder, fs.statSync(lockPath, { throwIfNoEntry: false })) && written >= owner.birthtimeMs && isDeadLocalHolder(owner.holder) ? folder : null;
+}
+
+/** How long a lock (and the takeover guard) lasts once its holder stops renewing it: proper-lockfile's default. */
+const staleMs = 10_000;
+
+/**
+ * Beside the lock while a build removes a lock whose holder is gone (killed, or not renewing it) and makes its own: one
+ * build at a time, so none removes the lock another has just made in its place (a file system may give the new folder
+ * the old one's inode, and the same birth time within a clock tick). Held until the new lock's owner file is written.
+ */
+export const buildLockTakeoverDir = `${buildLockDir}.takeover`;
+
+/** Takes the takeover guard beside the lock at `lockPath`, or false while another build holds it; one left over 10 s by a build that died holding it goes. */
+function takeGuard(lockPath: string): boolean {
+  const guard = join(lockPath, '..', buildLockTakeoverDir);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.mkdirSync(guard);
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return false;
+      const made = fs.statSync(guard, { throwIfNoEntry: false })?.mtimeMs;
+      if (made !== undefined && made > Date.now() - staleMs) return false;
+      fs.rmSync(guard, { recursive: true, force: true });
+    }
+  }
+  return false;
 }
 
 /**
@@ -116,16 +146,33 @@ export async function lockOutDir(outDir: string, waitMs = lockWait.ms, hooks: Lo
   // A lock is an empty folder: anything else standing there (a file, a folder a file manager wrote into) is damage, and
   // goes; proper-lockfile would read it as a lock, then fail to remove it once stale.
   const standing = await lstat(lockfilePath).catch(() => null);
-  if (standing && (!standing.isDirectory() || (await readdir(lockfilePath)).length > 0)) await rm(lockfilePath, { recursive: true, force: true });
+  // Gone meanwhile (its build let it go) is nothing standing there.
+  const inside = standing?.isDirectory() ? await readdir(lockfilePath).catch(() => []) : [];
+  if (standing && (!standing.isDirectory() || inside.length > 0)) await rm(lockfilePath, { recursive: true, force: true });
   let held: LockFolder | undefined;
   let tookOver = false;
+  let guarded = false;
+  const dropGuard = (): void => {
+    if (!guarded) return;
+    guarded = false;
+    fs.rmSync(join(outDir, buildLockTakeoverDir), { recursive: true, force: true });
+  };
+  const busy = (): NodeJS.ErrnoException => Object.assign(new Error('Lock file is already being held'), { code: 'ELOCKED' });
   // proper-lockfile removes its folder on release and at exit without looking whose it is: after a takeover it would
   // remove the other build's. Before this build holds one, its removals are of stale locks, as they should be.
   const guardedFs = {
     ...fs,
     rmdir(path: string, callback: (error: NodeJS.ErrnoException | null) => void): void {
       if (held === undefined) {
-        // A stale lock: its build may have been stopped rather than killed, and resume (see OutDirLock.tookOver).
+        // A stale lock, removed under the takeover guard, and only while it is still stale: another build may have
+        // removed it and made its own since proper-lockfile looked.
+        if (!guarded && !(guarded = takeGuard(path))) return callback(busy());
+        const stats = fs.statSync(path, { throwIfNoEntry: false });
+        if (stats !== undefined && stats.mtimeMs >= Date.now() - staleMs) {
+          dropGuard();
+          return callback(busy());
+        }
+        // Its build may have been stopped rather than killed, and resume (see OutDirLock.tookOver).
         tookOver = true;
         return fs.rmdir(path, callback);
       }
@@ -162,16 +209,23 @@ export async function lockOutDir(outDir: string, waitMs = lockWait.ms, hooks: Lo
       } catch {
         // Without it, a lock this build leaves behind goes stale in 10 s, as before.
       }
+      dropGuard();
       onLock?.(held);
       break;
     } catch (error) {
+      dropGuard();
       if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
-      // A killed build's lock: taken at once (once: should it not go, it goes stale as any other).
-      const orphan = clearedOrphan ? null : orphanedLock(lockfilePath);
-      if (orphan !== null) {
-        clearedOrphan = true;
-        removeLockFolder(orphan);
-        continue;
+      // A killed build's lock: taken at once, under the takeover guard (once: should it not go, it goes stale as any other).
+      if (!clearedOrphan && orphanedLock(lockfilePath) !== null && (guarded = takeGuard(lockfilePath))) {
+        const orphan = orphanedLock(lockfilePath);
+        if (orphan !== null) {
+          clearedOrphan = true;
+          // As with a stale lock: a build that took this one over from a stopped build may have kept its pending list.
+          tookOver = true;
+          removeLockFolder(orphan);
+          continue;
+        }
+        dropGuard();
       }
       if (Date.now() >= deadline) {
         const waited = `${Math.round(waitMs / 60_000)} minutes`;

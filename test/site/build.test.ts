@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { deserialize, serialize } from 'node:v8';
 import type { Article } from '../../src/content/article.js';
 import { articleCacheDir, buildSite } from '../../src/site/build.js';
-import { buildLockDir, buildLockOwnerFile, lockOutDir, type LockFolder } from '../../src/site/lock.js';
+import { buildLockDir, buildLockOwnerFile, buildLockTakeoverDir, lockOutDir, type LockFolder } from '../../src/site/lock.js';
 import { manifestFile, pendingFile } from '../../src/site/write.js';
 import { siteInput } from '../fixtures/feeds/factory.js';
 import { run } from '../cli/run.js';
@@ -202,11 +202,27 @@ describe('buildSite', () => {
       const notices: string[] = [];
       const held = await lockOutDir(out, 60_000, { onWait: (notice) => notices.push(notice) });
       expect(notices).toEqual([]);
-      // A killed build cannot resume: nothing to leave for the build after this one.
-      expect(held.tookOver).toBe(false);
+      // As with a stale lock, the pending list stays for the next build: the killed one may have kept it for a stopped one.
+      expect(held.tookOver).toBe(true);
       await held.release();
       await expect(stat(join(out, buildLockOwnerFile))).rejects.toThrow(/ENOENT/);
       await expect(stat(join(out, buildLockDir))).rejects.toThrow(/ENOENT/);
+    }, 30_000);
+
+    it('is left to the build that is taking it over, unless that one died doing so', async () => {
+      const holder = await holdLock();
+      holder.kill('SIGKILL');
+      await once(holder, 'exit');
+      // Another build holds the takeover guard: it is removing this lock and making its own.
+      const guard = join(out, buildLockTakeoverDir);
+      await mkdir(guard);
+      await expect(lockOutDir(out, 0)).rejects.toMatchObject({ code: 'E_BUSY' });
+      expect(existsSync(join(out, buildLockDir))).toBe(true);
+      // A guard left over 10 s ago: its build died holding it.
+      await utimes(guard, new Date(Date.now() - 20_000), new Date(Date.now() - 20_000));
+      const held = await lockOutDir(out, 0);
+      expect(existsSync(guard)).toBe(false);
+      await held.release();
     }, 30_000);
 
     it('is waited for while its build lives, or when its owner file names another folder', async () => {
