@@ -307,10 +307,17 @@ function joinedCount(tokens: readonly Token[]): number {
 
 // A body's inline parts are counted once each block's are parsed, after their own merges (`a_` makes a text token per
 // `_` until fragments_join joins them): counted as they were made, a valid body of 400,000 of them was refused.
+// Only the outermost parse: an image parses its alt text as inline parts of its own, which the body does not keep.
 const parseInline = markdown.inline.parse.bind(markdown.inline);
+let inlineDepth = 0;
 markdown.inline.parse = (source, md, env, tokens): void => {
-  parseInline(source, md, env, tokens);
-  if (isBudget(env)) spend(env, joinedCount(tokens));
+  inlineDepth++;
+  try {
+    parseInline(source, md, env, tokens);
+  } finally {
+    inlineDepth--;
+  }
+  if (inlineDepth === 0 && isBudget(env)) spend(env, joinedCount(tokens));
 };
 
 /**
