@@ -1,4 +1,5 @@
 // The lock a build holds on its output folder, so that two builds into it (the daemon's and an editor's) take turns.
+import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import { lstat, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -112,25 +113,65 @@ const staleMs = 10_000;
 /**
  * Beside the lock while a build removes a lock whose holder is gone (killed, or not renewing it) and makes its own: one
  * build at a time, so none removes the lock another has just made in its place (a file system may give the new folder
- * the old one's inode, and the same birth time within a clock tick). Held until the new lock's owner file is written.
+ * the old one's inode, and the same birth time within a clock tick). A file naming its holder (see holderId), held
+ * until the new lock's owner file is written.
  */
-export const buildLockTakeoverDir = `${buildLockDir}.takeover`;
+export const buildLockTakeoverFile = `${buildLockDir}.takeover`;
 
-/** Takes the takeover guard beside the lock at `lockPath`, or false while another build holds it; one left over 10 s by a build that died holding it goes. */
-function takeGuard(lockPath: string): boolean {
-  const guard = join(lockPath, '..', buildLockTakeoverDir);
-  for (let attempt = 0; attempt < 2; attempt++) {
+/** The takeover guard beside the lock at `lockPath`. */
+const guardPath = (lockPath: string): string => join(lockPath, '..', buildLockTakeoverFile);
+
+/**
+ * Takes the takeover guard beside the lock at `lockPath` for `holder`, or false while another build holds it. One whose
+ * holder is gone (a process of this machine that died holding it) or that is over 10 s old is set aside first: renamed
+ * to a name of its own, and taken only if what was renamed is the one judged gone (another build may have set it
+ * aside and made its own meanwhile; that one is put back). Errors other than a guard being there are thrown.
+ */
+function takeGuard(lockPath: string, holder: string): boolean {
+  const guard = guardPath(lockPath);
+  const make = (): boolean => {
     try {
-      fs.mkdirSync(guard);
+      fs.writeFileSync(guard, holder, { flag: 'wx' });
       return true;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return false;
-      const made = fs.statSync(guard, { throwIfNoEntry: false })?.mtimeMs;
-      if (made !== undefined && made > Date.now() - staleMs) return false;
-      fs.rmSync(guard, { recursive: true, force: true });
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw error;
+    }
+  };
+  if (make()) return true;
+  // What is there: another build's guard (its holder), or a folder, which is damage (as a lock that is not an empty folder).
+  let judged: string | null;
+  try {
+    const stats = fs.lstatSync(guard);
+    judged = stats.isDirectory() ? null : fs.readFileSync(guard, 'utf8');
+    if (judged !== null && !isDeadLocalHolder(judged) && stats.mtimeMs > Date.now() - staleMs) return false;
+  } catch {
+    return false; // gone meanwhile: the next turn tries again
+  }
+  const aside = `${guard}.${randomUUID()}`;
+  try {
+    fs.renameSync(guard, aside);
+  } catch {
+    return false;
+  }
+  const moved = fs.lstatSync(aside);
+  const same = judged === null ? moved.isDirectory() : moved.isFile() && fs.readFileSync(aside, 'utf8') === judged;
+  if (!same && moved.isFile()) {
+    // Another build's new guard: back in its place, unless a third one took that meanwhile.
+    try {
+      fs.linkSync(aside, guard);
+    } catch {
+      // taken meanwhile
     }
   }
-  return false;
+  fs.rmSync(aside, { recursive: true, force: true });
+  return same && make();
+}
+
+/** Gives the takeover guard beside the lock at `lockPath` up, if it is still `holder`'s. */
+function dropGuard(lockPath: string, holder: string): void {
+  const guard = guardPath(lockPath);
+  if (fs.readFileSync(guard, { encoding: 'utf8', flag: 'r' }) === holder) fs.rmSync(guard, { force: true });
 }
 
 /**
@@ -151,12 +192,19 @@ export async function lockOutDir(outDir: string, waitMs = lockWait.ms, hooks: Lo
   if (standing && (!standing.isDirectory() || inside.length > 0)) await rm(lockfilePath, { recursive: true, force: true });
   let held: LockFolder | undefined;
   let tookOver = false;
+  const holder = holderId();
   let guarded = false;
-  const dropGuard = (): void => {
+  const releaseGuard = (): void => {
     if (!guarded) return;
     guarded = false;
-    fs.rmSync(join(outDir, buildLockTakeoverDir), { recursive: true, force: true });
+    try {
+      dropGuard(lockfilePath, holder);
+    } catch {
+      // Gone already: another build found it stale.
+    }
   };
+  // The folder this build's mkdir made: proper-lockfile removes it itself should it fail to set its mtime.
+  let made: fs.Stats | undefined;
   const busy = (): NodeJS.ErrnoException => Object.assign(new Error('Lock file is already being held'), { code: 'ELOCKED' });
   // proper-lockfile removes its folder on release and at exit without looking whose it is: after a takeover it would
   // remove the other build's. Before this build holds one, its removals are of stale locks, as they should be.
@@ -164,12 +212,19 @@ export async function lockOutDir(outDir: string, waitMs = lockWait.ms, hooks: Lo
     ...fs,
     rmdir(path: string, callback: (error: NodeJS.ErrnoException | null) => void): void {
       if (held === undefined) {
+        const stats = fs.statSync(path, { throwIfNoEntry: false });
+        if (made !== undefined && stats?.ino === made.ino && stats.birthtimeMs === made.birthtimeMs) return fs.rmdir(path, callback);
         // A stale lock, removed under the takeover guard, and only while it is still stale: another build may have
         // removed it and made its own since proper-lockfile looked.
-        if (!guarded && !(guarded = takeGuard(path))) return callback(busy());
-        const stats = fs.statSync(path, { throwIfNoEntry: false });
-        if (stats !== undefined && stats.mtimeMs >= Date.now() - staleMs) {
-          dropGuard();
+        try {
+          if (!guarded && !(guarded = takeGuard(path, holder))) return callback(busy());
+        } catch (error) {
+          return callback(error as NodeJS.ErrnoException);
+        }
+        // Looked at again now that the guard is this build's.
+        const now = fs.statSync(path, { throwIfNoEntry: false });
+        if (now !== undefined && now.mtimeMs >= Date.now() - staleMs) {
+          releaseGuard();
           return callback(busy());
         }
         // Its build may have been stopped rather than killed, and resume (see OutDirLock.tookOver).
@@ -177,6 +232,12 @@ export async function lockOutDir(outDir: string, waitMs = lockWait.ms, hooks: Lo
         return fs.rmdir(path, callback);
       }
       fs.stat(path, (error, stats) => (error === null && isFolder(held, stats) ? fs.rmdir(path, callback) : callback(null)));
+    },
+    mkdir(path: string, callback: (error: NodeJS.ErrnoException | null) => void): void {
+      fs.mkdir(path, (error) => {
+        made = error === null ? fs.statSync(path, { throwIfNoEntry: false }) : undefined;
+        callback(error);
+      });
     },
     rmdirSync(path: string): void {
       if (held === undefined) fs.rmdirSync(path);
@@ -197,7 +258,6 @@ export async function lockOutDir(outDir: string, waitMs = lockWait.ms, hooks: Lo
   let release: () => Promise<void>;
   let waiting = false;
   let clearedOrphan = false;
-  const holder = holderId();
   for (;;) {
     try {
       // proper-lockfile's own retries would retry any error, a permission denied too, for the whole wait.
@@ -209,14 +269,14 @@ export async function lockOutDir(outDir: string, waitMs = lockWait.ms, hooks: Lo
       } catch {
         // Without it, a lock this build leaves behind goes stale in 10 s, as before.
       }
-      dropGuard();
+      releaseGuard();
       onLock?.(held);
       break;
     } catch (error) {
-      dropGuard();
+      releaseGuard();
       if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
       // A killed build's lock: taken at once, under the takeover guard (once: should it not go, it goes stale as any other).
-      if (!clearedOrphan && orphanedLock(lockfilePath) !== null && (guarded = takeGuard(lockfilePath))) {
+      if (!clearedOrphan && orphanedLock(lockfilePath) !== null && (guarded = takeGuard(lockfilePath, holder))) {
         const orphan = orphanedLock(lockfilePath);
         if (orphan !== null) {
           clearedOrphan = true;
@@ -225,7 +285,7 @@ export async function lockOutDir(outDir: string, waitMs = lockWait.ms, hooks: Lo
           removeLockFolder(orphan);
           continue;
         }
-        dropGuard();
+        releaseGuard();
       }
       if (Date.now() >= deadline) {
         const waited = `${Math.round(waitMs / 60_000)} minutes`;

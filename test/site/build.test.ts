@@ -9,7 +9,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { deserialize, serialize } from 'node:v8';
 import type { Article } from '../../src/content/article.js';
 import { articleCacheDir, buildSite } from '../../src/site/build.js';
-import { buildLockDir, buildLockOwnerFile, buildLockTakeoverDir, lockOutDir, type LockFolder } from '../../src/site/lock.js';
+import { buildLockDir, buildLockOwnerFile, buildLockTakeoverFile, lockOutDir, type LockFolder } from '../../src/site/lock.js';
+import { holderId } from '../../src/processes.js';
 import { manifestFile, pendingFile } from '../../src/site/write.js';
 import { siteInput } from '../fixtures/feeds/factory.js';
 import { run } from '../cli/run.js';
@@ -209,20 +210,29 @@ describe('buildSite', () => {
       await expect(stat(join(out, buildLockDir))).rejects.toThrow(/ENOENT/);
     }, 30_000);
 
-    it('is left to the build that is taking it over, unless that one died doing so', async () => {
+    it('is left to the build that is taking it over, unless that one died doing so or took over 10 s', async () => {
       const holder = await holdLock();
       holder.kill('SIGKILL');
       await once(holder, 'exit');
-      // Another build holds the takeover guard: it is removing this lock and making its own.
-      const guard = join(out, buildLockTakeoverDir);
-      await mkdir(guard);
+      // Another build, alive, holds the takeover guard: it is removing this lock and making its own.
+      const guard = join(out, buildLockTakeoverFile);
+      await writeFile(guard, holderId());
       await expect(lockOutDir(out, 0)).rejects.toMatchObject({ code: 'E_BUSY' });
       expect(existsSync(join(out, buildLockDir))).toBe(true);
-      // A guard left over 10 s ago: its build died holding it.
-      await utimes(guard, new Date(Date.now() - 20_000), new Date(Date.now() - 20_000));
+      // The one that holds it died doing so: the guard is taken at once.
+      const dead = `${holderId().split(':').slice(0, -2).join(':')}:${holder.pid}:beef`;
+      await writeFile(guard, dead);
       const held = await lockOutDir(out, 0);
       expect(existsSync(guard)).toBe(false);
       await held.release();
+      // A live holder's guard left over 10 s ago (its build stopped): taken too, by the stale lock's taker.
+      const stale = join(out, buildLockDir);
+      await mkdir(stale);
+      await utimes(stale, new Date(Date.now() - 20_000), new Date(Date.now() - 20_000));
+      await writeFile(guard, holderId());
+      await utimes(guard, new Date(Date.now() - 20_000), new Date(Date.now() - 20_000));
+      await (await lockOutDir(out, 0)).release();
+      expect(existsSync(guard)).toBe(false);
     }, 30_000);
 
     it('is waited for while its build lives, or when its owner file names another folder', async () => {
