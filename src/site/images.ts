@@ -70,23 +70,15 @@ function startsLink(text: string, at: number, siteUrl: string): boolean {
 }
 
 /**
- * The line of the article file `file` that first links to the image `url` (of `imagesUrl`, the site's images/): as
- * written, decoded, percent-encoded or with `&amp;`, and only where a link starts and ends (not the tail of another
- * site's URL). The parsed article no longer knows where its image came from. Undefined when no line does, or the file
- * cannot be read (it changed since it was parsed).
+ * The line of the article file `file` that first links to an image of images/ (of the site at `siteUrl`), its path
+ * there `written` as its URL has it or `decoded`: as either, percent-encoded or with `&amp;`, and only where a link
+ * starts and ends (not the tail of another site's URL). The parsed article no longer knows where its image came from.
+ * Undefined when no line does, or the file cannot be read (it changed since it was parsed).
  */
-async function lineNaming(file: string, url: string, imagesUrl: string): Promise<number | undefined> {
+async function lineNaming(file: string, written: string, decoded: string, siteUrl: string): Promise<number | undefined> {
   const text = await readFile(file, 'utf8').catch(() => null);
   if (text === null) return undefined;
-  const written = url.slice(imagesUrl.length);
-  let decoded = written;
-  try {
-    decoded = decodeURIComponent(written);
-  } catch {
-    // kept as written
-  }
   const names = new Set([written, decoded, encodeURI(decoded)].flatMap((name) => [name, name.replaceAll('&', '&amp;')]));
-  const siteUrl = imagesUrl.slice(0, -`${imagesDir}/`.length - 1);
   let first = -1;
   for (const name of names) {
     const link = `${imagesDir}/${name}`;
@@ -124,7 +116,8 @@ export async function readImageFacts(contentDir: string, articles: readonly Arti
     const file = join(contentDir, imagesDir, ...relativePath.split('/'));
     const info = relativePath === '' || relativePath.split('/').includes('..') ? null : await stat(file).catch(() => null);
     if (!info?.isFile()) {
-      const line = await lineNaming(join(contentDir, article.sourcePath), url, imagesUrl);
+      const written = url.slice(imagesUrl.length);
+      const line = await lineNaming(join(contentDir, article.sourcePath), written, relativePath || written, baseUrl);
       return {
         path: article.sourcePath,
         ...(line === undefined ? {} : { line }),

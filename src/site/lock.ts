@@ -61,8 +61,11 @@ function takenOver(outDir: string, cause: Error | undefined): BusyError {
   return new BusyError(`the build lock of ${outDir} was taken over by another build while this one was stopped — build again`, { cause });
 }
 
+/** A folder's identity: what tells it from one made anew at its path. */
+type Identity = Pick<LockFolder, 'ino' | 'birthtimeMs'>;
+
 /** Whether `stats` are those of `folder`, as it was made. */
-function isFolder(folder: LockFolder | undefined, stats: fs.Stats | undefined): boolean {
+function isFolder(folder: Identity | undefined, stats: Identity | undefined): boolean {
   return folder !== undefined && stats !== undefined && stats.ino === folder.ino && stats.birthtimeMs === folder.birthtimeMs;
 }
 
@@ -74,8 +77,7 @@ export function removeLockFolder(folder: LockFolder): void {
   try {
     if (!isFolder(folder, fs.statSync(folder.path, { throwIfNoEntry: false }))) return;
     fs.rmdirSync(folder.path);
-    const owner = ownerOf(folder.path);
-    if (owner?.ino === folder.ino && owner.birthtimeMs === folder.birthtimeMs) fs.rmSync(ownerPath(folder.path), { force: true });
+    if (isFolder(folder, ownerOf(folder.path) ?? undefined)) fs.rmSync(ownerPath(folder.path), { force: true });
   } catch {
     // On the way out: what is left goes stale in 10 s.
   }
@@ -171,7 +173,7 @@ function takeGuard(lockPath: string, holder: string): boolean {
 /** Gives the takeover guard beside the lock at `lockPath` up, if it is still `holder`'s. */
 function dropGuard(lockPath: string, holder: string): void {
   const guard = guardPath(lockPath);
-  if (fs.readFileSync(guard, { encoding: 'utf8', flag: 'r' }) === holder) fs.rmSync(guard, { force: true });
+  if (fs.readFileSync(guard, 'utf8') === holder) fs.rmSync(guard, { force: true });
 }
 
 /**
@@ -213,7 +215,7 @@ export async function lockOutDir(outDir: string, waitMs = lockWait.ms, hooks: Lo
     rmdir(path: string, callback: (error: NodeJS.ErrnoException | null) => void): void {
       if (held === undefined) {
         const stats = fs.statSync(path, { throwIfNoEntry: false });
-        if (made !== undefined && stats?.ino === made.ino && stats.birthtimeMs === made.birthtimeMs) return fs.rmdir(path, callback);
+        if (isFolder(made, stats)) return fs.rmdir(path, callback);
         // A stale lock, removed under the takeover guard, and only while it is still stale: another build may have
         // removed it and made its own since proper-lockfile looked.
         try {

@@ -47,6 +47,8 @@ export interface SitePlan {
   files: PlannedFile[];
   articles: Article[];
   sections: Section[];
+  /** The section navigation every page shows, as a key part: a new or renamed section changes them all. */
+  nav: string;
   /** Every URL each article has had, by id, after this build (the manifest keeps it for the next one). */
   history: UrlHistory;
 }
@@ -241,5 +243,5 @@ export function planSite(published: readonly Article[], config: SiteConfig, temp
   const redirectMap = Object.fromEntries([...redirects].map(([dir, redirect]) => [dir, redirect.to]));
   files.push({ path: redirectsFile, key: keys.of([], 'redirects', JSON.stringify(redirectMap)), render: () => `${JSON.stringify(redirectMap, null, 2)}\n`, feedUrl: null });
   files.push(...planSearchFiles(articles, pages, config, keys));
-  return { files, articles, sections, history };
+  return { files, articles, sections, nav, history };
 }

@@ -368,9 +368,7 @@ async function writeFiles(published: readonly Article[], config: SiteConfig, out
 
   // Not a planned file: publish's archive replaces it, and the manifest never lists it (nothing removes it).
   // It shows the section navigation; config, templates and Gazette's code are in the site key.
-  const archiveKey = createHash('sha256')
-    .update(`${site}\0${plan.sections.map((section) => `${section.slug}\0${section.label}`).join('\0')}`)
-    .digest('hex');
+  const archiveKey = createHash('sha256').update(`${site}\0${plan.nav}`).digest('hex');
   // Not while files are in flux: a build stopped after writing the page, before its manifest, left the old key.
   const previousArchiveKey = previous?.site === site && inFlux.length === 0 && typeof previous.archive === 'string' ? previous.archive : undefined;
   const archive = options.stop?.aborted
