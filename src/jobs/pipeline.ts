@@ -6,9 +6,9 @@ import { buildCounts, runJson } from './report.js';
 import { cooperative, publishWith, sendWith, type RunHooks } from './run.js';
 import type { SendProgress } from '../delivery/send.js';
 import type { DeliverySettings } from '../delivery/settings.js';
-import { formatProblem, type Problem } from '../errors.js';
+import { formatProblem } from '../errors.js';
 import type { Logger } from '../log.js';
-import { buildSite } from '../site/build.js';
+import { buildSite, type BuildResult } from '../site/build.js';
 import type { Store } from '../store/index.js';
 import type { SchedulerJobs } from '../schedule/scheduler.js';
 
@@ -21,8 +21,10 @@ export interface PipelineDeps {
   progressStream: NodeJS.WritableStream & { isTTY?: boolean };
 }
 
-function logProblems(logger: Logger, problems: readonly Problem[]): void {
-  for (const problem of problems) logger.warn({ problem: formatProblem(problem) }, 'content file left out');
+/** A build's content problems (files left out) and section warnings (the catalogues' are logged once, at start). */
+function logProblems(logger: Logger, build: Pick<BuildResult, 'problems' | 'sectionWarnings'> | null): void {
+  for (const problem of build?.problems ?? []) logger.warn({ problem: formatProblem(problem) }, 'content file left out');
+  for (const warning of build?.sectionWarnings ?? []) logger.warn({ problem: formatProblem(warning) }, 'sections spelled alike');
 }
 
 /** Runs `work` with delivery hooks whose progress goes to the run's logger (or a bar on a terminal). */
@@ -41,14 +43,14 @@ export function pipelineJobs(deps: PipelineDeps): SchedulerJobs {
   return {
     async publish({ signal, logger }, edition) {
       const report = await withProgress(deps, logger, signal, (hooks) => publishWith(store, options, new Date(), { ...hooks, editions: [edition] }));
-      logProblems(logger, report.build?.problems ?? []);
+      logProblems(logger, report.build);
       // The counts are what `publish --json` prints.
       const counts = runJson(report);
       return report.delivery.pending > 0 ? { counts, unfinished: true } : { counts };
     },
     async build({ signal, logger }) {
       const result = await buildSite(options, new Date(), { signal, onWait: (notice) => logger.info(notice) });
-      logProblems(logger, result.problems);
+      logProblems(logger, result);
       return { counts: buildCounts(result) };
     },
     ...(cooperative(options)

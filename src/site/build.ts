@@ -1,6 +1,6 @@
 // `gazette build` as a library call, so `publish` runs exactly the same build.
 import { existsSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import type { SiteConfig } from '../config/schema.js';
@@ -16,6 +16,7 @@ import { BusyError, UsageError, type Problem } from '../errors.js';
 import { planImages, readImageFacts } from './images.js';
 import { loadSiteTemplates, type SiteTemplates } from './templates.js';
 import { endingOnError, startWorkers } from '../threads.js';
+import { groupSections, sectionsSpelledAlike, type Section } from './layout.js';
 import { lockOutDir, type LockHooks, type OutDirLock } from './lock.js';
 import { addPending, manifestFile, readManifest, siteKey, startPageThreads, urlHolders, writeSite, type WriteResult } from './write.js';
 
@@ -29,6 +30,8 @@ export interface BuildResult extends WriteResult {
   problems: Problem[];
   /** Things to mend that changed nothing (a catalogue's missing or unknown keys): reported once per build. */
   warnings: Problem[];
+  /** Sections spelled like another but for their accents (see sectionsSpelledAlike): reported at every build, the daemon's too. */
+  sectionWarnings: Problem[];
   /** Every article loaded, drafts and those dated later included (`published` has the ones built). */
   loaded: Article[];
 }
@@ -106,10 +109,41 @@ export async function buildSite(options: Pick<RuntimeOptions, 'contentDir' | 'ou
     const beforeManifest = (rendered: readonly string[]): Promise<void> => checkStillHeld(held, options.outDir, rendered, hooks);
     const written = await writeSite(published, config, options.outDir, { copies, facts: { images }, now, templates, pageThreads, beforeManifest, stop: held.signal, keepPending: held.tookOver, previous });
     await saved;
-    return { ...written, config, problems: [...problems, ...imageProblems], warnings: config.locale.warnings, loaded: articles };
+    const sectionWarnings = await sectionSpellingWarnings(options.contentDir, groupSections(written.published));
+    return { ...written, config, problems: [...problems, ...imageProblems], warnings: config.locale.warnings, sectionWarnings, loaded: articles };
   } finally {
     await held.release();
   }
+}
+
+const articleCount = (section: Section): string => (section.articles.length === 1 ? '1 article' : `${section.articles.length.toLocaleString('en')} articles`);
+
+/** The line of an article file that names its section: a wire text's first, a Markdown file's `section:` (undefined: none found). */
+function sectionLine(path: string, text: string): number | undefined {
+  if (path.endsWith('.txt')) return 1;
+  const at = text.split('\n').findIndex((line) => /^section\s*:/.test(line));
+  return at < 0 ? undefined : at + 1;
+}
+
+/**
+ * A warning for each section spelled like a larger one but for its accents (see sectionsSpelledAlike), at the line of
+ * its newest article that names it.
+ */
+async function sectionSpellingWarnings(contentDir: string, sections: readonly Section[]): Promise<Problem[]> {
+  const warnings = sectionsSpelledAlike(sections).flatMap(({ larger, others }) =>
+    others.map(async (section): Promise<Problem> => {
+      const path = section.articles[0]?.sourcePath ?? '';
+      const text = await readFile(join(contentDir, path), 'utf8').catch(() => null);
+      const line = text === null ? undefined : sectionLine(path, text);
+      return {
+        path,
+        ...(line === undefined ? {} : { line }),
+        message: `the section "${section.label}" (${articleCount(section)}) and "${larger.label}" (${articleCount(larger)}) differ only in accents: they are two sections, each with its own page, feeds and readers`,
+        hint: `if they are one section, write "${larger.label}" in this file and the others of "${section.label}"`,
+      };
+    }),
+  );
+  return Promise.all(warnings);
 }
 
 /**

@@ -82,6 +82,25 @@ export interface Section {
   articles: Article[];
 }
 
+/**
+ * Sections whose labels differ only in accents (`ECONOMIE` and `Économie`: wire copy often drops them on capitals): for
+ * each such group, the one with the most articles and the others. Each is a section of its own, with its own page, feeds
+ * and readers' choice, which a desk seldom means. Only Latin, Greek and Cyrillic accents count: other scripts' vowel
+ * signs tell words apart.
+ */
+export function sectionsSpelledAlike(sections: readonly Section[]): { larger: Section; others: Section[] }[] {
+  const byFold = new Map<string, Section[]>();
+  for (const section of sections) {
+    const fold = sectionSlug(section.label.normalize('NFKD').replace(/[\u0300-\u036f]/g, ''));
+    byFold.set(fold, [...(byFold.get(fold) ?? []), section]);
+  }
+  const bySize = (a: Section, b: Section): number => b.articles.length - a.articles.length || (a.slug < b.slug ? -1 : 1);
+  return [...byFold.values()].flatMap((group) => {
+    const [first, ...others] = group.sort(bySize);
+    return first && others.length > 0 ? [{ larger: first, others }] : [];
+  });
+}
+
 /** Newest first; equal dates by slug, so the order never depends on input order. */
 export function sortArticles(articles: readonly Article[]): Article[] {
   return [...articles].sort(newestFirst);

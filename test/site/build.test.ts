@@ -14,6 +14,7 @@ import { holderId } from '../../src/processes.js';
 import { manifestFile, pendingFile } from '../../src/site/write.js';
 import { siteInput } from '../fixtures/feeds/factory.js';
 import { run } from '../cli/run.js';
+import { formatProblem } from '../../src/errors.js';
 
 let root: string;
 let content: string;
@@ -67,6 +68,22 @@ describe('buildSite', () => {
     const form = await readFile(join(out, 'subscribe/index.html'), 'utf8');
     expect(form).toContain('<form class="subscribe-form" method="post" action="/subscribe">');
     expect(form).toContain('<link rel="stylesheet" href="../assets/site.css">');
+  });
+
+  it('warns of a section spelled like a larger one but for its accents, at the line that names it, and builds both', async () => {
+    await writeFile(join(content, 'local', 'tax.md'), markdown({ title: 'Tax', date: '2026-11-22', section: 'Économie' }, 'Tax.'));
+    await writeFile(join(content, 'local', 'rates.md'), markdown({ title: 'Rates', date: '2026-11-21', section: 'Économie' }, 'Rates.'));
+    await writeFile(join(content, 'wire.txt'), 'date 2026-11-20 ECONOMIE\nMarkets calm\n\nMarkets were calm.\n');
+    const result = await buildSite({ contentDir: content, outDir: out }, new Date('2026-11-25T00:00:00Z'));
+    expect(result.sectionWarnings.map(formatProblem)).toEqual([
+      'wire.txt:1: the section "ECONOMIE" (1 article) and "Économie" (2 articles) differ only in accents: they are two sections, each with its own page, feeds and readers — if they are one section, write "Économie" in this file and the others of "ECONOMIE"',
+    ]);
+    await writeFile(join(content, 'wire.txt'), 'date 2026-11-20 ÉCONOMIE\nMarkets calm\n\nMarkets were calm.\n');
+    await writeFile(join(content, 'local', 'rates.md'), markdown({ title: 'Rates', date: '2026-11-21', section: 'ECONOMIE' }, 'Rates.'));
+    const again = await buildSite({ contentDir: content, outDir: out }, new Date('2026-11-25T00:00:00Z'));
+    expect(again.sectionWarnings.map(formatProblem)).toEqual([expect.stringMatching(/^local\/rates\.md:4: the section "ECONOMIE" \(1 article\) and "Économie" \(2 articles\)/)]);
+    await stat(join(out, 'sections/economie/index.html'));
+    await stat(join(out, 'sections/économie/index.html'));
   });
 
   it('parses a first build of many files on threads started while the config loads, with a problem for each bad file', async () => {
@@ -562,6 +579,14 @@ describe('gazette build', () => {
     const second = await run(['build', '--content', content, '--out', out]);
     expect(second).toMatchObject({ code: 0, stderr: '' });
     expect(second.stdout).toMatch(/\(0 files written, \d+ unchanged\)/);
+  });
+
+  it('prints a warning for a section spelled like another but for its accents, and exits 0', async () => {
+    await rm(join(content, 'broken.txt'));
+    await writeFile(join(content, 'wire.txt'), 'date 2026-11-20 LOCÁL\nMarkets calm\n\nMarkets were calm.\n');
+    const { code, stderr } = await run(['build', '--content', content, '--out', out]);
+    expect(code).toBe(0);
+    expect(stderr).toBe('warning: wire.txt:1: the section "LOCÁL" (1 article) and "Local" (1 article) differ only in accents: they are two sections, each with its own page, feeds and readers — if they are one section, write "Local" in this file and the others of "LOCÁL"\n');
   });
 
   it('exits 2 and writes nothing when site.json is invalid', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { urlOf } from '../../src/site/layout.js';
+import type { Article } from '../../src/content/article.js';
+import { groupSections, sectionsSpelledAlike, urlOf } from '../../src/site/layout.js';
 
 const base = 'https://news.example.org';
 
@@ -22,5 +23,26 @@ describe('urlOf', () => {
       const path = `articles/x${c}y/`;
       expect(urlOf(base, path)).toBe(`${base}/${path.split('/').map(encodeURIComponent).join('/')}`);
     }
+  });
+});
+
+describe('sectionsSpelledAlike', () => {
+  const inSection = (section: string, n: number): Article[] =>
+    Array.from({ length: n }, (_, i) => ({ section, sourcePath: `${section}-${i}.md` }) as Article);
+  const labels = (articles: Article[]): { larger: string; others: string[] }[] =>
+    sectionsSpelledAlike(groupSections(articles)).map(({ larger, others }) => ({ larger: larger.label, others: others.map((s) => s.label) }));
+
+  it('pairs sections whose labels differ only in accents, the one with more articles first', () => {
+    expect(labels([...inSection('ECONOMIE', 2), ...inSection('Économie', 5), ...inSection('World', 1)])).toEqual([{ larger: 'Économie', others: ['ECONOMIE'] }]);
+    expect(labels([...inSection('Ελλάδα', 3), ...inSection('ΕΛΛΑΔΑ', 1), ...inSection('Ёлка', 1), ...inSection('Елка', 2)])).toEqual([
+      { larger: 'Ελλάδα', others: ['ΕΛΛΑΔΑ'] },
+      { larger: 'Елка', others: ['Ёлка'] },
+    ]);
+  });
+
+  it('leaves alone sections that are one already, sections of other words, and vowel signs of other scripts', () => {
+    expect(labels([...inSection('WORLD', 2), ...inSection('World', 1), ...inSection('Sport', 1), ...inSection('Sports', 1)])).toEqual([]);
+    // Devanagari vowel signs and Arabic letters are not accents: खेल (sport) and खल are other words.
+    expect(labels([...inSection('खेल', 2), ...inSection('खल', 1), ...inSection('اقتصاد', 1), ...inSection('رياضة', 1)])).toEqual([]);
   });
 });

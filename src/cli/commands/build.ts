@@ -25,7 +25,7 @@ export default defineCommand({
     const { buildSite } = await import('../../site/build.js');
     const result = await buildSite(options, new Date(), { onWait: (notice) => io.stderr.write(`gazette: ${notice}\n`) });
     writeProblems(io, result.problems);
-    writeWarnings(io, result.warnings);
+    writeWarnings(io, [...result.warnings, ...result.sectionWarnings]);
     io.stdout.write(`${buildSummary(result, options.outDir)}\n`);
     return result.problems.length > 0 ? 2 : 0;
   },

@@ -51,7 +51,7 @@ export async function runDelivery(
   }
   if (report.build) {
     writeProblems(io, report.build.problems);
-    writeWarnings(io, report.build.warnings);
+    writeWarnings(io, [...report.build.warnings, ...report.build.sectionWarnings]);
   }
   if (context.args.json === true) io.stdout.write(`${renderRunJson(report)}\n`);
   else {

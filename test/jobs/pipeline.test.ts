@@ -1,0 +1,48 @@
+// The daemon's jobs (src/jobs/pipeline.ts): what a scheduled build tells the run's log.
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { resolveOptions } from '../../src/config/options.js';
+import { defaultDeliverySettings } from '../../src/delivery/settings.js';
+import { pipelineJobs } from '../../src/jobs/pipeline.js';
+import { createLogger } from '../../src/log.js';
+import { openStore, type Store } from '../../src/store/index.js';
+
+let dir: string;
+let store: Store;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'gazette-pipeline-'));
+  await mkdir(join(dir, 'content'));
+  const site = { title: 'Desk', baseUrl: 'https://news.example.org', author: { name: 'Desk' }, newsletter: { from: 'Desk <desk@example.org>', postalAddress: '1 Test Street' } };
+  await writeFile(join(dir, 'content', 'site.json'), JSON.stringify(site));
+  await writeFile(join(dir, 'content', 'tax.md'), '---\ntitle: Tax\ndate: 2026-01-15T08:00\nsection: Économie\n---\nThe body.\n');
+  await writeFile(join(dir, 'content', 'rates.md'), '---\ntitle: Rates\ndate: 2026-01-14T08:00\nsection: Économie\n---\nThe body.\n');
+  await writeFile(join(dir, 'content', 'wire.txt'), 'date 2026-01-13 ECONOMIE\nMarkets calm\n\nMarkets were calm.\n');
+  await writeFile(join(dir, 'content', 'broken.txt'), 'no date here\n');
+  store = await openStore({ dbPath: join(dir, 'gazette.db') });
+});
+
+afterEach(async () => {
+  await store.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+it('logs, at every scheduled build, each file left out and each section spelled like another but for its accents', async () => {
+  const options = resolveOptions({ content: join(dir, 'content'), out: join(dir, 'public'), db: join(dir, 'gazette.db') }, {});
+  const stream = new PassThrough();
+  const lines: string[] = [];
+  stream.on('data', (chunk: Buffer) => lines.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
+  const jobs = pipelineJobs({ store, options, settings: defaultDeliverySettings, progressStream: stream });
+  for (let run = 0; run < 2; run++) {
+    await jobs.build({ signal: new AbortController().signal, runId: `run-${run}`, logger: createLogger(stream), slot: new Date(), reason: 'scheduled' });
+  }
+  const logged = lines.map((line) => JSON.parse(line) as { msg: string; problem?: string }).filter((entry) => entry.problem !== undefined);
+  const once = [
+    { msg: 'content file left out', problem: expect.stringMatching(/^broken\.txt:1: /) },
+    { msg: 'sections spelled alike', problem: expect.stringMatching(/^wire\.txt:1: the section "ECONOMIE" \(1 article\) and "Économie" \(2 articles\) differ only in accents/) },
+  ];
+  expect(logged).toEqual([...once, ...once].map((entry) => expect.objectContaining(entry)));
+});
