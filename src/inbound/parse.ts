@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import PostalMime, { type Email } from 'postal-mime';
 import { oneLine, shorten } from '../content/text.js';
-import { isBadAddress } from '../delivery/status.js';
+import { enhancedStatusOf, isBadAddress } from '../delivery/status.js';
 
 /** How a delivery ended for the reader, as the report says or as guessed from a non-standard one. */
 export type DeliveryVerdict = 'permanent' | 'transient' | 'delivered';
@@ -100,11 +100,17 @@ function clean(text: string | null | undefined): string | null {
 const statusPattern = /\b([245])\.(\d{1,3})\.(\d{1,3})\b/;
 
 function verdictOf(action: string, status: string | null, diagnostic: string): DeliveryVerdict {
-  if (/^(delivered|relayed|expanded)$/.test(action)) return 'delivered';
+  if (/^(delivered|relayed|expanded|deliverable)$/.test(action) || status?.startsWith('2')) return 'delivered';
   // Action "failed" with a 4.x.x status is a message given up after days of temporary errors: transient for the reader;
   // so is a 5.x.x that refuses the message or the sender (a DMARC policy, a filter) rather than the address. The
-  // generic 5.0.0 (Postfix's when the remote reply had no enhanced code) is judged by the remote's words.
-  if (status) return status.startsWith('5') && isBadAddress({ status, words: diagnostic }) ? 'permanent' : 'transient';
+  // generic 5.0.0 (Postfix's when the remote reply had no enhanced code) is judged by the remote's words. When the
+  // remote's own code differs from the report's (sendmail writes 5.1.1 over a remote `550 5.7.1 IP blacklisted`), both
+  // must name the address as bad.
+  if (status) {
+    const remote = enhancedStatusOf(diagnostic);
+    const statuses = remote !== null && remote !== status ? [status, remote] : [status];
+    return status.startsWith('5') && statuses.every((each) => isBadAddress({ status: each, words: diagnostic })) ? 'permanent' : 'transient';
+  }
   return action === 'failed' ? 'permanent' : 'transient';
 }
 
@@ -126,69 +132,103 @@ function readDeliveryStatus(text: string): Omit<DsnReport, 'kind' | keyof Common
 
 /** True for the bounces servers send without RFC 3464: from the mailer daemon, with X-Failed-Recipients, or so titled. */
 function looksLikeBounce(email: Email, bySubject: boolean): boolean {
-  const from = email.from?.address ?? header(email, 'from') ?? '';
+  // `From: mailer-daemon` (no domain) is a name to postal-mime, not an address.
+  const from = email.from?.address || header(email, 'from') || '';
   const subject = email.subject ?? '';
   return (
-    /^(mailer-daemon|postmaster)@/i.test(from) ||
+    /^(mailer-daemon|postmaster)(@|$)/i.test(from) ||
     header(email, 'x-failed-recipients') !== null ||
     (bySubject && /undeliver|returned mail|failure notice|delivery (status notification|failure|failed|has failed)|mail delivery (failed|subsystem)|delivery problem/i.test(subject))
   );
 }
 
 /**
+ * Where the quoted original message starts in a non-standard bounce: the separators of Exim, Gmail, qmail and Yahoo,
+ * 1&1 and GMX, sendmail and IMail, or the first header line of a message (`Return-Path:`, `Received:`) at the start of
+ * a line.
+ */
+const quoteStart =
+  /^(-+ ?(original message|this is a copy of the message|below this line is a copy of the message|the header of the original message is following|unsent message follows)|original message follows|(return-path|received):)/i;
+
+/** The SMTP command a reply answered, as a bounce says it on its line or the lines around: Exim's `after RCPT TO:`, Postfix's `(in reply to RCPT TO command)`, sendmail's `>>> MAIL From:`. */
+const commandWords =
+  /\b(?:after|in reply to)\s+(?:the\s+)?(initial connection|connect|helo|ehlo|mail from|rcpt to|end of data|data|message body)\b|^\s*>>>\s*(mail from|rcpt to|data|helo|ehlo)\b|^\s*(body of message) generated response|\bconnected to .* but (my name|sender) was rejected/i;
+
+/**
+ * What the reply on line `index` of a bounce's report answered: our sender (at connection, HELO or MAIL FROM, before
+ * the reader's address was given), the reader's address (RCPT TO), the message (DATA), or null when it does not say.
+ * The nearest mention on the line, the two before or the one after counts.
+ */
+function commandOf(lines: readonly string[], index: number): 'sender' | 'recipient' | 'message' | null {
+  for (const at of [index, index - 1, index + 1, index - 2]) {
+    const match = commandWords.exec(lines[at] ?? '');
+    const command = (match?.[1] ?? match?.[2] ?? match?.[3] ?? match?.[4])?.toLowerCase().replace(/\s+/g, ' ');
+    if (command === undefined) continue;
+    if (command === 'rcpt to') return 'recipient';
+    return /data|message|body/.test(command) ? 'message' : 'sender';
+  }
+  return null;
+}
+
+/**
  * Guesses the verdict of a non-standard bounce from its text before the quoted message, IP addresses left out: the
- * first enhanced status code, else the first SMTP reply code, else the words "permanent" or "delayed"; permanent only
- * when it names the address as bad (isBadAddress); with nothing to go on it is transient (counted, not fatal).
+ * first enhanced status code, else the first SMTP reply code, else the report's words. Permanent only when it names
+ * the address as bad (isBadAddress), never for a reply to our sender (at connection or MAIL FROM), and a bare reply code
+ * counts only as an answer to RCPT TO; with nothing to go on it is transient (counted, not fatal). "This is a permanent
+ * error" opens Exim's every bounce, a full mailbox's too: it says nothing of the address.
  */
 function guessBounce(email: Email): Omit<DsnReport, 'kind' | keyof Common> {
   const text = email.text ?? '';
   // IP addresses (`[5.9.20.30]`) look like status codes, and the quoted original message is not the report.
   const lines = text.split(/\r?\n/).map((line) => line.replace(/\[?\b\d{1,3}(?:\.\d{1,3}){3}\b\]?/g, ' '));
-  const quoted = lines.findIndex((line) => /^-+ ?(original message|this is a copy of the message)/i.test(line.trim()));
+  const quoted = lines.findIndex((line) => quoteStart.test(line.trim()));
   const report = quoted === -1 ? lines : lines.slice(0, quoted);
   const enhancedCode = /\b[45]\.\d{1,3}\.\d{1,3}\b/;
   // A reply code stands alone or before an enhanced code (`550-5.1.1`); `555-0100` is a phone number.
   const replyCode = /(?:^|[\s:(])([45])(\d\d)(?=[\s:]|$|-[45]\.\d)/;
-  const enhanced = report.find((l) => enhancedCode.test(l));
-  const smtp = report.find((l) => replyCode.test(l));
+  const enhanced = report.findIndex((l) => enhancedCode.test(l));
+  const smtp = report.findIndex((l) => replyCode.test(l));
   const recipient = header(email, 'x-failed-recipients')?.split(',')[0]?.trim() ?? null;
-  if (enhanced) {
-    const status = enhancedCode.exec(enhanced)?.[0] ?? null;
-    const permanent = status !== null && status.startsWith('5') && isBadAddress({ status, words: enhanced });
-    return { verdict: permanent ? 'permanent' : 'transient', status, diagnostic: clean(enhanced), recipient, standard: false };
-  }
-  if (smtp) {
-    const [, klass, rest] = replyCode.exec(smtp) ?? [];
-    // Without an enhanced code, only the replies that refuse a mailbox, or say in words that it is not there, name the
-    // address as bad.
-    const permanent = klass === '5' && isBadAddress({ status: null, words: smtp, rcptCode: Number(`${klass}${rest}`) });
-    return { verdict: permanent ? 'permanent' : 'transient', status: klass ? `${klass}.0.0` : null, diagnostic: clean(smtp), recipient, standard: false };
+  const coded = enhanced !== -1 ? enhanced : smtp;
+  if (coded !== -1) {
+    const line = report[coded] ?? '';
+    const command = commandOf(report, coded);
+    const [, klass, rest] = replyCode.exec(line) ?? [];
+    const status = enhanced !== -1 ? (enhancedCode.exec(line)?.[0] ?? null) : klass ? `${klass}.0.0` : null;
+    const rcptCode = command === 'recipient' && klass ? Number(`${klass}${rest}`) : null;
+    const permanent = command !== 'sender' && status !== null && status.startsWith('5') && isBadAddress({ status: enhanced !== -1 ? status : null, words: line, rcptCode });
+    return { verdict: permanent ? 'permanent' : 'transient', status, diagnostic: clean(line), recipient, standard: false };
   }
   // Nothing coded: the report's own words (never the quoted digest's: an article may say "does not exist").
-  const permanent = /permanent (error|failure)|does not exist|no such user|user unknown/i.test(report.join('\n'));
+  const permanent = isBadAddress({ status: null, words: report.join('\n') });
   return { verdict: permanent ? 'permanent' : 'transient', status: null, diagnostic: clean(email.subject), recipient, standard: false };
 }
 
 /**
- * RFC 3834 `Auto-Submitted` other than `no` (but `auto-generated` at the unsubscribe address), or the headers and
- * subjects auto-responders use without it.
+ * RFC 3834 `Auto-Submitted` other than `no` (but not at the unsubscribe address), or the headers and subjects
+ * auto-responders use without it.
  */
 function isAutoReply(email: Email, addressedTo: 'bounce' | 'unsubscribe' | null): boolean {
   const autoSubmitted = (header(email, 'auto-submitted') ?? 'no').split(';')[0]?.trim().toLowerCase();
-  // A mail client that unsubscribes for its user may mark the mail auto-generated; only a reply is not a request.
-  if (autoSubmitted === 'auto-generated' && addressedTo === 'unsubscribe') return false;
-  if (autoSubmitted !== 'no') return true;
+  // Mail clients that unsubscribe for their user mark their mail so (Apple Mail's Unsubscribe button `auto-replied`,
+  // others `auto-generated`): at the unsubscribe address an out-of-office must show itself by its other headers or subject.
+  if (autoSubmitted !== 'no' && addressedTo !== 'unsubscribe') return true;
   if (header(email, 'x-autoreply') !== null || header(email, 'x-autorespond') !== null) return true;
   if (/^auto_?reply$/i.test(header(email, 'precedence') ?? '')) return true;
   return /^(auto(matic)? ?reply|autoreply|out of (the )?office|auto:)/i.test(email.subject ?? '');
 }
 
-/** Addresses of the original message quoted in a report: its Return-Path and List-Unsubscribe mailtos. */
-function quotedAddresses(email: Email): string[] {
+/** The header fields of the original message quoted in a report, or null when it quotes none. */
+function quotedHeaders(email: Email): Fields | null {
   const quoted = attachmentText(email, ['message/rfc822', 'text/rfc822-headers', 'message/global', 'message/global-headers']);
-  if (!quoted) return [];
+  if (!quoted) return null;
   const head = quoted.split(/\r?\n\r?\n/)[0] ?? '';
-  const fields = parseFieldGroups(head)[0] ?? new Map<string, string>();
+  return parseFieldGroups(head)[0] ?? new Map<string, string>();
+}
+
+/** Addresses of the original message quoted in a report (`fields`, see quotedHeaders): its Return-Path and List-Unsubscribe mailtos. */
+function quotedAddresses(fields: Fields | null): string[] {
+  if (!fields) return [];
   const found: string[] = [];
   const returnPath = addressField(fields.get('return-path'));
   if (returnPath) found.push(returnPath);
@@ -234,8 +274,14 @@ export async function parseInboundMessage(raw: Buffer | string, addressedTo: 'bo
     return { kind: 'unknown', reason: `unreadable MIME: ${error instanceof Error ? error.message : String(error)}`, id: fallbackId, references: [] };
   }
   const id = email.messageId?.trim() || fallbackId;
-  const references = quotedAddresses(email);
+  const quoted = quotedHeaders(email);
+  const references = quotedAddresses(quoted);
   const type = reportType(email);
+
+  // Microsoft's feedback loop (JMRP) sends no ARF: the original message, attached whole, under a subject of its own.
+  if (type === null && quoted !== null && /^complaint about message from\b/i.test(email.subject?.trim() ?? '')) {
+    return { kind: 'arf', feedbackType: 'abuse', recipient: addressField(quoted.get('x-hmxmroriginalrecipient')), id, references };
+  }
 
   if (type === 'feedback-report') {
     const fields = parseFieldGroups(attachmentText(email, ['message/feedback-report']) ?? '')[0];
