@@ -147,3 +147,35 @@ describe.skipIf(skip)('an Arabic digest in Chromium', () => {
     }
   }, 60_000);
 });
+
+describe.skipIf(skip)('labels set among Arabic words, in Chromium', () => {
+  /** An expression for the page: the characters of the first element `selector` matches, in the order they show from left to right. */
+  const shownOrder = (selector: string): string =>
+    `(() => { const element = document.querySelector(${JSON.stringify(selector)}); if (!element) return 'nothing matches ${selector}';
+      const chars = []; const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) for (let i = 0; i < node.length; i++) {
+        const range = document.createRange(); range.setStart(node, i); range.setEnd(node, i + 1);
+        chars.push([node.data[i], range.getBoundingClientRect().x]);
+      }
+      return chars.sort((a, b) => a[1] - b[1]).map((c) => c[0]).join('').trim(); })()`;
+
+  it('shows a Latin tag or section with symbols as written (OPEC+, not +OPEC; C++, not ++C) in the kicker, tags, nav, section page and sign-up', async () => {
+    const symbols = await buildFixtureSite(new URL('../fixtures/i18n/symbols/', import.meta.url));
+    const page = await browser!.newPage({ viewport: { width: 375, height: 900 } });
+    try {
+      const article = symbols.build.published[0]!;
+      await page.goto(pathToFileURL(join(symbols.out, 'articles', article.slug, 'index.html')).href);
+      expect(await page.evaluate<string>(shownOrder('.tags li:nth-child(2)'))).toBe('OPEC+');
+      expect(await page.evaluate<string>(shownOrder('.kicker a'))).toBe('C++');
+      await page.goto(pathToFileURL(join(symbols.out, 'sections', 'c', 'index.html')).href);
+      expect(await page.evaluate<string>(shownOrder('main h1'))).toBe('C++');
+      expect(await page.evaluate<string>(shownOrder('nav.sections li a'))).toBe('C++');
+      await page.goto(pathToFileURL(join(symbols.out, 'subscribe', 'index.html')).href);
+      expect(await page.evaluate<string>(shownOrder('fieldset.choices label'))).toBe('C++');
+      await page.screenshot({ path: `${outputDir}rtl-symbols-375.png`, fullPage: true });
+    } finally {
+      await page.close();
+      await symbols.remove();
+    }
+  }, 60_000);
+});

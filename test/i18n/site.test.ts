@@ -253,8 +253,9 @@ describe('a mixed-language desk', () => {
     // The headlines-only form a digest takes when it would pass the size budget says it too.
     const compact = await renderEmailMjml('digest', digestView({ number: 1, date: pinnedNow, articles: sortArticles(articles), config }, { summary: 0, title: 120, compact: true }));
     expect(compact).toContain('<p style="margin:0 0 12px;text-align:left" lang="en" dir="ltr">');
-    // A Latin address that starts with a number keeps its order among Arabic words.
+    // A Latin address that starts with a number keeps its order among Arabic words, and so does a Latin section.
     expect(digest.html).toContain('<bdi>TRT عربي</bdi> · <bdi>1 Example Street, Istanbul</bdi>');
+    expect(digest.html).toMatch(/color:#9b2c2c"><bdi>WORLD<\/bdi><\/p>/);
     expect(digest.text).toContain('في هذا العدد 6 أخبار جديدة.');
     expect(digest.subject).toBe('TRT عربي — 24 أكتوبر 2022: البنك المركزي يبقي سعر الفائدة عند 4.5 بالمئة للمرة الثالثة');
 
