@@ -39,6 +39,11 @@ describe('built-in catalogues', () => {
     }
   });
 
+  it('keeps French ; : ? ! and » on the line of the word before them (a non-breaking space, never a plain one)', () => {
+    const plain = Object.entries(catalogues.fr!.messages).filter(([, message]) => / [;:?!»]/.test(message));
+    expect(plain.map(([key]) => key)).toEqual([]);
+  });
+
   it('writes Arabic counts in all six plural categories', () => {
     const ar = resolveLocale('ar');
     const count = (n: number): string => t(ar, 'mail.digest.count', { count: n });
