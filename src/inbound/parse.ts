@@ -144,15 +144,19 @@ function looksLikeBounce(email: Email, bySubject: boolean): boolean {
 
 /**
  * Where the quoted original message starts in a non-standard bounce: the separators of Exim, Gmail, qmail and Yahoo,
- * 1&1 and GMX, sendmail and IMail, or the first header line of a message (`Return-Path:`, `Received:`) at the start of
- * a line.
+ * 1&1 and GMX, sendmail and IMail (the line trimmed), or the first header line of a message (`Return-Path:`,
+ * `Received:`) at the very start of a line, as a message's header has it (a report's own lines are often indented).
  */
-const quoteStart =
-  /^(-+ ?(original message|this is a copy of the message|below this line is a copy of the message|the header of the original message is following|unsent message follows)|original message follows|(return-path|received):)/i;
+function startsQuote(line: string): boolean {
+  return (
+    /^(-+ ?(original message|this is a copy of the message|below this line is a copy of the message|the header of the original message is following|unsent message follows)|original message follows)/i.test(line.trim()) ||
+    /^(return-path|received):/i.test(line)
+  );
+}
 
-/** The SMTP command a reply answered, as a bounce says it on its line or the lines around: Exim's `after RCPT TO:`, Postfix's `(in reply to RCPT TO command)`, sendmail's `>>> MAIL From:`. */
+/** The SMTP command a reply answered, as a bounce says it on its line or the lines around: Exim's `after RCPT TO:` (`after pipelined RCPT TO:`), Postfix's `(in reply to RCPT TO command)`, sendmail's `>>> MAIL From:`. */
 const commandWords =
-  /\b(?:after|in reply to)\s+(?:the\s+)?(initial connection|connect|helo|ehlo|mail from|rcpt to|end of data|data|message body)\b|^\s*>>>\s*(mail from|rcpt to|data|helo|ehlo)\b|^\s*(body of message) generated response|\bconnected to .* but (my name|sender) was rejected/i;
+  /\b(?:after|in reply to)\s+(?:the\s+)?(?:pipelined\s+)?(initial connection|connect|helo|ehlo|mail from|rcpt to|end of data|data|message body)\b|^\s*>>>\s*(mail from|rcpt to|data|helo|ehlo)\b|^\s*(body of message) generated response|\bconnected to .* but (my name|sender) was rejected/i;
 
 /**
  * What the reply on line `index` of a bounce's report answered: our sender (at connection, HELO or MAIL FROM, before
@@ -181,7 +185,7 @@ function guessBounce(email: Email): Omit<DsnReport, 'kind' | keyof Common> {
   const text = email.text ?? '';
   // IP addresses (`[5.9.20.30]`) look like status codes, and the quoted original message is not the report.
   const lines = text.split(/\r?\n/).map((line) => line.replace(/\[?\b\d{1,3}(?:\.\d{1,3}){3}\b\]?/g, ' '));
-  const quoted = lines.findIndex((line) => quoteStart.test(line.trim()));
+  const quoted = lines.findIndex(startsQuote);
   const report = quoted === -1 ? lines : lines.slice(0, quoted);
   const enhancedCode = /\b[45]\.\d{1,3}\.\d{1,3}\b/;
   // A reply code stands alone or before an enhanced code (`550-5.1.1`); `555-0100` is a phone number.
@@ -279,7 +283,8 @@ export async function parseInboundMessage(raw: Buffer | string, addressedTo: 'bo
   const type = reportType(email);
 
   // Microsoft's feedback loop (JMRP) sends no ARF: the original message, attached whole, under a subject of its own.
-  if (type === null && quoted !== null && /^complaint about message from\b/i.test(email.subject?.trim() ?? '')) {
+  // Never to the unsubscribe address, where everything is the request of its reader.
+  if (type === null && quoted !== null && addressedTo !== 'unsubscribe' && /^complaint about message from\b/i.test(email.subject?.trim() ?? '')) {
     return { kind: 'arf', feedbackType: 'abuse', recipient: addressField(quoted.get('x-hmxmroriginalrecipient')), id, references };
   }
 

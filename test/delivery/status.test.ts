@@ -16,6 +16,9 @@ describe('isBadAddress', () => {
     '525 5.7.13 <ann@example.net>: Recipient address rejected: Disabled recipient address',
     '550 #5.1.0 Address rejected.',
     '550 User not found',
+    '550 5.4.310 DNS domain example.net does not exist [Message=InfoDomainNonexistent]',
+    '554 5.4.4 SMTPSEND.DNS.NonExistentDomain; nonexistent domain',
+    'This mailbox is disabled (554.30)',
   ])('names the address as bad: %s', (words) => {
     expect(judged(words)).toBe(true);
   });
@@ -31,6 +34,9 @@ describe('isBadAddress', () => {
     ['a full mailbox whose words say "unknown user" (5.2.0)', '550 5.2.0 Unknown user ann@example.net'],
     ['our sender refused', '550 5.1.0 <bounces@mail.example.org>: Sender address rejected: User unknown in virtual alias table'],
     ['a name server that answers badly (5.4.4)', '550 5.4.4 Name service error for name=example.net type=MX: Malformed or unexpected name server reply'],
+    ["Microsoft's refusal of our HELO name (5.5.4)", '501 5.5.4 Invalid domain name [BMXPR01CA0083.INDPRD01.PROD.OUTLOOK.COM 2026-11-30T08:00:00.000Z]'],
+    ['our HELO name not found (5.5.2)', '550 5.5.2 <mail.example.org>: Helo command rejected: Host not found'],
+    ["GMX's refusal of our sending domain's DNS", '550-Requested action not taken: mailbox unavailable 550 invalid DNS MX or A/AAAA resource record'],
   ])('does not name the address as bad: %s', (_why, words) => {
     expect(judged(words)).toBe(false);
   });

@@ -91,6 +91,17 @@ describe("sisimai's corpus of real returned mail", () => {
     for (const name of ['rfc3834-01', 'rfc3834-02']) expect(outcome(await parseInboundMessage(corpus(name), 'bounce'))).toBe('auto-reply');
   });
 
+  it("takes Exim's pipelined commands for what they answer, and an indented Received: line for the report's own", async () => {
+    const sender = corpus('lhost-exim-36').replace('after MAIL FROM:', 'after pipelined MAIL FROM:').replace('550 Unroutable sender address', '550 Requested action not taken: mailbox unavailable');
+    expect(outcome(await parseInboundMessage(sender, 'bounce'))).toBe('transient');
+    const indented = corpus('lhost-qmail-02').replace('192.0.2.153 does not like recipient.', '  Received: 2026-11-30 08:00\r\n192.0.2.153 does not like recipient.');
+    expect(outcome(await parseInboundMessage(indented, 'bounce'))).toBe('permanent');
+  });
+
+  it('reads no complaint at the unsubscribe address: whatever comes there is its reader\'s request', async () => {
+    expect(await parseInboundMessage(corpus('arf-22'), 'unsubscribe')).toMatchObject({ kind: 'mailto-unsubscribe' });
+  });
+
   it("never reads the quoted digest as the report, whatever a day's articles say, behind qmail's and Yahoo's separator", async () => {
     // Its reply without the code, so that nothing before the quote is coded: a code in the quoted digest would decide.
     const uncoded = corpus('lhost-yahoo-02').replace('550 5.2.2 <kijitora@example.ed.jp>... Mailbox Full [RCPT_TO]', 'Mailbox Full');
