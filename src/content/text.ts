@@ -52,6 +52,14 @@ export function foldTurkishI(lower: string): string {
 }
 
 /**
+ * A section label as readers read it, with what the key folds too (case, Turkish i's, what no reader sees) folded:
+ * two labels of one key that differ here differ in more than that (`C++` and `C#` are both `c`).
+ */
+export function sectionLabelFold(label: string): string {
+  return foldTurkishI(label.replace(UNSEEN, '').normalize('NFC').toLowerCase().normalize('NFC')).replace(/\s+/gu, ' ').trim();
+}
+
+/**
  * The key of a section: the name of its folder `sections/<key>/` and of the readers' choice of it. The slug of the
  * label without what no reader sees, with the Turkish i's folded, so that `DIŞ HABERLER` and `Dış Haberler` (wire copy
  * and the desk's own) are one section, and `Wor\u200Bld` is `World`'s.

@@ -16,7 +16,7 @@ import { BusyError, UsageError, type Problem } from '../errors.js';
 import { planImages, readImageFacts } from './images.js';
 import { loadSiteTemplates, type SiteTemplates } from './templates.js';
 import { endingOnError, startWorkers } from '../threads.js';
-import { groupSections, sectionsSpelledAlike, type Section } from './layout.js';
+import { groupSections, sectionDir, sectionsMerged, sectionsSpelledAlike, type Section } from './layout.js';
 import { lockOutDir, type LockHooks, type OutDirLock } from './lock.js';
 import { addPending, manifestFile, readManifest, siteKey, startPageThreads, urlHolders, writeSite, type WriteResult } from './write.js';
 
@@ -116,7 +116,7 @@ export async function buildSite(options: Pick<RuntimeOptions, 'contentDir' | 'ou
   }
 }
 
-const articleCount = (section: Section): string => (section.articles.length === 1 ? '1 article' : `${section.articles.length.toLocaleString('en')} articles`);
+const articleCount = (count: number): string => (count === 1 ? '1 article' : `${count.toLocaleString('en')} articles`);
 
 /** The line of an article file that names its section: a wire text's first, a Markdown file's `section:` (undefined: none found). */
 function sectionLine(path: string, text: string): number | undefined {
@@ -125,25 +125,40 @@ function sectionLine(path: string, text: string): number | undefined {
   return at < 0 ? undefined : at + 1;
 }
 
+/** A warning about the section label of `article`, at the line that writes it. */
+async function sectionWarning(contentDir: string, article: Article | undefined, message: string, hint: string): Promise<Problem> {
+  const path = article?.sourcePath ?? '';
+  const text = await readFile(join(contentDir, path), 'utf8').catch(() => null);
+  const line = text === null ? undefined : sectionLine(path, text);
+  return { path, ...(line === undefined ? {} : { line }), message, hint };
+}
+
 /**
- * A warning for each section spelled like a larger one but for its accents (see sectionsSpelledAlike), at the line of
- * its newest article that names it.
+ * A warning for each section spelled like a larger one but for its accents (see sectionsSpelledAlike), and for each
+ * label merged into a section of another (see sectionsMerged), at the line of its newest article that writes it.
  */
 async function sectionSpellingWarnings(contentDir: string, sections: readonly Section[]): Promise<Problem[]> {
-  const warnings = sectionsSpelledAlike(sections).flatMap(({ larger, others }) =>
-    others.map(async (section): Promise<Problem> => {
-      const path = section.articles[0]?.sourcePath ?? '';
-      const text = await readFile(join(contentDir, path), 'utf8').catch(() => null);
-      const line = text === null ? undefined : sectionLine(path, text);
-      return {
-        path,
-        ...(line === undefined ? {} : { line }),
-        message: `the section "${section.label}" (${articleCount(section)}) and "${larger.label}" (${articleCount(larger)}) differ only in accents: they are two sections, each with its own page, feeds and readers`,
-        hint: `if they are one section, write "${larger.label}" in this file and the others of "${section.label}"`,
-      };
-    }),
+  const split = sectionsSpelledAlike(sections).flatMap(({ larger, others }) =>
+    others.map((section) =>
+      sectionWarning(
+        contentDir,
+        section.articles[0],
+        `the section "${section.label}" (${articleCount(section.articles.length)}) and "${larger.label}" (${articleCount(larger.articles.length)}) differ only in accents: they are two sections, each with its own page, feeds and readers`,
+        `if they are one section, write "${larger.label}" in this file and the others of "${section.label}"`,
+      ),
+    ),
   );
-  return Promise.all(warnings);
+  const merged = sectionsMerged(sections).flatMap(({ section, shown, others }) =>
+    others.map((use) =>
+      sectionWarning(
+        contentDir,
+        use.articles[0],
+        `the section "${use.label}" (${articleCount(use.articles.length)}) has the key of "${shown.label}" (${articleCount(shown.articles.length)}), as only letters and digits make a key: they are one section, ${sectionDir(section.slug)}, shown as "${shown.label}"`,
+        `if they are two sections, give this one other letters or digits; if one, write "${shown.label}" here`,
+      ),
+    ),
+  );
+  return Promise.all([...split, ...merged]);
 }
 
 /**

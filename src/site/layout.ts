@@ -1,7 +1,7 @@
 // Where everything goes in `--out` (SPEC "Output layout") and the URLs it is served at.
 import type { Article } from '../content/article.js';
 import { newestFirst } from '../content/select.js';
-import { sectionSlug } from '../content/text.js';
+import { sectionLabelFold, sectionSlug } from '../content/text.js';
 
 /** File names of the three feed formats, the same at the root and in each section folder. */
 export const feedFiles = { rss: 'feed.xml', atom: 'atom.xml', json: 'feed.json' } as const;
@@ -98,6 +98,35 @@ export function sectionsSpelledAlike(sections: readonly Section[]): { larger: Se
   return [...byFold.values()].flatMap((group) => {
     const [first, ...others] = group.sort(bySize);
     return first && others.length > 0 ? [{ larger: first, others }] : [];
+  });
+}
+
+/** The articles of a section that write its label one way (see sectionsMerged). */
+export interface LabelUse {
+  label: string;
+  articles: Article[];
+}
+
+/**
+ * Sections whose articles write labels that differ in more than case (`C++` and `C#`, `Sport` and `Sport+`): only
+ * letters and digits make a key, so they became one section, shown as its newest article writes it. For each, the
+ * section, the label shown and the others, each with its articles, newest first.
+ */
+export function sectionsMerged(sections: readonly Section[]): { section: Section; shown: LabelUse; others: LabelUse[] }[] {
+  // Folded once per spelling: most of a site's 10,000 articles write one of a few.
+  const folds = new Map<string, string>();
+  return sections.flatMap((section) => {
+    const byFold = new Map<string, LabelUse>();
+    for (const article of section.articles) {
+      const label = (article.section ?? '').trim();
+      let fold = folds.get(label);
+      if (fold === undefined) folds.set(label, (fold = sectionLabelFold(label)));
+      const use = byFold.get(fold);
+      if (use) use.articles.push(article);
+      else byFold.set(fold, { label, articles: [article] });
+    }
+    const [shown, ...others] = byFold.values();
+    return shown && others.length > 0 ? [{ section, shown, others }] : [];
   });
 }
 

@@ -86,6 +86,16 @@ describe('buildSite', () => {
     await stat(join(out, 'sections/économie/index.html'));
   });
 
+  it('warns of a label merged into another section, as only letters and digits make a key (C# beside C++)', async () => {
+    await writeFile(join(content, 'local', 'cpp.md'), markdown({ title: 'C++ 26', date: '2026-11-22', section: 'C++' }, 'New standard.'));
+    await writeFile(join(content, 'local', 'csharp.md'), markdown({ title: 'C# 14', date: '2026-11-21', section: 'C#' }, 'New release.'));
+    await writeFile(join(content, 'local', 'cpp-old.md'), markdown({ title: 'C++ 23', date: '2026-11-20', section: 'c++' }, 'Old standard.'));
+    const result = await buildSite({ contentDir: content, outDir: out }, new Date('2026-11-25T00:00:00Z'));
+    expect(result.sectionWarnings.map(formatProblem)).toEqual([
+      'local/csharp.md:4: the section "C#" (1 article) has the key of "C++" (2 articles), as only letters and digits make a key: they are one section, sections/c/, shown as "C++" — if they are two sections, give this one other letters or digits; if one, write "C++" here',
+    ]);
+  });
+
   it('parses a first build of many files on threads started while the config loads, with a problem for each bad file', async () => {
     await mkdir(join(content, 'wire'));
     for (let i = 0; i < 6000; i++) writeFileSync(join(content, 'wire', `item-${i}.md`), markdown({ title: `Item ${i}`, date: '2026-11-22T08:00' }, `Body of item ${i}.`));

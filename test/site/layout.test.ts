@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Article } from '../../src/content/article.js';
-import { groupSections, sectionsSpelledAlike, urlOf } from '../../src/site/layout.js';
+import { groupSections, sectionsMerged, sectionsSpelledAlike, urlOf } from '../../src/site/layout.js';
 
 const base = 'https://news.example.org';
 
@@ -44,5 +44,23 @@ describe('sectionsSpelledAlike', () => {
     expect(labels([...inSection('WORLD', 2), ...inSection('World', 1), ...inSection('Sport', 1), ...inSection('Sports', 1)])).toEqual([]);
     // Devanagari vowel signs and Arabic letters are not accents: खेल (sport) and खल are other words.
     expect(labels([...inSection('खेल', 2), ...inSection('खल', 1), ...inSection('اقتصاد', 1), ...inSection('رياضة', 1)])).toEqual([]);
+  });
+});
+
+describe('sectionsMerged', () => {
+  const inSection = (section: string, n: number, day: number): Article[] =>
+    Array.from({ length: n }, (_, i) => ({ section, sourcePath: `${section}-${i}.md`, slug: `${section}-${i}`, date: new Date(Date.UTC(2026, 10, day, i)) }) as Article);
+  const merged = (articles: Article[]): { shown: string; others: [string, number][] }[] =>
+    sectionsMerged(groupSections(articles.sort((a, b) => b.date.getTime() - a.date.getTime()))).map(({ shown, others }) => ({
+      shown: shown.label,
+      others: others.map((use): [string, number] => [use.label, use.articles.length]),
+    }));
+
+  it('finds labels of one key that differ in more than case, the newest shown first', () => {
+    expect(merged([...inSection('C++', 2, 20), ...inSection('C#', 1, 10), ...inSection('World', 1, 5)])).toEqual([{ shown: 'C++', others: [['C#', 1]] }]);
+  });
+
+  it('takes case, Turkish i\'s and what no reader sees for one spelling', () => {
+    expect(merged([...inSection('WORLD', 2, 20), ...inSection('World', 1, 10), ...inSection('DIŞ HABERLER', 1, 8), ...inSection('Dış Haberler', 1, 7), ...inSection('Wor\u200Bld', 1, 6)])).toEqual([]);
   });
 });
