@@ -1,6 +1,7 @@
 // What every article format shares: its options, its result and the checks made before any format rule.
 import { hash } from 'node:crypto';
 import { posix } from 'node:path';
+import type { SiteConfig } from '../config/schema.js';
 import type { Problem } from '../errors.js';
 import type { Article } from './article.js';
 import { legacySlugify, normalizeText, shortenSlug, slugify } from './text.js';
@@ -12,6 +13,13 @@ export interface ParseOptions {
   baseUrl?: string;
   /** Language tags by content folder (`{ "arabic/": "ar" }`): the language of an article that does not name its own. */
   languages?: Readonly<Record<string, string>>;
+  /** The site's language, the articles' unless they or their folder name another (default `en`): wire text's printed date is read in it. */
+  language?: string;
+}
+
+/** The parse options of a site config. */
+export function parseOptionsOf(config: Pick<SiteConfig, 'timezone' | 'baseUrl' | 'languages' | 'language'>): ParseOptions {
+  return { timezone: config.timezone, baseUrl: config.baseUrl, languages: config.languages, language: config.language };
 }
 
 /** The language of the deepest folder in `languages` that holds `path`, or null. */

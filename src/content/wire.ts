@@ -29,11 +29,34 @@ function isLabel(text: string): boolean {
   return text.length <= 40 && wordCount(text) <= 4 && !SENTENCE_PUNCTUATION.test(text);
 }
 
-/** A line that only prints the date, such as `October 19, 2022`. */
-function isPrintedDate(line: string): boolean {
+/** A line that only prints a date in English, such as `October 19, 2022`. */
+function isEnglishDate(line: string): boolean {
   if (line.length > 20 || !/\d{4}$/.test(line)) return false;
   const { DateTime } = loadLuxon();
   return PRINTED_DATE_FORMATS.some((format) => DateTime.fromFormat(line, format, { locale: 'en' }).isValid);
+}
+
+/** A date line as compared: lower case, spaces folded, bidi marks and a final full stop left out. */
+const dateLineKey = (line: string): string => line.replace(/[\u061c\u200e\u200f]/g, '').replace(/\s+/g, ' ').replace(/\.$/, '').trim().toLowerCase();
+
+/**
+ * Whether a line only prints a date: any date in English (`October 19, 2022`), or the article's own `date` as
+ * `language` writes it in `timeZone` (`19 Ekim 2022`, `26. Februar 2026`, `1 مارس 2026`: long, medium or full, in
+ * Latin digits or the language's own). The forms are made at the first line short enough, and with a digit.
+ */
+function printedDateTest(date: Date, language: string, timeZone: string): (line: string) => boolean {
+  let forms: Set<string> | undefined;
+  const formsOf = (): Set<string> => {
+    const made = new Set<string>();
+    const locale = Intl.DateTimeFormat.supportedLocalesOf(language).length > 0 ? language : 'en';
+    for (const dateStyle of ['long', 'medium', 'full'] as const) {
+      for (const numberingSystem of ['latn', undefined]) {
+        made.add(dateLineKey(new Intl.DateTimeFormat(locale, { dateStyle, timeZone, ...(numberingSystem ? { numberingSystem } : {}) }).format(date)));
+      }
+    }
+    return made;
+  };
+  return (line) => isEnglishDate(line) || (line.length <= 60 && /\p{Nd}/u.test(line) && (forms ??= formsOf()).has(dateLineKey(line)));
 }
 
 /** A one-line block of a few words with no closing punctuation. */
@@ -52,7 +75,7 @@ function splitBlocks(lines: readonly string[]): string[][] {
 }
 
 /** The head's lines sorted into the image (caption with credit) and the text lines, printed dates dropped. */
-function readHead(lines: readonly string[]): { image: ArticleImage | null; texts: string[] } {
+function readHead(lines: readonly string[], isPrintedDate: (line: string) => boolean): { image: ArticleImage | null; texts: string[] } {
   let image: ArticleImage | null = null;
   const texts: string[] = [];
   for (const line of lines) {
@@ -73,6 +96,7 @@ function withoutCredit(line: string, credit: string | null): string {
 function readBody(
   lines: readonly string[],
   credit: string | null,
+  isPrintedDate: (line: string) => boolean,
 ): { blocks: Block[]; related: RelatedRef[]; sources: string[] } {
   const blocks: Block[] = [];
   const related: RelatedRef[] = [];
@@ -123,9 +147,11 @@ export function parseWireText(text: string, path: string, options: ParseOptions)
   }
   const blank = rest.indexOf('');
   const headLines = blank === -1 ? rest : rest.slice(0, blank);
-  const head = readHead(section === null && label !== '' ? [label, ...headLines] : headLines);
+  const lang = folderLanguage(path, options.languages);
+  const isPrintedDate = printedDateTest(date.date, lang ?? options.language ?? 'en', options.timezone);
+  const head = readHead(section === null && label !== '' ? [label, ...headLines] : headLines, isPrintedDate);
   const [headTitle, standfirst, ...extra] = head.texts;
-  const body = readBody([...extra.flatMap((line) => [line, '']), ...rest.slice(headLines.length)], head.image?.credit ?? null);
+  const body = readBody([...extra.flatMap((line) => [line, '']), ...rest.slice(headLines.length)], head.image?.credit ?? null, isPrintedDate);
 
   const firstParagraph = body.blocks.find((block) => block.kind === 'paragraph')?.text;
   const title = (headTitle && titleText(headTitle)) || deriveTitle(firstParagraph ?? body.blocks[0]?.text ?? '');
@@ -147,7 +173,7 @@ export function parseWireText(text: string, path: string, options: ParseOptions)
       tags: [],
       author: null,
       source: body.sources.length > 0 ? body.sources.join('; ') : null,
-      lang: folderLanguage(path, options.languages),
+      lang,
       image: head.image,
       html: body.blocks.map(renderBlock).join('\n'),
       related: body.related,

@@ -10,6 +10,7 @@ import type { RuntimeOptions } from '../config/options.js';
 import { join } from 'node:path';
 import { ArticleCache } from '../content/cache.js';
 import { listArticleFiles, loadArticles } from '../content/load.js';
+import { parseOptionsOf } from '../content/parsing.js';
 import { parseWorkersFor, startParseThread } from '../content/parse-pool.js';
 import { selectPublished } from '../content/select.js';
 import { BusyError, UsageError, type Problem } from '../errors.js';
@@ -93,7 +94,7 @@ export async function buildSite(options: Pick<RuntimeOptions, 'contentDir' | 'ou
   const { site, templates, cache, held } = await openBuild(options, cacheDir, hooks).catch(endingOnError(threads));
   try {
     const { config } = site;
-    const parseOptions = { timezone: config.timezone, baseUrl: config.baseUrl, languages: config.languages };
+    const parseOptions = parseOptionsOf(config);
     const previous = readManifest(options.outDir);
     const heldBy = (): Map<string, string> => urlHolders(previous);
     const { articles, problems } = await loadArticles(options.contentDir, parseOptions, { cache, listing, parseThreads: await threads, heldBy });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { editionsOf } from '../config/editions.js';
 import { loadSiteConfig } from '../config/load.js';
 import type { SiteConfig } from '../config/schema.js';
-import { loadArticles, selectPublished } from '../content/index.js';
+import { loadArticles, parseOptionsOf, selectPublished } from '../content/index.js';
 import type { Problem } from '../errors.js';
 import type { Store } from '../store/types.js';
 import { knownSections, unknownEditionsWarning, type KnownChoices } from './choices.js';
@@ -12,7 +12,7 @@ import { knownSections, unknownEditionsWarning, type KnownChoices } from './choi
 /** Loads the sections and editions readers can choose from `contentDir`. */
 export async function loadKnownChoices(contentDir: string, now: Date): Promise<KnownChoices> {
   const config = await loadSiteConfig(contentDir);
-  const { articles } = await loadArticles(contentDir, { timezone: config.timezone, baseUrl: config.baseUrl, languages: config.languages });
+  const { articles } = await loadArticles(contentDir, parseOptionsOf(config));
   return { sections: knownSections(selectPublished(articles, now)), editions: editionsOf(config) };
 }
 

@@ -161,6 +161,25 @@ describe('parseWireText on variants of real files', () => {
     expect(articleText(parsed('date 2022-10-19\nTitle\n\n19 October 2022\n\nText.\n'))).toBe('Text.');
   });
 
+  it.each([
+    ['tr', '19 Ekim 2022'],
+    ['de', '19. Oktober 2022'],
+    ['fr', '19 octobre 2022'],
+    ['es', '19 de octubre de 2022'],
+    ['ar', '19 أكتوبر 2022'],
+    ['ar-EG', '١٩ أكتوبر ٢٠٢٢'],
+  ])('drops the printed date written the %s way, the article\'s own language or its folder\'s', (language, printed) => {
+    const text = `date 2022-10-19 WORLD\nTitle\nStandfirst.\n${printed}\n\nText.\n`;
+    const bySite = parseWireText(text, 'world/story.txt', { ...options, language });
+    const byFolder = parseWireText(text, 'desk/story.txt', { ...options, languages: { 'desk/': language } });
+    for (const result of [bySite, byFolder]) {
+      if (!result.ok) throw new Error(formatProblem(result.problem));
+      expect(articleText(result.article)).toBe('Text.');
+    }
+    // Another date in that language is the article's words, and so is this one in an English article.
+    expect(articleText(parsed(text.replace('2022-10-19', '2022-10-20')))).toBe(`${printed}\n\nText.`);
+  });
+
   it('cuts the credit from a caption repeated in the body', () => {
     const article = parsed(seed.replace(`\n${CAPTION}\n`, `\n${CAPTION} / Reuters Archive\n`));
     expect(blocks(article.html)).toEqual(SEED_BLOCKS);

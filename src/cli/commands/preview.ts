@@ -22,7 +22,7 @@ export default defineCommand({
     const options = optionsOf(context);
     const output = typeof context.args.output === 'string' ? context.args.output : 'preview.html';
     const now = new Date();
-    const [{ loadSiteConfig }, { loadArticles, selectPublished }, { previewDigest, readDigestHistory }, { openStore, isPostgresUrl }] = await Promise.all([
+    const [{ loadSiteConfig }, { loadArticles, parseOptionsOf, selectPublished }, { previewDigest, readDigestHistory }, { openStore, isPostgresUrl }] = await Promise.all([
       import('../../config/load.js'),
       import('../../content/index.js'),
       import('../../digest/index.js'),
@@ -30,7 +30,7 @@ export default defineCommand({
     ]);
     const config = await loadSiteConfig(options.contentDir);
     const edition = typeof context.args.edition === 'string' ? editionOf(context.args.edition, config) : (editionsOf(config)[0] as Edition);
-    const { articles, problems } = await loadArticles(options.contentDir, { timezone: config.timezone, baseUrl: config.baseUrl, languages: config.languages });
+    const { articles, problems } = await loadArticles(options.contentDir, parseOptionsOf(config));
     writeProblems(io, problems);
     // No database yet means no digest yet; opening it would create one, and a preview records nothing.
     let history = { seen: new Set<string>(), number: 1 };
