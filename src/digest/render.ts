@@ -7,7 +7,7 @@ import { encode as qpEncode, wrap as qpWrap } from 'nodemailer/lib/qp';
 import { InputError } from '../errors.js';
 import { absoluteUrl } from '../content/url.js';
 import { copyPlaceholders, fullCopy, largestCopy, markTextRegions, regionKey, textMarkParagraphs, type DigestBlock, type MarkedDigest } from './assemble.js';
-import { formatLongDate, t } from '../i18n/index.js';
+import { formatLongDate, formatNumber, t } from '../i18n/index.js';
 import { articleLanguage } from '../site/pages.js';
 import { htmlToText, renderEmailHtml, type RenderHtml } from './email.js';
 import { escapeHtml, mailHtml, neutralizeTokens, placeholders } from './personalize.js';
@@ -78,16 +78,17 @@ function clean(text: string): string {
  */
 export function digestSubject(content: DigestContent, lead: Article | undefined = content.articles[0]): string {
   const { config } = content;
-  const values: Record<string, string> = {
+  const values = {
     title: config.title,
     date: formatLongDate(content.date, config.language, config.newsletter.timezone),
     headline: lead?.title ?? '',
-    number: String(content.number),
+    number: content.number,
     edition: content.edition?.name ?? config.title,
   };
   const template = config.newsletter.subject;
   if (template === null) return oneLine(t(config.locale, 'mail.digest.subject', values, false));
-  return oneLine(template.replace(/\{(title|date|headline|number|edition)\}/g, (whole, key: string) => values[key] ?? whole));
+  const filled: Record<string, string> = { ...values, number: formatNumber(config.language, content.number) };
+  return oneLine(template.replace(/\{(title|date|headline|number|edition)\}/g, (whole, key: string) => filled[key] ?? whole));
 }
 
 /** Site-wide values every email template shows. */
@@ -157,8 +158,8 @@ export function digestView(content: DigestContent, trim: Trim = fullTrim): objec
     site: siteView(config),
     // The masthead's line names the edition too when the site has several.
     ...issueLine(config, content.edition),
-    // A string: an issue number is a name, not a quantity to group as 1,000.
-    number: String(content.number),
+    // Shown plain, in the language's digits and never grouped (see formatNumber): an issue number is a name.
+    number: content.number,
     date: formatLongDate(content.date, config.language, config.newsletter.timezone),
     // One "N new stories" line for each N a copy can have; a copy keeps the one for its own count.
     intros: content.articles.map((_, i) => ({ region: regionKey.count(i + 1), count: i + 1 })),
@@ -241,7 +242,7 @@ export async function renderDigestIndex(
       url: digestWebUrl(config, d),
       // Two editions' issues of one day can share a lead headline: each line names its edition.
       ...issueLine(config, editionsOf(config).find((e) => e.id === d.edition)),
-      number: String(d.issue),
+      number: d.issue,
       date: formatLongDate(d.createdAt, config.language, config.newsletter.timezone),
       subject: clean(d.subject),
     })),

@@ -6,15 +6,54 @@ import { IntlMessageFormat } from 'intl-messageformat';
 import type { Locale } from './catalogue.js';
 import { fallbackLanguage } from './catalogue.js';
 
-/** Values a message is filled with: text, numbers (plural, `#`), and in HTML the link targets of `<tag>…</tag>`. */
+/** Values a message is filled with: text, numbers (plural, `#`, or shown in the language's digits), and in HTML the link targets of `<tag>…</tag>`. */
 export type MessageParams = Readonly<Record<string, string | number>>;
 
-/** A message compiled for one language, the names of its `<tag>`s, and, once written, its text and HTML without values. */
+/**
+ * A message compiled for one language, the names of its `<tag>`s and of its plain values (`{number}`, not a plural's
+ * or a select's), and, once written, its text and HTML without values.
+ */
 interface Compiled {
   format: IntlMessageFormat;
+  language: string;
   tags: string[];
+  plain: ReadonlySet<string>;
   text?: string;
   html?: string;
+}
+
+/** The shape of a parsed message's elements that plainValues reads (intl-messageformat's AST: 1 is a plain value). */
+interface Element {
+  type: number;
+  value?: unknown;
+  options?: Record<string, { value: Element[] }>;
+}
+
+/** The names a message shows as plain values (`{number}`), unless it also chooses by them (`{number, plural, …}`). */
+function plainValues(elements: readonly Element[]): Set<string> {
+  const plain = new Set<string>();
+  const chosen = new Set<string>();
+  const visit = (list: readonly Element[]): void => {
+    for (const element of list) {
+      if (typeof element.value === 'string' && element.type !== 0) (element.type === 1 ? plain : chosen).add(element.value);
+      for (const option of Object.values(element.options ?? {})) visit(option.value);
+    }
+  };
+  visit(elements);
+  for (const name of chosen) plain.delete(name);
+  return plain;
+}
+
+const numberFormats = new Map<string, Intl.NumberFormat>();
+
+/**
+ * A number as `language` writes its digits (Arabic-Indic for `ar-EG`, Persian for `fa`, as its dates and a plural's
+ * `#`), never grouped: the numbers shown plain are issues and pages, names rather than quantities.
+ */
+export function formatNumber(language: string, value: number): string {
+  let format = numberFormats.get(language);
+  if (!format) numberFormats.set(language, (format = new Intl.NumberFormat(language, { useGrouping: false })));
+  return format.format(value);
 }
 
 /**
@@ -41,7 +80,9 @@ function compiledOf(locale: Locale, key: string): Compiled {
     const id = `${language}\0${message}`;
     entry = compiled.get(id);
     if (!entry) {
-      entry = { format: new IntlMessageFormat(message, language), tags: [...message.matchAll(/<([a-zA-Z][\w-]*)>/g)].map((m) => m[1] as string) };
+      const format = new IntlMessageFormat(message, language);
+      const plain = plainValues(format.getAst() as unknown as Element[]);
+      entry = { format, language, plain, tags: [...message.matchAll(/<([a-zA-Z][\w-]*)>/g)].map((m) => m[1] as string) };
       compiled.set(id, entry);
     }
     keys.set(key, entry);
@@ -89,7 +130,8 @@ function messageText(locale: Locale, key: string, params: MessageParams, isolate
   if (fixed && message.text !== undefined) return message.text;
   const values: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(params)) {
-    values[name] = typeof value === 'string' && isolate && locale.dir === 'rtl' ? `\u2068${value}\u2069` : value;
+    if (typeof value === 'number') values[name] = message.plain.has(name) ? formatNumber(message.language, value) : value;
+    else values[name] = isolate && locale.dir === 'rtl' ? `\u2068${value}\u2069` : value;
   }
   for (const tag of message.tags) values[tag] = (chunks: unknown[]) => chunks.join('');
   const out = message.format.format(values);
@@ -126,7 +168,7 @@ function messageHtml(locale: Locale, key: string, params: MessageParams): string
   if (fixed && message.html !== undefined) return message.html;
   const values: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(params)) {
-    if (typeof value === 'number') values[name] = value;
+    if (typeof value === 'number') values[name] = message.plain.has(name) ? ({ html: formatNumber(message.language, value) } satisfies Html) : value;
     else {
       const escaped = handlebarsRuntime.escapeExpression(value);
       values[name] = { html: locale.dir === 'rtl' ? `<bdi>${escaped}</bdi>` : escaped } satisfies Html;

@@ -67,6 +67,16 @@ describe('built-in catalogues', () => {
   });
 });
 
+describe('numbers in messages', () => {
+  it('writes a plain number in the language\'s digits, as its plurals and dates do, never grouped', () => {
+    expect(t(resolveLocale('ar-EG'), 'site.list.pageOf', { number: 1, count: 12 })).toBe('الصفحة ١ من ١٢');
+    expect(tHtml(resolveLocale('ar-EG'), 'mail.digest.issue', { number: 12, date: '٢ ديسمبر ٢٠٢٦' })).toContain('١٢');
+    expect(t(resolveLocale('ar-EG'), 'mail.digest.count', { count: 10 })).toBe('في هذا العدد ١٠ أخبار جديدة.');
+    expect(t(resolveLocale('en'), 'site.list.pageOf', { number: 1234, count: 12345 })).toBe('Page 1234 of 12345');
+    expect(t(resolveLocale('ar'), 'site.list.pageOf', { number: 2, count: 3 })).toBe('الصفحة 2 من 3');
+  });
+});
+
 describe('resolveLocale', () => {
   it('refuses a language without a catalogue, naming the built-in ones', () => {
     expect(() => resolveLocale('pt-BR', {}, 'content/site.json')).toThrow(InputError);
