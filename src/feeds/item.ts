@@ -1,11 +1,11 @@
 // The one item list every feed format is written from: an Article reduced to what a feed says, with
 // absolute URLs, an explicit author and clean text, so RSS, Atom and JSON cannot disagree.
 import { extname } from 'node:path/posix';
-import { otherLanguage, type Article } from '../content/article.js';
+import type { Article } from '../content/article.js';
 import { escapeHtml } from '../content/html.js';
 import { cleanBlock, cleanLine } from '../content/text.js';
 import { absoluteUrl } from '../content/url.js';
-import { tHtml, type Locale } from '../i18n/index.js';
+import { articleLanguage, tHtml, type Locale } from '../i18n/index.js';
 
 /** A feed author: a name, and an email only when the site config gives one. */
 export interface FeedAuthor {
@@ -35,7 +35,10 @@ export interface FeedItem {
   published: Date;
   /** Last modification, when after `published`. */
   updated: Date | null;
-  /** The article's own language tag, or null: the feed's. A feed names it only when it is not the feed's (`otherLanguage`). */
+  /**
+   * The article's own language tag when it is not the site's, `''` when its language is not known but reads the other
+   * way (an English wire story on an Arabic site: see articleLanguage), or null: the feed's.
+   */
   lang: string | null;
   author: FeedAuthor;
   /** Section first, then tags; plain text, no duplicates. */
@@ -92,6 +95,11 @@ function figureHtml(image: NonNullable<Article['image']>, src: string | null): s
   return img || figcaption ? `<figure>${img}${figcaption}</figure>` : '';
 }
 
+/** A language as a feed or sitemap names it: `und`, BCP 47's undetermined, for one not known (`''`, see FeedItem.lang). */
+export function declaredLanguage(tag: string): string {
+  return tag === '' ? 'und' : tag;
+}
+
 /**
  * The item's full content: what the article page shows (figure with caption and credit, the body, or the
  * summary when there is no body, the related articles and the source, in the site's words), with fragment
@@ -105,7 +113,7 @@ function contentHtml(article: Article, url: string, imageUrl: string | null, bas
     return `<li>${href === null ? title : `<a href="${escapeHtml(href)}">${title}</a>`}</li>`;
   });
   const source = article.source === null ? '' : cleanLine(article.source);
-  const siteWords = otherLanguage(article, locale.tag) === null ? '' : ` lang="${escapeHtml(locale.tag)}" dir="${locale.dir}"`;
+  const siteWords = articleLanguage(article, locale) === null ? '' : ` lang="${escapeHtml(locale.tag)}" dir="${locale.dir}"`;
   return [
     article.image ? figureHtml(article.image, imageUrl) : '',
     body.trim() ? body : (article.summary.trim() ? `<p>${escapeHtml(cleanLine(article.summary))}</p>` : ''),
@@ -141,7 +149,7 @@ export function toFeedItem(
     contentHtml: contentHtml(article, url, imageUrl, baseUrl, locale),
     published: article.date,
     updated: article.updated && article.updated > article.date ? article.updated : null,
-    lang: article.lang,
+    lang: articleLanguage(article, locale)?.tag ?? null,
     author: byline && cleanLine(byline) ? { name: cleanLine(byline), email: null } : siteAuthor,
     categories,
     image: imageUrl === null ? null : { url: imageUrl, type: file?.type ?? imageTypeOf(imageUrl), length: file?.length ?? null },

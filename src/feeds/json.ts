@@ -1,7 +1,7 @@
 // JSON Feed 1.1 (https://jsonfeed.org/version/1.1).
 import { rfc3339 } from './dates.js';
 import { otherLanguage } from '../content/article.js';
-import type { FeedChannel, FeedItem } from './item.js';
+import { declaredLanguage, type FeedChannel, type FeedItem } from './item.js';
 
 /** The JSON Feed 1.1 object of one item; `language` only when its article's is not the feed's. */
 function jsonFeedItem(item: FeedItem, channel: FeedChannel): Record<string, unknown> {
@@ -15,7 +15,7 @@ function jsonFeedItem(item: FeedItem, channel: FeedChannel): Record<string, unkn
     ...(item.image ? { image: item.image.url } : {}),
     date_published: rfc3339(item.published),
     ...(item.updated ? { date_modified: rfc3339(item.updated) } : {}),
-    ...(lang === null ? {} : { language: lang }),
+    ...(lang === null ? {} : { language: declaredLanguage(lang) }),
     authors: [{ name: item.author.name }],
     ...(item.categories.length > 0 ? { tags: item.categories } : {}),
   };

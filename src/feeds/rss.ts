@@ -1,7 +1,7 @@
 // RSS 2.0 with the content, Dublin Core and Atom namespaces bound on the root element.
 import { rfc822 } from './dates.js';
 import { otherLanguage } from '../content/article.js';
-import type { FeedChannel, FeedItem } from './item.js';
+import { declaredLanguage, type FeedChannel, type FeedItem } from './item.js';
 import { escapeAttr, escapeRssText, escapeText } from './xml.js';
 
 function element(name: string, text: string): string {
@@ -34,7 +34,7 @@ function renderRssItem(item: FeedItem, channel: FeedChannel): string {
       : plain('dc:creator', item.author.name),
   );
   const lang = otherLanguage(item, channel.language);
-  if (lang !== null) lines.push(element('dc:language', lang));
+  if (lang !== null) lines.push(element('dc:language', declaredLanguage(lang)));
   for (const category of item.categories) lines.push(plain('category', category));
   // Length 0 is what the RSS Best Practices Profile asks for when the size is unknown. An enclosure needs a
   // type: an image of unknown type is a Media RSS item, whose type is optional.

@@ -5,6 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { IntlMessageFormat } from 'intl-messageformat';
+import { otherLanguage, type Article } from '../content/article.js';
 import { InputError, type Problem } from '../errors.js';
 import { templatesDirOf } from '../paths.js';
 
@@ -71,6 +72,20 @@ export function textDirection(text: string): 'ltr' | 'rtl' | null {
   const rtl = text.match(rtlLetter)?.length ?? 0;
   const ltr = (text.match(letter)?.length ?? 0) - rtl;
   return rtl > ltr ? 'rtl' : ltr > rtl ? 'ltr' : null;
+}
+
+/**
+ * An article's own language when it is not the site's (`locale`): its page, list entry, digest block and feed items
+ * say so; else null. An article that names no language but whose headline and summary read the other way than the
+ * site's is of an unknown language (tag `''`) in that direction: an English wire story on an Arabic site reads left to
+ * right.
+ */
+export function articleLanguage(article: Pick<Article, 'lang' | 'title' | 'summary'>, locale: Pick<Locale, 'tag' | 'dir'>): { tag: string; dir: 'ltr' | 'rtl' } | null {
+  const tag = otherLanguage(article, locale.tag);
+  if (tag !== null) return { tag, dir: directionOf(tag) };
+  if (article.lang !== null) return null;
+  const dir = textDirection(`${article.title} ${article.summary}`);
+  return dir === null || dir === locale.dir ? null : { tag: '', dir };
 }
 
 function primarySubtag(tag: string): string {

@@ -1,14 +1,14 @@
 // The HTML pages: pure renderers from articles, config and compiled templates to strings.
 import type { SiteConfig } from '../config/schema.js';
 import { editionsOf } from '../config/editions.js';
-import { otherLanguage, type Article } from '../content/article.js';
+import type { Article } from '../content/article.js';
 // The feeds' rules for text (content/text.ts): one-line fields lose controls, line separators and bidi overrides (an
 // unclosed override in a byline turned the date after it around), and the body its C1 controls and overrides.
 import { cleanBlock, cleanLine as clean, sectionSlug } from '../content/text.js';
 import { rfc3339 } from '../feeds/dates.js';
 import { escapeHtml } from '../content/html.js';
 import { absoluteUrl } from '../content/url.js';
-import { directionOf, formatLongDate, t, textDirection, type Locale } from '../i18n/index.js';
+import { articleLanguage, formatLongDate, t, type Locale } from '../i18n/index.js';
 import { archiveDir, articleDir, feedFiles, feedTypes, listPageDir, rootOf, sectionDir, urlOf, type FeedFormat, type Section } from './layout.js';
 import { choiceBoxes } from '../subscribers/choices.js';
 import type { SiteTemplates } from './templates.js';
@@ -56,20 +56,6 @@ export function frame(config: SiteConfig, page: Omit<Frame, 'lang' | 'dir' | 'lo
   return { lang: config.language, dir: locale.dir, locale, siteTitle: clean(config.title), ...page };
 }
 
-/**
- * An article's own language when it is not the site's (its page, list entry and digest block say so), or null. An
- * article that names no language but whose headline and summary read the other way than the site's is of an unknown
- * language (`lang=""`) in that direction: an English wire story on an Arabic site reads left to right.
- */
-export function articleLanguage(article: Pick<Article, 'lang' | 'title' | 'summary'>, config: SiteConfig): { tag: string; dir: 'ltr' | 'rtl' } | null {
-  const tag = otherLanguage(article, config.language);
-  if (tag !== null) return { tag, dir: directionOf(tag) };
-  if (article.lang !== null) return null;
-  const dir = textDirection(`${article.title} ${article.summary}`);
-  return dir === null || dir === config.locale.dir ? null : { tag: '', dir };
-}
-
-
 function sectionNav(sections: readonly Section[], root: string, current: string | null): Frame['nav'] {
   return sections.map((s) => ({ label: clean(s.label), href: `${root}${sectionDir(s.slug)}`, current: s.slug === current }));
 }
@@ -82,7 +68,7 @@ function listItems(articles: readonly Article[], config: SiteConfig, root: strin
     dateText: formatLongDate(a.date, config.language, config.timezone),
     section: a.section === null ? null : clean(a.section),
     summary: clean(a.summary),
-    lang: articleLanguage(a, config),
+    lang: articleLanguage(a, config.locale),
   }));
 }
 
@@ -265,7 +251,7 @@ export function renderArticlePage(article: Article, config: SiteConfig, template
     article: {
       title,
       summary,
-      lang: articleLanguage(article, config),
+      lang: articleLanguage(article, config.locale),
       dateIso: rfc3339(article.date),
       dateText: formatLongDate(article.date, config.language, config.timezone),
       section: sectionKey ? { label: clean(article.section ?? ''), href: root + sectionDir(sectionKey) } : null,

@@ -4,7 +4,9 @@ import type { SiteConfig } from '../config/schema.js';
 import { lastModified, type Article } from '../content/article.js';
 import { cleanLine } from '../content/text.js';
 import { rfc3339 } from '../feeds/dates.js';
+import { declaredLanguage } from '../feeds/item.js';
 import { escapeText } from '../feeds/xml.js';
+import { articleLanguage } from '../i18n/index.js';
 import { articleDir, urlOf } from './layout.js';
 
 /** The files this module writes, at the site root. */
@@ -92,7 +94,8 @@ export function newsLanguage(tag: string): string {
 export function renderNewsSitemap(articles: readonly Article[], config: SiteConfig): string {
   const name = `<news:name>${escapeText(cleanLine(config.title))}</news:name>`;
   const urls = articles.map((article) => {
-    const publication = `<news:publication>${name}<news:language>${escapeText(newsLanguage(article.lang ?? config.language))}</news:language></news:publication>`;
+    const own = articleLanguage(article, config.locale);
+    const publication = `<news:publication>${name}<news:language>${escapeText(newsLanguage(own === null ? config.language : declaredLanguage(own.tag)))}</news:language></news:publication>`;
     const news = `<news:news>${publication}<news:publication_date>${rfc3339(article.date)}</news:publication_date><news:title>${escapeText(cleanLine(article.title))}</news:title></news:news>`;
     return `  <url><loc>${escapeText(urlOf(config.baseUrl, articleDir(article.slug)))}</loc>${news}</url>\n`;
   });

@@ -237,7 +237,11 @@ describe('a mixed-language desk', () => {
     const json = JSON.parse(await readFile(join(out, 'feed.json'), 'utf8')) as { language: string; items: { id: string; language?: string }[] };
     expect(json.language).toBe('ar');
     expect(Object.fromEntries(json.items.map((item) => [item.id, item.language ?? json.language]))).toMatchObject(expected);
-    expect(json.items.filter((item) => item.language !== undefined)).toHaveLength(2);
+    expect(json.items.filter((item) => item.language !== undefined)).toHaveLength(3);
+
+    // An English wire story that names no language is not the feed's Arabic: undetermined (`und`), in Atom `xml:lang=""`.
+    const wire = 'https://arabic.example.org/articles/2026-11-17-wire-english/';
+    expect([rssLanguages[wire], atomLanguages[wire], json.items.find((item) => item.id === wire)?.language]).toEqual(['und', '', 'und']);
   });
 
   it('labels an article\'s block in a digest with its language and direction, and greets a nameless reader in Arabic', async () => {

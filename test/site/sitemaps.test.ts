@@ -122,6 +122,7 @@ describe('sitemap-news.xml', () => {
     const articles = [
       at('2026-11-24T12:00:00Z', { slug: 'newest', title: 'Prices <rise> & fall' }),
       at('2026-11-23T08:00:00Z', { slug: 'yesterday', lang: 'ar' }),
+      at('2026-11-23T06:00:00Z', { slug: 'arabic-wire', title: 'البنك المركزي يبقي سعر الفائدة', summary: 'قرار متوقع من المجلس' }),
       at('2026-11-22T12:00:01Z', { slug: 'just-inside' }),
       at('2026-11-22T12:00:00Z', { slug: 'just-outside' }),
       at('2026-11-01T00:00:00Z', { slug: 'old' }),
@@ -130,7 +131,7 @@ describe('sitemap-news.xml', () => {
     const xml = await readFile(join(out, 'sitemap-news.xml'), 'utf8');
     expect(xml).toContain(`xmlns:news="${NEWS}"`);
     const urls = readUrlset(xml);
-    expect(urls.map((u) => u.loc)).toEqual(['newest', 'yesterday', 'just-inside'].map((s) => `https://news.example.org/articles/${s}/`));
+    expect(urls.map((u) => u.loc)).toEqual(['newest', 'yesterday', 'arabic-wire', 'just-inside'].map((s) => `https://news.example.org/articles/${s}/`));
     const languages: string[] = [];
     for (const { element } of urls) {
       const news = only(element, NEWS, 'news');
@@ -144,8 +145,9 @@ describe('sitemap-news.xml', () => {
       languages.push(only(publication, NEWS, 'language').text);
       expect(only(news, NEWS, 'publication_date').text).toMatch(W3C_DATETIME);
     }
-    // The site's language (`es-MX` as Google News names it), and an article's own where it has one.
-    expect(languages).toEqual(['es', 'ar', 'es']);
+    // The site's language (`es-MX` as Google News names it), an article's own where it has one, and `und` (undetermined)
+    // for one that names none but reads the other way.
+    expect(languages).toEqual(['es', 'ar', 'und', 'es']);
     const first = only(urls[0]?.element as XmlElement, NEWS, 'news');
     expect(only(first, NEWS, 'title').text).toBe('Prices <rise> & fall');
     expect(only(first, NEWS, 'publication_date').text).toBe('2026-11-24T12:00:00Z');
