@@ -7,7 +7,7 @@ import { encode as qpEncode, wrap as qpWrap } from 'nodemailer/lib/qp';
 import { InputError } from '../errors.js';
 import { absoluteUrl } from '../content/url.js';
 import { copyPlaceholders, fullCopy, largestCopy, markTextRegions, regionKey, textMarkParagraphs, type DigestBlock, type MarkedDigest } from './assemble.js';
-import { articleLanguage, formatLongDate, formatNumber, t } from '../i18n/index.js';
+import { articleLanguage, declaredLanguage, formatLongDate, formatNumber, t } from '../i18n/index.js';
 import { htmlToText, renderEmailHtml, type RenderHtml } from './email.js';
 import { escapeHtml, mailHtml, neutralizeTokens, placeholders } from './personalize.js';
 import { articleUrl, digestWebUrl, siteUrls, type DigestAddress } from './urls.js';
@@ -137,10 +137,13 @@ function digestBlocks(content: DigestContent, trim: Trim): DigestBlock[] {
   }));
 }
 
-/** An article's own language for its block, when it is not the site's: `lang`, `dir` and the alignment that follows. */
+/**
+ * An article's own language for its block, when it is not the site's: `lang` (`und` for one not known: MJML drops an
+ * empty `lang=""`, and the block would read as the site's language), `dir` and the alignment that follows.
+ */
 function blockLanguage(article: Article, config: SiteConfig): { tag: string; dir: string; align: string } | null {
   const lang = articleLanguage(article, config.locale);
-  return lang === null ? null : { ...lang, align: lang.dir === 'rtl' ? 'right' : 'left' };
+  return lang === null ? null : { tag: declaredLanguage(lang.tag), dir: lang.dir, align: lang.dir === 'rtl' ? 'right' : 'left' };
 }
 
 /**

@@ -95,11 +95,6 @@ function figureHtml(image: NonNullable<Article['image']>, src: string | null): s
   return img || figcaption ? `<figure>${img}${figcaption}</figure>` : '';
 }
 
-/** A language as a feed or sitemap names it: `und`, BCP 47's undetermined, for one not known (`''`, see FeedItem.lang). */
-export function declaredLanguage(tag: string): string {
-  return tag === '' ? 'und' : tag;
-}
-
 /**
  * The item's full content: what the article page shows (figure with caption and credit, the body, or the
  * summary when there is no body, the related articles and the source, in the site's words), with fragment

@@ -1,7 +1,8 @@
 // JSON Feed 1.1 (https://jsonfeed.org/version/1.1).
 import { rfc3339 } from './dates.js';
 import { otherLanguage } from '../content/article.js';
-import { declaredLanguage, type FeedChannel, type FeedItem } from './item.js';
+import { declaredLanguage } from '../i18n/index.js';
+import type { FeedChannel, FeedItem } from './item.js';
 
 /** The JSON Feed 1.1 object of one item; `language` only when its article's is not the feed's. */
 function jsonFeedItem(item: FeedItem, channel: FeedChannel): Record<string, unknown> {

@@ -1,7 +1,8 @@
 // RSS 2.0 with the content, Dublin Core and Atom namespaces bound on the root element.
 import { rfc822 } from './dates.js';
 import { otherLanguage } from '../content/article.js';
-import { declaredLanguage, type FeedChannel, type FeedItem } from './item.js';
+import { declaredLanguage } from '../i18n/index.js';
+import type { FeedChannel, FeedItem } from './item.js';
 import { escapeAttr, escapeRssText, escapeText } from './xml.js';
 
 function element(name: string, text: string): string {

@@ -88,6 +88,14 @@ export function articleLanguage(article: Pick<Article, 'lang' | 'title' | 'summa
   return dir === null || dir === locale.dir ? null : { tag: '', dir };
 }
 
+/**
+ * A language as a feed, a sitemap or a mail names it: `und`, BCP 47's undetermined, for one not known (articleLanguage's
+ * `''`, which a page writes as `lang=""` but MJML, RSS and Google News cannot).
+ */
+export function declaredLanguage(tag: string): string {
+  return tag === '' ? 'und' : tag;
+}
+
 function primarySubtag(tag: string): string {
   return tag.split('-')[0]?.toLowerCase() ?? '';
 }

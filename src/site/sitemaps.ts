@@ -4,9 +4,8 @@ import type { SiteConfig } from '../config/schema.js';
 import { lastModified, type Article } from '../content/article.js';
 import { cleanLine } from '../content/text.js';
 import { rfc3339 } from '../feeds/dates.js';
-import { declaredLanguage } from '../feeds/item.js';
 import { escapeText } from '../feeds/xml.js';
-import { articleLanguage } from '../i18n/index.js';
+import { articleLanguage, declaredLanguage } from '../i18n/index.js';
 import { articleDir, urlOf } from './layout.js';
 
 /** The files this module writes, at the site root. */
