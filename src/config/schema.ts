@@ -4,7 +4,7 @@ import addressparser from 'nodemailer/lib/addressparser';
 import * as z from 'zod';
 import type { Locale } from '../i18n/catalogue.js';
 import { maxReturnLocalPart } from '../inbound/verp.js';
-import { languageTagPattern as languageTag } from '../i18n/tags.js';
+import { isLanguageTag, languageTagMessage } from '../i18n/tags.js';
 
 /** True when `zone` is an IANA time zone this runtime knows. */
 export function isTimeZone(zone: string): boolean {
@@ -115,14 +115,14 @@ export const siteConfigSchema = z.strictObject({
   baseUrl,
   language: z
     .string()
-    .regex(languageTag, 'expected a language tag such as "en" or "pt-BR"')
+    .refine(isLanguageTag, { error: (issue) => languageTagMessage(issue.input, '"en" or "pt-BR"') })
     .default('en'),
   /**
    * The language of articles under a folder, for wire text (which cannot say it): `{ "arabic/": "ar" }`. The
    * longest matching folder wins; front matter `lang` wins over it; no match is the site's `language`.
    */
   languages: z
-    .record(z.string(), z.string().regex(languageTag, 'expected a language tag such as "ar" or "pt-BR"'))
+    .record(z.string(), z.string().refine(isLanguageTag, { error: (issue) => languageTagMessage(issue.input, '"ar" or "pt-BR"') }))
     .superRefine((languages, ctx) => {
       for (const folder of Object.keys(languages).filter((key) => !/^(?:[^/\\]+\/)+$/.test(key))) {
         ctx.addIssue({ code: 'custom', path: [folder], message: 'expected a folder of the content, ending with "/", such as "arabic/"' });

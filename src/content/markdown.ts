@@ -18,7 +18,7 @@ import {
   type ParseResult,
 } from './parsing.js';
 import { deriveSummary, deriveTitle, sectionSlug, shortenSlug, slugify, SLUG_MAX, SLUG_MAX_BYTES, titleText } from './text.js';
-import { languageTagPattern } from '../i18n/tags.js';
+import { isLanguageTag as isTag, languageTagMessage } from '../i18n/tags.js';
 
 const OPENING = /^---[ \t]*$/;
 const CLOSING = /^(?:---|\.\.\.)[ \t]*$/;
@@ -28,7 +28,7 @@ const CLOSING = /^(?:---|\.\.\.)[ \t]*$/;
 const hasWord = (text: string | null | undefined): boolean => !text || slugify(text) !== '';
 // An image is an http(s) URL or a site-relative path; any other scheme (javascript:, data:) is refused.
 const isImageUrl = (url: string | null | undefined): boolean => url == null || /^https?:\/\//i.test(url) || !/^[a-z][a-z\d+.-]*:/i.test(url);
-const isLanguageTag = (tag: string | null | undefined): boolean => tag == null || languageTagPattern.test(tag);
+const isLanguageTag = (tag: string | null | undefined): boolean => tag == null || isTag(tag);
 const slugFits = (slug: string | null | undefined): boolean => !slug || shortenSlug(slugify(slug)) === slugify(slug);
 // A section's folder need only fit the file system: sections of 80 to 120 characters built before, and must go on doing so.
 const sectionFits = (section: string | null | undefined): boolean => !section || Buffer.byteLength(sectionSlug(section)) <= SLUG_MAX_BYTES;
@@ -52,7 +52,7 @@ export function frontMatterSchema({ z }: typeof Zod) {
       imageAlt: optionalText('text'),
       draft: z.boolean({ error: 'expected true or false' }).nullish(),
       updated: optionalText('a date'),
-      lang: optionalText('a language tag').refine(isLanguageTag, { error: 'expected a language tag such as "ar" or "pt-BR"' }),
+      lang: optionalText('a language tag').refine(isLanguageTag, { error: (issue) => languageTagMessage(issue.input, '"ar" or "pt-BR"') }),
       slug: optionalText('text')
         .refine(hasWord, { error: 'has no letter or digit' })
         .refine(slugFits, { error: `is longer than ${SLUG_MAX} characters` }),

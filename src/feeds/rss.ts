@@ -2,6 +2,7 @@
 import { rfc822 } from './dates.js';
 import { otherLanguage } from '../content/article.js';
 import { declaredLanguage } from '../i18n/index.js';
+import { withoutExtensions } from '../i18n/tags.js';
 import type { FeedChannel, FeedItem } from './item.js';
 import { escapeAttr, escapeRssText, escapeText } from './xml.js';
 
@@ -35,7 +36,7 @@ function renderRssItem(item: FeedItem, channel: FeedChannel): string {
       : plain('dc:creator', item.author.name),
   );
   const lang = otherLanguage(item, channel.language);
-  if (lang !== null) lines.push(element('dc:language', declaredLanguage(lang)));
+  if (lang !== null) lines.push(element('dc:language', withoutExtensions(declaredLanguage(lang))));
   for (const category of item.categories) lines.push(plain('category', category));
   // Length 0 is what the RSS Best Practices Profile asks for when the size is unknown. An enclosure needs a
   // type: an image of unknown type is a Media RSS item, whose type is optional.
@@ -52,7 +53,7 @@ export function renderRss(channel: FeedChannel, items: readonly FeedItem[]): str
     plain('title', channel.title),
     element('link', channel.homeUrl),
     plain('description', channel.description),
-    element('language', channel.language),
+    element('language', withoutExtensions(channel.language)),
     ...(channel.updated ? [element('lastBuildDate', rfc822(channel.updated))] : []),
     element('generator', 'Gazette'),
     `<atom:link href="${escapeAttr(channel.selfUrls.rss)}" rel="self" type="application/rss+xml"/>`,

@@ -131,6 +131,15 @@ describe('parseSiteConfig', () => {
     ]);
   });
 
+  it('takes a language tag with an extension (ar-u-nu-arab: Arabic-Indic digits), and names the tag an underscore spells', () => {
+    expect(parseSiteConfig({ ...minimal, language: 'ar-u-nu-arab' }).locale).toMatchObject({ tag: 'ar-u-nu-arab', dir: 'rtl' });
+    expect(problemsOf(() => parseSiteConfig({ ...minimal, language: 'ar_SA', languages: { 'english/': 'en_GB' } }))).toEqual([
+      'site.json: language: expected a language tag such as "en" or "pt-BR" (did you mean "ar-SA"? a tag\'s parts are joined with "-")',
+      'site.json: languages.english/: expected a language tag such as "ar" or "pt-BR" (did you mean "en-GB"? a tag\'s parts are joined with "-")',
+    ]);
+    expect(problemsOf(() => parseSiteConfig({ ...minimal, language: 'ar-u' }))).toEqual(['site.json: language: expected a language tag such as "en" or "pt-BR"']);
+  });
+
   it('accepts cron expressions with seconds', () => {
     expect(parseSiteConfig({ ...minimal, newsletter: { ...minimal.newsletter, schedule: '*/2 * * * * *' } }).newsletter.schedule).toBe(
       '*/2 * * * * *',

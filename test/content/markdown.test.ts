@@ -399,6 +399,7 @@ describe('parseMarkdownArticle problems', () => {
     expect(problem('---\ntitle: T\ndate: 2026-11-22\nlang: Arabic please\n---\n')).toBe(
       '2026/story.md:4: front matter "lang": expected a language tag such as "ar" or "pt-BR" — write lang: ar (the article\'s language, if not the site\'s)',
     );
+    expect(problem('---\ntitle: T\ndate: 2026-11-22\nlang: pt_BR\n---\n')).toContain('expected a language tag such as "ar" or "pt-BR" (did you mean "pt-BR"?');
   });
 
   it('reports a missing date', () => {
