@@ -144,7 +144,7 @@ async function sectionSpellingWarnings(contentDir: string, sections: readonly Se
       sectionWarning(
         contentDir,
         section.articles[0],
-        `the section "${section.label}" (${articleCount(section.articles.length)}) and "${larger.label}" (${articleCount(larger.articles.length)}) differ only in accents: they are two sections, each with its own page, feeds and readers`,
+        `the section "${section.label}" (${articleCount(section.articles.length)}) and "${larger.label}" (${articleCount(larger.articles.length)}) differ only in accents or ß: they are two sections, each with its own page, feeds and readers`,
         `if they are one section, write "${larger.label}" in this file and the others of "${section.label}"`,
       ),
     ),

@@ -83,7 +83,8 @@ export interface Section {
 }
 
 /**
- * Sections whose labels differ only in accents (`ECONOMIE` and `Économie`: wire copy often drops them on capitals): for
+ * Sections whose labels differ only in accents, or in `ß` and `SS` (`ECONOMIE` and `Économie`, `AUSSENPOLITIK` and
+ * `Außenpolitik`: wire copy writes capitals without them): for
  * each such group, the one with the most articles and the others. Each is a section of its own, with its own page, feeds
  * and readers' choice, which a desk seldom means. Only Latin, Greek and Cyrillic accents count: other scripts' vowel
  * signs tell words apart.
@@ -91,7 +92,8 @@ export interface Section {
 export function sectionsSpelledAlike(sections: readonly Section[]): { larger: Section; others: Section[] }[] {
   const byFold = new Map<string, Section[]>();
   for (const section of sections) {
-    const fold = sectionSlug(section.label.normalize('NFKD').replace(/[\u0300-\u036f]/g, ''));
+    // Upper case first: German capitals write ß as SS (`AUSSENPOLITIK`, `Außenpolitik`).
+    const fold = sectionSlug(section.label.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toUpperCase());
     byFold.set(fold, [...(byFold.get(fold) ?? []), section]);
   }
   const bySize = (a: Section, b: Section): number => b.articles.length - a.articles.length || (a.slug < b.slug ? -1 : 1);

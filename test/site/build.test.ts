@@ -76,7 +76,7 @@ describe('buildSite', () => {
     await writeFile(join(content, 'wire.txt'), 'date 2026-11-20 ECONOMIE\nMarkets calm\n\nMarkets were calm.\n');
     const result = await buildSite({ contentDir: content, outDir: out }, new Date('2026-11-25T00:00:00Z'));
     expect(result.sectionWarnings.map(formatProblem)).toEqual([
-      'wire.txt:1: the section "ECONOMIE" (1 article) and "Économie" (2 articles) differ only in accents: they are two sections, each with its own page, feeds and readers — if they are one section, write "Économie" in this file and the others of "ECONOMIE"',
+      'wire.txt:1: the section "ECONOMIE" (1 article) and "Économie" (2 articles) differ only in accents or ß: they are two sections, each with its own page, feeds and readers — if they are one section, write "Économie" in this file and the others of "ECONOMIE"',
     ]);
     await writeFile(join(content, 'wire.txt'), 'date 2026-11-20 ÉCONOMIE\nMarkets calm\n\nMarkets were calm.\n');
     await writeFile(join(content, 'local', 'rates.md'), markdown({ title: 'Rates', date: '2026-11-21', section: 'ECONOMIE' }, 'Rates.'));
@@ -596,7 +596,7 @@ describe('gazette build', () => {
     await writeFile(join(content, 'wire.txt'), 'date 2026-11-20 LOCÁL\nMarkets calm\n\nMarkets were calm.\n');
     const { code, stderr } = await run(['build', '--content', content, '--out', out]);
     expect(code).toBe(0);
-    expect(stderr).toBe('warning: wire.txt:1: the section "LOCÁL" (1 article) and "Local" (1 article) differ only in accents: they are two sections, each with its own page, feeds and readers — if they are one section, write "Local" in this file and the others of "LOCÁL"\n');
+    expect(stderr).toBe('warning: wire.txt:1: the section "LOCÁL" (1 article) and "Local" (1 article) differ only in accents or ß: they are two sections, each with its own page, feeds and readers — if they are one section, write "Local" in this file and the others of "LOCÁL"\n');
   });
 
   it('exits 2 and writes nothing when site.json is invalid', async () => {

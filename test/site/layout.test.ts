@@ -40,6 +40,13 @@ describe('sectionsSpelledAlike', () => {
     ]);
   });
 
+  it('pairs German capitals that write ß as SS with the desk\'s spelling', () => {
+    expect(labels([...inSection('Außenpolitik', 3), ...inSection('AUSSENPOLITIK', 1), ...inSection('Straße & Verkehr', 1), ...inSection('Strasse & Verkehr', 2)])).toEqual([
+      { larger: 'Außenpolitik', others: ['AUSSENPOLITIK'] },
+      { larger: 'Strasse & Verkehr', others: ['Straße & Verkehr'] },
+    ]);
+  });
+
   it('leaves alone sections that are one already, sections of other words, and vowel signs of other scripts', () => {
     expect(labels([...inSection('WORLD', 2), ...inSection('World', 1), ...inSection('Sport', 1), ...inSection('Sports', 1)])).toEqual([]);
     // Devanagari vowel signs and Arabic letters are not accents: खेल (sport) and खल are other words.
