@@ -75,10 +75,55 @@ function readablePreheader(html: string): string {
   return html.replace(/(<div style="display:none;[^"]*?color:)#ffffff;/, '$1#1f2328;');
 }
 
+/** A node of the HTML as html-to-text walks it. */
+interface Node {
+  name?: string;
+  attribs?: Record<string, string>;
+  parent?: Node | null;
+}
+
+/**
+ * The direction a node reads in within the text part: its own `dir`, else its nearest ancestor's, else left to right,
+ * as a plain-text client starts; `<html dir>` does not count, as no text part carries it.
+ */
+function directionOf(node: Node | null | undefined): string {
+  for (let at = node; at && at.name !== 'html'; at = at.parent) if (at.attribs?.dir === 'rtl' || at.attribs?.dir === 'ltr') return at.attribs.dir;
+  return 'ltr';
+}
+
+/** A link's URL in the text part (`<https://…>`, or a reader's own link still a placeholder). */
+const bracketedUrl = /<(?:https?:\/\/[^\s>]*|%%GZ_[A-Z_]+%%)>/g;
+
+/**
+ * The lines of a block that reads the other way than around it, each started with that direction's mark (RLM or LRM)
+ * unless a block within marked it already: a plain-text client takes each line's direction from its first strong
+ * letter, so `Apple تطلق …` read left to right. In right-to-left lines a URL is isolated (LRI…PDI), keeping its order.
+ * The lines that mark the digest's regions stay as they are.
+ */
+function markLines(text: string, dir: string): string {
+  const mark = dir === 'rtl' ? '\u200f' : '\u200e';
+  return text
+    .split('\n')
+    .map((line) => {
+      if (line === '' || /^[\u200e\u200f]/.test(line) || /^%%GZ_(?:IF_[a-z0-9]+|ENDIF)%%$/.test(line)) return line;
+      return mark + (dir === 'rtl' ? line.replace(bracketedUrl, '\u2066$&\u2069') : line);
+    })
+    .join('\n');
+}
+
 /** The plain-text part of an email, made from its HTML: no preheader, no images, links as `text <url>`. */
 export const htmlToText = compileHtmlToText({
   wordwrap: 76,
   formatters: {
+    // A block whose `dir` differs from its surroundings' (a right-to-left mail's body, an English story in it): see markLines.
+    directionBlock: (elem, walk, builder, formatOptions) => {
+      const node = elem as Node;
+      const dir = directionOf(node);
+      const turns = dir !== directionOf(node.parent);
+      builder.openBlock({ leadingLineBreaks: formatOptions.leadingLineBreaks ?? 1 });
+      walk(elem.children, builder);
+      builder.closeBlock({ trailingLineBreaks: formatOptions.trailingLineBreaks ?? 1, ...(turns ? { blockTransform: (text: string) => markLines(text, dir) } : {}) });
+    },
     // The line's words are the link's `data-gz-text` (the catalogue's, with the language's own colon).
     linkOnOwnLine: (elem, _walk, builder) => {
       if ((elem as { prev?: unknown }).prev) builder.addLineBreak();
@@ -103,5 +148,7 @@ export const htmlToText = compileHtmlToText({
     { selector: 'a.gz-title', format: 'anchor', options: { ignoreHref: true } },
     { selector: 'h1', options: { uppercase: false } },
     { selector: 'h2', options: { uppercase: false, leadingLineBreaks: 1, trailingLineBreaks: 1 } },
+    { selector: 'div[dir]', format: 'directionBlock', options: { leadingLineBreaks: 1, trailingLineBreaks: 1 } },
+    { selector: 'p[dir]', format: 'directionBlock', options: { leadingLineBreaks: 2, trailingLineBreaks: 2 } },
   ],
 });

@@ -180,6 +180,11 @@ describe('a site\'s own catalogue', () => {
   });
 });
 
+/** A stored digest text with its region marks on lines of their own (markTextRegions joined them to their neighbours), left out. */
+function markTextRegionsOff(text: string): string {
+  return text.replace(/%%GZ_(?:IF_[a-z0-9]+|ENDIF)%%/g, '\n');
+}
+
 describe('a mixed-language desk', () => {
   beforeEach(async () => {
     await cp(mixedSite, content, { recursive: true });
@@ -262,6 +267,13 @@ describe('a mixed-language desk', () => {
     expect(digest.html).toContain('<bdi>TRT عربي</bdi> · <bdi>1 Example Street, Istanbul</bdi>');
     expect(digest.html).toMatch(/color:#9b2c2c"><bdi>WORLD<\/bdi><\/p>/);
     expect(digest.text).toContain('في هذا العدد 6 أخبار جديدة.');
+    // The text part: a plain-text client takes each line's direction from its first strong letter, so each line says
+    // it (RLM, and LRM for the English story), and a URL among Arabic words is isolated (LRI…PDI).
+    expect(digest.text).toContain('\u200fتابع القراءة \u2066<https://arabic.example.org/articles/2026-11-24-central-bank/>\u2069');
+    expect(digest.text).toContain('\n\u200eOil prices steady as traders await OPEC+ decision\n');
+    expect(digest.text).toContain('\n\u200fاحصل على العدد القادم');
+    const unmarked = markTextRegionsOff(digest.text).split('\n').filter((line) => line !== '' && !/^[\u200e\u200f]/.test(line));
+    expect(unmarked).toEqual([]);
     expect(digest.subject).toBe('TRT عربي — 24 أكتوبر 2022: البنك المركزي يبقي سعر الفائدة عند 4.5 بالمئة للمرة الثالثة');
 
     const messages = await prepareDigestMessages({ number: 1, edition: 'newsletter', issue: 1, createdAt: pinnedNow, articleSlugs: [], ...digest, blocks: [...digest.blocks] }, config, 'secret');
