@@ -216,6 +216,14 @@ function locateFrontMatter(yaml: string): { document: Yaml.Document; lineOf: (..
   return { document, lineOf };
 }
 
+/** The file line of the front matter key `key` of a Markdown article's text, or undefined when it has none. */
+export function frontMatterLine(text: string, key: string): number | undefined {
+  const split = splitFrontMatter(text, '');
+  if (!split.ok) return undefined;
+  const { document, lineOf } = locateFrontMatter(split.yaml);
+  return document.has(key) ? lineOf(key) : undefined;
+}
+
 /** Plain text of the first visible block of type `open` (tight list items hide their paragraphs). */
 function firstInlineText(tokens: readonly Token[], open: string): string | undefined {
   const index = tokens.findIndex((token) => token.type === open && !token.hidden);

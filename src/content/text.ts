@@ -52,11 +52,13 @@ export function foldTurkishI(lower: string): string {
 }
 
 /**
- * A section label as readers read it, with what the key folds too (case, Turkish i's, what no reader sees) folded:
- * two labels of one key that differ here differ in more than that (`C++` and `C#` are both `c`).
+ * A section label as readers tell labels apart: case, Turkish i's and what no reader sees folded, as the key folds
+ * them, and spaces, dashes, quotes, sentence punctuation and emoji left out (`Asia–Pacific` is `Asia-Pacific`,
+ * `Editors’ Picks` is `Editors' Picks`, `⚽ Football` is `Football`). Two labels of one key that differ here differ in
+ * what they say (`C++` and `C#` are both `c`).
  */
 export function sectionLabelFold(label: string): string {
-  return foldTurkishI(label.replace(UNSEEN, '').normalize('NFC').toLowerCase().normalize('NFC')).replace(/\s+/gu, ' ').trim();
+  return foldTurkishI(label.replace(UNSEEN, '').normalize('NFC').toLowerCase().normalize('NFC')).replace(/[\s\p{Pd}\p{Pi}\p{Pf}'"`.,:;!?¡¿…·\p{So}\p{Sk}\p{Cf}\uFE0F]+/gu, '');
 }
 
 /**

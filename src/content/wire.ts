@@ -39,24 +39,53 @@ function isEnglishDate(line: string): boolean {
 /** A date line as compared: lower case, spaces folded, bidi marks and a final full stop left out. */
 const dateLineKey = (line: string): string => line.replace(/[\u061c\u200e\u200f]/g, '').replace(/\s+/g, ' ').replace(/\.$/, '').trim().toLowerCase();
 
+/** The date formats of a language in a time zone: made once, as each costs more than a parse (see printedForms). */
+const dateFormats = new Map<string, Intl.DateTimeFormat[]>();
+
 /**
- * Whether a line only prints a date: any date in English (`October 19, 2022`), or the article's own `date` as
- * `language` writes it in `timeZone` (`19 Ekim 2022`, `26. Februar 2026`, `1 مارس 2026`: long, medium or full, in
- * Latin digits or the language's own). The forms are made at the first line short enough, and with a digit.
+ * The forms a wire text may print `date` in, as `language` writes it in `timeZone`: long, medium and full, in its own
+ * digits and calendar, and in Latin digits and the Gregorian calendar where those are not its own.
  */
-function printedDateTest(date: Date, language: string, timeZone: string): (line: string) => boolean {
-  let forms: Set<string> | undefined;
-  const formsOf = (): Set<string> => {
-    const made = new Set<string>();
-    const locale = Intl.DateTimeFormat.supportedLocalesOf(language).length > 0 ? language : 'en';
+function printedForms(date: Date, language: string, timeZone: string): Set<string> {
+  const key = `${language}\0${timeZone}`;
+  let formats = dateFormats.get(key);
+  if (!formats) {
+    formats = [];
     for (const dateStyle of ['long', 'medium', 'full'] as const) {
-      for (const numberingSystem of ['latn', undefined]) {
-        made.add(dateLineKey(new Intl.DateTimeFormat(locale, { dateStyle, timeZone, ...(numberingSystem ? { numberingSystem } : {}) }).format(date)));
+      const own = new Intl.DateTimeFormat(language, { dateStyle, timeZone });
+      const { numberingSystem, calendar } = own.resolvedOptions();
+      formats.push(own);
+      if (numberingSystem !== 'latn') formats.push(new Intl.DateTimeFormat(language, { dateStyle, timeZone, numberingSystem: 'latn' }));
+      if (calendar !== 'gregory') {
+        formats.push(new Intl.DateTimeFormat(language, { dateStyle, timeZone, calendar: 'gregory' }));
+        if (numberingSystem !== 'latn') formats.push(new Intl.DateTimeFormat(language, { dateStyle, timeZone, calendar: 'gregory', numberingSystem: 'latn' }));
       }
     }
-    return made;
-  };
-  return (line) => isEnglishDate(line) || (line.length <= 60 && /\p{Nd}/u.test(line) && (forms ??= formsOf()).has(dateLineKey(line)));
+    dateFormats.set(key, formats);
+  }
+  return new Set(formats.map((format) => dateLineKey(format.format(date))));
+}
+
+/** `language` when Intl knows it, else null (a tag BCP 47 allows but Intl does not read, as `zh-min-nan`). */
+function intlLanguage(language: string): string | null {
+  try {
+    return Intl.DateTimeFormat.supportedLocalesOf(language).length > 0 ? language : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Whether a line only prints a date: any date in English (`October 19, 2022`), and in an article in another language
+ * its own `date` as that `language` writes it in `timeZone` (`19 Ekim 2022`, `26. Februar 2026`, `1 مارس 2026`: long,
+ * medium or full, in Latin digits or the language's own, in its calendar or the Gregorian). The forms are made at the
+ * first short line with a year's four digits (the formats themselves once).
+ */
+function printedDateTest(date: Date, language: string, timeZone: string): (line: string) => boolean {
+  const known = /^en\b/i.test(language) ? null : intlLanguage(language);
+  if (known === null) return isEnglishDate;
+  let forms: Set<string> | undefined;
+  return (line) => isEnglishDate(line) || (line.length <= 60 && /\p{Nd}{4}/u.test(line) && (forms ??= printedForms(date, known, timeZone)).has(dateLineKey(line)));
 }
 
 /** A one-line block of a few words with no closing punctuation. */

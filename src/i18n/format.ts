@@ -29,8 +29,8 @@ interface Element {
   options?: Record<string, { value: Element[] }>;
 }
 
-/** The names a message shows as plain values (`{number}`), unless it also chooses by them (`{number, plural, …}`). */
-function plainValues(elements: readonly Element[]): Set<string> {
+/** The names a message shows as plain values (`{number}`), and those it also chooses by (`{count, plural, …}`). */
+function valueNames(elements: readonly Element[]): { plain: Set<string>; chosen: Set<string> } {
   const plain = new Set<string>();
   const chosen = new Set<string>();
   const visit = (list: readonly Element[]): void => {
@@ -40,8 +40,23 @@ function plainValues(elements: readonly Element[]): Set<string> {
     }
   };
   visit(elements);
-  for (const name of chosen) plain.delete(name);
-  return plain;
+  return { plain, chosen };
+}
+
+let groupOff: Element | undefined;
+
+/**
+ * The message with its plain values named in `numbers` written as numbers (`{count, number, ::group-off}`): a value a
+ * plural chooses by is a number, which a plain `{count}` beside it would write in Latin digits.
+ */
+function withNumbers(elements: readonly Element[], numbers: ReadonlySet<string>): Element[] {
+  groupOff ??= (new IntlMessageFormat('{n, number, ::group-off}', fallbackLanguage).getAst() as unknown as Element[])[0];
+  return elements.map((element) => {
+    if (element.type === 1 && typeof element.value === 'string' && numbers.has(element.value)) return { ...groupOff, value: element.value } as Element;
+    if (!element.options) return element;
+    const options = Object.fromEntries(Object.entries(element.options).map(([key, option]) => [key, { ...option, value: withNumbers(option.value, numbers) }]));
+    return { ...element, options };
+  });
 }
 
 const numberFormats = new Map<string, Intl.NumberFormat>();
@@ -80,8 +95,12 @@ function compiledOf(locale: Locale, key: string): Compiled {
     const id = `${language}\0${message}`;
     entry = compiled.get(id);
     if (!entry) {
-      const format = new IntlMessageFormat(message, language);
-      const plain = plainValues(format.getAst() as unknown as Element[]);
+      const parsed = new IntlMessageFormat(message, language);
+      const elements = parsed.getAst() as unknown as Element[];
+      const { plain, chosen } = valueNames(elements);
+      const both = new Set([...plain].filter((name) => chosen.has(name)));
+      for (const name of chosen) plain.delete(name);
+      const format = both.size === 0 ? parsed : new IntlMessageFormat(withNumbers(elements, both) as unknown as ReturnType<IntlMessageFormat['getAst']>, language);
       entry = { format, language, plain, tags: [...message.matchAll(/<([a-zA-Z][\w-]*)>/g)].map((m) => m[1] as string) };
       compiled.set(id, entry);
     }

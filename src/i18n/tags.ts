@@ -1,10 +1,12 @@
 // Language tags as Gazette reads them: a module of its own, so the parsers check a `lang:` without loading the catalogues.
 
 /**
- * Whether `tag` is a BCP 47 language tag as site.json and front matter take it, and as Intl reads it: `en`, `ar`,
- * `pt-BR`, `zh-Hant-TW`, `ar-u-nu-arab` (Arabic with Arabic-Indic digits).
+ * Whether `tag` is a BCP 47 language tag as site.json and front matter take it: `en`, `ar`, `pt-BR`, `zh-Hant-TW`,
+ * the forms Gazette always took (an article's `lang: zh-min-nan` or `en-GB-oed`, which Intl does not read), and
+ * extensions as Intl reads them (`ar-u-nu-arab`, Arabic with Arabic-Indic digits).
  */
 export function isLanguageTag(tag: string): boolean {
+  if (/^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/.test(tag)) return true;
   if (!/^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8})*$/.test(tag)) return false;
   try {
     Intl.getCanonicalLocales(tag);
@@ -14,10 +16,12 @@ export function isLanguageTag(tag: string): boolean {
   }
 }
 
-/** What is wrong with `value`, which is no language tag, and the tag it looks like: `ar_SA` is `ar-SA`. */
+/** What is wrong with `value`, which is no language tag, and the tag it looks like: `ar_SA` is `ar-SA`, `en ` is `en`. */
 export function languageTagMessage(value: unknown, example: string): string {
-  const joined = typeof value === 'string' ? value.trim().replaceAll('_', '-') : '';
-  const like = joined !== value && isLanguageTag(joined) ? ` (did you mean "${joined}"? a tag's parts are joined with "-")` : '';
+  const text = typeof value === 'string' ? value : '';
+  const joined = text.trim().replaceAll('_', '-');
+  const why = text.includes('_') ? `a tag's parts are joined with "-"` : 'without spaces';
+  const like = joined !== text && isLanguageTag(joined) ? ` (did you mean "${joined}"? ${why})` : '';
   return `expected a language tag such as ${example}${like}`;
 }
 

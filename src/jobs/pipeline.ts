@@ -21,10 +21,10 @@ export interface PipelineDeps {
   progressStream: NodeJS.WritableStream & { isTTY?: boolean };
 }
 
-/** A build's content problems (files left out) and section warnings (the catalogues' are logged once, at start). */
+/** A build's content problems (files left out) and section label warnings (the catalogues' are logged once, at start). */
 function logProblems(logger: Logger, build: Pick<BuildResult, 'problems' | 'sectionWarnings'> | null): void {
   for (const problem of build?.problems ?? []) logger.warn({ problem: formatProblem(problem) }, 'content file left out');
-  for (const warning of build?.sectionWarnings ?? []) logger.warn({ problem: formatProblem(warning) }, 'sections spelled alike');
+  for (const warning of build?.sectionWarnings ?? []) logger.warn({ problem: formatProblem(warning) }, 'section labels');
 }
 
 /** Runs `work` with delivery hooks whose progress goes to the run's logger (or a bar on a terminal). */

@@ -31,7 +31,10 @@ export interface BuildResult extends WriteResult {
   problems: Problem[];
   /** Things to mend that changed nothing (a catalogue's missing or unknown keys): reported once per build. */
   warnings: Problem[];
-  /** Sections spelled like another but for their accents (see sectionsSpelledAlike): reported at every build, the daemon's too. */
+  /**
+   * Section labels a desk seldom means as written: sections spelled like another but for accents or ß (see
+   * sectionsSpelledAlike), labels merged into another's section (see sectionsMerged). Reported at every build, the daemon's too.
+   */
   sectionWarnings: Problem[];
   /** Every article loaded, drafts and those dated later included (`published` has the ones built). */
   loaded: Article[];
@@ -119,18 +122,21 @@ export async function buildSite(options: Pick<RuntimeOptions, 'contentDir' | 'ou
 
 const articleCount = (count: number): string => (count === 1 ? '1 article' : `${count.toLocaleString('en')} articles`);
 
-/** The line of an article file that names its section: a wire text's first, a Markdown file's `section:` (undefined: none found). */
-function sectionLine(path: string, text: string): number | undefined {
-  if (path.endsWith('.txt')) return 1;
-  const at = text.split('\n').findIndex((line) => /^section\s*:/.test(line));
-  return at < 0 ? undefined : at + 1;
+/**
+ * The line of an article file that names its section: a wire text's first, a Markdown file's `section` key (undefined:
+ * none found). The Markdown reader loads only then: a build's own thread does not otherwise.
+ */
+async function sectionLine(path: string, text: string): Promise<number | undefined> {
+  if (/\.txt$/i.test(path)) return 1;
+  const { frontMatterLine } = await import('../content/markdown.js');
+  return frontMatterLine(text, 'section');
 }
 
 /** A warning about the section label of `article`, at the line that writes it. */
 async function sectionWarning(contentDir: string, article: Article | undefined, message: string, hint: string): Promise<Problem> {
   const path = article?.sourcePath ?? '';
   const text = await readFile(join(contentDir, path), 'utf8').catch(() => null);
-  const line = text === null ? undefined : sectionLine(path, text);
+  const line = text === null ? undefined : await sectionLine(path, text);
   return { path, ...(line === undefined ? {} : { line }), message, hint };
 }
 

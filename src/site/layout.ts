@@ -82,21 +82,24 @@ export interface Section {
   articles: Article[];
 }
 
+/** A label without its Latin, Greek and Cyrillic accents, upper-cased (German capitals write ß as SS). */
+const withoutAccents = (label: string): string => label.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toUpperCase();
+
 /**
  * Sections whose labels differ only in accents, or in `ß` and `SS` (`ECONOMIE` and `Économie`, `AUSSENPOLITIK` and
- * `Außenpolitik`: wire copy writes capitals without them): for
- * each such group, the one with the most articles and the others. Each is a section of its own, with its own page, feeds
- * and readers' choice, which a desk seldom means. Only Latin, Greek and Cyrillic accents count: other scripts' vowel
- * signs tell words apart.
+ * `Außenpolitik`: wire copy writes capitals without them): for each such group, the one with the most articles (on a
+ * tie, the one that writes accents) and the others. Each is a section of its own, with its own page, feeds and
+ * readers' choice, which a desk seldom means. Only Latin, Greek and Cyrillic accents count: other scripts' vowel signs
+ * tell words apart.
  */
 export function sectionsSpelledAlike(sections: readonly Section[]): { larger: Section; others: Section[] }[] {
   const byFold = new Map<string, Section[]>();
   for (const section of sections) {
-    // Upper case first: German capitals write ß as SS (`AUSSENPOLITIK`, `Außenpolitik`).
-    const fold = sectionSlug(section.label.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toUpperCase());
+    const fold = sectionSlug(withoutAccents(section.label));
     byFold.set(fold, [...(byFold.get(fold) ?? []), section]);
   }
-  const bySize = (a: Section, b: Section): number => b.articles.length - a.articles.length || (a.slug < b.slug ? -1 : 1);
+  const accented = (section: Section): number => (withoutAccents(section.label) === section.label.toUpperCase() ? 0 : 1);
+  const bySize = (a: Section, b: Section): number => b.articles.length - a.articles.length || accented(b) - accented(a) || (a.slug < b.slug ? -1 : 1);
   return [...byFold.values()].flatMap((group) => {
     const [first, ...others] = group.sort(bySize);
     return first && others.length > 0 ? [{ larger: first, others }] : [];

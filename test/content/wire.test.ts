@@ -180,6 +180,17 @@ describe('parseWireText on variants of real files', () => {
     expect(articleText(parsed(text.replace('2022-10-19', '2022-10-20')))).toBe(`${printed}\n\nText.`);
   });
 
+  it('reads a printed date in the Gregorian calendar whatever the language\'s own, and keeps English articles as they were', () => {
+    const chinese = parseWireText('date 2022-10-19\nTitle\n\n2022年10月19日\n\nText.\n', 'tw/story.txt', { timezone: 'Asia/Taipei', languages: { 'tw/': 'zh-Hant-TW-u-ca-chinese' } });
+    if (!chinese.ok) throw new Error(formatProblem(chinese.problem));
+    expect(articleText(chinese.article)).toBe('Text.');
+    // English reads its four printed forms only, as before: a dateline with its weekday is the article's words.
+    expect(articleText(parsed('date 2022-10-19\nTitle\n\nWednesday, October 19, 2022\n\nText.\n'))).toBe('Wednesday, October 19, 2022\n\nText.');
+    // A tag Intl cannot read (BCP 47's grandfathered zh-min-nan) keeps the date line rather than fail.
+    const other = parseWireText('date 2022-10-19\nTitle\n\n2022-10-19 0\n\nText.\n', 'min/story.txt', { ...options, languages: { 'min/': 'zh-min-nan' } });
+    expect(other.ok).toBe(true);
+  });
+
   it('cuts the credit from a caption repeated in the body', () => {
     const article = parsed(seed.replace(`\n${CAPTION}\n`, `\n${CAPTION} / Reuters Archive\n`));
     expect(blocks(article.html)).toEqual(SEED_BLOCKS);

@@ -72,7 +72,11 @@ describe('numbers in messages', () => {
     expect(t(resolveLocale('ar-EG'), 'site.list.pageOf', { number: 1, count: 12 })).toBe('الصفحة ١ من ١٢');
     expect(tHtml(resolveLocale('ar-EG'), 'mail.digest.issue', { number: 12, date: '٢ ديسمبر ٢٠٢٦' })).toContain('١٢');
     expect(t(resolveLocale('ar-EG'), 'mail.digest.count', { count: 10 })).toBe('في هذا العدد ١٠ أخبار جديدة.');
+    // Never grouped: an issue or page number is a name (and English bytes stay as they were).
     expect(t(resolveLocale('en'), 'site.list.pageOf', { number: 1234, count: 12345 })).toBe('Page 1234 of 12345');
+    // A value shown plain and chosen by in one message (a desk's own catalogue) is written the same both times.
+    const custom = resolveLocale('ar-EG', { ar: { path: 'ar.json', messages: { 'site.list.pageOf': 'الصفحة {number} من {count} ({count, plural, one {# صفحة} other {# صفحات}})' } } });
+    expect(t(custom, 'site.list.pageOf', { number: 1, count: 12 })).toBe('الصفحة ١ من ١٢ (١٢ صفحات)');
     expect(t(resolveLocale('ar'), 'site.list.pageOf', { number: 2, count: 3 })).toBe('الصفحة 2 من 3');
   });
 });
@@ -114,6 +118,9 @@ describe('textDirection', () => {
     expect(textDirection('Reuters: markets rallied (after a slow week).')).toBe('ltr');
     expect(textDirection('東京 株価 上昇')).toBe('ltr');
     expect(textDirection('٢٠٢٦ — 42 %')).toBeNull();
+    // Right-to-left letters among more left-to-right ones, and as many of each.
+    expect(textDirection('Reuters News Agency: عاجل')).toBe('ltr');
+    expect(textDirection('ab بت')).toBeNull();
   });
 });
 

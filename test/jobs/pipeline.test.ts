@@ -30,7 +30,7 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-it('logs, at every scheduled build, each file left out and each section spelled like another but for its accents', async () => {
+it('logs, at every scheduled build, each file left out and each section label a desk seldom means (spelled like another but for accents)', async () => {
   const options = resolveOptions({ content: join(dir, 'content'), out: join(dir, 'public'), db: join(dir, 'gazette.db') }, {});
   const stream = new PassThrough();
   const lines: string[] = [];
@@ -42,7 +42,7 @@ it('logs, at every scheduled build, each file left out and each section spelled 
   const logged = lines.map((line) => JSON.parse(line) as { msg: string; problem?: string }).filter((entry) => entry.problem !== undefined);
   const once = [
     { msg: 'content file left out', problem: expect.stringMatching(/^broken\.txt:1: /) },
-    { msg: 'sections spelled alike', problem: expect.stringMatching(/^wire\.txt:1: the section "ECONOMIE" \(1 article\) and "Économie" \(2 articles\) differ only in accents/) },
+    { msg: 'section labels', problem: expect.stringMatching(/^wire\.txt:1: the section "ECONOMIE" \(1 article\) and "Économie" \(2 articles\) differ only in accents/) },
   ];
   expect(logged).toEqual([...once, ...once].map((entry) => expect.objectContaining(entry)));
 });

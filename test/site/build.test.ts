@@ -86,6 +86,22 @@ describe('buildSite', () => {
     await stat(join(out, 'sections/économie/index.html'));
   });
 
+  it('finds the line of a quoted section key, and the first line of wire text whatever the case of its extension', async () => {
+    await writeFile(join(content, 'local', 'tax.md'), '---\ntitle: Tax\ndate: 2026-11-22\n"section": Économie\n---\nsection: not the key\n');
+    await writeFile(join(content, 'local', 'rates.md'), markdown({ title: 'Rates', date: '2026-11-21', section: 'Économie' }, 'Rates.'));
+    await writeFile(join(content, 'WIRE.TXT'), 'date 2026-11-20 ECONOMIE\nMarkets calm\n\nMarkets were calm.\n');
+    await writeFile(join(content, 'local', 'gdp.md'), markdown({ title: 'GDP', date: '2026-11-19', section: 'ECONOMIE' }, 'GDP.'));
+    await writeFile(join(content, 'local', 'jobs.md'), markdown({ title: 'Jobs', date: '2026-11-18', section: 'Économie' }, 'Jobs.'));
+    const result = await buildSite({ contentDir: content, outDir: out }, new Date('2026-11-25T00:00:00Z'));
+    expect(result.sectionWarnings.map((warning) => `${warning.path}:${warning.line}`)).toEqual(['WIRE.TXT:1']);
+    await writeFile(join(content, 'WIRE.TXT'), 'date 2026-11-20 Économie\nMarkets calm\n\nMarkets were calm.\n');
+    await writeFile(join(content, 'local', 'rates.md'), markdown({ title: 'Rates', date: '2026-11-23', section: 'ECONOMIE' }, 'Rates.'));
+    await writeFile(join(content, 'local', 'gdp.md'), markdown({ title: 'GDP', date: '2026-11-24', section: 'ECONOMIE' }, 'GDP.'));
+    await writeFile(join(content, 'local', 'jobs.md'), markdown({ title: 'Jobs', date: '2026-11-18', section: 'ECONOMIE' }, 'Jobs.'));
+    const again = await buildSite({ contentDir: content, outDir: out }, new Date('2026-11-25T00:00:00Z'));
+    expect(again.sectionWarnings.map((warning) => `${warning.path}:${warning.line}`)).toEqual(['local/tax.md:4']);
+  });
+
   it('warns of a label merged into another section, as only letters and digits make a key (C# beside C++)', async () => {
     await writeFile(join(content, 'local', 'cpp.md'), markdown({ title: 'C++ 26', date: '2026-11-22', section: 'C++' }, 'New standard.'));
     await writeFile(join(content, 'local', 'csharp.md'), markdown({ title: 'C# 14', date: '2026-11-21', section: 'C#' }, 'New release.'));
@@ -593,10 +609,11 @@ describe('gazette build', () => {
 
   it('prints a warning for a section spelled like another but for its accents, and exits 0', async () => {
     await rm(join(content, 'broken.txt'));
-    await writeFile(join(content, 'wire.txt'), 'date 2026-11-20 LOCÁL\nMarkets calm\n\nMarkets were calm.\n');
+    await writeFile(join(content, 'wire.txt'), 'date 2026-11-20 LOCAL\nMarkets calm\n\nMarkets were calm.\n');
+    await writeFile(join(content, 'local', 'harbour.md'), markdown({ title: 'Harbour', date: '2026-11-21', section: 'Locál' }, 'Harbour.'));
     const { code, stderr } = await run(['build', '--content', content, '--out', out]);
     expect(code).toBe(0);
-    expect(stderr).toBe('warning: wire.txt:1: the section "LOCÁL" (1 article) and "Local" (1 article) differ only in accents or ß: they are two sections, each with its own page, feeds and readers — if they are one section, write "Local" in this file and the others of "LOCÁL"\n');
+    expect(stderr).toBe('warning: local/harbour.md:4: the section "Locál" (1 article) and "Local" (2 articles) differ only in accents or ß: they are two sections, each with its own page, feeds and readers — if they are one section, write "Local" in this file and the others of "Locál"\n');
   });
 
   it('exits 2 and writes nothing when site.json is invalid', async () => {

@@ -40,6 +40,10 @@ describe('sectionsSpelledAlike', () => {
     ]);
   });
 
+  it('on a tie, takes the spelling with accents for the one to keep', () => {
+    expect(labels([...inSection('ECONOMIE', 2), ...inSection('Économie', 2)])).toEqual([{ larger: 'Économie', others: ['ECONOMIE'] }]);
+  });
+
   it('pairs German capitals that write ß as SS with the desk\'s spelling', () => {
     expect(labels([...inSection('Außenpolitik', 3), ...inSection('AUSSENPOLITIK', 1), ...inSection('Straße & Verkehr', 1), ...inSection('Strasse & Verkehr', 2)])).toEqual([
       { larger: 'Außenpolitik', others: ['AUSSENPOLITIK'] },
@@ -65,6 +69,16 @@ describe('sectionsMerged', () => {
 
   it('finds labels of one key that differ in more than case, the newest shown first', () => {
     expect(merged([...inSection('C++', 2, 20), ...inSection('C#', 1, 10), ...inSection('World', 1, 5)])).toEqual([{ shown: 'C++', others: [['C#', 1]] }]);
+  });
+
+  it('takes dashes, quotes, spaces, sentence punctuation and emoji for one spelling too', () => {
+    expect(
+      merged([
+        ...inSection('Asia–Pacific', 2, 20), ...inSection('Asia-Pacific', 1, 19), ...inSection("Editors' Picks", 1, 18), ...inSection('Editors’ Picks', 1, 17),
+        ...inSection('Middle-East', 1, 16), ...inSection('Middle East', 1, 15), ...inSection('Politics.', 1, 14), ...inSection('Politics', 1, 13),
+        ...inSection('⚽️ Football', 1, 12), ...inSection('Football', 1, 11),
+      ]),
+    ).toEqual([]);
   });
 
   it('takes case, Turkish i\'s and what no reader sees for one spelling', () => {
