@@ -39,10 +39,14 @@ export function resolveInbound(message: InboundMessage, to: ReturnAddress | null
   const tokens = [to, ...message.references.map((address) => readReturnAddress(returnPath, secret, address))].filter((r) => r !== null);
   // A mailto unsubscribe address (`+u-`) is in every digest's List-Unsubscribe header, for anyone the mail is forwarded
   // to: it may unsubscribe its reader, never report them bounced (never mailed again, not even a confirmation) or complaining.
-  // Reports name their reader by the VERP return path of one digest's message.
-  const named = tokens.find((token) => message.kind === 'mailto-unsubscribe' || token.purpose === 'bounce');
+  // Reports name their reader by the VERP return path of one digest's message. A complaint that quotes only the
+  // List-Unsubscribe (Microsoft's JMRP may quote no Return-Path) still unsubscribes its reader, as that address may.
+  const named =
+    message.kind === 'mailto-unsubscribe'
+      ? tokens[0]
+      : (tokens.find((token) => token.purpose === 'bounce') ?? (message.kind === 'arf' ? tokens.find((token) => token.purpose === 'unsubscribe') : undefined));
   if (!named) {
-    return { ignored: tokens.length > 0 ? `${message.kind === 'arf' ? 'a complaint' : 'a bounce'} that names its reader only by a mailto unsubscribe address, which may only unsubscribe` : 'no valid Gazette token in the recipient or the quoted original' };
+    return { ignored: tokens.length > 0 ? 'a bounce that names its reader only by a mailto unsubscribe address, which may only unsubscribe' : 'no valid Gazette token in the recipient or the quoted original' };
   }
   const digestNumber = named.purpose === 'bounce' ? named.digestNumber : null;
   const make = (kind: ReturnEventKind, detail: string | null): Resolution => ({
@@ -61,6 +65,7 @@ export function resolveInbound(message: InboundMessage, to: ReturnAddress | null
       if (message.verdict === 'delivered') return { ignored: 'the report says the message was delivered' };
       return make(message.verdict === 'permanent' ? 'bounced' : 'soft_bounce', bounceDetail(message.status, message.diagnostic));
     case 'arf':
+      if (named.purpose !== 'bounce') return make('unsubscribed', `complaint (feedback-type ${message.feedbackType}) that names its reader only by the mailto unsubscribe address`);
       return make('complaint', `feedback-type ${message.feedbackType}`);
     case 'mailto-unsubscribe':
       return make('unsubscribed', 'mailto unsubscribe');
