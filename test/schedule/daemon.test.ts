@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -318,6 +318,9 @@ describe('gazette daemon', () => {
 
       const health = (await (await fetch(`${url}/healthz`)).json()) as { status: string; running: { schedule: string } | null };
       expect(health).toMatchObject({ status: 'ok', running: { schedule: 'newsletter' } });
+      // Anyone may ask: the lease holder (this machine's name, boot and pid) is the operator's, in the logs.
+      expect(health).not.toHaveProperty('holder');
+      expect(JSON.stringify(health)).not.toContain(hostname());
       const last = await store.findSubscriber('reader29@example.org');
       if (!last) throw new Error('no reader29');
       const response = await fetch(`${url}/unsubscribe?token=${encodeURIComponent(createToken(secret, last.publicId, 'unsubscribe'))}`, {
