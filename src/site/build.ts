@@ -109,8 +109,7 @@ export async function buildSite(options: Pick<RuntimeOptions, 'contentDir' | 'ou
     const firstBuild = !rebuild && !existsSync(join(options.outDir, manifestFile));
     const pageThreads = firstBuild ? startPageThreads(published.length) : [];
     const facts = Promise.all([readImageFacts(options.contentDir, published, config.baseUrl), planImages(options.contentDir)]);
-    const [{ images, problems: missingImages }, { copies, problems: activeImages }] = await facts.catch(endingOnError(pageThreads));
-    const imageProblems = [...missingImages, ...activeImages];
+    const [{ images, problems: imageProblems }, copies] = await facts.catch(endingOnError(pageThreads));
     const beforeManifest = (rendered: readonly string[]): Promise<void> => checkStillHeld(held, options.outDir, rendered, hooks);
     const written = await writeSite(published, config, options.outDir, { copies, facts: { images }, now, templates, pageThreads, beforeManifest, stop: held.signal, keepPending: held.tookOver, previous });
     await saved;

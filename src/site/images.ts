@@ -12,45 +12,19 @@ import type { PlannedFile } from './plan.js';
 
 const imageExtensions = /\.(avif|gif|ico|jpe?g|png|svg|webp)$/i;
 
-/** What makes an SVG run code when it is opened by its URL, and what to call it. */
-const activeSvg: [RegExp, string][] = [
-  [/<script\b/i, 'a <script>'],
-  [/<[^>]*?\son[a-z]+\s*=/i, 'an event attribute such as onload='],
-  [/=\s*["']?\s*javascript:/i, 'a javascript: link'],
-  [/<(?:foreignObject|iframe|embed|object)\b/i, 'embedded HTML'],
-];
-
-/**
- * A problem for an SVG image (`text`, at `path` under the content folder) that can run code, at the line where it
- * does; null for a plain drawing. Opened by its URL, such an image runs its script on the site's own origin, and a
- * static host sends no header that stops it.
- */
-export function checkSvg(text: string, path: string): Problem | null {
-  const found = activeSvg.map(([pattern, what]) => ({ at: pattern.exec(text)?.index ?? -1, what })).filter(({ at }) => at >= 0);
-  if (found.length === 0) return null;
-  const first = found.reduce((a, b) => (b.at < a.at ? b : a));
-  return {
-    path,
-    line: text.slice(0, first.at).split('\n').length,
-    message: `the SVG image can run code (${first.what}): opened by its URL it would run on the site, so it is left out of the build`,
-    hint: 'remove its scripts, event attributes and javascript: links, or export it again as a plain drawing',
-  };
-}
-
 /**
  * Plans a copy of every image under `content/images/` (dotfiles skipped), keyed by its file's fingerprint as the article
  * cache reads it (inode, size, change and modification times, which a rewrite keeping size and mtime still changes);
- * an image whose times are too recent at `now` to vouch for its bytes gets a key no later build repeats. An SVG that
- * can run code is left out, with a problem (see checkSvg).
+ * an image whose times are too recent at `now` to vouch for its bytes gets a key no later build repeats.
  */
-export async function planImages(contentDir: string, now = Date.now()): Promise<{ copies: PlannedFile<Promise<Buffer>>[]; problems: Problem[] }> {
+export async function planImages(contentDir: string, now = Date.now()): Promise<PlannedFile<Promise<Buffer>>[]> {
   const root = join(contentDir, imagesDir);
   let entries: Dirent[];
   try {
     entries = await readdir(root, { recursive: true, withFileTypes: true });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    if (code === 'ENOENT') return { copies: [], problems: [] };
+    if (code === 'ENOENT') return [];
     throw new InputError('E_CONTENT', [{ path: root, message: `cannot read the images folder (${code})`, hint: 'make it a readable folder of image files' }], {
       cause: error,
     });
@@ -60,20 +34,17 @@ export async function planImages(contentDir: string, now = Date.now()): Promise<
     .map((entry) => join(entry.parentPath, entry.name))
     .filter((path) => !relative(root, path).split(sep).some((part) => part.startsWith('.')))
     .sort();
-  const problems: Problem[] = [];
-  const planned = await Promise.all(
-    files.map(async (path): Promise<PlannedFile<Promise<Buffer>> | null> => {
-      const outPath = `${imagesDir}/${relative(root, path).split(sep).join('/')}`;
-      const problem = /\.svg$/i.test(path) ? checkSvg(await readFile(path, 'utf8'), outPath) : null;
-      if (problem) {
-        problems.push(problem);
-        return null;
-      }
+  return Promise.all(
+    files.map(async (path) => {
       const info = await stat(path);
-      return { path: outPath, key: `image\0${fileFingerprint(info, now) ?? `unsettled at ${now}`}`, render: () => readFile(path), feedUrl: null };
+      return {
+        path: `${imagesDir}/${relative(root, path).split(sep).join('/')}`,
+        key: `image\0${fileFingerprint(info, now) ?? `unsettled at ${now}`}`,
+        render: () => readFile(path),
+        feedUrl: null,
+      };
     }),
   );
-  return { copies: planned.filter((file) => file !== null), problems: problems.sort((a, b) => (a.path < b.path ? -1 : 1)) };
 }
 
 /** The local image files the articles show, by absolute URL, and a problem for each one that does not exist. */
