@@ -87,13 +87,15 @@ export interface ScheduleHealth {
   next: string | null;
   /** A slot waiting for the run lease (another process is running), or null. */
   waiting: string | null;
-  /** The last finished run of this schedule by any process on this database. */
-  lastRun: RunRecord | null;
+  /** The last finished run of this schedule by any process on this database, without its holder (see HealthInfo). */
+  lastRun: Omit<RunRecord, 'holder'> | null;
 }
 
-/** The scheduler's state for /healthz. */
+/**
+ * The scheduler's state for /healthz, which answers anyone: no lease holder anywhere in it (a machine's name, boot id
+ * and pid), which the logs give the operator.
+ */
 export interface HealthInfo {
-  holder: string;
   running: RunningInfo | null;
   schedules: ScheduleHealth[];
 }
@@ -209,10 +211,17 @@ class CronScheduler implements Scheduler {
       runId: this.current.runId,
       startedAt: this.current.startedAt,
     };
-    const lastRuns = new Map<ScheduleName, RunRecord | null>();
-    for (const schedule of this.schedules) lastRuns.set(schedule.name, (await readScheduleState(this.store, schedule.name))?.lastRun ?? null);
+    const lastRuns = new Map<ScheduleName, Omit<RunRecord, 'holder'> | null>();
+    for (const schedule of this.schedules) {
+      const lastRun = (await readScheduleState(this.store, schedule.name))?.lastRun;
+      if (!lastRun) {
+        lastRuns.set(schedule.name, null);
+        continue;
+      }
+      const { holder: _holder, ...shown } = lastRun;
+      lastRuns.set(schedule.name, shown);
+    }
     return {
-      holder: this.holder,
       running,
       schedules: this.schedules.map((schedule) => ({
         name: schedule.name,

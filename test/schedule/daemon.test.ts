@@ -338,6 +338,7 @@ describe('gazette daemon', () => {
         schedules: { lastRun: { slot: string; result: string; counts: unknown } | null; next: string }[];
       };
       expect(after.schedules[0]?.lastRun).toMatchObject({ result: 'ok', counts: { delivery: { pending: 0 } } });
+      expect(JSON.stringify(after)).not.toContain(hostname());
       expect(new Date(after.schedules[0]?.next ?? 0).getTime()).toBeGreaterThan(new Date(after.schedules[0]?.lastRun?.slot ?? 0).getTime());
       daemon.child.kill('SIGTERM');
       expect((await daemon.exited).code).toBe(0);

@@ -122,11 +122,7 @@ export default defineCommand({
         trustProxy: options.trustProxy,
         adminToken: options.adminToken,
         port: options.port,
-        // Without the lease holder (host, boot and pid): /healthz answers anyone, and the logs name it for the operator.
-        health: async () => {
-          const { holder: _holder, ...health } = (await scheduler?.health()) ?? {};
-          return health;
-        },
+        health: async () => ({ ...(await scheduler?.health()) }),
         webhooks: { env: io.env, record: (event) => store.recordReturnEvent(event) },
       });
       inbound = await startReturnPath({ store, config, secret: await resolveSecret(options.secret, store), logger, port: inboundPort });
