@@ -4,7 +4,7 @@ import addressparser from 'nodemailer/lib/addressparser';
 import * as z from 'zod';
 import type { Locale } from '../i18n/catalogue.js';
 import { maxReturnLocalPart } from '../inbound/verp.js';
-import { isLanguageTag, languageTagMessage } from '../i18n/tags.js';
+import { isIntlTag, isLanguageTag, languageTagMessage } from '../i18n/tags.js';
 
 /** True when `zone` is an IANA time zone this runtime knows. */
 export function isTimeZone(zone: string): boolean {
@@ -115,7 +115,7 @@ export const siteConfigSchema = z.strictObject({
   baseUrl,
   language: z
     .string()
-    .refine(isLanguageTag, { error: (issue) => languageTagMessage(issue.input, '"en" or "pt-BR"') })
+    .refine(isIntlTag, { error: (issue) => languageTagMessage(issue.input, '"en" or "pt-BR"') })
     .default('en'),
   /**
    * The language of articles under a folder, for wire text (which cannot say it): `{ "arabic/": "ar" }`. The

@@ -18,29 +18,37 @@ interface Compiled {
   language: string;
   tags: string[];
   plain: ReadonlySet<string>;
+  /** Names a plural, select, number or date chooses by or formats: their values go in as they are. */
+  chosen: ReadonlySet<string>;
   text?: string;
   html?: string;
 }
 
-/** The shape of a parsed message's elements that plainValues reads (intl-messageformat's AST: 1 is a plain value). */
+/**
+ * The shape of a parsed message's elements that valueNames reads (intl-messageformat's AST: 0 text, 1 a plain value, 6
+ * a plural, 8 a `<tag>` with its children; the others a select, number, date or time).
+ */
 interface Element {
   type: number;
   value?: unknown;
   options?: Record<string, { value: Element[] }>;
+  children?: Element[];
 }
 
-/** The names a message shows as plain values (`{number}`), and those it also chooses by (`{count, plural, …}`). */
-function valueNames(elements: readonly Element[]): { plain: Set<string>; chosen: Set<string> } {
-  const plain = new Set<string>();
-  const chosen = new Set<string>();
+/** The names a message shows as plain values (`{number}`), those a plural chooses by, and those it uses otherwise. */
+function valueNames(elements: readonly Element[]): { plain: Set<string>; plural: Set<string>; other: Set<string> } {
+  const names = { plain: new Set<string>(), plural: new Set<string>(), other: new Set<string>() };
   const visit = (list: readonly Element[]): void => {
     for (const element of list) {
-      if (typeof element.value === 'string' && element.type !== 0) (element.type === 1 ? plain : chosen).add(element.value);
+      if (typeof element.value === 'string' && element.type !== 0 && element.type !== 8) {
+        (element.type === 1 ? names.plain : element.type === 6 ? names.plural : names.other).add(element.value);
+      }
       for (const option of Object.values(element.options ?? {})) visit(option.value);
+      visit(element.children ?? []);
     }
   };
   visit(elements);
-  return { plain, chosen };
+  return names;
 }
 
 let groupOff: Element | undefined;
@@ -53,6 +61,7 @@ function withNumbers(elements: readonly Element[], numbers: ReadonlySet<string>)
   groupOff ??= (new IntlMessageFormat('{n, number, ::group-off}', fallbackLanguage).getAst() as unknown as Element[])[0];
   return elements.map((element) => {
     if (element.type === 1 && typeof element.value === 'string' && numbers.has(element.value)) return { ...groupOff, value: element.value } as Element;
+    if (element.children) return { ...element, children: withNumbers(element.children, numbers) };
     if (!element.options) return element;
     const options = Object.fromEntries(Object.entries(element.options).map(([key, option]) => [key, { ...option, value: withNumbers(option.value, numbers) }]));
     return { ...element, options };
@@ -97,11 +106,13 @@ function compiledOf(locale: Locale, key: string): Compiled {
     if (!entry) {
       const parsed = new IntlMessageFormat(message, language);
       const elements = parsed.getAst() as unknown as Element[];
-      const { plain, chosen } = valueNames(elements);
-      const both = new Set([...plain].filter((name) => chosen.has(name)));
+      const { plain, plural, other } = valueNames(elements);
+      // A value a plural chooses by is a number: shown plain beside it, it is written as one. A select's may be text.
+      const both = new Set([...plain].filter((name) => plural.has(name)));
+      const chosen = new Set([...plural, ...other]);
       for (const name of chosen) plain.delete(name);
       const format = both.size === 0 ? parsed : new IntlMessageFormat(withNumbers(elements, both) as unknown as ReturnType<IntlMessageFormat['getAst']>, language);
-      entry = { format, language, plain, tags: [...message.matchAll(/<([a-zA-Z][\w-]*)>/g)].map((m) => m[1] as string) };
+      entry = { format, language, plain, chosen, tags: [...message.matchAll(/<([a-zA-Z][\w-]*)>/g)].map((m) => m[1] as string) };
       compiled.set(id, entry);
     }
     keys.set(key, entry);
@@ -150,7 +161,8 @@ function messageText(locale: Locale, key: string, params: MessageParams, isolate
   const values: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(params)) {
     if (typeof value === 'number') values[name] = message.plain.has(name) ? formatNumber(message.language, value) : value;
-    else values[name] = isolate && locale.dir === 'rtl' ? `\u2068${value}\u2069` : value;
+    // A value a select chooses by goes in as it is: isolated, it would match none of its cases.
+    else values[name] = isolate && locale.dir === 'rtl' && !message.chosen.has(name) ? `\u2068${value}\u2069` : value;
   }
   for (const tag of message.tags) values[tag] = (chunks: unknown[]) => chunks.join('');
   const out = message.format.format(values);
@@ -188,6 +200,8 @@ function messageHtml(locale: Locale, key: string, params: MessageParams): string
   const values: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(params)) {
     if (typeof value === 'number') values[name] = message.plain.has(name) ? ({ html: formatNumber(message.language, value) } satisfies Html) : value;
+    // A value a select chooses by goes in as it is (toHtml escapes it where it is shown).
+    else if (message.chosen.has(name)) values[name] = value;
     else {
       const escaped = handlebarsRuntime.escapeExpression(value);
       values[name] = { html: locale.dir === 'rtl' ? `<bdi>${escaped}</bdi>` : escaped } satisfies Html;

@@ -6,7 +6,14 @@
  * extensions as Intl reads them (`ar-u-nu-arab`, Arabic with Arabic-Indic digits).
  */
 export function isLanguageTag(tag: string): boolean {
-  if (/^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/.test(tag)) return true;
+  return /^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/.test(tag) || isIntlTag(tag);
+}
+
+/**
+ * Whether Intl reads `tag` (the site's `language`, whose dates, digits and plural rules Intl writes): `ar-u-nu-arab`
+ * yes, `en-GB-oed` or `de-DE-DE` not.
+ */
+export function isIntlTag(tag: string): boolean {
   if (!/^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8})*$/.test(tag)) return false;
   try {
     Intl.getCanonicalLocales(tag);

@@ -88,7 +88,7 @@ const withoutAccents = (label: string): string => label.normalize('NFKD').replac
 /**
  * Sections whose labels differ only in accents, or in `ß` and `SS` (`ECONOMIE` and `Économie`, `AUSSENPOLITIK` and
  * `Außenpolitik`: wire copy writes capitals without them): for each such group, the one with the most articles (on a
- * tie, the one that writes accents) and the others. Each is a section of its own, with its own page, feeds and
+ * tie, the one that writes accents or ß) and the others. Each is a section of its own, with its own page, feeds and
  * readers' choice, which a desk seldom means. Only Latin, Greek and Cyrillic accents count: other scripts' vowel signs
  * tell words apart.
  */
@@ -98,7 +98,7 @@ export function sectionsSpelledAlike(sections: readonly Section[]): { larger: Se
     const fold = sectionSlug(withoutAccents(section.label));
     byFold.set(fold, [...(byFold.get(fold) ?? []), section]);
   }
-  const accented = (section: Section): number => (withoutAccents(section.label) === section.label.toUpperCase() ? 0 : 1);
+  const accented = (section: Section): number => (/[\u0300-\u036fßẞ]/.test(section.label.normalize('NFKD')) ? 1 : 0);
   const bySize = (a: Section, b: Section): number => b.articles.length - a.articles.length || accented(b) - accented(a) || (a.slug < b.slug ? -1 : 1);
   return [...byFold.values()].flatMap((group) => {
     const [first, ...others] = group.sort(bySize);

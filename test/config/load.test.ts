@@ -138,6 +138,10 @@ describe('parseSiteConfig', () => {
       'site.json: languages.english/: expected a language tag such as "ar" or "pt-BR" (did you mean "en-GB"? a tag\'s parts are joined with "-")',
     ]);
     expect(problemsOf(() => parseSiteConfig({ ...minimal, language: 'ar-u' }))).toEqual(['site.json: language: expected a language tag such as "en" or "pt-BR"']);
+    // The site's words, dates and digits are Intl's: a tag it cannot read is refused here, not by a crash later.
+    for (const language of ['en-GB-oed', 'de-DE-DE']) {
+      expect(problemsOf(() => parseSiteConfig({ ...minimal, language }))).toEqual(['site.json: language: expected a language tag such as "en" or "pt-BR"']);
+    }
   });
 
   it('accepts cron expressions with seconds', () => {

@@ -77,6 +77,10 @@ describe('numbers in messages', () => {
     // A value shown plain and chosen by in one message (a desk's own catalogue) is written the same both times.
     const custom = resolveLocale('ar-EG', { ar: { path: 'ar.json', messages: { 'site.list.pageOf': 'الصفحة {number} من {count} ({count, plural, one {# صفحة} other {# صفحات}})' } } });
     expect(t(custom, 'site.list.pageOf', { number: 1, count: 12 })).toBe('الصفحة ١ من ١٢ (١٢ صفحات)');
+    // A select's value may be text, shown plain as it is; a number inside a link takes the digits too.
+    const selects = resolveLocale('ar-EG', { ar: { path: 'ar.json', messages: { 'site.list.pageOf': '{number} {number, select, new {جديد} other {قديم}} <page>{count}</page>' } } });
+    expect(t(selects, 'site.list.pageOf', { number: 'new', count: 12, page: 'https://news.example.org/' })).toBe('new جديد ١٢');
+    expect(tHtml(selects, 'site.list.pageOf', { number: '<new>', count: 12, page: 'https://news.example.org/' })).toBe('&lt;new&gt; قديم <a href="https://news.example.org/">١٢</a>');
     expect(t(resolveLocale('ar'), 'site.list.pageOf', { number: 2, count: 3 })).toBe('الصفحة 2 من 3');
   });
 });

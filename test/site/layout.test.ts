@@ -40,8 +40,9 @@ describe('sectionsSpelledAlike', () => {
     ]);
   });
 
-  it('on a tie, takes the spelling with accents for the one to keep', () => {
+  it('on a tie, takes the spelling with accents or ß for the one to keep', () => {
     expect(labels([...inSection('ECONOMIE', 2), ...inSection('Économie', 2)])).toEqual([{ larger: 'Économie', others: ['ECONOMIE'] }]);
+    expect(labels([...inSection('AUSSENPOLITIK', 2), ...inSection('Außenpolitik', 2)])).toEqual([{ larger: 'Außenpolitik', others: ['AUSSENPOLITIK'] }]);
   });
 
   it('pairs German capitals that write ß as SS with the desk\'s spelling', () => {
