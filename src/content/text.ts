@@ -27,6 +27,11 @@ export const SLUG_MAX_BYTES = 240;
 /** `İ` lowercased outside Turkish: `i` and a combining dot above. */
 const dottedI = 'i\u0307';
 
+/** `value` lower-cased between two NFC normalizations (lowercasing `İ` outside Turkish makes `i` and a combining dot). */
+function lowerNfc(value: string): string {
+  return value.normalize('NFC').toLowerCase().normalize('NFC');
+}
+
 /**
  * The slug rule of articles and headlines (and of sections, whose key then folds its i's: see sectionSlug): NFC,
  * lowercase, the letters, combining marks and digits of every script kept, every other run of characters one `-`; ''
@@ -38,7 +43,7 @@ export function slugify(value: string, keepDottedI = false): string {
   // ASCII (most file names and many headlines) needs neither normalization nor Unicode classes: same result, faster.
   // eslint-disable-next-line no-control-regex -- the whole ASCII range is the point
   if (/^[\u0000-\u007f]*$/.test(value)) return value.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
-  const lower = value.normalize('NFC').toLowerCase().normalize('NFC');
+  const lower = lowerNfc(value);
   return (keepDottedI ? lower : lower.replaceAll(dottedI, 'i')).replace(/[^\p{L}\p{M}\p{Nd}]+/gu, '-').replace(/^-+|-+$/g, '');
 }
 
@@ -58,7 +63,7 @@ export function foldTurkishI(lower: string): string {
  * what they say (`C++` and `C#` are both `c`).
  */
 export function sectionLabelFold(label: string): string {
-  return foldTurkishI(label.replace(UNSEEN, '').normalize('NFC').toLowerCase().normalize('NFC')).replace(/[\s\p{Pd}\p{Pi}\p{Pf}'"`.,:;!?¡¿…·\p{So}\p{Sk}\p{Cf}\uFE0F]+/gu, '');
+  return foldTurkishI(lowerNfc(label.replace(UNSEEN, ''))).replace(/[\s\p{Pd}\p{Pi}\p{Pf}'"`.,:;!?¡¿…·\p{So}\p{Sk}\p{Cf}\uFE0F]+/gu, '');
 }
 
 /**

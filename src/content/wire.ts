@@ -1,5 +1,6 @@
 // Wire text (`.txt`): a `date` header line, a head of title/standfirst/caption/printed date, then blocks.
 import type { ArticleImage, RelatedRef } from './article.js';
+import { isIntlTag } from '../i18n/tags.js';
 import { loadLuxon, parseArticleDate } from './dates.js';
 import { escapeHtml } from './html.js';
 import { articleKeys, failure, folderLanguage, prepareText, type ArticleContent, type ParseOptions, type ParseResult } from './parsing.js';
@@ -66,15 +67,6 @@ function printedForms(date: Date, language: string, timeZone: string): Set<strin
   return new Set(formats.map((format) => dateLineKey(format.format(date))));
 }
 
-/** `language` when Intl knows it, else null (a tag BCP 47 allows but Intl does not read, as `zh-min-nan`). */
-function intlLanguage(language: string): string | null {
-  try {
-    return Intl.DateTimeFormat.supportedLocalesOf(language).length > 0 ? language : null;
-  } catch {
-    return null;
-  }
-}
-
 /**
  * Whether a line only prints a date: any date in English (`October 19, 2022`), and in an article in another language
  * its own `date` as that `language` writes it in `timeZone` (`19 Ekim 2022`, `26. Februar 2026`, `1 مارس 2026`: long,
@@ -82,10 +74,10 @@ function intlLanguage(language: string): string | null {
  * first short line with a year's four digits (the formats themselves once).
  */
 function printedDateTest(date: Date, language: string, timeZone: string): (line: string) => boolean {
-  const known = /^en\b/i.test(language) ? null : intlLanguage(language);
-  if (known === null) return isEnglishDate;
+  // English reads its four forms only; so does a tag Intl cannot read (`zh-min-nan`) or has no dates for.
+  if (/^en\b/i.test(language) || !isIntlTag(language) || Intl.DateTimeFormat.supportedLocalesOf(language).length === 0) return isEnglishDate;
   let forms: Set<string> | undefined;
-  return (line) => isEnglishDate(line) || (line.length <= 60 && /\p{Nd}{4}/u.test(line) && (forms ??= printedForms(date, known, timeZone)).has(dateLineKey(line)));
+  return (line) => isEnglishDate(line) || (line.length <= 60 && /\p{Nd}{4}/u.test(line) && (forms ??= printedForms(date, language, timeZone)).has(dateLineKey(line)));
 }
 
 /** A one-line block of a few words with no closing punctuation. */
