@@ -21,8 +21,8 @@ export interface ChartInput {
   title: string;
   categories: readonly string[];
   series: readonly Series[];
-  /** Formats an axis value (`12%`, `1.2k`); plain numbers by default. */
-  format?: (value: number) => string;
+  /** Formats an axis value in the page's language (`12%`, `1.2K`: see compactNumbers). */
+  format: (value: number) => string;
 }
 
 // Okabe & Ito (2008): distinguishable with every common colour-vision deficiency.
@@ -47,17 +47,14 @@ function niceScale(max: number): { top: number; ticks: number[] } {
   return { top, ticks };
 }
 
-/** A compact number for axes: 950, 1.2k, 3.4M. */
-export function compactNumber(value: number): string {
-  const abs = Math.abs(value);
-  if (abs >= 1e6) return `${Number((value / 1e6).toFixed(1))}M`;
-  if (abs >= 1e4) return `${Number((value / 1e3).toFixed(0))}k`;
-  if (abs >= 1e3) return `${Number((value / 1e3).toFixed(1))}k`;
-  return String(Number(value.toFixed(2)));
+/** Compact numbers for axes as `language` writes them: 950, 1.2K, 3.4M in English, 1,2 k in French. */
+export function compactNumbers(language: string): (value: number) => string {
+  const format = new Intl.NumberFormat(language, { notation: 'compact', maximumFractionDigits: 1 });
+  return (value) => format.format(value);
 }
 
 function frame(input: ChartInput, top: number, ticks: readonly number[], body: string, legend: readonly { label: string; mark: string }[]): string {
-  const format = input.format ?? compactNumber;
+  const { format } = input;
   const y = (v: number): number => margin.top + plotHeight - (v / top) * plotHeight;
   const grid = ticks
     .map(

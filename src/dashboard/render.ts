@@ -3,9 +3,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
 import type { SiteConfig } from '../config/schema.js';
+import { formatNumber, registerMessageHelpers, t, type Locale } from '../i18n/index.js';
 import { templatesDirOf } from '../paths.js';
 import { subscriberStatuses } from '../store/types.js';
-import { renderLineChart, renderStackedBarChart } from './charts.js';
+import { compactNumbers, renderLineChart, renderStackedBarChart } from './charts.js';
 import type { DashboardData } from './read.js';
 
 /** `templates/admin/` of this installation (see templatesDirOf). */
@@ -20,11 +21,20 @@ export const bounceThreshold = 0.02;
 /** The compiled dashboard and sign-in pages and their stylesheet. */
 export interface DashboardTemplates {
   render(data: DashboardData, config: SiteConfig): string;
-  login: Handlebars.TemplateDelegate<{ title: string; css: string; error: string | null }>;
+  /** The sign-in page, with the catalogue key of its error (null: none). */
+  login: Handlebars.TemplateDelegate<{ title: string; css: string; error: LoginError | null; locale: Locale }>;
   css: string;
 }
 
-const percent = (value: number): string => `${Number((value * 100).toFixed(2))}%`;
+/** Why the sign-in page is shown again: the catalogue key of what it says. */
+export type LoginError = 'admin.login.wrong' | 'admin.login.tooMany';
+
+/** A share as `language` writes a percentage (`0.12%`, `0,12 %`, `%0,12`), to two decimals at most. */
+function percentOf(language: string): (value: number) => string {
+  const format = new Intl.NumberFormat(language, { style: 'percent', maximumFractionDigits: 2 });
+  return (value) => format.format(value);
+}
+
 const shortDate = (date: Date): string => date.toISOString().slice(0, 10);
 const dateTime = (date: Date | null): string => (date === null ? '—' : `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`);
 
@@ -33,16 +43,17 @@ export function rateLevel(rate: number, warning: number, limit: number): 'ok' | 
   return rate >= limit ? 'over' : rate >= warning ? 'warning' : 'ok';
 }
 
-function duration(seconds: number | null): string {
+/** A time left in seconds, minutes or hours, in the units and digits of `language`. */
+function duration(language: string, seconds: number | null): string {
   if (seconds === null || !Number.isFinite(seconds)) return '—';
-  if (seconds < 90) return `${Math.round(seconds)} s`;
-  if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
-  return `${(seconds / 3600).toFixed(1)} h`;
+  const [value, unit, digits] = seconds < 90 ? [seconds, 'second', 0] : seconds < 5400 ? [seconds / 60, 'minute', 0] : [seconds / 3600, 'hour', 1];
+  return new Intl.NumberFormat(language, { style: 'unit', unit, unitDisplay: 'short', maximumFractionDigits: digits }).format(value);
 }
 
 /** Compiles the dashboard templates (once, when the admin routes are made). */
 export function loadDashboardTemplates(dir = adminTemplatesDir): DashboardTemplates {
   const hbs = Handlebars.create();
+  registerMessageHelpers(hbs);
   const compile = (name: string): Handlebars.TemplateDelegate => hbs.compile(readFileSync(join(dir, name), 'utf8'), { strict: true });
   const dashboard = compile('dashboard.hbs');
   const login = compile('login.hbs');
@@ -52,61 +63,88 @@ export function loadDashboardTemplates(dir = adminTemplatesDir): DashboardTempla
     login,
     css,
     render(data, config) {
+      const { locale } = config;
+      const language = locale.tag;
+      // The charts' words are plain text in SVG: never isolated (they are drawn left to right, see the template).
+      const words = (key: string, params?: Record<string, string | number>): string => t(locale, key, params, false);
+      const count = (value: number): string => formatNumber(language, value);
+      const percent = percentOf(language);
+      const compact = compactNumbers(language);
       // Month and day on the charts' axes; the tables give the full dates.
       const weeks = data.weeks.map((w) => shortDate(w.start).slice(5));
       const digests = [...data.digests].reverse(); // oldest first on the charts' time axis
       const recentDigests = digests.slice(-26);
       const complaintRate = data.rates.sent === 0 ? 0 : data.rates.complaints / data.rates.sent;
       const bounceRate = data.rates.sent === 0 ? 0 : data.rates.bounced / data.rates.sent;
+      const status = (name: string): string => words('admin.status', { status: name });
       return dashboard({
+        locale,
         title: config.title,
         css,
         generatedAt: dateTime(data.generatedAt),
-        totals: subscriberStatuses.map((status) => ({ status, count: data.totals[status] })),
+        totals: subscriberStatuses.map((name) => ({ status: name, count: count(data.totals[name]) })),
         // Charts are built from escaped text only (see charts.ts): the one raw insertion on the page.
         charts: {
           subscribers: renderLineChart({
             id: 'subscribers',
-            title: 'Subscribers by status, week by week',
+            title: words('admin.list.chart'),
             categories: weeks,
-            series: subscriberStatuses.map((status) => ({ label: status, values: data.weeks.map((w) => w.byStatus[status]) })),
+            series: subscriberStatuses.map((name) => ({ label: status(name), values: data.weeks.map((w) => w.byStatus[name]) })),
+            format: compact,
           }),
           flows: renderStackedBarChart({
             id: 'flows',
-            title: 'Sign-ups and departures per week',
+            title: words('admin.flows.chart'),
             categories: weeks,
             series: [
-              { label: 'sign-ups', values: data.weeks.map((w) => w.signups) },
-              { label: 'unsubscribed', values: data.weeks.map((w) => w.unsubscribed) },
-              { label: 'bounced', values: data.weeks.map((w) => w.bounced) },
+              { label: words('admin.flows.signups'), values: data.weeks.map((w) => w.signups) },
+              { label: words('admin.flows.unsubscribed'), values: data.weeks.map((w) => w.unsubscribed) },
+              { label: words('admin.flows.bounced'), values: data.weeks.map((w) => w.bounced) },
             ],
+            format: compact,
           }),
           digests: renderStackedBarChart({
             id: 'digests',
-            title: 'What became of each digest',
-            categories: recentDigests.map((d) => `#${d.number}`),
+            title: words('admin.digests.chart'),
+            categories: recentDigests.map((d) => `#${count(d.number)}`),
             series: [
-              { label: 'sent', values: recentDigests.map((d) => Math.max(0, d.sent - d.bouncedAfter - d.complaints)) },
-              { label: 'bounced', values: recentDigests.map((d) => d.bouncedDuringSend + d.bouncedAfter) },
-              { label: 'complaints', values: recentDigests.map((d) => d.complaints) },
-              { label: 'failed', values: recentDigests.map((d) => d.failed) },
-              { label: 'pending', values: recentDigests.map((d) => d.pending) },
+              { label: words('admin.digests.sent'), values: recentDigests.map((d) => Math.max(0, d.sent - d.bouncedAfter - d.complaints)) },
+              { label: words('admin.digests.bounced'), values: recentDigests.map((d) => d.bouncedDuringSend + d.bouncedAfter) },
+              { label: words('admin.digests.complaints'), values: recentDigests.map((d) => d.complaints) },
+              { label: words('admin.digests.failed'), values: recentDigests.map((d) => d.failed) },
+              { label: words('admin.digests.pending'), values: recentDigests.map((d) => d.pending) },
             ],
+            format: compact,
           }),
           rates: renderLineChart({
             id: 'rates',
-            title: 'Complaint rate per digest against the Gmail thresholds',
-            categories: recentDigests.map((d) => `#${d.number}`),
-            series: [{ label: 'complaint rate', values: recentDigests.map((d) => (d.sent === 0 ? 0 : d.complaints / d.sent)) }],
+            title: words('admin.rates.chart'),
+            categories: recentDigests.map((d) => `#${count(d.number)}`),
+            series: [{ label: words('admin.rates.series'), values: recentDigests.map((d) => (d.sent === 0 ? 0 : d.complaints / d.sent)) }],
             thresholds: [
-              { label: 'Gmail warning 0.1%', value: complaintThresholds.warning },
-              { label: 'Gmail limit 0.3%', value: complaintThresholds.limit },
+              { label: words('admin.rates.warning', { rate: percent(complaintThresholds.warning) }), value: complaintThresholds.warning },
+              { label: words('admin.rates.limit', { rate: percent(complaintThresholds.limit) }), value: complaintThresholds.limit },
             ],
             format: percent,
           }),
         },
-        weeks: data.weeks.map((w) => ({ ...w, start: shortDate(w.start) })).reverse(),
-        digests: data.digests.map((d) => ({ ...d, createdAt: shortDate(d.createdAt) })),
+        weeks: data.weeks
+          .map((w) => ({
+            start: shortDate(w.start),
+            signups: count(w.signups),
+            unsubscribed: count(w.unsubscribed),
+            bounced: count(w.bounced),
+            byStatus: { active: count(w.byStatus.active), pending: count(w.byStatus.pending) },
+          }))
+          .reverse(),
+        digests: data.digests.map((d) => ({
+          number: d.number,
+          createdAt: shortDate(d.createdAt),
+          subject: d.subject,
+          ...Object.fromEntries(
+            (['recipients', 'sent', 'bouncedDuringSend', 'bouncedAfter', 'complaints', 'unsubscribedSince', 'failed', 'pending'] as const).map((key) => [key, count(d[key])]),
+          ),
+        })),
         rates: {
           windowDays: data.rates.windowDays,
           sent: data.rates.sent,
@@ -114,6 +152,9 @@ export function loadDashboardTemplates(dir = adminTemplatesDir): DashboardTempla
           bounced: data.rates.bounced,
           complaintRate: percent(complaintRate),
           bounceRate: percent(bounceRate),
+          complaintWarning: percent(complaintThresholds.warning),
+          complaintLimit: percent(complaintThresholds.limit),
+          bounceLimit: percent(bounceThreshold),
           complaintLevel: rateLevel(complaintRate, complaintThresholds.warning, complaintThresholds.limit),
           bounceLevel: rateLevel(bounceRate, bounceThreshold / 2, bounceThreshold),
         },
@@ -123,7 +164,7 @@ export function loadDashboardTemplates(dir = adminTemplatesDir): DashboardTempla
             : {
                 ...data.sending,
                 perSecond: Number(data.sending.perSecond.toFixed(1)),
-                eta: duration(data.sending.perSecond > 0 ? data.sending.pending / data.sending.perSecond : null),
+                eta: duration(language, data.sending.perSecond > 0 ? data.sending.pending / data.sending.perSecond : null),
               },
         schedules: data.schedules.map((s) => ({ ...s, next: dateTime(s.next), lastRun: dateTime(s.lastRun), lastResult: s.lastResult ?? '—' })),
         events: data.events.map((e) => ({ ...e, at: dateTime(e.at), detail: e.detail ?? '' })),

@@ -8,7 +8,7 @@ import { secureHeaders } from 'hono/secure-headers';
 import { editionsOf } from '../config/editions.js';
 import type { SiteConfig } from '../config/schema.js';
 import { readDashboard } from '../dashboard/read.js';
-import { loadDashboardTemplates } from '../dashboard/render.js';
+import { loadDashboardTemplates, type LoginError } from '../dashboard/render.js';
 import type { Logger } from '../log.js';
 import { editionScheduleName } from '../schedule/state.js';
 import type { Store } from '../store/types.js';
@@ -104,22 +104,22 @@ export function createAdminApp(deps: AdminDeps): Hono {
   const secure = deps.config.baseUrl.startsWith('https:');
   const app = new Hono();
 
-  const loginPage = (c: Context, status: 401 | 429, error: string | null): Response => {
+  const loginPage = (c: Context, status: 401 | 429, error: LoginError | null): Response => {
     // A 401 names how to authenticate (RFC 9110). Browsers get the sign-in form and only the Bearer challenge, which
     // they leave to the page (a Basic one would pop up their own dialog instead); other clients learn both.
     const browser = c.req.header('sec-fetch-dest') !== undefined || /text\/html/i.test(c.req.header('accept') ?? '');
     if (!browser) c.header('WWW-Authenticate', 'Basic realm="Gazette admin", charset="UTF-8"');
     c.header('WWW-Authenticate', 'Bearer realm="Gazette admin"', { append: true });
-    return c.html(templates.login({ title: deps.config.title, css: templates.css, error }), status);
+    return c.html(templates.login({ title: deps.config.title, css: templates.css, error, locale: deps.config.locale }), status);
   };
   const refuse = (c: Context, reason: string): Response => {
     const decision = failures.hit(deps.clientOf(c), deps.now().getTime());
     deps.logger?.warn({ client: deps.clientOf(c), path: c.req.path, reason }, 'admin: access refused');
     if (!decision.allowed) {
       c.header('Retry-After', String(decision.retryAfterSeconds));
-      return loginPage(c, 429, 'Too many attempts. Please wait before trying again.');
+      return loginPage(c, 429, 'admin.login.tooMany');
     }
-    return loginPage(c, 401, reason === 'wrong token' ? 'That token is not right.' : null);
+    return loginPage(c, 401, reason === 'wrong token' ? 'admin.login.wrong' : null);
   };
   const limited = (c: Context): Response | null => {
     // A client over its limit is refused even with the right token, so guessing cannot go on in parallel.
@@ -127,7 +127,7 @@ export function createAdminApp(deps: AdminDeps): Hono {
     const peek = failures.peek(key, deps.now().getTime());
     if (peek.allowed) return null;
     c.header('Retry-After', String(peek.retryAfterSeconds));
-    return loginPage(c, 429, 'Too many attempts. Please wait before trying again.');
+    return loginPage(c, 429, 'admin.login.tooMany');
   };
 
   app.use('*', adminSecurity(templates.css), async (c, next) => {

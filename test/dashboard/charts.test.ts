@@ -1,6 +1,8 @@
 import { SaxesParser } from 'saxes';
 import { describe, expect, it } from 'vitest';
-import { compactNumber, renderLineChart, renderStackedBarChart } from '../../src/dashboard/charts.js';
+import { compactNumbers, renderLineChart, renderStackedBarChart } from '../../src/dashboard/charts.js';
+
+const format = compactNumbers('en');
 
 /** Parses SVG strictly and returns its elements' names with their attributes. */
 function elements(svg: string): { name: string; attributes: Record<string, string> }[] {
@@ -25,6 +27,7 @@ describe('charts', () => {
         { label: 'active', values: [10, 20, 30] },
         { label: 'bounced', values: [0, 1, 2] },
       ],
+      format,
     });
     const lines = elements(svg).filter((e) => e.name === 'polyline');
     expect(lines).toHaveLength(2);
@@ -36,7 +39,7 @@ describe('charts', () => {
   });
 
   it('escapes every label it draws', () => {
-    const svg = renderStackedBarChart({ id: 'x', title: 'A <b>&', categories: ['<script>'], series: [{ label: '"quoted" & <x>', values: [3] }] });
+    const svg = renderStackedBarChart({ id: 'x', title: 'A <b>&', categories: ['<script>'], series: [{ label: '"quoted" & <x>', values: [3] }], format });
     expect(svg).not.toContain('<script>');
     expect(svg).not.toContain('<b>');
     expect(() => elements(svg)).not.toThrow();
@@ -52,6 +55,7 @@ describe('charts', () => {
         { label: 'sent', values: [90, 0] },
         { label: 'bounced', values: [10, 0] },
       ],
+      format,
     });
     const rects = elements(svg).filter((e) => e.name === 'rect' && e.attributes.width !== '18' && e.attributes.width !== '6');
     expect(rects).toHaveLength(2);
@@ -75,13 +79,14 @@ describe('charts', () => {
   });
 
   it('keeps pattern ids unique per chart', () => {
-    const a = renderStackedBarChart({ id: 'a', title: 't', categories: ['1'], series: [{ label: 'x', values: [1] }, { label: 'y', values: [1] }] });
-    const b = renderStackedBarChart({ id: 'b', title: 't', categories: ['1'], series: [{ label: 'x', values: [1] }, { label: 'y', values: [1] }] });
+    const a = renderStackedBarChart({ id: 'a', title: 't', categories: ['1'], series: [{ label: 'x', values: [1] }, { label: 'y', values: [1] }], format });
+    const b = renderStackedBarChart({ id: 'b', title: 't', categories: ['1'], series: [{ label: 'x', values: [1] }, { label: 'y', values: [1] }], format });
     const ids = [...`${a}${b}`.matchAll(/ id="([^"]+)"/g)].map((m) => m[1]);
     expect(new Set(ids).size).toBe(ids.length);
   });
 
-  it('writes compact axis numbers', () => {
-    expect([compactNumber(950), compactNumber(1200), compactNumber(45_000), compactNumber(3_400_000)]).toEqual(['950', '1.2k', '45k', '3.4M']);
+  it('writes compact axis numbers as the language does', () => {
+    expect([950, 1200, 45_000, 3_400_000].map(format)).toEqual(['950', '1.2K', '45K', '3.4M']);
+    expect([950, 1200, 3_400_000].map(compactNumbers('fr'))).toEqual(['950', '1,2\u00a0k', '3,4\u00a0M']);
   });
 });

@@ -9,11 +9,29 @@ import { InputError } from '../../src/errors.js';
 import { builtInCatalogues, directionOf, textDirection } from '../../src/i18n/catalogue.js';
 import { builtInLanguages, loadSiteCatalogues, resolveLocale, t, tHtml } from '../../src/i18n/index.js';
 
-/** The `{value}` names and `<tag>` names of a message, without the plural branches' own text. */
+/** An element of a parsed message (intl-messageformat's AST): what placesOf reads of it. */
+interface MessageElement {
+  type: number;
+  value?: unknown;
+  options?: Record<string, { value: MessageElement[] }>;
+  children?: MessageElement[];
+}
+
+/** The `{value}` names and `<tag>` names of a message, read from its parsed form (a select's cases are its text). */
 function placesOf(message: string): { values: string[]; tags: string[] } {
-  const values = [...message.matchAll(/\{(\w+)(?:[,}])/g)].map((m) => m[1] as string);
-  const tags = [...message.matchAll(/<(\w+)>/g)].map((m) => m[1] as string);
-  return { values: [...new Set(values)].sort(), tags: [...new Set(tags)].sort() };
+  const values = new Set<string>();
+  const tags = new Set<string>();
+  const visit = (elements: readonly MessageElement[]): void => {
+    for (const element of elements) {
+      // 1 argument, 2 number, 3 date, 4 time, 5 select, 6 plural; 8 a tag.
+      if (element.type >= 1 && element.type <= 6 && typeof element.value === 'string') values.add(element.value);
+      if (element.type === 8 && typeof element.value === 'string') tags.add(element.value);
+      for (const option of Object.values(element.options ?? {})) visit(option.value);
+      visit(element.children ?? []);
+    }
+  };
+  visit(new IntlMessageFormat(message, 'en').getAst() as unknown as MessageElement[]);
+  return { values: [...values].sort(), tags: [...tags].sort() };
 }
 
 describe('built-in catalogues', () => {

@@ -1,0 +1,138 @@
+// The dashboard in the site's language: its words from the catalogues, its numbers, shares and durations as the
+// language writes them, right to left in Arabic with the charts still drawn left to right, and the page fitting a phone.
+import { mkdir } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { loadDashboardTemplates } from '../../src/dashboard/render.js';
+import type { DashboardData } from '../../src/dashboard/read.js';
+import { launchChromium, skipWithoutChromium } from '../fixtures/chromium.js';
+import { makeSiteConfig } from '../fixtures/feeds/factory.js';
+
+const outputDir = new URL('../../test-output/', import.meta.url).pathname;
+const templates = loadDashboardTemplates();
+
+/** A week of a list of 1,250 readers, a digest being sent, a schedule and two return-path events. */
+const data: DashboardData = {
+  generatedAt: new Date('2026-03-02T09:30:00Z'),
+  totals: { pending: 3, active: 1250, unsubscribed: 40, bounced: 7 },
+  weeks: [
+    { start: new Date('2026-02-16T00:00:00Z'), signups: 12, unsubscribed: 2, bounced: 1, byStatus: { pending: 2, active: 1200, unsubscribed: 38, bounced: 6 } },
+    { start: new Date('2026-02-23T00:00:00Z'), signups: 55, unsubscribed: 2, bounced: 1, byStatus: { pending: 3, active: 1250, unsubscribed: 40, bounced: 7 } },
+  ],
+  digests: [
+    {
+      number: 12,
+      createdAt: new Date('2026-03-02T09:00:00Z'),
+      subject: 'أخبار اليوم — 2 مارس',
+      recipients: 1250,
+      sent: 800,
+      bouncedDuringSend: 2,
+      bouncedAfter: 1,
+      softBounces: 0,
+      complaints: 1,
+      unsubscribedSince: 0,
+      failed: 0,
+      pending: 447,
+      skipped: 0,
+    },
+  ],
+  rates: { windowDays: 30, sent: 800, complaints: 1, bounced: 3 },
+  sending: { digestNumber: 12, sent: 800, pending: 447, perSecond: 3.5 },
+  schedules: [{ name: 'digest:daily', pattern: '0 9 * * *', next: new Date('2026-03-03T09:00:00Z'), lastRun: new Date('2026-03-02T09:00:05Z'), lastResult: 'digest 12' }],
+  events: [
+    { at: new Date('2026-03-02T09:20:00Z'), email: 'ann@example.net', kind: 'bounced', source: 'inbound', detail: '5.1.1 user unknown' },
+    { at: new Date('2026-03-02T09:25:00Z'), email: 'bob@example.net', kind: 'complaint', source: 'inbound', detail: null },
+  ],
+};
+
+/** The page's text without its tags, styles and charts. */
+function textOf(html: string): string {
+  return html
+    .replace(/<style>[\s\S]*?<\/style>/, '')
+    .replace(/<svg[\s\S]*?<\/svg>/g, '')
+    .replace(/<[^>]+>/g, ' ');
+}
+
+describe('the dashboard in the site language', () => {
+  it('is in English by default: the words, shares and durations as before', () => {
+    const html = templates.render(data, makeSiteConfig({ title: 'Desk' }));
+    expect(html).toContain('<html lang="en" dir="ltr">');
+    expect(html).toContain('<h1>Desk — dashboard</h1>');
+    expect(html).toContain('<td data-status="active">1250</td>');
+    expect(html).toContain('data-rate="complaints">0.13%</span> (1 of 800 sent) — Gmail warns at 0.1% and refuses at 0.3%');
+    expect(html).toContain('Digest #12: 800 sent, 447 to go, 3.5 messages a second, about 2 min left.');
+    expect(html).toContain('<td>hard bounce</td>');
+    expect(html).toContain('<title>Subscribers by status, week by week</title>');
+  });
+
+  it('speaks French: every heading and label from its catalogue, shares with a comma and a non-breaking space', () => {
+    const html = templates.render(data, makeSiteConfig({ title: 'Desk', language: 'fr' }));
+    expect(html).toContain('<html lang="fr" dir="ltr">');
+    expect(html).toContain('<h1>Desk — tableau de bord</h1>');
+    expect(html).toContain('data-rate="complaints">0,13\u00a0%</span>');
+    expect(html).toContain('<th scope="col">actifs</th>');
+    expect(html).toContain('<td>rebond définitif</td>');
+    expect(html).toContain('<title>Abonnés par statut, semaine après semaine</title>');
+    expect(html).toContain('Gmail avertit à 0,1\u00a0% et refuse à 0,3\u00a0%');
+    // None of the English page's own words is left (the code, the addresses and the reasons are data).
+    for (const english of ['dashboard', 'Sign out', 'The list', 'Week by week', 'Sender health', 'Sending now', 'Schedules', 'Digests', 'Latest events', 'sent', 'to go', 'pending']) {
+      expect(textOf(html), english).not.toMatch(new RegExp(`\\b${english}\\b`));
+    }
+  });
+
+  it('writes right to left in Arabic, each address and code isolated, the charts left to right', () => {
+    const html = templates.render(data, makeSiteConfig({ title: 'Desk', language: 'ar' }));
+    expect(html).toContain('<html lang="ar" dir="rtl">');
+    expect(html).toContain('<h2 id="list">القائمة</h2>');
+    expect(html).toContain('<td><bdi>ann@example.net</bdi></td>');
+    expect(html).toContain('<td>ارتداد دائم</td>');
+    expect(html.match(/<figure dir="ltr"><svg class="chart"/g)).toHaveLength(4);
+    expect(html).toContain('<title>المشتركون حسب الحالة، أسبوعًا بعد أسبوع</title>');
+    expect(html).toContain('سمعة المرسِل (آخر 30 يومًا)');
+  });
+
+  it('shows the sign-in page in the site language, the error by its key', () => {
+    const html = templates.login({ title: 'Desk', css: templates.css, error: 'admin.login.wrong', locale: makeSiteConfig({ language: 'de' }).locale });
+    expect(html).toContain('<html lang="de" dir="ltr">');
+    expect(html).toContain('<p class="error" role="alert">Dieses Token stimmt nicht.</p>');
+    expect(html).toContain('<button type="submit">Anmelden</button>');
+  });
+
+  describe.skipIf(skipWithoutChromium)('in Chromium', () => {
+    let browser: Browser | undefined;
+    beforeAll(async () => {
+      browser = await launchChromium();
+      await mkdir(outputDir, { recursive: true });
+    }, 60_000);
+    afterAll(async () => {
+      await browser?.close();
+    });
+
+    it.each([
+      ['en', 'ltr'],
+      ['ar', 'rtl'],
+    ] as const)('lays the %s page out on a phone (%s), schedules and all, with no sideways scroll and the charts drawn left to right', async (language, direction) => {
+      const page = await browser!.newPage({ viewport: { width: 375, height: 900 } });
+      try {
+        await page.setContent(templates.render(data, makeSiteConfig({ title: 'Desk', language })));
+        const layout = await page.evaluate<{ scrollWidth: number; clientWidth: number; direction: string; h1: { left: number; right: number }; chartDirections: string[] }>(`({
+          scrollWidth: document.documentElement.scrollWidth,
+          clientWidth: document.documentElement.clientWidth,
+          direction: getComputedStyle(document.querySelector('h2')).direction,
+          h1: document.querySelector('h1').getBoundingClientRect().toJSON(),
+          chartDirections: [...document.querySelectorAll('svg.chart')].map((svg) => getComputedStyle(svg).direction),
+        })`);
+        // A table wider than the phone scrolls in its own box (the schedules' did not, and pushed the page sideways).
+        expect(layout.scrollWidth).toBeLessThanOrEqual(layout.clientWidth);
+        expect(layout.direction).toBe(direction);
+        // The heading starts at the edge its language reads from (16 px of padding).
+        if (direction === 'rtl') expect(layout.h1.right).toBeCloseTo(375 - 16, 0);
+        else expect(layout.h1.left).toBeCloseTo(16, 0);
+        expect(layout.chartDirections).toEqual(['ltr', 'ltr', 'ltr', 'ltr']);
+        await page.screenshot({ path: `${outputDir}admin-${language}-375.png`, fullPage: true });
+      } finally {
+        await page.close();
+      }
+    });
+  });
+});
