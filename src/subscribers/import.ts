@@ -1,13 +1,14 @@
 // `subscribers import`: a CSV file (header row; `email` required, `name` and `status` optional) streamed into
 // the store in batches, each bad line reported with its number and the rest imported. Imported addresses are
-// `active` (the operator vouches for them) unless the `status` column says otherwise, as in a file from
-// `subscribers export`: an unsubscribed or bounced row is recorded as such, so a backup never revives anyone.
-// Running the same import twice changes nothing.
+// `active` (the operator vouches for them) unless a status column says otherwise, as in a file from
+// `subscribers export` or another tool's export (see formats.ts): an unsubscribed or bounced row is recorded as such,
+// so neither a backup nor a move from another tool revives anyone. Running the same import twice changes nothing.
 import type { Readable } from 'node:stream';
 import { InputError, quoteValue, type Problem } from '../errors.js';
 import type { Store, SubscriberInput, UpsertOutcome } from '../store/types.js';
 import { resolveChoices, type KnownChoices } from './choices.js';
 import { readCsvRecords, unprotectCell } from './csv.js';
+import { columnKey, emailColumns, firstNameColumns, isStatusColumn, lastNameColumns, readRowStatus, statusWordList } from './formats.js';
 import { cleanName, validateEmail } from './validate.js';
 
 /** What an import did, line by line counted; the first four are the store's upsert outcomes. */
@@ -42,7 +43,11 @@ export interface ImportOptions {
 interface Columns {
   email: number;
   name: number;
-  status: number;
+  /** Without a `name` column: a first and a last name, joined (-1: none). */
+  firstName: number;
+  lastName: number;
+  /** Every column that says whether the reader may be mailed: `status`, or another tool's (see formats.ts). */
+  statuses: { index: number; cell: string }[];
   sections: number;
   editions: number;
   /** `createdAt`, as `export` writes it: a backup keeps when each reader joined. */
@@ -63,31 +68,43 @@ function oneEditApart(a: string, b: string): boolean {
 }
 
 /**
- * A column a tool names for the state of a subscription (`subscription status`, `Opt-in status`), not of a payment or
- * of an address's deliverability (a list cleaner's `Email Status`: valid, invalid).
+ * A column a tool names for the state of a subscription (`Newsletter Subscription Status`), as `columnKey` gives it,
+ * not of a payment or of an address's deliverability (a list cleaner's `Email Status`: valid, invalid).
  */
-const subscriptionStatus = /^(?:subscription|subscriber|member|membership|list|contact|newsletter|opt[ _-]?in)[ _-]?status$/;
+const subscriptionStatus = /\b(?:subscriptions?|subscriber|subscribed|member|membership|list|contact|newsletter|opt ?in|opt ?out|mailing)\b.*\b(?:status|state)$/;
+
+/** Whether Gazette reads a column of this `columnKey` as it is: its own, or another tool's for the address, name or status. */
+const isRead = (key: string): boolean =>
+  columnNames.includes(key) || emailColumns.includes(key) || firstNameColumns.includes(key) || lastNameColumns.includes(key) || isStatusColumn(key);
 
 /**
  * The column Gazette reads that an unknown header cell looks like a misspelling of (one edit away, or a
  * subscription's status), else null. Other columns (a tool's own) are ignored.
  */
-function misspeltColumn(cell: string): string | null {
-  if (columnNames.includes(cell)) return null;
-  if (subscriptionStatus.test(cell)) return 'status';
-  return columnNames.find((name) => oneEditApart(cell, name)) ?? null;
+function misspeltColumn(key: string): string | null {
+  if (isRead(key)) return null;
+  if (subscriptionStatus.test(key)) return 'status';
+  return columnNames.find((name) => oneEditApart(key, name)) ?? null;
+}
+
+/** The hint for a header row without an address column: the names read, and the separator when it is not a comma. */
+function noEmailHint(fields: readonly string[]): string {
+  const only = fields.length === 1 ? (fields[0] ?? '') : '';
+  const separator = only.includes(';') ? 'semicolons' : only.includes('\t') ? 'tabs' : null;
+  if (separator !== null) return `the file separates its fields with ${separator}: save it as CSV with commas (comma-separated values)`;
+  return 'name the address column "email" (Gazette also reads "Email Address", "email_address" and "E-mail"); keep every other column, as some say who left';
 }
 
 function headerColumns(fields: readonly string[], path: string, line: number, onWarning: ImportOptions['onWarning']): Columns {
-  const names = fields.map((f) => f.trim().toLowerCase());
-  const email = names.indexOf('email');
+  const keys = fields.map(columnKey);
+  const email = keys.findIndex((key) => emailColumns.includes(key));
   if (email === -1) {
     throw new InputError('E_CONTENT', [
       {
         path,
         line,
         message: `the header row has no "email" column (it has ${fields.map((f) => quoteValue(f, 40)).join(', ') || 'nothing'})`,
-        hint: 'make the first line name the columns, e.g. "email,name"',
+        hint: noEmailHint(fields),
       },
     ]);
   }
@@ -95,9 +112,9 @@ function headerColumns(fields: readonly string[], path: string, line: number, on
   // (`fname` beside `name`); several that look like one column (`fname`, `lname`) are named together, as only one
   // of them can be renamed to it.
   const misspelt = new Map<string, string[]>();
-  for (const [i, cell] of names.entries()) {
+  for (const [i, cell] of keys.entries()) {
     const meant = misspeltColumn(cell);
-    if (meant === null || names.includes(meant)) continue;
+    if (meant === null || keys.includes(meant)) continue;
     misspelt.set(meant, [...(misspelt.get(meant) ?? []), fields[i] ?? cell]);
   }
   const told = (meant: string, cells: readonly string[]): Problem => {
@@ -117,21 +134,40 @@ function headerColumns(fields: readonly string[], path: string, line: number, on
   const status = misspelt.get('status');
   if (status) throw new InputError('E_CONTENT', [{ ...told('status', status), hint: `${told('status', status).hint}; nothing was imported` }]);
   for (const [meant, cells] of misspelt) onWarning?.({ ...told(meant, cells), message: `${told(meant, cells).message} ${cells.length === 1 ? 'Its' : 'Their'} values were not imported` });
-  const repeated = names.find((n, i) => columnNames.includes(n) && names.indexOf(n) !== i);
+  // Two address columns (`email` and `Email Address`) may disagree: which one is meant is the operator's to say.
+  const addresses = fields.filter((_, i) => emailColumns.includes(keys[i] ?? ''));
+  if (addresses.length > 1) {
+    throw new InputError('E_CONTENT', [
+      { path, line, message: `the header row has ${addresses.length} address columns (${addresses.map((f) => quoteValue(f, 40)).join(', ')})`, hint: 'keep the one to import, and remove or rename the others' },
+    ]);
+  }
+  const repeated = keys.find((key, i) => columnNames.includes(key) && keys.indexOf(key) !== i);
   if (repeated !== undefined) {
     throw new InputError('E_CONTENT', [
       { path, line, message: `the header row names the "${repeated}" column twice`, hint: 'keep one of them' },
     ]);
   }
+  const name = keys.indexOf('name');
+  const firstOf = (list: readonly string[]): number => (name === -1 ? keys.findIndex((key) => list.includes(key)) : -1);
   return {
     email,
-    name: names.indexOf('name'),
-    status: names.indexOf('status'),
-    createdAt: names.indexOf('createdat'),
-    sections: names.indexOf('sections'),
-    editions: names.indexOf('editions'),
+    name,
+    firstName: firstOf(firstNameColumns),
+    lastName: firstOf(lastNameColumns),
+    statuses: keys.flatMap((key, index) => (isStatusColumn(key) ? [{ index, cell: fields[index] ?? key }] : [])),
+    createdAt: keys.indexOf('createdat'),
+    sections: keys.indexOf('sections'),
+    editions: keys.indexOf('editions'),
     width: fields.length,
   };
+}
+
+/** A row's name: its `name` column, else its first and last names joined, else null. */
+function nameOf(fields: readonly string[], columns: Columns): string | null {
+  const cell = (index: number): string => (index === -1 ? '' : unprotectCell(fields[index] ?? '').trim());
+  if (columns.name !== -1) return cleanName(cell(columns.name));
+  if (columns.firstName === -1 && columns.lastName === -1) return null;
+  return cleanName([cell(columns.firstName), cell(columns.lastName)].filter((part) => part !== '').join(' '));
 }
 
 /** Records a row that left: a new address goes in as pending (never mailed) and is then marked as it left. */
@@ -192,8 +228,13 @@ export async function importSubscribers(store: Store, input: Readable, options: 
       reject(line, lastLine, email.trim() === '' ? 'has no email address' : `${quoteValue(email)} ${check.message}`, check.hint);
       continue;
     }
-    const name = columns.name === -1 ? null : cleanName(unprotectCell(fields[columns.name] ?? ''));
-    const status = columns.status === -1 ? '' : (fields[columns.status] ?? '').toLowerCase();
+    const name = nameOf(fields, columns);
+    const read = readRowStatus(fields, columns.statuses);
+    if ('unknown' in read) {
+      reject(line, lastLine, `has ${quoteValue(read.unknown.value)} in its ${quoteValue(read.unknown.column, 40)} column, which says no status Gazette knows`, `write ${statusWordList}; a reader who left must be unsubscribed or bounced, never left empty`);
+      continue;
+    }
+    const status = read.status ?? 'active';
     const joined = columns.createdAt === -1 ? '' : (fields[columns.createdAt] ?? '');
     const createdAt = new Date(joined);
     if (joined !== '' && (!/^\d{4}-\d\d-\d\dT/.test(joined) || Number.isNaN(createdAt.getTime()))) {
@@ -213,11 +254,7 @@ export async function importSubscribers(store: Store, input: Readable, options: 
       summary.optedOut++;
       continue;
     }
-    if (status !== '' && status !== 'active' && status !== 'pending') {
-      reject(line, lastLine, `has the status ${quoteValue(status)}`, 'use active, pending, unsubscribed or bounced, or leave it empty (active)');
-      continue;
-    }
-    batch.push({ email: check.email, name, status: status === 'pending' ? 'pending' : 'active', ...chosen.choices, ...since });
+    batch.push({ email: check.email, name, status, ...chosen.choices, ...since });
     if (batch.length >= batchSize) await flush();
   }
   if (!columns) {

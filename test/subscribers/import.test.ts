@@ -12,6 +12,7 @@ import { formatImportSummary, importSubscribers } from '../../src/subscribers/im
 import { writeMixedCsv } from '../fixtures/subscribers/generate.js';
 
 const now = new Date('2026-11-20T07:00:00Z');
+const exportsDir = new URL('../fixtures/subscribers/exports/', import.meta.url).pathname;
 let dir: string;
 let store: Store;
 
@@ -103,7 +104,8 @@ describe('importSubscribers', () => {
     const { problems, summary } = await importText(
       'email,status\nnew@example.org,Unsubscribed\nknown@example.org,unsubscribed\nwait@example.org,pending\nbad@example.org,gone\nok@example.org,\n',
     );
-    expect(problems.map((p) => [p.line, p.message])).toEqual([[5, 'has the status "gone"']]);
+    expect(problems.map((p) => [p.line, p.message])).toEqual([[5, 'has "gone" in its "status" column, which says no status Gazette knows']]);
+    expect(problems[0]?.hint).toMatch(/^write active, pending, unsubscribed or bounced .*; a reader who left must be unsubscribed or bounced, never left empty$/);
     expect(summary).toMatchObject({ added: 2, optedOut: 2, rejected: 1 });
     const statuses = [];
     for (const n of ['new', 'known', 'wait', 'ok']) statuses.push((await store.findSubscriber(`${n}@example.org`))?.status);
@@ -137,15 +139,17 @@ describe('importSubscribers', () => {
 
   it('refuses a file without an email column with one clear error', async () => {
     await expect(importText('mail,name\na@example.org,A\n')).rejects.toThrow(InputError);
-    await expect(importText('mail,name\na@example.org,A\n')).rejects.toThrow(/readers\.csv:1: the header row has no "email" column .* — make the first line name the columns/);
+    await expect(importText('mail,name\na@example.org,A\n')).rejects.toThrow(/readers\.csv:1: the header row has no "email" column .* — name the address column "email" \(Gazette also reads "Email Address"/);
+    await expect(importText('email;name\na@example.org;A\n')).rejects.toThrow(/the file separates its fields with semicolons: save it as CSV with commas/);
+    await expect(importText('email,Email Address\na@example.org,b@example.org\n')).rejects.toThrow(/the header row has 2 address columns \("email", "Email Address"\) — keep the one to import/);
     await expect(importText('\n\n')).rejects.toThrow(/the file is empty/);
     expect((await store.countSubscribers()).active).toBe(0);
   });
 
   it.each([
-    ['subscription status', 'status'],
     ['satus', 'status'],
-    ['Opt-in Status', 'status'],
+    ['stauts', 'status'],
+    ['Newsletter-Subscription Status', 'status'],
   ])('refuses a header column %j that looks like "%s", importing nothing: a misspelt status would revive readers who left', async (cell, meant) => {
     await expect(importText(`email,${cell}\nleft@example.org,unsubscribed\n`)).rejects.toThrow(
       `readers.csv:1: the header row has a column "${cell}", which Gazette does not read: is it "${meant}"? — rename it to ${meant}, or remove it`,
@@ -179,6 +183,80 @@ describe('importSubscribers', () => {
     warnings.length = 0;
     await importSubscribers(store, Readable.from(['email,name,fname,nmae\nbob@example.org,Bob,B,x\n']), options);
     expect(warnings).toEqual([]);
+  });
+
+  // Other tools' exports, as a desk moving to Gazette imports them. The column layouts are those of the tools' own
+  // exports: Mailchimp's three files, Ghost's and Beehiiv's as their migration tools' fixtures have them, listmonk's
+  // (cmd/subscribers.go) and Keila's (contacts_csv_export.ex); Substack's, Buttondown's, Kit's and Sendy's as
+  // documented by their users and APIs. Whoever left there must arrive unsubscribed or bounced, never active.
+  it.each([
+    ['mailchimp-subscribed.csv', { 's1@example.com': ['active', 'Ada Lovelace'], 's2@example.com': ['active', 'Grace Hopper'] }],
+    ['mailchimp-unsubscribed.csv', { 'u1@example.com': ['unsubscribed', 'Dolor'], 'u2@example.com': ['unsubscribed', 'Simet'] }],
+    ['mailchimp-cleaned.csv', { 'c1@example.com': ['bounced', 'Dolor'], 'c2@example.com': ['bounced', 'Lorem Ipsum'] }],
+    ['substack.csv', { 'free.reader@example.com': ['active', null], 'paid.reader@example.com': ['active', null], 'optedout@example.com': ['unsubscribed', null], 'lapsed.paid@example.com': ['active', null] }],
+    ['ghost.csv', { 'sub@example.com': ['active', 'Jamie Sub'], 'unsub@example.com': ['unsubscribed', 'Ray Unsub'], 'paid@example.com': ['unsubscribed', 'Paid Nomail'] }],
+    [
+      'buttondown.csv',
+      {
+        'reg@example.com': ['active', null],
+        'prem@example.com': ['active', null],
+        'unact@example.com': ['pending', null],
+        'unsub@example.com': ['unsubscribed', null],
+        'removed@example.com': ['unsubscribed', null],
+        'spam@example.com': ['unsubscribed', null],
+        'undel@example.com': ['bounced', null],
+      },
+    ],
+    ['buttondown-api.csv', { 'reg@example.com': ['active', null], 'unsub@example.com': ['unsubscribed', null] }],
+    ['listmonk.csv', { 'en@example.com': ['active', 'Enabled Person'], 'dis@example.com': ['unsubscribed', 'Disabled Person'], 'block@example.com': ['unsubscribed', 'Blocked Person'] }],
+    ['keila.csv', { 'act@example.com': ['active', 'Ann Active'], 'uns@example.com': ['unsubscribed', 'Uli Unsub'], 'unr@example.com': ['bounced', 'Una Unreach'] }],
+    // `unsubscribed_at` wins over an `active` status; `inactive` (Beehiiv: left) is never mailed.
+    ['beehiiv.csv', { 'lorem@example.com': ['active', 'Lorem Name'], 'dolor@example.com': ['unsubscribed', 'Dolor Name'], 'amett@example.com': ['pending', null], 'unsublit@example.com': ['unsubscribed', null] }],
+    [
+      'kit.csv',
+      {
+        'act@example.com': ['active', 'Al'],
+        'cancel@example.com': ['unsubscribed', 'Ca'],
+        'bounce@example.com': ['bounced', 'Bo'],
+        'complain@example.com': ['unsubscribed', 'Co'],
+        'inactive@example.com': ['unsubscribed', 'In'],
+        'cold@example.com': ['active', 'Cy'],
+      },
+    ],
+    ['sendy.csv', { 'sub@example.com': ['active', 'Sam Sub'], 'unsub@example.com': ['unsubscribed', 'Una Unsub'], 'bounce@example.com': ['bounced', 'Bea Bounce'], 'spam@example.com': ['unsubscribed', 'Spa Spam'], 'unconf@example.com': ['pending', 'Una Conf'] }],
+  ] as const)('reads who left from %s: nobody who left there is made active', async (file, expected) => {
+    const problems: Problem[] = [];
+    await importSubscribers(store, createReadStream(join(exportsDir, file)), { path: file, now, onProblem: (p) => problems.push(p), onWarning: () => undefined });
+    expect(problems).toEqual([]);
+    const found: Record<string, [string | undefined, string | null | undefined]> = {};
+    for (const email of Object.keys(expected)) {
+      const subscriber = await store.findSubscriber(email);
+      found[email] = [subscriber?.status, subscriber?.name];
+    }
+    expect(found).toEqual(expected);
+    expect(Object.values(await store.countSubscribers()).reduce((a, b) => a + b, 0)).toBe(Object.keys(expected).length);
+  });
+
+  it.each([
+    ['unsubscribed', 'true', 'unsubscribed'],
+    ['unsubscribed', '2024-03-01 10:00', 'unsubscribed'],
+    ['Do Not Email', 'yes', 'unsubscribed'],
+    ['subscribed', 'no', 'unsubscribed'],
+    ['Subscribed', '2024-03-01', 'active'],
+    ['Accepts Email Marketing', 'no', 'unsubscribed'],
+    ['bounced', '1', 'bounced'],
+    ['status', 'Marked as spam', 'unsubscribed'],
+    ['State', 'UNCONFIRMED', 'pending'],
+  ])('reads a %j column holding %j as %s', async (column, value, status) => {
+    const { problems } = await importText(`email,${column}\nreader@example.org,${value}\n`);
+    expect(problems).toEqual([]);
+    expect((await store.findSubscriber('reader@example.org'))?.status).toBe(status);
+  });
+
+  it('rejects a line whose status column holds a word it does not know, saying a reader who left must not be left empty', async () => {
+    const { problems, summary } = await importText('email,subscribed\nok@example.org,true\nodd@example.org,maybe\n');
+    expect(problems.map((p) => [p.line, p.message])).toEqual([[3, 'has "maybe" in its "subscribed" column, which says no status Gazette knows']]);
+    expect(summary).toMatchObject({ added: 1, rejected: 1 });
   });
 
   it('ignores columns of other tools that look like none it reads', async () => {

@@ -1,0 +1,153 @@
+// What other newsletter tools' exports say about a reader, so an import from Mailchimp, Substack, Ghost, Buttondown,
+// listmonk, Keila, Kit or Beehiiv never mails someone who left there: their columns for the address and the name, and
+// every column that tells whether the reader may be mailed, read into Gazette's four statuses.
+import type { SubscriberStatus } from '../store/types.js';
+
+/** A header cell as compared here: lower case, runs of spaces, `_` and `-` made one space (`Email_Address` → `email address`). */
+export function columnKey(cell: string): string {
+  return cell.trim().toLowerCase().replace(/[\s_-]+/g, ' ');
+}
+
+/** Names of the address column: Gazette's own, Mailchimp's `Email Address`, Buttondown's and Kit's `email_address`. */
+export const emailColumns = ['email', 'email address', 'e mail', 'e mail address'];
+
+/** Columns that together make the name when there is no `name` column (Mailchimp, Keila, Kit, Beehiiv). */
+export const firstNameColumns = ['first name', 'firstname', 'given name'];
+export const lastNameColumns = ['last name', 'lastname', 'surname', 'family name'];
+
+/**
+ * A status word of another tool (a cell, as `columnKey` gives it) and what it is in Gazette. Whatever means the reader
+ * must not be mailed is `unsubscribed` or `bounced`; a word one tool uses for "not confirmed" and another for "left"
+ * (`inactive`: Kit, Beehiiv) counts as left.
+ */
+const statusWords: Record<string, SubscriberStatus> = Object.fromEntries([
+  ...['active', 'subscribed', 'enabled', 'confirmed', 'regular', 'premium', 'gifted', 'trialed', 'trialing', 'churning', 'cold', 'opted in', 'opt in'].map((w) => [w, 'active']),
+  ...['pending', 'unconfirmed', 'unactivated', 'not confirmed', 'awaiting confirmation'].map((w) => [w, 'pending']),
+  ...[
+    'unsubscribed',
+    'cancelled',
+    'canceled',
+    'blocklisted',
+    'blacklisted',
+    'blocked',
+    'removed',
+    'deleted',
+    'complained',
+    'spammy',
+    'spam',
+    'marked as spam',
+    'disabled',
+    'inactive',
+    'opted out',
+    'opt out',
+    'optout',
+    'suppressed',
+  ].map((w) => [w, 'unsubscribed']),
+  ...['bounced', 'cleaned', 'undeliverable', 'unreachable', 'hard bounce', 'hard bounced'].map((w) => [w, 'bounced']),
+] as [string, SubscriberStatus][]);
+
+/** The words a status column may hold, for a hint. */
+export const statusWordList = 'active, pending, unsubscribed or bounced (or another tool\'s word for one of them, e.g. subscribed, unconfirmed, cleaned, blocklisted)';
+
+const truthy = new Set(['true', 'yes', 'y', '1', 't', 'x']);
+const falsy = new Set(['false', 'no', 'n', '0', 'f']);
+
+/** A date or time, as tools write when something happened (`2024-03-01 10:00`, `3/1/2024`): MailerLite's `Subscribed` and `Unsubscribed` hold one. */
+const isDate = (cell: string): boolean => /\d{4}-\d\d-\d\d|\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b/.test(cell);
+
+/** How one column tells a reader's status: what a cell (as written) says, or `null` for nothing, or `unknown`. */
+type Reading = (cell: string) => SubscriberStatus | null | 'unknown';
+
+/** A status word, as written in any case, with `_`, `-` or spaces. */
+const word: Reading = (cell) => {
+  const key = columnKey(cell);
+  return key === '' ? null : (statusWords[key] ?? 'unknown');
+};
+
+/** A yes/no column that is yes, or the date it happened, when the reader left (`email_disabled`, `unsubscribed`, `do_not_email`). */
+const yesMeans =
+  (status: SubscriberStatus): Reading =>
+  (cell) => {
+    const key = columnKey(cell);
+    return key === '' || falsy.has(key) ? null : truthy.has(key) || isDate(cell) ? status : 'unknown';
+  };
+
+/** A yes/no column that is no when the reader left (Ghost's `subscribed_to_emails`); a date (when they subscribed) says nothing. */
+const noMeansLeft: Reading = (cell) => {
+  const key = columnKey(cell);
+  return key === '' || truthy.has(key) || isDate(cell) ? null : falsy.has(key) ? 'unsubscribed' : 'unknown';
+};
+
+/** A column whose any value (a time) means the reader left (Mailchimp's `UNSUB_TIME`, `CLEAN_TIME`; Ghost's `deleted_at`). */
+const filledMeans =
+  (status: SubscriberStatus): Reading =>
+  (cell) =>
+    cell.trim() === '' ? null : status;
+
+/** Every column Gazette reads a status from, by its `columnKey`, and how its cells read. */
+const statusColumns: Record<string, Reading> = {
+  status: word,
+  state: word,
+  type: word, // Buttondown
+  'subscriber type': word, // Buttondown
+  'subscriber status': word,
+  'subscriber state': word,
+  'subscription status': word,
+  'subscription state': word,
+  'member status': word,
+  'membership status': word,
+  'list status': word,
+  'contact status': word,
+  'newsletter status': word,
+  'opt in status': word,
+  'optin status': word,
+  'email disabled': yesMeans('unsubscribed'), // Substack
+  unsubscribed: yesMeans('unsubscribed'),
+  'opted out': yesMeans('unsubscribed'),
+  'opt out': yesMeans('unsubscribed'),
+  optout: yesMeans('unsubscribed'),
+  'email opt out': yesMeans('unsubscribed'),
+  'do not email': yesMeans('unsubscribed'),
+  'do not mail': yesMeans('unsubscribed'),
+  donotemail: yesMeans('unsubscribed'),
+  blocklisted: yesMeans('unsubscribed'),
+  blacklisted: yesMeans('unsubscribed'),
+  suppressed: yesMeans('unsubscribed'),
+  bounced: yesMeans('bounced'),
+  subscribed: noMeansLeft,
+  'subscribed to emails': noMeansLeft, // Ghost
+  'email subscribed': noMeansLeft,
+  'accepts email marketing': noMeansLeft, // Shopify
+  'accepts marketing': noMeansLeft,
+  'unsub time': filledMeans('unsubscribed'), // Mailchimp's unsubscribed export
+  'unsubscribed at': filledMeans('unsubscribed'),
+  'clean time': filledMeans('bounced'), // Mailchimp's cleaned export
+  'bounced at': filledMeans('bounced'),
+  'deleted at': filledMeans('unsubscribed'), // Ghost
+};
+
+/** Whether Gazette reads a status from a column of this `columnKey`. */
+export function isStatusColumn(key: string): boolean {
+  return Object.hasOwn(statusColumns, key);
+}
+
+/** Gazette's statuses, the ones that stop mail first: an opt-out is a reader's decision, and is recorded as such. */
+const precedence: readonly SubscriberStatus[] = ['unsubscribed', 'bounced', 'pending', 'active'];
+
+/** What a row's status columns say together: the first of `precedence` any of them says (null: none says anything). */
+export type RowStatus = { status: SubscriberStatus | null } | { unknown: { column: string; value: string } };
+
+/**
+ * Reads a row's status from its status columns (`columns`: index and header cell as written). A cell none of its
+ * words fits is `unknown`, named with its column: the row is not guessed at.
+ */
+export function readRowStatus(fields: readonly string[], columns: readonly { index: number; cell: string }[]): RowStatus {
+  let found: SubscriberStatus | null = null;
+  for (const { index, cell } of columns) {
+    const value = fields[index] ?? '';
+    const reading = (statusColumns[columnKey(cell)] as Reading)(value);
+    if (reading === 'unknown') return { unknown: { column: cell, value } };
+    if (reading !== null && (found === null || precedence.indexOf(reading) < precedence.indexOf(found))) found = reading;
+  }
+  return { status: found };
+}
