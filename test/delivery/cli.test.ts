@@ -31,9 +31,9 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function gazette(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+function gazette(args: string[], env: Record<string, string> = {}, options: Parameters<typeof run>[2] = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   const flags = ['--content', join(dir, 'content'), '--out', join(dir, 'public'), '--db', database.db, '--outbox', join(dir, 'outbox')];
-  return run([...args, ...flags], { GAZETTE_SECRET: 'cli-secret-0123456789abcdefghijklmnop', ...env });
+  return run([...args, ...flags], { GAZETTE_SECRET: 'cli-secret-0123456789abcdefghijklmnop', ...env }, options);
 }
 
 /** How many digests the database holds. */
@@ -77,10 +77,11 @@ describe('gazette publish', () => {
 
   it('says on stderr that its build waits for another build into the same folder, then publishes', async () => {
     const { release } = await lockOutDir(join(dir, 'public'));
-    const publishing = gazette(['publish', '--json']);
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    await release();
+    // Released once publish says it waits (a fixed delay was shorter than publish's start on a busy machine).
+    let released: Promise<void> | undefined;
+    const publishing = gazette(['publish', '--json'], {}, { onStderr: (text) => void (text.includes('waiting for it to finish') && (released ??= release())) });
     const { code, stdout, stderr } = await publishing;
+    await released;
     expect(code, stderr).toBe(0);
     expect(stderr).toContain(`gazette: another Gazette build is writing into ${join(dir, 'public')}: waiting for it to finish`);
     expect(JSON.parse(stdout)).toMatchObject({ digest: { number: 1 }, delivery: { sent: 12 } });
