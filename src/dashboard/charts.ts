@@ -31,7 +31,8 @@ const dashes = ['', '6 3', '2 3', '8 3 2 3', '1 2', '10 4'];
 
 const width = 640;
 const height = 260;
-const margin = { top: 16, right: 12, bottom: 60, left: 64 };
+// The left margin holds the axis labels: 90 units fit the longest compact numbers (German `1,3 Mio.`, Arabic `1.3 مليون`).
+const margin = { top: 16, right: 12, bottom: 60, left: 90 };
 const plotWidth = width - margin.left - margin.right;
 const plotHeight = height - margin.top - margin.bottom;
 
@@ -128,8 +129,13 @@ export function renderLineChart(input: ChartInput & { thresholds?: readonly Thre
   return frame(input, top, ticks, limits + lines, legend);
 }
 
+/** A bar chart's input: besides the chart's, what each bar's tooltip says (a category's value of one series). */
+export interface BarChartInput extends ChartInput {
+  barTitle: (category: string, series: string, value: number) => string;
+}
+
 /** Stacked bars over categories: each bar is the sum of the series, each series its own colour and hatch. */
-export function renderStackedBarChart(input: ChartInput): string {
+export function renderStackedBarChart(input: BarChartInput): string {
   const totals = input.categories.map((_, j) => input.series.reduce((sum, s) => sum + (s.values[j] ?? 0), 0));
   const { top, ticks } = niceScale(Math.max(0, ...totals));
   const step = plotWidth / Math.max(1, input.categories.length);
@@ -153,7 +159,7 @@ export function renderStackedBarChart(input: ChartInput): string {
         .map((series, i) => {
           const value = series.values[j] ?? 0;
           if (value <= 0) return '';
-          const rect = `<rect x="${x.toFixed(1)}" y="${y(base + value).toFixed(1)}" width="${barWidth.toFixed(1)}" height="${(y(base) - y(base + value)).toFixed(1)}" fill="${fill(i)}"><title>${escapeText(`${category}: ${series.label} ${value}`)}</title></rect>`;
+          const rect = `<rect x="${x.toFixed(1)}" y="${y(base + value).toFixed(1)}" width="${barWidth.toFixed(1)}" height="${(y(base) - y(base + value)).toFixed(1)}" fill="${fill(i)}"><title>${escapeText(input.barTitle(category, series.label, value))}</title></rect>`;
           base += value;
           return rect;
         })

@@ -21,8 +21,8 @@ export const bounceThreshold = 0.02;
 /** The compiled dashboard and sign-in pages and their stylesheet. */
 export interface DashboardTemplates {
   render(data: DashboardData, config: SiteConfig): string;
-  /** The sign-in page, with the catalogue key of its error (null: none). */
-  login: Handlebars.TemplateDelegate<{ title: string; css: string; error: LoginError | null; locale: Locale }>;
+  /** The sign-in page of the site titled `title`, with the catalogue key of its error (null: none). */
+  login(view: { title: string; error: LoginError | null; locale: Locale }): string;
   css: string;
 }
 
@@ -43,12 +43,15 @@ export function rateLevel(rate: number, warning: number, limit: number): 'ok' | 
   return rate >= limit ? 'over' : rate >= warning ? 'warning' : 'ok';
 }
 
-/** A time left in seconds, minutes or hours, in the units and digits of `language`. */
+/** A time left in seconds, minutes or hours, in the words and digits of `language` (`7 minutes`, `7 دقائق`). */
 function duration(language: string, seconds: number | null): string {
   if (seconds === null || !Number.isFinite(seconds)) return '—';
   const [value, unit, digits] = seconds < 90 ? [seconds, 'second', 0] : seconds < 5400 ? [seconds / 60, 'minute', 0] : [seconds / 3600, 'hour', 1];
-  return new Intl.NumberFormat(language, { style: 'unit', unit, unitDisplay: 'short', maximumFractionDigits: digits }).format(value);
+  return new Intl.NumberFormat(language, { style: 'unit', unit, unitDisplay: 'long', maximumFractionDigits: digits }).format(value);
 }
+
+/** How often the page reloads itself while a digest is being sent (its `<meta http-equiv="refresh">`). */
+const refreshSeconds = 30;
 
 /** Compiles the dashboard templates (once, when the admin routes are made). */
 export function loadDashboardTemplates(dir = adminTemplatesDir): DashboardTemplates {
@@ -60,14 +63,17 @@ export function loadDashboardTemplates(dir = adminTemplatesDir): DashboardTempla
   const css = readFileSync(join(dir, 'admin.css'), 'utf8');
 
   return {
-    login,
     css,
+    // A title is text, not HTML: its values are isolated with Unicode marks, as `<bdi>` would show in the tab as it is written.
+    login: ({ title, error, locale }) => login({ pageTitle: t(locale, 'admin.login.title', { site: title }), title, css, error, locale }),
     render(data, config) {
       const { locale } = config;
       const language = locale.tag;
       // The charts' words are plain text in SVG: never isolated (they are drawn left to right, see the template).
       const words = (key: string, params?: Record<string, string | number>): string => t(locale, key, params, false);
-      const count = (value: number): string => formatNumber(language, value);
+      // Quantities grouped as the language groups thousands (`1,250,000`, `1 250 000`); a digest's number is a name, never grouped.
+      const grouped = new Intl.NumberFormat(language);
+      const count = (value: number): string => grouped.format(value);
       const percent = percentOf(language);
       const compact = compactNumbers(language);
       // Month and day on the charts' axes; the tables give the full dates.
@@ -77,8 +83,10 @@ export function loadDashboardTemplates(dir = adminTemplatesDir): DashboardTempla
       const complaintRate = data.rates.sent === 0 ? 0 : data.rates.complaints / data.rates.sent;
       const bounceRate = data.rates.sent === 0 ? 0 : data.rates.bounced / data.rates.sent;
       const status = (name: string): string => words('admin.status', { status: name });
+      const barTitle = (category: string, series: string, value: number): string => words('admin.chart.bar', { category, series, value: count(value) });
       return dashboard({
         locale,
+        pageTitle: t(locale, 'admin.title', { site: config.title }),
         title: config.title,
         css,
         generatedAt: dateTime(data.generatedAt),
@@ -102,11 +110,12 @@ export function loadDashboardTemplates(dir = adminTemplatesDir): DashboardTempla
               { label: words('admin.flows.bounced'), values: data.weeks.map((w) => w.bounced) },
             ],
             format: compact,
+            barTitle,
           }),
           digests: renderStackedBarChart({
             id: 'digests',
             title: words('admin.digests.chart'),
-            categories: recentDigests.map((d) => `#${count(d.number)}`),
+            categories: recentDigests.map((d) => `#${formatNumber(language, d.number)}`),
             series: [
               { label: words('admin.digests.sent'), values: recentDigests.map((d) => Math.max(0, d.sent - d.bouncedAfter - d.complaints)) },
               { label: words('admin.digests.bounced'), values: recentDigests.map((d) => d.bouncedDuringSend + d.bouncedAfter) },
@@ -115,11 +124,12 @@ export function loadDashboardTemplates(dir = adminTemplatesDir): DashboardTempla
               { label: words('admin.digests.pending'), values: recentDigests.map((d) => d.pending) },
             ],
             format: compact,
+            barTitle,
           }),
           rates: renderLineChart({
             id: 'rates',
             title: words('admin.rates.chart'),
-            categories: recentDigests.map((d) => `#${count(d.number)}`),
+            categories: recentDigests.map((d) => `#${formatNumber(language, d.number)}`),
             series: [{ label: words('admin.rates.series'), values: recentDigests.map((d) => (d.sent === 0 ? 0 : d.complaints / d.sent)) }],
             thresholds: [
               { label: words('admin.rates.warning', { rate: percent(complaintThresholds.warning) }), value: complaintThresholds.warning },
@@ -147,9 +157,9 @@ export function loadDashboardTemplates(dir = adminTemplatesDir): DashboardTempla
         })),
         rates: {
           windowDays: data.rates.windowDays,
-          sent: data.rates.sent,
-          complaints: data.rates.complaints,
-          bounced: data.rates.bounced,
+          sent: count(data.rates.sent),
+          complaints: count(data.rates.complaints),
+          bounced: count(data.rates.bounced),
           complaintRate: percent(complaintRate),
           bounceRate: percent(bounceRate),
           complaintWarning: percent(complaintThresholds.warning),
@@ -162,11 +172,15 @@ export function loadDashboardTemplates(dir = adminTemplatesDir): DashboardTempla
           data.sending === null
             ? null
             : {
-                ...data.sending,
+                digestNumber: data.sending.digestNumber,
+                sent: count(data.sending.sent),
+                pending: count(data.sending.pending),
                 perSecond: Number(data.sending.perSecond.toFixed(1)),
                 eta: duration(language, data.sending.perSecond > 0 ? data.sending.pending / data.sending.perSecond : null),
+                seconds: refreshSeconds,
               },
-        schedules: data.schedules.map((s) => ({ ...s, next: dateTime(s.next), lastRun: dateTime(s.lastRun), lastResult: s.lastResult ?? '—' })),
+        refreshSeconds,
+        schedules: data.schedules.map((s) => ({ ...s, next: dateTime(s.next), lastRun: dateTime(s.lastRun), lastResult: s.lastResult })),
         events: data.events.map((e) => ({ ...e, at: dateTime(e.at), detail: e.detail ?? '' })),
       });
     },

@@ -110,7 +110,7 @@ export function createAdminApp(deps: AdminDeps): Hono {
     const browser = c.req.header('sec-fetch-dest') !== undefined || /text\/html/i.test(c.req.header('accept') ?? '');
     if (!browser) c.header('WWW-Authenticate', 'Basic realm="Gazette admin", charset="UTF-8"');
     c.header('WWW-Authenticate', 'Bearer realm="Gazette admin"', { append: true });
-    return c.html(templates.login({ title: deps.config.title, css: templates.css, error, locale: deps.config.locale }), status);
+    return c.html(templates.login({ title: deps.config.title, error, locale: deps.config.locale }), status);
   };
   const refuse = (c: Context, reason: string): Response => {
     const decision = failures.hit(deps.clientOf(c), deps.now().getTime());

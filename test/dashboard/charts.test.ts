@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { compactNumbers, renderLineChart, renderStackedBarChart } from '../../src/dashboard/charts.js';
 
 const format = compactNumbers('en');
+const barTitle = (category: string, series: string, value: number): string => `${category}: ${series} ${value}`;
 
 /** Parses SVG strictly and returns its elements' names with their attributes. */
 function elements(svg: string): { name: string; attributes: Record<string, string> }[] {
@@ -39,7 +40,7 @@ describe('charts', () => {
   });
 
   it('escapes every label it draws', () => {
-    const svg = renderStackedBarChart({ id: 'x', title: 'A <b>&', categories: ['<script>'], series: [{ label: '"quoted" & <x>', values: [3] }], format });
+    const svg = renderStackedBarChart({ id: 'x', title: 'A <b>&', categories: ['<script>'], series: [{ label: '"quoted" & <x>', values: [3] }], format, barTitle });
     expect(svg).not.toContain('<script>');
     expect(svg).not.toContain('<b>');
     expect(() => elements(svg)).not.toThrow();
@@ -56,6 +57,7 @@ describe('charts', () => {
         { label: 'bounced', values: [10, 0] },
       ],
       format,
+      barTitle,
     });
     const rects = elements(svg).filter((e) => e.name === 'rect' && e.attributes.width !== '18' && e.attributes.width !== '6');
     expect(rects).toHaveLength(2);
@@ -79,8 +81,8 @@ describe('charts', () => {
   });
 
   it('keeps pattern ids unique per chart', () => {
-    const a = renderStackedBarChart({ id: 'a', title: 't', categories: ['1'], series: [{ label: 'x', values: [1] }, { label: 'y', values: [1] }], format });
-    const b = renderStackedBarChart({ id: 'b', title: 't', categories: ['1'], series: [{ label: 'x', values: [1] }, { label: 'y', values: [1] }], format });
+    const a = renderStackedBarChart({ id: 'a', title: 't', categories: ['1'], series: [{ label: 'x', values: [1] }, { label: 'y', values: [1] }], format, barTitle });
+    const b = renderStackedBarChart({ id: 'b', title: 't', categories: ['1'], series: [{ label: 'x', values: [1] }, { label: 'y', values: [1] }], format, barTitle });
     const ids = [...`${a}${b}`.matchAll(/ id="([^"]+)"/g)].map((m) => m[1]);
     expect(new Set(ids).size).toBe(ids.length);
   });

@@ -11,13 +11,13 @@ import { makeSiteConfig } from '../fixtures/feeds/factory.js';
 const outputDir = new URL('../../test-output/', import.meta.url).pathname;
 const templates = loadDashboardTemplates();
 
-/** A week of a list of 1,250 readers, a digest being sent, a schedule and two return-path events. */
+/** A week of a list of 1,250,000 readers, a digest being sent, a schedule and two return-path events. */
 const data: DashboardData = {
   generatedAt: new Date('2026-03-02T09:30:00Z'),
-  totals: { pending: 3, active: 1250, unsubscribed: 40, bounced: 7 },
+  totals: { pending: 3, active: 1_250_000, unsubscribed: 40, bounced: 7 },
   weeks: [
     { start: new Date('2026-02-16T00:00:00Z'), signups: 12, unsubscribed: 2, bounced: 1, byStatus: { pending: 2, active: 1200, unsubscribed: 38, bounced: 6 } },
-    { start: new Date('2026-02-23T00:00:00Z'), signups: 55, unsubscribed: 2, bounced: 1, byStatus: { pending: 3, active: 1250, unsubscribed: 40, bounced: 7 } },
+    { start: new Date('2026-02-23T00:00:00Z'), signups: 55, unsubscribed: 2, bounced: 1, byStatus: { pending: 3, active: 1_250_000, unsubscribed: 40, bounced: 7 } },
   ],
   digests: [
     {
@@ -38,7 +38,7 @@ const data: DashboardData = {
   ],
   rates: { windowDays: 30, sent: 800, complaints: 1, bounced: 3 },
   sending: { digestNumber: 12, sent: 800, pending: 447, perSecond: 3.5 },
-  schedules: [{ name: 'digest:daily', pattern: '0 9 * * *', next: new Date('2026-03-03T09:00:00Z'), lastRun: new Date('2026-03-02T09:00:05Z'), lastResult: 'digest 12' }],
+  schedules: [{ name: 'digest:daily', pattern: '0 9 * * *', next: new Date('2026-03-03T09:00:00Z'), lastRun: new Date('2026-03-02T09:00:05Z'), lastResult: 'ok' }],
   events: [
     { at: new Date('2026-03-02T09:20:00Z'), email: 'ann@example.net', kind: 'bounced', source: 'inbound', detail: '5.1.1 user unknown' },
     { at: new Date('2026-03-02T09:25:00Z'), email: 'bob@example.net', kind: 'complaint', source: 'inbound', detail: null },
@@ -58,10 +58,13 @@ describe('the dashboard in the site language', () => {
     const html = templates.render(data, makeSiteConfig({ title: 'Desk' }));
     expect(html).toContain('<html lang="en" dir="ltr">');
     expect(html).toContain('<h1>Desk — dashboard</h1>');
-    expect(html).toContain('<td data-status="active">1250</td>');
+    expect(html).toContain('<td data-status="active">1,250,000</td>');
+    expect(html).toContain('<title>Desk — dashboard</title>');
     expect(html).toContain('data-rate="complaints">0.13%</span> (1 of 800 sent) — Gmail warns at 0.1% and refuses at 0.3%');
-    expect(html).toContain('Digest #12: 800 sent, 447 to go, 3.5 messages a second, about 2 min left.');
-    expect(html).toContain('<td>hard bounce</td>');
+    expect(html).toContain('Digest #12: 800 sent, 447 to go, 3.5 messages a second, about 2 minutes left. This page refreshes every 30 seconds.');
+    expect(html).toContain('<td>hard bounce</td><td>returned mail</td>');
+    expect(html).toContain('<td>done</td>');
+    expect(html).toContain('<title>02-23: sign-ups 55</title>');
     expect(html).toContain('<title>Subscribers by status, week by week</title>');
   });
 
@@ -71,11 +74,14 @@ describe('the dashboard in the site language', () => {
     expect(html).toContain('<h1>Desk — tableau de bord</h1>');
     expect(html).toContain('data-rate="complaints">0,13\u00a0%</span>');
     expect(html).toContain('<th scope="col">actifs</th>');
+    expect(html).toContain('<td data-status="active">1\u202f250\u202f000</td>');
+    expect(html).toContain('<title>02-23\u00a0: inscriptions 55</title>');
+    expect(html).toContain('<td>terminée</td>');
     expect(html).toContain('<td>rebond définitif</td>');
     expect(html).toContain('<title>Abonnés par statut, semaine après semaine</title>');
     expect(html).toContain('Gmail avertit à 0,1\u00a0% et refuse à 0,3\u00a0%');
     // None of the English page's own words is left (the code, the addresses and the reasons are data).
-    for (const english of ['dashboard', 'Sign out', 'The list', 'Week by week', 'Sender health', 'Sending now', 'Schedules', 'Digests', 'Latest events', 'sent', 'to go', 'pending']) {
+    for (const english of ['dashboard', 'Sign out', 'The list', 'Week by week', 'Sender health', 'Sending now', 'Schedules', 'Digests', 'Latest events', 'sent', 'to go', 'pending', 'done', 'returned mail', 'left', 'seconds']) {
       expect(textOf(html), english).not.toMatch(new RegExp(`\\b${english}\\b`));
     }
   });
@@ -83,16 +89,21 @@ describe('the dashboard in the site language', () => {
   it('writes right to left in Arabic, each address and code isolated, the charts left to right', () => {
     const html = templates.render(data, makeSiteConfig({ title: 'Desk', language: 'ar' }));
     expect(html).toContain('<html lang="ar" dir="rtl">');
+    // A title is text: its value isolated with Unicode marks, never a <bdi> tag shown as it is written.
+    expect(html).toContain('<title>\u2068Desk\u2069 — لوحة المتابعة</title>');
+    expect(html).toContain('<code dir="ltr">0 9 * * *</code>');
+    expect(html).toContain('<td><bdi>2026-03-02 09:20 UTC</bdi></td>');
     expect(html).toContain('<h2 id="list">القائمة</h2>');
     expect(html).toContain('<td><bdi>ann@example.net</bdi></td>');
     expect(html).toContain('<td>ارتداد دائم</td>');
     expect(html.match(/<figure dir="ltr"><svg class="chart"/g)).toHaveLength(4);
     expect(html).toContain('<title>المشتركون حسب الحالة، أسبوعًا بعد أسبوع</title>');
     expect(html).toContain('سمعة المرسِل (آخر 30 يومًا)');
+    expect(html).toContain('بمعدّل 3.5 رسالة في الثانية');
   });
 
   it('shows the sign-in page in the site language, the error by its key', () => {
-    const html = templates.login({ title: 'Desk', css: templates.css, error: 'admin.login.wrong', locale: makeSiteConfig({ language: 'de' }).locale });
+    const html = templates.login({ title: 'Desk', error: 'admin.login.wrong', locale: makeSiteConfig({ language: 'de' }).locale });
     expect(html).toContain('<html lang="de" dir="ltr">');
     expect(html).toContain('<p class="error" role="alert">Dieses Token stimmt nicht.</p>');
     expect(html).toContain('<button type="submit">Anmelden</button>');
@@ -110,9 +121,10 @@ describe('the dashboard in the site language', () => {
 
     it.each([
       ['en', 'ltr'],
+      ['de', 'ltr'],
       ['ar', 'rtl'],
-    ] as const)('lays the %s page out on a phone (%s), schedules and all, with no sideways scroll and the charts drawn left to right', async (language, direction) => {
-      const page = await browser!.newPage({ viewport: { width: 375, height: 900 } });
+    ] as const)('lays the %s page out on a 320 px phone (%s), a list of a million and schedules and all, with no sideways scroll and the charts drawn left to right', async (language, direction) => {
+      const page = await browser!.newPage({ viewport: { width: 320, height: 900 } });
       try {
         await page.setContent(templates.render(data, makeSiteConfig({ title: 'Desk', language })));
         const layout = await page.evaluate<{ scrollWidth: number; clientWidth: number; direction: string; h1: { left: number; right: number }; chartDirections: string[] }>(`({
@@ -126,10 +138,10 @@ describe('the dashboard in the site language', () => {
         expect(layout.scrollWidth).toBeLessThanOrEqual(layout.clientWidth);
         expect(layout.direction).toBe(direction);
         // The heading starts at the edge its language reads from (16 px of padding).
-        if (direction === 'rtl') expect(layout.h1.right).toBeCloseTo(375 - 16, 0);
+        if (direction === 'rtl') expect(layout.h1.right).toBeCloseTo(320 - 16, 0);
         else expect(layout.h1.left).toBeCloseTo(16, 0);
         expect(layout.chartDirections).toEqual(['ltr', 'ltr', 'ltr', 'ltr']);
-        await page.screenshot({ path: `${outputDir}admin-${language}-375.png`, fullPage: true });
+        await page.screenshot({ path: `${outputDir}admin-${language}-320.png`, fullPage: true });
       } finally {
         await page.close();
       }
