@@ -5,6 +5,8 @@ import * as z from 'zod';
 import type { Locale } from '../i18n/catalogue.js';
 import { maxReturnLocalPart } from '../inbound/verp.js';
 import { isIntlTag, isLanguageTag, languageTagMessage } from '../i18n/tags.js';
+import { cleanLine } from '../content/text.js';
+import { strictHref } from '../content/url.js';
 
 /** True when `zone` is an IANA time zone this runtime knows. */
 export function isTimeZone(zone: string): boolean {
@@ -25,9 +27,8 @@ export function parseMailbox(value: string): { name: string; address: string } |
   return { name: first.name, address: first.address };
 }
 
-const httpUrl = z
-  .url({ protocol: /^https?$/, error: 'expected an absolute http(s) URL' })
-  .transform((u) => u.replace(/\/+$/, ''));
+/** An http(s) URL as a URL spells it (a space escaped, host lowercased), its path kept to the last slash: a hub's URL is the hub's. */
+const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an absolute http(s) URL' }).transform((u) => strictHref(new URL(u)));
 
 /** The site's address: every link and feed id starts with it, so it carries no fragment, query or credentials. */
 const baseUrl = z
@@ -48,7 +49,7 @@ const baseUrl = z
   })
   // As a URL spells it (host lowercased and in punycode, default port dropped, spaces escaped), so the links the
   // site makes from it and the ones it makes absolute with `new URL` (bodies, images) agree, and without the final slash.
-  .transform((u) => new URL(u).href.replace(/\/+$/, ''));
+  .transform((u) => strictHref(new URL(u)).replace(/\/+$/, ''));
 
 const timeZone = z.string().refine(isTimeZone, { error: 'expected an IANA time zone such as "Europe/Paris" or "UTC"' });
 
@@ -106,11 +107,14 @@ const editionsSchema = z
     });
   });
 
+/** Whether a name shows anything once feeds and pages clean it (see cleanLine): control characters or zero-width spaces alone do not. */
+const isVisible = (value: string): boolean => /[^\p{Cc}\p{Cf}\p{Z}\s]/u.test(cleanLine(value));
+
 const mailbox = z.string().refine((v) => parseMailbox(v) !== null, { error: 'expected "Name <address>"' });
 
 /** Schema of `content/site.json`, with every default filled in. */
 export const siteConfigSchema = z.strictObject({
-  title: z.string().trim().min(1, 'expected the site title'),
+  title: z.string().trim().refine(isVisible, 'expected the site title'),
   description: z.string().default(''),
   baseUrl,
   language: z
@@ -132,7 +136,7 @@ export const siteConfigSchema = z.strictObject({
   /** Time zone in which article dates without an offset are read. */
   timezone: timeZone.default('UTC'),
   author: z.strictObject({
-    name: z.string().trim().min(1, 'expected the author or desk name'),
+    name: z.string().trim().refine(isVisible, 'expected the author or desk name'),
     email: z.email('expected an email address').nullable().default(null),
   }),
   feeds: z

@@ -24,12 +24,20 @@ const ALLOWED: sanitizeHtml.IOptions = {
 type Attributes = Record<string, string>;
 const keptTags = new Set(ALLOWED.allowedTags || []);
 
-/** Makes one URL attribute absolute under `baseUrl`; fragments, mailto and unusable URLs are left to the allow-list. */
+/**
+ * Makes one URL attribute absolute under `baseUrl`; fragments and mailto are left to the allow-list. A web address no
+ * parser reads (`http://[bad`, a relative path that cannot resolve) is dropped: every link a feed carries is absolute.
+ */
 function absolutize(attribute: string, baseUrl: string | undefined): (attribs: Attributes) => Attributes {
   return (attribs) => {
     const value = attribs[attribute];
-    const absolute = baseUrl !== undefined && value && !value.startsWith('#') && !/^mailto:/i.test(value) ? absoluteUrl(value, baseUrl) : null;
-    return absolute === null ? attribs : { ...attribs, [attribute]: absolute };
+    if (baseUrl === undefined || !value || value.startsWith('#') || /^mailto:/i.test(value)) return attribs;
+    const absolute = absoluteUrl(value, baseUrl);
+    if (absolute !== null) return { ...attribs, [attribute]: absolute };
+    // Another scheme (javascript:, tel:) is the allow-list's to drop; a web address that does not parse is dropped here.
+    if (/^[a-z][a-z0-9+.-]*:/i.test(value.trim()) && !/^https?:/i.test(value.trim())) return attribs;
+    const { [attribute]: _dropped, ...rest } = attribs;
+    return rest;
   };
 }
 

@@ -35,7 +35,8 @@ function renderAtomEntry(item: FeedItem, channel: FeedChannel): string {
     ...item.categories.map((category) => `<category term="${escapeAttr(category)}"/>`),
   ];
   if (item.summary) lines.push(element('summary', item.summary, 'text'));
-  lines.push(element('content', item.contentHtml, 'html'));
+  // An entry with nothing to show has no <content> (RFC 4287 §4.1.1: its alternate link stands for it), never a blank one.
+  if (item.contentHtml.trim() !== '') lines.push(element('content', item.contentHtml, 'html'));
   if (item.image) lines.push(enclosure(item.image));
   const lang = otherLanguage(item, channel.language);
   return `  <entry${lang === null ? '' : ` xml:lang="${escapeAttr(lang)}"`}>\n${lines.map((line) => `    ${line}\n`).join('')}  </entry>\n`;

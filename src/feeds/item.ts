@@ -101,7 +101,8 @@ function figureHtml(image: NonNullable<Article['image']>, src: string | null): s
  * links made absolute. As on the page, those words say they are in the site's language when the article is not.
  */
 function contentHtml(article: Article, url: string, imageUrl: string | null, baseUrl: string, locale: Locale): string {
-  const body = cleanBlock(article.html).replaceAll(' href="#', () => ` href="${escapeHtml(url)}#`);
+  // Only a link's own href: the text may say ` href="#` too (a code sample), and a quoted value may hold `>`.
+  const body = cleanBlock(article.html).replace(/(<a\s(?:[^>"]|"[^"]*")*?\bhref=")#/g, (_, start: string) => `${start}${escapeHtml(url)}#`);
   const related = article.related.map((ref) => {
     const title = escapeHtml(cleanLine(ref.title));
     const href = ref.url === null ? null : absoluteUrl(ref.url, baseUrl);
