@@ -64,11 +64,7 @@ export interface ArticleKeys {
 /** The id and slug of the article in `path` titled `title`; `frontSlug` is front matter's `slug:` (already checked). */
 export function articleKeys(path: string, title: string, frontSlug: string | null): ArticleKeys {
   const name = posix.parse(path).name;
-  const [legacy, nameSlug] = [legacySlugify(name), slugify(name)];
-  // The old ASCII fold stays the id (earlier feeds carry it) while it keeps a word of the name. A name whose words it
-  // drops altogether (`2026-11-24-выборы`, `2026-11-24-أخبار`: `2026-11-24`) has its own slug as its id: else every
-  // article of one date in a script other than Latin would want one id, and all but one were left out.
-  const id = legacy !== '' && (hasWords(legacy) || !hasWords(nameSlug)) ? legacy : nameSlug;
+  const id = legacySlugify(name) || slugify(name);
   const slugOf = (keepDottedI: boolean): string => {
     const nameSlug = slugify(name, keepDottedI);
     return frontSlug === null ? (hasWords(nameSlug) ? nameSlug : shortenSlug(slugify(title, keepDottedI)) || nameSlug || id) : slugify(frontSlug, keepDottedI);

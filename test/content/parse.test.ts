@@ -52,14 +52,6 @@ describe('parseArticle', () => {
     expect(edited).toMatchObject({ id: 'kyrgyz-talks', slug: 'kyrgyz-talks' });
   });
 
-  it('gives a file name whose words the old ASCII fold drops its own letters as its id, and keeps the old id wherever the fold kept a word', () => {
-    const idOf = (path: string): string => parsed(utf8('---\ntitle: T\ndate: 2026-11-24\n---\nBody.\n'), path).id;
-    // Before, all three were `2026-11-24`: one id for a whole day's articles, and all but one left out.
-    expect(['2026-11-24-выборы.md', '2026-11-24-спорт.md', '2026-11-24-أخبار.md'].map(idOf)).toEqual(['2026-11-24-выборы', '2026-11-24-спорт', '2026-11-24-أخبار']);
-    // Feeds built by earlier Gazettes carry these: they stay.
-    expect(['café-de-flore.md', 'łódź-2026.md', 'straße-2026.md', '2026-11-24.md', 'العالم.md'].map(idOf)).toEqual(['cafe-de-flore', 'odz-2026', 'stra-e-2026', '2026-11-24', 'العالم']);
-  });
-
   it('gives an İ headline, file name or slug: its i, and records the slug the dotted i made before, in both formats', () => {
     const wire = parsed(utf8('date 2026-03-01 GÜNDEM\nİstanbul seçimi yarın\n\nMetin.\n'), '2026/001.txt');
     expect(wire).toMatchObject({ slug: 'istanbul-seçimi-yarın', formerSlug: 'i\u0307stanbul-seçimi-yarın' });
