@@ -27,8 +27,14 @@ export function parseMailbox(value: string): { name: string; address: string } |
   return { name: first.name, address: first.address };
 }
 
-/** An http(s) URL as a URL spells it (a space escaped, host lowercased), its path kept to the last slash: a hub's URL is the hub's. */
-const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an absolute http(s) URL' }).transform((u) => strictHref(new URL(u)));
+/**
+ * An http(s) URL as a URL spells it (a space escaped, host lowercased), its path kept to the last slash (a hub's URL is
+ * the hub's), and a bare host without the slash the parser adds, as it was written before.
+ */
+const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an absolute http(s) URL' }).transform((u) => {
+  const href = strictHref(new URL(u));
+  return new URL(u).pathname === '/' && !u.trim().endsWith('/') ? href.replace(/\/$/, '') : href;
+});
 
 /** The site's address: every link and feed id starts with it, so it carries no fragment, query or credentials. */
 const baseUrl = z

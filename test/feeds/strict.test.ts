@@ -64,10 +64,12 @@ describe('feeds a strict client reads', () => {
     expect(content).toContain('<p>write href="#top" to link up</p>');
   });
 
-  it('give RSS an <image> only for a GIF, JPEG or PNG icon; an SVG icon is Atom\'s and JSON Feed\'s only', () => {
+  it('give RSS no <image> for an icon named SVG, ICO, WebP or AVIF: such an icon is Atom\'s and JSON Feed\'s only', () => {
     const channelOf = (icon: string) => childOf(parsed(render(makeArticle(), resolveLocale('en'), makeChannel({ icon }))).rss, ns.none, 'channel');
     expect(childrenOf(channelOf(`${base}/images/icon.svg`), ns.none, 'image')).toHaveLength(0);
     expect(childrenOf(channelOf(`${base}/images/icon.png`), ns.none, 'image')).toHaveLength(1);
+    // An avatar service's URL has no extension: it may well be a PNG, and stays.
+    expect(childrenOf(channelOf('https://www.gravatar.com/avatar/0bc83cb571cd1c50ba6f3e8a78ef1346?s=144'), ns.none, 'image')).toHaveLength(1);
     expect(parsed(render(makeArticle(), resolveLocale('en'), makeChannel({ icon: `${base}/images/icon.svg` }))).atom.children.some((el) => el.local === 'icon')).toBe(true);
   });
 
@@ -89,5 +91,6 @@ describe('the site config', () => {
     expect(hubOf('https://hub.example.net/websub/')).toBe('https://hub.example.net/websub/');
     expect(hubOf('https://hub.example.net/websub')).toBe('https://hub.example.net/websub');
     expect(hubOf('https://hub.example.net/a b')).toBe('https://hub.example.net/a%20b');
+    expect(hubOf('https://pubsubhubbub.appspot.com')).toBe('https://pubsubhubbub.appspot.com');
   });
 });
