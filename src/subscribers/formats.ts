@@ -3,9 +3,17 @@
 // every column that tells whether the reader may be mailed, read into Gazette's four statuses.
 import type { SubscriberStatus } from '../store/types.js';
 
-/** A header cell as compared here: lower case, runs of spaces, `_` and `-` made one space (`Email_Address` → `email address`). */
+/**
+ * A header cell as compared here: words of camelCase apart, lower case, runs of spaces, `_`, `-` and `?` one space
+ * (`Email_Address` → `email address`, `HasOptedOutOfEmail` → `has opted out of email`).
+ */
 export function columnKey(cell: string): string {
-  return cell.trim().toLowerCase().replace(/[\s_-]+/g, ' ');
+  return cell
+    .trim()
+    .replace(/(\p{Ll})(\p{Lu})/gu, '$1 $2')
+    .toLowerCase()
+    .replace(/[\s_?-]+/g, ' ')
+    .trim();
 }
 
 /** Names of the address column: Gazette's own, Mailchimp's `Email Address`, Buttondown's and Kit's `email_address`. */
@@ -21,8 +29,8 @@ export const lastNameColumns = ['last name', 'lastname', 'surname', 'family name
  * (`inactive`: Kit, Beehiiv) counts as left.
  */
 const statusWords: Record<string, SubscriberStatus> = Object.fromEntries([
-  ...['active', 'subscribed', 'enabled', 'confirmed', 'regular', 'premium', 'gifted', 'trialed', 'trialing', 'churning', 'cold', 'opted in', 'opt in'].map((w) => [w, 'active']),
-  ...['pending', 'unconfirmed', 'unactivated', 'not confirmed', 'awaiting confirmation'].map((w) => [w, 'pending']),
+  ...['active', 'subscribed', 'enabled', 'confirmed', 'regular', 'premium', 'gifted', 'trialed', 'trialing', 'churning', 'cold', 'opted in', 'opt in', 'past due', 'unpaid', 'paused'].map((w) => [w, 'active']),
+  ...['pending', 'unconfirmed', 'unactivated', 'not confirmed', 'awaiting confirmation', 'validating'].map((w) => [w, 'pending']),
   ...[
     'unsubscribed',
     'cancelled',
@@ -42,8 +50,9 @@ const statusWords: Record<string, SubscriberStatus> = Object.fromEntries([
     'opt out',
     'optout',
     'suppressed',
+    'never subscribed',
   ].map((w) => [w, 'unsubscribed']),
-  ...['bounced', 'cleaned', 'undeliverable', 'unreachable', 'hard bounce', 'hard bounced'].map((w) => [w, 'bounced']),
+  ...['bounced', 'cleaned', 'undeliverable', 'unreachable', 'hard bounce', 'hard bounced', 'soft bounced'].map((w) => [w, 'bounced']),
 ] as [string, SubscriberStatus][]);
 
 /** The words a status column may hold, for a hint. */
@@ -52,8 +61,11 @@ export const statusWordList = 'active, pending, unsubscribed or bounced (or anot
 const truthy = new Set(['true', 'yes', 'y', '1', 't', 'x']);
 const falsy = new Set(['false', 'no', 'n', '0', 'f']);
 
-/** A date or time, as tools write when something happened (`2024-03-01 10:00`, `3/1/2024`): MailerLite's `Subscribed` and `Unsubscribed` hold one. */
-const isDate = (cell: string): boolean => /\d{4}-\d\d-\d\d|\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b/.test(cell);
+/**
+ * A date or time, as tools write when something happened (`2024-03-01 10:00`, `Jan 5, 2024`, a Unix time): MailerLite's
+ * `Subscribed` and `Unsubscribed` hold one. Any value with a digit but `0` and `1` (yes and no) is taken for one.
+ */
+const isDate = (cell: string): boolean => /\d/.test(cell) && !/^[01]$/.test(cell.trim());
 
 /** How one column tells a reader's status: what a cell (as written) says, or `null` for nothing, or `unknown`. */
 type Reading = (cell: string) => SubscriberStatus | null | 'unknown';
@@ -63,6 +75,12 @@ const word: Reading = (cell) => {
   const key = columnKey(cell);
   return key === '' ? null : (statusWords[key] ?? 'unknown');
 };
+
+/**
+ * A column whose name other exports use for something else too (`state`: Kit's subscription state, a CRM's US state;
+ * `type`; a list cleaner's `email status`: valid, invalid): a status word says what it says, any other value nothing.
+ */
+const wordIfAny: Reading = (cell) => statusWords[columnKey(cell)] ?? null;
 
 /** A yes/no column that is yes, or the date it happened, when the reader left (`email_disabled`, `unsubscribed`, `do_not_email`). */
 const yesMeans =
@@ -87,8 +105,12 @@ const filledMeans =
 /** Every column Gazette reads a status from, by its `columnKey`, and how its cells read. */
 const statusColumns: Record<string, Reading> = {
   status: word,
-  state: word,
-  type: word, // Buttondown
+  state: wordIfAny, // Kit
+  type: wordIfAny, // Buttondown
+  'email status': wordIfAny,
+  'email marketing consent': word, // Klaviyo
+  'email permission status': word,
+  'marketing status': word,
   'subscriber type': word, // Buttondown
   'subscriber status': word,
   'subscriber state': word,
@@ -102,6 +124,13 @@ const statusColumns: Record<string, Reading> = {
   'opt in status': word,
   'optin status': word,
   'email disabled': yesMeans('unsubscribed'), // Substack
+  'unsubscribed from all email': yesMeans('unsubscribed'), // HubSpot
+  'has opted out of email': yesMeans('unsubscribed'), // Salesforce
+  'opted out of email': yesMeans('unsubscribed'),
+  'email blacklisted': yesMeans('unsubscribed'), // Brevo
+  'email blocklisted': yesMeans('unsubscribed'),
+  'is unsubscribed': yesMeans('unsubscribed'),
+  'global unsubscribe': yesMeans('unsubscribed'),
   unsubscribed: yesMeans('unsubscribed'),
   'opted out': yesMeans('unsubscribed'),
   'opt out': yesMeans('unsubscribed'),
@@ -115,16 +144,26 @@ const statusColumns: Record<string, Reading> = {
   suppressed: yesMeans('unsubscribed'),
   bounced: yesMeans('bounced'),
   subscribed: noMeansLeft,
+  'is subscribed': noMeansLeft,
   'subscribed to emails': noMeansLeft, // Ghost
   'email subscribed': noMeansLeft,
   'accepts email marketing': noMeansLeft, // Shopify
   'accepts marketing': noMeansLeft,
   'unsub time': filledMeans('unsubscribed'), // Mailchimp's unsubscribed export
   'unsubscribed at': filledMeans('unsubscribed'),
+  'unsubscribed on': filledMeans('unsubscribed'),
+  'unsubscribe date': filledMeans('unsubscribed'),
+  'unsubscribed date': filledMeans('unsubscribed'),
   'clean time': filledMeans('bounced'), // Mailchimp's cleaned export
   'bounced at': filledMeans('bounced'),
   'deleted at': filledMeans('unsubscribed'), // Ghost
 };
+
+/**
+ * A column, not read, whose name says it may tell who left (`Bounce Count`, `SMS Opt-Out`, `Consent`): the import stops
+ * rather than ignore it, unless the file has a status column Gazette reads.
+ */
+export const mayTellWhoLeft = /unsub|opt ?out|opted|bounc|block ?list|black ?list|suppress|complain|spam|consent|do not (?:e ?)?mail|permission/;
 
 /** Whether Gazette reads a status from a column of this `columnKey`. */
 export function isStatusColumn(key: string): boolean {

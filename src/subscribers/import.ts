@@ -8,7 +8,7 @@ import { InputError, quoteValue, type Problem } from '../errors.js';
 import type { Store, SubscriberInput, UpsertOutcome } from '../store/types.js';
 import { resolveChoices, type KnownChoices } from './choices.js';
 import { readCsvRecords, unprotectCell } from './csv.js';
-import { columnKey, emailColumns, firstNameColumns, isStatusColumn, lastNameColumns, readRowStatus, statusWordList } from './formats.js';
+import { columnKey, emailColumns, firstNameColumns, isStatusColumn, lastNameColumns, mayTellWhoLeft, readRowStatus, statusWordList } from './formats.js';
 import { cleanName, validateEmail } from './validate.js';
 
 /** What an import did, line by line counted; the first four are the store's upsert outcomes. */
@@ -71,20 +71,15 @@ function oneEditApart(a: string, b: string): boolean {
  * A column a tool names for the state of a subscription (`Newsletter Subscription Status`), as `columnKey` gives it,
  * not of a payment or of an address's deliverability (a list cleaner's `Email Status`: valid, invalid).
  */
-const subscriptionStatus = /\b(?:subscriptions?|subscriber|subscribed|member|membership|list|contact|newsletter|opt ?in|opt ?out|mailing)\b.*\b(?:status|state)$/;
-
-/** Whether Gazette reads a column of this `columnKey` as it is: its own, or another tool's for the address, name or status. */
-const isRead = (key: string): boolean =>
-  columnNames.includes(key) || emailColumns.includes(key) || firstNameColumns.includes(key) || lastNameColumns.includes(key) || isStatusColumn(key);
+const subscriptionStatus = /\b(?:subscriptions?|subscriber|subscribed|membership|newsletter|opt ?in|opt ?out)\b.*\bstatus$/;
 
 /**
- * The column Gazette reads that an unknown header cell looks like a misspelling of (one edit away, or a
- * subscription's status), else null. Other columns (a tool's own) are ignored.
+ * The column Gazette reads that an unknown header cell looks like a misspelling of (one edit away from one of its own,
+ * as lower-cased `own`; or, by its `columnKey`, a subscription's status), else null. Other columns (a tool's own) are ignored.
  */
-function misspeltColumn(key: string): string | null {
-  if (isRead(key)) return null;
+function misspeltColumn(own: string, key: string): string | null {
   if (subscriptionStatus.test(key)) return 'status';
-  return columnNames.find((name) => oneEditApart(key, name)) ?? null;
+  return columnNames.find((name) => oneEditApart(own, name)) ?? null;
 }
 
 /** The hint for a header row without an address column: the names read, and the separator when it is not a comma. */
@@ -96,7 +91,13 @@ function noEmailHint(fields: readonly string[]): string {
 }
 
 function headerColumns(fields: readonly string[], path: string, line: number, onWarning: ImportOptions['onWarning']): Columns {
+  // Gazette's own columns as `export` writes them (`createdAt`), lower-cased; other tools' by their columnKey.
+  const own = fields.map((f) => f.trim().toLowerCase());
   const keys = fields.map(columnKey);
+  const isRead = (i: number): boolean => {
+    const key = keys[i] ?? '';
+    return columnNames.includes(own[i] ?? '') || emailColumns.includes(key) || firstNameColumns.includes(key) || lastNameColumns.includes(key) || isStatusColumn(key);
+  };
   const email = keys.findIndex((key) => emailColumns.includes(key));
   if (email === -1) {
     throw new InputError('E_CONTENT', [
@@ -108,14 +109,26 @@ function headerColumns(fields: readonly string[], path: string, line: number, on
       },
     ]);
   }
+  // A column that may say who left, in a file with no status column Gazette reads: no reader may be imported past it.
+  const unread = keys.some(isStatusColumn) ? [] : fields.filter((_, i) => !isRead(i) && mayTellWhoLeft.test(keys[i] ?? ''));
+  if (unread.length > 0) {
+    throw new InputError('E_CONTENT', [
+      {
+        path,
+        line,
+        message: `the header row has ${unread.length === 1 ? 'a column' : 'columns'} ${unread.map((cell) => quoteValue(cell, 40)).join(' and ')} that may say who left, which Gazette does not read`,
+        hint: `make it a "status" column (${statusWordList}), or remove it if it says nothing about who may be mailed; nothing was imported`,
+      },
+    ]);
+  }
   // Near misses by the column they look like. One whose column the header already has is a column of its own
   // (`fname` beside `name`); several that look like one column (`fname`, `lname`) are named together, as only one
   // of them can be renamed to it.
   const misspelt = new Map<string, string[]>();
-  for (const [i, cell] of keys.entries()) {
-    const meant = misspeltColumn(cell);
-    if (meant === null || keys.includes(meant)) continue;
-    misspelt.set(meant, [...(misspelt.get(meant) ?? []), fields[i] ?? cell]);
+  for (const [i, cell] of fields.entries()) {
+    const meant = isRead(i) ? null : misspeltColumn(own[i] ?? '', keys[i] ?? '');
+    if (meant === null || own.includes(meant)) continue;
+    misspelt.set(meant, [...(misspelt.get(meant) ?? []), cell]);
   }
   const told = (meant: string, cells: readonly string[]): Problem => {
     const column = meant === 'createdat' ? 'createdAt' : meant;
@@ -141,13 +154,13 @@ function headerColumns(fields: readonly string[], path: string, line: number, on
       { path, line, message: `the header row has ${addresses.length} address columns (${addresses.map((f) => quoteValue(f, 40)).join(', ')})`, hint: 'keep the one to import, and remove or rename the others' },
     ]);
   }
-  const repeated = keys.find((key, i) => columnNames.includes(key) && keys.indexOf(key) !== i);
+  const repeated = own.find((name, i) => columnNames.includes(name) && own.indexOf(name) !== i);
   if (repeated !== undefined) {
     throw new InputError('E_CONTENT', [
       { path, line, message: `the header row names the "${repeated}" column twice`, hint: 'keep one of them' },
     ]);
   }
-  const name = keys.indexOf('name');
+  const name = own.indexOf('name');
   const firstOf = (list: readonly string[]): number => (name === -1 ? keys.findIndex((key) => list.includes(key)) : -1);
   return {
     email,
@@ -155,9 +168,9 @@ function headerColumns(fields: readonly string[], path: string, line: number, on
     firstName: firstOf(firstNameColumns),
     lastName: firstOf(lastNameColumns),
     statuses: keys.flatMap((key, index) => (isStatusColumn(key) ? [{ index, cell: fields[index] ?? key }] : [])),
-    createdAt: keys.indexOf('createdat'),
-    sections: keys.indexOf('sections'),
-    editions: keys.indexOf('editions'),
+    createdAt: own.indexOf('createdat'),
+    sections: own.indexOf('sections'),
+    editions: own.indexOf('editions'),
     width: fields.length,
   };
 }

@@ -253,6 +253,46 @@ describe('importSubscribers', () => {
     expect((await store.findSubscriber('reader@example.org'))?.status).toBe(status);
   });
 
+  it.each([
+    ['Unsubscribed from all email', 'true'], // HubSpot
+    ['HasOptedOutOfEmail', 'true'], // Salesforce
+    ['Email Marketing Consent', 'UNSUBSCRIBED'], // Klaviyo
+    ['EMAIL_BLACKLISTED', 'Yes'], // Brevo
+    ['unsubscribedAt', '2024-03-01T10:00:00Z'],
+    ['isSubscribed', 'false'],
+    ['Unsubscribed?', 'yes'],
+    ['Email Status', 'unsubscribed'],
+  ])('reads a reader who left from a %j column holding %j', async (column, value) => {
+    const { problems } = await importText(`email,${column}\nleft@example.org,${value}\n`);
+    expect(problems).toEqual([]);
+    expect((await store.findSubscriber('left@example.org'))?.status).toBe('unsubscribed');
+  });
+
+  it.each([
+    ['state', 'CA'],
+    ['State', 'Bavaria'],
+    ['type', 'customer'],
+    ['Email Status', 'valid'],
+    ['subscribed', 'Jan 5, 2024'],
+    ['Subscribed', '1704448800'],
+    ['Mailing State', 'NY'],
+    ['EU Member State', 'DE'],
+  ])('imports as active a row whose %j column says nothing about leaving (%j)', async (column, value) => {
+    const { problems } = await importText(`email,name,"${column}"\nada@example.org,Ada,"${value}"\n`);
+    expect(problems).toEqual([]);
+    expect((await store.findSubscriber('ada@example.org'))?.status).toBe('active');
+  });
+
+  it.each(['Bounce Count', 'SMS Opt-Out', 'Consent', 'Do Not Mail List', 'Suppression reason'])(
+    'stops before anything is written at a column %j that may say who left, in a file with no status it reads',
+    async (column) => {
+      await expect(importText(`email,"${column}"\nleft@example.org,x\n`)).rejects.toThrow(
+        `readers.csv:1: the header row has a column "${column}" that may say who left, which Gazette does not read — make it a "status" column`,
+      );
+      expect(await store.findSubscriber('left@example.org')).toBeNull();
+    },
+  );
+
   it('rejects a line whose status column holds a word it does not know, saying a reader who left must not be left empty', async () => {
     const { problems, summary } = await importText('email,subscribed\nok@example.org,true\nodd@example.org,maybe\n');
     expect(problems.map((p) => [p.line, p.message])).toEqual([[3, 'has "maybe" in its "subscribed" column, which says no status Gazette knows']]);
