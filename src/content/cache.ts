@@ -170,10 +170,22 @@ export class ArticleCache {
 
   /** The articles the last build parsed from files under `folder` (ending in `/`), kept for the next build as they were. */
   keepUnder(folder: string): Article[] {
+    return this.#keepWhere((path) => path.startsWith(folder));
+  }
+
+  /**
+   * The article the last build parsed from `path`, kept for the next build as it was, under the fingerprint of the file
+   * it was parsed from: the file as it is now (invalid) is read and reported again. Undefined when there is none.
+   */
+  keepLast(path: string): Article | undefined {
+    return this.#keepWhere((other) => other === path)[0];
+  }
+
+  #keepWhere(test: (path: string) => boolean): Article[] {
     const kept: Article[] = [];
     for (const [shard, { articles, files }] of this.#previous.entries()) {
       for (const [path, article] of articles) {
-        if (!path.startsWith(folder) || this.#reusable(path, shard) === undefined) continue;
+        if (!test(path) || this.#reusable(path, shard) === undefined) continue;
         this.#keep(article, files.get(path) ?? null, shard);
         kept.push(article);
       }

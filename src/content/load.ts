@@ -305,9 +305,18 @@ export async function loadArticles(contentDir: string, options: ParseOptions, lo
   // A folder that could not be read (a deploy's passing permissions) was not deleted: the articles the last build read
   // from it stay, rather than vanish from the site, the feeds and the sitemap.
   const kept = unreadable.flatMap((problem) => load.cache?.keepUnder(problem.path) ?? []);
+  // So does an article whose file an edit made invalid (a date mistyped in a correction): its last good version stays
+  // published, and the file is reported until it is fixed. A file never valid publishes nothing.
+  const invalid = results.flatMap((result) => {
+    if (result.ok) return [];
+    const last = load.cache?.keepLast(result.problem.path);
+    if (!last) return [result.problem];
+    kept.push(last);
+    return [{ ...result.problem, message: `${result.problem.message} (the version the last build published stays until this is fixed)` }];
+  });
   const read = results.flatMap((result) => (result.ok ? [result.article] : []));
   const unique = rejectDuplicateSlugs(kept.length === 0 ? read : [...read, ...kept].sort((a, b) => byPath(a.sourcePath, b.sourcePath)), load.heldBy ?? (() => new Map()));
-  const problems = [...unreadable, ...results.flatMap((result) => (result.ok ? [] : [result.problem])), ...unique.problems];
+  const problems = [...unreadable, ...invalid, ...unique.problems];
   problems.sort((a, b) => byPath(a.path, b.path) || (a.line ?? 0) - (b.line ?? 0));
   return { articles: distinctTimes(unique.articles), problems };
 }

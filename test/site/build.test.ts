@@ -574,6 +574,28 @@ describe('the article cache', () => {
     expect(after.filter((bytes, i) => bytes !== before[i])).toHaveLength(1);
   });
 
+  it('keeps the last published version of an article an edit made invalid, reporting the file at every build until it is fixed', async () => {
+    const budget = join(content, 'local', 'budget.md');
+    const good = await readFile(budget, 'utf8');
+    await buildSite({ contentDir: content, outDir: out }, now);
+    // A correction with a mistyped date: before, the story left the site, its feeds and the sitemap until it was fixed.
+    await writeFile(budget, good.replace('date: 2026-11-23T21:30', 'date: 2026-11-32T21:30').replace('**approved**', '**rejected**'));
+    for (let build = 0; build < 2; build++) {
+      const result = await buildSite({ contentDir: content, outDir: out }, now);
+      expect(result.published.map((a) => a.slug)).toEqual(['budget', 'kyrgyzstan']);
+      expect(result.problems.map(formatProblem).filter((p) => p.startsWith('local/budget.md'))).toEqual([
+        expect.stringMatching(/^local\/budget\.md:\d+: .* \(the version the last build published stays until this is fixed\) — /),
+      ]);
+      expect(await readFile(join(out, 'articles', 'budget', 'index.html'), 'utf8')).toContain('<strong>approved</strong>');
+    }
+    await writeFile(budget, good.replace('**approved**', '**rejected**'));
+    const fixed = await buildSite({ contentDir: content, outDir: out }, now);
+    expect(fixed.problems.map((p) => p.path)).not.toContain('local/budget.md');
+    expect(await readFile(join(out, 'articles', 'budget', 'index.html'), 'utf8')).toContain('<strong>rejected</strong>');
+    // A file that was never valid publishes nothing.
+    expect(fixed.published.map((a) => a.sourcePath)).not.toContain('broken.txt');
+  });
+
   it('forgets a deleted article: its shard is written again without it, the others are kept', async () => {
     await buildSite({ contentDir: content, outDir: out }, now);
     const cached = async (): Promise<string[]> => {
