@@ -170,7 +170,14 @@ export class ArticleCache {
 
   /** The articles the last build parsed from files under `folder` (ending in `/`), kept for the next build as they were. */
   keepUnder(folder: string): Article[] {
-    return this.#keepWhere((path) => path.startsWith(folder));
+    const kept: Article[] = [];
+    for (const [shard, { articles }] of this.#previous.entries()) {
+      for (const path of articles.keys()) {
+        const article = path.startsWith(folder) ? this.#keepAsItWas(path, shard) : undefined;
+        if (article) kept.push(article);
+      }
+    }
+    return kept;
   }
 
   /**
@@ -178,19 +185,14 @@ export class ArticleCache {
    * it was parsed from: the file as it is now (invalid) is read and reported again. Undefined when there is none.
    */
   keepLast(path: string): Article | undefined {
-    return this.#keepWhere((other) => other === path)[0];
+    return this.#keepAsItWas(path, shardOf(path));
   }
 
-  #keepWhere(test: (path: string) => boolean): Article[] {
-    const kept: Article[] = [];
-    for (const [shard, { articles, files }] of this.#previous.entries()) {
-      for (const [path, article] of articles) {
-        if (!test(path) || this.#reusable(path, shard) === undefined) continue;
-        this.#keep(article, files.get(path) ?? null, shard);
-        kept.push(article);
-      }
-    }
-    return kept;
+  /** The earlier article of `path`, kept for the next build with the fingerprint recorded for it. */
+  #keepAsItWas(path: string, shard: number): Article | undefined {
+    const article = this.#reusable(path, shard);
+    if (article) this.#keep(article, this.#previous[shard]?.files.get(path) ?? null, shard);
+    return article;
   }
 
   /** Whether the last build parsed an article from `path` (else there is nothing to compare its bytes with). */
