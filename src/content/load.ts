@@ -1,7 +1,7 @@
 // Reads every article under the content folder: files in parallel, each problem kept, the rest loaded.
 import { readdirSync, statSync, type Dirent } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
-import { join, posix } from 'node:path';
+import { join } from 'node:path';
 import { InputError, type Problem } from '../errors.js';
 import type { Article } from './article.js';
 import type { ArticleCache } from './cache.js';
@@ -10,7 +10,6 @@ import { distinctTimes } from './select.js';
 import type { ParsedFile, PendingFile } from './parse-file.js';
 import { isArticlePath, type ParseOptions, type ParseResult } from './parsing.js';
 import { readArticleFile, statFingerprint, type StatContext } from './read.js';
-import { slugify } from './text.js';
 import { askWorker, endingOnError } from '../threads.js';
 
 /** Files read between two turns of the event loop (reads are synchronous: a promise per call cost more than the read). */
@@ -208,17 +207,6 @@ const cameFirst = (heldBy: ReadonlyMap<string, string>) => {
     byPath(a.sourcePath, b.sourcePath);
 };
 
-/**
- * The article under the id its file name's own letters make (`2026-11-24-выборы`), where the old ASCII fold made
- * another (`2026-11-24`, which it keeps unless that is taken); null when the two are one. Only a name with a letter
- * past ASCII can differ.
- */
-function atOwnId(article: Article): Article | null {
-  if (!/[^ -~]/.test(article.sourcePath)) return null;
-  const own = slugify(posix.parse(article.sourcePath).name);
-  return own === '' || own === article.id ? null : { ...article, id: own };
-}
-
 /** The article at the URL it had before `İ` became `i` (see slugify), which it keeps when another article has the new one. */
 function atFormerSlug(article: Article): Article | null {
   if (article.formerSlug === undefined) return null;
@@ -246,27 +234,12 @@ function clashProblem(article: Article, folder: string, owner: Article): Problem
 }
 
 /**
- * The articles, each that had the id its own letters make in the last build (see atOwnId) under it again: an id never
- * moves, not even back to the folded one when the article it gave way to is gone.
- */
-function withOwnIdsHeld(articles: readonly Article[], heldBy: () => ReadonlyMap<string, string>): readonly Article[] {
-  const own = articles.map(atOwnId);
-  if (own.every((other) => other === null)) return articles;
-  const holders = heldBy();
-  return articles.map((article, i) => {
-    const other = own[i];
-    return other && holders.get(other.id) === other.id ? other : article;
-  });
-}
-
-/**
  * Keeps the articles whose page (`articles/<slug>/`) and id (`articles/<id>/`, the feed id) are their own. Where files
  * want one folder, the one that came first keeps it (see cameFirst) and each other gets a problem naming it: a new
  * file whose headline gives a live article's URL is reported, and the live article stays. An article whose new URL
  * (its `İ` now `i`) another one has keeps the URL it had, when that is free.
  */
-function rejectDuplicateSlugs(given: readonly Article[], heldBy: () => ReadonlyMap<string, string>): LoadResult {
-  const articles = withOwnIdsHeld(given, heldBy);
+function rejectDuplicateSlugs(articles: readonly Article[], heldBy: () => ReadonlyMap<string, string>): LoadResult {
   const taken = new Set<string>();
   // Nearly every build has no clash: one pass finds that, and only a clash sorts the articles.
   const clash = articles.some((article) => foldersOf(article).some((folder) => taken.size === taken.add(folder).size));
@@ -281,8 +254,8 @@ function rejectDuplicateSlugs(given: readonly Article[], heldBy: () => ReadonlyM
     });
   for (const article of [...articles].sort(cameFirst(heldBy()))) {
     const clashes = clashesOf(article);
-    // A clash is settled, where it can be, by the URL the article had (its İ), or by the id its own letters make.
-    const placed = clashes.length === 0 ? article : ([atFormerSlug(article), atOwnId(article)].find((other) => other !== null && clashesOf(other).length === 0) ?? null);
+    const former = clashes.length > 0 ? atFormerSlug(article) : null;
+    const placed = clashes.length === 0 ? article : former !== null && clashesOf(former).length === 0 ? former : null;
     if (placed === null) {
       problems.push(...clashes);
       continue;

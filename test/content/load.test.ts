@@ -178,30 +178,6 @@ describe('loadArticles', () => {
     ]);
   });
 
-  it('gives articles of one day named in another script their own ids, the first keeping the one the old fold made', async () => {
-    await write({
-      '2026-11-24-выборы.md': markdown('Выборы', '2026-11-24'),
-      '2026-11-24-спорт.md': markdown('Спорт', '2026-11-24'),
-      '2026-11-24-أخبار.md': markdown('أخبار', '2026-11-24'),
-    });
-    const { articles, problems } = await loadArticles(dir, options);
-    expect(problems).toEqual([]);
-    // Before, the old ASCII fold gave all three the id 2026-11-24, and two of them were left out.
-    expect(articles.map((article) => [article.sourcePath, article.id])).toEqual([
-      ['2026-11-24-выборы.md', '2026-11-24'],
-      ['2026-11-24-спорт.md', '2026-11-24-спорт'],
-      ['2026-11-24-أخبار.md', '2026-11-24-أخبار'],
-    ]);
-    // Its id never moves: with the first article gone, the ones that had their own letters' ids (by the manifest) keep them.
-    const heldBy = (): ReadonlyMap<string, string> => new Map([['2026-11-24', '2026-11-24'], ['2026-11-24-спорт', '2026-11-24-спорт'], ['2026-11-24-أخبار', '2026-11-24-أخبار']]);
-    await rm(join(dir, '2026-11-24-выборы.md'));
-    const again = await loadArticles(dir, options, { heldBy });
-    expect(again.articles.map((article) => article.id)).toEqual(['2026-11-24-спорт', '2026-11-24-أخبار']);
-    // Without that record, the first keeps the folded id, as every article of an earlier Gazette had it.
-    const fresh = await loadArticles(dir, options);
-    expect(fresh.articles.map((article) => article.id)).toEqual(['2026-11-24', '2026-11-24-أخبار']);
-  });
-
   it('gives the same result on every run', async () => {
     const files: Record<string, string> = {};
     for (let i = 0; i < 40; i++) files[`d${i % 3}/article-${(i * 7) % 40}.md`] = markdown(`Story ${i}`);
