@@ -181,11 +181,14 @@ export class ArticleCache {
   }
 
   /**
-   * The article the last build parsed from `path`, kept for the next build as it was, under the fingerprint of the file
-   * it was parsed from: the file as it is now (invalid) is read and reported again. Undefined when there is none.
+   * The article the last build parsed from `path` when `test` says it may stay, kept for the next build as it was, under
+   * the fingerprint of the file it was parsed from: the file as it is now (invalid) is read and reported again.
+   * Undefined when there is none.
    */
-  keepLast(path: string): Article | undefined {
-    return this.#keepAsItWas(path, shardOf(path));
+  keepLast(path: string, test: (article: Article) => boolean): Article | undefined {
+    const shard = shardOf(path);
+    const article = this.#reusable(path, shard);
+    return article && test(article) ? this.#keepAsItWas(path, shard) : undefined;
   }
 
   /** The earlier article of `path`, kept for the next build with the fingerprint recorded for it. */

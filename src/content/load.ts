@@ -34,6 +34,11 @@ export interface LoadOptions {
    * newcomer. Asked for only when files clash, which nearly no build has.
    */
   heldBy?: () => ReadonlyMap<string, string>;
+  /**
+   * Whether the last build published this article as it is (by the manifest's record of its hash): only such a
+   * version stays when an edit makes its file invalid. Without it, none does.
+   */
+  wasPublished?: (article: Article) => boolean;
 }
 
 const byPath = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -282,7 +287,8 @@ export async function loadArticles(contentDir: string, options: ParseOptions, lo
   // published, and the file is reported until it is fixed. A file never valid publishes nothing.
   const invalid = results.flatMap((result) => {
     if (result.ok) return [];
-    const last = load.cache?.keepLast(result.problem.path);
+    // A version never published (a draft, an embargoed article, one that lost its URL) is not made live by an invalid edit.
+    const last = load.wasPublished ? load.cache?.keepLast(result.problem.path, load.wasPublished) : undefined;
     if (!last) return [result.problem];
     kept.push(last);
     return [{ ...result.problem, message: `${result.problem.message} (the version the last build published stays until this is fixed)` }];

@@ -137,6 +137,13 @@ export function urlHolders(manifest: Manifest | null): Map<string, string> {
   return holders;
 }
 
+/** The hash of the article `id` as the build that wrote `manifest` published it, or undefined (not published then). */
+export function publishedHash(manifest: Manifest | null, id: string): string | undefined {
+  const records = recordsOf(manifest);
+  const hash = Object.hasOwn(records, id) ? records[id]?.hash : undefined;
+  return typeof hash === 'string' ? hash : undefined;
+}
+
 /** The records of a manifest as read: a file anyone can edit, so every part is checked where it is used. */
 function recordsOf(manifest: Manifest | null): Records {
   const records: unknown = manifest?.articles;

@@ -594,6 +594,13 @@ describe('the article cache', () => {
     expect(await readFile(join(out, 'articles', 'budget', 'index.html'), 'utf8')).toContain('<strong>rejected</strong>');
     // A file that was never valid publishes nothing.
     expect(fixed.published.map((a) => a.sourcePath)).not.toContain('broken.txt');
+    // Nor does a version never published (dated later, a draft), once its time comes: it is not kept.
+    await writeFile(join(content, 'local', 'future.md'), markdown({ title: 'Tomorrow', date: '2026-13-01' }, 'Later.'));
+    await writeFile(join(content, 'local', 'draft.md'), markdown({ title: 'Not yet', date: '2026-11-20', draft: 'maybe' }, 'Draft.'));
+    await buildSite({ contentDir: content, outDir: out }, now);
+    const later = await buildSite({ contentDir: content, outDir: out }, new Date('2026-12-02T00:00:00Z'));
+    expect(later.published.map((a) => a.slug)).toEqual(['budget', 'kyrgyzstan']);
+    expect(later.problems.map(formatProblem).filter((p) => /future|draft/.test(p) && p.includes('stays until'))).toEqual([]);
   });
 
   it('forgets a deleted article: its shard is written again without it, the others are kept', async () => {
