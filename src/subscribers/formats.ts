@@ -29,8 +29,27 @@ export const lastNameColumns = ['last name', 'lastname', 'surname', 'family name
  * (`inactive`: Kit, Beehiiv) counts as left.
  */
 const statusWords: Record<string, SubscriberStatus> = Object.fromEntries([
-  ...['active', 'subscribed', 'enabled', 'confirmed', 'regular', 'premium', 'gifted', 'trialed', 'trialing', 'churning', 'cold', 'opted in', 'opt in', 'past due', 'unpaid', 'paused'].map((w) => [w, 'active']),
-  ...['pending', 'unconfirmed', 'unactivated', 'not confirmed', 'awaiting confirmation', 'validating'].map((w) => [w, 'pending']),
+  ...[
+    'active',
+    'subscribed',
+    'enabled',
+    'confirmed',
+    'regular',
+    'premium',
+    'gifted',
+    'trialed',
+    'trialing',
+    'churning',
+    'cold',
+    'opted in',
+    'opt in',
+    'past due',
+    'unpaid',
+    'paused',
+    'explicit',
+    'implicit',
+  ].map((w) => [w, 'active']),
+  ...['pending', 'unconfirmed', 'unactivated', 'not confirmed', 'awaiting confirmation', 'validating', 'not set'].map((w) => [w, 'pending']),
   ...[
     'unsubscribed',
     'cancelled',
@@ -51,8 +70,11 @@ const statusWords: Record<string, SubscriberStatus> = Object.fromEntries([
     'optout',
     'suppressed',
     'never subscribed',
+    'junk',
+    'spam complaint',
+    'do not mail',
   ].map((w) => [w, 'unsubscribed']),
-  ...['bounced', 'cleaned', 'undeliverable', 'unreachable', 'hard bounce', 'hard bounced', 'soft bounced'].map((w) => [w, 'bounced']),
+  ...['bounced', 'cleaned', 'undeliverable', 'unreachable', 'hard bounce', 'hard bounced', 'hardbounce', 'soft bounce', 'soft bounced', 'temp hold'].map((w) => [w, 'bounced']),
 ] as [string, SubscriberStatus][]);
 
 /** The words a status column may hold, for a hint. */
@@ -76,11 +98,18 @@ const word: Reading = (cell) => {
   return key === '' ? null : (statusWords[key] ?? 'unknown');
 };
 
+/** Words that say a reader must not be mailed, in a status no table here knows (`Spam Complaint`, `do_not_mail`, `junk`). */
+const leaveWords = /junk|spam|complain|abuse|bounc|invalid|undeliver|do not|unsub|opt ?out|block|black|suppress|no permission|held|deleted|cancel/;
+
 /**
  * A column whose name other exports use for something else too (`state`: Kit's subscription state, a CRM's US state;
- * `type`; a list cleaner's `email status`: valid, invalid): a status word says what it says, any other value nothing.
+ * `type`; a list cleaner's `email status`: valid, invalid): a status word says what it says, a word of leaving no
+ * table knows rejects the line, any other value says nothing.
  */
-const wordIfAny: Reading = (cell) => statusWords[columnKey(cell)] ?? null;
+const wordIfAny: Reading = (cell) => {
+  const key = columnKey(cell);
+  return statusWords[key] ?? (leaveWords.test(key) ? 'unknown' : null);
+};
 
 /** A yes/no column that is yes, or the date it happened, when the reader left (`email_disabled`, `unsubscribed`, `do_not_email`). */
 const yesMeans =
@@ -109,7 +138,7 @@ const statusColumns: Record<string, Reading> = {
   type: wordIfAny, // Buttondown
   'email status': wordIfAny,
   'email marketing consent': word, // Klaviyo
-  'email permission status': word,
+  'email permission status': word, // Constant Contact
   'marketing status': word,
   'subscriber type': word, // Buttondown
   'subscriber status': word,
@@ -149,6 +178,8 @@ const statusColumns: Record<string, Reading> = {
   'email subscribed': noMeansLeft,
   'accepts email marketing': noMeansLeft, // Shopify
   'accepts marketing': noMeansLeft,
+  'email opt in': noMeansLeft,
+  'marketing opt in': noMeansLeft,
   'unsub time': filledMeans('unsubscribed'), // Mailchimp's unsubscribed export
   'unsubscribed at': filledMeans('unsubscribed'),
   'unsubscribed on': filledMeans('unsubscribed'),
@@ -157,13 +188,20 @@ const statusColumns: Record<string, Reading> = {
   'clean time': filledMeans('bounced'), // Mailchimp's cleaned export
   'bounced at': filledMeans('bounced'),
   'deleted at': filledMeans('unsubscribed'), // Ghost
+  'date deleted': filledMeans('unsubscribed'),
 };
 
 /**
- * A column, not read, whose name says it may tell who left (`Bounce Count`, `SMS Opt-Out`, `Consent`): the import stops
- * rather than ignore it, unless the file has a status column Gazette reads.
+ * A column, not read, whose name says it may tell who left (`Bounce Count`, `Email hard bounce reason`, `Consent`):
+ * the import stops rather than ignore it.
  */
-export const mayTellWhoLeft = /unsub|opt ?out|opted|bounc|block ?list|black ?list|suppress|complain|spam|consent|do not (?:e ?)?mail|permission/;
+export const mayTellWhoLeft = /unsub|opt ?out|opted|bounc|block ?list|black ?list|suppress|complain|spam|consent|do not (?:e ?)?mail|permission|deleted/;
+
+/**
+ * Columns that name one of those words but only say more of a status read elsewhere (Mailchimp's `UNSUB_REASON` beside
+ * `UNSUB_TIME`), or of another channel (`SMS Consent`).
+ */
+export const saysMoreOf = /^(?:unsub|clean) (?:campaign title|campaign id|reason|reason other)$|\bsms\b/;
 
 /** Whether Gazette reads a status from a column of this `columnKey`. */
 export function isStatusColumn(key: string): boolean {

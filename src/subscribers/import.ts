@@ -8,7 +8,7 @@ import { InputError, quoteValue, type Problem } from '../errors.js';
 import type { Store, SubscriberInput, UpsertOutcome } from '../store/types.js';
 import { resolveChoices, type KnownChoices } from './choices.js';
 import { readCsvRecords, unprotectCell } from './csv.js';
-import { columnKey, emailColumns, firstNameColumns, isStatusColumn, lastNameColumns, mayTellWhoLeft, readRowStatus, statusWordList } from './formats.js';
+import { columnKey, emailColumns, firstNameColumns, isStatusColumn, lastNameColumns, mayTellWhoLeft, readRowStatus, saysMoreOf, statusWordList } from './formats.js';
 import { cleanName, validateEmail } from './validate.js';
 
 /** What an import did, line by line counted; the first four are the store's upsert outcomes. */
@@ -109,8 +109,8 @@ function headerColumns(fields: readonly string[], path: string, line: number, on
       },
     ]);
   }
-  // A column that may say who left, in a file with no status column Gazette reads: no reader may be imported past it.
-  const unread = keys.some(isStatusColumn) ? [] : fields.filter((_, i) => !isRead(i) && mayTellWhoLeft.test(keys[i] ?? ''));
+  // A column that may say who left and is not read: no reader may be imported past it, whatever other columns say.
+  const unread = fields.filter((_, i) => !isRead(i) && mayTellWhoLeft.test(keys[i] ?? '') && !saysMoreOf.test(keys[i] ?? ''));
   if (unread.length > 0) {
     throw new InputError('E_CONTENT', [
       {

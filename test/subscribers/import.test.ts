@@ -247,6 +247,11 @@ describe('importSubscribers', () => {
     ['bounced', '1', 'bounced'],
     ['status', 'Marked as spam', 'unsubscribed'],
     ['State', 'UNCONFIRMED', 'pending'],
+    ['type', 'junk', 'unsubscribed'], // MailerLite
+    ['Email Status', 'Soft Bounce', 'bounced'],
+    ['Email permission status', 'Explicit', 'active'], // Constant Contact
+    ['Email Opt-In', 'No', 'unsubscribed'],
+    ['SMS Consent', 'no', 'active'], // another channel: says nothing of mail
   ])('reads a %j column holding %j as %s', async (column, value, status) => {
     const { problems } = await importText(`email,${column}\nreader@example.org,${value}\n`);
     expect(problems).toEqual([]);
@@ -262,6 +267,7 @@ describe('importSubscribers', () => {
     ['isSubscribed', 'false'],
     ['Unsubscribed?', 'yes'],
     ['Email Status', 'unsubscribed'],
+    ['Date Deleted', '2024-02-02'],
   ])('reads a reader who left from a %j column holding %j', async (column, value) => {
     const { problems } = await importText(`email,${column}\nleft@example.org,${value}\n`);
     expect(problems).toEqual([]);
@@ -283,13 +289,30 @@ describe('importSubscribers', () => {
     expect((await store.findSubscriber('ada@example.org'))?.status).toBe('active');
   });
 
-  it.each(['Bounce Count', 'SMS Opt-Out', 'Consent', 'Do Not Mail List', 'Suppression reason'])(
-    'stops before anything is written at a column %j that may say who left, in a file with no status it reads',
-    async (column) => {
-      await expect(importText(`email,"${column}"\nleft@example.org,x\n`)).rejects.toThrow(
+  it.each([
+    ['Bounce Count', ''],
+    ['Consent', ''],
+    ['Do Not Mail List', ''],
+    ['Suppression reason', ''],
+    ['Email Bounced Date', ',State'], // beside a column read only for a status word
+    ['Opted out of email: Weekly Newsletter', ',Unsubscribed from all email'], // beside a column read for certain
+    ['Deleted', ''],
+  ])(
+    'stops before anything is written at a column %j that may say who left, whatever the other columns%s',
+    async (column, others) => {
+      await expect(importText(`email,"${column}"${others}\nleft@example.org,x${others === '' ? '' : ',false'}\n`)).rejects.toThrow(
         `readers.csv:1: the header row has a column "${column}" that may say who left, which Gazette does not read — make it a "status" column`,
       );
       expect(await store.findSubscriber('left@example.org')).toBeNull();
+    },
+  );
+
+  it.each(['Spam Complaint', 'hardbounce', 'do_not_mail', 'No Permissions Set'])(
+    'rejects a line whose Email Status holds %j, a word of leaving it has no rule for, rather than import it active',
+    async (value) => {
+      const { problems } = await importText(`email,Email Status\nleft@example.org,${value}\n`);
+      if (problems.length === 0) expect(['unsubscribed', 'bounced']).toContain((await store.findSubscriber('left@example.org'))?.status);
+      else expect(await store.findSubscriber('left@example.org')).toBeNull();
     },
   );
 
