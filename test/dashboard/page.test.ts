@@ -4,7 +4,6 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSiteConfig } from '../../src/config/load.js';
 import { createTransport } from '../../src/delivery/index.js';
@@ -13,7 +12,7 @@ import { openStore, type Store } from '../../src/store/index.js';
 import { run } from '../cli/run.js';
 import { startSink, type Sink } from '../delivery/smtp-sink.js';
 import { createTestDatabase, testStoreKind, type TestDatabase } from '../store/databases.js';
-import { launchChromium, skipWithoutChromium } from '../fixtures/chromium.js';
+import { sharedChromium, skipWithoutChromium } from '../fixtures/chromium.js';
 
 const token = 'dashboard-test-token-0123456789';
 const secret = 'dashboard-test-secret-0123456789-abcdefgh';
@@ -138,17 +137,10 @@ describe('the dashboard page', () => {
   });
 
   describe.skipIf(skipBrowser)('in Chromium', () => {
-    let browser: Browser | undefined;
-    beforeAll(async () => {
-      browser = await launchChromium();
-      await mkdir(outputDir, { recursive: true });
-    }, 60_000);
-    afterAll(async () => {
-      await browser?.close();
-    });
+    const browser = sharedChromium(outputDir);
 
     it.each([375, 1280])('fits %i px with every chart visible and no horizontal scroll', async (width) => {
-      const context = await browser!.newContext({ viewport: { width, height: 900 }, extraHTTPHeaders: { authorization } });
+      const context = await browser().newContext({ viewport: { width, height: 900 }, extraHTTPHeaders: { authorization } });
       const page = await context.newPage();
       try {
         const response = await page.goto(`${server.url}/admin`);
@@ -182,7 +174,7 @@ describe('the dashboard page', () => {
     });
 
     it('signs in through the form and keeps the session in an HttpOnly cookie', async () => {
-      const context = await browser!.newContext({ viewport: { width: 375, height: 900 } });
+      const context = await browser().newContext({ viewport: { width: 375, height: 900 } });
       const page = await context.newPage();
       try {
         const first = await page.goto(`${server.url}/admin`);

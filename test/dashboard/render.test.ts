@@ -1,11 +1,9 @@
 // The dashboard in the site's language: its words from the catalogues, its numbers, shares and durations as the
 // language writes them, right to left in Arabic with the charts still drawn left to right, and the page fitting a phone.
-import { mkdir } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { loadDashboardTemplates } from '../../src/dashboard/render.js';
 import type { DashboardData } from '../../src/dashboard/read.js';
-import { launchChromium, skipWithoutChromium } from '../fixtures/chromium.js';
+import { sharedChromium, skipWithoutChromium } from '../fixtures/chromium.js';
 import { makeSiteConfig } from '../fixtures/feeds/factory.js';
 
 const outputDir = new URL('../../test-output/', import.meta.url).pathname;
@@ -110,21 +108,14 @@ describe('the dashboard in the site language', () => {
   });
 
   describe.skipIf(skipWithoutChromium)('in Chromium', () => {
-    let browser: Browser | undefined;
-    beforeAll(async () => {
-      browser = await launchChromium();
-      await mkdir(outputDir, { recursive: true });
-    }, 60_000);
-    afterAll(async () => {
-      await browser?.close();
-    });
+    const browser = sharedChromium(outputDir);
 
     it.each([
       ['en', 'ltr'],
       ['de', 'ltr'],
       ['ar', 'rtl'],
     ] as const)('lays the %s page out on a 320 px phone (%s), a list of a million and schedules and all, with no sideways scroll and the charts drawn left to right', async (language, direction) => {
-      const page = await browser!.newPage({ viewport: { width: 320, height: 900 } });
+      const page = await browser().newPage({ viewport: { width: 320, height: 900 } });
       try {
         await page.setContent(templates.render(data, makeSiteConfig({ title: 'Desk', language })));
         const layout = await page.evaluate<{ scrollWidth: number; clientWidth: number; direction: string; h1: { left: number; right: number }; chartDirections: string[] }>(`({
