@@ -28,7 +28,7 @@ export const lastNameColumns = ['last name', 'lastname', 'surname', 'family name
  * must not be mailed is `unsubscribed` or `bounced`; a word one tool uses for "not confirmed" and another for "left"
  * (`inactive`: Kit, Beehiiv) counts as left.
  */
-const statusWords: Record<string, SubscriberStatus> = Object.fromEntries([
+const statusWords = new Map<string, SubscriberStatus>([
   ...[
     'active',
     'subscribed',
@@ -90,12 +90,12 @@ const falsy = new Set(['false', 'no', 'n', '0', 'f']);
 const isDate = (cell: string): boolean => /\d/.test(cell) && !/^[01]$/.test(cell.trim());
 
 /** How one column tells a reader's status: what a cell (as written) says, or `null` for nothing, or `unknown`. */
-type Reading = (cell: string) => SubscriberStatus | null | 'unknown';
+export type Reading = (cell: string) => SubscriberStatus | null | 'unknown';
 
 /** A status word, as written in any case, with `_`, `-` or spaces. */
 const word: Reading = (cell) => {
   const key = columnKey(cell);
-  return key === '' ? null : (statusWords[key] ?? 'unknown');
+  return key === '' ? null : (statusWords.get(key) ?? 'unknown');
 };
 
 /** Words that say a reader must not be mailed, in a status no table here knows (`Spam Complaint`, `do_not_mail`, `junk`). */
@@ -108,7 +108,7 @@ const leaveWords = /junk|spam|complain|abuse|bounc|invalid|undeliver|do not|unsu
  */
 const wordIfAny: Reading = (cell) => {
   const key = columnKey(cell);
-  return statusWords[key] ?? (leaveWords.test(key) ? 'unknown' : null);
+  return statusWords.get(key) ?? (leaveWords.test(key) ? 'unknown' : null);
 };
 
 /** A yes/no column that is yes, or the date it happened, when the reader left (`email_disabled`, `unsubscribed`, `do_not_email`). */
@@ -203,9 +203,9 @@ export const mayTellWhoLeft = /unsub|opt ?out|opted|bounc|block ?list|black ?lis
  */
 export const saysMoreOf = /^(?:unsub|clean) (?:campaign title|campaign id|reason|reason other)$|\bsms\b/;
 
-/** Whether Gazette reads a status from a column of this `columnKey`. */
-export function isStatusColumn(key: string): boolean {
-  return Object.hasOwn(statusColumns, key);
+/** How Gazette reads a status from a column of this `columnKey`, or undefined: it does not. */
+export function statusReading(key: string): Reading | undefined {
+  return Object.hasOwn(statusColumns, key) ? statusColumns[key] : undefined;
 }
 
 /** Gazette's statuses, the ones that stop mail first: an opt-out is a reader's decision, and is recorded as such. */
@@ -215,14 +215,14 @@ const precedence: readonly SubscriberStatus[] = ['unsubscribed', 'bounced', 'pen
 export type RowStatus = { status: SubscriberStatus | null } | { unknown: { column: string; value: string } };
 
 /**
- * Reads a row's status from its status columns (`columns`: index and header cell as written). A cell none of its
- * words fits is `unknown`, named with its column: the row is not guessed at.
+ * Reads a row's status from its status columns (`columns`: index, header cell as written, and its statusReading). A
+ * cell none of its words fits is `unknown`, named with its column: the row is not guessed at.
  */
-export function readRowStatus(fields: readonly string[], columns: readonly { index: number; cell: string }[]): RowStatus {
+export function readRowStatus(fields: readonly string[], columns: readonly { index: number; cell: string; read: Reading }[]): RowStatus {
   let found: SubscriberStatus | null = null;
-  for (const { index, cell } of columns) {
+  for (const { index, cell, read } of columns) {
     const value = fields[index] ?? '';
-    const reading = (statusColumns[columnKey(cell)] as Reading)(value);
+    const reading = read(value);
     if (reading === 'unknown') return { unknown: { column: cell, value } };
     if (reading !== null && (found === null || precedence.indexOf(reading) < precedence.indexOf(found))) found = reading;
   }

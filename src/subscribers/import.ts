@@ -8,7 +8,7 @@ import { InputError, quoteValue, type Problem } from '../errors.js';
 import type { Store, SubscriberInput, UpsertOutcome } from '../store/types.js';
 import { resolveChoices, type KnownChoices } from './choices.js';
 import { readCsvRecords, unprotectCell } from './csv.js';
-import { columnKey, emailColumns, firstNameColumns, isStatusColumn, lastNameColumns, mayTellWhoLeft, readRowStatus, saysMoreOf, statusWordList } from './formats.js';
+import { columnKey, emailColumns, firstNameColumns, lastNameColumns, mayTellWhoLeft, readRowStatus, saysMoreOf, statusReading, statusWordList, type Reading } from './formats.js';
 import { cleanName, validateEmail } from './validate.js';
 
 /** What an import did, line by line counted; the first four are the store's upsert outcomes. */
@@ -47,7 +47,7 @@ interface Columns {
   firstName: number;
   lastName: number;
   /** Every column that says whether the reader may be mailed: `status`, or another tool's (see formats.ts). */
-  statuses: { index: number; cell: string }[];
+  statuses: { index: number; cell: string; read: Reading }[];
   sections: number;
   editions: number;
   /** `createdAt`, as `export` writes it: a backup keeps when each reader joined. */
@@ -96,7 +96,7 @@ function headerColumns(fields: readonly string[], path: string, line: number, on
   const keys = fields.map(columnKey);
   const isRead = (i: number): boolean => {
     const key = keys[i] ?? '';
-    return columnNames.includes(own[i] ?? '') || emailColumns.includes(key) || firstNameColumns.includes(key) || lastNameColumns.includes(key) || isStatusColumn(key);
+    return columnNames.includes(own[i] ?? '') || emailColumns.includes(key) || firstNameColumns.includes(key) || lastNameColumns.includes(key) || statusReading(key) !== undefined;
   };
   const email = keys.findIndex((key) => emailColumns.includes(key));
   if (email === -1) {
@@ -167,7 +167,10 @@ function headerColumns(fields: readonly string[], path: string, line: number, on
     name,
     firstName: firstOf(firstNameColumns),
     lastName: firstOf(lastNameColumns),
-    statuses: keys.flatMap((key, index) => (isStatusColumn(key) ? [{ index, cell: fields[index] ?? key }] : [])),
+    statuses: keys.flatMap((key, index) => {
+      const read = statusReading(key);
+      return read ? [{ index, cell: fields[index] ?? key, read }] : [];
+    }),
     createdAt: own.indexOf('createdat'),
     sections: own.indexOf('sections'),
     editions: own.indexOf('editions'),

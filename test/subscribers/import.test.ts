@@ -316,6 +316,13 @@ describe('importSubscribers', () => {
     },
   );
 
+  it('rejects a status that names a property of every object (constructor, toString) as a word it does not know', async () => {
+    const { problems, summary } = await importText('email,status,state\na@example.org,constructor,\nb@example.org,,toString\n');
+    expect(problems.map((p) => [p.line, p.message])).toEqual([[2, 'has "constructor" in its "status" column, which says no status Gazette knows']]);
+    expect(summary).toMatchObject({ added: 1, rejected: 1 });
+    expect((await store.findSubscriber('b@example.org'))?.status).toBe('active');
+  });
+
   it('rejects a line whose status column holds a word it does not know, saying a reader who left must not be left empty', async () => {
     const { problems, summary } = await importText('email,subscribed\nok@example.org,true\nodd@example.org,maybe\n');
     expect(problems.map((p) => [p.line, p.message])).toEqual([[3, 'has "maybe" in its "subscribed" column, which says no status Gazette knows']]);
