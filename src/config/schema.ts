@@ -32,8 +32,9 @@ export function parseMailbox(value: string): { name: string; address: string } |
  * the hub's), and a bare host without the slash the parser adds, as it was written before.
  */
 const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an absolute http(s) URL' }).transform((u) => {
-  const href = strictHref(new URL(u));
-  return new URL(u).pathname === '/' && !u.trim().endsWith('/') ? href.replace(/\/$/, '') : href;
+  const url = new URL(u);
+  const href = strictHref(url);
+  return url.pathname === '/' && !u.trim().endsWith('/') ? href.replace(/\/$/, '') : href;
 });
 
 /** The site's address: every link and feed id starts with it, so it carries no fragment, query or credentials. */

@@ -173,8 +173,8 @@ export class ArticleCache {
     const kept: Article[] = [];
     for (const [shard, { articles }] of this.#previous.entries()) {
       for (const path of articles.keys()) {
-        const article = path.startsWith(folder) ? this.#keepAsItWas(path, shard) : undefined;
-        if (article) kept.push(article);
+        const article = path.startsWith(folder) ? this.#reusable(path, shard) : undefined;
+        if (article) kept.push(this.#keepAsItWas(article, shard));
       }
     }
     return kept;
@@ -188,13 +188,12 @@ export class ArticleCache {
   keepLast(path: string, test: (article: Article) => boolean): Article | undefined {
     const shard = shardOf(path);
     const article = this.#reusable(path, shard);
-    return article && test(article) ? this.#keepAsItWas(path, shard) : undefined;
+    return article && test(article) ? this.#keepAsItWas(article, shard) : undefined;
   }
 
-  /** The earlier article of `path`, kept for the next build with the fingerprint recorded for it. */
-  #keepAsItWas(path: string, shard: number): Article | undefined {
-    const article = this.#reusable(path, shard);
-    if (article) this.#keep(article, this.#previous[shard]?.files.get(path) ?? null, shard);
+  /** An earlier article of `shard`, kept for the next build with the fingerprint recorded for its file. */
+  #keepAsItWas(article: Article, shard: number): Article {
+    this.#keep(article, this.#previous[shard]?.files.get(article.sourcePath) ?? null, shard);
     return article;
   }
 

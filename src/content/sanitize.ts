@@ -3,7 +3,7 @@
 import { createRequire } from 'node:module';
 import type sanitizeHtml from 'sanitize-html';
 import { HEADINGS } from './html.js';
-import { absoluteUrl } from './url.js';
+import { absoluteUrl, hasScheme } from './url.js';
 
 // A strict allow-list: structure and inline emphasis only; links and images with http(s)/mailto or
 // relative URLs. Everything else (script, style, iframe, on* attributes, javascript: URLs) is dropped.
@@ -35,7 +35,8 @@ function absolutize(attribute: string, baseUrl: string | undefined): (attribs: A
     const absolute = absoluteUrl(value, baseUrl);
     if (absolute !== null) return { ...attribs, [attribute]: absolute };
     // Another scheme (javascript:, tel:) is the allow-list's to drop; a web address that does not parse is dropped here.
-    if (/^[a-z][a-z0-9+.-]*:/i.test(value.trim()) && !/^https?:/i.test(value.trim())) return attribs;
+    const trimmed = value.trim();
+    if (hasScheme(trimmed) && !/^https?:/i.test(trimmed)) return attribs;
     const { [attribute]: _dropped, ...rest } = attribs;
     return rest;
   };

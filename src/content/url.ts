@@ -8,6 +8,11 @@ export function strictHref(url: URL): string {
   return url.href.replace(/[|^`{}"<>\\ ]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
+/** Whether `value` starts with a URL scheme (`https:`, `mailto:`, `javascript:`). */
+export function hasScheme(value: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:/i.test(value);
+}
+
 /**
  * Makes `value` an absolute http(s) URL: absolute URLs are kept, anything else is a path under `baseUrl`
  * (a leading `/` included, so a site under a path prefix works). Returns null for what cannot be a web URL.
@@ -15,7 +20,7 @@ export function strictHref(url: URL): string {
 export function absoluteUrl(value: string, baseUrl: string): string | null {
   const trimmed = value.trim();
   if (trimmed === '') return null;
-  const isAbsolute = /^[a-z][a-z0-9+.-]*:/i.test(trimmed) || trimmed.startsWith('//');
+  const isAbsolute = hasScheme(trimmed) || trimmed.startsWith('//');
   const candidate = isAbsolute ? URL.parse(trimmed, `${baseUrl}/`) : URL.parse(trimmed.replace(/^\/+/, ''), `${baseUrl}/`);
   if (!candidate || (candidate.protocol !== 'https:' && candidate.protocol !== 'http:')) return null;
   return strictHref(candidate);

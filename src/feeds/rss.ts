@@ -60,7 +60,7 @@ export function renderRss(channel: FeedChannel, items: readonly FeedItem[]): str
   ];
   // RSS 2.0's <image> is a GIF, JPEG or PNG: an icon named SVG, ICO, WebP or AVIF is for Atom's <icon> and JSON Feed's
   // only. One without an extension (an avatar service's URL) may be any, and is kept, as enclosures are.
-  if (channel.icon && !/\.(?:svg|ico|webp|avif)(?:[?#]|$)/i.test(new URL(channel.icon).pathname)) head.push(`<image>${element('url', channel.icon)}${plain('title', channel.title)}${element('link', channel.homeUrl)}</image>`);
+  if (channel.icon && !/\.(?:svg|ico|webp|avif)$/i.test(new URL(channel.icon).pathname)) head.push(`<image>${element('url', channel.icon)}${plain('title', channel.title)}${element('link', channel.homeUrl)}</image>`);
   if (channel.websubHub) head.push(`<atom:link href="${escapeAttr(channel.websubHub)}" rel="hub"/>`);
   return (
     '<?xml version="1.0" encoding="utf-8"?>\n' +
