@@ -83,6 +83,7 @@ export function loadDashboardTemplates(dir = adminTemplatesDir): DashboardTempla
       const complaintRate = data.rates.sent === 0 ? 0 : data.rates.complaints / data.rates.sent;
       const bounceRate = data.rates.sent === 0 ? 0 : data.rates.bounced / data.rates.sent;
       const status = (name: string): string => words('admin.status', { status: name });
+      const thresholds = { complaintWarning: percent(complaintThresholds.warning), complaintLimit: percent(complaintThresholds.limit), bounceLimit: percent(bounceThreshold) };
       const barTitle = (category: string, series: string, value: number): string => words('admin.chart.bar', { category, series, value: count(value) });
       return dashboard({
         locale,
@@ -132,8 +133,8 @@ export function loadDashboardTemplates(dir = adminTemplatesDir): DashboardTempla
             categories: recentDigests.map((d) => `#${formatNumber(language, d.number)}`),
             series: [{ label: words('admin.rates.series'), values: recentDigests.map((d) => (d.sent === 0 ? 0 : d.complaints / d.sent)) }],
             thresholds: [
-              { label: words('admin.rates.warning', { rate: percent(complaintThresholds.warning) }), value: complaintThresholds.warning },
-              { label: words('admin.rates.limit', { rate: percent(complaintThresholds.limit) }), value: complaintThresholds.limit },
+              { label: words('admin.rates.warning', { rate: thresholds.complaintWarning }), value: complaintThresholds.warning },
+              { label: words('admin.rates.limit', { rate: thresholds.complaintLimit }), value: complaintThresholds.limit },
             ],
             format: percent,
           }),
@@ -162,9 +163,7 @@ export function loadDashboardTemplates(dir = adminTemplatesDir): DashboardTempla
           bounced: count(data.rates.bounced),
           complaintRate: percent(complaintRate),
           bounceRate: percent(bounceRate),
-          complaintWarning: percent(complaintThresholds.warning),
-          complaintLimit: percent(complaintThresholds.limit),
-          bounceLimit: percent(bounceThreshold),
+          ...thresholds,
           complaintLevel: rateLevel(complaintRate, complaintThresholds.warning, complaintThresholds.limit),
           bounceLevel: rateLevel(bounceRate, bounceThreshold / 2, bounceThreshold),
         },
@@ -177,7 +176,6 @@ export function loadDashboardTemplates(dir = adminTemplatesDir): DashboardTempla
                 pending: count(data.sending.pending),
                 perSecond: Number(data.sending.perSecond.toFixed(1)),
                 eta: duration(language, data.sending.perSecond > 0 ? data.sending.pending / data.sending.perSecond : null),
-                seconds: refreshSeconds,
               },
         refreshSeconds,
         schedules: data.schedules.map((s) => ({ ...s, next: dateTime(s.next), lastRun: dateTime(s.lastRun), lastResult: s.lastResult })),
