@@ -165,7 +165,7 @@ export default defineCommand({
       meta: {
         name: 'import',
         description:
-          'Import subscribers from a CSV file (header row: email; optional name, status, createdAt, sections, editions as export writes them) as active; never revives an address that left',
+          'Import subscribers from a CSV file (header row: email; optional name, status, createdAt, sections, editions as export writes them) as active; another tool\'s export (Mailchimp, Substack, Ghost, Buttondown, listmonk, Kit, …) as it is, whoever left there kept unsubscribed or bounced; never revives an address that left',
       },
       args: { file: { type: 'positional', description: 'CSV file', required: true }, ...storeArgs, ...choiceArgs },
       run: (context) =>
