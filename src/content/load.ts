@@ -1,7 +1,7 @@
 // Reads every article under the content folder: files in parallel, each problem kept, the rest loaded.
 import { readdirSync, statSync, type Dirent } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { InputError, type Problem } from '../errors.js';
 import type { Article } from './article.js';
 import type { ArticleCache } from './cache.js';
@@ -10,6 +10,7 @@ import { distinctTimes } from './select.js';
 import type { ParsedFile, PendingFile } from './parse-file.js';
 import { isArticlePath, type ParseOptions, type ParseResult } from './parsing.js';
 import { readArticleFile, statFingerprint, type StatContext } from './read.js';
+import { slugify } from './text.js';
 import { askWorker, endingOnError } from '../threads.js';
 
 /** Files read between two turns of the event loop (reads are synchronous: a promise per call cost more than the read). */
@@ -21,6 +22,20 @@ export interface LoadResult {
   problems: Problem[];
 }
 
+/** What held the folders and ids of the last build, by its manifest (see urlHolders in site/write.ts). */
+export interface Holders {
+  /** Each folder under `articles/` (its current slug's page, its id's folder), with the article that held it. */
+  folders: ReadonlyMap<string, Holder>;
+  /** Each id the manifest records, with the file that last held it (null: not recorded, by an earlier Gazette). */
+  ids: ReadonlyMap<string, string | null>;
+}
+
+/** The article that held a folder: its id, and its file (null: not recorded). */
+export interface Holder {
+  id: string;
+  path: string | null;
+}
+
 /** Options of loadArticles. */
 export interface LoadOptions {
   /** Articles parsed earlier: a file whose bytes it knows is not parsed again. */
@@ -30,10 +45,10 @@ export interface LoadOptions {
   /** Parse threads the caller started ahead (see startParseThread): used, or ended, by the time the articles are loaded. */
   parseThreads?: readonly Worker[];
   /**
-   * Which article id held each folder under `articles/` in the last build (see urlHolders): it keeps it against a
-   * newcomer. Asked for only when files clash, which nearly no build has.
+   * Which article held each folder under `articles/` in the last build, and which file each id (see urlHolders): they
+   * keep them against a newcomer. Asked for only when files clash, or a file's name is not all ASCII.
    */
-  heldBy?: () => ReadonlyMap<string, string>;
+  heldBy?: () => Holders;
   /**
    * Whether the last build published this article as it is (by the manifest's record of its hash): only such a
    * version stays when an edit makes its file invalid. Without it, none does.
@@ -192,6 +207,9 @@ async function loadArticleFiles(contentDir: string, files: ArticleFiles, options
   return results;
 }
 
+/** No last build to ask (see LoadOptions.heldBy). */
+const noHolders = (): Holders => ({ folders: new Map(), ids: new Map() });
+
 /** The folders under `articles/` an article takes: its page's (its slug) and, when that differs, its id's redirect. */
 const foldersOf = (article: Article): string[] => (article.id === article.slug ? [article.slug] : [article.slug, article.id]);
 
@@ -201,8 +219,13 @@ const foldersOf = (article: Article): string[] => (article.id === article.slug ?
  * the last build (by the manifest: a new file, even dated in the past, must not take a live article's URL), then the
  * earlier date, then the path.
  */
-const cameFirst = (heldBy: ReadonlyMap<string, string>) => {
-  const held = (article: Article): boolean => foldersOf(article).some((folder) => heldBy.get(folder) === article.id);
+const cameFirst = ({ folders }: Holders) => {
+  const held = (article: Article): boolean =>
+    foldersOf(article).some((folder) => {
+      const holder = folders.get(folder);
+      // Two names may make one id (see atOwnId): the manifest's file held it; without one recorded, either may have.
+      return holder?.id === article.id && (holder.path === null || sameName(holder.path, article.sourcePath));
+    });
   const moved = (article: Article): boolean => article.formerSlug !== undefined;
   return (a: Article, b: Article): number =>
     Number(a.draft) - Number(b.draft) ||
@@ -211,6 +234,48 @@ const cameFirst = (heldBy: ReadonlyMap<string, string>) => {
     a.date.getTime() - b.date.getTime() ||
     byPath(a.sourcePath, b.sourcePath);
 };
+
+/**
+ * The article under the id its file name's own letters make (`2026-11-24-спорт`) where the ASCII fold that makes ids
+ * (see legacySlugify) made another (`2026-11-24`, as it does for every name of that day in Cyrillic or Arabic); null
+ * when the two are one.
+ */
+function atOwnId(article: Article): Article | null {
+  // Only a name with a character past ASCII folds to another id; the test runs for every article of every build.
+  if (!/[^\0-\x7f]/.test(article.sourcePath)) return null;
+  const own = ownId(article.sourcePath);
+  return own === '' || own === article.id ? null : { ...article, id: own };
+}
+
+/** The id a file name's own letters make (see atOwnId). */
+const ownId = (path: string): string => slugify(posix.parse(path).name);
+
+/** Whether two files are one article by their names, as ids see it: a file moved to another folder is the same one. */
+const sameName = (a: string, b: string): boolean => a === b || ownId(a) === ownId(b);
+
+/**
+ * Whether the manifest lets `article` have its id: not when it records it as another file's (a live article's, or one
+ * deleted since, whose id the feeds and the digest's record of what it carried still hold).
+ */
+const mayHaveId = (article: Article, { ids }: Holders): boolean => {
+  const path = ids.get(article.id);
+  return path === undefined || path === null || sameName(path, article.sourcePath);
+};
+
+/**
+ * The articles under the ids they keep: one whose name folds to another's id (see atOwnId) has its own letters' id
+ * when it had it in the last build, or when the folded one is another file's; else the folded one, which the first of
+ * the files that share it keeps (see rejectDuplicateSlugs). An id, once published, never moves to another file.
+ */
+function withIdsHeld(articles: readonly Article[], heldBy: () => Holders): Article[] {
+  return articles.map((article) => {
+    const own = atOwnId(article);
+    if (own === null) return article;
+    const holders = heldBy();
+    const ownHolder = holders.ids.get(own.id);
+    return (typeof ownHolder === 'string' && sameName(ownHolder, article.sourcePath)) || !mayHaveId(article, holders) ? own : article;
+  });
+}
 
 /** The article at the URL it had before `İ` became `i` (see slugify), which it keeps when another article has the new one. */
 function atFormerSlug(article: Article): Article | null {
@@ -244,11 +309,15 @@ function clashProblem(article: Article, folder: string, owner: Article): Problem
  * file whose headline gives a live article's URL is reported, and the live article stays. An article whose new URL
  * (its `İ` now `i`) another one has keeps the URL it had, when that is free.
  */
-function rejectDuplicateSlugs(articles: readonly Article[], heldBy: () => ReadonlyMap<string, string>): LoadResult {
+function rejectDuplicateSlugs(given: readonly Article[], readHolders: () => Holders): LoadResult {
+  // Read once, and only when asked: most builds have no clash and no name past ASCII.
+  let read: Holders | undefined;
+  const heldBy = (): Holders => (read ??= readHolders());
+  const articles = withIdsHeld(given, heldBy);
   const taken = new Set<string>();
   // Nearly every build has no clash: one pass finds that, and only a clash sorts the articles.
   const clash = articles.some((article) => foldersOf(article).some((folder) => taken.size === taken.add(folder).size));
-  if (!clash) return { articles: [...articles], problems: [] };
+  if (!clash) return { articles, problems: [] };
   const owners = new Map<string, Article>();
   const problems: Problem[] = [];
   const kept = new Map<Article, Article>();
@@ -257,10 +326,15 @@ function rejectDuplicateSlugs(articles: readonly Article[], heldBy: () => Readon
       const owner = owners.get(folder);
       return owner ? [clashProblem(article, folder, owner)] : [];
     });
-  for (const article of [...articles].sort(cameFirst(heldBy()))) {
+  const holders = heldBy();
+  for (const article of [...articles].sort(cameFirst(holders))) {
     const clashes = clashesOf(article);
-    const former = clashes.length > 0 ? atFormerSlug(article) : null;
-    const placed = clashes.length === 0 ? article : former !== null && clashesOf(former).length === 0 ? former : null;
+    // A clash is settled, where it can be, by the URL the article had (its İ), or by the id its own letters make.
+    const own = clashes.length === 0 ? null : atOwnId(article);
+    const placed =
+      clashes.length === 0
+        ? article
+        : ([atFormerSlug(article), own !== null && mayHaveId(own, holders) ? own : null].find((other) => other !== null && clashesOf(other).length === 0) ?? null);
     if (placed === null) {
       problems.push(...clashes);
       continue;
@@ -294,7 +368,7 @@ export async function loadArticles(contentDir: string, options: ParseOptions, lo
     return [{ ...result.problem, message: `${result.problem.message} (the version the last build published stays until this is fixed)` }];
   });
   const read = results.flatMap((result) => (result.ok ? [result.article] : []));
-  const unique = rejectDuplicateSlugs(kept.length === 0 ? read : [...read, ...kept].sort((a, b) => byPath(a.sourcePath, b.sourcePath)), load.heldBy ?? (() => new Map()));
+  const unique = rejectDuplicateSlugs(kept.length === 0 ? read : [...read, ...kept].sort((a, b) => byPath(a.sourcePath, b.sourcePath)), load.heldBy ?? noHolders);
   const problems = [...unreadable, ...invalid, ...unique.problems];
   problems.sort((a, b) => byPath(a.path, b.path) || (a.line ?? 0) - (b.line ?? 0));
   return { articles: distinctTimes(unique.articles), problems };

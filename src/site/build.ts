@@ -9,7 +9,7 @@ import { loadSiteConfigCached, type CachedConfig } from '../config/cache.js';
 import type { RuntimeOptions } from '../config/options.js';
 import { join } from 'node:path';
 import { ArticleCache } from '../content/cache.js';
-import { listArticleFiles, loadArticles } from '../content/load.js';
+import { listArticleFiles, loadArticles, type Holders } from '../content/load.js';
 import { parseOptionsOf } from '../content/parsing.js';
 import { parseWorkersFor, startParseThread } from '../content/parse-pool.js';
 import { selectPublished } from '../content/select.js';
@@ -99,7 +99,7 @@ export async function buildSite(options: Pick<RuntimeOptions, 'contentDir' | 'ou
     const { config } = site;
     const parseOptions = parseOptionsOf(config);
     const previous = readManifest(options.outDir);
-    const heldBy = (): Map<string, string> => urlHolders(previous);
+    const heldBy = (): Holders => urlHolders(previous);
     const wasPublished = (article: Article): boolean => publishedHash(previous, article.id) === article.hash;
     const { articles, problems } = await loadArticles(options.contentDir, parseOptions, { cache, listing, parseThreads: await threads, heldBy, wasPublished });
     // Written while the pages are (a shard a turn): the cache already holds what it will keep.

@@ -8,6 +8,7 @@ import type { Worker } from 'node:worker_threads';
 import { gazetteCodeHash } from '../code-hash.js';
 import type { SiteConfig } from '../config/schema.js';
 import type { Article } from '../content/article.js';
+import type { Holder, Holders } from '../content/load.js';
 import { clearingTheWay, mapLimit, syncOps, temporaryOwner, writeIfChanged } from '../files.js';
 import { archiveIndexPath, foreignDirs } from './layout.js';
 import { isProcessGone } from '../processes.js';
@@ -112,29 +113,37 @@ export interface Manifest {
 
 /** The manifest's record of one article, by id; a part with nothing to keep is absent. */
 interface ArticleRecord {
-  /** The hash of its file when a build last published it. */
+  /** The hash of its file when a build last published it (absent: not published now). */
   hash?: string;
   /** When a build first saw that hash change (absent: never). */
   changed?: string;
   /** Every slug its page has had (its URLs are `articles/<slug>/`), oldest first, the current one last: their folders redirect to it. */
   slugs?: string[];
+  /**
+   * The file that held the id when a build last published it, kept once the file is gone: an id names one article for
+   * good, in feeds and in the digest's record of what it carried (absent in manifests of Gazette before this release).
+   */
+  path?: string;
 }
 
 type Records = Record<string, Partial<ArticleRecord> | null>;
 
 /**
- * Which article (by id) held each folder under `articles/` in the last build: its current slug's page, and its id's
- * folder. A URL two files ask for stays with the article that held it (see loadArticles).
+ * Which article held each folder under `articles/` in the last build, and which file each id: a URL two files ask for
+ * stays with the article that held it, and an id with the file that had it (see loadArticles).
  */
-export function urlHolders(manifest: Manifest | null): Map<string, string> {
-  const holders = new Map<string, string>();
+export function urlHolders(manifest: Manifest | null): Holders {
+  const folders = new Map<string, Holder>();
+  const ids = new Map<string, string | null>();
   for (const [id, record] of Object.entries(recordsOf(manifest))) {
-    const slugs = record?.slugs;
+    const { slugs, path } = record ?? {};
     const current = Array.isArray(slugs) ? slugs.at(-1) : undefined;
-    holders.set(typeof current === 'string' ? current : id, id);
-    if (!holders.has(id)) holders.set(id, id);
+    const holder = { id, path: typeof path === 'string' ? path : null };
+    folders.set(typeof current === 'string' ? current : id, holder);
+    if (!folders.has(id)) folders.set(id, holder);
+    ids.set(id, holder.path);
   }
-  return holders;
+  return { folders, ids };
 }
 
 /** The hash of the article `id` as the build that wrote `manifest` published it, or undefined (not published then). */
@@ -162,7 +171,7 @@ function applyHistory(published: readonly Article[], previous: Records, now: Dat
     const kept = typeof before?.changed === 'string' && !Number.isNaN(Date.parse(before.changed)) ? before.changed : undefined;
     const changed = typeof before?.hash !== 'string' ? undefined : before.hash === article.hash ? kept : now.toISOString();
     // Written out rather than spread: this runs for every article of every build.
-    dates[article.id] = changed === undefined ? { hash: article.hash } : { hash: article.hash, changed };
+    dates[article.id] = changed === undefined ? { hash: article.hash, path: article.sourcePath } : { hash: article.hash, changed, path: article.sourcePath };
     const since = changed === undefined ? undefined : new Date(changed);
     return article.updated !== undefined || since === undefined || since <= article.date ? article : { ...article, updated: since };
   });
@@ -391,6 +400,10 @@ async function writeFiles(published: readonly Article[], config: SiteConfig, out
     if (!Object.hasOwn(files, path) && isOurs(path) && (await removeWithEmptyParents(outDir, path))) removed.push(path);
   }
   const articles: Record<string, ArticleRecord> = dated.dates;
+  // An id not published now (its file deleted, a draft again) keeps the file that had it, so no other file takes it.
+  for (const [id, record] of Object.entries(records)) {
+    if (!Object.hasOwn(articles, id) && typeof record?.path === 'string') articles[id] = { path: record.path };
+  }
   for (const [id, slugs] of planned.history) articles[id] = { ...articles[id], slugs: [...slugs] };
   const manifest: Manifest = { version: 1, site, files, articles, ...(archive === null ? {} : { archive: archiveKey }) };
   // Last, right before the manifest: a build stopped during its removals may have lost its lock meanwhile too. (The

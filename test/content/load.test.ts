@@ -178,6 +178,47 @@ describe('loadArticles', () => {
     ]);
   });
 
+  it('gives articles of one day named in another script their own ids, the first keeping the one the ASCII fold made', async () => {
+    await write({
+      '2026-11-24-выборы.md': markdown('Выборы', '2026-11-24'),
+      '2026-11-24-спорт.md': markdown('Спорт', '2026-11-24'),
+      '2026-11-24-أخبار.md': markdown('أخبار', '2026-11-24'),
+    });
+    const { articles, problems } = await loadArticles(dir, options);
+    expect(problems).toEqual([]);
+    // The fold makes 2026-11-24 of all three: before, two of them were left out with "rename this file".
+    expect(articles.map((article) => [article.sourcePath, article.id])).toEqual([
+      ['2026-11-24-выборы.md', '2026-11-24'],
+      ['2026-11-24-спорт.md', '2026-11-24-спорт'],
+      ['2026-11-24-أخبار.md', '2026-11-24-أخبار'],
+    ]);
+  });
+
+  it('never gives an id the last build recorded as another file\'s, live or deleted, and keeps each file\'s own', async () => {
+    await write({ '2026-11-24-выборы.md': markdown('Выборы', '2026-11-24'), '2026-11-24-спорт.md': markdown('Спорт', '2026-11-24') });
+    const ids = async (recorded: Record<string, string | null>): Promise<string[][]> => {
+      const holders = { folders: new Map(Object.keys(recorded).map((id) => [id, { id, path: recorded[id] ?? null }])), ids: new Map(Object.entries(recorded)) };
+      const { articles, problems } = await loadArticles(dir, options, { heldBy: () => holders });
+      expect(problems).toEqual([]);
+      return articles.map((article) => [article.sourcePath, article.id]);
+    };
+    // спорт published alone first, under the folded id: выборы, new, comes before it by path yet takes its own.
+    expect(await ids({ '2026-11-24': 'news/2026-11-24-спорт.md' })).toEqual([
+      ['2026-11-24-выборы.md', '2026-11-24-выборы'],
+      ['2026-11-24-спорт.md', '2026-11-24'],
+    ]);
+    // Each keeps the id it had, whichever file is gone: the folded one is the deleted file's (the digest carried it).
+    await rm(join(dir, '2026-11-24-спорт.md'));
+    expect(await ids({ '2026-11-24': '2026-11-24-спорт.md', '2026-11-24-выборы': '2026-11-24-выборы.md' })).toEqual([['2026-11-24-выборы.md', '2026-11-24-выборы']]);
+    expect(await ids({ '2026-11-24': '2026-11-24-спорт.md' })).toEqual([['2026-11-24-выборы.md', '2026-11-24-выборы']]);
+    // A manifest of an earlier Gazette names no file: the one that came first keeps the folded id, as it did then.
+    await write({ '2026-11-24-спорт.md': markdown('Спорт', '2026-11-24') });
+    expect(await ids({ '2026-11-24': null })).toEqual([
+      ['2026-11-24-выборы.md', '2026-11-24'],
+      ['2026-11-24-спорт.md', '2026-11-24-спорт'],
+    ]);
+  });
+
   it('gives the same result on every run', async () => {
     const files: Record<string, string> = {};
     for (let i = 0; i < 40; i++) files[`d${i % 3}/article-${(i * 7) % 40}.md`] = markdown(`Story ${i}`);

@@ -61,6 +61,27 @@ describe('gazette preview', () => {
     expect(existsSync(output)).toBe(false);
   });
 
+  it('previews a new article whose name folds to a carried one\'s id under its own id, as publish will send it', async () => {
+    const content = join(dir, 'content');
+    await cp(fixtureContent, content, { recursive: true });
+    const story = (title: string): string => `---\ntitle: ${title}\ndate: 2026-11-24\n---\n${title}.\n`;
+    await writeFile(join(content, '2026-11-24-спорт.md'), story('Спорт'));
+    const flags = ['--content', content, '--db', join(dir, 'gazette.db'), '--out', join(dir, 'public')];
+    const env = { GAZETTE_OUTBOX: join(dir, 'outbox'), GAZETTE_SECRET: 'preview-test-secret-0123456789abcdefghij' };
+    expect((await run(['subscribers', 'add', 'reader@example.org', ...flags.slice(0, 4)], env)).code).toBe(0);
+    const first = await run(['publish', ...flags], env);
+    expect(first.code, first.stderr).toBe(0);
+    // Sorted before спорт, выборы would by the ASCII fold take спорт's id (2026-11-24), which digest 1 carried.
+    await writeFile(join(content, '2026-11-24-выборы.md'), story('Выборы'));
+    const output = join(dir, 'next.html');
+    const preview = await run(['preview', ...flags, '--output', output], env);
+    expect(preview.stderr).toBe('');
+    expect(preview.stdout).toContain('digest 2 with 1 article');
+    const html = await readFile(output, 'utf8');
+    expect(html).toContain('Выборы');
+    expect(html).not.toContain('Спорт');
+  });
+
   it('reports a bad article file, still previews the others and exits 2', async () => {
     const content = join(dir, 'content');
     await cp(fixtureContent, content, { recursive: true });

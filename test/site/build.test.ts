@@ -153,6 +153,32 @@ describe('buildSite', () => {
     }
   });
 
+  it('keeps each article of a day named in another script under its id, build after build, as files come and go', async () => {
+    const at = new Date('2026-11-25T00:00:00Z');
+    const story = (title: string): string => markdown({ title, date: '2026-11-24' }, `${title}.`);
+    const ids = async (): Promise<string[][]> => {
+      const result = await buildSite({ contentDir: content, outDir: out }, at);
+      expect(result.problems.map((p) => p.path)).toEqual(['broken.txt']);
+      const day = result.published.filter((a) => a.sourcePath.includes('2026-11-24'));
+      return day.map((a) => [a.sourcePath, a.id]).sort(([a = ''], [b = '']) => (a < b ? -1 : 1));
+    };
+    await writeFile(join(content, '2026-11-24-спорт.md'), story('Спорт'));
+    expect(await ids()).toEqual([['2026-11-24-спорт.md', '2026-11-24']]);
+    // Sorted before спорт, a new file once took its id 2026-11-24 (feed readers showed спорт's id on another story).
+    await writeFile(join(content, '2026-11-24-выборы.md'), story('Выборы'));
+    expect(await ids()).toEqual([['2026-11-24-выборы.md', '2026-11-24-выборы'], ['2026-11-24-спорт.md', '2026-11-24']]);
+    expect(await readFile(join(out, 'articles/2026-11-24-выборы/index.html'), 'utf8')).toContain('Выборы');
+    // With спорт deleted, its id stays its own: a new file of that day would else be the story the digest already carried.
+    await rm(join(content, '2026-11-24-спорт.md'));
+    await writeFile(join(content, '2026-11-24-أخبار.md'), story('أخبار'));
+    expect(await ids()).toEqual([['2026-11-24-выборы.md', '2026-11-24-выборы'], ['2026-11-24-أخبار.md', '2026-11-24-أخبار']]);
+    const manifest = JSON.parse(await readFile(join(out, manifestFile), 'utf8')) as { articles: Record<string, { path?: string; hash?: string }> };
+    expect(manifest.articles['2026-11-24']).toEqual({ path: '2026-11-24-спорт.md', slugs: ['2026-11-24-спорт'] });
+    // Back, even in another folder, спорт is the article it was.
+    await writeFile(join(content, 'local', '2026-11-24-спорт.md'), story('Спорт'));
+    expect(await ids()).toEqual([['2026-11-24-выборы.md', '2026-11-24-выборы'], ['2026-11-24-أخبار.md', '2026-11-24-أخبار'], ['local/2026-11-24-спорт.md', '2026-11-24']]);
+  });
+
   it('says nothing of waiting when no other build holds the folder', async () => {
     const notices: string[] = [];
     await buildSite({ contentDir: content, outDir: out }, new Date('2026-11-25T00:00:00Z'), { onWait: (notice) => notices.push(notice) });

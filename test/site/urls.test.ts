@@ -91,11 +91,11 @@ describe('readable article URLs', () => {
     expect(await feedIds(out)).toEqual({ rss: [seedId], atom: [seedId], json: [seedId] });
     expect((await redirectOf(`articles/${seedSlug}/`)).canonical).toBe(`${base}/articles/${newSlug}/`);
     expect((await redirectOf('articles/000-7e434e7f9160c0f8/')).canonical).toBe(`${base}/articles/${newSlug}/`);
-    // The manifest's record by id holds the URL history beside the file's hash and when it changed (issue 13's `updated`).
+    // The manifest's record by id holds the URL history beside the file's hash and when it changed (issue 13's `updated`), and the file that holds the id.
     const manifest = JSON.parse(await readFile(join(out, manifestFile), 'utf8')) as { articles: Record<string, { slugs: string[] }> };
     const changed = edited.published[0]?.updated?.toISOString();
     expect(changed).toBeDefined();
-    expect(manifest.articles).toEqual({ '000-7e434e7f9160c0f8': { hash: edited.published[0]?.hash, changed, slugs: [seedSlug, newSlug] } });
+    expect(manifest.articles).toEqual({ '000-7e434e7f9160c0f8': { hash: edited.published[0]?.hash, changed, path: '000_7e434e7f9160c0f8.txt', slugs: [seedSlug, newSlug] } });
 
     // A second edit: both older URLs still lead to the article.
     await writeFile(join(content, '000_7e434e7f9160c0f8.txt'), seed.replace('Peace with Tajikistan', 'No peace'));

@@ -11,6 +11,7 @@ export default defineCommand({
   meta: { name: 'preview', description: 'Render the next digest to an HTML file; records and sends nothing' },
   args: {
     content: optionArgs.content,
+    out: optionArgs.out,
     db: optionArgs.db,
     output: { type: 'string', valueHint: 'FILE', description: 'where to write the HTML (default: preview.html)' },
     ...editionArg,
@@ -22,15 +23,18 @@ export default defineCommand({
     const options = optionsOf(context);
     const output = typeof context.args.output === 'string' ? context.args.output : 'preview.html';
     const now = new Date();
-    const [{ loadSiteConfig }, { loadArticles, parseOptionsOf, selectPublished }, { previewDigest, readDigestHistory }, { openStore, isPostgresUrl }] = await Promise.all([
-      import('../../config/load.js'),
-      import('../../content/index.js'),
-      import('../../digest/index.js'),
-      import('../../store/index.js'),
-    ]);
+    const [{ loadSiteConfig }, { loadArticles, parseOptionsOf, selectPublished }, { previewDigest, readDigestHistory }, { openStore, isPostgresUrl }, { readManifest, urlHolders }] =
+      await Promise.all([
+        import('../../config/load.js'),
+        import('../../content/index.js'),
+        import('../../digest/index.js'),
+        import('../../store/index.js'),
+        import('../../site/write.js'),
+      ]);
     const config = await loadSiteConfig(options.contentDir);
     const edition = typeof context.args.edition === 'string' ? editionOf(context.args.edition, config) : (editionsOf(config)[0] as Edition);
-    const { articles, problems } = await loadArticles(options.contentDir, parseOptionsOf(config));
+    // The last build's manifest says which file holds an id that two names make (see loadArticles), as publish's build does.
+    const { articles, problems } = await loadArticles(options.contentDir, parseOptionsOf(config), { heldBy: () => urlHolders(readManifest(options.outDir)) });
     writeProblems(io, problems);
     // No database yet means no digest yet; opening it would create one, and a preview records nothing.
     let history = { seen: new Set<string>(), number: 1 };
