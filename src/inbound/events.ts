@@ -2,7 +2,7 @@
 // nothing). The reader is named only by a verified token: the VERP recipient first, else an address quoted
 // from the original message inside the report (feedback loops send to a fixed address, not the VERP one).
 import type { ReturnEventInput } from '../store/types.js';
-import type { InboundMessage } from './parse.js';
+import { optOutTypes, type InboundMessage } from './parse.js';
 import { readReturnAddress, type ReturnAddress } from './verp.js';
 
 /** What a return-path report does to a reader: `soft_bounce` is counted, the others end the subscription. */
@@ -65,6 +65,8 @@ export function resolveInbound(message: InboundMessage, to: ReturnAddress | null
       if (message.verdict === 'delivered') return { ignored: 'the report says the message was delivered' };
       return make(message.verdict === 'permanent' ? 'bounced' : 'soft_bounce', bounceDetail(message.status, message.diagnostic));
     case 'arf':
+      // An opt-out report is the reader's request to leave, as a click on unsubscribe is: no complaint of spam.
+      if (optOutTypes.has(message.feedbackType)) return make('unsubscribed', `feedback-type ${message.feedbackType}`);
       if (named.purpose !== 'bounce') return make('unsubscribed', `complaint (feedback-type ${message.feedbackType}) that names its reader only by the mailto unsubscribe address`);
       return make('complaint', `feedback-type ${message.feedbackType}`);
     case 'mailto-unsubscribe':

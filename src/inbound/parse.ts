@@ -42,8 +42,15 @@ export type InboundMessage =
   | (Common & { kind: 'mailto-unsubscribe'; from: string | null })
   | (Common & { kind: 'unknown'; reason: string });
 
-/** RFC 5965 feedback types that are a reader's complaint; `not-spam`, `auth-failure` and the like are not. */
-const complaintTypes = new Set(['abuse', 'fraud', 'virus', 'other']);
+/**
+ * Feedback types that speak for a reader: RFC 5965's complaints, and the draft's `opt-out` and `opt-out-list` (which
+ * some feedback loops still send for a reader's request to leave: see optOutTypes). `not-spam`, `auth-failure` and
+ * the like do not.
+ */
+const readerTypes = new Set(['abuse', 'fraud', 'virus', 'other', 'opt-out', 'opt-out-list']);
+
+/** Feedback types that ask for a reader to leave the list, no complaint of spam (draft-shafranovich-feedback-report). */
+export const optOutTypes: ReadonlySet<string> = new Set(['opt-out', 'opt-out-list']);
 
 type Fields = Map<string, string>;
 
@@ -293,7 +300,7 @@ export async function parseInboundMessage(raw: Buffer | string, addressedTo: 'bo
     const feedbackType = fields?.get('feedback-type')?.toLowerCase() ?? '';
     const mailFrom = addressField(fields?.get('original-mail-from'));
     if (mailFrom) references.unshift(mailFrom);
-    if (complaintTypes.has(feedbackType)) {
+    if (readerTypes.has(feedbackType)) {
       return { kind: 'arf', feedbackType, recipient: addressField(fields?.get('original-rcpt-to')), id, references };
     }
     return { kind: 'unknown', reason: `feedback report of type "${feedbackType || 'missing'}" is not a complaint`, id, references };

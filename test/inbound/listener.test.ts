@@ -80,6 +80,14 @@ describe('the inbound listener', () => {
     expect(events.at(-1)).toMatchObject({ kind: 'complaint', reader: { subscriberId: 9 }, digestNumber: 3, detail: 'feedback-type abuse' });
   });
 
+  it('takes an opt-out feedback report as the reader\'s unsubscribe, not as a complaint', async () => {
+    for (const type of ['opt-out', 'Opt-Out-List']) {
+      const { text } = fixture('arf-complaint', 12);
+      expect((await deliver(listener.port, 'fbl@mail.example.org', text.replace('Feedback-Type: abuse', `Feedback-Type: ${type}`))).code).toBe(250);
+      expect(events.at(-1)).toMatchObject({ kind: 'unsubscribed', source: 'inbound', reader: { subscriberId: 12 }, detail: `feedback-type ${type.toLowerCase()}` });
+    }
+  });
+
   it('takes a mail to the mailto unsubscribe address as an unsubscribe', async () => {
     const { text, unsubscribe } = fixture('mailto-unsubscribe', 10);
     expect((await deliver(listener.port, unsubscribe, text, reader)).code).toBe(250);
