@@ -186,9 +186,12 @@ function nameOf(fields: readonly string[], columns: Columns): string | null {
   return cleanName([cell(columns.firstName), cell(columns.lastName)].filter((part) => part !== '').join(' '));
 }
 
+/** What an import writes through. */
+export type ImportStore = Pick<Store, 'upsertSubscribers' | 'findSubscriber' | 'setSubscriberStatus'>;
+
 /** Records a row that left: a new address goes in as pending (never mailed) and is then marked as it left. */
 async function recordLeaver(
-  store: Store,
+  store: ImportStore,
   input: Omit<SubscriberInput, 'status'>,
   status: 'unsubscribed' | 'bounced',
   now: Date,
@@ -200,16 +203,22 @@ async function recordLeaver(
   }
 }
 
-/** Imports subscribers from CSV; throws InputError only when the header itself is unusable. */
-export async function importSubscribers(store: Store, input: Readable, options: ImportOptions): Promise<ImportSummary> {
+/**
+ * Imports subscribers from CSV; throws InputError only when the header itself is unusable. A store given as a function
+ * is opened only once there is a line to write: a refused file leaves no database behind.
+ */
+export async function importSubscribers(given: ImportStore | (() => Promise<ImportStore>), input: Readable, options: ImportOptions): Promise<ImportSummary> {
   const { path, now, onProblem, batchSize = 1000 } = options;
+  let opened = typeof given === 'function' ? null : given;
+  const storeOf = async (): Promise<ImportStore> => (opened ??= await (given as () => Promise<ImportStore>)());
   const summary: ImportSummary = { added: 0, updated: 0, unchanged: 0, kept: 0, optedOut: 0, rejected: 0 };
   let columns: Columns | null = null;
   let known: KnownChoices | null = null;
   let batch: SubscriberInput[] = [];
 
   const flush = async (): Promise<void> => {
-    for (const outcome of await store.upsertSubscribers(batch, now, { source: 'import' })) summary[outcome]++;
+    if (batch.length === 0) return;
+    for (const outcome of await (await storeOf()).upsertSubscribers(batch, now, { source: 'import' })) summary[outcome]++;
     batch = [];
   };
   const reject = (line: number, lastLine: number, message: string, hint: string): void => {
@@ -266,7 +275,7 @@ export async function importSubscribers(store: Store, input: Readable, options: 
     }
     if (status === 'unsubscribed' || status === 'bounced') {
       await flush(); // the file's order decides when an address appears twice
-      await recordLeaver(store, { email: check.email, name, ...chosen.choices, ...since }, status, now);
+      await recordLeaver(await storeOf(), { email: check.email, name, ...chosen.choices, ...since }, status, now);
       summary.optedOut++;
       continue;
     }

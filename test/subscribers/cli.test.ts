@@ -69,6 +69,19 @@ describe('gazette subscribers', () => {
     expect(await readFile(join(dir, 'backup.csv'), 'utf8')).toBe('kept');
   });
 
+  it('makes no database for an import it refuses, or whose every line it rejects, and one for an import that writes', async () => {
+    const files = { 'no-email.csv': 'name,phone\nAda,1\n', 'leavers-unread.csv': 'email,Bounce Count\nada@example.org,3\n', 'all-bad.csv': 'email\nnot-an-address\n', 'empty.csv': '' };
+    for (const [name, text] of Object.entries(files)) {
+      await writeFile(join(dir, name), text);
+      const result = await subscribers('import', join(dir, name));
+      expect(result.code, name).toBe(2);
+      expect(existsSync(db), name).toBe(false);
+    }
+    await writeFile(join(dir, 'good.csv'), 'email\nada@example.org\n');
+    expect((await subscribers('import', join(dir, 'good.csv'))).code).toBe(0);
+    expect((await listJson()).map((reader) => reader.email)).toEqual(['ada@example.org']);
+  });
+
   it('cleans a name so it cannot carry a header line', async () => {
     await subscribers('add', 'ada@example.org', '--name', 'Ada\r\nBcc: x@evil.test');
     expect((await listJson())[0]?.name).toBe('Ada Bcc: x@evil.test');

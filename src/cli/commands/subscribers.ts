@@ -168,27 +168,34 @@ export default defineCommand({
           'Import subscribers from a CSV file (header row: email; optional name, status, createdAt, sections, editions as export writes them) as active; another tool\'s export (Mailchimp, Substack, Ghost, Buttondown, listmonk, Kit, …) as it is, whoever left there kept unsubscribed or bounced; never revives an address that left',
       },
       args: { file: { type: 'positional', description: 'CSV file', required: true }, ...storeArgs, ...choiceArgs },
-      run: (context) =>
-        withStore(context, async (store, io) => {
-          const path = context.args.file;
-          const input = createReadStream(path);
-          // Reading the first bytes, not only opening, so a folder (EISDIR) fails here as a usage error too.
-          const readable = new Promise<void>((resolve, reject) => {
-            input.once('readable', () => resolve());
-            input.once('error', (error) => reject(new UsageError(`cannot read ${path}: ${error.message} — check the file name`, { cause: error })));
-          });
-          await readable;
-          const { formatImportSummary, importSubscribers } = await import('../../subscribers/import.js');
-          const summary = await importSubscribers(store, input, {
+      async run(typed) {
+        const context = typed as unknown as CommandContext;
+        const io = ioOf(context);
+        const path = typed.args.file;
+        const input = createReadStream(path);
+        // Reading the first bytes, not only opening, so a folder (EISDIR) fails here as a usage error too.
+        const readable = new Promise<void>((resolve, reject) => {
+          input.once('readable', () => resolve());
+          input.once('error', (error) => reject(new UsageError(`cannot read ${path}: ${error.message} — check the file name`, { cause: error })));
+        });
+        await readable;
+        const [{ formatImportSummary, importSubscribers }, { openStore }] = await Promise.all([import('../../subscribers/import.js'), import('../../store/index.js')]);
+        // Opened at the first line to write: a refused file (its header unusable, every line rejected) leaves no database.
+        let store: Store | undefined;
+        try {
+          const summary = await importSubscribers(async () => (store ??= await openStore(optionsOf(context))), input, {
             path,
             now: new Date(),
             onProblem: (problem) => writeProblems(io, [problem]),
             onWarning: (warning) => writeWarnings(io, [warning]),
-            known: () => knownChoices(context),
+            known: () => knownChoices(typed),
           });
           io.stdout.write(`${formatImportSummary(summary)}\n`);
           return summary.rejected > 0 ? 2 : 0;
-        }),
+        } finally {
+          await store?.close();
+        }
+      },
     }),
     export: defineCommand({
       meta: { name: 'export', description: 'Export subscribers as CSV (email,name,status,createdAt,sections,editions) to FILE or stdout' },
