@@ -110,12 +110,12 @@ export async function buildSite(options: Pick<RuntimeOptions, 'contentDir' | 'ou
     const firstBuild = !rebuild && !existsSync(join(options.outDir, manifestFile));
     const pageThreads = firstBuild ? startPageThreads(published.length) : [];
     const facts = Promise.all([readImageFacts(options.contentDir, published, config.baseUrl), planImages(options.contentDir)]);
-    const [{ images, problems: imageProblems }, copies] = await facts.catch(endingOnError(pageThreads));
+    const [{ images, problems: imageProblems }, { copies, problems: copyProblems }] = await facts.catch(endingOnError(pageThreads));
     const beforeManifest = (rendered: readonly string[]): Promise<void> => checkStillHeld(held, options.outDir, rendered, hooks);
     const written = await writeSite(published, config, options.outDir, { copies, facts: { images }, now, templates, pageThreads, beforeManifest, stop: held.signal, keepPending: held.tookOver, previous });
     await saved;
     const sectionWarnings = await sectionSpellingWarnings(options.contentDir, groupSections(written.published));
-    return { ...written, config, problems: [...problems, ...imageProblems], warnings: config.locale.warnings, sectionWarnings, loaded: articles };
+    return { ...written, config, problems: [...problems, ...imageProblems, ...copyProblems], warnings: config.locale.warnings, sectionWarnings, loaded: articles };
   } finally {
     await held.release();
   }

@@ -9,22 +9,30 @@ import { InputError, type Problem } from '../errors.js';
 import { mapLimit } from '../files.js';
 import { imageTypeOf, type ImageFile } from '../feeds/item.js';
 import type { PlannedFile } from './plan.js';
+import { validateSvg } from './svg.js';
 
 const imageExtensions = /\.(avif|gif|ico|jpe?g|png|svg|webp)$/i;
+
+/** The copies of the images, and a problem for each one not published (see validateSvg). */
+export interface ImageCopies {
+  copies: PlannedFile<Promise<Buffer>>[];
+  problems: Problem[];
+}
 
 /**
  * Plans a copy of every image under `content/images/` (dotfiles skipped), keyed by its file's fingerprint as the article
  * cache reads it (inode, size, change and modification times, which a rewrite keeping size and mtime still changes);
- * an image whose times are too recent at `now` to vouch for its bytes gets a key no later build repeats.
+ * an image whose times are too recent at `now` to vouch for its bytes gets a key no later build repeats. An SVG that
+ * can run script is left out, with a problem.
  */
-export async function planImages(contentDir: string, now = Date.now()): Promise<PlannedFile<Promise<Buffer>>[]> {
+export async function planImages(contentDir: string, now = Date.now()): Promise<ImageCopies> {
   const root = join(contentDir, imagesDir);
   let entries: Dirent[];
   try {
     entries = await readdir(root, { recursive: true, withFileTypes: true });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    if (code === 'ENOENT') return [];
+    if (code === 'ENOENT') return { copies: [], problems: [] };
     throw new InputError('E_CONTENT', [{ path: root, message: `cannot read the images folder (${code})`, hint: 'make it a readable folder of image files' }], {
       cause: error,
     });
@@ -34,17 +42,18 @@ export async function planImages(contentDir: string, now = Date.now()): Promise<
     .map((entry) => join(entry.parentPath, entry.name))
     .filter((path) => !relative(root, path).split(sep).some((part) => part.startsWith('.')))
     .sort();
-  return Promise.all(
-    files.map(async (path) => {
-      const info = await stat(path);
-      return {
-        path: `${imagesDir}/${relative(root, path).split(sep).join('/')}`,
-        key: `image\0${fileFingerprint(info, now) ?? `unsettled at ${now}`}`,
-        render: () => readFile(path),
-        feedUrl: null,
-      };
-    }),
-  );
+  const planned = await mapLimit(files, 16, async (path): Promise<PlannedFile<Promise<Buffer>> | Problem> => {
+    const published = `${imagesDir}/${relative(root, path).split(sep).join('/')}`;
+    // Read now, every build: an SVG is a few kilobytes, and a site has few.
+    const problem = /\.svg$/i.test(path) ? validateSvg(await readFile(path, 'utf8'), published) : null;
+    if (problem) return problem;
+    const info = await stat(path);
+    return { path: published, key: `image\0${fileFingerprint(info, now) ?? `unsettled at ${now}`}`, render: () => readFile(path), feedUrl: null };
+  });
+  return {
+    copies: planned.filter((each): each is PlannedFile<Promise<Buffer>> => 'render' in each),
+    problems: planned.filter((each): each is Problem => !('render' in each)),
+  };
 }
 
 /** The local image files the articles show, by absolute URL, and a problem for each one that does not exist. */

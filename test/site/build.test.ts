@@ -397,6 +397,16 @@ describe('buildSite', () => {
     await expect(stat(join(out, 'images', 'notes.txt'))).rejects.toThrow();
 
     expect((await buildSite({ contentDir: content, outDir: out }, now)).written).toEqual([]);
+    // A script added to the SVG: it is taken off the site and reported, at every build until it is fixed.
+    await writeFile(join(content, 'images', 'maps', 'batken.svg'), '<svg xmlns="http://www.w3.org/2000/svg">\n<script>alert(document.cookie)</script>\n</svg>');
+    for (const build of [1, 2]) {
+      const scripted = await buildSite({ contentDir: content, outDir: out }, now);
+      expect(scripted.problems.map((p) => `${p.path}:${p.line ?? ''}`), `build ${build}`).toContain('images/maps/batken.svg:2');
+      await expect(stat(join(out, 'images', 'maps', 'batken.svg'))).rejects.toThrow();
+      expect(await readFile(join(out, 'images', 'chamber.jpg'))).toEqual(jpeg);
+    }
+    await writeFile(join(content, 'images', 'maps', 'batken.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
+    expect((await buildSite({ contentDir: content, outDir: out }, now)).written).toEqual(['images/maps/batken.svg']);
     await rm(join(content, 'images', 'maps'), { recursive: true });
     const third = await buildSite({ contentDir: content, outDir: out }, now);
     expect(third.removed).toEqual(['images/maps/batken.svg']);
