@@ -26,14 +26,19 @@ export interface LoadResult {
 export interface Holders {
   /** Each folder under `articles/` (its current slug's page, its id's folder), with the article that held it. */
   folders: ReadonlyMap<string, Holder>;
-  /** Each id the manifest records, with the file that last held it (null: not recorded, by an earlier Gazette). */
-  ids: ReadonlyMap<string, string | null>;
+  /** Each id the manifest records, with the article that held it. */
+  ids: ReadonlyMap<string, Holder>;
 }
 
-/** The article that held a folder: its id, and its file (null: not recorded). */
+/** An article of the last build, as its manifest records it. */
 export interface Holder {
   id: string;
+  /** Its URL's slug then. */
+  slug: string;
+  /** Its file (null: not recorded, by a Gazette before this release). */
   path: string | null;
+  /** The hash of its file then (null: not published then). */
+  hash: string | null;
 }
 
 /** Options of loadArticles. */
@@ -219,12 +224,12 @@ const foldersOf = (article: Article): string[] => (article.id === article.slug ?
  * the last build (by the manifest: a new file, even dated in the past, must not take a live article's URL), then the
  * earlier date, then the path.
  */
-const cameFirst = ({ folders }: Holders) => {
+const cameFirst = ({ folders }: Holders, holderOf: (id: string) => HeldBy) => {
   const held = (article: Article): boolean =>
     foldersOf(article).some((folder) => {
       const holder = folders.get(folder);
-      // Two names may make one id (see atOwnId): the manifest's file held it; without one recorded, either may have.
-      return holder?.id === article.id && (holder.path === null || sameName(holder.path, article.sourcePath));
+      const now = holder?.id === article.id ? holderOf(holder.id) : undefined;
+      return now !== undefined && now !== 'gone' && now.sourcePath === article.sourcePath;
     });
   const moved = (article: Article): boolean => article.formerSlug !== undefined;
   return (a: Article, b: Article): number =>
@@ -250,30 +255,65 @@ function atOwnId(article: Article): Article | null {
 /** The id a file name's own letters make (see atOwnId). */
 const ownId = (path: string): string => slugify(posix.parse(path).name);
 
-/** Whether two files are one article by their names, as ids see it: a file moved to another folder is the same one. */
-const sameName = (a: string, b: string): boolean => a === b || ownId(a) === ownId(b);
+/** What held an id in the last build, as this build finds it: an article of this build, a file gone since, or nothing known. */
+type HeldBy = Article | 'gone' | undefined;
 
 /**
- * Whether the manifest lets `article` have its id: not when it records it as another file's (a live article's, or one
- * deleted since, whose id the feeds and the digest's record of what it carried still hold).
+ * Which article of this build each id of the last one is (see LoadOptions.heldBy): the file the manifest records, or
+ * one of the same name in another folder once that file is gone (it moved); 'gone' when neither is there (its id
+ * stays another article's: the digest carried it, feed readers read it). A manifest of a Gazette before files were
+ * recorded names the article by its id and its bytes or URL; undefined when nothing does.
  */
-const mayHaveId = (article: Article, { ids }: Holders): boolean => {
-  const path = ids.get(article.id);
-  return path === undefined || path === null || sameName(path, article.sourcePath);
+function currentHolders(articles: readonly Article[], { ids }: Holders): (id: string) => HeldBy {
+  // Each made once, when first needed: the first article of each key (the articles come sorted by path).
+  const indexBy = (key: (article: Article) => string): Map<string, Article[]> => {
+    const index = new Map<string, Article[]>();
+    for (const article of articles) {
+      const same = index.get(key(article));
+      if (same) same.push(article);
+      else index.set(key(article), [article]);
+    }
+    return index;
+  };
+  let byPath: Map<string, Article[]> | undefined;
+  let byName: Map<string, Article[]> | undefined;
+  let byId: Map<string, Article[]> | undefined;
+  const found = new Map<string, HeldBy>();
+  const holderOf = (id: string): HeldBy => {
+    const holder = ids.get(id);
+    if (holder === undefined) return undefined;
+    if (holder.path === null) {
+      byId ??= indexBy((article) => article.id);
+      return byId.get(id)?.find((article) => article.hash === holder.hash || article.slug === holder.slug);
+    }
+    byPath ??= indexBy((article) => article.sourcePath);
+    byName ??= indexBy((article) => ownId(article.sourcePath));
+    return byPath.get(holder.path)?.[0] ?? byName.get(ownId(holder.path))?.[0] ?? 'gone';
+  };
+  return (id) => {
+    if (!found.has(id)) found.set(id, holderOf(id));
+    return found.get(id);
+  };
+}
+
+/** Whether `article` may have its id: no other article, of this build or gone, held it in the last one. */
+const mayHaveId = (article: Article, heldBy: (id: string) => HeldBy): boolean => {
+  const holder = heldBy(article.id);
+  return holder === undefined || (holder !== 'gone' && holder.sourcePath === article.sourcePath);
 };
 
 /**
  * The articles under the ids they keep: one whose name folds to another's id (see atOwnId) has its own letters' id
- * when it had it in the last build, or when the folded one is another file's; else the folded one, which the first of
- * the files that share it keeps (see rejectDuplicateSlugs). An id, once published, never moves to another file.
+ * when it had it in the last build, or when another article (of this build or gone) holds the folded one; else the
+ * folded one, which the first of the files that share it keeps (see rejectDuplicateSlugs).
  */
-function withIdsHeld(articles: readonly Article[], heldBy: () => Holders): Article[] {
+function withIdsHeld(articles: readonly Article[], heldBy: () => (id: string) => HeldBy): Article[] {
   return articles.map((article) => {
     const own = atOwnId(article);
     if (own === null) return article;
-    const holders = heldBy();
-    const ownHolder = holders.ids.get(own.id);
-    return (typeof ownHolder === 'string' && sameName(ownHolder, article.sourcePath)) || !mayHaveId(article, holders) ? own : article;
+    const holderOf = heldBy();
+    const ownHolder = holderOf(own.id);
+    return (ownHolder !== undefined && ownHolder !== 'gone' && ownHolder.sourcePath === article.sourcePath) || !mayHaveId(article, holderOf) ? own : article;
   });
 }
 
@@ -313,7 +353,9 @@ function rejectDuplicateSlugs(given: readonly Article[], readHolders: () => Hold
   // Read once, and only when asked: most builds have no clash and no name past ASCII.
   let read: Holders | undefined;
   const heldBy = (): Holders => (read ??= readHolders());
-  const articles = withIdsHeld(given, heldBy);
+  let holders: ((id: string) => HeldBy) | undefined;
+  const held = (): ((id: string) => HeldBy) => (holders ??= currentHolders(given, heldBy()));
+  const articles = withIdsHeld(given, held);
   const taken = new Set<string>();
   // Nearly every build has no clash: one pass finds that, and only a clash sorts the articles.
   const clash = articles.some((article) => foldersOf(article).some((folder) => taken.size === taken.add(folder).size));
@@ -326,15 +368,14 @@ function rejectDuplicateSlugs(given: readonly Article[], readHolders: () => Hold
       const owner = owners.get(folder);
       return owner ? [clashProblem(article, folder, owner)] : [];
     });
-  const holders = heldBy();
-  for (const article of [...articles].sort(cameFirst(holders))) {
+  for (const article of [...articles].sort(cameFirst(heldBy(), held()))) {
     const clashes = clashesOf(article);
     // A clash is settled, where it can be, by the URL the article had (its İ), or by the id its own letters make.
     const own = clashes.length === 0 ? null : atOwnId(article);
     const placed =
       clashes.length === 0
         ? article
-        : ([atFormerSlug(article), own !== null && mayHaveId(own, holders) ? own : null].find((other) => other !== null && clashesOf(other).length === 0) ?? null);
+        : ([atFormerSlug(article), own !== null && mayHaveId(own, held()) ? own : null].find((other) => other !== null && clashesOf(other).length === 0) ?? null);
     if (placed === null) {
       problems.push(...clashes);
       continue;

@@ -19,7 +19,7 @@ import { loadSiteTemplates, type SiteTemplates } from './templates.js';
 import { endingOnError, startWorkers } from '../threads.js';
 import { groupSections, sectionDir, sectionsMerged, sectionsSpelledAlike, type Section } from './layout.js';
 import { lockOutDir, type LockHooks, type OutDirLock } from './lock.js';
-import { addPending, manifestFile, publishedHash, readManifest, siteKey, startPageThreads, urlHolders, writeSite, type WriteResult } from './write.js';
+import { addPending, manifestFile, publishedHashes, readManifest, siteKey, startPageThreads, urlHolders, writeSite, type WriteResult } from './write.js';
 
 /** The folder of the parsed articles of the last build, beside its manifest in the output folder (hidden: never served). */
 export const articleCacheDir = '.gazette-cache';
@@ -100,7 +100,8 @@ export async function buildSite(options: Pick<RuntimeOptions, 'contentDir' | 'ou
     const parseOptions = parseOptionsOf(config);
     const previous = readManifest(options.outDir);
     const heldBy = (): Holders => urlHolders(previous);
-    const wasPublished = (article: Article): boolean => publishedHash(previous, article.id) === article.hash;
+    const publishedHash = publishedHashes(previous);
+    const wasPublished = (article: Article): boolean => publishedHash(article) === article.hash;
     const { articles, problems } = await loadArticles(options.contentDir, parseOptions, { cache, listing, parseThreads: await threads, heldBy, wasPublished });
     // Written while the pages are (a shard a turn): the cache already holds what it will keep.
     const saved = cache.save().then(() => site.save());

@@ -120,8 +120,8 @@ interface ArticleRecord {
   /** Every slug its page has had (its URLs are `articles/<slug>/`), oldest first, the current one last: their folders redirect to it. */
   slugs?: string[];
   /**
-   * The file that held the id when a build last published it, kept once the file is gone: an id names one article for
-   * good, in feeds and in the digest's record of what it carried (absent in manifests of Gazette before this release).
+   * The file that held the id when a build last published it, kept once the file is gone: of two file names that make
+   * one id, the one that keeps it, and no other name takes it later (absent in manifests of Gazette before this release).
    */
   path?: string;
 }
@@ -129,28 +129,37 @@ interface ArticleRecord {
 type Records = Record<string, Partial<ArticleRecord> | null>;
 
 /**
- * Which article held each folder under `articles/` in the last build, and which file each id: a URL two files ask for
- * stays with the article that held it, and an id with the file that had it (see loadArticles).
+ * Which article held each folder under `articles/` in the last build, and each id: a URL two files ask for stays with
+ * the article that held it, and an id two file names make with the file that had it (see loadArticles).
  */
 export function urlHolders(manifest: Manifest | null): Holders {
   const folders = new Map<string, Holder>();
-  const ids = new Map<string, string | null>();
+  const ids = new Map<string, Holder>();
   for (const [id, record] of Object.entries(recordsOf(manifest))) {
-    const { slugs, path } = record ?? {};
+    const { slugs, path, hash } = record ?? {};
     const current = Array.isArray(slugs) ? slugs.at(-1) : undefined;
-    const holder = { id, path: typeof path === 'string' ? path : null };
-    folders.set(typeof current === 'string' ? current : id, holder);
+    const slug = typeof current === 'string' ? current : id;
+    const holder = { id, slug, path: typeof path === 'string' ? path : null, hash: typeof hash === 'string' ? hash : null };
+    folders.set(slug, holder);
     if (!folders.has(id)) folders.set(id, holder);
-    ids.set(id, holder.path);
+    ids.set(id, holder);
   }
   return { folders, ids };
 }
 
-/** The hash of the article `id` as the build that wrote `manifest` published it, or undefined (not published then). */
-export function publishedHash(manifest: Manifest | null, id: string): string | undefined {
+/**
+ * The hash of each article as the build that wrote `manifest` published it, or undefined (not published then): by its
+ * file when the manifest records files (an id may be another than the one its file name folds to), else by its id.
+ */
+export function publishedHashes(manifest: Manifest | null): (article: Pick<Article, 'id' | 'sourcePath'>) => string | undefined {
   const records = recordsOf(manifest);
-  const hash = Object.hasOwn(records, id) ? records[id]?.hash : undefined;
-  return typeof hash === 'string' ? hash : undefined;
+  let byPath: Map<string, string> | undefined;
+  return (article) => {
+    byPath ??= new Map(Object.values(records).flatMap((record) => (typeof record?.path === 'string' && typeof record.hash === 'string' ? [[record.path, record.hash]] : [])));
+    if (byPath.size > 0) return byPath.get(article.sourcePath);
+    const hash = Object.hasOwn(records, article.id) ? records[article.id]?.hash : undefined;
+    return typeof hash === 'string' ? hash : undefined;
+  };
 }
 
 /** The records of a manifest as read: a file anyone can edit, so every part is checked where it is used. */
@@ -400,7 +409,7 @@ async function writeFiles(published: readonly Article[], config: SiteConfig, out
     if (!Object.hasOwn(files, path) && isOurs(path) && (await removeWithEmptyParents(outDir, path))) removed.push(path);
   }
   const articles: Record<string, ArticleRecord> = dated.dates;
-  // An id not published now (its file deleted, a draft again) keeps the file that had it, so no other file takes it.
+  // An id not published now (its file deleted, a draft again) keeps the file that had it (see loadArticles).
   for (const [id, record] of Object.entries(records)) {
     if (!Object.hasOwn(articles, id) && typeof record?.path === 'string') articles[id] = { path: record.path };
   }

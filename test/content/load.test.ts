@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { formatProblem, InputError } from '../../src/errors.js';
-import { listArticleFiles, loadArticles } from '../../src/content/load.js';
+import { listArticleFiles, loadArticles, type Holder, type Holders } from '../../src/content/load.js';
 import { startParseThread } from '../../src/content/parse-pool.js';
 import { MAX_ARTICLE_BYTES } from '../../src/content/parsing.js';
 import { statFingerprint } from '../../src/content/read.js';
@@ -194,29 +194,46 @@ describe('loadArticles', () => {
     ]);
   });
 
-  it('never gives an id the last build recorded as another file\'s, live or deleted, and keeps each file\'s own', async () => {
+  it('keeps each id with the file the last build recorded, or a file of its name moved, and never gives it another name', async () => {
     await write({ '2026-11-24-выборы.md': markdown('Выборы', '2026-11-24'), '2026-11-24-спорт.md': markdown('Спорт', '2026-11-24') });
-    const ids = async (recorded: Record<string, string | null>): Promise<string[][]> => {
-      const holders = { folders: new Map(Object.keys(recorded).map((id) => [id, { id, path: recorded[id] ?? null }])), ids: new Map(Object.entries(recorded)) };
-      const { articles, problems } = await loadArticles(dir, options, { heldBy: () => holders });
-      expect(problems).toEqual([]);
-      return articles.map((article) => [article.sourcePath, article.id]);
+    const load = async (recorded: Record<string, Partial<Holder>>): Promise<{ ids: string[][]; problems: string[] }> => {
+      const holders = Object.entries(recorded).map(([id, holder]): Holder => ({ id, slug: id, path: null, hash: null, ...holder }));
+      const heldBy = (): Holders => ({ folders: new Map(holders.map((holder) => [holder.slug, holder])), ids: new Map(holders.map((holder) => [holder.id, holder])) });
+      const { articles, problems } = await loadArticles(dir, options, { heldBy });
+      return { ids: articles.map((article) => [article.sourcePath, article.id]), problems: problems.map((p) => `${p.path}: ${p.message}`) };
     };
-    // спорт published alone first, under the folded id: выборы, new, comes before it by path yet takes its own.
-    expect(await ids({ '2026-11-24': 'news/2026-11-24-спорт.md' })).toEqual([
+    const ids = async (recorded: Record<string, Partial<Holder>>): Promise<string[][]> => {
+      const { ids, problems } = await load(recorded);
+      expect(problems).toEqual([]);
+      return ids;
+    };
+    const sportHolds = [
       ['2026-11-24-выборы.md', '2026-11-24-выборы'],
       ['2026-11-24-спорт.md', '2026-11-24'],
-    ]);
-    // Each keeps the id it had, whichever file is gone: the folded one is the deleted file's (the digest carried it).
-    await rm(join(dir, '2026-11-24-спорт.md'));
-    expect(await ids({ '2026-11-24': '2026-11-24-спорт.md', '2026-11-24-выборы': '2026-11-24-выборы.md' })).toEqual([['2026-11-24-выборы.md', '2026-11-24-выборы']]);
-    expect(await ids({ '2026-11-24': '2026-11-24-спорт.md' })).toEqual([['2026-11-24-выборы.md', '2026-11-24-выборы']]);
-    // A manifest of an earlier Gazette names no file: the one that came first keeps the folded id, as it did then.
-    await write({ '2026-11-24-спорт.md': markdown('Спорт', '2026-11-24') });
-    expect(await ids({ '2026-11-24': null })).toEqual([
+    ];
+    // спорт published alone first, under the folded id: выборы, new, sorts first yet takes its own letters' id.
+    expect(await ids({ '2026-11-24': { path: '2026-11-24-спорт.md', slug: '2026-11-24-спорт' } })).toEqual(sportHolds);
+    // A manifest of a Gazette before files were recorded: the article is known by its URL (or its bytes).
+    expect(await ids({ '2026-11-24': { slug: '2026-11-24-спорт' } })).toEqual(sportHolds);
+    // When nothing tells, the first file (the earlier date, then the path) keeps the folded id.
+    expect(await ids({ '2026-11-24': { hash: 'of another text' } })).toEqual([
       ['2026-11-24-выборы.md', '2026-11-24'],
       ['2026-11-24-спорт.md', '2026-11-24-спорт'],
     ]);
+    // Moved to another folder, спорт is the article it was: its id goes with it.
+    expect(await ids({ '2026-11-24': { path: 'news/2026-11-24-спорт.md' } })).toEqual(sportHolds);
+    // A file of its name in another folder beside it is another file, which its id does not go to.
+    await write({ 'more/2026-11-24-спорт.md': markdown('Спорт, ещё', '2026-11-20') });
+    expect(await load({ '2026-11-24': { path: '2026-11-24-спорт.md', slug: '2026-11-24-спорт' } })).toEqual({
+      ids: sportHolds,
+      problems: ['more/2026-11-24-спорт.md: the URL articles/2026-11-24-спорт/ is already the URL of 2026-11-24-спорт.md, which came first and keeps it'],
+    });
+    await rm(join(dir, 'more'), { recursive: true });
+    // Deleted, спорт keeps its id: another name never takes it (the digest carried it; feed readers read it).
+    await rm(join(dir, '2026-11-24-спорт.md'));
+    expect(await ids({ '2026-11-24': { path: '2026-11-24-спорт.md' } })).toEqual([['2026-11-24-выборы.md', '2026-11-24-выборы']]);
+    // Nor does it take it back when выборы, which had its own, is the only one left.
+    expect(await ids({ '2026-11-24-выборы': { path: '2026-11-24-выборы.md' } })).toEqual([['2026-11-24-выборы.md', '2026-11-24-выборы']]);
   });
 
   it('gives the same result on every run', async () => {

@@ -177,6 +177,26 @@ describe('buildSite', () => {
     // Back, even in another folder, спорт is the article it was.
     await writeFile(join(content, 'local', '2026-11-24-спорт.md'), story('Спорт'));
     expect(await ids()).toEqual([['2026-11-24-выборы.md', '2026-11-24-выборы'], ['2026-11-24-أخبار.md', '2026-11-24-أخبار'], ['local/2026-11-24-спорт.md', '2026-11-24']]);
+    // A mistyped date in a correction keeps the last published version under its own letters' id.
+    await writeFile(join(content, '2026-11-24-выборы.md'), markdown({ title: 'Выборы', date: '2026-13-45' }, 'Corrected.'));
+    const corrected = await buildSite({ contentDir: content, outDir: out }, at);
+    expect(corrected.problems.map((p) => `${p.path}: ${p.message}`)).toContainEqual(expect.stringMatching(/^2026-11-24-выборы\.md: .*\(the version the last build published stays until this is fixed\)$/));
+    expect(corrected.published.map((a) => a.id)).toContain('2026-11-24-выборы');
+  });
+
+  it('keeps the folded id with the article an earlier Gazette published under it, when a name that folds alike comes', async () => {
+    const at = new Date('2026-11-25T00:00:00Z');
+    await writeFile(join(content, '2026-11-24-спорт.md'), markdown({ title: 'Спорт', date: '2026-11-24' }, 'Спорт.'));
+    await buildSite({ contentDir: content, outDir: out }, at);
+    // What a Gazette before this release wrote: no file in the records.
+    const manifest = JSON.parse(await readFile(join(out, manifestFile), 'utf8')) as { articles: Record<string, { path?: string }> };
+    for (const record of Object.values(manifest.articles)) delete record.path;
+    await writeFile(join(out, manifestFile), JSON.stringify(manifest));
+    await writeFile(join(content, '2026-11-24-выборы.md'), markdown({ title: 'Выборы', date: '2026-11-24' }, 'Выборы.'));
+    const result = await buildSite({ contentDir: content, outDir: out }, at);
+    expect(result.published.filter((a) => a.sourcePath.startsWith('2026')).map((a) => [a.sourcePath, a.id])).toEqual(
+      expect.arrayContaining([['2026-11-24-спорт.md', '2026-11-24'], ['2026-11-24-выборы.md', '2026-11-24-выборы']]),
+    );
   });
 
   it('says nothing of waiting when no other build holds the folder', async () => {
