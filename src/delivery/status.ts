@@ -12,6 +12,7 @@ const noSuchMailbox = new RegExp(
     "does not exist|doesn't exist|no such (user|mailbox|recipient)|user unknown|unknown user|user not found|address not found",
     "(doesn't|does not) have an? [\\w.]* ?account|mailbox (is )?(unavailable|not found|disabled|frozen)|account (has been |is )?(disabled|locked)|disabled recipient",
     'invalid (recipient|mailbox)|recipient name is not recognized|not listed in (the )?(domino directory|public name & address book)|no valid recipients',
+    'invalid final delivery userid',
   ].join('|'),
   'i',
 );
@@ -21,7 +22,7 @@ const noSuchMailbox = new RegExp(
  * generic 5.0.0, 5.4.4 and Microsoft's 5.4.310): a HELO name or a sender's domain not found come under 5.5.x and 5.7.x.
  */
 const noSuchDomain =
-  /no such domain|invalid domain|host or domain name not found|domain name not found|host not found|unknown host|host unknown|unrouteable address|no mx record|couldn't find a mail exchanger|non-?existent domain/i;
+  /no such domain|invalid domain|host or domain name not found|domain name not found|host not found|dns lookup failure: host \S+ not found|unknown host|host unknown|unrouteable address|no mx record|couldn't find a mail exchanger|non-?existent domain|illegal host\/domain name|host does not accept mail/i;
 
 /**
  * What a server says when it refuses our sender, our server or the message, or puts it off: a blocklist, a rate, a
@@ -66,6 +67,8 @@ export function isBadAddress({ status, words, rcptCode = null }: Refusal): boole
   if (status === '5.4.1' && /recipient address rejected/i.test(words)) return true;
   // Postfix says a domain with no DNS `5.4.4 Host or domain name not found`, Microsoft 365 `5.4.310 DNS domain … does not exist`.
   if (status === '5.4.4' || status === '5.4.310') return noSuchDomain.test(words) || noSuchMailbox.test(words);
+  // sendmail's null MX (RFC 7505) of the reader's domain; a sender's null MX says `Sender address` (refused above).
+  if (status === '5.7.27') return /host does not accept mail/i.test(words);
   // Codes that servers give a missing mailbox too, by the words: Outlook.com answers `550 5.5.0 … mailbox unavailable`,
   // others `5.3.0 No such user here` or, against RFC 3463 (an authenticated sender's account), `5.7.13 Disabled recipient address`.
   return ['5.3.0', '5.4.1', '5.5.0', '5.7.13'].includes(status) && noSuchMailbox.test(words);

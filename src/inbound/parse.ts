@@ -121,15 +121,21 @@ function verdictOf(action: string, status: string | null, diagnostic: string): D
   return action === 'failed' ? 'permanent' : 'transient';
 }
 
-/** The verdict of a standard DSN from its message/delivery-status part, or null when it has no usable recipient group. */
-function readDeliveryStatus(text: string): Omit<DsnReport, 'kind' | keyof Common> | null {
+/**
+ * The verdict of a standard DSN from its message/delivery-status part, or null when it has no usable recipient group.
+ * Without a Diagnostic-Code, a code that is not permanent alone is judged by the Status comment and `notice`.
+ */
+function readDeliveryStatus(text: string, notice: string): Omit<DsnReport, 'kind' | keyof Common> | null {
   const recipients = parseFieldGroups(text).filter((g) => g.has('action') && (g.has('final-recipient') || g.has('original-recipient')));
   const chosen = recipients.find((g) => g.get('action')?.toLowerCase() === 'failed') ?? recipients[0];
   if (!chosen) return null;
   const action = (chosen.get('action') ?? '').toLowerCase().split(/\s/)[0] ?? '';
   const status = statusPattern.exec(chosen.get('status') ?? '')?.[0] ?? null;
+  const diagnostic = chosen.get('diagnostic-code');
+  const verdict = verdictOf(action, status, diagnostic ?? '');
+  const comment = /\((.*)\)/.exec(chosen.get('status') ?? '')?.[1] ?? '';
   return {
-    verdict: verdictOf(action, status, chosen.get('diagnostic-code') ?? ''),
+    verdict: diagnostic === undefined && verdict === 'transient' ? verdictOf(action, status, `${comment}\n${notice}`) : verdict,
     status,
     diagnostic: clean(chosen.get('diagnostic-code')?.replace(/^[\w-]+;\s*/, '')),
     recipient: addressField(chosen.get('final-recipient') ?? chosen.get('original-recipient')),
@@ -159,6 +165,13 @@ function startsQuote(line: string): boolean {
     /^(-+ ?(original message|this is a copy of the message|below this line is a copy of the message|the header of the original message is following|unsent message follows)|original message follows)/i.test(line.trim()) ||
     /^(return-path|received):/i.test(line)
   );
+}
+
+/** The report's own words: its text part up to the quoted original message (see startsQuote). */
+function reportWords(email: Email): string {
+  const lines = (email.text ?? '').split(/\r?\n/);
+  const quoted = lines.findIndex(startsQuote);
+  return (quoted === -1 ? lines : lines.slice(0, quoted)).join('\n');
 }
 
 /** The SMTP command a reply answered, as a bounce says it on its line or the lines around: Exim's `after RCPT TO:` (`after pipelined RCPT TO:`), Postfix's `(in reply to RCPT TO command)`, sendmail's `>>> MAIL From:`. */
@@ -207,8 +220,10 @@ function guessBounce(email: Email): Omit<DsnReport, 'kind' | keyof Common> {
     const [, klass, rest] = replyCode.exec(line) ?? [];
     const status = enhanced !== -1 ? (enhancedCode.exec(line)?.[0] ?? null) : klass ? `${klass}.0.0` : null;
     const rcptCode = command === 'recipient' && klass ? Number(`${klass}${rest}`) : null;
-    const permanent = command !== 'sender' && status !== null && status.startsWith('5') && isBadAddress({ status: enhanced !== -1 ? status : null, words: line, rcptCode });
-    return { verdict: permanent ? 'permanent' : 'transient', status, diagnostic: clean(line), recipient, standard: false };
+    // A line of nothing but a code (qmail's `. (#5.5.0)`) is judged with the reply on the line before it.
+    const words = /^[\s.]*\(?#?[45]\.\d{1,3}\.\d{1,3}\)?\s*$/.test(line) ? `${report[coded - 1] ?? ''}\n${line}` : line;
+    const permanent = command !== 'sender' && status !== null && status.startsWith('5') && isBadAddress({ status: enhanced !== -1 ? status : null, words, rcptCode });
+    return { verdict: permanent ? 'permanent' : 'transient', status, diagnostic: clean(words), recipient, standard: false };
   }
   // Nothing coded: the report's own words (never the quoted digest's: an article may say "does not exist").
   const permanent = isBadAddress({ status: null, words: report.join('\n') });
@@ -306,7 +321,7 @@ export async function parseInboundMessage(raw: Buffer | string, addressedTo: 'bo
     return { kind: 'unknown', reason: `feedback report of type "${feedbackType || 'missing'}" is not a complaint`, id, references };
   }
   if (type === 'delivery-status' || type === 'global-delivery-status') {
-    const status = readDeliveryStatus(attachmentText(email, ['message/delivery-status', 'message/global-delivery-status']) ?? '');
+    const status = readDeliveryStatus(attachmentText(email, ['message/delivery-status', 'message/global-delivery-status']) ?? '', reportWords(email));
     if (status) return { kind: 'dsn', ...status, id, references };
   }
   // Postfix, Gmail and Exim mark their bounces `Auto-Submitted: auto-replied` too: a bounce is not an out-of-office.

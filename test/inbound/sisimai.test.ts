@@ -25,6 +25,9 @@ const permanent = {
     ...['lhost-outlook-08', 'rhost-outlook-08', 'lhost-sendmail-46', 'rhost-franceptt-02', 'lhost-x3-01', 'lhost-x3-03'],
     ...['lhost-dragonfly-21', 'lhost-dragonfly-27', 'lhost-sendmail-35', 'lhost-v5sendmail-02', 'lhost-v5sendmail-04'],
   ],
+  'a missing mailbox or domain said only in the report\'s text, the Status comment or the line before qmail\'s code': [
+    ...['rfc3464-65', 'lhost-messagingserver-05', 'lhost-qmail-01', 'lhost-imailserver-03', 'lhost-dragonfly-04', 'lhost-sendmail-57', 'lhost-ezweb-02'],
+  ],
   'a hard bounce of every other server': [
     ...['lhost-activehunter-01', 'lhost-amavis-01', 'lhost-amazonses-05', 'lhost-amazonworkmail-01', 'lhost-courier-01', 'lhost-dragonfly-09'],
     ...['lhost-exchange2007-01', 'lhost-exim-02', 'lhost-ezweb-04', 'lhost-gmail-01', 'lhost-gmx-02', 'lhost-mailru-01', 'lhost-mcafee-02'],
