@@ -149,6 +149,8 @@ export const siteConfigSchema = z.strictObject({
   feeds: z
     .strictObject({
       limit: z.int().min(1).max(1000).default(50),
+      /** The most bytes a feed file may have: the oldest of its `limit` articles are left out to stay under it (one article always stays). */
+      maxBytes: z.int().min(100_000).max(100_000_000).default(4_000_000),
       websubHub: httpUrl.nullable().default(null),
       /** Optional cron schedule that rebuilds feeds and pages without sending mail. */
       schedule: cronExpression.nullable().default(null),

@@ -5,7 +5,7 @@ import { lastModified, type Article } from '../content/article.js';
 import { cleanLine } from '../content/text.js';
 import { absoluteUrl } from '../content/url.js';
 import { toFeedItem, type FeedAuthor, type FeedChannel, type FeedItem, type ImageFile } from '../feeds/item.js';
-import { renderFeeds } from '../feeds/render.js';
+import { renderFeeds, type RenderedFeeds } from '../feeds/render.js';
 import {
   articleDir,
   articleIdUrl,
@@ -104,27 +104,51 @@ function imageKey(articles: readonly Article[], images: ReadonlyMap<string, Imag
   return articles.map((a) => JSON.stringify(images.get(a.image?.url ?? '') ?? null)).join(',');
 }
 
+/** What the feeds of every folder share. */
+interface FeedContext {
+  itemOf: (article: Article) => FeedItem;
+  baseUrl: string;
+  images: ReadonlyMap<string, ImageFile>;
+  now: Date | null;
+  /** The most bytes a feed file may have (`feeds.maxBytes`). */
+  maxBytes: number;
+  keys: PlanKeys;
+}
+
+/**
+ * The three feeds of the newest `articles`, as many as fit in `maxBytes` in every format (one at least): long bodies in
+ * full would else make a feed that readers and validators refuse (49 articles of 200 KB made 10.7 MB). The same items
+ * in all three.
+ */
+function renderFeedsWithin(articles: readonly Article[], itemOf: (article: Article) => FeedItem, channel: Omit<FeedChannel, 'updated'>, maxBytes: number): RenderedFeeds {
+  const items = articles.map(itemOf);
+  const render = (count: number): RenderedFeeds => {
+    const shown = articles.slice(0, count);
+    // Dates come from the items, never the clock: same content, same bytes (and ETag). An empty feed has none.
+    const newest = Math.max(...shown.map((article) => lastModified(article).getTime()));
+    return renderFeeds(items.slice(0, count), { ...channel, updated: shown.length > 0 ? new Date(newest) : null });
+  };
+  const fits = (feeds: RenderedFeeds): boolean => Object.values(feeds).every((text) => Buffer.byteLength(text) <= maxBytes);
+  const all = render(articles.length);
+  if (articles.length <= 1 || fits(all)) return all;
+  // The most items that fit, by halves: a handful of renders, and only for a feed over its budget.
+  let [low, high] = [1, articles.length - 1];
+  while (low < high) {
+    const middle = Math.ceil((low + high) / 2);
+    if (fits(render(middle))) low = middle;
+    else high = middle - 1;
+  }
+  return render(low);
+}
+
 /** The feeds of one folder (`''` for the site, `sections/<slug>/` for a section) as planned files. */
-function feedFilesOf(
-  dir: string,
-  channel: Omit<FeedChannel, 'selfUrls' | 'updated' | 'builtAt'>,
-  articles: readonly Article[],
-  itemOf: (article: Article) => FeedItem,
-  baseUrl: string,
-  images: ReadonlyMap<string, ImageFile>,
-  now: Date | null,
-  keys: PlanKeys,
-): PlannedFile[] {
+function feedFilesOf(dir: string, channel: Omit<FeedChannel, 'selfUrls' | 'updated' | 'builtAt'>, articles: readonly Article[], context: FeedContext): PlannedFile[] {
+  const { baseUrl, images, keys } = context;
   const selfUrls = { rss: urlOf(baseUrl, dir + feedFiles.rss), atom: urlOf(baseUrl, dir + feedFiles.atom), json: urlOf(baseUrl, dir + feedFiles.json) };
   const key = keys.of(articles, 'feed', channel.title, channel.description, imageKey(articles, images));
-  let rendered: ReturnType<typeof renderFeeds> | undefined;
+  let rendered: RenderedFeeds | undefined;
   const render = (format: FeedFormat) => (): string => {
-    if (!rendered) {
-      const items = articles.map(itemOf);
-      // Dates come from the items, never the clock: same content, same bytes (and ETag). An empty feed has none.
-      const newest = Math.max(...articles.map((article) => lastModified(article).getTime()));
-      rendered = renderFeeds(items, { ...channel, selfUrls, updated: articles.length > 0 ? new Date(newest) : null, builtAt: now });
-    }
+    rendered ??= renderFeedsWithin(articles, context.itemOf, { ...channel, selfUrls, builtAt: context.now }, context.maxBytes);
     return rendered[format];
   };
   return (Object.keys(feedFiles) as FeedFormat[]).map((format) => ({ path: dir + feedFiles[format], key, render: render(format), feedUrl: selfUrls[format] }));
@@ -174,6 +198,7 @@ export function planSite(published: readonly Article[], config: SiteConfig, temp
   const description = cleanLine(config.description) || title;
   const icon = config.feeds.icon === null ? null : absoluteUrl(config.feeds.icon, config.baseUrl);
   const common = { language: config.language, author: siteAuthor, websubHub: config.feeds.websubHub, icon };
+  const feedContext: FeedContext = { itemOf, baseUrl: config.baseUrl, images, now: facts.now ?? null, maxBytes: config.feeds.maxBytes, keys };
   // Every list page shows the section navigation: a new or renamed section changes them all.
   const nav = sections.map((s) => `${s.slug}\0${s.label}`).join('\0');
 
@@ -191,7 +216,7 @@ export function planSite(published: readonly Article[], config: SiteConfig, temp
       render: () => renderIndexPage(page, sections, config, templates),
       feedUrl: null,
     })),
-    ...feedFilesOf('', { ...common, title, description, homeUrl: `${config.baseUrl}/` }, articles.slice(0, limit), itemOf, config.baseUrl, images, facts.now ?? null, keys),
+    ...feedFilesOf('', { ...common, title, description, homeUrl: `${config.baseUrl}/` }, articles.slice(0, limit), feedContext),
   ];
   const sectionFeeds = new Map<string, PlannedFile[]>();
   const sectionPages = new Map<string, number>();
@@ -202,11 +227,7 @@ export function planSite(published: readonly Article[], config: SiteConfig, temp
       dir,
       { ...common, title: `${title} — ${label}`, description: `${label}: ${description}`, homeUrl: urlOf(config.baseUrl, dir) },
       section.articles.slice(0, limit),
-      itemOf,
-      config.baseUrl,
-      images,
-      facts.now ?? null,
-      keys,
+      feedContext,
     );
     sectionFeeds.set(section.slug, feeds);
     const pages = paginate(section.articles);

@@ -149,3 +149,39 @@ describe('feed ids', () => {
     expect(new Set(ids).size).toBe(1000);
   });
 });
+
+describe('feed size', () => {
+  const long = (i: number): string => `<p>${`Paragraph ${i} of a long report. `.repeat(1500)}</p>`;
+  const itemIds = (site: ReturnType<typeof planSite>): string[][] => {
+    const rss = childOf(parseXml(file('feed.xml', site)), ns.none, 'channel');
+    const atom = parseXml(file('atom.xml', site));
+    const json = JSON.parse(file('feed.json', site)) as { items: { id: string }[] };
+    return [
+      childrenOf(rss, ns.none, 'item').map((item) => childOf(item, ns.none, 'guid').text),
+      childrenOf(atom, ns.atom, 'entry').map((entry) => childOf(entry, ns.atom, 'id').text),
+      json.items.map((item) => item.id),
+    ];
+  };
+
+  it('leaves out the oldest articles a feed cannot hold within feeds.maxBytes, the same in all three formats', () => {
+    const articles = makeArticles(20).map((article, i) => ({ ...article, html: long(i) }));
+    const site = planSite(articles, makeSiteConfig({ feeds: { maxBytes: 300_000 } }), templates);
+    const [rss = [], atom, json] = itemIds(site);
+    expect(rss.length).toBeGreaterThan(1);
+    expect(rss.length).toBeLessThan(20);
+    expect(atom).toEqual(rss);
+    expect(json).toEqual(rss);
+    expect(rss[0]).toBe(`${base}/articles/article-00000/`);
+    for (const name of ['feed.xml', 'atom.xml', 'feed.json']) expect(Buffer.byteLength(file(name, site)), name).toBeLessThanOrEqual(300_000);
+    // One more would not fit: the feed holds as many as it can.
+    const more = planSite(articles.slice(0, rss.length + 1), makeSiteConfig({ feeds: { maxBytes: 10_000_000 } }), templates);
+    expect(Math.max(...['feed.xml', 'atom.xml', 'feed.json'].map((name) => Buffer.byteLength(file(name, more))))).toBeGreaterThan(300_000);
+  });
+
+  it('keeps the newest article even when it alone is over the budget, and leaves a feed under it as it was', () => {
+    const huge = makeArticles(3).map((article, i) => ({ ...article, html: long(i).repeat(3) }));
+    expect(itemIds(planSite(huge, makeSiteConfig({ feeds: { maxBytes: 100_000 } }), templates))[0]).toEqual([`${base}/articles/article-00000/`]);
+    const unbounded = planSite(makeArticles(25), makeSiteConfig({ feeds: { websubHub: hub, limit: 10, maxBytes: 100_000_000 } }), templates);
+    for (const name of ['feed.xml', 'atom.xml', 'feed.json']) expect(file(name, unbounded), name).toBe(file(name));
+  });
+});
