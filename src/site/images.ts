@@ -44,11 +44,12 @@ export async function planImages(contentDir: string, now = Date.now()): Promise<
     .sort();
   const planned = await mapLimit(files, 16, async (path): Promise<PlannedFile<Promise<Buffer>> | Problem> => {
     const published = `${imagesDir}/${relative(root, path).split(sep).join('/')}`;
-    // Read now, every build: an SVG is a few kilobytes, and a site has few.
-    const problem = /\.svg$/i.test(path) ? validateSvg(await readFile(path, 'utf8'), published) : null;
-    if (problem) return problem;
     const info = await stat(path);
-    return { path: published, key: `image\0${fileFingerprint(info, now) ?? `unsettled at ${now}`}`, render: () => readFile(path), feedUrl: null };
+    const key = `image\0${fileFingerprint(info, now) ?? `unsettled at ${now}`}`;
+    if (!/\.svg$/i.test(path)) return { path: published, key, render: () => readFile(path), feedUrl: null };
+    // Read now, every build (an SVG is a few kilobytes, and a site has few), and published as checked: the file may change meanwhile.
+    const bytes = await readFile(path);
+    return validateSvg(bytes, published) ?? { path: published, key, render: () => Promise.resolve(bytes), feedUrl: null };
   });
   return {
     copies: planned.filter((each): each is PlannedFile<Promise<Buffer>> => 'render' in each),
