@@ -224,12 +224,11 @@ const foldersOf = (article: Article): string[] => (article.id === article.slug ?
  * the last build (by the manifest: a new file, even dated in the past, must not take a live article's URL), then the
  * earlier date, then the path.
  */
-const cameFirst = ({ folders }: Holders, holderOf: (id: string) => HeldBy) => {
+const cameFirst = ({ folders }: Holders, facts: IdFacts) => {
   const held = (article: Article): boolean =>
     foldersOf(article).some((folder) => {
       const holder = folders.get(folder);
-      const now = holder?.id === article.id ? holderOf(holder.id) : undefined;
-      return now !== undefined && now !== 'gone' && now.sourcePath === article.sourcePath;
+      return holder?.id === article.id && holds(article, holder.id, facts);
     });
   const moved = (article: Article): boolean => article.formerSlug !== undefined;
   return (a: Article, b: Article): number =>
@@ -258,14 +257,30 @@ const ownId = (path: string): string => slugify(posix.parse(path).name);
 /** What held an id in the last build, as this build finds it: an article of this build, a file gone since, or nothing known. */
 type HeldBy = Article | 'gone' | undefined;
 
+/** What this build's articles and the last build's manifest say of ids (see withIdsHeld), made once, when first asked. */
+interface IdFacts {
+  /** Which article of this build holds each id of the last one (see holdersOf). */
+  holderOf: (id: string) => HeldBy;
+  /** How many articles want each folder under `articles/` (their slug's and their id's). */
+  wanted: ReadonlyMap<string, number>;
+  /** The ids of the articles whose file names make no other (see atOwnId): a folded id nothing holds goes to one of them. */
+  exact: ReadonlySet<string>;
+}
+
+/**
+ * A file name as ids tell articles apart: its own letters without accents, so that `café-opening.md` renamed from
+ * `cafe-opening.md` is the same article, as its id (the ASCII fold) says, and `арбуз.md` is not `выборы.md`.
+ */
+const identityOf = (path: string): string => ownId(path).normalize('NFKD').replace(/\p{M}/gu, '');
+
 /**
  * Which article of this build each id of the last one is (see LoadOptions.heldBy): the file the manifest records, or
- * one of the same name in another folder once that file is gone (it moved); 'gone' when neither is there (its id
- * stays another article's: the digest carried it, feed readers read it). A manifest of a Gazette before files were
- * recorded names the article by its id and its bytes or URL; undefined when nothing does.
+ * a file of the same name (see identityOf) once that one is gone (it moved, or its name gained an accent); 'gone' when
+ * neither is there: its id stays that article's (the digest carried it, feed readers read it). A manifest of a Gazette
+ * before files were recorded names the article by its id and its URL, else its bytes; 'gone' when nothing matches.
  */
-function currentHolders(articles: readonly Article[], { ids }: Holders): (id: string) => HeldBy {
-  // Each made once, when first needed: the first article of each key (the articles come sorted by path).
+function holdersOf(articles: readonly Article[], { ids }: Holders): (id: string) => HeldBy {
+  // Each made once, when first needed; the first article of each key (the articles come sorted by path) counts.
   const indexBy = (key: (article: Article) => string): Map<string, Article[]> => {
     const index = new Map<string, Article[]>();
     for (const article of articles) {
@@ -284,11 +299,13 @@ function currentHolders(articles: readonly Article[], { ids }: Holders): (id: st
     if (holder === undefined) return undefined;
     if (holder.path === null) {
       byId ??= indexBy((article) => article.id);
-      return byId.get(id)?.find((article) => article.hash === holder.hash || article.slug === holder.slug);
+      const same = byId.get(id) ?? [];
+      // The URL first: a copy of the file has its bytes too.
+      return same.find((article) => article.slug === holder.slug) ?? same.find((article) => article.hash === holder.hash) ?? 'gone';
     }
     byPath ??= indexBy((article) => article.sourcePath);
-    byName ??= indexBy((article) => ownId(article.sourcePath));
-    return byPath.get(holder.path)?.[0] ?? byName.get(ownId(holder.path))?.[0] ?? 'gone';
+    byName ??= indexBy((article) => identityOf(article.sourcePath));
+    return byPath.get(holder.path)?.[0] ?? byName.get(identityOf(holder.path))?.[0] ?? 'gone';
   };
   return (id) => {
     if (!found.has(id)) found.set(id, holderOf(id));
@@ -296,24 +313,42 @@ function currentHolders(articles: readonly Article[], { ids }: Holders): (id: st
   };
 }
 
-/** Whether `article` may have its id: no other article, of this build or gone, held it in the last one. */
-const mayHaveId = (article: Article, heldBy: (id: string) => HeldBy): boolean => {
-  const holder = heldBy(article.id);
-  return holder === undefined || (holder !== 'gone' && holder.sourcePath === article.sourcePath);
+/** The IdFacts of this build's articles. */
+function idFactsOf(articles: readonly Article[], holders: Holders): IdFacts {
+  const wanted = new Map<string, number>();
+  for (const article of articles) for (const folder of foldersOf(article)) wanted.set(folder, (wanted.get(folder) ?? 0) + 1);
+  const exact = new Set(articles.flatMap((article) => (atOwnId(article) === null ? [article.id] : [])));
+  return { holderOf: holdersOf(articles, holders), wanted, exact };
+}
+
+/** Whether `article` holds `id` now, as the last build's manifest says (see holdersOf). */
+const holds = (article: Article, id: string, { holderOf }: IdFacts): boolean => {
+  const holder = holderOf(id);
+  return holder !== undefined && holder !== 'gone' && holder.sourcePath === article.sourcePath;
 };
+
+/** Whether `article` may have its id: no other article, of this build or gone, held it in the last one. */
+const mayHaveId = (article: Article, facts: IdFacts): boolean => facts.holderOf(article.id) === undefined || holds(article, article.id, facts);
+
+/** Whether `own` (an article under its own letters' id: see atOwnId) takes no folder another article wants or held. */
+const ownIsFree = (article: Article, own: Article, facts: IdFacts): boolean =>
+  (facts.wanted.get(own.id) ?? 0) === Number(foldersOf(article).includes(own.id)) && mayHaveId(own, facts);
 
 /**
  * The articles under the ids they keep: one whose name folds to another's id (see atOwnId) has its own letters' id
- * when it had it in the last build, or when another article (of this build or gone) holds the folded one; else the
- * folded one, which the first of the files that share it keeps (see rejectDuplicateSlugs).
+ * when it had it in the last build, or, where that id is free, when another article (of this build or gone) holds the
+ * folded one, or nothing holds it and a file whose name is that fold wants it; else the folded one, which the first
+ * of the files that share it keeps (see rejectDuplicateSlugs).
  */
-function withIdsHeld(articles: readonly Article[], heldBy: () => (id: string) => HeldBy): Article[] {
+function withIdsHeld(articles: readonly Article[], factsOf: () => IdFacts): Article[] {
   return articles.map((article) => {
     const own = atOwnId(article);
     if (own === null) return article;
-    const holderOf = heldBy();
-    const ownHolder = holderOf(own.id);
-    return (ownHolder !== undefined && ownHolder !== 'gone' && ownHolder.sourcePath === article.sourcePath) || !mayHaveId(article, holderOf) ? own : article;
+    const facts = factsOf();
+    if (holds(article, own.id, facts)) return own;
+    if (!ownIsFree(article, own, facts)) return article;
+    const folded = facts.holderOf(article.id);
+    return !mayHaveId(article, facts) || (folded === undefined && facts.exact.has(article.id)) ? own : article;
   });
 }
 
@@ -353,9 +388,9 @@ function rejectDuplicateSlugs(given: readonly Article[], readHolders: () => Hold
   // Read once, and only when asked: most builds have no clash and no name past ASCII.
   let read: Holders | undefined;
   const heldBy = (): Holders => (read ??= readHolders());
-  let holders: ((id: string) => HeldBy) | undefined;
-  const held = (): ((id: string) => HeldBy) => (holders ??= currentHolders(given, heldBy()));
-  const articles = withIdsHeld(given, held);
+  let facts: IdFacts | undefined;
+  const factsOf = (): IdFacts => (facts ??= idFactsOf(given, heldBy()));
+  const articles = withIdsHeld(given, factsOf);
   const taken = new Set<string>();
   // Nearly every build has no clash: one pass finds that, and only a clash sorts the articles.
   const clash = articles.some((article) => foldersOf(article).some((folder) => taken.size === taken.add(folder).size));
@@ -368,14 +403,14 @@ function rejectDuplicateSlugs(given: readonly Article[], readHolders: () => Hold
       const owner = owners.get(folder);
       return owner ? [clashProblem(article, folder, owner)] : [];
     });
-  for (const article of [...articles].sort(cameFirst(heldBy(), held()))) {
+  for (const article of [...articles].sort(cameFirst(heldBy(), factsOf()))) {
     const clashes = clashesOf(article);
     // A clash is settled, where it can be, by the URL the article had (its İ), or by the id its own letters make.
     const own = clashes.length === 0 ? null : atOwnId(article);
     const placed =
       clashes.length === 0
         ? article
-        : ([atFormerSlug(article), own !== null && mayHaveId(own, held()) ? own : null].find((other) => other !== null && clashesOf(other).length === 0) ?? null);
+        : ([atFormerSlug(article), own !== null && ownIsFree(article, own, factsOf()) ? own : null].find((other) => other !== null && clashesOf(other).length === 0) ?? null);
     if (placed === null) {
       problems.push(...clashes);
       continue;

@@ -65,13 +65,14 @@ export interface PlanFacts {
 
 /**
  * What an article's files depend on besides config, templates and Gazette's code: its bytes (the hash), its path (the
- * id, the URL when the file name gives it, and the language of its folder come from it), and what the build gives it:
+ * URL when the file name gives it, and the language of its folder come from it), its id (the file name's, or its own
+ * letters' when another file has that: see loadArticles), and what the build gives it:
  * a time moved one second by `distinctTimes` when another file shares it, `updated` from the history, and its slug
  * (the URL it had before, when another article has its new one: see loadArticles).
  */
 function articleKey(article: Article): string {
-  // The path last, after parts without a colon (a slug has none), so no two articles share a key; no NUL, which the manifest's JSON writes as six characters.
-  return `${article.hash}:${article.date.getTime()}:${article.updated?.getTime() ?? ''}:${article.slug}:${article.sourcePath}`;
+  // The path last, after parts without a colon (a slug or an id has none), so no two articles share a key; no NUL, which the manifest's JSON writes as six characters.
+  return `${article.hash}:${article.date.getTime()}:${article.updated?.getTime() ?? ''}:${article.slug}:${article.id}:${article.sourcePath}`;
 }
 
 /** The keys of one plan's files. */

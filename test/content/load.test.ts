@@ -215,8 +215,13 @@ describe('loadArticles', () => {
     expect(await ids({ '2026-11-24': { path: '2026-11-24-спорт.md', slug: '2026-11-24-спорт' } })).toEqual(sportHolds);
     // A manifest of a Gazette before files were recorded: the article is known by its URL (or its bytes).
     expect(await ids({ '2026-11-24': { slug: '2026-11-24-спорт' } })).toEqual(sportHolds);
-    // When nothing tells, the first file (the earlier date, then the path) keeps the folded id.
-    expect(await ids({ '2026-11-24': { hash: 'of another text' } })).toEqual([
+    // An earlier Gazette's record that names neither is a deleted article's: neither takes its id.
+    expect(await ids({ '2026-11-24': { slug: '2026-11-24-арбуз', hash: 'of another text' } })).toEqual([
+      ['2026-11-24-выборы.md', '2026-11-24-выборы'],
+      ['2026-11-24-спорт.md', '2026-11-24-спорт'],
+    ]);
+    // When nothing is recorded, the first file (the earlier date, then the path) keeps the folded id.
+    expect(await ids({})).toEqual([
       ['2026-11-24-выборы.md', '2026-11-24'],
       ['2026-11-24-спорт.md', '2026-11-24-спорт'],
     ]);
@@ -226,7 +231,10 @@ describe('loadArticles', () => {
     await write({ 'more/2026-11-24-спорт.md': markdown('Спорт, ещё', '2026-11-20') });
     expect(await load({ '2026-11-24': { path: '2026-11-24-спорт.md', slug: '2026-11-24-спорт' } })).toEqual({
       ids: sportHolds,
-      problems: ['more/2026-11-24-спорт.md: the URL articles/2026-11-24-спорт/ is already the URL of 2026-11-24-спорт.md, which came first and keeps it'],
+      problems: [
+        'more/2026-11-24-спорт.md: the URL articles/2026-11-24-спорт/ is already the URL of 2026-11-24-спорт.md, which came first and keeps it',
+        'more/2026-11-24-спорт.md: the id "2026-11-24" (made from the file name) would lead articles/2026-11-24/ here, but that is already the address of the id of 2026-11-24-спорт.md (made from its file name), which came first and keeps it',
+      ],
     });
     await rm(join(dir, 'more'), { recursive: true });
     // Deleted, спорт keeps its id: another name never takes it (the digest carried it; feed readers read it).
@@ -234,6 +242,24 @@ describe('loadArticles', () => {
     expect(await ids({ '2026-11-24': { path: '2026-11-24-спорт.md' } })).toEqual([['2026-11-24-выборы.md', '2026-11-24-выборы']]);
     // Nor does it take it back when выборы, which had its own, is the only one left.
     expect(await ids({ '2026-11-24-выборы': { path: '2026-11-24-выборы.md' } })).toEqual([['2026-11-24-выборы.md', '2026-11-24-выборы']]);
+  });
+
+  it('gives a folded id nothing holds to the file whose name is that fold, and no article another one\'s id', async () => {
+    // The ASCII file has no other id: before, the earlier Cyrillic one took 2026-11-24 and the ASCII one was left out.
+    await write({ '2026-11-24.md': markdown('Weather', '2026-11-24'), '2026-11-24-выборы.md': markdown('Выборы', '2026-11-20') });
+    expect((await loadArticles(dir, options)).articles.map((article) => [article.sourcePath, article.id])).toEqual([
+      ['2026-11-24-выборы.md', '2026-11-24-выборы'],
+      ['2026-11-24.md', '2026-11-24'],
+    ]);
+    // m² folds to m2's id and its own letters make m's: it keeps neither, and is reported; m2 and m keep theirs.
+    await rm(dir, { recursive: true });
+    await write({ '2026-11-24-m2.md': markdown('M2', '2026-11-20'), '2026-11-24-m².md': markdown('M squared', '2026-11-21'), '2026-11-24-m.md': markdown('M', '2026-11-22') });
+    const { articles, problems } = await loadArticles(dir, options);
+    expect(articles.map((article) => [article.sourcePath, article.id])).toEqual([
+      ['2026-11-24-m.md', '2026-11-24-m'],
+      ['2026-11-24-m2.md', '2026-11-24-m2'],
+    ]);
+    expect(problems.map((p) => p.path)).toEqual(['2026-11-24-m².md']);
   });
 
   it('gives the same result on every run', async () => {

@@ -184,6 +184,33 @@ describe('buildSite', () => {
     expect(corrected.published.map((a) => a.id)).toContain('2026-11-24-выборы');
   });
 
+  it('keeps the id of a file renamed with an accent (the fold is the same), and its feeds follow an id that changes', async () => {
+    const at = new Date('2026-11-25T00:00:00Z');
+    const feedIds = async (): Promise<Record<string, string>> => {
+      const feed = JSON.parse(await readFile(join(out, 'feed.json'), 'utf8')) as { items: { id: string; title: string }[] };
+      return Object.fromEntries(feed.items.map((item) => [item.title, decodeURIComponent(item.id.replace('https://news.example.org/articles/', ''))]));
+    };
+    await writeFile(join(content, '2026-11-24-cafe-opening.md'), markdown({ title: 'Cafe opens', date: '2026-11-24' }, 'Open.'));
+    await buildSite({ contentDir: content, outDir: out }, at);
+    await rm(join(content, '2026-11-24-cafe-opening.md'));
+    await writeFile(join(content, '2026-11-24-café-opening.md'), markdown({ title: 'Cafe opens', date: '2026-11-24' }, 'Open.'));
+    await buildSite({ contentDir: content, outDir: out }, at);
+    expect((await feedIds())['Cafe opens']).toBe('2026-11-24-cafe-opening/');
+    // выборы holds the folded id, спорт (dated earlier) its own; without the manifest the earlier one takes the fold.
+    await writeFile(join(content, '2026-11-25-выборы.md'), markdown({ title: 'Выборы', date: '2026-11-24T12:00' }, 'Выборы.'));
+    await buildSite({ contentDir: content, outDir: out }, at);
+    await writeFile(join(content, '2026-11-25-спорт.md'), markdown({ title: 'Спорт', date: '2026-11-24T06:00' }, 'Спорт.'));
+    await buildSite({ contentDir: content, outDir: out }, at);
+    expect(await feedIds()).toMatchObject({ Выборы: '2026-11-25/', Спорт: '2026-11-25-спорт/' });
+    // A manifest that lost its records (the files' keys kept) tells nothing of ids: the pages of the two are rendered again.
+    const manifest = JSON.parse(await readFile(join(out, manifestFile), 'utf8')) as { articles: unknown };
+    await writeFile(join(out, manifestFile), JSON.stringify({ ...manifest, articles: null }));
+    const rebuilt = await buildSite({ contentDir: content, outDir: out }, at);
+    const ids = Object.fromEntries(rebuilt.published.map((a) => [a.title, `${a.id}/`]));
+    expect(ids).toMatchObject({ Выборы: '2026-11-25-выборы/', Спорт: '2026-11-25/' });
+    expect(await feedIds()).toMatchObject({ Выборы: ids['Выборы'], Спорт: ids['Спорт'] });
+  });
+
   it('keeps the folded id with the article an earlier Gazette published under it, when a name that folds alike comes', async () => {
     const at = new Date('2026-11-25T00:00:00Z');
     await writeFile(join(content, '2026-11-24-спорт.md'), markdown({ title: 'Спорт', date: '2026-11-24' }, 'Спорт.'));
