@@ -228,7 +228,8 @@ const cameFirst = ({ folders }: Holders, facts: IdFacts) => {
   const held = (article: Article): boolean =>
     foldersOf(article).some((folder) => {
       const holder = folders.get(folder);
-      return holder?.id === article.id && holds(article, holder.id, facts);
+      // A record without its file (an earlier Gazette's) counts for the id, as it did then: its URL or bytes may have changed since.
+      return holder?.id === article.id && (holder.path === null || holds(article, holder.id, facts));
     });
   const moved = (article: Article): boolean => article.formerSlug !== undefined;
   return (a: Article, b: Article): number =>
@@ -300,8 +301,13 @@ function holdersOf(articles: readonly Article[], { ids }: Holders): (id: string)
     if (holder.path === null) {
       byId ??= indexBy((article) => article.id);
       const same = byId.get(id) ?? [];
-      // The URL first: a copy of the file has its bytes too.
-      return same.find((article) => article.slug === holder.slug) ?? same.find((article) => article.hash === holder.hash) ?? 'gone';
+      // URL and bytes, then the URL (a copy of the file has its bytes; a file of its name elsewhere, its URL), then the bytes.
+      return (
+        same.find((article) => article.slug === holder.slug && article.hash === holder.hash) ??
+        same.find((article) => article.slug === holder.slug) ??
+        same.find((article) => article.hash === holder.hash) ??
+        'gone'
+      );
     }
     byPath ??= indexBy((article) => article.sourcePath);
     byName ??= indexBy((article) => identityOf(article.sourcePath));

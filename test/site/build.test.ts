@@ -211,6 +211,34 @@ describe('buildSite', () => {
     expect(await feedIds()).toMatchObject({ Выборы: ids['Выборы'], Спорт: ids['Спорт'] });
   });
 
+  it('keeps a live article against newcomers after an upgrade from a manifest that records no files', async () => {
+    const at = new Date('2026-11-25T00:00:00Z');
+    const withoutFiles = async (): Promise<void> => {
+      const manifest = JSON.parse(await readFile(join(out, manifestFile), 'utf8')) as { articles: Record<string, { path?: string }> };
+      for (const record of Object.values(manifest.articles)) delete record.path;
+      await writeFile(join(out, manifestFile), JSON.stringify(manifest));
+    };
+    await mkdir(join(content, 'news'));
+    await writeFile(join(content, 'news', 'harbour.md'), markdown({ title: 'Live', date: '2026-11-20' }, 'Live.'));
+    await buildSite({ contentDir: content, outDir: out }, at);
+    await withoutFiles();
+    // A file of its name elsewhere, sorting first: the live one matches the record by URL and bytes, the newcomer by URL only.
+    await mkdir(join(content, 'aa'));
+    await writeFile(join(content, 'aa', 'harbour.md'), markdown({ title: 'Newcomer', date: '2026-11-24' }, 'New.'));
+    const first = await buildSite({ contentDir: content, outDir: out }, at);
+    expect(first.published.find((a) => a.id === 'harbour')?.title).toBe('Live');
+    expect(first.problems.map((p) => p.path)).toContain('aa/harbour.md');
+    await rm(join(content, 'aa'), { recursive: true });
+    await buildSite({ contentDir: content, outDir: out }, at);
+    await withoutFiles();
+    // The live article's URL and bytes change in the upgrade build, and a file dated earlier asks for its id's folder.
+    await writeFile(join(content, 'news', 'harbour.md'), markdown({ title: 'Live', date: '2026-11-20', slug: 'harbour-reopens' }, 'Reopened.'));
+    await writeFile(join(content, 'other.md'), markdown({ title: 'Other', date: '2026-11-10', slug: 'harbour' }, 'Other.'));
+    const second = await buildSite({ contentDir: content, outDir: out }, at);
+    expect(second.published.find((a) => a.id === 'harbour')).toMatchObject({ title: 'Live', slug: 'harbour-reopens' });
+    expect(second.problems.map((p) => p.path)).toContain('other.md');
+  });
+
   it('keeps the folded id with the article an earlier Gazette published under it, when a name that folds alike comes', async () => {
     const at = new Date('2026-11-25T00:00:00Z');
     await writeFile(join(content, '2026-11-24-спорт.md'), markdown({ title: 'Спорт', date: '2026-11-24' }, 'Спорт.'));
