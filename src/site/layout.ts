@@ -82,12 +82,21 @@ export interface Section {
   articles: Article[];
 }
 
-/** A label without its Latin, Greek and Cyrillic accents, upper-cased (German capitals write ß as SS). */
-const withoutAccents = (label: string): string => label.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toUpperCase();
+/** Latin capitals that no decomposition takes apart, as wire copy writes them without their stroke or as two letters (`LODZ` for `Łódź`). */
+const undecomposed: Readonly<Record<string, string>> = { Ł: 'L', Ø: 'O', Đ: 'D', Ð: 'D', Ħ: 'H', Ŧ: 'T', Æ: 'AE', Œ: 'OE', Þ: 'TH' };
+const undecomposedLetter = /[ŁØĐÐĦŦÆŒÞ]/gu;
+
+/** A label without its Latin, Greek and Cyrillic accents and strokes, upper-cased (German capitals write ß as SS). */
+const withoutAccents = (label: string): string =>
+  label
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toUpperCase()
+    .replace(undecomposedLetter, (letter) => undecomposed[letter] ?? letter);
 
 /**
- * Sections whose labels differ only in accents, or in `ß` and `SS` (`ECONOMIE` and `Économie`, `AUSSENPOLITIK` and
- * `Außenpolitik`: wire copy writes capitals without them): for each such group, the one with the most articles (on a
+ * Sections whose labels differ only in accents, strokes (`LODZ` and `Łódź`), or in `ß` and `SS` (`ECONOMIE` and
+ * `Économie`, `AUSSENPOLITIK` and `Außenpolitik`: wire copy writes capitals without them): for each such group, the one with the most articles (on a
  * tie, the one that writes accents or ß) and the others. Each is a section of its own, with its own page, feeds and
  * readers' choice, which a desk seldom means. Only Latin, Greek and Cyrillic accents count: other scripts' vowel signs
  * tell words apart.
@@ -98,7 +107,7 @@ export function sectionsSpelledAlike(sections: readonly Section[]): { larger: Se
     const fold = sectionSlug(withoutAccents(section.label));
     byFold.set(fold, [...(byFold.get(fold) ?? []), section]);
   }
-  const accented = (section: Section): number => (/[\u0300-\u036fßẞ]/.test(section.label.normalize('NFKD')) ? 1 : 0);
+  const accented = (section: Section): number => (/[\u0300-\u036fßẞłøđðħŧæœþŁØĐÐĦŦÆŒÞ]/u.test(section.label.normalize('NFKD')) ? 1 : 0);
   const bySize = (a: Section, b: Section): number => b.articles.length - a.articles.length || accented(b) - accented(a) || (a.slug < b.slug ? -1 : 1);
   return [...byFold.values()].flatMap((group) => {
     const [first, ...others] = group.sort(bySize);

@@ -40,6 +40,14 @@ describe('sectionsSpelledAlike', () => {
     ]);
   });
 
+  it('pairs labels that differ in letters no decomposition takes apart, as wire copy writes them (Ł, Ø, Æ)', () => {
+    expect(labels([...inSection('Łódź', 3), ...inSection('LODZ', 1), ...inSection('København', 1), ...inSection('KOBENHAVN', 1), ...inSection('Færøerne', 2), ...inSection('FAEROERNE', 1)])).toEqual([
+      { larger: 'Færøerne', others: ['FAEROERNE'] },
+      { larger: 'København', others: ['KOBENHAVN'] },
+      { larger: 'Łódź', others: ['LODZ'] },
+    ]);
+  });
+
   it('on a tie, takes the spelling with accents or ß for the one to keep', () => {
     expect(labels([...inSection('ECONOMIE', 2), ...inSection('Économie', 2)])).toEqual([{ larger: 'Économie', others: ['ECONOMIE'] }]);
     expect(labels([...inSection('AUSSENPOLITIK', 2), ...inSection('Außenpolitik', 2)])).toEqual([{ larger: 'Außenpolitik', others: ['AUSSENPOLITIK'] }]);
