@@ -29,7 +29,7 @@ export interface BuildResult extends WriteResult {
   config: SiteConfig;
   /** Invalid content files; the valid articles were still built. */
   problems: Problem[];
-  /** Things to mend that changed nothing (a catalogue's missing or unknown keys): reported once per build. */
+  /** Things to mend (a catalogue's missing or unknown keys, a damaged manifest) that did not stop the build: reported once per build. */
   warnings: Problem[];
   /**
    * Section labels a desk seldom means as written: sections spelled like another but for accents or ß (see
@@ -99,6 +99,7 @@ export async function buildSite(options: Pick<RuntimeOptions, 'contentDir' | 'ou
     const { config } = site;
     const parseOptions = parseOptionsOf(config);
     const previous = readManifest(options.outDir);
+    const manifestWarnings = previous === null && existsSync(join(options.outDir, manifestFile)) ? [damagedManifest(options.outDir)] : [];
     const heldBy = (): Holders => urlHolders(previous);
     const publishedHash = publishedHashes(previous);
     const wasPublished = (article: Article): boolean => publishedHash(article) === article.hash;
@@ -116,10 +117,20 @@ export async function buildSite(options: Pick<RuntimeOptions, 'contentDir' | 'ou
     const written = await writeSite(published, config, options.outDir, { copies, facts: { images }, now, templates, pageThreads, beforeManifest, stop: held.signal, keepPending: held.tookOver, previous });
     await saved;
     const sectionWarnings = await sectionSpellingWarnings(options.contentDir, groupSections(written.published));
-    return { ...written, config, problems: [...problems, ...imageProblems, ...copyProblems], warnings: config.locale.warnings, sectionWarnings, loaded: articles };
+    return { ...written, config, problems: [...problems, ...imageProblems, ...copyProblems], warnings: [...config.locale.warnings, ...manifestWarnings], sectionWarnings, loaded: articles };
   } finally {
     await held.release();
   }
+}
+
+/** The warning for a manifest that is there but cannot be read: what the build does without it. */
+function damagedManifest(outDir: string): Problem {
+  return {
+    path: join(outDir, manifestFile),
+    message:
+      "the last build's record of this folder cannot be read (damaged or edited): every file is rendered again, no file an earlier build wrote is removed, the URLs articles had before and their corrections' dates are forgotten, and an id that two file names make may go to the other file",
+    hint: 'leave this file to Gazette (this build writes a new one); to start afresh, build into an empty folder',
+  };
 }
 
 const articleCount = (count: number): string => (count === 1 ? '1 article' : `${count.toLocaleString('en')} articles`);

@@ -747,6 +747,18 @@ describe('gazette build', () => {
     expect(second.stdout).toMatch(/\(0 files written, \d+ unchanged\)/);
   });
 
+  it('warns of a manifest it cannot read, once, builds all the same and exits 0', async () => {
+    await rm(join(content, 'broken.txt'));
+    expect((await run(['build', '--content', content, '--out', out])).code).toBe(0);
+    await writeFile(join(out, manifestFile), '{"version":1, "files": {');
+    const damaged = await run(['build', '--content', content, '--out', out]);
+    expect(damaged.code).toBe(0);
+    expect(damaged.stderr).toBe(
+      `warning: ${join(out, manifestFile)}: the last build's record of this folder cannot be read (damaged or edited): every file is rendered again, no file an earlier build wrote is removed, the URLs articles had before and their corrections' dates are forgotten, and an id that two file names make may go to the other file — leave this file to Gazette (this build writes a new one); to start afresh, build into an empty folder\n`,
+    );
+    expect(await run(['build', '--content', content, '--out', out])).toMatchObject({ code: 0, stderr: '' });
+  });
+
   it('prints a warning for a section spelled like another but for its accents, and exits 0', async () => {
     await rm(join(content, 'broken.txt'));
     await writeFile(join(content, 'wire.txt'), 'date 2026-11-20 LOCAL\nMarkets calm\n\nMarkets were calm.\n');
