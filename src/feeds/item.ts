@@ -7,7 +7,7 @@ import { cleanBlock, cleanLine } from '../content/text.js';
 import { absoluteUrl } from '../content/url.js';
 import { articleLanguage, tHtml, type Locale } from '../i18n/index.js';
 
-/** A feed author: a name, and an email only when the site config gives one. */
+/** A feed author: a name, and an email when the site config or the byline gives one. */
 export interface FeedAuthor {
   name: string;
   email: string | null;
@@ -121,6 +121,16 @@ function contentHtml(article: Article, url: string, imageUrl: string | null, bas
 }
 
 /**
+ * A byline (a clean line) as a feed author: `Jane Roe <jane@example.org>` is the name Jane Roe and that address, which
+ * Atom gives its own element and RSS its `<author>`, rather than one name with the address in angle brackets.
+ */
+function bylineAuthor(byline: string): FeedAuthor {
+  const mailbox = /^"?([^"<>]*?)"?\s*<([^\s<>@]+@[^\s<>@]+\.[^\s<>@]+)>$/.exec(byline);
+  const name = mailbox?.[1]?.trim() ?? '';
+  return mailbox && name !== '' ? { name, email: mailbox[2] ?? null } : { name: byline, email: null };
+}
+
+/**
  * Reduces an article to a feed item; `url` is its page, `siteAuthor` the fallback when it names nobody,
  * `locale` the site's words, `images` the local image files by absolute URL (their real size and type).
  */
@@ -146,7 +156,7 @@ export function toFeedItem(
     published: article.date,
     updated: article.updated && article.updated > article.date ? article.updated : null,
     lang: articleLanguage(article, locale)?.tag ?? null,
-    author: byline && cleanLine(byline) ? { name: cleanLine(byline), email: null } : siteAuthor,
+    author: byline && cleanLine(byline) ? bylineAuthor(cleanLine(byline)) : siteAuthor,
     categories,
     image: imageUrl === null ? null : { url: imageUrl, type: file?.type ?? imageTypeOf(imageUrl), length: file?.length ?? null },
   };

@@ -99,6 +99,17 @@ describe('what the W3C feed validator asks of RSS', () => {
     expect(names.indexOf('description')).toBeLessThan(names.indexOf('encoded'));
   });
 
+  it('splits a byline written as a mailbox into the name and the address each format keeps apart', () => {
+    const feeds = render([makeArticle({ author: '"Jane Roe" <jane@news.example.org>' }), makeArticle({ slug: 'b', author: 'Desk <not an address>' })]);
+    const [first, second] = atomEntries(feeds);
+    expect(childOf(childOf(first as XmlElement, ns.atom, 'author'), ns.atom, 'name').text).toBe('Jane Roe');
+    expect(childOf(childOf(first as XmlElement, ns.atom, 'author'), ns.atom, 'email').text).toBe('jane@news.example.org');
+    expect(childOf(childrenOf(rssChannel(feeds), ns.none, 'item')[0] as XmlElement, ns.none, 'author').text).toBe('jane@news.example.org (Jane Roe)');
+    expect(jsonItems(feeds)[0]?.authors).toEqual([{ name: 'Jane Roe' }]);
+    // Anything else stays the name it is.
+    expect(childOf(childOf(second as XmlElement, ns.atom, 'author'), ns.atom, 'name').text).toBe('Desk <not an address>');
+  });
+
   it('cleans the site title and description like any other line', () => {
     const feeds = siteFeeds([makeArticle()], makeSiteConfig({ title: 'News\u0085 \u202Enow', description: 'A\u2028B' }));
     expect(childOf(rssChannel(feeds), ns.none, 'title').text).toBe('News now');
