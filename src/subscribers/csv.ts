@@ -119,6 +119,12 @@ export async function* readCsvRecords(input: Readable): AsyncGenerator<CsvRecord
       text += `\n${more.text}`;
     }
     const record: Framed = { line: first.line, lastLine: taken.at(-1)?.line ?? first.line, text };
+    // Mailchimp and others export a list as a .zip; an Excel workbook (.xlsx) is one too.
+    const archive = first.line !== 1 ? null : first.text.startsWith('PK\x03\x04') ? 'a ZIP archive (a zipped export, or an Excel workbook)' : first.text.startsWith('\x1f\x8b') ? 'a gzip archive' : null;
+    if (archive !== null) {
+      yield { ...record, error: `is not text: the file is ${archive}`, hint: 'unzip it and import the CSV file inside; from Excel, save the sheet as "CSV UTF-8"' };
+      return;
+    }
     // A file saved as Windows-1252 (Excel's "CSV") or UTF-16 would otherwise import "José" as "Jos\uFFFD".
     if (taken.some((line) => line.notUtf8)) {
       yield* parseBatch(batch);

@@ -41,6 +41,7 @@ interface JsonItem {
   date_modified?: string;
   language?: string;
   image?: string;
+  authors: { name: string }[];
 }
 
 function jsonItems(feeds: RenderedFeeds): JsonItem[] {

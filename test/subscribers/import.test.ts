@@ -351,6 +351,16 @@ describe('importSubscribers', () => {
     );
   });
 
+  it('says a ZIP archive (a zipped export, an Excel workbook) or a gzip file is no CSV, and how to get the CSV', async () => {
+    const { zip, gzip } = { zip: Buffer.from('504b0304140000000800a1b2c3d4', 'hex'), gzip: Buffer.from('1f8b0800000000000003', 'hex') };
+    for (const [archive, name] of [[zip, 'a ZIP archive (a zipped export, or an Excel workbook)'], [gzip, 'a gzip archive']] as const) {
+      const bytes = Buffer.concat([archive, Buffer.from('members.csv\nEmail Address\n')]);
+      await expect(importSubscribers(store, Readable.from([bytes]), { path: 'export.zip', now, onProblem: () => undefined })).rejects.toThrow(
+        `export.zip:1: the header row is not text: the file is ${name} — unzip it and import the CSV file inside; from Excel, save the sheet as "CSV UTF-8"`,
+      );
+    }
+  });
+
   it('keeps a U+FFFD that a UTF-8 file really holds (a name an older import stored so), so export and import round-trip', async () => {
     const { problems, summary } = await importText('email,name\njose@example.org,Jos\uFFFD\nzoe@example.org,Zoë\n');
     expect(problems).toEqual([]);
