@@ -21,10 +21,16 @@ export interface PipelineDeps {
   progressStream: NodeJS.WritableStream & { isTTY?: boolean };
 }
 
-/** A build's content problems (files left out) and section label warnings (the catalogues' are logged once, at start). */
-function logProblems(logger: Logger, build: Pick<BuildResult, 'problems' | 'sectionWarnings'> | null): void {
+/**
+ * A build's content problems (files left out), section label warnings and its other warnings (a damaged manifest,
+ * readers of editions site.json no longer names); the catalogues' are logged once, at start.
+ */
+function logProblems(logger: Logger, build: Pick<BuildResult, 'problems' | 'sectionWarnings' | 'warnings' | 'config'> | null): void {
   for (const problem of build?.problems ?? []) logger.warn({ problem: formatProblem(problem) }, 'content file left out');
   for (const warning of build?.sectionWarnings ?? []) logger.warn({ problem: formatProblem(warning) }, 'section labels');
+  for (const warning of build?.warnings ?? []) {
+    if (!build?.config.locale.warnings.includes(warning)) logger.warn({ problem: formatProblem(warning) }, 'build');
+  }
 }
 
 /** Runs `work` with delivery hooks whose progress goes to the run's logger (or a bar on a terminal). */

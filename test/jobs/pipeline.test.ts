@@ -46,3 +46,22 @@ it('logs, at every scheduled build, each file left out and each section label a 
   ];
   expect(logged).toEqual([...once, ...once].map((entry) => expect.objectContaining(entry)));
 });
+
+it('logs a damaged manifest at the scheduled build that finds it, and not the catalogue warnings logged at start', async () => {
+  const options = resolveOptions({ content: join(dir, 'content'), out: join(dir, 'public'), db: join(dir, 'gazette.db') }, {});
+  // A catalogue key the site does not know: a warning of the catalogue, which the daemon logs once, at start.
+  await mkdir(join(dir, 'content', 'templates', 'locales'), { recursive: true });
+  await writeFile(join(dir, 'content', 'templates', 'locales', 'en.json'), JSON.stringify({ 'no.such.key': 'x' }));
+  const stream = new PassThrough();
+  const lines: string[] = [];
+  stream.on('data', (chunk: Buffer) => lines.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
+  const jobs = pipelineJobs({ store, options, settings: defaultDeliverySettings, progressStream: stream });
+  const build = (run: number): Promise<unknown> =>
+    jobs.build({ signal: new AbortController().signal, runId: `run-${run}`, logger: createLogger(stream), slot: new Date(), reason: 'scheduled' });
+  await build(0);
+  await writeFile(join(dir, 'public', '.gazette-manifest.json'), '{ damaged');
+  lines.length = 0;
+  await build(1);
+  const logged = lines.map((line) => JSON.parse(line) as { msg: string; problem?: string }).filter((entry) => entry.msg === 'build');
+  expect(logged).toEqual([expect.objectContaining({ problem: expect.stringMatching(/\.gazette-manifest\.json: the last build's record of this folder cannot be read/) })]);
+});
