@@ -125,9 +125,12 @@ function contentHtml(article: Article, url: string, imageUrl: string | null, bas
  * Atom gives its own element and RSS its `<author>`, rather than one name with the address in angle brackets.
  */
 function bylineAuthor(byline: string): FeedAuthor {
-  const mailbox = /^"?([^"<>]*?)"?\s*<([^\s<>@]+@[^\s<>@]+\.[^\s<>@]+)>$/.exec(byline);
+  const mailbox = /^"?([^"<>]*?)"?\s*<(?:mailto:)?([^\s<>@:]+@[^\s<>@]+\.[^\s<>@]+)>$/i.exec(byline);
   const name = mailbox?.[1]?.trim() ?? '';
-  return mailbox && name !== '' ? { name, email: mailbox[2] ?? null } : { name: byline, email: null };
+  if (!mailbox || name === '') return { name: byline, email: null };
+  // An address past ASCII is no addr-spec the formats take (RFC 2822): the name goes alone.
+  const email = mailbox[2] ?? '';
+  return { name, email: /^[\x21-\x7e]+$/.test(email) ? email : null };
 }
 
 /**

@@ -128,7 +128,7 @@ function damagedManifest(outDir: string): Problem {
   return {
     path: join(outDir, manifestFile),
     message:
-      "the last build's record of this folder cannot be read (damaged or edited): every file is rendered again, no file an earlier build wrote is removed, the URLs articles had before and their corrections' dates are forgotten, and an id that two file names make may go to the other file",
+      "the last build's record of this folder cannot be read (damaged, edited, or written by another version of Gazette): every file is rendered again, no file an earlier build wrote is removed, the URLs articles had before and their corrections' dates are forgotten, and an id that two file names make may go to the other file",
     hint: 'leave this file to Gazette (this build writes a new one); to start afresh, build into an empty folder',
   };
 }
@@ -163,7 +163,7 @@ async function sectionSpellingWarnings(contentDir: string, sections: readonly Se
       sectionWarning(
         contentDir,
         section.articles[0],
-        `the section "${section.label}" (${articleCount(section.articles.length)}) and "${larger.label}" (${articleCount(larger.articles.length)}) differ only in accents or ß: they are two sections, each with its own page, feeds and readers`,
+        `the section "${section.label}" (${articleCount(section.articles.length)}) and "${larger.label}" (${articleCount(larger.articles.length)}) differ only in accents or in letters wire copy spells otherwise (ß as SS, Ø as OE, Ł as L): they are two sections, each with its own page, feeds and readers`,
         `if they are one section, write "${larger.label}" in this file and the others of "${section.label}"`,
       ),
     ),

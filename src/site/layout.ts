@@ -82,8 +82,9 @@ export interface Section {
   articles: Article[];
 }
 
-/** Latin capitals that no decomposition takes apart, as wire copy writes them without their stroke or as two letters (`LODZ` for `Łódź`). */
-const undecomposed: Readonly<Record<string, string>> = { Ł: 'L', Ø: 'O', Đ: 'D', Ð: 'D', Ħ: 'H', Ŧ: 'T', Æ: 'AE', Œ: 'OE', Þ: 'TH' };
+/** Latin capitals that no decomposition takes apart, as wire copy writes them without their stroke or as two letters (`LODZ` for `Łódź`, `KOEBENHAVN` for `København`). */
+// Ø as OE and Æ as AE, as Danish and Norwegian wire copy writes them: `OST` (cheese) is not `Øst` (east).
+const undecomposed: Readonly<Record<string, string>> = { Ł: 'L', Ø: 'OE', Đ: 'D', Ð: 'D', Ħ: 'H', Ŧ: 'T', Æ: 'AE', Œ: 'OE', Þ: 'TH' };
 const undecomposedLetter = /[ŁØĐÐĦŦÆŒÞ]/gu;
 
 /** A label without its Latin, Greek and Cyrillic accents and strokes, upper-cased (German capitals write ß as SS). */

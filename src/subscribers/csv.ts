@@ -81,6 +81,15 @@ function parseBatch(batch: readonly Framed[]): CsvRecord[] {
   return [...parseBatch(batch.slice(0, half)), ...parseBatch(batch.slice(half))];
 }
 
+
+/** Files people take for CSV that are not text, by their first bytes, with how to get the CSV out of them. */
+const binaryFiles: readonly { magic: string; kind: string; hint: string }[] = [
+  { magic: 'PK\x03\x04', kind: 'a ZIP archive (a zipped export, or an Excel workbook)', hint: 'unzip it and import the CSV file inside; from Excel, save the sheet as "CSV UTF-8"' },
+  { magic: 'PK\x05\x06', kind: 'an empty ZIP archive', hint: 'export the list again, and import the CSV file inside' },
+  { magic: '\x1f\x8b', kind: 'a gzip archive', hint: 'unpack it (gunzip) and import the CSV file' },
+  { magic: '\xd0\xcf\x11\xe0', kind: 'an Excel 97–2003 workbook (.xls)', hint: 'in Excel, save the sheet as "CSV UTF-8"' },
+];
+
 /** Reads CSV records from a stream, in order, holding at most a few hundred in memory; blank lines are skipped. */
 export async function* readCsvRecords(input: Readable): AsyncGenerator<CsvRecord> {
   // Lines are split as latin1 (a character per byte) and each checked to be UTF-8 before it is decoded: readline's
@@ -120,9 +129,9 @@ export async function* readCsvRecords(input: Readable): AsyncGenerator<CsvRecord
     }
     const record: Framed = { line: first.line, lastLine: taken.at(-1)?.line ?? first.line, text };
     // Mailchimp and others export a list as a .zip; an Excel workbook (.xlsx) is one too.
-    const archive = first.line !== 1 ? null : first.text.startsWith('PK\x03\x04') ? 'a ZIP archive (a zipped export, or an Excel workbook)' : first.text.startsWith('\x1f\x8b') ? 'a gzip archive' : null;
-    if (archive !== null) {
-      yield { ...record, error: `is not text: the file is ${archive}`, hint: 'unzip it and import the CSV file inside; from Excel, save the sheet as "CSV UTF-8"' };
+    const binary = first.line === 1 ? binaryFiles.find(({ magic }) => first.text.startsWith(magic)) : undefined;
+    if (binary) {
+      yield { ...record, error: `is not text: the file is ${binary.kind}`, hint: binary.hint };
       return;
     }
     // A file saved as Windows-1252 (Excel's "CSV") or UTF-16 would otherwise import "José" as "Jos\uFFFD".

@@ -109,6 +109,11 @@ describe('what the W3C feed validator asks of RSS', () => {
     expect(jsonItems(feeds)[0]?.authors).toEqual([{ name: 'Jane Roe' }]);
     // Anything else stays the name it is.
     expect(childOf(childOf(second as XmlElement, ns.atom, 'author'), ns.atom, 'name').text).toBe('Desk <not an address>');
+    // A mailto: link is its address; an address past ASCII is none the formats take, and only the name goes.
+    const more = atomEntries(render([makeArticle({ author: 'Jane Roe <mailto:jane@example.org>' }), makeArticle({ slug: 'c', author: 'Jürgen Groß <jürgen@bücher.example>' })]));
+    expect(childOf(childOf(more[0] as XmlElement, ns.atom, 'author'), ns.atom, 'email').text).toBe('jane@example.org');
+    expect(childrenOf(childOf(more[1] as XmlElement, ns.atom, 'author'), ns.atom, 'email')).toEqual([]);
+    expect(childOf(childOf(more[1] as XmlElement, ns.atom, 'author'), ns.atom, 'name').text).toBe('Jürgen Groß');
   });
 
   it('cleans the site title and description like any other line', () => {

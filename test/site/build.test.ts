@@ -76,7 +76,7 @@ describe('buildSite', () => {
     await writeFile(join(content, 'wire.txt'), 'date 2026-11-20 ECONOMIE\nMarkets calm\n\nMarkets were calm.\n');
     const result = await buildSite({ contentDir: content, outDir: out }, new Date('2026-11-25T00:00:00Z'));
     expect(result.sectionWarnings.map(formatProblem)).toEqual([
-      'wire.txt:1: the section "ECONOMIE" (1 article) and "Économie" (2 articles) differ only in accents or ß: they are two sections, each with its own page, feeds and readers — if they are one section, write "Économie" in this file and the others of "ECONOMIE"',
+      'wire.txt:1: the section "ECONOMIE" (1 article) and "Économie" (2 articles) differ only in accents or in letters wire copy spells otherwise (ß as SS, Ø as OE, Ł as L): they are two sections, each with its own page, feeds and readers — if they are one section, write "Économie" in this file and the others of "ECONOMIE"',
     ]);
     await writeFile(join(content, 'wire.txt'), 'date 2026-11-20 ÉCONOMIE\nMarkets calm\n\nMarkets were calm.\n');
     await writeFile(join(content, 'local', 'rates.md'), markdown({ title: 'Rates', date: '2026-11-21', section: 'ECONOMIE' }, 'Rates.'));
@@ -754,7 +754,7 @@ describe('gazette build', () => {
     const damaged = await run(['build', '--content', content, '--out', out]);
     expect(damaged.code).toBe(0);
     expect(damaged.stderr).toBe(
-      `warning: ${join(out, manifestFile)}: the last build's record of this folder cannot be read (damaged or edited): every file is rendered again, no file an earlier build wrote is removed, the URLs articles had before and their corrections' dates are forgotten, and an id that two file names make may go to the other file — leave this file to Gazette (this build writes a new one); to start afresh, build into an empty folder\n`,
+      `warning: ${join(out, manifestFile)}: the last build's record of this folder cannot be read (damaged, edited, or written by another version of Gazette): every file is rendered again, no file an earlier build wrote is removed, the URLs articles had before and their corrections' dates are forgotten, and an id that two file names make may go to the other file — leave this file to Gazette (this build writes a new one); to start afresh, build into an empty folder\n`,
     );
     expect(await run(['build', '--content', content, '--out', out])).toMatchObject({ code: 0, stderr: '' });
   });
@@ -765,7 +765,7 @@ describe('gazette build', () => {
     await writeFile(join(content, 'local', 'harbour.md'), markdown({ title: 'Harbour', date: '2026-11-21', section: 'Locál' }, 'Harbour.'));
     const { code, stderr } = await run(['build', '--content', content, '--out', out]);
     expect(code).toBe(0);
-    expect(stderr).toBe('warning: local/harbour.md:4: the section "Locál" (1 article) and "Local" (2 articles) differ only in accents or ß: they are two sections, each with its own page, feeds and readers — if they are one section, write "Local" in this file and the others of "Locál"\n');
+    expect(stderr).toBe('warning: local/harbour.md:4: the section "Locál" (1 article) and "Local" (2 articles) differ only in accents or in letters wire copy spells otherwise (ß as SS, Ø as OE, Ł as L): they are two sections, each with its own page, feeds and readers — if they are one section, write "Local" in this file and the others of "Locál"\n');
   });
 
   it('exits 2 and writes nothing when site.json is invalid', async () => {

@@ -41,9 +41,9 @@ describe('sectionsSpelledAlike', () => {
   });
 
   it('pairs labels that differ in letters no decomposition takes apart, as wire copy writes them (Ł, Ø, Æ)', () => {
-    expect(labels([...inSection('Łódź', 3), ...inSection('LODZ', 1), ...inSection('København', 1), ...inSection('KOBENHAVN', 1), ...inSection('Færøerne', 2), ...inSection('FAEROERNE', 1)])).toEqual([
-      { larger: 'Færøerne', others: ['FAEROERNE'] },
-      { larger: 'København', others: ['KOBENHAVN'] },
+    expect(labels([...inSection('Łódź', 3), ...inSection('LODZ', 1), ...inSection('København', 1), ...inSection('KOEBENHAVN', 1), ...inSection('Færøerne', 2), ...inSection('FAEROEERNE', 1), ...inSection('Øst', 1), ...inSection('OST', 1)])).toEqual([
+      { larger: 'Færøerne', others: ['FAEROEERNE'] },
+      { larger: 'København', others: ['KOEBENHAVN'] },
       { larger: 'Łódź', others: ['LODZ'] },
     ]);
   });

@@ -351,12 +351,16 @@ describe('importSubscribers', () => {
     );
   });
 
-  it('says a ZIP archive (a zipped export, an Excel workbook) or a gzip file is no CSV, and how to get the CSV', async () => {
-    const { zip, gzip } = { zip: Buffer.from('504b0304140000000800a1b2c3d4', 'hex'), gzip: Buffer.from('1f8b0800000000000003', 'hex') };
-    for (const [archive, name] of [[zip, 'a ZIP archive (a zipped export, or an Excel workbook)'], [gzip, 'a gzip archive']] as const) {
-      const bytes = Buffer.concat([archive, Buffer.from('members.csv\nEmail Address\n')]);
+  it('says a ZIP archive (a zipped export, an Excel workbook), a gzip file or an old Excel workbook is no CSV, and how to get the CSV', async () => {
+    const files = [
+      ['504b0304140000000800a1b2c3d4', 'a ZIP archive (a zipped export, or an Excel workbook) — unzip it and import the CSV file inside; from Excel, save the sheet as "CSV UTF-8"'],
+      ['1f8b0800000000000003', 'a gzip archive — unpack it (gunzip) and import the CSV file'],
+      ['d0cf11e0a1b11ae1', 'an Excel 97–2003 workbook (.xls) — in Excel, save the sheet as "CSV UTF-8"'],
+    ] as const;
+    for (const [magic, said] of files) {
+      const bytes = Buffer.concat([Buffer.from(magic, 'hex'), Buffer.from('members.csv\nEmail Address\n')]);
       await expect(importSubscribers(store, Readable.from([bytes]), { path: 'export.zip', now, onProblem: () => undefined })).rejects.toThrow(
-        `export.zip:1: the header row is not text: the file is ${name} — unzip it and import the CSV file inside; from Excel, save the sheet as "CSV UTF-8"`,
+        `export.zip:1: the header row is not text: the file is ${said}`,
       );
     }
   });
