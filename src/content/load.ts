@@ -248,9 +248,18 @@ const cameFirst = ({ folders }: Holders, facts: IdFacts) => {
 function atOwnId(article: Article): Article | null {
   // Only a name with a character past ASCII folds to another id; the test runs for every article of every build.
   if (!/[^\0-\x7f]/.test(article.sourcePath)) return null;
-  const own = ownId(article.sourcePath);
-  return own === '' || own === article.id ? null : { ...article, id: own };
+  // Asked of one article up to three times a build (its facts, its id, a clash): the name is slugified once.
+  let made = ownIdArticles.get(article);
+  if (made === undefined) {
+    const own = ownId(article.sourcePath);
+    made = own === '' || own === article.id ? null : { ...article, id: own };
+    ownIdArticles.set(article, made);
+  }
+  return made;
 }
+
+/** Each article's atOwnId, once made. */
+const ownIdArticles = new WeakMap<Article, Article | null>();
 
 /** The id a file name's own letters make (see atOwnId). */
 const ownId = (path: string): string => slugify(posix.parse(path).name);

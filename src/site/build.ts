@@ -99,7 +99,8 @@ export async function buildSite(options: Pick<RuntimeOptions, 'contentDir' | 'ou
     const { config } = site;
     const parseOptions = parseOptionsOf(config);
     const previous = readManifest(options.outDir);
-    const manifestWarnings = previous === null && existsSync(join(options.outDir, manifestFile)) ? [damagedManifest(options.outDir)] : [];
+    const manifestThere = previous !== null || existsSync(join(options.outDir, manifestFile));
+    const manifestWarnings = previous === null && manifestThere ? [damagedManifest(options.outDir)] : [];
     const heldBy = (): Holders => urlHolders(previous);
     const publishedHash = publishedHashes(previous);
     const wasPublished = (article: Article): boolean => publishedHash(article) === article.hash;
@@ -109,7 +110,7 @@ export async function buildSite(options: Pick<RuntimeOptions, 'contentDir' | 'ou
     saved.catch(() => undefined);
     const published = selectPublished(articles, now);
     // A first build writes every page: its page threads load the renderers while this thread plans the site.
-    const firstBuild = !rebuild && !existsSync(join(options.outDir, manifestFile));
+    const firstBuild = !rebuild && !manifestThere;
     const pageThreads = firstBuild ? startPageThreads(published.length) : [];
     const facts = Promise.all([readImageFacts(options.contentDir, published, config.baseUrl), planImages(options.contentDir)]);
     const [{ images, problems: imageProblems }, { copies, problems: copyProblems }] = await facts.catch(endingOnError(pageThreads));

@@ -82,8 +82,11 @@ export interface Section {
   articles: Article[];
 }
 
-/** Latin capitals that no decomposition takes apart, as wire copy writes them without their stroke or as two letters (`LODZ` for `Łódź`, `KOEBENHAVN` for `København`). */
-// Ø as OE and Æ as AE, as Danish and Norwegian wire copy writes them: `OST` (cheese) is not `Øst` (east).
+/**
+ * Latin capitals that no decomposition takes apart, as wire copy writes them without their stroke or as two letters
+ * (`LODZ` for `Łódź`, `KOEBENHAVN` for `København`): Ø as OE and Æ as AE, as Danish and Norwegian wire copy writes
+ * them, so `OST` (cheese) is not `Øst` (east).
+ */
 const undecomposed: Readonly<Record<string, string>> = { Ł: 'L', Ø: 'OE', Đ: 'D', Ð: 'D', Ħ: 'H', Ŧ: 'T', Æ: 'AE', Œ: 'OE', Þ: 'TH' };
 const undecomposedLetter = /[ŁØĐÐĦŦÆŒÞ]/gu;
 
@@ -108,7 +111,8 @@ export function sectionsSpelledAlike(sections: readonly Section[]): { larger: Se
     const fold = sectionSlug(withoutAccents(section.label));
     byFold.set(fold, [...(byFold.get(fold) ?? []), section]);
   }
-  const accented = (section: Section): number => (/[\u0300-\u036fßẞłøđðħŧæœþŁØĐÐĦŦÆŒÞ]/u.test(section.label.normalize('NFKD')) ? 1 : 0);
+  // A spelling with accents or strokes is one that withoutAccents changes (beyond upper case), or that writes ß.
+  const accented = (section: Section): number => (/[ßẞ]/.test(section.label) || withoutAccents(section.label) !== section.label.normalize('NFKD').toUpperCase() ? 1 : 0);
   const bySize = (a: Section, b: Section): number => b.articles.length - a.articles.length || accented(b) - accented(a) || (a.slug < b.slug ? -1 : 1);
   return [...byFold.values()].flatMap((group) => {
     const [first, ...others] = group.sort(bySize);

@@ -81,7 +81,6 @@ function parseBatch(batch: readonly Framed[]): CsvRecord[] {
   return [...parseBatch(batch.slice(0, half)), ...parseBatch(batch.slice(half))];
 }
 
-
 /** Files people take for CSV that are not text, by their first bytes, with how to get the CSV out of them. */
 const binaryFiles: readonly { magic: string; kind: string; hint: string }[] = [
   { magic: 'PK\x03\x04', kind: 'a ZIP archive (a zipped export, or an Excel workbook)', hint: 'unzip it and import the CSV file inside; from Excel, save the sheet as "CSV UTF-8"' },

@@ -209,8 +209,9 @@ async function recordLeaver(
  */
 export async function importSubscribers(given: ImportStore | (() => Promise<ImportStore>), input: Readable, options: ImportOptions): Promise<ImportSummary> {
   const { path, now, onProblem, batchSize = 1000 } = options;
-  let opened = typeof given === 'function' ? null : given;
-  const storeOf = async (): Promise<ImportStore> => (opened ??= await (given as () => Promise<ImportStore>)());
+  const open = typeof given === 'function' ? given : async (): Promise<ImportStore> => given;
+  let opened: ImportStore | undefined;
+  const storeOf = async (): Promise<ImportStore> => (opened ??= await open());
   const summary: ImportSummary = { added: 0, updated: 0, unchanged: 0, kept: 0, optedOut: 0, rejected: 0 };
   let columns: Columns | null = null;
   let known: KnownChoices | null = null;
