@@ -44,8 +44,8 @@ describe('askWorker', () => {
   it('rejects a batch with the error it failed with, and the thread goes on to the next', async () => {
     const worker = startWorker(statModule);
     try {
-      // A path that is not a string makes the thread's work throw.
-      const [failed, next] = await Promise.allSettled([askWorker(worker, context, [42]), askWorker(worker, context, names.slice(0, 2))]);
+      // A path with a NUL byte, which no file system takes, makes the thread's work throw.
+      const [failed, next] = await Promise.allSettled([askWorker(worker, context, ['a\0b']), askWorker(worker, context, names.slice(0, 2))]);
       expect(failed.status).toBe('rejected');
       expect(String((failed as PromiseRejectedResult).reason)).toMatch(/path/);
       expect(next).toEqual({ status: 'fulfilled', value: expected().slice(0, 2) });
@@ -94,7 +94,7 @@ describe('mapOnWorkers', () => {
     // This thread's share begins only once the thread has ended: by then no batch is left to begin.
     const work = (batch: unknown[]): null[] => batch.map(() => (here++, null));
     // 1,000 batches of 10; the fourth fails.
-    const items: unknown[] = Array.from({ length: 10_000 }, (_, i) => (i === 35 ? 42 : names[i % names.length]));
+    const items: unknown[] = Array.from({ length: 10_000 }, (_, i) => (i === 35 ? 'a\0b' : names[i % names.length]));
     const mapped = mapOnWorkers<StatContext, unknown, string | null>(statModule, context, items, 1, 10, { started: [thread], here: { after: exit, work } });
     await expect(mapped).rejects.toThrow(/path/);
     expect(exited).toBe(true);

@@ -9,7 +9,7 @@ import { parseArticles, parseWorkersFor } from './parse-pool.js';
 import { distinctTimes } from './select.js';
 import type { ParsedFile, PendingFile } from './parse-file.js';
 import { isArticlePath, type ParseOptions, type ParseResult } from './parsing.js';
-import { readArticleFile, statFingerprint, type StatContext } from './read.js';
+import { readArticleFile, statFingerprint, statFingerprints, type StatContext } from './read.js';
 import { slugify } from './text.js';
 import { askWorker, endingOnError } from '../threads.js';
 
@@ -95,7 +95,7 @@ export async function listArticleFiles(contentDir: string, statAhead: boolean | 
   const context: StatContext = { contentDir, now: Date.now() };
   const fingerprints =
     statAhead === true
-      ? found.paths.map((path) => statFingerprint(join(contentDir, path), context.now))
+      ? statFingerprints(context, found.paths)
       : await askWorker<StatContext, string, string | null>(statAhead, context, found.paths);
   return { ...found, fingerprints };
 }

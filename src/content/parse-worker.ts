@@ -2,13 +2,12 @@
 // A rebuild's thread (see startParseThread) is first sent every file's path, and answers with their fingerprints (see
 // read.ts) before it loads the parsers: one thread reads the stats and then waits, parsers loaded, for the changed files.
 // A full build's threads load the parsers as they start, while the main thread is still loading the config.
-import { join } from 'node:path';
 import { workerData } from 'node:worker_threads';
 import { serveBatches } from '../threads.js';
 import type * as ParseFile from './parse-file.js';
 import type { ParseContext, ParsedFile, PendingFile } from './parse-file.js';
 import type { ParseThreadData } from './parse-pool.js';
-import { statFingerprint, type StatContext } from './read.js';
+import { statFingerprints, type StatContext } from './read.js';
 
 let parsers: Promise<typeof ParseFile> | undefined;
 const loadParsers = (): Promise<typeof ParseFile> => (parsers ??= import('./parse-file.js'));
@@ -21,5 +20,5 @@ serveBatches<ParseContext | StatContext, PendingFile | string, ParsedFile | stri
   }
   // Loaded once the fingerprints are on their way: the stats come first.
   setImmediate(() => void loadParsers());
-  return (items as string[]).map((path) => statFingerprint(join(context.contentDir, path), context.now));
+  return statFingerprints(context, items as string[]);
 });

@@ -25,6 +25,13 @@ export function statFingerprint(file: string, now: number): string | null {
   return stats ? fileFingerprint(stats, now) : null;
 }
 
+/** The fingerprints (see statFingerprint) of the files at `paths` (relative, with `/`) under `contentDir`, in order. */
+export function statFingerprints({ contentDir, now }: StatContext, paths: readonly string[]): (string | null)[] {
+  // Joined once: path.join for each of 10,000 files cost the rebuild's stat thread 10–30 ms, a third of the stats.
+  const base = join(contentDir, '/');
+  return paths.map((path) => statFingerprint(base + path, now));
+}
+
 // Files are read into one reused buffer: most are only hashed (the cache knows them), and a buffer per file
 // was most of a rebuild's garbage; the cache's shards are only deserialized, and a new buffer for each cost the
 // kernel's zeroing of 24 MB of fresh pages at every rebuild of 10,000 articles.
