@@ -84,12 +84,7 @@ export function resolveOptions(flags: OptionFlags, env: Readonly<Record<string, 
     throw new UsageError(`SMTP_URL: port ${smtpPort} starts plain and upgrades with STARTTLS — write smtp://…:${smtpPort} (smtps:// is for 465)`);
   }
   const dbPath = flags.db ?? nonEmpty(env.GAZETTE_DB) ?? './data/gazette.db';
-  // The URL is not echoed: it may hold a password.
-  if (/^postgres(?:ql)?:\/\//i.test(dbPath) && !URL.canParse(dbPath)) {
-    throw new UsageError(
-      '--db / GAZETTE_DB is not a valid PostgreSQL URL — write postgres://user:password@host:5432/database (percent-encode @ : / # in the user and password)',
-    );
-  }
+  checkDatabaseName(dbPath, '--db / GAZETTE_DB');
   return {
     contentDir: flags.content ?? nonEmpty(env.GAZETTE_CONTENT) ?? './content',
     outDir: flags.out ?? nonEmpty(env.GAZETTE_OUT) ?? './public',
@@ -102,6 +97,30 @@ export function resolveOptions(flags: OptionFlags, env: Readonly<Record<string, 
     trustProxy: /^(1|true|yes)$/i.test(env.GAZETTE_TRUST_PROXY ?? ''),
     adminToken: resolveAdminToken(env),
   };
+}
+
+/**
+ * Refuses a database (`--db`, named by `source` in the message) that is not a SQLite file's path or a valid PostgreSQL URL. A URL of another kind
+ * (`mysql://…`, `sqlite:///…`, a misspelt `postgress://…`) was taken for a path: the readers went into a new SQLite
+ * file at `mysql:/user:password@host/db`, and the command said it had added them. The value is not echoed: it may hold a password.
+ */
+export function checkDatabaseName(db: string, source: string): void {
+  if (/^postgres(?:ql)?:\/\//i.test(db)) {
+    if (URL.canParse(db)) return;
+    throw new UsageError(
+      `${source} is not a valid PostgreSQL URL — write postgres://user:password@host:5432/database (percent-encode @ : / # in the user and password)`,
+    );
+  }
+  // Two letters at least: `C:\data\gazette.db` is a Windows path.
+  const scheme = /^([a-z][a-z0-9+.-]+):/i.exec(db)?.[1]?.toLowerCase();
+  if (scheme === undefined) return;
+  const file = 'write a file whose name has a colon as ./name';
+  if (scheme === 'sqlite' || scheme === 'sqlite3' || scheme === 'file') {
+    throw new UsageError(`${source} names a SQLite database as a ${scheme}: URL — give the file's path, e.g. ./data/gazette.db (${file})`);
+  }
+  throw new UsageError(
+    `${source} names a ${scheme}: database, which Gazette cannot use — give a SQLite file's path (./data/gazette.db) or a PostgreSQL URL (postgres://user:password@host:5432/database); ${file}`,
+  );
 }
 
 function resolveAdminToken(env: Readonly<Record<string, string | undefined>>): string | null {

@@ -49,6 +49,13 @@ describe('main', () => {
     expect(await run(['db', 'copy', '--from', '', '--to', 'b.db'])).toMatchObject({ code: 2, stderr: 'gazette: option "--from" needs a value\n' });
   });
 
+  it('exits 2 naming the option when db copy is given a database URL of a kind it has no driver for', async () => {
+    const refused = await run(['db', 'copy', '--from', 'a.db', '--to', 'mysql://news:s3cret@db.example.org/news']);
+    expect(refused).toMatchObject({ code: 2, stderr: expect.stringContaining('gazette: --to names a mysql: database, which Gazette cannot use') });
+    expect(refused.stderr).not.toContain('s3cret');
+    expect(await run(['db', 'copy', '--from', 'sqlite:a.db', '--to', 'b.db'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--from names a SQLite database as a sqlite: URL') });
+  });
+
   it('exits 2 with the variable named when the environment is malformed', async () => {
     const { code, stderr } = await run(['build'], { PORT: 'eighty' });
     expect(code).toBe(2);

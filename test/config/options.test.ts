@@ -67,6 +67,21 @@ describe('resolveOptions', () => {
     expect(resolveOptions({}, { SMTP_URL: 'smtp://mail.example.org:2525' }).smtpUrl).toBe('smtp://mail.example.org:2525');
   });
 
+  it('refuses a --db URL of a kind it has no driver for, rather than make a SQLite file at that path', () => {
+    expect(() => resolveOptions({ db: 'mysql://news:s3cret@db.example.org/news' }, {})).toThrow(
+      /names a mysql: database, which Gazette cannot use — give a SQLite file's path \(\.\/data\/gazette\.db\) or a PostgreSQL URL/,
+    );
+    expect(() => resolveOptions({}, { GAZETTE_DB: 'postgress://news@db.example.org/news' })).toThrow(/a postgress: database/);
+    expect(() => resolveOptions({}, { GAZETTE_DB: 'postgres:news' })).toThrow(/a postgres: database/);
+    expect(() => resolveOptions({ db: 'sqlite:///srv/gazette.db' }, {})).toThrow(/names a SQLite database as a sqlite: URL — give the file's path/);
+    expect(() => resolveOptions({ db: 'file:gazette.db' }, {})).toThrow(/as a file: URL/);
+    // Never the password.
+    expect(() => resolveOptions({ db: 'mysql://news:s3cret@db.example.org/news' }, {})).not.toThrow(/s3cret/);
+    for (const path of ['./backup:2026.db', 'C:\\data\\gazette.db', 'data/gazette.db', '/srv/gazette.db', 'postgresql://localhost/news']) {
+      expect(resolveOptions({ db: path }, {}).dbPath).toBe(path);
+    }
+  });
+
   it('refuses an empty path flag (--out "") rather than fail deep inside a command', () => {
     for (const flag of ['content', 'out', 'db', 'outbox'] as const) {
       expect(() => resolveOptions({ [flag]: '' }, {})).toThrow(`--${flag} is empty — give it a path, or leave it out for the default`);

@@ -1,7 +1,7 @@
 // `gazette db migrate` and `gazette db copy`: the schema, and moving a whole store (SQLite → PostgreSQL or back).
 import { existsSync, statSync } from 'node:fs';
 import { defineCommand, type CommandContext } from 'citty';
-import { resolveOptions } from '../../config/options.js';
+import { checkDatabaseName, resolveOptions } from '../../config/options.js';
 import { UsageError } from '../../errors.js';
 import type { Driver } from '../../store/driver.js';
 import { ioOf, optionArgs, optionsOf } from '../context.js';
@@ -56,6 +56,8 @@ const copyCommand = defineCommand({
   async run(typed) {
     const context = typed as unknown as CommandContext;
     const io = ioOf(context);
+    checkDatabaseName(typed.args.from, '--from');
+    checkDatabaseName(typed.args.to, '--to');
     const from = resolveOptions({ db: typed.args.from }, io.env).dbPath;
     const to = resolveOptions({ db: typed.args.to }, io.env).dbPath;
     const { isPostgresUrl, describeDatabase, copyDatabase } = await storeModules();
