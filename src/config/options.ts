@@ -86,10 +86,10 @@ export function resolveOptions(flags: OptionFlags, env: Readonly<Record<string, 
   const dbPath = flags.db ?? nonEmpty(env.GAZETTE_DB) ?? './data/gazette.db';
   checkDatabaseName(dbPath, '--db / GAZETTE_DB');
   return {
-    contentDir: flags.content ?? nonEmpty(env.GAZETTE_CONTENT) ?? './content',
-    outDir: flags.out ?? nonEmpty(env.GAZETTE_OUT) ?? './public',
+    contentDir: localFolder(flags.content ?? nonEmpty(env.GAZETTE_CONTENT) ?? './content', '--content / GAZETTE_CONTENT'),
+    outDir: localFolder(flags.out ?? nonEmpty(env.GAZETTE_OUT) ?? './public', '--out / GAZETTE_OUT'),
     dbPath,
-    outboxDir: flags.outbox ?? nonEmpty(env.GAZETTE_OUTBOX) ?? './data/outbox',
+    outboxDir: localFolder(flags.outbox ?? nonEmpty(env.GAZETTE_OUTBOX) ?? './data/outbox', '--outbox / GAZETTE_OUTBOX'),
     port,
     smtpUrl,
     secret: strongSecret(env.GAZETTE_SECRET),
@@ -97,6 +97,16 @@ export function resolveOptions(flags: OptionFlags, env: Readonly<Record<string, 
     trustProxy: /^(1|true|yes)$/i.test(env.GAZETTE_TRUST_PROXY ?? ''),
     adminToken: resolveAdminToken(env),
   };
+}
+
+/**
+ * `folder`, refused when it is a URL (`s3://bucket/site`, `sftp://…`): it was taken for a path, and the build said it
+ * had written the site to s3://bucket/site, which was a folder `s3:` here. The URL is not echoed: it may hold a password.
+ */
+function localFolder(folder: string, source: string): string {
+  const scheme = /^([a-z][a-z0-9+.-]+):\/\//i.exec(folder)?.[1];
+  if (scheme === undefined) return folder;
+  throw new UsageError(`${source} names a URL (${scheme}://), and Gazette reads and writes folders on this machine — give a folder's path (copy a built folder to ${scheme}:// with that service's own tools)`);
 }
 
 /**

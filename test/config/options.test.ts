@@ -82,6 +82,16 @@ describe('resolveOptions', () => {
     }
   });
 
+  it('refuses a folder given as a URL, rather than make a folder named after its scheme', () => {
+    expect(() => resolveOptions({ out: 's3://news-site/public' }, {})).toThrow(
+      "--out / GAZETTE_OUT names a URL (s3://), and Gazette reads and writes folders on this machine — give a folder's path",
+    );
+    expect(() => resolveOptions({}, { GAZETTE_CONTENT: 'sftp://desk:s3cret@files.example.org/content' })).toThrow(/^--content \/ GAZETTE_CONTENT names a URL \(sftp:\/\/\)/);
+    expect(() => resolveOptions({}, { GAZETTE_CONTENT: 'sftp://desk:s3cret@files.example.org/content' })).not.toThrow(/s3cret/);
+    expect(() => resolveOptions({ outbox: 'file:///srv/outbox' }, {})).toThrow(/--outbox \/ GAZETTE_OUTBOX names a URL \(file:\/\/\)/);
+    expect(resolveOptions({ out: 'notes:2026', content: 'C:\\desk\\content' }, {})).toMatchObject({ outDir: 'notes:2026', contentDir: 'C:\\desk\\content' });
+  });
+
   it('refuses an empty path flag (--out "") rather than fail deep inside a command', () => {
     for (const flag of ['content', 'out', 'db', 'outbox'] as const) {
       expect(() => resolveOptions({ [flag]: '' }, {})).toThrow(`--${flag} is empty — give it a path, or leave it out for the default`);
