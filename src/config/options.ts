@@ -1,4 +1,5 @@
 // Flags and environment variables resolved in one place (SPEC "Environment and flags").
+import { resolve, sep } from 'node:path';
 import { UsageError } from '../errors.js';
 
 /** Command-line flags that override the environment. */
@@ -85,11 +86,15 @@ export function resolveOptions(flags: OptionFlags, env: Readonly<Record<string, 
   }
   const dbPath = flags.db ?? nonEmpty(env.GAZETTE_DB) ?? './data/gazette.db';
   checkDatabaseName(dbPath, '--db / GAZETTE_DB');
-  return {
+  const folders = {
     contentDir: localFolder(flags.content ?? nonEmpty(env.GAZETTE_CONTENT) ?? './content', '--content / GAZETTE_CONTENT'),
     outDir: localFolder(flags.out ?? nonEmpty(env.GAZETTE_OUT) ?? './public', '--out / GAZETTE_OUT'),
     dbPath,
     outboxDir: localFolder(flags.outbox ?? nonEmpty(env.GAZETTE_OUTBOX) ?? './data/outbox', '--outbox / GAZETTE_OUTBOX'),
+  };
+  checkOutApart(folders);
+  return {
+    ...folders,
     port,
     smtpUrl,
     secret: strongSecret(env.GAZETTE_SECRET),
@@ -97,6 +102,32 @@ export function resolveOptions(flags: OptionFlags, env: Readonly<Record<string, 
     trustProxy: /^(1|true|yes)$/i.test(env.GAZETTE_TRUST_PROXY ?? ''),
     adminToken: resolveAdminToken(env),
   };
+}
+
+/** Whether the path `inner` is `outer` or lies under it (both as given, resolved from the working folder). */
+function isWithin(inner: string, outer: string): boolean {
+  const [a, b] = [resolve(inner), resolve(outer)];
+  return a === b || a.startsWith(b.endsWith(sep) ? b : b + sep);
+}
+
+/**
+ * Refuses an output folder that holds the content, the database or the outbox, or lies in the content folder. With
+ * `--out .` beside them, `gazette serve` (and any static host) served `data/gazette.db` (every reader, the token secret),
+ * the drafts and the outbox's mail with its readers' links; built into the content folder, the site's `robots.txt`
+ * was read as an article at every build.
+ */
+function checkOutApart({ contentDir, outDir, dbPath, outboxDir }: Pick<RuntimeOptions, 'contentDir' | 'outDir' | 'dbPath' | 'outboxDir'>): void {
+  const fix = 'build into a folder of its own, e.g. --out ./public';
+  if (isWithin(outDir, contentDir)) {
+    throw new UsageError(`--out ${outDir} is in the content folder ${contentDir}: the pages would be read back as articles — ${fix}`);
+  }
+  const published = `--out ${outDir} holds`;
+  const served = '`gazette serve` and any static host would publish';
+  if (isWithin(contentDir, outDir)) throw new UsageError(`${published} the content folder ${contentDir}: ${served} its drafts and files — ${fix}`);
+  if (!/^postgres(?:ql)?:\/\//i.test(dbPath) && isWithin(dbPath, outDir)) {
+    throw new UsageError(`${published} the database ${dbPath}: ${served} every reader's address and the secret of their links — ${fix}, or move the database (--db)`);
+  }
+  if (isWithin(outboxDir, outDir)) throw new UsageError(`${published} the outbox ${outboxDir}: ${served} the mail in it, readers' links included — ${fix}, or move the outbox (--outbox)`);
 }
 
 /**

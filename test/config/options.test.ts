@@ -92,6 +92,20 @@ describe('resolveOptions', () => {
     expect(resolveOptions({ out: 'notes:2026', content: 'C:\\desk\\content' }, {})).toMatchObject({ outDir: 'notes:2026', contentDir: 'C:\\desk\\content' });
   });
 
+  it('refuses an output folder that holds the content, the database or the outbox, or lies in the content folder', () => {
+    expect(() => resolveOptions({ out: '.' }, {})).toThrow(
+      '--out . holds the content folder ./content: `gazette serve` and any static host would publish its drafts and files — build into a folder of its own, e.g. --out ./public',
+    );
+    expect(() => resolveOptions({ out: 'site', content: 'site/content' }, {})).toThrow(/--out site holds the content folder site\/content/);
+    expect(() => resolveOptions({ out: 'content' }, {})).toThrow('--out content is in the content folder ./content: the pages would be read back as articles');
+    expect(() => resolveOptions({}, { GAZETTE_OUT: './content/public/' })).toThrow(/is in the content folder/);
+    expect(() => resolveOptions({ out: 'data', content: 'desk' }, {})).toThrow(/--out data holds the database \.\/data\/gazette\.db: .* every reader's address/);
+    expect(() => resolveOptions({ out: 'mail', content: 'desk', db: 'gazette.db', outbox: 'mail/outbox' }, {})).toThrow(/--out mail holds the outbox mail\/outbox/);
+    // Beside one another, or a name that merely starts alike, is apart; PostgreSQL is no file.
+    expect(resolveOptions({ out: 'public', content: 'public-content', db: 'public.db' }, {}).outDir).toBe('public');
+    expect(resolveOptions({ out: 'srv', content: 'desk', outbox: 'outbox' }, { GAZETTE_DB: 'postgres://localhost/srv' }).outDir).toBe('srv');
+  });
+
   it('refuses an empty path flag (--out "") rather than fail deep inside a command', () => {
     for (const flag of ['content', 'out', 'db', 'outbox'] as const) {
       expect(() => resolveOptions({ [flag]: '' }, {})).toThrow(`--${flag} is empty — give it a path, or leave it out for the default`);
