@@ -2,6 +2,7 @@
 import cron from 'node-cron';
 import addressparser from 'nodemailer/lib/addressparser';
 import * as z from 'zod';
+import { asciiAddress } from '../addresses.js';
 import type { Locale } from '../i18n/catalogue.js';
 import { maxReturnLocalPart } from '../inbound/verp.js';
 import { isIntlTag, isLanguageTag, languageTagMessage } from '../i18n/tags.js';
@@ -23,9 +24,23 @@ export function parseMailbox(value: string): { name: string; address: string } |
   const parsed = addressparser(value);
   const [first] = parsed;
   if (parsed.length !== 1 || !first || !('address' in first) || !first.address || !first.name) return null;
-  if (!z.email().safeParse(first.address).success) return null;
-  return { name: first.name, address: first.address };
+  const address = asciiAddress(first.address);
+  return address === null ? null : { name: first.name, address };
 }
+
+/**
+ * An email address of the config, its domain made ASCII (see asciiDomain): a desk at `пример.рф` (or `xn--e1afmkfd.xn--p1ai`)
+ * was refused, zod's own pattern taking only letters for a top-level domain.
+ */
+const emailAddress = (error: string) =>
+  z
+    .string()
+    .trim()
+    .transform((value, ctx) => {
+      const address = asciiAddress(value);
+      if (address === null) ctx.addIssue({ code: 'custom', message: error });
+      return address ?? value;
+    });
 
 /**
  * An http(s) URL as a URL spells it (a space escaped, host lowercased), its path kept to the last slash (a hub's URL is
@@ -144,7 +159,7 @@ export const siteConfigSchema = z.strictObject({
   timezone: timeZone.default('UTC'),
   author: z.strictObject({
     name: z.string().trim().refine(isVisible, 'expected the author or desk name'),
-    email: z.email('expected an email address').nullable().default(null),
+    email: emailAddress('expected an email address').nullable().default(null),
   }),
   feeds: z
     .strictObject({
@@ -181,8 +196,7 @@ export const siteConfigSchema = z.strictObject({
      * The address whose domain's MX points at Gazette's inbound listener: envelope senders (VERP) and the mailto
      * unsubscribe are made at it. Null: no VERP and no mailto.
      */
-    returnPath: z
-      .email('expected an address such as "bounces@mail.example.org" whose domain\'s MX points at "gazette inbound"')
+    returnPath: emailAddress('expected an address such as "bounces@mail.example.org" whose domain\'s MX points at "gazette inbound"')
       .refine((v) => !v.includes('+'), { error: 'expected an address without "+" (Gazette adds "+…" to it for each message)' })
       .refine((v) => Buffer.byteLength(v.slice(0, v.lastIndexOf('@'))) <= maxReturnLocalPart, {
         error: `expected at most ${maxReturnLocalPart} characters before "@": Gazette adds up to ${64 - maxReturnLocalPart} ("+<digest>-<reader>-<code>") for each message, and mail servers may refuse an address whose part before "@" is over 64`,

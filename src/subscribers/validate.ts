@@ -1,6 +1,5 @@
 // What may enter the subscriber list: one rule for the CLI, the CSV import and the public form.
-import { domainToASCII } from 'node:url';
-import * as z from 'zod';
+import { asciiDomain, practicalEmail } from '../addresses.js';
 
 /** An address that passed `validateEmail`. */
 export type ValidEmail = { ok: true; email: string };
@@ -13,8 +12,6 @@ const maxLocalPart = 64;
 const maxLabel = 63;
 const maxName = 100;
 
-// zod's practical pattern, with a top-level domain that may also be an IDN one in punycode (`.xn--p1ai` is `.рф`).
-const practicalEmail = z.email({ pattern: new RegExp(z.regexes.email.source.replace('[A-Za-z]{2,}$', '(?:[A-Za-z]{2,}|xn--[A-Za-z0-9-]{2,59})$')) });
 const typoHint = 'an address looks like name@example.org; fix the typo';
 
 function refuse(message: string, hint = typoHint): EmailCheck {
@@ -44,7 +41,7 @@ export function validateEmail(value: string): EmailCheck {
   if (local === '') return refuse('has nothing before the @', typoHint);
   if (local.length > maxLocalPart) return refuse(`has more than ${maxLocalPart} characters before the @`, 'check the address');
   if (!/^[\x21-\x7e]+$/.test(local)) return refuse('has non-ASCII characters before the @', 'Gazette sends to ASCII addresses only');
-  const domain = /^[\x21-\x7e]+$/.test(domainText) ? domainText : domainToASCII(domainText);
+  const domain = asciiDomain(domainText);
   if (domain === '') return refuse(`has an invalid domain "${domainText}"`, 'check the part after the @');
   const email = `${local}@${domain}`;
   if (email.length > maxAddress) return refuse(`is longer than ${maxAddress} characters`, 'check the address');

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadSiteConfig, parseSiteConfig, parseSiteConfigText } from '../../src/config/load.js';
+import { parseMailbox } from '../../src/config/schema.js';
 import { InputError } from '../../src/errors.js';
 
 const minimal = {
@@ -51,6 +52,19 @@ describe('parseSiteConfig', () => {
     expect(parseSiteConfig(withReturn('bounces@mail.example.org')).newsletter.returnPath).toBe('bounces@mail.example.org');
     expect(problemsOf(() => parseSiteConfig(withReturn('mail.example.org')))).toEqual([expect.stringMatching(/^site\.json: newsletter\.returnPath: expected an address/)]);
     expect(problemsOf(() => parseSiteConfig(withReturn('b+x@mail.example.org')))).toEqual([expect.stringMatching(/^site\.json: newsletter\.returnPath: expected an address without "\+"/)]);
+  });
+
+  it('takes the addresses of a desk at an IDN top-level domain, in its own script or in punycode, as mail carries them', () => {
+    const config = parseSiteConfig({
+      ...minimal,
+      author: { name: 'Редакция', email: 'desk@пример.рф' },
+      newsletter: { ...minimal.newsletter, from: 'Новости <news@пример.рф>', replyTo: 'Редакция <desk@xn--e1afmkfd.xn--p1ai>', returnPath: 'bounces@почта.пример.рф' },
+    });
+    expect(config.author.email).toBe('desk@xn--e1afmkfd.xn--p1ai');
+    expect(config.newsletter.returnPath).toBe('bounces@xn--80a1acny.xn--e1afmkfd.xn--p1ai');
+    expect(parseMailbox(config.newsletter.from)).toEqual({ name: 'Новости', address: 'news@xn--e1afmkfd.xn--p1ai' });
+    expect(parseMailbox(config.newsletter.replyTo ?? '')).toEqual({ name: 'Редакция', address: 'desk@xn--e1afmkfd.xn--p1ai' });
+    expect(problemsOf(() => parseSiteConfig({ ...minimal, author: { name: 'Desk', email: 'desk@пример' } }))).toEqual(['site.json: author.email: expected an email address']);
   });
 
   it('refuses a returnPath whose part before "@" leaves a VERP address no room within 64 octets', () => {
