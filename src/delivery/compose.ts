@@ -40,7 +40,7 @@ export function toMailbox(value: string | Mailbox): Mailbox {
 }
 
 /** The domain of an address (after the last @), lower-cased. */
-function domainOf(address: string): string {
+export function domainOf(address: string): string {
   return address.slice(address.lastIndexOf('@') + 1).toLowerCase();
 }
 

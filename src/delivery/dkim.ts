@@ -2,8 +2,10 @@
 import { createHash, createPrivateKey, sign, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { foldLines } from 'nodemailer/lib/mime-funcs';
+import { getDomain } from 'tldts';
 import type { DkimOptions } from '../config/options.js';
-import { UsageError } from '../errors.js';
+import { UsageError, type Problem } from '../errors.js';
+import { domainOf, toMailbox } from './compose.js';
 import type { RawMessage, Transport } from './transport.js';
 
 /** The header fields the signature covers: both List-Unsubscribe headers among them (RFC 8058). */
@@ -132,5 +134,27 @@ export function signing(transport: Transport, sign: Signer): Transport {
       return transport.send({ ...message, raw: await sign(message.raw) });
     },
     close: () => transport.close(),
+  };
+}
+
+/**
+ * A warning when the signing domain does not align with the From address's (DMARC's relaxed alignment, RFC 7489
+ * 3.1.1: one organizational domain, by the Public Suffix List), else null. Such a signature vouches for nobody at a
+ * receiver that checks DMARC, and Gmail and Yahoo ask bulk senders for an aligned signature or SPF: the mail was
+ * signed, and said so, yet went to spam or was refused.
+ */
+export function dkimAlignmentWarning(dkim: Pick<DkimOptions, 'domainName'> | null, from: string): Problem | null {
+  if (dkim === null) return null;
+  // Both are ASCII: DKIM_DOMAIN and the config's From address are checked so.
+  const organization = (domain: string): string => {
+    const name = domain.replace(/\.$/, '').toLowerCase();
+    return getDomain(name) ?? name;
+  };
+  const fromDomain = domainOf(toMailbox(from).address);
+  if (organization(dkim.domainName) === organization(fromDomain)) return null;
+  return {
+    path: 'DKIM_DOMAIN',
+    message: `the mail is signed for ${dkim.domainName}, which is not ${fromDomain} (newsletter.from) or a domain of the same organization: receivers that check DMARC do not count this signature for ${fromDomain}, and Gmail and Yahoo send bulk mail that nothing aligned vouches for to spam, or refuse it`,
+    hint: `sign with a key of ${fromDomain} (DKIM_DOMAIN=${fromDomain} or a subdomain of it, and its selector's DNS record), or send from an address at ${dkim.domainName}; leave it only if SPF aligns for ${fromDomain}`,
   };
 }

@@ -8,6 +8,7 @@ import { SmtpTransport, type SmtpSettings } from './smtp.js';
 import type { Transport } from './transport.js';
 
 export { composeMessage, messageIdFor, type Mailbox, type MailInput } from './compose.js';
+export { dkimAlignmentWarning } from './dkim.js';
 export { prepareDigestMessages, type DigestMessages } from './message.js';
 export { sendPending, type DeliverySummary, type SendPendingOptions, type SendProgress } from './send.js';
 export { resolveDeliverySettings, defaultDeliverySettings, type DeliverySettings } from './settings.js';

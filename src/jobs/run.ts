@@ -19,7 +19,7 @@ import type { EmailThread } from '../digest/render-thread.js';
 import { formerSectionKeys } from '../subscribers/choices.js';
 import { readUnknownEditions } from '../subscribers/known.js';
 import { resolveSecret } from '../subscribers/tokens.js';
-import { createTransport } from '../delivery/index.js';
+import { createTransport, dkimAlignmentWarning } from '../delivery/index.js';
 import type { Transport } from '../delivery/transport.js';
 import { sendPending, type DeliverySummary, type SendProgress } from '../delivery/send.js';
 import { defaultDeliverySettings, type DeliverySettings } from '../delivery/settings.js';
@@ -169,7 +169,8 @@ async function publishOn(
     const orphans = await readUnknownEditions(store, config, options.contentDir);
     // Before the digests choose their readers: choices kept under a section's former key are its readers too.
     await moveFormerSectionKeys(store, built.loaded);
-    const build = orphans === null ? built : { ...built, warnings: [...built.warnings, orphans] };
+    const notices = [orphans, dkimAlignmentWarning(options.dkim, config.newsletter.from)].filter((notice) => notice !== null);
+    const build = notices.length === 0 ? built : { ...built, warnings: [...built.warnings, ...notices] };
     const websub =
       config.feeds.websubHub !== null && build.changedFeeds.length > 0 ? await pingWebSub(config.feeds.websubHub, build.changedFeeds) : [];
     const digests: DigestMade[] = [];

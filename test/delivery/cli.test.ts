@@ -1,4 +1,5 @@
 // `gazette publish` and `gazette send` end to end through main(): JSON output, outbox files, exit codes.
+import { generateKeyPairSync } from 'node:crypto';
 import { cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -103,6 +104,19 @@ describe('gazette publish', () => {
     expect(code).toBe(2);
     expect(stderr).toContain('the DKIM private key is not a PEM private key');
     expect(await digestsMade()).toBe(0);
+  });
+
+  it('warns when the mail is signed for a domain that does not align with newsletter.from, and sends it all the same', async () => {
+    const key = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const signedFor = (domain: string): Promise<{ code: number; stderr: string }> => gazette(['publish', '--json'], { DKIM_DOMAIN: domain, DKIM_SELECTOR: 's1', DKIM_PRIVATE_KEY: key });
+    const misaligned = await signedFor('mail.othersite.net');
+    expect(misaligned.code, misaligned.stderr).toBe(0);
+    expect(misaligned.stderr).toContain(
+      'warning: DKIM_DOMAIN: the mail is signed for mail.othersite.net, which is not example.org (newsletter.from) or a domain of the same organization',
+    );
+    expect(await readdir(join(dir, 'outbox'))).toHaveLength(12);
+    // A subdomain of the From domain aligns (relaxed).
+    expect((await signedFor('mail.example.org')).stderr).not.toContain('DKIM_DOMAIN');
   });
 
   it('prints a readable summary without --json', async () => {

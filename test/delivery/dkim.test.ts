@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { dkimVerify } from 'mailauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DkimOptions } from '../../src/config/options.js';
-import { createSigner } from '../../src/delivery/dkim.js';
+import { createSigner, dkimAlignmentWarning } from '../../src/delivery/dkim.js';
 import { createTransport } from '../../src/delivery/index.js';
 import { sendPending } from '../../src/delivery/send.js';
 import { UsageError } from '../../src/errors.js';
@@ -62,6 +62,32 @@ function signatureTags(raw: Buffer): Map<string, string> {
   const value = /^DKIM-Signature:(.*)$/im.exec(head)?.[1] ?? '';
   return new Map(value.split(';').map((tag) => tag.trim().split('=', 2) as [string, string]));
 }
+
+describe('dkimAlignmentWarning', () => {
+  it('passes a signing domain of the From domain\'s organization, by the Public Suffix List', () => {
+    const aligned: [string, string][] = [
+      ['example.org', 'News <news@example.org>'],
+      ['mail.example.org', 'News <news@example.org>'],
+      ['mail.example.org', 'News <news@letters.example.org>'],
+      ['EXAMPLE.ORG.', 'News <news@example.org>'],
+      ['news.example.co.uk', 'Desk <desk@example.co.uk>'],
+      ['mail.xn--e1afmkfd.xn--p1ai', 'Новости <news@xn--e1afmkfd.xn--p1ai>'],
+    ];
+    for (const [domain, from] of aligned) expect(dkimAlignmentWarning({ domainName: domain }, from), `${domain} for ${from}`).toBeNull();
+    expect(dkimAlignmentWarning(null, 'News <news@example.org>')).toBeNull();
+  });
+
+  it('warns when the signing domain is another organization\'s, with the domains and what to do', () => {
+    expect(dkimAlignmentWarning({ domainName: 'mail.othersite.net' }, 'Example News <news@example.org>')).toEqual({
+      path: 'DKIM_DOMAIN',
+      message:
+        'the mail is signed for mail.othersite.net, which is not example.org (newsletter.from) or a domain of the same organization: receivers that check DMARC do not count this signature for example.org, and Gmail and Yahoo send bulk mail that nothing aligned vouches for to spam, or refuse it',
+      hint: "sign with a key of example.org (DKIM_DOMAIN=example.org or a subdomain of it, and its selector's DNS record), or send from an address at mail.othersite.net; leave it only if SPF aligns for example.org",
+    });
+    // One public suffix (co.uk) is no organization.
+    expect(dkimAlignmentWarning({ domainName: 'other.co.uk' }, 'Desk <desk@example.co.uk>')?.path).toBe('DKIM_DOMAIN');
+  });
+});
 
 describe('DKIM', () => {
   it('signs every message so that it verifies, aligned with the From domain', async () => {

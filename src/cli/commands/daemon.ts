@@ -70,7 +70,7 @@ export default defineCommand({
     const settings = resolveDeliverySettings(io.env);
     const [
       { loadSiteConfig },
-      { createTransport },
+      { createTransport, dkimAlignmentWarning },
       { startReturnPath },
       { createLogger },
       { pipelineJobs },
@@ -105,6 +105,8 @@ export default defineCommand({
     const orphans = await readUnknownEditions(store, config, options.contentDir);
     if (orphans) logger.warn({ problem: formatProblem(orphans) }, 'readers and editions');
     const transport = createTransport(options, settings);
+    const misaligned = dkimAlignmentWarning(options.dkim, config.newsletter.from);
+    if (misaligned) logger.warn({ problem: formatProblem(misaligned) }, 'DKIM');
     const signals = watchSignals();
     let scheduler: Scheduler | null = null;
     let server: RunningServer | null = null;
