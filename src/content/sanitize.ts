@@ -2,6 +2,7 @@
 // first body that needs it: most have no raw HTML (see body.ts), and a rebuild that parses one such file need not load it.
 import { createRequire } from 'node:module';
 import type sanitizeHtml from 'sanitize-html';
+import { isLanguageTag } from '../i18n/tags.js';
 import { HEADINGS } from './html.js';
 import { absoluteUrl, hasScheme } from './url.js';
 
@@ -10,12 +11,23 @@ import { absoluteUrl, hasScheme } from './url.js';
 const ALLOWED: sanitizeHtml.IOptions = {
   allowedTags: [
     ...HEADINGS,
-    ...['p', 'br', 'hr', 'blockquote', 'pre', 'code', 'ul', 'ol', 'li', 'a', 'img', 'figure', 'figcaption'],
-    ...['strong', 'em', 'b', 'i', 's', 'del', 'sub', 'sup', 'table', 'thead', 'tbody', 'tr', 'th', 'td'],
+    ...['p', 'br', 'hr', 'blockquote', 'pre', 'code', 'ul', 'ol', 'li', 'dl', 'dt', 'dd', 'a', 'img', 'figure', 'figcaption'],
+    ...['strong', 'em', 'b', 'i', 's', 'del', 'sub', 'sup', 'span', 'bdi', 'q', 'abbr', 'cite'],
+    ...['table', 'caption', 'thead', 'tbody', 'tr', 'th', 'td'],
   ],
   // `id` on any kept tag: the targets of an article's own `#fragment` links (a live blog's updates, a table of
-  // contents). The site's templates use no ids, so none can clash with the page around the body.
-  allowedAttributes: { '*': ['id'], a: ['href', 'title', 'id'], img: ['src', 'alt', 'title', 'id'], ol: ['start', 'id'] },
+  // contents). The site's templates use no ids, so none can clash with the page around the body. `lang` and `dir` on
+  // any: a quote in another language or script is read in its own voice and direction. A table's header cells keep
+  // what ties them to their cells, so a screen reader reads a table as it is drawn.
+  allowedAttributes: {
+    '*': ['id', 'lang', 'dir'],
+    a: ['href', 'title', 'id', 'lang', 'dir'],
+    img: ['src', 'alt', 'title', 'id', 'lang', 'dir'],
+    ol: ['start', 'id', 'lang', 'dir'],
+    abbr: ['title', 'id', 'lang', 'dir'],
+    th: ['scope', 'colspan', 'rowspan', 'headers', 'id', 'lang', 'dir'],
+    td: ['colspan', 'rowspan', 'headers', 'id', 'lang', 'dir'],
+  },
   allowedSchemes: ['http', 'https', 'mailto'],
   allowedSchemesAppliedToAttributes: ['href', 'src'],
   allowProtocolRelative: false,
@@ -40,6 +52,22 @@ function absolutize(attribute: string, baseUrl: string | undefined): (attribs: A
     const { [attribute]: _dropped, ...rest } = attribs;
     return rest;
   };
+}
+
+/** Values of the attributes with a closed set, or a pattern, that a browser reads; any other value is dropped. */
+const attributeValues: Record<string, (value: string) => boolean> = {
+  lang: (value) => value === '' || isLanguageTag(value),
+  dir: (value) => /^(ltr|rtl|auto)$/i.test(value),
+  scope: (value) => /^(row|col|rowgroup|colgroup)$/i.test(value),
+  colspan: (value) => /^[1-9]\d{0,2}$/.test(value),
+  rowspan: (value) => /^(0|[1-9]\d{0,3})$/.test(value),
+};
+
+/** `attribs` without a value a browser would not read (see attributeValues). */
+function knownValues(attribs: Attributes): Attributes {
+  const kept: Attributes = {};
+  for (const [name, value] of Object.entries(attribs)) if (attributeValues[name]?.(value) ?? true) kept[name] = value;
+  return kept;
 }
 
 /**
@@ -75,7 +103,7 @@ export function sanitizeBody(html: string, baseUrl?: string): string {
   const transformTags: Record<string, sanitizeHtml.Transformer> = {
     a: (tagName, attribs) => ({ tagName, attribs: link(attribs) }),
     img: (tagName, attribs) => ({ tagName, attribs: image(attribs) }),
-    '*': (tagName, attribs) => ({ tagName, attribs: ids(tagName, attribs) }),
+    '*': (tagName, attribs) => ({ tagName, attribs: knownValues(ids(tagName, attribs)) }),
   };
   return sanitizer(html, { ...ALLOWED, transformTags });
 }

@@ -177,6 +177,25 @@ describe('parseMarkdownArticle', () => {
     expect(text).toContain('Safe text before.');
   });
 
+  it('keeps what a screen reader reads a body by: the language and direction of a quote, and how a table\'s headers tie to its cells', () => {
+    const { html } = parsed(
+      [
+        '---\ntitle: Votes\ndate: 2026-11-19\n---',
+        '<p>The mayor said <span lang="fr">c\'est la vie</span>, <q lang="de">Guten Tag</q>, <abbr title="European Union">EU</abbr>, <bdi>مستخدم</bdi>.</p>',
+        '<p dir="rtl" lang="ar">فقرة عربية.</p>',
+        '<table><caption>Results by district</caption><tr><th scope="col" colspan="2" id="v">Votes</th></tr><tr><td headers="v" rowspan="2">1</td><td>2</td></tr></table>',
+        '<dl><dt>Turnout</dt><dd>61%</dd></dl>',
+        '<p dir="sideways" lang="not a tag" style="color:red">x</p><table><tr><th scope="everything" colspan="0" onclick="x()">y</th></tr></table>',
+      ].join('\n\n'),
+    );
+    expect(html).toContain('<p>The mayor said <span lang="fr">c\'est la vie</span>, <q lang="de">Guten Tag</q>, <abbr title="European Union">EU</abbr>, <bdi>مستخدم</bdi>.</p>');
+    expect(html).toContain('<p dir="rtl" lang="ar">فقرة عربية.</p>');
+    expect(html).toContain('<table><caption>Results by district</caption><tr><th scope="col" colspan="2" id="v">Votes</th></tr><tr><td headers="v" rowspan="2">1</td><td>2</td></tr></table>');
+    expect(html).toContain('<dl><dt>Turnout</dt><dd>61%</dd></dl>');
+    // Values no browser reads, and what was never allowed, go.
+    expect(html).toContain('<p>x</p><table><tr><th>y</th></tr></table>');
+  });
+
   it('keeps the targets of an article\'s own fragment links: valid, unique ids, and an old <a name> as an id', () => {
     const { html } = parsed(
       [
