@@ -16,7 +16,7 @@ const ALLOWED: sanitizeHtml.IOptions = {
     ...['table', 'caption', 'thead', 'tbody', 'tr', 'th', 'td'],
   ],
   // `id` on any kept tag: the targets of an article's own `#fragment` links (a live blog's updates, a table of
-  // contents). The site's templates use no ids, so none can clash with the page around the body. `lang` and `dir` on
+  // contents); the page's own ids (see pageIds) are taken. `lang` and `dir` on
   // any: a quote in another language or script is read in its own voice and direction. A table's header cells keep
   // what ties them to their cells, so a screen reader reads a table as it is drawn.
   allowedAttributes: {
@@ -70,12 +70,15 @@ function knownValues(attribs: Attributes): Attributes {
   return kept;
 }
 
+/** The ids of the page around a body (the skip link's target, `main`): a body's own would make them two. */
+const pageIds = ['main'];
+
 /**
  * Keeps an id that HTML allows and that the body has not used yet (an old `<a name>` becomes the id it stands for,
  * as `name` is obsolete on links); any other is dropped, so every id left is a valid, unique target.
  */
 function uniqueIds(): (tagName: string, attribs: Attributes) => Attributes {
-  const seen = new Set<string>();
+  const seen = new Set<string>(pageIds);
   return (tagName, attribs) => {
     const id = attribs.id || (tagName === 'a' ? attribs.name : undefined);
     if (id === undefined) return attribs;

@@ -217,6 +217,7 @@ describe('parseMarkdownArticle', () => {
     expect(html).toContain('<p>a second one</p>');
     expect(html).toContain('<p>spaced</p>');
     expect(html).toContain('<p id="wrapper">inner</p>');
+    expect(parsed('---\ntitle: T\ndate: 2026-03-01\n---\n<p id="main">the page\'s own</p>\n').html).toBe('<p>the page\'s own</p>\n');
     expect(html).toContain('<p id="s">after</p>');
     expect(html).toContain('<p id="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;">quoted</p>');
   });

@@ -64,7 +64,9 @@ describe('article page', () => {
 
   it('shows the caption and credit without an image, related references and the source', () => {
     const html = page();
-    expect(html).toContain('<figcaption>Fighting last month in Batken <span class="credit">Reuters Archive</span></figcaption>');
+    // No image: a caption and credit, but no empty figure for a screen reader to announce.
+    expect(html).toContain('<p class="caption">Fighting last month in Batken <span class="credit">Reuters Archive</span></p>');
+    expect(html).not.toContain('<figure>');
     expect(html).not.toContain('<img');
     expect(html).toContain(`<a href="${base}/articles/linked/">Linked story</a>`);
     expect(html).toContain('<p class="source">Source: TRTWorld and agencies</p>');
@@ -115,6 +117,19 @@ describe('article page', () => {
     expect(html).toContain('<a href="../../digests/">');
     expect(html).toContain('<link rel="stylesheet" href="../../assets/site.css">');
     expect(html).not.toMatch(/<script|\son[a-z]+=/i);
+  });
+
+  it('lets a keyboard skip past the header to the story, on a page whose only id is the one it skips to', () => {
+    const html = page();
+    expect(html).toMatch(/<body>\n<a class="skip-link" href="#main">Skip to content<\/a>\n<header class="site-header">/);
+    expect(html).toContain('<main id="main">');
+    expect([...html.matchAll(/\sid="/g)]).toHaveLength(1);
+  });
+
+  it('gives the section label the site\'s language in an article of another, as the navigation shows it', () => {
+    const html = renderArticlePage({ ...wire, lang: 'ar' }, config, templates);
+    expect(html).toContain('<article class="article" lang="ar" dir="rtl">');
+    expect(html).toContain('<p class="kicker" lang="en" dir="ltr"><a href="../../sections/world/">');
   });
 
   it('writes right-to-left languages right to left', () => {
