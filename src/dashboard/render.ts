@@ -20,7 +20,8 @@ export const bounceThreshold = 0.02;
 
 /** The compiled dashboard and sign-in pages and their stylesheet. */
 export interface DashboardTemplates {
-  render(data: DashboardData, config: SiteConfig): string;
+  /** The dashboard; with `refresh`, it reloads itself while a digest's mail is moving (a reader may turn that off: `?refresh=off`). */
+  render(data: DashboardData, config: SiteConfig, refresh?: boolean): string;
   /** The sign-in page of the site titled `title`, with the catalogue key of its error (null: none). */
   login(view: { title: string; error: LoginError | null; locale: Locale }): string;
   css: string;
@@ -50,7 +51,7 @@ function duration(language: string, seconds: number | null): string {
   return new Intl.NumberFormat(language, { style: 'unit', unit, unitDisplay: 'long', maximumFractionDigits: digits }).format(value);
 }
 
-/** How often the page reloads itself while a digest is being sent (its `<meta http-equiv="refresh">`). */
+/** How often the page reloads itself while a digest's mail is moving (its `<meta http-equiv="refresh">`). */
 const refreshSeconds = 30;
 
 /** Compiles the dashboard templates (once, when the admin routes are made). */
@@ -66,7 +67,7 @@ export function loadDashboardTemplates(dir = adminTemplatesDir): DashboardTempla
     css,
     // A title is text, not HTML: its values are isolated with Unicode marks, as `<bdi>` would show in the tab as it is written.
     login: ({ title, error, locale }) => login({ pageTitle: t(locale, 'admin.login.title', { site: title }), title, css, error, locale }),
-    render(data, config) {
+    render(data, config, refresh = true) {
       const { locale } = config;
       const language = locale.tag;
       // The charts' words are plain text in SVG: never isolated (they are drawn left to right, see the template).
@@ -176,7 +177,11 @@ export function loadDashboardTemplates(dir = adminTemplatesDir): DashboardTempla
                 pending: count(data.sending.pending),
                 perSecond: Number(data.sending.perSecond.toFixed(1)),
                 eta: duration(language, data.sending.perSecond > 0 ? data.sending.pending / data.sending.perSecond : null),
+                moving: data.sending.perSecond > 0,
               },
+        // Only while mail moves: a send stopped with rows pending reloaded the page every 30 s for good, taking a screen
+        // reader back to the top and closing what was open (WCAG 2.2.1).
+        refreshing: refresh && data.sending !== null && data.sending.perSecond > 0,
         refreshSeconds,
         schedules: data.schedules.map((s) => ({ ...s, next: dateTime(s.next), lastRun: dateTime(s.lastRun), lastResult: s.lastResult })),
         events: data.events.map((e) => ({ ...e, at: dateTime(e.at), detail: e.detail ?? '' })),

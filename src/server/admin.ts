@@ -178,7 +178,7 @@ export function createAdminApp(deps: AdminDeps): Hono {
 
   app.get('/', async (c) => {
     const data = await readDashboard(deps.store, deps.now(), schedules);
-    return c.html(templates.render(data, deps.config));
+    return c.html(templates.render(data, deps.config, c.req.query('refresh') !== 'off'));
   });
   return app;
 }

@@ -59,11 +59,26 @@ describe('the dashboard in the site language', () => {
     expect(html).toContain('<td data-status="active">1,250,000</td>');
     expect(html).toContain('<title>Desk — dashboard</title>');
     expect(html).toContain('data-rate="complaints">0.13%</span> (1 of 800 sent) — Gmail warns at 0.1% and refuses at 0.3%');
-    expect(html).toContain('Digest #12: 800 sent, 447 to go, 3.5 messages a second, about 2 minutes left. This page refreshes every 30 seconds.');
+    expect(html).toContain('Digest #12: 800 sent, 447 to go, 3.5 messages a second, about 2 minutes left.</p>\n<p>This page refreshes every 30 seconds. <a href="?refresh=off">Stop refreshing</a></p>');
     expect(html).toContain('<td>hard bounce</td><td>returned mail</td>');
     expect(html).toContain('<td>done</td>');
     expect(html).toContain('<title>02-23: sign-ups 55</title>');
     expect(html).toContain('<title>Subscribers by status, week by week</title>');
+  });
+
+  it('reloads itself only while mail moves, and not once the reader turns that off (WCAG 2.2.1)', () => {
+    const refresh = '<meta http-equiv="refresh" content="30">';
+    const config = makeSiteConfig({ title: 'Desk' });
+    expect(templates.render(data, config)).toContain(refresh);
+    const off = templates.render(data, config, false);
+    expect(off).not.toContain(refresh);
+    expect(off).toContain('about 2 minutes left.</p>\n<p><a href="?">Refresh</a></p>');
+    // A send stopped with rows pending: nothing moves, nothing reloads, and no time left is guessed.
+    const stalled = templates.render({ ...data, sending: { digestNumber: 12, sent: 800, pending: 447, perSecond: 0 } }, config);
+    expect(stalled).not.toContain(refresh);
+    expect(stalled).toContain('Digest #12: 800 sent, 447 to go; nothing was sent in the last minute.</p>\n<p><a href="?">Refresh</a></p>');
+    expect(stalled).not.toContain('a second, about');
+    expect(templates.render({ ...data, sending: null }, config)).not.toContain(refresh);
   });
 
   it('speaks French: every heading and label from its catalogue, shares with a comma and a non-breaking space', () => {
