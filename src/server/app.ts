@@ -328,11 +328,12 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
       editions: fields?.editions === undefined ? known.editions.slice(0, 1).map((e) => e.id) : sent.editions,
     };
     const chosen = fields?.sections === undefined && fields?.editions === undefined ? { ok: true as const, choices: {} } : choicesFromForm(known, offered);
+    // Boxes the reader unticked stay unticked: shown ticked, a second submit would choose everything.
+    const boxes = chosen === null ? choiceBoxes(known, offered, true) : choiceBoxes(known, chosen.ok ? { sections: [], editions: [], ...chosen.choices } : { sections: [], editions: [] });
     const refuse = (error: 'invalid_email' | 'invalid_choice', message: string): Response => {
       if (json) return c.json({ error, message }, 400);
-      // Boxes the reader unticked stay unticked: shown ticked, a second submit would choose everything.
-      const boxes = chosen === null ? choiceBoxes(known, offered, true) : choiceBoxes(known, chosen.ok ? { sections: [], editions: [], ...chosen.choices } : { sections: [], editions: [] });
-      return page(c, 400, 'subscribe', words('subscribe.title'), {
+      // The title says so first: a screen reader announces it as the page loads, where an alert already in the page is not.
+      return page(c, 400, 'subscribe', words('server.subscribe.errorTitle', { title: words('subscribe.title') }), {
         error: message,
         // Only an address error marks the address field invalid: a screen reader would say the address was wrong.
         invalidEmail: error === 'invalid_email',
@@ -345,7 +346,10 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
     if (!check.ok) {
       return refuse('invalid_email', email.trim() === '' ? words('server.subscribe.emailMissing') : words('server.subscribe.emailInvalid', { address: quoteValue(email, 60) }));
     }
-    if (chosen === null) return refuse('invalid_choice', words('server.subscribe.noChoice'));
+    if (chosen === null) {
+      const { editions, sections } = boxes.missing;
+      return refuse('invalid_choice', words('server.subscribe.noChoice', { missing: editions && sections ? 'both' : editions ? 'editions' : 'sections' }));
+    }
     if (!chosen.ok) return refuse('invalid_choice', `${chosen.message}.`);
     const byEmail = perEmail.hit(emailKey(check.email), now().getTime());
     if (!byEmail.allowed) return tooMany(c, byEmail, json);

@@ -36,6 +36,8 @@ export interface PageViews {
 export interface ChoiceBoxes {
   editions: ChoiceBox[];
   sections: ChoiceBox[];
+  /** The groups shown with no box ticked (a form sent back so): marked, and the first box takes the focus. */
+  missing: { editions: boolean; sections: boolean };
 }
 
 /** A page name. */

@@ -144,13 +144,16 @@ export function choiceBoxes(
   known: KnownChoices,
   chosen: { sections: readonly string[]; editions: readonly string[] },
   asSent = false,
-): { editions: ChoiceBox[]; sections: ChoiceBox[] } {
+): { editions: ChoiceBox[]; sections: ChoiceBox[]; missing: { editions: boolean; sections: boolean } } {
   const editions = chosen.editions.length === 0 && !asSent ? known.editions.slice(0, 1).map((e) => e.id) : chosen.editions;
   const allSections = chosen.sections.length === 0 && !asSent;
-  return {
+  const boxes = {
     editions: known.editions.length < 2 ? [] : known.editions.map((e) => ({ value: e.id, label: e.name, checked: editions.includes(e.id) })),
     sections: known.sections.map((s) => ({ value: s.key, label: s.label, checked: allSections || chosen.sections.includes(s.key) })),
   };
+  // The groups offered with nothing ticked: the form marks them, and its error names them.
+  const unticked = (group: ChoiceBox[]): boolean => group.length > 0 && !group.some((box) => box.checked);
+  return { ...boxes, missing: { editions: unticked(boxes.editions), sections: unticked(boxes.sections) } };
 }
 
 /**

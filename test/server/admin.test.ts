@@ -47,6 +47,15 @@ describe('/admin', () => {
     const forged = `gazette_admin=${Date.now() + 3_600_000}.${'A'.repeat(43)}`;
     expect((await rawRequest(harness.url, '/admin', { headers: { cookie: forged } })).status).toBe(401);
 
+    // A wrong token typed into the form: the field says it is wrong, and why, to a screen reader too.
+    const wrong = await rawRequest(harness.url, '/admin/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `token=${encodeURIComponent(`${token}x`)}`,
+    });
+    expect(wrong.status).toBe(401);
+    expect(wrong.body.toString('utf8')).toContain('<p class="error" role="alert" id="login-error">');
+    expect(wrong.body.toString('utf8')).toMatch(/<input id="token" [^>]* aria-invalid="true" aria-describedby="login-error" autofocus>/);
     const login = await rawRequest(harness.url, '/admin/login', {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -102,6 +111,15 @@ describe('/admin', () => {
       body: `token=${'a'.repeat(17 * 1024)}`,
     });
     expect(big.status).toBe(413);
+    // A wrong token typed into the form: the field says it is wrong, and why, to a screen reader too.
+    const wrong = await rawRequest(harness.url, '/admin/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `token=${encodeURIComponent(`${token}x`)}`,
+    });
+    expect(wrong.status).toBe(401);
+    expect(wrong.body.toString('utf8')).toContain('<p class="error" role="alert" id="login-error">');
+    expect(wrong.body.toString('utf8')).toMatch(/<input id="token" [^>]* aria-invalid="true" aria-describedby="login-error" autofocus>/);
     const login = await rawRequest(harness.url, '/admin/login', {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },

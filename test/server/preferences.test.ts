@@ -244,7 +244,13 @@ describe.skipIf(skip)('the preferences page in Chromium', () => {
       for (const section of ['Business', 'Local', 'World']) await page.getByLabel(section).uncheck();
       await page.getByRole('button', { name: 'Subscribe' }).click();
       await page.waitForLoadState('load');
-      expect(await page.locator('.form-error').textContent()).toBe('Please choose at least one edition and one section.');
+      // Named as what was left unticked (an edition is still ticked), in the title a screen reader announces first, tied
+      // to the sections' group, whose first box takes the focus.
+      expect(await page.locator('.form-error').textContent()).toBe('Please choose at least one section.');
+      expect(await page.title()).toMatch(/^Error: Subscribe/);
+      expect(await page.getByRole('group', { name: 'Sections' }).getAttribute('aria-describedby')).toBe('form-error');
+      expect(await page.getByRole('group', { name: 'Editions' }).getAttribute('aria-describedby')).toBeNull();
+      expect(await page.evaluate<string>('document.activeElement.value')).toBe(await page.getByLabel('Business').getAttribute('value'));
       expect(await page.getByLabel('Email address').getAttribute('aria-invalid')).toBeNull();
       // Shown as the reader left them: ticked again, a second submit would choose every section.
       for (const section of ['Business', 'Local', 'World']) expect(await page.getByLabel(section).isChecked(), section).toBe(false);
