@@ -165,6 +165,15 @@ function onSite(baseUrl: string, root: string): { url: (url: string) => string; 
   };
 }
 
+/**
+ * The body's code blocks and tables, which scroll inside their own box on a narrow screen (see site.css), made
+ * reachable by keyboard: a browser that does not focus a scroller itself (Safari) left their hidden part out of reach.
+ * In the sanitized body a `<pre` or `<table` is always a tag (text and attributes have `<` escaped).
+ */
+function focusableScrollers(html: string): string {
+  return html.replace(/<(pre|table)(?=[\s>])/g, '<$1 tabindex="0"');
+}
+
 /** `subscribe/index.html`: the sign-up form, which posts to the server's `/subscribe`. */
 export function renderSubscribePage(sections: readonly Section[], config: SiteConfig, templates: SiteTemplates): string {
   const dir = 'subscribe/';
@@ -259,7 +268,7 @@ export function renderArticlePage(article: Article, config: SiteConfig, template
       author: article.author === null ? '' : clean(article.author),
       source: article.source === null ? '' : clean(article.source),
       image: image && (image.src || image.caption) ? { ...image, src: image.src === null ? null : local.url(image.src) } : null,
-      html: local.html(cleanBlock(article.html)),
+      html: focusableScrollers(local.html(cleanBlock(article.html))),
       related: article.related.map((ref) => ({
         title: clean(ref.title),
         href: ref.url === null ? null : absoluteUrl(ref.url, config.baseUrl),

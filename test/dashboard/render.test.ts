@@ -61,6 +61,9 @@ describe('the dashboard in the site language', () => {
     expect(html).toContain('data-rate="complaints">0.13%</span> (1 of 800 sent) — Gmail warns at 0.1% and refuses at 0.3%');
     expect(html).toContain('Digest #12: 800 sent, 447 to go, 3.5 messages a second, about 2 minutes left.</p>\n<p>This page refreshes every 30 seconds. <a href="?refresh=off">Stop refreshing</a></p>');
     expect(html).toContain('<td>hard bounce</td><td>returned mail</td>');
+    // The tables that scroll in their own box are named regions a keyboard reaches.
+    expect(html).toContain('<div class="scroll" tabindex="0" role="region" aria-labelledby="digests">');
+    expect(html).toContain('<div class="scroll" tabindex="0" role="region" aria-label="Week by week">');
     expect(html).toContain('<td>done</td>');
     expect(html).toContain('<title>02-23: sign-ups 55</title>');
     expect(html).toContain('<title>Subscribers by status, week by week</title>');
@@ -118,7 +121,7 @@ describe('the dashboard in the site language', () => {
   it('shows the sign-in page in the site language, the error by its key', () => {
     const html = templates.login({ title: 'Desk', error: 'admin.login.wrong', locale: makeSiteConfig({ language: 'de' }).locale });
     expect(html).toContain('<html lang="de" dir="ltr">');
-    expect(html).toContain('<p class="error" role="alert">Dieses Token stimmt nicht.</p>');
+    expect(html).toContain('<p class="error" role="alert" id="login-error">Dieses Token stimmt nicht.</p>');
     expect(html).toContain('<button type="submit">Anmelden</button>');
   });
 

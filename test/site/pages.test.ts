@@ -132,6 +132,11 @@ describe('article page', () => {
     expect(html).toContain('<p class="kicker" lang="en" dir="ltr"><a href="../../sections/world/">');
   });
 
+  it('lets a keyboard reach the hidden part of a code block or table that scrolls in its own box', () => {
+    const html = renderArticlePage({ ...wire, html: '<pre><code>x &lt;pre&gt;</code></pre>\n<table lang="fr"><tr><td>a</td></tr></table>\n<p>&lt;table&gt;</p>' }, config, templates);
+    expect(html).toContain('<pre tabindex="0"><code>x &lt;pre&gt;</code></pre>\n<table tabindex="0" lang="fr"><tr><td>a</td></tr></table>\n<p>&lt;table&gt;</p>');
+  });
+
   it('writes right-to-left languages right to left', () => {
     const html = renderArticlePage(wire, makeSiteConfig({ language: 'ar' }), templates);
     expect(html).toContain('<html lang="ar" dir="rtl">');
