@@ -58,7 +58,8 @@ describe('the dashboard in the site language', () => {
     expect(html).toContain('<h1>Desk — dashboard</h1>');
     expect(html).toContain('<td data-status="active">1,250,000</td>');
     expect(html).toContain('<title>Desk — dashboard</title>');
-    expect(html).toContain('data-rate="complaints">0.13%</span> (1 of 800 sent) — Gmail warns at 0.1% and refuses at 0.3%');
+    // The level in words as well as in colour (WCAG 1.4.1).
+    expect(html).toContain('data-rate="complaints">0.13%</span> <strong class="level">near the limit</strong> (1 of 800 sent) — Gmail warns at 0.1% and refuses at 0.3%');
     expect(html).toContain('Digest #12: 800 sent, 447 to go, 3.5 messages a second, about 2 minutes left.</p>\n<p>This page refreshes every 30 seconds. <a href="?refresh=off">Stop refreshing</a></p>');
     expect(html).toContain('<td>hard bounce</td><td>returned mail</td>');
     // The tables that scroll in their own box are named regions a keyboard reaches.
