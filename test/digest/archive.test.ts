@@ -36,6 +36,9 @@ describe('writeDigestArchive', () => {
     const index = await readFile(join(outDir, 'digests/index.html'), 'utf8');
     expect(index).toContain('href="https://news.example.org/digests/1/"');
     expect(index).toContain('href="https://news.example.org/digests/2/"');
+    // A list of issues, on a page whose direction is said (MJML's own default is dir="auto").
+    expect(index.match(/<li style="margin:0 0 14px"><a class="gz-title"/g)).toHaveLength(2);
+    expect(index).toMatch(/^<!doctype html><html lang="en" dir="ltr"/);
 
     const before = (await stat(join(outDir, 'digests/1/index.html'))).mtimeMs;
     expect(await writeDigestArchive(outDir, digests, config)).toEqual([]);
