@@ -3,6 +3,9 @@ import { rawRequest, startHarness, type Harness } from './harness.js';
 
 const token = 'admin-token-for-tests-0123456789';
 const basic = (password: string): string => `Basic ${Buffer.from(`editor:${password}`).toString('base64')}`;
+/** The sign-in form posted with `value` as the token. */
+const signIn = (url: string, value: string): ReturnType<typeof rawRequest> =>
+  rawRequest(url, '/admin/login', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${encodeURIComponent(value)}` });
 
 let harness: Harness | null = null;
 afterEach(async () => {
@@ -48,19 +51,11 @@ describe('/admin', () => {
     expect((await rawRequest(harness.url, '/admin', { headers: { cookie: forged } })).status).toBe(401);
 
     // A wrong token typed into the form: the field says it is wrong, and why, to a screen reader too.
-    const wrong = await rawRequest(harness.url, '/admin/login', {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: `token=${encodeURIComponent(`${token}x`)}`,
-    });
+    const wrong = await signIn(harness.url, `${token}x`);
     expect(wrong.status).toBe(401);
     expect(wrong.body.toString('utf8')).toContain('<p class="error" role="alert" id="login-error">');
     expect(wrong.body.toString('utf8')).toMatch(/<input id="token" [^>]* aria-invalid="true" aria-describedby="login-error" autofocus>/);
-    const login = await rawRequest(harness.url, '/admin/login', {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: `token=${encodeURIComponent(token)}`,
-    });
+    const login = await signIn(harness.url, token);
     expect(login.status).toBe(303);
     const cookie = String(login.headers['set-cookie']);
     expect(cookie).toMatch(/HttpOnly/i);
@@ -111,20 +106,7 @@ describe('/admin', () => {
       body: `token=${'a'.repeat(17 * 1024)}`,
     });
     expect(big.status).toBe(413);
-    // A wrong token typed into the form: the field says it is wrong, and why, to a screen reader too.
-    const wrong = await rawRequest(harness.url, '/admin/login', {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: `token=${encodeURIComponent(`${token}x`)}`,
-    });
-    expect(wrong.status).toBe(401);
-    expect(wrong.body.toString('utf8')).toContain('<p class="error" role="alert" id="login-error">');
-    expect(wrong.body.toString('utf8')).toMatch(/<input id="token" [^>]* aria-invalid="true" aria-describedby="login-error" autofocus>/);
-    const login = await rawRequest(harness.url, '/admin/login', {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: `token=${encodeURIComponent(token)}`,
-    });
+    const login = await signIn(harness.url, token);
     expect(login.status).toBe(303);
   });
 
