@@ -8,7 +8,7 @@ import { clientKey } from '../server/rate-limit.js';
 import type { Logger } from '../log.js';
 import { resolveInbound, type ReturnEvent } from './events.js';
 import { parseInboundMessage } from './parse.js';
-import { readReturnAddress, returnDomain, type ReturnAddress } from './verp.js';
+import { envelopeDomain, readReturnAddress, returnDomain, type ReturnAddress } from './verp.js';
 
 /** Largest message taken: reports are a few kilobytes; a bigger one is refused with 552. */
 export const maxInboundBytes = 1024 * 1024;
@@ -105,8 +105,7 @@ export async function startInboundListener(deps: InboundDeps): Promise<RunningIn
       served.delete(session.id);
     },
     onRcptTo(address, session, callback) {
-      const at = address.address.lastIndexOf('@');
-      if (at < 0 || address.address.slice(at + 1).toLowerCase() !== domain) {
+      if (envelopeDomain(address.address) !== domain) {
         logger.info({ outcome: 'refused', to: address.address, remote: session.remoteAddress }, 'inbound recipient refused: not the return-path domain');
         return callback(smtpError(550, `5.7.1 <${address.address}>: relay access denied, this server takes mail for ${domain} only`));
       }

@@ -1,5 +1,6 @@
 // Return-path addresses at `newsletter.returnPath`'s domain: `local+N-<token>` (VERP: digest N, one reader) is the
 // envelope sender of each message, `local+u-<token>` the mailto unsubscribe. The token says who; nothing else does.
+import { asciiDomain } from '../addresses.js';
 import { addressTokenLength, createAddressToken, verifyAddressToken } from '../subscribers/tokens.js';
 
 /** What a return-path address names, once its token is verified. */
@@ -36,11 +37,20 @@ export function unsubscribeAddress(returnPath: string, secret: string, subscribe
   return `${local}+u-${createAddressToken(secret, subscriberId, 'unsubscribe')}@${domain}`;
 }
 
+/**
+ * The domain of an envelope address as the return path spells it (ASCII, lower-cased), or null without an `@`: a
+ * mail server hands an internationalised domain over in Unicode (`почта.пример.рф`), the config keeps it in punycode.
+ */
+export function envelopeDomain(address: string): string | null {
+  const at = address.lastIndexOf('@');
+  return at < 0 ? null : asciiDomain(address.slice(at + 1)).toLowerCase();
+}
+
 /** Reads a return-path address: who and what it names, or null when it is another address or its token is forged. */
 export function readReturnAddress(returnPath: string, secret: string, address: string): ReturnAddress | null {
   const { local, domain } = split(returnPath);
   const at = address.lastIndexOf('@');
-  if (at < 0 || address.slice(at + 1).toLowerCase() !== domain) return null;
+  if (envelopeDomain(address) !== domain) return null;
   const given = address.slice(0, at);
   if (given.slice(0, local.length + 1).toLowerCase() !== `${local}+`.toLowerCase()) return null;
   const tag = given.slice(local.length + 1);

@@ -121,6 +121,23 @@ describe('the inbound listener', () => {
     expect(ignored).toEqual(expect.arrayContaining(['auto-reply (RFC 3834)', 'no valid Gazette token in the recipient or the quoted original', 'not a delivery report, complaint or unsubscribe']));
   });
 
+  it('takes mail for a return path at an internationalised domain, which the sender names in punycode and the server reads in Unicode', async () => {
+    const idnReturnPath = 'bounces@xn--80a1acny.xn--e1afmkfd.xn--p1ai';
+    const taken: ReturnEvent[] = [];
+    const idn = await startInboundListener({ returnPath: idnReturnPath, secret, logger: createLogger(logStream), port: 0, hostname: '127.0.0.1', record: async (event) => (taken.push(event), 'recorded') });
+    try {
+      const verp = bounceAddress(idnReturnPath, secret, 3, 14);
+      expect(verp).toMatch(/@xn--80a1acny\.xn--e1afmkfd\.xn--p1ai$/);
+      const text = inboundFixture('postfix-bounce', { verp, unsubscribe: unsubscribeAddress(idnReturnPath, secret, 14), reader, domain: 'xn--80a1acny.xn--e1afmkfd.xn--p1ai' });
+      expect((await deliver(idn.port, verp, text)).code).toBe(250);
+      expect((await deliver(idn.port, verp.replace(/@.*$/, '@почта.пример.рф'), text)).code).toBe(250);
+      expect(taken.map((event) => event.reader)).toEqual([{ subscriberId: 14 }, { subscriberId: 14 }]);
+      expect((await deliver(idn.port, 'bounces+3-x@mail.example.org', text)).code).toBe(550);
+    } finally {
+      await idn.close();
+    }
+  });
+
   it('refuses a recipient at another domain with 550: it is never a relay', async () => {
     const reply = await deliver(listener.port, 'someone@example.com', fixture('postfix-bounce').text);
     expect(reply.code).toBe(550);
