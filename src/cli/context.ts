@@ -1,7 +1,7 @@
 // What every command shares: its input/output streams and environment, and the SPEC's common flags.
 import type { ArgsDef, CommandContext } from 'citty';
 import { editionsOf, type Edition } from '../config/editions.js';
-import { resolveOptions, type RuntimeOptions } from '../config/options.js';
+import { checkOutApart, resolveOptions, type RuntimeOptions } from '../config/options.js';
 import type { SiteConfig } from '../config/schema.js';
 import { formatProblem, UsageError, type Problem } from '../errors.js';
 import { resolveEditions } from '../subscribers/choices.js';
@@ -61,6 +61,16 @@ export function optionsOf<T extends ArgsDef>(context: CommandContext<T>): Runtim
     { content: flag('content'), out: flag('out'), db: flag('db'), outbox: flag('outbox'), port: flag('port') },
     ioOf(context).env,
   );
+}
+
+/**
+ * optionsOf for a command that writes or serves `--out` (build, publish, serve, daemon): an output folder that would
+ * publish the content, the database or the outbox it uses is refused (see checkOutApart).
+ */
+export function publishingOptionsOf<T extends ArgsDef>(context: CommandContext<T>, uses: { database: boolean; outbox: boolean }): RuntimeOptions {
+  const options = optionsOf(context);
+  checkOutApart(options, uses);
+  return options;
 }
 
 /** Prints each input problem as `path:line: what — how to fix` on stderr. */

@@ -1,5 +1,6 @@
 // Flags and environment variables resolved in one place (SPEC "Environment and flags").
-import { resolve, sep } from 'node:path';
+import { existsSync, realpathSync } from 'node:fs';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { UsageError } from '../errors.js';
 
 /** Command-line flags that override the environment. */
@@ -62,7 +63,7 @@ function strongSecret(value: string | undefined): string | null {
 /** Resolves flags over environment over defaults; a malformed value is a UsageError naming its source. */
 export function resolveOptions(flags: OptionFlags, env: Readonly<Record<string, string | undefined>>): RuntimeOptions {
   // An empty path (`--out ""`, an unset shell variable) names no folder: it would be mkdir('') deep inside a command.
-  const empty = (['content', 'out', 'db', 'outbox'] as const).find((flag) => flags[flag] === '');
+  const empty = (['content', 'out', 'db', 'outbox'] as const).find((flag) => flags[flag]?.trim() === '');
   if (empty !== undefined) throw new UsageError(`--${empty} is empty — give it a path, or leave it out for the default`);
   const portText = flags.port ?? nonEmpty(env.PORT) ?? '8080';
   const port = Number(portText);
@@ -86,15 +87,11 @@ export function resolveOptions(flags: OptionFlags, env: Readonly<Record<string, 
   }
   const dbPath = flags.db ?? nonEmpty(env.GAZETTE_DB) ?? './data/gazette.db';
   checkDatabaseName(dbPath, '--db / GAZETTE_DB');
-  const folders = {
+  return {
     contentDir: localFolder(flags.content ?? nonEmpty(env.GAZETTE_CONTENT) ?? './content', '--content / GAZETTE_CONTENT'),
     outDir: localFolder(flags.out ?? nonEmpty(env.GAZETTE_OUT) ?? './public', '--out / GAZETTE_OUT'),
     dbPath,
     outboxDir: localFolder(flags.outbox ?? nonEmpty(env.GAZETTE_OUTBOX) ?? './data/outbox', '--outbox / GAZETTE_OUTBOX'),
-  };
-  checkOutApart(folders);
-  return {
-    ...folders,
     port,
     smtpUrl,
     secret: strongSecret(env.GAZETTE_SECRET),
@@ -104,19 +101,33 @@ export function resolveOptions(flags: OptionFlags, env: Readonly<Record<string, 
   };
 }
 
-/** Whether the path `inner` is `outer` or lies under it (both as given, resolved from the working folder). */
+/** `path` as the file system finds it: its nearest existing folder with links followed, then the rest as written. */
+function realPath(path: string): string {
+  const absolute = resolve(path);
+  for (let known = absolute, rest = ''; ; rest = join(basename(known), rest), known = dirname(known)) {
+    try {
+      return join(realpathSync.native(known), rest);
+    } catch {
+      if (dirname(known) === known) return absolute;
+    }
+  }
+}
+
+/** Whether the path `inner` is `outer` or lies under it, links followed (`ln -s . here` is the folder itself). */
 function isWithin(inner: string, outer: string): boolean {
-  const [a, b] = [resolve(inner), resolve(outer)];
+  const [a, b] = [realPath(inner), realPath(outer)];
   return a === b || a.startsWith(b.endsWith(sep) ? b : b + sep);
 }
 
 /**
- * Refuses an output folder that holds the content, the database or the outbox, or lies in the content folder. With
- * `--out .` beside them, `gazette serve` (and any static host) served `data/gazette.db` (every reader, the token secret),
- * the drafts and the outbox's mail with its readers' links; built into the content folder, the site's `robots.txt`
- * was read as an article at every build.
+ * Refuses an output folder that holds the content, the SQLite database or the outbox, or lies in the content folder,
+ * for a command that writes or serves it. With `--out .` beside them, `gazette serve` (and any static host) served
+ * `data/gazette.db` (every reader, the token secret), the drafts and the outbox's mail with its readers' links; built
+ * into the content folder, the site's `robots.txt` was read as an article at every build. The database and the outbox
+ * count when the command uses them (`uses`), or when they are there.
  */
-function checkOutApart({ contentDir, outDir, dbPath, outboxDir }: Pick<RuntimeOptions, 'contentDir' | 'outDir' | 'dbPath' | 'outboxDir'>): void {
+export function checkOutApart(options: Pick<RuntimeOptions, 'contentDir' | 'outDir' | 'dbPath' | 'outboxDir' | 'smtpUrl'>, uses: { database: boolean; outbox: boolean }): void {
+  const { contentDir, outDir, dbPath, outboxDir } = options;
   const fix = 'build into a folder of its own, e.g. --out ./public';
   if (isWithin(outDir, contentDir)) {
     throw new UsageError(`--out ${outDir} is in the content folder ${contentDir}: the pages would be read back as articles — ${fix}`);
@@ -124,10 +135,13 @@ function checkOutApart({ contentDir, outDir, dbPath, outboxDir }: Pick<RuntimeOp
   const published = `--out ${outDir} holds`;
   const served = '`gazette serve` and any static host would publish';
   if (isWithin(contentDir, outDir)) throw new UsageError(`${published} the content folder ${contentDir}: ${served} its drafts and files — ${fix}`);
-  if (!/^postgres(?:ql)?:\/\//i.test(dbPath) && isWithin(dbPath, outDir)) {
+  const sqlite = !/^postgres(?:ql)?:\/\//i.test(dbPath);
+  if (sqlite && (uses.database || existsSync(dbPath)) && isWithin(dbPath, outDir)) {
     throw new UsageError(`${published} the database ${dbPath}: ${served} every reader's address and the secret of their links — ${fix}, or move the database (--db)`);
   }
-  if (isWithin(outboxDir, outDir)) throw new UsageError(`${published} the outbox ${outboxDir}: ${served} the mail in it, readers' links included — ${fix}, or move the outbox (--outbox)`);
+  if (((uses.outbox && options.smtpUrl === null) || existsSync(outboxDir)) && isWithin(outboxDir, outDir)) {
+    throw new UsageError(`${published} the outbox ${outboxDir}: ${served} the mail in it, readers' links included — ${fix}, or move the outbox (--outbox)`);
+  }
 }
 
 /**
@@ -135,7 +149,7 @@ function checkOutApart({ contentDir, outDir, dbPath, outboxDir }: Pick<RuntimeOp
  * had written the site to s3://bucket/site, which was a folder `s3:` here. The URL is not echoed: it may hold a password.
  */
 function localFolder(folder: string, source: string): string {
-  const scheme = /^([a-z][a-z0-9+.-]+):\/\//i.exec(folder)?.[1];
+  const scheme = /^([a-z][a-z0-9+.-]+):\/\//i.exec(folder.trim())?.[1];
   if (scheme === undefined) return folder;
   throw new UsageError(`${source} names a URL (${scheme}://), and Gazette reads and writes folders on this machine — give a folder's path (copy a built folder to ${scheme}:// with that service's own tools)`);
 }
@@ -145,9 +159,14 @@ function localFolder(folder: string, source: string): string {
  * (`mysql://…`, `sqlite:///…`, a misspelt `postgress://…`) was taken for a path: the readers went into a new SQLite
  * file at `mysql:/user:password@host/db`, and the command said it had added them. The value is not echoed: it may hold a password.
  */
-export function checkDatabaseName(db: string, source: string): void {
-  if (/^postgres(?:ql)?:\/\//i.test(db)) {
-    if (URL.canParse(db)) return;
+export function checkDatabaseName(given: string, source: string): void {
+  // A space before a URL (a quoted variable) must not make it a file name that holds its password.
+  const db = given.trim();
+  if (db === ':memory:' || db === '') {
+    throw new UsageError(`${source} ${db === '' ? 'is blank' : "is SQLite's in-memory database, which is gone when the command ends"} — give a SQLite file's path, e.g. ./data/gazette.db`);
+  }
+  if (/^postgres(?:ql)?:/i.test(db)) {
+    if (/^postgres(?:ql)?:\/\//i.test(db) && URL.canParse(db)) return;
     throw new UsageError(
       `${source} is not a valid PostgreSQL URL — write postgres://user:password@host:5432/database (percent-encode @ : / # in the user and password)`,
     );

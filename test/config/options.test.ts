@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { resolveInboundPort, resolveOptions } from '../../src/config/options.js';
+import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { checkOutApart, resolveInboundPort, resolveOptions } from '../../src/config/options.js';
 import { UsageError } from '../../src/errors.js';
 
 describe('resolveOptions', () => {
@@ -72,9 +75,14 @@ describe('resolveOptions', () => {
       /names a mysql: database, which Gazette cannot use — give a SQLite file's path \(\.\/data\/gazette\.db\) or a PostgreSQL URL/,
     );
     expect(() => resolveOptions({}, { GAZETTE_DB: 'postgress://news@db.example.org/news' })).toThrow(/a postgress: database/);
-    expect(() => resolveOptions({}, { GAZETTE_DB: 'postgres:news' })).toThrow(/a postgres: database/);
+    expect(() => resolveOptions({}, { GAZETTE_DB: 'postgres:news' })).toThrow(/is not a valid PostgreSQL URL/);
     expect(() => resolveOptions({ db: 'sqlite:///srv/gazette.db' }, {})).toThrow(/names a SQLite database as a sqlite: URL — give the file's path/);
     expect(() => resolveOptions({ db: 'file:gazette.db' }, {})).toThrow(/as a file: URL/);
+    // A space before it (a quoted variable) does not make it a file name that holds the password.
+    expect(() => resolveOptions({}, { GAZETTE_DB: ' mysql://news:s3cret@db.example.org/news' })).toThrow(/names a mysql: database/);
+    expect(() => resolveOptions({ db: 'postgres:/news:s3cret@db.example.org/news' }, {})).toThrow(/is not a valid PostgreSQL URL/);
+    expect(() => resolveOptions({ db: ':memory:' }, {})).toThrow("--db / GAZETTE_DB is SQLite's in-memory database, which is gone when the command ends");
+    expect(() => resolveOptions({ db: '   ' }, {})).toThrow('--db is empty');
     // Never the password.
     expect(() => resolveOptions({ db: 'mysql://news:s3cret@db.example.org/news' }, {})).not.toThrow(/s3cret/);
     for (const path of ['./backup:2026.db', 'C:\\data\\gazette.db', 'data/gazette.db', '/srv/gazette.db', 'postgresql://localhost/news']) {
@@ -89,21 +97,44 @@ describe('resolveOptions', () => {
     expect(() => resolveOptions({}, { GAZETTE_CONTENT: 'sftp://desk:s3cret@files.example.org/content' })).toThrow(/^--content \/ GAZETTE_CONTENT names a URL \(sftp:\/\/\)/);
     expect(() => resolveOptions({}, { GAZETTE_CONTENT: 'sftp://desk:s3cret@files.example.org/content' })).not.toThrow(/s3cret/);
     expect(() => resolveOptions({ outbox: 'file:///srv/outbox' }, {})).toThrow(/--outbox \/ GAZETTE_OUTBOX names a URL \(file:\/\/\)/);
+    expect(() => resolveOptions({ out: ' s3://key:s3cret@news-site/public' }, {})).toThrow(/names a URL \(s3:\/\/\)/);
     expect(resolveOptions({ out: 'notes:2026', content: 'C:\\desk\\content' }, {})).toMatchObject({ outDir: 'notes:2026', contentDir: 'C:\\desk\\content' });
   });
 
-  it('refuses an output folder that holds the content, the database or the outbox, or lies in the content folder', () => {
-    expect(() => resolveOptions({ out: '.' }, {})).toThrow(
+  it('refuses, for a command that writes or serves it, an output folder that holds the content, or lies in it', () => {
+    const options = (out: string, content = './content'): Parameters<typeof checkOutApart>[0] => ({ ...resolveOptions({ out, content }, {}), dbPath: 'db.sqlite', outboxDir: 'mail' });
+    const none = { database: false, outbox: false };
+    expect(() => checkOutApart(options('.'), none)).toThrow(
       '--out . holds the content folder ./content: `gazette serve` and any static host would publish its drafts and files — build into a folder of its own, e.g. --out ./public',
     );
-    expect(() => resolveOptions({ out: 'site', content: 'site/content' }, {})).toThrow(/--out site holds the content folder site\/content/);
-    expect(() => resolveOptions({ out: 'content' }, {})).toThrow('--out content is in the content folder ./content: the pages would be read back as articles');
-    expect(() => resolveOptions({}, { GAZETTE_OUT: './content/public/' })).toThrow(/is in the content folder/);
-    expect(() => resolveOptions({ out: 'data', content: 'desk' }, {})).toThrow(/--out data holds the database \.\/data\/gazette\.db: .* every reader's address/);
-    expect(() => resolveOptions({ out: 'mail', content: 'desk', db: 'gazette.db', outbox: 'mail/outbox' }, {})).toThrow(/--out mail holds the outbox mail\/outbox/);
-    // Beside one another, or a name that merely starts alike, is apart; PostgreSQL is no file.
-    expect(resolveOptions({ out: 'public', content: 'public-content', db: 'public.db' }, {}).outDir).toBe('public');
-    expect(resolveOptions({ out: 'srv', content: 'desk', outbox: 'outbox' }, { GAZETTE_DB: 'postgres://localhost/srv' }).outDir).toBe('srv');
+    expect(() => checkOutApart(options('site', 'site/content'), none)).toThrow(/--out site holds the content folder site\/content/);
+    expect(() => checkOutApart(options('content'), none)).toThrow('--out content is in the content folder ./content: the pages would be read back as articles');
+    expect(() => checkOutApart(options('./content/public/'), none)).toThrow(/is in the content folder/);
+    // Beside one another, or a name that merely starts alike, is apart.
+    expect(() => checkOutApart(options('public', 'public-content'), { database: true, outbox: true })).not.toThrow();
+  });
+
+  it('refuses an output folder holding the database or outbox a command uses, or that are there, and follows links', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gazette-options-'));
+    try {
+      const at = (...parts: string[]): string => join(dir, ...parts);
+      const options = { contentDir: at('content'), outDir: at('site'), dbPath: at('site', 'gazette.db'), outboxDir: at('site', 'outbox'), smtpUrl: null };
+      expect(() => checkOutApart(options, { database: true, outbox: false })).toThrow(/holds the database .*gazette\.db: .* every reader's address/);
+      expect(() => checkOutApart(options, { database: false, outbox: true })).toThrow(/holds the outbox .*outbox: .* readers' links included/);
+      // A build uses neither: only a database or an outbox that is there counts; PostgreSQL is no file; with SMTP_URL no outbox is written.
+      expect(() => checkOutApart(options, { database: false, outbox: false })).not.toThrow();
+      expect(() => checkOutApart({ ...options, dbPath: 'postgres://localhost/news', smtpUrl: 'smtp://localhost:2525' }, { database: true, outbox: true })).not.toThrow();
+      await mkdir(at('site', 'outbox'), { recursive: true });
+      expect(() => checkOutApart(options, { database: false, outbox: false })).toThrow(/holds the outbox/);
+      // A link to the folder holding the content is that folder.
+      await mkdir(at('content'));
+      await symlink(dir, at('here'));
+      expect(() => checkOutApart({ ...options, outDir: at('here') }, { database: false, outbox: false })).toThrow(/holds the content folder/);
+      await symlink(at('content'), at('link'));
+      expect(() => checkOutApart({ ...options, outDir: at('link', 'site') }, { database: false, outbox: false })).toThrow(/is in the content folder/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses an empty path flag (--out "") rather than fail deep inside a command', () => {

@@ -1,6 +1,6 @@
 import { defineCommand } from 'citty';
 import type { BuildResult } from '../../site/build.js';
-import { ioOf, optionArgs, optionsOf, writeProblems, writeWarnings } from '../context.js';
+import { ioOf, optionArgs, publishingOptionsOf, writeProblems, writeWarnings } from '../context.js';
 
 function count(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
@@ -21,7 +21,7 @@ export default defineCommand({
   args: { content: optionArgs.content, out: optionArgs.out },
   async run(context) {
     const io = ioOf(context);
-    const options = optionsOf(context);
+    const options = publishingOptionsOf(context, { database: false, outbox: false });
     const { buildSite } = await import('../../site/build.js');
     const result = await buildSite(options, new Date(), { onWait: (notice) => io.stderr.write(`gazette: ${notice}\n`) });
     writeProblems(io, result.problems);

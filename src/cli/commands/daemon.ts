@@ -8,7 +8,7 @@ import { defaultLeaseTtlMs } from '../../store/lease.js';
 import type { Scheduler } from '../../schedule/scheduler.js';
 import type { RunningServer } from '../../server/index.js';
 import { resolveSecret } from '../../subscribers/tokens.js';
-import { ioOf, optionArgs, optionsOf } from '../context.js';
+import { ioOf, optionArgs, publishingOptionsOf } from '../context.js';
 import { smtpPortArg } from './inbound.js';
 
 /** How long a graceful stop may take before the daemon gives up waiting (exit 1). */
@@ -64,7 +64,7 @@ export default defineCommand({
     // ioOf/optionsOf take the untyped context; under exactOptionalPropertyTypes a typed one does not widen to it.
     const context = typed as unknown as CommandContext;
     const io = ioOf(context);
-    const options = optionsOf(context);
+    const options = publishingOptionsOf(context, { database: true, outbox: true });
     const leaseTtlMs = leaseMs(typed.args.lease);
     const inboundPort = resolveInboundPort(typed.args['smtp-port'], io.env);
     const settings = resolveDeliverySettings(io.env);

@@ -5,7 +5,7 @@ import type { RunHooks, RunReport } from '../../jobs/run.js';
 import { resolveDeliverySettings } from '../../delivery/settings.js';
 import { PendingError } from '../../errors.js';
 import { buildSummary } from './build.js';
-import { ioOf, jsonArg, optionArgs, optionsOf, writeProblems, writeWarnings, type CliIO } from '../context.js';
+import { ioOf, jsonArg, optionArgs, optionsOf, publishingOptionsOf, writeProblems, writeWarnings, type CliIO } from '../context.js';
 
 /** The flags of `publish` and `send`. */
 export const deliveryArgs = { content: optionArgs.content, out: optionArgs.out, db: optionArgs.db, outbox: optionArgs.outbox, ...jsonArg };
@@ -21,7 +21,7 @@ export async function runDelivery(
   work: (options: RuntimeOptions, hooks: RunHooks) => Promise<RunReport>,
 ): Promise<number> {
   const io: CliIO = ioOf(context);
-  const options = optionsOf(context);
+  const options = kind === 'publish' ? publishingOptionsOf(context, { database: true, outbox: true }) : optionsOf(context);
   const settings = resolveDeliverySettings(io.env);
   const [{ createProgressReporter }, { createLogger }] = await Promise.all([import('../../delivery/progress.js'), import('../../log.js')]);
   const progress = createProgressReporter(io.stderr, createLogger(io.stderr));

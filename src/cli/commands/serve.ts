@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { defineCommand, type CommandContext } from 'citty';
-import { ioOf, optionArgs, optionsOf } from '../context.js';
+import { ioOf, optionArgs, publishingOptionsOf } from '../context.js';
 
 /** Resolves on the first SIGINT or SIGTERM. */
 export function untilStopped(): Promise<NodeJS.Signals> {
@@ -26,7 +26,7 @@ export default defineCommand({
     // ioOf/optionsOf take the untyped context; under exactOptionalPropertyTypes a typed one does not widen to it.
     const context = typed as unknown as CommandContext;
     const io = ioOf(context);
-    const options = optionsOf(context);
+    const options = publishingOptionsOf(context, { database: true, outbox: true });
     const [{ loadSiteConfig }, { createTransport, resolveDeliverySettings }, { createLogger }, { resolveSubscribeLimits, startServer }, { openStore }, { knownChoicesLoader }] =
       await Promise.all([
         import('../../config/load.js'),
