@@ -339,7 +339,8 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
         invalidEmail: error === 'invalid_email',
         email: email.slice(0, 254),
         name: name.slice(0, 100),
-        choices: boxes,
+        // The boxes are marked only when the error shown is theirs: tied to an address error, they would misname it.
+        choices: error === 'invalid_choice' ? boxes : { ...boxes, missing: { editions: false, sections: false } },
       });
     };
     const check = validateEmail(email);

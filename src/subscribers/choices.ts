@@ -151,8 +151,8 @@ export function choiceBoxes(
     editions: known.editions.length < 2 ? [] : known.editions.map((e) => ({ value: e.id, label: e.name, checked: editions.includes(e.id) })),
     sections: known.sections.map((s) => ({ value: s.key, label: s.label, checked: allSections || chosen.sections.includes(s.key) })),
   };
-  // The groups offered with nothing ticked: the form marks them, and its error names them.
-  const unticked = (group: ChoiceBox[]): boolean => group.length > 0 && !group.some((box) => box.checked);
+  // The groups a form sent back with nothing ticked: the form marks them, and its error names them.
+  const unticked = (group: ChoiceBox[]): boolean => asSent && group.length > 0 && !group.some((box) => box.checked);
   return { ...boxes, missing: { editions: unticked(boxes.editions), sections: unticked(boxes.sections) } };
 }
 

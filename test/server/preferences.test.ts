@@ -252,6 +252,13 @@ describe.skipIf(skip)('the preferences page in Chromium', () => {
       expect(await page.getByRole('group', { name: 'Editions' }).getAttribute('aria-describedby')).toBeNull();
       expect(await page.evaluate<string>('document.activeElement.value')).toBe(await page.getByLabel('Business').getAttribute('value'));
       expect(await page.getByLabel('Email address').getAttribute('aria-invalid')).toBeNull();
+      // With a bad address as well, the address's error is the one shown, and the boxes are not tied to it.
+      await page.getByLabel('Email address').fill('none@localhost');
+      await page.getByRole('button', { name: 'Subscribe' }).click();
+      await page.waitForLoadState('load');
+      expect(await page.getByLabel('Email address').getAttribute('aria-describedby')).toBe('form-error');
+      expect(await page.getByRole('group', { name: 'Sections' }).getAttribute('aria-describedby')).toBeNull();
+      expect(await page.locator('[autofocus]').count()).toBe(1);
       // Shown as the reader left them: ticked again, a second submit would choose every section.
       for (const section of ['Business', 'Local', 'World']) expect(await page.getByLabel(section).isChecked(), section).toBe(false);
       expect(await store.findSubscriber('none@example.org')).toBeNull();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formerSectionKeys, knownSections, resolveEditions, resolveSections, splitNames, unknownEditionsWarning } from '../../src/subscribers/choices.js';
+import { choiceBoxes, formerSectionKeys, knownSections, resolveEditions, resolveSections, splitNames, unknownEditionsWarning } from '../../src/subscribers/choices.js';
 import { makeArticle } from '../fixtures/digest/articles.js';
 
 const sections = knownSections([
@@ -75,6 +75,16 @@ describe('resolveEditions', () => {
       ok: false,
       message: 'unknown edition "monthly" — the editions are: daily (Daily briefing), weekly (Weekly digest)',
     });
+  });
+});
+
+describe('choiceBoxes', () => {
+  it('marks a group left with nothing ticked only in a form sent back, never in a reader\'s stored choices', () => {
+    const known = { sections, editions };
+    expect(choiceBoxes(known, { sections: [], editions: [] }, true).missing).toEqual({ editions: true, sections: true });
+    expect(choiceBoxes(known, { sections: ['world'], editions: [] }, true).missing).toEqual({ editions: true, sections: false });
+    // A reader whose only edition site.json no longer has: no box ticked, yet no error to tie them to.
+    expect(choiceBoxes(known, { sections: [], editions: ['gone'] }).missing).toEqual({ editions: false, sections: false });
   });
 });
 
