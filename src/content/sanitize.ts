@@ -59,8 +59,9 @@ const attributeValues: Record<string, (value: string) => boolean> = {
   lang: (value) => value === '' || isLanguageTag(value),
   dir: (value) => /^(ltr|rtl|auto)$/i.test(value),
   scope: (value) => /^(row|col|rowgroup|colgroup)$/i.test(value),
-  colspan: (value) => /^[1-9]\d{0,2}$/.test(value),
-  rowspan: (value) => /^(0|[1-9]\d{0,3})$/.test(value),
+  // HTML's own bounds: colspan 1–1000, rowspan 0–65534.
+  colspan: (value) => /^[1-9]\d{0,3}$/.test(value) && Number(value) <= 1000,
+  rowspan: (value) => /^(0|[1-9]\d{0,4})$/.test(value) && Number(value) <= 65534,
 };
 
 /** `attribs` without a value a browser would not read (see attributeValues). */

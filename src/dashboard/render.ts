@@ -66,7 +66,8 @@ export function loadDashboardTemplates(dir = adminTemplatesDir): DashboardTempla
   return {
     css,
     // A title is text, not HTML: its values are isolated with Unicode marks, as `<bdi>` would show in the tab as it is written.
-    login: ({ title, error, locale }) => login({ pageTitle: t(locale, 'admin.login.title', { site: title }), title, css, error, locale }),
+    // Only a wrong token marks the field: after too many tries the token typed may be the right one.
+    login: ({ title, error, locale }) => login({ pageTitle: t(locale, 'admin.login.title', { site: title }), title, css, error, wrongToken: error === 'admin.login.wrong', locale }),
     render(data, config, refresh = true) {
       const { locale } = config;
       const language = locale.tag;
@@ -175,13 +176,16 @@ export function loadDashboardTemplates(dir = adminTemplatesDir): DashboardTempla
                 digestNumber: data.sending.digestNumber,
                 sent: count(data.sending.sent),
                 pending: count(data.sending.pending),
-                perSecond: Number(data.sending.perSecond.toFixed(1)),
+                // Two significant digits: one message in the last minute is 0.017 a second, not "0".
+                perSecond: Number(data.sending.perSecond.toPrecision(2)),
                 eta: duration(language, data.sending.perSecond > 0 ? data.sending.pending / data.sending.perSecond : null),
                 moving: data.sending.perSecond > 0,
               },
         // Only while mail moves: a send stopped with rows pending reloaded the page every 30 s for good, taking a screen
         // reader back to the top and closing what was open (WCAG 2.2.1).
         refreshing: refresh && data.sending !== null && data.sending.perSecond > 0,
+        // A reader who turned the refreshing off keeps it off when reloading by hand.
+        refreshLink: refresh ? '?' : '?refresh=off',
         refreshSeconds,
         schedules: data.schedules.map((s) => ({ ...s, next: dateTime(s.next), lastRun: dateTime(s.lastRun), lastResult: s.lastResult })),
         events: data.events.map((e) => ({ ...e, at: dateTime(e.at), detail: e.detail ?? '' })),

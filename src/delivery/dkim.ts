@@ -148,7 +148,8 @@ export function dkimAlignmentWarning(dkim: Pick<DkimOptions, 'domainName'> | nul
   // Both are ASCII: DKIM_DOMAIN and the config's From address are checked so.
   const organization = (domain: string): string => {
     const name = domain.replace(/\.$/, '').toLowerCase();
-    return getDomain(name) ?? name;
+    // Private suffixes too (alice.github.io and bob.github.io are two organizations), as DMARC checkers read the list.
+    return getDomain(name, { allowPrivateDomains: true }) ?? name;
   };
   const fromDomain = domainOf(toMailbox(from).address);
   if (organization(dkim.domainName) === organization(fromDomain)) return null;

@@ -86,13 +86,13 @@ export function imageTypeOf(url: string): string | null {
   return imageTypes[extname(path.toLowerCase())] ?? null;
 }
 
-/** The page's figure: the image (when it has a URL), its caption and credit. */
+/** The page's figure: the image (when it has a URL), its caption and credit; a caption without an image is a paragraph, as on the page. */
 function figureHtml(image: NonNullable<Article['image']>, src: string | null): string {
-  const img = src === null ? '' : `<img src="${escapeHtml(src)}" alt="${escapeHtml(cleanLine(image.alt))}">`;
   const caption = cleanLine(image.caption ?? '');
   const credit = cleanLine(image.credit ?? '');
-  const figcaption = caption || credit ? `<figcaption>${escapeHtml(caption)}${caption && credit ? ' ' : ''}${credit ? `<small>${escapeHtml(credit)}</small>` : ''}</figcaption>` : '';
-  return img || figcaption ? `<figure>${img}${figcaption}</figure>` : '';
+  const words = caption || credit ? `${escapeHtml(caption)}${caption && credit ? ' ' : ''}${credit ? `<small>${escapeHtml(credit)}</small>` : ''}` : '';
+  if (src === null) return words ? `<p>${words}</p>` : '';
+  return `<figure><img src="${escapeHtml(src)}" alt="${escapeHtml(cleanLine(image.alt))}">${words ? `<figcaption>${words}</figcaption>` : ''}</figure>`;
 }
 
 /**

@@ -29,9 +29,12 @@ export function validateEmail(value: string): EmailCheck {
   if (/[\u0000-\u001f\u007f]/.test(value)) return refuse('contains a control character', 'retype the address');
   const trimmed = value.trim();
   if (trimmed === '') return refuse('is empty', 'give an address such as name@example.org');
-  // As a mail program copies an address (`Jane Roe <jane@example.org>`): the address is in the brackets.
-  const named = /^[^<>]*<([^<>\s]+)>$/.exec(trimmed);
-  if (named) return refuse('is a name with an address', `give the address alone (${named[1] ?? ''}); a name goes in its own field (--name, a name column)`);
+  // As a mail program copies an address (`Jane Roe <jane@example.org>`): the address is in the brackets, when it is one.
+  const [, name = '', inner = ''] = /^([^<>]*)<([^<>\s]+)>$/.exec(trimmed) ?? [];
+  if (inner !== '' && validateEmail(inner).ok) {
+    const hint = `give the address alone (${inner})`;
+    return name.trim() === '' ? refuse('is in angle brackets', hint) : refuse('is a name with an address', `${hint}; a name goes in its own field`);
+  }
   if (/\s/.test(trimmed)) return refuse('contains a space', 'an address has no spaces; remove them');
   const at = trimmed.lastIndexOf('@');
   if (at === -1) return refuse('has no @', typoHint);

@@ -194,6 +194,9 @@ describe('parseMarkdownArticle', () => {
     expect(html).toContain('<dl><dt>Turnout</dt><dd>61%</dd></dl>');
     // Values no browser reads, and what was never allowed, go.
     expect(html).toContain('<p>x</p><table><tr><th>y</th></tr></table>');
+    // HTML's own bounds: colspan up to 1000, rowspan up to 65534.
+    const spans = parsed('---\ntitle: T\ndate: 2026-11-19\n---\n<table><tr><td colspan="1000" rowspan="65534">a</td><td colspan="1001" rowspan="65535">b</td></tr></table>\n').html;
+    expect(spans).toContain('<td colspan="1000" rowspan="65534">a</td><td>b</td>');
   });
 
   it('keeps the targets of an article\'s own fragment links: valid, unique ids, and an old <a name> as an id', () => {

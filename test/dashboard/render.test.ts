@@ -76,7 +76,9 @@ describe('the dashboard in the site language', () => {
     expect(templates.render(data, config)).toContain(refresh);
     const off = templates.render(data, config, false);
     expect(off).not.toContain(refresh);
-    expect(off).toContain('about 2 minutes left.</p>\n<p><a href="?">Refresh</a></p>');
+    expect(off).toContain('about 2 minutes left.</p>\n<p><a href="?refresh&#x3D;off">Refresh</a></p>');
+    // One message in the last minute is not "0 messages a second".
+    expect(templates.render({ ...data, sending: { digestNumber: 12, sent: 800, pending: 447, perSecond: 1 / 60 } }, config)).toContain('0.017 messages a second');
     // A send stopped with rows pending: nothing moves, nothing reloads, and no time left is guessed.
     const stalled = templates.render({ ...data, sending: { digestNumber: 12, sent: 800, pending: 447, perSecond: 0 } }, config);
     expect(stalled).not.toContain(refresh);
@@ -123,6 +125,9 @@ describe('the dashboard in the site language', () => {
     const html = templates.login({ title: 'Desk', error: 'admin.login.wrong', locale: makeSiteConfig({ language: 'de' }).locale });
     expect(html).toContain('<html lang="de" dir="ltr">');
     expect(html).toContain('<p class="error" role="alert" id="login-error">Dieses Token stimmt nicht.</p>');
+    expect(html).toContain('aria-invalid="true" aria-describedby="login-error"');
+    // After too many tries the token typed may be right: the field is not marked wrong.
+    expect(templates.login({ title: 'Desk', error: 'admin.login.tooMany', locale: makeSiteConfig({ language: 'de' }).locale })).not.toContain('aria-invalid');
     expect(html).toContain('<button type="submit">Anmelden</button>');
   });
 

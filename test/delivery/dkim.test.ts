@@ -84,8 +84,9 @@ describe('dkimAlignmentWarning', () => {
         'the mail is signed for mail.othersite.net, which is not example.org (newsletter.from) or a domain of the same organization: receivers that check DMARC do not count this signature for example.org, and Gmail and Yahoo send bulk mail that nothing aligned vouches for to spam, or refuse it',
       hint: "sign with a key of example.org (DKIM_DOMAIN=example.org or a subdomain of it, and its selector's DNS record), or send from an address at mail.othersite.net; leave it only if SPF aligns for example.org",
     });
-    // One public suffix (co.uk) is no organization.
+    // One public suffix (co.uk), or a private one (github.io), is no organization.
     expect(dkimAlignmentWarning({ domainName: 'other.co.uk' }, 'Desk <desk@example.co.uk>')?.path).toBe('DKIM_DOMAIN');
+    expect(dkimAlignmentWarning({ domainName: 'bob.github.io' }, 'Desk <desk@alice.github.io>')?.path).toBe('DKIM_DOMAIN');
   });
 });
 

@@ -138,6 +138,11 @@ describe('images', () => {
 });
 
 describe('content', () => {
+  it('shows a caption without an image as a paragraph, as the page does, not an empty figure', () => {
+    const article = makeArticle({ image: { url: null, alt: '', caption: 'Fighting in Batken', credit: 'Reuters Archive' }, html: '<p>Body.</p>', related: [], source: null });
+    expect(jsonItems(render([article]))[0]?.content_html).toMatch(/^<p>Fighting in Batken <small>Reuters Archive<\/small><\/p>\n<p>Body\.<\/p>/);
+  });
+
   it('shows what the page shows: the image with its caption and credit, the body, READ MORE references and the source', () => {
     const article = makeArticle({
       image: { url: `${base}/images/a.png`, alt: 'Soldiers', caption: 'Fighting in Batken', credit: 'Reuters Archive' },
