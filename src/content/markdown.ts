@@ -228,8 +228,16 @@ export function frontMatterLine(text: string, key: string): number | undefined {
 function firstInlineText(tokens: readonly Token[], open: string): string | undefined {
   const index = tokens.findIndex((token) => token.type === open && !token.hidden);
   const inline = index === -1 ? undefined : tokens[index + 1];
+  // A raw <q> gives its quotation marks, as a browser draws them (see plain-text.ts): else a quote reads as the writer's words.
+  const quoteMark = (html: string): string => (/^<q[\s>]/i.test(html) ? '“' : /^<\/q\s*>/i.test(html) ? '”' : '');
   const textOf = (child: Token): string =>
-    child.type === 'text' || child.type === 'code_inline' ? child.content : child.type.endsWith('break') ? ' ' : '';
+    child.type === 'text' || child.type === 'code_inline'
+      ? child.content
+      : child.type.endsWith('break')
+        ? ' '
+        : child.type === 'html_inline'
+          ? quoteMark(child.content)
+          : '';
   return inline?.children?.map(textOf).join('');
 }
 

@@ -192,6 +192,10 @@ describe('parseMarkdownArticle', () => {
     expect(html).toContain('<p dir="rtl" lang="ar">فقرة عربية.</p>');
     expect(html).toContain('<table><caption>Results by district</caption><tr><th scope="col" colspan="2" id="v">Votes</th></tr><tr><td headers="v" rowspan="2">1</td><td>2</td></tr></table>');
     expect(html).toContain('<dl><dt>Turnout</dt><dd>61%</dd></dl>');
+    // As text (a derived summary, the plain-text body) a <q> keeps its quotation marks, which a browser draws.
+    const quoted = parsed('---\ntitle: T\ndate: 2026-11-19\n---\nThe mayor said <q lang="fr">c\'est fini</q> today.\n');
+    expect(quoted.summary).toBe('The mayor said “c\'est fini” today.');
+    expect(articleText(quoted)).toBe('The mayor said “c\'est fini” today.');
     // Values no browser reads, and what was never allowed, go.
     expect(html).toContain('<p>x</p><table><tr><th>y</th></tr></table>');
     // HTML's own bounds: colspan up to 1000, rowspan up to 65534.
