@@ -151,7 +151,9 @@ export function checkOutApart(options: Pick<RuntimeOptions, 'contentDir' | 'outD
 function localFolder(folder: string, source: string): string {
   const scheme = /^([a-z][a-z0-9+.-]+):\/\//i.exec(folder.trim())?.[1];
   if (scheme === undefined) return folder;
-  throw new UsageError(`${source} names a URL (${scheme}://), and Gazette reads and writes folders on this machine — give a folder's path (copy a built folder to ${scheme}:// with that service's own tools)`);
+  // An outbox given a mail server's URL was meant as the server to send through.
+  const instead = /^smtps?$/i.test(scheme) ? 'to send through a mail server, set SMTP_URL instead' : `copy a built folder to ${scheme}:// with that service's own tools`;
+  throw new UsageError(`${source} names a URL (${scheme}://), and Gazette reads and writes folders on this machine — give a folder's path (${instead})`);
 }
 
 /**

@@ -98,6 +98,7 @@ describe('resolveOptions', () => {
     expect(() => resolveOptions({}, { GAZETTE_CONTENT: 'sftp://desk:s3cret@files.example.org/content' })).not.toThrow(/s3cret/);
     expect(() => resolveOptions({ outbox: 'file:///srv/outbox' }, {})).toThrow(/--outbox \/ GAZETTE_OUTBOX names a URL \(file:\/\/\)/);
     expect(() => resolveOptions({ out: ' s3://key:s3cret@news-site/public' }, {})).toThrow(/names a URL \(s3:\/\/\)/);
+    expect(() => resolveOptions({ outbox: 'smtp://mail.example.org:587' }, {})).toThrow('(to send through a mail server, set SMTP_URL instead)');
     expect(resolveOptions({ out: 'notes:2026', content: 'C:\\desk\\content' }, {})).toMatchObject({ outDir: 'notes:2026', contentDir: 'C:\\desk\\content' });
   });
 
