@@ -50,6 +50,7 @@ export function pipelineJobs(deps: PipelineDeps): SchedulerJobs {
     async publish({ signal, logger }, edition) {
       const report = await withProgress(deps, logger, signal, (hooks) => publishWith(store, options, new Date(), { ...hooks, editions: [edition] }));
       logProblems(logger, report.build);
+      for (const warning of report.warnings) logger.warn({ problem: formatProblem(warning) }, 'sending');
       // The counts are what `publish --json` prints.
       const counts = runJson(report);
       return report.delivery.pending > 0 ? { counts, unfinished: true } : { counts };

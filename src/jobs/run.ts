@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { loadSiteConfig } from '../config/load.js';
 import type { RuntimeOptions } from '../config/options.js';
 import { editionsOf } from '../config/editions.js';
-import { BusyError, InputError } from '../errors.js';
+import { BusyError, InputError, type Problem } from '../errors.js';
 import type { SiteConfig } from '../config/schema.js';
 import type { Article } from '../content/article.js';
 import { pingWebSub, type WebSubPing } from '../feeds/websub.js';
@@ -59,6 +59,8 @@ export interface RunReport {
   delivery: DeliverySummary;
   /** Hub pings for the feeds that changed (publish with `feeds.websubHub`). */
   websub: WebSubPing[];
+  /** What the sending setup should mend but did not stop (a DKIM signature for another organization's domain). */
+  warnings: Problem[];
 }
 
 /** Delivers every pending row through the transport the options name (SMTP or outbox), or `made` earlier; closes it. */
@@ -169,8 +171,7 @@ async function publishOn(
     const orphans = await readUnknownEditions(store, config, options.contentDir);
     // Before the digests choose their readers: choices kept under a section's former key are its readers too.
     await moveFormerSectionKeys(store, built.loaded);
-    const notices = [orphans, dkimAlignmentWarning(options.dkim, config.newsletter.from)].filter((notice) => notice !== null);
-    const build = notices.length === 0 ? built : { ...built, warnings: [...built.warnings, ...notices] };
+    const build = orphans === null ? built : { ...built, warnings: [...built.warnings, orphans] };
     const websub =
       config.feeds.websubHub !== null && build.changedFeeds.length > 0 ? await pingWebSub(config.feeds.websubHub, build.changedFeeds) : [];
     const digests: DigestMade[] = [];
@@ -217,13 +218,19 @@ async function publishOn(
       },
     ]);
   }
-  return { build, digest: digests[0] ?? null, digests, websub, delivery };
+  return { build, digest: digests[0] ?? null, digests, websub, delivery, warnings: setupWarnings(options, build.config) };
+}
+
+/** The sending setup's warnings (see RunReport): a send reports them as a publish does. */
+function setupWarnings(options: RuntimeOptions, config: SiteConfig): Problem[] {
+  const misaligned = dkimAlignmentWarning(options.dkim, config.newsletter.from);
+  return misaligned === null ? [] : [misaligned];
 }
 
 /** Sends what is pending on an open store whose run lease the caller holds. */
 export async function sendWith(store: Store, options: RuntimeOptions, hooks: RunHooks = {}): Promise<RunReport> {
   const config = await loadSiteConfig(options.contentDir);
-  return { build: null, digest: null, digests: [], websub: [], delivery: await deliver(store, options, config, hooks) };
+  return { build: null, digest: null, digests: [], websub: [], delivery: await deliver(store, options, config, hooks), warnings: setupWarnings(options, config) };
 }
 
 async function underLease(

@@ -106,17 +106,22 @@ describe('gazette publish', () => {
     expect(await digestsMade()).toBe(0);
   });
 
-  it('warns when the mail is signed for a domain that does not align with newsletter.from, and sends it all the same', async () => {
+  it('warns at publish and at send when the mail is signed for a domain that does not align with newsletter.from, and sends it all the same', async () => {
     const key = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-    const signedFor = (domain: string): Promise<{ code: number; stderr: string }> => gazette(['publish', '--json'], { DKIM_DOMAIN: domain, DKIM_SELECTOR: 's1', DKIM_PRIVATE_KEY: key });
+    const signedFor = (domain: string, command = 'publish'): Promise<{ code: number; stderr: string }> =>
+      gazette([command, '--json'], { DKIM_DOMAIN: domain, DKIM_SELECTOR: 's1', DKIM_PRIVATE_KEY: key });
+    const warning = 'warning: DKIM_DOMAIN: the mail is signed for mail.othersite.net, which is not example.org (newsletter.from) or a domain of the same organization';
     const misaligned = await signedFor('mail.othersite.net');
     expect(misaligned.code, misaligned.stderr).toBe(0);
-    expect(misaligned.stderr).toContain(
-      'warning: DKIM_DOMAIN: the mail is signed for mail.othersite.net, which is not example.org (newsletter.from) or a domain of the same organization',
-    );
+    expect(misaligned.stderr).toContain(warning);
     expect(await readdir(join(dir, 'outbox'))).toHaveLength(12);
     // A subdomain of the From domain aligns (relaxed).
     expect((await signedFor('mail.example.org')).stderr).not.toContain('DKIM_DOMAIN');
+    // A send (resuming a publish, perhaps with another key) says so too, with nothing left to send.
+    const resumed = await signedFor('mail.othersite.net', 'send');
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toContain(warning);
+    expect((await signedFor('mail.example.org', 'send')).stderr).not.toContain('DKIM_DOMAIN');
   });
 
   it('prints a readable summary without --json', async () => {

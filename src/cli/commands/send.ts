@@ -49,10 +49,8 @@ export async function runDelivery(
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
-  if (report.build) {
-    writeProblems(io, report.build.problems);
-    writeWarnings(io, [...report.build.warnings, ...report.build.sectionWarnings]);
-  }
+  if (report.build) writeProblems(io, report.build.problems);
+  writeWarnings(io, [...(report.build ? [...report.build.warnings, ...report.build.sectionWarnings] : []), ...report.warnings]);
   if (context.args.json === true) io.stdout.write(`${renderRunJson(report)}\n`);
   else {
     if (report.build) io.stdout.write(`${buildSummary(report.build, options.outDir)}\n`);
