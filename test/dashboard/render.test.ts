@@ -82,7 +82,11 @@ describe('the dashboard in the site language', () => {
     // A send stopped with rows pending: nothing moves, nothing reloads, and no time left is guessed.
     const stalled = templates.render({ ...data, sending: { digestNumber: 12, sent: 800, pending: 447, perSecond: 0 } }, config);
     expect(stalled).not.toContain(refresh);
-    expect(stalled).toContain('Digest #12: 800 sent, 447 to go; nothing was sent in the last minute.</p>\n<p><a href="?">Refresh</a></p>');
+    expect(stalled).toContain(
+      'Digest #12: 800 sent, 447 to go; nothing was sent in the last minute. If no sender is running, “gazette send” finishes it.</p>\n<p><a href="?">Refresh</a></p>',
+    );
+    // Under a heading that does not say it is sending now.
+    expect(stalled).toContain('<h2 id="sending">Delivery</h2>');
     expect(stalled).not.toContain('a second, about');
     expect(templates.render({ ...data, sending: null }, config)).not.toContain(refresh);
   });
@@ -100,7 +104,7 @@ describe('the dashboard in the site language', () => {
     expect(html).toContain('<title>Abonnés par statut, semaine après semaine</title>');
     expect(html).toContain('Gmail avertit à 0,1\u00a0% et refuse à 0,3\u00a0%');
     // None of the English page's own words is left (the code, the addresses and the reasons are data).
-    for (const english of ['dashboard', 'Sign out', 'The list', 'Week by week', 'Sender health', 'Sending now', 'Schedules', 'Digests', 'Latest events', 'sent', 'to go', 'pending', 'done', 'returned mail', 'left', 'seconds']) {
+    for (const english of ['dashboard', 'Sign out', 'The list', 'Week by week', 'Sender health', 'Delivery', 'Schedules', 'Digests', 'Latest events', 'sent', 'to go', 'pending', 'done', 'returned mail', 'left', 'seconds']) {
       expect(textOf(html), english).not.toMatch(new RegExp(`\\b${english}\\b`));
     }
   });
