@@ -76,17 +76,25 @@ const pageIds = ['main'];
 
 /**
  * Keeps an id that HTML allows and that the body has not used yet (an old `<a name>` becomes the id it stands for,
- * as `name` is obsolete on links); any other is dropped, so every id left is a valid, unique target.
+ * as `name` is obsolete on links); any other is dropped, so every id left is a valid, unique target. A cell's
+ * `headers` keeps only the header cells of this body named before it: another id (the page's `main`, a paragraph) would
+ * have a screen reader read that as the cell's header.
  */
-function uniqueIds(): (tagName: string, attribs: Attributes) => Attributes {
+function bodyIds(): (tagName: string, attribs: Attributes) => Attributes {
   const seen = new Set<string>(pageIds);
+  const headerCells = new Set<string>();
   return (tagName, attribs) => {
-    const id = attribs.id || (tagName === 'a' ? attribs.name : undefined);
-    if (id === undefined) return attribs;
-    const { id: _given, ...rest } = attribs;
+    const { id: given, ...rest } = attribs;
+    if (rest.headers !== undefined) {
+      const named = rest.headers.split(/[\t\n\f\r ]+/).filter((token) => headerCells.has(token));
+      if (named.length > 0) rest.headers = named.join(' ');
+      else delete rest.headers;
+    }
+    const id = given || (tagName === 'a' ? attribs.name : undefined);
     // A tag the allow-list drops takes no id with it.
-    if (id === '' || /[\t\n\f\r ]/.test(id) || seen.has(id) || !keptTags.has(tagName)) return rest;
+    if (id === undefined || id === '' || /[\t\n\f\r ]/.test(id) || seen.has(id) || !keptTags.has(tagName)) return rest;
     seen.add(id);
+    if (tagName === 'th') headerCells.add(id);
     return { ...rest, id };
   };
 }
@@ -100,7 +108,7 @@ let sanitizer: typeof sanitizeHtml | undefined;
  */
 export function sanitizeBody(html: string, baseUrl?: string): string {
   sanitizer ??= require('sanitize-html') as typeof sanitizeHtml;
-  const ids = uniqueIds();
+  const ids = bodyIds();
   const link = absolutize('href', baseUrl);
   const image = absolutize('src', baseUrl);
   // sanitize-html runs a tag's own transform, then the one of '*'.

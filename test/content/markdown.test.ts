@@ -201,6 +201,11 @@ describe('parseMarkdownArticle', () => {
     // HTML's own bounds: colspan up to 1000, rowspan up to 65534.
     const spans = parsed('---\ntitle: T\ndate: 2026-11-19\n---\n<table><tr><td colspan="1000" rowspan="65534">a</td><td colspan="1001" rowspan="65535">b</td></tr></table>\n').html;
     expect(spans).toContain('<td colspan="1000" rowspan="65534">a</td><td>b</td>');
+    // A cell's headers name only this body's header cells: not the page's main, a paragraph, or an id never given.
+    const headers = parsed(
+      '---\ntitle: T\ndate: 2026-11-19\n---\n<p id="p1">x</p><table><tr><th id="h1">A</th><th id="h2">B</th></tr><tr><td headers="h1 main p1 h9  h2">a</td><td headers="main">b</td></tr></table>\n',
+    ).html;
+    expect(headers).toContain('<td headers="h1 h2">a</td><td>b</td>');
   });
 
   it('keeps the targets of an article\'s own fragment links: valid, unique ids, and an old <a name> as an id', () => {
