@@ -1,6 +1,6 @@
 // `gazette build` as a library call, so `publish` runs exactly the same build.
 import { existsSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import type { SiteConfig } from '../config/schema.js';
@@ -17,8 +17,9 @@ import { BusyError, UsageError, type Problem } from '../errors.js';
 import { planImages, readImageFacts } from './images.js';
 import { loadSiteTemplates, type SiteTemplates } from './templates.js';
 import { endingOnError, startWorkers } from '../threads.js';
-import { groupSections, sectionDir, sectionsMerged, sectionsSpelledAlike, type Section } from './layout.js';
+import { groupSections } from './layout.js';
 import { lockOutDir, type LockHooks, type OutDirLock } from './lock.js';
+import { imageTextAlternativeWarnings, sectionSpellingWarnings } from './warnings.js';
 import { addPending, manifestFile, publishedHashes, readManifest, siteKey, startPageThreads, urlHolders, writeSite, type WriteResult } from './write.js';
 
 /** The folder of the parsed articles of the last build, beside its manifest in the output folder (hidden: never served). */
@@ -117,8 +118,12 @@ export async function buildSite(options: Pick<RuntimeOptions, 'contentDir' | 'ou
     const beforeManifest = (rendered: readonly string[]): Promise<void> => checkStillHeld(held, options.outDir, rendered, hooks);
     const written = await writeSite(published, config, options.outDir, { copies, facts: { images }, now, templates, pageThreads, beforeManifest, stop: held.signal, keepPending: held.tookOver, previous });
     await saved;
-    const sectionWarnings = await sectionSpellingWarnings(options.contentDir, groupSections(written.published));
-    return { ...written, config, problems: [...problems, ...imageProblems, ...copyProblems], warnings: [...config.locale.warnings, ...manifestWarnings], sectionWarnings, loaded: articles };
+    const [sectionWarnings, imageTextWarnings] = await Promise.all([
+      sectionSpellingWarnings(options.contentDir, groupSections(written.published)),
+      imageTextAlternativeWarnings(options.contentDir, written.published),
+    ]);
+    const warnings = [...config.locale.warnings, ...manifestWarnings, ...imageTextWarnings];
+    return { ...written, config, problems: [...problems, ...imageProblems, ...copyProblems], warnings, sectionWarnings, loaded: articles };
   } finally {
     await held.release();
   }
@@ -132,54 +137,6 @@ function damagedManifest(outDir: string): Problem {
       "the last build's record of this folder cannot be read (damaged, edited, or written by another version of Gazette): every file is rendered again, no file an earlier build wrote is removed, the URLs articles had before and their corrections' dates are forgotten, and an id that two file names make may go to the other file",
     hint: 'leave this file to Gazette (this build writes a new one); to start afresh, build into an empty folder',
   };
-}
-
-const articleCount = (count: number): string => (count === 1 ? '1 article' : `${count.toLocaleString('en')} articles`);
-
-/**
- * The line of an article file that names its section: a wire text's first, a Markdown file's `section` key (undefined:
- * none found). The Markdown reader loads only then: a build's own thread does not otherwise.
- */
-async function sectionLine(path: string, text: string): Promise<number | undefined> {
-  if (/\.txt$/i.test(path)) return 1;
-  const { frontMatterLine } = await import('../content/markdown.js');
-  return frontMatterLine(text, 'section');
-}
-
-/** A warning about the section label of `article`, at the line that writes it. */
-async function sectionWarning(contentDir: string, article: Article | undefined, message: string, hint: string): Promise<Problem> {
-  const path = article?.sourcePath ?? '';
-  const text = await readFile(join(contentDir, path), 'utf8').catch(() => null);
-  const line = text === null ? undefined : await sectionLine(path, text);
-  return { path, ...(line === undefined ? {} : { line }), message, hint };
-}
-
-/**
- * A warning for each section spelled like a larger one but for its accents (see sectionsSpelledAlike), and for each
- * label merged into a section of another (see sectionsMerged), at the line of its newest article that writes it.
- */
-async function sectionSpellingWarnings(contentDir: string, sections: readonly Section[]): Promise<Problem[]> {
-  const split = sectionsSpelledAlike(sections).flatMap(({ larger, others }) =>
-    others.map((section) =>
-      sectionWarning(
-        contentDir,
-        section.articles[0],
-        `the section "${section.label}" (${articleCount(section.articles.length)}) and "${larger.label}" (${articleCount(larger.articles.length)}) differ only in accents or in letters wire copy spells otherwise (ß as SS, Ø as OE, Ł as L): they are two sections, each with its own page, feeds and readers`,
-        `if they are one section, write "${larger.label}" in this file and the others of "${section.label}"`,
-      ),
-    ),
-  );
-  const merged = sectionsMerged(sections).flatMap(({ section, shown, others }) =>
-    others.map((use) =>
-      sectionWarning(
-        contentDir,
-        use.articles[0],
-        `the section "${use.label}" (${articleCount(use.articles.length)}) has the key of "${shown.label}" (${articleCount(shown.articles.length)}), as only letters and digits make a key: they are one section, ${sectionDir(section.slug)}, shown as "${shown.label}"`,
-        `if they are two sections, give this one other letters or digits; if one, write "${shown.label}" here`,
-      ),
-    ),
-  );
-  return Promise.all([...split, ...merged]);
 }
 
 /**

@@ -112,6 +112,28 @@ describe('buildSite', () => {
     ]);
   });
 
+  it('warns once of images whose text alternative is the headline, and once of raw <img> without alt, at the first file, naming the others', async () => {
+    const image = { section: 'Local', image: 'images/chamber.jpg' };
+    for (const [name, day] of [['a', 24], ['b', 23], ['c', 22], ['d', 21], ['e', 20]] as const) {
+      await writeFile(join(content, 'local', `${name}.md`), markdown({ title: `Item ${name}`, date: `2026-11-${day}`, ...image }, 'Text.'));
+    }
+    await writeFile(join(content, 'local', 'decor.md'), markdown({ title: 'Decor', date: '2026-11-19', ...image, imageAlt: '""' }, 'Text.'));
+    await writeFile(join(content, 'local', 'raw.md'), markdown({ title: 'Raw', date: '2026-11-18' }, 'Text.\n\nMore.\n\n<img src="images/chamber.jpg">\n\n<img src="images/chamber.jpg" alt="">\n'));
+    const result = await buildSite({ contentDir: content, outDir: out }, new Date('2026-11-25T00:00:00Z'));
+    expect(result.warnings.map(formatProblem)).toEqual([
+      'local/a.md:5: the image\'s text alternative is the headline (no imageAlt, or one that repeats it): a reader who cannot see it hears the headline twice and learns nothing of what it shows (so do 4 other articles: local/b.md, local/c.md, local/d.md and 1 more) — write imageAlt: what the image shows (imageAlt: "" for an image that only decorates)',
+      'local/raw.md:9: an <img> in the body has no alt: a screen reader reads out its file name instead — add alt="what it shows" to the <img> (alt="" for an image that only decorates)',
+    ]);
+    // Written as the headline, the text alternative is as empty; described, or marked as decoration, it is not.
+    await writeFile(join(content, 'local', 'a.md'), markdown({ title: 'Item a', date: '2026-11-24', ...image, imageAlt: 'Item a' }, 'Text.'));
+    for (const name of ['b', 'c', 'd', 'e']) {
+      await writeFile(join(content, 'local', `${name}.md`), markdown({ title: `Item ${name}`, date: '2026-11-20', ...image, imageAlt: 'The chamber, empty' }, 'Text.'));
+    }
+    await rm(join(content, 'local', 'raw.md'));
+    const again = await buildSite({ contentDir: content, outDir: out }, new Date('2026-11-25T00:00:00Z'));
+    expect(again.warnings.map(formatProblem)).toEqual([expect.stringMatching(/^local\/a\.md:5: the image's text alternative is the headline \(no imageAlt, or one that repeats it\): [^(]*— write imageAlt/)]);
+  });
+
   it('parses a first build of many files on threads started while the config loads, with a problem for each bad file', async () => {
     await mkdir(join(content, 'wire'));
     for (let i = 0; i < 6000; i++) writeFileSync(join(content, 'wire', `item-${i}.md`), markdown({ title: `Item ${i}`, date: '2026-11-22T08:00' }, `Body of item ${i}.`));
