@@ -74,28 +74,45 @@ function knownValues(attribs: Attributes): Attributes {
 /** The ids of the page around a body (the skip link's target, `main`): a body's own would make them two. */
 const pageIds = ['main'];
 
+/** What bodyIds keeps of a body's ids as the sanitizer walks it: the tags' attributes, and the tables opened and closed. */
+interface BodyIds {
+  attributes: (tagName: string, attribs: Attributes) => Attributes;
+  opened: (tagName: string) => void;
+  closed: (tagName: string) => void;
+}
+
 /**
  * Keeps an id that HTML allows and that the body has not used yet (an old `<a name>` becomes the id it stands for,
  * as `name` is obsolete on links); any other is dropped, so every id left is a valid, unique target. A cell's
- * `headers` keeps only the header cells of this body named before it: another id (the page's `main`, a paragraph) would
- * have a screen reader read that as the cell's header.
+ * `headers` keeps only the header cells of its own table named before it, each once: another id (the page's `main`, a
+ * paragraph, another table's header) would have a screen reader read that as the cell's header.
  */
-function bodyIds(): (tagName: string, attribs: Attributes) => Attributes {
+function bodyIds(): BodyIds {
   const seen = new Set<string>(pageIds);
-  const headerCells = new Set<string>();
-  return (tagName, attribs) => {
-    const { id: given, ...rest } = attribs;
-    if (rest.headers !== undefined) {
-      const named = rest.headers.split(/[\t\n\f\r ]+/).filter((token) => headerCells.has(token));
-      if (named.length > 0) rest.headers = named.join(' ');
-      else delete rest.headers;
-    }
-    const id = given || (tagName === 'a' ? attribs.name : undefined);
-    // A tag the allow-list drops takes no id with it.
-    if (id === undefined || id === '' || /[\t\n\f\r ]/.test(id) || seen.has(id) || !keptTags.has(tagName)) return rest;
-    seen.add(id);
-    if (tagName === 'th') headerCells.add(id);
-    return { ...rest, id };
+  // The header cells of each table open around the walk, innermost last.
+  const tables: Set<string>[] = [];
+  return {
+    attributes: (tagName, attribs) => {
+      const { id: given, ...rest } = attribs;
+      const headerCells = tables.at(-1);
+      if (rest.headers !== undefined) {
+        const named = new Set(rest.headers.split(/[\t\n\f\r ]+/).filter((token) => headerCells?.has(token)));
+        if (named.size > 0) rest.headers = [...named].join(' ');
+        else delete rest.headers;
+      }
+      const id = given || (tagName === 'a' ? attribs.name : undefined);
+      // A tag the allow-list drops takes no id with it.
+      if (id === undefined || id === '' || /[\t\n\f\r ]/.test(id) || seen.has(id) || !keptTags.has(tagName)) return rest;
+      seen.add(id);
+      if (tagName === 'th') headerCells?.add(id);
+      return { ...rest, id };
+    },
+    opened: (tagName) => {
+      if (tagName === 'table') tables.push(new Set());
+    },
+    closed: (tagName) => {
+      if (tagName === 'table') tables.pop();
+    },
   };
 }
 
@@ -115,7 +132,7 @@ export function sanitizeBody(html: string, baseUrl?: string): string {
   const transformTags: Record<string, sanitizeHtml.Transformer> = {
     a: (tagName, attribs) => ({ tagName, attribs: link(attribs) }),
     img: (tagName, attribs) => ({ tagName, attribs: image(attribs) }),
-    '*': (tagName, attribs) => ({ tagName, attribs: knownValues(ids(tagName, attribs)) }),
+    '*': (tagName, attribs) => ({ tagName, attribs: knownValues(ids.attributes(tagName, attribs)) }),
   };
-  return sanitizer(html, { ...ALLOWED, transformTags });
+  return sanitizer(html, { ...ALLOWED, transformTags, onOpenTag: ids.opened, onCloseTag: ids.closed });
 }

@@ -201,11 +201,20 @@ describe('parseMarkdownArticle', () => {
     // HTML's own bounds: colspan up to 1000, rowspan up to 65534.
     const spans = parsed('---\ntitle: T\ndate: 2026-11-19\n---\n<table><tr><td colspan="1000" rowspan="65534">a</td><td colspan="1001" rowspan="65535">b</td></tr></table>\n').html;
     expect(spans).toContain('<td colspan="1000" rowspan="65534">a</td><td>b</td>');
-    // A cell's headers name only this body's header cells: not the page's main, a paragraph, or an id never given.
+    // A cell's headers name only its own table's header cells, each once: not the page's main, a paragraph, an id
+    // never given, or another table's header (a nested table's included).
     const headers = parsed(
-      '---\ntitle: T\ndate: 2026-11-19\n---\n<p id="p1">x</p><table><tr><th id="h1">A</th><th id="h2">B</th></tr><tr><td headers="h1 main p1 h9  h2">a</td><td headers="main">b</td></tr></table>\n',
+      [
+        '---\ntitle: T\ndate: 2026-11-19\n---\n<p id="p1">x</p>',
+        '<table><tr><th id="h1">A</th><th id="h2">B</th></tr><tr><td headers="h1 main p1 h9  h2 h1">a</td><td headers="main">b</td></tr>',
+        '<tr><td><table><tr><th id="n1">N</th></tr><tr><td headers="n1 h1">n</td></tr></table></td><td headers="n1 h2">c</td></tr></table>',
+        '<table><tr><td headers="h1">d</td></tr></table>\n',
+      ].join(''),
     ).html;
     expect(headers).toContain('<td headers="h1 h2">a</td><td>b</td>');
+    expect(headers).toContain('<td headers="n1">n</td>');
+    expect(headers).toContain('<td headers="h2">c</td>');
+    expect(headers).toContain('<table><tr><td>d</td></tr></table>');
   });
 
   it('keeps the targets of an article\'s own fragment links: valid, unique ids, and an old <a name> as an id', () => {
