@@ -120,7 +120,7 @@ export async function buildSite(options: Pick<RuntimeOptions, 'contentDir' | 'ou
     await saved;
     const [sectionWarnings, imageTextWarnings] = await Promise.all([
       sectionSpellingWarnings(options.contentDir, groupSections(written.published)),
-      imageTextAlternativeWarnings(options.contentDir, written.published),
+      imageTextAlternativeWarnings(options.contentDir, written.published, config.baseUrl),
     ]);
     const warnings = [...config.locale.warnings, ...manifestWarnings, ...imageTextWarnings];
     return { ...written, config, problems: [...problems, ...imageProblems, ...copyProblems], warnings, sectionWarnings, loaded: articles };

@@ -3,6 +3,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Article } from '../content/article.js';
+import { normalizeText } from '../content/text.js';
+import { absoluteUrl } from '../content/url.js';
 import type { Problem } from '../errors.js';
 import { sectionDir, sectionsMerged, sectionsSpelledAlike, type Section } from './layout.js';
 
@@ -14,10 +16,13 @@ async function frontMatterLineOf(text: string, key: string): Promise<number | un
   return frontMatterLine(text, key);
 }
 
-/** A warning about the file `path` (under `contentDir`), at the line `lineOf` finds in its text (none when it is unreadable). */
+/**
+ * A warning about the file `path` (under `contentDir`), at the line `lineOf` finds in its text as the parsers read it
+ * (no byte-order mark, LF line ends), or at none when the file is unreadable.
+ */
 async function warningAt(contentDir: string, path: string, lineOf: (text: string) => Promise<number | undefined>, message: string, hint: string): Promise<Problem> {
   const text = await readFile(join(contentDir, path), 'utf8').catch(() => null);
-  const line = text === null ? undefined : await lineOf(text);
+  const line = text === null ? undefined : await lineOf(normalizeText(text));
   return { path, ...(line === undefined ? {} : { line }), message, hint };
 }
 
@@ -55,13 +60,43 @@ export async function sectionSpellingWarnings(contentDir: string, sections: read
   return Promise.all([...split, ...merged]);
 }
 
-/** A raw `<img>` with no `alt` at all (Markdown's `![…](…)` always writes one). */
-const imageWithoutAlt = /<img\b(?![^>]*\balt\s*=)[^>]*>/i;
+/** An `<img>` without an `alt` attribute: its `src` ('' without one) and where its tag starts. */
+interface ImageWithoutAlt {
+  src: string;
+  index: number;
+}
 
-/** 1-based line of the first match of `pattern` in `text`, or undefined. */
-function lineOfMatch(text: string, pattern: RegExp): number | undefined {
-  const index = text.search(pattern);
-  return index === -1 ? undefined : text.slice(0, index).split('\n').length;
+/**
+ * The `<img>` tags of `html` without an `alt` attribute (Markdown's `![…](…)` always writes one), read by the
+ * sanitizer's own parser: an `alt=` inside another attribute (`?alt=media`, `data-alt`) is no alt.
+ */
+async function imagesWithoutAlt(html: string): Promise<ImageWithoutAlt[]> {
+  const { Parser } = await import('htmlparser2');
+  const found: ImageWithoutAlt[] = [];
+  const parser = new Parser(
+    {
+      onopentag: (name, attribs) => {
+        if (name === 'img' && attribs.alt === undefined) found.push({ src: attribs.src ?? '', index: parser.startIndex });
+      },
+    },
+    { decodeEntities: true },
+  );
+  parser.end(html);
+  return found;
+}
+
+/**
+ * The line of the file `text` that writes the `<img>` without alt whose (absolute) `src` the body has: a tag that
+ * Markdown shows as code, or another image, names another source or has its alt.
+ */
+async function lineOfImage(text: string, src: string, baseUrl: string): Promise<number | undefined> {
+  const written = (await imagesWithoutAlt(text)).find((image) => (absoluteUrl(image.src, baseUrl) ?? image.src) === src);
+  return written === undefined ? undefined : text.slice(0, written.index).split('\n').length;
+}
+
+/** `<img src="…">` of `src`, as a warning quotes it: escaped, and cut when long. */
+function imageTag(src: string): string {
+  return `<img src=${JSON.stringify(src.length > 100 ? `${src.slice(0, 99)}…` : src)}>`;
 }
 
 /** " (so do N other articles: a, b, c and K more)" of the other files, or nothing. */
@@ -78,10 +113,15 @@ function others(paths: readonly string[]): string {
  * cannot see the image hears the headline again, and learns nothing of what it shows), and one for the bodies with a
  * raw `<img>` without `alt` (a screen reader reads out its file name). Each at the first file, naming the others.
  */
-export async function imageTextAlternativeWarnings(contentDir: string, articles: readonly Article[]): Promise<Problem[]> {
+export async function imageTextAlternativeWarnings(contentDir: string, articles: readonly Article[], baseUrl: string): Promise<Problem[]> {
   const headlineAlt = articles.filter((a) => a.image !== null && a.image.url !== null && a.image.alt === a.title).map((a) => a.sourcePath);
   // A substring test first: most bodies have no image, and this runs over every article of every build.
-  const noAlt = articles.filter((a) => a.html.includes('<img') && imageWithoutAlt.test(a.html)).map((a) => a.sourcePath);
+  const withImages = articles.filter((a) => a.html.includes('<img'));
+  const noAlt: { path: string; src: string }[] = [];
+  for (const article of withImages) {
+    const [image] = await imagesWithoutAlt(article.html);
+    if (image !== undefined) noAlt.push({ path: article.sourcePath, src: image.src });
+  }
   const warnings: Promise<Problem>[] = [];
   const [first, ...rest] = headlineAlt;
   if (first !== undefined) {
@@ -100,9 +140,9 @@ export async function imageTextAlternativeWarnings(contentDir: string, articles:
     warnings.push(
       warningAt(
         contentDir,
-        firstRaw,
-        async (text) => lineOfMatch(text, imageWithoutAlt),
-        `an <img> in the body has no alt: a screen reader reads out its file name instead${others(restRaw)}`,
+        firstRaw.path,
+        (text) => lineOfImage(text, firstRaw.src, baseUrl),
+        `${imageTag(firstRaw.src)} in the body has no alt: a screen reader reads out its file name instead${others(restRaw.map(({ path }) => path))}`,
         'add alt="what it shows" to the <img> (alt="" for an image that only decorates)',
       ),
     );

@@ -112,17 +112,29 @@ describe('buildSite', () => {
     ]);
   });
 
-  it('warns once of images whose text alternative is the headline, and once of raw <img> without alt, at the first file, naming the others', async () => {
+  it('warns once of images whose text alternative is the headline, and once of raw <img> without alt, at the first file\'s line, naming the others', async () => {
     const image = { section: 'Local', image: 'images/chamber.jpg' };
     for (const [name, day] of [['a', 24], ['b', 23], ['c', 22], ['d', 21], ['e', 20]] as const) {
-      await writeFile(join(content, 'local', `${name}.md`), markdown({ title: `Item ${name}`, date: `2026-11-${day}`, ...image }, 'Text.'));
+      const text = markdown({ title: `Item ${name}`, date: `2026-11-${day}`, ...image }, 'Text.');
+      // Lines are counted as the parser reads them: without a byte-order mark, CRLF as one line end.
+      await writeFile(join(content, 'local', `${name}.md`), name === 'a' ? `\uFEFF${text.replaceAll('\n', '\r\n')}` : text);
     }
     await writeFile(join(content, 'local', 'decor.md'), markdown({ title: 'Decor', date: '2026-11-19', ...image, imageAlt: '""' }, 'Text.'));
-    await writeFile(join(content, 'local', 'raw.md'), markdown({ title: 'Raw', date: '2026-11-18' }, 'Text.\n\nMore.\n\n<img src="images/chamber.jpg">\n\n<img src="images/chamber.jpg" alt="">\n'));
+    // Tags shown as code are no images; an alt= inside another attribute is no alt.
+    const rawBody = [
+      'Text with `<img src="images/chamber.jpg">` in code.',
+      '',
+      '```html\n<img src="images/chamber.jpg">\n```',
+      '',
+      '<img src="images/chamber.jpg" alt="">',
+      '',
+      '<img src="https://cdn.example.org/p.jpg?alt=media" data-alt="x">',
+    ].join('\n');
+    await writeFile(join(content, 'local', 'raw.md'), markdown({ title: 'Raw', date: '2026-11-18' }, rawBody));
     const result = await buildSite({ contentDir: content, outDir: out }, new Date('2026-11-25T00:00:00Z'));
     expect(result.warnings.map(formatProblem)).toEqual([
       'local/a.md:5: the image\'s text alternative is the headline (no imageAlt, or one that repeats it): a reader who cannot see it hears the headline twice and learns nothing of what it shows (so do 4 other articles: local/b.md, local/c.md, local/d.md and 1 more) — write imageAlt: what the image shows (imageAlt: "" for an image that only decorates)',
-      'local/raw.md:9: an <img> in the body has no alt: a screen reader reads out its file name instead — add alt="what it shows" to the <img> (alt="" for an image that only decorates)',
+      'local/raw.md:13: <img src="https://cdn.example.org/p.jpg?alt=media"> in the body has no alt: a screen reader reads out its file name instead — add alt="what it shows" to the <img> (alt="" for an image that only decorates)',
     ]);
     // Written as the headline, the text alternative is as empty; described, or marked as decoration, it is not.
     await writeFile(join(content, 'local', 'a.md'), markdown({ title: 'Item a', date: '2026-11-24', ...image, imageAlt: 'Item a' }, 'Text.'));
