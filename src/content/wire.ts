@@ -71,13 +71,13 @@ function printedForms(date: Date, language: string, timeZone: string): Set<strin
  * Whether a line only prints a date: any date in English (`October 19, 2022`), and in an article in another language
  * its own `date` as that `language` writes it in `timeZone` (`19 Ekim 2022`, `26. Februar 2026`, `1 مارس 2026`: long,
  * medium or full, in Latin digits or the language's own, in its calendar or the Gregorian). The forms are made at the
- * first short line with a year's four digits (the formats themselves once).
+ * first short line with a digit (the formats themselves once): a year need not have four (令和4年 in Japan's own calendar).
  */
 function printedDateTest(date: Date, language: string, timeZone: string): (line: string) => boolean {
   // English reads its four forms only; so does a tag Intl cannot read (`zh-min-nan`) or has no dates for.
   if (/^en\b/i.test(language) || !isIntlTag(language) || Intl.DateTimeFormat.supportedLocalesOf(language).length === 0) return isEnglishDate;
   let forms: Set<string> | undefined;
-  return (line) => isEnglishDate(line) || (line.length <= 60 && /\p{Nd}{4}/u.test(line) && (forms ??= printedForms(date, language, timeZone)).has(dateLineKey(line)));
+  return (line) => isEnglishDate(line) || (line.length <= 60 && /\p{Nd}/u.test(line) && (forms ??= printedForms(date, language, timeZone)).has(dateLineKey(line)));
 }
 
 /** A one-line block of a few words with no closing punctuation. */

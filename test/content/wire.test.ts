@@ -168,6 +168,7 @@ describe('parseWireText on variants of real files', () => {
     ['es', '19 de octubre de 2022'],
     ['ar', '19 أكتوبر 2022'],
     ['ar-EG', '١٩ أكتوبر ٢٠٢٢'],
+    ['ja-JP-u-ca-japanese', '令和4年10月19日'],
   ])('drops the printed date written the %s way, the article\'s own language or its folder\'s', (language, printed) => {
     const text = `date 2022-10-19 WORLD\nTitle\nStandfirst.\n${printed}\n\nText.\n`;
     const bySite = parseWireText(text, 'world/story.txt', { ...options, language });
