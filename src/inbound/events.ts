@@ -36,7 +36,9 @@ export function dedupeKeyOf(kind: ReturnEventKind, reader: string, digestNumber:
 export function resolveInbound(message: InboundMessage, to: ReturnAddress | null, returnPath: string, secret: string, at: Date): Resolution {
   if (message.kind === 'auto-reply') return { ignored: 'auto-reply (RFC 3834)' };
   if (message.kind === 'unknown') return { ignored: message.reason };
-  const tokens = [to, ...message.references.map((address) => readReturnAddress(returnPath, secret, address))].filter((r) => r !== null);
+  // The recipient's token decides whose report it is: a quote may name anyone whose digest the sender once saw.
+  const quoted = message.references.map((address) => readReturnAddress(returnPath, secret, address)).filter((r) => r !== null);
+  const tokens = to === null ? quoted : [to, ...quoted.filter((token) => token.subscriberId === to.subscriberId)];
   // A mailto unsubscribe address (`+u-`) is in every digest's List-Unsubscribe header, for anyone the mail is forwarded
   // to: it may unsubscribe its reader, never report them bounced (never mailed again, not even a confirmation) or complaining.
   // Reports name their reader by the VERP return path of one digest's message. A complaint that quotes only the

@@ -110,6 +110,20 @@ describe('the inbound listener', () => {
     ]);
   });
 
+  it('acts on the reader its recipient names: a report to one reader\'s address that quotes another\'s VERP changes nothing for the one quoted', async () => {
+    const before = events.length;
+    const complaint = fixture('arf-complaint', 13);
+    const unsubscribe = fixture('mailto-unsubscribe', 14).unsubscribe;
+    expect((await deliver(listener.port, unsubscribe, complaint.text.replace('Feedback-Type: abuse', 'Feedback-Type: opt-out'))).code).toBe(250);
+    const bounce = fixture('postfix-bounce', 15);
+    expect((await deliver(listener.port, fixture('mailto-unsubscribe', 16).unsubscribe, bounce.text)).code).toBe(250);
+    expect((await deliver(listener.port, fixture('postfix-bounce', 17).verp, bounce.text)).code).toBe(250);
+    expect(events.slice(before)).toEqual([
+      expect.objectContaining({ kind: 'unsubscribed', reader: { subscriberId: 14 }, detail: 'feedback-type opt-out' }),
+      expect.objectContaining({ kind: 'bounced', reader: { subscriberId: 17 } }),
+    ]);
+  });
+
   it('ignores an out-of-office reply, a forged token and a message that is not a report, with a log line each', async () => {
     const before = events.length;
     expect(await taken('out-of-office')).toBeUndefined();
