@@ -5,6 +5,49 @@ import { lstat, mkdir, readFile, readlink, rename, rm, stat, writeFile } from 'n
 import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError } from './errors.js';
 
+/**
+ * `mkdir -p` of `path`, as a user-facing folder (`--out`) needs it: a path it cannot make is a UsageError naming
+ * `flag`, with what stands in the way (a link to a folder that is not there, a file, a folder it may not write).
+ * Node's own recursive mkdir never returns where a file system answers "no such file" for a child of a folder that
+ * is there (`/proc`): this one stops.
+ */
+export async function makeFolder(path: string, flag: string): Promise<void> {
+  try {
+    await makeFolders(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const link = await lstat(path).then((stats) => (stats.isSymbolicLink() ? readlink(path) : null), () => null);
+    const what =
+      link !== null
+        ? `it is a link to ${link}, which is not a folder that can be made`
+        : code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
+          ? 'this user may not write there'
+          : code === 'ENOTDIR' || code === 'EEXIST'
+            ? 'it, or a folder above it, is a file'
+            : `it cannot be made (${code ?? (error as Error).message})`;
+    const hint = link !== null ? `make ${link} first, or pass ${flag} DIR naming a folder` : `pass ${flag} DIR naming a folder this user can write`;
+    throw new UsageError(`${flag} ${path}: ${what} — ${hint}`, { cause: error });
+  }
+}
+
+/** Makes `path` and the folders above it that are missing; see makeFolder. */
+async function makeFolders(path: string): Promise<void> {
+  try {
+    await mkdir(path);
+    return;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' && (await stat(path)).isDirectory()) return;
+    const parent = dirname(path);
+    if (code !== 'ENOENT' || parent === path) throw error;
+    await makeFolders(parent);
+  }
+  // Once, with its parent there: a second "no such file" is the file system's answer, not a missing parent.
+  await mkdir(path).catch(async (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EEXIST' || !(await stat(path)).isDirectory()) throw error;
+  });
+}
+
 /** The file operations the writers below use, as promises or synchronous. */
 export interface FileOps {
   readFile(path: string): Buffer | Promise<Buffer>;

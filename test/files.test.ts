@@ -1,9 +1,10 @@
 // The output writers' file helpers: a reader never sees half a file, unchanged bytes are not written again.
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { clearingTheWay, mapLimit, replaceFile, syncOps, writeFileAtomic, writeIfChanged } from '../src/files.js';
+import { clearingTheWay, makeFolder, mapLimit, replaceFile, syncOps, writeFileAtomic, writeIfChanged } from '../src/files.js';
 
 let dir: string;
 
@@ -133,5 +134,26 @@ describe('clearingTheWay', () => {
     await writeFile(kept, 'mine');
     await expect(clearingTheWay(kept, () => Promise.reject(Object.assign(new Error('no space'), { code: 'ENOSPC' })))).rejects.toThrow('no space');
     expect(await readFile(kept, 'utf8')).toBe('mine');
+  });
+});
+
+describe('makeFolder', () => {
+  it('makes a folder and those above it, and takes one that is there', async () => {
+    await makeFolder(join(dir, 'a', 'b', 'c'), '--out');
+    await makeFolder(join(dir, 'a', 'b'), '--out');
+    expect((await stat(join(dir, 'a', 'b', 'c'))).isDirectory()).toBe(true);
+  });
+
+  it('refuses a link to a folder that is not there, and a path under a file, with what to do', async () => {
+    await symlink(join(dir, 'nowhere', 'www'), join(dir, 'public'));
+    await expect(makeFolder(join(dir, 'public'), '--out')).rejects.toThrow(
+      `--out ${join(dir, 'public')}: it is a link to ${join(dir, 'nowhere', 'www')}, which is not a folder that can be made — make ${join(dir, 'nowhere', 'www')} first, or pass --out DIR naming a folder`,
+    );
+    await writeFile(join(dir, 'file'), '');
+    await expect(makeFolder(join(dir, 'file', 'x'), '--out')).rejects.toMatchObject({ code: 'E_USAGE', message: expect.stringContaining('is a file') });
+  });
+
+  it.runIf(existsSync('/proc/self'))('stops where the file system says no such file under a folder that is there (/proc), where a recursive mkdir never returns', async () => {
+    await expect(makeFolder('/proc/gazette-out', '--out')).rejects.toMatchObject({ code: 'E_USAGE' });
   });
 });

@@ -1,12 +1,13 @@
 // The lock a build holds on its output folder, so that two builds into it (the daemon's and an editor's) take turns.
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
-import { lstat, mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { lstat, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { lock } from 'proper-lockfile';
 import { BusyError } from '../errors.js';
 import { holderId, isDeadLocalHolder } from '../processes.js';
+import { makeFolder } from '../files.js';
 
 /** The lock's folder in the output folder (made by proper-lockfile, its mtime renewed while held). */
 export const buildLockDir = '.gazette-build.lock';
@@ -184,7 +185,7 @@ function dropGuard(lockPath: string, holder: string): void {
  */
 export async function lockOutDir(outDir: string, waitMs = lockWait.ms, hooks: LockHooks = {}): Promise<OutDirLock> {
   const { signal, onLock, onWait } = hooks;
-  await mkdir(outDir, { recursive: true });
+  await makeFolder(outDir, '--out');
   const lockfilePath = join(outDir, buildLockDir);
   // A lock is an empty folder: anything else standing there (a file, a folder a file manager wrote into) is damage, and
   // goes; proper-lockfile would read it as a lock, then fail to remove it once stale.
