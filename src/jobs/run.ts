@@ -13,7 +13,7 @@ import { holderId } from '../processes.js';
 import { defaultClaimTtlMs, defaultLeaseTtlMs, Lease, runLeaseName, withClaims, withLease } from '../store/lease.js';
 import type { BuildResult } from '../site/build.js';
 import type { LockHooks } from '../site/lock.js';
-import { isPostgresUrl, openStore } from '../store/index.js';
+import { isPostgresUrl, openExistingStore, openStore } from '../store/index.js';
 import type { DigestRecord, Store } from '../store/types.js';
 import type { EmailThread } from '../digest/render-thread.js';
 import { formerSectionKeys } from '../subscribers/choices.js';
@@ -237,8 +237,9 @@ async function underLease(
   options: RuntimeOptions,
   hooks: RunHooks,
   work: (store: Store, hooks: RunHooks) => Promise<RunReport>,
+  open = openStore,
 ): Promise<RunReport> {
-  const store = await openStore(options);
+  const store = await open(options);
   try {
     return await withLease(store, runLeaseName, holderId(), defaultLeaseTtlMs, (signal) => work(store, { ...hooks, signal }), {
       ...(hooks.signal ? { signal: hooks.signal } : {}),
@@ -249,8 +250,8 @@ async function underLease(
 }
 
 /** Opens the store and runs `work` on it, with no lease: PostgreSQL's cooperative senders. */
-async function together(options: RuntimeOptions, work: (store: Store) => Promise<RunReport>): Promise<RunReport> {
-  const store = await openStore(options);
+async function together(options: RuntimeOptions, work: (store: Store) => Promise<RunReport>, open = openStore): Promise<RunReport> {
+  const store = await open(options);
   try {
     return await work(store);
   } finally {
@@ -270,9 +271,10 @@ export function publish(options: RuntimeOptions, now: Date, hooks: RunHooks = {}
 
 /**
  * `gazette send`: delivers every row not confirmed sent; on SQLite under the run lease, on PostgreSQL together
- * with any other senders, until nothing is left to claim.
+ * with any other senders, until nothing is left to claim. A SQLite file that is not there is refused (a mistyped
+ * `--db` would make an empty one, and say there is nothing to deliver while the real one waits).
  */
 export function send(options: RuntimeOptions, hooks: RunHooks = {}): Promise<RunReport> {
-  if (cooperative(options)) return together(options, (store) => sendWith(store, options, hooks));
-  return underLease(options, hooks, (store, held) => sendWith(store, options, held));
+  if (cooperative(options)) return together(options, (store) => sendWith(store, options, hooks), openExistingStore);
+  return underLease(options, hooks, (store, held) => sendWith(store, options, held), openExistingStore);
 }

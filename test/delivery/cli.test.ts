@@ -147,6 +147,14 @@ describe('gazette send', () => {
     expect(sink.received).toHaveLength(11);
   });
 
+  it.runIf(testStoreKind().name === 'SQLite')('refuses to send from a database file that is not there, and makes none', async () => {
+    const typo = join(dir, 'gazete.db');
+    const result = await run(['send', '--content', join(dir, 'content'), '--db', typo, '--outbox', join(dir, 'outbox')], { GAZETTE_SECRET: 'cli-secret-0123456789abcdefghijklmnop' });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(`gazette: --db ${typo}: no such database file — check --db or GAZETTE_DB (publish, subscribers add and import make one)\n`);
+    await expect(readdir(dir)).resolves.not.toContain('gazete.db');
+  });
+
   it.runIf(testStoreKind().name === 'SQLite')('exits 75 without sending when another process holds the run lease', async () => {
     const store = await openStore({ dbPath: database.db });
     await store.acquireLease('run', 'someone-else', 60_000, new Date());
