@@ -8,6 +8,7 @@ import { maxReturnLocalPart } from '../inbound/verp.js';
 import { isIntlTag, isLanguageTag, languageTagMessage } from '../i18n/tags.js';
 import { cleanLine } from '../content/text.js';
 import { strictHref } from '../content/url.js';
+import { subjectFields } from './subject.js';
 
 /** True when `zone` is an IANA time zone this runtime knows. */
 export function isTimeZone(zone: string): boolean {
@@ -132,6 +133,19 @@ const editionsSchema = z
 /** Whether a name shows anything once feeds and pages clean it (see cleanLine): control characters or zero-width spaces alone do not. */
 const isVisible = (value: string): boolean => /[^\p{Cc}\p{Cf}\p{Z}\s]/u.test(cleanLine(value));
 
+/** A subject template: a name in braces that is none of subjectFields would reach every reader's inbox as written. */
+const subjectTemplate = z
+  .string()
+  .trim()
+  .min(1)
+  .superRefine((template, ctx) => {
+    const known: readonly string[] = subjectFields;
+    const unknown = [...template.matchAll(/\{([^{}]*)\}/g)].map(([whole, name]) => ({ whole, name })).filter(({ name }) => !known.includes(name ?? ''));
+    for (const { whole } of unknown) {
+      ctx.addIssue({ code: 'custom', message: `"${whole}" is not a value Gazette fills in — write one of ${subjectFields.map((f) => `{${f}}`).join(', ')}` });
+    }
+  });
+
 const mailbox = z.string().refine((v) => parseMailbox(v) !== null, { error: 'expected "Name <address>"' });
 
 /** Schema of `content/site.json`, with every default filled in. */
@@ -188,8 +202,8 @@ export const siteConfigSchema = z.strictObject({
     /** Time zone of the schedule; defaults to the site's `timezone`. */
     timezone: timeZone.nullable().default(null),
     maxArticles: z.int().min(1).max(100).default(10),
-    /** Subject line; `{title}`, `{date}`, `{headline}` and `{number}` are filled in. */
-    subject: z.string().trim().min(1).nullable().default(null),
+    /** Subject line; the subjectFields in braces are filled in. */
+    subject: subjectTemplate.nullable().default(null),
     /** The editions readers choose from; null: one edition, the newsletter itself. */
     editions: editionsSchema.nullable().default(null),
     /**

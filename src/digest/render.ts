@@ -1,6 +1,7 @@
 // A digest rendered once, with placeholders for the per-reader parts, plus its web (archive) version.
 import { editionsOf, hasEditions, type Edition } from '../config/editions.js';
 import type { SiteConfig } from '../config/schema.js';
+import { subjectFields } from '../config/subject.js';
 import type { Article } from '../content/article.js';
 import { oneLine, sectionSlug, shorten } from '../content/text.js';
 import { encode as qpEncode, wrap as qpWrap } from 'nodemailer/lib/qp';
@@ -70,6 +71,8 @@ function clean(text: string): string {
 }
 
 
+const subjectField = new RegExp(`\\{(${subjectFields.join('|')})\\}`, 'g');
+
 /**
  * The subject: `newsletter.subject` with `{title}`, `{date}`, `{headline}`, `{number}`, `{edition}` filled in once,
  * or else the catalogue's `mail.digest.subject` with the same values; the headline is that of `lead`, by default
@@ -87,7 +90,7 @@ export function digestSubject(content: DigestContent, lead: Article | undefined 
   const template = config.newsletter.subject;
   if (template === null) return oneLine(t(config.locale, 'mail.digest.subject', values, false));
   const filled: Record<string, string> = { ...values, number: formatNumber(config.language, content.number) };
-  return oneLine(template.replace(/\{(title|date|headline|number|edition)\}/g, (whole, key: string) => filled[key] ?? whole));
+  return oneLine(template.replace(subjectField, (whole, key: string) => filled[key] ?? whole));
 }
 
 /** Site-wide values every email template shows. */

@@ -126,6 +126,14 @@ describe('parseSiteConfig', () => {
     expect(parseSiteConfig({ ...minimal, newsletter: { ...minimal.newsletter, schedule: '0 0 29 2 *' } }).newsletter.schedule).toBe('0 0 29 2 *');
   });
 
+  it('refuses a subject that names a value Gazette does not fill in, which would reach every inbox as written', () => {
+    expect(problemsOf(() => parseSiteConfig({ ...minimal, newsletter: { ...minimal.newsletter, subject: '{title} #{number} {bogus} {Headline}' } }))).toEqual([
+      'site.json: newsletter.subject: "{bogus}" is not a value Gazette fills in — write one of {title}, {date}, {headline}, {number}, {edition}',
+      'site.json: newsletter.subject: "{Headline}" is not a value Gazette fills in — write one of {title}, {date}, {headline}, {number}, {edition}',
+    ]);
+    expect(parseSiteConfig({ ...minimal, newsletter: { ...minimal.newsletter, subject: '{edition} #{number}: {headline}' } }).newsletter.subject).toBe('{edition} #{number}: {headline}');
+  });
+
   it('refuses a schedule that fires in UTC but never in its own time zone (a time the clocks skip there)', () => {
     const lines = problemsOf(() =>
       parseSiteConfig({ ...minimal, timezone: 'Europe/Berlin', feeds: { schedule: '30 2 31 3 0' }, newsletter: { ...minimal.newsletter, schedule: '30 2 8-14 3 0', timezone: 'America/New_York' } }),
