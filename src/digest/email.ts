@@ -124,6 +124,13 @@ export const htmlToText = compileHtmlToText({
       walk(elem.children, builder);
       builder.closeBlock({ trailingLineBreaks: formatOptions.trailingLineBreaks ?? 1, ...(turns ? { blockTransform: (text: string) => markLines(text, dir) } : {}) });
     },
+    // A name or address set among the words (the footer's site title and postal address, a kicker): FSI…PDI, as
+    // `<bdi>` is in HTML, so `1 Example Street` keeps its order on an Arabic line.
+    isolate: (elem, walk, builder) => {
+      builder.addInline('\u2068', { noWordTransform: true });
+      walk(elem.children, builder);
+      builder.addInline('\u2069', { noWordTransform: true });
+    },
     // The line's words are the link's `data-gz-text` (the catalogue's, with the language's own colon).
     linkOnOwnLine: (elem, _walk, builder) => {
       if ((elem as { prev?: unknown }).prev) builder.addLineBreak();
@@ -144,6 +151,7 @@ export const htmlToText = compileHtmlToText({
     // Footer links whose URL is filled in per reader, after wrapping: each on a line of its own.
     { selector: 'a.gz-own-line', format: 'linkOnOwnLine' },
     { selector: 'span.gz-separator', format: 'skip' },
+    { selector: 'bdi', format: 'isolate' },
     // A headline links to its article; the read-more button under it prints that URL once.
     { selector: 'a.gz-title', format: 'anchor', options: { ignoreHref: true } },
     { selector: 'h1', options: { uppercase: false } },

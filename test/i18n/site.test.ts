@@ -270,6 +270,8 @@ describe('a mixed-language desk', () => {
     expect(digest.html).toMatch(/<div lang="en" dir="ltr" style="text-align:left"><p class="gz-kicker" lang="ar" style=/);
     expect(compact).toMatch(/lang="en" dir="ltr"><span class="gz-kicker" lang="ar" style=/);
     expect(digest.text).toContain('في هذا العدد 6 أخبار جديدة.');
+    // So they do in the text part, with Unicode's isolates (FSI…PDI).
+    expect(digest.text).toContain('\u2068TRT عربي\u2069 · \u20681 Example Street, Istanbul\u2069');
     // The text part: a plain-text client takes each line's direction from its first strong letter, so each line says
     // it (RLM, and LRM for the English story), and a URL among Arabic words is isolated (LRI…PDI).
     expect(digest.text).toContain('\u200fتابع القراءة \u2066<https://arabic.example.org/articles/2026-11-24-central-bank/>\u2069');
@@ -283,7 +285,7 @@ describe('a mixed-language desk', () => {
     const message = messages({ publicId: 'r3', subscriberId: 3, email: 'reader@example.org', name: null, sections: [] }, pinnedNow);
     if (message === null) throw new Error('a reader of all sections gets the digest');
     const mail = await simpleParser(message.raw);
-    expect(mail.text).toContain('مرحبًا بك،');
+    expect(mail.text).toContain('مرحبًا \u2068بك\u2069،');
     expect(mail.html).toContain('مرحبًا <bdi>بك</bdi>،');
   });
 });
