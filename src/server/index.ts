@@ -26,8 +26,10 @@ const closeGraceMs = 5000;
 /** A listening server and how to stop it. */
 export interface RunningServer {
   server: Server;
-  /** `http://host:port` as bound (port 0 becomes the real port). */
+  /** `http://host:port` as bound (port 0 becomes the real port; `localhost` when bound to every interface). */
   url: string;
+  /** Whether it listens on every network interface, not one address. */
+  everyInterface: boolean;
   port: number;
   /** Stops accepting, ends idle connections, and waits for confirmation mails still being sent. */
   close(): Promise<void>;
@@ -60,10 +62,12 @@ export async function startServer(deps: AppDeps & { port: number; hostname?: str
     });
   });
   const { address, port } = server.address() as AddressInfo;
-  const host = address.includes(':') ? `[${address === '::' ? '::1' : address}]` : address === '0.0.0.0' ? '127.0.0.1' : address;
+  const everyInterface = address === '::' || address === '0.0.0.0';
+  const host = everyInterface ? 'localhost' : address.includes(':') ? `[${address}]` : address;
   return {
     server,
     url: `http://${host}:${port}`,
+    everyInterface,
     port,
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

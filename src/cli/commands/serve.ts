@@ -58,7 +58,8 @@ export default defineCommand({
         limits,
         webhooks: { env: io.env, record: (event) => store.recordReturnEvent(event) },
       });
-      io.stdout.write(`serving ${resolve(options.outDir)} at ${running.url} (mail through ${transport.description}); Ctrl-C stops\n`);
+      const reach = running.everyInterface ? ' on every network interface' : '';
+      io.stdout.write(`serving ${resolve(options.outDir)}${reach} at ${running.url} (mail through ${transport.description}); Ctrl-C stops\n`);
       const signal = await untilStopped();
       logger.info({ signal }, 'stopping');
       await running.close();
