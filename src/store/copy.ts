@@ -10,8 +10,8 @@ import { SqlStore } from './sql.js';
 
 interface Table {
   name: string;
-  /** What the summary calls its rows. */
-  label: string;
+  /** What the summary calls one row, and more. */
+  label: readonly [one: string, other: string];
   columns: readonly string[];
   /** The primary key, in the order rows are read. */
   key: readonly string[];
@@ -19,10 +19,10 @@ interface Table {
 
 /** The tables copied, parents before children (foreign keys). */
 const tables: readonly Table[] = [
-  { name: 'meta', label: 'settings (secret, schedule state)', columns: ['key', 'value'], key: ['key'] },
+  { name: 'meta', label: ['setting (secret, schedule state)', 'settings (secret, schedule state)'], columns: ['key', 'value'], key: ['key'] },
   {
     name: 'subscribers',
-    label: 'subscribers',
+    label: ['subscriber', 'subscribers'],
     columns: [
       'id',
       'public_id',
@@ -44,25 +44,25 @@ const tables: readonly Table[] = [
   },
   {
     name: 'subscriber_events',
-    label: 'subscriber events',
+    label: ['subscriber event', 'subscriber events'],
     columns: ['id', 'subscriber_id', 'at', 'kind', 'source', 'digest_number', 'detail', 'dedupe_key'],
     key: ['id'],
   },
   {
     name: 'digests',
-    label: 'digests',
+    label: ['digest', 'digests'],
     columns: ['number', 'edition', 'issue', 'created_at', 'subject', 'html', 'text', 'blocks'],
     key: ['number'],
   },
   {
     name: 'digest_articles',
-    label: 'digest articles',
+    label: ['digest article', 'digest articles'],
     columns: ['edition', 'slug', 'digest_number', 'role', 'position'],
     key: ['edition', 'slug'],
   },
   {
     name: 'deliveries',
-    label: 'ledger rows',
+    label: ['ledger row', 'ledger rows'],
     columns: ['digest_number', 'subscriber_id', 'status', 'attempts', 'detail', 'updated_at'],
     key: ['digest_number', 'subscriber_id'],
   },
@@ -212,7 +212,7 @@ async function copyAll(from: Driver, to: Driver, options: { force: boolean; sour
     if (target < source) {
       throw new StoreError(`the copy is incomplete: ${table.name} has ${source} rows in the source but ${target} in the target — run db copy again`);
     }
-    summary.push({ table: table.name, label: table.label, rows: target });
+    summary.push({ table: table.name, label: table.label[target === 1 ? 0 : 1], rows: target });
   }
   return summary;
 }
