@@ -3,13 +3,130 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError, type Problem } from '../errors.js';
 import { loadSiteCatalogues, resolveLocale, type CatalogueFiles } from '../i18n/catalogue.js';
+import type * as z from 'zod';
+import { locateKeys, type LocatedKeys } from '../key-lines.js';
+import { closestName } from '../suggest.js';
 import { siteConfigSchema, type SiteConfig } from './schema.js';
 
+/** Where site.json's settings are explained. */
+const README = 'README "Site config"';
+
+/** A required setting as a desk would write it, by its key path (an edition's index written `*`): what a missing one's hint shows. */
+const requiredExamples: Readonly<Record<string, string>> = {
+  title: '"title": "Example News"',
+  baseUrl: '"baseUrl": "https://news.example.org"',
+  author: '"author": { "name": "The news desk" }',
+  'author.name': '"name": "The news desk"',
+  newsletter: '"newsletter": { "from": "Example News <news@example.org>", "postalAddress": "1 Example Street, Example City" }',
+  'newsletter.from': '"from": "Example News <news@example.org>"',
+  'newsletter.postalAddress': '"postalAddress": "1 Example Street, Example City"',
+  'newsletter.editions.*.id': '"id": "daily"',
+  'newsletter.editions.*.name': '"name": "Daily briefing"',
+  'newsletter.editions.*.schedule': '"schedule": "0 7 * * *"',
+};
+
+/** What zod's `expected` of a value of the wrong type means to someone writing JSON. */
+const expectedValues: Readonly<Record<string, string>> = {
+  string: 'text in quotes',
+  number: 'a number',
+  int: 'a whole number',
+  boolean: 'true or false',
+  object: 'an object { … }',
+  record: 'an object { … }',
+  array: 'a list [ … ]',
+};
+
+/** The part of a zod schema's definition that says which settings an object has, through defaults, nullables and lists. */
+interface SchemaDef {
+  _zod: { def: { type: string; format?: string; shape?: Record<string, SchemaDef>; innerType?: SchemaDef; element?: SchemaDef; in?: SchemaDef } };
+}
+
+/** The schema's definition of the value at `keys` in site.json (through defaults, nullables and pipes), or undefined. */
+function definitionAt(keys: readonly PropertyKey[]): SchemaDef['_zod']['def'] | undefined {
+  let schema: SchemaDef | undefined = siteConfigSchema as unknown as SchemaDef;
+  const settle = (): void => {
+    for (let def = schema?._zod.def; def && (def.innerType ?? def.in); def = schema?._zod.def) schema = def.innerType ?? def.in;
+  };
+  settle();
+  for (const key of keys) {
+    const def: SchemaDef['_zod']['def'] | undefined = schema?._zod.def;
+    schema = typeof key === 'number' ? def?.element : def?.shape && Object.hasOwn(def.shape, key) ? def.shape[String(key)] : undefined;
+    settle();
+  }
+  return schema?._zod.def;
+}
+
+/** The settings (keys) of the object at `keys` in site.json, as the schema declares them; none where no object is. */
+function settingsAt(keys: readonly PropertyKey[]): string[] {
+  return Object.keys(definitionAt(keys)?.shape ?? {});
+}
+
+/** The object at `keys` as a problem names it: `"feeds"`, `item 2 of "newsletter.editions"`. */
+function objectName(keys: readonly PropertyKey[]): string {
+  const last = keys.at(-1);
+  const named = (some: readonly PropertyKey[]): string => `"${some.map(String).join('.')}"`;
+  return typeof last === 'number' ? `item ${last + 1} of ${named(keys.slice(0, -1))}` : named(keys);
+}
+
+/** The value at `keys` in `data`, or undefined. */
+function valueAt(data: unknown, keys: readonly PropertyKey[]): unknown {
+  let value = data;
+  for (const key of keys) value = value !== null && typeof value === 'object' && Object.hasOwn(value, key) ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+  return value;
+}
+
+/** A value found where another was expected, as a problem quotes it. */
+function found(value: unknown): string {
+  if (Array.isArray(value)) return 'a list';
+  if (value !== null && typeof value === 'object') return 'an object';
+  const text = JSON.stringify(value);
+  return text.length > 40 ? `${text.slice(0, 39)}…` : text;
+}
+
+/** The problems of one zod issue: its words made a desk's (what is missing, what was found, what was meant), at its key's line. */
+function problemsOf(issue: z.core.$ZodIssue, data: unknown, path: string, lineOf: (keys: readonly PropertyKey[]) => number | undefined): Problem[] {
+  const at = (keys: readonly PropertyKey[], message: string, hint?: string): Problem => {
+    const line = lineOf(keys);
+    const named = keys.map(String).join('.');
+    return { path, ...(line === undefined ? {} : { line }), message: named ? `${named}: ${message}` : message, ...(hint === undefined ? {} : { hint }) };
+  };
+  const keys = issue.path;
+  if (issue.code === 'unrecognized_keys') {
+    const settings = settingsAt(keys);
+    const owner = keys.length === 0 ? 'site.json' : objectName(keys);
+    return issue.keys.map((key) => {
+      const meant = closestName(key, settings);
+      const hint = meant === undefined ? `the settings of ${owner} are ${settings.join(', ')} (${README})` : `did you mean "${meant}"? (${README})`;
+      return at([...keys, key], `not a setting of ${owner}`, hint);
+    });
+  }
+  const value = valueAt(data, keys);
+  if (issue.code === 'invalid_type' && value === undefined && keys.length > 0) {
+    const example = requiredExamples[keys.map((key) => (typeof key === 'number' ? '*' : String(key))).join('.')];
+    const where = keys.length === 1 ? '' : ` to ${objectName(keys.slice(0, -1))}`;
+    return [at(keys, 'missing', `add ${example ?? `"${String(keys.at(-1))}"`}${where} (${README})`)];
+  }
+  // What follows rewords zod's own messages; a schema's own (`expected the postal address …`) stays as it is.
+  if (!/^(?:Invalid input|Too small|Too big)\b/.test(issue.message)) return [at(keys, issue.message)];
+  if (issue.code === 'invalid_type') {
+    const expected = issue.expected === 'number' && definitionAt(keys)?.format === 'safeint' ? 'int' : issue.expected;
+    const hint = keys.length === 0 ? `site.json holds one JSON object: { "title": …, "baseUrl": …, "author": …, "newsletter": … } (${README})` : undefined;
+    return [at(keys, `expected ${expectedValues[expected] ?? expected}, found ${found(value)}`, hint)];
+  }
+  if ((issue.code === 'too_small' || issue.code === 'too_big') && issue.origin === 'number') {
+    const bound = issue.code === 'too_small' ? `${issue.inclusive === false ? 'more than' : 'at least'} ${issue.minimum}` : `${issue.inclusive === false ? 'less than' : 'at most'} ${issue.maximum}`;
+    return [at(keys, `expected ${bound}, found ${found(value)}`)];
+  }
+  if (issue.code === 'too_small' && issue.origin === 'string' && issue.minimum === 1) return [at(keys, 'expected text, found an empty string')];
+  return [at(keys, issue.message)];
+}
+
 /**
- * Validates parsed site.json data; every problem is reported at once as `file: key.path: message`. `catalogues`
- * are the site's own message catalogues (see loadSiteCatalogues), laid over the built-in ones.
+ * Validates parsed site.json data; every problem is reported at once as `file:line: key.path: message — hint`.
+ * `catalogues` are the site's own message catalogues (see loadSiteCatalogues), laid over the built-in ones; `locate`
+ * finds the line of a key in the text the data was parsed from (asked for only when there are problems).
  */
-export function parseSiteConfig(data: unknown, path = 'site.json', catalogues: CatalogueFiles = {}): SiteConfig {
+export function parseSiteConfig(data: unknown, path = 'site.json', catalogues: CatalogueFiles = {}, locate?: () => LocatedKeys): SiteConfig {
   const result = siteConfigSchema.safeParse(data);
   if (!result.success) {
     const keysOf = (issue: { path: readonly PropertyKey[] }): string => issue.path.map(String).join('.');
@@ -17,14 +134,19 @@ export function parseSiteConfig(data: unknown, path = 'site.json', catalogues: C
     const issues = result.error.issues.filter(
       (issue, i, all) => (issue.code !== 'too_big' && issue.code !== 'too_small') || !all.slice(i + 1).some((later) => later.code === issue.code && keysOf(later) === keysOf(issue)),
     );
-    const problems: Problem[] = issues.map((issue) => {
-      const keys = keysOf(issue);
-      if (keys === '' && issue.code === 'invalid_type') {
-        return { path, message: issue.message, hint: 'site.json holds one JSON object: { "title": …, "baseUrl": …, "author": …, "newsletter": … } (README "Site config")' };
+    const located = locate?.();
+    // A key that is not there (a missing setting) is shown at the object that lacks it.
+    const lineOf = (keys: readonly PropertyKey[]): number | undefined => {
+      for (let n = keys.length; located && n >= 0; n--) {
+        const line = located.lineOf(...keys.slice(0, n));
+        if (line !== undefined) return line;
       }
-      return { path, message: keys ? `${keys}: ${issue.message}` : issue.message };
-    });
-    throw new InputError('E_CONFIG', problems, { cause: result.error });
+      return undefined;
+    };
+    const problems = issues.flatMap((issue) => problemsOf(issue, data, path, lineOf));
+    // Top to bottom, as the desk reads the file (a problem without a line last).
+    const order = (problem: Problem): number => problem.line ?? Number.MAX_SAFE_INTEGER;
+    throw new InputError('E_CONFIG', problems.sort((a, b) => order(a) - order(b)), { cause: result.error });
   }
   const config = result.data;
   return {
@@ -50,7 +172,7 @@ export function parseSiteConfigText(text: string, path = 'site.json', catalogues
       { cause: error },
     );
   }
-  return parseSiteConfig(data, path, catalogues);
+  return parseSiteConfig(data, path, catalogues, () => locateKeys(text));
 }
 
 /** Loads `site.json` from the content folder, with the site's catalogues in `templates/locales/`. */

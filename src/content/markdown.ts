@@ -7,6 +7,7 @@ import type * as Zod from 'zod';
 import { parseArticleDate } from './dates.js';
 import { MAX_BODY_TOKENS, MAX_OPEN_TAGS, overOpenTags, parseMarkdownBody, renderMarkdownBody } from './body.js';
 import { absoluteUrl } from './url.js';
+import { locateKeys, yamlLibrary } from '../key-lines.js';
 import {
   articleKeys,
   failure,
@@ -98,14 +99,6 @@ function splitFrontMatter(source: string, path: string): { ok: true; yaml: strin
 }
 
 const require = createRequire(import.meta.url);
-
-/**
- * The `yaml` library, loaded on the first front matter problem rather than with this module: most builds have none,
- * and every parse thread would load it.
- */
-function yamlLibrary(): typeof Yaml {
-  return require('yaml') as typeof Yaml;
-}
 
 let schema: ReturnType<typeof frontMatterSchema> | undefined;
 
@@ -205,15 +198,13 @@ function readFrontMatter(
 
 /** The front matter as `yaml`'s document, and the file line of a key in it (line 1 when it has none). */
 function locateFrontMatter(yaml: string): { document: Yaml.Document; lineOf: (...key: readonly PropertyKey[]) => number } {
-  const { isNode, LineCounter, parseDocument } = yamlLibrary();
-  const counter = new LineCounter();
-  const document = parseDocument(yaml, { lineCounter: counter });
-  const lineOf = (...key: readonly PropertyKey[]): number => {
-    const node: unknown = key.length > 0 ? document.getIn(key, true) : undefined;
-    const offset = isNode(node) ? node.range?.[0] : undefined;
-    return offset === undefined ? 1 : counter.linePos(offset).line + 1;
+  const { document, lineOf } = locateKeys(yaml);
+  // The front matter starts on file line 2, after its `---`.
+  const fileLineOf = (...key: readonly PropertyKey[]): number => {
+    const line = key.length > 0 ? lineOf(...key) : undefined;
+    return line === undefined ? 1 : line + 1;
   };
-  return { document, lineOf };
+  return { document, lineOf: fileLineOf };
 }
 
 /** The file line of the front matter key `key` of a Markdown article's text, or undefined when it has none. */

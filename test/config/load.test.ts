@@ -92,21 +92,55 @@ describe('parseSiteConfig', () => {
     expect(lines).toEqual(
       expect.arrayContaining([
         'site.json: baseUrl: expected an absolute http(s) URL',
-        'site.json: feeds.limit: Too small: expected number to be >=1',
+        'site.json: feeds.limit: expected at least 1, found 0',
         'site.json: newsletter.from: expected "Name <address>"',
         expect.stringMatching(/^site\.json: newsletter\.postalAddress: expected the postal address/),
         'site.json: newsletter.schedule: "every monday" is not a cron expression (expected 5 or 6 fields but got 2) — expected e.g. "0 7 * * 1" (minute hour day month weekday, seconds optional)',
         expect.stringMatching(/^site\.json: newsletter\.timezone: expected an IANA time zone/),
-        'site.json: Unrecognized key: "titel"',
+        'site.json: titel: not a setting of site.json — did you mean "title"? (README "Site config")',
       ]),
     );
     expect(lines).toHaveLength(7);
   });
 
   it('gives one bound a key, the schema\'s, and says what a site.json that is no object must hold', () => {
-    expect(problemsOf(() => parseSiteConfig({ ...minimal, feeds: { limit: 2 ** 60 } }))).toEqual(['site.json: feeds.limit: Too big: expected number to be <=1000']);
+    expect(problemsOf(() => parseSiteConfig({ ...minimal, feeds: { limit: 2 ** 60 } }))).toEqual(['site.json: feeds.limit: expected at most 1000, found 1152921504606847000']);
     expect(problemsOf(() => parseSiteConfig(null))).toEqual([
-      'site.json: Invalid input: expected object, received null — site.json holds one JSON object: { "title": …, "baseUrl": …, "author": …, "newsletter": … } (README "Site config")',
+      'site.json: expected an object { … }, found null — site.json holds one JSON object: { "title": …, "baseUrl": …, "author": …, "newsletter": … } (README "Site config")',
+    ]);
+  });
+
+  it('names the line of each problem, top to bottom, says how to write a missing setting, and what a mistyped one meant', () => {
+    const text = [
+      '{',
+      '  "titel": "Example News",',
+      '  "baseUrl": "https://news.example.org",',
+      '  "author": { "name": "Desk", "emial": "desk@example.org" },',
+      '  "feeds": { "limit": "50", "zzz": 1 },',
+      '  "newsletter": {',
+      '\t"from": "Example News <news@example.org>",',
+      '    "editions": [{ "id": "daily", "nam": "Daily", "schedule": "0 7 * * *" }]',
+      '  }',
+      '}',
+    ].join('\n');
+    expect(problemsOf(() => parseSiteConfigText(text, 'content/site.json'))).toEqual([
+      'content/site.json:1: title: missing — add "title": "Example News" (README "Site config")',
+      'content/site.json:2: titel: not a setting of site.json — did you mean "title"? (README "Site config")',
+      'content/site.json:4: author.emial: not a setting of "author" — did you mean "email"? (README "Site config")',
+      'content/site.json:5: feeds.limit: expected a whole number, found "50"',
+      'content/site.json:5: feeds.zzz: not a setting of "feeds" — the settings of "feeds" are limit, maxBytes, websubHub, schedule, icon (README "Site config")',
+      'content/site.json:6: newsletter.postalAddress: missing — add "postalAddress": "1 Example Street, Example City" to "newsletter" (README "Site config")',
+      'content/site.json:8: newsletter.editions.0.name: missing — add "name": "Daily briefing" to item 1 of "newsletter.editions" (README "Site config")',
+      'content/site.json:8: newsletter.editions.0.nam: not a setting of item 1 of "newsletter.editions" — did you mean "name"? (README "Site config")',
+    ]);
+  });
+
+  it('says what it expected and what it found for a value of another type, and for an empty one', () => {
+    expect(problemsOf(() => parseSiteConfig({ ...minimal, title: 5, newsletter: { ...minimal.newsletter, subject: ' ', replyTo: ['a'] }, author: null }))).toEqual([
+      'site.json: title: expected text in quotes, found 5',
+      'site.json: author: expected an object { … }, found null',
+      'site.json: newsletter.replyTo: expected text in quotes, found a list',
+      'site.json: newsletter.subject: expected text, found an empty string',
     ]);
   });
 

@@ -36,7 +36,7 @@ describe('site.json', () => {
     await setBaseUrl(baseUrl);
     const { code, stderr } = await build();
     expect(code).toBe(2);
-    expect(stderr).toContain(`site.json: baseUrl: expected the bare site address`);
+    expect(stderr).toMatch(/site\.json:\d+: baseUrl: expected the bare site address/);
     expect(stderr).toContain(`but it has ${what} — remove it`);
     await expect(readdir(join(dir, 'public'))).rejects.toThrow(/ENOENT/);
   });

@@ -181,8 +181,8 @@ describe('gazette daemon', () => {
     await writeSiteJson('61 7 * * 1', 'Mars/Olympus');
     const result = await run(['daemon', '--content', contentDir, '--db', dbPath, '--port', '0']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('site.json: newsletter.schedule: "61 7 * * 1" is not a cron expression (61 is a invalid expression for minute)');
-    expect(result.stderr).toContain('site.json: newsletter.timezone: expected an IANA time zone');
+    expect(result.stderr).toMatch(/site\.json:\d+: newsletter\.schedule: "61 7 \* \* 1" is not a cron expression \(61 is a invalid expression for minute\)/);
+    expect(result.stderr).toMatch(/site\.json:\d+: newsletter\.timezone: expected an IANA time zone/);
     expect(result.stderr).not.toContain('    at ');
     expect((await run(['daemon', '--lease', 'soon'])).stderr).toContain('--lease "soon" is not a whole number of seconds');
   });
