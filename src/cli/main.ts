@@ -2,6 +2,7 @@
 import { stripVTControlCharacters } from 'node:util';
 import { defineCommand, renderUsage, runCommand, type CommandDef, type SubCommandsDef } from 'citty';
 import { databaseErrorOf, fileErrorOf, GazetteError, InputError, quoteValue, UsageError } from '../errors.js';
+import { closestName } from '../suggest.js';
 import { commands } from './commands/index.js';
 import type { CliIO } from './context.js';
 
@@ -36,7 +37,10 @@ async function resolveCommand(argv: string[]): Promise<Resolved> {
     const entry = Object.hasOwn(subCommands, typed) ? subCommands[typed] : undefined;
     const next = await (typeof entry === 'function' ? entry() : entry);
     if (!next) {
-      throw new UsageError(`unknown command ${quoteValue(typed)} — one of: ${Object.keys(subCommands).join(', ')} (see "${name} --help")`);
+      const meant = closestName(typed, Object.keys(subCommands));
+      const list = `one of: ${Object.keys(subCommands).join(', ')}`;
+      const said = meant === undefined ? `${list} (see "${name} --help")` : `did you mean "${meant}"? (${list}; see "${name} --help")`;
+      throw new UsageError(`unknown command ${quoteValue(typed)} — ${said}`);
     }
     command = next;
     name = `${name} ${typed}`;
@@ -76,7 +80,12 @@ async function checkArgs(command: CommandDef, rest: string[], name: string): Pro
     }
     const [flag = '', inline] = arg.replace(/^--?/, '').split(/=(.*)/s);
     const canonical = known.get(flag);
-    if (canonical === undefined) throw new UsageError(`unknown option ${quoteValue(arg)} — see "${name} --help" for the options of this command`);
+    if (canonical === undefined) {
+      const meant = closestName(flag, [...known.keys()]);
+      const help = `see "${name} --help" for the options of this command`;
+      const said = meant === undefined ? help : `did you mean ${meant.length === 1 ? '-' : '--'}${meant}? (${help})`;
+      throw new UsageError(`unknown option ${quoteValue(arg)} — ${said}`);
+    }
     given.add(canonical);
     const def = args[canonical];
     if (!def || (def.type !== 'string' && def.type !== 'enum')) continue;

@@ -37,6 +37,17 @@ describe('main', () => {
     expect(await run(['build', '--out'])).toMatchObject({ code: 2, stderr: expect.stringContaining('needs a value') });
   });
 
+  it('suggests the command or option a slip of the keyboard meant, and none for a name that is nothing like one', async () => {
+    expect((await run(['biuld'])).stderr).toBe(
+      'gazette: unknown command "biuld" — did you mean "build"? (one of: build, preview, publish, send, subscribers, serve, daemon, inbound, stats, db; see "gazette --help")\n',
+    );
+    expect((await run(['subscribers', 'ad', 'a@example.org'])).stderr).toContain('unknown command "ad" — did you mean "add"?');
+    expect((await run(['build', '--outt', 'x'])).stderr).toBe('gazette: unknown option "--outt" — did you mean --out? (see "gazette build --help" for the options of this command)\n');
+    expect((await run(['build', '--CONTENT=x'])).stderr).toContain('did you mean --content?');
+    expect((await run(['build', '--zzz'])).stderr).toBe('gazette: unknown option "--zzz" — see "gazette build --help" for the options of this command\n');
+    expect((await run(['frobnicate'])).stderr).not.toContain('did you mean');
+  });
+
   it('exits 2 naming a required option left out, with no trace', async () => {
     expect(await run(['db', 'copy', '--to', 'b.db'])).toEqual({
       code: 2,
