@@ -5,6 +5,7 @@ import { createAdaptorServer } from '@hono/node-server';
 import { UsageError } from '../errors.js';
 import { BackgroundTasks, createApp, type AppDeps } from './app.js';
 
+export { missingSiteWarning } from './static.js';
 export { BackgroundTasks, createApp, defaultSubscribeLimits, resolveSubscribeLimits, type AppDeps, type SubscribeLimits } from './app.js';
 
 /** How long a client may take: a slow or stalled one cannot hold a connection open (Node's default is 300 s). */

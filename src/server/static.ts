@@ -3,7 +3,7 @@
 // file's bytes is deterministic, so a tag still names exactly one byte sequence, and feed readers keep the
 // strong validators they revalidate with. (Hono's compress middleware would weaken them to W/.)
 import { createHash } from 'node:crypto';
-import { createReadStream, type Stats } from 'node:fs';
+import { createReadStream, existsSync, type Stats } from 'node:fs';
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { basename, join, sep } from 'node:path';
 import { Readable, pipeline } from 'node:stream';
@@ -12,7 +12,21 @@ import type { Context } from 'hono';
 import { parseAccept } from 'hono/utils/accept';
 import { COMPRESSIBLE_CONTENT_TYPE_REGEX } from 'hono/utils/compress';
 import { getMimeType } from 'hono/utils/mime';
+import type { Problem } from '../errors.js';
 import { feedFiles, feedTypes, redirectsFile } from '../site/layout.js';
+
+/**
+ * The warning for serving a folder no build has written (no `index.html`): every page would answer 404 without a word
+ * of why. `whenBuilt` says when one will be (the daemon's schedules); null when there is a site.
+ */
+export function missingSiteWarning(outDir: string, whenBuilt: string): Problem | null {
+  if (existsSync(join(outDir, 'index.html'))) return null;
+  return {
+    path: outDir,
+    message: `no site here yet (no index.html): every page answers 404 until a build writes one${whenBuilt}`,
+    hint: 'run "gazette build" (or "gazette publish") with the same --content and --out, or pass --out DIR naming the folder a build wrote',
+  };
+}
 
 /** How long browsers and proxies may reuse a file before revalidating it (feeds and pages change when a build runs). */
 const staticCacheControl = 'public, max-age=300';

@@ -48,6 +48,10 @@ describe('gazette serve', () => {
         return /at (http:\/\/\S+)/.exec(stdout)?.[1] ?? null;
       });
       expect(stdout).toContain(`mail through ${outbox}`);
+      // A folder with a feed but no index.html is one no build wrote: its pages would answer 404 without a word.
+      expect(await waitFor(async () => (stderr.includes('warning:') ? stderr : null))).toContain(
+        `warning: ${out}: no site here yet (no index.html): every page answers 404 until a build writes one — run "gazette build"`,
+      );
 
       expect(await (await fetch(`${url}/healthz`)).json()).toMatchObject({ status: 'ok' });
       const feed = await fetch(`${url}/feed.xml`);

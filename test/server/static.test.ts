@@ -2,7 +2,7 @@ import { mkdir, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chooseEncoding, safeSegments } from '../../src/server/static.js';
+import { chooseEncoding, missingSiteWarning, safeSegments } from '../../src/server/static.js';
 import { launchChromium, skipWithoutChromium } from '../fixtures/chromium.js';
 import { longHtml, outsideMarker, rawRequest, startHarness, type Harness } from './harness.js';
 
@@ -16,6 +16,14 @@ afterAll(async () => {
 });
 
 describe('serving --out', () => {
+  it('warns of a folder no build has written, and of none that has its home page', () => {
+    expect(missingSiteWarning(h.outDir, '')).toBeNull();
+    expect(missingSiteWarning(join(h.outDir, 'nothing-here'), ' (soon)')).toMatchObject({
+      path: join(h.outDir, 'nothing-here'),
+      message: 'no site here yet (no index.html): every page answers 404 until a build writes one (soon)',
+    });
+  });
+
   it('serves each file with its type: feeds by name (also under sections/), pages as UTF-8 HTML', async () => {
     const types: [string, string][] = [
       ['/feed.xml', 'application/rss+xml; charset=utf-8'],

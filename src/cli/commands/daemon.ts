@@ -75,7 +75,7 @@ export default defineCommand({
       { createLogger },
       { pipelineJobs },
       { startScheduler },
-      { resolveSubscribeLimits, startServer },
+      { missingSiteWarning, resolveSubscribeLimits, startServer },
       { checkClock, openStore },
       { knownChoicesLoader, readUnknownEditions },
     ] = await Promise.all([
@@ -135,6 +135,8 @@ export default defineCommand({
         leaseTtlMs,
         jobs: pipelineJobs({ store, options, settings, progressStream: io.stderr }),
       });
+      const unbuilt = missingSiteWarning(options.outDir, ' (the first scheduled publish or feeds run does)');
+      if (unbuilt) logger.warn({ problem: formatProblem(unbuilt) }, 'site');
       const next = (await scheduler.health()).schedules.map((s) => `${s.name} "${s.pattern}" (${s.timezone}) next ${s.next ?? '—'}`);
       const returnPath = inbound ? `; return-path mail on port ${inbound.port}` : '';
       io.stdout.write(`serving ${resolve(options.outDir)}${server.everyInterface ? ' on every network interface' : ''} at ${server.url}; schedules: ${next.join('; ')}${returnPath}; SIGTERM or Ctrl-C stops\n`);

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { defineCommand, type CommandContext } from 'citty';
-import { ioOf, optionArgs, publishingOptionsOf } from '../context.js';
+import { ioOf, optionArgs, publishingOptionsOf, writeWarnings } from '../context.js';
 
 /** Resolves on the first SIGINT or SIGTERM. */
 export function untilStopped(): Promise<NodeJS.Signals> {
@@ -27,7 +27,7 @@ export default defineCommand({
     const context = typed as unknown as CommandContext;
     const io = ioOf(context);
     const options = publishingOptionsOf(context, { database: true, outbox: true });
-    const [{ loadSiteConfig }, { createTransport, resolveDeliverySettings }, { createLogger }, { resolveSubscribeLimits, startServer }, { openStore }, { knownChoicesLoader }] =
+    const [{ loadSiteConfig }, { createTransport, resolveDeliverySettings }, { createLogger }, { missingSiteWarning, resolveSubscribeLimits, startServer }, { openStore }, { knownChoicesLoader }] =
       await Promise.all([
         import('../../config/load.js'),
         import('../../delivery/index.js'),
@@ -60,6 +60,7 @@ export default defineCommand({
       });
       const reach = running.everyInterface ? ' on every network interface' : '';
       io.stdout.write(`serving ${resolve(options.outDir)}${reach} at ${running.url} (mail through ${transport.description}); Ctrl-C stops\n`);
+      writeWarnings(io, [missingSiteWarning(options.outDir, '')].filter((warning) => warning !== null));
       const signal = await untilStopped();
       logger.info({ signal }, 'stopping');
       await running.close();
