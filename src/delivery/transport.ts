@@ -37,3 +37,12 @@ export interface Transport {
   /** Finishes what is in flight and releases connections. */
   close(): Promise<void>;
 }
+
+/**
+ * Whether a failure's words (a run's last failure) say no mail server answered at all: refused, no such host, no route,
+ * or silence (Node's and nodemailer's words). Such a failure is retried like any network one, yet it is usually
+ * SMTP_URL naming the wrong host or port, or a server not started.
+ */
+export function isUnreachableServer(failure: string): boolean {
+  return /\b(?:ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN)\b|^Connection timeout\b|^Greeting never received\b/.test(failure);
+}

@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
 import { chmod, chown, cp, mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -130,6 +131,24 @@ describe('what the machine does', () => {
     expect(code).toBe(75);
     expect(stdout).toMatch(/the last failure: .*451 .*greylisted by policy/);
     expect(stderr).toMatch(/2 deliveries are still pending after temporary failures \(the last: .*greylisted by policy.*\) — run "gazette send"/);
+  });
+
+  it('points at SMTP_URL when no mail server answers there, rather than only at a later send', async () => {
+    // A port nothing listens on: taken from the system, then let go.
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const { port } = probe.address() as AddressInfo;
+    await new Promise((resolve) => probe.close(resolve));
+    const content = join(dir, 'content');
+    await cp(deliveryContent, content, { recursive: true });
+    const db = join(dir, 'g.db');
+    await run(['subscribers', 'add', 'a@example.org', '--db', db]);
+    const env = { GAZETTE_SECRET: secret, SMTP_URL: `smtp://127.0.0.1:${port}`, GAZETTE_SEND_ATTEMPTS: '1' };
+    const { code, stderr } = await run(['publish', '--content', content, '--out', join(dir, 'public'), '--db', db], env);
+    expect(code).toBe(75);
+    expect(stderr).toContain(
+      `gazette: 1 delivery is still pending after temporary failures (the last: connect ECONNREFUSED 127.0.0.1:${port}) — no mail server answered at smtp://127.0.0.1:${port}: check that it is running and that SMTP_URL names its host and port, then run "gazette send" to finish them`,
+    );
   });
 });
 

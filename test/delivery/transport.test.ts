@@ -9,7 +9,7 @@ import { DeliveryError } from '../../src/errors.js';
 import { createTransport } from '../../src/delivery/index.js';
 import { outboxFileName } from '../../src/delivery/outbox.js';
 import { smtpDataChunk, smtpOptionsOf } from '../../src/delivery/smtp.js';
-import { SendFailure, type RawMessage, type Transport } from '../../src/delivery/transport.js';
+import { isUnreachableServer, SendFailure, type RawMessage, type Transport } from '../../src/delivery/transport.js';
 import { startSink, type Faults, type Sink } from './smtp-sink.js';
 
 interface Harness {
@@ -374,6 +374,17 @@ describe('SMTP failures', () => {
       expect(sink.received).toHaveLength(0);
     } finally {
       await transport.close();
+    }
+  });
+});
+
+describe('isUnreachableServer', () => {
+  it('tells a server that never answered from one that answered with a refusal', () => {
+    for (const words of ['connect ECONNREFUSED 127.0.0.1:2525', 'getaddrinfo ENOTFOUND smtp.exmaple.org', 'connect EHOSTUNREACH 10.0.0.9:587', 'Connection timeout', 'Greeting never received']) {
+      expect(isUnreachableServer(words), words).toBe(true);
+    }
+    for (const words of ['451 4.7.1 greylisted by policy', 'read ECONNRESET', 'Connection closed unexpectedly', '421 4.3.2 try again later: Connection timeout']) {
+      expect(isUnreachableServer(words), words).toBe(false);
     }
   });
 });

@@ -3,6 +3,7 @@ import type { RuntimeOptions } from '../../config/options.js';
 import { renderRunJson, renderRunSummary } from '../../jobs/report.js';
 import type { RunHooks, RunReport } from '../../jobs/run.js';
 import { resolveDeliverySettings } from '../../delivery/settings.js';
+import { isUnreachableServer } from '../../delivery/transport.js';
 import { PendingError } from '../../errors.js';
 import { buildSummary } from './build.js';
 import { ioOf, jsonArg, optionArgs, optionsOf, publishingOptionsOf, writeProblems, writeWarnings, type CliIO } from '../context.js';
@@ -59,9 +60,14 @@ export async function runDelivery(
   const { pending } = report.delivery;
   if (pending > 0) {
     const rows = pending === 1 ? '1 delivery is' : `${pending.toLocaleString('en')} deliveries are`;
-    const cause = report.delivery.lastFailure === null ? '' : ` (the last: ${report.delivery.lastFailure})`;
-    const why = report.delivery.interrupted ? 'after the stop (Ctrl-C or SIGTERM)' : `after temporary failures${cause}`;
-    throw new PendingError(`${rows} still pending ${why} — run "gazette send" later to finish them`);
+    const { lastFailure, interrupted, transport } = report.delivery;
+    const cause = lastFailure === null ? '' : ` (the last: ${lastFailure})`;
+    const why = interrupted ? 'after the stop (Ctrl-C or SIGTERM)' : `after temporary failures${cause}`;
+    const next =
+      !interrupted && lastFailure !== null && isUnreachableServer(lastFailure)
+        ? `no mail server answered at ${transport}: check that it is running and that SMTP_URL names its host and port, then run "gazette send" to finish them`
+        : 'run "gazette send" later to finish them';
+    throw new PendingError(`${rows} still pending ${why} — ${next}`);
   }
   return (report.build?.problems.length ?? 0) > 0 ? 2 : 0;
 }
