@@ -4,6 +4,7 @@
 // A provider whose secret is not in the environment is switched off (404).
 import { createHash, createHmac, createPublicKey, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
 import { Hono, type Context } from 'hono';
+import { UsageError } from '../errors.js';
 import { oneLine, shorten } from '../content/text.js';
 import { bounceDetail, dedupeKeyOf, type ReturnEvent, type ReturnEventKind, type ReturnEventSource } from '../inbound/events.js';
 import type { RecordEvent } from '../inbound/listener.js';
@@ -299,6 +300,13 @@ export function createWebhooks(deps: WebhookDeps): Hono {
 
   const user = deps.env[webhookEnv.postmarkUser];
   const password = deps.env[webhookEnv.postmarkPassword];
+  // Half a login is a mistake, not a choice: the route would stay off without a word while Postmark's calls got 404s.
+  if (Boolean(user) !== Boolean(password)) {
+    const [set, unset] = user ? [webhookEnv.postmarkUser, webhookEnv.postmarkPassword] : [webhookEnv.postmarkPassword, webhookEnv.postmarkUser];
+    throw new UsageError(
+      `${set} is set but ${unset} is not, so /webhooks/postmark would stay off — set both (the login of Postmark's webhook URL, https://USER:PASSWORD@host/webhooks/postmark), or neither`,
+    );
+  }
   if (user && password) app.post('/postmark', capped, async (c) => {
     const authorization = c.req.header('authorization') ?? '';
     const credentials = /^Basic ([A-Za-z0-9+/=]+)$/i.exec(authorization)?.[1];

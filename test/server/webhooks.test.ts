@@ -7,12 +7,15 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseSiteConfig } from '../../src/config/load.js';
 import { createTransport } from '../../src/delivery/index.js';
 import type { ReturnEvent } from '../../src/inbound/events.js';
 import { startServer, type RunningServer } from '../../src/server/index.js';
-import { isSnsCertificateUrl } from '../../src/server/webhooks.js';
+import { createWebhooks, isSnsCertificateUrl } from '../../src/server/webhooks.js';
+import { UsageError } from '../../src/errors.js';
+import { run } from '../cli/run.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import type { Store } from '../../src/store/types.js';
 
@@ -295,6 +298,21 @@ describe('webhook requests in odd shapes', () => {
     } finally {
       await only.close();
     }
+  });
+
+  it('refuses to start with half of the Postmark login, which would leave its route off without a word', async () => {
+    const record = async (): Promise<'recorded'> => 'recorded';
+    expect(() => createWebhooks({ env: { GAZETTE_POSTMARK_USER: 'pm' }, record })).toThrow(UsageError);
+    expect(() => createWebhooks({ env: { GAZETTE_POSTMARK_PASSWORD: 'pm-secret', GAZETTE_POSTMARK_USER: '' }, record })).toThrow(
+      'GAZETTE_POSTMARK_PASSWORD is set but GAZETTE_POSTMARK_USER is not, so /webhooks/postmark would stay off — set both',
+    );
+    const content = fileURLToPath(new URL('../fixtures/subscribers/content/', import.meta.url));
+    const argv = ['serve', '--port', '0', '--content', content, '--out', join(dir, 'public'), '--db', join(dir, 'half.db'), '--outbox', join(dir, 'outbox')];
+    const { code, stderr } = await run(argv, { GAZETTE_POSTMARK_USER: 'pm' });
+    expect(code).toBe(2);
+    expect(stderr).toBe(
+      "gazette: GAZETTE_POSTMARK_USER is set but GAZETTE_POSTMARK_PASSWORD is not, so /webhooks/postmark would stay off — set both (the login of Postmark's webhook URL, https://USER:PASSWORD@host/webhooks/postmark), or neither\n",
+    );
   });
 
   it('answers another method than POST with 405 and Allow: POST', async () => {
