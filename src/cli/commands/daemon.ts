@@ -45,11 +45,11 @@ function leaseMs(text: string | undefined): number {
   return seconds * 1000;
 }
 
-/** `gazette daemon`: Run serve plus the schedules of site.json */
+/** `gazette daemon`: Run serve plus the schedules of site.json, and the inbound listener */
 export default defineCommand({
   meta: {
     name: 'daemon',
-    description: 'Run serve plus the schedules of site.json, and the inbound listener when newsletter.returnPath is set (SIGTERM or Ctrl-C stops it cleanly)',
+    description: 'Run serve (the site, its forms, /admin, /webhooks) plus the schedules of site.json, and the inbound listener when newsletter.returnPath is set (SIGTERM or Ctrl-C stops it cleanly)',
   },
   args: {
     ...optionArgs,

@@ -15,11 +15,11 @@ export function untilStopped(): Promise<NodeJS.Signals> {
   });
 }
 
-/** `gazette serve`: Serve --out over HTTP (301 from old article URLs) with /subscribe, /confirm, /unsubscribe, /preferences and /healthz */
+/** `gazette serve`: Serve --out over HTTP, with /subscribe, /confirm, /unsubscribe, /preferences, /healthz, /admin (GAZETTE_ADMIN_TOKEN) and /webhooks/{ses,mailgun,postmark} */
 export default defineCommand({
   meta: {
     name: 'serve',
-    description: 'Serve --out over HTTP (301 from old article URLs) with /subscribe, /confirm, /unsubscribe, /preferences and /healthz',
+    description: 'Serve --out over HTTP, with /subscribe, /confirm, /unsubscribe, /preferences, /healthz, /admin (GAZETTE_ADMIN_TOKEN) and /webhooks/{ses,mailgun,postmark}',
   },
   args: { ...optionArgs },
   async run(typed) {
