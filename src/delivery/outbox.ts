@@ -30,9 +30,10 @@ export class OutboxTransport implements Transport {
     this.ready ??= mkdir(this.dir, { recursive: true, mode: 0o700 }).then(
       () => undefined,
       (error: unknown) => {
-        throw new DeliveryError(`cannot create the outbox folder ${this.description}: ${(error as Error).message}`, {
-          cause: error,
-        });
+        const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+        const hint =
+          'pass --outbox DIR (env GAZETTE_OUTBOX) naming a folder Gazette can make, or set SMTP_URL to send by SMTP; what was to go out stays pending in the database, and "gazette send" delivers it';
+        throw new DeliveryError(`cannot create the outbox folder ${this.description} (${code}) — ${hint}`, { cause: error });
       },
     );
     await this.ready;

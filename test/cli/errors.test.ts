@@ -133,6 +133,24 @@ describe('what the machine does', () => {
     expect(stderr).toMatch(/2 deliveries are still pending after temporary failures \(the last: .*greylisted by policy.*\) — run "gazette send"/);
   });
 
+  it('says how to go on when the outbox folder cannot be made, and a later send delivers what waited', async () => {
+    const content = join(dir, 'content');
+    await cp(deliveryContent, content, { recursive: true });
+    const db = join(dir, 'g.db');
+    await run(['subscribers', 'add', 'a@example.org', '--db', db]);
+    await writeFile(join(dir, 'file'), '');
+    const outbox = join(dir, 'file', 'outbox');
+    const env = { GAZETTE_SECRET: secret, SMTP_URL: '' };
+    const { code, stderr } = await run(['publish', '--content', content, '--out', join(dir, 'public'), '--db', db, '--outbox', outbox], env);
+    expect(code).toBe(1);
+    expect(stderr).toBe(
+      `gazette: cannot create the outbox folder ${outbox} (ENOTDIR) — pass --outbox DIR (env GAZETTE_OUTBOX) naming a folder Gazette can make, or set SMTP_URL to send by SMTP; what was to go out stays pending in the database, and "gazette send" delivers it\n`,
+    );
+    const sent = await run(['send', '--db', db, '--outbox', join(dir, 'outbox')], env);
+    expect(sent.code).toBe(0);
+    expect(sent.stdout).toContain('sent 1 · bounced 0 · failed 0 · skipped 0 · pending 0');
+  });
+
   it('points at SMTP_URL when no mail server answers there, rather than only at a later send', async () => {
     // A port nothing listens on: taken from the system, then let go.
     const probe = createServer();
