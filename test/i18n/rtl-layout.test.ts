@@ -79,6 +79,10 @@ function expectOnTheRight(box: Box, width: number, label: string): void {
   expect(width - (box.x + box.width), label).toBeLessThan(box.x);
 }
 
+function expectOnTheLeft(box: Box, width: number, label: string): void {
+  expect(box.x, label).toBeLessThan(width - (box.x + box.width));
+}
+
 describe.skipIf(skip)('an Arabic site in Chromium', () => {
   it.each([375, 800])('lays out the home page and an article right to left at %i px', async (width) => {
     const page = await browser!.newPage({ viewport: { width, height: 900 } });
@@ -120,7 +124,7 @@ describe.skipIf(skip)('an Arabic site in Chromium', () => {
 });
 
 describe.skipIf(skip)('an Arabic digest in Chromium', () => {
-  it.each([375, 800])('fits %i px right to left, every headline visible, each read-more button on the right', async (width) => {
+  it.each([375, 800])('fits %i px right to left, every headline visible, each read-more button on its story\'s side', async (width) => {
     const rendered = await renderDigest({ number: 12, date: pinnedNow, articles: published, config });
     const { html } = personalize(fullCopy(rendered), {
       name: 'Ana María',
@@ -135,10 +139,13 @@ describe.skipIf(skip)('an Arabic digest in Chromium', () => {
       await expectRtlFit(page, width, 'h2 a', published.map((a) => a.title));
       const arabicButtons = page.getByRole('link', { name: 'تابع القراءة' });
       expect(await arabicButtons.count()).toBe(published.length);
+      // A story's button stands where its text starts: on the right of an Arabic story, on the left of the three left-to-right ones.
+      const directions = await page.evaluate<string[]>('[...document.querySelectorAll("h2")].map((h) => getComputedStyle(h).direction)');
+      expect(directions.filter((direction) => direction === 'ltr')).toHaveLength(3);
       for (let i = 0; i < published.length; i++) {
         const box = await arabicButtons.nth(i).boundingBox();
         expect(box).not.toBeNull();
-        expectOnTheRight(box!, width, `button ${i + 1}`);
+        (directions[i] === 'rtl' ? expectOnTheRight : expectOnTheLeft)(box!, width, `button ${i + 1} (${directions[i]})`);
       }
       // An English story inside the Arabic digest keeps its own direction.
       expect(await page.evaluate<string>(directionOf('div[lang="en"] h2'))).toBe('ltr');

@@ -249,7 +249,7 @@ describe('a mixed-language desk', () => {
     expect([rssLanguages[wire], atomLanguages[wire], json.items.find((item) => item.id === wire)?.language]).toEqual(['und', '', 'und']);
   });
 
-  it('labels an article\'s block in a digest with its language and direction, and greets a nameless reader in Arabic', async () => {
+  it('labels an article\'s block in a digest with its language and direction, aligns its button with it, and greets a nameless reader in Arabic', async () => {
     const config = await loadSiteConfig(content);
     const { articles } = await loadArticles(content, { timezone: config.timezone, baseUrl: config.baseUrl, languages: config.languages });
     const digest = await renderDigest({ number: 1, date: pinnedNow, articles: sortArticles(articles), config });
@@ -260,6 +260,9 @@ describe('a mixed-language desk', () => {
     // An English story that names no language: its direction from its letters, its language undetermined (`und`: MJML
     // drops an empty lang="", and a screen reader would read it with the site's Arabic voice).
     expect(digest.html.match(/<div lang="und" dir="ltr" style="text-align:left">/g)).toHaveLength(1);
+    // Each story's read-more button stands on its own text's side: on the left for those three, on the right for the Arabic ones.
+    expect(digest.html.match(/<td align="left" class="gz-read gz-read-\d+"/g)).toHaveLength(3);
+    expect(digest.html.match(/<td align="right" class="gz-read gz-read-\d+"/g)).toHaveLength(5);
     // The headlines-only form a digest takes when it would pass the size budget says it too.
     const compact = await renderEmailMjml('digest', digestView({ number: 1, date: pinnedNow, articles: sortArticles(articles), config }, { summary: 0, title: 120, compact: true }));
     expect(compact).toContain('<p style="margin:0 0 12px;text-align:left" lang="en" dir="ltr">');
