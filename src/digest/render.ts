@@ -8,7 +8,7 @@ import { encode as qpEncode, wrap as qpWrap } from 'nodemailer/lib/qp';
 import { InputError } from '../errors.js';
 import { absoluteUrl } from '../content/url.js';
 import { copyPlaceholders, fullCopy, largestCopy, markTextRegions, regionKey, textMarkParagraphs, type DigestBlock, type MarkedDigest } from './assemble.js';
-import { articleLanguage, declaredLanguage, formatLongDate, formatNumber, t } from '../i18n/index.js';
+import { articleLanguage, declaredLanguage, formatLongDate, formatNumber, t, type Locale } from '../i18n/index.js';
 import { htmlToText, renderEmailHtml, type RenderHtml } from './email.js';
 import { escapeHtml, mailHtml, neutralizeTokens, placeholders } from './personalize.js';
 import { articleUrl, digestWebUrl, siteUrls, type DigestAddress } from './urls.js';
@@ -118,6 +118,15 @@ function imageView(article: Article, config: SiteConfig): { src: string; alt: st
   return src === null ? null : { src: src.replaceAll('%%', '%25%25'), alt: clean(article.image?.alt || article.image?.caption || '') };
 }
 
+/**
+ * The name of an image's link (none without an image): the headline it leads to, and what the picture shows, which the
+ * link's name would else hide from a screen reader; the headline alone when the picture says nothing else.
+ */
+function imageLinkLabel(image: { alt: string } | null, title: string, locale: Locale): string[] {
+  if (image === null) return [];
+  return [image.alt === '' || image.alt === title ? title : t(locale, 'mail.digest.imageLink', { title, alt: image.alt })];
+}
+
 /** The catalogue key and edition name of an issue's line ("Issue 4 · date"): it names the edition on a site with editions. */
 function issueLine(config: SiteConfig, edition: Pick<Edition, 'name'> | undefined): { issueKey: string; edition: string | null } {
   const named = hasEditions(config) && edition !== undefined;
@@ -175,7 +184,7 @@ export function digestView(content: DigestContent, trim: Trim = fullTrim): objec
       ? []
       : content.articles.flatMap((article, i) => [
           { selector: `.gz-read-${i} a`, label: t(config.locale, 'mail.digest.readMoreAbout', { title: titles[i] ?? '' }) },
-          ...(imageView(article, config) ? [{ selector: `.gz-image-${i} a`, label: titles[i] ?? '' }] : []),
+          ...imageLinkLabel(imageView(article, config), titles[i] ?? '', config.locale).map((label) => ({ selector: `.gz-image-${i} a`, label })),
         ]),
     articles: content.articles.map((article, i) => ({
       region: regionKey.article(i),

@@ -138,7 +138,7 @@ describe.skipIf(skip)('digest accessibility in Chromium', () => {
     }
   }, 60_000);
 
-  it('names each link after its article, makes each image a link to it, and gives links 24 px tap targets', async () => {
+  it('names each link after its article, makes each image a link to it that names its picture too, and gives links 24 px tap targets', async () => {
     const { html, articles } = await readerCopy();
     const page = await open(html, 375, 'light');
     try {
@@ -149,6 +149,11 @@ describe.skipIf(skip)('digest accessibility in Chromium', () => {
       expect(readMore).toBe(0);
       const imageLinks = await page.evaluate<string[]>(`[...document.querySelectorAll('a')].filter((a) => a.querySelector('img')).map((a) => a.href)`);
       expect(imageLinks).toEqual(articles.filter((a) => a.image?.url).map((a) => `https://news.example.org/articles/${a.slug}/`));
+      // An image's link says where it leads and what the picture shows: its name would else hide the picture's alt.
+      for (const article of articles.filter((a) => a.image?.url)) {
+        const name = `${article.title} (picture: ${article.image?.alt ?? ''})`;
+        await expect(page.getByRole('link', { name, exact: true }).count(), name).resolves.toBe(1);
+      }
       for (const link of await page.locator('.gz-links a, .gz-read a').all()) {
         const box = await link.boundingBox();
         const label = (await link.textContent()) ?? '';
