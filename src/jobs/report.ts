@@ -49,7 +49,8 @@ export function renderRunSummary(report: RunReport, kind: 'publish' | 'send'): s
     for (const made of report.digests) {
       const edition = report.digests.length > 1 || made.edition !== defaultEditionId ? `${made.edition} ` : '';
       lines.push(
-        `${edition}digest ${made.number}: ${n(made.articles)} article${made.articles === 1 ? '' : 's'} for ${n(made.recipients)} reader${made.recipients === 1 ? '' : 's'}`,
+        `${edition}digest ${made.number}: ${n(made.articles)} article${made.articles === 1 ? '' : 's'} for ${n(made.recipients)} reader${made.recipients === 1 ? '' : 's'}` +
+          (made.nothingInSections === 0 ? '' : ` (${n(made.nothingInSections)} more had nothing new in their sections)`),
       );
     }
     for (const ping of report.websub) {

@@ -46,6 +46,8 @@ export interface DigestMade {
   edition: string;
   articles: number;
   recipients: number;
+  /** Readers whose sections had nothing in it: their rows were settled as skipped when it was made, and no send counts them. */
+  nothingInSections: number;
 }
 
 /** What a publish or send did (SPEC `--json`: `digest` and `delivery`). */
@@ -184,8 +186,8 @@ async function publishOn(
       }
       const record = await gate(() => makeDigest(store, build.published, config, now, edition, mjml.render));
       if (record) {
-        const recipients = (await store.deliveryCounts(record.number)).pending;
-        digests.push({ number: record.issue, edition: record.edition, articles: record.articleSlugs.length, recipients });
+        const { pending, skipped } = await store.deliveryCounts(record.number);
+        digests.push({ number: record.issue, edition: record.edition, articles: record.articleSlugs.length, recipients: pending, nothingInSections: skipped });
       }
     }
     // The web archive goes up before delivery, so the "view in your browser" link works when the mail arrives.

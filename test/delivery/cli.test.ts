@@ -57,7 +57,7 @@ describe('gazette publish', () => {
     const first = await gazette(['publish', '--json']);
     expect(first.code, first.stderr).toBe(0);
     const report = JSON.parse(first.stdout) as { digest: unknown; delivery: Record<string, unknown> };
-    expect(report.digest).toEqual({ number: 1, edition: 'newsletter', articles: 2, recipients: 12 });
+    expect(report.digest).toEqual({ number: 1, edition: 'newsletter', articles: 2, recipients: 12, nothingInSections: 0 });
     expect(report.delivery).toMatchObject({ sent: 12, bounced: 0, failed: 0, pending: 0 });
     expect(await readdir(join(dir, 'outbox'))).toHaveLength(12);
     expect(await readdir(join(dir, 'public'))).toContain('feed.xml');

@@ -34,7 +34,7 @@ describe('publish and preview with editions', () => {
     const daily = await gazette('publish', '--edition', 'Daily Briefing', '--json');
     expect(daily.code, daily.stderr).toBe(0);
     const first = JSON.parse(daily.stdout) as { digest: unknown; digests: unknown[] };
-    expect(first.digests).toEqual([{ number: 1, edition: 'daily', articles: 3, recipients: 1 }]);
+    expect(first.digests).toEqual([{ number: 1, edition: 'daily', articles: 3, recipients: 1, nothingInSections: 0 }]);
     expect(await readdir(join(dir, 'outbox'))).toHaveLength(1);
     expect(existsSync(join(dir, 'public', 'digests', 'daily', '1', 'index.html'))).toBe(true);
     // The daily reader of World gets World only, under a subject led by it.
@@ -46,7 +46,7 @@ describe('publish and preview with editions', () => {
     // Without --edition: the weekly has everything new for it; the daily has nothing new.
     const all = await gazette('publish', '--json');
     expect(all.code, all.stderr).toBe(0);
-    expect((JSON.parse(all.stdout) as { digests: unknown[] }).digests).toEqual([{ number: 1, edition: 'weekly', articles: 3, recipients: 1 }]);
+    expect((JSON.parse(all.stdout) as { digests: unknown[] }).digests).toEqual([{ number: 1, edition: 'weekly', articles: 3, recipients: 1, nothingInSections: 0 }]);
     expect(existsSync(join(dir, 'public', 'digests', 'weekly', '1', 'index.html'))).toBe(true);
   });
 

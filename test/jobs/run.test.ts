@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { resolveOptions } from '../../src/config/options.js';
 import { InputError } from '../../src/errors.js';
+import { renderRunSummary } from '../../src/jobs/report.js';
 import { publishWith } from '../../src/jobs/run.js';
 import { openStore, type Store } from '../../src/store/index.js';
 
@@ -76,4 +77,14 @@ it('leaves the readers of a section whose articles are all drafts for now, thoug
   await store.upsertSubscriber({ email: 'bo@example.org', name: null, status: 'active', sections: ['wo-rld'] }, new Date());
   await publishWith(store, options, new Date('2026-02-01T06:00:00Z'), { editions: ['morning'] });
   expect((await store.findSubscriber('bo@example.org'))?.sections).toEqual(['wo-rld']);
+});
+
+it('counts the readers whose sections had nothing in the digest, and says so beside the readers it goes to', async () => {
+  const options = resolveOptions({ content: join(dir, 'content'), out: join(dir, 'public'), outbox: join(dir, 'outbox'), db: join(dir, 'gazette.db') }, {});
+  await writeFile(join(dir, 'content', 'harbour.md'), '---\ntitle: Harbour story\ndate: 2026-01-15T08:00\nsection: Local\n---\nThe body.\n');
+  for (const email of ['bo@example.org', 'cy@example.org']) await store.upsertSubscriber({ email, name: null, status: 'active', sections: ['sport'] }, new Date());
+  const report = await publishWith(store, options, new Date('2026-02-01T06:00:00Z'), { editions: ['morning'] });
+  expect(report.digest).toMatchObject({ articles: 1, recipients: 1, nothingInSections: 2 });
+  expect(report.delivery).toMatchObject({ sent: 1, skipped: 0 });
+  expect(renderRunSummary(report, 'publish')).toContain('morning digest 1: 1 article for 1 reader (2 more had nothing new in their sections)\n');
 });
