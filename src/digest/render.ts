@@ -75,8 +75,8 @@ const subjectField = new RegExp(`\\{(${subjectFields.join('|')})\\}`, 'g');
 
 /**
  * The subject: `newsletter.subject` with `{title}`, `{date}`, `{headline}`, `{number}`, `{edition}` filled in once,
- * or else the catalogue's `mail.digest.subject` with the same values; the headline is that of `lead`, by default
- * the first article.
+ * or else the catalogue's `mail.digest.subject` (`mail.digest.subject.edition` on a site with editions) with the same
+ * values; the headline is that of `lead`, by default the first article.
  */
 export function digestSubject(content: DigestContent, lead: Article | undefined = content.articles[0]): string {
   const { config } = content;
@@ -88,7 +88,9 @@ export function digestSubject(content: DigestContent, lead: Article | undefined 
     edition: content.edition?.name ?? config.title,
   };
   const template = config.newsletter.subject;
-  if (template === null) return oneLine(t(config.locale, 'mail.digest.subject', values, false));
+  // With editions, the default names the edition: two editions sent the same day would else share a subject.
+  const key = hasEditions(config) && content.edition !== undefined ? 'mail.digest.subject.edition' : 'mail.digest.subject';
+  if (template === null) return oneLine(t(config.locale, key, values, false));
   const filled: Record<string, string> = { ...values, number: formatNumber(config.language, content.number) };
   return oneLine(template.replace(subjectField, (whole, key: string) => filled[key] ?? whole));
 }

@@ -37,9 +37,9 @@ describe('publish and preview with editions', () => {
     expect(first.digests).toEqual([{ number: 1, edition: 'daily', articles: 3, recipients: 1, nothingInSections: 0 }]);
     expect(await readdir(join(dir, 'outbox'))).toHaveLength(1);
     expect(existsSync(join(dir, 'public', 'digests', 'daily', '1', 'index.html'))).toBe(true);
-    // The daily reader of World gets World only, under a subject led by it.
+    // The daily reader of World gets World only, under a subject led by it that names the edition.
     const mail = await simpleParser(await readFile(join(dir, 'outbox', (await readdir(join(dir, 'outbox')))[0] ?? '')));
-    expect(mail.subject).toMatch(/^Readers Test News — .*: Border talks resume$/);
+    expect(mail.subject).toMatch(/^Readers Test News · Daily briefing — .*: Border talks resume$/);
     expect(mail.text).toContain('Border talks resume');
     expect(mail.text).not.toContain('Harbour reopens');
 
@@ -48,6 +48,9 @@ describe('publish and preview with editions', () => {
     expect(all.code, all.stderr).toBe(0);
     expect((JSON.parse(all.stdout) as { digests: unknown[] }).digests).toEqual([{ number: 1, edition: 'weekly', articles: 3, recipients: 1, nothingInSections: 0 }]);
     expect(existsSync(join(dir, 'public', 'digests', 'weekly', '1', 'index.html'))).toBe(true);
+    // Two editions of one day, led by one headline, still differ in the inbox: each subject names its edition.
+    const subjects = await Promise.all((await readdir(join(dir, 'outbox'))).map(async (file) => (await simpleParser(await readFile(join(dir, 'outbox', file)))).subject));
+    expect(subjects.sort()).toEqual([expect.stringMatching(/^Readers Test News · Daily briefing — /), expect.stringMatching(/^Readers Test News · Weekly digest — /)]);
   });
 
   it('refuses an unknown edition, naming the known ones, before building or sending anything', async () => {
