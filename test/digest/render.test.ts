@@ -102,6 +102,14 @@ describe('renderDigest', () => {
     expect(rendered.html).toContain(placeholders.unsubscribeUrl);
   });
 
+  it('keeps every headline a heading in the headlines-only form, as in the full one, so a screen reader finds each story', async () => {
+    const articles = sampleArticles(12);
+    const mjml = await renderEmailMjml('digest', digestView({ number: 5, date: pinnedNow, articles, config }, { summary: 0, title: 120, compact: true }));
+    const { html } = await mjml2html(mjml, { validationLevel: 'strict' });
+    expect(html).not.toContain('class="gz-read');
+    expect(html.match(/<h2 [^>]*><a class="gz-title" href="https:\/\/news\.example\.org\/articles\/[^"]+\/"/g)).toHaveLength(articles.length);
+  });
+
   it('writes the hidden preheader in a colour that contrasts with the background (no HTML_FONT_LOW_CONTRAST)', async () => {
     const { html } = await renderDigest({ number: 3, date: pinnedNow, articles: sampleArticles(2), config });
     const color = /<div style="display:none;[^"]*?color:(#[0-9a-f]{6});/.exec(html)?.[1];
