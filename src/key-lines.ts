@@ -19,13 +19,25 @@ export interface LocatedKeys {
   lineOf: (...key: readonly PropertyKey[]) => number | undefined;
 }
 
-/** The keys of `text` located (see LocatedKeys); a text `yaml` cannot read locates what it could make of it. */
+/**
+ * The keys of `text` located (see LocatedKeys); a text `yaml` cannot read locates what it could make of it. Of a key
+ * written twice, the last is the one located, as JSON.parse keeps the last value; a lone CR ends a line, as in JSON.
+ */
 export function locateKeys(text: string): LocatedKeys {
-  const { isNode, LineCounter, parseDocument } = yamlLibrary();
+  const { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument } = yamlLibrary();
   const counter = new LineCounter();
-  const document = parseDocument(text, { lineCounter: counter });
+  const document = parseDocument(text.replace(/\r\n?/g, '\n'), { lineCounter: counter });
+  const nodeAt = (keys: readonly PropertyKey[]): unknown => {
+    let node: unknown = document.contents;
+    for (const key of keys) {
+      if (isMap(node)) node = node.items.findLast((pair) => (isScalar(pair.key) ? pair.key.value : pair.key) === key)?.value;
+      else if (isSeq(node) && typeof key === 'number') node = node.items[key];
+      else return undefined;
+    }
+    return node;
+  };
   const lineOf = (...key: readonly PropertyKey[]): number | undefined => {
-    const node: unknown = key.length > 0 ? document.getIn(key, true) : document.contents;
+    const node = nodeAt(key);
     const offset = isNode(node) ? node.range?.[0] : undefined;
     return offset === undefined ? undefined : counter.linePos(offset).line;
   };

@@ -1,7 +1,7 @@
 // Reads and validates `content/site.json`.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InputError, type Problem } from '../errors.js';
+import { InputError, quoteValue, type Problem } from '../errors.js';
 import { loadSiteCatalogues, resolveLocale, type CatalogueFiles } from '../i18n/catalogue.js';
 import type * as z from 'zod';
 import { locateKeys, type LocatedKeys } from '../key-lines.js';
@@ -61,11 +61,9 @@ function settingsAt(keys: readonly PropertyKey[]): string[] {
   return Object.keys(definitionAt(keys)?.shape ?? {});
 }
 
-/** The object at `keys` as a problem names it: `"feeds"`, `item 2 of "newsletter.editions"`. */
+/** The object at `keys` as a problem names it, as its key paths are written: `"feeds"`, `"newsletter.editions.1"`. */
 function objectName(keys: readonly PropertyKey[]): string {
-  const last = keys.at(-1);
-  const named = (some: readonly PropertyKey[]): string => `"${some.map(String).join('.')}"`;
-  return typeof last === 'number' ? `item ${last + 1} of ${named(keys.slice(0, -1))}` : named(keys);
+  return `"${keys.map(String).join('.')}"`;
 }
 
 /** The value at `keys` in `data`, or undefined. */
@@ -79,15 +77,15 @@ function valueAt(data: unknown, keys: readonly PropertyKey[]): unknown {
 function found(value: unknown): string {
   if (Array.isArray(value)) return 'a list';
   if (value !== null && typeof value === 'object') return 'an object';
-  const text = JSON.stringify(value);
+  // JSON.parse reads 1e999 as Infinity, which JSON.stringify would write as null.
+  const text = typeof value === 'number' ? String(value) : JSON.stringify(value);
   return text.length > 40 ? `${text.slice(0, 39)}…` : text;
 }
 
 /** The problems of one zod issue: its words made a desk's (what is missing, what was found, what was meant), at its key's line. */
 function problemsOf(issue: z.core.$ZodIssue, data: unknown, path: string, lineOf: (keys: readonly PropertyKey[]) => number | undefined): Problem[] {
-  const at = (keys: readonly PropertyKey[], message: string, hint?: string): Problem => {
+  const at = (keys: readonly PropertyKey[], message: string, hint?: string, named = keys.map(String).join('.')): Problem => {
     const line = lineOf(keys);
-    const named = keys.map(String).join('.');
     return { path, ...(line === undefined ? {} : { line }), message: named ? `${named}: ${message}` : message, ...(hint === undefined ? {} : { hint }) };
   };
   const keys = issue.path;
@@ -97,7 +95,8 @@ function problemsOf(issue: z.core.$ZodIssue, data: unknown, path: string, lineOf
     return issue.keys.map((key) => {
       const meant = closestName(key, settings);
       const hint = meant === undefined ? `the settings of ${owner} are ${settings.join(', ')} (${README})` : `did you mean "${meant}"? (${README})`;
-      return at([...keys, key], `not a setting of ${owner}`, hint);
+      // The desk's own key, quoted: it may be long, or hold spaces, a colon or control characters.
+      return at([...keys, key], `${quoteValue(key, 60)} is not a setting of ${owner}`, hint, '');
     });
   }
   const value = valueAt(data, keys);
@@ -165,7 +164,7 @@ export function parseSiteConfigText(text: string, path = 'site.json', catalogues
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const position = /position (\d+)/.exec(message)?.[1];
-    const line = position === undefined ? undefined : text.slice(0, Number(position)).split('\n').length;
+    const line = position === undefined ? undefined : text.slice(0, Number(position)).split(/\r\n?|\n/).length;
     throw new InputError(
       'E_CONFIG',
       [{ path, ...(line === undefined ? {} : { line }), message: `not valid JSON (${message})`, hint: 'fix the syntax; a JSON validator shows where' }],

@@ -97,7 +97,7 @@ describe('parseSiteConfig', () => {
         expect.stringMatching(/^site\.json: newsletter\.postalAddress: expected the postal address/),
         'site.json: newsletter.schedule: "every monday" is not a cron expression (expected 5 or 6 fields but got 2) — expected e.g. "0 7 * * 1" (minute hour day month weekday, seconds optional)',
         expect.stringMatching(/^site\.json: newsletter\.timezone: expected an IANA time zone/),
-        'site.json: titel: not a setting of site.json — did you mean "title"? (README "Site config")',
+        'site.json: "titel" is not a setting of site.json — did you mean "title"? (README "Site config")',
       ]),
     );
     expect(lines).toHaveLength(7);
@@ -125,13 +125,32 @@ describe('parseSiteConfig', () => {
     ].join('\n');
     expect(problemsOf(() => parseSiteConfigText(text, 'content/site.json'))).toEqual([
       'content/site.json:1: title: missing — add "title": "Example News" (README "Site config")',
-      'content/site.json:2: titel: not a setting of site.json — did you mean "title"? (README "Site config")',
-      'content/site.json:4: author.emial: not a setting of "author" — did you mean "email"? (README "Site config")',
+      'content/site.json:2: "titel" is not a setting of site.json — did you mean "title"? (README "Site config")',
+      'content/site.json:4: "emial" is not a setting of "author" — did you mean "email"? (README "Site config")',
       'content/site.json:5: feeds.limit: expected a whole number, found "50"',
-      'content/site.json:5: feeds.zzz: not a setting of "feeds" — the settings of "feeds" are limit, maxBytes, websubHub, schedule, icon (README "Site config")',
+      'content/site.json:5: "zzz" is not a setting of "feeds" — the settings of "feeds" are limit, maxBytes, websubHub, schedule, icon (README "Site config")',
       'content/site.json:6: newsletter.postalAddress: missing — add "postalAddress": "1 Example Street, Example City" to "newsletter" (README "Site config")',
-      'content/site.json:8: newsletter.editions.0.name: missing — add "name": "Daily briefing" to item 1 of "newsletter.editions" (README "Site config")',
-      'content/site.json:8: newsletter.editions.0.nam: not a setting of item 1 of "newsletter.editions" — did you mean "name"? (README "Site config")',
+      'content/site.json:8: newsletter.editions.0.name: missing — add "name": "Daily briefing" to "newsletter.editions.0" (README "Site config")',
+      'content/site.json:8: "nam" is not a setting of "newsletter.editions.0" — did you mean "name"? (README "Site config")',
+    ]);
+  });
+
+  it('names the line JSON.parse read: the last of a key written twice, and lines that end in a lone CR', () => {
+    const twice = '{\n  "title": "Example News",\n  "baseUrl": "https://news.example.org",\n  "author": { "name": "Desk" },\n  "newsletter": { "from": "N <n@example.org>", "postalAddress": "1 Street" },\n  "title": 5\n}';
+    expect(problemsOf(() => parseSiteConfigText(twice))).toEqual(['site.json:6: title: expected text in quotes, found 5']);
+    const oldMac = twice.replaceAll('\n', '\r').replace('"title": 5', '"zz": 1');
+    expect(problemsOf(() => parseSiteConfigText(oldMac))).toEqual([
+      'site.json:6: "zz" is not a setting of site.json — the settings of site.json are title, description, baseUrl, language, languages, timezone, author, feeds, newsletter (README "Site config")',
+    ]);
+  });
+
+  it('quotes a mistyped key as the desk wrote it, control characters escaped and a long one cut, and says Infinity for 1e999', () => {
+    expect(problemsOf(() => parseSiteConfig({ ...minimal, 'bad\u001b[31mkey': 1, [`${'k'.repeat(100)}`]: 1 }))).toEqual([
+      expect.stringMatching(/^site\.json: "bad\\u001b\[31mkey" is not a setting of site\.json — /),
+      expect.stringMatching(/^site\.json: "k{60}…" is not a setting of site\.json — /),
+    ]);
+    expect(problemsOf(() => parseSiteConfigText(JSON.stringify({ ...minimal, feeds: { limit: 0 } }).replace('"limit":0', '"limit":1e999')))).toEqual([
+      'site.json:1: feeds.limit: expected a whole number, found Infinity',
     ]);
   });
 
