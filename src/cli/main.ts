@@ -32,6 +32,12 @@ async function resolveCommand(argv: string[]): Promise<Resolved> {
     const typed = index === -1 ? undefined : rest[index];
     if (typed === undefined) {
       if (rest.some(isHelpFlag)) return { command, rest, name };
+      // Only flags, before any command: `gazette --verison` meant a flag of its own, not a command.
+      const flag = rest.find((arg) => arg.startsWith('-'));
+      const meant = flag === undefined ? undefined : closestName(flag.replace(/^--?/, ''), name === 'gazette' ? ['version', 'help'] : ['help']);
+      if (flag !== undefined && meant !== undefined) {
+        throw new UsageError(`unknown option ${quoteValue(flag)} — did you mean --${meant}? (run "${name} --help" to see the commands)`);
+      }
       throw new UsageError(`missing command — run "${name} --help" to see the commands`);
     }
     const entry = Object.hasOwn(subCommands, typed) ? subCommands[typed] : undefined;
@@ -81,7 +87,7 @@ async function checkArgs(command: CommandDef, rest: string[], name: string): Pro
     const [flag = '', inline] = arg.replace(/^--?/, '').split(/=(.*)/s);
     const canonical = known.get(flag);
     if (canonical === undefined) {
-      const meant = closestName(flag, [...known.keys()]);
+      const meant = closestName(flag, [...known.keys(), 'help']);
       const help = `see "${name} --help" for the options of this command`;
       const said = meant === undefined ? help : `did you mean ${meant.length === 1 ? '-' : '--'}${meant}? (${help})`;
       throw new UsageError(`unknown option ${quoteValue(arg)} — ${said}`);

@@ -46,6 +46,8 @@ describe('main', () => {
     expect((await run(['build', '--CONTENT=x'])).stderr).toContain('did you mean --content?');
     expect((await run(['build', '--zzz'])).stderr).toBe('gazette: unknown option "--zzz" — see "gazette build --help" for the options of this command\n');
     expect((await run(['frobnicate'])).stderr).not.toContain('did you mean');
+    expect((await run(['--verison'])).stderr).toBe('gazette: unknown option "--verison" — did you mean --version? (run "gazette --help" to see the commands)\n');
+    expect((await run(['publish', '--hepl'])).stderr).toContain('unknown option "--hepl" — did you mean --help?');
   });
 
   it('exits 2 naming a required option left out, with no trace', async () => {
