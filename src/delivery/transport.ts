@@ -40,9 +40,10 @@ export interface Transport {
 
 /**
  * Whether a failure's words (a run's last failure) say no mail server answered at all: refused, no such host, no route,
- * or silence (Node's and nodemailer's words). Such a failure is retried like any network one, yet it is usually
- * SMTP_URL naming the wrong host or port, or a server not started.
+ * or silence, as Node and nodemailer word them at the start of the message (a server's own reply may quote such words:
+ * `451 … queryMx ENOTFOUND`). Such a failure is retried like any network one, yet it is usually SMTP_URL naming the
+ * wrong host or port, or a server not started.
  */
 export function isUnreachableServer(failure: string): boolean {
-  return /\b(?:ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN)\b|^Connection timeout\b|^Greeting never received\b/.test(failure);
+  return /^(?:connect (?:ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT)|getaddrinfo (?:ENOTFOUND|EAI_AGAIN)|Connection timeout|Greeting never received)\b/.test(failure);
 }

@@ -380,10 +380,16 @@ describe('SMTP failures', () => {
 
 describe('isUnreachableServer', () => {
   it('tells a server that never answered from one that answered with a refusal', () => {
-    for (const words of ['connect ECONNREFUSED 127.0.0.1:2525', 'getaddrinfo ENOTFOUND smtp.exmaple.org', 'connect EHOSTUNREACH 10.0.0.9:587', 'Connection timeout', 'Greeting never received']) {
+    for (const words of ['connect ECONNREFUSED 127.0.0.1:2525', 'getaddrinfo ENOTFOUND smtp.exmaple.org', 'connect EHOSTUNREACH 10.0.0.9:587', 'connect ETIMEDOUT 10.0.0.9:587', 'Connection timeout', 'Greeting never received']) {
       expect(isUnreachableServer(words), words).toBe(true);
     }
-    for (const words of ['451 4.7.1 greylisted by policy', 'read ECONNRESET', 'Connection closed unexpectedly', '421 4.3.2 try again later: Connection timeout']) {
+    for (const words of [
+      '451 4.7.1 greylisted by policy',
+      'read ECONNRESET',
+      'Connection closed unexpectedly',
+      '421 4.3.2 try again later: Connection timeout',
+      "Can't send mail - all recipients were rejected: 451 4.4.3 recipient domain lookup failed: queryMx ENOTFOUND x.org",
+    ]) {
       expect(isUnreachableServer(words), words).toBe(false);
     }
   });
