@@ -15,35 +15,42 @@ export async function makeFolder(path: string, flag: string): Promise<void> {
   try {
     await makeFolders(path);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const link = await lstat(path).then((stats) => (stats.isSymbolicLink() ? readlink(path) : null), () => null);
-    const what =
-      link !== null
-        ? `it is a link to ${link}, which is not a folder that can be made`
-        : code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
-          ? 'this user may not write there'
-          : code === 'ENOTDIR' || code === 'EEXIST'
-            ? 'it, or a folder above it, is a file'
-            : `it cannot be made (${code ?? (error as Error).message})`;
+    const { what, link } = await whyNoFolder(path, error);
     const hint = link !== null ? `make ${link} first, or pass ${flag} DIR naming a folder` : `pass ${flag} DIR naming a folder this user can write`;
     throw new UsageError(`${flag} ${path}: ${what} — ${hint}`, { cause: error });
   }
 }
 
-/** Makes `path` and the folders above it that are missing; see makeFolder. */
-async function makeFolders(path: string): Promise<void> {
+/** Why makeFolders could not make `path` (its `error`), in a desk's words, and where it links to when it is a link. */
+export async function whyNoFolder(path: string, error: unknown): Promise<{ what: string; link: string | null }> {
+  const code = (error as NodeJS.ErrnoException).code;
+  const link = await lstat(path).then((stats) => (stats.isSymbolicLink() ? readlink(path) : null), () => null);
+  const what =
+    link !== null
+      ? `it is a link to ${link}, which is not a folder that can be made`
+      : code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
+        ? 'this user may not write there'
+        : code === 'ENOTDIR' || code === 'EEXIST'
+          ? 'it, or a folder above it, is a file'
+          : `it cannot be made (${code ?? (error as Error).message})`;
+  return { what, link };
+}
+
+/** Makes `path` and the folders above it that are missing, each with `mode` (see makeFolder, which words its errors). */
+export async function makeFolders(path: string, mode?: number): Promise<void> {
+  const options = mode === undefined ? {} : { mode };
   try {
-    await mkdir(path);
+    await mkdir(path, options);
     return;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EEXIST' && (await stat(path)).isDirectory()) return;
     const parent = dirname(path);
     if (code !== 'ENOENT' || parent === path) throw error;
-    await makeFolders(parent);
+    await makeFolders(parent, mode);
   }
   // Once, with its parent there: a second "no such file" is the file system's answer, not a missing parent.
-  await mkdir(path).catch(async (error: NodeJS.ErrnoException) => {
+  await mkdir(path, options).catch(async (error: NodeJS.ErrnoException) => {
     if (error.code !== 'EEXIST' || !(await stat(path)).isDirectory()) throw error;
   });
 }

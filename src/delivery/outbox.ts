@@ -1,9 +1,8 @@
 // The outbox: each message a complete .eml file in a folder, for when no SMTP server is configured.
 import { createHash } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { DeliveryError } from '../errors.js';
-import { writeFileAtomic } from '../files.js';
+import { makeFolders, whyNoFolder, writeFileAtomic } from '../files.js';
 import { SendFailure, type RawMessage, type Transport } from './transport.js';
 
 /** The file name of a message: its Message-ID made safe, so a resent message overwrites its earlier copy. */
@@ -27,15 +26,13 @@ export class OutboxTransport implements Transport {
 
   async send(message: RawMessage): Promise<string> {
     // Messages carry addresses and personal unsubscribe tokens: only the owner may read them.
-    this.ready ??= mkdir(this.dir, { recursive: true, mode: 0o700 }).then(
-      () => undefined,
-      (error: unknown) => {
-        const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-        const hint =
-          'pass --outbox DIR (env GAZETTE_OUTBOX) naming a folder Gazette can make, or set SMTP_URL to send by SMTP; what was to go out stays pending in the database, and "gazette send" delivers it';
-        throw new DeliveryError(`cannot create the outbox folder ${this.description} (${code}) — ${hint}`, { cause: error });
-      },
-    );
+    // Not Node's recursive mkdir, which never returns under /proc (see makeFolder).
+    this.ready ??= makeFolders(this.dir, 0o700).catch(async (error: unknown) => {
+      const { what } = await whyNoFolder(this.dir, error);
+      const hint =
+        'pass --outbox DIR (env GAZETTE_OUTBOX) naming a folder this user can write, or set SMTP_URL to send by SMTP; what was to go out stays pending in the database, and "gazette send" delivers it';
+      throw new DeliveryError(`cannot create the outbox folder ${this.description}: ${what} — ${hint}`, { cause: error });
+    });
     await this.ready;
     const name = outboxFileName(message.messageId);
     try {

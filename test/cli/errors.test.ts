@@ -144,8 +144,12 @@ describe('what the machine does', () => {
     const { code, stderr } = await run(['publish', '--content', content, '--out', join(dir, 'public'), '--db', db, '--outbox', outbox], env);
     expect(code).toBe(1);
     expect(stderr).toBe(
-      `gazette: cannot create the outbox folder ${outbox} (ENOTDIR) — pass --outbox DIR (env GAZETTE_OUTBOX) naming a folder Gazette can make, or set SMTP_URL to send by SMTP; what was to go out stays pending in the database, and "gazette send" delivers it\n`,
+      `gazette: cannot create the outbox folder ${outbox}: it, or a folder above it, is a file — pass --outbox DIR (env GAZETTE_OUTBOX) naming a folder this user can write, or set SMTP_URL to send by SMTP; what was to go out stays pending in the database, and "gazette send" delivers it\n`,
     );
+    // Under /proc, where Node's own recursive mkdir never returns: refused at once, the rows still pending.
+    const proc = await run(['send', '--db', db, '--outbox', '/proc/gazette-no-such/outbox'], env);
+    expect(proc.code).toBe(1);
+    expect(proc.stderr).toContain('gazette: cannot create the outbox folder /proc/gazette-no-such/outbox: it cannot be made (ENOENT) — pass --outbox DIR');
     const sent = await run(['send', '--db', db, '--outbox', join(dir, 'outbox')], env);
     expect(sent.code).toBe(0);
     expect(sent.stdout).toContain('sent 1 · bounced 0 · failed 0 · skipped 0 · pending 0');
