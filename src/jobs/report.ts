@@ -50,7 +50,7 @@ export function renderRunSummary(report: RunReport, kind: 'publish' | 'send'): s
       const edition = report.digests.length > 1 || made.edition !== defaultEditionId ? `${made.edition} ` : '';
       lines.push(
         `${edition}digest ${made.number}: ${n(made.articles)} article${made.articles === 1 ? '' : 's'} for ${n(made.recipients)} reader${made.recipients === 1 ? '' : 's'}` +
-          (made.nothingInSections === 0 ? '' : ` (${n(made.nothingInSections)} more had nothing new in their sections)`),
+          (made.nothingInSections === 0 ? '' : ` (${n(made.nothingInSections)}${made.recipients === 0 ? '' : ' more'} had nothing new in their sections)`),
       );
     }
     for (const ping of report.websub) {

@@ -3,7 +3,7 @@
 // file's bytes is deterministic, so a tag still names exactly one byte sequence, and feed readers keep the
 // strong validators they revalidate with. (Hono's compress middleware would weaken them to W/.)
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, type Stats } from 'node:fs';
+import { createReadStream, existsSync, statSync, type Stats } from 'node:fs';
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { basename, join, sep } from 'node:path';
 import { Readable, pipeline } from 'node:stream';
@@ -21,9 +21,10 @@ import { feedFiles, feedTypes, redirectsFile } from '../site/layout.js';
  */
 export function missingSiteWarning(outDir: string, whenBuilt: string): Problem | null {
   if (existsSync(join(outDir, 'index.html'))) return null;
+  const what = statSync(outDir, { throwIfNoEntry: false })?.isFile() === true ? 'a file, not a folder' : 'no site here yet (no index.html)';
   return {
     path: outDir,
-    message: `no site here yet (no index.html): every page answers 404 until a build writes one${whenBuilt}`,
+    message: `${what}: every page answers 404 until a build writes one${whenBuilt}`,
     hint: 'run "gazette build" (or "gazette publish") with the same --content and --out, or pass --out DIR naming the folder a build wrote',
   };
 }

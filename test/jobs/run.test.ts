@@ -87,4 +87,7 @@ it('counts the readers whose sections had nothing in the digest, and says so bes
   expect(report.digest).toMatchObject({ articles: 1, recipients: 1, nothingInSections: 2 });
   expect(report.delivery).toMatchObject({ sent: 1, skipped: 0 });
   expect(renderRunSummary(report, 'publish')).toContain('morning digest 1: 1 article for 1 reader (2 more had nothing new in their sections)\n');
+  // When no reader's sections had anything, there is no "more" to count.
+  const none = { ...report, digests: [{ number: 2, edition: 'morning', articles: 1, recipients: 0, nothingInSections: 2 }] };
+  expect(renderRunSummary(none, 'publish')).toContain('morning digest 2: 1 article for 0 readers (2 had nothing new in their sections)\n');
 });

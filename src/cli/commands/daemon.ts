@@ -135,7 +135,7 @@ export default defineCommand({
         leaseTtlMs,
         jobs: pipelineJobs({ store, options, settings, progressStream: io.stderr }),
       });
-      const unbuilt = missingSiteWarning(options.outDir, ' (the first scheduled publish or feeds run does)');
+      const unbuilt = missingSiteWarning(options.outDir, ' (each scheduled run of the daemon builds first)');
       if (unbuilt) logger.warn({ problem: formatProblem(unbuilt) }, 'site');
       const next = (await scheduler.health()).schedules.map((s) => `${s.name} "${s.pattern}" (${s.timezone}) next ${s.next ?? '—'}`);
       const returnPath = inbound ? `; return-path mail on port ${inbound.port}` : '';

@@ -15,11 +15,11 @@ export function untilStopped(): Promise<NodeJS.Signals> {
   });
 }
 
-/** `gazette serve`: Serve --out over HTTP, with /subscribe, /confirm, /unsubscribe, /preferences, /healthz, /admin (GAZETTE_ADMIN_TOKEN) and /webhooks/{ses,mailgun,postmark} */
+/** `gazette serve`: Serve --out over HTTP (301 from old URLs), with /subscribe, /confirm, /unsubscribe, /preferences, /healthz, /admin (GAZETTE_ADMIN_TOKEN) and /webhooks/{ses,mailgun,postmark} (when their variables are set) */
 export default defineCommand({
   meta: {
     name: 'serve',
-    description: 'Serve --out over HTTP, with /subscribe, /confirm, /unsubscribe, /preferences, /healthz, /admin (GAZETTE_ADMIN_TOKEN) and /webhooks/{ses,mailgun,postmark}',
+    description: 'Serve --out over HTTP (301 from old URLs), with /subscribe, /confirm, /unsubscribe, /preferences, /healthz, /admin (GAZETTE_ADMIN_TOKEN) and /webhooks/{ses,mailgun,postmark} (when their variables are set)',
   },
   args: { ...optionArgs },
   async run(typed) {
