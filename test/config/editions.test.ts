@@ -61,7 +61,7 @@ describe('newsletter.editions', () => {
       expect.arrayContaining([
         expect.stringMatching(/newsletter\.editions\.1\.schedule: "every day" is not a cron expression/),
         expect.stringMatching(/newsletter\.editions\.2\.id: expected an id of lowercase letters/),
-        expect.stringMatching(/newsletter\.editions\.2: .*color/),
+        expect.stringMatching(/"color" is not a setting of "newsletter\.editions\.2"/),
       ]),
     );
     // The duplicate is reported once the entries themselves are valid.
