@@ -7,7 +7,7 @@ const require = createRequire(import.meta.url);
 /**
  * The name of `names` closest to `typed` when it is close enough to be a slip: the same but for case, or one edit
  * away (two for names of five letters or more; letters swapped count as one, so `hepl` finds `help`; a short name
- * must keep its first letter, so `date` does not find `rate`); else the one name `typed` begins (`lang` finds `language`);
+ * must keep its first letter, so `date` does not find `rate`); else the one name `typed` begins (`desc` finds `description`);
  * undefined when none is.
  */
 export function closestName(typed: string, names: readonly string[]): string | undefined {
