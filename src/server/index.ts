@@ -29,8 +29,8 @@ export interface RunningServer {
   server: Server;
   /** `http://host:port` as bound (port 0 becomes the real port; `localhost` when bound to every interface). */
   url: string;
-  /** Whether it listens on every network interface, not one address. */
-  everyInterface: boolean;
+  /** Where it listens, as `serve` and the daemon say it: `on every network interface at http://localhost:8080`, or `at <url>`. */
+  listening: string;
   port: number;
   /** Stops accepting, ends idle connections, and waits for confirmation mails still being sent. */
   close(): Promise<void>;
@@ -65,10 +65,11 @@ export async function startServer(deps: AppDeps & { port: number; hostname?: str
   const { address, port } = server.address() as AddressInfo;
   const everyInterface = address === '::' || address === '0.0.0.0';
   const host = everyInterface ? 'localhost' : address.includes(':') ? `[${address}]` : address;
+  const url = `http://${host}:${port}`;
   return {
     server,
-    url: `http://${host}:${port}`,
-    everyInterface,
+    url,
+    listening: `${everyInterface ? 'on every network interface ' : ''}at ${url}`,
     port,
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -139,7 +139,7 @@ export default defineCommand({
       if (unbuilt) logger.warn({ problem: formatProblem(unbuilt) }, 'site');
       const next = (await scheduler.health()).schedules.map((s) => `${s.name} "${s.pattern}" (${s.timezone}) next ${s.next ?? '—'}`);
       const returnPath = inbound ? `; return-path mail on port ${inbound.port}` : '';
-      io.stdout.write(`serving ${resolve(options.outDir)}${server.everyInterface ? ' on every network interface' : ''} at ${server.url}; schedules: ${next.join('; ')}${returnPath}; SIGTERM or Ctrl-C stops\n`);
+      io.stdout.write(`serving ${resolve(options.outDir)} ${server.listening}; schedules: ${next.join('; ')}${returnPath}; SIGTERM or Ctrl-C stops\n`);
 
       const signal = await signals.first;
       logger.info({ signal }, 'stopping: schedules off, messages in flight finish and are recorded (a second signal exits at once)');

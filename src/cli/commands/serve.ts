@@ -58,8 +58,7 @@ export default defineCommand({
         limits,
         webhooks: { env: io.env, record: (event) => store.recordReturnEvent(event) },
       });
-      const reach = running.everyInterface ? ' on every network interface' : '';
-      io.stdout.write(`serving ${resolve(options.outDir)}${reach} at ${running.url} (mail through ${transport.description}); Ctrl-C stops\n`);
+      io.stdout.write(`serving ${resolve(options.outDir)} ${running.listening} (mail through ${transport.description}); Ctrl-C stops\n`);
       writeWarnings(io, [missingSiteWarning(options.outDir, '')].filter((warning) => warning !== null));
       const signal = await untilStopped();
       logger.info({ signal }, 'stopping');
