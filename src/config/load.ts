@@ -61,9 +61,14 @@ function settingsAt(keys: readonly PropertyKey[]): string[] {
   return Object.keys(definitionAt(keys)?.shape ?? {});
 }
 
-/** The object at `keys` as a problem names it, as its key paths are written: `"feeds"`, `"newsletter.editions.1"`. */
+/** A key path as problems write it: `newsletter.editions.1.id`. */
+function keyPath(keys: readonly PropertyKey[]): string {
+  return keys.map(String).join('.');
+}
+
+/** The object at `keys` as a problem names it: `"feeds"`, `"newsletter.editions.1"`. */
 function objectName(keys: readonly PropertyKey[]): string {
-  return `"${keys.map(String).join('.')}"`;
+  return `"${keyPath(keys)}"`;
 }
 
 /** The value at `keys` in `data`, or undefined. */
@@ -84,7 +89,7 @@ function found(value: unknown): string {
 
 /** The problems of one zod issue: its words made a desk's (what is missing, what was found, what was meant), at its key's line. */
 function problemsOf(issue: z.core.$ZodIssue, data: unknown, path: string, lineOf: (keys: readonly PropertyKey[]) => number | undefined): Problem[] {
-  const at = (keys: readonly PropertyKey[], message: string, hint?: string, named = keys.map(String).join('.')): Problem => {
+  const at = (keys: readonly PropertyKey[], message: string, hint?: string, named = keyPath(keys)): Problem => {
     const line = lineOf(keys);
     return { path, ...(line === undefined ? {} : { line }), message: named ? `${named}: ${message}` : message, ...(hint === undefined ? {} : { hint }) };
   };
@@ -128,10 +133,9 @@ function problemsOf(issue: z.core.$ZodIssue, data: unknown, path: string, lineOf
 export function parseSiteConfig(data: unknown, path = 'site.json', catalogues: CatalogueFiles = {}, locate?: () => LocatedKeys): SiteConfig {
   const result = siteConfigSchema.safeParse(data);
   if (!result.success) {
-    const keysOf = (issue: { path: readonly PropertyKey[] }): string => issue.path.map(String).join('.');
     // One bound a key: zod reports `z.int()`'s own (2^53) beside the schema's, which comes last and is the one to heed.
     const issues = result.error.issues.filter(
-      (issue, i, all) => (issue.code !== 'too_big' && issue.code !== 'too_small') || !all.slice(i + 1).some((later) => later.code === issue.code && keysOf(later) === keysOf(issue)),
+      (issue, i, all) => (issue.code !== 'too_big' && issue.code !== 'too_small') || !all.slice(i + 1).some((later) => later.code === issue.code && keyPath(later.path) === keyPath(issue.path)),
     );
     const located = locate?.();
     // A key that is not there (a missing setting) is shown at the object that lacks it.

@@ -89,7 +89,7 @@ export function digestSubject(content: DigestContent, lead: Article | undefined 
   };
   const template = config.newsletter.subject;
   // With editions, the default names the edition: two editions sent the same day would else share a subject.
-  const key = hasEditions(config) && content.edition !== undefined ? 'mail.digest.subject.edition' : 'mail.digest.subject';
+  const key = namesEdition(config, content.edition) ? 'mail.digest.subject.edition' : 'mail.digest.subject';
   if (template === null) return oneLine(t(config.locale, key, values, false));
   const filled: Record<string, string> = { ...values, number: formatNumber(config.language, content.number) };
   return oneLine(template.replace(subjectField, (whole, key: string) => filled[key] ?? whole));
@@ -129,10 +129,14 @@ function imageLinkLabel(image: { alt: string } | null, title: string, locale: Lo
   return [image.alt === '' || image.alt === title ? title : t(locale, 'mail.digest.imageLink', { title, alt: image.alt })];
 }
 
+/** Whether a digest of `edition` names it (its subject, its issue line): on a site with editions. */
+function namesEdition(config: SiteConfig, edition: Pick<Edition, 'name'> | undefined): boolean {
+  return hasEditions(config) && edition !== undefined;
+}
+
 /** The catalogue key and edition name of an issue's line ("Issue 4 · date"): it names the edition on a site with editions. */
 function issueLine(config: SiteConfig, edition: Pick<Edition, 'name'> | undefined): { issueKey: string; edition: string | null } {
-  const named = hasEditions(config) && edition !== undefined;
-  return { issueKey: named ? 'mail.digest.issue.edition' : 'mail.digest.issue', edition: edition ? clean(edition.name) : null };
+  return { issueKey: namesEdition(config, edition) ? 'mail.digest.issue.edition' : 'mail.digest.issue', edition: edition ? clean(edition.name) : null };
 }
 
 /** The key of an article's section (the slug of `sections/<key>/`), null when it has none. */
