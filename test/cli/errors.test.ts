@@ -3,7 +3,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { once } from 'node:events';
-import { createServer, type AddressInfo } from 'node:net';
 import { chmod, chown, cp, mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import { startSink, type Sink } from '../delivery/smtp-sink.js';
+import { closedPort } from '../fixtures/ports.js';
 import { run } from './run.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -156,11 +156,7 @@ describe('what the machine does', () => {
   });
 
   it('points at SMTP_URL when no mail server answers there, rather than only at a later send', async () => {
-    // A port nothing listens on: taken from the system, then let go.
-    const probe = createServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    const { port } = probe.address() as AddressInfo;
-    await new Promise((resolve) => probe.close(resolve));
+    const port = await closedPort();
     const content = join(dir, 'content');
     await cp(deliveryContent, content, { recursive: true });
     const db = join(dir, 'g.db');

@@ -1,9 +1,9 @@
-import { createServer } from 'node:net';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { migrate, migrations } from '../../src/store/migrations.js';
 import { numberPlaceholders, openPostgresStore, PostgresDriver } from '../../src/store/postgres.js';
 import { run } from '../cli/run.js';
+import { closedPort } from '../fixtures/ports.js';
 import { describeStoreContract } from './contract.js';
 import { createPostgresDatabase, type TestDatabase } from './databases.js';
 import { describeReturnPathContract } from './return-contract.js';
@@ -135,16 +135,6 @@ describe('numberPlaceholders', () => {
     expect(numberPlaceholders("SELECT '?', \"a?\" FROM t WHERE a = ? AND b IN (?, ?)")).toBe("SELECT '?', \"a?\" FROM t WHERE a = $1 AND b IN ($2, $3)");
   });
 });
-
-/** A loopback port on which nothing listens. */
-function closedPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe('a PostgreSQL URL that does not work', () => {
   function expectOneLine(result: { code: number; stdout: string; stderr: string }, ...parts: (string | RegExp)[]): void {
