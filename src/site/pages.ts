@@ -60,7 +60,27 @@ function sectionNav(sections: readonly Section[], root: string, current: string 
   return sections.map((s) => ({ label: clean(s.label), href: `${root}${sectionDir(s.slug)}`, current: s.slug === current }));
 }
 
-function listItems(articles: readonly Article[], config: SiteConfig, root: string): object[] {
+/** An article as a list page's item sees it: the item reads nothing else (see listedKey). */
+export type Listed = Pick<Article, 'title' | 'slug' | 'date' | 'section' | 'summary' | 'lang'>;
+
+/** A text as one part of a key that no other text, nor null, makes: its length first. */
+const keyPart = (text: string | null): string => (text === null ? '-' : `${text.length}:${text}`);
+
+/** What an article's item on a list page shows, as a key part: a corrected body, or only its `updated` date, renders no list page again. */
+export function listedKey(article: Listed): string {
+  // Every field of Listed, or this does not compile: a field the item shows and the key left out would leave pages stale.
+  const parts: Record<keyof Listed, string> = {
+    date: String(article.date.getTime()),
+    slug: keyPart(article.slug),
+    section: keyPart(article.section),
+    lang: keyPart(article.lang),
+    title: keyPart(article.title),
+    summary: keyPart(article.summary),
+  };
+  return Object.values(parts).join('');
+}
+
+function listItems(articles: readonly Listed[], config: SiteConfig, root: string): object[] {
   return articles.map((a) => ({
     title: clean(a.title),
     href: root + articleDir(a.slug),

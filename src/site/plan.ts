@@ -21,7 +21,7 @@ import {
   type FeedFormat,
   type Section,
 } from './layout.js';
-import { renderArticlePage, renderIndexPage, renderRedirectPage, renderSectionPage, renderSubscribePage, type ListPage } from './pages.js';
+import { listedKey, renderArticlePage, renderIndexPage, renderRedirectPage, renderSectionPage, renderSubscribePage, type ListPage } from './pages.js';
 import { planRedirects, updateHistory, type UrlHistory } from './redirects.js';
 import { newsArticles, planSitemap, renderNewsSitemap, renderRobots, sitemapFiles, type SitemapPage } from './sitemaps.js';
 import type { SiteTemplates } from './templates.js';
@@ -79,25 +79,35 @@ function articleKey(article: Article): string {
 interface PlanKeys {
   /** A key over the articles a file shows (see articleKey) and whatever else it says. */
   of: (articles: readonly Article[], ...parts: string[]) => string;
+  /** A key over what a list page shows of its articles (see listedKey) and whatever else it says. */
+  list: (articles: readonly Article[], ...parts: string[]) => string;
   /** articleKey, made once per article: most articles are on three files (their page, the home list, their section's list). */
   article: (article: Article) => string;
 }
 
-/** The PlanKeys of one plan. */
-function planKeys(): PlanKeys {
+/** `keyOf`, made once per article. */
+function memoized(keyOf: (article: Article) => string): (article: Article) => string {
   const keys = new Map<Article, string>();
-  const article = (each: Article): string => {
-    let key = keys.get(each);
-    if (key === undefined) keys.set(each, (key = articleKey(each)));
+  return (article) => {
+    let key = keys.get(article);
+    if (key === undefined) keys.set(article, (key = keyOf(article)));
     return key;
   };
+}
+
+/** The PlanKeys of one plan. */
+function planKeys(): PlanKeys {
+  const article = memoized(articleKey);
+  const listed = memoized(listedKey);
   // Two updates in all: a native call per part or article would cost more than the hashing.
-  const of = (articles: readonly Article[], ...parts: string[]): string =>
-    createHash('sha256')
-      .update(parts.map((part) => `${part}\0`).join(''))
-      .update(articles.map(article).join('\0'))
-      .digest('hex');
-  return { of, article };
+  const hashOf =
+    (keyOf: (article: Article) => string) =>
+    (articles: readonly Article[], ...parts: string[]): string =>
+      createHash('sha256')
+        .update(parts.map((part) => `${part}\0`).join(''))
+        .update(articles.map(keyOf).join('\0'))
+        .digest('hex');
+  return { of: hashOf(article), list: hashOf(listed), article };
 }
 
 /** The image facts feeds show of these articles, as a key part: a replaced image file changes the feed. */
@@ -213,7 +223,7 @@ export function planSite(published: readonly Article[], config: SiteConfig, temp
     { path: 'subscribe/index.html', key: keys.of([], 'subscribe', nav), render: () => renderSubscribePage(sections, config, templates), feedUrl: null },
     ...paginate(articles).map((page) => ({
       path: listed(listPageDir('', page.number), page),
-      key: keys.of(page.articles, 'index', String(page.number), String(page.count), nav),
+      key: keys.list(page.articles, 'index', String(page.number), String(page.count), nav),
       render: () => renderIndexPage(page, sections, config, templates),
       feedUrl: null,
     })),
@@ -236,7 +246,7 @@ export function planSite(published: readonly Article[], config: SiteConfig, temp
     files.push(
       ...pages.map((page) => ({
         path: listed(listPageDir(dir, page.number), page),
-        key: keys.of(page.articles, 'section', section.label, String(page.number), String(page.count), nav),
+        key: keys.list(page.articles, 'section', section.label, String(page.number), String(page.count), nav),
         render: () => renderSectionPage(section, page, sections, config, templates),
         feedUrl: null,
       })),

@@ -1,6 +1,7 @@
 // The HTML pages: escaping, language, Open Graph, feed autodiscovery, the parts of an article, no JavaScript.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { renderArticlePage, renderIndexPage, renderSectionPage } from '../../src/site/pages.js';
+import type { Article } from '../../src/content/article.js';
+import { listedKey, renderArticlePage, renderIndexPage, renderSectionPage } from '../../src/site/pages.js';
 import { groupSections, sortArticles } from '../../src/site/layout.js';
 import { loadSiteTemplates, type SiteTemplates } from '../../src/site/templates.js';
 import { makeArticle, makeArticles, makeSiteConfig } from '../fixtures/feeds/factory.js';
@@ -181,5 +182,18 @@ describe('index and section pages', () => {
       `application/atom+xml ${base}/sections/world/atom.xml`,
       `application/feed+json ${base}/sections/world/feed.json`,
     ]);
+  });
+});
+
+describe('listedKey', () => {
+  it('changes with what a list item shows, not with the body or the updated date', () => {
+    const article = makeArticle({ title: 'ab', summary: 'c' });
+    const key = listedKey(article);
+    const corrected: Article = { ...article, html: '<p>Corrected.</p>', updated: new Date() };
+    expect(listedKey(corrected)).toBe(key);
+    expect(listedKey({ ...article, title: 'a', summary: 'bc' })).not.toBe(key);
+    expect(listedKey({ ...article, section: null })).not.toBe(listedKey({ ...article, section: '-' }));
+    expect(listedKey({ ...article, lang: 'ar' })).not.toBe(key);
+    expect(listedKey({ ...article, date: new Date(article.date.getTime() + 1000) })).not.toBe(key);
   });
 });

@@ -406,6 +406,25 @@ describe('writeSite', () => {
     expect(await readFile(join(out, 'articles/article-00001/index.html'), 'utf8')).toBe('hand-edited');
   });
 
+  it('renders no list page again for a corrected body, and the list pages that show a new headline or summary', async () => {
+    const articles = makeArticles(3);
+    await writeSite(articles, config, out);
+    // Hand-edited bytes stay only in a file that is not rendered: a rendered one is compared and rewritten.
+    const lists = ['index.html', 'sections/business/index.html'];
+    for (const path of lists) await writeFile(join(out, path), 'hand-edited');
+    const old = articles[1] as Article;
+    const corrected = articles.map((a) => (a === old ? makeArticle({ ...old, html: '<p>Corrected.</p>' }) : a));
+    const quiet = await writeSite(corrected, config, out);
+    expect(quiet.written).toContain(`articles/${old.slug}/index.html`);
+    for (const path of lists) expect(await readFile(join(out, path), 'utf8')).toBe('hand-edited');
+    for (const change of [{ title: 'A new headline' }, { summary: 'A new summary.' }]) {
+      for (const path of lists) await writeFile(join(out, path), 'hand-edited');
+      const shown = corrected.map((a, i) => (i === 1 ? makeArticle({ ...old, ...change }) : a));
+      expect((await writeSite(shown, config, out)).written).toEqual(expect.arrayContaining(lists));
+      await writeSite(corrected, config, out);
+    }
+  });
+
   it('splits long lists into pages of 50 and removes the pages a shorter list no longer needs', async () => {
     const articles = makeArticles(120, ['World']);
     await writeSite(articles, config, out);
