@@ -12,6 +12,40 @@ export function yamlLibrary(): typeof Yaml {
   return require('yaml') as typeof Yaml;
 }
 
+/** `text` as a YAML document, with the line counter of its offsets; a lone CR ends a line, as in JSON. */
+function parseLines(text: string): { document: Yaml.Document; counter: Yaml.LineCounter } {
+  const { LineCounter, parseDocument } = yamlLibrary();
+  const counter = new LineCounter();
+  return { document: parseDocument(text.replace(/\r\n?/g, '\n'), { lineCounter: counter }), counter };
+}
+
+/** A key written more than once in one object: its path, and the line of each time, in the order of the text. */
+export interface RepeatedKey {
+  keys: PropertyKey[];
+  lines: number[];
+}
+
+/** The keys written more than once in one object of a YAML (or JSON) text, nested objects and lists looked into. */
+export function repeatedKeys(text: string): RepeatedKey[] {
+  const { isMap, isNode, isScalar, isSeq } = yamlLibrary();
+  const { document, counter } = parseLines(text);
+  const repeated: RepeatedKey[] = [];
+  const walk = (node: unknown, keys: PropertyKey[]): void => {
+    if (isSeq(node)) node.items.forEach((item, i) => walk(item, [...keys, i]));
+    if (!isMap(node)) return;
+    const lines = new Map<unknown, number[]>();
+    for (const pair of node.items) {
+      const key = isScalar(pair.key) ? pair.key.value : pair.key;
+      const offset = isNode(pair.key) ? pair.key.range?.[0] : undefined;
+      if (offset !== undefined) lines.set(key, [...(lines.get(key) ?? []), counter.linePos(offset).line]);
+      walk(pair.value, [...keys, key as PropertyKey]);
+    }
+    for (const [key, at] of lines) if (at.length > 1) repeated.push({ keys: [...keys, key as PropertyKey], lines: at });
+  };
+  walk(document.contents, []);
+  return repeated.sort((a, b) => (a.lines[0] ?? 0) - (b.lines[0] ?? 0));
+}
+
 /** A YAML (or JSON) text's document, and the line (from 1) where the value at a key path is written. */
 export interface LocatedKeys {
   document: Yaml.Document;
@@ -24,9 +58,8 @@ export interface LocatedKeys {
  * written twice, the last is the one located, as JSON.parse keeps the last value; a lone CR ends a line, as in JSON.
  */
 export function locateKeys(text: string): LocatedKeys {
-  const { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument } = yamlLibrary();
-  const counter = new LineCounter();
-  const document = parseDocument(text.replace(/\r\n?/g, '\n'), { lineCounter: counter });
+  const { isMap, isNode, isScalar, isSeq } = yamlLibrary();
+  const { document, counter } = parseLines(text);
   const nodeAt = (keys: readonly PropertyKey[]): unknown => {
     let node: unknown = document.contents;
     for (const key of keys) {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { InputError, quoteValue, type Problem } from '../errors.js';
 import { loadSiteCatalogues, resolveLocale, type CatalogueFiles } from '../i18n/catalogue.js';
 import type * as z from 'zod';
-import { locateKeys, type LocatedKeys } from '../key-lines.js';
+import { locateKeys, repeatedKeys, type LocatedKeys, type RepeatedKey } from '../key-lines.js';
 import { closestName } from '../suggest.js';
 import { siteConfigSchema, type SiteConfig } from './schema.js';
 
@@ -152,10 +152,25 @@ export function parseSiteConfig(data: unknown, path = 'site.json', catalogues: C
     throw new InputError('E_CONFIG', problems.sort((a, b) => order(a) - order(b)), { cause: result.error });
   }
   const config = result.data;
+  const locale = resolveLocale(config.language, catalogues, path);
   return {
     ...config,
     newsletter: { ...config.newsletter, timezone: config.newsletter.timezone ?? config.timezone },
-    locale: resolveLocale(config.language, catalogues, path),
+    locale,
+    warnings: locale.warnings,
+  };
+}
+
+/** The warning for a key site.json writes more than once, at its first line: JSON.parse keeps the last value and drops the others without a word. */
+function repeatedKeyWarning(path: string, { keys, lines }: RepeatedKey): Problem {
+  const [first, ...later] = lines;
+  const last = later.at(-1);
+  const elsewhere = later.length === 1 ? `line ${last}` : `lines ${later.slice(0, -1).join(', ')} and ${last}`;
+  return {
+    path,
+    ...(first === undefined ? {} : { line: first }),
+    message: `${quoteValue(keyPath(keys), 60)} is written ${lines.length === 2 ? 'twice' : `${lines.length} times`}, here and on ${elsewhere}: only the one on line ${last} counts`,
+    hint: 'keep the one you mean and remove the others',
   };
 }
 
@@ -175,7 +190,9 @@ export function parseSiteConfigText(text: string, path = 'site.json', catalogues
       { cause: error },
     );
   }
-  return parseSiteConfig(data, path, catalogues, () => locateKeys(text));
+  const config = parseSiteConfig(data, path, catalogues, () => locateKeys(text));
+  const repeated = repeatedKeys(text).map((key) => repeatedKeyWarning(path, key));
+  return repeated.length === 0 ? config : { ...config, warnings: [...repeated, ...config.warnings] };
 }
 
 /** Loads `site.json` from the content folder, with the site's catalogues in `templates/locales/`. */

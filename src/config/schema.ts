@@ -3,6 +3,7 @@ import cron from 'node-cron';
 import addressparser from 'nodemailer/lib/addressparser';
 import * as z from 'zod';
 import { asciiAddress } from '../addresses.js';
+import type { Problem } from '../errors.js';
 import type { Locale } from '../i18n/catalogue.js';
 import { maxReturnLocalPart } from '../inbound/verp.js';
 import { isIntlTag, isLanguageTag, languageTagMessage } from '../i18n/tags.js';
@@ -245,4 +246,6 @@ export type SiteConfig = z.output<typeof siteConfigSchema> & {
   newsletter: z.output<typeof siteConfigSchema>['newsletter'] & { timezone: string };
   /** The words of `language` (catalogues resolved at load), for pages and mail. */
   locale: Locale;
+  /** What to mend that did not stop the load (a key site.json writes twice, the catalogues' warnings): reported at every build. */
+  warnings: Problem[];
 };

@@ -29,7 +29,7 @@ function logProblems(logger: Logger, build: Pick<BuildResult, 'problems' | 'sect
   for (const problem of build?.problems ?? []) logger.warn({ problem: formatProblem(problem) }, 'content file left out');
   for (const warning of build?.sectionWarnings ?? []) logger.warn({ problem: formatProblem(warning) }, 'section labels');
   for (const warning of build?.warnings ?? []) {
-    if (!build?.config.locale.warnings.includes(warning)) logger.warn({ problem: formatProblem(warning) }, 'build');
+    if (!build?.config.warnings.includes(warning)) logger.warn({ problem: formatProblem(warning) }, 'build');
   }
 }
 

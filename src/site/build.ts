@@ -122,7 +122,7 @@ export async function buildSite(options: Pick<RuntimeOptions, 'contentDir' | 'ou
       sectionSpellingWarnings(options.contentDir, groupSections(written.published)),
       imageTextAlternativeWarnings(options.contentDir, written.published, config.baseUrl),
     ]);
-    const warnings = [...config.locale.warnings, ...manifestWarnings, ...imageTextWarnings];
+    const warnings = [...config.warnings, ...manifestWarnings, ...imageTextWarnings];
     return { ...written, config, problems: [...problems, ...imageProblems, ...copyProblems], warnings, sectionWarnings, loaded: articles };
   } finally {
     await held.release();

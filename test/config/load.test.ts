@@ -144,6 +144,27 @@ describe('parseSiteConfig', () => {
     ]);
   });
 
+  it('warns of a key written twice or more, at the first, naming the lines and the one that counts, nested ones too', () => {
+    const text = [
+      '{',
+      '  "title": "Old title",',
+      '  "baseUrl": "https://news.example.org",',
+      '  "author": { "name": "Desk", "name": "The desk" },',
+      '  "newsletter": { "from": "N <n@example.org>", "postalAddress": "1 Street" },',
+      '  "title": "Example News",',
+      '  "feeds": { "limit": 10 },',
+      '  "title": "Latest News"',
+      '}',
+    ].join('\n');
+    const config = parseSiteConfigText(text);
+    expect([config.title, config.author.name]).toEqual(['Latest News', 'The desk']);
+    expect(config.warnings).toEqual([
+      { path: 'site.json', line: 2, message: '"title" is written 3 times, here and on lines 6 and 8: only the one on line 8 counts', hint: 'keep the one you mean and remove the others' },
+      { path: 'site.json', line: 4, message: '"author.name" is written twice, here and on line 4: only the one on line 4 counts', hint: 'keep the one you mean and remove the others' },
+    ]);
+    expect(parseSiteConfigText(JSON.stringify(minimal)).warnings).toEqual([]);
+  });
+
   it('quotes a mistyped key as the desk wrote it, control characters escaped and a long one cut, and says Infinity for 1e999', () => {
     expect(problemsOf(() => parseSiteConfig({ ...minimal, 'bad\u001b[31mkey': 1, [`${'k'.repeat(100)}`]: 1 }))).toEqual([
       expect.stringMatching(/^site\.json: "bad\\u001b\[31mkey" is not a setting of site\.json — /),

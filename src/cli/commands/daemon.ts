@@ -94,7 +94,7 @@ export default defineCommand({
     const config = await loadSiteConfig(options.contentDir);
     const logger = createLogger(io.stderr);
     // Once at start: the scheduled builds read the same catalogues.
-    for (const warning of config.locale.warnings) logger.warn({ problem: formatProblem(warning) }, 'message catalogue');
+    for (const warning of config.warnings) logger.warn({ problem: formatProblem(warning) }, 'site config');
     const store = await openStore(options);
     // Every run takes the lease or claims rows by this machine's clock: a skewed one is refused before anything starts.
     await checkClock(store, leaseTtlMs).catch(async (error: unknown) => {
