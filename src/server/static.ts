@@ -13,6 +13,7 @@ import { parseAccept } from 'hono/utils/accept';
 import { COMPRESSIBLE_CONTENT_TYPE_REGEX } from 'hono/utils/compress';
 import { getMimeType } from 'hono/utils/mime';
 import type { Problem } from '../errors.js';
+import { evaluatePreconditions } from './conditional.js';
 import { feedFiles, feedTypes, redirectsFile } from '../site/layout.js';
 
 /**
@@ -98,12 +99,6 @@ async function hashFile(path: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   return hash.digest('base64url').slice(0, 27);
-}
-
-function matches(ifNoneMatch: string, etag: string): boolean {
-  if (ifNoneMatch.trim() === '*') return true;
-  // Weak comparison, as RFC 9110 asks of If-None-Match.
-  return (ifNoneMatch.match(/(?:W\/)?"[^"]*"/g) ?? []).some((tag) => tag.replace(/^W\//, '') === etag);
 }
 
 /** The redirects `build` left in `root` (old folder → current folder), read again whenever the file changes. */
@@ -201,6 +196,9 @@ export function createStaticSite(root: string): StaticSite {
         file = await published(join(file, 'index.html'));
         if (file === null) return null;
         info = await stat(file);
+      } else if (url.pathname.endsWith('/')) {
+        // A file is no folder: served at `index.html/`, a page's relative links would all lead nowhere.
+        return null;
       }
       return info.isFile() ? { file, info } : null;
     } catch {
@@ -227,13 +225,13 @@ export function createStaticSite(root: string): StaticSite {
     });
     if (compressible) headers.set('Vary', 'Accept-Encoding');
 
-    const ifNoneMatch = c.req.header('if-none-match');
-    const ifModifiedSince = c.req.header('if-modified-since');
-    const notModified =
-      ifNoneMatch !== undefined
-        ? matches(ifNoneMatch, etag)
-        : ifModifiedSince !== undefined && Math.floor(info.mtimeMs / 1000) * 1000 <= Date.parse(ifModifiedSince);
-    if (notModified) return new Response(null, { status: 304, headers });
+    const status = evaluatePreconditions(
+      { ifMatch: c.req.header('if-match'), ifUnmodifiedSince: c.req.header('if-unmodified-since'), ifNoneMatch: c.req.header('if-none-match'), ifModifiedSince: c.req.header('if-modified-since') },
+      etag,
+      info.mtimeMs,
+    );
+    if (status === 304) return new Response(null, { status, headers });
+    if (status === 412) return new Response(null, { status });
 
     headers.set('Content-Type', type);
     if (encoding) headers.set('Content-Encoding', encoding);

@@ -59,6 +59,31 @@ describe('serving --out', () => {
     expect((await fetch(`${h.url}/feed.xml`, { headers: { 'If-Modified-Since': 'Thu, 01 Jan 2015 00:00:00 GMT' } })).status).toBe(200);
   });
 
+  it('answers 412 when If-Match names another copy or the file changed after If-Unmodified-Since, and ignores dates that are none', async () => {
+    const first = await fetch(`${h.url}/feed.xml`);
+    const etag = first.headers.get('etag') ?? '';
+    const lastModified = first.headers.get('last-modified') ?? '';
+    const status = async (headers: Record<string, string>): Promise<number> => (await fetch(`${h.url}/feed.xml`, { headers })).status;
+    expect(await status({ 'If-Match': '"other"' })).toBe(412);
+    // Strong comparison: a weak tag never matches.
+    expect(await status({ 'If-Match': `W/${etag}` })).toBe(412);
+    expect(await status({ 'If-Match': `"other", ${etag}` })).toBe(200);
+    expect(await status({ 'If-Match': '*' })).toBe(200);
+    expect(await status({ 'If-Unmodified-Since': 'Thu, 01 Jan 1970 00:00:00 GMT' })).toBe(412);
+    expect(await status({ 'If-Unmodified-Since': lastModified })).toBe(200);
+    // If-Match decides alone: If-Unmodified-Since is not looked at then.
+    expect(await status({ 'If-Match': etag, 'If-Unmodified-Since': 'Thu, 01 Jan 1970 00:00:00 GMT' })).toBe(200);
+    for (const notADate of ['2099', '1 2 3000', 'Dec 31 2099', 'Thu, 31 Feb 2099 00:00:00 GMT']) {
+      expect(await status({ 'If-Modified-Since': notADate })).toBe(200);
+      expect(await status({ 'If-Unmodified-Since': notADate })).toBe(200);
+    }
+  });
+
+  it('answers 404 for a file asked for as a folder, whose page would load none of its links', async () => {
+    for (const path of ['/index.html/', '/feed.xml/', '/articles/first/index.html/']) expect((await fetch(`${h.url}${path}`)).status).toBe(404);
+    expect((await fetch(`${h.url}/articles/first/`)).status).toBe(200);
+  });
+
   it('changes the ETag when the bytes change, and then serves the new bytes', async () => {
     const path = join(h.outDir, 'atom.xml');
     const before = (await fetch(`${h.url}/atom.xml`)).headers.get('etag') ?? '';
