@@ -39,6 +39,9 @@ export function isForm(c: Context): boolean {
   return /^(?:application\/x-www-form-urlencoded|multipart\/form-data)\b/i.test(c.req.header('content-type') ?? '');
 }
 
+/** Whether a reader is sent issues: subscribed, or about to be once the address is confirmed. */
+const isSubscribed = (subscriber: Subscriber): boolean => subscriber.status === 'active' || subscriber.status === 'pending';
+
 /** Mounts GET and POST `/preferences` on the app. */
 export function mountPreferences(app: Hono, deps: PreferencesDeps): void {
   const { store, config, secret, now, page, notice } = deps;
@@ -57,7 +60,7 @@ export function mountPreferences(app: Hono, deps: PreferencesDeps): void {
     return page(c, status, 'preferences', words('server.preferences.title'), {
       email: reader.subscriber.email,
       action: `/preferences?token=${encodeURIComponent(reader.token)}`,
-      subscribed: reader.subscriber.status === 'active' || reader.subscriber.status === 'pending',
+      subscribed: isSubscribed(reader.subscriber),
       error,
       choices: boxes,
     });
@@ -96,7 +99,9 @@ export function mountPreferences(app: Hono, deps: PreferencesDeps): void {
     }
     await store.setSubscriberChoices(subscriber.id, chosen.choices, now(), 'web');
     deps.logger?.info({ subscriber: subscriber.id }, 'preferences saved');
-    return notice(c, 200, words('server.preferences.saved.title'), [words('server.preferences.saved', { email: subscriber.email, site: config.title })], {
+    // Kept for a reader who left (or whose address bounced), who is sent nothing until subscribing again: the page says so.
+    const saved = isSubscribed(subscriber) ? 'server.preferences.saved' : 'server.preferences.savedNotSubscribed';
+    return notice(c, 200, words('server.preferences.saved.title'), [words(saved, { email: subscriber.email, site: config.title })], {
       href: `/preferences?token=${encodeURIComponent(reader.token)}`,
       label: words('server.preferences.change'),
     });

@@ -12,6 +12,7 @@ import type { Transport } from '../../src/delivery/transport.js';
 import { startServer, type RunningServer } from '../../src/server/index.js';
 import { openStore } from '../../src/store/index.js';
 import type { Store, Subscriber } from '../../src/store/types.js';
+import { unsubscribeSubscriber } from '../../src/subscribers/manage.js';
 import { createToken } from '../../src/subscribers/tokens.js';
 import { startSink, type Sink } from '../delivery/smtp-sink.js';
 import { createTestDatabase, type TestDatabase } from '../store/databases.js';
@@ -112,6 +113,16 @@ describe('POST /preferences', () => {
     expect(response.status).toBe(200);
     expect(await response.text()).toContain('Your choices are saved');
     expect(await store.getSubscriber(reader.id)).toMatchObject({ status: 'active', sections: ['business', 'local'], editions: ['weekly', 'daily'] });
+  });
+
+  it('keeps the choices of a reader who left, and says nothing is sent until they subscribe again', async () => {
+    await unsubscribeSubscriber(store, reader.id, new Date(), 'web');
+    const response = await post(link(), [['editions', 'daily'], ['sections', 'local']]);
+    expect(response.status).toBe(200);
+    const html = await response.text();
+    expect(html).toContain('ana@example.org is not subscribed to Example News, so nothing is sent to it until then');
+    expect(html).not.toContain('from the next issue on');
+    expect(await store.getSubscriber(reader.id)).toMatchObject({ status: 'unsubscribed', sections: ['local'], editions: ['daily'] });
   });
 
   it('keeps every section ticked as all sections, new ones included', async () => {
