@@ -281,11 +281,20 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
     });
   };
 
+  // compress() passes HEAD by, Vary and all: a cache must still learn from HEAD that GET's answer depends on Accept-Encoding.
+  const compressed = (): MiddlewareHandler[] => [
+    compress(),
+    async (c, next) => {
+      await next();
+      if (c.req.method === 'HEAD') c.header('Vary', 'Accept-Encoding', { append: true });
+    },
+  ];
+
   const app = new Hono();
   // Outermost, so it runs last and only fills in what a route's own headers left out.
   app.use('*', baseSecurity);
   // The dynamic pages are compressed here; the files of --out compress themselves, keeping strong ETags.
-  for (const path of ['/subscribe', '/subscribe/', '/confirm', '/unsubscribe']) app.use(path, pageSecurity, compress());
+  for (const path of ['/subscribe', '/subscribe/', '/confirm', '/unsubscribe']) app.use(path, pageSecurity, ...compressed());
 
   app.get('/healthz', async (c) => {
     c.header('Cache-Control', 'no-store');
@@ -451,7 +460,7 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
     return notice(c, 200, words('server.unsubscribe.done.title'), [words('server.unsubscribe.done', { email: subscriber.email, site: config.title })], subscribeAgain);
   });
 
-  mountPreferences(app, { store, config, secret, now, choices, page, notice, readBody, security: [pageSecurity, compress()], ...(logger ? { logger } : {}) });
+  mountPreferences(app, { store, config, secret, now, choices, page, notice, readBody, security: [pageSecurity, ...compressed()], ...(logger ? { logger } : {}) });
   if (deps.webhooks) app.route('/webhooks', createWebhooks({ ...deps.webhooks, logger, now }));
   if (deps.adminToken) {
     app.route('/admin', createAdminApp({ token: deps.adminToken, store, config, now, clientOf, readBody, logger }));

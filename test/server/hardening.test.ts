@@ -141,6 +141,16 @@ describe('security headers', () => {
 });
 
 describe('methods', () => {
+  it('answers HEAD of a dynamic page with the Vary of its GET, which depends on Accept-Encoding', async () => {
+    const h = await harness();
+    const headers = { 'Accept-Encoding': 'gzip' };
+    const get = await fetch(`${h.url}/subscribe/`, { headers });
+    expect(get.headers.get('vary')).toContain('Accept-Encoding');
+    const head = await fetch(`${h.url}/subscribe/`, { method: 'HEAD', headers });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('vary')).toContain('Accept-Encoding');
+  });
+
   it('answers a method a page or feed does not take with 405 and what it allows', async () => {
     const h = await harness();
     for (const [method, path, allow] of [
