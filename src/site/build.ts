@@ -113,7 +113,8 @@ export async function buildSite(options: Pick<RuntimeOptions, 'contentDir' | 'ou
     // A first build writes every page: its page threads load the renderers while this thread plans the site.
     const firstBuild = !rebuild && !manifestThere;
     const pageThreads = firstBuild ? startPageThreads(published.length) : [];
-    const facts = Promise.all([readImageFacts(options.contentDir, published, config.baseUrl), planImages(options.contentDir)]);
+    // The copies first: an image they leave out (an SVG that can run script) is a broken image of the articles showing it.
+    const facts = planImages(options.contentDir).then(async (planned) => [await readImageFacts(options.contentDir, published, config.baseUrl, planned.refused), planned] as const);
     const [{ images, problems: imageProblems }, { copies, problems: copyProblems }] = await facts.catch(endingOnError(pageThreads));
     const beforeManifest = (rendered: readonly string[]): Promise<void> => checkStillHeld(held, options.outDir, rendered, hooks);
     const written = await writeSite(published, config, options.outDir, { copies, facts: { images }, now, templates, pageThreads, beforeManifest, stop: held.signal, keepPending: held.tookOver, previous });

@@ -5,6 +5,7 @@ import { join, relative, sep } from 'node:path';
 import type { Article } from '../content/article.js';
 import { imagesDir } from '../content/load.js';
 import { fileFingerprint } from '../content/read.js';
+import { normalizeText } from '../content/text.js';
 import { InputError, type Problem } from '../errors.js';
 import { mapLimit } from '../files.js';
 import { imageTypeOf, type ImageFile } from '../feeds/item.js';
@@ -17,6 +18,8 @@ const imageExtensions = /\.(avif|gif|ico|jpe?g|png|svg|webp)$/i;
 export interface ImageCopies {
   copies: PlannedFile<Promise<Buffer>>[];
   problems: Problem[];
+  /** The output paths (`images/x.svg`) of the images not published: an article showing one shows a broken image. */
+  refused: Set<string>;
 }
 
 /**
@@ -32,7 +35,7 @@ export async function planImages(contentDir: string, now = Date.now()): Promise<
     entries = await readdir(root, { recursive: true, withFileTypes: true });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    if (code === 'ENOENT') return { copies: [], problems: [] };
+    if (code === 'ENOENT') return { copies: [], problems: [], refused: new Set() };
     throw new InputError('E_CONTENT', [{ path: root, message: `cannot read the images folder (${code})`, hint: 'make it a readable folder of image files' }], {
       cause: error,
     });
@@ -51,10 +54,8 @@ export async function planImages(contentDir: string, now = Date.now()): Promise<
     const bytes = await readFile(path);
     return validateSvg(bytes, published) ?? { path: published, key, render: () => Promise.resolve(bytes), feedUrl: null };
   });
-  return {
-    copies: planned.filter((each): each is PlannedFile<Promise<Buffer>> => 'render' in each),
-    problems: planned.filter((each): each is Problem => !('render' in each)),
-  };
+  const problems = planned.filter((each): each is Problem => !('render' in each));
+  return { copies: planned.filter((each): each is PlannedFile<Promise<Buffer>> => 'render' in each), problems, refused: new Set(problems.map((problem) => problem.path)) };
 }
 
 /** The local image files the articles show, by absolute URL, and a problem for each one that does not exist. */
@@ -86,8 +87,10 @@ function startsLink(text: string, at: number, siteUrl: string): boolean {
  * Undefined when no line does, or the file cannot be read (it changed since it was parsed).
  */
 async function lineNaming(file: string, written: string, decoded: string, siteUrl: string): Promise<number | undefined> {
-  const text = await readFile(file, 'utf8').catch(() => null);
-  if (text === null) return undefined;
+  const read = await readFile(file, 'utf8').catch(() => null);
+  if (read === null) return undefined;
+  // As the parsers read it: a lone CR ends a line too.
+  const text = normalizeText(read);
   const names = new Set([written, decoded, encodeURI(decoded)].flatMap((name) => [name, name.replaceAll('&', '&amp;')]));
   let first = -1;
   for (const name of names) {
@@ -108,15 +111,16 @@ function unescapeAttr(value: string): string {
 
 /**
  * Reads size and type (from the first bytes; the extension for SVG) of every image under `content/images/`
- * that the articles show. An image that is not there is a problem of the article (it is still published).
+ * that the articles show. An image that is not there, or not published (`refused`, output paths: see planImages), is a
+ * problem of each article that shows it, at the line that names it (the article is still published).
  */
-export async function readImageFacts(contentDir: string, articles: readonly Article[], baseUrl: string): Promise<ImageFacts> {
+export async function readImageFacts(contentDir: string, articles: readonly Article[], baseUrl: string, refused: ReadonlySet<string> = new Set()): Promise<ImageFacts> {
   const imagesUrl = `${baseUrl}/${imagesDir}/`;
-  // Each image once, with the first article that shows it (the one a missing file is reported for).
-  const shownBy = new Map<string, Article>();
-  for (const article of articles) for (const url of localImageUrls(article, imagesUrl)) if (!shownBy.has(url)) shownBy.set(url, article);
+  // Each image once, with the articles that show it.
+  const shownBy = new Map<string, Article[]>();
+  for (const article of articles) for (const url of localImageUrls(article, imagesUrl)) shownBy.set(url, [...(shownBy.get(url) ?? []), article]);
   const images = new Map<string, ImageFile>();
-  const found = await mapLimit([...shownBy], 16, async ([url, article]): Promise<Problem | null> => {
+  const found = await mapLimit([...shownBy], 16, async ([url, shown]): Promise<Problem[]> => {
     let relativePath: string;
     try {
       relativePath = decodeURIComponent(new URL(url).pathname.slice(new URL(imagesUrl).pathname.length));
@@ -124,22 +128,25 @@ export async function readImageFacts(contentDir: string, articles: readonly Arti
       relativePath = '';
     }
     const file = join(contentDir, imagesDir, ...relativePath.split('/'));
+    const published = `${imagesDir}/${relativePath}`;
     const info = relativePath === '' || relativePath.split('/').includes('..') ? null : await stat(file).catch(() => null);
-    if (!info?.isFile()) {
+    if (!info?.isFile() || refused.has(published)) {
       const written = url.slice(imagesUrl.length);
-      const line = await lineNaming(join(contentDir, article.sourcePath), written, relativePath || written, baseUrl);
-      return {
-        path: article.sourcePath,
-        ...(line === undefined ? {} : { line }),
-        message: `the image ${url} is not a file in ${imagesDir}/ of the content folder: readers will see a broken image`,
-        hint: `add ${imagesDir}/${relativePath || '…'} to the content folder, or correct the image path`,
-      };
+      const [message, hint] = info?.isFile()
+        ? [`the image ${url} is not published (see the problem of ${published}): readers will see a broken image`, `make ${published} safe, or show another image`]
+        : [`the image ${url} is not a file in ${imagesDir}/ of the content folder: readers will see a broken image`, `add ${imagesDir}/${relativePath || '…'} to the content folder, or correct the image path`];
+      return Promise.all(
+        shown.map(async (article) => {
+          const line = await lineNaming(join(contentDir, article.sourcePath), written, relativePath || written, baseUrl);
+          return { path: article.sourcePath, ...(line === undefined ? {} : { line }), message, hint };
+        }),
+      );
     }
     // Loaded for the first local image only: a site without any does not pay for the sniffer at every build.
     const { fileTypeFromFile } = await import('file-type');
     const sniffed = (await fileTypeFromFile(file))?.mime;
     images.set(url, { length: info.size, type: sniffed?.startsWith('image/') ? sniffed : imageTypeOf(file) });
-    return null;
+    return [];
   });
-  return { images, problems: found.filter((problem) => problem !== null) };
+  return { images, problems: found.flat() };
 }

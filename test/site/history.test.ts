@@ -92,4 +92,21 @@ describe('local images', () => {
     expect(result.published.map((a) => a.slug)).toEqual(['harbour']);
     expect((await feed()).items[0]?.image).toBe('https://news.example.org/images/missing.jpg');
   });
+
+  it('reports a missing image at every article that shows it, each at its own line, lone CR line ends too', async () => {
+    await writeFile(join(content, 'harbour.md'), story('Text.\n\n![a map](/images/map.png)'));
+    await writeFile(join(content, 'ferry.md'), story('Text.\n\nMore.\n\n![the map](/images/map.png)').replaceAll('Harbour reopens', 'Ferry').replaceAll('\n', '\r'));
+    const result = await buildSite({ contentDir: content, outDir: out }, new Date('2026-11-21T00:00:00Z'));
+    expect(result.problems.map((p) => `${p.path}:${p.line}`).sort()).toEqual(['ferry.md:9', 'harbour.md:7']);
+  });
+
+  it('reports an SVG it does not publish at each article that shows it, which would show a broken image', async () => {
+    await writeFile(join(content, 'images', 'chart.svg'), '<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"></svg>');
+    await writeFile(join(content, 'harbour.md'), story('Text.', 'image: /images/chart.svg\n'));
+    const result = await buildSite({ contentDir: content, outDir: out }, new Date('2026-11-21T00:00:00Z'));
+    expect(result.problems.map((p) => `${p.path}:${p.line ?? ''}: ${p.message}`)).toEqual([
+      'harbour.md:4: the image https://news.example.org/images/chart.svg is not published (see the problem of images/chart.svg): readers will see a broken image',
+      expect.stringMatching(/^images\/chart\.svg:1: the SVG image has an event attribute onload=/),
+    ]);
+  });
 });
