@@ -273,7 +273,8 @@ export function parseMarkdownArticle(source: string, path: string, options: Pars
   }
   const html = renderMarkdownBody(tokens, options.baseUrl);
   const firstParagraph = firstInlineText(tokens, 'paragraph_open');
-  const title = (data.title && titleText(data.title)) || deriveTitle(firstInlineText(tokens, 'heading_open') ?? firstParagraph ?? '');
+  // A heading a reader cannot see (only zero-width characters) gives way to the paragraph.
+  const title = (data.title && titleText(data.title)) || deriveTitle(firstInlineText(tokens, 'heading_open') ?? '') || deriveTitle(firstParagraph ?? '');
   if (title === '') {
     return failure(path, 1, 'no title in the front matter and no heading or paragraph to take one from', HINTS.title);
   }

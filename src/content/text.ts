@@ -124,8 +124,11 @@ export function cleanBlock(text: string): string {
 
 /** An editor's title on one line (front matter may fold it over several), cut to GIVEN_TITLE_MAX; '' when a reader would see nothing of it. */
 export function titleText(text: string): string {
-  const title = shorten(cleanLine(text), GIVEN_TITLE_MAX);
-  // Only zero-width and other format characters is no headline a reader can see: as good as none.
+  return seen(shorten(cleanLine(text), GIVEN_TITLE_MAX));
+}
+
+/** `title`, or '' when it is only zero-width and other format, space or control characters: no headline a reader can see, as good as none. */
+function seen(title: string): string {
   return /[^\p{Cf}\p{Z}\p{Cc}]/u.test(title) ? title : '';
 }
 
@@ -186,8 +189,8 @@ export function deriveSummary(text: string): string {
   return shorten(collapseSpace(text), SUMMARY_MAX);
 }
 
-/** A title from running text: its first sentence without the final full stop, cut to TITLE_MAX. */
+/** A title from running text: its first sentence without the final full stop, cut to TITLE_MAX; '' when a reader would see nothing of it. */
 export function deriveTitle(text: string): string {
   const [first] = sentences().segment(collapseSpace(text));
-  return shorten((first?.segment ?? '').trim().replace(/[.。]$/, ''), TITLE_MAX);
+  return seen(shorten((first?.segment ?? '').trim().replace(/[.。]$/, ''), TITLE_MAX));
 }

@@ -365,6 +365,11 @@ describe('parseMarkdownArticle problems', () => {
     expect(problem('---\ntitle: "\u200b"\ndate: 2026-11-22\n---\n')).toContain('no title in the front matter');
   });
 
+  it('takes no headline a reader cannot see from the body: an invisible heading gives way to the paragraph', () => {
+    expect(parsed('---\ndate: 2026-11-22\n---\n# \u200b\n\nHarbour reopens. At last.\n').title).toBe('Harbour reopens');
+    expect(problem('---\ntitle: "\u200b\u200b"\ndate: 2026-11-22\n---\n\u200b\n')).toContain('no title in the front matter and no heading or paragraph');
+  });
+
   it('keys a section pasted with a zero-width space or a bidi override as the one it looks like, keeping ZWNJ', () => {
     const key = (value: string): string => sectionSlug(parsed(`---\ntitle: T\ndate: 2026-11-22\nsection: "${value}"\n---\nBody.\n`).section ?? '');
     expect(key('Wor\u200bld')).toBe('world');

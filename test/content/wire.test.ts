@@ -270,6 +270,10 @@ describe('parseWireText problems', () => {
     );
   });
 
+  it('takes a title line and a body of zero-width characters for none', () => {
+    expect(problem(parseWireText('date 2022-10-19 WORLD\n\u200b\n\n\u200b\n', 'a.txt', options))).toContain('a.txt:1: no title');
+  });
+
   it('reports an empty or blank file', () => {
     expect(problem(parseWireText(' \n\n', 'a.txt', options))).toBe('a.txt: the file is empty — write the article in it, or delete the file');
   });
