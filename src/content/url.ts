@@ -2,10 +2,11 @@
 
 /**
  * A URL as RFC 3986 allows it: what the WHATWG parser leaves as it is but URIs may not hold (`|`, `^`, a backtick,
- * braces, and in a query `"`, `<`, `>`, `\`, a space) percent-encoded, as strict feed readers and validators require.
+ * braces, and in a query `"`, `<`, `>`, `\`, a space, and a `%` that starts no escape, as in `100%.png`)
+ * percent-encoded, as strict feed readers and validators require.
  */
 export function strictHref(url: URL): string {
-  return url.href.replace(/[|^`{}"<>\\ ]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return url.href.replace(/[|^`{}"<>\\ ]|%(?![0-9A-Fa-f]{2})/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
 /** Whether `value` starts with a URL scheme (`https:`, `mailto:`, `javascript:`). */

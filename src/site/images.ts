@@ -134,7 +134,10 @@ export async function readImageFacts(contentDir: string, articles: readonly Arti
       const written = url.slice(imagesUrl.length);
       const [message, hint] = info?.isFile()
         ? [`the image ${url} is not published (see the problem of ${published}): readers will see a broken image`, `make ${published} safe, or show another image`]
-        : [`the image ${url} is not a file in ${imagesDir}/ of the content folder: readers will see a broken image`, `add ${imagesDir}/${relativePath || '…'} to the content folder, or correct the image path`];
+        : [
+            `the image ${url} is not a file in ${imagesDir}/ of the content folder: readers will see a broken image`,
+            `add ${imagesDir}/${relativePath || '…'} to the content folder, or correct the image path${/[?#]/.test(written) ? ' (a "?" or "#" ends the path of a URL: write %3F or %23 for one in a file name)' : ''}`,
+          ];
       return Promise.all(
         shown.map(async (article) => {
           const line = await lineNaming(join(contentDir, article.sourcePath), written, relativePath || written, baseUrl);

@@ -121,6 +121,8 @@ describe('feed@6 defects kept out of the output', () => {
     expect(absoluteUrl('//cdn.example.org/a.png', base)).toBe('https://cdn.example.org/a.png');
     expect(absoluteUrl('https://[bad', base)).toBeNull();
     expect(absoluteUrl('javascript:alert(1)', base)).toBeNull();
+    // A "%" that starts no escape is no URI character: escaped itself; a real escape stays as it is.
+    expect(absoluteUrl('/images/100%.png?q=50%&x=%41', base)).toBe(`${base}/images/100%25.png?q=50%25&x=%41`);
     const image = (url: string) => ({ url, alt: '', caption: null, credit: null });
     const feeds = render(
       makeArticle({ slug: 'rel', image: image('photos/a b.jpg') }),

@@ -100,6 +100,17 @@ describe('local images', () => {
     expect(result.problems.map((p) => `${p.path}:${p.line}`).sort()).toEqual(['ferry.md:9', 'harbour.md:7']);
   });
 
+  it('finds an image whose name has a "%", and says how to write a "#" or "?" in one', async () => {
+    await writeFile(join(content, 'images', '100%.png'), png);
+    await writeFile(join(content, 'images', 'a#b.png'), png);
+    await writeFile(join(content, 'harbour.md'), story('Text.\n\n![a chart](/images/a#b.png)', 'image: /images/100%.png\n'));
+    const result = await buildSite({ contentDir: content, outDir: out }, new Date('2026-11-21T00:00:00Z'));
+    expect((await feed()).items[0]?.image).toBe('https://news.example.org/images/100%25.png');
+    expect(result.problems.map((p) => `${p.path}:${p.line ?? ''}: ${p.hint ?? ''}`)).toEqual([
+      'harbour.md:8: add images/a to the content folder, or correct the image path (a "?" or "#" ends the path of a URL: write %3F or %23 for one in a file name)',
+    ]);
+  });
+
   it('reports an SVG it does not publish at each article that shows it, which would show a broken image', async () => {
     await writeFile(join(content, 'images', 'chart.svg'), '<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"></svg>');
     await writeFile(join(content, 'harbour.md'), story('Text.', 'image: /images/chart.svg\n'));
