@@ -491,7 +491,9 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
     return notice(c, 404, words('server.notFound.title'), [words('server.notFound')], { href: '/', label: words('server.goTo', { site: config.title }) });
   });
   app.onError((error, c) => {
-    logger?.error({ err: error, path: c.req.path }, 'request failed');
+    // A client that hangs up while its body is read is no fault here: a line without a stack, and no one to answer.
+    if ((error as NodeJS.ErrnoException).code === 'ECONNRESET') logger?.info({ path: c.req.path }, 'the client went away before its request was read');
+    else logger?.error({ err: error, path: c.req.path }, 'request failed');
     return notice(c, 500, words('server.error.title'), [words('server.error')]);
   });
   return app;

@@ -2,7 +2,9 @@
 import { once } from 'node:events';
 import { request, type IncomingMessage } from 'node:http';
 import { connect } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { PassThrough } from 'node:stream';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createLogger } from '../../src/log.js';
 import { createToken } from '../../src/subscribers/tokens.js';
 import { secret, startHarness, type Harness } from './harness.js';
 
@@ -102,6 +104,22 @@ describe('slow clients', () => {
     const h = await harness({ timeouts: { headersMs: 300, requestMs: 600, checkEveryMs: 50 } });
     const answer = await rawExchange(h.url, 'GET /index.html HTTP/1.1\r\nHost: news.example.org\r\nX-Slow: ');
     expect(answer).toMatch(/^HTTP\/1\.1 408/);
+  });
+
+  it('logs a client that hangs up mid-body as gone, without a stack or an error, and serves on', async () => {
+    const log = new PassThrough();
+    const lines: { level: number; msg: string; err?: unknown }[] = [];
+    log.on('data', (chunk: Buffer) => lines.push(...chunk.toString().trim().split('\n').map((line) => JSON.parse(line) as { level: number; msg: string })));
+    const h = await harness({ logger: createLogger(log) });
+    const { port } = new URL(h.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    await once(socket, 'connect');
+    socket.write('POST /subscribe HTTP/1.1\r\nHost: news.example.org\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nemail=');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    socket.destroy();
+    await vi.waitFor(() => expect(lines.map((line) => line.msg)).toContain('the client went away before its request was read'));
+    expect(lines.filter((line) => line.level >= 50 || line.err !== undefined)).toEqual([]);
+    expect((await fetch(`${h.url}/healthz`)).status).toBe(200);
   });
 
   it('answers 408 and closes a connection whose body never finishes', async () => {
