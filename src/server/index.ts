@@ -44,6 +44,8 @@ export async function startServer(deps: AppDeps & { port: number; hostname?: str
   // Keep the standard Request/Response globals: the daemon shares this process with other code.
   const server = createAdaptorServer({
     fetch: app.fetch,
+    // The host of an HTTP/1.0 request, which need not name one (Node refuses an HTTP/1.1 request without Host itself).
+    hostname: 'localhost',
     overrideGlobalObjects: false,
     serverOptions: {
       headersTimeout: timeouts.headersMs,
