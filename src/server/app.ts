@@ -1,6 +1,7 @@
 // The public HTTP face: the built site, subscribe (double opt-in), confirm, unsubscribe (RFC 8058) and /healthz.
 import type { ServerResponse } from 'node:http';
 import { getConnInfo } from '@hono/node-server/conninfo';
+import type { HttpBindings } from '@hono/node-server';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { compress } from 'hono/compress';
 import { secureHeaders } from 'hono/secure-headers';
@@ -293,6 +294,12 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
   const app = new Hono();
   // Outermost, so it runs last and only fills in what a route's own headers left out.
   app.use('*', baseSecurity);
+  // Two Host fields leave the request's host to whichever a proxy or cache reads: RFC 9112 §3.2 asks for a 400.
+  app.use('*', async (c, next) => {
+    const hosts = (c.env as Partial<HttpBindings> | undefined)?.incoming?.rawHeaders.filter((name, i) => i % 2 === 0 && name.toLowerCase() === 'host').length ?? 0;
+    if (hosts > 1) return c.text('Bad Request: more than one Host field', 400);
+    return next();
+  });
   // The dynamic pages are compressed here; the files of --out compress themselves, keeping strong ETags.
   for (const path of ['/subscribe', '/subscribe/', '/confirm', '/unsubscribe']) app.use(path, pageSecurity, ...compressed());
 

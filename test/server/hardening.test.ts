@@ -133,6 +133,17 @@ describe('slow clients', () => {
     expect(Buffer.concat(chunks).toString()).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*<rss/);
   });
 
+  it('answers 400 to a request with two Host fields', async () => {
+    const h = await harness();
+    const { port } = new URL(h.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    await once(socket, 'connect');
+    socket.write('GET /feed.xml HTTP/1.1\r\nHost: a.example\r\nHost: b.example\r\nConnection: close\r\n\r\n');
+    const chunks: Buffer[] = [];
+    for await (const chunk of socket) chunks.push(chunk as Buffer);
+    expect(Buffer.concat(chunks).toString()).toMatch(/^HTTP\/1\.1 400 /);
+  });
+
   it('answers 408 and closes a connection whose body never finishes', async () => {
     const h = await harness({ timeouts: { headersMs: 300, requestMs: 600, checkEveryMs: 50 } });
     const answer = await rawExchange(
