@@ -6,7 +6,7 @@ import { isLanguageTag } from '../i18n/tags.js';
 import { HEADINGS } from './html.js';
 import { absoluteUrl, hasScheme } from './url.js';
 
-// A strict allow-list: structure and inline emphasis only; links and images with http(s)/mailto or
+// A strict allow-list: structure and inline emphasis only; links with http(s)/mailto/tel, images with http(s), or
 // relative URLs. Everything else (script, style, iframe, on* attributes, javascript: URLs) is dropped.
 const ALLOWED: sanitizeHtml.IOptions = {
   allowedTags: [
@@ -29,6 +29,8 @@ const ALLOWED: sanitizeHtml.IOptions = {
     td: ['colspan', 'rowspan', 'headers', 'id', 'lang', 'dir'],
   },
   allowedSchemes: ['http', 'https', 'mailto'],
+  // A link may call a number too (a hotline, a newsroom's tip line): `tel:` dials, it loads nothing.
+  allowedSchemesByTag: { a: ['http', 'https', 'mailto', 'tel'] },
   allowedSchemesAppliedToAttributes: ['href', 'src'],
   allowProtocolRelative: false,
 };

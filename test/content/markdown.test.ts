@@ -177,6 +177,11 @@ describe('parseMarkdownArticle', () => {
     expect(text).toContain('Safe text before.');
   });
 
+  it('keeps a link that calls a number, in Markdown or raw HTML, but no image from one', () => {
+    const { html } = parsed('---\ntitle: T\ndate: 2026-11-22\n---\nCall [the hotline](tel:+441234567) or <a href="tel:+33 1 23">Paris</a>. <img src="tel:+1" alt="x">\n');
+    expect(html).toBe('<p>Call <a href="tel:+441234567">the hotline</a> or <a href="tel:+33 1 23">Paris</a>. <img alt="x" /></p>\n');
+  });
+
   it('keeps what a screen reader reads a body by: the language and direction of a quote, and how a table\'s headers tie to its cells', () => {
     const { html } = parsed(
       [
