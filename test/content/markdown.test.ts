@@ -418,9 +418,18 @@ describe('parseMarkdownArticle problems', () => {
       '2026/story.md:4: front matter "draft": expected true or false — write draft: true or draft: false, without quotes',
     );
     expect(problem('---\ntitle: T\ndate: 2026-11-22\ntags:\n  - ok\n  - 7\n---\n')).toBe(
-      '2026/story.md:6: front matter "tags.1": expected text — write tags: [news, politics]',
+      '2026/story.md:6: front matter "tags.1": expected text — put the value in quotes: unquoted, YAML reads it as a number, not text',
     );
     expect(problem('---\ntitle: [a]\ndate: 2026-11-22\n---\n')).toBe('2026/story.md:2: front matter "title": expected text — write title: The headline');
+  });
+
+  it('says to quote a value YAML reads as a number or true/false where text goes', () => {
+    expect(problem('---\ntitle: 2024\ndate: 2026-11-22\n---\n')).toBe(
+      '2026/story.md:2: front matter "title": expected text — put the value in quotes: unquoted, YAML reads it as a number, not text',
+    );
+    expect(problem('---\ntitle: T\ndate: 2026-11-22\nauthor: true\n---\n')).toBe(
+      '2026/story.md:4: front matter "author": expected text — put the value in quotes: unquoted, YAML reads it as true or false, not text',
+    );
   });
 
   it('reports the first problem in file order', () => {
