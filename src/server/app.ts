@@ -467,7 +467,7 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
     return notice(c, 200, words('server.unsubscribe.done.title'), [words('server.unsubscribe.done', { email: subscriber.email, site: config.title })], subscribeAgain);
   });
 
-  mountPreferences(app, { store, config, secret, now, choices, page, notice, readBody, security: [pageSecurity, ...compressed()], ...(logger ? { logger } : {}) });
+  mountPreferences(app, { store, config, secret, now, choices, page, notice, sameOrigin, readBody, security: [pageSecurity, ...compressed()], ...(logger ? { logger } : {}) });
   if (deps.webhooks) app.route('/webhooks', createWebhooks({ ...deps.webhooks, logger, now }));
   if (deps.adminToken) {
     app.route('/admin', createAdminApp({ token: deps.adminToken, store, config, now, clientOf, readBody, logger }));

@@ -21,6 +21,8 @@ export interface PreferencesDeps {
   choices: () => Promise<KnownChoices>;
   page: <P extends PageName>(c: Context, status: Status, name: P, title: string, view: PageViews[P]) => Response;
   notice: (c: Context, status: Status, heading: string, paragraphs: string[], link?: PageViews['notice']['link']) => Response;
+  /** Refuses a form posted from another site (see isCrossOrigin in app.ts): the sign-up and confirm forms' check. */
+  sameOrigin: MiddlewareHandler;
   /** Reads the body (chunked or not, capped) before the form is parsed. */
   readBody: MiddlewareHandler;
   /** Headers and compression of the other dynamic pages. */
@@ -72,7 +74,7 @@ export function mountPreferences(app: Hono, deps: PreferencesDeps): void {
     return form(c, 200, reader, choiceBoxes(await deps.choices(), reader.subscriber), null);
   });
 
-  app.post('/preferences', deps.readBody, async (c) => {
+  app.post('/preferences', deps.sameOrigin, deps.readBody, async (c) => {
     const reader = await readerOf(c);
     if (!reader) return badLink(c);
     // A body in another form (JSON, text, none) would read as nothing ticked, which unsubscribes: refused instead.

@@ -125,6 +125,12 @@ describe('POST /preferences', () => {
     expect(await store.getSubscriber(reader.id)).toMatchObject({ status: 'unsubscribed', sections: ['local'], editions: ['daily'] });
   });
 
+  it('refuses choices posted from another site, as the sign-up form does, saving nothing', async () => {
+    const response = await fetch(link(), { method: 'POST', body: new URLSearchParams([['sections', 'local']]), headers: { Origin: 'https://evil.example' } });
+    expect(response.status).toBe(403);
+    expect((await store.getSubscriber(reader.id))?.sections).toEqual(['world']);
+  });
+
   it('keeps every section ticked as all sections, new ones included', async () => {
     await post(link(), [['editions', 'weekly'], ['sections', 'world'], ['sections', 'local'], ['sections', 'business']]);
     expect((await store.getSubscriber(reader.id))?.sections).toEqual([]);
