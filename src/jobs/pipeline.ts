@@ -19,17 +19,24 @@ export interface PipelineDeps {
   settings: DeliverySettings;
   /** Where a send shows its progress: a bar on a terminal, else log lines through the run's logger. */
   progressStream: NodeJS.WritableStream & { isTTY?: boolean };
+  /** The config warnings (site.json's, the catalogues') logged already, as `formatProblem` words them: the daemon's at start. */
+  heard?: Set<string>;
 }
 
 /**
  * A build's content problems (files left out), section label warnings and its other warnings (a damaged manifest,
- * readers of editions site.json no longer names); the catalogues' are logged once, at start.
+ * readers of editions site.json no longer names). Config warnings (site.json's, the catalogues') are logged once each
+ * (`heard`): every scheduled build reads them again, and a key written twice since the last one is new.
  */
-function logProblems(logger: Logger, build: Pick<BuildResult, 'problems' | 'sectionWarnings' | 'warnings' | 'config'> | null): void {
+function logProblems(logger: Logger, build: Pick<BuildResult, 'problems' | 'sectionWarnings' | 'warnings' | 'config'> | null, heard: Set<string>): void {
   for (const problem of build?.problems ?? []) logger.warn({ problem: formatProblem(problem) }, 'content file left out');
   for (const warning of build?.sectionWarnings ?? []) logger.warn({ problem: formatProblem(warning) }, 'section labels');
   for (const warning of build?.warnings ?? []) {
-    if (!build?.config.warnings.includes(warning)) logger.warn({ problem: formatProblem(warning) }, 'build');
+    const text = formatProblem(warning);
+    const fromConfig = build?.config.warnings.includes(warning) === true;
+    if (fromConfig && heard.has(text)) continue;
+    if (fromConfig) heard.add(text);
+    logger.warn({ problem: text }, 'build');
   }
 }
 
@@ -46,10 +53,11 @@ async function withProgress<T>(deps: PipelineDeps, logger: Logger, signal: Abort
 /** `publish` (build, digest if anything is new, deliver) and `build` as scheduler jobs. */
 export function pipelineJobs(deps: PipelineDeps): SchedulerJobs {
   const { store, options } = deps;
+  const heard = deps.heard ?? new Set<string>();
   return {
     async publish({ signal, logger }, edition) {
       const report = await withProgress(deps, logger, signal, (hooks) => publishWith(store, options, new Date(), { ...hooks, editions: [edition] }));
-      logProblems(logger, report.build);
+      logProblems(logger, report.build, heard);
       for (const warning of report.warnings) logger.warn({ problem: formatProblem(warning) }, 'sending');
       // The counts are what `publish --json` prints.
       const counts = runJson(report);
@@ -57,7 +65,7 @@ export function pipelineJobs(deps: PipelineDeps): SchedulerJobs {
     },
     async build({ signal, logger }) {
       const result = await buildSite(options, new Date(), { signal, onWait: (notice) => logger.info(notice) });
-      logProblems(logger, result);
+      logProblems(logger, result, heard);
       return { counts: buildCounts(result) };
     },
     ...(cooperative(options)

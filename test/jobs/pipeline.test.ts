@@ -65,3 +65,21 @@ it('logs a damaged manifest at the scheduled build that finds it, and not the ca
   const logged = lines.map((line) => JSON.parse(line) as { msg: string; problem?: string }).filter((entry) => entry.msg === 'build');
   expect(logged).toEqual([expect.objectContaining({ problem: expect.stringMatching(/\.gazette-manifest\.json: the last build's record of this folder cannot be read/) })]);
 });
+
+it('logs a key site.json writes twice once, at the first scheduled build after it was written', async () => {
+  const options = resolveOptions({ content: join(dir, 'content'), out: join(dir, 'public'), db: join(dir, 'gazette.db') }, {});
+  const stream = new PassThrough();
+  const lines: string[] = [];
+  stream.on('data', (chunk: Buffer) => lines.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
+  const site = { title: 'Desk', baseUrl: 'https://news.example.org', author: { name: 'Desk' }, newsletter: { from: 'Desk <desk@example.org>', postalAddress: '1 Test Street' } };
+  const written = (text: string): string => join(dir, 'content', 'site.json') + text;
+  const jobs = pipelineJobs({ store, options, settings: defaultDeliverySettings, progressStream: stream });
+  const build = (run: number): Promise<unknown> =>
+    jobs.build({ signal: new AbortController().signal, runId: `run-${run}`, logger: createLogger(stream), slot: new Date(), reason: 'scheduled' });
+  await build(0);
+  await writeFile(join(dir, 'content', 'site.json'), JSON.stringify(site, null, 2).replace('{\n', '{\n  "title": "Old",\n'));
+  await build(1);
+  await build(2);
+  const logged = lines.map((line) => JSON.parse(line) as { msg: string; problem?: string }).filter((entry) => entry.msg === 'build').map((entry) => entry.problem);
+  expect(logged).toEqual([written(':2: "title" is written twice, here and on line 3: only the one on line 3 counts — keep the one you mean and remove the others')]);
+});

@@ -93,8 +93,9 @@ export default defineCommand({
     // An invalid schedule or time zone fails here, before anything starts (InputError, exit 2).
     const config = await loadSiteConfig(options.contentDir);
     const logger = createLogger(io.stderr);
-    // Once at start: the scheduled builds read the same catalogues.
-    for (const warning of config.warnings) logger.warn({ problem: formatProblem(warning) }, 'site config');
+    // At start, not only at the first scheduled build, which may be hours away; the builds log only those new since (heard).
+    const heard = new Set(config.warnings.map(formatProblem));
+    for (const warning of heard) logger.warn({ problem: warning }, 'site config');
     const store = await openStore(options);
     // Every run takes the lease or claims rows by this machine's clock: a skewed one is refused before anything starts.
     await checkClock(store, leaseTtlMs).catch(async (error: unknown) => {
@@ -133,7 +134,7 @@ export default defineCommand({
         store,
         logger,
         leaseTtlMs,
-        jobs: pipelineJobs({ store, options, settings, progressStream: io.stderr }),
+        jobs: pipelineJobs({ store, options, settings, progressStream: io.stderr, heard }),
       });
       const unbuilt = missingSiteWarning(options.outDir, ' (each scheduled run of the daemon builds first)');
       if (unbuilt) logger.warn({ problem: formatProblem(unbuilt) }, 'site');
