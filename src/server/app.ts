@@ -177,6 +177,11 @@ function isCrossOrigin(c: Context, siteOrigin: string): boolean {
   return origin !== undefined && origin !== siteOrigin && origin !== new URL(c.req.url).origin;
 }
 
+/** The Node request under a Hono one, when it came over HTTP (tests may call the app without one). */
+function incomingOf(c: Context): HttpBindings['incoming'] | undefined {
+  return (c.env as Partial<HttpBindings> | undefined)?.incoming;
+}
+
 function isJson(c: Context): boolean {
   return /^application\/(?:[\w.+-]+\+)?json\b/i.test(c.req.header('content-type') ?? '');
 }
@@ -296,7 +301,7 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
   app.use('*', baseSecurity);
   // Two Host fields leave the request's host to whichever a proxy or cache reads: RFC 9112 §3.2 asks for a 400.
   app.use('*', async (c, next) => {
-    const hosts = (c.env as Partial<HttpBindings> | undefined)?.incoming?.rawHeaders.filter((name, i) => i % 2 === 0 && name.toLowerCase() === 'host').length ?? 0;
+    const hosts = incomingOf(c)?.rawHeaders.filter((name, i) => i % 2 === 0 && name.toLowerCase() === 'host').length ?? 0;
     if (hosts > 1) return c.text('Bad Request: more than one Host field', 400);
     return next();
   });
@@ -498,8 +503,9 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
     return notice(c, 404, words('server.notFound.title'), [words('server.notFound')], { href: '/', label: words('server.goTo', { site: config.title }) });
   });
   app.onError((error, c) => {
-    // A client that hangs up while its body is read is no fault here: a line without a stack, and no one to answer.
-    if ((error as NodeJS.ErrnoException).code === 'ECONNRESET') logger?.info({ path: c.req.path }, 'the client went away before its request was read');
+    // A client that hangs up while its body is read is no fault here: a line without a stack, and no one to answer. (A
+    // database connection reset has the same code, once the request is whole: that one is an error.)
+    if ((error as NodeJS.ErrnoException).code === 'ECONNRESET' && incomingOf(c)?.complete === false) logger?.info({ path: c.req.path }, 'the client went away before its request was read');
     else logger?.error({ err: error, path: c.req.path }, 'request failed');
     return notice(c, 500, words('server.error.title'), [words('server.error')]);
   });

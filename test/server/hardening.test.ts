@@ -122,6 +122,20 @@ describe('slow clients', () => {
     expect((await fetch(`${h.url}/healthz`)).status).toBe(200);
   });
 
+  it('logs a connection reset of the database, once the request is whole, as the error it is', async () => {
+    const log = new PassThrough();
+    const lines: { level: number; msg: string }[] = [];
+    log.on('data', (chunk: Buffer) => lines.push(...chunk.toString().trim().split('\n').map((line) => JSON.parse(line) as { level: number; msg: string })));
+    const reset = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+    const h = await harness({
+      logger: createLogger(log),
+      wrapStore: (store) => Object.assign(Object.create(store) as typeof store, { findSubscriberByPublicId: () => Promise.reject(reset) }),
+    });
+    const res = await fetch(`${h.url}/preferences?token=${encodeURIComponent(createToken(secret, '0123456789abcdef0123456789abcdef', 'preferences'))}`);
+    expect(res.status).toBe(500);
+    expect(lines).toContainEqual(expect.objectContaining({ level: 50, msg: 'request failed' }));
+  });
+
   it('serves an HTTP/1.0 request, which need not name its host', async () => {
     const h = await harness();
     const { port } = new URL(h.url);

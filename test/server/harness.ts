@@ -54,6 +54,8 @@ export async function startHarness(
     now?: () => Date;
     logger?: Logger;
     language?: string;
+    /** The store the server is given, made of the harness's own (a fault put in one method). */
+    wrapStore?: (store: Store) => Store;
   } = {},
 ): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'gazette-server-'));
@@ -82,7 +84,7 @@ export async function startHarness(
   const transport = createTransport({ smtpUrl: sink.url, outboxDir: join(dir, 'outbox'), dkim: null });
   const background = new BackgroundTasks();
   const server = await startServer({
-    store,
+    store: options.wrapStore ? options.wrapStore(store) : store,
     config,
     options: { outDir, secret },
     transport,
