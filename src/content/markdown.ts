@@ -192,9 +192,10 @@ function readFrontMatter(
   });
   const first = located.reduce((a, b) => (b.line < a.line ? b : a));
   const name = String(first.key[0]);
-  // `title: 2024` or `author: no` is text to the desk and a number or a yes/no to YAML: the fix is quotes.
+  // `title: 2024` or `author: true` is text to the desk and a number or a boolean to YAML: the fix is quotes (not for a
+  // date or a language tag, which quotes do not make right).
   const found: unknown = first.key.reduce<unknown>((at, key) => (at !== null && typeof at === 'object' ? (at as Record<PropertyKey, unknown>)[key] : undefined), value);
-  const unquoted = (typeof found === 'number' || typeof found === 'boolean') && /^expected (?:text|a date|a URL|a language tag)/.test(first.message);
+  const unquoted = (typeof found === 'number' || typeof found === 'boolean') && /^expected (?:text|a URL)/.test(first.message);
   const hint = unquoted
     ? `put the value in quotes: unquoted, YAML reads it as ${typeof found === 'number' ? 'a number' : 'true or false'}, not text`
     : Object.hasOwn(HINTS, name) ? HINTS[name as keyof typeof HINTS] : KNOWN_KEYS;

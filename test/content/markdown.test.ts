@@ -430,6 +430,10 @@ describe('parseMarkdownArticle problems', () => {
     expect(problem('---\ntitle: T\ndate: 2026-11-22\nauthor: true\n---\n')).toBe(
       '2026/story.md:4: front matter "author": expected text — put the value in quotes: unquoted, YAML reads it as true or false, not text',
     );
+    // Quotes would not make a date of 2024: the date's own hint stays.
+    expect(problem('---\ntitle: T\ndate: 2024\n---\n')).toBe(
+      '2026/story.md:3: front matter "date": expected a date — write date: YYYY-MM-DD, or YYYY-MM-DDTHH:MM with an optional offset such as +02:00',
+    );
   });
 
   it('reports the first problem in file order', () => {
