@@ -25,7 +25,10 @@ export interface RepeatedKey {
   lines: number[];
 }
 
-/** The keys written more than once in one object of a YAML (or JSON) text, nested objects and lists looked into. */
+/**
+ * The keys written more than once in one object of a YAML (or JSON) text, nested objects and lists looked into: of a
+ * key written twice, only the last value, the one JSON.parse keeps.
+ */
 export function repeatedKeys(text: string): RepeatedKey[] {
   const { isMap, isNode, isScalar, isSeq } = yamlLibrary();
   const { document, counter } = parseLines(text);
@@ -33,14 +36,18 @@ export function repeatedKeys(text: string): RepeatedKey[] {
   const walk = (node: unknown, keys: PropertyKey[]): void => {
     if (isSeq(node)) node.items.forEach((item, i) => walk(item, [...keys, i]));
     if (!isMap(node)) return;
-    const lines = new Map<unknown, number[]>();
+    const written = new Map<unknown, { lines: number[]; last: unknown }>();
     for (const pair of node.items) {
       const key = isScalar(pair.key) ? pair.key.value : pair.key;
+      const entry = written.get(key) ?? { lines: [], last: undefined };
       const offset = isNode(pair.key) ? pair.key.range?.[0] : undefined;
-      if (offset !== undefined) lines.set(key, [...(lines.get(key) ?? []), counter.linePos(offset).line]);
-      walk(pair.value, [...keys, key as PropertyKey]);
+      if (offset !== undefined) entry.lines.push(counter.linePos(offset).line);
+      written.set(key, { ...entry, last: pair.value });
     }
-    for (const [key, at] of lines) if (at.length > 1) repeated.push({ keys: [...keys, key as PropertyKey], lines: at });
+    for (const [key, { lines, last }] of written) {
+      if (lines.length > 1) repeated.push({ keys: [...keys, key as PropertyKey], lines });
+      walk(last, [...keys, key as PropertyKey]);
+    }
   };
   walk(document.contents, []);
   return repeated.sort((a, b) => (a.lines[0] ?? 0) - (b.lines[0] ?? 0));

@@ -165,13 +165,27 @@ export function parseSiteConfig(data: unknown, path = 'site.json', catalogues: C
 function repeatedKeyWarning(path: string, { keys, lines }: RepeatedKey): Problem {
   const [first, ...later] = lines;
   const last = later.at(-1);
+  const times = lines.length === 2 ? 'twice' : `${lines.length} times`;
   const elsewhere = later.length === 1 ? `line ${last}` : `lines ${later.slice(0, -1).join(', ')} and ${last}`;
+  const where = later.every((line) => line === first) ? `${times} on this line: only the last one counts` : `${times}, here and on ${elsewhere}: only the one on line ${last} counts`;
   return {
     path,
     ...(first === undefined ? {} : { line: first }),
-    message: `${quoteValue(keyPath(keys), 60)} is written ${lines.length === 2 ? 'twice' : `${lines.length} times`}, here and on ${elsewhere}: only the one on line ${last} counts`,
+    message: `${quoteValue(keyPath(keys), 60)} is written ${where}`,
     hint: 'keep the one you mean and remove the others',
   };
+}
+
+/** How many keys the objects of a JSON text write, a key written twice counted twice (in JSON a string before a colon is a key). */
+function writtenKeys(text: string): number {
+  return text.match(/"(?:[^"\\]|\\.)*"\s*:/g)?.length ?? 0;
+}
+
+/** How many keys the objects of a parsed JSON value hold: JSON.parse keeps one of a key written twice. */
+function heldKeys(value: unknown): number {
+  if (Array.isArray(value)) return value.reduce((count: number, item) => count + heldKeys(item), 0);
+  if (value === null || typeof value !== 'object') return 0;
+  return Object.values(value).reduce((count: number, item) => count + 1 + heldKeys(item), 0);
 }
 
 /** Parses the text of site.json; a syntax error names its line. */
@@ -191,7 +205,8 @@ export function parseSiteConfigText(text: string, path = 'site.json', catalogues
     );
   }
   const config = parseSiteConfig(data, path, catalogues, () => locateKeys(text));
-  const repeated = repeatedKeys(text).map((key) => repeatedKeyWarning(path, key));
+  // The YAML reader only for a text that writes more keys than its value holds: most configs have no key twice.
+  const repeated = writtenKeys(text) > heldKeys(data) ? repeatedKeys(text).map((key) => repeatedKeyWarning(path, key)) : [];
   return repeated.length === 0 ? config : { ...config, warnings: [...repeated, ...config.warnings] };
 }
 

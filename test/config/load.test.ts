@@ -160,8 +160,11 @@ describe('parseSiteConfig', () => {
     expect([config.title, config.author.name]).toEqual(['Latest News', 'The desk']);
     expect(config.warnings).toEqual([
       { path: 'site.json', line: 2, message: '"title" is written 3 times, here and on lines 6 and 8: only the one on line 8 counts', hint: 'keep the one you mean and remove the others' },
-      { path: 'site.json', line: 4, message: '"author.name" is written twice, here and on line 4: only the one on line 4 counts', hint: 'keep the one you mean and remove the others' },
+      { path: 'site.json', line: 4, message: '"author.name" is written twice on this line: only the last one counts', hint: 'keep the one you mean and remove the others' },
     ]);
+    // Inside a value JSON.parse drops (the first "feeds"), nothing is reported: only the kept one counts.
+    const dropped = JSON.stringify(minimal).replace('{', '{"feeds":{"limit":5,"limit":6},"feeds":{"limit":7},');
+    expect(parseSiteConfigText(dropped).warnings.map((warning) => warning.message)).toEqual(['"feeds" is written twice on this line: only the last one counts']);
     expect(parseSiteConfigText(JSON.stringify(minimal)).warnings).toEqual([]);
   });
 
