@@ -114,11 +114,17 @@ function unescapeAttr(value: string): string {
  * that the articles show. An image that is not there, or not published (`refused`, output paths: see planImages), is a
  * problem of each article that shows it, at the line that names it (the article is still published).
  */
-export async function readImageFacts(contentDir: string, articles: readonly Article[], baseUrl: string, refused: ReadonlySet<string> = new Set()): Promise<ImageFacts> {
+export async function readImageFacts(contentDir: string, articles: readonly Article[], baseUrl: string, refused: ReadonlySet<string>): Promise<ImageFacts> {
   const imagesUrl = `${baseUrl}/${imagesDir}/`;
   // Each image once, with the articles that show it.
   const shownBy = new Map<string, Article[]>();
-  for (const article of articles) for (const url of localImageUrls(article, imagesUrl)) shownBy.set(url, [...(shownBy.get(url) ?? []), article]);
+  for (const article of articles) {
+    for (const url of localImageUrls(article, imagesUrl)) {
+      const shown = shownBy.get(url);
+      if (shown) shown.push(article);
+      else shownBy.set(url, [article]);
+    }
+  }
   const images = new Map<string, ImageFile>();
   const found = await mapLimit([...shownBy], 16, async ([url, shown]): Promise<Problem[]> => {
     let relativePath: string;
