@@ -4,7 +4,7 @@ import { request, type IncomingMessage } from 'node:http';
 import { connect } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createLogger } from '../../src/log.js';
+import { createLogger, type Logger } from '../../src/log.js';
 import { createToken } from '../../src/subscribers/tokens.js';
 import { secret, startHarness, type Harness } from './harness.js';
 
@@ -42,6 +42,14 @@ async function rawExchange(url: string, text: string): Promise<string> {
   socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
   await once(socket, 'close');
   return answer;
+}
+
+/** A logger whose lines are kept, parsed. */
+function keptLog(): { logger: Logger; lines: { level: number; msg: string; err?: unknown }[] } {
+  const log = new PassThrough();
+  const lines: { level: number; msg: string; err?: unknown }[] = [];
+  log.on('data', (chunk: Buffer) => lines.push(...chunk.toString().trim().split('\n').map((line) => JSON.parse(line) as { level: number; msg: string })));
+  return { logger: createLogger(log), lines };
 }
 
 const subscription = (email: string): RequestInit => ({ method: 'POST', body: new URLSearchParams({ email }), redirect: 'manual' });
@@ -107,10 +115,8 @@ describe('slow clients', () => {
   });
 
   it('logs a client that hangs up mid-body as gone, without a stack or an error, and serves on', async () => {
-    const log = new PassThrough();
-    const lines: { level: number; msg: string; err?: unknown }[] = [];
-    log.on('data', (chunk: Buffer) => lines.push(...chunk.toString().trim().split('\n').map((line) => JSON.parse(line) as { level: number; msg: string })));
-    const h = await harness({ logger: createLogger(log) });
+    const { logger, lines } = keptLog();
+    const h = await harness({ logger });
     const { port } = new URL(h.url);
     const socket = connect(Number(port), '127.0.0.1');
     await once(socket, 'connect');
@@ -123,12 +129,10 @@ describe('slow clients', () => {
   });
 
   it('logs a connection reset of the database, once the request is whole, as the error it is', async () => {
-    const log = new PassThrough();
-    const lines: { level: number; msg: string }[] = [];
-    log.on('data', (chunk: Buffer) => lines.push(...chunk.toString().trim().split('\n').map((line) => JSON.parse(line) as { level: number; msg: string })));
+    const { logger, lines } = keptLog();
     const reset = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
     const h = await harness({
-      logger: createLogger(log),
+      logger,
       wrapStore: (store) => Object.assign(Object.create(store) as typeof store, { findSubscriberByPublicId: () => Promise.reject(reset) }),
     });
     const res = await fetch(`${h.url}/preferences?token=${encodeURIComponent(createToken(secret, '0123456789abcdef0123456789abcdef', 'preferences'))}`);
@@ -138,24 +142,13 @@ describe('slow clients', () => {
 
   it('serves an HTTP/1.0 request, which need not name its host', async () => {
     const h = await harness();
-    const { port } = new URL(h.url);
-    const socket = connect(Number(port), '127.0.0.1');
-    await once(socket, 'connect');
-    socket.write('GET /feed.xml HTTP/1.0\r\n\r\n');
-    const chunks: Buffer[] = [];
-    for await (const chunk of socket) chunks.push(chunk as Buffer);
-    expect(Buffer.concat(chunks).toString()).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*<rss/);
+    expect(await rawExchange(h.url, 'GET /feed.xml HTTP/1.0\r\n\r\n')).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*<rss/);
   });
 
   it('answers 400 to a request with two Host fields', async () => {
     const h = await harness();
-    const { port } = new URL(h.url);
-    const socket = connect(Number(port), '127.0.0.1');
-    await once(socket, 'connect');
-    socket.write('GET /feed.xml HTTP/1.1\r\nHost: a.example\r\nHost: b.example\r\nConnection: close\r\n\r\n');
-    const chunks: Buffer[] = [];
-    for await (const chunk of socket) chunks.push(chunk as Buffer);
-    expect(Buffer.concat(chunks).toString()).toMatch(/^HTTP\/1\.1 400 /);
+    const request = 'GET /feed.xml HTTP/1.1\r\nHost: a.example\r\nHost: b.example\r\nConnection: close\r\n\r\n';
+    expect(await rawExchange(h.url, request)).toMatch(/^HTTP\/1\.1 400 /);
   });
 
   it('answers 408 and closes a connection whose body never finishes', async () => {
