@@ -423,17 +423,14 @@ describe('parseMarkdownArticle problems', () => {
     expect(problem('---\ntitle: [a]\ndate: 2026-11-22\n---\n')).toBe('2026/story.md:2: front matter "title": expected text — write title: The headline');
   });
 
-  it('says to quote a value YAML reads as a number or true/false where text goes', () => {
-    expect(problem('---\ntitle: 2024\ndate: 2026-11-22\n---\n')).toBe(
-      '2026/story.md:2: front matter "title": expected text — put the value in quotes: unquoted, YAML reads it as a number, not text',
-    );
-    expect(problem('---\ntitle: T\ndate: 2026-11-22\nauthor: true\n---\n')).toBe(
-      '2026/story.md:4: front matter "author": expected text — put the value in quotes: unquoted, YAML reads it as true or false, not text',
-    );
-    // Quotes would not make a date of 2024: the date's own hint stays.
-    expect(problem('---\ntitle: T\ndate: 2024\n---\n')).toBe(
-      '2026/story.md:3: front matter "date": expected a date — write date: YYYY-MM-DD, or YYYY-MM-DDTHH:MM with an optional offset such as +02:00',
-    );
+  // Quotes would not make a date of 2024: there the date's own hint stays.
+  it.each([
+    ['title: 2024\ndate: 2026-11-22', '2:title', 'put the value in quotes: unquoted, YAML reads it as a number, not text'],
+    ['title: T\ndate: 2026-11-22\nauthor: true', '4:author', 'put the value in quotes: unquoted, YAML reads it as true or false, not text'],
+    ['title: T\ndate: 2024', '3:date', 'write date: YYYY-MM-DD, or YYYY-MM-DDTHH:MM with an optional offset such as +02:00'],
+  ])('says to quote a value YAML reads as a number or true/false where text goes: %s', (front, at, hint) => {
+    const [line, key] = at.split(':');
+    expect(problem(`---\n${front}\n---\n`)).toBe(`2026/story.md:${line}: front matter "${key}": expected ${key === 'date' ? 'a date' : 'text'} — ${hint}`);
   });
 
   it('reports the first problem in file order', () => {
