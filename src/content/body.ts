@@ -6,7 +6,7 @@ import type { Renderer as MarkdownRenderer, Token } from 'markdown-it';
 import type { RuleBlock } from 'markdown-it/lib/parser_block.mjs';
 import type * as HtmlParser from 'htmlparser2';
 import { createRequire } from 'node:module';
-import { sanitizeBody } from './sanitize.js';
+import { cellAlignment, sanitizeBody } from './sanitize.js';
 import { absoluteUrl } from './url.js';
 
 // markdown-it 14, not 15: the same parser and the same tokens, but 15's build turns every class field into a helper
@@ -183,7 +183,12 @@ function safeAttributes(token: Token, baseUrl: string | undefined): Attributes |
   const kept: Attributes = [];
   for (const [name, raw] of token.attrs ?? []) {
     const value = String(raw);
-    if ((token.type === 'th_open' || token.type === 'td_open') && name === 'style') continue;
+    if ((token.type === 'th_open' || token.type === 'td_open') && name === 'style') {
+      const align = cellAlignment(value);
+      if (align === null) return null;
+      kept.push(['class', align]);
+      continue;
+    }
     const url = name === 'href' ? token.type === 'link_open' : name === 'src' && token.type === 'image';
     if (url) {
       const safe = safeUrl(value, baseUrl);

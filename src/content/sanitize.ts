@@ -6,6 +6,18 @@ import { isLanguageTag } from '../i18n/tags.js';
 import { HEADINGS } from './html.js';
 import { absoluteUrl, hasScheme } from './url.js';
 
+/** The classes of a table cell's alignment (see cellAlignment). */
+const alignmentClasses = ['align-left', 'align-center', 'align-right'];
+
+/**
+ * The class of a table cell's `style` when it only aligns its text (`text-align:right`, as markdown-it writes a column's
+ * alignment), else null: the sanitizer keeps no style, and the fast renderer (body.ts) must give the same.
+ */
+export function cellAlignment(style: string): string | null {
+  const align = /^\s*text-align\s*:\s*(left|center|right)\s*;?\s*$/i.exec(style)?.[1];
+  return align === undefined ? null : `align-${align.toLowerCase()}`;
+}
+
 // A strict allow-list: structure and inline emphasis only; links with http(s)/mailto/tel, images with http(s), or
 // relative URLs. Everything else (script, style, iframe, on* attributes, javascript: URLs) is dropped.
 const ALLOWED: sanitizeHtml.IOptions = {
@@ -25,9 +37,12 @@ const ALLOWED: sanitizeHtml.IOptions = {
     img: ['src', 'alt', 'title', 'id', 'lang', 'dir'],
     ol: ['start', 'id', 'lang', 'dir'],
     abbr: ['title', 'id', 'lang', 'dir'],
-    th: ['scope', 'colspan', 'rowspan', 'headers', 'id', 'lang', 'dir'],
-    td: ['colspan', 'rowspan', 'headers', 'id', 'lang', 'dir'],
+    th: ['scope', 'colspan', 'rowspan', 'headers', 'class', 'id', 'lang', 'dir'],
+    td: ['colspan', 'rowspan', 'headers', 'class', 'id', 'lang', 'dir'],
   },
+  // A column's alignment (Markdown's `|---:|`), as a class the stylesheet aligns by: a style attribute would meet the
+  // site's policy of no inline styles.
+  allowedClasses: { th: alignmentClasses, td: alignmentClasses },
   allowedSchemes: ['http', 'https', 'mailto'],
   // A link may call a number too (a hotline, a newsroom's tip line): `tel:` dials, it loads nothing.
   allowedSchemesByTag: { a: ['http', 'https', 'mailto', 'tel'] },
@@ -118,6 +133,13 @@ function bodyIds(): BodyIds {
   };
 }
 
+/** A table cell with the class of the alignment its style gives (see cellAlignment) in place of its own class and style. */
+function alignedCell(tagName: string, attribs: Attributes): { tagName: string; attribs: Attributes } {
+  const { style, class: _class, ...rest } = attribs;
+  const align = style === undefined ? null : cellAlignment(style);
+  return { tagName, attribs: align === null ? rest : { ...rest, class: align } };
+}
+
 const require = createRequire(import.meta.url);
 let sanitizer: typeof sanitizeHtml | undefined;
 
@@ -134,6 +156,8 @@ export function sanitizeBody(html: string, baseUrl?: string): string {
   const transformTags: Record<string, sanitizeHtml.Transformer> = {
     a: (tagName, attribs) => ({ tagName, attribs: link(attribs) }),
     img: (tagName, attribs) => ({ tagName, attribs: image(attribs) }),
+    th: alignedCell,
+    td: alignedCell,
     '*': (tagName, attribs) => ({ tagName, attribs: knownValues(ids.attributes(tagName, attribs)) }),
   };
   return sanitizer(html, { ...ALLOWED, transformTags, onOpenTag: ids.opened, onCloseTag: ids.closed });

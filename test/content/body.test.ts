@@ -67,9 +67,20 @@ describe('renderMarkdownBody', () => {
     );
   });
 
-  it('drops the language class of a fenced block and the alignment style of table cells, as the sanitizer does', () => {
+  it('drops the language class of a fenced block, and writes a column\'s alignment as a class, as the sanitizer does', () => {
     expect(plain('```js\nx\n```', base)).toBe('<pre><code>x\n</code></pre>\n');
-    expect(plain('|a|\n|:-:|\n|b|', base)).toBe('<table>\n<thead>\n<tr>\n<th>a</th>\n</tr>\n</thead>\n<tbody>\n<tr>\n<td>b</td>\n</tr>\n</tbody>\n</table>\n');
+    const table = '|a|b|c|d|\n|:-|:-:|-:|-|\n|1|2|3|4|';
+    expect(plain(table, base)).toBe(
+      '<table>\n<thead>\n<tr>\n<th class="align-left">a</th>\n<th class="align-center">b</th>\n<th class="align-right">c</th>\n<th>d</th>\n</tr>\n</thead>\n' +
+        '<tbody>\n<tr>\n<td class="align-left">1</td>\n<td class="align-center">2</td>\n<td class="align-right">3</td>\n<td>4</td>\n</tr>\n</tbody>\n</table>\n',
+    );
+    expect(plain(table, base)).toBe(sanitized(table, base));
+  });
+
+  it('keeps no other class or style of a raw table cell, nor an alignment class on another tag', () => {
+    expect(sanitizeBody('<table><tr><td style="text-align:right;color:red" class="x">1</td><td style="TEXT-ALIGN: Center">2</td></tr></table><p class="align-right">p</p>')).toBe(
+      '<table><tr><td>1</td><td class="align-center">2</td></tr></table><p>p</p>',
+    );
   });
 });
 
