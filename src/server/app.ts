@@ -274,7 +274,11 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
   };
 
   const tooLarge = (c: Context): Response => notice(c, 413, words('server.subscribe.tooLarge.title'), [words('server.subscribe.tooLarge')]);
-  const readBody = readBodyUpTo(maxBody, tooLarge);
+  const coded = (c: Context): Response => {
+    c.header('Accept-Encoding', 'identity');
+    return notice(c, 415, words('server.subscribe.unsupported.title'), [words('server.subscribe.unreadable')]);
+  };
+  const readBody = readBodyUpTo(maxBody, tooLarge, coded);
   const siteOrigin = new URL(config.baseUrl).origin;
   // Forms post only from the site itself: another site cannot make its visitors' browsers subscribe (or confirm) anyone.
   const sameOrigin: MiddlewareHandler = async (c, next) => {

@@ -244,6 +244,10 @@ export function createWebhooks(deps: WebhookDeps): Hono {
   const capped = readBodyUpTo(maxBody, (c) => {
     logger?.warn({ path: c.req.path, contentLength: c.req.header('content-length') ?? null }, 'webhook refused: the body is too large');
     return c.json({ error: 'too_large', message: `the body is over ${maxBody / 1024} KiB` }, 413);
+  }, (c) => {
+    logger?.warn({ path: c.req.path, contentEncoding: c.req.header('content-encoding') ?? null }, 'webhook refused: the body is compressed');
+    c.header('Accept-Encoding', 'identity');
+    return c.json({ error: 'unsupported_encoding', message: 'send the body uncompressed' }, 415);
   });
 
   // A provider's route exists only when its secrets are set: elsewhere its path is an unknown page (404).

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { request, type IncomingMessage } from 'node:http';
 import { connect } from 'node:net';
 import { PassThrough } from 'node:stream';
+import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLogger, type Logger } from '../../src/log.js';
 import { createToken } from '../../src/subscribers/tokens.js';
@@ -250,6 +251,18 @@ describe('bodies RFC 8058 allows', () => {
     const answer = await rawExchange(h.url, `POST /unsubscribe?token=${token} HTTP/1.1\r\nHost: news.example.org\r\nConnection: close\r\n\r\n`);
     expect(answer).toMatch(/^HTTP\/1\.1 200/);
     expect((await h.store.findSubscriber('ada@example.org'))?.status).toBe('unsubscribed');
+  });
+
+  it('answers a compressed body with 415 and Accept-Encoding: identity, reading nothing of it', async () => {
+    const h = await harness();
+    const res = await fetch(`${h.url}/subscribe`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Encoding': 'gzip' },
+      body: gzipSync('email=ada%40example.org'),
+    });
+    expect(res.status).toBe(415);
+    expect(res.headers.get('accept-encoding')).toBe('identity');
+    expect(await h.store.findSubscriber('ada@example.org')).toBeNull();
   });
 
   it('takes a chunked subscription, and answers a subscription without a body with 400, not 500', async () => {

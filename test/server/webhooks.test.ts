@@ -334,4 +334,14 @@ describe('webhook requests in odd shapes', () => {
     expect(await raw('/webhooks/postmark', ['{"x":"', 'y'.repeat(255 * 1024), '"}'], basic('pm', 'pm-secret'))).toBe(200);
     expect(events).toEqual([]);
   });
+
+  it('answers a compressed body 415 with Accept-Encoding: identity, for every provider', async () => {
+    for (const path of ['/webhooks/mailgun', '/webhooks/ses', '/webhooks/postmark']) {
+      const response = await post(path, postmarkBounce, { ...basic('pm', 'pm-secret'), 'content-encoding': 'gzip' });
+      expect(response.status).toBe(415);
+      expect(response.headers.get('accept-encoding')).toBe('identity');
+      expect(await response.json()).toEqual({ error: 'unsupported_encoding', message: 'send the body uncompressed' });
+    }
+    expect(events).toEqual([]);
+  });
 });
