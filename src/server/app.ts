@@ -182,6 +182,12 @@ function incomingOf(c: Context): HttpBindings['incoming'] | undefined {
   return (c.env as Partial<HttpBindings> | undefined)?.incoming;
 }
 
+/** A form or JSON field as one text: itself, the first of a field sent more than once, else ''. */
+function firstText(value: unknown): string {
+  const first: unknown = Array.isArray(value) ? value[0] : value;
+  return typeof first === 'string' ? first : '';
+}
+
 function isJson(c: Context): boolean {
   return /^application\/(?:[\w.+-]+\+)?json\b/i.test(c.req.header('content-type') ?? '');
 }
@@ -342,8 +348,9 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
       const back = { href: '/subscribe/', label: words('server.subscribe.backToForm') };
       return json ? c.json({ error: 'bad_request', message: 'the body is not valid JSON' }, 400) : notice(c, 400, words('server.subscribe.unreadable.title'), [words('server.subscribe.unreadable')], back);
     }
-    const email = typeof fields?.email === 'string' ? fields.email : '';
-    const name = typeof fields?.name === 'string' ? fields.name : '';
+    // A field sent twice (a form an extension filled in again) is read as its first: "no address" would be untrue.
+    const email = firstText(fields?.email);
+    const name = firstText(fields?.name);
 
     // Editions and sections: checkboxes, or JSON lists or comma-separated strings; none sent means all / the default.
     const known = await choices();

@@ -253,6 +253,14 @@ describe('bodies RFC 8058 allows', () => {
     expect((await h.store.findSubscriber('ada@example.org'))?.status).toBe('unsubscribed');
   });
 
+  it('reads an address sent twice in one form as its first, not as no address', async () => {
+    const h = await harness();
+    const res = await fetch(`${h.url}/subscribe`, { method: 'POST', body: new URLSearchParams([['email', 'dan@example.org'], ['email', 'x@example.org']]) });
+    expect(res.status).toBe(200);
+    expect((await h.store.findSubscriber('dan@example.org'))?.status).toBe('pending');
+    expect(await h.store.findSubscriber('x@example.org')).toBeNull();
+  });
+
   it('answers a compressed body with 415 and Accept-Encoding: identity, reading nothing of it', async () => {
     const h = await harness();
     const res = await fetch(`${h.url}/subscribe`, {
