@@ -203,6 +203,28 @@ export const mayTellWhoLeft = /unsub|opt ?out|opted|bounc|block ?list|black ?lis
  */
 export const saysMoreOf = /^(?:unsub|clean) (?:campaign title|campaign id|reason|reason other)$|\bsms\b/;
 
+/**
+ * A column (by its whole `columnKey`) that asks whether a reader may be mailed (`Active`, `Newsletter`, `Can Email`): a
+ * no there says they left. Whole names only: Substack's `active_subscription` is a paid plan, false for free readers.
+ */
+const asksToMail = /^(?:active|enabled|opt ?in|opted in|newsletter|subscription|subscribed to newsletter|(?:email )?marketing(?: emails?)?|mailing list|can (?:e ?)?mail|(?:email )?consent)$/;
+
+/** A column (by its whole `columnKey`) that forbids mailing (`Do Not Contact`, `Blocked`): a yes there says the reader left. */
+const forbidsMail = /^(?:do not contact|dont contact|dont (?:e ?)?mail|blocked|no (?:e ?)?mail)$/;
+
+/**
+ * Whether a cell of a column Gazette does not read says its reader left: a status word of leaving (`Unsubscribed`,
+ * `Cleaned`, `Never subscribed`), a no under a column that asks whether to mail (`Active: FALSE`), or a yes under one
+ * that forbids it (`Do Not Contact: Yes`). Such a row is rejected rather than imported as active past a column that
+ * may say otherwise.
+ */
+export function unreadSaysLeft(key: string, cell: string): boolean {
+  const value = columnKey(cell);
+  if (value === '') return false;
+  const status = statusWords.get(value);
+  return status === 'unsubscribed' || status === 'bounced' || (asksToMail.test(key) && falsy.has(value)) || (forbidsMail.test(key) && truthy.has(value));
+}
+
 /** How Gazette reads a status from a column of this `columnKey`, or undefined: it does not. */
 export function statusReading(key: string): Reading | undefined {
   return Object.hasOwn(statusColumns, key) ? statusColumns[key] : undefined;

@@ -8,7 +8,7 @@ import { InputError, quoteValue, type Problem } from '../errors.js';
 import type { Store, SubscriberInput, UpsertOutcome } from '../store/types.js';
 import { resolveChoices, type KnownChoices } from './choices.js';
 import { readCsvRecords, unprotectCell } from './csv.js';
-import { columnKey, emailColumns, firstNameColumns, lastNameColumns, mayTellWhoLeft, readRowStatus, saysMoreOf, statusReading, statusWordList, type Reading } from './formats.js';
+import { columnKey, emailColumns, firstNameColumns, lastNameColumns, mayTellWhoLeft, readRowStatus, saysMoreOf, statusReading, statusWordList, unreadSaysLeft, type Reading } from './formats.js';
 import { cleanName, validateEmail } from './validate.js';
 
 /** What an import did, line by line counted; the first four are the store's upsert outcomes. */
@@ -48,6 +48,8 @@ interface Columns {
   lastName: number;
   /** Every column that says whether the reader may be mailed: `status`, or another tool's (see formats.ts). */
   statuses: { index: number; cell: string; read: Reading }[];
+  /** The columns not read, with their header cell and `columnKey`: one whose cell says the reader left rejects the row (see unreadSaysLeft). */
+  unread: { index: number; cell: string; key: string }[];
   sections: number;
   editions: number;
   /** `createdAt`, as `export` writes it: a backup keeps when each reader joined. */
@@ -71,7 +73,7 @@ function oneEditApart(a: string, b: string): boolean {
  * A column a tool names for the state of a subscription (`Newsletter Subscription Status`), as `columnKey` gives it,
  * not of a payment or of an address's deliverability (a list cleaner's `Email Status`: valid, invalid).
  */
-const subscriptionStatus = /\b(?:subscriptions?|subscriber|subscribed|membership|newsletter|opt ?in|opt ?out)\b.*\bstatus$/;
+const subscriptionStatus = /\b(?:subscriptions?|subscriber|subscribed|membership|newsletter|marketing|mailing list|opt ?in|opt ?out)\b.*\bstatus$/;
 
 /**
  * The column Gazette reads that an unknown header cell looks like a misspelling of (one edit away from one of its own,
@@ -171,6 +173,7 @@ function headerColumns(fields: readonly string[], path: string, line: number, on
       const read = statusReading(key);
       return read ? [{ index, cell: fields[index] ?? key, read }] : [];
     }),
+    unread: fields.flatMap((cell, index) => (isRead(index) || saysMoreOf.test(keys[index] ?? '') ? [] : [{ index, cell, key: keys[index] ?? '' }])),
     createdAt: own.indexOf('createdat'),
     sections: own.indexOf('sections'),
     editions: own.indexOf('editions'),
@@ -261,6 +264,12 @@ export async function importSubscribers(given: ImportStore | (() => Promise<Impo
       continue;
     }
     const status = read.status ?? 'active';
+    const left = status === 'active' || status === 'pending' ? columns.unread.find(({ index, key }) => unreadSaysLeft(key, fields[index] ?? '')) : undefined;
+    if (left) {
+      const said = quoteValue((fields[left.index] ?? '').trim(), 40);
+      reject(line, lastLine, `says ${said} in its ${quoteValue(left.cell, 40)} column, which Gazette does not read: the reader may have left`, `make it a "status" column (${statusWordList}), or remove the column if it says nothing about who may be mailed`);
+      continue;
+    }
     const joined = columns.createdAt === -1 ? '' : (fields[columns.createdAt] ?? '');
     const createdAt = new Date(joined);
     if (joined !== '' && (!/^\d{4}-\d\d-\d\dT/.test(joined) || Number.isNaN(createdAt.getTime()))) {

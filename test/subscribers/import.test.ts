@@ -318,6 +318,31 @@ describe('importSubscribers', () => {
     expect(summary).toMatchObject({ added: 1, rejected: 1 });
   });
 
+  it('rejects a line whose column it does not read says the reader left, a leaving word, a no to mail or a yes to no mail', async () => {
+    const text = [
+      'email,Notes,Active,Do Not Contact',
+      'ann@example.org,Loyal reader,TRUE,No',
+      'bob@example.org,Unsubscribed,,',
+      'cat@example.org,,FALSE,',
+      'dan@example.org,,,Yes',
+      'eve@example.org,Cleaned,,',
+    ].join('\n');
+    const { problems, summary } = await importText(text);
+    expect(problems.map((p) => [p.line, p.message])).toEqual([
+      [3, 'says "Unsubscribed" in its "Notes" column, which Gazette does not read: the reader may have left'],
+      [4, 'says "FALSE" in its "Active" column, which Gazette does not read: the reader may have left'],
+      [5, 'says "Yes" in its "Do Not Contact" column, which Gazette does not read: the reader may have left'],
+      [6, 'says "Cleaned" in its "Notes" column, which Gazette does not read: the reader may have left'],
+    ]);
+    expect(summary).toMatchObject({ added: 1, rejected: 4 });
+    for (const email of ['bob@example.org', 'cat@example.org', 'dan@example.org', 'eve@example.org']) expect(await store.findSubscriber(email)).toBeNull();
+  });
+
+  it('stops at a column named for a subscription\'s status it does not read (Wix\'s "Email Marketing Status")', async () => {
+    await expect(importText('Email,Name,Email Marketing Status\nann@example.org,Ann,Subscribed\nbob@example.org,Bob,Unsubscribed\n')).rejects.toThrow(/is it "status"\?/);
+    expect(await store.findSubscriber('ann@example.org')).toBeNull();
+  });
+
   it('ignores columns of other tools that look like none it reads', async () => {
     const { problems, summary } = await importText('email,first name,date,member_rating,Payment Status,Email Status\na@example.org,A,2026-01-01,4,paid,valid\n');
     expect(problems).toEqual([]);
