@@ -5,6 +5,7 @@
 // so neither a backup nor a move from another tool revives anyone. Running the same import twice changes nothing.
 import type { Readable } from 'node:stream';
 import { InputError, quoteValue, type Problem } from '../errors.js';
+import { emailKey } from '../store/sql.js';
 import type { Store, SubscriberInput, UpsertOutcome } from '../store/types.js';
 import { resolveChoices, type KnownChoices } from './choices.js';
 import { readCsvRecords, unprotectCell } from './csv.js';
@@ -192,18 +193,20 @@ function nameOf(fields: readonly string[], columns: Columns): string | null {
 /** What an import writes through. */
 export type ImportStore = Pick<Store, 'upsertSubscribers' | 'findSubscriber' | 'setSubscriberStatus'>;
 
-/** Records a row that left: a new address goes in as pending (never mailed) and is then marked as it left. */
+/** Records a row that left: a new address goes in as pending (never mailed) and is then marked as it left; `kept` when it had left already. */
 async function recordLeaver(
   store: ImportStore,
   input: Omit<SubscriberInput, 'status'>,
   status: 'unsubscribed' | 'bounced',
   now: Date,
-): Promise<void> {
+): Promise<'recorded' | 'kept'> {
   const [outcome] = await store.upsertSubscribers([{ ...input, status: 'pending' }], now, { source: 'import' });
-  const subscriber = outcome === 'kept' ? null : await store.findSubscriber(input.email);
+  if (outcome === 'kept') return 'kept';
+  const subscriber = await store.findSubscriber(input.email);
   if (subscriber?.status === 'pending' || subscriber?.status === 'active') {
     await store.setSubscriberStatus(subscriber.id, status, now, { kind: status, source: 'import' });
   }
+  return 'recorded';
 }
 
 /**
@@ -219,11 +222,29 @@ export async function importSubscribers(given: ImportStore | (() => Promise<Impo
   let columns: Columns | null = null;
   let known: KnownChoices | null = null;
   let batch: SubscriberInput[] = [];
+  // Where each address of the batch is, and its line: an address written again replaces its row, so importing the file
+  // again finds every address as the file leaves it (a row replaced mid-batch would else change it back and forth).
+  let inBatch = new Map<string, { index: number; line: number }>();
 
   const flush = async (): Promise<void> => {
     if (batch.length === 0) return;
     for (const outcome of await (await storeOf()).upsertSubscribers(batch, now, { source: 'import' })) summary[outcome]++;
     batch = [];
+    inBatch = new Map();
+  };
+  const add = (row: SubscriberInput, line: number): void => {
+    const key = emailKey(row.email);
+    const earlier = inBatch.get(key);
+    if (earlier === undefined) {
+      inBatch.set(key, { index: batch.length, line });
+      batch.push(row);
+      return;
+    }
+    // The address as first written, as the store keeps it when a known one comes again.
+    batch[earlier.index] = { ...row, email: batch[earlier.index]?.email ?? row.email };
+    inBatch.set(key, { index: earlier.index, line });
+    summary.unchanged++;
+    options.onWarning?.({ path, line: earlier.line, message: `${row.email} is written again on line ${line}: only that line is imported`, hint: 'keep one line per address' });
   };
   const reject = (line: number, lastLine: number, message: string, hint: string): void => {
     summary.rejected++;
@@ -285,11 +306,12 @@ export async function importSubscribers(given: ImportStore | (() => Promise<Impo
     }
     if (status === 'unsubscribed' || status === 'bounced') {
       await flush(); // the file's order decides when an address appears twice
-      await recordLeaver(await storeOf(), { email: check.email, name, ...chosen.choices, ...since }, status, now);
-      summary.optedOut++;
+      // One already unsubscribed or bounced here (the same file imported again) is kept, not recorded anew.
+      if ((await recordLeaver(await storeOf(), { email: check.email, name, ...chosen.choices, ...since }, status, now)) === 'kept') summary.kept++;
+      else summary.optedOut++;
       continue;
     }
-    batch.push({ email: check.email, name, status, ...chosen.choices, ...since });
+    add({ email: check.email, name, status, ...chosen.choices, ...since }, line);
     if (batch.length >= batchSize) await flush();
   }
   if (!columns) {

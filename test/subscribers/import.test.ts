@@ -25,15 +25,17 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function importText(text: string, batchSize?: number): Promise<{ problems: Problem[]; summary: Awaited<ReturnType<typeof importSubscribers>> }> {
+async function importText(text: string, batchSize?: number): Promise<{ problems: Problem[]; warnings: Problem[]; summary: Awaited<ReturnType<typeof importSubscribers>> }> {
   const problems: Problem[] = [];
+  const warnings: Problem[] = [];
   const summary = await importSubscribers(store, Readable.from([text]), {
     path: 'readers.csv',
     now,
     onProblem: (p) => problems.push(p),
+    onWarning: (w) => warnings.push(w),
     ...(batchSize === undefined ? {} : { batchSize }),
   });
-  return { problems, summary };
+  return { problems, warnings, summary };
 }
 
 async function records(text: string): Promise<unknown[]> {
@@ -75,9 +77,13 @@ describe('readCsvRecords', () => {
 
 describe('importSubscribers', () => {
   it('imports as active, dedupes case-insensitively (also within the file) and reads columns in any order', async () => {
-    const { problems, summary } = await importText('Name, EMAIL ,extra\nAda,Ada@Example.org,x\n"Lovelace, Ada",ada@example.ORG,y\nGrace,grace@example.org,z\n');
+    const text = 'Name, EMAIL ,extra\nAda,Ada@Example.org,x\n"Lovelace, Ada",ada@example.ORG,y\nGrace,grace@example.org,z\n';
+    const { problems, warnings, summary } = await importText(text);
     expect(problems).toEqual([]);
-    expect(summary).toEqual({ added: 2, updated: 1, unchanged: 0, kept: 0, optedOut: 0, rejected: 0 });
+    // The later line counts, and is the only one written: the same file imported again changes nothing.
+    expect(warnings).toEqual([{ path: 'readers.csv', line: 2, message: 'ada@example.ORG is written again on line 3: only that line is imported', hint: 'keep one line per address' }]);
+    expect(summary).toEqual({ added: 2, updated: 0, unchanged: 1, kept: 0, optedOut: 0, rejected: 0 });
+    expect((await importText(text)).summary).toEqual({ added: 0, updated: 0, unchanged: 3, kept: 0, optedOut: 0, rejected: 0 });
     expect(await store.countSubscribers()).toMatchObject({ active: 2 });
     expect(await store.findSubscriber('ada@example.org')).toMatchObject({ email: 'Ada@Example.org', name: 'Lovelace, Ada', status: 'active' });
   });
@@ -107,6 +113,8 @@ describe('importSubscribers', () => {
     expect(problems.map((p) => [p.line, p.message])).toEqual([[5, 'has "gone" in its "status" column, which says no status Gazette knows']]);
     expect(problems[0]?.hint).toMatch(/^write active, pending, unsubscribed or bounced .*; a reader who left must be unsubscribed or bounced, never left empty$/);
     expect(summary).toMatchObject({ added: 2, optedOut: 2, rejected: 1 });
+    // Again: the leavers are known as such now, kept rather than recorded anew.
+    expect((await importText('email,status\nnew@example.org,Unsubscribed\nknown@example.org,unsubscribed\n')).summary).toMatchObject({ kept: 2, optedOut: 0 });
     const statuses = [];
     for (const n of ['new', 'known', 'wait', 'ok']) statuses.push((await store.findSubscriber(`${n}@example.org`))?.status);
     expect(statuses).toEqual(['unsubscribed', 'unsubscribed', 'pending', 'active']);
