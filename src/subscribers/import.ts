@@ -182,6 +182,22 @@ function headerColumns(fields: readonly string[], path: string, line: number, on
   };
 }
 
+/**
+ * A `createdAt` cell as an instant, or null: ISO 8601 as export writes it, or the `2020-01-01 10:00:00` SQL tools
+ * write (listmonk's `…10:00:00.000000+00` too), a time without an offset being UTC.
+ */
+function joinedAt(cell: string): Date | null {
+  const parts = /^(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d(?::\d\d)?)(?:\.(\d+))?(Z|[+-]\d\d(?::?\d\d)?)?$/i.exec(cell);
+  if (!parts) return null;
+  const [, date = '', time, fraction = '', zone = 'Z'] = parts;
+  // Date parses 2026-02-30 as 2 March: a day its month does not have is no date.
+  const [year = 0, month = 0, day = 0] = date.split('-').map(Number);
+  if (new Date(Date.UTC(year, month - 1, day)).getUTCDate() !== day) return null;
+  const offset = zone.toUpperCase() === 'Z' ? 'Z' : `${zone.slice(0, 3)}:${zone.slice(3).replace(':', '') || '00'}`;
+  const instant = new Date(`${date}T${time}${fraction === '' ? '' : `.${fraction.slice(0, 3).padEnd(3, '0')}`}${offset}`);
+  return Number.isNaN(instant.getTime()) ? null : instant;
+}
+
 /** A row's name: its `name` column, else its first and last names joined, else null. */
 function nameOf(fields: readonly string[], columns: Columns): string | null {
   const cell = (index: number): string => (index === -1 ? '' : unprotectCell(fields[index] ?? '').trim());
@@ -291,13 +307,13 @@ export async function importSubscribers(given: ImportStore | (() => Promise<Impo
       reject(line, lastLine, `says ${said} in its ${quoteValue(left.cell, 40)} column, which Gazette does not read: the reader may have left`, `make it a "status" column (${statusWordList}), or remove the column if it says nothing about who may be mailed`);
       continue;
     }
-    const joined = columns.createdAt === -1 ? '' : (fields[columns.createdAt] ?? '');
-    const createdAt = new Date(joined);
-    if (joined !== '' && (!/^\d{4}-\d\d-\d\dT/.test(joined) || Number.isNaN(createdAt.getTime()))) {
-      reject(line, lastLine, `has the createdAt ${quoteValue(joined)}, which is not a date and time`, 'write it as export does (2026-11-20T07:00:00.000Z), or leave it empty');
+    const joined = columns.createdAt === -1 ? '' : (fields[columns.createdAt] ?? '').trim();
+    const createdAt = joinedAt(joined);
+    if (joined !== '' && createdAt === null) {
+      reject(line, lastLine, `has the createdAt ${quoteValue(joined)}, which is not a date and time`, 'write it as export does (2026-11-20T07:00:00.000Z), or as 2026-11-20 07:00:00 (UTC), or leave it empty');
       continue;
     }
-    const since = joined === '' ? {} : { createdAt };
+    const since = createdAt === null ? {} : { createdAt };
     const cell = (index: number): string | undefined => (index === -1 ? undefined : (fields[index] ?? ''));
     const chosen = known ? resolveChoices({ sections: cell(columns.sections), editions: cell(columns.editions) }, known) : { ok: true as const, choices: {} };
     if (!chosen.ok) {

@@ -57,7 +57,7 @@ describe('subscribers export', () => {
     const db = join(dir, 'a.db');
     const { code, stderr } = await run(['subscribers', 'import', file, '--db', db]);
     expect(code).toBe(2);
-    expect(stderr).toBe(`${file}:3: has the createdAt "yesterday", which is not a date and time — write it as export does (2026-11-20T07:00:00.000Z), or leave it empty\n`);
+    expect(stderr).toBe(`${file}:3: has the createdAt "yesterday", which is not a date and time — write it as export does (2026-11-20T07:00:00.000Z), or as 2026-11-20 07:00:00 (UTC), or leave it empty\n`);
     const listed = JSON.parse((await run(['subscribers', 'list', '--json', '--db', db])).stdout) as { email: string; createdAt: string }[];
     expect(listed).toEqual([
       { email: 'ada@example.org', name: 'Ada', status: 'active', createdAt: '2020-02-03T04:05:06.000Z', sections: [], editions: [], reason: null },

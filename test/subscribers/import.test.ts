@@ -351,6 +351,27 @@ describe('importSubscribers', () => {
     expect(await store.findSubscriber('ann@example.org')).toBeNull();
   });
 
+  it('reads createdAt as export writes it and as SQL tools do (a space, microseconds, +00), UTC without an offset', async () => {
+    const text = [
+      'email,createdAt',
+      'a@example.org,2020-02-03T04:05:06.000Z',
+      'b@example.org,2020-01-01 10:00:00',
+      'c@example.org,2020-01-01 10:00:00.123456+00',
+      'd@example.org,2020-01-01 12:00+02:00',
+      'e@example.org,2026-02-30 10:00:00',
+      'f@example.org,03/12/2026 11:44',
+    ].join('\n');
+    const { problems } = await importText(text);
+    expect(problems.map((p) => p.line)).toEqual([6, 7]);
+    const joined = async (email: string): Promise<string | undefined> => (await store.findSubscriber(email))?.createdAt.toISOString();
+    expect(await Promise.all(['a', 'b', 'c', 'd'].map((x) => joined(`${x}@example.org`)))).toEqual([
+      '2020-02-03T04:05:06.000Z',
+      '2020-01-01T10:00:00.000Z',
+      '2020-01-01T10:00:00.123Z',
+      '2020-01-01T10:00:00.000Z',
+    ]);
+  });
+
   it('ignores columns of other tools that look like none it reads', async () => {
     const { problems, summary } = await importText('email,first name,date,member_rating,Payment Status,Email Status\na@example.org,A,2026-01-01,4,paid,valid\n');
     expect(problems).toEqual([]);
