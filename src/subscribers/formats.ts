@@ -23,6 +23,9 @@ export const emailColumns = ['email', 'email address', 'e mail', 'e mail address
 export const firstNameColumns = ['first name', 'firstname', 'given name'];
 export const lastNameColumns = ['last name', 'lastname', 'surname', 'family name'];
 
+/** Columns that hold the whole name, read as `name` when there is no column of that name (`Full Name`, `Display Name`). */
+export const fullNameColumns = ['full name', 'fullname', 'display name', 'contact name', 'subscriber name'];
+
 /**
  * A status word of another tool (a cell, as `columnKey` gives it) and what it is in Gazette. Whatever means the reader
  * must not be mailed is `unsubscribed` or `bounced`; a word one tool uses for "not confirmed" and another for "left"

@@ -9,7 +9,7 @@ import { emailKey } from '../store/sql.js';
 import type { Store, SubscriberInput, UpsertOutcome } from '../store/types.js';
 import { resolveChoices, type KnownChoices } from './choices.js';
 import { readCsvRecords, unprotectCell } from './csv.js';
-import { columnKey, emailColumns, firstNameColumns, lastNameColumns, mayTellWhoLeft, readRowStatus, saysMoreOf, statusReading, statusWordList, unreadSaysLeft, type Reading } from './formats.js';
+import { columnKey, emailColumns, firstNameColumns, fullNameColumns, lastNameColumns, mayTellWhoLeft, readRowStatus, saysMoreOf, statusReading, statusWordList, unreadSaysLeft, type Reading } from './formats.js';
 import { cleanName, validateEmail } from './validate.js';
 
 /** What an import did, line by line counted; the first four are the store's upsert outcomes. */
@@ -99,7 +99,14 @@ function headerColumns(fields: readonly string[], path: string, line: number, on
   const keys = fields.map(columnKey);
   const isRead = (i: number): boolean => {
     const key = keys[i] ?? '';
-    return columnNames.includes(own[i] ?? '') || emailColumns.includes(key) || firstNameColumns.includes(key) || lastNameColumns.includes(key) || statusReading(key) !== undefined;
+    return (
+      columnNames.includes(own[i] ?? '') ||
+      emailColumns.includes(key) ||
+      firstNameColumns.includes(key) ||
+      lastNameColumns.includes(key) ||
+      fullNameColumns.includes(key) ||
+      statusReading(key) !== undefined
+    );
   };
   const email = keys.findIndex((key) => emailColumns.includes(key));
   if (email === -1) {
@@ -163,8 +170,19 @@ function headerColumns(fields: readonly string[], path: string, line: number, on
       { path, line, message: `the header row names the "${repeated}" column twice`, hint: 'keep one of them' },
     ]);
   }
-  const name = own.indexOf('name');
+  const name = own.includes('name') ? own.indexOf('name') : keys.findIndex((key) => fullNameColumns.includes(key));
   const firstOf = (list: readonly string[]): number => (name === -1 ? keys.findIndex((key) => list.includes(key)) : -1);
+  // Beside a name column, a first or last name (`Name,Surname`) is not joined to it, which may already hold the whole name: said, not dropped silently.
+  const besideName = name === -1 ? [] : fields.filter((_, i) => firstNameColumns.includes(keys[i] ?? '') || lastNameColumns.includes(keys[i] ?? ''));
+  if (besideName.length > 0) {
+    const quoted = besideName.map((cell) => quoteValue(cell, 40)).join(' and ');
+    onWarning?.({
+      path,
+      line,
+      message: `the header row has ${quoted} beside ${quoteValue(fields[name] ?? 'name', 40)}, which Gazette reads alone as the name: ${besideName.length === 1 ? 'its' : 'their'} values were not imported`,
+      hint: 'join them into the name column if it holds only first names, or remove the column',
+    });
+  }
   return {
     email,
     name,

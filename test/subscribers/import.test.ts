@@ -372,6 +372,15 @@ describe('importSubscribers', () => {
     ]);
   });
 
+  it('reads a whole-name column (Full Name, Display Name), and says a last name beside a name column is not imported', async () => {
+    const full = await importText('email,Full Name\nann@example.org,Ann Lee\n');
+    expect(full.warnings).toEqual([]);
+    expect((await store.findSubscriber('ann@example.org'))?.name).toBe('Ann Lee');
+    const beside = await importText('email,Name,Surname\nbob@example.org,Bob,Roe\n');
+    expect(beside.warnings.map((w) => w.message)).toEqual(['the header row has "Surname" beside "Name", which Gazette reads alone as the name: its values were not imported']);
+    expect((await store.findSubscriber('bob@example.org'))?.name).toBe('Bob');
+  });
+
   it('ignores columns of other tools that look like none it reads', async () => {
     const { problems, summary } = await importText('email,first name,date,member_rating,Payment Status,Email Status\na@example.org,A,2026-01-01,4,paid,valid\n');
     expect(problems).toEqual([]);
