@@ -14,6 +14,13 @@ const maxName = 100;
 
 const typoHint = 'an address looks like name@example.org; fix the typo';
 
+/** What is pasted around an address, and how a refusal says so: the address itself is the pattern's group. */
+const pastedAround: readonly (readonly [RegExp, string])[] = [
+  [/^mailto:(\S+)$/i, 'starts with "mailto:"'],
+  [/^(\S+?)[;,]+$/, 'ends with a separator'],
+  [/^(\S+)\s+\([^()]*\)$/, 'has a comment after it'],
+];
+
 function refuse(message: string, hint = typoHint): EmailCheck {
   return { ok: false, message, hint };
 }
@@ -34,6 +41,11 @@ export function validateEmail(value: string): EmailCheck {
   if (inner !== '' && validateEmail(inner).ok) {
     const hint = `give the address alone (${inner})`;
     return name.trim() === '' ? refuse('is in angle brackets', hint) : refuse('is a name with an address', `${hint}; a name goes in its own field`);
+  }
+  // As people paste an address with something around it (a link, a list's separator, a comment): the address alone is the fix.
+  for (const [pattern, what] of pastedAround) {
+    const alone = pattern.exec(trimmed)?.[1];
+    if (alone !== undefined && validateEmail(alone).ok) return refuse(what, `give the address alone (${alone})`);
   }
   if (/\s/.test(trimmed)) return refuse('contains a space', 'an address has no spaces; remove them');
   const at = trimmed.lastIndexOf('@');

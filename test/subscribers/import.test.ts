@@ -381,6 +381,12 @@ describe('importSubscribers', () => {
     expect((await store.findSubscriber('bob@example.org'))?.name).toBe('Bob');
   });
 
+  it('skips the line Excel writes to name the separator (sep=,) before the header row', async () => {
+    const { problems, summary } = await importText('sep=,\nemail,name\nann@example.org,Ann\n');
+    expect(problems).toEqual([]);
+    expect(summary.added).toBe(1);
+  });
+
   it('ignores columns of other tools that look like none it reads', async () => {
     const { problems, summary } = await importText('email,first name,date,member_rating,Payment Status,Email Status\na@example.org,A,2026-01-01,4,paid,valid\n');
     expect(problems).toEqual([]);

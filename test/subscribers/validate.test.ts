@@ -34,6 +34,14 @@ describe('validateEmail', () => {
     expect(reason('')).toBe('is empty');
   });
 
+  it('names what was pasted around an address (a mailto: link, a list separator, a comment) and gives it alone', () => {
+    const alone = { hint: 'give the address alone (ada@example.org)' };
+    expect(validateEmail('mailto:ada@example.org')).toEqual({ ok: false, message: 'starts with "mailto:"', ...alone });
+    expect(validateEmail('ada@example.org;')).toEqual({ ok: false, message: 'ends with a separator', ...alone });
+    expect(validateEmail('ada@example.org (Home)')).toEqual({ ok: false, message: 'has a comment after it', ...alone });
+    expect(reason('mailto:not-an-address')).toBe('has no @');
+  });
+
   it('refuses addresses over 254 characters and local parts over 64', () => {
     const label = 'a'.repeat(60);
     const long = `x@${[label, label, label, label, label].join('.')}.org`;
