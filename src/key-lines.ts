@@ -1,4 +1,5 @@
-// Where a key of a YAML text is written, JSON included (every JSON text is YAML): its line, for problems that name one.
+// Key paths of YAML texts, JSON included (every JSON text is YAML): where a key is written (its line, for problems that
+// name one), which keys are written twice, and the value a key path reaches in the parsed data.
 import { createRequire } from 'node:module';
 import type * as Yaml from 'yaml';
 
@@ -10,6 +11,13 @@ const require = createRequire(import.meta.url);
  */
 export function yamlLibrary(): typeof Yaml {
   return require('yaml') as typeof Yaml;
+}
+
+/** The value at `keys` in parsed data (own properties only: `constructor` is no key of `{}`), or undefined. */
+export function valueAt(data: unknown, keys: readonly PropertyKey[]): unknown {
+  let value = data;
+  for (const key of keys) value = value !== null && typeof value === 'object' && Object.hasOwn(value, key) ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+  return value;
 }
 
 /** `text` as a YAML document, with the line counter of its offsets; a lone CR ends a line, as in JSON. */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { InputError, quoteValue, type Problem } from '../errors.js';
 import { loadSiteCatalogues, resolveLocale, type CatalogueFiles } from '../i18n/catalogue.js';
 import type * as z from 'zod';
-import { locateKeys, repeatedKeys, type LocatedKeys, type RepeatedKey } from '../key-lines.js';
+import { locateKeys, repeatedKeys, valueAt, type LocatedKeys, type RepeatedKey } from '../key-lines.js';
 import { closestName } from '../suggest.js';
 import { siteConfigSchema, type SiteConfig } from './schema.js';
 
@@ -69,13 +69,6 @@ function keyPath(keys: readonly PropertyKey[]): string {
 /** The object at `keys` as a problem names it: `"feeds"`, `"newsletter.editions.1"`. */
 function objectName(keys: readonly PropertyKey[]): string {
   return `"${keyPath(keys)}"`;
-}
-
-/** The value at `keys` in `data`, or undefined. */
-function valueAt(data: unknown, keys: readonly PropertyKey[]): unknown {
-  let value = data;
-  for (const key of keys) value = value !== null && typeof value === 'object' && Object.hasOwn(value, key) ? (value as Record<PropertyKey, unknown>)[key] : undefined;
-  return value;
 }
 
 /** A value found where another was expected, as a problem quotes it. */

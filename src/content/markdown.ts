@@ -7,7 +7,7 @@ import type * as Zod from 'zod';
 import { parseArticleDate } from './dates.js';
 import { MAX_BODY_TOKENS, MAX_OPEN_TAGS, overOpenTags, parseMarkdownBody, renderMarkdownBody } from './body.js';
 import { absoluteUrl } from './url.js';
-import { locateKeys, yamlLibrary } from '../key-lines.js';
+import { locateKeys, valueAt, yamlLibrary } from '../key-lines.js';
 import {
   articleKeys,
   failure,
@@ -194,7 +194,7 @@ function readFrontMatter(
   const name = String(first.key[0]);
   // `title: 2024` or `author: true` is text to the desk and a number or a boolean to YAML: the fix is quotes (not for a
   // date or a language tag, which quotes do not make right).
-  const found: unknown = first.key.reduce<unknown>((at, key) => (at !== null && typeof at === 'object' ? (at as Record<PropertyKey, unknown>)[key] : undefined), value);
+  const found = valueAt(value, first.key);
   const unquoted = (typeof found === 'number' || typeof found === 'boolean') && /^expected (?:text|a URL)/.test(first.message);
   const hint = unquoted
     ? `put the value in quotes: unquoted, YAML reads it as ${typeof found === 'number' ? 'a number' : 'true or false'}, not text`
