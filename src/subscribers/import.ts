@@ -4,6 +4,7 @@
 // `subscribers export` or another tool's export (see formats.ts): an unsubscribed or bounced row is recorded as such,
 // so neither a backup nor a move from another tool revives anyone. Running the same import twice changes nothing.
 import type { Readable } from 'node:stream';
+import { parseArticleDate } from '../content/dates.js';
 import { InputError, quoteValue, type Problem } from '../errors.js';
 import { emailKey } from '../store/sql.js';
 import type { Store, SubscriberInput, UpsertOutcome } from '../store/types.js';
@@ -205,15 +206,10 @@ function headerColumns(fields: readonly string[], path: string, line: number, on
  * write (listmonk's `…10:00:00.000000+00` too), a time without an offset being UTC.
  */
 function joinedAt(cell: string): Date | null {
-  const parts = /^(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d(?::\d\d)?)(?:\.(\d+))?(Z|[+-]\d\d(?::?\d\d)?)?$/i.exec(cell);
-  if (!parts) return null;
-  const [, date = '', time, fraction = '', zone = 'Z'] = parts;
-  // Date parses 2026-02-30 as 2 March: a day its month does not have is no date.
-  const [year = 0, month = 0, day = 0] = date.split('-').map(Number);
-  if (new Date(Date.UTC(year, month - 1, day)).getUTCDate() !== day) return null;
-  const offset = zone.toUpperCase() === 'Z' ? 'Z' : `${zone.slice(0, 3)}:${zone.slice(3).replace(':', '') || '00'}`;
-  const instant = new Date(`${date}T${time}${fraction === '' ? '' : `.${fraction.slice(0, 3).padEnd(3, '0')}`}${offset}`);
-  return Number.isNaN(instant.getTime()) ? null : instant;
+  // Read as an article's date-time is (impossible days refused), but with a time: a date alone is no instant.
+  if (!/^\d{4}-\d\d-\d\d[T ]/.test(cell)) return null;
+  const read = parseArticleDate(cell, 'UTC');
+  return read.ok ? read.date : null;
 }
 
 /** A row's name: its `name` column, else its first and last names joined, else null. */
