@@ -17,7 +17,7 @@ import { createAdminApp } from './admin.js';
 import { readBodyUpTo } from './body.js';
 import { archiveDir } from '../site/layout.js';
 import { emailKey } from '../store/sql.js';
-import type { Store, Subscriber, SubscriberChoices } from '../store/types.js';
+import { hasLeft, type Store, type Subscriber, type SubscriberChoices } from '../store/types.js';
 import { createConfirmationComposer } from '../subscribers/confirmation.js';
 import { choiceBoxes, choicesFromForm, type KnownChoices } from '../subscribers/choices.js';
 import { confirmLinkLifetimeMs, confirmSubscription, requestSubscription, unsubscribeSubscriber } from '../subscribers/manage.js';
@@ -469,7 +469,7 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
     const subscriber = await unsubscribing(token);
     if (!subscriber) return badUnsubscribeLink(c);
     c.header('X-Robots-Tag', 'noindex');
-    const already = subscriber.status === 'unsubscribed' || subscriber.status === 'bounced';
+    const already = hasLeft(subscriber.status);
     return page(c, 200, 'unsubscribe', words('server.unsubscribe.title'), { email: subscriber.email, action: `/unsubscribe?token=${encodeURIComponent(token)}`, already });
   });
 

@@ -4,7 +4,7 @@ import type { Context, Hono, MiddlewareHandler } from 'hono';
 import type { SiteConfig } from '../config/schema.js';
 import { t } from '../i18n/index.js';
 import type { Logger } from '../log.js';
-import type { Store, Subscriber } from '../store/types.js';
+import { hasLeft, type Store, type Subscriber } from '../store/types.js';
 import { choiceBoxes, choicesFromForm, type KnownChoices } from '../subscribers/choices.js';
 import { unsubscribeSubscriber } from '../subscribers/manage.js';
 import { verifyToken } from '../subscribers/tokens.js';
@@ -41,9 +41,6 @@ export function isForm(c: Context): boolean {
   return /^(?:application\/x-www-form-urlencoded|multipart\/form-data)\b/i.test(c.req.header('content-type') ?? '');
 }
 
-/** Whether a reader is sent issues: subscribed, or about to be once the address is confirmed. */
-const isSubscribed = (subscriber: Subscriber): boolean => subscriber.status === 'active' || subscriber.status === 'pending';
-
 /** Mounts GET and POST `/preferences` on the app. */
 export function mountPreferences(app: Hono, deps: PreferencesDeps): void {
   const { store, config, secret, now, page, notice } = deps;
@@ -62,7 +59,7 @@ export function mountPreferences(app: Hono, deps: PreferencesDeps): void {
     return page(c, status, 'preferences', words('server.preferences.title'), {
       email: reader.subscriber.email,
       action: `/preferences?token=${encodeURIComponent(reader.token)}`,
-      subscribed: isSubscribed(reader.subscriber),
+      subscribed: !hasLeft(reader.subscriber.status),
       error,
       choices: boxes,
     });
@@ -102,7 +99,7 @@ export function mountPreferences(app: Hono, deps: PreferencesDeps): void {
     await store.setSubscriberChoices(subscriber.id, chosen.choices, now(), 'web');
     deps.logger?.info({ subscriber: subscriber.id }, 'preferences saved');
     // Kept for a reader who left (or whose address bounced), who is sent nothing until subscribing again: the page says so.
-    const saved = isSubscribed(subscriber) ? 'server.preferences.saved' : 'server.preferences.savedNotSubscribed';
+    const saved = hasLeft(subscriber.status) ? 'server.preferences.savedNotSubscribed' : 'server.preferences.saved';
     return notice(c, 200, words('server.preferences.saved.title'), [words(saved, { email: subscriber.email, site: config.title })], {
       href: `/preferences?token=${encodeURIComponent(reader.token)}`,
       label: words('server.preferences.change'),

@@ -19,6 +19,7 @@ import {
   type ConfirmLinkState,
   type ConfirmOutcome,
   type DigestRecord,
+  hasLeft,
   nothingInSections,
   type DigestStats,
   type LeaveReason,
@@ -874,7 +875,7 @@ export class SqlStore implements Store {
       // A complaint or an unsubscribe is the reader's latest decision: a confirmation link sent before it (even to a
       // reader who had left and asked again) must no longer subscribe them.
       if (event.kind !== 'soft_bounce' && event.kind !== 'bounced' && reader.confirm_nonce !== null) await tx.run(sql.dropRequest, [reader.id]);
-      if (reader.status === 'unsubscribed' || reader.status === 'bounced') return 'already-left';
+      if (hasLeft(reader.status)) return 'already-left';
       const [seen] = await tx.query<{ one: number }>(returnSql.seenDedupeKey, [event.dedupeKey]);
       if (seen) return 'duplicate';
       const at = event.at.toISOString();
@@ -1055,7 +1056,7 @@ export class SqlStore implements Store {
     const editions = input.editions === undefined ? undefined : joinKeys(input.editions);
     const [existing] = await tx.query<SubscriberRow>(sql.subscriberByKey, [emailKey(input.email)]);
     if (!existing) return { subscriber: toSubscriber(await this.insertIn(tx, input, now, change)), outcome: 'added' };
-    if (existing.status === 'unsubscribed' || existing.status === 'bounced') return { subscriber: toSubscriber(existing), outcome: 'kept' };
+    if (hasLeft(existing.status)) return { subscriber: toSubscriber(existing), outcome: 'kept' };
     // An address never steps back from active to pending: a repeated opt-in request must not unconfirm it.
     const status = existing.status === 'active' ? 'active' : input.status;
     const name = input.name ?? existing.name;

@@ -4,6 +4,11 @@ import type { DigestBlock } from '../digest/assemble.js';
 /** Where a subscriber stands (SPEC "Commands"). */
 export type SubscriberStatus = 'pending' | 'active' | 'unsubscribed' | 'bounced';
 
+/** Whether a reader of this status has left (unsubscribed, or an address that bounced): never mailed until they subscribe anew. */
+export function hasLeft(status: SubscriberStatus): status is 'unsubscribed' | 'bounced' {
+  return status === 'unsubscribed' || status === 'bounced';
+}
+
 /** Every subscriber status, in display order. */
 export const subscriberStatuses: readonly SubscriberStatus[] = ['pending', 'active', 'unsubscribed', 'bounced'];
 

@@ -2,7 +2,7 @@
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { stringify } from 'csv-stringify';
-import type { LeaveReason, Store, Subscriber, SubscriberFilter, SubscriberStatus } from '../store/types.js';
+import { hasLeft, type LeaveReason, type Store, type Subscriber, type SubscriberFilter, type SubscriberStatus } from '../store/types.js';
 import { protectCell } from './csv.js';
 
 /** A subscriber as `list --json` and `export` show it. */
@@ -30,7 +30,7 @@ const listPage = 500;
 async function* withReasons(store: Store, filter: SubscriberFilter): AsyncGenerator<[Subscriber, ReasonRecord | null]> {
   let page: Subscriber[] = [];
   async function* flush(): AsyncGenerator<[Subscriber, ReasonRecord | null]> {
-    const left = page.filter((s) => s.status === 'unsubscribed' || s.status === 'bounced').map((s) => s.id);
+    const left = page.filter((s) => hasLeft(s.status)).map((s) => s.id);
     const reasons = left.length > 0 ? await store.leaveReasons(left) : new Map<number, LeaveReason>();
     for (const s of page) {
       const r = reasons.get(s.id);

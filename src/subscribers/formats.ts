@@ -1,7 +1,7 @@
 // What other newsletter tools' exports say about a reader, so an import from Mailchimp, Substack, Ghost, Buttondown,
 // listmonk, Keila, Kit or Beehiiv never mails someone who left there: their columns for the address and the name, and
 // every column that tells whether the reader may be mailed, read into Gazette's four statuses.
-import type { SubscriberStatus } from '../store/types.js';
+import { hasLeft, type SubscriberStatus } from '../store/types.js';
 
 /**
  * A header cell as compared here: words of camelCase apart, lower case, runs of spaces, `_`, `-` and `?` one space
@@ -225,7 +225,7 @@ export function unreadSaysLeft(key: string, cell: string): boolean {
   const value = columnKey(cell);
   if (value === '') return false;
   const status = statusWords.get(value);
-  return status === 'unsubscribed' || status === 'bounced' || (asksToMail.test(key) && falsy.has(value)) || (forbidsMail.test(key) && truthy.has(value));
+  return (status !== undefined && hasLeft(status)) || (asksToMail.test(key) && falsy.has(value)) || (forbidsMail.test(key) && truthy.has(value));
 }
 
 /** How Gazette reads a status from a column of this `columnKey`, or undefined: it does not. */

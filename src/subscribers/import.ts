@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import { parseArticleDate } from '../content/dates.js';
 import { InputError, quoteValue, type Problem } from '../errors.js';
 import { emailKey } from '../store/sql.js';
-import type { Store, SubscriberInput, UpsertOutcome } from '../store/types.js';
+import { hasLeft, type Store, type SubscriberInput, type UpsertOutcome } from '../store/types.js';
 import { resolveChoices, type KnownChoices } from './choices.js';
 import { readCsvRecords, unprotectCell } from './csv.js';
 import { columnKey, emailColumns, firstNameColumns, fullNameColumns, lastNameColumns, mayTellWhoLeft, readRowStatus, saysMoreOf, statusReading, statusWordList, unreadSaysLeft, type Reading } from './formats.js';
@@ -233,7 +233,7 @@ async function recordLeaver(
   const [outcome] = await store.upsertSubscribers([{ ...input, status: 'pending' }], now, { source: 'import' });
   if (outcome === 'kept') return 'kept';
   const subscriber = await store.findSubscriber(input.email);
-  if (subscriber?.status === 'pending' || subscriber?.status === 'active') {
+  if (subscriber && !hasLeft(subscriber.status)) {
     await store.setSubscriberStatus(subscriber.id, status, now, { kind: status, source: 'import' });
   }
   return 'recorded';
@@ -317,7 +317,7 @@ export async function importSubscribers(given: ImportStore | (() => Promise<Impo
       continue;
     }
     const status = read.status ?? 'active';
-    const left = status === 'active' || status === 'pending' ? columns.unread.find(({ index, key }) => unreadSaysLeft(key, fields[index] ?? '')) : undefined;
+    const left = hasLeft(status) ? undefined : columns.unread.find(({ index, key }) => unreadSaysLeft(key, fields[index] ?? ''));
     if (left) {
       const said = quoteValue((fields[left.index] ?? '').trim(), 40);
       reject(line, lastLine, `says ${said} in its ${quoteValue(left.cell, 40)} column, which Gazette does not read: the reader may have left`, `make it a "status" column (${statusWordList}), or remove the column if it says nothing about who may be mailed`);
@@ -336,7 +336,7 @@ export async function importSubscribers(given: ImportStore | (() => Promise<Impo
       reject(line, lastLine, chosen.message, 'use the names the site gives them, comma-separated, or leave the cell empty (all sections, the default edition)');
       continue;
     }
-    if (status === 'unsubscribed' || status === 'bounced') {
+    if (hasLeft(status)) {
       await flush(); // the file's order decides when an address appears twice
       // One already unsubscribed or bounced here (the same file imported again) is kept, not recorded anew.
       if ((await recordLeaver(await storeOf(), { email: check.email, name, ...chosen.choices, ...since }, status, now)) === 'kept') summary.kept++;
