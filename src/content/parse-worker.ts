@@ -3,6 +3,7 @@
 // read.ts) before it loads the parsers: one thread reads the stats and then waits, parsers loaded, for the changed files.
 // A full build's threads load the parsers as they start, while the main thread is still loading the config.
 import { workerData } from 'node:worker_threads';
+import { warmDateFormatting } from '../i18n/dates.js';
 import { serveBatches } from '../threads.js';
 import type * as ParseFile from './parse-file.js';
 import type { ParseContext, ParsedFile, PendingFile } from './parse-file.js';
@@ -18,7 +19,11 @@ serveBatches<ParseContext | StatContext, PendingFile | string, ParsedFile | stri
     const { parsePendingFile } = await loadParsers();
     return (items as PendingFile[]).map((file) => parsePendingFile(file, context));
   }
-  // Loaded once the fingerprints are on their way: the stats come first.
-  setImmediate(() => void loadParsers());
+  // Loaded once the fingerprints are on their way: the stats come first. A rebuild's main thread then renders a page or
+  // two: ICU starts here, on this core's spare time, rather than at its first date.
+  setImmediate(() => {
+    void loadParsers();
+    warmDateFormatting();
+  });
   return statFingerprints(context, items as string[]);
 });
