@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { deserialize, serialize } from 'node:v8';
 import type { Article } from '../../src/content/article.js';
-import { articleCacheDir, buildSite } from '../../src/site/build.js';
+import { articleCacheDir, buildSite, statsOnAnotherThread } from '../../src/site/build.js';
 import { buildLockDir, buildLockOwnerFile, buildLockTakeoverFile, lockOutDir, type LockFolder } from '../../src/site/lock.js';
 import { holderId } from '../../src/processes.js';
 import { manifestFile, pendingFile } from '../../src/site/write.js';
@@ -760,6 +760,15 @@ describe('the article cache', () => {
     expect(await cached()).toEqual(['kyrgyzstan.txt', 'local/budget.md', 'local/future.md']);
     await tamperWithCachedTitle('kyrgyzstan', 'Cached title');
     expect((await buildSite({ contentDir: content, outDir: out }, now)).published.map((a) => a.title)).toContain('Cached title');
+  });
+});
+
+describe('statsOnAnotherThread', () => {
+  it("reads a large site's fingerprints on another thread, and a small site's on this one, which starts no thread to wait for", () => {
+    expect(statsOnAnotherThread(10_000 * 290, 2)).toBe(true);
+    expect(statsOnAnotherThread(1_000 * 290, 2)).toBe(false);
+    expect(statsOnAnotherThread(0, 2)).toBe(false);
+    expect(statsOnAnotherThread(10_000 * 290, 1)).toBe(false);
   });
 });
 
