@@ -489,7 +489,7 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
     app.route('/admin', createAdminApp({ token: deps.adminToken, store, config, now, clientOf, readBody, logger }));
   }
 
-  const site = createStaticSite(deps.options.outDir);
+  const site = createStaticSite(deps.options.outDir, config.feeds.websubHub === null ? {} : { websub: { hub: config.feeds.websubHub, baseUrl: config.baseUrl } });
   app.get('*', (c, next) => (c.req.path.startsWith(`/${archiveDir}`) ? archiveSecurity : staticSecurity)(c, next), (c) => site.serve(c));
 
   /**

@@ -14,7 +14,7 @@ import { COMPRESSIBLE_CONTENT_TYPE_REGEX } from 'hono/utils/compress';
 import { getMimeType } from 'hono/utils/mime';
 import type { Problem } from '../errors.js';
 import { evaluatePreconditions } from './conditional.js';
-import { feedFiles, feedTypes, redirectsFile } from '../site/layout.js';
+import { feedFiles, feedTypes, redirectsFile, urlOf } from '../site/layout.js';
 
 /**
  * The warning for serving a folder no build has written (no `index.html`): every page would answer 404 without a word
@@ -155,8 +155,17 @@ export interface StaticSite {
 
 type Found = { moved: string } | { file: string; info: Stats } | null;
 
+/** What the feeds' responses announce besides their bytes. */
+export interface StaticSiteOptions {
+  /**
+   * The WebSub hub (`feeds.websubHub`) and the site's `baseUrl`: each feed is then served with `Link` headers naming the
+   * hub and its own URL, the discovery WebSub §4 requires of a publisher (JSON Feed has no element of its own for it).
+   */
+  websub?: { hub: string; baseUrl: string };
+}
+
 /** Serves the files of `root` (see StaticSite). */
-export function createStaticSite(root: string): StaticSite {
+export function createStaticSite(root: string, options: StaticSiteOptions = {}): StaticSite {
   const versions = new Map<string, FileVersion>();
   let rootReal: string | null = null;
   const redirects = redirectsOf(root);
@@ -234,6 +243,11 @@ export function createStaticSite(root: string): StaticSite {
     if (status === 412) return new Response(null, { status });
 
     headers.set('Content-Type', type);
+    if (options.websub && typeByName.has(basename(file))) {
+      // The topic is the URL the hub is pinged with: the feed's under baseUrl, whatever host the request named.
+      const self = urlOf(options.websub.baseUrl, (safeSegments(new URL(c.req.url).pathname) ?? []).join('/'));
+      headers.set('Link', `<${new URL(options.websub.hub).href}>; rel="hub", <${self}>; rel="self"`);
+    }
     if (encoding) headers.set('Content-Encoding', encoding);
     else headers.set('Content-Length', String(info.size));
     if (c.req.method === 'HEAD') return new Response(null, { status: 200, headers });

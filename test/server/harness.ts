@@ -54,6 +54,8 @@ export async function startHarness(
     now?: () => Date;
     logger?: Logger;
     language?: string;
+    /** `feeds.websubHub` of the site config. */
+    websubHub?: string;
     /** The store the server is given, made of the harness's own (a fault put in one method). */
     wrapStore?: (store: Store) => Store;
   } = {},
@@ -79,6 +81,7 @@ export async function startHarness(
     author: { name: 'Desk' },
     newsletter: { from: 'Example News <news@example.org>', postalAddress: '1 Example Street' },
     ...(options.language ? { language: options.language } : {}),
+    ...(options.websubHub ? { feeds: { websubHub: options.websubHub } } : {}),
   });
   const sink = await startSink();
   const transport = createTransport({ smtpUrl: sink.url, outboxDir: join(dir, 'outbox'), dkim: null });

@@ -41,6 +41,23 @@ describe('serving --out', () => {
     }
   });
 
+  it('names the WebSub hub and the feed itself in Link headers when feeds.websubHub is set, and only on feeds', async () => {
+    const hubbed = await startHarness({ websubHub: 'https://hub.example.net/' });
+    try {
+      for (const [path, self] of [
+        ['/feed.json', 'https://news.example.org/feed.json'],
+        ['/sections/world/feed.xml', 'https://news.example.org/sections/world/feed.xml'],
+      ]) {
+        const res = await fetch(hubbed.url + path, { method: path === '/feed.json' ? 'HEAD' : 'GET' });
+        expect(res.headers.get('link'), path).toBe(`<https://hub.example.net/>; rel="hub", <${self}>; rel="self"`);
+      }
+      expect((await fetch(`${hubbed.url}/articles/first/`)).headers.get('link')).toBeNull();
+    } finally {
+      await hubbed.stop();
+    }
+    expect((await fetch(`${h.url}/feed.json`)).headers.get('link')).toBeNull();
+  });
+
   it('gives a strong ETag and Last-Modified, and answers 304 to If-None-Match and If-Modified-Since', async () => {
     const first = await fetch(`${h.url}/feed.xml`);
     const etag = first.headers.get('etag') ?? '';
