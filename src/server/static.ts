@@ -159,7 +159,7 @@ type Found = { moved: string } | { file: string; info: Stats } | null;
 export interface StaticSiteOptions {
   /**
    * The WebSub hub (`feeds.websubHub`) and the site's `baseUrl`: each feed is then served with `Link` headers naming the
-   * hub and its own URL, the discovery WebSub §4 requires of a publisher (JSON Feed has no element of its own for it).
+   * hub and its own URL, the discovery WebSub §4 requires of a publisher (it defines in-document links for RSS and Atom, none for JSON Feed's `hubs`).
    */
   websub?: { hub: string; baseUrl: string };
 }
