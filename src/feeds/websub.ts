@@ -1,4 +1,7 @@
 // WebSub publisher side: tell the hub which feeds changed, so subscribers are pushed the news.
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { clearingTheWay, writeFileAtomic } from '../files.js';
 
 /** Outcome of one publish ping. */
 export interface WebSubPing {
@@ -35,4 +38,43 @@ export async function pingWebSub(
       }
     }),
   );
+}
+
+/**
+ * The feeds of an output folder whose last change no hub has acknowledged yet, kept in the folder (hidden: never served)
+ * between runs: a feed written by `gazette build`, or one whose ping failed, is announced by the next run that pings.
+ */
+export const unannouncedFile = '.gazette-websub.json';
+
+/** Per feed URL, when it last changed (ms since the epoch), as `unannouncedFile` holds them; damaged entries are left out. */
+export function parseUnannounced(text: string): Map<string, number> {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    return new Map();
+  }
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return new Map();
+  return new Map(Object.entries(data).filter((entry): entry is [string, number] => Number.isFinite(entry[1])));
+}
+
+/** The unannounced feeds of `outDir` (see unannouncedFile): none when the file is missing or damaged. */
+export async function readUnannounced(outDir: string): Promise<Map<string, number>> {
+  return parseUnannounced(await readFile(join(outDir, unannouncedFile), 'utf8').catch(() => ''));
+}
+
+/** Writes the unannounced feeds of `outDir`; none removes the file. The caller holds the folder's build lock. */
+export async function writeUnannounced(outDir: string, feeds: ReadonlyMap<string, number>): Promise<void> {
+  const file = join(outDir, unannouncedFile);
+  if (feeds.size === 0) await rm(file, { force: true, recursive: true });
+  // Gazette's own file: a folder standing where it goes is damage, and goes.
+  else await clearingTheWay(file, () => writeFileAtomic(file, `${JSON.stringify(Object.fromEntries(feeds))}\n`));
+}
+
+/** Records `feedUrls` as changed at `at` and not yet announced, beside those still waiting. The caller holds the folder's build lock. */
+export async function recordChangedFeeds(outDir: string, feedUrls: readonly string[], at: number): Promise<void> {
+  if (feedUrls.length === 0) return;
+  const feeds = await readUnannounced(outDir);
+  for (const url of feedUrls) feeds.set(url, at);
+  await writeUnannounced(outDir, feeds);
 }

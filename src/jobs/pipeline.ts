@@ -2,6 +2,7 @@
 // scheduler already holds, reporting through the run's logger.
 import type { RuntimeOptions } from '../config/options.js';
 import { createProgressReporter } from '../delivery/progress.js';
+import { announceFeeds } from './announce.js';
 import { buildCounts, runJson } from './report.js';
 import { cooperative, publishWith, sendWith, type RunHooks } from './run.js';
 import type { SendProgress } from '../delivery/send.js';
@@ -64,9 +65,16 @@ export function pipelineJobs(deps: PipelineDeps): SchedulerJobs {
       return report.delivery.pending > 0 ? { counts, unfinished: true } : { counts };
     },
     async build({ signal, logger }) {
-      const result = await buildSite(options, new Date(), { signal, onWait: (notice) => logger.info(notice) });
+      const hooks = { signal, onWait: (notice: string) => logger.info(notice) };
+      const result = await buildSite(options, new Date(), hooks);
       logProblems(logger, result, heard);
-      return { counts: buildCounts(result) };
+      // The daemon's build is what publishes a scheduled article when its time comes: the hub hears of it here.
+      const hub = result.config.feeds.websubHub;
+      const pings = hub === null ? [] : await announceFeeds(options.outDir, hub, hooks);
+      for (const ping of pings) {
+        if (!ping.ok) logger.warn({ feed: ping.feedUrl, status: ping.status, error: ping.error }, 'the WebSub hub did not take the ping; the next build tries again');
+      }
+      return { counts: { ...buildCounts(result), pinged: pings.filter((ping) => ping.ok).length } };
     },
     ...(cooperative(options)
       ? {

@@ -8,7 +8,8 @@ import { editionsOf } from '../config/editions.js';
 import { BusyError, InputError, type Problem } from '../errors.js';
 import type { SiteConfig } from '../config/schema.js';
 import type { Article } from '../content/article.js';
-import { pingWebSub, type WebSubPing } from '../feeds/websub.js';
+import type { WebSubPing } from '../feeds/websub.js';
+import { announceFeeds } from './announce.js';
 import { holderId } from '../processes.js';
 import { defaultClaimTtlMs, defaultLeaseTtlMs, Lease, runLeaseName, withClaims, withLease } from '../store/lease.js';
 import type { BuildResult } from '../site/build.js';
@@ -175,7 +176,7 @@ async function publishOn(
     await moveFormerSectionKeys(store, built.loaded);
     const build = orphans === null ? built : { ...built, warnings: [...built.warnings, orphans] };
     const websub =
-      config.feeds.websubHub !== null && build.changedFeeds.length > 0 ? await pingWebSub(config.feeds.websubHub, build.changedFeeds) : [];
+      config.feeds.websubHub !== null ? await announceFeeds(options.outDir, config.feeds.websubHub, { onLock: hooks.onBuildLock, onWait: hooks.onBuildWait }) : [];
     const digests: DigestMade[] = [];
     for (const edition of editionsOf(config).filter((e) => hooks.editions?.includes(e.id) ?? true)) {
       // A stop (Ctrl-C, SIGTERM) before a digest is made makes none: its articles would be used up for a send that

@@ -10,6 +10,7 @@ import type { SiteConfig } from '../config/schema.js';
 import type { Article } from '../content/article.js';
 import type { Holder, Holders } from '../content/load.js';
 import { clearingTheWay, mapLimit, syncOps, temporaryOwner, writeIfChanged } from '../files.js';
+import { recordChangedFeeds } from '../feeds/websub.js';
 import { archiveIndexPath, foreignDirs } from './layout.js';
 import { isProcessGone } from '../processes.js';
 import { planSite, type PlanFacts, type PlannedFile } from './plan.js';
@@ -419,6 +420,9 @@ async function writeFiles(published: readonly Article[], config: SiteConfig, out
   // other build's files it removed are written again by the next build, which finds them missing.)
   await options.beforeManifest?.(rendered);
   options.stop?.throwIfAborted();
+  const changedFeeds = plan.files.flatMap((file) => (file.feedUrl !== null && changed.has(file) ? [file.feedUrl] : []));
+  // For whichever run pings the hub next (see announceFeeds): `gazette build` itself pings none.
+  if (config.feeds.websubHub !== null) await recordChangedFeeds(outDir, changedFeeds, Date.now());
   await writeOwnFile(join(outDir, manifestFile), `${JSON.stringify(manifest)}\n`);
   if (options.keepPending !== true) rmSync(join(outDir, pendingFile), { force: true, recursive: true });
 
@@ -427,7 +431,7 @@ async function writeFiles(published: readonly Article[], config: SiteConfig, out
     written: [...written.map((file) => file.path), ...(archive === true ? [archiveIndexPath] : [])],
     unchanged: plan.files.length - written.length + (archive === false ? 1 : 0),
     removed,
-    changedFeeds: written.flatMap((file) => (file.feedUrl === null ? [] : [file.feedUrl])),
+    changedFeeds,
     articles: plan.articles.length,
     sections: plan.sections.length,
     published: plan.articles,

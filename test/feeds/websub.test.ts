@@ -1,37 +1,18 @@
 // WebSub publish pings against a real HTTP hub on 127.0.0.1.
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { pingWebSub } from '../../src/feeds/websub.js';
+import { parseUnannounced, pingWebSub } from '../../src/feeds/websub.js';
+import { startHub as startRecordingHub, type Hub } from '../fixtures/hub.js';
 
-interface Received {
-  method: string;
-  contentType: string;
-  body: URLSearchParams;
-}
-
-let server: Server | undefined;
+let running: Hub | undefined;
 
 afterEach(async () => {
-  await new Promise((resolve) => server?.close(resolve) ?? resolve(undefined));
-  server = undefined;
+  await running?.close();
+  running = undefined;
 });
 
-async function startHub(status: (body: URLSearchParams) => number): Promise<{ url: string; received: Received[] }> {
-  const received: Received[] = [];
-  server = createServer((request: IncomingMessage, response) => {
-    let text = '';
-    request.setEncoding('utf8');
-    request.on('data', (chunk: string) => (text += chunk));
-    request.on('end', () => {
-      const body = new URLSearchParams(text);
-      received.push({ method: request.method ?? '', contentType: request.headers['content-type'] ?? '', body });
-      response.writeHead(status(body)).end();
-    });
-  });
-  await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/hub`, received };
+async function startHub(status: (body: URLSearchParams) => number): Promise<Hub> {
+  running = await startRecordingHub(status);
+  return running;
 }
 
 describe('pingWebSub', () => {
@@ -53,8 +34,8 @@ describe('pingWebSub', () => {
       [false, 400],
     ]);
     const closedPort = Number(new URL(hub.url).port);
-    await new Promise((resolve) => server?.close(resolve));
-    server = undefined;
+    await hub.close();
+    running = undefined;
     const [down] = await pingWebSub(`http://127.0.0.1:${closedPort}/hub`, ['https://news.example.org/feed.xml']);
     expect(down).toMatchObject({ ok: false, status: null });
     expect(down?.error).toBeTruthy();
@@ -64,5 +45,13 @@ describe('pingWebSub', () => {
     const hub = await startHub(() => 204);
     expect(await pingWebSub(hub.url, [])).toEqual([]);
     expect(hub.received).toEqual([]);
+  });
+});
+
+describe('parseUnannounced', () => {
+  it('reads each feed URL with the time it last changed, and nothing of a damaged record', () => {
+    expect(parseUnannounced('{"https://news.example.org/feed.xml":1764770000000}')).toEqual(new Map([['https://news.example.org/feed.xml', 1764770000000]]));
+    expect(parseUnannounced('{"https://news.example.org/feed.xml":"soon","https://news.example.org/atom.xml":2}')).toEqual(new Map([['https://news.example.org/atom.xml', 2]]));
+    for (const damaged of ['', '{', '[]', 'null', '"x"']) expect(parseUnannounced(damaged)).toEqual(new Map());
   });
 });

@@ -1,5 +1,5 @@
-// The daemon's jobs (src/jobs/pipeline.ts): what a scheduled build tells the run's log.
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+// The daemon's jobs (src/jobs/pipeline.ts): what a scheduled build tells the run's log, and the WebSub hub.
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -9,6 +9,7 @@ import { defaultDeliverySettings } from '../../src/delivery/settings.js';
 import { pipelineJobs } from '../../src/jobs/pipeline.js';
 import { createLogger } from '../../src/log.js';
 import { openStore, type Store } from '../../src/store/index.js';
+import { startHub } from '../fixtures/hub.js';
 
 let dir: string;
 let store: Store;
@@ -82,4 +83,29 @@ it('logs a key site.json writes twice once, at the first scheduled build after i
   await build(2);
   const logged = lines.map((line) => JSON.parse(line) as { msg: string; problem?: string }).filter((entry) => entry.msg === 'build').map((entry) => entry.problem);
   expect(logged).toEqual([written(':2: "title" is written twice, here and on line 3: only the one on line 3 counts — keep the one you mean and remove the others')]);
+});
+
+it('pings the WebSub hub for the feeds a scheduled build changed, and logs the pings it did not take, which the next build tries again', async () => {
+  let status = 503;
+  const hub = await startHub(() => status);
+  try {
+    const site = JSON.parse(await readFile(join(dir, 'content', 'site.json'), 'utf8')) as Record<string, unknown>;
+    await writeFile(join(dir, 'content', 'site.json'), JSON.stringify({ ...site, feeds: { websubHub: hub.url } }));
+    const options = resolveOptions({ content: join(dir, 'content'), out: join(dir, 'public'), db: join(dir, 'gazette.db') }, {});
+    const stream = new PassThrough();
+    const lines: string[] = [];
+    stream.on('data', (chunk: Buffer) => lines.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
+    const jobs = pipelineJobs({ store, options, settings: defaultDeliverySettings, progressStream: stream });
+    const build = (run: number) => jobs.build({ signal: new AbortController().signal, runId: `run-${run}`, logger: createLogger(stream), slot: new Date(), reason: 'scheduled' });
+    await build(0);
+    const refused = lines.map((line) => JSON.parse(line) as { msg: string; feed?: string }).filter((entry) => entry.msg.startsWith('the WebSub hub did not take'));
+    expect(refused.map((entry) => entry.feed).sort()).toEqual(hub.received.map((ping) => ping.body.get('hub.url')).sort());
+    expect(refused.map((entry) => entry.feed)).toContain('https://news.example.org/feed.xml');
+    status = 202;
+    hub.received.length = 0;
+    expect(await build(1)).toMatchObject({ counts: { written: 0, pinged: refused.length } });
+    expect(hub.received).toHaveLength(refused.length);
+  } finally {
+    await hub.close();
+  }
 });

@@ -1,5 +1,5 @@
-// A publish as the daemon runs it (src/jobs/run.ts): a schedule of an edition that site.json no longer has.
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+// A publish as the daemon runs it (src/jobs/run.ts): a schedule of an edition that site.json no longer has, section keys, WebSub pings.
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
@@ -7,7 +7,9 @@ import { resolveOptions } from '../../src/config/options.js';
 import { InputError } from '../../src/errors.js';
 import { renderRunSummary } from '../../src/jobs/report.js';
 import { publishWith } from '../../src/jobs/run.js';
+import { buildSite } from '../../src/site/build.js';
 import { openStore, type Store } from '../../src/store/index.js';
+import { startHub } from '../fixtures/hub.js';
 
 let dir: string;
 let store: Store;
@@ -90,4 +92,21 @@ it('counts the readers whose sections had nothing in the digest, and says so bes
   // When no reader's sections had anything, there is no "more" to count.
   const none = { ...report, digests: [{ number: 2, edition: 'morning', articles: 1, recipients: 0, nothingInSections: 2 }] };
   expect(renderRunSummary(none, 'publish')).toContain('morning digest 2: 1 article for 0 readers (2 had nothing new in their sections)\n');
+});
+
+it('pings the WebSub hub for the feeds an earlier `gazette build` changed, which its own build finds unchanged', async () => {
+  const hub = await startHub(() => 202);
+  try {
+    const site = JSON.parse(await readFile(join(dir, 'content', 'site.json'), 'utf8')) as Record<string, unknown>;
+    await writeFile(join(dir, 'content', 'site.json'), JSON.stringify({ ...site, feeds: { websubHub: hub.url } }));
+    const options = resolveOptions({ content: join(dir, 'content'), out: join(dir, 'public'), outbox: join(dir, 'outbox'), db: join(dir, 'gazette.db') }, {});
+    const built = await buildSite(options, new Date('2026-02-01T06:00:00Z'));
+    expect(hub.received).toEqual([]);
+    const report = await publishWith(store, options, new Date('2026-02-01T06:00:00Z'), { editions: ['morning'] });
+    expect(report.build?.changedFeeds).toEqual([]);
+    expect(report.websub.map((ping) => [ping.feedUrl, ping.ok]).sort()).toEqual(built.changedFeeds.map((url) => [url, true]).sort());
+    expect(hub.received.map((ping) => ping.body.get('hub.url')).sort()).toEqual([...built.changedFeeds].sort());
+  } finally {
+    await hub.close();
+  }
 });

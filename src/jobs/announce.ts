@@ -1,0 +1,27 @@
+// WebSub pings for the feeds of an output folder that no hub has acknowledged yet (see unannouncedFile).
+import { pingWebSub, readUnannounced, writeUnannounced, type WebSubPing } from '../feeds/websub.js';
+import { lockOutDir, type LockHooks } from '../site/lock.js';
+
+/**
+ * Pings `hubUrl` for every feed of `outDir` whose last change no hub has acknowledged (written by this run's build, an
+ * earlier `gazette build`, or a run whose ping failed), and forgets each one the hub took (2xx) unless a build changed
+ * it again meanwhile; the others wait for the next run. The pings go out without the folder's lock (a hub may take
+ * seconds to answer); the record is updated under it.
+ */
+export async function announceFeeds(outDir: string, hubUrl: string, hooks: LockHooks = {}, fetchImpl: typeof fetch = fetch): Promise<WebSubPing[]> {
+  const waiting = await readUnannounced(outDir);
+  if (waiting.size === 0) return [];
+  const pinged = await pingWebSub(hubUrl, [...waiting.keys()], fetchImpl);
+  const taken = pinged.filter((ping) => ping.ok).map((ping) => ping.feedUrl);
+  if (taken.length === 0) return pinged;
+  const held = await lockOutDir(outDir, undefined, hooks);
+  try {
+    const now = await readUnannounced(outDir);
+    // Recorded again since it was read: the hub may have fetched the feed before that change.
+    for (const url of taken) if (now.get(url) === waiting.get(url)) now.delete(url);
+    await writeUnannounced(outDir, now);
+  } finally {
+    await held.release();
+  }
+  return pinged;
+}
