@@ -60,8 +60,13 @@ function readerValues(reader: Reader, anonymous: string): { html: Record<Field, 
 const qpLine = 75;
 const softBreak = Buffer.from('=\r\n', 'latin1');
 
+/**
+ * `text` quoted-printable, with the F of every `From ` written `=46`: a piece or a value spliced after a soft line break
+ * starts a line, and so may a headline, and mbox delivery writes `>From ` for a line that starts `From `, which changes
+ * what the reader sees and breaks the DKIM body hash (RFC 2049 §3(8)). Encoded before wrapping, so lines stay in length.
+ */
 function quotedPrintable(text: string): string {
-  return qpWrap(qpEncode(text), qpLine);
+  return qpWrap(qpEncode(text).replaceAll('From ', '=46rom '), qpLine);
 }
 
 /** A body cut at its placeholders, each piece quoted-printable encoded once. */

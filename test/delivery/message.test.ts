@@ -166,6 +166,19 @@ describe('a digest message', () => {
     expect(Math.max(...body.split('\r\n').map((line) => line.length))).toBeLessThanOrEqual(76);
   });
 
+  it('starts no body line with "From ", which mbox delivery would change to ">From " under the DKIM signature', async () => {
+    const rendered = renderedDigest();
+    const headline = 'From Kyiv to Kharkiv: a long road east';
+    const fromDigest = { ...digest, text: `${headline}\n${rendered.text}`, html: rendered.html.replace('<body', `<p>\n${headline}</p><body`) };
+    const messages = await prepareDigestMessages(fromDigest, config, secret);
+    const raw = messages(recipient(8, 'from@example.net', 'From Dover'), now)?.raw.toString('latin1') ?? '';
+    expect(raw.split('\r\n').filter((line) => line.startsWith('From '))).toEqual([]);
+    const mail = await simpleParser(Buffer.from(raw, 'latin1'));
+    expect(mail.text?.split('\n')[0]).toBe(headline);
+    expect(mail.text).toContain('Hello From Dover,');
+    expect(mail.html).toContain(`<p>\n${headline}</p>`);
+  });
+
   it('decodes like the same message built whole by nodemailer', async () => {
     const fast = await parsed('Ann', 21, 'ann@example.net');
     const reference = personalize(digest, {
