@@ -132,6 +132,12 @@ export const htmlToText = compileHtmlToText({
       builder.addInline('\u2069', { noWordTransform: true });
     },
     // The line's words are the link's `data-gz-text` (the catalogue's, with the language's own colon).
+    // A headline of the headlines-only form, which has no read-more button to print its URL: the URL on the line under it.
+    linkUnder: (elem, walk, builder) => {
+      walk(elem.children, builder);
+      builder.addLineBreak();
+      builder.addInline(`<${String(elem.attribs?.href ?? '')}>`, { noWordTransform: true });
+    },
     linkOnOwnLine: (elem, _walk, builder) => {
       if ((elem as { prev?: unknown }).prev) builder.addLineBreak();
       builder.addInline(String(elem.attribs?.['data-gz-text'] ?? ''));
@@ -154,6 +160,7 @@ export const htmlToText = compileHtmlToText({
     { selector: 'bdi', format: 'isolate' },
     // A headline links to its article; the read-more button under it prints that URL once.
     { selector: 'a.gz-title', format: 'anchor', options: { ignoreHref: true } },
+    { selector: 'a.gz-title.gz-listed', format: 'linkUnder' },
     { selector: 'h1', options: { uppercase: false } },
     { selector: 'h2', options: { uppercase: false, leadingLineBreaks: 1, trailingLineBreaks: 1 } },
     { selector: 'div[dir]', format: 'directionBlock', options: { leadingLineBreaks: 1, trailingLineBreaks: 1 } },

@@ -102,12 +102,20 @@ describe('renderDigest', () => {
     expect(rendered.html).toContain(placeholders.unsubscribeUrl);
   });
 
+  it('puts each headline\'s link under it in the text part of the headlines-only form, which has no read-more buttons', async () => {
+    const many = sampleArticles(100);
+    const { text } = await renderDigest({ number: 5, date: pinnedNow, articles: many, config: testConfig({ maxArticles: 100 }) });
+    expect(text).not.toContain('Read more');
+    for (const article of many) expect(flat(text)).toContain(`${article.title} <https://news.example.org/articles/${article.slug}/>`);
+    expect(text).toContain('\n<https://news.example.org/articles/story-001/>');
+  });
+
   it('keeps every headline a heading in the headlines-only form, as in the full one, so a screen reader finds each story', async () => {
     const articles = sampleArticles(12);
     const mjml = await renderEmailMjml('digest', digestView({ number: 5, date: pinnedNow, articles, config }, { summary: 0, title: 120, compact: true }));
     const { html } = await mjml2html(mjml, { validationLevel: 'strict' });
     expect(html).not.toContain('class="gz-read');
-    expect(html.match(/<h2 [^>]*><a class="gz-title" href="https:\/\/news\.example\.org\/articles\/[^"]+\/"/g)).toHaveLength(articles.length);
+    expect(html.match(/<h2 [^>]*><a class="gz-title gz-listed" href="https:\/\/news\.example\.org\/articles\/[^"]+\/"/g)).toHaveLength(articles.length);
   });
 
   it('writes the hidden preheader in a colour that contrasts with the background (no HTML_FONT_LOW_CONTRAST)', async () => {
