@@ -98,7 +98,9 @@ function figureHtml(image: NonNullable<Article['image']>, src: string | null): s
 /**
  * The item's full content: what the article page shows (figure with caption and credit, the body, or the
  * summary when there is no body, the related articles and the source, in the site's words), with fragment
- * links made absolute. As on the page, those words say they are in the site's language when the article is not.
+ * links made absolute. As on the page, the article's own parts say their language and direction when they are not the
+ * site's, and those words say theirs; on a right-to-left site the whole says so. Feeds have no direction of their own
+ * (`xml:lang` and JSON's `language` set none), and HTML without one takes the reader's, left to right mostly.
  */
 function contentHtml(article: Article, url: string, imageUrl: string | null, baseUrl: string, locale: Locale): string {
   // Only a link's own href: the text may say ` href="#` too (a code sample), and a quoted value may hold `>`.
@@ -109,16 +111,22 @@ function contentHtml(article: Article, url: string, imageUrl: string | null, bas
     return `<li>${href === null ? title : `<a href="${escapeHtml(href)}">${title}</a>`}</li>`;
   });
   const source = article.source === null ? '' : cleanLine(article.source);
-  const siteWords = articleLanguage(article, locale) === null ? '' : ` lang="${escapeHtml(locale.tag)}" dir="${locale.dir}"`;
-  return [
+  const language = articleLanguage(article, locale);
+  const siteWords = language === null ? '' : ` lang="${escapeHtml(locale.tag)}" dir="${locale.dir}"`;
+  const own = lines([
     article.image ? figureHtml(article.image, imageUrl) : '',
     body.trim() ? body : (article.summary.trim() ? `<p>${escapeHtml(cleanLine(article.summary))}</p>` : ''),
+  ]);
+  const content = lines([
+    language === null || own === '' ? own : `<div lang="${escapeHtml(language.tag)}" dir="${language.dir}">\n${own}\n</div>`,
     related.length > 0 ? `<h2${siteWords}>${tHtml(locale, 'article.readMore')}</h2>\n<ul>${related.join('')}</ul>` : '',
     source ? `<p${siteWords}>${tHtml(locale, 'article.source', { source })}</p>` : '',
-  ]
-    .filter((part) => part !== '')
-    .join('\n');
+  ]);
+  return locale.dir === 'rtl' && content !== '' ? `<div dir="rtl">\n${content}\n</div>` : content;
 }
+
+/** The parts that are not empty, a line apart. */
+const lines = (parts: readonly string[]): string => parts.filter((part) => part !== '').join('\n');
 
 /**
  * A byline (a clean line) as a feed author: `Jane Roe <jane@example.org>` is the name Jane Roe and that address, which

@@ -183,6 +183,19 @@ describe('languages and icon', () => {
     expect(jsonItems(feeds).map((item) => item.language)).toEqual(['ar', undefined]);
   });
 
+  it("gives the article's own parts their language and direction when they are not the site's, and a right-to-left site's whole content its direction", () => {
+    const item = (article: Article, locale = english): string => toFeedItem(article, `${base}/articles/${article.slug}/`, base, desk, locale).contentHtml;
+    const hebrew = makeArticle({ slug: 'hebrew', lang: 'he', title: 'כותרת', html: '<p>גוף הכתבה.</p>', source: 'Wire' });
+    expect(item(hebrew)).toBe('<div lang="he" dir="rtl">\n<p>גוף הכתבה.</p>\n</div>\n<p lang="en" dir="ltr">Source: Wire</p>');
+    const arabic = resolveLocale('ar');
+    expect(item(makeArticle({ slug: 'arabic', title: 'عنوان', summary: 'ملخص', source: null, html: '<p>نص عربي.</p>' }), arabic)).toBe('<div dir="rtl">\n<p>نص عربي.</p>\n</div>');
+    expect(item(makeArticle({ slug: 'wire', lang: 'en', source: null, html: '<p>English wire copy.</p>' }), arabic)).toBe(
+      '<div dir="rtl">\n<div lang="en" dir="ltr">\n<p>English wire copy.</p>\n</div>\n</div>',
+    );
+    // The site's own language on a left-to-right site: the content as it was.
+    expect(item(makeArticle({ slug: 'english', source: null, html: '<p>Body.</p>' }))).toBe('<p>Body.</p>');
+  });
+
   it('announces feeds.icon as JSON Feed icon and favicon, RSS <image> and Atom <icon>', () => {
     const feeds = siteFeeds([makeArticle()], makeSiteConfig({ feeds: { icon: '/images/icon.png' } }));
     const icon = `${base}/images/icon.png`;
