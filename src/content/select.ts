@@ -16,10 +16,12 @@ export function selectPublished(articles: readonly Article[], now: Date): Articl
 /**
  * Gives articles that share an instant distinct ones (all of a day's date-only files say midnight): in the
  * order of their time, then of their file path, each that is not later than the one before it gets one second
- * more. Newest first then keeps the order the desk gave: of two files of a day, the later file is the newer.
+ * more. Newest first then keeps the order the desk gave: of two files of a day, the later file is the newer. Drafts
+ * keep their times and move none: a file no reader sees must not change the date a published article's feed item
+ * gives. (An article dated later than the build moves none either: it comes after every published one.)
  */
 export function distinctTimes(articles: readonly Article[]): Article[] {
-  const ordered = [...articles].sort((a, b) => a.date.getTime() - b.date.getTime() || (a.sourcePath < b.sourcePath ? -1 : 1));
+  const ordered = articles.filter((article) => !article.draft).sort((a, b) => a.date.getTime() - b.date.getTime() || (a.sourcePath < b.sourcePath ? -1 : 1));
   // Only the articles moved are mapped: most have no tie, and a map entry for each was a quarter of the time this takes.
   const moved = new Map<Article, Article>();
   let last = -Infinity;

@@ -58,6 +58,15 @@ describe('distinctTimes', () => {
     expect(articles.map((a) => a.date.toISOString())).toEqual(['2026-11-22T00:00:00.000Z', '2026-11-22T00:00:00.000Z', '2026-11-22T00:00:01.000Z']);
   });
 
+  it('leaves drafts out: a draft neither moves nor is moved, so adding one changes no published date', () => {
+    const articles = [article('a', '2026-11-22T00:00:00Z', true), article('b', '2026-11-22T00:00:00Z'), article('c', '2026-11-22T00:00:00Z', true)];
+    expect(distinctTimes(articles).map((a) => `${a.slug} ${a.date.toISOString()}`)).toEqual([
+      'a 2026-11-22T00:00:00.000Z',
+      'b 2026-11-22T00:00:00.000Z',
+      'c 2026-11-22T00:00:00.000Z',
+    ]);
+  });
+
   it('gives back the same articles, in a new list, when no two share an instant', () => {
     const articles = [article('b', '2026-11-23T00:00:00Z'), article('a', '2026-11-22T00:00:00Z')];
     const spread = distinctTimes(articles);
