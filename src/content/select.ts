@@ -6,11 +6,31 @@ export function newestFirst(a: Article, b: Article): number {
   return b.date.getTime() - a.date.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
-/** Articles that are not drafts and dated at or before `now`, newest first (ties by id). */
+/** Whether `article` is public at `now`: not a draft, and dated at or before it. */
+export function isPublished(article: Article, now: Date): boolean {
+  return !article.draft && article.date.getTime() <= now.getTime();
+}
+
+/** Whether `article` says it was corrected later than `now` (front matter `updated`): no correction a reader can see yet. */
+export function correctedLater(article: Article, now: Date): boolean {
+  return article.updated !== undefined && article.updated.getTime() > now.getTime();
+}
+
+/**
+ * Articles that are not drafts and dated at or before `now`, newest first (ties by id). A correction dated later than
+ * `now` (a typo, most often: `2027` for `2026`) is not shown until then: it would date every feed and the sitemap ahead.
+ */
 export function selectPublished(articles: readonly Article[], now: Date): Article[] {
   return articles
-    .filter((article) => !article.draft && article.date.getTime() <= now.getTime())
+    .filter((article) => isPublished(article, now))
+    .map((article) => (correctedLater(article, now) ? withoutUpdated(article) : article))
     .sort(newestFirst);
+}
+
+/** `article` without its `updated` date. */
+function withoutUpdated(article: Article): Article {
+  const { updated: _later, ...rest } = article;
+  return rest;
 }
 
 /**

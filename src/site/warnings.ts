@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Article } from '../content/article.js';
+import { correctedLater, isPublished } from '../content/select.js';
 import { normalizeText } from '../content/text.js';
 import { absoluteUrl } from '../content/url.js';
 import type { Problem } from '../errors.js';
@@ -97,6 +98,25 @@ async function lineOfImage(text: string, src: string, baseUrl: string): Promise<
 /** `<img src="…">` of `src`, as a warning quotes it: escaped, and cut when long. */
 function imageTag(src: string): string {
   return `<img src=${JSON.stringify(src.length > 100 ? `${src.slice(0, 99)}…` : src)}>`;
+}
+
+/**
+ * A warning for each published article whose `updated` is later than the build (`now`): its correction date is not
+ * shown until then (see selectPublished). At its `updated` line.
+ */
+export function laterCorrectionWarnings(contentDir: string, articles: readonly Article[], now: Date): Promise<Problem[]> {
+  const later = articles.filter((article) => isPublished(article, now) && correctedLater(article, now));
+  return Promise.all(
+    later.map((article) =>
+      warningAt(
+        contentDir,
+        article.sourcePath,
+        (text) => frontMatterLineOf(text, 'updated'),
+        `updated is ${article.updated?.toISOString() ?? ''}, later than this build (${now.toISOString()}): no correction date is shown until then, in the feeds, the sitemap or the page`,
+        'write when the article was corrected (a date alone is midnight in the site timezone), or leave updated out',
+      ),
+    ),
+  );
 }
 
 /** " (so do N other articles: a, b, c and K more)" of the other files, or nothing. */

@@ -38,6 +38,16 @@ describe('selectPublished', () => {
     expect(selectPublished(articles, now).map((a) => a.slug)).toEqual(['on-the-dot']);
   });
 
+  it('shows no correction dated later than now, and keeps one dated now', () => {
+    const later = { ...article('typo', '2026-11-20T00:00:00Z'), updated: new Date('2027-11-21T00:00:00Z') };
+    const onTime = { ...article('fixed', '2026-11-19T00:00:00Z'), updated: now };
+    const [shown, kept] = selectPublished([later, onTime], now);
+    expect(shown?.slug).toBe('typo');
+    expect(shown && 'updated' in shown).toBe(false);
+    expect(later.updated).toEqual(new Date('2027-11-21T00:00:00Z'));
+    expect(kept?.updated).toBe(now);
+  });
+
   it('sorts newest first, ties broken by slug, without changing its input', () => {
     const articles = [
       article('old', '2022-10-19T00:00:00Z'),

@@ -70,6 +70,18 @@ describe('buildSite', () => {
     expect(form).toContain('<link rel="stylesheet" href="../assets/site.css">');
   });
 
+  it('shows no correction dated later than the build, and warns of it at its updated line, until its time comes', async () => {
+    await writeFile(join(content, 'local', 'budget.md'), markdown({ title: 'Budget passes', date: '2026-11-23T21:30', updated: '2027-11-23T21:30', section: 'Local' }, 'The council **approved** it.'));
+    const early = await buildSite({ contentDir: content, outDir: out }, new Date('2026-11-25T00:00:00Z'));
+    expect(early.warnings.map(formatProblem)).toEqual([
+      expect.stringMatching(/^local\/budget\.md:4: updated is 2027-11-23T20:30:00\.000Z, later than this build \(2026-11-25T00:00:00\.000Z\): no correction date is shown/),
+    ]);
+    for (const file of ['feed.json', 'atom.xml', 'feed.xml', 'sitemap.xml', 'articles/budget/index.html']) expect(await readFile(join(out, file), 'utf8'), file).not.toContain('2027');
+    const late = await buildSite({ contentDir: content, outDir: out }, new Date('2027-12-01T00:00:00Z'));
+    expect(late.warnings).toEqual([]);
+    expect(await readFile(join(out, 'feed.json'), 'utf8')).toContain('"date_modified": "2027-11-23T20:30:00Z"');
+  });
+
   it('warns of a section spelled like a larger one but for its accents, at the line that names it, and builds both', async () => {
     await writeFile(join(content, 'local', 'tax.md'), markdown({ title: 'Tax', date: '2026-11-22', section: 'Économie' }, 'Tax.'));
     await writeFile(join(content, 'local', 'rates.md'), markdown({ title: 'Rates', date: '2026-11-21', section: 'Économie' }, 'Rates.'));
