@@ -138,6 +138,12 @@ export const htmlToText = compileHtmlToText({
       builder.addLineBreak();
       builder.addInline(`<${String(elem.attribs?.href ?? '')}>`, { noWordTransform: true });
     },
+    // A link that shows its own URL: in angle brackets, as the text part's other links, so that a mail client finds it.
+    // Not in its <bdi>'s isolates: a client that ends a link at a space took the PDI after the URL into it, and the link
+    // failed. A right-to-left line isolates it around the brackets (see markLines), as every other link.
+    ownUrl: (elem, _walk, builder) => {
+      builder.addInline(`<${String(elem.attribs?.href ?? '')}>`, { noWordTransform: true });
+    },
     linkOnOwnLine: (elem, _walk, builder) => {
       if ((elem as { prev?: unknown }).prev) builder.addLineBreak();
       builder.addInline(String(elem.attribs?.['data-gz-text'] ?? ''));
@@ -156,6 +162,7 @@ export const htmlToText = compileHtmlToText({
     { selector: 'a', options: { hideLinkHrefIfSameAsText: true, linkBrackets: ['<', '>'] } },
     // Footer links whose URL is filled in per reader, after wrapping: each on a line of its own.
     { selector: 'a.gz-own-line', format: 'linkOnOwnLine' },
+    { selector: 'a.gz-url', format: 'ownUrl' },
     { selector: 'span.gz-separator', format: 'skip' },
     { selector: 'bdi', format: 'isolate' },
     // A headline links to its article; the read-more button under it prints that URL once.

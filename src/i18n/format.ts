@@ -210,7 +210,13 @@ function messageHtml(locale: Locale, key: string, params: MessageParams): string
   for (const tag of message.tags) {
     const href = params[tag];
     if (typeof href !== 'string') throw new Error(`message "${key}" links <${tag}>, but no ${tag}= URL was given`);
-    values[tag] = (chunks: unknown[]): Html => ({ html: `<a href="${handlebarsRuntime.escapeExpression(href)}">${toHtml(chunks)}</a>` });
+    const escapedHref = handlebarsRuntime.escapeExpression(href);
+    values[tag] = (chunks: unknown[]): Html => {
+      const inner = toHtml(chunks);
+      // A link that shows its own URL (a fallback for a button): the text part prints it in angle brackets (see email.ts).
+      const own = inner === escapedHref || inner === `<bdi>${escapedHref}</bdi>`;
+      return { html: `<a href="${escapedHref}"${own ? ' class="gz-url"' : ''}>${inner}</a>` };
+    };
   }
   const out = message.format.format(values);
   const html = toHtml(Array.isArray(out) ? out : [out]);

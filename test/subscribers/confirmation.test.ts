@@ -43,6 +43,19 @@ describe('createConfirmationComposer', () => {
     }
   });
 
+  it("writes the fallback link in angle brackets in the text part, a right-to-left message's isolates around them, so a mail client finds the whole link", async () => {
+    const reader = { publicId: hex('a'), email: 'first@example.org' };
+    for (const language of ['en', 'ar']) {
+      const mail = await simpleParser((await createConfirmationComposer(testConfig({}, { language }), secret)(reader, hex('1'), now)).raw);
+      // The button's link, then the fallback's.
+      const fallback = (mail.text ?? '').split('\n').filter((line) => line.includes('/confirm?token=')).at(-1) ?? '';
+      const link = /^(\u200f\u2066)?<(https:\/\/news\.example\.org\/confirm\?token=([\w.-]+))>(\u2069)?$/u.exec(fallback);
+      expect(link?.[1], fallback).toBe(language === 'ar' ? '\u200f\u2066' : undefined);
+      expect(link?.[4], fallback).toBe(language === 'ar' ? '\u2069' : undefined);
+      expect(verifyToken(secret, link?.[3] ?? '', 'confirm')).toMatchObject({ publicId: hex('a') });
+    }
+  });
+
   it('renders again for the next mail after a failed render', async () => {
     const renderer = countingRenderer(1);
     const compose = createConfirmationComposer(config, secret, renderer.render);
