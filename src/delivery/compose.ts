@@ -27,6 +27,8 @@ export interface MailInput {
   headers?: Record<string, string>;
   replyTo?: string | Mailbox | null;
   date?: Date;
+  /** The envelope sender (SMTP MAIL FROM), where bounces go: the From address when not given. */
+  envelopeFrom?: string;
 }
 
 const headerName = /^[!-9;-~]+$/;
@@ -83,5 +85,5 @@ export async function composeMessage(mail: MailInput): Promise<RawMessage> {
     newline: 'win',
   }).compile();
   const raw = await node.build();
-  return { envelope: { from: from.address, to: to.address }, messageId, raw };
+  return { envelope: { from: mail.envelopeFrom ?? from.address, to: to.address }, messageId, raw };
 }

@@ -8,8 +8,11 @@ import { readReturnAddress, type ReturnAddress } from './verp.js';
 /** What a return-path report does to a reader: `soft_bounce` is counted, the others end the subscription. */
 export type ReturnEventKind = ReturnEventInput['kind'];
 
-/** Where a report came from: the inbound SMTP listener (`mailto` for a mailed unsubscribe) or an ESP webhook. */
-export type ReturnEventSource = 'inbound' | 'mailto' | 'ses' | 'mailgun' | 'postmark';
+/**
+ * Where a report came from: the inbound SMTP listener (`mailto` for a mailed unsubscribe, `confirmation` for a report on
+ * a confirmation mail, which is about no digest) or an ESP webhook.
+ */
+export type ReturnEventSource = 'inbound' | 'mailto' | 'confirmation' | 'ses' | 'mailgun' | 'postmark';
 
 /** One report about one reader, ready for the store's `recordReturnEvent`. */
 export type ReturnEvent = ReturnEventInput & { source: ReturnEventSource };
@@ -54,7 +57,7 @@ export function resolveInbound(message: InboundMessage, to: ReturnAddress | null
   const make = (kind: ReturnEventKind, detail: string | null): Resolution => ({
     event: {
       kind,
-      source: message.kind === 'mailto-unsubscribe' ? 'mailto' : 'inbound',
+      source: message.kind === 'mailto-unsubscribe' ? 'mailto' : named.purpose === 'bounce' && named.digestNumber === null ? 'confirmation' : 'inbound',
       reader: { subscriberId: named.subscriberId },
       digestNumber,
       detail,

@@ -1,11 +1,13 @@
 // Return-path addresses at `newsletter.returnPath`'s domain: `local+N-<token>` (VERP: digest N, one reader) is the
-// envelope sender of each message, `local+u-<token>` the mailto unsubscribe. The token says who; nothing else does.
+// envelope sender of each message, `local+c-<token>` that of a reader's confirmation mail, `local+u-<token>` the
+// mailto unsubscribe. The token says who; nothing else does.
 import { asciiDomain } from '../addresses.js';
 import { addressTokenLength, createAddressToken, verifyAddressToken } from '../subscribers/tokens.js';
 
 /** What a return-path address names, once its token is verified. */
 export type ReturnAddress =
-  | { purpose: 'bounce'; subscriberId: number; digestNumber: number }
+  /** A bounce address: of one digest's message, or (digestNumber null) of a confirmation mail. */
+  | { purpose: 'bounce'; subscriberId: number; digestNumber: number | null }
   | { purpose: 'unsubscribe'; subscriberId: number };
 
 /**
@@ -29,6 +31,15 @@ export function returnDomain(returnPath: string): string {
 export function bounceAddress(returnPath: string, secret: string, digestNumber: number, subscriberId: number): string {
   const { local, domain } = split(returnPath);
   return `${local}+${digestNumber}-${createAddressToken(secret, subscriberId, `return-${digestNumber}`)}@${domain}`;
+}
+
+/**
+ * The VERP envelope sender of a reader's confirmation mail: the mail most likely to bounce (a typo, a made-up address),
+ * whose bounce then ends the request as a digest's ends a subscription.
+ */
+export function confirmationBounceAddress(returnPath: string, secret: string, subscriberId: number): string {
+  const { local, domain } = split(returnPath);
+  return `${local}+c-${createAddressToken(secret, subscriberId, 'return-confirm')}@${domain}`;
 }
 
 /** The address a reader mails to unsubscribe (the mailto of List-Unsubscribe). */
@@ -58,6 +69,11 @@ export function readReturnAddress(returnPath: string, secret: string, address: s
   if (unsubscribe) {
     const subscriberId = verifyAddressToken(secret, unsubscribe[1] ?? '', 'unsubscribe');
     return subscriberId === null ? null : { purpose: 'unsubscribe', subscriberId };
+  }
+  const confirmation = /^c-(.+)$/i.exec(tag);
+  if (confirmation) {
+    const subscriberId = verifyAddressToken(secret, confirmation[1] ?? '', 'return-confirm');
+    return subscriberId === null ? null : { purpose: 'bounce', subscriberId, digestNumber: null };
   }
   const bounce = /^([1-9]\d{0,9})-(.+)$/.exec(tag);
   if (!bounce) return null;

@@ -243,16 +243,17 @@ const returnSql = {
   digestEventCounts: `SELECT digest_number AS number, kind, count(*) AS n FROM subscriber_events
     WHERE digest_number BETWEEN ? AND ? AND kind IN ${returnKinds} AND source <> 'delivery'
     GROUP BY digest_number, kind`,
-  // Events that name no digest (an unsubscribe link, a mailto) belong to the newest digest made before them.
+  // Events that name no digest (an unsubscribe link, a mailto) belong to the newest digest made before them; a report
+  // on a confirmation mail belongs to none (the reader never had a digest).
   undatedEventCounts: `SELECT d.number, e.kind, count(*) AS n
     FROM (SELECT number, created_at, (SELECT min(n.created_at) FROM digests n WHERE n.number > digests.number) AS next_at
           FROM digests WHERE number BETWEEN ? AND ?) d
-    JOIN subscriber_events e ON e.digest_number IS NULL AND e.kind IN ${returnKinds} AND e.source <> 'delivery'
+    JOIN subscriber_events e ON e.digest_number IS NULL AND e.kind IN ${returnKinds} AND e.source NOT IN ('delivery', 'confirmation')
       AND e.at >= d.created_at AND (d.next_at IS NULL OR e.at < d.next_at)
     WHERE e.at >= ?
     GROUP BY d.number, e.kind`,
   countDigests: 'SELECT count(*) AS n FROM digests',
-  countReturnEvents: `SELECT kind, count(*) AS n FROM subscriber_events WHERE kind IN ${returnKinds} AND source <> 'delivery' GROUP BY kind`,
+  countReturnEvents: `SELECT kind, count(*) AS n FROM subscriber_events WHERE kind IN ${returnKinds} AND source NOT IN ('delivery', 'confirmation') GROUP BY kind`,
   leaveReasons: (count: number): string => `SELECT * FROM subscriber_events WHERE id IN (
       SELECT max(id) FROM subscriber_events
       WHERE subscriber_id IN (${Array.from({ length: count }, () => '?').join(', ')}) AND kind IN ('bounced', 'complaint', 'unsubscribed')

@@ -6,10 +6,11 @@ import { fillConfirmation, renderConfirmationTemplate, type ConfirmationTemplate
 import type { RenderHtml } from '../digest/email.js';
 import { startEmailThread } from '../digest/render-thread.js';
 import type { Subscriber } from '../store/types.js';
+import { confirmationBounceAddress } from '../inbound/verp.js';
 import { confirmUrl } from './tokens.js';
 
 /** Composes the mail that asks `subscriber` to confirm request `nonce`, with a link carrying its confirm token. */
-export type ComposeConfirmation = (subscriber: Pick<Subscriber, 'publicId' | 'email'>, nonce: string, now: Date) => Promise<RawMessage>;
+export type ComposeConfirmation = (subscriber: Pick<Subscriber, 'id' | 'publicId' | 'email'>, nonce: string, now: Date) => Promise<RawMessage>;
 
 /** How long the one render may take (MJML's first load included) before the mail fails and the next tries again. */
 const renderTimeoutMs = 60_000;
@@ -38,6 +39,7 @@ const renderOnThread: RenderHtml = async (name, view) => {
  */
 export function createConfirmationComposer(config: SiteConfig, secret: string, renderHtml: RenderHtml = renderOnThread): ComposeConfirmation {
   let template: Promise<ConfirmationTemplate> | null = null;
+  const { returnPath } = config.newsletter;
   return async (subscriber, nonce, now) => {
     template ??= renderConfirmationTemplate(config, renderHtml).catch((error: unknown) => {
       template = null;
@@ -57,6 +59,8 @@ export function createConfirmationComposer(config: SiteConfig, secret: string, r
       messageId: messageIdFor('confirm', `${subscriber.publicId}:${nonce}`, config.newsletter.from),
       headers: { 'Auto-Submitted': 'auto-generated' },
       date: now,
+      // Its bounce reaches the inbound listener, as a digest's does: the address is then known bad (see confirmationBounceAddress).
+      ...(returnPath === null ? {} : { envelopeFrom: confirmationBounceAddress(returnPath, secret, subscriber.id) }),
     });
   };
 }

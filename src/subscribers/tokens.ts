@@ -3,8 +3,11 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Store } from '../store/types.js';
 
-/** What a token lets its bearer do; `return-N` names the digest a VERP envelope sender was made for. */
-export type TokenPurpose = 'confirm' | 'unsubscribe' | 'preferences' | `return-${number}`;
+/**
+ * What a token lets its bearer do; `return-N` names the digest a VERP envelope sender was made for, `return-confirm`
+ * the confirmation mails'.
+ */
+export type TokenPurpose = 'confirm' | 'unsubscribe' | 'preferences' | `return-${number}` | 'return-confirm';
 
 /** What a valid token names: the reader's public id and, for a confirm token, the request's nonce (else ''). */
 export interface TokenSubject {

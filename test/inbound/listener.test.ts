@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReturnEvent } from '../../src/inbound/events.js';
 import { maxInboundBytes, startInboundListener, type RunningInbound } from '../../src/inbound/listener.js';
-import { bounceAddress, unsubscribeAddress } from '../../src/inbound/verp.js';
+import { bounceAddress, confirmationBounceAddress, unsubscribeAddress } from '../../src/inbound/verp.js';
 import { createLogger } from '../../src/log.js';
 import { inboundFixture, type FixtureName } from './fixtures.js';
 import { deliver, SmtpClient } from './smtp-client.js';
@@ -68,6 +68,14 @@ describe('the inbound listener', () => {
     const event = await taken(name, 7);
     expect(event).toMatchObject({ kind: 'bounced', source: 'inbound', reader: { subscriberId: 7 }, digestNumber: 3 });
     expect(event?.detail).toMatch(detail);
+  });
+
+  it("takes a bounce of a confirmation mail at its own address as the reader's bounce, about no digest", async () => {
+    const address = confirmationBounceAddress(returnPath, secret, 9);
+    const text = inboundFixture('postfix-bounce', { verp: address, unsubscribe: unsubscribeAddress(returnPath, secret, 9), reader, domain: 'mail.example.org' });
+    const before = events.length;
+    expect((await deliver(listener.port, address, text)).code).toBe(250);
+    expect(events.slice(before)).toEqual([expect.objectContaining({ kind: 'bounced', source: 'confirmation', reader: { subscriberId: 9 }, digestNumber: null })]);
   });
 
   it('takes a delay warning as a soft bounce, keyed by digest', async () => {

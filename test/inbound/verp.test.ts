@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createHmac } from 'node:crypto';
-import { bounceAddress, maxReturnLocalPart, readReturnAddress, unsubscribeAddress } from '../../src/inbound/verp.js';
+import { bounceAddress, confirmationBounceAddress, maxReturnLocalPart, readReturnAddress, unsubscribeAddress } from '../../src/inbound/verp.js';
 
 const secret = 'test-secret';
 const returnPath = 'bounces@mail.example.org';
@@ -11,6 +11,17 @@ describe('return-path addresses', () => {
     expect(readReturnAddress(returnPath, secret, address)).toEqual({ purpose: 'bounce', subscriberId: 345, digestNumber: 12 });
     expect(readReturnAddress(returnPath, secret, address.toUpperCase())).toEqual({ purpose: 'bounce', subscriberId: 345, digestNumber: 12 });
     expect(readReturnAddress(returnPath, secret, unsubscribeAddress(returnPath, secret, 9))).toEqual({ purpose: 'unsubscribe', subscriberId: 9 });
+  });
+
+  it("read back the reader a confirmation mail's address was made for, as a bounce of no digest, and refuse its token elsewhere", () => {
+    const address = confirmationBounceAddress(returnPath, secret, 345);
+    expect(address).toMatch(/^bounces\+c-345-[0-9a-f]{20}@mail\.example\.org$/);
+    expect(readReturnAddress(returnPath, secret, address)).toEqual({ purpose: 'bounce', subscriberId: 345, digestNumber: null });
+    expect(readReturnAddress(returnPath, secret, address.replace('-345-', '-346-'))).toBeNull();
+    // A digest's token is no confirmation's, nor the other way round.
+    const digestToken = /-([0-9a-f]{20})@/.exec(bounceAddress(returnPath, secret, 12, 345))?.[1] ?? '';
+    expect(readReturnAddress(returnPath, secret, `bounces+c-345-${digestToken}@mail.example.org`)).toBeNull();
+    expect(readReturnAddress(returnPath, secret, address.replace('+c-', '+12-'))).toBeNull();
   });
 
   it('refuse a forged token, a token moved to another digest or reader, and another domain', () => {

@@ -14,7 +14,7 @@ const mjmlLoaded = (): boolean => Object.keys(createRequire(import.meta.url).cac
 it('renders the template on a thread by default: MJML never loads on the caller’s thread', async () => {
   const secret = 's'.repeat(32);
   const compose = createConfirmationComposer(testConfig(), secret);
-  const mail = await compose({ publicId: 'a'.repeat(32), email: 'first@example.org' }, '1'.repeat(32), new Date('2026-03-01T12:00:00Z'));
+  const mail = await compose({ id: 1, publicId: 'a'.repeat(32), email: 'first@example.org' }, '1'.repeat(32), new Date('2026-03-01T12:00:00Z'));
   const token = /confirm\?token=([\w.-]+)/.exec((await simpleParser(mail.raw)).text ?? '')?.[1] ?? '';
   expect(verifyToken(secret, token, 'confirm')).toMatchObject({ nonce: '1'.repeat(32) });
   expect(mjmlLoaded()).toBe(false);

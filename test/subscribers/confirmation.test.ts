@@ -2,6 +2,7 @@
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { renderEmailHtml, type RenderHtml } from '../../src/digest/email.js';
+import { confirmationBounceAddress } from '../../src/inbound/verp.js';
 import { createConfirmationComposer } from '../../src/subscribers/confirmation.js';
 import { verifyToken } from '../../src/subscribers/tokens.js';
 import { testConfig } from '../fixtures/digest/articles.js';
@@ -32,8 +33,8 @@ describe('createConfirmationComposer', () => {
     const renderer = countingRenderer();
     const compose = createConfirmationComposer(config, secret, renderer.render);
     const readers = [
-      { publicId: hex('a'), email: 'first@example.org' },
-      { publicId: hex('b'), email: 'second@example.org' },
+      { id: 1, publicId: hex('a'), email: 'first@example.org' },
+      { id: 2, publicId: hex('b'), email: 'second@example.org' },
     ];
     const mails = await Promise.all(readers.map((reader, i) => compose(reader, hex(String(i)), now)));
     expect(renderer.count()).toBe(1);
@@ -44,7 +45,7 @@ describe('createConfirmationComposer', () => {
   });
 
   it("writes the fallback link in angle brackets in the text part, a right-to-left message's isolates around them, so a mail client finds the whole link", async () => {
-    const reader = { publicId: hex('a'), email: 'first@example.org' };
+    const reader = { id: 1, publicId: hex('a'), email: 'first@example.org' };
     for (const language of ['en', 'ar']) {
       const mail = await simpleParser((await createConfirmationComposer(testConfig({}, { language }), secret)(reader, hex('1'), now)).raw);
       // The button's link, then the fallback's.
@@ -56,10 +57,18 @@ describe('createConfirmationComposer', () => {
     }
   });
 
+  it("sends from the confirmation's own VERP address with a return path, so its bounce reaches the inbound listener, and from the From address without one", async () => {
+    const reader = { id: 345, publicId: hex('a'), email: 'typo@example.orgg' };
+    const verp = await createConfirmationComposer(testConfig({ returnPath: 'bounces@mail.example.org' }), secret)(reader, hex('1'), now);
+    expect(verp.envelope.from).toBe(confirmationBounceAddress('bounces@mail.example.org', secret, 345));
+    expect((await simpleParser(verp.raw)).from?.value[0]?.address).toBe(config.newsletter.from.replace(/^.*<|>$/g, ''));
+    expect((await createConfirmationComposer(config, secret)(reader, hex('1'), now)).envelope.from).toBe(config.newsletter.from.replace(/^.*<|>$/g, ''));
+  });
+
   it('renders again for the next mail after a failed render', async () => {
     const renderer = countingRenderer(1);
     const compose = createConfirmationComposer(config, secret, renderer.render);
-    const reader = { publicId: hex('a'), email: 'first@example.org' };
+    const reader = { id: 1, publicId: hex('a'), email: 'first@example.org' };
     await expect(compose(reader, hex('1'), now)).rejects.toThrow('render thread stopped');
     const mail = await compose(reader, hex('2'), now);
     expect(verifyToken(secret, await linkToken(mail.raw), 'confirm')).toMatchObject({ nonce: hex('2') });
