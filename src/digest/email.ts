@@ -3,7 +3,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import Handlebars from 'handlebars';
-import { compile as compileHtmlToText } from 'html-to-text';
+import { compile as compileHtmlToText, type FormatCallback } from 'html-to-text';
 import { registerMessageHelpers } from '../i18n/index.js';
 import { templatesDirOf } from '../paths.js';
 
@@ -111,6 +111,11 @@ function markLines(text: string, dir: string): string {
     .join('\n');
 }
 
+/** Writes the link's URL in angle brackets, as the text part writes every URL (see bracketedUrl). */
+function addBracketedHref(elem: Parameters<FormatCallback>[0], builder: Parameters<FormatCallback>[2]): void {
+  builder.addInline(`<${String(elem.attribs?.href ?? '')}>`, { noWordTransform: true });
+}
+
 /** The plain-text part of an email, made from its HTML: no preheader, no images, links as `text <url>`. */
 export const htmlToText = compileHtmlToText({
   wordwrap: 76,
@@ -131,24 +136,22 @@ export const htmlToText = compileHtmlToText({
       walk(elem.children, builder);
       builder.addInline('\u2069', { noWordTransform: true });
     },
-    // The line's words are the link's `data-gz-text` (the catalogue's, with the language's own colon).
     // A headline of the headlines-only form, which has no read-more button to print its URL: the URL on the line under it.
     linkUnder: (elem, walk, builder) => {
       walk(elem.children, builder);
       builder.addLineBreak();
-      builder.addInline(`<${String(elem.attribs?.href ?? '')}>`, { noWordTransform: true });
+      addBracketedHref(elem, builder);
     },
     // A link that shows its own URL: in angle brackets, as the text part's other links, so that a mail client finds it.
     // Not in its <bdi>'s isolates: a client that ends a link at a space took the PDI after the URL into it, and the link
     // failed. A right-to-left line isolates it around the brackets (see markLines), as every other link.
-    ownUrl: (elem, _walk, builder) => {
-      builder.addInline(`<${String(elem.attribs?.href ?? '')}>`, { noWordTransform: true });
-    },
+    ownUrl: (elem, _walk, builder) => addBracketedHref(elem, builder),
+    // The line's words are the link's `data-gz-text` (the catalogue's, with the language's own colon).
     linkOnOwnLine: (elem, _walk, builder) => {
       if ((elem as { prev?: unknown }).prev) builder.addLineBreak();
       builder.addInline(String(elem.attribs?.['data-gz-text'] ?? ''));
       builder.addLineBreak();
-      builder.addInline(`<${String(elem.attribs?.href ?? '')}>`, { noWordTransform: true });
+      addBracketedHref(elem, builder);
     },
   },
   selectors: [

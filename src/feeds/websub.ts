@@ -71,10 +71,16 @@ export async function writeUnannounced(outDir: string, feeds: ReadonlyMap<string
   else await clearingTheWay(file, () => writeFileAtomic(file, `${JSON.stringify(Object.fromEntries(feeds))}\n`));
 }
 
-/** Records `feedUrls` as changed at `at` and not yet announced, beside those still waiting. The caller holds the folder's build lock. */
-export async function recordChangedFeeds(outDir: string, feedUrls: readonly string[], at: number): Promise<void> {
-  if (feedUrls.length === 0) return;
+/**
+ * Records `changed` feeds as changed at `at` and not yet announced, beside those still waiting that the site still has
+ * (`current`): a feed gone since (an emptied section, another baseUrl) is no longer announced. The caller holds the
+ * folder's build lock.
+ */
+export async function recordChangedFeeds(outDir: string, changed: readonly string[], at: number, current: ReadonlySet<string>): Promise<void> {
   const feeds = await readUnannounced(outDir);
-  for (const url of feedUrls) feeds.set(url, at);
+  const before = feeds.size;
+  for (const url of feeds.keys()) if (!current.has(url)) feeds.delete(url);
+  if (changed.length === 0 && feeds.size === before) return;
+  for (const url of changed) feeds.set(url, at);
   await writeUnannounced(outDir, feeds);
 }

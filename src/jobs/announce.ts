@@ -6,14 +6,20 @@ import { lockOutDir, type LockHooks } from '../site/lock.js';
  * Pings `hubUrl` for every feed of `outDir` whose last change no hub has acknowledged (written by this run's build, an
  * earlier `gazette build`, or a run whose ping failed), and forgets each one the hub took (2xx) unless a build changed
  * it again meanwhile; the others wait for the next run. The pings go out without the folder's lock (a hub may take
- * seconds to answer); the record is updated under it.
+ * seconds to answer); the record is updated under it. Never throws, as pingWebSub: should the record not be updated
+ * (another build holds the folder, a stop), the feeds are pinged again next time, which a hub takes as it takes any ping.
  */
 export async function announceFeeds(outDir: string, hubUrl: string, hooks: LockHooks = {}, fetchImpl: typeof fetch = fetch): Promise<WebSubPing[]> {
   const waiting = await readUnannounced(outDir);
   if (waiting.size === 0) return [];
   const pinged = await pingWebSub(hubUrl, [...waiting.keys()], fetchImpl);
   const taken = pinged.filter((ping) => ping.ok).map((ping) => ping.feedUrl);
-  if (taken.length === 0) return pinged;
+  if (taken.length > 0) await forgetAnnounced(outDir, waiting, taken, hooks).catch(() => undefined);
+  return pinged;
+}
+
+/** Forgets the feeds `taken` of those `waiting` as read before the pings, unless recorded again since. */
+async function forgetAnnounced(outDir: string, waiting: ReadonlyMap<string, number>, taken: readonly string[], hooks: LockHooks): Promise<void> {
   const held = await lockOutDir(outDir, undefined, hooks);
   try {
     const now = await readUnannounced(outDir);
@@ -23,5 +29,4 @@ export async function announceFeeds(outDir: string, hubUrl: string, hooks: LockH
   } finally {
     await held.release();
   }
-  return pinged;
 }

@@ -74,7 +74,7 @@ export function pipelineJobs(deps: PipelineDeps): SchedulerJobs {
       for (const ping of pings) {
         if (!ping.ok) logger.warn({ feed: ping.feedUrl, status: ping.status, error: ping.error }, 'the WebSub hub did not take the ping; the next build tries again');
       }
-      return { counts: { ...buildCounts(result), pinged: pings.filter((ping) => ping.ok).length } };
+      return { counts: { ...buildCounts(result), ...(hub === null ? {} : { pinged: pings.filter((ping) => ping.ok).length }) } };
     },
     ...(cooperative(options)
       ? {

@@ -54,7 +54,7 @@ export function renderRunSummary(report: RunReport, kind: 'publish' | 'send'): s
       );
     }
     for (const ping of report.websub) {
-      if (!ping.ok) lines.push(`WebSub hub did not take ${ping.feedUrl}: ${ping.error ?? ping.status} (pinged again at the next publish)`);
+      if (!ping.ok) lines.push(`WebSub hub did not take ${ping.feedUrl}: ${ping.error ?? ping.status} (pinged again at the next run that pings)`);
     }
   }
   const tried = d.sent + d.bounced + d.failed + d.skipped;

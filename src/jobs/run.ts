@@ -176,7 +176,7 @@ async function publishOn(
     await moveFormerSectionKeys(store, built.loaded);
     const build = orphans === null ? built : { ...built, warnings: [...built.warnings, orphans] };
     const websub =
-      config.feeds.websubHub !== null ? await announceFeeds(options.outDir, config.feeds.websubHub, { onLock: hooks.onBuildLock, onWait: hooks.onBuildWait }) : [];
+      config.feeds.websubHub !== null ? await announceFeeds(options.outDir, config.feeds.websubHub, { signal: hooks.signal, onLock: hooks.onBuildLock, onWait: hooks.onBuildWait }) : [];
     const digests: DigestMade[] = [];
     for (const edition of editionsOf(config).filter((e) => hooks.editions?.includes(e.id) ?? true)) {
       // A stop (Ctrl-C, SIGTERM) before a digest is made makes none: its articles would be used up for a send that

@@ -166,6 +166,7 @@ export interface StaticSiteOptions {
 
 /** Serves the files of `root` (see StaticSite). */
 export function createStaticSite(root: string, options: StaticSiteOptions = {}): StaticSite {
+  const websub = options.websub ? { hub: new URL(options.websub.hub).href, baseUrl: options.websub.baseUrl } : null;
   const versions = new Map<string, FileVersion>();
   let rootReal: string | null = null;
   const redirects = redirectsOf(root);
@@ -243,10 +244,10 @@ export function createStaticSite(root: string, options: StaticSiteOptions = {}):
     if (status === 412) return new Response(null, { status });
 
     headers.set('Content-Type', type);
-    if (options.websub && typeByName.has(basename(file))) {
+    if (websub && typeByName.has(basename(file))) {
       // The topic is the URL the hub is pinged with: the feed's under baseUrl, whatever host the request named.
-      const self = urlOf(options.websub.baseUrl, (safeSegments(new URL(c.req.url).pathname) ?? []).join('/'));
-      headers.set('Link', `<${new URL(options.websub.hub).href}>; rel="hub", <${self}>; rel="self"`);
+      const self = urlOf(websub.baseUrl, (safeSegments(new URL(c.req.url).pathname) ?? []).join('/'));
+      headers.set('Link', `<${websub.hub}>; rel="hub", <${self}>; rel="self"`);
     }
     if (encoding) headers.set('Content-Encoding', encoding);
     else headers.set('Content-Length', String(info.size));

@@ -420,9 +420,15 @@ async function writeFiles(published: readonly Article[], config: SiteConfig, out
   // other build's files it removed are written again by the next build, which finds them missing.)
   await options.beforeManifest?.(rendered);
   options.stop?.throwIfAborted();
-  const changedFeeds = plan.files.flatMap((file) => (file.feedUrl !== null && changed.has(file) ? [file.feedUrl] : []));
-  // For whichever run pings the hub next (see announceFeeds): `gazette build` itself pings none.
-  if (config.feeds.websubHub !== null) await recordChangedFeeds(outDir, changedFeeds, Date.now());
+  const feeds = plan.files.filter((file): file is AnyFile & { feedUrl: string } => file.feedUrl !== null);
+  const changedFeeds = feeds.filter((file) => changed.has(file)).map((file) => file.feedUrl);
+  if (config.feeds.websubHub !== null) {
+    // For whichever run pings the hub next (see announceFeeds): `gazette build` itself pings none. A stopped build's
+    // feeds too, which it may have written: written again now, their bytes are the same, and no other build says so.
+    const flux = new Set(inFlux);
+    const toAnnounce = feeds.filter((file) => changed.has(file) || flux.has(file.path)).map((file) => file.feedUrl);
+    await recordChangedFeeds(outDir, toAnnounce, Date.now(), new Set(feeds.map((file) => file.feedUrl)));
+  }
   await writeOwnFile(join(outDir, manifestFile), `${JSON.stringify(manifest)}\n`);
   if (options.keepPending !== true) rmSync(join(outDir, pendingFile), { force: true, recursive: true });
 

@@ -7,7 +7,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readUnannounced, recordChangedFeeds, unannouncedFile } from '../../src/feeds/websub.js';
 import { announceFeeds } from '../../src/jobs/announce.js';
 import { buildSite } from '../../src/site/build.js';
-import { siteInput } from '../fixtures/feeds/factory.js';
+import { writeSite } from '../../src/site/write.js';
+import { makeArticles, makeSiteConfig, siteInput } from '../fixtures/feeds/factory.js';
 import { startHub, type Hub } from '../fixtures/hub.js';
 
 const now = new Date('2026-11-25T00:00:00Z');
@@ -61,15 +62,36 @@ describe('announceFeeds', () => {
 
   it('keeps a feed that a build changed again while its ping was out: the hub may have fetched it before', async () => {
     await mkdir(out);
-    await recordChangedFeeds(out, ['https://news.example.org/feed.xml', 'https://news.example.org/atom.xml'], 1);
+    const feeds = ['https://news.example.org/feed.xml', 'https://news.example.org/atom.xml'];
+    await recordChangedFeeds(out, feeds, 1, new Set(feeds));
     const changingAgain: typeof fetch = async (url, init) => {
       const body = new URLSearchParams(String(init?.body));
-      if (body.get('hub.url') === 'https://news.example.org/feed.xml') await recordChangedFeeds(out, ['https://news.example.org/feed.xml'], 2);
+      if (body.get('hub.url') === 'https://news.example.org/feed.xml') await recordChangedFeeds(out, ['https://news.example.org/feed.xml'], 2, new Set(feeds));
       return fetch(url, init);
     };
     expect((await announceFeeds(out, hub.url, {}, changingAgain)).every((ping) => ping.ok)).toBe(true);
     expect(await readUnannounced(out)).toEqual(new Map([['https://news.example.org/feed.xml', 2]]));
     expect(JSON.parse(await readFile(join(out, unannouncedFile), 'utf8'))).toEqual({ 'https://news.example.org/feed.xml': 2 });
+  });
+
+  it('records the feeds of a build that stopped before its manifest, which the next build writes again to the same bytes', async () => {
+    const config = makeSiteConfig({ feeds: { websubHub: hub.url } });
+    const articles = makeArticles(3);
+    await writeSite(articles.slice(1), config, out, { now });
+    await rm(join(out, unannouncedFile));
+    const stopped = writeSite(articles, config, out, { now, beforeManifest: () => Promise.reject(new Error('stopped')) });
+    await expect(stopped).rejects.toThrow('stopped');
+    expect(existsSync(join(out, unannouncedFile))).toBe(false);
+    const again = await writeSite(articles, config, out, { now });
+    expect(again.changedFeeds).toEqual([]);
+    expect([...(await readUnannounced(out)).keys()]).toContain('https://news.example.org/feed.xml');
+  });
+
+  it('forgets a feed the site no longer has, such as an emptied section\'s', async () => {
+    await mkdir(out);
+    await recordChangedFeeds(out, ['https://news.example.org/sections/gone/feed.xml'], 1, new Set(['https://news.example.org/sections/gone/feed.xml']));
+    const built = await buildSite({ contentDir: content, outDir: out }, now);
+    expect([...(await readUnannounced(out)).keys()].sort()).toEqual([...built.changedFeeds].sort());
   });
 
   it('records nothing when no hub is set', async () => {
