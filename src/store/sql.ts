@@ -228,6 +228,8 @@ const returnSql = {
     WHERE subscriber_id = ? AND kind = 'soft_bounce' AND at >= ?
       AND id > coalesce((SELECT max(id) FROM subscriber_events WHERE subscriber_id = ? AND kind IN ('subscribed', 'confirmed', 'imported')), 0)`,
   setStatus: "UPDATE subscribers SET status = ?, updated_at = ? WHERE id = ? AND status IN ('active', 'pending')",
+  // A reader who had unsubscribed, whose new request's confirmation bounced.
+  bounceLeaver: "UPDATE subscribers SET status = 'bounced', updated_at = ? WHERE id = ? AND status = 'unsubscribed'",
   // The newest digests before a number, each with the next one's date: the window its undated events fall in.
   digestWindow: `SELECT d.number, d.created_at, d.subject,
       (SELECT min(n.created_at) FROM digests n WHERE n.number > d.number) AS next_at
@@ -876,7 +878,10 @@ export class SqlStore implements Store {
       // A complaint or an unsubscribe is the reader's latest decision: a confirmation link sent before it (even to a
       // reader who had left and asked again) must no longer subscribe them.
       if (event.kind !== 'soft_bounce' && event.kind !== 'bounced' && reader.confirm_nonce !== null) await tx.run(sql.dropRequest, [reader.id]);
-      if (hasLeft(reader.status)) return 'already-left';
+      // A reader who unsubscribed and asked again is sent a confirmation: its bounce says the address is bad, and marks
+      // it so, or every later request for it would be mailed (and bounce) again.
+      const badAddress = event.kind === 'bounced' && event.source === 'confirmation' && reader.status === 'unsubscribed';
+      if (hasLeft(reader.status) && !badAddress) return 'already-left';
       const [seen] = await tx.query<{ one: number }>(returnSql.seenDedupeKey, [event.dedupeKey]);
       if (seen) return 'duplicate';
       const at = event.at.toISOString();
@@ -893,7 +898,8 @@ export class SqlStore implements Store {
         return 'bounced';
       }
       const status = event.kind === 'bounced' ? 'bounced' : 'unsubscribed';
-      await tx.run(returnSql.setStatus, [status, at, reader.id]);
+      if (badAddress) await tx.run(returnSql.bounceLeaver, [at, reader.id]);
+      else await tx.run(returnSql.setStatus, [status, at, reader.id]);
       await this.appendIn(tx, { ...journalled, kind: event.kind });
       return status;
     });

@@ -73,6 +73,14 @@ export function describeReturnPathContract(name: string, create: () => Promise<S
       expect(await store.subscriberEvents(a, 10)).toEqual(before);
     });
 
+    it('marks bounced a reader who had unsubscribed when the confirmation of their new request bounces: the address is bad', async () => {
+      const a = await reader('gone@example.org');
+      await store.setSubscriberStatus(a, 'unsubscribed', t0, { source: 'web' });
+      expect(await store.recordReturnEvent({ ...event(a, 'bounced', 'confirm-a', at(1), null), source: 'confirmation' })).toBe('bounced');
+      expect((await store.getSubscriber(a))?.status).toBe('bounced');
+      expect((await store.subscriberEvents(a, 1))[0]).toMatchObject({ kind: 'bounced', source: 'confirmation' });
+    });
+
     it('counts the same report once', async () => {
       const a = await reader('a@example.org');
       expect(await store.recordReturnEvent(event(a, 'soft_bounce', 'same'))).toBe('counted');
