@@ -562,6 +562,21 @@ describe('the article cache', () => {
     }
   }
   const page = (slug: string): Promise<string> => readFile(join(out, 'articles', slug, 'index.html'), 'utf8');
+  /** Pads the manifest (JSON takes trailing spaces) to a large site's size: the next rebuild reads its stats on another thread. */
+  async function asLargeSite(): Promise<void> {
+    await writeFile(join(out, manifestFile), `${await readFile(join(out, manifestFile), 'utf8')}${' '.repeat(800_000)}`);
+  }
+
+  it("reads a large site's stats on another thread, which parses the changed file, and reuses the rest", async () => {
+    await buildSite({ contentDir: content, outDir: out }, now);
+    await asLargeSite();
+    await tamperWithCachedTitle('kyrgyzstan', 'Cached title');
+    await writeFile(join(content, 'local', 'budget.md'), markdown({ title: 'Budget passes at last', date: '2026-11-23T21:30', section: 'Local' }, 'Approved.'));
+    expect(statsOnAnotherThread((await stat(join(out, manifestFile))).size, 2)).toBe(true);
+    const second = await buildSite({ contentDir: content, outDir: out }, now);
+    expect(second.published.map((a) => a.title)).toEqual(['Budget passes at last', 'Cached title']);
+    expect(await page('budget')).toContain('Budget passes at last');
+  });
 
   it('keeps the parsed articles beside the manifest and parses again only the files whose bytes changed', async () => {
     await buildSite({ contentDir: content, outDir: out }, now);
@@ -693,6 +708,7 @@ describe('the article cache', () => {
 
   it.skipIf(process.platform !== 'linux')('ends the parse thread it started when a rebuild fails before parsing (a bad site.json)', async () => {
     await buildSite({ contentDir: content, outDir: out }, now);
+    await asLargeSite();
     const threads = async (): Promise<number> => (await readdir('/proc/self/task')).length;
     const before = await threads();
     await writeFile(join(content, 'site.json'), '{ "title": ');
