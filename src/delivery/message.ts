@@ -216,6 +216,8 @@ export async function prepareDigestMessages(digest: DigestRecord, config: SiteCo
   const webUrl = digestWebUrl(config, digest);
   const { returnPath } = config.newsletter;
   const anonymous = t(config.locale, 'mail.greeting.anonymous');
+  // Each edition is a list of its own (see listId): its unsubscribe link leaves that edition only (see the server).
+  const editionParam = hasEditions(config) ? `&edition=${encodeURIComponent(digest.edition)}` : '';
 
   return (recipient, now) => {
     const copy = copyFor(digest, recipient.sections);
@@ -226,7 +228,7 @@ export async function prepareDigestMessages(digest: DigestRecord, config: SiteCo
       copies.set(copy, encoded);
     }
     const messageId = digestMessageId(digest, recipient.publicId, from);
-    const https = unsubscribeUrl(config.baseUrl, secret, recipient.publicId);
+    const https = `${unsubscribeUrl(config.baseUrl, secret, recipient.publicId)}${editionParam}`;
     const preferences = preferencesUrl(config.baseUrl, secret, recipient.publicId);
     const values = readerValues({ name: recipient.name, unsubscribeUrl: https, preferencesUrl: preferences, webUrl }, anonymous);
     const fieldsOfReader = [

@@ -6,7 +6,7 @@ import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { compress } from 'hono/compress';
 import { secureHeaders } from 'hono/secure-headers';
 import type { RuntimeOptions } from '../config/options.js';
-import { editionsOf } from '../config/editions.js';
+import { editionsOf, hasEditions, type Edition } from '../config/editions.js';
 import type { SiteConfig } from '../config/schema.js';
 import { integer } from '../delivery/settings.js';
 import type { Transport } from '../delivery/transport.js';
@@ -21,7 +21,7 @@ import { hasLeft, type Store, type Subscriber, type SubscriberChoices } from '..
 import { createConfirmationComposer } from '../subscribers/confirmation.js';
 import { choiceBoxes, choicesFromForm, type KnownChoices } from '../subscribers/choices.js';
 import { confirmLinkLifetimeMs, confirmSubscription, requestSubscription, unsubscribeSubscriber } from '../subscribers/manage.js';
-import { resolveSecret, verifyLegacyUnsubscribeToken, verifyToken } from '../subscribers/tokens.js';
+import { preferencesUrl, resolveSecret, verifyLegacyUnsubscribeToken, verifyToken } from '../subscribers/tokens.js';
 import { mailboxKey, validateEmail, type ValidEmail } from '../subscribers/validate.js';
 import { loadPages, type PageName, type PageViews } from './pages.js';
 import { formList, isForm, mountPreferences } from './preferences.js';
@@ -463,6 +463,23 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
     return legacy === null ? null : store.getSubscriber(legacy);
   };
 
+  /**
+   * The edition a digest's unsubscribe link names (`edition=`, on a site with editions: RFC 2369 and 8058 mean the list
+   * of its `List-Id`), when the reader gets another as well: only that one is left, and the others they kept. Null when
+   * it is the last they get (they leave the newsletter), or the link names none, or one the site no longer has.
+   */
+  const editionToLeave = (c: Context, subscriber: Subscriber): { edition: Edition; kept: string[] } | null => {
+    const id = c.req.query('edition');
+    const all = editionsOf(config);
+    const edition = hasEditions(config) && !hasLeft(subscriber.status) ? all.find((e) => e.id === id) : undefined;
+    if (edition === undefined) return null;
+    const chosen = subscriber.editions.filter((e) => all.some((known) => known.id === e));
+    // No choice is the first edition's, the default.
+    const gets = chosen.length > 0 ? chosen : all.slice(0, 1).map((e) => e.id);
+    const kept = gets.filter((e) => e !== edition.id);
+    return gets.includes(edition.id) && kept.length > 0 ? { edition, kept } : null;
+  };
+
   // GET only shows the button: mail scanners open links, and must not unsubscribe anyone by doing so.
   app.get('/unsubscribe', async (c) => {
     const token = c.req.query('token') ?? '';
@@ -470,13 +487,26 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
     if (!subscriber) return badUnsubscribeLink(c);
     c.header('X-Robots-Tag', 'noindex');
     const already = hasLeft(subscriber.status);
-    return page(c, 200, 'unsubscribe', words('server.unsubscribe.title'), { email: subscriber.email, action: `/unsubscribe?token=${encodeURIComponent(token)}`, already });
+    const edition = c.req.query('edition');
+    const action = `/unsubscribe?token=${encodeURIComponent(token)}${edition === undefined ? '' : `&edition=${encodeURIComponent(edition)}`}`;
+    return page(c, 200, 'unsubscribe', words('server.unsubscribe.title'), { email: subscriber.email, action, already, edition: editionToLeave(c, subscriber)?.edition.name ?? null });
   });
 
   // The button and RFC 8058 one-click (`List-Unsubscribe=One-Click`, urlencoded or multipart) both land here;
   // the token alone says who, so the body is not needed. 200 and a page, never a redirect; idempotent.
   app.post('/unsubscribe', readBody, async (c) => {
     const found = await unsubscribing(c.req.query('token') ?? '');
+    const leaving = found && editionToLeave(c, found);
+    if (found && leaving) {
+      const updated = await store.setSubscriberChoices(found.id, { sections: found.sections, editions: leaving.kept }, now(), 'web');
+      if (!updated) return badUnsubscribeLink(c);
+      logger?.info({ subscriber: found.id, edition: leaving.edition.id }, 'unsubscribed from an edition');
+      const params = { email: found.email, edition: leaving.edition.name, site: config.title };
+      return notice(c, 200, words('server.unsubscribe.edition.done.title'), [words('server.unsubscribe.edition.done', params)], {
+        href: preferencesUrl(config.baseUrl, secret, found.publicId),
+        label: words('server.preferences.title'),
+      });
+    }
     const subscriber = found && (await unsubscribeSubscriber(store, found.id, now(), 'web'));
     if (!subscriber) return badUnsubscribeLink(c);
     logger?.info({ subscriber: subscriber.id }, 'unsubscribed');

@@ -17,7 +17,8 @@ const serverTemplatesDir = templatesDirOf('server');
 export interface PageViews {
   subscribe: { error: string | null; invalidEmail?: boolean; email: string; name: string; choices: ChoiceBoxes };
   notice: { heading: string; paragraphs: string[]; link: { href: string; label: string } | null };
-  unsubscribe: { email: string; action: string; already: boolean };
+  /** `edition`: the name of the one edition the link leaves, when the reader gets others too (null: the whole newsletter). */
+  unsubscribe: { email: string; action: string; already: boolean; edition: string | null };
   preferences: { email: string; action: string; subscribed: boolean; error: string | null; choices: ChoiceBoxes };
   /** The confirm button, or (`resend`) why a link no longer confirms and a button that sends a new one. */
   confirm: {

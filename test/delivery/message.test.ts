@@ -32,6 +32,11 @@ function header(mail: ParsedMail, key: string): string[] {
   return mail.headerLines.filter((h) => h.key === key).map((h) => h.line);
 }
 
+/** The one header `key` of `mail`, unfolded. */
+function unfolded(mail: ParsedMail | undefined, key: string): string {
+  return mail ? header(mail, key).join('').replace(/\r?\n(?=[ \t])/g, '') : '';
+}
+
 describe('a digest message', () => {
   it('carries the headers bulk senders must send, each exactly once', async () => {
     const mail = await parsed('Zoë');
@@ -136,16 +141,23 @@ describe('a digest message', () => {
     expect(mail.subject).toBe(subject);
   });
 
-  it('gives each edition of a site with editions a List-Id of its own', async () => {
+  it('gives each edition of a site with editions a List-Id of its own, and an unsubscribe link that leaves that edition', async () => {
     const withEditions = { ...config, newsletter: { ...config.newsletter, editions: [
       { id: 'daily', name: 'Daily briefing', schedule: '0 6 * * *', maxArticles: null },
       { id: 'weekly', name: 'Weekly', schedule: '0 7 * * 1', maxArticles: null },
     ] } };
-    const ids = await Promise.all(['daily', 'weekly'].map(async (edition) => {
+    const mails = await Promise.all(['daily', 'weekly'].map(async (edition) => {
       const messages = await prepareDigestMessages({ ...digest, edition }, withEditions, secret);
-      return header(await simpleParser(messages(recipient(7, 'zoe@example.net', null), now)?.raw ?? Buffer.alloc(0)), 'list-id');
+      return simpleParser(messages(recipient(7, 'zoe@example.net', null), now)?.raw ?? Buffer.alloc(0));
     }));
-    expect(ids).toEqual([['List-ID: "Example News: Daily briefing" <daily.newsletter.news.example.org>'], ['List-ID: "Example News: Weekly" <weekly.newsletter.news.example.org>']]);
+    expect(mails.map((mail) => header(mail, 'list-id'))).toEqual([['List-ID: "Example News: Daily briefing" <daily.newsletter.news.example.org>'], ['List-ID: "Example News: Weekly" <weekly.newsletter.news.example.org>']]);
+    const https = `https://news.example.org/unsubscribe?token=${encodeURIComponent(createToken(secret, pid(7), 'unsubscribe'))}`;
+    for (const [i, edition] of ['daily', 'weekly'].entries()) {
+      expect(unfolded(mails[i], 'list-unsubscribe')).toBe(`List-Unsubscribe: <${https}&edition=${edition}>`);
+      expect(mails[i]?.text).toContain(`Unsubscribe: ${https}&edition=${edition}\n`);
+    }
+    // A site without editions: the link leaves the newsletter, as it says.
+    expect(unfolded(await parsed(null), 'list-unsubscribe')).toBe(`List-Unsubscribe: <${https}>`);
   });
 
   it('sends no mail-only markers: they are for cutting the web version, not for readers', async () => {

@@ -56,6 +56,8 @@ export async function startHarness(
     language?: string;
     /** `feeds.websubHub` of the site config. */
     websubHub?: string;
+    /** `newsletter.editions` of the site config. */
+    editions?: { id: string; name: string; schedule: string }[];
     /** The store the server is given, made of the harness's own (a fault put in one method). */
     wrapStore?: (store: Store) => Store;
   } = {},
@@ -79,7 +81,7 @@ export async function startHarness(
     title: 'Example News',
     baseUrl: 'https://news.example.org',
     author: { name: 'Desk' },
-    newsletter: { from: 'Example News <news@example.org>', postalAddress: '1 Example Street' },
+    newsletter: { from: 'Example News <news@example.org>', postalAddress: '1 Example Street', ...(options.editions ? { editions: options.editions } : {}) },
     ...(options.language ? { language: options.language } : {}),
     ...(options.websubHub ? { feeds: { websubHub: options.websubHub } } : {}),
   });

@@ -217,6 +217,27 @@ describe('unsubscribing', () => {
     }
   });
 
+  it('one-click POST from one edition\'s mail leaves that edition only, and the last edition the reader gets leaves the newsletter', async () => {
+    const editions = [
+      { id: 'daily', name: 'Daily', schedule: '0 6 * * *' },
+      { id: 'weekly', name: 'Weekly', schedule: '0 7 * * 1' },
+    ];
+    const h = await harness({ editions });
+    const { subscriber } = await h.store.upsertSubscriber({ email: 'ada@example.org', name: null, status: 'active', editions: ['daily', 'weekly'] }, new Date());
+    const token = createToken(secret, subscriber.publicId, 'unsubscribe');
+    const page = await (await fetch(`${h.url}/unsubscribe?token=${token}&edition=weekly`)).text();
+    expect(page).toContain('Stop sending Weekly to ada@example.org? The other editions of Example News you chose still come.');
+    expect(page).toContain(`action="/unsubscribe?token&#x3D;${token}&amp;edition&#x3D;weekly"`);
+    const left = await fetch(`${h.url}/unsubscribe?token=${token}&edition=weekly`, form({ 'List-Unsubscribe': 'One-Click' }));
+    expect(left.status).toBe(200);
+    expect(await left.text()).toContain('ada@example.org will get no more Weekly.');
+    expect(await h.store.getSubscriber(subscriber.id)).toMatchObject({ status: 'active', editions: ['daily'] });
+    // From the daily's mail, the last edition they get: the link leaves the newsletter, as it did before editions.
+    const last = await fetch(`${h.url}/unsubscribe?token=${token}&edition=daily`, form({ 'List-Unsubscribe': 'One-Click' }));
+    expect(await last.text()).toContain('You are unsubscribed');
+    expect((await h.store.getSubscriber(subscriber.id))?.status).toBe('unsubscribed');
+  });
+
   it('one-click POST, multipart/form-data: unsubscribed', async () => {
     const h = await harness();
     const { id, publicId } = await addActive(h, 'ada@example.org');
