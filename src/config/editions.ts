@@ -25,6 +25,11 @@ export function editionsOf(config: Pick<SiteConfig, 'title' | 'newsletter'>): Ed
   return newsletter.editions.map((e) => ({ ...e, maxArticles: e.maxArticles ?? newsletter.maxArticles }));
 }
 
+/** The ids of the editions a reader who chose `chosen` gets: those, or (none chosen) the first edition, the default. */
+export function editionsReceived(chosen: readonly string[], editions: readonly Pick<Edition, 'id'>[]): string[] {
+  return chosen.length > 0 ? [...chosen] : editions.slice(0, 1).map((e) => e.id);
+}
+
 /** True when the site has editions of its own: their archives are `digests/<edition>/<n>/`, not `digests/<n>/`. */
 export function hasEditions(config: { newsletter: Pick<SiteConfig['newsletter'], 'editions'> }): boolean {
   return config.newsletter.editions !== null;

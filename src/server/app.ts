@@ -6,7 +6,7 @@ import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { compress } from 'hono/compress';
 import { secureHeaders } from 'hono/secure-headers';
 import type { RuntimeOptions } from '../config/options.js';
-import { editionsOf, hasEditions, type Edition } from '../config/editions.js';
+import { editionsOf, editionsReceived, hasEditions, type Edition } from '../config/editions.js';
 import type { SiteConfig } from '../config/schema.js';
 import { integer } from '../delivery/settings.js';
 import type { Transport } from '../delivery/transport.js';
@@ -414,7 +414,7 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
     // A key no longer published (a section without articles now) is shown as it is kept.
     const sections = asked.sections.map((key) => known.sections.find((s) => s.key === key)?.label ?? key);
     // None chosen is the first edition; one edition is no choice, and not shown.
-    const editions = (asked.editions.length > 0 ? asked.editions : known.editions.slice(0, 1).map((e) => e.id)).map((id) => known.editions.find((e) => e.id === id)?.name ?? id);
+    const editions = editionsReceived(asked.editions, known.editions).map((id) => known.editions.find((e) => e.id === id)?.name ?? id);
     return {
       name: asked.name,
       sections: sections.length === 0 ? words('server.confirm.allSections') : sections.join(', '),
@@ -473,10 +473,9 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
     const all = editionsOf(config);
     const edition = hasEditions(config) && !hasLeft(subscriber.status) ? all.find((e) => e.id === id) : undefined;
     if (edition === undefined) return null;
-    const chosen = subscriber.editions.filter((e) => all.some((known) => known.id === e));
-    // No choice is the first edition's, the default.
-    const gets = chosen.length > 0 ? chosen : all.slice(0, 1).map((e) => e.id);
-    const kept = gets.filter((e) => e !== edition.id);
+    const gets = editionsReceived(subscriber.editions, all);
+    // An edition site.json no longer has sends nothing: kept alone, the reader would get nothing and think otherwise.
+    const kept = gets.filter((e) => e !== edition.id && all.some((known) => known.id === e));
     return gets.includes(edition.id) && kept.length > 0 ? { edition, kept } : null;
   };
 

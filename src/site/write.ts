@@ -420,9 +420,10 @@ async function writeFiles(published: readonly Article[], config: SiteConfig, out
   // other build's files it removed are written again by the next build, which finds them missing.)
   await options.beforeManifest?.(rendered);
   options.stop?.throwIfAborted();
-  const feeds = plan.files.filter((file): file is AnyFile & { feedUrl: string } => file.feedUrl !== null);
-  const changedFeeds = feeds.filter((file) => changed.has(file)).map((file) => file.feedUrl);
+  const written = plan.files.filter((file) => changed.has(file));
+  const changedFeeds = written.flatMap((file) => (file.feedUrl === null ? [] : [file.feedUrl]));
   if (config.feeds.websubHub !== null) {
+    const feeds = plan.files.filter((file): file is AnyFile & { feedUrl: string } => file.feedUrl !== null);
     // For whichever run pings the hub next (see announceFeeds): `gazette build` itself pings none. A stopped build's
     // feeds too, which it may have written: written again now, their bytes are the same, and no other build says so.
     const flux = new Set(inFlux);
@@ -432,7 +433,6 @@ async function writeFiles(published: readonly Article[], config: SiteConfig, out
   await writeOwnFile(join(outDir, manifestFile), `${JSON.stringify(manifest)}\n`);
   if (options.keepPending !== true) rmSync(join(outDir, pendingFile), { force: true, recursive: true });
 
-  const written = plan.files.filter((file) => changed.has(file));
   return {
     written: [...written.map((file) => file.path), ...(archive === true ? [archiveIndexPath] : [])],
     unchanged: plan.files.length - written.length + (archive === false ? 1 : 0),

@@ -1,6 +1,6 @@
 // A reader's choices (SPEC "Readers choose"): sections and editions named as a person would name them,
 // resolved to the keys the store keeps. Pure: the callers say where a name came from (flag, form, CSV line).
-import type { Edition } from '../config/editions.js';
+import { editionsReceived, type Edition } from '../config/editions.js';
 import type { Problem } from '../errors.js';
 import type { Article } from '../content/article.js';
 import { cleanLine, foldTurkishI, sectionSlug, slugify } from '../content/text.js';
@@ -145,7 +145,7 @@ export function choiceBoxes(
   chosen: { sections: readonly string[]; editions: readonly string[] },
   asSent = false,
 ): { editions: ChoiceBox[]; sections: ChoiceBox[]; missing: { editions: boolean; sections: boolean } } {
-  const editions = chosen.editions.length === 0 && !asSent ? known.editions.slice(0, 1).map((e) => e.id) : chosen.editions;
+  const editions = asSent ? chosen.editions : editionsReceived(chosen.editions, known.editions);
   const allSections = chosen.sections.length === 0 && !asSent;
   const boxes = {
     editions: known.editions.length < 2 ? [] : known.editions.map((e) => ({ value: e.id, label: e.name, checked: editions.includes(e.id) })),
