@@ -465,10 +465,11 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
 
   /**
    * The edition a digest's unsubscribe link names (`edition=`, on a site with editions: RFC 2369 and 8058 mean the list
-   * of its `List-Id`), when the reader gets another as well: only that one is left, and the others they kept. Null when
-   * it is the last they get (they leave the newsletter), or the link names none, or one the site no longer has.
+   * of its `List-Id`), when the reader gets another as well: only that one is left, and the others they kept (`left`:
+   * it was left already, by an earlier click: a one-click POST may come twice). Null when it is the last they get (they
+   * leave the newsletter), or the link names none, or one the site no longer has.
    */
-  const editionToLeave = (c: Context, subscriber: Subscriber): { edition: Edition; kept: string[] } | null => {
+  const editionToLeave = (c: Context, subscriber: Subscriber): { edition: Edition; kept: string[]; left: boolean } | null => {
     const id = c.req.query('edition');
     const all = editionsOf(config);
     const edition = hasEditions(config) && !hasLeft(subscriber.status) ? all.find((e) => e.id === id) : undefined;
@@ -476,7 +477,7 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
     const gets = editionsReceived(subscriber.editions, all);
     // An edition site.json no longer has sends nothing: kept alone, the reader would get nothing and think otherwise.
     const kept = gets.filter((e) => e !== edition.id && all.some((known) => known.id === e));
-    return gets.includes(edition.id) && kept.length > 0 ? { edition, kept } : null;
+    return kept.length > 0 ? { edition, kept, left: !gets.includes(edition.id) } : null;
   };
 
   // GET only shows the button: mail scanners open links, and must not unsubscribe anyone by doing so.
@@ -497,9 +498,11 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
     const found = await unsubscribing(c.req.query('token') ?? '');
     const leaving = found && editionToLeave(c, found);
     if (found && leaving) {
-      const updated = await store.setSubscriberChoices(found.id, { sections: found.sections, editions: leaving.kept }, now(), 'web');
-      if (!updated) return badUnsubscribeLink(c);
-      logger?.info({ subscriber: found.id, edition: leaving.edition.id }, 'unsubscribed from an edition');
+      if (!leaving.left) {
+        const updated = await store.setSubscriberChoices(found.id, { sections: found.sections, editions: leaving.kept }, now(), 'web');
+        if (!updated) return badUnsubscribeLink(c);
+        logger?.info({ subscriber: found.id, edition: leaving.edition.id }, 'unsubscribed from an edition');
+      }
       const params = { email: found.email, edition: leaving.edition.name, site: config.title };
       return notice(c, 200, words('server.unsubscribe.edition.done.title'), [words('server.unsubscribe.edition.done', params)], {
         href: preferencesUrl(config.baseUrl, secret, found.publicId),

@@ -232,6 +232,10 @@ describe('unsubscribing', () => {
     expect(left.status).toBe(200);
     expect(await left.text()).toContain('ada@example.org will get no more Weekly.');
     expect(await h.store.getSubscriber(subscriber.id)).toMatchObject({ status: 'active', editions: ['daily'] });
+    // The weekly's link again (a client may POST twice): the weekly is left already, and the daily stays.
+    const again = await fetch(`${h.url}/unsubscribe?token=${token}&edition=weekly`, form({ 'List-Unsubscribe': 'One-Click' }));
+    expect(await again.text()).toContain('ada@example.org will get no more Weekly.');
+    expect(await h.store.getSubscriber(subscriber.id)).toMatchObject({ status: 'active', editions: ['daily'] });
     // From the daily's mail, the last edition they get: the link leaves the newsletter, as it did before editions.
     const last = await fetch(`${h.url}/unsubscribe?token=${token}&edition=daily`, form({ 'List-Unsubscribe': 'One-Click' }));
     expect(await last.text()).toContain('You are unsubscribed');
