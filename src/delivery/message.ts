@@ -135,9 +135,9 @@ export function listId(config: SiteConfig, editionId: string): string {
   return `${phrase(oneLine(`${config.title}: ${edition.name}`))} <${edition.id}.newsletter.${host}>`;
 }
 
-/** The `mailto:` unsubscribe: an address at the return path's domain that carries the reader's token itself. */
-export function unsubscribeMailto(returnPath: string, secret: string, subscriberId: number): string {
-  return `mailto:${unsubscribeAddress(returnPath, secret, subscriberId)}?subject=unsubscribe`;
+/** The `mailto:` unsubscribe: an address at the return path's domain that carries the reader's token (and `edition`'s, when not null) itself. */
+export function unsubscribeMailto(returnPath: string, secret: string, subscriberId: number, edition: string | null = null): string {
+  return `mailto:${unsubscribeAddress(returnPath, secret, subscriberId, edition)}?subject=unsubscribe`;
 }
 
 /** The stable Message-ID of one reader's copy of a digest. */
@@ -216,8 +216,10 @@ export async function prepareDigestMessages(digest: DigestRecord, config: SiteCo
   const webUrl = digestWebUrl(config, digest);
   const { returnPath } = config.newsletter;
   const anonymous = t(config.locale, 'mail.greeting.anonymous');
-  // Each edition is a list of its own (see listId): its unsubscribe link leaves that edition only (see the server).
-  const editionParam = hasEditions(config) ? `&edition=${encodeURIComponent(digest.edition)}` : '';
+  // Each edition is a list of its own (see listId): its unsubscribe link and mailto leave that edition only (see the
+  // server and the inbound listener).
+  const edition = hasEditions(config) ? digest.edition : null;
+  const editionParam = edition === null ? '' : `&edition=${encodeURIComponent(edition)}`;
 
   return (recipient, now) => {
     const copy = copyFor(digest, recipient.sections);
@@ -236,7 +238,7 @@ export async function prepareDigestMessages(digest: DigestRecord, config: SiteCo
       `Date: ${rfc5322Date(now)}`,
       `Message-ID: ${messageId}`,
       encoded.subject,
-      foldLines(`List-Unsubscribe: <${https}>${returnPath ? `, <${unsubscribeMailto(returnPath, secret, recipient.subscriberId)}>` : ''}`, 76),
+      foldLines(`List-Unsubscribe: <${https}>${returnPath ? `, <${unsubscribeMailto(returnPath, secret, recipient.subscriberId, edition)}>` : ''}`, 76),
       '',
     ].join('\r\n');
     const out: Buffer[] = [Buffer.from(fieldsOfReader, 'utf8'), head, parts[0]];

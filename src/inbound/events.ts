@@ -14,8 +14,11 @@ export type ReturnEventKind = ReturnEventInput['kind'];
  */
 export type ReturnEventSource = 'inbound' | 'mailto' | 'confirmation' | 'ses' | 'mailgun' | 'postmark';
 
-/** One report about one reader, ready for the store's `recordReturnEvent`. */
-export type ReturnEvent = ReturnEventInput & { source: ReturnEventSource };
+/**
+ * One report about one reader, ready for the store's `recordReturnEvent`; a mailto unsubscribe from one edition's mail
+ * names that `edition` (see recordInbound).
+ */
+export type ReturnEvent = ReturnEventInput & { source: ReturnEventSource; edition?: string };
 
 /** An event, or why the message changes nothing. */
 export type Resolution = { event: ReturnEvent } | { ignored: string };
@@ -35,12 +38,15 @@ export function dedupeKeyOf(kind: ReturnEventKind, reader: string, digestNumber:
   return `${kind}:${reader}:${identity}`;
 }
 
-/** Resolves a message that reached the listener; `to` is what its envelope recipient named, verified. */
-export function resolveInbound(message: InboundMessage, to: ReturnAddress | null, returnPath: string, secret: string, at: Date): Resolution {
+/**
+ * Resolves a message that reached the listener; `to` is what its envelope recipient named, verified. A quoted mailto
+ * unsubscribe may be one of `editions`'.
+ */
+export function resolveInbound(message: InboundMessage, to: ReturnAddress | null, returnPath: string, secret: string, at: Date, editions: readonly string[] = []): Resolution {
   if (message.kind === 'auto-reply') return { ignored: 'auto-reply (RFC 3834)' };
   if (message.kind === 'unknown') return { ignored: message.reason };
   // The recipient's token decides whose report it is: a quote may name anyone whose digest the sender once saw.
-  const quoted = message.references.map((address) => readReturnAddress(returnPath, secret, address)).filter((r) => r !== null);
+  const quoted = message.references.map((address) => readReturnAddress(returnPath, secret, address, editions)).filter((r) => r !== null);
   const tokens = to === null ? quoted : [to, ...quoted.filter((token) => token.subscriberId === to.subscriberId)];
   // A mailto unsubscribe address (`+u-`) is in every digest's List-Unsubscribe header, for anyone the mail is forwarded
   // to: it may unsubscribe its reader, never report them bounced (never mailed again, not even a confirmation) or complaining.
@@ -54,7 +60,7 @@ export function resolveInbound(message: InboundMessage, to: ReturnAddress | null
     return { ignored: tokens.length > 0 ? 'a bounce that names its reader only by a mailto unsubscribe address, which may only unsubscribe' : 'no valid Gazette token in the recipient or the quoted original' };
   }
   const digestNumber = named.purpose === 'bounce' ? named.digestNumber : null;
-  const make = (kind: ReturnEventKind, detail: string | null): Resolution => ({
+  const make = (kind: ReturnEventKind, detail: string | null): { event: ReturnEvent } => ({
     event: {
       kind,
       source: message.kind === 'mailto-unsubscribe' ? 'mailto' : named.purpose === 'bounce' && named.digestNumber === null ? 'confirmation' : 'inbound',
@@ -74,7 +80,10 @@ export function resolveInbound(message: InboundMessage, to: ReturnAddress | null
       if (optOutTypes.has(message.feedbackType)) return make('unsubscribed', `feedback-type ${message.feedbackType}`);
       if (named.purpose !== 'bounce') return make('unsubscribed', `complaint (feedback-type ${message.feedbackType}) that names its reader only by the mailto unsubscribe address`);
       return make('complaint', `feedback-type ${message.feedbackType}`);
-    case 'mailto-unsubscribe':
-      return make('unsubscribed', 'mailto unsubscribe');
+    case 'mailto-unsubscribe': {
+      const resolved = make('unsubscribed', 'mailto unsubscribe');
+      // Only mail to an edition's own mailto leaves that edition alone: a complaint that quotes it leaves them all.
+      return named.purpose === 'unsubscribe' && named.edition !== null ? { event: { ...resolved.event, edition: named.edition } } : resolved;
+    }
   }
 }

@@ -29,6 +29,8 @@ export interface InboundDeps {
   logger: Logger;
   /** Records an event in the store and says what it did. */
   record: RecordEvent;
+  /** The site's editions' ids, when it has editions: each edition's mail has a mailto unsubscribe of its own. */
+  editions?: readonly string[];
   port: number;
   hostname?: string;
   maxConnections?: number;
@@ -52,9 +54,10 @@ function smtpError(code: number, message: string): Error {
 /** Reads, classifies and records one message; returns nothing on success, or the SMTP error to answer. */
 async function handle(raw: Buffer, recipients: string[], deps: InboundDeps): Promise<void> {
   const clock = deps.clock ?? (() => new Date());
-  const named: ReturnAddress | null = recipients.map((r) => readReturnAddress(deps.returnPath, deps.secret, r)).find((r) => r !== null) ?? null;
+  const editions = deps.editions ?? [];
+  const named: ReturnAddress | null = recipients.map((r) => readReturnAddress(deps.returnPath, deps.secret, r, editions)).find((r) => r !== null) ?? null;
   const message = await parseInboundMessage(raw, named?.purpose ?? null);
-  const resolution = resolveInbound(message, named, deps.returnPath, deps.secret, clock());
+  const resolution = resolveInbound(message, named, deps.returnPath, deps.secret, clock(), editions);
   const base = { report: message.kind, reportId: message.id, to: recipients, bytes: raw.length };
   if ('ignored' in resolution) {
     deps.logger.info({ ...base, outcome: 'ignored', reason: resolution.ignored }, 'inbound message ignored');
@@ -63,7 +66,7 @@ async function handle(raw: Buffer, recipients: string[], deps: InboundDeps): Pro
   const { event } = resolution;
   const outcome = await deps.record(event);
   deps.logger.info(
-    { ...base, event: event.kind, ...event.reader, digest: event.digestNumber, detail: event.detail, outcome },
+    { ...base, event: event.kind, ...event.reader, digest: event.digestNumber, ...(event.edition === undefined ? {} : { edition: event.edition }), detail: event.detail, outcome },
     `inbound ${event.kind}: ${outcome}`,
   );
 }

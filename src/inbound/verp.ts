@@ -1,14 +1,16 @@
 // Return-path addresses at `newsletter.returnPath`'s domain: `local+N-<token>` (VERP: digest N, one reader) is the
 // envelope sender of each message, `local+c-<token>` that of a reader's confirmation mail, `local+u-<token>` the
-// mailto unsubscribe. The token says who; nothing else does.
+// mailto unsubscribe (of one edition's mail, on a site with editions). The token says who and, by its purpose, which
+// edition; nothing else does.
 import { asciiDomain } from '../addresses.js';
-import { addressTokenLength, createAddressToken, verifyAddressToken } from '../subscribers/tokens.js';
+import { addressTokenLength, createAddressToken, verifyAddressToken, type TokenPurpose } from '../subscribers/tokens.js';
 
 /** What a return-path address names, once its token is verified. */
 export type ReturnAddress =
   /** A bounce address: of one digest's message, or (digestNumber null) of a confirmation mail. */
   | { purpose: 'bounce'; subscriberId: number; digestNumber: number | null }
-  | { purpose: 'unsubscribe'; subscriberId: number };
+  /** The mailto unsubscribe: of the newsletter, or (edition not null) of that edition's mail. */
+  | { purpose: 'unsubscribe'; subscriberId: number; edition: string | null };
 
 /**
  * The longest local part `newsletter.returnPath` may have: RFC 5321 allows 64 octets, and a VERP address adds
@@ -42,10 +44,17 @@ export function confirmationBounceAddress(returnPath: string, secret: string, su
   return `${local}+c-${createAddressToken(secret, subscriberId, 'return-confirm')}@${domain}`;
 }
 
-/** The address a reader mails to unsubscribe (the mailto of List-Unsubscribe). */
-export function unsubscribeAddress(returnPath: string, secret: string, subscriberId: number): string {
+/**
+ * The address a reader mails to unsubscribe (the mailto of List-Unsubscribe): from `edition` only, when not null. The
+ * edition is in the token's MAC, not in the address, which has no room for a 40-letter id.
+ */
+export function unsubscribeAddress(returnPath: string, secret: string, subscriberId: number, edition: string | null = null): string {
   const { local, domain } = split(returnPath);
-  return `${local}+u-${createAddressToken(secret, subscriberId, 'unsubscribe')}@${domain}`;
+  return `${local}+u-${createAddressToken(secret, subscriberId, unsubscribePurpose(edition))}@${domain}`;
+}
+
+function unsubscribePurpose(edition: string | null): TokenPurpose {
+  return edition === null ? 'unsubscribe' : `unsubscribe-edition:${edition}`;
 }
 
 /**
@@ -57,8 +66,11 @@ export function envelopeDomain(address: string): string | null {
   return at < 0 ? null : asciiDomain(address.slice(at + 1)).toLowerCase();
 }
 
-/** Reads a return-path address: who and what it names, or null when it is another address or its token is forged. */
-export function readReturnAddress(returnPath: string, secret: string, address: string): ReturnAddress | null {
+/**
+ * Reads a return-path address: who and what it names, or null when it is another address or its token is forged. A
+ * mailto unsubscribe names one of `editions` when its token was made for it.
+ */
+export function readReturnAddress(returnPath: string, secret: string, address: string, editions: readonly string[] = []): ReturnAddress | null {
   const { local, domain } = split(returnPath);
   const at = address.lastIndexOf('@');
   if (envelopeDomain(address) !== domain) return null;
@@ -67,8 +79,11 @@ export function readReturnAddress(returnPath: string, secret: string, address: s
   const tag = given.slice(local.length + 1);
   const unsubscribe = /^u-(.+)$/i.exec(tag);
   if (unsubscribe) {
-    const subscriberId = verifyAddressToken(secret, unsubscribe[1] ?? '', 'unsubscribe');
-    return subscriberId === null ? null : { purpose: 'unsubscribe', subscriberId };
+    for (const edition of [null, ...editions]) {
+      const subscriberId = verifyAddressToken(secret, unsubscribe[1] ?? '', unsubscribePurpose(edition));
+      if (subscriberId !== null) return { purpose: 'unsubscribe', subscriberId, edition };
+    }
+    return null;
   }
   const confirmation = /^c-(.+)$/i.exec(tag);
   if (confirmation) {

@@ -6,7 +6,7 @@ import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { compress } from 'hono/compress';
 import { secureHeaders } from 'hono/secure-headers';
 import type { RuntimeOptions } from '../config/options.js';
-import { editionsOf, editionsReceived, hasEditions, type Edition } from '../config/editions.js';
+import { editionsOf, editionsReceived } from '../config/editions.js';
 import type { SiteConfig } from '../config/schema.js';
 import { integer } from '../delivery/settings.js';
 import type { Transport } from '../delivery/transport.js';
@@ -20,7 +20,7 @@ import { emailKey } from '../store/sql.js';
 import { hasLeft, type Store, type Subscriber, type SubscriberChoices } from '../store/types.js';
 import { createConfirmationComposer } from '../subscribers/confirmation.js';
 import { choiceBoxes, choicesFromForm, type KnownChoices } from '../subscribers/choices.js';
-import { confirmLinkLifetimeMs, confirmSubscription, requestSubscription, unsubscribeSubscriber } from '../subscribers/manage.js';
+import { confirmLinkLifetimeMs, confirmSubscription, editionLeave, leaveEdition, requestSubscription, unsubscribeSubscriber, type EditionLeave } from '../subscribers/manage.js';
 import { preferencesUrl, resolveSecret, verifyLegacyUnsubscribeToken, verifyToken } from '../subscribers/tokens.js';
 import { mailboxKey, validateEmail, type ValidEmail } from '../subscribers/validate.js';
 import { loadPages, type PageName, type PageViews } from './pages.js';
@@ -463,22 +463,8 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
     return legacy === null ? null : store.getSubscriber(legacy);
   };
 
-  /**
-   * The edition a digest's unsubscribe link names (`edition=`, on a site with editions: RFC 2369 and 8058 mean the list
-   * of its `List-Id`), when the reader gets another as well: only that one is left, and the others they kept (`left`:
-   * it was left already, by an earlier click: a one-click POST may come twice). Null when it is the last they get (they
-   * leave the newsletter), or the link names none, or one the site no longer has.
-   */
-  const editionToLeave = (c: Context, subscriber: Subscriber): { edition: Edition; kept: string[]; left: boolean } | null => {
-    const id = c.req.query('edition');
-    const all = editionsOf(config);
-    const edition = hasEditions(config) && !hasLeft(subscriber.status) ? all.find((e) => e.id === id) : undefined;
-    if (edition === undefined) return null;
-    const gets = editionsReceived(subscriber.editions, all);
-    // An edition site.json no longer has sends nothing: kept alone, the reader would get nothing and think otherwise.
-    const kept = gets.filter((e) => e !== edition.id && all.some((known) => known.id === e));
-    return kept.length > 0 ? { edition, kept, left: !gets.includes(edition.id) } : null;
-  };
+  /** The edition a digest's unsubscribe link names (`edition=`), to leave alone: see editionLeave. */
+  const editionToLeave = (c: Context, subscriber: Subscriber): EditionLeave | null => editionLeave(config, subscriber, c.req.query('edition'));
 
   // GET only shows the button: mail scanners open links, and must not unsubscribe anyone by doing so.
   app.get('/unsubscribe', async (c) => {
@@ -498,11 +484,9 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
     const found = await unsubscribing(c.req.query('token') ?? '');
     const leaving = found && editionToLeave(c, found);
     if (found && leaving) {
-      if (!leaving.left) {
-        const updated = await store.setSubscriberChoices(found.id, { sections: found.sections, editions: leaving.kept }, now(), 'web');
-        if (!updated) return badUnsubscribeLink(c);
-        logger?.info({ subscriber: found.id, edition: leaving.edition.id }, 'unsubscribed from an edition');
-      }
+      const updated = await leaveEdition(store, found, leaving, now(), 'web');
+      if (!updated) return badUnsubscribeLink(c);
+      if (!leaving.left) logger?.info({ subscriber: found.id, edition: leaving.edition.id }, 'unsubscribed from an edition');
       const params = { email: found.email, edition: leaving.edition.name, site: config.title };
       return notice(c, 200, words('server.unsubscribe.edition.done.title'), [words('server.unsubscribe.edition.done', params)], {
         href: preferencesUrl(config.baseUrl, secret, found.publicId),

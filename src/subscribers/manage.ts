@@ -1,5 +1,7 @@
 // The changes a subscriber's status may go through, shared by the CLI and the public endpoints.
-import type { ConfirmOutcome, Store, Subscriber, SubscriberChoices, UpsertOutcome } from '../store/types.js';
+import { editionsOf, editionsReceived, hasEditions, type Edition } from '../config/editions.js';
+import type { SiteConfig } from '../config/schema.js';
+import { hasLeft, type ConfirmOutcome, type Store, type Subscriber, type SubscriberChoices, type UpsertOutcome } from '../store/types.js';
 import { newNonce } from './tokens.js';
 import { cleanName, mailboxKey, type ValidEmail } from './validate.js';
 
@@ -62,4 +64,33 @@ export async function unsubscribeSubscriber(store: Store, id: number, now: Date,
   const subscriber = await store.getSubscriber(id);
   if (!subscriber || subscriber.status === 'bounced') return subscriber;
   return store.setSubscriberStatus(id, 'unsubscribed', now, { kind: 'unsubscribed', source });
+}
+
+/** A reader leaving one edition only: the editions they keep, and whether they had left it already. */
+export interface EditionLeave {
+  edition: Edition;
+  kept: string[];
+  /** Left already (a one-click POST or a mailto may come twice): nothing changes. */
+  left: boolean;
+}
+
+/**
+ * What leaving edition `editionId` means for a reader who still gets another (each edition is a list of its own: RFC
+ * 2369 and 8058 mean the list of the mail's `List-Id`), `left` when they left it already. Null when it is the last
+ * edition they get (they leave the newsletter), or the site has no such edition.
+ */
+export function editionLeave(config: SiteConfig, subscriber: Subscriber, editionId: string | null | undefined): EditionLeave | null {
+  const all = editionsOf(config);
+  const edition = hasEditions(config) && !hasLeft(subscriber.status) ? all.find((e) => e.id === editionId) : undefined;
+  if (edition === undefined) return null;
+  const gets = editionsReceived(subscriber.editions, all);
+  // An edition site.json no longer has sends nothing: kept alone, the reader would get nothing and think otherwise.
+  const kept = gets.filter((e) => e !== edition.id && all.some((known) => known.id === e));
+  return kept.length > 0 ? { edition, kept, left: !gets.includes(edition.id) } : null;
+}
+
+/** Leaves one edition as `leave` says (see editionLeave), journalling `source`; the reader as they are now, null when gone. */
+export async function leaveEdition(store: Store, subscriber: Subscriber, leave: EditionLeave, now: Date, source: string): Promise<Subscriber | null> {
+  if (leave.left) return subscriber;
+  return store.setSubscriberChoices(subscriber.id, { sections: subscriber.sections, editions: leave.kept }, now, source);
 }

@@ -5,9 +5,9 @@ import type { Store } from '../store/types.js';
 
 /**
  * What a token lets its bearer do; `return-N` names the digest a VERP envelope sender was made for, `return-confirm`
- * the confirmation mails'.
+ * the confirmation mails', `unsubscribe-edition:<id>` the mailto unsubscribe of one edition's mail.
  */
-export type TokenPurpose = 'confirm' | 'unsubscribe' | 'preferences' | `return-${number}` | 'return-confirm';
+export type TokenPurpose = 'confirm' | 'unsubscribe' | 'preferences' | `return-${number}` | 'return-confirm' | `unsubscribe-edition:${string}`;
 
 /** What a valid token names: the reader's public id and, for a confirm token, the request's nonce (else ''). */
 export interface TokenSubject {

@@ -5,7 +5,7 @@ import { composeMessage } from '../../src/delivery/compose.js';
 import { digestMessageId, prepareDigestMessages, type DigestMessages } from '../../src/delivery/message.js';
 import { personalize } from '../../src/digest/personalize.js';
 import type { DigestRecord } from '../../src/store/types.js';
-import { readReturnAddress } from '../../src/inbound/verp.js';
+import { readReturnAddress, unsubscribeAddress } from '../../src/inbound/verp.js';
 import { createToken, verifyToken } from '../../src/subscribers/tokens.js';
 import { deliveryConfig, now, renderedDigest } from './fixtures.js';
 
@@ -89,7 +89,7 @@ describe('a digest message', () => {
     expect(urls[0]).toMatch(/^https:\/\/news\.example\.org\/unsubscribe\?token=/);
     const mailto = /^mailto:([^?]+)\?subject=unsubscribe$/.exec(urls[1] ?? '');
     expect(mailto?.[1]).toMatch(/@mail\.example\.org$/);
-    expect(readReturnAddress('bounces@mail.example.org', secret, mailto?.[1] ?? '')).toEqual({ purpose: 'unsubscribe', subscriberId: 7 });
+    expect(readReturnAddress('bounces@mail.example.org', secret, mailto?.[1] ?? '')).toEqual({ purpose: 'unsubscribe', subscriberId: 7, edition: null });
   });
 
   it('has the same text and HTML as personalize gives for that reader', async () => {
@@ -158,6 +158,25 @@ describe('a digest message', () => {
     }
     // A site without editions: the link leaves the newsletter, as it says.
     expect(unfolded(await parsed(null), 'list-unsubscribe')).toBe(`List-Unsubscribe: <${https}>`);
+  });
+
+  it('gives each edition of a site with editions a mailto unsubscribe of its own, as long as the newsletter\'s', async () => {
+    const returnPath = 'bounces@mail.example.org';
+    const withEditions = { ...config, newsletter: { ...config.newsletter, returnPath, editions: [
+      { id: 'daily', name: 'Daily briefing', schedule: '0 6 * * *', maxArticles: null },
+      { id: 'a-weekly-edition-with-the-longest-id-of4', name: 'Weekly', schedule: '0 7 * * 1', maxArticles: null },
+    ] } };
+    const editions = withEditions.newsletter.editions.map((e) => e.id);
+    const mailtos = await Promise.all(editions.map(async (edition) => {
+      const messages = await prepareDigestMessages({ ...digest, edition }, withEditions, secret);
+      const line = unfolded(await simpleParser(messages(recipient(7, 'zoe@example.net', null), now)?.raw ?? Buffer.alloc(0)), 'list-unsubscribe');
+      return /<mailto:([^?>]+)\?subject=unsubscribe>/.exec(line)?.[1] ?? '';
+    }));
+    expect(mailtos.map((address) => readReturnAddress(returnPath, secret, address, editions))).toEqual(editions.map((edition) => ({ purpose: 'unsubscribe', subscriberId: 7, edition })));
+    expect(new Set(mailtos).size).toBe(2);
+    expect(mailtos.map((address) => address.length)).toEqual(mailtos.map(() => unsubscribeAddress(returnPath, secret, 7).length));
+    // A listener that does not know the edition takes the address as forged, never as the whole newsletter's.
+    expect(readReturnAddress(returnPath, secret, mailtos[0] ?? '')).toBeNull();
   });
 
   it('sends no mail-only markers: they are for cutting the web version, not for readers', async () => {

@@ -10,7 +10,19 @@ describe('return-path addresses', () => {
     const address = bounceAddress(returnPath, secret, 12, 345);
     expect(readReturnAddress(returnPath, secret, address)).toEqual({ purpose: 'bounce', subscriberId: 345, digestNumber: 12 });
     expect(readReturnAddress(returnPath, secret, address.toUpperCase())).toEqual({ purpose: 'bounce', subscriberId: 345, digestNumber: 12 });
-    expect(readReturnAddress(returnPath, secret, unsubscribeAddress(returnPath, secret, 9))).toEqual({ purpose: 'unsubscribe', subscriberId: 9 });
+    expect(readReturnAddress(returnPath, secret, unsubscribeAddress(returnPath, secret, 9))).toEqual({ purpose: 'unsubscribe', subscriberId: 9, edition: null });
+  });
+
+  it("read back the edition a mailto unsubscribe was made for, among the site's editions, and nothing for another's", () => {
+    const weekly = unsubscribeAddress(returnPath, secret, 9, 'weekly');
+    expect(weekly).toMatch(/^bounces\+u-9-[0-9a-f]{20}@mail\.example\.org$/);
+    expect(readReturnAddress(returnPath, secret, weekly, ['daily', 'weekly'])).toEqual({ purpose: 'unsubscribe', subscriberId: 9, edition: 'weekly' });
+    expect(readReturnAddress(returnPath, secret, weekly.toUpperCase(), ['daily', 'weekly'])).toEqual({ purpose: 'unsubscribe', subscriberId: 9, edition: 'weekly' });
+    expect(readReturnAddress(returnPath, secret, unsubscribeAddress(returnPath, secret, 9), ['daily', 'weekly'])).toEqual({ purpose: 'unsubscribe', subscriberId: 9, edition: null });
+    // An edition the site no longer has, another reader's token, a digest's return path: none of them.
+    expect(readReturnAddress(returnPath, secret, weekly, ['daily'])).toBeNull();
+    expect(readReturnAddress(returnPath, secret, weekly.replace('-9-', '-10-'), ['daily', 'weekly'])).toBeNull();
+    expect(readReturnAddress(returnPath, secret, weekly.replace('+u-', '+12-'), ['daily', 'weekly'])).toBeNull();
   });
 
   it("read back the reader a confirmation mail's address was made for, as a bounce of no digest, and refuse its token elsewhere", () => {
@@ -49,7 +61,7 @@ describe('return-path addresses', () => {
   it('still read the 128-bit tokens of mail sent by an earlier Gazette, and refuse them forged', () => {
     const oldToken = (purpose: string, id: number): string => createHmac('sha256', secret).update(`gazette:${purpose}:${id}`).digest().subarray(0, 16).toString('hex');
     expect(readReturnAddress(returnPath, secret, `bounces+12-345-${oldToken('return-12', 345)}@mail.example.org`)).toEqual({ purpose: 'bounce', subscriberId: 345, digestNumber: 12 });
-    expect(readReturnAddress(returnPath, secret, `bounces+u-9-${oldToken('unsubscribe', 9)}@mail.example.org`)).toEqual({ purpose: 'unsubscribe', subscriberId: 9 });
+    expect(readReturnAddress(returnPath, secret, `bounces+u-9-${oldToken('unsubscribe', 9)}@mail.example.org`)).toEqual({ purpose: 'unsubscribe', subscriberId: 9, edition: null });
     expect(readReturnAddress(returnPath, secret, `bounces+u-9-${oldToken('unsubscribe', 10)}@mail.example.org`)).toBeNull();
     expect(readReturnAddress(returnPath, secret, `bounces+u-9-${oldToken('unsubscribe', 9).slice(0, 24)}@mail.example.org`)).toBeNull();
   });
