@@ -46,21 +46,22 @@ export async function pingWebSub(
  */
 export const unannouncedFile = '.gazette-websub.json';
 
-/** Per feed URL, when it last changed (ms since the epoch), as `unannouncedFile` holds them; damaged entries are left out. */
-export function parseUnannounced(text: string): Map<string, number> {
+/** Per feed URL, when it last changed (ms since the epoch), as `unannouncedFile` holds them; damaged entries are left out, a damaged file is null. */
+export function parseUnannounced(text: string): Map<string, number> | null {
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch {
-    return new Map();
+    return null;
   }
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) return new Map();
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return null;
   return new Map(Object.entries(data).filter((entry): entry is [string, number] => Number.isFinite(entry[1])));
 }
 
-/** The unannounced feeds of `outDir` (see unannouncedFile): none when the file is missing or damaged. */
-export async function readUnannounced(outDir: string): Promise<Map<string, number>> {
-  return parseUnannounced(await readFile(join(outDir, unannouncedFile), 'utf8').catch(() => ''));
+/** The unannounced feeds of `outDir` (see unannouncedFile): none when the file is missing, null when it is damaged. */
+export async function readUnannounced(outDir: string): Promise<Map<string, number> | null> {
+  const text = await readFile(join(outDir, unannouncedFile), 'utf8').catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? null : ''));
+  return text === null ? new Map() : parseUnannounced(text);
 }
 
 /** Writes the unannounced feeds of `outDir`; none removes the file. The caller holds the folder's build lock. */
@@ -73,12 +74,14 @@ export async function writeUnannounced(outDir: string, feeds: ReadonlyMap<string
 
 /**
  * Records `changed` feeds as changed at `at` and not yet announced, beside those still waiting that the site still has
- * (`current`): a feed gone since (an emptied section, another baseUrl) is no longer announced. The caller holds the
- * folder's build lock.
+ * (`current`): a feed gone since (an emptied section, another baseUrl) is no longer announced. A damaged record may
+ * have held any of them: every current feed waits again (a hub takes a ping for an unchanged feed as any other). The
+ * caller holds the folder's build lock.
  */
 export async function recordChangedFeeds(outDir: string, changed: readonly string[], at: number, current: ReadonlySet<string>): Promise<void> {
-  const feeds = await readUnannounced(outDir);
-  const before = feeds.size;
+  const read = await readUnannounced(outDir);
+  const feeds = read ?? new Map([...current].map((url) => [url, at]));
+  const before = read === null ? -1 : feeds.size;
   for (const url of feeds.keys()) if (!current.has(url)) feeds.delete(url);
   if (changed.length === 0 && feeds.size === before) return;
   for (const url of changed) feeds.set(url, at);

@@ -49,9 +49,9 @@ describe('pingWebSub', () => {
 });
 
 describe('parseUnannounced', () => {
-  it('reads each feed URL with the time it last changed, and nothing of a damaged record', () => {
+  it('reads each feed URL with the time it last changed, and a damaged record as none that can be trusted', () => {
     expect(parseUnannounced('{"https://news.example.org/feed.xml":1764770000000}')).toEqual(new Map([['https://news.example.org/feed.xml', 1764770000000]]));
     expect(parseUnannounced('{"https://news.example.org/feed.xml":"soon","https://news.example.org/atom.xml":2}')).toEqual(new Map([['https://news.example.org/atom.xml', 2]]));
-    for (const damaged of ['', '{', '[]', 'null', '"x"']) expect(parseUnannounced(damaged)).toEqual(new Map());
+    for (const damaged of ['', '{', '[]', 'null', '"x"']) expect(parseUnannounced(damaged)).toBeNull();
   });
 });

@@ -40,12 +40,12 @@ describe('announceFeeds', () => {
   it('pings the hub for the feeds a build changed at the next run that pings, again after a failed ping, and not once it took them', async () => {
     const built = await buildSite({ contentDir: content, outDir: out }, now);
     expect(built.changedFeeds.length).toBeGreaterThan(0);
-    expect([...(await readUnannounced(out)).keys()].sort()).toEqual([...built.changedFeeds].sort());
+    expect([...((await readUnannounced(out))?.keys() ?? [])].sort()).toEqual([...built.changedFeeds].sort());
 
     status = 503;
     const failed = await announceFeeds(out, hub.url);
     expect(failed.map((ping) => [ping.ok, ping.status])).toEqual(built.changedFeeds.map(() => [false, 503]));
-    expect((await readUnannounced(out)).size).toBe(built.changedFeeds.length);
+    expect((await readUnannounced(out))?.size).toBe(built.changedFeeds.length);
 
     status = 202;
     hub.received.length = 0;
@@ -58,6 +58,32 @@ describe('announceFeeds', () => {
     await buildSite({ contentDir: content, outDir: out }, now);
     expect(await announceFeeds(out, hub.url)).toEqual([]);
     expect(hub.received).toEqual([]);
+  });
+
+  it('forgets a feed the hub refused for good (a 4xx), which asking again would not change, and keeps one it asked to wait for', async () => {
+    const built = await buildSite({ contentDir: content, outDir: out }, now);
+    status = 429;
+    expect((await announceFeeds(out, hub.url)).map((ping) => ping.status)).toEqual(built.changedFeeds.map(() => 429));
+    expect((await readUnannounced(out))?.size).toBe(built.changedFeeds.length);
+    status = 400;
+    expect((await announceFeeds(out, hub.url)).map((ping) => [ping.ok, ping.status])).toEqual(built.changedFeeds.map(() => [false, 400]));
+    expect(existsSync(join(out, unannouncedFile))).toBe(false);
+    hub.received.length = 0;
+    expect(await announceFeeds(out, hub.url)).toEqual([]);
+    expect(hub.received).toEqual([]);
+  });
+
+  it('announces every feed again after its record was damaged, as the next build mends it, whatever that build changed', async () => {
+    const built = await buildSite({ contentDir: content, outDir: out }, now);
+    await writeFile(join(out, unannouncedFile), '{"https://news.example.org/feed.xml": 17');
+    expect(await readUnannounced(out)).toBeNull();
+    expect(await announceFeeds(out, hub.url)).toEqual([]);
+    const again = await buildSite({ contentDir: content, outDir: out }, now);
+    expect(again.changedFeeds).toEqual([]);
+    hub.received.length = 0;
+    expect((await announceFeeds(out, hub.url)).every((ping) => ping.ok)).toBe(true);
+    expect(pinged()).toEqual([...built.changedFeeds].sort());
+    expect(existsSync(join(out, unannouncedFile))).toBe(false);
   });
 
   it('keeps a feed that a build changed again while its ping was out: the hub may have fetched it before', async () => {
@@ -84,14 +110,14 @@ describe('announceFeeds', () => {
     expect(existsSync(join(out, unannouncedFile))).toBe(false);
     const again = await writeSite(articles, config, out, { now });
     expect(again.changedFeeds).toEqual([]);
-    expect([...(await readUnannounced(out)).keys()]).toContain('https://news.example.org/feed.xml');
+    expect([...((await readUnannounced(out))?.keys() ?? [])]).toContain('https://news.example.org/feed.xml');
   });
 
   it('forgets a feed the site no longer has, such as an emptied section\'s', async () => {
     await mkdir(out);
     await recordChangedFeeds(out, ['https://news.example.org/sections/gone/feed.xml'], 1, new Set(['https://news.example.org/sections/gone/feed.xml']));
     const built = await buildSite({ contentDir: content, outDir: out }, now);
-    expect([...(await readUnannounced(out)).keys()].sort()).toEqual([...built.changedFeeds].sort());
+    expect([...((await readUnannounced(out))?.keys() ?? [])].sort()).toEqual([...built.changedFeeds].sort());
   });
 
   it('records nothing when no hub is set', async () => {
