@@ -79,11 +79,24 @@ export async function composeMessage(mail: MailInput): Promise<RawMessage> {
     subject: oneLine(mail.subject),
     messageId,
     date: mail.date ?? new Date(),
-    text: mail.text,
-    html: mail.html,
+    // Quoted-printable always (nodemailer sends ASCII as 7bit), so that a line's `From ` can be written `=46rom `.
+    text: { content: mail.text, contentTransferEncoding: 'quoted-printable' },
+    html: { content: mail.html, contentTransferEncoding: 'quoted-printable' },
     headers,
     newline: 'win',
   }).compile();
   const raw = await node.build();
-  return { envelope: { from: mail.envelopeFrom ?? from.address, to: to.address }, messageId, raw };
+  return { envelope: { from: mail.envelopeFrom ?? from.address, to: to.address }, messageId, raw: withoutFromLines(raw) };
+}
+
+/**
+ * The message with the F of each body line starting `From ` written `=46` (every text part is quoted-printable):
+ * mbox delivery writes `>From ` for such a line, which changes the signed body and fails DKIM. The header has none
+ * (its field is `From:`).
+ */
+function withoutFromLines(raw: Buffer): Buffer {
+  const source = raw.toString('latin1');
+  const body = source.indexOf('\r\n\r\n');
+  if (!source.includes('\r\nFrom ', body)) return raw;
+  return Buffer.from(source.slice(0, body) + source.slice(body).replaceAll('\r\nFrom ', '\r\n=46rom '), 'latin1');
 }

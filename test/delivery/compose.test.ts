@@ -28,6 +28,20 @@ describe('composeMessage', () => {
     expect(message.raw.includes('\n') && !/[^\r]\n/.test(message.raw.toString('latin1'))).toBe(true);
   });
 
+  it('starts no body line with "From ", which mbox delivery would change to ">From " under the DKIM signature', async () => {
+    const text = 'From the desk: confirm.\nFrom now on, one digest a week.';
+    const html = '<p>\nFrom the desk</p>';
+    for (const [plain, rich] of [[text, html], [text.replace('confirm', 'confirmez, s’il vous plaît'), html]]) {
+      const message = await composeMessage({ ...base, text: plain ?? '', html: rich ?? '', to: { address: 'ann@example.net', name: null } });
+      const raw = message.raw.toString('latin1');
+      expect(raw.split('\r\n').filter((line) => line.startsWith('From '))).toEqual([]);
+      const parsed = await simpleParser(message.raw);
+      expect(parsed.text?.trim()).toBe(plain);
+      expect(parsed.html).toBe(rich);
+      expect(parsed.from).toMatchObject({ value: [{ address: 'news@example.org', name: 'Example News' }] });
+    }
+  });
+
   it('never lets a name, subject or header value add a header line', async () => {
     const evil = 'Eve\r\nBcc: victim@example.com\r\nX-Evil: 1';
     const message = await composeMessage({
