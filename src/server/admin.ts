@@ -104,7 +104,7 @@ export function createAdminApp(deps: AdminDeps): Hono {
   const secure = deps.config.baseUrl.startsWith('https:');
   const app = new Hono();
 
-  const loginPage = (c: Context, status: 401 | 429, error: LoginError | null): Response => {
+  const loginPage = (c: Context, status: 401 | 403 | 429, error: LoginError | null): Response => {
     // A 401 names how to authenticate (RFC 9110). Browsers get the sign-in form and only the Bearer challenge, which
     // they leave to the page (a Basic one would pop up their own dialog instead); other clients learn both.
     const browser = c.req.header('sec-fetch-dest') !== undefined || /text\/html/i.test(c.req.header('accept') ?? '');
@@ -112,14 +112,15 @@ export function createAdminApp(deps: AdminDeps): Hono {
     c.header('WWW-Authenticate', 'Bearer realm="Gazette admin"', { append: true });
     return c.html(templates.login({ title: deps.config.title, error, locale: deps.config.locale }), status);
   };
-  const refuse = (c: Context, reason: string): Response => {
+  /** A wrong token: an attempt, counted. */
+  const refuse = (c: Context): Response => {
     const decision = failures.hit(deps.clientOf(c), deps.now().getTime());
-    deps.logger?.warn({ client: deps.clientOf(c), path: c.req.path, reason }, 'admin: access refused');
+    deps.logger?.warn({ client: deps.clientOf(c), path: c.req.path, reason: 'wrong token' }, 'admin: access refused');
     if (!decision.allowed) {
       c.header('Retry-After', String(decision.retryAfterSeconds));
       return loginPage(c, 429, 'admin.login.tooMany');
     }
-    return loginPage(c, 401, reason === 'wrong token' ? 'admin.login.wrong' : null);
+    return loginPage(c, 401, 'admin.login.wrong');
   };
   const limited = (c: Context): Response | null => {
     // A client over its limit is refused even with the right token, so guessing cannot go on in parallel.
@@ -140,10 +141,16 @@ export function createAdminApp(deps: AdminDeps): Hono {
   app.post('/login', deps.readBody, async (c) => {
     const blocked = limited(c);
     if (blocked) return blocked;
-    if (!sameOrigin(c, deps.config.baseUrl)) return refuse(c, 'cross-origin sign-in');
+    // Neither a sign-in from another site (which cannot read the answer, so guesses nothing) nor an empty token is an
+    // attempt: counted, a page the operator visits could post ten forms and lock them out for 15 minutes.
+    if (!sameOrigin(c, deps.config.baseUrl)) {
+      deps.logger?.warn({ client: deps.clientOf(c), path: c.req.path, reason: 'cross-origin sign-in' }, 'admin: access refused');
+      return loginPage(c, 403, null);
+    }
     const body = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
     const presented = typeof body.token === 'string' ? body.token : '';
-    if (!tokenMatches(deps.token, presented)) return refuse(c, 'wrong token');
+    if (presented === '') return loginPage(c, 401, null);
+    if (!tokenMatches(deps.token, presented)) return refuse(c);
     const expires = deps.now().getTime() + sessionMs;
     setCookie(c, cookieName, sessionValue(deps.token, expires), {
       httpOnly: true,
@@ -168,7 +175,7 @@ export function createAdminApp(deps: AdminDeps): Hono {
     // Showing no credential is not an attempt: counting it would let anyone behind the operator's address (or a
     // reload of an expired session) lock the operator out without guessing anything.
     if (password === null) return loginPage(c, 401, null);
-    return refuse(c, 'wrong token');
+    return refuse(c);
   });
 
   app.post('/logout', (c) => {

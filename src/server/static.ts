@@ -101,31 +101,42 @@ async function hashFile(path: string): Promise<string> {
   return hash.digest('base64url').slice(0, 27);
 }
 
-/** The redirects `build` left in `root` (old folder → current folder), read again whenever the file changes. */
-function redirectsOf(root: string): () => Promise<ReadonlyMap<string, string>> {
-  let known: { ino: number; size: number; mtimeMs: number; map: Promise<ReadonlyMap<string, string>> } | null = null;
+/** The redirects `build` left (old folder → current folder), and how many segments the deepest old folder has. */
+export interface Redirects {
+  map: ReadonlyMap<string, string>;
+  deepest: number;
+}
+
+const noRedirects: Redirects = { map: new Map(), deepest: 0 };
+
+/** The redirects `build` left in `root`, read again whenever the file changes. */
+function redirectsOf(root: string): () => Promise<Redirects> {
+  let known: { ino: number; size: number; mtimeMs: number; redirects: Promise<Redirects> } | null = null;
   return async () => {
     let info;
     try {
       info = await stat(join(root, redirectsFile));
     } catch {
-      return new Map();
+      return noRedirects;
     }
     if (known?.ino !== info.ino || known.size !== info.size || known.mtimeMs !== info.mtimeMs) {
-      const map = readFile(join(root, redirectsFile), 'utf8').then(
+      const redirects = readFile(join(root, redirectsFile), 'utf8').then(
         (text) => {
           const data: unknown = JSON.parse(text);
           const entries = data !== null && typeof data === 'object' ? Object.entries(data) : [];
           // Only folder paths under the root: a Location of `//host/` would send readers to another site.
           const isFolder = (value: unknown): value is string => typeof value === 'string' && value.endsWith('/') && safeSegments(`/${value}`) !== null;
-          return new Map(entries.filter((entry): entry is [string, string] => isFolder(entry[1])));
+          const map = new Map(entries.filter((entry): entry is [string, string] => isFolder(entry[1])));
+          let deepest = 0;
+          for (const from of map.keys()) deepest = Math.max(deepest, from.split('/').length - 1);
+          return { map, deepest };
         },
         // A file caught half-written by a build: no redirects this once, the next request reads it again.
-        () => new Map<string, string>(),
+        () => noRedirects,
       );
-      known = { ino: info.ino, size: info.size, mtimeMs: info.mtimeMs, map };
+      known = { ino: info.ino, size: info.size, mtimeMs: info.mtimeMs, redirects };
     }
-    return known.map;
+    return known.redirects;
   };
 }
 
@@ -133,10 +144,11 @@ function redirectsOf(root: string): () => Promise<ReadonlyMap<string, string>> {
  * Where a request for `segments` has moved: the deepest redirected folder that holds it, with the rest of the path
  * kept (`sections/economie/feed.xml` → `sections/économie/feed.xml`, and a folder as a folder:
  * `sections/economie/page/2/` → `sections/économie/page/2/`, in one hop); an old folder's `index.html` is the folder.
+ * Only as deep as the deepest old folder: a path of 8,000 segments, each depth joined, held the server 1.1–1.6 s.
  */
-function movedTo(redirects: ReadonlyMap<string, string>, segments: readonly string[], folder: boolean): string | undefined {
-  for (let depth = segments.length; depth > 0; depth--) {
-    const to = redirects.get(segments.slice(0, depth).map((segment) => `${segment}/`).join(''));
+export function movedTo({ map, deepest }: Redirects, segments: readonly string[], folder: boolean): string | undefined {
+  for (let depth = Math.min(segments.length, deepest); depth > 0; depth--) {
+    const to = map.get(segments.slice(0, depth).map((segment) => `${segment}/`).join(''));
     if (to === undefined) continue;
     const rest = segments.slice(depth);
     if (rest.length === 1 && rest[0] === 'index.html') return to;

@@ -69,15 +69,21 @@ describe('/admin', () => {
     expect((await rawRequest(harness.url, '/admin', { headers: { cookie: session } })).status).toBe(401);
   });
 
-  it('refuses a cross-origin sign-in', async () => {
+  it('refuses a cross-origin sign-in, and counts neither it nor an empty token: another site cannot lock the operator out', async () => {
     harness = await startHarness({ adminToken: token });
-    const response = await rawRequest(harness.url, '/admin/login', {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example' },
-      body: `token=${encodeURIComponent(token)}`,
-    });
-    expect(response.status).toBe(401);
+    const fromElsewhere = (value: string): ReturnType<typeof rawRequest> =>
+      rawRequest(harness?.url ?? '', '/admin/login', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' },
+        body: `token=${encodeURIComponent(value)}`,
+      });
+    const response = await fromElsewhere(token);
+    expect(response.status).toBe(403);
     expect(response.headers['set-cookie']).toBeUndefined();
+    for (let i = 0; i < 12; i++) expect((await fromElsewhere(`guess-${i}`)).status).toBe(403);
+    for (let i = 0; i < 12; i++) expect((await signIn(harness.url, '')).status).toBe(401);
+    expect((await rawRequest(harness.url, '/admin', { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+    expect((await signIn(harness.url, token)).status).toBe(303);
   });
 
   it('rate limits wrong tokens, and then refuses even the right one for a while', async () => {

@@ -2,7 +2,7 @@ import { mkdir, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chooseEncoding, missingSiteWarning, safeSegments } from '../../src/server/static.js';
+import { chooseEncoding, missingSiteWarning, movedTo, safeSegments } from '../../src/server/static.js';
 import { launchChromium, skipWithoutChromium } from '../fixtures/chromium.js';
 import { longHtml, outsideMarker, rawRequest, startHarness, type Harness } from './harness.js';
 
@@ -234,6 +234,25 @@ describe('safeSegments', () => {
     for (const path of ['/..', '/a/../b', '/%2e%2e', '/a%2fb', '/a%5cb', '/a%00', '/.env', '/a//b', '/%E0%A4%A']) {
       expect(safeSegments(path), path).toBeNull();
     }
+  });
+});
+
+describe('movedTo', () => {
+  const map = new Map([['sections/economie/', 'sections/économie/'], ['articles/old/', 'articles/new/']]);
+
+  it('keeps the rest of a path under an old folder, a folder as a folder, and takes its index.html as the folder', () => {
+    const redirects = { map, deepest: 2 };
+    expect(movedTo(redirects, ['sections', 'economie', 'feed.xml'], false)).toBe('sections/économie/feed.xml');
+    expect(movedTo(redirects, ['sections', 'economie', 'page', '2'], true)).toBe('sections/économie/page/2/');
+    expect(movedTo(redirects, ['articles', 'old', 'index.html'], false)).toBe('articles/new/');
+    expect(movedTo(redirects, ['articles', 'other'], true)).toBeUndefined();
+  });
+
+  it('looks no deeper than the deepest old folder, however deep the path: 8,000 segments, each depth joined, held the server over a second', () => {
+    const asked: string[] = [];
+    const counting = { get: (key: string) => (asked.push(key), map.get(key)) } as unknown as ReadonlyMap<string, string>;
+    expect(movedTo({ map: counting, deepest: 2 }, Array.from({ length: 8000 }, () => 'a'), true)).toBeUndefined();
+    expect(asked).toEqual(['a/a/', 'a/']);
   });
 });
 
