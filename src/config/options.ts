@@ -1,6 +1,7 @@
 // Flags and environment variables resolved in one place (SPEC "Environment and flags").
 import { existsSync, realpathSync } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
+import { isIP } from 'node:net';
 import { UsageError } from '../errors.js';
 
 /** Command-line flags that override the environment. */
@@ -30,10 +31,34 @@ export interface RuntimeOptions {
   /** HMAC secret for tokens; null means "generate once and keep in the database". */
   secret: string | null;
   dkim: DkimOptions | null;
-  /** Behind a reverse proxy: take the client address from X-Forwarded-For (`GAZETTE_TRUST_PROXY=1`). */
-  trustProxy: boolean;
+  /** The reverse proxies (addresses, CIDR blocks) whose X-Forwarded-For names the client (`GAZETTE_TRUST_PROXY`); empty: none. */
+  trustProxy: string[];
   /** `GAZETTE_ADMIN_TOKEN`: turns on /admin for whoever shows it; null leaves the dashboard off. */
   adminToken: string | null;
+}
+
+/** The proxies `GAZETTE_TRUST_PROXY=1` trusts: those on this machine or a private network (RFC 1918, RFC 4193). */
+export const localProxies = ['127.0.0.0/8', '::1', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'];
+
+/**
+ * The proxies `GAZETTE_TRUST_PROXY` names: none when unset (or `0`, `no`, `false`), localProxies for `1` (`yes`,
+ * `true`), else its comma-separated addresses and CIDR blocks. A client that reaches the port around the proxy is
+ * then limited by its own address, whatever X-Forwarded-For it sends.
+ */
+export function resolveTrustedProxies(value: string | undefined): string[] {
+  const given = value?.trim() ?? '';
+  if (/^(|0|no|false)$/i.test(given)) return [];
+  if (/^(1|yes|true)$/i.test(given)) return [...localProxies];
+  return given.split(',').map((block) => {
+    const trimmed = block.trim();
+    const [address = '', prefix, ...more] = trimmed.split('/');
+    const family = isIP(address);
+    const bits = family === 6 ? 128 : 32;
+    if (family !== 0 && more.length === 0 && (prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits))) return trimmed;
+    throw new UsageError(
+      `GAZETTE_TRUST_PROXY: "${trimmed}" is no address or CIDR block — set 1 to trust proxies on this machine or a private network, or list your proxies' addresses, e.g. 10.0.0.5,192.168.1.0/24`,
+    );
+  });
 }
 
 /** The shortest admin token accepted: long enough that the rate limit makes guessing hopeless. */
@@ -96,7 +121,7 @@ export function resolveOptions(flags: OptionFlags, env: Readonly<Record<string, 
     smtpUrl,
     secret: strongSecret(env.GAZETTE_SECRET),
     dkim: resolveDkim(env),
-    trustProxy: /^(1|true|yes)$/i.test(env.GAZETTE_TRUST_PROXY ?? ''),
+    trustProxy: resolveTrustedProxies(env.GAZETTE_TRUST_PROXY),
     adminToken: resolveAdminToken(env),
   };
 }

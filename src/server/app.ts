@@ -25,7 +25,7 @@ import { preferencesUrl, resolveSecret, verifyLegacyUnsubscribeToken, verifyToke
 import { mailboxKey, validateEmail, type ValidEmail } from '../subscribers/validate.js';
 import { loadPages, type PageName, type PageViews } from './pages.js';
 import { formList, isForm, mountPreferences } from './preferences.js';
-import { clientKey, SlidingWindowLimiter, type RateDecision, type RateLimit } from './rate-limit.js';
+import { clientAddress, clientKey, proxyList, SlidingWindowLimiter, type RateDecision, type RateLimit } from './rate-limit.js';
 import { createStaticSite } from './static.js';
 import { createWebhooks, type WebhookDeps } from './webhooks.js';
 
@@ -112,8 +112,8 @@ export interface AppDeps {
   /** Extra fields for /healthz (the scheduler's last run, say). */
   health?: () => Promise<Record<string, unknown>>;
   limits?: SubscribeLimits;
-  /** Behind a reverse proxy: take the client address from the last X-Forwarded-For entry. */
-  trustProxy?: boolean;
+  /** The reverse proxies (addresses, CIDR blocks) whose X-Forwarded-For names the client (see clientAddress); none by default. */
+  trustProxy?: readonly string[];
   logger?: Logger;
   background?: BackgroundTasks;
   /** The sections and editions readers choose from; by default the editions of the config and no sections. */
@@ -215,10 +215,8 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
     page(c, status, 'notice', heading, { heading, paragraphs, link });
   const subscribeAgain = { href: '/subscribe/', label: words('server.subscribe.again') };
 
-  const clientOf = (c: Context): string => {
-    const forwarded = deps.trustProxy ? c.req.header('x-forwarded-for')?.split(',').at(-1)?.trim() : undefined;
-    return clientKey(forwarded || (getConnInfo(c).remote.address ?? 'unknown'));
-  };
+  const proxies = deps.trustProxy?.length ? proxyList(deps.trustProxy) : null;
+  const clientOf = (c: Context): string => clientKey(clientAddress(getConnInfo(c).remote.address ?? 'unknown', c.req.header('x-forwarded-for'), proxies));
   const tooMany = (c: Context, decision: Extract<RateDecision, { allowed: false }>, json: boolean): Response => {
     c.header('Retry-After', String(decision.retryAfterSeconds));
     const minutes = Math.ceil(decision.retryAfterSeconds / 60);

@@ -1,6 +1,6 @@
 // Sliding-window limits on subscription requests, in memory: one process serves the endpoints, and a restart
 // forgetting the windows only gives a few requests back.
-import { isIPv4 } from 'node:net';
+import { BlockList, isIP, isIPv4 } from 'node:net';
 
 /** At most `limit` requests per key in any `windowMs` span. */
 export interface RateLimit {
@@ -68,4 +68,38 @@ export function clientKey(address: string): string {
     .slice(0, 4)
     .map((g) => g.replace(/^0+(?=.)/, ''))
     .join(':')}::/64`;
+}
+
+/** An IPv4-mapped IPv6 address (`::ffff:127.0.0.1`, as a server on `::` sees IPv4 peers) as IPv4; others as they are. */
+function unmapped(address: string): string {
+  return /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1] ?? address;
+}
+
+/** The reverse proxies whose `X-Forwarded-For` is believed, from addresses and CIDR blocks (see resolveOptions). */
+export function proxyList(blocks: readonly string[]): BlockList {
+  const list = new BlockList();
+  for (const block of blocks) {
+    const [address = '', prefix] = block.split('/');
+    const type = isIP(address) === 6 ? 'ipv6' : 'ipv4';
+    if (prefix === undefined) list.addAddress(address, type);
+    else list.addSubnet(address, Number(prefix), type);
+  }
+  return list;
+}
+
+/**
+ * The address of the client a request came from over a connection from `peer`: the peer itself, unless it is one of
+ * `proxies`; then the nearest `X-Forwarded-For` entry, read from the right, that is no proxy of the list (each proxy
+ * appends the address it was reached from; entries left of the first stranger are whatever the client wrote).
+ */
+export function clientAddress(peer: string, forwardedFor: string | undefined, proxies: BlockList | null): string {
+  const isProxy = (address: string): boolean => {
+    const plain = unmapped(address);
+    const type = isIP(plain);
+    return type !== 0 && proxies !== null && proxies.check(plain, type === 6 ? 'ipv6' : 'ipv4');
+  };
+  if (!isProxy(peer)) return peer;
+  const hops = (forwardedFor ?? '').split(',').map((hop) => hop.trim()).filter((hop) => hop !== '');
+  for (let i = hops.length - 1; i >= 0; i--) if (!isProxy(hops[i] ?? '')) return hops[i] ?? peer;
+  return hops[0] ?? peer;
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkOutApart, resolveInboundPort, resolveOptions } from '../../src/config/options.js';
+import { checkOutApart, localProxies, resolveInboundPort, resolveOptions, resolveTrustedProxies } from '../../src/config/options.js';
 import { UsageError } from '../../src/errors.js';
 
 describe('resolveOptions', () => {
@@ -16,7 +16,7 @@ describe('resolveOptions', () => {
       smtpUrl: null,
       secret: null,
       dkim: null,
-      trustProxy: false,
+      trustProxy: [],
       adminToken: null,
     });
   });
@@ -151,9 +151,14 @@ describe('resolveOptions', () => {
     expect(resolveOptions({}, { ...key, DKIM_DOMAIN: 'mail.example.org', DKIM_SELECTOR: 'news-2026.a' }).dkim).toMatchObject({ domainName: 'mail.example.org', keySelector: 'news-2026.a' });
   });
 
-  it('trusts a proxy only when GAZETTE_TRUST_PROXY says so', () => {
-    expect(resolveOptions({}, { GAZETTE_TRUST_PROXY: '1' }).trustProxy).toBe(true);
-    expect(resolveOptions({}, { GAZETTE_TRUST_PROXY: 'no' }).trustProxy).toBe(false);
+  it('trusts the proxies GAZETTE_TRUST_PROXY names: those of this machine and private networks for 1, else the addresses listed', () => {
+    expect(resolveOptions({}, { GAZETTE_TRUST_PROXY: '1' }).trustProxy).toEqual(localProxies);
+    for (const none of ['no', '0', '', ' ']) expect(resolveOptions({}, { GAZETTE_TRUST_PROXY: none }).trustProxy).toEqual([]);
+    expect(resolveOptions({}, {}).trustProxy).toEqual([]);
+    expect(resolveTrustedProxies(' 10.0.0.5, 192.168.1.0/24,2001:db8::/32 ')).toEqual(['10.0.0.5', '192.168.1.0/24', '2001:db8::/32']);
+    for (const bad of ['proxy.example.org', '10.0.0.0/33', '10.0.0.0/8/8', '10.0.0.5,', '::1/129']) {
+      expect(() => resolveTrustedProxies(bad), bad).toThrow(/^GAZETTE_TRUST_PROXY: ".*" is no address or CIDR block — set 1 /);
+    }
   });
 
   it('unescapes \\n in an inline DKIM key', () => {

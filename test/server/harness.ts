@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { parseSiteConfig } from '../../src/config/load.js';
+import { localProxies } from '../../src/config/options.js';
 import type { SiteConfig } from '../../src/config/schema.js';
 import { createTransport } from '../../src/delivery/index.js';
 import type { Transport } from '../../src/delivery/transport.js';
@@ -47,7 +48,8 @@ export const longHtml = `<!doctype html><title>Home</title>${'<p>Readable news, 
 export async function startHarness(
   options: {
     limits?: SubscribeLimits;
-    trustProxy?: boolean;
+    /** Proxies whose X-Forwarded-For is believed: true for those of `GAZETTE_TRUST_PROXY=1` (the tests' own client among them). */
+    trustProxy?: boolean | readonly string[];
     health?: () => Promise<Record<string, unknown>>;
     timeouts?: ServerTimeouts;
     adminToken?: string;
@@ -97,7 +99,7 @@ export async function startHarness(
     port: 0,
     hostname: '127.0.0.1',
     ...(options.limits ? { limits: options.limits } : {}),
-    ...(options.trustProxy ? { trustProxy: true } : {}),
+    ...(options.trustProxy ? { trustProxy: options.trustProxy === true ? localProxies : options.trustProxy } : {}),
     ...(options.health ? { health: options.health } : {}),
     ...(options.adminToken ? { adminToken: options.adminToken } : {}),
     ...(options.timeouts ? { timeouts: options.timeouts } : {}),

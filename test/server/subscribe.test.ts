@@ -185,6 +185,13 @@ describe('subscribing (double opt-in)', () => {
     await h.background.settle();
     expect(h.sink.received.filter((m) => m.to === 'twice@example.org')).toHaveLength(2);
   });
+
+  it('believes X-Forwarded-For from the listed proxies only: a client around the proxy cannot pose as many', async () => {
+    const h = await harness({ trustProxy: ['192.0.2.10'], limits: { ...defaultSubscribeLimits, perClient: { limit: 3, windowMs: 600_000 } } });
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await fetch(`${h.url}/subscribe`, form({ email: `p${i}@example.org` }, { 'X-Forwarded-For': `198.51.100.${i}` }))).status);
+    expect(statuses).toEqual([200, 200, 200, 429]);
+  });
 });
 
 describe('unsubscribing', () => {
