@@ -136,7 +136,7 @@ export async function buildSite(options: Pick<RuntimeOptions, 'contentDir' | 'ou
     const firstBuild = !rebuild && !manifestThere;
     const pageThreads = firstBuild ? startPageThreads(published.length) : [];
     // The copies first: an image they leave out (an SVG that can run script) is a broken image of the articles showing it.
-    const facts = planImages(options.contentDir).then(async (planned) => [await readImageFacts(options.contentDir, published, config.baseUrl, planned.refused), planned] as const);
+    const facts = planImages(options.contentDir).then(async (planned) => [await readImageFacts(options.contentDir, published, config.baseUrl, planned), planned] as const);
     const [{ images, problems: imageProblems }, { copies, problems: copyProblems }] = await facts.catch(endingOnError(pageThreads));
     const beforeManifest = (rendered: readonly string[]): Promise<void> => checkStillHeld(held, options.outDir, rendered, hooks);
     const written = await writeSite(published, config, options.outDir, { copies, facts: { images }, now, templates, pageThreads, beforeManifest, stop: held.signal, keepPending: held.tookOver, previous });

@@ -1,6 +1,7 @@
 // What a build remembers and checks across runs (issue 13): the time an article was first built changed, and
 // the local image files the feeds describe.
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -71,13 +72,13 @@ describe('modified dates kept in the manifest', () => {
 
 describe('local images', () => {
   it('gives the real size and the type read from the file, whatever its name says', async () => {
-    await writeFile(join(content, 'images', 'chart'), png);
-    await writeFile(join(content, 'harbour.md'), story('Text.', 'image: /images/chart\n'));
+    await writeFile(join(content, 'images', 'chart.jpg'), png);
+    await writeFile(join(content, 'harbour.md'), story('Text.', 'image: /images/chart.jpg\n'));
     const result = await buildSite({ contentDir: content, outDir: out }, new Date('2026-11-21T00:00:00Z'));
     expect(result.problems).toEqual([]);
-    expect((await feed()).items[0]?.image).toBe('https://news.example.org/images/chart');
+    expect((await feed()).items[0]?.image).toBe('https://news.example.org/images/chart.jpg');
     const rss = await readFile(join(out, 'feed.xml'), 'utf8');
-    expect(rss).toContain(`<enclosure url="https://news.example.org/images/chart" length="${png.length}" type="image/png"/>`);
+    expect(rss).toContain(`<enclosure url="https://news.example.org/images/chart.jpg" length="${png.length}" type="image/png"/>`);
   });
 
   it('reports an image file that does not exist at the line that names it, and still publishes the article with it', async () => {
@@ -109,6 +110,49 @@ describe('local images', () => {
     expect(result.problems.map((p) => `${p.path}:${p.line ?? ''}: ${p.hint ?? ''}`)).toEqual([
       'harbour.md:8: add images/a to the content folder, or correct the image path (a "?" or "#" ends the path of a URL: write %3F or %23 for one in a file name)',
     ]);
+  });
+
+  it('reports an image it does not publish, and reads nothing through a link: a linked images folder, a linked file or folder, another kind of file', async () => {
+    const outside = join(root, 'elsewhere');
+    await mkdir(join(outside, 'private'), { recursive: true });
+    await writeFile(join(outside, 'private', 'secret.png'), png);
+    await writeFile(join(outside, 'photo.png'), png);
+    await symlink(join(outside, 'photo.png'), join(content, 'images', 'linked.png'));
+    await symlink(outside, join(content, 'images', 'sub'));
+    await writeFile(join(content, 'images', 'scan.heic'), png);
+    const body = 'A ![scan](/images/scan.heic) and ![secret](/images/sub/private/secret.png).';
+    await writeFile(join(content, 'harbour.md'), story(body, 'image: /images/linked.png\n'));
+    const result = await buildSite({ contentDir: content, outDir: out }, new Date('2026-11-21T00:00:00Z'));
+    expect(result.problems.map((p) => `${p.path}:${p.line ?? ''}: ${p.message}`)).toEqual([
+      'harbour.md:4: the image https://news.example.org/images/linked.png is a symbolic link, under one, or in a hidden folder of images/: Gazette publishes none of these, so readers will see a broken image',
+      'harbour.md:6: the image https://news.example.org/images/scan.heic is not of a kind Gazette publishes (AVIF, GIF, ICO, JPEG, PNG, SVG or WebP): readers will see a broken image',
+      'harbour.md:6: the image https://news.example.org/images/sub/private/secret.png is a symbolic link, under one, or in a hidden folder of images/: Gazette publishes none of these, so readers will see a broken image',
+    ]);
+    const rss = await readFile(join(out, 'feed.xml'), 'utf8');
+    expect(rss).toContain('<enclosure url="https://news.example.org/images/linked.png" length="0" type="image/png"/>');
+    expect(await readdir(join(out, 'images')).catch(() => [])).toEqual([]);
+
+    // The images folder itself a link: nothing of where it leads is published.
+    await rm(join(content, 'images'), { recursive: true });
+    await symlink(outside, join(content, 'images'));
+    await writeFile(join(content, 'harbour.md'), story('Text.', 'image: /images/photo.png\n'));
+    const linked = await buildSite({ contentDir: content, outDir: out }, new Date('2026-11-21T00:00:00Z'));
+    expect(linked.problems.map((p) => `${p.path}:${p.line ?? ''}: ${p.message}`)).toEqual([
+      'harbour.md:4: the image https://news.example.org/images/photo.png is a symbolic link, under one, or in a hidden folder of images/: Gazette publishes none of these, so readers will see a broken image',
+      'images/:: a symbolic link: Gazette does not follow links, so no image is published from it',
+    ]);
+    expect(existsSync(join(out, 'images'))).toBe(false);
+  });
+
+  it('reports an image of the site outside images/ that names a file of images/, at its line, with the path meant', async () => {
+    await writeFile(join(content, 'images', 'harbour.png'), png);
+    for (const [written, line] of [['harbour.png', 4], ['/content/images/harbour.png', 4], ['/Images/Harbour.png', 4]] as const) {
+      await writeFile(join(content, 'harbour.md'), story('Text and ![a map](https://example.net/harbour.png).', `image: ${written}\n`));
+      const result = await buildSite({ contentDir: content, outDir: out }, new Date('2026-11-21T00:00:00Z'));
+      expect(result.problems, written).toEqual([
+        expect.objectContaining({ path: 'harbour.md', line, message: expect.stringMatching(/^the image https:\/\/news\.example\.org\/\S+ is not in images\//), hint: 'write /images/harbour.png for the file content/images/harbour.png' }),
+      ]);
+    }
   });
 
   it('reports an SVG it does not publish at each article that shows it, which would show a broken image', async () => {
