@@ -24,7 +24,8 @@ export function valueAt(data: unknown, keys: readonly PropertyKey[]): unknown {
 function parseLines(text: string): { document: Yaml.Document; counter: Yaml.LineCounter } {
   const { LineCounter, parseDocument } = yamlLibrary();
   const counter = new LineCounter();
-  return { document: parseDocument(text.replace(/\r\n?/g, '\n'), { lineCounter: counter }), counter };
+  // Warnings go into nothing: yaml writes them to the process (a key that is a list), under the error the caller reports.
+  return { document: parseDocument(text.replace(/\r\n?/g, '\n'), { lineCounter: counter, logLevel: 'error' }), counter };
 }
 
 /** A key written more than once in one object: its path, and the line of each time, in the order of the text. */

@@ -35,9 +35,15 @@ function offsetInstant(value: string): Date | null {
   const [offsetHours, offsetMinutes] = [part(8), part(9)];
   const lastDay = new Date(Date.UTC(year, month, 0)).getUTCDate();
   const inRange = year >= 1000 && month >= 1 && month <= 12 && day >= 1 && day <= lastDay && hour <= 23 && minute <= 59 && second <= 59;
-  if (!inRange || offsetHours > 23 || offsetMinutes > 59) return null;
+  if (!inRange || offsetOutOfRange(parts[7] ?? '+', offsetHours, offsetMinutes)) return null;
   const offset = (parts[7] === '-' ? -1 : 1) * (offsetHours * 60 + offsetMinutes);
   return new Date(Date.UTC(year, month - 1, day, hour, minute, second) - offset * 60_000);
+}
+
+/** Whether an offset lies outside those time zones use (UTC−12:00 to UTC+14:00), or has 60 minutes or more. */
+function offsetOutOfRange(sign: string, hours: number, minutes: number): boolean {
+  const total = hours * 60 + minutes;
+  return minutes > 59 || total > (sign === '-' ? 12 * 60 : 14 * 60);
 }
 
 /** Instants of values read in a time zone, by value and zone: a desk's articles share days, and luxon's zone rules cost. */
@@ -64,6 +70,11 @@ export function parseArticleDate(value: string, timezone: string): DateResult {
   if (value < '1000') return { ok: false, message: `the year of "${value}" is before 1000`, hint: 'write the four-digit year, e.g. 2026-11-24' };
   // An offset says the instant: keeping it spares looking up the time zone's rules (4x faster to read).
   const withOffset = WITH_OFFSET.test(value);
+  // luxon takes +99:00 and +05:99 as they add up: a typo for +05:30 moved the story days away, unseen.
+  const offset = withOffset ? /([+-])(\d{2})(?::?(\d{2}))?$/.exec(value) : null;
+  if (offset && offsetOutOfRange(offset[1] ?? '+', Number(offset[2] ?? 0), Number(offset[3] ?? 0))) {
+    return { ok: false, message: `the offset of "${value}" is no time zone's`, hint: 'write an offset from -12:00 to +14:00, hours then minutes under 60, e.g. +05:30, or Z for UTC' };
+  }
   const parsed = loadLuxon().DateTime.fromISO(value.replace(' ', 'T'), withOffset ? { setZone: true } : { zone: timezone });
   if (!parsed.isValid) {
     return {

@@ -167,6 +167,9 @@ function readFrontMatter(
     if (error.message.startsWith('Maximum call stack size exceeded')) {
       return failure(path, line, 'the front matter nests lists or maps too deeply to read', 'front matter needs no nesting: write one "key: value" per line, e.g. tags: [politics, economy]');
     }
+    if (error.code === 'DUPLICATE_KEY') {
+      return failure(path, line, 'the front matter gives this key a second time', 'keep one line for each key: remove the line whose value you do not mean');
+    }
     const message = error.message.replace(/ at line \d+, column \d+:[\s\S]*$/, '');
     const hint = 'fix the YAML; quote a value that contains ": " or starts with a special character';
     return failure(path, line, `the front matter is not valid YAML (${message})`, hint);

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Article } from '../content/article.js';
 import { correctedLater, isPublished } from '../content/select.js';
-import { normalizeText } from '../content/text.js';
+import { GIVEN_TITLE_MAX, normalizeText, TITLE_MAX } from '../content/text.js';
 import { absoluteUrl } from '../content/url.js';
 import type { Problem } from '../errors.js';
 import { sectionDir, sectionsMerged, sectionsSpelledAlike, type Section } from './layout.js';
@@ -117,6 +117,29 @@ export function laterCorrectionWarnings(contentDir: string, articles: readonly A
       ),
     ),
   );
+}
+
+/**
+ * A warning for each published article whose title was cut to GIVEN_TITLE_MAX characters (at a word, with "…"): feeds,
+ * pages and mail show less than the desk wrote. At its title line. A derived title is shorter (TITLE_MAX), and one the
+ * file writes as it is was not cut.
+ */
+export async function longTitleWarnings(contentDir: string, articles: readonly Article[]): Promise<Problem[]> {
+  const cut = articles.filter((article) => article.title.length > TITLE_MAX + 1 && article.title.endsWith('…'));
+  const warnings = await Promise.all(
+    cut.map(async (article) => {
+      const text = await readFile(join(contentDir, article.sourcePath), 'utf8').catch(() => null);
+      if (text === null || normalizeText(text).includes(article.title)) return null;
+      return warningAt(
+        contentDir,
+        article.sourcePath,
+        async (lines) => (/\.txt$/i.test(article.sourcePath) ? undefined : frontMatterLineOf(lines, 'title')),
+        `the title is longer than ${GIVEN_TITLE_MAX} characters: feeds, pages and mail show it cut at a word, ending "${article.title.slice(-40)}"`,
+        `write a title of ${GIVEN_TITLE_MAX} characters or fewer, and the rest in the summary or the body`,
+      );
+    }),
+  );
+  return warnings.filter((warning) => warning !== null);
 }
 
 /** " (so do N other articles: a, b, c and K more)" of the other files, or nothing. */

@@ -26,7 +26,7 @@ describe('parseArticleDate', () => {
   });
 
   it('reads every date-time with an offset to the instant luxon reads, and refuses the ones luxon refuses', () => {
-    const offsets = ['Z', '+00:00', '-00:30', '+05:45', '+1400', '-12', '+23:59', '-0000'];
+    const offsets = ['Z', '+00:00', '-00:30', '+05:45', '+1400', '-12', '+13:59', '-0000'];
     let compared = 0;
     for (const year of ['1000', '1969', '1970', '2000', '2023', '2024', '2100', '9999']) {
       for (let month = 0; month <= 13; month++) {
@@ -48,6 +48,18 @@ describe('parseArticleDate', () => {
       }
     }
     expect(compared).toBe(8 * 14 * 7 * 6 * 8);
+  });
+
+  it('refuses an offset no time zone has, which luxon would add up: +99:00 moved a story four days, +05:99 an hour', () => {
+    for (const value of ['2026-01-11T10:00+99:00', '2026-01-11T10:00+24:00', '2026-01-11T10:00+05:99', '2026-01-11T10:00+14:01', '2026-01-11T10:00-12:30', '2026-01-11T10:00:00.5+53:00']) {
+      expect(parseArticleDate(value, 'UTC'), value).toEqual({
+        ok: false,
+        message: `the offset of "${value}" is no time zone's`,
+        hint: 'write an offset from -12:00 to +14:00, hours then minutes under 60, e.g. +05:30, or Z for UTC',
+      });
+    }
+    expect(iso('2026-01-11T10:00+14:00', 'UTC')).toBe('2026-01-10T20:00:00.000Z');
+    expect(iso('2026-01-11T10:00-12:00', 'UTC')).toBe('2026-01-11T22:00:00.000Z');
   });
 
   it('reads a value again in its time zone, whatever became of the date it gave the first time', () => {

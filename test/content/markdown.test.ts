@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { formatProblem } from '../../src/errors.js';
 import { articleText } from '../../src/content/plain-text.js';
 import { sectionSlug } from '../../src/content/text.js';
@@ -301,6 +301,22 @@ describe('parseMarkdownArticle problems', () => {
     expect(problem('---\ntitle: Fine\ndate: 2026-11-22\nsummary: one: two\n---\nBody.\n')).toBe(
       '2026/story.md:4: the front matter is not valid YAML (Nested mappings are not allowed in compact mappings) — fix the YAML; quote a value that contains ": " or starts with a special character',
     );
+  });
+
+  it('says a key given twice is given twice, at the second line', () => {
+    expect(problem('---\ntitle: One\ndate: 2026-11-22\ntitle: Two\n---\nBody.\n')).toBe(
+      '2026/story.md:4: the front matter gives this key a second time — keep one line for each key: remove the line whose value you do not mean',
+    );
+  });
+
+  it('reports a key that is a list as an unknown key, and writes no warning of its own to the process', () => {
+    const warnings = vi.spyOn(process, 'emitWarning');
+    try {
+      expect(problem('---\ntitle: T\ndate: 2026-11-22\n? [a, b]\n: c\n---\nBody.\n')).toMatch(/^2026\/story\.md:\d+: .*unknown/);
+      expect(warnings).not.toHaveBeenCalled();
+    } finally {
+      warnings.mockRestore();
+    }
   });
 
   it('says that front matter nested thousands deep is too deep, not that a value wants quoting', () => {

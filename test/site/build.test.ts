@@ -82,6 +82,18 @@ describe('buildSite', () => {
     expect(await readFile(join(out, 'feed.json'), 'utf8')).toContain('"date_modified": "2027-11-23T20:30:00Z"');
   });
 
+  it('warns of a title cut to 300 characters at its line, and of none written with an ellipsis of its own', async () => {
+    const long = `${'Council weighs the harbour budget again '.repeat(10)}at last`;
+    await writeFile(join(content, 'local', 'long.md'), markdown({ title: long, date: '2026-11-23', section: 'Local' }, 'Text.'));
+    const own = `${'A headline that trails off '.repeat(6)}…`;
+    await writeFile(join(content, 'local', 'own.md'), markdown({ title: own, date: '2026-11-22', section: 'Local' }, 'Text.'));
+    const result = await buildSite({ contentDir: content, outDir: out }, new Date('2026-11-25T00:00:00Z'));
+    expect(result.warnings.map(formatProblem)).toEqual([
+      expect.stringMatching(/^local\/long\.md:2: the title is longer than 300 characters: feeds, pages and mail show it cut at a word, ending "harbour budget again Council weighs the…" — write a title of 300 characters or fewer, and the rest in the summary or the body$/),
+    ]);
+    expect(result.published.find((a) => a.slug === 'own')?.title).toBe(own);
+  });
+
   it('warns of a section spelled like a larger one but for its accents, at the line that names it, and builds both', async () => {
     await writeFile(join(content, 'local', 'tax.md'), markdown({ title: 'Tax', date: '2026-11-22', section: 'Économie' }, 'Tax.'));
     await writeFile(join(content, 'local', 'rates.md'), markdown({ title: 'Rates', date: '2026-11-21', section: 'Économie' }, 'Rates.'));
