@@ -1,5 +1,6 @@
 // Reads and validates `content/site.json`.
 import { readFile } from 'node:fs/promises';
+import { decodeUtf8 } from '../content/encoding.js';
 import { join } from 'node:path';
 import { InputError, quoteValue, type Problem } from '../errors.js';
 import { loadSiteCatalogues, resolveLocale, type CatalogueFiles } from '../i18n/catalogue.js';
@@ -206,9 +207,9 @@ export function parseSiteConfigText(text: string, path = 'site.json', catalogues
 /** Loads `site.json` from the content folder, with the site's catalogues in `templates/locales/`. */
 export async function loadSiteConfig(contentDir: string): Promise<SiteConfig> {
   const path = join(contentDir, 'site.json');
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(path, 'utf8');
+    bytes = await readFile(path);
   } catch (error) {
     throw new InputError(
       'E_CONFIG',
@@ -216,5 +217,8 @@ export async function loadSiteConfig(contentDir: string): Promise<SiteConfig> {
       { cause: error },
     );
   }
-  return parseSiteConfigText(text, path, await loadSiteCatalogues(contentDir));
+  // Read as UTF-8 regardless, a Latin-1 "Café" became "Caf" and U+FFFD on every page and feed.
+  const text = decodeUtf8(bytes, path);
+  if (!('text' in text)) throw new InputError('E_CONFIG', [text]);
+  return parseSiteConfigText(text.text, path, await loadSiteCatalogues(contentDir));
 }

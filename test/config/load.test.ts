@@ -269,6 +269,21 @@ describe('loadSiteConfig', () => {
     }
   });
 
+  it('refuses a site.json saved in Latin-1 or UTF-16 at its first line that is not UTF-8, where it garbled every page', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gazette-config-'));
+    try {
+      const text = JSON.stringify({ ...minimal, title: 'Café News' }, null, 2);
+      await writeFile(join(dir, 'site.json'), Buffer.from(text, 'latin1'));
+      await expect(loadSiteConfig(dir)).rejects.toThrow(/site\.json:2: the file is not valid UTF-8 — save it as UTF-8, e\.g\. iconv -f WINDOWS-1252 -t UTF-8/);
+      await writeFile(join(dir, 'site.json'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]));
+      await expect(loadSiteConfig(dir)).rejects.toThrow(/site\.json:1: the file contains NUL bytes: it is binary, or UTF-16 text — save it as UTF-8 text$/);
+      await writeFile(join(dir, 'site.json'), text);
+      await expect(loadSiteConfig(dir)).resolves.toMatchObject({ title: 'Café News' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('loads the sample site.json shipped in content/', async () => {
     await expect(loadSiteConfig('content')).resolves.toMatchObject({ baseUrl: 'https://news.example.org' });
   });
