@@ -12,10 +12,8 @@ import { loadDashboardTemplates, type LoginError } from '../dashboard/render.js'
 import type { Logger } from '../log.js';
 import { editionScheduleName } from '../schedule/state.js';
 import type { Store } from '../store/types.js';
-import { SlidingWindowLimiter, type RateLimit } from './rate-limit.js';
+import { SlidingWindowLimiter, wrongCredentialLimit, type RateLimit } from './rate-limit.js';
 
-/** Failed sign-in attempts a client may make before it must wait. */
-export const defaultAdminLimit: RateLimit = { limit: 10, windowMs: 15 * 60_000 };
 
 /** A session lasts a working day; signing in again is cheap. */
 const sessionMs = 12 * 60 * 60_000;
@@ -95,7 +93,7 @@ function adminSecurity(css: string): ReturnType<typeof secureHeaders> {
 
 /** The /admin routes, to be mounted with `app.route('/admin', createAdminApp(deps))`. */
 export function createAdminApp(deps: AdminDeps): Hono {
-  const failures = new SlidingWindowLimiter(deps.limit ?? defaultAdminLimit);
+  const failures = new SlidingWindowLimiter(deps.limit ?? wrongCredentialLimit);
   const templates = loadDashboardTemplates();
   const schedules = [...editionsOf(deps.config).map((e) => editionScheduleName(deps.config, e.id)), 'feeds' as const];
   // Secure when the site is https, whatever the request's Host says: a reverse proxy as nginx is set up by default

@@ -498,7 +498,7 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
   });
 
   mountPreferences(app, { store, config, secret, now, choices, page, notice, sameOrigin, readBody, security: [pageSecurity, ...compressed()], ...(logger ? { logger } : {}) });
-  if (deps.webhooks) app.route('/webhooks', createWebhooks({ ...deps.webhooks, logger, now }));
+  if (deps.webhooks) app.route('/webhooks', createWebhooks({ ...deps.webhooks, logger, now, clientOf }));
   if (deps.adminToken) {
     app.route('/admin', createAdminApp({ token: deps.adminToken, store, config, now, clientOf, readBody, logger }));
   }

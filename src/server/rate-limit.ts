@@ -11,6 +11,9 @@ export interface RateLimit {
 /** What the limiter decided; a refused request is not counted. */
 export type RateDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
+/** Wrong tokens or passwords (the admin's, a webhook's) a client may show before it must wait. */
+export const wrongCredentialLimit: RateLimit = { limit: 10, windowMs: 15 * 60_000 };
+
 /** Keys kept at most; past this the least recently used are dropped (bounds memory under a flood of addresses). */
 const maxKeys = 100_000;
 

@@ -9,7 +9,9 @@ import { oneLine, shorten } from '../content/text.js';
 import { bounceDetail, dedupeKeyOf, type ReturnEvent, type ReturnEventKind, type ReturnEventSource } from '../inbound/events.js';
 import type { RecordEvent } from '../inbound/listener.js';
 import type { Logger } from '../log.js';
+import { minAdminTokenLength } from '../config/options.js';
 import { readBodyUpTo } from './body.js';
+import { SlidingWindowLimiter, wrongCredentialLimit } from './rate-limit.js';
 
 /** The environment variables that switch each webhook on (README "Webhooks"). */
 export const webhookEnv = {
@@ -31,6 +33,8 @@ export interface WebhookDeps {
   fetchCertificate?: CertificateFetcher | undefined;
   /** Confirms an SNS subscription by fetching its SubscribeURL (tests supply their own). */
   confirmSubscription?: ((url: string) => Promise<void>) | undefined;
+  /** The key a request's client is limited by (see the app's clientOf): wrong Postmark logins are counted per client. */
+  clientOf?: ((c: Context) => string) | undefined;
 }
 
 /** An SNS message older than this, or a Mailgun timestamp further off, is refused as stale. */
@@ -311,11 +315,28 @@ export function createWebhooks(deps: WebhookDeps): Hono {
       `${set} is set but ${unset} is not, so /webhooks/postmark would stay off — set both (the login of Postmark's webhook URL, https://USER:PASSWORD@host/webhooks/postmark), or neither`,
     );
   }
+  // Whoever logs in may bounce or unsubscribe any address: the password is as long as an admin token, and guessing is limited as there.
+  if (password && password.length < minAdminTokenLength) {
+    throw new UsageError(
+      `${webhookEnv.postmarkPassword} is ${password.length} characters; use at least ${minAdminTokenLength} random ones (e.g. \`openssl rand -base64 30\`), in Postmark's webhook URL too: whoever has it can bounce any reader`,
+    );
+  }
+  const wrongLogins = new SlidingWindowLimiter(wrongCredentialLimit);
+  const clientOf = deps.clientOf ?? (() => 'any');
   if (user && password) app.post('/postmark', capped, async (c) => {
     const authorization = c.req.header('authorization') ?? '';
     const credentials = /^Basic ([A-Za-z0-9+/=]+)$/i.exec(authorization)?.[1];
     const decoded = credentials ? Buffer.from(credentials, 'base64').toString('utf8') : '';
+    // A client over its limit is refused even with the right login, so guessing cannot go on in parallel.
+    const over = wrongLogins.peek(clientOf(c), now().getTime());
+    if (!over.allowed) {
+      c.header('Retry-After', String(over.retryAfterSeconds));
+      logger?.warn({ provider: 'postmark', reason: 'too many wrong logins' }, 'webhook refused');
+      return c.json({ error: 'rate_limited', message: 'too many wrong logins: wait and try again' }, 429);
+    }
     if (!constantTimeEqual(decoded, `${user}:${password}`)) {
+      // No login at all is no guess (a probe, a misconfigured URL): only a wrong one counts.
+      if (credentials) wrongLogins.hit(clientOf(c), now().getTime());
       c.header('WWW-Authenticate', 'Basic realm="gazette webhooks"');
       return refuse(c, 'postmark', 'bad or missing basic auth');
     }

@@ -52,7 +52,7 @@ beforeAll(async () => {
     hostname: '127.0.0.1',
     now: () => clock,
     webhooks: {
-      env: { GAZETTE_SES_TOPIC_ARNS: topic, GAZETTE_MAILGUN_SIGNING_KEY: mailgunKey, GAZETTE_POSTMARK_USER: 'pm', GAZETTE_POSTMARK_PASSWORD: 'pm-secret' },
+      env: { GAZETTE_SES_TOPIC_ARNS: topic, GAZETTE_MAILGUN_SIGNING_KEY: mailgunKey, GAZETTE_POSTMARK_USER: 'pm', GAZETTE_POSTMARK_PASSWORD: 'pm-secret-0123456789ab' },
       record: async (event) => {
         events.push(event);
         return store.recordReturnEvent(event);
@@ -232,7 +232,7 @@ const postmarkBounce = { RecordType: 'Bounce', ID: 42, Type: 'HardBounce', TypeC
 
 describe('/webhooks/postmark', () => {
   it('takes bounces, complaints and subscription changes with the right basic auth', async () => {
-    const auth = basic('pm', 'pm-secret');
+    const auth = basic('pm', 'pm-secret-0123456789ab');
     for (const body of [
       postmarkBounce,
       { ...postmarkBounce, ID: 43, Type: 'SoftBounce' },
@@ -247,15 +247,37 @@ describe('/webhooks/postmark', () => {
   });
 
   it('keeps a provider\'s words on one line without control characters', async () => {
-    await post('/webhooks/postmark', { ...postmarkBounce, ID: 45, Details: 'bad\r\nX-Injected: 1\u001b[31m red' }, basic('pm', 'pm-secret'));
+    await post('/webhooks/postmark', { ...postmarkBounce, ID: 45, Details: 'bad\r\nX-Injected: 1\u001b[31m red' }, basic('pm', 'pm-secret-0123456789ab'));
     expect(events[0]?.detail).toBe('HardBounce: bad X-Injected: 1 [31m red');
   });
 
   it('refuses a call without or with the wrong basic auth with 401, recording nothing', async () => {
     expect((await post('/webhooks/postmark', postmarkBounce)).status).toBe(401);
     expect((await post('/webhooks/postmark', postmarkBounce, basic('pm', 'guess'))).status).toBe(401);
-    expect((await post('/webhooks/postmark', postmarkBounce, { authorization: 'Bearer pm-secret' })).status).toBe(401);
+    expect((await post('/webhooks/postmark', postmarkBounce, { authorization: 'Bearer pm-secret-0123456789ab' })).status).toBe(401);
     expect(events).toEqual([]);
+  });
+
+  it('limits wrong logins per client, then refuses even the right one for a while: the password cannot be guessed', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i++) statuses.push((await post('/webhooks/postmark', postmarkBounce, basic('pm', `guess-${i}`))).status);
+    // The test above guessed once from this client too.
+    expect(statuses.slice(0, 9)).toEqual(Array<number>(9).fill(401));
+    expect(statuses.at(-1)).toBe(429);
+    const right = await post('/webhooks/postmark', postmarkBounce, basic('pm', 'pm-secret-0123456789ab'));
+    expect(right.status).toBe(429);
+    expect(Number(right.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(events).toEqual([]);
+    // The window passes (the server's clock is this file's): the right login is taken again, here and in later tests.
+    clock.setTime(clock.getTime() + 16 * 60_000);
+    expect((await post('/webhooks/postmark', { ...postmarkBounce, ID: 46 }, basic('pm', 'pm-secret-0123456789ab'))).status).toBe(200);
+  });
+
+  it('refuses to start with a password shorter than an admin token', () => {
+    const record = async (): Promise<'recorded'> => 'recorded';
+    expect(() => createWebhooks({ env: { GAZETTE_POSTMARK_USER: 'pm', GAZETTE_POSTMARK_PASSWORD: 'pmsecret' }, record })).toThrow(
+      /^GAZETTE_POSTMARK_PASSWORD is 8 characters; use at least 20 random ones/,
+    );
   });
 });
 
@@ -274,7 +296,7 @@ describe('webhook requests in odd shapes', () => {
     const body = JSON.stringify({ 'event-data': mailgunFailed });
     expect(await raw('/webhooks/mailgun', [body.slice(0, 20), body.slice(20)])).toBe(401);
     expect(await raw('/webhooks/mailgun', [])).toBe(401);
-    expect(await raw('/webhooks/postmark', [], { authorization: 'Basic cG06cG0tc2VjcmV0' })).toBe(400);
+    expect(await raw('/webhooks/postmark', [], { authorization: 'Basic cG06cG0tc2VjcmV0LTAxMjM0NTY3ODlhYg==' })).toBe(400);
     expect(await raw('/webhooks/ses', ['{"Type":'])).toBe(401);
     expect(events).toEqual([]);
   });
@@ -303,7 +325,7 @@ describe('webhook requests in odd shapes', () => {
   it('refuses to start with half of the Postmark login, which would leave its route off without a word', async () => {
     const record = async (): Promise<'recorded'> => 'recorded';
     expect(() => createWebhooks({ env: { GAZETTE_POSTMARK_USER: 'pm' }, record })).toThrow(UsageError);
-    expect(() => createWebhooks({ env: { GAZETTE_POSTMARK_PASSWORD: 'pm-secret', GAZETTE_POSTMARK_USER: '' }, record })).toThrow(
+    expect(() => createWebhooks({ env: { GAZETTE_POSTMARK_PASSWORD: 'pm-secret-0123456789ab', GAZETTE_POSTMARK_USER: '' }, record })).toThrow(
       'GAZETTE_POSTMARK_PASSWORD is set but GAZETTE_POSTMARK_USER is not, so /webhooks/postmark would stay off — set both',
     );
     const content = fileURLToPath(new URL('../fixtures/subscribers/content/', import.meta.url));
@@ -327,17 +349,17 @@ describe('webhook requests in odd shapes', () => {
     const big = ['{"x":"', 'y'.repeat(300 * 1024), '"}'];
     for (const path of ['/webhooks/mailgun', '/webhooks/ses', '/webhooks/postmark']) {
       expect(await raw(path, big)).toBe(413);
-      const response = await post(path, { ...postmarkBounce, Details: 'y'.repeat(300 * 1024) }, basic('pm', 'pm-secret'));
+      const response = await post(path, { ...postmarkBounce, Details: 'y'.repeat(300 * 1024) }, basic('pm', 'pm-secret-0123456789ab'));
       expect(response.status).toBe(413);
       expect(await response.json()).toEqual({ error: 'too_large', message: 'the body is over 256 KiB' });
     }
-    expect(await raw('/webhooks/postmark', ['{"x":"', 'y'.repeat(255 * 1024), '"}'], basic('pm', 'pm-secret'))).toBe(200);
+    expect(await raw('/webhooks/postmark', ['{"x":"', 'y'.repeat(255 * 1024), '"}'], basic('pm', 'pm-secret-0123456789ab'))).toBe(200);
     expect(events).toEqual([]);
   });
 
   it('answers a compressed body 415 with Accept-Encoding: identity, for every provider', async () => {
     for (const path of ['/webhooks/mailgun', '/webhooks/ses', '/webhooks/postmark']) {
-      const response = await post(path, postmarkBounce, { ...basic('pm', 'pm-secret'), 'content-encoding': 'gzip' });
+      const response = await post(path, postmarkBounce, { ...basic('pm', 'pm-secret-0123456789ab'), 'content-encoding': 'gzip' });
       expect(response.status).toBe(415);
       expect(response.headers.get('accept-encoding')).toBe('identity');
       expect(await response.json()).toEqual({ error: 'unsupported_encoding', message: 'send the body uncompressed' });
