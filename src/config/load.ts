@@ -7,6 +7,7 @@ import { loadSiteCatalogues, resolveLocale, type CatalogueFiles } from '../i18n/
 import type * as z from 'zod';
 import { locateKeys, repeatedKeys, valueAt, type LocatedKeys, type RepeatedKey } from '../key-lines.js';
 import { closestName } from '../suggest.js';
+import { describeJsonMistake } from './json-errors.js';
 import { siteConfigSchema, type SiteConfig } from './schema.js';
 
 /** Where site.json's settings are explained. */
@@ -189,6 +190,8 @@ export function parseSiteConfigText(text: string, path = 'site.json', catalogues
     // Editors on Windows save UTF-8 with a byte-order mark; JSON.parse refuses it.
     data = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (error) {
+    const mistake = describeJsonMistake(text.replace(/^\uFEFF/, ''));
+    if (mistake !== null) throw new InputError('E_CONFIG', [{ path, line: mistake.line, message: `not valid JSON: ${mistake.message}`, hint: mistake.hint }], { cause: error });
     const message = error instanceof Error ? error.message : String(error);
     const position = /position (\d+)/.exec(message)?.[1];
     const line = position === undefined ? undefined : text.slice(0, Number(position)).split(/\r\n?|\n/).length;
