@@ -165,8 +165,9 @@ export const siteConfigSchema = z.strictObject({
   languages: z
     .record(z.string(), z.string().refine(isLanguageTag, { error: (issue) => languageTagMessage(issue.input, '"ar" or "pt-BR"') }))
     .superRefine((languages, ctx) => {
-      for (const folder of Object.keys(languages).filter((key) => !/^(?:[^/\\]+\/)+$/.test(key))) {
-        ctx.addIssue({ code: 'custom', path: [folder], message: 'expected a folder of the content, ending with "/", such as "arabic/"' });
+      const outside = (key: string): boolean => key.split('/').some((part) => part === '.' || part === '..');
+      for (const folder of Object.keys(languages).filter((key) => !/^(?:[^/\\]+\/)+$/.test(key) || outside(key))) {
+        ctx.addIssue({ code: 'custom', path: [folder], message: 'expected a folder of the content, ending with "/", such as "arabic/" (no "." or "..")' });
       }
     })
     .default({}),

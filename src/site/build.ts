@@ -19,7 +19,7 @@ import { loadSiteTemplates, type SiteTemplates } from './templates.js';
 import { endingOnError, startWorkers } from '../threads.js';
 import { groupSections } from './layout.js';
 import { lockOutDir, type LockHooks, type OutDirLock } from './lock.js';
-import { imageTextAlternativeWarnings, laterCorrectionWarnings, longTitleWarnings, sectionSpellingWarnings } from './warnings.js';
+import { imageTextAlternativeWarnings, languageFolderWarnings, laterCorrectionWarnings, longTitleWarnings, sectionSpellingWarnings } from './warnings.js';
 import { addPending, manifestFile, publishedHashes, readManifest, siteKey, startPageThreads, urlHolders, writeSite, type WriteResult } from './write.js';
 
 /** The folder of the parsed articles of the last build, beside its manifest in the output folder (hidden: never served). */
@@ -141,13 +141,14 @@ export async function buildSite(options: Pick<RuntimeOptions, 'contentDir' | 'ou
     const beforeManifest = (rendered: readonly string[]): Promise<void> => checkStillHeld(held, options.outDir, rendered, hooks);
     const written = await writeSite(published, config, options.outDir, { copies, facts: { images }, now, templates, pageThreads, beforeManifest, stop: held.signal, keepPending: held.tookOver, previous });
     await saved;
-    const [sectionWarnings, imageTextWarnings, correctionWarnings, titleWarnings] = await Promise.all([
+    const [sectionWarnings, imageTextWarnings, correctionWarnings, titleWarnings, languageWarnings] = await Promise.all([
       sectionSpellingWarnings(options.contentDir, groupSections(written.published)),
       imageTextAlternativeWarnings(options.contentDir, written.published, config.baseUrl),
       laterCorrectionWarnings(options.contentDir, articles, now),
       longTitleWarnings(options.contentDir, written.published),
+      languageFolderWarnings(options.contentDir, config.languages, articles),
     ]);
-    const warnings = [...config.warnings, ...manifestWarnings, ...titleWarnings, ...imageTextWarnings, ...correctionWarnings];
+    const warnings = [...config.warnings, ...languageWarnings, ...manifestWarnings, ...titleWarnings, ...imageTextWarnings, ...correctionWarnings];
     return { ...written, config, problems: [...problems, ...imageProblems, ...copyProblems], warnings, sectionWarnings, loaded: articles };
   } finally {
     await held.release();

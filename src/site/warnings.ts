@@ -7,6 +7,7 @@ import { correctedLater, isPublished } from '../content/select.js';
 import { GIVEN_TITLE_MAX, normalizeText, TITLE_MAX } from '../content/text.js';
 import { absoluteUrl } from '../content/url.js';
 import type { Problem } from '../errors.js';
+import { locateKeys } from '../key-lines.js';
 import { sectionDir, sectionsMerged, sectionsSpelledAlike, type Section } from './layout.js';
 
 const articleCount = (count: number): string => (count === 1 ? '1 article' : `${count.toLocaleString('en')} articles`);
@@ -140,6 +141,28 @@ export async function longTitleWarnings(contentDir: string, articles: readonly A
     }),
   );
   return warnings.filter((warning) => warning !== null);
+}
+
+/**
+ * A warning for each folder of the site's `languages` that holds no article (`arabik/` for `arabic/`): its language
+ * applies to nothing, and the folder it was meant for has the site's. At its line of site.json.
+ */
+export async function languageFolderWarnings(contentDir: string, languages: Readonly<Record<string, string>>, articles: readonly Article[]): Promise<Problem[]> {
+  const unused = Object.keys(languages).filter((folder) => !articles.some((article) => article.sourcePath.startsWith(folder)));
+  if (unused.length === 0) return [];
+  const path = join(contentDir, 'site.json');
+  const text = await readFile(path, 'utf8').catch(() => '');
+  const located = locateKeys(text);
+  const folders = [...new Set(articles.map((article) => article.sourcePath.split('/').slice(0, -1).join('/')).filter((folder) => folder !== ''))].sort().slice(0, 5);
+  return unused.map((folder) => {
+    const line = located.lineOf('languages', folder);
+    return {
+      path,
+      ...(line === undefined ? {} : { line }),
+      message: `languages: no article is in the folder "${folder}", so "${languages[folder] ?? ''}" is no article's language`,
+      hint: folders.length > 0 ? `name a folder of the content folder, such as ${folders.map((f) => `"${f}/"`).join(', ')}` : 'name a folder of the content folder that holds articles',
+    };
+  });
 }
 
 /** " (so do N other articles: a, b, c and K more)" of the other files, or nothing. */

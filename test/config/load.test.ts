@@ -224,9 +224,11 @@ describe('parseSiteConfig', () => {
 
   it('reads the languages of content folders, and refuses a folder without a slash or a tag that is not one', () => {
     expect(parseSiteConfig({ ...minimal, languages: { 'arabic/': 'ar', 'wire/tr/': 'tr' } }).languages).toEqual({ 'arabic/': 'ar', 'wire/tr/': 'tr' });
-    expect(problemsOf(() => parseSiteConfig({ ...minimal, languages: { arabic: 'ar', 'english/': 'English' } }))).toEqual([
+    expect(problemsOf(() => parseSiteConfig({ ...minimal, languages: { arabic: 'ar', 'english/': 'English', '../x/': 'ar', 'a/./b/': 'ar' } }))).toEqual([
       'site.json: languages.english/: expected a language tag such as "ar" or "pt-BR"',
-      'site.json: languages.arabic: expected a folder of the content, ending with "/", such as "arabic/"',
+      'site.json: languages.arabic: expected a folder of the content, ending with "/", such as "arabic/" (no "." or "..")',
+      'site.json: languages.../x/: expected a folder of the content, ending with "/", such as "arabic/" (no "." or "..")',
+      'site.json: languages.a/./b/: expected a folder of the content, ending with "/", such as "arabic/" (no "." or "..")',
     ]);
   });
 

@@ -82,6 +82,16 @@ describe('buildSite', () => {
     expect(await readFile(join(out, 'feed.json'), 'utf8')).toContain('"date_modified": "2027-11-23T20:30:00Z"');
   });
 
+  it('warns of a languages folder that holds no article, at its line of site.json, naming folders that do', async () => {
+    await mkdir(join(content, 'arabic'));
+    await writeFile(join(content, 'arabic', 'wire.txt'), 'date 2026-11-20 WORLD\nالعنوان\n\nنص الخبر.\n');
+    await writeFile(join(content, 'site.json'), JSON.stringify({ ...siteJson, languages: { 'arabic/': 'ar', 'arabik/': 'ar' } }, null, 2));
+    const result = await buildSite({ contentDir: content, outDir: out }, new Date('2026-11-25T00:00:00Z'));
+    expect(result.warnings.map(formatProblem)).toEqual([
+      `${join(content, 'site.json')}:${JSON.stringify({ ...siteJson, languages: { 'arabic/': 'ar', 'arabik/': 'ar' } }, null, 2).split('\n').findIndex((line) => line.includes('"arabik/"')) + 1}: languages: no article is in the folder "arabik/", so "ar" is no article's language — name a folder of the content folder, such as "arabic/", "local/"`,
+    ]);
+  });
+
   it('warns of a title cut to 300 characters at its line, and of none written with an ellipsis of its own', async () => {
     const long = `${'Council weighs the harbour budget again '.repeat(10)}at last`;
     await writeFile(join(content, 'local', 'long.md'), markdown({ title: long, date: '2026-11-23', section: 'Local' }, 'Text.'));
