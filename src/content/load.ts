@@ -380,10 +380,14 @@ function clashProblem(article: Article, folder: string, owner: Article): Problem
   const twin = article.sourcePath.normalize('NFC') === owner.sourcePath.normalize('NFC') ? ' (the two file names differ only in how their accents are encoded, NFC and NFD: keep one file)' : '';
   const owned = owner.slug === folder ? `the URL of ${owner.sourcePath}${twin}` : `the address of the id of ${owner.sourcePath} (made from its file name)${twin}`;
   if (folder === article.slug) {
+    // Two files of one name in two folders: slug: or a new headline would leave their ids alike, the next error.
+    const sameId = article.id === owner.id || article.id === owner.slug;
     return {
       path: article.sourcePath,
       message: `the URL articles/${folder}/ is already ${owned}, which came first and keeps it`,
-      hint: 'give this article its own: rename the file (a name with words is the URL), change its headline, or set slug: in Markdown front matter',
+      hint: sameId
+        ? 'rename this file: its id, made from the file name, is the other\'s too, so a new headline or slug: would not do (a name with words is the URL)'
+        : 'give this article its own: rename the file (a name with words is the URL), change its headline, or set slug: in Markdown front matter',
     };
   }
   return {

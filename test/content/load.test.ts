@@ -112,8 +112,13 @@ describe('loadArticles', () => {
     const { articles, problems } = await loadArticles(dir, options);
     // The wire story is dated 2022: it came first.
     expect(articles.map((article) => article.sourcePath)).toEqual(['2025/Story.txt', 'other.md']);
-    const hint = 'give this article its own: rename the file (a name with words is the URL), change its headline, or set slug: in Markdown front matter';
+    // Both ids are "story", from the file names: a slug: would only trade this error for the id's.
+    const hint = "rename this file: its id, made from the file name, is the other's too, so a new headline or slug: would not do (a name with words is the URL)";
     expect(problems.map(formatProblem)).toEqual([`2026/story.md: the URL articles/story/ is already the URL of 2025/Story.txt, which came first and keeps it — ${hint}`]);
+    // As the hint says, a rename alone mends it.
+    await rm(join(dir, '2026/story.md'));
+    await write({ '2026/story-told.md': markdown('Story') });
+    expect((await loadArticles(dir, options)).problems).toEqual([]);
   });
 
   it('says so when two file names differ only in how an accent is encoded (NFC and NFD)', async () => {
