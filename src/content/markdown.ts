@@ -18,7 +18,7 @@ import {
   type ParseOptions,
   type ParseResult,
 } from './parsing.js';
-import { deriveSummary, deriveTitle, sectionSlug, shortenSlug, slugify, SLUG_MAX, SLUG_MAX_BYTES, titleText } from './text.js';
+import { deriveSummary, deriveTitle, sectionSlug, seen, shortenSlug, slugify, SLUG_MAX, SLUG_MAX_BYTES, titleText } from './text.js';
 import { isLanguageTag as isTag, languageTagMessage } from '../i18n/tags.js';
 
 const OPENING = /^---[ \t]*$/;
@@ -296,8 +296,9 @@ export function parseMarkdownArticle(source: string, path: string, options: Pars
     summary: data.summary || deriveSummary(firstParagraph ?? ''),
     date: date.date,
     section: data.section || null,
-    tags: [...new Set(data.tags ?? [])].filter((tag) => tag !== ''),
-    author: data.author || null,
+    // As a title: one a reader cannot see (a zero-width space) is none, not an empty byline or an invisible category.
+    tags: [...new Set(data.tags ?? [])].filter((tag) => seen(tag) !== ''),
+    author: seen(data.author ?? '') || null,
     source: null,
     lang: data.lang || folderLanguage(path, options.languages),
     image: data.image

@@ -127,8 +127,8 @@ export function titleText(text: string): string {
   return seen(shorten(cleanLine(text), GIVEN_TITLE_MAX));
 }
 
-/** `title`, or '' when it is only zero-width and other format, space or control characters: no headline a reader can see, as good as none. */
-function seen(title: string): string {
+/** `title`, or '' when it is only zero-width and other format, space or control characters: no text a reader can see, as good as none. */
+export function seen(title: string): string {
   return /[^\p{Cf}\p{Z}\p{Cc}]/u.test(title) ? title : '';
 }
 

@@ -386,6 +386,13 @@ describe('parseMarkdownArticle problems', () => {
     expect(problem('---\ntitle: "\u200b"\ndate: 2026-11-22\n---\n')).toContain('no title in the front matter');
   });
 
+  it('takes an author or a tag of zero-width characters for none, not an empty byline or an invisible category', () => {
+    const article = parsed('---\ntitle: T\ndate: 2026-11-22\nauthor: "\u200b"\ntags: ["\u200b\u2060", news, " "]\n---\nBody.\n');
+    expect(article.author).toBeNull();
+    expect(article.tags).toEqual(['news']);
+    expect(parsed('---\ntitle: T\ndate: 2026-11-22\nauthor: "A\u200bB"\n---\nBody.\n').author).toBe('A\u200bB');
+  });
+
   it('takes no headline a reader cannot see from the body: an invisible heading gives way to the paragraph', () => {
     expect(parsed('---\ndate: 2026-11-22\n---\n# \u200b\n\nHarbour reopens. At last.\n').title).toBe('Harbour reopens');
     expect(problem('---\ntitle: "\u200b\u200b"\ndate: 2026-11-22\n---\n\u200b\n')).toContain('no title in the front matter and no heading or paragraph');
