@@ -100,6 +100,9 @@ export function createAdminApp(deps: AdminDeps): Hono {
   // forwards `Host: 127.0.0.1:8080`, which made the cookie go out without it. Browsers keep a Secure cookie over
   // plain http on a loopback address, so an operator's own machine still signs in.
   const secure = deps.config.baseUrl.startsWith('https:');
+  // Sessions signed out of, until they would have expired: a copy of the cookie ends with the sign-out too (on this
+  // server; a new token ends every session everywhere).
+  const signedOut = new Map<string, number>();
   const app = new Hono();
 
   const loginPage = (c: Context, status: 401 | 403 | 429, error: LoginError | null): Response => {
@@ -166,7 +169,8 @@ export function createAdminApp(deps: AdminDeps): Hono {
     if (blocked) return blocked;
     const nowMs = deps.now().getTime();
     const password = presentedToken(c.req.header('authorization'));
-    if (password !== null ? tokenMatches(deps.token, password) : sessionValid(deps.token, getCookie(c, cookieName), nowMs)) {
+    const cookie = getCookie(c, cookieName);
+    if (password !== null ? tokenMatches(deps.token, password) : sessionValid(deps.token, cookie, nowMs) && !signedOut.has(cookie ?? '')) {
       await next();
       return;
     }
@@ -177,6 +181,12 @@ export function createAdminApp(deps: AdminDeps): Hono {
   });
 
   app.post('/logout', (c) => {
+    const nowMs = deps.now().getTime();
+    const cookie = getCookie(c, cookieName);
+    if (cookie !== undefined && sessionValid(deps.token, cookie, nowMs)) {
+      for (const [value, expiresMs] of signedOut) if (expiresMs <= nowMs) signedOut.delete(value);
+      signedOut.set(cookie, Number(cookie.split('.')[0]));
+    }
     deleteCookie(c, cookieName, { path: '/admin', secure, httpOnly: true, sameSite: 'Strict' });
     return c.redirect('/admin', 303);
   });

@@ -86,6 +86,21 @@ describe('/admin', () => {
     expect((await signIn(harness.url, token)).status).toBe(303);
   });
 
+  it('ends a session at sign-out, a copy of its cookie too, and leaves other sessions be', async () => {
+    let now = new Date('2026-11-30T08:00:00Z');
+    harness = await startHarness({ adminToken: token, now: () => now });
+    const session = async (): Promise<string> => String((await signIn(harness?.url ?? '', token)).headers['set-cookie']).split(';')[0] ?? '';
+    const copied = await session();
+    now = new Date(now.getTime() + 1000);
+    const other = await session();
+    expect((await rawRequest(harness.url, '/admin', { headers: { cookie: copied } })).status).toBe(200);
+    const out = await rawRequest(harness.url, '/admin/logout', { method: 'POST', headers: { cookie: copied } });
+    expect(out.status).toBe(303);
+    expect(String(out.headers['set-cookie'])).toMatch(/Max-Age=0/i);
+    expect((await rawRequest(harness.url, '/admin', { headers: { cookie: copied } })).status).toBe(401);
+    expect((await rawRequest(harness.url, '/admin', { headers: { cookie: other } })).status).toBe(200);
+  });
+
   it('rate limits wrong tokens, and then refuses even the right one for a while', async () => {
     harness = await startHarness({ adminToken: token });
     const statuses: number[] = [];
