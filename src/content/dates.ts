@@ -46,6 +46,18 @@ function offsetOutOfRange(sign: string, hours: number, minutes: number): boolean
   return minutes > 59 || total > (sign === '-' ? 12 * 60 : 14 * 60);
 }
 
+/** What is out of range in a value of DATE_SHAPE, in a desk's words (luxon says "you specified 30 (of type number) as a day"); null if nothing. */
+function calendarMistake(value: string): string | null {
+  const [year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0] = (value.match(/\d+/g) ?? []).map(Number);
+  if (month < 1 || month > 12) return `there is no month ${month}: months run from 01 to 12`;
+  const lastDay = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  const monthName = new Date(Date.UTC(year, month - 1, 1)).toLocaleString('en', { month: 'long', timeZone: 'UTC' });
+  if (day < 1 || day > lastDay) return `${monthName} ${year} has days 01 to ${lastDay}`;
+  if (hour > 23) return `hours run from 00 to 23${hour === 24 ? ': midnight at the end of a day is 00:00 of the next' : ''}`;
+  if (minute > 59 || second > 59) return 'minutes and seconds run from 00 to 59';
+  return null;
+}
+
 /** Instants of values read in a time zone, by value and zone: a desk's articles share days, and luxon's zone rules cost. */
 const zoned = new Map<string, number>();
 
@@ -77,11 +89,7 @@ export function parseArticleDate(value: string, timezone: string): DateResult {
   }
   const parsed = loadLuxon().DateTime.fromISO(value.replace(' ', 'T'), withOffset ? { setZone: true } : { zone: timezone });
   if (!parsed.isValid) {
-    return {
-      ok: false,
-      message: `impossible date "${value}"`,
-      hint: `use a real calendar date and time (${parsed.invalidExplanation ?? parsed.invalidReason})`,
-    };
+    return { ok: false, message: `impossible date "${value}"`, hint: `use a real calendar date and time (${calendarMistake(value) ?? parsed.invalidExplanation ?? parsed.invalidReason})` };
   }
   const date = parsed.toJSDate();
   if (!withOffset) zoned.set(key, date.getTime());

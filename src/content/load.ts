@@ -134,12 +134,18 @@ function findArticleFiles(contentDir: string): ArticleFiles {
       if (entry.isDirectory()) folders.push(path);
       else if (entry.isFile()) {
         if (isArticlePath(path)) paths.push(path);
+        else if (/\.(?:markdown|mdown|mkdn|mkd)$/i.test(path)) problems.push(otherMarkdownName(path));
       } else if (isArticlePath(path) || (entry.isSymbolicLink() && !leadsToFile(join(contentDir, path)))) {
         problems.push(notFollowed(path, entry));
       }
     }
   }
   return { paths: paths.sort(byPath), problems };
+}
+
+/** The problem of a Markdown file under another name than `.md` (`.markdown`, as some editors save it): never read, and the desk meant it. */
+function otherMarkdownName(path: string): Problem {
+  return { path, message: 'a Markdown file not ending in .md: articles are .md and .txt files, so nothing is published from it', hint: 'rename it to .md' };
 }
 
 /** Whether the link `path` leads to a file: not to a folder, nowhere (broken), round in a loop or where Gazette may not look. */

@@ -154,7 +154,8 @@ export function parseWireText(text: string, path: string, options: ParseOptions)
   const [first = '', ...rest] = prepared.text.split('\n').map((line) => line.trim());
   const header = HEADER.exec(first);
   if (!header?.[1]) {
-    const hint = 'start the file with a line such as "date 2026-11-24 WORLD"';
+    // Markdown saved as .txt starts with its front matter: the fix is the name, not the first line.
+    const hint = first.trim() === '---' ? 'this is Markdown with front matter: rename the file to .md' : 'start the file with a line such as "date 2026-11-24 WORLD"';
     return failure(path, 1, 'the first line is not "date YYYY-MM-DD"', hint);
   }
   const date = parseArticleDate(header[1], options.timezone);

@@ -73,10 +73,16 @@ describe('parseArticleDate', () => {
     expect(parseArticleDate('2022-02-30', 'UTC')).toEqual({
       ok: false,
       message: 'impossible date "2022-02-30"',
-      hint: 'use a real calendar date and time (you specified 30 (of type number) as a day, which is invalid)',
+      hint: 'use a real calendar date and time (February 2022 has days 01 to 28)',
     });
-    expect(parseArticleDate('2022-13-01', 'UTC').ok).toBe(false);
-    expect(parseArticleDate('2022-01-01T24:30', 'UTC').ok).toBe(false);
+    const hintOf = (value: string): string => {
+      const result = parseArticleDate(value, 'UTC');
+      return result.ok ? '' : result.hint;
+    };
+    expect(hintOf('2024-02-30T10:00+02:00')).toBe('use a real calendar date and time (February 2024 has days 01 to 29)');
+    expect(hintOf('2022-13-01')).toBe('use a real calendar date and time (there is no month 13: months run from 01 to 12)');
+    expect(hintOf('2022-01-01T24:30')).toBe('use a real calendar date and time (hours run from 00 to 23: midnight at the end of a day is 00:00 of the next)');
+    expect(hintOf('2022-01-01T10:60')).toBe('use a real calendar date and time (minutes and seconds run from 00 to 59)');
   });
 
   it('refuses a year before 1000, a slip of the keyboard that feeds would print as it is', () => {

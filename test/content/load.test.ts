@@ -64,6 +64,8 @@ describe('loadArticles', () => {
       'notitle.txt': 'date 2022-10-19 WORLD\n',
       'typed.md': '---\ntitle: T\ndate: 2026-11-22\ntags: 5\n---\n',
       'huge.txt': new Uint8Array(MAX_ARTICLE_BYTES + 1).fill(0x61),
+      'saved.markdown': markdown('Saved'),
+      'notes.pdf': 'not an article, and never meant as one',
     });
     const { articles, problems } = await loadArticles(dir, options);
     expect(articles.map((article) => article.sourcePath)).toEqual(['fine.md', 'good.txt']);
@@ -72,10 +74,11 @@ describe('loadArticles', () => {
       'broken.md:3: the front matter is not valid YAML (Flow sequence in block collection must be sufficiently indented and end with a ]) — fix the YAML; quote a value that contains ": " or starts with a special character',
       'empty.txt: the file is empty — write the article in it, or delete the file',
       'huge.txt: the file is 1,048,577 bytes, over the 1 MiB limit for an article — an article is at most 1 MiB of text: split it, or move data files out of the content folder',
-      'impossible.txt:1: impossible date "2022-02-30" — use a real calendar date and time (you specified 30 (of type number) as a day, which is invalid)',
+      'impossible.txt:1: impossible date "2022-02-30" — use a real calendar date and time (February 2022 has days 01 to 28)',
       'latin1.txt:2: the file is not valid UTF-8 — save it as UTF-8, e.g. iconv -f WINDOWS-1252 -t UTF-8',
       'nodate.txt:1: the first line is not "date YYYY-MM-DD" — start the file with a line such as "date 2026-11-24 WORLD"',
       'notitle.txt:1: no title: the file has no line of text after the date — write the title on line 2, the standfirst on line 3, then a blank line and the article',
+      'saved.markdown: a Markdown file not ending in .md: articles are .md and .txt files, so nothing is published from it — rename it to .md',
       'typed.md:4: front matter "tags": expected a list — write tags: [news, politics]',
     ]);
   });

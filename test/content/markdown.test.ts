@@ -494,7 +494,7 @@ describe('parseMarkdownArticle problems', () => {
 
   it('reports an impossible or unreadable date at its line', () => {
     expect(problem('---\ntitle: T\n\ndate: 2022-02-30\n---\n')).toBe(
-      '2026/story.md:4: impossible date "2022-02-30" — use a real calendar date and time (you specified 30 (of type number) as a day, which is invalid)',
+      '2026/story.md:4: impossible date "2022-02-30" — use a real calendar date and time (February 2022 has days 01 to 28)',
     );
     expect(problem('---\ndate: 24/11/2026\n---\n')).toMatch(/^2026\/story\.md:2: unreadable date "24\/11\/2026" — /);
   });

@@ -252,9 +252,15 @@ describe('parseWireText problems', () => {
     );
   });
 
+  it('says a file of Markdown front matter wants the name .md, not another first line', () => {
+    expect(problem(parseWireText('---\ntitle: Harbour\ndate: 2026-11-24\n---\nText.\n', 'a.txt', options))).toBe(
+      'a.txt:1: the first line is not "date YYYY-MM-DD" — this is Markdown with front matter: rename the file to .md',
+    );
+  });
+
   it('reports an impossible date', () => {
     expect(problem(parseWireText('date 2022-02-30 WORLD\nTitle\n', 'a.txt', options))).toBe(
-      'a.txt:1: impossible date "2022-02-30" — use a real calendar date and time (you specified 30 (of type number) as a day, which is invalid)',
+      'a.txt:1: impossible date "2022-02-30" — use a real calendar date and time (February 2022 has days 01 to 28)',
     );
   });
 
