@@ -1,5 +1,5 @@
 // Running the HTTP face: `serve` and the daemon start it here and stop it cleanly.
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import { UsageError } from '../errors.js';
@@ -36,6 +36,22 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/**
+ * Answers `OPTIONS *` (the server as a whole, RFC 9110 §9.3.7) with 204 and the methods some resource takes: the
+ * adapter refuses a target that is no path with 400 before the app could see it.
+ */
+function answerServerWideOptions(server: Server): void {
+  const handlers = server.listeners('request') as ((request: IncomingMessage, response: ServerResponse) => void)[];
+  server.removeAllListeners('request');
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    if (request.method === 'OPTIONS' && request.url === '*') {
+      response.writeHead(204, { Allow: 'GET, HEAD, POST', 'Cache-Control': 'no-store' }).end();
+      return;
+    }
+    for (const handle of handlers) handle(request, response);
+  });
+}
+
 /** Starts the app on `port` (0: any free one) and `hostname` (default: every interface). */
 export async function startServer(deps: AppDeps & { port: number; hostname?: string; timeouts?: ServerTimeouts }): Promise<RunningServer> {
   const background = deps.background ?? new BackgroundTasks();
@@ -53,6 +69,7 @@ export async function startServer(deps: AppDeps & { port: number; hostname?: str
       connectionsCheckingInterval: timeouts.checkEveryMs,
     },
   }) as Server;
+  answerServerWideOptions(server);
   await new Promise<void>((resolve, reject) => {
     const failed = (error: NodeJS.ErrnoException): void => {
       const hint = error.code === 'EADDRINUSE' ? 'another program uses it: pass --port N or set PORT' : 'check --port / PORT';

@@ -7,7 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLogger, type Logger } from '../../src/log.js';
 import { createToken } from '../../src/subscribers/tokens.js';
-import { secret, startHarness, type Harness } from './harness.js';
+import { rawRequest, secret, startHarness, type Harness } from './harness.js';
 
 let h: Harness | undefined;
 
@@ -221,6 +221,14 @@ describe('methods', () => {
     const res = await fetch(`${h.url}/subscribe/`, { method: 'OPTIONS' });
     expect(res.status).toBe(204);
     expect(res.headers.get('allow')).toBe('GET, HEAD, POST');
+  });
+
+  it('answers OPTIONS * for the server as a whole (RFC 9110 §9.3.7), where the adapter answered 400', async () => {
+    const h = await harness();
+    const res = await rawRequest(h.url, '*', { method: 'OPTIONS' });
+    expect(res.status).toBe(204);
+    expect(res.headers.allow).toBe('GET, HEAD, POST');
+    expect((await rawRequest(h.url, '/subscribe/', { method: 'OPTIONS' })).headers.allow).toBe('GET, HEAD, POST');
   });
 
   it('keeps 404 for a path with nothing at it, whatever the method, and for a webhook that is not configured', async () => {
