@@ -295,14 +295,27 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
     });
   };
 
-  // compress() passes HEAD by, Vary and all: a cache must still learn from HEAD that GET's answer depends on Accept-Encoding.
-  const compressed = (): MiddlewareHandler[] => [
-    compress(),
-    async (c, next) => {
-      await next();
-      if (c.req.method === 'HEAD') c.header('Vary', 'Accept-Encoding', { append: true });
-    },
-  ];
+  // HEAD answers with the fields GET would (RFC 9110 §9.3.2), which compress() leaves out for it (Content-Encoding,
+  // Vary): it sees the request as a GET, and Hono drops the body after. An answer left whole names its length, as
+  // GET's does once the adapter has counted the body.
+  const compressed = (): MiddlewareHandler[] => {
+    const compression = compress();
+    return [
+      async (c, next) => {
+        if (c.req.method !== 'HEAD') return compression(c, next);
+        const head = c.req.raw;
+        c.req.raw = new Request(head.url, { method: 'GET', headers: head.headers });
+        try {
+          await compression(c, next);
+        } finally {
+          c.req.raw = head;
+        }
+        if (!c.res.headers.has('Content-Encoding') && c.res.body !== null && !c.res.headers.has('Content-Length')) {
+          c.header('Content-Length', String((await c.res.clone().arrayBuffer()).byteLength));
+        }
+      },
+    ];
+  };
 
   const app = new Hono();
   // Outermost, so it runs last and only fills in what a route's own headers left out.

@@ -199,6 +199,19 @@ describe('methods', () => {
     expect(head.headers.get('vary')).toContain('Accept-Encoding');
   });
 
+  it('answers HEAD of a dynamic page with the fields of its GET: its encoding, or its length (RFC 9110 §9.3.2)', async () => {
+    const h = await harness();
+    const fields = ['content-encoding', 'content-length', 'content-type', 'vary', 'cache-control'];
+    for (const encoding of ['gzip', 'identity']) {
+      const [get, head] = await Promise.all(['GET', 'HEAD'].map((method) => rawRequest(h.url, '/subscribe/', { method, headers: { 'accept-encoding': encoding } })));
+      const pick = (headers: Record<string, unknown> | undefined): unknown[] => fields.map((name) => headers?.[name]);
+      expect(pick(head?.headers), encoding).toEqual(pick(get?.headers));
+      expect(head?.body.length).toBe(0);
+    }
+    const plain = await rawRequest(h.url, '/subscribe/', { method: 'HEAD', headers: { 'accept-encoding': 'identity' } });
+    expect(Number(plain.headers['content-length'])).toBeGreaterThan(1000);
+  });
+
   it('answers a method a page or feed does not take with 405 and what it allows', async () => {
     const h = await harness();
     for (const [method, path, allow] of [
