@@ -85,6 +85,11 @@ async function checkArgs(command: CommandDef, rest: string[], name: string): Pro
       continue;
     }
     const [flag = '', inline] = arg.replace(/^--?/, '').split(/=(.*)/s);
+    // One dash takes one letter: citty reads `-db` as `-d -b`, so the database named went nowhere, without a word.
+    if (!arg.startsWith('--') && flag.length > 1) {
+      const long = known.has(flag) || flag === 'help' ? ` — a long option takes two dashes: --${flag}` : ` — see "${name} --help" for the options of this command`;
+      throw new UsageError(`unknown option ${quoteValue(arg)}${long}`);
+    }
     const canonical = known.get(flag);
     if (canonical === undefined) {
       const meant = closestName(flag, [...known.keys(), 'help']);
@@ -92,6 +97,8 @@ async function checkArgs(command: CommandDef, rest: string[], name: string): Pro
       const said = meant === undefined ? help : `did you mean ${meant.length === 1 ? '-' : '--'}${meant}? (${help})`;
       throw new UsageError(`unknown option ${quoteValue(arg)} — ${said}`);
     }
+    // The last would win without a word (`--from a.db … --from b.db` copied b.db).
+    if (given.has(canonical)) throw new UsageError(`option --${canonical} is given twice — give it once`);
     given.add(canonical);
     const def = args[canonical];
     if (!def || (def.type !== 'string' && def.type !== 'enum')) continue;

@@ -50,6 +50,21 @@ describe('main', () => {
     expect((await run(['publish', '--hepl'])).stderr).toContain('unknown option "--hepl" — did you mean --help?');
   });
 
+  it('refuses a long option with one dash, which citty read as letters and dropped: the import went to the default database', async () => {
+    expect(await run(['subscribers', 'import', 'list.csv', '-db', 'other.db'])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'gazette: unknown option "-db" — a long option takes two dashes: --db\n',
+    });
+    expect((await run(['stats', '-json'])).stderr).toBe('gazette: unknown option "-json" — a long option takes two dashes: --json\n');
+    expect((await run(['build', '-zz'])).stderr).toBe('gazette: unknown option "-zz" — see "gazette build --help" for the options of this command\n');
+  });
+
+  it('refuses an option given twice, whose last value won without a word', async () => {
+    expect(await run(['db', 'copy', '--from', 'a.db', '--to', 'b.db', '--from', 'c.db'])).toEqual({ code: 2, stdout: '', stderr: 'gazette: option --from is given twice — give it once\n' });
+    expect((await run(['subscribers', 'list', '--status', 'bounced', '--status=active'])).stderr).toBe('gazette: option --status is given twice — give it once\n');
+  });
+
   it('exits 2 naming a required option left out, with no trace', async () => {
     expect(await run(['db', 'copy', '--to', 'b.db'])).toEqual({
       code: 2,
