@@ -221,6 +221,12 @@ function outcomeValues(o: DeliveryOutcome): (string | number | null)[] {
 /** Journal kinds that count in stats: how readers left or were counted after a send. */
 const returnKinds = "('bounced', 'soft_bounce', 'complaint', 'unsubscribed')";
 
+/**
+ * Journal sources of no digest's doing, left out of the reports' counts: a bounce at send time (the ledger counts it), a
+ * report on a confirmation mail, a leaver an import brought in.
+ */
+const noDigestsDoing = "('delivery', 'confirmation', 'import')";
+
 const returnSql = {
   seenDedupeKey: 'SELECT 1 AS one FROM subscriber_events WHERE dedupe_key = ?',
   // Soft bounces since the reader last (re)joined, within the window.
@@ -246,16 +252,17 @@ const returnSql = {
     WHERE digest_number BETWEEN ? AND ? AND kind IN ${returnKinds} AND source <> 'delivery'
     GROUP BY digest_number, kind`,
   // Events that name no digest (an unsubscribe link, a mailto) belong to the newest digest made before them; a report
-  // on a confirmation mail belongs to none (the reader never had a digest).
+  // on a confirmation mail belongs to none (the reader never had a digest), nor does a leaver an import brought in
+  // (another tool's unsubscribed or cleaned reader).
   undatedEventCounts: `SELECT d.number, e.kind, count(*) AS n
     FROM (SELECT number, created_at, (SELECT min(n.created_at) FROM digests n WHERE n.number > digests.number) AS next_at
           FROM digests WHERE number BETWEEN ? AND ?) d
-    JOIN subscriber_events e ON e.digest_number IS NULL AND e.kind IN ${returnKinds} AND e.source NOT IN ('delivery', 'confirmation')
+    JOIN subscriber_events e ON e.digest_number IS NULL AND e.kind IN ${returnKinds} AND e.source NOT IN ${noDigestsDoing}
       AND e.at >= d.created_at AND (d.next_at IS NULL OR e.at < d.next_at)
     WHERE e.at >= ?
     GROUP BY d.number, e.kind`,
   countDigests: 'SELECT count(*) AS n FROM digests',
-  countReturnEvents: `SELECT kind, count(*) AS n FROM subscriber_events WHERE kind IN ${returnKinds} AND source NOT IN ('delivery', 'confirmation') GROUP BY kind`,
+  countReturnEvents: `SELECT kind, count(*) AS n FROM subscriber_events WHERE kind IN ${returnKinds} AND source NOT IN ${noDigestsDoing} GROUP BY kind`,
   leaveReasons: (count: number): string => `SELECT * FROM subscriber_events WHERE id IN (
       SELECT max(id) FROM subscriber_events
       WHERE subscriber_id IN (${Array.from({ length: count }, () => '?').join(', ')}) AND kind IN ('bounced', 'complaint', 'unsubscribed')
