@@ -69,6 +69,15 @@ describe('gazette subscribers', () => {
     expect(await readFile(join(dir, 'backup.csv'), 'utf8')).toBe('kept');
   });
 
+  it('takes a --limit larger than any list as all the digests, where a 19-digit one stopped on the database with a trace', async () => {
+    await subscribers('add', 'ada@example.org');
+    for (const limit of ['9223372036854775807', '1000000000000000000000']) {
+      const result = await run(['stats', '--limit', limit, '--db', db, '--json']);
+      expect(result, limit).toMatchObject({ code: 0, stderr: '' });
+      expect(JSON.parse(result.stdout)).toMatchObject({ digests: [] });
+    }
+  });
+
   it('makes no database for an import it refuses, or whose every line it rejects, and one for an import that writes', async () => {
     const files = { 'no-email.csv': 'name,phone\nAda,1\n', 'leavers-unread.csv': 'email,Bounce Count\nada@example.org,3\n', 'all-bad.csv': 'email\nnot-an-address\n', 'empty.csv': '' };
     for (const [name, text] of Object.entries(files)) {

@@ -3,10 +3,14 @@ import { renderStats, statsJson } from '../../delivery/stats.js';
 import { UsageError } from '../../errors.js';
 import { ioOf, jsonArg, optionArgs, optionsOf } from '../context.js';
 
+/** The most digests one call lists: any larger --limit is all of them. */
+const maxLimit = 1_000_000;
+
 function limitOf(text: string | undefined): number {
   if (text === undefined) return 50;
   if (!/^\d+$/.test(text) || Number(text) < 1) throw new UsageError(`--limit "${text}" is not a whole number of digests, 1 or more`);
-  return Number(text);
+  // Past it the database refuses the number (SQLite: "datatype mismatch"); no list has so many digests.
+  return Math.min(Number(text), maxLimit);
 }
 
 /** `gazette stats`: per digest, where its messages went and what readers did after; and the list's totals. */
