@@ -1,10 +1,10 @@
 // The SQLite driver: one better-sqlite3 connection in WAL mode, so the server reads while a send writes. Other
 // processes' writers wait their turn through busy_timeout; this process's own transactions through a mutex.
 import { closeSync, mkdirSync, openSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Mutex } from 'async-mutex';
 import Database from 'better-sqlite3';
-import { StoreError } from '../errors.js';
+import { StoreError, UsageError } from '../errors.js';
 import type { Driver, Params, Queryable } from './driver.js';
 import { openSqlStore } from './sql.js';
 import type { Store } from './types.js';
@@ -19,7 +19,7 @@ export async function openSqliteStore(path: string): Promise<Store> {
   }
 }
 
-/** Opens the SQLite file at `path` (creating it when needed); StoreError when it cannot be opened. */
+/** Opens the SQLite file at `path` (creating it when needed); a UsageError or StoreError (see cannotOpen) when it cannot be opened. */
 export function openSqliteFile(path: string): SqliteDriver {
   try {
     return openSqliteDriver(path);
@@ -28,8 +28,23 @@ export function openSqliteFile(path: string): SqliteDriver {
   }
 }
 
-function cannotOpen(path: string, error: unknown): StoreError {
-  return new StoreError(`cannot open the database ${path}: ${(error as Error).message} — check --db / GAZETTE_DB`, { cause: error });
+/**
+ * Why the file at `path` cannot be opened as the database: a UsageError for what the person who named it can mend (a
+ * folder, another kind of file, no permission), else a StoreError. Says the path, which names the option it came from.
+ */
+function cannotOpen(path: string, error: unknown): UsageError | StoreError {
+  const code = (error as { code?: unknown }).code;
+  const mendable: Record<string, [string, string]> = {
+    EISDIR: ['it is a folder', `name a file, e.g. ${join(path, 'gazette.db')}`],
+    SQLITE_NOTADB: ['it is not a SQLite database', 'name the database file, or a path where none is yet to make one'],
+    EACCES: ['this user may not read and write it', 'give the user running Gazette read and write access to the file and its folder (SQLite writes its -wal file beside it, also to read)'],
+    EPERM: ['this user may not read and write it', 'give the user running Gazette read and write access to the file and its folder'],
+    EROFS: ['it is on a read-only file system', 'copy it somewhere writable (SQLite writes beside it, also to read)'],
+    SQLITE_READONLY: ['this user may not write it', 'give the user running Gazette write access to the file and its folder'],
+  };
+  const known = typeof code === 'string' ? mendable[code] : undefined;
+  if (known !== undefined) return new UsageError(`cannot open the database ${path}: ${known[0]} — ${known[1]}`, { cause: error });
+  return new StoreError(`cannot open the database ${path}: ${(error as Error).message} — check the path, and that the file is a Gazette database`, { cause: error });
 }
 
 /** Opens (creating when needed) the SQLite file at `path`; throws what better-sqlite3 throws. */

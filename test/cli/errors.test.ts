@@ -90,6 +90,17 @@ describe('command-line mistakes', () => {
     noTrace(stderr);
     expect(await readFile(join(dir, 'public'), 'utf8')).toBe('not a folder');
   });
+
+  it('says why a database path cannot be opened, with exit 2 and no option it was not given by: a folder, another kind of file', async () => {
+    const notes = join(dir, 'notes.txt');
+    await writeFile(notes, 'not a database, though long enough to have a header of one: '.repeat(4));
+    expect((await run(['subscribers', 'add', 'ada@example.org', '--db', join(dir, 'source.db')])).code).toBe(0);
+    const copied = await run(['db', 'copy', '--from', join(dir, 'source.db'), '--to', notes]);
+    expect(copied.code).toBe(2);
+    expect(copied.stderr).toBe(`gazette: cannot open the database ${notes}: it is not a SQLite database — name the database file, or a path where none is yet to make one\n`);
+    const folder = await run(['stats', '--db', dir]);
+    expect(folder).toMatchObject({ code: 2, stderr: `gazette: cannot open the database ${dir}: it is a folder — name a file, e.g. ${join(dir, 'gazette.db')}\n` });
+  });
 });
 
 describe('what the machine does', () => {
