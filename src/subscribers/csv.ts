@@ -21,6 +21,17 @@ const parseBatchSize = 500;
 // Lines are joined with \n (readline took the CRs off), so the delimiter need not be guessed per call.
 const parseOptions: Options = { relax_quotes: true, relax_column_count: true, trim: true, record_delimiter: '\n' };
 
+/**
+ * The field separator of a file by its first line: what Excel's `sep=;` line names, else a semicolon or a tab when the
+ * header has one and no comma (Excel's "CSV" where the decimal mark is a comma, its "Unicode text"), else a comma.
+ */
+export function separatorOf(firstLine: string): string {
+  const named = /^"?sep=(.)"?$/i.exec(firstLine.trim())?.[1];
+  if (named !== undefined) return named;
+  if (firstLine.includes(',')) return ',';
+  return firstLine.includes(';') ? ';' : firstLine.includes('\t') ? '\t' : ',';
+}
+
 /** A physical line: its text, its number, and whether its bytes were not UTF-8 (then `text` is them as latin1). */
 interface Line {
   text: string;
@@ -44,17 +55,17 @@ function quoteCount(text: string): number {
  * Whether a line with an odd number of quotes is a record by itself: its quotes sit inside unquoted fields
  * (`Screen 5" wide`), which csv-parse's relax_quotes keeps as they are, rather than open a field that goes on.
  */
-function isWholeRecord(text: string): boolean {
+function isWholeRecord(text: string, options: Options): boolean {
   try {
-    return parse(text, parseOptions).length === 1;
+    return parse(text, options).length === 1;
   } catch {
     return false;
   }
 }
 
-function parseOne(record: Framed): CsvRecord {
+function parseOne(record: Framed, options: Options): CsvRecord {
   try {
-    const [fields = []] = parse(record.text, parseOptions) as string[][];
+    const [fields = []] = parse(record.text, options) as string[][];
     return { line: record.line, lastLine: record.lastLine, fields };
   } catch (error) {
     const reason = (error as Error).message.replace(/\s*at line \d+\.?$/, '');
@@ -67,10 +78,10 @@ function parseOne(record: Framed): CsvRecord {
   }
 }
 
-function parseBatch(batch: readonly Framed[]): CsvRecord[] {
-  if (batch.length <= 1) return batch.map(parseOne);
+function parseBatch(batch: readonly Framed[], options: Options): CsvRecord[] {
+  if (batch.length <= 1) return batch.map((record) => parseOne(record, options));
   try {
-    const rows = parse(batch.map((r) => r.text).join('\n'), parseOptions) as string[][];
+    const rows = parse(batch.map((r) => r.text).join('\n'), options) as string[][];
     if (rows.length === batch.length) {
       return batch.map((r, i) => ({ line: r.line, lastLine: r.lastLine, fields: rows[i] ?? [] }));
     }
@@ -78,7 +89,7 @@ function parseBatch(batch: readonly Framed[]): CsvRecord[] {
     // A record is malformed: halve the batch until it stands alone and says which.
   }
   const half = batch.length >> 1;
-  return [...parseBatch(batch.slice(0, half)), ...parseBatch(batch.slice(half))];
+  return [...parseBatch(batch.slice(0, half), options), ...parseBatch(batch.slice(half), options)];
 }
 
 /** Files people take for CSV that are not text, by their first bytes, with how to get the CSV out of them. */
@@ -115,11 +126,14 @@ export async function* readCsvRecords(input: Readable): AsyncGenerator<CsvRecord
   };
 
   let batch: Framed[] = [];
+  let options: Options | undefined;
   for (let first = await nextLine(); first; first = await nextLine()) {
     if (first.text.trim() === '') continue;
+    options ??= { ...parseOptions, delimiter: separatorOf(first.text) };
+    const fileOptions = options;
     const taken = [first];
     let text = first.text;
-    const unbalanced = (): boolean => quoteCount(text) % 2 === 1 && !(taken.length === 1 && isWholeRecord(text));
+    const unbalanced = (): boolean => quoteCount(text) % 2 === 1 && !(taken.length === 1 && isWholeRecord(text, fileOptions));
     while (unbalanced() && taken.length < maxRecordLines && text.length < maxRecordChars) {
       const more = await nextLine();
       if (!more) break;
@@ -135,7 +149,7 @@ export async function* readCsvRecords(input: Readable): AsyncGenerator<CsvRecord
     }
     // A file saved as Windows-1252 (Excel's "CSV") or UTF-16 would otherwise import "José" as "Jos\uFFFD".
     if (taken.some((line) => line.notUtf8)) {
-      yield* parseBatch(batch);
+      yield* parseBatch(batch, fileOptions);
       batch = [];
       // A UTF-16 file (Excel's "Unicode text") starts with its byte-order mark, FF FE or FE FF.
       const utf16 = first.line === 1 && /^(?:\xff\xfe|\xfe\xff)/.test(first.text);
@@ -145,9 +159,9 @@ export async function* readCsvRecords(input: Readable): AsyncGenerator<CsvRecord
     }
     // A record over several lines is either a quoted field with line breaks (rare, valid) or a stray quote that
     // swallowed the lines after it; the second shows as unbalanced or unparsable, and then only its first line is lost.
-    const spanning = taken.length > 1 ? parseOne(record) : null;
+    const spanning = taken.length > 1 ? parseOne(record, fileOptions) : null;
     if (unbalanced() || (spanning && 'error' in spanning)) {
-      yield* parseBatch(batch);
+      yield* parseBatch(batch, fileOptions);
       batch = [];
       yield {
         line: first.line,
@@ -159,18 +173,18 @@ export async function* readCsvRecords(input: Readable): AsyncGenerator<CsvRecord
       continue;
     }
     if (spanning) {
-      yield* parseBatch(batch);
+      yield* parseBatch(batch, fileOptions);
       batch = [];
       yield spanning;
       continue;
     }
     batch.push(record);
     if (batch.length >= parseBatchSize) {
-      yield* parseBatch(batch);
+      yield* parseBatch(batch, fileOptions);
       batch = [];
     }
   }
-  yield* parseBatch(batch);
+  yield* parseBatch(batch, options ?? parseOptions);
 }
 
 /**
