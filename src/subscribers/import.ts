@@ -8,7 +8,7 @@ import { parseArticleDate } from '../content/dates.js';
 import { InputError, quoteValue, type Problem } from '../errors.js';
 import { emailKey } from '../store/sql.js';
 import { hasLeft, type Store, type SubscriberInput, type UpsertOutcome } from '../store/types.js';
-import { resolveChoices, type KnownChoices } from './choices.js';
+import { resolveChoices, splitNames, type KnownChoices } from './choices.js';
 import { readCsvRecords, unprotectCell } from './csv.js';
 import { columnKey, emailColumns, firstNameColumns, fullNameColumns, lastNameColumns, mayTellWhoLeft, readRowStatus, saysMoreOf, statusReading, statusWordList, unreadSaysLeft, type Reading } from './formats.js';
 import { cleanName, validateEmail } from './validate.js';
@@ -85,6 +85,9 @@ function misspeltColumn(own: string, key: string): string | null {
   if (subscriptionStatus.test(key)) return 'status';
   return columnNames.find((name) => oneEditApart(own, name)) ?? null;
 }
+
+/** Choices to resolve empty cells against: empty cells name none, and mean every section and the default edition. */
+const noChoices: KnownChoices = { sections: [], editions: [] };
 
 /** The hint for a header row without an address column: the names read, and the separator when it is not a comma. */
 function noEmailHint(fields: readonly string[]): string {
@@ -293,10 +296,6 @@ export async function importSubscribers(given: ImportStore | (() => Promise<Impo
     if (!columns && /^sep=.?$/i.test(fields.join(','))) continue;
     if (!columns) {
       columns = headerColumns(fields, path, line, options.onWarning);
-      if (columns.sections !== -1 || columns.editions !== -1) {
-        if (!options.known) throw new Error('importing sections or editions needs the known choices');
-        known = await options.known();
-      }
       continue;
     }
     if (fields.every((f) => f === '')) continue;
@@ -331,7 +330,14 @@ export async function importSubscribers(given: ImportStore | (() => Promise<Impo
     }
     const since = createdAt === null ? {} : { createdAt };
     const cell = (index: number): string | undefined => (index === -1 ? undefined : (fields[index] ?? ''));
-    const chosen = known ? resolveChoices({ sections: cell(columns.sections), editions: cell(columns.editions) }, known) : { ok: true as const, choices: {} };
+    const raw = { sections: cell(columns.sections), editions: cell(columns.editions) };
+    // The site's sections and editions (site.json, the articles) are read at the first cell that names one: restoring
+    // an export, whose cells are empty for readers of every section, needs no content folder.
+    if (known === null && [raw.sections, raw.editions].some((value) => value !== undefined && splitNames(value).length > 0)) {
+      if (!options.known) throw new Error('importing sections or editions needs the known choices');
+      known = await options.known();
+    }
+    const chosen = resolveChoices(raw, known ?? noChoices);
     if (!chosen.ok) {
       reject(line, lastLine, chosen.message, 'use the names the site gives them, comma-separated, or leave the cell empty (all sections, the default edition)');
       continue;

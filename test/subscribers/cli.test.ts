@@ -181,7 +181,8 @@ describe('gazette subscribers', () => {
     expect(await readFile(file, 'utf8')).toBe(stdout);
 
     db = join(dir, 'copy.db');
-    expect(await subscribers('import', file)).toMatchObject({
+    // A backup restores where there is no content folder: its empty sections and editions cells name nothing to check.
+    expect(await subscribers('import', file, '--content', join(dir, 'no-content'))).toMatchObject({
       code: 0,
       stdout: 'imported 2 (2 new, 0 updated, 0 unchanged), 0 rejected, 0 kept unsubscribed or bounced, 1 recorded as unsubscribed or bounced\n',
     });
