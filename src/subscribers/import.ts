@@ -211,7 +211,8 @@ function headerColumns(fields: readonly string[], path: string, line: number, on
 function joinedAt(cell: string): Date | null {
   // Read as an article's date-time is (impossible days refused), but with a time: a date alone is no instant.
   if (!/^\d{4}-\d\d-\d\d[T ]/.test(cell)) return null;
-  const read = parseArticleDate(cell, 'UTC');
+  // Kit and Beehiiv name the zone after the time (`2021-03-04 10:11:12 UTC`), and their seconds may have a fraction.
+  const read = parseArticleDate(cell.replace(/\s*(?:UTC|GMT)$/i, 'Z'), 'UTC');
   return read.ok ? read.date : null;
 }
 

@@ -364,7 +364,7 @@ describe('importSubscribers', () => {
     expect(await store.findSubscriber('ann@example.org')).toBeNull();
   });
 
-  it('reads createdAt as export writes it and as SQL tools do (a space, microseconds, +00), UTC without an offset', async () => {
+  it('reads createdAt as export writes it and as SQL tools and Kit do (a space, microseconds, +00, a trailing UTC), UTC without an offset', async () => {
     const text = [
       'email,createdAt',
       'a@example.org,2020-02-03T04:05:06.000Z',
@@ -373,15 +373,19 @@ describe('importSubscribers', () => {
       'd@example.org,2020-01-01 12:00+02:00',
       'e@example.org,2026-02-30 10:00:00',
       'f@example.org,03/12/2026 11:44',
+      'g@example.org,2021-03-04 10:11:12 UTC',
+      'h@example.org,2021-03-04 10:11:12.5 gmt',
     ].join('\n');
     const { problems } = await importText(text);
     expect(problems.map((p) => p.line)).toEqual([6, 7]);
     const joined = async (email: string): Promise<string | undefined> => (await store.findSubscriber(email))?.createdAt.toISOString();
-    expect(await Promise.all(['a', 'b', 'c', 'd'].map((x) => joined(`${x}@example.org`)))).toEqual([
+    expect(await Promise.all(['a', 'b', 'c', 'd', 'g', 'h'].map((x) => joined(`${x}@example.org`)))).toEqual([
       '2020-02-03T04:05:06.000Z',
       '2020-01-01T10:00:00.000Z',
       '2020-01-01T10:00:00.123Z',
       '2020-01-01T10:00:00.000Z',
+      '2021-03-04T10:11:12.000Z',
+      '2021-03-04T10:11:12.500Z',
     ]);
   });
 
