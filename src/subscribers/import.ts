@@ -259,15 +259,25 @@ export async function importSubscribers(given: ImportStore | (() => Promise<Impo
   // Where each address of the batch is, and its line: an address written again replaces its row, so importing the file
   // again finds every address as the file leaves it (a row replaced mid-batch would else change it back and forth).
   let inBatch = new Map<string, { index: number; line: number }>();
+  // The line each address of the batches written came from: a later line of one, a batch or more on, is not imported,
+  // for each import of the file would write the one and then the other (2 updated, at every import).
+  const written = new Map<string, number>();
 
   const flush = async (): Promise<void> => {
     if (batch.length === 0) return;
     for (const outcome of await (await storeOf()).upsertSubscribers(batch, now, { source: 'import' })) summary[outcome]++;
+    for (const [key, { line }] of inBatch) written.set(key, line);
     batch = [];
     inBatch = new Map();
   };
   const add = (row: SubscriberInput, line: number): void => {
     const key = emailKey(row.email);
+    const imported = written.get(key);
+    if (imported !== undefined) {
+      summary.unchanged++;
+      options.onWarning?.({ path, line, message: `${row.email} was imported from line ${imported.toLocaleString('en')} already: this line is not`, hint: 'keep one line per address' });
+      return;
+    }
     const earlier = inBatch.get(key);
     if (earlier === undefined) {
       inBatch.set(key, { index: batch.length, line });

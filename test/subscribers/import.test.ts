@@ -88,6 +88,15 @@ describe('importSubscribers', () => {
     expect(await store.findSubscriber('ada@example.org')).toMatchObject({ email: 'Ada@Example.org', name: 'Lovelace, Ada', status: 'active' });
   });
 
+  it('imports an address written again a batch or more later from its first line only, so importing the file again changes nothing', async () => {
+    const text = ['email,name', 'dup@example.org,First', 'a@example.org,A', 'b@example.org,B', 'DUP@example.org,Second'].join('\n');
+    const { warnings, summary } = await importText(text, 2);
+    expect(warnings).toEqual([{ path: 'readers.csv', line: 5, message: 'DUP@example.org was imported from line 2 already: this line is not', hint: 'keep one line per address' }]);
+    expect(summary).toEqual({ added: 3, updated: 0, unchanged: 1, kept: 0, optedOut: 0, rejected: 0 });
+    expect((await importText(text, 2)).summary).toEqual({ added: 0, updated: 0, unchanged: 4, kept: 0, optedOut: 0, rejected: 0 });
+    expect(await store.findSubscriber('dup@example.org')).toMatchObject({ name: 'First' });
+  });
+
   it('is idempotent: importing the same file again changes nothing', async () => {
     const text = 'email,name\na@example.org,A\nb@example.org,\n';
     await importText(text);
