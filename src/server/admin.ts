@@ -54,7 +54,9 @@ function sessionValid(token: string, value: string | undefined, nowMs: number): 
   const expiresMs = Number(match[1]);
   const given = Buffer.from(match[2] ?? '', 'base64url');
   const expected = mac(token, `gazette:admin-session:${expiresMs}`);
-  return expiresMs > nowMs && given.length === expected.length && timingSafeEqual(given, expected);
+  // Only the one spelling: base64url's last letter carries 2 spare bits, so four cookies decode alike, and a signed-out
+  // one (see signedOut) would come back as another.
+  return expiresMs > nowMs && given.length === expected.length && timingSafeEqual(given, expected) && given.toString('base64url') === match[2];
 }
 
 /** Whether a form post comes from this site: the browser's Sec-Fetch-Site, else its Origin, else (no browser) yes. */
