@@ -48,6 +48,10 @@ export function describeJsonMistake(text: string): JsonMistake | null {
   if ((code === 'PropertyNameExpected' || code === 'InvalidSymbol') && /^[\p{L}_$][\p{L}\p{N}_$-]*\s*:/u.test(text.slice(offset))) {
     return { line, message: 'a key without quotes', hint: 'write each key in double quotes, e.g. "title": "…"' };
   }
+  // `010` and `0x10` stop the scanner after their first digit, where a comma would go: the number is the mistake.
+  if ((code === 'CommaExpected' || code === 'InvalidSymbol') && /\d/.test(text[offset - 1] ?? '') && /^[\dxX]/.test(at)) {
+    return { line, message: 'a number JSON cannot read', hint: 'write numbers without leading zeros or hex, e.g. 10' };
+  }
   if (code === 'CommaExpected') {
     const endLine = lineOf(text, before + 1);
     return { line: endLine, message: 'a comma is missing between two entries', hint: `add a comma at the end of line ${endLine}` };

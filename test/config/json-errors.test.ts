@@ -19,6 +19,9 @@ describe('describeJsonMistake', () => {
     expect(describeJsonMistake(lines('{', '  "title": "x"', '  "language": "en"', '}'))).toEqual({ line: 2, message: 'a comma is missing between two entries', hint: 'add a comma at the end of line 2' });
     expect(describeJsonMistake(lines('{', '  "title" "x"', '}'))).toMatchObject({ line: 2, message: 'a colon is missing after a key' });
     expect(describeJsonMistake(lines('{', '  "title": "x"'))).toMatchObject({ message: 'an object is not closed' });
+    for (const number of ['010', '0x10']) {
+      expect(describeJsonMistake(lines('{', `  "maxArticles": ${number}`, '}')), number).toEqual({ line: 2, message: 'a number JSON cannot read', hint: 'write numbers without leading zeros or hex, e.g. 10' });
+    }
   });
 
   it('finds nothing in valid JSON', () => {
