@@ -19,7 +19,7 @@ export async function startReturnPath(deps: { store: Store; config: SiteConfig; 
     logger: deps.logger,
     port: deps.port,
     record: (event) => recordInbound(deps.store, deps.config, event),
-    editions: hasEditions(deps.config) ? editionsOf(deps.config).map((e) => e.id) : [],
+    editions: async () => [...new Set([...(hasEditions(deps.config) ? editionsOf(deps.config).map((e) => e.id) : []), ...(await deps.store.mailedEditions())])],
   });
 }
 

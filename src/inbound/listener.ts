@@ -29,8 +29,11 @@ export interface InboundDeps {
   logger: Logger;
   /** Records an event in the store and says what it did. */
   record: RecordEvent;
-  /** The site's editions' ids, when it has editions: each edition's mail has a mailto unsubscribe of its own. */
-  editions?: readonly string[];
+  /**
+   * The ids of the editions whose mail may have a mailto unsubscribe of its own: site.json's and those digests were
+   * made for, asked at each message (an edition added or removed since the listener started still reads).
+   */
+  editions?: () => Promise<readonly string[]>;
   port: number;
   hostname?: string;
   maxConnections?: number;
@@ -54,7 +57,7 @@ function smtpError(code: number, message: string): Error {
 /** Reads, classifies and records one message; returns nothing on success, or the SMTP error to answer. */
 async function handle(raw: Buffer, recipients: string[], deps: InboundDeps): Promise<void> {
   const clock = deps.clock ?? (() => new Date());
-  const editions = deps.editions ?? [];
+  const editions = (await deps.editions?.()) ?? [];
   const named: ReturnAddress | null = recipients.map((r) => readReturnAddress(deps.returnPath, deps.secret, r, editions)).find((r) => r !== null) ?? null;
   const message = await parseInboundMessage(raw, named?.purpose ?? null);
   const resolution = resolveInbound(message, named, deps.returnPath, deps.secret, clock(), editions);

@@ -147,6 +147,7 @@ const sql = {
   seenSlugsBefore: `SELECT slug FROM digest_articles
     WHERE edition = ? AND digest_number < coalesce((SELECT min(number) FROM digests WHERE edition = ?), 2147483647)`,
   nextDigestNumber: 'SELECT coalesce(max(number), 0) + 1 AS n FROM digests',
+  mailedEditions: 'SELECT DISTINCT edition FROM digests ORDER BY edition',
   nextIssueNumber: 'SELECT coalesce(max(issue), 0) + 1 AS n FROM digests WHERE edition = ?',
   insertDigest: 'INSERT INTO digests (number, edition, issue, created_at, subject, html, text, blocks) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
   insertDigestArticle: 'INSERT INTO digest_articles (edition, slug, digest_number, role, position) VALUES (?, ?, ?, ?, ?)',
@@ -677,6 +678,10 @@ export class SqlStore implements Store {
 
   nextDigestNumber(): Promise<number> {
     return this.nextNumberIn(this.driver);
+  }
+
+  async mailedEditions(): Promise<string[]> {
+    return (await this.driver.query<{ edition: string }>(sql.mailedEditions)).map((row) => row.edition);
   }
 
   async nextIssueNumber(edition: string): Promise<number> {

@@ -316,6 +316,8 @@ export interface Store {
   seenSlugsBefore(from: string, edition: string): Promise<Set<string>>;
   /** The number the next digest gets (its key across editions). */
   nextDigestNumber(): Promise<number>;
+  /** The ids of the editions any digest was made for, site.json's or no longer. */
+  mailedEditions(): Promise<string[]>;
   /** The issue number the next digest of the edition gets. */
   nextIssueNumber(edition: string): Promise<number>;
   /**

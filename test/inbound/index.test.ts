@@ -87,4 +87,26 @@ describe('the return path over a store', () => {
     const dee = await reader('dee@example.net', []);
     expect(await mailUnsubscribe(dee, 'daily', 'dee-1')).toMatchObject({ status: 'unsubscribed' });
   });
+
+  it("reads the mailto of an edition site.json no longer has, which a digest was made for, as its link reads: the reader leaves", async () => {
+    const eve = await reader('eve@example.net', ['daily', 'weekly']);
+    const monthly = {
+      number: await store.nextDigestNumber(),
+      edition: 'monthly',
+      issue: 1,
+      defaultEdition: false,
+      blocks: [],
+      createdAt: now,
+      subject: 'Monthly',
+      html: '<p>x</p>',
+      text: 'x',
+      carried: [],
+      passedOver: [],
+    };
+    await store.createDigest(monthly);
+    expect(await mailUnsubscribe(eve, 'monthly', 'eve-1')).toMatchObject({ status: 'unsubscribed' });
+    // An edition no digest was made for is no address of the site's: ignored, as a forged one.
+    const fay = await reader('fay@example.net', ['daily']);
+    expect(await mailUnsubscribe(fay, 'yearly', 'fay-1')).toMatchObject({ status: 'active' });
+  });
 });

@@ -342,6 +342,14 @@ export function describeStoreContract(name: string, create: () => Promise<StoreF
         expect(await store.seenSlugs('newsletter')).toEqual(new Set(['one']));
       });
 
+      it('names the editions digests were made for', async () => {
+        expect(await store.mailedEditions()).toEqual([]);
+        await store.createDigest(await digest(['one']));
+        await store.createDigest({ ...(await digest(['two'])), edition: 'weekly', issue: 1, defaultEdition: false });
+        await store.createDigest(await digest(['three']));
+        expect(await store.mailedEditions()).toEqual(['newsletter', 'weekly']);
+      });
+
       it('refuses a digest whose number another process took meanwhile', async () => {
         const late = await digest(['two']);
         await store.createDigest(await digest(['one']));
