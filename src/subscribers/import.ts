@@ -256,39 +256,26 @@ export async function importSubscribers(given: ImportStore | (() => Promise<Impo
   let columns: Columns | null = null;
   let known: KnownChoices | null = null;
   let batch: SubscriberInput[] = [];
-  // Where each address of the batch is, and its line: an address written again replaces its row, so importing the file
-  // again finds every address as the file leaves it (a row replaced mid-batch would else change it back and forth).
-  let inBatch = new Map<string, { index: number; line: number }>();
-  // The line each address of the batches written came from: a later line of one, a batch or more on, is not imported,
-  // for each import of the file would write the one and then the other (2 updated, at every import).
-  const written = new Map<string, number>();
+  // The line each address came from: its first line is the one imported, wherever its later lines fall (a later one
+  // that won within a batch, but not past one, made the outcome hang on where batches ended, and importing the file
+  // again wrote the one line and then the other).
+  const imported = new Map<string, number>();
 
   const flush = async (): Promise<void> => {
     if (batch.length === 0) return;
     for (const outcome of await (await storeOf()).upsertSubscribers(batch, now, { source: 'import' })) summary[outcome]++;
-    for (const [key, { line }] of inBatch) written.set(key, line);
     batch = [];
-    inBatch = new Map();
   };
   const add = (row: SubscriberInput, line: number): void => {
     const key = emailKey(row.email);
-    const imported = written.get(key);
-    if (imported !== undefined) {
+    const first = imported.get(key);
+    if (first !== undefined) {
       summary.unchanged++;
-      options.onWarning?.({ path, line, message: `${row.email} was imported from line ${imported.toLocaleString('en')} already: this line is not`, hint: 'keep one line per address' });
+      options.onWarning?.({ path, line, message: `${row.email} was imported from line ${first.toLocaleString('en')} already: this line is not`, hint: 'keep one line per address' });
       return;
     }
-    const earlier = inBatch.get(key);
-    if (earlier === undefined) {
-      inBatch.set(key, { index: batch.length, line });
-      batch.push(row);
-      return;
-    }
-    // The address as first written, as the store keeps it when a known one comes again.
-    batch[earlier.index] = { ...row, email: batch[earlier.index]?.email ?? row.email };
-    inBatch.set(key, { index: earlier.index, line });
-    summary.unchanged++;
-    options.onWarning?.({ path, line: earlier.line, message: `${row.email} is written again on line ${line}: only that line is imported`, hint: 'keep one line per address' });
+    imported.set(key, line);
+    batch.push(row);
   };
   const reject = (line: number, lastLine: number, message: string, hint: string): void => {
     summary.rejected++;
