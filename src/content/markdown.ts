@@ -224,6 +224,13 @@ export function frontMatterLine(text: string, key: string): number | undefined {
   return document.has(key) ? lineOf(key) : undefined;
 }
 
+/** The value of `key` in the front matter of a Markdown file's `text` (as YAML gives it), or undefined. */
+export function frontMatterValue(text: string, key: string): unknown {
+  const split = splitFrontMatter(text, '');
+  if (!split.ok) return undefined;
+  return locateFrontMatter(split.yaml).document.toJS()?.[key] as unknown;
+}
+
 /** Plain text of the first visible block of type `open` (tight list items hide their paragraphs). */
 function firstInlineText(tokens: readonly Token[], open: string): string | undefined {
   const index = tokens.findIndex((token) => token.type === open && !token.hidden);

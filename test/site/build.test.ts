@@ -97,6 +97,10 @@ describe('buildSite', () => {
     await writeFile(join(content, 'local', 'long.md'), markdown({ title: long, date: '2026-11-23', section: 'Local' }, 'Text.'));
     const own = `${'A headline that trails off '.repeat(6)}…`;
     await writeFile(join(content, 'local', 'own.md'), markdown({ title: own, date: '2026-11-22', section: 'Local' }, 'Text.'));
+    // Escaped quotes and a folded line are not in the file as the title reads, and are no cut either.
+    const quoted = `Minister says \\"no\\" ${'to the harbour budget again '.repeat(5)}…`;
+    await writeFile(join(content, 'local', 'quoted.md'), `---\ntitle: "${quoted}"\ndate: 2026-11-21\nsection: Local\n---\nText.\n`);
+    await writeFile(join(content, 'local', 'folded.md'), `---\ntitle: >-\n  ${'A folded headline '.repeat(5)}\n  ${'on two lines '.repeat(4)}…\ndate: 2026-11-20\nsection: Local\n---\nText.\n`);
     const result = await buildSite({ contentDir: content, outDir: out }, new Date('2026-11-25T00:00:00Z'));
     expect(result.warnings.map(formatProblem)).toEqual([
       expect.stringMatching(/^local\/long\.md:2: the title is longer than 300 characters: feeds, pages and mail show it cut at a word, ending "harbour budget again Council weighs the…" — write a title of 300 characters or fewer, and the rest in the summary or the body$/),
