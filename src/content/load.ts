@@ -20,6 +20,8 @@ const READ_CHUNK = 64;
 export interface LoadResult {
   articles: Article[];
   problems: Problem[];
+  /** Files of the folder it does not read that look meant as articles (`.markdown`): to mend, yet no error. */
+  warnings: Problem[];
 }
 
 /** What held the folders and ids of the last build, by its manifest (see urlHolders in site/write.ts). */
@@ -78,6 +80,8 @@ export interface ArticleFiles {
   paths: string[];
   /** A problem for each subfolder that cannot be read (the rest is still found), by its path with a final `/`. */
   problems: Problem[];
+  /** A warning for each file that looks meant as an article but is not read (see otherMarkdownName). */
+  warnings: Problem[];
   /** Per path, its file's fingerprint (see `fileFingerprint`) when read ahead, at `now`. */
   fingerprints?: (string | null)[];
 }
@@ -107,6 +111,7 @@ export async function listArticleFiles(contentDir: string, statAhead: boolean | 
 function findArticleFiles(contentDir: string): ArticleFiles {
   const paths: string[] = [];
   const problems: Problem[] = [];
+  const warnings: Problem[] = [];
   const folders = [''];
   for (let folder = folders.pop(); folder !== undefined; folder = folders.pop()) {
     let entries: Dirent[];
@@ -134,16 +139,16 @@ function findArticleFiles(contentDir: string): ArticleFiles {
       if (entry.isDirectory()) folders.push(path);
       else if (entry.isFile()) {
         if (isArticlePath(path)) paths.push(path);
-        else if (/\.(?:markdown|mdown|mkdn|mkd)$/i.test(path)) problems.push(otherMarkdownName(path));
+        else if (/\.(?:markdown|mdown|mkdn|mkd)$/i.test(path)) warnings.push(otherMarkdownName(path));
       } else if (isArticlePath(path) || (entry.isSymbolicLink() && !leadsToFile(join(contentDir, path)))) {
         problems.push(notFollowed(path, entry));
       }
     }
   }
-  return { paths: paths.sort(byPath), problems };
+  return { paths: paths.sort(byPath), problems, warnings: warnings.sort((a, b) => byPath(a.path, b.path)) };
 }
 
-/** The problem of a Markdown file under another name than `.md` (`.markdown`, as some editors save it): never read, and the desk meant it. */
+/** The warning for a Markdown file under another name than `.md` (`.markdown`, as some editors save it): never read, though maybe meant as an article (a README.markdown is not). */
 function otherMarkdownName(path: string): Problem {
   return { path, message: 'a Markdown file not ending in .md: articles are .md and .txt files, so nothing is published from it', hint: 'rename it to .md' };
 }
@@ -409,7 +414,7 @@ function clashProblem(article: Article, folder: string, owner: Article): Problem
  * file whose headline gives a live article's URL is reported, and the live article stays. An article whose new URL
  * (its `İ` now `i`) another one has keeps the URL it had, when that is free.
  */
-function rejectDuplicateSlugs(given: readonly Article[], readHolders: () => Holders): LoadResult {
+function rejectDuplicateSlugs(given: readonly Article[], readHolders: () => Holders): Pick<LoadResult, 'articles' | 'problems'> {
   // Read once, and only when asked: most builds have no clash and no name past ASCII.
   let read: Holders | undefined;
   const heldBy = (): Holders => (read ??= readHolders());
@@ -472,5 +477,5 @@ export async function loadArticles(contentDir: string, options: ParseOptions, lo
   const unique = rejectDuplicateSlugs(kept.length === 0 ? read : [...read, ...kept].sort((a, b) => byPath(a.sourcePath, b.sourcePath)), load.heldBy ?? noHolders);
   const problems = [...unreadable, ...invalid, ...unique.problems];
   problems.sort((a, b) => byPath(a.path, b.path) || (a.line ?? 0) - (b.line ?? 0));
-  return { articles: distinctTimes(unique.articles), problems };
+  return { articles: distinctTimes(unique.articles), problems, warnings: files.warnings };
 }

@@ -127,7 +127,7 @@ export async function buildSite(options: Pick<RuntimeOptions, 'contentDir' | 'ou
     const heldBy = (): Holders => urlHolders(previous);
     const publishedHash = publishedHashes(previous);
     const wasPublished = (article: Article): boolean => publishedHash(article) === article.hash;
-    const { articles, problems } = await loadArticles(options.contentDir, parseOptions, { cache, listing, parseThreads: await threads, heldBy, wasPublished });
+    const { articles, problems, warnings: fileWarnings } = await loadArticles(options.contentDir, parseOptions, { cache, listing, parseThreads: await threads, heldBy, wasPublished });
     // Written while the pages are (a shard a turn): the cache already holds what it will keep.
     const saved = cache.save().then(() => site.save());
     saved.catch(() => undefined);
@@ -148,7 +148,7 @@ export async function buildSite(options: Pick<RuntimeOptions, 'contentDir' | 'ou
       longTitleWarnings(options.contentDir, written.published),
       languageFolderWarnings(options.contentDir, config.languages, articles),
     ]);
-    const warnings = [...config.warnings, ...languageWarnings, ...manifestWarnings, ...titleWarnings, ...imageTextWarnings, ...correctionWarnings];
+    const warnings = [...config.warnings, ...languageWarnings, ...manifestWarnings, ...fileWarnings, ...titleWarnings, ...imageTextWarnings, ...correctionWarnings];
     return { ...written, config, problems: [...problems, ...imageProblems, ...copyProblems], warnings, sectionWarnings, loaded: articles };
   } finally {
     await held.release();

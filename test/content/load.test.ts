@@ -67,8 +67,10 @@ describe('loadArticles', () => {
       'saved.markdown': markdown('Saved'),
       'notes.pdf': 'not an article, and never meant as one',
     });
-    const { articles, problems } = await loadArticles(dir, options);
+    const { articles, problems, warnings } = await loadArticles(dir, options);
     expect(articles.map((article) => article.sourcePath)).toEqual(['fine.md', 'good.txt']);
+    // Not read, and perhaps meant: a warning, not an error (a README.markdown is no article).
+    expect(warnings.map(formatProblem)).toEqual(['saved.markdown: a Markdown file not ending in .md: articles are .md and .txt files, so nothing is published from it — rename it to .md']);
     expect(problems.map(formatProblem)).toEqual([
       'binary.txt:1: the file contains NUL bytes: it is binary, or UTF-16 text — save it as UTF-8 text, or move it out of the content folder',
       'broken.md:3: the front matter is not valid YAML (Flow sequence in block collection must be sufficiently indented and end with a ]) — fix the YAML; quote a value that contains ": " or starts with a special character',
@@ -78,7 +80,6 @@ describe('loadArticles', () => {
       'latin1.txt:2: the file is not valid UTF-8 — save it as UTF-8, e.g. iconv -f WINDOWS-1252 -t UTF-8',
       'nodate.txt:1: the first line is not "date YYYY-MM-DD" — start the file with a line such as "date 2026-11-24 WORLD"',
       'notitle.txt:1: no title: the file has no line of text after the date — write the title on line 2, the standfirst on line 3, then a blank line and the article',
-      'saved.markdown: a Markdown file not ending in .md: articles are .md and .txt files, so nothing is published from it — rename it to .md',
       'typed.md:4: front matter "tags": expected a list — write tags: [news, politics]',
     ]);
   });
