@@ -1,4 +1,5 @@
 // What every command shares: its input/output streams and environment, and the SPEC's common flags.
+import type { Readable } from 'node:stream';
 import type { ArgsDef, CommandContext } from 'citty';
 import { editionsOf, type Edition } from '../config/editions.js';
 import { checkOutApart, resolveOptions, type RuntimeOptions } from '../config/options.js';
@@ -8,6 +9,8 @@ import { resolveEditions } from '../subscribers/choices.js';
 
 /** Streams and environment a command runs with; tests pass their own. */
 export interface CliIO {
+  /** Read by `subscribers import -`. */
+  stdin: Readable;
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   env: Readonly<Record<string, string | undefined>>;

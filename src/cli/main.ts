@@ -126,7 +126,7 @@ async function checkArgs(command: CommandDef, rest: string[], name: string): Pro
   }
 }
 
-const defaultIO: CliIO = { stdout: process.stdout, stderr: process.stderr, env: process.env };
+const defaultIO: CliIO = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env };
 
 /** Runs `gazette` with argv (without node and script) and returns the exit status; never exits itself. */
 export async function main(argv: string[], io: Partial<CliIO> = {}): Promise<number> {

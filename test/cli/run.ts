@@ -1,11 +1,11 @@
-import { PassThrough } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { main } from '../../src/cli/main.js';
 
-/** Runs the CLI in-process and captures what it prints; `onStderr` is told all of stderr so far as each part comes. */
+/** Runs the CLI in-process on `stdin` and captures what it prints; `onStderr` is told all of stderr so far as each part comes. */
 export async function run(
   argv: string[],
   env: Record<string, string | undefined> = {},
-  { onStderr }: { onStderr?: (text: string) => void } = {},
+  { onStderr, stdin = '' }: { onStderr?: (text: string) => void; stdin?: string } = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
@@ -16,6 +16,6 @@ export async function run(
     err.push(c);
     onStderr?.(Buffer.concat(err).toString('utf8'));
   });
-  const code = await main(argv, { stdout, stderr, env });
+  const code = await main(argv, { stdin: Readable.from([stdin]), stdout, stderr, env });
   return { code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
 }

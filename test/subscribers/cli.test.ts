@@ -180,6 +180,11 @@ describe('gazette subscribers', () => {
     expect((await subscribers('export', file)).code).toBe(0);
     expect(await readFile(file, 'utf8')).toBe(stdout);
 
+    // Standard input too, as export writes to standard output with `-`: a bad line is named by it.
+    const piped = await run(['subscribers', 'import', '-', '--db', join(dir, 'piped.db')], {}, { stdin: `${stdout}not-an-address,,active,,,\n` });
+    expect(piped).toMatchObject({ code: 2, stdout: expect.stringContaining('imported 2 (2 new') });
+    expect(piped.stderr).toMatch(/^stdin:5: "not-an-address" has no @/);
+
     db = join(dir, 'copy.db');
     // A backup restores where there is no content folder: its empty sections and editions cells name nothing to check.
     expect(await subscribers('import', file, '--content', join(dir, 'no-content'))).toMatchObject({

@@ -167,18 +167,21 @@ export default defineCommand({
         description:
           'Import subscribers from a CSV file (header row: email; optional name, status, createdAt, sections, editions as export writes them) as active; another tool\'s export (Mailchimp, Substack, Ghost, Buttondown, listmonk, Kit, …) as it is, whoever left there kept unsubscribed or bounced; never revives an address that left',
       },
-      args: { file: { type: 'positional', description: 'CSV file', required: true }, ...storeArgs, ...choiceArgs },
+      args: { file: { type: 'positional', description: 'CSV file, or - for standard input', required: true }, ...storeArgs, ...choiceArgs },
       async run(typed) {
         const context = typed as unknown as CommandContext;
         const io = ioOf(context);
-        const path = typed.args.file;
-        const input = createReadStream(path);
+        const fromStdin = typed.args.file === '-';
+        // Problems name the file, or `stdin`, as export's `-` is standard output.
+        const path = fromStdin ? 'stdin' : typed.args.file;
+        const input = fromStdin ? io.stdin : createReadStream(path);
         // Reading the first bytes, not only opening, so a folder (EISDIR) fails here as a usage error too.
-        const readable = new Promise<void>((resolve, reject) => {
-          input.once('readable', () => resolve());
-          input.once('error', (error) => reject(new UsageError(`cannot read ${path}: ${error.message} — check the file name`, { cause: error })));
-        });
-        await readable;
+        if (!fromStdin) {
+          await new Promise<void>((resolve, reject) => {
+            input.once('readable', () => resolve());
+            input.once('error', (error: Error) => reject(new UsageError(`cannot read ${path}: ${error.message} — check the file name`, { cause: error })));
+          });
+        }
         const [{ formatImportSummary, importSubscribers }, { openStore }] = await Promise.all([import('../../subscribers/import.js'), import('../../store/index.js')]);
         // Opened at the first line to write: a refused file (its header unusable, every line rejected) leaves no database.
         let store: Store | undefined;
