@@ -14,7 +14,7 @@ export interface JsonMistake {
 }
 
 /** 1-based line of `offset` in `text` (CRLF, CR and LF each end one). */
-function lineOf(text: string, offset: number): number {
+export function lineOf(text: string, offset: number): number {
   return text.slice(0, offset).split(/\r\n?|\n/).length;
 }
 

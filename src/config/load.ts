@@ -7,7 +7,7 @@ import { loadSiteCatalogues, resolveLocale, type CatalogueFiles } from '../i18n/
 import type * as z from 'zod';
 import { locateKeys, repeatedKeys, valueAt, type LocatedKeys, type RepeatedKey } from '../key-lines.js';
 import { closestName } from '../suggest.js';
-import { describeJsonMistake } from './json-errors.js';
+import { describeJsonMistake, lineOf } from './json-errors.js';
 import { siteConfigSchema, type SiteConfig } from './schema.js';
 
 /** Where site.json's settings are explained. */
@@ -186,15 +186,16 @@ function heldKeys(value: unknown): number {
 /** Parses the text of site.json; a syntax error names its line. */
 export function parseSiteConfigText(text: string, path = 'site.json', catalogues: CatalogueFiles = {}): SiteConfig {
   let data: unknown;
+  // Editors on Windows save UTF-8 with a byte-order mark; JSON.parse refuses it.
+  const json = text.replace(/^\uFEFF/, '');
   try {
-    // Editors on Windows save UTF-8 with a byte-order mark; JSON.parse refuses it.
-    data = JSON.parse(text.replace(/^\uFEFF/, ''));
+    data = JSON.parse(json);
   } catch (error) {
-    const mistake = describeJsonMistake(text.replace(/^\uFEFF/, ''));
+    const mistake = describeJsonMistake(json);
     if (mistake !== null) throw new InputError('E_CONFIG', [{ path, line: mistake.line, message: `not valid JSON: ${mistake.message}`, hint: mistake.hint }], { cause: error });
     const message = error instanceof Error ? error.message : String(error);
     const position = /position (\d+)/.exec(message)?.[1];
-    const line = position === undefined ? undefined : text.slice(0, Number(position)).split(/\r\n?|\n/).length;
+    const line = position === undefined ? undefined : lineOf(json, Number(position));
     throw new InputError(
       'E_CONFIG',
       [{ path, ...(line === undefined ? {} : { line }), message: `not valid JSON (${message})`, hint: 'fix the syntax; a JSON validator shows where' }],

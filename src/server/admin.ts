@@ -14,7 +14,6 @@ import { editionScheduleName } from '../schedule/state.js';
 import type { Store } from '../store/types.js';
 import { SlidingWindowLimiter, wrongCredentialLimit, type RateLimit } from './rate-limit.js';
 
-
 /** A session lasts a working day; signing in again is cheap. */
 const sessionMs = 12 * 60 * 60_000;
 const cookieName = 'gazette_admin';
@@ -48,15 +47,15 @@ function sessionValue(token: string, expiresMs: number): string {
   return `${expiresMs}.${mac(token, `gazette:admin-session:${expiresMs}`).toString('base64url')}`;
 }
 
-function sessionValid(token: string, value: string | undefined, nowMs: number): boolean {
-  const match = /^(\d{13})\.([A-Za-z0-9_-]{43})$/.exec(value ?? '');
-  if (!match) return false;
-  const expiresMs = Number(match[1]);
-  const given = Buffer.from(match[2] ?? '', 'base64url');
-  const expected = mac(token, `gazette:admin-session:${expiresMs}`);
-  // Only the one spelling: base64url's last letter carries 2 spare bits, so four cookies decode alike, and a signed-out
-  // one (see signedOut) would come back as another.
-  return expiresMs > nowMs && given.length === expected.length && timingSafeEqual(given, expected) && given.toString('base64url') === match[2];
+/**
+ * When a session cookie's session ends, or null when the cookie is no live session of `token`. Compared whole with the
+ * value sessionValue makes: base64url's last letter has 2 spare bits, so four spellings decode to one MAC, and a
+ * signed-out cookie (see signedOut) would come back as another.
+ */
+function sessionExpiry(token: string, value: string | undefined, nowMs: number): number | null {
+  const expiresMs = Number(/^(\d{13})\.[A-Za-z0-9_-]{43}$/.exec(value ?? '')?.[1]);
+  if (!(expiresMs > nowMs)) return null;
+  return timingSafeEqual(Buffer.from(value ?? ''), Buffer.from(sessionValue(token, expiresMs))) ? expiresMs : null;
 }
 
 /** Whether a form post comes from this site: the browser's Sec-Fetch-Site, else its Origin, else (no browser) yes. */
@@ -172,7 +171,7 @@ export function createAdminApp(deps: AdminDeps): Hono {
     const nowMs = deps.now().getTime();
     const password = presentedToken(c.req.header('authorization'));
     const cookie = getCookie(c, cookieName);
-    if (password !== null ? tokenMatches(deps.token, password) : sessionValid(deps.token, cookie, nowMs) && !signedOut.has(cookie ?? '')) {
+    if (password !== null ? tokenMatches(deps.token, password) : sessionExpiry(deps.token, cookie, nowMs) !== null && !signedOut.has(cookie ?? '')) {
       await next();
       return;
     }
@@ -185,9 +184,10 @@ export function createAdminApp(deps: AdminDeps): Hono {
   app.post('/logout', (c) => {
     const nowMs = deps.now().getTime();
     const cookie = getCookie(c, cookieName);
-    if (cookie !== undefined && sessionValid(deps.token, cookie, nowMs)) {
-      for (const [value, expiresMs] of signedOut) if (expiresMs <= nowMs) signedOut.delete(value);
-      signedOut.set(cookie, Number(cookie.split('.')[0]));
+    const expiresMs = sessionExpiry(deps.token, cookie, nowMs);
+    if (cookie !== undefined && expiresMs !== null) {
+      for (const [value, ends] of signedOut) if (ends <= nowMs) signedOut.delete(value);
+      signedOut.set(cookie, expiresMs);
     }
     deleteCookie(c, cookieName, { path: '/admin', secure, httpOnly: true, sameSite: 'Strict' });
     return c.redirect('/admin', 303);

@@ -59,9 +59,8 @@ export class SlidingWindowLimiter {
  * The key a client address is limited by: IPv4 as is (also when IPv4-mapped), IPv6 by its /64 network, since
  * one host usually holds a whole /64.
  */
-export function clientKey(address: string): string {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
-  if (mapped) return mapped;
+export function clientKey(given: string): string {
+  const address = unmapped(given);
   if (isIPv4(address) || !address.includes(':')) return address;
   const [head = '', tail] = address.toLowerCase().split('%')[0]?.split('::') ?? [];
   const left = head === '' ? [] : head.split(':');

@@ -22,14 +22,21 @@ const parseBatchSize = 500;
 const parseOptions: Options = { relax_quotes: true, relax_column_count: true, trim: true, record_delimiter: '\n' };
 
 /**
- * The field separator of a file by its first line: what Excel's `sep=;` line names, else a semicolon or a tab when the
- * header has one and no comma (Excel's "CSV" where the decimal mark is a comma, its "Unicode text"), else a comma.
+ * The separator Excel's first line names (`sep=;`; a comma for a bare `sep=`), which comes before the header row and is
+ * no record; null for any other line.
  */
-export function separatorOf(firstLine: string): string {
-  const named = /^"?sep=(.)"?$/i.exec(firstLine.trim())?.[1];
-  if (named !== undefined) return named;
-  if (firstLine.includes(',')) return ',';
-  return firstLine.includes(';') ? ';' : firstLine.includes('\t') ? '\t' : ',';
+function namedSeparator(firstLine: string): string | null {
+  const named = /^"?sep=(.)?"?\s*$/i.exec(firstLine);
+  return named === null ? null : (named[1] ?? ',');
+}
+
+/**
+ * The field separator of a header row: a semicolon or a tab when it has one and no comma (Excel's "CSV" where the
+ * decimal mark is a comma, its "Unicode text"), else a comma.
+ */
+function separatorOf(header: string): string {
+  if (header.includes(',')) return ',';
+  return header.includes(';') ? ';' : header.includes('\t') ? '\t' : ',';
 }
 
 /** A physical line: its text, its number, and whether its bytes were not UTF-8 (then `text` is them as latin1). */
@@ -129,7 +136,11 @@ export async function* readCsvRecords(input: Readable): AsyncGenerator<CsvRecord
   let options: Options | undefined;
   for (let first = await nextLine(); first; first = await nextLine()) {
     if (first.text.trim() === '') continue;
-    options ??= { ...parseOptions, delimiter: separatorOf(first.text) };
+    if (options === undefined) {
+      const named = namedSeparator(first.text);
+      options = { ...parseOptions, delimiter: named ?? separatorOf(first.text) };
+      if (named !== null) continue;
+    }
     const fileOptions = options;
     const taken = [first];
     let text = first.text;

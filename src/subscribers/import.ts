@@ -290,8 +290,6 @@ export async function importSubscribers(given: ImportStore | (() => Promise<Impo
       continue;
     }
     const { fields, line, lastLine } = record;
-    // Excel's first line naming the separator (`sep=,`) comes before the header row.
-    if (!columns && /^sep=.?$/i.test(fields.join(','))) continue;
     if (!columns) {
       columns = headerColumns(fields, path, line, options.onWarning);
       continue;
